@@ -1,0 +1,43 @@
+# ledgerlens — see README.md. Everything here needs only Go (with cgo) and gcc.
+GO        ?= go
+BIN       := bin/ledgerlens
+DEMO      ?= demo
+# The demo week is the fixture's last (focus) week: 8 weeks from 2026-01-05.
+DEMO_WEEK ?= 2026-02-23
+BENCH_RUNS ?= 1000000
+
+.PHONY: all build test test-short demo bench bench-10m fuzz lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ledgerlens
+
+# Unit, integration and end-to-end tests, plus the fuzz seed corpora.
+test: lint
+	$(GO) test -count=1 -timeout 20m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+# Build, generate fixtures, create a signing key, run the weekly job, verify
+# its outputs and print where they are.
+demo: build
+	./scripts/demo.sh $(BIN) $(DEMO) $(DEMO_WEEK)
+
+bench: build
+	./scripts/bench.sh $(BIN) $(BENCH_RUNS)
+
+bench-10m: build
+	./scripts/bench.sh $(BIN) 10000000
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./pipeline/ledger
+
+lint:
+	@out=$$(gofmt -l cmd pipeline stats reports schedules fixtures); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin $(DEMO)

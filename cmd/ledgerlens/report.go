@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/lock"
+	"github.com/ledgerlens/ledgerlens/pipeline/review"
+)
+
+func newReportCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Produce the weekly credit review or the monthly SLA report",
+	}
+	cmd.AddCommand(newReportWeeklyCmd(a))
+	return cmd
+}
+
+func newReportWeeklyCmd(a *app) *cobra.Command {
+	var (
+		opts        pipeline.WeeklyOptions
+		asOf        string
+		failOn      string
+		lockTimeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "weekly",
+		Short: "Ingest the ledger and publish the weekly credit review (JSON, XLSX, sidecars, signatures)",
+		Long: `weekly ingests new ledger lines, computes the weekly credit review for one
+period and publishes runs/CREDIT_REVIEWS/weekly_<Monday>.json and .xlsx with
+SHA-256 sidecars and Ed25519 signatures. Publication is write-once: a re-run
+with the same result is a no-op; a different result needs --supersede and
+becomes revision r2, r3, ….`,
+		Example: `  ledgerlens report weekly                       # last complete week
+  ledgerlens report weekly --week 2026-11-16 --fail-on SEV1
+  ledgerlens report weekly --week 2026-W47 --as-of 2026-11-23T10:00:00Z --unsigned`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if asOf != "" {
+				t, err := time.Parse(time.RFC3339, asOf)
+				if err != nil {
+					return usagef("--as-of %q: want RFC 3339, e.g. 2026-11-23T10:00:00Z", asOf)
+				}
+				opts.AsOf = t
+			}
+			failRank := -1
+			if failOn != "" {
+				if failRank = review.SeverityRank(failOn); failRank > 4 {
+					return usagef("--fail-on %q: want SEV0 … SEV4", failOn)
+				}
+			}
+			res, err := pipeline.RunWeekly(cmd.Context(), a.env("report weekly", lockTimeout), opts)
+			if err != nil {
+				var held *lock.HeldError
+				if errors.As(err, &held) {
+					return &exitError{code: exitLocked, err: err}
+				}
+				return err
+			}
+			printWeekly(a, res)
+			if failRank >= 0 && res.Report != nil {
+				n := 0
+				for _, v := range res.Report.PolicyViolations {
+					if review.SeverityRank(v.Severity) <= failRank {
+						n++
+					}
+				}
+				if n > 0 {
+					a.log.Warn("findings at or above the --fail-on severity", "fail_on", failOn, "count", n)
+					return &exitError{code: exitFindings}
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Week, "week", "", "period: a Monday (2026-11-16) or ISO week (2026-W47); default the last complete week")
+	f.StringVar(&asOf, "as-of", "", "fix \"now\" (RFC 3339) for choosing the default week")
+	f.BoolVar(&opts.Unsigned, "unsigned", false, "publish without signatures (no key needed)")
+	f.BoolVar(&opts.Supersede, "supersede", false, "publish a new revision when the result differs from the published one")
+	f.StringVar(&failOn, "fail-on", "", "exit 3 when a policy violation is at or above this severity (SEV0 … SEV4)")
+	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	return cmd
+}
+
+// printWeekly writes the headline figures and output paths to stdout.
+func printWeekly(a *app, res *pipeline.WeeklyResult) {
+	w := a.stdout
+	state := "published"
+	if res.Noop {
+		state = "already published, identical (no-op)"
+	}
+	fmt.Fprintf(w, "weekly review %s: %s (revision %d)\n", res.Period.Label(), state, res.Revision)
+	if r := res.Report; r != nil && r.Schema != "" {
+		s := r.SummaryStats
+		fmt.Fprintf(w, "  runs %d, credits %.2f, avg %.2f, failed %d\n", s.TotalRuns, s.TotalCredits, s.AvgCreditsPerRun, s.FailedRuns)
+		fmt.Fprintf(w, "  spike runs %d, policy violations %d, baseline candidates %d\n",
+			len(r.SpikeRuns), len(r.PolicyViolations), len(r.BaselineCandidates))
+		fmt.Fprintf(w, "  data quality: %d lines, %d rejected, %d duplicates, append-only %s\n",
+			r.DataQuality.LinesRead, r.DataQuality.Rejected, r.DataQuality.Duplicates, r.DataQuality.AppendOnly.Status)
+	}
+	fmt.Fprintf(w, "  json: %s\n  xlsx: %s\n", res.JSONPath, res.XLSXPath)
+	if res.RejectsPath != "" {
+		fmt.Fprintf(w, "  rejects: %s\n", res.RejectsPath)
+	}
+}

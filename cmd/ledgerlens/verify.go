@@ -1,0 +1,161 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+func newVerifyCmd(a *app) *cobra.Command {
+	var pubPath string
+	loadPub := func() (ed25519.PublicKey, error) {
+		p := pubPath
+		if p == "" {
+			p = filepath.Join(a.layout().KeysDir, reports.PublicKeyFile)
+		}
+		pub, err := reports.LoadPublicKey(p)
+		if err != nil {
+			if pubPath == "" && errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("no public key at %s: pass --pubkey PATH (signatures cannot be checked without it)", p)
+			}
+			return nil, err
+		}
+		return pub, nil
+	}
+	cmd := &cobra.Command{
+		Use:   "verify FILE...",
+		Short: "Check published files' SHA-256 sidecars and Ed25519 signatures",
+		Long: `verify checks each FILE against FILE.sha256 and FILE.sig, offline, with the
+public key from .ledgerlens/keys/signing.pub or --pubkey. It says which check
+failed for which file and exits 1 if any did.
+
+Subcommands check the ledger's append-only property and everything at once.`,
+		Example: `  ledgerlens verify runs/CREDIT_REVIEWS/weekly_2026-11-16.json runs/CREDIT_REVIEWS/weekly_2026-11-16.xlsx
+  ledgerlens verify --pubkey signing.pub weekly_2026-11-16.json
+  ledgerlens verify ledger
+  ledgerlens verify all`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pub, err := loadPub()
+			if err != nil {
+				return err
+			}
+			failed := 0
+			for _, path := range args {
+				check, err := reports.VerifyFile(path, pub)
+				if err != nil && !errors.Is(err, reports.ErrVerification) {
+					return err
+				}
+				if check.OK() {
+					fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
+					continue
+				}
+				failed++
+				fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", path, strings.Join(check.Problems(), "; "))
+			}
+			if failed > 0 {
+				return &exitError{code: exitError1, err: fmt.Errorf("%d of %d files failed verification", failed, len(args))}
+			}
+			return nil
+		},
+	}
+	cmd.PersistentFlags().StringVar(&pubPath, "pubkey", "", "public key PEM (default <root>/.ledgerlens/keys/signing.pub)")
+
+	ledgerCmd := &cobra.Command{
+		Use:     "ledger",
+		Short:   "Check that the ledger prefix the store loaded is unchanged (append-only)",
+		Example: `  ledgerlens --root /srv/ledger verify ledger`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l := a.layout()
+			st, err := store.Open(cmd.Context(), l.StoreFile, store.Options{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			res, err := st.VerifyLedger(cmd.Context(), l.Ledger)
+			if err != nil {
+				return err
+			}
+			if !res.Intact {
+				m := res.Modified
+				return &exitError{code: exitError1, err: fmt.Errorf(
+					"ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
+					l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)}
+			}
+			fmt.Fprintf(a.stdout, "OK      %s: the %d bytes loaded are unchanged; %d bytes appended since\n",
+				l.Ledger, res.CoveredBytes, res.AppendedBytes)
+			return nil
+		},
+	}
+	allCmd := &cobra.Command{
+		Use:   "all",
+		Short: "The daily integrity check: ledger append-only, audit chain, every published artifact",
+		Example: `  ledgerlens --root /srv/ledger verify all
+  ledgerlens verify all --pubkey /etc/ledgerlens/signing.pub`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pub, err := loadPub()
+			if err != nil {
+				return err
+			}
+			rep, err := pipeline.CheckIntegrity(cmd.Context(), a.env("verify all", 0), pub)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries\nartifacts: %d checked\n",
+				map[bool]string{true: "append-only", false: "MODIFIED"}[rep.Ledger.Intact], rep.Audit.Entries, len(rep.Artifacts))
+			for _, p := range rep.Problems {
+				fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
+			}
+			if !rep.OK() {
+				return &exitError{code: exitError1, err: fmt.Errorf("integrity check failed: %d problems", len(rep.Problems))}
+			}
+			fmt.Fprintln(a.stdout, "OK")
+			return nil
+		},
+	}
+	cmd.AddCommand(ledgerCmd, allCmd)
+	return cmd
+}
+
+func newAuditCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Inspect the tamper-evident audit log",
+	}
+	verify := &cobra.Command{
+		Use:   "verify [FILE]",
+		Short: "Walk the hash chain of .ledgerlens/audit.jsonl and name the first broken entry",
+		Example: `  ledgerlens --root /srv/ledger audit verify
+  ledgerlens audit verify exported/audit.jsonl`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := a.layout().AuditLog
+			if len(args) == 1 {
+				path = args[0]
+			}
+			res, err := audit.VerifyFile(path)
+			if err != nil {
+				return err
+			}
+			if !res.OK() {
+				return &exitError{code: exitError1, err: fmt.Errorf("audit log %s: %w", path, res.Err())}
+			}
+			fmt.Fprintf(a.stdout, "OK      %s: %d entries, head seq %d hash %s\n", path, res.Entries, res.HeadSeq, res.HeadHash)
+			return nil
+		},
+	}
+	cmd.AddCommand(verify)
+	return cmd
+}

@@ -1,0 +1,154 @@
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// File is a destination being written. Bytes written go to a temporary file
+// next to the destination; Commit makes them the destination's content in
+// one rename, Abort discards them. Exactly one of the two must be called;
+// after Commit, a deferred Abort is a harmless no-op, which makes
+//
+//	f, err := atomicfile.Create(path, 0o644)
+//	if err != nil { return err }
+//	defer f.Abort()
+//	... write ...
+//	return f.Commit()
+//
+// the idiomatic use. A File is not safe for concurrent use.
+type File struct {
+	tmp  *os.File
+	path string
+	perm os.FileMode
+	done bool
+	err  error // first write error; Commit refuses to publish after one
+}
+
+// Create starts writing path. The temporary file is created in path's
+// directory, which must exist. perm is applied exactly (it is not filtered by
+// the umask) so that, for example, a 0600 key file is never briefly wider.
+func Create(path string, perm os.FileMode) (*File, error) {
+	dir, base := filepath.Split(path)
+	if base == "" {
+		return nil, fmt.Errorf("atomic write %q: path names a directory", path)
+	}
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("atomic write %s: create temporary file: %w", path, err)
+	}
+	return &File{tmp: tmp, path: path, perm: perm}, nil
+}
+
+// Name returns the destination path (not the temporary file's).
+func (f *File) Name() string { return f.path }
+
+// Write appends p to the pending content.
+func (f *File) Write(p []byte) (int, error) {
+	if f.done {
+		return 0, fmt.Errorf("atomic write %s: write after commit or abort", f.path)
+	}
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.tmp.Write(p)
+	if err != nil {
+		f.err = fmt.Errorf("atomic write %s: %w", f.path, err)
+		return n, f.err
+	}
+	return n, nil
+}
+
+// Commit makes the written bytes the content of the destination: fsync,
+// close, chmod, rename, fsync of the directory. On error the temporary file
+// is removed and the destination keeps its previous content (unless the
+// failure was the final directory fsync, after which the rename may or may
+// not survive a crash; the error says so).
+func (f *File) Commit() error {
+	if f.done {
+		return fmt.Errorf("atomic write %s: commit after commit or abort", f.path)
+	}
+	f.done = true
+	tmpName := f.tmp.Name()
+	fail := func(err error) error {
+		_ = f.tmp.Close()
+		_ = os.Remove(tmpName)
+		return err
+	}
+	if f.err != nil {
+		return fail(f.err)
+	}
+	if err := f.tmp.Chmod(f.perm); err != nil {
+		return fail(fmt.Errorf("atomic write %s: chmod: %w", f.path, err))
+	}
+	if err := f.tmp.Sync(); err != nil {
+		return fail(fmt.Errorf("atomic write %s: fsync: %w", f.path, err))
+	}
+	if err := f.tmp.Close(); err != nil {
+		_ = os.Remove(tmpName)
+		return fmt.Errorf("atomic write %s: close: %w", f.path, err)
+	}
+	if err := os.Rename(tmpName, f.path); err != nil {
+		_ = os.Remove(tmpName)
+		return fmt.Errorf("atomic write %s: rename: %w", f.path, err)
+	}
+	if err := SyncDir(filepath.Dir(f.path)); err != nil {
+		return fmt.Errorf("atomic write %s: renamed but not yet durable: %w", f.path, err)
+	}
+	return nil
+}
+
+// Abort discards the pending content and removes the temporary file. It is a
+// no-op after Commit or a previous Abort, so it can always be deferred.
+func (f *File) Abort() error {
+	if f.done {
+		return nil
+	}
+	f.done = true
+	cerr := f.tmp.Close()
+	rerr := os.Remove(f.tmp.Name())
+	if rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		return fmt.Errorf("atomic write %s: remove temporary file: %w", f.path, rerr)
+	}
+	if cerr != nil && !errors.Is(cerr, os.ErrClosed) {
+		return fmt.Errorf("atomic write %s: close temporary file: %w", f.path, cerr)
+	}
+	return nil
+}
+
+// WriteFile atomically replaces path with data, like os.WriteFile but with
+// the guarantees of the package doc. perm is applied exactly.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	f, err := Create(path, perm)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	return f.Commit()
+}
+
+// SyncDir fsyncs a directory so that entries created, renamed or removed in
+// it survive a crash.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("fsync directory %s: %w", dir, err)
+	}
+	serr := d.Sync()
+	cerr := d.Close()
+	if serr != nil {
+		return fmt.Errorf("fsync directory %s: %w", dir, serr)
+	}
+	if cerr != nil {
+		return fmt.Errorf("close directory %s: %w", dir, cerr)
+	}
+	return nil
+}

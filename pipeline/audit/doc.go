@@ -1,0 +1,74 @@
+// Package audit keeps ledgerlens's tamper-evident audit trail (SPEC §5): an
+// append-only file, .ledgerlens/audit.jsonl, of hash-chained JSON entries.
+//
+// # Format
+//
+// One JSON object per line, each line ending in "\n". Every entry has the
+// reserved keys
+//
+//	seq    1 for the first entry, then +1 per line, no gaps
+//	time   when it was appended, RFC 3339 in UTC (from an injected clock)
+//	event  what happened (see the Event constants)
+//	prev   the hash of the previous entry; 64 "0" characters for seq 1
+//	hash   hex SHA-256 of prev followed by C, where C is the canonical JSON
+//	       of the entry without its "hash" key
+//
+// and, beside them, the event's own fields (any other key).
+//
+// # Canonical JSON
+//
+// C is what Go's encoding/json Encoder with SetEscapeHTML(false) writes for
+// the entry's object, minus the trailing newline, after decoding the line
+// with json.Decoder.UseNumber:
+//
+//   - object keys sorted by the bytes of their UTF-8 encoding, at every level;
+//     arrays keep their order;
+//   - no whitespace outside strings;
+//   - numbers written exactly as they appear in the line (ledgerlens writes
+//     integers, and decimals in Go's shortest form, e.g. 12.34);
+//   - strings as UTF-8, escaping only '"' and '\' as \" and \\, the controls
+//     \b \f \n \r \t as such, other bytes below 0x20 as \u00XX (lower-case
+//     hex), and U+2028, U+2029 as \u2028, \u2029. '<', '>' and '&' are NOT
+//     escaped (Go's default HTML escaping is disabled).
+//
+// Lines are written in this canonical form (with "hash" in its sorted place),
+// but the hash is defined on the decoded content, so a verifier need not
+// compare bytes of the line.
+//
+// # Verifying without ledgerlens
+//
+// For logs whose strings contain no DEL (0x7f), U+2028 or U+2029 and whose
+// numbers are integers below 2^53 or plain decimals (true of every entry
+// ledgerlens writes), jq's sorted compact output (jq -cSj) equals C, so an
+// auditor can re-perform the chain with jq and sha256sum:
+//
+//	prev=0000000000000000000000000000000000000000000000000000000000000000
+//	n=0
+//	while IFS= read -r line; do
+//	  n=$((n+1))
+//	  want=$(printf '%s' "$line" | jq -r .hash)
+//	  got=$( { printf '%s' "$prev"; printf '%s' "$line" | jq -cSj 'del(.hash)'; } |
+//	         sha256sum | cut -d' ' -f1 )
+//	  seq=$(printf '%s' "$line" | jq .seq)
+//	  if [ "$got" != "$want" ] || [ "$seq" != "$n" ]; then
+//	    echo "broken at line $n"; exit 1
+//	  fi
+//	  prev=$want
+//	done < .ledgerlens/audit.jsonl
+//	echo "ok: $n entries, head $prev"
+//
+// Because the running prev (not the line's own "prev") prefixes the hash
+// input, an edited, deleted, inserted or reordered line breaks the chain at
+// that line. Truncation at a line boundary leaves a valid shorter chain; it
+// is detected by comparing with the audit head recorded in every signed
+// report (audit_head_at_start).
+//
+// # Scope
+//
+// The package owns the file format, appending (O_APPEND + fsync, one line
+// per write) and verification. It must not decide which events a job writes
+// or interpret their fields, and it never rewrites or truncates the log:
+// a corrupt log is reported, not repaired. Appends from several processes
+// must be serialised by the caller (pipeline/lock); the log re-reads its head
+// when the file changed under it, so a stale head never forks the chain.
+package audit

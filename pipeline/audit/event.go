@@ -1,0 +1,21 @@
+package audit
+
+// Event names written by ledgerlens (SPEC §5). The log accepts any non-empty
+// name; these constants keep writers and readers (evidence export, the
+// integrity check) spelling them alike.
+const (
+	EventJobStart         = "job_start"
+	EventJobEnd           = "job_end"
+	EventJobFail          = "job_fail"
+	EventJobStep          = "job_step"
+	EventIngest           = "ingest"
+	EventArtifactWritten  = "artifact_written"
+	EventPublish          = "publish"
+	EventPublishNoop      = "publish_noop"
+	EventBaselineProposed = "baseline_proposed"
+	EventBaselineApproved = "baseline_approved"
+	EventBaselineApplied  = "baseline_applied"
+	EventTamperDetected   = "tamper_detected"
+	EventKeyGenerated     = "key_generated"
+	EventLockRecovered    = "lock_recovered"
+)

@@ -1,0 +1,242 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
+)
+
+// ErrCorrupt marks a log whose tail is not a valid continuation of the
+// chain; Open and Append refuse to extend it. Callers report it as tampering.
+var ErrCorrupt = errors.New("audit log is corrupt")
+
+// maxTail bounds how far back Open reads to find the last two entries.
+const maxTail = 64 << 20
+
+// Log appends entries to one audit log file. Its methods are safe for
+// concurrent use within a process; across processes the caller must hold the
+// state directory's lock.
+type Log struct {
+	path string
+	now  func() time.Time
+
+	mu   sync.Mutex
+	seq  int64
+	hash string
+	size int64 // file size the head was learned at
+}
+
+// Open prepares appending to the log at path. A missing or empty file is a
+// valid empty log (head 0, ZeroHash); the file and its directory are created
+// on the first Append. Open reads only the last two entries (seeking from the
+// end), checks that the last one is intact and chains to the one before, and
+// refuses (ErrCorrupt) otherwise. now stamps entries; nil means time.Now.
+func Open(path string, now func() time.Time) (*Log, error) {
+	if now == nil {
+		now = time.Now
+	}
+	l := &Log{path: path, now: now, hash: ZeroHash}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return l, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open audit log: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("open audit log: %w", err)
+	}
+	if err := l.loadHead(f, st.Size()); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Path returns the log file's path.
+func (l *Log) Path() string { return l.path }
+
+// Head returns the last entry's seq and hash (0 and ZeroHash when empty).
+func (l *Log) Head() (seq int64, hash string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.seq, l.hash
+}
+
+// Append writes one entry for event with fields and returns it. The line is
+// written with a single write(2) on an O_APPEND descriptor and fsynced
+// before Append returns. fields must not use the reserved keys (seq, time,
+// event, prev, hash) and must encode as JSON.
+func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return Entry{}, fmt.Errorf("audit %s: %w", event, err)
+	}
+	if event == "" {
+		return Entry{}, errors.New("audit: empty event name")
+	}
+	for k := range fields {
+		if isReserved(k) {
+			return Entry{}, fmt.Errorf("audit %s: field %q is reserved", event, k)
+		}
+	}
+	norm, err := normalize(fields)
+	if err != nil {
+		return Entry{}, fmt.Errorf("audit %s: %w", event, err)
+	}
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+
+	f, err := l.openForAppend()
+	if err != nil {
+		return Entry{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Entry{}, fmt.Errorf("audit log %s: %w", l.path, err)
+	}
+	size := st.Size()
+	if size != l.size {
+		// Someone else appended (or the file was replaced) since we learned
+		// the head: chain onto what is really there, never onto a stale head.
+		if err := l.loadHead(f, size); err != nil {
+			return Entry{}, err
+		}
+	}
+
+	e := Entry{
+		Seq:    l.seq + 1,
+		Time:   l.now().UTC().Format(time.RFC3339Nano),
+		Event:  event,
+		Fields: norm,
+		Prev:   l.hash,
+	}
+	if e.Hash, err = e.ComputeHash(); err != nil {
+		return Entry{}, err
+	}
+	line, err := e.MarshalJSON()
+	if err != nil {
+		return Entry{}, err
+	}
+	line = append(line, '\n')
+	if n, err := f.Write(line); err != nil || n != len(line) {
+		// Best effort: take back a torn line so the log stays appendable.
+		_ = f.Truncate(size)
+		if err == nil {
+			err = io.ErrShortWrite
+		}
+		return Entry{}, fmt.Errorf("audit log %s: append %s: %w", l.path, event, err)
+	}
+	if err := f.Sync(); err != nil {
+		// The line may or may not be durable; l.size stays behind so the next
+		// Append re-reads the head from the file.
+		return Entry{}, fmt.Errorf("audit log %s: fsync after %s: %w", l.path, event, err)
+	}
+	if size == 0 {
+		if err := atomicfile.SyncDir(filepath.Dir(l.path)); err != nil {
+			return Entry{}, fmt.Errorf("audit log %s: %w", l.path, err)
+		}
+	}
+	l.seq, l.hash, l.size = e.Seq, e.Hash, size+int64(len(line))
+	return e, nil
+}
+
+func (l *Log) openForAppend() (*os.File, error) {
+	const flags = os.O_RDWR | os.O_APPEND | os.O_CREATE
+	f, err := os.OpenFile(l.path, flags, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
+			return nil, fmt.Errorf("audit log %s: %w", l.path, err)
+		}
+		f, err = os.OpenFile(l.path, flags, 0o644)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit log %s: %w", l.path, err)
+	}
+	return f, nil
+}
+
+// loadHead sets the head from the last entry of a file of the given size.
+func (l *Log) loadHead(r io.ReaderAt, size int64) error {
+	seq, hash, err := readHead(r, size)
+	if err != nil {
+		return fmt.Errorf("audit log %s: refusing to append: %w (run 'ledgerlens audit verify' for details)", l.path, err)
+	}
+	l.seq, l.hash, l.size = seq, hash, size
+	return nil
+}
+
+// readHead finds the last two lines by reading backwards from the end, and
+// checks the last entry's hash and its link to the one before.
+func readHead(r io.ReaderAt, size int64) (int64, string, error) {
+	if size == 0 {
+		return 0, ZeroHash, nil
+	}
+	last := make([]byte, 1)
+	if _, err := r.ReadAt(last, size-1); err != nil {
+		return 0, "", fmt.Errorf("read tail: %w", err)
+	}
+	if last[0] != '\n' {
+		return 0, "", fmt.Errorf("%w: last line has no trailing newline (torn write or truncated file)", ErrCorrupt)
+	}
+	for window := int64(8 << 10); ; window *= 2 {
+		start := max(size-window, 0)
+		buf := make([]byte, size-start)
+		if _, err := r.ReadAt(buf, start); err != nil && err != io.EOF {
+			return 0, "", fmt.Errorf("read tail: %w", err)
+		}
+		body := buf[:len(buf)-1] // without the final newline
+		i := bytes.LastIndexByte(body, '\n')
+		if i < 0 && start == 0 {
+			return checkTail(body, 0, nil, 0)
+		}
+		if i >= 0 {
+			j := bytes.LastIndexByte(body[:i], '\n') // -1: the line before starts at buf[0]
+			if j >= 0 || start == 0 {
+				return checkTail(body[i+1:], start+int64(i)+1, body[j+1:i], start+int64(j)+1)
+			}
+		}
+		// The last two lines do not fit in the window yet: widen it.
+		if window >= maxTail {
+			return 0, "", fmt.Errorf("%w: last entries are longer than %d bytes", ErrCorrupt, maxTail)
+		}
+	}
+}
+
+// checkTail checks the last line (at byte offset lastOff) and, when prevLine
+// is non-nil, its link to the line before (at prevOff).
+func checkTail(lastLine []byte, lastOff int64, prevLine []byte, prevOff int64) (int64, string, error) {
+	last, err := ParseEntry(lastLine)
+	if err != nil {
+		return 0, "", fmt.Errorf("%w: last entry (byte offset %d): %v", ErrCorrupt, lastOff, err)
+	}
+	if got, err := last.ComputeHash(); err != nil || got != last.Hash {
+		return 0, "", fmt.Errorf("%w: last entry (seq %d, byte offset %d): hash mismatch", ErrCorrupt, last.Seq, lastOff)
+	}
+	wantSeq, wantPrev := int64(1), ZeroHash
+	if prevLine != nil {
+		prev, err := ParseEntry(prevLine)
+		if err != nil {
+			return 0, "", fmt.Errorf("%w: entry before the last (byte offset %d): %v", ErrCorrupt, prevOff, err)
+		}
+		wantSeq, wantPrev = prev.Seq+1, prev.Hash
+	}
+	if last.Seq != wantSeq {
+		return 0, "", fmt.Errorf("%w: last entry (byte offset %d) has seq %d, expected %d", ErrCorrupt, lastOff, last.Seq, wantSeq)
+	}
+	if last.Prev != wantPrev {
+		return 0, "", fmt.Errorf("%w: last entry (seq %d) does not chain to the entry before it", ErrCorrupt, last.Seq)
+	}
+	return last.Seq, last.Hash, nil
+}

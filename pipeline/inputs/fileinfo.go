@@ -1,0 +1,41 @@
+package inputs
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+)
+
+// FileInfo identifies the exact bytes an input was loaded from, for the
+// report's inputs section and the job's input digest. For an optional file
+// that does not exist, Path is set and Bytes and SHA256 are empty.
+type FileInfo struct {
+	Path   string
+	Bytes  int64
+	SHA256 string // lowercase hex of the whole file
+}
+
+// Present reports whether the file existed. An existing empty file is
+// present (its SHA256 is that of no bytes).
+func (f FileInfo) Present() bool { return f.SHA256 != "" }
+
+// readInput reads path whole. A missing file is reported as ok == false with
+// no error, because every input but the ledger is optional; any other read
+// failure is an error naming the file.
+func readInput(path string) (data []byte, info FileInfo, ok bool, err error) {
+	data, err = os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, FileInfo{Path: path}, false, nil
+	}
+	if err != nil {
+		return nil, FileInfo{Path: path}, false, err // *fs.PathError names the file
+	}
+	return data, describe(path, data), true, nil
+}
+
+func describe(path string, data []byte) FileInfo {
+	sum := sha256.Sum256(data)
+	return FileInfo{Path: path, Bytes: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+}

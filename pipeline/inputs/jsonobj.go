@@ -1,0 +1,286 @@
+package inputs
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// object is one JSON object being read field by field, so that every
+// problem can be reported with the full path of the value (baselines[3].
+// median_credits) rather than encoding/json's Go-type-centred messages.
+//
+// JSON null counts as absent everywhere: exporters write null for empty
+// columns, and "missing" is what such a value means.
+type object struct {
+	path   string
+	fields map[string]json.RawMessage
+	// names maps a folded (lower-case) key to the spelling in the input,
+	// for messages; nil when keys are not folded.
+	names map[string]string
+}
+
+// parseDocument decodes data, a whole JSON document that must be an object.
+// Syntax errors are located by line and column.
+func parseDocument(path string, data []byte) (object, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return object{}, &Error{Path: path, Msg: "empty file, want a JSON object"}
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line, col := position(data, se.Offset)
+			return object{}, &Error{Path: path, Line: line, Msg: fmt.Sprintf("invalid JSON at column %d: %v", col, se)}
+		}
+		return object{}, &Error{Path: path, Msg: "want a JSON object at the top level, got " + kindOf(data)}
+	}
+	if m == nil {
+		return object{}, &Error{Path: path, Msg: "want a JSON object at the top level, got null"}
+	}
+	return object{fields: m}, nil
+}
+
+// parseRecord decodes one JSON Lines record. With fold, keys are matched
+// case-insensitively (Case_ID and case_id are the same field); a record that
+// spells one field twice with different values is refused as ambiguous.
+func parseRecord(line []byte, fold bool) (object, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(line, &m); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return object{}, &fieldError{msg: fmt.Sprintf("invalid JSON at column %d: %v", max(se.Offset, 1), se)}
+		}
+		return object{}, &fieldError{msg: "want a JSON object, got " + kindOf(line)}
+	}
+	if m == nil {
+		return object{}, &fieldError{msg: "want a JSON object, got null"}
+	}
+	if !fold {
+		return object{fields: m}, nil
+	}
+	o := object{fields: make(map[string]json.RawMessage, len(m)), names: make(map[string]string, len(m))}
+	// Visit keys in sorted order so that the spelling named in a message
+	// does not depend on map iteration.
+	keys := sortedKeys(m)
+	for _, k := range keys {
+		f := strings.ToLower(k)
+		if prev, dup := o.fields[f]; dup {
+			if !sameJSON(prev, m[k]) && !isNull(prev) && !isNull(m[k]) {
+				return object{}, &fieldError{field: k, msg: fmt.Sprintf("conflicts with %s in the same record", o.names[f])}
+			}
+			if isNull(prev) {
+				o.fields[f], o.names[f] = m[k], k
+			}
+			continue
+		}
+		o.fields[f], o.names[f] = m[k], k
+	}
+	return o, nil
+}
+
+// decodeObject reads raw as a nested object found at path.
+func decodeObject(raw json.RawMessage, path string) (object, error) {
+	if k := kindOf(raw); k != "object" {
+		return object{}, &fieldError{field: path, msg: "want an object, got " + k}
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return object{}, &fieldError{field: path, msg: err.Error()}
+	}
+	return object{path: path, fields: m}, nil
+}
+
+// at returns the path of key inside o, in the spelling of the input.
+func (o object) at(key string) string {
+	name := key
+	if n, ok := o.names[key]; ok {
+		name = n
+	}
+	if o.path == "" {
+		return name
+	}
+	return o.path + "." + name
+}
+
+// get returns the raw value of key, treating null as absent.
+func (o object) get(key string) (json.RawMessage, bool) {
+	raw, ok := o.fields[key]
+	if !ok || isNull(raw) {
+		return nil, false
+	}
+	return raw, true
+}
+
+func (o object) has(key string) bool {
+	_, ok := o.get(key)
+	return ok
+}
+
+// keys returns the keys of o in sorted order.
+func (o object) keys() []string { return sortedKeys(o.fields) }
+
+func (o object) str(key string) (string, bool, error) {
+	raw, ok := o.get(key)
+	if !ok {
+		return "", false, nil
+	}
+	if k := kindOf(raw); k != "string" {
+		return "", false, &fieldError{field: o.at(key), msg: "want a string, got " + k}
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", false, &fieldError{field: o.at(key), msg: err.Error()}
+	}
+	return s, true, nil
+}
+
+func (o object) num(key string) (float64, bool, error) {
+	raw, ok := o.get(key)
+	if !ok {
+		return 0, false, nil
+	}
+	if k := kindOf(raw); k != "number" {
+		return 0, false, &fieldError{field: o.at(key), msg: "want a number, got " + k}
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || math.IsInf(f, 0) {
+		return 0, false, &fieldError{field: o.at(key), msg: fmt.Sprintf("number %s is out of range", raw)}
+	}
+	return f, true, nil
+}
+
+// integer reads a whole number; 28.0 is accepted as 28 because some writers
+// emit every number as a float.
+func (o object) integer(key string) (int64, bool, error) {
+	f, ok, err := o.num(key)
+	if !ok || err != nil {
+		return 0, ok, err
+	}
+	if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false, &fieldError{field: o.at(key), msg: fmt.Sprintf("want a whole number, got %s", o.fields[key])}
+	}
+	return int64(f), true, nil
+}
+
+func (o object) boolean(key string) (bool, bool, error) {
+	raw, ok := o.get(key)
+	if !ok {
+		return false, false, nil
+	}
+	switch string(raw) {
+	case "true":
+		return true, true, nil
+	case "false":
+		return false, true, nil
+	}
+	return false, false, &fieldError{field: o.at(key), msg: "want true or false, got " + kindOf(raw)}
+}
+
+func (o object) obj(key string) (object, bool, error) {
+	raw, ok := o.get(key)
+	if !ok {
+		return object{}, false, nil
+	}
+	sub, err := decodeObject(raw, o.at(key))
+	return sub, err == nil, err
+}
+
+func (o object) arr(key string) ([]json.RawMessage, bool, error) {
+	raw, ok := o.get(key)
+	if !ok {
+		return nil, false, nil
+	}
+	if k := kindOf(raw); k != "array" {
+		return nil, false, &fieldError{field: o.at(key), msg: "want an array, got " + k}
+	}
+	var a []json.RawMessage
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, false, &fieldError{field: o.at(key), msg: err.Error()}
+	}
+	return a, true, nil
+}
+
+// kindOf names the JSON type of raw for messages.
+func kindOf(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+func sameJSON(a, b json.RawMessage) bool {
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return bytes.Equal(a, b)
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// position converts encoding/json's error offset (bytes read when the error
+// was found) to a 1-based line and column.
+func position(data []byte, offset int64) (line, col int) {
+	pos := int(min(max(offset-1, 0), int64(len(data))))
+	before := data[:pos]
+	line = 1 + bytes.Count(before, []byte{'\n'})
+	col = pos - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// marshalIndent renders v with 2-space indentation and a trailing newline,
+// without escaping <, > and & (the files are read by people and jq, not
+// embedded in HTML).
+func marshalIndent(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// timestamp reads an optional RFC 3339 timestamp (any offset) and returns it
+// in UTC; absent, null and "" give the zero time.
+func (o object) timestamp(key string) (time.Time, error) {
+	s, ok, err := o.str(key)
+	if err != nil || !ok || strings.TrimSpace(s) == "" {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}, &fieldError{field: o.at(key), msg: fmt.Sprintf("invalid timestamp %q, want RFC 3339 such as 2026-01-05T10:00:00Z", s)}
+	}
+	return t.UTC(), nil
+}

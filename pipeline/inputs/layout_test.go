@@ -1,0 +1,70 @@
+package inputs
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+func TestNewLayout(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "work")
+	l := NewLayout(root)
+	want := map[string]string{
+		l.Ledger:             "runs/CREDIT_MONITORING/ledger.jsonl",
+		l.Cases:              "runs/CREDIT_MONITORING/cases.jsonl",
+		l.Incidents:          "runs/CREDIT_MONITORING/incidents.jsonl",
+		l.Policy:             "config/sintraprime-policy.json",
+		l.Baselines:          "config/credit-baselines.json",
+		l.Config:             "config/ledgerlens.json",
+		l.ReviewsDir:         "runs/CREDIT_REVIEWS",
+		l.BaselineUpdatesDir: "runs/BASELINE_UPDATES",
+		l.StateDir:           ".ledgerlens",
+		l.StoreFile:          ".ledgerlens/ledger.duckdb",
+		l.AuditLog:           ".ledgerlens/audit.jsonl",
+		l.LockFile:           ".ledgerlens/lock",
+		l.KeysDir:            ".ledgerlens/keys",
+		l.CheckpointsDir:     ".ledgerlens/checkpoints",
+	}
+	if len(want) != 14 {
+		t.Fatalf("two layout paths coincide: %+v", l)
+	}
+	for got, rel := range want {
+		if got != filepath.Join(root, filepath.FromSlash(rel)) {
+			t.Errorf("path %q, want %s under %s", got, rel, root)
+		}
+		if r := l.Rel(got); r != rel {
+			t.Errorf("Rel(%q) = %q, want %q", got, r, rel)
+		}
+	}
+}
+
+func TestLayoutDefaultRoot(t *testing.T) {
+	l := NewLayout("")
+	if l.Root != "." || l.Policy != filepath.FromSlash("config/sintraprime-policy.json") {
+		t.Fatalf("layout = %+v", l)
+	}
+	// Error messages then name the path as the runbook does.
+	if l.Cases != filepath.FromSlash("runs/CREDIT_MONITORING/cases.jsonl") {
+		t.Fatalf("cases = %q", l.Cases)
+	}
+}
+
+func TestLayoutResolveAndRel(t *testing.T) {
+	root := t.TempDir()
+	l := NewLayout(root)
+	if got := l.Resolve("runs/OTHER"); got != filepath.Join(root, "runs", "OTHER") {
+		t.Errorf("Resolve(relative) = %q", got)
+	}
+	abs := filepath.Join(t.TempDir(), "elsewhere")
+	if got := l.Resolve(abs); got != abs {
+		t.Errorf("Resolve(absolute) = %q", got)
+	}
+	if got := l.Rel(abs); got != filepath.ToSlash(abs) {
+		t.Errorf("Rel(outside) = %q, want it unchanged", got)
+	}
+	if got := l.Rel(filepath.Join(root, "..", filepath.Base(root)+"x", "f")); got == "f" {
+		t.Errorf("a sibling directory sharing the root's prefix counted as inside: %q", got)
+	}
+	if got := l.Rel(root); got != "." {
+		t.Errorf("Rel(root) = %q", got)
+	}
+}

@@ -1,0 +1,354 @@
+package inputs
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"math"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// runbookPolicy is config/sintraprime-policy.json as the runbook ships it.
+const runbookPolicy = `{"version":"1.0",
+ "severity_policy":{"sev0":{"multiplier":10,"pii_or_regulatory":true,"action":"quarantine"},"sev1":{"multiplier":5,"action":"case_and_alert"},"sev2":{"multiplier":2,"action":"weekly_review"},"sev3":{"multiplier":1.5,"action":"log"},"sev4":{"multiplier":0,"action":"log"}},
+ "risk_flags":{"retry_loop":{"misconfig_weight":3,"legit_weight":0},"unbounded_iterator":{"misconfig_weight":4,"legit_weight":0},"missing_idempotency":{"misconfig_weight":4,"legit_weight":0},"sudden_prompt_growth":{"misconfig_weight":2,"legit_weight":0},"batch_job":{"misconfig_weight":0,"legit_weight":3},"backfill_mode":{"misconfig_weight":0,"legit_weight":4}},
+ "review_windows":{"credit_review_days":7,"baseline_window_days":30,"healthy_run_statuses":["Success"]}}
+`
+
+func TestLoadPolicyRunbookFileEqualsDefault(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "config/sintraprime-policy.json", runbookPolicy)
+	p, info, err := LoadPolicy(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p, DefaultPolicy()) {
+		t.Fatalf("runbook policy = %+v\nwant the built-in default %+v", p, DefaultPolicy())
+	}
+	sum := sha256.Sum256([]byte(runbookPolicy))
+	if !info.Present() || info.Path != path || info.Bytes != int64(len(runbookPolicy)) || info.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("FileInfo = %+v", info)
+	}
+}
+
+func TestLoadPolicyAbsentUsesDefault(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config", "sintraprime-policy.json")
+	p, info, err := LoadPolicy(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p, DefaultPolicy()) {
+		t.Fatalf("absent policy gave %+v", p)
+	}
+	if info.Present() || info.Path != path || info.Bytes != 0 {
+		t.Fatalf("FileInfo of an absent file = %+v", info)
+	}
+}
+
+func TestLoadPolicyUnreadable(t *testing.T) {
+	dir := t.TempDir() // a directory where the file should be
+	_, _, err := LoadPolicy(dir)
+	if err == nil || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("error %v does not name %s", err, dir)
+	}
+}
+
+func TestDefaultPolicyIsFresh(t *testing.T) {
+	a := DefaultPolicy()
+	a.RiskFlags["retry_loop"] = FlagWeights{Misconfig: 99}
+	a.ReviewWindows.HealthyRunStatuses[0] = "Failed"
+	b := DefaultPolicy()
+	if b.RiskFlags["retry_loop"].Misconfig != 3 || b.ReviewWindows.HealthyRunStatuses[0] != "Success" {
+		t.Fatal("DefaultPolicy shares state between calls")
+	}
+}
+
+func TestParsePolicyValid(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(string) string
+		check func(t *testing.T, p Policy)
+	}{
+		{"unknown keys allowed", func(s string) string {
+			return strings.Replace(s, `{"version":"1.0",`, `{"version":"1.0","notes":{"owner":"ops"},"sev5":1,`, 1)
+		}, func(t *testing.T, p Policy) {
+			if p.SeverityPolicy.Sev1.Multiplier != 5 {
+				t.Fatalf("sev1 = %v", p.SeverityPolicy.Sev1.Multiplier)
+			}
+		}},
+		{"sev4 absent is 0", func(s string) string {
+			return strings.Replace(s, `,"sev4":{"multiplier":0,"action":"log"}`, ``, 1)
+		}, func(t *testing.T, p Policy) {
+			if p.SeverityPolicy.Sev4.Multiplier != 0 {
+				t.Fatalf("sev4 = %v", p.SeverityPolicy.Sev4.Multiplier)
+			}
+		}},
+		{"sev4 multiplier absent is 0", func(s string) string {
+			return strings.Replace(s, `"sev4":{"multiplier":0,`, `"sev4":{`, 1)
+		}, func(t *testing.T, p Policy) {
+			if p.SeverityPolicy.Sev4.Multiplier != 0 || p.SeverityPolicy.Sev4.Action != "log" {
+				t.Fatalf("sev4 = %+v", p.SeverityPolicy.Sev4)
+			}
+		}},
+		{"pii_or_regulatory absent means required", func(s string) string {
+			return strings.Replace(s, `"pii_or_regulatory":true,`, ``, 1)
+		}, func(t *testing.T, p Policy) {
+			if got := p.Severity(12, false); got != SEV1 {
+				t.Fatalf("non-PII run at 12× = %s, want SEV1", got)
+			}
+		}},
+		{"pii_or_regulatory false waives PII", func(s string) string {
+			return strings.Replace(s, `"pii_or_regulatory":true`, `"pii_or_regulatory":false`, 1)
+		}, func(t *testing.T, p Policy) {
+			if got := p.Severity(12, false); got != SEV0 {
+				t.Fatalf("non-PII run at 12× = %s, want SEV0", got)
+			}
+		}},
+		{"risk_flags absent weighs nothing", func(s string) string {
+			i := strings.Index(s, `"risk_flags"`)
+			j := strings.Index(s, `"review_windows"`)
+			return s[:i] + s[j:]
+		}, func(t *testing.T, p Policy) {
+			if got := p.MisconfigScore([]string{"retry_loop"}); got != 0 {
+				t.Fatalf("score = %v", got)
+			}
+		}},
+		{"whole-number floats", func(s string) string {
+			return strings.Replace(s, `"credit_review_days":7`, `"credit_review_days":7.0`, 1)
+		}, func(t *testing.T, p Policy) {
+			if p.ReviewWindows.CreditReviewDays != 7 {
+				t.Fatalf("days = %d", p.ReviewWindows.CreditReviewDays)
+			}
+		}},
+		{"several healthy statuses", func(s string) string {
+			return strings.Replace(s, `["Success"]`, `["Success","Escalated"]`, 1)
+		}, func(t *testing.T, p Policy) {
+			if !p.IsHealthy("Escalated") || p.IsHealthy("Failed") {
+				t.Fatalf("healthy = %v", p.ReviewWindows.HealthyRunStatuses)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := ParsePolicy("p.json", []byte(tt.edit(runbookPolicy)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, p)
+		})
+	}
+}
+
+func TestParsePolicyInvalid(t *testing.T) {
+	const path = "config/sintraprime-policy.json"
+	r := func(old, new string) func(string) string {
+		return func(s string) string {
+			if !strings.Contains(s, old) {
+				panic("test edit does not apply: " + old)
+			}
+			return strings.Replace(s, old, new, 1)
+		}
+	}
+	tests := []struct {
+		name  string
+		edit  func(string) string
+		field string
+		want  string
+	}{
+		{"sev2 above sev1", r(`"sev2":{"multiplier":2`, `"sev2":{"multiplier":6`),
+			"severity_policy.sev2.multiplier", path + ": severity_policy.sev2.multiplier: must be less than sev1 (5), got 6"},
+		{"sev2 equal to sev1", r(`"sev2":{"multiplier":2`, `"sev2":{"multiplier":5`),
+			"severity_policy.sev2.multiplier", "must be less than sev1 (5), got 5"},
+		{"sev1 above sev0", r(`"sev1":{"multiplier":5`, `"sev1":{"multiplier":11`),
+			"severity_policy.sev1.multiplier", "must be less than sev0 (10), got 11"},
+		{"sev4 equal to sev3", r(`"sev4":{"multiplier":0`, `"sev4":{"multiplier":1.5`),
+			"severity_policy.sev4.multiplier", "must be less than sev3 (1.5), got 1.5"},
+		{"missing sev1 multiplier", r(`"sev1":{"multiplier":5,`, `"sev1":{`),
+			"severity_policy.sev1.multiplier", path + ": severity_policy.sev1.multiplier: missing"},
+		{"null multiplier", r(`"sev3":{"multiplier":1.5`, `"sev3":{"multiplier":null`),
+			"severity_policy.sev3.multiplier", "severity_policy.sev3.multiplier: missing"},
+		{"missing sev3 level", r(`"sev3":{"multiplier":1.5,"action":"log"},`, ``),
+			"severity_policy.sev3.multiplier", "severity_policy.sev3.multiplier: missing"},
+		{"missing severity_policy", func(s string) string {
+			i := strings.Index(s, `"severity_policy"`)
+			j := strings.Index(s, `"risk_flags"`)
+			return s[:i] + s[j:]
+		}, "severity_policy", path + ": severity_policy: missing"},
+		{"zero sev0", r(`"sev0":{"multiplier":10`, `"sev0":{"multiplier":0`),
+			"severity_policy.sev0.multiplier", "severity_policy.sev0.multiplier: must be > 0, got 0"},
+		{"negative sev4", r(`"sev4":{"multiplier":0`, `"sev4":{"multiplier":-1`),
+			"severity_policy.sev4.multiplier", "severity_policy.sev4.multiplier: must be ≥ 0, got -1"},
+		{"string multiplier", r(`"sev1":{"multiplier":5`, `"sev1":{"multiplier":"5"`),
+			"severity_policy.sev1.multiplier", "severity_policy.sev1.multiplier: want a number, got string"},
+		{"level not an object", r(`"sev2":{"multiplier":2,"action":"weekly_review"}`, `"sev2":2`),
+			"severity_policy.sev2", "severity_policy.sev2: want an object, got number"},
+		{"huge number", r(`"sev0":{"multiplier":10`, `"sev0":{"multiplier":1e999`),
+			"severity_policy.sev0.multiplier", "number 1e999 is out of range"},
+		{"pii flag not boolean", r(`"pii_or_regulatory":true`, `"pii_or_regulatory":"yes"`),
+			"severity_policy.sev0.pii_or_regulatory", "severity_policy.sev0.pii_or_regulatory: want true or false, got string"},
+		{"negative misconfig weight", r(`"retry_loop":{"misconfig_weight":3`, `"retry_loop":{"misconfig_weight":-3`),
+			"risk_flags.retry_loop.misconfig_weight", path + ": risk_flags.retry_loop.misconfig_weight: must be ≥ 0, got -3"},
+		{"negative legit weight", r(`"legit_weight":4`, `"legit_weight":-4`),
+			"risk_flags.backfill_mode.legit_weight", "risk_flags.backfill_mode.legit_weight: must be ≥ 0, got -4"},
+		{"flag not an object", r(`"batch_job":{"misconfig_weight":0,"legit_weight":3}`, `"batch_job":[3]`),
+			"risk_flags.batch_job", "risk_flags.batch_job: want an object, got array"},
+		{"zero baseline window", r(`"baseline_window_days":30`, `"baseline_window_days":0`),
+			"review_windows.baseline_window_days", "review_windows.baseline_window_days: must be between 1 and 3660 days, got 0"},
+		{"fractional review days", r(`"credit_review_days":7`, `"credit_review_days":7.5`),
+			"review_windows.credit_review_days", "review_windows.credit_review_days: want a whole number, got 7.5"},
+		{"missing credit_review_days", r(`"credit_review_days":7,`, ``),
+			"review_windows.credit_review_days", "review_windows.credit_review_days: missing"},
+		{"no healthy statuses", r(`["Success"]`, `[]`),
+			"review_windows.healthy_run_statuses", "review_windows.healthy_run_statuses: must name at least one status"},
+		{"healthy status not a string", r(`["Success"]`, `["Success",1]`),
+			"review_windows.healthy_run_statuses[1]", "review_windows.healthy_run_statuses[1]: want a non-empty string, got number"},
+		{"missing review_windows", func(s string) string {
+			i := strings.Index(s, `,
+ "review_windows"`)
+			return s[:i] + "}\n"
+		}, "review_windows", "review_windows: missing"},
+		{"top level array", func(string) string { return "[1,2]" }, "", path + ": want a JSON object at the top level, got array"},
+		{"empty file", func(string) string { return "  \n" }, "", path + ": empty file, want a JSON object"},
+		{"null document", func(string) string { return "null" }, "", path + ": want a JSON object at the top level, got null"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParsePolicy(path, []byte(tt.edit(runbookPolicy)))
+			wantErr(t, err, path, tt.want)
+			var ie *Error
+			errors.As(err, &ie)
+			if ie.Field != tt.field {
+				t.Fatalf("Field = %q, want %q", ie.Field, tt.field)
+			}
+		})
+	}
+}
+
+// A syntax error is located by line, as field paths are not known yet.
+func TestParsePolicySyntaxErrorNamesLine(t *testing.T) {
+	const path = "config/sintraprime-policy.json"
+	b, err := DefaultPolicy().Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	lines[5] = strings.Replace(lines[5], ",", ",,", 1) // line 6
+	_, err = ParsePolicy(path, []byte(strings.Join(lines, "\n")))
+	wantErr(t, err, path, path+":6: invalid JSON at column")
+	var ie *Error
+	errors.As(err, &ie)
+	if ie.Line != 6 {
+		t.Fatalf("Line = %d, want 6", ie.Line)
+	}
+}
+
+// Every problem is reported, not just the first.
+func TestParsePolicyReportsAllProblems(t *testing.T) {
+	s := strings.Replace(runbookPolicy, `"sev2":{"multiplier":2`, `"sev2":{"multiplier":6`, 1)
+	s = strings.Replace(s, `"retry_loop":{"misconfig_weight":3`, `"retry_loop":{"misconfig_weight":-3`, 1)
+	s = strings.Replace(s, `"baseline_window_days":30`, `"baseline_window_days":-1`, 1)
+	_, err := ParsePolicy("p.json", []byte(s))
+	wantErr(t, err, "p.json",
+		"p.json: severity_policy.sev2.multiplier: must be less than sev1",
+		"p.json: risk_flags.retry_loop.misconfig_weight: must be ≥ 0",
+		"p.json: review_windows.baseline_window_days: must be between 1 and 3660 days, got -1")
+}
+
+func TestPolicySeverity(t *testing.T) {
+	p := DefaultPolicy()
+	tests := []struct {
+		m    float64
+		pii  bool
+		want string
+	}{
+		{10, true, SEV0},
+		{50, true, SEV0},
+		{math.Inf(1), true, SEV0},
+		{10, false, SEV1}, // no PII: the SEV0 multiplier alone is SEV1
+		{9.99, true, SEV1},
+		{5, false, SEV1},
+		{4.99, false, SEV2},
+		{2, false, SEV2},
+		{1.99, true, SEV3},
+		{1.5, false, SEV3},
+		{1.49, false, SEV4},
+		{0, false, SEV4},
+		{math.NaN(), true, ""},
+	}
+	for _, tt := range tests {
+		if got := p.Severity(tt.m, tt.pii); got != tt.want {
+			t.Errorf("Severity(%v, %v) = %q, want %q", tt.m, tt.pii, got, tt.want)
+		}
+	}
+}
+
+func TestPolicyMisconfigScoreAndLikelihood(t *testing.T) {
+	p := DefaultPolicy()
+	tests := []struct {
+		flags []string
+		score float64
+		want  string
+	}{
+		{nil, 0, LikelihoodLow},
+		{[]string{"retry_loop", "unbounded_iterator"}, 7, LikelihoodHigh},
+		{[]string{"missing_idempotency", "sudden_prompt_growth"}, 6, LikelihoodHigh},
+		{[]string{"missing_idempotency"}, 4, LikelihoodMedium},
+		{[]string{"retry_loop"}, 3, LikelihoodMedium},
+		{[]string{"sudden_prompt_growth"}, 2, LikelihoodLow},
+		{[]string{"retry_loop", "batch_job"}, 0, LikelihoodLow},
+		{[]string{"backfill_mode", "unbounded_iterator", "retry_loop"}, 3, LikelihoodMedium},
+		{[]string{"backfill_mode"}, -4, LikelihoodLow},
+		{[]string{"retry_loop", "retry_loop"}, 3, LikelihoodMedium}, // counted once
+		{[]string{"pii_exposure", "linear_scaling", "no_such_flag"}, 0, LikelihoodLow},
+	}
+	for _, tt := range tests {
+		score := p.MisconfigScore(tt.flags)
+		if score != tt.score {
+			t.Errorf("MisconfigScore(%v) = %v, want %v", tt.flags, score, tt.score)
+		}
+		if got := p.Likelihood(score); got != tt.want {
+			t.Errorf("Likelihood(%v) = %q, want %q", score, got, tt.want)
+		}
+	}
+	for score, want := range map[float64]string{6: LikelihoodHigh, 5.99: LikelihoodMedium, 3: LikelihoodMedium, 2.99: LikelihoodLow} {
+		if got := p.Likelihood(score); got != want {
+			t.Errorf("Likelihood(%v) = %q, want %q", score, got, want)
+		}
+	}
+}
+
+func TestPolicyIsHealthy(t *testing.T) {
+	p := DefaultPolicy()
+	for status, want := range map[string]bool{"Success": true, "success": false, "Failed": false, "": false} {
+		if got := p.IsHealthy(status); got != want {
+			t.Errorf("IsHealthy(%q) = %v", status, got)
+		}
+	}
+}
+
+func TestPolicyMarshalRoundTrip(t *testing.T) {
+	b, err := DefaultPolicy().Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "policy_default.golden.json", b)
+	p, err := ParsePolicy("golden", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p, DefaultPolicy()) {
+		t.Fatalf("round trip gave %+v", p)
+	}
+	// A policy that waives PII for SEV0 must say so explicitly.
+	w := DefaultPolicy()
+	w.SeverityPolicy.Sev0.PIIOrRegulatory = false
+	b, err = w.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := ParsePolicy("w", b); err != nil || p.SeverityPolicy.Sev0.PIIOrRegulatory {
+		t.Fatalf("waiver lost in round trip: %+v, %v", p.SeverityPolicy.Sev0, err)
+	}
+}

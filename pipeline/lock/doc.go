@@ -1,0 +1,19 @@
+// Package lock lets one ledgerlens job at a time work on a state directory,
+// across processes (SPEC §9: the scheduler never overlaps a job with itself
+// or with a CLI run).
+//
+// The lock is flock(2) on a lock file. The kernel releases it when the
+// holding process exits for any reason, including SIGKILL, so a crashed job
+// never leaves a stale lock behind. The file also records who holds it (pid,
+// start time, command, host) so that a waiting job can say who it waits
+// for, and so that the next holder can tell that the previous one ended
+// without releasing — Lock.Recovered — and write a lock_recovered audit
+// event.
+//
+// flock is advisory and, on network file systems, only as reliable as the
+// server's lock support: keep the state directory on a local disk.
+//
+// It owns the lock file and nothing else. It must not delete the lock file
+// (a waiter may hold an open descriptor of it; unlinking would let two jobs
+// lock two different files), decide exit codes, or write audit events.
+package lock

@@ -1,0 +1,192 @@
+package lock
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// pollInterval is how often Acquire retries while another job holds the lock.
+const pollInterval = 100 * time.Millisecond
+
+// Holder says who holds (or held) a lock.
+type Holder struct {
+	PID       int       `json:"pid"`
+	StartedAt time.Time `json:"started_at"`
+	Command   string    `json:"command"`
+	Hostname  string    `json:"hostname"`
+}
+
+// CurrentHolder describes this process running command since startedAt
+// (injected, so that the record is reproducible in tests).
+func CurrentHolder(command string, startedAt time.Time) Holder {
+	host, _ := os.Hostname()
+	return Holder{PID: os.Getpid(), StartedAt: startedAt.UTC(), Command: command, Hostname: host}
+}
+
+// String describes the holder as in error messages:
+// "pid 1234 (report weekly) since 2026-11-16T10:00:01Z".
+func (h Holder) String() string {
+	if h.PID == 0 {
+		return "an unknown process"
+	}
+	s := fmt.Sprintf("pid %d", h.PID)
+	if h.Command != "" {
+		s += " (" + h.Command + ")"
+	}
+	if !h.StartedAt.IsZero() {
+		s += " since " + h.StartedAt.UTC().Format(time.RFC3339)
+	}
+	return s
+}
+
+// HeldError is returned by Acquire when another process holds the lock
+// until the timeout. The command maps it to exit status 75 (EX_TEMPFAIL).
+type HeldError struct {
+	Path   string
+	Holder Holder // zero if the holder's record could not be read
+}
+
+func (e *HeldError) Error() string {
+	msg := "another ledgerlens job holds the lock: " + e.Holder.String()
+	// The host matters only when the state directory is shared.
+	if host, _ := os.Hostname(); e.Holder.Hostname != "" && e.Holder.Hostname != host {
+		msg += " on host " + e.Holder.Hostname
+	}
+	return msg
+}
+
+// Lock is a held lock. Release it when the job ends; if the process dies
+// first, the kernel releases it. Keep the *Lock reachable until Release: the
+// runtime closes an unreachable file, which would release the lock early.
+type Lock struct {
+	// Recovered is the previous holder when it ended without releasing the
+	// lock (killed, crashed, or exited early): its record was still in the
+	// lock file although nobody held the lock. nil after a clean release.
+	Recovered *Holder
+
+	path string
+	f    *os.File
+}
+
+// Path returns the lock file's path.
+func (l *Lock) Path() string { return l.path }
+
+// Acquire takes the exclusive lock on path (created, with its directory, if
+// missing) and records holder in it. While another process holds it,
+// Acquire polls until timeout has passed (0 = try once) or ctx is done, then
+// returns a *HeldError naming that process. Zero PID and Hostname in holder
+// are filled in from this process.
+func Acquire(ctx context.Context, path string, timeout time.Duration, holder Holder) (*Lock, error) {
+	if holder.PID == 0 {
+		holder.PID = os.Getpid()
+	}
+	if holder.Hostname == "" {
+		holder.Hostname, _ = os.Hostname()
+	}
+	record, err := json.Marshal(holder)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: encode holder: %w", path, err)
+	}
+	record = append(record, '\n')
+
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: flock: %w", path, err)
+		}
+		wait := min(pollInterval, time.Until(deadline))
+		if wait <= 0 {
+			h := readHolder(f)
+			f.Close()
+			return nil, &HeldError{Path: path, Holder: h}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			h := readHolder(f)
+			f.Close()
+			return nil, fmt.Errorf("waiting for the lock held by %s: %w", h, ctx.Err())
+		case <-t.C:
+		}
+	}
+
+	l := &Lock{path: path, f: f}
+	if prev := readHolder(f); prev.PID != 0 {
+		l.Recovered = &prev
+	}
+	if err := writeRecord(f, record); err != nil {
+		l.Release()
+		return nil, fmt.Errorf("lock %s: record holder: %w", path, err)
+	}
+	return l, nil
+}
+
+// Release clears the holder record and releases the lock. A cleared record
+// is what tells the next holder that this one ended cleanly. Release is
+// idempotent.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	f := l.f
+	l.f = nil
+	terr := f.Truncate(0)
+	if terr == nil {
+		terr = f.Sync()
+	}
+	// Closing the last descriptor releases the flock.
+	cerr := f.Close()
+	if terr != nil {
+		return fmt.Errorf("release lock %s: clear holder record: %w", l.path, terr)
+	}
+	if cerr != nil {
+		return fmt.Errorf("release lock %s: %w", l.path, cerr)
+	}
+	return nil
+}
+
+// readHolder reads the holder record; a missing, partial or garbled record
+// gives the zero Holder (the holder may be between open and write).
+func readHolder(f *os.File) Holder {
+	data, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<16))
+	if err != nil {
+		return Holder{}
+	}
+	data = bytes.TrimSpace(data)
+	var h Holder
+	if len(data) == 0 || json.Unmarshal(data, &h) != nil {
+		return Holder{}
+	}
+	return h
+}
+
+func writeRecord(f *os.File, record []byte) error {
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(record, 0); err != nil {
+		return err
+	}
+	return f.Sync()
+}

@@ -1,0 +1,180 @@
+package lock
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// helperEnv makes the test binary act as a lock-holding job (see
+// TestHelperHoldLock) instead of running tests.
+const helperEnv = "LEDGERLENS_LOCK_TEST_HOLD"
+
+var t0 = time.Date(2026, 11, 16, 10, 0, 1, 0, time.UTC)
+
+// TestHelperHoldLock is not a test: re-executed with helperEnv set to a lock
+// path, it takes the lock, prints "locked", and waits to be killed.
+func TestHelperHoldLock(t *testing.T) {
+	path := os.Getenv(helperEnv)
+	if path == "" {
+		t.Skip("helper process only")
+	}
+	l, err := Acquire(context.Background(), path, 0, CurrentHolder("report weekly", t0))
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("locked")
+	time.Sleep(time.Minute)
+	runtime.KeepAlive(l) // an unreachable lock's file may be closed by the GC
+	os.Exit(2)           // never reached in the test: the parent kills us
+}
+
+// startHolder starts a subprocess that holds the lock at path.
+func startHolder(t *testing.T, path string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldLock$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "locked" {
+		t.Fatalf("helper did not take the lock: %q %v", line, err)
+	}
+	return cmd
+}
+
+func TestCrossProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state", "lock")
+	child := startHolder(t, path)
+	pid := child.Process.Pid
+	ctx := context.Background()
+	me := CurrentHolder("report weekly", t0.Add(time.Hour))
+
+	// Held: try once, and with a short timeout.
+	for _, timeout := range []time.Duration{0, 250 * time.Millisecond} {
+		start := time.Now()
+		l, err := Acquire(ctx, path, timeout, me)
+		waited := time.Since(start)
+		var held *HeldError
+		if !errors.As(err, &held) {
+			l.Release()
+			t.Fatalf("timeout %v: Acquire = %v, want *HeldError", timeout, err)
+		}
+		if held.Holder.PID != pid || held.Holder.Command != "report weekly" || !held.Holder.StartedAt.Equal(t0) {
+			t.Errorf("holder = %+v, want pid %d", held.Holder, pid)
+		}
+		want := fmt.Sprintf("another ledgerlens job holds the lock: pid %d (report weekly) since 2026-11-16T10:00:01Z", pid)
+		if err.Error() != want {
+			t.Errorf("message = %q\nwant      %q", err, want)
+		}
+		if waited < timeout {
+			t.Errorf("gave up after %v, before the %v timeout", waited, timeout)
+		}
+	}
+
+	// Cancelled while waiting.
+	cctx, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
+	_, err := Acquire(cctx, path, time.Minute, me)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), fmt.Sprint(pid)) {
+		t.Errorf("cancelled Acquire = %v", err)
+	}
+
+	// SIGKILL: the kernel releases the flock; the record stays behind.
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = child.Wait() // reap, so the pid is gone rather than a zombie
+	l, err := Acquire(ctx, path, time.Second, me)
+	if err != nil {
+		t.Fatalf("Acquire after the holder was killed: %v", err)
+	}
+	if l.Recovered == nil || l.Recovered.PID != pid || l.Recovered.Command != "report weekly" {
+		t.Errorf("Recovered = %+v, want pid %d", l.Recovered, pid)
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("recovered pid %d is still alive: %v", pid, err)
+	}
+	if err := l.Release(); err != nil {
+		t.Fatal(err)
+	}
+
+	// After a clean release nothing is recovered.
+	l, err = Acquire(ctx, path, 0, me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Recovered != nil {
+		t.Errorf("Recovered after clean release = %+v", l.Recovered)
+	}
+	l.Release()
+}
+
+func TestInProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lock")
+	ctx := context.Background()
+	a, err := Acquire(ctx, path, 0, CurrentHolder("schedule run", t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Recovered != nil {
+		t.Errorf("fresh lock Recovered = %+v", a.Recovered)
+	}
+	data, _ := os.ReadFile(path)
+	for _, want := range []string{`"pid":`, `"started_at":"2026-11-16T10:00:01Z"`, `"command":"schedule run"`, `"hostname":`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("lock file %s lacks %s", data, want)
+		}
+	}
+	// flock locks belong to open file descriptions: a second open in the
+	// same process conflicts too, as a second job in one process must.
+	_, err = Acquire(ctx, path, 0, CurrentHolder("report weekly", t0))
+	var held *HeldError
+	if !errors.As(err, &held) || held.Holder.PID != os.Getpid() || held.Holder.Command != "schedule run" {
+		t.Fatalf("second Acquire = %v", err)
+	}
+	if err := a.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Release(); err != nil {
+		t.Errorf("second Release = %v", err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() != 0 {
+		t.Errorf("after release the lock file should exist and be empty: %v %v", st, err)
+	}
+	b, err := Acquire(ctx, path, 0, CurrentHolder("report weekly", t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Release()
+}
+
+func TestHolderUnknown(t *testing.T) {
+	h := Holder{}
+	if got := (&HeldError{Holder: h}).Error(); got != "another ledgerlens job holds the lock: an unknown process" {
+		t.Errorf("message = %q", got)
+	}
+	remote := Holder{PID: 7, Command: "ingest", Hostname: "elsewhere.invalid", StartedAt: t0}
+	if got := (&HeldError{Holder: remote}).Error(); !strings.HasSuffix(got, "since 2026-11-16T10:00:01Z on host elsewhere.invalid") {
+		t.Errorf("remote holder message = %q", got)
+	}
+}

@@ -1,0 +1,80 @@
+package review
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// rejectsSampleSize is how many rejects the report lists inline; all of
+// them go to rejects_<date>.jsonl.
+const rejectsSampleSize = 20
+
+// dataQuality fills section 8 and the ledger part of inputs.
+func (a *analysis) dataQuality() error {
+	dq := &a.w.DataQuality
+	var identical, conflicting, bytesCovered int64
+	var ledgerSHA string
+	if err := a.db.QueryRowContext(a.ctx, query("data_quality")).Scan(
+		&dq.LinesRead, &dq.Loaded, &dq.Rejected, &dq.Duplicates, &identical, &conflicting,
+		&dq.PartialTailBytes, &bytesCovered, &ledgerSHA); err != nil {
+		return fmt.Errorf("data_quality.sql: %w", err)
+	}
+	dq.DuplicatesByKind = map[string]int64{"duplicate_identical": identical, "duplicate_conflicting": conflicting}
+	a.w.Inputs.Ledger.SHA256 = ledgerSHA
+	a.w.Inputs.Ledger.BytesCovered = bytesCovered
+	a.w.Inputs.Ledger.LinesCovered = dq.LinesRead
+
+	rejects, err := Rejects(a.ctx, a.st, rejectsSampleSize)
+	if err != nil {
+		return err
+	}
+	dq.RejectsSample = rejects
+
+	dq.UnknownEnumValues = []reports.UnknownEnum{}
+	rows, err := a.queryRows("unknown_enums")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u reports.UnknownEnum
+		if err := rows.Scan(&u.Field, &u.Value, &u.Count); err != nil {
+			return err
+		}
+		dq.UnknownEnumValues = append(dq.UnknownEnumValues, u)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	mods, err := Modifications(a.ctx, a.st)
+	if err != nil {
+		return err
+	}
+	dq.AppendOnly = reports.AppendOnly{Status: "ok", Modifications: mods}
+	if len(mods) > 0 {
+		dq.AppendOnly.Status = "modified"
+	}
+
+	dq.LateArrivals = []reports.LateArrival{}
+	for _, pub := range a.in.Published {
+		if !pub.Week.Before(a.p.Start) {
+			continue
+		}
+		var la reports.LateArrival
+		if err := a.db.QueryRowContext(a.ctx, query("late_arrivals"),
+			pub.Week, pub.Week.AddDate(0, 0, 7), pub.BytesCovered).Scan(&la.Count, &la.Credits); err != nil {
+			return fmt.Errorf("late_arrivals.sql: %w", err)
+		}
+		if la.Count == 0 {
+			continue
+		}
+		la.Week = pub.Week.In(a.p.Loc).Format(time.DateOnly)
+		la.PublishedFile = pub.File
+		la.Credits = money(la.Credits)
+		dq.LateArrivals = append(dq.LateArrivals, la)
+	}
+	return nil
+}

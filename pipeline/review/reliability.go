@@ -1,0 +1,249 @@
+package review
+
+import (
+	"sort"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/reports"
+	"github.com/ledgerlens/ledgerlens/stats"
+)
+
+// reliability fills section 7: per service from incidents, per scenario
+// from the ledger's failure streaks.
+func (a *analysis) reliability() error {
+	a.w.Reliability = reports.Reliability{
+		Services:  a.services(),
+		Incidents: a.incidentRows(),
+	}
+	scen, err := a.scenarioStreaks()
+	if err != nil {
+		return err
+	}
+	a.w.Reliability.Scenarios = scen
+	return nil
+}
+
+func minutes(d time.Duration) float64 { return money(d.Minutes()) }
+
+func minutesPtr(d time.Duration) *float64 {
+	v := minutes(d)
+	return &v
+}
+
+// monthWindow is the calendar month (in the period's zone) holding the
+// period's last instant: the error budget's month.
+func (a *analysis) monthWindow() (start, end time.Time) {
+	last := a.p.End.Add(-time.Nanosecond).In(a.p.Loc)
+	start = time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, a.p.Loc)
+	return start, start.AddDate(0, 1, 0)
+}
+
+func (a *analysis) services() []reports.ServiceReliability {
+	byService := map[string][]inputs.Incident{}
+	for _, inc := range a.in.Incidents {
+		byService[inc.Service] = append(byService[inc.Service], inc)
+	}
+	for svc := range a.in.Config.SLOTargets {
+		if _, ok := byService[svc]; !ok {
+			byService[svc] = nil
+		}
+	}
+	period := stats.Interval{Start: a.p.Start, End: a.p.End}
+	monthStart, monthEnd := a.monthWindow()
+	mtd := stats.Interval{Start: monthStart, End: a.p.End}
+	rtoTarget := time.Duration(a.in.Config.RTOTargetMinutes * float64(time.Minute))
+
+	out := []reports.ServiceReliability{}
+	for _, svc := range sortedKeys(byService) {
+		incs := byService[svc]
+		target := a.in.Config.SLOTarget(svc)
+		var outages []stats.Interval
+		var overlapping int64
+		var ttd, tta, ttr, rto []time.Duration
+		var rpo *float64
+		var breaches []string
+		for _, inc := range incs {
+			if inc.Impact == inputs.ImpactOutage {
+				openEnd := a.p.End
+				if !inc.ResolvedAt.IsZero() {
+					openEnd = inc.ResolvedAt
+				}
+				outages = append(outages, stats.Interval{Start: inc.StartedAt, End: openEnd})
+			}
+			if inc.StartedAt.Before(a.p.End) && (inc.ResolvedAt.IsZero() || inc.ResolvedAt.After(a.p.Start)) {
+				overlapping++
+			}
+			if inc.StartedAt.Before(a.p.Start) || !inc.StartedAt.Before(a.p.End) {
+				continue
+			}
+			if !inc.DetectedAt.IsZero() {
+				ttd = append(ttd, inc.DetectedAt.Sub(inc.StartedAt))
+			}
+			if !inc.AcknowledgedAt.IsZero() {
+				tta = append(tta, inc.AcknowledgedAt.Sub(inc.StartedAt))
+			}
+			if !inc.ResolvedAt.IsZero() {
+				d := inc.ResolvedAt.Sub(inc.StartedAt)
+				ttr = append(ttr, d)
+				if inc.Impact == inputs.ImpactOutage {
+					rto = append(rto, d)
+					if d > rtoTarget {
+						breaches = append(breaches, inc.ID)
+					}
+				}
+			}
+			if inc.DataLossSeconds != nil && (rpo == nil || *inc.DataLossSeconds > *rpo) {
+				v := *inc.DataLossSeconds
+				rpo = &v
+			}
+		}
+		down := stats.Covered(outages, period)
+		downMTD := stats.Covered(outages, mtd)
+		budget := (1 - target/100) * monthEnd.Sub(monthStart).Minutes()
+		s := reports.ServiceReliability{
+			Service:            svc,
+			UptimePct:          ratio(100 * (1 - down.Minutes()/period.Duration().Minutes())),
+			UptimeMTDPct:       ratio(100 * (1 - downMTD.Minutes()/mtd.Duration().Minutes())),
+			SLOTargetPct:       target,
+			DowntimeMinutes:    minutes(down),
+			DowntimeMTDMinutes: minutes(downMTD),
+			ErrorBudgetMinutes: money(budget),
+			Incidents:          overlapping,
+			MTTDMinutes:        meanMinutes(ttd),
+			MTTAMinutes:        meanMinutes(tta),
+			MTTRMinutes:        meanMinutes(ttr),
+			RTOTargetMinutes:   money(rtoTarget.Minutes()),
+			RTOBreaches:        breaches,
+			RPOSeconds:         rpo,
+		}
+		if budget > 0 {
+			s.BudgetConsumedPct = ratio(downMTD.Minutes() / budget * 100)
+			s.Freeze = downMTD.Minutes() > 1.1*budget
+		}
+		if s.RTOBreaches == nil {
+			s.RTOBreaches = []string{}
+		}
+		sort.Strings(s.RTOBreaches)
+		if len(rto) > 0 {
+			q := durationQuantiles(rto)
+			s.RTOP50Minutes, s.RTOP95Minutes, s.RTOMaxMinutes = minutesPtr(q[0]), minutesPtr(q[1]), minutesPtr(q[2])
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// durationQuantiles returns the nearest-rank p50, p95 and max.
+func durationQuantiles(ds []time.Duration) [3]time.Duration {
+	x := make([]float64, len(ds))
+	for i, d := range ds {
+		x[i] = float64(d)
+	}
+	x = stats.Sorted(x)
+	return [3]time.Duration{
+		time.Duration(stats.Quantile(x, 0.5)),
+		time.Duration(stats.Quantile(x, 0.95)),
+		time.Duration(x[len(x)-1]),
+	}
+}
+
+func meanMinutes(ds []time.Duration) *float64 {
+	if len(ds) == 0 {
+		return nil
+	}
+	var sum time.Duration
+	for _, d := range ds {
+		sum += d
+	}
+	return minutesPtr(sum / time.Duration(len(ds)))
+}
+
+// incidentRows lists the incidents overlapping the period, by start time.
+func (a *analysis) incidentRows() []reports.IncidentRow {
+	out := []reports.IncidentRow{}
+	for _, inc := range a.in.Incidents {
+		if !inc.StartedAt.Before(a.p.End) || (!inc.ResolvedAt.IsZero() && !inc.ResolvedAt.After(a.p.Start)) {
+			continue
+		}
+		row := reports.IncidentRow{
+			IncidentID:      inc.ID,
+			Service:         inc.Service,
+			Severity:        inc.Severity,
+			Impact:          inc.Impact,
+			StartedAt:       formatTime(inc.StartedAt),
+			DetectedAt:      timeString(inc.DetectedAt),
+			AcknowledgedAt:  timeString(inc.AcknowledgedAt),
+			ResolvedAt:      timeString(inc.ResolvedAt),
+			DataLossSeconds: inc.DataLossSeconds,
+		}
+		if !inc.ResolvedAt.IsZero() {
+			row.DurationMinutes = minutesPtr(inc.ResolvedAt.Sub(inc.StartedAt))
+		}
+		out = append(out, row)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].StartedAt != out[j].StartedAt {
+			return out[i].StartedAt < out[j].StartedAt
+		}
+		return out[i].IncidentID < out[j].IncidentID
+	})
+	return out
+}
+
+func timeString(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := formatTime(t)
+	return &s
+}
+
+// scenarioStreaks computes failure-streak recovery per scenario
+// (streak_events.sql, stats.Streaks).
+func (a *analysis) scenarioStreaks() ([]reports.ScenarioReliability, error) {
+	rows, err := a.queryRows("streak_events", a.p.Start, a.p.End)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	events := map[string][]stats.RunEvent{}
+	var order []string
+	for rows.Next() {
+		var id, status string
+		var ts time.Time
+		var st *string
+		if err := rows.Scan(&id, &ts, &st); err != nil {
+			return nil, err
+		}
+		if st != nil {
+			status = *st
+		}
+		if _, ok := events[id]; !ok {
+			order = append(order, id)
+		}
+		events[id] = append(events[id], stats.RunEvent{At: ts, Status: status})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := []reports.ScenarioReliability{}
+	periodMinutes := a.p.End.Sub(a.p.Start).Minutes()
+	for _, id := range order {
+		res := stats.Streaks(events[id], a.p.End)
+		if res.Streaks == 0 {
+			continue
+		}
+		s := reports.ScenarioReliability{
+			ScenarioID:      id,
+			FailureStreaks:  int64(res.Streaks),
+			AvailabilityPct: ratio(100 * (1 - res.FailedTime.Minutes()/periodMinutes)),
+		}
+		if len(res.Recoveries) > 0 {
+			q := durationQuantiles(res.Recoveries)
+			s.RecoveryP50Minutes, s.RecoveryP95Minutes, s.RecoveryMaxMinutes = minutesPtr(q[0]), minutesPtr(q[1]), minutesPtr(q[2])
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}

@@ -1,0 +1,226 @@
+package review
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+//go:embed sql/*.sql
+var queries embed.FS
+
+// query returns the embedded SQL file sql/<name>.sql.
+func query(name string) string {
+	b, err := queries.ReadFile("sql/" + name + ".sql")
+	if err != nil {
+		// The set of files is fixed at build time; a missing one is a bug
+		// caught by every test.
+		panic(fmt.Sprintf("review: missing embedded query %s: %v", name, err))
+	}
+	return string(b)
+}
+
+// Input is everything the review is computed from besides the store.
+type Input struct {
+	Period    Period
+	Policy    inputs.Policy
+	Baselines *inputs.Baselines
+	Cases     []inputs.Case
+	Incidents []inputs.Incident
+	Config    inputs.Config
+	// Published are the weekly reports already on disk, for late arrivals.
+	Published []Published
+	// Approvals are baseline approvals, for the maker-checker SLA clock.
+	Approvals []Approval
+}
+
+// Published is the newest revision of an already published weekly report.
+type Published struct {
+	Week         time.Time // period start
+	File         string    // file name, for the report
+	BytesCovered int64     // inputs.ledger.bytes_covered of that report
+}
+
+// Approval is one applied baseline change, for the maker-checker clock.
+type Approval struct {
+	ProposalID string
+	ScenarioID string
+	ProposedAt time.Time
+	ApprovedAt time.Time
+}
+
+// Weekly computes the review of in.Period. The returned model lacks only
+// what the publishing job adds: inputs' file list, generator, signing key
+// and audit head.
+func Weekly(ctx context.Context, st *store.Store, in Input) (*reports.Weekly, error) {
+	r := &analysis{ctx: ctx, st: st, db: st.Conn(), in: in, p: in.Period}
+	w, err := r.run()
+	if err != nil {
+		return nil, fmt.Errorf("weekly review %s: %w", in.Period.Label(), err)
+	}
+	return w, nil
+}
+
+// analysis carries one review computation's state between its sections.
+type analysis struct {
+	ctx context.Context
+	st  *store.Store
+	db  *sql.Conn
+	in  Input
+	p   Period
+	w   *reports.Weekly
+}
+
+func (a *analysis) run() (*reports.Weekly, error) {
+	pol := a.in.Policy
+	a.w = &reports.Weekly{
+		Schema:      reports.Schema,
+		ReportID:    "CREDIT_REVIEW_" + a.p.Label(),
+		PeriodStart: a.p.Start.Format(time.RFC3339),
+		PeriodEnd:   a.p.End.Format(time.RFC3339),
+		TimeZone:    a.p.Loc.String(),
+		Revision:    1,
+		Policy: reports.PolicyThresholds{
+			Sev0Multiplier:     pol.SeverityPolicy.Sev0.Multiplier,
+			Sev1Multiplier:     pol.SeverityPolicy.Sev1.Multiplier,
+			Sev2Multiplier:     pol.SeverityPolicy.Sev2.Multiplier,
+			Sev3Multiplier:     pol.SeverityPolicy.Sev3.Multiplier,
+			HealthyRunStatuses: pol.ReviewWindows.HealthyRunStatuses,
+			BaselineWindowDays: pol.ReviewWindows.BaselineWindowDays,
+		},
+		Notes: []string{},
+	}
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"prepare", a.prepare},
+		{"summary", a.summary},
+		{"scenarios", a.scenarios},
+		{"spike runs", a.spikes},
+		{"baseline candidates", a.candidates},
+		{"drift", a.drift},
+		{"reliability", a.reliability},
+		{"credits per day", a.creditsPerDay},
+		{"data quality", a.dataQuality},
+		{"policy violations", a.violations},
+	}
+	for _, s := range steps {
+		if err := a.ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := s.fn(); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	return a.w, nil
+}
+
+// windowStart is the earliest instant any section reads: the drift
+// reference (28 days before the period) or the baseline window.
+func (a *analysis) windowStart() time.Time {
+	ref := a.p.Start.AddDate(0, 0, -28)
+	bw := a.p.End.AddDate(0, 0, -a.in.Policy.ReviewWindows.BaselineWindowDays)
+	if bw.Before(ref) {
+		return bw
+	}
+	return ref
+}
+
+// prepare loads the small side inputs into temp tables and classifies the
+// runs of the analysis window (classify.sql).
+func (a *analysis) prepare() error {
+	stmts := []string{
+		"CREATE OR REPLACE TEMP TABLE baseline (scenario_id VARCHAR, median_credits DOUBLE)",
+		"CREATE OR REPLACE TEMP TABLE case_runs (case_id VARCHAR, run_id VARCHAR)",
+		"CREATE OR REPLACE TEMP TABLE cases_t (case_id VARCHAR, severity VARCHAR, primary_run_id VARCHAR, resolved_at TIMESTAMPTZ, rerun_approved_at TIMESTAMPTZ)",
+		"CREATE OR REPLACE TEMP TABLE healthy_status (status VARCHAR)",
+		"CREATE OR REPLACE TEMP TABLE enum_values (field VARCHAR, value VARCHAR)",
+		"CREATE OR REPLACE TEMP TABLE days (day VARCHAR, day_start TIMESTAMPTZ, day_end TIMESTAMPTZ)",
+	}
+	for _, s := range stmts {
+		if _, err := a.db.ExecContext(a.ctx, s); err != nil {
+			return err
+		}
+	}
+	for _, b := range a.in.Baselines.Entries {
+		if err := a.exec("INSERT INTO baseline VALUES ($1, $2)", b.ScenarioID, b.MedianCredits); err != nil {
+			return err
+		}
+	}
+	for _, c := range a.in.Cases {
+		for _, id := range c.RunIDs() {
+			if err := a.exec("INSERT INTO case_runs VALUES ($1, $2)", c.ID, id); err != nil {
+				return err
+			}
+		}
+		if err := a.exec("INSERT INTO cases_t VALUES ($1, $2, $3, $4, $5)",
+			c.ID, c.Severity, c.PrimaryRunID, timeOrNil(c.ResolvedAt), timeOrNil(c.RerunApprovedAt)); err != nil {
+			return err
+		}
+	}
+	for _, s := range a.in.Policy.ReviewWindows.HealthyRunStatuses {
+		if err := a.exec("INSERT INTO healthy_status VALUES ($1)", s); err != nil {
+			return err
+		}
+	}
+	enums := ledger.Enumerations()
+	for _, field := range sortedKeys(enums) {
+		for _, v := range enums[field] {
+			if err := a.exec("INSERT INTO enum_values VALUES ($1, $2)", field, v); err != nil {
+				return err
+			}
+		}
+	}
+	for _, d := range a.p.Days() {
+		if err := a.exec("INSERT INTO days VALUES ($1, $2, $3)", d[0].Format(time.DateOnly), d[0], d[1]); err != nil {
+			return err
+		}
+	}
+	sp := a.in.Policy.SeverityPolicy
+	return a.exec(query("classify"), a.windowStart(), a.p.End,
+		sp.Sev0.Multiplier, sp.Sev1.Multiplier, sp.Sev2.Multiplier, sp.Sev3.Multiplier, sp.Sev0.PIIOrRegulatory)
+}
+
+func (a *analysis) exec(q string, args ...any) error {
+	if _, err := a.db.ExecContext(a.ctx, q, args...); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (a *analysis) queryRows(name string, args ...any) (*sql.Rows, error) {
+	rows, err := a.db.QueryContext(a.ctx, query(name), args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s.sql: %w", name, err)
+	}
+	return rows, nil
+}
+
+// timeOrNil turns an absent (zero) time into SQL NULL.
+func timeOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// formatTime renders an instant for the report: RFC 3339 in UTC.
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

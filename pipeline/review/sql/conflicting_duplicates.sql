@@ -1,0 +1,6 @@
+-- Conflicting duplicate lines whose run (first occurrence) is in [$1, $2).
+SELECT d.run_id, d.line_no, d.first_line_no, f.scenario_id
+FROM duplicates d
+JOIN ledger_rows f ON f.line_no = d.first_line_no
+WHERE d.kind = 'duplicate_conflicting' AND f."timestamp" >= $1 AND f."timestamp" < $2
+ORDER BY d.line_no;

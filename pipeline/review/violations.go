@@ -1,0 +1,296 @@
+package review
+
+import (
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// Violation types (SPEC §4.4).
+const (
+	VMissingCase          = "missing_case"
+	VSev0NotQuarantined   = "sev0_not_quarantined"
+	VStaleCase            = "stale_case"
+	VMissingRootCause     = "missing_root_cause"
+	VSLABreach            = "sla_breach"
+	VRerunWithoutApproval = "rerun_without_approval"
+	VSeverityMismatch     = "severity_mismatch"
+	VMissingBaseline      = "missing_baseline"
+	VDuplicateConflicting = "duplicate_conflicting"
+	VLedgerModified       = "ledger_modified"
+	VDriftSignificant     = "drift_significant"
+)
+
+// SeverityRank orders severities, SEV0 first; unknown values last.
+func SeverityRank(s string) int {
+	if len(s) == 4 && s[:3] == "SEV" && s[3] >= '0' && s[3] <= '4' {
+		return int(s[3] - '0')
+	}
+	return 9
+}
+
+// higher returns the more severe of two severities (either may be empty).
+func higher(a, b string) string {
+	if SeverityRank(b) < SeverityRank(a) {
+		return b
+	}
+	return a
+}
+
+func ptr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// violations fills section 4 from the other sections' results, the store
+// and the cases.
+func (a *analysis) violations() error {
+	var out []reports.Violation
+	add := func(typ, sev, runID, caseID, scenarioID, detail string) {
+		out = append(out, reports.Violation{Type: typ, Severity: sev, RunID: ptr(runID),
+			CaseID: ptr(caseID), ScenarioID: ptr(scenarioID), Detail: detail})
+	}
+
+	// Run-level findings (run_violations.sql).
+	rows, err := a.queryRows("run_violations", a.p.Start, a.p.End)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var typ, runID, scenario string
+		var recorded, recomputed, status sql.NullString
+		var mult sql.NullFloat64
+		if err := rows.Scan(&typ, &runID, &scenario, &recorded, &recomputed, &status, &mult); err != nil {
+			rows.Close()
+			return err
+		}
+		sev := higher(recorded.String, recomputed.String)
+		multText := "unknown"
+		if mult.Valid {
+			multText = fmt.Sprintf("%.2f×", mult.Float64)
+		}
+		switch typ {
+		case VMissingCase:
+			add(typ, sev, runID, "", scenario, fmt.Sprintf("%s run (recorded %s, recomputed %s, multiplier %s) is not referenced by any case",
+				sev, orDash(recorded), orDash(recomputed), multText))
+		case VSev0NotQuarantined:
+			add(typ, "SEV0", runID, "", scenario, fmt.Sprintf("SEV0 run has status %s, not Quarantined", orDash(status)))
+		case VSeverityMismatch:
+			add(typ, sev, runID, "", scenario, fmt.Sprintf("recorded %s but recomputed %s (multiplier %s)",
+				recorded.String, recomputed.String, multText))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	// Scenarios without a baseline.
+	rows, err = a.queryRows("missing_baselines", a.p.Start, a.p.End)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var scenario string
+		var n int64
+		if err := rows.Scan(&scenario, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		add(VMissingBaseline, "SEV3", "", "", scenario,
+			fmt.Sprintf("%d runs in the period and no baseline in credit-baselines.json: multipliers unknown", n))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	// Conflicting duplicates of runs in the period.
+	rows, err = a.queryRows("conflicting_duplicates", a.p.Start, a.p.End)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var runID, scenario string
+		var line, first int64
+		if err := rows.Scan(&runID, &line, &first, &scenario); err != nil {
+			rows.Close()
+			return err
+		}
+		add(VDuplicateConflicting, "SEV2", runID, "", scenario,
+			fmt.Sprintf("ledger line %d repeats the run id of line %d with different content; line %d counts", line, first, first))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	if err := a.caseViolations(add); err != nil {
+		return err
+	}
+
+	for _, m := range a.w.DataQuality.AppendOnly.Modifications {
+		add(VLedgerModified, "SEV1", "", "", "", fmt.Sprintf(
+			"ingest %d found the already-loaded ledger prefix changed in bytes %d–%d (lines %d–%d); the store was reloaded",
+			m.DetectedAtIngest, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo))
+	}
+	for _, d := range append(append([]reports.Drift{}, a.w.Drift...), a.w.DriftMix) {
+		if d.Status == "significant" && d.PSI != nil {
+			add(VDriftSignificant, "SEV3", "", "", d.ScenarioID, fmt.Sprintf(
+				"PSI %.4f ≥ 0.2 (%d current vs %d reference runs)", *d.PSI, d.CurrentRuns, d.ReferenceRuns))
+		}
+	}
+	for _, ap := range a.in.Approvals {
+		if ap.ApprovedAt.Before(a.p.Start) || !ap.ApprovedAt.Before(a.p.End) {
+			continue
+		}
+		if due := AddBusinessDays(ap.ProposedAt, 1); ap.ApprovedAt.After(due) {
+			add(VSLABreach, "SEV3", "", "", ap.ScenarioID, fmt.Sprintf(
+				"baseline proposal %s approved %s, later than 1 business day after it was proposed (%s)",
+				ap.ProposalID, formatTime(ap.ApprovedAt), formatTime(ap.ProposedAt)))
+		}
+	}
+
+	sort.SliceStable(out, func(i, j int) bool {
+		x, y := out[i], out[j]
+		if rx, ry := SeverityRank(x.Severity), SeverityRank(y.Severity); rx != ry {
+			return rx < ry
+		}
+		if x.Type != y.Type {
+			return x.Type < y.Type
+		}
+		for _, pair := range [][2]*string{{x.RunID, y.RunID}, {x.CaseID, y.CaseID}, {x.ScenarioID, y.ScenarioID}} {
+			if a, b := deref(pair[0]), deref(pair[1]); a != b {
+				return a < b
+			}
+		}
+		return x.Detail < y.Detail
+	})
+	if out == nil {
+		out = []reports.Violation{}
+	}
+	a.w.PolicyViolations = out
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func orDash(s sql.NullString) string {
+	if !s.Valid || s.String == "" {
+		return "—"
+	}
+	return s.String
+}
+
+// slaClock is the acknowledgement clock per case severity (SPEC §4.4).
+func slaClock(severity string) (time.Duration, bool) {
+	switch severity {
+	case "SEV0":
+		return 15 * time.Minute, true
+	case "SEV1":
+		return time.Hour, true
+	}
+	return 0, false
+}
+
+// caseViolations raises stale_case, missing_root_cause, sla_breach and
+// rerun_without_approval from the cases and their runs in the store.
+func (a *analysis) caseViolations(add func(typ, sev, runID, caseID, scenarioID, detail string)) error {
+	type primary struct {
+		runID, scenario string
+		at              time.Time
+		reruns          int64
+		firstRerun      sql.NullTime
+	}
+	primaries := map[string]primary{}
+	rows, err := a.queryRows("case_runs_in_store", a.p.Start, a.p.End)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var caseID string
+		var p primary
+		if err := rows.Scan(&caseID, &p.runID, &p.at, &p.scenario, &p.reruns, &p.firstRerun); err != nil {
+			rows.Close()
+			return err
+		}
+		primaries[caseID] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	end := a.p.End
+	for _, c := range a.in.Cases {
+		sev := c.Severity
+		if !c.CreatedAt.IsZero() && !c.CreatedAt.Before(end) {
+			continue // the case did not exist yet at period end
+		}
+		resolved := c.Status == "Resolved" && (c.ResolvedAt.IsZero() || c.ResolvedAt.Before(end))
+		if !resolved {
+			last := c.UpdatedAt
+			if last.IsZero() {
+				last = c.CreatedAt
+			}
+			if !last.IsZero() && end.Sub(last) > 7*24*time.Hour {
+				add(VStaleCase, sev, c.PrimaryRunID, c.ID, "", fmt.Sprintf(
+					"case %s is %s and was last updated %s, more than 7 days before period end",
+					c.ID, c.Status, formatTime(last)))
+			}
+		}
+		if resolved && c.RootCause == "" {
+			add(VMissingRootCause, sev, c.PrimaryRunID, c.ID, "", fmt.Sprintf(
+				"case %s is Resolved without a Root_Cause", c.ID))
+		}
+		p, known := primaries[c.ID]
+		clock, clocked := slaClock(sev)
+		if known && clocked && !p.at.Before(a.p.Start) && p.at.Before(end) {
+			due := p.at.Add(clock)
+			switch {
+			case !c.AcknowledgedAt.IsZero() && !c.AcknowledgedAt.After(end):
+				if late := c.AcknowledgedAt.Sub(p.at); late > clock {
+					add(VSLABreach, sev, p.runID, c.ID, p.scenario, fmt.Sprintf(
+						"%s case acknowledged %.0f min after its run; the clock is %.0f min",
+						sev, late.Minutes(), clock.Minutes()))
+				}
+			case due.Before(end):
+				add(VSLABreach, sev, p.runID, c.ID, p.scenario, fmt.Sprintf(
+					"%s case still unacknowledged at period end; the %.0f min clock ran out at %s",
+					sev, clock.Minutes(), formatTime(due)))
+			}
+		}
+		if known && clocked && p.reruns > 0 {
+			add(VRerunWithoutApproval, sev, p.runID, c.ID, p.scenario, fmt.Sprintf(
+				"%d later run(s) of %s in the period (first %s) while %s case %s was unresolved and had no rerun approval",
+				p.reruns, p.scenario, formatTime(p.firstRerun.Time), sev, c.ID))
+		}
+	}
+	return nil
+}
+
+// AddBusinessDays adds n business days (Monday–Friday) to t, keeping the
+// time of day: the maker-checker clock of the SRE runbook. A start on a
+// weekend counts from the next Monday's same time.
+func AddBusinessDays(t time.Time, n int) time.Time {
+	for t.Weekday() == time.Saturday || t.Weekday() == time.Sunday {
+		t = t.AddDate(0, 0, 1)
+	}
+	for n > 0 {
+		t = t.AddDate(0, 0, 1)
+		if t.Weekday() != time.Saturday && t.Weekday() != time.Sunday {
+			n--
+		}
+	}
+	return t
+}

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+)
+
+// chunkSize is the granularity of the append-only check: the store keeps
+// one SHA-256 per chunk of the covered ledger prefix, so the check hashes
+// chunks on all cores and names the first and last changed chunk.
+const chunkSize = 1 << 20
+
+// chunkHasher turns a byte stream that starts at a chunk boundary into the
+// digests of consecutive chunkSize-byte chunks.
+type chunkHasher struct {
+	digests []byte // complete chunks, 32 bytes each
+	cur     hashWriter
+	curLen  int
+}
+
+type hashWriter interface {
+	io.Writer
+	Sum([]byte) []byte
+	Reset()
+}
+
+func newChunkHasher(completeDigests []byte) *chunkHasher {
+	return &chunkHasher{digests: completeDigests, cur: sha256.New()}
+}
+
+func (h *chunkHasher) Write(p []byte) {
+	for len(p) > 0 {
+		n := min(chunkSize-h.curLen, len(p))
+		h.cur.Write(p[:n])
+		h.curLen += n
+		p = p[n:]
+		if h.curLen == chunkSize {
+			h.digests = h.cur.Sum(h.digests)
+			h.cur.Reset()
+			h.curLen = 0
+		}
+	}
+}
+
+// result is the digests of all chunks, the last one short when the stream
+// did not end on a chunk boundary.
+func (h *chunkHasher) result() []byte {
+	out := bytes.Clone(h.digests)
+	if h.curLen > 0 {
+		out = h.cur.Sum(out)
+	}
+	return out
+}
+
+// prefixCheck is the outcome of comparing the ledger with the stored digests.
+type prefixCheck struct {
+	intact bool
+	// modified byte range [from, to) when !intact.
+	from, to int64
+}
+
+// checkPrefix re-hashes [0, covered) of f in chunks, in parallel, and
+// compares with want (the digests saved by the last ingest). A file shorter
+// than covered is modified from its end.
+func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []byte) (prefixCheck, error) {
+	if covered == 0 {
+		return prefixCheck{intact: true}, nil
+	}
+	nChunks := int((covered + chunkSize - 1) / chunkSize)
+	if len(want) != nChunks*sha256.Size {
+		return prefixCheck{}, fmt.Errorf("stored digest list has %d bytes, want %d", len(want), nChunks*sha256.Size)
+	}
+	if size < covered {
+		// Truncated: whatever remains is checked too, so the reported range
+		// starts at the first changed chunk, not merely at the new end.
+		nChunks = int((size + chunkSize - 1) / chunkSize)
+	}
+	bad := make([]bool, nChunks)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan int)
+	)
+	workers := min(runtime.GOMAXPROCS(0), max(nChunks, 1))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, chunkSize)
+			for i := range next {
+				start := int64(i) * chunkSize
+				end := min(start+chunkSize, covered, size)
+				n, err := f.ReadAt(buf[:end-start], start)
+				if err != nil && !(err == io.EOF && int64(n) == end-start) {
+					mu.Lock()
+					firstErr = fmt.Errorf("read ledger at %d: %w", start, err)
+					mu.Unlock()
+					continue
+				}
+				sum := sha256.Sum256(buf[:n])
+				// A chunk cut short by truncation never matches a full digest.
+				wantChunk := want[i*sha256.Size : (i+1)*sha256.Size]
+				bad[i] = !bytes.Equal(sum[:], wantChunk) || end < min(start+chunkSize, covered)
+			}
+		}()
+	}
+	for i := 0; i < nChunks; i++ {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return prefixCheck{}, err
+	}
+	if firstErr != nil {
+		return prefixCheck{}, firstErr
+	}
+	res := prefixCheck{intact: true, from: -1}
+	for i, b := range bad {
+		if !b {
+			continue
+		}
+		start := int64(i) * chunkSize
+		if res.intact {
+			res.intact, res.from = false, start
+		}
+		res.to = min(start+chunkSize, covered)
+	}
+	if size < covered {
+		if res.intact {
+			res.intact, res.from = false, size
+		}
+		res.to = covered
+	}
+	return res, nil
+}

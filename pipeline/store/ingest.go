@@ -1,0 +1,506 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	_ "embed"
+	"encoding"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
+)
+
+//go:embed sql/find_duplicates.sql
+var findDuplicatesSQL string
+
+//go:embed sql/line_range.sql
+var lineRangeSQL string
+
+// Ingest events recorded in ingest_log.event.
+const (
+	EventInitial        = "initial"
+	EventAppend         = "append"
+	EventNoChange       = "no_change"
+	EventLedgerModified = "ledger_modified"
+)
+
+// readBlockSize is how much of the ledger one parse task covers. Large
+// enough that per-batch overhead (an Arrow view and an INSERT) is noise,
+// small enough that a few blocks in flight keep memory flat.
+const readBlockSize = 4 << 20
+
+// maxRawReject caps the raw text of a rejected line kept in the store; the
+// line's SHA-256 always covers all of it.
+const maxRawReject = 64 << 10
+
+// IngestResult describes one ingest, as also recorded in ingest_log.
+type IngestResult struct {
+	Seq              int
+	Event            string
+	OffsetFrom       int64
+	OffsetTo         int64
+	Lines            int64 // complete lines read by this ingest
+	Loaded           int64 // new runs
+	Rejected         int64
+	Duplicates       int64
+	PartialTailBytes int64
+	PrefixSHA256     string // SHA-256 of the ledger's bytes [0, OffsetTo)
+	Modified         *Modification
+}
+
+// Modification is the range of the already-loaded prefix that changed.
+type Modification struct {
+	ByteFrom, ByteTo int64
+	LineFrom, LineTo int64
+}
+
+// ledgerState is the store's memory of the ledger (table ledger_state).
+type ledgerState struct {
+	covered, lines int64
+	digests        []byte
+	shaState       []byte
+	prefixSHA      string
+}
+
+// Ingest loads the ledger's complete lines that the store has not seen
+// into the store, in one transaction. If the already-loaded prefix changed
+// it records a ledger_modified event with the changed range and reloads the
+// whole ledger in that same transaction. A missing ledger is an empty one.
+func (s *Store) Ingest(ctx context.Context, ledgerPath string) (IngestResult, error) {
+	res, err := s.ingest(ctx, ledgerPath)
+	if err != nil {
+		return res, fmt.Errorf("ingest %s: %w", ledgerPath, err)
+	}
+	return res, nil
+}
+
+func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, error) {
+	var res IngestResult
+	state, hadState, err := s.loadState(ctx)
+	if err != nil {
+		return res, err
+	}
+	f, err := os.Open(ledgerPath)
+	var size int64
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		f = nil
+	case err != nil:
+		return res, err
+	default:
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return res, err
+		}
+		size = st.Size()
+	}
+
+	res.Event = EventAppend
+	if !hadState {
+		res.Event = EventInitial
+	}
+	if hadState {
+		var check prefixCheck
+		if f != nil {
+			check, err = checkPrefix(ctx, f, size, state.covered, state.digests)
+			if err != nil {
+				return res, fmt.Errorf("append-only check: %w", err)
+			}
+		} else {
+			check = prefixCheck{intact: state.covered == 0, from: 0, to: state.covered}
+		}
+		if !check.intact {
+			mod := &Modification{ByteFrom: check.from, ByteTo: check.to}
+			if err := s.conn.QueryRowContext(ctx, lineRangeSQL, check.from, check.to).Scan(
+				nullInt{&mod.LineFrom}, nullInt{&mod.LineTo}); err != nil {
+				return res, fmt.Errorf("locate modified lines: %w", err)
+			}
+			res.Event, res.Modified = EventLedgerModified, mod
+			state = ledgerState{}
+		}
+	}
+
+	seq, err := s.nextIngestSeq(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Seq = seq
+	res.OffsetFrom = state.covered
+
+	if _, err := s.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return res, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			// Background context: the rollback must run even when ctx was
+			// cancelled, or the connection stays inside the transaction.
+			_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	if res.Event == EventLedgerModified {
+		for _, t := range []string{"ledger_rows", "rejects", "duplicates"} {
+			if _, err := s.conn.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+				return res, fmt.Errorf("clear %s for reload: %w", t, err)
+			}
+		}
+	}
+
+	next := state
+	if f != nil && size > state.covered {
+		next, err = s.load(ctx, f, size, state, int32(seq), &res)
+		if err != nil {
+			return res, err
+		}
+		if _, err := s.conn.ExecContext(ctx, findDuplicatesSQL, seq); err != nil {
+			return res, fmt.Errorf("find duplicates: %w", err)
+		}
+		if err := s.conn.QueryRowContext(ctx,
+			"SELECT count(*) FROM duplicates WHERE ingest_seq = $1", seq).Scan(&res.Duplicates); err != nil {
+			return res, err
+		}
+		res.Loaded -= res.Duplicates
+	}
+	if res.Event == EventAppend && next.covered == state.covered {
+		res.Event = EventNoChange
+	}
+	if next.prefixSHA == "" {
+		next.prefixSHA = hex.EncodeToString(sha256.New().Sum(nil))
+		next.shaState, err = sha256.New().(encoding.BinaryMarshaler).MarshalBinary()
+		if err != nil {
+			return res, err
+		}
+	}
+	res.OffsetTo = next.covered
+	res.PartialTailBytes = max(size-next.covered, 0)
+	res.PrefixSHA256 = next.prefixSHA
+
+	if err := s.saveState(ctx, ledgerPath, next, &res); err != nil {
+		return res, err
+	}
+	if _, err := s.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return res, fmt.Errorf("commit: %w", err)
+	}
+	committed = true
+	return res, nil
+}
+
+// block is a run of complete ledger lines handed to one parse task.
+type block struct {
+	data   []byte
+	offset int64 // byte offset of data[0] in the ledger
+	line   int64 // line number of the first line (1-based)
+}
+
+// parsed is a block's outcome.
+type parsed struct {
+	rec     arrow.Record
+	rejects []rejectRow
+	lines   int64
+}
+
+type rejectRow struct {
+	lineNo, offset int64
+	code, reason   string
+	sha, raw       string
+}
+
+// load reads [state.covered, size) of f, parses it on all cores and inserts
+// the rows, keeping line order. It returns the new ledger state.
+func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerState, seq int32, res *IngestResult) (ledgerState, error) {
+	whole := sha256.New()
+	if len(state.shaState) > 0 {
+		if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(state.shaState); err != nil {
+			return state, fmt.Errorf("restore SHA-256 state: %w", err)
+		}
+	}
+	// Chunk digests restart at the chunk holding the old end: re-hash that
+	// chunk's already-covered bytes so its digest extends correctly.
+	complete := state.covered / chunkSize
+	chunks := newChunkHasher(bytes.Clone(state.digests[:complete*sha256.Size]))
+	if head := state.covered - complete*chunkSize; head > 0 {
+		buf := make([]byte, head)
+		if _, err := f.ReadAt(buf, complete*chunkSize); err != nil {
+			return state, fmt.Errorf("re-read last chunk: %w", err)
+		}
+		chunks.Write(buf)
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	type task struct {
+		b   block
+		out chan parsed
+	}
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	tasks := make(chan task, workers)
+	ordered := make(chan chan parsed, workers*2)
+	var covered = state.covered
+	var lines = state.lines
+
+	// Reader: frames complete lines, hashes them, hands blocks out in order.
+	g.Go(func() error {
+		defer close(tasks)
+		defer close(ordered)
+		pos := state.covered
+		var leftover []byte
+		for pos < size {
+			n := min(int64(readBlockSize), size-pos)
+			buf := make([]byte, len(leftover)+int(n))
+			copy(buf, leftover)
+			if _, err := f.ReadAt(buf[len(leftover):], pos); err != nil && err != io.EOF {
+				return fmt.Errorf("read ledger at %d: %w", pos, err)
+			}
+			pos += n
+			cut := bytes.LastIndexByte(buf, '\n')
+			if cut < 0 {
+				leftover = buf // a line longer than one block: read more
+				continue
+			}
+			data := buf[:cut+1]
+			leftover = bytes.Clone(buf[cut+1:])
+			b := block{data: data, offset: covered, line: lines + 1}
+			whole.Write(data)
+			chunks.Write(data)
+			covered += int64(len(data))
+			lines += int64(bytes.Count(data, []byte{'\n'}))
+			out := make(chan parsed, 1)
+			select {
+			case tasks <- task{b, out}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			select {
+			case ordered <- out:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		// Whatever follows the last newline is a write in progress: neither
+		// loaded nor rejected until it is complete (SPEC §2.2).
+		return nil
+	})
+	schema := rowSchema()
+	for range workers {
+		g.Go(func() error {
+			for t := range tasks {
+				t.out <- parseBlock(t.b, schema, seq)
+			}
+			return nil
+		})
+	}
+	// Writer: this goroutine's connection owns the transaction.
+	g.Go(func() error {
+		for out := range ordered {
+			var p parsed
+			select {
+			case p = <-out:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			err := s.insertParsed(gctx, p, seq)
+			if p.rec != nil {
+				p.rec.Release()
+			}
+			if err != nil {
+				return err
+			}
+			res.Lines += p.lines
+			res.Rejected += int64(len(p.rejects))
+			if p.rec != nil {
+				res.Loaded += p.rec.NumRows()
+			}
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return state, err
+	}
+	shaState, err := whole.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return state, err
+	}
+	return ledgerState{
+		covered:   covered,
+		lines:     lines,
+		digests:   chunks.result(),
+		shaState:  shaState,
+		prefixSHA: hex.EncodeToString(whole.Sum(nil)),
+	}, nil
+}
+
+func parseBlock(b block, schema *arrow.Schema, seq int32) parsed {
+	bb := newBatchBuilder(schema)
+	var out parsed
+	data := b.data
+	lineNo, offset := b.line, b.offset
+	for len(data) > 0 {
+		nl := bytes.IndexByte(data, '\n')
+		line := data[:nl]
+		rec, err := ledger.Parse(bytes.TrimSuffix(line, []byte{'\r'}))
+		if err != nil {
+			var rej *ledger.RejectError
+			if !errors.As(err, &rej) {
+				rej = &ledger.RejectError{Code: ledger.CodeInvalidJSON, Detail: err.Error()}
+			}
+			sum := sha256.Sum256(line)
+			raw := line
+			if len(raw) > maxRawReject {
+				raw = raw[:maxRawReject]
+			}
+			out.rejects = append(out.rejects, rejectRow{
+				lineNo: lineNo, offset: offset, code: rej.Code, reason: rej.Error(),
+				sha: hex.EncodeToString(sum[:]), raw: string(raw),
+			})
+		} else {
+			bb.append(lineNo, offset, seq, &rec)
+		}
+		lineNo++
+		offset += int64(nl + 1)
+		out.lines++
+		data = data[nl+1:]
+	}
+	out.rec = bb.finish()
+	return out
+}
+
+func (s *Store) insertParsed(ctx context.Context, p parsed, seq int32) error {
+	if p.rec != nil {
+		rdr, err := array.NewRecordReader(p.rec.Schema(), []arrow.Record{p.rec})
+		if err != nil {
+			return err
+		}
+		release, err := s.arrow.RegisterView(rdr, "ingest_batch")
+		if err != nil {
+			rdr.Release()
+			return fmt.Errorf("register batch: %w", err)
+		}
+		_, err = s.conn.ExecContext(ctx, "INSERT INTO ledger_rows BY NAME SELECT * FROM ingest_batch")
+		release()
+		if err != nil {
+			return fmt.Errorf("insert batch: %w", err)
+		}
+	}
+	for _, r := range p.rejects {
+		if _, err := s.conn.ExecContext(ctx,
+			"INSERT INTO rejects VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			r.lineNo, r.offset, seq, r.code, r.reason, r.sha, r.raw); err != nil {
+			return fmt.Errorf("insert reject (line %d): %w", r.lineNo, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) loadState(ctx context.Context) (ledgerState, bool, error) {
+	var st ledgerState
+	err := s.conn.QueryRowContext(ctx,
+		"SELECT covered_bytes, covered_lines, chunk_digests, sha256_state, prefix_sha256 FROM ledger_state").
+		Scan(&st.covered, &st.lines, &st.digests, &st.shaState, &st.prefixSHA)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ledgerState{}, false, nil
+	}
+	if err != nil {
+		return st, false, fmt.Errorf("read ledger state: %w", err)
+	}
+	return st, true, nil
+}
+
+func (s *Store) nextIngestSeq(ctx context.Context) (int, error) {
+	var seq int
+	err := s.conn.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) + 1 FROM ingest_log").Scan(&seq)
+	return seq, err
+}
+
+func (s *Store) saveState(ctx context.Context, ledgerPath string, st ledgerState, res *IngestResult) error {
+	if _, err := s.conn.ExecContext(ctx, "DELETE FROM ledger_state"); err != nil {
+		return err
+	}
+	if _, err := s.conn.ExecContext(ctx, "INSERT INTO ledger_state VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		ledgerPath, st.covered, st.lines, int64(chunkSize), st.digests, st.shaState, st.prefixSHA); err != nil {
+		return fmt.Errorf("save ledger state: %w", err)
+	}
+	var mf, mt, lf, lt any
+	if m := res.Modified; m != nil {
+		mf, mt, lf, lt = m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo
+	}
+	_, err := s.conn.ExecContext(ctx,
+		"INSERT INTO ingest_log VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+		res.Seq, ledgerPath, res.Event, res.OffsetFrom, res.OffsetTo, res.Lines, res.Loaded, res.Rejected,
+		res.Duplicates, res.PartialTailBytes, res.PrefixSHA256, mf, mt, lf, lt)
+	if err != nil {
+		return fmt.Errorf("record ingest: %w", err)
+	}
+	return nil
+}
+
+// nullInt scans a nullable BIGINT into an int64, leaving 0 for NULL.
+type nullInt struct{ p *int64 }
+
+func (n nullInt) Scan(v any) error {
+	var ni sql.NullInt64
+	if err := ni.Scan(v); err != nil {
+		return err
+	}
+	*n.p = ni.Int64
+	return nil
+}
+
+// LedgerCheck is the outcome of VerifyLedger.
+type LedgerCheck struct {
+	CoveredBytes int64
+	Intact       bool
+	Modified     *Modification
+	// AppendedBytes are complete-or-partial bytes past what the store covers
+	// (not yet ingested; not an integrity problem).
+	AppendedBytes int64
+}
+
+// VerifyLedger runs the append-only check without ingesting: it re-hashes
+// the prefix the store covers and compares it with the saved digests.
+func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerCheck, error) {
+	state, had, err := s.loadState(ctx)
+	if err != nil || !had {
+		return LedgerCheck{Intact: true}, err
+	}
+	res := LedgerCheck{CoveredBytes: state.covered, Intact: true}
+	f, err := os.Open(ledgerPath)
+	var size int64
+	if err == nil {
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return res, err
+		}
+		size = st.Size()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return res, err
+	}
+	check := prefixCheck{intact: state.covered == 0, to: state.covered}
+	if f != nil {
+		if check, err = checkPrefix(ctx, f, size, state.covered, state.digests); err != nil {
+			return res, fmt.Errorf("verify ledger %s: %w", ledgerPath, err)
+		}
+	}
+	if !check.intact {
+		mod := &Modification{ByteFrom: check.from, ByteTo: check.to}
+		if err := s.conn.QueryRowContext(ctx, lineRangeSQL, check.from, check.to).Scan(
+			nullInt{&mod.LineFrom}, nullInt{&mod.LineTo}); err != nil {
+			return res, fmt.Errorf("locate modified lines: %w", err)
+		}
+		res.Intact, res.Modified = false, mod
+	}
+	res.AppendedBytes = max(size-state.covered, 0)
+	return res, nil
+}

@@ -1,0 +1,298 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func lines(n int, pascal func(i int) bool) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = line(i, pascal(i), float64(10+i%97)+0.25)
+	}
+	return out
+}
+
+func ingest(t testing.TB, s *Store, path string) IngestResult {
+	t.Helper()
+	res, err := s.Ingest(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestBothSpellingsLoadIdenticalRows(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+	writeLedger(t, a, lines(50, func(int) bool { return true }), "")
+	writeLedger(t, b, lines(50, func(int) bool { return false }), "")
+	sa := openStore(t, filepath.Join(dir, "sa"))
+	sb := openStore(t, filepath.Join(dir, "sb"))
+	ingest(t, sa, a)
+	ingest(t, sb, b)
+	da, db := runsDump(t, sa), runsDump(t, sb)
+	// Byte offsets differ between the spellings (the lines differ in
+	// length); every other column must match.
+	strip := func(s string) string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			f := strings.SplitN(l, " ", 3)
+			if len(f) == 3 {
+				out = append(out, f[0]+" "+f[2])
+			}
+		}
+		return strings.Join(out, "\n")
+	}
+	if strip(da) != strip(db) || da == "" {
+		t.Fatalf("spellings load differently:\n%s\n---\n%s", da, db)
+	}
+}
+
+func TestIncrementalIngest(t *testing.T) {
+	all := lines(300, func(i int) bool { return i%3 != 0 })
+	tests := []struct {
+		name string
+		// first and second are the ledger contents at the two ingests.
+		first, second   string
+		wantEvent       string
+		wantFrom        int64 // offset_from of the second ingest
+		wantLines       int64 // lines read by the second ingest
+		wantModLineFrom int64
+	}{
+		{
+			name:      "append reads only new lines",
+			first:     join(all[:200]),
+			second:    join(all),
+			wantEvent: EventAppend, wantFrom: int64(len(join(all[:200]))), wantLines: 100,
+		},
+		{
+			name:      "unchanged ledger",
+			first:     join(all),
+			second:    join(all),
+			wantEvent: EventNoChange, wantFrom: int64(len(join(all))), wantLines: 0,
+		},
+		{
+			name:      "edited byte reloads everything",
+			first:     join(all),
+			second:    strings.Replace(join(all), `"RUN-000042"`, `"RUN-000043"`, 1),
+			wantEvent: EventLedgerModified, wantFrom: 0, wantLines: 300, wantModLineFrom: 1,
+		},
+		{
+			name:      "truncated ledger reloads",
+			first:     join(all),
+			second:    join(all[:150]),
+			wantEvent: EventLedgerModified, wantFrom: 0, wantLines: 150, wantModLineFrom: 1,
+		},
+		{
+			name:      "partial tail deferred then loaded",
+			first:     join(all[:10]) + all[10][:40],
+			second:    join(all[:11]),
+			wantEvent: EventAppend, wantFrom: int64(len(join(all[:10]))), wantLines: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "ledger.jsonl")
+			s := openStore(t, filepath.Join(dir, "state"))
+			writeFile(t, path, tt.first)
+			first := ingest(t, s, path)
+			if first.Event != EventInitial {
+				t.Fatalf("first ingest event %s", first.Event)
+			}
+			writeFile(t, path, tt.second)
+			res := ingest(t, s, path)
+			if res.Event != tt.wantEvent || res.OffsetFrom != tt.wantFrom || res.Lines != tt.wantLines {
+				t.Fatalf("second ingest: got event=%s from=%d lines=%d, want %s %d %d",
+					res.Event, res.OffsetFrom, res.Lines, tt.wantEvent, tt.wantFrom, tt.wantLines)
+			}
+			if tt.wantEvent == EventLedgerModified {
+				if res.Modified == nil || res.Modified.LineFrom != tt.wantModLineFrom || res.Modified.ByteTo <= res.Modified.ByteFrom {
+					t.Fatalf("modification range: %+v", res.Modified)
+				}
+			}
+			// Whatever happened, the store equals a fresh load of the
+			// final ledger: never a mix of old and new contents.
+			fresh := openStore(t, filepath.Join(dir, "fresh"))
+			ingest(t, fresh, path)
+			if got, want := runsDump(t, s), runsDump(t, fresh); got != want {
+				t.Fatalf("store differs from a fresh load:\n%s\n---\n%s", got, want)
+			}
+			var logged int
+			if err := s.Conn().QueryRowContext(context.Background(),
+				"SELECT count(*) FROM ingest_log WHERE event = $1 AND offset_from = $2 AND lines = $3",
+				tt.wantEvent, tt.wantFrom, tt.wantLines).Scan(&logged); err != nil || logged != 1 {
+				t.Fatalf("ingest_log lacks the second ingest (%d rows, %v)", logged, err)
+			}
+		})
+	}
+}
+
+func TestRejectsAndDuplicates(t *testing.T) {
+	base := lines(20, func(i int) bool { return i%2 == 0 })
+	content := []string{
+		base[0], base[1],
+		`{"Run_ID": "broken"`, // 3: invalid JSON
+		base[2],
+		base[1], // 5: identical duplicate of line 2
+		strings.Replace(base[2], "12.25", "99.5", 1),                                               // 6: conflicting duplicate of line 4
+		`{"Run_ID":"R-X","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":-1}`, // 7
+		``, // 8: empty line
+		base[3],
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.jsonl")
+	writeLedger(t, path, content, "")
+	s := openStore(t, dir)
+	res := ingest(t, s, path)
+	if res.Lines != 9 || res.Rejected != 3 || res.Duplicates != 2 || res.Loaded != 4 {
+		t.Fatalf("counts: %+v", res)
+	}
+	got := queryStrings(t, s, "SELECT line_no || ':' || code FROM rejects ORDER BY line_no")
+	if want := "3:invalid_json 7:negative_credits 8:invalid_json"; got != want {
+		t.Fatalf("rejects: %q, want %q", got, want)
+	}
+	got = queryStrings(t, s, "SELECT line_no || ':' || first_line_no || ':' || kind FROM duplicates ORDER BY line_no")
+	if want := "5:2:duplicate_identical 6:4:duplicate_conflicting"; got != want {
+		t.Fatalf("duplicates: %q, want %q", got, want)
+	}
+	got = queryStrings(t, s, "SELECT count(*) FROM rejects WHERE length(line_sha256) = 64 AND byte_offset > 0")
+	if got != "3" {
+		t.Fatalf("rejects lack sha/offset: %s", got)
+	}
+	// A duplicate of a run loaded by an earlier ingest is caught too.
+	content = append(content, base[0])
+	writeLedger(t, path, content, "")
+	res = ingest(t, s, path)
+	if res.Duplicates != 1 || res.Loaded != 0 {
+		t.Fatalf("cross-ingest duplicate: %+v", res)
+	}
+}
+
+func join(ls []string) string {
+	var b strings.Builder
+	for _, l := range ls {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func queryStrings(t testing.TB, s *Store, q string) string {
+	t.Helper()
+	rows, err := s.Conn().QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return strings.Join(out, " ")
+}
+
+// TestKilledIngestLeavesPreviousCheckpoint runs an ingest in a child
+// process, SIGKILLs it mid-way, and checks that the next ingest yields
+// exactly the runs of an uninterrupted one.
+func TestKilledIngestLeavesPreviousCheckpoint(t *testing.T) {
+	if os.Getenv("LEDGERLENS_INGEST_CHILD") != "" {
+		s, err := Open(context.Background(), os.Getenv("LEDGERLENS_STORE"), Options{})
+		if err != nil {
+			os.Exit(3)
+		}
+		os.Stdout.WriteString("ingesting\n")
+		if _, err := s.Ingest(context.Background(), os.Getenv("LEDGERLENS_LEDGER")); err != nil {
+			os.Exit(4)
+		}
+		s.Close()
+		os.Stdout.WriteString("done\n")
+		os.Exit(0)
+	}
+	if testing.Short() {
+		t.Skip("spawns a subprocess over a 60 MB ledger")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.jsonl")
+	small := lines(1000, func(i int) bool { return i%2 == 0 })
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	w.WriteString(join(small))
+	storePath := filepath.Join(dir, "killed", "ledger.duckdb")
+	// Checkpoint 1: the first 1000 lines, ingested normally.
+	w.Flush()
+	{
+		s, err := Open(context.Background(), storePath, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ingest(t, s, path)
+		s.Close()
+	}
+	for i := 1000; i < 250_000; i++ {
+		w.WriteString(line(i, i%2 == 0, float64(i%113)+0.5))
+		w.WriteByte('\n')
+	}
+	w.Flush()
+	f.Close()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledIngestLeavesPreviousCheckpoint$")
+	cmd.Env = append(os.Environ(), "LEDGERLENS_INGEST_CHILD=1", "LEDGERLENS_STORE="+storePath, "LEDGERLENS_LEDGER="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(out)
+	if l, _ := r.ReadString('\n'); l != "ingesting\n" {
+		t.Fatalf("child said %q", l)
+	}
+	time.Sleep(150 * time.Millisecond)
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	rest, _ := r.ReadString('\n')
+	_ = cmd.Wait()
+	if rest == "done\n" {
+		t.Fatal("child finished before it was killed; make the ledger larger")
+	}
+
+	s := openStore(t, filepath.Dir(storePath))
+	if got := queryStrings(t, s, "SELECT count(*) FROM ingest_log"); got != "1" {
+		t.Fatalf("killed ingest left %s ingest_log rows, want the 1 of the checkpoint", got)
+	}
+	if got := queryStrings(t, s, "SELECT count(*) FROM ledger_rows"); got != "1000" {
+		t.Fatalf("killed ingest left %s rows, want the checkpoint's 1000", got)
+	}
+	res := ingest(t, s, path)
+	if res.Event != EventAppend || res.Lines != 249_000 {
+		t.Fatalf("resumed ingest: %+v", res)
+	}
+	fresh := openStore(t, filepath.Join(dir, "fresh"))
+	ingest(t, fresh, path)
+	if runsDump(t, s) != runsDump(t, fresh) {
+		t.Fatal("store after kill + re-ingest differs from an uninterrupted ingest")
+	}
+}

@@ -1,0 +1,106 @@
+-- The store's tables. Every statement is idempotent: Open runs this file on
+-- each start, so a new column is added here with ADD COLUMN IF NOT EXISTS.
+
+-- Every ledger line that parsed, including duplicates of an earlier run id.
+-- The `runs` view below is what everything else reads.
+CREATE TABLE IF NOT EXISTS ledger_rows (
+    line_no                   BIGINT NOT NULL,
+    byte_offset               BIGINT NOT NULL,
+    ingest_seq                INTEGER NOT NULL,
+    run_id                    VARCHAR NOT NULL,
+    "timestamp"               TIMESTAMPTZ NOT NULL,
+    scenario_id               VARCHAR NOT NULL,
+    scenario_name             VARCHAR NOT NULL,
+    job_type                  VARCHAR,
+    status                    VARCHAR,
+    credits_total             DOUBLE NOT NULL,
+    credits_in                DOUBLE,
+    credits_out               DOUBLE,
+    model                     VARCHAR,
+    input_tokens              BIGINT,
+    output_tokens             BIGINT,
+    artifacts_link            VARCHAR,
+    severity                  VARCHAR,
+    risk_flags                VARCHAR[],
+    risk_summary              VARCHAR,
+    misconfig_likelihood      VARCHAR,
+    baseline_expected_credits DOUBLE,
+    variance_multiplier       DOUBLE,
+    retry_count               BIGINT,
+    has_max_items_config      BOOLEAN,
+    has_idempotency_key       BOOLEAN,
+    prompt_version            VARCHAR,
+    deployment_timestamp      VARCHAR,
+    is_batch_job              BOOLEAN,
+    is_backfill               BOOLEAN,
+    input_item_count          BIGINT,
+    notion_case_id            VARCHAR,
+    owner                     VARCHAR
+);
+
+-- Lines that could not be loaded (SPEC §2.2). raw holds the line as written
+-- (capped, see Store.maxRawReject) so a reject can be inspected without the
+-- ledger at hand; line_sha256 is over the full line.
+CREATE TABLE IF NOT EXISTS rejects (
+    line_no     BIGINT NOT NULL,
+    byte_offset BIGINT NOT NULL,
+    ingest_seq  INTEGER NOT NULL,
+    code        VARCHAR NOT NULL,
+    reason      VARCHAR NOT NULL,
+    line_sha256 VARCHAR NOT NULL,
+    raw         VARCHAR
+);
+
+-- Later occurrences of a run id. kind is duplicate_identical when every
+-- normalised field equals the first occurrence's, else duplicate_conflicting.
+CREATE TABLE IF NOT EXISTS duplicates (
+    line_no       BIGINT NOT NULL,
+    byte_offset   BIGINT NOT NULL,
+    ingest_seq    INTEGER NOT NULL,
+    run_id        VARCHAR NOT NULL,
+    first_line_no BIGINT NOT NULL,
+    kind          VARCHAR NOT NULL
+);
+
+-- One row per ingest, kept across reloads: the store's own history.
+CREATE TABLE IF NOT EXISTS ingest_log (
+    seq                INTEGER NOT NULL,
+    ledger_path        VARCHAR NOT NULL,
+    event              VARCHAR NOT NULL, -- initial | append | no_change | ledger_modified
+    offset_from        BIGINT NOT NULL,
+    offset_to          BIGINT NOT NULL,
+    lines              BIGINT NOT NULL,
+    loaded             BIGINT NOT NULL,
+    rejected           BIGINT NOT NULL,
+    duplicates         BIGINT NOT NULL,
+    partial_tail_bytes BIGINT NOT NULL,
+    prefix_sha256      VARCHAR NOT NULL, -- SHA-256 of ledger bytes [0, offset_to)
+    modified_from      BIGINT,           -- ledger_modified: first changed byte range
+    modified_to        BIGINT,
+    modified_line_from BIGINT,
+    modified_line_to   BIGINT
+);
+
+-- What the store has covered of the ledger: one row. chunk_digests is the
+-- concatenation of SHA-256 digests of each chunk_size-byte chunk of
+-- [0, covered_bytes) (the last one possibly short); sha256_state is the
+-- marshalled running SHA-256 of the whole covered prefix, so the next
+-- ingest extends it with only the appended bytes.
+CREATE TABLE IF NOT EXISTS ledger_state (
+    ledger_path   VARCHAR NOT NULL,
+    covered_bytes BIGINT NOT NULL,
+    covered_lines BIGINT NOT NULL,
+    chunk_size    BIGINT NOT NULL,
+    chunk_digests BLOB NOT NULL,
+    sha256_state  BLOB NOT NULL,
+    prefix_sha256 VARCHAR NOT NULL
+);
+
+-- One row per run (the first occurrence of each run id). ts_utc is the same
+-- instant as "timestamp" as a plain UTC TIMESTAMP: this DuckDB build has no
+-- ICU time-zone extension, so date arithmetic (+ INTERVAL, date_trunc)
+-- works on TIMESTAMP, not on TIMESTAMPTZ.
+CREATE OR REPLACE VIEW runs AS
+SELECT r.*, r."timestamp"::TIMESTAMP AS ts_utc
+FROM ledger_rows r
+WHERE NOT EXISTS (SELECT 1 FROM duplicates d WHERE d.line_no = r.line_no);

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/marcboeker/go-duckdb"
+)
+
+//go:embed sql/schema.sql
+var schemaSQL string
+
+// Options tune the DuckDB engine. The zero value is sensible defaults.
+type Options struct {
+	// ReadOnly opens the database without write access (ledgerlens query).
+	ReadOnly bool
+	// MemoryLimit caps DuckDB's buffer manager, e.g. "1GB" (default "768MB"
+	// so that a whole job stays within SPEC §12's 1 GiB peak RSS).
+	MemoryLimit string
+	// Threads is DuckDB's worker count (default: all cores).
+	Threads int
+}
+
+// Store is the DuckDB database holding the loaded ledger.
+type Store struct {
+	path string
+	db   *sql.DB
+	// conn is the single connection every statement runs on: DuckDB
+	// transactions and registered Arrow views are per connection.
+	conn *sql.Conn
+	// arrow shares conn's driver connection for zero-copy batch transfer.
+	arrow *duckdb.Arrow
+}
+
+// Open opens (creating if needed) the store at path and brings its schema up
+// to date. A read-only open of a missing store is an error.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open store %s: %w (run `ledgerlens ingest` first)", path, err)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	dsn := path
+	if opts.ReadOnly {
+		dsn += "?access_mode=READ_ONLY"
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(1)
+	s := &Store{path: path, db: db}
+	if err := s.init(ctx, opts); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) init(ctx context.Context, opts Options) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	s.conn = conn
+	memory := opts.MemoryLimit
+	if memory == "" {
+		memory = "768MB"
+	}
+	// No "SET TimeZone": the ICU extension is not part of the statically
+	// linked engine, so TIMESTAMPTZ values are UTC instants in SQL and every
+	// calendar computation (periods, days in the configured zone) happens
+	// in Go, passing instants as parameters.
+	settings := []string{
+		fmt.Sprintf("SET memory_limit = '%s'", memory),
+		// Insertion order is irrelevant (every row carries line_no) and
+		// preserving it costs memory on large inserts.
+		"SET preserve_insertion_order = false",
+	}
+	if opts.Threads > 0 {
+		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
+	}
+	for _, q := range settings {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	if !opts.ReadOnly {
+		if _, err := conn.ExecContext(ctx, schemaSQL); err != nil {
+			return fmt.Errorf("apply schema: %w", err)
+		}
+	}
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(driver.Conn)
+		if !ok {
+			return errors.New("duckdb driver connection has unexpected type")
+		}
+		a, err := duckdb.NewArrowFromConn(c)
+		s.arrow = a
+		return err
+	})
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Conn is the store's connection, for queries. Callers must not keep
+// transactions open across calls into the store.
+func (s *Store) Conn() *sql.Conn { return s.conn }
+
+// Arrow is the columnar query interface on the store's connection.
+func (s *Store) Arrow() *duckdb.Arrow { return s.arrow }
+
+// Close checkpoints and closes the database.
+func (s *Store) Close() error {
+	var errs []error
+	if s.conn != nil {
+		errs = append(errs, s.conn.Close())
+	}
+	errs = append(errs, s.db.Close())
+	return errors.Join(errs...)
+}

@@ -1,0 +1,300 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
+)
+
+// ErrAlreadyPublished is returned (wrapped) by Publish when the revision
+// exists with different content. Write-once: nothing was changed on disk.
+var ErrAlreadyPublished = errors.New("already published with different content")
+
+// DefaultPrimaryExt is the extension of a publication's primary artifact
+// unless Publisher.Primary says otherwise.
+const DefaultPrimaryExt = ".json"
+
+// Artifact is one file of a publication, named base + Ext.
+type Artifact struct {
+	Ext  string // with the leading dot: ".json", ".xlsx"
+	Data []byte
+}
+
+// Publisher writes publications into Dir, write-once (SPEC §5).
+//
+// A publication is a base name (weekly_2026-11-16) and its artifacts, each
+// with a ".sha256" sidecar and, when signing, a ".sig". Revision 1 is named
+// base+ext, revision k ≥ 2 base+".rk"+ext. The first artifact is the primary
+// one: it decides whether a revision exists and whether a re-run is
+// identical, and it is written last, after its siblings and its own sidecar
+// and signature, so that a present primary means a complete publication.
+type Publisher struct {
+	Dir    string
+	Signer *Signer // nil = unsigned: no .sig files
+	// Primary is the extension of the primary artifact ("" = ".json"); set
+	// it for publications of another kind (an evidence bundle's ".zip").
+	Primary string
+}
+
+// PublishedFile is one file written (or found) by Publish.
+type PublishedFile struct {
+	Path   string
+	SHA256 string
+	Bytes  int64
+}
+
+// PublishResult says what Publish did, for the audit log.
+type PublishResult struct {
+	Base     string
+	Revision int
+	// Identical is true when the revision already existed with the same
+	// primary content: nothing was written.
+	Identical bool
+	// Primary is the primary artifact's path and hash (also when Identical).
+	Primary PublishedFile
+	// Files are the files written, in order: for each artifact, its
+	// signature, sidecar and the artifact itself; siblings before the
+	// primary. Empty when Identical.
+	Files []PublishedFile
+	// KeyID is the signing key's id, "" when unsigned.
+	KeyID string
+}
+
+// Name returns the file name of revision rev of base with extension ext:
+// "weekly_2026-11-16.json" for rev 1 (or less), "weekly_2026-11-16.r2.json"
+// for rev 2.
+func Name(base string, rev int, ext string) string {
+	if ext != "" && !strings.HasPrefix(ext, ".") {
+		ext = "." + ext
+	}
+	if rev <= 1 {
+		return base + ext
+	}
+	return base + ".r" + strconv.Itoa(rev) + ext
+}
+
+func (p *Publisher) primaryExt() string {
+	if p.Primary == "" {
+		return DefaultPrimaryExt
+	}
+	return p.Primary
+}
+
+func (p *Publisher) path(base string, rev int, ext string) string {
+	return filepath.Join(p.Dir, Name(base, rev, ext))
+}
+
+// Latest returns the highest revision of base whose primary artifact exists,
+// 0 when nothing is published (or Dir does not exist).
+func (p *Publisher) Latest(base string) (int, error) {
+	if err := checkPublicationName(base); err != nil {
+		return 0, err
+	}
+	ents, err := os.ReadDir(p.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find latest revision of %s: %w", base, err)
+	}
+	ext := p.primaryExt()
+	latest := 0
+	for _, e := range ents {
+		if rev := revisionOfName(e.Name(), base, ext); rev > latest {
+			latest = rev
+		}
+	}
+	return latest, nil
+}
+
+// revisionOfName returns the revision a file name is of base with ext, or 0.
+func revisionOfName(name, base, ext string) int {
+	if name == base+ext {
+		return 1
+	}
+	mid, ok := strings.CutPrefix(name, base+".r")
+	if !ok {
+		return 0
+	}
+	if mid, ok = strings.CutSuffix(mid, ext); !ok || mid == "" || mid[0] == '0' {
+		return 0
+	}
+	for _, c := range mid {
+		if c < '0' || c > '9' {
+			return 0
+		}
+	}
+	rev, err := strconv.Atoi(mid)
+	if err != nil || rev < 2 {
+		return 0
+	}
+	return rev
+}
+
+// Read returns the content of revision rev of base's artifact ext. A
+// missing file gives an error matching fs.ErrNotExist.
+func (p *Publisher) Read(base string, rev int, ext string) ([]byte, error) {
+	if err := checkPublicationName(base); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(p.path(base, rev, ext))
+	if err != nil {
+		return nil, fmt.Errorf("read published %s: %w", Name(base, rev, ext), err)
+	}
+	return data, nil
+}
+
+// Publish writes revision rev of base. files[0] is the primary artifact and
+// must have the publisher's primary extension.
+//
+//   - The revision exists with byte-identical primary content: a no-op
+//     (Identical), so re-runs are safe.
+//   - It exists with different content: ErrAlreadyPublished, and nothing on
+//     disk changes.
+//   - Otherwise every artifact, sidecar and signature is written atomically,
+//     the primary last. Leftovers of an interrupted earlier attempt (siblings
+//     without the primary) are overwritten.
+//
+// Revision k ≥ 2 requires revision k−1 to exist, so revisions have no gaps.
+func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []Artifact) (PublishResult, error) {
+	if err := p.validate(base, rev, files); err != nil {
+		return PublishResult{}, err
+	}
+	res := PublishResult{Base: base, Revision: rev}
+	if p.Signer != nil {
+		res.KeyID = p.Signer.KeyID()
+	}
+	primary := files[0]
+	primaryPath := p.path(base, rev, primary.Ext)
+	newSum := artifactSHA256(primary.Data)
+
+	existing, err := os.ReadFile(primaryPath)
+	switch {
+	case err == nil:
+		if bytes.Equal(existing, primary.Data) {
+			res.Identical = true
+			res.Primary = PublishedFile{Path: primaryPath, SHA256: newSum, Bytes: int64(len(existing))}
+			return res, nil
+		}
+		return PublishResult{}, fmt.Errorf(
+			"%s: revision %d is already published with different content (published sha256 %s, new %s); a published report is never overwritten: rerun with --supersede to publish revision %d: %w",
+			primaryPath, rev, artifactSHA256(existing), newSum, rev+1, ErrAlreadyPublished)
+	case !errors.Is(err, fs.ErrNotExist):
+		return PublishResult{}, fmt.Errorf("publish %s: %w", primaryPath, err)
+	}
+	if rev > 1 {
+		prev := p.path(base, rev-1, primary.Ext)
+		if _, err := os.Stat(prev); err != nil {
+			return PublishResult{}, fmt.Errorf("publish revision %d of %s: revision %d (%s) is not published: %w", rev, base, rev-1, prev, err)
+		}
+	}
+
+	order := append(append([]Artifact{}, files[1:]...), primary)
+	for _, a := range order {
+		if err := ctx.Err(); err != nil {
+			return PublishResult{}, fmt.Errorf("publish %s: %w", Name(base, rev, primary.Ext), err)
+		}
+		written, err := p.writeArtifact(p.path(base, rev, a.Ext), a.Data)
+		if err != nil {
+			return PublishResult{}, err
+		}
+		res.Files = append(res.Files, written...)
+	}
+	res.Primary = res.Files[len(res.Files)-1]
+	return res, nil
+}
+
+// writeArtifact writes the signature, the sidecar and then the artifact at
+// path, so the artifact never appears without its companions.
+func (p *Publisher) writeArtifact(path string, data []byte) ([]PublishedFile, error) {
+	var out []PublishedFile
+	write := func(path string, data []byte) error {
+		if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+		out = append(out, PublishedFile{Path: path, SHA256: artifactSHA256(data), Bytes: int64(len(data))})
+		return nil
+	}
+	sigPath := path + SignatureExt
+	if p.Signer != nil {
+		if err := write(sigPath, SignatureBytes(p.Signer.Sign(data))); err != nil {
+			return nil, err
+		}
+	} else if err := os.Remove(sigPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// A signature left by an interrupted signed attempt would not
+		// match an unsigned re-run's content.
+		return nil, fmt.Errorf("publish: remove stale signature: %w", err)
+	}
+	if err := write(path+SidecarExt, SidecarBytes(path, data)); err != nil {
+		return nil, err
+	}
+	if err := write(path, data); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (p *Publisher) validate(base string, rev int, files []Artifact) error {
+	if err := checkPublicationName(base); err != nil {
+		return err
+	}
+	if rev < 1 {
+		return fmt.Errorf("publish %s: revision %d: revisions start at 1", base, rev)
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("publish %s: no artifacts", base)
+	}
+	if files[0].Ext != p.primaryExt() {
+		return fmt.Errorf("publish %s: the first artifact is the primary one and must be %s, not %q", base, p.primaryExt(), files[0].Ext)
+	}
+	seen := make(map[string]bool, len(files))
+	for _, a := range files {
+		if err := checkArtifactExt(a.Ext); err != nil {
+			return fmt.Errorf("publish %s: %w", base, err)
+		}
+		if seen[a.Ext] {
+			return fmt.Errorf("publish %s: artifact %s given twice", base, a.Ext)
+		}
+		seen[a.Ext] = true
+	}
+	return nil
+}
+
+// checkPublicationName refuses base names that would escape Dir or hide among
+// temporary files.
+func checkPublicationName(base string) error {
+	if base == "" || strings.HasPrefix(base, ".") || strings.ContainsAny(base, `/\`+"\x00\n\r") {
+		return fmt.Errorf("invalid publication name %q: want a plain file name such as weekly_2026-11-16", base)
+	}
+	return nil
+}
+
+func checkArtifactExt(ext string) error {
+	if len(ext) < 2 || ext[0] != '.' || strings.HasSuffix(ext, ".") || strings.Contains(ext, "..") {
+		return fmt.Errorf("invalid artifact extension %q: want e.g. \".json\"", ext)
+	}
+	for _, c := range ext[1:] {
+		if !(c == '.' || c == '-' || c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return fmt.Errorf("invalid artifact extension %q: want e.g. \".json\"", ext)
+		}
+	}
+	if ext == SidecarExt || ext == SignatureExt || strings.HasSuffix(ext, SidecarExt) || strings.HasSuffix(ext, SignatureExt) {
+		return fmt.Errorf("artifact extension %q is reserved for sidecars and signatures", ext)
+	}
+	return nil
+}
+
+func artifactSHA256(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,344 @@
+package reports
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+const pubBase = "weekly_2026-11-16"
+
+// pubFileState is what a snapshot remembers of a file: its content and inode
+// (an atomic rewrite with identical content still changes the inode).
+type pubFileState struct {
+	data string
+	ino  uint64
+}
+
+func pubSnapshot(t *testing.T, dir string) map[string]pubFileState {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]pubFileState{}
+	for _, e := range ents {
+		if e.IsDir() {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := os.Stat(p)
+		out[e.Name()] = pubFileState{string(data), st.Sys().(*syscall.Stat_t).Ino}
+	}
+	return out
+}
+
+func pubNames(m map[string]pubFileState) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func pubNoTemps(t *testing.T, dir string) {
+	t.Helper()
+	for _, n := range pubNames(pubSnapshot(t, dir)) {
+		if strings.HasSuffix(n, ".tmp") {
+			t.Errorf("temporary file left: %s", n)
+		}
+	}
+}
+
+func pubArtifacts(json, xlsx string) []Artifact {
+	return []Artifact{{".json", []byte(json)}, {".xlsx", []byte(xlsx)}}
+}
+
+func TestName(t *testing.T) {
+	tests := []struct {
+		rev  int
+		ext  string
+		want string
+	}{
+		{1, ".json", "weekly_2026-11-16.json"},
+		{0, ".json", "weekly_2026-11-16.json"},
+		{2, ".json", "weekly_2026-11-16.r2.json"},
+		{12, ".xlsx", "weekly_2026-11-16.r12.xlsx"},
+		{3, "json", "weekly_2026-11-16.r3.json"},
+	}
+	for _, tt := range tests {
+		if got := Name(pubBase, tt.rev, tt.ext); got != tt.want {
+			t.Errorf("Name(%d, %q) = %q, want %q", tt.rev, tt.ext, got, tt.want)
+		}
+	}
+}
+
+func TestPublishLifecycle(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	signer := newTestSigner(t, 9)
+	p := &Publisher{Dir: dir, Signer: signer}
+
+	if rev, err := p.Latest(pubBase); err != nil || rev != 0 {
+		t.Fatalf("Latest on an empty dir = %d, %v", rev, err)
+	}
+
+	// First publication.
+	res, err := p.Publish(ctx, pubBase, 1, pubArtifacts(`{"v":1}`, "xlsx-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOrder := []string{
+		"weekly_2026-11-16.xlsx.sig", "weekly_2026-11-16.xlsx.sha256", "weekly_2026-11-16.xlsx",
+		"weekly_2026-11-16.json.sig", "weekly_2026-11-16.json.sha256", "weekly_2026-11-16.json",
+	}
+	var gotOrder []string
+	for _, f := range res.Files {
+		gotOrder = append(gotOrder, filepath.Base(f.Path))
+		data, _ := os.ReadFile(f.Path)
+		if f.SHA256 != artifactSHA256(data) || f.Bytes != int64(len(data)) {
+			t.Errorf("%s: result says %s/%d, file is %s/%d", f.Path, f.SHA256, f.Bytes, artifactSHA256(data), len(data))
+		}
+	}
+	if !reflect.DeepEqual(gotOrder, wantOrder) {
+		t.Errorf("written order %v\nwant %v", gotOrder, wantOrder)
+	}
+	if res.Identical || res.Revision != 1 || res.KeyID != signer.KeyID() || filepath.Base(res.Primary.Path) != "weekly_2026-11-16.json" {
+		t.Errorf("result = %+v", res)
+	}
+	for _, ext := range []string{".json", ".xlsx"} {
+		if _, err := VerifyFile(filepath.Join(dir, Name(pubBase, 1, ext)), signer.Public()); err != nil {
+			t.Errorf("published %s does not verify: %v", ext, err)
+		}
+	}
+	if rev, _ := p.Latest(pubBase); rev != 1 {
+		t.Errorf("Latest = %d, want 1", rev)
+	}
+
+	// Identical re-run: a no-op that touches nothing.
+	before := pubSnapshot(t, dir)
+	res, err = p.Publish(ctx, pubBase, 1, pubArtifacts(`{"v":1}`, "xlsx-1 re-rendered"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Identical || len(res.Files) != 0 || res.Primary.SHA256 != artifactSHA256([]byte(`{"v":1}`)) {
+		t.Errorf("re-run result = %+v, want Identical", res)
+	}
+	if after := pubSnapshot(t, dir); !reflect.DeepEqual(before, after) {
+		t.Error("identical re-run changed files")
+	}
+
+	// Different content: refused, nothing changes.
+	_, err = p.Publish(ctx, pubBase, 1, pubArtifacts(`{"v":2}`, "xlsx-2"))
+	if !errors.Is(err, ErrAlreadyPublished) || !strings.Contains(err.Error(), "--supersede") {
+		t.Fatalf("different content = %v, want ErrAlreadyPublished mentioning --supersede", err)
+	}
+	if after := pubSnapshot(t, dir); !reflect.DeepEqual(before, after) {
+		t.Error("refused publication changed files")
+	}
+
+	// Supersede: revision 2 beside revision 1.
+	res, err = p.Publish(ctx, pubBase, 2, pubArtifacts(`{"v":2}`, "xlsx-2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(res.Primary.Path) != "weekly_2026-11-16.r2.json" {
+		t.Errorf("revision 2 primary = %s", res.Primary.Path)
+	}
+	if rev, _ := p.Latest(pubBase); rev != 2 {
+		t.Errorf("Latest = %d, want 2", rev)
+	}
+	for rev, want := range map[int]string{1: `{"v":1}`, 2: `{"v":2}`} {
+		got, err := p.Read(pubBase, rev, ".json")
+		if err != nil || string(got) != want {
+			t.Errorf("Read rev %d = %q, %v; want %q", rev, got, err, want)
+		}
+	}
+	if _, err := p.Read(pubBase, 3, ".json"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Read of a missing revision = %v, want fs.ErrNotExist", err)
+	}
+
+	// No gaps: revision 4 needs revision 3.
+	if _, err := p.Publish(ctx, pubBase, 4, pubArtifacts(`{"v":4}`, "x")); err == nil {
+		t.Error("published revision 4 without revision 3")
+	}
+	if _, err := (&Publisher{Dir: t.TempDir()}).Publish(ctx, pubBase, 2, pubArtifacts(`{}`, "x")); err == nil {
+		t.Error("published revision 2 without revision 1")
+	}
+	pubNoTemps(t, dir)
+}
+
+func TestPublishUnsigned(t *testing.T) {
+	dir := t.TempDir()
+	p := &Publisher{Dir: dir}
+	res, err := p.Publish(context.Background(), pubBase, 1, []Artifact{{".json", []byte("{}")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.KeyID != "" || len(res.Files) != 2 {
+		t.Errorf("unsigned result = %+v", res)
+	}
+	want := []string{"weekly_2026-11-16.json", "weekly_2026-11-16.json.sha256"}
+	if got := pubNames(pubSnapshot(t, dir)); !reflect.DeepEqual(got, want) {
+		t.Errorf("files = %v, want %v", got, want)
+	}
+}
+
+// TestPublishInterrupted: a failure before the primary is written leaves
+// siblings but no primary; the next attempt completes the publication.
+func TestPublishInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	// Make writing the primary's sidecar fail: a non-empty directory is in
+	// the way of the rename.
+	blocker := filepath.Join(dir, "weekly_2026-11-16.json.sha256")
+	if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	signed := &Publisher{Dir: dir, Signer: newTestSigner(t, 1)}
+	if _, err := signed.Publish(ctx, pubBase, 1, pubArtifacts(`{"attempt":1}`, "xlsx-attempt-1")); err == nil {
+		t.Fatal("publication succeeded despite the blocked sidecar")
+	}
+	pubNoTemps(t, dir)
+	if _, err := os.Stat(filepath.Join(dir, "weekly_2026-11-16.json")); !os.IsNotExist(err) {
+		t.Fatalf("primary exists after a failed publication: %v", err)
+	}
+	if rev, _ := signed.Latest(pubBase); rev != 0 {
+		t.Errorf("Latest after a failed publication = %d, want 0", rev)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "weekly_2026-11-16.xlsx")); err != nil {
+		t.Fatalf("sibling should have been written before the primary: %v", err)
+	}
+
+	// Retry, unsigned this time, with different content: everything is
+	// overwritten and the stale signatures removed.
+	if err := os.RemoveAll(blocker); err != nil {
+		t.Fatal(err)
+	}
+	unsigned := &Publisher{Dir: dir}
+	if _, err := unsigned.Publish(ctx, pubBase, 1, pubArtifacts(`{"attempt":2}`, "xlsx-attempt-2")); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"weekly_2026-11-16.json", "weekly_2026-11-16.json.sha256", "weekly_2026-11-16.xlsx", "weekly_2026-11-16.xlsx.sha256"}
+	if got := pubNames(pubSnapshot(t, dir)); !reflect.DeepEqual(got, want) {
+		t.Errorf("files = %v, want %v", got, want)
+	}
+	for _, ext := range []string{".json", ".xlsx"} {
+		if _, err := VerifyFile(filepath.Join(dir, Name(pubBase, 1, ext)), nil); err != nil {
+			t.Errorf("%s after retry: %v", ext, err)
+		}
+	}
+}
+
+func TestPublishRejects(t *testing.T) {
+	ctx := context.Background()
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	tests := []struct {
+		name  string
+		ctx   context.Context
+		base  string
+		rev   int
+		files []Artifact
+	}{
+		{"no artifacts", ctx, pubBase, 1, nil},
+		{"primary not json", ctx, pubBase, 1, []Artifact{{".xlsx", nil}, {".json", nil}}},
+		{"duplicate ext", ctx, pubBase, 1, []Artifact{{".json", nil}, {".json", nil}}},
+		{"sidecar ext", ctx, pubBase, 1, []Artifact{{".json", nil}, {".sha256", nil}}},
+		{"sig ext", ctx, pubBase, 1, []Artifact{{".json", nil}, {".xlsx.sig", nil}}},
+		{"ext without dot", ctx, pubBase, 1, []Artifact{{".json", nil}, {"xlsx", nil}}},
+		{"ext with slash", ctx, pubBase, 1, []Artifact{{".json", nil}, {"./x", nil}}},
+		{"revision 0", ctx, pubBase, 0, pubArtifacts("{}", "x")},
+		{"base with slash", ctx, "../weekly", 1, pubArtifacts("{}", "x")},
+		{"hidden base", ctx, ".weekly", 1, pubArtifacts("{}", "x")},
+		{"empty base", ctx, "", 1, pubArtifacts("{}", "x")},
+		{"cancelled", cancelled, pubBase, 1, pubArtifacts("{}", "x")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := &Publisher{Dir: dir, Signer: newTestSigner(t, 2)}
+			if _, err := p.Publish(tt.ctx, tt.base, tt.rev, tt.files); err == nil {
+				t.Fatal("Publish succeeded")
+			}
+			if got := pubSnapshot(t, dir); len(got) != 0 {
+				t.Errorf("files written: %v", pubNames(got))
+			}
+		})
+	}
+}
+
+func TestPublishOtherPrimary(t *testing.T) {
+	dir := t.TempDir()
+	p := &Publisher{Dir: dir, Primary: ".zip"}
+	if _, err := p.Publish(context.Background(), "evidence_q3", 1, []Artifact{{".zip", []byte("PK")}}); err != nil {
+		t.Fatal(err)
+	}
+	if rev, _ := p.Latest("evidence_q3"); rev != 1 {
+		t.Errorf("Latest = %d, want 1", rev)
+	}
+}
+
+func TestLatest(t *testing.T) {
+	tests := []struct {
+		name  string
+		files []string
+		want  int
+	}{
+		{"empty", nil, 0},
+		{"first", []string{"weekly_2026-11-16.json"}, 1},
+		{"revisions", []string{"weekly_2026-11-16.json", "weekly_2026-11-16.r2.json", "weekly_2026-11-16.r10.json", "weekly_2026-11-16.r9.json"}, 10},
+		{"only companions of r2", []string{"weekly_2026-11-16.json", "weekly_2026-11-16.r2.json.sha256", "weekly_2026-11-16.r2.xlsx"}, 1},
+		{"not revisions", []string{"weekly_2026-11-16.r1.json", "weekly_2026-11-16.r02.json", "weekly_2026-11-16.rx.json", "weekly_2026-11-16.r.json"}, 0},
+		{"other weeks and temps", []string{"weekly_2026-11-23.json", "weekly_2026-11-16x.json", ".weekly_2026-11-16.json.123.tmp"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := (&Publisher{Dir: dir}).Latest(pubBase)
+			if err != nil || got != tt.want {
+				t.Errorf("Latest = %d, %v; want %d", got, err, tt.want)
+			}
+		})
+	}
+	if rev, err := (&Publisher{Dir: filepath.Join(t.TempDir(), "missing")}).Latest(pubBase); rev != 0 || err != nil {
+		t.Errorf("Latest on a missing dir = %d, %v", rev, err)
+	}
+}
+
+// TestPublishDeterministic: same inputs and key give byte-identical files
+// (Ed25519 signatures are deterministic).
+func TestPublishDeterministic(t *testing.T) {
+	var snaps [2]map[string]string
+	for i := range snaps {
+		dir := t.TempDir()
+		p := &Publisher{Dir: dir, Signer: newTestSigner(t, 5)}
+		if _, err := p.Publish(context.Background(), pubBase, 1, pubArtifacts(`{"v":1}`, "x")); err != nil {
+			t.Fatal(err)
+		}
+		snaps[i] = map[string]string{}
+		for name, st := range pubSnapshot(t, dir) {
+			snaps[i][name] = st.data
+		}
+	}
+	if !reflect.DeepEqual(snaps[0], snaps[1]) {
+		t.Error("two publications of the same inputs differ")
+	}
+}

@@ -1,0 +1,171 @@
+package reports
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ErrVerification matches (errors.Is) every failed check reported by
+// VerifyFile, as opposed to errors reading the files.
+var ErrVerification = errors.New("verification failed")
+
+// CheckStatus is the outcome of one check.
+type CheckStatus string
+
+// Check outcomes.
+const (
+	CheckOK      CheckStatus = "ok"
+	CheckFailed  CheckStatus = "failed"  // present but wrong
+	CheckMissing CheckStatus = "missing" // the .sha256 or .sig file is absent
+	CheckSkipped CheckStatus = "skipped" // signature not checked: no public key given
+)
+
+// Check is one verified property and, unless ok, what is wrong with it.
+type Check struct {
+	Status CheckStatus
+	Detail string
+}
+
+// FileCheck is the result of verifying one artifact offline.
+type FileCheck struct {
+	Path      string
+	SHA256    string // of the artifact's bytes as read
+	Sidecar   Check  // <file>.sha256: present, well-formed, names the file, hash matches
+	Signature Check  // <file>.sig: present, base64, verifies with the key
+	KeyID     string // id of the key the signature was checked against; "" when skipped
+}
+
+// OK reports whether every check that was made passed.
+func (c FileCheck) OK() bool {
+	return c.Sidecar.Status == CheckOK && (c.Signature.Status == CheckOK || c.Signature.Status == CheckSkipped)
+}
+
+// Problems lists the failed checks' details, sidecar first.
+func (c FileCheck) Problems() []string {
+	var out []string
+	for _, ch := range []Check{c.Sidecar, c.Signature} {
+		if ch.Status == CheckFailed || ch.Status == CheckMissing {
+			out = append(out, ch.Detail)
+		}
+	}
+	return out
+}
+
+// Err returns nil when OK, else a *VerificationError.
+func (c FileCheck) Err() error {
+	if c.OK() {
+		return nil
+	}
+	return &VerificationError{Path: c.Path, Problems: c.Problems()}
+}
+
+// VerificationError says which checks of a file failed. It matches
+// ErrVerification.
+type VerificationError struct {
+	Path     string
+	Problems []string
+}
+
+func (e *VerificationError) Error() string {
+	return e.Path + ": " + strings.Join(e.Problems, "; ")
+}
+
+// Is makes errors.Is(err, ErrVerification) true.
+func (e *VerificationError) Is(target error) bool { return target == ErrVerification }
+
+// VerifyFile checks the artifact at path against path.sha256 and, when pub
+// is not nil, path.sig. It returns the per-check result and, if a check
+// failed, a *VerificationError naming the failures (errors.Is
+// ErrVerification); other errors mean a file could not be read.
+func VerifyFile(path string, pub ed25519.PublicKey) (FileCheck, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return FileCheck{Path: path}, fmt.Errorf("verify: %w", err)
+	}
+	sidecar, err := readOptional(path + SidecarExt)
+	if err != nil {
+		return FileCheck{Path: path}, err
+	}
+	var sig []byte
+	if pub != nil {
+		if sig, err = readOptional(path + SignatureExt); err != nil {
+			return FileCheck{Path: path}, err
+		}
+	}
+	c := VerifyData(filepath.Base(path), data, sidecar, sig, pub)
+	c.Path = path
+	return c, c.Err()
+}
+
+// readOptional reads a companion file; nil (not an error) when absent.
+func readOptional(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return data, nil
+}
+
+// VerifyData makes VerifyFile's checks on bytes already in memory (for
+// example the members of an evidence bundle). name is the artifact's base
+// name; a nil sidecar or sig means the companion file is missing; a nil pub
+// skips the signature check.
+func VerifyData(name string, data, sidecar, sig []byte, pub ed25519.PublicKey) FileCheck {
+	c := FileCheck{Path: name, SHA256: artifactSHA256(data)}
+	c.Sidecar = checkSidecar(name, c.SHA256, sidecar)
+	c.Signature = checkSignature(name, data, sig, pub)
+	if pub != nil {
+		c.KeyID = KeyID(pub)
+	}
+	return c
+}
+
+func checkSidecar(name, sum string, sidecar []byte) Check {
+	file := name + SidecarExt
+	if sidecar == nil {
+		return Check{CheckMissing, "missing sidecar " + file}
+	}
+	sc, err := ParseSidecar(sidecar)
+	if err != nil {
+		return Check{CheckFailed, fmt.Sprintf("malformed sidecar %s: %v", file, err)}
+	}
+	if sc.Name != name {
+		return Check{CheckFailed, fmt.Sprintf("sidecar %s names %q, not %q", file, sc.Name, name)}
+	}
+	if sc.SHA256 != sum {
+		return Check{CheckFailed, fmt.Sprintf("sha256 mismatch: sidecar says %s, file is %s", sc.SHA256, sum)}
+	}
+	return Check{Status: CheckOK}
+}
+
+func checkSignature(name string, data, sig []byte, pub ed25519.PublicKey) Check {
+	file := name + SignatureExt
+	if pub == nil {
+		return Check{CheckSkipped, "no public key given: signature not checked"}
+	}
+	if len(pub) != ed25519.PublicKeySize {
+		return Check{CheckFailed, fmt.Sprintf("public key has %d bytes, an Ed25519 key has %d", len(pub), ed25519.PublicKeySize)}
+	}
+	if sig == nil {
+		return Check{CheckMissing, "missing signature " + file}
+	}
+	raw, err := ParseSignature(sig)
+	if err != nil {
+		return Check{CheckFailed, fmt.Sprintf("malformed signature %s: %v", file, err)}
+	}
+	if !ed25519.Verify(pub, data, raw) {
+		return Check{CheckFailed, fmt.Sprintf("signature does not verify with key %s", KeyID(pub))}
+	}
+	return Check{Status: CheckOK}
+}

@@ -1,0 +1,125 @@
+package reports
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// publishOne writes a signed file with sidecar and signature into a fresh
+// directory and returns its path.
+func writeSignedTestFile(t *testing.T, s *Signer, name string, d []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, name)
+	for p, d := range map[string][]byte{
+		path:                d,
+		path + SidecarExt:   SidecarBytes(name, d),
+		path + SignatureExt: SignatureBytes(s.Sign(d)),
+	} {
+		if err := os.WriteFile(p, d, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+func TestVerifyFile(t *testing.T) {
+	signer := newTestSigner(t, 11)
+	other := newTestSigner(t, 12)
+	data := []byte(`{"report_id":"CREDIT_REVIEW_2026-11-16"}` + "\n")
+	const name = "weekly_2026-11-16.json"
+
+	tests := []struct {
+		name       string
+		tamper     func(t *testing.T, path string)
+		noKey      bool
+		wantSide   CheckStatus
+		wantSig    CheckStatus
+		wantDetail []string // substrings of the error
+	}{
+		{name: "intact", tamper: func(*testing.T, string) {}, wantSide: CheckOK, wantSig: CheckOK},
+		{name: "intact, sidecar only", tamper: func(*testing.T, string) {}, noKey: true, wantSide: CheckOK, wantSig: CheckSkipped},
+		{name: "one byte flipped", tamper: func(t *testing.T, p string) {
+			d := []byte(string(data))
+			d[3] ^= 0x20
+			writeTestFile(t, p, d)
+		}, wantSide: CheckFailed, wantSig: CheckFailed, wantDetail: []string{
+			"sha256 mismatch: sidecar says " + artifactSHA256(data) + ", file is ",
+			"signature does not verify with key " + signer.KeyID(),
+		}},
+		{name: "signature of another file", tamper: func(t *testing.T, p string) {
+			writeTestFile(t, p+SignatureExt, SignatureBytes(signer.Sign([]byte("other file"))))
+		}, wantSide: CheckOK, wantSig: CheckFailed, wantDetail: []string{"signature does not verify with key " + signer.KeyID()}},
+		{name: "signed by another key", tamper: func(t *testing.T, p string) {
+			writeTestFile(t, p+SignatureExt, SignatureBytes(other.Sign(data)))
+		}, wantSide: CheckOK, wantSig: CheckFailed, wantDetail: []string{"signature does not verify"}},
+		{name: "missing sidecar", tamper: func(t *testing.T, p string) { removeTestFile(t, p+SidecarExt) },
+			wantSide: CheckMissing, wantSig: CheckOK, wantDetail: []string{"missing sidecar " + name + ".sha256"}},
+		{name: "missing sidecar, sidecar only", tamper: func(t *testing.T, p string) { removeTestFile(t, p+SidecarExt) }, noKey: true,
+			wantSide: CheckMissing, wantSig: CheckSkipped, wantDetail: []string{"missing sidecar"}},
+		{name: "missing signature", tamper: func(t *testing.T, p string) { removeTestFile(t, p+SignatureExt) },
+			wantSide: CheckOK, wantSig: CheckMissing, wantDetail: []string{"missing signature " + name + ".sig"}},
+		{name: "sidecar names another file", tamper: func(t *testing.T, p string) {
+			writeTestFile(t, p+SidecarExt, SidecarBytes("weekly_2026-11-09.json", data))
+		}, wantSide: CheckFailed, wantSig: CheckOK, wantDetail: []string{`names "weekly_2026-11-09.json"`}},
+		{name: "malformed sidecar", tamper: func(t *testing.T, p string) { writeTestFile(t, p+SidecarExt, []byte("deadbeef weekly.json\n")) },
+			wantSide: CheckFailed, wantSig: CheckOK, wantDetail: []string{"malformed sidecar"}},
+		{name: "malformed signature", tamper: func(t *testing.T, p string) { writeTestFile(t, p+SignatureExt, []byte("not base64!\n")) },
+			wantSide: CheckOK, wantSig: CheckFailed, wantDetail: []string{"malformed signature"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeSignedTestFile(t, signer, name, data)
+			tt.tamper(t, path)
+			pub := signer.Public()
+			if tt.noKey {
+				pub = nil
+			}
+			c, err := VerifyFile(path, pub)
+			if c.Sidecar.Status != tt.wantSide || c.Signature.Status != tt.wantSig {
+				t.Errorf("sidecar %s (%s), signature %s (%s); want %s, %s",
+					c.Sidecar.Status, c.Sidecar.Detail, c.Signature.Status, c.Signature.Detail, tt.wantSide, tt.wantSig)
+			}
+			if len(tt.wantDetail) == 0 {
+				if err != nil || !c.OK() {
+					t.Fatalf("VerifyFile = %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrVerification) || c.OK() {
+				t.Fatalf("VerifyFile = %v, want ErrVerification", err)
+			}
+			for _, want := range tt.wantDetail {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if !strings.Contains(err.Error(), path) {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+
+	// An unreadable artifact is an error, not a verification failure.
+	_, err := VerifyFile(filepath.Join(t.TempDir(), "missing.json"), signer.Public())
+	if err == nil || errors.Is(err, ErrVerification) {
+		t.Errorf("VerifyFile of a missing file = %v", err)
+	}
+}
+
+func writeTestFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func removeTestFile(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+}

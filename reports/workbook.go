@@ -1,0 +1,209 @@
+package reports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Sheet names of the analyst workbook, in workbook order (SPEC §7).
+const (
+	SheetSummary            = "Summary"
+	SheetTopScenarios       = "Top scenarios"
+	SheetScenarios          = "Scenarios"
+	SheetSpikeRuns          = "Spike runs"
+	SheetPolicyViolations   = "Policy violations"
+	SheetBaselineCandidates = "Baseline candidates"
+	SheetDrift              = "Drift"
+	SheetReliability        = "Reliability"
+	SheetIncidents          = "Incidents"
+	SheetDataQuality        = "Data quality"
+	SheetAbout              = "About"
+)
+
+// WorkbookSheets returns the workbook's sheet names in workbook order.
+func WorkbookSheets() []string {
+	return []string{
+		SheetSummary, SheetTopScenarios, SheetScenarios, SheetSpikeRuns,
+		SheetPolicyViolations, SheetBaselineCandidates, SheetDrift,
+		SheetReliability, SheetIncidents, SheetDataQuality, SheetAbout,
+	}
+}
+
+// WorkbookOptions are the settings of one workbook rendering.
+type WorkbookOptions struct {
+	Location *time.Location // configured time zone for Excel dates (default UTC)
+	Signed   bool           // whether a .sig will accompany the publication (for the Summary/About text)
+}
+
+// reportIDPrefix is how Weekly.ReportID starts; the rest is the Monday.
+const reportIDPrefix = "CREDIT_REVIEW_"
+
+// RenderWorkbook writes the analyst workbook weekly_<Monday>.xlsx (SPEC §7)
+// for w to out. Every figure comes from w as it is; the workbook only chooses
+// how to show it (number formats, dates in opts.Location, colours, charts).
+//
+// The same w and opts give byte-identical output: document properties carry
+// the period end, not the clock, and the archive's parts are written in a
+// fixed order with a fixed date. All sheets are streamed, so memory stays
+// flat however many spike runs or scenarios the report has; nothing is
+// written to out until the workbook is complete.
+func RenderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io.Writer) error {
+	if w == nil {
+		return errors.New("render workbook: nil report")
+	}
+	if out == nil {
+		return errors.New("render workbook: nil writer")
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("render workbook %s: %w", w.ReportID, err)
+	}
+	if err := renderWorkbook(ctx, w, opts, out); err != nil {
+		return fmt.Errorf("render workbook %s: %w", w.ReportID, err)
+	}
+	return nil
+}
+
+func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io.Writer) (err error) {
+	f := excelize.NewFile()
+	defer func() {
+		// Close removes the stream writers' temporary files.
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close: %w", cerr)
+		}
+	}()
+	sheets := WorkbookSheets()
+	if err := f.SetSheetName("Sheet1", sheets[0]); err != nil {
+		return err
+	}
+	for _, name := range sheets[1:] {
+		if _, err := f.NewSheet(name); err != nil {
+			return fmt.Errorf("sheet %s: %w", name, err)
+		}
+	}
+	if err := setDocProps(f, w); err != nil {
+		return err
+	}
+	st, err := newStyleSet(f)
+	if err != nil {
+		return err
+	}
+	b := &workbookBuilder{
+		w:    w,
+		opts: opts,
+		base: publicationBase(w, opts.Location),
+		sw:   &sheetWriter{ctx: ctx, f: f, st: st, loc: opts.Location},
+	}
+	if err := b.build(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Adding a drawing makes excelize register the image content types in
+	// map order; their order carries no meaning, so it is fixed here.
+	if ct := f.ContentTypes; ct != nil {
+		sort.Slice(ct.Defaults, func(i, j int) bool { return ct.Defaults[i].Extension < ct.Defaults[j].Extension })
+	}
+	// excelize hands every part to the ZipWriter; sortedZip writes them to out
+	// in a fixed order when excelize closes it. The buffer excelize offers the
+	// writer is left unused, so the finished archive is not held twice.
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return newSortedZip(out) })
+	if _, err := f.WriteToBuffer(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// setDocProps fills the document properties from the report. Created and
+// Modified are the period end, so no clock reading reaches the file.
+func setDocProps(f *excelize.File, w *Weekly) error {
+	stamp := ""
+	if w.PeriodEnd != "" {
+		end, err := time.Parse(time.RFC3339Nano, w.PeriodEnd)
+		if err != nil {
+			return fmt.Errorf("period_end %q: %w", w.PeriodEnd, err)
+		}
+		stamp = end.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	gen := strings.TrimSpace(w.Generator.Name + " " + w.Generator.Version)
+	if err := f.SetDocProps(&excelize.DocProperties{
+		Title:          "Weekly credit review " + w.ReportID,
+		Subject:        "Weekly credit review for the period starting " + w.PeriodStart,
+		Description:    "Analyst workbook rendered from " + w.ReportID + " (" + w.Schema + "); the signed JSON report is the record.",
+		Identifier:     w.ReportID,
+		Keywords:       "ledgerlens; credit review; " + w.ReportID,
+		Category:       "Credit review",
+		Creator:        gen,
+		LastModifiedBy: gen,
+		Revision:       strconv.Itoa(max(w.Revision, 1)),
+		Version:        w.Generator.Version,
+		Language:       "en",
+		Created:        stamp,
+		Modified:       stamp,
+	}); err != nil {
+		return fmt.Errorf("document properties: %w", err)
+	}
+	return nil
+}
+
+// publicationBase is the report's file name without extension, revision
+// aware: weekly_D for revision 1, weekly_D.rK for revision K.
+func publicationBase(w *Weekly, loc *time.Location) string {
+	day, ok := strings.CutPrefix(w.ReportID, reportIDPrefix)
+	if !ok || day == "" {
+		day = "unknown"
+		if t, err := time.Parse(time.RFC3339Nano, w.PeriodStart); err == nil {
+			day = t.In(loc).Format(time.DateOnly)
+		}
+	}
+	base := "weekly_" + day
+	if w.Revision > 1 {
+		base += ".r" + strconv.Itoa(w.Revision)
+	}
+	return base
+}
+
+// workbookBuilder renders the sheets of one workbook.
+type workbookBuilder struct {
+	w    *Weekly
+	opts WorkbookOptions
+	base string
+	sw   *sheetWriter
+}
+
+func (b *workbookBuilder) build() error {
+	steps := []struct {
+		sheet  string
+		blocks func() []*block
+		extra  func([]placed) error
+	}{
+		{SheetSummary, b.summaryBlocks, b.summaryCharts},
+		{SheetTopScenarios, func() []*block { return b.scenarioBlocks("top_scenarios_by_total", b.w.TopScenariosByTotal) }, nil},
+		{SheetScenarios, func() []*block { return b.scenarioBlocks("scenarios", b.w.Scenarios) }, nil},
+		{SheetSpikeRuns, b.spikeBlocks, nil},
+		{SheetPolicyViolations, b.violationBlocks, nil},
+		{SheetBaselineCandidates, b.candidateBlocks, nil},
+		{SheetDrift, b.driftBlocks, nil},
+		{SheetReliability, b.reliabilityBlocks, nil},
+		{SheetIncidents, b.incidentBlocks, nil},
+		{SheetDataQuality, b.dataQualityBlocks, nil},
+		{SheetAbout, b.aboutBlocks, nil},
+	}
+	for _, s := range steps {
+		if err := b.sw.write(s.sheet, s.blocks(), s.extra); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,152 @@
+package reports
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Chart geometry on the Summary sheet, in pixels. Two charts sit side by side
+// to the right of the tables, the day line spans both below them; a default
+// row is 20 px high, so the second band starts below the first one's rows.
+const (
+	chartWidth     = 600
+	chartHeight    = 320
+	chartGap       = 20
+	chartDayHeight = 300
+	chartTopRow    = 2
+	chartRowsBand  = chartHeight/20 + 2
+	sevChartLevels = 4  // SEV0..SEV3
+	defaultColPx   = 64 // a default-width column (8.43 characters of Calibri 11)
+	chartColsBand  = (chartWidth + chartGap + defaultColPx - 1) / defaultColPx
+)
+
+// Chart colours.
+const (
+	colourSeriesMain   = "2F5597"
+	colourSeriesSecond = "9DC3E6"
+)
+
+// summaryCharts adds the Summary's three native charts. They read their data
+// from cells, never from copies: the top-scenarios bar from the Top scenarios
+// sheet, the day line and the severity columns from the Summary's own
+// tables.
+func (b *workbookBuilder) summaryCharts(pl []placed) error {
+	f := b.sw.f
+	width := 0
+	var severity, perDay placed
+	for _, p := range pl {
+		width = max(width, len(p.b.cols))
+		switch p.b.name {
+		case blockSeverity:
+			severity = p
+		case blockPerDay:
+			perDay = p
+		}
+	}
+	// One empty column between the tables and the charts. The columns right
+	// of the tables keep the default width, so the second chart is anchored
+	// a whole number of default columns to the right: excelize does not carry
+	// a horizontal offset over into the next columns.
+	anchor := width + 1
+	top := colName(anchor) + strconv.Itoa(chartTopRow)
+	right := colName(anchor+chartColsBand) + strconv.Itoa(chartTopRow)
+	below := colName(anchor) + strconv.Itoa(chartTopRow+chartRowsBand)
+
+	title := func(s string) []excelize.RichTextRun {
+		return []excelize.RichTextRun{{Text: s, Font: &excelize.Font{Bold: true, Size: 12}}}
+	}
+	axisTitle := func(s string) []excelize.RichTextRun {
+		return []excelize.RichTextRun{{Text: s, Font: &excelize.Font{Size: 10}}}
+	}
+	fill := func(colour string) excelize.Fill {
+		return excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{colour}}
+	}
+	countFmt := excelize.ChartNumFmt{CustomNumFmt: "#,##0"}
+	// Tick labels default to a pale grey that is hard to read on screen.
+	tickFont := excelize.Font{Color: "404040", Size: 9}
+
+	if len(b.w.TopScenariosByTotal) > 0 {
+		tp := layout(b.scenarioBlocks("top_scenarios_by_total", b.w.TopScenariosByTotal))[0]
+		if err := f.AddChart(SheetSummary, top, &excelize.Chart{
+			Type: excelize.Bar,
+			Series: []excelize.ChartSeries{{
+				Name:       tp.headerRef(SheetTopScenarios, scenarioTotalCol),
+				Categories: tp.absRange(SheetTopScenarios, scenarioIDCol),
+				Values:     tp.absRange(SheetTopScenarios, scenarioTotalCol),
+				Fill:       fill(colourSeriesMain),
+			}},
+			Title:  title("Top scenarios by total credits"),
+			Legend: excelize.ChartLegend{Position: "none"},
+			// Reversed so that the largest scenario is the top bar, as in
+			// the table.
+			XAxis:     excelize.ChartAxis{Title: axisTitle("Scenario"), ReverseOrder: true, Font: tickFont},
+			YAxis:     excelize.ChartAxis{Title: axisTitle("Credits"), MajorGridLines: true, NumFmt: countFmt, Font: tickFont},
+			Dimension: excelize.ChartDimension{Width: chartWidth, Height: chartHeight},
+		}); err != nil {
+			return fmt.Errorf("top scenarios chart: %w", err)
+		}
+	}
+
+	// SEV4 runs outnumber the rest by orders of magnitude and would flatten
+	// every other column, so the chart shows SEV0–SEV3 (the rows above SEV4
+	// in the table, which lists all levels) with their values on the bars.
+	sevChart := severity
+	sevChart.lastRow = min(severity.lastRow, severity.firstRow+sevChartLevels-1)
+	if sevChart.hasData() {
+		if err := f.AddChart(SheetSummary, right, &excelize.Chart{
+			Type: excelize.Col,
+			Series: []excelize.ChartSeries{
+				{
+					Name:       sevChart.headerRef(SheetSummary, 1),
+					Categories: sevChart.absRange(SheetSummary, 0),
+					Values:     sevChart.absRange(SheetSummary, 1),
+					Fill:       fill(colourSeriesSecond),
+				},
+				{
+					Name:       sevChart.headerRef(SheetSummary, 2),
+					Categories: sevChart.absRange(SheetSummary, 0),
+					Values:     sevChart.absRange(SheetSummary, 2),
+					Fill:       fill(colourSeriesMain),
+				},
+			},
+			Title:     title("Runs per severity, SEV0–SEV3"),
+			PlotArea:  excelize.ChartPlotArea{ShowVal: true},
+			Legend:    excelize.ChartLegend{Position: "bottom"},
+			XAxis:     excelize.ChartAxis{Title: axisTitle("Severity"), Font: tickFont},
+			YAxis:     excelize.ChartAxis{Title: axisTitle("Runs"), MajorGridLines: true, NumFmt: countFmt, Font: tickFont},
+			Dimension: excelize.ChartDimension{Width: chartWidth, Height: chartHeight},
+		}); err != nil {
+			return fmt.Errorf("severity chart: %w", err)
+		}
+	}
+
+	if perDay.hasData() {
+		if err := f.AddChart(SheetSummary, below, &excelize.Chart{
+			Type: excelize.Line,
+			Series: []excelize.ChartSeries{{
+				Name:       perDay.headerRef(SheetSummary, 1),
+				Categories: perDay.absRange(SheetSummary, 0),
+				Values:     perDay.absRange(SheetSummary, 1),
+				Line:       excelize.ChartLine{Width: 2.25, Fill: fill(colourSeriesMain)},
+				Marker:     excelize.ChartMarker{Symbol: "circle", Size: 6, Fill: fill(colourSeriesMain)},
+			}},
+			Title:  title("Credits per day"),
+			Legend: excelize.ChartLegend{Position: "none"},
+			XAxis: excelize.ChartAxis{Title: axisTitle("Day (" + b.zoneName() + ")"), Font: tickFont,
+				NumFmt: excelize.ChartNumFmt{CustomNumFmt: "ddd yyyy-mm-dd"}},
+			YAxis:     excelize.ChartAxis{Title: axisTitle("Credits"), MajorGridLines: true, NumFmt: countFmt, Font: tickFont},
+			Dimension: excelize.ChartDimension{Width: chartColsBand*defaultColPx + chartWidth, Height: chartDayHeight},
+		}); err != nil {
+			return fmt.Errorf("credits per day chart: %w", err)
+		}
+	}
+	return nil
+}
+
+// headerRef is the absolute reference of the block's header cell in column
+// col, used as a chart series name so the legend matches the table.
+func (p placed) headerRef(sheet string, col int) string {
+	return quoteSheet(sheet) + "!$" + colName(col) + "$" + strconv.Itoa(p.headerRow)
+}

@@ -1,0 +1,46 @@
+// Package schedules runs ledgerlens jobs on their schedules (SPEC §9): the
+// `ledgerlens schedule run` daemon, the fire times `schedule list` prints,
+// the `schedule crontab` export and its systemd equivalent, and the
+// Prometheus textfile metrics every job run leaves behind.
+//
+// # Schedules
+//
+// A JobSpec is a standard five-field cron expression and an IANA time zone
+// (empty means UTC). robfig/cron evaluates it; that one evaluation feeds the
+// daemon, NextFires and both exports, so they cannot disagree. Around
+// daylight-saving changes robfig/cron does what cronie does: a wall-clock
+// time the change skips does not fire that day, and one it repeats fires
+// twice (two distinct instants, each run once). The default schedules sit
+// at 06:00, 07:00 and 10:00, clear of both.
+//
+// # The daemon
+//
+// Scheduler runs every enabled job, one run at a time on a single
+// goroutine, so a job never overlaps with itself; exclusion against CLI runs
+// and other processes is the job function's business (it takes the file
+// lock). The state file records per job how far its schedule has been run,
+// the last fire time that completed successfully and the fire times that
+// failed. At start, every fire time between the last one handled and now is
+// run once, oldest first, before normal scheduling — a host that was down on
+// Monday produces that week's report when it comes back. On the very first
+// start a job has no state; its most recent past fire time is NOT
+// back-filled: the start time is recorded as the baseline and only fire
+// times after it run. A failed run is recorded (error and time) and retried
+// at the next start and at the job's next fire time; it never blocks other
+// jobs. Cancelling the context stops the daemon: no new run starts, the
+// running job observes the cancellation and returns, and a run cut short
+// that way is not recorded as completed, so it runs again at the next
+// start.
+//
+// # Metrics
+//
+// WriteMetrics, RecordRun and ReadMetrics keep one node_exporter textfile
+// per host: last success and last run times, duration, status, run counts,
+// ledger rows, rejects and findings per job. Writers merge: a one-shot CLI
+// run updates its job's series and keeps everyone else's.
+//
+// This package must not know how a job does its work (it receives JobFuncs
+// and maps job names to CLI commands, nothing more), must not read the
+// configuration file or parse flags (the CLI does), and must not consult the
+// wall clock except through the injected Now.
+package schedules

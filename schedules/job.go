@@ -1,0 +1,82 @@
+package schedules
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Names of the jobs ledgerlens ships (SPEC §9). The CLI maps each to the
+// command that does the work; see JobCommand.
+const (
+	JobWeeklyReview   = "weekly-review"
+	JobIntegrityCheck = "integrity-check"
+	JobSLAReport      = "sla-report"
+)
+
+// JobFunc runs one job for the fire time it was scheduled at; it must be idempotent
+// (re-running the same fire time is a no-op) and honour ctx cancellation.
+//
+// A JobFunc that returns an error while ctx is cancelled is taken to have been
+// abandoned by the shutdown, not to have failed: the fire is neither recorded
+// as completed nor counted as a failure, and it runs again at the next start.
+type JobFunc func(ctx context.Context, fire time.Time) (JobStats, error)
+
+// JobStats are the figures a successful run reports for the metrics file:
+// ledger rows it saw, rejected lines, and findings per type.
+type JobStats struct {
+	Rows, Rejects int64
+	Findings      map[string]int64
+}
+
+// JobSpec is a job's schedule as configured: a standard five-field cron
+// expression (or one of @yearly, @annually, @monthly, @weekly, @daily,
+// @midnight, @hourly), evaluated in TimeZone (an IANA zone name; empty means
+// UTC). A disabled job is kept in the configuration but never run.
+type JobSpec struct {
+	Name, Spec string
+	TimeZone   string
+	Enabled    bool
+}
+
+// Job is a JobSpec together with the function that does its work.
+type Job struct {
+	JobSpec
+	Run JobFunc
+}
+
+// DefaultJobSpecs returns the schedules SPEC §9 prescribes when the
+// configuration names none: the weekly review on Mondays at 10:00 (the
+// runbook's slot), the integrity check daily at 06:00 and the SLA report on
+// the 1st of the month at 07:00, all in UTC. A new slice is returned on each
+// call, so callers may edit it.
+func DefaultJobSpecs() []JobSpec {
+	return []JobSpec{
+		{Name: JobWeeklyReview, Spec: "0 10 * * 1", TimeZone: "UTC", Enabled: true},
+		{Name: JobIntegrityCheck, Spec: "0 6 * * *", TimeZone: "UTC", Enabled: true},
+		{Name: JobSLAReport, Spec: "0 7 1 * *", TimeZone: "UTC", Enabled: true},
+	}
+}
+
+// Validate reports whether the spec can be scheduled. The error names the
+// job and the offending field (name, time zone, or which cron field).
+func (s JobSpec) Validate() error {
+	_, err := parseSpec(s)
+	return err
+}
+
+// ValidateSpecs validates every spec and refuses duplicate names, which
+// would share one state entry and one set of metric series.
+func ValidateSpecs(specs []JobSpec) error {
+	seen := make(map[string]bool, len(specs))
+	for _, s := range specs {
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		if seen[s.Name] {
+			return fmt.Errorf("job %q: defined more than once", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	return nil
+}

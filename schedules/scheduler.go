@@ -1,0 +1,353 @@
+package schedules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"time"
+)
+
+// maxSleep caps one wait of the loop. Timers run on the monotonic clock,
+// which stops while a host is suspended; waking at least this often means a
+// fire time that passed during a suspend or a wall-clock step is noticed
+// within a minute rather than a week late.
+const maxSleep = time.Minute
+
+// Options configure a Scheduler. Now and After exist so tests can drive the
+// loop with a simulated clock; production code leaves them nil.
+type Options struct {
+	// StateFile records, per job, how far its schedule has been run and
+	// which fire times failed (JSON, replaced atomically). Required.
+	StateFile string
+	// MetricsFile, when set, receives node_exporter textfile metrics after
+	// every finished run (see RecordRun).
+	MetricsFile string
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// After waits for a duration like time.After; nil means time.After.
+	After func(d time.Duration) <-chan time.Time
+	// Logger receives one line per run started and finished; nil discards.
+	Logger *slog.Logger
+}
+
+// Scheduler is the `ledgerlens schedule run` daemon: it runs each enabled
+// job at its fire times, catches up fire times missed while it was not
+// running, and records progress in the state file.
+//
+// It computes fire times with robfig/cron's Schedule.Next but drives its own
+// loop instead of cron.Cron, because catch-up needs the fire time that was
+// missed (cron.Cron only ever starts jobs "now"), because the clock must be
+// injectable for tests, and because shutdown must wait for the running job
+// instead of leaving it behind.
+//
+// All runs happen one after another on the goroutine that called Run: a job
+// never overlaps with itself, and a long run delays the jobs due after it
+// rather than running beside them.
+type Scheduler struct {
+	jobs  []scheduledJob // enabled jobs, in configured order
+	opts  Options
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+	log   *slog.Logger
+}
+
+// scheduledJob is an enabled job with its parsed schedule.
+type scheduledJob struct {
+	job   Job
+	sched *schedule
+}
+
+// New validates jobs and returns a Scheduler for the enabled ones. Job names
+// must be unique; every enabled job needs a Run function.
+func New(jobs []Job, opts Options) (*Scheduler, error) {
+	if opts.StateFile == "" {
+		return nil, errors.New("schedule: a state file is required (it is what lets a restart catch up missed runs)")
+	}
+	specs := make([]JobSpec, len(jobs))
+	for i, j := range jobs {
+		specs[i] = j.JobSpec
+	}
+	if err := ValidateSpecs(specs); err != nil {
+		return nil, err
+	}
+	s := &Scheduler{opts: opts, now: opts.Now, after: opts.After, log: opts.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.after == nil {
+		s.after = time.After
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	for _, j := range jobs {
+		if !j.Enabled {
+			continue
+		}
+		if j.Run == nil {
+			return nil, fmt.Errorf("job %q: no function to run", j.Name)
+		}
+		sched, err := parseSpec(j.JobSpec)
+		if err != nil {
+			return nil, err
+		}
+		s.jobs = append(s.jobs, scheduledJob{job: j, sched: sched})
+	}
+	return s, nil
+}
+
+// work is one run to do: a job and the fire time it runs for.
+type work struct {
+	idx   int // into Scheduler.jobs
+	fire  time.Time
+	retry bool // a fire time that failed before
+}
+
+// Run loads the state, catches up missed and failed fire times (oldest
+// first), then runs jobs at their fire times until ctx is cancelled.
+//
+// On first start a job has no state: its most recent past fire time is not
+// back-filled; the start time becomes its baseline and only later fire times
+// run. After that, every fire time between the last one handled and now runs
+// once at start, oldest first, before normal scheduling. A failed run is
+// recorded with its error and retried at the next start and at the job's
+// next fire time; it never holds up other jobs or the job's later fire
+// times.
+//
+// When ctx is cancelled no new run starts; the running JobFunc is expected
+// to observe ctx and return. A run that returns an error after ctx was
+// cancelled is not recorded at all, so it runs again at the next start. Run
+// then returns nil. It returns an error only when the state file cannot be
+// read or first written.
+func (s *Scheduler) Run(ctx context.Context) error {
+	st, err := loadState(s.opts.StateFile)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	baselined := false
+	for _, j := range s.jobs {
+		if st.Jobs[j.job.Name] != nil {
+			continue
+		}
+		st.Jobs[j.job.Name] = &jobState{ScheduledThrough: now.UTC(), Failed: []failedFire{}}
+		baselined = true
+		s.log.Info("job has no schedule state: starting from now, earlier fire times are not back-filled",
+			"job", j.job.Name, "baseline", now.UTC().Format(time.RFC3339))
+	}
+	if baselined {
+		if err := st.save(s.opts.StateFile); err != nil {
+			return err
+		}
+	}
+	s.seedMetrics(st)
+
+	startup := true
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		now := s.now()
+		todo := s.due(st, now, startup)
+		startup = false
+		if len(todo) == 0 {
+			wait, ok := s.untilNext(st, now)
+			if !ok {
+				s.log.Info("no job has a future fire time; waiting for shutdown")
+				<-ctx.Done()
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-s.after(wait):
+			}
+			continue
+		}
+		for _, w := range todo {
+			if ctx.Err() != nil {
+				return nil
+			}
+			s.runOne(ctx, st, w)
+		}
+	}
+}
+
+// due lists the runs to do now, oldest fire time first (ties in configured
+// job order): for each job, the fire times in (ScheduledThrough, now] and —
+// at startup or when the job has such a new fire time — its failed ones.
+func (s *Scheduler) due(st *state, now time.Time, startup bool) []work {
+	var todo []work
+	for i, j := range s.jobs {
+		js := st.Jobs[j.job.Name]
+		var fresh []time.Time
+		for t := j.sched.next(js.ScheduledThrough); !t.IsZero() && !t.After(now); t = j.sched.next(t) {
+			fresh = append(fresh, t)
+		}
+		if len(fresh) > maxCatchUp {
+			skipped := fresh[:len(fresh)-maxCatchUp]
+			s.log.Error("too many missed fire times: skipping the oldest",
+				"job", j.job.Name, "skipped", len(skipped),
+				"from", skipped[0].Format(time.RFC3339), "to", skipped[len(skipped)-1].Format(time.RFC3339))
+			fresh = fresh[len(fresh)-maxCatchUp:]
+			js.ScheduledThrough = skipped[len(skipped)-1].UTC()
+		}
+		if len(fresh) == 0 && !startup {
+			continue
+		}
+		for _, f := range js.Failed {
+			todo = append(todo, work{idx: i, fire: f.Fire.In(j.sched.loc), retry: true})
+		}
+		for _, t := range fresh {
+			todo = append(todo, work{idx: i, fire: t})
+		}
+	}
+	slices.SortStableFunc(todo, func(a, b work) int {
+		if c := a.fire.Compare(b.fire); c != 0 {
+			return c
+		}
+		return a.idx - b.idx
+	})
+	return todo
+}
+
+// untilNext returns how long to wait for the earliest next fire time,
+// capped at maxSleep; false when no job will ever fire again.
+func (s *Scheduler) untilNext(st *state, now time.Time) (time.Duration, bool) {
+	var next time.Time
+	for _, j := range s.jobs {
+		t := j.sched.next(st.Jobs[j.job.Name].ScheduledThrough)
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	if next.IsZero() {
+		return 0, false
+	}
+	return min(max(next.Sub(now), time.Millisecond), maxSleep), true
+}
+
+// runOne runs one fire time of one job and records the outcome.
+func (s *Scheduler) runOne(ctx context.Context, st *state, w work) {
+	j := s.jobs[w.idx]
+	name := j.job.Name
+	log := s.log.With("job", name, "fire", w.fire.Format(time.RFC3339))
+	started := s.now()
+	log.Info("job started", "retry", w.retry)
+	stats, err := safeRun(ctx, j.job, w.fire, log)
+	finished := s.now()
+	if err != nil && ctx.Err() != nil {
+		// The shutdown interrupted the run. Recording it would either mark
+		// an unfinished run done or count a failure that is not one; left
+		// unrecorded, it runs again at the next start.
+		log.Warn("job abandoned by shutdown; it runs again at the next start", "error", err)
+		return
+	}
+
+	js := st.Jobs[name]
+	rec := &runRecord{
+		Fire:     w.fire.UTC(),
+		Started:  started.UTC(),
+		Finished: finished.UTC(),
+		Status:   resultOK,
+	}
+	if err == nil {
+		rec.Rows, rec.Rejects = stats.Rows, stats.Rejects
+		rec.Findings = stats.Findings
+		js.clearFailure(rec.Fire)
+		if js.LastCompletedFire == nil || rec.Fire.After(*js.LastCompletedFire) {
+			f := rec.Fire
+			js.LastCompletedFire = &f
+		}
+		js.LastSuccess = rec
+		log.Info("job completed", "duration", finished.Sub(started), "rows", stats.Rows, "rejects", stats.Rejects)
+	} else {
+		rec.Status, rec.Error = resultFailed, err.Error()
+		for _, d := range js.recordFailure(rec.Fire, rec.Finished, rec.Error) {
+			log.Error("job keeps failing: giving up on an old fire time", "dropped_fire", d.Format(time.RFC3339))
+		}
+		log.Error("job failed; it is retried at the next start and at its next fire time", "duration", finished.Sub(started), "error", err)
+	}
+	js.LastRun = rec
+	if rec.Fire.After(js.ScheduledThrough) {
+		js.ScheduledThrough = rec.Fire
+	}
+	if serr := st.save(s.opts.StateFile); serr != nil {
+		// Jobs are idempotent: losing this record costs a repeated run
+		// after a restart, which is no reason to stop scheduling.
+		log.Error("could not record the run", "error", serr)
+	}
+	if s.opts.MetricsFile != "" {
+		res := RunResult{Started: started, Finished: finished, Err: err, Stats: stats}
+		if merr := RecordRun(s.opts.MetricsFile, name, res); merr != nil {
+			log.Error("could not write metrics", "error", merr)
+		}
+	}
+}
+
+// safeRun calls the job and turns a panic into an error, so one broken job
+// cannot stop the daemon from running the others. The stack goes to the log,
+// not into the error kept in the state file.
+func safeRun(ctx context.Context, j Job, fire time.Time, log *slog.Logger) (stats JobStats, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("job panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("job %q panicked: %v", j.Name, r)
+		}
+	}()
+	return j.Run(ctx, fire)
+}
+
+// seedMetrics makes sure every enabled job has series in the metrics file,
+// taking the figures from the state when the file lacks the job (a first
+// start, or a textfile directory that was wiped), so staleness alerts do not
+// lose their series until the next run.
+func (s *Scheduler) seedMetrics(st *state) {
+	if s.opts.MetricsFile == "" {
+		return
+	}
+	existing, err := ReadMetrics(s.opts.MetricsFile)
+	if err != nil {
+		s.log.Error("could not read metrics", "error", err)
+		return
+	}
+	have := map[string]bool{}
+	for _, m := range existing {
+		have[m.Job] = true
+	}
+	var add []JobMetrics
+	for _, j := range s.jobs {
+		if have[j.job.Name] {
+			continue
+		}
+		m := JobMetrics{Job: j.job.Name}
+		js := st.Jobs[j.job.Name]
+		if r := js.LastRun; r != nil {
+			m.Record(RunResult{Started: r.Started, Finished: r.Finished, Err: runErr(r)})
+			m.RunsOK, m.RunsFailed = 0, 0
+		}
+		if r := js.LastSuccess; r != nil {
+			m.LastSuccess = toMillis(r.Finished)
+			m.Rows, m.Rejects = r.Rows, r.Rejects
+			m.Findings = r.Findings
+		}
+		add = append(add, m)
+	}
+	if len(add) == 0 {
+		return
+	}
+	if err := WriteMetrics(s.opts.MetricsFile, add...); err != nil {
+		s.log.Error("could not write metrics", "error", err)
+	}
+}
+
+// runErr turns a recorded failure back into an error value.
+func runErr(r *runRecord) error {
+	if r.Status == resultOK {
+		return nil
+	}
+	return errors.New(r.Error)
+}
