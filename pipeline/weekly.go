@@ -35,6 +35,13 @@ type Env struct {
 	LockTimeout time.Duration // how long to wait for another job's lock
 	// StoreOptions tune DuckDB (memory limit, threads).
 	StoreOptions store.Options
+	// Progress, when set, receives ingest progress (bytes done of total),
+	// for a progress bar on a terminal.
+	Progress func(done, total int64)
+	// AfterStep, when set, is called after each checkpointed step is saved.
+	// It is the fault-injection point of the crash tests (SIGKILL or pause
+	// right after a given step); production runs leave it nil.
+	AfterStep func(ctx context.Context, step string)
 }
 
 // WeeklyOptions select the period and publication behaviour of a run.
@@ -173,25 +180,13 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	defer st.Close()
+	st.Progress = env.Progress
 	ing, err := st.Ingest(ctx, l.Ledger)
 	if err != nil {
 		return nil, err
 	}
-	ingFields := map[string]any{
-		"ingest_seq": ing.Seq, "ingest_event": ing.Event, "offset_from": ing.OffsetFrom, "offset_to": ing.OffsetTo,
-		"lines": ing.Lines, "loaded": ing.Loaded, "rejects": ing.Rejected, "duplicates": ing.Duplicates,
-		"prefix_sha256": ing.PrefixSHA256,
-	}
-	if err := j.audit(ctx, audit.EventIngest, ingFields); err != nil {
+	if err := recordIngest(ctx, j.log, nil, l.Rel(l.Ledger), ing); err != nil {
 		return nil, err
-	}
-	if m := ing.Modified; m != nil {
-		if err := j.audit(ctx, audit.EventTamperDetected, map[string]any{
-			"what": "ledger_modified", "ledger": l.Rel(l.Ledger), "byte_from": m.ByteFrom, "byte_to": m.ByteTo,
-			"line_from": m.LineFrom, "line_to": m.LineTo,
-		}); err != nil {
-			return nil, err
-		}
 	}
 
 	var signer *reports.Signer
@@ -361,6 +356,9 @@ func (j *weeklyJob) step(ctx context.Context, name, file string, fn func() ([]by
 		"duration_ms": j.env.Now().Sub(started).Milliseconds(),
 	}); err != nil {
 		return err
+	}
+	if j.env.AfterStep != nil {
+		j.env.AfterStep(ctx, name)
 	}
 	return load(out)
 }

@@ -52,9 +52,10 @@ const reportIDPrefix = "CREDIT_REVIEW_"
 //
 // The same w and opts give byte-identical output: document properties carry
 // the period end, not the clock, and the archive's parts are written in a
-// fixed order with a fixed date. All sheets are streamed, so memory stays
-// flat however many spike runs or scenarios the report has; nothing is
-// written to out until the workbook is complete.
+// fixed order with a fixed date. All sheets are streamed and the compressed
+// parts wait in a temporary file, so memory stays flat however many spike
+// runs or scenarios the report has; nothing is written to out until the
+// workbook is complete.
 func RenderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io.Writer) error {
 	if w == nil {
 		return errors.New("render workbook: nil report")
@@ -117,8 +118,14 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 	}
 	// excelize hands every part to the ZipWriter; sortedZip writes them to out
 	// in a fixed order when excelize closes it. The buffer excelize offers the
-	// writer is left unused, so the finished archive is not held twice.
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return newSortedZip(out) })
+	// writer is left unused, so the finished archive is never held in memory.
+	zw := newSortedZip(out, "")
+	defer func() {
+		if cerr := zw.cleanup(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
 	if _, err := f.WriteToBuffer(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
@@ -185,12 +192,12 @@ type workbookBuilder struct {
 func (b *workbookBuilder) build() error {
 	steps := []struct {
 		sheet  string
-		blocks func() []*block
-		extra  func([]placed) error
+		blocks func() []*sheetBlock
+		extra  func([]placedBlock) error
 	}{
 		{SheetSummary, b.summaryBlocks, b.summaryCharts},
-		{SheetTopScenarios, func() []*block { return b.scenarioBlocks("top_scenarios_by_total", b.w.TopScenariosByTotal) }, nil},
-		{SheetScenarios, func() []*block { return b.scenarioBlocks("scenarios", b.w.Scenarios) }, nil},
+		{SheetTopScenarios, func() []*sheetBlock { return b.scenarioBlocks("top_scenarios_by_total", b.w.TopScenariosByTotal) }, nil},
+		{SheetScenarios, func() []*sheetBlock { return b.scenarioBlocks("scenarios", b.w.Scenarios) }, nil},
 		{SheetSpikeRuns, b.spikeBlocks, nil},
 		{SheetPolicyViolations, b.violationBlocks, nil},
 		{SheetBaselineCandidates, b.candidateBlocks, nil},

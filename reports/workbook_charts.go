@@ -32,10 +32,10 @@ const (
 // from cells, never from copies: the top-scenarios bar from the Top scenarios
 // sheet, the day line and the severity columns from the Summary's own
 // tables.
-func (b *workbookBuilder) summaryCharts(pl []placed) error {
+func (b *workbookBuilder) summaryCharts(pl []placedBlock) error {
 	f := b.sw.f
 	width := 0
-	var severity, perDay placed
+	var severity, perDay placedBlock
 	for _, p := range pl {
 		width = max(width, len(p.b.cols))
 		switch p.b.name {
@@ -50,9 +50,21 @@ func (b *workbookBuilder) summaryCharts(pl []placed) error {
 	// a whole number of default columns to the right: excelize does not carry
 	// a horizontal offset over into the next columns.
 	anchor := width + 1
-	top := colName(anchor) + strconv.Itoa(chartTopRow)
-	right := colName(anchor+chartColsBand) + strconv.Itoa(chartTopRow)
+	// The bar and column charts take the upper slots in turn, so that one
+	// missing chart leaves no hole; the day line spans the band below.
+	slots := []string{
+		colName(anchor) + strconv.Itoa(chartTopRow),
+		colName(anchor+chartColsBand) + strconv.Itoa(chartTopRow),
+	}
+	next := func() string {
+		s := slots[0]
+		slots = slots[1:]
+		return s
+	}
 	below := colName(anchor) + strconv.Itoa(chartTopRow+chartRowsBand)
+	// With no runs every chart would be flat or empty; the Summary says so
+	// in its notes instead.
+	runs := b.w.SummaryStats.TotalRuns > 0
 
 	title := func(s string) []excelize.RichTextRun {
 		return []excelize.RichTextRun{{Text: s, Font: &excelize.Font{Bold: true, Size: 12}}}
@@ -67,9 +79,9 @@ func (b *workbookBuilder) summaryCharts(pl []placed) error {
 	// Tick labels default to a pale grey that is hard to read on screen.
 	tickFont := excelize.Font{Color: "404040", Size: 9}
 
-	if len(b.w.TopScenariosByTotal) > 0 {
-		tp := layout(b.scenarioBlocks("top_scenarios_by_total", b.w.TopScenariosByTotal))[0]
-		if err := f.AddChart(SheetSummary, top, &excelize.Chart{
+	if runs && len(b.w.TopScenariosByTotal) > 0 {
+		tp := layoutBlocks(b.scenarioBlocks("top_scenarios_by_total", b.w.TopScenariosByTotal))[0]
+		if err := f.AddChart(SheetSummary, next(), &excelize.Chart{
 			Type: excelize.Bar,
 			Series: []excelize.ChartSeries{{
 				Name:       tp.headerRef(SheetTopScenarios, scenarioTotalCol),
@@ -94,8 +106,8 @@ func (b *workbookBuilder) summaryCharts(pl []placed) error {
 	// in the table, which lists all levels) with their values on the bars.
 	sevChart := severity
 	sevChart.lastRow = min(severity.lastRow, severity.firstRow+sevChartLevels-1)
-	if sevChart.hasData() {
-		if err := f.AddChart(SheetSummary, right, &excelize.Chart{
+	if runs && sevChart.hasData() {
+		if err := f.AddChart(SheetSummary, next(), &excelize.Chart{
 			Type: excelize.Col,
 			Series: []excelize.ChartSeries{
 				{
@@ -122,7 +134,7 @@ func (b *workbookBuilder) summaryCharts(pl []placed) error {
 		}
 	}
 
-	if perDay.hasData() {
+	if runs && perDay.hasData() {
 		if err := f.AddChart(SheetSummary, below, &excelize.Chart{
 			Type: excelize.Line,
 			Series: []excelize.ChartSeries{{
@@ -147,6 +159,6 @@ func (b *workbookBuilder) summaryCharts(pl []placed) error {
 
 // headerRef is the absolute reference of the block's header cell in column
 // col, used as a chart series name so the legend matches the table.
-func (p placed) headerRef(sheet string, col int) string {
+func (p placedBlock) headerRef(sheet string, col int) string {
 	return quoteSheet(sheet) + "!$" + colName(col) + "$" + strconv.Itoa(p.headerRow)
 }

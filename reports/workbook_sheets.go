@@ -10,8 +10,8 @@ import (
 type kvRow func(r *rowBuf)
 
 // rowsBlock is a block whose rows are given one function each.
-func rowsBlock(name, title string, cols []column, rows []kvRow) *block {
-	return &block{
+func rowsBlock(name, title string, cols []tableColumn, rows []kvRow) *sheetBlock {
+	return &sheetBlock{
 		name:  name,
 		title: title,
 		cols:  cols,
@@ -21,8 +21,8 @@ func rowsBlock(name, title string, cols []column, rows []kvRow) *block {
 }
 
 // noteBlock is a list of explanatory lines under an optional heading.
-func noteBlock(name, title string, lines []string) *block {
-	return &block{
+func noteBlock(name, title string, lines []string) *sheetBlock {
+	return &sheetBlock{
 		name:  name,
 		title: title,
 		n:     len(lines),
@@ -30,10 +30,11 @@ func noteBlock(name, title string, lines []string) *block {
 	}
 }
 
-func cols(headers ...string) []column {
-	out := make([]column, len(headers))
-	for i, h := range headers {
-		out[i] = column{header: h}
+// headers makes uncoloured columns with the given header texts.
+func headers(names ...string) []tableColumn {
+	out := make([]tableColumn, len(names))
+	for i, h := range names {
+		out[i] = tableColumn{header: h}
 	}
 	return out
 }
@@ -55,7 +56,7 @@ const (
 	blockPerDay   = "credits_per_day"
 )
 
-func (b *workbookBuilder) summaryBlocks() []*block {
+func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
 	w := b.w
 	s := w.SummaryStats
 	p := s.PreviousWeek
@@ -80,7 +81,7 @@ func (b *workbookBuilder) summaryBlocks() []*block {
 	head.titleKind = kTitle
 
 	headline := rowsBlock("headline", "Headline figures",
-		cols("Figure", "This week", "Previous week", "Change"),
+		headers("Figure", "This week", "Previous week", "Change"),
 		[]kvRow{
 			func(r *rowBuf) {
 				r.text("Total credits")
@@ -124,9 +125,9 @@ func (b *workbookBuilder) summaryBlocks() []*block {
 		// stays empty rather than being derived here.
 		{"Unknown", nil, rc.Unknown, prc.Unknown, pcc.Unknown},
 	}
-	sevCols := cols("Severity", "Recorded", "Recomputed", "Prev. recorded", "Prev. recomputed")
+	sevCols := headers("Severity", "Recorded", "Recomputed", "Prev. recorded", "Prev. recomputed")
 	sevCols[0].colour = colourSeverity
-	severity := &block{
+	severity := &sheetBlock{
 		name: blockSeverity, title: "Runs per severity", cols: sevCols, n: len(sevRows),
 		row: func(i int, r *rowBuf) {
 			x := sevRows[i]
@@ -143,7 +144,7 @@ func (b *workbookBuilder) summaryBlocks() []*block {
 	}
 
 	dq := w.DataQuality
-	integCols := cols("Integrity", "Status", "Detail")
+	integCols := headers("Integrity", "Status", "Detail")
 	integCols[1].colour = colourIntegrity
 	integrity := rowsBlock("integrity", "Integrity", integCols, []kvRow{
 		func(r *rowBuf) {
@@ -198,9 +199,9 @@ func (b *workbookBuilder) summaryBlocks() []*block {
 		},
 	})
 
-	perDay := &block{
+	perDay := &sheetBlock{
 		name: blockPerDay, title: "Credits per day (" + b.zoneName() + ")",
-		cols: cols("Day", "Credits", "Runs"), n: len(w.CreditsPerDay),
+		cols: headers("Day", "Credits", "Runs"), n: len(w.CreditsPerDay),
 		empty: "No days in the period.",
 		row: func(i int, r *rowBuf) {
 			d := w.CreditsPerDay[i]
@@ -210,11 +211,14 @@ func (b *workbookBuilder) summaryBlocks() []*block {
 		},
 	}
 
-	blocks := []*block{head, headline, severity, integrity, perDay}
+	blocks := []*sheetBlock{head, headline, severity, integrity, perDay}
 	var notes []string
 	notes = append(notes, w.Notes...)
-	if len(w.TopScenariosByTotal) == 0 {
-		notes = append(notes, "No scenario ran in this period: the top-scenarios chart is omitted.")
+	switch {
+	case s.TotalRuns == 0:
+		notes = append(notes, "No runs in this period: the charts are omitted.")
+	case len(w.TopScenariosByTotal) == 0:
+		notes = append(notes, "No scenario totals in this report: the top-scenarios chart is omitted.")
 	}
 	if len(notes) > 0 {
 		blocks = append(blocks, noteBlock("notes", "Notes", notes))
@@ -244,10 +248,10 @@ const (
 	scenarioTotalCol = 2
 )
 
-func (b *workbookBuilder) scenarioBlocks(name string, rows []ScenarioStats) []*block {
-	return []*block{{
+func (b *workbookBuilder) scenarioBlocks(name string, rows []ScenarioStats) []*sheetBlock {
+	return []*sheetBlock{{
 		name: name,
-		cols: cols("Scenario ID", "Scenario name", "Total credits", "Runs", "Avg credits",
+		cols: headers("Scenario ID", "Scenario name", "Total credits", "Runs", "Avg credits",
 			"Median credits", "P95 credits", "Max credits", "CV", "Baseline",
 			"Variance multiplier", "Failed runs", "Prev. total credits", "Prev. runs",
 			"Total change", "Runs change"),
@@ -278,15 +282,15 @@ func (b *workbookBuilder) scenarioBlocks(name string, rows []ScenarioStats) []*b
 
 // --- Spike runs --------------------------------------------------------------
 
-func (b *workbookBuilder) spikeBlocks() []*block {
+func (b *workbookBuilder) spikeBlocks() []*sheetBlock {
 	runs := b.w.SpikeRuns
-	c := cols("Run ID", "Timestamp ("+b.zoneName()+")", "Scenario ID", "Credits", "Baseline",
+	c := headers("Run ID", "Timestamp ("+b.zoneName()+")", "Scenario ID", "Credits", "Baseline",
 		"Multiplier", "Recorded multiplier", "Severity", "Recorded severity",
 		"Misconfig likelihood", "Misconfig score", "Recorded misconfig", "Risk flags",
 		"Status", "Case ID", "Ledger line")
 	c[7].colour, c[8].colour = colourSeverity, colourSeverity
 	c[9].colour, c[11].colour = colourLikelihood, colourLikelihood
-	return []*block{{
+	return []*sheetBlock{{
 		name: "spike_runs", cols: c, n: len(runs),
 		empty:  "No spike runs in this period.",
 		freeze: true, filter: true,
@@ -314,7 +318,7 @@ func (b *workbookBuilder) spikeBlocks() []*block {
 
 // --- Policy violations ---------------------------------------------------------
 
-func (b *workbookBuilder) violationBlocks() []*block {
+func (b *workbookBuilder) violationBlocks() []*sheetBlock {
 	vs := b.w.PolicyViolations
 	// A violation naming a spike run links to that run's artifacts, like the
 	// Spike runs sheet does; the link is looked up, not derived.
@@ -333,9 +337,9 @@ func (b *workbookBuilder) violationBlocks() []*block {
 			break
 		}
 	}
-	c := cols("Type", "Severity", "Run ID", "Case ID", "Scenario ID", "Detail")
+	c := headers("Type", "Severity", "Run ID", "Case ID", "Scenario ID", "Detail")
 	c[1].colour = colourSeverity
-	return []*block{{
+	return []*sheetBlock{{
 		name: "policy_violations", cols: c, n: len(vs),
 		empty:  "No policy violations in this period.",
 		freeze: true, filter: true,
@@ -357,12 +361,12 @@ func (b *workbookBuilder) violationBlocks() []*block {
 
 // --- Baseline candidates ------------------------------------------------------
 
-func (b *workbookBuilder) candidateBlocks() []*block {
+func (b *workbookBuilder) candidateBlocks() []*sheetBlock {
 	cs := b.w.BaselineCandidates
-	c := cols("Scenario ID", "Runs", "CV", "Avg credits", "Current baseline",
+	c := headers("Scenario ID", "Runs", "CV", "Avg credits", "Current baseline",
 		"Variance multiplier", "Proposed baseline", "Sample size", "Change", "Review")
 	c[9].colour = colourReview
-	return []*block{
+	return []*sheetBlock{
 		{
 			name: "baseline_candidates", cols: c, n: len(cs),
 			empty:  "No baseline candidates in this period.",
@@ -391,7 +395,7 @@ func (b *workbookBuilder) candidateBlocks() []*block {
 
 // --- Drift ---------------------------------------------------------------------
 
-func (b *workbookBuilder) driftBlocks() []*block {
+func (b *workbookBuilder) driftBlocks() []*sheetBlock {
 	ds := b.w.Drift
 	rows := make([]*Drift, 0, len(ds)+1)
 	for i := range ds {
@@ -400,9 +404,9 @@ func (b *workbookBuilder) driftBlocks() []*block {
 	if b.w.DriftMix.ScenarioID != "" || b.w.DriftMix.Status != "" {
 		rows = append(rows, &b.w.DriftMix)
 	}
-	c := cols("Scenario ID", "PSI", "Status", "Reference runs", "Current runs")
+	c := headers("Scenario ID", "PSI", "Status", "Reference runs", "Current runs")
 	c[2].colour = colourDrift
-	return []*block{
+	return []*sheetBlock{
 		{
 			name: "drift", cols: c, n: len(rows),
 			empty:  "No scenarios to compare.",
@@ -426,16 +430,16 @@ func (b *workbookBuilder) driftBlocks() []*block {
 
 // --- Reliability -----------------------------------------------------------------
 
-func (b *workbookBuilder) reliabilityBlocks() []*block {
+func (b *workbookBuilder) reliabilityBlocks() []*sheetBlock {
 	rel := b.w.Reliability
-	sc := cols("Service", "Uptime", "Uptime MTD", "SLO target", "Downtime (min)",
+	sc := headers("Service", "Uptime", "Uptime MTD", "SLO target", "Downtime (min)",
 		"Downtime MTD (min)", "Error budget (min)", "Budget consumed", "Freeze", "Incidents",
 		"MTTD (min)", "MTTA (min)", "MTTR (min)", "RTO target (min)", "RTO p50 (min)",
 		"RTO p95 (min)", "RTO max (min)", "RTO breaches", "RPO (s)")
 	sc[1].colour, sc[1].other = colourBelowOther, 3
 	sc[2].colour, sc[2].other = colourBelowOther, 3
 	sc[8].colour = colourYesIsBad
-	services := &block{
+	services := &sheetBlock{
 		name: "reliability.services", cols: sc, n: len(rel.Services),
 		empty:  "No services: no incidents and no configured SLOs.",
 		freeze: true, filter: true,
@@ -462,9 +466,9 @@ func (b *workbookBuilder) reliabilityBlocks() []*block {
 			r.optDec2(s.RPOSeconds)
 		},
 	}
-	scenarios := &block{
+	scenarios := &sheetBlock{
 		name: "reliability.scenarios", title: "Scenario recovery (from the ledger)",
-		cols: cols("Scenario ID", "Failure streaks", "Recovery p50 (min)", "Recovery p95 (min)",
+		cols: headers("Scenario ID", "Failure streaks", "Recovery p50 (min)", "Recovery p95 (min)",
 			"Recovery max (min)", "Availability"),
 		n:     len(rel.Scenarios),
 		empty: "No failure streaks in this period.",
@@ -478,18 +482,18 @@ func (b *workbookBuilder) reliabilityBlocks() []*block {
 			r.pct(s.AvailabilityPct)
 		},
 	}
-	return []*block{services, scenarios}
+	return []*sheetBlock{services, scenarios}
 }
 
 // --- Incidents -------------------------------------------------------------------
 
-func (b *workbookBuilder) incidentBlocks() []*block {
+func (b *workbookBuilder) incidentBlocks() []*sheetBlock {
 	is := b.w.Reliability.Incidents
 	z := " (" + b.zoneName() + ")"
-	c := cols("Incident ID", "Service", "Severity", "Impact", "Started"+z, "Detected"+z,
+	c := headers("Incident ID", "Service", "Severity", "Impact", "Started"+z, "Detected"+z,
 		"Acknowledged"+z, "Resolved"+z, "Duration (min)", "Data loss (s)")
 	c[2].colour = colourSeverity
-	return []*block{{
+	return []*sheetBlock{{
 		name: "reliability.incidents", cols: c, n: len(is),
 		empty:  "No incidents overlap this period.",
 		freeze: true, filter: true,
@@ -511,9 +515,9 @@ func (b *workbookBuilder) incidentBlocks() []*block {
 
 // --- Data quality -----------------------------------------------------------------
 
-func (b *workbookBuilder) dataQualityBlocks() []*block {
+func (b *workbookBuilder) dataQualityBlocks() []*sheetBlock {
 	dq := b.w.DataQuality
-	checkCols := cols("Check", "Value", "Detail")
+	checkCols := headers("Check", "Value", "Detail")
 	checkCols[1].colour = colourIntegrity
 	checks := rowsBlock("data_quality", "", checkCols, []kvRow{
 		func(r *rowBuf) { r.text("Lines read"); r.int(dq.LinesRead) },
@@ -550,9 +554,9 @@ func (b *workbookBuilder) dataQualityBlocks() []*block {
 	checks.freeze = true
 
 	mods := dq.AppendOnly.Modifications
-	modifications := &block{
+	modifications := &sheetBlock{
 		name: "data_quality.append_only", title: "Ledger modifications",
-		cols: cols("Detected at ingest", "Byte from", "Byte to", "Line from", "Line to"),
+		cols: headers("Detected at ingest", "Byte from", "Byte to", "Line from", "Line to"),
 		n:    len(mods), empty: "None: the loaded part of the ledger is unchanged.",
 		row: func(i int, r *rowBuf) {
 			m := &mods[i]
@@ -564,9 +568,9 @@ func (b *workbookBuilder) dataQualityBlocks() []*block {
 		},
 	}
 	late := dq.LateArrivals
-	lateArrivals := &block{
+	lateArrivals := &sheetBlock{
 		name: "data_quality.late_arrivals", title: "Late arrivals (runs that landed after their week's report)",
-		cols: cols("Week", "Published report", "Runs", "Credits"),
+		cols: headers("Week", "Published report", "Runs", "Credits"),
 		n:    len(late), empty: "None.",
 		row: func(i int, r *rowBuf) {
 			l := &late[i]
@@ -577,9 +581,9 @@ func (b *workbookBuilder) dataQualityBlocks() []*block {
 		},
 	}
 	enums := dq.UnknownEnumValues
-	unknown := &block{
+	unknown := &sheetBlock{
 		name: "data_quality.unknown_enum_values", title: "Unknown enumeration values (kept and counted)",
-		cols: cols("Field", "Value", "Count"),
+		cols: headers("Field", "Value", "Count"),
 		n:    len(enums), empty: "None.",
 		row: func(i int, r *rowBuf) {
 			e := &enums[i]
@@ -589,9 +593,9 @@ func (b *workbookBuilder) dataQualityBlocks() []*block {
 		},
 	}
 	rej := dq.RejectsSample
-	rejects := &block{
+	rejects := &sheetBlock{
 		name: "data_quality.rejects_sample", title: "Rejected lines (sample)",
-		cols: cols("Line", "Byte offset", "Reason", "Line SHA-256"),
+		cols: headers("Line", "Byte offset", "Reason", "Line SHA-256"),
 		n:    len(rej), empty: "None: every complete line loaded.",
 		filter: true,
 		row: func(i int, r *rowBuf) {
@@ -602,15 +606,15 @@ func (b *workbookBuilder) dataQualityBlocks() []*block {
 			r.overflow(x.LineSHA256)
 		},
 	}
-	return []*block{checks, modifications, lateArrivals, unknown, rejects}
+	return []*sheetBlock{checks, modifications, lateArrivals, unknown, rejects}
 }
 
 // --- About -------------------------------------------------------------------------
 
-func (b *workbookBuilder) aboutBlocks() []*block {
+func (b *workbookBuilder) aboutBlocks() []*sheetBlock {
 	w := b.w
 	pol := w.Policy
-	report := rowsBlock("about", "", cols("Field", "Value"), []kvRow{
+	report := rowsBlock("about", "", headers("Field", "Value"), []kvRow{
 		func(r *rowBuf) { r.text("Report ID"); r.text(w.ReportID) },
 		func(r *rowBuf) { r.text("Revision"); r.int(int64(max(w.Revision, 1))) },
 		func(r *rowBuf) { r.text("Supersedes"); r.optText(w.Supersedes) },
@@ -644,9 +648,9 @@ func (b *workbookBuilder) aboutBlocks() []*block {
 
 	led := w.Inputs.Ledger
 	files := w.Inputs.Files
-	inputs := &block{
+	inputs := &sheetBlock{
 		name: "inputs", title: "Inputs",
-		cols: cols("Role", "Path", "Bytes", "SHA-256"), n: 1 + len(files),
+		cols: headers("Role", "Path", "Bytes", "SHA-256"), n: 1 + len(files),
 		filter: true,
 		row: func(i int, r *rowBuf) {
 			if i == 0 {
@@ -682,9 +686,9 @@ func (b *workbookBuilder) aboutBlocks() []*block {
 		steps = append(steps, step{"Signature", "none: published unsigned, no .sig files"})
 	}
 	steps = append(steps, step{"Audit trail", "ledgerlens audit verify"})
-	verify := &block{
+	verify := &sheetBlock{
 		name: "verify", title: "How to verify",
-		cols: cols("Check", "Command"), n: len(steps),
+		cols: headers("Check", "Command"), n: len(steps),
 		row: func(i int, r *rowBuf) {
 			r.text(steps[i].what)
 			r.styled(kCode, steps[i].cmd)
@@ -694,5 +698,5 @@ func (b *workbookBuilder) aboutBlocks() []*block {
 		"Run sha256sum and openssl in runs/CREDIT_REVIEWS/ (or wherever the files were copied, with the public key at .ledgerlens/keys/signing.pub);",
 		"run ledgerlens from the working root. The audit head above must appear in the verified audit log.",
 	})
-	return []*block{report, inputs, verify, where}
+	return []*sheetBlock{report, inputs, verify, where}
 }

@@ -51,7 +51,7 @@ const (
 // styleSet holds the style ids one workbook uses: a cell style per value
 // kind and a differential (conditional) style per colouring.
 type styleSet struct {
-	cell [kindCount]int
+	sheetCell [kindCount]int
 
 	sev0, sev1, sev2, sev3 int
 	bad, neutral, good     int
@@ -65,7 +65,7 @@ func newStyleSet(f *excelize.File) (*styleSet, error) {
 		return &excelize.Style{CustomNumFmt: &format}
 	}
 	cellStyles := []struct {
-		k     kind
+		k     cellKind
 		style *excelize.Style
 	}{
 		{kInt, custom(numFmtInt)},
@@ -73,8 +73,8 @@ func newStyleSet(f *excelize.File) (*styleSet, error) {
 		{kDec4, custom(numFmtDec4)},
 		{kMult, custom(numFmtMult)},
 		{kPct, custom(numFmtPct)},
-		{kDateTime, &excelize.Style{CustomNumFmt: ptr(numFmtDateTime), Alignment: &excelize.Alignment{Horizontal: "left"}}},
-		{kDate, &excelize.Style{CustomNumFmt: ptr(numFmtDate), Alignment: &excelize.Alignment{Horizontal: "left"}}},
+		{kDateTime, &excelize.Style{CustomNumFmt: ptrTo(numFmtDateTime), Alignment: &excelize.Alignment{Horizontal: "left"}}},
+		{kDate, &excelize.Style{CustomNumFmt: ptrTo(numFmtDate), Alignment: &excelize.Alignment{Horizontal: "left"}}},
 		{kLink, &excelize.Style{Font: &excelize.Font{Family: fontFamily, Color: colourLink, Underline: "single"}}},
 		{kHeader, &excelize.Style{
 			Font:      &excelize.Font{Family: fontFamily, Bold: true},
@@ -92,7 +92,7 @@ func newStyleSet(f *excelize.File) (*styleSet, error) {
 		if err != nil {
 			return nil, fmt.Errorf("workbook style %d: %w", cs.k, err)
 		}
-		s.cell[cs.k] = id
+		s.sheetCell[cs.k] = id
 	}
 
 	dxf := []struct {
@@ -127,7 +127,7 @@ func newStyleSet(f *excelize.File) (*styleSet, error) {
 func (s *styleSet) rules(c colouring, topLeft string, other string) []excelize.ConditionalFormatOptions {
 	eq := func(value string, format int) excelize.ConditionalFormatOptions {
 		return excelize.ConditionalFormatOptions{
-			Type: "cell", Criteria: "==", Value: `"` + value + `"`, Format: ptr(format),
+			Type: "cell", Criteria: "==", Value: `"` + value + `"`, Format: ptrTo(format),
 		}
 	}
 	switch c {
@@ -158,10 +158,10 @@ func (s *styleSet) rules(c colouring, topLeft string, other string) []excelize.C
 		// Relative references: the formula is written for the range's
 		// top-left cell and Excel shifts it down the column.
 		return []excelize.ConditionalFormatOptions{{
-			Type: "formula", Criteria: "AND(ISNUMBER(" + topLeft + ")," + topLeft + "<" + other + ")", Format: ptr(s.bad),
+			Type: "formula", Criteria: "AND(ISNUMBER(" + topLeft + ")," + topLeft + "<" + other + ")", Format: ptrTo(s.bad),
 		}}
 	}
 	return nil
 }
 
-func ptr[T any](v T) *T { return &v }
+func ptrTo[T any](v T) *T { return &v }

@@ -12,27 +12,27 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// kind says how a cell's value is stored in the sheet and which style (and so
-// which number format) shows it.
-type kind uint8
+// cellKind says how a cell's value is stored in the sheet and which style
+// (and so which number format) shows it.
+type cellKind uint8
 
 const (
-	kEmpty    kind = iota // no cell at all: how null is shown
-	kText                 // plain text
-	kLink                 // text with a HYPERLINK formula to a target
-	kInt                  // integer, #,##0
-	kDec2                 // credits, minutes, seconds: #,##0.00
-	kDec4                 // CV, PSI: 0.0000
-	kMult                 // multipliers: 0.00"×"
-	kPct                  // percentages, stored as fractions: 0.00%
-	kDateTime             // Excel serial date-time in the configured zone
-	kDate                 // Excel serial date
-	kHeader               // table header
-	kTitle                // sheet title (overflows; not measured)
-	kSection              // heading above a table (overflows; not measured)
-	kNote                 // explanatory text (overflows; not measured)
-	kCode                 // a shell command (overflows; not measured)
-	kOverflow             // plain text that may run into empty cells (not measured)
+	kEmpty    cellKind = iota // no cell at all: how null is shown
+	kText                     // plain text
+	kLink                     // text with a HYPERLINK formula to a target
+	kInt                      // integer, #,##0
+	kDec2                     // credits, minutes, seconds: #,##0.00
+	kDec4                     // CV, PSI: 0.0000
+	kMult                     // multipliers: 0.00"×"
+	kPct                      // percentages, stored as fractions: 0.00%
+	kDateTime                 // Excel serial date-time in the configured zone
+	kDate                     // Excel serial date
+	kHeader                   // table header
+	kTitle                    // sheet title (overflows; not measured)
+	kSection                  // heading above a table (overflows; not measured)
+	kNote                     // explanatory text (overflows; not measured)
+	kCode                     // a shell command (overflows; not measured)
+	kOverflow                 // plain text that may run into empty cells (not measured)
 	kindCount
 )
 
@@ -61,9 +61,9 @@ const (
 // ctxCheckEvery is how many rows a sheet writes between context checks.
 const ctxCheckEvery = 4096
 
-// cell is one rendered value before it reaches excelize.
-type cell struct {
-	k    kind
+// sheetCell is one rendered value before it reaches excelize.
+type sheetCell struct {
+	k    cellKind
 	s    string  // text; for kLink the shown text
 	v    float64 // numeric value as stored (fractions for kPct, serials for dates)
 	i    int64   // kInt value, kept exact
@@ -75,7 +75,7 @@ type cell struct {
 // sheet builders read as a list of columns. A value that cannot be shown
 // (an unparsable timestamp) sets err instead of panicking.
 type rowBuf struct {
-	cells []cell
+	cells []sheetCell
 	loc   *time.Location
 	err   error
 }
@@ -85,16 +85,16 @@ func (r *rowBuf) reset() {
 	r.err = nil
 }
 
-func (r *rowBuf) add(c cell) { r.cells = append(r.cells, c) }
+func (r *rowBuf) add(c sheetCell) { r.cells = append(r.cells, c) }
 
-func (r *rowBuf) empty() { r.add(cell{}) }
+func (r *rowBuf) empty() { r.add(sheetCell{}) }
 
 func (r *rowBuf) text(s string) {
 	if s == "" {
 		r.empty()
 		return
 	}
-	r.add(cell{k: kText, s: s})
+	r.add(sheetCell{k: kText, s: s})
 }
 
 func (r *rowBuf) optText(p *string) {
@@ -105,21 +105,21 @@ func (r *rowBuf) optText(p *string) {
 	r.text(*p)
 }
 
-func (r *rowBuf) styled(k kind, s string) { r.add(cell{k: k, s: s}) }
+func (r *rowBuf) styled(k cellKind, s string) { r.add(sheetCell{k: k, s: s}) }
 
-func (r *rowBuf) int(v int64) { r.add(cell{k: kInt, i: v}) }
+func (r *rowBuf) int(v int64) { r.add(sheetCell{k: kInt, i: v}) }
 
-func (r *rowBuf) num(k kind, v float64) {
+func (r *rowBuf) num(k cellKind, v float64) {
 	// JSON cannot carry NaN or ±Inf either, so the model never should; if one
 	// slips through it is shown as unknown rather than as a corrupt cell.
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		r.empty()
 		return
 	}
-	r.add(cell{k: k, v: v})
+	r.add(sheetCell{k: k, v: v})
 }
 
-func (r *rowBuf) optNum(k kind, p *float64) {
+func (r *rowBuf) optNum(k cellKind, p *float64) {
 	if p == nil {
 		r.empty()
 		return
@@ -163,10 +163,10 @@ func (r *rowBuf) optPct(p *float64) {
 // filter the same everywhere.
 func (r *rowBuf) yesNo(b bool) {
 	if b {
-		r.add(cell{k: kText, s: "yes"})
+		r.add(sheetCell{k: kText, s: "yes"})
 		return
 	}
-	r.add(cell{k: kText, s: "no"})
+	r.add(sheetCell{k: kText, s: "no"})
 }
 
 // overflow shows long text (a SHA-256, a path) that is not measured for the
@@ -177,7 +177,7 @@ func (r *rowBuf) overflow(s string) {
 		r.empty()
 		return
 	}
-	r.add(cell{k: kOverflow, s: s})
+	r.add(sheetCell{k: kOverflow, s: s})
 }
 
 // link shows text as a hyperlink to target when target is safe to link to,
@@ -191,7 +191,7 @@ func (r *rowBuf) link(text string, target *string) {
 		r.text(text)
 		return
 	}
-	r.add(cell{k: kLink, s: text, link: *target})
+	r.add(sheetCell{k: kLink, s: text, link: *target})
 }
 
 // time shows an RFC 3339 timestamp as an Excel date-time in the configured
@@ -211,7 +211,7 @@ func (r *rowBuf) time(s string) {
 		r.fail(err)
 		return
 	}
-	r.add(cell{k: kDateTime, v: serial})
+	r.add(sheetCell{k: kDateTime, v: serial})
 }
 
 func (r *rowBuf) optTime(p *string) {
@@ -245,7 +245,7 @@ func (r *rowBuf) date(s string) {
 		r.fail(err)
 		return
 	}
-	r.add(cell{k: kDate, v: serial})
+	r.add(sheetCell{k: kDate, v: serial})
 }
 
 func (r *rowBuf) fail(err error) {
@@ -256,8 +256,9 @@ func (r *rowBuf) fail(err error) {
 }
 
 // excelSerialEpoch is day 0 of Excel's 1900 date system as used for every
-// date after 1900-02-28 (Excel's phantom 1900-02-29 shifts the epoch).
-var excelSerialEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).Unix()
+// date after 1900-02-28 (Excel's phantom 1900-02-29 shifts the epoch):
+// 1899-12-30T00:00:00Z in Unix seconds.
+const excelSerialEpoch = -2209161600
 
 // excelSerial converts t's wall-clock reading (in whatever zone t carries)
 // to an Excel serial date: Excel dates have no zone, so the analyst sees the
@@ -319,21 +320,21 @@ func hyperlinkFormula(target, text string) string {
 	return "HYPERLINK(" + q(target) + "," + q(text) + ")"
 }
 
-// column is one column of a block's table.
-type column struct {
+// tableColumn is one column of a block's table.
+type tableColumn struct {
 	header string
 	colour colouring
 	other  int // colourBelowOther: index of the column compared against
 }
 
-// block is one titled table (or list of lines) on a sheet. Sheets are laid
+// sheetBlock is one titled table (or list of lines) on a sheet. Sheets are laid
 // out as blocks top to bottom with a blank row between them, which is what
 // lets every sheet be written by the stream writer in row order.
-type block struct {
-	name      string // names the block in error messages
-	title     string // heading row above the table; "" for none
-	titleKind kind   // kSection unless set
-	cols      []column
+type sheetBlock struct {
+	name      string   // names the block in error messages
+	title     string   // heading row above the table; "" for none
+	titleKind cellKind // kSection unless set
+	cols      []tableColumn
 	n         int
 	row       func(i int, r *rowBuf)
 	empty     string // note shown when n == 0
@@ -341,9 +342,9 @@ type block struct {
 	filter    bool   // this block's range carries the sheet's auto-filter
 }
 
-// placed is where layout put a block.
-type placed struct {
-	b         *block
+// placedBlock is where layoutBlocks put a block.
+type placedBlock struct {
+	b         *sheetBlock
 	titleRow  int // 0 when the block has no title
 	headerRow int // 0 when the block has no header
 	firstRow  int // first data row
@@ -352,25 +353,25 @@ type placed struct {
 }
 
 // dataRange is the block's data cells in column col (0-based), e.g. "C5:C9".
-func (p placed) dataRange(col int) string {
+func (p placedBlock) dataRange(col int) string {
 	c := colName(col)
 	return c + strconv.Itoa(p.firstRow) + ":" + c + strconv.Itoa(p.lastRow)
 }
 
 // absRange is the same range with absolute references on sheet, as charts
 // want it: 'Top scenarios'!$A$2:$A$6.
-func (p placed) absRange(sheet string, col int) string {
+func (p placedBlock) absRange(sheet string, col int) string {
 	c := colName(col)
 	return quoteSheet(sheet) + "!$" + c + "$" + strconv.Itoa(p.firstRow) + ":$" + c + "$" + strconv.Itoa(p.lastRow)
 }
 
-func (p placed) hasData() bool { return p.lastRow >= p.firstRow }
+func (p placedBlock) hasData() bool { return p.lastRow >= p.firstRow }
 
-func layout(blocks []*block) []placed {
-	out := make([]placed, len(blocks))
+func layoutBlocks(blocks []*sheetBlock) []placedBlock {
+	out := make([]placedBlock, len(blocks))
 	row := 1
 	for i, b := range blocks {
-		p := placed{b: b}
+		p := placedBlock{b: b}
 		if b.title != "" {
 			p.titleRow = row
 			row++
@@ -404,11 +405,11 @@ type sheetWriter struct {
 // header row, sets the auto-filter and conditional formats, then streams the
 // rows. extra, when set, runs after layout and before the sheet is flushed
 // (it adds the Summary's charts).
-func (w *sheetWriter) write(name string, blocks []*block, extra func(pl []placed) error) error {
+func (w *sheetWriter) write(name string, blocks []*sheetBlock, extra func(pl []placedBlock) error) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
-	pl := layout(blocks)
+	pl := layoutBlocks(blocks)
 	r := &rowBuf{loc: w.loc}
 
 	widths, err := w.measure(pl, r)
@@ -418,11 +419,11 @@ func (w *sheetWriter) write(name string, blocks []*block, extra func(pl []placed
 	// Printed, a sheet is landscape and one page wide. The fit-to-page flag
 	// lives in the sheet properties, which the stream writer writes when it
 	// is created, so it is set first.
-	if err := w.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+	if err := w.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: ptrTo(true)}); err != nil {
 		return fmt.Errorf("sheet %s: properties: %w", name, err)
 	}
 	if err := w.f.SetPageLayout(name, &excelize.PageLayoutOptions{
-		Orientation: ptr("landscape"), FitToWidth: ptr(1), FitToHeight: ptr(0),
+		Orientation: ptrTo("landscape"), FitToWidth: ptrTo(1), FitToHeight: ptrTo(0),
 	}); err != nil {
 		return fmt.Errorf("sheet %s: page layout: %w", name, err)
 	}
@@ -460,7 +461,7 @@ func (w *sheetWriter) write(name string, blocks []*block, extra func(pl []placed
 // measure returns the width of each column: the longest rendered value or
 // header, plus padding, clamped. Titles, notes and commands overflow into
 // empty neighbours and are not measured.
-func (w *sheetWriter) measure(pl []placed, r *rowBuf) ([]float64, error) {
+func (w *sheetWriter) measure(pl []placedBlock, r *rowBuf) ([]float64, error) {
 	var chars []float64
 	grow := func(c int, v float64) {
 		for len(chars) <= c {
@@ -503,7 +504,7 @@ func (w *sheetWriter) measure(pl []placed, r *rowBuf) ([]float64, error) {
 
 // decorate sets the frozen pane, the auto-filter and the conditional formats
 // of a laid-out sheet.
-func (w *sheetWriter) decorate(sw *excelize.StreamWriter, name string, pl []placed) error {
+func (w *sheetWriter) decorate(sw *excelize.StreamWriter, name string, pl []placedBlock) error {
 	for _, p := range pl {
 		b := p.b
 		if b.freeze && p.headerRow > 0 {
@@ -543,9 +544,9 @@ func (w *sheetWriter) decorate(sw *excelize.StreamWriter, name string, pl []plac
 }
 
 // stream writes the rows of every block in order.
-func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placed, r *rowBuf) error {
+func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *rowBuf) error {
 	var vals []any
-	setRow := func(row int, cells []cell, opts ...excelize.RowOpts) error {
+	setRow := func(row int, cells []sheetCell, opts ...excelize.RowOpts) error {
 		vals = vals[:0]
 		for _, c := range cells {
 			vals = append(vals, w.st.value(c))
@@ -565,14 +566,14 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placed, r *rowBuf) 
 			if k == kTitle {
 				height = 24
 			}
-			if err := setRow(p.titleRow, []cell{{k: k, s: b.title}}, excelize.RowOpts{Height: height}); err != nil {
+			if err := setRow(p.titleRow, []sheetCell{{k: k, s: b.title}}, excelize.RowOpts{Height: height}); err != nil {
 				return fmt.Errorf("%s title: %w", b.name, err)
 			}
 		}
 		if p.headerRow > 0 {
-			hdr := make([]cell, len(b.cols))
+			hdr := make([]sheetCell, len(b.cols))
 			for c, col := range b.cols {
-				hdr[c] = cell{k: kHeader, s: col.header}
+				hdr[c] = sheetCell{k: kHeader, s: col.header}
 			}
 			if err := setRow(p.headerRow, hdr); err != nil {
 				return fmt.Errorf("%s header: %w", b.name, err)
@@ -594,7 +595,7 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placed, r *rowBuf) 
 			}
 		}
 		if p.noteRow > 0 {
-			if err := setRow(p.noteRow, []cell{{k: kNote, s: b.empty}}); err != nil {
+			if err := setRow(p.noteRow, []sheetCell{{k: kNote, s: b.empty}}); err != nil {
 				return fmt.Errorf("%s note: %w", b.name, err)
 			}
 		}
@@ -604,26 +605,26 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placed, r *rowBuf) 
 
 // value is the excelize value of a cell: nil (no cell) for empty, a plain
 // string for unstyled text, and otherwise a styled excelize.Cell.
-func (s *styleSet) value(c cell) any {
+func (s *styleSet) value(c sheetCell) any {
 	switch c.k {
 	case kEmpty:
 		return nil
 	case kText, kOverflow:
 		return c.s
 	case kLink:
-		return excelize.Cell{StyleID: s.cell[kLink], Formula: hyperlinkFormula(c.link, c.s), Value: c.s}
+		return excelize.Cell{StyleID: s.sheetCell[kLink], Formula: hyperlinkFormula(c.link, c.s), Value: c.s}
 	case kInt:
-		return excelize.Cell{StyleID: s.cell[kInt], Value: c.i}
+		return excelize.Cell{StyleID: s.sheetCell[kInt], Value: c.i}
 	case kHeader, kTitle, kSection, kNote, kCode:
-		return excelize.Cell{StyleID: s.cell[c.k], Value: c.s}
+		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.s}
 	default:
-		return excelize.Cell{StyleID: s.cell[c.k], Value: c.v}
+		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.v}
 	}
 }
 
 // displayWidth estimates how many characters the cell shows with its number
 // format. scratch is reused to avoid an allocation per cell.
-func displayWidth(c cell, scratch []byte) int {
+func displayWidth(c sheetCell, scratch []byte) int {
 	switch c.k {
 	case kText, kLink, kHeader:
 		return utf8.RuneCountInString(c.s)

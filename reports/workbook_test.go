@@ -40,7 +40,7 @@ func updating() bool {
 	return false
 }
 
-func render(t testing.TB, w *Weekly, opts WorkbookOptions) []byte {
+func renderBook(t testing.TB, w *Weekly, opts WorkbookOptions) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := RenderWorkbook(context.Background(), w, opts, &buf); err != nil {
@@ -55,7 +55,7 @@ func TestWriteSampleWorkbook(t *testing.T) {
 	if *sampleOut == "" {
 		t.Skip("no -workbook.sample path")
 	}
-	b := render(t, sampleWeekly(smallSample), WorkbookOptions{Location: time.UTC, Signed: true})
+	b := renderBook(t, sampleWeekly(smallSample), WorkbookOptions{Location: time.UTC, Signed: true})
 	if err := os.WriteFile(*sampleOut, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -212,6 +212,7 @@ func wPct(v float64) want { return want{v: pctWant(v), fmt: numFmtPct} }
 // pctWant is an expected percentage cell: the fraction v/100, to the last
 // bit of a float64.
 type pctWant float64
+
 func wOptPct(p *float64) want {
 	if p == nil {
 		return want{}
@@ -317,7 +318,7 @@ func (b *book) findRow(sheet, text string) int {
 
 func TestWorkbookSheetsFrozenAndFiltered(t *testing.T) {
 	w := sampleWeekly(smallSample)
-	b := openBook(t, render(t, w, WorkbookOptions{Signed: true}))
+	b := openBook(t, renderBook(t, w, WorkbookOptions{Signed: true}))
 
 	if got, want := b.f.GetSheetList(), WorkbookSheets(); !slices.Equal(got, want) {
 		t.Fatalf("sheets = %q, want %q", got, want)
@@ -376,7 +377,7 @@ func TestWorkbookSheetsFrozenAndFiltered(t *testing.T) {
 func TestWorkbookFiguresMatchModel(t *testing.T) {
 	w := sampleWeekly(smallSample)
 	loc := time.FixedZone("UTC+1", 3600)
-	b := openBook(t, render(t, w, WorkbookOptions{Location: loc}))
+	b := openBook(t, renderBook(t, w, WorkbookOptions{Location: loc}))
 
 	for i, s := range w.TopScenariosByTotal {
 		b.checkRow(t, SheetTopScenarios, i+2, scenarioWants(s))
@@ -498,7 +499,7 @@ func scenarioWants(s ScenarioStats) []want {
 
 func TestWorkbookHyperlinks(t *testing.T) {
 	w := sampleWeekly(smallSample)
-	b := openBook(t, render(t, w, WorkbookOptions{}))
+	b := openBook(t, renderBook(t, w, WorkbookOptions{}))
 	for i, s := range w.SpikeRuns {
 		ref := fmt.Sprintf("A%d", i+2)
 		formula, err := b.f.GetCellFormula(SheetSpikeRuns, ref)
@@ -561,7 +562,7 @@ func TestLinkable(t *testing.T) {
 
 func TestWorkbookCharts(t *testing.T) {
 	w := sampleWeekly(smallSample)
-	b := openBook(t, render(t, w, WorkbookOptions{}))
+	b := openBook(t, renderBook(t, w, WorkbookOptions{}))
 
 	charts := b.partsMatching(regexp.MustCompile(`^xl/charts/chart\d+\.xml$`))
 	if len(charts) != 3 {
@@ -643,6 +644,31 @@ func TestWorkbookCharts(t *testing.T) {
 	}
 }
 
+// With one chart missing, the others move up into its slot.
+func TestWorkbookChartSlots(t *testing.T) {
+	w := sampleWeekly(smallSample)
+	w.TopScenariosByTotal = nil
+	b := openBook(t, renderBook(t, w, WorkbookOptions{}))
+	if charts := b.partsMatching(regexp.MustCompile(`^xl/charts/chart\d+\.xml$`)); len(charts) != 2 {
+		t.Fatalf("charts = %q, want the severity and day charts", charts)
+	}
+	_, _, kinds := chartParts(t, b.part("xl/charts/chart1.xml"))
+	var d struct {
+		Anchors []struct {
+			From cellAnchor `xml:"from"`
+		} `xml:"twoCellAnchor"`
+	}
+	if err := xml.Unmarshal([]byte(b.part("xl/drawings/drawing1.xml")), &d); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(kinds, []string{"barChart/col"}) || len(d.Anchors) != 2 || d.Anchors[0].From != (cellAnchor{Col: 6, Row: 1}) {
+		t.Errorf("first chart %q at %+v, want the severity columns in the first slot (G2)", kinds, d.Anchors)
+	}
+	if b.findRow(SheetSummary, "No scenario totals in this report: the top-scenarios chart is omitted.") == 0 {
+		t.Error("no note on the omitted chart")
+	}
+}
+
 type cellAnchor struct {
 	Col int `xml:"col"`
 	Row int `xml:"row"`
@@ -693,7 +719,7 @@ func chartParts(t *testing.T, chartXML string) (refs, texts, kinds []string) {
 
 func TestWorkbookConditionalFormats(t *testing.T) {
 	w := sampleWeekly(smallSample)
-	b := openBook(t, render(t, w, WorkbookOptions{}))
+	b := openBook(t, renderBook(t, w, WorkbookOptions{}))
 	sev := b.findRow(SheetSummary, "Severity")
 	for _, tc := range []struct {
 		sheet, ref string
@@ -714,7 +740,7 @@ func TestWorkbookConditionalFormats(t *testing.T) {
 		}
 		rules, ok := cfs[tc.ref]
 		if !ok {
-			t.Errorf("%s: no conditional format on %s (have %v)", tc.sheet, tc.ref, keys(cfs))
+			t.Errorf("%s: no conditional format on %s (have %v)", tc.sheet, tc.ref, sortedKeys(cfs))
 			continue
 		}
 		var got []string
@@ -748,7 +774,7 @@ func TestWorkbookConditionalFormats(t *testing.T) {
 	}
 }
 
-func keys[V any](m map[string]V) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)
@@ -759,11 +785,11 @@ func keys[V any](m map[string]V) []string {
 
 func TestWorkbookDeterministic(t *testing.T) {
 	w := sampleWeekly(smallSample)
-	first := render(t, w, WorkbookOptions{Signed: true})
+	first := renderBook(t, w, WorkbookOptions{Signed: true})
 	// excelize writes streamed sheets in map order; several renders in one
 	// process would see different orders if that leaked into the bytes.
 	for i := range 5 {
-		if again := render(t, w, WorkbookOptions{Signed: true}); !bytes.Equal(first, again) {
+		if again := renderBook(t, w, WorkbookOptions{Signed: true}); !bytes.Equal(first, again) {
 			t.Fatalf("render %d differs from the first", i+2)
 		}
 	}
@@ -791,7 +817,7 @@ func TestWorkbookDeterministic(t *testing.T) {
 	}
 
 	// The options are part of the input: another zone gives other bytes.
-	if other := render(t, w, WorkbookOptions{Signed: true, Location: time.FixedZone("X", 3600)}); bytes.Equal(first, other) {
+	if other := renderBook(t, w, WorkbookOptions{Signed: true, Location: time.FixedZone("X", 3600)}); bytes.Equal(first, other) {
 		t.Error("a different time zone gave the same bytes")
 	}
 }
@@ -805,16 +831,16 @@ func TestWorkbookNamesAndSignature(t *testing.T) {
 		base      string
 		signature string
 	}{
-		{"signed r1", 1, true, ptr("3f9a0c61d2b7e845"), "weekly_2026-11-16", "signed"},
+		{"signed r1", 1, true, ptrTo("3f9a0c61d2b7e845"), "weekly_2026-11-16", "signed"},
 		{"unsigned r3", 3, false, nil, "weekly_2026-11-16.r3", "unsigned"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := sampleWeekly(smallSample)
 			w.Revision, w.SigningKeyID = tc.revision, tc.keyID
 			if tc.revision > 1 {
-				w.Supersedes = ptr("weekly_2026-11-16.json")
+				w.Supersedes = ptrTo("weekly_2026-11-16.json")
 			}
-			b := openBook(t, render(t, w, WorkbookOptions{Signed: tc.signed}))
+			b := openBook(t, renderBook(t, w, WorkbookOptions{Signed: tc.signed}))
 
 			row := b.findRow(SheetSummary, "Signature")
 			if got := b.raw(SheetSummary, fmt.Sprintf("B%d", row)); got != tc.signature {
@@ -861,7 +887,7 @@ func TestWorkbookNamesAndSignature(t *testing.T) {
 func TestWorkbookColumnWidths(t *testing.T) {
 	w := sampleWeekly(smallSample)
 	w.Scenarios[0].ScenarioName = strings.Repeat("very long scenario name ", 10)
-	b := openBook(t, render(t, w, WorkbookOptions{}))
+	b := openBook(t, renderBook(t, w, WorkbookOptions{}))
 	for _, sheet := range WorkbookSheets() {
 		cols, err := b.f.GetCols(sheet)
 		if err != nil {
@@ -902,13 +928,16 @@ func TestWorkbookEmptyReport(t *testing.T) {
 		PeriodStart: "2026-01-05T00:00:00Z", PeriodEnd: "2026-01-12T00:00:00Z",
 		Revision: 1, Notes: []string{"The ledger is empty: nothing to review."},
 	}
-	b := openBook(t, render(t, w, WorkbookOptions{}))
+	b := openBook(t, renderBook(t, w, WorkbookOptions{}))
 	if got := b.f.GetSheetList(); !slices.Equal(got, WorkbookSheets()) {
 		t.Fatalf("sheets = %q", got)
 	}
-	// Only the severity chart has data to show.
-	if charts := b.partsMatching(regexp.MustCompile(`^xl/charts/`)); len(charts) != 1 {
-		t.Errorf("charts = %q, want only the severity chart", charts)
+	// No runs: no charts, and a note saying why.
+	if charts := b.partsMatching(regexp.MustCompile(`^xl/(charts|drawings)/`)); len(charts) != 0 {
+		t.Errorf("charts = %q, want none", charts)
+	}
+	if b.findRow(SheetSummary, "No runs in this period: the charts are omitted.") == 0 {
+		t.Error("no note on the omitted charts")
 	}
 	if got := b.raw(SheetSpikeRuns, "A2"); got != "No spike runs in this period." {
 		t.Errorf("Spike runs A2 = %q", got)
@@ -955,7 +984,7 @@ func TestRenderWorkbookErrors(t *testing.T) {
 	// corrupt cell.
 	w = sampleWeekly(smallSample)
 	w.Scenarios[0].CV = math.NaN()
-	b := openBook(t, render(t, w, WorkbookOptions{}))
+	b := openBook(t, renderBook(t, w, WorkbookOptions{}))
 	if got := b.raw(SheetScenarios, "I2"); got != "" {
 		t.Errorf("NaN CV shown as %q", got)
 	}
@@ -1005,7 +1034,7 @@ func TestGroupedLen(t *testing.T) {
 // the diff.
 func TestWorkbookGolden(t *testing.T) {
 	w := sampleWeekly(smallSample)
-	b := openBook(t, render(t, w, WorkbookOptions{Signed: true}))
+	b := openBook(t, renderBook(t, w, WorkbookOptions{Signed: true}))
 	got := dumpBook(t, b)
 	golden := filepath.Join("testdata", "workbook", "sample.txt")
 	if updating() {
@@ -1066,7 +1095,7 @@ func dumpBook(t *testing.T, b *book) string {
 			}
 		}
 		cfs, _ := b.f.GetConditionalFormats(sheet)
-		for _, ref := range keys(cfs) {
+		for _, ref := range sortedKeys(cfs) {
 			var rules []string
 			for _, r := range cfs[ref] {
 				rules = append(rules, r.Type+":"+r.Value+r.Criteria)

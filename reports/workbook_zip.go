@@ -2,7 +2,7 @@ package reports
 
 import (
 	"archive/zip"
-	"bytes"
+	"bufio"
 	"compress/flate"
 	"errors"
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"os"
 	"sort"
 
 	"github.com/xuri/excelize/v2"
@@ -21,36 +22,58 @@ import (
 const zipDOSDate1980 = 1<<5 | 1
 
 // sortedZip is the excelize.ZipWriter the workbook is written with. It
-// compresses each part as excelize hands it over, keeps the compressed bytes,
-// and on Close writes the archive with the parts in name order and a fixed
-// date. excelize itself emits streamed sheets in Go map order, which differs
-// from run to run; this is what makes the same report give the same bytes.
+// compresses each part as excelize hands it over into a temporary file, and
+// on Close writes the archive to out with the parts in name order and a
+// fixed date. excelize itself emits streamed sheets in Go map order, which
+// differs from run to run; this is what makes the same report give the same
+// bytes. Keeping the compressed parts on disk keeps memory flat however
+// large the sheets are.
 type sortedZip struct {
-	out   io.Writer
-	parts []*zipPart
-	cur   *zipPart
-	fw    *flate.Writer
-	err   error
+	out    io.Writer
+	tmpDir string
+	tmp    *os.File
+	buf    *bufio.Writer
+	off    int64 // bytes written to tmp so far (through buf)
+	parts  []*zipPart
+	cur    *zipPart
+	fw     *flate.Writer
+	err    error
 }
 
 var _ excelize.ZipWriter = (*sortedZip)(nil)
 
-// zipPart is one compressed archive member.
+// zipPart is one compressed archive member: its bytes are tmp[off:off+n].
 type zipPart struct {
 	name string
-	data bytes.Buffer
+	off  int64
+	n    int64
 	crc  hash.Hash32
 	size uint64
-	fw   *flate.Writer
+	z    *sortedZip
 }
 
+// Write compresses p into the temporary file.
 func (p *zipPart) Write(b []byte) (int, error) {
 	_, _ = p.crc.Write(b)
 	p.size += uint64(len(b))
-	return p.fw.Write(b)
+	n, err := p.z.fw.Write(b)
+	if err != nil {
+		p.z.err = fmt.Errorf("workbook zip: compress %s: %w", p.name, err)
+		return n, p.z.err
+	}
+	return n, nil
 }
 
-func newSortedZip(out io.Writer) *sortedZip { return &sortedZip{out: out} }
+func newSortedZip(out io.Writer, tmpDir string) *sortedZip {
+	return &sortedZip{out: out, tmpDir: tmpDir}
+}
+
+// Write counts what the compressor emits on its way to the temporary file.
+func (z *sortedZip) Write(b []byte) (int, error) {
+	n, err := z.buf.Write(b)
+	z.off += int64(n)
+	return n, err
+}
 
 // Create starts a new part; the previous one is complete.
 func (z *sortedZip) Create(name string) (io.Writer, error) {
@@ -62,19 +85,24 @@ func (z *sortedZip) Create(name string) (io.Writer, error) {
 			return nil, fmt.Errorf("workbook zip: duplicate part %s", name)
 		}
 	}
-	p := &zipPart{name: name, crc: crc32.NewIEEE()}
-	if z.fw == nil {
-		fw, err := flate.NewWriter(&p.data, flate.DefaultCompression)
+	if z.tmp == nil {
+		tmp, err := os.CreateTemp(z.tmpDir, "ledgerlens-workbook-*.zipparts")
+		if err != nil {
+			return nil, fmt.Errorf("workbook zip: %w", err)
+		}
+		z.tmp = tmp
+		z.buf = bufio.NewWriterSize(tmp, 1<<16)
+		// Speed over size: parts are XML and shrink well even at level 1.
+		fw, err := flate.NewWriter(z, flate.BestSpeed)
 		if err != nil {
 			return nil, fmt.Errorf("workbook zip: %w", err)
 		}
 		z.fw = fw
 	} else {
-		z.fw.Reset(&p.data)
+		z.fw.Reset(z)
 	}
-	p.fw = z.fw
-	z.cur = p
-	return p, nil
+	z.cur = &zipPart{name: name, off: z.off, crc: crc32.NewIEEE(), z: z}
+	return z.cur, nil
 }
 
 // AddFS is part of excelize.ZipWriter; the workbook never adds a file tree.
@@ -89,43 +117,65 @@ func (z *sortedZip) finish() error {
 	if z.cur == nil {
 		return nil
 	}
-	if err := z.cur.fw.Close(); err != nil {
+	if err := z.fw.Close(); err != nil {
 		z.err = fmt.Errorf("workbook zip: compress %s: %w", z.cur.name, err)
 		return z.err
 	}
-	z.cur.fw = nil
+	z.cur.n = z.off - z.cur.off
 	z.parts = append(z.parts, z.cur)
 	z.cur = nil
 	return nil
 }
 
-// Close writes the archive. "[Content_Types].xml" sorts first, as Office
-// itself writes it.
+// Close writes the archive to out. "[Content_Types].xml" sorts first, as
+// Office itself writes it.
 func (z *sortedZip) Close() error {
 	if err := z.finish(); err != nil {
 		return err
 	}
+	if z.buf != nil {
+		if err := z.buf.Flush(); err != nil {
+			return fmt.Errorf("workbook zip: %w", err)
+		}
+	}
 	sort.Slice(z.parts, func(i, j int) bool { return z.parts[i].name < z.parts[j].name })
 	zw := zip.NewWriter(z.out)
-	for i, p := range z.parts {
+	for _, p := range z.parts {
 		w, err := zw.CreateRaw(&zip.FileHeader{
 			Name:               p.name,
 			Method:             zip.Deflate,
 			ModifiedDate:       zipDOSDate1980,
 			CRC32:              p.crc.Sum32(),
-			CompressedSize64:   uint64(p.data.Len()),
+			CompressedSize64:   uint64(p.n),
 			UncompressedSize64: p.size,
 		})
 		if err != nil {
 			return fmt.Errorf("workbook zip: %s: %w", p.name, err)
 		}
-		if _, err := p.data.WriteTo(w); err != nil {
+		if _, err := io.Copy(w, io.NewSectionReader(z.tmp, p.off, p.n)); err != nil {
 			return fmt.Errorf("workbook zip: %s: %w", p.name, err)
 		}
-		z.parts[i] = nil // let the compressed bytes go as soon as they are out
 	}
 	if err := zw.Close(); err != nil {
 		return fmt.Errorf("workbook zip: %w", err)
+	}
+	return nil
+}
+
+// cleanup removes the temporary file. It is safe to call more than once and
+// on every path, including after a failed Close.
+func (z *sortedZip) cleanup() error {
+	if z.tmp == nil {
+		return nil
+	}
+	name := z.tmp.Name()
+	cerr := z.tmp.Close()
+	z.tmp = nil
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("workbook zip: %w", err)
+	}
+	if cerr != nil {
+		return fmt.Errorf("workbook zip: %w", cerr)
 	}
 	return nil
 }

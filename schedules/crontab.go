@@ -11,12 +11,13 @@ import (
 // invoke it.
 func JobCommand(name string) ([]string, error) {
 	switch name {
+	// --quiet: under cron only errors should produce output (and mail).
 	case JobWeeklyReview:
-		return []string{"report", "weekly"}, nil
+		return []string{"report", "weekly", "--quiet"}, nil
 	case JobIntegrityCheck:
-		return []string{"verify", "all"}, nil
+		return []string{"verify", "all", "--quiet"}, nil
 	case JobSLAReport:
-		return []string{"report", "sla"}, nil
+		return []string{"report", "sla", "--quiet"}, nil
 	}
 	return nil, fmt.Errorf("job %q: no ledgerlens command is known for it (known: %s, %s, %s)",
 		name, JobWeeklyReview, JobIntegrityCheck, JobSLAReport)
@@ -59,8 +60,8 @@ func Crontab(specs []JobSpec, binary, root string) (string, error) {
 # day, and one that a change repeats runs twice (as with "schedule run").
 # Unlike "schedule run", cron does not catch up runs missed while the host
 # was down.
-# Output: results go to stdout, errors to stderr; cron mails whatever is
-# printed, which without a terminal is only errors.
+# Output: --quiet keeps results off stdout and, without a terminal, only
+# errors are logged to stderr, so cron mails only failures.
 `)
 	for _, spec := range specs {
 		s, err := parseSpec(spec)

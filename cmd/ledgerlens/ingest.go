@@ -2,14 +2,18 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ledgerlens/ledgerlens/pipeline/store"
+	"github.com/ledgerlens/ledgerlens/pipeline"
 )
 
 func newIngestCmd(a *app) *cobra.Command {
-	var ledgerPath string
+	var (
+		ledgerPath  string
+		lockTimeout time.Duration
+	)
 	cmd := &cobra.Command{
 		Use:   "ingest",
 		Short: "Load new ledger lines into the store (incremental, transactional)",
@@ -21,18 +25,9 @@ the ledger as a ledger_modified event followed by a full reload.`,
   ledgerlens ingest --ledger runs/CREDIT_MONITORING/ledger.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l := a.layout()
-			if ledgerPath == "" {
-				ledgerPath = l.Ledger
-			}
-			s, err := store.Open(cmd.Context(), l.StoreFile, store.Options{})
+			res, err := pipeline.RunIngest(cmd.Context(), a.env("ingest", lockTimeout), ledgerPath)
 			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := s.Ingest(cmd.Context(), ledgerPath)
-			if err != nil {
-				return err
+				return lockedExit(err)
 			}
 			fmt.Fprintf(a.stdout, "event=%s lines=%d loaded=%d rejected=%d duplicates=%d offset=%d..%d partial_tail_bytes=%d prefix_sha256=%s\n",
 				res.Event, res.Lines, res.Loaded, res.Rejected, res.Duplicates, res.OffsetFrom, res.OffsetTo,
@@ -41,9 +36,12 @@ the ledger as a ledger_modified event followed by a full reload.`,
 				a.log.Warn("ledger prefix was modified; reloaded from scratch",
 					"byte_from", m.ByteFrom, "byte_to", m.ByteTo, "line_from", m.LineFrom, "line_to", m.LineTo)
 			}
-			return s.Close()
+			a.log.Debug("ingest timings", "check", res.CheckTime, "load", res.LoadTime,
+				"duplicates", res.DuplicatesTime, "commit", res.CommitTime)
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&ledgerPath, "ledger", "", "ledger path (default <root>/runs/CREDIT_MONITORING/ledger.jsonl)")
+	cmd.Flags().DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
 	return cmd
 }

@@ -33,6 +33,13 @@ func run(ctx context.Context, args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// SIGTERM/SIGINT: the job stopped between steps or abandoned the
+		// current one; every write is atomic and finished steps are
+		// checkpointed, so stopping is a clean, successful outcome.
+		a.log.Warn("stopped by signal; nothing partial was written, a re-run resumes", "cause", err.Error())
+		return exitOK
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
-	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 	"github.com/ledgerlens/ledgerlens/pipeline/review"
+	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
 func newReportCmd(a *app) *cobra.Command {
@@ -26,6 +25,7 @@ func newReportWeeklyCmd(a *app) *cobra.Command {
 		opts        pipeline.WeeklyOptions
 		asOf        string
 		failOn      string
+		metricsFile string
 		lockTimeout time.Duration
 	)
 	cmd := &cobra.Command{
@@ -54,13 +54,19 @@ becomes revision r2, r3, ….`,
 					return usagef("--fail-on %q: want SEV0 … SEV4", failOn)
 				}
 			}
+			started := time.Now()
 			res, err := pipeline.RunWeekly(cmd.Context(), a.env("report weekly", lockTimeout), opts)
-			if err != nil {
-				var held *lock.HeldError
-				if errors.As(err, &held) {
-					return &exitError{code: exitLocked, err: err}
+			if metricsFile != "" {
+				rr := schedules.RunResult{Started: started, Finished: time.Now(), Err: err}
+				if err == nil {
+					rr.Stats = weeklyStats(res)
 				}
-				return err
+				if merr := schedules.RecordRun(metricsFile, schedules.JobWeeklyReview, rr); merr != nil {
+					a.log.Error("write metrics", "file", metricsFile, "err", merr)
+				}
+			}
+			if err != nil {
+				return lockedExit(err)
 			}
 			printWeekly(a, res)
 			if failRank >= 0 && res.Report != nil {
@@ -85,6 +91,7 @@ becomes revision r2, r3, ….`,
 	f.BoolVar(&opts.Supersede, "supersede", false, "publish a new revision when the result differs from the published one")
 	f.StringVar(&failOn, "fail-on", "", "exit 3 when a policy violation is at or above this severity (SEV0 … SEV4)")
 	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	f.StringVar(&metricsFile, "metrics-file", "", "merge this run's Prometheus textfile metrics into this file")
 	return cmd
 }
 

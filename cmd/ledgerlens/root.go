@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 )
 
 // Exit statuses of SPEC §8.
@@ -43,6 +44,15 @@ type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 
+// lockedExit maps "another job holds the lock" to exit status 75.
+func lockedExit(err error) error {
+	var held *lock.HeldError
+	if errors.As(err, &held) {
+		return &exitError{code: exitLocked, err: err}
+	}
+	return err
+}
+
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 func isUsageError(err error) bool {
@@ -66,6 +76,7 @@ type app struct {
 	root      string
 	logFormat string
 	logLevel  string
+	quiet     bool
 	stdout    io.Writer
 	stderr    io.Writer
 	log       *slog.Logger
@@ -140,6 +151,9 @@ Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
 		SilenceErrors: true,
 		Version:       version(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if a.quiet {
+				a.stdout = io.Discard
+			}
 			return a.setupLogging()
 		},
 	}
@@ -149,6 +163,7 @@ Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.root, "root", ".", "working root holding runs/, config/ and .ledgerlens/")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json")
+	pf.BoolVarP(&a.quiet, "quiet", "q", false, "print no results on stdout (errors still go to stderr); for cron")
 	pf.StringVar(&a.logLevel, "log-level", "auto", "log level: debug, info, warn, error, or auto (info on a terminal, else error)")
 	root.AddCommand(
 		newIngestCmd(a),
@@ -158,6 +173,7 @@ Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
 		newKeysCmd(a),
 		newVerifyCmd(a),
 		newAuditCmd(a),
+		newScheduleCmd(a),
 	)
 	return root
 }

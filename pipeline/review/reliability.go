@@ -31,33 +31,42 @@ func minutesPtr(d time.Duration) *float64 {
 	return &v
 }
 
-// monthWindow is the calendar month (in the period's zone) holding the
-// period's last instant: the error budget's month.
-func (a *analysis) monthWindow() (start, end time.Time) {
-	last := a.p.End.Add(-time.Nanosecond).In(a.p.Loc)
-	start = time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, a.p.Loc)
+// monthWindow is the calendar month (in loc) holding the last instant
+// before end: the error budget's month.
+func monthWindow(end time.Time, loc *time.Location) (start, monthEnd time.Time) {
+	last := end.Add(-time.Nanosecond).In(loc)
+	start = time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, loc)
 	return start, start.AddDate(0, 1, 0)
 }
 
 func (a *analysis) services() []reports.ServiceReliability {
+	return Services(a.in.Incidents, a.in.Config, a.p.Start, a.p.End, a.p.Loc)
+}
+
+// Services computes the per-service reliability of SPEC §4.7 for the window
+// [start, end) (a review week, or a calendar month for the SLA report): the
+// union of services in incidents and configured SLOs, sorted by name. The
+// month-to-date figures and the error budget are those of the calendar
+// month (in loc) holding the window's last instant.
+func Services(incidents []inputs.Incident, cfg inputs.Config, start, end time.Time, loc *time.Location) []reports.ServiceReliability {
 	byService := map[string][]inputs.Incident{}
-	for _, inc := range a.in.Incidents {
+	for _, inc := range incidents {
 		byService[inc.Service] = append(byService[inc.Service], inc)
 	}
-	for svc := range a.in.Config.SLOTargets {
+	for svc := range cfg.SLOTargets {
 		if _, ok := byService[svc]; !ok {
 			byService[svc] = nil
 		}
 	}
-	period := stats.Interval{Start: a.p.Start, End: a.p.End}
-	monthStart, monthEnd := a.monthWindow()
-	mtd := stats.Interval{Start: monthStart, End: a.p.End}
-	rtoTarget := time.Duration(a.in.Config.RTOTargetMinutes * float64(time.Minute))
+	period := stats.Interval{Start: start, End: end}
+	monthStart, monthEnd := monthWindow(end, loc)
+	mtd := stats.Interval{Start: monthStart, End: end}
+	rtoTarget := time.Duration(cfg.RTOTargetMinutes * float64(time.Minute))
 
 	out := []reports.ServiceReliability{}
 	for _, svc := range sortedKeys(byService) {
 		incs := byService[svc]
-		target := a.in.Config.SLOTarget(svc)
+		target := cfg.SLOTarget(svc)
 		var outages []stats.Interval
 		var overlapping int64
 		var ttd, tta, ttr, rto []time.Duration
@@ -65,16 +74,16 @@ func (a *analysis) services() []reports.ServiceReliability {
 		var breaches []string
 		for _, inc := range incs {
 			if inc.Impact == inputs.ImpactOutage {
-				openEnd := a.p.End
+				openEnd := end
 				if !inc.ResolvedAt.IsZero() {
 					openEnd = inc.ResolvedAt
 				}
 				outages = append(outages, stats.Interval{Start: inc.StartedAt, End: openEnd})
 			}
-			if inc.StartedAt.Before(a.p.End) && (inc.ResolvedAt.IsZero() || inc.ResolvedAt.After(a.p.Start)) {
+			if inc.StartedAt.Before(end) && (inc.ResolvedAt.IsZero() || inc.ResolvedAt.After(start)) {
 				overlapping++
 			}
-			if inc.StartedAt.Before(a.p.Start) || !inc.StartedAt.Before(a.p.End) {
+			if inc.StartedAt.Before(start) || !inc.StartedAt.Before(end) {
 				continue
 			}
 			if !inc.DetectedAt.IsZero() {
@@ -161,9 +170,15 @@ func meanMinutes(ds []time.Duration) *float64 {
 
 // incidentRows lists the incidents overlapping the period, by start time.
 func (a *analysis) incidentRows() []reports.IncidentRow {
+	return IncidentRows(a.in.Incidents, a.p.Start, a.p.End)
+}
+
+// IncidentRows lists the incidents overlapping [start, end), by start time
+// then id.
+func IncidentRows(incidents []inputs.Incident, start, end time.Time) []reports.IncidentRow {
 	out := []reports.IncidentRow{}
-	for _, inc := range a.in.Incidents {
-		if !inc.StartedAt.Before(a.p.End) || (!inc.ResolvedAt.IsZero() && !inc.ResolvedAt.After(a.p.Start)) {
+	for _, inc := range incidents {
+		if !inc.StartedAt.Before(end) || (!inc.ResolvedAt.IsZero() && !inc.ResolvedAt.After(start)) {
 			continue
 		}
 		row := reports.IncidentRow{

@@ -14,9 +14,9 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
@@ -58,6 +58,8 @@ type IngestResult struct {
 	PartialTailBytes int64
 	PrefixSHA256     string // SHA-256 of the ledger's bytes [0, OffsetTo)
 	Modified         *Modification
+	// Timings of the phases, for logs and benchmarks.
+	CheckTime, LoadTime, DuplicatesTime, CommitTime time.Duration
 }
 
 // Modification is the range of the already-loaded prefix that changed.
@@ -112,6 +114,7 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	if !hadState {
 		res.Event = EventInitial
 	}
+	phase := time.Now()
 	if hadState {
 		var check prefixCheck
 		if f != nil {
@@ -133,6 +136,7 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 		}
 	}
 
+	res.CheckTime = time.Since(phase)
 	seq, err := s.nextIngestSeq(ctx)
 	if err != nil {
 		return res, err
@@ -161,10 +165,13 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 
 	next := state
 	if f != nil && size > state.covered {
+		phase = time.Now()
 		next, err = s.load(ctx, f, size, state, int32(seq), &res)
 		if err != nil {
 			return res, err
 		}
+		res.LoadTime = time.Since(phase)
+		phase = time.Now()
 		if _, err := s.conn.ExecContext(ctx, findDuplicatesSQL, seq); err != nil {
 			return res, fmt.Errorf("find duplicates: %w", err)
 		}
@@ -173,6 +180,7 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 			return res, err
 		}
 		res.Loaded -= res.Duplicates
+		res.DuplicatesTime = time.Since(phase)
 	}
 	if res.Event == EventAppend && next.covered == state.covered {
 		res.Event = EventNoChange
@@ -191,10 +199,12 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	if err := s.saveState(ctx, ledgerPath, next, &res); err != nil {
 		return res, err
 	}
+	phase = time.Now()
 	if _, err := s.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return res, fmt.Errorf("commit: %w", err)
 	}
 	committed = true
+	res.CommitTime = time.Since(phase)
 	return res, nil
 }
 
@@ -276,6 +286,9 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			chunks.Write(data)
 			covered += int64(len(data))
 			lines += int64(bytes.Count(data, []byte{'\n'}))
+			if s.Progress != nil {
+				s.Progress(covered-state.covered, size-state.covered)
+			}
 			out := make(chan parsed, 1)
 			select {
 			case tasks <- task{b, out}:
@@ -301,8 +314,12 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			return nil
 		})
 	}
-	// Writer: this goroutine's connection owns the transaction.
+	// Collector: takes parse results in ledger order and streams the
+	// batches to DuckDB; rejects are kept for after the bulk insert.
+	batches := make(chan arrow.Record, 2)
+	var rejects []rejectRow
 	g.Go(func() error {
+		defer close(batches)
 		for out := range ordered {
 			var p parsed
 			select {
@@ -310,22 +327,42 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-			err := s.insertParsed(gctx, p, seq)
-			if p.rec != nil {
-				p.rec.Release()
-			}
-			if err != nil {
-				return err
-			}
 			res.Lines += p.lines
-			res.Rejected += int64(len(p.rejects))
-			if p.rec != nil {
-				res.Loaded += p.rec.NumRows()
+			rejects = append(rejects, p.rejects...)
+			if p.rec == nil {
+				continue
+			}
+			res.Loaded += p.rec.NumRows()
+			select {
+			case batches <- p.rec:
+			case <-gctx.Done():
+				p.rec.Release()
+				return gctx.Err()
 			}
 		}
 		return nil
 	})
+	// Writer: one INSERT consumes the whole stream on the connection that
+	// owns the transaction.
+	insertErr := s.insertStream(ctx, newBatchStream(schema, batches, func() error {
+		if err := gctx.Err(); err != nil {
+			return context.Cause(gctx)
+		}
+		return nil
+	}))
+	// If the insert stopped early, stop the producers and free what is
+	// still queued before waiting for them.
+	for rec := range batches {
+		rec.Release()
+	}
 	if err := g.Wait(); err != nil {
+		return state, err
+	}
+	if insertErr != nil {
+		return state, insertErr
+	}
+	res.Rejected = int64(len(rejects))
+	if err := s.insertRejects(ctx, rejects, seq); err != nil {
 		return state, err
 	}
 	shaState, err := whole.(encoding.BinaryMarshaler).MarshalBinary()
@@ -376,24 +413,21 @@ func parseBlock(b block, schema *arrow.Schema, seq int32) parsed {
 	return out
 }
 
-func (s *Store) insertParsed(ctx context.Context, p parsed, seq int32) error {
-	if p.rec != nil {
-		rdr, err := array.NewRecordReader(p.rec.Schema(), []arrow.Record{p.rec})
-		if err != nil {
-			return err
-		}
-		release, err := s.arrow.RegisterView(rdr, "ingest_batch")
-		if err != nil {
-			rdr.Release()
-			return fmt.Errorf("register batch: %w", err)
-		}
-		_, err = s.conn.ExecContext(ctx, "INSERT INTO ledger_rows BY NAME SELECT * FROM ingest_batch")
-		release()
-		if err != nil {
-			return fmt.Errorf("insert batch: %w", err)
-		}
+func (s *Store) insertStream(ctx context.Context, stream *batchStream) error {
+	release, err := s.arrow.RegisterView(stream, "ingest_batches")
+	if err != nil {
+		stream.Release()
+		return fmt.Errorf("register batch stream: %w", err)
 	}
-	for _, r := range p.rejects {
+	defer release()
+	if _, err := s.conn.ExecContext(ctx, "INSERT INTO ledger_rows BY NAME SELECT * FROM ingest_batches"); err != nil {
+		return fmt.Errorf("insert rows: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) insertRejects(ctx context.Context, rejects []rejectRow, seq int32) error {
+	for _, r := range rejects {
 		if _, err := s.conn.ExecContext(ctx,
 			"INSERT INTO rejects VALUES ($1, $2, $3, $4, $5, $6, $7)",
 			r.lineNo, r.offset, seq, r.code, r.reason, r.sha, r.raw); err != nil {

@@ -36,6 +36,9 @@ type Store struct {
 	conn *sql.Conn
 	// arrow shares conn's driver connection for zero-copy batch transfer.
 	arrow *duckdb.Arrow
+	// Progress, when set, is called as an ingest reads the ledger with the
+	// bytes read so far and the bytes to read.
+	Progress func(done, total int64)
 }
 
 // Open opens (creating if needed) the store at path and brings its schema up

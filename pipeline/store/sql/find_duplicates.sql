@@ -2,12 +2,19 @@
 -- occurred on an earlier line (of this ingest or any earlier one).
 -- Identical means every normalised field matches the first occurrence.
 INSERT INTO duplicates
-WITH touched AS (
-    SELECT DISTINCT run_id FROM ledger_rows WHERE ingest_seq = $1
+WITH repeated AS (
+    -- Cheap first pass over the run_id column alone: only ids that occur
+    -- more than once need their full rows compared.
+    SELECT run_id
+    FROM ledger_rows
+    WHERE run_id IN (SELECT run_id FROM ledger_rows WHERE ingest_seq = $1)
+    GROUP BY run_id
+    HAVING count(*) > 1
+), candidates AS (
+    SELECT r.* FROM ledger_rows r SEMI JOIN repeated USING (run_id)
 ), firsts AS (
-    SELECT r.*
-    FROM ledger_rows r SEMI JOIN touched t ON r.run_id = t.run_id
-    QUALIFY row_number() OVER (PARTITION BY r.run_id ORDER BY r.line_no) = 1
+    SELECT * FROM candidates
+    QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY line_no) = 1
 )
 SELECT
     n.line_no,
@@ -44,6 +51,6 @@ SELECT
           AND n.notion_case_id IS NOT DISTINCT FROM f.notion_case_id
           AND n.owner IS NOT DISTINCT FROM f.owner
          THEN 'duplicate_identical' ELSE 'duplicate_conflicting' END AS kind
-FROM ledger_rows n
+FROM candidates n
 JOIN firsts f ON n.run_id = f.run_id
 WHERE n.ingest_seq = $1 AND n.line_no > f.line_no;

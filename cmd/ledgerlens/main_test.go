@@ -1,0 +1,340 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ledgerlens/ledgerlens/fixtures"
+)
+
+// These tests run the real binary as a subprocess on a generated working
+// root: signals, exit codes, files on disk and the audit log are what a
+// cron host sees.
+
+var (
+	binary     string // the ledgerlens binary built for the tests
+	fixtureDir string // a generated working root; tests copy it
+	focusWeek  string
+)
+
+func TestMain(m *testing.M) {
+	code, err := setup(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func setup(m *testing.M) (int, error) {
+	dir, err := os.MkdirTemp("", "ledgerlens-cli-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	binary = filepath.Join(dir, "ledgerlens")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("build: %v\n%s", err, out)
+	}
+	fixtureDir = filepath.Join(dir, "fixture")
+	exp, err := fixtures.Generate(context.Background(), fixtures.Options{
+		Runs: 20000, Weeks: 8, Start: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), Seed: 1, Out: fixtureDir,
+	})
+	if err != nil {
+		return 0, err
+	}
+	focusWeek = exp.FocusWeek
+	return m.Run(), nil
+}
+
+func copyFixture(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	if out, err := exec.Command("cp", "-a", fixtureDir+"/.", dst).CombinedOutput(); err != nil {
+		t.Fatalf("copy fixture: %v %s", err, out)
+	}
+	return dst
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func ledgerlens(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func mustRun(t *testing.T, args ...string) result {
+	t.Helper()
+	r := ledgerlens(t, nil, args...)
+	if r.code != 0 {
+		t.Fatalf("ledgerlens %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+func reviews(root string) string { return filepath.Join(root, "runs", "CREDIT_REVIEWS") }
+
+func TestTamperDetection(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	jsonPath := filepath.Join(reviews(root), "weekly_"+focusWeek+".json")
+	xlsxPath := filepath.Join(reviews(root), "weekly_"+focusWeek+".xlsx")
+	mustRun(t, "--root", root, "verify", jsonPath, xlsxPath)
+
+	t.Run("openssl verifies the signature as the README shows", func(t *testing.T) {
+		if _, err := exec.LookPath("openssl"); err != nil {
+			t.Skip("openssl not installed")
+		}
+		script := fmt.Sprintf(`set -e; cd %q; base64 -d weekly_%s.json.sig > s.bin; openssl pkeyutl -verify -pubin -inkey ../../.ledgerlens/keys/signing.pub -rawin -in weekly_%s.json -sigfile s.bin; rm s.bin; sha256sum -c weekly_%s.json.sha256`,
+			reviews(root), focusWeek, focusWeek, focusWeek)
+		if out, err := exec.Command("bash", "-c", script).CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	})
+
+	t.Run("one byte changed in a report", func(t *testing.T) {
+		data, _ := os.ReadFile(jsonPath)
+		tampered := bytes.Replace(data, []byte(`"total_runs": `), []byte(`"total_runs":  `), 1)
+		os.WriteFile(jsonPath, tampered, 0o644)
+		defer os.WriteFile(jsonPath, data, 0o644)
+		r := ledgerlens(t, nil, "--root", root, "verify", jsonPath)
+		if r.code != 1 || !strings.Contains(r.stdout, "sha256 mismatch") || !strings.Contains(r.stdout, "signature") {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	})
+
+	auditPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	original, _ := os.ReadFile(auditPath)
+	lines := strings.SplitAfter(string(original), "\n")
+	for _, tt := range []struct {
+		name   string
+		mutate func([]string) []string
+		want   string
+	}{
+		{"edited audit line", func(l []string) []string {
+			l = append([]string{}, l...)
+			l[3] = strings.Replace(l[3], `"event":"`, `"event":"x`, 1)
+			return l
+		}, "line 4"},
+		{"deleted audit line", func(l []string) []string {
+			return append(append([]string{}, l[:3]...), l[4:]...)
+		}, "line 4"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			os.WriteFile(auditPath, []byte(strings.Join(tt.mutate(lines), "")), 0o644)
+			defer os.WriteFile(auditPath, original, 0o644)
+			r := ledgerlens(t, nil, "--root", root, "audit", "verify")
+			if r.code != 1 || !strings.Contains(r.stderr, tt.want) {
+				t.Fatalf("exit %d, want 1 naming %q\n%s%s", r.code, tt.want, r.stdout, r.stderr)
+			}
+		})
+	}
+
+	t.Run("key readable by others is refused", func(t *testing.T) {
+		key := filepath.Join(root, ".ledgerlens", "keys", "signing.key")
+		os.Chmod(key, 0o644)
+		defer os.Chmod(key, 0o600)
+		r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+		if r.code != 1 || !strings.Contains(r.stderr, "chmod 600") {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+	})
+}
+
+// TestKilledJobResumes SIGKILLs the weekly job right after a step and checks
+// that the re-run resumes (the audit log shows the finished steps skipped),
+// leaves no temp files and publishes the same bytes as an uninterrupted run.
+func TestKilledJobResumes(t *testing.T) {
+	clean := copyFixture(t)
+	mustRun(t, "--root", clean, "report", "weekly", "--week", focusWeek, "--unsigned")
+	want, err := os.ReadFile(filepath.Join(reviews(clean), "weekly_"+focusWeek+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []string{"analyse", "render_json", "render_xlsx", "sign"} {
+		t.Run(step, func(t *testing.T) {
+			root := copyFixture(t)
+			r := ledgerlens(t, []string{"LEDGERLENS_FAULT=kill-after:" + step}, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+			if r.code != -1 {
+				t.Fatalf("the job was not killed: exit %d\n%s", r.code, r.stderr)
+			}
+			mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+			got, err := os.ReadFile(filepath.Join(reviews(root), "weekly_"+focusWeek+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatal("resumed run's JSON differs from an uninterrupted run's")
+			}
+			entries, _ := os.ReadDir(reviews(root))
+			for _, e := range entries {
+				if strings.HasSuffix(e.Name(), ".tmp") || strings.HasPrefix(e.Name(), ".") {
+					t.Errorf("temp file left in the output directory: %s", e.Name())
+				}
+			}
+			audit, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+			if !strings.Contains(string(audit), `"step":"`+step+`","status":"skipped (already done)"`) &&
+				!strings.Contains(string(audit), `"status":"skipped (already done)","step":"`+step+`"`) {
+				t.Errorf("audit log does not show step %s skipped on resume", step)
+			}
+			mustRun(t, "--root", root, "audit", "verify")
+		})
+	}
+}
+
+// startPaused starts a weekly job that pauses after the analyse step,
+// holding the lock, and returns once it says so.
+func startPaused(t *testing.T, root string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(binary, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+	cmd.Env = append(os.Environ(), "LEDGERLENS_FAULT=pause-after:analyse")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "paused after step analyse") {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return cmd
+		}
+	}
+	t.Fatal("the job never paused")
+	return nil
+}
+
+func TestSIGTERMStopsCleanly(t *testing.T) {
+	root := copyFixture(t)
+	cmd := startPaused(t, root)
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("SIGTERM: want exit 0, got %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the job did not stop within 10 s of SIGTERM")
+	}
+	t.Logf("stopped %v after SIGTERM", time.Since(start))
+	if entries, _ := os.ReadDir(reviews(root)); len(entries) != 0 {
+		t.Fatalf("a stopped job left %d files in the output directory", len(entries))
+	}
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); err != nil {
+		t.Fatal("the next run did not complete:", err)
+	}
+}
+
+func TestConcurrentRunsAndStaleLock(t *testing.T) {
+	root := copyFixture(t)
+	holder := startPaused(t, root)
+	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+	if r.code != 75 || !strings.Contains(r.stderr, fmt.Sprintf("pid %d", holder.Process.Pid)) {
+		t.Fatalf("second run: exit %d, want 75 naming pid %d\n%s", r.code, holder.Process.Pid, r.stderr)
+	}
+	holder.Process.Signal(syscall.SIGKILL)
+	holder.Wait()
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+	audit, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if !strings.Contains(string(audit), `"event":"lock_recovered"`) {
+		t.Error("audit log lacks the lock_recovered event")
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	root := copyFixture(t)
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"findings at or above --fail-on", []string{"report", "weekly", "--week", focusWeek, "--unsigned", "--fail-on", "SEV1"}, 3},
+		{"no finding at SEV0 is not enough… but the fixture has one", []string{"report", "weekly", "--week", focusWeek, "--unsigned", "--fail-on", "SEV0"}, 3},
+		{"unknown flag", []string{"report", "weekly", "--no-such-flag"}, 2},
+		{"bad week", []string{"report", "weekly", "--week", "2026-11-17", "--unsigned"}, 1},
+		{"bad --fail-on", []string{"report", "weekly", "--fail-on", "SEV9"}, 2},
+		{"unsigned without a key is fine", []string{"report", "weekly", "--week", focusWeek, "--unsigned"}, 0},
+		{"signed without a key says how to make one", []string{"report", "weekly", "--week", focusWeek, "--supersede"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ledgerlens(t, nil, append([]string{"--root", root}, tt.args...)...)
+			if r.code != tt.want {
+				t.Fatalf("exit %d, want %d\n%s%s", r.code, tt.want, r.stdout, r.stderr)
+			}
+		})
+	}
+	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	if !strings.Contains(r.stderr, "keys generate") {
+		t.Errorf("missing key message does not say how to create one:\n%s", r.stderr)
+	}
+}
+
+func TestQueryFormats(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "ingest")
+	r := mustRun(t, "--root", root, "query", "--format", "json", "SELECT severity, count(*) AS runs FROM runs GROUP BY 1 ORDER BY 1 NULLS FIRST")
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) == 0 {
+		t.Fatalf("query json: %v\n%s", err, r.stdout)
+	}
+	r = mustRun(t, "--root", root, "query", "--format", "csv", "SELECT run_id FROM runs WHERE list_contains(risk_flags, 'retry_loop') ORDER BY 1")
+	if !strings.HasPrefix(r.stdout, "run_id\n") {
+		t.Fatalf("csv: %s", r.stdout)
+	}
+	if r := ledgerlens(t, nil, "--root", root, "query", "DELETE FROM ledger_rows"); r.code != 1 {
+		t.Fatalf("a write through query must fail: exit %d", r.code)
+	}
+}
+
+// TestEveryCommandHasAnExample keeps --help useful: each runnable command
+// shows how it is used.
+func TestEveryCommandHasAnExample(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Runnable() && c.Example == "" && c.Name() != "help" && !strings.HasPrefix(c.CommandPath(), "ledgerlens completion") {
+			t.Errorf("%q has no example in --help", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(newApp(&bytes.Buffer{}, &bytes.Buffer{})))
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/reports"
+	"github.com/ledgerlens/ledgerlens/schedules"
+)
+
+func newScheduleCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "schedule",
+		Short: "Run the built-in scheduler, or show its jobs and their crontab equivalent",
+	}
+	cmd.AddCommand(newScheduleRunCmd(a), newScheduleListCmd(a), newScheduleCrontabCmd(a))
+	return cmd
+}
+
+// jobSpecs reads the schedules from config/ledgerlens.json (defaults: SPEC §9).
+func (a *app) jobSpecs() ([]schedules.JobSpec, error) {
+	cfg, _, err := inputs.LoadConfig(a.layout().Config)
+	if err != nil {
+		return nil, err
+	}
+	specs := make([]schedules.JobSpec, 0, len(cfg.Schedules))
+	for _, s := range cfg.Schedules {
+		specs = append(specs, schedules.JobSpec{Name: s.Name, Spec: s.Spec, TimeZone: s.TimeZone, Enabled: s.Enabled})
+	}
+	return specs, schedules.ValidateSpecs(specs)
+}
+
+func newScheduleRunCmd(a *app) *cobra.Command {
+	var (
+		metricsFile string
+		lockTimeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the scheduler daemon (weekly review, daily integrity check, monthly SLA report)",
+		Long: `run starts a long-running scheduler with the jobs of config/ledgerlens.json
+(defaults: weekly review Monday 10:00, integrity check daily 06:00, SLA report
+on the 1st at 07:00, UTC). At start it catches up fire times missed while
+the host was down, oldest first, each once. Jobs never overlap with each
+other or with CLI runs (file lock; a scheduled run waits up to
+--lock-timeout). SIGTERM/SIGINT stop it cleanly with exit status 0.`,
+		Example: `  ledgerlens --root /srv/ledger schedule run --metrics-file /var/lib/node_exporter/textfile/ledgerlens.prom`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			specs, err := a.jobSpecs()
+			if err != nil {
+				return err
+			}
+			runners := map[string]schedules.JobFunc{
+				schedules.JobWeeklyReview:   a.weeklyJob(lockTimeout),
+				schedules.JobIntegrityCheck: a.integrityJob(),
+				schedules.JobSLAReport:      a.slaJob(lockTimeout),
+			}
+			var jobs []schedules.Job
+			for _, s := range specs {
+				run, ok := runners[s.Name]
+				if !ok {
+					return fmt.Errorf("config %s: schedule %q names no known job (weekly-review, integrity-check, sla-report)", a.layout().Config, s.Name)
+				}
+				jobs = append(jobs, schedules.Job{JobSpec: s, Run: run})
+			}
+			l := a.layout()
+			if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
+				return err
+			}
+			sched, err := schedules.New(jobs, schedules.Options{
+				StateFile:   filepath.Join(l.StateDir, "schedule-state.json"),
+				MetricsFile: metricsFile,
+				Logger:      a.log,
+			})
+			if err != nil {
+				return err
+			}
+			a.log.Info("scheduler started", "jobs", len(jobs), "root", l.Root)
+			return sched.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&metricsFile, "metrics-file", "", "write Prometheus textfile metrics here after every run")
+	cmd.Flags().DurationVar(&lockTimeout, "lock-timeout", 30*time.Minute, "how long a scheduled run waits for a lock held by another job")
+	return cmd
+}
+
+// weeklyJob publishes the review of the last complete week before the fire
+// time; re-running a fire is a no-op once its report is published.
+func (a *app) weeklyJob(lockTimeout time.Duration) schedules.JobFunc {
+	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
+		res, err := pipeline.RunWeekly(ctx, a.env("schedule run: weekly-review", lockTimeout), pipeline.WeeklyOptions{AsOf: fire})
+		if err != nil {
+			return schedules.JobStats{}, err
+		}
+		return weeklyStats(res), nil
+	}
+}
+
+func weeklyStats(res *pipeline.WeeklyResult) schedules.JobStats {
+	st := schedules.JobStats{Findings: map[string]int64{}}
+	if r := res.Report; r != nil {
+		st.Rows = r.DataQuality.Loaded
+		st.Rejects = r.DataQuality.Rejected
+		for _, v := range r.PolicyViolations {
+			st.Findings[v.Type]++
+		}
+	}
+	return st
+}
+
+// integrityJob is the daily check: ledger append-only, audit chain, every
+// published artifact. A failed check fails the job (and its metrics).
+func (a *app) integrityJob() schedules.JobFunc {
+	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
+		pub, err := a.publicKeyIfPresent()
+		if err != nil {
+			return schedules.JobStats{}, err
+		}
+		rep, err := pipeline.CheckIntegrity(ctx, a.env("schedule run: integrity-check", 0), pub)
+		if err != nil {
+			return schedules.JobStats{}, err
+		}
+		st := schedules.JobStats{Findings: map[string]int64{"integrity_problem": int64(len(rep.Problems))}}
+		if !rep.OK() {
+			return st, fmt.Errorf("integrity check: %d problems: %v", len(rep.Problems), rep.Problems)
+		}
+		return st, nil
+	}
+}
+
+func (a *app) publicKeyIfPresent() (ed25519.PublicKey, error) {
+	pub, err := reports.LoadPublicKey(filepath.Join(a.layout().KeysDir, reports.PublicKeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return pub, err
+}
+
+func newScheduleListCmd(a *app) *cobra.Command {
+	var n int
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "Show each scheduled job and its next fire times",
+		Example: `  ledgerlens schedule list -n 5`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			specs, err := a.jobSpecs()
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			for _, s := range specs {
+				state := "enabled"
+				if !s.Enabled {
+					state = "disabled"
+				}
+				fmt.Fprintf(a.stdout, "%s  %q  %s  %s\n", s.Name, s.Spec, s.TimeZone, state)
+				fires, err := schedules.NextFires(s, now, n)
+				if err != nil {
+					return err
+				}
+				for _, f := range fires {
+					fmt.Fprintf(a.stdout, "  next  %s\n", f.Format(time.RFC3339))
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVarP(&n, "next", "n", 3, "how many fire times to show per job")
+	return cmd
+}
+
+func newScheduleCrontabCmd(a *app) *cobra.Command {
+	var systemd bool
+	cmd := &cobra.Command{
+		Use:   "crontab",
+		Short: "Print the system crontab lines (or systemd units) equivalent to the scheduler",
+		Long: `crontab prints lines for 'crontab -e' that run the same jobs at the same times
+as 'ledgerlens schedule run', with the full binary path and --root. System
+cron has no per-line time zone: each line is preceded by CRON_TZ=<zone>,
+which cronie honours per entry; on a cron without CRON_TZ run the host in
+the jobs' zone or use --systemd, whose OnCalendar carries the zone.`,
+		Example: `  ledgerlens --root /srv/ledger schedule crontab | crontab -
+  ledgerlens --root /srv/ledger schedule crontab --systemd`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			specs, err := a.jobSpecs()
+			if err != nil {
+				return err
+			}
+			bin, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			if bin, err = filepath.Abs(bin); err != nil {
+				return err
+			}
+			root, err := filepath.Abs(a.layout().Root)
+			if err != nil {
+				return err
+			}
+			if !systemd {
+				out, err := schedules.Crontab(specs, bin, root)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(a.stdout, out)
+				return nil
+			}
+			for _, s := range specs {
+				if !s.Enabled {
+					continue
+				}
+				u, err := schedules.SystemdTimer(s, bin, root)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "# /etc/systemd/system/%s.service\n%s\n# /etc/systemd/system/%s.timer\n%s\n", u.Name, u.Service, u.Name, u.Timer)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&systemd, "systemd", false, "print systemd .service/.timer pairs instead")
+	return cmd
+}
+
+// slaJob publishes the monthly SLA report of the month before the fire.
+func (a *app) slaJob(lockTimeout time.Duration) schedules.JobFunc {
+	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
+		return a.runSLA(ctx, a.env("schedule run: sla-report", lockTimeout), slaPeriod(fire))
+	}
+}
+
+// slaPeriod is the month an SLA job fired at fire reports on: the previous
+// calendar month in the job's zone.
+func slaPeriod(fire time.Time) string {
+	first := time.Date(fire.Year(), fire.Month(), 1, 0, 0, 0, 0, fire.Location())
+	return first.AddDate(0, -1, 0).Format("2006-01")
+}
