@@ -2,8 +2,6 @@
 GO        ?= go
 BIN       := bin/ledgerlens
 DEMO      ?= demo
-# The demo week is the fixture's last (focus) week: 8 weeks from 2026-01-05.
-DEMO_WEEK ?= 2026-02-23
 BENCH_RUNS ?= 1000000
 
 .PHONY: all build test test-short demo bench bench-10m fuzz lint clean
@@ -23,7 +21,7 @@ test-short:
 # Build, generate fixtures, create a signing key, run the weekly job, verify
 # its outputs and print where they are.
 demo: build
-	./scripts/demo.sh $(BIN) $(DEMO) $(DEMO_WEEK)
+	./scripts/demo.sh $(BIN) $(DEMO)
 
 bench: build
 	./scripts/bench.sh $(BIN) $(BENCH_RUNS)

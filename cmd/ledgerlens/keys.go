@@ -1,16 +1,11 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
 	"fmt"
-	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ledgerlens/ledgerlens/pipeline/audit"
-	"github.com/ledgerlens/ledgerlens/reports"
+	"github.com/ledgerlens/ledgerlens/pipeline"
 )
 
 func newKeysCmd(a *app) *cobra.Command {
@@ -26,20 +21,8 @@ func newKeysCmd(a *app) *cobra.Command {
   openssl pkey -pubin -in .ledgerlens/keys/signing.pub -noout -text`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l := a.layout()
-			if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
-				return err
-			}
-			info, err := reports.GenerateKey(l.KeysDir, rand.Reader)
+			info, err := pipeline.GenerateKey(cmd.Context(), a.env("keys generate", 0))
 			if err != nil {
-				return err
-			}
-			log, err := audit.Open(l.AuditLog, time.Now)
-			if err != nil {
-				return err
-			}
-			if _, err := log.Append(context.WithoutCancel(cmd.Context()), audit.EventKeyGenerated, map[string]any{
-				"key_id": info.KeyID, "public_key": l.Rel(info.PublicPath)}); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "key id %s\nprivate key %s (mode 0600)\npublic key %s\n", info.KeyID, info.PrivatePath, info.PublicPath)
