@@ -516,3 +516,22 @@ func TestBadInputsBlockTheJob(t *testing.T) {
 		})
 	}
 }
+
+func TestMissingLedgerGivesEmptyValidReport(t *testing.T) {
+	root := copyRoot(t)
+	l := inputs.NewLayout(root)
+	if err := os.Remove(l.Ledger); err != nil {
+		t.Fatal(err)
+	}
+	res := runWeekly(t, root, WeeklyOptions{Week: "2026-11-16", Unsigned: true})
+	w := readReport(t, res.JSONPath)
+	if w.SummaryStats.TotalRuns != 0 || len(w.Scenarios) != 0 || w.DataQuality.LinesRead != 0 {
+		t.Fatalf("report of a missing ledger is not empty: %+v", w.SummaryStats)
+	}
+	if len(w.Notes) == 0 || !strings.Contains(strings.Join(w.Notes, " "), "no runs") {
+		t.Fatalf("report does not say it is empty: %v", w.Notes)
+	}
+	if w.TopSpikeRuns == nil || w.PolicyViolations == nil || w.BaselineCandidates == nil {
+		t.Fatal("empty sections must render as [], not null")
+	}
+}
