@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -58,7 +59,8 @@ func (a *analysis) drift() error {
 	}
 	a.w.Drift = []reports.Drift{}
 	refMix, curMix := map[string]int64{}, map[string]int64{}
-	for _, id := range order { // the query orders by scenario id
+	sort.Strings(order)
+	for _, id := range order {
 		s := series[id]
 		psi, ok := stats.PSI(s.reference, s.current)
 		d := reports.Drift{

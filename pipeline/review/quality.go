@@ -2,8 +2,10 @@ package review
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -38,12 +40,15 @@ func (a *analysis) dataQuality() error {
 		return err
 	}
 	defer rows.Close()
+	enums := ledger.Enumerations()
 	for rows.Next() {
 		var u reports.UnknownEnum
 		if err := rows.Scan(&u.Field, &u.Value, &u.Count); err != nil {
 			return err
 		}
-		dq.UnknownEnumValues = append(dq.UnknownEnumValues, u)
+		if !slices.Contains(enums[u.Field], u.Value) {
+			dq.UnknownEnumValues = append(dq.UnknownEnumValues, u)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return err

@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"log/slog"
 	"sort"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
-	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -40,6 +40,8 @@ type Input struct {
 	Published []Published
 	// Approvals are baseline approvals, for the maker-checker SLA clock.
 	Approvals []Approval
+	// Log, when set, receives each section's duration at debug level.
+	Log *slog.Logger
 }
 
 // Published is the newest revision of an already published weekly report.
@@ -117,8 +119,12 @@ func (a *analysis) run() (*reports.Weekly, error) {
 		if err := a.ctx.Err(); err != nil {
 			return nil, err
 		}
+		started := time.Now()
 		if err := s.fn(); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		if a.in.Log != nil {
+			a.in.Log.Debug("review section", "section", s.name, "duration", time.Since(started))
 		}
 	}
 	return a.w, nil
@@ -143,7 +149,6 @@ func (a *analysis) prepare() error {
 		"CREATE OR REPLACE TEMP TABLE case_runs (case_id VARCHAR, run_id VARCHAR)",
 		"CREATE OR REPLACE TEMP TABLE cases_t (case_id VARCHAR, severity VARCHAR, primary_run_id VARCHAR, resolved_at TIMESTAMPTZ, rerun_approved_at TIMESTAMPTZ)",
 		"CREATE OR REPLACE TEMP TABLE healthy_status (status VARCHAR)",
-		"CREATE OR REPLACE TEMP TABLE enum_values (field VARCHAR, value VARCHAR)",
 		"CREATE OR REPLACE TEMP TABLE days (day VARCHAR, day_start TIMESTAMPTZ, day_end TIMESTAMPTZ)",
 	}
 	for _, s := range stmts {
@@ -151,37 +156,27 @@ func (a *analysis) prepare() error {
 			return err
 		}
 	}
+	var baselines, caseRuns, cases, healthy, days [][]any
 	for _, b := range a.in.Baselines.Entries {
-		if err := a.exec("INSERT INTO baseline VALUES ($1, $2)", b.ScenarioID, b.MedianCredits); err != nil {
-			return err
-		}
+		baselines = append(baselines, []any{b.ScenarioID, b.MedianCredits})
 	}
 	for _, c := range a.in.Cases {
 		for _, id := range c.RunIDs() {
-			if err := a.exec("INSERT INTO case_runs VALUES ($1, $2)", c.ID, id); err != nil {
-				return err
-			}
+			caseRuns = append(caseRuns, []any{c.ID, id})
 		}
-		if err := a.exec("INSERT INTO cases_t VALUES ($1, $2, $3, $4, $5)",
-			c.ID, c.Severity, c.PrimaryRunID, timeOrNil(c.ResolvedAt), timeOrNil(c.RerunApprovedAt)); err != nil {
-			return err
-		}
+		cases = append(cases, []any{c.ID, c.Severity, c.PrimaryRunID, timeOrNil(c.ResolvedAt), timeOrNil(c.RerunApprovedAt)})
 	}
 	for _, s := range a.in.Policy.ReviewWindows.HealthyRunStatuses {
-		if err := a.exec("INSERT INTO healthy_status VALUES ($1)", s); err != nil {
-			return err
-		}
-	}
-	enums := ledger.Enumerations()
-	for _, field := range sortedKeys(enums) {
-		for _, v := range enums[field] {
-			if err := a.exec("INSERT INTO enum_values VALUES ($1, $2)", field, v); err != nil {
-				return err
-			}
-		}
+		healthy = append(healthy, []any{s})
 	}
 	for _, d := range a.p.Days() {
-		if err := a.exec("INSERT INTO days VALUES ($1, $2, $3)", d[0].Format(time.DateOnly), d[0], d[1]); err != nil {
+		days = append(days, []any{d[0].Format(time.DateOnly), d[0], d[1]})
+	}
+	for _, t := range []struct {
+		name string
+		rows [][]any
+	}{{"baseline", baselines}, {"case_runs", caseRuns}, {"cases_t", cases}, {"healthy_status", healthy}, {"days", days}} {
+		if err := a.st.InsertRows(a.ctx, t.name, t.rows); err != nil {
 			return err
 		}
 	}

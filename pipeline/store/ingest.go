@@ -427,14 +427,11 @@ func (s *Store) insertStream(ctx context.Context, stream *batchStream) error {
 }
 
 func (s *Store) insertRejects(ctx context.Context, rejects []rejectRow, seq int32) error {
-	for _, r := range rejects {
-		if _, err := s.conn.ExecContext(ctx,
-			"INSERT INTO rejects VALUES ($1, $2, $3, $4, $5, $6, $7)",
-			r.lineNo, r.offset, seq, r.code, r.reason, r.sha, r.raw); err != nil {
-			return fmt.Errorf("insert reject (line %d): %w", r.lineNo, err)
-		}
+	rows := make([][]any, len(rejects))
+	for i, r := range rejects {
+		rows[i] = []any{r.lineNo, r.offset, seq, r.code, r.reason, r.sha, r.raw}
 	}
-	return nil
+	return s.InsertRows(ctx, "rejects", rows)
 }
 
 func (s *Store) loadState(ctx context.Context) (ledgerState, bool, error) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Table is a materialised query result for `ledgerlens query`.
@@ -47,4 +48,36 @@ func (s *Store) Query(ctx context.Context, query string, args ...any) (*Table, e
 		return nil, fmt.Errorf("query: %w", err)
 	}
 	return t, nil
+}
+
+// InsertRows appends rows to table with multi-row INSERT statements: one
+// statement per few hundred rows instead of one per row, whose fixed cost
+// (milliseconds each through database/sql) dominates small side tables.
+func (s *Store) InsertRows(ctx context.Context, table string, rows [][]any) error {
+	const perStatement = 256
+	for len(rows) > 0 {
+		n := min(len(rows), perStatement)
+		var q strings.Builder
+		fmt.Fprintf(&q, "INSERT INTO %s VALUES ", table)
+		args := make([]any, 0, n*len(rows[0]))
+		for i, row := range rows[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for j, v := range row {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				args = append(args, v)
+				fmt.Fprintf(&q, "$%d", len(args))
+			}
+			q.WriteByte(')')
+		}
+		if _, err := s.conn.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+		rows = rows[n:]
+	}
+	return nil
 }

@@ -1,29 +1,24 @@
 -- Recompute SPEC §3's classification for every run in the analysis window
--- [$1, $2): derived risk flags merged with the recorded ones, the variance
--- multiplier against the current baseline, and the severity by the policy's
--- thresholds ($3 sev0, $4 sev1, $5 sev2, $6 sev3; $7 = SEV0 requires a
--- pii_exposure or regulatory_data flag). Expects the temp table
--- baseline(scenario_id, median_credits).
+-- [$1, $2): the variance multiplier against the current baseline and the
+-- severity by the policy's thresholds ($3 sev0, $4 sev1, $5 sev2, $6 sev3;
+-- $7 = SEV0 requires a pii_exposure or regulatory_data flag). Only the
+-- columns the sections read are kept: this table spans five weeks of runs.
+-- (Derived flags never include the PII flags, so PII is decided on the
+-- recorded ones; the merged flag list is built only for spike runs.)
+-- Expects the temp table baseline(scenario_id, median_credits).
 CREATE OR REPLACE TEMP TABLE classified AS
-WITH flagged AS (
+WITH measured AS (
     SELECT
-        r.*,
-        list_sort(list_distinct(list_concat(
-            coalesce(r.risk_flags, []::VARCHAR[]),
-            [CASE WHEN r.retry_count > 5 THEN 'retry_loop' END,
-             CASE WHEN r.has_max_items_config = false THEN 'unbounded_iterator' END,
-             CASE WHEN r.has_idempotency_key = false THEN 'missing_idempotency' END,
-             CASE WHEN r.is_batch_job THEN 'batch_job' END,
-             CASE WHEN r.is_backfill THEN 'backfill_mode' END]))) AS flags,
-        b.median_credits AS baseline
+        r.run_id, r.line_no, r."timestamp", r.scenario_id, r.scenario_name, r.status,
+        r.credits_total, r.severity, r.variance_multiplier, r.misconfig_likelihood,
+        r.artifacts_link, r.retry_count, r.risk_flags, r.has_max_items_config,
+        r.has_idempotency_key, r.is_batch_job, r.is_backfill,
+        b.median_credits AS baseline,
+        CASE WHEN b.median_credits > 0 THEN r.credits_total / b.median_credits END AS multiplier,
+        coalesce(list_contains(r.risk_flags, 'pii_exposure') OR list_contains(r.risk_flags, 'regulatory_data'), false) AS pii
     FROM runs r
     LEFT JOIN baseline b ON b.scenario_id = r.scenario_id
     WHERE r."timestamp" >= $1 AND r."timestamp" < $2
-), measured AS (
-    SELECT *,
-        CASE WHEN baseline > 0 THEN credits_total / baseline END AS multiplier,
-        list_contains(flags, 'pii_exposure') OR list_contains(flags, 'regulatory_data') AS pii
-    FROM flagged
 )
 SELECT *,
     CASE
