@@ -4,6 +4,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/zeebo/xxh3"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 )
@@ -20,6 +21,7 @@ func rowSchema() *arrow.Schema {
 		{Name: "byte_offset", Type: i64},
 		{Name: "ingest_seq", Type: arrow.PrimitiveTypes.Int32},
 		{Name: "run_id", Type: str},
+		{Name: "run_hash", Type: i64},
 		{Name: "timestamp", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}},
 		{Name: "scenario_id", Type: str},
 		{Name: "scenario_name", Type: str},
@@ -69,6 +71,7 @@ func (bb *batchBuilder) append(lineNo, offset int64, ingestSeq int32, r *ledger.
 	next().(*array.Int64Builder).Append(offset)
 	next().(*array.Int32Builder).Append(ingestSeq)
 	next().(*array.StringBuilder).Append(r.RunID)
+	next().(*array.Int64Builder).Append(int64(xxh3.HashString(r.RunID)))
 	next().(*array.TimestampBuilder).Append(arrow.Timestamp(r.Timestamp.UnixMicro()))
 	next().(*array.StringBuilder).Append(r.ScenarioID)
 	next().(*array.StringBuilder).Append(r.ScenarioName)

@@ -14,6 +14,8 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -24,6 +26,12 @@ import (
 
 //go:embed sql/find_duplicates.sql
 var findDuplicatesSQL string
+
+//go:embed sql/repeated_run_hashes.sql
+var repeatedRunHashesSQL string
+
+//go:embed sql/repeated_run_hashes_all.sql
+var repeatedRunHashesAllSQL string
 
 //go:embed sql/line_range.sql
 var lineRangeSQL string
@@ -172,12 +180,8 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 		}
 		res.LoadTime = time.Since(phase)
 		phase = time.Now()
-		if _, err := s.conn.ExecContext(ctx, findDuplicatesSQL, seq); err != nil {
+		if res.Duplicates, err = s.findDuplicates(ctx, seq, state.covered == 0); err != nil {
 			return res, fmt.Errorf("find duplicates: %w", err)
-		}
-		if err := s.conn.QueryRowContext(ctx,
-			"SELECT count(*) FROM duplicates WHERE ingest_seq = $1", seq).Scan(&res.Duplicates); err != nil {
-			return res, err
 		}
 		res.Loaded -= res.Duplicates
 		res.DuplicatesTime = time.Since(phase)
@@ -424,6 +428,40 @@ func (s *Store) insertStream(ctx context.Context, stream *batchStream) error {
 		return fmt.Errorf("insert rows: %w", err)
 	}
 	return nil
+}
+
+// findDuplicates records the rows of ingest seq that repeat an earlier run
+// id and returns how many there are. allNew says every row in the table
+// belongs to this ingest.
+func (s *Store) findDuplicates(ctx context.Context, seq int, allNew bool) (int64, error) {
+	q, args := repeatedRunHashesSQL, []any{seq}
+	if allNew {
+		q, args = repeatedRunHashesAllSQL, nil
+	}
+	rows, err := s.conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	var hashes []string
+	for rows.Next() {
+		var h int64
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		hashes = append(hashes, strconv.FormatInt(h, 10))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(hashes) == 0 {
+		return 0, err
+	}
+	q = strings.Replace(findDuplicatesSQL, "{{run_hashes}}", strings.Join(hashes, ", "), 1)
+	if _, err := s.conn.ExecContext(ctx, q, seq); err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.conn.QueryRowContext(ctx, "SELECT count(*) FROM duplicates WHERE ingest_seq = $1", seq).Scan(&n)
+	return n, err
 }
 
 func (s *Store) insertRejects(ctx context.Context, rejects []rejectRow, seq int32) error {

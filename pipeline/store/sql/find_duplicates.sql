@@ -1,17 +1,15 @@
 -- Classify the rows of one ingest ($1 = ingest_seq) whose run id already
--- occurred on an earlier line (of this ingest or any earlier one).
+-- occurred on an earlier line (of this ingest or any earlier one), among
+-- the rows whose run-id hash repeats.
 -- Identical means every normalised field matches the first occurrence.
 INSERT INTO duplicates
-WITH repeated AS (
-    -- Cheap first pass over the run_id column alone: only ids that occur
-    -- more than once need their full rows compared.
-    SELECT run_id
-    FROM ledger_rows
-    WHERE run_id IN (SELECT run_id FROM ledger_rows WHERE ingest_seq = $1)
-    GROUP BY run_id
-    HAVING count(*) > 1
-), candidates AS (
-    SELECT r.* FROM ledger_rows r SEMI JOIN repeated USING (run_id)
+WITH candidates AS (
+    -- The IN list is filled with the integer literals of
+    -- repeated_run_hashes.sql's result: a constant IN list is pushed into
+    -- the table scan, so only the few candidate rows are materialised. (A
+    -- hash collision between different ids is harmless: the join below is
+    -- on the run id itself.)
+    SELECT r.* FROM ledger_rows r WHERE r.run_hash IN ({{run_hashes}})
 ), firsts AS (
     SELECT * FROM candidates
     QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY line_no) = 1

@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS ledger_rows (
     byte_offset               BIGINT NOT NULL,
     ingest_seq                INTEGER NOT NULL,
     run_id                    VARCHAR NOT NULL,
+    run_hash                  BIGINT NOT NULL, -- xxh3 of run_id: duplicate search groups integers, not strings
     "timestamp"               TIMESTAMPTZ NOT NULL,
     scenario_id               VARCHAR NOT NULL,
     scenario_name             VARCHAR NOT NULL,
@@ -101,6 +102,6 @@ CREATE TABLE IF NOT EXISTS ledger_state (
 -- ICU time-zone extension, so date arithmetic (+ INTERVAL, date_trunc)
 -- works on TIMESTAMP, not on TIMESTAMPTZ.
 CREATE OR REPLACE VIEW runs AS
-SELECT r.*, r."timestamp"::TIMESTAMP AS ts_utc
+SELECT r.* EXCLUDE (run_hash), r."timestamp"::TIMESTAMP AS ts_utc
 FROM ledger_rows r
 WHERE NOT EXISTS (SELECT 1 FROM duplicates d WHERE d.line_no = r.line_no);
