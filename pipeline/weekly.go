@@ -372,6 +372,10 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *Inputs, pe
 	if err != nil {
 		return nil, err
 	}
+	approvals, err := loadApprovals(j.env.Layout, period.Loc) // maker-checker clock (baseline.go)
+	if err != nil {
+		return nil, err
+	}
 	w, err := review.Weekly(ctx, st, review.Input{
 		Period:    period,
 		Policy:    in.Policy,
@@ -380,7 +384,8 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *Inputs, pe
 		Incidents: in.Incidents.Incidents,
 		Config:    in.Config,
 		Published: published,
-		Approvals: nil,
+		Approvals: approvals,
+		Log:       j.env.Log,
 	})
 	if err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ func newReportCmd(a *app) *cobra.Command {
 		Use:   "report",
 		Short: "Produce the weekly credit review or the monthly SLA report",
 	}
-	cmd.AddCommand(newReportWeeklyCmd(a))
+	cmd.AddCommand(newReportWeeklyCmd(a), newReportSLACmd(a))
 	return cmd
 }
 

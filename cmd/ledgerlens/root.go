@@ -174,6 +174,7 @@ Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
 		newVerifyCmd(a),
 		newAuditCmd(a),
 		newScheduleCmd(a),
+		newBaselineCmd(a), newEvidenceCmd(a),
 		newDemoCmd(a),
 	)
 	return root

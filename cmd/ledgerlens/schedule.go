@@ -238,7 +238,12 @@ the jobs' zone or use --systemd, whose OnCalendar carries the zone.`,
 // slaJob publishes the monthly SLA report of the month before the fire.
 func (a *app) slaJob(lockTimeout time.Duration) schedules.JobFunc {
 	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
-		return a.runSLA(ctx, a.env("schedule run: sla-report", lockTimeout), slaPeriod(fire))
+		res, err := pipeline.RunSLA(ctx, a.env("schedule run: sla-report", lockTimeout),
+			pipeline.SLAOptions{Month: slaPeriod(fire), AsOf: fire})
+		if err != nil {
+			return schedules.JobStats{}, err
+		}
+		return slaStats(res), nil
 	}
 }
 

@@ -37,7 +37,9 @@ func newVerifyCmd(a *app) *cobra.Command {
 		Short: "Check published files' SHA-256 sidecars and Ed25519 signatures",
 		Long: `verify checks each FILE against FILE.sha256 and FILE.sig, offline, with the
 public key from .ledgerlens/keys/signing.pub or --pubkey. It says which check
-failed for which file and exits 1 if any did.
+failed for which file and exits 1 if any did. A FILE ending in .zip is an
+evidence bundle: its own sidecar and signature and every file and audit entry
+inside it are checked (with the bundled key when no other is at hand).
 
 Subcommands check the ledger's append-only property and everything at once.`,
 		Example: `  ledgerlens verify runs/CREDIT_REVIEWS/weekly_2026-11-16.json runs/CREDIT_REVIEWS/weekly_2026-11-16.xlsx
@@ -46,11 +48,30 @@ Subcommands check the ledger's append-only property and everything at once.`,
   ledgerlens verify all`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Evidence bundles (.zip) are checked inside out by evidence.go.
+			var bundles, files []string
+			for _, p := range args {
+				if strings.HasSuffix(p, ".zip") {
+					bundles = append(bundles, p)
+				} else {
+					files = append(files, p)
+				}
+			}
+			failed, err := verifyBundles(a, bundles, pubPath)
+			if err != nil {
+				return err
+			}
+			if len(files) == 0 {
+				if failed > 0 {
+					return &exitError{code: exitError1, err: fmt.Errorf("%d of %d evidence bundles failed verification", failed, len(bundles))}
+				}
+				return nil
+			}
+			args = files
 			pub, err := loadPub()
 			if err != nil {
 				return err
 			}
-			failed := 0
 			for _, path := range args {
 				check, err := reports.VerifyFile(path, pub)
 				if err != nil && !errors.Is(err, reports.ErrVerification) {
@@ -64,7 +85,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 				fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", path, strings.Join(check.Problems(), "; "))
 			}
 			if failed > 0 {
-				return &exitError{code: exitError1, err: fmt.Errorf("%d of %d files failed verification", failed, len(args))}
+				return &exitError{code: exitError1, err: fmt.Errorf("%d of %d files failed verification", failed, len(args)+len(bundles))}
 			}
 			return nil
 		},

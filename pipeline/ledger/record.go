@@ -2,12 +2,11 @@ package ledger
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Record is one run as the store keeps it: every field of both spellings of
@@ -46,42 +45,6 @@ type Record struct {
 	Owner                   string
 }
 
-// wireRecord mirrors a ledger line. encoding/json matches object keys to
-// these tags case-insensitively, which is exactly what lets one struct read
-// both the runbook's PascalCase (`Run_ID`, `Credits_Total`) and the
-// all-snake_case spelling (`run_id`, `credits_total`).
-type wireRecord struct {
-	RunID                   *string   `json:"run_id"`
-	Timestamp               *string   `json:"timestamp"`
-	ScenarioName            *string   `json:"scenario_name"`
-	ScenarioID              *string   `json:"scenario_id"`
-	JobType                 *string   `json:"job_type"`
-	Status                  *string   `json:"status"`
-	CreditsTotal            *float64  `json:"credits_total"`
-	CreditsIn               *float64  `json:"credits_in"`
-	CreditsOut              *float64  `json:"credits_out"`
-	Model                   *string   `json:"model"`
-	InputTokens             *int64    `json:"input_tokens"`
-	OutputTokens            *int64    `json:"output_tokens"`
-	ArtifactsLink           *string   `json:"artifacts_link"`
-	Severity                *string   `json:"severity"`
-	RiskFlags               []*string `json:"risk_flags"`
-	RiskSummary             *string   `json:"risk_summary"`
-	MisconfigLikelihood     *string   `json:"misconfig_likelihood"`
-	BaselineExpectedCredits *float64  `json:"baseline_expected_credits"`
-	VarianceMultiplier      *float64  `json:"variance_multiplier"`
-	RetryCount              *int64    `json:"retry_count"`
-	HasMaxItemsConfig       *bool     `json:"has_max_items_config"`
-	HasIdempotencyKey       *bool     `json:"has_idempotency_key"`
-	PromptVersion           *string   `json:"prompt_version"`
-	DeploymentTimestamp     *string   `json:"deployment_timestamp"`
-	IsBatchJob              *bool     `json:"is_batch_job"`
-	IsBackfill              *bool     `json:"is_backfill"`
-	InputItemCount          *int64    `json:"input_item_count"`
-	NotionCaseID            *string   `json:"notion_case_id"`
-	Owner                   *string   `json:"owner"`
-}
-
 // Reject codes: the first word of every RejectError, stable for tests,
 // fixtures and analysts filtering rejects_<date>.jsonl.
 const (
@@ -107,123 +70,149 @@ func reject(code, format string, args ...any) *RejectError {
 
 // Parse decodes one ledger line (without its newline) into a Record. Any
 // failure is a *RejectError; Parse never panics on any input.
+//
+// A hand-written decoder (parseFast) handles the lines it fully understands;
+// anything else — malformed JSON, a value of the wrong type, keys with
+// escapes or non-ASCII letters, deep nesting — goes to encoding/json
+// (parseSlow), so both always agree (FuzzParseAgrees checks it).
 func Parse(line []byte) (Record, error) {
-	trimmed := bytes.TrimSpace(line)
+	trimmed := line
+	if len(line) == 0 || line[0] != '{' || line[len(line)-1] != '}' {
+		trimmed = bytes.TrimSpace(line) // braces at both ends: nothing to trim
+	}
 	if len(trimmed) == 0 {
 		return Record{}, reject(CodeInvalidJSON, "empty line")
 	}
 	if trimmed[0] != '{' {
 		return Record{}, reject(CodeInvalidJSON, "not a JSON object")
 	}
-	var w wireRecord
-	if err := json.Unmarshal(trimmed, &w); err != nil {
-		return Record{}, classifyDecodeError(err)
-	}
-	return w.normalise()
-}
-
-func classifyDecodeError(err error) *RejectError {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		field := strings.ToLower(typeErr.Field)
-		// A number too large for float64 (1e999) is reported as a type error;
-		// for credits it is a non-finite value, which the spec names apart.
-		if strings.HasPrefix(typeErr.Value, "number") && strings.HasPrefix(field, "credits_") {
-			return reject(CodeNonFiniteCredits, "%s is not a finite number", field)
+	var r Record
+	if err, ok := parseFast(trimmed, &r); ok {
+		if err != nil {
+			return Record{}, err
 		}
-		return reject(CodeWrongType, "%s: expected %s, got %s", field, typeErr.Type, typeErr.Value)
+		return r, nil
 	}
-	var syntaxErr *json.SyntaxError
-	if errors.As(err, &syntaxErr) {
-		return reject(CodeInvalidJSON, "%v (at byte %d)", syntaxErr, syntaxErr.Offset)
-	}
-	return reject(CodeInvalidJSON, "%v", err)
+	return parseSlow(trimmed)
 }
 
-func (w *wireRecord) normalise() (Record, error) {
-	r := Record{
-		JobType:                 deref(w.JobType),
-		Status:                  deref(w.Status),
-		CreditsIn:               w.CreditsIn,
-		CreditsOut:              w.CreditsOut,
-		Model:                   deref(w.Model),
-		InputTokens:             w.InputTokens,
-		OutputTokens:            w.OutputTokens,
-		ArtifactsLink:           deref(w.ArtifactsLink),
-		Severity:                deref(w.Severity),
-		RiskSummary:             deref(w.RiskSummary),
-		MisconfigLikelihood:     deref(w.MisconfigLikelihood),
-		BaselineExpectedCredits: w.BaselineExpectedCredits,
-		VarianceMultiplier:      w.VarianceMultiplier,
-		RetryCount:              w.RetryCount,
-		HasMaxItemsConfig:       w.HasMaxItemsConfig,
-		HasIdempotencyKey:       w.HasIdempotencyKey,
-		PromptVersion:           deref(w.PromptVersion),
-		DeploymentTimestamp:     deref(w.DeploymentTimestamp),
-		IsBatchJob:              w.IsBatchJob,
-		IsBackfill:              w.IsBackfill,
-		InputItemCount:          w.InputItemCount,
-		NotionCaseID:            deref(w.NotionCaseID),
-		Owner:                   deref(w.Owner),
-	}
-	r.RunID = strings.TrimSpace(deref(w.RunID))
+// normalise applies SPEC §2.1 to a decoded line, filling r: required
+// fields, the scenario id/name fallback, UTC timestamps and the credit
+// checks, in this order (the order decides which code a line with several
+// faults gets). r must be the zero Record; it is garbage when normalise
+// returns an error.
+func normalise(w *wire, r *Record) error {
+	r.JobType = w.str1(fJobType)
+	r.Status = w.str1(fStatus)
+	r.Model = w.str1(fModel)
+	r.ArtifactsLink = w.str1(fArtifactsLink)
+	r.Severity = w.str1(fSeverity)
+	r.RiskSummary = w.str1(fRiskSummary)
+	r.MisconfigLikelihood = w.str1(fMisconfigLikelihood)
+	r.PromptVersion = w.str1(fPromptVersion)
+	r.DeploymentTimestamp = w.str1(fDeploymentTimestamp)
+	r.NotionCaseID = w.str1(fNotionCaseID)
+	r.Owner = w.str1(fOwner)
+	r.RunID = trimSpace(w.str1(fRunID))
 	if r.RunID == "" {
-		return Record{}, reject(CodeMissingField, "run_id")
+		return reject(CodeMissingField, "run_id")
 	}
-	if w.Timestamp == nil || strings.TrimSpace(*w.Timestamp) == "" {
-		return Record{}, reject(CodeMissingField, "timestamp")
+	rawTS := w.str1(fTimestamp)
+	ts := trimSpace(rawTS)
+	if ts == "" {
+		return reject(CodeMissingField, "timestamp")
 	}
-	ts, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(*w.Timestamp))
-	if err != nil {
-		return Record{}, reject(CodeInvalidTimestamp, "timestamp %q is not RFC 3339", truncate(*w.Timestamp, 64))
+	t, ok := parseTimestamp(ts)
+	if !ok {
+		return reject(CodeInvalidTimestamp, "timestamp %q is not RFC 3339", truncate(rawTS, 64))
 	}
-	r.Timestamp = ts.UTC()
-	r.ScenarioID = strings.TrimSpace(deref(w.ScenarioID))
-	r.ScenarioName = strings.TrimSpace(deref(w.ScenarioName))
+	r.Timestamp = t
+	r.ScenarioID = trimSpace(w.str1(fScenarioID))
+	r.ScenarioName = trimSpace(w.str1(fScenarioName))
 	if r.ScenarioID == "" {
 		r.ScenarioID = r.ScenarioName
 	}
 	if r.ScenarioID == "" {
-		return Record{}, reject(CodeMissingField, "scenario_id (and no scenario_name)")
+		return reject(CodeMissingField, "scenario_id (and no scenario_name)")
 	}
 	if r.ScenarioName == "" {
 		r.ScenarioName = r.ScenarioID
 	}
-	if w.CreditsTotal == nil {
-		return Record{}, reject(CodeMissingField, "credits_total")
+	if !w.has(fCreditsTotal) {
+		return reject(CodeMissingField, "credits_total")
 	}
-	for _, c := range []struct {
-		name string
-		v    *float64
-	}{{"credits_total", w.CreditsTotal}, {"credits_in", w.CreditsIn}, {"credits_out", w.CreditsOut}} {
-		if c.v == nil {
+	for _, f := range [...]field{fCreditsTotal, fCreditsIn, fCreditsOut} {
+		if !w.has(f) {
 			continue
 		}
-		if math.IsNaN(*c.v) || math.IsInf(*c.v, 0) {
-			return Record{}, reject(CodeNonFiniteCredits, "%s is not a finite number", c.name)
+		v := w.num1(f)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return reject(CodeNonFiniteCredits, "%s is not a finite number", fieldNames[f])
 		}
-		if *c.v < 0 {
-			return Record{}, reject(CodeNegativeCredits, "%s is %g", c.name, *c.v)
-		}
-	}
-	r.CreditsTotal = *w.CreditsTotal
-	if w.RiskFlags != nil {
-		r.RiskFlags = make([]string, 0, len(w.RiskFlags))
-		for _, f := range w.RiskFlags {
-			if f == nil {
-				return Record{}, reject(CodeWrongType, "risk_flags: null element")
-			}
-			r.RiskFlags = append(r.RiskFlags, *f)
+		if v < 0 {
+			return reject(CodeNegativeCredits, "%s is %g", fieldNames[f], v)
 		}
 	}
-	return r, nil
+	r.CreditsTotal = w.num1(fCreditsTotal)
+	if w.has(fRiskFlags) {
+		if w.flagNull {
+			return reject(CodeWrongType, "risk_flags: null element")
+		}
+		r.RiskFlags = w.flags
+		if r.RiskFlags == nil {
+			r.RiskFlags = []string{}
+		}
+	}
+	if w.set&optionalMask != 0 {
+		w.setOptionals(r)
+	}
+	return nil
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+// setOptionals points r's optional numbers and booleans at one shared
+// block, leaving absent ones nil.
+func (w *wire) setOptionals(r *Record) {
+	o := &optionals{num: w.num, ints: w.ints, bools: w.bools}
+	floatPtr := func(f field) *float64 {
+		if !w.has(f) {
+			return nil
+		}
+		return &o.num[f-firstFloat]
 	}
-	return *s
+	intPtr := func(f field) *int64 {
+		if !w.has(f) {
+			return nil
+		}
+		return &o.ints[f-firstInt]
+	}
+	boolPtr := func(f field) *bool {
+		if !w.has(f) {
+			return nil
+		}
+		return &o.bools[f-firstBool]
+	}
+	r.CreditsIn = floatPtr(fCreditsIn)
+	r.CreditsOut = floatPtr(fCreditsOut)
+	r.BaselineExpectedCredits = floatPtr(fBaselineExpectedCredits)
+	r.VarianceMultiplier = floatPtr(fVarianceMultiplier)
+	r.InputTokens = intPtr(fInputTokens)
+	r.OutputTokens = intPtr(fOutputTokens)
+	r.RetryCount = intPtr(fRetryCount)
+	r.InputItemCount = intPtr(fInputItemCount)
+	r.HasMaxItemsConfig = boolPtr(fHasMaxItemsConfig)
+	r.HasIdempotencyKey = boolPtr(fHasIdempotencyKey)
+	r.IsBatchJob = boolPtr(fIsBatchJob)
+	r.IsBackfill = boolPtr(fIsBackfill)
+}
+
+// trimSpace is strings.TrimSpace, answered without a call for the usual
+// value that starts and ends with a printable ASCII byte (Unicode white
+// space is either ASCII up to ' ' or ends in a byte from 0x80 up).
+func trimSpace(s string) string {
+	if len(s) > 0 && s[0] > ' ' && s[0] < utf8.RuneSelf && s[len(s)-1] > ' ' && s[len(s)-1] < utf8.RuneSelf {
+		return s
+	}
+	return strings.TrimSpace(s)
 }
 
 func truncate(s string, n int) string {

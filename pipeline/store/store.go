@@ -16,6 +16,13 @@ import (
 //go:embed sql/schema.sql
 var schemaSQL string
 
+// schemaVersion changes whenever schema.sql changes a derived table's shape.
+// The loaded ledger is derived state (the ledger file is the source of
+// truth), so a store of another version drops its derived tables and the
+// next ingest reloads the ledger; ingest_log, the store's own history,
+// is kept.
+const schemaVersion = 2
+
 // Options tune the DuckDB engine. The zero value is sensible defaults.
 type Options struct {
 	// ReadOnly opens the database without write access (ledgerlens query).
@@ -98,8 +105,8 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		}
 	}
 	if !opts.ReadOnly {
-		if _, err := conn.ExecContext(ctx, schemaSQL); err != nil {
-			return fmt.Errorf("apply schema: %w", err)
+		if err := s.migrate(ctx); err != nil {
+			return err
 		}
 	}
 	return conn.Raw(func(dc any) error {
@@ -111,6 +118,35 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		s.arrow = a
 		return err
 	})
+}
+
+// migrate brings the schema to schemaVersion in one transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS store_meta (schema_version INTEGER NOT NULL)"); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	var version int
+	err := s.conn.QueryRowContext(ctx, "SELECT coalesce(max(schema_version), 0) FROM store_meta").Scan(&version)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version == schemaVersion {
+		return nil
+	}
+	stmts := []string{"BEGIN TRANSACTION"}
+	if version != 0 {
+		stmts = append(stmts, "DROP VIEW IF EXISTS runs", "DROP TABLE IF EXISTS ledger_rows",
+			"DROP TABLE IF EXISTS rejects", "DROP TABLE IF EXISTS duplicates", "DROP TABLE IF EXISTS ledger_state")
+	}
+	stmts = append(stmts, schemaSQL, "DELETE FROM store_meta",
+		fmt.Sprintf("INSERT INTO store_meta VALUES (%d)", schemaVersion), "COMMIT")
+	for _, q := range stmts {
+		if _, err := s.conn.ExecContext(ctx, q); err != nil {
+			_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
+			return fmt.Errorf("migrate store schema from version %d to %d: %w", version, schemaVersion, err)
+		}
+	}
+	return nil
 }
 
 // Path is the database file.

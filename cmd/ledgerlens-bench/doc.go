@@ -1,0 +1,25 @@
+// Command ledgerlens-bench is the benchmark harness behind `make bench`
+// (SPEC §12). It generates (once, cached under bench/data/) a fixture
+// ledger, then measures on that one ledger, each phase as its own
+// subprocess so that peak RSS is per phase:
+//
+//   - (a) the engine reference: DuckDB's read_json scan of the whole ledger
+//     plus a top-scenarios-by-credits aggregate for one week
+//     (`ledgerlens-bench engine`, run by the harness itself);
+//   - (b) a cold weekly job: `ledgerlens report weekly` on a fresh working
+//     root whose ledger is the fixture ledger up to the first line of the
+//     focus week (so it reports the previous week);
+//   - (c) a warm weekly job: the rest of the ledger appended to that root,
+//     then `ledgerlens report weekly` for the focus week;
+//   - and, when jq is installed, the runbook's `jq -s` query for the top
+//     scenarios by credit spend, the way operators answered it before.
+//
+// It prints a table, PASS/FAIL per target, and writes bench/results.json.
+// `ledgerlens-bench profile` runs one weekly job in-process under the CPU
+// profiler, for finding what dominates a phase.
+//
+// It is a measuring tool, not part of the product: it must never modify the
+// cached fixture (the working roots get hard links of the read-only inputs
+// and their own copy of the ledger), must not fail `make bench` on a missed
+// target (only on an error), and must not be imported by the product.
+package main

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+const usage = `usage:
+  ledgerlens-bench [run] [flags]        measure phases (a) engine, (b) cold job, (c) warm job, and jq
+  ledgerlens-bench engine [-db DIR] LEDGER WEEK
+                                        phase (a) alone: DuckDB read_json scan + top scenarios of WEEK
+  ledgerlens-bench profile -root DIR -week WEEK [-cpuprofile FILE]
+                                        one weekly job in-process (optionally under the CPU profiler),
+                                        printing its step timings as JSON
+
+run flags:
+`
+
+func main() {
+	// SIGINT/SIGTERM cancel the context; running phases get SIGTERM so that
+	// ledgerlens stops cleanly (its writes are atomic).
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := realMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// realMain dispatches the subcommands and maps the outcome to an exit
+// status: 0 success (targets missed or not), 1 error, 2 usage.
+func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var err error
+	switch {
+	case len(args) > 0 && args[0] == "engine":
+		err = cmdEngine(ctx, args[1:], stdout)
+	case len(args) > 0 && args[0] == "profile":
+		err = cmdProfile(ctx, args[1:], stdout)
+	case len(args) > 0 && args[0] == "run":
+		err = cmdRun(ctx, args[1:], stdout, stderr)
+	default:
+		err = cmdRun(ctx, args, stdout, stderr)
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "ledgerlens-bench: %v\n\n%s", err, usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "ledgerlens-bench: %v\n", err)
+		return 1
+	}
+}
+
+// usageError is a command line that cannot be run.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// cmdRun parses the run flags and runs the whole measurement.
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := defaultRunConfig()
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.Bin, "bin", cfg.Bin, "ledgerlens binary to measure")
+	fs.IntVar(&cfg.Runs, "runs", cfg.Runs, "runs in the generated fixture ledger")
+	fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "fixture seed")
+	fs.IntVar(&cfg.Weeks, "weeks", cfg.Weeks, "weeks covered by the fixture")
+	fs.StringVar(&cfg.Start, "start", cfg.Start, "first Monday of the fixture (YYYY-MM-DD)")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "cache of generated fixtures and scratch working roots")
+	fs.StringVar(&cfg.Out, "out", cfg.Out, "results file to write")
+	fs.IntVar(&cfg.Repeat, "repeat", cfg.Repeat, "rounds of (a), (b), (c); each phase reports its best round")
+	fs.StringVar(&cfg.JQ, "jq", cfg.JQ, `jq binary for the runbook comparison ("" or "none" skips it)`)
+	fs.DurationVar(&cfg.JQTimeout, "jq-timeout", cfg.JQTimeout, "give up on jq after this long")
+	fs.StringVar(&cfg.ProfileDir, "profile", "", "also re-run the cold and warm jobs in-process under the CPU profiler, writing cold.pprof and warm.pprof here")
+	fs.BoolVar(&cfg.Keep, "keep", false, "keep the scratch working roots under -data/work for inspection")
+	fs.BoolVar(&cfg.Regenerate, "regenerate", false, "regenerate the cached fixture even if present")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() != 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	if cfg.Repeat < 1 {
+		return usageError{fmt.Sprintf("-repeat must be at least 1, got %d", cfg.Repeat)}
+	}
+	if cfg.Runs <= 0 {
+		return usageError{fmt.Sprintf("-runs must be positive, got %d", cfg.Runs)}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("locate own binary for the engine phase: %w", err)
+	}
+	cfg.Self = self
+	if cfg.Bin, err = filepath.Abs(cfg.Bin); err != nil {
+		return err
+	}
+	if _, err := os.Stat(cfg.Bin); err != nil {
+		return fmt.Errorf("ledgerlens binary: %w (run `make build`)", err)
+	}
+	res, err := run(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	if err := writeResults(cfg.Out, res); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nwrote %s\n", cfg.Out)
+	return nil
+}
+
+// runConfig is one measurement's settings.
+type runConfig struct {
+	Bin     string   // ledgerlens binary (absolute)
+	Self    string   // this program, run as `Self engine …` for phase (a)
+	SelfEnv []string // extra environment for Self (tests)
+	Runs    int
+	Repeat  int
+	Seed    int64
+	Weeks   int
+	Start   string
+	DataDir string
+	Out     string
+	JQ      string
+	// JQTimeout caps the jq run; jq -s holds the whole ledger in memory
+	// and is also capped at a share of the available memory (see jq.go).
+	JQTimeout  time.Duration
+	ProfileDir string
+	Keep       bool
+	Regenerate bool
+}
+
+func defaultRunConfig() runConfig {
+	return runConfig{
+		Bin:       filepath.Join("bin", "ledgerlens"),
+		Runs:      1_000_000,
+		Repeat:    1,
+		Seed:      1,
+		Weeks:     8,
+		Start:     "2026-01-05",
+		DataDir:   filepath.Join("bench", "data"),
+		Out:       filepath.Join("bench", "results.json"),
+		JQ:        "jq",
+		JQTimeout: 10 * time.Minute,
+	}
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// results is bench/results.json: a measurement record (it carries the time
+// it was taken; unlike the product's reports it is not meant to be
+// reproducible byte for byte).
+type results struct {
+	When        string `json:"when"` // UTC, RFC 3339
+	GoVersion   string `json:"go_version"`
+	Cores       int    `json:"cores"`
+	GOOS        string `json:"goos"`
+	GOARCH      string `json:"goarch"`
+	Ledgerlens  string `json:"ledgerlens"` // `ledgerlens --version`
+	LedgerBytes int64  `json:"ledger_bytes"`
+	LedgerRuns  int    `json:"ledger_runs"`
+	LedgerLines int64  `json:"ledger_lines"`
+	// LoadAvg is /proc/loadavg's 1-minute figure before and after the
+	// phases: the host is shared, and a busy one stretches every time.
+	LoadAvg [2]float64 `json:"load_avg_1m"`
+
+	// Repeat is how many rounds of (a), (b), (c) ran; each *_s is the
+	// phase's best round, Samples has them all.
+	Repeat    int                  `json:"repeat"`
+	Samples   map[string][]float64 `json:"samples_s"`
+	EngineS   float64              `json:"engine_s"`
+	ColdS     float64              `json:"cold_s"`
+	WarmS     float64              `json:"warm_s"`
+	ColdRatio float64              `json:"cold_ratio"`
+	WarmRatio float64              `json:"warm_ratio"`
+	// PeakRSSBytes per phase: engine, cold, warm (and jq when it ran).
+	PeakRSSBytes map[string]int64 `json:"peak_rss_bytes"`
+	// CPUSeconds per phase (user + system): how much of the 2 cores a
+	// phase used.
+	CPUSeconds map[string]float64 `json:"cpu_s"`
+	Targets    []target           `json:"targets"`
+
+	Fixture fixtureInfo `json:"fixture"`
+	// Steps split the cold and warm jobs' times (from their audit logs).
+	Steps map[string]*stepTimes `json:"steps,omitempty"`
+	// Engine is the reference's answer; TopMatches says whether the warm
+	// job's top_scenarios_by_total names the same scenarios in the same
+	// order (both computed the same thing).
+	Engine     engineOutput `json:"engine"`
+	TopMatches bool         `json:"engine_top_matches_report"`
+	JQ         *jqResult    `json:"jq"`
+	// Profile holds the in-process re-runs under the CPU profiler (-profile).
+	Profile map[string]*profileOutput `json:"profile,omitempty"`
+	Notes   []string                  `json:"notes"`
+}
+
+// fixtureInfo says what was measured.
+type fixtureInfo struct {
+	Dir          string `json:"dir"`
+	Runs         int    `json:"runs"`
+	Seed         int64  `json:"seed"`
+	Weeks        int    `json:"weeks"`
+	Start        string `json:"start"`
+	PreviousWeek string `json:"previous_week"` // what the cold job reports
+	FocusWeek    string `json:"focus_week"`    // what the warm job reports
+	CutLine      int64  `json:"cut_line"`      // first line of the focus week
+	ColdBytes    int64  `json:"cold_ledger_bytes"`
+	AppendBytes  int64  `json:"appended_bytes"`
+}
+
+// target is one SPEC §12 goal and whether this run met it.
+type target struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Limit float64 `json:"limit"`
+	Unit  string  `json:"unit"`
+	Pass  bool    `json:"pass"`
+}
+
+// rssLimit is SPEC §12's peak-RSS target: 1 GiB at 1M runs, 2 GiB for the
+// 10M-run ledger (and anything above 1M).
+func rssLimit(runs int) int64 {
+	if runs > 1_000_000 {
+		return 2 << 30
+	}
+	return 1 << 30
+}
+
+// evaluate fills in the ratios and the targets.
+func (r *results) evaluate() {
+	if r.EngineS > 0 {
+		r.ColdRatio = round3(r.ColdS / r.EngineS)
+		r.WarmRatio = round3(r.WarmS / r.EngineS)
+	}
+	limit := rssLimit(r.LedgerRuns)
+	mib := func(b int64) float64 { return round3(float64(b) / (1 << 20)) }
+	r.Targets = []target{
+		{Name: "cold_ratio", Value: r.ColdRatio, Limit: 3.0, Unit: "×", Pass: r.ColdRatio <= 3.0},
+		{Name: "warm_ratio", Value: r.WarmRatio, Limit: 0.6, Unit: "×", Pass: r.WarmRatio <= 0.6},
+		{Name: "cold_peak_rss", Value: mib(r.PeakRSSBytes["cold"]), Limit: mib(limit), Unit: "MiB", Pass: r.PeakRSSBytes["cold"] <= limit},
+		{Name: "warm_peak_rss", Value: mib(r.PeakRSSBytes["warm"]), Limit: mib(limit), Unit: "MiB", Pass: r.PeakRSSBytes["warm"] <= limit},
+	}
+}
+
+// printTable writes the phase table and the targets.
+func (r *results) printTable(w io.Writer) {
+	mib := func(b int64) string { return fmt.Sprintf("%.1f", float64(b)/(1<<20)) }
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase\tseconds\tratio to (a)\tpeak RSS MiB\tCPU s\t")
+	row := func(name string, s float64, key string) {
+		ratio := "-"
+		if r.EngineS > 0 {
+			ratio = fmt.Sprintf("%.2f", s/r.EngineS)
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t\n", name, s, ratio, mib(r.PeakRSSBytes[key]), r.CPUSeconds[key])
+	}
+	row("(a) engine: read_json + top scenarios", r.EngineS, "engine")
+	row("(b) cold weekly job "+r.Fixture.PreviousWeek, r.ColdS, "cold")
+	row("(c) warm weekly job "+r.Fixture.FocusWeek, r.WarmS, "warm")
+	if r.JQ != nil && r.JQ.Seconds > 0 {
+		row("runbook jq -s (top scenarios)", r.JQ.Seconds, "jq")
+	}
+	tw.Flush()
+
+	fmt.Fprintf(w, "\nledger: %d runs, %d lines, %.1f MiB; %d cores; %s; load average %.2f before, %.2f after\n",
+		r.LedgerRuns, r.LedgerLines, float64(r.LedgerBytes)/(1<<20), r.Cores, r.GoVersion, r.LoadAvg[0], r.LoadAvg[1])
+	fmt.Fprintln(w, "\ntargets (SPEC §12):")
+	for _, t := range r.Targets {
+		verdict := "FAIL"
+		if t.Pass {
+			verdict = "PASS"
+		}
+		fmt.Fprintf(w, "  %-4s  %-14s %10.2f %-3s ≤ %.2f\n", verdict, t.Name, t.Value, t.Unit, t.Limit)
+	}
+	switch {
+	case r.JQ == nil:
+	case r.JQ.ColdRatio != nil:
+		fmt.Fprintf(w, "\nrunbook jq: %.2f s; the cold weekly job takes %.2f× jq's time (and does every section, not one query)\n",
+			r.JQ.Seconds, *r.JQ.ColdRatio)
+	default:
+		fmt.Fprintf(w, "\nrunbook jq: %s\n", r.JQ.Note)
+	}
+	if r.JQ != nil && r.JQ.RawLedger != nil && r.JQ.RawLedger.ExitCode != 0 {
+		fmt.Fprintf(w, "runbook jq on the raw ledger fails: %s\n", r.JQ.RawLedger.Error)
+	}
+	for name, st := range r.Steps {
+		if st == nil {
+			continue
+		}
+		fmt.Fprintf(w, "%s job steps: startup %.2f, ingest %.2f, analyse %.2f, json %.2f, xlsx %.2f, sign %.2f, publish %.2f, other %.2f s\n",
+			name, st.StartupS, st.IngestS, st.AnalyseS, st.RenderJSONS, st.RenderXLSXS, st.SignS, st.PublishS, st.OtherS)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}
+
+// writeResults writes path atomically (temporary file and rename), so a
+// stopped run never leaves a truncated results file.
+func writeResults(path string, r *results) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".results-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// sameTop reports whether the report's top scenarios start with the
+// engine's, in order.
+func sameTop(engine []engineTop, report []string) bool {
+	if len(engine) == 0 || len(report) < len(engine) {
+		return false
+	}
+	for i, e := range engine {
+		if !strings.EqualFold(e.ScenarioID, report[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// loadAvg is the 1-minute load average (Linux); 0 where unknown.
+func loadAvg() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(fields[0], 64)
+	return v
+}

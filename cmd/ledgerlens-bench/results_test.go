@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+)
+
+func TestEvaluateTargets(t *testing.T) {
+	const mib = 1 << 20
+	tests := []struct {
+		name               string
+		runs               int
+		engine, cold, warm float64
+		coldRSS, warmRSS   int64
+		want               map[string]bool
+	}{
+		{"all met", 1_000_000, 2, 6, 1.2, 900 * mib, 700 * mib,
+			map[string]bool{"cold_ratio": true, "warm_ratio": true, "cold_peak_rss": true, "warm_peak_rss": true}},
+		{"just over", 1_000_000, 2, 6.01, 1.21, 1024*mib + 1, 1024 * mib,
+			map[string]bool{"cold_ratio": false, "warm_ratio": false, "cold_peak_rss": false, "warm_peak_rss": true}},
+		{"10M allows 2 GiB", 10_000_000, 20, 50, 10, 2048 * mib, 1500 * mib,
+			map[string]bool{"cold_ratio": true, "warm_ratio": true, "cold_peak_rss": true, "warm_peak_rss": true}},
+		{"10M over 2 GiB", 10_000_000, 20, 70, 13, 2049 * mib, 1500 * mib,
+			map[string]bool{"cold_ratio": false, "warm_ratio": false, "cold_peak_rss": false, "warm_peak_rss": true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &results{LedgerRuns: tt.runs, EngineS: tt.engine, ColdS: tt.cold, WarmS: tt.warm,
+				PeakRSSBytes: map[string]int64{"cold": tt.coldRSS, "warm": tt.warmRSS}}
+			r.evaluate()
+			got := map[string]bool{}
+			for _, tg := range r.Targets {
+				got[tg.Name] = tg.Pass
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("targets %v, want %v", got, tt.want)
+			}
+			if want := round3(tt.cold / tt.engine); r.ColdRatio != want {
+				t.Errorf("cold_ratio %v, want %v", r.ColdRatio, want)
+			}
+		})
+	}
+}
+
+func TestPrintTableSaysPassAndFail(t *testing.T) {
+	r := &results{LedgerRuns: 1_000_000, EngineS: 2, ColdS: 8, WarmS: 1,
+		PeakRSSBytes: map[string]int64{"cold": 512 << 20, "warm": 256 << 20}, CPUSeconds: map[string]float64{}}
+	r.evaluate()
+	var b bytes.Buffer
+	r.printTable(&b)
+	out := b.String()
+	for _, want := range []string{"FAIL  cold_ratio", "PASS  warm_ratio", "PASS  cold_peak_rss", "(a) engine", "(b) cold weekly job", "(c) warm weekly job"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestSpellings(t *testing.T) {
+	names := []string{"run_id", "timestamp", "scenario_id", "credits_total", "deployment_timestamp",
+		"Run_ID_1", "Timestamp_1", "Scenario_ID_1", "Credits_Total_1", "Scenario_Name_1", "timestamp_x"}
+	tests := []struct {
+		key  string
+		want []string
+	}{
+		{"scenario_id", []string{"scenario_id", "Scenario_ID_1"}},
+		{"timestamp", []string{"timestamp", "Timestamp_1"}},
+		{"credits_total", []string{"credits_total", "Credits_Total_1"}},
+		{"model", nil},
+	}
+	for _, tt := range tests {
+		if got := spellings(names, tt.key); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("spellings(%s) = %v, want %v", tt.key, got, tt.want)
+		}
+	}
+}
+
+func TestSameTop(t *testing.T) {
+	top := []engineTop{{ScenarioID: "A"}, {ScenarioID: "B"}}
+	tests := []struct {
+		report []string
+		want   bool
+	}{
+		{[]string{"A", "B"}, true},
+		{[]string{"A", "B", "C"}, true},
+		{[]string{"B", "A"}, false},
+		{[]string{"A"}, false},
+	}
+	for _, tt := range tests {
+		if got := sameTop(top, tt.report); got != tt.want {
+			t.Errorf("sameTop(%v) = %v, want %v", tt.report, got, tt.want)
+		}
+	}
+	if sameTop(nil, nil) {
+		t.Error("an empty engine answer matched")
+	}
+}
+
+func TestWriteResults(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "results.json")
+	r := &results{When: "2026-01-01T00:00:00Z", EngineS: 1.5, PeakRSSBytes: map[string]int64{"cold": 42}}
+	if err := writeResults(path, r); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["engine_s"] != 1.5 || got["when"] != "2026-01-01T00:00:00Z" {
+		t.Errorf("results %v", got)
+	}
+	left, _ := os.ReadDir(filepath.Dir(path))
+	if len(left) != 1 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestReadStepTimes writes a real audit log the way a weekly job does and
+// reads the step split back.
+func TestReadStepTimes(t *testing.T) {
+	root := t.TempDir()
+	l := inputs.NewLayout(root)
+	if err := os.MkdirAll(l.StateDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	now := started
+	log, err := audit.Open(l.AuditLog, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	add := func(at time.Duration, event string, fields map[string]any) {
+		t.Helper()
+		now = started.Add(at)
+		if _, err := log.Append(ctx, event, fields); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An earlier job in the same log must be ignored.
+	add(-time.Hour, audit.EventJobStart, map[string]any{"job": "weekly-review"})
+	add(-time.Hour+time.Second, audit.EventIngest, map[string]any{"lines": 1})
+	add(-time.Hour+2*time.Second, audit.EventJobEnd, map[string]any{})
+
+	add(100*time.Millisecond, audit.EventJobStart, map[string]any{"job": "weekly-review"})
+	add(2100*time.Millisecond, audit.EventIngest, map[string]any{"lines": 10})
+	add(3*time.Second, audit.EventJobStep, map[string]any{"step": "analyse", "duration_ms": 800})
+	add(3100*time.Millisecond, audit.EventJobStep, map[string]any{"step": "render_json", "duration_ms": 50})
+	add(3300*time.Millisecond, audit.EventJobStep, map[string]any{"step": "render_xlsx", "duration_ms": 150})
+	add(3320*time.Millisecond, audit.EventJobStep, map[string]any{"step": "sign", "duration_ms": 10})
+	add(3400*time.Millisecond, audit.EventJobStep, map[string]any{"step": "publish", "duration_ms": 60})
+	add(3500*time.Millisecond, audit.EventJobEnd, map[string]any{})
+
+	st, err := readStepTimes(root, started, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := stepTimes{StartupS: 0.1, IngestS: 2, AnalyseS: 0.8, RenderJSONS: 0.05, RenderXLSXS: 0.15, SignS: 0.01, PublishS: 0.06}
+	want.OtherS = 4 - (0.1 + 2 + 0.8 + 0.05 + 0.15 + 0.01 + 0.06)
+	if round3(st.OtherS) != round3(want.OtherS) {
+		t.Errorf("other %v, want %v", st.OtherS, want.OtherS)
+	}
+	st.OtherS = want.OtherS
+	if *st != want {
+		t.Errorf("steps %+v, want %+v", *st, want)
+	}
+
+	if _, err := readStepTimes(t.TempDir(), started, 4); err == nil {
+		t.Error("no error for a root without an audit log")
+	}
+}

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ledgerlens/ledgerlens/pipeline"
+)
+
+// parseAsOf reads an --as-of flag; "" is the zero time (now).
+func parseAsOf(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, usagef("--as-of %q: want RFC 3339, e.g. 2026-11-23T10:00:00Z", s)
+	}
+	return t, nil
+}
+
+func newBaselineCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "baseline",
+		Short: "Calculate, propose, approve (maker-checker) and list scenario baselines",
+		Long: `baseline automates the runbook's Baseline Update Procedure with a two-person
+rule: one person proposes (a signed proposal in runs/BASELINE_UPDATES/), a
+different person approves; only then is config/credit-baselines.json rewritten
+and an update_<date>.md note written. Every step is in the audit log.`,
+	}
+	cmd.AddCommand(newBaselineCalculateCmd(a), newBaselineProposeCmd(a), newBaselineApproveCmd(a), newBaselineListCmd(a))
+	return cmd
+}
+
+func newBaselineCalculateCmd(a *app) *cobra.Command {
+	var (
+		opts        pipeline.CalculateOptions
+		asOf        string
+		lockTimeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "calculate",
+		Short: "Print the median credits of a scenario's healthy runs (the runbook's baseline calculator)",
+		Long: `calculate ingests new ledger lines, then prints the nearest-rank median
+credits of the scenario's healthy runs (status in the policy's
+healthy_run_statuses, retry_count ≤ 1) over the --days days before --as-of.`,
+		Example: `  ledgerlens baseline calculate --scenario BINDER_EXPORT_WEEKLY
+  ledgerlens baseline calculate --scenario BINDER_EXPORT_WEEKLY --days 14 --as-of 2026-11-23T00:00:00Z`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.ScenarioID == "" {
+				return usagef("--scenario is required")
+			}
+			t, err := parseAsOf(asOf)
+			if err != nil {
+				return err
+			}
+			opts.AsOf = t
+			calc, err := pipeline.CalculateBaseline(cmd.Context(), a.env("baseline calculate", lockTimeout), opts)
+			if err != nil {
+				return lockedExit(err)
+			}
+			fmt.Fprintln(a.stdout, calc.String())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.ScenarioID, "scenario", "", "scenario id")
+	f.IntVar(&opts.Days, "days", 0, "window length in days (default the policy's baseline_window_days, 30)")
+	f.StringVar(&asOf, "as-of", "", "end of the window (RFC 3339); default now")
+	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	return cmd
+}
+
+func newBaselineProposeCmd(a *app) *cobra.Command {
+	var (
+		opts        pipeline.ProposeOptions
+		asOf        string
+		lockTimeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "propose",
+		Short: "Write signed baseline proposals and print their ids, one per line",
+		Long: `propose calculates a new baseline for one scenario (--scenario) or for every
+baseline candidate of the newest published weekly report (--candidates) and
+writes one signed proposal per scenario to runs/BASELINE_UPDATES/. stdout
+carries only the proposal ids, one per line, so they can be piped to
+'baseline approve' by a second person. The job ends awaiting_approval.`,
+		Example: `  ledgerlens baseline propose --scenario BINDER_EXPORT_WEEKLY --by alice --rationale "prompt optimisation deployed 2026-11-15"
+  ledgerlens baseline propose --candidates --by alice`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (opts.ScenarioID == "") == !opts.Candidates {
+				return usagef("give exactly one of --scenario ID or --candidates")
+			}
+			if opts.By == "" {
+				return usagef("--by NAME is required (the proposer)")
+			}
+			t, err := parseAsOf(asOf)
+			if err != nil {
+				return err
+			}
+			opts.AsOf = t
+			res, err := pipeline.ProposeBaselines(cmd.Context(), a.env("baseline propose", lockTimeout), opts)
+			if err != nil {
+				return lockedExit(err)
+			}
+			for _, p := range res.Proposals {
+				fmt.Fprintln(a.stdout, p.ProposalID)
+			}
+			for _, s := range res.Skipped {
+				a.log.Warn("candidate not proposed", "reason", s)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.ScenarioID, "scenario", "", "scenario id to propose a baseline for")
+	f.BoolVar(&opts.Candidates, "candidates", false, "propose every baseline candidate of the newest published weekly report")
+	f.StringVar(&opts.By, "by", "", "name of the proposer (the maker)")
+	f.StringVar(&opts.Rationale, "rationale", "", "why the baseline should change (one bullet per line in the update note)")
+	f.IntVar(&opts.Days, "days", 0, "--scenario: window length in days (default the policy's baseline_window_days)")
+	f.StringVar(&asOf, "as-of", "", "--scenario: end of the window (RFC 3339); default now")
+	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	return cmd
+}
+
+func newBaselineApproveCmd(a *app) *cobra.Command {
+	var (
+		opts        pipeline.ApproveOptions
+		lockTimeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "approve PROPOSAL",
+		Short: "Approve a proposal (a second person) and apply it to config/credit-baselines.json",
+		Long: `approve is the checker's step. It refuses when the approver is the proposer,
+when the scenario had a SEV0/SEV1 run (recorded or recomputed) in the 14 days
+before now, when the baseline changed since the proposal, and when the change
+exceeds 50 % unless --force-large-change is given. Otherwise it writes the
+signed approval record and the update_<date>.md note and rewrites the
+baselines file atomically. An approval later than 1 business day after the
+proposal is an sla_breach finding in the weekly and SLA reports.`,
+		Example: `  ledgerlens baseline approve BP-20261123-3fa2c1d9e0b4 --by bob
+  ledgerlens baseline propose --candidates --by alice | xargs -n1 ledgerlens baseline approve --by bob`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.By == "" {
+				return usagef("--by NAME is required (the approver)")
+			}
+			opts.ProposalID = args[0]
+			res, err := pipeline.ApproveBaseline(cmd.Context(), a.env("baseline approve", lockTimeout), opts)
+			if err != nil {
+				return lockedExit(err)
+			}
+			ap := res.Approval
+			change := "new baseline"
+			if ap.ChangePct != nil {
+				change = fmt.Sprintf("%+.1f%%", *ap.ChangePct)
+			}
+			fmt.Fprintf(a.stdout, "approved %s as %s: %s %s → %.2f (%s)\n", ap.ProposalID, ap.ApprovalID, ap.ScenarioID,
+				fmtOptional(ap.OldBaseline), ap.NewBaseline, change)
+			fmt.Fprintf(a.stdout, "  approval: %s\n  note: %s\n  baselines: %s\n", res.ApprovalPath, res.NotePath, a.layout().Baselines)
+			if ap.Clock.Late {
+				a.log.Warn("approved later than 1 business day after the proposal: an sla_breach finding", "due_at", ap.Clock.DueAt)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.By, "by", "", "name of the approver (the checker); must differ from the proposer")
+	f.BoolVar(&opts.ForceLargeChange, "force-large-change", false, "accept a change of more than 50 %")
+	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	return cmd
+}
+
+func newBaselineListCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "list",
+		Short:   "Show the baselines in force and the proposals awaiting approval",
+		Example: `  ledgerlens --root /srv/ledger baseline list`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := pipeline.ListBaselines(a.env("baseline list", 0))
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "SCENARIO\tMEDIAN CREDITS\tSAMPLE\tCALCULATED AT\tLAST UPDATED\n")
+			for _, b := range res.Baselines {
+				fmt.Fprintf(tw, "%s\t%.2f\t%d\t%s\t%s\n", b.ScenarioID, b.MedianCredits, b.SampleSize, dash(b.CalculatedAt), dash(b.LastUpdated))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "\n%d proposals awaiting approval\n", len(res.Pending))
+			if len(res.Pending) == 0 {
+				return nil
+			}
+			tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "PROPOSAL\tSCENARIO\tOLD\tNEW\tCHANGE\tBY\tPROPOSED AT\tDUE\n")
+			for _, p := range res.Pending {
+				change := "—"
+				if p.ChangePct != nil {
+					change = fmt.Sprintf("%+.1f%%", *p.ChangePct)
+				}
+				due := p.DueAt.UTC().Format(time.RFC3339)
+				if p.Overdue {
+					due += " (OVERDUE)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", p.ProposalID, p.ScenarioID, fmtOptional(p.OldBaseline),
+					p.NewBaseline, change, p.ProposedBy, p.ProposedAt, due)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func fmtOptional(v *float64) string {
+	if v == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%.2f", *v)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/review"
+	"github.com/ledgerlens/ledgerlens/schedules"
+)
+
+func newReportSLACmd(a *app) *cobra.Command {
+	var (
+		opts        pipeline.SLAOptions
+		asOf        string
+		failOn      string
+		lockTimeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "sla",
+		Short: "Publish the monthly SLA report: SLOs, incidents and the three SLA clocks (JSON, XLSX, sidecars, signatures)",
+		Long: `sla publishes runs/CREDIT_REVIEWS/sla_<YYYY-MM>.json and .xlsx for one month:
+per service uptime against its SLO, downtime, error budget, freeze, incidents
+with MTTD/MTTA/MTTR, RTO breaches and RPO; and the SRE runbook's three SLA
+clocks with every breach — operator review (weekly review published within 4
+business hours of its schedule), maker-checker approval (1 business day) and
+observation of SEV0/SEV1 exceptions (a case acknowledged within 24 hours).
+Publication is write-once like the weekly report's.`,
+		Example: `  ledgerlens report sla                    # the previous month
+  ledgerlens report sla --month 2026-11 --fail-on SEV2`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := parseAsOf(asOf)
+			if err != nil {
+				return err
+			}
+			opts.AsOf = t
+			if opts.Month != "" {
+				if _, err := time.Parse("2006-01", opts.Month); err != nil {
+					return usagef("--month %q: want YYYY-MM, e.g. 2026-11", opts.Month)
+				}
+			}
+			failRank := -1
+			if failOn != "" {
+				if failRank = review.SeverityRank(failOn); failRank > 4 {
+					return usagef("--fail-on %q: want SEV0 … SEV4", failOn)
+				}
+			}
+			res, err := pipeline.RunSLA(cmd.Context(), a.env("report sla", lockTimeout), opts)
+			if err != nil {
+				return lockedExit(err)
+			}
+			printSLA(a, res)
+			if failRank >= 0 && res.Report != nil {
+				n := 0
+				for _, b := range res.Report.Breaches {
+					if review.SeverityRank(b.Severity) <= failRank {
+						n++
+					}
+				}
+				if n > 0 {
+					a.log.Warn("SLA breaches at or above the --fail-on severity", "fail_on", failOn, "count", n)
+					return &exitError{code: exitFindings}
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Month, "month", "", "month as YYYY-MM; default the previous month")
+	f.StringVar(&asOf, "as-of", "", "fix \"now\" (RFC 3339): the default month, and whether an item not yet done is overdue")
+	f.BoolVar(&opts.Unsigned, "unsigned", false, "publish without signatures (no key needed)")
+	f.BoolVar(&opts.Supersede, "supersede", false, "publish a new revision when the result differs from the published one")
+	f.StringVar(&failOn, "fail-on", "", "exit 3 when a breach is at or above this severity (SEV0 … SEV4)")
+	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	return cmd
+}
+
+// printSLA writes the headline figures and output paths to stdout.
+func printSLA(a *app, res *pipeline.SLAResult) {
+	w := a.stdout
+	state := "published"
+	if res.Noop {
+		state = "already published, identical (no-op)"
+	}
+	fmt.Fprintf(w, "sla report %s: %s (revision %d)\n", res.Month, state, res.Revision)
+	if r := res.Report; r != nil && r.Schema != "" {
+		s := r.Summary
+		fmt.Fprintf(w, "  services %d (%d meeting their SLO, %d in freeze), incidents %d, RTO breaches %d\n",
+			s.Services, s.ServicesMeetingSLO, s.ServicesInFreeze, s.Incidents, s.RTOBreaches)
+		for _, c := range r.Clocks {
+			fmt.Fprintf(w, "  %s: %d items, %d met, %d breached, %d pending\n", c.Clock, c.Items, c.Met, c.Breached, c.Pending)
+		}
+		fmt.Fprintf(w, "  breaches %d\n", s.Breaches)
+	}
+	fmt.Fprintf(w, "  json: %s\n  xlsx: %s\n", res.JSONPath, res.XLSXPath)
+}
+
+// slaStats are the scheduler metrics of an SLA job: findings are the
+// report's breaches per clock. (For the scheduler's runSLA:
+// pipeline.RunSLA(ctx, env, pipeline.SLAOptions{Month: month}), then
+// slaStats of the result.)
+func slaStats(res *pipeline.SLAResult) schedules.JobStats {
+	st := schedules.JobStats{Findings: map[string]int64{}}
+	if r := res.Report; r != nil {
+		for _, b := range r.Breaches {
+			st.Findings["sla_"+b.Clock]++
+		}
+	}
+	return st
+}

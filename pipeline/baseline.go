@@ -1,0 +1,582 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/review"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// CalculateOptions select a baseline calculation.
+type CalculateOptions struct {
+	ScenarioID string
+	// Days is the window length; 0 means the policy's baseline_window_days.
+	Days int
+	// AsOf ends the window (exclusive); zero means Env.Now.
+	AsOf time.Time
+}
+
+// CalculateBaseline ingests the ledger (under the lock, so the store is
+// current) and calculates a scenario's baseline: the runbook's
+// `baseline-calculator calculate`.
+func CalculateBaseline(ctx context.Context, env Env, opts CalculateOptions) (baselines.Calculation, error) {
+	var calc baselines.Calculation
+	err := runLocked(ctx, env, JobBaselineCalculate, map[string]any{"scenario_id": opts.ScenarioID},
+		func(ctx context.Context, j *lockedJob) (jobOutcome, error) {
+			in, err := LoadInputs(env.Layout)
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			st, _, err := j.openStore(ctx)
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			defer st.Close()
+			end, days := windowOf(env, in, opts.AsOf, opts.Days)
+			if calc, err = baselines.Calculate(ctx, st.Conn(), opts.ScenarioID, end, days,
+				in.Policy.ReviewWindows.HealthyRunStatuses); err != nil {
+				return jobOutcome{}, err
+			}
+			return jobOutcome{fields: map[string]any{"scenario_id": calc.ScenarioID, "median": calc.Median,
+				"sample_size": calc.SampleSize}}, nil
+		})
+	return calc, err
+}
+
+// windowOf resolves a calculation window's end and length from options,
+// the clock and the policy.
+func windowOf(env Env, in *Inputs, asOf time.Time, days int) (time.Time, int) {
+	if asOf.IsZero() {
+		asOf = env.Now()
+	}
+	if days <= 0 {
+		days = in.Policy.ReviewWindows.BaselineWindowDays
+	}
+	return asOf, days
+}
+
+// ProposeOptions select what `baseline propose` proposes.
+type ProposeOptions struct {
+	// ScenarioID proposes one scenario's calculated baseline ...
+	ScenarioID string
+	// ... or Candidates proposes every baseline candidate of the newest
+	// published weekly report, over that report's baseline window.
+	Candidates bool
+	By         string
+	Rationale  string
+	Days       int       // --scenario only; 0: the policy's window
+	AsOf       time.Time // --scenario only: window end; zero: Env.Now
+}
+
+// ProposeResult lists the proposals written.
+type ProposeResult struct {
+	Proposals []baselines.Proposal
+	Paths     []string
+	// Skipped names candidates that could not be proposed, with why.
+	Skipped []string
+	// Pending lists every proposal now awaiting approval.
+	Pending []string
+}
+
+// ProposeBaselines writes signed baseline proposals (the maker's step) and
+// records them in the audit log; the job ends in state awaiting_approval.
+func ProposeBaselines(ctx context.Context, env Env, opts ProposeOptions) (*ProposeResult, error) {
+	if (opts.ScenarioID == "") == !opts.Candidates {
+		return nil, errors.New("propose baseline: give exactly one of a scenario id or --candidates")
+	}
+	if strings.TrimSpace(opts.By) == "" {
+		return nil, errors.New("propose baseline: the proposer (--by) is required")
+	}
+	res := &ProposeResult{}
+	err := runLocked(ctx, env, JobBaselinePropose, map[string]any{"scenario_id": opts.ScenarioID, "candidates": opts.Candidates, "by": opts.By},
+		func(ctx context.Context, j *lockedJob) (jobOutcome, error) {
+			l := env.Layout
+			in, err := LoadInputs(l)
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			signer, err := j.signer()
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			st, _, err := j.openStore(ctx)
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			defer st.Close()
+
+			type target struct {
+				scenario  string
+				end       time.Time
+				days      int
+				src       baselines.ProposalSource
+				rationale string
+			}
+			var targets []target
+			if opts.Candidates {
+				w, name, sum, err := newestWeekly(l.Resolve(in.Config.OutputDir))
+				if err != nil {
+					return jobOutcome{}, err
+				}
+				end, err := time.Parse(time.RFC3339, w.PeriodEnd)
+				if err != nil {
+					return jobOutcome{}, fmt.Errorf("%s: period_end: %w", name, err)
+				}
+				for _, c := range w.BaselineCandidates {
+					why := fmt.Sprintf("Baseline candidate in %s (%d runs, CV %.4f, review %s)", name, c.RunCount, c.CV, c.Review)
+					if opts.Rationale != "" {
+						why += "\n" + opts.Rationale
+					}
+					targets = append(targets, target{c.ScenarioID, end, w.Policy.BaselineWindowDays,
+						baselines.ProposalSource{Kind: baselines.SourceWeeklyCandidate, Report: &name, ReportSHA256: &sum}, why})
+				}
+			} else {
+				end, days := windowOf(env, in, opts.AsOf, opts.Days)
+				targets = append(targets, target{opts.ScenarioID, end, days,
+					baselines.ProposalSource{Kind: baselines.SourceCalculate}, opts.Rationale})
+			}
+
+			now := env.Now()
+			pub := &reports.Publisher{Dir: l.BaselineUpdatesDir, Signer: signer}
+			for _, t := range targets {
+				calc, err := baselines.Calculate(ctx, st.Conn(), t.scenario, t.end, t.days, in.Policy.ReviewWindows.HealthyRunStatuses)
+				if err != nil {
+					if opts.Candidates && errors.Is(err, baselines.ErrNoHealthyRuns) {
+						res.Skipped = append(res.Skipped, err.Error())
+						env.Log.Warn("baseline candidate skipped", "scenario_id", t.scenario, "reason", err)
+						continue
+					}
+					return jobOutcome{}, err
+				}
+				var current *float64
+				if b, ok := in.Baselines.Get(t.scenario); ok {
+					current = &b.MedianCredits
+				}
+				p, err := baselines.NewProposal(calc, current, opts.By, t.rationale, now, t.src,
+					reports.Generator{Name: "ledgerlens", Version: env.Version}, signer.KeyID())
+				if err != nil {
+					return jobOutcome{}, err
+				}
+				data, err := baselines.Marshal(p)
+				if err != nil {
+					return jobOutcome{}, err
+				}
+				pr, err := j.publishRecord(ctx, pub, baselines.ProposalBase(p.ProposalID), reports.Artifact{Ext: ".json", Data: data})
+				if err != nil {
+					return jobOutcome{}, err
+				}
+				if err := j.audit(ctx, audit.EventBaselineProposed, map[string]any{
+					"proposal_id": p.ProposalID, "scenario_id": p.ScenarioID, "old_baseline": p.OldBaseline,
+					"new_baseline": p.NewBaseline, "change_pct": p.ChangePct, "cv": p.CV, "sample_size": p.SampleSize,
+					"proposed_by": p.ProposedBy, "path": l.Rel(pr.Primary.Path), "sha256": pr.Primary.SHA256,
+				}); err != nil {
+					return jobOutcome{}, err
+				}
+				res.Proposals = append(res.Proposals, p)
+				res.Paths = append(res.Paths, pr.Primary.Path)
+			}
+			recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			res.Pending = []string{}
+			for _, p := range recs.Pending() {
+				res.Pending = append(res.Pending, p.ProposalID)
+			}
+			ids := []string{}
+			for _, p := range res.Proposals {
+				ids = append(ids, p.ProposalID)
+			}
+			state := StateCompleted
+			if len(res.Pending) > 0 {
+				state = StateAwaitingApproval
+			}
+			return jobOutcome{state: state, fields: map[string]any{"proposals": ids, "pending": res.Pending,
+				"skipped": len(res.Skipped)}}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// newestWeekly reads the newest revision of the newest published weekly
+// report in dir, with its file name and SHA-256.
+func newestWeekly(dir string) (*reports.Weekly, string, string, error) {
+	pubs, err := publishedWeeks(dir)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if len(pubs) == 0 {
+		return nil, "", "", &BlockedError{fmt.Errorf("no published weekly report in %s: --candidates proposes the baseline candidates of the newest one; run `ledgerlens report weekly` first", dir)}
+	}
+	newest := pubs[len(pubs)-1]
+	data, err := os.ReadFile(filepath.Join(dir, newest.File))
+	if err != nil {
+		return nil, "", "", fmt.Errorf("read newest weekly report: %w", err)
+	}
+	var w reports.Weekly
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, "", "", fmt.Errorf("read newest weekly report %s: %w", newest.File, err)
+	}
+	return &w, newest.File, sha256Hex(data), nil
+}
+
+// ApproveOptions select an approval.
+type ApproveOptions struct {
+	ProposalID       string
+	By               string
+	ForceLargeChange bool
+}
+
+// ApproveResult says what an approval did.
+type ApproveResult struct {
+	Approval     baselines.Approval
+	ApprovalPath string
+	NotePath     string
+	// Resumed is true when the approval record already existed (an earlier
+	// run was interrupted) and this run finished applying it.
+	Resumed bool
+}
+
+// RefusedError is an approval the maker-checker rules refuse. The job is
+// recorded as blocked; nothing was changed.
+type RefusedError struct{ Reason string }
+
+func (e *RefusedError) Error() string { return "approval refused: " + e.Reason }
+
+// ApproveBaseline is the checker's step: it checks the two-person rule, the
+// scenario's stability (no SEV0/SEV1 in the 14 days before now, recorded or
+// recomputed against the baseline in force) and the size of the change,
+// then writes the signed approval record, the update note, and rewrites
+// config/credit-baselines.json atomically, recording each in the audit log.
+//
+// The approval record is written first: an interrupted run leaves an
+// approval that is not yet applied, and running the same approval again
+// finishes it instead of refusing.
+func ApproveBaseline(ctx context.Context, env Env, opts ApproveOptions) (*ApproveResult, error) {
+	if strings.TrimSpace(opts.By) == "" {
+		return nil, errors.New("approve baseline: the approver (--by) is required")
+	}
+	res := &ApproveResult{}
+	err := runLocked(ctx, env, JobBaselineApprove, map[string]any{"proposal_id": opts.ProposalID, "by": opts.By},
+		func(ctx context.Context, j *lockedJob) (jobOutcome, error) {
+			l := env.Layout
+			in, err := LoadInputs(l)
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			loc, err := in.Config.Location()
+			if err != nil {
+				return jobOutcome{}, &BlockedError{err}
+			}
+			signer, err := j.signer()
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			p, ok := recs.Proposal(opts.ProposalID)
+			if !ok {
+				pending := []string{}
+				for _, q := range recs.Pending() {
+					pending = append(pending, q.ProposalID)
+				}
+				return jobOutcome{}, &BlockedError{fmt.Errorf("no baseline proposal %q in %s (pending: %s)",
+					opts.ProposalID, l.BaselineUpdatesDir, strings.Join(pending, ", "))}
+			}
+			// The checker approves what the maker signed: the proposal must
+			// verify against our key before anything is changed.
+			propPath := filepath.Join(l.BaselineUpdatesDir, baselines.ProposalBase(p.ProposalID)+".json")
+			check, err := reports.VerifyFile(propPath, signer.Public())
+			if err != nil {
+				return jobOutcome{}, &BlockedError{fmt.Errorf("proposal %s does not verify, refusing to approve it: %w", p.ProposalID, err)}
+			}
+
+			a, existing := recs.Approval(p.ProposalID)
+			if existing {
+				if applied(in.Baselines, a) {
+					return jobOutcome{}, &BlockedError{fmt.Errorf("proposal %s was already approved (%s by %s at %s) and applied",
+						p.ProposalID, a.ApprovalID, a.ApprovedBy, a.ApprovedAt)}
+				}
+				res.Resumed = true
+				env.Log.Info("finishing an interrupted approval", "proposal_id", p.ProposalID, "approval_id", a.ApprovalID)
+			} else {
+				if a, err = j.checkApproval(ctx, in, p, opts, recs, loc, check.SHA256); err != nil {
+					return jobOutcome{}, err
+				}
+				a.SigningKeyID = signer.KeyID()
+			}
+
+			pub := &reports.Publisher{Dir: l.BaselineUpdatesDir, Signer: signer}
+			if !existing {
+				data, err := baselines.Marshal(a)
+				if err != nil {
+					return jobOutcome{}, err
+				}
+				pr, err := j.publishRecord(ctx, pub, baselines.ApprovalBase(p.ProposalID), reports.Artifact{Ext: ".json", Data: data})
+				if err != nil {
+					return jobOutcome{}, err
+				}
+				if err := j.audit(ctx, audit.EventBaselineApproved, map[string]any{
+					"proposal_id": p.ProposalID, "approval_id": a.ApprovalID, "scenario_id": a.ScenarioID,
+					"old_baseline": a.OldBaseline, "new_baseline": a.NewBaseline, "change_pct": a.ChangePct,
+					"proposed_by": a.ProposedBy, "approved_by": a.ApprovedBy, "force_large_change": a.Checks.ForceLargeChange,
+					"due_at": a.Clock.DueAt, "late": a.Clock.Late,
+					"path": l.Rel(pr.Primary.Path), "sha256": pr.Primary.SHA256,
+				}); err != nil {
+					return jobOutcome{}, err
+				}
+			}
+			res.Approval = a
+			res.ApprovalPath = filepath.Join(l.BaselineUpdatesDir, baselines.ApprovalBase(p.ProposalID)+".json")
+
+			res.NotePath = filepath.Join(l.BaselineUpdatesDir, a.Note)
+			if _, err := os.Stat(res.NotePath); err != nil {
+				note, err := baselines.RenderNote(a, loc)
+				if err != nil {
+					return jobOutcome{}, err
+				}
+				notePub := &reports.Publisher{Dir: l.BaselineUpdatesDir, Signer: signer, Primary: ".md"}
+				if _, err := j.publishRecord(ctx, notePub, strings.TrimSuffix(a.Note, ".md"), reports.Artifact{Ext: ".md", Data: note}); err != nil {
+					return jobOutcome{}, err
+				}
+			}
+
+			sum, err := applyBaseline(l, in.Baselines, a)
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			if err := j.audit(ctx, audit.EventBaselineApplied, map[string]any{
+				"proposal_id": a.ProposalID, "approval_id": a.ApprovalID, "scenario_id": a.ScenarioID,
+				"median_credits": a.NewBaseline, "baselines": l.Rel(l.Baselines), "sha256": sum,
+			}); err != nil {
+				return jobOutcome{}, err
+			}
+			return jobOutcome{fields: map[string]any{"proposal_id": a.ProposalID, "approval_id": a.ApprovalID,
+				"late": a.Clock.Late, "resumed": res.Resumed}}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// checkApproval makes the maker-checker checks and builds the approval
+// record; a failed check is a *RefusedError (the job is blocked).
+func (j *lockedJob) checkApproval(ctx context.Context, in *Inputs, p baselines.Proposal, opts ApproveOptions,
+	recs *baselines.Records, loc *time.Location, proposalSHA string) (baselines.Approval, error) {
+	refuse := func(format string, args ...any) (baselines.Approval, error) {
+		return baselines.Approval{}, &BlockedError{&RefusedError{Reason: fmt.Sprintf(format, args...)}}
+	}
+	if baselines.SamePerson(opts.By, p.ProposedBy) {
+		return refuse("%s proposed %s and cannot also approve it: the two-person rule needs a second approver (O3)", opts.By, p.ProposalID)
+	}
+	current, has := in.Baselines.Get(p.ScenarioID)
+	unchanged := !has && p.OldBaseline == nil ||
+		has && p.OldBaseline != nil && math.Abs(current.MedianCredits-*p.OldBaseline) < 0.005
+	if !unchanged {
+		now := "none"
+		if has {
+			now = fmt.Sprintf("%.2f", current.MedianCredits)
+		}
+		return refuse("the baseline of %s changed since %s was proposed (proposal's old baseline %s, now %s): propose again",
+			p.ScenarioID, p.ProposalID, fmtBaseline(p.OldBaseline), now)
+	}
+
+	now := j.env.Now()
+	st, _, err := j.openStore(ctx)
+	if err != nil {
+		return baselines.Approval{}, err
+	}
+	defer st.Close()
+	from := now.Add(-baselines.StabilityWindow)
+	high, err := baselines.HighSeverityRuns(ctx, st.Conn(), baselines.HighSeverityQuery{
+		ScenarioID: p.ScenarioID, From: from, To: now.Add(time.Nanosecond), Baselines: in.Baselines, Policy: in.Policy})
+	if err != nil {
+		return baselines.Approval{}, err
+	}
+	if len(high) > 0 {
+		var list []string
+		for i, r := range high {
+			if i == 5 {
+				list = append(list, fmt.Sprintf("and %d more", len(high)-5))
+				break
+			}
+			list = append(list, fmt.Sprintf("%s %s at %s (recorded %s, recomputed %s)", r.Severity(), r.RunID,
+				r.Timestamp.Format(time.RFC3339), orNone(r.Recorded), orNone(r.Recomputed)))
+		}
+		return refuse("%s had %d SEV0/SEV1 run(s) in the 14 days before this approval: %s; the scenario is not stable",
+			p.ScenarioID, len(high), strings.Join(list, "; "))
+	}
+	large := p.ChangePct != nil && math.Abs(*p.ChangePct) > baselines.LargeChangePct
+	if large && !opts.ForceLargeChange {
+		return refuse("%s changes the baseline of %s by %+.1f%%, more than %.0f%%: investigate, then approve with --force-large-change",
+			p.ProposalID, p.ScenarioID, *p.ChangePct, baselines.LargeChangePct)
+	}
+
+	proposed, err := p.Time()
+	if err != nil {
+		return baselines.Approval{}, err
+	}
+	due := baselines.DueAt(proposed, loc)
+	approvedAt := now.UTC().Truncate(time.Second)
+	date := approvedAt.In(loc).Format(time.DateOnly)
+	return baselines.Approval{
+		Schema:         baselines.ApprovalSchema,
+		ApprovalID:     baselines.ApprovalID(opts.By, approvedAt),
+		ProposalID:     p.ProposalID,
+		ProposalFile:   baselines.ProposalBase(p.ProposalID) + ".json",
+		ProposalSHA256: proposalSHA,
+		ScenarioID:     p.ScenarioID,
+		OldBaseline:    p.OldBaseline,
+		NewBaseline:    p.NewBaseline,
+		ChangePct:      p.ChangePct,
+		CV:             p.CV,
+		SampleSize:     p.SampleSize,
+		WindowDays:     p.WindowDays,
+		Rationale:      p.Rationale,
+		ProposedBy:     p.ProposedBy,
+		ProposedAt:     p.ProposedAt,
+		ApprovedBy:     strings.TrimSpace(opts.By),
+		ApprovedAt:     approvedAt.Format(time.RFC3339),
+		Checks: baselines.ApprovalChecks{
+			TwoPerson:         true,
+			StabilityFrom:     from.UTC().Format(time.RFC3339),
+			StabilityTo:       approvedAt.Format(time.RFC3339),
+			LargeChange:       large,
+			ForceLargeChange:  opts.ForceLargeChange,
+			BaselineUnchanged: true,
+		},
+		Clock:     baselines.ApprovalClock{DueAt: due.UTC().Format(time.RFC3339), Late: approvedAt.After(due)},
+		Note:      recs.NextNote(date) + ".md",
+		Generator: reports.Generator{Name: "ledgerlens", Version: j.env.Version},
+	}, nil
+}
+
+// applied reports whether the baselines in force already hold approval a.
+func applied(b *inputs.Baselines, a baselines.Approval) bool {
+	e, ok := b.Get(a.ScenarioID)
+	return ok && e.LastUpdated == a.ApprovedAt && math.Abs(e.MedianCredits-a.NewBaseline) < 0.005
+}
+
+// applyBaseline rewrites the baselines file with the approved median,
+// keeping every other entry and every unknown field, atomically. It
+// returns the new file's SHA-256.
+func applyBaseline(l inputs.Layout, b *inputs.Baselines, a baselines.Approval) (string, error) {
+	var calculated string
+	if t, err := time.Parse(time.RFC3339, a.ProposedAt); err == nil {
+		calculated = t.UTC().Format(time.RFC3339)
+	}
+	if err := b.Upsert(inputs.Baseline{
+		ScenarioID:    a.ScenarioID,
+		MedianCredits: a.NewBaseline,
+		CalculatedAt:  calculated,
+		SampleSize:    a.SampleSize,
+		LastUpdated:   a.ApprovedAt,
+	}); err != nil {
+		return "", err
+	}
+	b.UpdatedAt = a.ApprovedAt
+	if b.Version == "" {
+		b.Version = "1.0"
+	}
+	data := b.Marshal()
+	perm := os.FileMode(0o644)
+	if fi, err := os.Stat(l.Baselines); err == nil {
+		perm = fi.Mode().Perm()
+	}
+	if err := os.MkdirAll(filepath.Dir(l.Baselines), 0o755); err != nil {
+		return "", fmt.Errorf("apply baseline: %w", err)
+	}
+	if err := atomicfile.WriteFile(l.Baselines, data, perm); err != nil {
+		return "", fmt.Errorf("apply baseline: %w", err)
+	}
+	return sha256Hex(data), nil
+}
+
+func fmtBaseline(v *float64) string {
+	if v == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%.2f", *v)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// PendingProposal is a proposal awaiting approval and its clock.
+type PendingProposal struct {
+	baselines.Proposal
+	DueAt   time.Time
+	Overdue bool
+}
+
+// BaselineListing is `baseline list`: the baselines in force and the
+// proposals awaiting approval.
+type BaselineListing struct {
+	Baselines []inputs.Baseline
+	Pending   []PendingProposal
+}
+
+// ListBaselines reads the baselines file and the pending proposals. It
+// only reads, so it takes no lock; "overdue" is judged at Env.Now.
+func ListBaselines(env Env) (*BaselineListing, error) {
+	l := env.Layout
+	cfg, _, err := inputs.LoadConfig(l.Config)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := cfg.Location()
+	if err != nil {
+		return nil, err
+	}
+	b, _, err := inputs.LoadBaselines(l.Baselines)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
+	if err != nil {
+		return nil, err
+	}
+	out := &BaselineListing{Baselines: b.Entries}
+	now := env.Now()
+	for _, p := range recs.Pending() {
+		t, err := p.Time()
+		if err != nil {
+			return nil, err
+		}
+		due := baselines.DueAt(t, loc)
+		out.Pending = append(out.Pending, PendingProposal{Proposal: p, DueAt: due, Overdue: now.After(due)})
+	}
+	return out, nil
+}
+
+// loadApprovals reads the recorded baseline approvals for the weekly
+// review's maker-checker clock (review.Input.Approvals), with business days
+// counted in loc.
+func loadApprovals(l inputs.Layout, loc *time.Location) ([]review.Approval, error) {
+	recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
+	if err != nil {
+		return nil, err
+	}
+	return recs.ReviewApprovals(loc)
+}

@@ -1,0 +1,304 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// testClock is an injected "now" that tests move; each reading advances it
+// a millisecond so audit entries stay in order.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
+
+func (c *testClock) Set(rfc3339 string) {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		panic(err)
+	}
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// signedRoot copies the fixture root and gives it a signing key; the
+// returned env reads the clock.
+func signedRoot(t *testing.T, clock *testClock) (string, Env) {
+	t.Helper()
+	root := copyRoot(t)
+	env := testEnv(root)
+	env.Now = clock.Now
+	if _, err := reports.GenerateKey(env.Layout.KeysDir, bytes.NewReader(bytes.Repeat([]byte{42}, 32))); err != nil {
+		t.Fatal(err)
+	}
+	return root, env
+}
+
+func publicKey(t *testing.T, env Env) []byte {
+	t.Helper()
+	pub, err := reports.LoadPublicKey(filepath.Join(env.Layout.KeysDir, reports.PublicKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
+}
+
+// auditEvents returns the log's entries, checking its chain.
+func auditEvents(t *testing.T, env Env) []audit.Entry {
+	t.Helper()
+	res, err := audit.VerifyFile(env.Layout.AuditLog)
+	if err != nil || !res.OK() {
+		t.Fatalf("audit log does not verify: %v %v", err, res.Err())
+	}
+	f, err := os.Open(env.Layout.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	entries, err := audit.ReadEntries(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
+}
+
+func propose(t *testing.T, env Env, scenario, by, asOf string) baselines.Proposal {
+	t.Helper()
+	at, _ := time.Parse(time.RFC3339, asOf)
+	res, err := ProposeBaselines(context.Background(), env, ProposeOptions{ScenarioID: scenario, By: by, AsOf: at,
+		Rationale: "stable since the prompt change\nno incidents"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Proposals) != 1 {
+		t.Fatalf("proposals %+v", res.Proposals)
+	}
+	return res.Proposals[0]
+}
+
+// setBaseline rewrites one baseline's median in the file, as an operator
+// editing it by hand would, adding an annotation ledgerlens does not know.
+func setBaseline(t *testing.T, l inputs.Layout, scenario string, median float64) {
+	t.Helper()
+	b, _, err := inputs.LoadBaselines(l.Baselines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := b.Get(scenario)
+	if !ok {
+		t.Fatalf("no baseline for %s", scenario)
+	}
+	e.MedianCredits = median
+	e.Extra = map[string]json.RawMessage{"owner_note": json.RawMessage(`"set by hand"`)}
+	if err := b.Upsert(e); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(l.Baselines, b.Marshal(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBaselineMakerChecker(t *testing.T) {
+	e := expected(t)
+	cand := e.Injections.CandidateDetails[0]
+	clock := &testClock{}
+	clock.Set("2026-03-02T09:00:00Z")
+	_, env := signedRoot(t, clock)
+	l := env.Layout
+	ctx := context.Background()
+	focusEnd := "2026-03-02T00:00:00Z"
+	asOf, _ := time.Parse(time.RFC3339, focusEnd)
+
+	// calculate agrees with the weekly report's candidate over the same window.
+	calc, err := CalculateBaseline(ctx, env, CalculateOptions{ScenarioID: cand.ScenarioID, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(calc.Median, cand.ProposedBaseline) || calc.SampleSize != cand.SampleSize {
+		t.Fatalf("calculate: %s; the candidate says %.2f from %d", calc, cand.ProposedBaseline, cand.SampleSize)
+	}
+
+	setBaseline(t, l, cand.ScenarioID, *cand.CurrentBaseline) // same median, plus an unknown field
+	p := propose(t, env, cand.ScenarioID, "alice", focusEnd)
+	propPath := filepath.Join(l.BaselineUpdatesDir, baselines.ProposalBase(p.ProposalID)+".json")
+	if _, err := reports.VerifyFile(propPath, publicKey(t, env)); err != nil {
+		t.Fatalf("proposal is not signed: %v", err)
+	}
+	if p.OldBaseline == nil || *p.OldBaseline != *cand.CurrentBaseline || !near(p.NewBaseline, cand.ProposedBaseline) ||
+		p.ProposedAt != "2026-03-02T09:00:00Z" {
+		t.Fatalf("proposal %+v", p)
+	}
+	events := auditEvents(t, env)
+	last := events[len(events)-1]
+	if last.Event != audit.EventJobEnd || last.Fields["state"] != StateAwaitingApproval {
+		t.Fatalf("propose ended with %s %v, want job_end awaiting_approval", last.Event, last.Fields)
+	}
+
+	before, _ := os.ReadFile(l.Baselines)
+	t.Run("self-approval refused", func(t *testing.T) {
+		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, By: " Alice "})
+		var refused *RefusedError
+		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "two-person") {
+			t.Fatalf("self-approval: %v", err)
+		}
+		if after, _ := os.ReadFile(l.Baselines); !bytes.Equal(before, after) {
+			t.Fatal("a refused approval changed the baselines file")
+		}
+		events := auditEvents(t, env)
+		if last := events[len(events)-1]; last.Event != audit.EventJobFail || last.Fields["state"] != StateBlocked {
+			t.Errorf("refusal recorded as %s %v", last.Event, last.Fields)
+		}
+	})
+
+	clock.Set("2026-03-02T10:15:00Z")
+	res, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, By: "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Approval
+	t.Run("baselines file holds the approval", func(t *testing.T) {
+		if _, err := exec.LookPath("jq"); err != nil {
+			t.Skip("jq not on PATH")
+		}
+		out, err := exec.Command("jq", "-c", `.baselines[] | select(.scenario_id == "`+cand.ScenarioID+`")`, l.Baselines).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{"scenario_id": cand.ScenarioID, "median_credits": a.NewBaseline, "calculated_at": p.ProposedAt,
+			"sample_size": float64(a.SampleSize), "last_updated": a.ApprovedAt, "owner_note": "set by hand"}
+		if len(got) != len(want) {
+			t.Fatalf("jq gives %v, want %v", got, want)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s = %v, want %v (jq gives %s)", k, got[k], v, out)
+			}
+		}
+		if a.ApprovedAt != "2026-03-02T10:15:00Z" || a.ApprovedBy != "bob" || a.ProposedBy != "alice" || a.Clock.Late {
+			t.Errorf("approval %+v", a)
+		}
+	})
+	t.Run("update note", func(t *testing.T) {
+		note, err := os.ReadFile(res.NotePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(res.NotePath) != "update_2026-03-02.md" {
+			t.Errorf("note at %s", res.NotePath)
+		}
+		for _, want := range []string{fmt.Sprintf("**Old Baseline:** %.2f credits", *cand.CurrentBaseline),
+			fmt.Sprintf("**New Baseline:** %.2f credits", a.NewBaseline), fmt.Sprintf("**Change:** %+.1f%%", *a.ChangePct), "**Operator:** O3 bob", "**Approval:** " + a.ApprovalID, "- stable since the prompt change"} {
+			if !strings.Contains(string(note), want) {
+				t.Errorf("note lacks %q:\n%s", want, note)
+			}
+		}
+		for _, f := range []string{res.NotePath, res.ApprovalPath} {
+			if _, err := reports.VerifyFile(f, publicKey(t, env)); err != nil {
+				t.Errorf("%s: %v", f, err)
+			}
+		}
+	})
+	t.Run("audit trail", func(t *testing.T) {
+		var seen []string
+		for _, e := range auditEvents(t, env) {
+			if strings.HasPrefix(e.Event, "baseline_") && e.Fields["proposal_id"] == p.ProposalID {
+				seen = append(seen, e.Event)
+			}
+		}
+		if strings.Join(seen, ",") != "baseline_proposed,baseline_approved,baseline_applied" {
+			t.Errorf("baseline events %v", seen)
+		}
+	})
+	t.Run("approving twice refused", func(t *testing.T) {
+		if _, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, By: "carol"}); err == nil || !strings.Contains(err.Error(), "already approved") {
+			t.Fatalf("second approval: %v", err)
+		}
+	})
+
+	t.Run("recent SEV1 refused", func(t *testing.T) {
+		sev1 := e.Injections.SEV1WithoutCase
+		q := propose(t, env, sev1.ScenarioID, "alice", focusEnd)
+		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, By: "bob"})
+		var refused *RefusedError
+		if !errors.As(err, &refused) || !strings.Contains(err.Error(), sev1.RunID) || !strings.Contains(err.Error(), "SEV1") {
+			t.Fatalf("approval with a SEV1 run in the last 14 days: %v", err)
+		}
+	})
+
+	t.Run("large change needs the flag", func(t *testing.T) {
+		other := e.Injections.CandidateDetails[1]
+		setBaseline(t, l, other.ScenarioID, *other.CurrentBaseline/1.8)
+		q := propose(t, env, other.ScenarioID, "alice", focusEnd)
+		if q.ChangePct == nil || *q.ChangePct < 50 || q.Review != "investigate" {
+			t.Fatalf("proposal %+v", q)
+		}
+		mid, _ := os.ReadFile(l.Baselines)
+		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, By: "bob"})
+		var refused *RefusedError
+		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "--force-large-change") {
+			t.Fatalf("large change without the flag: %v", err)
+		}
+		res, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, By: "bob", ForceLargeChange: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Approval.Checks.LargeChange || !res.Approval.Checks.ForceLargeChange || filepath.Base(res.NotePath) != "update_2026-03-02-2.md" {
+			t.Fatalf("forced approval %+v at %s", res.Approval.Checks, res.NotePath)
+		}
+
+		// An approval interrupted before the baselines file was rewritten
+		// is finished, not refused, by running it again.
+		applied, _ := os.ReadFile(l.Baselines)
+		if err := os.WriteFile(l.Baselines, mid, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		again, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, By: "bob"})
+		if err != nil || !again.Resumed || again.Approval.ApprovalID != res.Approval.ApprovalID {
+			t.Fatalf("resumed approval: %+v %v", again, err)
+		}
+		if now, _ := os.ReadFile(l.Baselines); !bytes.Equal(now, applied) {
+			t.Errorf("resumed approval wrote a different baselines file:\n%s\nwant\n%s", now, applied)
+		}
+	})
+
+	t.Run("list", func(t *testing.T) {
+		clock.Set("2026-03-04T12:00:00Z")
+		ls, err := ListBaselines(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ls.Pending) != 1 || ls.Pending[0].ScenarioID != e.Injections.SEV1WithoutCase.ScenarioID || !ls.Pending[0].Overdue {
+			t.Fatalf("pending %+v", ls.Pending)
+		}
+		if len(ls.Baselines) == 0 {
+			t.Fatal("no baselines listed")
+		}
+	})
+}

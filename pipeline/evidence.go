@@ -1,0 +1,114 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// EvidenceOptions select an evidence export.
+type EvidenceOptions struct {
+	From, To string // YYYY-MM-DD, inclusive, in the configured zone
+	Out      string // the bundle's path; must end in .zip
+}
+
+// EvidenceResult says what an export did.
+type EvidenceResult struct {
+	Path   string
+	SHA256 string
+	Bytes  int64
+	// Noop is true when the same bundle was already at Path.
+	Noop  bool
+	Index *evidence.Index
+}
+
+// ExportEvidence builds the evidence bundle of SPEC §11 and publishes it
+// write-once at opts.Out with a .sha256 sidecar and a .sig signature. It
+// holds the lock while it reads, so no job publishes half-way through the
+// export, and records the export in the audit log. A range that ends before
+// today never contains the export's own events, so exporting it again over
+// the same evidence gives the same bytes (and is a no-op at the same path).
+func ExportEvidence(ctx context.Context, env Env, opts EvidenceOptions) (*EvidenceResult, error) {
+	dir, file := filepath.Split(opts.Out)
+	base, ok := strings.CutSuffix(file, ".zip")
+	if !ok || base == "" || strings.HasPrefix(base, ".") {
+		return nil, fmt.Errorf("evidence export: --out %q must name a .zip file", opts.Out)
+	}
+	if dir == "" {
+		dir = "."
+	}
+	res := &EvidenceResult{}
+	err := runLocked(ctx, env, JobEvidenceExport, map[string]any{"from": opts.From, "to": opts.To},
+		func(ctx context.Context, j *lockedJob) (jobOutcome, error) {
+			l := env.Layout
+			cfg, _, err := inputs.LoadConfig(l.Config)
+			if err != nil {
+				return jobOutcome{}, &BlockedError{err}
+			}
+			loc, err := cfg.Location()
+			if err != nil {
+				return jobOutcome{}, &BlockedError{err}
+			}
+			if _, _, err := evidence.Span(opts.From, opts.To, loc); err != nil {
+				return jobOutcome{}, &BlockedError{err}
+			}
+			signer, err := j.signer()
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			pubPEM, err := os.ReadFile(filepath.Join(l.KeysDir, reports.PublicKeyFile))
+			if err != nil {
+				return jobOutcome{}, &BlockedError{fmt.Errorf("evidence export: the public key must be bundled: %w", err)}
+			}
+			logData, err := os.ReadFile(l.AuditLog)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return jobOutcome{}, fmt.Errorf("evidence export: %w", err)
+			}
+			data, idx, err := evidence.Build(ctx, evidence.Source{
+				From: opts.From, To: opts.To, Loc: loc,
+				ReviewsDir:         l.Resolve(cfg.OutputDir),
+				BaselineUpdatesDir: l.BaselineUpdatesDir,
+				AuditLog:           logData,
+				PublicKeyPEM:       pubPEM,
+				Signer:             signer,
+				Generator:          reports.Generator{Name: "ledgerlens", Version: env.Version},
+			})
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return jobOutcome{}, fmt.Errorf("evidence export: %w", err)
+			}
+			pub := &reports.Publisher{Dir: dir, Signer: signer, Primary: ".zip"}
+			pres, err := pub.Publish(ctx, base, 1, []reports.Artifact{{Ext: ".zip", Data: data}})
+			if err != nil {
+				if errors.Is(err, reports.ErrAlreadyPublished) {
+					return jobOutcome{}, fmt.Errorf("%s exists with different content and evidence bundles are never overwritten: export to another --out (the range's evidence has changed since it was exported): %w", opts.Out, err)
+				}
+				return jobOutcome{}, err
+			}
+			for _, f := range pres.Files {
+				if err := j.audit(ctx, audit.EventArtifactWritten, map[string]any{
+					"path": l.Rel(f.Path), "sha256": f.SHA256, "bytes": f.Bytes}); err != nil {
+					return jobOutcome{}, err
+				}
+			}
+			res.Path, res.SHA256, res.Bytes = pres.Primary.Path, pres.Primary.SHA256, pres.Primary.Bytes
+			res.Noop, res.Index = pres.Identical, idx
+			return jobOutcome{fields: map[string]any{"path": l.Rel(res.Path), "sha256": res.SHA256, "noop": res.Noop,
+				"files": idx.Counts.Files, "audit_entries": idx.Counts.AuditEntries}}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}

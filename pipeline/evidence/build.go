@@ -1,0 +1,501 @@
+package evidence
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// Source is what a bundle is built from.
+type Source struct {
+	// From and To are the range's first and last day (YYYY-MM-DD, both
+	// inclusive) in Loc.
+	From, To string
+	Loc      *time.Location
+	// ReviewsDir holds the weekly and SLA reports, BaselineUpdatesDir the
+	// baseline records.
+	ReviewsDir         string
+	BaselineUpdatesDir string
+	// AuditLog is the whole audit log's content.
+	AuditLog []byte
+	// PublicKeyPEM is the signing key's public half (SPKI PEM); Signer signs
+	// index.json.
+	PublicKeyPEM []byte
+	Signer       *reports.Signer
+	Generator    reports.Generator
+}
+
+// Span returns the range as instants [start, end) in loc, checking it.
+func Span(from, to string, loc *time.Location) (time.Time, time.Time, error) {
+	start, err := time.ParseInLocation(time.DateOnly, from, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("--from %q: want YYYY-MM-DD", from)
+	}
+	last, err := time.ParseInLocation(time.DateOnly, to, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("--to %q: want YYYY-MM-DD", to)
+	}
+	if last.Before(start) {
+		return time.Time{}, time.Time{}, fmt.Errorf("--to %s is before --from %s", to, from)
+	}
+	return start, last.AddDate(0, 0, 1), nil
+}
+
+// member is one file of the bundle being built.
+type member struct {
+	path string
+	data []byte
+	file File
+}
+
+// Build assembles the bundle and returns the zip's bytes and its index.
+func Build(ctx context.Context, src Source) ([]byte, *Index, error) {
+	if src.Loc == nil {
+		src.Loc = time.UTC
+	}
+	if src.Signer == nil {
+		return nil, nil, errors.New("evidence export: a signing key is required (the index and the bundle are signed)")
+	}
+	start, end, err := Span(src.From, src.To, src.Loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := &builder{src: src, start: start, end: end}
+	idx := &Index{
+		Schema: Schema,
+		Range: Range{From: src.From, To: src.To, TimeZone: src.Loc.String(),
+			Start: start.UTC().Format(time.RFC3339), End: end.UTC().Format(time.RFC3339)},
+		Generator:    src.Generator,
+		SigningKeyID: src.Signer.KeyID(),
+		PublicKey:    PublicKeyMember,
+	}
+	if len(src.PublicKeyPEM) == 0 {
+		return nil, nil, errors.New("evidence export: the public key is required")
+	}
+	b.add(PublicKeyMember, KindPublicKey, src.PublicKeyPEM, []string{ControlIntegrity})
+	if err := b.reports(ctx, idx); err != nil {
+		return nil, nil, err
+	}
+	if err := b.baselineRecords(idx); err != nil {
+		return nil, nil, err
+	}
+	if err := b.audit(idx); err != nil {
+		return nil, nil, err
+	}
+
+	// Files in path order; the readme is written from the index and then
+	// listed in it; index.json comes last in the index's own terms.
+	sort.Slice(b.members, func(i, j int) bool { return b.members[i].path < b.members[j].path })
+	idx.Controls = controlCatalogue()
+	for _, m := range b.members {
+		idx.Files = append(idx.Files, m.file)
+	}
+	idx.Counts.Files = len(idx.Files) + 1 // and INDEX.md
+	for i := range idx.Controls {
+		idx.Controls[i].Files = []string{}
+		for _, f := range idx.Files {
+			for _, c := range f.Controls {
+				if c == idx.Controls[i].ID {
+					idx.Controls[i].Files = append(idx.Controls[i].Files, f.Path)
+				}
+			}
+		}
+	}
+	readme := renderMarkdown(idx)
+	rm := b.file(IndexMarkdown, KindReadme, readme, []string{ControlIntegrity})
+	idx.Files = append([]File{rm}, idx.Files...)
+	for i := range idx.Controls {
+		if idx.Controls[i].ID == ControlIntegrity {
+			idx.Controls[i].Files = append([]string{IndexMarkdown}, idx.Controls[i].Files...)
+		}
+	}
+	indexJSON, err := marshal(idx)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	// Member order: the index and its companions, the readme, then every
+	// file by path. Every member carries the same date, taken from the
+	// range, so no clock reading reaches the bytes.
+	order := []member{
+		{path: IndexJSON, data: indexJSON},
+		{path: indexSidecarName, data: reports.SidecarBytes(IndexJSON, indexJSON)},
+		{path: indexSigName, data: reports.SignatureBytes(src.Signer.Sign(indexJSON))},
+		{path: IndexMarkdown, data: readme},
+	}
+	order = append(order, b.members...)
+	stamp := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1)
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, m := range order {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: m.path, Method: zip.Deflate, Modified: stamp})
+		if err != nil {
+			return nil, nil, fmt.Errorf("evidence bundle: %s: %w", m.path, err)
+		}
+		if _, err := w.Write(m.data); err != nil {
+			return nil, nil, fmt.Errorf("evidence bundle: %s: %w", m.path, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, nil, fmt.Errorf("evidence bundle: %w", err)
+	}
+	return out.Bytes(), idx, nil
+}
+
+// builder collects the members of one bundle.
+type builder struct {
+	src        Source
+	start, end time.Time
+	members    []member
+	// heads are the audit_head_at_start of the reports included.
+	heads []reportHead
+}
+
+type reportHead struct {
+	File string `json:"file"`
+	Head string `json:"audit_head_at_start"`
+}
+
+func (b *builder) file(path, kind string, data []byte, controls []string) File {
+	sum := sha256.Sum256(data)
+	return File{Path: path, Kind: kind, Bytes: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Controls: controls}
+}
+
+// add adds a file the bundle itself makes (no sidecar or signature of
+// its own: index.json vouches for it).
+func (b *builder) add(path, kind string, data []byte, controls []string) {
+	b.members = append(b.members, member{path: path, data: data, file: b.file(path, kind, data, controls)})
+}
+
+// addArtifact adds a published artifact with its sidecar and, when there
+// is one, its signature.
+func (b *builder) addArtifact(dir, prefix, name, kind string, controls []string) error {
+	path := filepath.Join(dir, name)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("evidence export: %w", err)
+	}
+	sidecar, err := os.ReadFile(path + reports.SidecarExt)
+	if err != nil {
+		return fmt.Errorf("evidence export: %s has no sidecar (not a published artifact): %w", path, err)
+	}
+	f := b.file(prefix+name, kind, data, controls)
+	sc := prefix + name + reports.SidecarExt
+	f.Sidecar = &sc
+	b.members = append(b.members, member{path: prefix + name, data: data, file: f})
+	b.members = append(b.members, member{path: sc, data: sidecar, file: b.file(sc, KindSidecar, sidecar, []string{ControlIntegrity})})
+	sig, err := os.ReadFile(path + reports.SignatureExt)
+	switch {
+	case err == nil:
+		sp := prefix + name + reports.SignatureExt
+		b.members[len(b.members)-2].file.Signature = &sp
+		b.members = append(b.members, member{path: sp, data: sig, file: b.file(sp, KindSignature, sig, []string{ControlIntegrity})})
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("evidence export: %w", err)
+	}
+	if kind == KindWeeklyReport || kind == KindSLAReport {
+		var head struct {
+			Head string `json:"audit_head_at_start"`
+		}
+		if err := json.Unmarshal(data, &head); err == nil && head.Head != "" {
+			b.heads = append(b.heads, reportHead{File: prefix + name, Head: head.Head})
+		}
+	}
+	return nil
+}
+
+// Report file names: weekly_<Monday>[.rN].json|.xlsx,
+// rejects_<Monday>[.rN].jsonl, sla_<YYYY-MM>[.rN].json|.xlsx.
+var (
+	weeklyName = regexp.MustCompile(`^(weekly|rejects)_(\d{4}-\d{2}-\d{2})(\.r[1-9]\d*)?\.(json|xlsx|jsonl)$`)
+	slaName    = regexp.MustCompile(`^sla_(\d{4}-\d{2})(\.r[1-9]\d*)?\.(json|xlsx)$`)
+	noteName   = regexp.MustCompile(`^update_(\d{4}-\d{2}-\d{2})(-[1-9]\d*)?\.md$`)
+)
+
+// Controls of each kind of report and record.
+func monitorCtrl() []string { return []string{ControlMonitoring} }
+func slaCtrl() []string     { return []string{ControlAvailability, ControlMonitoring, ControlChange} }
+func changeCtrl() []string  { return []string{ControlChange} }
+
+// reports adds every published weekly and SLA report whose period overlaps
+// the range (every revision), with the rejects files of those weeks.
+func (b *builder) reports(ctx context.Context, idx *Index) error {
+	names, err := listDir(b.src.ReviewsDir)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if m := weeklyName.FindStringSubmatch(name); m != nil {
+			week, err := time.ParseInLocation(time.DateOnly, m[2], b.src.Loc)
+			if err != nil || !b.overlaps(week, week.AddDate(0, 0, 7)) {
+				continue
+			}
+			kind := map[string]string{"json": KindWeeklyReport, "xlsx": KindWeeklyWorkbook, "jsonl": KindRejects}[m[4]]
+			if (m[1] == "rejects") != (m[4] == "jsonl") {
+				continue
+			}
+			if err := b.addArtifact(b.src.ReviewsDir, ReviewsPrefix, name, kind, monitorCtrl()); err != nil {
+				return err
+			}
+			if kind == KindWeeklyReport {
+				idx.Counts.WeeklyReports++
+			}
+			continue
+		}
+		if m := slaName.FindStringSubmatch(name); m != nil {
+			month, err := time.ParseInLocation("2006-01", m[1], b.src.Loc)
+			if err != nil || !b.overlaps(month, month.AddDate(0, 1, 0)) {
+				continue
+			}
+			kind := KindSLAReport
+			if m[3] == "xlsx" {
+				kind = KindSLAWorkbook
+			} else {
+				idx.Counts.SLAReports++
+			}
+			if err := b.addArtifact(b.src.ReviewsDir, ReviewsPrefix, name, kind, slaCtrl()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (b *builder) overlaps(start, end time.Time) bool {
+	return start.Before(b.end) && end.After(b.start)
+}
+
+func (b *builder) in(t time.Time) bool { return !t.Before(b.start) && t.Before(b.end) }
+
+// baselineRecords adds the approvals made in the range, the proposals made
+// in the range or approved by one of those approvals, and the update notes
+// dated in the range.
+func (b *builder) baselineRecords(idx *Index) error {
+	dir := b.src.BaselineUpdatesDir
+	recs, err := baselines.LoadRecords(dir)
+	if err != nil {
+		return fmt.Errorf("evidence export: %w", err)
+	}
+	want := map[string]bool{}
+	for _, a := range recs.Approvals {
+		t, err := a.Time()
+		if err != nil {
+			return err
+		}
+		if b.in(t) {
+			if err := b.addArtifact(dir, BaselinesPrefix, baselines.ApprovalBase(a.ProposalID)+".json", KindApproval, changeCtrl()); err != nil {
+				return err
+			}
+			idx.Counts.Approvals++
+			want[a.ProposalID] = true
+		}
+	}
+	for _, p := range recs.Proposals {
+		t, err := p.Time()
+		if err != nil {
+			return err
+		}
+		if b.in(t) || want[p.ProposalID] {
+			if err := b.addArtifact(dir, BaselinesPrefix, baselines.ProposalBase(p.ProposalID)+".json", KindProposal, changeCtrl()); err != nil {
+				return err
+			}
+			idx.Counts.Proposals++
+		}
+	}
+	for _, name := range recs.Notes {
+		m := noteName.FindStringSubmatch(name)
+		if m == nil {
+			continue
+		}
+		day, err := time.ParseInLocation(time.DateOnly, m[1], b.src.Loc)
+		if err != nil || !b.in(day) {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, name+reports.SidecarExt)); err != nil {
+			continue // not a published note
+		}
+		if err := b.addArtifact(dir, BaselinesPrefix, name, KindNote, changeCtrl()); err != nil {
+			return err
+		}
+		idx.Counts.Notes++
+	}
+	return nil
+}
+
+// audit adds the segment of the audit log whose entries fall in the range
+// — the contiguous lines from the first entry at or after the start to the
+// last entry before the end — and the verification result of the segment
+// and of the whole log.
+func (b *builder) audit(idx *Index) error {
+	entries, err := audit.ReadEntries(bytes.NewReader(b.src.AuditLog))
+	if err != nil {
+		return fmt.Errorf("evidence export: the audit log cannot be read (%v); run `ledgerlens audit verify`: an unreadable audit log is a control incident", err)
+	}
+	lines := bytes.SplitAfter(b.src.AuditLog, []byte("\n"))
+	first, last := -1, -1
+	for i, e := range entries {
+		t, err := e.Timestamp()
+		if err != nil {
+			return fmt.Errorf("evidence export: %w", err)
+		}
+		if b.in(t) {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	info := AuditInfo{Segment: AuditSegment, Verification: AuditVerifyFile, PrevHash: audit.ZeroHash}
+	var seg []byte
+	var segEntries []audit.Entry
+	prefix := 0 // entries from seq 1 through the segment's end
+	if first >= 0 {
+		prefix = last + 1
+		segEntries = entries[first : last+1]
+		seg = bytes.Join(lines[first:last+1], nil)
+		if first > 0 {
+			info.PrevHash = entries[first-1].Hash
+		}
+		info.FirstSeq, info.LastSeq = segEntries[0].Seq, segEntries[len(segEntries)-1].Seq
+		info.Entries = int64(len(segEntries))
+		info.HeadHash = segEntries[len(segEntries)-1].Hash
+	} else {
+		// No entry in the range: the segment is empty and chains from the
+		// last entry before the range.
+		for i, e := range entries {
+			if t, _ := e.Timestamp(); !t.Before(b.end) {
+				break
+			}
+			info.PrevHash = entries[i].Hash
+			prefix = i + 1
+		}
+		info.HeadHash = info.PrevHash
+	}
+	logRes := audit.VerifySegment(entries[:prefix], audit.ZeroHash)
+	info.VerifiedFromStart, info.VerifiedEntries = logRes.OK(), logRes.Entries
+	segRes := audit.VerifySegment(segEntries, info.PrevHash)
+	idx.Audit = info
+	idx.Counts.AuditEntries = len(segEntries)
+
+	bySeq := map[string]int64{audit.ZeroHash: 0}
+	for _, e := range entries {
+		bySeq[e.Hash] = e.Seq
+	}
+	type headCheck struct {
+		reportHead
+		FoundAtSeq *int64 `json:"found_at_seq"`
+	}
+	heads := []headCheck{}
+	sort.Slice(b.heads, func(i, j int) bool { return b.heads[i].File < b.heads[j].File })
+	for _, h := range b.heads {
+		hc := headCheck{reportHead: h}
+		if seq, ok := bySeq[h.Head]; ok {
+			hc.FoundAtSeq = &seq
+		}
+		heads = append(heads, hc)
+	}
+	verification := struct {
+		Log struct {
+			OK       bool    `json:"ok"`
+			Entries  int64   `json:"entries"`
+			HeadSeq  int64   `json:"head_seq"`
+			HeadHash string  `json:"head_hash"`
+			Broken   *string `json:"broken"`
+		} `json:"log_from_start"`
+		Segment struct {
+			OK       bool    `json:"ok"`
+			Entries  int64   `json:"entries"`
+			FirstSeq int64   `json:"first_seq"`
+			LastSeq  int64   `json:"last_seq"`
+			PrevHash string  `json:"prev_hash"`
+			HeadHash string  `json:"head_hash"`
+			Broken   *string `json:"broken"`
+		} `json:"segment"`
+		ReportAuditHeads []headCheck `json:"report_audit_heads"`
+		Notes            []string    `json:"notes"`
+	}{ReportAuditHeads: heads, Notes: []string{
+		"log_from_start: the audit log from seq 1 through the segment's last entry, as verified at export; segment: the exported entries, chained from prev_hash",
+		"report_audit_heads: each report's audit_head_at_start and the seq of the log entry with that hash at export (null: not in the log, i.e. the log was truncated or replaced)",
+	}}
+	verification.Log.OK, verification.Log.Entries = logRes.OK(), logRes.Entries
+	verification.Log.HeadSeq, verification.Log.HeadHash = logRes.HeadSeq, logRes.HeadHash
+	if err := logRes.Err(); err != nil {
+		s := err.Error()
+		verification.Log.Broken = &s
+	}
+	vs := &verification.Segment
+	vs.OK, vs.Entries, vs.FirstSeq, vs.LastSeq = segRes.OK(), info.Entries, info.FirstSeq, info.LastSeq
+	vs.PrevHash, vs.HeadHash = info.PrevHash, info.HeadHash
+	if err := segRes.Err(); err != nil {
+		s := err.Error()
+		vs.Broken = &s
+	}
+	vdata, err := marshal(verification)
+	if err != nil {
+		return err
+	}
+	if seg == nil {
+		seg = []byte{}
+	}
+	b.add(AuditSegment, KindAuditSegment, seg, []string{ControlIntegrity, ControlMonitoring})
+	b.add(AuditVerifyFile, KindAuditVerification, vdata, []string{ControlIntegrity})
+	return nil
+}
+
+// listDir lists a directory's regular file names, sorted; a missing
+// directory is empty.
+func listDir(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("evidence export: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("evidence bundle: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

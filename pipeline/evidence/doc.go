@@ -1,0 +1,15 @@
+// Package evidence builds and verifies the compliance evidence bundle of
+// SPEC §11 (`ledgerlens evidence export`, `ledgerlens verify F.zip`): a
+// deterministic zip of every weekly and SLA report in a date range with
+// their sidecars and signatures, the public key, the audit-log segment
+// covering the range with the hash it chains from and its verification
+// result, the baseline proposals, approvals and notes, and index.json +
+// INDEX.md mapping each file to the control it evidences.
+//
+// Build is a pure function of the files it is given: fixed member order,
+// fixed timestamps taken from the range, no host names, absolute paths or
+// clock readings, so the same range over the same inputs gives the same
+// bytes. Verify re-performs every check offline and names the failing file
+// or audit entry. The package must not take the lock, write the audit log
+// or publish the bundle: package pipeline's evidence job does that.
+package evidence

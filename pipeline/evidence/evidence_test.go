@@ -1,0 +1,478 @@
+package evidence
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// world is a small working root with published reports, baseline records,
+// an audit log and a key pair, all written with the real writers.
+type world struct {
+	root, reviews, updates string
+	signer                 *reports.Signer
+	pubPEM                 []byte
+	log                    []byte
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{root: t.TempDir()}
+	w.reviews = filepath.Join(w.root, "runs", "CREDIT_REVIEWS")
+	w.updates = filepath.Join(w.root, "runs", "BASELINE_UPDATES")
+	for _, d := range []string{w.reviews, w.updates} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := filepath.Join(w.root, ".ledgerlens", "keys")
+	info, err := reports.GenerateKey(keys, bytes.NewReader(bytes.Repeat([]byte{7}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.signer, err = reports.LoadSigner(info.PrivatePath); err != nil {
+		t.Fatal(err)
+	}
+	if w.pubPEM, err = os.ReadFile(info.PublicPath); err != nil {
+		t.Fatal(err)
+	}
+
+	// The audit log: entries an hour apart from June 29 to July 3.
+	clock := time.Date(2026, 6, 29, 22, 0, 0, 0, time.UTC)
+	logPath := filepath.Join(w.root, ".ledgerlens", "audit.jsonl")
+	l, err := audit.Open(logPath, func() time.Time { clock = clock.Add(time.Hour); return clock })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heads []string
+	for i := 0; i < 100; i++ {
+		_, h := l.Head()
+		heads = append(heads, h)
+		if _, err := l.Append(context.Background(), audit.EventJobStep, map[string]any{"i": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w.log, err = os.ReadFile(logPath); err != nil {
+		t.Fatal(err)
+	}
+
+	pub := &reports.Publisher{Dir: w.reviews, Signer: w.signer}
+	report := func(base, head string) {
+		data := fmt.Appendf(nil, "{\n  \"report_id\": %q,\n  \"audit_head_at_start\": %q\n}\n", base, head)
+		if _, err := pub.Publish(context.Background(), base, 1, []reports.Artifact{{Ext: ".json", Data: data}, {Ext: ".xlsx", Data: []byte("workbook " + base)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	report("weekly_2026-06-22", heads[0]) // before the range: left out
+	report("weekly_2026-06-29", heads[5]) // overlaps July 1
+	report("weekly_2026-07-06", heads[40])
+	report("weekly_2026-08-03", heads[99]) // after the range: left out
+	report("sla_2026-06", heads[3])        // left out
+	report("sla_2026-07", heads[60])
+	rp := &reports.Publisher{Dir: w.reviews, Primary: ".jsonl"} // unsigned, as a rejects file may be
+	if _, err := rp.Publish(context.Background(), "rejects_2026-07-06", 1, []reports.Artifact{{Ext: ".jsonl", Data: []byte("{\"line_no\":3}\n")}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A proposal made before the range and approved in it (both go in), and
+	// one proposed after it (left out).
+	bp := &reports.Publisher{Dir: w.updates, Signer: w.signer}
+	propose := func(id, at string) baselines.Proposal {
+		p := baselines.Proposal{Schema: baselines.ProposalSchema, ProposalID: id, ScenarioID: "S", NewBaseline: 10,
+			ProposedBy: "alice", ProposedAt: at, HealthyRunStatuses: []string{"Success"}}
+		data, err := baselines.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bp.Publish(context.Background(), baselines.ProposalBase(id), 1, []reports.Artifact{{Ext: ".json", Data: data}}); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	propose("BP-20260630-aaaaaaaaaaaa", "2026-06-30T09:00:00Z")
+	propose("BP-20260805-bbbbbbbbbbbb", "2026-08-05T09:00:00Z")
+	a := baselines.Approval{Schema: baselines.ApprovalSchema, ApprovalID: "O3-bob-20260701T100000Z",
+		ProposalID: "BP-20260630-aaaaaaaaaaaa", ScenarioID: "S", NewBaseline: 10, ProposedBy: "alice",
+		ProposedAt: "2026-06-30T09:00:00Z", ApprovedBy: "bob", ApprovedAt: "2026-07-01T10:00:00Z", Note: "update_2026-07-01.md"}
+	data, err := baselines.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bp.Publish(context.Background(), baselines.ApprovalBase(a.ProposalID), 1, []reports.Artifact{{Ext: ".json", Data: data}}); err != nil {
+		t.Fatal(err)
+	}
+	note, err := baselines.RenderNote(a, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	np := &reports.Publisher{Dir: w.updates, Signer: w.signer, Primary: ".md"}
+	if _, err := np.Publish(context.Background(), "update_2026-07-01", 1, []reports.Artifact{{Ext: ".md", Data: note}}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *world) source() Source {
+	return Source{From: "2026-07-01", To: "2026-07-31", Loc: time.UTC, ReviewsDir: w.reviews, BaselineUpdatesDir: w.updates,
+		AuditLog: w.log, PublicKeyPEM: w.pubPEM, Signer: w.signer, Generator: reports.Generator{Name: "ledgerlens", Version: "test"}}
+}
+
+func build(t *testing.T, src Source) ([]byte, *Index) {
+	t.Helper()
+	data, idx, err := Build(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, idx
+}
+
+func verify(t *testing.T, data []byte) *Result {
+	t.Helper()
+	res, err := Verify(bytes.NewReader(data), int64(len(data)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// members returns the zip's members in order.
+func members(t *testing.T, data []byte) ([]string, map[string][]byte) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	content := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if _, err := b.ReadFrom(rc); err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+		names = append(names, f.Name)
+		content[f.Name] = b.Bytes()
+	}
+	return names, content
+}
+
+// rezip writes members (in order) as a new zip, as someone tampering with
+// a bundle would.
+func rezip(t *testing.T, names []string, content map[string][]byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, n := range names {
+		w, err := zw.Create(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(content[n])
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestBuildSelectsTheRange(t *testing.T) {
+	w := newWorld(t)
+	data, idx := build(t, w.source())
+	res := verify(t, data)
+	if !res.OK() {
+		t.Fatalf("fresh bundle does not verify: %v", res.Err())
+	}
+	names, content := members(t, data)
+	if strings.Join(names[:4], " ") != "index.json index.json.sha256 index.json.sig INDEX.md" {
+		t.Errorf("bundle starts with %v", names[:4])
+	}
+	has := map[string]bool{}
+	for _, n := range names {
+		has[n] = true
+	}
+	for _, want := range []string{
+		"runs/CREDIT_REVIEWS/weekly_2026-06-29.json", "runs/CREDIT_REVIEWS/weekly_2026-06-29.json.sig",
+		"runs/CREDIT_REVIEWS/weekly_2026-07-06.xlsx.sha256", "runs/CREDIT_REVIEWS/sla_2026-07.json",
+		"runs/CREDIT_REVIEWS/rejects_2026-07-06.jsonl", "runs/BASELINE_UPDATES/proposal_BP-20260630-aaaaaaaaaaaa.json",
+		"runs/BASELINE_UPDATES/approval_BP-20260630-aaaaaaaaaaaa.json", "runs/BASELINE_UPDATES/update_2026-07-01.md.sig",
+		PublicKeyMember, AuditSegment, AuditVerifyFile,
+	} {
+		if !has[want] {
+			t.Errorf("bundle lacks %s", want)
+		}
+	}
+	for _, not := range []string{"runs/CREDIT_REVIEWS/weekly_2026-06-22.json", "runs/CREDIT_REVIEWS/weekly_2026-08-03.json",
+		"runs/CREDIT_REVIEWS/sla_2026-06.json", "runs/BASELINE_UPDATES/proposal_BP-20260805-bbbbbbbbbbbb.json",
+		"runs/CREDIT_REVIEWS/rejects_2026-07-06.jsonl.sig"} {
+		if has[not] {
+			t.Errorf("bundle holds %s, outside the range", not)
+		}
+	}
+	c := idx.Counts
+	if c.WeeklyReports != 2 || c.SLAReports != 1 || c.Proposals != 1 || c.Approvals != 1 || c.Notes != 1 {
+		t.Errorf("counts %+v", c)
+	}
+
+	// The audit segment: the entries of July (hourly from June 29 23:00 to
+	// July 4 02:00), chained from the entry before.
+	entries, err := audit.ReadEntries(bytes.NewReader(w.log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []audit.Entry
+	prev := audit.ZeroHash
+	for _, e := range entries {
+		ts, _ := e.Timestamp()
+		if ts.Before(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) {
+			prev = e.Hash
+			continue
+		}
+		if ts.Before(time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)) {
+			want = append(want, e)
+		}
+	}
+	a := idx.Audit
+	last := want[len(want)-1]
+	if a.Entries != 75 || a.Entries != int64(len(want)) || a.FirstSeq != 26 || a.LastSeq != last.Seq ||
+		a.PrevHash != prev || a.HeadHash != last.Hash || !a.VerifiedFromStart || a.VerifiedEntries != last.Seq {
+		t.Errorf("audit info %+v", a)
+	}
+	if got := strings.Count(string(content[AuditSegment]), "\n"); got != 75 {
+		t.Errorf("segment has %d lines", got)
+	}
+	// verification.json finds each report's audit head in the log.
+	var v struct {
+		ReportAuditHeads []struct {
+			File       string `json:"file"`
+			FoundAtSeq *int64 `json:"found_at_seq"`
+		} `json:"report_audit_heads"`
+	}
+	if err := json.Unmarshal(content[AuditVerifyFile], &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.ReportAuditHeads) != 3 {
+		t.Fatalf("report heads %+v", v.ReportAuditHeads)
+	}
+	for _, h := range v.ReportAuditHeads {
+		if h.FoundAtSeq == nil {
+			t.Errorf("%s: audit head not found in the log", h.File)
+		}
+	}
+	// Every control lists files, and every file evidences a control.
+	for _, ctl := range idx.Controls {
+		if len(ctl.Files) == 0 {
+			t.Errorf("control %s has no files", ctl.ID)
+		}
+	}
+	for _, f := range idx.Files {
+		if len(f.Controls) == 0 {
+			t.Errorf("%s evidences no control", f.Path)
+		}
+	}
+	if !bytes.Contains(content[IndexMarkdown], []byte("Change management with two-person approval")) {
+		t.Error("INDEX.md does not describe the controls")
+	}
+}
+
+func TestBuildIsDeterministic(t *testing.T) {
+	w := newWorld(t)
+	a, _ := build(t, w.source())
+	b, _ := build(t, w.source())
+	if !bytes.Equal(a, b) {
+		t.Fatal("two builds of the same range differ")
+	}
+	// The same files under another root (and read at another time) give
+	// the same bytes: nothing host- or clock-specific is inside.
+	other := t.TempDir()
+	if out, err := exec.Command("cp", "-a", w.root+"/.", other).CombinedOutput(); err != nil {
+		t.Fatalf("copy: %v %s", err, out)
+	}
+	src := w.source()
+	src.ReviewsDir = filepath.Join(other, "runs", "CREDIT_REVIEWS")
+	src.BaselineUpdatesDir = filepath.Join(other, "runs", "BASELINE_UPDATES")
+	c, _ := build(t, src)
+	if !bytes.Equal(a, c) {
+		t.Fatal("the same evidence under another directory gives a different bundle")
+	}
+	// Entries appended to the audit log after the range (the export's own,
+	// or next month's jobs) do not change the bundle.
+	logPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	os.WriteFile(logPath, w.log, 0o644)
+	l, err := audit.Open(logPath, func() time.Time { return time.Date(2026, 8, 2, 0, 0, 0, 0, time.UTC) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Append(context.Background(), audit.EventJobStart, map[string]any{"job": "evidence-export"}); err != nil {
+		t.Fatal(err)
+	}
+	src.AuditLog, _ = os.ReadFile(logPath)
+	if d, _ := build(t, src); !bytes.Equal(a, d) {
+		t.Fatal("an audit entry after the range changed the bundle")
+	}
+	zr, _ := zip.NewReader(bytes.NewReader(a), int64(len(a)))
+	for _, f := range zr.File {
+		if !f.Modified.Equal(time.Date(2026, 7, 31, 0, 0, 0, 0, time.UTC)) {
+			t.Fatalf("%s carries date %s, not the range's last day", f.Name, f.Modified)
+		}
+	}
+}
+
+func TestVerifyNamesTamperedFile(t *testing.T) {
+	w := newWorld(t)
+	data, _ := build(t, w.source())
+	names, content := members(t, data)
+
+	problemsName := func(res *Result, name string) bool {
+		for _, p := range res.Problems {
+			if p.File == name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, name := range names {
+		if len(content[name]) == 0 {
+			continue
+		}
+		t.Run("change "+name, func(t *testing.T) {
+			changed := map[string][]byte{}
+			for k, v := range content {
+				changed[k] = v
+			}
+			b := append([]byte{}, content[name]...)
+			b[len(b)/2] ^= 0x01
+			changed[name] = b
+			res := verify(t, rezip(t, names, changed))
+			if res.OK() || !problemsName(res, name) {
+				t.Fatalf("changing one byte of %s: problems %v", name, res.Problems)
+			}
+		})
+		t.Run("drop "+name, func(t *testing.T) {
+			var kept []string
+			for _, n := range names {
+				if n != name {
+					kept = append(kept, n)
+				}
+			}
+			res := verify(t, rezip(t, kept, content))
+			if res.OK() || !problemsName(res, name) {
+				t.Fatalf("dropping %s: problems %v", name, res.Problems)
+			}
+		})
+	}
+	t.Run("extra file", func(t *testing.T) {
+		extra := map[string][]byte{"runs/CREDIT_REVIEWS/weekly_2026-07-13.json": []byte("{}")}
+		for k, v := range content {
+			extra[k] = v
+		}
+		res := verify(t, rezip(t, append(append([]string{}, names...), "runs/CREDIT_REVIEWS/weekly_2026-07-13.json"), extra))
+		if res.OK() || !problemsName(res, "runs/CREDIT_REVIEWS/weekly_2026-07-13.json") {
+			t.Fatalf("an unlisted file went unnoticed: %v", res.Problems)
+		}
+	})
+}
+
+func TestVerifyNamesReorderedAuditEntry(t *testing.T) {
+	w := newWorld(t)
+	data, idx := build(t, w.source())
+	names, content := members(t, data)
+	lines := bytes.SplitAfter(content[AuditSegment], []byte("\n"))
+	lines[10], lines[11] = lines[11], lines[10]
+	changed := map[string][]byte{}
+	for k, v := range content {
+		changed[k] = v
+	}
+	changed[AuditSegment] = bytes.Join(lines, nil)
+	res := verify(t, rezip(t, names, changed))
+	var chain *Problem
+	for i, p := range res.Problems {
+		if p.File == AuditSegment && p.Line > 0 {
+			chain = &res.Problems[i]
+		}
+	}
+	if chain == nil || chain.Line != 11 || chain.Seq != idx.Audit.FirstSeq+11 {
+		t.Fatalf("want the chain broken at segment line 11 (seq %d); problems: %v", idx.Audit.FirstSeq+11, res.Problems)
+	}
+	if !strings.Contains(chain.String(), "line 11") || !strings.Contains(chain.String(), fmt.Sprintf("seq %d", idx.Audit.FirstSeq+11)) {
+		t.Errorf("problem %q does not name the entry", chain)
+	}
+}
+
+func TestTamperedLogBeforeTheRange(t *testing.T) {
+	w := newWorld(t)
+	lines := bytes.SplitAfter(w.log, []byte("\n"))
+	lines[3] = bytes.Replace(lines[3], []byte(`"i":3`), []byte(`"i":4`), 1)
+	src := w.source()
+	src.AuditLog = bytes.Join(lines, nil)
+	data, idx := build(t, src)
+	if idx.Audit.VerifiedFromStart || idx.Audit.VerifiedEntries != 3 {
+		t.Fatalf("audit info %+v", idx.Audit)
+	}
+	res := verify(t, data)
+	if res.OK() || res.Problems[0].File != AuditVerifyFile || !strings.Contains(res.Problems[0].Detail, "tampered") {
+		t.Fatalf("a log broken before the range went unreported: %v", res.Problems)
+	}
+}
+
+func TestVerifyWithAnotherKeyFails(t *testing.T) {
+	w := newWorld(t)
+	data, _ := build(t, w.source())
+	other, err := reports.GenerateKey(t.TempDir(), bytes.NewReader(bytes.Repeat([]byte{9}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Verify(bytes.NewReader(data), int64(len(data)), other.Public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK() || res.KeySource != "given" {
+		t.Fatalf("a bundle verified with a key that did not sign it: %+v", res)
+	}
+	if _, err := Verify(bytes.NewReader([]byte("not a zip")), 9, nil); err == nil {
+		t.Error("a non-zip was accepted")
+	}
+}
+
+func TestSpan(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip(err)
+	}
+	tests := []struct {
+		from, to   string
+		loc        *time.Location
+		start, end string
+		bad        bool
+	}{
+		{"2026-07-01", "2026-09-30", time.UTC, "2026-07-01T00:00:00Z", "2026-10-01T00:00:00Z", false},
+		{"2026-07-01", "2026-07-01", berlin, "2026-06-30T22:00:00Z", "2026-07-01T22:00:00Z", false},
+		{"2026-07-02", "2026-07-01", time.UTC, "", "", true},
+		{"07/01/2026", "2026-07-01", time.UTC, "", "", true},
+	}
+	for _, tt := range tests {
+		s, e, err := Span(tt.from, tt.to, tt.loc)
+		if (err != nil) != tt.bad {
+			t.Errorf("Span(%s, %s) error %v", tt.from, tt.to, err)
+			continue
+		}
+		if !tt.bad && (s.UTC().Format(time.RFC3339) != tt.start || e.UTC().Format(time.RFC3339) != tt.end) {
+			t.Errorf("Span(%s, %s) = %s, %s", tt.from, tt.to, s.UTC(), e.UTC())
+		}
+	}
+}

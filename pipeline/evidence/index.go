@@ -1,0 +1,179 @@
+package evidence
+
+import (
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// Schema is the value of Index.Schema.
+const Schema = "ledgerlens.evidence/v1"
+
+// Controls a bundle's files evidence.
+const (
+	ControlMonitoring   = "continuous_monitoring"
+	ControlChange       = "change_management"
+	ControlAvailability = "availability"
+	ControlIntegrity    = "evidence_integrity"
+)
+
+// Fixed member names of a bundle. Reports and baseline records keep the
+// working root's default layout (runs/CREDIT_REVIEWS/, runs/BASELINE_UPDATES/)
+// so the runbook's commands and `sha256sum -c` work in the unpacked bundle.
+const (
+	IndexJSON        = "index.json"
+	IndexMarkdown    = "INDEX.md"
+	PublicKeyMember  = "keys/signing.pub"
+	AuditSegment     = "audit/segment.jsonl"
+	AuditVerifyFile  = "audit/verification.json"
+	ReviewsPrefix    = "runs/CREDIT_REVIEWS/"
+	BaselinesPrefix  = "runs/BASELINE_UPDATES/"
+	indexSidecarName = IndexJSON + reports.SidecarExt
+	indexSigName     = IndexJSON + reports.SignatureExt
+	// maxMemberBytes bounds what Verify reads of one member (a zip bomb
+	// guard far above any real report).
+	maxMemberBytes = 1 << 30
+)
+
+// File kinds in the index.
+const (
+	KindWeeklyReport      = "weekly_report"
+	KindWeeklyWorkbook    = "weekly_workbook"
+	KindRejects           = "ledger_rejects"
+	KindSLAReport         = "sla_report"
+	KindSLAWorkbook       = "sla_workbook"
+	KindProposal          = "baseline_proposal"
+	KindApproval          = "baseline_approval"
+	KindNote              = "baseline_note"
+	KindSidecar           = "sidecar"
+	KindSignature         = "signature"
+	KindPublicKey         = "public_key"
+	KindAuditSegment      = "audit_segment"
+	KindAuditVerification = "audit_verification"
+	KindReadme            = "index_readme"
+)
+
+// Index is index.json: what the bundle holds, which control each file
+// evidences, and the anchors its checks need. It is signed inside the
+// bundle (index.json.sha256, index.json.sig), so every hash it lists is
+// vouched for even without the bundle's own signature.
+type Index struct {
+	Schema       string            `json:"schema"`
+	Range        Range             `json:"range"`
+	Generator    reports.Generator `json:"generator"`
+	SigningKeyID string            `json:"signing_key_id"`
+	PublicKey    string            `json:"public_key"`
+	Controls     []Control         `json:"controls"`
+	Audit        AuditInfo         `json:"audit"`
+	Counts       Counts            `json:"counts"`
+	Files        []File            `json:"files"`
+}
+
+// Range is the exported date range, inclusive, and the instants it spans
+// in the configured zone: [Start, End).
+type Range struct {
+	From     string `json:"from"`
+	To       string `json:"to"`
+	TimeZone string `json:"time_zone"`
+	Start    string `json:"start"`
+	End      string `json:"end"`
+}
+
+// Control is one control the bundle evidences and how to re-perform it.
+type Control struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Reperform   []string `json:"reperform"`
+	Files       []string `json:"files"`
+}
+
+// AuditInfo anchors the audit segment: it holds the entries whose time is
+// in the range (a contiguous run of the log), PrevHash is the hash of the
+// entry before the first one (64 zeros when the segment starts the log) and
+// HeadHash the last one's. VerifiedFromStart records that, at export, the
+// log's chain was intact from seq 1 through the segment's end
+// (VerifiedEntries entries): later appends do not change it, so exporting
+// the same range again gives the same bundle.
+type AuditInfo struct {
+	Segment           string `json:"segment"`
+	Verification      string `json:"verification"`
+	Entries           int64  `json:"entries"`
+	FirstSeq          int64  `json:"first_seq"`
+	LastSeq           int64  `json:"last_seq"`
+	PrevHash          string `json:"prev_hash"`
+	HeadHash          string `json:"head_hash"`
+	VerifiedFromStart bool   `json:"verified_from_start"`
+	VerifiedEntries   int64  `json:"verified_entries"`
+}
+
+// Counts summarise the bundle.
+type Counts struct {
+	WeeklyReports int `json:"weekly_reports"`
+	SLAReports    int `json:"sla_reports"`
+	Proposals     int `json:"baseline_proposals"`
+	Approvals     int `json:"baseline_approvals"`
+	Notes         int `json:"baseline_notes"`
+	AuditEntries  int `json:"audit_entries"`
+	Files         int `json:"files"`
+}
+
+// File is one member of the bundle other than index.json and its
+// companions. Sidecar and Signature name the member's own companions when
+// it is a published artifact.
+type File struct {
+	Path      string   `json:"path"`
+	Kind      string   `json:"kind"`
+	Bytes     int64    `json:"bytes"`
+	SHA256    string   `json:"sha256"`
+	Controls  []string `json:"controls"`
+	Sidecar   *string  `json:"sidecar"`
+	Signature *string  `json:"signature"`
+}
+
+// controlCatalogue describes the controls, in index order.
+func controlCatalogue() []Control {
+	return []Control{
+		{
+			ID:    ControlMonitoring,
+			Title: "Continuous monitoring of credit spend",
+			Description: "Every week the credit review ran over the whole run ledger and published its findings " +
+				"(spike runs, policy violations, SLA breaches, drift, data quality); the audit segment shows each job run, its ingest and what it wrote.",
+			Reperform: []string{
+				"sha256sum -c runs/CREDIT_REVIEWS/*.sha256 (in the unpacked bundle)",
+				"jq '.policy_violations' runs/CREDIT_REVIEWS/weekly_<date>.json",
+				"compare each report's audit_head_at_start with audit/verification.json (report_audit_heads)",
+			},
+		},
+		{
+			ID:    ControlChange,
+			Title: "Change management with two-person approval",
+			Description: "Every baseline change was proposed by one person (signed proposal) and approved by another (signed approval), " +
+				"after the checks of the runbook: no SEV0/SEV1 in the 14 days before, changes over 50 % only when forced; each has its update note.",
+			Reperform: []string{
+				"for each approval_<id>.json: jq '.proposed_by, .approved_by' differ; its proposal_sha256 equals sha256sum of proposal_<id>.json",
+				"jq '.checks, .clock' runs/BASELINE_UPDATES/approval_<id>.json",
+				"the audit segment holds baseline_proposed, baseline_approved and baseline_applied for each",
+			},
+		},
+		{
+			ID:    ControlAvailability,
+			Title: "Availability against SLOs and the SLA clocks",
+			Description: "Monthly uptime, error budget, freeze, incidents with MTTD/MTTA/MTTR, RTO and RPO per service, " +
+				"and the SRE runbook's three SLA clocks (operator review, maker-checker approval, observation of exceptions) with every breach.",
+			Reperform: []string{
+				"jq '.services, .breaches' runs/CREDIT_REVIEWS/sla_<month>.json",
+				"each operator_review item names the audit entry (audit_seq, audit_hash) that shows its publication time",
+			},
+		},
+		{
+			ID:    ControlIntegrity,
+			Title: "Integrity of the evidence",
+			Description: "Every report and record has a SHA-256 sidecar and an Ed25519 signature by the key in keys/signing.pub; " +
+				"the audit segment is a contiguous, hash-chained run of the audit log that chains from audit.prev_hash; index.json lists every file's hash and is itself signed.",
+			Reperform: []string{
+				"ledgerlens verify <bundle>.zip (offline; --pubkey to use a key you hold rather than the bundled one)",
+				"base64 -d F.sig > s.bin; openssl pkeyutl -verify -pubin -inkey keys/signing.pub -rawin -in F -sigfile s.bin",
+				"walk audit/segment.jsonl with the jq recipe of INDEX.md, starting from audit.prev_hash",
+			},
+		},
+	}
+}

@@ -1,0 +1,93 @@
+package evidence
+
+import (
+	"fmt"
+	"strings"
+)
+
+// renderMarkdown writes INDEX.md: the human-readable index, with how to
+// re-perform every check offline. It is derived from the index alone, so
+// it is as deterministic as index.json.
+func renderMarkdown(idx *Index) []byte {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	r := idx.Range
+	p("# Evidence bundle %s – %s", r.From, r.To)
+	p("")
+	p("Exported by %s %s for the days %s to %s (inclusive) in %s, that is [%s, %s).",
+		idx.Generator.Name, idx.Generator.Version, r.From, r.To, r.TimeZone, r.Start, r.End)
+	p("Signed with key `%s`; its public half is `%s`.", idx.SigningKeyID, idx.PublicKey)
+	p("")
+	c := idx.Counts
+	p("## Contents")
+	p("")
+	p("- %d weekly credit reviews and %d SLA reports (`runs/CREDIT_REVIEWS/`), each with its workbook, SHA-256 sidecar and signature", c.WeeklyReports, c.SLAReports)
+	p("- %d baseline proposals, %d approvals and %d update notes (`runs/BASELINE_UPDATES/`)", c.Proposals, c.Approvals, c.Notes)
+	a := idx.Audit
+	if a.Entries > 0 {
+		p("- %d audit log entries, seq %d to %d (`%s`), chaining from `%s`", a.Entries, a.FirstSeq, a.LastSeq, a.Segment, a.PrevHash)
+	} else {
+		p("- no audit log entries in the range (`%s` is empty); the log's last entry before it has hash `%s`", a.Segment, a.PrevHash)
+	}
+	verified := "verified intact"
+	if !a.VerifiedFromStart {
+		verified = "NOT intact (see " + a.Verification + ")"
+	}
+	p("- the audit log from seq 1 through the segment's end (%d entries) at export: %s", a.VerifiedEntries, verified)
+	p("- `index.json`: every file's path, SHA-256, size and controls; signed (`index.json.sha256`, `index.json.sig`)")
+	p("")
+	p("## Controls")
+	for _, ctl := range idx.Controls {
+		p("")
+		p("### %s (`%s`)", ctl.Title, ctl.ID)
+		p("")
+		p("%s", ctl.Description)
+		p("")
+		p("Re-perform:")
+		for _, step := range ctl.Reperform {
+			p("- `%s`", step)
+		}
+		p("")
+		p("Files: %d (listed under `controls` in `index.json` and below).", len(ctl.Files))
+	}
+	p("")
+	p("## Verify offline")
+	p("")
+	p("Everything below runs in the unpacked bundle with standard tools; `ledgerlens verify <bundle>.zip` does all of it at once and names any failing file or audit entry.")
+	p("")
+	p("1. Every file against the signed index (from the bundle's top directory):")
+	p("")
+	p("       jq -r '.files[] | \"\\(.sha256)  \\(.path)\"' index.json | sha256sum -c")
+	p("")
+	p("2. The index's own hash and signature:")
+	p("")
+	p("       sha256sum -c index.json.sha256")
+	p("       base64 -d index.json.sig > s.bin && openssl pkeyutl -verify -pubin -inkey %s -rawin -in index.json -sigfile s.bin", idx.PublicKey)
+	p("")
+	p("3. Each report and record's sidecar and signature (in its directory, with the key given as a path relative to it):")
+	p("")
+	p("       cd runs/CREDIT_REVIEWS && sha256sum -c *.sha256")
+	p("       for f in *.sig; do base64 -d \"$f\" > s.bin; openssl pkeyutl -verify -pubin -inkey ../../%s -rawin -in \"${f%%.sig}\" -sigfile s.bin || echo \"FAILED $f\"; done", idx.PublicKey)
+	p("")
+	p("4. The audit segment's hash chain, starting from `audit.prev_hash` and `audit.first_seq` of `index.json` (the audit log's own recipe):")
+	p("")
+	p("       prev=$(jq -r .audit.prev_hash index.json); n=$(( $(jq .audit.first_seq index.json) - 1 ))")
+	p("       while IFS= read -r line; do")
+	p("         n=$((n+1))")
+	p("         want=$(printf '%%s' \"$line\" | jq -r .hash)")
+	p("         got=$( { printf '%%s' \"$prev\"; printf '%%s' \"$line\" | jq -cSj 'del(.hash)'; } | sha256sum | cut -d' ' -f1 )")
+	p("         [ \"$got\" = \"$want\" ] && [ \"$(printf '%%s' \"$line\" | jq .seq)\" = \"$n\" ] || { echo \"broken at seq $n\"; break; }")
+	p("         prev=$want")
+	p("       done < %s; echo \"head $prev\"", a.Segment)
+	p("")
+	p("   The printed head must equal `audit.head_hash`. Each report's `audit_head_at_start` is looked up in the log in `%s`.", a.Verification)
+	p("")
+	p("## Files")
+	p("")
+	p("| File | Kind | Bytes | SHA-256 | Controls |")
+	p("|---|---|---:|---|---|")
+	for _, f := range idx.Files {
+		p("| `%s` | %s | %d | `%s` | %s |", f.Path, f.Kind, f.Bytes, f.SHA256, strings.Join(f.Controls, ", "))
+	}
+	return []byte(b.String())
+}

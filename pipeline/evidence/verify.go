@@ -1,0 +1,307 @@
+package evidence
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// ErrVerification matches (errors.Is) the error of a bundle that failed a
+// check, as opposed to one that could not be read at all.
+var ErrVerification = errors.New("evidence bundle failed verification")
+
+// Problem is one failed check, naming the file (a member path) and, for
+// the audit segment, the line and seq of the entry.
+type Problem struct {
+	File   string
+	Line   int64 // audit segment line, 0 otherwise
+	Seq    int64 // audit entry seq, 0 otherwise
+	Detail string
+}
+
+func (p Problem) String() string {
+	switch {
+	case p.Line > 0 && p.Seq > 0:
+		return fmt.Sprintf("%s line %d (audit entry seq %d): %s", p.File, p.Line, p.Seq, p.Detail)
+	case p.Line > 0:
+		return fmt.Sprintf("%s line %d: %s", p.File, p.Line, p.Detail)
+	}
+	return p.File + ": " + p.Detail
+}
+
+// Result is the outcome of verifying a bundle.
+type Result struct {
+	// KeyID is the key signatures were checked with; KeySource says where
+	// it came from: "given" (the caller's) or "bundled" (keys/signing.pub,
+	// which proves integrity only if you trust that key id).
+	KeyID     string
+	KeySource string
+	PublicKey ed25519.PublicKey // nil when no usable key was found
+	Index     *Index
+	// Files counts the members checked against the index.
+	Files int
+	// Signed counts the artifacts whose signature verified.
+	Signed int
+	// Audit is the audit segment's chain check.
+	Audit    audit.Result
+	Problems []Problem
+}
+
+// OK reports whether every check passed.
+func (r *Result) OK() bool { return len(r.Problems) == 0 }
+
+// Err returns nil when OK, else an error listing every problem (errors.Is
+// ErrVerification).
+func (r *Result) Err() error {
+	if r.OK() {
+		return nil
+	}
+	lines := make([]string, len(r.Problems))
+	for i, p := range r.Problems {
+		lines[i] = p.String()
+	}
+	return fmt.Errorf("%w: %s", ErrVerification, strings.Join(lines, "; "))
+}
+
+// Verify re-checks a bundle offline: index.json's sidecar and signature,
+// every member's SHA-256 and size against the index (and no member missing
+// or unlisted), every artifact's own sidecar and signature, and the audit
+// segment's hash chain from the index's prev_hash. pub is the key to check
+// signatures with; nil uses the bundled keys/signing.pub. The error is for
+// a bundle that cannot be read as a zip; failed checks are in the Result.
+func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("verify evidence bundle: not a readable zip: %w", err)
+	}
+	res := &Result{}
+	fail := func(file, format string, args ...any) {
+		res.Problems = append(res.Problems, Problem{File: file, Detail: fmt.Sprintf(format, args...)})
+	}
+	members := map[string][]byte{}
+	var names []string
+	for _, f := range zr.File {
+		name := f.Name
+		if name == "" || strings.HasPrefix(name, "/") || path.Clean(name) != name || strings.HasPrefix(name, "../") || name == ".." {
+			fail(name, "unsafe member name")
+			continue
+		}
+		if _, dup := members[name]; dup {
+			fail(name, "member appears twice in the zip")
+			continue
+		}
+		data, err := readMember(f)
+		if err != nil {
+			fail(name, "cannot be read: %v", err)
+			members[name] = nil
+			continue
+		}
+		members[name] = data
+		names = append(names, name)
+	}
+
+	idxData, ok := members[IndexJSON]
+	if !ok || idxData == nil {
+		fail(IndexJSON, "missing: not an evidence bundle, or its index was removed")
+		return res, nil
+	}
+	var idx Index
+	if err := json.Unmarshal(idxData, &idx); err != nil {
+		fail(IndexJSON, "not valid JSON: %v", err)
+		return res, nil
+	}
+	if idx.Schema != Schema {
+		fail(IndexJSON, "schema %q, want %q", idx.Schema, Schema)
+	}
+	res.Index = &idx
+
+	res.KeySource = "given"
+	if pub == nil {
+		res.KeySource = "bundled"
+		keyPath := idx.PublicKey
+		if keyPath == "" {
+			keyPath = PublicKeyMember
+		}
+		if pub, err = parsePublicKey(members[keyPath]); err != nil {
+			fail(keyPath, "%v", err)
+		}
+	}
+	if pub != nil {
+		res.PublicKey = pub
+		res.KeyID = reports.KeyID(pub)
+		if idx.SigningKeyID != "" && idx.SigningKeyID != res.KeyID {
+			fail(IndexJSON, "the bundle says it was signed with key %s, but signatures are checked with key %s", idx.SigningKeyID, res.KeyID)
+		}
+	}
+
+	// check verifies an artifact's own sidecar and signature, reporting a
+	// problem under the companion's name.
+	check := func(name string, data []byte, sidecar, sig *string) {
+		var sc, sg []byte
+		if sidecar != nil {
+			sc = members[*sidecar]
+		}
+		if sig != nil {
+			sg = members[*sig]
+		}
+		c := reports.VerifyData(path.Base(name), data, sc, sg, pub)
+		if sidecar != nil && c.Sidecar.Status != reports.CheckOK {
+			fail(*sidecar, "%s (sidecar of %s)", c.Sidecar.Detail, name)
+		}
+		if sig != nil && (c.Signature.Status == reports.CheckFailed || c.Signature.Status == reports.CheckMissing) {
+			fail(*sig, "%s (signature of %s)", c.Signature.Detail, name)
+		}
+		if sig != nil && c.Signature.Status == reports.CheckOK {
+			res.Signed++
+		}
+		if c.Sidecar.Status == reports.CheckFailed && c.Signature.Status == reports.CheckFailed {
+			fail(name, "altered: neither its sidecar nor its signature matches its content")
+		}
+	}
+	// The index is vouched for by its own sidecar and signature, which the
+	// index cannot list; so they must be exactly as written (Ed25519 is
+	// deterministic), not merely equivalent.
+	isc, isg := indexSidecarName, indexSigName
+	check(IndexJSON, idxData, &isc, &isg)
+	if sc, ok := members[isc]; ok && sc != nil && !bytes.Equal(sc, reports.SidecarBytes(IndexJSON, idxData)) {
+		fail(isc, "not the sidecar ledgerlens writes for index.json (altered)")
+	}
+	if sg, ok := members[isg]; ok && sg != nil {
+		if raw, err := reports.ParseSignature(sg); err == nil && !bytes.Equal(sg, reports.SignatureBytes(raw)) {
+			fail(isg, "not in the form ledgerlens writes (altered)")
+		}
+	}
+
+	listed := map[string]bool{IndexJSON: true, indexSidecarName: true, indexSigName: true}
+	for _, f := range idx.Files {
+		listed[f.Path] = true
+		data, ok := members[f.Path]
+		if !ok {
+			fail(f.Path, "listed in index.json but missing from the bundle")
+			continue
+		}
+		if data == nil {
+			continue // unreadable: already reported
+		}
+		res.Files++
+		sum := sha256Hex(data)
+		if sum != f.SHA256 || int64(len(data)) != f.Bytes {
+			fail(f.Path, "content differs from index.json: sha256 %s (%d bytes), index says %s (%d bytes)", sum, len(data), f.SHA256, f.Bytes)
+		}
+		if f.Sidecar != nil || f.Signature != nil {
+			check(f.Path, data, f.Sidecar, f.Signature)
+		}
+	}
+	for _, name := range names {
+		if !listed[name] {
+			fail(name, "in the bundle but not listed in index.json")
+		}
+	}
+
+	verifySegment(res, &idx, members)
+	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].File < res.Problems[j].File })
+	return res, nil
+}
+
+// verifySegment walks the audit segment's chain from the index's prev_hash
+// and checks it ends where the index says.
+func verifySegment(res *Result, idx *Index, members map[string][]byte) {
+	name := idx.Audit.Segment
+	if name == "" {
+		name = AuditSegment
+	}
+	data, ok := members[name]
+	if !ok || data == nil {
+		return // reported as missing or unreadable already
+	}
+	var entries []audit.Entry
+	for i, line := range bytes.SplitAfter(data, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		if line[len(line)-1] != '\n' {
+			res.Problems = append(res.Problems, Problem{File: name, Line: int64(i + 1), Detail: "last line has no trailing newline (truncated)"})
+			return
+		}
+		e, err := audit.ParseEntry(line)
+		if err != nil {
+			res.Problems = append(res.Problems, Problem{File: name, Line: int64(i + 1), Detail: err.Error()})
+			return
+		}
+		entries = append(entries, e)
+	}
+	a := idx.Audit
+	if !a.VerifiedFromStart {
+		res.Problems = append(res.Problems, Problem{File: AuditVerifyFile, Detail: fmt.Sprintf(
+			"at export the audit log's chain was broken before the segment's end (only %d entries from seq 1 verified): the log was tampered with", a.VerifiedEntries)})
+	}
+	res.Audit = audit.VerifySegment(entries, a.PrevHash)
+	if b := res.Audit.Broken; b != nil {
+		res.Problems = append(res.Problems, Problem{File: name, Line: b.Line, Seq: b.Seq,
+			Detail: fmt.Sprintf("audit chain broken: %s: %s", b.Problem, b.Detail)})
+		return
+	}
+	var first, last int64
+	if len(entries) > 0 {
+		first, last = entries[0].Seq, entries[len(entries)-1].Seq
+	}
+	if int64(len(entries)) != a.Entries || first != a.FirstSeq || last != a.LastSeq || res.Audit.HeadHash != a.HeadHash {
+		res.Problems = append(res.Problems, Problem{File: name, Detail: fmt.Sprintf(
+			"segment holds %d entries (seq %d–%d, head %s), index.json says %d (seq %d–%d, head %s): entries were added or removed",
+			len(entries), first, last, res.Audit.HeadHash, a.Entries, a.FirstSeq, a.LastSeq, a.HeadHash)})
+	}
+}
+
+func readMember(f *zip.File) ([]byte, error) {
+	if f.UncompressedSize64 > maxMemberBytes {
+		return nil, fmt.Errorf("%d bytes, more than the %d a bundle member may have", f.UncompressedSize64, int64(maxMemberBytes))
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxMemberBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxMemberBytes {
+		return nil, fmt.Errorf("more than %d bytes", int64(maxMemberBytes))
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return data, nil
+}
+
+// parsePublicKey decodes an SPKI PEM Ed25519 public key.
+func parsePublicKey(data []byte) (ed25519.PublicKey, error) {
+	if data == nil {
+		return nil, errors.New("missing: no public key to check signatures with (pass one)")
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "PUBLIC KEY" {
+		return nil, errors.New(`no PEM "PUBLIC KEY" block`)
+	}
+	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	pub, ok := key.(ed25519.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("a %T, not an Ed25519 key", key)
+	}
+	return pub, nil
+}

@@ -1,0 +1,181 @@
+package review
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/ledgerlens/ledgerlens/fixtures"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// Benchmarks of the analytics (SPEC §4) on a generated fixture store, end to
+// end (Weekly) and per section, for benchstat across changes. The whole-job
+// numbers are `make bench`'s; see BENCHMARKS.md.
+
+// benchSections lists (*analysis).run's steps in its order. It is repeated
+// here because run keeps its list local; TestBenchSectionsMatchRun fails
+// when the two drift apart.
+func benchSections(a *analysis) []struct {
+	name string
+	fn   func() error
+} {
+	return []struct {
+		name string
+		fn   func() error
+	}{
+		{"prepare", a.prepare},
+		{"summary", a.summary},
+		{"scenarios", a.scenarios},
+		{"spikes", a.spikes},
+		{"candidates", a.candidates},
+		{"drift", a.drift},
+		{"reliability", a.reliability},
+		{"credits_per_day", a.creditsPerDay},
+		{"data_quality", a.dataQuality},
+		{"violations", a.violations},
+	}
+}
+
+// fixtureStore generates a fixture of runs, ingests its ledger into a new
+// store and returns the store and the review input for the fixture's
+// focus week, as the weekly job would build it.
+func fixtureStore(tb testing.TB, runs, weeks int) (*store.Store, Input) {
+	tb.Helper()
+	ctx := context.Background()
+	dir := tb.TempDir()
+	exp, err := fixtures.Generate(ctx, fixtures.Options{Runs: runs, Weeks: weeks, Seed: 1, Out: dir})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l := inputs.NewLayout(dir)
+	st, err := store.Open(ctx, filepath.Join(tb.TempDir(), "ledger.duckdb"), store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if _, err := st.Ingest(ctx, l.Ledger); err != nil {
+		tb.Fatal(err)
+	}
+	in := Input{}
+	if in.Config, _, err = inputs.LoadConfig(l.Config); err != nil {
+		tb.Fatal(err)
+	}
+	if in.Policy, _, err = inputs.LoadPolicy(l.Policy); err != nil {
+		tb.Fatal(err)
+	}
+	if in.Baselines, _, err = inputs.LoadBaselines(l.Baselines); err != nil {
+		tb.Fatal(err)
+	}
+	cases, _, err := inputs.LoadCases(l.Cases)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	incidents, _, err := inputs.LoadIncidents(l.Incidents)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	in.Cases, in.Incidents = cases.Cases, incidents.Incidents
+	loc, err := in.Config.Location()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if in.Period, err = ParseWeek(exp.FocusWeek, loc); err != nil {
+		tb.Fatal(err)
+	}
+	return st, in
+}
+
+// BenchmarkWeekly50k computes the review of the focus week of a 50,000-run
+// fixture (about 6,250 runs in the week, 50,000 in the store). "all" is
+// Weekly end to end; each other sub-benchmark is one section, run on a
+// connection where the earlier sections have already run (their temp
+// tables exist), starting from the full report so every field a section
+// reads is there.
+func BenchmarkWeekly50k(b *testing.B) {
+	if testing.Short() {
+		b.Skip("generates and ingests 50,000 runs; skipped with -short")
+	}
+	ctx := context.Background()
+	st, in := fixtureStore(b, 50_000, 8)
+	full, err := Weekly(ctx, st, in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("all", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Weekly(ctx, st, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for i, sec := range benchSections(&analysis{}) {
+		b.Run(sec.name, func(b *testing.B) {
+			a := &analysis{ctx: ctx, st: st, db: st.Conn(), in: in, p: in.Period}
+			fn := benchSections(a)[i].fn
+			b.ReportAllocs()
+			for b.Loop() {
+				w := *full // sections assign their fields; start each from the same model
+				w.Notes = append([]string{}, full.Notes...)
+				a.w = &w
+				if err := fn(); err != nil {
+					b.Fatalf("%s: %v", sec.name, err)
+				}
+			}
+		})
+	}
+}
+
+// TestBenchSectionsMatchRun runs benchSections in order from the model
+// header run() starts with and checks that the result is Weekly's: the
+// per-section benchmarks then measure exactly what the job runs.
+func TestBenchSectionsMatchRun(t *testing.T) {
+	ctx := context.Background()
+	st, in := fixtureStore(t, 5_000, 6)
+	want, err := Weekly(ctx, st, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &analysis{ctx: ctx, st: st, db: st.Conn(), in: in, p: in.Period}
+	a.w = &reports.Weekly{
+		Schema: want.Schema, ReportID: want.ReportID, PeriodStart: want.PeriodStart, PeriodEnd: want.PeriodEnd,
+		TimeZone: want.TimeZone, Revision: want.Revision, Policy: want.Policy, Notes: []string{},
+	}
+	for _, s := range benchSections(a) {
+		if err := s.fn(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+	}
+	got, err := reports.MarshalWeekly(a.w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, err := reports.MarshalWeekly(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) == string(wantJSON) {
+		return
+	}
+	var g, w map[string]json.RawMessage
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(wantJSON, &w); err != nil {
+		t.Fatal(err)
+	}
+	var differ []string
+	for k := range w {
+		if string(g[k]) != string(w[k]) {
+			differ = append(differ, k)
+		}
+	}
+	sort.Strings(differ)
+	t.Fatalf("running benchSections in order does not reproduce Weekly (keys %v differ): "+
+		"update benchSections in review_bench_test.go to match (*analysis).run", differ)
+}

@@ -1,0 +1,383 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/slareport"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// SLAOptions select the month and publication behaviour of an SLA report.
+type SLAOptions struct {
+	// Month is YYYY-MM; "" means the month before AsOf (or Env.Now).
+	Month string
+	// AsOf fixes "now": the default month, and whether an item not yet
+	// done is overdue or still pending.
+	AsOf      time.Time
+	Unsigned  bool
+	Supersede bool
+}
+
+// SLAResult says what an SLA job did.
+type SLAResult struct {
+	JobRunID string
+	Month    string
+	Report   *reports.SLA
+	Noop     bool
+	Revision int
+	JSONPath string
+	XLSXPath string
+}
+
+// RunSLA publishes the monthly SLA report, sla_<YYYY-MM>.json and .xlsx,
+// with the weekly report's integrity: deterministic content, sidecars,
+// signatures, write-once with --supersede revisions, checkpointed steps and
+// every step in the audit log.
+func RunSLA(ctx context.Context, env Env, opts SLAOptions) (*SLAResult, error) {
+	var res *SLAResult
+	err := runLocked(ctx, env, JobSLAReport, map[string]any{"month": opts.Month},
+		func(ctx context.Context, j *lockedJob) (jobOutcome, error) {
+			var err error
+			res, err = j.sla(ctx, opts)
+			if err != nil {
+				return jobOutcome{}, err
+			}
+			return jobOutcome{fields: map[string]any{"month": res.Month, "revision": res.Revision, "noop": res.Noop,
+				"breaches": len(res.Report.Breaches)}}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error) {
+	env, l := j.env, j.env.Layout
+	in, err := LoadInputs(l)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := in.Config.Location()
+	if err != nil {
+		return nil, &BlockedError{err}
+	}
+	asOf := opts.AsOf
+	if asOf.IsZero() {
+		asOf = env.Now()
+	}
+	month := slareport.PreviousMonth(asOf, loc)
+	if opts.Month != "" {
+		if month, err = slareport.ParseMonth(opts.Month, loc); err != nil {
+			return nil, &BlockedError{err}
+		}
+	}
+	recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
+	if err != nil {
+		return nil, &BlockedError{err}
+	}
+	pubs, auditStart, err := publications(l.AuditLog)
+	if err != nil {
+		return nil, &BlockedError{err}
+	}
+	st, ing, err := j.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+
+	var signer *reports.Signer
+	if !opts.Unsigned {
+		if signer, err = j.signer(); err != nil {
+			return nil, err
+		}
+	}
+
+	// The run id covers everything the result depends on, so a resumed run
+	// only reuses checkpoints of the same computation.
+	files := append([]reports.InputFile{}, in.Files...)
+	files = append(files, reports.InputFile{Role: "clock_sources", SHA256: clockSourcesDigest(recs, pubs, auditStart)})
+	if asOf.Before(month.End.Add(slareport.ObservationTarget + 4*24*time.Hour)) {
+		// Items may still be pending: the result depends on "now".
+		files = append(files, reports.InputFile{Role: "as_of", SHA256: asOf.UTC().Format(time.RFC3339Nano)})
+	}
+	runID := jobRunID(JobSLAReport, month.Label(), ing.PrefixSHA256, files, WeeklyOptions{Unsigned: opts.Unsigned, Supersede: opts.Supersede})
+	j.fields = map[string]any{"job_run_id": runID}
+	ckpt, err := openCheckpoint(l.CheckpointsDir, runID)
+	if err != nil {
+		return nil, err
+	}
+	if ckpt.state.AuditHeadAtStart == "" {
+		ckpt.state.AuditHeadAtStart = j.headAtStart
+		if err := ckpt.writeState(); err != nil {
+			return nil, err
+		}
+	}
+	// The weekly job's step runner: checkpointed, audited steps.
+	steps := &weeklyJob{env: env, log: j.log, headAtStart: j.headAtStart, runID: runID, ckpt: ckpt}
+
+	pubDir := l.Resolve(in.Config.OutputDir)
+	pub := &reports.Publisher{Dir: pubDir, Signer: signer}
+	base := "sla_" + month.Label()
+	res := &SLAResult{JobRunID: runID, Month: month.Label()}
+
+	var s reports.SLA
+	if err := steps.step(ctx, StepAnalyse, "sla.model.json", func() ([]byte, error) {
+		m, err := slareport.Compute(ctx, st.Conn(), slareport.Input{
+			Month: month, AsOf: asOf, Config: in.Config, Policy: in.Policy, Baselines: in.Baselines,
+			Cases: in.Cases.Cases, Incidents: in.Incidents.Incidents, Records: recs,
+			Publications: pubs, AuditStart: auditStart,
+		})
+		if err != nil {
+			return nil, err
+		}
+		m.Generator = reports.Generator{Name: "ledgerlens", Version: env.Version}
+		m.AuditHeadAtStart = ckpt.state.AuditHeadAtStart
+		var lines int64
+		if err := st.Conn().QueryRowContext(ctx, "SELECT coalesce(max(covered_lines), 0) FROM ledger_state").Scan(&lines); err != nil {
+			return nil, fmt.Errorf("read ledger state: %w", err)
+		}
+		m.Inputs = reports.Inputs{
+			Ledger:    reports.LedgerInput{Path: l.Rel(l.Ledger), SHA256: ing.PrefixSHA256, BytesCovered: ing.OffsetTo, LinesCovered: lines},
+			Baselines: "file",
+			Policy:    "file",
+		}
+		if m.Inputs.Files, err = slaInputFiles(l, in.Files, m); err != nil {
+			return nil, err
+		}
+		if in.DefaultPolicy {
+			m.Inputs.Policy = "built-in default (SPEC §3)"
+		}
+		if signer != nil {
+			id := signer.KeyID()
+			m.SigningKeyID = &id
+		}
+		if err := slaRevision(pub, base, m, opts.Supersede); err != nil {
+			return nil, err
+		}
+		return json.Marshal(m)
+	}, func(b []byte) error { return json.Unmarshal(b, &s) }); err != nil {
+		return nil, err
+	}
+	res.Report, res.Revision = &s, s.Revision
+
+	if s.Revision == 0 {
+		latest, _ := pub.Latest(base)
+		res.Noop, res.Revision = true, latest
+		res.JSONPath = filepath.Join(pubDir, reports.Name(base, latest, ".json"))
+		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, latest, ".xlsx"))
+		if data, err := pub.Read(base, latest, ".json"); err == nil {
+			var published reports.SLA
+			if json.Unmarshal(data, &published) == nil {
+				res.Report = &published
+			}
+		}
+		if err := j.audit(ctx, audit.EventPublishNoop, map[string]any{
+			"path": l.Rel(res.JSONPath), "reason": "already published, identical"}); err != nil {
+			return nil, err
+		}
+		return res, ckpt.complete()
+	}
+
+	var jsonBytes, xlsxBytes []byte
+	if err := steps.step(ctx, StepRenderJSON, "sla.json", func() ([]byte, error) {
+		return reports.MarshalSLA(&s)
+	}, func(b []byte) error { jsonBytes = b; return nil }); err != nil {
+		return nil, err
+	}
+	if err := steps.step(ctx, StepRenderXLSX, "sla.xlsx", func() ([]byte, error) {
+		var buf bytes.Buffer
+		err := reports.RenderSLAWorkbook(ctx, &s, reports.WorkbookOptions{Location: loc, Signed: signer != nil}, &buf)
+		return buf.Bytes(), err
+	}, func(b []byte) error { xlsxBytes = b; return nil }); err != nil {
+		return nil, err
+	}
+	if err := steps.step(ctx, StepPublish, "published.json", func() ([]byte, error) {
+		if err := os.MkdirAll(pubDir, 0o755); err != nil {
+			return nil, fmt.Errorf("create output directory: %w", err)
+		}
+		pres, err := pub.Publish(ctx, base, s.Revision, []reports.Artifact{{Ext: ".json", Data: jsonBytes}, {Ext: ".xlsx", Data: xlsxBytes}})
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range pres.Files {
+			if err := j.audit(ctx, audit.EventArtifactWritten, map[string]any{
+				"path": l.Rel(f.Path), "sha256": f.SHA256, "bytes": f.Bytes}); err != nil {
+				return nil, err
+			}
+		}
+		if err := j.audit(ctx, audit.EventPublish, map[string]any{
+			"base": base, "revision": s.Revision, "primary": l.Rel(pres.Primary.Path), "sha256": pres.Primary.SHA256,
+			"key_id": pres.KeyID}); err != nil {
+			return nil, err
+		}
+		return json.Marshal(pres.Files)
+	}, func([]byte) error {
+		res.JSONPath = filepath.Join(pubDir, reports.Name(base, s.Revision, ".json"))
+		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, s.Revision, ".xlsx"))
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return res, ckpt.complete()
+}
+
+// slaInputFiles lists the report's input files: the job's inputs and the
+// baseline records its maker-checker items rest on, each with its hash.
+func slaInputFiles(l inputs.Layout, files []reports.InputFile, s *reports.SLA) ([]reports.InputFile, error) {
+	out := append([]reports.InputFile{}, files...)
+	add := func(role, name string) error {
+		path := filepath.Join(l.BaselineUpdatesDir, name)
+		data, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("sla report: %w", err)
+		}
+		out = append(out, reports.InputFile{Role: role, Path: l.Rel(path), Bytes: int64(len(data)), SHA256: sha256Hex(data)})
+		return nil
+	}
+	for _, it := range s.MakerChecker {
+		if err := add("baseline_proposal", baselines.ProposalBase(it.ProposalID)+".json"); err != nil {
+			return nil, err
+		}
+		if it.ApprovalID != nil {
+			if err := add("baseline_approval", baselines.ApprovalBase(it.ProposalID)+".json"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Role != out[j].Role {
+			return out[i].Role < out[j].Role
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out, nil
+}
+
+// slaRevision decides the revision as the weekly job does: 1 when nothing
+// is published, 0 (no-op) when the newest revision holds the same result
+// (the audit head at start aside), newest+1 with supersede, else an error.
+func slaRevision(pub *reports.Publisher, base string, s *reports.SLA, supersede bool) error {
+	latest, err := pub.Latest(base)
+	if err != nil {
+		return err
+	}
+	set := func(rev int) {
+		s.Revision, s.Supersedes = rev, nil
+		if rev > 1 {
+			prev := reports.Name(base, rev-1, ".json")
+			s.Supersedes = &prev
+		}
+	}
+	if latest == 0 {
+		set(1)
+		return nil
+	}
+	set(latest)
+	data, err := pub.Read(base, latest, ".json")
+	if err != nil {
+		return err
+	}
+	var old reports.SLA
+	if err := json.Unmarshal(data, &old); err != nil {
+		return fmt.Errorf("read published %s: %w", reports.Name(base, latest, ".json"), err)
+	}
+	old.AuditHeadAtStart = s.AuditHeadAtStart
+	a, err := reports.MarshalSLA(&old)
+	if err != nil {
+		return err
+	}
+	b, err := reports.MarshalSLA(s)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(a, b) {
+		*s = reports.SLA{Revision: 0}
+		return nil
+	}
+	if !supersede {
+		return fmt.Errorf("%s is already published and this run's result differs; nothing was written: rerun with --supersede to publish revision %d: %w",
+			filepath.Join(pub.Dir, reports.Name(base, latest, ".json")), latest+1, reports.ErrAlreadyPublished)
+	}
+	set(latest + 1)
+	return nil
+}
+
+// publications reads the publish events of the audit log, for the
+// operator-review clock, and the time of its first entry. A log whose chain
+// does not verify blocks the report: its clocks would rest on evidence
+// that may have been tampered with.
+func publications(path string) ([]slareport.Publication, time.Time, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, time.Time{}, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("read audit log: %w", err)
+	}
+	defer f.Close()
+	entries, err := audit.ReadEntries(f)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("audit log %s: %w", path, err)
+	}
+	if res := audit.VerifySegment(entries, audit.ZeroHash); !res.OK() {
+		return nil, time.Time{}, fmt.Errorf("audit log %s does not verify, so the SLA clocks cannot rest on it: %w", path, res.Err())
+	}
+	var out []slareport.Publication
+	var start time.Time
+	for i, e := range entries {
+		t, err := e.Timestamp()
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if i == 0 {
+			start = t
+		}
+		if e.Event != audit.EventPublish {
+			continue
+		}
+		base, _ := e.Fields["base"].(string)
+		rev := 1
+		if n, ok := e.Fields["revision"].(json.Number); ok {
+			if v, err := strconv.Atoi(n.String()); err == nil {
+				rev = v
+			}
+		}
+		out = append(out, slareport.Publication{Base: base, Revision: rev, Time: t, Seq: e.Seq, Hash: e.Hash})
+	}
+	return out, start, nil
+}
+
+// clockSourcesDigest hashes what the clocks read besides the input files:
+// the baseline records and the publication events.
+func clockSourcesDigest(recs *baselines.Records, pubs []slareport.Publication, auditStart time.Time) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "audit_start %s\n", auditStart.UTC().Format(time.RFC3339Nano))
+	for _, p := range recs.Proposals {
+		fmt.Fprintf(h, "proposal %s %s\n", p.ProposalID, p.ProposedAt)
+	}
+	for _, a := range recs.Approvals {
+		fmt.Fprintf(h, "approval %s %s %s\n", a.ProposalID, a.ApprovalID, a.ApprovedAt)
+	}
+	for _, p := range pubs {
+		fmt.Fprintf(h, "publish %s %d %d %s\n", p.Base, p.Revision, p.Seq, p.Time.UTC().Format(time.RFC3339Nano))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
