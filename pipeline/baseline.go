@@ -107,7 +107,7 @@ func ProposeBaselines(ctx context.Context, env Env, opts ProposeOptions) (*Propo
 			if err != nil {
 				return jobOutcome{}, err
 			}
-			signer, err := j.signer()
+			signer, err := j.signer("")
 			if err != nil {
 				return jobOutcome{}, err
 			}
@@ -282,7 +282,7 @@ func ApproveBaseline(ctx context.Context, env Env, opts ApproveOptions) (*Approv
 			if err != nil {
 				return jobOutcome{}, &BlockedError{err}
 			}
-			signer, err := j.signer()
+			signer, err := j.signer("")
 			if err != nil {
 				return jobOutcome{}, err
 			}

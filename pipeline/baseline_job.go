@@ -16,6 +16,7 @@ import (
 
 // Job names of the compliance jobs, as recorded in the audit log.
 const (
+	JobWeeklyReview      = "weekly-review"
 	JobBaselineCalculate = "baseline-calculate"
 	JobBaselinePropose   = "baseline-propose"
 	JobBaselineApprove   = "baseline-approve"
@@ -23,8 +24,8 @@ const (
 	JobEvidenceExport    = "evidence-export"
 )
 
-// lockedJob is one run of a compliance job (baseline, SLA report, evidence
-// export): like RunWeekly it holds the state directory's lock for its whole
+// lockedJob is one run of a job (weekly review, baseline, SLA report,
+// evidence export): it holds the state directory's lock for its whole
 // run and brackets its work with job_start and job_end (or job_fail, with
 // state failed or blocked) in the audit log.
 type lockedJob struct {
@@ -126,17 +127,17 @@ func (j *lockedJob) openStore(ctx context.Context) (*store.Store, store.IngestRe
 	return st, ing, nil
 }
 
-// signer loads the signing key. Maker-checker records and evidence are
-// always signed: a missing key blocks the job with the command that makes
-// one.
-func (j *lockedJob) signer() (*reports.Signer, error) {
+// signer loads the signing key; a missing key blocks the job with the
+// command that makes one, followed by hint (", or pass --unsigned" where
+// the job can run without signing).
+func (j *lockedJob) signer(hint string) (*reports.Signer, error) {
 	l := j.env.Layout
 	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
 	s, err := reports.LoadSigner(keyPath)
 	if err != nil {
 		if _, statErr := os.Stat(keyPath); errors.Is(statErr, fs.ErrNotExist) {
-			return nil, &BlockedError{fmt.Errorf("no signing key at %s: %s records are always signed; create a key with `ledgerlens keys generate --root %s`",
-				keyPath, j.name, l.Root)}
+			return nil, &BlockedError{fmt.Errorf("no signing key at %s: create one with `ledgerlens keys generate --root %s`%s",
+				keyPath, l.Root, hint)}
 		}
 		return nil, &BlockedError{err}
 	}

@@ -61,7 +61,7 @@ func ExportEvidence(ctx context.Context, env Env, opts EvidenceOptions) (*Eviden
 			if _, _, err := evidence.Span(opts.From, opts.To, loc); err != nil {
 				return jobOutcome{}, &BlockedError{err}
 			}
-			signer, err := j.signer()
+			signer, err := j.signer("")
 			if err != nil {
 				return jobOutcome{}, err
 			}

@@ -102,7 +102,7 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 
 	var signer *reports.Signer
 	if !opts.Unsigned {
-		if signer, err = j.signer(); err != nil {
+		if signer, err = j.signer(", or pass --unsigned"); err != nil {
 			return nil, err
 		}
 	}
@@ -116,19 +116,11 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 		files = append(files, reports.InputFile{Role: "as_of", SHA256: asOf.UTC().Format(time.RFC3339Nano)})
 	}
 	runID := jobRunID(JobSLAReport, month.Label(), ing.PrefixSHA256, files, WeeklyOptions{Unsigned: opts.Unsigned, Supersede: opts.Supersede})
-	j.fields = map[string]any{"job_run_id": runID}
-	ckpt, err := openCheckpoint(l.CheckpointsDir, runID)
+
+	steps, err := startSteps(ctx, j, runID)
 	if err != nil {
 		return nil, err
 	}
-	if ckpt.state.AuditHeadAtStart == "" {
-		ckpt.state.AuditHeadAtStart = j.headAtStart
-		if err := ckpt.writeState(); err != nil {
-			return nil, err
-		}
-	}
-	// The weekly job's step runner: checkpointed, audited steps.
-	steps := &weeklyJob{env: env, log: j.log, headAtStart: j.headAtStart, runID: runID, ckpt: ckpt}
 
 	pubDir := l.Resolve(in.Config.OutputDir)
 	pub := &reports.Publisher{Dir: pubDir, Signer: signer}
@@ -146,7 +138,7 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 			return nil, err
 		}
 		m.Generator = reports.Generator{Name: "ledgerlens", Version: env.Version}
-		m.AuditHeadAtStart = ckpt.state.AuditHeadAtStart
+		m.AuditHeadAtStart = steps.headAtStart()
 		var lines int64
 		if err := st.Conn().QueryRowContext(ctx, "SELECT coalesce(max(covered_lines), 0) FROM ledger_state").Scan(&lines); err != nil {
 			return nil, fmt.Errorf("read ledger state: %w", err)
@@ -190,7 +182,7 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 			"path": l.Rel(res.JSONPath), "reason": "already published, identical"}); err != nil {
 			return nil, err
 		}
-		return res, ckpt.complete()
+		return res, steps.complete()
 	}
 
 	var jsonBytes, xlsxBytes []byte
@@ -233,7 +225,7 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 	}); err != nil {
 		return nil, err
 	}
-	return res, ckpt.complete()
+	return res, steps.complete()
 }
 
 // slaInputFiles lists the report's input files: the job's inputs and the

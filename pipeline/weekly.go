@@ -18,7 +18,6 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
-	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 	"github.com/ledgerlens/ledgerlens/pipeline/review"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -95,68 +94,33 @@ const (
 
 // RunWeekly runs the weekly credit review job end to end.
 func RunWeekly(ctx context.Context, env Env, opts WeeklyOptions) (*WeeklyResult, error) {
-	l := env.Layout
-	if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create state directory: %w", err)
-	}
-	lk, err := lock.Acquire(ctx, l.LockFile, env.LockTimeout, lock.CurrentHolder(env.Command, env.Now()))
-	if err != nil {
-		return nil, err
-	}
-	defer lk.Release()
-
-	log, err := audit.Open(l.AuditLog, env.Now)
-	if err != nil {
-		return nil, err
-	}
-	_, headAtStart := log.Head()
-	if lk.Recovered != nil {
-		if _, err := log.Append(ctx, audit.EventLockRecovered, map[string]any{"previous_holder": lk.Recovered.String()}); err != nil {
-			return nil, err
+	var res *WeeklyResult
+	err := runLocked(ctx, env, JobWeeklyReview, nil, func(ctx context.Context, lj *lockedJob) (jobOutcome, error) {
+		j := &weeklyJob{env: env, opts: opts, job: lj}
+		r, err := j.run(ctx)
+		if err != nil {
+			return jobOutcome{}, err
 		}
-	}
-	job := &weeklyJob{env: env, opts: opts, log: log, headAtStart: headAtStart}
-	res, err := job.run(ctx)
-	if err != nil {
-		state := StateFailed
-		var blocked *BlockedError
-		if errors.As(err, &blocked) {
-			state = StateBlocked
+		res = r
+		out := jobOutcome{fields: map[string]any{"period": r.Period.Label(), "revision": r.Revision, "noop": r.Noop}}
+		if r.Report != nil {
+			out.fields["findings"] = len(r.Report.PolicyViolations)
 		}
-		fields := map[string]any{"job": "weekly-review", "state": state, "error": err.Error()}
-		if job.runID != "" {
-			fields["job_run_id"] = job.runID
-		}
-		// Record the failure even when ctx was cancelled: a clean abandon
-		// is still an event worth having in the trail.
-		if _, aerr := log.Append(context.WithoutCancel(ctx), audit.EventJobFail, fields); aerr != nil {
-			err = errors.Join(err, aerr)
-		}
-		return nil, err
-	}
-	return res, nil
+		return out, nil
+	})
+	return res, err
 }
 
 // weeklyJob is one execution of the weekly job.
 type weeklyJob struct {
-	env         Env
-	opts        WeeklyOptions
-	log         *audit.Log
-	headAtStart string
-	runID       string
-	ckpt        *checkpoint
-}
-
-func (j *weeklyJob) audit(ctx context.Context, event string, fields map[string]any) error {
-	if j.runID != "" {
-		fields["job_run_id"] = j.runID
-	}
-	_, err := j.log.Append(ctx, event, fields)
-	return err
+	env   Env
+	opts  WeeklyOptions
+	job   *lockedJob
+	steps *stepRunner
 }
 
 func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
-	env, l := j.env, j.env.Layout
+	l := j.env.Layout
 	in, err := LoadInputs(l)
 	if err != nil {
 		return nil, err
@@ -169,57 +133,24 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	if err != nil {
 		return nil, &BlockedError{err}
 	}
-	if err := j.audit(ctx, audit.EventJobStart, map[string]any{
-		"job": "weekly-review", "period": period.Label(), "command": env.Command,
-	}); err != nil {
-		return nil, err
-	}
-
-	st, err := store.Open(ctx, l.StoreFile, env.StoreOptions)
+	st, ing, err := j.job.openStore(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	st.Progress = env.Progress
-	ing, err := st.Ingest(ctx, l.Ledger)
-	if err != nil {
-		return nil, err
-	}
-	if err := recordIngest(ctx, j.log, nil, l.Rel(l.Ledger), ing); err != nil {
-		return nil, err
-	}
 
 	var signer *reports.Signer
 	if !j.opts.Unsigned {
-		keyPath := filepath.Join(l.KeysDir, "signing.key")
-		if signer, err = reports.LoadSigner(keyPath); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, &BlockedError{fmt.Errorf("no signing key at %s: create one with `ledgerlens keys generate --root %s`, or pass --unsigned", keyPath, l.Root)}
-			}
-			return nil, &BlockedError{err}
-		}
-	}
-
-	j.runID = jobRunID("weekly-review", period.Label(), ing.PrefixSHA256, in.Files, j.opts)
-	if j.ckpt, err = openCheckpoint(l.CheckpointsDir, j.runID); err != nil {
-		return nil, err
-	}
-	res := &WeeklyResult{JobRunID: j.runID, Period: period, Ingest: ing}
-	if len(j.ckpt.state.Done) > 0 {
-		res.Resumed = append([]string{}, j.ckpt.state.Done...)
-		env.Log.Info("resuming job run", "job_run_id", j.runID, "done", strings.Join(res.Resumed, ","))
-		for _, s := range res.Resumed {
-			if err := j.audit(ctx, audit.EventJobStep, map[string]any{"step": s, "status": "skipped (already done)"}); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if j.ckpt.state.AuditHeadAtStart == "" {
-		j.ckpt.state.AuditHeadAtStart = j.headAtStart
-		if err := j.ckpt.writeState(); err != nil {
+		if signer, err = j.job.signer(", or pass --unsigned"); err != nil {
 			return nil, err
 		}
 	}
+
+	runID := jobRunID(JobWeeklyReview, period.Label(), ing.PrefixSHA256, in.Files, j.opts)
+	if j.steps, err = startSteps(ctx, j.job, runID); err != nil {
+		return nil, err
+	}
+	res := &WeeklyResult{JobRunID: runID, Period: period, Ingest: ing, Resumed: j.steps.resumed}
 
 	pubDir := l.Resolve(in.Config.OutputDir)
 	pub := &reports.Publisher{Dir: pubDir, Signer: signer}
@@ -227,7 +158,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 
 	// analyse: the report model, with its revision decided.
 	var w reports.Weekly
-	if err := j.step(ctx, StepAnalyse, "report.model.json", func() ([]byte, error) {
+	if err := j.steps.step(ctx, StepAnalyse, "report.model.json", func() ([]byte, error) {
 		m, err := j.analyse(ctx, st, in, period, pub, base, signer)
 		if err != nil {
 			return nil, err
@@ -251,20 +182,20 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 			}
 		}
 		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, latest, ".xlsx"))
-		if err := j.audit(ctx, audit.EventPublishNoop, map[string]any{
+		if err := j.job.audit(ctx, audit.EventPublishNoop, map[string]any{
 			"path": l.Rel(res.JSONPath), "reason": "already published, identical"}); err != nil {
 			return nil, err
 		}
-		return res, j.finish(ctx, res)
+		return res, j.steps.complete()
 	}
 
 	var jsonBytes, xlsxBytes []byte
-	if err := j.step(ctx, StepRenderJSON, "report.json", func() ([]byte, error) {
+	if err := j.steps.step(ctx, StepRenderJSON, "report.json", func() ([]byte, error) {
 		return reports.MarshalWeekly(&w)
 	}, func(b []byte) error { jsonBytes = b; return nil }); err != nil {
 		return nil, err
 	}
-	if err := j.step(ctx, StepRenderXLSX, "report.xlsx", func() ([]byte, error) {
+	if err := j.steps.step(ctx, StepRenderXLSX, "report.xlsx", func() ([]byte, error) {
 		var buf bytes.Buffer
 		err := reports.RenderWorkbook(ctx, &w, reports.WorkbookOptions{Location: loc, Signed: signer != nil}, &buf)
 		return buf.Bytes(), err
@@ -274,7 +205,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	// sign: the signatures are made again at publication (Ed25519 is
 	// deterministic, so they are the same bytes); this step records them
 	// in the trail before anything is published.
-	if err := j.step(ctx, StepSign, "signatures.json", func() ([]byte, error) {
+	if err := j.steps.step(ctx, StepSign, "signatures.json", func() ([]byte, error) {
 		sigs := map[string]string{"key_id": ""}
 		if signer != nil {
 			sigs["key_id"] = signer.KeyID()
@@ -286,7 +217,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 
-	if err := j.step(ctx, StepPublish, "published.json", func() ([]byte, error) {
+	if err := j.steps.step(ctx, StepPublish, "published.json", func() ([]byte, error) {
 		files, err := j.publish(ctx, st, pub, base, w.Revision, jsonBytes, xlsxBytes, res)
 		if err != nil {
 			return nil, err
@@ -302,19 +233,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}); err != nil {
 		return nil, err
 	}
-	return res, j.finish(ctx, res)
-}
-
-func (j *weeklyJob) finish(ctx context.Context, res *WeeklyResult) error {
-	fields := map[string]any{"job": "weekly-review", "state": StateCompleted, "period": res.Period.Label(),
-		"revision": res.Revision, "noop": res.Noop}
-	if res.Report != nil {
-		fields["findings"] = len(res.Report.PolicyViolations)
-	}
-	if err := j.audit(ctx, audit.EventJobEnd, fields); err != nil {
-		return err
-	}
-	return j.ckpt.complete()
+	return res, j.steps.complete()
 }
 
 func (j *weeklyJob) period(loc *time.Location) (review.Period, error) {
@@ -326,41 +245,6 @@ func (j *weeklyJob) period(loc *time.Location) (review.Period, error) {
 		now = j.env.Now()
 	}
 	return review.LastCompleteWeek(now, loc), nil
-}
-
-// step runs fn unless the checkpoint already holds the step's output, in
-// which case load receives the saved bytes; either way load sees the
-// output, so later steps do not care whether this one was resumed.
-func (j *weeklyJob) step(ctx context.Context, name, file string, fn func() ([]byte, error), load func([]byte) error) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if out, ok, err := j.ckpt.output(name, file); err != nil {
-		return err
-	} else if ok {
-		return load(out)
-	}
-	started := j.env.Now()
-	out, err := fn()
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if err := j.ckpt.save(name, file, out); err != nil {
-		return err
-	}
-	if err := j.audit(ctx, audit.EventJobStep, map[string]any{
-		"step": name, "status": "done", "output_sha256": sha256Hex(out),
-		"duration_ms": j.env.Now().Sub(started).Milliseconds(),
-	}); err != nil {
-		return err
-	}
-	if j.env.AfterStep != nil {
-		j.env.AfterStep(ctx, name)
-	}
-	return load(out)
 }
 
 // analyse computes the model and decides its revision: 1 when nothing is
@@ -392,7 +276,7 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *Inputs, pe
 	}
 	l := j.env.Layout
 	w.Generator = reports.Generator{Name: "ledgerlens", Version: j.env.Version}
-	w.AuditHeadAtStart = j.ckpt.state.AuditHeadAtStart
+	w.AuditHeadAtStart = j.steps.headAtStart()
 	w.Inputs.Ledger.Path = l.Rel(l.Ledger)
 	w.Inputs.Files = in.Files
 	if w.Inputs.Files == nil {
@@ -502,12 +386,12 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 	}
 	written = append(written, pres.Files...)
 	for _, f := range written {
-		if err := j.audit(ctx, audit.EventArtifactWritten, map[string]any{
+		if err := j.job.audit(ctx, audit.EventArtifactWritten, map[string]any{
 			"path": l.Rel(f.Path), "sha256": f.SHA256, "bytes": f.Bytes}); err != nil {
 			return nil, err
 		}
 	}
-	if err := j.audit(ctx, audit.EventPublish, map[string]any{
+	if err := j.job.audit(ctx, audit.EventPublish, map[string]any{
 		"base": base, "revision": rev, "primary": l.Rel(pres.Primary.Path), "sha256": pres.Primary.SHA256,
 		"key_id": pres.KeyID}); err != nil {
 		return nil, err

@@ -258,7 +258,8 @@ func (p *fastParser) numberText(f field, i int) (int, bool) {
 }
 
 // value decodes the value at d[i] (not whitespace, i < len(d)) into field f,
-// appending string values to buf, and returns the index after it.
+// appending string values to buf, and returns the index after it. object
+// handles the common cases itself and calls value for the others.
 func (p *fastParser) value(f field, i int, buf []byte) ([]byte, int, bool) {
 	d := p.data
 	if f == fUnknown {
@@ -283,14 +284,9 @@ func (p *fastParser) value(f field, i int, buf []byte) ([]byte, int, bool) {
 			return nil, 0, false
 		}
 		start := len(buf)
-		if j := plainEnd(d, i+1); j < len(d) && d[j] == '"' {
-			buf = append(buf, d[i+1:j]...) // the common case: nothing to unescape
-			i = j + 1
-		} else {
-			var ok bool
-			if buf, i, ok = appendString(buf, d, i); !ok {
-				return nil, 0, false
-			}
+		var ok bool
+		if buf, i, ok = appendString(buf, d, i); !ok {
+			return nil, 0, false
 		}
 		p.spans[f-firstString] = span{start, len(buf)}
 		p.w.set |= 1 << f

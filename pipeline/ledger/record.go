@@ -13,6 +13,10 @@ import (
 // SPEC §2.1 normalised to one name and one type. Optional fields are nil when
 // the line did not carry them, so "absent" and "false"/0 stay distinct
 // (has_max_items_config == false derives a risk flag; absent does not).
+//
+// Parse gives the strings of one Record one shared backing array, and its
+// optional numbers and booleans one shared block: a caller that keeps a
+// single field of many records for long should copy it (strings.Clone).
 type Record struct {
 	RunID                   string
 	Timestamp               time.Time // UTC
@@ -75,7 +79,7 @@ func reject(code, format string, args ...any) *RejectError {
 // anything else — malformed JSON, a value of the wrong type, keys with
 // escapes or non-ASCII letters, deep nesting — goes to encoding/json
 // (parseSlow), so both always agree (FuzzParseAgrees checks it).
-func Parse(line []byte) (Record, error) {
+func Parse(line []byte) (r Record, err error) {
 	trimmed := line
 	if len(line) == 0 || line[0] != '{' || line[len(line)-1] != '}' {
 		trimmed = bytes.TrimSpace(line) // braces at both ends: nothing to trim
@@ -86,7 +90,7 @@ func Parse(line []byte) (Record, error) {
 	if trimmed[0] != '{' {
 		return Record{}, reject(CodeInvalidJSON, "not a JSON object")
 	}
-	var r Record
+	// Decoding straight into the result saves copying the Record.
 	if err, ok := parseFast(trimmed, &r); ok {
 		if err != nil {
 			return Record{}, err

@@ -82,7 +82,7 @@ func checkTimestamp(t *testing.T, s string) {
 	}
 }
 
-func FuzzParseTimestamp(f *testing.F) {
+func FuzzTimestamp(f *testing.F) {
 	for _, s := range timestampCases {
 		f.Add(s)
 	}
