@@ -301,7 +301,7 @@ func slaRevision(pub *reports.Publisher, base string, s *reports.SLA, supersede 
 		return err
 	}
 	if bytes.Equal(a, b) {
-		*s = reports.SLA{Revision: 0}
+		*s = reports.SLA{} // revision 0: already published
 		return nil
 	}
 	if !supersede {

@@ -307,7 +307,7 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *Inputs, pe
 		return nil, err
 	}
 	if same {
-		return &reports.Weekly{Revision: 0}, nil
+		return &reports.Weekly{}, nil // revision 0: already published
 	}
 	if !j.opts.Supersede {
 		path := filepath.Join(pub.Dir, reports.Name(base, latest, ".json"))

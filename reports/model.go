@@ -11,17 +11,12 @@ const Schema = "ledgerlens.weekly/v1"
 // empty sections render as [] rather than null. Optional numbers are pointers
 // so "unknown" renders as null, not 0.
 type Weekly struct {
-	Schema              string           `json:"schema"`
-	ReportID            string           `json:"report_id"`
-	PeriodStart         string           `json:"period_start"`
-	PeriodEnd           string           `json:"period_end"`
-	TimeZone            string           `json:"time_zone"`
-	Revision            int              `json:"revision"`
-	Supersedes          *string          `json:"supersedes"`
-	Generator           Generator        `json:"generator"`
-	SigningKeyID        *string          `json:"signing_key_id"`
-	AuditHeadAtStart    string           `json:"audit_head_at_start"`
-	Inputs              Inputs           `json:"inputs"`
+	Schema      string `json:"schema"`
+	ReportID    string `json:"report_id"`
+	PeriodStart string `json:"period_start"`
+	PeriodEnd   string `json:"period_end"`
+	TimeZone    string `json:"time_zone"`
+	Provenance
 	SummaryStats        SummaryStats     `json:"summary_stats"`
 	TopScenariosByTotal []ScenarioStats  `json:"top_scenarios_by_total"`
 	TopSpikeRuns        []SpikeRun       `json:"top_spike_runs"`
@@ -36,6 +31,19 @@ type Weekly struct {
 	DataQuality         DataQuality      `json:"data_quality"`
 	Policy              PolicyThresholds `json:"policy"`
 	Notes               []string         `json:"notes"`
+}
+
+// Provenance says where a published report came from: its revision and
+// what it supersedes, the program and key that made it, the audit head at
+// job start and the inputs it was computed from. Weekly and SLA reports
+// embed it, so these are top-level keys of both.
+type Provenance struct {
+	Revision         int       `json:"revision"`
+	Supersedes       *string   `json:"supersedes"`
+	Generator        Generator `json:"generator"`
+	SigningKeyID     *string   `json:"signing_key_id"`
+	AuditHeadAtStart string    `json:"audit_head_at_start"`
+	Inputs           Inputs    `json:"inputs"`
 }
 
 // SummaryStats is section 1: headline figures for the period and the

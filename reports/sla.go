@@ -37,28 +37,23 @@ const (
 // An item belongs to the month in which its clock runs out (its due time),
 // so a report made after the month has ended can judge every item in it.
 type SLA struct {
-	Schema           string                 `json:"schema"`
-	ReportID         string                 `json:"report_id"` // SLA_<YYYY-MM>
-	Month            string                 `json:"month"`
-	PeriodStart      string                 `json:"period_start"`
-	PeriodEnd        string                 `json:"period_end"`
-	TimeZone         string                 `json:"time_zone"`
-	Revision         int                    `json:"revision"`
-	Supersedes       *string                `json:"supersedes"`
-	Generator        Generator              `json:"generator"`
-	SigningKeyID     *string                `json:"signing_key_id"`
-	AuditHeadAtStart string                 `json:"audit_head_at_start"`
-	Inputs           Inputs                 `json:"inputs"`
-	Summary          SLASummary             `json:"summary"`
-	Services         []ServiceReliability   `json:"services"`
-	Incidents        []SLAIncident          `json:"incidents"`
-	Clocks           []ClockSummary         `json:"clocks"`
-	OperatorReview   []ReviewClockItem      `json:"operator_review"`
-	MakerChecker     []ApprovalClockItem    `json:"maker_checker"`
-	Observation      []ObservationClockItem `json:"observation"`
-	Breaches         []SLABreach            `json:"breaches"`
-	Definitions      SLADefinitions         `json:"definitions"`
-	Notes            []string               `json:"notes"`
+	Schema      string `json:"schema"`
+	ReportID    string `json:"report_id"` // SLA_<YYYY-MM>
+	Month       string `json:"month"`
+	PeriodStart string `json:"period_start"`
+	PeriodEnd   string `json:"period_end"`
+	TimeZone    string `json:"time_zone"`
+	Provenance
+	Summary        SLASummary             `json:"summary"`
+	Services       []ServiceReliability   `json:"services"`
+	Incidents      []SLAIncident          `json:"incidents"`
+	Clocks         []ClockSummary         `json:"clocks"`
+	OperatorReview []ReviewClockItem      `json:"operator_review"`
+	MakerChecker   []ApprovalClockItem    `json:"maker_checker"`
+	Observation    []ObservationClockItem `json:"observation"`
+	Breaches       []SLABreach            `json:"breaches"`
+	Definitions    SLADefinitions         `json:"definitions"`
+	Notes          []string               `json:"notes"`
 }
 
 // SLASummary holds the report's headline figures.

@@ -18,9 +18,9 @@ func sampleSLA() *SLA {
 	seq := int64(42)
 	return &SLA{
 		Schema: SLASchema, ReportID: "SLA_2026-03", Month: "2026-03",
-		PeriodStart: "2026-03-01T00:00:00Z", PeriodEnd: "2026-04-01T00:00:00Z", TimeZone: "UTC", Revision: 1,
-		Generator: Generator{Name: "ledgerlens", Version: "test"}, AuditHeadAtStart: strings.Repeat("0", 64),
-		Inputs:  Inputs{Files: []InputFile{{Role: "incidents", Path: "runs/CREDIT_MONITORING/incidents.jsonl", Bytes: 10, SHA256: strings.Repeat("a", 64)}}},
+		PeriodStart: "2026-03-01T00:00:00Z", PeriodEnd: "2026-04-01T00:00:00Z", TimeZone: "UTC",
+		Provenance: Provenance{Revision: 1, Generator: Generator{Name: "ledgerlens", Version: "test"}, AuditHeadAtStart: strings.Repeat("0", 64),
+			Inputs: Inputs{Files: []InputFile{{Role: "incidents", Path: "runs/CREDIT_MONITORING/incidents.jsonl", Bytes: 10, SHA256: strings.Repeat("a", 64)}}}},
 		Summary: SLASummary{Services: 1, Incidents: 1, RTOBreaches: 1, ClockItems: 3, ClockBreaches: 1, Breaches: 3, ServicesInFreeze: 1},
 		Services: []ServiceReliability{{Service: "ledger-api", UptimePct: 99.5856, UptimeMTDPct: 99.5856, SLOTargetPct: 99.9,
 			DowntimeMinutes: 185, ErrorBudgetMinutes: 44.64, BudgetConsumedPct: 414.4265, Freeze: true, Incidents: 3,

@@ -40,7 +40,6 @@ func sampleWeekly(n sampleSize) *Weekly {
 		PeriodStart: start.Format(time.RFC3339),
 		PeriodEnd:   end.Format(time.RFC3339),
 		TimeZone:    "UTC",
-		Revision:    1,
 		SummaryStats: SummaryStats{
 			TotalCredits: 1284551.37, TotalRuns: 48210, AvgCreditsPerRun: 26.64, FailedRuns: 812,
 			Sev0Count: 2, Sev1Count: 9, Sev2Count: 31, Sev3Count: 120, Sev4Count: 47990,
@@ -65,7 +64,7 @@ func sampleWeekly(n sampleSize) *Weekly {
 			}},
 			LateArrivals: []LateArrival{{Week: "2026-11-09", PublishedFile: "weekly_2026-11-09.json", Count: 17, Credits: 402.5}},
 		},
-		Inputs: Inputs{
+		Provenance: Provenance{Revision: 1, Inputs: Inputs{
 			Ledger: LedgerInput{Path: "runs/CREDIT_MONITORING/ledger.jsonl", SHA256: fmt.Sprintf("%064x", 0xabcdef), BytesCovered: 601234567, LinesCovered: 1204331},
 			Files: []InputFile{
 				{Role: "baselines", Path: "config/credit-baselines.json", Bytes: 18211, SHA256: fmt.Sprintf("%064x", 0x1234)},
@@ -74,9 +73,10 @@ func sampleWeekly(n sampleSize) *Weekly {
 			},
 			Baselines: "config/credit-baselines.json", Policy: "built-in default",
 		},
-		Generator:        Generator{Name: "ledgerlens", Version: "0.9.0"},
-		AuditHeadAtStart: fmt.Sprintf("%064x", 0xfeedface),
-		SigningKeyID:     s("3f9a0c61d2b7e845"),
+			Generator:        Generator{Name: "ledgerlens", Version: "0.9.0"},
+			AuditHeadAtStart: fmt.Sprintf("%064x", 0xfeedface),
+			SigningKeyID:     s("3f9a0c61d2b7e845"),
+		},
 		Policy: PolicyThresholds{Sev0Multiplier: 10, Sev1Multiplier: 5, Sev2Multiplier: 2, Sev3Multiplier: 1.5,
 			HealthyRunStatuses: []string{"Success"}, BaselineWindowDays: 30},
 		Notes: []string{},

@@ -926,7 +926,7 @@ func TestWorkbookEmptyReport(t *testing.T) {
 	w := &Weekly{
 		Schema: Schema, ReportID: "CREDIT_REVIEW_2026-01-05",
 		PeriodStart: "2026-01-05T00:00:00Z", PeriodEnd: "2026-01-12T00:00:00Z",
-		Revision: 1, Notes: []string{"The ledger is empty: nothing to review."},
+		Provenance: Provenance{Revision: 1}, Notes: []string{"The ledger is empty: nothing to review."},
 	}
 	b := openBook(t, renderBook(t, w, WorkbookOptions{}))
 	if got := b.f.GetSheetList(); !slices.Equal(got, WorkbookSheets()) {

@@ -89,7 +89,7 @@ func (a *analysis) run() (*reports.Weekly, error) {
 		PeriodStart: a.p.Start.Format(time.RFC3339),
 		PeriodEnd:   a.p.End.Format(time.RFC3339),
 		TimeZone:    a.p.Loc.String(),
-		Revision:    1,
+		Provenance:  reports.Provenance{Revision: 1},
 		Policy: reports.PolicyThresholds{
 			Sev0Multiplier:     pol.SeverityPolicy.Sev0.Multiplier,
 			Sev1Multiplier:     pol.SeverityPolicy.Sev1.Multiplier,

@@ -144,7 +144,7 @@ func TestBenchSectionsMatchRun(t *testing.T) {
 	a := &analysis{ctx: ctx, st: st, db: st.Conn(), in: in, p: in.Period}
 	a.w = &reports.Weekly{
 		Schema: want.Schema, ReportID: want.ReportID, PeriodStart: want.PeriodStart, PeriodEnd: want.PeriodEnd,
-		TimeZone: want.TimeZone, Revision: want.Revision, Policy: want.Policy, Notes: []string{},
+		TimeZone: want.TimeZone, Provenance: reports.Provenance{Revision: want.Revision}, Policy: want.Policy, Notes: []string{},
 	}
 	for _, s := range benchSections(a) {
 		if err := s.fn(); err != nil {

@@ -95,7 +95,7 @@ func Compute(ctx context.Context, db *sql.Conn, in Input) (*reports.SLA, error) 
 		PeriodStart: m.Start.Format(time.RFC3339),
 		PeriodEnd:   m.End.Format(time.RFC3339),
 		TimeZone:    m.Loc.String(),
-		Revision:    1,
+		Provenance:  reports.Provenance{Revision: 1},
 		Notes:       []string{},
 	}
 	s.Services = review.Services(in.Incidents, in.Config, m.Start, m.End, m.Loc)
