@@ -30,7 +30,7 @@ bench-10m: build
 	./scripts/bench.sh $(BIN) 10000000
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./pipeline/ledger
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAgrees$$' -fuzztime 60s ./pipeline/ledger
 
 lint:
 	@out=$$(gofmt -l cmd pipeline stats reports schedules fixtures); \

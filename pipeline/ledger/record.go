@@ -91,9 +91,9 @@ func Parse(line []byte) (r Record, err error) {
 		return Record{}, reject(CodeInvalidJSON, "not a JSON object")
 	}
 	// Decoding straight into the result saves copying the Record.
-	if err, ok := parseFast(trimmed, &r); ok {
-		if err != nil {
-			return Record{}, err
+	if ferr, ok := parseFast(trimmed, &r); ok {
+		if ferr != nil {
+			return Record{}, ferr
 		}
 		return r, nil
 	}
