@@ -14,11 +14,13 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
@@ -29,9 +31,6 @@ var findDuplicatesSQL string
 
 //go:embed sql/repeated_run_hashes.sql
 var repeatedRunHashesSQL string
-
-//go:embed sql/repeated_run_hashes_all.sql
-var repeatedRunHashesAllSQL string
 
 //go:embed sql/line_range.sql
 var lineRangeSQL string
@@ -174,13 +173,14 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	next := state
 	if f != nil && size > state.covered {
 		phase = time.Now()
-		next, err = s.load(ctx, f, size, state, int32(seq), &res)
+		var repeated []int64
+		next, repeated, err = s.load(ctx, f, size, state, int32(seq), &res)
 		if err != nil {
 			return res, err
 		}
 		res.LoadTime = time.Since(phase)
 		phase = time.Now()
-		if res.Duplicates, err = s.findDuplicates(ctx, seq, state.covered == 0); err != nil {
+		if res.Duplicates, err = s.findDuplicates(ctx, seq, state.covered == 0, repeated); err != nil {
 			return res, fmt.Errorf("find duplicates: %w", err)
 		}
 		res.Loaded -= res.Duplicates
@@ -234,11 +234,15 @@ type rejectRow struct {
 
 // load reads [state.covered, size) of f, parses it on all cores and inserts
 // the rows, keeping line order. It returns the new ledger state.
-func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerState, seq int32, res *IngestResult) (ledgerState, error) {
+//
+// On a first load (nothing covered yet) it also returns the run-id hashes
+// that occur more than once, found by sorting the new rows' hashes: every
+// row is new, so no table scan is needed to find duplicate candidates.
+func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerState, seq int32, res *IngestResult) (ledgerState, []int64, error) {
 	whole := sha256.New()
 	if len(state.shaState) > 0 {
 		if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(state.shaState); err != nil {
-			return state, fmt.Errorf("restore SHA-256 state: %w", err)
+			return state, nil, fmt.Errorf("restore SHA-256 state: %w", err)
 		}
 	}
 	// Chunk digests restart at the chunk holding the old end: re-hash that
@@ -248,11 +252,12 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	if head := state.covered - complete*chunkSize; head > 0 {
 		buf := make([]byte, head)
 		if _, err := f.ReadAt(buf, complete*chunkSize); err != nil {
-			return state, fmt.Errorf("re-read last chunk: %w", err)
+			return state, nil, fmt.Errorf("re-read last chunk: %w", err)
 		}
 		chunks.Write(buf)
 	}
 
+	var runHashes []int64
 	g, gctx := errgroup.WithContext(ctx)
 	type task struct {
 		b   block
@@ -322,6 +327,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	// batches to DuckDB; rejects are kept for after the bulk insert.
 	batches := make(chan arrow.Record, 2)
 	var rejects []rejectRow
+	hashCol := schema.FieldIndices("run_hash")[0]
 	g.Go(func() error {
 		defer close(batches)
 		for out := range ordered {
@@ -337,6 +343,9 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 				continue
 			}
 			res.Loaded += p.rec.NumRows()
+			if state.covered == 0 {
+				runHashes = append(runHashes, p.rec.Column(hashCol).(*array.Int64).Int64Values()...)
+			}
 			select {
 			case batches <- p.rec:
 			case <-gctx.Done():
@@ -360,18 +369,18 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		rec.Release()
 	}
 	if err := g.Wait(); err != nil {
-		return state, err
+		return state, nil, err
 	}
 	if insertErr != nil {
-		return state, insertErr
+		return state, nil, insertErr
 	}
 	res.Rejected = int64(len(rejects))
 	if err := s.insertRejects(ctx, rejects, seq); err != nil {
-		return state, err
+		return state, nil, err
 	}
 	shaState, err := whole.(encoding.BinaryMarshaler).MarshalBinary()
 	if err != nil {
-		return state, err
+		return state, nil, err
 	}
 	return ledgerState{
 		covered:   covered,
@@ -379,7 +388,19 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		digests:   chunks.result(),
 		shaState:  shaState,
 		prefixSHA: hex.EncodeToString(whole.Sum(nil)),
-	}, nil
+	}, repeatedHashes(runHashes), nil
+}
+
+// repeatedHashes returns the values occurring more than once, sorted.
+func repeatedHashes(h []int64) []int64 {
+	slices.Sort(h)
+	var out []int64
+	for i := 1; i < len(h); i++ {
+		if h[i] == h[i-1] && (len(out) == 0 || out[len(out)-1] != h[i]) {
+			out = append(out, h[i])
+		}
+	}
+	return out
 }
 
 func parseBlock(b block, schema *arrow.Schema, seq int32) parsed {
@@ -432,35 +453,40 @@ func (s *Store) insertStream(ctx context.Context, stream *batchStream) error {
 
 // findDuplicates records the rows of ingest seq that repeat an earlier run
 // id and returns how many there are. allNew says every row in the table
-// belongs to this ingest.
-func (s *Store) findDuplicates(ctx context.Context, seq int, allNew bool) (int64, error) {
-	q, args := repeatedRunHashesSQL, []any{seq}
-	if allNew {
-		q, args = repeatedRunHashesAllSQL, nil
-	}
-	rows, err := s.conn.QueryContext(ctx, q, args...)
-	if err != nil {
-		return 0, err
-	}
-	var hashes []string
-	for rows.Next() {
-		var h int64
-		if err := rows.Scan(&h); err != nil {
-			rows.Close()
+// belongs to this ingest, and repeated then holds the repeated run-id
+// hashes already; otherwise the new rows' hashes are probed in SQL.
+func (s *Store) findDuplicates(ctx context.Context, seq int, allNew bool, repeated []int64) (int64, error) {
+	if !allNew {
+		rows, err := s.conn.QueryContext(ctx, repeatedRunHashesSQL, seq)
+		if err != nil {
 			return 0, err
 		}
-		hashes = append(hashes, strconv.FormatInt(h, 10))
+		for rows.Next() {
+			var h int64
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			repeated = append(repeated, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(hashes) == 0 {
-		return 0, err
+	if len(repeated) == 0 {
+		return 0, nil
 	}
-	q = strings.Replace(findDuplicatesSQL, "{{run_hashes}}", strings.Join(hashes, ", "), 1)
+	hashes := make([]string, len(repeated))
+	for i, h := range repeated {
+		hashes[i] = strconv.FormatInt(h, 10)
+	}
+	q := strings.Replace(findDuplicatesSQL, "{{run_hashes}}", strings.Join(hashes, ", "), 1)
 	if _, err := s.conn.ExecContext(ctx, q, seq); err != nil {
 		return 0, err
 	}
 	var n int64
-	err = s.conn.QueryRowContext(ctx, "SELECT count(*) FROM duplicates WHERE ingest_seq = $1", seq).Scan(&n)
+	err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM duplicates WHERE ingest_seq = $1", seq).Scan(&n)
 	return n, err
 }
 
