@@ -130,16 +130,11 @@ func (a *analysis) run() (*reports.Weekly, error) {
 	return a.w, nil
 }
 
-// windowStart is the earliest instant any section reads: the drift
-// reference (28 days before the period) or the baseline window.
-func (a *analysis) windowStart() time.Time {
-	ref := a.p.Start.AddDate(0, 0, -28)
-	bw := a.p.End.AddDate(0, 0, -a.in.Policy.ReviewWindows.BaselineWindowDays)
-	if bw.Before(ref) {
-		return bw
-	}
-	return ref
-}
+// windowStart is the earliest instant the classified runs cover: the
+// previous week, which the summary and scenario sections compare with.
+// The longer windows (drift reference, baseline window) need only a few
+// columns and read the runs view directly.
+func (a *analysis) windowStart() time.Time { return a.p.Shift(-1).Start }
 
 // prepare loads the small side inputs into temp tables and classifies the
 // runs of the analysis window (classify.sql).

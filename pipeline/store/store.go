@@ -133,6 +133,18 @@ func (s *Store) migrate(ctx context.Context) error {
 	if version == schemaVersion {
 		return nil
 	}
+	if version == 0 {
+		// No version recorded: a new database, or one from before
+		// versioning, whose derived tables must be rebuilt.
+		var n int
+		if err := s.conn.QueryRowContext(ctx,
+			"SELECT count(*) FROM information_schema.tables WHERE table_name = 'ledger_rows'").Scan(&n); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if n > 0 {
+			version = 1
+		}
+	}
 	stmts := []string{"BEGIN TRANSACTION"}
 	if version != 0 {
 		stmts = append(stmts, "DROP VIEW IF EXISTS runs", "DROP TABLE IF EXISTS ledger_rows",

@@ -104,7 +104,8 @@ func TestSchemaUpgradeReloads(t *testing.T) {
 	s := openStore(t, dir)
 	ingest(t, s, ledgerPath)
 	// Simulate version 1: no run_hash column, older version number.
-	for _, q := range []string{"UPDATE store_meta SET schema_version = 1", "DROP VIEW runs", "ALTER TABLE ledger_rows DROP COLUMN run_hash"} {
+	// (No store_meta at all: stores from before versioning had none.)
+	for _, q := range []string{"DROP TABLE store_meta", "DROP VIEW runs", "ALTER TABLE ledger_rows DROP COLUMN run_hash"} {
 		if _, err := s.Conn().ExecContext(context.Background(), q); err != nil {
 			t.Fatal(err)
 		}

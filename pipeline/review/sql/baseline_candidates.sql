@@ -16,7 +16,7 @@ WITH s AS (
     GROUP BY scenario_id
 ), healthy AS (
     SELECT scenario_id, quantile_disc(credits_total, 0.5) AS proposed, count(*) AS sample
-    FROM classified
+    FROM runs
     WHERE "timestamp" >= $3 AND "timestamp" < $2
       AND status IN (SELECT status FROM healthy_status)
       AND coalesce(retry_count, 0) <= 1

@@ -2,7 +2,8 @@
 -- [$1, $2): the variance multiplier against the current baseline and the
 -- severity by the policy's thresholds ($3 sev0, $4 sev1, $5 sev2, $6 sev3;
 -- $7 = SEV0 requires a pii_exposure or regulatory_data flag). Only the
--- columns the sections read are kept: this table spans five weeks of runs.
+-- columns the sections read are kept (the window is the period and the
+-- week before it).
 -- (Derived flags never include the PII flags, so PII is decided on the
 -- recorded ones; the merged flag list is built only for spike runs.)
 -- Expects the temp table baseline(scenario_id, median_credits).
