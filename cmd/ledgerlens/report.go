@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
-	"github.com/ledgerlens/ledgerlens/pipeline/review"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
@@ -24,7 +23,7 @@ func newReportWeeklyCmd(a *app) *cobra.Command {
 	var (
 		opts        pipeline.WeeklyOptions
 		asOf        string
-		failOn      string
+		failOn      failOnFlag
 		metricsFile string
 		lockTimeout time.Duration
 	)
@@ -41,18 +40,13 @@ becomes revision r2, r3, ….`,
   ledgerlens report weekly --week 2026-W47 --as-of 2026-11-23T10:00:00Z --unsigned`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if asOf != "" {
-				t, err := time.Parse(time.RFC3339, asOf)
-				if err != nil {
-					return usagef("--as-of %q: want RFC 3339, e.g. 2026-11-23T10:00:00Z", asOf)
-				}
-				opts.AsOf = t
+			t, err := parseAsOf(asOf)
+			if err != nil {
+				return err
 			}
-			failRank := -1
-			if failOn != "" {
-				if failRank = review.SeverityRank(failOn); failRank > 4 {
-					return usagef("--fail-on %q: want SEV0 … SEV4", failOn)
-				}
+			opts.AsOf = t
+			if err := failOn.validate(); err != nil {
+				return err
 			}
 			started := time.Now()
 			res, err := pipeline.RunWeekly(cmd.Context(), a.env("report weekly", lockTimeout), opts)
@@ -69,19 +63,13 @@ becomes revision r2, r3, ….`,
 				return lockedExit(err)
 			}
 			printWeekly(a, res)
-			if failRank >= 0 && res.Report != nil {
-				n := 0
+			var sevs []string
+			if res.Report != nil {
 				for _, v := range res.Report.PolicyViolations {
-					if review.SeverityRank(v.Severity) <= failRank {
-						n++
-					}
-				}
-				if n > 0 {
-					a.log.Warn("findings at or above the --fail-on severity", "fail_on", failOn, "count", n)
-					return &exitError{code: exitFindings}
+					sevs = append(sevs, v.Severity)
 				}
 			}
-			return nil
+			return failOn.check(a, "policy violations", sevs)
 		},
 	}
 	f := cmd.Flags()
@@ -89,7 +77,7 @@ becomes revision r2, r3, ….`,
 	f.StringVar(&asOf, "as-of", "", "fix \"now\" (RFC 3339) for choosing the default week")
 	f.BoolVar(&opts.Unsigned, "unsigned", false, "publish without signatures (no key needed)")
 	f.BoolVar(&opts.Supersede, "supersede", false, "publish a new revision when the result differs from the published one")
-	f.StringVar(&failOn, "fail-on", "", "exit 3 when a policy violation is at or above this severity (SEV0 … SEV4)")
+	failOn.register(f, "a policy violation")
 	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
 	f.StringVar(&metricsFile, "metrics-file", "", "merge this run's Prometheus textfile metrics into this file")
 	return cmd

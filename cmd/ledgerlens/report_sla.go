@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
-	"github.com/ledgerlens/ledgerlens/pipeline/review"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
@@ -15,7 +14,7 @@ func newReportSLACmd(a *app) *cobra.Command {
 	var (
 		opts        pipeline.SLAOptions
 		asOf        string
-		failOn      string
+		failOn      failOnFlag
 		lockTimeout time.Duration
 	)
 	cmd := &cobra.Command{
@@ -42,30 +41,21 @@ Publication is write-once like the weekly report's.`,
 					return usagef("--month %q: want YYYY-MM, e.g. 2026-11", opts.Month)
 				}
 			}
-			failRank := -1
-			if failOn != "" {
-				if failRank = review.SeverityRank(failOn); failRank > 4 {
-					return usagef("--fail-on %q: want SEV0 … SEV4", failOn)
-				}
+			if err := failOn.validate(); err != nil {
+				return err
 			}
 			res, err := pipeline.RunSLA(cmd.Context(), a.env("report sla", lockTimeout), opts)
 			if err != nil {
 				return lockedExit(err)
 			}
 			printSLA(a, res)
-			if failRank >= 0 && res.Report != nil {
-				n := 0
+			var sevs []string
+			if res.Report != nil {
 				for _, b := range res.Report.Breaches {
-					if review.SeverityRank(b.Severity) <= failRank {
-						n++
-					}
-				}
-				if n > 0 {
-					a.log.Warn("SLA breaches at or above the --fail-on severity", "fail_on", failOn, "count", n)
-					return &exitError{code: exitFindings}
+					sevs = append(sevs, b.Severity)
 				}
 			}
-			return nil
+			return failOn.check(a, "SLA breaches", sevs)
 		},
 	}
 	f := cmd.Flags()
@@ -73,7 +63,7 @@ Publication is write-once like the weekly report's.`,
 	f.StringVar(&asOf, "as-of", "", "fix \"now\" (RFC 3339): the default month, and whether an item not yet done is overdue")
 	f.BoolVar(&opts.Unsigned, "unsigned", false, "publish without signatures (no key needed)")
 	f.BoolVar(&opts.Supersede, "supersede", false, "publish a new revision when the result differs from the published one")
-	f.StringVar(&failOn, "fail-on", "", "exit 3 when a breach is at or above this severity (SEV0 … SEV4)")
+	failOn.register(f, "an SLA breach")
 	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
 	return cmd
 }
