@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -67,28 +66,17 @@ func renderSLAWorkbook(ctx context.Context, f *excelize.File, s *SLA, opts Workb
 			return fmt.Errorf("sheet %s: %w", name, err)
 		}
 	}
-	// Document dates are the month's end, never the clock.
-	stamp := ""
-	if end, err := time.Parse(time.RFC3339Nano, s.PeriodEnd); err == nil {
-		stamp = end.UTC().Format("2006-01-02T15:04:05Z")
-	}
-	gen := strings.TrimSpace(s.Generator.Name + " " + s.Generator.Version)
-	if err := f.SetDocProps(&excelize.DocProperties{
-		Title:          "SLA report " + s.ReportID,
-		Subject:        "Monthly SLA report for " + s.Month,
-		Description:    "Analyst workbook rendered from " + s.ReportID + " (" + s.Schema + "); the signed JSON report is the record.",
-		Identifier:     s.ReportID,
-		Keywords:       "ledgerlens; SLA; " + s.ReportID,
-		Category:       "SLA report",
-		Creator:        gen,
-		LastModifiedBy: gen,
-		Revision:       strconv.Itoa(max(s.Revision, 1)),
-		Version:        s.Generator.Version,
-		Language:       "en",
-		Created:        stamp,
-		Modified:       stamp,
+	if err := setDocProps(f, workbookDoc{
+		Title:      "SLA report " + s.ReportID,
+		Subject:    "Monthly SLA report for " + s.Month,
+		Category:   "SLA report",
+		Keywords:   "SLA",
+		ReportID:   s.ReportID,
+		Schema:     s.Schema,
+		PeriodEnd:  s.PeriodEnd,
+		Provenance: s.Provenance,
 	}); err != nil {
-		return fmt.Errorf("document properties: %w", err)
+		return err
 	}
 	st, err := newStyleSet(f)
 	if err != nil {
@@ -113,22 +101,7 @@ func renderSLAWorkbook(ctx context.Context, f *excelize.File, s *SLA, opts Workb
 			return err
 		}
 	}
-	if ct := f.ContentTypes; ct != nil {
-		sort.Slice(ct.Defaults, func(i, j int) bool { return ct.Defaults[i].Extension < ct.Defaults[j].Extension })
-	}
-	// The weekly workbook's sorted zip writer: parts in name order with a
-	// fixed date, whatever order excelize emits them in.
-	zw := newSortedZip(out, "")
-	defer func() {
-		if cerr := zw.cleanup(); cerr != nil && err == nil {
-			err = cerr
-		}
-	}()
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
-	if _, err := f.WriteToBuffer(); err != nil {
-		return fmt.Errorf("write: %w", err)
-	}
-	return nil
+	return writeSorted(f, out)
 }
 
 // slaBuilder lays out the sheets of one SLA workbook.

@@ -92,7 +92,16 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 			return fmt.Errorf("sheet %s: %w", name, err)
 		}
 	}
-	if err := setDocProps(f, w); err != nil {
+	if err := setDocProps(f, workbookDoc{
+		Title:      "Weekly credit review " + w.ReportID,
+		Subject:    "Weekly credit review for the period starting " + w.PeriodStart,
+		Category:   "Credit review",
+		Keywords:   "credit review",
+		ReportID:   w.ReportID,
+		Schema:     w.Schema,
+		PeriodEnd:  w.PeriodEnd,
+		Provenance: w.Provenance,
+	}); err != nil {
 		return err
 	}
 	st, err := newStyleSet(f)
@@ -111,14 +120,60 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// Adding a drawing makes excelize register the image content types in
-	// map order; their order carries no meaning, so it is fixed here.
+	return writeSorted(f, out)
+}
+
+// workbookDoc is what a workbook's document properties say about the report
+// it renders.
+type workbookDoc struct {
+	Title, Subject, Category, Keywords string
+	ReportID, Schema, PeriodEnd        string
+	Provenance                         Provenance
+}
+
+// setDocProps fills the document properties. Created and Modified are the
+// period end, so no clock reading reaches the file.
+func setDocProps(f *excelize.File, d workbookDoc) error {
+	stamp := ""
+	if d.PeriodEnd != "" {
+		end, err := time.Parse(time.RFC3339Nano, d.PeriodEnd)
+		if err != nil {
+			return fmt.Errorf("period_end %q: %w", d.PeriodEnd, err)
+		}
+		stamp = end.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	g := d.Provenance.Generator
+	gen := strings.TrimSpace(g.Name + " " + g.Version)
+	if err := f.SetDocProps(&excelize.DocProperties{
+		Title:          d.Title,
+		Subject:        d.Subject,
+		Description:    "Analyst workbook rendered from " + d.ReportID + " (" + d.Schema + "); the signed JSON report is the record.",
+		Identifier:     d.ReportID,
+		Keywords:       "ledgerlens; " + d.Keywords + "; " + d.ReportID,
+		Category:       d.Category,
+		Creator:        gen,
+		LastModifiedBy: gen,
+		Revision:       strconv.Itoa(max(d.Provenance.Revision, 1)),
+		Version:        g.Version,
+		Language:       "en",
+		Created:        stamp,
+		Modified:       stamp,
+	}); err != nil {
+		return fmt.Errorf("document properties: %w", err)
+	}
+	return nil
+}
+
+// writeSorted writes the finished workbook to out byte-for-byte
+// reproducibly. Adding a drawing makes excelize register the image content
+// types in map order; their order carries no meaning, so it is fixed here.
+// excelize hands every part to the ZipWriter; sortedZip writes them to out
+// in a fixed order when excelize closes it. The buffer excelize offers the
+// writer is left unused, so the finished archive is never held in memory.
+func writeSorted(f *excelize.File, out io.Writer) (err error) {
 	if ct := f.ContentTypes; ct != nil {
 		sort.Slice(ct.Defaults, func(i, j int) bool { return ct.Defaults[i].Extension < ct.Defaults[j].Extension })
 	}
-	// excelize hands every part to the ZipWriter; sortedZip writes them to out
-	// in a fixed order when excelize closes it. The buffer excelize offers the
-	// writer is left unused, so the finished archive is never held in memory.
 	zw := newSortedZip(out, "")
 	defer func() {
 		if cerr := zw.cleanup(); cerr != nil && err == nil {
@@ -128,38 +183,6 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
 	if _, err := f.WriteToBuffer(); err != nil {
 		return fmt.Errorf("write: %w", err)
-	}
-	return nil
-}
-
-// setDocProps fills the document properties from the report. Created and
-// Modified are the period end, so no clock reading reaches the file.
-func setDocProps(f *excelize.File, w *Weekly) error {
-	stamp := ""
-	if w.PeriodEnd != "" {
-		end, err := time.Parse(time.RFC3339Nano, w.PeriodEnd)
-		if err != nil {
-			return fmt.Errorf("period_end %q: %w", w.PeriodEnd, err)
-		}
-		stamp = end.UTC().Format("2006-01-02T15:04:05Z")
-	}
-	gen := strings.TrimSpace(w.Generator.Name + " " + w.Generator.Version)
-	if err := f.SetDocProps(&excelize.DocProperties{
-		Title:          "Weekly credit review " + w.ReportID,
-		Subject:        "Weekly credit review for the period starting " + w.PeriodStart,
-		Description:    "Analyst workbook rendered from " + w.ReportID + " (" + w.Schema + "); the signed JSON report is the record.",
-		Identifier:     w.ReportID,
-		Keywords:       "ledgerlens; credit review; " + w.ReportID,
-		Category:       "Credit review",
-		Creator:        gen,
-		LastModifiedBy: gen,
-		Revision:       strconv.Itoa(max(w.Revision, 1)),
-		Version:        w.Generator.Version,
-		Language:       "en",
-		Created:        stamp,
-		Modified:       stamp,
-	}); err != nil {
-		return fmt.Errorf("document properties: %w", err)
 	}
 	return nil
 }
