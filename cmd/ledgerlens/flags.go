@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/review"
+	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
 // parseAsOf reads --as-of: "" means now.
@@ -52,4 +53,36 @@ func (f *failOnFlag) check(a *app, what string, severities []string) error {
 	}
 	a.log.Warn(what+" at or above the --fail-on severity", "fail_on", f.severity, "count", n)
 	return &exitError{code: exitFindings}
+}
+
+// publishFlags are the flags every report-publishing command shares.
+type publishFlags struct {
+	unsigned    bool
+	supersede   bool
+	lockTimeout time.Duration
+	metricsFile string
+	failOn      failOnFlag
+}
+
+func (p *publishFlags) register(fs *pflag.FlagSet, findings string) {
+	fs.BoolVar(&p.unsigned, "unsigned", false, "publish without signatures (no key needed)")
+	fs.BoolVar(&p.supersede, "supersede", false, "publish a new revision when the result differs from the published one")
+	fs.DurationVar(&p.lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	fs.StringVar(&p.metricsFile, "metrics-file", "", "merge this run's Prometheus textfile metrics into this file")
+	p.failOn.register(fs, findings)
+}
+
+// recordMetrics merges one run of job into --metrics-file, if given; a
+// metrics failure is logged, never the job's outcome.
+func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err error, stats func() schedules.JobStats) {
+	if p.metricsFile == "" {
+		return
+	}
+	rr := schedules.RunResult{Started: started, Finished: time.Now(), Err: err}
+	if err == nil {
+		rr.Stats = stats()
+	}
+	if merr := schedules.RecordRun(p.metricsFile, job, rr); merr != nil {
+		a.log.Error("write metrics", "file", p.metricsFile, "err", merr)
+	}
 }

@@ -21,11 +21,9 @@ func newReportCmd(a *app) *cobra.Command {
 
 func newReportWeeklyCmd(a *app) *cobra.Command {
 	var (
-		opts        pipeline.WeeklyOptions
-		asOf        string
-		failOn      failOnFlag
-		metricsFile string
-		lockTimeout time.Duration
+		opts pipeline.WeeklyOptions
+		asOf string
+		pf   publishFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "weekly",
@@ -45,20 +43,13 @@ becomes revision r2, r3, ….`,
 				return err
 			}
 			opts.AsOf = t
-			if err := failOn.validate(); err != nil {
+			if err := pf.failOn.validate(); err != nil {
 				return err
 			}
+			opts.Unsigned, opts.Supersede = pf.unsigned, pf.supersede
 			started := time.Now()
-			res, err := pipeline.RunWeekly(cmd.Context(), a.env("report weekly", lockTimeout), opts)
-			if metricsFile != "" {
-				rr := schedules.RunResult{Started: started, Finished: time.Now(), Err: err}
-				if err == nil {
-					rr.Stats = weeklyStats(res)
-				}
-				if merr := schedules.RecordRun(metricsFile, schedules.JobWeeklyReview, rr); merr != nil {
-					a.log.Error("write metrics", "file", metricsFile, "err", merr)
-				}
-			}
+			res, err := pipeline.RunWeekly(cmd.Context(), a.env("report weekly", pf.lockTimeout), opts)
+			pf.recordMetrics(a, schedules.JobWeeklyReview, started, err, func() schedules.JobStats { return weeklyStats(res) })
 			if err != nil {
 				return lockedExit(err)
 			}
@@ -69,17 +60,13 @@ becomes revision r2, r3, ….`,
 					sevs = append(sevs, v.Severity)
 				}
 			}
-			return failOn.check(a, "policy violations", sevs)
+			return pf.failOn.check(a, "policy violations", sevs)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Week, "week", "", "period: a Monday (2026-11-16) or ISO week (2026-W47); default the last complete week")
 	f.StringVar(&asOf, "as-of", "", "fix \"now\" (RFC 3339) for choosing the default week")
-	f.BoolVar(&opts.Unsigned, "unsigned", false, "publish without signatures (no key needed)")
-	f.BoolVar(&opts.Supersede, "supersede", false, "publish a new revision when the result differs from the published one")
-	failOn.register(f, "a policy violation")
-	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
-	f.StringVar(&metricsFile, "metrics-file", "", "merge this run's Prometheus textfile metrics into this file")
+	pf.register(f, "a policy violation")
 	return cmd
 }
 

@@ -12,10 +12,9 @@ import (
 
 func newReportSLACmd(a *app) *cobra.Command {
 	var (
-		opts        pipeline.SLAOptions
-		asOf        string
-		failOn      failOnFlag
-		lockTimeout time.Duration
+		opts pipeline.SLAOptions
+		asOf string
+		pf   publishFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sla",
@@ -41,10 +40,13 @@ Publication is write-once like the weekly report's.`,
 					return usagef("--month %q: want YYYY-MM, e.g. 2026-11", opts.Month)
 				}
 			}
-			if err := failOn.validate(); err != nil {
+			if err := pf.failOn.validate(); err != nil {
 				return err
 			}
-			res, err := pipeline.RunSLA(cmd.Context(), a.env("report sla", lockTimeout), opts)
+			opts.Unsigned, opts.Supersede = pf.unsigned, pf.supersede
+			started := time.Now()
+			res, err := pipeline.RunSLA(cmd.Context(), a.env("report sla", pf.lockTimeout), opts)
+			pf.recordMetrics(a, schedules.JobSLAReport, started, err, func() schedules.JobStats { return slaStats(res) })
 			if err != nil {
 				return lockedExit(err)
 			}
@@ -55,16 +57,13 @@ Publication is write-once like the weekly report's.`,
 					sevs = append(sevs, b.Severity)
 				}
 			}
-			return failOn.check(a, "SLA breaches", sevs)
+			return pf.failOn.check(a, "SLA breaches", sevs)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Month, "month", "", "month as YYYY-MM; default the previous month")
 	f.StringVar(&asOf, "as-of", "", "fix \"now\" (RFC 3339): the default month, and whether an item not yet done is overdue")
-	f.BoolVar(&opts.Unsigned, "unsigned", false, "publish without signatures (no key needed)")
-	f.BoolVar(&opts.Supersede, "supersede", false, "publish a new revision when the result differs from the published one")
-	failOn.register(f, "an SLA breach")
-	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	pf.register(f, "an SLA breach")
 	return cmd
 }
 
