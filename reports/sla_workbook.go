@@ -232,10 +232,7 @@ func (b *slaBuilder) zone() string { return " (" + b.opts.Location.String() + ")
 
 func (b *slaBuilder) incidents() []*sheetBlock {
 	is := b.s.Incidents
-	z := b.zone()
-	c := headers("Incident ID", "Service", "Severity", "Impact", "Started"+z, "Detected"+z, "Acknowledged"+z,
-		"Resolved"+z, "TTD (min)", "TTA (min)", "TTR (min)", "RTO breach", "Data loss (s)")
-	c[2].colour = colourSeverity
+	c := incidentColumns(b.zone(), "TTD (min)", "TTA (min)", "TTR (min)", "RTO breach", "Data loss (s)")
 	c[11].colour = colourYesIsBad
 	return []*sheetBlock{{
 		name: "incidents", cols: c, n: len(is),
@@ -243,14 +240,7 @@ func (b *slaBuilder) incidents() []*sheetBlock {
 		freeze: true, filter: true,
 		row: func(i int, r *rowBuf) {
 			x := &is[i]
-			r.text(x.IncidentID)
-			r.text(x.Service)
-			r.text(x.Severity)
-			r.text(x.Impact)
-			r.time(x.StartedAt)
-			r.optTime(x.DetectedAt)
-			r.optTime(x.AcknowledgedAt)
-			r.optTime(x.ResolvedAt)
+			incidentCells(r, &x.IncidentRow)
 			r.optDec2(x.TTDMinutes)
 			r.optDec2(x.TTAMinutes)
 			r.optDec2(x.TTRMinutes)

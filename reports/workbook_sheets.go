@@ -487,26 +487,40 @@ func (b *workbookBuilder) reliabilityBlocks() []*sheetBlock {
 
 // --- Incidents -------------------------------------------------------------------
 
+// incidentColumns are the leading columns of an incident table — the
+// incident as the incidents file records it — with times in the zone that
+// zoneSuffix names (" (UTC)"). The weekly and SLA workbooks append their
+// own figures after them.
+func incidentColumns(zoneSuffix string, more ...string) []tableColumn {
+	z := zoneSuffix
+	c := headers(append([]string{"Incident ID", "Service", "Severity", "Impact", "Started" + z, "Detected" + z,
+		"Acknowledged" + z, "Resolved" + z}, more...)...)
+	c[2].colour = colourSeverity
+	return c
+}
+
+// incidentCells writes the cells of incidentColumns.
+func incidentCells(r *rowBuf, x *IncidentRow) {
+	r.text(x.IncidentID)
+	r.text(x.Service)
+	r.text(x.Severity)
+	r.text(x.Impact)
+	r.time(x.StartedAt)
+	r.optTime(x.DetectedAt)
+	r.optTime(x.AcknowledgedAt)
+	r.optTime(x.ResolvedAt)
+}
+
 func (b *workbookBuilder) incidentBlocks() []*sheetBlock {
 	is := b.w.Reliability.Incidents
-	z := " (" + b.zoneName() + ")"
-	c := headers("Incident ID", "Service", "Severity", "Impact", "Started"+z, "Detected"+z,
-		"Acknowledged"+z, "Resolved"+z, "Duration (min)", "Data loss (s)")
-	c[2].colour = colourSeverity
+	c := incidentColumns(" ("+b.zoneName()+")", "Duration (min)", "Data loss (s)")
 	return []*sheetBlock{{
 		name: "reliability.incidents", cols: c, n: len(is),
 		empty:  "No incidents overlap this period.",
 		freeze: true, filter: true,
 		row: func(i int, r *rowBuf) {
 			x := &is[i]
-			r.text(x.IncidentID)
-			r.text(x.Service)
-			r.text(x.Severity)
-			r.text(x.Impact)
-			r.time(x.StartedAt)
-			r.optTime(x.DetectedAt)
-			r.optTime(x.AcknowledgedAt)
-			r.optTime(x.ResolvedAt)
+			incidentCells(r, x)
 			r.optDec2(x.DurationMinutes)
 			r.optDec2(x.DataLossSeconds)
 		},
