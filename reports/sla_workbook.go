@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -196,9 +195,7 @@ func (b *slaBuilder) summary() []*sheetBlock {
 
 func (b *slaBuilder) services() []*sheetBlock {
 	ss := b.s.Services
-	c := headers("Service", "Uptime", "SLO target", "Downtime (min)", "Error budget (min)", "Budget consumed",
-		"Freeze", "Incidents", "MTTD (min)", "MTTA (min)", "MTTR (min)", "RTO target (min)", "RTO p50 (min)",
-		"RTO p95 (min)", "RTO max (min)", "RTO breaches", "RPO (s)")
+	c := headers(append([]string{"Service", "Uptime", "SLO target", "Downtime (min)"}, serviceRecoveryHeaders()...)...)
 	c[1].colour, c[1].other = colourBelowOther, 2
 	c[6].colour = colourYesIsBad
 	return []*sheetBlock{{
@@ -211,19 +208,7 @@ func (b *slaBuilder) services() []*sheetBlock {
 			r.pct(s.UptimePct)
 			r.pct(s.SLOTargetPct)
 			r.dec2(s.DowntimeMinutes)
-			r.dec2(s.ErrorBudgetMinutes)
-			r.pct(s.BudgetConsumedPct)
-			r.yesNo(s.Freeze)
-			r.int(s.Incidents)
-			r.optDec2(s.MTTDMinutes)
-			r.optDec2(s.MTTAMinutes)
-			r.optDec2(s.MTTRMinutes)
-			r.dec2(s.RTOTargetMinutes)
-			r.optDec2(s.RTOP50Minutes)
-			r.optDec2(s.RTOP95Minutes)
-			r.optDec2(s.RTOMaxMinutes)
-			r.text(strings.Join(s.RTOBreaches, ", "))
-			r.optDec2(s.RPOSeconds)
+			serviceRecoveryCells(r, s)
 		},
 	}}
 }

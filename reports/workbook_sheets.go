@@ -430,12 +430,35 @@ func (b *workbookBuilder) driftBlocks() []*sheetBlock {
 
 // --- Reliability -----------------------------------------------------------------
 
+// serviceRecoveryHeaders name the columns serviceRecoveryCells writes: the
+// error budget and recovery figures that end a services table in both the
+// weekly and the SLA workbook.
+func serviceRecoveryHeaders() []string {
+	return []string{"Error budget (min)", "Budget consumed", "Freeze", "Incidents",
+		"MTTD (min)", "MTTA (min)", "MTTR (min)", "RTO target (min)", "RTO p50 (min)",
+		"RTO p95 (min)", "RTO max (min)", "RTO breaches", "RPO (s)"}
+}
+
+func serviceRecoveryCells(r *rowBuf, s *ServiceReliability) {
+	r.dec2(s.ErrorBudgetMinutes)
+	r.pct(s.BudgetConsumedPct)
+	r.yesNo(s.Freeze)
+	r.int(s.Incidents)
+	r.optDec2(s.MTTDMinutes)
+	r.optDec2(s.MTTAMinutes)
+	r.optDec2(s.MTTRMinutes)
+	r.dec2(s.RTOTargetMinutes)
+	r.optDec2(s.RTOP50Minutes)
+	r.optDec2(s.RTOP95Minutes)
+	r.optDec2(s.RTOMaxMinutes)
+	r.text(strings.Join(s.RTOBreaches, ", "))
+	r.optDec2(s.RPOSeconds)
+}
+
 func (b *workbookBuilder) reliabilityBlocks() []*sheetBlock {
 	rel := b.w.Reliability
-	sc := headers("Service", "Uptime", "Uptime MTD", "SLO target", "Downtime (min)",
-		"Downtime MTD (min)", "Error budget (min)", "Budget consumed", "Freeze", "Incidents",
-		"MTTD (min)", "MTTA (min)", "MTTR (min)", "RTO target (min)", "RTO p50 (min)",
-		"RTO p95 (min)", "RTO max (min)", "RTO breaches", "RPO (s)")
+	sc := headers(append([]string{"Service", "Uptime", "Uptime MTD", "SLO target", "Downtime (min)",
+		"Downtime MTD (min)"}, serviceRecoveryHeaders()...)...)
 	sc[1].colour, sc[1].other = colourBelowOther, 3
 	sc[2].colour, sc[2].other = colourBelowOther, 3
 	sc[8].colour = colourYesIsBad
@@ -451,19 +474,7 @@ func (b *workbookBuilder) reliabilityBlocks() []*sheetBlock {
 			r.pct(s.SLOTargetPct)
 			r.dec2(s.DowntimeMinutes)
 			r.dec2(s.DowntimeMTDMinutes)
-			r.dec2(s.ErrorBudgetMinutes)
-			r.pct(s.BudgetConsumedPct)
-			r.yesNo(s.Freeze)
-			r.int(s.Incidents)
-			r.optDec2(s.MTTDMinutes)
-			r.optDec2(s.MTTAMinutes)
-			r.optDec2(s.MTTRMinutes)
-			r.dec2(s.RTOTargetMinutes)
-			r.optDec2(s.RTOP50Minutes)
-			r.optDec2(s.RTOP95Minutes)
-			r.optDec2(s.RTOMaxMinutes)
-			r.text(strings.Join(s.RTOBreaches, ", "))
-			r.optDec2(s.RPOSeconds)
+			serviceRecoveryCells(r, s)
 		},
 	}
 	scenarios := &sheetBlock{
