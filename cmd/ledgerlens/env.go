@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
 // faultEnv names the crash-test hook: "kill-after:STEP" SIGKILLs the
@@ -27,6 +28,9 @@ func (a *app) env(command string, lockTimeout time.Duration) pipeline.Env {
 		Version:     version(),
 		Command:     command,
 		LockTimeout: lockTimeout,
+		// Jobs amortise DuckDB's checkpoint over appends (see
+		// store.Options.DeferCheckpoint).
+		StoreOptions: store.Options{DeferCheckpoint: true},
 		Progress:    a.progress("ingesting ledger"),
 		AfterStep:   faultHook(os.Getenv(faultEnv)),
 	}

@@ -66,7 +66,7 @@ type IngestResult struct {
 	PrefixSHA256     string // SHA-256 of the ledger's bytes [0, OffsetTo)
 	Modified         *Modification
 	// Timings of the phases, for logs and benchmarks.
-	CheckTime, LoadTime, DuplicatesTime, CommitTime time.Duration
+	CheckTime, LoadTime, DuplicatesTime, CommitTime, CheckpointTime time.Duration
 }
 
 // Modification is the range of the already-loaded prefix that changed.
@@ -78,6 +78,8 @@ type Modification struct {
 // ledgerState is the store's memory of the ledger (table ledger_state).
 type ledgerState struct {
 	covered, lines int64
+	// rowsSinceCheckpoint counts rows loaded since DuckDB's last checkpoint.
+	rowsSinceCheckpoint int64
 	digests        []byte
 	shaState       []byte
 	prefixSHA      string
@@ -200,6 +202,10 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	res.PartialTailBytes = max(size-next.covered, 0)
 	res.PrefixSHA256 = next.prefixSHA
 
+	checkpoint, err := s.dueCheckpoint(ctx, &next, state, res)
+	if err != nil {
+		return res, err
+	}
 	if err := s.saveState(ctx, ledgerPath, next, &res); err != nil {
 		return res, err
 	}
@@ -209,7 +215,41 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	}
 	committed = true
 	res.CommitTime = time.Since(phase)
+	if checkpoint {
+		// After the commit: the ingest is durable already; a crash here
+		// only leaves the compaction for a later ingest.
+		phase = time.Now()
+		if _, err := s.conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
+			return res, fmt.Errorf("checkpoint: %w", err)
+		}
+		res.CheckpointTime = time.Since(phase)
+	}
 	return res, nil
+}
+
+// dueCheckpoint counts the rows this ingest loaded into next's tally and
+// says whether DuckDB should checkpoint after the commit (resetting the
+// tally): always after a full load, else once the rows loaded since the
+// last checkpoint exceed a quarter of the table. Without DeferCheckpoint
+// DuckDB checkpoints by itself and the tally stays 0.
+func (s *Store) dueCheckpoint(ctx context.Context, next *ledgerState, prev ledgerState, res IngestResult) (bool, error) {
+	if !s.deferCheckpoint {
+		next.rowsSinceCheckpoint = 0
+		return false, nil
+	}
+	next.rowsSinceCheckpoint = prev.rowsSinceCheckpoint + res.Loaded + res.Duplicates
+	if next.rowsSinceCheckpoint == 0 {
+		return false, nil
+	}
+	var total int64
+	if err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM ledger_rows").Scan(&total); err != nil {
+		return false, err
+	}
+	if prev.covered == 0 || next.rowsSinceCheckpoint*4 > total {
+		next.rowsSinceCheckpoint = 0
+		return true, nil
+	}
+	return false, nil
 }
 
 // block is a run of complete ledger lines handed to one parse task.
@@ -501,8 +541,8 @@ func (s *Store) insertRejects(ctx context.Context, rejects []rejectRow, seq int3
 func (s *Store) loadState(ctx context.Context) (ledgerState, bool, error) {
 	var st ledgerState
 	err := s.conn.QueryRowContext(ctx,
-		"SELECT covered_bytes, covered_lines, chunk_digests, sha256_state, prefix_sha256 FROM ledger_state").
-		Scan(&st.covered, &st.lines, &st.digests, &st.shaState, &st.prefixSHA)
+		"SELECT covered_bytes, covered_lines, chunk_digests, sha256_state, prefix_sha256, rows_since_checkpoint FROM ledger_state").
+		Scan(&st.covered, &st.lines, &st.digests, &st.shaState, &st.prefixSHA, &st.rowsSinceCheckpoint)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ledgerState{}, false, nil
 	}
@@ -522,8 +562,8 @@ func (s *Store) saveState(ctx context.Context, ledgerPath string, st ledgerState
 	if _, err := s.conn.ExecContext(ctx, "DELETE FROM ledger_state"); err != nil {
 		return err
 	}
-	if _, err := s.conn.ExecContext(ctx, "INSERT INTO ledger_state VALUES ($1, $2, $3, $4, $5, $6, $7)",
-		ledgerPath, st.covered, st.lines, int64(chunkSize), st.digests, st.shaState, st.prefixSHA); err != nil {
+	if _, err := s.conn.ExecContext(ctx, "INSERT INTO ledger_state VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+		ledgerPath, st.covered, st.lines, int64(chunkSize), st.digests, st.shaState, st.prefixSHA, st.rowsSinceCheckpoint); err != nil {
 		return fmt.Errorf("save ledger state: %w", err)
 	}
 	var mf, mt, lf, lt any

@@ -21,7 +21,7 @@ var schemaSQL string
 // truth), so a store of another version drops its derived tables and the
 // next ingest reloads the ledger; ingest_log, the store's own history,
 // is kept.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // Options tune the DuckDB engine. The zero value is sensible defaults.
 type Options struct {
@@ -32,6 +32,14 @@ type Options struct {
 	MemoryLimit string
 	// Threads is DuckDB's worker count (default: all cores).
 	Threads int
+	// DeferCheckpoint keeps DuckDB from checkpointing at every commit and
+	// on close. Committed data is durable either way (large appends are
+	// written to the file, the WAL records the commit); the checkpoint —
+	// compacting the appended row groups, ~1.4 s after a week's append to
+	// a million runs — is then amortised: an ingest checkpoints only once
+	// the rows appended since the last checkpoint exceed a quarter of the
+	// table, and after a full load. Jobs set it; ad-hoc tools need not.
+	DeferCheckpoint bool
 }
 
 // Store is the DuckDB database holding the loaded ledger.
@@ -46,6 +54,8 @@ type Store struct {
 	// Progress, when set, is called as an ingest reads the ledger with the
 	// bytes read so far and the bytes to read.
 	Progress func(done, total int64)
+	// deferCheckpoint: see Options.DeferCheckpoint.
+	deferCheckpoint bool
 }
 
 // Open opens (creating if needed) the store at path and brings its schema up
@@ -98,6 +108,10 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 	}
 	if opts.Threads > 0 {
 		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
+	}
+	s.deferCheckpoint = opts.DeferCheckpoint && !opts.ReadOnly
+	if s.deferCheckpoint {
+		settings = append(settings, "SET checkpoint_threshold = '1TB'", "PRAGMA disable_checkpoint_on_shutdown")
 	}
 	for _, q := range settings {
 		if _, err := conn.ExecContext(ctx, q); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -131,4 +132,43 @@ func runsDigest(t testing.TB, s *Store) string {
 	t.Helper()
 	return queryStrings(t, s, `SELECT count(*)::VARCHAR || ':' || md5(string_agg(r::VARCHAR, chr(10) ORDER BY r.line_no))
 		FROM (SELECT * EXCLUDE (ingest_seq) FROM runs) r`)
+}
+
+// TestDeferredCheckpoint: with the checkpoint deferred, appended rows are
+// durable across close and reopen, and the store checkpoints once the
+// appends since the last one pass a quarter of the table.
+func TestDeferredCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.jsonl")
+	all := lines(1000, func(i int) bool { return i%2 == 0 })
+	dbPath := filepath.Join(dir, "ledger.duckdb")
+	steps := []struct {
+		lines          int
+		wantCheckpoint bool
+	}{
+		{600, true},  // a full load always checkpoints
+		{700, false}, // 100 appended of 700 rows
+		{800, false}, // 200 of 800
+		{1000, true}, // 400 of 1000: more than a quarter
+	}
+	for i, st := range steps {
+		writeFile(t, path, join(all[:st.lines]))
+		s, err := Open(context.Background(), dbPath, Options{DeferCheckpoint: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := ingest(t, s, path)
+		if got := res.CheckpointTime > 0; got != st.wantCheckpoint {
+			t.Errorf("step %d: checkpointed=%v, want %v", i, got, st.wantCheckpoint)
+		}
+		s.Close()
+		ro, err := Open(context.Background(), dbPath, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := queryStrings(t, ro, "SELECT count(*) FROM runs"); got != strconv.Itoa(st.lines) {
+			t.Fatalf("step %d: %s runs after reopen, want %d", i, got, st.lines)
+		}
+		ro.Close()
+	}
 }

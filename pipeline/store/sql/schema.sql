@@ -94,7 +94,9 @@ CREATE TABLE IF NOT EXISTS ledger_state (
     chunk_size    BIGINT NOT NULL,
     chunk_digests BLOB NOT NULL,
     sha256_state  BLOB NOT NULL,
-    prefix_sha256 VARCHAR NOT NULL
+    prefix_sha256 VARCHAR NOT NULL,
+    -- Rows loaded since DuckDB's last checkpoint (Options.DeferCheckpoint).
+    rows_since_checkpoint BIGINT NOT NULL
 );
 
 -- One row per run (the first occurrence of each run id). ts_utc is the same
