@@ -31,8 +31,8 @@ func (a *app) env(command string, lockTimeout time.Duration) pipeline.Env {
 		// Jobs amortise DuckDB's checkpoint over appends (see
 		// store.Options.DeferCheckpoint).
 		StoreOptions: store.Options{DeferCheckpoint: true},
-		Progress:    a.progress("ingesting ledger"),
-		AfterStep:   faultHook(os.Getenv(faultEnv)),
+		Progress:     a.progress("ingesting ledger"),
+		AfterStep:    faultHook(os.Getenv(faultEnv)),
 	}
 }
 

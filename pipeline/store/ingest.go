@@ -80,9 +80,9 @@ type ledgerState struct {
 	covered, lines int64
 	// rowsSinceCheckpoint counts rows loaded since DuckDB's last checkpoint.
 	rowsSinceCheckpoint int64
-	digests        []byte
-	shaState       []byte
-	prefixSHA      string
+	digests             []byte
+	shaState            []byte
+	prefixSHA           string
 }
 
 // Ingest loads the ledger's complete lines that the store has not seen
