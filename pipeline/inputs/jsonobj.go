@@ -118,10 +118,6 @@ func (o object) get(key string) (json.RawMessage, bool) {
 	return raw, true
 }
 
-func (o object) has(key string) bool {
-	_, ok := o.get(key)
-	return ok
-}
 
 // keys returns the keys of o in sorted order.
 func (o object) keys() []string { return sortedKeys(o.fields) }
