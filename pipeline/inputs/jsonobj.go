@@ -118,7 +118,6 @@ func (o object) get(key string) (json.RawMessage, bool) {
 	return raw, true
 }
 
-
 // keys returns the keys of o in sorted order.
 func (o object) keys() []string { return sortedKeys(o.fields) }
 
