@@ -56,16 +56,7 @@ func RenderSLAWorkbook(ctx context.Context, s *SLA, opts WorkbookOptions, out io
 }
 
 func renderSLAWorkbook(ctx context.Context, f *excelize.File, s *SLA, opts WorkbookOptions, out io.Writer) (err error) {
-	sheets := SLAWorkbookSheets()
-	if err := f.SetSheetName("Sheet1", sheets[0]); err != nil {
-		return err
-	}
-	for _, name := range sheets[1:] {
-		if _, err := f.NewSheet(name); err != nil {
-			return fmt.Errorf("sheet %s: %w", name, err)
-		}
-	}
-	if err := setDocProps(f, workbookDoc{
+	st, err := setUpWorkbook(f, SLAWorkbookSheets(), workbookDoc{
 		Title:      "SLA report " + s.ReportID,
 		Subject:    "Monthly SLA report for " + s.Month,
 		Category:   "SLA report",
@@ -74,10 +65,7 @@ func renderSLAWorkbook(ctx context.Context, f *excelize.File, s *SLA, opts Workb
 		Schema:     s.Schema,
 		PeriodEnd:  s.PeriodEnd,
 		Provenance: s.Provenance,
-	}); err != nil {
-		return err
-	}
-	st, err := newStyleSet(f)
+	})
 	if err != nil {
 		return err
 	}

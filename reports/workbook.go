@@ -83,16 +83,7 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 			err = fmt.Errorf("close: %w", cerr)
 		}
 	}()
-	sheets := WorkbookSheets()
-	if err := f.SetSheetName("Sheet1", sheets[0]); err != nil {
-		return err
-	}
-	for _, name := range sheets[1:] {
-		if _, err := f.NewSheet(name); err != nil {
-			return fmt.Errorf("sheet %s: %w", name, err)
-		}
-	}
-	if err := setDocProps(f, workbookDoc{
+	st, err := setUpWorkbook(f, WorkbookSheets(), workbookDoc{
 		Title:      "Weekly credit review " + w.ReportID,
 		Subject:    "Weekly credit review for the period starting " + w.PeriodStart,
 		Category:   "Credit review",
@@ -101,10 +92,7 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 		Schema:     w.Schema,
 		PeriodEnd:  w.PeriodEnd,
 		Provenance: w.Provenance,
-	}); err != nil {
-		return err
-	}
-	st, err := newStyleSet(f)
+	})
 	if err != nil {
 		return err
 	}
@@ -129,6 +117,23 @@ type workbookDoc struct {
 	Title, Subject, Category, Keywords string
 	ReportID, Schema, PeriodEnd        string
 	Provenance                         Provenance
+}
+
+// setUpWorkbook names the workbook's sheets in order, fills its document
+// properties and creates its styles: what every rendered workbook starts with.
+func setUpWorkbook(f *excelize.File, sheets []string, doc workbookDoc) (*styleSet, error) {
+	if err := f.SetSheetName("Sheet1", sheets[0]); err != nil {
+		return nil, err
+	}
+	for _, name := range sheets[1:] {
+		if _, err := f.NewSheet(name); err != nil {
+			return nil, fmt.Errorf("sheet %s: %w", name, err)
+		}
+	}
+	if err := setDocProps(f, doc); err != nil {
+		return nil, err
+	}
+	return newStyleSet(f)
 }
 
 // setDocProps fills the document properties. Created and Modified are the

@@ -86,3 +86,19 @@ func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err 
 		a.log.Error("write metrics", "file", p.metricsFile, "err", merr)
 	}
 }
+
+// publishReport runs one report job the way every publishing command does:
+// it records the run in --metrics-file, maps a held lock to exit status 75,
+// prints the result, and applies --fail-on to the severities the report
+// found (what names them in the log).
+func publishReport[R any](a *app, p *publishFlags, job string, run func() (R, error),
+	stats func(R) schedules.JobStats, print func(R), severities func(R) []string, what string) error {
+	started := time.Now()
+	res, err := run()
+	p.recordMetrics(a, job, started, err, func() schedules.JobStats { return stats(res) })
+	if err != nil {
+		return lockedExit(err)
+	}
+	print(res)
+	return p.failOn.check(a, what, severities(res))
+}

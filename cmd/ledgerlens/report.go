@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,20 +46,19 @@ becomes revision r2, r3, ….`,
 				return err
 			}
 			opts.Unsigned, opts.Supersede = pf.unsigned, pf.supersede
-			started := time.Now()
-			res, err := pipeline.RunWeekly(cmd.Context(), a.env("report weekly", pf.lockTimeout), opts)
-			pf.recordMetrics(a, schedules.JobWeeklyReview, started, err, func() schedules.JobStats { return weeklyStats(res) })
-			if err != nil {
-				return lockedExit(err)
-			}
-			printWeekly(a, res)
-			var sevs []string
-			if res.Report != nil {
-				for _, v := range res.Report.PolicyViolations {
-					sevs = append(sevs, v.Severity)
-				}
-			}
-			return pf.failOn.check(a, "policy violations", sevs)
+			return publishReport(a, &pf, schedules.JobWeeklyReview,
+				func() (*pipeline.WeeklyResult, error) {
+					return pipeline.RunWeekly(cmd.Context(), a.env("report weekly", pf.lockTimeout), opts)
+				},
+				weeklyStats, func(r *pipeline.WeeklyResult) { printWeekly(a, r) },
+				func(r *pipeline.WeeklyResult) (sevs []string) {
+					if r.Report != nil {
+						for _, v := range r.Report.PolicyViolations {
+							sevs = append(sevs, v.Severity)
+						}
+					}
+					return sevs
+				}, "policy violations")
 		},
 	}
 	f := cmd.Flags()

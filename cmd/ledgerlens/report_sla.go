@@ -44,20 +44,19 @@ Publication is write-once like the weekly report's.`,
 				return err
 			}
 			opts.Unsigned, opts.Supersede = pf.unsigned, pf.supersede
-			started := time.Now()
-			res, err := pipeline.RunSLA(cmd.Context(), a.env("report sla", pf.lockTimeout), opts)
-			pf.recordMetrics(a, schedules.JobSLAReport, started, err, func() schedules.JobStats { return slaStats(res) })
-			if err != nil {
-				return lockedExit(err)
-			}
-			printSLA(a, res)
-			var sevs []string
-			if res.Report != nil {
-				for _, b := range res.Report.Breaches {
-					sevs = append(sevs, b.Severity)
-				}
-			}
-			return pf.failOn.check(a, "SLA breaches", sevs)
+			return publishReport(a, &pf, schedules.JobSLAReport,
+				func() (*pipeline.SLAResult, error) {
+					return pipeline.RunSLA(cmd.Context(), a.env("report sla", pf.lockTimeout), opts)
+				},
+				slaStats, func(r *pipeline.SLAResult) { printSLA(a, r) },
+				func(r *pipeline.SLAResult) (sevs []string) {
+					if r.Report != nil {
+						for _, b := range r.Report.Breaches {
+							sevs = append(sevs, b.Severity)
+						}
+					}
+					return sevs
+				}, "SLA breaches")
 		},
 	}
 	f := cmd.Flags()
