@@ -13,6 +13,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
 // profileOutput is what `ledgerlens-bench profile` prints: the job's step
@@ -24,6 +25,7 @@ type profileOutput struct {
 	IngestLoadS       float64 `json:"ingest_load_s"`
 	IngestDuplicatesS float64 `json:"ingest_duplicates_s"`
 	IngestCommitS     float64 `json:"ingest_commit_s"`
+	IngestCheckpointS float64 `json:"ingest_checkpoint_s"`
 	IngestLines       int64   `json:"ingest_lines"`
 	// StepsS is the time from the job's start to the end of each
 	// checkpointed step (cumulative), from Env.AfterStep.
@@ -54,6 +56,8 @@ func cmdProfile(ctx context.Context, args []string, stdout io.Writer) error {
 		Now:     time.Now,
 		Version: "ledgerlens-bench",
 		Command: "ledgerlens-bench profile",
+		// As `ledgerlens report weekly` does (cmd/ledgerlens/env.go).
+		StoreOptions: store.Options{DeferCheckpoint: true},
 		AfterStep: func(_ context.Context, step string) {
 			out.StepsS[step] = round3(time.Since(began).Seconds())
 		},
@@ -79,6 +83,7 @@ func cmdProfile(ctx context.Context, args []string, stdout io.Writer) error {
 	out.IngestLoadS = round3(ing.LoadTime.Seconds())
 	out.IngestDuplicatesS = round3(ing.DuplicatesTime.Seconds())
 	out.IngestCommitS = round3(ing.CommitTime.Seconds())
+	out.IngestCheckpointS = round3(ing.CheckpointTime.Seconds())
 	out.IngestLines = ing.Lines
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")

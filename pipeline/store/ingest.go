@@ -29,6 +29,9 @@ import (
 //go:embed sql/find_duplicates.sql
 var findDuplicatesSQL string
 
+//go:embed sql/count_field_values.sql
+var countFieldValuesSQL string
+
 //go:embed sql/repeated_run_hashes.sql
 var repeatedRunHashesSQL string
 
@@ -165,7 +168,7 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 		}
 	}()
 	if res.Event == EventLedgerModified {
-		for _, t := range []string{"ledger_rows", "rejects", "duplicates"} {
+		for _, t := range []string{"ledger_rows", "rejects", "duplicates", "field_values"} {
 			if _, err := s.conn.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 				return res, fmt.Errorf("clear %s for reload: %w", t, err)
 			}
@@ -187,6 +190,9 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 		}
 		res.Loaded -= res.Duplicates
 		res.DuplicatesTime = time.Since(phase)
+		if _, err := s.conn.ExecContext(ctx, countFieldValuesSQL, seq); err != nil {
+			return res, fmt.Errorf("count field values: %w", err)
+		}
 	}
 	if res.Event == EventAppend && next.covered == state.covered {
 		res.Event = EventNoChange

@@ -16,12 +16,18 @@ import (
 //go:embed sql/schema.sql
 var schemaSQL string
 
+// runsViewSQL defines the runs view. It is replaced on every writable open,
+// so a better plan for it reaches existing stores without a reload.
+//
+//go:embed sql/runs_view.sql
+var runsViewSQL string
+
 // schemaVersion changes whenever schema.sql changes a derived table's shape.
 // The loaded ledger is derived state (the ledger file is the source of
 // truth), so a store of another version drops its derived tables and the
 // next ingest reloads the ledger; ingest_log, the store's own history,
 // is kept.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // Options tune the DuckDB engine. The zero value is sensible defaults.
 type Options struct {
@@ -145,6 +151,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if version == schemaVersion {
+		if _, err := s.conn.ExecContext(ctx, runsViewSQL); err != nil {
+			return fmt.Errorf("define runs view: %w", err)
+		}
 		return nil
 	}
 	if version == 0 {
@@ -162,9 +171,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	stmts := []string{"BEGIN TRANSACTION"}
 	if version != 0 {
 		stmts = append(stmts, "DROP VIEW IF EXISTS runs", "DROP TABLE IF EXISTS ledger_rows",
-			"DROP TABLE IF EXISTS rejects", "DROP TABLE IF EXISTS duplicates", "DROP TABLE IF EXISTS ledger_state")
+			"DROP TABLE IF EXISTS rejects", "DROP TABLE IF EXISTS duplicates", "DROP TABLE IF EXISTS ledger_state",
+			"DROP TABLE IF EXISTS field_values")
 	}
-	stmts = append(stmts, schemaSQL, "DELETE FROM store_meta",
+	stmts = append(stmts, schemaSQL, runsViewSQL, "DELETE FROM store_meta",
 		fmt.Sprintf("INSERT INTO store_meta VALUES (%d)", schemaVersion), "COMMIT")
 	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {

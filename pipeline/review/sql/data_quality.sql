@@ -1,7 +1,9 @@
 -- Ledger-wide data quality figures (SPEC §4.8).
 SELECT
     (SELECT coalesce(max(covered_lines), 0) FROM ledger_state) AS lines_read,
-    (SELECT count(*) FROM runs) AS loaded,
+    -- Every duplicates row is a ledger_rows row the runs view leaves out;
+    -- counting the two tables reads their metadata, not a million rows.
+    (SELECT count(*) FROM ledger_rows) - (SELECT count(*) FROM duplicates) AS loaded,
     (SELECT count(*) FROM rejects) AS rejected,
     (SELECT count(*) FROM duplicates) AS duplicates,
     (SELECT count(*) FROM duplicates WHERE kind = 'duplicate_identical') AS dup_identical,

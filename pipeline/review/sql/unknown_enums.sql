@@ -1,13 +1,8 @@
--- Distinct values of the enumerated fields of SPEC §2.1 with their counts,
--- in one scan (GROUPING SETS); the caller keeps those outside the enums.
-SELECT
-    CASE WHEN grouping(job_type) = 0 THEN 'job_type'
-         WHEN grouping(status) = 0 THEN 'status'
-         WHEN grouping(severity) = 0 THEN 'severity'
-         ELSE 'misconfig_likelihood' END AS field,
-    coalesce(job_type, status, severity, misconfig_likelihood) AS value,
-    count(*) AS n
-FROM runs
-GROUP BY GROUPING SETS ((job_type), (status), (severity), (misconfig_likelihood))
-HAVING coalesce(job_type, status, severity, misconfig_likelihood) IS NOT NULL
+-- Distinct values of the enumerated fields of SPEC §2.1 over every loaded
+-- run, with their counts: the sum of what each ingest counted
+-- (store/sql/count_field_values.sql). The caller keeps those outside the
+-- enums.
+SELECT field, value, sum(n)::BIGINT AS n
+FROM field_values
+GROUP BY field, value
 ORDER BY field, value;

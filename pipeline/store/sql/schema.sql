@@ -63,6 +63,15 @@ CREATE TABLE IF NOT EXISTS duplicates (
     kind          VARCHAR NOT NULL
 );
 
+-- How many loaded runs (duplicates excluded) carry each value of the
+-- enumerated fields, counted per ingest (count_field_values.sql).
+CREATE TABLE IF NOT EXISTS field_values (
+    ingest_seq INTEGER NOT NULL,
+    field      VARCHAR NOT NULL,
+    value      VARCHAR NOT NULL,
+    n          BIGINT NOT NULL
+);
+
 -- One row per ingest, kept across reloads: the store's own history.
 CREATE TABLE IF NOT EXISTS ingest_log (
     seq                INTEGER NOT NULL,
@@ -99,11 +108,4 @@ CREATE TABLE IF NOT EXISTS ledger_state (
     rows_since_checkpoint BIGINT NOT NULL
 );
 
--- One row per run (the first occurrence of each run id). ts_utc is the same
--- instant as "timestamp" as a plain UTC TIMESTAMP: this DuckDB build has no
--- ICU time-zone extension, so date arithmetic (+ INTERVAL, date_trunc)
--- works on TIMESTAMP, not on TIMESTAMPTZ.
-CREATE OR REPLACE VIEW runs AS
-SELECT r.* EXCLUDE (run_hash), r."timestamp"::TIMESTAMP AS ts_utc
-FROM ledger_rows r
-WHERE NOT EXISTS (SELECT 1 FROM duplicates d WHERE d.line_no = r.line_no);
+-- The runs view is in runs_view.sql, re-created on every writable open.
