@@ -294,7 +294,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	// Chunk digests restart at the chunk holding the old end: re-hash that
 	// chunk's already-covered bytes so its digest extends correctly.
 	complete := state.covered / chunkSize
-	chunks := newChunkHasher(bytes.Clone(state.digests[:complete*sha256.Size]))
+	chunks := newChunkHasher(bytes.Clone(state.digests[:complete*chunkDigestSize]))
 	if head := state.covered - complete*chunkSize; head > 0 {
 		buf := make([]byte, head)
 		if _, err := f.ReadAt(buf, complete*chunkSize); err != nil {

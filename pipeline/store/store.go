@@ -27,7 +27,7 @@ var runsViewSQL string
 // truth), so a store of another version drops its derived tables and the
 // next ingest reloads the ledger; ingest_log, the store's own history,
 // is kept.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // Options tune the DuckDB engine. The zero value is sensible defaults.
 type Options struct {

@@ -92,7 +92,7 @@ CREATE TABLE IF NOT EXISTS ingest_log (
 );
 
 -- What the store has covered of the ledger: one row. chunk_digests is the
--- concatenation of SHA-256 digests of each chunk_size-byte chunk of
+-- concatenation of BLAKE3-256 digests of each chunk_size-byte chunk of
 -- [0, covered_bytes) (the last one possibly short); sha256_state is the
 -- marshalled running SHA-256 of the whole covered prefix, so the next
 -- ingest extends it with only the appended bytes.
