@@ -114,6 +114,22 @@ func run(ctx context.Context, cfg runConfig, stdout io.Writer) (*results, error)
 			r.Notes = append(r.Notes, fmt.Sprintf("engine top scenarios %v differ from the report's %v", topIDs(r.Engine.Top), last.reportTop))
 		}
 	}
+	logf("store-write floor: DuckDB writing the last round's stored rows to a new table")
+	fl, err := measure(ctx, "floor", command(ctx, append(env, cfg.SelfEnv...), cfg.Self,
+		"floor", "-store", filepath.Join(work, "root", ".ledgerlens", "ledger.duckdb"), "-db", filepath.Join(work, "floor")))
+	if err != nil {
+		return nil, err
+	}
+	if fl.ExitCode != 0 {
+		return nil, fl.failed()
+	}
+	r.Floor = &storeFloor{}
+	if err := json.Unmarshal(fl.Stdout, &r.Floor.floorOutput); err != nil {
+		return nil, fmt.Errorf("floor output: %w", err)
+	}
+	if err := os.RemoveAll(filepath.Join(work, "floor")); err != nil {
+		return nil, err
+	}
 	r.LoadAvg[1] = loadAvg()
 
 	// The runbook's jq, for comparison.

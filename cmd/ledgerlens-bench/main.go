@@ -17,6 +17,9 @@ const usage = `usage:
   ledgerlens-bench [run] [flags]        measure phases (a) engine, (b) cold job, (c) warm job, and jq
   ledgerlens-bench engine [-db DIR] LEDGER WEEK
                                         phase (a) alone: DuckDB read_json scan + top scenarios of WEEK
+  ledgerlens-bench floor -store FILE -db DIR
+                                        DuckDB writing a job's stored rows to a new table, nothing else:
+                                        the lower bound on ingest with DuckDB as the store
   ledgerlens-bench profile -root DIR -week WEEK [-cpuprofile FILE]
                                         one weekly job in-process (optionally under the CPU profiler),
                                         printing its step timings as JSON
@@ -40,6 +43,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	switch {
 	case len(args) > 0 && args[0] == "engine":
 		err = cmdEngine(ctx, args[1:], stdout)
+	case len(args) > 0 && args[0] == "floor":
+		err = cmdFloor(ctx, args[1:], stdout)
 	case len(args) > 0 && args[0] == "profile":
 		err = cmdProfile(ctx, args[1:], stdout)
 	case len(args) > 0 && args[0] == "run":

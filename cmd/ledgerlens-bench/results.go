@@ -54,6 +54,9 @@ type results struct {
 	Engine     engineOutput `json:"engine"`
 	TopMatches bool         `json:"engine_top_matches_report"`
 	JQ         *jqResult    `json:"jq"`
+	// Floor is DuckDB writing the stored rows and nothing else (floor.go):
+	// measured once, after the rounds, on the last round's store.
+	Floor *storeFloor `json:"store_write_floor,omitempty"`
 	// Profile holds the in-process re-runs under the CPU profiler (-profile).
 	Profile map[string]*profileOutput `json:"profile,omitempty"`
 	Notes   []string                  `json:"notes"`
@@ -71,6 +74,17 @@ type fixtureInfo struct {
 	CutLine      int64  `json:"cut_line"`      // first line of the focus week
 	ColdBytes    int64  `json:"cold_ledger_bytes"`
 	AppendBytes  int64  `json:"appended_bytes"`
+}
+
+// storeFloor is the store-write floor with its ratios to the engine
+// reference: the least the cold and warm ratios can be with DuckDB as the
+// store, before any parsing, hashing or analysis.
+type storeFloor struct {
+	floorOutput
+	// ColdRatio is writing the cold job's rows over engine_s; WarmRatio is
+	// writing the appended rows over engine_s.
+	ColdRatio float64 `json:"cold_ratio"`
+	WarmRatio float64 `json:"warm_ratio"`
 }
 
 // target is one SPEC §12 goal and whether this run met it.
@@ -96,6 +110,10 @@ func (r *results) evaluate() {
 	if r.EngineS > 0 {
 		r.ColdRatio = round3(r.ColdS / r.EngineS)
 		r.WarmRatio = round3(r.WarmS / r.EngineS)
+		if r.Floor != nil {
+			r.Floor.ColdRatio = round3(r.Floor.ColdS / r.EngineS)
+			r.Floor.WarmRatio = round3(r.Floor.AppendedS / r.EngineS)
+		}
 	}
 	limit := rssLimit(r.LedgerRuns)
 	mib := func(b int64) float64 { return round3(float64(b) / (1 << 20)) }
@@ -126,6 +144,10 @@ func (r *results) printTable(w io.Writer) {
 		row("runbook jq -s (top scenarios)", r.JQ.Seconds, "jq")
 	}
 	tw.Flush()
+	if f := r.Floor; f != nil {
+		fmt.Fprintf(w, "\nstore-write floor (DuckDB writing the stored rows, nothing else): cold job's %d rows %.2f s (%.2f× (a)), appended %d rows %.2f s (%.2f× (a))\n",
+			f.ColdRows, f.ColdS, f.ColdRatio, f.AppendedRows, f.AppendedS, f.WarmRatio)
+	}
 
 	fmt.Fprintf(w, "\nledger: %d runs, %d lines, %.1f MiB; %d cores; %s; load average %.2f before, %.2f after\n",
 		r.LedgerRuns, r.LedgerLines, float64(r.LedgerBytes)/(1<<20), r.Cores, r.GoVersion, r.LoadAvg[0], r.LoadAvg[1])

@@ -78,6 +78,13 @@ func TestRunEndToEnd(t *testing.T) {
 	if !r.TopMatches {
 		t.Errorf("engine top %v does not match the warm report (notes %v)", topIDs(r.Engine.Top), r.Notes)
 	}
+	// The floor writes what the two jobs stored: the cold job's rows and
+	// the appended ones add up to all of them, and none of it is free.
+	if f := r.Floor; f == nil {
+		t.Error("no store-write floor in the results")
+	} else if f.ColdRows <= 0 || f.AppendedRows <= 0 || f.ColdRows+f.AppendedRows != f.AllRows || f.AllS <= 0 {
+		t.Errorf("store-write floor %+v: want cold + appended rows = all rows, all positive", f.floorOutput)
+	}
 	if r.Fixture.ColdBytes <= 0 || r.Fixture.AppendBytes <= 0 || r.Fixture.ColdBytes+r.Fixture.AppendBytes != r.LedgerBytes {
 		t.Errorf("cut %d + %d bytes, ledger %d", r.Fixture.ColdBytes, r.Fixture.AppendBytes, r.LedgerBytes)
 	}

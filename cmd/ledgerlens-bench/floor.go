@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
+)
+
+// floorOutput is what `ledgerlens-bench floor` prints: how long DuckDB
+// itself takes to write the rows a job stores, with no parsing,
+// validation, hashing or analysis around it.
+type floorOutput struct {
+	// Rows and seconds of writing every stored row, the rows of the first
+	// ingest (what the cold job loads) and those of the last (what the warm
+	// job appended), each as INSERT from memory into the store's table
+	// definition plus CHECKPOINT.
+	AllRows        int64   `json:"all_rows"`
+	AllS           float64 `json:"all_s"`
+	ColdRows       int64   `json:"cold_rows"`
+	ColdS          float64 `json:"cold_s"`
+	AppendedRows   int64   `json:"appended_rows"`
+	AppendedS      float64 `json:"appended_s"`
+	MemoryLimit    string  `json:"memory_limit"`
+	SourceDatabase string  `json:"source_database"`
+}
+
+// cmdFloor is the store-write floor: it copies ledger_rows of a job's store
+// into memory (untimed), then times DuckDB writing those rows to a new
+// on-disk table, in the store's own table layout and engine settings. No
+// job can store the ledger faster than this, so floor/engine is a lower
+// bound on what the cold and warm ratios can reach with DuckDB as the
+// store (BENCHMARKS.md).
+func cmdFloor(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("floor", flag.ContinueOnError)
+	src := fs.String("store", "", "a job's store (ledger.duckdb), opened read-only")
+	dbDir := fs.String("db", "", "directory for the throwaway database")
+	memory := fs.String("memory", "12GB", "DuckDB memory limit: the rows are held in memory so that reading them is not timed")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *src == "" || *dbDir == "" || fs.NArg() != 0 {
+		return usageError{"floor wants -store FILE -db DIR"}
+	}
+	if _, err := os.Stat(*src); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dbDir, 0o755); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, filepath.Join(*dbDir, "floor.duckdb"), store.Options{MemoryLimit: *memory})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	db := st.Conn()
+	for _, q := range []string{
+		fmt.Sprintf("ATTACH %s AS src (READ_ONLY)", quoteLiteral(*src)),
+		"CREATE TEMP TABLE held AS SELECT * FROM src.ledger_rows",
+		"DETACH src",
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("floor: %s: %w", q, err)
+		}
+	}
+	// The store's own table definition (NOT NULL constraints included),
+	// re-created empty before each timed write.
+	var create string
+	if err := db.QueryRowContext(ctx, "SELECT sql FROM duckdb_tables() WHERE table_name = 'ledger_rows'").Scan(&create); err != nil {
+		return fmt.Errorf("floor: read ledger_rows definition: %w", err)
+	}
+	// The first ingest of the store's current load is what a cold job
+	// wrote; a later one is what the warm job appended.
+	var first, last int64
+	if err := db.QueryRowContext(ctx, "SELECT coalesce(min(ingest_seq), 0), coalesce(max(ingest_seq), 0) FROM held").Scan(&first, &last); err != nil {
+		return fmt.Errorf("floor: read ingests: %w", err)
+	}
+	appended := fmt.Sprintf("ingest_seq = %d", last)
+	if last == first {
+		appended = "false"
+	}
+	out := floorOutput{MemoryLimit: *memory, SourceDatabase: *src}
+	for _, w := range []struct {
+		filter string
+		rows   *int64
+		secs   *float64
+	}{
+		{"true", &out.AllRows, &out.AllS},
+		{fmt.Sprintf("ingest_seq = %d", first), &out.ColdRows, &out.ColdS},
+		{appended, &out.AppendedRows, &out.AppendedS},
+	} {
+		for _, q := range []string{"DROP TABLE ledger_rows", create, "CHECKPOINT"} {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("floor: %s: %w", q, err)
+			}
+		}
+		began := time.Now()
+		for _, q := range []string{"INSERT INTO ledger_rows SELECT * FROM held WHERE " + w.filter, "CHECKPOINT"} {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("floor: %s: %w", q, err)
+			}
+		}
+		*w.secs = round3(time.Since(began).Seconds())
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM ledger_rows").Scan(w.rows); err != nil {
+			return err
+		}
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
