@@ -3,9 +3,11 @@ package store
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -294,5 +296,35 @@ func TestKilledIngestLeavesPreviousCheckpoint(t *testing.T) {
 	ingest(t, fresh, path)
 	if got, want := runsDigest(t, s), runsDigest(t, fresh); got != want || !strings.HasPrefix(got, "250000:") {
 		t.Fatalf("store after kill + re-ingest (%s) differs from an uninterrupted ingest (%s)", got, want)
+	}
+}
+
+// TestManyDuplicatesUseOneScan covers both ways of fetching duplicate
+// candidates: point lookups by line when there are few (the tests above)
+// and one scan by run-id hash when there are more than maxPointLookups
+// candidate rows; the classification must not depend on which was used.
+func TestManyDuplicatesUseOneScan(t *testing.T) {
+	for _, n := range []int{maxPointLookups / 2, maxPointLookups/2 + 1} {
+		first := lines(n, func(i int) bool { return i%2 == 0 })
+		content := append([]string{}, first...)
+		for i, l := range first {
+			if i%3 == 0 { // every third repeat differs in its credits
+				l = strings.Replace(l, `.25`, `.75`, 1)
+			}
+			content = append(content, l)
+		}
+		dir := t.TempDir()
+		path := filepath.Join(dir, "ledger.jsonl")
+		writeLedger(t, path, content, "")
+		s := openStore(t, dir)
+		res := ingest(t, s, path)
+		if res.Duplicates != int64(n) || res.Loaded != int64(n) {
+			t.Fatalf("%d repeated runs: %+v", n, res)
+		}
+		conflicting := (n + 2) / 3
+		got := queryStrings(t, s, "SELECT count(*) FILTER (WHERE kind = 'duplicate_conflicting') || ' ' || count(*) FILTER (WHERE kind = 'duplicate_identical') || ' ' || count(*) FILTER (WHERE first_line_no + "+strconv.Itoa(n)+" = line_no) FROM duplicates")
+		if want := fmt.Sprintf("%d %d %d", conflicting, n-conflicting, n); got != want {
+			t.Fatalf("%d repeated runs: conflicting identical first-matches = %s, want %s", n, got, want)
+		}
 	}
 }

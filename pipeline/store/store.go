@@ -117,7 +117,7 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 	}
 	s.deferCheckpoint = opts.DeferCheckpoint && !opts.ReadOnly
 	if s.deferCheckpoint {
-		settings = append(settings, "SET checkpoint_threshold = '1TB'", "PRAGMA disable_checkpoint_on_shutdown")
+		settings = append(settings, "SET checkpoint_threshold = "+deferredCheckpointThreshold, "PRAGMA disable_checkpoint_on_shutdown")
 	}
 	for _, q := range settings {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
@@ -184,6 +184,14 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// deferredCheckpointThreshold keeps DuckDB from checkpointing by itself
+// (Options.DeferCheckpoint); checkpointAtCommitThreshold, set just before
+// a COMMIT, makes that commit checkpoint instead of writing the WAL.
+const (
+	deferredCheckpointThreshold = "'1TB'"
+	checkpointAtCommitThreshold = "'1KB'"
+)
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }

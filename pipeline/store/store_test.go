@@ -162,6 +162,15 @@ func TestDeferredCheckpoint(t *testing.T) {
 			t.Errorf("step %d: checkpointed=%v, want %v", i, got, st.wantCheckpoint)
 		}
 		s.Close()
+		// A checkpointing ingest leaves no WAL behind; one that defers
+		// leaves its rows in the WAL (the shutdown checkpoint is off).
+		var walBytes int64
+		if fi, err := os.Stat(dbPath + ".wal"); err == nil {
+			walBytes = fi.Size()
+		}
+		if got := walBytes == 0; got != st.wantCheckpoint {
+			t.Errorf("step %d: WAL holds %d bytes after close, want it empty: %v", i, walBytes, st.wantCheckpoint)
+		}
 		ro, err := Open(context.Background(), dbPath, Options{ReadOnly: true})
 		if err != nil {
 			t.Fatal(err)

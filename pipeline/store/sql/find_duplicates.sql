@@ -4,12 +4,15 @@
 -- Identical means every normalised field matches the first occurrence.
 INSERT INTO duplicates
 WITH candidates AS (
-    -- The IN list is filled with the integer literals of
-    -- repeated_run_hashes.sql's result: a constant IN list is pushed into
-    -- the table scan, so only the few candidate rows are materialised. (A
-    -- hash collision between different ids is harmless: the join below is
-    -- on the run id itself.)
-    SELECT r.* FROM ledger_rows r WHERE r.run_hash IN ({{run_hashes}})
+    -- The placeholder below is filled in by the caller with the rows of
+    -- candidate_lines.sql's lines: a UNION ALL of "line_no = N" lookups,
+    -- each pruned to one row group by its zone map, when there are few;
+    -- a run_hash IN (…) scan when there are many. (DuckDB 1.1 does not
+    -- push an IN list of line numbers into the scan: reading every column
+    -- of a million rows to find eight took 0.3 s.) A hash collision
+    -- between different ids is harmless: the join below is on the run id
+    -- itself.
+    {{candidate_rows}}
 ), firsts AS (
     SELECT * FROM candidates
     QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY line_no) = 1
