@@ -54,6 +54,16 @@ func cmdFloor(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(*dbDir, 0o755); err != nil {
 		return err
 	}
+	// A copy of the store, attached writable: a store whose last ingest
+	// deferred its checkpoint has a WAL, which DuckDB must replay into the
+	// file it attaches (and cannot, read-only).
+	srcCopy := filepath.Join(*dbDir, "source.duckdb")
+	if err := copyRange(*src, srcCopy, 0, -1, os.O_CREATE|os.O_TRUNC|os.O_WRONLY); err != nil {
+		return fmt.Errorf("copy %s: %w", *src, err)
+	}
+	if err := copyRange(*src+".wal", srcCopy+".wal", 0, -1, os.O_CREATE|os.O_TRUNC|os.O_WRONLY); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("copy %s.wal: %w", *src, err)
+	}
 	st, err := store.Open(ctx, filepath.Join(*dbDir, "floor.duckdb"), store.Options{MemoryLimit: *memory})
 	if err != nil {
 		return err
@@ -61,7 +71,7 @@ func cmdFloor(ctx context.Context, args []string, stdout io.Writer) error {
 	defer st.Close()
 	db := st.Conn()
 	for _, q := range []string{
-		fmt.Sprintf("ATTACH %s AS src (READ_ONLY)", quoteLiteral(*src)),
+		fmt.Sprintf("ATTACH %s AS src", quoteLiteral(srcCopy)),
 		"CREATE TEMP TABLE held AS SELECT * FROM src.ledger_rows",
 		"DETACH src",
 	} {
