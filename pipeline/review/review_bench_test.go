@@ -46,6 +46,14 @@ func benchSections(a *analysis) []struct {
 // focus week, as the weekly job would build it.
 func fixtureStore(tb testing.TB, runs, weeks int) (*store.Store, Input) {
 	tb.Helper()
+	st, in, _ := fixtureRoot(tb, runs, weeks)
+	return st, in
+}
+
+// fixtureRoot is fixtureStore that also returns the fixture's working root,
+// for tests that append to its ledger.
+func fixtureRoot(tb testing.TB, runs, weeks int) (*store.Store, Input, inputs.Layout) {
+	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
 	exp, err := fixtures.Generate(ctx, fixtures.Options{Runs: runs, Weeks: weeks, Seed: 1, Out: dir})
@@ -87,7 +95,7 @@ func fixtureStore(tb testing.TB, runs, weeks int) (*store.Store, Input) {
 	if in.Period, err = ParseWeek(exp.FocusWeek, loc); err != nil {
 		tb.Fatal(err)
 	}
-	return st, in
+	return st, in, l
 }
 
 // BenchmarkWeekly50k computes the review of the focus week of a 50,000-run

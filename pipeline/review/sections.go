@@ -2,6 +2,7 @@ package review
 
 import (
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -160,54 +161,54 @@ func (a *analysis) scenarios() error {
 // spikes fills section 3 (spike_runs.sql) and scores each spike's
 // misconfiguration likelihood from its flags.
 func (a *analysis) spikes() error {
-	rows, err := a.queryRows("spike_runs", a.p.Start, a.p.End, a.in.Policy.SeverityPolicy.Sev2.Multiplier)
+	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("spike_runs"), a.p.Start, a.p.End, a.in.Policy.SeverityPolicy.Sev2.Multiplier)
 	if err != nil {
-		return err
+		return fmt.Errorf("spike_runs.sql: %w", err)
 	}
-	defer rows.Close()
+	defer rdr.Release()
 	a.w.SpikeRuns = []reports.SpikeRun{}
-	for rows.Next() {
-		var s reports.SpikeRun
-		var ts time.Time
-		var baseline, mult, recMult sql.NullFloat64
-		var sev, recSev, recMis, caseID, link sql.NullString
-		var flags []any
-		if err := rows.Scan(&s.RunID, &ts, &s.ScenarioID, &s.CreditsTotal, &baseline, &mult, &recMult,
-			&sev, &recSev, &recMis, &flags, &s.Status, &caseID, &link, &s.LineNo); err != nil {
-			return err
+	for rdr.Next() {
+		c := columns{query: "spike_runs", rec: rdr.Record()}
+		runID, ts, scenario, credits := c.strings(0), c.timestamps(1), c.strings(2), c.float64s(3)
+		baseline, mult, recMult := c.float64s(4), c.float64s(5), c.float64s(6)
+		sev, recSev, recMis := c.strings(7), c.strings(8), c.strings(9)
+		flags, status, caseID, link, lineNo := c.stringLists(10), c.strings(11), c.strings(12), c.strings(13), c.int64s(14)
+		if c.err != nil {
+			return c.err
 		}
-		s.Timestamp = formatTime(ts)
-		s.CreditsTotal = money(s.CreditsTotal)
-		s.Baseline = moneyPtr(baseline)
-		s.VarianceMultiplier = ratioPtr(mult)
-		s.RecordedVarianceMultiplier = ratioPtr(recMult)
-		s.Severity = strPtr(sev)
-		s.RecordedSeverity = strPtr(recSev)
-		s.RecordedMisconfig = strPtr(recMis)
-		s.RiskFlags = toStrings(flags)
-		score := a.in.Policy.MisconfigScore(s.RiskFlags)
-		s.MisconfigScore = ratio(score)
-		s.MisconfigLikelihood = a.in.Policy.Likelihood(score)
-		s.CaseID = strPtr(caseID)
-		s.ArtifactsLink = strPtr(link)
-		a.w.SpikeRuns = append(a.w.SpikeRuns, s)
+		for i := 0; i < int(c.rec.NumRows()); i++ {
+			s := reports.SpikeRun{
+				RunID:                      str(runID, i),
+				Timestamp:                  formatTime(microsUTC(ts, i)),
+				ScenarioID:                 str(scenario, i),
+				CreditsTotal:               money(credits.Value(i)),
+				Baseline:                   moneyPtr(nullFloat(baseline, i)),
+				VarianceMultiplier:         ratioPtr(nullFloat(mult, i)),
+				RecordedVarianceMultiplier: ratioPtr(nullFloat(recMult, i)),
+				Severity:                   strPtr(nullString(sev, i)),
+				RecordedSeverity:           strPtr(nullString(recSev, i)),
+				RecordedMisconfig:          strPtr(nullString(recMis, i)),
+				RiskFlags:                  stringList(flags, i),
+				Status:                     nullString(status, i).String,
+				CaseID:                     strPtr(nullString(caseID, i)),
+				ArtifactsLink:              strPtr(nullString(link, i)),
+				LineNo:                     lineNo.Value(i),
+			}
+			if s.RiskFlags == nil {
+				s.RiskFlags = []string{}
+			}
+			score := a.in.Policy.MisconfigScore(s.RiskFlags)
+			s.MisconfigScore = ratio(score)
+			s.MisconfigLikelihood = a.in.Policy.Likelihood(score)
+			a.w.SpikeRuns = append(a.w.SpikeRuns, s)
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
+	if err := rdr.Err(); err != nil {
+		return fmt.Errorf("spike_runs.sql: %w", err)
 	}
 	n := min(a.in.Config.SpikeTopN, len(a.w.SpikeRuns))
 	a.w.TopSpikeRuns = append([]reports.SpikeRun{}, a.w.SpikeRuns[:n]...)
 	return nil
-}
-
-func toStrings(v []any) []string {
-	out := make([]string, 0, len(v))
-	for _, e := range v {
-		if s, ok := e.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // candidates fills section 5 (baseline_candidates.sql).
