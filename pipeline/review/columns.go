@@ -28,50 +28,34 @@ func (c *columns) fail(i int, want string) {
 	}
 }
 
-func (c *columns) strings(i int) *array.String {
-	a, ok := c.rec.Column(i).(*array.String)
+// column returns column i as an array of type T, recording a type error
+// (want names the expected type) when it is not one.
+func column[T arrow.Array](c *columns, i int, want string) T {
+	a, ok := c.rec.Column(i).(T)
 	if !ok {
-		c.fail(i, "utf8")
+		c.fail(i, want)
 	}
 	return a
 }
 
-func (c *columns) float64s(i int) *array.Float64 {
-	a, ok := c.rec.Column(i).(*array.Float64)
-	if !ok {
-		c.fail(i, "float64")
-	}
-	return a
-}
-
-func (c *columns) int64s(i int) *array.Int64 {
-	a, ok := c.rec.Column(i).(*array.Int64)
-	if !ok {
-		c.fail(i, "int64")
-	}
-	return a
-}
+func (c *columns) strings(i int) *array.String   { return column[*array.String](c, i, "utf8") }
+func (c *columns) float64s(i int) *array.Float64 { return column[*array.Float64](c, i, "float64") }
+func (c *columns) int64s(i int) *array.Int64     { return column[*array.Int64](c, i, "int64") }
 
 func (c *columns) timestamps(i int) *array.Timestamp {
-	a, ok := c.rec.Column(i).(*array.Timestamp)
-	if !ok {
-		c.fail(i, "timestamp")
-		return nil
-	}
-	if unit := a.DataType().(*arrow.TimestampType).Unit; unit != arrow.Microsecond {
+	a := column[*array.Timestamp](c, i, "timestamp[us]")
+	if a != nil && a.DataType().(*arrow.TimestampType).Unit != arrow.Microsecond {
 		c.fail(i, "timestamp[us]")
 	}
 	return a
 }
 
 func (c *columns) stringLists(i int) *array.List {
-	a, ok := c.rec.Column(i).(*array.List)
-	if !ok {
-		c.fail(i, "list<utf8>")
-		return nil
-	}
-	if _, ok := a.ListValues().(*array.String); !ok {
-		c.fail(i, "list<utf8>")
+	a := column[*array.List](c, i, "list<utf8>")
+	if a != nil {
+		if _, ok := a.ListValues().(*array.String); !ok {
+			c.fail(i, "list<utf8>")
+		}
 	}
 	return a
 }

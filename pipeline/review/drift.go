@@ -3,7 +3,6 @@ package review
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow/array"
 
@@ -30,19 +29,17 @@ func (a *analysis) drift() error {
 	series := map[string]*driftSeries{}
 	var order []string
 	for rdr.Next() {
-		rec := rdr.Record()
-		ids, ok1 := rec.Column(0).(*array.String)
-		credits, ok2 := rec.Column(1).(*array.Float64)
-		current, ok3 := rec.Column(2).(*array.Boolean)
-		if !ok1 || !ok2 || !ok3 {
-			return fmt.Errorf("drift_values.sql: unexpected Arrow column types %s", rec.Schema())
+		c := columns{query: "drift_values", rec: rdr.Record()}
+		ids, credits, current := c.strings(0), c.float64s(1), column[*array.Boolean](&c, 2, "bool")
+		if c.err != nil {
+			return c.err
 		}
-		for i := 0; i < int(rec.NumRows()); i++ {
+		for i := 0; i < int(c.rec.NumRows()); i++ {
 			// Value aliases the batch's buffer, which is freed with the
 			// batch: look up without copying, copy once per new scenario.
 			s := series[ids.Value(i)]
 			if s == nil {
-				id := strings.Clone(ids.Value(i))
+				id := str(ids, i)
 				s = &driftSeries{}
 				series[id] = s
 				order = append(order, id)
