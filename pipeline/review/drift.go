@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/apache/arrow/go/v17/arrow/array"
-
 	"github.com/ledgerlens/ledgerlens/reports"
 	"github.com/ledgerlens/ledgerlens/stats"
 )
@@ -17,8 +15,9 @@ type driftSeries struct {
 }
 
 // drift fills section 6: PSI per scenario and of the scenario mix. The
-// values travel from DuckDB to Go as Arrow batches (drift_values.sql): the
-// columnar path avoids boxing a million floats through database/sql.
+// values travel from DuckDB to Go as one Arrow row per scenario holding
+// both windows' credits as lists (drift_values.sql), the reference already
+// sorted: a few hundred rows instead of one per run.
 func (a *analysis) drift() error {
 	refStart := a.p.Start.AddDate(0, 0, -28)
 	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("drift_values"), refStart, a.p.Start, a.p.End)
@@ -30,25 +29,14 @@ func (a *analysis) drift() error {
 	var order []string
 	for rdr.Next() {
 		c := columns{query: "drift_values", rec: rdr.Record()}
-		ids, credits, current := c.strings(0), c.float64s(1), column[*array.Boolean](&c, 2, "bool")
+		ids, reference, current := c.strings(0), c.float64Lists(1), c.float64Lists(2)
 		if c.err != nil {
 			return c.err
 		}
 		for i := 0; i < int(c.rec.NumRows()); i++ {
-			// Value aliases the batch's buffer, which is freed with the
-			// batch: look up without copying, copy once per new scenario.
-			s := series[ids.Value(i)]
-			if s == nil {
-				id := str(ids, i)
-				s = &driftSeries{}
-				series[id] = s
-				order = append(order, id)
-			}
-			if current.Value(i) {
-				s.current = append(s.current, credits.Value(i))
-			} else {
-				s.reference = append(s.reference, credits.Value(i))
-			}
+			id := str(ids, i)
+			series[id] = &driftSeries{reference: float64List(reference, i), current: float64List(current, i)}
+			order = append(order, id)
 		}
 	}
 	if err := rdr.Err(); err != nil {
