@@ -261,7 +261,7 @@ func (s *Store) setCheckpointThreshold(ctx context.Context, threshold string) er
 }
 
 // dueCheckpoint counts the rows this ingest loaded into next's tally and
-// says whether DuckDB should checkpoint after the commit (resetting the
+// says whether DuckDB should checkpoint at the commit (resetting the
 // tally): always after a full load, else once the rows loaded since the
 // last checkpoint exceed a quarter of the table. Without DeferCheckpoint
 // DuckDB checkpoints by itself and the tally stays 0.

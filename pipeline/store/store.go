@@ -44,7 +44,9 @@ type Options struct {
 	// compacting the appended row groups, ~1.4 s after a week's append to
 	// a million runs — is then amortised: an ingest checkpoints only once
 	// the rows appended since the last checkpoint exceed a quarter of the
-	// table, and after a full load. Jobs set it; ad-hoc tools need not.
+	// table, and after a full load; that ingest's commit checkpoints
+	// instead of writing its rows to the WAL first. Jobs set it; ad-hoc
+	// tools need not.
 	DeferCheckpoint bool
 }
 
