@@ -677,7 +677,15 @@ type LedgerCheck struct {
 
 // VerifyLedger runs the append-only check without ingesting: it re-hashes
 // the prefix the store covers and compares it with the saved digests.
+//
+// A store written under an older schema (opened read-only, so not yet
+// rebuilt) is an error, not a verdict: its digests may be of another kind
+// and comparing them would report a modification that did not happen.
 func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerCheck, error) {
+	if s.version != schemaVersion {
+		return LedgerCheck{}, fmt.Errorf("store %s has schema version %d, this ledgerlens uses %d: run `ledgerlens ingest` (any job does it) to rebuild the store from the ledger, then verify again",
+			s.path, s.version, schemaVersion)
+	}
 	state, had, err := s.loadState(ctx)
 	if err != nil || !had {
 		return LedgerCheck{Intact: true}, err

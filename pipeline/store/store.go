@@ -64,6 +64,11 @@ type Store struct {
 	Progress func(done, total int64)
 	// deferCheckpoint: see Options.DeferCheckpoint.
 	deferCheckpoint bool
+	// version is the store's schema version: schemaVersion after a
+	// writable open (migrate), possibly older on a read-only one, whose
+	// derived state (the chunk digests among it) is then not this
+	// version's until a writable open rebuilds it.
+	version int
 }
 
 // Open opens (creating if needed) the store at path and brings its schema up
@@ -130,6 +135,9 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		if err := s.migrate(ctx); err != nil {
 			return err
 		}
+		s.version = schemaVersion
+	} else if s.version, err = readSchemaVersion(ctx, conn); err != nil {
+		return err
 	}
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
@@ -140,6 +148,24 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		s.arrow = a
 		return err
 	})
+}
+
+// readSchemaVersion returns the version store_meta records, 0 for a store
+// without it (one from before versioning).
+func readSchemaVersion(ctx context.Context, conn *sql.Conn) (int, error) {
+	var tables int
+	if err := conn.QueryRowContext(ctx,
+		"SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'").Scan(&tables); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if tables == 0 {
+		return 0, nil
+	}
+	var version int
+	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(schema_version), 0) FROM store_meta").Scan(&version); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return version, nil
 }
 
 // migrate brings the schema to schemaVersion in one transaction.

@@ -181,3 +181,44 @@ func TestDeferredCheckpoint(t *testing.T) {
 		ro.Close()
 	}
 }
+
+// TestVerifyRefusesAStaleStore: a store written under an older schema,
+// opened read-only (so not rebuilt), cannot be verified against this
+// version's digests; VerifyLedger says so instead of reporting a
+// modification, and a writable open then rebuilds it.
+func TestVerifyRefusesAStaleStore(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.jsonl")
+	writeFile(t, path, join(lines(50, func(i int) bool { return i%2 == 0 })))
+	dbPath := filepath.Join(dir, "ledger.duckdb")
+	s, err := Open(context.Background(), dbPath, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, s, path)
+	if _, err := s.Conn().ExecContext(context.Background(), "UPDATE store_meta SET schema_version = schema_version - 1"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	ro, err := Open(context.Background(), dbPath, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ro.VerifyLedger(context.Background(), path)
+	ro.Close()
+	if err == nil || !strings.Contains(err.Error(), "schema version") {
+		t.Fatalf("VerifyLedger on a stale store: %v, want a schema version error", err)
+	}
+
+	rw, err := Open(context.Background(), dbPath, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, rw, path)
+	check, err := rw.VerifyLedger(context.Background(), path)
+	rw.Close()
+	if err != nil || !check.Intact {
+		t.Fatalf("after rebuild: %+v, %v; want intact", check, err)
+	}
+}
