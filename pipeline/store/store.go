@@ -173,10 +173,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS store_meta (schema_version INTEGER NOT NULL)"); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	var version int
-	err := s.conn.QueryRowContext(ctx, "SELECT coalesce(max(schema_version), 0) FROM store_meta").Scan(&version)
+	version, err := readSchemaVersion(ctx, s.conn)
 	if err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+		return err
 	}
 	if version == schemaVersion {
 		if _, err := s.conn.ExecContext(ctx, runsViewSQL); err != nil {
