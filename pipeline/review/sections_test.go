@@ -52,3 +52,49 @@ func TestSpikeRunFieldsMayBeAbsent(t *testing.T) {
 	}
 	t.Fatalf("BARE-SPIKE not among %d spike runs", len(w.SpikeRuns))
 }
+
+// TestUnknownEnumValuesAcrossIngests: values outside SPEC §2.1's enums are
+// counted over every loaded run, summed across ingests (each counts only
+// what it loaded, store/sql/count_field_values.sql), and a duplicate line
+// does not count twice.
+func TestUnknownEnumValuesAcrossIngests(t *testing.T) {
+	ctx := context.Background()
+	st, in, layout := fixtureRoot(t, 5000, 6)
+	at := in.Period.Start.Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	line := func(id, jobType string) string {
+		return fmt.Sprintf(`{"Run_ID":%q,"Timestamp":%q,"Scenario_ID":"ODD","Credits_Total":1,"Job_Type":%q,"Status":"Retried"}`+"\n", id, at, jobType)
+	}
+	appendLines := func(lines ...string) {
+		t.Helper()
+		f, err := os.OpenFile(layout.Ledger, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for _, l := range lines {
+			if _, err := f.WriteString(l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := st.Ingest(ctx, layout.Ledger); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The fixture ledger ends in a partial line; end it first.
+	appendLines("\n", line("ODD-1", "EXPORT_V2"), line("ODD-2", "EXPORT_V2"))
+	appendLines(line("ODD-3", "EXPORT_V2"), line("ODD-1", "EXPORT_V2")) // the last repeats ODD-1
+	w, err := Weekly(ctx, st, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, u := range w.DataQuality.UnknownEnumValues {
+		got[u.Field+"="+u.Value] = u.Count
+	}
+	want := map[string]int64{"job_type=EXPORT_V2": 3, "status=Retried": 3}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("unknown enum %s counted %d, want %d (all: %v)", k, got[k], n, got)
+		}
+	}
+}
