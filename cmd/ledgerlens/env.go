@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -30,7 +31,7 @@ func (a *app) env(command string, lockTimeout time.Duration) pipeline.Env {
 		LockTimeout: lockTimeout,
 		// Jobs amortise DuckDB's checkpoint over appends (see
 		// store.Options.DeferCheckpoint).
-		StoreOptions: store.Options{DeferCheckpoint: true},
+		StoreOptions: store.Options{DeferCheckpoint: true, TimeZone: a.configuredZone()},
 		Progress:     a.progress("ingesting ledger"),
 		AfterStep:    faultHook(os.Getenv(faultEnv)),
 	}
@@ -86,4 +87,15 @@ func (a *app) progress(label string) func(done, total int64) {
 			fmt.Fprintln(a.stderr)
 		}
 	}
+}
+
+// configuredZone is the time zone of config/ledgerlens.json, for the
+// store's local-time columns; "" (keep the store's zone) when the config
+// cannot be read — the job reports that itself when it loads its inputs.
+func (a *app) configuredZone() string {
+	cfg, _, err := inputs.LoadConfig(a.layout().Config)
+	if err != nil {
+		return ""
+	}
+	return cfg.TimeZone
 }

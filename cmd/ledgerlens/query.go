@@ -1,160 +1,154 @@
 package main
 
 import (
-	"bytes"
-	"encoding/csv"
-	"encoding/hex"
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
-	"text/tabwriter"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
+// QueryOptions are the options of `ledgerlens query`.
+type QueryOptions struct {
+	// Format is table, csv, json, jsonl, parquet or arrow.
+	Format string
+	// Out is the file parquet output is written to (atomically).
+	Out string
+	// LockTimeout is how long to wait while a job holds the store.
+	LockTimeout time.Duration
+}
+
+// queryFormats are the accepted --format values.
+var queryFormats = []string{"table", "csv", "json", "jsonl", "parquet", "arrow"}
+
 func newQueryCmd(a *app) *cobra.Command {
-	var format string
+	opts := QueryOptions{Format: "table", LockTimeout: 10 * time.Second}
 	cmd := &cobra.Command{
 		Use:   "query SQL",
-		Short: "Run read-only DuckDB SQL over the store (runs, rejects, duplicates, ingest_log)",
-		Long: `query runs one SQL statement against the store, opened read-only. Tables and
-views: runs (one row per run, snake_case columns, "timestamp" as TIMESTAMPTZ
-and ts_utc as a UTC TIMESTAMP for date arithmetic, risk_flags as a list,
-line_no, byte_offset), rejects, duplicates, ingest_log.`,
-		Example: `  # count runs by recorded severity (the runbook's jq group_by)
-  ledgerlens query "SELECT severity, count(*) AS runs FROM runs GROUP BY 1 ORDER BY 1"
-  # top 5 scenarios by credit spend over the last 7 days of data
+		Short: "Run one read-only SQL statement over the store, sandboxed",
+		Long: `query runs one SQL statement over the store. The SQL can read the store's
+tables and views and nothing else: file reads and writes (read_*, glob, COPY,
+EXPORT), ATTACH, INSTALL and LOAD, and the network are disabled, and no
+statement can change a setting. To take results elsewhere, let ledgerlens
+write them: --format parquet --out FILE, or --format arrow (an Arrow IPC
+stream on stdout).
+
+Tables and views:
+  runs        one row per run (the first line of each run id), snake_case
+              columns. Time columns:
+                "timestamp"  TIMESTAMPTZ, the instant (UTC)
+                ts_utc       TIMESTAMP, the instant in UTC, for arithmetic
+                             (+ INTERVAL, date_trunc) and UTC periods
+                ts_local     TIMESTAMP, wall-clock time in the configured zone
+                day_local    DATE, the calendar day in the configured zone:
+                             group by it for "per day" questions
+              The configured zone is time_zone in config/ledgerlens.json
+              (default UTC); the engine has no time-zone rules of its own,
+              so SET TimeZone is not available.
+  rejects, duplicates, ingest_log
+              lines not loaded, later lines of a run id, the store's history
+
+Output: DATE as YYYY-MM-DD; TIMESTAMP as ISO 8601 without a zone (ts_utc is
+UTC, ts_local is local time); TIMESTAMPTZ as ISO 8601 in UTC with Z; NULL as
+an empty field in csv and table, null in json and jsonl. Table output shows
+control characters escaped.
+
+While a job holds the store, query waits up to --lock-timeout and then exits
+75 naming the job; jobs wait for a running query the same way.`,
+		Example: `  # spend per day in the configured zone
+  ledgerlens query "SELECT day_local, round(sum(credits_total), 2) AS credits FROM runs GROUP BY 1 ORDER BY 1"
+  # top 5 scenarios by spend over the last 7 days of data
   ledgerlens query --format csv "SELECT scenario_id, round(sum(credits_total), 2) AS total FROM runs WHERE ts_utc >= (SELECT max(ts_utc) FROM runs) - INTERVAL 7 DAY GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
-  # runs carrying a risk flag
-  ledgerlens query --format json "SELECT run_id, scenario_id, credits_total FROM runs WHERE list_contains(risk_flags, 'retry_loop')"`,
+  # hand the runs of a week to pandas or Polars
+  ledgerlens query --format parquet --out week.parquet "SELECT * FROM runs WHERE day_local BETWEEN DATE '2026-11-16' AND DATE '2026-11-22'"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "table" && format != "csv" && format != "json" {
-				return usagef("--format %q: want table, csv or json", format)
-			}
-			s, err := store.Open(cmd.Context(), a.layout().StoreFile, store.Options{ReadOnly: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			t, err := s.Query(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return writeTable(a.stdout, t, format)
+			return runQuery(cmd.Context(), a, opts, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
+	f := cmd.Flags()
+	f.StringVar(&opts.Format, "format", opts.Format, "output format: table, csv, json, jsonl, parquet (needs --out) or arrow (IPC stream on stdout)")
+	f.StringVar(&opts.Out, "out", "", "file to write (parquet); written atomically")
+	f.DurationVar(&opts.LockTimeout, "lock-timeout", opts.LockTimeout, "wait this long while a job holds the store before exiting 75")
 	return cmd
 }
 
-func writeTable(w io.Writer, t *store.Table, format string) error {
-	switch format {
-	case "csv":
-		cw := csv.NewWriter(w)
-		if err := cw.Write(t.Columns); err != nil {
-			return err
-		}
-		for _, row := range t.Rows {
-			rec := make([]string, len(row))
-			for i, v := range row {
-				rec[i] = cellText(v)
-			}
-			if err := cw.Write(rec); err != nil {
-				return err
-			}
-		}
-		cw.Flush()
-		return cw.Error()
-	case "json":
-		var b bytes.Buffer
-		b.WriteString("[")
-		for r, row := range t.Rows {
-			if r > 0 {
-				b.WriteString(",")
-			}
-			b.WriteString("\n  {")
-			for i, v := range row {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				k, _ := json.Marshal(t.Columns[i])
-				b.Write(k)
-				b.WriteString(": ")
-				val, err := json.Marshal(jsonValue(v))
-				if err != nil {
-					return fmt.Errorf("column %s: %w", t.Columns[i], err)
-				}
-				b.Write(val)
-			}
-			b.WriteString("}")
-		}
-		b.WriteString("\n]\n")
-		_, err := w.Write(b.Bytes())
+// runQuery runs sql in the sandboxed store and writes its result to a's
+// stdout (or opts.Out).
+func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error {
+	if err := opts.validate(); err != nil {
 		return err
-	default:
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, strings.Join(t.Columns, "\t"))
-		for _, row := range t.Rows {
-			cells := make([]string, len(row))
-			for i, v := range row {
-				cells[i] = cellText(v)
-			}
-			fmt.Fprintln(tw, strings.Join(cells, "\t"))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "(%d rows)\n", len(t.Rows))
-		return nil
 	}
+	l := a.layout()
+	// The store is opened after the lock: DuckDB's own file lock would
+	// otherwise make a job starting now fail instead of waiting.
+	if _, err := os.Stat(l.StoreFile); err != nil {
+		return fmt.Errorf("query: no store at %s (run `ledgerlens ingest` first): %w", l.StoreFile, err)
+	}
+	lk, err := lock.Acquire(ctx, l.LockFile, opts.LockTimeout, lock.CurrentHolder("query", time.Now()))
+	if err != nil {
+		return lockedExit(err)
+	}
+	defer lk.Release()
+	s, err := store.Open(ctx, l.StoreFile, store.Options{Sandbox: true})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	switch opts.Format {
+	case "parquet", "arrow":
+		rr, err := s.QueryArrow(ctx, sql)
+		if err != nil {
+			return queryError(err)
+		}
+		defer rr.Release()
+		if opts.Format == "arrow" {
+			return writeArrowStream(a.stdout, rr)
+		}
+		return writeParquet(opts.Out, rr)
+	}
+	t, err := s.Query(ctx, sql)
+	if err != nil {
+		return queryError(err)
+	}
+	return writeTable(a.stdout, t, opts.Format)
 }
 
-// jsonValue converts driver values to what encoding/json renders well.
-func jsonValue(v any) any {
-	switch x := v.(type) {
-	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano)
-	case []byte:
-		return hex.EncodeToString(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = jsonValue(e)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = jsonValue(e)
-		}
-		return out
-	default:
-		return v
+func (o QueryOptions) validate() error {
+	known := false
+	for _, f := range queryFormats {
+		known = known || f == o.Format
 	}
+	switch {
+	case !known:
+		return usagef("--format %q: want table, csv, json, jsonl, parquet or arrow", o.Format)
+	case o.Format == "parquet" && o.Out == "":
+		return usagef("--format parquet needs --out FILE")
+	case o.Out != "" && o.Format != "parquet":
+		return usagef("--out is for --format parquet; other formats go to stdout")
+	}
+	return nil
 }
 
-func cellText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano)
-	case []byte:
-		return hex.EncodeToString(x)
-	case []any, map[string]any:
-		b, _ := json.Marshal(jsonValue(x))
-		return string(b)
-	default:
-		return fmt.Sprint(x)
+// queryError shortens the sandbox's refusals to one line; the engine's own
+// message follows at debug level for whoever needs it.
+func queryError(err error) error {
+	for _, short := range []error{store.ErrAccessDisabled, store.ErrSettingsLocked, store.ErrMissingExtension, store.ErrMultipleStatements} {
+		if errors.Is(err, short) {
+			return fmt.Errorf("query: %w", short)
+		}
 	}
+	return fmt.Errorf("query: %w", err)
 }
+
+// writeTo is an io.Writer without Close, so a library that closes its sink
+// cannot close the atomic file before it is committed.
+type writeTo struct{ w io.Writer }
+
+func (w writeTo) Write(p []byte) (int, error) { return w.w.Write(p) }

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"time"
+
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -50,6 +52,7 @@ func rowSchema() *arrow.Schema {
 		{Name: "input_item_count", Type: i64, Nullable: true},
 		{Name: "notion_case_id", Type: str, Nullable: true},
 		{Name: "owner", Type: str, Nullable: true},
+		{Name: "ts_local", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
 	}, nil)
 }
 
@@ -63,7 +66,7 @@ func newBatchBuilder(schema *arrow.Schema) *batchBuilder {
 	return &batchBuilder{b: array.NewRecordBuilder(memory.NewGoAllocator(), schema)}
 }
 
-func (bb *batchBuilder) append(lineNo, offset int64, ingestSeq int32, r *ledger.Record) {
+func (bb *batchBuilder) append(lineNo, offset int64, ingestSeq int32, r *ledger.Record, loc *time.Location) {
 	f := bb.b.Fields()
 	i := 0
 	next := func() array.Builder { b := f[i]; i++; return b }
@@ -109,6 +112,7 @@ func (bb *batchBuilder) append(lineNo, offset int64, ingestSeq int32, r *ledger.
 	appendInt(next(), r.InputItemCount)
 	appendString(next(), r.NotionCaseID)
 	appendString(next(), r.Owner)
+	next().(*array.TimestampBuilder).Append(arrow.Timestamp(localTime(r.Timestamp, loc).UnixMicro()))
 	bb.n++
 }
 

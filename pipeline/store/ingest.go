@@ -391,7 +391,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	for range workers {
 		g.Go(func() error {
 			for t := range tasks {
-				t.out <- parseBlock(t.b, schema, seq)
+				t.out <- parseBlock(t.b, schema, seq, s.loc)
 			}
 			return nil
 		})
@@ -476,7 +476,7 @@ func repeatedHashes(h []int64) []int64 {
 	return out
 }
 
-func parseBlock(b block, schema *arrow.Schema, seq int32) parsed {
+func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location) parsed {
 	bb := newBatchBuilder(schema)
 	var out parsed
 	data := b.data
@@ -500,7 +500,7 @@ func parseBlock(b block, schema *arrow.Schema, seq int32) parsed {
 				sha: hex.EncodeToString(sum[:]), raw: string(raw),
 			})
 		} else {
-			bb.append(lineNo, offset, seq, &rec)
+			bb.append(lineNo, offset, seq, &rec, loc)
 		}
 		lineNo++
 		offset += int64(nl + 1)

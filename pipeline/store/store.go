@@ -7,8 +7,10 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/marcboeker/go-duckdb"
 )
@@ -27,12 +29,29 @@ var runsViewSQL string
 // truth), so a store of another version drops its derived tables and the
 // next ingest reloads the ledger; ingest_log, the store's own history,
 // is kept.
-const schemaVersion = 5
+const schemaVersion = 6
+
+// zoneSchemaVersion is the first version with ts_local and the recorded
+// time zone (see zone.go).
+const zoneSchemaVersion = 6
 
 // Options tune the DuckDB engine. The zero value is sensible defaults.
 type Options struct {
-	// ReadOnly opens the database without write access (ledgerlens query).
+	// ReadOnly opens the database without write access.
 	ReadOnly bool
+	// Sandbox is for SQL written by a person (ledgerlens query): the
+	// database is opened read-only with DuckDB's external access off (no
+	// file reads or writes, no ATTACH, COPY, EXPORT, INSTALL or LOAD, no
+	// network), and the configuration is locked before Open returns, so
+	// no statement can switch any of that back on. Sandbox implies
+	// ReadOnly.
+	Sandbox bool
+	// TimeZone is the IANA zone of the runs view's ts_local and day_local
+	// columns, computed in Go at ingest. "" keeps the zone the store was
+	// built with (UTC for a new store); another zone than the recorded
+	// one makes a writable open drop the derived tables, so the next
+	// ingest rebuilds them from the ledger. A read-only open ignores it.
+	TimeZone string
 	// MemoryLimit caps DuckDB's buffer manager, e.g. "1GB" (default "768MB"
 	// so that a whole job stays within SPEC §12's 1 GiB peak RSS).
 	MemoryLimit string
@@ -64,6 +83,9 @@ type Store struct {
 	Progress func(done, total int64)
 	// deferCheckpoint: see Options.DeferCheckpoint.
 	deferCheckpoint bool
+	// zone and loc are the time zone of ts_local (zone.go).
+	zone string
+	loc  *time.Location
 	// version is the store's schema version: schemaVersion after a
 	// writable open (migrate), possibly older on a read-only one, whose
 	// derived state (the chunk digests among it) is then not this
@@ -74,29 +96,47 @@ type Store struct {
 // Open opens (creating if needed) the store at path and brings its schema up
 // to date. A read-only open of a missing store is an error.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
-	if opts.ReadOnly {
+	if opts.ReadOnly || opts.Sandbox {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("open store %s: %w (run `ledgerlens ingest` first)", path, err)
 		}
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	dsn := path
-	if opts.ReadOnly {
-		dsn += "?access_mode=READ_ONLY"
+	if opts.Sandbox {
+		opts.ReadOnly = true
 	}
-	connector, err := duckdb.NewConnector(dsn, nil)
+	connector, err := duckdb.NewConnector(path+"?"+engineConfig(opts).Encode(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(1)
-	s := &Store{path: path, db: db}
+	s := &Store{path: path, db: db, loc: time.UTC}
 	if err := s.init(ctx, opts); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// engineConfig is the DuckDB configuration set when the database is opened,
+// before any statement runs. No open ever installs or loads an extension
+// by itself: a reporting host never fetches code. A sandboxed open also
+// turns external access off, which DuckDB refuses to turn back on while
+// the database is open.
+func engineConfig(opts Options) url.Values {
+	v := url.Values{}
+	v.Set("autoinstall_known_extensions", "false")
+	v.Set("autoload_known_extensions", "false")
+	if opts.ReadOnly {
+		v.Set("access_mode", "READ_ONLY")
+	}
+	if opts.Sandbox {
+		v.Set("enable_external_access", "false")
+		v.Set("allow_community_extensions", "false")
+	}
+	return v
 }
 
 func (s *Store) init(ctx context.Context, opts Options) error {
@@ -132,12 +172,23 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		}
 	}
 	if !opts.ReadOnly {
-		if err := s.migrate(ctx); err != nil {
+		if err := s.migrate(ctx, opts.TimeZone); err != nil {
 			return err
 		}
 		s.version = schemaVersion
 	} else if s.version, err = readSchemaVersion(ctx, conn); err != nil {
 		return err
+	}
+	if s.version >= zoneSchemaVersion {
+		if err := s.readZone(ctx); err != nil {
+			return err
+		}
+	}
+	if opts.Sandbox {
+		// Last: from here on no SET or PRAGMA can change a setting.
+		if _, err := conn.ExecContext(ctx, "SET lock_configuration = true"); err != nil {
+			return fmt.Errorf("lock configuration: %w", err)
+		}
 	}
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
@@ -168,20 +219,25 @@ func readSchemaVersion(ctx context.Context, conn *sql.Conn) (int, error) {
 	return version, nil
 }
 
-// migrate brings the schema to schemaVersion in one transaction.
-func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS store_meta (schema_version INTEGER NOT NULL)"); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+// migrate brings the schema to schemaVersion in one transaction, and the
+// local-time columns to zone ("" keeps the recorded zone).
+func (s *Store) migrate(ctx context.Context, zone string) error {
+	for _, q := range []string{
+		"CREATE TABLE IF NOT EXISTS store_meta (schema_version INTEGER NOT NULL)",
+		"ALTER TABLE store_meta ADD COLUMN IF NOT EXISTS time_zone VARCHAR",
+	} {
+		if _, err := s.conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
 	}
 	version, err := readSchemaVersion(ctx, s.conn)
 	if err != nil {
 		return err
 	}
-	if version == schemaVersion {
-		if _, err := s.conn.ExecContext(ctx, runsViewSQL); err != nil {
-			return fmt.Errorf("define runs view: %w", err)
-		}
-		return nil
+	if version == schemaVersion || version == zoneSchemaVersion-1 {
+		// Version 5 lacks only ts_local, which is derived from columns it
+		// has: add and fill it instead of reloading the ledger.
+		return s.migrateZone(ctx, version, zone)
 	}
 	if version == 0 {
 		// No version recorded: a new database, or one from before
@@ -195,19 +251,28 @@ func (s *Store) migrate(ctx context.Context) error {
 			version = 1
 		}
 	}
+	if zone == "" {
+		zone = "UTC"
+	}
 	stmts := []string{"BEGIN TRANSACTION"}
 	if version != 0 {
 		stmts = append(stmts, "DROP VIEW IF EXISTS runs", "DROP TABLE IF EXISTS ledger_rows",
 			"DROP TABLE IF EXISTS rejects", "DROP TABLE IF EXISTS duplicates", "DROP TABLE IF EXISTS ledger_state",
 			"DROP TABLE IF EXISTS field_values")
 	}
-	stmts = append(stmts, schemaSQL, runsViewSQL, "DELETE FROM store_meta",
-		fmt.Sprintf("INSERT INTO store_meta VALUES (%d)", schemaVersion), "COMMIT")
+	stmts = append(stmts, schemaSQL, runsViewSQL, "DELETE FROM store_meta")
 	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
 			_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
 			return fmt.Errorf("migrate store schema from version %d to %d: %w", version, schemaVersion, err)
 		}
+	}
+	if _, err := s.conn.ExecContext(ctx, "INSERT INTO store_meta (schema_version, time_zone) VALUES ($1, $2)", schemaVersion, zone); err != nil {
+		_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
+		return fmt.Errorf("migrate store schema from version %d to %d: %w", version, schemaVersion, err)
+	}
+	if _, err := s.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("migrate store schema from version %d to %d: %w", version, schemaVersion, err)
 	}
 	return nil
 }

@@ -36,7 +36,10 @@ CREATE TABLE IF NOT EXISTS ledger_rows (
     is_backfill               BOOLEAN,
     input_item_count          BIGINT,
     notion_case_id            VARCHAR,
-    owner                     VARCHAR
+    owner                     VARCHAR,
+    -- The run's wall-clock time in the store's zone (store_meta.time_zone),
+    -- computed in Go: the engine has no time-zone rules (store/zone.go).
+    ts_local                  TIMESTAMP
 );
 
 -- Lines that could not be loaded (SPEC §2.2). raw holds the line as written

@@ -1,0 +1,380 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/ipc"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+)
+
+// queryRoot is a fixture root whose store has been loaded, with a private
+// file planted next to the state directory's real ones.
+func queryRoot(t *testing.T) string {
+	t.Helper()
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "ingest")
+	return root
+}
+
+// treeDigest hashes every file under root except the lock file (a query
+// holds it while it runs), so a test can show a command changed nothing.
+func treeDigest(t *testing.T, root string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == "lock" {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out[p] = fmt.Sprintf("%x", sha256.Sum256(b))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestQuerySandboxRefuses(t *testing.T) {
+	root := queryRoot(t)
+	key := filepath.Join(root, ".ledgerlens", "keys", "signing.key")
+	audit := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	elsewhere := filepath.Join(t.TempDir(), "x")
+	before := treeDigest(t, root)
+	for _, tt := range []struct{ sql, want string }{
+		{"SELECT * FROM read_text('/etc/hostname')", "file and network access are disabled"},
+		{"SELECT * FROM read_blob('" + key + "')", "file and network access are disabled"},
+		{"SELECT * FROM read_csv('" + audit + "')", "file and network access are disabled"},
+		{"SELECT * FROM glob('" + root + "/*')", "file and network access are disabled"},
+		{"COPY (SELECT 'x') TO '" + audit + "' (FORMAT csv, HEADER false)", "file and network access are disabled"},
+		{"EXPORT DATABASE '" + elsewhere + "'", "file and network access are disabled"},
+		{"ATTACH '" + elsewhere + ".duckdb' AS other", "file and network access are disabled"},
+		{"INSTALL httpfs", "file and network access are disabled"},
+		{"LOAD httpfs", "file and network access are disabled"},
+		{"SET enable_external_access = true", "file and network access are disabled"},
+		{"SET lock_configuration = false", "settings are locked"},
+		{"PRAGMA memory_limit = '64GB'", "settings are locked"},
+		{"PRAGMA threads = 64", "settings are locked"},
+		{"SELECT current_setting('TimeZone')", "extension"},
+		{"SELECT 1; SELECT * FROM read_text('/etc/hostname')", "one statement per call"},
+	} {
+		t.Run(tt.sql, func(t *testing.T) {
+			r := ledgerlens(t, nil, "--root", root, "query", tt.sql)
+			if r.code != 1 {
+				t.Fatalf("exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr does not say %q:\n%s", tt.want, r.stderr)
+			}
+			if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n > 0 {
+				t.Errorf("stderr has %d lines, want one:\n%s", n+1, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout: %q", r.stdout)
+			}
+		})
+	}
+	after := treeDigest(t, root)
+	for p, h := range before {
+		if after[p] != h {
+			t.Errorf("%s changed", p)
+		}
+	}
+	for p := range after {
+		if before[p] == "" {
+			t.Errorf("%s was created", p)
+		}
+	}
+	for _, p := range []string{elsewhere, elsewhere + ".duckdb"} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s was created", p)
+		}
+	}
+}
+
+// TestQueryNeverConnects traces the process and its threads: statements
+// that would fetch an extension or read a URL fail without any socket
+// being connected.
+func TestQueryNeverConnects(t *testing.T) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("strace not installed: the network check needs it")
+	}
+	root := queryRoot(t)
+	for _, sql := range []string{
+		"INSTALL httpfs",
+		"SELECT current_setting('TimeZone')",
+		"SELECT * FROM read_csv('http://127.0.0.1:9/x.csv')",
+		"SELECT * FROM read_parquet('s3://bucket/x.parquet')",
+		"SELECT count(*) FROM runs",
+	} {
+		trace := filepath.Join(t.TempDir(), "trace")
+		cmd := exec.Command("strace", "-f", "-qq", "-e", "trace=connect,sendto", "-o", trace, binary, "--root", root, "query", sql)
+		out, _ := cmd.CombinedOutput()
+		b, err := os.ReadFile(trace)
+		if err != nil {
+			t.Fatalf("%s: strace wrote nothing (%v): %s", sql, err, out)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "AF_INET") {
+				t.Errorf("%s: network system call: %s", sql, line)
+			}
+		}
+	}
+}
+
+// TestQueryDayLocalMatchesGo loads a ledger spanning the start of US daylight
+// saving time into a root configured for America/New_York and checks the
+// per-day sums of day_local against the same sums computed here from the
+// raw lines with Go's zone rules.
+func TestQueryDayLocalMatchesGo(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"runs/CREDIT_MONITORING", "config"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"time_zone": "America/New_York"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	var ledger bytes.Buffer
+	want := map[string]float64{}
+	// Every 37 minutes from 2026-03-05 to 2026-03-12: DST starts on 8 March
+	// at 07:00 UTC, and days near midnight UTC fall on the previous local day.
+	start := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	for i := 0; ; i++ {
+		ts := start.Add(time.Duration(i*37) * time.Minute)
+		if ts.After(time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)) {
+			break
+		}
+		credits := float64(100 + i%17)
+		fmt.Fprintf(&ledger, `{"run_id":"R-%05d","timestamp":"%s","scenario_id":"S-%d","scenario_name":"Scenario","status":"Success","credits_total":%g}`+"\n",
+			i, ts.Format(time.RFC3339), i%3, credits)
+	}
+	if err := os.WriteFile(filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), ledger.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(ledger.Bytes()))
+	for sc.Scan() {
+		var rec struct {
+			Timestamp time.Time `json:"timestamp"`
+			Credits   float64   `json:"credits_total"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		want[rec.Timestamp.In(ny).Format(time.DateOnly)] += rec.Credits
+	}
+	mustRun(t, "--root", root, "ingest")
+	r := mustRun(t, "--root", root, "query", "--format", "json",
+		"SELECT day_local, sum(credits_total) AS credits FROM runs GROUP BY 1 ORDER BY 1")
+	var got []struct {
+		Day     string  `json:"day_local"`
+		Credits float64 `json:"credits"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d days, want %d: %s", len(got), len(want), r.stdout)
+	}
+	for _, g := range got {
+		if math.Abs(want[g.Day]-g.Credits) > 1e-6 {
+			t.Errorf("%s: %v credits, want %v", g.Day, g.Credits, want[g.Day])
+		}
+	}
+	// The DST day has 23 local hours.
+	r = mustRun(t, "--root", root, "query", "--format", "csv",
+		"SELECT min(ts_local) AS first, max(ts_local) AS last FROM runs WHERE day_local = DATE '2026-03-08'")
+	if !strings.Contains(r.stdout, "2026-03-08T00:") || !strings.Contains(r.stdout, "2026-03-08T23:") {
+		t.Errorf("local times of 8 March: %s", r.stdout)
+	}
+	// A change of zone recomputes the columns: the days are UTC days now.
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"time_zone": "UTC"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "ingest")
+	r = mustRun(t, "--root", root, "query", "--format", "csv", "SELECT count(*) AS n FROM runs WHERE day_local <> ts_utc::DATE")
+	if strings.TrimSpace(r.stdout) != "n\n0" {
+		t.Errorf("after the zone changed to UTC: %s", r.stdout)
+	}
+}
+
+// TestQueryFormatsAgree reads the Parquet file and the Arrow stream back
+// with Arrow's own readers and compares them with --format json.
+func TestQueryFormatsAgree(t *testing.T) {
+	root := queryRoot(t)
+	const sql = `SELECT run_id, scenario_id, credits_total, input_tokens, day_local, ts_utc, risk_flags, notion_case_id
+		FROM runs ORDER BY line_no LIMIT 500`
+	var want []map[string]any
+	r := mustRun(t, "--root", root, "query", "--format", "json", sql)
+	if err := json.Unmarshal([]byte(r.stdout), &want); err != nil {
+		t.Fatal(err)
+	}
+	jsonl := mustRun(t, "--root", root, "query", "--format", "jsonl", sql)
+	lines := strings.Split(strings.TrimSpace(jsonl.stdout), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("jsonl: %d lines, want %d", len(lines), len(want))
+	}
+
+	out := filepath.Join(t.TempDir(), "runs.parquet")
+	mustRun(t, "--root", root, "query", "--format", "parquet", "--out", out, sql)
+	pf, err := file.OpenParquetFile(out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	tr := array.NewTableReader(tbl, 1000)
+	defer tr.Release()
+	compareArrow(t, "parquet", tr, want)
+
+	cmd := exec.Command(binary, "--root", root, "query", "--format", "arrow", sql)
+	stream, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ir, err := ipc.NewReader(bytes.NewReader(stream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ir.Release()
+	compareArrow(t, "arrow", ir, want)
+}
+
+func compareArrow(t *testing.T, name string, rr array.RecordReader, want []map[string]any) {
+	t.Helper()
+	row := 0
+	for rr.Next() {
+		rec := rr.Record()
+		for i := 0; i < int(rec.NumRows()); i++ {
+			if row >= len(want) {
+				t.Fatalf("%s: more rows than json's %d", name, len(want))
+			}
+			for c, f := range rec.Schema().Fields() {
+				got := arrowJSON(rec.Column(c), i)
+				if w := want[row][f.Name]; fmt.Sprint(w) != fmt.Sprint(got) {
+					t.Fatalf("%s row %d %s: %v, json has %v", name, row, f.Name, got, w)
+				}
+			}
+			row++
+		}
+	}
+	if row != len(want) {
+		t.Fatalf("%s: %d rows, json has %d", name, row, len(want))
+	}
+}
+
+// arrowJSON renders one Arrow value as --format json renders it.
+func arrowJSON(col arrow.Array, i int) any {
+	if col.IsNull(i) {
+		return nil
+	}
+	switch c := col.(type) {
+	case *array.String:
+		return c.Value(i)
+	case *array.Float64:
+		return c.Value(i)
+	case *array.Int64:
+		return float64(c.Value(i))
+	case *array.Date32:
+		return c.Value(i).ToTime().Format(time.DateOnly)
+	case *array.Timestamp:
+		unit := c.DataType().(*arrow.TimestampType).Unit
+		return c.Value(i).ToTime(unit).UTC().Format("2006-01-02T15:04:05.999999999")
+	case *array.List:
+		vals := c.ListValues().(*array.String)
+		start, end := c.ValueOffsets(i)
+		out := []any{}
+		for j := start; j < end; j++ {
+			out = append(out, vals.Value(int(j)))
+		}
+		return out
+	default:
+		return fmt.Sprintf("unhandled %T", col)
+	}
+}
+
+// TestQueryAndJobsWaitForEachOther: a long query holds the store; a cron
+// job started meanwhile exits 75 naming the query (never 1); and a query
+// started while a job holds the store exits 75 naming the job.
+func TestQueryAndJobsWaitForEachOther(t *testing.T) {
+	root := queryRoot(t)
+	q := exec.Command(binary, "--root", root, "query", "SELECT count(*) FROM range(400000000000) a")
+	if err := q.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Process.Kill()
+	lockFile := filepath.Join(root, ".ledgerlens", "lock")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if b, _ := os.ReadFile(lockFile); bytes.Contains(b, []byte(`"query"`)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the query never took the lock")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--quiet")
+	if r.code != 75 || !strings.Contains(r.stderr, "(query)") {
+		t.Fatalf("report weekly while a query runs: exit %d, want 75 naming the query\n%s", r.code, r.stderr)
+	}
+	q.Process.Kill()
+	q.Wait()
+
+	job := startPaused(t, root)
+	defer func() { job.Process.Kill(); job.Wait() }()
+	r = ledgerlens(t, nil, "--root", root, "query", "--lock-timeout", "300ms", "SELECT count(*) FROM runs")
+	if r.code != 75 || !strings.Contains(r.stderr, "report weekly") {
+		t.Fatalf("query while a job runs: exit %d, want 75 naming the job\n%s", r.code, r.stderr)
+	}
+}
+
+// TestQueryTableEscapesControlCharacters: ledger text cannot drive the
+// analyst's terminal.
+func TestQueryTableEscapesControlCharacters(t *testing.T) {
+	root := queryRoot(t)
+	r := mustRun(t, "--root", root, "query", `SELECT 'a' || chr(27) || '[31mred' || chr(10) || 'b' || chr(9) || 'c' AS v, NULL AS n, DATE '2026-03-08' AS d`)
+	if strings.ContainsAny(r.stdout, "\x1b\t") || !strings.Contains(r.stdout, `a\x1b[31mred\nb\tc`) {
+		t.Fatalf("table output: %q", r.stdout)
+	}
+	r = mustRun(t, "--root", root, "query", "--format", "csv", `SELECT NULL AS n, DATE '2026-03-08' AS d, TIMESTAMP '2026-03-08 01:02:03' AS ts, TIMESTAMPTZ '2026-03-08 01:02:03+00' AS tz`)
+	if r.stdout != "n,d,ts,tz\n,2026-03-08,2026-03-08T01:02:03,2026-03-08T01:02:03Z\n" {
+		t.Fatalf("csv: %q", r.stdout)
+	}
+	for _, bad := range [][]string{{"--format", "xml"}, {"--format", "parquet"}, {"--format", "csv", "--out", "x"}} {
+		r := ledgerlens(t, nil, append([]string{"--root", root, "query"}, append(bad, "SELECT 1")...)...)
+		if r.code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, r.code)
+		}
+	}
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/ipc"
+	"github.com/apache/arrow/go/v17/parquet"
+	"github.com/apache/arrow/go/v17/parquet/compress"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
+)
+
+// writeTable renders a query result as table, csv, json (one array) or
+// jsonl (one object per line). Values are rendered by their SQL type, so
+// a DATE prints as a date and a zone-less TIMESTAMP without a zone.
+func writeTable(w io.Writer, t *store.Table, format string) error {
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		if err := cw.Write(t.Columns); err != nil {
+			return err
+		}
+		for _, row := range t.Rows {
+			rec := make([]string, len(row))
+			for i, v := range row {
+				rec[i] = cellText(v, t.Types[i])
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	case "json", "jsonl":
+		var b bytes.Buffer
+		if format == "json" {
+			b.WriteString("[")
+		}
+		for r, row := range t.Rows {
+			if format == "json" {
+				if r > 0 {
+					b.WriteString(",")
+				}
+				b.WriteString("\n  ")
+			}
+			b.WriteString("{")
+			for i, v := range row {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				k, _ := json.Marshal(t.Columns[i])
+				b.Write(k)
+				b.WriteString(": ")
+				val, err := json.Marshal(jsonValue(v, t.Types[i]))
+				if err != nil {
+					return fmt.Errorf("column %s: %w", t.Columns[i], err)
+				}
+				b.Write(val)
+			}
+			b.WriteString("}")
+			if format == "jsonl" {
+				b.WriteString("\n")
+			}
+		}
+		if format == "json" {
+			b.WriteString("\n]\n")
+		}
+		_, err := w.Write(b.Bytes())
+		return err
+	default:
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		header := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			header[i] = escapeControl(c)
+		}
+		fmt.Fprintln(tw, strings.Join(header, "\t"))
+		for _, row := range t.Rows {
+			cells := make([]string, len(row))
+			for i, v := range row {
+				cells[i] = escapeControl(cellText(v, t.Types[i]))
+			}
+			fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "(%d rows)\n", len(t.Rows))
+		return nil
+	}
+}
+
+// escapeControl shows control characters (ESC, newline, tab, …) as Go
+// escapes, so ledger text cannot move the cursor or recolour a terminal,
+// nor break the table's rows and columns.
+func escapeControl(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// timeText formats a time value by its SQL type: DATE as YYYY-MM-DD, TIME
+// as hh:mm:ss, a zone-less TIMESTAMP as ISO 8601 without a zone, and
+// TIMESTAMPTZ (an instant) as ISO 8601 in UTC.
+func timeText(t time.Time, sqlType string) string {
+	switch sqlType {
+	case "DATE":
+		return t.Format(time.DateOnly)
+	case "TIME":
+		return t.Format("15:04:05.999999")
+	case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS":
+		return t.UTC().Format("2006-01-02T15:04:05.999999999")
+	default:
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+}
+
+// jsonValue converts driver values to what encoding/json renders well.
+func jsonValue(v any, sqlType string) any {
+	switch x := v.(type) {
+	case time.Time:
+		return timeText(x, sqlType)
+	case []byte:
+		return hex.EncodeToString(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = jsonValue(e, "")
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = jsonValue(e, "")
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+func cellText(v any, sqlType string) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case time.Time:
+		return timeText(x, sqlType)
+	case []byte:
+		return hex.EncodeToString(x)
+	case []any, map[string]any:
+		b, _ := json.Marshal(jsonValue(x, ""))
+		return string(b)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// writeArrowStream writes the result as an Arrow IPC stream.
+func writeArrowStream(w io.Writer, rr array.RecordReader) error {
+	iw := ipc.NewWriter(w, ipc.WithSchema(rr.Schema()))
+	for rr.Next() {
+		if err := iw.Write(rr.Record()); err != nil {
+			iw.Close()
+			return fmt.Errorf("write arrow stream: %w", err)
+		}
+	}
+	if err := rr.Err(); err != nil {
+		iw.Close()
+		return fmt.Errorf("query: %w", err)
+	}
+	if err := iw.Close(); err != nil {
+		return fmt.Errorf("write arrow stream: %w", err)
+	}
+	return nil
+}
+
+// writeParquet writes the result to path as one Parquet file (zstd),
+// atomically: a failed or interrupted write leaves no file behind.
+func writeParquet(path string, rr array.RecordReader) error {
+	f, err := atomicfile.Create(path, 0o644)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	fail := func(err error) error {
+		f.Abort()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd))
+	pw, err := pqarrow.NewFileWriter(rr.Schema(), writeTo{f}, props, pqarrow.DefaultWriterProps())
+	if err != nil {
+		return fail(err)
+	}
+	for rr.Next() {
+		if err := pw.WriteBuffered(rr.Record()); err != nil {
+			pw.Close()
+			return fail(err)
+		}
+	}
+	if err := rr.Err(); err != nil {
+		pw.Close()
+		return fail(err)
+	}
+	if err := pw.Close(); err != nil {
+		return fail(err)
+	}
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
