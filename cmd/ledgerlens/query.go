@@ -93,7 +93,7 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 	}
 	lk, err := lock.Acquire(ctx, l.LockFile, opts.LockTimeout, lock.CurrentHolder("query", time.Now()))
 	if err != nil {
-		return lockedExit(err)
+		return err
 	}
 	defer lk.Release()
 	s, err := store.Open(ctx, l.StoreFile, store.Options{Sandbox: true})
