@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -28,7 +27,7 @@ type QueryOptions struct {
 var queryFormats = []string{"table", "csv", "json", "jsonl", "parquet", "arrow"}
 
 func newQueryCmd(a *app) *cobra.Command {
-	opts := QueryOptions{Format: "table", LockTimeout: 10 * time.Second}
+	opts := QueryOptions{Format: "table", LockTimeout: defaultReadLockTimeout}
 	cmd := &cobra.Command{
 		Use:   "query SQL",
 		Short: "Run one read-only SQL statement over the store, sandboxed",
@@ -91,7 +90,7 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 	if _, err := os.Stat(l.StoreFile); err != nil {
 		return fmt.Errorf("query: no store at %s (run `ledgerlens ingest` first): %w", l.StoreFile, err)
 	}
-	lk, err := lock.Acquire(ctx, l.LockFile, opts.LockTimeout, lock.CurrentHolder("query", time.Now()))
+	lk, err := a.readLock(ctx, "query", opts.LockTimeout)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,7 +18,10 @@ import (
 )
 
 func newVerifyCmd(a *app) *cobra.Command {
-	var pubPath string
+	var (
+		pubPath     string
+		lockTimeout time.Duration
+	)
 	loadPub := func() (ed25519.PublicKey, error) {
 		p := pubPath
 		if p == "" {
@@ -91,6 +95,8 @@ Subcommands check the ledger's append-only property and everything at once.`,
 		},
 	}
 	cmd.PersistentFlags().StringVar(&pubPath, "pubkey", "", "public key PEM (default <root>/.ledgerlens/keys/signing.pub)")
+	cmd.PersistentFlags().DurationVar(&lockTimeout, "lock-timeout", defaultReadLockTimeout,
+		"verify ledger, verify all: wait this long while a job holds the store before exiting 75")
 
 	ledgerCmd := &cobra.Command{
 		Use:     "ledger",
@@ -99,6 +105,11 @@ Subcommands check the ledger's append-only property and everything at once.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l := a.layout()
+			lk, err := a.readLock(cmd.Context(), "verify ledger", lockTimeout)
+			if err != nil {
+				return err
+			}
+			defer lk.Release()
 			st, err := store.Open(cmd.Context(), l.StoreFile, store.Options{ReadOnly: true})
 			if err != nil {
 				return err
@@ -129,6 +140,11 @@ Subcommands check the ledger's append-only property and everything at once.`,
 			if err != nil {
 				return err
 			}
+			lk, err := a.readLock(cmd.Context(), "verify all", lockTimeout)
+			if err != nil {
+				return err
+			}
+			defer lk.Release()
 			rep, err := pipeline.CheckIntegrity(cmd.Context(), a.env("verify all", 0), pub)
 			if err != nil {
 				return err
