@@ -3,6 +3,7 @@ package inputs
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -159,7 +160,7 @@ func ParseCases(path string, data []byte) (CaseSet, error) {
 	}
 	set.PartialTailBytes = tail
 	set.Cases = make([]Case, 0, len(byID))
-	for _, id := range sortedKeys(byID) {
+	for _, id := range slices.Sorted(maps.Keys(byID)) {
 		set.Cases = append(set.Cases, byID[id])
 	}
 	return set, nil

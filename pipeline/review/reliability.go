@@ -1,6 +1,8 @@
 package review
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -64,7 +66,7 @@ func Services(incidents []inputs.Incident, cfg inputs.Config, start, end time.Ti
 	rtoTarget := time.Duration(cfg.RTOTargetMinutes * float64(time.Minute))
 
 	out := []reports.ServiceReliability{}
-	for _, svc := range sortedKeys(byService) {
+	for _, svc := range slices.Sorted(maps.Keys(byService)) {
 		incs := byService[svc]
 		target := cfg.SLOTarget(svc)
 		var outages []stats.Interval

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 	"github.com/ledgerlens/ledgerlens/reports"
 	"github.com/ledgerlens/ledgerlens/stats"
 )
@@ -214,7 +215,8 @@ func (a *analysis) spikes() error {
 // candidates fills section 5 (baseline_candidates.sql).
 func (a *analysis) candidates() error {
 	bwStart := a.p.End.AddDate(0, 0, -a.in.Policy.ReviewWindows.BaselineWindowDays)
-	rows, err := a.queryRows("baseline_candidates", a.p.Start, a.p.End, bwStart)
+	rows, err := a.queryRows("baseline_candidates", a.p.Start, a.p.End, bwStart,
+		rules.HealthyStatuses(a.in.Policy.ReviewWindows.HealthyRunStatuses), rules.StableCV)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/businesstime"
+	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -23,22 +25,6 @@ const (
 	VLedgerModified       = "ledger_modified"
 	VDriftSignificant     = "drift_significant"
 )
-
-// SeverityRank orders severities, SEV0 first; unknown values last.
-func SeverityRank(s string) int {
-	if len(s) == 4 && s[:3] == "SEV" && s[3] >= '0' && s[3] <= '4' {
-		return int(s[3] - '0')
-	}
-	return 9
-}
-
-// higher returns the more severe of two severities (either may be empty).
-func higher(a, b string) string {
-	if SeverityRank(b) < SeverityRank(a) {
-		return b
-	}
-	return a
-}
 
 func ptr(s string) *string {
 	if s == "" {
@@ -69,7 +55,7 @@ func (a *analysis) violations() error {
 			rows.Close()
 			return err
 		}
-		sev := higher(recorded.String, recomputed.String)
+		sev := rules.HigherSeverity(recorded.String, recomputed.String)
 		multText := "unknown"
 		if mult.Valid {
 			multText = fmt.Sprintf("%.2f×", mult.Float64)
@@ -149,7 +135,7 @@ func (a *analysis) violations() error {
 		if ap.ApprovedAt.Before(a.p.Start) || !ap.ApprovedAt.Before(a.p.End) {
 			continue
 		}
-		if due := AddBusinessDays(ap.ProposedAt, 1); ap.ApprovedAt.After(due) {
+		if due := businesstime.AddBusinessDays(ap.ProposedAt, 1); ap.ApprovedAt.After(due) {
 			add(VSLABreach, "SEV3", "", "", ap.ScenarioID, fmt.Sprintf(
 				"baseline proposal %s approved %s, later than 1 business day after it was proposed (%s)",
 				ap.ProposalID, formatTime(ap.ApprovedAt), formatTime(ap.ProposedAt)))
@@ -158,7 +144,7 @@ func (a *analysis) violations() error {
 
 	sort.SliceStable(out, func(i, j int) bool {
 		x, y := out[i], out[j]
-		if rx, ry := SeverityRank(x.Severity), SeverityRank(y.Severity); rx != ry {
+		if rx, ry := rules.SeverityRank(x.Severity), rules.SeverityRank(y.Severity); rx != ry {
 			return rx < ry
 		}
 		if x.Type != y.Type {
@@ -277,20 +263,4 @@ func (a *analysis) caseViolations(add func(typ, sev, runID, caseID, scenarioID, 
 		}
 	}
 	return nil
-}
-
-// AddBusinessDays adds n business days (Monday–Friday) to t, keeping the
-// time of day: the maker-checker clock of the SRE runbook. A start on a
-// weekend counts from the next Monday's same time.
-func AddBusinessDays(t time.Time, n int) time.Time {
-	for t.Weekday() == time.Saturday || t.Weekday() == time.Sunday {
-		t = t.AddDate(0, 0, 1)
-	}
-	for n > 0 {
-		t = t.AddDate(0, 0, 1)
-		if t.Weekday() != time.Saturday && t.Weekday() != time.Sunday {
-			n--
-		}
-	}
-	return t
 }
