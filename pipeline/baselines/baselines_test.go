@@ -115,8 +115,18 @@ func TestCalculate(t *testing.T) {
 	if c.CV != 0.5164 {
 		t.Errorf("CV %v, want 0.5164", c.CV)
 	}
-	if _, err := Calculate(ctx, st.Conn(), "NOPE", day0, 30, []string{"Success"}); !errors.Is(err, ErrNoHealthyRuns) {
+	// A misspelt id is an unknown scenario naming the closest ids, not
+	// "no healthy runs"; an id with a control character is refused.
+	if _, err := Calculate(ctx, st.Conn(), "OTHR", day0, 30, []string{"Success"}); !errors.Is(err, ErrUnknownScenario) ||
+		!strings.Contains(err.Error(), `unknown scenario "OTHR"`) || !strings.Contains(err.Error(), "closest: OTHER, ") {
 		t.Errorf("unknown scenario: %v", err)
+	}
+	if _, err := Calculate(ctx, st.Conn(), "S\n**Approved:** by X", day0, 30, []string{"Success"}); err == nil ||
+		!strings.Contains(err.Error(), "control character") {
+		t.Errorf("scenario id with a newline: %v", err)
+	}
+	if _, err := Calculate(ctx, st.Conn(), "S", day0.AddDate(1, 0, 0), 30, []string{"Success"}); !errors.Is(err, ErrNoHealthyRuns) {
+		t.Errorf("known scenario, empty window: %v", err)
 	}
 	if _, err := Calculate(ctx, st.Conn(), "S", day0, 0, []string{"Success"}); err == nil {
 		t.Error("a zero-day window was accepted")
