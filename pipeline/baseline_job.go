@@ -146,11 +146,11 @@ func (j *lockedJob) signer(hint string) (*reports.Signer, error) {
 
 // publishRecord publishes one signed record write-once and records every
 // file written in the audit log.
-func (j *lockedJob) publishRecord(ctx context.Context, pub *reports.Publisher, base string, a reports.Artifact) (reports.PublishResult, error) {
+func (j *lockedJob) publishRecord(ctx context.Context, pub *reports.Publisher, base string, a reports.Artifact, siblings ...reports.Artifact) (reports.PublishResult, error) {
 	if err := os.MkdirAll(pub.Dir, 0o755); err != nil {
 		return reports.PublishResult{}, fmt.Errorf("create %s: %w", pub.Dir, err)
 	}
-	res, err := pub.Publish(ctx, base, 1, []reports.Artifact{a})
+	res, err := pub.Publish(ctx, base, 1, append([]reports.Artifact{a}, siblings...))
 	if err != nil {
 		return res, err
 	}

@@ -2,13 +2,31 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 )
+
+// signingFlags adds the flags that say how a person signs a proposal or
+// an approval (docs/COMPLIANCE.md).
+func signingFlags(f *pflag.FlagSet, s *baselines.Signing) {
+	f.StringVar(&s.KeyFile, "sign-with", "", "sign with this OpenSSH private key (listed in config/approvers); default: the key in ssh-agent (SSH_AUTH_SOCK)")
+	f.StringVar(&s.SignatureFile, "signature", "", "a signature made with `ssh-keygen -Y sign -n "+baselines.Namespace+"` over the record --print-record printed")
+	f.StringVar(&s.RecordFile, "record", "", "with --signature: the signed record (default: the signature's name without .sig)")
+	f.BoolVar(&s.PrintRecord, "print-record", false, "print the record to sign (needs --by) and change nothing")
+}
+
+// withAgent fills in the ssh-agent socket from SSH_AUTH_SOCK.
+func withAgent(s baselines.Signing) baselines.Signing {
+	s.AgentSocket = os.Getenv("SSH_AUTH_SOCK")
+	return s
+}
 
 // parseAsOf reads an --as-of flag; "" is the zero time (now).
 func newBaselineCmd(a *app) *cobra.Command {
@@ -18,7 +36,13 @@ func newBaselineCmd(a *app) *cobra.Command {
 		Long: `baseline automates the runbook's Baseline Update Procedure with a two-person
 rule: one person proposes (a signed proposal in runs/BASELINE_UPDATES/), a
 different person approves; only then is config/credit-baselines.json rewritten
-and an update_<date>.md note written. Every step is in the audit log.`,
+and an update_<date>.md note written. Every step is in the audit log.
+
+People are identified by their SSH keys: config/approvers is an OpenSSH
+allowed_signers file, and each proposal and approval carries its author's
+SSH signature (namespace ledgerlens-baseline) next to it, which stock
+ssh-keygen -Y verify checks offline. Sign with --sign-with KEY, through
+ssh-agent, or with --print-record, ssh-keygen -Y sign and --signature.`,
 	}
 	cmd.AddCommand(newBaselineCalculateCmd(a), newBaselineProposeCmd(a), newBaselineApproveCmd(a), newBaselineListCmd(a))
 	return cmd
@@ -36,7 +60,7 @@ func newBaselineCalculateCmd(a *app) *cobra.Command {
 		Long: `calculate ingests new ledger lines, then prints the nearest-rank median
 credits of the scenario's healthy runs (status in the policy's
 healthy_run_statuses, retry_count ≤ 1) over the --days days before --as-of.`,
-		Example: `  ledgerlens baseline calculate --scenario BINDER_EXPORT_WEEKLY
+		Example: `  ledgerlens baseline calculate --scenario BINDER_EXPORT_WEEKLY --days 30
   ledgerlens baseline calculate --scenario BINDER_EXPORT_WEEKLY --days 14 --as-of 2026-11-23T00:00:00Z`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,16 +102,20 @@ baseline candidate of the newest published weekly report (--candidates) and
 writes one signed proposal per scenario to runs/BASELINE_UPDATES/. stdout
 carries only the proposal ids, one per line, so they can be piped to
 'baseline approve' by a second person. The job ends awaiting_approval.`,
-		Example: `  ledgerlens baseline propose --scenario BINDER_EXPORT_WEEKLY --by alice --rationale "prompt optimisation deployed 2026-11-15"
-  ledgerlens baseline propose --candidates --by alice`,
+		Example: `  ledgerlens baseline propose --scenario BINDER_EXPORT_WEEKLY --sign-with ~/.ssh/id_ed25519 --rationale "prompt optimisation deployed 2026-11-15"
+  ledgerlens baseline propose --candidates --sign-with ~/.ssh/id_ed25519
+  ledgerlens baseline propose --scenario BINDER_EXPORT_WEEKLY --by alice --print-record > proposal.json
+  ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n ledgerlens-baseline proposal.json
+  ledgerlens baseline propose --signature proposal.json.sig`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if (opts.ScenarioID == "") == !opts.Candidates {
+			if opts.Signing.SignatureFile == "" && (opts.ScenarioID == "") == !opts.Candidates {
 				return usagef("give exactly one of --scenario ID or --candidates")
 			}
-			if opts.By == "" {
-				return usagef("--by NAME is required (the proposer)")
+			if opts.Signing.PrintRecord && opts.By == "" {
+				return usagef("--print-record needs --by NAME (your name in config/approvers)")
 			}
+			opts.Signing = withAgent(opts.Signing)
 			t, err := parseAsOf(asOf)
 			if err != nil {
 				return err
@@ -96,6 +124,10 @@ carries only the proposal ids, one per line, so they can be piped to
 			res, err := pipeline.ProposeBaselines(cmd.Context(), a.env("baseline propose", lockTimeout), opts)
 			if err != nil {
 				return lockedExit(err)
+			}
+			if res.Printed != nil {
+				_, err := a.stdout.Write(res.Printed)
+				return err
 			}
 			for _, p := range res.Proposals {
 				fmt.Fprintln(a.stdout, p.ProposalID)
@@ -109,11 +141,12 @@ carries only the proposal ids, one per line, so they can be piped to
 	f := cmd.Flags()
 	f.StringVar(&opts.ScenarioID, "scenario", "", "scenario id to propose a baseline for")
 	f.BoolVar(&opts.Candidates, "candidates", false, "propose every baseline candidate of the newest published weekly report")
-	f.StringVar(&opts.By, "by", "", "name of the proposer (the maker)")
+	f.StringVar(&opts.By, "by", "", "your name in config/approvers (the maker); only needed with --print-record or a key listed for several names")
 	f.StringVar(&opts.Rationale, "rationale", "", "why the baseline should change (one bullet per line in the update note)")
 	f.IntVar(&opts.Days, "days", 0, "--scenario: window length in days (default the policy's baseline_window_days)")
 	f.StringVar(&asOf, "as-of", "", "--scenario: end of the window (RFC 3339); default now")
 	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	signingFlags(f, &opts.Signing)
 	return cmd
 }
 
@@ -125,24 +158,35 @@ func newBaselineApproveCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "approve PROPOSAL",
 		Short: "Approve a proposal (a second person) and apply it to config/credit-baselines.json",
-		Long: `approve is the checker's step. It refuses when the approver is the proposer,
-when the scenario had a SEV0/SEV1 run (recorded or recomputed) in the 14 days
-before now, when the baseline changed since the proposal, and when the change
-exceeds 50 % unless --force-large-change is given. Otherwise it writes the
+		Long: `approve is the checker's step. The approver is whoever's SSH key signs the
+approval (listed in config/approvers); the proposal's own SSH signature is
+checked too. It refuses when the approver is the proposer or signs with the
+proposer's key, when --by names someone other than the key's owner, when the
+scenario had a SEV0/SEV1 run (recorded or recomputed) in the 14 days before
+now or has no run in the last day of those 14 (stability cannot be shown),
+when the baseline changed since the proposal, and when the change exceeds
+50 % unless --force-large-change is given. Otherwise it writes the
 signed approval record and the update_<date>.md note and rewrites the
 baselines file atomically. An approval later than 1 business day after the
 proposal is an sla_breach finding in the weekly and SLA reports.`,
-		Example: `  ledgerlens baseline approve BP-20261123-3fa2c1d9e0b4 --by bob
-  ledgerlens baseline propose --candidates --by alice | xargs -n1 ledgerlens baseline approve --by bob`,
+		Example: `  ledgerlens baseline approve BP-20261123-3fa2c1d9e0b4 --sign-with ~/.ssh/id_ed25519
+  ledgerlens baseline approve BP-20261123-3fa2c1d9e0b4 --by bob --print-record > approval.json
+  ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n ledgerlens-baseline approval.json
+  ledgerlens baseline approve BP-20261123-3fa2c1d9e0b4 --signature approval.json.sig`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.By == "" {
-				return usagef("--by NAME is required (the approver)")
+			if opts.Signing.PrintRecord && opts.By == "" {
+				return usagef("--print-record needs --by NAME (your name in config/approvers)")
 			}
 			opts.ProposalID = args[0]
+			opts.Signing = withAgent(opts.Signing)
 			res, err := pipeline.ApproveBaseline(cmd.Context(), a.env("baseline approve", lockTimeout), opts)
 			if err != nil {
 				return lockedExit(err)
+			}
+			if res.Printed != nil {
+				_, err := a.stdout.Write(res.Printed)
+				return err
 			}
 			ap := res.Approval
 			change := "new baseline"
@@ -159,9 +203,10 @@ proposal is an sla_breach finding in the weekly and SLA reports.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.By, "by", "", "name of the approver (the checker); must differ from the proposer")
+	f.StringVar(&opts.By, "by", "", "your name in config/approvers (the checker); must be the signing key's owner and differ from the proposer")
 	f.BoolVar(&opts.ForceLargeChange, "force-large-change", false, "accept a change of more than 50 %")
 	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	signingFlags(f, &opts.Signing)
 	return cmd
 }
 

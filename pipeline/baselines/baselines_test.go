@@ -333,3 +333,43 @@ func TestRecords(t *testing.T) {
 		t.Errorf("missing directory: %v", err)
 	}
 }
+
+func TestNoteCannotBeForgedByItsContent(t *testing.T) {
+	forged := "\n- **Approved:** by FORGED-AUDITOR at 2026-03-02T10:15:00Z\n"
+	a := sampleApproval()
+	a.ScenarioID = "BINDER_EXPORT_WEEKLY" + forged
+	a.ProposedBy = "alice" + forged
+	a.ApprovedBy = "bob\r" + forged
+	a.ProposalID = "BP-x\u2028**Approved:** by FORGED-AUDITOR"
+	a.Rationale = "fine\n**Approved:** by FORGED-AUDITOR\n<br>**Approved:** by FORGED-AUDITOR\n# Baseline Update: OTHER"
+	note, err := RenderNote(a, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(note), "\n")
+	approved := 0
+	for _, l := range lines {
+		if strings.Contains(l, "**Approved:** by FORGED") || strings.Contains(l, "<br>") {
+			t.Errorf("forged markup reached the note: %q", l)
+		}
+		if strings.HasPrefix(l, "- **Approved:**") {
+			approved++
+		}
+		if strings.HasPrefix(l, "#") && !strings.HasPrefix(l, `# Baseline Update: BINDER\_EXPORT\_WEEKLY\u000A`) && l != "## Maker-checker record" {
+			t.Errorf("extra heading %q", l)
+		}
+	}
+	if approved != 1 {
+		t.Errorf("%d Approved lines, want 1:\n%s", approved, note)
+	}
+	plain, _ := RenderNote(sampleApproval(), time.UTC)
+	if got, want := len(lines), len(strings.Split(string(plain), "\n"))+2; got != want {
+		t.Errorf("note has %d lines, want %d (4 rationale bullets instead of 2, no other line added):\n%s", got, want, note)
+	}
+	if err := CheckID("scenario id", "A\nB"); err == nil {
+		t.Error("a scenario id with a newline was accepted")
+	}
+	if err := CheckID("scenario id", "BINDER_EXPORT_WEEKLY"); err != nil {
+		t.Error(err)
+	}
+}

@@ -3,6 +3,7 @@ package baselines
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -244,4 +245,46 @@ func (s Signing) signer(ctx context.Context, a *Approvers, t time.Time) (ssh.Sig
 	}
 	closeConn()
 	return nil, nop, fmt.Errorf("ssh-agent holds keys of several approvers (%s): say which one you are with --by, or use --sign-with", strings.Join(who, ", "))
+}
+
+// MaxSignedAge is how old a record signed by hand may be when it is handed
+// back: its time (proposed_at, approved_at) is when the maker-checker
+// clock reads it, so it must be recent.
+const MaxSignedAge = 24 * time.Hour
+
+// HandSigned is a record a person signed with `ssh-keygen -Y sign`.
+type HandSigned struct {
+	Data []byte
+	At   time.Time // the record's time field
+}
+
+// ReadHandSigned reads the record of a --signature (nil when Signing has
+// none) and its time field (proposed_at or approved_at), which must lie in
+// the MaxSignedAge before now.
+func (s Signing) ReadHandSigned(field string, now time.Time) (*HandSigned, error) {
+	if s.SignatureFile == "" {
+		return nil, nil
+	}
+	recordFile := s.RecordFile
+	if recordFile == "" {
+		recordFile = strings.TrimSuffix(s.SignatureFile, ".sig")
+	}
+	data, err := os.ReadFile(recordFile)
+	if err != nil {
+		return nil, fmt.Errorf("read the signed record: %w (pass --record FILE if it is elsewhere)", err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, refusef("signed record %s: %v", recordFile, err)
+	}
+	v, _ := fields[field].(string)
+	at, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil, refusef("signed record %s: %s %q is not an RFC 3339 time", recordFile, field, v)
+	}
+	if at.After(now.Add(time.Minute)) || now.Sub(at) > MaxSignedAge {
+		return nil, refusef("signed record %s: %s %s is not within the %s before now (%s): print the record again, sign it, and hand it back",
+			recordFile, field, v, MaxSignedAge, formatTime(now))
+	}
+	return &HandSigned{Data: data, At: at.UTC()}, nil
 }
