@@ -496,7 +496,7 @@ func (j *lockedJob) checkApproval(ctx context.Context, in *Inputs, p baselines.P
 	defer st.Close()
 	from := approvedAt.Add(-baselines.StabilityWindow)
 	stab, err := baselines.CheckStability(ctx, st.Conn(), baselines.HighSeverityQuery{
-		ScenarioID: p.ScenarioID, From: from, To: approvedAt.Add(time.Second), Baselines: in.Baselines, Policy: in.Policy})
+		ScenarioID: p.ScenarioID, From: from, To: approvedAt, Baselines: in.Baselines, Policy: in.Policy})
 	if err != nil {
 		return baselines.Approval{}, refused(err)
 	}
