@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -37,13 +38,14 @@ func TestComplianceFlow(t *testing.T) {
 	cand := inj.CandidateDetails[0]
 	clock := &testClock{}
 	_, env := signedRoot(t, clock)
+	k := sshKeys(t, env.Layout)
 	ctx := context.Background()
 
 	// Proposed on Monday at 09:00, due Tuesday 09:00, approved Wednesday.
 	clock.Set("2026-02-23T09:00:00Z")
-	p := propose(t, env, cand.ScenarioID, "alice", "2026-02-23T00:00:00Z")
+	p := propose(t, env, cand.ScenarioID, k.alice, "2026-02-23T00:00:00Z")
 	clock.Set("2026-02-25T15:00:00Z")
-	ap, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, By: "bob"})
+	ap, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, Signing: baselines.Signing{KeyFile: k.bob}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +80,7 @@ func TestComplianceFlow(t *testing.T) {
 	// The weekly review's baseline candidates are proposed in one go; nobody
 	// approves them, so they are overdue in March.
 	clock.Set("2026-03-02T10:45:00Z")
-	cands, err := ProposeBaselines(ctx, env, ProposeOptions{Candidates: true, By: "alice"})
+	cands, err := ProposeBaselines(ctx, env, ProposeOptions{Candidates: true, Signing: baselines.Signing{KeyFile: k.alice}})
 	if err != nil {
 		t.Fatal(err)
 	}
