@@ -210,3 +210,49 @@ func TestSLAStats(t *testing.T) {
 		t.Errorf("findings %v", st.Findings)
 	}
 }
+
+// TestReadmeBaselineExample runs the README's baseline example, as
+// written, on a root laid out like `make demo`'s (same scenarios and weeks,
+// fewer runs).
+func TestReadmeBaselineExample(t *testing.T) {
+	if _, err := exec.LookPath("ssh-keygen"); err != nil {
+		t.Skip("ssh-keygen not installed")
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "<!-- baseline-example")
+	if !ok {
+		t.Fatal("README has no baseline-example block")
+	}
+	_, after, _ = strings.Cut(after, "```sh\n")
+	script, _, ok := strings.Cut(after, "```")
+	if !ok {
+		t.Fatal("README's baseline example is not closed")
+	}
+	work := t.TempDir()
+	demo := filepath.Join(work, "demo")
+	if out, err := exec.Command("cp", "-a", fixtureDir, demo).CombinedOutput(); err != nil {
+		t.Fatalf("copy fixture: %v %s", err, out)
+	}
+	mustRun(t, "--root", demo, "keys", "generate")
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(binary)+":"+os.Getenv("PATH"), "SSH_AUTH_SOCK=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("README example: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"Calculated baseline for AUDIT_BINDER_EXPORT: ",
+		"1 proposals awaiting approval",
+		`Good "ledgerlens-baseline" signature for alice with ED25519 key`,
+		"no runs of AUDIT_BINDER_EXPORT since ",
+		"stability over 14 days cannot be shown",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("README example output lacks %q:\n%s", want, out)
+		}
+	}
+}
