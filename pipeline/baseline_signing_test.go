@@ -37,7 +37,7 @@ func makerChecker(t *testing.T, env Env, k keys, p baselines.Proposal, before []
 		{name: "a key not in approvers", opts: ApproveOptions{ProposalID: p.ProposalID, Signing: baselines.Signing{KeyFile: k.mallory}},
 			want: "is not listed in"},
 		{name: "--by naming someone other than the key's owner", opts: ApproveOptions{ProposalID: p.ProposalID, By: "carol",
-			Signing: baselines.Signing{KeyFile: k.bob}}, want: "--by carol names someone else"},
+			Signing: baselines.Signing{KeyFile: k.bob}}, want: `--by "carol" names someone else`},
 		{name: "alice's key listed again as alice2", opts: ApproveOptions{ProposalID: p.ProposalID, By: "alice2",
 			Signing: baselines.Signing{KeyFile: k.alice}},
 			setup: func() {
@@ -190,6 +190,14 @@ func TestBaselineSignedByHand(t *testing.T) {
 		t.Fatalf("approval %+v", a)
 	}
 	stockVerify(t, k.approvers, "bob", l.BaselineUpdatesDir, baselines.ApprovalBase(p.ProposalID))
+	approvers, err := baselines.LoadApprovers(k.approvers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, err := baselines.VerifyRecords(l.BaselineUpdatesDir, approvers)
+	if err != nil || len(checks) != 2 || !checks[0].OK() || !checks[1].OK() || checks[0].Fingerprint == checks[1].Fingerprint {
+		t.Fatalf("VerifyRecords: %+v %v", checks, err)
+	}
 	b, _, _ := inputs.LoadBaselines(l.Baselines)
 	if got, ok := b.Get(cand.ScenarioID); !ok || got.MedianCredits != a.NewBaseline || got.LastUpdated != a.ApprovedAt {
 		t.Fatalf("baseline in force %+v", got)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -44,7 +45,8 @@ SSH signature (namespace ledgerlens-baseline) next to it, which stock
 ssh-keygen -Y verify checks offline. Sign with --sign-with KEY, through
 ssh-agent, or with --print-record, ssh-keygen -Y sign and --signature.`,
 	}
-	cmd.AddCommand(newBaselineCalculateCmd(a), newBaselineProposeCmd(a), newBaselineApproveCmd(a), newBaselineListCmd(a))
+	cmd.AddCommand(newBaselineCalculateCmd(a), newBaselineProposeCmd(a), newBaselineApproveCmd(a), newBaselineListCmd(a),
+		newBaselineVerifyCmd(a))
 	return cmd
 }
 
@@ -250,6 +252,54 @@ func newBaselineListCmd(a *app) *cobra.Command {
 			return tw.Flush()
 		},
 	}
+}
+
+func newBaselineVerifyCmd(a *app) *cobra.Command {
+	var approversPath string
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check who made and who approved each baseline change (the people's SSH signatures)",
+		Long: `verify checks every proposal and approval in runs/BASELINE_UPDATES/ against
+the approvers file, offline: each record's .sshsig is a valid signature of its
+bytes by a key listed for the person it names (namespace ledgerlens-baseline),
+and each approval names someone other than its proposer, was signed with
+another key, records the key that signed the proposal, and pins the
+proposal's SHA-256. It exits 1 if any record fails. ` + "`ledgerlens verify`" + ` checks the
+same files' sidecars and host signatures; docs/COMPLIANCE.md shows the same
+checks with stock ssh-keygen -Y verify.`,
+		Example: `  ledgerlens --root /srv/ledger baseline verify
+  ledgerlens baseline verify --approvers approvers-2026-q3`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l := a.layout()
+			if approversPath == "" {
+				approversPath = baselines.ApproversPath(l.Baselines)
+			}
+			approvers, err := baselines.LoadApprovers(approversPath)
+			if err != nil {
+				return err
+			}
+			checks, err := baselines.VerifyRecords(l.BaselineUpdatesDir, approvers)
+			if err != nil {
+				return err
+			}
+			failed := 0
+			for _, c := range checks {
+				if c.OK() {
+					fmt.Fprintf(a.stdout, "OK      %s signed by %s (%s)\n", c.File, c.Principal, c.Fingerprint)
+					continue
+				}
+				failed++
+				fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", c.File, strings.Join(c.Problems, "; "))
+			}
+			if failed > 0 {
+				return &exitError{code: exitError1, err: fmt.Errorf("%d of %d baseline records failed verification", failed, len(checks))}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&approversPath, "approvers", "", "allowed_signers file to check against (default <root>/config/approvers)")
+	return cmd
 }
 
 func fmtOptional(v *float64) string {

@@ -120,7 +120,7 @@ func TestBaselineCommands(t *testing.T) {
 		t.Fatalf("self-approval: exit %d\n%s%s", self.code, self.stdout, self.stderr)
 	}
 	other := ledgerlens(t, noAgent, "--root", root, "baseline", "approve", id, "--sign-with", bob, "--by", "carol")
-	if other.code != 1 || !strings.Contains(other.stderr, "--by carol names someone else") {
+	if other.code != 1 || !strings.Contains(other.stderr, `--by \"carol\" names someone else`) {
 		t.Fatalf("--by naming someone else: exit %d\n%s%s", other.code, other.stdout, other.stderr)
 	}
 	// The fixture's runs are months old: at the real clock the 14-day
@@ -152,6 +152,21 @@ func TestBaselineCommands(t *testing.T) {
 		if out, err := exec.Command("bash", "-c", script).CombinedOutput(); err != nil {
 			t.Errorf("%s: %v\n%s", script, err, out)
 		}
+	}
+	v := mustRun(t, "--root", root, "baseline", "verify")
+	if !strings.Contains(v.stdout, "OK      proposal_"+id+".json signed by alice (SHA256:") ||
+		!strings.Contains(v.stdout, "OK      approval_"+id+".json signed by bob (SHA256:") {
+		t.Errorf("baseline verify printed %q", v.stdout)
+	}
+	// An approvers file that swaps the two people's keys: neither record
+	// is by the person it names.
+	approvers := filepath.Join(root, "config", "approvers")
+	data, _ := os.ReadFile(approvers)
+	swapped := strings.NewReplacer("alice namespaces", "bob namespaces", "bob namespaces", "alice namespaces").Replace(string(data))
+	os.WriteFile(approvers, []byte(swapped), 0o644)
+	bad := ledgerlens(t, nil, "--root", root, "baseline", "verify")
+	if bad.code != 1 || strings.Count(bad.stdout, "FAILED") != 2 || !strings.Contains(bad.stderr, "2 of 2 baseline records failed") {
+		t.Errorf("verify against swapped keys: exit %d\n%s%s", bad.code, bad.stdout, bad.stderr)
 	}
 }
 

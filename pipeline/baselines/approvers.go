@@ -292,7 +292,7 @@ func (a *Approvers) identify(key ssh.PublicKey, by string, t time.Time) (Identit
 				return id, nil
 			}
 		}
-		return id, refusef("--by %s names someone else: key %s belongs to %s in %s; the name comes from the key, not from --by",
+		return id, refusef("--by %q names someone else: key %s belongs to %s in %s; the name comes from the key, not from --by",
 			by, fp, strings.Join(names, ", "), a.Path)
 	case len(names) > 1:
 		return id, refusef("key %s is listed for %s in %s: say which of them you are with --by", fp, strings.Join(names, ", "), a.Path)

@@ -268,3 +268,11 @@ func ValidProposalID(id string) error {
 	}
 	return nil
 }
+
+func parseRecordTime(v string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("record time %q: %w", v, err)
+	}
+	return t, nil
+}

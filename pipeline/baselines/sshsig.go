@@ -98,7 +98,7 @@ func (s Signing) Sign(ctx context.Context, a *Approvers, t time.Time, build Buil
 			return Signed{}, errors.New("--print-record needs --by NAME: the record names who signs it")
 		}
 		if !a.Lists(by) {
-			return Signed{}, refusef("%s is not listed in %s (listed: %s): only the people listed there may propose or approve baselines",
+			return Signed{}, refusef("%q is not listed in %s (listed: %s): only the people listed there may propose or approve baselines",
 				by, a.Path, strings.Join(a.Names(), ", "))
 		}
 		data, err := build(by, nil)

@@ -136,7 +136,7 @@ func TestSignAndVerifyWithRealKeys(t *testing.T) {
 		{"--by naming someone else", func() error {
 			_, err := Signing{KeyFile: p.alice, By: "bob"}.Sign(ctx, p.approvers, p.at, recordBuilder)
 			return err
-		}, "--by bob names someone else: key SHA256:"},
+		}, `--by "bob" names someone else: key SHA256:`},
 		{"key listed for two names without --by", func() error {
 			_, err := Signing{KeyFile: p.shared}.Sign(ctx, p.approvers, p.at, recordBuilder)
 			return err
@@ -144,7 +144,7 @@ func TestSignAndVerifyWithRealKeys(t *testing.T) {
 		{"print-record for someone not listed", func() error {
 			_, err := Signing{PrintRecord: true, By: "mallory"}.Sign(ctx, p.approvers, p.at, recordBuilder)
 			return err
-		}, "mallory is not listed"},
+		}, `"mallory" is not listed`},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
