@@ -135,6 +135,17 @@ func (c Calculation) SampleNote() string {
 // otherwise an error wrapping ErrUnknownScenario that names the closest
 // known ids.
 func KnownScenario(ctx context.Context, db *sql.Conn, scenarioID string) error {
+	known, err := query("scenario_known")
+	if err != nil {
+		return err
+	}
+	var ok bool
+	if err := db.QueryRowContext(ctx, known, scenarioID).Scan(&ok); err != nil {
+		return fmt.Errorf("scenario ids: scenario_known.sql: %w", err)
+	}
+	if ok {
+		return nil
+	}
 	q, err := query("scenario_ids")
 	if err != nil {
 		return err
@@ -144,24 +155,20 @@ func KnownScenario(ctx context.Context, db *sql.Conn, scenarioID string) error {
 		return fmt.Errorf("scenario ids: scenario_ids.sql: %w", err)
 	}
 	defer rows.Close()
-	var known []string
+	var ids []string
 	for rows.Next() {
 		var id string
-		var newest sql.NullTime
-		if err := rows.Scan(&id, &newest); err != nil {
+		if err := rows.Scan(&id); err != nil {
 			return fmt.Errorf("scenario ids: %w", err)
 		}
-		if id == scenarioID {
-			return nil
-		}
-		known = append(known, id)
+		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("scenario ids: %w", err)
 	}
-	if len(known) == 0 {
+	if len(ids) == 0 {
 		return fmt.Errorf("%w %q: the store holds no runs (is the ledger empty?)", ErrUnknownScenario, scenarioID)
 	}
 	return fmt.Errorf("%w %q: no run in the ledger has this id; closest: %s", ErrUnknownScenario, scenarioID,
-		strings.Join(closest(scenarioID, known, 3), ", "))
+		strings.Join(closest(scenarioID, ids, 3), ", "))
 }
