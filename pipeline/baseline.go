@@ -396,6 +396,10 @@ func ApproveBaseline(ctx context.Context, env Env, opts ApproveOptions) (*Approv
 				if signed != nil {
 					at = signed.At
 				}
+				if at.Before(proposedAt) {
+					return jobOutcome{}, refused(&baselines.Refusal{Reason: fmt.Sprintf(
+						"the approval's time %s is before proposal %s was made (%s)", at.Format(time.RFC3339), p.ProposalID, p.ProposedAt)})
+				}
 				sg, err := opts.Signing.Sign(ctx, approvers, at, func(principal string, _ []byte) ([]byte, error) {
 					if a, err = j.checkApproval(ctx, in, p, opts, recs, loc, check.SHA256, principal, at); err != nil {
 						return nil, err
