@@ -203,3 +203,27 @@ func TestBaselineSignedByHand(t *testing.T) {
 		t.Fatalf("baseline in force %+v", got)
 	}
 }
+
+// TestBaselineIDsRefusedAtInput: an id that could add lines to a signed
+// note never gets as far as a record.
+func TestBaselineIDsRefusedAtInput(t *testing.T) {
+	clock := &testClock{}
+	clock.Set("2026-03-02T09:00:00Z")
+	_, env := signedRoot(t, clock)
+	forged := "AUDIT_BINDER_EXPORT\n- **Approved:** by FORGED-AUDITOR"
+	ctx := context.Background()
+	if _, err := ProposeBaselines(ctx, env, ProposeOptions{ScenarioID: forged, Signing: baselines.Signing{KeyFile: "unused"}}); err == nil ||
+		!strings.Contains(err.Error(), "control character") {
+		t.Errorf("propose with a newline in the scenario id: %v", err)
+	}
+	if _, err := CalculateBaseline(ctx, env, CalculateOptions{ScenarioID: forged}); err == nil || !strings.Contains(err.Error(), "control character") {
+		t.Errorf("calculate with a newline in the scenario id: %v", err)
+	}
+	if _, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: "BP-20260302-000000000000\n**Approved:** by X"}); err == nil ||
+		!strings.Contains(err.Error(), "want BP-<yyyymmdd>-<12 hex digits>") {
+		t.Errorf("approve with a newline in the proposal id: %v", err)
+	}
+	if entries, _ := os.ReadDir(env.Layout.BaselineUpdatesDir); len(entries) != 0 {
+		t.Errorf("refused ids wrote %d files", len(entries))
+	}
+}
