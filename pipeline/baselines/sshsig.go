@@ -40,6 +40,10 @@ func (a *Approvers) Verify(data, armored []byte, by string, t time.Time) (Identi
 	if err != nil {
 		return id, err
 	}
+	if sig.Signature.Format == ssh.KeyAlgoRSA {
+		// As ssh-keygen: an SSHSIG over RSA is rsa-sha2-256/512, never SHA-1.
+		return id, refusef("signature by %s (%s) uses ssh-rsa (SHA-1), which SSH signatures do not allow", id.Principal, id.Fingerprint)
+	}
 	if err := sshsig.Verify(bytes.NewReader(data), sig, sig.PublicKey, sig.HashAlgorithm, Namespace); err != nil {
 		return id, refusef("signature by %s (%s) does not match the record's bytes: the record was changed after it was signed, or another record was signed (%v)",
 			id.Principal, id.Fingerprint, err)
