@@ -228,6 +228,33 @@ func TestSignAndVerifyWithRealKeys(t *testing.T) {
 		}
 	})
 
+	t.Run("an RSA key, both ways", func(t *testing.T) {
+		key := filepath.Join(p.dir, "rsa")
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "erin", "-f", key).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen -t rsa: %v\n%s", err, out)
+		}
+		file := filepath.Join(p.dir, "approvers-rsa")
+		os.WriteFile(file, []byte(approverLine(t, "erin", key)), 0o644)
+		a, err := LoadApprovers(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := Signing{KeyFile: key}.Sign(ctx, a, p.at, recordBuilder)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig := filepath.Join(p.dir, "rsa.sshsig")
+		os.WriteFile(sig, signed.Signature, 0o644)
+		if err := stockVerify(file, "erin", sig, signed.Data); err != nil {
+			t.Fatalf("ssh-keygen -Y verify of ledgerlens's RSA signature: %v", err)
+		}
+		rec := filepath.Join(p.dir, "erin.json")
+		os.WriteFile(rec, signed.Data, 0o644)
+		if got, err := (Signing{SignatureFile: stockSign(t, key, Namespace, rec)}).Sign(ctx, a, p.at, recordBuilder); err != nil || got.Identity.Principal != "erin" {
+			t.Fatalf("ssh-keygen -Y sign with RSA: %+v %v", got.Identity, err)
+		}
+	})
+
 	if _, err := (Signing{}).Sign(ctx, p.approvers, p.at, recordBuilder); err == nil || !strings.Contains(err.Error(), "--sign-with") {
 		t.Errorf("no way to sign: %v", err)
 	}
