@@ -73,7 +73,7 @@ func NewProposal(c Calculation, current *float64, by, rationale string, proposed
 	gen reports.Generator, keyID string) (Proposal, error) {
 	by = strings.TrimSpace(by)
 	if by == "" {
-		return Proposal{}, fmt.Errorf("propose baseline for %s: the proposer (--by) is required", c.ScenarioID)
+		return Proposal{}, fmt.Errorf("propose baseline for %s: the proposer's name is required", c.ScenarioID)
 	}
 	if err := CheckID("scenario id", c.ScenarioID); err != nil {
 		return Proposal{}, fmt.Errorf("propose baseline: %w", err)
