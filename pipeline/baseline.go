@@ -77,6 +77,9 @@ type ProposeOptions struct {
 	Rationale  string
 	Days       int       // --scenario only; 0: the policy's window
 	AsOf       time.Time // --scenario only: window end; zero: Env.Now
+	// Signing is how the proposer signs (docs/COMPLIANCE.md): their key
+	// must be in config/approvers; By only chooses among its principals.
+	Signing baselines.Signing
 }
 
 // ProposeResult lists the proposals written.
@@ -87,16 +90,25 @@ type ProposeResult struct {
 	Skipped []string
 	// Pending lists every proposal now awaiting approval.
 	Pending []string
+	// Printed is the record to sign (--print-record); nothing was written.
+	Printed []byte
 }
 
 // ProposeBaselines writes signed baseline proposals (the maker's step) and
 // records them in the audit log; the job ends in state awaiting_approval.
 func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*ProposeResult, error) {
-	if (opts.ScenarioID == "") == !opts.Candidates {
+	opts.Signing.By = opts.By
+	signedByHand := opts.Signing.SignatureFile != "" || opts.Signing.PrintRecord
+	switch {
+	case signedByHand && opts.Candidates:
+		return nil, errors.New("propose baseline: --print-record and --signature take one --scenario, not --candidates")
+	case opts.Signing.SignatureFile == "" && (opts.ScenarioID == "") == !opts.Candidates:
 		return nil, errors.New("propose baseline: give exactly one of a scenario id or --candidates")
 	}
-	if strings.TrimSpace(opts.By) == "" {
-		return nil, errors.New("propose baseline: the proposer (--by) is required")
+	if opts.ScenarioID != "" {
+		if err := baselines.CheckID("scenario id", opts.ScenarioID); err != nil {
+			return nil, fmt.Errorf("propose baseline: %w", err)
+		}
 	}
 	res := &ProposeResult{}
 	err := job.Run(ctx, env, job.NameBaselinePropose, map[string]any{"scenario_id": opts.ScenarioID, "candidates": opts.Candidates, "by": opts.By},
@@ -110,11 +122,16 @@ func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*P
 			if err != nil {
 				return job.Outcome{}, err
 			}
+			approvers, err := baselines.LoadApprovers(baselines.ApproversPath(l.Baselines))
+			if err != nil {
+				return job.Outcome{}, job.Blocked(err)
+			}
 			st, _, err := j.OpenStore(ctx)
 			if err != nil {
 				return job.Outcome{}, err
 			}
 			defer st.Close()
+			now := env.Now()
 
 			type target struct {
 				scenario  string
@@ -145,13 +162,30 @@ func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*P
 					targets = append(targets, target{c.ScenarioID, end, w.Policy.BaselineWindowDays,
 						baselines.ProposalSource{Kind: baselines.SourceWeeklyCandidate, Report: &name, ReportSHA256: &sum}, why})
 				}
+			} else if signed, err := opts.Signing.ReadHandSigned("proposed_at", now); err != nil {
+				return job.Outcome{}, refused(err)
+			} else if signed != nil {
+				// The record the proposer signed names its own window and
+				// rationale; it is recalculated below and must come out the same.
+				sp, err := baselines.ParseProposal(signed.Data)
+				if err != nil {
+					return job.Outcome{}, refused(err)
+				}
+				if opts.ScenarioID != "" && opts.ScenarioID != sp.ScenarioID {
+					return job.Outcome{}, refused(fmt.Errorf("the signed record proposes %s, not %s", sp.ScenarioID, opts.ScenarioID))
+				}
+				end, err := time.Parse(time.RFC3339, sp.WindowEnd)
+				if err != nil {
+					return job.Outcome{}, refused(fmt.Errorf("the signed record's window_end %q: %w", sp.WindowEnd, err))
+				}
+				now = signed.At
+				targets = append(targets, target{sp.ScenarioID, end, sp.WindowDays, sp.Source, sp.Rationale})
 			} else {
 				end, days := windowOf(env, in, opts.AsOf, opts.Days)
 				targets = append(targets, target{opts.ScenarioID, end, days,
 					baselines.ProposalSource{Kind: baselines.SourceCalculate}, opts.Rationale})
 			}
 
-			now := env.Now()
 			pub := &reports.Publisher{Dir: l.BaselineUpdatesDir, Signer: signer}
 			for _, t := range targets {
 				calc, err := baselines.Calculate(ctx, st.Conn(), t.scenario, t.end, t.days, in.Policy.ReviewWindows.HealthyRunStatuses)
@@ -167,23 +201,31 @@ func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*P
 				if b, ok := in.Baselines.Get(t.scenario); ok {
 					current = &b.MedianCredits
 				}
-				p, err := baselines.NewProposal(calc, current, opts.By, t.rationale, now, t.src,
-					reports.Generator{Name: "ledgerlens", Version: env.Version}, signer.KeyID())
+				var p baselines.Proposal
+				sg, err := opts.Signing.Sign(ctx, approvers, now, func(principal string, _ []byte) ([]byte, error) {
+					if p, err = baselines.NewProposal(calc, current, principal, t.rationale, now, t.src,
+						reports.Generator{Name: "ledgerlens", Version: env.Version}, signer.KeyID()); err != nil {
+						return nil, err
+					}
+					return baselines.Marshal(p)
+				})
 				if err != nil {
-					return job.Outcome{}, err
+					return job.Outcome{}, refused(err)
 				}
-				data, err := baselines.Marshal(p)
-				if err != nil {
-					return job.Outcome{}, err
+				if opts.Signing.PrintRecord {
+					res.Printed = sg.Data
+					return job.Outcome{Fields: map[string]any{"printed": p.ProposalID}}, nil
 				}
-				pr, err := j.PublishRecord(ctx, pub, baselines.ProposalBase(p.ProposalID), reports.Artifact{Ext: ".json", Data: data})
+				pr, err := j.PublishRecord(ctx, pub, baselines.ProposalBase(p.ProposalID), reports.Artifact{Ext: ".json", Data: sg.Data},
+					reports.Artifact{Ext: baselines.SignatureExt, Data: sg.Signature})
 				if err != nil {
 					return job.Outcome{}, err
 				}
 				if err := j.Audit(ctx, audit.EventBaselineProposed, map[string]any{
 					"proposal_id": p.ProposalID, "scenario_id": p.ScenarioID, "old_baseline": p.OldBaseline,
 					"new_baseline": p.NewBaseline, "change_pct": p.ChangePct, "cv": p.CV, "sample_size": p.SampleSize,
-					"proposed_by": p.ProposedBy, "path": l.Rel(pr.Primary.Path), "sha256": pr.Primary.SHA256,
+					"proposed_by": p.ProposedBy, "proposer_key": sg.Identity.Fingerprint, "approvers_sha256": approvers.SHA256,
+					"path": l.Rel(pr.Primary.Path), "sha256": pr.Primary.SHA256,
 				}); err != nil {
 					return job.Outcome{}, err
 				}
@@ -220,6 +262,9 @@ type ApproveOptions struct {
 	ProposalID       string
 	By               string
 	ForceLargeChange bool
+	// Signing is how the approver signs (docs/COMPLIANCE.md): their key
+	// must be in config/approvers and differ from the proposer's.
+	Signing baselines.Signing
 }
 
 // ApproveResult says what an approval did.
@@ -230,6 +275,8 @@ type ApproveResult struct {
 	// Resumed is true when the approval record already existed (an earlier
 	// run was interrupted) and this run finished applying it.
 	Resumed bool
+	// Printed is the record to sign (--print-record); nothing was written.
+	Printed []byte
 }
 
 // ApproveBaseline is the checker's step: it checks the two-person rule, the
@@ -242,9 +289,10 @@ type ApproveResult struct {
 // approval that is not yet applied, and running the same approval again
 // finishes it instead of refusing.
 func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*ApproveResult, error) {
-	if strings.TrimSpace(opts.By) == "" {
-		return nil, errors.New("approve baseline: the approver (--by) is required")
+	if err := baselines.ValidProposalID(opts.ProposalID); err != nil {
+		return nil, fmt.Errorf("approve baseline: %w", err)
 	}
+	opts.Signing.By = opts.By
 	res := &ApproveResult{}
 	err := job.Run(ctx, env, job.NameBaselineApprove, map[string]any{"proposal_id": opts.ProposalID, "by": opts.By},
 		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
@@ -260,6 +308,10 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 			signer, err := j.Signer("")
 			if err != nil {
 				return job.Outcome{}, err
+			}
+			approvers, err := baselines.LoadApprovers(baselines.ApproversPath(l.Baselines))
+			if err != nil {
+				return job.Outcome{}, job.Blocked(err)
 			}
 			recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
 			if err != nil {
@@ -281,6 +333,15 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 			if err != nil {
 				return job.Outcome{}, job.Blocked(fmt.Errorf("proposal %s does not verify, refusing to approve it: %w", p.ProposalID, err))
 			}
+			// ... and the maker is the person the proposal names, by their key.
+			proposedAt, err := p.Time()
+			if err != nil {
+				return job.Outcome{}, err
+			}
+			maker, err := approvers.VerifySigner(l.BaselineUpdatesDir, baselines.ProposalBase(p.ProposalID), p.ProposedBy, proposedAt)
+			if err != nil {
+				return job.Outcome{}, refused(err)
+			}
 
 			a, existing := recs.Approval(p.ProposalID)
 			if existing {
@@ -288,22 +349,55 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 					return job.Outcome{}, job.Blocked(fmt.Errorf("proposal %s was already approved (%s by %s at %s) and applied",
 						p.ProposalID, a.ApprovalID, a.ApprovedBy, a.ApprovedAt))
 				}
-				res.Resumed = true
-				env.Log.Info("finishing an interrupted approval", "proposal_id", p.ProposalID, "approval_id", a.ApprovalID)
-			} else {
-				if a, err = checkApproval(ctx, j, in, p, opts, recs, loc, check.SHA256); err != nil {
+				approvedAt, err := a.Time()
+				if err != nil {
 					return job.Outcome{}, err
 				}
-				a.SigningKeyID = signer.KeyID()
+				if _, err := approvers.VerifySigner(l.BaselineUpdatesDir, baselines.ApprovalBase(p.ProposalID), a.ApprovedBy, approvedAt); err != nil {
+					return job.Outcome{}, refused(err)
+				}
+				res.Resumed = true
+				env.Log.Info("finishing an interrupted approval", "proposal_id", p.ProposalID, "approval_id", a.ApprovalID)
 			}
 
 			pub := &reports.Publisher{Dir: l.BaselineUpdatesDir, Signer: signer}
 			if !existing {
-				data, err := baselines.Marshal(a)
+				now := env.Now()
+				signed, err := opts.Signing.ReadHandSigned("approved_at", now)
 				if err != nil {
-					return job.Outcome{}, err
+					return job.Outcome{}, refused(err)
 				}
-				pr, err := j.PublishRecord(ctx, pub, baselines.ApprovalBase(p.ProposalID), reports.Artifact{Ext: ".json", Data: data})
+				at := now.UTC().Truncate(time.Second)
+				if signed != nil {
+					at = signed.At
+				}
+				if at.Before(proposedAt) {
+					return job.Outcome{}, refused(&baselines.Refusal{Reason: fmt.Sprintf(
+						"the approval's time %s is before proposal %s was made (%s)", at.Format(time.RFC3339), p.ProposalID, p.ProposedAt)})
+				}
+				sg, err := opts.Signing.Sign(ctx, approvers, at, func(principal string, _ []byte) ([]byte, error) {
+					if a, err = checkApproval(ctx, j, in, p, opts, recs, loc, check.SHA256, principal, at); err != nil {
+						return nil, err
+					}
+					a.SigningKeyID = signer.KeyID()
+					a.ProposerKey = maker.Fingerprint
+					a.ApproversSHA256 = approvers.SHA256
+					return baselines.Marshal(a)
+				})
+				if err != nil {
+					return job.Outcome{}, refused(err)
+				}
+				if opts.Signing.PrintRecord {
+					res.Printed = sg.Data
+					return job.Outcome{State: job.StateAwaitingApproval, Fields: map[string]any{"printed": p.ProposalID}}, nil
+				}
+				if sg.Identity.Fingerprint == maker.Fingerprint {
+					return job.Outcome{}, refused(&baselines.Refusal{Reason: fmt.Sprintf(
+						"%s was signed with key %s, the key that signed proposal %s: the two-person rule needs the checker's own key",
+						a.ApprovedBy, maker.Fingerprint, p.ProposalID)})
+				}
+				pr, err := j.PublishRecord(ctx, pub, baselines.ApprovalBase(p.ProposalID), reports.Artifact{Ext: ".json", Data: sg.Data},
+					reports.Artifact{Ext: baselines.SignatureExt, Data: sg.Signature})
 				if err != nil {
 					return job.Outcome{}, err
 				}
@@ -311,6 +405,7 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 					"proposal_id": p.ProposalID, "approval_id": a.ApprovalID, "scenario_id": a.ScenarioID,
 					"old_baseline": a.OldBaseline, "new_baseline": a.NewBaseline, "change_pct": a.ChangePct,
 					"proposed_by": a.ProposedBy, "approved_by": a.ApprovedBy, "force_large_change": a.Checks.ForceLargeChange,
+					"proposer_key": maker.Fingerprint, "approver_key": sg.Identity.Fingerprint, "approvers_sha256": approvers.SHA256,
 					"due_at": a.Clock.DueAt, "late": a.Clock.Late,
 					"path": l.Rel(pr.Primary.Path), "sha256": pr.Primary.SHA256,
 				}); err != nil {
@@ -354,12 +449,12 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 // checkApproval makes the maker-checker checks and builds the approval
 // record; a failed check is a *job.RefusedError (the job is blocked).
 func checkApproval(ctx context.Context, j *job.Job, in *job.Inputs, p baselines.Proposal, opts ApproveOptions,
-	recs *baselines.Records, loc *time.Location, proposalSHA string) (baselines.Approval, error) {
+	recs *baselines.Records, loc *time.Location, proposalSHA, approver string, approvedAt time.Time) (baselines.Approval, error) {
 	refuse := func(format string, args ...any) (baselines.Approval, error) {
 		return baselines.Approval{}, job.Blocked(&job.RefusedError{Reason: fmt.Sprintf(format, args...)})
 	}
-	if baselines.SamePerson(opts.By, p.ProposedBy) {
-		return refuse("%s proposed %s and cannot also approve it: the two-person rule needs a second approver (O3)", opts.By, p.ProposalID)
+	if baselines.SamePerson(approver, p.ProposedBy) {
+		return refuse("%s proposed %s and cannot also approve it: the two-person rule needs a second approver (O3) with their own key", approver, p.ProposalID)
 	}
 	current, has := in.Baselines.Get(p.ScenarioID)
 	unchanged := !has && p.OldBaseline == nil ||
@@ -373,19 +468,18 @@ func checkApproval(ctx context.Context, j *job.Job, in *job.Inputs, p baselines.
 			p.ScenarioID, p.ProposalID, fmtBaseline(p.OldBaseline), now)
 	}
 
-	now := j.Env().Now()
 	st, _, err := j.OpenStore(ctx)
 	if err != nil {
 		return baselines.Approval{}, err
 	}
 	defer st.Close()
-	from := now.Add(-baselines.StabilityWindow)
-	high, err := baselines.HighSeverityRuns(ctx, st.Conn(), baselines.HighSeverityQuery{
-		ScenarioID: p.ScenarioID, From: from, To: now.Add(time.Nanosecond), Baselines: in.Baselines, Policy: in.Policy})
+	from := approvedAt.Add(-baselines.StabilityWindow)
+	stab, err := baselines.CheckStability(ctx, st.Conn(), baselines.HighSeverityQuery{
+		ScenarioID: p.ScenarioID, From: from, To: approvedAt, Baselines: in.Baselines, Policy: in.Policy})
 	if err != nil {
-		return baselines.Approval{}, err
+		return baselines.Approval{}, refused(err)
 	}
-	if len(high) > 0 {
+	if high := stab.High; len(high) > 0 {
 		var list []string
 		for i, r := range high {
 			if i == 5 {
@@ -409,11 +503,10 @@ func checkApproval(ctx context.Context, j *job.Job, in *job.Inputs, p baselines.
 		return baselines.Approval{}, err
 	}
 	due := baselines.DueAt(proposed, loc)
-	approvedAt := now.UTC().Truncate(time.Second)
 	date := approvedAt.In(loc).Format(time.DateOnly)
 	return baselines.Approval{
 		Schema:         baselines.ApprovalSchema,
-		ApprovalID:     baselines.ApprovalID(opts.By, approvedAt),
+		ApprovalID:     baselines.ApprovalID(approver, approvedAt),
 		ProposalID:     p.ProposalID,
 		ProposalFile:   baselines.ProposalBase(p.ProposalID) + ".json",
 		ProposalSHA256: proposalSHA,
@@ -427,12 +520,14 @@ func checkApproval(ctx context.Context, j *job.Job, in *job.Inputs, p baselines.
 		Rationale:      p.Rationale,
 		ProposedBy:     p.ProposedBy,
 		ProposedAt:     p.ProposedAt,
-		ApprovedBy:     strings.TrimSpace(opts.By),
+		SampleNote:     p.SampleNote,
+		ApprovedBy:     approver,
 		ApprovedAt:     approvedAt.Format(time.RFC3339),
 		Checks: baselines.ApprovalChecks{
 			TwoPerson:         true,
 			StabilityFrom:     from.UTC().Format(time.RFC3339),
 			StabilityTo:       approvedAt.Format(time.RFC3339),
+			NewestRun:         stab.NewestRun.Format(time.RFC3339),
 			LargeChange:       large,
 			ForceLargeChange:  opts.ForceLargeChange,
 			BaselineUnchanged: true,
@@ -543,4 +638,16 @@ func ListBaselines(env job.Env) (*BaselineListing, error) {
 		out.Pending = append(out.Pending, PendingProposal{Proposal: p, DueAt: due, Overdue: now.After(due)})
 	}
 	return out, nil
+}
+
+// refused reports a maker-checker refusal from package baselines (a
+// signature or identity not accepted, a stability that cannot be shown)
+// as a *job.RefusedError that blocks the job; other errors pass unchanged.
+func refused(err error) error {
+	var r *baselines.Refusal
+	var blocked *job.BlockedError
+	if errors.As(err, &blocked) || !errors.As(err, &r) {
+		return err
+	}
+	return job.Blocked(&job.RefusedError{Reason: r.Reason})
 }

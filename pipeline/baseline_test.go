@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -86,11 +87,47 @@ func auditEvents(t *testing.T, env job.Env) []audit.Entry {
 	return entries
 }
 
-func propose(t *testing.T, env job.Env, scenario, by, asOf string) baselines.Proposal {
+// keys are SSH keys made by the stock ssh-keygen: alice and bob are in
+// the root's config/approvers, mallory is not.
+type keys struct{ alice, bob, mallory, approvers string }
+
+func sshKeys(t *testing.T, l inputs.Layout) keys {
+	t.Helper()
+	if _, err := exec.LookPath("ssh-keygen"); err != nil {
+		t.Skip("ssh-keygen not installed")
+	}
+	dir := t.TempDir()
+	k := keys{approvers: baselines.ApproversPath(l.Baselines)}
+	var lines string
+	for _, name := range []string{"alice", "bob", "mallory"} {
+		path := filepath.Join(dir, name)
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v\n%s", err, out)
+		}
+		pub, _ := os.ReadFile(path + ".pub")
+		if name != "mallory" {
+			lines += name + ` namespaces="ledgerlens-baseline" ` + string(pub)
+		}
+		switch name {
+		case "alice":
+			k.alice = path
+		case "bob":
+			k.bob = path
+		default:
+			k.mallory = path
+		}
+	}
+	if err := os.WriteFile(k.approvers, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func propose(t *testing.T, env job.Env, scenario, key, asOf string) baselines.Proposal {
 	t.Helper()
 	at, _ := time.Parse(time.RFC3339, asOf)
-	res, err := ProposeBaselines(context.Background(), env, ProposeOptions{ScenarioID: scenario, By: by, AsOf: at,
-		Rationale: "stable since the prompt change\nno incidents"})
+	res, err := ProposeBaselines(context.Background(), env, ProposeOptions{ScenarioID: scenario, AsOf: at,
+		Rationale: "stable since the prompt change\nno incidents", Signing: baselines.Signing{KeyFile: key}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +166,7 @@ func TestBaselineMakerChecker(t *testing.T) {
 	clock.Set("2026-03-02T09:00:00Z")
 	_, env := signedRoot(t, clock)
 	l := env.Layout
+	k := sshKeys(t, l)
 	ctx := context.Background()
 	focusEnd := "2026-03-02T00:00:00Z"
 	asOf, _ := time.Parse(time.RFC3339, focusEnd)
@@ -143,7 +181,7 @@ func TestBaselineMakerChecker(t *testing.T) {
 	}
 
 	setBaseline(t, l, cand.ScenarioID, *cand.CurrentBaseline) // same median, plus an unknown field
-	p := propose(t, env, cand.ScenarioID, "alice", focusEnd)
+	p := propose(t, env, cand.ScenarioID, k.alice, focusEnd)
 	propPath := filepath.Join(l.BaselineUpdatesDir, baselines.ProposalBase(p.ProposalID)+".json")
 	if _, err := reports.VerifyFile(propPath, publicKey(t, env)); err != nil {
 		t.Fatalf("proposal is not signed: %v", err)
@@ -160,7 +198,7 @@ func TestBaselineMakerChecker(t *testing.T) {
 
 	before, _ := os.ReadFile(l.Baselines)
 	t.Run("self-approval refused", func(t *testing.T) {
-		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, By: " Alice "})
+		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, Signing: baselines.Signing{KeyFile: k.alice}})
 		var refused *job.RefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "two-person") {
 			t.Fatalf("self-approval: %v", err)
@@ -175,7 +213,8 @@ func TestBaselineMakerChecker(t *testing.T) {
 	})
 
 	clock.Set("2026-03-02T10:15:00Z")
-	res, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, By: "bob"})
+	makerChecker(t, env, k, p, before)
+	res, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, By: "bob", Signing: baselines.Signing{KeyFile: k.bob}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,15 +277,15 @@ func TestBaselineMakerChecker(t *testing.T) {
 		}
 	})
 	t.Run("approving twice refused", func(t *testing.T) {
-		if _, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, By: "carol"}); err == nil || !strings.Contains(err.Error(), "already approved") {
+		if _, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, Signing: baselines.Signing{KeyFile: k.bob}}); err == nil || !strings.Contains(err.Error(), "already approved") {
 			t.Fatalf("second approval: %v", err)
 		}
 	})
 
 	t.Run("recent SEV1 refused", func(t *testing.T) {
 		sev1 := e.Injections.SEV1WithoutCase
-		q := propose(t, env, sev1.ScenarioID, "alice", focusEnd)
-		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, By: "bob"})
+		q := propose(t, env, sev1.ScenarioID, k.alice, focusEnd)
+		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, Signing: baselines.Signing{KeyFile: k.bob}})
 		var refused *job.RefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), sev1.RunID) || !strings.Contains(err.Error(), "SEV1") {
 			t.Fatalf("approval with a SEV1 run in the last 14 days: %v", err)
@@ -256,17 +295,17 @@ func TestBaselineMakerChecker(t *testing.T) {
 	t.Run("large change needs the flag", func(t *testing.T) {
 		other := e.Injections.CandidateDetails[1]
 		setBaseline(t, l, other.ScenarioID, *other.CurrentBaseline/1.8)
-		q := propose(t, env, other.ScenarioID, "alice", focusEnd)
+		q := propose(t, env, other.ScenarioID, k.alice, focusEnd)
 		if q.ChangePct == nil || *q.ChangePct < 50 || q.Review != "investigate" {
 			t.Fatalf("proposal %+v", q)
 		}
 		mid, _ := os.ReadFile(l.Baselines)
-		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, By: "bob"})
+		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, Signing: baselines.Signing{KeyFile: k.bob}})
 		var refused *job.RefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "--force-large-change") {
 			t.Fatalf("large change without the flag: %v", err)
 		}
-		res, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, By: "bob", ForceLargeChange: true})
+		res, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, ForceLargeChange: true, Signing: baselines.Signing{KeyFile: k.bob}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +319,7 @@ func TestBaselineMakerChecker(t *testing.T) {
 		if err := os.WriteFile(l.Baselines, mid, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		again, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, By: "bob"})
+		again, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, Signing: baselines.Signing{KeyFile: k.bob}})
 		if err != nil || !again.Resumed || again.Approval.ApprovalID != res.Approval.ApprovalID {
 			t.Fatalf("resumed approval: %+v %v", again, err)
 		}
@@ -295,8 +334,16 @@ func TestBaselineMakerChecker(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ls.Pending) != 1 || ls.Pending[0].ScenarioID != e.Injections.SEV1WithoutCase.ScenarioID || !ls.Pending[0].Overdue {
-			t.Fatalf("pending %+v", ls.Pending)
+		// The SEV1 scenario's proposal, and bob's own that bob could not approve.
+		var got []string
+		for _, q := range ls.Pending {
+			if q.Overdue {
+				got = append(got, q.ProposedBy+":"+q.ScenarioID)
+			}
+		}
+		if len(got) != 2 || !slices.Contains(got, "bob:"+e.Injections.CandidateDetails[0].ScenarioID) ||
+			!slices.Contains(got, "alice:"+e.Injections.SEV1WithoutCase.ScenarioID) {
+			t.Fatalf("overdue pending proposals %v", got)
 		}
 		if len(ls.Baselines) == 0 {
 			t.Fatal("no baselines listed")

@@ -35,8 +35,8 @@ func evidenceRoundTrip(t *testing.T, env job.Env, clock *testClock) {
 	t.Run("export verifies", func(t *testing.T) {
 		c := res.Index.Counts
 		// Weekly 2026-02-23 and 2026-03-02; SLA 2026-02, 2026-03 and its r2.
-		// One approved proposal and the three unapproved candidates.
-		if c.WeeklyReports != 2 || c.SLAReports != 3 || c.Proposals != 4 || c.Approvals != 1 || c.Notes != 1 || c.AuditEntries == 0 {
+		// One approved proposal and the four unapproved candidates.
+		if c.WeeklyReports != 2 || c.SLAReports != 3 || c.Proposals != 5 || c.Approvals != 1 || c.Notes != 1 || c.AuditEntries == 0 {
 			t.Fatalf("counts %+v", c)
 		}
 		if _, err := reports.VerifyFile(first, pub); err != nil {

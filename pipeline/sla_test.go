@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -37,13 +39,14 @@ func TestComplianceFlow(t *testing.T) {
 	cand := inj.CandidateDetails[0]
 	clock := &testClock{}
 	_, env := signedRoot(t, clock)
+	k := sshKeys(t, env.Layout)
 	ctx := context.Background()
 
 	// Proposed on Monday at 09:00, due Tuesday 09:00, approved Wednesday.
 	clock.Set("2026-02-23T09:00:00Z")
-	p := propose(t, env, cand.ScenarioID, "alice", "2026-02-23T00:00:00Z")
+	p := propose(t, env, cand.ScenarioID, k.alice, "2026-02-23T00:00:00Z")
 	clock.Set("2026-02-25T15:00:00Z")
-	ap, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, By: "bob"})
+	ap, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, Signing: baselines.Signing{KeyFile: k.bob}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +72,41 @@ func TestComplianceFlow(t *testing.T) {
 		if !found {
 			t.Fatalf("no SEV3 sla_breach for proposal %s in %v", p.ProposalID, violationKeys(w))
 		}
+		// Each sla_breach names its clock, start and deadline: the late
+		// approval the maker-checker clock, the case its acknowledgment clock.
+		for _, v := range w.PolicyViolations {
+			if v.Type != "sla_breach" {
+				if v.Clock != nil {
+					t.Errorf("%s finding carries a clock %+v", v.Type, v.Clock)
+				}
+				continue
+			}
+			var want reports.FindingClock
+			switch {
+			case strings.Contains(v.Detail, p.ProposalID):
+				want = reports.FindingClock{Clock: reports.ClockMakerChecker, Name: "maker-checker approval: 1 business day from the proposal",
+					Start: "2026-02-23T09:00:00Z", Deadline: "2026-02-24T09:00:00Z"}
+			case deref(v.CaseID) == inj.SLABreachCase.CaseID:
+				ack := reports.ClockSEV1Ack
+				if inj.SLABreachCase.Severity == "SEV0" {
+					ack = reports.ClockSEV0Ack
+				}
+				want = reports.FindingClock{Clock: ack, Name: reports.ClockName(ack)}
+				if v.Clock != nil {
+					start, _ := time.Parse(time.RFC3339Nano, v.Clock.Start)
+					deadline, _ := time.Parse(time.RFC3339Nano, v.Clock.Deadline)
+					if d := deadline.Sub(start); ack == reports.ClockSEV1Ack && d != time.Hour || ack == reports.ClockSEV0Ack && d != 15*time.Minute {
+						t.Errorf("case clock %+v runs %v", v.Clock, d)
+					}
+					want.Start, want.Deadline = v.Clock.Start, v.Clock.Deadline
+				}
+			default:
+				continue
+			}
+			if v.Clock == nil || *v.Clock != want || want.Name == "" {
+				t.Errorf("sla_breach %q clock %+v, want %+v", v.Detail, v.Clock, want)
+			}
+		}
 		// The case SLA breach of the fixture is still there beside it.
 		if keys := violationKeys(w)["sla_breach"]; !slices.Contains(keys, inj.SLABreachCase.CaseID) {
 			t.Errorf("case sla_breach missing: %v", keys)
@@ -78,7 +116,7 @@ func TestComplianceFlow(t *testing.T) {
 	// The weekly review's baseline candidates are proposed in one go; nobody
 	// approves them, so they are overdue in March.
 	clock.Set("2026-03-02T10:45:00Z")
-	cands, err := ProposeBaselines(ctx, env, ProposeOptions{Candidates: true, By: "alice"})
+	cands, err := ProposeBaselines(ctx, env, ProposeOptions{Candidates: true, Signing: baselines.Signing{KeyFile: k.alice}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +162,17 @@ func TestComplianceFlow(t *testing.T) {
 		refs := map[string]bool{}
 		for _, b := range s.Breaches {
 			refs[b.Clock+":"+b.Ref] = true
+			if b.ClockName == "" || b.ClockName != reports.ClockName(b.Clock) {
+				t.Errorf("breach %s %s names its clock %q", b.Clock, b.Ref, b.ClockName)
+			}
+			if b.Clock == reports.ClockMakerChecker && (deref(b.Start) != "2026-02-23T09:00:00Z" || deref(b.Deadline) != "2026-02-24T09:00:00Z") {
+				t.Errorf("maker-checker breach runs %s → %s", deref(b.Start), deref(b.Deadline))
+			}
+		}
+		for _, o := range s.Observation {
+			if o.ClockName != "third-party observation: 24 h from the SEV0/SEV1 run" {
+				t.Errorf("observation item %s names its clock %q", o.RunID, o.ClockName)
+			}
 		}
 		for _, want := range []string{"maker_checker:" + p.ProposalID, "observation:" + inj.SEV1WithoutCase.RunID} {
 			if !refs[want] {

@@ -214,7 +214,7 @@ func TestWeeklyFindsEveryInjection(t *testing.T) {
 			{"sla_breach", []string{inj.SLABreachCase.CaseID}},
 			{"rerun_without_approval", []string{inj.RerunWithoutApproval.CaseID}},
 			{"missing_root_cause", []string{inj.MissingRootCause.CaseID}},
-			{"missing_baseline", []string{inj.MissingBaseline.ScenarioID}},
+			{"missing_baseline", []string{inj.MissingBaseline.ScenarioID, inj.FirstBaseline.ScenarioID}},
 			{"duplicate_conflicting", e.Ledger.DuplicateConflictingRunIDs},
 		}
 		for _, tt := range tests {

@@ -139,6 +139,9 @@ type Violation struct {
 	CaseID     *string `json:"case_id"`
 	ScenarioID *string `json:"scenario_id"`
 	Detail     string  `json:"detail"`
+	// Clock names the SLA clock of an sla_breach finding, with its start
+	// and deadline; it is absent from every other finding.
+	Clock *FindingClock `json:"clock,omitempty"`
 }
 
 // Candidate is one baseline candidate (section 5).

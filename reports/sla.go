@@ -17,7 +17,43 @@ const (
 	ClockObservation    = "observation"     // SEV0/SEV1 exception acknowledged within 24 hours
 	ClockSLO            = "slo"             // service uptime at or above its target for the month
 	ClockRTO            = "rto"             // outage recovered within the RTO target
+	// The case acknowledgment clocks of the credit-monitoring runbook,
+	// judged by the weekly review's sla_breach findings.
+	ClockSEV0Ack = "sev0_acknowledgment" // SEV0 case acknowledged within 15 minutes of its run
+	ClockSEV1Ack = "sev1_acknowledgment" // SEV1 case acknowledged within 1 hour of its run
 )
+
+// ClockName says in words which clock a finding is measured against, what
+// starts it and how long it runs, so findings of different clocks about the
+// same case cannot be mistaken for one another; "" for an unknown clock.
+func ClockName(clock string) string {
+	switch clock {
+	case ClockSEV0Ack:
+		return "SEV0 acknowledgment: 15 min from the run"
+	case ClockSEV1Ack:
+		return "SEV1 acknowledgment: 1 h from the run"
+	case ClockOperatorReview:
+		return "operator review: 4 business hours from the scheduled weekly run"
+	case ClockMakerChecker:
+		return "maker-checker approval: 1 business day from the proposal"
+	case ClockObservation:
+		return "third-party observation: 24 h from the SEV0/SEV1 run"
+	case ClockSLO:
+		return "service level objective: monthly uptime"
+	case ClockRTO:
+		return "recovery time objective: outage to recovery"
+	}
+	return ""
+}
+
+// FindingClock names the SLA clock of a finding with its start and its
+// deadline (RFC 3339), as the weekly report's sla_breach findings carry it.
+type FindingClock struct {
+	Clock    string `json:"clock"`
+	Name     string `json:"name"`
+	Start    string `json:"start"`
+	Deadline string `json:"deadline"`
+}
 
 // Statuses of one clocked item.
 const (
@@ -106,6 +142,7 @@ type ReviewClockItem struct {
 	LateMinutes  *float64 `json:"late_minutes"`
 	Status       string   `json:"status"`
 	StatusDetail string   `json:"status_detail"`
+	ClockName    string   `json:"clock_name"` // ClockName(ClockOperatorReview): scheduled_at → due_at
 }
 
 // ApprovalClockItem is one baseline proposal and its maker-checker clock.
@@ -120,6 +157,7 @@ type ApprovalClockItem struct {
 	ApprovedAt  *string  `json:"approved_at"`
 	LateMinutes *float64 `json:"late_minutes"`
 	Status      string   `json:"status"`
+	ClockName   string   `json:"clock_name"` // ClockName(ClockMakerChecker): proposed_at → due_at
 }
 
 // ObservationClockItem is one SEV0/SEV1 run (recorded or recomputed) and its
@@ -135,6 +173,7 @@ type ObservationClockItem struct {
 	AcknowledgedAt *string  `json:"acknowledged_at"`
 	LateMinutes    *float64 `json:"late_minutes"`
 	Status         string   `json:"status"`
+	ClockName      string   `json:"clock_name"` // ClockName(ClockObservation): run_at → due_at
 }
 
 // SLABreach is one breach: a clocked item late or overdue, a service below
@@ -146,6 +185,12 @@ type SLABreach struct {
 	Ref        string `json:"ref"` // week, proposal, run, service or incident id
 	Detail     string `json:"detail"`
 	EscalateTo string `json:"escalate_to"`
+	// ClockName is ClockName(Clock); Start and Deadline are when the
+	// clock started and ran out (null for slo and rto breaches, which
+	// are judged over the month or per incident).
+	ClockName string  `json:"clock_name"`
+	Start     *string `json:"start"`
+	Deadline  *string `json:"deadline"`
 }
 
 // SLADefinitions states the rules the report applied, so it can be

@@ -33,12 +33,14 @@ func sampleSLA() *SLA {
 		OperatorReview: []ReviewClockItem{{Week: "2026-02-23", Report: "weekly_2026-02-23.json", ScheduledAt: "2026-03-02T10:00:00Z",
 			DueAt: "2026-03-02T14:00:00Z", PublishedAt: s("2026-03-02T10:30:00Z"), AuditSeq: &seq, AuditHash: s("h"), Status: ItemMet}},
 		MakerChecker: []ApprovalClockItem{{ProposalID: "BP-1", ScenarioID: "S", ProposedBy: "alice", ProposedAt: "2026-03-02T09:00:00Z",
-			DueAt: "2026-03-03T09:00:00Z", ApprovedBy: s("bob"), ApprovedAt: s("2026-03-04T09:00:00Z"), LateMinutes: f(1440), Status: ItemLate}},
+			DueAt: "2026-03-03T09:00:00Z", ApprovedBy: s("bob"), ApprovedAt: s("2026-03-04T09:00:00Z"), LateMinutes: f(1440), Status: ItemLate,
+			ClockName: ClockName(ClockMakerChecker)}},
 		Observation: []ObservationClockItem{{RunID: "R1", ScenarioID: "S", Severity: "SEV1", RunAt: "2026-03-05T10:00:00Z",
 			DueAt: "2026-03-06T10:00:00Z", CaseID: s("C1"), AcknowledgedAt: s("2026-03-05T10:30:00Z"), Status: ItemMet}},
 		Breaches: []SLABreach{{Clock: ClockSLO, Severity: "SEV2", Ref: "ledger-api", Detail: "below target"},
 			{Clock: ClockRTO, Severity: "SEV2", Ref: "INC-0005", Detail: "135 min"},
-			{Clock: ClockMakerChecker, Severity: "SEV3", Ref: "BP-1", Detail: "late"}},
+			{Clock: ClockMakerChecker, Severity: "SEV3", Ref: "BP-1", Detail: "late", ClockName: ClockName(ClockMakerChecker),
+				Start: s("2026-03-02T09:00:00Z"), Deadline: s("2026-03-03T09:00:00Z")}},
 		Definitions: SLADefinitions{BusinessHours: "Monday–Friday 09:00–17:00 UTC"},
 		Notes:       []string{},
 	}
@@ -88,8 +90,20 @@ func TestSLAWorkbook(t *testing.T) {
 		t.Fatalf("sheets %v", got)
 	}
 	rows, err := f.GetRows(SLASheetMakerChecker)
-	if err != nil || len(rows) < 2 || rows[0][0] != "Proposal ID" || rows[1][0] != "BP-1" || rows[1][len(rows[1])-1] != ItemLate {
+	if err != nil || len(rows) < 2 || rows[0][0] != "Proposal ID" || rows[1][0] != "BP-1" || rows[1][len(rows[1])-2] != ItemLate ||
+		rows[0][len(rows[1])-1] != "SLA clock" || rows[1][len(rows[1])-1] != "maker-checker approval: 1 business day from the proposal" {
 		t.Fatalf("maker-checker sheet %v %v", rows, err)
+	}
+	// Each breach names its clock, when it started and when it ran out;
+	// the SLO breach has no start or deadline.
+	breaches, err := f.GetRows(SLASheetBreaches)
+	if err != nil || len(breaches) != 4 || strings.Join(breaches[0][5:], "|") != "SLA clock|Clock start (UTC)|Deadline (UTC)" {
+		t.Fatalf("breaches sheet %v %v", breaches, err)
+	}
+	for _, row := range breaches[1:] {
+		if row[0] == ClockMakerChecker && (len(row) != 8 || row[5] != ClockName(ClockMakerChecker) || row[6] == "" || row[7] == "") {
+			t.Errorf("maker-checker breach row %q", row)
+		}
 	}
 	// Times are real Excel dates, not text.
 	cellType, err := f.GetCellType(SLASheetMakerChecker, "D2")

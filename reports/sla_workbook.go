@@ -230,7 +230,7 @@ func (b *slaBuilder) operatorReview() []*sheetBlock {
 	return []*sheetBlock{
 		{
 			name: "operator_review",
-			cols: headers("Week", "Report", "Scheduled"+z, "Due"+z, "Published"+z, "Audit seq", "Audit hash", "Late (min)", "Status", "Detail"),
+			cols: headers("Week", "Report", "Scheduled"+z, "Due"+z, "Published"+z, "Audit seq", "Audit hash", "Late (min)", "Status", "Detail", "SLA clock"),
 			n:    len(items), empty: "No weekly review was due this month.",
 			freeze: true, filter: true,
 			row: func(i int, r *rowBuf) {
@@ -249,6 +249,7 @@ func (b *slaBuilder) operatorReview() []*sheetBlock {
 				r.optDec2(x.LateMinutes)
 				r.text(x.Status)
 				r.text(x.StatusDetail)
+				r.text(x.ClockName)
 			},
 		},
 		noteBlock("operator_review_rule", "", []string{b.s.Definitions.OperatorReview, b.s.Definitions.BusinessHours}),
@@ -263,7 +264,7 @@ func (b *slaBuilder) makerChecker() []*sheetBlock {
 		{
 			name: "maker_checker",
 			cols: headers("Proposal ID", "Scenario ID", "Proposed by", "Proposed"+z, "Due"+z, "Approval ID",
-				"Approved by", "Approved"+z, "Late (min)", "Status"),
+				"Approved by", "Approved"+z, "Late (min)", "Status", "SLA clock"),
 			n: len(items), empty: "No baseline proposal was due this month.",
 			freeze: true, filter: true,
 			row: func(i int, r *rowBuf) {
@@ -278,6 +279,7 @@ func (b *slaBuilder) makerChecker() []*sheetBlock {
 				r.optTime(x.ApprovedAt)
 				r.optDec2(x.LateMinutes)
 				r.text(x.Status)
+				r.text(x.ClockName)
 			},
 		},
 		noteBlock("maker_checker_rule", "", []string{b.s.Definitions.MakerChecker}),
@@ -287,7 +289,7 @@ func (b *slaBuilder) makerChecker() []*sheetBlock {
 func (b *slaBuilder) observation() []*sheetBlock {
 	items := b.s.Observation
 	z := b.zone()
-	c := headers("Run ID", "Scenario ID", "Severity", "Run"+z, "Due"+z, "Case ID", "Acknowledged"+z, "Late (min)", "Status")
+	c := headers("Run ID", "Scenario ID", "Severity", "Run"+z, "Due"+z, "Case ID", "Acknowledged"+z, "Late (min)", "Status", "SLA clock")
 	c[2].colour = colourSeverity
 	b.markStatus("observation", 8)
 	return []*sheetBlock{
@@ -306,6 +308,7 @@ func (b *slaBuilder) observation() []*sheetBlock {
 				r.optTime(x.AcknowledgedAt)
 				r.optDec2(x.LateMinutes)
 				r.text(x.Status)
+				r.text(x.ClockName)
 			},
 		},
 		noteBlock("observation_rule", "", []string{b.s.Definitions.Observation}),
@@ -314,7 +317,8 @@ func (b *slaBuilder) observation() []*sheetBlock {
 
 func (b *slaBuilder) breaches() []*sheetBlock {
 	bs := b.s.Breaches
-	c := headers("Clock", "Severity", "Ref", "Escalate to", "Detail")
+	z := b.zone()
+	c := headers("Clock", "Severity", "Ref", "Escalate to", "Detail", "SLA clock", "Clock start"+z, "Deadline"+z)
 	c[1].colour = colourSeverity
 	return []*sheetBlock{{
 		name: "breaches", cols: c, n: len(bs),
@@ -327,6 +331,9 @@ func (b *slaBuilder) breaches() []*sheetBlock {
 			r.text(x.Ref)
 			r.text(x.EscalateTo)
 			r.text(x.Detail)
+			r.text(x.ClockName)
+			r.optTime(x.Start)
+			r.optTime(x.Deadline)
 		},
 	}}
 }

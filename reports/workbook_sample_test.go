@@ -143,6 +143,10 @@ func sampleWeekly(n sampleSize) *Weekly {
 		switch v.Type {
 		case "stale_case", "sla_breach":
 			v.CaseID = s(fmt.Sprintf("CASE-%04d", i))
+			if v.Type == "sla_breach" {
+				v.Clock = &FindingClock{Clock: ClockSEV1Ack, Name: ClockName(ClockSEV1Ack),
+					Start: fmt.Sprintf("2026-11-1%dT08:00:00Z", i%7), Deadline: fmt.Sprintf("2026-11-1%dT09:00:00Z", i%7)}
+			}
 		case "missing_baseline", "drift_significant":
 			v.ScenarioID = s(fmt.Sprintf("SCN-%03d", i%max(1, n.scenarios)+1))
 		default:

@@ -337,7 +337,8 @@ func (b *workbookBuilder) violationBlocks() []*sheetBlock {
 			break
 		}
 	}
-	c := headers("Type", "Severity", "Run ID", "Case ID", "Scenario ID", "Detail")
+	z := " (" + b.zoneName() + ")"
+	c := headers("Type", "Severity", "Run ID", "Case ID", "Scenario ID", "Detail", "SLA clock", "Clock start"+z, "Deadline"+z)
 	c[1].colour = colourSeverity
 	return []*sheetBlock{{
 		name: "policy_violations", cols: c, n: len(vs),
@@ -355,6 +356,15 @@ func (b *workbookBuilder) violationBlocks() []*sheetBlock {
 			r.optText(v.CaseID)
 			r.optText(v.ScenarioID)
 			r.text(v.Detail)
+			if v.Clock != nil {
+				r.text(v.Clock.Name)
+				r.time(v.Clock.Start)
+				r.time(v.Clock.Deadline)
+			} else {
+				r.empty()
+				r.empty()
+				r.empty()
+			}
 		},
 	}}
 }

@@ -333,7 +333,7 @@ func TestWorkbookSheetsFrozenAndFiltered(t *testing.T) {
 		SheetTopScenarios:       "A1:P6",
 		SheetScenarios:          "A1:P13",
 		SheetSpikeRuns:          "A1:P26",
-		SheetPolicyViolations:   "A1:F15",
+		SheetPolicyViolations:   "A1:I15",
 		SheetBaselineCandidates: "A1:J5",
 		SheetDrift:              "A1:E14",
 		SheetReliability:        "A1:S4",

@@ -3,13 +3,32 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 )
+
+// signingFlags adds the flags that say how a person signs a proposal or
+// an approval (docs/COMPLIANCE.md).
+func signingFlags(f *pflag.FlagSet, s *baselines.Signing) {
+	f.StringVar(&s.KeyFile, "sign-with", "", "sign with this OpenSSH private key (listed in config/approvers); default: the key in ssh-agent (SSH_AUTH_SOCK)")
+	f.StringVar(&s.SignatureFile, "signature", "", "a signature made with `ssh-keygen -Y sign -n "+baselines.Namespace+"` over the record --print-record printed")
+	f.StringVar(&s.RecordFile, "record", "", "with --signature: the signed record (default: the signature's name without .sig)")
+	f.BoolVar(&s.PrintRecord, "print-record", false, "print the record to sign (needs --by) and change nothing")
+}
+
+// withAgent fills in the ssh-agent socket from SSH_AUTH_SOCK.
+func withAgent(s baselines.Signing) baselines.Signing {
+	s.AgentSocket = os.Getenv("SSH_AUTH_SOCK")
+	return s
+}
 
 func newBaselineCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
@@ -18,9 +37,16 @@ func newBaselineCmd(a *app) *cobra.Command {
 		Long: `baseline automates the runbook's Baseline Update Procedure with a two-person
 rule: one person proposes (a signed proposal in runs/BASELINE_UPDATES/), a
 different person approves; only then is config/credit-baselines.json rewritten
-and an update_<date>.md note written. Every step is in the audit log.`,
+and an update_<date>.md note written. Every step is in the audit log.
+
+People are identified by their SSH keys: config/approvers is an OpenSSH
+allowed_signers file, and each proposal and approval carries its author's
+SSH signature (namespace ledgerlens-baseline) next to it, which stock
+ssh-keygen -Y verify checks offline. Sign with --sign-with KEY, through
+ssh-agent, or with --print-record, ssh-keygen -Y sign and --signature.`,
 	}
-	cmd.AddCommand(newBaselineCalculateCmd(a), newBaselineProposeCmd(a), newBaselineApproveCmd(a), newBaselineListCmd(a))
+	cmd.AddCommand(newBaselineCalculateCmd(a), newBaselineProposeCmd(a), newBaselineApproveCmd(a), newBaselineListCmd(a),
+		newBaselineVerifyCmd(a))
 	return cmd
 }
 
@@ -32,7 +58,7 @@ func newBaselineCalculateCmd(a *app) *cobra.Command {
 		Long: `calculate ingests new ledger lines, then prints the nearest-rank median
 credits of the scenario's healthy runs (status in the policy's
 healthy_run_statuses, retry_count ≤ 1) over the --days days before --as-of.`,
-		Example: `  ledgerlens baseline calculate --scenario BINDER_EXPORT_WEEKLY
+		Example: `  ledgerlens baseline calculate --scenario BINDER_EXPORT_WEEKLY --days 30
   ledgerlens baseline calculate --scenario BINDER_EXPORT_WEEKLY --days 14 --as-of 2026-11-23T00:00:00Z`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,8 +84,11 @@ baseline candidate of the newest published weekly report (--candidates) and
 writes one signed proposal per scenario to runs/BASELINE_UPDATES/. stdout
 carries only the proposal ids, one per line, so they can be piped to
 'baseline approve' by a second person. The job ends awaiting_approval.`,
-		Example: `  ledgerlens baseline propose --scenario BINDER_EXPORT_WEEKLY --by alice --rationale "prompt optimisation deployed 2026-11-15"
-  ledgerlens baseline propose --candidates --by alice`,
+		Example: `  ledgerlens baseline propose --scenario BINDER_EXPORT_WEEKLY --sign-with ~/.ssh/id_ed25519 --rationale "prompt optimisation deployed 2026-11-15"
+  ledgerlens baseline propose --candidates --sign-with ~/.ssh/id_ed25519
+  ledgerlens baseline propose --scenario BINDER_EXPORT_WEEKLY --by alice --print-record > proposal.json
+  ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n ledgerlens-baseline proposal.json
+  ledgerlens baseline propose --signature proposal.json.sig`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBaselinePropose(cmd.Context(), a, opts)
@@ -69,11 +98,12 @@ carries only the proposal ids, one per line, so they can be piped to
 	f := cmd.Flags()
 	f.StringVar(&opts.ScenarioID, "scenario", "", "scenario id to propose a baseline for")
 	f.BoolVar(&opts.Candidates, "candidates", false, "propose every baseline candidate of the newest published weekly report")
-	f.StringVar(&opts.By, "by", "", "name of the proposer (the maker)")
+	f.StringVar(&opts.By, "by", "", "your name in config/approvers (the maker); only needed with --print-record or a key listed for several names")
 	f.StringVar(&opts.Rationale, "rationale", "", "why the baseline should change (one bullet per line in the update note)")
 	f.IntVar(&opts.Days, "days", 0, "--scenario: window length in days (default the policy's baseline_window_days)")
 	f.StringVar(&opts.AsOfText, "as-of", "", "--scenario: end of the window (RFC 3339); default now")
 	f.DurationVar(&opts.LockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	signingFlags(f, &opts.Signing)
 	return cmd
 }
 
@@ -82,15 +112,21 @@ func newBaselineApproveCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "approve PROPOSAL",
 		Short: "Approve a proposal (a second person) and apply it to config/credit-baselines.json",
-		Long: `approve is the checker's step. It refuses when the approver is the proposer,
-when the scenario had a SEV0/SEV1 run (recorded or recomputed) in the 14 days
-before now, when the baseline changed since the proposal, and when the change
-exceeds 50 % unless --force-large-change is given. Otherwise it writes the
+		Long: `approve is the checker's step. The approver is whoever's SSH key signs the
+approval (listed in config/approvers); the proposal's own SSH signature is
+checked too. It refuses when the approver is the proposer or signs with the
+proposer's key, when --by names someone other than the key's owner, when the
+scenario had a SEV0/SEV1 run (recorded or recomputed) in the 14 days before
+now or has no run in the last day of those 14 (stability cannot be shown),
+when the baseline changed since the proposal, and when the change exceeds
+50 % unless --force-large-change is given. Otherwise it writes the
 signed approval record and the update_<date>.md note and rewrites the
 baselines file atomically. An approval later than 1 business day after the
 proposal is an sla_breach finding in the weekly and SLA reports.`,
-		Example: `  ledgerlens baseline approve BP-20261123-3fa2c1d9e0b4 --by bob
-  ledgerlens baseline propose --candidates --by alice | xargs -n1 ledgerlens baseline approve --by bob`,
+		Example: `  ledgerlens baseline approve BP-20261123-3fa2c1d9e0b4 --sign-with ~/.ssh/id_ed25519
+  ledgerlens baseline approve BP-20261123-3fa2c1d9e0b4 --by bob --print-record > approval.json
+  ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n ledgerlens-baseline approval.json
+  ledgerlens baseline approve BP-20261123-3fa2c1d9e0b4 --signature approval.json.sig`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ProposalID = args[0]
@@ -98,9 +134,10 @@ proposal is an sla_breach finding in the weekly and SLA reports.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.By, "by", "", "name of the approver (the checker); must differ from the proposer")
+	f.StringVar(&opts.By, "by", "", "your name in config/approvers (the checker); must be the signing key's owner and differ from the proposer")
 	f.BoolVar(&opts.ForceLargeChange, "force-large-change", false, "accept a change of more than 50 %")
 	f.DurationVar(&opts.LockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	signingFlags(f, &opts.Signing)
 	return cmd
 }
 
@@ -194,12 +231,13 @@ type BaselineProposeOptions struct {
 
 // runBaselinePropose runs the baseline propose job and prints its result.
 func runBaselinePropose(ctx context.Context, a *app, opts BaselineProposeOptions) error {
-	if (opts.ScenarioID == "") == !opts.Candidates {
+	if opts.Signing.SignatureFile == "" && (opts.ScenarioID == "") == !opts.Candidates {
 		return usagef("give exactly one of --scenario ID or --candidates")
 	}
-	if opts.By == "" {
-		return usagef("--by NAME is required (the proposer)")
+	if opts.Signing.PrintRecord && opts.By == "" {
+		return usagef("--print-record needs --by NAME (your name in config/approvers)")
 	}
+	opts.Signing = withAgent(opts.Signing)
 	t, err := parseAsOf(opts.AsOfText)
 	if err != nil {
 		return err
@@ -207,6 +245,10 @@ func runBaselinePropose(ctx context.Context, a *app, opts BaselineProposeOptions
 	opts.ProposeOptions.AsOf = t
 	res, err := pipeline.ProposeBaselines(ctx, a.env("baseline propose", opts.LockTimeout), opts.ProposeOptions)
 	if err != nil {
+		return err
+	}
+	if res.Printed != nil {
+		_, err := a.stdout.Write(res.Printed)
 		return err
 	}
 	for _, p := range res.Proposals {
@@ -226,11 +268,16 @@ type BaselineApproveOptions struct {
 
 // runBaselineApprove runs the approval job and prints what it applied.
 func runBaselineApprove(ctx context.Context, a *app, opts BaselineApproveOptions) error {
-	if opts.By == "" {
-		return usagef("--by NAME is required (the approver)")
+	if opts.Signing.PrintRecord && opts.By == "" {
+		return usagef("--print-record needs --by NAME (your name in config/approvers)")
 	}
+	opts.Signing = withAgent(opts.Signing)
 	res, err := pipeline.ApproveBaseline(ctx, a.env("baseline approve", opts.LockTimeout), opts.ApproveOptions)
 	if err != nil {
+		return err
+	}
+	if res.Printed != nil {
+		_, err := a.stdout.Write(res.Printed)
 		return err
 	}
 	ap := res.Approval
@@ -245,4 +292,52 @@ func runBaselineApprove(ctx context.Context, a *app, opts BaselineApproveOptions
 		a.log.Warn("approved later than 1 business day after the proposal: an sla_breach finding", "due_at", ap.Clock.DueAt)
 	}
 	return nil
+}
+
+func newBaselineVerifyCmd(a *app) *cobra.Command {
+	var approversPath string
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check who made and who approved each baseline change (the people's SSH signatures)",
+		Long: `verify checks every proposal and approval in runs/BASELINE_UPDATES/ against
+the approvers file, offline: each record's .sshsig is a valid signature of its
+bytes by a key listed for the person it names (namespace ledgerlens-baseline),
+and each approval names someone other than its proposer, was signed with
+another key, records the key that signed the proposal, and pins the
+proposal's SHA-256. It exits 1 if any record fails. ` + "`ledgerlens verify`" + ` checks the
+same files' sidecars and host signatures; docs/COMPLIANCE.md shows the same
+checks with stock ssh-keygen -Y verify.`,
+		Example: `  ledgerlens --root /srv/ledger baseline verify
+  ledgerlens baseline verify --approvers approvers-2026-q3`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l := a.layout()
+			if approversPath == "" {
+				approversPath = baselines.ApproversPath(l.Baselines)
+			}
+			approvers, err := baselines.LoadApprovers(approversPath)
+			if err != nil {
+				return err
+			}
+			checks, err := baselines.VerifyRecords(l.BaselineUpdatesDir, approvers)
+			if err != nil {
+				return err
+			}
+			failed := 0
+			for _, c := range checks {
+				if c.OK() {
+					fmt.Fprintf(a.stdout, "OK      %s signed by %s (%s)\n", c.File, c.Principal, c.Fingerprint)
+					continue
+				}
+				failed++
+				fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", c.File, strings.Join(c.Problems, "; "))
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d of %d baseline records failed verification", failed, len(checks))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&approversPath, "approvers", "", "allowed_signers file to check against (default <root>/config/approvers)")
+	return cmd
 }

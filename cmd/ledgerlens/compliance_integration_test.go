@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/fixtures"
 	"github.com/ledgerlens/ledgerlens/pipeline"
@@ -30,28 +33,106 @@ func fixtureCandidate(t *testing.T) string {
 	return e.Injections.BaselineCandidates[0]
 }
 
+// approverKeys makes SSH keys for alice and bob with the stock ssh-keygen
+// and lists them in the root's config/approvers; it returns the private
+// key paths.
+func approverKeys(t *testing.T, root string) (alice, bob string) {
+	t.Helper()
+	if _, err := exec.LookPath("ssh-keygen"); err != nil {
+		t.Skip("ssh-keygen not installed")
+	}
+	dir := t.TempDir()
+	var lines string
+	for _, name := range []string{"alice", "bob"} {
+		path := filepath.Join(dir, name)
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v\n%s", err, out)
+		}
+		pub, _ := os.ReadFile(path + ".pub")
+		lines += name + ` namespaces="ledgerlens-baseline" ` + string(pub)
+	}
+	if err := os.WriteFile(filepath.Join(root, "config", "approvers"), []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "alice"), filepath.Join(dir, "bob")
+}
+
+// appendRecentRun appends a healthy SEV4 run of scenario at at to the
+// ledger: a copy of the scenario's newest run with a new id and time.
+func appendRecentRun(t *testing.T, root, scenario string, at time.Time) {
+	t.Helper()
+	ledger := filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl")
+	data, err := os.ReadFile(ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last map[string]any
+	for _, line := range strings.Split(string(data), "\n") {
+		var run map[string]any
+		if json.Unmarshal([]byte(line), &run) == nil && run["Scenario_ID"] == scenario {
+			last = run
+		}
+	}
+	if last == nil {
+		t.Fatalf("no run of %s in the ledger", scenario)
+	}
+	last["Run_ID"], last["Timestamp"] = "RUN-RECENT-1", at.UTC().Format(time.RFC3339)
+	line, _ := json.Marshal(last)
+	f, err := os.OpenFile(ledger, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// The fixture ends in a partial line; close it first.
+	if _, err := f.Write(append(append([]byte("\n"), line...), '\n')); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestBaselineCommands(t *testing.T) {
 	root := copyFixture(t)
 	scenario := fixtureCandidate(t)
-	mustRunIn(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "keys", "generate")
+	alice, bob := approverKeys(t, root)
+	noAgent := []string{"SSH_AUTH_SOCK="}
 
 	calc := mustRunIn(t, "--root", root, "baseline", "calculate", "--scenario", scenario, "--as-of", "2026-03-02T00:00:00Z")
 	if !regexp.MustCompile(`^Calculated baseline for ` + scenario + `: \d+\.\d\d \(from \d+ healthy runs\)\n$`).MatchString(calc.stdout) {
 		t.Errorf("calculate printed %q", calc.stdout)
 	}
+	if r := ledgerlens(t, nil, "--root", root, "baseline", "calculate", "--scenario", strings.ToLower(scenario)+"X"); r.code == 0 ||
+		!strings.Contains(r.stderr, "unknown scenario") || !strings.Contains(r.stderr, scenario) {
+		t.Errorf("misspelt scenario: exit %d\n%s", r.code, r.stderr)
+	}
 
-	prop := mustRunIn(t, "--root", root, "baseline", "propose", "--scenario", scenario, "--by", "alice",
+	if r := ledgerlens(t, noAgent, "--root", root, "baseline", "propose", "--scenario", scenario, "--by", "alice",
+		"--as-of", "2026-03-02T00:00:00Z"); r.code == 0 || !strings.Contains(r.stderr, "--sign-with") {
+		t.Errorf("unsigned proposal: exit %d\n%s", r.code, r.stderr)
+	}
+	prop := mustRun(t, "--root", root, "baseline", "propose", "--scenario", scenario, "--sign-with", alice,
 		"--as-of", "2026-03-02T00:00:00Z", "--rationale", "stable")
 	if !regexp.MustCompile(`^BP-\d{8}-[0-9a-f]{12}\n$`).MatchString(prop.stdout) {
 		t.Fatalf("propose stdout must be the proposal id alone, got %q", prop.stdout)
 	}
 	id := strings.TrimSpace(prop.stdout)
 
-	self := runInProcess(t, "--root", root, "baseline", "approve", id, "--by", "alice")
+	self := ledgerlens(t, noAgent, "--root", root, "baseline", "approve", id, "--sign-with", alice)
 	if self.code != 1 || !strings.Contains(self.stderr, "two-person") || self.stdout != "" {
 		t.Fatalf("self-approval: exit %d\n%s%s", self.code, self.stdout, self.stderr)
 	}
-	ok := mustRunIn(t, "--root", root, "baseline", "approve", id, "--by", "bob")
+	other := ledgerlens(t, noAgent, "--root", root, "baseline", "approve", id, "--sign-with", bob, "--by", "carol")
+	if other.code != 1 || !strings.Contains(other.stderr, `--by \"carol\" names someone else`) {
+		t.Fatalf("--by naming someone else: exit %d\n%s%s", other.code, other.stdout, other.stderr)
+	}
+	// The fixture's runs are months old: at the real clock the 14-day
+	// stability window holds none, and "no SEV0/SEV1" cannot be shown.
+	vacuous := ledgerlens(t, noAgent, "--root", root, "baseline", "approve", id, "--sign-with", bob)
+	if vacuous.code != 1 || !strings.Contains(vacuous.stderr, "no runs of "+scenario+" since ") ||
+		!strings.Contains(vacuous.stderr, "stability over 14 days cannot be shown") {
+		t.Fatalf("approval over an empty window: exit %d\n%s%s", vacuous.code, vacuous.stdout, vacuous.stderr)
+	}
+	appendRecentRun(t, root, scenario, time.Now().Add(-time.Hour))
+	ok := mustRun(t, "--root", root, "baseline", "approve", id, "--sign-with", bob)
 	if !strings.Contains(ok.stdout, "approved "+id) || !strings.Contains(ok.stdout, "update_") {
 		t.Errorf("approve printed %q", ok.stdout)
 	}
@@ -59,8 +140,34 @@ func TestBaselineCommands(t *testing.T) {
 	if !strings.Contains(list.stdout, scenario) || !strings.Contains(list.stdout, "0 proposals awaiting approval") {
 		t.Errorf("list printed %q", list.stdout)
 	}
-	if r := runInProcess(t, "--root", root, "baseline", "propose", "--by", "alice"); r.code != 2 {
+	if r := ledgerlens(t, nil, "--root", root, "baseline", "propose", "--sign-with", alice); r.code != 2 {
 		t.Errorf("propose without --scenario or --candidates: exit %d", r.code)
+	}
+	// Both records verify offline: the host key with ledgerlens verify,
+	// the people with the stock ssh-keygen (docs/COMPLIANCE.md).
+	dir := filepath.Join(root, "runs", "BASELINE_UPDATES")
+	mustRun(t, "--root", root, "verify", filepath.Join(dir, "proposal_"+id+".json"), filepath.Join(dir, "approval_"+id+".json"))
+	for who, base := range map[string]string{"alice": "proposal_" + id, "bob": "approval_" + id} {
+		script := fmt.Sprintf(`ssh-keygen -Y verify -f %q -I %s -n ledgerlens-baseline -s %q < %q`,
+			filepath.Join(root, "config", "approvers"), who, filepath.Join(dir, base+".sshsig"), filepath.Join(dir, base+".json"))
+		if out, err := exec.Command("bash", "-c", script).CombinedOutput(); err != nil {
+			t.Errorf("%s: %v\n%s", script, err, out)
+		}
+	}
+	v := mustRun(t, "--root", root, "baseline", "verify")
+	if !strings.Contains(v.stdout, "OK      proposal_"+id+".json signed by alice (SHA256:") ||
+		!strings.Contains(v.stdout, "OK      approval_"+id+".json signed by bob (SHA256:") {
+		t.Errorf("baseline verify printed %q", v.stdout)
+	}
+	// An approvers file that swaps the two people's keys: neither record
+	// is by the person it names.
+	approvers := filepath.Join(root, "config", "approvers")
+	data, _ := os.ReadFile(approvers)
+	swapped := strings.NewReplacer("alice namespaces", "bob namespaces", "bob namespaces", "alice namespaces").Replace(string(data))
+	os.WriteFile(approvers, []byte(swapped), 0o644)
+	bad := ledgerlens(t, nil, "--root", root, "baseline", "verify")
+	if bad.code != 1 || strings.Count(bad.stdout, "FAILED") != 2 || !strings.Contains(bad.stderr, "2 of 2 baseline records failed") {
+		t.Errorf("verify against swapped keys: exit %d\n%s%s", bad.code, bad.stdout, bad.stderr)
 	}
 }
 
@@ -117,5 +224,51 @@ func TestSLAStats(t *testing.T) {
 	st := slaStats(res)
 	if st.Findings["sla_observation"] != 2 || st.Findings["sla_slo"] != 1 || len(st.Findings) != 2 {
 		t.Errorf("findings %v", st.Findings)
+	}
+}
+
+// TestReadmeBaselineExample runs the README's baseline example, as
+// written, on a root laid out like `make demo`'s (same scenarios and weeks,
+// fewer runs).
+func TestReadmeBaselineExample(t *testing.T) {
+	if _, err := exec.LookPath("ssh-keygen"); err != nil {
+		t.Skip("ssh-keygen not installed")
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "<!-- baseline-example")
+	if !ok {
+		t.Fatal("README has no baseline-example block")
+	}
+	_, after, _ = strings.Cut(after, "```sh\n")
+	script, _, ok := strings.Cut(after, "```")
+	if !ok {
+		t.Fatal("README's baseline example is not closed")
+	}
+	work := t.TempDir()
+	demo := filepath.Join(work, "demo")
+	if out, err := exec.Command("cp", "-a", fixtureDir, demo).CombinedOutput(); err != nil {
+		t.Fatalf("copy fixture: %v %s", err, out)
+	}
+	mustRun(t, "--root", demo, "keys", "generate")
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(binary)+":"+os.Getenv("PATH"), "SSH_AUTH_SOCK=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("README example: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"Calculated baseline for AUDIT_BINDER_EXPORT: ",
+		"1 proposals awaiting approval",
+		`Good "ledgerlens-baseline" signature for alice with ED25519 key`,
+		"no runs of AUDIT_BINDER_EXPORT since ",
+		"stability over 14 days cannot be shown",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("README example output lacks %q:\n%s", want, out)
+		}
 	}
 }

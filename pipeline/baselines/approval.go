@@ -25,34 +25,43 @@ const LargeChangePct = 50.0
 // pins the proposal file by hash), names both people, and records the
 // checks that were made and the maker-checker clock.
 type Approval struct {
-	Schema         string            `json:"schema"`
-	ApprovalID     string            `json:"approval_id"`
-	ProposalID     string            `json:"proposal_id"`
-	ProposalFile   string            `json:"proposal_file"`
-	ProposalSHA256 string            `json:"proposal_sha256"`
-	ScenarioID     string            `json:"scenario_id"`
-	OldBaseline    *float64          `json:"old_baseline"`
-	NewBaseline    float64           `json:"new_baseline"`
-	ChangePct      *float64          `json:"change_pct"`
-	CV             float64           `json:"cv"`
-	SampleSize     int64             `json:"sample_size"`
-	WindowDays     int               `json:"window_days"`
-	Rationale      string            `json:"rationale"`
-	ProposedBy     string            `json:"proposed_by"`
-	ProposedAt     string            `json:"proposed_at"`
-	ApprovedBy     string            `json:"approved_by"`
-	ApprovedAt     string            `json:"approved_at"`
-	Checks         ApprovalChecks    `json:"checks"`
-	Clock          ApprovalClock     `json:"clock"`
-	Note           string            `json:"note"` // file name of the update note
-	Generator      reports.Generator `json:"generator"`
-	SigningKeyID   string            `json:"signing_key_id"`
+	Schema         string   `json:"schema"`
+	ApprovalID     string   `json:"approval_id"`
+	ProposalID     string   `json:"proposal_id"`
+	ProposalFile   string   `json:"proposal_file"`
+	ProposalSHA256 string   `json:"proposal_sha256"`
+	ScenarioID     string   `json:"scenario_id"`
+	OldBaseline    *float64 `json:"old_baseline"`
+	NewBaseline    float64  `json:"new_baseline"`
+	ChangePct      *float64 `json:"change_pct"`
+	CV             float64  `json:"cv"`
+	SampleSize     int64    `json:"sample_size"`
+	WindowDays     int      `json:"window_days"`
+	Rationale      string   `json:"rationale"`
+	SampleNote     string   `json:"sample_note"`
+	ProposedBy     string   `json:"proposed_by"`
+	ProposedAt     string   `json:"proposed_at"`
+	// ProposerKey is the fingerprint of the key whose SSH signature of the
+	// proposal was verified; the approver's own key is in the
+	// approval_<id>.sshsig next to this record and must differ from it.
+	ProposerKey string `json:"proposer_key"`
+	// ApproversSHA256 pins the approvers file both signatures were checked
+	// against.
+	ApproversSHA256 string            `json:"approvers_sha256"`
+	ApprovedBy      string            `json:"approved_by"`
+	ApprovedAt      string            `json:"approved_at"`
+	Checks          ApprovalChecks    `json:"checks"`
+	Clock           ApprovalClock     `json:"clock"`
+	Note            string            `json:"note"` // file name of the update note
+	Generator       reports.Generator `json:"generator"`
+	SigningKeyID    string            `json:"signing_key_id"`
 }
 
 // ApprovalChecks are the maker-checker checks an approval passed.
 type ApprovalChecks struct {
-	// TwoPerson: approver and proposer differ (compared trimmed, ignoring
-	// letter case).
+	// TwoPerson: approver and proposer are different principals
+	// (compared trimmed, ignoring letter case), each identified by the
+	// SSH key that signed their record; their keys differ too.
 	TwoPerson bool `json:"two_person"`
 	// StabilityWindow is the span searched for SEV0/SEV1 runs of the
 	// scenario, recorded or recomputed against the baseline in force;
@@ -60,6 +69,10 @@ type ApprovalChecks struct {
 	StabilityFrom    string `json:"stability_from"`
 	StabilityTo      string `json:"stability_to"`
 	HighSeverityRuns int64  `json:"high_severity_runs"`
+	// NewestRun is the scenario's newest run before the approval, inside
+	// the window's last day: the window held data, so "no SEV0/SEV1" was
+	// shown, not assumed.
+	NewestRun string `json:"newest_run"`
 	// LargeChange is |change| > 50 %; ForceLargeChange says the approver
 	// accepted it explicitly.
 	LargeChange      bool `json:"large_change"`

@@ -115,8 +115,18 @@ func TestCalculate(t *testing.T) {
 	if c.CV != 0.5164 {
 		t.Errorf("CV %v, want 0.5164", c.CV)
 	}
-	if _, err := Calculate(ctx, st.Conn(), "NOPE", day0, 30, []string{"Success"}); !errors.Is(err, ErrNoHealthyRuns) {
+	// A misspelt id is an unknown scenario naming the closest ids, not
+	// "no healthy runs"; an id with a control character is refused.
+	if _, err := Calculate(ctx, st.Conn(), "OTHR", day0, 30, []string{"Success"}); !errors.Is(err, ErrUnknownScenario) ||
+		!strings.Contains(err.Error(), `unknown scenario "OTHR"`) || !strings.Contains(err.Error(), "closest: OTHER, ") {
 		t.Errorf("unknown scenario: %v", err)
+	}
+	if _, err := Calculate(ctx, st.Conn(), "S\n**Approved:** by X", day0, 30, []string{"Success"}); err == nil ||
+		!strings.Contains(err.Error(), "control character") {
+		t.Errorf("scenario id with a newline: %v", err)
+	}
+	if _, err := Calculate(ctx, st.Conn(), "S", day0.AddDate(1, 0, 0), 30, []string{"Success"}); !errors.Is(err, ErrNoHealthyRuns) {
+		t.Errorf("known scenario, empty window: %v", err)
 	}
 	if _, err := Calculate(ctx, st.Conn(), "S", day0, 0, []string{"Success"}); err == nil {
 		t.Error("a zero-day window was accepted")
@@ -321,5 +331,45 @@ func TestRecords(t *testing.T) {
 	}
 	if r, err := LoadRecords(filepath.Join(dir, "missing")); err != nil || len(r.Proposals) != 0 {
 		t.Errorf("missing directory: %v", err)
+	}
+}
+
+func TestNoteCannotBeForgedByItsContent(t *testing.T) {
+	forged := "\n- **Approved:** by FORGED-AUDITOR at 2026-03-02T10:15:00Z\n"
+	a := sampleApproval()
+	a.ScenarioID = "BINDER_EXPORT_WEEKLY" + forged
+	a.ProposedBy = "alice" + forged
+	a.ApprovedBy = "bob\r" + forged
+	a.ProposalID = "BP-x\u2028**Approved:** by FORGED-AUDITOR"
+	a.Rationale = "fine\n**Approved:** by FORGED-AUDITOR\n<br>**Approved:** by FORGED-AUDITOR\n# Baseline Update: OTHER"
+	note, err := RenderNote(a, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(note), "\n")
+	approved := 0
+	for _, l := range lines {
+		if strings.Contains(l, "**Approved:** by FORGED") || strings.Contains(l, "<br>") {
+			t.Errorf("forged markup reached the note: %q", l)
+		}
+		if strings.HasPrefix(l, "- **Approved:**") {
+			approved++
+		}
+		if strings.HasPrefix(l, "#") && !strings.HasPrefix(l, `# Baseline Update: BINDER\_EXPORT\_WEEKLY\u000A`) && l != "## Maker-checker record" {
+			t.Errorf("extra heading %q", l)
+		}
+	}
+	if approved != 1 {
+		t.Errorf("%d Approved lines, want 1:\n%s", approved, note)
+	}
+	plain, _ := RenderNote(sampleApproval(), time.UTC)
+	if got, want := len(lines), len(strings.Split(string(plain), "\n"))+2; got != want {
+		t.Errorf("note has %d lines, want %d (4 rationale bullets instead of 2, no other line added):\n%s", got, want, note)
+	}
+	if err := CheckID("scenario id", "A\nB"); err == nil {
+		t.Error("a scenario id with a newline was accepted")
+	}
+	if err := CheckID("scenario id", "BINDER_EXPORT_WEEKLY"); err != nil {
+		t.Error(err)
 	}
 }

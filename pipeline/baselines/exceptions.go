@@ -103,3 +103,45 @@ func HighSeverityRuns(ctx context.Context, db *sql.Conn, q HighSeverityQuery) ([
 	}
 	return out, nil
 }
+
+// Stability is what the stability check of an approval found: the
+// scenario's newest run (proof the window holds data) and its SEV0/SEV1
+// runs in the window.
+type Stability struct {
+	From, To  time.Time
+	NewestRun time.Time
+	High      []HighSeverityRun
+}
+
+// CheckStability is the check behind "no SEV0/SEV1 in the last 2 weeks"
+// (docs/RULES.md): q.ScenarioID's runs in [q.From, q.To) that are SEV0 or
+// SEV1. An empty window proves nothing, so the scenario's runs must reach
+// into the window's last day (the 24 hours before q.To); otherwise the
+// check is a *Refusal: "no runs of S since D: stability over 14 days
+// cannot be shown". SEV0/SEV1 runs found are returned, not refused: the
+// caller words the refusal.
+func CheckStability(ctx context.Context, db *sql.Conn, q HighSeverityQuery) (Stability, error) {
+	s := Stability{From: q.From, To: q.To}
+	stmt, err := query("newest_run")
+	if err != nil {
+		return s, err
+	}
+	var newest sql.NullTime
+	var runs int64
+	if err := db.QueryRowContext(ctx, stmt, q.ScenarioID, q.To).Scan(&newest, &runs); err != nil {
+		return s, fmt.Errorf("stability of %s: newest_run.sql: %w", q.ScenarioID, err)
+	}
+	lastDay := q.To.Add(-24 * time.Hour)
+	days := int(q.To.Sub(q.From).Round(time.Hour) / (24 * time.Hour))
+	if !newest.Valid || newest.Time.Before(lastDay) {
+		newestText := "the store holds no run of it"
+		if newest.Valid {
+			newestText = "its newest run is at " + formatTime(newest.Time)
+		}
+		return s, refusef("no runs of %s since %s: stability over %d days cannot be shown (%s; the window is %s – %s)",
+			q.ScenarioID, formatTime(lastDay), days, newestText, formatTime(q.From), formatTime(q.To))
+	}
+	s.NewestRun = newest.Time.UTC()
+	s.High, err = HighSeverityRuns(ctx, db, q)
+	return s, err
+}

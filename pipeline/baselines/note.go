@@ -32,11 +32,15 @@ func RenderNote(a Approval, loc *time.Location) ([]byte, error) {
 	}
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	p("# Baseline Update: %s", a.ScenarioID)
+	// Every value from a record goes through mdWord (ids, names, times)
+	// or mdInline (free text): nothing in a record can add a line to the
+	// note or pass for one of its fields (docs/COMPLIANCE.md).
+	w := mdWord
+	p("# Baseline Update: %s", w(a.ScenarioID))
 	p("")
 	p("**Date:** %s", approved.In(loc).Format(time.DateOnly))
-	p("**Operator:** O3 %s", a.ApprovedBy)
-	p("**Approval:** %s", a.ApprovalID)
+	p("**Operator:** O3 %s", w(a.ApprovedBy))
+	p("**Approval:** %s", w(a.ApprovalID))
 	p("")
 	if a.OldBaseline != nil {
 		p("**Old Baseline:** %.2f credits", *a.OldBaseline)
@@ -55,7 +59,7 @@ func RenderNote(a Approval, loc *time.Location) ([]byte, error) {
 	for _, l := range strings.Split(a.Rationale, "\n") {
 		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "- "))
 		if l != "" {
-			p("- %s", l)
+			p("- %s", mdInline(l))
 			lines++
 		}
 	}
@@ -64,6 +68,9 @@ func RenderNote(a Approval, loc *time.Location) ([]byte, error) {
 	}
 	p("")
 	p("**Sample Size:** %d healthy runs over %d days", a.SampleSize, a.WindowDays)
+	if a.SampleNote != "" {
+		p("**Sample Coverage:** %s", mdInline(a.SampleNote))
+	}
 	stability := "stable"
 	if a.CV >= rules.StableCV {
 		stability = fmt.Sprintf("not stable: CV ≥ %g", rules.StableCV)
@@ -72,18 +79,27 @@ func RenderNote(a Approval, loc *time.Location) ([]byte, error) {
 	p("")
 	p("## Maker-checker record")
 	p("")
-	p("- **Proposal:** %s by %s at %s (%s, sha256 %s)", a.ProposalID, a.ProposedBy, a.ProposedAt, a.ProposalFile, a.ProposalSHA256)
-	p("- **Approved:** by %s at %s", a.ApprovedBy, a.ApprovedAt)
+	p("- **Proposal:** %s by %s at %s (%s, sha256 %s)", w(a.ProposalID), w(a.ProposedBy), w(a.ProposedAt), w(a.ProposalFile), w(a.ProposalSHA256))
+	if a.ProposerKey != "" {
+		p("- **Proposer's key:** %s, signature %s", w(a.ProposerKey), w(ProposalBase(a.ProposalID)+SignatureExt))
+	}
+	p("- **Approved:** by %s at %s", w(a.ApprovedBy), w(a.ApprovedAt))
+	if a.ProposerKey != "" {
+		p("- **Approver's signature:** %s", w(ApprovalBase(a.ProposalID)+SignatureExt))
+	}
 	clock := "approved within 1 business day"
 	if a.Clock.Late {
 		clock = "LATE: approved after the 1 business day clock (an sla_breach finding)"
 	}
-	p("- **Maker-checker clock:** due %s; %s", a.Clock.DueAt, clock)
+	p("- **Maker-checker clock:** due %s; %s", w(a.Clock.DueAt), clock)
 	p("- **Two-person rule:** approver differs from proposer")
-	p("- **Stability:** %d SEV0/SEV1 runs of the scenario between %s and %s", a.Checks.HighSeverityRuns, a.Checks.StabilityFrom, a.Checks.StabilityTo)
+	p("- **Stability:** %d SEV0/SEV1 runs of the scenario between %s and %s", a.Checks.HighSeverityRuns, w(a.Checks.StabilityFrom), w(a.Checks.StabilityTo))
+	if a.Checks.NewestRun != "" {
+		p("- **Stability data:** the scenario's newest run is at %s, within the window's last day", w(a.Checks.NewestRun))
+	}
 	if a.Checks.LargeChange {
 		p("- **Large change:** more than %.0f %%, accepted with --force-large-change", LargeChangePct)
 	}
-	p("- **Record:** %s.json (signed)", ApprovalBase(a.ProposalID))
+	p("- **Record:** %s.json (signed)", w(ApprovalBase(a.ProposalID)))
 	return []byte(b.String()), nil
 }

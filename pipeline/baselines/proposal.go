@@ -28,25 +28,34 @@ const (
 // and what it should become, on what evidence, and who proposes it. It
 // changes nothing by itself; an Approval by someone else applies it.
 type Proposal struct {
-	Schema             string            `json:"schema"`
-	ProposalID         string            `json:"proposal_id"`
-	ScenarioID         string            `json:"scenario_id"`
-	OldBaseline        *float64          `json:"old_baseline"` // null: the scenario has no baseline yet
-	NewBaseline        float64           `json:"new_baseline"`
-	ChangePct          *float64          `json:"change_pct"` // null without an old baseline
-	Review             string            `json:"review"`     // ok (< 20 %), review (≤ 50 %), investigate (> 50 %)
-	CV                 float64           `json:"cv"`         // of the healthy runs the median is taken over
-	SampleSize         int64             `json:"sample_size"`
-	WindowStart        string            `json:"window_start"`
-	WindowEnd          string            `json:"window_end"`
-	WindowDays         int               `json:"window_days"`
-	HealthyRunStatuses []string          `json:"healthy_run_statuses"`
-	Rationale          string            `json:"rationale"`
-	ProposedBy         string            `json:"proposed_by"`
-	ProposedAt         string            `json:"proposed_at"`
-	Source             ProposalSource    `json:"source"`
-	Generator          reports.Generator `json:"generator"`
-	SigningKeyID       string            `json:"signing_key_id"`
+	Schema             string   `json:"schema"`
+	ProposalID         string   `json:"proposal_id"`
+	ScenarioID         string   `json:"scenario_id"`
+	OldBaseline        *float64 `json:"old_baseline"` // null: the scenario has no baseline yet
+	NewBaseline        float64  `json:"new_baseline"`
+	ChangePct          *float64 `json:"change_pct"` // null without an old baseline
+	Review             string   `json:"review"`     // ok (< 20 %), review (≤ 50 %), investigate (> 50 %)
+	CV                 float64  `json:"cv"`         // of the healthy runs the median is taken over
+	SampleSize         int64    `json:"sample_size"`
+	WindowStart        string   `json:"window_start"`
+	WindowEnd          string   `json:"window_end"`
+	WindowDays         int      `json:"window_days"`
+	HealthyRunStatuses []string `json:"healthy_run_statuses"`
+	// SampleFirstRun and SampleLastRun are the first and last healthy run
+	// the median is taken over; SampleNote says how the sample falls short
+	// of the runbook's 30 days of healthy runs to the window's end ("" when
+	// it does not).
+	SampleFirstRun string `json:"sample_first_run"`
+	SampleLastRun  string `json:"sample_last_run"`
+	SampleNote     string `json:"sample_note"`
+	Rationale      string `json:"rationale"`
+	// ProposedBy is the proposer's principal in the approvers file; the
+	// proposal_<id>.sshsig next to the record is their SSH signature.
+	ProposedBy   string            `json:"proposed_by"`
+	ProposedAt   string            `json:"proposed_at"`
+	Source       ProposalSource    `json:"source"`
+	Generator    reports.Generator `json:"generator"`
+	SigningKeyID string            `json:"signing_key_id"`
 }
 
 // ProposalSource says where a proposal's figures came from.
@@ -64,7 +73,10 @@ func NewProposal(c Calculation, current *float64, by, rationale string, proposed
 	gen reports.Generator, keyID string) (Proposal, error) {
 	by = strings.TrimSpace(by)
 	if by == "" {
-		return Proposal{}, fmt.Errorf("propose baseline for %s: the proposer (--by) is required", c.ScenarioID)
+		return Proposal{}, fmt.Errorf("propose baseline for %s: the proposer's name is required", c.ScenarioID)
+	}
+	if err := CheckID("scenario id", c.ScenarioID); err != nil {
+		return Proposal{}, fmt.Errorf("propose baseline: %w", err)
 	}
 	p := Proposal{
 		Schema:             ProposalSchema,
@@ -76,12 +88,16 @@ func NewProposal(c Calculation, current *float64, by, rationale string, proposed
 		WindowEnd:          formatTime(c.WindowEnd),
 		WindowDays:         c.WindowDays,
 		HealthyRunStatuses: append([]string{}, c.HealthyStatuses...),
+		SampleNote:         c.SampleNote(),
 		Rationale:          strings.TrimSpace(rationale),
 		ProposedBy:         by,
 		ProposedAt:         formatTime(proposedAt),
 		Source:             src,
 		Generator:          gen,
 		SigningKeyID:       keyID,
+	}
+	if !c.FirstRun.IsZero() {
+		p.SampleFirstRun, p.SampleLastRun = formatTime(c.FirstRun), formatTime(c.LastRun)
 	}
 	if p.HealthyRunStatuses == nil {
 		p.HealthyRunStatuses = []string{}

@@ -185,3 +185,95 @@ func (r *Records) ReviewApprovals(loc *time.Location) ([]review.Approval, error)
 	}
 	return out, nil
 }
+
+// ParseProposal reads a proposal record's bytes (as printed by `baseline
+// propose --print-record` and signed by its maker).
+func ParseProposal(data []byte) (Proposal, error) {
+	var p Proposal
+	if err := json.Unmarshal(data, &p); err != nil {
+		return p, fmt.Errorf("proposal record: %w", err)
+	}
+	if p.Schema != ProposalSchema {
+		return p, fmt.Errorf("proposal record: schema %q, want %q", p.Schema, ProposalSchema)
+	}
+	if err := CheckID("scenario id", p.ScenarioID); err != nil {
+		return p, fmt.Errorf("proposal record: %w", err)
+	}
+	return p, nil
+}
+
+// ParseApproval reads an approval record's bytes.
+func ParseApproval(data []byte) (Approval, error) {
+	var a Approval
+	if err := json.Unmarshal(data, &a); err != nil {
+		return a, fmt.Errorf("approval record: %w", err)
+	}
+	if a.Schema != ApprovalSchema {
+		return a, fmt.Errorf("approval record: schema %q, want %q", a.Schema, ApprovalSchema)
+	}
+	return a, nil
+}
+
+// ApproversPath is the approvers file of a root: config/approvers, next
+// to the baselines file.
+func ApproversPath(baselinesFile string) string {
+	return filepath.Join(filepath.Dir(baselinesFile), ApproversFile)
+}
+
+// VerifySigner checks the person's signature published next to a record
+// (base + SignatureExt in dir) and that it is by principal: the check an
+// approval makes of its proposal, and an auditor of both.
+func (a *Approvers) VerifySigner(dir, base, principal string, at time.Time) (Identity, error) {
+	data, err := os.ReadFile(filepath.Join(dir, base+".json"))
+	if err != nil {
+		return Identity{}, fmt.Errorf("read baseline record: %w", err)
+	}
+	sigPath := filepath.Join(dir, base+SignatureExt)
+	sig, err := os.ReadFile(sigPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Identity{}, refusef("%s.json has no SSH signature by its author (%s is missing)", base, filepath.Base(sigPath))
+	}
+	if err != nil {
+		return Identity{}, fmt.Errorf("read signature: %w", err)
+	}
+	id, err := a.Verify(data, sig, principal, at)
+	if err != nil {
+		var r *Refusal
+		if errors.As(err, &r) {
+			return id, refusef("%s.json, which names %s: %s", base, principal, r.Reason)
+		}
+		return id, err
+	}
+	return id, nil
+}
+
+// ValidProposalID reports whether id has the form of a proposal id,
+// BP-<yyyymmdd>-<12 hex>; anything else is refused before it is used in a
+// file name or a note.
+func ValidProposalID(id string) error {
+	ok := len(id) == len("BP-20060102-")+12 && strings.HasPrefix(id, "BP-") && id[11] == '-'
+	for i, r := range id {
+		if !ok {
+			break
+		}
+		switch {
+		case i < 3 || i == 11:
+		case i < 11:
+			ok = '0' <= r && r <= '9'
+		default:
+			ok = '0' <= r && r <= '9' || 'a' <= r && r <= 'f'
+		}
+	}
+	if !ok {
+		return fmt.Errorf("proposal id %q: want BP-<yyyymmdd>-<12 hex digits>, as `baseline propose` prints", id)
+	}
+	return nil
+}
+
+func parseRecordTime(v string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("record time %q: %w", v, err)
+	}
+	return t, nil
+}

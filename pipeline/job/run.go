@@ -181,11 +181,11 @@ func (j *Job) RecordWritten(ctx context.Context, files []reports.PublishedFile) 
 
 // PublishRecord publishes one signed record write-once (revision 1) and
 // records every file written in the audit log.
-func (j *Job) PublishRecord(ctx context.Context, pub *reports.Publisher, base string, a reports.Artifact) (reports.PublishResult, error) {
+func (j *Job) PublishRecord(ctx context.Context, pub *reports.Publisher, base string, a reports.Artifact, siblings ...reports.Artifact) (reports.PublishResult, error) {
 	if err := os.MkdirAll(pub.Dir, 0o755); err != nil {
 		return reports.PublishResult{}, fmt.Errorf("create %s: %w", pub.Dir, err)
 	}
-	res, err := pub.Publish(ctx, base, 1, []reports.Artifact{a})
+	res, err := pub.Publish(ctx, base, 1, append([]reports.Artifact{a}, siblings...))
 	if err != nil {
 		return res, err
 	}

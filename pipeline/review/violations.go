@@ -41,6 +41,13 @@ func (a *analysis) violations() error {
 		out = append(out, reports.Violation{Type: typ, Severity: sev, RunID: ptr(runID),
 			CaseID: ptr(caseID), ScenarioID: ptr(scenarioID), Detail: detail})
 	}
+	// clocked names the SLA clock of the finding just added (sla_breach),
+	// with its start and deadline: findings of different clocks about the
+	// same case must say which clock each is.
+	clocked := func(clock string, start, deadline time.Time) {
+		out[len(out)-1].Clock = &reports.FindingClock{Clock: clock, Name: reports.ClockName(clock),
+			Start: formatTime(start), Deadline: formatTime(deadline)}
+	}
 
 	// Run-level findings (run_violations.sql).
 	rows, err := a.queryRows("run_violations", a.p.Start, a.p.End)
@@ -116,7 +123,7 @@ func (a *analysis) violations() error {
 		return err
 	}
 
-	if err := a.caseViolations(add); err != nil {
+	if err := a.caseViolations(add, clocked); err != nil {
 		return err
 	}
 
@@ -139,6 +146,7 @@ func (a *analysis) violations() error {
 			add(VSLABreach, "SEV3", "", "", ap.ScenarioID, fmt.Sprintf(
 				"baseline proposal %s approved %s, later than 1 business day after it was proposed (%s)",
 				ap.ProposalID, formatTime(ap.ApprovedAt), formatTime(ap.ProposedAt)))
+			clocked(reports.ClockMakerChecker, ap.ProposedAt, due)
 		}
 	}
 
@@ -179,6 +187,15 @@ func orDash(s sql.NullString) string {
 }
 
 // slaClock is the acknowledgement clock per case severity (SPEC §4.4).
+// ackClock is the name of a case's acknowledgment clock (reports.ClockSEV0Ack
+// or reports.ClockSEV1Ack).
+func ackClock(severity string) string {
+	if severity == "SEV0" {
+		return reports.ClockSEV0Ack
+	}
+	return reports.ClockSEV1Ack
+}
+
 func slaClock(severity string) (time.Duration, bool) {
 	switch severity {
 	case "SEV0":
@@ -191,7 +208,8 @@ func slaClock(severity string) (time.Duration, bool) {
 
 // caseViolations raises stale_case, missing_root_cause, sla_breach and
 // rerun_without_approval from the cases and their runs in the store.
-func (a *analysis) caseViolations(add func(typ, sev, runID, caseID, scenarioID, detail string)) error {
+func (a *analysis) caseViolations(add func(typ, sev, runID, caseID, scenarioID, detail string),
+	clocked func(clock string, start, deadline time.Time)) error {
 	type primary struct {
 		runID, scenario string
 		at              time.Time
@@ -240,8 +258,8 @@ func (a *analysis) caseViolations(add func(typ, sev, runID, caseID, scenarioID, 
 				"case %s is Resolved without a Root_Cause", c.ID))
 		}
 		p, known := primaries[c.ID]
-		clock, clocked := slaClock(sev)
-		if known && clocked && !p.at.Before(a.p.Start) && p.at.Before(end) {
+		clock, hasClock := slaClock(sev)
+		if known && hasClock && !p.at.Before(a.p.Start) && p.at.Before(end) {
 			due := p.at.Add(clock)
 			switch {
 			case !c.AcknowledgedAt.IsZero() && !c.AcknowledgedAt.After(end):
@@ -249,14 +267,16 @@ func (a *analysis) caseViolations(add func(typ, sev, runID, caseID, scenarioID, 
 					add(VSLABreach, sev, p.runID, c.ID, p.scenario, fmt.Sprintf(
 						"%s case acknowledged %.0f min after its run; the clock is %.0f min",
 						sev, late.Minutes(), clock.Minutes()))
+					clocked(ackClock(sev), p.at, due)
 				}
 			case due.Before(end):
 				add(VSLABreach, sev, p.runID, c.ID, p.scenario, fmt.Sprintf(
 					"%s case still unacknowledged at period end; the %.0f min clock ran out at %s",
 					sev, clock.Minutes(), formatTime(due)))
+				clocked(ackClock(sev), p.at, due)
 			}
 		}
-		if known && clocked && p.reruns > 0 {
+		if known && hasClock && p.reruns > 0 {
 			add(VRerunWithoutApproval, sev, p.runID, c.ID, p.scenario, fmt.Sprintf(
 				"%d later run(s) of %s in the period (first %s) while %s case %s was unresolved and had no rerun approval",
 				p.reruns, p.scenario, formatTime(p.firstRerun.Time), sev, c.ID))

@@ -82,6 +82,7 @@ func operatorReview(in Input, rs reviewSchedule) ([]reports.ReviewClockItem, err
 		item := reports.ReviewClockItem{
 			Week: w.Label(), Report: base + ".json",
 			ScheduledAt: formatTime(scheduled), DueAt: formatTime(due),
+			ClockName: reports.ClockName(reports.ClockOperatorReview),
 		}
 		pub, ok := published[base]
 		if ok {
@@ -186,6 +187,7 @@ func breaches(s *reports.SLA) []reports.SLABreach {
 	for _, x := range s.OperatorReview {
 		if breached(x.Status) {
 			out = append(out, reports.SLABreach{Clock: reports.ClockOperatorReview, Severity: "SEV3", Ref: x.Week, EscalateTo: escalateControlOwner,
+				Start: strPtr(x.ScheduledAt), Deadline: strPtr(x.DueAt),
 				Detail: fmt.Sprintf("weekly review %s due %s: %s%s", x.Report, x.DueAt, x.StatusDetail, late(x.LateMinutes))})
 		}
 	}
@@ -196,6 +198,7 @@ func breaches(s *reports.SLA) []reports.SLABreach {
 				what = "approved " + *x.ApprovedAt + " by " + deref(x.ApprovedBy)
 			}
 			out = append(out, reports.SLABreach{Clock: reports.ClockMakerChecker, Severity: "SEV3", Ref: x.ProposalID, EscalateTo: escalateProcessOwner,
+				Start: strPtr(x.ProposedAt), Deadline: strPtr(x.DueAt),
 				Detail: fmt.Sprintf("baseline proposal for %s by %s (%s) due %s: %s%s", x.ScenarioID, x.ProposedBy, x.ProposedAt, x.DueAt, what, late(x.LateMinutes))})
 		}
 	}
@@ -212,8 +215,12 @@ func breaches(s *reports.SLA) []reports.SLABreach {
 				what = "case " + *x.CaseID + " not acknowledged"
 			}
 			out = append(out, reports.SLABreach{Clock: reports.ClockObservation, Severity: sev, Ref: x.RunID, EscalateTo: escalateFinding,
+				Start: strPtr(x.RunAt), Deadline: strPtr(x.DueAt),
 				Detail: fmt.Sprintf("%s run of %s at %s due for observation %s: %s%s", x.Severity, x.ScenarioID, x.RunAt, x.DueAt, what, late(x.LateMinutes))})
 		}
+	}
+	for i := range out {
+		out[i].ClockName = reports.ClockName(out[i].Clock)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]

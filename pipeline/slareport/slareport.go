@@ -217,6 +217,7 @@ func makerChecker(in Input) ([]reports.ApprovalClockItem, error) {
 		item := reports.ApprovalClockItem{
 			ProposalID: p.ProposalID, ScenarioID: p.ScenarioID, ProposedBy: p.ProposedBy,
 			ProposedAt: formatTime(proposed), DueAt: formatTime(due),
+			ClockName: reports.ClockName(reports.ClockMakerChecker),
 		}
 		var done time.Time
 		if a, ok := in.Records.Approval(p.ProposalID); ok {
@@ -274,6 +275,7 @@ func observation(ctx context.Context, db *sql.Conn, in Input) ([]reports.Observa
 			RunID: r.RunID, ScenarioID: r.ScenarioID, Severity: r.Severity(),
 			RunAt: formatTime(r.Timestamp), DueAt: formatTime(due),
 			CaseID: strPtr(obs.caseID), AcknowledgedAt: timePtr(obs.ack),
+			ClockName: reports.ClockName(reports.ClockObservation),
 		}
 		item.Status, item.LateMinutes = status(obs.ack, due, in.AsOf)
 		out = append(out, item)

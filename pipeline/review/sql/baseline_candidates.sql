@@ -10,7 +10,10 @@ WITH s AS (
         count(*) AS runs,
         avg(credits_total) AS avg_credits,
         coalesce(stddev_pop(credits_total) / nullif(avg(credits_total), 0), 0) AS cv,
-        bool_or(high_severity) AS has_high,
+        -- A run without a recorded severity and without a baseline has a
+        -- NULL high_severity: it is not SEV0/SEV1, so a scenario with no
+        -- baseline yet can qualify (docs/RULES.md: "or no baseline").
+        coalesce(bool_or(coalesce(high_severity, false)), false) AS has_high,
         any_value(baseline) AS baseline
     FROM classified
     WHERE "timestamp" >= $1 AND "timestamp" < $2
