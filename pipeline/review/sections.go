@@ -248,7 +248,7 @@ func (a *analysis) candidates() error {
 	return rows.Err()
 }
 
-// reviewLevel grades a proposed baseline change (SPEC §4.5).
+// reviewLevel grades a proposed baseline change (docs/RULES.md, "Baseline candidates").
 func reviewLevel(changePct float64) string {
 	if changePct < 0 {
 		changePct = -changePct

@@ -11,7 +11,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// Violation types (SPEC §4.4).
+// Violation types (docs/RULES.md, "Policy violations").
 const (
 	VMissingCase          = "missing_case"
 	VSev0NotQuarantined   = "sev0_not_quarantined"
@@ -178,7 +178,7 @@ func orDash(s sql.NullString) string {
 	return s.String
 }
 
-// slaClock is the acknowledgement clock per case severity (SPEC §4.4).
+// slaClock is the acknowledgement clock per case severity (docs/RULES.md, "Policy violations").
 func slaClock(severity string) (time.Duration, bool) {
 	switch severity {
 	case "SEV0":

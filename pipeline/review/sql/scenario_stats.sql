@@ -1,5 +1,5 @@
 -- Per-scenario statistics of the period [$1, $2) with the previous week
--- [$3, $1) beside them (SPEC §4.2). Quantiles are nearest-rank
+-- [$3, $1) beside them (docs/RULES.md, "Statistics"). Quantiles are nearest-rank
 -- (quantile_disc); CV is population standard deviation over the mean.
 WITH cur AS (
     SELECT
