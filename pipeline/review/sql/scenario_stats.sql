@@ -23,6 +23,6 @@ WITH cur AS (
     GROUP BY scenario_id
 )
 SELECT c.scenario_id, c.scenario_name, c.total, c.runs, c.median, c.p95, c.max, c.cv, c.failed,
-       c.baseline, coalesce(p.total, 0), coalesce(p.runs, 0)
+       c.baseline, coalesce(p.total, 0) AS prev_total, coalesce(p.runs, 0) AS prev_runs
 FROM cur c LEFT JOIN prev p USING (scenario_id)
 ORDER BY c.total DESC, c.scenario_id;
