@@ -230,7 +230,7 @@ func (a *analysis) scenarioStreaks() ([]reports.ScenarioReliability, error) {
 		var id, status string
 		var ts time.Time
 		var st *string
-		if err := rows.Scan(&id, &ts, &st); err != nil {
+		if err := scanNamed(rows, "streak_events", map[string]any{"scenario_id": &id, "timestamp": &ts, "status": &st}); err != nil {
 			return nil, err
 		}
 		if st != nil {
