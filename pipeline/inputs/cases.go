@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// Case statuses and root causes of the credit-monitoring runbook (SPEC
-// §2.3). Other values are kept as given; IsKnownCaseStatus and
+// Case statuses and root causes of the credit-monitoring runbook
+// (docs/RULES.md, "Inputs"). Other values are kept as given; IsKnownCaseStatus and
 // IsKnownRootCause let data-quality reporting count them.
 const (
 	CaseOpen          = "Open"

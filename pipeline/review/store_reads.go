@@ -19,7 +19,8 @@ func Rejects(ctx context.Context, st *store.Store, limit int) ([]reports.Reject,
 	out := []reports.Reject{}
 	for rows.Next() && (limit <= 0 || len(out) < limit) {
 		var r reports.Reject
-		if err := rows.Scan(&r.LineNo, &r.ByteOffset, &r.Reason, &r.LineSHA256); err != nil {
+		if err := scanNamed(rows, "rejects", map[string]any{"line_no": &r.LineNo, "byte_offset": &r.ByteOffset,
+			"reason": &r.Reason, "line_sha256": &r.LineSHA256}); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -38,7 +39,8 @@ func Modifications(ctx context.Context, st *store.Store) ([]reports.LedgerModifi
 	out := []reports.LedgerModification{}
 	for rows.Next() {
 		var m reports.LedgerModification
-		if err := rows.Scan(&m.DetectedAtIngest, &m.ByteFrom, &m.ByteTo, &m.LineFrom, &m.LineTo); err != nil {
+		if err := scanNamed(rows, "ledger_modifications", map[string]any{"detected_at_ingest": &m.DetectedAtIngest,
+			"byte_from": &m.ByteFrom, "byte_to": &m.ByteTo, "line_from": &m.LineFrom, "line_to": &m.LineTo}); err != nil {
 			return nil, err
 		}
 		out = append(out, m)

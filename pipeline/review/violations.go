@@ -11,7 +11,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// Violation types (SPEC §4.4).
+// Violation types (docs/RULES.md, "Policy violations").
 const (
 	VMissingCase          = "missing_case"
 	VSev0NotQuarantined   = "sev0_not_quarantined"
@@ -58,7 +58,8 @@ func (a *analysis) violations() error {
 		var typ, runID, scenario string
 		var recorded, recomputed, status sql.NullString
 		var mult sql.NullFloat64
-		if err := rows.Scan(&typ, &runID, &scenario, &recorded, &recomputed, &status, &mult); err != nil {
+		if err := scanNamed(rows, "run_violations", map[string]any{"type": &typ, "run_id": &runID, "scenario_id": &scenario,
+			"severity": &recorded, "recomputed_severity": &recomputed, "status": &status, "multiplier": &mult}); err != nil {
 			rows.Close()
 			return err
 		}
@@ -91,7 +92,7 @@ func (a *analysis) violations() error {
 	for rows.Next() {
 		var scenario string
 		var n int64
-		if err := rows.Scan(&scenario, &n); err != nil {
+		if err := scanNamed(rows, "missing_baselines", map[string]any{"scenario_id": &scenario, "runs": &n}); err != nil {
 			rows.Close()
 			return err
 		}
@@ -111,7 +112,8 @@ func (a *analysis) violations() error {
 	for rows.Next() {
 		var runID, scenario string
 		var line, first int64
-		if err := rows.Scan(&runID, &line, &first, &scenario); err != nil {
+		if err := scanNamed(rows, "conflicting_duplicates", map[string]any{"run_id": &runID, "line_no": &line,
+			"first_line_no": &first, "scenario_id": &scenario}); err != nil {
 			rows.Close()
 			return err
 		}
@@ -186,7 +188,6 @@ func orDash(s sql.NullString) string {
 	return s.String
 }
 
-// slaClock is the acknowledgement clock per case severity (SPEC §4.4).
 // ackClock is the name of a case's acknowledgment clock (reports.ClockSEV0Ack
 // or reports.ClockSEV1Ack).
 func ackClock(severity string) string {
@@ -196,6 +197,7 @@ func ackClock(severity string) string {
 	return reports.ClockSEV1Ack
 }
 
+// slaClock is the acknowledgement clock per case severity (docs/RULES.md, "Policy violations").
 func slaClock(severity string) (time.Duration, bool) {
 	switch severity {
 	case "SEV0":
@@ -224,7 +226,8 @@ func (a *analysis) caseViolations(add func(typ, sev, runID, caseID, scenarioID, 
 	for rows.Next() {
 		var caseID string
 		var p primary
-		if err := rows.Scan(&caseID, &p.runID, &p.at, &p.scenario, &p.reruns, &p.firstRerun); err != nil {
+		if err := scanNamed(rows, "case_runs_in_store", map[string]any{"case_id": &caseID, "run_id": &p.runID, "timestamp": &p.at,
+			"scenario_id": &p.scenario, "unapproved_reruns": &p.reruns, "first_unapproved": &p.firstRerun}); err != nil {
 			rows.Close()
 			return err
 		}

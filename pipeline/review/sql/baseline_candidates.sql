@@ -25,7 +25,7 @@ WITH s AS (
       AND ll_healthy(status, retry_count, $4)
     GROUP BY scenario_id
 )
-SELECT s.scenario_id, s.runs, s.cv, s.avg_credits, s.baseline, h.proposed, coalesce(h.sample, 0)
+SELECT s.scenario_id, s.runs, s.cv, s.avg_credits, s.baseline, h.proposed, coalesce(h.sample, 0) AS sample
 FROM s LEFT JOIN healthy h USING (scenario_id)
 WHERE s.runs >= 10 AND NOT s.has_high AND s.cv < $5
   AND (s.baseline IS NULL OR s.avg_credits / s.baseline < 1.2)
