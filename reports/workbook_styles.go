@@ -86,6 +86,10 @@ func newStyleSet(f *excelize.File) (*styleSet, error) {
 		{kSection, &excelize.Style{Font: &excelize.Font{Family: fontFamily, Bold: true, Size: 12, Color: colourTitle}}},
 		{kNote, &excelize.Style{Font: &excelize.Font{Family: fontFamily, Italic: true, Color: colourNote}}},
 		{kCode, &excelize.Style{Font: &excelize.Font{Family: "Courier New", Size: 10}}},
+		{kGood, &excelize.Style{
+			Font: &excelize.Font{Family: fontFamily, Bold: true, Color: colourGoodFont},
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{colourGoodFill}},
+		}},
 	}
 	for _, cs := range cellStyles {
 		id, err := f.NewStyle(cs.style)

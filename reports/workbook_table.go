@@ -33,6 +33,7 @@ const (
 	kNote                     // explanatory text (overflows; not measured)
 	kCode                     // a shell command (overflows; not measured)
 	kOverflow                 // plain text that may run into empty cells (not measured)
+	kGood                     // "all clear" text in green (overflows; not measured)
 	kindCount
 )
 
@@ -77,6 +78,7 @@ type sheetCell struct {
 type rowBuf struct {
 	cells []sheetCell
 	loc   *time.Location
+	links LinkResolver // nil: link targets are used as they are
 	err   error
 }
 
@@ -191,7 +193,15 @@ func (r *rowBuf) link(text string, target *string) {
 		r.text(text)
 		return
 	}
-	r.add(sheetCell{k: kLink, s: text, link: *target})
+	to := *target
+	if r.links != nil {
+		var ok bool
+		if to, ok = r.links(to); !ok || !linkable(to) {
+			r.text(text)
+			return
+		}
+	}
+	r.add(sheetCell{k: kLink, s: text, link: to})
 }
 
 // time shows an RFC 3339 timestamp as an Excel date-time in the configured
@@ -337,7 +347,8 @@ type sheetBlock struct {
 	cols      []tableColumn
 	n         int
 	row       func(i int, r *rowBuf)
-	empty     string // note shown when n == 0
+	empty     string   // note shown when n == 0
+	emptyKind cellKind // how the note is shown: kNote unless set
 	freeze    bool   // freeze the sheet below this block's header row
 	filter    bool   // this block's range carries the sheet's auto-filter
 }
@@ -395,10 +406,15 @@ func layoutBlocks(blocks []*sheetBlock) []placedBlock {
 
 // sheetWriter streams sheets of one workbook.
 type sheetWriter struct {
-	ctx context.Context
-	f   *excelize.File
-	st  *styleSet
-	loc *time.Location
+	ctx   context.Context
+	f     *excelize.File
+	st    *styleSet
+	loc   *time.Location
+	links LinkResolver
+	// printTo, when set by a sheet's extra step (the Summary's charts), is
+	// the bottom-right cell the print area must reach beyond the tables,
+	// as 0-based column and 1-based row.
+	printTo struct{ col, row int }
 }
 
 // write lays out blocks on sheet name, fits the column widths, freezes the
@@ -410,7 +426,7 @@ func (w *sheetWriter) write(name string, blocks []*sheetBlock, extra func(pl []p
 		return err
 	}
 	pl := layoutBlocks(blocks)
-	r := &rowBuf{loc: w.loc}
+	r := &rowBuf{loc: w.loc, links: w.links}
 
 	widths, err := w.measure(pl, r)
 	if err != nil {
@@ -444,16 +460,49 @@ func (w *sheetWriter) write(name string, blocks []*sheetBlock, extra func(pl []p
 	if err := w.decorate(sw, name, pl); err != nil {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
+	w.printTo.col, w.printTo.row = 0, 0
 	if extra != nil {
 		if err := extra(pl); err != nil {
 			return fmt.Errorf("sheet %s: %w", name, err)
 		}
+	}
+	if err := w.printSetup(name, pl, max(len(widths), w.printTo.col+1)); err != nil {
+		return fmt.Errorf("sheet %s: %w", name, err)
 	}
 	if err := w.stream(sw, pl, r); err != nil {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
 	if err := sw.Flush(); err != nil {
 		return fmt.Errorf("sheet %s: flush: %w", name, err)
+	}
+	return nil
+}
+
+// printSetup names the sheet's print area (every laid-out row, across the
+// measured columns, and the charts) and, on a sheet whose header row is
+// frozen, that row as the one repeated at the top of every printed page.
+// The page itself (landscape, one page wide) is set in write.
+func (w *sheetWriter) printSetup(name string, pl []placedBlock, cols int) error {
+	last, header := w.printTo.row, 0
+	for _, p := range pl {
+		last = max(last, p.lastRow, p.noteRow, p.headerRow, p.titleRow)
+		if p.b.freeze && p.headerRow > 0 && header == 0 {
+			header = p.headerRow
+		}
+	}
+	if last == 0 || cols == 0 {
+		return nil
+	}
+	q := quoteSheet(name)
+	area := q + "!$A$1:$" + colName(cols-1) + "$" + strconv.Itoa(last)
+	if err := w.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: area, Scope: name}); err != nil {
+		return fmt.Errorf("print area: %w", err)
+	}
+	if header > 0 {
+		titles := q + "!$" + strconv.Itoa(header) + ":$" + strconv.Itoa(header)
+		if err := w.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: titles, Scope: name}); err != nil {
+			return fmt.Errorf("print titles: %w", err)
+		}
 	}
 	return nil
 }
@@ -595,7 +644,11 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *row
 			}
 		}
 		if p.noteRow > 0 {
-			if err := setRow(p.noteRow, []sheetCell{{k: kNote, s: b.empty}}); err != nil {
+			k := b.emptyKind
+			if k == kEmpty {
+				k = kNote
+			}
+			if err := setRow(p.noteRow, []sheetCell{{k: k, s: b.empty}}); err != nil {
 				return fmt.Errorf("%s note: %w", b.name, err)
 			}
 		}
@@ -615,7 +668,7 @@ func (s *styleSet) value(c sheetCell) any {
 		return excelize.Cell{StyleID: s.sheetCell[kLink], Formula: hyperlinkFormula(c.link, c.s), Value: c.s}
 	case kInt:
 		return excelize.Cell{StyleID: s.sheetCell[kInt], Value: c.i}
-	case kHeader, kTitle, kSection, kNote, kCode:
+	case kHeader, kTitle, kSection, kNote, kCode, kGood:
 		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.s}
 	default:
 		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.v}

@@ -51,7 +51,8 @@ type Published struct {
 	BytesCovered int64     // inputs.ledger.bytes_covered of that report
 }
 
-// Approval is one applied baseline change, for the maker-checker clock.
+// Approval is one baseline proposal, for the maker-checker clock: applied,
+// or still pending when ApprovedAt is zero.
 type Approval struct {
 	ProposalID string
 	ScenarioID string
@@ -114,6 +115,7 @@ func (a *analysis) run() (*reports.Weekly, error) {
 		{"credits per day", a.creditsPerDay},
 		{"data quality", a.dataQuality},
 		{"policy violations", a.violations},
+		{"action required", a.actionRequired},
 	}
 	for _, s := range steps {
 		if err := a.ctx.Err(); err != nil {
