@@ -218,6 +218,10 @@ type workbookBuilder struct {
 	opts WorkbookOptions
 	base string
 	sw   *sheetWriter
+	// layouts and driftOrder cache what the action-required links look
+	// up: each sheet's laid-out blocks, and each drift entry's row.
+	layouts    map[string][]placedBlock
+	driftOrder map[*Drift]int
 }
 
 func (b *workbookBuilder) build() error {

@@ -52,8 +52,18 @@ func (b *workbookBuilder) refTarget(ref string) (sheet string, row int, ok bool)
 			path, index = ref[:i], n
 		}
 	}
-	find := func(sheet string, blocks []*sheetBlock, name string, i int) (string, int, bool) {
-		for _, p := range layoutBlocks(blocks) {
+	find := func(sheet string, blocks func() []*sheetBlock, name string, i int) (string, int, bool) {
+		// Each sheet is laid out once per rendering, not once per item:
+		// building a sheet's blocks can walk every spike run.
+		pl, ok := b.layouts[sheet]
+		if !ok {
+			pl = layoutBlocks(blocks())
+			if b.layouts == nil {
+				b.layouts = map[string][]placedBlock{}
+			}
+			b.layouts[sheet] = pl
+		}
+		for _, p := range pl {
 			if p.b.name != name {
 				continue
 			}
@@ -70,7 +80,7 @@ func (b *workbookBuilder) refTarget(ref string) (sheet string, row int, ok bool)
 	}
 	switch path {
 	case "/policy_violations":
-		return find(SheetPolicyViolations, b.violationBlocks(), "policy_violations", index)
+		return find(SheetPolicyViolations, b.violationBlocks, "policy_violations", index)
 	case "/drift", "/drift_mix":
 		want := &b.w.DriftMix
 		if path == "/drift" {
@@ -79,21 +89,25 @@ func (b *workbookBuilder) refTarget(ref string) (sheet string, row int, ok bool)
 			}
 			want = &b.w.Drift[index]
 		}
-		for i, d := range b.driftRows() {
-			if d == want {
-				return find(SheetDrift, b.driftBlocks(), "drift", i)
+		if b.driftOrder == nil {
+			b.driftOrder = map[*Drift]int{}
+			for i, d := range b.driftRows() {
+				b.driftOrder[d] = i
 			}
 		}
+		if i, ok := b.driftOrder[want]; ok {
+			return find(SheetDrift, b.driftBlocks, "drift", i)
+		}
 	case "/reliability/services":
-		return find(SheetReliability, b.reliabilityBlocks(), "reliability.services", index)
+		return find(SheetReliability, b.reliabilityBlocks, "reliability.services", index)
 	case "/data_quality/late_arrivals":
-		return find(SheetDataQuality, b.dataQualityBlocks(), "data_quality.late_arrivals", index)
+		return find(SheetDataQuality, b.dataQualityBlocks, "data_quality.late_arrivals", index)
 	case "/baseline_candidates":
-		return find(SheetBaselineCandidates, b.candidateBlocks(), "baseline_candidates", index)
+		return find(SheetBaselineCandidates, b.candidateBlocks, "baseline_candidates", index)
 	case "/summary_stats/total_runs":
-		return find(SheetSummary, b.summaryBlocks(), "headline", 1)
+		return find(SheetSummary, b.summaryBlocks, "headline", 1)
 	case "/credits_per_day":
-		return find(SheetSummary, b.summaryBlocks(), blockPerDay, -1)
+		return find(SheetSummary, b.summaryBlocks, blockPerDay, -1)
 	}
 	return "", 0, false
 }

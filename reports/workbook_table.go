@@ -349,8 +349,8 @@ type sheetBlock struct {
 	row       func(i int, r *rowBuf)
 	empty     string   // note shown when n == 0
 	emptyKind cellKind // how the note is shown: kNote unless set
-	freeze    bool   // freeze the sheet below this block's header row
-	filter    bool   // this block's range carries the sheet's auto-filter
+	freeze    bool     // freeze the sheet below this block's header row
+	filter    bool     // this block's range carries the sheet's auto-filter
 }
 
 // placedBlock is where layoutBlocks put a block.
