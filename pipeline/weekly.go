@@ -71,6 +71,9 @@ type WeeklyResult struct {
 	Ingest      store.IngestResult
 	// Resumed lists the steps a resumed run found already done.
 	Resumed []string
+	// NewestRun is the timestamp of the newest run in the store (zero when
+	// it has none), for the ledger-staleness metric.
+	NewestRun time.Time
 }
 
 // Weekly job steps, in order (SPEC §10). Each one after ingest saves its
@@ -151,6 +154,9 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	res := &WeeklyResult{JobRunID: runID, Period: period, Ingest: ing, Resumed: j.steps.resumed}
+	if res.NewestRun, _, err = review.NewestRun(ctx, st, time.Time{}); err != nil {
+		return nil, err
+	}
 
 	pubDir := l.Resolve(in.Config.OutputDir)
 	pub := &reports.Publisher{Dir: pubDir, Signer: signer}
@@ -197,7 +203,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 	if err := j.steps.step(ctx, StepRenderXLSX, "report.xlsx", func() ([]byte, error) {
 		var buf bytes.Buffer
-		err := reports.RenderWorkbook(ctx, &w, reports.WorkbookOptions{Location: loc, Signed: signer != nil}, &buf)
+		err := reports.RenderWorkbook(ctx, &w, reports.WorkbookOptions{Location: loc, Signed: signer != nil, Links: reports.RelativeLinks(l.Root, pubDir)}, &buf)
 		return buf.Bytes(), err
 	}, func(b []byte) error { xlsxBytes = b; return nil }); err != nil {
 		return nil, err

@@ -77,6 +77,7 @@ func printWeekly(a *app, res *pipeline.WeeklyResult) {
 	}
 	fmt.Fprintf(w, "weekly review %s: %s (revision %d)\n", res.Period.Label(), state, res.Revision)
 	if r := res.Report; r != nil && r.Schema != "" {
+		printActionRequired(w, r.ActionRequired)
 		s := r.SummaryStats
 		fmt.Fprintf(w, "  runs %d, credits %.2f, avg %.2f, failed %d\n", s.TotalRuns, s.TotalCredits, s.AvgCreditsPerRun, s.FailedRuns)
 		fmt.Fprintf(w, "  spike runs %d, policy violations %d, baseline candidates %d\n",

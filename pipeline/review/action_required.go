@@ -136,11 +136,14 @@ func ActionItems(w *reports.Weekly, in ActionInput) []reports.ActionItem {
 		}
 		add(v.Severity, v.Type, violationSubject(v), v.Detail, ref)
 	}
+	// The month-to-date figures are of the month holding the period's last
+	// instant (reliability.go); End carries the report's zone.
+	month := in.End.Add(-time.Nanosecond).Format("January 2006")
 	for i, s := range w.Reliability.Services {
 		if s.Freeze {
 			add(sevSLOFreeze, reports.ActionSLOFreeze, s.Service, fmt.Sprintf(
-				"%.2f %% of the month's error budget consumed (uptime month to date %.2f %%, target %.2f %%): changes are frozen",
-				s.BudgetConsumedPct, s.UptimeMTDPct, s.SLOTargetPct), "/reliability/services/"+strconv.Itoa(i))
+				"%.2f %% of the %s error budget consumed (uptime %s to date %.2f %%, target %.2f %%): changes are frozen",
+				s.BudgetConsumedPct, month, month, s.UptimeMTDPct, s.SLOTargetPct), "/reliability/services/"+strconv.Itoa(i))
 		}
 	}
 	switch {
