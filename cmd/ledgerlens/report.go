@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -20,9 +21,11 @@ func newReportCmd(a *app) *cobra.Command {
 
 func newReportWeeklyCmd(a *app) *cobra.Command {
 	var (
-		opts pipeline.WeeklyOptions
-		asOf string
-		pf   publishFlags
+		opts          pipeline.WeeklyOptions
+		asOf          string
+		pf            publishFlags
+		requireNotify bool
+		notifyErr     error
 	)
 	cmd := &cobra.Command{
 		Use:   "weekly",
@@ -46,11 +49,14 @@ becomes revision r2, r3, ….`,
 				return err
 			}
 			opts.Unsigned, opts.Supersede = pf.unsigned, pf.supersede
-			return publishReport(a, &pf, schedules.JobWeeklyReview,
+			err = publishReport(a, &pf, schedules.JobWeeklyReview,
 				func() (*pipeline.WeeklyResult, error) {
 					return pipeline.RunWeekly(cmd.Context(), a.env("report weekly", pf.lockTimeout), opts)
 				},
-				weeklyStats, func(r *pipeline.WeeklyResult) { printWeekly(a, r) },
+				weeklyStats, func(r *pipeline.WeeklyResult) {
+					printWeekly(a, r)
+					notifyErr = a.notifyWeekly(cmd.Context(), r, pf.lockTimeout, requireNotify)
+				},
 				func(r *pipeline.WeeklyResult) (sevs []string) {
 					if r.Report != nil {
 						for _, v := range r.Report.PolicyViolations {
@@ -59,9 +65,11 @@ becomes revision r2, r3, ….`,
 					}
 					return sevs
 				}, "policy violations")
+			return errors.Join(err, notifyErr)
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVar(&requireNotify, "require-notify", false, "exit 1 when a configured webhook could not be notified (the publication stands)")
 	f.StringVar(&opts.Week, "week", "", "period: a Monday (2026-11-16) or ISO week (2026-W47); default the last complete week")
 	f.StringVar(&asOf, "as-of", "", "fix \"now\" (RFC 3339) for choosing the default week")
 	pf.register(f, "a policy violation")

@@ -103,6 +103,7 @@ func (a *app) weeklyJob(lockTimeout time.Duration) schedules.JobFunc {
 		if err != nil {
 			return schedules.JobStats{}, err
 		}
+		_ = a.notifyWeekly(ctx, res, lockTimeout, false) // logged and audited; never fails the job
 		return weeklyStats(res), nil
 	}
 }
@@ -133,6 +134,7 @@ func (a *app) integrityJob() schedules.JobFunc {
 		}
 		st := schedules.JobStats{Findings: map[string]int64{"integrity_problem": int64(len(rep.Problems))}}
 		if !rep.OK() {
+			_ = a.notifyIntegrity(ctx, rep.Problems, "schedule run: integrity-check: notify", false) // logged and audited
 			return st, fmt.Errorf("integrity check: %d problems: %v", len(rep.Problems), rep.Problems)
 		}
 		return st, nil

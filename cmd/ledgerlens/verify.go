@@ -140,6 +140,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 				fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 			}
 			if !rep.OK() {
+				_ = a.notifyIntegrity(cmd.Context(), rep.Problems, "verify all: notify", false) // logged and audited
 				return &exitError{code: exitError1, err: fmt.Errorf("integrity check failed: %d problems", len(rep.Problems))}
 			}
 			fmt.Fprintln(a.stdout, "OK")
