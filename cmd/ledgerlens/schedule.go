@@ -109,13 +109,19 @@ func (a *app) weeklyJob(lockTimeout time.Duration) schedules.JobFunc {
 }
 
 func weeklyStats(res *pipeline.WeeklyResult) schedules.JobStats {
-	st := schedules.JobStats{Findings: map[string]int64{}}
-	if r := res.Report; r != nil {
+	st := schedules.JobStats{Findings: map[string]int64{}, FindingsBySeverity: map[schedules.Finding]int64{},
+		NewestRun: res.NewestRun}
+	if r := res.Report; r != nil && r.Schema != "" {
 		st.Rows = r.DataQuality.Loaded
 		st.Rejects = r.DataQuality.Rejected
 		for _, v := range r.PolicyViolations {
 			st.Findings[v.Type]++
+			st.FindingsBySeverity[schedules.Finding{Type: v.Type, Severity: v.Severity}]++
 		}
+		// A modified ledger is an integrity problem the weekly run finds.
+		n := int64(len(r.DataQuality.AppendOnly.Modifications))
+		st.IntegrityProblems = &n
+		st.PublishedPeriod = res.Period.Start
 	}
 	return st
 }
@@ -132,7 +138,8 @@ func (a *app) integrityJob() schedules.JobFunc {
 		if err != nil {
 			return schedules.JobStats{}, err
 		}
-		st := schedules.JobStats{Findings: map[string]int64{"integrity_problem": int64(len(rep.Problems))}}
+		n := int64(len(rep.Problems))
+		st := schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}
 		if !rep.OK() {
 			_ = a.notifyIntegrity(ctx, rep.Problems, "schedule run: integrity-check: notify", false) // logged and audited
 			return st, fmt.Errorf("integrity check: %d problems: %v", len(rep.Problems), rep.Problems)
