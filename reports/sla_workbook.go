@@ -177,8 +177,11 @@ func (b *slaBuilder) summary() []*sheetBlock {
 			r.int(c.NotTracked)
 		},
 	}
-	notes := noteBlock("notes", "Notes", s.Notes)
-	return []*sheetBlock{head, figures, clocks, notes}
+	blocks := []*sheetBlock{head, figures, clocks}
+	if len(s.Notes) > 0 { // no heading over nothing
+		blocks = append(blocks, noteBlock("notes", "Notes", s.Notes))
+	}
+	return blocks
 }
 
 func (b *slaBuilder) services() []*sheetBlock {
@@ -230,7 +233,7 @@ func (b *slaBuilder) operatorReview() []*sheetBlock {
 	return []*sheetBlock{
 		{
 			name: "operator_review",
-			cols: headers("Week", "Report", "Scheduled"+z, "Due"+z, "Published"+z, "Audit seq", "Audit hash", "Late (min)", "Status", "Detail"),
+			cols: headers("Week", "Report", "Scheduled"+z, "Due"+z, "Published"+z, "Audit seq", "Audit hash", "Late by", "Status", "Detail"),
 			n:    len(items), empty: "No weekly review was due this month.",
 			freeze: true, filter: true,
 			row: func(i int, r *rowBuf) {
@@ -241,12 +244,12 @@ func (b *slaBuilder) operatorReview() []*sheetBlock {
 				r.time(x.DueAt)
 				r.optTime(x.PublishedAt)
 				if x.AuditSeq != nil {
-					r.int(*x.AuditSeq)
+					r.intLeft(*x.AuditSeq)
 				} else {
 					r.empty()
 				}
 				r.optText(x.AuditHash)
-				r.optDec2(x.LateMinutes)
+				r.optLate(x.LateMinutes)
 				r.text(x.Status)
 				r.text(x.StatusDetail)
 			},
@@ -263,7 +266,7 @@ func (b *slaBuilder) makerChecker() []*sheetBlock {
 		{
 			name: "maker_checker",
 			cols: headers("Proposal ID", "Scenario ID", "Proposed by", "Proposed"+z, "Due"+z, "Approval ID",
-				"Approved by", "Approved"+z, "Late (min)", "Status"),
+				"Approved by", "Approved"+z, "Late by", "Status"),
 			n: len(items), empty: "No baseline proposal was due this month.",
 			freeze: true, filter: true,
 			row: func(i int, r *rowBuf) {
@@ -276,7 +279,7 @@ func (b *slaBuilder) makerChecker() []*sheetBlock {
 				r.optText(x.ApprovalID)
 				r.optText(x.ApprovedBy)
 				r.optTime(x.ApprovedAt)
-				r.optDec2(x.LateMinutes)
+				r.optLate(x.LateMinutes)
 				r.text(x.Status)
 			},
 		},
@@ -287,7 +290,7 @@ func (b *slaBuilder) makerChecker() []*sheetBlock {
 func (b *slaBuilder) observation() []*sheetBlock {
 	items := b.s.Observation
 	z := b.zone()
-	c := headers("Run ID", "Scenario ID", "Severity", "Run"+z, "Due"+z, "Case ID", "Acknowledged"+z, "Late (min)", "Status")
+	c := headers("Run ID", "Scenario ID", "Severity", "Run"+z, "Due"+z, "Case ID", "Acknowledged"+z, "Late by", "Status")
 	c[2].colour = colourSeverity
 	b.markStatus("observation", 8)
 	return []*sheetBlock{
@@ -304,7 +307,7 @@ func (b *slaBuilder) observation() []*sheetBlock {
 				r.time(x.DueAt)
 				r.optText(x.CaseID)
 				r.optTime(x.AcknowledgedAt)
-				r.optDec2(x.LateMinutes)
+				r.optLate(x.LateMinutes)
 				r.text(x.Status)
 			},
 		},

@@ -34,6 +34,8 @@ const (
 	kCode                     // a shell command (overflows; not measured)
 	kOverflow                 // plain text that may run into empty cells (not measured)
 	kGood                     // "all clear" text in green (overflows; not measured)
+	kIntLeft                  // integer, #,##0, left-aligned (a sequence number beside text)
+	kLate                     // a delay stored in days: "2:35 h" below a day, "290.0 d" from one day on
 	kindCount
 )
 
@@ -110,6 +112,21 @@ func (r *rowBuf) optText(p *string) {
 func (r *rowBuf) styled(k cellKind, s string) { r.add(sheetCell{k: k, s: s}) }
 
 func (r *rowBuf) int(v int64) { r.add(sheetCell{k: kInt, i: v}) }
+
+// intLeft is an integer shown left-aligned, so that it does not run into
+// the text of the next column.
+func (r *rowBuf) intLeft(v int64) { r.add(sheetCell{k: kIntLeft, i: v}) }
+
+// optLate shows a delay given in minutes as a duration: hours and minutes
+// below a day, days with one decimal from one day on. The cell holds days,
+// so it sorts and sums like the minutes it came from.
+func (r *rowBuf) optLate(minutes *float64) {
+	if minutes == nil {
+		r.empty()
+		return
+	}
+	r.num(kLate, *minutes/1440)
+}
 
 func (r *rowBuf) num(k cellKind, v float64) {
 	// JSON cannot carry NaN or ±Inf either, so the model never should; if one
@@ -666,8 +683,8 @@ func (s *styleSet) value(c sheetCell) any {
 		return c.s
 	case kLink:
 		return excelize.Cell{StyleID: s.sheetCell[kLink], Formula: hyperlinkFormula(c.link, c.s), Value: c.s}
-	case kInt:
-		return excelize.Cell{StyleID: s.sheetCell[kInt], Value: c.i}
+	case kInt, kIntLeft:
+		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.i}
 	case kHeader, kTitle, kSection, kNote, kCode, kGood:
 		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.s}
 	default:
@@ -681,8 +698,13 @@ func displayWidth(c sheetCell, scratch []byte) int {
 	switch c.k {
 	case kText, kLink, kHeader:
 		return utf8.RuneCountInString(c.s)
-	case kInt:
+	case kInt, kIntLeft:
 		return groupedLen(strconv.AppendInt(scratch, c.i, 10))
+	case kLate:
+		if c.v < 1 {
+			return len("23:59 h")
+		}
+		return groupedLen(strconv.AppendFloat(scratch, c.v, 'f', 1, 64)) + 2
 	case kDec2:
 		return groupedLen(strconv.AppendFloat(scratch, c.v, 'f', 2, 64))
 	case kDec4:
