@@ -233,7 +233,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		res.JSONPath = filepath.Join(pubDir, reports.Name(base, w.Revision, ".json"))
 		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, w.Revision, ".xlsx"))
 		if w.DataQuality.Rejected > 0 {
-			res.RejectsPath = filepath.Join(pubDir, reports.Name("rejects_"+period.Label(), w.Revision, ".jsonl"))
+			res.RejectsPath = filepath.Join(pubDir, reports.Name(reports.RejectsBase(period.Label()), w.Revision, ".jsonl"))
 		}
 		return nil
 	}); err != nil {
@@ -380,7 +380,7 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 			}
 		}
 		rp := &reports.Publisher{Dir: pub.Dir, Signer: pub.Signer, Primary: ".jsonl"}
-		rres, err := rp.Publish(ctx, "rejects_"+res.Period.Label(), rev, []reports.Artifact{{Ext: ".jsonl", Data: b.Bytes()}})
+		rres, err := rp.Publish(ctx, reports.RejectsBase(res.Period.Label()), rev, []reports.Artifact{{Ext: ".jsonl", Data: b.Bytes()}})
 		if err != nil {
 			return nil, err
 		}

@@ -158,7 +158,7 @@ func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
 			r.text("Rejected lines")
 			r.int(dq.Rejected)
 			if dq.Rejected > 0 {
-				r.styled(kNote, "listed in rejects_"+b.day()+".jsonl")
+				r.styled(kNote, "every reject so far: "+RejectsBase(b.day())+".jsonl")
 			}
 		},
 		func(r *rowBuf) {
@@ -638,7 +638,7 @@ func (b *workbookBuilder) dataQualityBlocks() []*sheetBlock {
 			r.text("Rejected")
 			r.int(dq.Rejected)
 			if dq.Rejected > 0 {
-				r.styled(kNote, "sample below; all in rejects_"+b.day()+".jsonl")
+				r.styled(kNote, "sample below; every reject of the ledger so far in "+RejectsBase(b.day())+".jsonl")
 			}
 		},
 		func(r *rowBuf) {
