@@ -103,7 +103,7 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 		w:    w,
 		opts: opts,
 		base: publicationBase(w, opts.Location),
-		sw:   &sheetWriter{ctx: ctx, f: f, st: st, loc: opts.Location, links: opts.Links},
+		sw:   &sheetWriter{ctx: ctx, f: f, st: st, loc: opts.Location, links: opts.Links, scaledSummary: true},
 	}
 	if err := b.build(); err != nil {
 		return err

@@ -19,7 +19,10 @@ const (
 	chartRowsBand  = chartHeight/20 + 2
 	sevChartLevels = 4  // SEV0..SEV3
 	defaultColPx   = 64 // a default-width column (8.43 characters of Calibri 11)
-	chartColsBand  = (chartWidth + chartGap + defaultColPx - 1) / defaultColPx
+	// summaryPrintScale (percent) fits the Summary's tables on a landscape
+	// page's width.
+	summaryPrintScale = 55
+	chartColsBand     = (chartWidth + chartGap + defaultColPx - 1) / defaultColPx
 )
 
 // Chart colours.
@@ -72,6 +75,17 @@ func (b *workbookBuilder) summaryCharts(pl []placedBlock) error {
 	// tables, down to the day line's last row.
 	b.sw.printTo.col = anchor + 2*chartColsBand - 1
 	b.sw.printTo.row = chartTopRow + chartRowsBand + chartDayHeight/20 + 1
+	// Printed on one page's width, the tables and the charts would shrink
+	// to half size. The Summary is printed at a fixed scale instead, with
+	// a column break before the charts: the action list and the tables
+	// fill the first page, the charts the next (spreadsheet programs
+	// ignore manual breaks when fitting to pages).
+	if err := f.InsertPageBreak(SheetSummary, colName(anchor)+"1"); err != nil {
+		return fmt.Errorf("page break before the charts: %w", err)
+	}
+	if err := f.SetPageLayout(SheetSummary, &excelize.PageLayoutOptions{AdjustTo: ptrTo(uint(summaryPrintScale))}); err != nil {
+		return fmt.Errorf("page layout: %w", err)
+	}
 	// With no runs every chart would be flat or empty; the Summary says so
 	// in its notes instead.
 	runs := b.w.SummaryStats.TotalRuns > 0

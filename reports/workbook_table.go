@@ -428,6 +428,9 @@ type sheetWriter struct {
 	st    *styleSet
 	loc   *time.Location
 	links LinkResolver
+	// scaledSummary: the weekly workbook's Summary prints at a fixed scale
+	// (its charts set it up), not fitted to the page.
+	scaledSummary bool
 	// printTo, when set by a sheet's extra step (the Summary's charts), is
 	// the bottom-right cell the print area must reach beyond the tables,
 	// as 0-based column and 1-based row.
@@ -452,7 +455,10 @@ func (w *sheetWriter) write(name string, blocks []*sheetBlock, extra func(pl []p
 	// Printed, a sheet is landscape and one page wide. The fit-to-page flag
 	// lives in the sheet properties, which the stream writer writes when it
 	// is created, so it is set first.
-	if err := w.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: ptrTo(true)}); err != nil {
+	// The weekly Summary, which has charts beside its tables, prints at a
+	// fixed scale with a break before the charts (see summaryCharts).
+	fit := !(extra != nil && name == SheetSummary && w.scaledSummary)
+	if err := w.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: ptrTo(fit)}); err != nil {
 		return fmt.Errorf("sheet %s: properties: %w", name, err)
 	}
 	if err := w.f.SetPageLayout(name, &excelize.PageLayoutOptions{
