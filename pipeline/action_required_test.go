@@ -113,3 +113,35 @@ func TestActionRequiredFirstOnSummary(t *testing.T) {
 		t.Errorf("Drift C2 = %q, want the significant scenario first", got)
 	}
 }
+
+// A week published before reports had an action-required list is still
+// "already published, identical" when nothing else changed: the additive
+// key must not force a new revision.
+func TestSameAsPublishedWithoutActionList(t *testing.T) {
+	pub := &reports.Publisher{Dir: t.TempDir()}
+	w := &reports.Weekly{Schema: reports.Schema, ReportID: "CREDIT_REVIEW_2026-02-23", Notes: []string{},
+		ActionRequired: []reports.ActionItem{{Severity: "SEV1", Kind: "slo_freeze", Subject: "api", Text: "Error-budget freeze: api", Ref: "/reliability/services/0"}}}
+	old := *w
+	old.ActionRequired = nil
+	data, err := reports.MarshalWeekly(&old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As an older version wrote it: no action_required key at all.
+	data = []byte(strings.Replace(string(data), "  \"action_required\": null,\n", "", 1))
+	if strings.Contains(string(data), "action_required") {
+		t.Fatalf("test report still has the key:\n%s", data)
+	}
+	if _, err := pub.Publish(t.Context(), "weekly_2026-02-23", 1, []reports.Artifact{{Ext: ".json", Data: data}}); err != nil {
+		t.Fatal(err)
+	}
+	same, err := sameAsPublished(pub, "weekly_2026-02-23", 1, w)
+	if err != nil || !same {
+		t.Fatalf("sameAsPublished = %t, %v; want the older report to count as identical", same, err)
+	}
+	// Anything else that differs still differs.
+	w.Notes = []string{"changed"}
+	if same, err := sameAsPublished(pub, "weekly_2026-02-23", 1, w); err != nil || same {
+		t.Fatalf("sameAsPublished = %t, %v after a real change", same, err)
+	}
+}

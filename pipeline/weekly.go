@@ -346,6 +346,11 @@ func sameAsPublished(pub *reports.Publisher, base string, rev int, w *reports.We
 		return false, fmt.Errorf("read published %s: %w", reports.Name(base, rev, ".json"), err)
 	}
 	old.AuditHeadAtStart = w.AuditHeadAtStart
+	if old.ActionRequired == nil {
+		// Published before the report had an action-required list: the
+		// list is derived from the rest, which is what is compared.
+		old.ActionRequired = w.ActionRequired
+	}
 	a, err := reports.MarshalWeekly(&old)
 	if err != nil {
 		return false, err

@@ -10,6 +10,9 @@ import (
 // printActionRequired writes the report's action-required list, most
 // severe first, one line per item — what the Summary sheet opens with.
 func printActionRequired(w io.Writer, items []reports.ActionItem) {
+	if items == nil {
+		return // a report published before it had the list
+	}
 	if len(items) == 0 {
 		fmt.Fprintln(w, "  action required: nothing this week")
 		return
