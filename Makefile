@@ -35,7 +35,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAgrees$$' -fuzztime 60s ./pipeline/ledger
 
 lint:
-	@out=$$(gofmt -l cmd pipeline stats reports schedules fixtures); \
+	@out=$$(gofmt -l cmd pipeline stats reports schedules fixtures notify); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...

@@ -46,6 +46,9 @@ type WeeklyResult struct {
 	Ingest      store.IngestResult
 	// Resumed lists the steps a resumed run found already done.
 	Resumed []string
+	// NewestRun is the timestamp of the newest run in the store (zero when
+	// it has none), for the ledger-staleness metric.
+	NewestRun time.Time
 }
 
 // RunWeekly runs the weekly credit review job end to end.
@@ -108,6 +111,9 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	res := &WeeklyResult{JobRunID: runID, Period: period, Ingest: ing, Resumed: j.steps.Resumed()}
+	if res.NewestRun, _, err = review.NewestRun(ctx, st, time.Time{}); err != nil {
+		return nil, err
+	}
 
 	pubDir := l.Resolve(in.Config.OutputDir)
 	pub := &reports.Publisher{Dir: pubDir, Signer: signer}
@@ -154,7 +160,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 	if err := j.steps.Step(ctx, job.StepRenderXLSX, "report.xlsx", func() ([]byte, error) {
 		var buf bytes.Buffer
-		err := reports.RenderWorkbook(ctx, &w, reports.WorkbookOptions{Location: loc, Signed: signer != nil}, &buf)
+		err := reports.RenderWorkbook(ctx, &w, reports.WorkbookOptions{Location: loc, Signed: signer != nil, Links: reports.RelativeLinks(l.Root, pubDir)}, &buf)
 		return buf.Bytes(), err
 	}, func(b []byte) error { xlsxBytes = b; return nil }); err != nil {
 		return nil, err
@@ -184,7 +190,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		res.JSONPath = filepath.Join(pubDir, reports.Name(base, w.Revision, ".json"))
 		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, w.Revision, ".xlsx"))
 		if w.DataQuality.Rejected > 0 {
-			res.RejectsPath = filepath.Join(pubDir, reports.Name("rejects_"+period.Label(), w.Revision, ".jsonl"))
+			res.RejectsPath = filepath.Join(pubDir, reports.Name(reports.RejectsBase(period.Label()), w.Revision, ".jsonl"))
 		}
 		return nil
 	}); err != nil {
@@ -301,6 +307,11 @@ func sameAsPublished(pub *reports.Publisher, base string, rev int, w *reports.We
 		return false, fmt.Errorf("read published %s: %w", reports.Name(base, rev, ".json"), err)
 	}
 	old.AuditHeadAtStart = w.AuditHeadAtStart
+	if old.ActionRequired == nil {
+		// Published before the report had an action-required list: the
+		// list is derived from the rest, which is what is compared.
+		old.ActionRequired = w.ActionRequired
+	}
 	a, err := reports.MarshalWeekly(&old)
 	if err != nil {
 		return false, err
@@ -335,7 +346,7 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 			}
 		}
 		rp := &reports.Publisher{Dir: pub.Dir, Signer: pub.Signer, Primary: ".jsonl"}
-		rres, err := rp.Publish(ctx, "rejects_"+res.Period.Label(), rev, []reports.Artifact{{Ext: ".jsonl", Data: b.Bytes()}})
+		rres, err := rp.Publish(ctx, reports.RejectsBase(res.Period.Label()), rev, []reports.Artifact{{Ext: ".jsonl", Data: b.Bytes()}})
 		if err != nil {
 			return nil, err
 		}

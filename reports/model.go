@@ -16,6 +16,11 @@ type Weekly struct {
 	PeriodStart string `json:"period_start"`
 	PeriodEnd   string `json:"period_end"`
 	TimeZone    string `json:"time_zone"`
+	// ActionRequired lists, most severe first, what needs a person this
+	// week (docs/RULES.md, "Action required"). It leads the JSON and the
+	// Summary sheet; every entry points at the report entry holding the
+	// detail.
+	ActionRequired []ActionItem `json:"action_required"`
 	Provenance
 	SummaryStats        SummaryStats     `json:"summary_stats"`
 	TopScenariosByTotal []ScenarioStats  `json:"top_scenarios_by_total"`

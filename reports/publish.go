@@ -300,3 +300,9 @@ func SHA256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
+
+// RejectsBase is the base name of the rejects file published with the
+// weekly report of the week starting day (YYYY-MM-DD). The file lists every
+// rejected line of the ledger up to the end the report covers — not only
+// the week's — and its name says so.
+func RejectsBase(day string) string { return "rejects_cumulative_" + day }

@@ -177,8 +177,11 @@ func (b *slaBuilder) summary() []*sheetBlock {
 			r.int(c.NotTracked)
 		},
 	}
-	notes := noteBlock("notes", "Notes", s.Notes)
-	return []*sheetBlock{head, figures, clocks, notes}
+	blocks := []*sheetBlock{head, figures, clocks}
+	if len(s.Notes) > 0 { // no heading over nothing
+		blocks = append(blocks, noteBlock("notes", "Notes", s.Notes))
+	}
+	return blocks
 }
 
 func (b *slaBuilder) services() []*sheetBlock {
@@ -230,7 +233,7 @@ func (b *slaBuilder) operatorReview() []*sheetBlock {
 	return []*sheetBlock{
 		{
 			name: "operator_review",
-			cols: headers("Week", "Report", "Scheduled"+z, "Due"+z, "Published"+z, "Audit seq", "Audit hash", "Late (min)", "Status", "Detail", "SLA clock"),
+			cols: headers("Week", "Report", "Scheduled"+z, "Due"+z, "Published"+z, "Audit seq", "Audit hash", "Late by", "Status", "Detail", "SLA clock"),
 			n:    len(items), empty: "No weekly review was due this month.",
 			freeze: true, filter: true,
 			row: func(i int, r *rowBuf) {
@@ -241,12 +244,12 @@ func (b *slaBuilder) operatorReview() []*sheetBlock {
 				r.time(x.DueAt)
 				r.optTime(x.PublishedAt)
 				if x.AuditSeq != nil {
-					r.int(*x.AuditSeq)
+					r.intLeft(*x.AuditSeq)
 				} else {
 					r.empty()
 				}
 				r.optText(x.AuditHash)
-				r.optDec2(x.LateMinutes)
+				r.optLate(x.LateMinutes)
 				r.text(x.Status)
 				r.text(x.StatusDetail)
 				r.text(x.ClockName)
@@ -264,7 +267,7 @@ func (b *slaBuilder) makerChecker() []*sheetBlock {
 		{
 			name: "maker_checker",
 			cols: headers("Proposal ID", "Scenario ID", "Proposed by", "Proposed"+z, "Due"+z, "Approval ID",
-				"Approved by", "Approved"+z, "Late (min)", "Status", "SLA clock"),
+				"Approved by", "Approved"+z, "Late by", "Status", "SLA clock"),
 			n: len(items), empty: "No baseline proposal was due this month.",
 			freeze: true, filter: true,
 			row: func(i int, r *rowBuf) {
@@ -277,7 +280,7 @@ func (b *slaBuilder) makerChecker() []*sheetBlock {
 				r.optText(x.ApprovalID)
 				r.optText(x.ApprovedBy)
 				r.optTime(x.ApprovedAt)
-				r.optDec2(x.LateMinutes)
+				r.optLate(x.LateMinutes)
 				r.text(x.Status)
 				r.text(x.ClockName)
 			},
@@ -289,7 +292,7 @@ func (b *slaBuilder) makerChecker() []*sheetBlock {
 func (b *slaBuilder) observation() []*sheetBlock {
 	items := b.s.Observation
 	z := b.zone()
-	c := headers("Run ID", "Scenario ID", "Severity", "Run"+z, "Due"+z, "Case ID", "Acknowledged"+z, "Late (min)", "Status", "SLA clock")
+	c := headers("Run ID", "Scenario ID", "Severity", "Run"+z, "Due"+z, "Case ID", "Acknowledged"+z, "Late by", "Status", "SLA clock")
 	c[2].colour = colourSeverity
 	b.markStatus("observation", 8)
 	return []*sheetBlock{
@@ -306,7 +309,7 @@ func (b *slaBuilder) observation() []*sheetBlock {
 				r.time(x.DueAt)
 				r.optText(x.CaseID)
 				r.optTime(x.AcknowledgedAt)
-				r.optDec2(x.LateMinutes)
+				r.optLate(x.LateMinutes)
 				r.text(x.Status)
 				r.text(x.ClockName)
 			},

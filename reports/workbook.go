@@ -41,6 +41,9 @@ func WorkbookSheets() []string {
 type WorkbookOptions struct {
 	Location *time.Location // configured time zone for Excel dates (default UTC)
 	Signed   bool           // whether a .sig will accompany the publication (for the Summary/About text)
+	// Links, when set, resolves the ledger's artifact links (see
+	// RelativeLinks); nil uses them as recorded.
+	Links LinkResolver
 }
 
 // reportIDPrefix is how Weekly.ReportID starts; the rest is the Monday.
@@ -100,7 +103,7 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 		w:    w,
 		opts: opts,
 		base: publicationBase(w, opts.Location),
-		sw:   &sheetWriter{ctx: ctx, f: f, st: st, loc: opts.Location},
+		sw:   &sheetWriter{ctx: ctx, f: f, st: st, loc: opts.Location, links: opts.Links, scaledSummary: true},
 	}
 	if err := b.build(); err != nil {
 		return err
@@ -215,6 +218,10 @@ type workbookBuilder struct {
 	opts WorkbookOptions
 	base string
 	sw   *sheetWriter
+	// layouts and driftOrder cache what the action-required links look
+	// up: each sheet's laid-out blocks, and each drift entry's row.
+	layouts    map[string][]placedBlock
+	driftOrder map[*Drift]int
 }
 
 func (b *workbookBuilder) build() error {

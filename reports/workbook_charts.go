@@ -8,18 +8,21 @@ import (
 )
 
 // Chart geometry on the Summary sheet, in pixels. Two charts sit side by side
-// to the right of the tables, the day line spans both below them; a default
-// row is 20 px high, so the second band starts below the first one's rows.
+// to the right of the tables below the action-required list (which keeps
+// the full width), the day line spans both below them; a default row is
+// 20 px high, so the second band starts below the first one's rows.
 const (
 	chartWidth     = 600
 	chartHeight    = 320
 	chartGap       = 20
 	chartDayHeight = 300
-	chartTopRow    = 2
 	chartRowsBand  = chartHeight/20 + 2
 	sevChartLevels = 4  // SEV0..SEV3
 	defaultColPx   = 64 // a default-width column (8.43 characters of Calibri 11)
-	chartColsBand  = (chartWidth + chartGap + defaultColPx - 1) / defaultColPx
+	// summaryPrintScale (percent) fits the Summary's tables on a landscape
+	// page's width.
+	summaryPrintScale = 55
+	chartColsBand     = (chartWidth + chartGap + defaultColPx - 1) / defaultColPx
 )
 
 // Chart colours.
@@ -36,9 +39,15 @@ func (b *workbookBuilder) summaryCharts(pl []placedBlock) error {
 	f := b.sw.f
 	width := 0
 	var severity, perDay placedBlock
+	chartTopRow := 2
 	for _, p := range pl {
+		if p.b.name == blockAction {
+			continue // its text runs on to the right; the charts start below it
+		}
 		width = max(width, len(p.b.cols))
 		switch p.b.name {
+		case blockPeriod:
+			chartTopRow = p.titleRow + 1
 		case blockSeverity:
 			severity = p
 		case blockPerDay:
@@ -62,6 +71,21 @@ func (b *workbookBuilder) summaryCharts(pl []placedBlock) error {
 		return s
 	}
 	below := colName(anchor) + strconv.Itoa(chartTopRow+chartRowsBand)
+	// The print area reaches the charts: two bands of columns right of the
+	// tables, down to the day line's last row.
+	b.sw.printTo.col = anchor + 2*chartColsBand - 1
+	b.sw.printTo.row = chartTopRow + chartRowsBand + chartDayHeight/20 + 1
+	// Printed on one page's width, the tables and the charts would shrink
+	// to half size. The Summary is printed at a fixed scale instead, with
+	// a column break before the charts: the action list and the tables
+	// fill the first page, the charts the next (spreadsheet programs
+	// ignore manual breaks when fitting to pages).
+	if err := f.InsertPageBreak(SheetSummary, colName(anchor)+"1"); err != nil {
+		return fmt.Errorf("page break before the charts: %w", err)
+	}
+	if err := f.SetPageLayout(SheetSummary, &excelize.PageLayoutOptions{AdjustTo: ptrTo(uint(summaryPrintScale))}); err != nil {
+		return fmt.Errorf("page layout: %w", err)
+	}
 	// With no runs every chart would be flat or empty; the Summary says so
 	// in its notes instead.
 	runs := b.w.SummaryStats.TotalRuns > 0
@@ -76,6 +100,9 @@ func (b *workbookBuilder) summaryCharts(pl []placedBlock) error {
 		return excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{colour}}
 	}
 	countFmt := excelize.ChartNumFmt{CustomNumFmt: "#,##0"}
+	// Credits reach millions: written out in full, the horizontal axis
+	// labels of the bar chart run into each other, so they are abbreviated.
+	creditsFmt := excelize.ChartNumFmt{CustomNumFmt: `[>=1000000]#,##0.0,,"M";[>=1000]#,##0,"k";#,##0`}
 	// Tick labels default to a pale grey that is hard to read on screen.
 	tickFont := excelize.Font{Color: "404040", Size: 9}
 
@@ -94,7 +121,7 @@ func (b *workbookBuilder) summaryCharts(pl []placedBlock) error {
 			// Reversed so that the largest scenario is the top bar, as in
 			// the table.
 			XAxis:     excelize.ChartAxis{Title: axisTitle("Scenario"), ReverseOrder: true, Font: tickFont},
-			YAxis:     excelize.ChartAxis{Title: axisTitle("Credits"), MajorGridLines: true, NumFmt: countFmt, Font: tickFont},
+			YAxis:     excelize.ChartAxis{Title: axisTitle("Credits"), MajorGridLines: true, NumFmt: creditsFmt, Font: tickFont},
 			Dimension: excelize.ChartDimension{Width: chartWidth, Height: chartHeight},
 		}); err != nil {
 			return fmt.Errorf("top scenarios chart: %w", err)

@@ -222,5 +222,49 @@ func sampleWeekly(n sampleSize) *Weekly {
 		w.DataQuality.RejectsSample = append(w.DataQuality.RejectsSample, Reject{LineNo: int64(77 + i*1000), ByteOffset: int64(38000 + i*500000),
 			Reason: []string{"invalid JSON: unexpected end of input", "Credits_Total is negative", "missing run id"}[i%3], LineSHA256: fmt.Sprintf("%064x", 0xdead+i)})
 	}
+	w.ActionRequired = sampleActions(w)
 	return w
+}
+
+// sampleActions lists, as the review would, the sample's SEV0/SEV1
+// violations, freezes, first significant drift and late arrivals, plus an
+// overdue approval the workbook has no row for.
+func sampleActions(w *Weekly) []ActionItem {
+	out := []ActionItem{}
+	for _, sev := range []string{"SEV0", "SEV1"} {
+		for i, v := range w.PolicyViolations {
+			if v.Severity == sev && v.Type != "drift_significant" {
+				subj := "ledger"
+				for _, p := range []*string{v.ScenarioID, v.RunID, v.CaseID} {
+					if p != nil {
+						subj = *p
+					}
+				}
+				out = append(out, ActionItem{Severity: sev, Kind: v.Type, Subject: subj, Text: v.Type + ": " + subj + " — " + v.Detail,
+					Ref: fmt.Sprintf("/policy_violations/%d", i)})
+			}
+		}
+		if sev == "SEV1" {
+			for i, s := range w.Reliability.Services {
+				if s.Freeze {
+					out = append(out, ActionItem{Severity: sev, Kind: ActionSLOFreeze, Subject: s.Service,
+						Text: "Error-budget freeze: " + s.Service, Ref: fmt.Sprintf("/reliability/services/%d", i)})
+				}
+			}
+		}
+	}
+	for i, l := range w.DataQuality.LateArrivals {
+		out = append(out, ActionItem{Severity: "SEV2", Kind: ActionLateArrival, Subject: l.Week,
+			Text: "Late arrivals: " + l.Week, Ref: fmt.Sprintf("/data_quality/late_arrivals/%d", i)})
+	}
+	out = append(out, ActionItem{Severity: "SEV2", Kind: ActionOverdueApproval, Subject: "SCN-999",
+		Text: "Approval overdue: SCN-999 — baseline proposal BP-1 awaits a second person's approval"})
+	for i, d := range w.Drift {
+		if d.Status == "significant" {
+			out = append(out, ActionItem{Severity: "SEV3", Kind: "drift_significant", Subject: d.ScenarioID,
+				Text: "Significant drift: " + d.ScenarioID, Ref: fmt.Sprintf("/drift/%d", i)})
+			break
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // kvRow is one row of a block whose rows differ in kind (labelled values).
@@ -65,7 +66,7 @@ func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
 	if zone == "" {
 		zone = b.zoneName()
 	}
-	head := rowsBlock("period", "Weekly credit review · "+w.ReportID, nil, []kvRow{
+	head := rowsBlock(blockPeriod, "Period · "+w.ReportID, nil, []kvRow{
 		func(r *rowBuf) { r.text("Period start"); r.time(w.PeriodStart) },
 		func(r *rowBuf) { r.text("Period end (exclusive)"); r.time(w.PeriodEnd) },
 		func(r *rowBuf) { r.text("Time zone"); r.text(zone) },
@@ -78,7 +79,6 @@ func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
 			}
 		},
 	})
-	head.titleKind = kTitle
 
 	headline := rowsBlock("headline", "Headline figures",
 		headers("Figure", "This week", "Previous week", "Change"),
@@ -158,7 +158,7 @@ func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
 			r.text("Rejected lines")
 			r.int(dq.Rejected)
 			if dq.Rejected > 0 {
-				r.styled(kNote, "listed in rejects_"+b.day()+".jsonl")
+				r.styled(kNote, "every reject so far: "+RejectsBase(b.day())+".jsonl")
 			}
 		},
 		func(r *rowBuf) {
@@ -178,6 +178,9 @@ func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
 		func(r *rowBuf) {
 			r.text("Policy violations")
 			r.int(int64(len(w.PolicyViolations)))
+			if by := violationsBySeverity(w.PolicyViolations); by != "" {
+				r.styled(kNote, by+": see Policy violations")
+			}
 		},
 		func(r *rowBuf) {
 			r.text("Signature")
@@ -211,7 +214,7 @@ func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
 		},
 	}
 
-	blocks := []*sheetBlock{head, headline, severity, integrity, perDay}
+	blocks := []*sheetBlock{b.actionBlock(), head, headline, severity, integrity, perDay}
 	var notes []string
 	notes = append(notes, w.Notes...)
 	switch {
@@ -224,6 +227,38 @@ func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
 		blocks = append(blocks, noteBlock("notes", "Notes", notes))
 	}
 	return blocks
+}
+
+// violationsBySeverity counts violations per severity, most severe first:
+// "SEV0 1, SEV1 5, SEV3 2".
+func violationsBySeverity(vs []Violation) string {
+	counts := map[string]int{}
+	for _, v := range vs {
+		counts[v.Severity]++
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if ri, rj := severityRank(keys[i]), severityRank(keys[j]); ri != rj {
+			return ri < rj
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, counts[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// severityRank orders severities SEV0 first, anything else last.
+func severityRank(s string) int {
+	if len(s) == 4 && s[:3] == "SEV" && s[3] >= '0' && s[3] <= '4' {
+		return int(s[3] - '0')
+	}
+	return 9
 }
 
 // kindCounts renders a map of counts as "a: 1, b: 2" in key order.
@@ -405,7 +440,26 @@ func (b *workbookBuilder) candidateBlocks() []*sheetBlock {
 
 // --- Drift ---------------------------------------------------------------------
 
-func (b *workbookBuilder) driftBlocks() []*sheetBlock {
+// driftStatusOrder ranks drift statuses as the Drift sheet lists them:
+// what needs a look first, too little data last.
+func driftStatusOrder(status string) int {
+	switch status {
+	case "significant":
+		return 0
+	case "moderate":
+		return 1
+	case "stable":
+		return 2
+	case "insufficient_data":
+		return 4
+	}
+	return 3
+}
+
+// driftRows are the Drift sheet's rows: the scenarios and the scenario mix,
+// significant first, then moderate, stable and insufficient_data, each by
+// PSI from the highest, then by scenario.
+func (b *workbookBuilder) driftRows() []*Drift {
 	ds := b.w.Drift
 	rows := make([]*Drift, 0, len(ds)+1)
 	for i := range ds {
@@ -414,6 +468,24 @@ func (b *workbookBuilder) driftBlocks() []*sheetBlock {
 	if b.w.DriftMix.ScenarioID != "" || b.w.DriftMix.Status != "" {
 		rows = append(rows, &b.w.DriftMix)
 	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		x, y := rows[i], rows[j]
+		if ox, oy := driftStatusOrder(x.Status), driftStatusOrder(y.Status); ox != oy {
+			return ox < oy
+		}
+		switch {
+		case x.PSI != nil && y.PSI != nil && *x.PSI != *y.PSI:
+			return *x.PSI > *y.PSI
+		case (x.PSI == nil) != (y.PSI == nil):
+			return x.PSI != nil
+		}
+		return x.ScenarioID < y.ScenarioID
+	})
+	return rows
+}
+
+func (b *workbookBuilder) driftBlocks() []*sheetBlock {
+	rows := b.driftRows()
 	c := headers("Scenario ID", "PSI", "Status", "Reference runs", "Current runs")
 	c[2].colour = colourDrift
 	return []*sheetBlock{
@@ -433,7 +505,7 @@ func (b *workbookBuilder) driftBlocks() []*sheetBlock {
 		noteBlock("drift_rules", "", []string{
 			"PSI of each scenario's credit distribution: this period against the 28 days before it (10 bins at the reference deciles).",
 			"stable < 0.1 ≤ moderate < 0.2 ≤ significant (a policy violation); insufficient_data when either side has fewer than 30 runs.",
-			"scenario_mix compares the share of runs per scenario.",
+			"scenario_mix compares the share of runs per scenario. Rows: significant first, then moderate, stable, insufficient_data; each by PSI, highest first.",
 		}),
 	}
 }
@@ -465,10 +537,25 @@ func serviceRecoveryCells(r *rowBuf, s *ServiceReliability) {
 	r.optDec2(s.RPOSeconds)
 }
 
+// mtdMonth names the month the month-to-date figures cover: the month
+// holding the period's last instant, in the report's zone ("Mar 2026").
+func (b *workbookBuilder) mtdMonth() string {
+	end, err := time.Parse(time.RFC3339Nano, b.w.PeriodEnd)
+	if err != nil {
+		return "month"
+	}
+	loc := b.opts.Location
+	if l, err := time.LoadLocation(b.w.TimeZone); err == nil && b.w.TimeZone != "" {
+		loc = l
+	}
+	return end.Add(-time.Nanosecond).In(loc).Format("Jan 2006")
+}
+
 func (b *workbookBuilder) reliabilityBlocks() []*sheetBlock {
 	rel := b.w.Reliability
-	sc := headers(append([]string{"Service", "Uptime", "Uptime MTD", "SLO target", "Downtime (min)",
-		"Downtime MTD (min)"}, serviceRecoveryHeaders()...)...)
+	mtd := b.mtdMonth()
+	sc := headers(append([]string{"Service", "Uptime", "Uptime " + mtd + " MTD", "SLO target", "Downtime (min)",
+		"Downtime " + mtd + " MTD (min)"}, serviceRecoveryHeaders()...)...)
 	sc[1].colour, sc[1].other = colourBelowOther, 3
 	sc[2].colour, sc[2].other = colourBelowOther, 3
 	sc[8].colour = colourYesIsBad
@@ -561,7 +648,7 @@ func (b *workbookBuilder) dataQualityBlocks() []*sheetBlock {
 			r.text("Rejected")
 			r.int(dq.Rejected)
 			if dq.Rejected > 0 {
-				r.styled(kNote, "sample below; all in rejects_"+b.day()+".jsonl")
+				r.styled(kNote, "sample below; every reject of the ledger so far in "+RejectsBase(b.day())+".jsonl")
 			}
 		},
 		func(r *rowBuf) {

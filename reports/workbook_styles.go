@@ -18,6 +18,9 @@ const (
 	numFmtPct      = "0.00%"
 	numFmtDateTime = "yyyy-mm-dd hh:mm:ss"
 	numFmtDate     = "yyyy-mm-dd"
+	// numFmtLate shows a delay held in days: h:mm below one day, days
+	// with one decimal from one day on.
+	numFmtLate = `[<1][h]:mm" h";#,##0.0" d"`
 )
 
 // fontFamily is the workbook's default font; styles that set any font
@@ -86,6 +89,12 @@ func newStyleSet(f *excelize.File) (*styleSet, error) {
 		{kSection, &excelize.Style{Font: &excelize.Font{Family: fontFamily, Bold: true, Size: 12, Color: colourTitle}}},
 		{kNote, &excelize.Style{Font: &excelize.Font{Family: fontFamily, Italic: true, Color: colourNote}}},
 		{kCode, &excelize.Style{Font: &excelize.Font{Family: "Courier New", Size: 10}}},
+		{kIntLeft, &excelize.Style{CustomNumFmt: ptrTo(numFmtInt), Alignment: &excelize.Alignment{Horizontal: "left"}}},
+		{kLate, custom(numFmtLate)},
+		{kGood, &excelize.Style{
+			Font: &excelize.Font{Family: fontFamily, Bold: true, Color: colourGoodFont},
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{colourGoodFill}},
+		}},
 	}
 	for _, cs := range cellStyles {
 		id, err := f.NewStyle(cs.style)

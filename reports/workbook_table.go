@@ -33,6 +33,9 @@ const (
 	kNote                     // explanatory text (overflows; not measured)
 	kCode                     // a shell command (overflows; not measured)
 	kOverflow                 // plain text that may run into empty cells (not measured)
+	kGood                     // "all clear" text in green (overflows; not measured)
+	kIntLeft                  // integer, #,##0, left-aligned (a sequence number beside text)
+	kLate                     // a delay stored in days: "2:35 h" below a day, "290.0 d" from one day on
 	kindCount
 )
 
@@ -77,6 +80,7 @@ type sheetCell struct {
 type rowBuf struct {
 	cells []sheetCell
 	loc   *time.Location
+	links LinkResolver // nil: link targets are used as they are
 	err   error
 }
 
@@ -108,6 +112,21 @@ func (r *rowBuf) optText(p *string) {
 func (r *rowBuf) styled(k cellKind, s string) { r.add(sheetCell{k: k, s: s}) }
 
 func (r *rowBuf) int(v int64) { r.add(sheetCell{k: kInt, i: v}) }
+
+// intLeft is an integer shown left-aligned, so that it does not run into
+// the text of the next column.
+func (r *rowBuf) intLeft(v int64) { r.add(sheetCell{k: kIntLeft, i: v}) }
+
+// optLate shows a delay given in minutes as a duration: hours and minutes
+// below a day, days with one decimal from one day on. The cell holds days,
+// so it sorts and sums like the minutes it came from.
+func (r *rowBuf) optLate(minutes *float64) {
+	if minutes == nil {
+		r.empty()
+		return
+	}
+	r.num(kLate, *minutes/1440)
+}
 
 func (r *rowBuf) num(k cellKind, v float64) {
 	// JSON cannot carry NaN or ±Inf either, so the model never should; if one
@@ -191,7 +210,15 @@ func (r *rowBuf) link(text string, target *string) {
 		r.text(text)
 		return
 	}
-	r.add(sheetCell{k: kLink, s: text, link: *target})
+	to := *target
+	if r.links != nil {
+		var ok bool
+		if to, ok = r.links(to); !ok || !linkable(to) {
+			r.text(text)
+			return
+		}
+	}
+	r.add(sheetCell{k: kLink, s: text, link: to})
 }
 
 // time shows an RFC 3339 timestamp as an Excel date-time in the configured
@@ -337,9 +364,10 @@ type sheetBlock struct {
 	cols      []tableColumn
 	n         int
 	row       func(i int, r *rowBuf)
-	empty     string // note shown when n == 0
-	freeze    bool   // freeze the sheet below this block's header row
-	filter    bool   // this block's range carries the sheet's auto-filter
+	empty     string   // note shown when n == 0
+	emptyKind cellKind // how the note is shown: kNote unless set
+	freeze    bool     // freeze the sheet below this block's header row
+	filter    bool     // this block's range carries the sheet's auto-filter
 }
 
 // placedBlock is where layoutBlocks put a block.
@@ -395,10 +423,18 @@ func layoutBlocks(blocks []*sheetBlock) []placedBlock {
 
 // sheetWriter streams sheets of one workbook.
 type sheetWriter struct {
-	ctx context.Context
-	f   *excelize.File
-	st  *styleSet
-	loc *time.Location
+	ctx   context.Context
+	f     *excelize.File
+	st    *styleSet
+	loc   *time.Location
+	links LinkResolver
+	// scaledSummary: the weekly workbook's Summary prints at a fixed scale
+	// (its charts set it up), not fitted to the page.
+	scaledSummary bool
+	// printTo, when set by a sheet's extra step (the Summary's charts), is
+	// the bottom-right cell the print area must reach beyond the tables,
+	// as 0-based column and 1-based row.
+	printTo struct{ col, row int }
 }
 
 // write lays out blocks on sheet name, fits the column widths, freezes the
@@ -410,7 +446,7 @@ func (w *sheetWriter) write(name string, blocks []*sheetBlock, extra func(pl []p
 		return err
 	}
 	pl := layoutBlocks(blocks)
-	r := &rowBuf{loc: w.loc}
+	r := &rowBuf{loc: w.loc, links: w.links}
 
 	widths, err := w.measure(pl, r)
 	if err != nil {
@@ -419,7 +455,10 @@ func (w *sheetWriter) write(name string, blocks []*sheetBlock, extra func(pl []p
 	// Printed, a sheet is landscape and one page wide. The fit-to-page flag
 	// lives in the sheet properties, which the stream writer writes when it
 	// is created, so it is set first.
-	if err := w.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: ptrTo(true)}); err != nil {
+	// The weekly Summary, which has charts beside its tables, prints at a
+	// fixed scale with a break before the charts (see summaryCharts).
+	fit := !(extra != nil && name == SheetSummary && w.scaledSummary)
+	if err := w.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: ptrTo(fit)}); err != nil {
 		return fmt.Errorf("sheet %s: properties: %w", name, err)
 	}
 	if err := w.f.SetPageLayout(name, &excelize.PageLayoutOptions{
@@ -444,16 +483,49 @@ func (w *sheetWriter) write(name string, blocks []*sheetBlock, extra func(pl []p
 	if err := w.decorate(sw, name, pl); err != nil {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
+	w.printTo.col, w.printTo.row = 0, 0
 	if extra != nil {
 		if err := extra(pl); err != nil {
 			return fmt.Errorf("sheet %s: %w", name, err)
 		}
+	}
+	if err := w.printSetup(name, pl, max(len(widths), w.printTo.col+1)); err != nil {
+		return fmt.Errorf("sheet %s: %w", name, err)
 	}
 	if err := w.stream(sw, pl, r); err != nil {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
 	if err := sw.Flush(); err != nil {
 		return fmt.Errorf("sheet %s: flush: %w", name, err)
+	}
+	return nil
+}
+
+// printSetup names the sheet's print area (every laid-out row, across the
+// measured columns, and the charts) and, on a sheet whose header row is
+// frozen, that row as the one repeated at the top of every printed page.
+// The page itself (landscape, one page wide) is set in write.
+func (w *sheetWriter) printSetup(name string, pl []placedBlock, cols int) error {
+	last, header := w.printTo.row, 0
+	for _, p := range pl {
+		last = max(last, p.lastRow, p.noteRow, p.headerRow, p.titleRow)
+		if p.b.freeze && p.headerRow > 0 && header == 0 {
+			header = p.headerRow
+		}
+	}
+	if last == 0 || cols == 0 {
+		return nil
+	}
+	q := quoteSheet(name)
+	area := q + "!$A$1:$" + colName(cols-1) + "$" + strconv.Itoa(last)
+	if err := w.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: area, Scope: name}); err != nil {
+		return fmt.Errorf("print area: %w", err)
+	}
+	if header > 0 {
+		titles := q + "!$" + strconv.Itoa(header) + ":$" + strconv.Itoa(header)
+		if err := w.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: titles, Scope: name}); err != nil {
+			return fmt.Errorf("print titles: %w", err)
+		}
 	}
 	return nil
 }
@@ -595,7 +667,11 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *row
 			}
 		}
 		if p.noteRow > 0 {
-			if err := setRow(p.noteRow, []sheetCell{{k: kNote, s: b.empty}}); err != nil {
+			k := b.emptyKind
+			if k == kEmpty {
+				k = kNote
+			}
+			if err := setRow(p.noteRow, []sheetCell{{k: k, s: b.empty}}); err != nil {
 				return fmt.Errorf("%s note: %w", b.name, err)
 			}
 		}
@@ -613,9 +689,9 @@ func (s *styleSet) value(c sheetCell) any {
 		return c.s
 	case kLink:
 		return excelize.Cell{StyleID: s.sheetCell[kLink], Formula: hyperlinkFormula(c.link, c.s), Value: c.s}
-	case kInt:
-		return excelize.Cell{StyleID: s.sheetCell[kInt], Value: c.i}
-	case kHeader, kTitle, kSection, kNote, kCode:
+	case kInt, kIntLeft:
+		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.i}
+	case kHeader, kTitle, kSection, kNote, kCode, kGood:
 		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.s}
 	default:
 		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.v}
@@ -628,8 +704,13 @@ func displayWidth(c sheetCell, scratch []byte) int {
 	switch c.k {
 	case kText, kLink, kHeader:
 		return utf8.RuneCountInString(c.s)
-	case kInt:
+	case kInt, kIntLeft:
 		return groupedLen(strconv.AppendInt(scratch, c.i, 10))
+	case kLate:
+		if c.v < 1 {
+			return len("23:59 h")
+		}
+		return groupedLen(strconv.AppendFloat(scratch, c.v, 'f', 1, 64)) + 2
 	case kDec2:
 		return groupedLen(strconv.AppendFloat(scratch, c.v, 'f', 2, 64))
 	case kDec4:

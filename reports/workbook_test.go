@@ -304,12 +304,18 @@ func (b *book) checkRow(t *testing.T, sheet string, row int, wants []want) {
 // findRow is the first row whose column A reads text, 0 if none.
 func (b *book) findRow(sheet, text string) int {
 	b.t.Helper()
+	return b.findRowAfter(sheet, text, 0)
+}
+
+// findRowAfter is findRow for the rows below row after.
+func (b *book) findRowAfter(sheet, text string, after int) int {
+	b.t.Helper()
 	rows, err := b.f.GetRows(sheet)
 	if err != nil {
 		b.t.Fatal(err)
 	}
 	for i, r := range rows {
-		if len(r) > 0 && r[0] == text {
+		if i >= after && len(r) > 0 && r[0] == text {
 			return i + 1
 		}
 	}
@@ -470,7 +476,8 @@ func TestWorkbookFiguresMatchModel(t *testing.T) {
 	row = b.findRow(SheetSummary, "Failed runs")
 	b.checkRow(t, SheetSummary, row, []want{wText("Failed runs"), wInt(s.FailedRuns),
 		wInt(s.PreviousWeek.FailedRuns), wOptPct(s.FailedRunsChangePct)})
-	row = b.findRow(SheetSummary, "SEV1")
+	// Below the action-required list, which has SEV1 rows too.
+	row = b.findRowAfter(SheetSummary, "SEV1", b.findRow(SheetSummary, "Runs per severity"))
 	b.checkRow(t, SheetSummary, row, []want{wText("SEV1"), wInt(s.Sev1Count),
 		wInt(s.RecomputedSeverityCounts.SEV1), wInt(s.PreviousWeek.RecordedSeverityCounts.SEV1),
 		wInt(s.PreviousWeek.RecomputedSeverityCounts.SEV1)})
@@ -575,7 +582,7 @@ func TestWorkbookCharts(t *testing.T) {
 		refs, texts, kinds = append(refs, r...), append(texts, tx...), append(kinds, k...)
 	}
 
-	sev := b.findRow(SheetSummary, "Severity")
+	sev := b.findRow(SheetSummary, "Runs per severity") + 1 // its header row
 	day := b.findRow(SheetSummary, "Day")
 	if sev == 0 || day == 0 {
 		t.Fatalf("Summary tables not found: severity header %d, day header %d", sev, day)
@@ -661,8 +668,11 @@ func TestWorkbookChartSlots(t *testing.T) {
 	if err := xml.Unmarshal([]byte(b.part("xl/drawings/drawing1.xml")), &d); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(kinds, []string{"barChart/col"}) || len(d.Anchors) != 2 || d.Anchors[0].From != (cellAnchor{Col: 6, Row: 1}) {
-		t.Errorf("first chart %q at %+v, want the severity columns in the first slot (G2)", kinds, d.Anchors)
+	// The charts start in the row below the Period heading, right of the
+	// tables (column G); anchors count rows from 0.
+	period := b.findRow(SheetSummary, "Period · "+w.ReportID)
+	if !slices.Equal(kinds, []string{"barChart/col"}) || len(d.Anchors) != 2 || period == 0 || d.Anchors[0].From != (cellAnchor{Col: 6, Row: period}) {
+		t.Errorf("first chart %q at %+v, want the severity columns in the first slot (G%d)", kinds, d.Anchors, period+1)
 	}
 	if b.findRow(SheetSummary, "No scenario totals in this report: the top-scenarios chart is omitted.") == 0 {
 		t.Error("no note on the omitted chart")
@@ -720,7 +730,7 @@ func chartParts(t *testing.T, chartXML string) (refs, texts, kinds []string) {
 func TestWorkbookConditionalFormats(t *testing.T) {
 	w := sampleWeekly(smallSample)
 	b := openBook(t, renderBook(t, w, WorkbookOptions{}))
-	sev := b.findRow(SheetSummary, "Severity")
+	sev := b.findRow(SheetSummary, "Runs per severity") + 1 // its header row
 	for _, tc := range []struct {
 		sheet, ref string
 		values     []string
@@ -945,8 +955,15 @@ func TestWorkbookEmptyReport(t *testing.T) {
 	if b.findRow(SheetSummary, "The ledger is empty: nothing to review.") == 0 {
 		t.Error("the report's note is not on the Summary")
 	}
-	if got := b.raw(SheetSummary, "A1"); got != "Weekly credit review · CREDIT_REVIEW_2026-01-05" {
+	if got := b.raw(SheetSummary, "A1"); got != "Weekly credit review 2026-01-05 · Action required" {
 		t.Errorf("Summary A1 = %q", got)
+	}
+	// Nothing to act on is said, in the green "good" style.
+	if got := b.raw(SheetSummary, "A3"); got != "Nothing needs action this week." {
+		t.Errorf("Summary A3 = %q, want the empty action list's note", got)
+	}
+	if fill := b.fill(SheetSummary, "A3"); !strings.EqualFold(fill, colourGoodFill) {
+		t.Errorf("empty action list fill %q, want green %s", fill, colourGoodFill)
 	}
 }
 

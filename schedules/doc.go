@@ -36,8 +36,14 @@
 //
 // WriteMetrics, RecordRun and ReadMetrics keep one node_exporter textfile
 // per host: last success and last run times, duration, status, run counts,
-// ledger rows, rejects and findings per job. Writers merge: a one-shot CLI
-// run updates its job's series and keeps everyone else's.
+// ledger rows, rejects, findings by type and by type and severity,
+// integrity problems, the ledger's newest run and the last published period
+// per job. The file is written and read through prometheus/common/expfmt
+// (dto.MetricFamily values, the TextParser node_exporter uses). Writers
+// merge: a one-shot CLI run updates its job's series and keeps everyone
+// else's; a file the parser rejects is replaced (ReplacedError, logged as a
+// warning) rather than left stale. deploy/prometheus/ledgerlens-rules.yml
+// alerts on these series.
 //
 // This package must not know how a job does its work (it receives JobFuncs
 // and maps job names to CLI commands, nothing more), must not read the

@@ -23,10 +23,27 @@ const (
 type JobFunc func(ctx context.Context, fire time.Time) (JobStats, error)
 
 // JobStats are the figures a successful run reports for the metrics file:
-// ledger rows it saw, rejected lines, and findings per type.
+// ledger rows it saw, rejected lines, findings per type and per type and
+// severity, the newest run in the ledger and the period it published. A
+// run that checked integrity reports its problems, failed or not.
 type JobStats struct {
-	Rows, Rejects int64
-	Findings      map[string]int64
+	Rows, Rejects      int64
+	Findings           map[string]int64
+	FindingsBySeverity map[Finding]int64
+	// IntegrityProblems is nil when the run did not check integrity.
+	IntegrityProblems *int64
+	// NewestRun is the timestamp of the ledger's newest run; zero if
+	// unknown.
+	NewestRun time.Time
+	// PublishedPeriod is the start of the period the run published (or
+	// found already published); zero if none.
+	PublishedPeriod time.Time
+}
+
+// Finding is a finding's type and severity, the labels of
+// ledgerlens_findings_by_severity.
+type Finding struct {
+	Type, Severity string
 }
 
 // JobSpec is a job's schedule as configured: a standard five-field cron

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 )
@@ -18,17 +22,21 @@ import (
 // Metric names written to the textfile (node_exporter textfile collector
 // format). Families are written in this (alphabetical) order.
 const (
-	metricFindings     = "ledgerlens_findings"
-	metricDuration     = "ledgerlens_job_last_duration_seconds"
-	metricLastRun      = "ledgerlens_job_last_run_timestamp_seconds"
-	metricLastStatus   = "ledgerlens_job_last_status"
-	metricLastSuccess  = "ledgerlens_job_last_success_timestamp_seconds"
-	metricRunsTotal    = "ledgerlens_job_runs_total"
-	metricLedgerRows   = "ledgerlens_ledger_rows"
-	metricRejects      = "ledgerlens_rejects"
-	resultOK           = "ok"
-	resultFailed       = "failed"
-	metricsPermissions = 0o644 // node_exporter runs as another user
+	metricFindings           = "ledgerlens_findings"
+	metricFindingsBySeverity = "ledgerlens_findings_by_severity"
+	metricIntegrityProblems  = "ledgerlens_integrity_problems"
+	metricDuration           = "ledgerlens_job_last_duration_seconds"
+	metricLastRun            = "ledgerlens_job_last_run_timestamp_seconds"
+	metricLastStatus         = "ledgerlens_job_last_status"
+	metricLastSuccess        = "ledgerlens_job_last_success_timestamp_seconds"
+	metricRunsTotal          = "ledgerlens_job_runs_total"
+	metricPublishedPeriod    = "ledgerlens_last_published_period_start_timestamp_seconds"
+	metricNewestRun          = "ledgerlens_ledger_newest_run_timestamp_seconds"
+	metricLedgerRows         = "ledgerlens_ledger_rows"
+	metricRejects            = "ledgerlens_rejects"
+	resultOK                 = "ok"
+	resultFailed             = "failed"
+	metricsPermissions       = 0o644 // node_exporter runs as another user
 )
 
 // RunResult is the outcome of one finished run as the metrics file records
@@ -54,10 +62,19 @@ type JobMetrics struct {
 	// RunsOK and RunsFailed count finished runs (a run abandoned by a
 	// shutdown is not counted).
 	RunsOK, RunsFailed int64
-	// Rows, Rejects and Findings are the figures of the last successful run;
-	// a failed run's figures are not trusted.
-	Rows, Rejects int64
-	Findings      map[string]int64
+	// Rows, Rejects, Findings and FindingsBySeverity are the figures of the
+	// last successful run; a failed run's figures are not trusted.
+	Rows, Rejects      int64
+	Findings           map[string]int64
+	FindingsBySeverity map[Finding]int64
+	// IntegrityChecked says whether IntegrityProblems is known: the
+	// problems the last run that checked integrity found, whether or not
+	// the run failed because of them.
+	IntegrityChecked  bool
+	IntegrityProblems int64
+	// NewestRun and PublishedPeriod are from the last successful run that
+	// knew them; zero if none did.
+	NewestRun, PublishedPeriod time.Time
 }
 
 // Record folds one finished run into m: it sets the last-run gauges, bumps
@@ -66,6 +83,9 @@ func (m *JobMetrics) Record(r RunResult) {
 	m.LastRun = toMillis(r.Finished)
 	m.LastDuration = max(r.Finished.Sub(r.Started), 0).Truncate(time.Millisecond)
 	m.LastOK = r.Err == nil
+	if p := r.Stats.IntegrityProblems; p != nil {
+		m.IntegrityChecked, m.IntegrityProblems = true, *p
+	}
 	if r.Err != nil {
 		m.RunsFailed++
 		return
@@ -74,6 +94,13 @@ func (m *JobMetrics) Record(r RunResult) {
 	m.LastSuccess = m.LastRun
 	m.Rows, m.Rejects = r.Stats.Rows, r.Stats.Rejects
 	m.Findings = maps.Clone(r.Stats.Findings)
+	m.FindingsBySeverity = maps.Clone(r.Stats.FindingsBySeverity)
+	if !r.Stats.NewestRun.IsZero() {
+		m.NewestRun = toMillis(r.Stats.NewestRun)
+	}
+	if !r.Stats.PublishedPeriod.IsZero() {
+		m.PublishedPeriod = toMillis(r.Stats.PublishedPeriod)
+	}
 }
 
 // toMillis drops sub-millisecond precision and the monotonic reading.
@@ -84,6 +111,32 @@ func toMillis(t time.Time) time.Time {
 	return time.UnixMilli(t.UnixMilli()).UTC()
 }
 
+// ReplacedError says that the metrics file held something the parser
+// rejects (another tool wrote it, or it was cut short) and was replaced by
+// this writer's series rather than left stale for ever. The write itself
+// succeeded: callers log it as a warning.
+type ReplacedError struct {
+	Path  string
+	Cause error
+}
+
+func (e *ReplacedError) Error() string {
+	return fmt.Sprintf("metrics file %s could not be parsed and was replaced (series of other jobs in it are lost): %v", e.Path, e.Cause)
+}
+
+func (e *ReplacedError) Unwrap() error { return e.Cause }
+
+// LogMetricsError logs an error of RecordRun or WriteMetrics: a replaced
+// file as a warning (the write succeeded), anything else as an error.
+func LogMetricsError(log *slog.Logger, err error) {
+	var replaced *ReplacedError
+	if errors.As(err, &replaced) {
+		log.Warn("replaced a metrics file the parser rejects", "file", replaced.Path, "cause", replaced.Cause)
+		return
+	}
+	log.Error("could not write metrics", "error", err)
+}
+
 // RecordRun merges one finished run of job into the metrics file at path:
 // it reads the file, folds the run into that job's figures (counters carry
 // on from the file) and rewrites it atomically, keeping every other job's
@@ -91,13 +144,15 @@ func toMillis(t time.Time) time.Time {
 // calls; the daemon calls it after each run too, so both kinds of writer
 // keep one consistent set of counters.
 //
-// Two processes updating the same file at the same instant can lose one of
-// the two updates (last rename wins); the next run of the job corrects the
-// gauges.
+// A file the parser rejects is replaced; the returned *ReplacedError says
+// so. Two processes updating the same file at the same instant can lose one
+// of the two updates (last rename wins); the next run of the job corrects
+// the gauges.
 func RecordRun(path, job string, r RunResult) error {
-	existing, err := ReadMetrics(path)
-	if err != nil {
-		return err
+	existing, readErr := ReadMetrics(path)
+	var parseErr *parseError
+	if readErr != nil && !errors.As(readErr, &parseErr) {
+		return readErr
 	}
 	m := JobMetrics{Job: job}
 	for _, e := range existing {
@@ -106,18 +161,23 @@ func RecordRun(path, job string, r RunResult) error {
 		}
 	}
 	m.Record(r)
-	return WriteMetrics(path, m)
+	return writeMetrics(path, existing, readErr, m)
 }
 
 // WriteMetrics writes jobs into the metrics file at path, atomically. Series
 // of jobs not among jobs are kept as the file had them, so a caller that
-// knows only its own job does not erase the others'. A file that cannot be
-// parsed is not overwritten: the error names its line.
+// knows only its own job does not erase the others'. A file the parser
+// rejects is replaced, and the returned *ReplacedError says so.
 func WriteMetrics(path string, jobs ...JobMetrics) error {
-	existing, err := ReadMetrics(path)
-	if err != nil {
-		return err
+	existing, readErr := ReadMetrics(path)
+	var parseErr *parseError
+	if readErr != nil && !errors.As(readErr, &parseErr) {
+		return readErr
 	}
+	return writeMetrics(path, existing, readErr, jobs...)
+}
+
+func writeMetrics(path string, existing []JobMetrics, readErr error, jobs ...JobMetrics) error {
 	merged := make(map[string]JobMetrics, len(existing)+len(jobs))
 	for _, e := range existing {
 		merged[e.Job] = e
@@ -136,6 +196,9 @@ func WriteMetrics(path string, jobs ...JobMetrics) error {
 	}
 	if err := atomicfile.WriteFile(path, data, metricsPermissions); err != nil {
 		return fmt.Errorf("write metrics: %w", err)
+	}
+	if readErr != nil {
+		return &ReplacedError{Path: path, Cause: readErr}
 	}
 	return nil
 }
@@ -156,85 +219,128 @@ func ReadMetrics(path string) ([]JobMetrics, error) {
 // family is one metric family as written: name, help, type and how each of a
 // job's series is produced.
 type family struct {
-	name, help, typ string
-	series          func(m JobMetrics) []sample
+	name, help string
+	typ        dto.MetricType
+	series     func(m JobMetrics) []sample
 }
 
-// sample is one series line: extra labels after job, and the value.
+// sample is one series: labels after job, in name order, and the value.
 type sample struct {
 	labels [][2]string
-	value  string
+	value  float64
 }
 
 // families lists what is written, in file order. A function rather than a
 // package variable, so nothing package-level is mutable.
 func families() []family {
-	gauge := func(v string) []sample { return []sample{{value: v}} }
+	gauge := func(v float64) []sample { return []sample{{value: v}} }
 	ran := func(m JobMetrics) bool { return !m.LastRun.IsZero() }
 	succeeded := func(m JobMetrics) bool { return !m.LastSuccess.IsZero() }
+	unix := func(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+	const g, c = dto.MetricType_GAUGE, dto.MetricType_COUNTER
 	return []family{
-		{metricFindings, "Findings per type reported by the job's last successful run.", "gauge", func(m JobMetrics) []sample {
+		{metricFindings, "Findings per type reported by the job's last successful run.", g, func(m JobMetrics) []sample {
 			if !succeeded(m) {
 				return nil
 			}
 			var out []sample
 			for _, typ := range slices.Sorted(maps.Keys(m.Findings)) {
-				out = append(out, sample{labels: [][2]string{{"type", typ}}, value: formatInt(m.Findings[typ])})
+				out = append(out, sample{labels: [][2]string{{"type", typ}}, value: float64(m.Findings[typ])})
 			}
 			return out
 		}},
-		{metricDuration, "Duration of the job's last run in seconds.", "gauge", func(m JobMetrics) []sample {
+		{metricFindingsBySeverity, "Findings per severity and type reported by the job's last successful run.", g, func(m JobMetrics) []sample {
+			if !succeeded(m) {
+				return nil
+			}
+			keys := slices.SortedFunc(maps.Keys(m.FindingsBySeverity), func(a, b Finding) int {
+				return cmpStrings(a.Severity, b.Severity, a.Type, b.Type)
+			})
+			var out []sample
+			for _, k := range keys {
+				out = append(out, sample{labels: [][2]string{{"severity", k.Severity}, {"type", k.Type}}, value: float64(m.FindingsBySeverity[k])})
+			}
+			return out
+		}},
+		{metricIntegrityProblems, "Integrity problems found by the job's last run that checked integrity (0: none).", g, func(m JobMetrics) []sample {
+			if !m.IntegrityChecked {
+				return nil
+			}
+			return gauge(float64(m.IntegrityProblems))
+		}},
+		{metricDuration, "Duration of the job's last run in seconds.", g, func(m JobMetrics) []sample {
 			if !ran(m) {
 				return nil
 			}
-			return gauge(formatFloat(m.LastDuration.Seconds()))
+			return gauge(m.LastDuration.Seconds())
 		}},
-		{metricLastRun, "Unix time the job's last run finished, whatever its result.", "gauge", func(m JobMetrics) []sample {
+		{metricLastRun, "Unix time the job's last run finished, whatever its result.", g, func(m JobMetrics) []sample {
 			if !ran(m) {
 				return nil
 			}
-			return gauge(formatUnix(m.LastRun))
+			return gauge(unix(m.LastRun))
 		}},
-		{metricLastStatus, "Result of the job's last run: 1 ok, 0 failed.", "gauge", func(m JobMetrics) []sample {
+		{metricLastStatus, "Result of the job's last run: 1 ok, 0 failed.", g, func(m JobMetrics) []sample {
 			if !ran(m) {
 				return nil
 			}
 			if m.LastOK {
-				return gauge("1")
+				return gauge(1)
 			}
-			return gauge("0")
+			return gauge(0)
 		}},
-		{metricLastSuccess, "Unix time the job's last successful run finished.", "gauge", func(m JobMetrics) []sample {
+		{metricLastSuccess, "Unix time the job's last successful run finished.", g, func(m JobMetrics) []sample {
 			if !succeeded(m) {
 				return nil
 			}
-			return gauge(formatUnix(m.LastSuccess))
+			return gauge(unix(m.LastSuccess))
 		}},
-		{metricRunsTotal, "Finished runs of the job by result.", "counter", func(m JobMetrics) []sample {
+		{metricRunsTotal, "Finished runs of the job by result.", c, func(m JobMetrics) []sample {
 			return []sample{
-				{labels: [][2]string{{"result", resultFailed}}, value: formatInt(m.RunsFailed)},
-				{labels: [][2]string{{"result", resultOK}}, value: formatInt(m.RunsOK)},
+				{labels: [][2]string{{"result", resultFailed}}, value: float64(m.RunsFailed)},
+				{labels: [][2]string{{"result", resultOK}}, value: float64(m.RunsOK)},
 			}
 		}},
-		{metricLedgerRows, "Ledger rows seen by the job's last successful run.", "gauge", func(m JobMetrics) []sample {
+		{metricPublishedPeriod, "Unix time the newest period the job published starts (a week's Monday, a month's first day).", g, func(m JobMetrics) []sample {
+			if m.PublishedPeriod.IsZero() {
+				return nil
+			}
+			return gauge(unix(m.PublishedPeriod))
+		}},
+		{metricNewestRun, "Unix time of the newest run in the ledger, as the job's last successful run saw it.", g, func(m JobMetrics) []sample {
+			if m.NewestRun.IsZero() {
+				return nil
+			}
+			return gauge(unix(m.NewestRun))
+		}},
+		{metricLedgerRows, "Ledger rows seen by the job's last successful run.", g, func(m JobMetrics) []sample {
 			if !succeeded(m) {
 				return nil
 			}
-			return gauge(formatInt(m.Rows))
+			return gauge(float64(m.Rows))
 		}},
-		{metricRejects, "Rejected ledger lines reported by the job's last successful run.", "gauge", func(m JobMetrics) []sample {
+		{metricRejects, "Rejected ledger lines reported by the job's last successful run.", g, func(m JobMetrics) []sample {
 			if !succeeded(m) {
 				return nil
 			}
-			return gauge(formatInt(m.Rejects))
+			return gauge(float64(m.Rejects))
 		}},
 	}
 }
 
+// cmpStrings compares pairs (a1, b1), then (a2, b2).
+func cmpStrings(a1, b1, a2, b2 string) int {
+	if c := strings.Compare(a1, b1); c != 0 {
+		return c
+	}
+	return strings.Compare(a2, b2)
+}
+
 // MarshalMetrics renders jobs in the Prometheus text exposition format read
-// by node_exporter's textfile collector: each family once with HELP and TYPE
-// lines, families in name order, series ordered by job then the other
-// label. Equal input gives equal bytes, whatever the order of jobs.
+// by node_exporter's textfile collector, through expfmt: each family once
+// with HELP and TYPE lines, families in name order, series ordered by job
+// then the other labels. Equal input gives equal bytes, whatever the order
+// of jobs.
 func MarshalMetrics(jobs []JobMetrics) ([]byte, error) {
 	sorted := slices.Clone(jobs)
 	slices.SortFunc(sorted, func(a, b JobMetrics) int { return strings.Compare(a.Job, b.Job) })
@@ -248,48 +354,27 @@ func MarshalMetrics(jobs []JobMetrics) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	for _, f := range families() {
-		var lines []string
+		mf := &dto.MetricFamily{Name: proto.String(f.name), Help: proto.String(f.help), Type: f.typ.Enum()}
 		for _, j := range sorted {
 			for _, s := range f.series(j) {
-				lines = append(lines, f.name+formatLabels(j.Job, s.labels)+" "+s.value)
+				m := &dto.Metric{Label: []*dto.LabelPair{{Name: proto.String("job"), Value: proto.String(j.Job)}}}
+				for _, l := range s.labels {
+					m.Label = append(m.Label, &dto.LabelPair{Name: proto.String(l[0]), Value: proto.String(l[1])})
+				}
+				if f.typ == dto.MetricType_COUNTER {
+					m.Counter = &dto.Counter{Value: proto.Float64(s.value)}
+				} else {
+					m.Gauge = &dto.Gauge{Value: proto.Float64(s.value)}
+				}
+				mf.Metric = append(mf.Metric, m)
 			}
 		}
-		if len(lines) == 0 {
+		if len(mf.Metric) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", f.name, f.help, f.name, f.typ)
-		for _, l := range lines {
-			b.WriteString(l)
-			b.WriteByte('\n')
+		if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
+			return nil, fmt.Errorf("metric %s: %w", f.name, err)
 		}
 	}
 	return b.Bytes(), nil
-}
-
-func formatLabels(job string, extra [][2]string) string {
-	var b strings.Builder
-	b.WriteString(`{job="`)
-	b.WriteString(escapeLabel(job))
-	b.WriteByte('"')
-	for _, l := range extra {
-		b.WriteString(`,` + l[0] + `="`)
-		b.WriteString(escapeLabel(l[1]))
-		b.WriteByte('"')
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-// escapeLabel escapes a label value as the text format requires.
-func escapeLabel(v string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v)
-}
-
-func formatInt(v int64) string { return strconv.FormatInt(v, 10) }
-
-func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
-// formatUnix writes t as Unix seconds with millisecond precision.
-func formatUnix(t time.Time) string {
-	return formatFloat(float64(t.UnixMilli()) / 1000)
 }

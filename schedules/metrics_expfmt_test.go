@@ -45,14 +45,18 @@ func TestMetricsParseWithExpfmt(t *testing.T) {
 			t.Fatalf("%s: expfmt rejects the file: %v\n%s", name, err, data)
 		}
 		wantTypes := map[string]dto.MetricType{
-			"ledgerlens_findings":                           dto.MetricType_GAUGE,
-			"ledgerlens_job_last_duration_seconds":          dto.MetricType_GAUGE,
-			"ledgerlens_job_last_run_timestamp_seconds":     dto.MetricType_GAUGE,
-			"ledgerlens_job_last_status":                    dto.MetricType_GAUGE,
-			"ledgerlens_job_last_success_timestamp_seconds": dto.MetricType_GAUGE,
-			"ledgerlens_job_runs_total":                     dto.MetricType_COUNTER,
-			"ledgerlens_ledger_rows":                        dto.MetricType_GAUGE,
-			"ledgerlens_rejects":                            dto.MetricType_GAUGE,
+			"ledgerlens_findings":                                      dto.MetricType_GAUGE,
+			"ledgerlens_findings_by_severity":                          dto.MetricType_GAUGE,
+			"ledgerlens_integrity_problems":                            dto.MetricType_GAUGE,
+			"ledgerlens_last_published_period_start_timestamp_seconds": dto.MetricType_GAUGE,
+			"ledgerlens_ledger_newest_run_timestamp_seconds":           dto.MetricType_GAUGE,
+			"ledgerlens_job_last_duration_seconds":                     dto.MetricType_GAUGE,
+			"ledgerlens_job_last_run_timestamp_seconds":                dto.MetricType_GAUGE,
+			"ledgerlens_job_last_status":                               dto.MetricType_GAUGE,
+			"ledgerlens_job_last_success_timestamp_seconds":            dto.MetricType_GAUGE,
+			"ledgerlens_job_runs_total":                                dto.MetricType_COUNTER,
+			"ledgerlens_ledger_rows":                                   dto.MetricType_GAUGE,
+			"ledgerlens_rejects":                                       dto.MetricType_GAUGE,
 		}
 		for fam, typ := range wantTypes {
 			f, ok := fams[fam]

@@ -44,12 +44,17 @@ func sampleMetrics() []JobMetrics {
 			Job: JobWeeklyReview, LastRun: time.Date(2026, 11, 16, 10, 3, 12, 250e6, time.UTC), LastDuration: 192250 * time.Millisecond,
 			LastOK: true, LastSuccess: time.Date(2026, 11, 16, 10, 3, 12, 250e6, time.UTC), RunsOK: 12, RunsFailed: 1,
 			Rows: 1048576, Rejects: 3, Findings: map[string]int64{"sla_breach": 2, "missing_case": 1, `odd "type"\`: 4},
+			FindingsBySeverity: map[Finding]int64{{"sla_breach", "SEV1"}: 2, {"missing_case", "SEV0"}: 1, {`odd "type"\`, "SEV3"}: 4},
+			IntegrityChecked:   true, IntegrityProblems: 0,
+			NewestRun:       time.Date(2026, 11, 15, 23, 58, 1, 500e6, time.UTC),
+			PublishedPeriod: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC),
 		},
 		{Job: JobSLAReport}, // configured, never ran
 		{
 			Job: JobIntegrityCheck, LastRun: time.Date(2026, 11, 17, 6, 0, 1, 0, time.UTC), LastDuration: 1500 * time.Millisecond,
 			LastOK: false, LastSuccess: time.Date(2026, 11, 16, 6, 0, 2, 0, time.UTC), RunsOK: 30, RunsFailed: 2,
 			Rows: 1048000, Rejects: 3, Findings: map[string]int64{},
+			IntegrityChecked: true, IntegrityProblems: 2, // the failed run found two problems
 		},
 	}
 }
@@ -130,6 +135,8 @@ func TestRecordRunMergesIntoExistingFile(t *testing.T) {
 		Job: JobWeeklyReview, LastRun: start.Add(90 * time.Second), LastDuration: 90 * time.Second, LastOK: true,
 		LastSuccess: start.Add(90 * time.Second), RunsOK: 13, RunsFailed: 1,
 		Rows: 2000000, Rejects: 0, Findings: map[string]int64{"drift_significant": 1},
+		// Not reported by this run: kept from the file.
+		IntegrityChecked: true, NewestRun: before[2].NewestRun, PublishedPeriod: before[2].PublishedPeriod,
 	}
 	if !reflect.DeepEqual(w, want) {
 		t.Errorf("weekly-review after the run:\n got  %+v\n want %+v", w, want)
@@ -168,12 +175,12 @@ func TestReadMetricsErrors(t *testing.T) {
 		t.Errorf("missing file: %v %v", ms, err)
 	}
 	tests := []struct{ content, want string }{
-		{"# HELP x y\nledgerlens_rejects{job=\"a\"} 1\nledgerlens_rejects{job=\"b\" 2\n", ":3:"},
-		{"ledgerlens_rejects{job=\"a\"} one\n", ":1:"},
+		{"# HELP x y\nledgerlens_rejects{job=\"a\"} 1\nledgerlens_rejects{job=\"b\" 2\n", "line 3"},
+		{"ledgerlens_rejects{job=\"a\"} one\n", "line 1"},
 		{"ledgerlens_rejects 3\n", "without a job label"},
 		{"ledgerlens_rejects{job=\"a\"} 1.5\n", "not an integer"},
 		{"ledgerlens_job_last_run_timestamp_seconds{job=\"a\"} NaN\n", "not a finite number"},
-		{"ledgerlens_findings{job=\"a\",type=\"x\\q\"} 1\n", "unknown escape"},
+		{"ledgerlens_findings{job=\"a\",type=\"x\\q\"} 1\n", "invalid escape"},
 	}
 	for i, tc := range tests {
 		path := filepath.Join(dir, fmt.Sprintf("m%d.prom", i))
@@ -184,9 +191,15 @@ func TestReadMetricsErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%q: got %v, want an error naming the file and %q", tc.content, err, tc.want)
 		}
-		// A file that cannot be parsed is not overwritten.
-		if err := WriteMetrics(path, JobMetrics{Job: "z"}); err == nil {
-			t.Errorf("%q: WriteMetrics overwrote an unparsable file", tc.content)
+		// A file the parser rejects is replaced, not left stale for ever;
+		// the error says so, for a warning in the log.
+		err = WriteMetrics(path, JobMetrics{Job: "z"})
+		var replaced *ReplacedError
+		if !errors.As(err, &replaced) || replaced.Path != path || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: WriteMetrics = %v, want a ReplacedError naming the cause", tc.content, err)
+		}
+		if ms, err := ReadMetrics(path); err != nil || len(ms) != 1 || ms[0].Job != "z" {
+			t.Errorf("%q: after replacing: %+v %v", tc.content, ms, err)
 		}
 	}
 	// Other writers' series and comments are skipped.
@@ -225,8 +238,8 @@ func TestSchedulerWritesMetrics(t *testing.T) {
 	}
 	checkExposition(t, data)
 	for _, want := range []string{
-		`ledgerlens_job_last_success_timestamp_seconds{job="weekly-review"} 1794823260`, // 2026-11-16T10:01:00Z
-		`ledgerlens_job_last_run_timestamp_seconds{job="integrity-check"} 1794808860`,   // 06:01
+		`ledgerlens_job_last_success_timestamp_seconds{job="weekly-review"} 1.79482326e+09`, // 2026-11-16T10:01:00Z, as expfmt writes it
+		`ledgerlens_job_last_run_timestamp_seconds{job="integrity-check"} 1.79480886e+09`,   // 06:01
 		`ledgerlens_job_last_duration_seconds{job="weekly-review"} 60`,
 		`ledgerlens_job_last_status{job="weekly-review"} 1`,
 		`ledgerlens_job_runs_total{job="weekly-review",result="ok"} 1`,

@@ -283,7 +283,7 @@ func (s *Scheduler) runOne(ctx context.Context, st *state, w work) {
 	if s.opts.MetricsFile != "" {
 		res := RunResult{Started: started, Finished: finished, Err: err, Stats: stats}
 		if merr := RecordRun(s.opts.MetricsFile, name, res); merr != nil {
-			log.Error("could not write metrics", "error", merr)
+			LogMetricsError(log, merr)
 		}
 	}
 }
@@ -310,7 +310,8 @@ func (s *Scheduler) seedMetrics(st *state) {
 		return
 	}
 	existing, err := ReadMetrics(s.opts.MetricsFile)
-	if err != nil {
+	var parseErr *parseError
+	if err != nil && !errors.As(err, &parseErr) {
 		s.log.Error("could not read metrics", "error", err)
 		return
 	}
@@ -340,7 +341,7 @@ func (s *Scheduler) seedMetrics(st *state) {
 		return
 	}
 	if err := WriteMetrics(s.opts.MetricsFile, add...); err != nil {
-		s.log.Error("could not write metrics", "error", err)
+		LogMetricsError(s.log, err)
 	}
 }
 

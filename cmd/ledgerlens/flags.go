@@ -83,7 +83,7 @@ func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err 
 		rr.Stats = stats()
 	}
 	if merr := schedules.RecordRun(p.metricsFile, job, rr); merr != nil {
-		a.log.Error("write metrics", "file", p.metricsFile, "err", merr)
+		schedules.LogMetricsError(a.log, merr)
 	}
 }
 

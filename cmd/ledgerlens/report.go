@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -25,6 +26,9 @@ func newReportCmd(a *app) *cobra.Command {
 type ReportWeeklyOptions struct {
 	Week string // a Monday or an ISO week; "" is the last complete week
 	AsOf string // RFC 3339; "" is now
+	// RequireNotify makes a webhook that could not be told exit 1 (the
+	// publication stands either way).
+	RequireNotify bool
 	publishFlags
 }
 
@@ -47,6 +51,7 @@ becomes revision r2, r3, ….`,
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVar(&opts.RequireNotify, "require-notify", false, "exit 1 when a configured webhook could not be notified (the publication stands)")
 	f.StringVar(&opts.Week, "week", "", "period: a Monday (2026-11-16) or ISO week (2026-W47); default the last complete week")
 	f.StringVar(&opts.AsOf, "as-of", "", "fix \"now\" (RFC 3339) for choosing the default week")
 	opts.publishFlags.register(f, "a policy violation")
@@ -72,11 +77,15 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 	}
 	pf := &opts.publishFlags
 	wopts := pipeline.WeeklyOptions{Week: opts.Week, AsOf: asOf, Unsigned: pf.unsigned, Supersede: pf.supersede}
-	return publishReport(a, pf, schedules.JobWeeklyReview,
+	var notifyErr error
+	err = publishReport(a, pf, schedules.JobWeeklyReview,
 		func() (*pipeline.WeeklyResult, error) {
 			return pipeline.RunWeekly(ctx, a.env("report weekly", pf.lockTimeout), wopts)
 		},
-		weeklyStats, func(r *pipeline.WeeklyResult) { printWeekly(a, r) },
+		weeklyStats, func(r *pipeline.WeeklyResult) {
+			printWeekly(a, r)
+			notifyErr = a.notifyWeekly(ctx, r, pf.lockTimeout, opts.RequireNotify)
+		},
 		func(r *pipeline.WeeklyResult) (sevs []string) {
 			if r.Report != nil {
 				for _, v := range r.Report.PolicyViolations {
@@ -85,6 +94,7 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 			}
 			return sevs
 		}, "policy violations")
+	return errors.Join(err, notifyErr)
 }
 
 // printWeekly writes the headline figures and output paths to stdout.
@@ -96,6 +106,7 @@ func printWeekly(a *app, res *pipeline.WeeklyResult) {
 	}
 	fmt.Fprintf(w, "weekly review %s: %s (revision %d)\n", res.Period.Label(), state, res.Revision)
 	if r := res.Report; r != nil && r.Schema != "" {
+		printActionRequired(w, r.ActionRequired)
 		s := r.SummaryStats
 		fmt.Fprintf(w, "  runs %d, credits %.2f, avg %.2f, failed %d\n", s.TotalRuns, s.TotalCredits, s.AvgCreditsPerRun, s.FailedRuns)
 		fmt.Fprintf(w, "  spike runs %d, policy violations %d, baseline candidates %d\n",

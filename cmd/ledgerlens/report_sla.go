@@ -107,5 +107,8 @@ func slaStats(res *pipeline.SLAResult) schedules.JobStats {
 			st.Findings["sla_"+b.Clock]++
 		}
 	}
+	if m, err := time.Parse("2006-01", res.Month); err == nil {
+		st.PublishedPeriod = m
+	}
 	return st
 }

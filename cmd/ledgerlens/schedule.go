@@ -103,26 +103,34 @@ func (a *app) weeklyJob(lockTimeout time.Duration) schedules.JobFunc {
 		if err != nil {
 			return schedules.JobStats{}, err
 		}
+		_ = a.notifyWeekly(ctx, res, lockTimeout, false) // logged and audited; never fails the job
 		return weeklyStats(res), nil
 	}
 }
 
 func weeklyStats(res *pipeline.WeeklyResult) schedules.JobStats {
-	st := schedules.JobStats{Findings: map[string]int64{}}
-	if r := res.Report; r != nil {
+	st := schedules.JobStats{Findings: map[string]int64{}, FindingsBySeverity: map[schedules.Finding]int64{},
+		NewestRun: res.NewestRun}
+	if r := res.Report; r != nil && r.Schema != "" {
 		st.Rows = r.DataQuality.Loaded
 		st.Rejects = r.DataQuality.Rejected
 		for _, v := range r.PolicyViolations {
 			st.Findings[v.Type]++
+			st.FindingsBySeverity[schedules.Finding{Type: v.Type, Severity: v.Severity}]++
 		}
+		// A modified ledger is an integrity problem the weekly run finds.
+		n := int64(len(r.DataQuality.AppendOnly.Modifications))
+		st.IntegrityProblems = &n
+		st.PublishedPeriod = res.Period.Start
 	}
 	return st
 }
 
 // integrityJob is the daily check, run as a job (lock and audit bracket):
 // ledger append-only, audit chain, every published artifact. Every problem
-// found is logged and counted in the integrity_problem finding, which the
-// metrics file carries; a check that could not run fails the job.
+// found is logged, counted in the integrity_problem finding and the
+// integrity-problems metric, and sent to the webhooks; a problem fails the
+// job, and so does a check that could not run.
 func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
 		pub, err := a.publicKeyIfPresent()
@@ -136,7 +144,13 @@ func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 		for _, p := range rep.Problems {
 			a.log.Error("integrity problem", "problem", p)
 		}
-		return schedules.JobStats{Findings: map[string]int64{"integrity_problem": int64(len(rep.Problems))}}, nil
+		n := int64(len(rep.Problems))
+		st := schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}
+		if !rep.OK() {
+			_ = a.notifyIntegrity(ctx, rep.Problems, "schedule run: integrity-check: notify", false) // logged and audited
+			return st, fmt.Errorf("integrity check: %d problems", len(rep.Problems))
+		}
+		return st, nil
 	}
 }
 

@@ -106,8 +106,9 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeou
 	if err != nil {
 		return err
 	}
-	defer lk.Release()
 	rep, err := pipeline.CheckIntegrity(ctx, a.env("verify all", 0), pub)
+	// Released before notifying: delivery takes the lock to audit itself.
+	lk.Release()
 	if err != nil {
 		return err
 	}
@@ -117,6 +118,7 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeou
 		fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 	}
 	if !rep.OK() {
+		_ = a.notifyIntegrity(ctx, rep.Problems, "verify all: notify", false) // logged and audited
 		return fmt.Errorf("integrity check failed: %d problems", len(rep.Problems))
 	}
 	fmt.Fprintln(a.stdout, "OK")

@@ -304,7 +304,9 @@ func TestRecords(t *testing.T) {
 		t.Errorf("NextNote = %s", got)
 	}
 	ra, err := r.ReviewApprovals(time.UTC)
-	if err != nil || len(ra) != 1 || ra[0].ProposalID != a.ProposalID || !ra[0].ApprovedAt.Equal(time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)) {
+	// The applied approval, then the pending proposal without an approval time.
+	if err != nil || len(ra) != 2 || ra[0].ProposalID != a.ProposalID || !ra[0].ApprovedAt.Equal(time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)) ||
+		ra[1].ProposalID != p2.ProposalID || !ra[1].ApprovedAt.IsZero() || ra[1].ProposedAt.IsZero() {
 		t.Errorf("review approvals %+v %v", ra, err)
 	}
 	// Monday 09:15 → due Tuesday 09:15; Friday → Monday; Saturday → Tuesday.

@@ -163,9 +163,10 @@ func DueAt(proposedAt time.Time, loc *time.Location) time.Time {
 	return businesstime.AddBusinessDays(proposedAt.In(loc), 1)
 }
 
-// ReviewApprovals turns the approvals into the weekly review's input for
-// its maker-checker clock (review.Input.Approvals), with times in loc so
-// business days are the configured zone's.
+// ReviewApprovals turns the approvals, and the pending proposals (with a
+// zero ApprovedAt), into the weekly review's input for its maker-checker
+// clock (review.Input.Approvals), with times in loc so business days are
+// the configured zone's.
 func (r *Records) ReviewApprovals(loc *time.Location) ([]review.Approval, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -182,6 +183,15 @@ func (r *Records) ReviewApprovals(loc *time.Location) ([]review.Approval, error)
 		}
 		out = append(out, review.Approval{ProposalID: a.ProposalID, ScenarioID: a.ScenarioID,
 			ProposedAt: proposed.In(loc), ApprovedAt: approved.In(loc)})
+	}
+	// Pending proposals, with no approval time, for the action-required
+	// list's overdue approvals.
+	for _, p := range r.Pending() {
+		proposed, err := p.Time()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, review.Approval{ProposalID: p.ProposalID, ScenarioID: p.ScenarioID, ProposedAt: proposed.In(loc)})
 	}
 	return out, nil
 }

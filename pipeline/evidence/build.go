@@ -224,9 +224,10 @@ func (b *builder) addArtifact(dir, prefix, name, kind string, controls []string)
 }
 
 // Report file names: weekly_<Monday>[.rN].json|.xlsx,
-// rejects_<Monday>[.rN].jsonl, sla_<YYYY-MM>[.rN].json|.xlsx.
+// rejects_cumulative_<Monday>[.rN].jsonl (rejects_<Monday>… before the
+// name said the file holds every reject so far), sla_<YYYY-MM>[.rN].json|.xlsx.
 var (
-	weeklyName = regexp.MustCompile(`^(weekly|rejects)_(\d{4}-\d{2}-\d{2})(\.r[1-9]\d*)?\.(json|xlsx|jsonl)$`)
+	weeklyName = regexp.MustCompile(`^(weekly|rejects_cumulative|rejects)_(\d{4}-\d{2}-\d{2})(\.r[1-9]\d*)?\.(json|xlsx|jsonl)$`)
 	slaName    = regexp.MustCompile(`^sla_(\d{4}-\d{2})(\.r[1-9]\d*)?\.(json|xlsx)$`)
 	noteName   = regexp.MustCompile(`^update_(\d{4}-\d{2}-\d{2})(-[1-9]\d*)?\.md$`)
 )
@@ -253,7 +254,7 @@ func (b *builder) reports(ctx context.Context, idx *Index) error {
 				continue
 			}
 			kind := map[string]string{"json": KindWeeklyReport, "xlsx": KindWeeklyWorkbook, "jsonl": KindRejects}[m[4]]
-			if (m[1] == "rejects") != (m[4] == "jsonl") {
+			if (m[1] != "weekly") != (m[4] == "jsonl") {
 				continue
 			}
 			if err := b.addArtifact(b.src.ReviewsDir, ReviewsPrefix, name, kind, monitorCtrl()); err != nil {

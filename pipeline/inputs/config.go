@@ -46,6 +46,9 @@ type Config struct {
 	// OutputDir is where weekly outputs go, relative to the root unless
 	// absolute (see Layout.Resolve).
 	OutputDir string
+	// Webhooks receive a notification after each publication and on every
+	// integrity problem; none by default.
+	Webhooks []Webhook
 }
 
 // Schedule is one job of `ledgerlens schedule run`.
@@ -121,9 +124,9 @@ func ParseConfig(path string, data []byte) (Config, error) {
 
 	for _, k := range doc.keys() {
 		switch k {
-		case "time_zone", "top_n", "spike_top_n", "slo_targets", "rto_target_minutes", "schedules", "output_dir":
+		case "time_zone", "top_n", "spike_top_n", "slo_targets", "rto_target_minutes", "schedules", "output_dir", "webhooks":
 		default:
-			fail(&fieldError{field: k, msg: "unknown key (known: output_dir, rto_target_minutes, schedules, slo_targets, spike_top_n, time_zone, top_n)"})
+			fail(&fieldError{field: k, msg: "unknown key (known: output_dir, rto_target_minutes, schedules, slo_targets, spike_top_n, time_zone, top_n, webhooks)"})
 		}
 	}
 
@@ -191,6 +194,11 @@ func ParseConfig(path string, data []byte) (Config, error) {
 	}
 	if err := mergeSchedules(doc, &c); err != nil {
 		errs = append(errs, locateAll(err, path)...)
+	}
+	if hooks, err := parseWebhooks(doc); err != nil {
+		errs = append(errs, locateAll(err, path)...)
+	} else {
+		c.Webhooks = hooks
 	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)

@@ -9,7 +9,7 @@ import (
 )
 
 // rejectsSampleSize is how many rejects the report lists inline; all of
-// them go to rejects_<date>.jsonl.
+// them go to rejects_cumulative_<date>.jsonl.
 const rejectsSampleSize = 20
 
 // dataQuality fills section 8 and the ledger part of inputs.

@@ -47,7 +47,8 @@ type Input struct {
 // Published is the newest revision of an already published weekly report.
 type Published = reports.PublishedWeek
 
-// Approval is one applied baseline change, for the maker-checker clock.
+// Approval is one baseline proposal, for the maker-checker clock: applied,
+// or still pending when ApprovedAt is zero.
 type Approval struct {
 	ProposalID string
 	ScenarioID string
@@ -110,6 +111,7 @@ func (a *analysis) run() (*reports.Weekly, error) {
 		{"credits per day", a.creditsPerDay},
 		{"data quality", a.dataQuality},
 		{"policy violations", a.violations},
+		{"action required", a.actionRequired},
 	}
 	for _, s := range steps {
 		if err := a.ctx.Err(); err != nil {

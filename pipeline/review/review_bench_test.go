@@ -38,6 +38,7 @@ func benchSections(a *analysis) []struct {
 		{"credits_per_day", a.creditsPerDay},
 		{"data_quality", a.dataQuality},
 		{"violations", a.violations},
+		{"action_required", a.actionRequired},
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 // Rejects lists the store's rejected lines in line order; limit <= 0 means
-// all of them (for rejects_<date>.jsonl).
+// all of them (for rejects_cumulative_<date>.jsonl).
 func Rejects(ctx context.Context, st *store.Store, limit int) ([]reports.Reject, error) {
 	rows, err := st.Conn().QueryContext(ctx, query("rejects"))
 	if err != nil {

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// printActionRequired writes the report's action-required list, most
+// severe first, one line per item — what the Summary sheet opens with.
+func printActionRequired(w io.Writer, items []reports.ActionItem) {
+	if items == nil {
+		return // a report published before it had the list
+	}
+	if len(items) == 0 {
+		fmt.Fprintln(w, "  action required: nothing this week")
+		return
+	}
+	fmt.Fprintf(w, "  action required (%d):\n", len(items))
+	for _, it := range items {
+		fmt.Fprintf(w, "    %-4s  %s\n", it.Severity, it.Text)
+	}
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/notify"
+	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+)
+
+// notifyWeekly tells the configured webhooks about a weekly publication
+// (or, after a no-op re-run, about the published report if they were not
+// told yet). A failure is logged and recorded in the audit log; it fails
+// the command only when require (--require-notify) is set. Nothing
+// published is touched either way.
+func (a *app) notifyWeekly(ctx context.Context, res *pipeline.WeeklyResult, lockTimeout time.Duration, require bool) error {
+	if res == nil || res.Report == nil || res.Report.Schema == "" || res.JSONPath == "" {
+		return nil
+	}
+	l := a.layout()
+	var files []notify.File
+	for _, p := range []string{res.JSONPath, res.XLSXPath, res.RejectsPath} {
+		if p == "" {
+			continue
+		}
+		sum, err := fileSHA256(p)
+		if err != nil {
+			return a.notifyFailed(fmt.Errorf("notify: %w", err), require)
+		}
+		files = append(files, notify.File{Path: l.Rel(p), SHA256: sum})
+	}
+	return a.deliver(ctx, notify.WeeklyMessage(res.Report, files), "report weekly: notify", lockTimeout, require)
+}
+
+// notifyIntegrity tells the configured webhooks about integrity problems.
+func (a *app) notifyIntegrity(ctx context.Context, problems []string, command string, require bool) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	return a.deliver(ctx, notify.IntegrityMessage(problems), command, 0, require)
+}
+
+func (a *app) deliver(ctx context.Context, m notify.Message, command string, lockTimeout time.Duration, require bool) error {
+	l := a.layout()
+	cfg, _, err := inputs.LoadConfig(l.Config)
+	if err != nil {
+		return a.notifyFailed(err, require)
+	}
+	if len(cfg.Webhooks) == 0 {
+		if require {
+			return errors.New("--require-notify: no webhooks configured in config/ledgerlens.json")
+		}
+		return nil
+	}
+	_, err = notify.Deliver(ctx, notify.Options{Layout: l, Hooks: cfg.Webhooks, Command: command,
+		LockTimeout: lockTimeout, Log: a.log}, m)
+	if err != nil {
+		return a.notifyFailed(err, require)
+	}
+	return nil
+}
+
+// notifyFailed is a notification failure: an error with --require-notify,
+// a warning otherwise.
+func (a *app) notifyFailed(err error, require bool) error {
+	if require {
+		return err
+	}
+	a.log.Warn("notification not delivered; the publication stands (use --require-notify to fail on this)", "err", err)
+	return nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestReportWeeklyNotifies runs `report weekly` against a local webhook:
+// the publication is announced once with its action list, an identical
+// re-run posts nothing, the --quiet run prints nothing, and a receiver
+// that fails leaves the publication in place and fails the command only
+// with --require-notify. The URL appears in no output, file or audit entry.
+func TestReportWeeklyNotifies(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		code := status
+		mu.Unlock()
+		w.WriteHeader(code)
+	}))
+	defer srv.Close()
+	posts := func() int { mu.Lock(); defer mu.Unlock(); return len(bodies) }
+
+	root := copyFixture(t)
+	cfg := `{"webhooks": [{"name": "ops-review", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 1}]}`
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := srv.URL + "/hooks/SECRET-TOKEN-1234"
+	env := []string{"LL_TEST_HOOK=" + url}
+
+	r := ledgerlens(t, env, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned", "--require-notify")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "action required (") || !strings.Contains(r.stdout, "SEV0  Quarantine the run") {
+		t.Errorf("stdout lacks the action list:\n%s", r.stdout)
+	}
+	if posts() != 1 {
+		t.Fatalf("%d posts, want 1", posts())
+	}
+	var msg struct {
+		Text   string            `json:"text"`
+		Blocks []json.RawMessage `json:"blocks"`
+	}
+	if err := json.Unmarshal([]byte(bodies[0]), &msg); err != nil || !strings.Contains(msg.Text, focusWeek) || len(msg.Blocks) < 4 {
+		t.Errorf("payload %v: %s", err, bodies[0])
+	}
+	if !strings.Contains(bodies[0], "weekly_"+focusWeek+".json") {
+		t.Errorf("payload does not name the published JSON: %s", bodies[0])
+	}
+
+	// Identical re-run: no-op, nothing posted, nothing printed with -q.
+	r = ledgerlens(t, env, "--root", root, "-q", "report", "weekly", "--week", focusWeek, "--unsigned", "--require-notify")
+	if r.code != 0 || r.stdout != "" || posts() != 1 {
+		t.Fatalf("re-run: exit %d, %d posts, stdout %q\n%s", r.code, posts(), r.stdout, r.stderr)
+	}
+
+	// A failing receiver: a new week is published all the same; the exit
+	// status is 0 without --require-notify and 1 with it.
+	mu.Lock()
+	status = http.StatusInternalServerError
+	mu.Unlock()
+	prev := previousWeek(t)
+	r = ledgerlens(t, env, "--root", root, "report", "weekly", "--week", prev, "--unsigned")
+	if r.code != 0 {
+		t.Fatalf("failed notification without --require-notify: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+prev+".json")); err != nil {
+		t.Fatalf("publication missing after a failed notification: %v", err)
+	}
+	r = ledgerlens(t, env, "--root", root, "report", "weekly", "--week", prev, "--unsigned", "--require-notify")
+	if r.code != 1 || !strings.Contains(r.stderr, "HTTP 500") {
+		t.Fatalf("failed notification with --require-notify: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+prev+".json")); err != nil {
+		t.Fatalf("publication removed: %v", err)
+	}
+
+	trail, err := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"event":"notify_sent"`, `"event":"notify_failed"`, `"status":500`, `"status":200`} {
+		if !strings.Contains(string(trail), want) {
+			t.Errorf("audit log lacks %s", want)
+		}
+	}
+	// The secret is nowhere on disk or in any output.
+	out := r.stdout + r.stderr
+	if strings.Contains(out, "SECRET-TOKEN") || strings.Contains(string(trail), "SECRET-TOKEN") {
+		t.Error("the webhook URL leaked into the output or the audit log")
+	}
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".jsonl") && strings.Contains(p, "CREDIT_MONITORING") {
+			return err
+		}
+		if b, _ := os.ReadFile(p); strings.Contains(string(b), "SECRET-TOKEN") {
+			t.Errorf("%s contains the webhook URL", p)
+		}
+		return nil
+	})
+}
+
+// previousWeek is the Monday before the fixture's focus week.
+func previousWeek(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(fixtureDir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		PreviousWeek string `json:"previous_week"`
+	}
+	if err := json.Unmarshal(data, &e); err != nil {
+		t.Fatal(err)
+	}
+	return e.PreviousWeek
+}

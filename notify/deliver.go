@@ -1,0 +1,195 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/lock"
+)
+
+// Audit events of a delivery.
+const (
+	EventSent   = "notify_sent"
+	EventFailed = "notify_failed"
+)
+
+// DefaultBackoff is the wait before the first retry; it doubles after each.
+const DefaultBackoff = time.Second
+
+// ErrFailed is wrapped by Deliver's error when a receiver could not be
+// told: `--require-notify` turns it into a failing exit status.
+var ErrFailed = errors.New("notification failed")
+
+// Options say where to deliver and how.
+type Options struct {
+	// Layout locates the audit log, the lock and files named by url_file.
+	Layout inputs.Layout
+	// Hooks are the configured receivers; none means nothing to do.
+	Hooks []inputs.Webhook
+	// Getenv reads url_env variables (os.Getenv when nil).
+	Getenv func(string) string
+	// Now is the audit log's clock (time.Now when nil).
+	Now func() time.Time
+	// Command and LockTimeout are as for a job: the lock holder record and
+	// how long to wait for another job's lock.
+	Command     string
+	LockTimeout time.Duration
+	// Log receives one line per receiver (nil: discarded).
+	Log *slog.Logger
+	// Backoff is the wait before the first retry (DefaultBackoff when 0).
+	Backoff time.Duration
+	// Transport, when set, replaces http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// Result is what happened for one receiver.
+type Result struct {
+	Receiver string
+	// Skipped is true when the receiver already has a notify_sent for the
+	// message's key: nothing was posted.
+	Skipped  bool
+	Status   int
+	Attempts int
+	Err      error
+}
+
+// Deliver posts m to every configured receiver that has not yet been told
+// about m.Key, under the working root's lock, and records each outcome in
+// the audit log: notify_sent with the HTTP status, or notify_failed with
+// the status (0 when no response arrived) and the error. A receiver whose
+// URL cannot be read fails like one that cannot be reached.
+//
+// The returned error wraps ErrFailed when any receiver failed, and is
+// otherwise about the lock or the audit log. Nothing published is touched
+// either way.
+func Deliver(ctx context.Context, opts Options, m Message) ([]Result, error) {
+	if len(opts.Hooks) == 0 {
+		return nil, nil
+	}
+	if m.Key == "" {
+		return nil, errors.New("notify: message without a key")
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = DefaultBackoff
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	l := opts.Layout
+	if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
+		return nil, fmt.Errorf("notify: create state directory: %w", err)
+	}
+	lk, err := lock.Acquire(ctx, l.LockFile, opts.LockTimeout, lock.CurrentHolder(opts.Command, opts.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	defer lk.Release()
+	trail, err := audit.Open(l.AuditLog, opts.Now)
+	if err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	told, err := alreadySent(l.AuditLog, m.Key)
+	if err != nil {
+		return nil, err
+	}
+
+	var results []Result
+	var failed []error
+	for _, h := range opts.Hooks {
+		if told[h.Name] {
+			log.Info("notification already sent", "receiver", h.Name, "event", m.Event, "key", m.Key)
+			results = append(results, Result{Receiver: h.Name, Skipped: true})
+			continue
+		}
+		r := deliverOne(ctx, opts, h, m)
+		results = append(results, r)
+		fields := map[string]any{"receiver": h.Name, "format": h.Format, "about": m.Event, "key": m.Key,
+			"status": r.Status, "attempts": r.Attempts}
+		event := EventSent
+		if r.Err != nil {
+			event = EventFailed
+			fields["error"] = r.Err.Error()
+			failed = append(failed, fmt.Errorf("webhook %s: %w", h.Name, r.Err))
+			log.Warn("notification failed", "receiver", h.Name, "status", r.Status, "attempts", r.Attempts, "err", r.Err)
+		} else {
+			log.Info("notification sent", "receiver", h.Name, "status", r.Status, "attempts", r.Attempts)
+		}
+		// Recorded even when ctx was cancelled: the attempt happened.
+		if _, err := trail.Append(context.WithoutCancel(ctx), event, fields); err != nil {
+			return results, fmt.Errorf("notify: %w", err)
+		}
+	}
+	if len(failed) > 0 {
+		return results, fmt.Errorf("%w: %w", ErrFailed, errors.Join(failed...))
+	}
+	return results, nil
+}
+
+func deliverOne(ctx context.Context, opts Options, h inputs.Webhook, m Message) Result {
+	r := Result{Receiver: h.Name}
+	target, err := webhookURL(h, opts.Layout.Root, opts.Getenv)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	payload, err := JSONPayload(m)
+	if h.Format == inputs.WebhookSlack {
+		payload, err = SlackPayload(m)
+	}
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	client := &http.Client{Transport: opts.Transport}
+	if client.Transport == nil {
+		client.Transport = http.DefaultTransport
+	}
+	// Redirects would send the payload on to a host the configuration does
+	// not name; a webhook answers where it is.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	a := post(ctx, client, target, payload, h.Timeout, h.Retries, opts.Backoff)
+	r.Status, r.Attempts, r.Err = a.Status, a.Attempts, a.Err
+	return r
+}
+
+// alreadySent returns the receivers with a notify_sent for key in the
+// audit log at path.
+func alreadySent(path, key string) (map[string]bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("notify: read audit log: %w", err)
+	}
+	defer f.Close()
+	entries, err := audit.ReadEntries(f)
+	if err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	told := map[string]bool{}
+	for _, e := range entries {
+		if e.Event != EventSent || e.Fields["key"] != key {
+			continue
+		}
+		if r, ok := e.Fields["receiver"].(string); ok {
+			told[r] = true
+		}
+	}
+	return told, nil
+}

@@ -1,0 +1,19 @@
+// Package notify tells people what a run found: after a weekly review is
+// published, and on every integrity problem, it posts to the webhooks
+// configured in config/ledgerlens.json — a Slack-compatible incoming-webhook
+// message (text plus blocks) or ledgerlens' own JSON payload — and records
+// each delivery in the audit log (notify_sent, notify_failed, with the HTTP
+// status).
+//
+// It owns the messages, their two payload formats, delivery (a timeout per
+// attempt, bounded retries with exponential backoff) and the rule that one
+// message goes to one receiver once: a message carries a key (the published
+// report's SHA-256, or a digest of the integrity problems) and a receiver
+// that already has a notify_sent for that key is not posted to again.
+//
+// It must not publish, change or remove any report: a failed notification
+// is recorded and returned, never undone into the publication. It must not
+// write a webhook URL anywhere — not to logs, errors, the audit log or a
+// report: URLs are secrets, read from an environment variable or a file of
+// mode 0600 at delivery time and forgotten after it.
+package notify
