@@ -62,23 +62,27 @@ func TestIntegrityNamesEveryTamperedArtifact(t *testing.T) {
 	a := newApp(&strings.Builder{}, &strings.Builder{})
 	a.root = root
 	started := time.Now()
-	stats, err := a.integrityJob(0)(context.Background(), started)
-	if err != nil {
-		t.Fatal(err)
+	// Problems fail the job (the scheduler reports it as not OK), and the
+	// count reaches the metrics file either way.
+	stats, jobErr := a.integrityJob(0)(context.Background(), started)
+	if jobErr == nil || !strings.Contains(jobErr.Error(), "2 problems") {
+		t.Fatalf("integrity job: err %v, want one naming 2 problems", jobErr)
 	}
 	if got := stats.Findings["integrity_problem"]; got != 2 {
 		t.Fatalf("integrity_problem %d, want 2", got)
 	}
 	metrics := filepath.Join(t.TempDir(), "ledgerlens.prom")
-	if err := schedules.RecordRun(metrics, schedules.JobIntegrityCheck, schedules.RunResult{Started: started, Finished: time.Now(), Stats: stats}); err != nil {
+	if err := schedules.RecordRun(metrics, schedules.JobIntegrityCheck, schedules.RunResult{Started: started, Finished: time.Now(), Err: jobErr, Stats: stats}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `ledgerlens_findings{job="integrity-check",type="integrity_problem"} 2`; !strings.Contains(string(data), want) {
-		t.Errorf("metrics file lacks %s:\n%s", want, data)
+	for _, want := range []string{`ledgerlens_integrity_problems{job="integrity-check"} 2`, `ledgerlens_job_last_status{job="integrity-check"} 0`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("metrics file lacks %s:\n%s", want, data)
+		}
 	}
 	audit, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
 	for _, p := range tampered {
