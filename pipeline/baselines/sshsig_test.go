@@ -60,13 +60,12 @@ func stockVerify(approvers, principal, sig string, data []byte) error {
 }
 
 type people struct {
-	dir                     string
-	alice, bob, mallory     string // private key paths
-	approvers               *Approvers
-	approversPath           string
-	shared                  string // key listed for both carol and dave
-	at                      time.Time
-	record, otherRecordFile []byte
+	dir                 string
+	alice, bob, mallory string // private key paths
+	approvers           *Approvers
+	approversPath       string
+	shared              string // key listed for both carol and dave
+	at                  time.Time
 }
 
 func newPeople(t *testing.T) people {
