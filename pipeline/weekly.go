@@ -269,7 +269,9 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *Inputs, pe
 		Config:    in.Config,
 		Published: published,
 		Approvals: approvals,
-		Log:       j.env.Log,
+		Tails: []review.InputTail{{File: j.env.Layout.Rel(j.env.Layout.Cases), Tail: in.Cases.Tail},
+			{File: j.env.Layout.Rel(j.env.Layout.Incidents), Tail: in.Incidents.Tail}},
+		Log: j.env.Log,
 	})
 	if err != nil {
 		return nil, err

@@ -242,6 +242,19 @@ type DataQuality struct {
 	PartialTailBytes  int64            `json:"partial_tail_bytes"`
 	AppendOnly        AppendOnly       `json:"append_only"`
 	LateArrivals      []LateArrival    `json:"late_arrivals"`
+	// UnterminatedInputLines lists the cases or incidents file whose last
+	// line had no newline: loaded when it was a complete JSON object,
+	// otherwise counted as a write in progress. Absent when there is none.
+	UnterminatedInputLines []UnterminatedLine `json:"unterminated_input_lines,omitempty"`
+}
+
+// UnterminatedLine is the last line of an input file that had no final
+// newline.
+type UnterminatedLine struct {
+	File   string `json:"file"`
+	LineNo int    `json:"line_no"`
+	Bytes  int64  `json:"bytes"`
+	Loaded bool   `json:"loaded"`
 }
 
 // Reject is one ledger line that could not be loaded.

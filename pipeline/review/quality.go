@@ -54,6 +54,13 @@ func (a *analysis) dataQuality() error {
 		return err
 	}
 
+	for _, t := range a.in.Tails {
+		if t.Line > 0 {
+			dq.UnterminatedInputLines = append(dq.UnterminatedInputLines, reports.UnterminatedLine{
+				File: t.File, LineNo: t.Line, Bytes: t.Bytes, Loaded: t.Loaded})
+		}
+	}
+
 	mods, err := Modifications(a.ctx, a.st)
 	if err != nil {
 		return err

@@ -40,8 +40,17 @@ type Input struct {
 	Published []Published
 	// Approvals are baseline approvals, for the maker-checker SLA clock.
 	Approvals []Approval
+	// Tails are the last lines without a newline of the cases and
+	// incidents files, for data_quality; entries with Line 0 are ignored.
+	Tails []InputTail
 	// Log, when set, receives each section's duration at debug level.
 	Log *slog.Logger
+}
+
+// InputTail is the unterminated last line of one input file.
+type InputTail struct {
+	File string // as the report names it (relative to the root)
+	inputs.Tail
 }
 
 // Published is the newest revision of an already published weekly report.
