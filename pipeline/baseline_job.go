@@ -141,6 +141,17 @@ func (j *lockedJob) signer(hint string) (*reports.Signer, error) {
 		}
 		return nil, &BlockedError{err}
 	}
+	// Signatures only prove something when verifiers hold the matching
+	// public key: a key pair out of step is found now, not by an auditor.
+	pubPath := filepath.Join(l.KeysDir, reports.PublicKeyFile)
+	pub, err := reports.LoadPublicKey(pubPath)
+	if err != nil {
+		return nil, &BlockedError{fmt.Errorf("signing key %s has no usable public key beside it: %w", keyPath, err)}
+	}
+	if !pub.Equal(s.Public()) {
+		return nil, &BlockedError{fmt.Errorf("signing key %s does not match %s (key id %s, public key %s): restore the matching pair",
+			keyPath, pubPath, s.KeyID(), reports.KeyID(pub))}
+	}
 	return s, nil
 }
 

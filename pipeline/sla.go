@@ -94,18 +94,17 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 	if err != nil {
 		return nil, &BlockedError{err}
 	}
-	st, ing, err := j.openStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-
-	var signer *reports.Signer
+	var signer *reports.Signer // checked before the ingest, as for the weekly job
 	if !opts.Unsigned {
 		if signer, err = j.signer(", or pass --unsigned"); err != nil {
 			return nil, err
 		}
 	}
+	st, ing, err := j.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
 
 	// The run id covers everything the result depends on, so a resumed run
 	// only reuses checkpoints of the same computation.

@@ -133,18 +133,19 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	if err != nil {
 		return nil, &BlockedError{err}
 	}
-	st, ing, err := j.job.openStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-
+	// The key is checked before the ingest, which may take seconds: a job
+	// that cannot sign says so at once.
 	var signer *reports.Signer
 	if !j.opts.Unsigned {
 		if signer, err = j.job.signer(", or pass --unsigned"); err != nil {
 			return nil, err
 		}
 	}
+	st, ing, err := j.job.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
 
 	runID := jobRunID(JobWeeklyReview, period.Label(), ing.PrefixSHA256, in.Files, j.opts)
 	if j.steps, err = startSteps(ctx, j.job, runID); err != nil {

@@ -9,7 +9,8 @@ import (
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
-// parseAsOf reads --as-of: "" means now.
+// parseAsOf reads --as-of: "" means now; anything else must be an RFC
+// 3339 instant from 1970 on (a usage error otherwise, exit 2).
 func parseAsOf(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -17,6 +18,11 @@ func parseAsOf(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, usagef("--as-of %q: want RFC 3339, e.g. 2026-11-23T10:00:00Z", s)
+	}
+	// The zero time would silently mean "now" downstream, and an instant
+	// before the Unix epoch is a typo, not a reporting date.
+	if t.IsZero() || t.Year() < 1970 {
+		return time.Time{}, usagef("--as-of %q: not a usable date (want an instant from 1970 on, e.g. 2026-11-23T10:00:00Z; leave it out for now)", s)
 	}
 	return t, nil
 }

@@ -33,8 +33,9 @@ func newVerifyCmd(a *app) *cobra.Command {
 		return pub, nil
 	}
 	cmd := &cobra.Command{
-		Use:   "verify FILE...",
-		Short: "Check published files' SHA-256 sidecars and Ed25519 signatures",
+		Use:         "verify FILE...",
+		Annotations: noRoot,
+		Short:       "Check published files' SHA-256 sidecars and Ed25519 signatures",
 		Long: `verify checks each FILE against FILE.sha256 and FILE.sig, offline, with the
 public key from .ledgerlens/keys/signing.pub or --pubkey. It says which check
 failed for which file and exits 1 if any did. A FILE ending in .zip is an
