@@ -12,11 +12,13 @@ import (
 	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// IntegrityReport is the daily integrity check (SPEC §9): the ledger's
+// IntegrityReport is the daily integrity check (docs/COMPLIANCE.md,
+// "Integrity"): the ledger's
 // append-only check, the audit chain, and every published artifact's
 // sidecar and signature.
 type IntegrityReport struct {
@@ -29,10 +31,12 @@ type IntegrityReport struct {
 // OK reports whether every check passed.
 func (r IntegrityReport) OK() bool { return len(r.Problems) == 0 }
 
-// CheckIntegrity runs every integrity check over the working root. pub is
-// the public key for signatures (nil: sidecars only). It takes no lock:
-// every check only reads.
-func CheckIntegrity(ctx context.Context, env Env, pub ed25519.PublicKey) (IntegrityReport, error) {
+// CheckIntegrity runs every integrity check over the working root and lists
+// every problem found, not only the first. pub is the public key for
+// signatures (nil: sidecars only). It takes no lock and writes nothing:
+// every check only reads (`verify all`). RunIntegrity is the same check as
+// a job.
+func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey) (IntegrityReport, error) {
 	l := env.Layout
 	var rep IntegrityReport
 	if _, err := os.Stat(l.StoreFile); err == nil {
@@ -67,8 +71,11 @@ func CheckIntegrity(ctx context.Context, env Env, pub ed25519.PublicKey) (Integr
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
+			// A failed check is an ErrVerification with the check filled
+			// in: it is one problem among the others, not the end of the
+			// check.
 			check, err := reports.VerifyFile(f, pub)
-			if err != nil {
+			if err != nil && !errors.Is(err, reports.ErrVerification) {
 				return rep, err
 			}
 			rep.Artifacts = append(rep.Artifacts, check)
@@ -97,4 +104,24 @@ func publishedArtifacts(dir string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// RunIntegrity is the daily integrity-check job: CheckIntegrity under the
+// lock (so no job publishes half-way through the check), bracketed in the
+// audit log. Problems found are the job's result, in job_end's problems
+// field and in the report; they are not an error.
+func RunIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey) (IntegrityReport, error) {
+	var rep IntegrityReport
+	err := job.Run(ctx, env, job.NameIntegrityCheck, nil, func(ctx context.Context, j *job.Job) (job.Outcome, error) {
+		var err error
+		if rep, err = CheckIntegrity(ctx, env, pub); err != nil {
+			return job.Outcome{}, err
+		}
+		problems := rep.Problems
+		if problems == nil {
+			problems = []string{}
+		}
+		return job.Outcome{Fields: map[string]any{"artifacts": len(rep.Artifacts), "problems": problems}}, nil
+	})
+	return rep, err
 }

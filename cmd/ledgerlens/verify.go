@@ -64,7 +64,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 			}
 			if len(files) == 0 {
 				if failed > 0 {
-					return &exitError{code: exitError1, err: fmt.Errorf("%d of %d evidence bundles failed verification", failed, len(bundles))}
+					return fmt.Errorf("%d of %d evidence bundles failed verification", failed, len(bundles))
 				}
 				return nil
 			}
@@ -86,7 +86,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 				fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", path, strings.Join(check.Problems(), "; "))
 			}
 			if failed > 0 {
-				return &exitError{code: exitError1, err: fmt.Errorf("%d of %d files failed verification", failed, len(args)+len(bundles))}
+				return fmt.Errorf("%d of %d files failed verification", failed, len(args)+len(bundles))
 			}
 			return nil
 		},
@@ -111,9 +111,8 @@ Subcommands check the ledger's append-only property and everything at once.`,
 			}
 			if !res.Intact {
 				m := res.Modified
-				return &exitError{code: exitError1, err: fmt.Errorf(
-					"ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
-					l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)}
+				return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
+					l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
 			}
 			fmt.Fprintf(a.stdout, "OK      %s: the %d bytes loaded are unchanged; %d bytes appended since\n",
 				l.Ledger, res.CoveredBytes, res.AppendedBytes)
@@ -141,7 +140,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 				fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 			}
 			if !rep.OK() {
-				return &exitError{code: exitError1, err: fmt.Errorf("integrity check failed: %d problems", len(rep.Problems))}
+				return fmt.Errorf("integrity check failed: %d problems", len(rep.Problems))
 			}
 			fmt.Fprintln(a.stdout, "OK")
 			return nil
@@ -172,7 +171,7 @@ func newAuditCmd(a *app) *cobra.Command {
 				return err
 			}
 			if !res.OK() {
-				return &exitError{code: exitError1, err: fmt.Errorf("audit log %s: %w", path, res.Err())}
+				return fmt.Errorf("audit log %s: %w", path, res.Err())
 			}
 			fmt.Fprintf(a.stdout, "OK      %s: %d entries, head seq %d hash %s\n", path, res.Entries, res.HeadSeq, res.HeadHash)
 			return nil

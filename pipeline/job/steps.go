@@ -1,4 +1,4 @@
-package pipeline
+package job
 
 import (
 	"context"
@@ -6,24 +6,25 @@ import (
 	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// stepRunner runs a job's checkpointed steps (SPEC §10): a step whose
-// output the job run's checkpoint already holds is not run again, and every
-// step is recorded in the audit log, as done or as skipped on resume.
-type stepRunner struct {
-	env  Env
-	job  *lockedJob
+// Steps runs a job run's checkpointed steps (docs/RULES.md, "Jobs"): a
+// step whose output the run's checkpoint already holds is not run again,
+// and every step is recorded in the audit log, as done or as skipped on
+// resume.
+type Steps struct {
+	job  *Job
 	ckpt *checkpoint
 	// resumed lists the steps a resumed run found already done.
 	resumed []string
 }
 
-// startSteps tags the job's audit events with its run id, opens the run's
+// StartSteps tags the job's audit events with its run id, opens the run's
 // checkpoint and records the steps a resumed run skips. The audit head at
 // the first attempt's start is kept in the checkpoint, so a resumed run
 // reports the same head as an uninterrupted one.
-func startSteps(ctx context.Context, j *lockedJob, runID string) (*stepRunner, error) {
+func (j *Job) StartSteps(ctx context.Context, runID string) (*Steps, error) {
 	if j.fields == nil {
 		j.fields = map[string]any{}
 	}
@@ -38,11 +39,11 @@ func startSteps(ctx context.Context, j *lockedJob, runID string) (*stepRunner, e
 			return nil, err
 		}
 	}
-	s := &stepRunner{env: j.env, job: j, ckpt: ckpt, resumed: append([]string{}, ckpt.state.Done...)}
+	s := &Steps{job: j, ckpt: ckpt, resumed: append([]string{}, ckpt.state.Done...)}
 	if len(s.resumed) > 0 {
 		j.env.Log.Info("resuming job run", "job", j.name, "job_run_id", runID, "done", strings.Join(s.resumed, ","))
 		for _, name := range s.resumed {
-			if err := j.audit(ctx, audit.EventJobStep, map[string]any{"step": name, "status": "skipped (already done)"}); err != nil {
+			if err := j.Audit(ctx, audit.EventJobStep, map[string]any{"step": name, "status": "skipped (already done)"}); err != nil {
 				return nil, err
 			}
 		}
@@ -50,13 +51,16 @@ func startSteps(ctx context.Context, j *lockedJob, runID string) (*stepRunner, e
 	return s, nil
 }
 
-// headAtStart is the audit head when the run first started.
-func (s *stepRunner) headAtStart() string { return s.ckpt.state.AuditHeadAtStart }
+// Resumed lists the steps a resumed run found already done.
+func (s *Steps) Resumed() []string { return s.resumed }
 
-// step runs fn unless the checkpoint already holds the step's output, in
+// HeadAtStart is the audit head when the run first started.
+func (s *Steps) HeadAtStart() string { return s.ckpt.state.AuditHeadAtStart }
+
+// Step runs fn unless the checkpoint already holds the step's output, in
 // which case load receives the saved bytes; either way load sees the
 // output, so later steps do not care whether this one was resumed.
-func (s *stepRunner) step(ctx context.Context, name, file string, fn func() ([]byte, error), load func([]byte) error) error {
+func (s *Steps) Step(ctx context.Context, name, file string, fn func() ([]byte, error), load func([]byte) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -65,7 +69,8 @@ func (s *stepRunner) step(ctx context.Context, name, file string, fn func() ([]b
 	} else if ok {
 		return load(out)
 	}
-	started := s.env.Now()
+	env := s.job.env
+	started := env.Now()
 	out, err := fn()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -76,17 +81,17 @@ func (s *stepRunner) step(ctx context.Context, name, file string, fn func() ([]b
 	if err := s.ckpt.save(name, file, out); err != nil {
 		return err
 	}
-	if err := s.job.audit(ctx, audit.EventJobStep, map[string]any{
-		"step": name, "status": "done", "output_sha256": sha256Hex(out),
-		"duration_ms": s.env.Now().Sub(started).Milliseconds(),
+	if err := s.job.Audit(ctx, audit.EventJobStep, map[string]any{
+		"step": name, "status": "done", "output_sha256": reports.SHA256Hex(out),
+		"duration_ms": env.Now().Sub(started).Milliseconds(),
 	}); err != nil {
 		return err
 	}
-	if s.env.AfterStep != nil {
-		s.env.AfterStep(ctx, name)
+	if env.AfterStep != nil {
+		env.AfterStep(ctx, name)
 	}
 	return load(out)
 }
 
-// complete removes the finished run's checkpoint.
-func (s *stepRunner) complete() error { return s.ckpt.complete() }
+// Complete removes the finished run's checkpoint.
+func (s *Steps) Complete() error { return s.ckpt.complete() }
