@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,7 +35,15 @@ func mustRunIn(t *testing.T, args ...string) result {
 // TestUsageErrorsExit2: every bad command line exits 2 with a message
 // naming what is wrong, and nothing runs.
 func TestUsageErrorsExit2(t *testing.T) {
+	// A root that looks like one (an empty ledger): the --root check comes
+	// before the command's own flag checks.
 	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "runs", "CREDIT_MONITORING"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
