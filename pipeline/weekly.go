@@ -62,7 +62,10 @@ func RunWeekly(ctx context.Context, env job.Env, opts WeeklyOptions) (*WeeklyRes
 		if r.Report != nil {
 			out.Fields["findings"] = len(r.Report.PolicyViolations)
 		}
-		return out, nil
+		// The report, with its ledger_modified finding, is published;
+		// the job still fails while a modification is unacknowledged.
+		out.Integrity, err = integrityProblems(env.Layout.AuditLog)
+		return out, err
 	})
 	return res, err
 }
@@ -222,15 +225,27 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	if err != nil {
 		return nil, err
 	}
+	mods, err := LedgerModifications(j.env.Layout.AuditLog)
+	if err != nil {
+		return nil, err
+	}
+	var acks []review.LedgerAck
+	for _, m := range mods {
+		if a := m.Ack; a != nil {
+			acks = append(acks, review.LedgerAck{LineFrom: a.LineFrom, LineTo: a.LineTo,
+				LedgerAck: reports.LedgerAck{By: a.By, Reason: a.Reason, At: a.At, Record: a.Record}})
+		}
+	}
 	w, err := review.Weekly(ctx, st, review.Input{
-		Period:    period,
-		Policy:    in.Policy,
-		Baselines: in.Baselines,
-		Cases:     in.Cases.Cases,
-		Incidents: in.Incidents.Incidents,
-		Config:    in.Config,
-		Published: published,
-		Approvals: approvals,
+		Period:     period,
+		Policy:     in.Policy,
+		Baselines:  in.Baselines,
+		Cases:      in.Cases.Cases,
+		Incidents:  in.Incidents.Incidents,
+		Config:     in.Config,
+		Published:  published,
+		Approvals:  approvals,
+		LedgerAcks: acks,
 		Tails: []review.InputTail{{File: j.env.Layout.Rel(j.env.Layout.Cases), Tail: in.Cases.Tail},
 			{File: j.env.Layout.Rel(j.env.Layout.Incidents), Tail: in.Incidents.Tail}},
 		Log: j.env.Log,

@@ -278,6 +278,15 @@ type AppendOnly struct {
 	Modifications []LedgerModification `json:"modifications"`
 }
 
+// LedgerAck is who acknowledged a ledger modification, when and why
+// (ledgerlens ledger acknowledge), and the signed record of it.
+type LedgerAck struct {
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+	At     string `json:"at"`
+	Record string `json:"record"`
+}
+
 // LedgerModification names a changed range of the already-loaded prefix.
 type LedgerModification struct {
 	DetectedAtIngest int64 `json:"detected_at_ingest"`
@@ -285,6 +294,9 @@ type LedgerModification struct {
 	ByteTo           int64 `json:"byte_to"`
 	LineFrom         int64 `json:"line_from"`
 	LineTo           int64 `json:"line_to"`
+	// Acknowledgment is the operator's signed acknowledgment covering
+	// this modification; absent while none exists.
+	Acknowledgment *LedgerAck `json:"acknowledgment,omitempty"`
 }
 
 // LateArrival counts runs that landed after a week's report was published.

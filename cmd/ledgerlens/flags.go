@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	pjob "github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/review"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
@@ -101,6 +103,12 @@ func publishReport[R any](a *app, p *publishFlags, job string, run func() (R, er
 	started := time.Now()
 	res, err := run()
 	p.recordMetrics(a, job, started, err, func() schedules.JobStats { return stats(res) })
+	if errors.Is(err, pjob.ErrIntegrity) {
+		// Published, but with an integrity problem: the result is shown
+		// and the problem decides the exit status (it outranks --fail-on).
+		print(res)
+		return err
+	}
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 )
 
 func newIngestCmd(a *app) *cobra.Command {
@@ -26,7 +28,8 @@ the ledger as a ledger_modified event followed by a full reload.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := pipeline.RunIngest(cmd.Context(), a.env("ingest", lockTimeout), ledgerPath)
-			if err != nil {
+			integrity := errors.Is(err, job.ErrIntegrity) // loaded, but the ledger was modified
+			if err != nil && !integrity {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "event=%s lines=%d loaded=%d rejected=%d duplicates=%d offset=%d..%d partial_tail_bytes=%d prefix_sha256=%s\n",
@@ -38,7 +41,7 @@ the ledger as a ledger_modified event followed by a full reload.`,
 			}
 			a.log.Debug("ingest timings", "check", res.CheckTime, "load", res.LoadTime,
 				"duplicates", res.DuplicatesTime, "commit", res.CommitTime)
-			return nil
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&ledgerPath, "ledger", "", "ledger path (default <root>/runs/CREDIT_MONITORING/ledger.jsonl)")

@@ -23,7 +23,10 @@ const (
 	exitFailed   = 1
 	exitUsage    = 2
 	exitFindings = 3
-	exitLocked   = 75
+	// exitIntegrity: the job finished (its evidence is published) but
+	// found an integrity problem; it outranks exitFindings.
+	exitIntegrity = 4
+	exitLocked    = 75
 )
 
 func main() {
@@ -63,6 +66,10 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 	case errors.As(err, &usage):
 		fmt.Fprintf(a.stderr, "ledgerlens: %v\nRun 'ledgerlens --help' for usage.\n", err)
 		return exitUsage
+	case errors.Is(err, job.ErrIntegrity):
+		// One line on stderr, also under --quiet: cron mails it.
+		a.logError(err)
+		return exitIntegrity
 	case errors.As(err, &findings):
 		// Already reported by the command (a warning naming the count).
 		return exitFindings

@@ -231,6 +231,7 @@ Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
 		newScheduleCmd(a),
 		newBaselineCmd(a), newEvidenceCmd(a),
 		newDemoCmd(a),
+		newLedgerCmd(a),
 	)
 	usageArgs(root)
 	return root

@@ -114,6 +114,18 @@ Subcommands check the ledger's append-only property and everything at once.`,
 				return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
 					l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
 			}
+			// A modification found earlier (the store has since been
+			// rebuilt from the changed ledger) fails until acknowledged.
+			mods, err := pipeline.LedgerModifications(l.AuditLog)
+			if err != nil {
+				return err
+			}
+			if pending := pipeline.Unacknowledged(mods); len(pending) > 0 {
+				for _, m := range pending {
+					fmt.Fprintf(a.stdout, "FAILED  %s\n", m.Problem())
+				}
+				return fmt.Errorf("ledger %s: %d unacknowledged modifications", l.Ledger, len(pending))
+			}
 			fmt.Fprintf(a.stdout, "OK      %s: the %d bytes loaded are unchanged; %d bytes appended since\n",
 				l.Ledger, res.CoveredBytes, res.AppendedBytes)
 			return nil
@@ -134,8 +146,15 @@ Subcommands check the ledger's append-only property and everything at once.`,
 			if err != nil {
 				return err
 			}
+			ledgerState := "append-only"
+			switch {
+			case !rep.Ledger.Intact:
+				ledgerState = "MODIFIED"
+			case len(rep.Unacknowledged) > 0:
+				ledgerState = fmt.Sprintf("MODIFIED earlier, %d modifications not acknowledged", len(rep.Unacknowledged))
+			}
 			fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries\nartifacts: %d checked\n",
-				map[bool]string{true: "append-only", false: "MODIFIED"}[rep.Ledger.Intact], rep.Audit.Entries, len(rep.Artifacts))
+				ledgerState, rep.Audit.Entries, len(rep.Artifacts))
 			for _, p := range rep.Problems {
 				fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 			}

@@ -11,6 +11,7 @@ const (
 	NameBaselineApprove   = "baseline-approve"
 	NameSLAReport         = "sla-report"
 	NameEvidenceExport    = "evidence-export"
+	NameLedgerAcknowledge = "ledger-acknowledge"
 )
 
 // Job states recorded in job_end and job_fail events (docs/RULES.md, "Jobs").

@@ -31,6 +31,10 @@ type Job struct {
 type Outcome struct {
 	State  string // StateCompleted unless set
 	Fields map[string]any
+	// Integrity lists integrity problems the job found (one line each).
+	// The job still completes — its evidence is published — but Run
+	// records them in job_end and returns an *IntegrityError.
+	Integrity []string
 }
 
 // Work is a job's body, run by Run under the lock.
@@ -88,7 +92,16 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	}
 	end := map[string]any{"job": name, "state": out.State}
 	maps.Copy(end, out.Fields)
-	return j.Audit(ctx, audit.EventJobEnd, end)
+	if len(out.Integrity) > 0 {
+		end["integrity_problems"] = out.Integrity
+	}
+	if err := j.Audit(ctx, audit.EventJobEnd, end); err != nil {
+		return err
+	}
+	if len(out.Integrity) > 0 {
+		return &IntegrityError{Problems: out.Integrity}
+	}
+	return nil
 }
 
 // Env is the environment the job runs in.

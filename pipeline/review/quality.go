@@ -65,6 +65,14 @@ func (a *analysis) dataQuality() error {
 	if err != nil {
 		return err
 	}
+	for i := range mods {
+		for _, ack := range a.in.LedgerAcks {
+			if ack.LineFrom <= mods[i].LineFrom && mods[i].LineTo <= ack.LineTo {
+				mods[i].Acknowledgment = &reports.LedgerAck{By: ack.By, Reason: ack.Reason, At: ack.At, Record: ack.Record}
+				break
+			}
+		}
+	}
 	dq.AppendOnly = reports.AppendOnly{Status: "ok", Modifications: mods}
 	if len(mods) > 0 {
 		dq.AppendOnly.Status = "modified"

@@ -40,11 +40,21 @@ type Input struct {
 	Published []Published
 	// Approvals are baseline approvals, for the maker-checker SLA clock.
 	Approvals []Approval
+	// LedgerAcks are the acknowledgments of ledger modifications; a
+	// modification whose line range one covers lists it.
+	LedgerAcks []LedgerAck
 	// Tails are the last lines without a newline of the cases and
 	// incidents files, for data_quality; entries with Line 0 are ignored.
 	Tails []InputTail
 	// Log, when set, receives each section's duration at debug level.
 	Log *slog.Logger
+}
+
+// LedgerAck is one acknowledgment of the ledger modifications within a
+// line range.
+type LedgerAck struct {
+	LineFrom, LineTo int64
+	reports.LedgerAck
 }
 
 // InputTail is the unterminated last line of one input file.

@@ -342,9 +342,9 @@ func TestConflictingSpellingsAndInvalidUTF8AreRejects(t *testing.T) {
 	content := []string{
 		base[0],
 		`{"Run_ID":"R-A","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","credits_total":500000,"Credits_Total":5}`, // 2
-		"{\"Run_ID\":\"R-\xff\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}",         // 3
-		"{\"Run_ID\":\"R-\xfe\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":2}",         // 4
-		`{"Run_ID":"R-B","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","credits_total":5,"Credits_Total":5}`,       // 5: same value, loaded
+		"{\"Run_ID\":\"R-\xff\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}",       // 3
+		"{\"Run_ID\":\"R-\xfe\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":2}",       // 4
+		`{"Run_ID":"R-B","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","credits_total":5,"Credits_Total":5}`,      // 5: same value, loaded
 		base[1],
 	}
 	dir := t.TempDir()
