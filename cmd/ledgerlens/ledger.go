@@ -35,7 +35,7 @@ later reports list the acknowledgment with who and why.
 The range is in ledger lines, as the failure names them; it must cover at
 least one unacknowledged modification.`,
 		Example: `  ledgerlens --root /srv/ledger ledger acknowledge --range 5000-5000 --by alice --reason "INC-42: credits corrected by finance, ticket FIN-7"`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			from, to, err := parseLineRange(lines)
 			if err != nil {
