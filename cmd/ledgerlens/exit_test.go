@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
@@ -113,9 +114,20 @@ func TestExitStatusMapping(t *testing.T) {
 			}
 		})
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if got := exitStatus(ctx, newApp(&bytes.Buffer{}, &bytes.Buffer{}), fmt.Errorf("analyse: %w", context.Canceled)); got != exitOK {
-		t.Errorf("stopped by a signal: exit %d, want 0", got)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(interrupted{syscall.SIGINT})
+	var stderr bytes.Buffer
+	if got := exitStatus(ctx, newApp(&bytes.Buffer{}, &stderr), fmt.Errorf("analyse: %w", context.Canceled)); got != 128+int(syscall.SIGINT) {
+		t.Errorf("interrupted by a signal: exit %d, want %d", got, 128+int(syscall.SIGINT))
+	}
+	if !strings.Contains(stderr.String(), "interrupted: nothing published") {
+		t.Errorf("stderr %q does not say nothing was published", stderr.String())
+	}
+	// Integrity problems outrank findings, however wrapped.
+	for _, err := range []error{&job.IntegrityError{Problems: []string{"ledger modified"}},
+		fmt.Errorf("report: %w", &job.IntegrityError{Problems: []string{"x"}})} {
+		if got := exitStatus(context.Background(), newApp(&bytes.Buffer{}, &bytes.Buffer{}), err); got != exitIntegrity {
+			t.Errorf("%v: exit %d, want %d", err, got, exitIntegrity)
+		}
 	}
 }

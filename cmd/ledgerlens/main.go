@@ -30,12 +30,56 @@ const (
 )
 
 func main() {
-	// SIGTERM/SIGINT cancel the context: jobs finish or cleanly abandon the
-	// current step; atomic writes mean no partial files either way.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	ctx, stop := notifySignals(context.Background(), os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// interrupted is the cancellation cause a signal gives the context.
+type interrupted struct{ sig syscall.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + signalName(i.sig) }
+
+func signalName(sig syscall.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGINT:
+		return "SIGINT"
+	}
+	return sig.String()
+}
+
+// notifySignals returns a context that the first SIGTERM or SIGINT cancels
+// (cause: interrupted), so the job cleans up and abandons its current step;
+// atomic writes mean no partial files either way. A second signal exits at
+// once with 128+signal: an operator who asks twice is not kept waiting.
+func notifySignals(parent context.Context, stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			cancel(interrupted{s.(syscall.Signal)})
+		case <-done:
+			return
+		}
+		select {
+		case s := <-sigs:
+			sig := s.(syscall.Signal)
+			fmt.Fprintf(stderr, "ledgerlens: %s again: exiting at once\n", signalName(sig))
+			os.Exit(128 + int(sig))
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
 }
 
 // run executes the command line and maps its outcome to an exit status.
@@ -58,11 +102,19 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 	case err == nil:
 		return exitOK
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
-		// SIGTERM/SIGINT: the job stopped between steps or abandoned the
-		// current one; every write is atomic and finished steps are
-		// checkpointed, so stopping is a clean, successful outcome.
-		a.log.Warn("stopped by signal; nothing partial was written, a re-run resumes", "cause", err.Error())
-		return exitOK
+		// SIGTERM/SIGINT stopped a one-shot job between steps or abandoned
+		// the current one: every write is atomic and finished steps are
+		// checkpointed, but the job did not do its work, so the status
+		// says so (128+signal, as a shell reports a killed command). The
+		// scheduler (schedule run) returns nil on a signal: exit 0.
+		code := 128 + int(syscall.SIGTERM)
+		var sig interrupted
+		if errors.As(context.Cause(ctx), &sig) {
+			code = 128 + int(sig.sig)
+		}
+		fmt.Fprintf(a.stderr, "ledgerlens: interrupted: nothing published (%v; finished steps are checkpointed, a re-run resumes)\n",
+			context.Cause(ctx))
+		return code
 	case errors.As(err, &usage):
 		fmt.Fprintf(a.stderr, "ledgerlens: %v\nRun 'ledgerlens --help' for usage.\n", err)
 		return exitUsage

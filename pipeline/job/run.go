@@ -78,8 +78,11 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	if err != nil {
 		state := StateFailed
 		var blocked *BlockedError
-		if errors.As(err, &blocked) {
+		switch {
+		case errors.As(err, &blocked):
 			state = StateBlocked
+		case ctx.Err() != nil && errors.Is(err, context.Canceled):
+			state = StateInterrupted // SIGTERM/SIGINT: abandoned cleanly
 		}
 		if aerr := j.Audit(context.WithoutCancel(ctx), audit.EventJobFail, map[string]any{
 			"job": name, "state": state, "error": err.Error()}); aerr != nil {
