@@ -30,6 +30,10 @@ type WeeklyOptions struct {
 	// Supersede publishes a new revision when the result differs from the
 	// published one; without it a different result is refused.
 	Supersede bool
+	// Preliminary publishes a period that has not ended as
+	// weekly_<date>.preliminary.json, marked preliminary (each differing
+	// run a new revision); without it such a period is refused.
+	Preliminary bool
 }
 
 // WeeklyResult says what a weekly job did.
@@ -76,6 +80,16 @@ type weeklyJob struct {
 	opts  WeeklyOptions
 	lj    *job.Job
 	steps *job.Steps
+	now   time.Time // set for a preliminary run: the time it reports as of
+}
+
+// label names the publication: the period's Monday, with ".preliminary"
+// for a period that has not ended.
+func (j *weeklyJob) label(p review.Period) string {
+	if j.opts.Preliminary {
+		return p.Label() + ".preliminary"
+	}
+	return p.Label()
 }
 
 func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
@@ -92,6 +106,19 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	if err != nil {
 		return nil, job.Blocked(err)
 	}
+	now := j.opts.AsOf
+	if now.IsZero() {
+		now = j.env.Now()
+	}
+	switch ended := !period.End.After(now); {
+	case !ended && !j.opts.Preliminary:
+		return nil, &job.PeriodNotEndedError{Period: period.Label(), End: period.End, Now: now}
+	case ended && j.opts.Preliminary:
+		return nil, job.Blocked(fmt.Errorf("period %s has ended: publish its final report without --preliminary", period.Label()))
+	case j.opts.Preliminary:
+		j.opts.Supersede = true // a preliminary report is refreshed, never write-once
+		j.now = now
+	}
 	// The key is checked before the ingest, which may take seconds: a job
 	// that cannot sign says so at once.
 	var signer *reports.Signer
@@ -106,7 +133,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 	defer st.Close()
 
-	runID := job.RunID(job.RunKey{Job: job.NameWeeklyReview, Period: period.Label(), LedgerSHA: ing.PrefixSHA256,
+	runID := job.RunID(job.RunKey{Job: job.NameWeeklyReview, Period: j.label(period), LedgerSHA: ing.PrefixSHA256,
 		Unsigned: j.opts.Unsigned, Supersede: j.opts.Supersede, Files: in.Files})
 	if j.steps, err = j.lj.StartSteps(ctx, runID); err != nil {
 		return nil, err
@@ -115,7 +142,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 
 	pubDir := l.Resolve(in.Config.OutputDir)
 	pub := &reports.Publisher{Dir: pubDir, Signer: signer}
-	base := "weekly_" + period.Label()
+	base := "weekly_" + j.label(period)
 
 	// analyse: the report model, with its revision decided.
 	var w reports.Weekly
@@ -188,7 +215,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		res.JSONPath = filepath.Join(pubDir, reports.Name(base, w.Revision, ".json"))
 		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, w.Revision, ".xlsx"))
 		if w.DataQuality.Rejected > 0 {
-			res.RejectsPath = filepath.Join(pubDir, reports.Name("rejects_"+period.Label(), w.Revision, ".jsonl"))
+			res.RejectsPath = filepath.Join(pubDir, reports.Name("rejects_"+j.label(period), w.Revision, ".jsonl"))
 		}
 		return nil
 	}); err != nil {
@@ -246,6 +273,7 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 		Published:  published,
 		Approvals:  approvals,
 		LedgerAcks: acks,
+		StaleAt:    j.now,
 		Tails: []review.InputTail{{File: j.env.Layout.Rel(j.env.Layout.Cases), Tail: in.Cases.Tail},
 			{File: j.env.Layout.Rel(j.env.Layout.Incidents), Tail: in.Incidents.Tail}},
 		Log: j.env.Log,
@@ -255,6 +283,7 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	}
 	l := j.env.Layout
 	w.Generator = reports.Generator{Name: "ledgerlens", Version: j.env.Version}
+	w.Preliminary = j.opts.Preliminary
 	w.AuditHeadAtStart = j.steps.HeadAtStart()
 	w.Inputs.Ledger.Path = l.Rel(l.Ledger)
 	w.Inputs.Files = in.Files
@@ -353,7 +382,7 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 			}
 		}
 		rp := &reports.Publisher{Dir: pub.Dir, Signer: pub.Signer, Primary: ".jsonl"}
-		rres, err := rp.Publish(ctx, "rejects_"+res.Period.Label(), rev, []reports.Artifact{{Ext: ".jsonl", Data: b.Bytes()}})
+		rres, err := rp.Publish(ctx, "rejects_"+j.label(res.Period), rev, []reports.Artifact{{Ext: ".jsonl", Data: b.Bytes()}})
 		if err != nil {
 			return nil, err
 		}

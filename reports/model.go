@@ -16,6 +16,9 @@ type Weekly struct {
 	PeriodStart string `json:"period_start"`
 	PeriodEnd   string `json:"period_end"`
 	TimeZone    string `json:"time_zone"`
+	// Preliminary marks a report of a period that had not ended (published
+	// as weekly_<date>.preliminary.json, never under the final name).
+	Preliminary bool `json:"preliminary,omitempty"`
 	Provenance
 	SummaryStats        SummaryStats     `json:"summary_stats"`
 	TopScenariosByTotal []ScenarioStats  `json:"top_scenarios_by_total"`

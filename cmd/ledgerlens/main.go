@@ -97,6 +97,7 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		usage    usageError
 		findings *findingsError
 		held     *job.LockHeldError
+		notEnded *job.PeriodNotEndedError
 	)
 	switch {
 	case err == nil:
@@ -115,6 +116,10 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		fmt.Fprintf(a.stderr, "ledgerlens: interrupted: nothing published (%v; finished steps are checkpointed, a re-run resumes)\n",
 			context.Cause(ctx))
 		return code
+	case errors.As(err, &notEnded):
+		// Not a final report's period yet: refused like a bad command line.
+		a.logError(err)
+		return exitUsage
 	case errors.As(err, &usage):
 		fmt.Fprintf(a.stderr, "ledgerlens: %v\nRun 'ledgerlens --help' for usage.\n", err)
 		return exitUsage

@@ -36,7 +36,8 @@ with the same result is a no-op; a different result needs --supersede and
 becomes revision r2, r3, ….`,
 		Example: `  ledgerlens report weekly                       # last complete week
   ledgerlens report weekly --week 2026-11-16 --fail-on SEV1
-  ledgerlens report weekly --week 2026-W47 --as-of 2026-11-23T10:00:00Z --unsigned`,
+  ledgerlens report weekly --week 2026-W47 --as-of 2026-11-23T10:00:00Z --unsigned
+  ledgerlens report weekly --week 2026-11-16 --as-of 2026-11-19T12:00:00Z --preliminary   # mid-week, marked preliminary`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := parseAsOf(asOf)
@@ -73,6 +74,7 @@ becomes revision r2, r3, ….`,
 	f := cmd.Flags()
 	f.StringVar(&opts.Week, "week", "", "period: a Monday (2026-11-16) or ISO week (2026-W47); default the last complete week")
 	f.StringVar(&asOf, "as-of", "", "fix \"now\" (RFC 3339) for choosing the default week")
+	f.BoolVar(&opts.Preliminary, "preliminary", false, "publish a period that has not ended as weekly_<Monday>.preliminary.json, marked preliminary (without it such a period exits 2)")
 	pf.register(f, "a policy violation")
 	return cmd
 }
@@ -83,6 +85,8 @@ func printWeekly(a *app, res *pipeline.WeeklyResult) {
 	state := "published"
 	if res.Noop {
 		state = "already published, identical (no-op)"
+	} else if res.Report != nil && res.Report.Preliminary {
+		state = "published as PRELIMINARY (the period has not ended)"
 	}
 	fmt.Fprintf(w, "weekly review %s: %s (revision %d)\n", res.Period.Label(), state, res.Revision)
 	if r := res.Report; r != nil && r.Schema != "" {

@@ -2,7 +2,9 @@ package job
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 )
@@ -52,3 +54,19 @@ func (e *IntegrityError) Error() string {
 
 // Is makes errors.Is(err, ErrIntegrity) true.
 func (e *IntegrityError) Is(target error) bool { return target == ErrIntegrity }
+
+// PeriodNotEndedError is a report asked for a period that has not ended
+// (as of --as-of or now): its figures would still change, so it is not
+// published under the final, write-once name. The command maps it to exit
+// status 2, like a bad command line: --preliminary publishes it marked as
+// such.
+type PeriodNotEndedError struct {
+	Period string    // its label
+	End    time.Time // when it ends
+	Now    time.Time
+}
+
+func (e *PeriodNotEndedError) Error() string {
+	return fmt.Sprintf("period %s has not ended (it ends %s, now is %s): a final report of it would be wrong; pass --preliminary to publish weekly_%s.preliminary.json, or wait",
+		e.Period, e.End.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339), e.Period)
+}

@@ -40,6 +40,9 @@ type Input struct {
 	Published []Published
 	// Approvals are baseline approvals, for the maker-checker SLA clock.
 	Approvals []Approval
+	// StaleAt is "now" for the ledger_stale check when it is before the
+	// period end (a preliminary report); zero means the period end.
+	StaleAt time.Time
 	// LedgerAcks are the acknowledgments of ledger modifications; a
 	// modification whose line range one covers lists it.
 	LedgerAcks []LedgerAck
