@@ -28,6 +28,7 @@ the ledger as a ledger_modified event followed by a full reload.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := pipeline.RunIngest(cmd.Context(), a.env("ingest", lockTimeout), ledgerPath)
+			a.outcome = jobOutcome{job: job.NameIngest}
 			integrity := errors.Is(err, job.ErrIntegrity) // loaded, but the ledger was modified
 			if err != nil && !integrity {
 				return err

@@ -87,7 +87,10 @@ func notifySignals(parent context.Context, stderr io.Writer) (context.Context, f
 // typed errors and never choose a status themselves.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := newApp(stdout, stderr)
-	return exitStatus(ctx, a, execute(ctx, a, args))
+	err := execute(ctx, a, args)
+	code := exitStatus(ctx, a, err)
+	a.logJobEnd(a.command, code, err)
+	return code
 }
 
 // exitStatus maps a command's outcome to its exit status, reporting the
@@ -99,6 +102,7 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		held     *job.LockHeldError
 		notEnded *job.PeriodNotEndedError
 	)
+	a.prog.end()
 	switch {
 	case err == nil:
 		return exitOK

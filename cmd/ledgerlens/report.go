@@ -58,7 +58,11 @@ becomes revision r2, r3, ….`,
 			opts.Unsigned, opts.Supersede = pf.unsigned, pf.supersede
 			return publishReport(a, &pf, schedules.JobWeeklyReview,
 				func() (*pipeline.WeeklyResult, error) {
-					return pipeline.RunWeekly(cmd.Context(), a.env("report weekly", pf.lockTimeout), opts)
+					r, err := pipeline.RunWeekly(cmd.Context(), a.env("report weekly", pf.lockTimeout), opts)
+					if r != nil {
+						a.outcome = weeklyOutcome(r)
+					}
+					return r, err
 				},
 				weeklyStats, func(r *pipeline.WeeklyResult) { printWeekly(a, r) },
 				func(r *pipeline.WeeklyResult) (sevs []string) {

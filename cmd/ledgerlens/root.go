@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -81,11 +82,18 @@ type app struct {
 	stdout    io.Writer
 	stderr    io.Writer
 	log       *slog.Logger
+	prog      *progressLine
+	// command, started and outcome feed the end-of-job log line
+	// (logJobEnd); command is set once a command starts running.
+	command string
+	started time.Time
+	outcome jobOutcome
 }
 
 func newApp(stdout, stderr io.Writer) *app {
-	a := &app{stdout: stdout, stderr: stderr}
-	a.log = slog.New(slog.NewTextHandler(stderr, nil))
+	prog := newProgressLine(stderr)
+	a := &app{stdout: prog.before(stdout), stderr: stderr, prog: prog, started: time.Now()}
+	a.log = slog.New(slog.NewTextHandler(prog.before(stderr), nil))
 	return a
 }
 
@@ -106,9 +114,9 @@ func (a *app) setupLogging() error {
 	opts := &slog.HandlerOptions{Level: level}
 	switch a.logFormat {
 	case "text":
-		a.log = slog.New(slog.NewTextHandler(a.stderr, opts))
+		a.log = slog.New(slog.NewTextHandler(a.prog.before(a.stderr), opts))
 	case "json":
-		a.log = slog.New(slog.NewJSONHandler(a.stderr, opts))
+		a.log = slog.New(slog.NewJSONHandler(a.prog.before(a.stderr), opts))
 	default:
 		return usagef("--log-format %q: want text or json", a.logFormat)
 	}
@@ -205,6 +213,7 @@ Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
 			if err := a.setupLogging(); err != nil {
 				return err
 			}
+			a.command = strings.TrimPrefix(cmd.CommandPath(), "ledgerlens ")
 			if needsRoot(cmd) {
 				// Before anything is opened or created under it.
 				return a.layout().Check()

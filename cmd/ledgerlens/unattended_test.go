@@ -435,3 +435,72 @@ func TestCronAsOfUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestCronJSONLog: with --log-format json --log-level info every stderr
+// line is a JSON object, and the job ends with one info line carrying job,
+// period, state, exit status, published paths, findings by type and
+// duration — and, for an integrity problem, one line per problem.
+func TestCronJSONLog(t *testing.T) {
+	root := copyFixture(t)
+	jsonLines := func(r result) []map[string]any {
+		t.Helper()
+		var out []map[string]any
+		for _, l := range stderrLines(r) {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("stderr line is not JSON: %q (%v)", l, err)
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	end := func(lines []map[string]any) map[string]any {
+		t.Helper()
+		var found map[string]any
+		for _, m := range lines {
+			if m["msg"] == "job end" {
+				if found != nil {
+					t.Fatal("two job end lines")
+				}
+				found = m
+			}
+		}
+		if found == nil {
+			t.Fatal("no job end line")
+		}
+		for _, k := range []string{"job", "period", "state", "exit_status", "published", "findings", "duration"} {
+			if _, ok := found[k]; !ok {
+				t.Fatalf("job end line lacks %q: %v", k, found)
+			}
+		}
+		return found
+	}
+	r := ledgerlens(t, nil, "--root", root, "--quiet", "--log-format", "json", "--log-level", "info", "report", "weekly", "--week", weekBefore(t, focusWeek), "--unsigned")
+	wantExit(t, r, 0, "weekly run")
+	m := end(jsonLines(r))
+	if m["job"] != "weekly-review" || m["period"] != weekBefore(t, focusWeek) || m["state"] != "completed" || m["exit_status"] != float64(0) ||
+		len(m["published"].([]any)) < 2 || m["level"] != "INFO" {
+		t.Fatalf("job end line: %v", m)
+	}
+	if _, ok := m["findings"].(map[string]any); !ok {
+		t.Fatalf("findings is not an object by type: %v", m["findings"])
+	}
+
+	editLine(t, ledgerPath(root), 5000)
+	r = ledgerlens(t, nil, "--root", root, "--quiet", "--log-format", "json", "--log-level", "info", "report", "weekly", "--week", focusWeek, "--unsigned")
+	wantExit(t, r, 4, "weekly run after an edit")
+	lines := jsonLines(r)
+	m = end(lines)
+	if m["exit_status"] != float64(4) || m["state"] != "integrity_problem" || m["findings"].(map[string]any)["ledger_modified"] != float64(1) {
+		t.Fatalf("job end line: %v", m)
+	}
+	problems := 0
+	for _, l := range lines {
+		if l["msg"] == "integrity problem" {
+			problems++
+		}
+	}
+	if problems != 1 {
+		t.Fatalf("%d integrity problem lines, want 1", problems)
+	}
+}
