@@ -23,7 +23,7 @@ type AcknowledgeOptions struct {
 // AcknowledgeResult is what the acknowledgment covered and where its
 // signed record is.
 type AcknowledgeResult struct {
-	Covered    []LedgerModification
+	Covered    []job.LedgerModification
 	RecordPath string
 }
 
@@ -74,13 +74,13 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			if err != nil {
 				return job.Outcome{}, err
 			}
-			mods, err := LedgerModifications(l.AuditLog)
+			mods, err := job.LedgerModifications(l.AuditLog)
 			if err != nil {
 				return job.Outcome{}, err
 			}
-			ack := LedgerAcknowledgment{LineFrom: opts.LineFrom, LineTo: opts.LineTo}
+			ack := job.LedgerAcknowledgment{LineFrom: opts.LineFrom, LineTo: opts.LineTo}
 			var pending []string
-			for _, m := range Unacknowledged(mods) {
+			for _, m := range job.Unacknowledged(mods) {
 				if ack.Covers(m) {
 					res.Covered = append(res.Covered, m)
 				} else {

@@ -27,7 +27,7 @@ type IntegrityReport struct {
 	Artifacts []reports.FileCheck
 	// Unacknowledged are the ledger modifications detected earlier (the
 	// store since rebuilt) that no operator has acknowledged yet.
-	Unacknowledged []LedgerModification
+	Unacknowledged []job.LedgerModification
 	Problems       []string
 }
 
@@ -59,11 +59,11 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey) (In
 	}
 	// A modification stays a problem after the store was rebuilt from the
 	// changed ledger, until an operator acknowledges it.
-	mods, err := LedgerModifications(l.AuditLog)
+	mods, err := job.LedgerModifications(l.AuditLog)
 	if err != nil {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("audit log %s: %v", l.Rel(l.AuditLog), err))
 	}
-	rep.Unacknowledged = Unacknowledged(mods)
+	rep.Unacknowledged = job.Unacknowledged(mods)
 	for _, m := range rep.Unacknowledged {
 		rep.Problems = append(rep.Problems, m.Problem())
 	}
@@ -87,6 +87,12 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey) (In
 			// in: it is one problem among the others, not the end of the
 			// check.
 			check, err := reports.VerifyFile(f, pub)
+			if errors.Is(err, fs.ErrNotExist) {
+				// A sidecar without its file (an interrupted publish): a
+				// problem to list, not the end of the check.
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: missing (its .sha256 sidecar exists)", l.Rel(f)))
+				continue
+			}
 			if err != nil && !errors.Is(err, reports.ErrVerification) {
 				return rep, err
 			}

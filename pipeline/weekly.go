@@ -68,7 +68,7 @@ func RunWeekly(ctx context.Context, env job.Env, opts WeeklyOptions) (*WeeklyRes
 		}
 		// The report, with its ledger_modified finding, is published;
 		// the job still fails while a modification is unacknowledged.
-		out.Integrity, err = integrityProblems(env.Layout.AuditLog)
+		out.Integrity, err = job.IntegrityProblems(env.Layout.AuditLog)
 		return out, err
 	})
 	return res, err
@@ -252,7 +252,7 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	if err != nil {
 		return nil, err
 	}
-	mods, err := LedgerModifications(j.env.Layout.AuditLog)
+	mods, err := job.LedgerModifications(j.env.Layout.AuditLog)
 	if err != nil {
 		return nil, err
 	}

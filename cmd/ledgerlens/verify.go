@@ -12,6 +12,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -116,11 +117,11 @@ Subcommands check the ledger's append-only property and everything at once.`,
 			}
 			// A modification found earlier (the store has since been
 			// rebuilt from the changed ledger) fails until acknowledged.
-			mods, err := pipeline.LedgerModifications(l.AuditLog)
+			mods, err := job.LedgerModifications(l.AuditLog)
 			if err != nil {
 				return err
 			}
-			if pending := pipeline.Unacknowledged(mods); len(pending) > 0 {
+			if pending := job.Unacknowledged(mods); len(pending) > 0 {
 				for _, m := range pending {
 					fmt.Fprintf(a.stdout, "FAILED  %s\n", m.Problem())
 				}

@@ -1,4 +1,4 @@
-package pipeline
+package job
 
 import (
 	"encoding/json"
@@ -103,9 +103,10 @@ func Unacknowledged(mods []LedgerModification) []LedgerModification {
 	return out
 }
 
-// integrityProblems is the integrity problems a job ends with: every
-// unacknowledged ledger modification the audit log at path records.
-func integrityProblems(path string) ([]string, error) {
+// IntegrityProblems is the integrity problems a job ends with
+// (Outcome.Integrity): every unacknowledged ledger modification the audit
+// log at path records.
+func IntegrityProblems(path string) ([]string, error) {
 	mods, err := LedgerModifications(path)
 	if err != nil {
 		return nil, fmt.Errorf("read ledger modifications from %s: %w", path, err)
