@@ -59,6 +59,11 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	}
 	defer lk.Release()
 	log, err := audit.Open(l.AuditLog, env.Now)
+	if errors.Is(err, audit.ErrCorrupt) {
+		// A broken audit chain is an integrity problem, not a mere error:
+		// no job appends to it until it is looked at.
+		return &IntegrityError{Problems: []string{err.Error()}}
+	}
 	if err != nil {
 		return err
 	}
