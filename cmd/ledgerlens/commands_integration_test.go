@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,5 +120,42 @@ func TestDemo(t *testing.T) {
 	r = mustRunIn(t, "demo", "--out", out, "--runs", "3000")
 	if !strings.Contains(r.stdout, "kept ") || !strings.Contains(r.stdout, "no-op") {
 		t.Errorf("second demo run:\n%s", r.stdout)
+	}
+}
+
+// TestRunFunctions calls the commands' run functions directly, as cobra
+// does, with the options a command line would set.
+func TestRunFunctions(t *testing.T) {
+	root := copyFixture(t)
+	var out, errb strings.Builder
+	a := newApp(&out, &errb)
+	a.root = root
+	ctx := context.Background()
+
+	if err := runIngest(ctx, a, IngestOptions{}); err != nil || !strings.HasPrefix(out.String(), "event=") {
+		t.Fatalf("runIngest: %v\n%s", err, out.String())
+	}
+	var usage usageError
+	if err := runReportWeekly(ctx, a, ReportWeeklyOptions{Week: "2026-11-17"}); !errors.As(err, &usage) {
+		t.Errorf("runReportWeekly with a Tuesday: %v, want a usage error", err)
+	}
+	if err := runReportSLA(ctx, a, ReportSLAOptions{Month: "11/2026"}); !errors.As(err, &usage) {
+		t.Errorf("runReportSLA with a bad month: %v, want a usage error", err)
+	}
+	out.Reset()
+	opts := ReportWeeklyOptions{Week: focusWeek}
+	opts.unsigned = true
+	if err := runReportWeekly(ctx, a, opts); err != nil || !strings.Contains(out.String(), "published (revision 1)") {
+		t.Fatalf("runReportWeekly: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := runVerifyAll(ctx, a, nil); err != nil || !strings.HasSuffix(out.String(), "OK\n") {
+		t.Errorf("runVerifyAll: %v\n%s", err, out.String())
+	}
+	calc := BaselineCalculateOptions{AsOfText: "2026-03-02T00:00:00Z"}
+	calc.ScenarioID = fixtureCandidate(t)
+	out.Reset()
+	if err := runBaselineCalculate(ctx, a, calc); err != nil || !strings.HasPrefix(out.String(), "Calculated baseline for "+calc.ScenarioID) {
+		t.Errorf("runBaselineCalculate: %v\n%s", err, out.String())
 	}
 }
