@@ -58,9 +58,15 @@ func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, erro
 			if err != nil {
 				return job.Outcome{}, err
 			}
+			// Published; an unacknowledged ledger modification still fails
+			// the job (exit 4), as for the weekly review.
+			problems, err := job.IntegrityProblems(env.Layout.AuditLog)
 			return job.Outcome{Fields: map[string]any{"month": res.Month, "revision": res.Revision, "noop": res.Noop,
-				"breaches": len(res.Report.Breaches)}}, nil
+				"breaches": len(res.Report.Breaches)}, Integrity: problems}, err
 		})
+	if errors.Is(err, job.ErrIntegrity) {
+		return res, err
+	}
 	if err != nil {
 		return nil, err
 	}
