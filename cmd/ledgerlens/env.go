@@ -14,7 +14,8 @@ import (
 
 // faultEnv names the crash-test hook: "kill-after:STEP" SIGKILLs the
 // process right after STEP's checkpoint is saved; "pause-after:STEP" waits
-// there until the job is cancelled (SIGTERM). Tests use it to crash or stop
+// there until the job is cancelled (SIGTERM); "hang-after:STEP" waits there
+// ignoring cancellation. Tests use it to crash or stop
 // a real process at a precise point; it does nothing unless set.
 const faultEnv = "LEDGERLENS_FAULT"
 
@@ -51,6 +52,11 @@ func faultHook(spec string) func(ctx context.Context, step string) {
 		case "pause-after":
 			fmt.Fprintf(os.Stderr, "%s: paused after step %s (pid %d)\n", faultEnv, done, os.Getpid())
 			<-ctx.Done()
+		case "hang-after":
+			// A step that ignores cancellation: only a second signal
+			// (which exits at once) or SIGKILL ends the process.
+			fmt.Fprintf(os.Stderr, "%s: hanging after step %s (pid %d)\n", faultEnv, done, os.Getpid())
+			select {}
 		}
 	}
 }

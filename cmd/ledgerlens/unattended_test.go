@@ -506,3 +506,57 @@ func TestCronJSONLog(t *testing.T) {
 		t.Fatalf("%d integrity problem lines, want 1", problems)
 	}
 }
+
+// TestCronSecondSignalExitsAtOnce: a job that does not stop on the first
+// SIGTERM (here a step that ignores cancellation) exits at once, 143, on
+// the second.
+func TestCronSecondSignalExitsAtOnce(t *testing.T) {
+	root := copyFixture(t)
+	cmd := exec.Command(binary, "--root", root, "--quiet", "report", "weekly", "--week", focusWeek, "--unsigned")
+	cmd.Env = append(os.Environ(), "LEDGERLENS_FAULT=hang-after:analyse")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	buf := make([]byte, 4096)
+	var got []byte
+	for !bytes.Contains(got, []byte("hanging after step analyse")) {
+		n, err := stderr.Read(buf)
+		if err != nil {
+			t.Fatalf("the job never reached the hang: %v\n%s", err, got)
+		}
+		got = append(got, buf[:n]...)
+	}
+	go func() {
+		for {
+			if _, err := stderr.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		t.Fatalf("the hanging job exited on the first signal: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 143 {
+			t.Fatalf("second SIGTERM: %v, want exit 143", err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("second SIGTERM took %v", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second SIGTERM did not end the job")
+	}
+}
