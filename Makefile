@@ -10,8 +10,11 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 all: build
 
+# generator.version in every report: the tag or commit this was built from.
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/ledgerlens
+	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o $(BIN) ./cmd/ledgerlens
 
 # Unit, integration and end-to-end tests, plus the fuzz seed corpora.
 test: lint

@@ -27,8 +27,9 @@ func RunIngest(ctx context.Context, env job.Env, ledgerPath string) (store.Inges
 			if err := st.Close(); err != nil {
 				return job.Outcome{}, err
 			}
+			problems, err := job.IntegrityProblems(l.AuditLog)
 			return job.Outcome{Fields: map[string]any{"ingest_event": ing.Event, "loaded": ing.Loaded,
-				"rejects": ing.Rejected, "duplicates": ing.Duplicates}}, nil
+				"rejects": ing.Rejected, "duplicates": ing.Duplicates}, Integrity: problems}, err
 		})
 	return res, err
 }

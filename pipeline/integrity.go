@@ -25,7 +25,10 @@ type IntegrityReport struct {
 	Ledger    store.LedgerCheck
 	Audit     audit.Result
 	Artifacts []reports.FileCheck
-	Problems  []string
+	// Unacknowledged are the ledger modifications detected earlier (the
+	// store since rebuilt) that no operator has acknowledged yet.
+	Unacknowledged []job.LedgerModification
+	Problems       []string
 }
 
 // OK reports whether every check passed.
@@ -54,7 +57,16 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey) (In
 				l.Rel(l.Ledger), m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo))
 		}
 	}
-	var err error
+	// A modification stays a problem after the store was rebuilt from the
+	// changed ledger, until an operator acknowledges it.
+	mods, err := job.LedgerModifications(l.AuditLog)
+	if err != nil {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("audit log %s: %v", l.Rel(l.AuditLog), err))
+	}
+	rep.Unacknowledged = job.Unacknowledged(mods)
+	for _, m := range rep.Unacknowledged {
+		rep.Problems = append(rep.Problems, m.Problem())
+	}
 	rep.Audit, err = audit.VerifyFile(l.AuditLog)
 	if err != nil {
 		return rep, err
@@ -75,6 +87,12 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey) (In
 			// in: it is one problem among the others, not the end of the
 			// check.
 			check, err := reports.VerifyFile(f, pub)
+			if errors.Is(err, fs.ErrNotExist) {
+				// A sidecar without its file (an interrupted publish): a
+				// problem to list, not the end of the check.
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: missing (its .sha256 sidecar exists)", l.Rel(f)))
+				continue
+			}
 			if err != nil && !errors.Is(err, reports.ErrVerification) {
 				return rep, err
 			}

@@ -68,3 +68,27 @@ func TestIntegrityListsEveryProblem(t *testing.T) {
 		t.Errorf("last event %s %v, want job_end of %s with 2 problems", last.Event, last.Fields, job.NameIntegrityCheck)
 	}
 }
+
+// TestIntegrityListsMissingFiles: a sidecar whose file is gone (an
+// interrupted publish) is one problem among the others; the check goes on.
+func TestIntegrityListsMissingFiles(t *testing.T) {
+	clock := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	_, env := signedRoot(t, clock)
+	ctx := context.Background()
+	res, err := RunWeekly(ctx, env, WeeklyOptions{Week: "2026-02-23"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(res.JSONPath); err != nil {
+		t.Fatal(err)
+	}
+	tamper(t, res.XLSXPath)
+	rep, err := CheckIntegrity(ctx, env, publicKey(t, env))
+	if err != nil {
+		t.Fatalf("the check aborted: %v", err)
+	}
+	joined := strings.Join(rep.Problems, "\n")
+	if len(rep.Problems) != 2 || !strings.Contains(joined, "missing") || !strings.Contains(joined, ".xlsx") {
+		t.Fatalf("problems: %v", rep.Problems)
+	}
+}

@@ -58,9 +58,15 @@ func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, erro
 			if err != nil {
 				return job.Outcome{}, err
 			}
+			// Published; an unacknowledged ledger modification still fails
+			// the job (exit 4), as for the weekly review.
+			problems, err := job.IntegrityProblems(env.Layout.AuditLog)
 			return job.Outcome{Fields: map[string]any{"month": res.Month, "revision": res.Revision, "noop": res.Noop,
-				"breaches": len(res.Report.Breaches)}}, nil
+				"breaches": len(res.Report.Breaches)}, Integrity: problems}, err
 		})
+	if errors.Is(err, job.ErrIntegrity) {
+		return res, err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -96,18 +102,17 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 	if err != nil {
 		return nil, job.Blocked(err)
 	}
-	st, ing, err := j.OpenStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-
-	var signer *reports.Signer
+	var signer *reports.Signer // checked before the ingest, as for the weekly job
 	if !opts.Unsigned {
 		if signer, err = j.Signer(", or pass --unsigned"); err != nil {
 			return nil, err
 		}
 	}
+	st, ing, err := j.OpenStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
 
 	// The run id covers everything the result depends on, so a resumed run
 	// only reuses checkpoints of the same computation.

@@ -30,6 +30,10 @@ type WeeklyOptions struct {
 	// Supersede publishes a new revision when the result differs from the
 	// published one; without it a different result is refused.
 	Supersede bool
+	// Preliminary publishes a period that has not ended as
+	// weekly_<date>.preliminary.json, marked preliminary (each differing
+	// run a new revision); without it such a period is refused.
+	Preliminary bool
 }
 
 // WeeklyResult says what a weekly job did.
@@ -65,7 +69,10 @@ func RunWeekly(ctx context.Context, env job.Env, opts WeeklyOptions) (*WeeklyRes
 		if r.Report != nil {
 			out.Fields["findings"] = len(r.Report.PolicyViolations)
 		}
-		return out, nil
+		// The report, with its ledger_modified finding, is published;
+		// the job still fails while a modification is unacknowledged.
+		out.Integrity, err = job.IntegrityProblems(env.Layout.AuditLog)
+		return out, err
 	})
 	return res, err
 }
@@ -76,6 +83,16 @@ type weeklyJob struct {
 	opts  WeeklyOptions
 	lj    *job.Job
 	steps *job.Steps
+	now   time.Time // set for a preliminary run: the time it reports as of
+}
+
+// label names the publication: the period's Monday, with ".preliminary"
+// for a period that has not ended.
+func (j *weeklyJob) label(p review.Period) string {
+	if j.opts.Preliminary {
+		return p.Label() + ".preliminary"
+	}
+	return p.Label()
 }
 
 func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
@@ -92,20 +109,34 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	if err != nil {
 		return nil, job.Blocked(err)
 	}
-	st, ing, err := j.lj.OpenStore(ctx)
-	if err != nil {
-		return nil, err
+	now := j.opts.AsOf
+	if now.IsZero() {
+		now = j.env.Now()
 	}
-	defer st.Close()
-
+	switch ended := !period.End.After(now); {
+	case !ended && !j.opts.Preliminary:
+		return nil, &job.PeriodNotEndedError{Period: period.Label(), End: period.End, Now: now}
+	case ended && j.opts.Preliminary:
+		return nil, job.Blocked(fmt.Errorf("period %s has ended: publish its final report without --preliminary", period.Label()))
+	case j.opts.Preliminary:
+		j.opts.Supersede = true // a preliminary report is refreshed, never write-once
+		j.now = now
+	}
+	// The key is checked before the ingest, which may take seconds: a job
+	// that cannot sign says so at once.
 	var signer *reports.Signer
 	if !j.opts.Unsigned {
 		if signer, err = j.lj.Signer(", or pass --unsigned"); err != nil {
 			return nil, err
 		}
 	}
+	st, ing, err := j.lj.OpenStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
 
-	runID := job.RunID(job.RunKey{Job: job.NameWeeklyReview, Period: period.Label(), LedgerSHA: ing.PrefixSHA256,
+	runID := job.RunID(job.RunKey{Job: job.NameWeeklyReview, Period: j.label(period), LedgerSHA: ing.PrefixSHA256,
 		Unsigned: j.opts.Unsigned, Supersede: j.opts.Supersede, Files: in.Files})
 	if j.steps, err = j.lj.StartSteps(ctx, runID); err != nil {
 		return nil, err
@@ -117,7 +148,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 
 	pubDir := l.Resolve(in.Config.OutputDir)
 	pub := &reports.Publisher{Dir: pubDir, Signer: signer}
-	base := "weekly_" + period.Label()
+	base := "weekly_" + j.label(period)
 
 	// analyse: the report model, with its revision decided.
 	var w reports.Weekly
@@ -190,7 +221,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		res.JSONPath = filepath.Join(pubDir, reports.Name(base, w.Revision, ".json"))
 		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, w.Revision, ".xlsx"))
 		if w.DataQuality.Rejected > 0 {
-			res.RejectsPath = filepath.Join(pubDir, reports.Name(reports.RejectsBase(period.Label()), w.Revision, ".jsonl"))
+			res.RejectsPath = filepath.Join(pubDir, reports.Name(reports.RejectsBase(j.label(period)), w.Revision, ".jsonl"))
 		}
 		return nil
 	}); err != nil {
@@ -227,22 +258,38 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	if err != nil {
 		return nil, err
 	}
+	mods, err := job.LedgerModifications(j.env.Layout.AuditLog)
+	if err != nil {
+		return nil, err
+	}
+	var acks []review.LedgerAck
+	for _, m := range mods {
+		if a := m.Ack; a != nil {
+			acks = append(acks, review.LedgerAck{LineFrom: a.LineFrom, LineTo: a.LineTo,
+				LedgerAck: reports.LedgerAck{By: a.By, Reason: a.Reason, At: a.At, Record: a.Record}})
+		}
+	}
 	w, err := review.Weekly(ctx, st, review.Input{
-		Period:    period,
-		Policy:    in.Policy,
-		Baselines: in.Baselines,
-		Cases:     in.Cases.Cases,
-		Incidents: in.Incidents.Incidents,
-		Config:    in.Config,
-		Published: published,
-		Approvals: approvals,
-		Log:       j.env.Log,
+		Period:     period,
+		Policy:     in.Policy,
+		Baselines:  in.Baselines,
+		Cases:      in.Cases.Cases,
+		Incidents:  in.Incidents.Incidents,
+		Config:     in.Config,
+		Published:  published,
+		Approvals:  approvals,
+		LedgerAcks: acks,
+		StaleAt:    j.now,
+		Tails: []review.InputTail{{File: j.env.Layout.Rel(j.env.Layout.Cases), Tail: in.Cases.Tail},
+			{File: j.env.Layout.Rel(j.env.Layout.Incidents), Tail: in.Incidents.Tail}},
+		Log: j.env.Log,
 	})
 	if err != nil {
 		return nil, err
 	}
 	l := j.env.Layout
 	w.Generator = reports.Generator{Name: "ledgerlens", Version: j.env.Version}
+	w.Preliminary = j.opts.Preliminary
 	w.AuditHeadAtStart = j.steps.HeadAtStart()
 	w.Inputs.Ledger.Path = l.Rel(l.Ledger)
 	w.Inputs.Files = in.Files
@@ -346,7 +393,7 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 			}
 		}
 		rp := &reports.Publisher{Dir: pub.Dir, Signer: pub.Signer, Primary: ".jsonl"}
-		rres, err := rp.Publish(ctx, reports.RejectsBase(res.Period.Label()), rev, []reports.Artifact{{Ext: ".jsonl", Data: b.Bytes()}})
+		rres, err := rp.Publish(ctx, reports.RejectsBase(j.label(res.Period)), rev, []reports.Artifact{{Ext: ".jsonl", Data: b.Bytes()}})
 		if err != nil {
 			return nil, err
 		}

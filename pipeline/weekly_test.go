@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -518,10 +519,28 @@ func TestBadInputsBlockTheJob(t *testing.T) {
 	}
 }
 
-func TestMissingLedgerGivesEmptyValidReport(t *testing.T) {
+// TestMissingLedgerIsAnError: a failed mount or a renamed ledger must
+// never look like "no runs": the job fails naming the path and publishes
+// nothing.
+func TestMissingLedgerIsAnError(t *testing.T) {
 	root := copyRoot(t)
 	l := inputs.NewLayout(root)
 	if err := os.Remove(l.Ledger); err != nil {
+		t.Fatal(err)
+	}
+	_, err := RunWeekly(context.Background(), testEnv(root), WeeklyOptions{Week: expected(t).FocusWeek, Unsigned: true})
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), l.Ledger) {
+		t.Fatalf("err = %v, want a missing-ledger error naming %s", err, l.Ledger)
+	}
+	if entries, _ := os.ReadDir(l.ReviewsDir); len(entries) != 0 {
+		t.Fatalf("a job without its ledger published %d files", len(entries))
+	}
+}
+
+func TestEmptyLedgerGivesEmptyValidReport(t *testing.T) {
+	root := copyRoot(t)
+	l := inputs.NewLayout(root)
+	if err := os.WriteFile(l.Ledger, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	res := runWeekly(t, root, WeeklyOptions{Week: "2026-11-16", Unsigned: true})

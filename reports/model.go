@@ -16,6 +16,9 @@ type Weekly struct {
 	PeriodStart string `json:"period_start"`
 	PeriodEnd   string `json:"period_end"`
 	TimeZone    string `json:"time_zone"`
+	// Preliminary marks a report of a period that had not ended (published
+	// as weekly_<date>.preliminary.json, never under the final name).
+	Preliminary bool `json:"preliminary,omitempty"`
 	// ActionRequired lists, most severe first, what needs a person this
 	// week (docs/RULES.md, "Action required"). It leads the JSON and the
 	// Summary sheet; every entry points at the report entry holding the
@@ -250,6 +253,19 @@ type DataQuality struct {
 	PartialTailBytes  int64            `json:"partial_tail_bytes"`
 	AppendOnly        AppendOnly       `json:"append_only"`
 	LateArrivals      []LateArrival    `json:"late_arrivals"`
+	// UnterminatedInputLines lists the cases or incidents file whose last
+	// line had no newline: loaded when it was a complete JSON object,
+	// otherwise counted as a write in progress. Absent when there is none.
+	UnterminatedInputLines []UnterminatedLine `json:"unterminated_input_lines,omitempty"`
+}
+
+// UnterminatedLine is the last line of an input file that had no final
+// newline.
+type UnterminatedLine struct {
+	File   string `json:"file"`
+	LineNo int    `json:"line_no"`
+	Bytes  int64  `json:"bytes"`
+	Loaded bool   `json:"loaded"`
 }
 
 // Reject is one ledger line that could not be loaded.
@@ -273,6 +289,15 @@ type AppendOnly struct {
 	Modifications []LedgerModification `json:"modifications"`
 }
 
+// LedgerAck is who acknowledged a ledger modification, when and why
+// (ledgerlens ledger acknowledge), and the signed record of it.
+type LedgerAck struct {
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+	At     string `json:"at"`
+	Record string `json:"record"`
+}
+
 // LedgerModification names a changed range of the already-loaded prefix.
 type LedgerModification struct {
 	DetectedAtIngest int64 `json:"detected_at_ingest"`
@@ -280,6 +305,9 @@ type LedgerModification struct {
 	ByteTo           int64 `json:"byte_to"`
 	LineFrom         int64 `json:"line_from"`
 	LineTo           int64 `json:"line_to"`
+	// Acknowledgment is the operator's signed acknowledgment covering
+	// this modification; absent while none exists.
+	Acknowledgment *LedgerAck `json:"acknowledgment,omitempty"`
 }
 
 // LateArrival counts runs that landed after a week's report was published.

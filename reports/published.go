@@ -35,7 +35,10 @@ func PublishedWeeks(dir string) ([]PublishedWeek, error) {
 	revs := map[string]int{}
 	for _, e := range entries {
 		name := e.Name()
-		if !strings.HasPrefix(name, "weekly_") || !strings.HasSuffix(name, ".json") || e.IsDir() {
+		// A preliminary report (weekly_D.preliminary.json) is not a
+		// publication of its week.
+		if !strings.HasPrefix(name, "weekly_") || !strings.HasSuffix(name, ".json") || e.IsDir() ||
+			strings.Contains(name, ".preliminary") {
 			continue
 		}
 		f, err := os.Open(filepath.Join(dir, name))

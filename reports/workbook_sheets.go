@@ -146,7 +146,16 @@ func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
 	dq := w.DataQuality
 	integCols := headers("Integrity", "Status", "Detail")
 	integCols[1].colour = colourIntegrity
-	integrity := rowsBlock("integrity", "Integrity", integCols, []kvRow{
+	var banner []kvRow
+	if w.Preliminary {
+		// A preliminary report must never pass for the final one.
+		banner = append(banner, func(r *rowBuf) {
+			r.text("PRELIMINARY")
+			r.text("preliminary")
+			r.styled(kNote, "the period has not ended: figures will change; the final report is published after the period ends")
+		})
+	}
+	integrity := rowsBlock("integrity", "Integrity", integCols, append(banner, []kvRow{
 		func(r *rowBuf) {
 			r.text("Append-only check")
 			r.text(dq.AppendOnly.Status)
@@ -200,7 +209,7 @@ func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
 				r.text("unsigned")
 			}
 		},
-	})
+	}...))
 
 	perDay := &sheetBlock{
 		name: blockPerDay, title: "Credits per day (" + b.zoneName() + ")",

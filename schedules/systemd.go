@@ -46,9 +46,14 @@ Description=ledgerlens %s (%s)
 [Service]
 Type=oneshot
 ExecStart=%s
-# ledgerlens stops cleanly on SIGTERM (no partial files); exit status 75
-# means another ledgerlens job held the lock and nothing was done.
+# ledgerlens stops cleanly on SIGTERM (no partial files) and then exits
+# 143 (130 on SIGINT): nothing was published, the next run resumes. 75
+# means another ledgerlens job held the lock and nothing was done; the next
+# timer run does the work. These are intended outcomes of a stop or an
+# overlap, not failures. 1 (error), 3 (findings) and 4 (integrity problem)
+# stay failures.
 KillSignal=SIGTERM
+SuccessExitStatus=75 130 143
 `, spec.Name, strings.Join(cmd, " "), strings.Join(exec, " "))
 
 	var tmr strings.Builder

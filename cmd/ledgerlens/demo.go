@@ -19,8 +19,9 @@ import (
 func newDemoCmd(a *app) *cobra.Command {
 	opts := fixtures.Options{Weeks: fixtures.DefaultWeeks, Seed: fixtures.DefaultSeed, Start: fixtures.DefaultStart()}
 	cmd := &cobra.Command{
-		Use:   "demo",
-		Short: "Generate fixtures, create a key, run the weekly job, verify it and show where everything is",
+		Use:         "demo",
+		Annotations: noRoot,
+		Short:       "Generate fixtures, create a key, run the weekly job, verify it and show where everything is",
 		Long: `demo builds a complete working root from deterministic fixtures, creates a
 signing key (keeping an existing one), publishes the weekly review of the
 fixtures' last week, verifies the sidecars, signatures, audit chain and

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -16,7 +15,8 @@ import (
 
 // faultEnv names the crash-test hook: "kill-after:STEP" SIGKILLs the
 // process right after STEP's checkpoint is saved; "pause-after:STEP" waits
-// there until the job is cancelled (SIGTERM). Tests use it to crash or stop
+// there until the job is cancelled (SIGTERM); "hang-after:STEP" waits there
+// ignoring cancellation. Tests use it to crash or stop
 // a real process at a precise point; it does nothing unless set.
 const faultEnv = "LEDGERLENS_FAULT"
 
@@ -32,8 +32,8 @@ func (a *app) env(command string, lockTimeout time.Duration) job.Env {
 		// Jobs amortise DuckDB's checkpoint over appends (see
 		// store.Options.DeferCheckpoint).
 		StoreOptions: store.Options{DeferCheckpoint: true, TimeZone: a.configuredZone()},
-		Progress:     a.progress("ingesting ledger"),
-		AfterStep:    faultHook(os.Getenv(faultEnv)),
+		Progress:     a.prog.ingest(),
+		AfterStep:    chainSteps(a.prog.step(), faultHook(os.Getenv(faultEnv))),
 	}
 }
 
@@ -53,38 +53,29 @@ func faultHook(spec string) func(ctx context.Context, step string) {
 		case "pause-after":
 			fmt.Fprintf(os.Stderr, "%s: paused after step %s (pid %d)\n", faultEnv, done, os.Getpid())
 			<-ctx.Done()
+		case "hang-after":
+			// A step that ignores cancellation: only a second signal
+			// (which exits at once) or SIGKILL ends the process.
+			fmt.Fprintf(os.Stderr, "%s: hanging after step %s (pid %d)\n", faultEnv, done, os.Getpid())
+			select {}
 		}
 	}
 }
 
-// progress returns a progress reporter for work that may take a while: it
-// draws only on a terminal, and only once the work has run for a second.
-func (a *app) progress(label string) func(done, total int64) {
-	if !isTerminal(a.stderr) {
+// chainSteps calls each non-nil hook in turn; nil when there is none.
+func chainSteps(hooks ...func(ctx context.Context, step string)) func(ctx context.Context, step string) {
+	var set []func(ctx context.Context, step string)
+	for _, h := range hooks {
+		if h != nil {
+			set = append(set, h)
+		}
+	}
+	if len(set) == 0 {
 		return nil
 	}
-	var (
-		mu    sync.Mutex
-		start = time.Now()
-		last  time.Time
-		drawn bool
-	)
-	return func(done, total int64) {
-		mu.Lock()
-		defer mu.Unlock()
-		now := time.Now()
-		if now.Sub(start) < time.Second || (now.Sub(last) < 200*time.Millisecond && done < total) {
-			return
-		}
-		last = now
-		pct := 100.0
-		if total > 0 {
-			pct = 100 * float64(done) / float64(total)
-		}
-		fmt.Fprintf(a.stderr, "\r%s: %5.1f%% (%d / %d MB)", label, pct, done>>20, total>>20)
-		drawn = true
-		if done >= total && drawn {
-			fmt.Fprintln(a.stderr)
+	return func(ctx context.Context, step string) {
+		for _, h := range set {
+			h(ctx, step)
 		}
 	}
 }

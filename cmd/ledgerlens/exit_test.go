@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
@@ -33,7 +36,15 @@ func mustRunIn(t *testing.T, args ...string) result {
 // TestUsageErrorsExit2: every bad command line exits 2 with a message
 // naming what is wrong, and nothing runs.
 func TestUsageErrorsExit2(t *testing.T) {
+	// A root that looks like one (an empty ledger): the --root check comes
+	// before the command's own flag checks.
 	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "runs", "CREDIT_MONITORING"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -103,9 +114,20 @@ func TestExitStatusMapping(t *testing.T) {
 			}
 		})
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if got := exitStatus(ctx, newApp(&bytes.Buffer{}, &bytes.Buffer{}), fmt.Errorf("analyse: %w", context.Canceled)); got != exitOK {
-		t.Errorf("stopped by a signal: exit %d, want 0", got)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(interrupted{syscall.SIGINT})
+	var stderr bytes.Buffer
+	if got := exitStatus(ctx, newApp(&bytes.Buffer{}, &stderr), fmt.Errorf("analyse: %w", context.Canceled)); got != 128+int(syscall.SIGINT) {
+		t.Errorf("interrupted by a signal: exit %d, want %d", got, 128+int(syscall.SIGINT))
+	}
+	if !strings.Contains(stderr.String(), "interrupted: nothing published") {
+		t.Errorf("stderr %q does not say nothing was published", stderr.String())
+	}
+	// Integrity problems outrank findings, however wrapped.
+	for _, err := range []error{&job.IntegrityError{Problems: []string{"ledger modified"}},
+		fmt.Errorf("report: %w", &job.IntegrityError{Problems: []string{"x"}})} {
+		if got := exitStatus(context.Background(), newApp(&bytes.Buffer{}, &bytes.Buffer{}), err); got != exitIntegrity {
+			t.Errorf("%v: exit %d, want %d", err, got, exitIntegrity)
+		}
 	}
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,16 +20,23 @@ func newFixturesCmd(a *app) *cobra.Command {
 	var (
 		opts  fixtures.Options
 		start string
+		force bool
 	)
 	gen := &cobra.Command{
-		Use:   "generate",
-		Short: "Write a deterministic working root (ledger, cases, incidents, baselines, policy, expected.json)",
+		Use:         "generate",
+		Annotations: noRoot,
+		Short:       "Write a deterministic working root (ledger, cases, incidents, baselines, policy, expected.json)",
 		Long: `generate writes a working root in the layout of docs/ARCHITECTURE.md, 'Layout' with known injected
 cases (unquarantined SEV0, SEV1 without a case, drift, SLO breaches, malformed
 lines, duplicates, late arrivals, a partial last line) and expected.json with
-the truths they imply. Same arguments, same bytes.`,
+the truths they imply. Same arguments, same bytes.
+
+--out must be a new or empty directory: generating over a live working root
+would silently replace its ledger, cases, policy and baselines. --force
+allows it (for regenerating a fixture root).`,
 		Example: `  ledgerlens fixtures generate --out demo
-  ledgerlens fixtures generate --runs 1000000 --weeks 8 --start 2026-01-05 --seed 7 --out bench/data`,
+  ledgerlens fixtures generate --runs 1000000 --weeks 8 --start 2026-01-05 --seed 7 --out bench/data
+  ledgerlens fixtures generate --out demo --force   # regenerate over an earlier fixture root`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := time.Parse(time.DateOnly, start)
@@ -36,6 +46,9 @@ the truths they imply. Same arguments, same bytes.`,
 			opts.Start = t
 			if opts.Out == "" {
 				return usagef("--out is required")
+			}
+			if err := checkEmptyOut(opts.Out, force); err != nil {
+				return err
 			}
 			exp, err := fixtures.Generate(cmd.Context(), opts)
 			if err != nil {
@@ -50,7 +63,25 @@ the truths they imply. Same arguments, same bytes.`,
 	f.IntVar(&opts.Weeks, "weeks", 8, "weeks covered (at least 6)")
 	f.StringVar(&start, "start", "2026-01-05", "first Monday (YYYY-MM-DD)")
 	f.Int64Var(&opts.Seed, "seed", 1, "random seed")
-	f.StringVar(&opts.Out, "out", "", "directory to write the working root into")
+	f.StringVar(&opts.Out, "out", "", "directory to write the working root into (new or empty)")
+	f.BoolVar(&force, "force", false, "write into a non-empty --out, replacing its ledger, cases, incidents, policy and baselines")
 	cmd.AddCommand(gen)
 	return cmd
+}
+
+// checkEmptyOut refuses an --out directory that already holds anything,
+// unless force: fixtures over a live root would replace its inputs.
+func checkEmptyOut(dir string, force bool) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("fixtures generate --out %s: %w", dir, err)
+	}
+	if len(entries) > 0 && !force {
+		return fmt.Errorf("fixtures generate: --out %s is not empty (it holds %s…); refusing to replace its files — choose a new directory, or pass --force to overwrite a fixture root",
+			dir, entries[0].Name())
+	}
+	return nil
 }

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"errors"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	pjob "github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
-// parseAsOf reads --as-of: "" means now.
+// parseAsOf reads --as-of: "" means now; anything else must be an RFC
+// 3339 instant from 1970 on (a usage error otherwise, exit 2).
 func parseAsOf(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -17,6 +20,11 @@ func parseAsOf(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, usagef("--as-of %q: want RFC 3339, e.g. 2026-11-23T10:00:00Z", s)
+	}
+	// The zero time would silently mean "now" downstream, and an instant
+	// before the Unix epoch is a typo, not a reporting date.
+	if t.IsZero() || t.Year() < 1970 {
+		return time.Time{}, usagef("--as-of %q: not a usable date (want an instant from 1970 on, e.g. 2026-11-23T10:00:00Z; leave it out for now)", s)
 	}
 	return t, nil
 }
@@ -95,6 +103,12 @@ func publishReport[R any](a *app, p *publishFlags, job string, run func() (R, er
 	started := time.Now()
 	res, err := run()
 	p.recordMetrics(a, job, started, err, func() schedules.JobStats { return stats(res) })
+	if errors.Is(err, pjob.ErrIntegrity) {
+		// Published, but with an integrity problem: the result is shown
+		// and the problem decides the exit status (it outranks --fail-on).
+		print(res)
+		return err
+	}
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 )
 
 // IngestOptions are the options of `ledgerlens ingest`.
@@ -40,7 +42,9 @@ the ledger as a ledger_modified event followed by a full reload.`,
 // runIngest runs the ingest job and prints its figures on a's stdout.
 func runIngest(ctx context.Context, a *app, opts IngestOptions) error {
 	res, err := pipeline.RunIngest(ctx, a.env("ingest", opts.LockTimeout), opts.Ledger)
-	if err != nil {
+	a.outcome = jobOutcome{job: job.NameIngest}
+	integrity := errors.Is(err, job.ErrIntegrity) // loaded, but the ledger was modified
+	if err != nil && !integrity {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "event=%s lines=%d loaded=%d rejected=%d duplicates=%d offset=%d..%d partial_tail_bytes=%d prefix_sha256=%s\n",
@@ -52,5 +56,5 @@ func runIngest(ctx context.Context, a *app, opts IngestOptions) error {
 	}
 	a.log.Debug("ingest timings", "check", res.CheckTime, "load", res.LoadTime,
 		"duplicates", res.DuplicatesTime, "commit", res.CommitTime)
-	return nil
+	return err
 }

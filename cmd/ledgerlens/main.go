@@ -23,16 +23,63 @@ const (
 	exitFailed   = 1
 	exitUsage    = 2
 	exitFindings = 3
-	exitLocked   = 75
+	// exitIntegrity: the job finished (its evidence is published) but
+	// found an integrity problem; it outranks exitFindings.
+	exitIntegrity = 4
+	exitLocked    = 75
 )
 
 func main() {
-	// SIGTERM/SIGINT cancel the context: jobs finish or cleanly abandon the
-	// current step; atomic writes mean no partial files either way.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	ctx, stop := notifySignals(context.Background(), os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// interrupted is the cancellation cause a signal gives the context.
+type interrupted struct{ sig syscall.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + signalName(i.sig) }
+
+func signalName(sig syscall.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGINT:
+		return "SIGINT"
+	}
+	return sig.String()
+}
+
+// notifySignals returns a context that the first SIGTERM or SIGINT cancels
+// (cause: interrupted), so the job cleans up and abandons its current step;
+// atomic writes mean no partial files either way. A second signal exits at
+// once with 128+signal: an operator who asks twice is not kept waiting.
+func notifySignals(parent context.Context, stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			cancel(interrupted{s.(syscall.Signal)})
+		case <-done:
+			return
+		}
+		select {
+		case s := <-sigs:
+			sig := s.(syscall.Signal)
+			fmt.Fprintf(stderr, "ledgerlens: %s again: exiting at once\n", signalName(sig))
+			os.Exit(128 + int(sig))
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
 }
 
 // run executes the command line and maps its outcome to an exit status.
@@ -40,7 +87,10 @@ func main() {
 // typed errors and never choose a status themselves.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := newApp(stdout, stderr)
-	return exitStatus(ctx, a, execute(ctx, a, args))
+	err := execute(ctx, a, args)
+	code := exitStatus(ctx, a, err)
+	a.logJobEnd(a.command, code, err)
+	return code
 }
 
 // exitStatus maps a command's outcome to its exit status, reporting the
@@ -50,19 +100,37 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		usage    usageError
 		findings *findingsError
 		held     *job.LockHeldError
+		notEnded *job.PeriodNotEndedError
 	)
+	a.prog.end()
 	switch {
 	case err == nil:
 		return exitOK
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
-		// SIGTERM/SIGINT: the job stopped between steps or abandoned the
-		// current one; every write is atomic and finished steps are
-		// checkpointed, so stopping is a clean, successful outcome.
-		a.log.Warn("stopped by signal; nothing partial was written, a re-run resumes", "cause", err.Error())
-		return exitOK
+		// SIGTERM/SIGINT stopped a one-shot job between steps or abandoned
+		// the current one: every write is atomic and finished steps are
+		// checkpointed, but the job did not do its work, so the status
+		// says so (128+signal, as a shell reports a killed command). The
+		// scheduler (schedule run) returns nil on a signal: exit 0.
+		code := 128 + int(syscall.SIGTERM)
+		var sig interrupted
+		if errors.As(context.Cause(ctx), &sig) {
+			code = 128 + int(sig.sig)
+		}
+		fmt.Fprintf(a.stderr, "ledgerlens: interrupted: nothing published (%v; finished steps are checkpointed, a re-run resumes)\n",
+			context.Cause(ctx))
+		return code
+	case errors.As(err, &notEnded):
+		// Not a final report's period yet: refused like a bad command line.
+		a.logError(err)
+		return exitUsage
 	case errors.As(err, &usage):
 		fmt.Fprintf(a.stderr, "ledgerlens: %v\nRun 'ledgerlens --help' for usage.\n", err)
 		return exitUsage
+	case errors.Is(err, job.ErrIntegrity):
+		// One line on stderr, also under --quiet: cron mails it.
+		a.logError(err)
+		return exitIntegrity
 	case errors.As(err, &findings):
 		// Already reported by the command (a warning naming the count).
 		return exitFindings

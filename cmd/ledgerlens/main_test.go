@@ -236,6 +236,9 @@ func startPaused(t *testing.T, root string) *exec.Cmd {
 	return nil
 }
 
+// TestSIGTERMStopsCleanly: SIGTERM during a one-shot job abandons it
+// cleanly (no partial files, job_fail interrupted in the audit log) with
+// exit 143, and the next run completes.
 func TestSIGTERMStopsCleanly(t *testing.T) {
 	root := copyFixture(t)
 	cmd := startPaused(t, root)
@@ -245,8 +248,9 @@ func TestSIGTERMStopsCleanly(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("SIGTERM: want exit 0, got %v", err)
+		// Interrupted: the job did not do its work, and says so.
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 143 {
+			t.Fatalf("SIGTERM: want exit 143, got %v", err)
 		}
 	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
@@ -255,6 +259,10 @@ func TestSIGTERMStopsCleanly(t *testing.T) {
 	t.Logf("stopped %v after SIGTERM", time.Since(start))
 	if entries, _ := os.ReadDir(reviews(root)); len(entries) != 0 {
 		t.Fatalf("a stopped job left %d files in the output directory", len(entries))
+	}
+	audit, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if !strings.Contains(string(audit), `"event":"job_fail"`) || !strings.Contains(string(audit), `"state":"interrupted"`) {
+		t.Error("audit log lacks job_fail with state interrupted")
 	}
 	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
 	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); err != nil {

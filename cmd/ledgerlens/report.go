@@ -29,6 +29,8 @@ type ReportWeeklyOptions struct {
 	// RequireNotify makes a webhook that could not be told exit 1 (the
 	// publication stands either way).
 	RequireNotify bool
+	// Preliminary publishes a period that has not ended, marked as such.
+	Preliminary bool
 	publishFlags
 }
 
@@ -44,7 +46,8 @@ with the same result is a no-op; a different result needs --supersede and
 becomes revision r2, r3, ….`,
 		Example: `  ledgerlens report weekly                       # last complete week
   ledgerlens report weekly --week 2026-11-16 --fail-on SEV1
-  ledgerlens report weekly --week 2026-W47 --as-of 2026-11-23T10:00:00Z --unsigned`,
+  ledgerlens report weekly --week 2026-W47 --as-of 2026-11-23T10:00:00Z --unsigned
+  ledgerlens report weekly --week 2026-11-16 --as-of 2026-11-19T12:00:00Z --preliminary   # mid-week, marked preliminary`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReportWeekly(cmd.Context(), a, opts)
@@ -54,6 +57,7 @@ becomes revision r2, r3, ….`,
 	f.BoolVar(&opts.RequireNotify, "require-notify", false, "exit 1 when a configured webhook could not be notified (the publication stands)")
 	f.StringVar(&opts.Week, "week", "", "period: a Monday (2026-11-16) or ISO week (2026-W47); default the last complete week")
 	f.StringVar(&opts.AsOf, "as-of", "", "fix \"now\" (RFC 3339) for choosing the default week")
+	f.BoolVar(&opts.Preliminary, "preliminary", false, "publish a period that has not ended as weekly_<Monday>.preliminary.json, marked preliminary (without it such a period exits 2)")
 	opts.publishFlags.register(f, "a policy violation")
 	return cmd
 }
@@ -76,11 +80,15 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 		return err
 	}
 	pf := &opts.publishFlags
-	wopts := pipeline.WeeklyOptions{Week: opts.Week, AsOf: asOf, Unsigned: pf.unsigned, Supersede: pf.supersede}
+	wopts := pipeline.WeeklyOptions{Week: opts.Week, AsOf: asOf, Unsigned: pf.unsigned, Supersede: pf.supersede, Preliminary: opts.Preliminary}
 	var notifyErr error
 	err = publishReport(a, pf, schedules.JobWeeklyReview,
 		func() (*pipeline.WeeklyResult, error) {
-			return pipeline.RunWeekly(ctx, a.env("report weekly", pf.lockTimeout), wopts)
+			r, err := pipeline.RunWeekly(ctx, a.env("report weekly", pf.lockTimeout), wopts)
+			if r != nil {
+				a.outcome = weeklyOutcome(r)
+			}
+			return r, err
 		},
 		weeklyStats, func(r *pipeline.WeeklyResult) {
 			printWeekly(a, r)
@@ -103,6 +111,8 @@ func printWeekly(a *app, res *pipeline.WeeklyResult) {
 	state := "published"
 	if res.Noop {
 		state = "already published, identical (no-op)"
+	} else if res.Report != nil && res.Report.Preliminary {
+		state = "published as PRELIMINARY (the period has not ended)"
 	}
 	fmt.Fprintf(w, "weekly review %s: %s (revision %d)\n", res.Period.Label(), state, res.Revision)
 	if r := res.Report; r != nil && r.Schema != "" {

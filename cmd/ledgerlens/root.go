@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -81,11 +82,18 @@ type app struct {
 	stdout    io.Writer
 	stderr    io.Writer
 	log       *slog.Logger
+	prog      *progressLine
+	// command, started and outcome feed the end-of-job log line
+	// (logJobEnd); command is set once a command starts running.
+	command string
+	started time.Time
+	outcome jobOutcome
 }
 
 func newApp(stdout, stderr io.Writer) *app {
-	a := &app{stdout: stdout, stderr: stderr}
-	a.log = slog.New(slog.NewTextHandler(stderr, nil))
+	prog := newProgressLine(stderr)
+	a := &app{stdout: prog.before(stdout), stderr: stderr, prog: prog, started: time.Now()}
+	a.log = slog.New(slog.NewTextHandler(prog.before(stderr), nil))
 	return a
 }
 
@@ -106,9 +114,9 @@ func (a *app) setupLogging() error {
 	opts := &slog.HandlerOptions{Level: level}
 	switch a.logFormat {
 	case "text":
-		a.log = slog.New(slog.NewTextHandler(a.stderr, opts))
+		a.log = slog.New(slog.NewTextHandler(a.prog.before(a.stderr), opts))
 	case "json":
-		a.log = slog.New(slog.NewJSONHandler(a.stderr, opts))
+		a.log = slog.New(slog.NewJSONHandler(a.prog.before(a.stderr), opts))
 	default:
 		return usagef("--log-format %q: want text or json", a.logFormat)
 	}
@@ -117,22 +125,67 @@ func (a *app) setupLogging() error {
 
 func (a *app) logError(err error) { a.log.Error(err.Error()) }
 
-// version is the module version when built from a tagged module, else the
-// VCS revision, else "dev".
+// buildVersion is stamped by `make build` (-ldflags "-X
+// main.buildVersion=…", from git describe). It is set only by the linker
+// and never written at run time.
+var buildVersion string
+
+// version is what reports record as generator.version: the stamped build
+// version, else the module version of a tagged module, else the VCS
+// revision Go embedded (with "-dirty" for uncommitted changes), else "dev".
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "dev"
 	}
+	return versionOf(bi)
+}
+
+// versionOf is version's reading of the build information.
+func versionOf(bi *debug.BuildInfo) string {
 	if v := bi.Main.Version; v != "" && v != "(devel)" {
 		return v
 	}
+	var rev string
+	dirty := false
 	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return "dev+" + s.Value[:12]
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
 		}
 	}
+	if len(rev) >= 12 {
+		v := "dev+" + rev[:12]
+		if dirty {
+			v += "-dirty"
+		}
+		return v
+	}
 	return "dev"
+}
+
+// noRoot marks a command that does not work on a working root, so --root
+// is not checked: it writes a new one (fixtures generate, demo) or reads
+// only the files it is given (verify FILE…).
+var noRoot = map[string]string{"ledgerlens/no-root": ""}
+
+// needsRoot reports whether cmd works on the --root working root.
+func needsRoot(cmd *cobra.Command) bool {
+	if _, ok := cmd.Annotations["ledgerlens/no-root"]; ok {
+		return false
+	}
+	for c := cmd; c != nil; c = c.Parent() {
+		switch c.Name() {
+		case "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+			return false
+		}
+	}
+	return cmd.HasParent() // the bare root command only prints help
 }
 
 func newRootCmd(a *app) *cobra.Command {
@@ -157,7 +210,15 @@ Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
 			if a.quiet {
 				a.stdout = io.Discard
 			}
-			return a.setupLogging()
+			if err := a.setupLogging(); err != nil {
+				return err
+			}
+			a.command = strings.TrimPrefix(cmd.CommandPath(), "ledgerlens ")
+			if needsRoot(cmd) {
+				// Before anything is opened or created under it.
+				return a.layout().Check()
+			}
+			return nil
 		},
 	}
 	root.SetOut(a.stdout)
@@ -179,6 +240,7 @@ Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
 		newScheduleCmd(a),
 		newBaselineCmd(a), newEvidenceCmd(a),
 		newDemoCmd(a),
+		newLedgerCmd(a),
 	)
 	usageArgs(root)
 	return root

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -25,8 +26,9 @@ func newVerifyCmd(a *app) *cobra.Command {
 	)
 	loadPub := func() (ed25519.PublicKey, error) { return loadPublicKey(a, pubPath) }
 	cmd := &cobra.Command{
-		Use:   "verify FILE...",
-		Short: "Check published files' SHA-256 sidecars and Ed25519 signatures",
+		Use:         "verify FILE...",
+		Annotations: noRoot,
+		Short:       "Check published files' SHA-256 sidecars and Ed25519 signatures",
 		Long: `verify checks each FILE against FILE.sha256 and FILE.sig, offline, with the
 public key from .ledgerlens/keys/signing.pub or --pubkey. It says which check
 failed for which file and exits 1 if any did. A FILE ending in .zip is an
@@ -112,8 +114,15 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeou
 	if err != nil {
 		return err
 	}
+	ledgerState := "append-only"
+	switch {
+	case !rep.Ledger.Intact:
+		ledgerState = "MODIFIED"
+	case len(rep.Unacknowledged) > 0:
+		ledgerState = fmt.Sprintf("MODIFIED earlier, %d modifications not acknowledged", len(rep.Unacknowledged))
+	}
 	fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries\nartifacts: %d checked\n",
-		map[bool]string{true: "append-only", false: "MODIFIED"}[rep.Ledger.Intact], rep.Audit.Entries, len(rep.Artifacts))
+		ledgerState, rep.Audit.Entries, len(rep.Artifacts))
 	for _, p := range rep.Problems {
 		fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 	}
@@ -214,6 +223,18 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 		m := res.Modified
 		return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
 			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
+	}
+	// A modification found earlier (the store has since been rebuilt
+	// from the changed ledger) fails until acknowledged.
+	mods, err := job.LedgerModifications(l.AuditLog)
+	if err != nil {
+		return err
+	}
+	if pending := job.Unacknowledged(mods); len(pending) > 0 {
+		for _, m := range pending {
+			fmt.Fprintf(a.stdout, "FAILED  %s\n", m.Problem())
+		}
+		return fmt.Errorf("ledger %s: %d unacknowledged modifications", l.Ledger, len(pending))
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: the %d bytes loaded are unchanged; %d bytes appended since\n",
 		l.Ledger, res.CoveredBytes, res.AppendedBytes)

@@ -18,4 +18,7 @@ const (
 	EventTamperDetected   = "tamper_detected"
 	EventKeyGenerated     = "key_generated"
 	EventLockRecovered    = "lock_recovered"
+	// EventLedgerAcknowledged records an operator's signed acknowledgment
+	// of ledger modifications (ledgerlens ledger acknowledge).
+	EventLedgerAcknowledged = "ledger_acknowledged"
 )

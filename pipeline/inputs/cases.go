@@ -84,9 +84,11 @@ type CaseSet struct {
 	Lines int
 	// Superseded counts lines replaced by a later line with the same ID.
 	Superseded int
-	// PartialTailBytes is the size of a last line without a newline, which
-	// was not loaded (see LoadCases).
+	// PartialTailBytes is the size of a last line without a newline that
+	// is not a complete JSON object, which was not loaded (see LoadCases).
 	PartialTailBytes int64
+	// Tail describes a last line without a newline, loaded or not.
+	Tail Tail
 }
 
 // Get returns the case with the given id.
@@ -119,9 +121,11 @@ func (s CaseSet) CaseByRun() map[string]string {
 //
 // A line that is not a JSON object, lacks Case_ID or has a timestamp that is
 // not RFC 3339 refuses the whole file with an *Error naming path and line:
-// the review must not run on a partial view of the cases. As with the
-// ledger, a last line without a trailing newline is taken to be a write in
-// progress: it is ignored and counted in PartialTailBytes.
+// the review must not run on a partial view of the cases. A last line
+// without a trailing newline is loaded when it is one complete JSON object
+// (hand-edited files often lack the final newline); otherwise it is taken
+// to be a write in progress, as with the ledger, and counted in
+// PartialTailBytes. Either way Tail records it for data_quality.
 func LoadCases(path string) (CaseSet, FileInfo, error) {
 	data, info, ok, err := readInput(path)
 	if err != nil {
@@ -158,7 +162,10 @@ func ParseCases(path string, data []byte) (CaseSet, error) {
 	if err != nil {
 		return CaseSet{}, err
 	}
-	set.PartialTailBytes = tail
+	set.Tail = tail
+	if !tail.Loaded {
+		set.PartialTailBytes = tail.Bytes
+	}
 	set.Cases = make([]Case, 0, len(byID))
 	for _, id := range slices.Sorted(maps.Keys(byID)) {
 		set.Cases = append(set.Cases, byID[id])

@@ -101,12 +101,16 @@ func TestLoadCasesPartialLastLine(t *testing.T) {
 		content string
 		cases   int
 		tail    int64
+		want    Tail
 	}{
-		{"partial line ignored", `{"Case_ID":"A"}` + "\n" + `{"Case_ID":"B","Ti`, 1, 18},
-		{"complete but unterminated is still partial", `{"Case_ID":"A"}` + "\n" + `{"Case_ID":"B"}`, 1, 15},
-		{"whitespace tail is nothing", `{"Case_ID":"A"}` + "\n  ", 1, 0},
-		{"CRLF and BOM", "\xEF\xBB\xBF" + `{"Case_ID":"A"}` + "\r\n" + `{"Case_ID":"B"}` + "\r\n", 2, 0},
-		{"single unterminated line", `{"Case_ID":"A"}`, 0, 15},
+		{"partial line counted, not loaded", `{"Case_ID":"A"}` + "\n" + `{"Case_ID":"B","Ti`, 1, 18, Tail{Line: 2, Bytes: 18}},
+		{"complete unterminated object loaded", `{"Case_ID":"A"}` + "\n" + `{"Case_ID":"B"}`, 2, 0, Tail{Line: 2, Bytes: 15, Loaded: true}},
+		{"complete unterminated object with CR loaded", `{"Case_ID":"A"}` + "\n" + `{"Case_ID":"B"} ` + "\r", 2, 0, Tail{Line: 2, Bytes: 17, Loaded: true}},
+		{"unterminated array is not an object", `{"Case_ID":"A"}` + "\n" + `[1]`, 1, 3, Tail{Line: 2, Bytes: 3}},
+		{"whitespace tail is nothing", `{"Case_ID":"A"}` + "\n  ", 1, 0, Tail{}},
+		{"CRLF and BOM", "\xEF\xBB\xBF" + `{"Case_ID":"A"}` + "\r\n" + `{"Case_ID":"B"}` + "\r\n", 2, 0, Tail{}},
+		{"single unterminated line loaded", `{"Case_ID":"A"}`, 1, 0, Tail{Line: 1, Bytes: 15, Loaded: true}},
+		{"single unterminated line with BOM loaded", "\xEF\xBB\xBF" + `{"Case_ID":"A"}`, 1, 0, Tail{Line: 1, Bytes: 18, Loaded: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,10 +118,21 @@ func TestLoadCasesPartialLastLine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(set.Cases) != tt.cases || set.PartialTailBytes != tt.tail {
-				t.Fatalf("cases %d, tail %d; want %d, %d", len(set.Cases), set.PartialTailBytes, tt.cases, tt.tail)
+			if len(set.Cases) != tt.cases || set.PartialTailBytes != tt.tail || set.Tail != tt.want {
+				t.Fatalf("cases %d, tail %d %+v; want %d, %d %+v", len(set.Cases), set.PartialTailBytes, set.Tail, tt.cases, tt.tail, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseCasesUnterminatedInvalidRecord: a complete object on the last
+// line is a record like any other, so an invalid one refuses the file with
+// its line number rather than vanishing.
+func TestParseCasesUnterminatedInvalidRecord(t *testing.T) {
+	_, err := ParseCases("cases.jsonl", []byte(`{"Case_ID":"A"}`+"\n"+`{"Title":"no id"}`))
+	var ie *Error
+	if !errors.As(err, &ie) || ie.Line != 2 {
+		t.Fatalf("err = %v, want an *Error at line 2", err)
 	}
 }
 

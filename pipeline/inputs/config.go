@@ -16,6 +16,9 @@ const (
 	DefaultSpikeTopN        = 10
 	DefaultSLOTargetPct     = 99.9
 	DefaultRTOTargetMinutes = 120
+	// DefaultLedgerStaleHours: a newest run older than this at the end of
+	// the period is a ledger_stale finding.
+	DefaultLedgerStaleHours = 48
 	DefaultOutputDir        = "runs/CREDIT_REVIEWS"
 )
 
@@ -40,6 +43,9 @@ type Config struct {
 	SLOTargets map[string]float64
 	// RTOTargetMinutes is the recovery-time objective for outages.
 	RTOTargetMinutes float64
+	// LedgerStaleHours is the age of the newest run, at the end of the
+	// period, beyond which the ledger is stale (ledger_stale, SEV1).
+	LedgerStaleHours float64
 	// Schedules are the scheduler's jobs; see ParseConfig for how a file's
 	// list combines with the defaults.
 	Schedules []Schedule
@@ -68,6 +74,7 @@ func DefaultConfig() Config {
 		SpikeTopN:        DefaultSpikeTopN,
 		SLOTargets:       map[string]float64{},
 		RTOTargetMinutes: DefaultRTOTargetMinutes,
+		LedgerStaleHours: DefaultLedgerStaleHours,
 		Schedules: []Schedule{
 			{Name: ScheduleWeeklyReview, Spec: "0 10 * * 1", TimeZone: DefaultTimeZone, Enabled: true},
 			{Name: ScheduleIntegrityCheck, Spec: "0 6 * * *", TimeZone: DefaultTimeZone, Enabled: true},
@@ -124,9 +131,9 @@ func ParseConfig(path string, data []byte) (Config, error) {
 
 	for _, k := range doc.keys() {
 		switch k {
-		case "time_zone", "top_n", "spike_top_n", "slo_targets", "rto_target_minutes", "schedules", "output_dir", "webhooks":
+		case "time_zone", "top_n", "spike_top_n", "slo_targets", "rto_target_minutes", "stale_ledger_hours", "schedules", "output_dir", "webhooks":
 		default:
-			fail(&fieldError{field: k, msg: "unknown key (known: output_dir, rto_target_minutes, schedules, slo_targets, spike_top_n, time_zone, top_n, webhooks)"})
+			fail(&fieldError{field: k, msg: "unknown key (known: output_dir, rto_target_minutes, schedules, slo_targets, spike_top_n, stale_ledger_hours, time_zone, top_n, webhooks)"})
 		}
 	}
 
@@ -160,6 +167,15 @@ func ParseConfig(path string, data []byte) (Config, error) {
 			fail(&fieldError{field: "rto_target_minutes", msg: fmt.Sprintf("must be > 0, got %v", m)})
 		} else {
 			c.RTOTargetMinutes = m
+		}
+	}
+	if h, ok, err := doc.num("stale_ledger_hours"); err != nil {
+		fail(err)
+	} else if ok {
+		if h <= 0 {
+			fail(&fieldError{field: "stale_ledger_hours", msg: fmt.Sprintf("must be > 0, got %v", h)})
+		} else {
+			c.LedgerStaleHours = h
 		}
 	}
 	if dir, ok, err := doc.str("output_dir"); err != nil {

@@ -4,8 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"io/fs"
-	"os"
 )
 
 // FileInfo identifies the exact bytes an input was loaded from, for the
@@ -21,16 +21,21 @@ type FileInfo struct {
 // present (its SHA256 is that of no bytes).
 func (f FileInfo) Present() bool { return f.SHA256 != "" }
 
-// readInput reads path whole. A missing file is reported as ok == false with
+// readInput reads path whole; it must be a regular file (OpenRegular). A
+// missing file is reported as ok == false with
 // no error, because every input but the ledger is optional; any other read
 // failure is an error naming the file.
 func readInput(path string) (data []byte, info FileInfo, ok bool, err error) {
-	data, err = os.ReadFile(path)
+	f, err := OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, FileInfo{Path: path}, false, nil
 	}
 	if err != nil {
-		return nil, FileInfo{Path: path}, false, err // *fs.PathError names the file
+		return nil, FileInfo{Path: path}, false, err // names the file
+	}
+	defer f.Close()
+	if data, err = io.ReadAll(f); err != nil {
+		return nil, FileInfo{Path: path}, false, err
 	}
 	return data, describe(path, data), true, nil
 }

@@ -44,9 +44,11 @@ type IncidentSet struct {
 	Lines int
 	// Superseded counts lines replaced by a later line with the same id.
 	Superseded int
-	// PartialTailBytes is the size of a last line without a newline, which
-	// was not loaded.
+	// PartialTailBytes is the size of a last line without a newline that
+	// is not a complete JSON object, which was not loaded.
 	PartialTailBytes int64
+	// Tail describes a last line without a newline, loaded or not.
+	Tail Tail
 }
 
 // LoadIncidents reads runs/CREDIT_MONITORING/incidents.jsonl. A missing file
@@ -57,7 +59,8 @@ type IncidentSet struct {
 // or a negative data_loss_seconds refuses the file with an *Error naming path
 // and line. A later line with the same incident_id supersedes an earlier one
 // (an incident feed appends updates). A last line without a newline is
-// ignored as a write in progress.
+// loaded when it is a complete JSON object and otherwise counted as a write
+// in progress, as for cases.
 func LoadIncidents(path string) (IncidentSet, FileInfo, error) {
 	data, info, ok, err := readInput(path)
 	if err != nil {
@@ -95,7 +98,10 @@ func ParseIncidents(path string, data []byte) (IncidentSet, error) {
 	if err != nil {
 		return IncidentSet{}, err
 	}
-	set.PartialTailBytes = tail
+	set.Tail = tail
+	if !tail.Loaded {
+		set.PartialTailBytes = tail.Bytes
+	}
 	set.Incidents = make([]Incident, 0, len(byID))
 	for _, inc := range byID {
 		set.Incidents = append(set.Incidents, inc)

@@ -94,7 +94,16 @@ func TestParseIncidentsPartialTail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set.Incidents) != 1 || set.PartialTailBytes != 28 {
+	if len(set.Incidents) != 1 || set.PartialTailBytes != 28 || set.Tail != (Tail{Line: 2, Bytes: 28}) {
+		t.Fatalf("set = %+v", set)
+	}
+	// A complete last record without its newline is loaded, downtime and all.
+	second := `{"incident_id":"INC-2","service":"api","impact":"outage","started_at":"2026-01-07T10:00:00Z","resolved_at":"2026-01-07T11:00:00Z"}`
+	set, err = ParseIncidents("i", []byte(good+"\n"+second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Incidents) != 2 || set.PartialTailBytes != 0 || set.Tail != (Tail{Line: 2, Bytes: int64(len(second)), Loaded: true}) {
 		t.Fatalf("set = %+v", set)
 	}
 }

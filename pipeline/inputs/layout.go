@@ -1,6 +1,10 @@
 package inputs
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -86,4 +90,41 @@ func (l Layout) rootOrDot() string {
 		return "."
 	}
 	return l.Root
+}
+
+// NotRootError is a --root that is not a ledgerlens working root: it does
+// not exist, is not a directory, or holds none of the files that mark one.
+// Nothing is created under it: a mistyped --root must not grow a fresh
+// state directory, store and audit log that then report "no runs".
+type NotRootError struct {
+	Root   string
+	Reason string
+}
+
+func (e *NotRootError) Error() string {
+	return fmt.Sprintf("not a ledgerlens root: %s %s (a root holds runs/CREDIT_MONITORING/ledger.jsonl — an empty file will do — or a file under config/; check --root)",
+		e.Root, e.Reason)
+}
+
+// Check reports whether the root exists and looks like a working root: a
+// directory holding the ledger, a configuration file (ledgerlens.json, the
+// policy or the baselines) or the state directory's audit log. It creates
+// nothing. Whether the ledger itself can be read is the ingest's concern.
+func (l Layout) Check() error {
+	root := l.rootOrDot()
+	fi, err := os.Stat(root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &NotRootError{Root: root, Reason: "does not exist"}
+	case err != nil:
+		return &NotRootError{Root: root, Reason: err.Error()}
+	case !fi.IsDir():
+		return &NotRootError{Root: root, Reason: "is not a directory"}
+	}
+	for _, marker := range []string{l.Ledger, l.Config, l.Policy, l.Baselines, l.AuditLog} {
+		if _, err := os.Lstat(marker); err == nil {
+			return nil
+		}
+	}
+	return &NotRootError{Root: root, Reason: "holds no ledger, configuration or ledgerlens state"}
 }

@@ -1,7 +1,10 @@
 package inputs
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -66,5 +69,41 @@ func TestLayoutResolveAndRel(t *testing.T) {
 	}
 	if got := l.Rel(root); got != "." {
 		t.Errorf("Rel(root) = %q", got)
+	}
+}
+
+func TestLayoutCheck(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	withLedger := filepath.Join(dir, "withLedger")
+	os.MkdirAll(filepath.Join(withLedger, "runs", "CREDIT_MONITORING"), 0o755)
+	os.WriteFile(filepath.Join(withLedger, "runs", "CREDIT_MONITORING", "ledger.jsonl"), nil, 0o644)
+	withConfig := filepath.Join(dir, "withConfig")
+	os.MkdirAll(filepath.Join(withConfig, "config"), 0o755)
+	os.WriteFile(filepath.Join(withConfig, "config", "sintraprime-policy.json"), []byte("{}"), 0o644)
+	empty := filepath.Join(dir, "empty")
+	os.MkdirAll(empty, 0o755)
+	for _, tt := range []struct{ root, want string }{
+		{filepath.Join(dir, "nonexistent"), "does not exist"},
+		{file, "is not a directory"},
+		{empty, "holds no ledger"},
+		{withLedger, ""},
+		{withConfig, ""},
+	} {
+		err := NewLayout(tt.root).Check()
+		var nr *NotRootError
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v", tt.root, err)
+		case tt.want != "" && (!errors.As(err, &nr) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "not a ledgerlens root")):
+			t.Errorf("%s: err = %v, want %q", tt.root, err, tt.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nonexistent")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("Check created the root")
+	}
+	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
+		t.Fatal("Check created files")
 	}
 }

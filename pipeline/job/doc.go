@@ -1,13 +1,17 @@
 // Package job is the runner every ledgerlens job goes through: it takes the
 // state directory's lock (recording lock_recovered when it takes over a
 // stale one), brackets the job's work with job_start and job_end — or
-// job_fail with state failed or blocked — in the audit log, runs the job's
+// job_fail with state failed, blocked or interrupted — in the audit log, runs the job's
 // checkpointed steps so a re-executed run resumes at its first unfinished
 // step, and derives the run id those checkpoints are filed under.
 //
 // It owns the job environment (Env), the job, step and state names, the
-// typed errors jobs return (BlockedError, RefusedError, LockHeldError) and
-// the loading of a job's validated inputs (LoadInputs).
+// typed errors jobs return (BlockedError, RefusedError, LockHeldError,
+// PeriodNotEndedError, and IntegrityError, which matches ErrIntegrity: a
+// job that completed but found an integrity problem), the loading of a
+// job's validated inputs (LoadInputs), and the reading of the ledger
+// modifications and acknowledgments the audit log records
+// (LedgerModifications), which decide those integrity problems.
 //
 // It must not know what any particular job computes: the jobs themselves
 // live in package pipeline, one file each, and call Run. It never reads the

@@ -1,6 +1,13 @@
 package job
 
-import "github.com/ledgerlens/ledgerlens/pipeline/lock"
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/lock"
+)
 
 // BlockedError is an input the job refuses to run on (job state blocked):
 // the fix is to correct the input, not to retry.
@@ -27,3 +34,39 @@ func (e *RefusedError) Error() string { return "approval refused: " + e.Reason }
 // LockHeldError is returned by Run when another process holds the state
 // directory's lock for longer than Env.LockTimeout. It names the holder.
 type LockHeldError = lock.HeldError
+
+// ErrIntegrity is what every integrity problem matches with errors.Is: the
+// ledger modified or truncated without an acknowledgment, a broken audit
+// chain. The command maps it to exit status 4 (docs/RULES.md, "Exit
+// status"), which outranks 3 (findings).
+var ErrIntegrity = errors.New("integrity problem")
+
+// IntegrityError is a job that completed — its evidence published — but
+// found integrity problems. Run returns it after recording job_end with
+// the problems, so cron sees a failure although the report exists.
+type IntegrityError struct {
+	Problems []string // one line each
+}
+
+func (e *IntegrityError) Error() string {
+	return "integrity problem: " + strings.Join(e.Problems, "; ")
+}
+
+// Is makes errors.Is(err, ErrIntegrity) true.
+func (e *IntegrityError) Is(target error) bool { return target == ErrIntegrity }
+
+// PeriodNotEndedError is a report asked for a period that has not ended
+// (as of --as-of or now): its figures would still change, so it is not
+// published under the final, write-once name. The command maps it to exit
+// status 2, like a bad command line: --preliminary publishes it marked as
+// such.
+type PeriodNotEndedError struct {
+	Period string    // its label
+	End    time.Time // when it ends
+	Now    time.Time
+}
+
+func (e *PeriodNotEndedError) Error() string {
+	return fmt.Sprintf("period %s has not ended (it ends %s, now is %s): a final report of it would be wrong; pass --preliminary to publish weekly_%s.preliminary.json, or wait",
+		e.Period, e.End.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339), e.Period)
+}

@@ -11,6 +11,7 @@ const (
 	NameBaselineApprove   = "baseline-approve"
 	NameSLAReport         = "sla-report"
 	NameEvidenceExport    = "evidence-export"
+	NameLedgerAcknowledge = "ledger-acknowledge"
 )
 
 // Job states recorded in job_end and job_fail events (docs/RULES.md, "Jobs").
@@ -19,6 +20,9 @@ const (
 	StateFailed           = "failed"
 	StateBlocked          = "blocked"
 	StateAwaitingApproval = "awaiting_approval"
+	// StateInterrupted: a signal cancelled the job; it abandoned its
+	// current step and published nothing more.
+	StateInterrupted = "interrupted"
 )
 
 // Step names of the checkpointed report jobs, in order. Each one saves its

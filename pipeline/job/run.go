@@ -31,6 +31,10 @@ type Job struct {
 type Outcome struct {
 	State  string // StateCompleted unless set
 	Fields map[string]any
+	// Integrity lists integrity problems the job found (one line each).
+	// The job still completes — its evidence is published — but Run
+	// records them in job_end and returns an *IntegrityError.
+	Integrity []string
 }
 
 // Work is a job's body, run by Run under the lock.
@@ -55,6 +59,11 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	}
 	defer lk.Release()
 	log, err := audit.Open(l.AuditLog, env.Now)
+	if errors.Is(err, audit.ErrCorrupt) {
+		// A broken audit chain is an integrity problem, not a mere error:
+		// no job appends to it until it is looked at.
+		return &IntegrityError{Problems: []string{err.Error()}}
+	}
 	if err != nil {
 		return err
 	}
@@ -74,8 +83,11 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	if err != nil {
 		state := StateFailed
 		var blocked *BlockedError
-		if errors.As(err, &blocked) {
+		switch {
+		case errors.As(err, &blocked):
 			state = StateBlocked
+		case ctx.Err() != nil && errors.Is(err, context.Canceled):
+			state = StateInterrupted // SIGTERM/SIGINT: abandoned cleanly
 		}
 		if aerr := j.Audit(context.WithoutCancel(ctx), audit.EventJobFail, map[string]any{
 			"job": name, "state": state, "error": err.Error()}); aerr != nil {
@@ -88,7 +100,16 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	}
 	end := map[string]any{"job": name, "state": out.State}
 	maps.Copy(end, out.Fields)
-	return j.Audit(ctx, audit.EventJobEnd, end)
+	if len(out.Integrity) > 0 {
+		end["integrity_problems"] = out.Integrity
+	}
+	if err := j.Audit(ctx, audit.EventJobEnd, end); err != nil {
+		return err
+	}
+	if len(out.Integrity) > 0 {
+		return &IntegrityError{Problems: out.Integrity}
+	}
+	return nil
 }
 
 // Env is the environment the job runs in.
@@ -164,6 +185,17 @@ func (j *Job) Signer(hint string) (*reports.Signer, error) {
 				keyPath, l.Root, hint)}
 		}
 		return nil, &BlockedError{err}
+	}
+	// Signatures only prove something when verifiers hold the matching
+	// public key: a key pair out of step is found now, not by an auditor.
+	pubPath := filepath.Join(l.KeysDir, reports.PublicKeyFile)
+	pub, err := reports.LoadPublicKey(pubPath)
+	if err != nil {
+		return nil, &BlockedError{fmt.Errorf("signing key %s has no usable public key beside it: %w", keyPath, err)}
+	}
+	if !pub.Equal(s.Public()) {
+		return nil, &BlockedError{fmt.Errorf("signing key %s does not match %s (key id %s, public key %s): restore the matching pair",
+			keyPath, pubPath, s.KeyID(), reports.KeyID(pub))}
 	}
 	return s, nil
 }

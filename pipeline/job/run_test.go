@@ -1,11 +1,13 @@
 package job
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,5 +154,53 @@ func TestStepsResume(t *testing.T) {
 	}
 	if _, err := os.Stat(env.Layout.CheckpointsDir + "/" + runID); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the completed run left its checkpoint (%v)", err)
+	}
+}
+
+// TestRunBrokenAuditChainIsAnIntegrityProblem: a job on an audit log whose
+// last entry does not verify refuses with an error that matches
+// ErrIntegrity (exit status 4), and appends nothing.
+func TestRunBrokenAuditChainIsAnIntegrityProblem(t *testing.T) {
+	env := testEnv(t)
+	if err := Run(context.Background(), env, NameIngest, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+		return Outcome{}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(env.Layout.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := bytes.Replace(data, []byte(`"job_end"`), []byte(`"job_END"`), 1)
+	if err := os.WriteFile(env.Layout.AuditLog, broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = Run(context.Background(), env, NameIngest, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+		t.Fatal("the work ran on a broken audit chain")
+		return Outcome{}, nil
+	})
+	if !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("err = %v, want ErrIntegrity", err)
+	}
+	if after, _ := os.ReadFile(env.Layout.AuditLog); !bytes.Equal(after, broken) {
+		t.Fatal("the job appended to a broken audit log")
+	}
+}
+
+// TestRunIntegrityOutcome: a job whose work reports integrity problems is
+// recorded as ended (job_end with the problems) and returns an
+// *IntegrityError.
+func TestRunIntegrityOutcome(t *testing.T) {
+	env := testEnv(t)
+	err := Run(context.Background(), env, NameIngest, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+		return Outcome{Integrity: []string{"ledger modified"}}, nil
+	})
+	var ie *IntegrityError
+	if !errors.As(err, &ie) || !errors.Is(err, ErrIntegrity) || len(ie.Problems) != 1 {
+		t.Fatalf("err = %v", err)
+	}
+	data, _ := os.ReadFile(env.Layout.AuditLog)
+	if !strings.Contains(string(data), `"event":"job_end"`) || !strings.Contains(string(data), `"integrity_problems":["ledger modified"]`) {
+		t.Fatalf("audit log:\n%s", data)
 	}
 }

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"strconv"
@@ -36,6 +37,9 @@ type fastParser struct {
 	flags  [maxFastFlags]span
 	nflags int
 	w      wire
+	// seen holds the fields met so far (null or not); conflict the fields
+	// met again with a different value (CodeConflictingFields).
+	seen, conflict uint32
 }
 
 // parseFast decodes trimmed (non-empty, starting with '{') into r, which
@@ -49,6 +53,14 @@ func parseFast(trimmed []byte, r *Record) (err error, ok bool) {
 	p := fastParser{data: trimmed}
 	buf, ok := p.object(bufStore[:0])
 	if !ok {
+		return nil, false
+	}
+	if p.conflict != 0 {
+		return conflicting(p.conflict), true
+	}
+	// An identifier holding U+FFFD may come from invalid UTF-8, which only
+	// the raw bytes tell: encoding/json decides (CodeInvalidUTF8).
+	if bytes.IndexByte(buf, 0xEF) >= 0 && p.idHasReplacement(buf) {
 		return nil, false
 	}
 	all := string(buf)
@@ -99,6 +111,10 @@ func (p *fastParser) object(buf []byte) ([]byte, bool) {
 		}
 		var ok bool
 		switch c := d[i]; {
+		case p.seen&(1<<f) != 0:
+			if buf, i, ok = p.repeat(f, i, buf); !ok {
+				return nil, false
+			}
 		case f < firstFloat && c == '"':
 			start := len(buf)
 			// The commonest loop of the parser: plainEnd fused with the
@@ -132,6 +148,7 @@ func (p *fastParser) object(buf []byte) ([]byte, bool) {
 				return nil, false
 			}
 		}
+		p.seen |= 1 << f
 		if i >= len(d) {
 			return nil, false
 		}
@@ -156,6 +173,89 @@ func (p *fastParser) object(buf []byte) ([]byte, bool) {
 			}
 		}
 	}
+}
+
+// prior is the value of a field before a repeated key replaced it.
+type prior struct {
+	set      bool
+	sp       span
+	num      float64
+	ints     int64
+	b        bool
+	flagNull bool
+	nflags   int
+	flags    [maxFastFlags]span
+}
+
+// repeat decodes the value at d[i] of a key met before in the line and
+// marks f in p.conflict when the value differs from the earlier one, as
+// conflictingKeys does for encoding/json. Repeated keys are rare, so the
+// common path pays one bit test for them.
+func (p *fastParser) repeat(f field, i int, buf []byte) ([]byte, int, bool) {
+	if f == fUnknown {
+		return p.value(f, i, buf)
+	}
+	old := prior{set: p.w.has(f), flagNull: p.w.flagNull, nflags: p.nflags}
+	switch {
+	case f < firstFloat:
+		old.sp = p.spans[f-firstString]
+	case f < firstInt:
+		old.num = p.w.num[f-firstFloat]
+	case f < firstBool:
+		old.ints = p.w.ints[f-firstInt]
+	case f < fRiskFlags:
+		old.b = p.w.bools[f-firstBool]
+	default:
+		old.flags = p.flags
+	}
+	buf, i, ok := p.value(f, i, buf)
+	if !ok {
+		return nil, 0, false
+	}
+	is := p.w.has(f)
+	same := old.set == is
+	if same && is {
+		switch {
+		case f < firstFloat:
+			s := p.spans[f-firstString]
+			same = string(buf[old.sp.start:old.sp.end]) == string(buf[s.start:s.end])
+		case f < firstInt:
+			same = old.num == p.w.num[f-firstFloat]
+		case f < firstBool:
+			same = old.ints == p.w.ints[f-firstInt]
+		case f < fRiskFlags:
+			same = old.b == p.w.bools[f-firstBool]
+		default:
+			if old.flagNull || p.w.flagNull {
+				// Where a null element stood is not kept: let
+				// encoding/json compare the lists.
+				return nil, 0, false
+			}
+			same = old.nflags == p.nflags
+			for k := 0; same && k < p.nflags; k++ {
+				a, b := old.flags[k], p.flags[k]
+				same = string(buf[a.start:a.end]) == string(buf[b.start:b.end])
+			}
+		}
+	}
+	if !same {
+		p.conflict |= 1 << f
+	}
+	return buf, i, true
+}
+
+// idHasReplacement reports whether an identifier field decoded to a
+// string holding U+FFFD.
+func (p *fastParser) idHasReplacement(buf []byte) bool {
+	for _, f := range idFields {
+		if p.w.has(f) {
+			s := p.spans[f-firstString]
+			if bytes.Contains(buf[s.start:s.end], []byte("\uFFFD")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // number decodes the number at d[i] into the float or int field f and

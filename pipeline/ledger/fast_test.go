@@ -262,6 +262,17 @@ var trickyLines = []string{
 	"{\"Run_ID\":\"a\tb\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}",
 	"{\"Run_ID\":\"a\x7fb\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}",
 	"{\"unknown\xff\":1," + base + "}",
+	`{"credits_total":500000,"Credits_Total":5,"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S"}`,
+	`{"credits_total":5,"Credits_Total":5.0,"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S"}`,
+	`{` + base + `,"Model":"m","model":"m","MODEL":"n"}`,
+	`{` + base + `,"Risk_Flags":["a",null],"risk_flags":["a",null]}`,
+	`{` + base + `,"Risk_Flags":[null,"a"],"risk_flags":["a",null]}`,
+	`{` + base + `,"has_idempotency_key":true,"Has_Idempotency_Key":false}`,
+	`{` + base + `,"retry_count":1,"Retry_Count":1}`,
+	"{\"Run_ID\":\"R-\xff\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}",
+	"{\"Run_ID\":\"R-\xff\",\"run_id\":\"R-\xfe\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}",
+	"{\"Run_ID\":\"R\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_Name\":\"N\xc3\",\"Credits_Total\":1}",
+	"{\"Notion_Case_ID\":\"C\\udc00\"," + base + "}",
 	"{\"unknown\\n\":1," + base + "}",
 	"{\"\":1," + base + "}",
 	`{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1,"Notion_Case_ID":"C-1","Owner":"o","Prompt_Version":"v","Deployment_Timestamp":"x"}`,
@@ -355,9 +366,9 @@ func TestParseExpectedValues(t *testing.T) {
 	}{
 		{"escapes", `{"Run_ID":"R\"\\\/\b\f\n\r\t\u0041\u00e9\ud83d\ude00","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1}`,
 			Record{RunID: "R\"\\/\b\f\n\r\tAé😀", Timestamp: ts, ScenarioID: "S", ScenarioName: "S", CreditsTotal: 1}},
-		{"lone surrogates and invalid UTF-8", "{\"Run_ID\":\"\\ud83d\\u0041\xff\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}",
-			Record{RunID: "\uFFFDA\uFFFD", Timestamp: ts, ScenarioID: "S", ScenarioName: "S", CreditsTotal: 1}},
-		{"case variants and duplicates", `{"RUN_ID":"A","run_id":"B","TimeStamp":"2026-11-16T01:00:00+01:00","scenario_NAME":"N","CREDITS_TOTAL":2,"Credits_Total":2.5,"Model":"m","model":null,"Risk_Flags":["x",null],"risk_flags":["y","z"]}`,
+		{"lone surrogates and invalid UTF-8 outside identifiers", "{\"Model\":\"\\ud83d\\u0041\xff\"," + base + "}",
+			Record{RunID: "R", Timestamp: ts, ScenarioID: "S", ScenarioName: "S", CreditsTotal: 1, Model: "\uFFFDA\uFFFD"}},
+		{"case variants and identical duplicates", `{"RUN_ID":"B","run_id":"B","TimeStamp":"2026-11-16T01:00:00+01:00","scenario_NAME":"N","CREDITS_TOTAL":2.5,"Credits_Total":2.50,"Model":null,"model":null,"Risk_Flags":["y","z"],"risk_flags":["y","z"]}`,
 			Record{RunID: "B", Timestamp: ts, ScenarioID: "N", ScenarioName: "N", CreditsTotal: 2.5, RiskFlags: []string{"y", "z"}}},
 		{"unicode key folding", "{\"ris\u212a_flags\":[]," + base + "}",
 			Record{RunID: "R", Timestamp: ts, ScenarioID: "S", ScenarioName: "S", CreditsTotal: 1, RiskFlags: []string{}}},
@@ -380,6 +391,64 @@ func TestParseExpectedValues(t *testing.T) {
 				t.Fatalf("%s\ngot  %+v\nwant %+v", diff, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseConflictsAndInvalidUTF8 pins the two rejects that keep a line
+// from meaning different things to different readers: a field given twice
+// with different values, and an identifier that is not UTF-8 (which
+// decoding would merge with other ids). Both decoders must agree.
+func TestParseConflictsAndInvalidUTF8(t *testing.T) {
+	tests := []struct {
+		name, line, code string
+	}{
+		{"two spellings, different values", `{"credits_total":500000,"Credits_Total":5,"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S"}`, CodeConflictingFields},
+		{"two spellings, same value", `{"credits_total":5,"Credits_Total":5.0,"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S"}`, ""},
+		{"one spelling repeated", `{"Run_ID":"A",` + base + `}`, CodeConflictingFields},
+		{"value then null", `{` + base + `,"Model":"m","model":null}`, CodeConflictingFields},
+		{"null twice", `{` + base + `,"Model":null,"model":null}`, ""},
+		{"strings equal after unescaping", `{` + base + `,"Model":"\u006d","model":"m"}`, ""},
+		{"booleans differ", `{` + base + `,"is_backfill":true,"Is_Backfill":false}`, CodeConflictingFields},
+		{"integers differ", `{` + base + `,"retry_count":1,"Retry_Count":2}`, CodeConflictingFields},
+		{"flag lists differ", `{` + base + `,"Risk_Flags":["a","b"],"risk_flags":["b","a"]}`, CodeConflictingFields},
+		{"flag lists equal", `{` + base + `,"Risk_Flags":["a","b"],"risk_flags":["a","b"]}`, ""},
+		{"flag lists with nulls", `{` + base + `,"Risk_Flags":["a",null],"risk_flags":[null,"a"]}`, CodeConflictingFields},
+		{"invalid UTF-8 run id", "{\"Run_ID\":\"R-\xff\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}", CodeInvalidUTF8},
+		{"unpaired surrogate run id", `{"Run_ID":"R-\ud800","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1}`, CodeInvalidUTF8},
+		{"two invalid spellings of one id", "{\"Run_ID\":\"R-\xff\",\"run_id\":\"R-\xfe\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}", CodeInvalidUTF8},
+		{"a real U+FFFD is valid", "{\"Run_ID\":\"R-\xef\xbf\xbd\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}", ""},
+		{"escaped U+FFFD is valid", `{"Run_ID":"R-\ufffd","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1}`, ""},
+		{"surrogate pair is valid", `{"Run_ID":"R-\ud83d\ude00","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1}`, ""},
+		{"invalid scenario id", "{\"Run_ID\":\"R\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\xed\xa0\x80\",\"Credits_Total\":1}", CodeInvalidUTF8},
+		{"invalid scenario name as the id", "{\"Run_ID\":\"R\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_Name\":\"N\xc3\",\"Credits_Total\":1}", CodeInvalidUTF8},
+		{"invalid scenario name beside an id", "{\"Scenario_Name\":\"N\xc3\"," + base + "}", ""},
+		{"invalid case id", "{\"Notion_Case_ID\":\"C\xff\"," + base + "}", CodeInvalidUTF8},
+		{"invalid model is replaced", "{\"Model\":\"m\xff\"," + base + "}", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			compareFastSlow(t, []byte(tt.line))
+			_, err := Parse([]byte(tt.line))
+			var rej *RejectError
+			switch {
+			case tt.code == "" && err != nil:
+				t.Fatalf("want accepted, got %v", err)
+			case tt.code != "" && (!errors.As(err, &rej) || rej.Code != tt.code):
+				t.Fatalf("want %s, got %v", tt.code, err)
+			}
+		})
+	}
+}
+
+// TestParseConflictOnFastPath: the common conflict (two spellings of a
+// number) is decided by the fast decoder, not deferred.
+func TestParseConflictOnFastPath(t *testing.T) {
+	line := []byte(`{"credits_total":500000,"Credits_Total":5,"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S"}`)
+	var r Record
+	err, ok := parseFast(line, &r)
+	var rej *RejectError
+	if !ok || !errors.As(err, &rej) || rej.Code != CodeConflictingFields {
+		t.Fatalf("parseFast = %v, %v; want a %s reject", err, ok, CodeConflictingFields)
 	}
 }
 

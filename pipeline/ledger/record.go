@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"math/bits"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -58,7 +59,27 @@ const (
 	CodeInvalidTimestamp = "invalid_timestamp"
 	CodeNegativeCredits  = "negative_credits"
 	CodeNonFiniteCredits = "non_finite_credits"
+	// CodeConflictingFields: one field given twice (in two spellings, or
+	// one spelling repeated) with different values. Which one a reader
+	// takes depends on the reader — encoding/json the last, jq the first
+	// of a spelling — so the line is evidence of nothing. Identical values
+	// are fine.
+	CodeConflictingFields = "conflicting_fields"
+	// CodeInvalidUTF8: a run id, scenario id or case id holding bytes
+	// that are not UTF-8 (or an unpaired surrogate escape). Decoding them
+	// would replace them with U+FFFD and merge distinct ids into one.
+	CodeInvalidUTF8 = "invalid_utf8"
 )
+
+// idFields are the identifiers CodeInvalidUTF8 guards.
+var idFields = [...]field{fRunID, fScenarioID, fScenarioName, fNotionCaseID}
+
+// conflicting is the reject for the fields in mask; it names the first by
+// field order, so that both decoders give the same detail.
+func conflicting(mask uint32) *RejectError {
+	f := field(bits.TrailingZeros32(mask))
+	return reject(CodeConflictingFields, "%s given more than once with different values", fieldNames[f])
+}
 
 // RejectError says why a ledger line cannot be loaded.
 type RejectError struct {
@@ -121,6 +142,9 @@ func normalise(w *wire, r *Record) error {
 	if r.RunID == "" {
 		return reject(CodeMissingField, "run_id")
 	}
+	if w.badUTF8&(1<<fRunID) != 0 {
+		return reject(CodeInvalidUTF8, "run_id %q is not valid UTF-8", truncate(r.RunID, 64))
+	}
 	rawTS := w.str1(fTimestamp)
 	ts := trimSpace(rawTS)
 	if ts == "" {
@@ -138,6 +162,16 @@ func normalise(w *wire, r *Record) error {
 	}
 	if r.ScenarioID == "" {
 		return reject(CodeMissingField, "scenario_id (and no scenario_name)")
+	}
+	idFrom := fScenarioID
+	if trimSpace(w.str1(fScenarioID)) == "" {
+		idFrom = fScenarioName
+	}
+	if w.badUTF8&(1<<idFrom) != 0 {
+		return reject(CodeInvalidUTF8, "%s %q is not valid UTF-8", fieldNames[idFrom], truncate(r.ScenarioID, 64))
+	}
+	if w.badUTF8&(1<<fNotionCaseID) != 0 {
+		return reject(CodeInvalidUTF8, "notion_case_id %q is not valid UTF-8", truncate(r.NotionCaseID, 64))
 	}
 	if r.ScenarioName == "" {
 		r.ScenarioName = r.ScenarioID

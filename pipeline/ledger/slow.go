@@ -1,9 +1,13 @@
 package ledger
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // wireRecord mirrors a ledger line. encoding/json matches object keys to
@@ -50,11 +54,133 @@ func parseSlow(trimmed []byte) (Record, error) {
 	if err := json.Unmarshal(trimmed, &w); err != nil {
 		return Record{}, classifyDecodeError(err)
 	}
+	conflict, bad := scanKeys(trimmed)
+	if conflict != 0 {
+		return Record{}, conflicting(conflict)
+	}
+	v := w.wire()
+	v.badUTF8 = bad
 	var r Record
-	if err := normalise(w.wire(), &r); err != nil {
+	if err := normalise(v, &r); err != nil {
 		return Record{}, err
 	}
 	return r, nil
+}
+
+// scanKeys walks the keys of a line encoding/json has accepted and returns
+// the fields given more than once with different values (conflict) and
+// the identifier fields whose raw value is not valid UTF-8 (bad). Keys map
+// to fields as encoding/json maps them: by bytes.EqualFold with the tag.
+func scanKeys(trimmed []byte) (conflict, bad uint32) {
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if _, err := dec.Token(); err != nil { // the opening brace
+		return 0, 0
+	}
+	var seen uint32
+	var last [numFields]json.RawMessage
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return conflict, bad
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return conflict, bad
+		}
+		f := fieldOfKey(key)
+		if f == fUnknown {
+			continue
+		}
+		if f < firstFloat && !validStringText(raw) {
+			bad |= 1 << f
+		}
+		if seen&(1<<f) != 0 && !sameValue(f, last[f], raw) {
+			conflict |= 1 << f
+		}
+		seen |= 1 << f
+		last[f] = raw
+	}
+	var idMask uint32
+	for _, f := range idFields {
+		idMask |= 1 << f
+	}
+	return conflict, bad & idMask
+}
+
+// fieldOfKey is the field encoding/json would store key's value in.
+func fieldOfKey(key string) field {
+	for f, tag := range fieldNames {
+		if strings.EqualFold(key, tag) {
+			return field(f)
+		}
+	}
+	return fUnknown
+}
+
+// sameValue reports whether two raw values of field f decode to the same
+// value (null included) as encoding/json decodes them into wireRecord.
+func sameValue(f field, a, b json.RawMessage) bool {
+	decode := func(raw json.RawMessage) any {
+		var v any
+		switch {
+		case f < firstFloat:
+			v = new(*string)
+		case f < firstInt:
+			v = new(*float64)
+		case f < firstBool:
+			v = new(*int64)
+		case f < fRiskFlags:
+			v = new(*bool)
+		default:
+			v = new([]*string)
+		}
+		if err := json.Unmarshal(raw, v); err != nil {
+			return err.Error()
+		}
+		return v
+	}
+	return reflect.DeepEqual(decode(a), decode(b))
+}
+
+// validStringText reports whether the raw JSON text of a string value
+// decodes without replacement: valid UTF-8 and no unpaired surrogate
+// escape (encoding/json turns both into U+FFFD). Other raw values (null)
+// are valid.
+func validStringText(raw []byte) bool {
+	if len(raw) == 0 || raw[0] != '"' {
+		return true
+	}
+	for i := 1; i < len(raw); {
+		switch c := raw[i]; {
+		case c == '\\':
+			if i+1 < len(raw) && raw[i+1] == 'u' {
+				r := hex4(raw, i+2)
+				i += 6
+				if utf16.IsSurrogate(r) {
+					r1 := rune(-1)
+					if i+1 < len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+						r1 = hex4(raw, i+2)
+					}
+					if utf16.DecodeRune(r, r1) == utf8.RuneError {
+						return false
+					}
+					i += 6
+				}
+				continue
+			}
+			i += 2
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && size == 1 {
+				return false
+			}
+			i += size
+		}
+	}
+	return true
 }
 
 // wire converts the decoded pointers into the form normalise reads.

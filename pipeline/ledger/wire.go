@@ -70,6 +70,10 @@ type wire struct {
 	// null, which normalise rejects (after the checks that come first).
 	flags    []string
 	flagNull bool
+	// badUTF8 bit f: the raw value of identifier f held invalid UTF-8 or
+	// an unpaired surrogate escape (only the reference decoder sets it;
+	// the fast one leaves such lines to it).
+	badUTF8 uint32
 }
 
 func (w *wire) has(f field) bool { return w.set&(1<<f) != 0 }

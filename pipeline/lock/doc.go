@@ -10,6 +10,10 @@
 // without releasing — Lock.Recovered — and write a lock_recovered audit
 // event.
 //
+// The lock file is opened without following symbolic links and must be a
+// regular file: a job running as root must not truncate whatever a planted
+// symlink points to, nor hang on a FIFO.
+//
 // flock is advisory and, on network file systems, only as reliable as the
 // server's lock support: keep the state directory on a local disk.
 //

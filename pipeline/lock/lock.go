@@ -100,9 +100,9 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := openRegular(path)
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		return nil, err
 	}
 	deadline := time.Now().Add(timeout)
 	for {
@@ -164,6 +164,32 @@ func (l *Lock) Release() error {
 		return fmt.Errorf("release lock %s: %w", l.path, cerr)
 	}
 	return nil
+}
+
+// openRegular opens (creating if missing) the lock file without following
+// a symbolic link and refuses anything but a regular file. A job often runs
+// as root: following a planted .ledgerlens/lock symlink would truncate
+// whatever it points to, and a FIFO or device would hang or misbehave.
+// O_NONBLOCK keeps the open itself from blocking on a FIFO; it has no
+// effect on a regular file.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("lock %s is a symbolic link; refusing to follow it (remove it, ledgerlens creates the lock file itself)", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("lock %s is not a regular file (%s); refusing to use it", path, fi.Mode().Type())
+	}
+	return f, nil
 }
 
 // readHolder reads the holder record; a missing, partial or garbled record

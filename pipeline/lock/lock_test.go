@@ -178,3 +178,65 @@ func TestHolderUnknown(t *testing.T) {
 		t.Errorf("remote holder message = %q", got)
 	}
 }
+
+// TestAcquireRefusesNonRegular: a lock file that is a symbolic link (to
+// any file a root job could damage), a FIFO or a directory is refused at
+// once, and a symlink's target is left byte for byte as it was.
+func TestAcquireRefusesNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "precious.txt")
+	const content = "do not truncate me\n"
+	if err := os.WriteFile(target, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link", "lock")
+	os.MkdirAll(filepath.Dir(link), 0o755)
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(dir, "dangling", "lock")
+	os.MkdirAll(filepath.Dir(dangling), 0o755)
+	if err := os.Symlink(filepath.Join(dir, "created-by-nobody"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo", "lock")
+	os.MkdirAll(filepath.Dir(fifo), 0o755)
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	asDir := filepath.Join(dir, "dir", "lock")
+	if err := os.MkdirAll(asDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, path, want string }{
+		{"symlink to a file", link, "symbolic link"},
+		{"dangling symlink", dangling, "symbolic link"},
+		{"fifo", fifo, "not a regular file"},
+		{"directory", asDir, "lock " + asDir},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				l, err := Acquire(context.Background(), tt.path, 0, CurrentHolder("report weekly", t0))
+				if err == nil {
+					l.Release()
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("Acquire(%s) = %v, want an error containing %q", tt.path, err, tt.want)
+				}
+			case <-time.After(2 * time.Second):
+				t.Fatalf("Acquire(%s) hangs", tt.path)
+			}
+		})
+	}
+	if got, _ := os.ReadFile(target); string(got) != content {
+		t.Fatalf("symlink target changed to %q", got)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "created-by-nobody")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("dangling symlink's target was created: %v", err)
+	}
+}

@@ -15,17 +15,10 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// StaleAfter is how long before the period end the ledger's newest run may
-// be before the ledger counts as stale (docs/RULES.md, "Action required"):
-// the monitored automation runs around the clock, so two days without a
-// single run means the ledger stopped arriving, not that nothing ran.
-const StaleAfter = 48 * time.Hour
-
 // Severities of the action items that are not policy violations.
 const (
 	sevSLOFreeze       = "SEV1" // the error budget is spent: changes stop
 	sevNoRuns          = "SEV1" // nothing to review at all
-	sevLedgerStale     = "SEV2"
 	sevLateArrival     = "SEV2" // a published report misses runs
 	sevOverdueApproval = "SEV2" // the maker-checker clock ran out
 )
@@ -57,7 +50,7 @@ func actionTitle(kind string) string {
 		return "Significant drift"
 	case reports.ActionSLOFreeze:
 		return "Error-budget freeze"
-	case reports.ActionLedgerStale:
+	case VLedgerStale:
 		return "Ledger stale"
 	case reports.ActionNoRuns:
 		return "No runs"
@@ -148,17 +141,14 @@ func ActionItems(w *reports.Weekly, in ActionInput) []reports.ActionItem {
 				s.BudgetConsumedPct, month, month, s.UptimeMTDPct, s.SLOTargetPct), "/reliability/services/"+strconv.Itoa(i))
 		}
 	}
-	switch {
-	case w.SummaryStats.TotalRuns == 0:
+	// A stale ledger is the SEV1 violation ledger_stale (violations.go,
+	// configurable age), listed above with the other SEV0/SEV1 findings.
+	if w.SummaryStats.TotalRuns == 0 {
 		detail := "the ledger has no runs in this period"
 		if in.NewestRun != nil {
 			detail += "; its newest run is from " + in.NewestRun.UTC().Format(time.RFC3339)
 		}
 		add(sevNoRuns, reports.ActionNoRuns, "ledger", detail, "/summary_stats/total_runs")
-	case in.NewestRun != nil && in.End.Sub(*in.NewestRun) > StaleAfter:
-		add(sevLedgerStale, reports.ActionLedgerStale, "ledger", fmt.Sprintf(
-			"newest run %s, %.0f hours before the period end: is the ledger still arriving?",
-			in.NewestRun.UTC().Format(time.RFC3339), in.End.Sub(*in.NewestRun).Hours()), "/credits_per_day")
 	}
 	for i, l := range w.DataQuality.LateArrivals {
 		add(sevLateArrival, reports.ActionLateArrival, l.Week, fmt.Sprintf(

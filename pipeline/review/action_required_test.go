@@ -64,18 +64,21 @@ func TestActionItems(t *testing.T) {
 			inText: map[string]string{reports.ActionSLOFreeze: "414.43 % of the April 2026 error budget", reports.ActionOverdueApproval: "BP-1", reports.ActionLateArrival: "--supersede"},
 		},
 		{
+			// A stale ledger is the SEV1 violation (staleLedger), listed
+			// like every SEV0/SEV1 finding.
 			name: "stale ledger",
 			w: func() *reports.Weekly {
 				w := base()
-				w.PolicyViolations, w.Reliability, w.DataQuality = nil, reports.Reliability{}, reports.DataQuality{}
+				w.PolicyViolations = []reports.Violation{{Type: VLedgerStale, Severity: "SEV1", Detail: "newest run 50 hours old"}}
+				w.Reliability, w.DataQuality = reports.Reliability{}, reports.DataQuality{}
 				return w
 			},
 			in:     ActionInput{End: end, NewestRun: ptrTime(end.Add(-50 * time.Hour))},
-			want:   []item{{"SEV2", reports.ActionLedgerStale, "ledger", "/credits_per_day"}},
-			inText: map[string]string{reports.ActionLedgerStale: "50 hours"},
+			want:   []item{{"SEV1", VLedgerStale, "ledger", "/policy_violations/0"}},
+			inText: map[string]string{VLedgerStale: "50 hours"},
 		},
 		{
-			name: "not yet stale",
+			name: "an old newest run alone is not an item",
 			w: func() *reports.Weekly {
 				w := base()
 				w.PolicyViolations, w.Reliability, w.DataQuality = nil, reports.Reliability{}, reports.DataQuality{}

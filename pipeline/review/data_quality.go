@@ -55,9 +55,24 @@ func (a *analysis) dataQuality() error {
 		return err
 	}
 
+	for _, t := range a.in.Tails {
+		if t.Line > 0 {
+			dq.UnterminatedInputLines = append(dq.UnterminatedInputLines, reports.UnterminatedLine{
+				File: t.File, LineNo: t.Line, Bytes: t.Bytes, Loaded: t.Loaded})
+		}
+	}
+
 	mods, err := Modifications(a.ctx, a.st)
 	if err != nil {
 		return err
+	}
+	for i := range mods {
+		for _, ack := range a.in.LedgerAcks {
+			if ack.LineFrom <= mods[i].LineFrom && mods[i].LineTo <= ack.LineTo {
+				mods[i].Acknowledgment = &reports.LedgerAck{By: ack.By, Reason: ack.Reason, At: ack.At, Record: ack.Record}
+				break
+			}
+		}
 	}
 	dq.AppendOnly = reports.AppendOnly{Status: "ok", Modifications: mods}
 	if len(mods) > 0 {

@@ -40,8 +40,30 @@ type Input struct {
 	Published []Published
 	// Approvals are baseline approvals, for the maker-checker SLA clock.
 	Approvals []Approval
+	// StaleAt is "now" for the ledger_stale check when it is before the
+	// period end (a preliminary report); zero means the period end.
+	StaleAt time.Time
+	// LedgerAcks are the acknowledgments of ledger modifications; a
+	// modification whose line range one covers lists it.
+	LedgerAcks []LedgerAck
+	// Tails are the last lines without a newline of the cases and
+	// incidents files, for data_quality; entries with Line 0 are ignored.
+	Tails []InputTail
 	// Log, when set, receives each section's duration at debug level.
 	Log *slog.Logger
+}
+
+// LedgerAck is one acknowledgment of the ledger modifications within a
+// line range.
+type LedgerAck struct {
+	LineFrom, LineTo int64
+	reports.LedgerAck
+}
+
+// InputTail is the unterminated last line of one input file.
+type InputTail struct {
+	File string // as the report names it (relative to the root)
+	inputs.Tail
 }
 
 // Published is the newest revision of an already published weekly report.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/businesstime"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -24,6 +25,7 @@ const (
 	VDuplicateConflicting = "duplicate_conflicting"
 	VLedgerModified       = "ledger_modified"
 	VDriftSignificant     = "drift_significant"
+	VLedgerStale          = "ledger_stale"
 )
 
 func ptr(s string) *string {
@@ -129,6 +131,10 @@ func (a *analysis) violations() error {
 		return err
 	}
 
+	if err := a.staleLedger(add); err != nil {
+		return err
+	}
+
 	for _, m := range a.w.DataQuality.AppendOnly.Modifications {
 		add(VLedgerModified, "SEV1", "", "", "", fmt.Sprintf(
 			"ingest %d found the already-loaded ledger prefix changed in bytes %d–%d (lines %d–%d); the store was reloaded",
@@ -171,6 +177,43 @@ func (a *analysis) violations() error {
 		out = []reports.Violation{}
 	}
 	a.w.PolicyViolations = out
+	return nil
+}
+
+// staleLedger adds ledger_stale (SEV1) when the period has no runs while
+// earlier weeks had some, or when the newest run is older than
+// stale_ledger_hours at the reference time: the period end, or "now" for a
+// period not yet ended (Input.StaleAt). Both mean the upstream logger may
+// have stopped; silence must not read as a quiet week. An empty ledger is
+// reported as such, not as stale.
+func (a *analysis) staleLedger(add func(typ, sev, runID, caseID, scenarioID, detail string)) error {
+	var newest sql.NullTime
+	var earlier, inPeriod int64
+	if err := a.db.QueryRowContext(a.ctx, query("ledger_staleness"), a.p.End, a.p.Start).Scan(&newest, &earlier, &inPeriod); err != nil {
+		return fmt.Errorf("ledger_staleness.sql: %w", err)
+	}
+	if !newest.Valid {
+		return nil
+	}
+	at := a.p.End
+	if !a.in.StaleAt.IsZero() && a.in.StaleAt.Before(at) {
+		at = a.in.StaleAt
+	}
+	hours := a.in.Config.LedgerStaleHours
+	if hours <= 0 {
+		hours = inputs.DefaultLedgerStaleHours
+	}
+	limit := time.Duration(hours * float64(time.Hour))
+	switch age := at.Sub(newest.Time); {
+	case inPeriod == 0 && earlier > 0:
+		add(VLedgerStale, "SEV1", "", "", "", fmt.Sprintf(
+			"no runs in the period while earlier weeks had %d; the newest run is from %s: is the ledger still being written?",
+			earlier, formatTime(newest.Time)))
+	case age > limit:
+		add(VLedgerStale, "SEV1", "", "", "", fmt.Sprintf(
+			"the newest run is from %s, %.0f h before %s (limit %g h, stale_ledger_hours): is the ledger still being written?",
+			formatTime(newest.Time), age.Hours(), formatTime(at), hours))
+	}
 	return nil
 }
 

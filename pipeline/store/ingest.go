@@ -23,6 +23,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 )
 
@@ -94,7 +95,9 @@ type ledgerState struct {
 // Ingest loads the ledger's complete lines that the store has not seen
 // into the store, in one transaction. If the already-loaded prefix changed
 // it records a ledger_modified event with the changed range and reloads the
-// whole ledger in that same transaction. A missing ledger is an empty one.
+// whole ledger in that same transaction. A missing ledger is an error
+// (errors.Is fs.ErrNotExist) and leaves the store as it was; the ledger
+// must be a regular file or a symbolic link to one.
 func (s *Store) Ingest(ctx context.Context, ledgerPath string) (IngestResult, error) {
 	res, err := s.ingest(ctx, ledgerPath)
 	if err != nil {
@@ -109,21 +112,22 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	if err != nil {
 		return res, err
 	}
-	f, err := os.Open(ledgerPath)
-	var size int64
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		f = nil
-	case err != nil:
-		return res, err
-	default:
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return res, err
-		}
-		size = st.Size()
+	// A missing ledger is an error, never an empty one: a failed mount or a
+	// rename must not empty the store. A FIFO or device is refused at once
+	// (inputs.OpenRegular does not block on it).
+	f, err := inputs.OpenRegular(ledgerPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return res, fmt.Errorf("%w: the ledger is missing (a missing ledger is never read as an empty one; check the mount and the path — the store was left as it was)", err)
 	}
+	if err != nil {
+		return res, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return res, err
+	}
+	size := fi.Size()
 
 	res.Event = EventAppend
 	if !hadState {
@@ -497,7 +501,10 @@ func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location) pa
 			}
 			out.rejects = append(out.rejects, rejectRow{
 				lineNo: lineNo, offset: offset, code: rej.Code, reason: rej.Error(),
-				sha: hex.EncodeToString(sum[:]), raw: string(raw),
+				// DuckDB text must be UTF-8: bytes that are not (a bad
+				// line, or a cut through a character) are kept as U+FFFD;
+				// the SHA-256 is of the exact line.
+				sha: hex.EncodeToString(sum[:]), raw: strings.ToValidUTF8(string(raw), "\uFFFD"),
 			})
 		} else {
 			bb.append(lineNo, offset, seq, &rec, loc)
@@ -691,7 +698,7 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 		return LedgerCheck{Intact: true}, err
 	}
 	res := LedgerCheck{CoveredBytes: state.covered, Intact: true}
-	f, err := os.Open(ledgerPath)
+	f, err := inputs.OpenRegular(ledgerPath)
 	var size int64
 	if err == nil {
 		defer f.Close()
@@ -700,7 +707,9 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 			return res, err
 		}
 		size = st.Size()
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	} else if errors.Is(err, fs.ErrNotExist) {
+		f = nil // reported below as the whole covered prefix gone
+	} else {
 		return res, err
 	}
 	check := prefixCheck{intact: state.covered == 0, to: state.covered}

@@ -3,7 +3,9 @@ package store
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 func lines(n int, pascal func(i int) bool) []string {
@@ -326,5 +330,95 @@ func TestManyDuplicatesUseOneScan(t *testing.T) {
 		if want := fmt.Sprintf("%d %d %d", conflicting, n-conflicting, n); got != want {
 			t.Fatalf("%d repeated runs: conflicting identical first-matches = %s, want %s", n, got, want)
 		}
+	}
+}
+
+// TestConflictingSpellingsAndInvalidUTF8AreRejects: a line with two
+// spellings of one field holding different values, and run ids that differ
+// only in invalid UTF-8 bytes, are rejects with their line numbers — never
+// a silently chosen value or two ids merged into a conflicting duplicate.
+func TestConflictingSpellingsAndInvalidUTF8AreRejects(t *testing.T) {
+	base := lines(3, func(int) bool { return true })
+	content := []string{
+		base[0],
+		`{"Run_ID":"R-A","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","credits_total":500000,"Credits_Total":5}`, // 2
+		"{\"Run_ID\":\"R-\xff\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}",       // 3
+		"{\"Run_ID\":\"R-\xfe\",\"Timestamp\":\"2026-11-16T00:00:00Z\",\"Scenario_ID\":\"S\",\"Credits_Total\":2}",       // 4
+		`{"Run_ID":"R-B","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","credits_total":5,"Credits_Total":5}`,      // 5: same value, loaded
+		base[1],
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.jsonl")
+	writeLedger(t, path, content, "")
+	s := openStore(t, dir)
+	res := ingest(t, s, path)
+	if res.Rejected != 3 || res.Duplicates != 0 || res.Loaded != 3 {
+		t.Fatalf("counts: %+v", res)
+	}
+	got := queryStrings(t, s, "SELECT line_no || ':' || code FROM rejects ORDER BY line_no")
+	if want := "2:conflicting_fields 3:invalid_utf8 4:invalid_utf8"; got != want {
+		t.Fatalf("rejects: %q, want %q", got, want)
+	}
+}
+
+// TestIngestRefusesMissingAndNonRegularLedgers: a missing ledger is an
+// error that leaves the store as it was (never an empty ledger); a FIFO or
+// a directory is refused at once; an empty file and a symlink to a regular
+// file are fine.
+func TestIngestRefusesMissingAndNonRegularLedgers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.jsonl")
+	writeLedger(t, path, lines(10, func(int) bool { return true }), "")
+	s := openStore(t, dir)
+	ingest(t, s, path)
+	count := func() string { return queryStrings(t, s, "SELECT count(*) FROM runs") }
+	if count() != "10" {
+		t.Fatalf("runs = %s", count())
+	}
+
+	if _, err := s.Ingest(context.Background(), filepath.Join(dir, "gone.jsonl")); err == nil ||
+		!errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "gone.jsonl") || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("missing ledger: err = %v", err)
+	}
+	if count() != "10" {
+		t.Fatalf("a missing ledger changed the store: runs = %s", count())
+	}
+
+	fifo := filepath.Join(dir, "fifo.jsonl")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := s.Ingest(context.Background(), fifo); done <- err }()
+	select {
+	case err := <-done:
+		var nr *inputs.NotRegularError
+		if !errors.As(err, &nr) || !strings.Contains(err.Error(), "FIFO") {
+			t.Fatalf("fifo ledger: err = %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("ingest of a FIFO ledger hangs")
+	}
+	if _, err := s.Ingest(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Fatalf("directory ledger: err = %v", err)
+	}
+	if count() != "10" {
+		t.Fatalf("refused ledgers changed the store: runs = %s", count())
+	}
+
+	link := filepath.Join(dir, "link.jsonl")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	if res := ingest(t, s, link); res.Modified != nil {
+		t.Fatalf("symlink to the same ledger: %+v", res)
+	}
+
+	empty := t.TempDir()
+	emptyPath := filepath.Join(empty, "ledger.jsonl")
+	writeFile(t, emptyPath, "")
+	s2 := openStore(t, empty)
+	if res := ingest(t, s2, emptyPath); res.Lines != 0 || res.Loaded != 0 {
+		t.Fatalf("empty ledger: %+v", res)
 	}
 }

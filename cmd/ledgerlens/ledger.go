@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ledgerlens/ledgerlens/pipeline"
+)
+
+func newLedgerCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ledger",
+		Short: "Operator actions on the run ledger",
+	}
+	var (
+		opts        pipeline.AcknowledgeOptions
+		lines       string
+		lockTimeout time.Duration
+	)
+	ack := &cobra.Command{
+		Use:   "acknowledge",
+		Short: "Record a signed, audited acknowledgment of ledger modifications within a line range",
+		Long: `acknowledge records that a named operator reviewed the modifications of
+already-loaded ledger lines that ledgerlens detected within --range, and why
+they are acceptable. It publishes a signed record
+(runs/CREDIT_REVIEWS/ledger_ack_<time>.json, with sidecar and signature) and
+a ledger_acknowledged audit event. Until then every detected modification
+keeps 'verify ledger', 'verify all' and the jobs failing (exit 4 for jobs);
+later reports list the acknowledgment with who and why.
+
+The range is in ledger lines, as the failure names them; it must cover at
+least one unacknowledged modification.`,
+		Example: `  ledgerlens --root /srv/ledger ledger acknowledge --range 5000-5000 --by alice --reason "INC-42: credits corrected by finance, ticket FIN-7"`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			from, to, err := parseLineRange(lines)
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(opts.By) == "" || strings.TrimSpace(opts.Reason) == "" {
+				return usagef("--by NAME and --reason TEXT are required")
+			}
+			opts.LineFrom, opts.LineTo = from, to
+			res, err := pipeline.AcknowledgeLedger(cmd.Context(), a.env("ledger acknowledge", lockTimeout), opts)
+			if err != nil {
+				return err
+			}
+			for _, m := range res.Covered {
+				fmt.Fprintf(a.stdout, "acknowledged: lines %d–%d (bytes %d–%d), detected %s\n",
+					m.LineFrom, m.LineTo, m.ByteFrom, m.ByteTo, m.DetectedAt)
+			}
+			fmt.Fprintf(a.stdout, "  record: %s\n", res.RecordPath)
+			return nil
+		},
+	}
+	f := ack.Flags()
+	f.StringVar(&lines, "range", "", "ledger lines FROM-TO (or one line) the acknowledgment covers")
+	f.StringVar(&opts.By, "by", "", "who acknowledges (recorded and signed)")
+	f.StringVar(&opts.Reason, "reason", "", "why the modification is acceptable (recorded and signed)")
+	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	cmd.AddCommand(ack)
+	return cmd
+}
+
+// parseLineRange reads --range: "FROM-TO" or a single line number.
+func parseLineRange(s string) (from, to int64, err error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
+	if !ok {
+		b = a
+	}
+	from, err1 := strconv.ParseInt(strings.TrimSpace(a), 10, 64)
+	to, err2 := strconv.ParseInt(strings.TrimSpace(b), 10, 64)
+	if s == "" || err1 != nil || err2 != nil || from < 1 || to < from {
+		return 0, 0, usagef("--range %q: want ledger lines FROM-TO (1-based, FROM ≤ TO), e.g. --range 5000-5000", s)
+	}
+	return from, to, nil
+}

@@ -1,0 +1,562 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests run the real binary as cron does: no terminal (stdout and
+// stderr are pipes), --quiet, and only the exit status and stderr to go
+// by. Each one is an attack or failure that used to pass silently.
+
+// cron runs ledgerlens --root root --quiet args… and returns what cron sees.
+func cron(t *testing.T, root string, args ...string) result {
+	t.Helper()
+	return ledgerlens(t, nil, append([]string{"--root", root, "--quiet"}, args...)...)
+}
+
+// wantExit fails unless r exited with code and, under --quiet, printed
+// nothing on stdout.
+func wantExit(t *testing.T, r result, code int, what string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", what, r.code, code, r.stdout, r.stderr)
+	}
+	if r.stdout != "" {
+		t.Fatalf("%s: --quiet printed on stdout: %q", what, r.stdout)
+	}
+}
+
+func stderrLines(r result) []string {
+	return strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+}
+
+func ledgerPath(root string) string {
+	return filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl")
+}
+
+func weekBefore(t *testing.T, week string) string {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.AddDate(0, 0, -7).Format(time.DateOnly)
+}
+
+// runCount is select count(*) from runs, through the CLI.
+func runCount(t *testing.T, root string) string {
+	t.Helper()
+	r := mustRun(t, "--root", root, "query", "--format", "csv", "SELECT count(*) AS n FROM runs")
+	return strings.TrimSpace(strings.TrimPrefix(r.stdout, "n\n"))
+}
+
+func readWeekly(t *testing.T, path string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w map[string]any
+	if err := json.Unmarshal(data, &w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func violationsOf(w map[string]any, typ string) []map[string]any {
+	var out []map[string]any
+	for _, v := range w["policy_violations"].([]any) {
+		if m := v.(map[string]any); m["type"] == typ {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// editLine changes one digit of the credits of ledger line n (1-based), as
+// a hand edit of an already-loaded line would.
+func editLine(t *testing.T, path string, n int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := 0
+	for i := 1; i < n; i++ {
+		start += bytes.IndexByte(data[start:], '\n') + 1
+	}
+	line := data[start : start+bytes.IndexByte(data[start:], '\n')]
+	k := bytes.Index(bytes.ToLower(line), []byte(`"credits_total":`))
+	if k < 0 {
+		t.Fatalf("line %d has no credits: %s", n, line)
+	}
+	for i := k + len(`"credits_total":`); i < len(line); i++ {
+		if c := line[i]; c >= '1' && c <= '9' {
+			line[i] = '1' + (c-'1'+1)%9
+			break
+		}
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCronEditedLedger: one byte of an already-loaded line changed. The
+// job publishes its evidence but exits 4 with one stderr line; verify all
+// fails (exit 1) until an operator acknowledges the range, then passes;
+// the next report lists who acknowledged it and why.
+func TestCronEditedLedger(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", weekBefore(t, focusWeek)), 0, "first weekly run")
+
+	editLine(t, ledgerPath(root), 5000)
+	r := cron(t, root, "report", "weekly", "--week", focusWeek)
+	wantExit(t, r, 4, "weekly run after the edit")
+	if lines := stderrLines(r); len(lines) != 1 || !strings.Contains(lines[0], "integrity problem") || !strings.Contains(lines[0], "ledger acknowledge") {
+		t.Fatalf("want one stderr line naming the integrity problem and the fix, got:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); err != nil {
+		t.Fatalf("the evidence was not published: %v", err)
+	}
+	m := regexp.MustCompile(`--range (\d+-\d+)`).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("stderr names no range: %s", r.stderr)
+	}
+
+	// The store was rebuilt from the changed ledger: the failure stays.
+	for _, args := range [][]string{{"verify", "all"}, {"verify", "ledger"}} {
+		r := ledgerlens(t, nil, append([]string{"--root", root}, args...)...)
+		if r.code != 1 || !strings.Contains(r.stdout, "FAILED") || strings.Contains(r.stdout, "\nOK") {
+			t.Fatalf("%v before the acknowledgment: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	for _, args := range [][]string{{"ingest"}, {"report", "sla", "--month", focusWeek[:7]}} {
+		if r := cron(t, root, args...); r.code != 4 || len(stderrLines(r)) != 1 {
+			t.Fatalf("%v before the acknowledgment: exit %d, want 4 and one stderr line\n%s", args, r.code, r.stderr)
+		}
+	}
+	if r := cron(t, root, "ledger", "acknowledge", "--range", "1-2", "--by", "alice", "--reason", "x"); r.code != 1 {
+		t.Fatalf("an acknowledgment covering no modification must be refused: exit %d", r.code)
+	}
+
+	wantExit(t, cron(t, root, "ledger", "acknowledge", "--range", m[1], "--by", "alice", "--reason", "finance corrected a credit, FIN-7"), 0, "acknowledge")
+	mustRun(t, "--root", root, "verify", "all")
+	mustRun(t, "--root", root, "verify", "ledger")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede"), 0, "weekly run after the acknowledgment")
+	w := readWeekly(t, filepath.Join(reviews(root), "weekly_"+focusWeek+".r2.json"))
+	mods := w["data_quality"].(map[string]any)["append_only"].(map[string]any)["modifications"].([]any)
+	ack, _ := mods[0].(map[string]any)["acknowledgment"].(map[string]any)
+	if ack["by"] != "alice" || ack["reason"] != "finance corrected a credit, FIN-7" {
+		t.Fatalf("the report does not list the acknowledgment: %v", mods)
+	}
+	audit, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if !strings.Contains(string(audit), `"event":"ledger_acknowledged"`) {
+		t.Fatal("no ledger_acknowledged audit event")
+	}
+	mustRun(t, "--root", root, "audit", "verify")
+}
+
+// TestCronMissingLedger: a failed mount or a rename is an error naming
+// the path; the store keeps its runs and nothing is published.
+func TestCronMissingLedger(t *testing.T) {
+	root := copyFixture(t)
+	wantExit(t, cron(t, root, "ingest"), 0, "ingest")
+	before := runCount(t, root)
+	if err := os.Remove(ledgerPath(root)); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"report", "weekly", "--week", focusWeek, "--unsigned"}, {"ingest"}} {
+		r := cron(t, root, args...)
+		wantExit(t, r, 1, strings.Join(args, " "))
+		if !strings.Contains(r.stderr, ledgerPath(root)) || !strings.Contains(r.stderr, "missing") {
+			t.Fatalf("%v: stderr does not name the missing ledger: %s", args, r.stderr)
+		}
+	}
+	if after := runCount(t, root); after != before || before == "0" {
+		t.Fatalf("runs in the store: %s before, %s after", before, after)
+	}
+	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); err == nil {
+		t.Fatal("a report was published without a ledger")
+	}
+
+	// An empty ledger on a new root is fine.
+	fresh := t.TempDir()
+	os.MkdirAll(filepath.Dir(ledgerPath(fresh)), 0o755)
+	os.WriteFile(ledgerPath(fresh), nil, 0o644)
+	wantExit(t, cron(t, fresh, "report", "weekly", "--week", focusWeek, "--unsigned"), 0, "empty ledger")
+}
+
+// TestCronWrongRoot: a mistyped --root exits 1 naming it and creates
+// nothing — not the directory, not a state directory inside an unrelated
+// one.
+func TestCronWrongRoot(t *testing.T) {
+	parent := t.TempDir()
+	missing := filepath.Join(parent, "nonexistent")
+	unrelated := filepath.Join(parent, "unrelated")
+	os.MkdirAll(unrelated, 0o755)
+	for _, root := range []string{missing, unrelated} {
+		for _, args := range [][]string{{"report", "weekly"}, {"keys", "generate"}, {"ingest"}, {"verify", "all"}} {
+			r := cron(t, root, args...)
+			wantExit(t, r, 1, fmt.Sprint(root, args))
+			if !strings.Contains(r.stderr, "not a ledgerlens root") || strings.Contains(r.stderr, "keys generate --root") {
+				t.Fatalf("%s %v: stderr %s", root, args, r.stderr)
+			}
+		}
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Fatalf("%s was created", missing)
+	}
+	if entries, _ := os.ReadDir(unrelated); len(entries) != 0 {
+		t.Fatalf("files created in an unrelated directory: %v", entries)
+	}
+}
+
+// TestCronKeyCheckedBeforeIngest: a job that will sign checks the key
+// (present, mode, matching signing.pub) before it ingests anything.
+func TestCronKeyCheckedBeforeIngest(t *testing.T) {
+	root := copyFixture(t)
+	store := filepath.Join(root, ".ledgerlens", "ledger.duckdb")
+	r := cron(t, root, "report", "weekly", "--week", focusWeek)
+	wantExit(t, r, 1, "no key")
+	if !strings.Contains(r.stderr, "keys generate") {
+		t.Fatalf("stderr does not say how to make a key: %s", r.stderr)
+	}
+	if _, err := os.Stat(store); err == nil {
+		t.Fatal("the ledger was ingested before the key was checked")
+	}
+
+	mustRun(t, "--root", root, "keys", "generate")
+	other := copyFixture(t)
+	mustRun(t, "--root", other, "keys", "generate")
+	pub := filepath.Join(".ledgerlens", "keys", "signing.pub")
+	data, _ := os.ReadFile(filepath.Join(other, pub))
+	os.WriteFile(filepath.Join(root, pub), data, 0o644)
+	r = cron(t, root, "report", "weekly", "--week", focusWeek)
+	wantExit(t, r, 1, "mismatched public key")
+	if !strings.Contains(r.stderr, "does not match") {
+		t.Fatalf("stderr: %s", r.stderr)
+	}
+	if _, err := os.Stat(store); err == nil {
+		t.Fatal("the ledger was ingested with a key pair out of step")
+	}
+}
+
+// TestCronOnlyRegularFiles: a FIFO as the ledger or as an input is refused
+// within 2 s (it used to hang holding the lock); a symlinked lock file is
+// refused and what it points to is left as it was.
+func TestCronOnlyRegularFiles(t *testing.T) {
+	for _, file := range []string{"ledger.jsonl", "cases.jsonl"} {
+		t.Run("fifo "+file, func(t *testing.T) {
+			root := copyFixture(t)
+			path := filepath.Join(root, "runs", "CREDIT_MONITORING", file)
+			os.Remove(path)
+			if err := syscall.Mkfifo(path, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			start := time.Now()
+			cmd := exec.CommandContext(ctx, binary, "--root", root, "--quiet", "report", "weekly", "--week", focusWeek, "--unsigned")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || time.Since(start) > 2*time.Second {
+				t.Fatalf("exit %v after %v, want 1 within 2 s\n%s", err, time.Since(start), stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "FIFO") || !strings.Contains(stderr.String(), file) {
+				t.Fatalf("stderr: %s", stderr.String())
+			}
+		})
+	}
+	t.Run("symlinked lock", func(t *testing.T) {
+		root := copyFixture(t)
+		target := filepath.Join(t.TempDir(), "precious")
+		os.WriteFile(target, []byte("precious contents\n"), 0o644)
+		os.MkdirAll(filepath.Join(root, ".ledgerlens"), 0o750)
+		if err := os.Symlink(target, filepath.Join(root, ".ledgerlens", "lock")); err != nil {
+			t.Fatal(err)
+		}
+		r := cron(t, root, "report", "weekly", "--week", focusWeek, "--unsigned")
+		wantExit(t, r, 1, "symlinked lock")
+		if !strings.Contains(r.stderr, "symbolic link") {
+			t.Fatalf("stderr: %s", r.stderr)
+		}
+		if got, _ := os.ReadFile(target); string(got) != "precious contents\n" {
+			t.Fatalf("the lock symlink's target was changed to %q", got)
+		}
+	})
+}
+
+// TestCronStaleAndUnfinished: a future week, the current week and a
+// mid-week --as-of are refused with exit 2; --preliminary publishes the
+// preliminary name only; a week without runs after weeks with runs is a
+// ledger_stale finding.
+func TestCronStaleAndUnfinished(t *testing.T) {
+	root := copyFixture(t)
+	focus, _ := time.Parse(time.DateOnly, focusWeek)
+	midWeek := focus.Add(60 * time.Hour).Format(time.RFC3339)
+	for _, args := range [][]string{
+		{"--week", "2099-01-05"},
+		{"--week", focusWeek, "--as-of", midWeek},
+		{"--as-of", midWeek, "--week", focusWeek},
+	} {
+		r := cron(t, root, append([]string{"report", "weekly", "--unsigned"}, args...)...)
+		wantExit(t, r, 2, fmt.Sprint(args))
+		if !strings.Contains(r.stderr, "has not ended") || !strings.Contains(r.stderr, "--preliminary") {
+			t.Fatalf("%v: stderr %s", args, r.stderr)
+		}
+	}
+	// The current week, by the wall clock.
+	now := time.Now().UTC()
+	monday := now.AddDate(0, 0, -((int(now.Weekday()) + 6) % 7)).Format(time.DateOnly)
+	wantExit(t, cron(t, root, "report", "weekly", "--unsigned", "--week", monday), 2, "current week")
+	if entries, _ := os.ReadDir(reviews(root)); len(entries) != 0 {
+		t.Fatalf("refused runs published %d files", len(entries))
+	}
+
+	wantExit(t, cron(t, root, "report", "weekly", "--unsigned", "--week", focusWeek, "--as-of", midWeek, "--preliminary"), 0, "preliminary")
+	w := readWeekly(t, filepath.Join(reviews(root), "weekly_"+focusWeek+".preliminary.json"))
+	if w["preliminary"] != true {
+		t.Fatal(`the preliminary report is not marked "preliminary": true`)
+	}
+	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); err == nil {
+		t.Fatal("--preliminary wrote the final name")
+	}
+
+	// The week after the fixture's last one has no runs.
+	next := focus.AddDate(0, 0, 7)
+	wantExit(t, cron(t, root, "report", "weekly", "--unsigned", "--as-of", next.AddDate(0, 0, 7).Add(10*time.Hour).Format(time.RFC3339)), 0, "empty week")
+	w = readWeekly(t, filepath.Join(reviews(root), "weekly_"+next.Format(time.DateOnly)+".json"))
+	if v := violationsOf(w, "ledger_stale"); len(v) != 1 || v[0]["severity"] != "SEV1" {
+		t.Fatalf("ledger_stale findings: %v", v)
+	}
+}
+
+// TestCronCasesWithoutFinalNewline: a hand-edited cases.jsonl whose last
+// case has no newline: the case is loaded (no false missing_case) and the
+// unterminated line is visible in data_quality.
+func TestCronCasesWithoutFinalNewline(t *testing.T) {
+	base := copyFixture(t)
+	wantExit(t, cron(t, base, "report", "weekly", "--week", focusWeek, "--unsigned"), 0, "baseline run")
+	missing := violationsOf(readWeekly(t, filepath.Join(reviews(base), "weekly_"+focusWeek+".json")), "missing_case")
+	if len(missing) == 0 {
+		t.Fatal("the fixture week has no missing_case to cover")
+	}
+	runID := missing[0]["run_id"].(string)
+
+	root := copyFixture(t)
+	cases := filepath.Join(root, "runs", "CREDIT_MONITORING", "cases.jsonl")
+	data, _ := os.ReadFile(cases)
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		data = append(data, '\n')
+	}
+	at := focusWeek + "T12:00:00Z"
+	data = append(data, fmt.Sprintf(`{"Case_ID":"CASE-HAND-1","Title":"hand-edited","Severity":"SEV1","Status":"Resolved","Root_Cause":"Misconfig","Primary_Run_ID":%q,"Created_At":%q,"Acknowledged_At":%q,"Updated_At":%q,"Resolved_At":%q}`,
+		runID, at, at, at, at)...)
+	os.WriteFile(cases, data, 0o644)
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--unsigned"), 0, "weekly run")
+	w := readWeekly(t, filepath.Join(reviews(root), "weekly_"+focusWeek+".json"))
+	for _, v := range violationsOf(w, "missing_case") {
+		if v["run_id"] == runID {
+			t.Fatalf("the last case (no final newline) was dropped: missing_case for %s", runID)
+		}
+	}
+	tails, _ := w["data_quality"].(map[string]any)["unterminated_input_lines"].([]any)
+	if len(tails) != 1 || tails[0].(map[string]any)["loaded"] != true || tails[0].(map[string]any)["file"] != "runs/CREDIT_MONITORING/cases.jsonl" {
+		t.Fatalf("data_quality.unterminated_input_lines = %v", tails)
+	}
+}
+
+// TestCronConflictingSpellingsAndInvalidUTF8: two spellings of a field
+// with different values, and run ids differing only in invalid UTF-8, are
+// rejects with their line numbers.
+func TestCronConflictingSpellingsAndInvalidUTF8(t *testing.T) {
+	root := copyFixture(t)
+	path := ledgerPath(root)
+	data, _ := os.ReadFile(path)
+	data = data[:bytes.LastIndexByte(data, '\n')+1] // drop the fixture's partial last line
+	first := bytes.Count(data, []byte{'\n'}) + 1
+	ts := focusWeek + "T09:00:00Z"
+	for _, l := range []string{
+		`{"Run_ID":"R-SPELL","Timestamp":"` + ts + `","Scenario_ID":"S","credits_total":500000,"Credits_Total":5}`,
+		"{\"Run_ID\":\"R-\xff\",\"Timestamp\":\"" + ts + "\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}",
+		"{\"Run_ID\":\"R-\xfe\",\"Timestamp\":\"" + ts + "\",\"Scenario_ID\":\"S\",\"Credits_Total\":2}",
+	} {
+		data = append(data, l+"\n"...)
+	}
+	os.WriteFile(path, data, 0o644)
+	wantExit(t, cron(t, root, "ingest"), 0, "ingest")
+	r := mustRun(t, "--root", root, "query", "--format", "csv",
+		"SELECT line_no || ':' || code AS r FROM rejects WHERE code IN ('conflicting_fields', 'invalid_utf8') ORDER BY line_no")
+	want := fmt.Sprintf("r\n%d:conflicting_fields\n%d:invalid_utf8\n%d:invalid_utf8\n", first, first+1, first+2)
+	if r.stdout != want {
+		t.Fatalf("rejects:\n%s\nwant:\n%s", r.stdout, want)
+	}
+	if r := mustRun(t, "--root", root, "query", "--format", "csv", "SELECT count(*) AS n FROM duplicates WHERE run_id LIKE 'R-%'"); r.stdout != "n\n0\n" {
+		t.Fatalf("invalid ids were merged into a duplicate: %s", r.stdout)
+	}
+}
+
+// TestCronFixturesRefuseLiveRoot: fixtures generate --out on a live root is
+// refused and leaves its files as they were; --force overrides.
+func TestCronFixturesRefuseLiveRoot(t *testing.T) {
+	root := copyFixture(t)
+	before, _ := os.ReadFile(ledgerPath(root))
+	r := cron(t, root, "fixtures", "generate", "--runs", "1000", "--out", root)
+	wantExit(t, r, 1, "fixtures over a live root")
+	if !strings.Contains(r.stderr, "not empty") || !strings.Contains(r.stderr, "--force") {
+		t.Fatalf("stderr: %s", r.stderr)
+	}
+	if after, _ := os.ReadFile(ledgerPath(root)); !bytes.Equal(before, after) {
+		t.Fatal("the live ledger was replaced")
+	}
+	wantExit(t, cron(t, root, "fixtures", "generate", "--runs", "1000", "--out", root, "--force"), 0, "--force")
+}
+
+// TestCronAsOfUsage: an --as-of that cannot be meant is a usage error, not
+// silently "now".
+func TestCronAsOfUsage(t *testing.T) {
+	root := copyFixture(t)
+	for _, v := range []string{"0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "yesterday", "2026-11-23"} {
+		r := cron(t, root, "report", "weekly", "--unsigned", "--as-of", v)
+		wantExit(t, r, 2, "--as-of "+v)
+		if !strings.Contains(r.stderr, "--as-of") {
+			t.Fatalf("--as-of %s: stderr %s", v, r.stderr)
+		}
+	}
+}
+
+// TestCronJSONLog: with --log-format json --log-level info every stderr
+// line is a JSON object, and the job ends with one info line carrying job,
+// period, state, exit status, published paths, findings by type and
+// duration — and, for an integrity problem, one line per problem.
+func TestCronJSONLog(t *testing.T) {
+	root := copyFixture(t)
+	jsonLines := func(r result) []map[string]any {
+		t.Helper()
+		var out []map[string]any
+		for _, l := range stderrLines(r) {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("stderr line is not JSON: %q (%v)", l, err)
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	end := func(lines []map[string]any) map[string]any {
+		t.Helper()
+		var found map[string]any
+		for _, m := range lines {
+			if m["msg"] == "job end" {
+				if found != nil {
+					t.Fatal("two job end lines")
+				}
+				found = m
+			}
+		}
+		if found == nil {
+			t.Fatal("no job end line")
+		}
+		for _, k := range []string{"job", "period", "state", "exit_status", "published", "findings", "duration"} {
+			if _, ok := found[k]; !ok {
+				t.Fatalf("job end line lacks %q: %v", k, found)
+			}
+		}
+		return found
+	}
+	r := ledgerlens(t, nil, "--root", root, "--quiet", "--log-format", "json", "--log-level", "info", "report", "weekly", "--week", weekBefore(t, focusWeek), "--unsigned")
+	wantExit(t, r, 0, "weekly run")
+	m := end(jsonLines(r))
+	if m["job"] != "weekly-review" || m["period"] != weekBefore(t, focusWeek) || m["state"] != "completed" || m["exit_status"] != float64(0) ||
+		len(m["published"].([]any)) < 2 || m["level"] != "INFO" {
+		t.Fatalf("job end line: %v", m)
+	}
+	if _, ok := m["findings"].(map[string]any); !ok {
+		t.Fatalf("findings is not an object by type: %v", m["findings"])
+	}
+
+	editLine(t, ledgerPath(root), 5000)
+	r = ledgerlens(t, nil, "--root", root, "--quiet", "--log-format", "json", "--log-level", "info", "report", "weekly", "--week", focusWeek, "--unsigned")
+	wantExit(t, r, 4, "weekly run after an edit")
+	lines := jsonLines(r)
+	m = end(lines)
+	if m["exit_status"] != float64(4) || m["state"] != "integrity_problem" || m["findings"].(map[string]any)["ledger_modified"] != float64(1) {
+		t.Fatalf("job end line: %v", m)
+	}
+	problems := 0
+	for _, l := range lines {
+		if l["msg"] == "integrity problem" {
+			problems++
+		}
+	}
+	if problems != 1 {
+		t.Fatalf("%d integrity problem lines, want 1", problems)
+	}
+}
+
+// TestCronSecondSignalExitsAtOnce: a job that does not stop on the first
+// SIGTERM (here a step that ignores cancellation) exits at once, 143, on
+// the second.
+func TestCronSecondSignalExitsAtOnce(t *testing.T) {
+	root := copyFixture(t)
+	cmd := exec.Command(binary, "--root", root, "--quiet", "report", "weekly", "--week", focusWeek, "--unsigned")
+	cmd.Env = append(os.Environ(), "LEDGERLENS_FAULT=hang-after:analyse")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	buf := make([]byte, 4096)
+	var got []byte
+	for !bytes.Contains(got, []byte("hanging after step analyse")) {
+		n, err := stderr.Read(buf)
+		if err != nil {
+			t.Fatalf("the job never reached the hang: %v\n%s", err, got)
+		}
+		got = append(got, buf[:n]...)
+	}
+	go func() {
+		for {
+			if _, err := stderr.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		t.Fatalf("the hanging job exited on the first signal: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 143 {
+			t.Fatalf("second SIGTERM: %v, want exit 143", err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("second SIGTERM took %v", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second SIGTERM did not end the job")
+	}
+}

@@ -1,0 +1,133 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// AcknowledgeOptions are an operator's acknowledgment of ledger
+// modifications within a line range.
+type AcknowledgeOptions struct {
+	LineFrom, LineTo int64
+	By               string
+	Reason           string
+}
+
+// AcknowledgeResult is what the acknowledgment covered and where its
+// signed record is.
+type AcknowledgeResult struct {
+	Covered    []job.LedgerModification
+	RecordPath string
+}
+
+// acknowledgmentRecord is the signed record of one acknowledgment.
+type acknowledgmentRecord struct {
+	Schema         string            `json:"schema"`
+	AcknowledgedAt string            `json:"acknowledged_at"`
+	By             string            `json:"by"`
+	Reason         string            `json:"reason"`
+	LineFrom       int64             `json:"line_from"`
+	LineTo         int64             `json:"line_to"`
+	Modifications  []acknowledgedMod `json:"modifications"`
+	SigningKeyID   string            `json:"signing_key_id"`
+	Generator      reports.Generator `json:"generator"`
+}
+
+type acknowledgedMod struct {
+	AuditSeq   int64  `json:"audit_seq"`
+	DetectedAt string `json:"detected_at"`
+	Ledger     string `json:"ledger"`
+	ByteFrom   int64  `json:"byte_from"`
+	ByteTo     int64  `json:"byte_to"`
+	LineFrom   int64  `json:"line_from"`
+	LineTo     int64  `json:"line_to"`
+}
+
+// AcknowledgeLedger records, as a job, that a named operator has reviewed
+// the ledger modifications detected within a line range and why they are
+// acceptable. It publishes a signed record (runs/CREDIT_REVIEWS/
+// ledger_ack_<time>.json with sidecar and signature) and a
+// ledger_acknowledged audit event. Until then every unacknowledged
+// modification keeps the integrity checks failing (docs/RULES.md,
+// "Integrity problems"). A range covering no unacknowledged modification
+// is refused: an acknowledgment always names something that happened.
+func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions) (*AcknowledgeResult, error) {
+	if strings.TrimSpace(opts.By) == "" || strings.TrimSpace(opts.Reason) == "" {
+		return nil, fmt.Errorf("ledger acknowledge: --by and --reason must not be empty")
+	}
+	if opts.LineFrom < 1 || opts.LineTo < opts.LineFrom {
+		return nil, fmt.Errorf("ledger acknowledge: line range %d-%d is empty", opts.LineFrom, opts.LineTo)
+	}
+	res := &AcknowledgeResult{}
+	err := job.Run(ctx, env, job.NameLedgerAcknowledge,
+		map[string]any{"line_from": opts.LineFrom, "line_to": opts.LineTo, "by": opts.By},
+		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
+			l := env.Layout
+			signer, err := j.Signer("")
+			if err != nil {
+				return job.Outcome{}, err
+			}
+			mods, err := job.LedgerModifications(l.AuditLog)
+			if err != nil {
+				return job.Outcome{}, err
+			}
+			ack := job.LedgerAcknowledgment{LineFrom: opts.LineFrom, LineTo: opts.LineTo}
+			var pending []string
+			for _, m := range job.Unacknowledged(mods) {
+				if ack.Covers(m) {
+					res.Covered = append(res.Covered, m)
+				} else {
+					pending = append(pending, fmt.Sprintf("%d-%d", m.LineFrom, m.LineTo))
+				}
+			}
+			if len(res.Covered) == 0 {
+				return job.Outcome{}, job.Blocked(fmt.Errorf("no unacknowledged ledger modification lies within lines %d-%d (unacknowledged: %s)",
+					opts.LineFrom, opts.LineTo, noneIfEmpty(pending)))
+			}
+			now := env.Now().UTC()
+			rec := acknowledgmentRecord{
+				Schema: "ledgerlens.ledger_acknowledgment/1", AcknowledgedAt: now.Format(time.RFC3339),
+				By: opts.By, Reason: opts.Reason, LineFrom: opts.LineFrom, LineTo: opts.LineTo,
+				SigningKeyID: signer.KeyID(), Generator: reports.Generator{Name: "ledgerlens", Version: env.Version},
+			}
+			var seqs []int64
+			for _, m := range res.Covered {
+				rec.Modifications = append(rec.Modifications, acknowledgedMod{AuditSeq: m.AuditSeq, DetectedAt: m.DetectedAt,
+					Ledger: m.Ledger, ByteFrom: m.ByteFrom, ByteTo: m.ByteTo, LineFrom: m.LineFrom, LineTo: m.LineTo})
+				seqs = append(seqs, m.AuditSeq)
+			}
+			data, err := json.MarshalIndent(rec, "", "  ")
+			if err != nil {
+				return job.Outcome{}, err
+			}
+			pub := &reports.Publisher{Dir: l.ReviewsDir, Signer: signer}
+			pr, err := j.PublishRecord(ctx, pub, "ledger_ack_"+now.Format("20060102T150405Z"),
+				reports.Artifact{Ext: ".json", Data: append(data, '\n')})
+			if err != nil {
+				return job.Outcome{}, err
+			}
+			res.RecordPath = pr.Primary.Path
+			if err := j.Audit(ctx, audit.EventLedgerAcknowledged, map[string]any{
+				"line_from": opts.LineFrom, "line_to": opts.LineTo, "by": opts.By, "reason": opts.Reason,
+				"record": l.Rel(pr.Primary.Path), "sha256": pr.Primary.SHA256, "modifications": seqs,
+			}); err != nil {
+				return job.Outcome{}, err
+			}
+			return job.Outcome{Fields: map[string]any{"acknowledged": len(res.Covered)}}, nil
+		})
+	return res, err
+}
+
+func noneIfEmpty(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,75 @@
+package inputs
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// NotRegularError is an input path that exists but is not a regular file
+// (nor a symbolic link to one): a FIFO, a device, a socket or a directory.
+// Reading a FIFO would block until some writer appears, holding the job's
+// lock; a device may never end. Such a path is refused at once.
+type NotRegularError struct {
+	Path string
+	Mode fs.FileMode
+}
+
+func (e *NotRegularError) Error() string {
+	return fmt.Sprintf("%s is not a regular file (%s); ledgerlens reads its inputs only from regular files", e.Path, fileKind(e.Mode))
+}
+
+func fileKind(m fs.FileMode) string {
+	switch t := m.Type(); {
+	case t&fs.ModeDir != 0:
+		return "a directory"
+	case t&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeCharDevice != 0:
+		return "a character device"
+	case t&fs.ModeDevice != 0:
+		return "a block device"
+	default:
+		return "mode " + t.String()
+	}
+}
+
+// OpenRegular opens path for reading when it is a regular file or a
+// symbolic link to one. Anything else is a *NotRegularError, returned
+// without blocking: the file is opened with O_NONBLOCK, so a FIFO without a
+// writer does not hang the open, and checked with fstat before any read. A
+// missing file is the *fs.PathError of os.Open (errors.Is fs.ErrNotExist),
+// for the caller to decide whether missing is allowed.
+func OpenRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &NotRegularError{Path: path, Mode: fi.Mode()}
+	}
+	return f, nil
+}
+
+// CheckRegular reports, without reading, whether path can be read as an
+// input: nil for a regular file (or a symbolic link to one), the
+// fs.ErrNotExist error of a missing path, a *NotRegularError otherwise.
+func CheckRegular(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return &NotRegularError{Path: path, Mode: fi.Mode()}
+	}
+	return nil
+}
