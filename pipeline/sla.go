@@ -160,7 +160,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 			return nil, err
 		}
 		if in.DefaultPolicy {
-			m.Inputs.Policy = "built-in default (SPEC §3)"
+			m.Inputs.Policy = "built-in default (docs/RULES.md, Policy)"
 		}
 		if signer != nil {
 			id := signer.KeyID()

@@ -298,8 +298,8 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	}
 	w.Inputs.Policy = "file"
 	if in.DefaultPolicy {
-		w.Inputs.Policy = "built-in default (SPEC §3)"
-		w.Notes = append(w.Notes, "no policy file: the built-in default policy of SPEC §3 applied")
+		w.Inputs.Policy = "built-in default (docs/RULES.md, Policy)"
+		w.Notes = append(w.Notes, "no policy file: the built-in default policy of docs/RULES.md (Policy) applied")
 	}
 	w.Inputs.Baselines = "file"
 	if signer != nil {
