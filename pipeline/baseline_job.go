@@ -32,7 +32,11 @@ type lockedJob struct {
 	env         Env
 	name        string
 	log         *audit.Log
+	trail       *trail
 	headAtStart string
+	// recorded maps a published file's path to the digest of its newest
+	// artifact_written record (publication.go).
+	recorded map[string]string
 	// fields are added to every event of the job (the job run id).
 	fields map[string]any
 }
@@ -46,7 +50,7 @@ type jobOutcome struct {
 // runLocked takes the lock, opens the audit log, records job_start and runs
 // work; it records job_end with work's outcome, or job_fail with the error.
 func runLocked(ctx context.Context, env Env, name string, start map[string]any,
-	work func(ctx context.Context, j *lockedJob) (jobOutcome, error)) error {
+	work func(ctx context.Context, j *lockedJob) (jobOutcome, error)) (err error) {
 	l := env.Layout
 	if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
 		return fmt.Errorf("create state directory: %w", err)
@@ -56,12 +60,22 @@ func runLocked(ctx context.Context, env Env, name string, start map[string]any,
 		return err
 	}
 	defer lk.Release()
-	log, err := audit.Open(l.AuditLog, env.Now)
+	tr, err := openTrail(ctx, env) // verified against the newest signed checkpoint (trail.go)
 	if err != nil {
 		return err
 	}
-	_, head := log.Head()
-	j := &lockedJob{env: env, name: name, log: log, headAtStart: head}
+	// Every job, completed, failed or blocked, ends with a signed
+	// checkpoint of the log (trail.go).
+	defer func() {
+		if serr := sealTrail(env, name); serr != nil {
+			if err == nil {
+				err = serr
+			} else {
+				env.Log.Warn("no audit checkpoint signed at the end of the failed job", "error", serr)
+			}
+		}
+	}()
+	j := &lockedJob{env: env, name: name, log: tr.log, trail: tr, headAtStart: tr.anchorHead}
 	if lk.Recovered != nil {
 		if err := j.audit(ctx, audit.EventLockRecovered, map[string]any{"previous_holder": lk.Recovered.String()}); err != nil {
 			return err
@@ -141,6 +155,9 @@ func (j *lockedJob) signer(hint string) (*reports.Signer, error) {
 		}
 		return nil, &BlockedError{err}
 	}
+	if err := checkKeyPair(l, s); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -154,11 +171,8 @@ func (j *lockedJob) publishRecord(ctx context.Context, pub *reports.Publisher, b
 	if err != nil {
 		return res, err
 	}
-	for _, f := range res.Files {
-		if err := j.audit(ctx, audit.EventArtifactWritten, map[string]any{
-			"path": j.env.Layout.Rel(f.Path), "sha256": f.SHA256, "bytes": f.Bytes}); err != nil {
-			return res, err
-		}
+	if err := j.recordPublished(ctx, pub.Dir, base, 1, a.Ext); err != nil {
+		return res, err
 	}
 	return res, nil
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -96,11 +95,8 @@ func ExportEvidence(ctx context.Context, env Env, opts EvidenceOptions) (*Eviden
 				}
 				return jobOutcome{}, err
 			}
-			for _, f := range pres.Files {
-				if err := j.audit(ctx, audit.EventArtifactWritten, map[string]any{
-					"path": l.Rel(f.Path), "sha256": f.SHA256, "bytes": f.Bytes}); err != nil {
-					return jobOutcome{}, err
-				}
+			if err := j.recordPublished(ctx, dir, base, 1, ".zip"); err != nil {
+				return jobOutcome{}, err
 			}
 			res.Path, res.SHA256, res.Bytes = pres.Primary.Path, pres.Primary.SHA256, pres.Primary.Bytes
 			res.Noop, res.Index = pres.Identical, idx

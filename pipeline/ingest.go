@@ -12,7 +12,7 @@ import (
 
 // RunIngest loads new ledger lines into the store under the job lock and
 // records the ingest (and any tamper detection) in the audit log.
-func RunIngest(ctx context.Context, env Env, ledgerPath string) (store.IngestResult, error) {
+func RunIngest(ctx context.Context, env Env, ledgerPath string) (_ store.IngestResult, err error) {
 	l := env.Layout
 	if ledgerPath == "" {
 		ledgerPath = l.Ledger
@@ -25,10 +25,20 @@ func RunIngest(ctx context.Context, env Env, ledgerPath string) (store.IngestRes
 		return store.IngestResult{}, err
 	}
 	defer lk.Release()
-	log, err := audit.Open(l.AuditLog, env.Now)
+	tr, err := openTrail(ctx, env)
 	if err != nil {
 		return store.IngestResult{}, err
 	}
+	log := tr.log
+	defer func() {
+		if serr := sealTrail(env, "ingest"); serr != nil {
+			if err == nil {
+				err = serr
+			} else {
+				env.Log.Warn("no audit checkpoint signed at the end of the failed job", "error", serr)
+			}
+		}
+	}()
 	st, err := store.Open(ctx, l.StoreFile, env.StoreOptions)
 	if err != nil {
 		return store.IngestResult{}, err

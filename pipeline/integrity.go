@@ -3,13 +3,8 @@ package pipeline
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
@@ -17,25 +12,38 @@ import (
 )
 
 // IntegrityReport is the daily integrity check (SPEC §9): the ledger's
-// append-only check, the audit chain, and every published artifact's
-// sidecar and signature.
+// append-only check, the audit chain against every signed checkpoint, and
+// the output directories reconciled with the record of publication.
 type IntegrityReport struct {
-	Ledger    store.LedgerCheck
-	Audit     audit.Result
-	Artifacts []reports.FileCheck
-	Problems  []string
+	Ledger     store.LedgerCheck
+	StoreFound bool
+	Audit      audit.Result
+	AuditCheck AuditCheck
+	Artifacts  []reports.FileCheck
+	Problems   []string
 }
 
 // OK reports whether every check passed.
 func (r IntegrityReport) OK() bool { return len(r.Problems) == 0 }
 
-// CheckIntegrity runs every integrity check over the working root. pub is
-// the public key for signatures (nil: sidecars only). It takes no lock:
-// every check only reads.
-func CheckIntegrity(ctx context.Context, env Env, pub ed25519.PublicKey) (IntegrityReport, error) {
+// CheckIntegrity runs every integrity check over the working root and
+// lists every problem found. pub is the public key for signatures and
+// checkpoints (nil: sidecars only, and any checkpoint is a problem). kept
+// are checkpoint files an auditor kept. It takes no lock: every check only
+// reads.
+func CheckIntegrity(ctx context.Context, env Env, pub ed25519.PublicKey, kept ...string) (IntegrityReport, error) {
 	l := env.Layout
 	var rep IntegrityReport
+	dirs := OutputDirs(l)
+	ac, err := CheckAudit(l, dirs[0], pub, kept)
+	if err != nil {
+		return rep, err
+	}
+	rep.AuditCheck, rep.Audit = ac, ac.State.Chain
+	rep.Problems = append(rep.Problems, ac.Problems...)
+
 	if _, err := os.Stat(l.StoreFile); err == nil {
+		rep.StoreFound = true
 		st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
 		if err != nil {
 			return rep, err
@@ -49,52 +57,26 @@ func CheckIntegrity(ctx context.Context, env Env, pub ed25519.PublicKey) (Integr
 			rep.Problems = append(rep.Problems, fmt.Sprintf("ledger %s: already-loaded bytes %d–%d (lines %d–%d) changed",
 				l.Rel(l.Ledger), m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo))
 		}
+	} else if n := countEvents(ac.State.Entries, audit.EventIngest); n > 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("store %s is missing, but the audit log records %d ingests into it: it was deleted or moved",
+			l.Rel(l.StoreFile), n))
 	}
-	var err error
-	rep.Audit, err = audit.VerifyFile(l.AuditLog)
+
+	checked, problems, err := Reconcile(l, ac.State.Entries, dirs, pub)
 	if err != nil {
 		return rep, err
 	}
-	if !rep.Audit.OK() {
-		rep.Problems = append(rep.Problems, fmt.Sprintf("audit log %s: %v", l.Rel(l.AuditLog), rep.Audit.Err()))
-	}
-	for _, dir := range []string{l.ReviewsDir, l.BaselineUpdatesDir} {
-		files, err := publishedArtifacts(dir)
-		if err != nil {
-			return rep, err
-		}
-		for _, f := range files {
-			if err := ctx.Err(); err != nil {
-				return rep, err
-			}
-			check, err := reports.VerifyFile(f, pub)
-			if err != nil {
-				return rep, err
-			}
-			rep.Artifacts = append(rep.Artifacts, check)
-			if !check.OK() {
-				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s", l.Rel(f), strings.Join(check.Problems(), "; ")))
-			}
-		}
-	}
-	return rep, nil
+	rep.Artifacts = checked
+	rep.Problems = append(rep.Problems, problems...)
+	return rep, ctx.Err()
 }
 
-// publishedArtifacts lists the files in dir that carry a .sha256 sidecar.
-func publishedArtifacts(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []string
+func countEvents(entries []audit.Entry, event string) int {
+	n := 0
 	for _, e := range entries {
-		if name, ok := strings.CutSuffix(e.Name(), ".sha256"); ok && !e.IsDir() {
-			out = append(out, filepath.Join(dir, name))
+		if e.Event == event {
+			n++
 		}
 	}
-	sort.Strings(out)
-	return out, nil
+	return n
 }

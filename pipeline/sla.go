@@ -139,6 +139,7 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 		}
 		m.Generator = reports.Generator{Name: "ledgerlens", Version: env.Version}
 		m.AuditHeadAtStart = steps.headAtStart()
+		m.AuditCheckpoint = steps.anchorCheckpoint()
 		var lines int64
 		if err := st.Conn().QueryRowContext(ctx, "SELECT coalesce(max(covered_lines), 0) FROM ledger_state").Scan(&lines); err != nil {
 			return nil, fmt.Errorf("read ledger state: %w", err)
@@ -206,11 +207,8 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range pres.Files {
-			if err := j.audit(ctx, audit.EventArtifactWritten, map[string]any{
-				"path": l.Rel(f.Path), "sha256": f.SHA256, "bytes": f.Bytes}); err != nil {
-				return nil, err
-			}
+		if err := j.recordPublished(ctx, pubDir, base, s.Revision, ".json", ".xlsx"); err != nil {
+			return nil, err
 		}
 		if err := j.audit(ctx, audit.EventPublish, map[string]any{
 			"base": base, "revision": s.Revision, "primary": l.Rel(pres.Primary.Path), "sha256": pres.Primary.SHA256,
@@ -292,6 +290,7 @@ func slaRevision(pub *reports.Publisher, base string, s *reports.SLA, supersede 
 		return fmt.Errorf("read published %s: %w", reports.Name(base, latest, ".json"), err)
 	}
 	old.AuditHeadAtStart = s.AuditHeadAtStart
+	old.AuditCheckpoint = s.AuditCheckpoint
 	a, err := reports.MarshalSLA(&old)
 	if err != nil {
 		return err

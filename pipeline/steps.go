@@ -34,6 +34,7 @@ func startSteps(ctx context.Context, j *lockedJob, runID string) (*stepRunner, e
 	}
 	if ckpt.state.AuditHeadAtStart == "" {
 		ckpt.state.AuditHeadAtStart = j.headAtStart
+		ckpt.state.AuditCheckpoint = j.trail.anchorNote
 		if err := ckpt.writeState(); err != nil {
 			return nil, err
 		}
@@ -50,8 +51,11 @@ func startSteps(ctx context.Context, j *lockedJob, runID string) (*stepRunner, e
 	return s, nil
 }
 
-// headAtStart is the audit head when the run first started.
+// headAtStart is the audit anchor when the run first started (trail.go).
 func (s *stepRunner) headAtStart() string { return s.ckpt.state.AuditHeadAtStart }
+
+// anchorCheckpoint is the signed checkpoint the anchor comes from.
+func (s *stepRunner) anchorCheckpoint() *string { return s.ckpt.state.AuditCheckpoint }
 
 // step runs fn unless the checkpoint already holds the step's output, in
 // which case load receives the saved bytes; either way load sees the
@@ -63,7 +67,20 @@ func (s *stepRunner) step(ctx context.Context, name, file string, fn func() ([]b
 	if out, ok, err := s.ckpt.output(name, file); err != nil {
 		return err
 	} else if ok {
-		return load(out)
+		// Reuse a saved output only if it is what the log recorded for
+		// this step (docs/COMPLIANCE.md): an edited checkpoint is redone.
+		recorded := s.job.trail.recordedStepDigest(s.ckpt.state.JobRunID, name)
+		if got := sha256Hex(out); got == recorded {
+			return load(out)
+		} else if err := s.job.audit(ctx, audit.EventCheckpointMismatch, map[string]any{
+			"step": name, "saved_sha256": got, "recorded_sha256": recorded,
+			"action": "discarded; step redone"}); err != nil {
+			return err
+		}
+		s.env.Log.Warn("checkpointed step output does not match the audit log; redoing the step", "step", name, "recorded_sha256", recorded)
+		if err := s.ckpt.discard(name); err != nil {
+			return err
+		}
 	}
 	started := s.env.Now()
 	out, err := fn()

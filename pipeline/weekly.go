@@ -277,6 +277,7 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *Inputs, pe
 	l := j.env.Layout
 	w.Generator = reports.Generator{Name: "ledgerlens", Version: j.env.Version}
 	w.AuditHeadAtStart = j.steps.headAtStart()
+	w.AuditCheckpoint = j.steps.anchorCheckpoint()
 	w.Inputs.Ledger.Path = l.Rel(l.Ledger)
 	w.Inputs.Files = in.Files
 	if w.Inputs.Files == nil {
@@ -340,6 +341,7 @@ func sameAsPublished(pub *reports.Publisher, base string, rev int, w *reports.We
 		return false, fmt.Errorf("read published %s: %w", reports.Name(base, rev, ".json"), err)
 	}
 	old.AuditHeadAtStart = w.AuditHeadAtStart
+	old.AuditCheckpoint = w.AuditCheckpoint
 	a, err := reports.MarshalWeekly(&old)
 	if err != nil {
 		return false, err
@@ -385,11 +387,13 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 		return nil, err
 	}
 	written = append(written, pres.Files...)
-	for _, f := range written {
-		if err := j.job.audit(ctx, audit.EventArtifactWritten, map[string]any{
-			"path": l.Rel(f.Path), "sha256": f.SHA256, "bytes": f.Bytes}); err != nil {
+	if res.Report.DataQuality.Rejected > 0 {
+		if err := j.job.recordPublished(ctx, pub.Dir, "rejects_"+res.Period.Label(), rev, ".jsonl"); err != nil {
 			return nil, err
 		}
+	}
+	if err := j.job.recordPublished(ctx, pub.Dir, base, rev, ".json", ".xlsx"); err != nil {
+		return nil, err
 	}
 	if err := j.job.audit(ctx, audit.EventPublish, map[string]any{
 		"base": base, "revision": rev, "primary": l.Rel(pres.Primary.Path), "sha256": pres.Primary.SHA256,

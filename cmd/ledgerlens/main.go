@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // zone names work on hosts without system zoneinfo
+
+	"github.com/ledgerlens/ledgerlens/pipeline"
 )
 
 func main() {
@@ -39,6 +41,11 @@ func run(ctx context.Context, args []string) int {
 		// checkpointed, so stopping is a clean, successful outcome.
 		a.log.Warn("stopped by signal; nothing partial was written, a re-run resumes", "cause", err.Error())
 		return exitOK
+	}
+	if errors.Is(err, pipeline.ErrEvidenceIntegrity) {
+		// Outranks every other status but usage (SPEC §8).
+		a.logError(err)
+		return exitEvidenceIntegrity
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

@@ -20,7 +20,11 @@ const (
 	exitError1   = 1
 	exitUsage    = 2
 	exitFindings = 3
-	exitLocked   = 75
+	// exitEvidenceIntegrity: pipeline.ErrEvidenceIntegrity — an audit log
+	// edited, truncated or inconsistent with a signed checkpoint, a key
+	// pair that does not match (docs/COMPLIANCE.md).
+	exitEvidenceIntegrity = 4
+	exitLocked            = 75
 )
 
 // exitError carries a specific exit status out of a command. err may be

@@ -11,13 +11,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
-	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 func newVerifyCmd(a *app) *cobra.Command {
-	var pubPath string
+	var (
+		pubPath        string
+		trustBundleKey bool
+		kept           []string
+	)
 	loadPub := func() (ed25519.PublicKey, error) {
 		p := pubPath
 		if p == "" {
@@ -57,7 +60,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 					files = append(files, p)
 				}
 			}
-			failed, err := verifyBundles(a, bundles, pubPath)
+			failed, err := verifyBundles(a, bundles, pubPath, trustBundleKey)
 			if err != nil {
 				return err
 			}
@@ -77,12 +80,17 @@ Subcommands check the ledger's append-only property and everything at once.`,
 				if err != nil && !errors.Is(err, reports.ErrVerification) {
 					return err
 				}
-				if check.OK() {
-					fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
+				l := a.layout()
+				recorded, err := pipeline.CheckPublished(l, path, pipeline.OutputDirs(l))
+				if err != nil {
+					return err
+				}
+				if problems := append(check.Problems(), recorded...); len(problems) > 0 {
+					failed++
+					fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", path, strings.Join(problems, "; "))
 					continue
 				}
-				failed++
-				fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", path, strings.Join(check.Problems(), "; "))
+				fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
 			}
 			if failed > 0 {
 				return &exitError{code: exitError1, err: fmt.Errorf("%d of %d files failed verification", failed, len(args)+len(bundles))}
@@ -91,6 +99,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 		},
 	}
 	cmd.PersistentFlags().StringVar(&pubPath, "pubkey", "", "public key PEM (default <root>/.ledgerlens/keys/signing.pub)")
+	cmd.Flags().BoolVar(&trustBundleKey, "trust-bundle-key", false, "check an evidence bundle with the public key inside it when no other key is at hand (a warning names its key id: compare it with the id you obtained out of band)")
 
 	ledgerCmd := &cobra.Command{
 		Use:     "ledger",
@@ -130,12 +139,16 @@ Subcommands check the ledger's append-only property and everything at once.`,
 			if err != nil {
 				return err
 			}
-			rep, err := pipeline.CheckIntegrity(cmd.Context(), a.env("verify all", 0), pub)
+			rep, err := pipeline.CheckIntegrity(cmd.Context(), a.env("verify all", 0), pub, kept...)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries\nartifacts: %d checked\n",
-				map[bool]string{true: "append-only", false: "MODIFIED"}[rep.Ledger.Intact], rep.Audit.Entries, len(rep.Artifacts))
+			ledger := map[bool]string{true: "append-only", false: "MODIFIED"}[rep.Ledger.Intact]
+			if !rep.StoreFound {
+				ledger = "no store"
+			}
+			fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries, %d signed checkpoints checked\nartifacts: %d checked\n",
+				ledger, rep.Audit.Entries, len(rep.AuditCheck.Checkpoints), len(rep.Artifacts))
 			for _, p := range rep.Problems {
 				fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 			}
@@ -146,6 +159,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 			return nil
 		},
 	}
+	allCmd.Flags().StringArrayVar(&kept, "checkpoint", nil, "also check the audit log against this kept checkpoint file (repeatable)")
 	cmd.AddCommand(ledgerCmd, allCmd)
 	return cmd
 }
@@ -155,28 +169,62 @@ func newAuditCmd(a *app) *cobra.Command {
 		Use:   "audit",
 		Short: "Inspect the tamper-evident audit log",
 	}
+	var (
+		pubPath string
+		kept    []string
+	)
 	verify := &cobra.Command{
 		Use:   "verify [FILE]",
-		Short: "Walk the hash chain of .ledgerlens/audit.jsonl and name the first broken entry",
+		Short: "Walk the hash chain of .ledgerlens/audit.jsonl and check it against every signed checkpoint",
+		Long: `verify walks the hash chain of the audit log and names the first broken entry,
+then checks the log against every signed checkpoint it can find: the
+checkpoints file (.ledgerlens/audit.checkpoints), the audit_checkpoint of every
+published report, and each --checkpoint FILE an auditor kept. A log shorter
+than, or inconsistent with, any checkpoint fails, naming the checkpoint. A
+FILE argument checks that log (an exported copy) against --checkpoint only.`,
 		Example: `  ledgerlens --root /srv/ledger audit verify
-  ledgerlens audit verify exported/audit.jsonl`,
+  ledgerlens audit verify --checkpoint kept/2026-11-16.checkpoint
+  ledgerlens audit verify exported/audit.jsonl --checkpoint kept.checkpoint --pubkey signing.pub`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := a.layout().AuditLog
-			if len(args) == 1 {
-				path = args[0]
+			l := a.layout()
+			keyPath := pubPath
+			if keyPath == "" {
+				keyPath = filepath.Join(l.KeysDir, reports.PublicKeyFile)
 			}
-			res, err := audit.VerifyFile(path)
+			pub, err := reports.LoadPublicKey(keyPath)
+			if err != nil {
+				if pubPath != "" || !errors.Is(err, fs.ErrNotExist) {
+					return err
+				}
+				pub = nil
+			}
+			path, cpFile, reviewsDir := l.AuditLog, pipeline.AuditCheckpointsFile(l), pipeline.OutputDirs(l)[0]
+			if len(args) == 1 {
+				// An exported log: no checkpoints file or reports beside it.
+				path, cpFile, reviewsDir = args[0], "", ""
+			}
+			res, err := pipeline.CheckAuditFiles(l, path, cpFile, reviewsDir, pub, kept)
 			if err != nil {
 				return err
 			}
 			if !res.OK() {
-				return &exitError{code: exitError1, err: fmt.Errorf("audit log %s: %w", path, res.Err())}
+				for _, p := range res.Problems {
+					fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
+				}
+				return &exitError{code: exitError1, err: fmt.Errorf("audit log %s: %d problems", path, len(res.Problems))}
 			}
-			fmt.Fprintf(a.stdout, "OK      %s: %d entries, head seq %d hash %s\n", path, res.Entries, res.HeadSeq, res.HeadHash)
+			ch := res.State.Chain
+			newest := "no signed checkpoint"
+			if n := res.Newest(); n.Source != "" {
+				newest = fmt.Sprintf("consistent with %d signed checkpoints (newest: size %d, %s)", len(res.Checkpoints), n.Checkpoint.Size, n.Source)
+			}
+			fmt.Fprintf(a.stdout, "OK      %s: %d entries, head seq %d hash %s; %s\n", path, ch.Entries, ch.HeadSeq, ch.HeadHash, newest)
 			return nil
 		},
 	}
+	verify.Flags().StringArrayVar(&kept, "checkpoint", nil, "also check against this kept checkpoint file (the signed note, or checkpoint lines); repeatable")
+	verify.Flags().StringVar(&pubPath, "pubkey", "", "public key PEM that signed the checkpoints (default <root>/.ledgerlens/keys/signing.pub)")
 	cmd.AddCommand(verify)
 	return cmd
 }

@@ -52,32 +52,33 @@ func (c Checkpoint) String() string {
 	return fmt.Sprintf("checkpoint %s size %d root %s", c.Origin, c.Size, c.Root)
 }
 
-// NewCheckpointSigner returns a note signer for checkpoints made with the
-// Ed25519 private key whose id is keyID.
-func NewCheckpointSigner(keyID string, priv ed25519.PrivateKey) (note.Signer, error) {
-	if len(priv) != ed25519.PrivateKeySize {
-		return nil, fmt.Errorf("checkpoint signer: ed25519 private key has %d bytes", len(priv))
-	}
+// NewCheckpointSigner returns a note signer for checkpoints signed by the
+// Ed25519 key whose public half is pub and id is keyID; sign makes a pure
+// Ed25519 signature of its argument (the private key stays with its owner).
+func NewCheckpointSigner(keyID string, pub ed25519.PublicKey, sign func([]byte) []byte) (note.Signer, error) {
 	name := Origin(keyID)
-	vkey, err := note.NewEd25519VerifierKey(name, priv.Public().(ed25519.PublicKey))
+	vkey, err := note.NewEd25519VerifierKey(name, pub)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint signer: %w", err)
 	}
-	// vkey is <name>+<hash>+<base64(alg ‖ public key)>; the signer key is
-	// PRIVATE+KEY+<name>+<hash>+<base64(alg ‖ seed)>.
-	parts := strings.Split(vkey, "+")
-	if len(parts) != 3 {
-		return nil, fmt.Errorf("checkpoint signer: unexpected verifier key %q", vkey)
-	}
-	const algEd25519 = 1
-	skey := "PRIVATE+KEY+" + name + "+" + parts[1] + "+" +
-		base64.StdEncoding.EncodeToString(append([]byte{algEd25519}, priv.Seed()...))
-	s, err := note.NewSigner(skey)
+	v, err := note.NewVerifier(vkey)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint signer: %w", err)
 	}
-	return s, nil
+	return &noteSigner{name: name, hash: v.KeyHash(), sign: sign}, nil
 }
+
+// noteSigner is a note.Signer over an Ed25519 signing function; its key
+// hash is the one note computes for the public key.
+type noteSigner struct {
+	name string
+	hash uint32
+	sign func([]byte) []byte
+}
+
+func (s *noteSigner) Name() string                    { return s.name }
+func (s *noteSigner) KeyHash() uint32                 { return s.hash }
+func (s *noteSigner) Sign(msg []byte) ([]byte, error) { return s.sign(msg), nil }
 
 // NewCheckpointVerifier returns the note verifier for checkpoints signed
 // by the public key whose id is keyID.

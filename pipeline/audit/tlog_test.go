@@ -103,7 +103,7 @@ func TestInclusionAndConsistencyProofs(t *testing.T) {
 func TestCheckpointIsC2SPSignedNote(t *testing.T) {
 	keyID, priv := testKey(t, 7)
 	s := load(t, appendN(t, 5))
-	signer, err := NewCheckpointSigner(keyID, priv)
+	signer, err := NewCheckpointSigner(keyID, priv.Public().(ed25519.PublicKey), func(m []byte) []byte { return ed25519.Sign(priv, m) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestCheckpointIsC2SPSignedNote(t *testing.T) {
 
 func TestLogAgainstCheckpoint(t *testing.T) {
 	keyID, priv := testKey(t, 1)
-	signer, _ := NewCheckpointSigner(keyID, priv)
+	signer, _ := NewCheckpointSigner(keyID, priv.Public().(ed25519.PublicKey), func(m []byte) []byte { return ed25519.Sign(priv, m) })
 	v, _ := NewCheckpointVerifier(keyID, priv.Public().(ed25519.PublicKey))
 	path := appendN(t, 10)
 	s := load(t, path)

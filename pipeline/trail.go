@@ -1,0 +1,245 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// ErrEvidenceIntegrity marks an integrity problem of the evidence itself:
+// an audit log that is edited, truncated or inconsistent with a signed
+// checkpoint, a signing key that does not match signing.pub, a store that
+// does not match the ledger. Commands exit with status 4 on it
+// (docs/COMPLIANCE.md); jobs refuse to extend or publish from such state.
+var ErrEvidenceIntegrity = errors.New("evidence integrity problem")
+
+// IntegrityError lists integrity problems; it matches ErrEvidenceIntegrity.
+type IntegrityError struct {
+	Problems []string
+}
+
+func (e *IntegrityError) Error() string {
+	return "integrity problem: " + strings.Join(e.Problems, "; ")
+}
+
+// Is makes errors.Is(err, ErrEvidenceIntegrity) true.
+func (e *IntegrityError) Is(target error) bool { return target == ErrEvidenceIntegrity }
+
+func integrityErrorf(format string, args ...any) error {
+	return &IntegrityError{Problems: []string{fmt.Sprintf(format, args...)}}
+}
+
+// AuditCheckpointsFile is where jobs append the signed checkpoints of the
+// audit log: .ledgerlens/audit.checkpoints.
+func AuditCheckpointsFile(l inputs.Layout) string {
+	return filepath.Join(l.StateDir, "audit.checkpoints")
+}
+
+// rootPublicKey reads the root's signing.pub; nil (no error) when absent.
+func rootPublicKey(l inputs.Layout) (ed25519.PublicKey, error) {
+	p := filepath.Join(l.KeysDir, reports.PublicKeyFile)
+	pub, err := reports.LoadPublicKey(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return pub, err
+}
+
+// checkKeyPair refuses a private key whose public half is not signing.pub:
+// everything it signed would fail verification afterwards.
+func checkKeyPair(l inputs.Layout, s *reports.Signer) error {
+	pub, err := rootPublicKey(l)
+	if err != nil {
+		return fmt.Errorf("signing key check: %w", err)
+	}
+	if pub == nil {
+		return nil
+	}
+	if !pub.Equal(s.Public()) {
+		return integrityErrorf("refusing to sign: the private key %s is key %s but the public key %s is key %s; signatures would not verify (restore the matching pair)",
+			l.Rel(filepath.Join(l.KeysDir, reports.PrivateKeyFile)), s.KeyID(), l.Rel(filepath.Join(l.KeysDir, reports.PublicKeyFile)), reports.KeyID(pub))
+	}
+	return nil
+}
+
+// CheckpointVerifier returns the verifier of audit checkpoints signed by pub.
+func CheckpointVerifier(pub ed25519.PublicKey) (note.Verifier, error) {
+	return audit.NewCheckpointVerifier(reports.KeyID(pub), pub)
+}
+
+// NamedCheckpoint is a signed checkpoint and where it was found.
+type NamedCheckpoint struct {
+	Source     string
+	Checkpoint audit.Checkpoint
+}
+
+// storedCheckpoints opens every checkpoint of the checkpoints file with
+// pub. A checkpoint that does not verify is a problem, not skipped.
+func storedCheckpoints(l inputs.Layout, pub ed25519.PublicKey) ([]NamedCheckpoint, []string, error) {
+	path := AuditCheckpointsFile(l)
+	stored, err := audit.ReadCheckpoints(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(stored) == 0 || pub == nil {
+		return nil, nil, nil
+	}
+	v, err := CheckpointVerifier(pub)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []NamedCheckpoint
+	var problems []string
+	for _, s := range stored {
+		src := fmt.Sprintf("%s line %d", l.Rel(path), s.Line)
+		c, err := audit.OpenCheckpoint([]byte(s.Note), v)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", src, err))
+			continue
+		}
+		out = append(out, NamedCheckpoint{Source: src, Checkpoint: c})
+	}
+	return out, problems, nil
+}
+
+// trail is the audit log as a job found it, verified.
+type trail struct {
+	log   *audit.Log
+	state *audit.State
+	// anchor is the report's audit anchor: the chain head at the newest
+	// signed checkpoint (or, on a root without checkpoints, at the last
+	// job_end/job_fail), and that checkpoint's signed note. Only finished
+	// jobs move it, never a killed attempt, so a re-run after SIGKILL at any
+	// point reports the same anchor as an uninterrupted run
+	// (docs/COMPLIANCE.md).
+	anchorHead string
+	anchorNote *string
+}
+
+// openTrail prepares a job's appends to the audit log: it repairs a torn
+// last line (recording audit_tail_repaired), verifies the whole chain and
+// checks the log against the newest signed checkpoint, so an edited or
+// truncated log is refused (ErrEvidenceIntegrity) instead of extended.
+// The caller holds the lock.
+func openTrail(ctx context.Context, env Env) (*trail, error) {
+	l := env.Layout
+	if _, err := audit.RepairTornTail(context.WithoutCancel(ctx), l.AuditLog, env.Now); err != nil {
+		return nil, err
+	}
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Chain.OK() {
+		return nil, integrityErrorf("audit log %s: %v; refusing to extend it (run 'ledgerlens audit verify')", l.Rel(l.AuditLog), st.Chain.Err())
+	}
+	pub, err := rootPublicKey(l)
+	if err != nil {
+		return nil, err
+	}
+	cps, problems, err := storedCheckpoints(l, pub)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, &IntegrityError{Problems: problems}
+	}
+	t := &trail{state: st, anchorHead: audit.ZeroHash}
+	if n := len(cps); n > 0 {
+		newest := cps[n-1]
+		if err := st.Check(newest.Source, newest.Checkpoint); err != nil {
+			return nil, &IntegrityError{Problems: []string{err.Error() + "; refusing to extend the log (run 'ledgerlens audit verify')"}}
+		}
+		if size := newest.Checkpoint.Size; size > 0 {
+			t.anchorHead = st.Entries[size-1].Hash
+		}
+		note := string(newest.Checkpoint.Note)
+		t.anchorNote = &note
+	} else {
+		for i := len(st.Entries) - 1; i >= 0; i-- {
+			if ev := st.Entries[i].Event; ev == audit.EventJobEnd || ev == audit.EventJobFail {
+				t.anchorHead = st.Entries[i].Hash
+				break
+			}
+		}
+	}
+	if t.log, err = audit.Open(l.AuditLog, env.Now); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// recordedStepDigest returns the output_sha256 the log recorded for a
+// step of a job run ("" when no attempt recorded it as done).
+func (t *trail) recordedStepDigest(runID, step string) string {
+	for i := len(t.state.Entries) - 1; i >= 0; i-- {
+		e := t.state.Entries[i]
+		if e.Event != audit.EventJobStep || e.Fields["job_run_id"] != runID || e.Fields["step"] != step || e.Fields["status"] != "done" {
+			continue
+		}
+		if d, ok := e.Fields["output_sha256"].(string); ok {
+			return d
+		}
+	}
+	return ""
+}
+
+// sealTrail signs a checkpoint of the audit log as it now stands and
+// appends it to the checkpoints file. Roots without a signing key (runs
+// with --unsigned) get no checkpoint. It runs at the end of every job,
+// completed, failed or blocked.
+func sealTrail(env Env, job string) error {
+	l := env.Layout
+	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
+	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	s, err := reports.LoadSigner(keyPath)
+	if err != nil {
+		return fmt.Errorf("audit checkpoint: %w", err)
+	}
+	if err := checkKeyPair(l, s); err != nil {
+		return err
+	}
+	_, err = writeCheckpoint(env, s, job)
+	return err
+}
+
+// writeCheckpoint signs and appends a checkpoint of the whole log.
+func writeCheckpoint(env Env, s *reports.Signer, job string) (audit.Checkpoint, error) {
+	l := env.Layout
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return audit.Checkpoint{}, err
+	}
+	if !st.Chain.OK() {
+		return audit.Checkpoint{}, integrityErrorf("audit log %s: %v; no checkpoint signed", l.Rel(l.AuditLog), st.Chain.Err())
+	}
+	signer, err := audit.NewCheckpointSigner(s.KeyID(), s.Public(), s.Sign)
+	if err != nil {
+		return audit.Checkpoint{}, err
+	}
+	root, err := st.Tree.Root(st.Size())
+	if err != nil {
+		return audit.Checkpoint{}, err
+	}
+	msg, err := audit.SignCheckpoint(signer, st.Size(), root)
+	if err != nil {
+		return audit.Checkpoint{}, err
+	}
+	if err := audit.AppendCheckpoint(AuditCheckpointsFile(l), msg, job, env.Now()); err != nil {
+		return audit.Checkpoint{}, err
+	}
+	return audit.Checkpoint{Origin: signer.Name(), Size: st.Size(), Root: root, Note: msg}, nil
+}
