@@ -107,7 +107,7 @@ func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool) 
 				fmt.Fprintf(a.stdout, "FAILED  %s: no public key to check it with: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md), or --trust-bundle-key to accept the bundled key %s\n", path, res.KeyID)
 				continue
 			}
-			a.log.Warn("trusting the public key shipped inside the bundle: compare its id with the one obtained out of band", "bundle", path, "key_id", res.KeyID)
+			fmt.Fprintf(a.stderr, "WARNING: %s: trusting the public key shipped inside the bundle, key id %s: compare it with the key id obtained out of band; a bundle from any host verifies with its own key\n", path, res.KeyID)
 			pub = res.PublicKey
 			source = "the bundled keys/signing.pub, trusted by --trust-bundle-key"
 		}

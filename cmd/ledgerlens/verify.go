@@ -212,7 +212,11 @@ FILE argument checks that log (an exported copy) against --checkpoint only.`,
 				for _, p := range res.Problems {
 					fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 				}
-				return &exitError{code: exitError1, err: fmt.Errorf("audit log %s: %d problems", path, len(res.Problems))}
+				more := ""
+				if n := len(res.Problems); n > 1 {
+					more = fmt.Sprintf(" (and %d more problems, listed above)", n-1)
+				}
+				return &exitError{code: exitError1, err: fmt.Errorf("audit log %s: %s%s", path, res.Problems[0], more)}
 			}
 			ch := res.State.Chain
 			newest := "no signed checkpoint"
