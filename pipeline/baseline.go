@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -15,7 +14,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
-	"github.com/ledgerlens/ledgerlens/pipeline/review"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -31,25 +30,25 @@ type CalculateOptions struct {
 // CalculateBaseline ingests the ledger (under the lock, so the store is
 // current) and calculates a scenario's baseline: the runbook's
 // `baseline-calculator calculate`.
-func CalculateBaseline(ctx context.Context, env Env, opts CalculateOptions) (baselines.Calculation, error) {
+func CalculateBaseline(ctx context.Context, env job.Env, opts CalculateOptions) (baselines.Calculation, error) {
 	var calc baselines.Calculation
-	err := runLocked(ctx, env, JobBaselineCalculate, map[string]any{"scenario_id": opts.ScenarioID},
-		func(ctx context.Context, j *lockedJob) (jobOutcome, error) {
-			in, err := LoadInputs(env.Layout)
+	err := job.Run(ctx, env, job.NameBaselineCalculate, map[string]any{"scenario_id": opts.ScenarioID},
+		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
+			in, err := job.LoadInputs(env.Layout)
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
-			st, _, err := j.openStore(ctx)
+			st, _, err := j.OpenStore(ctx)
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
 			defer st.Close()
 			end, days := windowOf(env, in, opts.AsOf, opts.Days)
 			if calc, err = baselines.Calculate(ctx, st.Conn(), opts.ScenarioID, end, days,
 				in.Policy.ReviewWindows.HealthyRunStatuses); err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
-			return jobOutcome{fields: map[string]any{"scenario_id": calc.ScenarioID, "median": calc.Median,
+			return job.Outcome{Fields: map[string]any{"scenario_id": calc.ScenarioID, "median": calc.Median,
 				"sample_size": calc.SampleSize}}, nil
 		})
 	return calc, err
@@ -57,7 +56,7 @@ func CalculateBaseline(ctx context.Context, env Env, opts CalculateOptions) (bas
 
 // windowOf resolves a calculation window's end and length from options,
 // the clock and the policy.
-func windowOf(env Env, in *Inputs, asOf time.Time, days int) (time.Time, int) {
+func windowOf(env job.Env, in *job.Inputs, asOf time.Time, days int) (time.Time, int) {
 	if asOf.IsZero() {
 		asOf = env.Now()
 	}
@@ -92,7 +91,7 @@ type ProposeResult struct {
 
 // ProposeBaselines writes signed baseline proposals (the maker's step) and
 // records them in the audit log; the job ends in state awaiting_approval.
-func ProposeBaselines(ctx context.Context, env Env, opts ProposeOptions) (*ProposeResult, error) {
+func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*ProposeResult, error) {
 	if (opts.ScenarioID == "") == !opts.Candidates {
 		return nil, errors.New("propose baseline: give exactly one of a scenario id or --candidates")
 	}
@@ -100,20 +99,20 @@ func ProposeBaselines(ctx context.Context, env Env, opts ProposeOptions) (*Propo
 		return nil, errors.New("propose baseline: the proposer (--by) is required")
 	}
 	res := &ProposeResult{}
-	err := runLocked(ctx, env, JobBaselinePropose, map[string]any{"scenario_id": opts.ScenarioID, "candidates": opts.Candidates, "by": opts.By},
-		func(ctx context.Context, j *lockedJob) (jobOutcome, error) {
+	err := job.Run(ctx, env, job.NameBaselinePropose, map[string]any{"scenario_id": opts.ScenarioID, "candidates": opts.Candidates, "by": opts.By},
+		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
 			l := env.Layout
-			in, err := LoadInputs(l)
+			in, err := job.LoadInputs(l)
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
-			signer, err := j.signer("")
+			signer, err := j.Signer("")
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
-			st, _, err := j.openStore(ctx)
+			st, _, err := j.OpenStore(ctx)
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
 			defer st.Close()
 
@@ -126,13 +125,17 @@ func ProposeBaselines(ctx context.Context, env Env, opts ProposeOptions) (*Propo
 			}
 			var targets []target
 			if opts.Candidates {
-				w, name, sum, err := newestWeekly(l.Resolve(in.Config.OutputDir))
+				dir := l.Resolve(in.Config.OutputDir)
+				w, name, sum, ok, err := reports.NewestWeekly(dir)
 				if err != nil {
-					return jobOutcome{}, err
+					return job.Outcome{}, err
+				}
+				if !ok {
+					return job.Outcome{}, job.Blocked(fmt.Errorf("no published weekly report in %s: --candidates proposes the baseline candidates of the newest one; run `ledgerlens report weekly` first", dir))
 				}
 				end, err := time.Parse(time.RFC3339, w.PeriodEnd)
 				if err != nil {
-					return jobOutcome{}, fmt.Errorf("%s: period_end: %w", name, err)
+					return job.Outcome{}, fmt.Errorf("%s: period_end: %w", name, err)
 				}
 				for _, c := range w.BaselineCandidates {
 					why := fmt.Sprintf("Baseline candidate in %s (%d runs, CV %.4f, review %s)", name, c.RunCount, c.CV, c.Review)
@@ -158,7 +161,7 @@ func ProposeBaselines(ctx context.Context, env Env, opts ProposeOptions) (*Propo
 						env.Log.Warn("baseline candidate skipped", "scenario_id", t.scenario, "reason", err)
 						continue
 					}
-					return jobOutcome{}, err
+					return job.Outcome{}, err
 				}
 				var current *float64
 				if b, ok := in.Baselines.Get(t.scenario); ok {
@@ -167,29 +170,29 @@ func ProposeBaselines(ctx context.Context, env Env, opts ProposeOptions) (*Propo
 				p, err := baselines.NewProposal(calc, current, opts.By, t.rationale, now, t.src,
 					reports.Generator{Name: "ledgerlens", Version: env.Version}, signer.KeyID())
 				if err != nil {
-					return jobOutcome{}, err
+					return job.Outcome{}, err
 				}
 				data, err := baselines.Marshal(p)
 				if err != nil {
-					return jobOutcome{}, err
+					return job.Outcome{}, err
 				}
-				pr, err := j.publishRecord(ctx, pub, baselines.ProposalBase(p.ProposalID), reports.Artifact{Ext: ".json", Data: data})
+				pr, err := j.PublishRecord(ctx, pub, baselines.ProposalBase(p.ProposalID), reports.Artifact{Ext: ".json", Data: data})
 				if err != nil {
-					return jobOutcome{}, err
+					return job.Outcome{}, err
 				}
-				if err := j.audit(ctx, audit.EventBaselineProposed, map[string]any{
+				if err := j.Audit(ctx, audit.EventBaselineProposed, map[string]any{
 					"proposal_id": p.ProposalID, "scenario_id": p.ScenarioID, "old_baseline": p.OldBaseline,
 					"new_baseline": p.NewBaseline, "change_pct": p.ChangePct, "cv": p.CV, "sample_size": p.SampleSize,
 					"proposed_by": p.ProposedBy, "path": l.Rel(pr.Primary.Path), "sha256": pr.Primary.SHA256,
 				}); err != nil {
-					return jobOutcome{}, err
+					return job.Outcome{}, err
 				}
 				res.Proposals = append(res.Proposals, p)
 				res.Paths = append(res.Paths, pr.Primary.Path)
 			}
 			recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
 			res.Pending = []string{}
 			for _, p := range recs.Pending() {
@@ -199,39 +202,17 @@ func ProposeBaselines(ctx context.Context, env Env, opts ProposeOptions) (*Propo
 			for _, p := range res.Proposals {
 				ids = append(ids, p.ProposalID)
 			}
-			state := StateCompleted
+			state := job.StateCompleted
 			if len(res.Pending) > 0 {
-				state = StateAwaitingApproval
+				state = job.StateAwaitingApproval
 			}
-			return jobOutcome{state: state, fields: map[string]any{"proposals": ids, "pending": res.Pending,
+			return job.Outcome{State: state, Fields: map[string]any{"proposals": ids, "pending": res.Pending,
 				"skipped": len(res.Skipped)}}, nil
 		})
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
-}
-
-// newestWeekly reads the newest revision of the newest published weekly
-// report in dir, with its file name and SHA-256.
-func newestWeekly(dir string) (*reports.Weekly, string, string, error) {
-	pubs, err := publishedWeeks(dir)
-	if err != nil {
-		return nil, "", "", err
-	}
-	if len(pubs) == 0 {
-		return nil, "", "", &BlockedError{fmt.Errorf("no published weekly report in %s: --candidates proposes the baseline candidates of the newest one; run `ledgerlens report weekly` first", dir)}
-	}
-	newest := pubs[len(pubs)-1]
-	data, err := os.ReadFile(filepath.Join(dir, newest.File))
-	if err != nil {
-		return nil, "", "", fmt.Errorf("read newest weekly report: %w", err)
-	}
-	var w reports.Weekly
-	if err := json.Unmarshal(data, &w); err != nil {
-		return nil, "", "", fmt.Errorf("read newest weekly report %s: %w", newest.File, err)
-	}
-	return &w, newest.File, sha256Hex(data), nil
 }
 
 // ApproveOptions select an approval.
@@ -251,12 +232,6 @@ type ApproveResult struct {
 	Resumed bool
 }
 
-// RefusedError is an approval the maker-checker rules refuse. The job is
-// recorded as blocked; nothing was changed.
-type RefusedError struct{ Reason string }
-
-func (e *RefusedError) Error() string { return "approval refused: " + e.Reason }
-
 // ApproveBaseline is the checker's step: it checks the two-person rule, the
 // scenario's stability (no SEV0/SEV1 in the 14 days before now, recorded or
 // recomputed against the baseline in force) and the size of the change,
@@ -266,29 +241,29 @@ func (e *RefusedError) Error() string { return "approval refused: " + e.Reason }
 // The approval record is written first: an interrupted run leaves an
 // approval that is not yet applied, and running the same approval again
 // finishes it instead of refusing.
-func ApproveBaseline(ctx context.Context, env Env, opts ApproveOptions) (*ApproveResult, error) {
+func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*ApproveResult, error) {
 	if strings.TrimSpace(opts.By) == "" {
 		return nil, errors.New("approve baseline: the approver (--by) is required")
 	}
 	res := &ApproveResult{}
-	err := runLocked(ctx, env, JobBaselineApprove, map[string]any{"proposal_id": opts.ProposalID, "by": opts.By},
-		func(ctx context.Context, j *lockedJob) (jobOutcome, error) {
+	err := job.Run(ctx, env, job.NameBaselineApprove, map[string]any{"proposal_id": opts.ProposalID, "by": opts.By},
+		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
 			l := env.Layout
-			in, err := LoadInputs(l)
+			in, err := job.LoadInputs(l)
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
 			loc, err := in.Config.Location()
 			if err != nil {
-				return jobOutcome{}, &BlockedError{err}
+				return job.Outcome{}, job.Blocked(err)
 			}
-			signer, err := j.signer("")
+			signer, err := j.Signer("")
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
 			recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
 			p, ok := recs.Proposal(opts.ProposalID)
 			if !ok {
@@ -296,28 +271,28 @@ func ApproveBaseline(ctx context.Context, env Env, opts ApproveOptions) (*Approv
 				for _, q := range recs.Pending() {
 					pending = append(pending, q.ProposalID)
 				}
-				return jobOutcome{}, &BlockedError{fmt.Errorf("no baseline proposal %q in %s (pending: %s)",
-					opts.ProposalID, l.BaselineUpdatesDir, strings.Join(pending, ", "))}
+				return job.Outcome{}, job.Blocked(fmt.Errorf("no baseline proposal %q in %s (pending: %s)",
+					opts.ProposalID, l.BaselineUpdatesDir, strings.Join(pending, ", ")))
 			}
 			// The checker approves what the maker signed: the proposal must
 			// verify against our key before anything is changed.
 			propPath := filepath.Join(l.BaselineUpdatesDir, baselines.ProposalBase(p.ProposalID)+".json")
 			check, err := reports.VerifyFile(propPath, signer.Public())
 			if err != nil {
-				return jobOutcome{}, &BlockedError{fmt.Errorf("proposal %s does not verify, refusing to approve it: %w", p.ProposalID, err)}
+				return job.Outcome{}, job.Blocked(fmt.Errorf("proposal %s does not verify, refusing to approve it: %w", p.ProposalID, err))
 			}
 
 			a, existing := recs.Approval(p.ProposalID)
 			if existing {
 				if applied(in.Baselines, a) {
-					return jobOutcome{}, &BlockedError{fmt.Errorf("proposal %s was already approved (%s by %s at %s) and applied",
-						p.ProposalID, a.ApprovalID, a.ApprovedBy, a.ApprovedAt)}
+					return job.Outcome{}, job.Blocked(fmt.Errorf("proposal %s was already approved (%s by %s at %s) and applied",
+						p.ProposalID, a.ApprovalID, a.ApprovedBy, a.ApprovedAt))
 				}
 				res.Resumed = true
 				env.Log.Info("finishing an interrupted approval", "proposal_id", p.ProposalID, "approval_id", a.ApprovalID)
 			} else {
-				if a, err = j.checkApproval(ctx, in, p, opts, recs, loc, check.SHA256); err != nil {
-					return jobOutcome{}, err
+				if a, err = checkApproval(ctx, j, in, p, opts, recs, loc, check.SHA256); err != nil {
+					return job.Outcome{}, err
 				}
 				a.SigningKeyID = signer.KeyID()
 			}
@@ -326,20 +301,20 @@ func ApproveBaseline(ctx context.Context, env Env, opts ApproveOptions) (*Approv
 			if !existing {
 				data, err := baselines.Marshal(a)
 				if err != nil {
-					return jobOutcome{}, err
+					return job.Outcome{}, err
 				}
-				pr, err := j.publishRecord(ctx, pub, baselines.ApprovalBase(p.ProposalID), reports.Artifact{Ext: ".json", Data: data})
+				pr, err := j.PublishRecord(ctx, pub, baselines.ApprovalBase(p.ProposalID), reports.Artifact{Ext: ".json", Data: data})
 				if err != nil {
-					return jobOutcome{}, err
+					return job.Outcome{}, err
 				}
-				if err := j.audit(ctx, audit.EventBaselineApproved, map[string]any{
+				if err := j.Audit(ctx, audit.EventBaselineApproved, map[string]any{
 					"proposal_id": p.ProposalID, "approval_id": a.ApprovalID, "scenario_id": a.ScenarioID,
 					"old_baseline": a.OldBaseline, "new_baseline": a.NewBaseline, "change_pct": a.ChangePct,
 					"proposed_by": a.ProposedBy, "approved_by": a.ApprovedBy, "force_large_change": a.Checks.ForceLargeChange,
 					"due_at": a.Clock.DueAt, "late": a.Clock.Late,
 					"path": l.Rel(pr.Primary.Path), "sha256": pr.Primary.SHA256,
 				}); err != nil {
-					return jobOutcome{}, err
+					return job.Outcome{}, err
 				}
 			}
 			res.Approval = a
@@ -349,25 +324,25 @@ func ApproveBaseline(ctx context.Context, env Env, opts ApproveOptions) (*Approv
 			if _, err := os.Stat(res.NotePath); err != nil {
 				note, err := baselines.RenderNote(a, loc)
 				if err != nil {
-					return jobOutcome{}, err
+					return job.Outcome{}, err
 				}
 				notePub := &reports.Publisher{Dir: l.BaselineUpdatesDir, Signer: signer, Primary: ".md"}
-				if _, err := j.publishRecord(ctx, notePub, strings.TrimSuffix(a.Note, ".md"), reports.Artifact{Ext: ".md", Data: note}); err != nil {
-					return jobOutcome{}, err
+				if _, err := j.PublishRecord(ctx, notePub, strings.TrimSuffix(a.Note, ".md"), reports.Artifact{Ext: ".md", Data: note}); err != nil {
+					return job.Outcome{}, err
 				}
 			}
 
 			sum, err := applyBaseline(l, in.Baselines, a)
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
-			if err := j.audit(ctx, audit.EventBaselineApplied, map[string]any{
+			if err := j.Audit(ctx, audit.EventBaselineApplied, map[string]any{
 				"proposal_id": a.ProposalID, "approval_id": a.ApprovalID, "scenario_id": a.ScenarioID,
 				"median_credits": a.NewBaseline, "baselines": l.Rel(l.Baselines), "sha256": sum,
 			}); err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
-			return jobOutcome{fields: map[string]any{"proposal_id": a.ProposalID, "approval_id": a.ApprovalID,
+			return job.Outcome{Fields: map[string]any{"proposal_id": a.ProposalID, "approval_id": a.ApprovalID,
 				"late": a.Clock.Late, "resumed": res.Resumed}}, nil
 		})
 	if err != nil {
@@ -377,11 +352,11 @@ func ApproveBaseline(ctx context.Context, env Env, opts ApproveOptions) (*Approv
 }
 
 // checkApproval makes the maker-checker checks and builds the approval
-// record; a failed check is a *RefusedError (the job is blocked).
-func (j *lockedJob) checkApproval(ctx context.Context, in *Inputs, p baselines.Proposal, opts ApproveOptions,
+// record; a failed check is a *job.RefusedError (the job is blocked).
+func checkApproval(ctx context.Context, j *job.Job, in *job.Inputs, p baselines.Proposal, opts ApproveOptions,
 	recs *baselines.Records, loc *time.Location, proposalSHA string) (baselines.Approval, error) {
 	refuse := func(format string, args ...any) (baselines.Approval, error) {
-		return baselines.Approval{}, &BlockedError{&RefusedError{Reason: fmt.Sprintf(format, args...)}}
+		return baselines.Approval{}, job.Blocked(&job.RefusedError{Reason: fmt.Sprintf(format, args...)})
 	}
 	if baselines.SamePerson(opts.By, p.ProposedBy) {
 		return refuse("%s proposed %s and cannot also approve it: the two-person rule needs a second approver (O3)", opts.By, p.ProposalID)
@@ -398,8 +373,8 @@ func (j *lockedJob) checkApproval(ctx context.Context, in *Inputs, p baselines.P
 			p.ScenarioID, p.ProposalID, fmtBaseline(p.OldBaseline), now)
 	}
 
-	now := j.env.Now()
-	st, _, err := j.openStore(ctx)
+	now := j.Env().Now()
+	st, _, err := j.OpenStore(ctx)
 	if err != nil {
 		return baselines.Approval{}, err
 	}
@@ -464,7 +439,7 @@ func (j *lockedJob) checkApproval(ctx context.Context, in *Inputs, p baselines.P
 		},
 		Clock:     baselines.ApprovalClock{DueAt: due.UTC().Format(time.RFC3339), Late: approvedAt.After(due)},
 		Note:      recs.NextNote(date) + ".md",
-		Generator: reports.Generator{Name: "ledgerlens", Version: j.env.Version},
+		Generator: reports.Generator{Name: "ledgerlens", Version: j.Env().Version},
 	}, nil
 }
 
@@ -506,7 +481,7 @@ func applyBaseline(l inputs.Layout, b *inputs.Baselines, a baselines.Approval) (
 	if err := atomicfile.WriteFile(l.Baselines, data, perm); err != nil {
 		return "", fmt.Errorf("apply baseline: %w", err)
 	}
-	return sha256Hex(data), nil
+	return reports.SHA256Hex(data), nil
 }
 
 func fmtBaseline(v *float64) string {
@@ -539,7 +514,7 @@ type BaselineListing struct {
 
 // ListBaselines reads the baselines file and the pending proposals. It
 // only reads, so it takes no lock; "overdue" is judged at Env.Now.
-func ListBaselines(env Env) (*BaselineListing, error) {
+func ListBaselines(env job.Env) (*BaselineListing, error) {
 	l := env.Layout
 	cfg, _, err := inputs.LoadConfig(l.Config)
 	if err != nil {
@@ -568,15 +543,4 @@ func ListBaselines(env Env) (*BaselineListing, error) {
 		out.Pending = append(out.Pending, PendingProposal{Proposal: p, DueAt: due, Overdue: now.After(due)})
 	}
 	return out, nil
-}
-
-// loadApprovals reads the recorded baseline approvals for the weekly
-// review's maker-checker clock (review.Input.Approvals), with business days
-// counted in loc.
-func loadApprovals(l inputs.Layout, loc *time.Location) ([]review.Approval, error) {
-	recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
-	if err != nil {
-		return nil, err
-	}
-	return recs.ReviewApprovals(loc)
 }

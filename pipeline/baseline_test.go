@@ -17,6 +17,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -46,7 +47,7 @@ func (c *testClock) Set(rfc3339 string) {
 
 // signedRoot copies the fixture root and gives it a signing key; the
 // returned env reads the clock.
-func signedRoot(t *testing.T, clock *testClock) (string, Env) {
+func signedRoot(t *testing.T, clock *testClock) (string, job.Env) {
 	t.Helper()
 	root := copyRoot(t)
 	env := testEnv(root)
@@ -57,7 +58,7 @@ func signedRoot(t *testing.T, clock *testClock) (string, Env) {
 	return root, env
 }
 
-func publicKey(t *testing.T, env Env) []byte {
+func publicKey(t *testing.T, env job.Env) []byte {
 	t.Helper()
 	pub, err := reports.LoadPublicKey(filepath.Join(env.Layout.KeysDir, reports.PublicKeyFile))
 	if err != nil {
@@ -67,7 +68,7 @@ func publicKey(t *testing.T, env Env) []byte {
 }
 
 // auditEvents returns the log's entries, checking its chain.
-func auditEvents(t *testing.T, env Env) []audit.Entry {
+func auditEvents(t *testing.T, env job.Env) []audit.Entry {
 	t.Helper()
 	res, err := audit.VerifyFile(env.Layout.AuditLog)
 	if err != nil || !res.OK() {
@@ -85,7 +86,7 @@ func auditEvents(t *testing.T, env Env) []audit.Entry {
 	return entries
 }
 
-func propose(t *testing.T, env Env, scenario, by, asOf string) baselines.Proposal {
+func propose(t *testing.T, env job.Env, scenario, by, asOf string) baselines.Proposal {
 	t.Helper()
 	at, _ := time.Parse(time.RFC3339, asOf)
 	res, err := ProposeBaselines(context.Background(), env, ProposeOptions{ScenarioID: scenario, By: by, AsOf: at,
@@ -153,14 +154,14 @@ func TestBaselineMakerChecker(t *testing.T) {
 	}
 	events := auditEvents(t, env)
 	last := events[len(events)-1]
-	if last.Event != audit.EventJobEnd || last.Fields["state"] != StateAwaitingApproval {
+	if last.Event != audit.EventJobEnd || last.Fields["state"] != job.StateAwaitingApproval {
 		t.Fatalf("propose ended with %s %v, want job_end awaiting_approval", last.Event, last.Fields)
 	}
 
 	before, _ := os.ReadFile(l.Baselines)
 	t.Run("self-approval refused", func(t *testing.T) {
 		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, By: " Alice "})
-		var refused *RefusedError
+		var refused *job.RefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "two-person") {
 			t.Fatalf("self-approval: %v", err)
 		}
@@ -168,7 +169,7 @@ func TestBaselineMakerChecker(t *testing.T) {
 			t.Fatal("a refused approval changed the baselines file")
 		}
 		events := auditEvents(t, env)
-		if last := events[len(events)-1]; last.Event != audit.EventJobFail || last.Fields["state"] != StateBlocked {
+		if last := events[len(events)-1]; last.Event != audit.EventJobFail || last.Fields["state"] != job.StateBlocked {
 			t.Errorf("refusal recorded as %s %v", last.Event, last.Fields)
 		}
 	})
@@ -246,7 +247,7 @@ func TestBaselineMakerChecker(t *testing.T) {
 		sev1 := e.Injections.SEV1WithoutCase
 		q := propose(t, env, sev1.ScenarioID, "alice", focusEnd)
 		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, By: "bob"})
-		var refused *RefusedError
+		var refused *job.RefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), sev1.RunID) || !strings.Contains(err.Error(), "SEV1") {
 			t.Fatalf("approval with a SEV1 run in the last 14 days: %v", err)
 		}
@@ -261,7 +262,7 @@ func TestBaselineMakerChecker(t *testing.T) {
 		}
 		mid, _ := os.ReadFile(l.Baselines)
 		_, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, By: "bob"})
-		var refused *RefusedError
+		var refused *job.RefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "--force-large-change") {
 			t.Fatalf("large change without the flag: %v", err)
 		}

@@ -1,16 +1,24 @@
-// Package pipeline runs ledgerlens's jobs — the weekly review, ingest, the
-// integrity check, baseline maker-checker, the monthly SLA report and
-// evidence export. Every job takes the state directory's lock, brackets its
-// work with job_start and job_end (or job_fail, with state failed or
-// blocked) in the audit log, and runs its steps through checkpoints, so a
-// re-executed job resumes at its first unfinished step.
+// Package pipeline holds ledgerlens's jobs, one file each: ingest.go,
+// weekly.go (the weekly review), sla.go (the monthly SLA report),
+// baseline.go (baseline calculate, propose, approve and list), evidence.go
+// (evidence export), integrity.go (the integrity check) and keys.go (the
+// signing key).
 //
-// The parts live in sub-packages: ledger (line parsing), store (DuckDB and
-// the incremental ingest), review (the weekly analytics), inputs (policy,
-// baselines, cases, incidents, config, layout), baselines, slareport and
-// evidence (the compliance computations), audit, lock and atomicfile.
+// Every job runs through the runner in package job, which takes the state
+// directory's lock, brackets the work with job_start and job_end (or
+// job_fail, with state failed or blocked) in the audit log, and runs the
+// job's checkpointed steps, so a re-executed job resumes at its first
+// unfinished step.
+//
+// A job file depends only on package job and on the domain packages below
+// it — ledger (line parsing), store (DuckDB and the incremental ingest),
+// review (the weekly analytics), inputs, baselines, slareport, evidence,
+// audit, lock, atomicfile and reports — never on another job's file
+// (architecture_test.go checks this). Shared machinery does not belong
+// here: it goes to package job, and shared reads go to the package that
+// owns the data. See docs/ARCHITECTURE.md.
 //
 // Jobs take a context.Context and stop cleanly when it is cancelled; they
-// never read the wall clock except through Env.Now, and never leave a
+// never read the wall clock except through job.Env.Now, and never leave a
 // partial file behind (every write is atomic).
 package pipeline

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -36,7 +37,7 @@ type EvidenceResult struct {
 // export, and records the export in the audit log. A range that ends before
 // today never contains the export's own events, so exporting it again over
 // the same evidence gives the same bytes (and is a no-op at the same path).
-func ExportEvidence(ctx context.Context, env Env, opts EvidenceOptions) (*EvidenceResult, error) {
+func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*EvidenceResult, error) {
 	dir, file := filepath.Split(opts.Out)
 	base, ok := strings.CutSuffix(file, ".zip")
 	if !ok || base == "" || strings.HasPrefix(base, ".") {
@@ -46,31 +47,31 @@ func ExportEvidence(ctx context.Context, env Env, opts EvidenceOptions) (*Eviden
 		dir = "."
 	}
 	res := &EvidenceResult{}
-	err := runLocked(ctx, env, JobEvidenceExport, map[string]any{"from": opts.From, "to": opts.To},
-		func(ctx context.Context, j *lockedJob) (jobOutcome, error) {
+	err := job.Run(ctx, env, job.NameEvidenceExport, map[string]any{"from": opts.From, "to": opts.To},
+		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
 			l := env.Layout
 			cfg, _, err := inputs.LoadConfig(l.Config)
 			if err != nil {
-				return jobOutcome{}, &BlockedError{err}
+				return job.Outcome{}, job.Blocked(err)
 			}
 			loc, err := cfg.Location()
 			if err != nil {
-				return jobOutcome{}, &BlockedError{err}
+				return job.Outcome{}, job.Blocked(err)
 			}
 			if _, _, err := evidence.Span(opts.From, opts.To, loc); err != nil {
-				return jobOutcome{}, &BlockedError{err}
+				return job.Outcome{}, job.Blocked(err)
 			}
-			signer, err := j.signer("")
+			signer, err := j.Signer("")
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
 			pubPEM, err := os.ReadFile(filepath.Join(l.KeysDir, reports.PublicKeyFile))
 			if err != nil {
-				return jobOutcome{}, &BlockedError{fmt.Errorf("evidence export: the public key must be bundled: %w", err)}
+				return job.Outcome{}, job.Blocked(fmt.Errorf("evidence export: the public key must be bundled: %w", err))
 			}
 			logData, err := os.ReadFile(l.AuditLog)
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return jobOutcome{}, fmt.Errorf("evidence export: %w", err)
+				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)
 			}
 			data, idx, err := evidence.Build(ctx, evidence.Source{
 				From: opts.From, To: opts.To, Loc: loc,
@@ -82,25 +83,25 @@ func ExportEvidence(ctx context.Context, env Env, opts EvidenceOptions) (*Eviden
 				Generator:          reports.Generator{Name: "ledgerlens", Version: env.Version},
 			})
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return jobOutcome{}, fmt.Errorf("evidence export: %w", err)
+				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)
 			}
 			pub := &reports.Publisher{Dir: dir, Signer: signer, Primary: ".zip"}
 			pres, err := pub.Publish(ctx, base, 1, []reports.Artifact{{Ext: ".zip", Data: data}})
 			if err != nil {
 				if errors.Is(err, reports.ErrAlreadyPublished) {
-					return jobOutcome{}, fmt.Errorf("%s exists with different content and evidence bundles are never overwritten: export to another --out (the range's evidence has changed since it was exported): %w", opts.Out, err)
+					return job.Outcome{}, fmt.Errorf("%s exists with different content and evidence bundles are never overwritten: export to another --out (the range's evidence has changed since it was exported): %w", opts.Out, err)
 				}
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
-			if err := j.recordPublished(ctx, dir, base, 1, ".zip"); err != nil {
-				return jobOutcome{}, err
+			if err := j.RecordPublished(ctx, dir, base, 1, ".zip"); err != nil {
+				return job.Outcome{}, err
 			}
 			res.Path, res.SHA256, res.Bytes = pres.Primary.Path, pres.Primary.SHA256, pres.Primary.Bytes
 			res.Noop, res.Index = pres.Identical, idx
-			return jobOutcome{fields: map[string]any{"path": l.Rel(res.Path), "sha256": res.SHA256, "noop": res.Noop,
+			return job.Outcome{Fields: map[string]any{"path": l.Rel(res.Path), "sha256": res.SHA256, "noop": res.Noop,
 				"files": idx.Counts.Files, "audit_entries": idx.Counts.AuditEntries}}, nil
 		})
 	if err != nil {

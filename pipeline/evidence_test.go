@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // evidenceRoundTrip exports February and March from the root
 // TestComplianceFlow built, verifies the bundle, tampers with it, and
 // exports again.
-func evidenceRoundTrip(t *testing.T, env Env, clock *testClock) {
+func evidenceRoundTrip(t *testing.T, env job.Env, clock *testClock) {
 	ctx := context.Background()
 	out := t.TempDir()
 	clock.Set("2026-04-02T08:00:00Z")

@@ -7,18 +7,21 @@ import (
 	"os"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// IntegrityReport is the daily integrity check (SPEC §9): the ledger's
-// append-only check, the audit chain against every signed checkpoint, and
-// the output directories reconciled with the record of publication.
+// IntegrityReport is the daily integrity check (docs/COMPLIANCE.md,
+// "Integrity"): the ledger's append-only check, the audit chain against
+// every signed checkpoint, and the output directories reconciled with the
+// record of publication.
 type IntegrityReport struct {
 	Ledger     store.LedgerCheck
 	StoreFound bool
 	Audit      audit.Result
-	AuditCheck AuditCheck
+	AuditCheck reconcile.AuditCheck
 	Artifacts  []reports.FileCheck
 	Problems   []string
 }
@@ -26,16 +29,17 @@ type IntegrityReport struct {
 // OK reports whether every check passed.
 func (r IntegrityReport) OK() bool { return len(r.Problems) == 0 }
 
-// CheckIntegrity runs every integrity check over the working root and
-// lists every problem found. pub is the public key for signatures and
-// checkpoints (nil: sidecars only, and any checkpoint is a problem). kept
-// are checkpoint files an auditor kept. It takes no lock: every check only
-// reads.
-func CheckIntegrity(ctx context.Context, env Env, pub ed25519.PublicKey, kept ...string) (IntegrityReport, error) {
+// CheckIntegrity runs every integrity check over the working root and lists
+// every problem found, not only the first. pub is the public key for
+// signatures and checkpoints (nil: sidecars only, and any checkpoint is a
+// problem). kept are checkpoint files an auditor kept. It takes no lock and
+// writes nothing: every check only reads (`verify all`). RunIntegrity is
+// the same check as a job.
+func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kept ...string) (IntegrityReport, error) {
 	l := env.Layout
 	var rep IntegrityReport
-	dirs := OutputDirs(l)
-	ac, err := CheckAudit(l, dirs[0], pub, kept)
+	dirs := reconcile.OutputDirs(l)
+	ac, err := reconcile.Audit(l, dirs[0], pub, kept)
 	if err != nil {
 		return rep, err
 	}
@@ -62,7 +66,7 @@ func CheckIntegrity(ctx context.Context, env Env, pub ed25519.PublicKey, kept ..
 			l.Rel(l.StoreFile), n))
 	}
 
-	checked, problems, err := Reconcile(l, ac.State.Entries, dirs, pub)
+	checked, problems, err := reconcile.Dirs(l, ac.State.Entries, dirs, pub)
 	if err != nil {
 		return rep, err
 	}
@@ -79,4 +83,24 @@ func countEvents(entries []audit.Entry, event string) int {
 		}
 	}
 	return n
+}
+
+// RunIntegrity is the daily integrity-check job: CheckIntegrity under the
+// lock (so no job publishes half-way through the check), bracketed in the
+// audit log. Problems found are the job's result, in job_end's problems
+// field and in the report; they are not an error.
+func RunIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey) (IntegrityReport, error) {
+	var rep IntegrityReport
+	err := job.Run(ctx, env, job.NameIntegrityCheck, nil, func(ctx context.Context, j *job.Job) (job.Outcome, error) {
+		var err error
+		if rep, err = CheckIntegrity(ctx, env, pub); err != nil {
+			return job.Outcome{}, err
+		}
+		problems := rep.Problems
+		if problems == nil {
+			problems = []string{}
+		}
+		return job.Outcome{Fields: map[string]any{"artifacts": len(rep.Artifacts), "problems": problems}}, nil
+	})
+	return rep, err
 }

@@ -7,12 +7,13 @@ import (
 	"os"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // GenerateKey creates the signing key pair under the state directory and
 // records the key_generated event. It refuses to replace an existing key.
-func GenerateKey(ctx context.Context, env Env) (reports.KeyInfo, error) {
+func GenerateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 	l := env.Layout
 	if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
 		return reports.KeyInfo{}, fmt.Errorf("create state directory: %w", err)
@@ -29,5 +30,5 @@ func GenerateKey(ctx context.Context, env Env) (reports.KeyInfo, error) {
 		"key_id": info.KeyID, "public_key": l.Rel(info.PublicPath)}); err != nil {
 		return info, err
 	}
-	return info, sealTrail(env, "keys generate")
+	return info, job.SealTrail(env, "keys generate")
 }

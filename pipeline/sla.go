@@ -18,6 +18,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/slareport"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -48,16 +49,16 @@ type SLAResult struct {
 // with the weekly report's integrity: deterministic content, sidecars,
 // signatures, write-once with --supersede revisions, checkpointed steps and
 // every step in the audit log.
-func RunSLA(ctx context.Context, env Env, opts SLAOptions) (*SLAResult, error) {
+func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, error) {
 	var res *SLAResult
-	err := runLocked(ctx, env, JobSLAReport, map[string]any{"month": opts.Month},
-		func(ctx context.Context, j *lockedJob) (jobOutcome, error) {
+	err := job.Run(ctx, env, job.NameSLAReport, map[string]any{"month": opts.Month},
+		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
 			var err error
-			res, err = j.sla(ctx, opts)
+			res, err = runSLA(ctx, j, opts)
 			if err != nil {
-				return jobOutcome{}, err
+				return job.Outcome{}, err
 			}
-			return jobOutcome{fields: map[string]any{"month": res.Month, "revision": res.Revision, "noop": res.Noop,
+			return job.Outcome{Fields: map[string]any{"month": res.Month, "revision": res.Revision, "noop": res.Noop,
 				"breaches": len(res.Report.Breaches)}}, nil
 		})
 	if err != nil {
@@ -66,15 +67,16 @@ func RunSLA(ctx context.Context, env Env, opts SLAOptions) (*SLAResult, error) {
 	return res, nil
 }
 
-func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error) {
-	env, l := j.env, j.env.Layout
-	in, err := LoadInputs(l)
+func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error) {
+	env := j.Env()
+	l := env.Layout
+	in, err := job.LoadInputs(l)
 	if err != nil {
 		return nil, err
 	}
 	loc, err := in.Config.Location()
 	if err != nil {
-		return nil, &BlockedError{err}
+		return nil, job.Blocked(err)
 	}
 	asOf := opts.AsOf
 	if asOf.IsZero() {
@@ -83,18 +85,18 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 	month := slareport.PreviousMonth(asOf, loc)
 	if opts.Month != "" {
 		if month, err = slareport.ParseMonth(opts.Month, loc); err != nil {
-			return nil, &BlockedError{err}
+			return nil, job.Blocked(err)
 		}
 	}
 	recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
 	if err != nil {
-		return nil, &BlockedError{err}
+		return nil, job.Blocked(err)
 	}
 	pubs, auditStart, err := publications(l.AuditLog)
 	if err != nil {
-		return nil, &BlockedError{err}
+		return nil, job.Blocked(err)
 	}
-	st, ing, err := j.openStore(ctx)
+	st, ing, err := j.OpenStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +104,7 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 
 	var signer *reports.Signer
 	if !opts.Unsigned {
-		if signer, err = j.signer(", or pass --unsigned"); err != nil {
+		if signer, err = j.Signer(", or pass --unsigned"); err != nil {
 			return nil, err
 		}
 	}
@@ -115,9 +117,10 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 		// Items may still be pending: the result depends on "now".
 		files = append(files, reports.InputFile{Role: "as_of", SHA256: asOf.UTC().Format(time.RFC3339Nano)})
 	}
-	runID := jobRunID(JobSLAReport, month.Label(), ing.PrefixSHA256, files, WeeklyOptions{Unsigned: opts.Unsigned, Supersede: opts.Supersede})
+	runID := job.RunID(job.RunKey{Job: job.NameSLAReport, Period: month.Label(), LedgerSHA: ing.PrefixSHA256,
+		Unsigned: opts.Unsigned, Supersede: opts.Supersede, Files: files})
 
-	steps, err := startSteps(ctx, j, runID)
+	steps, err := j.StartSteps(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +131,7 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 	res := &SLAResult{JobRunID: runID, Month: month.Label()}
 
 	var s reports.SLA
-	if err := steps.step(ctx, StepAnalyse, "sla.model.json", func() ([]byte, error) {
+	if err := steps.Step(ctx, job.StepAnalyse, "sla.model.json", func() ([]byte, error) {
 		m, err := slareport.Compute(ctx, st.Conn(), slareport.Input{
 			Month: month, AsOf: asOf, Config: in.Config, Policy: in.Policy, Baselines: in.Baselines,
 			Cases: in.Cases.Cases, Incidents: in.Incidents.Incidents, Records: recs,
@@ -138,8 +141,8 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 			return nil, err
 		}
 		m.Generator = reports.Generator{Name: "ledgerlens", Version: env.Version}
-		m.AuditHeadAtStart = steps.headAtStart()
-		m.AuditCheckpoint = steps.anchorCheckpoint()
+		m.AuditHeadAtStart = steps.HeadAtStart()
+		m.AuditCheckpoint = steps.AnchorCheckpoint()
 		var lines int64
 		if err := st.Conn().QueryRowContext(ctx, "SELECT coalesce(max(covered_lines), 0) FROM ledger_state").Scan(&lines); err != nil {
 			return nil, fmt.Errorf("read ledger state: %w", err)
@@ -179,27 +182,27 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 				res.Report = &published
 			}
 		}
-		if err := j.audit(ctx, audit.EventPublishNoop, map[string]any{
+		if err := j.Audit(ctx, audit.EventPublishNoop, map[string]any{
 			"path": l.Rel(res.JSONPath), "reason": "already published, identical"}); err != nil {
 			return nil, err
 		}
-		return res, steps.complete()
+		return res, steps.Complete()
 	}
 
 	var jsonBytes, xlsxBytes []byte
-	if err := steps.step(ctx, StepRenderJSON, "sla.json", func() ([]byte, error) {
+	if err := steps.Step(ctx, job.StepRenderJSON, "sla.json", func() ([]byte, error) {
 		return reports.MarshalSLA(&s)
 	}, func(b []byte) error { jsonBytes = b; return nil }); err != nil {
 		return nil, err
 	}
-	if err := steps.step(ctx, StepRenderXLSX, "sla.xlsx", func() ([]byte, error) {
+	if err := steps.Step(ctx, job.StepRenderXLSX, "sla.xlsx", func() ([]byte, error) {
 		var buf bytes.Buffer
 		err := reports.RenderSLAWorkbook(ctx, &s, reports.WorkbookOptions{Location: loc, Signed: signer != nil}, &buf)
 		return buf.Bytes(), err
 	}, func(b []byte) error { xlsxBytes = b; return nil }); err != nil {
 		return nil, err
 	}
-	if err := steps.step(ctx, StepPublish, "published.json", func() ([]byte, error) {
+	if err := steps.Step(ctx, job.StepPublish, "published.json", func() ([]byte, error) {
 		if err := os.MkdirAll(pubDir, 0o755); err != nil {
 			return nil, fmt.Errorf("create output directory: %w", err)
 		}
@@ -207,10 +210,10 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 		if err != nil {
 			return nil, err
 		}
-		if err := j.recordPublished(ctx, pubDir, base, s.Revision, ".json", ".xlsx"); err != nil {
+		if err := j.RecordPublished(ctx, pubDir, base, s.Revision, ".json", ".xlsx"); err != nil {
 			return nil, err
 		}
-		if err := j.audit(ctx, audit.EventPublish, map[string]any{
+		if err := j.Audit(ctx, audit.EventPublish, map[string]any{
 			"base": base, "revision": s.Revision, "primary": l.Rel(pres.Primary.Path), "sha256": pres.Primary.SHA256,
 			"key_id": pres.KeyID}); err != nil {
 			return nil, err
@@ -223,7 +226,7 @@ func (j *lockedJob) sla(ctx context.Context, opts SLAOptions) (*SLAResult, error
 	}); err != nil {
 		return nil, err
 	}
-	return res, steps.complete()
+	return res, steps.Complete()
 }
 
 // slaInputFiles lists the report's input files: the job's inputs and the
@@ -239,7 +242,7 @@ func slaInputFiles(l inputs.Layout, files []reports.InputFile, s *reports.SLA) (
 		if err != nil {
 			return fmt.Errorf("sla report: %w", err)
 		}
-		out = append(out, reports.InputFile{Role: role, Path: l.Rel(path), Bytes: int64(len(data)), SHA256: sha256Hex(data)})
+		out = append(out, reports.InputFile{Role: role, Path: l.Rel(path), Bytes: int64(len(data)), SHA256: reports.SHA256Hex(data)})
 		return nil
 	}
 	for _, it := range s.MakerChecker {

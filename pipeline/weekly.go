@@ -3,45 +3,20 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
-	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/review"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
-
-// Env is what every job needs from its host: where things are, how to log,
-// what time it is and who is running.
-type Env struct {
-	Layout      inputs.Layout
-	Log         *slog.Logger
-	Now         func() time.Time
-	Version     string
-	Command     string        // for the lock holder record, e.g. "report weekly"
-	LockTimeout time.Duration // how long to wait for another job's lock
-	// StoreOptions tune DuckDB (memory limit, threads).
-	StoreOptions store.Options
-	// Progress, when set, receives ingest progress (bytes done of total),
-	// for a progress bar on a terminal.
-	Progress func(done, total int64)
-	// AfterStep, when set, is called after each checkpointed step is saved.
-	// It is the fault-injection point of the crash tests (SIGKILL or pause
-	// right after a given step); production runs leave it nil.
-	AfterStep func(ctx context.Context, step string)
-}
 
 // WeeklyOptions select the period and publication behaviour of a run.
 type WeeklyOptions struct {
@@ -73,38 +48,19 @@ type WeeklyResult struct {
 	Resumed []string
 }
 
-// Weekly job steps, in order (SPEC §10). Each one after ingest saves its
-// output under the job run's checkpoint directory, so a re-executed job
-// resumes at the first unfinished step.
-const (
-	StepAnalyse    = "analyse"
-	StepRenderJSON = "render_json"
-	StepRenderXLSX = "render_xlsx"
-	StepSign       = "sign"
-	StepPublish    = "publish"
-)
-
-// Job states recorded in the audit log.
-const (
-	StateCompleted        = "completed"
-	StateFailed           = "failed"
-	StateBlocked          = "blocked"
-	StateAwaitingApproval = "awaiting_approval"
-)
-
 // RunWeekly runs the weekly credit review job end to end.
-func RunWeekly(ctx context.Context, env Env, opts WeeklyOptions) (*WeeklyResult, error) {
+func RunWeekly(ctx context.Context, env job.Env, opts WeeklyOptions) (*WeeklyResult, error) {
 	var res *WeeklyResult
-	err := runLocked(ctx, env, JobWeeklyReview, nil, func(ctx context.Context, lj *lockedJob) (jobOutcome, error) {
-		j := &weeklyJob{env: env, opts: opts, job: lj}
+	err := job.Run(ctx, env, job.NameWeeklyReview, nil, func(ctx context.Context, lj *job.Job) (job.Outcome, error) {
+		j := &weeklyJob{env: env, opts: opts, lj: lj}
 		r, err := j.run(ctx)
 		if err != nil {
-			return jobOutcome{}, err
+			return job.Outcome{}, err
 		}
 		res = r
-		out := jobOutcome{fields: map[string]any{"period": r.Period.Label(), "revision": r.Revision, "noop": r.Noop}}
+		out := job.Outcome{Fields: map[string]any{"period": r.Period.Label(), "revision": r.Revision, "noop": r.Noop}}
 		if r.Report != nil {
-			out.fields["findings"] = len(r.Report.PolicyViolations)
+			out.Fields["findings"] = len(r.Report.PolicyViolations)
 		}
 		return out, nil
 	})
@@ -113,27 +69,27 @@ func RunWeekly(ctx context.Context, env Env, opts WeeklyOptions) (*WeeklyResult,
 
 // weeklyJob is one execution of the weekly job.
 type weeklyJob struct {
-	env   Env
+	env   job.Env
 	opts  WeeklyOptions
-	job   *lockedJob
-	steps *stepRunner
+	lj    *job.Job
+	steps *job.Steps
 }
 
 func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	l := j.env.Layout
-	in, err := LoadInputs(l)
+	in, err := job.LoadInputs(l)
 	if err != nil {
 		return nil, err
 	}
 	loc, err := in.Config.Location()
 	if err != nil {
-		return nil, &BlockedError{err}
+		return nil, job.Blocked(err)
 	}
 	period, err := j.period(loc)
 	if err != nil {
-		return nil, &BlockedError{err}
+		return nil, job.Blocked(err)
 	}
-	st, ing, err := j.job.openStore(ctx)
+	st, ing, err := j.lj.OpenStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -141,16 +97,17 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 
 	var signer *reports.Signer
 	if !j.opts.Unsigned {
-		if signer, err = j.job.signer(", or pass --unsigned"); err != nil {
+		if signer, err = j.lj.Signer(", or pass --unsigned"); err != nil {
 			return nil, err
 		}
 	}
 
-	runID := jobRunID(JobWeeklyReview, period.Label(), ing.PrefixSHA256, in.Files, j.opts)
-	if j.steps, err = startSteps(ctx, j.job, runID); err != nil {
+	runID := job.RunID(job.RunKey{Job: job.NameWeeklyReview, Period: period.Label(), LedgerSHA: ing.PrefixSHA256,
+		Unsigned: j.opts.Unsigned, Supersede: j.opts.Supersede, Files: in.Files})
+	if j.steps, err = j.lj.StartSteps(ctx, runID); err != nil {
 		return nil, err
 	}
-	res := &WeeklyResult{JobRunID: runID, Period: period, Ingest: ing, Resumed: j.steps.resumed}
+	res := &WeeklyResult{JobRunID: runID, Period: period, Ingest: ing, Resumed: j.steps.Resumed()}
 
 	pubDir := l.Resolve(in.Config.OutputDir)
 	pub := &reports.Publisher{Dir: pubDir, Signer: signer}
@@ -158,7 +115,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 
 	// analyse: the report model, with its revision decided.
 	var w reports.Weekly
-	if err := j.steps.step(ctx, StepAnalyse, "report.model.json", func() ([]byte, error) {
+	if err := j.steps.Step(ctx, job.StepAnalyse, "report.model.json", func() ([]byte, error) {
 		m, err := j.analyse(ctx, st, in, period, pub, base, signer)
 		if err != nil {
 			return nil, err
@@ -182,20 +139,20 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 			}
 		}
 		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, latest, ".xlsx"))
-		if err := j.job.audit(ctx, audit.EventPublishNoop, map[string]any{
+		if err := j.lj.Audit(ctx, audit.EventPublishNoop, map[string]any{
 			"path": l.Rel(res.JSONPath), "reason": "already published, identical"}); err != nil {
 			return nil, err
 		}
-		return res, j.steps.complete()
+		return res, j.steps.Complete()
 	}
 
 	var jsonBytes, xlsxBytes []byte
-	if err := j.steps.step(ctx, StepRenderJSON, "report.json", func() ([]byte, error) {
+	if err := j.steps.Step(ctx, job.StepRenderJSON, "report.json", func() ([]byte, error) {
 		return reports.MarshalWeekly(&w)
 	}, func(b []byte) error { jsonBytes = b; return nil }); err != nil {
 		return nil, err
 	}
-	if err := j.steps.step(ctx, StepRenderXLSX, "report.xlsx", func() ([]byte, error) {
+	if err := j.steps.Step(ctx, job.StepRenderXLSX, "report.xlsx", func() ([]byte, error) {
 		var buf bytes.Buffer
 		err := reports.RenderWorkbook(ctx, &w, reports.WorkbookOptions{Location: loc, Signed: signer != nil}, &buf)
 		return buf.Bytes(), err
@@ -205,7 +162,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	// sign: the signatures are made again at publication (Ed25519 is
 	// deterministic, so they are the same bytes); this step records them
 	// in the trail before anything is published.
-	if err := j.steps.step(ctx, StepSign, "signatures.json", func() ([]byte, error) {
+	if err := j.steps.Step(ctx, job.StepSign, "signatures.json", func() ([]byte, error) {
 		sigs := map[string]string{"key_id": ""}
 		if signer != nil {
 			sigs["key_id"] = signer.KeyID()
@@ -217,7 +174,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 
-	if err := j.steps.step(ctx, StepPublish, "published.json", func() ([]byte, error) {
+	if err := j.steps.Step(ctx, job.StepPublish, "published.json", func() ([]byte, error) {
 		files, err := j.publish(ctx, st, pub, base, w.Revision, jsonBytes, xlsxBytes, res)
 		if err != nil {
 			return nil, err
@@ -233,7 +190,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}); err != nil {
 		return nil, err
 	}
-	return res, j.steps.complete()
+	return res, j.steps.Complete()
 }
 
 func (j *weeklyJob) period(loc *time.Location) (review.Period, error) {
@@ -250,13 +207,17 @@ func (j *weeklyJob) period(loc *time.Location) (review.Period, error) {
 // analyse computes the model and decides its revision: 1 when nothing is
 // published; 0 (no-op) when the newest published revision holds the same
 // result; newest+1 with --supersede when it differs; an error otherwise.
-func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *Inputs, period review.Period,
+func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs, period review.Period,
 	pub *reports.Publisher, base string, signer *reports.Signer) (*reports.Weekly, error) {
-	published, err := publishedWeeks(pub.Dir)
+	published, err := reports.PublishedWeeks(pub.Dir)
 	if err != nil {
 		return nil, err
 	}
-	approvals, err := loadApprovals(j.env.Layout, period.Loc) // maker-checker clock (baseline.go)
+	recs, err := baselines.LoadRecords(j.env.Layout.BaselineUpdatesDir)
+	if err != nil {
+		return nil, err
+	}
+	approvals, err := recs.ReviewApprovals(period.Loc) // the maker-checker clock
 	if err != nil {
 		return nil, err
 	}
@@ -276,8 +237,8 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *Inputs, pe
 	}
 	l := j.env.Layout
 	w.Generator = reports.Generator{Name: "ledgerlens", Version: j.env.Version}
-	w.AuditHeadAtStart = j.steps.headAtStart()
-	w.AuditCheckpoint = j.steps.anchorCheckpoint()
+	w.AuditHeadAtStart = j.steps.HeadAtStart()
+	w.AuditCheckpoint = j.steps.AnchorCheckpoint()
 	w.Inputs.Ledger.Path = l.Rel(l.Ledger)
 	w.Inputs.Files = in.Files
 	if w.Inputs.Files == nil {
@@ -388,78 +349,17 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 	}
 	written = append(written, pres.Files...)
 	if res.Report.DataQuality.Rejected > 0 {
-		if err := j.job.recordPublished(ctx, pub.Dir, "rejects_"+res.Period.Label(), rev, ".jsonl"); err != nil {
+		if err := j.lj.RecordPublished(ctx, pub.Dir, "rejects_"+res.Period.Label(), rev, ".jsonl"); err != nil {
 			return nil, err
 		}
 	}
-	if err := j.job.recordPublished(ctx, pub.Dir, base, rev, ".json", ".xlsx"); err != nil {
+	if err := j.lj.RecordPublished(ctx, pub.Dir, base, rev, ".json", ".xlsx"); err != nil {
 		return nil, err
 	}
-	if err := j.job.audit(ctx, audit.EventPublish, map[string]any{
+	if err := j.lj.Audit(ctx, audit.EventPublish, map[string]any{
 		"base": base, "revision": rev, "primary": l.Rel(pres.Primary.Path), "sha256": pres.Primary.SHA256,
 		"key_id": pres.KeyID}); err != nil {
 		return nil, err
 	}
 	return written, nil
-}
-
-// publishedWeeks finds the newest revision of every weekly report in dir,
-// reading only the head of each file.
-func publishedWeeks(dir string) ([]review.Published, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list published reports: %w", err)
-	}
-	newest := map[string]review.Published{}
-	revs := map[string]int{}
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasPrefix(name, "weekly_") || !strings.HasSuffix(name, ".json") || e.IsDir() {
-			continue
-		}
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			return nil, err
-		}
-		head, err := reports.ReadReportHead(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("read published report %s: %w", name, err)
-		}
-		start, err := time.Parse(time.RFC3339, head.PeriodStart)
-		if err != nil {
-			return nil, fmt.Errorf("published report %s: period_start: %w", name, err)
-		}
-		key := head.PeriodStart
-		if head.Revision >= revs[key] {
-			revs[key] = head.Revision
-			newest[key] = review.Published{Week: start, File: name, BytesCovered: head.Inputs.Ledger.BytesCovered}
-		}
-	}
-	out := make([]review.Published, 0, len(newest))
-	for _, p := range newest {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, k int) bool { return out[i].Week.Before(out[k].Week) })
-	return out, nil
-}
-
-// jobRunID derives the job run's identity from what determines its result:
-// the job, the period, the ledger prefix the store covers, every input
-// file's digest and the options that change the output.
-func jobRunID(job, period, ledgerSHA string, files []reports.InputFile, opts WeeklyOptions) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\nledger %s\nunsigned %t\nsupersede %t\n", job, period, ledgerSHA, opts.Unsigned, opts.Supersede)
-	for _, f := range files {
-		fmt.Fprintf(h, "%s %s %s\n", f.Role, f.Path, f.SHA256)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/fixtures"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -87,8 +88,8 @@ func copyRoot(t testing.TB) string {
 	return dst
 }
 
-func testEnv(root string) Env {
-	return Env{
+func testEnv(root string) job.Env {
+	return job.Env{
 		Layout:  inputs.NewLayout(root),
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:     time.Now,
@@ -445,7 +446,7 @@ func dirState(t testing.TB, dir string) string {
 	for _, en := range entries {
 		info, _ := en.Info()
 		data, _ := os.ReadFile(filepath.Join(dir, en.Name()))
-		fmt.Fprintf(&b, "%s %d %d %s\n", en.Name(), info.Size(), info.ModTime().UnixNano(), sha256Hex(data))
+		fmt.Fprintf(&b, "%s %d %d %s\n", en.Name(), info.Size(), info.ModTime().UnixNano(), reports.SHA256Hex(data))
 	}
 	return b.String()
 }
@@ -501,7 +502,7 @@ func TestBadInputsBlockTheJob(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = RunWeekly(context.Background(), testEnv(root), WeeklyOptions{Week: e.FocusWeek, Unsigned: true})
-			var blocked *BlockedError
+			var blocked *job.BlockedError
 			if !errors.As(err, &blocked) {
 				t.Fatalf("want a blocked job, got %v", err)
 			}

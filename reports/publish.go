@@ -176,7 +176,7 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 	}
 	primary := files[0]
 	primaryPath := p.path(base, rev, primary.Ext)
-	newSum := artifactSHA256(primary.Data)
+	newSum := SHA256Hex(primary.Data)
 
 	existing, err := os.ReadFile(primaryPath)
 	switch {
@@ -188,7 +188,7 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 		}
 		return PublishResult{}, fmt.Errorf(
 			"%s: revision %d is already published with different content (published sha256 %s, new %s); a published report is never overwritten: rerun with --supersede to publish revision %d: %w",
-			primaryPath, rev, artifactSHA256(existing), newSum, rev+1, ErrAlreadyPublished)
+			primaryPath, rev, SHA256Hex(existing), newSum, rev+1, ErrAlreadyPublished)
 	case !errors.Is(err, fs.ErrNotExist):
 		return PublishResult{}, fmt.Errorf("publish %s: %w", primaryPath, err)
 	}
@@ -222,7 +222,7 @@ func (p *Publisher) writeArtifact(path string, data []byte) ([]PublishedFile, er
 		if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 			return fmt.Errorf("publish: %w", err)
 		}
-		out = append(out, PublishedFile{Path: path, SHA256: artifactSHA256(data), Bytes: int64(len(data))})
+		out = append(out, PublishedFile{Path: path, SHA256: SHA256Hex(data), Bytes: int64(len(data))})
 		return nil
 	}
 	sigPath := path + SignatureExt
@@ -294,7 +294,9 @@ func checkArtifactExt(ext string) error {
 	return nil
 }
 
-func artifactSHA256(data []byte) string {
+// SHA256Hex is the lower-case hex SHA-256 of data, as sidecars, audit
+// events and input records write it.
+func SHA256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }

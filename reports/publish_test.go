@@ -108,8 +108,8 @@ func TestPublishLifecycle(t *testing.T) {
 	for _, f := range res.Files {
 		gotOrder = append(gotOrder, filepath.Base(f.Path))
 		data, _ := os.ReadFile(f.Path)
-		if f.SHA256 != artifactSHA256(data) || f.Bytes != int64(len(data)) {
-			t.Errorf("%s: result says %s/%d, file is %s/%d", f.Path, f.SHA256, f.Bytes, artifactSHA256(data), len(data))
+		if f.SHA256 != SHA256Hex(data) || f.Bytes != int64(len(data)) {
+			t.Errorf("%s: result says %s/%d, file is %s/%d", f.Path, f.SHA256, f.Bytes, SHA256Hex(data), len(data))
 		}
 	}
 	if !reflect.DeepEqual(gotOrder, wantOrder) {
@@ -133,7 +133,7 @@ func TestPublishLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Identical || len(res.Files) != 0 || res.Primary.SHA256 != artifactSHA256([]byte(`{"v":1}`)) {
+	if !res.Identical || len(res.Files) != 0 || res.Primary.SHA256 != SHA256Hex([]byte(`{"v":1}`)) {
 		t.Errorf("re-run result = %+v, want Identical", res)
 	}
 	if after := pubSnapshot(t, dir); !reflect.DeepEqual(before, after) {

@@ -122,7 +122,7 @@ func readOptional(path string) ([]byte, error) {
 // name; a nil sidecar or sig means the companion file is missing; a nil pub
 // skips the signature check.
 func VerifyData(name string, data, sidecar, sig []byte, pub ed25519.PublicKey) FileCheck {
-	c := FileCheck{Path: name, SHA256: artifactSHA256(data)}
+	c := FileCheck{Path: name, SHA256: SHA256Hex(data)}
 	c.Sidecar = checkSidecar(name, c.SHA256, sidecar)
 	c.Signature = checkSignature(name, data, sig, pub)
 	if pub != nil {

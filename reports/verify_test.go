@@ -47,7 +47,7 @@ func TestVerifyFile(t *testing.T) {
 			d[3] ^= 0x20
 			writeTestFile(t, p, d)
 		}, wantSide: CheckFailed, wantSig: CheckFailed, wantDetail: []string{
-			"sha256 mismatch: sidecar says " + artifactSHA256(data) + ", file is ",
+			"sha256 mismatch: sidecar says " + SHA256Hex(data) + ", file is ",
 			"signature does not verify with key " + signer.KeyID(),
 		}},
 		{name: "signature of another file", tamper: func(t *testing.T, p string) {

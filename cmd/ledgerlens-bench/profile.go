@@ -13,6 +13,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	pipelinejob "github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -50,7 +51,7 @@ func cmdProfile(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	out := profileOutput{StepsS: map[string]float64{}, CPUProfile: *cpu}
 	began := time.Now()
-	env := pipeline.Env{
+	env := pipelinejob.Env{
 		Layout:  inputs.NewLayout(*root),
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:     time.Now,

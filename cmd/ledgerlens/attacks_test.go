@@ -186,7 +186,7 @@ func TestAttackSwapAndReplay(t *testing.T) {
 		copyFile(t, weeklyPath(root, prevWeek(t), 1, ".json.sig"), victim+".sig")
 		residecar(t, victim)
 		mustFail(t, 1, []string{"report_id \"CREDIT_REVIEW_" + prevWeek(t) + "\" inside does not match the file name",
-			"weekly_" + focusWeek + ".json: sha256", "is not the recorded"}, "--root", root, "verify", "all")
+			"FAILED  runs/CREDIT_REVIEWS/weekly_" + focusWeek + ".json: ", "is not the recorded"}, "--root", root, "verify", "all")
 		mustFail(t, 1, []string{"not the recorded artifact for this name"}, "--root", root, "verify", victim)
 	})
 	t.Run("replay r1 as r2", func(t *testing.T) {
@@ -209,7 +209,7 @@ func TestAttackEditAndStripSidecar(t *testing.T) {
 	data, _ := os.ReadFile(p)
 	os.WriteFile(p, bytes.Replace(data, []byte(`"total_runs":`), []byte(`"total_runs":1`), 1), 0o644)
 	os.Remove(p + ".sha256")
-	mustFail(t, 1, []string{"weekly_" + prevWeek(t) + ".json: sha256", "is not the recorded",
+	mustFail(t, 1, []string{"FAILED  runs/CREDIT_REVIEWS/weekly_" + prevWeek(t) + ".json: ", "is not the recorded",
 		"weekly_" + prevWeek(t) + ".json.sha256: recorded as published", "missing sidecar"},
 		"--root", root, "verify", "all")
 }

@@ -50,7 +50,7 @@ healthy_run_statuses, retry_count ≤ 1) over the --days days before --as-of.`,
 			opts.AsOf = t
 			calc, err := pipeline.CalculateBaseline(cmd.Context(), a.env("baseline calculate", lockTimeout), opts)
 			if err != nil {
-				return lockedExit(err)
+				return err
 			}
 			fmt.Fprintln(a.stdout, calc.String())
 			return nil
@@ -95,7 +95,7 @@ carries only the proposal ids, one per line, so they can be piped to
 			opts.AsOf = t
 			res, err := pipeline.ProposeBaselines(cmd.Context(), a.env("baseline propose", lockTimeout), opts)
 			if err != nil {
-				return lockedExit(err)
+				return err
 			}
 			for _, p := range res.Proposals {
 				fmt.Fprintln(a.stdout, p.ProposalID)
@@ -142,7 +142,7 @@ proposal is an sla_breach finding in the weekly and SLA reports.`,
 			opts.ProposalID = args[0]
 			res, err := pipeline.ApproveBaseline(cmd.Context(), a.env("baseline approve", lockTimeout), opts)
 			if err != nil {
-				return lockedExit(err)
+				return err
 			}
 			ap := res.Approval
 			change := "new baseline"

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -20,8 +20,8 @@ import (
 const faultEnv = "LEDGERLENS_FAULT"
 
 // env is the job environment for a command run from the CLI.
-func (a *app) env(command string, lockTimeout time.Duration) pipeline.Env {
-	return pipeline.Env{
+func (a *app) env(command string, lockTimeout time.Duration) job.Env {
+	return job.Env{
 		Layout:      a.layout(),
 		Log:         a.log,
 		Now:         time.Now,

@@ -54,7 +54,7 @@ same evidence gives the same bytes.`,
 			}
 			res, err := pipeline.ExportEvidence(cmd.Context(), a.env("evidence export", lockTimeout), opts)
 			if err != nil {
-				return lockedExit(err)
+				return err
 			}
 			state := "written"
 			if res.Noop {

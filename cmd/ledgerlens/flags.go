@@ -52,7 +52,7 @@ func (f *failOnFlag) check(a *app, what string, severities []string) error {
 		return nil
 	}
 	a.log.Warn(what+" at or above the --fail-on severity", "fail_on", f.severity, "count", n)
-	return &exitError{code: exitFindings}
+	return &findingsError{what: what, count: n, failOn: f.severity}
 }
 
 // publishFlags are the flags every report-publishing command shares.
@@ -88,8 +88,7 @@ func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err 
 }
 
 // publishReport runs one report job the way every publishing command does:
-// it records the run in --metrics-file, maps a held lock to exit status 75,
-// prints the result, and applies --fail-on to the severities the report
+// it records the run in --metrics-file, prints the result, and applies --fail-on to the severities the report
 // found (what names them in the log).
 func publishReport[R any](a *app, p *publishFlags, job string, run func() (R, error),
 	stats func(R) schedules.JobStats, print func(R), severities func(R) []string, what string) error {
@@ -97,7 +96,7 @@ func publishReport[R any](a *app, p *publishFlags, job string, run func() (R, er
 	res, err := run()
 	p.recordMetrics(a, job, started, err, func() schedules.JobStats { return stats(res) })
 	if err != nil {
-		return lockedExit(err)
+		return err
 	}
 	print(res)
 	return p.failOn.check(a, what, severities(res))

@@ -27,7 +27,7 @@ the ledger as a ledger_modified event followed by a full reload.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := pipeline.RunIngest(cmd.Context(), a.env("ingest", lockTimeout), ledgerPath)
 			if err != nil {
-				return lockedExit(err)
+				return err
 			}
 			fmt.Fprintf(a.stdout, "event=%s lines=%d loaded=%d rejected=%d duplicates=%d offset=%d..%d partial_tail_bytes=%d prefix_sha256=%s\n",
 				res.Event, res.Lines, res.Loaded, res.Rejected, res.Duplicates, res.OffsetFrom, res.OffsetTo,

@@ -292,7 +292,7 @@ func TestExitCodes(t *testing.T) {
 		{"findings at or above --fail-on", []string{"report", "weekly", "--week", focusWeek, "--unsigned", "--fail-on", "SEV1"}, 3},
 		{"no finding at SEV0 is not enough… but the fixture has one", []string{"report", "weekly", "--week", focusWeek, "--unsigned", "--fail-on", "SEV0"}, 3},
 		{"unknown flag", []string{"report", "weekly", "--no-such-flag"}, 2},
-		{"bad week", []string{"report", "weekly", "--week", "2026-11-17", "--unsigned"}, 1},
+		{"bad week", []string{"report", "weekly", "--week", "2026-11-17", "--unsigned"}, 2},
 		{"bad --fail-on", []string{"report", "weekly", "--fail-on", "SEV9"}, 2},
 		{"unsigned without a key is fine", []string{"report", "weekly", "--week", focusWeek, "--unsigned"}, 0},
 		{"signed without a key says how to make one", []string{"report", "weekly", "--week", focusWeek, "--supersede"}, 1},

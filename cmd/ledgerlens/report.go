@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/review"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
@@ -42,6 +44,13 @@ becomes revision r2, r3, ….`,
 				return err
 			}
 			opts.AsOf = t
+			if opts.Week != "" {
+				// The form of a week does not depend on the zone; the job
+				// parses it again in the configured one.
+				if _, err := review.ParseWeek(opts.Week, time.UTC); err != nil {
+					return usagef("--week: %v", err)
+				}
+			}
 			if err := pf.failOn.validate(); err != nil {
 				return err
 			}

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,68 +11,65 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
-	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 )
 
-// Exit statuses of SPEC §8.
-const (
-	exitOK       = 0
-	exitError1   = 1
-	exitUsage    = 2
-	exitFindings = 3
-	// exitEvidenceIntegrity: pipeline.ErrEvidenceIntegrity — an audit log
-	// edited, truncated or inconsistent with a signed checkpoint, a key
-	// pair that does not match (docs/COMPLIANCE.md).
-	exitEvidenceIntegrity = 4
-	exitLocked            = 75
-)
-
-// exitError carries a specific exit status out of a command. err may be
-// nil when the command already reported what happened.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func (e *exitError) Unwrap() error { return e.err }
-
-// usageError marks a bad command line (exit 2).
+// usageError marks a bad command line: a flag, argument or value the
+// command cannot accept (exit status 2).
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
-
-// lockedExit maps "another job holds the lock" to exit status 75.
-func lockedExit(err error) error {
-	var held *lock.HeldError
-	if errors.As(err, &held) {
-		return &exitError{code: exitLocked, err: err}
-	}
-	return err
-}
+func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-func isUsageError(err error) bool {
-	var ue usageError
-	if errors.As(err, &ue) {
-		return true
+// findingsError is a run whose findings reach the --fail-on severity (exit
+// status 3). The command has already logged what it found.
+type findingsError struct {
+	what   string
+	count  int
+	failOn string
+}
+
+func (e *findingsError) Error() string {
+	return fmt.Sprintf("%d %s at or above %s", e.count, e.what, e.failOn)
+}
+
+// execute runs the command line. cobra's own errors about the command line
+// come back as usageError: flag errors through the flag error function,
+// argument-count errors through each command's wrapped Args, and an unknown
+// command through the root command's RunE.
+func execute(ctx context.Context, a *app, args []string) error {
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	return root.ExecuteContext(ctx)
+}
+
+// rootRun shows the help, or refuses an unknown command as a usage error.
+func rootRun(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
 	}
-	// cobra's own argument and flag errors.
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "flag needs an argument",
-		"invalid argument", "accepts ", "requires at least", "required flag"} {
-		if strings.Contains(msg, p) {
-			return true
+	err := fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		err = fmt.Errorf("%w; did you mean %s?", err, strings.Join(s, " or "))
+	}
+	return usageError{err}
+}
+
+// usageArgs wraps every command's argument check so that its error is a
+// usageError.
+func usageArgs(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return usageError{err}
+			}
+			return nil
 		}
 	}
-	return false
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // app is what every command shares: global flags and output streams.
@@ -151,6 +148,8 @@ Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
 		Example: `  ledgerlens fixtures generate --out demo
   ledgerlens --root demo ingest
   ledgerlens --root demo query "SELECT severity, count(*) FROM runs GROUP BY 1"`,
+		Args:          cobra.ArbitraryArgs,
+		RunE:          rootRun,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version(),
@@ -181,5 +180,6 @@ Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
 		newBaselineCmd(a), newEvidenceCmd(a),
 		newDemoCmd(a),
 	)
+	usageArgs(root)
 	return root
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -42,7 +44,12 @@ func newVerifyCmd(a *app) *cobra.Command {
 public key from .ledgerlens/keys/signing.pub or --pubkey. It says which check
 failed for which file and exits 1 if any did. A FILE ending in .zip is an
 evidence bundle: its own sidecar and signature and every file and audit entry
-inside it are checked (with the bundled key when no other is at hand).
+inside it are checked; without --pubkey or the root's key a bundle is
+refused unless --trust-bundle-key accepts the key shipped inside it.
+
+A FILE under the working root must also be what the audit log records as
+published under its name, and a report's report_id, period and revision
+must match its file name.
 
 Subcommands check the ledger's append-only property and everything at once.`,
 		Example: `  ledgerlens verify runs/CREDIT_REVIEWS/weekly_2026-11-16.json runs/CREDIT_REVIEWS/weekly_2026-11-16.xlsx
@@ -66,7 +73,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 			}
 			if len(files) == 0 {
 				if failed > 0 {
-					return &exitError{code: exitError1, err: fmt.Errorf("%d of %d evidence bundles failed verification", failed, len(bundles))}
+					return fmt.Errorf("%d of %d evidence bundles failed verification", failed, len(bundles))
 				}
 				return nil
 			}
@@ -81,7 +88,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 					return err
 				}
 				l := a.layout()
-				recorded, err := pipeline.CheckPublished(l, path, pipeline.OutputDirs(l))
+				recorded, err := reconcile.File(l, path, reconcile.OutputDirs(l))
 				if err != nil {
 					return err
 				}
@@ -93,7 +100,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 				fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
 			}
 			if failed > 0 {
-				return &exitError{code: exitError1, err: fmt.Errorf("%d of %d files failed verification", failed, len(args)+len(bundles))}
+				return fmt.Errorf("%d of %d files failed verification", failed, len(args)+len(bundles))
 			}
 			return nil
 		},
@@ -119,9 +126,8 @@ Subcommands check the ledger's append-only property and everything at once.`,
 			}
 			if !res.Intact {
 				m := res.Modified
-				return &exitError{code: exitError1, err: fmt.Errorf(
-					"ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
-					l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)}
+				return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
+					l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
 			}
 			fmt.Fprintf(a.stdout, "OK      %s: the %d bytes loaded are unchanged; %d bytes appended since\n",
 				l.Ledger, res.CoveredBytes, res.AppendedBytes)
@@ -153,7 +159,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 				fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 			}
 			if !rep.OK() {
-				return &exitError{code: exitError1, err: fmt.Errorf("integrity check failed: %d problems", len(rep.Problems))}
+				return fmt.Errorf("integrity check failed: %d problems", len(rep.Problems))
 			}
 			fmt.Fprintln(a.stdout, "OK")
 			return nil
@@ -199,12 +205,12 @@ FILE argument checks that log (an exported copy) against --checkpoint only.`,
 				}
 				pub = nil
 			}
-			path, cpFile, reviewsDir := l.AuditLog, pipeline.AuditCheckpointsFile(l), pipeline.OutputDirs(l)[0]
+			path, cpFile, reviewsDir := l.AuditLog, job.AuditCheckpointsFile(l), reconcile.OutputDirs(l)[0]
 			if len(args) == 1 {
 				// An exported log: no checkpoints file or reports beside it.
 				path, cpFile, reviewsDir = args[0], "", ""
 			}
-			res, err := pipeline.CheckAuditFiles(l, path, cpFile, reviewsDir, pub, kept)
+			res, err := reconcile.AuditFiles(l, path, cpFile, reviewsDir, pub, kept)
 			if err != nil {
 				return err
 			}
@@ -216,7 +222,7 @@ FILE argument checks that log (an exported copy) against --checkpoint only.`,
 				if n := len(res.Problems); n > 1 {
 					more = fmt.Sprintf(" (and %d more problems, listed above)", n-1)
 				}
-				return &exitError{code: exitError1, err: fmt.Errorf("audit log %s: %s%s", path, res.Problems[0], more)}
+				return fmt.Errorf("audit log %s: %s%s", path, res.Problems[0], more)
 			}
 			ch := res.State.Chain
 			newest := "no signed checkpoint"

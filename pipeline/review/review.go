@@ -45,11 +45,7 @@ type Input struct {
 }
 
 // Published is the newest revision of an already published weekly report.
-type Published struct {
-	Week         time.Time // period start
-	File         string    // file name, for the report
-	BytesCovered int64     // inputs.ledger.bytes_covered of that report
-}
+type Published = reports.PublishedWeek
 
 // Approval is one applied baseline change, for the maker-checker clock.
 type Approval struct {

@@ -1,4 +1,4 @@
-package pipeline
+package job
 
 import (
 	"context"
@@ -46,8 +46,8 @@ func AuditCheckpointsFile(l inputs.Layout) string {
 	return filepath.Join(l.StateDir, "audit.checkpoints")
 }
 
-// rootPublicKey reads the root's signing.pub; nil (no error) when absent.
-func rootPublicKey(l inputs.Layout) (ed25519.PublicKey, error) {
+// RootPublicKey reads the root's signing.pub; nil (no error) when absent.
+func RootPublicKey(l inputs.Layout) (ed25519.PublicKey, error) {
 	p := filepath.Join(l.KeysDir, reports.PublicKeyFile)
 	pub, err := reports.LoadPublicKey(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -56,10 +56,10 @@ func rootPublicKey(l inputs.Layout) (ed25519.PublicKey, error) {
 	return pub, err
 }
 
-// checkKeyPair refuses a private key whose public half is not signing.pub:
+// CheckKeyPair refuses a private key whose public half is not signing.pub:
 // everything it signed would fail verification afterwards.
-func checkKeyPair(l inputs.Layout, s *reports.Signer) error {
-	pub, err := rootPublicKey(l)
+func CheckKeyPair(l inputs.Layout, s *reports.Signer) error {
+	pub, err := RootPublicKey(l)
 	if err != nil {
 		return fmt.Errorf("signing key check: %w", err)
 	}
@@ -84,9 +84,9 @@ type NamedCheckpoint struct {
 	Checkpoint audit.Checkpoint
 }
 
-// storedCheckpoints opens every checkpoint of the checkpoints file with
+// StoredCheckpoints opens every checkpoint of the checkpoints file with
 // pub. A checkpoint that does not verify is a problem, not skipped.
-func storedCheckpoints(l inputs.Layout, pub ed25519.PublicKey) ([]NamedCheckpoint, []string, error) {
+func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey) ([]NamedCheckpoint, []string, error) {
 	path := AuditCheckpointsFile(l)
 	stored, err := audit.ReadCheckpoints(path)
 	if err != nil {
@@ -144,11 +144,11 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 	if !st.Chain.OK() {
 		return nil, integrityErrorf("audit log %s: %v; refusing to extend it (run 'ledgerlens audit verify')", l.Rel(l.AuditLog), st.Chain.Err())
 	}
-	pub, err := rootPublicKey(l)
+	pub, err := RootPublicKey(l)
 	if err != nil {
 		return nil, err
 	}
-	cps, problems, err := storedCheckpoints(l, pub)
+	cps, problems, err := StoredCheckpoints(l, pub)
 	if err != nil {
 		return nil, err
 	}
@@ -195,11 +195,11 @@ func (t *trail) recordedStepDigest(runID, step string) string {
 	return ""
 }
 
-// sealTrail signs a checkpoint of the audit log as it now stands and
+// SealTrail signs a checkpoint of the audit log as it now stands and
 // appends it to the checkpoints file. Roots without a signing key (runs
 // with --unsigned) get no checkpoint. It runs at the end of every job,
 // completed, failed or blocked.
-func sealTrail(env Env, job string) error {
+func SealTrail(env Env, job string) error {
 	l := env.Layout
 	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
 	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
@@ -209,7 +209,7 @@ func sealTrail(env Env, job string) error {
 	if err != nil {
 		return fmt.Errorf("audit checkpoint: %w", err)
 	}
-	if err := checkKeyPair(l, s); err != nil {
+	if err := CheckKeyPair(l, s); err != nil {
 		return err
 	}
 	_, err = writeCheckpoint(env, s, job)

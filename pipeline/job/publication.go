@@ -1,4 +1,4 @@
-package pipeline
+package job
 
 import (
 	"context"
@@ -19,7 +19,7 @@ const (
 	roleSignature = "signature"
 )
 
-// recordPublished writes the record of publication (docs/COMPLIANCE.md):
+// RecordPublished writes the record of publication (docs/COMPLIANCE.md):
 // one artifact_written entry per file of revision rev of base in dir — for
 // each extension the signature, the sidecar and the artifact — with its
 // path, SHA-256, size, publication name, revision, role and what it
@@ -27,7 +27,7 @@ const (
 // them already published (a kill between writing and recording) records
 // them too; a file the log already records with the same digest is not
 // recorded twice.
-func (j *lockedJob) recordPublished(ctx context.Context, dir, base string, rev int, exts ...string) error {
+func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, exts ...string) error {
 	l := j.env.Layout
 	if j.recorded == nil {
 		j.recorded = map[string]string{}
@@ -60,11 +60,11 @@ func (j *lockedJob) recordPublished(ctx context.Context, dir, base string, rev i
 			if err != nil {
 				return fmt.Errorf("record publication: %w", err)
 			}
-			rel, sum := l.Rel(f.path), sha256Hex(data)
+			rel, sum := l.Rel(f.path), reports.SHA256Hex(data)
 			if j.recorded[rel] == sum {
 				continue
 			}
-			if err := j.audit(ctx, audit.EventArtifactWritten, map[string]any{
+			if err := j.Audit(ctx, audit.EventArtifactWritten, map[string]any{
 				"path": rel, "sha256": sum, "bytes": len(data), "publication": base, "revision": max(rev, 1),
 				"role": f.role, "supersedes": supersedes}); err != nil {
 				return err

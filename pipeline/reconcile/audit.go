@@ -1,4 +1,4 @@
-package pipeline
+package reconcile
 
 import (
 	"bytes"
@@ -14,33 +14,34 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 )
 
 // AuditCheck is the audit log checked against every signed checkpoint
 // that could be found.
 type AuditCheck struct {
 	State       *audit.State
-	Checkpoints []NamedCheckpoint // every checkpoint that verified
+	Checkpoints []job.NamedCheckpoint // every checkpoint that verified
 	Problems    []string
 }
 
 // OK reports whether the chain and every checkpoint check passed.
 func (c AuditCheck) OK() bool { return len(c.Problems) == 0 }
 
-// CheckAudit verifies the root's audit log: its hash chain, and that it
+// Audit verifies the root's audit log: its hash chain, and that it
 // contains every signed checkpoint of it — those in the checkpoints file,
 // those carried by every published report, and the kept files an auditor
 // names (a file holding the note, as `jq -r .note` prints it, or lines of
 // a checkpoints file). pub verifies the checkpoints' signatures; without
 // it no checkpoint can be trusted and that is a problem when any exist.
 // Every problem is listed, not only the first.
-func CheckAudit(l inputs.Layout, reviewsDir string, pub ed25519.PublicKey, kept []string) (AuditCheck, error) {
-	return CheckAuditFiles(l, l.AuditLog, AuditCheckpointsFile(l), reviewsDir, pub, kept)
+func Audit(l inputs.Layout, reviewsDir string, pub ed25519.PublicKey, kept []string) (AuditCheck, error) {
+	return AuditFiles(l, l.AuditLog, job.AuditCheckpointsFile(l), reviewsDir, pub, kept)
 }
 
-// CheckAuditFiles is CheckAudit for a log, checkpoints file and reports
+// AuditFiles is Audit for a log, checkpoints file and reports
 // directory named explicitly ("" for none), e.g. an exported log.
-func CheckAuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pub ed25519.PublicKey, kept []string) (AuditCheck, error) {
+func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pub ed25519.PublicKey, kept []string) (AuditCheck, error) {
 	var c AuditCheck
 	st, err := audit.Load(logPath)
 	if err != nil {
@@ -88,7 +89,7 @@ func CheckAuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir strin
 	if len(cands) == 0 {
 		return c, nil
 	}
-	v, err := CheckpointVerifier(pub)
+	v, err := job.CheckpointVerifier(pub)
 	if err != nil {
 		return c, err
 	}
@@ -98,7 +99,7 @@ func CheckAuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir strin
 			c.Problems = append(c.Problems, fmt.Sprintf("%s: %v", cand.source, err))
 			continue
 		}
-		c.Checkpoints = append(c.Checkpoints, NamedCheckpoint{Source: cand.source, Checkpoint: cp})
+		c.Checkpoints = append(c.Checkpoints, job.NamedCheckpoint{Source: cand.source, Checkpoint: cp})
 		if err := st.Check(cand.source, cp); err != nil {
 			c.Problems = append(c.Problems, err.Error())
 		}
@@ -107,8 +108,8 @@ func CheckAuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir strin
 }
 
 // Newest returns the largest verified checkpoint (zero Checkpoint if none).
-func (c AuditCheck) Newest() NamedCheckpoint {
-	var best NamedCheckpoint
+func (c AuditCheck) Newest() job.NamedCheckpoint {
+	var best job.NamedCheckpoint
 	for _, n := range c.Checkpoints {
 		if n.Checkpoint.Size >= best.Checkpoint.Size {
 			best = n

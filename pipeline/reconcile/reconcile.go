@@ -1,4 +1,4 @@
-package pipeline
+package reconcile
 
 import (
 	"crypto/ed25519"
@@ -54,7 +54,7 @@ func Records(entries []audit.Entry) map[string]Record {
 // extension.
 var publicationName = regexp.MustCompile(`^((weekly|sla|rejects)_[0-9-]+)(?:\.r([0-9]+))?(\.[a-z]+)$`)
 
-// Reconcile checks the output directories against the record of
+// Dirs checks the output directories against the record of
 // publication, both ways, and returns every problem found:
 //   - every recorded file in dirs exists with its recorded SHA-256;
 //   - every artifact-shaped file in dirs is recorded, has its sidecar and
@@ -62,7 +62,7 @@ var publicationName = regexp.MustCompile(`^((weekly|sla|rejects)_[0-9-]+)(?:\.r(
 //   - a report's report_id, period and revision match its file name, and
 //     what it supersedes is the revision before it;
 //   - every revision chain is complete (r2 without r1 is a gap).
-func Reconcile(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.PublicKey) (checked []reports.FileCheck, problems []string, err error) {
+func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.PublicKey) (checked []reports.FileCheck, problems []string, err error) {
 	recs := Records(entries)
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
@@ -74,30 +74,6 @@ func Reconcile(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed2551
 		}
 		return false
 	}
-	// Recorded → on disk.
-	paths := make([]string, 0, len(recs))
-	for p := range recs {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		r := recs[p]
-		if !inDirs(p) {
-			continue
-		}
-		data, err := os.ReadFile(l.Resolve(filepath.FromSlash(p)))
-		if errors.Is(err, fs.ErrNotExist) {
-			add("%s: recorded as published (audit seq %d, sha256 %s) but the file is missing", p, r.Seq, short(r.SHA256))
-			continue
-		}
-		if err != nil {
-			return checked, problems, fmt.Errorf("reconcile: %w", err)
-		}
-		if got := sha256Hex(data); got != r.SHA256 {
-			add("%s: sha256 %s is not the recorded %s (audit seq %d): the file was replaced or edited", p, short(got), short(r.SHA256), r.Seq)
-		}
-	}
-
 	// On disk → recorded, sidecar, signature, name.
 	revs := map[string]map[int]bool{} // base+ext → revisions present
 	for _, dir := range dirs {
@@ -167,6 +143,30 @@ func Reconcile(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed2551
 			}
 		}
 	}
+	// Recorded → on disk.
+	paths := make([]string, 0, len(recs))
+	for p := range recs {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		r := recs[p]
+		if !inDirs(p) {
+			continue
+		}
+		data, err := os.ReadFile(l.Resolve(filepath.FromSlash(p)))
+		if errors.Is(err, fs.ErrNotExist) {
+			add("%s: recorded as published (audit seq %d, sha256 %s) but the file is missing", p, r.Seq, short(r.SHA256))
+			continue
+		}
+		if err != nil {
+			return checked, problems, fmt.Errorf("reconcile: %w", err)
+		}
+		if got := reports.SHA256Hex(data); got != r.SHA256 {
+			add("%s: sha256 %s is not the recorded %s (audit seq %d): the file was replaced or edited", p, short(got), short(r.SHA256), r.Seq)
+		}
+	}
+
 	keys := make([]string, 0, len(revs))
 	for k := range revs {
 		keys = append(keys, k)
@@ -185,7 +185,27 @@ func Reconcile(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed2551
 			}
 		}
 	}
-	return checked, problems, nil
+	return checked, groupByFile(problems), nil
+}
+
+// groupByFile merges the problems of one file ("<path>: <problem>") into
+// one line, files in name order, so a report reads one line per file.
+func groupByFile(problems []string) []string {
+	var order []string
+	byFile := map[string][]string{}
+	for _, p := range problems {
+		file, what, _ := strings.Cut(p, ": ")
+		if _, ok := byFile[file]; !ok {
+			order = append(order, file)
+		}
+		byFile[file] = append(byFile[file], what)
+	}
+	sort.Strings(order)
+	out := make([]string, 0, len(order))
+	for _, f := range order {
+		out = append(out, f+": "+strings.Join(byFile[f], "; "))
+	}
+	return out
 }
 
 // checkReportName compares a report's own identity with its file name.
@@ -242,14 +262,14 @@ func short(h string) string {
 	return h
 }
 
-// CheckPublished checks one file against the record of publication of the
+// File checks one file against the record of publication of the
 // root in l, for `ledgerlens verify FILE`: a report's identity must match
 // its name, and a file under the root that the audit log records must be
 // the recorded bytes (bytes that verify against their own sidecar and
 // signature but are another report, or an older revision, fail). A file in
 // an output directory that the log does not record fails too. Files
 // outside the root are only name-checked: an auditor's copy has no log.
-func CheckPublished(l inputs.Layout, path string, dirs []string) ([]string, error) {
+func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
 	var problems []string
 	name := filepath.Base(path)
 	if m := publicationName.FindStringSubmatch(name); m != nil && m[4] == ".json" && m[2] != "rejects" {
@@ -289,7 +309,7 @@ func CheckPublished(l inputs.Layout, path string, dirs []string) ([]string, erro
 	if err != nil {
 		return problems, fmt.Errorf("verify: %w", err)
 	}
-	if got := sha256Hex(data); got != rec.SHA256 {
+	if got := reports.SHA256Hex(data); got != rec.SHA256 {
 		problems = append(problems, fmt.Sprintf("not the recorded artifact for this name: sha256 %s, the audit log records %s (seq %d)", short(got), short(rec.SHA256), rec.Seq))
 	}
 	return problems, nil

@@ -1,4 +1,4 @@
-package pipeline
+package job
 
 import (
 	"fmt"
@@ -18,17 +18,10 @@ type Inputs struct {
 	Config    inputs.Config
 	// Files lists each input file actually read, for the report.
 	Files []reports.InputFile
-	// DefaultPolicy is true when no policy file exists and SPEC §3's
-	// built-in default applied.
+	// DefaultPolicy is true when no policy file exists and the built-in
+	// default policy (docs/RULES.md, "Policy") applied.
 	DefaultPolicy bool
 }
-
-// BlockedError is an input the job refuses to run on (job state blocked):
-// the fix is to correct the input, not to retry.
-type BlockedError struct{ Err error }
-
-func (e *BlockedError) Error() string { return e.Err.Error() }
-func (e *BlockedError) Unwrap() error { return e.Err }
 
 // LoadInputs reads and validates config, policy, baselines, cases and
 // incidents. Any invalid file blocks the job with an error naming the file

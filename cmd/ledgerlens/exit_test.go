@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/lock"
+)
+
+// runInProcess runs the command line in this process, as main does.
+func runInProcess(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return result{code, out.String(), errb.String()}
+}
+
+// TestUsageErrorsExit2: every bad command line exits 2 with a message
+// naming what is wrong, and nothing runs.
+func TestUsageErrorsExit2(t *testing.T) {
+	root := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"weekly: bad --week (not a Monday)", []string{"report", "weekly", "--week", "2026-11-17"}, "not a Monday"},
+		{"weekly: bad --week (not a date)", []string{"report", "weekly", "--week", "last"}, "--week"},
+		{"weekly: bad ISO --week", []string{"report", "weekly", "--week", "2026-W60"}, "--week"},
+		{"weekly: bad --fail-on", []string{"report", "weekly", "--fail-on", "SEV9"}, "--fail-on"},
+		{"weekly: bad --as-of", []string{"report", "weekly", "--as-of", "yesterday"}, "--as-of"},
+		{"weekly: unknown flag", []string{"report", "weekly", "--no-such-flag"}, "unknown flag"},
+		{"weekly: argument", []string{"report", "weekly", "extra"}, "unknown command"},
+		{"sla: bad --month", []string{"report", "sla", "--month", "2026-13"}, "--month"},
+		{"sla: bad --fail-on", []string{"report", "sla", "--fail-on", "P1"}, "--fail-on"},
+		{"sla: unknown flag", []string{"report", "sla", "--week", "2026-11-16"}, "unknown flag"},
+		{"evidence: bad --from", []string{"evidence", "export", "--from", "2026-02-30", "--to", "2026-03-31", "--out", "q.zip"}, "YYYY-MM-DD"},
+		{"evidence: bad --to", []string{"evidence", "export", "--from", "2026-01-01", "--to", "03/31/2026", "--out", "q.zip"}, "YYYY-MM-DD"},
+		{"evidence: missing --out", []string{"evidence", "export", "--from", "2026-01-01", "--to", "2026-03-31"}, "required"},
+		{"evidence: --out not a zip", []string{"evidence", "export", "--from", "2026-01-01", "--to", "2026-03-31", "--out", "q.tar"}, ".zip"},
+		{"ingest: unknown flag", []string{"ingest", "--fast"}, "unknown flag"},
+		{"ingest: flag without value", []string{"ingest", "--lock-timeout"}, "needs an argument"},
+		{"ingest: bad duration", []string{"ingest", "--lock-timeout", "soon"}, "invalid argument"},
+		{"baseline approve: no proposal", []string{"baseline", "approve", "--by", "bob"}, "accepts 1 arg"},
+		{"baseline propose: neither", []string{"baseline", "propose", "--by", "alice"}, "exactly one"},
+		{"baseline calculate: no scenario", []string{"baseline", "calculate"}, "--scenario"},
+		{"verify: no file", []string{"verify"}, "requires at least 1 arg"},
+		{"unknown command", []string{"reprot", "weekly"}, "unknown command"},
+		{"bad --log-format", []string{"--log-format", "xml", "ingest"}, "--log-format"},
+		{"fixtures: not a Monday", []string{"fixtures", "generate", "--start", "2026-01-06", "--out", "x"}, "Monday"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runInProcess(t, append([]string{"--root", root}, tt.args...)...)
+			if r.code != exitUsage {
+				t.Fatalf("exit %d, want %d\n%s%s", r.code, exitUsage, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "--help") {
+				t.Errorf("stderr %q does not name %q and point at --help", r.stderr, tt.want)
+			}
+		})
+	}
+}
+
+// TestExitStatusMapping: the one mapping in main.go turns each typed error
+// into its status, wherever it is wrapped.
+func TestExitStatusMapping(t *testing.T) {
+	held := &job.LockHeldError{Path: "x.lock", Holder: lock.Holder{PID: 7, Command: "report weekly"}}
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"usage", usagef("--week %q: bad", "x"), exitUsage},
+		{"wrapped usage", fmt.Errorf("report: %w", usagef("bad")), exitUsage},
+		{"findings", &findingsError{what: "policy violations", count: 2, failOn: "SEV1"}, exitFindings},
+		{"lock held", held, exitLocked},
+		{"lock held, wrapped", fmt.Errorf("demo: %w", held), exitLocked},
+		{"blocked", job.Blocked(fmt.Errorf("policy.json:3: bad")), exitFailed},
+		{"refused", job.Blocked(&job.RefusedError{Reason: "two-person rule"}), exitFailed},
+		{"other", fmt.Errorf("disk full"), exitFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			if got := exitStatus(context.Background(), newApp(&bytes.Buffer{}, &stderr), tt.err); got != tt.want {
+				t.Fatalf("exit %d, want %d", got, tt.want)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got := exitStatus(ctx, newApp(&bytes.Buffer{}, &bytes.Buffer{}), fmt.Errorf("analyse: %w", context.Canceled)); got != exitOK {
+		t.Errorf("stopped by a signal: exit %d, want 0", got)
+	}
+}

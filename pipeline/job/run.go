@@ -1,0 +1,210 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/lock"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// Job is one run of a job: it holds the state directory's lock for its
+// whole run and records its events in the audit log, each tagged with the
+// job run id once StartSteps has set it.
+type Job struct {
+	env         Env
+	name        string
+	log         *audit.Log
+	trail       *trail
+	headAtStart string
+	// recorded maps a published file's path to the digest of its newest
+	// artifact_written record (publication.go).
+	recorded map[string]string
+	// fields are added to every event of the job (the job run id).
+	fields map[string]any
+}
+
+// Outcome is what a job's work reports for its job_end event.
+type Outcome struct {
+	State  string // StateCompleted unless set
+	Fields map[string]any
+}
+
+// Work is a job's body, run by Run under the lock.
+type Work func(ctx context.Context, j *Job) (Outcome, error)
+
+// Run takes the lock, opens the audit log, records lock_recovered (when it
+// took over a stale lock) and job_start with start's fields, and runs work.
+// It records job_end with work's outcome, or job_fail with the error and
+// state blocked (a *BlockedError) or failed. job_fail is recorded even when
+// ctx was cancelled: a clean abandon is an event too.
+//
+// A lock another process holds beyond Env.LockTimeout is a *LockHeldError,
+// returned before anything is recorded.
+func Run(ctx context.Context, env Env, name string, start map[string]any, work Work) (err error) {
+	l := env.Layout
+	if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
+		return fmt.Errorf("create state directory: %w", err)
+	}
+	lk, err := lock.Acquire(ctx, l.LockFile, env.LockTimeout, lock.CurrentHolder(env.Command, env.Now()))
+	if err != nil {
+		return err
+	}
+	defer lk.Release()
+	tr, err := openTrail(ctx, env) // verified against the newest signed checkpoint (trail.go)
+	if err != nil {
+		return err
+	}
+	// Every job, completed, failed or blocked, ends with a signed
+	// checkpoint of the log (trail.go).
+	defer func() {
+		if serr := SealTrail(env, name); serr != nil {
+			if err == nil {
+				err = serr
+			} else {
+				env.Log.Warn("no audit checkpoint signed at the end of the failed job", "error", serr)
+			}
+		}
+	}()
+	j := &Job{env: env, name: name, log: tr.log, trail: tr, headAtStart: tr.anchorHead}
+	if lk.Recovered != nil {
+		if err := j.Audit(ctx, audit.EventLockRecovered, map[string]any{"previous_holder": lk.Recovered.String()}); err != nil {
+			return err
+		}
+	}
+	fields := map[string]any{"job": name, "command": env.Command}
+	maps.Copy(fields, start)
+	if err := j.Audit(ctx, audit.EventJobStart, fields); err != nil {
+		return err
+	}
+	out, err := work(ctx, j)
+	if err != nil {
+		state := StateFailed
+		var blocked *BlockedError
+		if errors.As(err, &blocked) {
+			state = StateBlocked
+		}
+		if aerr := j.Audit(context.WithoutCancel(ctx), audit.EventJobFail, map[string]any{
+			"job": name, "state": state, "error": err.Error()}); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+		return err
+	}
+	if out.State == "" {
+		out.State = StateCompleted
+	}
+	end := map[string]any{"job": name, "state": out.State}
+	maps.Copy(end, out.Fields)
+	return j.Audit(ctx, audit.EventJobEnd, end)
+}
+
+// Env is the environment the job runs in.
+func (j *Job) Env() Env { return j.env }
+
+// Name is the job's name (a Name* constant).
+func (j *Job) Name() string { return j.name }
+
+// Audit appends one event to the audit log, tagged with the job's fields.
+func (j *Job) Audit(ctx context.Context, event string, fields map[string]any) error {
+	maps.Copy(fields, j.fields)
+	_, err := j.log.Append(ctx, event, fields)
+	return err
+}
+
+// OpenStore opens the store and ingests the ledger's new lines, recording
+// the ingest in the audit log, so the job's queries see the ledger as it
+// is now.
+func (j *Job) OpenStore(ctx context.Context) (*store.Store, store.IngestResult, error) {
+	return j.OpenStoreFrom(ctx, j.env.Layout.Ledger)
+}
+
+// OpenStoreFrom is OpenStore with the ledger at ledgerPath.
+func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Store, store.IngestResult, error) {
+	l := j.env.Layout
+	st, err := store.Open(ctx, l.StoreFile, j.env.StoreOptions)
+	if err != nil {
+		return nil, store.IngestResult{}, err
+	}
+	st.Progress = j.env.Progress
+	ing, err := st.Ingest(ctx, ledgerPath)
+	if err == nil {
+		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing)
+	}
+	if err != nil {
+		st.Close()
+		return nil, ing, err
+	}
+	return st, ing, nil
+}
+
+// recordIngest writes the ingest event, and a tamper_detected event when
+// the ledger prefix changed.
+func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.IngestResult) error {
+	if err := j.Audit(ctx, audit.EventIngest, map[string]any{
+		"ledger": ledgerRel, "ingest_seq": res.Seq, "ingest_event": res.Event,
+		"offset_from": res.OffsetFrom, "offset_to": res.OffsetTo, "lines": res.Lines, "loaded": res.Loaded,
+		"rejects": res.Rejected, "duplicates": res.Duplicates, "prefix_sha256": res.PrefixSHA256,
+	}); err != nil {
+		return err
+	}
+	if m := res.Modified; m != nil {
+		if err := j.Audit(ctx, audit.EventTamperDetected, map[string]any{
+			"what": "ledger_modified", "ledger": ledgerRel, "byte_from": m.ByteFrom, "byte_to": m.ByteTo,
+			"line_from": m.LineFrom, "line_to": m.LineTo,
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Signer loads the signing key; a missing key blocks the job with the
+// command that makes one, followed by hint (", or pass --unsigned" where
+// the job can run without signing).
+func (j *Job) Signer(hint string) (*reports.Signer, error) {
+	l := j.env.Layout
+	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
+	s, err := reports.LoadSigner(keyPath)
+	if err != nil {
+		if _, statErr := os.Stat(keyPath); errors.Is(statErr, fs.ErrNotExist) {
+			return nil, &BlockedError{fmt.Errorf("no signing key at %s: create one with `ledgerlens keys generate --root %s`%s",
+				keyPath, l.Root, hint)}
+		}
+		return nil, &BlockedError{err}
+	}
+	if err := CheckKeyPair(l, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// RecordWritten records an artifact_written event for each file.
+func (j *Job) RecordWritten(ctx context.Context, files []reports.PublishedFile) error {
+	for _, f := range files {
+		if err := j.Audit(ctx, audit.EventArtifactWritten, map[string]any{
+			"path": j.env.Layout.Rel(f.Path), "sha256": f.SHA256, "bytes": f.Bytes}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PublishRecord publishes one signed record write-once (revision 1) and
+// records every file written in the audit log.
+func (j *Job) PublishRecord(ctx context.Context, pub *reports.Publisher, base string, a reports.Artifact) (reports.PublishResult, error) {
+	if err := os.MkdirAll(pub.Dir, 0o755); err != nil {
+		return reports.PublishResult{}, fmt.Errorf("create %s: %w", pub.Dir, err)
+	}
+	res, err := pub.Publish(ctx, base, 1, []reports.Artifact{a})
+	if err != nil {
+		return res, err
+	}
+	return res, j.RecordPublished(ctx, pub.Dir, base, 1, a.Ext)
+}

@@ -1,0 +1,156 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+func testEnv(t *testing.T) Env {
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	return Env{
+		Layout:  inputs.NewLayout(t.TempDir()),
+		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:     func() time.Time { t0 = t0.Add(time.Second); return t0 },
+		Version: "test",
+		Command: "test",
+	}
+}
+
+func events(t *testing.T, env Env) []audit.Entry {
+	t.Helper()
+	f, err := os.Open(env.Layout.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	entries, err := audit.ReadEntries(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := audit.VerifySegment(entries, audit.ZeroHash); !res.OK() {
+		t.Fatalf("audit chain: %v", res.Err())
+	}
+	return entries
+}
+
+// TestRunStates: the job_end or job_fail event carries the state the work
+// ended in.
+func TestRunStates(t *testing.T) {
+	tests := []struct {
+		name      string
+		work      Work
+		wantEvent string
+		wantState string
+		wantErr   bool
+	}{
+		{"completed", func(context.Context, *Job) (Outcome, error) { return Outcome{}, nil }, audit.EventJobEnd, StateCompleted, false},
+		{"awaiting approval", func(context.Context, *Job) (Outcome, error) {
+			return Outcome{State: StateAwaitingApproval, Fields: map[string]any{"pending": 1}}, nil
+		}, audit.EventJobEnd, StateAwaitingApproval, false},
+		{"failed", func(context.Context, *Job) (Outcome, error) { return Outcome{}, errors.New("disk full") }, audit.EventJobFail, StateFailed, true},
+		{"blocked", func(context.Context, *Job) (Outcome, error) {
+			return Outcome{}, Blocked(errors.New("policy.json:3: bad threshold"))
+		}, audit.EventJobFail, StateBlocked, true},
+		{"refused", func(context.Context, *Job) (Outcome, error) {
+			return Outcome{}, Blocked(&RefusedError{Reason: "two-person rule"})
+		}, audit.EventJobFail, StateBlocked, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := testEnv(t)
+			err := Run(context.Background(), env, NameWeeklyReview, map[string]any{"period": "2026-11-16"}, tt.work)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err %v, want error %t", err, tt.wantErr)
+			}
+			ev := events(t, env)
+			if len(ev) != 2 || ev[0].Event != audit.EventJobStart || ev[0].Fields["period"] != "2026-11-16" {
+				t.Fatalf("events %+v", ev)
+			}
+			if ev[1].Event != tt.wantEvent || ev[1].Fields["state"] != tt.wantState || ev[1].Fields["job"] != NameWeeklyReview {
+				t.Fatalf("last event %s %v, want %s state %s", ev[1].Event, ev[1].Fields, tt.wantEvent, tt.wantState)
+			}
+		})
+	}
+}
+
+// TestStepsResume: a run interrupted after its first step resumes at the
+// second; the first step's output comes from the checkpoint, is recorded
+// as skipped, and the audit head at start is the first attempt's.
+func TestStepsResume(t *testing.T) {
+	env := testEnv(t)
+	ctx := context.Background()
+	runID := RunID(RunKey{Job: NameSLAReport, Period: "2026-11", LedgerSHA: "abc",
+		Files: []reports.InputFile{{Role: "policy", Path: "config/policy.json", SHA256: "def"}}})
+	if runID != RunID(RunKey{Job: NameSLAReport, Period: "2026-11", LedgerSHA: "abc",
+		Files: []reports.InputFile{{Role: "policy", Path: "config/policy.json", SHA256: "def"}}}) || len(runID) != 16 {
+		t.Fatalf("run id %q is not a stable 16-digit id", runID)
+	}
+	if runID == RunID(RunKey{Job: NameSLAReport, Period: "2026-11", LedgerSHA: "abc", Unsigned: true,
+		Files: []reports.InputFile{{Role: "policy", Path: "config/policy.json", SHA256: "def"}}}) {
+		t.Fatal("the run id ignores --unsigned")
+	}
+	calls := map[string]int{}
+	var heads []string
+	attempt := func(failSecond bool) error {
+		return Run(ctx, env, NameSLAReport, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+			s, err := j.StartSteps(ctx, runID)
+			if err != nil {
+				return Outcome{}, err
+			}
+			heads = append(heads, s.HeadAtStart())
+			var got string
+			if err := s.Step(ctx, StepAnalyse, "a.txt", func() ([]byte, error) {
+				calls[StepAnalyse]++
+				return []byte("model"), nil
+			}, func(b []byte) error { got = string(b); return nil }); err != nil {
+				return Outcome{}, err
+			}
+			if err := s.Step(ctx, StepRenderJSON, "b.txt", func() ([]byte, error) {
+				calls[StepRenderJSON]++
+				if failSecond {
+					return nil, errors.New("crash")
+				}
+				return []byte(got + " rendered"), nil
+			}, func([]byte) error { return nil }); err != nil {
+				return Outcome{}, err
+			}
+			return Outcome{}, s.Complete()
+		})
+	}
+	if err := attempt(true); err == nil {
+		t.Fatal("the first attempt should fail")
+	}
+	if err := attempt(false); err != nil {
+		t.Fatal(err)
+	}
+	if calls[StepAnalyse] != 1 || calls[StepRenderJSON] != 2 {
+		t.Errorf("step calls %v: the resumed run re-ran a finished step", calls)
+	}
+	if heads[0] != heads[1] {
+		t.Errorf("audit head at start %q then %q", heads[0], heads[1])
+	}
+	var skipped int
+	for _, e := range events(t, env) {
+		if e.Event == audit.EventJobStep && e.Fields["status"] == "skipped (already done)" {
+			skipped++
+		}
+		if e.Event != audit.EventJobStart && e.Fields["job_run_id"] == nil && e.Event != audit.EventJobFail && e.Event != audit.EventJobEnd {
+			t.Errorf("%s lacks the job run id", e.Event)
+		}
+	}
+	if skipped != 1 {
+		t.Errorf("%d skipped steps recorded, want 1", skipped)
+	}
+	if _, err := os.Stat(env.Layout.CheckpointsDir + "/" + runID); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the completed run left its checkpoint (%v)", err)
+	}
+}
