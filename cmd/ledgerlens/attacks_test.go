@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -358,4 +359,59 @@ func keyIDOf(t *testing.T, root string) string {
 	}
 	t.Fatal("no key_generated event")
 	return ""
+}
+
+// TestSIGKILLAnywhereIsByteIdentical kills a cold `report weekly` (ingest
+// included) at 10 points spread over an uninterrupted run's duration, re-runs
+// it, and requires the JSON of an uninterrupted run: the report's audit
+// anchor is the newest signed checkpoint, which only a finished job moves.
+func TestSIGKILLAnywhereIsByteIdentical(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the weekly job 21 times")
+	}
+	base := copyFixture(t)
+	mustRun(t, "--root", base, "keys", "generate")
+	clean := t.TempDir()
+	if out, err := exec.Command("cp", "-a", base+"/.", clean).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	started := time.Now()
+	mustRun(t, "--root", clean, "report", "weekly", "--week", focusWeek)
+	took := time.Since(started)
+	want, err := os.ReadFile(weeklyPath(clean, focusWeek, 1, ".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := 0
+	for i := range 10 {
+		// Points spread evenly with a deterministic jitter, from the first
+		// milliseconds (lock, ingest) to the end (publish, checkpoint).
+		at := took * time.Duration(2*i+1) / 20
+		t.Run(fmt.Sprintf("kill at %v", at.Round(time.Millisecond)), func(t *testing.T) {
+			root := t.TempDir()
+			if out, err := exec.Command("cp", "-a", base+"/.", root).CombinedOutput(); err != nil {
+				t.Fatalf("%v %s", err, out)
+			}
+			cmd := exec.Command(binary, "--root", root, "report", "weekly", "--week", focusWeek)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(at)
+			if cmd.Process.Signal(syscall.SIGKILL) == nil {
+				if err := cmd.Wait(); err != nil {
+					killed++
+				}
+			}
+			mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+			got, err := os.ReadFile(weeklyPath(root, focusWeek, 1, ".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("the re-run after a SIGKILL at %v publishes different JSON", at)
+			}
+			mustRun(t, "--root", root, "verify", "all")
+		})
+	}
+	t.Logf("%d of 10 runs were killed before they finished (run took %v)", killed, took)
 }
