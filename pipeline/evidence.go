@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
@@ -73,8 +74,17 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)
 			}
+			stored, err := audit.ReadCheckpoints(job.AuditCheckpointsFile(l))
+			if err != nil {
+				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)
+			}
+			notes := make([]string, len(stored))
+			for i, c := range stored {
+				notes[i] = c.Note
+			}
 			data, idx, err := evidence.Build(ctx, evidence.Source{
-				From: opts.From, To: opts.To, Loc: loc,
+				Checkpoints: notes,
+				From:        opts.From, To: opts.To, Loc: loc,
 				ReviewsDir:         l.Resolve(cfg.OutputDir),
 				BaselineUpdatesDir: l.BaselineUpdatesDir,
 				AuditLog:           logData,
