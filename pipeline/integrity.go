@@ -20,10 +20,14 @@ import (
 type IntegrityReport struct {
 	Ledger     store.LedgerCheck
 	StoreFound bool
-	Audit      audit.Result
-	AuditCheck reconcile.AuditCheck
-	Artifacts  []reports.FileCheck
-	Problems   []string
+	// Rows compares the store's rows with rows re-derived from the ledger
+	// prefix it covers (RowsChecked false when the prefix itself changed).
+	Rows        store.RowCheck
+	RowsChecked bool
+	Audit       audit.Result
+	AuditCheck  reconcile.AuditCheck
+	Artifacts   []reports.FileCheck
+	Problems    []string
 }
 
 // OK reports whether every check passed.
@@ -53,6 +57,10 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 			return rep, err
 		}
 		rep.Ledger, err = st.VerifyLedger(ctx, l.Ledger)
+		if err == nil && rep.Ledger.Intact {
+			rep.Rows, err = st.VerifyRows(ctx, l.Ledger)
+			rep.RowsChecked = err == nil
+		}
 		st.Close()
 		if err != nil {
 			return rep, err
@@ -60,6 +68,9 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 		if m := rep.Ledger.Modified; m != nil {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("ledger %s: already-loaded bytes %d–%d (lines %d–%d) changed",
 				l.Rel(l.Ledger), m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo))
+		}
+		if p := StoreProblem(l.Rel(l.StoreFile), rep.Rows); rep.RowsChecked && p != "" {
+			rep.Problems = append(rep.Problems, p)
 		}
 	} else if n := countEvents(ac.State.Entries, audit.EventIngest); n > 0 {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("store %s is missing, but the audit log records %d ingests into it: it was deleted or moved",
@@ -73,6 +84,15 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	rep.Artifacts = checked
 	rep.Problems = append(rep.Problems, problems...)
 	return rep, ctx.Err()
+}
+
+// StoreProblem describes a failed row check ("" when intact).
+func StoreProblem(storeRel string, c store.RowCheck) string {
+	if c.Intact() {
+		return ""
+	}
+	return fmt.Sprintf("store %s: %d rows differ from the rows re-derived from the ledger's first %d bytes (store %d rows, ledger %d; ledger lines %v): the store was edited",
+		storeRel, c.DifferCount, c.CoveredBytes, c.Rows, c.Derived, c.Differ)
 }
 
 func countEvents(entries []audit.Entry, event string) int {

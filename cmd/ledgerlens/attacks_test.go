@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
 // The attacks of docs/COMPLIANCE.md's threat model, each by someone who can
@@ -313,16 +316,41 @@ func TestAttackEditCheckpointBeforeResume(t *testing.T) {
 	mustRun(t, "--root", root, "verify", "all")
 }
 
-// Attack 6: delete the store.
-func TestAttackDeleteStore(t *testing.T) {
-	root := publishedRoot(t)
-	os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
-	os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
-	r := mustFail(t, 1, []string{"store .ledgerlens/ledger.duckdb is missing, but the audit log records"},
-		"--root", root, "verify", "all")
-	if strings.Contains(r.stdout, "\nOK") {
-		t.Errorf("verify all still says OK:\n%s", r.stdout)
-	}
+// Attack 6: delete the store, or edit a row of it.
+func TestAttackDeleteOrEditStore(t *testing.T) {
+	t.Run("deleted", func(t *testing.T) {
+		root := publishedRoot(t)
+		os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
+		os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
+		r := mustFail(t, 1, []string{"store .ledgerlens/ledger.duckdb is missing, but the audit log records"},
+			"--root", root, "verify", "all")
+		if strings.Contains(r.stdout, "\nOK") {
+			t.Errorf("verify all still says OK:\n%s", r.stdout)
+		}
+		mustFail(t, 1, []string{"is missing, but the audit log records ingests"}, "--root", root, "verify", "store")
+	})
+	t.Run("row edited", func(t *testing.T) {
+		root := publishedRoot(t)
+		st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var line int64
+		if err := st.Conn().QueryRowContext(context.Background(),
+			`SELECT line_no FROM ledger_rows ORDER BY credits_total DESC LIMIT 1`).Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Conn().ExecContext(context.Background(),
+			`UPDATE ledger_rows SET credits_total = 1 WHERE line_no = ?`, line); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		phrase := fmt.Sprintf("1 rows differ from the rows re-derived from the ledger's first")
+		mustFail(t, 1, []string{phrase, fmt.Sprintf("ledger lines [%d]", line)}, "--root", root, "verify", "store")
+		mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
+	})
 }
 
 // Attack 7: a private key that does not match signing.pub.

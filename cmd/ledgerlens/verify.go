@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
@@ -134,6 +136,56 @@ Subcommands check the ledger's append-only property and everything at once.`,
 			return nil
 		},
 	}
+	storeCmd := &cobra.Command{
+		Use:   "store",
+		Short: "Re-derive the rows of the ledger prefix the store covers and compare them with the store, row by row",
+		Long: `store checks the DuckDB store against the ledger it was loaded from: the
+ledger prefix the store covers must be unchanged (as verify ledger checks), and
+every row re-derived from that prefix must equal the store's row (a digest of
+every column). An edited, deleted or planted row is named by its ledger line.
+A missing store while the audit log records ingests is a problem too.`,
+		Example: `  ledgerlens --root /srv/ledger verify store`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l := a.layout()
+			if _, err := os.Stat(l.StoreFile); errors.Is(err, fs.ErrNotExist) {
+				st, err := audit.Load(l.AuditLog)
+				if err != nil {
+					return err
+				}
+				for _, e := range st.Entries {
+					if e.Event == audit.EventIngest {
+						return fmt.Errorf("store %s is missing, but the audit log records ingests into it (seq %d and later): it was deleted or moved", l.StoreFile, e.Seq)
+					}
+				}
+				fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
+				return nil
+			}
+			st, err := store.Open(cmd.Context(), l.StoreFile, store.Options{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			led, err := st.VerifyLedger(cmd.Context(), l.Ledger)
+			if err != nil {
+				return err
+			}
+			if !led.Intact {
+				m := led.Modified
+				return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed, so the store's rows cannot be re-derived",
+					l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
+			}
+			rows, err := st.VerifyRows(cmd.Context(), l.Ledger)
+			if err != nil {
+				return err
+			}
+			if p := pipeline.StoreProblem(l.StoreFile, rows); p != "" {
+				return errors.New(p)
+			}
+			fmt.Fprintf(a.stdout, "OK      %s: %d rows equal the rows re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
+			return nil
+		},
+	}
 	allCmd := &cobra.Command{
 		Use:   "all",
 		Short: "The daily integrity check: ledger append-only, audit chain, every published artifact",
@@ -166,7 +218,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 		},
 	}
 	allCmd.Flags().StringArrayVar(&kept, "checkpoint", nil, "also check the audit log against this kept checkpoint file (repeatable)")
-	cmd.AddCommand(ledgerCmd, allCmd)
+	cmd.AddCommand(ledgerCmd, storeCmd, allCmd)
 	return cmd
 }
 
