@@ -3,6 +3,8 @@ GO        ?= go
 BIN       := bin/ledgerlens
 DEMO      ?= demo
 BENCH_RUNS ?= 1000000
+# staticcheck, pinned; `go run` fetches it through the module proxy.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: all build test test-short demo bench bench-10m fuzz lint clean
 
@@ -36,6 +38,7 @@ lint:
 	@out=$$(gofmt -l cmd pipeline stats reports schedules fixtures); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 clean:
 	rm -rf bin $(DEMO)

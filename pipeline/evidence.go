@@ -32,7 +32,7 @@ type EvidenceResult struct {
 	Index *evidence.Index
 }
 
-// ExportEvidence builds the evidence bundle of SPEC §11 and publishes it
+// ExportEvidence builds the evidence bundle of docs/COMPLIANCE.md, "The evidence bundle" and publishes it
 // write-once at opts.Out with a .sha256 sidecar and a .sig signature. It
 // holds the lock while it reads, so no job publishes half-way through the
 // export, and records the export in the audit log. A range that ends before

@@ -143,9 +143,9 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 		m.Generator = reports.Generator{Name: "ledgerlens", Version: env.Version}
 		m.AuditHeadAtStart = steps.HeadAtStart()
 		m.AuditCheckpoint = steps.AnchorCheckpoint()
-		var lines int64
-		if err := st.Conn().QueryRowContext(ctx, "SELECT coalesce(max(covered_lines), 0) FROM ledger_state").Scan(&lines); err != nil {
-			return nil, fmt.Errorf("read ledger state: %w", err)
+		lines, err := st.CoveredLines(ctx)
+		if err != nil {
+			return nil, err
 		}
 		m.Inputs = reports.Inputs{
 			Ledger:    reports.LedgerInput{Path: l.Rel(l.Ledger), SHA256: ing.PrefixSHA256, BytesCovered: ing.OffsetTo, LinesCovered: lines},

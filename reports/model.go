@@ -3,7 +3,7 @@ package reports
 // Schema is the value of Weekly.Schema: consumers can switch on it.
 const Schema = "ledgerlens.weekly/v1"
 
-// Weekly is the weekly credit review (SPEC §4, §5). It is the single source
+// Weekly is the weekly credit review (docs/RULES.md; docs/COMPLIANCE.md, "Integrity"). It is the single source
 // of truth for every rendering: the JSON file is this struct marshalled, and
 // the workbook reads its figures from here, never recomputing them.
 //

@@ -30,7 +30,7 @@ type Artifact struct {
 	Data []byte
 }
 
-// Publisher writes publications into Dir, write-once (SPEC §5).
+// Publisher writes publications into Dir, write-once (docs/COMPLIANCE.md, "Integrity").
 //
 // A publication is a base name (weekly_2026-11-16) and its artifacts, each
 // with a ".sha256" sidecar and, when signing, a ".sig". Revision 1 is named

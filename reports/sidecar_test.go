@@ -72,7 +72,7 @@ func TestParseSidecar(t *testing.T) {
 }
 
 // TestSidecarWithSha256sum checks `sha256sum -c` accepts our sidecars and
-// catches a change, as SPEC §5 promises.
+// catches a change, as docs/COMPLIANCE.md, "Integrity" promises.
 func TestSidecarWithSha256sum(t *testing.T) {
 	if _, err := exec.LookPath("sha256sum"); err != nil {
 		t.Skip("sha256sum not on PATH")

@@ -191,7 +191,7 @@ func TestLoadKeyErrors(t *testing.T) {
 	}
 }
 
-// TestOpenSSLCompatibility checks the SPEC §5 promise that signatures verify
+// TestOpenSSLCompatibility checks the docs/COMPLIANCE.md, "Integrity" promise that signatures verify
 // with stock OpenSSL, with exactly the documented command.
 func TestOpenSSLCompatibility(t *testing.T) {
 	for _, tool := range []string{"openssl", "base64", "sh"} {

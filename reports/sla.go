@@ -28,7 +28,7 @@ const (
 	ItemNotTracked = "not_tracked" // due before the audit trail began: no record either way
 )
 
-// SLA is the monthly SLA report (SPEC §8 `report sla`): availability of
+// SLA is the monthly SLA report (docs/RULES.md, "Exit status" `report sla`): availability of
 // every service against its SLO, the month's incidents, and the three SLA
 // clocks of the SRE runbook with every breach. Like Weekly it is the single
 // source of truth for its JSON and its workbook; field order is key order,

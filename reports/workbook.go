@@ -13,7 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// Sheet names of the analyst workbook, in workbook order (SPEC §7).
+// Sheet names of the analyst workbook, in workbook order (docs/ARCHITECTURE.md, "Workbook").
 const (
 	SheetSummary            = "Summary"
 	SheetTopScenarios       = "Top scenarios"
@@ -46,7 +46,7 @@ type WorkbookOptions struct {
 // reportIDPrefix is how Weekly.ReportID starts; the rest is the Monday.
 const reportIDPrefix = "CREDIT_REVIEW_"
 
-// RenderWorkbook writes the analyst workbook weekly_<Monday>.xlsx (SPEC §7)
+// RenderWorkbook writes the analyst workbook weekly_<Monday>.xlsx (docs/ARCHITECTURE.md, "Workbook")
 // for w to out. Every figure comes from w as it is; the workbook only chooses
 // how to show it (number formats, dates in opts.Location, colours, charts).
 //

@@ -1,4 +1,4 @@
-// Package schedules runs ledgerlens jobs on their schedules (SPEC §9): the
+// Package schedules runs ledgerlens jobs on their schedules (docs/ARCHITECTURE.md, "Scheduling"): the
 // `ledgerlens schedule run` daemon, the fire times `schedule list` prints,
 // the `schedule crontab` export and its systemd equivalent, and the
 // Prometheus textfile metrics every job run leaves behind.

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Names of the jobs ledgerlens ships (SPEC §9). The CLI maps each to the
+// Names of the jobs ledgerlens ships (docs/ARCHITECTURE.md, "Scheduling"). The CLI maps each to the
 // command that does the work; see JobCommand.
 const (
 	JobWeeklyReview   = "weekly-review"
@@ -45,7 +45,7 @@ type Job struct {
 	Run JobFunc
 }
 
-// DefaultJobSpecs returns the schedules SPEC §9 prescribes when the
+// DefaultJobSpecs returns the schedules docs/ARCHITECTURE.md, "Scheduling" prescribes when the
 // configuration names none: the weekly review on Mondays at 10:00 (the
 // runbook's slot), the integrity check daily at 06:00 and the SLA report on
 // the 1st of the month at 07:00, all in UTC. A new slice is returned on each

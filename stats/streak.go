@@ -2,7 +2,7 @@ package stats
 
 import "time"
 
-// Run statuses that open and close a failure streak (SPEC §2.1 spelling).
+// Run statuses that open and close a failure streak (docs/RULES.md, "Inputs" spelling).
 const (
 	StatusFailed  = "Failed"
 	StatusSuccess = "Success"

@@ -1,5 +1,5 @@
 // Command ledgerlens-bench is the benchmark harness behind `make bench`
-// (SPEC §12). It generates (once, cached under bench/data/) a fixture
+// (docs/ARCHITECTURE.md, "Performance"). It generates (once, cached under bench/data/) a fixture
 // ledger, then measures on that one ledger, each phase as its own
 // subprocess so that peak RSS is per phase:
 //

@@ -94,7 +94,7 @@ func ensureFixture(ctx context.Context, cfg runConfig, logf func(string, ...any)
 	return loadFixture(dir)
 }
 
-// ledgerRel is the ledger's place in a working root (SPEC §1).
+// ledgerRel is the ledger's place in a working root (docs/ARCHITECTURE.md, "Layout").
 const ledgerRel = "runs/CREDIT_MONITORING/ledger.jsonl"
 
 // ledgerOf is the ledger of the working root root.

@@ -88,7 +88,7 @@ type storeFloor struct {
 	WarmRatio float64 `json:"warm_ratio"`
 }
 
-// target is one SPEC §12 goal and whether this run met it.
+// target is one docs/ARCHITECTURE.md, "Performance" goal and whether this run met it.
 type target struct {
 	Name  string  `json:"name"`
 	Value float64 `json:"value"`
@@ -97,7 +97,7 @@ type target struct {
 	Pass  bool    `json:"pass"`
 }
 
-// rssLimit is SPEC §12's peak-RSS target: 1 GiB at 1M runs, 2 GiB for the
+// rssLimit is the peak-RSS target of docs/ARCHITECTURE.md, "Performance": 1 GiB at 1M runs, 2 GiB for the
 // 10M-run ledger (and anything above 1M).
 func rssLimit(runs int) int64 {
 	if runs > 1_000_000 {
@@ -152,7 +152,7 @@ func (r *results) printTable(w io.Writer) {
 
 	fmt.Fprintf(w, "\nledger: %d runs, %d lines, %.1f MiB; %d cores; %s; load average %.2f before, %.2f after\n",
 		r.LedgerRuns, r.LedgerLines, float64(r.LedgerBytes)/(1<<20), r.Cores, r.GoVersion, r.LoadAvg[0], r.LoadAvg[1])
-	fmt.Fprintln(w, "\ntargets (SPEC §12):")
+	fmt.Fprintln(w, "\ntargets (docs/ARCHITECTURE.md, 'Performance'):")
 	for _, t := range r.Targets {
 		verdict := "FAIL"
 		if t.Pass {

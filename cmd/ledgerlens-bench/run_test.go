@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 
 // TestRunEndToEnd builds ledgerlens and runs the whole harness on a small
 // fixture: every phase must run, the engine and the report must agree on
-// the top scenarios, and results.json must carry SPEC §12's fields.
+// the top scenarios, and results.json must carry the fields docs/ARCHITECTURE.md, "Performance" names.
 func TestRunEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds ledgerlens and runs three weekly jobs; skipped with -short")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline"
 )
 
-// parseAsOf reads an --as-of flag; "" is the zero time (now).
 func newBaselineCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "baseline",
@@ -25,11 +25,7 @@ and an update_<date>.md note written. Every step is in the audit log.`,
 }
 
 func newBaselineCalculateCmd(a *app) *cobra.Command {
-	var (
-		opts        pipeline.CalculateOptions
-		asOf        string
-		lockTimeout time.Duration
-	)
+	var opts BaselineCalculateOptions
 	cmd := &cobra.Command{
 		Use:   "calculate",
 		Short: "Print the median credits of a scenario's healthy runs (the runbook's baseline calculator)",
@@ -40,36 +36,20 @@ healthy_run_statuses, retry_count ≤ 1) over the --days days before --as-of.`,
   ledgerlens baseline calculate --scenario BINDER_EXPORT_WEEKLY --days 14 --as-of 2026-11-23T00:00:00Z`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.ScenarioID == "" {
-				return usagef("--scenario is required")
-			}
-			t, err := parseAsOf(asOf)
-			if err != nil {
-				return err
-			}
-			opts.AsOf = t
-			calc, err := pipeline.CalculateBaseline(cmd.Context(), a.env("baseline calculate", lockTimeout), opts)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, calc.String())
-			return nil
+			return runBaselineCalculate(cmd.Context(), a, opts)
+
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.ScenarioID, "scenario", "", "scenario id")
 	f.IntVar(&opts.Days, "days", 0, "window length in days (default the policy's baseline_window_days, 30)")
-	f.StringVar(&asOf, "as-of", "", "end of the window (RFC 3339); default now")
-	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	f.StringVar(&opts.AsOfText, "as-of", "", "end of the window (RFC 3339); default now")
+	f.DurationVar(&opts.LockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
 	return cmd
 }
 
 func newBaselineProposeCmd(a *app) *cobra.Command {
-	var (
-		opts        pipeline.ProposeOptions
-		asOf        string
-		lockTimeout time.Duration
-	)
+	var opts BaselineProposeOptions
 	cmd := &cobra.Command{
 		Use:   "propose",
 		Short: "Write signed baseline proposals and print their ids, one per line",
@@ -82,28 +62,8 @@ carries only the proposal ids, one per line, so they can be piped to
   ledgerlens baseline propose --candidates --by alice`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if (opts.ScenarioID == "") == !opts.Candidates {
-				return usagef("give exactly one of --scenario ID or --candidates")
-			}
-			if opts.By == "" {
-				return usagef("--by NAME is required (the proposer)")
-			}
-			t, err := parseAsOf(asOf)
-			if err != nil {
-				return err
-			}
-			opts.AsOf = t
-			res, err := pipeline.ProposeBaselines(cmd.Context(), a.env("baseline propose", lockTimeout), opts)
-			if err != nil {
-				return err
-			}
-			for _, p := range res.Proposals {
-				fmt.Fprintln(a.stdout, p.ProposalID)
-			}
-			for _, s := range res.Skipped {
-				a.log.Warn("candidate not proposed", "reason", s)
-			}
-			return nil
+			return runBaselinePropose(cmd.Context(), a, opts)
+
 		},
 	}
 	f := cmd.Flags()
@@ -112,16 +72,13 @@ carries only the proposal ids, one per line, so they can be piped to
 	f.StringVar(&opts.By, "by", "", "name of the proposer (the maker)")
 	f.StringVar(&opts.Rationale, "rationale", "", "why the baseline should change (one bullet per line in the update note)")
 	f.IntVar(&opts.Days, "days", 0, "--scenario: window length in days (default the policy's baseline_window_days)")
-	f.StringVar(&asOf, "as-of", "", "--scenario: end of the window (RFC 3339); default now")
-	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	f.StringVar(&opts.AsOfText, "as-of", "", "--scenario: end of the window (RFC 3339); default now")
+	f.DurationVar(&opts.LockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
 	return cmd
 }
 
 func newBaselineApproveCmd(a *app) *cobra.Command {
-	var (
-		opts        pipeline.ApproveOptions
-		lockTimeout time.Duration
-	)
+	var opts BaselineApproveOptions
 	cmd := &cobra.Command{
 		Use:   "approve PROPOSAL",
 		Short: "Approve a proposal (a second person) and apply it to config/credit-baselines.json",
@@ -136,32 +93,14 @@ proposal is an sla_breach finding in the weekly and SLA reports.`,
   ledgerlens baseline propose --candidates --by alice | xargs -n1 ledgerlens baseline approve --by bob`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.By == "" {
-				return usagef("--by NAME is required (the approver)")
-			}
 			opts.ProposalID = args[0]
-			res, err := pipeline.ApproveBaseline(cmd.Context(), a.env("baseline approve", lockTimeout), opts)
-			if err != nil {
-				return err
-			}
-			ap := res.Approval
-			change := "new baseline"
-			if ap.ChangePct != nil {
-				change = fmt.Sprintf("%+.1f%%", *ap.ChangePct)
-			}
-			fmt.Fprintf(a.stdout, "approved %s as %s: %s %s → %.2f (%s)\n", ap.ProposalID, ap.ApprovalID, ap.ScenarioID,
-				fmtOptional(ap.OldBaseline), ap.NewBaseline, change)
-			fmt.Fprintf(a.stdout, "  approval: %s\n  note: %s\n  baselines: %s\n", res.ApprovalPath, res.NotePath, a.layout().Baselines)
-			if ap.Clock.Late {
-				a.log.Warn("approved later than 1 business day after the proposal: an sla_breach finding", "due_at", ap.Clock.DueAt)
-			}
-			return nil
+			return runBaselineApprove(cmd.Context(), a, opts)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.By, "by", "", "name of the approver (the checker); must differ from the proposer")
 	f.BoolVar(&opts.ForceLargeChange, "force-large-change", false, "accept a change of more than 50 %")
-	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	f.DurationVar(&opts.LockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
 	return cmd
 }
 
@@ -219,4 +158,91 @@ func dash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// BaselineCalculateOptions are the options of `ledgerlens baseline calculate`.
+type BaselineCalculateOptions struct {
+	pipeline.CalculateOptions
+	AsOfText    string // --as-of, RFC 3339; "" is now
+	LockTimeout time.Duration
+}
+
+// runBaselineCalculate runs the baseline calculate job and prints its result.
+func runBaselineCalculate(ctx context.Context, a *app, opts BaselineCalculateOptions) error {
+	if opts.ScenarioID == "" {
+		return usagef("--scenario is required")
+	}
+	t, err := parseAsOf(opts.AsOfText)
+	if err != nil {
+		return err
+	}
+	opts.CalculateOptions.AsOf = t
+	calc, err := pipeline.CalculateBaseline(ctx, a.env("baseline calculate", opts.LockTimeout), opts.CalculateOptions)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, calc.String())
+	return nil
+}
+
+// BaselineProposeOptions are the options of `ledgerlens baseline propose`.
+type BaselineProposeOptions struct {
+	pipeline.ProposeOptions
+	AsOfText    string // --as-of, RFC 3339; "" is now
+	LockTimeout time.Duration
+}
+
+// runBaselinePropose runs the baseline propose job and prints its result.
+func runBaselinePropose(ctx context.Context, a *app, opts BaselineProposeOptions) error {
+	if (opts.ScenarioID == "") == !opts.Candidates {
+		return usagef("give exactly one of --scenario ID or --candidates")
+	}
+	if opts.By == "" {
+		return usagef("--by NAME is required (the proposer)")
+	}
+	t, err := parseAsOf(opts.AsOfText)
+	if err != nil {
+		return err
+	}
+	opts.ProposeOptions.AsOf = t
+	res, err := pipeline.ProposeBaselines(ctx, a.env("baseline propose", opts.LockTimeout), opts.ProposeOptions)
+	if err != nil {
+		return err
+	}
+	for _, p := range res.Proposals {
+		fmt.Fprintln(a.stdout, p.ProposalID)
+	}
+	for _, s := range res.Skipped {
+		a.log.Warn("candidate not proposed", "reason", s)
+	}
+	return nil
+}
+
+// BaselineApproveOptions are the options of `ledgerlens baseline approve`.
+type BaselineApproveOptions struct {
+	pipeline.ApproveOptions
+	LockTimeout time.Duration
+}
+
+// runBaselineApprove runs the approval job and prints what it applied.
+func runBaselineApprove(ctx context.Context, a *app, opts BaselineApproveOptions) error {
+	if opts.By == "" {
+		return usagef("--by NAME is required (the approver)")
+	}
+	res, err := pipeline.ApproveBaseline(ctx, a.env("baseline approve", opts.LockTimeout), opts.ApproveOptions)
+	if err != nil {
+		return err
+	}
+	ap := res.Approval
+	change := "new baseline"
+	if ap.ChangePct != nil {
+		change = fmt.Sprintf("%+.1f%%", *ap.ChangePct)
+	}
+	fmt.Fprintf(a.stdout, "approved %s as %s: %s %s → %.2f (%s)\n", ap.ProposalID, ap.ApprovalID, ap.ScenarioID,
+		fmtOptional(ap.OldBaseline), ap.NewBaseline, change)
+	fmt.Fprintf(a.stdout, "  approval: %s\n  note: %s\n  baselines: %s\n", res.ApprovalPath, res.NotePath, a.layout().Baselines)
+	if ap.Clock.Late {
+		a.log.Warn("approved later than 1 business day after the proposal: an sla_breach finding", "due_at", ap.Clock.DueAt)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -22,10 +23,7 @@ func newEvidenceCmd(a *app) *cobra.Command {
 		Use:   "evidence",
 		Short: "Export verifiable compliance evidence bundles",
 	}
-	var (
-		opts        pipeline.EvidenceOptions
-		lockTimeout time.Duration
-	)
+	var opts EvidenceExportOptions
 	export := &cobra.Command{
 		Use:   "export",
 		Short: "Bundle the range's reports, signatures, audit segment and baseline records into a signed zip",
@@ -41,39 +39,52 @@ same evidence gives the same bytes.`,
   ledgerlens verify q3.zip`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.From == "" || opts.To == "" || opts.Out == "" {
-				return usagef("--from, --to and --out are required")
-			}
-			if !strings.HasSuffix(opts.Out, ".zip") {
-				return usagef("--out %q: the bundle must be a .zip file", opts.Out)
-			}
-			for _, d := range []string{opts.From, opts.To} {
-				if _, err := time.Parse(time.DateOnly, d); err != nil {
-					return usagef("date %q: want YYYY-MM-DD", d)
-				}
-			}
-			res, err := pipeline.ExportEvidence(cmd.Context(), a.env("evidence export", lockTimeout), opts)
-			if err != nil {
-				return err
-			}
-			state := "written"
-			if res.Noop {
-				state = "already exported, identical (no-op)"
-			}
-			c := res.Index.Counts
-			fmt.Fprintf(a.stdout, "evidence bundle %s: %s\n  sha256 %s (%d bytes), signed by key %s\n", res.Path, state, res.SHA256, res.Bytes, res.Index.SigningKeyID)
-			fmt.Fprintf(a.stdout, "  %d weekly reports, %d SLA reports, %d proposals, %d approvals, %d notes, %d audit entries, %d files\n",
-				c.WeeklyReports, c.SLAReports, c.Proposals, c.Approvals, c.Notes, c.AuditEntries, c.Files)
-			return nil
+			return runEvidenceExport(cmd.Context(), a, opts)
+
 		},
 	}
 	f := export.Flags()
 	f.StringVar(&opts.From, "from", "", "first day of the range (YYYY-MM-DD, configured time zone)")
 	f.StringVar(&opts.To, "to", "", "last day of the range, inclusive (YYYY-MM-DD)")
 	f.StringVar(&opts.Out, "out", "", "the bundle to write (F.zip; F.zip.sha256 and F.zip.sig beside it)")
-	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	f.DurationVar(&opts.LockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
 	cmd.AddCommand(export)
 	return cmd
+}
+
+// EvidenceExportOptions are the options of `ledgerlens evidence export`.
+type EvidenceExportOptions struct {
+	pipeline.EvidenceOptions
+	LockTimeout time.Duration
+}
+
+// runEvidenceExport checks the range, runs the export job and prints the
+// bundle's figures.
+func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) error {
+	if opts.From == "" || opts.To == "" || opts.Out == "" {
+		return usagef("--from, --to and --out are required")
+	}
+	if !strings.HasSuffix(opts.Out, ".zip") {
+		return usagef("--out %q: the bundle must be a .zip file", opts.Out)
+	}
+	for _, d := range []string{opts.From, opts.To} {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			return usagef("date %q: want YYYY-MM-DD", d)
+		}
+	}
+	res, err := pipeline.ExportEvidence(ctx, a.env("evidence export", opts.LockTimeout), opts.EvidenceOptions)
+	if err != nil {
+		return err
+	}
+	state := "written"
+	if res.Noop {
+		state = "already exported, identical (no-op)"
+	}
+	c := res.Index.Counts
+	fmt.Fprintf(a.stdout, "evidence bundle %s: %s\n  sha256 %s (%d bytes), signed by key %s\n", res.Path, state, res.SHA256, res.Bytes, res.Index.SigningKeyID)
+	fmt.Fprintf(a.stdout, "  %d weekly reports, %d SLA reports, %d proposals, %d approvals, %d notes, %d audit entries, %d files\n",
+		c.WeeklyReports, c.SLAReports, c.Proposals, c.Approvals, c.Notes, c.AuditEntries, c.Files)
+	return nil
 }
 
 // verifyBundles checks evidence bundles for `ledgerlens verify F.zip`: the

@@ -19,6 +19,17 @@ func runInProcess(t *testing.T, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
+// mustRunIn runs the command line in process and fails the test unless it
+// exits 0.
+func mustRunIn(t *testing.T, args ...string) result {
+	t.Helper()
+	r := runInProcess(t, args...)
+	if r.code != 0 {
+		t.Fatalf("ledgerlens %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
 // TestUsageErrorsExit2: every bad command line exits 2 with a message
 // naming what is wrong, and nothing runs.
 func TestUsageErrorsExit2(t *testing.T) {

@@ -21,7 +21,7 @@ func newFixturesCmd(a *app) *cobra.Command {
 	gen := &cobra.Command{
 		Use:   "generate",
 		Short: "Write a deterministic working root (ledger, cases, incidents, baselines, policy, expected.json)",
-		Long: `generate writes a working root in the layout of SPEC §1 with known injected
+		Long: `generate writes a working root in the layout of docs/ARCHITECTURE.md, 'Layout' with known injected
 cases (unquarantined SEV0, SEV1 without a case, drift, SLO breaches, malformed
 lines, duplicates, late arrivals, a partial last line) and expected.json with
 the truths they imply. Same arguments, same bytes.`,

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/ledgerlens/ledgerlens/pipeline/review"
+	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
@@ -30,7 +30,7 @@ func (f *failOnFlag) register(fs *pflag.FlagSet, what string) {
 }
 
 func (f *failOnFlag) validate() error {
-	if f.severity != "" && review.SeverityRank(f.severity) > 4 {
+	if f.severity != "" && rules.SeverityRank(f.severity) > 4 {
 		return usagef("--fail-on %q: want SEV0 … SEV4", f.severity)
 	}
 	return nil
@@ -42,9 +42,9 @@ func (f *failOnFlag) check(a *app, what string, severities []string) error {
 	if f.severity == "" {
 		return nil
 	}
-	rank, n := review.SeverityRank(f.severity), 0
+	rank, n := rules.SeverityRank(f.severity), 0
 	for _, s := range severities {
-		if review.SeverityRank(s) <= rank {
+		if rules.SeverityRank(s) <= rank {
 			n++
 		}
 	}

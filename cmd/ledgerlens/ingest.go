@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -9,11 +10,14 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline"
 )
 
+// IngestOptions are the options of `ledgerlens ingest`.
+type IngestOptions struct {
+	Ledger      string // "" is the layout's ledger
+	LockTimeout time.Duration
+}
+
 func newIngestCmd(a *app) *cobra.Command {
-	var (
-		ledgerPath  string
-		lockTimeout time.Duration
-	)
+	var opts IngestOptions
 	cmd := &cobra.Command{
 		Use:   "ingest",
 		Short: "Load new ledger lines into the store (incremental, transactional)",
@@ -25,23 +29,28 @@ the ledger as a ledger_modified event followed by a full reload.`,
   ledgerlens ingest --ledger runs/CREDIT_MONITORING/ledger.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := pipeline.RunIngest(cmd.Context(), a.env("ingest", lockTimeout), ledgerPath)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "event=%s lines=%d loaded=%d rejected=%d duplicates=%d offset=%d..%d partial_tail_bytes=%d prefix_sha256=%s\n",
-				res.Event, res.Lines, res.Loaded, res.Rejected, res.Duplicates, res.OffsetFrom, res.OffsetTo,
-				res.PartialTailBytes, res.PrefixSHA256)
-			if m := res.Modified; m != nil {
-				a.log.Warn("ledger prefix was modified; reloaded from scratch",
-					"byte_from", m.ByteFrom, "byte_to", m.ByteTo, "line_from", m.LineFrom, "line_to", m.LineTo)
-			}
-			a.log.Debug("ingest timings", "check", res.CheckTime, "load", res.LoadTime,
-				"duplicates", res.DuplicatesTime, "commit", res.CommitTime)
-			return nil
+			return runIngest(cmd.Context(), a, opts)
 		},
 	}
-	cmd.Flags().StringVar(&ledgerPath, "ledger", "", "ledger path (default <root>/runs/CREDIT_MONITORING/ledger.jsonl)")
-	cmd.Flags().DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	cmd.Flags().StringVar(&opts.Ledger, "ledger", "", "ledger path (default <root>/runs/CREDIT_MONITORING/ledger.jsonl)")
+	cmd.Flags().DurationVar(&opts.LockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
 	return cmd
+}
+
+// runIngest runs the ingest job and prints its figures on a's stdout.
+func runIngest(ctx context.Context, a *app, opts IngestOptions) error {
+	res, err := pipeline.RunIngest(ctx, a.env("ingest", opts.LockTimeout), opts.Ledger)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "event=%s lines=%d loaded=%d rejected=%d duplicates=%d offset=%d..%d partial_tail_bytes=%d prefix_sha256=%s\n",
+		res.Event, res.Lines, res.Loaded, res.Rejected, res.Duplicates, res.OffsetFrom, res.OffsetTo,
+		res.PartialTailBytes, res.PrefixSHA256)
+	if m := res.Modified; m != nil {
+		a.log.Warn("ledger prefix was modified; reloaded from scratch",
+			"byte_from", m.ByteFrom, "byte_to", m.ByteTo, "line_from", m.LineFrom, "line_to", m.LineTo)
+	}
+	a.log.Debug("ingest timings", "check", res.CheckTime, "load", res.LoadTime,
+		"duplicates", res.DuplicatesTime, "commit", res.CommitTime)
+	return nil
 }

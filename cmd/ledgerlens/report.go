@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -20,12 +21,15 @@ func newReportCmd(a *app) *cobra.Command {
 	return cmd
 }
 
+// ReportWeeklyOptions are the options of `ledgerlens report weekly`.
+type ReportWeeklyOptions struct {
+	Week string // a Monday or an ISO week; "" is the last complete week
+	AsOf string // RFC 3339; "" is now
+	publishFlags
+}
+
 func newReportWeeklyCmd(a *app) *cobra.Command {
-	var (
-		opts pipeline.WeeklyOptions
-		asOf string
-		pf   publishFlags
-	)
+	var opts ReportWeeklyOptions
 	cmd := &cobra.Command{
 		Use:   "weekly",
 		Short: "Ingest the ledger and publish the weekly credit review (JSON, XLSX, sidecars, signatures)",
@@ -39,42 +43,48 @@ becomes revision r2, r3, ….`,
   ledgerlens report weekly --week 2026-W47 --as-of 2026-11-23T10:00:00Z --unsigned`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := parseAsOf(asOf)
-			if err != nil {
-				return err
-			}
-			opts.AsOf = t
-			if opts.Week != "" {
-				// The form of a week does not depend on the zone; the job
-				// parses it again in the configured one.
-				if _, err := review.ParseWeek(opts.Week, time.UTC); err != nil {
-					return usagef("--week: %v", err)
-				}
-			}
-			if err := pf.failOn.validate(); err != nil {
-				return err
-			}
-			opts.Unsigned, opts.Supersede = pf.unsigned, pf.supersede
-			return publishReport(a, &pf, schedules.JobWeeklyReview,
-				func() (*pipeline.WeeklyResult, error) {
-					return pipeline.RunWeekly(cmd.Context(), a.env("report weekly", pf.lockTimeout), opts)
-				},
-				weeklyStats, func(r *pipeline.WeeklyResult) { printWeekly(a, r) },
-				func(r *pipeline.WeeklyResult) (sevs []string) {
-					if r.Report != nil {
-						for _, v := range r.Report.PolicyViolations {
-							sevs = append(sevs, v.Severity)
-						}
-					}
-					return sevs
-				}, "policy violations")
+			return runReportWeekly(cmd.Context(), a, opts)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Week, "week", "", "period: a Monday (2026-11-16) or ISO week (2026-W47); default the last complete week")
-	f.StringVar(&asOf, "as-of", "", "fix \"now\" (RFC 3339) for choosing the default week")
-	pf.register(f, "a policy violation")
+	f.StringVar(&opts.AsOf, "as-of", "", "fix \"now\" (RFC 3339) for choosing the default week")
+	opts.publishFlags.register(f, "a policy violation")
 	return cmd
+}
+
+// runReportWeekly checks the options, runs the weekly job, prints what it
+// published and applies --fail-on to its policy violations.
+func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) error {
+	asOf, err := parseAsOf(opts.AsOf)
+	if err != nil {
+		return err
+	}
+	if opts.Week != "" {
+		// The form of a week does not depend on the zone; the job parses
+		// it again in the configured one.
+		if _, err := review.ParseWeek(opts.Week, time.UTC); err != nil {
+			return usagef("--week: %v", err)
+		}
+	}
+	if err := opts.failOn.validate(); err != nil {
+		return err
+	}
+	pf := &opts.publishFlags
+	wopts := pipeline.WeeklyOptions{Week: opts.Week, AsOf: asOf, Unsigned: pf.unsigned, Supersede: pf.supersede}
+	return publishReport(a, pf, schedules.JobWeeklyReview,
+		func() (*pipeline.WeeklyResult, error) {
+			return pipeline.RunWeekly(ctx, a.env("report weekly", pf.lockTimeout), wopts)
+		},
+		weeklyStats, func(r *pipeline.WeeklyResult) { printWeekly(a, r) },
+		func(r *pipeline.WeeklyResult) (sevs []string) {
+			if r.Report != nil {
+				for _, v := range r.Report.PolicyViolations {
+					sevs = append(sevs, v.Severity)
+				}
+			}
+			return sevs
+		}, "policy violations")
 }
 
 // printWeekly writes the headline figures and output paths to stdout.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -10,12 +11,15 @@ import (
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
+// ReportSLAOptions are the options of `ledgerlens report sla`.
+type ReportSLAOptions struct {
+	Month string // YYYY-MM; "" is the previous month
+	AsOf  string // RFC 3339; "" is now
+	publishFlags
+}
+
 func newReportSLACmd(a *app) *cobra.Command {
-	var (
-		opts pipeline.SLAOptions
-		asOf string
-		pf   publishFlags
-	)
+	var opts ReportSLAOptions
 	cmd := &cobra.Command{
 		Use:   "sla",
 		Short: "Publish the monthly SLA report: SLOs, incidents and the three SLA clocks (JSON, XLSX, sidecars, signatures)",
@@ -30,40 +34,46 @@ Publication is write-once like the weekly report's.`,
   ledgerlens report sla --month 2026-11 --fail-on SEV2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := parseAsOf(asOf)
-			if err != nil {
-				return err
-			}
-			opts.AsOf = t
-			if opts.Month != "" {
-				if _, err := time.Parse("2006-01", opts.Month); err != nil {
-					return usagef("--month %q: want YYYY-MM, e.g. 2026-11", opts.Month)
-				}
-			}
-			if err := pf.failOn.validate(); err != nil {
-				return err
-			}
-			opts.Unsigned, opts.Supersede = pf.unsigned, pf.supersede
-			return publishReport(a, &pf, schedules.JobSLAReport,
-				func() (*pipeline.SLAResult, error) {
-					return pipeline.RunSLA(cmd.Context(), a.env("report sla", pf.lockTimeout), opts)
-				},
-				slaStats, func(r *pipeline.SLAResult) { printSLA(a, r) },
-				func(r *pipeline.SLAResult) (sevs []string) {
-					if r.Report != nil {
-						for _, b := range r.Report.Breaches {
-							sevs = append(sevs, b.Severity)
-						}
-					}
-					return sevs
-				}, "SLA breaches")
+			return runReportSLA(cmd.Context(), a, opts)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Month, "month", "", "month as YYYY-MM; default the previous month")
-	f.StringVar(&asOf, "as-of", "", "fix \"now\" (RFC 3339): the default month, and whether an item not yet done is overdue")
-	pf.register(f, "an SLA breach")
+	f.StringVar(&opts.AsOf, "as-of", "", "fix \"now\" (RFC 3339): the default month, and whether an item not yet done is overdue")
+	opts.publishFlags.register(f, "an SLA breach")
 	return cmd
+}
+
+// runReportSLA checks the options, runs the SLA job, prints what it
+// published and applies --fail-on to its breaches.
+func runReportSLA(ctx context.Context, a *app, opts ReportSLAOptions) error {
+	asOf, err := parseAsOf(opts.AsOf)
+	if err != nil {
+		return err
+	}
+	if opts.Month != "" {
+		if _, err := time.Parse("2006-01", opts.Month); err != nil {
+			return usagef("--month %q: want YYYY-MM, e.g. 2026-11", opts.Month)
+		}
+	}
+	if err := opts.failOn.validate(); err != nil {
+		return err
+	}
+	pf := &opts.publishFlags
+	sopts := pipeline.SLAOptions{Month: opts.Month, AsOf: asOf, Unsigned: pf.unsigned, Supersede: pf.supersede}
+	return publishReport(a, pf, schedules.JobSLAReport,
+		func() (*pipeline.SLAResult, error) {
+			return pipeline.RunSLA(ctx, a.env("report sla", pf.lockTimeout), sopts)
+		},
+		slaStats, func(r *pipeline.SLAResult) { printSLA(a, r) },
+		func(r *pipeline.SLAResult) (sevs []string) {
+			if r.Report != nil {
+				for _, b := range r.Report.Breaches {
+					sevs = append(sevs, b.Severity)
+				}
+			}
+			return sevs
+		}, "SLA breaches")
 }
 
 // printSLA writes the headline figures and output paths to stdout.

@@ -27,7 +27,7 @@ func newScheduleCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// jobSpecs reads the schedules from config/ledgerlens.json (defaults: SPEC §9).
+// jobSpecs reads the schedules from config/ledgerlens.json (defaults: docs/ARCHITECTURE.md, "Scheduling").
 func (a *app) jobSpecs() ([]schedules.JobSpec, error) {
 	cfg, _, err := inputs.LoadConfig(a.layout().Config)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -197,24 +198,7 @@ A missing store while the audit log records ingests is a problem too.`,
 			if err != nil {
 				return err
 			}
-			rep, err := pipeline.CheckIntegrity(cmd.Context(), a.env("verify all", 0), pub, kept...)
-			if err != nil {
-				return err
-			}
-			ledger := map[bool]string{true: "append-only", false: "MODIFIED"}[rep.Ledger.Intact]
-			if !rep.StoreFound {
-				ledger = "no store"
-			}
-			fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries, %d signed checkpoints checked\nartifacts: %d checked\n",
-				ledger, rep.Audit.Entries, len(rep.AuditCheck.Checkpoints), len(rep.Artifacts))
-			for _, p := range rep.Problems {
-				fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
-			}
-			if !rep.OK() {
-				return fmt.Errorf("integrity check failed: %d problems", len(rep.Problems))
-			}
-			fmt.Fprintln(a.stdout, "OK")
-			return nil
+			return runVerifyAll(cmd.Context(), a, pub, kept...)
 		},
 	}
 	allCmd.Flags().StringArrayVar(&kept, "checkpoint", nil, "also check the audit log against this kept checkpoint file (repeatable)")
@@ -289,4 +273,28 @@ FILE argument checks that log (an exported copy) against --checkpoint only.`,
 	verify.Flags().StringVar(&pubPath, "pubkey", "", "public key PEM that signed the checkpoints (default <root>/.ledgerlens/keys/signing.pub)")
 	cmd.AddCommand(verify)
 	return cmd
+}
+
+// runVerifyAll is `verify all`: the integrity check, read-only (no lock,
+// nothing written), printing every problem it finds. pub checks signatures
+// (nil: sidecars only).
+func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, kept ...string) error {
+	rep, err := pipeline.CheckIntegrity(ctx, a.env("verify all", 0), pub, kept...)
+	if err != nil {
+		return err
+	}
+	ledger := map[bool]string{true: "append-only", false: "MODIFIED"}[rep.Ledger.Intact]
+	if !rep.StoreFound {
+		ledger = "no store"
+	}
+	fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries, %d signed checkpoints checked\nartifacts: %d checked\n",
+		ledger, rep.Audit.Entries, len(rep.AuditCheck.Checkpoints), len(rep.Artifacts))
+	for _, p := range rep.Problems {
+		fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
+	}
+	if !rep.OK() {
+		return fmt.Errorf("integrity check failed: %d problems", len(rep.Problems))
+	}
+	fmt.Fprintln(a.stdout, "OK")
+	return nil
 }

@@ -1,5 +1,5 @@
 // Package atomicfile replaces files so that a crash leaves either the old
-// content or the new, never a partial file (SPEC §5).
+// content or the new, never a partial file (docs/COMPLIANCE.md, "Integrity").
 //
 // Every write goes to a temporary file in the destination's directory (named
 // ".<base>.<random>.tmp", so directory listings and globs for published

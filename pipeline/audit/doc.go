@@ -1,4 +1,4 @@
-// Package audit keeps ledgerlens's tamper-evident audit trail (SPEC §5): an
+// Package audit keeps ledgerlens's tamper-evident audit trail (docs/COMPLIANCE.md, "Integrity"): an
 // append-only file, .ledgerlens/audit.jsonl, of hash-chained JSON entries.
 //
 // # Format

@@ -1,6 +1,6 @@
 package audit
 
-// Event names written by ledgerlens (SPEC §5). The log accepts any non-empty
+// Event names written by ledgerlens (docs/COMPLIANCE.md, "Integrity"). The log accepts any non-empty
 // name; these constants keep writers and readers (evidence export, the
 // integrity check) spelling them alike.
 const (

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 	"github.com/ledgerlens/ledgerlens/stats"
 )
 
@@ -23,10 +24,6 @@ func query(name string) (string, error) {
 	}
 	return string(b), nil
 }
-
-// statusSep joins healthy statuses into one SQL parameter; no status may
-// contain it.
-const statusSep = "\x1f"
 
 // Calculation is a baseline calculated from the store: the nearest-rank
 // median credits of a scenario's healthy runs in a window, as the
@@ -69,9 +66,12 @@ func Calculate(ctx context.Context, db *sql.Conn, scenarioID string, end time.Ti
 		return c, fmt.Errorf("calculate baseline for %s: window must be at least 1 day, got %d", scenarioID, days)
 	}
 	for _, s := range healthy {
-		if strings.Contains(s, statusSep) {
+		if strings.Contains(s, rules.StatusSep) {
 			return c, fmt.Errorf("calculate baseline: healthy status %q contains a control character", s)
 		}
+	}
+	if err := rules.Install(ctx, db); err != nil {
+		return c, fmt.Errorf("calculate baseline for %s: %w", scenarioID, err)
 	}
 	q, err := query("healthy_median")
 	if err != nil {
@@ -79,7 +79,7 @@ func Calculate(ctx context.Context, db *sql.Conn, scenarioID string, end time.Ti
 	}
 	var median sql.NullFloat64
 	var cv float64
-	err = db.QueryRowContext(ctx, q, scenarioID, c.WindowStart, c.WindowEnd, strings.Join(healthy, statusSep)).
+	err = db.QueryRowContext(ctx, q, scenarioID, c.WindowStart, c.WindowEnd, rules.HealthyStatuses(healthy)).
 		Scan(&c.SampleSize, &median, &cv)
 	if err != nil {
 		return c, fmt.Errorf("calculate baseline for %s: healthy_median.sql: %w", scenarioID, err)

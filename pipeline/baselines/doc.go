@@ -1,5 +1,5 @@
 // Package baselines holds the maker-checker records of baseline changes
-// (SPEC §6, the credit-monitoring runbook's Baseline Update Procedure): the
+// (docs/COMPLIANCE.md, "Maker-checker baseline updates", the credit-monitoring runbook's Baseline Update Procedure): the
 // signed proposal and approval records kept in runs/BASELINE_UPDATES/, the
 // update_<date>.md note in the runbook's format, the healthy-run median a
 // proposal is calculated from, and the SEV0/SEV1 check an approval must

@@ -3,10 +3,12 @@ package baselines
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 )
 
 // HighSeverityRun is a run that is SEV0 or SEV1 by its recorded severity or
@@ -47,24 +49,35 @@ func HighSeverityRuns(ctx context.Context, db *sql.Conn, q HighSeverityQuery) ([
 	if err != nil {
 		return nil, err
 	}
-	// A temp table private to this query's name space: the review's own
-	// temp tables on the same connection are left alone.
-	if _, err := db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE ll_high_baseline (scenario_id VARCHAR, median_credits DOUBLE)"); err != nil {
+	if err := rules.Install(ctx, db); err != nil {
 		return nil, fmt.Errorf("high-severity runs: %w", err)
 	}
+	type baseline struct {
+		ScenarioID    string  `json:"scenario_id"`
+		MedianCredits float64 `json:"median_credits"`
+	}
+	bs := []baseline{}
 	if q.Baselines != nil {
 		for _, b := range q.Baselines.Entries {
-			if q.ScenarioID != "" && b.ScenarioID != q.ScenarioID {
-				continue
-			}
-			if _, err := db.ExecContext(ctx, "INSERT INTO ll_high_baseline VALUES ($1, $2)", b.ScenarioID, b.MedianCredits); err != nil {
-				return nil, fmt.Errorf("high-severity runs: %w", err)
+			if q.ScenarioID == "" || b.ScenarioID == q.ScenarioID {
+				bs = append(bs, baseline{b.ScenarioID, b.MedianCredits})
 			}
 		}
 	}
+	js, err := json.Marshal(bs)
+	if err != nil {
+		return nil, fmt.Errorf("high-severity runs: %w", err)
+	}
+	load, err := query("high_severity_baseline")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.ExecContext(ctx, load, string(js)); err != nil {
+		return nil, fmt.Errorf("high-severity runs: high_severity_baseline.sql: %w", err)
+	}
 	sp := q.Policy.SeverityPolicy
 	rows, err := db.QueryContext(ctx, stmt, q.From, q.To, q.ScenarioID,
-		sp.Sev0.Multiplier, sp.Sev1.Multiplier, sp.Sev0.PIIOrRegulatory)
+		sp.Sev0.Multiplier, sp.Sev1.Multiplier, sp.Sev2.Multiplier, sp.Sev3.Multiplier, sp.Sev0.PIIOrRegulatory)
 	if err != nil {
 		return nil, fmt.Errorf("high-severity runs: high_severity.sql: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 )
 
 // NoteBase returns the publication name (without .md) of the n-th update
@@ -63,8 +65,8 @@ func RenderNote(a Approval, loc *time.Location) ([]byte, error) {
 	p("")
 	p("**Sample Size:** %d healthy runs over %d days", a.SampleSize, a.WindowDays)
 	stability := "stable"
-	if a.CV >= 0.3 {
-		stability = "not stable: CV ≥ 0.3"
+	if a.CV >= rules.StableCV {
+		stability = fmt.Sprintf("not stable: CV ≥ %g", rules.StableCV)
 	}
 	p("**Coefficient of Variation:** %.2f (%s)", a.CV, stability)
 	p("")

@@ -105,7 +105,7 @@ func NewProposal(c Calculation, current *float64, by, rationale string, proposed
 }
 
 // ReviewLevel grades a baseline change as the weekly report's candidates
-// are graded (SPEC §4.5): below 20 % ok, up to 50 % review, above that
+// are graded (docs/RULES.md, "Baseline candidates"): below 20 % ok, up to 50 % review, above that
 // investigate.
 func ReviewLevel(changePct float64) string {
 	switch a := math.Abs(changePct); {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/businesstime"
 	"github.com/ledgerlens/ledgerlens/pipeline/review"
 )
 
@@ -153,13 +154,13 @@ func (r *Records) NextNote(date string) string {
 }
 
 // DueAt is when the maker-checker clock of a proposal made at proposedAt
-// runs out: 1 business day later (review.AddBusinessDays), weekdays
+// runs out: 1 business day later (businesstime.AddBusinessDays), weekdays
 // counted in loc.
 func DueAt(proposedAt time.Time, loc *time.Location) time.Time {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return review.AddBusinessDays(proposedAt.In(loc), 1)
+	return businesstime.AddBusinessDays(proposedAt.In(loc), 1)
 }
 
 // ReviewApprovals turns the approvals into the weekly review's input for

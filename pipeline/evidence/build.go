@@ -638,8 +638,3 @@ func marshal(v any) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
-
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}

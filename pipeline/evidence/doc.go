@@ -1,5 +1,5 @@
 // Package evidence builds and verifies the compliance evidence bundle of
-// SPEC §11 (`ledgerlens evidence export`, `ledgerlens verify F.zip`): a
+// docs/COMPLIANCE.md, "The evidence bundle" (`ledgerlens evidence export`, `ledgerlens verify F.zip`): a
 // deterministic zip of every weekly and SLA report in a date range with
 // their sidecars and signatures, the public key, the audit-log segment
 // holding the records of publication of every bundled file (selected by

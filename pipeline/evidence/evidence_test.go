@@ -135,7 +135,7 @@ func newWorld(t *testing.T) *world {
 			data, _ := os.ReadFile(filepath.Join(dir, n))
 			rel, _ := filepath.Rel(w.root, filepath.Join(dir, n))
 			if _, err := l.Append(context.Background(), audit.EventArtifactWritten, map[string]any{
-				"path": rel, "sha256": sha256Hex(data), "bytes": len(data)}); err != nil {
+				"path": rel, "sha256": reports.SHA256Hex(data), "bytes": len(data)}); err != nil {
 				t.Fatal(err)
 			}
 		}

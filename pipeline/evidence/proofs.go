@@ -214,7 +214,7 @@ func checkProofs(res *Result, idx *Index, members map[string][]byte, segment []a
 		sum, _ := e.Fields["sha256"].(string)
 		p, _ := e.Fields["path"].(string)
 		data := members[in.File]
-		if e.Event != audit.EventArtifactWritten || path.Base(p) != path.Base(in.File) || data == nil || sha256Hex(data) != sum {
+		if e.Event != audit.EventArtifactWritten || path.Base(p) != path.Base(in.File) || data == nil || reports.SHA256Hex(data) != sum {
 			fail(in.File, "audit seq %d does not record this file's publication (it records %s %s)", in.Seq, p, sum)
 			continue
 		}

@@ -199,7 +199,7 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 			continue // unreadable: already reported
 		}
 		res.Files++
-		sum := sha256Hex(data)
+		sum := reports.SHA256Hex(data)
 		if sum != f.SHA256 || int64(len(data)) != f.Bytes {
 			fail(f.Path, "content differs from index.json: sha256 %s (%d bytes), index says %s (%d bytes)", sum, len(data), f.SHA256, f.Bytes)
 		}

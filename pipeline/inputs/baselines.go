@@ -334,7 +334,7 @@ func writeNumber(c *bytes.Buffer, f float64) {
 // not valid JSON (possible only by editing Extra directly, as Upsert checks)
 // is left out rather than corrupting the file.
 func writeExtra(c *bytes.Buffer, extra map[string]json.RawMessage, known func(string) bool) {
-	for _, k := range sortedKeys(extra) {
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
 		if known(k) || !json.Valid(extra[k]) {
 			continue
 		}

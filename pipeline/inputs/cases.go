@@ -3,13 +3,14 @@ package inputs
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 )
 
-// Case statuses and root causes of the credit-monitoring runbook (SPEC
-// §2.3). Other values are kept as given; IsKnownCaseStatus and
+// Case statuses and root causes of the credit-monitoring runbook
+// (docs/RULES.md, "Inputs"). Other values are kept as given; IsKnownCaseStatus and
 // IsKnownRootCause let data-quality reporting count them.
 const (
 	CaseOpen          = "Open"
@@ -159,7 +160,7 @@ func ParseCases(path string, data []byte) (CaseSet, error) {
 	}
 	set.PartialTailBytes = tail
 	set.Cases = make([]Case, 0, len(byID))
-	for _, id := range sortedKeys(byID) {
+	for _, id := range slices.Sorted(maps.Keys(byID)) {
 		set.Cases = append(set.Cases, byID[id])
 	}
 	return set, nil

@@ -9,7 +9,7 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// Configuration defaults (SPEC §1, §4, §7, §9; docs/RULES.md).
+// Configuration defaults (docs/ARCHITECTURE.md, "Layout", "Workbook", "Scheduling"; docs/RULES.md; docs/RULES.md).
 const (
 	DefaultTimeZone         = "UTC"
 	DefaultTopN             = 5

@@ -1,6 +1,6 @@
 // Package inputs loads and validates every ledgerlens input except the run
 // ledger: the policy, the per-scenario baselines, case records, availability
-// incidents and the optional ledgerlens configuration (SPEC §1, §2.3), plus
+// incidents and the optional ledgerlens configuration (docs/ARCHITECTURE.md, "Layout"; docs/RULES.md, "Inputs"), plus
 // the Layout that places them under a working root.
 //
 // Each loader reads its file whole, returns a typed value together with the

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Incident impacts (SPEC §2.3). Only outages count as downtime.
+// Incident impacts (docs/RULES.md, "Inputs"). Only outages count as downtime.
 const (
 	ImpactOutage   = "outage"
 	ImpactDegraded = "degraded"

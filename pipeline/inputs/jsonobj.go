@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -68,7 +69,7 @@ func parseRecord(line []byte, fold bool) (object, error) {
 	o := object{fields: make(map[string]json.RawMessage, len(m)), names: make(map[string]string, len(m))}
 	// Visit keys in sorted order so that the spelling named in a message
 	// does not depend on map iteration.
-	keys := sortedKeys(m)
+	keys := slices.Sorted(maps.Keys(m))
 	for _, k := range keys {
 		f := strings.ToLower(k)
 		if prev, dup := o.fields[f]; dup {
@@ -119,7 +120,7 @@ func (o object) get(key string) (json.RawMessage, bool) {
 }
 
 // keys returns the keys of o in sorted order.
-func (o object) keys() []string { return sortedKeys(o.fields) }
+func (o object) keys() []string { return slices.Sorted(maps.Keys(o.fields)) }
 
 func (o object) str(key string) (string, bool, error) {
 	raw, ok := o.get(key)
@@ -231,15 +232,6 @@ func sameJSON(a, b json.RawMessage) bool {
 		return bytes.Equal(a, b)
 	}
 	return bytes.Equal(ca.Bytes(), cb.Bytes())
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // position converts encoding/json's error offset (bytes read when the error

@@ -6,7 +6,7 @@ import (
 )
 
 // Layout is where ledgerlens finds its inputs and keeps its outputs and
-// state under one working root (SPEC §1). NewLayout fills in the defaults;
+// state under one working root (docs/ARCHITECTURE.md, "Layout"). NewLayout fills in the defaults;
 // a caller that takes a path from a flag or the configuration overwrites the
 // field, so everything downstream reads paths from the Layout only.
 type Layout struct {

@@ -7,7 +7,7 @@ import (
 	"slices"
 )
 
-// Severities, most severe first (SPEC §2.1).
+// Severities, most severe first (docs/RULES.md, "Inputs").
 const (
 	SEV0 = "SEV0"
 	SEV1 = "SEV1"
@@ -16,7 +16,7 @@ const (
 	SEV4 = "SEV4"
 )
 
-// Misconfig likelihoods and the score thresholds that give them (SPEC §3).
+// Misconfig likelihoods and the score thresholds that give them (docs/RULES.md, "Classification").
 const (
 	LikelihoodHigh   = "High"
 	LikelihoodMedium = "Medium"
@@ -52,7 +52,7 @@ type SeverityLevel struct {
 	// a run has this severity.
 	Multiplier float64 `json:"multiplier"`
 	// PIIOrRegulatory, on sev0 only, requires a pii_exposure or
-	// regulatory_data flag for SEV0. An absent key means true (SPEC §3);
+	// regulatory_data flag for SEV0. An absent key means true (docs/RULES.md, "Classification");
 	// only an explicit false lets a multiplier alone make a run SEV0.
 	PIIOrRegulatory bool   `json:"pii_or_regulatory,omitempty"`
 	Action          string `json:"action,omitempty"`
@@ -72,7 +72,7 @@ type ReviewWindows struct {
 	HealthyRunStatuses []string `json:"healthy_run_statuses"`
 }
 
-// DefaultPolicy returns the built-in policy, identical to SPEC §3 and the
+// DefaultPolicy returns the built-in policy, identical to docs/RULES.md, "Classification" and the
 // runbook's file; it applies when config/sintraprime-policy.json is absent.
 // Each call returns a fresh value, so callers may modify it.
 func DefaultPolicy() Policy {

@@ -1,11 +1,11 @@
-// Package ledger parses run-ledger lines (SPEC §2.1–2.2) into normalised
+// Package ledger parses run-ledger lines (docs/RULES.md, "Inputs"–2.2) into normalised
 // records and says precisely why a line is rejected.
 //
 // It owns the mapping of both field spellings onto one record and the reject
 // codes. It must not read files, touch the store or decide policy: callers
 // frame lines, record rejects and classify runs.
 //
-// Parsing is the ingest's hot loop (SPEC §12), so Parse has two decoders.
+// Parsing is the ingest's hot loop (docs/ARCHITECTURE.md, "Performance"), so Parse has two decoders.
 // encoding/json into wireRecord (slow.go) is the reference: it defines which
 // lines are accepted and which reject code a bad line gets. A hand-written
 // decoder (fast.go, keys.go) handles the lines it fully understands about

@@ -1,6 +1,6 @@
 package ledger
 
-// Enumerations returns, per normalised field name, the values SPEC §2.1
+// Enumerations returns, per normalised field name, the values docs/RULES.md, "Inputs"
 // allows. A value outside its list is kept as written and counted in the
 // report's data quality section; it never rejects the line.
 func Enumerations() map[string][]string {
@@ -12,7 +12,7 @@ func Enumerations() map[string][]string {
 	}
 }
 
-// Risk flag names of SPEC §2.1.
+// Risk flag names of docs/RULES.md, "Inputs".
 const (
 	FlagRetryLoop             = "retry_loop"
 	FlagUnboundedIterator     = "unbounded_iterator"

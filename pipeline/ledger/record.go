@@ -10,7 +10,7 @@ import (
 )
 
 // Record is one run as the store keeps it: every field of both spellings of
-// SPEC §2.1 normalised to one name and one type. Optional fields are nil when
+// docs/RULES.md, "Inputs" normalised to one name and one type. Optional fields are nil when
 // the line did not carry them, so "absent" and "false"/0 stay distinct
 // (has_max_items_config == false derives a risk flag; absent does not).
 //
@@ -100,7 +100,7 @@ func Parse(line []byte) (r Record, err error) {
 	return parseSlow(trimmed)
 }
 
-// normalise applies SPEC §2.1 to a decoded line, filling r: required
+// normalise applies docs/RULES.md, "Inputs" to a decoded line, filling r: required
 // fields, the scenario id/name fallback, UTC timestamps and the credit
 // checks, in this order (the order decides which code a line with several
 // faults gets). r must be the zero Record; it is garbage when normalise

@@ -131,7 +131,7 @@ func classifyDecodeError(err error) *RejectError {
 	if errors.As(err, &typeErr) {
 		field := strings.ToLower(typeErr.Field)
 		// A number too large for float64 (1e999) is reported as a type error;
-		// for credits it is a non-finite value, which the spec names apart.
+		// for credits it is a non-finite value, which docs/RULES.md, "Inputs", names apart.
 		if strings.HasPrefix(typeErr.Value, "number") && strings.HasPrefix(field, "credits_") {
 			return reject(CodeNonFiniteCredits, "%s is not a finite number", field)
 		}

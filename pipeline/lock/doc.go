@@ -1,5 +1,5 @@
 // Package lock lets one ledgerlens job at a time work on a state directory,
-// across processes (SPEC §9: the scheduler never overlaps a job with itself
+// across processes (docs/ARCHITECTURE.md, "Scheduling": the scheduler never overlaps a job with itself
 // or with a CLI run).
 //
 // The lock is flock(2) on a lock file. The kernel releases it when the

@@ -116,3 +116,17 @@ func float64List(a *array.List, row int) []float64 {
 	start, end := a.ValueOffsets(row)
 	return slices.Clone(a.ListValues().(*array.Float64).Float64Values()[start:end])
 }
+
+// named returns the index of the column called name, recording an error
+// naming the query when the result has no such column: sections read
+// their columns by name, so reordering a query's SELECT list cannot
+// shift values into the wrong fields.
+func (c *columns) named(name string) int {
+	if idx := c.rec.Schema().FieldIndices(name); len(idx) == 1 {
+		return idx[0]
+	}
+	if c.err == nil {
+		c.err = fmt.Errorf("%s.sql: no single result column named %q", c.query, name)
+	}
+	return 0
+}

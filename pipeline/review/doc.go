@@ -1,4 +1,4 @@
-// Package review computes the weekly credit review (SPEC §3, §4) from the
+// Package review computes the weekly credit review (docs/RULES.md, "Classification") from the
 // store and the validated inputs, producing the report model that
 // package reports renders.
 //

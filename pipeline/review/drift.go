@@ -29,7 +29,7 @@ func (a *analysis) drift() error {
 	var order []string
 	for rdr.Next() {
 		c := columns{query: "drift_values", rec: rdr.Record()}
-		ids, reference, current := c.strings(0), c.float64Lists(1), c.float64Lists(2)
+		ids, reference, current := c.strings(c.named("scenario_id")), c.float64Lists(c.named("reference")), c.float64Lists(c.named("current"))
 		if c.err != nil {
 			return c.err
 		}

@@ -85,17 +85,3 @@ func TestLastCompleteWeek(t *testing.T) {
 		}
 	}
 }
-
-func TestAddBusinessDays(t *testing.T) {
-	tests := []struct{ from, want string }{
-		{"2026-11-16T09:00:00Z", "2026-11-17T09:00:00Z"}, // Mon → Tue
-		{"2026-11-20T09:00:00Z", "2026-11-23T09:00:00Z"}, // Fri → Mon
-		{"2026-11-21T09:00:00Z", "2026-11-24T09:00:00Z"}, // Sat counts from Mon
-	}
-	for _, tt := range tests {
-		from, _ := time.Parse(time.RFC3339, tt.from)
-		if got := AddBusinessDays(from, 1).Format(time.RFC3339); got != tt.want {
-			t.Errorf("AddBusinessDays(%s, 1) = %s, want %s", tt.from, got, tt.want)
-		}
-	}
-}

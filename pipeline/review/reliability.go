@@ -1,6 +1,8 @@
 package review
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -43,7 +45,7 @@ func (a *analysis) services() []reports.ServiceReliability {
 	return Services(a.in.Incidents, a.in.Config, a.p.Start, a.p.End, a.p.Loc)
 }
 
-// Services computes the per-service reliability of SPEC §4.7 for the window
+// Services computes the per-service reliability of docs/RULES.md, "Reliability" for the window
 // [start, end) (a review week, or a calendar month for the SLA report): the
 // union of services in incidents and configured SLOs, sorted by name. The
 // month-to-date figures and the error budget are those of the calendar
@@ -64,7 +66,7 @@ func Services(incidents []inputs.Incident, cfg inputs.Config, start, end time.Ti
 	rtoTarget := time.Duration(cfg.RTOTargetMinutes * float64(time.Minute))
 
 	out := []reports.ServiceReliability{}
-	for _, svc := range sortedKeys(byService) {
+	for _, svc := range slices.Sorted(maps.Keys(byService)) {
 		incs := byService[svc]
 		target := cfg.SLOTarget(svc)
 		var outages []stats.Interval
@@ -228,7 +230,7 @@ func (a *analysis) scenarioStreaks() ([]reports.ScenarioReliability, error) {
 		var id, status string
 		var ts time.Time
 		var st *string
-		if err := rows.Scan(&id, &ts, &st); err != nil {
+		if err := scanNamed(rows, "streak_events", map[string]any{"scenario_id": &id, "timestamp": &ts, "status": &st}); err != nil {
 			return nil, err
 		}
 		if st != nil {

@@ -6,10 +6,10 @@ import (
 	"embed"
 	"fmt"
 	"log/slog"
-	"sort"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -135,19 +135,13 @@ func (a *analysis) windowStart() time.Time { return a.p.Shift(-1).Start }
 // prepare loads the small side inputs into temp tables and classifies the
 // runs of the analysis window (classify.sql).
 func (a *analysis) prepare() error {
-	stmts := []string{
-		"CREATE OR REPLACE TEMP TABLE baseline (scenario_id VARCHAR, median_credits DOUBLE)",
-		"CREATE OR REPLACE TEMP TABLE case_runs (case_id VARCHAR, run_id VARCHAR)",
-		"CREATE OR REPLACE TEMP TABLE cases_t (case_id VARCHAR, severity VARCHAR, primary_run_id VARCHAR, resolved_at TIMESTAMPTZ, rerun_approved_at TIMESTAMPTZ)",
-		"CREATE OR REPLACE TEMP TABLE healthy_status (status VARCHAR)",
-		"CREATE OR REPLACE TEMP TABLE days (day VARCHAR, day_start TIMESTAMPTZ, day_end TIMESTAMPTZ)",
+	if err := rules.Install(a.ctx, a.db); err != nil {
+		return err
 	}
-	for _, s := range stmts {
-		if _, err := a.db.ExecContext(a.ctx, s); err != nil {
-			return err
-		}
+	if err := a.exec(query("side_tables")); err != nil {
+		return fmt.Errorf("side_tables.sql: %w", err)
 	}
-	var baselines, caseRuns, cases, healthy, days [][]any
+	var baselines, caseRuns, cases, days [][]any
 	for _, b := range a.in.Baselines.Entries {
 		baselines = append(baselines, []any{b.ScenarioID, b.MedianCredits})
 	}
@@ -157,16 +151,13 @@ func (a *analysis) prepare() error {
 		}
 		cases = append(cases, []any{c.ID, c.Severity, c.PrimaryRunID, timeOrNil(c.ResolvedAt), timeOrNil(c.RerunApprovedAt)})
 	}
-	for _, s := range a.in.Policy.ReviewWindows.HealthyRunStatuses {
-		healthy = append(healthy, []any{s})
-	}
 	for _, d := range a.p.Days() {
 		days = append(days, []any{d[0].Format(time.DateOnly), d[0], d[1]})
 	}
 	for _, t := range []struct {
 		name string
 		rows [][]any
-	}{{"baseline", baselines}, {"case_runs", caseRuns}, {"cases_t", cases}, {"healthy_status", healthy}, {"days", days}} {
+	}{{"baseline", baselines}, {"case_runs", caseRuns}, {"cases_t", cases}, {"days", days}} {
 		if err := a.st.InsertRows(a.ctx, t.name, t.rows); err != nil {
 			return err
 		}
@@ -197,15 +188,6 @@ func timeOrNil(t time.Time) any {
 		return nil
 	}
 	return t
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // formatTime renders an instant for the report: RFC 3339 in UTC.

@@ -13,7 +13,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// Benchmarks of the analytics (SPEC §4) on a generated fixture store, end to
+// Benchmarks of the analytics (docs/RULES.md) on a generated fixture store, end to
 // end (Weekly) and per section, for benchstat across changes. The whole-job
 // numbers are `make bench`'s; see BENCHMARKS.md.
 

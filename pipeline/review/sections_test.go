@@ -10,7 +10,7 @@ import (
 
 // TestSpikeRunFieldsMayBeAbsent: a spike run that carries only the required
 // fields (no status, severity, flags, link) is listed with those fields
-// empty, not a failed review: SPEC §2.1 requires only the run id,
+// empty, not a failed review: docs/RULES.md, "Inputs" requires only the run id,
 // timestamp, scenario and credits.
 func TestSpikeRunFieldsMayBeAbsent(t *testing.T) {
 	ctx := context.Background()
@@ -53,7 +53,7 @@ func TestSpikeRunFieldsMayBeAbsent(t *testing.T) {
 	t.Fatalf("BARE-SPIKE not among %d spike runs", len(w.SpikeRuns))
 }
 
-// TestUnknownEnumValuesAcrossIngests: values outside SPEC §2.1's enums are
+// TestUnknownEnumValuesAcrossIngests: values outside the enums of docs/RULES.md, "Inputs" are
 // counted over every loaded run, summed across ingests (each counts only
 // what it loaded, store/sql/count_field_values.sql), and a duplicate line
 // does not count twice.

@@ -11,19 +11,16 @@ import (
 // Rejects lists the store's rejected lines in line order; limit <= 0 means
 // all of them (for rejects_<date>.jsonl).
 func Rejects(ctx context.Context, st *store.Store, limit int) ([]reports.Reject, error) {
-	q := "SELECT line_no, byte_offset, reason, line_sha256 FROM rejects ORDER BY line_no"
-	if limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", limit)
-	}
-	rows, err := st.Conn().QueryContext(ctx, q)
+	rows, err := st.Conn().QueryContext(ctx, query("rejects"))
 	if err != nil {
-		return nil, fmt.Errorf("read rejects: %w", err)
+		return nil, fmt.Errorf("read rejects: rejects.sql: %w", err)
 	}
 	defer rows.Close()
 	out := []reports.Reject{}
-	for rows.Next() {
+	for rows.Next() && (limit <= 0 || len(out) < limit) {
 		var r reports.Reject
-		if err := rows.Scan(&r.LineNo, &r.ByteOffset, &r.Reason, &r.LineSHA256); err != nil {
+		if err := scanNamed(rows, "rejects", map[string]any{"line_no": &r.LineNo, "byte_offset": &r.ByteOffset,
+			"reason": &r.Reason, "line_sha256": &r.LineSHA256}); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -34,18 +31,16 @@ func Rejects(ctx context.Context, st *store.Store, limit int) ([]reports.Reject,
 // Modifications lists every ledger_modified event the store recorded: an
 // integrity finding is never silently cleared.
 func Modifications(ctx context.Context, st *store.Store) ([]reports.LedgerModification, error) {
-	rows, err := st.Conn().QueryContext(ctx, `
-		SELECT seq, coalesce(modified_from, 0), coalesce(modified_to, 0),
-		       coalesce(modified_line_from, 0), coalesce(modified_line_to, 0)
-		FROM ingest_log WHERE event = 'ledger_modified' ORDER BY seq`)
+	rows, err := st.Conn().QueryContext(ctx, query("ledger_modifications"))
 	if err != nil {
-		return nil, fmt.Errorf("read ingest_log: %w", err)
+		return nil, fmt.Errorf("read ingest_log: ledger_modifications.sql: %w", err)
 	}
 	defer rows.Close()
 	out := []reports.LedgerModification{}
 	for rows.Next() {
 		var m reports.LedgerModification
-		if err := rows.Scan(&m.DetectedAtIngest, &m.ByteFrom, &m.ByteTo, &m.LineFrom, &m.LineTo); err != nil {
+		if err := scanNamed(rows, "ledger_modifications", map[string]any{"detected_at_ingest": &m.DetectedAtIngest,
+			"byte_from": &m.ByteFrom, "byte_to": &m.ByteTo, "line_from": &m.LineFrom, "line_to": &m.LineTo}); err != nil {
 			return nil, err
 		}
 		out = append(out, m)

@@ -6,10 +6,12 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/businesstime"
+	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// Violation types (SPEC §4.4).
+// Violation types (docs/RULES.md, "Policy violations").
 const (
 	VMissingCase          = "missing_case"
 	VSev0NotQuarantined   = "sev0_not_quarantined"
@@ -23,22 +25,6 @@ const (
 	VLedgerModified       = "ledger_modified"
 	VDriftSignificant     = "drift_significant"
 )
-
-// SeverityRank orders severities, SEV0 first; unknown values last.
-func SeverityRank(s string) int {
-	if len(s) == 4 && s[:3] == "SEV" && s[3] >= '0' && s[3] <= '4' {
-		return int(s[3] - '0')
-	}
-	return 9
-}
-
-// higher returns the more severe of two severities (either may be empty).
-func higher(a, b string) string {
-	if SeverityRank(b) < SeverityRank(a) {
-		return b
-	}
-	return a
-}
 
 func ptr(s string) *string {
 	if s == "" {
@@ -65,11 +51,12 @@ func (a *analysis) violations() error {
 		var typ, runID, scenario string
 		var recorded, recomputed, status sql.NullString
 		var mult sql.NullFloat64
-		if err := rows.Scan(&typ, &runID, &scenario, &recorded, &recomputed, &status, &mult); err != nil {
+		if err := scanNamed(rows, "run_violations", map[string]any{"type": &typ, "run_id": &runID, "scenario_id": &scenario,
+			"severity": &recorded, "recomputed_severity": &recomputed, "status": &status, "multiplier": &mult}); err != nil {
 			rows.Close()
 			return err
 		}
-		sev := higher(recorded.String, recomputed.String)
+		sev := rules.HigherSeverity(recorded.String, recomputed.String)
 		multText := "unknown"
 		if mult.Valid {
 			multText = fmt.Sprintf("%.2f×", mult.Float64)
@@ -98,7 +85,7 @@ func (a *analysis) violations() error {
 	for rows.Next() {
 		var scenario string
 		var n int64
-		if err := rows.Scan(&scenario, &n); err != nil {
+		if err := scanNamed(rows, "missing_baselines", map[string]any{"scenario_id": &scenario, "runs": &n}); err != nil {
 			rows.Close()
 			return err
 		}
@@ -118,7 +105,8 @@ func (a *analysis) violations() error {
 	for rows.Next() {
 		var runID, scenario string
 		var line, first int64
-		if err := rows.Scan(&runID, &line, &first, &scenario); err != nil {
+		if err := scanNamed(rows, "conflicting_duplicates", map[string]any{"run_id": &runID, "line_no": &line,
+			"first_line_no": &first, "scenario_id": &scenario}); err != nil {
 			rows.Close()
 			return err
 		}
@@ -149,7 +137,7 @@ func (a *analysis) violations() error {
 		if ap.ApprovedAt.Before(a.p.Start) || !ap.ApprovedAt.Before(a.p.End) {
 			continue
 		}
-		if due := AddBusinessDays(ap.ProposedAt, 1); ap.ApprovedAt.After(due) {
+		if due := businesstime.AddBusinessDays(ap.ProposedAt, 1); ap.ApprovedAt.After(due) {
 			add(VSLABreach, "SEV3", "", "", ap.ScenarioID, fmt.Sprintf(
 				"baseline proposal %s approved %s, later than 1 business day after it was proposed (%s)",
 				ap.ProposalID, formatTime(ap.ApprovedAt), formatTime(ap.ProposedAt)))
@@ -158,7 +146,7 @@ func (a *analysis) violations() error {
 
 	sort.SliceStable(out, func(i, j int) bool {
 		x, y := out[i], out[j]
-		if rx, ry := SeverityRank(x.Severity), SeverityRank(y.Severity); rx != ry {
+		if rx, ry := rules.SeverityRank(x.Severity), rules.SeverityRank(y.Severity); rx != ry {
 			return rx < ry
 		}
 		if x.Type != y.Type {
@@ -192,7 +180,7 @@ func orDash(s sql.NullString) string {
 	return s.String
 }
 
-// slaClock is the acknowledgement clock per case severity (SPEC §4.4).
+// slaClock is the acknowledgement clock per case severity (docs/RULES.md, "Policy violations").
 func slaClock(severity string) (time.Duration, bool) {
 	switch severity {
 	case "SEV0":
@@ -220,7 +208,8 @@ func (a *analysis) caseViolations(add func(typ, sev, runID, caseID, scenarioID, 
 	for rows.Next() {
 		var caseID string
 		var p primary
-		if err := rows.Scan(&caseID, &p.runID, &p.at, &p.scenario, &p.reruns, &p.firstRerun); err != nil {
+		if err := scanNamed(rows, "case_runs_in_store", map[string]any{"case_id": &caseID, "run_id": &p.runID, "timestamp": &p.at,
+			"scenario_id": &p.scenario, "unapproved_reruns": &p.reruns, "first_unapproved": &p.firstRerun}); err != nil {
 			rows.Close()
 			return err
 		}
@@ -277,20 +266,4 @@ func (a *analysis) caseViolations(add func(typ, sev, runID, caseID, scenarioID, 
 		}
 	}
 	return nil
-}
-
-// AddBusinessDays adds n business days (Monday–Friday) to t, keeping the
-// time of day: the maker-checker clock of the SRE runbook. A start on a
-// weekend counts from the next Monday's same time.
-func AddBusinessDays(t time.Time, n int) time.Time {
-	for t.Weekday() == time.Saturday || t.Weekday() == time.Sunday {
-		t = t.AddDate(0, 0, 1)
-	}
-	for n > 0 {
-		t = t.AddDate(0, 0, 1)
-		if t.Weekday() != time.Saturday && t.Weekday() != time.Sunday {
-			n--
-		}
-	}
-	return t
 }

@@ -8,8 +8,10 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/businesstime"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/review"
+	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -72,7 +74,7 @@ func operatorReview(in Input, rs reviewSchedule) ([]reports.ReviewClockItem, err
 		if scheduled.IsZero() {
 			continue
 		}
-		due := AddBusinessHours(scheduled, OperatorReviewTarget, m.Loc)
+		due := businesstime.AddBusinessHours(scheduled, OperatorReviewTarget, m.Loc)
 		if due.Before(m.Start) || !due.Before(m.End) {
 			continue
 		}
@@ -215,7 +217,7 @@ func breaches(s *reports.SLA) []reports.SLABreach {
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
-		if ra, rb := review.SeverityRank(a.Severity), review.SeverityRank(b.Severity); ra != rb {
+		if ra, rb := rules.SeverityRank(a.Severity), rules.SeverityRank(b.Severity); ra != rb {
 			return ra < rb
 		}
 		if a.Clock != b.Clock {
@@ -258,7 +260,7 @@ func summary(s *reports.SLA) reports.SLASummary {
 
 func definitions(loc *time.Location, rs reviewSchedule) reports.SLADefinitions {
 	return reports.SLADefinitions{
-		BusinessHours: "business hours are " + BusinessHoursText(loc) + "; business days are Monday–Friday",
+		BusinessHours: "business hours are " + businesstime.BusinessHoursText(loc) + "; business days are Monday–Friday",
 		OperatorReview: "the review of a week is scheduled at the weekly-review schedule's first fire time at or after the week's end " +
 			"and is due 4 business hours later; it is done when revision 1 of weekly_<Monday>.json was published (the audit log's publish event)",
 		MakerChecker: "a baseline proposal is due for approval 1 business day after proposed_at (same time of day, weekends skipped); " +

@@ -1,4 +1,4 @@
-// Package slareport computes the monthly SLA report (SPEC §8 `report sla`)
+// Package slareport computes the monthly SLA report (docs/RULES.md, "Exit status" `report sla`)
 // from the validated inputs, the store, the baseline records and the audit
 // log's publication events: per-service availability against its SLO (the
 // weekly review's reliability logic, review.Services, over a calendar

@@ -17,7 +17,7 @@ import (
 // chunks on all cores and names the first and last changed chunk.
 const chunkSize = 1 << 20
 
-// Chunk digests are BLAKE3-256 (SPEC §2.2 allows SHA-256 or BLAKE3): the
+// Chunk digests are BLAKE3-256 (docs/RULES.md, "Inputs" allows SHA-256 or BLAKE3): the
 // warm job re-hashes the whole covered prefix, and BLAKE3 does that about
 // twice as fast per core as SHA-256 with the CPU's SHA extensions. The
 // digest of the whole ledger that reports carry stays SHA-256.

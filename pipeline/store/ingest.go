@@ -384,7 +384,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			}
 		}
 		// Whatever follows the last newline is a write in progress: neither
-		// loaded nor rejected until it is complete (SPEC §2.2).
+		// loaded nor rejected until it is complete (docs/RULES.md, "Inputs").
 		return nil
 	})
 	schema := rowSchema()

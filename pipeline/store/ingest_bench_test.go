@@ -92,7 +92,7 @@ func BenchmarkIngest20k(b *testing.B) {
 
 // BenchmarkIngestAppend20kOnto180k is the warm job's ingest: a store that
 // already holds about 180,000 runs gets the last ~10 % of a 200,000-run
-// ledger appended. SPEC §12 wants this to cost in proportion to the
+// ledger appended. docs/ARCHITECTURE.md, "Performance" wants this to cost in proportion to the
 // appended bytes, apart from the append-only check (hashing the prefix
 // once); compare with BenchmarkIngest20k/ingest to see the overhead of a
 // large store.

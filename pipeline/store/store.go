@@ -34,7 +34,7 @@ type Options struct {
 	// ReadOnly opens the database without write access (ledgerlens query).
 	ReadOnly bool
 	// MemoryLimit caps DuckDB's buffer manager, e.g. "1GB" (default "768MB"
-	// so that a whole job stays within SPEC §12's 1 GiB peak RSS).
+	// so that a whole job stays within the 1 GiB peak RSS of docs/ARCHITECTURE.md, "Performance").
 	MemoryLimit string
 	// Threads is DuckDB's worker count (default: all cores).
 	Threads int

@@ -1,7 +1,7 @@
 -- The baseline calculation (runbook: baseline-calculator calculate): the
 -- nearest-rank median, count and CV of scenario $1's healthy runs in
--- [$2, $3). Healthy = status among $4 (statuses joined by U+001F) and
--- retry_count <= 1 (absent = 0), as in docs/RULES.md.
+-- [$2, $3). Healthy = ll_healthy (pipeline/rules, docs/RULES.md) with $4
+-- the healthy statuses joined by U+001F (rules.HealthyStatuses).
 SELECT
     count(*) AS sample_size,
     quantile_disc(credits_total, 0.5) AS median,
@@ -9,5 +9,4 @@ SELECT
 FROM runs
 WHERE scenario_id = $1
   AND "timestamp" >= $2 AND "timestamp" < $3
-  AND list_contains(string_split($4, chr(31)), status)
-  AND coalesce(retry_count, 0) <= 1;
+  AND ll_healthy(status, retry_count, $4);

@@ -1,7 +1,8 @@
--- Baseline candidates (SPEC §4.5): scenarios of the period [$1, $2) with
--- at least 10 runs, no SEV0/SEV1 run, CV < 0.3 and multiplier (avg /
--- baseline) < 1.2 or no baseline. The proposal is the nearest-rank median
--- of healthy runs (status in healthy_status, retry_count <= 1) in the
+-- Baseline candidates (docs/RULES.md, "Baseline candidates"): scenarios of
+-- the period [$1, $2) with at least 10 runs, no SEV0/SEV1 run, CV < $5
+-- (rules.StableCV) and multiplier (avg / baseline) < 1.2 or no baseline.
+-- The proposal is the nearest-rank median of healthy runs (ll_healthy of
+-- pipeline/rules; $4 the healthy statuses joined by U+001F) in the
 -- baseline window [$3, $2).
 WITH s AS (
     SELECT
@@ -18,12 +19,11 @@ WITH s AS (
     SELECT scenario_id, quantile_disc(credits_total, 0.5) AS proposed, count(*) AS sample
     FROM runs
     WHERE "timestamp" >= $3 AND "timestamp" < $2
-      AND status IN (SELECT status FROM healthy_status)
-      AND coalesce(retry_count, 0) <= 1
+      AND ll_healthy(status, retry_count, $4)
     GROUP BY scenario_id
 )
-SELECT s.scenario_id, s.runs, s.cv, s.avg_credits, s.baseline, h.proposed, coalesce(h.sample, 0)
+SELECT s.scenario_id, s.runs, s.cv, s.avg_credits, s.baseline, h.proposed, coalesce(h.sample, 0) AS sample
 FROM s LEFT JOIN healthy h USING (scenario_id)
-WHERE s.runs >= 10 AND NOT s.has_high AND s.cv < 0.3
+WHERE s.runs >= 10 AND NOT s.has_high AND s.cv < $5
   AND (s.baseline IS NULL OR s.avg_credits / s.baseline < 1.2)
 ORDER BY s.scenario_id;

@@ -1,4 +1,5 @@
--- Recompute SPEC §3's classification for every run in the analysis window
+-- Recompute the classification (docs/RULES.md, "Classification"; the
+-- ll_* macros of pipeline/rules) for every run in the analysis window
 -- [$1, $2): the variance multiplier against the current baseline and the
 -- severity by the policy's thresholds ($3 sev0, $4 sev1, $5 sev2, $6 sev3;
 -- $7 = SEV0 requires a pii_exposure or regulatory_data flag). The window
@@ -16,20 +17,13 @@ WITH measured AS (
         r.run_id, r.line_no, r."timestamp", r.scenario_id, r.scenario_name, r.status,
         r.credits_total, r.severity,
         b.median_credits AS baseline,
-        CASE WHEN b.median_credits > 0 THEN r.credits_total / b.median_credits END AS multiplier,
-        coalesce(list_contains(r.risk_flags, 'pii_exposure') OR list_contains(r.risk_flags, 'regulatory_data'), false) AS pii
+        ll_multiplier(r.credits_total, b.median_credits) AS multiplier,
+        ll_pii(r.risk_flags) AS pii
     FROM runs r
     LEFT JOIN baseline b ON b.scenario_id = r.scenario_id
     WHERE r."timestamp" >= $1 AND r."timestamp" < $2
 )
 SELECT * EXCLUDE (pii),
-    CASE
-        WHEN multiplier IS NULL THEN NULL
-        WHEN (pii OR NOT $7) AND multiplier >= $3 THEN 'SEV0'
-        WHEN multiplier >= $4 THEN 'SEV1'
-        WHEN multiplier >= $5 THEN 'SEV2'
-        WHEN multiplier >= $6 THEN 'SEV3'
-        ELSE 'SEV4'
-    END AS recomputed_severity,
-    severity IN ('SEV0', 'SEV1') OR recomputed_severity IN ('SEV0', 'SEV1') AS high_severity
+    ll_severity(multiplier, pii, $3, $4, $5, $6, $7) AS recomputed_severity,
+    ll_high(severity) OR ll_high(recomputed_severity) AS high_severity
 FROM measured;

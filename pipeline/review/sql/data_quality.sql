@@ -1,4 +1,4 @@
--- Ledger-wide data quality figures (SPEC §4.8): one row, from one-row
+-- Ledger-wide data quality figures (docs/RULES.md, "Data quality"): one row, from one-row
 -- aggregates cross-joined. (As nine scalar subqueries in one SELECT,
 -- DuckDB 1.1 scanned ledger_rows for its count instead of reading the
 -- count from metadata: 70 ms instead of 1 ms at a million runs.)

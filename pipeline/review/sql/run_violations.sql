@@ -1,4 +1,4 @@
--- Run-level policy findings of the period [$1, $2) (SPEC §4.4, docs/RULES.md):
+-- Run-level policy findings of the period [$1, $2) (docs/RULES.md, "Policy violations", docs/RULES.md):
 -- missing_case, sev0_not_quarantined, severity_mismatch.
 SELECT 'missing_case' AS type, run_id, scenario_id, severity, recomputed_severity, status, multiplier
 FROM classified c

@@ -1,5 +1,5 @@
 -- Per-scenario statistics of the period [$1, $2) with the previous week
--- [$3, $1) beside them (SPEC §4.2). Quantiles are nearest-rank
+-- [$3, $1) beside them (docs/RULES.md, "Statistics"). Quantiles are nearest-rank
 -- (quantile_disc); CV is population standard deviation over the mean.
 WITH cur AS (
     SELECT
@@ -23,6 +23,6 @@ WITH cur AS (
     GROUP BY scenario_id
 )
 SELECT c.scenario_id, c.scenario_name, c.total, c.runs, c.median, c.p95, c.max, c.cv, c.failed,
-       c.baseline, coalesce(p.total, 0), coalesce(p.runs, 0)
+       c.baseline, coalesce(p.total, 0) AS prev_total, coalesce(p.runs, 0) AS prev_runs
 FROM cur c LEFT JOIN prev p USING (scenario_id)
 ORDER BY c.total DESC, c.scenario_id;

@@ -1,6 +1,6 @@
 -- Runs of the period [$1, $2) at or above the SEV2 multiplier ($3), most
--- extreme first (SPEC §4.3), with their risk flags: recorded ones merged
--- with those derived from the run's fields (SPEC §3). The case is the
+-- extreme first (docs/RULES.md, "Spike runs"), with their risk flags: recorded ones merged
+-- with those derived from the run's fields (docs/RULES.md, "Classification"). The case is the
 -- lowest case id naming the run.
 WITH spikes AS (
     SELECT * FROM classified

@@ -1,4 +1,4 @@
--- Distinct values of the enumerated fields of SPEC §2.1 over every loaded
+-- Distinct values of the enumerated fields of docs/RULES.md, "Inputs" over every loaded
 -- run, with their counts: the sum of what each ingest counted
 -- (store/sql/count_field_values.sql). The caller keeps those outside the
 -- enums.

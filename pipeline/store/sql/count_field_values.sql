@@ -1,4 +1,4 @@
--- Distinct values of the enumerated fields (SPEC §2.1) among the runs one
+-- Distinct values of the enumerated fields (docs/RULES.md, "Inputs") among the runs one
 -- ingest ($1) loaded, with their counts, in one scan (GROUPING SETS). Kept
 -- per ingest in field_values so that a report's data-quality section sums a
 -- few hundred rows instead of rescanning the ledger; zone maps on

@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS ledger_rows (
     owner                     VARCHAR
 );
 
--- Lines that could not be loaded (SPEC §2.2). raw holds the line as written
+-- Lines that could not be loaded (docs/RULES.md, "Inputs"). raw holds the line as written
 -- (capped, see Store.maxRawReject) so a reject can be inspected without the
 -- ledger at hand; line_sha256 is over the full line.
 CREATE TABLE IF NOT EXISTS rejects (

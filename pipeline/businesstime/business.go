@@ -1,4 +1,4 @@
-package slareport
+package businesstime
 
 import (
 	"fmt"
@@ -52,4 +52,20 @@ func nextBusinessInstant(t time.Time, loc *time.Location) time.Time {
 			return t
 		}
 	}
+}
+
+// AddBusinessDays adds n business days (Monday–Friday) to t, keeping the
+// time of day: the maker-checker clock of the SRE runbook. A start on a
+// weekend counts from the next Monday's same time.
+func AddBusinessDays(t time.Time, n int) time.Time {
+	for t.Weekday() == time.Saturday || t.Weekday() == time.Sunday {
+		t = t.AddDate(0, 0, 1)
+	}
+	for n > 0 {
+		t = t.AddDate(0, 0, 1)
+		if t.Weekday() != time.Saturday && t.Weekday() != time.Sunday {
+			n--
+		}
+	}
+	return t
 }

@@ -1,7 +1,6 @@
 package review
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -18,10 +17,12 @@ func (a *analysis) dataQuality() error {
 	dq := &a.w.DataQuality
 	var identical, conflicting, bytesCovered int64
 	var ledgerSHA string
-	if err := a.db.QueryRowContext(a.ctx, query("data_quality")).Scan(
-		&dq.LinesRead, &dq.Loaded, &dq.Rejected, &dq.Duplicates, &identical, &conflicting,
-		&dq.PartialTailBytes, &bytesCovered, &ledgerSHA); err != nil {
-		return fmt.Errorf("data_quality.sql: %w", err)
+	if err := a.scanOne("data_quality", map[string]any{
+		"lines_read": &dq.LinesRead, "loaded": &dq.Loaded, "rejected": &dq.Rejected, "duplicates": &dq.Duplicates,
+		"dup_identical": &identical, "dup_conflicting": &conflicting, "partial_tail_bytes": &dq.PartialTailBytes,
+		"bytes_covered": &bytesCovered, "ledger_sha256": &ledgerSHA,
+	}); err != nil {
+		return err
 	}
 	dq.DuplicatesByKind = map[string]int64{"duplicate_identical": identical, "duplicate_conflicting": conflicting}
 	a.w.Inputs.Ledger.SHA256 = ledgerSHA
@@ -43,7 +44,7 @@ func (a *analysis) dataQuality() error {
 	enums := ledger.Enumerations()
 	for rows.Next() {
 		var u reports.UnknownEnum
-		if err := rows.Scan(&u.Field, &u.Value, &u.Count); err != nil {
+		if err := scanNamed(rows, "unknown_enums", map[string]any{"field": &u.Field, "value": &u.Value, "n": &u.Count}); err != nil {
 			return err
 		}
 		if !slices.Contains(enums[u.Field], u.Value) {
@@ -69,9 +70,9 @@ func (a *analysis) dataQuality() error {
 			continue
 		}
 		var la reports.LateArrival
-		if err := a.db.QueryRowContext(a.ctx, query("late_arrivals"),
-			pub.Week, pub.Week.AddDate(0, 0, 7), pub.BytesCovered).Scan(&la.Count, &la.Credits); err != nil {
-			return fmt.Errorf("late_arrivals.sql: %w", err)
+		if err := a.scanOne("late_arrivals", map[string]any{"runs": &la.Count, "credits": &la.Credits},
+			pub.Week, pub.Week.AddDate(0, 0, 7), pub.BytesCovered); err != nil {
+			return err
 		}
 		if la.Count == 0 {
 			continue

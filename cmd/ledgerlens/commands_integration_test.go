@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestOperatorCommands runs the everyday commands in process on one
+// working root, in the order an operator would: what each prints and how
+// each exits.
+func TestOperatorCommands(t *testing.T) {
+	root := copyFixture(t)
+	in := func(args ...string) []string { return append([]string{"--root", root}, args...) }
+
+	ing := mustRunIn(t, in("ingest")...)
+	if !strings.HasPrefix(ing.stdout, "event=") || !strings.Contains(ing.stdout, "loaded=") {
+		t.Errorf("ingest printed %q", ing.stdout)
+	}
+	again := mustRunIn(t, in("--log-format", "json", "--log-level", "debug", "ingest")...)
+	if !strings.Contains(again.stdout, "loaded=0") || !strings.Contains(again.stderr, `"msg":"ingest timings"`) {
+		t.Errorf("second ingest printed %q, logged %q", again.stdout, again.stderr)
+	}
+
+	if r := mustRunIn(t, in("verify", "ledger")...); !strings.HasPrefix(r.stdout, "OK ") {
+		t.Errorf("verify ledger printed %q", r.stdout)
+	}
+	if r := mustRunIn(t, in("audit", "verify")...); !strings.Contains(r.stdout, "entries, head seq") {
+		t.Errorf("audit verify printed %q", r.stdout)
+	}
+
+	mustRunIn(t, in("keys", "generate")...)
+	if r := runInProcess(t, in("keys", "generate")...); r.code != exitFailed {
+		t.Errorf("a second keys generate must refuse to replace the key: exit %d", r.code)
+	}
+	week := mustRunIn(t, in("report", "weekly", "--week", focusWeek)...)
+	if !strings.Contains(week.stdout, "weekly review "+focusWeek+": published (revision 1)") {
+		t.Errorf("report weekly printed %q", week.stdout)
+	}
+	jsonPath := filepath.Join(reviews(root), "weekly_"+focusWeek+".json")
+	xlsxPath := filepath.Join(reviews(root), "weekly_"+focusWeek+".xlsx")
+	if r := mustRunIn(t, in("verify", jsonPath, xlsxPath)...); strings.Count(r.stdout, "OK ") != 2 {
+		t.Errorf("verify printed %q", r.stdout)
+	}
+	noop := runInProcess(t, in("report", "weekly", "--week", focusWeek, "--fail-on", "SEV1", "--metrics-file", filepath.Join(root, "m.prom"))...)
+	if noop.code != exitFindings || !strings.Contains(noop.stdout, "no-op") {
+		t.Errorf("re-run with --fail-on SEV1: exit %d\n%s%s", noop.code, noop.stdout, noop.stderr)
+	}
+	if data, err := os.ReadFile(filepath.Join(root, "m.prom")); err != nil || !strings.Contains(string(data), `job="weekly-review"`) {
+		t.Errorf("--metrics-file: %v\n%s", err, data)
+	}
+
+	// A tampered file: verify names it and exits 1; the audit log, edited,
+	// no longer verifies.
+	flipByte(t, xlsxPath)
+	if r := runInProcess(t, in("verify", jsonPath, xlsxPath)...); r.code != exitFailed || !strings.Contains(r.stdout, "FAILED  "+xlsxPath) {
+		t.Errorf("tampered xlsx: exit %d\n%s", r.code, r.stdout)
+	}
+	if r := runInProcess(t, in("verify", "--pubkey", filepath.Join(root, "nope.pub"), jsonPath)...); r.code != exitFailed {
+		t.Errorf("missing --pubkey: exit %d", r.code)
+	}
+	auditCopy := filepath.Join(t.TempDir(), "audit.jsonl")
+	data, err := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(auditCopy, []byte(strings.Replace(string(data), `"job":"ingest"`, `"job":"ingesT"`, 1)), 0o644)
+	if r := runInProcess(t, in("audit", "verify", auditCopy)...); r.code != exitFailed {
+		t.Errorf("edited audit log: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	for _, args := range [][]string{
+		{"query", "--format", "json", "SELECT severity, count(*) AS runs FROM runs GROUP BY 1 ORDER BY 1 NULLS FIRST"},
+		{"query", "--format", "csv", "SELECT run_id, credits_total FROM runs ORDER BY 1 LIMIT 3"},
+		{"query", "SELECT scenario_id, max(\"timestamp\") AS last, any_value(risk_flags) AS flags FROM runs GROUP BY 1 ORDER BY 1 LIMIT 3"},
+	} {
+		r := mustRunIn(t, in(args...)...)
+		if r.stdout == "" {
+			t.Errorf("%v printed nothing", args)
+		}
+		if args[1] == "json" {
+			var rows []map[string]any
+			if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) == 0 {
+				t.Errorf("query json: %v\n%s", err, r.stdout)
+			}
+		}
+	}
+
+	list := mustRunIn(t, in("schedule", "list", "-n", "2")...)
+	for _, job := range []string{"weekly-review", "integrity-check", "sla-report"} {
+		if !strings.Contains(list.stdout, job) {
+			t.Errorf("schedule list lacks %s:\n%s", job, list.stdout)
+		}
+	}
+	if strings.Count(list.stdout, "  next  ") != 6 {
+		t.Errorf("schedule list -n 2 shows %d fire times, want 6:\n%s", strings.Count(list.stdout, "  next  "), list.stdout)
+	}
+	if r := mustRunIn(t, in("schedule", "crontab")...); !strings.Contains(r.stdout, "verify all --quiet") {
+		t.Errorf("crontab printed %q", r.stdout)
+	}
+	if r := mustRunIn(t, in("schedule", "crontab", "--systemd")...); !strings.Contains(r.stdout, "OnCalendar=") {
+		t.Errorf("crontab --systemd printed %q", r.stdout)
+	}
+}
+
+// TestDemo builds a demo root in process from a small fixture: every
+// stage reports, and a second run finds the report already published.
+func TestDemo(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo")
+	r := mustRunIn(t, "demo", "--out", out, "--runs", "3000")
+	for _, want := range []string{"== fixtures", "created key", "== weekly review", "OK  audit chain", "== headline findings"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = mustRunIn(t, "demo", "--out", out, "--runs", "3000")
+	if !strings.Contains(r.stdout, "kept ") || !strings.Contains(r.stdout, "no-op") {
+		t.Errorf("second demo run:\n%s", r.stdout)
+	}
+}
+
+// TestRunFunctions calls the commands' run functions directly, as cobra
+// does, with the options a command line would set.
+func TestRunFunctions(t *testing.T) {
+	root := copyFixture(t)
+	var out, errb strings.Builder
+	a := newApp(&out, &errb)
+	a.root = root
+	ctx := context.Background()
+
+	if err := runIngest(ctx, a, IngestOptions{}); err != nil || !strings.HasPrefix(out.String(), "event=") {
+		t.Fatalf("runIngest: %v\n%s", err, out.String())
+	}
+	var usage usageError
+	if err := runReportWeekly(ctx, a, ReportWeeklyOptions{Week: "2026-11-17"}); !errors.As(err, &usage) {
+		t.Errorf("runReportWeekly with a Tuesday: %v, want a usage error", err)
+	}
+	if err := runReportSLA(ctx, a, ReportSLAOptions{Month: "11/2026"}); !errors.As(err, &usage) {
+		t.Errorf("runReportSLA with a bad month: %v, want a usage error", err)
+	}
+	out.Reset()
+	opts := ReportWeeklyOptions{Week: focusWeek}
+	opts.unsigned = true
+	if err := runReportWeekly(ctx, a, opts); err != nil || !strings.Contains(out.String(), "published (revision 1)") {
+		t.Fatalf("runReportWeekly: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := runVerifyAll(ctx, a, nil); err != nil || !strings.HasSuffix(out.String(), "OK\n") {
+		t.Errorf("runVerifyAll: %v\n%s", err, out.String())
+	}
+	calc := BaselineCalculateOptions{AsOfText: "2026-03-02T00:00:00Z"}
+	calc.ScenarioID = fixtureCandidate(t)
+	out.Reset()
+	if err := runBaselineCalculate(ctx, a, calc); err != nil || !strings.HasPrefix(out.String(), "Calculated baseline for "+calc.ScenarioID) {
+		t.Errorf("runBaselineCalculate: %v\n%s", err, out.String())
+	}
+}

@@ -1,0 +1,63 @@
+package review
+
+import (
+	"fmt"
+
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// spikes fills section 3 (spike_runs.sql) and scores each spike's
+// misconfiguration likelihood from its flags.
+func (a *analysis) spikes() error {
+	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("spike_runs"), a.p.Start, a.p.End, a.in.Policy.SeverityPolicy.Sev2.Multiplier)
+	if err != nil {
+		return fmt.Errorf("spike_runs.sql: %w", err)
+	}
+	defer rdr.Release()
+	a.w.SpikeRuns = []reports.SpikeRun{}
+	for rdr.Next() {
+		c := columns{query: "spike_runs", rec: rdr.Record()}
+		runID, ts, scenario := c.strings(c.named("run_id")), c.timestamps(c.named("timestamp")), c.strings(c.named("scenario_id"))
+		credits, baseline := c.float64s(c.named("credits_total")), c.float64s(c.named("baseline"))
+		mult, recMult := c.float64s(c.named("multiplier")), c.float64s(c.named("variance_multiplier"))
+		sev, recSev := c.strings(c.named("recomputed_severity")), c.strings(c.named("severity"))
+		recMis, flags := c.strings(c.named("misconfig_likelihood")), c.stringLists(c.named("flags"))
+		status, caseID := c.strings(c.named("status")), c.strings(c.named("case_id"))
+		link, lineNo := c.strings(c.named("artifacts_link")), c.int64s(c.named("line_no"))
+		if c.err != nil {
+			return c.err
+		}
+		for i := 0; i < int(c.rec.NumRows()); i++ {
+			s := reports.SpikeRun{
+				RunID:                      str(runID, i),
+				Timestamp:                  formatTime(microsUTC(ts, i)),
+				ScenarioID:                 str(scenario, i),
+				CreditsTotal:               money(credits.Value(i)),
+				Baseline:                   moneyPtr(nullFloat(baseline, i)),
+				VarianceMultiplier:         ratioPtr(nullFloat(mult, i)),
+				RecordedVarianceMultiplier: ratioPtr(nullFloat(recMult, i)),
+				Severity:                   strPtr(nullString(sev, i)),
+				RecordedSeverity:           strPtr(nullString(recSev, i)),
+				RecordedMisconfig:          strPtr(nullString(recMis, i)),
+				RiskFlags:                  stringList(flags, i),
+				Status:                     nullString(status, i).String,
+				CaseID:                     strPtr(nullString(caseID, i)),
+				ArtifactsLink:              strPtr(nullString(link, i)),
+				LineNo:                     lineNo.Value(i),
+			}
+			if s.RiskFlags == nil {
+				s.RiskFlags = []string{}
+			}
+			score := a.in.Policy.MisconfigScore(s.RiskFlags)
+			s.MisconfigScore = ratio(score)
+			s.MisconfigLikelihood = a.in.Policy.Likelihood(score)
+			a.w.SpikeRuns = append(a.w.SpikeRuns, s)
+		}
+	}
+	if err := rdr.Err(); err != nil {
+		return fmt.Errorf("spike_runs.sql: %w", err)
+	}
+	n := min(a.in.Config.SpikeTopN, len(a.w.SpikeRuns))
+	a.w.TopSpikeRuns = append([]reports.SpikeRun{}, a.w.SpikeRuns[:n]...)
+	return nil
+}
