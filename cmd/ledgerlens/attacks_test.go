@@ -347,7 +347,7 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 		if err := st.Close(); err != nil {
 			t.Fatal(err)
 		}
-		phrase := fmt.Sprintf("1 rows differ from the rows re-derived from the ledger's first")
+		phrase := "1 rows differ from the rows re-derived from the ledger's first"
 		mustFail(t, 1, []string{phrase, fmt.Sprintf("ledger lines [%d]", line)}, "--root", root, "verify", "store")
 		mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
 	})
