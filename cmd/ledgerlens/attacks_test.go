@@ -264,6 +264,7 @@ func TestAttackTruncateAuditLog(t *testing.T) {
 		os.Remove(cps)
 		defer os.WriteFile(cps, saved, 0o644)
 		mustFail(t, 1, []string{"from report runs/CREDIT_REVIEWS/weekly_" + focusWeek + ".json"}, "--root", root, "audit", "verify")
+		mustFail(t, 4, []string{"from report runs/CREDIT_REVIEWS/weekly_", "refusing to extend"}, "--root", root, "report", "weekly", "--week", focusWeek)
 		// An auditor's kept copy of the newest checkpoint closes the rest.
 		kept := filepath.Join(t.TempDir(), "kept.checkpoints")
 		os.WriteFile(kept, saved, 0o644)

@@ -1,8 +1,10 @@
 package job
 
 import (
+	"bufio"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -155,6 +157,14 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 	if len(problems) > 0 {
 		return nil, &IntegrityError{Problems: problems}
 	}
+	// The checkpoints the published reports carry vouch for the log too,
+	// so deleting the checkpoints file does not let a truncated log be
+	// extended.
+	if carried, ok := newestCarried(l, pub); ok {
+		if err := st.Check(carried.Source, carried.Checkpoint); err != nil {
+			return nil, &IntegrityError{Problems: []string{err.Error() + "; refusing to extend the log (run 'ledgerlens audit verify')"}}
+		}
+	}
 	t := &trail{state: st, anchorHead: audit.ZeroHash}
 	if n := len(cps); n > 0 {
 		newest := cps[n-1]
@@ -242,4 +252,76 @@ func writeCheckpoint(env Env, s *reports.Signer, job string) (audit.Checkpoint, 
 		return audit.Checkpoint{}, err
 	}
 	return audit.Checkpoint{Origin: signer.Name(), Size: st.Size(), Root: root, Note: msg}, nil
+}
+
+// newestCarried returns the largest checkpoint carried (audit_checkpoint)
+// by a weekly or SLA report in the configured output directory that
+// verifies with pub. Reports are read only up to that key, near their top.
+// Unreadable reports and checkpoints that do not verify are left to
+// `verify all`, which names them.
+func newestCarried(l inputs.Layout, pub ed25519.PublicKey) (NamedCheckpoint, bool) {
+	if pub == nil {
+		return NamedCheckpoint{}, false
+	}
+	dir := l.ReviewsDir
+	if cfg, _, err := inputs.LoadConfig(l.Config); err == nil {
+		dir = l.Resolve(cfg.OutputDir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return NamedCheckpoint{}, false
+	}
+	v, err := CheckpointVerifier(pub)
+	if err != nil {
+		return NamedCheckpoint{}, false
+	}
+	var best NamedCheckpoint
+	found := false
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".json") || !(strings.HasPrefix(name, "weekly_") || strings.HasPrefix(name, "sla_")) {
+			continue
+		}
+		note, ok := topLevelString(filepath.Join(dir, name), "audit_checkpoint")
+		if !ok {
+			continue
+		}
+		c, err := audit.OpenCheckpoint([]byte(note), v)
+		if err != nil || (found && c.Size <= best.Checkpoint.Size) {
+			continue
+		}
+		best, found = NamedCheckpoint{Source: "report " + l.Rel(filepath.Join(dir, name)), Checkpoint: c}, true
+	}
+	return best, found
+}
+
+// topLevelString reads a JSON object's top-level string key, stopping there.
+func topLevelString(path, key string) (string, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	dec := json.NewDecoder(bufio.NewReader(f))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		if k, _ := tok.(string); k == key {
+			var v *string
+			if err := dec.Decode(&v); err != nil || v == nil {
+				return "", false
+			}
+			return *v, true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
