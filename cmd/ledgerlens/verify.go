@@ -260,6 +260,9 @@ FILE argument checks that log (an exported copy) against --checkpoint only.`,
 				}
 				return fmt.Errorf("audit log %s: %s%s", path, res.Problems[0], more)
 			}
+			for _, o := range res.OtherKeys {
+				fmt.Fprintf(a.stdout, "NOTE    %s\n", o)
+			}
 			ch := res.State.Chain
 			newest := "no signed checkpoint"
 			if n := res.Newest(); n.Source != "" {

@@ -147,6 +147,18 @@ func ParseCheckpointText(text string) (Checkpoint, error) {
 	return c, nil
 }
 
+// NoteOrigin returns the origin line of a signed checkpoint without
+// checking its signature ("" if it has none): which key's checkpoint it
+// claims to be, so checkpoints of a previous (rotated) key can be told
+// from forged ones of the current key.
+func NoteOrigin(note string) string {
+	origin, _, ok := strings.Cut(note, "\n")
+	if !ok {
+		return ""
+	}
+	return origin
+}
+
 // StoredCheckpoint is one line of the checkpoints file
 // (.ledgerlens/audit.checkpoints): a JSON object with the signed note
 // ("note") and, for people, when and by which job it was written.

@@ -488,6 +488,9 @@ func (b *builder) audit(idx *Index) error {
 		return err
 	}
 	for _, rc := range b.carried {
+		if audit.NoteOrigin(rc.note) != v.Name() {
+			continue // carried from before a key rotation: no proof from it
+		}
 		c, err := audit.OpenCheckpoint([]byte(rc.note), v)
 		if err != nil {
 			return fmt.Errorf("evidence export: %s: its audit_checkpoint: %w", rc.file, err)

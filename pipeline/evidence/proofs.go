@@ -100,6 +100,9 @@ func pickCheckpoint(notes []string, pub ed25519.PublicKey, need int64) (audit.Ch
 		return audit.Checkpoint{}, err
 	}
 	for i, n := range notes {
+		if o := audit.NoteOrigin(n); o != v.Name() {
+			continue // made with a previous key, before a rotation
+		}
 		c, err := audit.OpenCheckpoint([]byte(n), v)
 		if err != nil {
 			return audit.Checkpoint{}, fmt.Errorf("evidence export: stored checkpoint %d: %w", i+1, err)
@@ -257,7 +260,7 @@ func checkProofs(res *Result, idx *Index, members map[string][]byte, segment []a
 		var head struct {
 			Checkpoint *string `json:"audit_checkpoint"`
 		}
-		if json.Unmarshal(members[f.Path], &head) == nil && head.Checkpoint != nil {
+		if json.Unmarshal(members[f.Path], &head) == nil && head.Checkpoint != nil && audit.NoteOrigin(*head.Checkpoint) == v.Name() {
 			fail(f.Path, "carries an audit_checkpoint but the bundle has no consistency proof from it")
 		}
 	}

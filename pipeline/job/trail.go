@@ -87,7 +87,8 @@ type NamedCheckpoint struct {
 }
 
 // StoredCheckpoints opens every checkpoint of the checkpoints file with
-// pub. A checkpoint that does not verify is a problem, not skipped.
+// pub. A checkpoint that does not verify is a problem, not skipped; one
+// whose origin names another key (made before a key rotation) is skipped.
 func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey) ([]NamedCheckpoint, []string, error) {
 	path := AuditCheckpointsFile(l)
 	stored, err := audit.ReadCheckpoints(path)
@@ -105,6 +106,11 @@ func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey) ([]NamedCheckpoin
 	var problems []string
 	for _, s := range stored {
 		src := fmt.Sprintf("%s line %d", l.Rel(path), s.Line)
+		if o := audit.NoteOrigin(s.Note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
+			// Signed by a previous key (rotated): it cannot be checked with
+			// this one. `audit verify --pubkey OLD` checks it.
+			continue
+		}
 		c, err := audit.OpenCheckpoint([]byte(s.Note), v)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", src, err))

@@ -162,3 +162,25 @@ func TestResumedStepMustMatchTheLog(t *testing.T) {
 		t.Error("no checkpoint_mismatch event")
 	}
 }
+
+// TestKeyRotationKeepsJobsRunning: checkpoints signed by a previous key
+// are not checked with the new one, and do not block jobs.
+func TestKeyRotationKeepsJobsRunning(t *testing.T) {
+	env := signedEnv(t)
+	runOK(t, env)
+	old := t.TempDir()
+	for _, f := range []string{reports.PrivateKeyFile, reports.PublicKeyFile} {
+		if err := os.Rename(filepath.Join(env.Layout.KeysDir, f), filepath.Join(old, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := reports.GenerateKey(env.Layout.KeysDir, rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	runOK(t, env)
+	pub, _ := RootPublicKey(env.Layout)
+	cps, problems, err := StoredCheckpoints(env.Layout, pub)
+	if err != nil || len(problems) > 0 || len(cps) != 1 {
+		t.Fatalf("after rotation: %d checkpoints of the new key, problems %v, err %v", len(cps), problems, err)
+	}
+}

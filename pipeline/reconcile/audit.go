@@ -22,7 +22,10 @@ import (
 type AuditCheck struct {
 	State       *audit.State
 	Checkpoints []job.NamedCheckpoint // every checkpoint that verified
-	Problems    []string
+	// OtherKeys lists checkpoints signed by another key (before a key
+	// rotation), which this key cannot check.
+	OtherKeys []string
+	Problems  []string
 }
 
 // OK reports whether the chain and every checkpoint check passed.
@@ -94,6 +97,10 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 		return c, err
 	}
 	for _, cand := range cands {
+		if o := audit.NoteOrigin(cand.note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
+			c.OtherKeys = append(c.OtherKeys, fmt.Sprintf("%s: signed by %s, not checked (pass that key with --pubkey)", cand.source, o))
+			continue
+		}
 		cp, err := audit.OpenCheckpoint([]byte(cand.note), v)
 		if err != nil {
 			c.Problems = append(c.Problems, fmt.Sprintf("%s: %v", cand.source, err))
