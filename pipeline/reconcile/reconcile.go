@@ -134,6 +134,10 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 			if m[3] != "" {
 				rev, _ = strconv.Atoi(m[3])
 			}
+			if m[2] == "rejects" {
+				// A revision may bring rejects its predecessor had none of.
+				continue
+			}
 			if revs[base+ext] == nil {
 				revs[base+ext] = map[int]bool{}
 			}
