@@ -111,39 +111,45 @@ func newBaselineListCmd(a *app) *cobra.Command {
 		Example: `  ledgerlens --root /srv/ledger baseline list`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := pipeline.ListBaselines(a.env("baseline list", 0))
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "SCENARIO\tMEDIAN CREDITS\tSAMPLE\tCALCULATED AT\tLAST UPDATED\n")
-			for _, b := range res.Baselines {
-				fmt.Fprintf(tw, "%s\t%.2f\t%d\t%s\t%s\n", b.ScenarioID, b.MedianCredits, b.SampleSize, dash(b.CalculatedAt), dash(b.LastUpdated))
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "\n%d proposals awaiting approval\n", len(res.Pending))
-			if len(res.Pending) == 0 {
-				return nil
-			}
-			tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "PROPOSAL\tSCENARIO\tOLD\tNEW\tCHANGE\tBY\tPROPOSED AT\tDUE\n")
-			for _, p := range res.Pending {
-				change := "—"
-				if p.ChangePct != nil {
-					change = fmt.Sprintf("%+.1f%%", *p.ChangePct)
-				}
-				due := p.DueAt.UTC().Format(time.RFC3339)
-				if p.Overdue {
-					due += " (OVERDUE)"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", p.ProposalID, p.ScenarioID, fmtOptional(p.OldBaseline),
-					p.NewBaseline, change, p.ProposedBy, p.ProposedAt, due)
-			}
-			return tw.Flush()
+			return runBaselineList(a)
 		},
 	}
+}
+
+// runBaselineList prints the baselines in force and the proposals awaiting
+// approval.
+func runBaselineList(a *app) error {
+	res, err := pipeline.ListBaselines(a.env("baseline list", 0))
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "SCENARIO\tMEDIAN CREDITS\tSAMPLE\tCALCULATED AT\tLAST UPDATED\n")
+	for _, b := range res.Baselines {
+		fmt.Fprintf(tw, "%s\t%.2f\t%d\t%s\t%s\n", b.ScenarioID, b.MedianCredits, b.SampleSize, dash(b.CalculatedAt), dash(b.LastUpdated))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "\n%d proposals awaiting approval\n", len(res.Pending))
+	if len(res.Pending) == 0 {
+		return nil
+	}
+	tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "PROPOSAL\tSCENARIO\tOLD\tNEW\tCHANGE\tBY\tPROPOSED AT\tDUE\n")
+	for _, p := range res.Pending {
+		change := "—"
+		if p.ChangePct != nil {
+			change = fmt.Sprintf("%+.1f%%", *p.ChangePct)
+		}
+		due := p.DueAt.UTC().Format(time.RFC3339)
+		if p.Overdue {
+			due += " (OVERDUE)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", p.ProposalID, p.ScenarioID, fmtOptional(p.OldBaseline),
+			p.NewBaseline, change, p.ProposedBy, p.ProposedAt, due)
+	}
+	return tw.Flush()
 }
 
 func fmtOptional(v *float64) string {

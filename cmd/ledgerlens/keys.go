@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -21,14 +22,19 @@ func newKeysCmd(a *app) *cobra.Command {
   openssl pkey -pubin -in .ledgerlens/keys/signing.pub -noout -text`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			info, err := pipeline.GenerateKey(cmd.Context(), a.env("keys generate", 0))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "key id %s\nprivate key %s (mode 0600)\npublic key %s\n", info.KeyID, info.PrivatePath, info.PublicPath)
-			return nil
+			return runKeysGenerate(cmd.Context(), a)
 		},
 	}
 	cmd.AddCommand(gen)
 	return cmd
+}
+
+// runKeysGenerate creates the signing key pair and prints where it is.
+func runKeysGenerate(ctx context.Context, a *app) error {
+	info, err := pipeline.GenerateKey(ctx, a.env("keys generate", 0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "key id %s\nprivate key %s (mode 0600)\npublic key %s\n", info.KeyID, info.PrivatePath, info.PublicPath)
+	return nil
 }

@@ -26,20 +26,7 @@ func newVerifyCmd(a *app) *cobra.Command {
 		trustBundleKey bool
 		kept           []string
 	)
-	loadPub := func() (ed25519.PublicKey, error) {
-		p := pubPath
-		if p == "" {
-			p = filepath.Join(a.layout().KeysDir, reports.PublicKeyFile)
-		}
-		pub, err := reports.LoadPublicKey(p)
-		if err != nil {
-			if pubPath == "" && errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("no public key at %s: pass --pubkey PATH (signatures cannot be checked without it)", p)
-			}
-			return nil, err
-		}
-		return pub, nil
-	}
+	loadPub := func() (ed25519.PublicKey, error) { return loadPublicKey(a, pubPath) }
 	cmd := &cobra.Command{
 		Use:   "verify FILE...",
 		Short: "Check published files' SHA-256 sidecars and Ed25519 signatures",
@@ -54,58 +41,16 @@ A FILE under the working root must also be what the audit log records as
 published under its name, and a report's report_id, period and revision
 must match its file name.
 
-Subcommands check the ledger's append-only property and everything at once.`,
+Subcommands check the ledger's append-only property, the store's rows and
+everything at once.`,
 		Example: `  ledgerlens verify runs/CREDIT_REVIEWS/weekly_2026-11-16.json runs/CREDIT_REVIEWS/weekly_2026-11-16.xlsx
   ledgerlens verify --pubkey signing.pub weekly_2026-11-16.json
   ledgerlens verify ledger
+  ledgerlens verify store
   ledgerlens verify all`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// Evidence bundles (.zip) are checked inside out by evidence.go.
-			var bundles, files []string
-			for _, p := range args {
-				if strings.HasSuffix(p, ".zip") {
-					bundles = append(bundles, p)
-				} else {
-					files = append(files, p)
-				}
-			}
-			failed, err := verifyBundles(a, bundles, pubPath, trustBundleKey)
-			if err != nil {
-				return err
-			}
-			if len(files) == 0 {
-				if failed > 0 {
-					return fmt.Errorf("%d of %d evidence bundles failed verification", failed, len(bundles))
-				}
-				return nil
-			}
-			args = files
-			pub, err := loadPub()
-			if err != nil {
-				return err
-			}
-			for _, path := range args {
-				check, err := reports.VerifyFile(path, pub)
-				if err != nil && !errors.Is(err, reports.ErrVerification) {
-					return err
-				}
-				l := a.layout()
-				recorded, err := reconcile.File(l, path, reconcile.OutputDirs(l))
-				if err != nil {
-					return err
-				}
-				if problems := append(check.Problems(), recorded...); len(problems) > 0 {
-					failed++
-					fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", path, strings.Join(problems, "; "))
-					continue
-				}
-				fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
-			}
-			if failed > 0 {
-				return fmt.Errorf("%d of %d files failed verification", failed, len(args)+len(bundles))
-			}
-			return nil
+			return runVerify(a, VerifyOptions{PubKey: pubPath, Files: args, TrustBundleKey: trustBundleKey})
 		},
 	}
 	cmd.PersistentFlags().StringVar(&pubPath, "pubkey", "", "public key PEM (default <root>/.ledgerlens/keys/signing.pub)")
@@ -117,24 +62,7 @@ Subcommands check the ledger's append-only property and everything at once.`,
 		Example: `  ledgerlens --root /srv/ledger verify ledger`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l := a.layout()
-			st, err := store.Open(cmd.Context(), l.StoreFile, store.Options{ReadOnly: true})
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			res, err := st.VerifyLedger(cmd.Context(), l.Ledger)
-			if err != nil {
-				return err
-			}
-			if !res.Intact {
-				m := res.Modified
-				return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
-					l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
-			}
-			fmt.Fprintf(a.stdout, "OK      %s: the %d bytes loaded are unchanged; %d bytes appended since\n",
-				l.Ledger, res.CoveredBytes, res.AppendedBytes)
-			return nil
+			return runVerifyLedger(cmd.Context(), a)
 		},
 	}
 	storeCmd := &cobra.Command{
@@ -148,50 +76,14 @@ A missing store while the audit log records ingests is a problem too.`,
 		Example: `  ledgerlens --root /srv/ledger verify store`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l := a.layout()
-			if _, err := os.Stat(l.StoreFile); errors.Is(err, fs.ErrNotExist) {
-				st, err := audit.Load(l.AuditLog)
-				if err != nil {
-					return err
-				}
-				for _, e := range st.Entries {
-					if e.Event == audit.EventIngest {
-						return fmt.Errorf("store %s is missing, but the audit log records ingests into it (seq %d and later): it was deleted or moved", l.StoreFile, e.Seq)
-					}
-				}
-				fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
-				return nil
-			}
-			st, err := store.Open(cmd.Context(), l.StoreFile, store.Options{ReadOnly: true})
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			led, err := st.VerifyLedger(cmd.Context(), l.Ledger)
-			if err != nil {
-				return err
-			}
-			if !led.Intact {
-				m := led.Modified
-				return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed, so the store's rows cannot be re-derived",
-					l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
-			}
-			rows, err := st.VerifyRows(cmd.Context(), l.Ledger)
-			if err != nil {
-				return err
-			}
-			if p := pipeline.StoreProblem(l.StoreFile, rows); p != "" {
-				return errors.New(p)
-			}
-			fmt.Fprintf(a.stdout, "OK      %s: %d rows equal the rows re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
-			return nil
+			return runVerifyStore(cmd.Context(), a)
 		},
 	}
 	allCmd := &cobra.Command{
 		Use:   "all",
-		Short: "The daily integrity check: ledger append-only, audit chain, every published artifact",
+		Short: "The daily integrity check: ledger, store, audit log against its checkpoints, outputs against the record of publication",
 		Example: `  ledgerlens --root /srv/ledger verify all
-  ledgerlens verify all --pubkey /etc/ledgerlens/signing.pub`,
+  ledgerlens verify all --pubkey /etc/ledgerlens/signing.pub --checkpoint witness/2026-11-16.checkpoint`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pub, err := loadPub()
@@ -211,10 +103,7 @@ func newAuditCmd(a *app) *cobra.Command {
 		Use:   "audit",
 		Short: "Inspect the tamper-evident audit log",
 	}
-	var (
-		pubPath string
-		kept    []string
-	)
+	var opts AuditVerifyOptions
 	verify := &cobra.Command{
 		Use:   "verify [FILE]",
 		Short: "Walk the hash chain of .ledgerlens/audit.jsonl and check it against every signed checkpoint",
@@ -229,58 +118,22 @@ FILE argument checks that log (an exported copy) against --checkpoint only.`,
   ledgerlens audit verify exported/audit.jsonl --checkpoint kept.checkpoint --pubkey signing.pub`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l := a.layout()
-			keyPath := pubPath
-			if keyPath == "" {
-				keyPath = filepath.Join(l.KeysDir, reports.PublicKeyFile)
-			}
-			pub, err := reports.LoadPublicKey(keyPath)
-			if err != nil {
-				if pubPath != "" || !errors.Is(err, fs.ErrNotExist) {
-					return err
-				}
-				pub = nil
-			}
-			path, cpFile, reviewsDir := l.AuditLog, job.AuditCheckpointsFile(l), reconcile.OutputDirs(l)[0]
 			if len(args) == 1 {
-				// An exported log: no checkpoints file or reports beside it.
-				path, cpFile, reviewsDir = args[0], "", ""
+				opts.Path = args[0]
 			}
-			res, err := reconcile.AuditFiles(l, path, cpFile, reviewsDir, pub, kept)
-			if err != nil {
-				return err
-			}
-			if !res.OK() {
-				for _, p := range res.Problems {
-					fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
-				}
-				more := ""
-				if n := len(res.Problems); n > 1 {
-					more = fmt.Sprintf(" (and %d more problems, listed above)", n-1)
-				}
-				return fmt.Errorf("audit log %s: %s%s", path, res.Problems[0], more)
-			}
-			for _, o := range res.OtherKeys {
-				fmt.Fprintf(a.stdout, "NOTE    %s\n", o)
-			}
-			ch := res.State.Chain
-			newest := "no signed checkpoint"
-			if n := res.Newest(); n.Source != "" {
-				newest = fmt.Sprintf("consistent with %d signed checkpoints (newest: size %d, %s)", len(res.Checkpoints), n.Checkpoint.Size, n.Source)
-			}
-			fmt.Fprintf(a.stdout, "OK      %s: %d entries, head seq %d hash %s; %s\n", path, ch.Entries, ch.HeadSeq, ch.HeadHash, newest)
-			return nil
+			return runAuditVerify(a, opts)
 		},
 	}
-	verify.Flags().StringArrayVar(&kept, "checkpoint", nil, "also check against this kept checkpoint file (the signed note, or checkpoint lines); repeatable")
-	verify.Flags().StringVar(&pubPath, "pubkey", "", "public key PEM that signed the checkpoints (default <root>/.ledgerlens/keys/signing.pub)")
+	verify.Flags().StringArrayVar(&opts.Kept, "checkpoint", nil, "also check against this kept checkpoint file (the signed note, or checkpoint lines); repeatable")
+	verify.Flags().StringVar(&opts.PubKey, "pubkey", "", "public key PEM that signed the checkpoints (default <root>/.ledgerlens/keys/signing.pub)")
 	cmd.AddCommand(verify)
 	return cmd
 }
 
 // runVerifyAll is `verify all`: the integrity check, read-only (no lock,
 // nothing written), printing every problem it finds. pub checks signatures
-// (nil: sidecars only).
+// and checkpoints (nil: sidecars only); kept are checkpoint files an
+// auditor kept.
 func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, kept ...string) error {
 	rep, err := pipeline.CheckIntegrity(ctx, a.env("verify all", 0), pub, kept...)
 	if err != nil {
@@ -299,5 +152,200 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, kept ...st
 		return fmt.Errorf("integrity check failed: %d problems", len(rep.Problems))
 	}
 	fmt.Fprintln(a.stdout, "OK")
+	return nil
+}
+
+// loadPublicKey reads the public key signatures are checked with: pubPath,
+// else the working root's.
+func loadPublicKey(a *app, pubPath string) (ed25519.PublicKey, error) {
+	p := pubPath
+	if p == "" {
+		p = filepath.Join(a.layout().KeysDir, reports.PublicKeyFile)
+	}
+	pub, err := reports.LoadPublicKey(p)
+	if err != nil {
+		if pubPath == "" && errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no public key at %s: pass --pubkey PATH (signatures cannot be checked without it)", p)
+		}
+		return nil, err
+	}
+	return pub, nil
+}
+
+// VerifyOptions are the options of `ledgerlens verify FILE...`.
+type VerifyOptions struct {
+	PubKey string   // "" is the working root's key
+	Files  []string // published files and evidence bundles (.zip)
+	// TrustBundleKey checks a bundle with its own key when no other is at
+	// hand (with a warning naming it); without it such a bundle fails.
+	TrustBundleKey bool
+}
+
+// runVerify checks each file's sidecar and signature, that a file under
+// the root is the recorded artifact for its name, and each evidence bundle
+// inside out, printing one line per file.
+func runVerify(a *app, opts VerifyOptions) error {
+	// Evidence bundles (.zip) are checked inside out by evidence.go.
+	var bundles, files []string
+	for _, p := range opts.Files {
+		if strings.HasSuffix(p, ".zip") {
+			bundles = append(bundles, p)
+		} else {
+			files = append(files, p)
+		}
+	}
+	failed, err := verifyBundles(a, bundles, opts.PubKey, opts.TrustBundleKey)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		if failed > 0 {
+			return fmt.Errorf("%d of %d evidence bundles failed verification", failed, len(bundles))
+		}
+		return nil
+	}
+	pub, err := loadPublicKey(a, opts.PubKey)
+	if err != nil {
+		return err
+	}
+	l := a.layout()
+	for _, path := range files {
+		check, err := reports.VerifyFile(path, pub)
+		if err != nil && !errors.Is(err, reports.ErrVerification) {
+			return err
+		}
+		recorded, err := reconcile.File(l, path, reconcile.OutputDirs(l))
+		if err != nil {
+			return err
+		}
+		if problems := append(check.Problems(), recorded...); len(problems) > 0 {
+			failed++
+			fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", path, strings.Join(problems, "; "))
+			continue
+		}
+		fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files failed verification", failed, len(files)+len(bundles))
+	}
+	return nil
+}
+
+// runVerifyLedger checks that the ledger prefix the store loaded is
+// unchanged.
+func runVerifyLedger(ctx context.Context, a *app) error {
+	l := a.layout()
+	st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := st.VerifyLedger(ctx, l.Ledger)
+	if err != nil {
+		return err
+	}
+	if !res.Intact {
+		m := res.Modified
+		return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
+			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
+	}
+	fmt.Fprintf(a.stdout, "OK      %s: the %d bytes loaded are unchanged; %d bytes appended since\n",
+		l.Ledger, res.CoveredBytes, res.AppendedBytes)
+	return nil
+}
+
+// runVerifyStore re-derives the store's rows from the ledger prefix it
+// covers and compares them row by row; a missing store while the audit
+// log records ingests is a problem.
+func runVerifyStore(ctx context.Context, a *app) error {
+	l := a.layout()
+	if _, err := os.Stat(l.StoreFile); errors.Is(err, fs.ErrNotExist) {
+		st, err := audit.Load(l.AuditLog)
+		if err != nil {
+			return err
+		}
+		for _, e := range st.Entries {
+			if e.Event == audit.EventIngest {
+				return fmt.Errorf("store %s is missing, but the audit log records ingests into it (seq %d and later): it was deleted or moved", l.StoreFile, e.Seq)
+			}
+		}
+		fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
+		return nil
+	}
+	st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	led, err := st.VerifyLedger(ctx, l.Ledger)
+	if err != nil {
+		return err
+	}
+	if !led.Intact {
+		m := led.Modified
+		return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed, so the store's rows cannot be re-derived",
+			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
+	}
+	rows, err := st.VerifyRows(ctx, l.Ledger)
+	if err != nil {
+		return err
+	}
+	if p := pipeline.StoreProblem(l.StoreFile, rows); p != "" {
+		return errors.New(p)
+	}
+	fmt.Fprintf(a.stdout, "OK      %s: %d rows equal the rows re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
+	return nil
+}
+
+// AuditVerifyOptions are the options of `ledgerlens audit verify [FILE]`.
+type AuditVerifyOptions struct {
+	Path   string   // an exported log; "" is the working root's
+	PubKey string   // "" is the working root's key (none: checkpoints cannot be checked)
+	Kept   []string // checkpoint files an auditor kept
+}
+
+// runAuditVerify walks the audit log's hash chain and checks the log
+// against every signed checkpoint it can find, printing every problem.
+func runAuditVerify(a *app, opts AuditVerifyOptions) error {
+	l := a.layout()
+	keyPath := opts.PubKey
+	if keyPath == "" {
+		keyPath = filepath.Join(l.KeysDir, reports.PublicKeyFile)
+	}
+	pub, err := reports.LoadPublicKey(keyPath)
+	if err != nil {
+		if opts.PubKey != "" || !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		pub = nil
+	}
+	path, cpFile, reviewsDir := l.AuditLog, job.AuditCheckpointsFile(l), reconcile.OutputDirs(l)[0]
+	if opts.Path != "" {
+		// An exported log: no checkpoints file or reports beside it.
+		path, cpFile, reviewsDir = opts.Path, "", ""
+	}
+	res, err := reconcile.AuditFiles(l, path, cpFile, reviewsDir, pub, opts.Kept)
+	if err != nil {
+		return err
+	}
+	if !res.OK() {
+		for _, p := range res.Problems {
+			fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
+		}
+		more := ""
+		if n := len(res.Problems); n > 1 {
+			more = fmt.Sprintf(" (and %d more problems, listed above)", n-1)
+		}
+		return fmt.Errorf("audit log %s: %s%s", path, res.Problems[0], more)
+	}
+	for _, o := range res.OtherKeys {
+		fmt.Fprintf(a.stdout, "NOTE    %s\n", o)
+	}
+	ch := res.State.Chain
+	newest := "no signed checkpoint"
+	if n := res.Newest(); n.Source != "" {
+		newest = fmt.Sprintf("consistent with %d signed checkpoints (newest: size %d, %s)", len(res.Checkpoints), n.Checkpoint.Size, n.Source)
+	}
+	fmt.Fprintf(a.stdout, "OK      %s: %d entries, head seq %d hash %s; %s\n", path, ch.Entries, ch.HeadSeq, ch.HeadHash, newest)
 	return nil
 }
