@@ -271,6 +271,35 @@ func TestAttackTruncateAuditLog(t *testing.T) {
 		mustFail(t, 1, []string{"kept checkpoint " + kept, fmt.Sprintf("fewer than the %d", len(lines))},
 			"--root", root, "audit", "verify", "--checkpoint", kept)
 	})
+	t.Run("log, checkpoints and reports all gone: the witness copy tells", func(t *testing.T) {
+		if _, err := exec.LookPath("jq"); err != nil {
+			t.Skip("jq not installed")
+		}
+		// The witness recipe of docs/COMPLIANCE.md, run before the attack.
+		cps := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+		witness := filepath.Join(t.TempDir(), "witness.checkpoint")
+		out, err := exec.Command("bash", "-c", fmt.Sprintf("tail -n1 %q | jq -r .note > %q", cps, witness)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v %s", err, out)
+		}
+		mustRun(t, "--root", root, "audit", "verify", "--checkpoint", witness)
+
+		saved, _ := os.ReadFile(cps)
+		os.WriteFile(logPath, bytes.Join(lines[:5], nil), 0o644)
+		os.Remove(cps)
+		reportsDir := filepath.Join(t.TempDir(), "reports")
+		if err := os.Rename(reviews(root), reportsDir); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			os.WriteFile(logPath, orig, 0o644)
+			os.WriteFile(cps, saved, 0o644)
+			os.Rename(reportsDir, reviews(root))
+		}()
+		mustRun(t, "--root", root, "audit", "verify") // nothing on the host tells any more
+		mustFail(t, 1, []string{"kept checkpoint " + witness, fmt.Sprintf("the log has 5 entries, fewer than the %d", len(lines))},
+			"--root", root, "audit", "verify", "--checkpoint", witness)
+	})
 	t.Run("an edited entry, re-chained, blocks the next job", func(t *testing.T) {
 		edited := bytes.Replace(orig, []byte(`"job":"weekly-review"`), []byte(`"job":"weekly-reviex"`), 1)
 		os.WriteFile(logPath, edited, 0o644)

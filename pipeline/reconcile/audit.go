@@ -170,7 +170,8 @@ func readKeptCheckpoints(path string) ([]string, error) {
 		return nil, fmt.Errorf("read kept checkpoint: %w", err)
 	}
 	if !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
-		return []string{string(data)}, nil
+		// `jq -r .note` and editors add a newline after the note's own.
+		return []string{strings.TrimRight(string(data), "\n") + "\n"}, nil
 	}
 	var out []string
 	for i, line := range bytes.Split(data, []byte("\n")) {
