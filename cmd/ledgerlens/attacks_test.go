@@ -42,6 +42,16 @@ func prevWeek(t *testing.T) string {
 	return d.AddDate(0, 0, -7).Format(time.DateOnly)
 }
 
+// nextWeek is the Monday after focusWeek.
+func nextWeek(t *testing.T) string {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, focusWeek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.AddDate(0, 0, 7).Format(time.DateOnly)
+}
+
 // publishedRoot returns a copy of a root with a key pair, the weekly reports
 // of prevWeek and focusWeek, and revision 2 of focusWeek (published after
 // a baseline change with --supersede).
@@ -380,6 +390,31 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 		phrase := "1 rows differ from the rows re-derived from the ledger's first"
 		mustFail(t, 1, []string{phrase, fmt.Sprintf("ledger lines [%d]", line)}, "--root", root, "verify", "store")
 		mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
+	})
+	t.Run("row of the reported week edited: the weekly job refuses to publish", func(t *testing.T) {
+		root := publishedRoot(t)
+		st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The week's biggest run: editing it drops the top spike.
+		res, err := st.Conn().ExecContext(context.Background(), `UPDATE ledger_rows SET credits_total = 1 WHERE line_no =
+			(SELECT line_no FROM ledger_rows WHERE "timestamp" >= ?::TIMESTAMPTZ AND "timestamp" < ?::TIMESTAMPTZ
+			 ORDER BY credits_total DESC LIMIT 1)`, focusWeek, nextWeek(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			t.Fatalf("%d rows edited", n)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		mustFail(t, 4, []string{"differ from what the ingest at audit seq", "refusing to publish"},
+			"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+		if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
+			t.Error("a revision was published from the edited store")
+		}
 	})
 }
 

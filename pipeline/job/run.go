@@ -8,6 +8,8 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
@@ -27,6 +29,8 @@ type Job struct {
 	// recorded maps a published file's path to the digest of its newest
 	// artifact_written record (publication.go).
 	recorded map[string]string
+	// chunkRefs are the chunk row digests this job's ingest recorded.
+	chunkRefs map[int64]string
 	// fields are added to every event of the job (the job run id).
 	fields map[string]any
 }
@@ -134,8 +138,14 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	}
 	st.Progress = j.env.Progress
 	ing, err := st.Ingest(ctx, ledgerPath)
+	var digests map[int64]string
+	if err == nil && ing.Event != store.EventNoChange {
+		// The rows this ingest loaded, by ledger chunk: recorded so a later
+		// job can tell a row edited in the store (CheckStoreRows).
+		digests, err = st.ChunkDigests(ctx, ing.OffsetFrom, time.Time{}, time.Time{})
+	}
 	if err == nil {
-		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing)
+		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing, digests)
 	}
 	if err != nil {
 		st.Close()
@@ -146,12 +156,24 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 
 // recordIngest writes the ingest event, and a tamper_detected event when
 // the ledger prefix changed.
-func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.IngestResult) error {
-	if err := j.Audit(ctx, audit.EventIngest, map[string]any{
+func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.IngestResult, digests map[int64]string) error {
+	fields := map[string]any{
 		"ledger": ledgerRel, "ingest_seq": res.Seq, "ingest_event": res.Event,
 		"offset_from": res.OffsetFrom, "offset_to": res.OffsetTo, "lines": res.Lines, "loaded": res.Loaded,
 		"rejects": res.Rejected, "duplicates": res.Duplicates, "prefix_sha256": res.PrefixSHA256,
-	}); err != nil {
+	}
+	if len(digests) > 0 {
+		m := make(map[string]any, len(digests))
+		for c, d := range digests {
+			m[strconv.FormatInt(c, 10)] = d
+			if j.chunkRefs == nil {
+				j.chunkRefs = map[int64]string{}
+			}
+			j.chunkRefs[c] = d
+		}
+		fields["chunk_row_digests"] = m
+	}
+	if err := j.Audit(ctx, audit.EventIngest, fields); err != nil {
 		return err
 	}
 	if m := res.Modified; m != nil {

@@ -10,12 +10,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -330,4 +334,61 @@ func topLevelString(path, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// CheckStoreRows refuses to publish from a store whose rows for the period
+// [start, end) are not the rows the ingests loaded: it recomputes the row
+// digests of the ledger chunks the period reads and compares each with the
+// digest the newest ingest that loaded that chunk recorded in the audit
+// log. A chunk no ingest recorded a digest for (an older log) is not
+// checked; `verify store` re-derives every row.
+func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end time.Time) error {
+	refs := map[int64]audit.Entry{}
+	ref := map[int64]string{}
+	if j.trail != nil {
+		for _, e := range j.trail.state.Entries {
+			if e.Event != audit.EventIngest {
+				continue
+			}
+			digests, _ := e.Fields["chunk_row_digests"].(map[string]any)
+			if e.Fields["ingest_event"] == store.EventLedgerModified || e.Fields["ingest_event"] == store.EventInitial {
+				// A (re)load replaces every row: older digests no longer apply.
+				clear(ref)
+				clear(refs)
+			}
+			for k, v := range digests {
+				c, err := strconv.ParseInt(k, 10, 64)
+				d, ok := v.(string)
+				if err == nil && ok {
+					ref[c], refs[c] = d, e
+				}
+			}
+		}
+	}
+	for c, d := range j.chunkRefs {
+		ref[c] = d
+		delete(refs, c)
+	}
+	got, err := st.ChunkDigests(ctx, 0, start, end)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for c, d := range got {
+		want, ok := ref[c]
+		if !ok || d == want {
+			continue
+		}
+		from := "this job's ingest"
+		if e, ok := refs[c]; ok {
+			from = fmt.Sprintf("the ingest at audit seq %d", e.Seq)
+		}
+		problems = append(problems, fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what %s loaded: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
+			j.env.Layout.Rel(j.env.Layout.StoreFile), c*store.ChunkBytes, (c+1)*store.ChunkBytes, from))
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return &IntegrityError{Problems: problems}
+	}
+	return nil
 }
