@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
@@ -73,8 +74,17 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)
 			}
+			stored, err := audit.ReadCheckpoints(job.AuditCheckpointsFile(l))
+			if err != nil {
+				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)
+			}
+			notes := make([]string, len(stored))
+			for i, c := range stored {
+				notes[i] = c.Note
+			}
 			data, idx, err := evidence.Build(ctx, evidence.Source{
-				From: opts.From, To: opts.To, Loc: loc,
+				Checkpoints: notes,
+				From:        opts.From, To: opts.To, Loc: loc,
 				ReviewsDir:         l.Resolve(cfg.OutputDir),
 				BaselineUpdatesDir: l.BaselineUpdatesDir,
 				AuditLog:           logData,
@@ -96,7 +106,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				}
 				return job.Outcome{}, err
 			}
-			if err := j.RecordWritten(ctx, pres.Files); err != nil {
+			if err := j.RecordPublished(ctx, dir, base, 1, ".zip"); err != nil {
 				return job.Outcome{}, err
 			}
 			res.Path, res.SHA256, res.Bytes = pres.Primary.Path, pres.Primary.SHA256, pres.Primary.Bytes

@@ -3,28 +3,30 @@ package pipeline
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // IntegrityReport is the daily integrity check (docs/COMPLIANCE.md,
-// "Integrity"): the ledger's
-// append-only check, the audit chain, and every published artifact's
-// sidecar and signature.
+// "Integrity"): the ledger's append-only check, the audit chain against
+// every signed checkpoint, and the output directories reconciled with the
+// record of publication.
 type IntegrityReport struct {
-	Ledger    store.LedgerCheck
-	Audit     audit.Result
-	Artifacts []reports.FileCheck
+	Ledger     store.LedgerCheck
+	StoreFound bool
+	// Rows compares the store's rows with rows re-derived from the ledger
+	// prefix it covers (RowsChecked false when the prefix itself changed).
+	Rows        store.RowCheck
+	RowsChecked bool
+	Audit       audit.Result
+	AuditCheck  reconcile.AuditCheck
+	Artifacts   []reports.FileCheck
 	// Unacknowledged are the ledger modifications detected earlier (the
 	// store since rebuilt) that no operator has acknowledged yet.
 	Unacknowledged []job.LedgerModification
@@ -36,18 +38,32 @@ func (r IntegrityReport) OK() bool { return len(r.Problems) == 0 }
 
 // CheckIntegrity runs every integrity check over the working root and lists
 // every problem found, not only the first. pub is the public key for
-// signatures (nil: sidecars only). It takes no lock and writes nothing:
-// every check only reads (`verify all`). RunIntegrity is the same check as
-// a job.
-func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey) (IntegrityReport, error) {
+// signatures and checkpoints (nil: sidecars only, and any checkpoint is a
+// problem). kept are checkpoint files an auditor kept. It takes no lock and
+// writes nothing: every check only reads (`verify all`). RunIntegrity is
+// the same check as a job.
+func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kept ...string) (IntegrityReport, error) {
 	l := env.Layout
 	var rep IntegrityReport
+	dirs := reconcile.OutputDirs(l)
+	ac, err := reconcile.Audit(l, dirs[0], pub, kept)
+	if err != nil {
+		return rep, err
+	}
+	rep.AuditCheck, rep.Audit = ac, ac.State.Chain
+	rep.Problems = append(rep.Problems, ac.Problems...)
+
 	if _, err := os.Stat(l.StoreFile); err == nil {
+		rep.StoreFound = true
 		st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
 		if err != nil {
 			return rep, err
 		}
 		rep.Ledger, err = st.VerifyLedger(ctx, l.Ledger)
+		if err == nil && rep.Ledger.Intact {
+			rep.Rows, err = st.VerifyRows(ctx, l.Ledger)
+			rep.RowsChecked = err == nil
+		}
 		st.Close()
 		if err != nil {
 			return rep, err
@@ -56,7 +72,14 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey) (In
 			rep.Problems = append(rep.Problems, fmt.Sprintf("ledger %s: already-loaded bytes %d–%d (lines %d–%d) changed",
 				l.Rel(l.Ledger), m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo))
 		}
+		if p := StoreProblem(l.Rel(l.StoreFile), rep.Rows); rep.RowsChecked && p != "" {
+			rep.Problems = append(rep.Problems, p)
+		}
+	} else if n := countEvents(ac.State.Entries, audit.EventIngest); n > 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("store %s is missing, but the audit log records %d ingests into it: it was deleted or moved",
+			l.Rel(l.StoreFile), n))
 	}
+
 	// A modification stays a problem after the store was rebuilt from the
 	// changed ledger, until an operator acknowledges it.
 	mods, err := job.LedgerModifications(l.AuditLog)
@@ -67,61 +90,33 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey) (In
 	for _, m := range rep.Unacknowledged {
 		rep.Problems = append(rep.Problems, m.Problem())
 	}
-	rep.Audit, err = audit.VerifyFile(l.AuditLog)
+
+	checked, problems, err := reconcile.Dirs(l, ac.State.Entries, dirs, pub)
 	if err != nil {
 		return rep, err
 	}
-	if !rep.Audit.OK() {
-		rep.Problems = append(rep.Problems, fmt.Sprintf("audit log %s: %v", l.Rel(l.AuditLog), rep.Audit.Err()))
-	}
-	for _, dir := range []string{l.ReviewsDir, l.BaselineUpdatesDir} {
-		files, err := publishedArtifacts(dir)
-		if err != nil {
-			return rep, err
-		}
-		for _, f := range files {
-			if err := ctx.Err(); err != nil {
-				return rep, err
-			}
-			// A failed check is an ErrVerification with the check filled
-			// in: it is one problem among the others, not the end of the
-			// check.
-			check, err := reports.VerifyFile(f, pub)
-			if errors.Is(err, fs.ErrNotExist) {
-				// A sidecar without its file (an interrupted publish): a
-				// problem to list, not the end of the check.
-				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: missing (its .sha256 sidecar exists)", l.Rel(f)))
-				continue
-			}
-			if err != nil && !errors.Is(err, reports.ErrVerification) {
-				return rep, err
-			}
-			rep.Artifacts = append(rep.Artifacts, check)
-			if !check.OK() {
-				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s", l.Rel(f), strings.Join(check.Problems(), "; ")))
-			}
-		}
-	}
-	return rep, nil
+	rep.Artifacts = checked
+	rep.Problems = append(rep.Problems, problems...)
+	return rep, ctx.Err()
 }
 
-// publishedArtifacts lists the files in dir that carry a .sha256 sidecar.
-func publishedArtifacts(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+// StoreProblem describes a failed row check ("" when intact).
+func StoreProblem(storeRel string, c store.RowCheck) string {
+	if c.Intact() {
+		return ""
 	}
-	if err != nil {
-		return nil, err
-	}
-	var out []string
+	return fmt.Sprintf("store %s: %d rows differ from the rows re-derived from the ledger's first %d bytes (store %d rows, ledger %d; ledger lines %v): the store was edited",
+		storeRel, c.DifferCount, c.CoveredBytes, c.Rows, c.Derived, c.Differ)
+}
+
+func countEvents(entries []audit.Entry, event string) int {
+	n := 0
 	for _, e := range entries {
-		if name, ok := strings.CutSuffix(e.Name(), ".sha256"); ok && !e.IsDir() {
-			out = append(out, filepath.Join(dir, name))
+		if e.Event == event {
+			n++
 		}
 	}
-	sort.Strings(out)
-	return out, nil
+	return n
 }
 
 // RunIntegrity is the daily integrity-check job: CheckIntegrity under the

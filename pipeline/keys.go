@@ -26,7 +26,9 @@ func GenerateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 	if err != nil {
 		return info, err
 	}
-	_, err = log.Append(context.WithoutCancel(ctx), audit.EventKeyGenerated, map[string]any{
-		"key_id": info.KeyID, "public_key": l.Rel(info.PublicPath)})
-	return info, err
+	if _, err = log.Append(context.WithoutCancel(ctx), audit.EventKeyGenerated, map[string]any{
+		"key_id": info.KeyID, "public_key": l.Rel(info.PublicPath)}); err != nil {
+		return info, err
+	}
+	return info, job.SealTrail(env, "keys generate")
 }

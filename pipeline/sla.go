@@ -147,6 +147,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 		}
 		m.Generator = reports.Generator{Name: "ledgerlens", Version: env.Version}
 		m.AuditHeadAtStart = steps.HeadAtStart()
+		m.AuditCheckpoint = steps.AnchorCheckpoint()
 		lines, err := st.CoveredLines(ctx)
 		if err != nil {
 			return nil, err
@@ -214,7 +215,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 		if err != nil {
 			return nil, err
 		}
-		if err := j.RecordWritten(ctx, pres.Files); err != nil {
+		if err := j.RecordPublished(ctx, pubDir, base, s.Revision, ".json", ".xlsx"); err != nil {
 			return nil, err
 		}
 		if err := j.Audit(ctx, audit.EventPublish, map[string]any{
@@ -297,6 +298,7 @@ func slaRevision(pub *reports.Publisher, base string, s *reports.SLA, supersede 
 		return fmt.Errorf("read published %s: %w", reports.Name(base, latest, ".json"), err)
 	}
 	old.AuditHeadAtStart = s.AuditHeadAtStart
+	old.AuditCheckpoint = s.AuditCheckpoint
 	a, err := reports.MarshalSLA(&old)
 	if err != nil {
 		return err

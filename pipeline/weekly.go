@@ -135,6 +135,11 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	defer st.Close()
+	// The store's rows for the week and the one before (previous_week)
+	// must be the rows the ingests loaded (docs/COMPLIANCE.md).
+	if err := j.lj.CheckStoreRows(ctx, st, period.Start.AddDate(0, 0, -7), period.End); err != nil {
+		return nil, err
+	}
 
 	runID := job.RunID(job.RunKey{Job: job.NameWeeklyReview, Period: j.label(period), LedgerSHA: ing.PrefixSHA256,
 		Unsigned: j.opts.Unsigned, Supersede: j.opts.Supersede, Files: in.Files})
@@ -291,6 +296,7 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	w.Generator = reports.Generator{Name: "ledgerlens", Version: j.env.Version}
 	w.Preliminary = j.opts.Preliminary
 	w.AuditHeadAtStart = j.steps.HeadAtStart()
+	w.AuditCheckpoint = j.steps.AnchorCheckpoint()
 	w.Inputs.Ledger.Path = l.Rel(l.Ledger)
 	w.Inputs.Files = in.Files
 	if w.Inputs.Files == nil {
@@ -354,6 +360,7 @@ func sameAsPublished(pub *reports.Publisher, base string, rev int, w *reports.We
 		return false, fmt.Errorf("read published %s: %w", reports.Name(base, rev, ".json"), err)
 	}
 	old.AuditHeadAtStart = w.AuditHeadAtStart
+	old.AuditCheckpoint = w.AuditCheckpoint
 	if old.ActionRequired == nil {
 		// Published before the report had an action-required list: the
 		// list is derived from the rest, which is what is compared.
@@ -404,7 +411,12 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 		return nil, err
 	}
 	written = append(written, pres.Files...)
-	if err := j.lj.RecordWritten(ctx, written); err != nil {
+	if res.Report.DataQuality.Rejected > 0 {
+		if err := j.lj.RecordPublished(ctx, pub.Dir, "rejects_"+res.Period.Label(), rev, ".jsonl"); err != nil {
+			return nil, err
+		}
+	}
+	if err := j.lj.RecordPublished(ctx, pub.Dir, base, rev, ".json", ".xlsx"); err != nil {
 		return nil, err
 	}
 	if err := j.lj.Audit(ctx, audit.EventPublish, map[string]any{

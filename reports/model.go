@@ -51,7 +51,12 @@ type Provenance struct {
 	Generator        Generator `json:"generator"`
 	SigningKeyID     *string   `json:"signing_key_id"`
 	AuditHeadAtStart string    `json:"audit_head_at_start"`
-	Inputs           Inputs    `json:"inputs"`
+	// AuditCheckpoint is the signed checkpoint of the audit log (C2SP
+	// tlog-checkpoint note) the job anchored to: the newest one when the
+	// job first started; AuditHeadAtStart is the chain head at its size.
+	// null on a root that has no checkpoint yet.
+	AuditCheckpoint *string `json:"audit_checkpoint"`
+	Inputs          Inputs  `json:"inputs"`
 }
 
 // SummaryStats is section 1: headline figures for the period and the

@@ -201,11 +201,15 @@ func TestSLAAndEvidenceCommands(t *testing.T) {
 	if r := mustRunIn(t, "--root", root, "verify", bundle); !strings.HasPrefix(r.stdout, "OK") {
 		t.Errorf("verify printed %q", r.stdout)
 	}
-	// An auditor elsewhere, without the root's key: the bundled key is
-	// used and the output says so.
+	// An auditor elsewhere, without the root's key: the bundled key is not
+	// trusted silently; --trust-bundle-key uses it with a warning naming it.
 	away := runInProcess(t, "--root", t.TempDir(), "verify", bundle)
-	if away.code != 0 || !strings.Contains(away.stdout, "bundled") {
-		t.Errorf("verify without a root key: exit %d\n%s%s", away.code, away.stdout, away.stderr)
+	if away.code != 1 || !strings.Contains(away.stdout, "--pubkey") || !strings.Contains(away.stdout, "--trust-bundle-key") {
+		t.Errorf("verify without a key: exit %d\n%s%s", away.code, away.stdout, away.stderr)
+	}
+	trusted := runInProcess(t, "--root", t.TempDir(), "verify", "--trust-bundle-key", bundle)
+	if trusted.code != 0 || !strings.Contains(trusted.stdout, "bundled") || !strings.Contains(trusted.stderr, "WARNING") || !strings.Contains(trusted.stderr, "key id ") {
+		t.Errorf("verify --trust-bundle-key: exit %d\n%s%s", trusted.code, trusted.stdout, trusted.stderr)
 	}
 
 	data, _ := os.ReadFile(bundle)

@@ -105,6 +105,8 @@ func TestExitStatusMapping(t *testing.T) {
 		{"blocked", job.Blocked(fmt.Errorf("policy.json:3: bad")), exitFailed},
 		{"refused", job.Blocked(&job.RefusedError{Reason: "two-person rule"}), exitFailed},
 		{"other", fmt.Errorf("disk full"), exitFailed},
+		{"evidence integrity", &job.IntegrityError{Problems: []string{"audit log truncated"}}, exitIntegrity},
+		{"evidence integrity, wrapped", fmt.Errorf("weekly: %w", job.ErrIntegrity), exitIntegrity},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

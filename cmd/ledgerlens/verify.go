@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -15,14 +16,17 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 func newVerifyCmd(a *app) *cobra.Command {
 	var (
-		pubPath     string
-		lockTimeout time.Duration
+		pubPath        string
+		lockTimeout    time.Duration
+		trustBundleKey bool
+		kept           []string
 	)
 	loadPub := func() (ed25519.PublicKey, error) { return loadPublicKey(a, pubPath) }
 	cmd := &cobra.Command{
@@ -33,21 +37,29 @@ func newVerifyCmd(a *app) *cobra.Command {
 public key from .ledgerlens/keys/signing.pub or --pubkey. It says which check
 failed for which file and exits 1 if any did. A FILE ending in .zip is an
 evidence bundle: its own sidecar and signature and every file and audit entry
-inside it are checked (with the bundled key when no other is at hand).
+inside it are checked; without --pubkey or the root's key a bundle is
+refused unless --trust-bundle-key accepts the key shipped inside it.
 
-Subcommands check the ledger's append-only property and everything at once.`,
+A FILE under the working root must also be what the audit log records as
+published under its name, and a report's report_id, period and revision
+must match its file name.
+
+Subcommands check the ledger's append-only property, the store's rows and
+everything at once.`,
 		Example: `  ledgerlens verify runs/CREDIT_REVIEWS/weekly_2026-11-16.json runs/CREDIT_REVIEWS/weekly_2026-11-16.xlsx
   ledgerlens verify --pubkey signing.pub weekly_2026-11-16.json
   ledgerlens verify ledger
+  ledgerlens verify store
   ledgerlens verify all`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVerify(a, VerifyOptions{PubKey: pubPath, Files: args})
+			return runVerify(a, VerifyOptions{PubKey: pubPath, Files: args, TrustBundleKey: trustBundleKey})
 		},
 	}
 	cmd.PersistentFlags().StringVar(&pubPath, "pubkey", "", "public key PEM (default <root>/.ledgerlens/keys/signing.pub)")
 	cmd.PersistentFlags().DurationVar(&lockTimeout, "lock-timeout", defaultReadLockTimeout,
-		"verify ledger, verify all: wait this long while a job holds the store before exiting 75")
+		"verify ledger, store, all: wait this long while a job holds the store before exiting 75")
+	cmd.Flags().BoolVar(&trustBundleKey, "trust-bundle-key", false, "check an evidence bundle with the public key inside it when no other key is at hand (a warning names its key id: compare it with the id you obtained out of band)")
 
 	ledgerCmd := &cobra.Command{
 		Use:     "ledger",
@@ -58,21 +70,36 @@ Subcommands check the ledger's append-only property and everything at once.`,
 			return runVerifyLedger(cmd.Context(), a, lockTimeout)
 		},
 	}
+	storeCmd := &cobra.Command{
+		Use:   "store",
+		Short: "Re-derive the rows of the ledger prefix the store covers and compare them with the store, row by row",
+		Long: `store checks the DuckDB store against the ledger it was loaded from: the
+ledger prefix the store covers must be unchanged (as verify ledger checks), and
+every row re-derived from that prefix must equal the store's row (a digest of
+every column). An edited, deleted or planted row is named by its ledger line.
+A missing store while the audit log records ingests is a problem too.`,
+		Example: `  ledgerlens --root /srv/ledger verify store`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVerifyStore(cmd.Context(), a, lockTimeout)
+		},
+	}
 	allCmd := &cobra.Command{
 		Use:   "all",
-		Short: "The daily integrity check: ledger append-only, audit chain, every published artifact",
+		Short: "The daily integrity check: ledger, store, audit log against its checkpoints, outputs against the record of publication",
 		Example: `  ledgerlens --root /srv/ledger verify all
-  ledgerlens verify all --pubkey /etc/ledgerlens/signing.pub`,
+  ledgerlens verify all --pubkey /etc/ledgerlens/signing.pub --checkpoint witness/2026-11-16.checkpoint`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pub, err := loadPub()
 			if err != nil {
 				return err
 			}
-			return runVerifyAll(cmd.Context(), a, pub, lockTimeout)
+			return runVerifyAll(cmd.Context(), a, pub, lockTimeout, kept...)
 		},
 	}
-	cmd.AddCommand(ledgerCmd, allCmd)
+	allCmd.Flags().StringArrayVar(&kept, "checkpoint", nil, "also check the audit log against this kept checkpoint file (repeatable)")
+	cmd.AddCommand(ledgerCmd, storeCmd, allCmd)
 	return cmd
 }
 
@@ -81,20 +108,29 @@ func newAuditCmd(a *app) *cobra.Command {
 		Use:   "audit",
 		Short: "Inspect the tamper-evident audit log",
 	}
+	var opts AuditVerifyOptions
 	verify := &cobra.Command{
 		Use:   "verify [FILE]",
-		Short: "Walk the hash chain of .ledgerlens/audit.jsonl and name the first broken entry",
+		Short: "Walk the hash chain of .ledgerlens/audit.jsonl and check it against every signed checkpoint",
+		Long: `verify walks the hash chain of the audit log and names the first broken entry,
+then checks the log against every signed checkpoint it can find: the
+checkpoints file (.ledgerlens/audit.checkpoints), the audit_checkpoint of every
+published report, and each --checkpoint FILE an auditor kept. A log shorter
+than, or inconsistent with, any checkpoint fails, naming the checkpoint. A
+FILE argument checks that log (an exported copy) against --checkpoint only.`,
 		Example: `  ledgerlens --root /srv/ledger audit verify
-  ledgerlens audit verify exported/audit.jsonl`,
+  ledgerlens audit verify --checkpoint kept/2026-11-16.checkpoint
+  ledgerlens audit verify exported/audit.jsonl --checkpoint kept.checkpoint --pubkey signing.pub`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := ""
 			if len(args) == 1 {
-				path = args[0]
+				opts.Path = args[0]
 			}
-			return runAuditVerify(a, path)
+			return runAuditVerify(a, opts)
 		},
 	}
+	verify.Flags().StringArrayVar(&opts.Kept, "checkpoint", nil, "also check against this kept checkpoint file (the signed note, or checkpoint lines); repeatable")
+	verify.Flags().StringVar(&opts.PubKey, "pubkey", "", "public key PEM that signed the checkpoints (default <root>/.ledgerlens/keys/signing.pub)")
 	cmd.AddCommand(verify)
 	return cmd
 }
@@ -102,27 +138,30 @@ func newAuditCmd(a *app) *cobra.Command {
 // runVerifyAll is `verify all`: the integrity check, read-only (nothing
 // written; the lock is held only so that a running job is waited for, not
 // mistaken for a problem), printing every problem it finds. pub checks
-// signatures (nil: sidecars only).
-func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeout time.Duration) error {
+// signatures and checkpoints (nil: sidecars only); kept are checkpoint
+// files an auditor kept.
+func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeout time.Duration, kept ...string) error {
 	lk, err := a.readLock(ctx, "verify all", lockTimeout)
 	if err != nil {
 		return err
 	}
-	rep, err := pipeline.CheckIntegrity(ctx, a.env("verify all", 0), pub)
+	rep, err := pipeline.CheckIntegrity(ctx, a.env("verify all", 0), pub, kept...)
 	// Released before notifying: delivery takes the lock to audit itself.
 	lk.Release()
 	if err != nil {
 		return err
 	}
-	ledgerState := "append-only"
+	ledger := "append-only"
 	switch {
+	case !rep.StoreFound:
+		ledger = "no store"
 	case !rep.Ledger.Intact:
-		ledgerState = "MODIFIED"
+		ledger = "MODIFIED"
 	case len(rep.Unacknowledged) > 0:
-		ledgerState = fmt.Sprintf("MODIFIED earlier, %d modifications not acknowledged", len(rep.Unacknowledged))
+		ledger = fmt.Sprintf("MODIFIED earlier, %d modifications not acknowledged", len(rep.Unacknowledged))
 	}
-	fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries\nartifacts: %d checked\n",
-		ledgerState, rep.Audit.Entries, len(rep.Artifacts))
+	fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries, %d signed checkpoints checked\nartifacts: %d checked\n",
+		ledger, rep.Audit.Entries, len(rep.AuditCheck.Checkpoints), len(rep.Artifacts))
 	for _, p := range rep.Problems {
 		fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 	}
@@ -155,10 +194,14 @@ func loadPublicKey(a *app, pubPath string) (ed25519.PublicKey, error) {
 type VerifyOptions struct {
 	PubKey string   // "" is the working root's key
 	Files  []string // published files and evidence bundles (.zip)
+	// TrustBundleKey checks a bundle with its own key when no other is at
+	// hand (with a warning naming it); without it such a bundle fails.
+	TrustBundleKey bool
 }
 
-// runVerify checks each file's sidecar and signature, and each evidence
-// bundle inside out, printing one line per file.
+// runVerify checks each file's sidecar and signature, that a file under
+// the root is the recorded artifact for its name, and each evidence bundle
+// inside out, printing one line per file.
 func runVerify(a *app, opts VerifyOptions) error {
 	// Evidence bundles (.zip) are checked inside out by evidence.go.
 	var bundles, files []string
@@ -169,7 +212,7 @@ func runVerify(a *app, opts VerifyOptions) error {
 			files = append(files, p)
 		}
 	}
-	failed, err := verifyBundles(a, bundles, opts.PubKey)
+	failed, err := verifyBundles(a, bundles, opts.PubKey, opts.TrustBundleKey)
 	if err != nil {
 		return err
 	}
@@ -183,17 +226,22 @@ func runVerify(a *app, opts VerifyOptions) error {
 	if err != nil {
 		return err
 	}
+	l := a.layout()
 	for _, path := range files {
 		check, err := reports.VerifyFile(path, pub)
 		if err != nil && !errors.Is(err, reports.ErrVerification) {
 			return err
 		}
-		if check.OK() {
-			fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
+		recorded, err := reconcile.File(l, path, reconcile.OutputDirs(l))
+		if err != nil {
+			return err
+		}
+		if problems := append(check.Problems(), recorded...); len(problems) > 0 {
+			failed++
+			fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", path, strings.Join(problems, "; "))
 			continue
 		}
-		failed++
-		fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", path, strings.Join(check.Problems(), "; "))
+		fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files failed verification", failed, len(files)+len(bundles))
@@ -241,19 +289,103 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	return nil
 }
 
-// runAuditVerify walks the audit log's hash chain (path "" is the working
-// root's log).
-func runAuditVerify(a *app, path string) error {
-	if path == "" {
-		path = a.layout().AuditLog
+// runVerifyStore re-derives the store's rows from the ledger prefix it
+// covers and compares them row by row; a missing store while the audit
+// log records ingests is a problem.
+func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) error {
+	l := a.layout()
+	lk, err := a.readLock(ctx, "verify store", lockTimeout)
+	if err != nil {
+		return err
 	}
-	res, err := audit.VerifyFile(path)
+	defer lk.Release()
+	if _, err := os.Stat(l.StoreFile); errors.Is(err, fs.ErrNotExist) {
+		st, err := audit.Load(l.AuditLog)
+		if err != nil {
+			return err
+		}
+		for _, e := range st.Entries {
+			if e.Event == audit.EventIngest {
+				return fmt.Errorf("store %s is missing, but the audit log records ingests into it (seq %d and later): it was deleted or moved", l.StoreFile, e.Seq)
+			}
+		}
+		fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
+		return nil
+	}
+	st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	led, err := st.VerifyLedger(ctx, l.Ledger)
+	if err != nil {
+		return err
+	}
+	if !led.Intact {
+		m := led.Modified
+		return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed, so the store's rows cannot be re-derived",
+			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
+	}
+	rows, err := st.VerifyRows(ctx, l.Ledger)
+	if err != nil {
+		return err
+	}
+	if p := pipeline.StoreProblem(l.StoreFile, rows); p != "" {
+		return errors.New(p)
+	}
+	fmt.Fprintf(a.stdout, "OK      %s: %d rows equal the rows re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
+	return nil
+}
+
+// AuditVerifyOptions are the options of `ledgerlens audit verify [FILE]`.
+type AuditVerifyOptions struct {
+	Path   string   // an exported log; "" is the working root's
+	PubKey string   // "" is the working root's key (none: checkpoints cannot be checked)
+	Kept   []string // checkpoint files an auditor kept
+}
+
+// runAuditVerify walks the audit log's hash chain and checks the log
+// against every signed checkpoint it can find, printing every problem.
+func runAuditVerify(a *app, opts AuditVerifyOptions) error {
+	l := a.layout()
+	keyPath := opts.PubKey
+	if keyPath == "" {
+		keyPath = filepath.Join(l.KeysDir, reports.PublicKeyFile)
+	}
+	pub, err := reports.LoadPublicKey(keyPath)
+	if err != nil {
+		if opts.PubKey != "" || !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		pub = nil
+	}
+	path, cpFile, reviewsDir := l.AuditLog, job.AuditCheckpointsFile(l), reconcile.OutputDirs(l)[0]
+	if opts.Path != "" {
+		// An exported log: no checkpoints file or reports beside it.
+		path, cpFile, reviewsDir = opts.Path, "", ""
+	}
+	res, err := reconcile.AuditFiles(l, path, cpFile, reviewsDir, pub, opts.Kept)
 	if err != nil {
 		return err
 	}
 	if !res.OK() {
-		return fmt.Errorf("audit log %s: %w", path, res.Err())
+		for _, p := range res.Problems {
+			fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
+		}
+		more := ""
+		if n := len(res.Problems); n > 1 {
+			more = fmt.Sprintf(" (and %d more problems, listed above)", n-1)
+		}
+		return fmt.Errorf("audit log %s: %s%s", path, res.Problems[0], more)
 	}
-	fmt.Fprintf(a.stdout, "OK      %s: %d entries, head seq %d hash %s\n", path, res.Entries, res.HeadSeq, res.HeadHash)
+	for _, o := range res.OtherKeys {
+		fmt.Fprintf(a.stdout, "NOTE    %s\n", o)
+	}
+	ch := res.State.Chain
+	newest := "no signed checkpoint"
+	if n := res.Newest(); n.Source != "" {
+		newest = fmt.Sprintf("consistent with %d signed checkpoints (newest: size %d, %s)", len(res.Checkpoints), n.Checkpoint.Size, n.Source)
+	}
+	fmt.Fprintf(a.stdout, "OK      %s: %d entries, head seq %d hash %s; %s\n", path, ch.Entries, ch.HeadSeq, ch.HeadHash, newest)
 	return nil
 }

@@ -59,16 +59,38 @@
 //
 // Because the running prev (not the line's own "prev") prefixes the hash
 // input, an edited, deleted, inserted or reordered line breaks the chain at
-// that line. Truncation at a line boundary leaves a valid shorter chain; it
-// is detected by comparing with the audit head recorded in every signed
-// report (audit_head_at_start).
+// that line. Truncation at a line boundary leaves a valid shorter chain; the
+// transparency log below detects it.
+//
+// # Transparency log
+//
+// The entries are also the leaves of a Merkle tree (Tree), hashed with
+// golang.org/x/mod/sumdb/tlog (RFC 6962): leaf i is the entry with seq i+1,
+// its leaf hash SHA-256(0x00 ‖ LeafData), LeafData being the line without
+// its newline (jq -cSj . prints it). At the end of every job ledgerlens
+// signs a checkpoint of the log — the C2SP tlog-checkpoint signed note
+//
+//	ledgerlens/audit/<key id>
+//	<size>
+//	<base64 root hash>
+//
+//	— ledgerlens/audit/<key id> <base64 signature>
+//
+// made with golang.org/x/mod/sumdb/note and the job's Ed25519 key — and
+// appends it to .ledgerlens/audit.checkpoints (one JSON object per line,
+// the note under "note"). State.Check fails a log that is shorter than, or
+// whose first <size> entries do not hash to the root of, any checkpoint;
+// inclusion and consistency proofs let an evidence bundle prove its
+// entries belong to the checkpointed log (docs/COMPLIANCE.md).
 //
 // # Scope
 //
 // The package owns the file format, appending (O_APPEND + fsync, one line
-// per write) and verification. It must not decide which events a job writes
-// or interpret their fields, and it never rewrites or truncates the log:
-// a corrupt log is reported, not repaired. Appends from several processes
-// must be serialised by the caller (pipeline/lock); the log re-reads its head
-// when the file changed under it, so a stale head never forks the chain.
+// per write), verification, the Merkle tree and checkpoints. It must not
+// decide which events a job writes or interpret their fields. It never
+// rewrites the log; the one repair it makes, RepairTornTail, only completes
+// or cuts a torn last line left by a crash mid-append and records what it
+// did (audit_tail_repaired). Appends from several processes must be
+// serialised by the caller (pipeline/lock); the log re-reads its head when
+// the file changed under it, so a stale head never forks the chain.
 package audit

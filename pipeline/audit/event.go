@@ -21,4 +21,10 @@ const (
 	// EventLedgerAcknowledged records an operator's signed acknowledgment
 	// of ledger modifications (ledgerlens ledger acknowledge).
 	EventLedgerAcknowledged = "ledger_acknowledged"
+	// EventAuditTailRepaired: a torn last line (crash mid-append) was
+	// completed or cut off; torn_bytes and torn_sha256 record what it was.
+	EventAuditTailRepaired = "audit_tail_repaired"
+	// EventCheckpointMismatch: a job's saved step output does not match
+	// the digest the log recorded for it; the step is redone.
+	EventCheckpointMismatch = "checkpoint_mismatch"
 )

@@ -11,11 +11,15 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
@@ -34,6 +38,9 @@ type Source struct {
 	BaselineUpdatesDir string
 	// AuditLog is the whole audit log's content.
 	AuditLog []byte
+	// Checkpoints are the signed checkpoints of the log (C2SP notes),
+	// oldest first, as the checkpoints file holds them.
+	Checkpoints []string
 	// PublicKeyPEM is the signing key's public half (SPKI PEM); Signer signs
 	// index.json.
 	PublicKeyPEM []byte
@@ -98,6 +105,7 @@ func Build(ctx context.Context, src Source) ([]byte, *Index, error) {
 	if err := b.audit(idx); err != nil {
 		return nil, nil, err
 	}
+	b.periods(idx)
 
 	// Files in path order; the readme is written from the index and then
 	// listed in it; index.json comes last in the index's own terms.
@@ -168,7 +176,49 @@ type builder struct {
 	members    []member
 	// heads are the audit_head_at_start of the reports included.
 	heads []reportHead
+	// carried are the audit_checkpoint of the reports included.
+	carried []carriedCheckpoint
+	// entries are the audit log's checkpointed entries.
+	entries []audit.Entry
 }
+
+// periods lists every weekly period of the range: present with its newest
+// revision (older ones superseded), or missing with what the log knows.
+func (b *builder) periods(idx *Index) {
+	revs := map[string][]int{}
+	for _, m := range b.members {
+		if m.file.Kind != KindWeeklyReport {
+			continue
+		}
+		if mm := weeklyName.FindStringSubmatch(path.Base(m.path)); mm != nil {
+			rev := 1
+			if mm[3] != "" {
+				rev, _ = strconv.Atoi(mm[3][2:])
+			}
+			revs[mm[2]] = append(revs[mm[2]], rev)
+		}
+	}
+	idx.Periods = []Period{}
+	for _, w := range weeks(b.start, b.end) {
+		label := w.Format(time.DateOnly)
+		p := Period{Week: label, Superseded: []string{}}
+		rs := revs[label]
+		sort.Ints(rs)
+		if len(rs) == 0 {
+			p.Status, p.Why = PeriodMissing, whyMissing(b.entries, label)
+		} else {
+			newest := rs[len(rs)-1]
+			p.Status, p.Revision = PeriodPresent, newest
+			p.Report = ReviewsPrefix + reports.Name("weekly_"+label, newest, ".json")
+			for _, r := range rs[:len(rs)-1] {
+				p.Superseded = append(p.Superseded, ReviewsPrefix+reports.Name("weekly_"+label, r, ".json"))
+			}
+		}
+		idx.Periods = append(idx.Periods, p)
+	}
+}
+
+type carriedCheckpoint struct{ file, note string }
 
 type reportHead struct {
 	File string `json:"file"`
@@ -214,10 +264,14 @@ func (b *builder) addArtifact(dir, prefix, name, kind string, controls []string)
 	}
 	if kind == KindWeeklyReport || kind == KindSLAReport {
 		var head struct {
-			Head string `json:"audit_head_at_start"`
+			Head       string  `json:"audit_head_at_start"`
+			Checkpoint *string `json:"audit_checkpoint"`
 		}
 		if err := json.Unmarshal(data, &head); err == nil && head.Head != "" {
 			b.heads = append(b.heads, reportHead{File: prefix + name, Head: head.Head})
+		}
+		if head.Checkpoint != nil {
+			b.carried = append(b.carried, carriedCheckpoint{prefix + name, *head.Checkpoint})
 		}
 	}
 	return nil
@@ -355,20 +409,113 @@ func (b *builder) audit(idx *Index) error {
 		return fmt.Errorf("evidence export: the audit log cannot be read (%v); run `ledgerlens audit verify`: an unreadable audit log is a control incident", err)
 	}
 	lines := bytes.SplitAfter(b.src.AuditLog, []byte("\n"))
+	// Entries after the newest signed checkpoint are this export's own:
+	// no checkpoint vouches for them yet, and they would make every
+	// export of the same range differ.
+	limit := newestSize(b.src.Checkpoints)
+	if limit > int64(len(entries)) {
+		return fmt.Errorf("evidence export: the audit log has %d entries, fewer than its newest signed checkpoint (%d): it was truncated; run `ledgerlens audit verify`", len(entries), limit)
+	}
+	entries, lines = entries[:limit], lines[:limit]
+	b.entries = entries
+	tree, err := audit.NewTree(entries)
+	if err != nil {
+		return fmt.Errorf("evidence export: %w", err)
+	}
+
+	// The segment is selected by sequence number: it runs from the first
+	// to the last of the entries recording the bundled files' publication
+	// and the entries dated in the range.
+	recordSeq := map[string]int64{} // base name + sha256 → newest seq
+	for _, e := range entries {
+		if e.Event == audit.EventArtifactWritten {
+			p, _ := e.Fields["path"].(string)
+			sum, _ := e.Fields["sha256"].(string)
+			recordSeq[path.Base(p)+" "+sum] = e.Seq
+		}
+	}
 	first, last := -1, -1
+	widen := func(i int) {
+		if first < 0 || i < first {
+			first = i
+		}
+		if i > last {
+			last = i
+		}
+	}
+	var inclusion []Inclusion
+	for _, m := range b.members {
+		if !strings.HasPrefix(m.path, ReviewsPrefix) && !strings.HasPrefix(m.path, BaselinesPrefix) {
+			continue
+		}
+		seq, ok := recordSeq[path.Base(m.path)+" "+m.file.SHA256]
+		if !ok {
+			return fmt.Errorf("evidence export: %s is not recorded in the audit log as published (or was changed since): run `ledgerlens verify all`", m.path)
+		}
+		widen(int(seq - 1))
+		inclusion = append(inclusion, Inclusion{File: m.path, Seq: seq})
+	}
 	for i, e := range entries {
 		t, err := e.Timestamp()
 		if err != nil {
 			return fmt.Errorf("evidence export: %w", err)
 		}
 		if b.in(t) {
-			if first < 0 {
-				first = i
-			}
-			last = i
+			widen(i)
 		}
 	}
-	info := AuditInfo{Segment: AuditSegment, Verification: AuditVerifyFile, PrevHash: audit.ZeroHash}
+	cp, err := pickCheckpoint(b.src.Checkpoints, b.src.Signer.Public(), int64(last+1))
+	if err != nil {
+		return err
+	}
+	if root, err := tree.Root(cp.Size); err != nil || root != cp.Root {
+		return fmt.Errorf("evidence export: the audit log is inconsistent with its signed %s; run `ledgerlens audit verify`", cp)
+	}
+	pr := Proofs{Checkpoint: CheckpointMember, TreeSize: cp.Size, RootHash: cp.Root.String(), Consistency: []Consistency{}}
+	for i := range inclusion {
+		proof, err := tree.InclusionProof(inclusion[i].Seq, cp.Size)
+		if err != nil {
+			return fmt.Errorf("evidence export: %w", err)
+		}
+		inclusion[i].Proof = encodeHashes(proof)
+	}
+	sortInclusion(inclusion)
+	pr.Inclusion = inclusion
+	if pr.Inclusion == nil {
+		pr.Inclusion = []Inclusion{}
+	}
+	v, err := audit.NewCheckpointVerifier(b.src.Signer.KeyID(), b.src.Signer.Public())
+	if err != nil {
+		return err
+	}
+	for _, rc := range b.carried {
+		if audit.NoteOrigin(rc.note) != v.Name() {
+			continue // carried from before a key rotation: no proof from it
+		}
+		c, err := audit.OpenCheckpoint([]byte(rc.note), v)
+		if err != nil {
+			return fmt.Errorf("evidence export: %s: its audit_checkpoint: %w", rc.file, err)
+		}
+		if c.Size > cp.Size {
+			return fmt.Errorf("evidence export: %s carries a checkpoint of size %d, beyond the bundle's %d", rc.file, c.Size, cp.Size)
+		}
+		var proof tlog.TreeProof
+		if c.Size > 0 && c.Size < cp.Size {
+			if proof, err = tree.ConsistencyProof(c.Size, cp.Size); err != nil {
+				return fmt.Errorf("evidence export: %w", err)
+			}
+		}
+		pr.Consistency = append(pr.Consistency, Consistency{Report: rc.file, FromSize: c.Size, Proof: encodeHashes(proof)})
+	}
+	prData, err := marshal(pr)
+	if err != nil {
+		return err
+	}
+	b.add(CheckpointMember, KindCheckpoint, cp.Note, []string{ControlIntegrity})
+	b.add(ProofsMember, KindProofs, prData, []string{ControlIntegrity})
+
+	info := AuditInfo{Segment: AuditSegment, Verification: AuditVerifyFile, PrevHash: audit.ZeroHash,
+		Checkpoint: CheckpointMember, Proofs: ProofsMember, CheckpointSize: cp.Size}
 	var seg []byte
 	var segEntries []audit.Entry
 	prefix := 0 // entries from seq 1 through the segment's end
@@ -383,8 +530,8 @@ func (b *builder) audit(idx *Index) error {
 		info.Entries = int64(len(segEntries))
 		info.HeadHash = segEntries[len(segEntries)-1].Hash
 	} else {
-		// No entry in the range: the segment is empty and chains from the
-		// last entry before the range.
+		// Nothing to hold: the segment is empty and chains from the last
+		// entry before the range.
 		for i, e := range entries {
 			if t, _ := e.Timestamp(); !t.Before(b.end) {
 				break

@@ -2,9 +2,12 @@
 // docs/COMPLIANCE.md, "The evidence bundle" (`ledgerlens evidence export`, `ledgerlens verify F.zip`): a
 // deterministic zip of every weekly and SLA report in a date range with
 // their sidecars and signatures, the public key, the audit-log segment
-// covering the range with the hash it chains from and its verification
-// result, the baseline proposals, approvals and notes, and index.json +
-// INDEX.md mapping each file to the control it evidences.
+// holding the records of publication of every bundled file (selected by
+// sequence number) with the hash it chains from and its verification
+// result, a signed checkpoint of the log with inclusion and consistency
+// proofs, every weekly period of the range as present or missing, the
+// baseline proposals, approvals and notes, and index.json + INDEX.md
+// mapping each file to the control it evidences.
 //
 // Build is a pure function of the files it is given: fixed member order,
 // fixed timestamps taken from the range, no host names, absolute paths or

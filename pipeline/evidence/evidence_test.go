@@ -26,6 +26,7 @@ type world struct {
 	signer                 *reports.Signer
 	pubPEM                 []byte
 	log                    []byte
+	checkpoints            []string
 }
 
 func newWorld(t *testing.T) *world {
@@ -122,12 +123,56 @@ func newWorld(t *testing.T) *world {
 	if _, err := np.Publish(context.Background(), "update_2026-07-01", 1, []reports.Artifact{{Ext: ".md", Data: note}}); err != nil {
 		t.Fatal(err)
 	}
+
+	// The record of publication of every file, and a signed checkpoint of
+	// the log, as the jobs write them.
+	for _, dir := range []string{w.reviews, w.updates} {
+		names, err := listDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			data, _ := os.ReadFile(filepath.Join(dir, n))
+			rel, _ := filepath.Rel(w.root, filepath.Join(dir, n))
+			if _, err := l.Append(context.Background(), audit.EventArtifactWritten, map[string]any{
+				"path": rel, "sha256": reports.SHA256Hex(data), "bytes": len(data)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if w.log, err = os.ReadFile(logPath); err != nil {
+		t.Fatal(err)
+	}
+	w.checkpoints = []string{w.checkpoint(t, w.log)}
 	return w
+}
+
+// checkpoint signs a checkpoint of the whole log.
+func (w *world) checkpoint(t *testing.T, log []byte) string {
+	t.Helper()
+	entries, err := audit.ReadEntries(bytes.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := audit.NewTree(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := tree.Root(tree.Size())
+	s, err := audit.NewCheckpointSigner(w.signer.KeyID(), w.signer.Public(), w.signer.Sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, err := audit.SignCheckpoint(s, tree.Size(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(note)
 }
 
 func (w *world) source() Source {
 	return Source{From: "2026-07-01", To: "2026-07-31", Loc: time.UTC, ReviewsDir: w.reviews, BaselineUpdatesDir: w.updates,
-		AuditLog: w.log, PublicKeyPEM: w.pubPEM, Signer: w.signer, Generator: reports.Generator{Name: "ledgerlens", Version: "test"}}
+		AuditLog: w.log, Checkpoints: w.checkpoints, PublicKeyPEM: w.pubPEM, Signer: w.signer, Generator: reports.Generator{Name: "ledgerlens", Version: "test"}}
 }
 
 func build(t *testing.T, src Source) ([]byte, *Index) {
@@ -250,11 +295,12 @@ func TestBuildSelectsTheRange(t *testing.T) {
 	}
 	a := idx.Audit
 	last := want[len(want)-1]
-	if a.Entries != 75 || a.Entries != int64(len(want)) || a.FirstSeq != 26 || a.LastSeq != last.Seq ||
+	// The range's entries: 75 job steps and the 50 records of publication.
+	if a.Entries != 125 || a.Entries != int64(len(want)) || a.FirstSeq != 26 || a.LastSeq != last.Seq ||
 		a.PrevHash != prev || a.HeadHash != last.Hash || !a.VerifiedFromStart || a.VerifiedEntries != last.Seq {
 		t.Errorf("audit info %+v", a)
 	}
-	if got := strings.Count(string(content[AuditSegment]), "\n"); got != 75 {
+	if got := strings.Count(string(content[AuditSegment]), "\n"); got != 125 {
 		t.Errorf("segment has %d lines", got)
 	}
 	// verification.json finds each report's audit head in the log.
@@ -415,19 +461,22 @@ func TestVerifyNamesReorderedAuditEntry(t *testing.T) {
 	}
 }
 
+// TestTamperedLogBeforeTheRange: a log edited before the range (and
+// re-chained or not) no longer matches its signed checkpoint, and the
+// export refuses it rather than shipping a bundle that says so.
 func TestTamperedLogBeforeTheRange(t *testing.T) {
 	w := newWorld(t)
 	lines := bytes.SplitAfter(w.log, []byte("\n"))
 	lines[3] = bytes.Replace(lines[3], []byte(`"i":3`), []byte(`"i":4`), 1)
 	src := w.source()
 	src.AuditLog = bytes.Join(lines, nil)
-	data, idx := build(t, src)
-	if idx.Audit.VerifiedFromStart || idx.Audit.VerifiedEntries != 3 {
-		t.Fatalf("audit info %+v", idx.Audit)
+	_, _, err := Build(context.Background(), src)
+	if err == nil || !strings.Contains(err.Error(), "inconsistent with its signed checkpoint") {
+		t.Fatalf("export of a tampered log: %v", err)
 	}
-	res := verify(t, data)
-	if res.OK() || res.Problems[0].File != AuditVerifyFile || !strings.Contains(res.Problems[0].Detail, "tampered") {
-		t.Fatalf("a log broken before the range went unreported: %v", res.Problems)
+	src.AuditLog = bytes.Join(lines[:40], nil)
+	if _, _, err := Build(context.Background(), src); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Fatalf("export of a truncated log: %v", err)
 	}
 }
 
@@ -476,4 +525,77 @@ func TestSpan(t *testing.T) {
 			t.Errorf("Span(%s, %s) = %s, %s", tt.from, tt.to, s.UTC(), e.UTC())
 		}
 	}
+}
+
+// TestBundleNamesGapsAndProvesItsEntries: a range with missing weeks
+// verifies and says so; the same bundle with one audit entry removed, or a
+// proof byte flipped, fails.
+func TestBundleNamesGapsAndProvesItsEntries(t *testing.T) {
+	w := newWorld(t)
+	data, idx := build(t, w.source())
+	if res := verify(t, data); !res.OK() {
+		t.Fatalf("fresh bundle: %v", res.Err())
+	}
+	var statuses []string
+	for _, p := range idx.Periods {
+		statuses = append(statuses, p.Week+" "+p.Status)
+	}
+	want := "2026-06-29 present,2026-07-06 present,2026-07-13 missing,2026-07-20 missing,2026-07-27 missing"
+	if got := strings.Join(statuses, ","); got != want {
+		t.Errorf("periods %s, want %s", got, want)
+	}
+	names, content := members(t, data)
+	md := string(content[IndexMarkdown])
+	if !strings.Contains(md, "**Gaps: 3 of the 5 weeks") || !strings.Contains(md, "week of 2026-07-13: **MISSING**: the audit log records no weekly review") {
+		t.Errorf("INDEX.md does not state the gaps:\n%s", md)
+	}
+	if strings.Contains(md, "Every week the credit review ran") {
+		t.Error("INDEX.md still claims completeness")
+	}
+
+	var pr Proofs
+	if err := json.Unmarshal(content[ProofsMember], &pr); err != nil || len(pr.Inclusion) == 0 || len(pr.Consistency) != 0 {
+		t.Fatalf("proofs: %+v %v", pr, err)
+	}
+	t.Run("audit entry removed", func(t *testing.T) {
+		target := pr.Inclusion[0]
+		var kept [][]byte
+		for _, line := range bytes.SplitAfter(content[AuditSegment], []byte("\n")) {
+			if !bytes.Contains(line, []byte(fmt.Sprintf(`"seq":%d,`, target.Seq))) {
+				kept = append(kept, line)
+			}
+		}
+		changed := copyMap(content)
+		changed[AuditSegment] = bytes.Join(kept, nil)
+		res := verify(t, rezip(t, names, changed))
+		if res.OK() || !strings.Contains(fmt.Sprint(res.Problems), fmt.Sprintf("its audit record (seq %d) is not in", target.Seq)) {
+			t.Fatalf("problems %v", res.Problems)
+		}
+	})
+	t.Run("proof byte flipped", func(t *testing.T) {
+		var p Proofs
+		json.Unmarshal(content[ProofsMember], &p)
+		for i := range p.Inclusion {
+			if len(p.Inclusion[i].Proof) > 0 {
+				h := []byte(p.Inclusion[i].Proof[0])
+				h[0] ^= 0x01
+				p.Inclusion[i].Proof[0] = string(h)
+				break
+			}
+		}
+		changed := copyMap(content)
+		changed[ProofsMember], _ = json.Marshal(p)
+		res := verify(t, rezip(t, names, changed))
+		if res.OK() || !strings.Contains(fmt.Sprint(res.Problems), "inclusion proof") {
+			t.Fatalf("problems %v", res.Problems)
+		}
+	})
+}
+
+func copyMap(m map[string][]byte) map[string][]byte {
+	out := make(map[string][]byte, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }

@@ -5,7 +5,7 @@ import (
 )
 
 // Schema is the value of Index.Schema.
-const Schema = "ledgerlens.evidence/v1"
+const Schema = "ledgerlens.evidence/v2"
 
 // Controls a bundle's files evidence.
 const (
@@ -49,6 +49,8 @@ const (
 	KindAuditSegment      = "audit_segment"
 	KindAuditVerification = "audit_verification"
 	KindReadme            = "index_readme"
+	KindCheckpoint        = "audit_checkpoint"
+	KindProofs            = "audit_proofs"
 )
 
 // Index is index.json: what the bundle holds, which control each file
@@ -63,6 +65,7 @@ type Index struct {
 	PublicKey    string            `json:"public_key"`
 	Controls     []Control         `json:"controls"`
 	Audit        AuditInfo         `json:"audit"`
+	Periods      []Period          `json:"periods"`
 	Counts       Counts            `json:"counts"`
 	Files        []File            `json:"files"`
 }
@@ -103,6 +106,11 @@ type AuditInfo struct {
 	HeadHash          string `json:"head_hash"`
 	VerifiedFromStart bool   `json:"verified_from_start"`
 	VerifiedEntries   int64  `json:"verified_entries"`
+	// Checkpoint is the signed checkpoint of the log (CheckpointSize
+	// entries) the proofs in Proofs are made against.
+	Checkpoint     string `json:"checkpoint"`
+	CheckpointSize int64  `json:"checkpoint_size"`
+	Proofs         string `json:"proofs"`
 }
 
 // Counts summarise the bundle.
@@ -135,11 +143,13 @@ func controlCatalogue() []Control {
 		{
 			ID:    ControlMonitoring,
 			Title: "Continuous monitoring of credit spend",
-			Description: "Every week the credit review ran over the whole run ledger and published its findings " +
-				"(spike runs, policy violations, SLA breaches, drift, data quality); the audit segment shows each job run, its ingest and what it wrote.",
+			Description: "The weekly credit reviews listed as present under periods ran over the whole run ledger and published their findings " +
+				"(spike runs, policy violations, SLA breaches, drift, data quality); weeks listed as missing are gaps, not evidence. " +
+				"The audit segment holds the record of publication of every file, proven against a signed checkpoint of the log.",
 			Reperform: []string{
 				"sha256sum -c runs/CREDIT_REVIEWS/*.sha256 (in the unpacked bundle)",
 				"jq '.policy_violations' runs/CREDIT_REVIEWS/weekly_<date>.json",
+				"jq '.periods' index.json (present, missing with why, superseded revisions)",
 				"compare each report's audit_head_at_start with audit/verification.json (report_audit_heads)",
 			},
 		},
@@ -173,6 +183,7 @@ func controlCatalogue() []Control {
 				"ledgerlens verify <bundle>.zip (offline; --pubkey to use a key you hold rather than the bundled one)",
 				"base64 -d F.sig > s.bin; openssl pkeyutl -verify -pubin -inkey keys/signing.pub -rawin -in F -sigfile s.bin",
 				"walk audit/segment.jsonl with the jq recipe of INDEX.md, starting from audit.prev_hash",
+				"ledgerlens verify checks audit/checkpoint (a C2SP tlog-checkpoint signed note) with the key, and audit/proofs.json: inclusion of each record of publication, consistency from each report's audit_checkpoint",
 			},
 		},
 	}

@@ -34,7 +34,32 @@ func renderMarkdown(idx *Index) []byte {
 		verified = "NOT intact (see " + a.Verification + ")"
 	}
 	p("- the audit log from seq 1 through the segment's end (%d entries) at export: %s", a.VerifiedEntries, verified)
+	p("- `%s`: the signed checkpoint of the audit log (%d entries) that `%s` proves the segment's records of publication and every report's own checkpoint against", a.Checkpoint, a.CheckpointSize, a.Proofs)
 	p("- `index.json`: every file's path, SHA-256, size and controls; signed (`index.json.sha256`, `index.json.sig`)")
+	p("")
+	p("## Weekly periods")
+	p("")
+	var gaps []string
+	for _, w := range idx.Periods {
+		switch w.Status {
+		case PeriodPresent:
+			sup := ""
+			if len(w.Superseded) > 0 {
+				sup = fmt.Sprintf("; supersedes %s", strings.Join(w.Superseded, ", "))
+			}
+			p("- week of %s: present, revision %d (`%s`)%s", w.Week, w.Revision, w.Report, sup)
+		default:
+			p("- week of %s: **MISSING**: %s", w.Week, w.Why)
+			gaps = append(gaps, w.Week)
+		}
+	}
+	p("")
+	if len(gaps) > 0 {
+		p("**Gaps: %d of the %d weeks in the range have no weekly credit review in this bundle (%s).** The bundle does not evidence monitoring for those weeks.",
+			len(gaps), len(idx.Periods), strings.Join(gaps, ", "))
+	} else {
+		p("Every week in the range has a weekly credit review in this bundle.")
+	}
 	p("")
 	p("## Controls")
 	for _, ctl := range idx.Controls {

@@ -55,8 +55,11 @@ type Result struct {
 	// Signed counts the artifacts whose signature verified.
 	Signed int
 	// Audit is the audit segment's chain check.
-	Audit    audit.Result
-	Problems []Problem
+	Audit audit.Result
+	// Checkpoint is the bundle's signed checkpoint of the log, when it
+	// verified.
+	Checkpoint *audit.Checkpoint
+	Problems   []Problem
 }
 
 // OK reports whether every check passed.
@@ -210,21 +213,23 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 		}
 	}
 
-	verifySegment(res, &idx, members)
+	segment := verifySegment(res, &idx, members)
+	checkProofs(res, &idx, members, segment, pub)
+	checkPeriods(res, &idx, members)
 	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].File < res.Problems[j].File })
 	return res, nil
 }
 
 // verifySegment walks the audit segment's chain from the index's prev_hash
 // and checks it ends where the index says.
-func verifySegment(res *Result, idx *Index, members map[string][]byte) {
+func verifySegment(res *Result, idx *Index, members map[string][]byte) []audit.Entry {
 	name := idx.Audit.Segment
 	if name == "" {
 		name = AuditSegment
 	}
 	data, ok := members[name]
 	if !ok || data == nil {
-		return // reported as missing or unreadable already
+		return nil // reported as missing or unreadable already
 	}
 	var entries []audit.Entry
 	for i, line := range bytes.SplitAfter(data, []byte("\n")) {
@@ -233,12 +238,12 @@ func verifySegment(res *Result, idx *Index, members map[string][]byte) {
 		}
 		if line[len(line)-1] != '\n' {
 			res.Problems = append(res.Problems, Problem{File: name, Line: int64(i + 1), Detail: "last line has no trailing newline (truncated)"})
-			return
+			return nil
 		}
 		e, err := audit.ParseEntry(line)
 		if err != nil {
 			res.Problems = append(res.Problems, Problem{File: name, Line: int64(i + 1), Detail: err.Error()})
-			return
+			return nil
 		}
 		entries = append(entries, e)
 	}
@@ -251,7 +256,7 @@ func verifySegment(res *Result, idx *Index, members map[string][]byte) {
 	if b := res.Audit.Broken; b != nil {
 		res.Problems = append(res.Problems, Problem{File: name, Line: b.Line, Seq: b.Seq,
 			Detail: fmt.Sprintf("audit chain broken: %s: %s", b.Problem, b.Detail)})
-		return
+		return entries
 	}
 	var first, last int64
 	if len(entries) > 0 {
@@ -262,6 +267,7 @@ func verifySegment(res *Result, idx *Index, members map[string][]byte) {
 			"segment holds %d entries (seq %d–%d, head %s), index.json says %d (seq %d–%d, head %s): entries were added or removed",
 			len(entries), first, last, res.Audit.HeadHash, a.Entries, a.FirstSeq, a.LastSeq, a.HeadHash)})
 	}
+	return entries
 }
 
 func readMember(f *zip.File) ([]byte, error) {

@@ -27,8 +27,10 @@ type checkpointState struct {
 	// AuditHeadAtStart is the audit head when the run first started: a
 	// resumed run reports the same head, so its JSON is byte-identical to
 	// an uninterrupted run's.
-	AuditHeadAtStart string   `json:"audit_head_at_start"`
-	Done             []string `json:"done"`
+	AuditHeadAtStart string `json:"audit_head_at_start"`
+	// AuditCheckpoint is the signed checkpoint the anchor is taken from.
+	AuditCheckpoint *string  `json:"audit_checkpoint,omitempty"`
+	Done            []string `json:"done"`
 }
 
 func openCheckpoint(root, id string) (*checkpoint, error) {
@@ -47,6 +49,13 @@ func openCheckpoint(root, id string) (*checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint %s/state.json is corrupt (remove the directory to start the run afresh): %w", c.dir, err)
 	}
 	return c, nil
+}
+
+// discard forgets a finished step whose saved output cannot be trusted,
+// so it is redone.
+func (c *checkpoint) discard(step string) error {
+	c.state.Done = slices.DeleteFunc(c.state.Done, func(s string) bool { return s == step })
+	return c.writeState()
 }
 
 // output returns a finished step's saved output.

@@ -5,6 +5,16 @@
 // checkpointed steps so a re-executed run resumes at its first unfinished
 // step, and derives the run id those checkpoints are filed under.
 //
+// It also keeps the audit trail honest (docs/COMPLIANCE.md): before a job
+// appends anything it repairs a torn last line, verifies the chain and
+// checks the log against the newest signed checkpoint, refusing a log that
+// fails (ErrIntegrity, exit 4); at the end of every job it signs a
+// checkpoint of the log (trail.go). A resumed step's saved output is
+// reused only if it matches the digest the log recorded for it, otherwise
+// it is redone (checkpoint_mismatch). Published files are recorded with
+// RecordPublished, the record of publication `verify all` reconciles
+// against; a private key that does not match signing.pub is refused.
+//
 // It owns the job environment (Env), the job, step and state names, the
 // typed errors jobs return (BlockedError, RefusedError, LockHeldError,
 // PeriodNotEndedError, and IntegrityError, which matches ErrIntegrity: a

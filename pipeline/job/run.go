@@ -8,6 +8,8 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
@@ -22,7 +24,13 @@ type Job struct {
 	env         Env
 	name        string
 	log         *audit.Log
+	trail       *trail
 	headAtStart string
+	// recorded maps a published file's path to the digest of its newest
+	// artifact_written record (publication.go).
+	recorded map[string]string
+	// chunkRefs are the chunk row digests this job's ingest recorded.
+	chunkRefs map[int64]string
 	// fields are added to every event of the job (the job run id).
 	fields map[string]any
 }
@@ -48,7 +56,7 @@ type Work func(ctx context.Context, j *Job) (Outcome, error)
 //
 // A lock another process holds beyond Env.LockTimeout is a *LockHeldError,
 // returned before anything is recorded.
-func Run(ctx context.Context, env Env, name string, start map[string]any, work Work) error {
+func Run(ctx context.Context, env Env, name string, start map[string]any, work Work) (err error) {
 	l := env.Layout
 	if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
 		return fmt.Errorf("create state directory: %w", err)
@@ -58,17 +66,22 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		return err
 	}
 	defer lk.Release()
-	log, err := audit.Open(l.AuditLog, env.Now)
-	if errors.Is(err, audit.ErrCorrupt) {
-		// A broken audit chain is an integrity problem, not a mere error:
-		// no job appends to it until it is looked at.
-		return &IntegrityError{Problems: []string{err.Error()}}
-	}
+	tr, err := openTrail(ctx, env) // verified against the newest signed checkpoint (trail.go)
 	if err != nil {
 		return err
 	}
-	_, head := log.Head()
-	j := &Job{env: env, name: name, log: log, headAtStart: head}
+	// Every job, completed, failed or blocked, ends with a signed
+	// checkpoint of the log (trail.go).
+	defer func() {
+		if serr := SealTrail(env, name); serr != nil {
+			if err == nil {
+				err = serr
+			} else {
+				env.Log.Warn("no audit checkpoint signed at the end of the failed job", "error", serr)
+			}
+		}
+	}()
+	j := &Job{env: env, name: name, log: tr.log, trail: tr, headAtStart: tr.anchorHead}
 	if lk.Recovered != nil {
 		if err := j.Audit(ctx, audit.EventLockRecovered, map[string]any{"previous_holder": lk.Recovered.String()}); err != nil {
 			return err
@@ -141,8 +154,14 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	}
 	st.Progress = j.env.Progress
 	ing, err := st.Ingest(ctx, ledgerPath)
+	var digests map[int64]string
+	if err == nil && ing.Event != store.EventNoChange {
+		// The rows this ingest loaded, by ledger chunk: recorded so a later
+		// job can tell a row edited in the store (CheckStoreRows).
+		digests, err = st.ChunkDigests(ctx, ing.OffsetFrom, time.Time{}, time.Time{})
+	}
 	if err == nil {
-		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing)
+		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing, digests)
 	}
 	if err != nil {
 		st.Close()
@@ -153,12 +172,24 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 
 // recordIngest writes the ingest event, and a tamper_detected event when
 // the ledger prefix changed.
-func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.IngestResult) error {
-	if err := j.Audit(ctx, audit.EventIngest, map[string]any{
+func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.IngestResult, digests map[int64]string) error {
+	fields := map[string]any{
 		"ledger": ledgerRel, "ingest_seq": res.Seq, "ingest_event": res.Event,
 		"offset_from": res.OffsetFrom, "offset_to": res.OffsetTo, "lines": res.Lines, "loaded": res.Loaded,
 		"rejects": res.Rejected, "duplicates": res.Duplicates, "prefix_sha256": res.PrefixSHA256,
-	}); err != nil {
+	}
+	if len(digests) > 0 {
+		m := make(map[string]any, len(digests))
+		for c, d := range digests {
+			m[strconv.FormatInt(c, 10)] = d
+			if j.chunkRefs == nil {
+				j.chunkRefs = map[int64]string{}
+			}
+			j.chunkRefs[c] = d
+		}
+		fields["chunk_row_digests"] = m
+	}
+	if err := j.Audit(ctx, audit.EventIngest, fields); err != nil {
 		return err
 	}
 	if m := res.Modified; m != nil {
@@ -186,16 +217,8 @@ func (j *Job) Signer(hint string) (*reports.Signer, error) {
 		}
 		return nil, &BlockedError{err}
 	}
-	// Signatures only prove something when verifiers hold the matching
-	// public key: a key pair out of step is found now, not by an auditor.
-	pubPath := filepath.Join(l.KeysDir, reports.PublicKeyFile)
-	pub, err := reports.LoadPublicKey(pubPath)
-	if err != nil {
-		return nil, &BlockedError{fmt.Errorf("signing key %s has no usable public key beside it: %w", keyPath, err)}
-	}
-	if !pub.Equal(s.Public()) {
-		return nil, &BlockedError{fmt.Errorf("signing key %s does not match %s (key id %s, public key %s): restore the matching pair",
-			keyPath, pubPath, s.KeyID(), reports.KeyID(pub))}
+	if err := CheckKeyPair(l, s); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -221,5 +244,5 @@ func (j *Job) PublishRecord(ctx context.Context, pub *reports.Publisher, base st
 	if err != nil {
 		return res, err
 	}
-	return res, j.RecordWritten(ctx, res.Files)
+	return res, j.RecordPublished(ctx, pub.Dir, base, 1, a.Ext)
 }

@@ -35,6 +35,7 @@ func (j *Job) StartSteps(ctx context.Context, runID string) (*Steps, error) {
 	}
 	if ckpt.state.AuditHeadAtStart == "" {
 		ckpt.state.AuditHeadAtStart = j.headAtStart
+		ckpt.state.AuditCheckpoint = j.trail.anchorNote
 		if err := ckpt.writeState(); err != nil {
 			return nil, err
 		}
@@ -54,8 +55,13 @@ func (j *Job) StartSteps(ctx context.Context, runID string) (*Steps, error) {
 // Resumed lists the steps a resumed run found already done.
 func (s *Steps) Resumed() []string { return s.resumed }
 
-// HeadAtStart is the audit head when the run first started.
+// HeadAtStart is the report's audit anchor: the chain head at the newest
+// signed checkpoint when the run first started (trail.go).
 func (s *Steps) HeadAtStart() string { return s.ckpt.state.AuditHeadAtStart }
+
+// AnchorCheckpoint is the signed checkpoint the anchor comes from (nil on
+// a root without checkpoints).
+func (s *Steps) AnchorCheckpoint() *string { return s.ckpt.state.AuditCheckpoint }
 
 // Step runs fn unless the checkpoint already holds the step's output, in
 // which case load receives the saved bytes; either way load sees the
@@ -64,12 +70,27 @@ func (s *Steps) Step(ctx context.Context, name, file string, fn func() ([]byte, 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	env := s.job.env
 	if out, ok, err := s.ckpt.output(name, file); err != nil {
 		return err
 	} else if ok {
-		return load(out)
+		// Reuse a saved output only if it is what the log recorded for
+		// this step (docs/COMPLIANCE.md): an edited checkpoint is redone.
+		recorded := s.job.trail.recordedStepDigest(s.ckpt.state.JobRunID, name)
+		got := reports.SHA256Hex(out)
+		if got == recorded {
+			return load(out)
+		}
+		if err := s.job.Audit(ctx, audit.EventCheckpointMismatch, map[string]any{
+			"step": name, "saved_sha256": got, "recorded_sha256": recorded,
+			"action": "discarded; step redone"}); err != nil {
+			return err
+		}
+		env.Log.Warn("checkpointed step output does not match the audit log; redoing the step", "step", name, "recorded_sha256", recorded)
+		if err := s.ckpt.discard(name); err != nil {
+			return err
+		}
 	}
-	env := s.job.env
 	started := env.Now()
 	out, err := fn()
 	if err != nil {

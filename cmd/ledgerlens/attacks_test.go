@@ -1,0 +1,510 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
+)
+
+// The attacks of docs/COMPLIANCE.md's threat model, each by someone who can
+// write the output directory and the state directory but does not hold the
+// signing key, run against the real binary on a real root. Before the
+// record of publication and the signed checkpoints every one of them passed
+// every verifier with exit 0; each test asserts the named command now
+// exits non-zero and names the problem.
+
+var (
+	publishedOnce sync.Once
+	publishedDir  string
+	publishedErr  error
+)
+
+// prevWeek is the Monday before focusWeek.
+func prevWeek(t *testing.T) string {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, focusWeek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.AddDate(0, 0, -7).Format(time.DateOnly)
+}
+
+// nextWeek is the Monday after focusWeek.
+func nextWeek(t *testing.T) string {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, focusWeek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.AddDate(0, 0, 7).Format(time.DateOnly)
+}
+
+// publishedRoot returns a copy of a root with a key pair, the weekly reports
+// of prevWeek and focusWeek, and revision 2 of focusWeek (published after
+// a baseline change with --supersede).
+func publishedRoot(t *testing.T) string {
+	t.Helper()
+	publishedOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ledgerlens-published-")
+		if err != nil {
+			publishedErr = err
+			return
+		}
+		publishedDir = dir
+		if out, err := exec.Command("cp", "-a", fixtureDir+"/.", dir).CombinedOutput(); err != nil {
+			publishedErr = fmt.Errorf("copy fixture: %v %s", err, out)
+			return
+		}
+		run := func(args ...string) {
+			if publishedErr != nil {
+				return
+			}
+			out, err := exec.Command(binary, append([]string{"--root", dir}, args...)...).CombinedOutput()
+			if err != nil {
+				publishedErr = fmt.Errorf("ledgerlens %v: %v\n%s", args, err, out)
+			}
+		}
+		run("keys", "generate")
+		run("report", "weekly", "--week", prevWeek(t))
+		run("report", "weekly", "--week", focusWeek)
+		if publishedErr == nil {
+			publishedErr = changeFirstBaseline(filepath.Join(dir, "config", "credit-baselines.json"))
+		}
+		run("report", "weekly", "--week", focusWeek, "--supersede")
+	})
+	if publishedErr != nil {
+		t.Fatal(publishedErr)
+	}
+	dst := t.TempDir()
+	if out, err := exec.Command("cp", "-a", publishedDir+"/.", dst).CombinedOutput(); err != nil {
+		t.Fatalf("copy published root: %v %s", err, out)
+	}
+	return dst
+}
+
+// changeFirstBaseline raises the first scenario's baseline, so the week's
+// result differs and --supersede publishes revision 2.
+func changeFirstBaseline(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return err
+	}
+	first := doc["baselines"].([]any)[0].(map[string]any)
+	first["median_credits"] = first["median_credits"].(float64) * 3
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, out, 0o644)
+}
+
+func weeklyPath(root, week string, rev int, ext string) string {
+	name := "weekly_" + week
+	if rev > 1 {
+		name += fmt.Sprintf(".r%d", rev)
+	}
+	return filepath.Join(reviews(root), name+ext)
+}
+
+// resign writes a fresh sidecar for path, as anyone can.
+func residecar(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	line := hex.EncodeToString(sum[:]) + "  " + filepath.Base(path) + "\n"
+	if err := os.WriteFile(path+".sha256", []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mustFail runs ledgerlens and requires exit code want and every phrase in
+// its output.
+func mustFail(t *testing.T, want int, phrases []string, args ...string) result {
+	t.Helper()
+	r := ledgerlens(t, nil, args...)
+	out := r.stdout + r.stderr
+	if r.code != want {
+		t.Errorf("ledgerlens %v: exit %d, want %d\n%s", args, r.code, want, out)
+	}
+	for _, p := range phrases {
+		if !strings.Contains(out, p) {
+			t.Errorf("ledgerlens %v: output does not name %q\n%s", args, p, out)
+		}
+	}
+	return r
+}
+
+// Attack 1: delete a published report, or a revision.
+func TestAttackDeleteReport(t *testing.T) {
+	t.Run("report", func(t *testing.T) {
+		root := publishedRoot(t)
+		matches, _ := filepath.Glob(weeklyPath(root, prevWeek(t), 1, ".*"))
+		for _, m := range matches {
+			os.Remove(m)
+		}
+		mustFail(t, 1, []string{"weekly_" + prevWeek(t) + ".json: recorded as published", "the file is missing"},
+			"--root", root, "verify", "all")
+	})
+	t.Run("revision", func(t *testing.T) {
+		root := publishedRoot(t)
+		matches, _ := filepath.Glob(weeklyPath(root, focusWeek, 2, ".*"))
+		if len(matches) == 0 {
+			t.Fatal("no revision 2 to delete")
+		}
+		for _, m := range matches {
+			os.Remove(m)
+		}
+		mustFail(t, 1, []string{"weekly_" + focusWeek + ".r2.json: recorded as published", "the file is missing"},
+			"--root", root, "verify", "all")
+	})
+}
+
+// Attack 2: swap one week's report (with its valid signature) over
+// another's and regenerate the sidecar; replay r1 as r2.
+func TestAttackSwapAndReplay(t *testing.T) {
+	t.Run("swap", func(t *testing.T) {
+		root := publishedRoot(t)
+		victim := weeklyPath(root, focusWeek, 1, ".json")
+		copyFile(t, weeklyPath(root, prevWeek(t), 1, ".json"), victim)
+		copyFile(t, weeklyPath(root, prevWeek(t), 1, ".json.sig"), victim+".sig")
+		residecar(t, victim)
+		mustFail(t, 1, []string{"report_id \"CREDIT_REVIEW_" + prevWeek(t) + "\" inside does not match the file name",
+			"FAILED  runs/CREDIT_REVIEWS/weekly_" + focusWeek + ".json: ", "is not the recorded"}, "--root", root, "verify", "all")
+		mustFail(t, 1, []string{"not the recorded artifact for this name"}, "--root", root, "verify", victim)
+	})
+	t.Run("replay r1 as r2", func(t *testing.T) {
+		root := publishedRoot(t)
+		r2 := weeklyPath(root, focusWeek, 2, ".json")
+		copyFile(t, weeklyPath(root, focusWeek, 1, ".json"), r2)
+		copyFile(t, weeklyPath(root, focusWeek, 1, ".json.sig"), r2+".sig")
+		residecar(t, r2)
+		mustFail(t, 1, []string{"revision 1 inside, but the file name says revision 2", "is not the recorded"},
+			"--root", root, "verify", "all")
+		mustFail(t, 1, []string{"not the recorded artifact for this name"}, "--root", root, "verify", r2)
+	})
+}
+
+// Attack 3: edit a report and delete its sidecar, so a check by sidecar
+// presence skips it.
+func TestAttackEditAndStripSidecar(t *testing.T) {
+	root := publishedRoot(t)
+	p := weeklyPath(root, prevWeek(t), 1, ".json")
+	data, _ := os.ReadFile(p)
+	os.WriteFile(p, bytes.Replace(data, []byte(`"total_runs":`), []byte(`"total_runs":1`), 1), 0o644)
+	os.Remove(p + ".sha256")
+	mustFail(t, 1, []string{"FAILED  runs/CREDIT_REVIEWS/weekly_" + prevWeek(t) + ".json: ", "is not the recorded",
+		"weekly_" + prevWeek(t) + ".json.sha256: recorded as published", "missing sidecar"},
+		"--root", root, "verify", "all")
+}
+
+// Attack 4: truncate the audit log to any length below the newest
+// checkpoint, empty it, delete it.
+func TestAttackTruncateAuditLog(t *testing.T) {
+	root := publishedRoot(t)
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	orig, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(orig, []byte("\n"))
+	lines = lines[:len(lines)-1] // after the final newline
+	for k := 0; k < len(lines); k++ {
+		os.WriteFile(logPath, bytes.Join(lines[:k], nil), 0o644)
+		r := ledgerlens(t, nil, "--root", root, "audit", "verify")
+		if r.code != 1 || !strings.Contains(r.stdout, fmt.Sprintf("the log has %d entries, fewer than the %d the checkpoint covers", k, len(lines))) {
+			t.Fatalf("truncated to %d of %d entries: exit %d\n%s%s", k, len(lines), r.code, r.stdout, r.stderr)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		mod    func()
+		phrase string
+	}{
+		{"emptied", func() { os.WriteFile(logPath, nil, 0o644) }, "the log has 0 entries"},
+		{"deleted", func() { os.Remove(logPath) }, "the log file does not exist"},
+		{"cut after the last report's job start", func() { os.WriteFile(logPath, bytes.Join(lines[:len(lines)-3], nil), 0o644) }, "fewer than"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.mod()
+			defer os.WriteFile(logPath, orig, 0o644)
+			mustFail(t, 1, []string{tc.phrase, "audit.checkpoints line"}, "--root", root, "audit", "verify")
+			mustFail(t, 1, []string{tc.phrase}, "--root", root, "verify", "all")
+			// Jobs refuse to extend it (exit 4), and so does an export.
+			mustFail(t, 4, []string{tc.phrase, "refusing to extend"}, "--root", root, "report", "weekly", "--week", focusWeek)
+			mustFail(t, 4, []string{tc.phrase}, "--root", root, "evidence", "export", "--from", "2026-01-01", "--to", "2026-06-30",
+				"--out", filepath.Join(t.TempDir(), "q.zip"))
+		})
+	}
+	t.Run("checkpoints file deleted too: the reports' checkpoints still tell", func(t *testing.T) {
+		os.WriteFile(logPath, nil, 0o644)
+		defer os.WriteFile(logPath, orig, 0o644)
+		cps := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+		saved, _ := os.ReadFile(cps)
+		os.Remove(cps)
+		defer os.WriteFile(cps, saved, 0o644)
+		mustFail(t, 1, []string{"from report runs/CREDIT_REVIEWS/weekly_" + focusWeek + ".json"}, "--root", root, "audit", "verify")
+		mustFail(t, 4, []string{"from report runs/CREDIT_REVIEWS/weekly_", "refusing to extend"}, "--root", root, "report", "weekly", "--week", focusWeek)
+		// An auditor's kept copy of the newest checkpoint closes the rest.
+		kept := filepath.Join(t.TempDir(), "kept.checkpoints")
+		os.WriteFile(kept, saved, 0o644)
+		mustFail(t, 1, []string{"kept checkpoint " + kept, fmt.Sprintf("fewer than the %d", len(lines))},
+			"--root", root, "audit", "verify", "--checkpoint", kept)
+	})
+	t.Run("log, checkpoints and reports all gone: the witness copy tells", func(t *testing.T) {
+		if _, err := exec.LookPath("jq"); err != nil {
+			t.Skip("jq not installed")
+		}
+		// The witness recipe of docs/COMPLIANCE.md, run before the attack.
+		cps := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+		witness := filepath.Join(t.TempDir(), "witness.checkpoint")
+		out, err := exec.Command("bash", "-c", fmt.Sprintf("tail -n1 %q | jq -r .note > %q", cps, witness)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v %s", err, out)
+		}
+		mustRun(t, "--root", root, "audit", "verify", "--checkpoint", witness)
+
+		saved, _ := os.ReadFile(cps)
+		os.WriteFile(logPath, bytes.Join(lines[:5], nil), 0o644)
+		os.Remove(cps)
+		reportsDir := filepath.Join(t.TempDir(), "reports")
+		if err := os.Rename(reviews(root), reportsDir); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			os.WriteFile(logPath, orig, 0o644)
+			os.WriteFile(cps, saved, 0o644)
+			os.Rename(reportsDir, reviews(root))
+		}()
+		mustRun(t, "--root", root, "audit", "verify") // nothing on the host tells any more
+		mustFail(t, 1, []string{"kept checkpoint " + witness, fmt.Sprintf("the log has 5 entries, fewer than the %d", len(lines))},
+			"--root", root, "audit", "verify", "--checkpoint", witness)
+	})
+	t.Run("an edited entry, re-chained, blocks the next job", func(t *testing.T) {
+		edited := bytes.Replace(orig, []byte(`"job":"weekly-review"`), []byte(`"job":"weekly-reviex"`), 1)
+		os.WriteFile(logPath, edited, 0o644)
+		defer os.WriteFile(logPath, orig, 0o644)
+		mustFail(t, 4, []string{"audit chain broken", "refusing to extend"}, "--root", root, "report", "weekly", "--week", focusWeek)
+	})
+}
+
+// Attack 5: edit a step's checkpoint between a kill and the re-run.
+func TestAttackEditCheckpointBeforeResume(t *testing.T) {
+	clean := copyFixture(t)
+	mustRun(t, "--root", clean, "keys", "generate")
+	root := t.TempDir()
+	if out, err := exec.Command("cp", "-a", clean+"/.", root).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	mustRun(t, "--root", clean, "report", "weekly", "--week", focusWeek)
+	want, _ := os.ReadFile(weeklyPath(clean, focusWeek, 1, ".json"))
+
+	r := ledgerlens(t, []string{"LEDGERLENS_FAULT=kill-after:analyse"}, "--root", root, "report", "weekly", "--week", focusWeek)
+	if r.code != -1 {
+		t.Fatalf("the job was not killed: exit %d\n%s", r.code, r.stderr)
+	}
+	models, _ := filepath.Glob(filepath.Join(root, ".ledgerlens", "checkpoints", "*", "report.model.json"))
+	if len(models) != 1 {
+		t.Fatalf("checkpointed model: %v", models)
+	}
+	data, _ := os.ReadFile(models[0])
+	edited := bytes.Replace(data, []byte(`"total_runs":`), []byte(`"total_runs":1`), 1)
+	if bytes.Equal(edited, data) {
+		t.Fatal("no total_runs in the checkpoint")
+	}
+	os.WriteFile(models[0], edited, 0o640)
+
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	got, _ := os.ReadFile(weeklyPath(root, focusWeek, 1, ".json"))
+	if !bytes.Equal(got, want) {
+		t.Fatal("the re-run published from the edited checkpoint: its JSON differs from an uninterrupted run's")
+	}
+	log, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if !bytes.Contains(log, []byte(`"event":"checkpoint_mismatch"`)) || !bytes.Contains(log, []byte(`"step":"analyse"`)) {
+		t.Errorf("no checkpoint_mismatch event for the analyse step in the audit log")
+	}
+	mustRun(t, "--root", root, "verify", "all")
+}
+
+// Attack 6: delete the store, or edit a row of it.
+func TestAttackDeleteOrEditStore(t *testing.T) {
+	t.Run("deleted", func(t *testing.T) {
+		root := publishedRoot(t)
+		os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
+		os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
+		r := mustFail(t, 1, []string{"store .ledgerlens/ledger.duckdb is missing, but the audit log records"},
+			"--root", root, "verify", "all")
+		if strings.Contains(r.stdout, "\nOK") {
+			t.Errorf("verify all still says OK:\n%s", r.stdout)
+		}
+		mustFail(t, 1, []string{"is missing, but the audit log records ingests"}, "--root", root, "verify", "store")
+	})
+	t.Run("row edited", func(t *testing.T) {
+		root := publishedRoot(t)
+		st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var line int64
+		if err := st.Conn().QueryRowContext(context.Background(),
+			`SELECT line_no FROM ledger_rows ORDER BY credits_total DESC LIMIT 1`).Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Conn().ExecContext(context.Background(),
+			`UPDATE ledger_rows SET credits_total = 1 WHERE line_no = ?`, line); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		phrase := "1 rows differ from the rows re-derived from the ledger's first"
+		mustFail(t, 1, []string{phrase, fmt.Sprintf("ledger lines [%d]", line)}, "--root", root, "verify", "store")
+		mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
+	})
+	t.Run("row of the reported week edited: the weekly job refuses to publish", func(t *testing.T) {
+		root := publishedRoot(t)
+		st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The week's biggest run: editing it drops the top spike.
+		res, err := st.Conn().ExecContext(context.Background(), `UPDATE ledger_rows SET credits_total = 1 WHERE line_no =
+			(SELECT line_no FROM ledger_rows WHERE "timestamp" >= ?::TIMESTAMPTZ AND "timestamp" < ?::TIMESTAMPTZ
+			 ORDER BY credits_total DESC LIMIT 1)`, focusWeek, nextWeek(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			t.Fatalf("%d rows edited", n)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		mustFail(t, 4, []string{"differ from what the ingest at audit seq", "refusing to publish"},
+			"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+		if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
+			t.Error("a revision was published from the edited store")
+		}
+	})
+}
+
+// Attack 7: a private key that does not match signing.pub.
+func TestAttackMismatchedKeyPair(t *testing.T) {
+	root := publishedRoot(t)
+	other := t.TempDir()
+	mustRun(t, "--root", other, "keys", "generate")
+	copyFile(t, filepath.Join(other, ".ledgerlens", "keys", "signing.key"), filepath.Join(root, ".ledgerlens", "keys", "signing.key"))
+	os.Chmod(filepath.Join(root, ".ledgerlens", "keys", "signing.key"), 0o600)
+	pubID := keyIDOf(t, root)
+	privID := keyIDOf(t, other)
+	mustFail(t, 4, []string{"refusing to sign", "is key " + privID, "is key " + pubID},
+		"--root", root, "report", "weekly", "--week", prevWeek(t), "--supersede")
+	if _, err := os.Stat(weeklyPath(root, prevWeek(t), 2, ".json")); err == nil {
+		t.Error("a report was published with the mismatched key")
+	}
+}
+
+// keyIDOf reads the key id the root's audit log recorded at key generation.
+func keyIDOf(t *testing.T, root string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		var e struct {
+			Event string `json:"event"`
+			KeyID string `json:"key_id"`
+		}
+		if json.Unmarshal(line, &e) == nil && e.Event == "key_generated" {
+			return e.KeyID
+		}
+	}
+	t.Fatal("no key_generated event")
+	return ""
+}
+
+// TestSIGKILLAnywhereIsByteIdentical kills a cold `report weekly` (ingest
+// included) at 10 points spread over an uninterrupted run's duration, re-runs
+// it, and requires the JSON of an uninterrupted run: the report's audit
+// anchor is the newest signed checkpoint, which only a finished job moves.
+func TestSIGKILLAnywhereIsByteIdentical(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the weekly job 21 times")
+	}
+	base := copyFixture(t)
+	mustRun(t, "--root", base, "keys", "generate")
+	clean := t.TempDir()
+	if out, err := exec.Command("cp", "-a", base+"/.", clean).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	started := time.Now()
+	mustRun(t, "--root", clean, "report", "weekly", "--week", focusWeek)
+	took := time.Since(started)
+	want, err := os.ReadFile(weeklyPath(clean, focusWeek, 1, ".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := 0
+	for i := range 10 {
+		// Points spread evenly with a deterministic jitter, from the first
+		// milliseconds (lock, ingest) to the end (publish, checkpoint).
+		at := took * time.Duration(2*i+1) / 20
+		t.Run(fmt.Sprintf("kill at %v", at.Round(time.Millisecond)), func(t *testing.T) {
+			root := t.TempDir()
+			if out, err := exec.Command("cp", "-a", base+"/.", root).CombinedOutput(); err != nil {
+				t.Fatalf("%v %s", err, out)
+			}
+			cmd := exec.Command(binary, "--root", root, "report", "weekly", "--week", focusWeek)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(at)
+			if cmd.Process.Signal(syscall.SIGKILL) == nil {
+				if err := cmd.Wait(); err != nil {
+					killed++
+				}
+			}
+			mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+			got, err := os.ReadFile(weeklyPath(root, focusWeek, 1, ".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("the re-run after a SIGKILL at %v publishes different JSON", at)
+			}
+			mustRun(t, "--root", root, "verify", "all")
+		})
+	}
+	t.Logf("%d of 10 runs were killed before they finished (run took %v)", killed, took)
+}

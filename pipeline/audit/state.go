@@ -1,0 +1,174 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+)
+
+// ErrCheckpoint marks a log that is shorter than, or inconsistent with, a
+// signed checkpoint of it: entries after the checkpoint's size were cut,
+// or entries it covers were changed.
+var ErrCheckpoint = errors.New("audit log does not match a signed checkpoint")
+
+// State is a whole log, read and verified: its entries up to the first
+// break of the chain, the chain's result, and the Merkle tree over the
+// verified entries.
+type State struct {
+	Path    string
+	Exists  bool
+	Entries []Entry
+	Chain   Result
+	Tree    *Tree
+}
+
+// Load reads and verifies the log at path. A missing file is an empty log
+// with Exists false: whether that is acceptable depends on what else is
+// known (a checkpoint, a report, an ingested store).
+func Load(path string) (*State, error) {
+	s := &State{Path: path}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s.Chain = Result{HeadHash: ZeroHash}
+		s.Tree = &Tree{}
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	s.Exists = true
+	if s.Chain, err = Verify(bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("verify audit log %s: %w", path, err)
+	}
+	s.Tree = &Tree{}
+	rest := data
+	for i := int64(0); i < s.Chain.Entries; i++ {
+		line, tail, _ := bytes.Cut(rest, []byte("\n"))
+		rest = tail
+		e, err := ParseEntry(line)
+		if err != nil {
+			return nil, fmt.Errorf("audit log %s line %d: %w", path, i+1, err)
+		}
+		if err := s.Tree.Append(e); err != nil {
+			return nil, err
+		}
+		s.Entries = append(s.Entries, e)
+	}
+	return s, nil
+}
+
+// Size is the number of verified entries.
+func (s *State) Size() int64 { return s.Tree.Size() }
+
+// CheckpointError says which checkpoint the log fails and how.
+type CheckpointError struct {
+	Source     string // where the checkpoint came from: a file and line, a report
+	Checkpoint Checkpoint
+	Detail     string
+}
+
+func (e *CheckpointError) Error() string {
+	return fmt.Sprintf("audit log fails %s (from %s): %s", e.Checkpoint, e.Source, e.Detail)
+}
+
+// Is makes errors.Is(err, ErrCheckpoint) true.
+func (e *CheckpointError) Is(target error) bool { return target == ErrCheckpoint }
+
+// Check verifies that the log contains, as a prefix, the log the
+// checkpoint describes: at least its size in verified entries, and the
+// same Merkle root over that many. src names the checkpoint in the error.
+func (s *State) Check(src string, c Checkpoint) error {
+	fail := func(format string, args ...any) error {
+		return &CheckpointError{Source: src, Checkpoint: c, Detail: fmt.Sprintf(format, args...)}
+	}
+	if c.Size > s.Size() {
+		switch {
+		case !s.Exists:
+			return fail("the log file does not exist; the checkpoint says it had %d entries", c.Size)
+		case !s.Chain.OK() && s.Chain.Entries < c.Size:
+			return fail("only %d entries verify (%v); the checkpoint covers %d", s.Size(), s.Chain.Err(), c.Size)
+		default:
+			return fail("the log has %d entries, fewer than the %d the checkpoint covers: it was truncated or emptied", s.Size(), c.Size)
+		}
+	}
+	root, err := s.Tree.Root(c.Size)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if root != c.Root {
+		return fail("the first %d entries hash to root %s, not the checkpoint's: entries it covers were changed, removed or replaced", c.Size, root)
+	}
+	return nil
+}
+
+// RepairTornTail fixes a last line left without its newline by a crash
+// mid-append, so that jobs are not blocked until someone edits the file.
+// If the torn bytes are a complete entry that chains onto the line before
+// (only the newline was lost), the newline is added; otherwise the torn
+// bytes are cut off. Either way an audit_tail_repaired event records the
+// torn bytes' length and SHA-256, so nothing disappears silently. The
+// caller must hold the state directory's lock. It returns the event
+// written, or nil when the tail was intact.
+func RepairTornTail(ctx context.Context, path string, now func() time.Time) (*Entry, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && (len(data) == 0 || data[len(data)-1] == '\n')) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	cut := bytes.LastIndexByte(data, '\n') + 1 // 0 when the only line is torn
+	torn := data[cut:]
+	sum := sha256.Sum256(torn)
+	action := "removed"
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("repair audit log tail: %w", err)
+	}
+	defer f.Close()
+	if completeEntry(data[:cut], torn) {
+		action = "newline_added"
+		if _, err := f.WriteAt([]byte("\n"), int64(len(data))); err != nil {
+			return nil, fmt.Errorf("repair audit log tail: %w", err)
+		}
+	} else if err := f.Truncate(int64(cut)); err != nil {
+		return nil, fmt.Errorf("repair audit log tail: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return nil, fmt.Errorf("repair audit log tail: %w", err)
+	}
+	l, err := Open(path, now)
+	if err != nil {
+		return nil, err
+	}
+	e, err := l.Append(ctx, EventAuditTailRepaired, map[string]any{
+		"torn_bytes": len(torn), "torn_sha256": hex.EncodeToString(sum[:]), "byte_offset": cut, "action": action})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// completeEntry reports whether torn is a whole entry that chains onto the
+// last line of before.
+func completeEntry(before, torn []byte) bool {
+	e, err := ParseEntry(torn)
+	if err != nil {
+		return false
+	}
+	if h, err := e.ComputeHash(); err != nil || h != e.Hash {
+		return false
+	}
+	body := bytes.TrimSuffix(before, []byte("\n"))
+	if len(body) == 0 {
+		return e.Seq == 1 && e.Prev == ZeroHash
+	}
+	prev, err := ParseEntry(body[bytes.LastIndexByte(body, '\n')+1:])
+	return err == nil && e.Seq == prev.Seq+1 && e.Prev == prev.Hash
+}

@@ -1,0 +1,76 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// Roles of a published file in its artifact_written record.
+const (
+	roleArtifact  = "artifact"
+	roleSidecar   = "sidecar"
+	roleSignature = "signature"
+)
+
+// RecordPublished writes the record of publication (docs/COMPLIANCE.md):
+// one artifact_written entry per file of revision rev of base in dir — for
+// each extension the signature, the sidecar and the artifact — with its
+// path, SHA-256, size, publication name, revision, role and what it
+// supersedes. The files are read back from disk, so a re-run that finds
+// them already published (a kill between writing and recording) records
+// them too; a file the log already records with the same digest is not
+// recorded twice.
+func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, exts ...string) error {
+	l := j.env.Layout
+	if j.recorded == nil {
+		j.recorded = map[string]string{}
+		if j.trail != nil {
+			for _, e := range j.trail.state.Entries {
+				if e.Event != audit.EventArtifactWritten {
+					continue
+				}
+				p, _ := e.Fields["path"].(string)
+				d, _ := e.Fields["sha256"].(string)
+				j.recorded[p] = d
+			}
+		}
+	}
+	for _, ext := range exts {
+		path := filepath.Join(dir, reports.Name(base, rev, ext))
+		var supersedes any
+		if rev > 1 {
+			supersedes = l.Rel(filepath.Join(dir, reports.Name(base, rev-1, ext)))
+		}
+		for _, f := range []struct{ path, role string }{
+			{path + reports.SignatureExt, roleSignature},
+			{path + reports.SidecarExt, roleSidecar},
+			{path, roleArtifact},
+		} {
+			data, err := os.ReadFile(f.path)
+			if f.role == roleSignature && errors.Is(err, fs.ErrNotExist) {
+				continue // published unsigned
+			}
+			if err != nil {
+				return fmt.Errorf("record publication: %w", err)
+			}
+			rel, sum := l.Rel(f.path), reports.SHA256Hex(data)
+			if j.recorded[rel] == sum {
+				continue
+			}
+			if err := j.Audit(ctx, audit.EventArtifactWritten, map[string]any{
+				"path": rel, "sha256": sum, "bytes": len(data), "publication": base, "revision": max(rev, 1),
+				"role": f.role, "supersedes": supersedes}); err != nil {
+				return err
+			}
+			j.recorded[rel] = sum
+		}
+	}
+	return nil
+}

@@ -1,0 +1,380 @@
+package job
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// integrityErrorf is an integrity problem of the evidence itself: an audit
+// log that is edited, truncated or inconsistent with a signed checkpoint, a
+// signing key that does not match signing.pub, a store that does not match
+// the ledger. It matches ErrIntegrity (exit 4); jobs refuse to extend or
+// publish from such state.
+func integrityErrorf(format string, args ...any) error {
+	return &IntegrityError{Problems: []string{fmt.Sprintf(format, args...)}}
+}
+
+// AuditCheckpointsFile is where jobs append the signed checkpoints of the
+// audit log: .ledgerlens/audit.checkpoints.
+func AuditCheckpointsFile(l inputs.Layout) string {
+	return filepath.Join(l.StateDir, "audit.checkpoints")
+}
+
+// RootPublicKey reads the root's signing.pub; nil (no error) when absent.
+func RootPublicKey(l inputs.Layout) (ed25519.PublicKey, error) {
+	p := filepath.Join(l.KeysDir, reports.PublicKeyFile)
+	pub, err := reports.LoadPublicKey(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return pub, err
+}
+
+// CheckKeyPair refuses a private key whose public half is not signing.pub:
+// everything it signed would fail verification afterwards.
+func CheckKeyPair(l inputs.Layout, s *reports.Signer) error {
+	pub, err := RootPublicKey(l)
+	if err != nil {
+		return fmt.Errorf("signing key check: %w", err)
+	}
+	if pub == nil {
+		return nil
+	}
+	if !pub.Equal(s.Public()) {
+		return integrityErrorf("refusing to sign: the private key %s is key %s but the public key %s is key %s; signatures would not verify (restore the matching pair)",
+			l.Rel(filepath.Join(l.KeysDir, reports.PrivateKeyFile)), s.KeyID(), l.Rel(filepath.Join(l.KeysDir, reports.PublicKeyFile)), reports.KeyID(pub))
+	}
+	return nil
+}
+
+// CheckpointVerifier returns the verifier of audit checkpoints signed by pub.
+func CheckpointVerifier(pub ed25519.PublicKey) (note.Verifier, error) {
+	return audit.NewCheckpointVerifier(reports.KeyID(pub), pub)
+}
+
+// NamedCheckpoint is a signed checkpoint and where it was found.
+type NamedCheckpoint struct {
+	Source     string
+	Checkpoint audit.Checkpoint
+}
+
+// StoredCheckpoints opens every checkpoint of the checkpoints file with
+// pub. A checkpoint that does not verify is a problem, not skipped; one
+// whose origin names another key (made before a key rotation) is skipped.
+func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey) ([]NamedCheckpoint, []string, error) {
+	path := AuditCheckpointsFile(l)
+	stored, err := audit.ReadCheckpoints(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(stored) == 0 || pub == nil {
+		return nil, nil, nil
+	}
+	v, err := CheckpointVerifier(pub)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []NamedCheckpoint
+	var problems []string
+	for _, s := range stored {
+		src := fmt.Sprintf("%s line %d", l.Rel(path), s.Line)
+		if o := audit.NoteOrigin(s.Note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
+			// Signed by a previous key (rotated): it cannot be checked with
+			// this one. `audit verify --pubkey OLD` checks it.
+			continue
+		}
+		c, err := audit.OpenCheckpoint([]byte(s.Note), v)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", src, err))
+			continue
+		}
+		out = append(out, NamedCheckpoint{Source: src, Checkpoint: c})
+	}
+	return out, problems, nil
+}
+
+// trail is the audit log as a job found it, verified.
+type trail struct {
+	log   *audit.Log
+	state *audit.State
+	// anchor is the report's audit anchor: the chain head at the newest
+	// signed checkpoint (or, on a root without checkpoints, at the last
+	// job_end/job_fail), and that checkpoint's signed note. Only finished
+	// jobs move it, never a killed attempt, so a re-run after SIGKILL at any
+	// point reports the same anchor as an uninterrupted run
+	// (docs/COMPLIANCE.md).
+	anchorHead string
+	anchorNote *string
+}
+
+// openTrail prepares a job's appends to the audit log: it repairs a torn
+// last line (recording audit_tail_repaired), verifies the whole chain and
+// checks the log against the newest signed checkpoint, so an edited or
+// truncated log is refused (ErrIntegrity) instead of extended.
+// The caller holds the lock.
+func openTrail(ctx context.Context, env Env) (*trail, error) {
+	l := env.Layout
+	if _, err := audit.RepairTornTail(context.WithoutCancel(ctx), l.AuditLog, env.Now); err != nil {
+		return nil, err
+	}
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Chain.OK() {
+		return nil, integrityErrorf("audit log %s: %v; refusing to extend it (run 'ledgerlens audit verify')", l.Rel(l.AuditLog), st.Chain.Err())
+	}
+	pub, err := RootPublicKey(l)
+	if err != nil {
+		return nil, err
+	}
+	cps, problems, err := StoredCheckpoints(l, pub)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, &IntegrityError{Problems: problems}
+	}
+	// The checkpoints the published reports carry vouch for the log too,
+	// so deleting the checkpoints file does not let a truncated log be
+	// extended.
+	if carried, ok := newestCarried(l, pub); ok {
+		if err := st.Check(carried.Source, carried.Checkpoint); err != nil {
+			return nil, &IntegrityError{Problems: []string{err.Error() + "; refusing to extend the log (run 'ledgerlens audit verify')"}}
+		}
+	}
+	t := &trail{state: st, anchorHead: audit.ZeroHash}
+	if n := len(cps); n > 0 {
+		newest := cps[n-1]
+		if err := st.Check(newest.Source, newest.Checkpoint); err != nil {
+			return nil, &IntegrityError{Problems: []string{err.Error() + "; refusing to extend the log (run 'ledgerlens audit verify')"}}
+		}
+		if size := newest.Checkpoint.Size; size > 0 {
+			t.anchorHead = st.Entries[size-1].Hash
+		}
+		note := string(newest.Checkpoint.Note)
+		t.anchorNote = &note
+	} else {
+		for i := len(st.Entries) - 1; i >= 0; i-- {
+			if ev := st.Entries[i].Event; ev == audit.EventJobEnd || ev == audit.EventJobFail {
+				t.anchorHead = st.Entries[i].Hash
+				break
+			}
+		}
+	}
+	if t.log, err = audit.Open(l.AuditLog, env.Now); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// recordedStepDigest returns the output_sha256 the log recorded for a
+// step of a job run ("" when no attempt recorded it as done).
+func (t *trail) recordedStepDigest(runID, step string) string {
+	for i := len(t.state.Entries) - 1; i >= 0; i-- {
+		e := t.state.Entries[i]
+		if e.Event != audit.EventJobStep || e.Fields["job_run_id"] != runID || e.Fields["step"] != step || e.Fields["status"] != "done" {
+			continue
+		}
+		if d, ok := e.Fields["output_sha256"].(string); ok {
+			return d
+		}
+	}
+	return ""
+}
+
+// SealTrail signs a checkpoint of the audit log as it now stands and
+// appends it to the checkpoints file. Roots without a signing key (runs
+// with --unsigned) get no checkpoint. It runs at the end of every job,
+// completed, failed or blocked.
+func SealTrail(env Env, job string) error {
+	l := env.Layout
+	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
+	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	s, err := reports.LoadSigner(keyPath)
+	if err != nil {
+		return fmt.Errorf("audit checkpoint: %w", err)
+	}
+	if err := CheckKeyPair(l, s); err != nil {
+		return err
+	}
+	_, err = writeCheckpoint(env, s, job)
+	return err
+}
+
+// writeCheckpoint signs and appends a checkpoint of the whole log.
+func writeCheckpoint(env Env, s *reports.Signer, job string) (audit.Checkpoint, error) {
+	l := env.Layout
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return audit.Checkpoint{}, err
+	}
+	if !st.Chain.OK() {
+		return audit.Checkpoint{}, integrityErrorf("audit log %s: %v; no checkpoint signed", l.Rel(l.AuditLog), st.Chain.Err())
+	}
+	signer, err := audit.NewCheckpointSigner(s.KeyID(), s.Public(), s.Sign)
+	if err != nil {
+		return audit.Checkpoint{}, err
+	}
+	root, err := st.Tree.Root(st.Size())
+	if err != nil {
+		return audit.Checkpoint{}, err
+	}
+	msg, err := audit.SignCheckpoint(signer, st.Size(), root)
+	if err != nil {
+		return audit.Checkpoint{}, err
+	}
+	if err := audit.AppendCheckpoint(AuditCheckpointsFile(l), msg, job, env.Now()); err != nil {
+		return audit.Checkpoint{}, err
+	}
+	return audit.Checkpoint{Origin: signer.Name(), Size: st.Size(), Root: root, Note: msg}, nil
+}
+
+// newestCarried returns the largest checkpoint carried (audit_checkpoint)
+// by a weekly or SLA report in the configured output directory that
+// verifies with pub. Reports are read only up to that key, near their top.
+// Unreadable reports and checkpoints that do not verify are left to
+// `verify all`, which names them.
+func newestCarried(l inputs.Layout, pub ed25519.PublicKey) (NamedCheckpoint, bool) {
+	if pub == nil {
+		return NamedCheckpoint{}, false
+	}
+	dir := l.ReviewsDir
+	if cfg, _, err := inputs.LoadConfig(l.Config); err == nil {
+		dir = l.Resolve(cfg.OutputDir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return NamedCheckpoint{}, false
+	}
+	v, err := CheckpointVerifier(pub)
+	if err != nil {
+		return NamedCheckpoint{}, false
+	}
+	var best NamedCheckpoint
+	found := false
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".json") || !(strings.HasPrefix(name, "weekly_") || strings.HasPrefix(name, "sla_")) {
+			continue
+		}
+		note, ok := topLevelString(filepath.Join(dir, name), "audit_checkpoint")
+		if !ok {
+			continue
+		}
+		c, err := audit.OpenCheckpoint([]byte(note), v)
+		if err != nil || (found && c.Size <= best.Checkpoint.Size) {
+			continue
+		}
+		best, found = NamedCheckpoint{Source: "report " + l.Rel(filepath.Join(dir, name)), Checkpoint: c}, true
+	}
+	return best, found
+}
+
+// topLevelString reads a JSON object's top-level string key, stopping there.
+func topLevelString(path, key string) (string, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	dec := json.NewDecoder(bufio.NewReader(f))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		if k, _ := tok.(string); k == key {
+			var v *string
+			if err := dec.Decode(&v); err != nil || v == nil {
+				return "", false
+			}
+			return *v, true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// CheckStoreRows refuses to publish from a store whose rows for the period
+// [start, end) are not the rows the ingests loaded: it recomputes the row
+// digests of the ledger chunks the period reads and compares each with the
+// digest the newest ingest that loaded that chunk recorded in the audit
+// log. A chunk no ingest recorded a digest for (an older log) is not
+// checked; `verify store` re-derives every row.
+func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end time.Time) error {
+	refs := map[int64]audit.Entry{}
+	ref := map[int64]string{}
+	if j.trail != nil {
+		for _, e := range j.trail.state.Entries {
+			if e.Event != audit.EventIngest {
+				continue
+			}
+			digests, _ := e.Fields["chunk_row_digests"].(map[string]any)
+			if e.Fields["ingest_event"] == store.EventLedgerModified || e.Fields["ingest_event"] == store.EventInitial {
+				// A (re)load replaces every row: older digests no longer apply.
+				clear(ref)
+				clear(refs)
+			}
+			for k, v := range digests {
+				c, err := strconv.ParseInt(k, 10, 64)
+				d, ok := v.(string)
+				if err == nil && ok {
+					ref[c], refs[c] = d, e
+				}
+			}
+		}
+	}
+	for c, d := range j.chunkRefs {
+		ref[c] = d
+		delete(refs, c)
+	}
+	got, err := st.ChunkDigests(ctx, 0, start, end)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for c, d := range got {
+		want, ok := ref[c]
+		if !ok || d == want {
+			continue
+		}
+		from := "this job's ingest"
+		if e, ok := refs[c]; ok {
+			from = fmt.Sprintf("the ingest at audit seq %d", e.Seq)
+		}
+		problems = append(problems, fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what %s loaded: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
+			j.env.Layout.Rel(j.env.Layout.StoreFile), c*store.ChunkBytes, (c+1)*store.ChunkBytes, from))
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return &IntegrityError{Problems: problems}
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+package reconcile
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
+)
+
+// AuditCheck is the audit log checked against every signed checkpoint
+// that could be found.
+type AuditCheck struct {
+	State       *audit.State
+	Checkpoints []job.NamedCheckpoint // every checkpoint that verified
+	// OtherKeys lists checkpoints signed by another key (before a key
+	// rotation), which this key cannot check.
+	OtherKeys []string
+	Problems  []string
+}
+
+// OK reports whether the chain and every checkpoint check passed.
+func (c AuditCheck) OK() bool { return len(c.Problems) == 0 }
+
+// Audit verifies the root's audit log: its hash chain, and that it
+// contains every signed checkpoint of it — those in the checkpoints file,
+// those carried by every published report, and the kept files an auditor
+// names (a file holding the note, as `jq -r .note` prints it, or lines of
+// a checkpoints file). pub verifies the checkpoints' signatures; without
+// it no checkpoint can be trusted and that is a problem when any exist.
+// Every problem is listed, not only the first.
+func Audit(l inputs.Layout, reviewsDir string, pub ed25519.PublicKey, kept []string) (AuditCheck, error) {
+	return AuditFiles(l, l.AuditLog, job.AuditCheckpointsFile(l), reviewsDir, pub, kept)
+}
+
+// AuditFiles is Audit for a log, checkpoints file and reports
+// directory named explicitly ("" for none), e.g. an exported log.
+func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pub ed25519.PublicKey, kept []string) (AuditCheck, error) {
+	var c AuditCheck
+	st, err := audit.Load(logPath)
+	if err != nil {
+		return c, err
+	}
+	c.State = st
+	if !st.Chain.OK() {
+		c.Problems = append(c.Problems, fmt.Sprintf("audit log %s: %v", l.Rel(logPath), st.Chain.Err()))
+	}
+	type candidate struct{ source, note string }
+	var cands []candidate
+	if checkpointsPath != "" {
+		stored, err := audit.ReadCheckpoints(checkpointsPath)
+		if err != nil {
+			c.Problems = append(c.Problems, err.Error())
+		}
+		for _, s := range stored {
+			cands = append(cands, candidate{fmt.Sprintf("%s line %d", l.Rel(checkpointsPath), s.Line), s.Note})
+		}
+	}
+	carried, err := carriedCheckpoints(reviewsDir)
+	if err != nil {
+		return c, err
+	}
+	for _, r := range carried {
+		cands = append(cands, candidate{"report " + l.Rel(r.path), r.note})
+	}
+	for _, k := range kept {
+		notes, err := readKeptCheckpoints(k)
+		if err != nil {
+			return c, err
+		}
+		for i, n := range notes {
+			src := "kept checkpoint " + k
+			if len(notes) > 1 {
+				src = fmt.Sprintf("%s #%d", src, i+1)
+			}
+			cands = append(cands, candidate{src, n})
+		}
+	}
+	if len(cands) > 0 && pub == nil {
+		c.Problems = append(c.Problems, fmt.Sprintf("%d signed checkpoints found but no public key to verify them: pass --pubkey", len(cands)))
+		return c, nil
+	}
+	if len(cands) == 0 {
+		return c, nil
+	}
+	v, err := job.CheckpointVerifier(pub)
+	if err != nil {
+		return c, err
+	}
+	for _, cand := range cands {
+		if o := audit.NoteOrigin(cand.note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
+			c.OtherKeys = append(c.OtherKeys, fmt.Sprintf("%s: signed by %s, not checked (pass that key with --pubkey)", cand.source, o))
+			continue
+		}
+		cp, err := audit.OpenCheckpoint([]byte(cand.note), v)
+		if err != nil {
+			c.Problems = append(c.Problems, fmt.Sprintf("%s: %v", cand.source, err))
+			continue
+		}
+		c.Checkpoints = append(c.Checkpoints, job.NamedCheckpoint{Source: cand.source, Checkpoint: cp})
+		if err := st.Check(cand.source, cp); err != nil {
+			c.Problems = append(c.Problems, err.Error())
+		}
+	}
+	return c, nil
+}
+
+// Newest returns the largest verified checkpoint (zero Checkpoint if none).
+func (c AuditCheck) Newest() job.NamedCheckpoint {
+	var best job.NamedCheckpoint
+	for _, n := range c.Checkpoints {
+		if n.Checkpoint.Size >= best.Checkpoint.Size {
+			best = n
+		}
+	}
+	return best
+}
+
+type carried struct{ path, note string }
+
+// carriedCheckpoints reads the audit_checkpoint of every published weekly
+// and SLA report in dir.
+func carriedCheckpoints(dir string) ([]carried, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list published reports: %w", err)
+	}
+	var out []carried
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".json") || !(strings.HasPrefix(name, "weekly_") || strings.HasPrefix(name, "sla_")) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("read published report: %w", err)
+		}
+		var head struct {
+			Checkpoint *string `json:"audit_checkpoint"`
+		}
+		if json.Unmarshal(data, &head) != nil || head.Checkpoint == nil {
+			continue // unreadable reports are the reconcile's to report
+		}
+		out = append(out, carried{filepath.Join(dir, name), *head.Checkpoint})
+	}
+	sort.Slice(out, func(i, k int) bool { return out[i].path < out[k].path })
+	return out, nil
+}
+
+// readKeptCheckpoints reads a checkpoint an auditor kept: the signed note
+// itself, or JSON lines of a checkpoints file.
+func readKeptCheckpoints(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read kept checkpoint: %w", err)
+	}
+	if !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		// `jq -r .note` and editors add a newline after the note's own.
+		return []string{strings.TrimRight(string(data), "\n") + "\n"}, nil
+	}
+	var out []string
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var s audit.StoredCheckpoint
+		if err := json.Unmarshal(line, &s); err != nil || s.Note == "" {
+			return nil, fmt.Errorf("kept checkpoint %s line %d: neither a signed note nor a checkpoint record", path, i+1)
+		}
+		out = append(out, s.Note)
+	}
+	return out, nil
+}

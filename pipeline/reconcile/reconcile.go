@@ -1,0 +1,330 @@
+package reconcile
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// Record is the newest artifact_written entry of one published file: the
+// record of publication the output directories are reconciled against.
+type Record struct {
+	Seq         int64
+	Path        string // relative to the root, as recorded
+	SHA256      string
+	Publication string // base name, e.g. weekly_2026-11-02 ("" in old records)
+	Revision    int
+	Role        string
+}
+
+// Records indexes the artifact_written entries of a log by path.
+func Records(entries []audit.Entry) map[string]Record {
+	out := map[string]Record{}
+	for _, e := range entries {
+		if e.Event != audit.EventArtifactWritten {
+			continue
+		}
+		r := Record{Seq: e.Seq}
+		r.Path, _ = e.Fields["path"].(string)
+		r.SHA256, _ = e.Fields["sha256"].(string)
+		r.Publication, _ = e.Fields["publication"].(string)
+		r.Role, _ = e.Fields["role"].(string)
+		if n, ok := e.Fields["revision"].(json.Number); ok {
+			v, _ := strconv.Atoi(n.String())
+			r.Revision = v
+		}
+		out[filepath.ToSlash(r.Path)] = r
+	}
+	return out
+}
+
+// publicationName matches a published file name: base, optional revision,
+// extension.
+var publicationName = regexp.MustCompile(`^((weekly|sla|rejects)_[0-9-]+)(?:\.r([0-9]+))?(\.[a-z]+)$`)
+
+// Dirs checks the output directories against the record of
+// publication, both ways, and returns every problem found:
+//   - every recorded file in dirs exists with its recorded SHA-256;
+//   - every artifact-shaped file in dirs is recorded, has its sidecar and
+//     (with pub) a signature that verifies;
+//   - a report's report_id, period and revision match its file name, and
+//     what it supersedes is the revision before it;
+//   - every revision chain is complete (r2 without r1 is a gap).
+func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.PublicKey) (checked []reports.FileCheck, problems []string, err error) {
+	recs := Records(entries)
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	inDirs := func(rel string) bool {
+		for _, d := range dirs {
+			if filepath.Dir(filepath.FromSlash(rel)) == filepath.Clean(l.Rel(d)) {
+				return true
+			}
+		}
+		return false
+	}
+	// On disk → recorded, sidecar, signature, name.
+	revs := map[string]map[int]bool{} // base+ext → revisions present
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return checked, problems, fmt.Errorf("reconcile: %w", err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() || strings.HasPrefix(name, ".") {
+				continue
+			}
+			path := filepath.Join(dir, name)
+			rel := filepath.ToSlash(l.Rel(path))
+			if art, ok := strings.CutSuffix(name, reports.SidecarExt); ok {
+				if _, err := os.Stat(filepath.Join(dir, art)); errors.Is(err, fs.ErrNotExist) {
+					if _, rec := recs[rel]; !rec {
+						add("%s: a sidecar without its artifact %s, and not recorded", rel, art)
+					}
+				}
+				continue
+			}
+			if art, ok := strings.CutSuffix(name, reports.SignatureExt); ok {
+				if _, err := os.Stat(filepath.Join(dir, art)); errors.Is(err, fs.ErrNotExist) {
+					if _, rec := recs[rel]; !rec {
+						add("%s: a signature without its artifact %s, and not recorded", rel, art)
+					}
+				}
+				continue
+			}
+			if _, ok := recs[rel]; !ok {
+				add("%s: not recorded in the audit log as published (an unrecorded or planted file)", rel)
+			}
+			for _, comp := range []string{rel + reports.SidecarExt, rel + reports.SignatureExt} {
+				if _, err := os.Stat(l.Resolve(filepath.FromSlash(comp))); err == nil {
+					if _, ok := recs[comp]; !ok {
+						add("%s: not recorded in the audit log as published", comp)
+					}
+				}
+			}
+			check, err := reports.VerifyFile(path, pub)
+			if err != nil && !errors.Is(err, reports.ErrVerification) {
+				return checked, problems, err
+			}
+			checked = append(checked, check)
+			for _, p := range check.Problems() {
+				add("%s: %s", rel, p)
+			}
+			m := publicationName.FindStringSubmatch(name)
+			if m == nil {
+				continue
+			}
+			base, ext := m[1], m[4]
+			rev := 1
+			if m[3] != "" {
+				rev, _ = strconv.Atoi(m[3])
+			}
+			if m[2] == "rejects" {
+				// A revision may bring rejects its predecessor had none of.
+				continue
+			}
+			if revs[base+ext] == nil {
+				revs[base+ext] = map[int]bool{}
+			}
+			revs[base+ext][rev] = true
+			if ext == ".json" && m[2] != "rejects" {
+				problems = append(problems, checkReportName(rel, path, m[2], base, rev)...)
+			}
+		}
+	}
+	// Recorded → on disk.
+	paths := make([]string, 0, len(recs))
+	for p := range recs {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		r := recs[p]
+		if !inDirs(p) {
+			continue
+		}
+		data, err := os.ReadFile(l.Resolve(filepath.FromSlash(p)))
+		if errors.Is(err, fs.ErrNotExist) {
+			add("%s: recorded as published (audit seq %d, sha256 %s) but the file is missing", p, r.Seq, short(r.SHA256))
+			continue
+		}
+		if err != nil {
+			return checked, problems, fmt.Errorf("reconcile: %w", err)
+		}
+		if got := reports.SHA256Hex(data); got != r.SHA256 {
+			add("%s: sha256 %s is not the recorded %s (audit seq %d): the file was replaced or edited", p, short(got), short(r.SHA256), r.Seq)
+		}
+	}
+
+	keys := make([]string, 0, len(revs))
+	for k := range revs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		maxRev := 0
+		for r := range revs[k] {
+			maxRev = max(maxRev, r)
+		}
+		for r := 1; r < maxRev; r++ {
+			if !revs[k][r] {
+				base, ext, _ := strings.Cut(k, ".")
+				add("%s: revision chain incomplete: revision %d (%s) is missing while revision %d exists",
+					base, r, reports.Name(base, r, "."+ext), maxRev)
+			}
+		}
+	}
+	return checked, groupByFile(problems), nil
+}
+
+// groupByFile merges the problems of one file ("<path>: <problem>") into
+// one line, files in name order, so a report reads one line per file.
+func groupByFile(problems []string) []string {
+	var order []string
+	byFile := map[string][]string{}
+	for _, p := range problems {
+		file, what, _ := strings.Cut(p, ": ")
+		if _, ok := byFile[file]; !ok {
+			order = append(order, file)
+		}
+		byFile[file] = append(byFile[file], what)
+	}
+	sort.Strings(order)
+	out := make([]string, 0, len(order))
+	for _, f := range order {
+		out = append(out, f+": "+strings.Join(byFile[f], "; "))
+	}
+	return out
+}
+
+// checkReportName compares a report's own identity with its file name.
+func checkReportName(rel, path, kind, base string, rev int) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return []string{fmt.Sprintf("%s: %v", rel, err)}
+	}
+	var h struct {
+		ReportID    string  `json:"report_id"`
+		PeriodStart string  `json:"period_start"`
+		Revision    int     `json:"revision"`
+		Supersedes  *string `json:"supersedes"`
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		return []string{fmt.Sprintf("%s: not a report: %v", rel, err)}
+	}
+	var out []string
+	label := strings.TrimPrefix(base, kind+"_")
+	want := "CREDIT_REVIEW_" + label
+	if kind == "sla" {
+		want = "SLA_" + label
+	}
+	if h.ReportID != want {
+		out = append(out, fmt.Sprintf("%s: report_id %q inside does not match the file name (want %q): a report copied over another", rel, h.ReportID, want))
+	}
+	if kind == "weekly" && !strings.HasPrefix(h.PeriodStart, label) {
+		out = append(out, fmt.Sprintf("%s: period_start %q inside does not match the file name's week %s", rel, h.PeriodStart, label))
+	}
+	if h.Revision != rev {
+		out = append(out, fmt.Sprintf("%s: revision %d inside, but the file name says revision %d (a replayed revision)", rel, h.Revision, rev))
+	}
+	var wantSup string
+	if rev > 1 {
+		wantSup = reports.Name(base, rev-1, ".json")
+	}
+	if got := derefString(h.Supersedes); got != wantSup {
+		out = append(out, fmt.Sprintf("%s: supersedes %q inside, want %q", rel, got, wantSup))
+	}
+	return out
+}
+
+func derefString(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func short(h string) string {
+	if len(h) > 16 {
+		return h[:16] + "…"
+	}
+	return h
+}
+
+// File checks one file against the record of publication of the
+// root in l, for `ledgerlens verify FILE`: a report's identity must match
+// its name, and a file under the root that the audit log records must be
+// the recorded bytes (bytes that verify against their own sidecar and
+// signature but are another report, or an older revision, fail). A file in
+// an output directory that the log does not record fails too. Files
+// outside the root are only name-checked: an auditor's copy has no log.
+func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
+	var problems []string
+	name := filepath.Base(path)
+	if m := publicationName.FindStringSubmatch(name); m != nil && m[4] == ".json" && m[2] != "rejects" {
+		rev := 1
+		if m[3] != "" {
+			rev, _ = strconv.Atoi(m[3])
+		}
+		problems = append(problems, checkReportName(name, path, m[2], m[1], rev)...)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return problems, err
+	}
+	root, err := filepath.Abs(l.Root)
+	if err != nil {
+		return problems, err
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return problems, nil
+	}
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return problems, err
+	}
+	rec, ok := Records(st.Entries)[filepath.ToSlash(rel)]
+	if !ok {
+		for _, d := range dirs {
+			if dabs, err := filepath.Abs(d); err == nil && filepath.Dir(abs) == dabs {
+				problems = append(problems, fmt.Sprintf("%s is not recorded in the audit log as published", rel))
+				break
+			}
+		}
+		return problems, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return problems, fmt.Errorf("verify: %w", err)
+	}
+	if got := reports.SHA256Hex(data); got != rec.SHA256 {
+		problems = append(problems, fmt.Sprintf("not the recorded artifact for this name: sha256 %s, the audit log records %s (seq %d)", short(got), short(rec.SHA256), rec.Seq))
+	}
+	return problems, nil
+}
+
+// OutputDirs are the directories the record of publication covers: the
+// configured reports directory and the baseline updates directory.
+func OutputDirs(l inputs.Layout) []string {
+	reviewsDir := l.ReviewsDir
+	if cfg, _, err := inputs.LoadConfig(l.Config); err == nil {
+		reviewsDir = l.Resolve(cfg.OutputDir)
+	}
+	return []string{reviewsDir, l.BaselineUpdatesDir}
+}

@@ -1,0 +1,139 @@
+package reconcile
+
+import (
+	"context"
+	"crypto/ed25519"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// publish writes a signed weekly report pair for week (revision rev) the
+// way a job does, and records every file in the audit log.
+func publish(t *testing.T, l inputs.Layout, log *audit.Log, s *reports.Signer, week string, rev int) {
+	t.Helper()
+	base := "weekly_" + week
+	w := reports.Weekly{Schema: reports.Schema, ReportID: "CREDIT_REVIEW_" + week, PeriodStart: week + "T00:00:00Z"}
+	w.Revision = rev
+	if rev > 1 {
+		sup := reports.Name(base, rev-1, ".json")
+		w.Supersedes = &sup
+	}
+	data, err := reports.MarshalWeekly(&w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &reports.Publisher{Dir: l.ReviewsDir, Signer: s}
+	if err := os.MkdirAll(pub.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res, err := pub.Publish(context.Background(), base, rev, []reports.Artifact{{Ext: ".json", Data: data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Files {
+		if _, err := log.Append(context.Background(), audit.EventArtifactWritten, map[string]any{
+			"path": l.Rel(f.Path), "sha256": f.SHA256, "bytes": f.Bytes, "publication": base, "revision": rev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func setup(t *testing.T) (inputs.Layout, *reports.Signer) {
+	t.Helper()
+	l := inputs.NewLayout(t.TempDir())
+	priv := ed25519.NewKeyFromSeed(make([]byte, 32))
+	s, err := reports.NewSigner(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := audit.Open(l.AuditLog, func() time.Time { return time.Date(2026, 11, 16, 10, 0, 0, 0, time.UTC) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish(t, l, log, s, "2026-11-02", 1)
+	publish(t, l, log, s, "2026-11-09", 1)
+	publish(t, l, log, s, "2026-11-09", 2)
+	return l, s
+}
+
+func reconcileRoot(t *testing.T, l inputs.Layout, pub ed25519.PublicKey) []string {
+	t.Helper()
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, problems, err := Dirs(l, st.Entries, OutputDirs(l), pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return problems
+}
+
+func TestDirsReportsEveryProblem(t *testing.T) {
+	dir := func(l inputs.Layout, name string) string { return filepath.Join(l.ReviewsDir, name) }
+	cases := []struct {
+		name   string
+		attack func(l inputs.Layout)
+		want   []string // each must appear in some problem
+	}{
+		{"intact", func(inputs.Layout) {}, nil},
+		{"deleted report and revision", func(l inputs.Layout) {
+			os.Remove(dir(l, "weekly_2026-11-02.json"))
+			os.Remove(dir(l, "weekly_2026-11-09.json"))
+		}, []string{"weekly_2026-11-02.json: recorded as published", "weekly_2026-11-09.json: recorded as published",
+			"revision chain incomplete: revision 1"}},
+		{"swapped", func(l inputs.Layout) {
+			data, _ := os.ReadFile(dir(l, "weekly_2026-11-02.json"))
+			os.WriteFile(dir(l, "weekly_2026-11-09.r2.json"), data, 0o644)
+		}, []string{`report_id "CREDIT_REVIEW_2026-11-02" inside`, "revision 1 inside, but the file name says revision 2", "is not the recorded"}},
+		{"planted and stripped", func(l inputs.Layout) {
+			os.WriteFile(dir(l, "weekly_2026-11-16.json"), []byte("{}"), 0o644)
+			os.Remove(dir(l, "weekly_2026-11-02.json.sha256"))
+		}, []string{"weekly_2026-11-16.json: not recorded", "weekly_2026-11-02.json: missing sidecar", "weekly_2026-11-02.json.sha256: recorded as published"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l, s := setup(t)
+			tc.attack(l)
+			problems := reconcileRoot(t, l, s.Public())
+			if tc.want == nil && len(problems) != 0 {
+				t.Fatalf("intact root: %q", problems)
+			}
+			all := strings.Join(problems, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("no problem names %q in:\n%s", w, all)
+				}
+			}
+		})
+	}
+}
+
+func TestFileIsTheRecordedArtifact(t *testing.T) {
+	l, _ := setup(t)
+	target := filepath.Join(l.ReviewsDir, "weekly_2026-11-09.json")
+	if p, err := File(l, target, OutputDirs(l)); err != nil || len(p) != 0 {
+		t.Fatalf("recorded file: %q %v", p, err)
+	}
+	// r2's bytes, signature and a fresh sidecar over r1's name: they verify
+	// on their own, but they are not what was published under that name.
+	for _, ext := range []string{"", ".sig"} {
+		data, _ := os.ReadFile(filepath.Join(l.ReviewsDir, "weekly_2026-11-09.r2.json"+ext))
+		os.WriteFile(target+ext, data, 0o644)
+	}
+	p, err := File(l, target, OutputDirs(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(p, "\n")
+	if !strings.Contains(all, "not the recorded artifact for this name") || !strings.Contains(all, "revision 2 inside") {
+		t.Errorf("problems %q", p)
+	}
+}
