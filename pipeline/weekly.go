@@ -412,7 +412,7 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 	}
 	written = append(written, pres.Files...)
 	if res.Report.DataQuality.Rejected > 0 {
-		if err := j.lj.RecordPublished(ctx, pub.Dir, "rejects_"+res.Period.Label(), rev, ".jsonl"); err != nil {
+		if err := j.lj.RecordPublished(ctx, pub.Dir, reports.RejectsBase(j.label(res.Period)), rev, ".jsonl"); err != nil {
 			return nil, err
 		}
 	}

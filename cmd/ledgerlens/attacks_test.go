@@ -422,6 +422,12 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 func TestAttackMismatchedKeyPair(t *testing.T) {
 	root := publishedRoot(t)
 	other := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(other, "config"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "config", "ledgerlens.json"), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	mustRun(t, "--root", other, "keys", "generate")
 	copyFile(t, filepath.Join(other, ".ledgerlens", "keys", "signing.key"), filepath.Join(root, ".ledgerlens", "keys", "signing.key"))
 	os.Chmod(filepath.Join(root, ".ledgerlens", "keys", "signing.key"), 0o600)

@@ -98,7 +98,7 @@ func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err 
 // publishReport runs one report job the way every publishing command does:
 // it records the run in --metrics-file, prints the result, and applies --fail-on to the severities the report
 // found (what names them in the log).
-func publishReport[R any](a *app, p *publishFlags, job string, run func() (R, error),
+func publishReport[R comparable](a *app, p *publishFlags, job string, run func() (R, error),
 	stats func(R) schedules.JobStats, print func(R), severities func(R) []string, what string) error {
 	started := time.Now()
 	res, err := run()
@@ -106,7 +106,12 @@ func publishReport[R any](a *app, p *publishFlags, job string, run func() (R, er
 	if errors.Is(err, pjob.ErrIntegrity) {
 		// Published, but with an integrity problem: the result is shown
 		// and the problem decides the exit status (it outranks --fail-on).
-		print(res)
+		// A job refused before it produced anything (a log that fails its
+		// checkpoint, a key pair out of step) has no result to show.
+		var none R
+		if res != none {
+			print(res)
+		}
 		return err
 	}
 	if err != nil {

@@ -244,8 +244,10 @@ func TestCronKeyCheckedBeforeIngest(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(other, pub))
 	os.WriteFile(filepath.Join(root, pub), data, 0o644)
 	r = cron(t, root, "report", "weekly", "--week", focusWeek)
-	wantExit(t, r, 1, "mismatched public key")
-	if !strings.Contains(r.stderr, "does not match") {
+	// A key pair out of step is an integrity problem of the evidence
+	// (exit 4), found before the ingest.
+	wantExit(t, r, 4, "mismatched public key")
+	if !strings.Contains(r.stderr, "signatures would not verify") {
 		t.Fatalf("stderr: %s", r.stderr)
 	}
 	if _, err := os.Stat(store); err == nil {

@@ -50,9 +50,13 @@ func Records(entries []audit.Entry) map[string]Record {
 	return out
 }
 
-// publicationName matches a published file name: base, optional revision,
+// publicationName matches a published file name: base (a weekly report of
+// an unfinished period is weekly_<Monday>.preliminary), optional revision,
 // extension.
-var publicationName = regexp.MustCompile(`^((weekly|sla|rejects)_[0-9-]+)(?:\.r([0-9]+))?(\.[a-z]+)$`)
+var publicationName = regexp.MustCompile(`^((weekly|sla|rejects_cumulative|rejects)_[0-9-]+(?:\.preliminary)?)(?:\.r([0-9]+))?(\.[a-z]+)$`)
+
+// isRejects reports whether a publication kind is a rejects file.
+func isRejects(kind string) bool { return strings.HasPrefix(kind, "rejects") }
 
 // Dirs checks the output directories against the record of
 // publication, both ways, and returns every problem found:
@@ -134,7 +138,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 			if m[3] != "" {
 				rev, _ = strconv.Atoi(m[3])
 			}
-			if m[2] == "rejects" {
+			if isRejects(m[2]) {
 				// A revision may bring rejects its predecessor had none of.
 				continue
 			}
@@ -142,7 +146,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 				revs[base+ext] = map[int]bool{}
 			}
 			revs[base+ext][rev] = true
-			if ext == ".json" && m[2] != "rejects" {
+			if ext == ".json" && !isRejects(m[2]) {
 				problems = append(problems, checkReportName(rel, path, m[2], base, rev)...)
 			}
 		}
@@ -228,7 +232,7 @@ func checkReportName(rel, path, kind, base string, rev int) []string {
 		return []string{fmt.Sprintf("%s: not a report: %v", rel, err)}
 	}
 	var out []string
-	label := strings.TrimPrefix(base, kind+"_")
+	label := strings.TrimSuffix(strings.TrimPrefix(base, kind+"_"), ".preliminary")
 	want := "CREDIT_REVIEW_" + label
 	if kind == "sla" {
 		want = "SLA_" + label
@@ -276,7 +280,7 @@ func short(h string) string {
 func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
 	var problems []string
 	name := filepath.Base(path)
-	if m := publicationName.FindStringSubmatch(name); m != nil && m[4] == ".json" && m[2] != "rejects" {
+	if m := publicationName.FindStringSubmatch(name); m != nil && m[4] == ".json" && !isRejects(m[2]) {
 		rev := 1
 		if m[3] != "" {
 			rev, _ = strconv.Atoi(m[3])
