@@ -71,8 +71,8 @@ func NewestRun(ctx context.Context, st *store.Store, before time.Time) (t time.T
 		arg = before
 	}
 	var newest sql.NullTime
-	if err := st.Conn().QueryRowContext(ctx, query("newest_run"), arg).Scan(&newest); err != nil {
-		return time.Time{}, false, fmt.Errorf("newest_run.sql: %w", err)
+	if err := st.Conn().QueryRowContext(ctx, query("action_required_newest_run"), arg).Scan(&newest); err != nil {
+		return time.Time{}, false, fmt.Errorf("action_required_newest_run.sql: %w", err)
 	}
 	if !newest.Valid {
 		return time.Time{}, false, nil

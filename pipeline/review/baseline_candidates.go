@@ -7,8 +7,8 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// candidates fills section 5 (baseline_candidates.sql).
-func (a *analysis) candidates() error {
+// baselineCandidates fills section 5 (baseline_candidates.sql).
+func (a *analysis) baselineCandidates() error {
 	bwStart := a.p.End.AddDate(0, 0, -a.in.Policy.ReviewWindows.BaselineWindowDays)
 	rows, err := a.queryRows("baseline_candidates", a.p.Start, a.p.End, bwStart,
 		rules.HealthyStatuses(a.in.Policy.ReviewWindows.HealthyRunStatuses), rules.StableCV)

@@ -6,10 +6,10 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// scenarios fills section 2 (scenario_stats.sql): all scenarios, and the
+// scenarios fills section 2 (scenarios.sql): all scenarios, and the
 // top N by total credits (ties by scenario id).
 func (a *analysis) scenarios() error {
-	rows, err := a.queryRows("scenario_stats", a.p.Start, a.p.End, a.p.Shift(-1).Start)
+	rows, err := a.queryRows("scenarios", a.p.Start, a.p.End, a.p.Shift(-1).Start)
 	if err != nil {
 		return err
 	}
@@ -19,7 +19,7 @@ func (a *analysis) scenarios() error {
 		var s reports.ScenarioStats
 		var total, cv, prevTotal float64
 		var baseline sql.NullFloat64
-		if err := scanNamed(rows, "scenario_stats", map[string]any{
+		if err := scanNamed(rows, "scenarios", map[string]any{
 			"scenario_id": &s.ScenarioID, "scenario_name": &s.ScenarioName, "total": &total, "runs": &s.RunCount,
 			"median": &s.MedianCredits, "p95": &s.P95Credits, "max": &s.MaxCredits, "cv": &cv, "failed": &s.FailedRuns,
 			"baseline": &baseline, "prev_total": &prevTotal, "prev_runs": &s.PrevRunCount,
