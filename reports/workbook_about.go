@@ -4,6 +4,8 @@ import (
 	"strings"
 )
 
+// aboutBlocks lays out the About sheet: the report's provenance, policy
+// thresholds and inputs, and how to verify the files.
 func (b *workbookBuilder) aboutBlocks() []*sheetBlock {
 	w := b.w
 	pol := w.Policy

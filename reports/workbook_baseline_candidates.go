@@ -5,7 +5,9 @@ import (
 	"strings"
 )
 
-func (b *workbookBuilder) candidateBlocks() []*sheetBlock {
+// baselineCandidatesBlocks lays out the Baseline candidates sheet
+// (baseline_candidates) and the rules behind it.
+func (b *workbookBuilder) baselineCandidatesBlocks() []*sheetBlock {
 	cs := b.w.BaselineCandidates
 	c := headers("Scenario ID", "Runs", "CV", "Avg credits", "Current baseline",
 		"Variance multiplier", "Proposed baseline", "Sample size", "Change", "Review")

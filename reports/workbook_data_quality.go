@@ -4,6 +4,7 @@ import (
 	"fmt"
 )
 
+// dataQualityBlocks lays out the Data quality sheet (data_quality).
 func (b *workbookBuilder) dataQualityBlocks() []*sheetBlock {
 	dq := b.w.DataQuality
 	checkCols := headers("Check", "Value", "Detail")

@@ -48,6 +48,8 @@ func (b *workbookBuilder) driftRows() []*Drift {
 	return rows
 }
 
+// driftBlocks lays out the Drift sheet (drift and drift_mix, in
+// driftRows order) and the rules behind it.
 func (b *workbookBuilder) driftBlocks() []*sheetBlock {
 	rows := b.driftRows()
 	c := headers("Scenario ID", "PSI", "Status", "Reference runs", "Current runs")

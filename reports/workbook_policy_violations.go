@@ -6,7 +6,9 @@ import (
 	"strings"
 )
 
-func (b *workbookBuilder) violationBlocks() []*sheetBlock {
+// policyViolationsBlocks lays out the Policy violations sheet
+// (policy_violations).
+func (b *workbookBuilder) policyViolationsBlocks() []*sheetBlock {
 	vs := b.w.PolicyViolations
 	// A violation naming a spike run links to that run's artifacts, like the
 	// Spike runs sheet does; the link is looked up, not derived.
@@ -59,7 +61,7 @@ func (b *workbookBuilder) violationBlocks() []*sheetBlock {
 
 // violationsBySeverity counts violations per severity, most severe first:
 // "SEV0 1, SEV1 5, SEV3 2".
-func violationsBySeverity(vs []Violation) string {
+func violationsBySeverity(vs []PolicyViolation) string {
 	counts := map[string]int{}
 	for _, v := range vs {
 		counts[v.Severity]++

@@ -44,6 +44,8 @@ func (b *workbookBuilder) mtdMonth() string {
 	return end.Add(-time.Nanosecond).In(loc).Format("Jan 2006")
 }
 
+// reliabilityBlocks lays out the Reliability sheet (reliability.services
+// and reliability.scenarios).
 func (b *workbookBuilder) reliabilityBlocks() []*sheetBlock {
 	rel := b.w.Reliability
 	mtd := b.mtdMonth()
@@ -110,7 +112,9 @@ func incidentCells(r *rowBuf, x *IncidentRow) {
 	r.optTime(x.ResolvedAt)
 }
 
-func (b *workbookBuilder) incidentBlocks() []*sheetBlock {
+// reliabilityIncidentsBlocks lays out the Incidents sheet
+// (reliability.incidents).
+func (b *workbookBuilder) reliabilityIncidentsBlocks() []*sheetBlock {
 	is := b.w.Reliability.Incidents
 	c := incidentColumns(" ("+b.zoneName()+")", "Duration (min)", "Data loss (s)")
 	return []*sheetBlock{{

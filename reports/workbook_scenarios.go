@@ -6,7 +6,9 @@ const (
 	scenarioTotalCol = 2
 )
 
-func (b *workbookBuilder) scenarioBlocks(name string, rows []ScenarioStats) []*sheetBlock {
+// scenariosBlocks lays out the Scenarios sheet (scenarios) and, named
+// "top_scenarios_by_total", the Top scenarios sheet: one table of rows.
+func (b *workbookBuilder) scenariosBlocks(name string, rows []Scenario) []*sheetBlock {
 	return []*sheetBlock{{
 		name: name,
 		cols: headers("Scenario ID", "Scenario name", "Total credits", "Runs", "Avg credits",

@@ -4,7 +4,8 @@ import (
 	"strings"
 )
 
-func (b *workbookBuilder) spikeBlocks() []*sheetBlock {
+// spikeRunsBlocks lays out the Spike runs sheet (spike_runs).
+func (b *workbookBuilder) spikeRunsBlocks() []*sheetBlock {
 	runs := b.w.SpikeRuns
 	c := headers("Run ID", "Timestamp ("+b.zoneName()+")", "Scenario ID", "Credits", "Baseline",
 		"Multiplier", "Recorded multiplier", "Severity", "Recorded severity",

@@ -7,10 +7,10 @@ import (
 // blockSeverity names the Summary block the severity chart reads from.
 const blockSeverity = "severity_counts"
 
-// summaryBlocks lays out the Summary sheet: action_required first, then
+// summaryStatsBlocks lays out the Summary sheet: action_required first, then
 // summary_stats (period, headline figures, runs per severity), the
 // integrity status, credits_per_day and the notes.
-func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
+func (b *workbookBuilder) summaryStatsBlocks() []*sheetBlock {
 	w := b.w
 	s := w.SummaryStats
 	p := s.PreviousWeek
@@ -164,7 +164,7 @@ func (b *workbookBuilder) summaryBlocks() []*sheetBlock {
 		},
 	}...))
 
-	blocks := []*sheetBlock{b.actionBlock(), head, headline, severity, integrity, b.creditsPerDayBlock()}
+	blocks := []*sheetBlock{b.actionRequiredBlock(), head, headline, severity, integrity, b.creditsPerDayBlock()}
 	var notes []string
 	notes = append(notes, w.Notes...)
 	switch {

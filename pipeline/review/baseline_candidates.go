@@ -16,9 +16,9 @@ func (a *analysis) baselineCandidates() error {
 		return err
 	}
 	defer rows.Close()
-	a.w.BaselineCandidates = []reports.Candidate{}
+	a.w.BaselineCandidates = []reports.BaselineCandidate{}
 	for rows.Next() {
-		var c reports.Candidate
+		var c reports.BaselineCandidate
 		var cv, avgCredits float64
 		var baseline, proposed sql.NullFloat64
 		if err := scanNamed(rows, "baseline_candidates", map[string]any{

@@ -38,9 +38,9 @@ func ptr(s string) *string {
 // policyViolations fills section 4 from the other sections' results, the store
 // and the cases.
 func (a *analysis) policyViolations() error {
-	var out []reports.Violation
+	var out []reports.PolicyViolation
 	add := func(typ, sev, runID, caseID, scenarioID, detail string) {
-		out = append(out, reports.Violation{Type: typ, Severity: sev, RunID: ptr(runID),
+		out = append(out, reports.PolicyViolation{Type: typ, Severity: sev, RunID: ptr(runID),
 			CaseID: ptr(caseID), ScenarioID: ptr(scenarioID), Detail: detail})
 	}
 	// clocked names the SLA clock of the finding just added (sla_breach),
@@ -174,7 +174,7 @@ func (a *analysis) policyViolations() error {
 		return x.Detail < y.Detail
 	})
 	if out == nil {
-		out = []reports.Violation{}
+		out = []reports.PolicyViolation{}
 	}
 	a.w.PolicyViolations = out
 	return nil

@@ -14,9 +14,9 @@ func (a *analysis) scenarios() error {
 		return err
 	}
 	defer rows.Close()
-	a.w.Scenarios = []reports.ScenarioStats{}
+	a.w.Scenarios = []reports.Scenario{}
 	for rows.Next() {
-		var s reports.ScenarioStats
+		var s reports.Scenario
 		var total, cv, prevTotal float64
 		var baseline sql.NullFloat64
 		if err := scanNamed(rows, "scenarios", map[string]any{
@@ -46,6 +46,6 @@ func (a *analysis) scenarios() error {
 		return err
 	}
 	n := min(a.in.Config.TopN, len(a.w.Scenarios))
-	a.w.TopScenariosByTotal = append([]reports.ScenarioStats{}, a.w.Scenarios[:n]...)
+	a.w.TopScenariosByTotal = append([]reports.Scenario{}, a.w.Scenarios[:n]...)
 	return nil
 }
