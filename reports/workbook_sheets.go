@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// This file holds the block helpers the weekly sheets share. Each section's
+// sheet is laid out in workbook_<JSON key>.go (docs/ARCHITECTURE.md, "To
+// change a weekly section"); workbook.go lists the sheets in order.
+
 // kvRow is one row of a block whose rows differ in kind (labelled values).
 type kvRow func(r *rowBuf)
 
