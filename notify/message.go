@@ -32,7 +32,7 @@ type Message struct {
 	// Figures are headline figures, in order.
 	Figures []Figure
 	// Actions is the report's action-required list.
-	Actions []reports.ActionItem
+	Actions []reports.ActionRequiredItem
 	// Files are the published files, paths relative to the working root.
 	Files []File
 	// Problems are the integrity problems found, one line each.
@@ -95,7 +95,7 @@ func IntegrityMessage(problems []string) Message {
 }
 
 // actionSummary says how many items need action, by severity.
-func actionSummary(items []reports.ActionItem) string {
+func actionSummary(items []reports.ActionRequiredItem) string {
 	if len(items) == 0 {
 		return "nothing needs action"
 	}

@@ -137,9 +137,9 @@ func sampleReport() *reports.Weekly {
 		PeriodStart: "2026-02-23T00:00:00Z", PeriodEnd: "2026-03-02T00:00:00Z",
 		Provenance:       reports.Provenance{Revision: 1},
 		SummaryStats:     reports.SummaryStats{TotalRuns: 6269, TotalCredits: 2338596.31, FailedRuns: 131},
-		PolicyViolations: []reports.Violation{{Type: "sev0_not_quarantined", Severity: "SEV0"}},
+		PolicyViolations: []reports.PolicyViolation{{Type: "sev0_not_quarantined", Severity: "SEV0"}},
 		DataQuality:      reports.DataQuality{AppendOnly: reports.AppendOnly{Status: "ok"}, Rejected: 8},
-		ActionRequired: []reports.ActionItem{
+		ActionRequired: []reports.ActionRequiredItem{
 			{Severity: "SEV0", Kind: "sev0_not_quarantined", Subject: "RUN-000046144", Text: "Quarantine the run: RUN-000046144 — SEV0 run has status Success", Ref: "/policy_violations/0"},
 			{Severity: "SEV1", Kind: "slo_freeze", Subject: "ledger-api", Text: "Error-budget freeze: ledger-api — 414.43 % of the March 2026 error budget consumed", Ref: "/reliability/services/0"},
 			{Severity: "SEV3", Kind: "drift_significant", Subject: "DOC<&>", Text: "Significant drift: DOC<&>", Ref: "/drift/0"},
@@ -251,25 +251,25 @@ func TestJSONPayload(t *testing.T) {
 		PeriodStart               string `json:"period_start"`
 		Revision                  int
 		Headline                  []Figure
-		ActionRequired            []reports.ActionItem `json:"action_required"`
+		ActionRequired            []reports.ActionRequiredItem `json:"action_required"`
 		Files                     []File
 		Problems                  []string `json:"integrity_problems"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(rc.body(0)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&struct {
-		Schema         string               `json:"schema"`
-		Event          string               `json:"event"`
-		Key            string               `json:"key"`
-		Title          string               `json:"title"`
-		ReportID       string               `json:"report_id"`
-		PeriodStart    string               `json:"period_start"`
-		PeriodEnd      string               `json:"period_end"`
-		Revision       int                  `json:"revision"`
-		Headline       []Figure             `json:"headline"`
-		ActionRequired []reports.ActionItem `json:"action_required"`
-		Files          []File               `json:"files"`
-		Problems       []string             `json:"integrity_problems"`
+		Schema         string                       `json:"schema"`
+		Event          string                       `json:"event"`
+		Key            string                       `json:"key"`
+		Title          string                       `json:"title"`
+		ReportID       string                       `json:"report_id"`
+		PeriodStart    string                       `json:"period_start"`
+		PeriodEnd      string                       `json:"period_end"`
+		Revision       int                          `json:"revision"`
+		Headline       []Figure                     `json:"headline"`
+		ActionRequired []reports.ActionRequiredItem `json:"action_required"`
+		Files          []File                       `json:"files"`
+		Problems       []string                     `json:"integrity_problems"`
 	}{}); err != nil {
 		t.Fatalf("payload has unexpected fields: %v\n%s", err, rc.body(0))
 	}

@@ -22,18 +22,18 @@ const (
 // other than chat.
 func JSONPayload(m Message) ([]byte, error) {
 	type payload struct {
-		Schema         string               `json:"schema"`
-		Event          string               `json:"event"`
-		Key            string               `json:"key"`
-		Title          string               `json:"title"`
-		ReportID       string               `json:"report_id,omitempty"`
-		PeriodStart    string               `json:"period_start,omitempty"`
-		PeriodEnd      string               `json:"period_end,omitempty"`
-		Revision       int                  `json:"revision,omitempty"`
-		Figures        []Figure             `json:"headline"`
-		ActionRequired []reports.ActionItem `json:"action_required"`
-		Files          []File               `json:"files"`
-		Problems       []string             `json:"integrity_problems"`
+		Schema         string                       `json:"schema"`
+		Event          string                       `json:"event"`
+		Key            string                       `json:"key"`
+		Title          string                       `json:"title"`
+		ReportID       string                       `json:"report_id,omitempty"`
+		PeriodStart    string                       `json:"period_start,omitempty"`
+		PeriodEnd      string                       `json:"period_end,omitempty"`
+		Revision       int                          `json:"revision,omitempty"`
+		Figures        []Figure                     `json:"headline"`
+		ActionRequired []reports.ActionRequiredItem `json:"action_required"`
+		Files          []File                       `json:"files"`
+		Problems       []string                     `json:"integrity_problems"`
 	}
 	p := payload{Schema: PayloadSchema, Event: m.Event, Key: m.Key, Title: m.Title, ReportID: m.ReportID,
 		PeriodStart: m.PeriodStart, PeriodEnd: m.PeriodEnd, Revision: m.Revision,

@@ -120,7 +120,7 @@ func TestActionRequiredFirstOnSummary(t *testing.T) {
 func TestSameAsPublishedWithoutActionList(t *testing.T) {
 	pub := &reports.Publisher{Dir: t.TempDir()}
 	w := &reports.Weekly{Schema: reports.Schema, ReportID: "CREDIT_REVIEW_2026-02-23", Notes: []string{},
-		ActionRequired: []reports.ActionItem{{Severity: "SEV1", Kind: "slo_freeze", Subject: "api", Text: "Error-budget freeze: api", Ref: "/reliability/services/0"}}}
+		ActionRequired: []reports.ActionRequiredItem{{Severity: "SEV1", Kind: "slo_freeze", Subject: "api", Text: "Error-budget freeze: api", Ref: "/reliability/services/0"}}}
 	old := *w
 	old.ActionRequired = nil
 	data, err := reports.MarshalWeekly(&old)

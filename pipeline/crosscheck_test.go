@@ -13,11 +13,11 @@ import (
 	"time"
 )
 
-// TestScenarioStatsCrossCheck recomputes every scenario's totals, counts,
+// TestScenariosCrossCheck recomputes every scenario's totals, counts,
 // median, p95 (nearest rank) and CV in plain Go from the raw fixture lines —
 // no DuckDB, no gonum, no ledgerlens parser — and compares them with the
 // report to the printed precision.
-func TestScenarioStatsCrossCheck(t *testing.T) {
+func TestScenariosCrossCheck(t *testing.T) {
 	e := expected(t)
 	root := copyRoot(t)
 	res := runWeekly(t, root, WeeklyOptions{Week: e.FocusWeek, Unsigned: true})

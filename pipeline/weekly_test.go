@@ -270,7 +270,7 @@ func TestWeeklyFindsEveryInjection(t *testing.T) {
 
 	t.Run("baseline candidates", func(t *testing.T) {
 		var got []string
-		byID := map[string]reports.Candidate{}
+		byID := map[string]reports.BaselineCandidate{}
 		for _, c := range w.BaselineCandidates {
 			got = append(got, c.ScenarioID)
 			byID[c.ScenarioID] = c

@@ -10,11 +10,11 @@ const (
 	ActionOverdueApproval = "overdue_approval"
 )
 
-// ActionItem is one thing that needs a person this week: a SEV0/SEV1
-// finding, an error-budget freeze, significant drift, a modified or stale
-// ledger, a week without runs, runs that arrived after their week was
-// published, an overdue approval.
-type ActionItem struct {
+// ActionRequiredItem is one row of action_required: one thing that needs
+// a person this week (a SEV0/SEV1 finding, an error-budget freeze,
+// significant drift, a modified or stale ledger, a week without runs, runs
+// that arrived after their week was published, an overdue approval).
+type ActionRequiredItem struct {
 	// Severity orders the list, SEV0 first.
 	Severity string `json:"severity"`
 	// Kind is the policy-violation type the item comes from, or one of the

@@ -23,22 +23,22 @@ type Weekly struct {
 	// week (docs/RULES.md, "Action required"). It leads the JSON and the
 	// Summary sheet; every entry points at the report entry holding the
 	// detail.
-	ActionRequired []ActionItem `json:"action_required"`
+	ActionRequired []ActionRequiredItem `json:"action_required"`
 	Provenance
-	SummaryStats        SummaryStats     `json:"summary_stats"`
-	TopScenariosByTotal []ScenarioStats  `json:"top_scenarios_by_total"`
-	TopSpikeRuns        []SpikeRun       `json:"top_spike_runs"`
-	PolicyViolations    []Violation      `json:"policy_violations"`
-	BaselineCandidates  []Candidate      `json:"baseline_candidates"`
-	Scenarios           []ScenarioStats  `json:"scenarios"`
-	SpikeRuns           []SpikeRun       `json:"spike_runs"`
-	Drift               []Drift          `json:"drift"`
-	DriftMix            Drift            `json:"drift_mix"`
-	Reliability         Reliability      `json:"reliability"`
-	CreditsPerDay       []DayCredits     `json:"credits_per_day"`
-	DataQuality         DataQuality      `json:"data_quality"`
-	Policy              PolicyThresholds `json:"policy"`
-	Notes               []string         `json:"notes"`
+	SummaryStats        SummaryStats        `json:"summary_stats"`
+	TopScenariosByTotal []Scenario          `json:"top_scenarios_by_total"`
+	TopSpikeRuns        []SpikeRun          `json:"top_spike_runs"`
+	PolicyViolations    []PolicyViolation   `json:"policy_violations"`
+	BaselineCandidates  []BaselineCandidate `json:"baseline_candidates"`
+	Scenarios           []Scenario          `json:"scenarios"`
+	SpikeRuns           []SpikeRun          `json:"spike_runs"`
+	Drift               []Drift             `json:"drift"`
+	DriftMix            Drift               `json:"drift_mix"`
+	Reliability         Reliability         `json:"reliability"`
+	CreditsPerDay       []CreditsPerDay     `json:"credits_per_day"`
+	DataQuality         DataQuality         `json:"data_quality"`
+	Policy              PolicyThresholds    `json:"policy"`
+	Notes               []string            `json:"notes"`
 }
 
 // Provenance says where a published report came from: its revision and
@@ -102,8 +102,9 @@ type PeriodTotals struct {
 	RecomputedSeverityCounts SeverityCounts `json:"recomputed_severity_counts"`
 }
 
-// ScenarioStats is one row of top_scenarios_by_total and scenarios.
-type ScenarioStats struct {
+// Scenario is one row of scenarios and of top_scenarios_by_total: one
+// scenario's figures for the period beside the previous week's.
+type Scenario struct {
 	ScenarioID         string   `json:"scenario_id"`
 	ScenarioName       string   `json:"scenario_name"`
 	TotalCredits       float64  `json:"total_credits"`
@@ -143,9 +144,9 @@ type SpikeRun struct {
 	LineNo                     int64    `json:"line_no"`
 }
 
-// Violation is one policy finding. Exactly the identifying fields that apply
-// are set; the others are null.
-type Violation struct {
+// PolicyViolation is one row of policy_violations: one policy finding.
+// Exactly the identifying fields that apply are set; the others are null.
+type PolicyViolation struct {
 	Type       string  `json:"type"`
 	Severity   string  `json:"severity"`
 	RunID      *string `json:"run_id"`
@@ -157,8 +158,8 @@ type Violation struct {
 	Clock *FindingClock `json:"clock,omitempty"`
 }
 
-// Candidate is one baseline candidate (section 5).
-type Candidate struct {
+// BaselineCandidate is one row of baseline_candidates (section 5).
+type BaselineCandidate struct {
 	ScenarioID         string   `json:"scenario_id"`
 	RunCount           int64    `json:"run_count"`
 	CV                 float64  `json:"cv"`
@@ -238,9 +239,9 @@ type IncidentRow struct {
 	DataLossSeconds *float64 `json:"data_loss_seconds"`
 }
 
-// DayCredits is the credits spent on one calendar day of the period, for the
-// workbook's line chart.
-type DayCredits struct {
+// CreditsPerDay is one row of credits_per_day: the credits spent on one
+// calendar day of the period, for the workbook's line chart.
+type CreditsPerDay struct {
 	Date    string  `json:"date"`
 	Credits float64 `json:"credits"`
 	Runs    int64   `json:"runs"`

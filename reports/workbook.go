@@ -230,15 +230,15 @@ func (b *workbookBuilder) build() error {
 		blocks func() []*sheetBlock
 		extra  func([]placedBlock) error
 	}{
-		{SheetSummary, b.summaryBlocks, b.summaryCharts},
-		{SheetTopScenarios, func() []*sheetBlock { return b.scenarioBlocks("top_scenarios_by_total", b.w.TopScenariosByTotal) }, nil},
-		{SheetScenarios, func() []*sheetBlock { return b.scenarioBlocks("scenarios", b.w.Scenarios) }, nil},
-		{SheetSpikeRuns, b.spikeBlocks, nil},
-		{SheetPolicyViolations, b.violationBlocks, nil},
-		{SheetBaselineCandidates, b.candidateBlocks, nil},
+		{SheetSummary, b.summaryStatsBlocks, b.summaryCharts},
+		{SheetTopScenarios, func() []*sheetBlock { return b.scenariosBlocks("top_scenarios_by_total", b.w.TopScenariosByTotal) }, nil},
+		{SheetScenarios, func() []*sheetBlock { return b.scenariosBlocks("scenarios", b.w.Scenarios) }, nil},
+		{SheetSpikeRuns, b.spikeRunsBlocks, nil},
+		{SheetPolicyViolations, b.policyViolationsBlocks, nil},
+		{SheetBaselineCandidates, b.baselineCandidatesBlocks, nil},
 		{SheetDrift, b.driftBlocks, nil},
 		{SheetReliability, b.reliabilityBlocks, nil},
-		{SheetIncidents, b.incidentBlocks, nil},
+		{SheetIncidents, b.reliabilityIncidentsBlocks, nil},
 		{SheetDataQuality, b.dataQualityBlocks, nil},
 		{SheetAbout, b.aboutBlocks, nil},
 	}

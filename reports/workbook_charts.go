@@ -107,7 +107,7 @@ func (b *workbookBuilder) summaryCharts(pl []placedBlock) error {
 	tickFont := excelize.Font{Color: "404040", Size: 9}
 
 	if runs && len(b.w.TopScenariosByTotal) > 0 {
-		tp := layoutBlocks(b.scenarioBlocks("top_scenarios_by_total", b.w.TopScenariosByTotal))[0]
+		tp := layoutBlocks(b.scenariosBlocks("top_scenarios_by_total", b.w.TopScenariosByTotal))[0]
 		if err := f.AddChart(SheetSummary, next(), &excelize.Chart{
 			Type: excelize.Bar,
 			Series: []excelize.ChartSeries{{

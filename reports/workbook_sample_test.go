@@ -85,7 +85,7 @@ func sampleWeekly(n sampleSize) *Weekly {
 	for i := range n.scenarios {
 		total := r2(200000 / float64(i+1) * (0.8 + 0.4*rng.Float64()))
 		runs := int64(40 + rng.IntN(4000))
-		sc := ScenarioStats{
+		sc := Scenario{
 			ScenarioID: fmt.Sprintf("SCN-%03d", i+1), ScenarioName: fmt.Sprintf("Nightly %s export %d", []string{"binder", "ledger", "filing"}[i%3], i+1),
 			TotalCredits: total, RunCount: runs, AvgCredits: r2(total / float64(runs)),
 			MedianCredits: r2(total / float64(runs) * 0.9), P95Credits: r2(total / float64(runs) * 2.1),
@@ -99,7 +99,7 @@ func sampleWeekly(n sampleSize) *Weekly {
 		}
 		w.Scenarios = append(w.Scenarios, sc)
 	}
-	w.TopScenariosByTotal = append([]ScenarioStats{}, w.Scenarios[:min(5, len(w.Scenarios))]...)
+	w.TopScenariosByTotal = append([]Scenario{}, w.Scenarios[:min(5, len(w.Scenarios))]...)
 
 	for i := range n.spikes {
 		sc := w.Scenarios[i%max(1, len(w.Scenarios))]
@@ -139,7 +139,7 @@ func sampleWeekly(n sampleSize) *Weekly {
 
 	types := []string{"missing_case", "sev0_not_quarantined", "stale_case", "sla_breach", "severity_mismatch", "missing_baseline", "drift_significant"}
 	for i := range n.violations {
-		v := Violation{Type: types[i%len(types)], Severity: sevs[i%4], Detail: fmt.Sprintf("finding %d: run exceeded its clock by %d min", i+1, 10+i)}
+		v := PolicyViolation{Type: types[i%len(types)], Severity: sevs[i%4], Detail: fmt.Sprintf("finding %d: run exceeded its clock by %d min", i+1, 10+i)}
 		switch v.Type {
 		case "stale_case", "sla_breach":
 			v.CaseID = s(fmt.Sprintf("CASE-%04d", i))
@@ -157,7 +157,7 @@ func sampleWeekly(n sampleSize) *Weekly {
 
 	reviews := []string{"ok", "review", "investigate"}
 	for i := range n.candidates {
-		c := Candidate{ScenarioID: fmt.Sprintf("SCN-%03d", i+7), RunCount: int64(120 + i*30), CV: r4(0.05 + 0.05*float64(i)),
+		c := BaselineCandidate{ScenarioID: fmt.Sprintf("SCN-%03d", i+7), RunCount: int64(120 + i*30), CV: r4(0.05 + 0.05*float64(i)),
 			AvgCredits: r2(12.5 + float64(i)), SampleSize: int64(300 + i), Review: reviews[i%3],
 			ProposedBaseline: f(r2(12 + float64(i)))}
 		if i%4 != 3 {
@@ -216,7 +216,7 @@ func sampleWeekly(n sampleSize) *Weekly {
 
 	for d := range 7 {
 		day := start.AddDate(0, 0, d)
-		w.CreditsPerDay = append(w.CreditsPerDay, DayCredits{Date: day.Format(time.DateOnly), Credits: r2(150000 + 30000*math.Sin(float64(d))), Runs: int64(6500 + 300*d)})
+		w.CreditsPerDay = append(w.CreditsPerDay, CreditsPerDay{Date: day.Format(time.DateOnly), Credits: r2(150000 + 30000*math.Sin(float64(d))), Runs: int64(6500 + 300*d)})
 	}
 	for i := range n.rejects {
 		w.DataQuality.RejectsSample = append(w.DataQuality.RejectsSample, Reject{LineNo: int64(77 + i*1000), ByteOffset: int64(38000 + i*500000),
@@ -229,8 +229,8 @@ func sampleWeekly(n sampleSize) *Weekly {
 // sampleActions lists, as the review would, the sample's SEV0/SEV1
 // violations, freezes, first significant drift and late arrivals, plus an
 // overdue approval the workbook has no row for.
-func sampleActions(w *Weekly) []ActionItem {
-	out := []ActionItem{}
+func sampleActions(w *Weekly) []ActionRequiredItem {
+	out := []ActionRequiredItem{}
 	for _, sev := range []string{"SEV0", "SEV1"} {
 		for i, v := range w.PolicyViolations {
 			if v.Severity == sev && v.Type != "drift_significant" {
@@ -240,28 +240,28 @@ func sampleActions(w *Weekly) []ActionItem {
 						subj = *p
 					}
 				}
-				out = append(out, ActionItem{Severity: sev, Kind: v.Type, Subject: subj, Text: v.Type + ": " + subj + " — " + v.Detail,
+				out = append(out, ActionRequiredItem{Severity: sev, Kind: v.Type, Subject: subj, Text: v.Type + ": " + subj + " — " + v.Detail,
 					Ref: fmt.Sprintf("/policy_violations/%d", i)})
 			}
 		}
 		if sev == "SEV1" {
 			for i, s := range w.Reliability.Services {
 				if s.Freeze {
-					out = append(out, ActionItem{Severity: sev, Kind: ActionSLOFreeze, Subject: s.Service,
+					out = append(out, ActionRequiredItem{Severity: sev, Kind: ActionSLOFreeze, Subject: s.Service,
 						Text: "Error-budget freeze: " + s.Service, Ref: fmt.Sprintf("/reliability/services/%d", i)})
 				}
 			}
 		}
 	}
 	for i, l := range w.DataQuality.LateArrivals {
-		out = append(out, ActionItem{Severity: "SEV2", Kind: ActionLateArrival, Subject: l.Week,
+		out = append(out, ActionRequiredItem{Severity: "SEV2", Kind: ActionLateArrival, Subject: l.Week,
 			Text: "Late arrivals: " + l.Week, Ref: fmt.Sprintf("/data_quality/late_arrivals/%d", i)})
 	}
-	out = append(out, ActionItem{Severity: "SEV2", Kind: ActionOverdueApproval, Subject: "SCN-999",
+	out = append(out, ActionRequiredItem{Severity: "SEV2", Kind: ActionOverdueApproval, Subject: "SCN-999",
 		Text: "Approval overdue: SCN-999 — baseline proposal BP-1 awaits a second person's approval"})
 	for i, d := range w.Drift {
 		if d.Status == "significant" {
-			out = append(out, ActionItem{Severity: "SEV3", Kind: "drift_significant", Subject: d.ScenarioID,
+			out = append(out, ActionRequiredItem{Severity: "SEV3", Kind: "drift_significant", Subject: d.ScenarioID,
 				Text: "Significant drift: " + d.ScenarioID, Ref: fmt.Sprintf("/drift/%d", i)})
 			break
 		}

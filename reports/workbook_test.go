@@ -494,7 +494,7 @@ func TestWorkbookFiguresMatchModel(t *testing.T) {
 	}
 }
 
-func scenarioWants(s ScenarioStats) []want {
+func scenarioWants(s Scenario) []want {
 	return []want{
 		wText(s.ScenarioID), wText(s.ScenarioName), wNum(s.TotalCredits, numFmtDec2), wInt(s.RunCount),
 		wNum(s.AvgCredits, numFmtDec2), wNum(s.MedianCredits, numFmtDec2), wNum(s.P95Credits, numFmtDec2),

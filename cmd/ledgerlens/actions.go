@@ -9,7 +9,7 @@ import (
 
 // printActionRequired writes the report's action-required list, most
 // severe first, one line per item — what the Summary sheet opens with.
-func printActionRequired(w io.Writer, items []reports.ActionItem) {
+func printActionRequired(w io.Writer, items []reports.ActionRequiredItem) {
 	if items == nil {
 		return // a report published before it had the list
 	}

@@ -71,8 +71,8 @@ func NewestRun(ctx context.Context, st *store.Store, before time.Time) (t time.T
 		arg = before
 	}
 	var newest sql.NullTime
-	if err := st.Conn().QueryRowContext(ctx, query("newest_run"), arg).Scan(&newest); err != nil {
-		return time.Time{}, false, fmt.Errorf("newest_run.sql: %w", err)
+	if err := st.Conn().QueryRowContext(ctx, query("action_required_newest_run"), arg).Scan(&newest); err != nil {
+		return time.Time{}, false, fmt.Errorf("action_required_newest_run.sql: %w", err)
 	}
 	if !newest.Valid {
 		return time.Time{}, false, nil
@@ -107,8 +107,8 @@ type ActionInput struct {
 // error-budget freeze, a week without runs or a stale ledger, late arrivals
 // into published weeks and baseline proposals whose approval is overdue at
 // the period end. Items of one severity are ordered by kind, then subject.
-func ActionItems(w *reports.Weekly, in ActionInput) []reports.ActionItem {
-	out := []reports.ActionItem{}
+func ActionItems(w *reports.Weekly, in ActionInput) []reports.ActionRequiredItem {
+	out := []reports.ActionRequiredItem{}
 	add := func(sev, kind, subject, detail, ref string) {
 		text := actionTitle(kind)
 		if subject != "" {
@@ -117,7 +117,7 @@ func ActionItems(w *reports.Weekly, in ActionInput) []reports.ActionItem {
 		if detail != "" {
 			text += " — " + detail
 		}
-		out = append(out, reports.ActionItem{Severity: sev, Kind: kind, Subject: subject, Text: text, Ref: ref})
+		out = append(out, reports.ActionRequiredItem{Severity: sev, Kind: kind, Subject: subject, Text: text, Ref: ref})
 	}
 
 	for i, v := range w.PolicyViolations {
@@ -173,7 +173,7 @@ func ActionItems(w *reports.Weekly, in ActionInput) []reports.ActionItem {
 		}
 	}
 
-	slices.SortStableFunc(out, func(x, y reports.ActionItem) int {
+	slices.SortStableFunc(out, func(x, y reports.ActionRequiredItem) int {
 		if c := rules.SeverityRank(x.Severity) - rules.SeverityRank(y.Severity); c != 0 {
 			return c
 		}
@@ -187,7 +187,7 @@ func ActionItems(w *reports.Weekly, in ActionInput) []reports.ActionItem {
 
 // violationSubject names what a violation is about: its case, else its
 // run, else its scenario; the ledger when it names none.
-func violationSubject(v reports.Violation) string {
+func violationSubject(v reports.PolicyViolation) string {
 	for _, s := range []*string{v.CaseID, v.RunID, v.ScenarioID} {
 		if s != nil && *s != "" {
 			return *s

@@ -16,7 +16,7 @@ func TestActionItems(t *testing.T) {
 	base := func() *reports.Weekly {
 		return &reports.Weekly{
 			SummaryStats: reports.SummaryStats{TotalRuns: 10},
-			PolicyViolations: []reports.Violation{
+			PolicyViolations: []reports.PolicyViolation{
 				{Type: VMissingCase, Severity: "SEV1", RunID: s("RUN-2"), ScenarioID: s("A")},
 				{Type: VSev0NotQuarantined, Severity: "SEV0", RunID: s("RUN-1"), ScenarioID: s("A")},
 				{Type: VStaleCase, Severity: "SEV2", RunID: s("RUN-3"), CaseID: s("CASE-1")}, // not SEV0/SEV1
@@ -69,7 +69,7 @@ func TestActionItems(t *testing.T) {
 			name: "stale ledger",
 			w: func() *reports.Weekly {
 				w := base()
-				w.PolicyViolations = []reports.Violation{{Type: VLedgerStale, Severity: "SEV1", Detail: "newest run 50 hours old"}}
+				w.PolicyViolations = []reports.PolicyViolation{{Type: VLedgerStale, Severity: "SEV1", Detail: "newest run 50 hours old"}}
 				w.Reliability, w.DataQuality = reports.Reliability{}, reports.DataQuality{}
 				return w
 			},

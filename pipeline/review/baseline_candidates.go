@@ -7,8 +7,8 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// candidates fills section 5 (baseline_candidates.sql).
-func (a *analysis) candidates() error {
+// baselineCandidates fills section 5 (baseline_candidates.sql).
+func (a *analysis) baselineCandidates() error {
 	bwStart := a.p.End.AddDate(0, 0, -a.in.Policy.ReviewWindows.BaselineWindowDays)
 	rows, err := a.queryRows("baseline_candidates", a.p.Start, a.p.End, bwStart,
 		rules.HealthyStatuses(a.in.Policy.ReviewWindows.HealthyRunStatuses), rules.StableCV)
@@ -16,9 +16,9 @@ func (a *analysis) candidates() error {
 		return err
 	}
 	defer rows.Close()
-	a.w.BaselineCandidates = []reports.Candidate{}
+	a.w.BaselineCandidates = []reports.BaselineCandidate{}
 	for rows.Next() {
-		var c reports.Candidate
+		var c reports.BaselineCandidate
 		var cv, avgCredits float64
 		var baseline, proposed sql.NullFloat64
 		if err := scanNamed(rows, "baseline_candidates", map[string]any{

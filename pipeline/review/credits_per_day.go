@@ -9,9 +9,9 @@ func (a *analysis) creditsPerDay() error {
 		return err
 	}
 	defer rows.Close()
-	a.w.CreditsPerDay = []reports.DayCredits{}
+	a.w.CreditsPerDay = []reports.CreditsPerDay{}
 	for rows.Next() {
-		var d reports.DayCredits
+		var d reports.CreditsPerDay
 		if err := scanNamed(rows, "credits_per_day", map[string]any{"day": &d.Date, "credits": &d.Credits, "runs": &d.Runs}); err != nil {
 			return err
 		}

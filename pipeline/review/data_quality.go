@@ -1,10 +1,13 @@
 package review
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -36,7 +39,7 @@ func (a *analysis) dataQuality() error {
 	dq.RejectsSample = rejects
 
 	dq.UnknownEnumValues = []reports.UnknownEnum{}
-	rows, err := a.queryRows("unknown_enums")
+	rows, err := a.queryRows("data_quality_unknown_enums")
 	if err != nil {
 		return err
 	}
@@ -44,7 +47,7 @@ func (a *analysis) dataQuality() error {
 	enums := ledger.Enumerations()
 	for rows.Next() {
 		var u reports.UnknownEnum
-		if err := scanNamed(rows, "unknown_enums", map[string]any{"field": &u.Field, "value": &u.Value, "n": &u.Count}); err != nil {
+		if err := scanNamed(rows, "data_quality_unknown_enums", map[string]any{"field": &u.Field, "value": &u.Value, "n": &u.Count}); err != nil {
 			return err
 		}
 		if !slices.Contains(enums[u.Field], u.Value) {
@@ -85,7 +88,7 @@ func (a *analysis) dataQuality() error {
 			continue
 		}
 		var la reports.LateArrival
-		if err := a.scanOne("late_arrivals", map[string]any{"runs": &la.Count, "credits": &la.Credits},
+		if err := a.scanOne("data_quality_late_arrivals", map[string]any{"runs": &la.Count, "credits": &la.Credits},
 			pub.Week, pub.Week.AddDate(0, 0, 7), pub.BytesCovered); err != nil {
 			return err
 		}
@@ -98,4 +101,44 @@ func (a *analysis) dataQuality() error {
 		dq.LateArrivals = append(dq.LateArrivals, la)
 	}
 	return nil
+}
+
+// Rejects lists the store's rejected lines in line order; limit <= 0 means
+// all of them (for rejects_cumulative_<date>.jsonl).
+func Rejects(ctx context.Context, st *store.Store, limit int) ([]reports.Reject, error) {
+	rows, err := st.Conn().QueryContext(ctx, query("data_quality_rejects"))
+	if err != nil {
+		return nil, fmt.Errorf("read rejects: data_quality_rejects.sql: %w", err)
+	}
+	defer rows.Close()
+	out := []reports.Reject{}
+	for rows.Next() && (limit <= 0 || len(out) < limit) {
+		var r reports.Reject
+		if err := scanNamed(rows, "data_quality_rejects", map[string]any{"line_no": &r.LineNo, "byte_offset": &r.ByteOffset,
+			"reason": &r.Reason, "line_sha256": &r.LineSHA256}); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Modifications lists every ledger_modified event the store recorded: an
+// integrity finding is never silently cleared.
+func Modifications(ctx context.Context, st *store.Store) ([]reports.LedgerModification, error) {
+	rows, err := st.Conn().QueryContext(ctx, query("data_quality_ledger_modifications"))
+	if err != nil {
+		return nil, fmt.Errorf("read ingest_log: data_quality_ledger_modifications.sql: %w", err)
+	}
+	defer rows.Close()
+	out := []reports.LedgerModification{}
+	for rows.Next() {
+		var m reports.LedgerModification
+		if err := scanNamed(rows, "data_quality_ledger_modifications", map[string]any{"detected_at_ingest": &m.DetectedAtIngest,
+			"byte_from": &m.ByteFrom, "byte_to": &m.ByteTo, "line_from": &m.LineFrom, "line_to": &m.LineTo}); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }

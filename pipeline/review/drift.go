@@ -16,19 +16,19 @@ type driftSeries struct {
 
 // drift fills section 6: PSI per scenario and of the scenario mix. The
 // values travel from DuckDB to Go as one Arrow row per scenario holding
-// both windows' credits as lists (drift_values.sql), the reference already
+// both windows' credits as lists (drift.sql), the reference already
 // sorted: a few hundred rows instead of one per run.
 func (a *analysis) drift() error {
 	refStart := a.p.Start.AddDate(0, 0, -28)
-	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("drift_values"), refStart, a.p.Start, a.p.End)
+	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("drift"), refStart, a.p.Start, a.p.End)
 	if err != nil {
-		return fmt.Errorf("drift_values.sql: %w", err)
+		return fmt.Errorf("drift.sql: %w", err)
 	}
 	defer rdr.Release()
 	series := map[string]*driftSeries{}
 	var order []string
 	for rdr.Next() {
-		c := columns{query: "drift_values", rec: rdr.Record()}
+		c := columns{query: "drift", rec: rdr.Record()}
 		ids, reference, current := c.strings(c.named("scenario_id")), c.float64Lists(c.named("reference")), c.float64Lists(c.named("current"))
 		if c.err != nil {
 			return c.err
@@ -40,7 +40,7 @@ func (a *analysis) drift() error {
 		}
 	}
 	if err := rdr.Err(); err != nil {
-		return fmt.Errorf("drift_values.sql: %w", err)
+		return fmt.Errorf("drift.sql: %w", err)
 	}
 	a.w.Drift = []reports.Drift{}
 	refMix, curMix := map[string]int64{}, map[string]int64{}

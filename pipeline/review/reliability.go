@@ -217,9 +217,9 @@ func timeString(t time.Time) *string {
 }
 
 // scenarioStreaks computes failure-streak recovery per scenario
-// (streak_events.sql, stats.Streaks).
+// (reliability.sql, stats.Streaks).
 func (a *analysis) scenarioStreaks() ([]reports.ScenarioReliability, error) {
-	rows, err := a.queryRows("streak_events", a.p.Start, a.p.End)
+	rows, err := a.queryRows("reliability", a.p.Start, a.p.End)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +230,7 @@ func (a *analysis) scenarioStreaks() ([]reports.ScenarioReliability, error) {
 		var id, status string
 		var ts time.Time
 		var st *string
-		if err := scanNamed(rows, "streak_events", map[string]any{"scenario_id": &id, "timestamp": &ts, "status": &st}); err != nil {
+		if err := scanNamed(rows, "reliability", map[string]any{"scenario_id": &id, "timestamp": &ts, "status": &st}); err != nil {
 			return nil, err
 		}
 		if st != nil {

@@ -124,15 +124,15 @@ func (a *analysis) run() (*reports.Weekly, error) {
 		fn   func() error
 	}{
 		{"prepare", a.prepare},
-		{"summary", a.summary},
+		{"summary", a.summaryStats},
 		{"scenarios", a.scenarios},
-		{"spike runs", a.spikes},
-		{"baseline candidates", a.candidates},
+		{"spike runs", a.spikeRuns},
+		{"baseline candidates", a.baselineCandidates},
 		{"drift", a.drift},
 		{"reliability", a.reliability},
 		{"credits per day", a.creditsPerDay},
 		{"data quality", a.dataQuality},
-		{"policy violations", a.violations},
+		{"policy violations", a.policyViolations},
 		{"action required", a.actionRequired},
 	}
 	for _, s := range steps {

@@ -29,15 +29,15 @@ func benchSections(a *analysis) []struct {
 		fn   func() error
 	}{
 		{"prepare", a.prepare},
-		{"summary", a.summary},
+		{"summary", a.summaryStats},
 		{"scenarios", a.scenarios},
-		{"spikes", a.spikes},
-		{"candidates", a.candidates},
+		{"spikes", a.spikeRuns},
+		{"candidates", a.baselineCandidates},
 		{"drift", a.drift},
 		{"reliability", a.reliability},
 		{"credits_per_day", a.creditsPerDay},
 		{"data_quality", a.dataQuality},
-		{"violations", a.violations},
+		{"violations", a.policyViolations},
 		{"action_required", a.actionRequired},
 	}
 }

@@ -6,9 +6,9 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// spikes fills section 3 (spike_runs.sql) and scores each spike's
+// spikeRuns fills section 3 (spike_runs.sql) and scores each spike's
 // misconfiguration likelihood from its flags.
-func (a *analysis) spikes() error {
+func (a *analysis) spikeRuns() error {
 	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("spike_runs"), a.p.Start, a.p.End, a.in.Policy.SeverityPolicy.Sev2.Multiplier)
 	if err != nil {
 		return fmt.Errorf("spike_runs.sql: %w", err)

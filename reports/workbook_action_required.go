@@ -11,11 +11,11 @@ const (
 	blockPeriod = "period"
 )
 
-// actionBlock is the Summary's first block: what needs a person this week,
+// actionRequiredBlock is the Summary's first block: what needs a person this week,
 // most severe first (Weekly.ActionRequired), each line coloured by
 // severity and linking to the row on its sheet that holds the detail. An
 // empty list says so, in green.
-func (b *workbookBuilder) actionBlock() *sheetBlock {
+func (b *workbookBuilder) actionRequiredBlock() *sheetBlock {
 	items := b.w.ActionRequired
 	c := headers("Severity", "Go to", "What needs action this week")
 	c[0].colour = colourSeverity
@@ -80,7 +80,7 @@ func (b *workbookBuilder) refTarget(ref string) (sheet string, row int, ok bool)
 	}
 	switch path {
 	case "/policy_violations":
-		return find(SheetPolicyViolations, b.violationBlocks, "policy_violations", index)
+		return find(SheetPolicyViolations, b.policyViolationsBlocks, "policy_violations", index)
 	case "/drift", "/drift_mix":
 		want := &b.w.DriftMix
 		if path == "/drift" {
@@ -103,11 +103,11 @@ func (b *workbookBuilder) refTarget(ref string) (sheet string, row int, ok bool)
 	case "/data_quality/late_arrivals":
 		return find(SheetDataQuality, b.dataQualityBlocks, "data_quality.late_arrivals", index)
 	case "/baseline_candidates":
-		return find(SheetBaselineCandidates, b.candidateBlocks, "baseline_candidates", index)
+		return find(SheetBaselineCandidates, b.baselineCandidatesBlocks, "baseline_candidates", index)
 	case "/summary_stats/total_runs":
-		return find(SheetSummary, b.summaryBlocks, "headline", 1)
+		return find(SheetSummary, b.summaryStatsBlocks, "headline", 1)
 	case "/credits_per_day":
-		return find(SheetSummary, b.summaryBlocks, blockPerDay, -1)
+		return find(SheetSummary, b.summaryStatsBlocks, blockPerDay, -1)
 	}
 	return "", 0, false
 }

@@ -35,12 +35,12 @@ func ptr(s string) *string {
 	return &s
 }
 
-// violations fills section 4 from the other sections' results, the store
+// policyViolations fills section 4 from the other sections' results, the store
 // and the cases.
-func (a *analysis) violations() error {
-	var out []reports.Violation
+func (a *analysis) policyViolations() error {
+	var out []reports.PolicyViolation
 	add := func(typ, sev, runID, caseID, scenarioID, detail string) {
-		out = append(out, reports.Violation{Type: typ, Severity: sev, RunID: ptr(runID),
+		out = append(out, reports.PolicyViolation{Type: typ, Severity: sev, RunID: ptr(runID),
 			CaseID: ptr(caseID), ScenarioID: ptr(scenarioID), Detail: detail})
 	}
 	// clocked names the SLA clock of the finding just added (sla_breach),
@@ -51,8 +51,8 @@ func (a *analysis) violations() error {
 			Start: formatTime(start), Deadline: formatTime(deadline)}
 	}
 
-	// Run-level findings (run_violations.sql).
-	rows, err := a.queryRows("run_violations", a.p.Start, a.p.End)
+	// Run-level findings (policy_violations.sql).
+	rows, err := a.queryRows("policy_violations", a.p.Start, a.p.End)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (a *analysis) violations() error {
 		var typ, runID, scenario string
 		var recorded, recomputed, status sql.NullString
 		var mult sql.NullFloat64
-		if err := scanNamed(rows, "run_violations", map[string]any{"type": &typ, "run_id": &runID, "scenario_id": &scenario,
+		if err := scanNamed(rows, "policy_violations", map[string]any{"type": &typ, "run_id": &runID, "scenario_id": &scenario,
 			"severity": &recorded, "recomputed_severity": &recomputed, "status": &status, "multiplier": &mult}); err != nil {
 			rows.Close()
 			return err
@@ -87,14 +87,14 @@ func (a *analysis) violations() error {
 	}
 
 	// Scenarios without a baseline.
-	rows, err = a.queryRows("missing_baselines", a.p.Start, a.p.End)
+	rows, err = a.queryRows("policy_violations_missing_baselines", a.p.Start, a.p.End)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var scenario string
 		var n int64
-		if err := scanNamed(rows, "missing_baselines", map[string]any{"scenario_id": &scenario, "runs": &n}); err != nil {
+		if err := scanNamed(rows, "policy_violations_missing_baselines", map[string]any{"scenario_id": &scenario, "runs": &n}); err != nil {
 			rows.Close()
 			return err
 		}
@@ -107,14 +107,14 @@ func (a *analysis) violations() error {
 	}
 
 	// Conflicting duplicates of runs in the period.
-	rows, err = a.queryRows("conflicting_duplicates", a.p.Start, a.p.End)
+	rows, err = a.queryRows("policy_violations_conflicting_duplicates", a.p.Start, a.p.End)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var runID, scenario string
 		var line, first int64
-		if err := scanNamed(rows, "conflicting_duplicates", map[string]any{"run_id": &runID, "line_no": &line,
+		if err := scanNamed(rows, "policy_violations_conflicting_duplicates", map[string]any{"run_id": &runID, "line_no": &line,
 			"first_line_no": &first, "scenario_id": &scenario}); err != nil {
 			rows.Close()
 			return err
@@ -174,7 +174,7 @@ func (a *analysis) violations() error {
 		return x.Detail < y.Detail
 	})
 	if out == nil {
-		out = []reports.Violation{}
+		out = []reports.PolicyViolation{}
 	}
 	a.w.PolicyViolations = out
 	return nil
@@ -189,8 +189,8 @@ func (a *analysis) violations() error {
 func (a *analysis) staleLedger(add func(typ, sev, runID, caseID, scenarioID, detail string)) error {
 	var newest sql.NullTime
 	var earlier, inPeriod int64
-	if err := a.db.QueryRowContext(a.ctx, query("ledger_staleness"), a.p.End, a.p.Start).Scan(&newest, &earlier, &inPeriod); err != nil {
-		return fmt.Errorf("ledger_staleness.sql: %w", err)
+	if err := a.db.QueryRowContext(a.ctx, query("policy_violations_ledger_staleness"), a.p.End, a.p.Start).Scan(&newest, &earlier, &inPeriod); err != nil {
+		return fmt.Errorf("policy_violations_ledger_staleness.sql: %w", err)
 	}
 	if !newest.Valid {
 		return nil
@@ -262,14 +262,14 @@ func (a *analysis) caseViolations(add func(typ, sev, runID, caseID, scenarioID, 
 		firstRerun      sql.NullTime
 	}
 	primaries := map[string]primary{}
-	rows, err := a.queryRows("case_runs_in_store", a.p.Start, a.p.End)
+	rows, err := a.queryRows("policy_violations_case_runs_in_store", a.p.Start, a.p.End)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var caseID string
 		var p primary
-		if err := scanNamed(rows, "case_runs_in_store", map[string]any{"case_id": &caseID, "run_id": &p.runID, "timestamp": &p.at,
+		if err := scanNamed(rows, "policy_violations_case_runs_in_store", map[string]any{"case_id": &caseID, "run_id": &p.runID, "timestamp": &p.at,
 			"scenario_id": &p.scenario, "unapproved_reruns": &p.reruns, "first_unapproved": &p.firstRerun}); err != nil {
 			rows.Close()
 			return err

@@ -6,10 +6,10 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// summary fills section 1 (summary.sql).
-func (a *analysis) summary() error {
+// summaryStats fills section 1 (summary_stats.sql).
+func (a *analysis) summaryStats() error {
 	prevStart := a.p.Shift(-1).Start
-	rows, err := a.queryRows("summary", a.p.Start, a.p.End, prevStart)
+	rows, err := a.queryRows("summary_stats", a.p.Start, a.p.End, prevStart)
 	if err != nil {
 		return err
 	}
@@ -23,7 +23,7 @@ func (a *analysis) summary() error {
 	for rows.Next() {
 		var isCur bool
 		var f figures
-		if err := scanNamed(rows, "summary", map[string]any{
+		if err := scanNamed(rows, "summary_stats", map[string]any{
 			"current": &isCur, "runs": &f.runs, "credits": &f.credits, "failed": &f.failed,
 			"rec_sev0": &f.rec.SEV0, "rec_sev1": &f.rec.SEV1, "rec_sev2": &f.rec.SEV2, "rec_sev3": &f.rec.SEV3,
 			"rec_sev4": &f.rec.SEV4, "rec_unknown": &f.rec.Unknown,

@@ -6,20 +6,20 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// scenarios fills section 2 (scenario_stats.sql): all scenarios, and the
+// scenarios fills section 2 (scenarios.sql): all scenarios, and the
 // top N by total credits (ties by scenario id).
 func (a *analysis) scenarios() error {
-	rows, err := a.queryRows("scenario_stats", a.p.Start, a.p.End, a.p.Shift(-1).Start)
+	rows, err := a.queryRows("scenarios", a.p.Start, a.p.End, a.p.Shift(-1).Start)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	a.w.Scenarios = []reports.ScenarioStats{}
+	a.w.Scenarios = []reports.Scenario{}
 	for rows.Next() {
-		var s reports.ScenarioStats
+		var s reports.Scenario
 		var total, cv, prevTotal float64
 		var baseline sql.NullFloat64
-		if err := scanNamed(rows, "scenario_stats", map[string]any{
+		if err := scanNamed(rows, "scenarios", map[string]any{
 			"scenario_id": &s.ScenarioID, "scenario_name": &s.ScenarioName, "total": &total, "runs": &s.RunCount,
 			"median": &s.MedianCredits, "p95": &s.P95Credits, "max": &s.MaxCredits, "cv": &cv, "failed": &s.FailedRuns,
 			"baseline": &baseline, "prev_total": &prevTotal, "prev_runs": &s.PrevRunCount,
@@ -46,6 +46,6 @@ func (a *analysis) scenarios() error {
 		return err
 	}
 	n := min(a.in.Config.TopN, len(a.w.Scenarios))
-	a.w.TopScenariosByTotal = append([]reports.ScenarioStats{}, a.w.Scenarios[:n]...)
+	a.w.TopScenariosByTotal = append([]reports.Scenario{}, a.w.Scenarios[:n]...)
 	return nil
 }

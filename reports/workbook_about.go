@@ -1,0 +1,97 @@
+package reports
+
+import (
+	"strings"
+)
+
+// aboutBlocks lays out the About sheet: the report's provenance, policy
+// thresholds and inputs, and how to verify the files.
+func (b *workbookBuilder) aboutBlocks() []*sheetBlock {
+	w := b.w
+	pol := w.Policy
+	report := rowsBlock("about", "", headers("Field", "Value"), []kvRow{
+		func(r *rowBuf) { r.text("Report ID"); r.text(w.ReportID) },
+		func(r *rowBuf) { r.text("Revision"); r.int(int64(max(w.Revision, 1))) },
+		func(r *rowBuf) { r.text("Supersedes"); r.optText(w.Supersedes) },
+		func(r *rowBuf) { r.text("Schema"); r.text(w.Schema) },
+		func(r *rowBuf) { r.text("Period start"); r.time(w.PeriodStart) },
+		func(r *rowBuf) { r.text("Period end (exclusive)"); r.time(w.PeriodEnd) },
+		func(r *rowBuf) { r.text("Report time zone"); r.text(w.TimeZone) },
+		func(r *rowBuf) { r.text("Workbook dates shown in"); r.text(b.zoneName()) },
+		func(r *rowBuf) { r.text("Generator"); r.text(w.Generator.Name) },
+		func(r *rowBuf) { r.text("Generator version"); r.text(w.Generator.Version) },
+		func(r *rowBuf) {
+			r.text("Signing key ID")
+			if w.SigningKeyID != nil {
+				r.text(*w.SigningKeyID)
+			} else {
+				r.text("unsigned")
+			}
+		},
+		func(r *rowBuf) { r.text("Audit head at start"); r.overflow(w.AuditHeadAtStart) },
+		func(r *rowBuf) { r.text("Ledger lines covered"); r.int(w.Inputs.Ledger.LinesCovered) },
+		func(r *rowBuf) { r.text("Baselines source"); r.text(w.Inputs.Baselines) },
+		func(r *rowBuf) { r.text("Policy source"); r.text(w.Inputs.Policy) },
+		func(r *rowBuf) { r.text("SEV0 multiplier (PII/regulatory)"); r.num(kMult, pol.Sev0Multiplier) },
+		func(r *rowBuf) { r.text("SEV1 multiplier"); r.num(kMult, pol.Sev1Multiplier) },
+		func(r *rowBuf) { r.text("SEV2 multiplier (spike threshold)"); r.num(kMult, pol.Sev2Multiplier) },
+		func(r *rowBuf) { r.text("SEV3 multiplier"); r.num(kMult, pol.Sev3Multiplier) },
+		func(r *rowBuf) { r.text("Healthy run statuses"); r.text(strings.Join(pol.HealthyRunStatuses, ", ")) },
+		func(r *rowBuf) { r.text("Baseline window (days)"); r.int(int64(pol.BaselineWindowDays)) },
+	})
+	report.freeze = true
+
+	led := w.Inputs.Ledger
+	files := w.Inputs.Files
+	inputs := &sheetBlock{
+		name: "inputs", title: "Inputs",
+		cols: headers("Role", "Path", "Bytes", "SHA-256"), n: 1 + len(files),
+		filter: true,
+		row: func(i int, r *rowBuf) {
+			if i == 0 {
+				// The ledger as far as this report covers it.
+				r.text("ledger (covered)")
+				r.text(led.Path)
+				r.int(led.BytesCovered)
+				r.overflow(led.SHA256)
+				return
+			}
+			x := &files[i-1]
+			r.text(x.Role)
+			r.text(x.Path)
+			r.int(x.Bytes)
+			r.overflow(x.SHA256)
+		},
+	}
+
+	base := b.base
+	type step struct{ what, cmd string }
+	steps := []step{
+		{"JSON report hash", "sha256sum -c " + base + ".json.sha256"},
+		{"Workbook hash", "sha256sum -c " + base + ".xlsx.sha256"},
+		{"Hashes and signatures", "ledgerlens verify runs/CREDIT_REVIEWS/" + base + ".json runs/CREDIT_REVIEWS/" + base + ".xlsx"},
+	}
+	if b.opts.Signed {
+		for _, ext := range []string{".json", ".xlsx"} {
+			f := base + ext
+			steps = append(steps, step{"Signature of " + ext[1:] + " (OpenSSL)",
+				"base64 -d " + f + ".sig > s.bin; openssl pkeyutl -verify -pubin -inkey .ledgerlens/keys/signing.pub -rawin -in " + f + " -sigfile s.bin"})
+		}
+	} else {
+		steps = append(steps, step{"Signature", "none: published unsigned, no .sig files"})
+	}
+	steps = append(steps, step{"Audit trail", "ledgerlens audit verify"})
+	verify := &sheetBlock{
+		name: "verify", title: "How to verify",
+		cols: headers("Check", "Command"), n: len(steps),
+		row: func(i int, r *rowBuf) {
+			r.text(steps[i].what)
+			r.styled(kCode, steps[i].cmd)
+		},
+	}
+	where := noteBlock("verify_notes", "", []string{
+		"Run sha256sum and openssl in runs/CREDIT_REVIEWS/ (or wherever the files were copied, with the public key at .ledgerlens/keys/signing.pub);",
+		"run ledgerlens from the working root. The audit head above must appear in the verified audit log.",
+	})
+	return []*sheetBlock{report, inputs, verify, where}
+}
