@@ -408,6 +408,12 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 	}
 	pres, err := pub.Publish(ctx, base, rev, []reports.Artifact{{Ext: ".json", Data: jsonBytes}, {Ext: ".xlsx", Data: xlsxBytes}})
 	if err != nil {
+		// All or nothing: the rejects file written above goes too, so a
+		// failed publish leaves no part of the set (a re-run writes it
+		// whole).
+		if werr := reports.Withdraw(reports.PublishResult{Files: written}); werr != nil {
+			return nil, fmt.Errorf("%w; %w", err, werr)
+		}
 		return nil, err
 	}
 	written = append(written, pres.Files...)

@@ -164,6 +164,9 @@ func (p *Publisher) Read(base string, rev int, ext string) ([]byte, error) {
 //   - Otherwise every artifact, sidecar and signature is written atomically,
 //     the primary last. Leftovers of an interrupted earlier attempt (siblings
 //     without the primary) are overwritten.
+//   - A write that fails (a full disk, say) removes what this call wrote, so
+//     a failed publication leaves nothing behind that could pass for one;
+//     a re-run publishes it whole.
 //
 // Revision k ≥ 2 requires revision k−1 to exist, so revisions have no gaps.
 func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []Artifact) (PublishResult, error) {
@@ -205,17 +208,35 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 			return PublishResult{}, fmt.Errorf("publish %s: %w", Name(base, rev, primary.Ext), err)
 		}
 		written, err := p.writeArtifact(p.path(base, rev, a.Ext), a.Data)
+		res.Files = append(res.Files, written...)
 		if err != nil {
+			if werr := Withdraw(res); werr != nil {
+				err = errors.Join(err, werr)
+			}
 			return PublishResult{}, err
 		}
-		res.Files = append(res.Files, written...)
 	}
 	res.Primary = res.Files[len(res.Files)-1]
 	return res, nil
 }
 
+// Withdraw removes the files a publication wrote (res.Files): Publish
+// calls it when one of its writes fails, and a job calls it for an earlier
+// publication of a set whose later part failed. A no-op publication
+// (Identical) wrote nothing and withdraws nothing.
+func Withdraw(res PublishResult) error {
+	var errs []error
+	for i := len(res.Files) - 1; i >= 0; i-- {
+		if err := os.Remove(res.Files[i].Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("withdraw %s: %w", res.Files[i].Path, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // writeArtifact writes the signature, the sidecar and then the artifact at
-// path, so the artifact never appears without its companions.
+// path, so the artifact never appears without its companions. On error it
+// returns the files it did write, for Withdraw.
 func (p *Publisher) writeArtifact(path string, data []byte) ([]PublishedFile, error) {
 	var out []PublishedFile
 	write := func(path string, data []byte) error {
@@ -228,18 +249,18 @@ func (p *Publisher) writeArtifact(path string, data []byte) ([]PublishedFile, er
 	sigPath := path + SignatureExt
 	if p.Signer != nil {
 		if err := write(sigPath, SignatureBytes(p.Signer.Sign(data))); err != nil {
-			return nil, err
+			return out, err
 		}
 	} else if err := os.Remove(sigPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		// A signature left by an interrupted signed attempt would not
 		// match an unsigned re-run's content.
-		return nil, fmt.Errorf("publish: remove stale signature: %w", err)
+		return out, fmt.Errorf("publish: remove stale signature: %w", err)
 	}
 	if err := write(path+SidecarExt, SidecarBytes(path, data)); err != nil {
-		return nil, err
+		return out, err
 	}
 	if err := write(path, data); err != nil {
-		return nil, err
+		return out, err
 	}
 	return out, nil
 }
