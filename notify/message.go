@@ -13,12 +13,13 @@ import (
 // Events a message can report.
 const (
 	EventPublished        = "weekly_published"
+	EventSLAPublished     = "sla_published"
 	EventIntegrityProblem = "integrity_problem"
 )
 
 // Message is one notification, whatever the receiver's format.
 type Message struct {
-	// Event is EventPublished or EventIntegrityProblem.
+	// Event is EventPublished, EventSLAPublished or EventIntegrityProblem.
 	Event string
 	// Key identifies what is announced: a receiver is told about one key
 	// once (see Deliver).
@@ -77,6 +78,34 @@ func WeeklyMessage(w *reports.Weekly, files []File) Message {
 		m.Key = "sha256:" + files[0].SHA256
 	}
 	m.Title = fmt.Sprintf("Weekly credit review %s published (revision %d): %s", day(w.PeriodStart), m.Revision, actionSummary(w.ActionRequired))
+	return m
+}
+
+// SLAMessage announces the publication of the monthly SLA report r. files
+// are the published files, the report's JSON first: its SHA-256 is the
+// message key, as for WeeklyMessage.
+func SLAMessage(r *reports.SLA, revision int, files []File) Message {
+	s := r.Summary
+	m := Message{
+		Event:       EventSLAPublished,
+		ReportID:    r.ReportID,
+		PeriodStart: r.PeriodStart,
+		PeriodEnd:   r.PeriodEnd,
+		Revision:    max(revision, 1),
+		Files:       files,
+		Figures: []Figure{
+			{"Services meeting SLO", fmt.Sprintf("%d of %d", s.ServicesMeetingSLO, s.Services)},
+			{"Services in freeze", groupInt(s.ServicesInFreeze)},
+			{"Incidents", groupInt(s.Incidents)},
+			{"RTO breaches", groupInt(s.RTOBreaches)},
+			{"SLA clock breaches", fmt.Sprintf("%d of %d", s.ClockBreaches, s.ClockItems)},
+		},
+	}
+	if len(files) > 0 {
+		m.Key = "sha256:" + files[0].SHA256
+	}
+	m.Title = fmt.Sprintf("Monthly SLA report %s published (revision %d): %d breach(es), %d service(s) in freeze",
+		r.Month, m.Revision, s.Breaches, s.ServicesInFreeze)
 	return m
 }
 

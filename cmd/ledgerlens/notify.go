@@ -39,6 +39,28 @@ func (a *app) notifyWeekly(ctx context.Context, res *pipeline.WeeklyResult, lock
 	return a.deliver(ctx, notify.WeeklyMessage(res.Report, files), "report weekly: notify", lockTimeout, require)
 }
 
+// notifySLA tells the configured webhooks about a monthly SLA publication
+// (not about a no-op re-run of an identical month: the message key is the
+// report's SHA-256, which every receiver is told once).
+func (a *app) notifySLA(ctx context.Context, res *pipeline.SLAResult, lockTimeout time.Duration, require bool) error {
+	if res == nil || res.Report == nil || res.JSONPath == "" {
+		return nil
+	}
+	l := a.layout()
+	var files []notify.File
+	for _, p := range []string{res.JSONPath, res.XLSXPath} {
+		if p == "" {
+			continue
+		}
+		sum, err := fileSHA256(p)
+		if err != nil {
+			return a.notifyFailed(fmt.Errorf("notify: %w", err), require)
+		}
+		files = append(files, notify.File{Path: l.Rel(p), SHA256: sum})
+	}
+	return a.deliver(ctx, notify.SLAMessage(res.Report, res.Revision, files), "report sla: notify", lockTimeout, require)
+}
+
 // notifyIntegrity tells the configured webhooks about integrity problems.
 func (a *app) notifyIntegrity(ctx context.Context, problems []string, command string, require bool) error {
 	if len(problems) == 0 {

@@ -128,3 +128,47 @@ func previousWeek(t *testing.T) string {
 	}
 	return e.PreviousWeek
 }
+
+// TestReportSLANotifies: the monthly SLA publication is announced like the
+// weekly one, once per published report.
+func TestReportSLANotifies(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	root := copyFixture(t)
+	cfg := `{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 1}]}`
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"LL_TEST_HOOK=" + srv.URL + "/hooks/SECRET-TOKEN-5678"}
+	for range 2 {
+		r := ledgerlens(t, env, "--root", root, "report", "sla", "--month", "2026-02", "--unsigned", "--require-notify")
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 1 {
+		t.Fatalf("%d posts for one SLA report published and re-run, want 1", len(bodies))
+	}
+	var msg struct {
+		Event    string `json:"event"`
+		ReportID string `json:"report_id"`
+	}
+	if err := json.Unmarshal([]byte(bodies[0]), &msg); err != nil {
+		t.Fatalf("%v: %s", err, bodies[0])
+	}
+	if !strings.Contains(bodies[0], "sla_published") || !strings.Contains(bodies[0], "SLA_2026-02") || !strings.Contains(bodies[0], "sla_2026-02.json") {
+		t.Errorf("payload does not announce the SLA report: %s", bodies[0])
+	}
+	if strings.Contains(bodies[0], "SECRET-TOKEN") {
+		t.Error("the payload carries the webhook URL")
+	}
+}

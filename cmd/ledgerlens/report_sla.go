@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 type ReportSLAOptions struct {
 	Month string // YYYY-MM; "" is the previous month
 	AsOf  string // RFC 3339; "" is now
+	// RequireNotify makes a webhook that could not be told exit 1 (the
+	// publication stands either way).
+	RequireNotify bool
 	publishFlags
 }
 
@@ -40,6 +44,7 @@ Publication is write-once like the weekly report's.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.Month, "month", "", "month as YYYY-MM; default the previous month")
 	f.StringVar(&opts.AsOf, "as-of", "", "fix \"now\" (RFC 3339): the default month, and whether an item not yet done is overdue")
+	f.BoolVar(&opts.RequireNotify, "require-notify", false, "exit 1 when a configured webhook could not be notified (the publication stands)")
 	opts.publishFlags.register(f, "an SLA breach")
 	return cmd
 }
@@ -61,11 +66,15 @@ func runReportSLA(ctx context.Context, a *app, opts ReportSLAOptions) error {
 	}
 	pf := &opts.publishFlags
 	sopts := pipeline.SLAOptions{Month: opts.Month, AsOf: asOf, Unsigned: pf.unsigned, Supersede: pf.supersede}
-	return publishReport(a, pf, schedules.JobSLAReport,
+	var notifyErr error
+	err = publishReport(a, pf, schedules.JobSLAReport,
 		func() (*pipeline.SLAResult, error) {
 			return pipeline.RunSLA(ctx, a.env("report sla", pf.lockTimeout), sopts)
 		},
-		slaStats, func(r *pipeline.SLAResult) { printSLA(a, r) },
+		slaStats, func(r *pipeline.SLAResult) {
+			printSLA(a, r)
+			notifyErr = a.notifySLA(ctx, r, pf.lockTimeout, opts.RequireNotify)
+		},
 		func(r *pipeline.SLAResult) (sevs []string) {
 			if r.Report != nil {
 				for _, b := range r.Report.Breaches {
@@ -74,6 +83,7 @@ func runReportSLA(ctx context.Context, a *app, opts ReportSLAOptions) error {
 			}
 			return sevs
 		}, "SLA breaches")
+	return errors.Join(err, notifyErr)
 }
 
 // printSLA writes the headline figures and output paths to stdout.
