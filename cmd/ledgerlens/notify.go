@@ -24,17 +24,9 @@ func (a *app) notifyWeekly(ctx context.Context, res *pipeline.WeeklyResult, lock
 	if res == nil || res.Report == nil || res.Report.Schema == "" || res.JSONPath == "" {
 		return nil
 	}
-	l := a.layout()
-	var files []notify.File
-	for _, p := range []string{res.JSONPath, res.XLSXPath, res.RejectsPath} {
-		if p == "" {
-			continue
-		}
-		sum, err := fileSHA256(p)
-		if err != nil {
-			return a.notifyFailed(fmt.Errorf("notify: %w", err), require)
-		}
-		files = append(files, notify.File{Path: l.Rel(p), SHA256: sum})
+	files, err := a.publishedFiles(res.JSONPath, res.XLSXPath, res.RejectsPath)
+	if err != nil {
+		return a.notifyFailed(err, require)
 	}
 	return a.deliver(ctx, notify.WeeklyMessage(res.Report, files), "report weekly: notify", lockTimeout, require)
 }
@@ -46,17 +38,9 @@ func (a *app) notifySLA(ctx context.Context, res *pipeline.SLAResult, lockTimeou
 	if res == nil || res.Report == nil || res.JSONPath == "" {
 		return nil
 	}
-	l := a.layout()
-	var files []notify.File
-	for _, p := range []string{res.JSONPath, res.XLSXPath} {
-		if p == "" {
-			continue
-		}
-		sum, err := fileSHA256(p)
-		if err != nil {
-			return a.notifyFailed(fmt.Errorf("notify: %w", err), require)
-		}
-		files = append(files, notify.File{Path: l.Rel(p), SHA256: sum})
+	files, err := a.publishedFiles(res.JSONPath, res.XLSXPath)
+	if err != nil {
+		return a.notifyFailed(err, require)
 	}
 	return a.deliver(ctx, notify.SLAMessage(res.Report, res.Revision, files), "report sla: notify", lockTimeout, require)
 }
@@ -97,6 +81,24 @@ func (a *app) notifyFailed(err error, require bool) error {
 	}
 	a.log.Warn("notification not delivered; the publication stands (use --require-notify to fail on this)", "err", err)
 	return nil
+}
+
+// publishedFiles names the published files (paths "" skipped) with their
+// SHA-256, paths relative to the working root, for a message's files.
+func (a *app) publishedFiles(paths ...string) ([]notify.File, error) {
+	l := a.layout()
+	var files []notify.File
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		sum, err := fileSHA256(p)
+		if err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+		files = append(files, notify.File{Path: l.Rel(p), SHA256: sum})
+	}
+	return files, nil
 }
 
 func fileSHA256(path string) (string, error) {
