@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
@@ -87,6 +88,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				From:        opts.From, To: opts.To, Loc: loc,
 				ReviewsDir:         l.Resolve(cfg.OutputDir),
 				BaselineUpdatesDir: l.BaselineUpdatesDir,
+				Approvers:          baselines.ApproversPath(l.Baselines),
 				AuditLog:           logData,
 				PublicKeyPEM:       pubPEM,
 				Signer:             signer,

@@ -49,6 +49,15 @@ func evidenceRoundTrip(t *testing.T, env job.Env, clock *testClock) {
 		if v.Audit.Entries != res.Index.Audit.Entries || v.Signed < 10 {
 			t.Errorf("verified %d audit entries and %d signatures", v.Audit.Entries, v.Signed)
 		}
+		// Who made and who approved each change travels with the bundle:
+		// the people's SSH signatures and the approvers file.
+		kinds := map[string]int{}
+		for _, f := range res.Index.Files {
+			kinds[f.Kind]++
+		}
+		if kinds[evidence.KindPersonSignature] != c.Proposals+c.Approvals || kinds[evidence.KindApprovers] != 1 {
+			t.Errorf("%d person signatures for %d records, %d approvers files", kinds[evidence.KindPersonSignature], c.Proposals+c.Approvals, kinds[evidence.KindApprovers])
+		}
 	})
 
 	t.Run("tampering is named", func(t *testing.T) {

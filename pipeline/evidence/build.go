@@ -36,6 +36,10 @@ type Source struct {
 	// baseline records.
 	ReviewsDir         string
 	BaselineUpdatesDir string
+	// Approvers is the approvers file (config/approvers) the people's SSH
+	// signatures on baseline records are checked against; "" or a missing
+	// file adds none.
+	Approvers string
 	// AuditLog is the whole audit log's content.
 	AuditLog []byte
 	// Checkpoints are the signed checkpoints of the log (C2SP notes),
@@ -180,6 +184,8 @@ type builder struct {
 	carried []carriedCheckpoint
 	// entries are the audit log's checkpointed entries.
 	entries []audit.Entry
+	// approversAdded: the approvers file is in the bundle.
+	approversAdded bool
 }
 
 // periods lists every weekly period of the range: present with its newest
@@ -360,7 +366,7 @@ func (b *builder) baselineRecords(idx *Index) error {
 			return err
 		}
 		if b.in(t) {
-			if err := b.addArtifact(dir, BaselinesPrefix, baselines.ApprovalBase(a.ProposalID)+".json", KindApproval, changeCtrl()); err != nil {
+			if err := b.addRecord(dir, baselines.ApprovalBase(a.ProposalID), KindApproval); err != nil {
 				return err
 			}
 			idx.Counts.Approvals++
@@ -373,7 +379,7 @@ func (b *builder) baselineRecords(idx *Index) error {
 			return err
 		}
 		if b.in(t) || want[p.ProposalID] {
-			if err := b.addArtifact(dir, BaselinesPrefix, baselines.ProposalBase(p.ProposalID)+".json", KindProposal, changeCtrl()); err != nil {
+			if err := b.addRecord(dir, baselines.ProposalBase(p.ProposalID), KindProposal); err != nil {
 				return err
 			}
 			idx.Counts.Proposals++
@@ -395,6 +401,32 @@ func (b *builder) baselineRecords(idx *Index) error {
 			return err
 		}
 		idx.Counts.Notes++
+	}
+	return nil
+}
+
+// addRecord adds a baseline record (base.json) and, when it has one, the
+// SSH signature of the person who made it (base.sshsig), each a published
+// artifact; and, with the first record, the approvers file those
+// signatures are checked against.
+func (b *builder) addRecord(dir, base, kind string) error {
+	if err := b.addArtifact(dir, BaselinesPrefix, base+".json", kind, changeCtrl()); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, base+baselines.SignatureExt)); err == nil {
+		if err := b.addArtifact(dir, BaselinesPrefix, base+baselines.SignatureExt, KindPersonSignature, changeCtrl()); err != nil {
+			return err
+		}
+	}
+	if b.src.Approvers != "" && !b.approversAdded {
+		data, err := os.ReadFile(b.src.Approvers)
+		switch {
+		case err == nil:
+			b.add(ApproversPath, KindApprovers, data, changeCtrl())
+			b.approversAdded = true
+		case !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("evidence export: %w", err)
+		}
 	}
 	return nil
 }

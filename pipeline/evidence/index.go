@@ -19,13 +19,15 @@ const (
 // working root's default layout (runs/CREDIT_REVIEWS/, runs/BASELINE_UPDATES/)
 // so the runbook's commands and `sha256sum -c` work in the unpacked bundle.
 const (
-	IndexJSON        = "index.json"
-	IndexMarkdown    = "INDEX.md"
-	PublicKeyMember  = "keys/signing.pub"
-	AuditSegment     = "audit/segment.jsonl"
-	AuditVerifyFile  = "audit/verification.json"
-	ReviewsPrefix    = "runs/CREDIT_REVIEWS/"
-	BaselinesPrefix  = "runs/BASELINE_UPDATES/"
+	IndexJSON       = "index.json"
+	IndexMarkdown   = "INDEX.md"
+	PublicKeyMember = "keys/signing.pub"
+	AuditSegment    = "audit/segment.jsonl"
+	AuditVerifyFile = "audit/verification.json"
+	ReviewsPrefix   = "runs/CREDIT_REVIEWS/"
+	BaselinesPrefix = "runs/BASELINE_UPDATES/"
+	// ApproversPath is where a bundle holds the approvers file.
+	ApproversPath    = "config/approvers"
 	indexSidecarName = IndexJSON + reports.SidecarExt
 	indexSigName     = IndexJSON + reports.SignatureExt
 	// maxMemberBytes bounds what Verify reads of one member (a zip bomb
@@ -35,14 +37,19 @@ const (
 
 // File kinds in the index.
 const (
-	KindWeeklyReport      = "weekly_report"
-	KindWeeklyWorkbook    = "weekly_workbook"
-	KindRejects           = "ledger_rejects"
-	KindSLAReport         = "sla_report"
-	KindSLAWorkbook       = "sla_workbook"
-	KindProposal          = "baseline_proposal"
-	KindApproval          = "baseline_approval"
-	KindNote              = "baseline_note"
+	KindWeeklyReport   = "weekly_report"
+	KindWeeklyWorkbook = "weekly_workbook"
+	KindRejects        = "ledger_rejects"
+	KindSLAReport      = "sla_report"
+	KindSLAWorkbook    = "sla_workbook"
+	KindProposal       = "baseline_proposal"
+	KindApproval       = "baseline_approval"
+	KindNote           = "baseline_note"
+	// KindPersonSignature is a person's SSH signature (SSHSIG) of a
+	// baseline record; KindApprovers the allowed_signers file naming who
+	// may sign (docs/COMPLIANCE.md, "Maker-checker baseline updates").
+	KindPersonSignature   = "baseline_person_signature"
+	KindApprovers         = "approvers"
 	KindSidecar           = "sidecar"
 	KindSignature         = "signature"
 	KindPublicKey         = "public_key"

@@ -244,5 +244,9 @@ func (j *Job) PublishRecord(ctx context.Context, pub *reports.Publisher, base st
 	if err != nil {
 		return res, err
 	}
-	return res, j.RecordPublished(ctx, pub.Dir, base, 1, a.Ext)
+	exts := []string{a.Ext}
+	for _, s := range siblings {
+		exts = append(exts, s.Ext)
+	}
+	return res, j.RecordPublished(ctx, pub.Dir, base, 1, exts...)
 }
