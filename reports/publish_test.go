@@ -196,8 +196,9 @@ func TestPublishUnsigned(t *testing.T) {
 	}
 }
 
-// TestPublishInterrupted: a failure before the primary is written leaves
-// siblings but no primary; the next attempt completes the publication.
+// TestPublishInterrupted: a failure before the primary is written withdraws
+// what the attempt wrote (no sibling, sidecar or signature is left to pass
+// for a publication); the next attempt completes the publication.
 func TestPublishInterrupted(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -218,8 +219,10 @@ func TestPublishInterrupted(t *testing.T) {
 	if rev, _ := signed.Latest(pubBase); rev != 0 {
 		t.Errorf("Latest after a failed publication = %d, want 0", rev)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "weekly_2026-11-16.xlsx")); err != nil {
-		t.Fatalf("sibling should have been written before the primary: %v", err)
+	for _, name := range []string{"weekly_2026-11-16.xlsx", "weekly_2026-11-16.xlsx.sha256", "weekly_2026-11-16.xlsx.sig"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s left behind by a failed publication (%v)", name, err)
+		}
 	}
 
 	// Retry, unsigned this time, with different content: everything is
