@@ -1,0 +1,100 @@
+package store
+
+import (
+	"bytes"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
+)
+
+// Benchmarks of batch building: parsing a ledger's lines and building the
+// Arrow batches ingest streams to DuckDB, without DuckDB. "parse" is
+// ledger.Parse alone, the floor batch building is measured against;
+// "parse+arrow" is what ingest's parse workers do, on one core and on all
+// cores (GOMAXPROCS workers over readBlockSize blocks).
+
+// ledgerBlocks reads a fixture ledger of runs and cuts it into blocks of
+// complete lines as ingest's reader does.
+func ledgerBlocks(b *testing.B, runs int) (blocks []block, size int64) {
+	b.Helper()
+	data, err := os.ReadFile(fixtureLedger(b, b.TempDir(), runs))
+	if err != nil {
+		b.Fatal(err)
+	}
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
+	var off, line int64
+	for len(data) > 0 {
+		n := min(readBlockSize, len(data))
+		cut := bytes.LastIndexByte(data[:n], '\n') + 1
+		blk := block{data: data[:cut], offset: off, line: line + 1}
+		blocks = append(blocks, blk)
+		off += int64(cut)
+		line += int64(bytes.Count(blk.data, []byte{'\n'}))
+		data = data[cut:]
+	}
+	return blocks, off
+}
+
+func BenchmarkBatchBuild(b *testing.B) {
+	blocks, size := ledgerBlocks(b, 100_000)
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	schema := rowSchema()
+	parseOnly := func(blk block) {
+		data := blk.data
+		for len(data) > 0 {
+			nl := bytes.IndexByte(data, '\n')
+			_, _ = ledger.Parse(bytes.TrimSuffix(data[:nl], []byte{'\r'}))
+			data = data[nl+1:]
+		}
+	}
+	build := func(blk block) {
+		p := parseBlock(blk, schema, 1, loc)
+		if p.rec != nil {
+			p.rec.Release()
+		}
+	}
+	// onCores runs fn over the blocks on workers goroutines.
+	onCores := func(workers int, fn func(block)) {
+		next := make(chan block)
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for blk := range next {
+					fn(blk)
+				}
+			}()
+		}
+		for _, blk := range blocks {
+			next <- blk
+		}
+		close(next)
+		wg.Wait()
+	}
+	for _, bc := range []struct {
+		name    string
+		workers int
+		fn      func(block)
+	}{
+		{"parse/1core", 1, parseOnly},
+		{"parse+arrow/1core", 1, build},
+		{"parse/allcores", runtime.GOMAXPROCS(0), parseOnly},
+		{"parse+arrow/allcores", runtime.GOMAXPROCS(0), build},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for range b.N {
+				onCores(bc.workers, bc.fn)
+			}
+		})
+	}
+}
