@@ -30,10 +30,10 @@ func ledgerBlocks(b *testing.B, runs int) (blocks []block, size int64) {
 	for len(data) > 0 {
 		n := min(readBlockSize, len(data))
 		cut := bytes.LastIndexByte(data[:n], '\n') + 1
-		blk := block{data: data[:cut], offset: off, line: line + 1}
+		blk := block{data: data[:cut], offset: off, line: line + 1, lines: int64(bytes.Count(data[:cut], []byte{'\n'}))}
 		blocks = append(blocks, blk)
 		off += int64(cut)
-		line += int64(bytes.Count(blk.data, []byte{'\n'}))
+		line += blk.lines
 		data = data[cut:]
 	}
 	return blocks, off
@@ -46,7 +46,7 @@ func BenchmarkBatchBuild(b *testing.B) {
 		b.Fatal(err)
 	}
 	schema := rowSchema()
-	parseOnly := func(blk block) {
+	parseOnly := func(blk block, _ *batchHints) {
 		data := blk.data
 		for len(data) > 0 {
 			nl := bytes.IndexByte(data, '\n')
@@ -54,22 +54,23 @@ func BenchmarkBatchBuild(b *testing.B) {
 			data = data[nl+1:]
 		}
 	}
-	build := func(blk block) {
-		p := parseBlock(blk, schema, 1, loc)
+	build := func(blk block, hints *batchHints) {
+		p := parseBlock(blk, schema, 1, loc, hints)
 		if p.rec != nil {
 			p.rec.Release()
 		}
 	}
 	// onCores runs fn over the blocks on workers goroutines.
-	onCores := func(workers int, fn func(block)) {
+	onCores := func(workers int, fn func(block, *batchHints)) {
 		next := make(chan block)
 		var wg sync.WaitGroup
 		for range workers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				var hints batchHints
 				for blk := range next {
-					fn(blk)
+					fn(blk, &hints)
 				}
 			}()
 		}
@@ -82,7 +83,7 @@ func BenchmarkBatchBuild(b *testing.B) {
 	for _, bc := range []struct {
 		name    string
 		workers int
-		fn      func(block)
+		fn      func(block, *batchHints)
 	}{
 		{"parse/1core", 1, parseOnly},
 		{"parse+arrow/1core", 1, build},
