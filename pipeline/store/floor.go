@@ -91,9 +91,14 @@ func (s *Store) MeasureLoadFloor(ctx context.Context, ledgerPath string, from, t
 	if _, err := s.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return fl, err
 	}
+	committed := false
+	defer func() {
+		if !committed {
+			_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
 	began := time.Now()
 	if err := s.insertStream(ctx, newBatchStream(schema, batches, func() error { return nil })); err != nil {
-		_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
 		return fl, err
 	}
 	fl.Insert = time.Since(began)
@@ -105,6 +110,7 @@ func (s *Store) MeasureLoadFloor(ctx context.Context, ledgerPath string, from, t
 	began = time.Now()
 	_, err = s.conn.ExecContext(ctx, "COMMIT")
 	fl.Commit = time.Since(began)
+	committed = err == nil
 	if checkpoint {
 		if rerr := s.setCheckpointThreshold(context.Background(), deferredCheckpointThreshold); rerr != nil && err == nil {
 			err = rerr
