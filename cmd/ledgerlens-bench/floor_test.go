@@ -110,3 +110,27 @@ func TestPhaseFloors(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestFloorTargets checks that each job's ingest step is held to
+// 1.5× its floor once the floors were measured.
+func TestIngestFloorTargets(t *testing.T) {
+	r := &results{LedgerRuns: 1_000_000, EngineS: 1, ColdS: 3, WarmS: 1, PeakRSSBytes: map[string]int64{},
+		Floor: &storeFloor{Phases: map[string][]phaseFloor{
+			"cold": {{Phase: "job ingest step", S: 2.8, FloorS: 2, Ratio: 1.4}, {Phase: "load", S: 9, FloorS: 1, Ratio: 9}},
+			"warm": {{Phase: "job ingest step", S: 1.6, FloorS: 1, Ratio: 1.6}},
+		}}}
+	r.evaluate()
+	got := map[string]bool{}
+	for _, tg := range r.Targets {
+		got[tg.Name] = tg.Pass
+	}
+	if pass, ok := got["cold_ingest_vs_floor"]; !ok || !pass {
+		t.Errorf("cold_ingest_vs_floor at 1.4×: %v (present %v), want PASS", pass, ok)
+	}
+	if pass, ok := got["warm_ingest_vs_floor"]; !ok || pass {
+		t.Errorf("warm_ingest_vs_floor at 1.6×: %v (present %v), want FAIL", pass, ok)
+	}
+	if _, ok := got["load_vs_floor"]; ok {
+		t.Error("only the ingest step is a target")
+	}
+}

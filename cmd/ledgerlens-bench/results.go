@@ -158,6 +158,24 @@ func rssLimit(runs int) int64 {
 	return 1 << 30
 }
 
+// ratioLimits are the cold and warm ratio targets of docs/ARCHITECTURE.md,
+// "Performance": cold ≤ 4×; warm ≤ 1.5× on the 8-week ledger (an eighth
+// appended), ≤ 0.5× on a year's ledger (a 52nd appended) and ≤ 2.5× at
+// 10,000,000 runs.
+func ratioLimits(runs, weeks int) (cold, warm float64) {
+	switch {
+	case runs > 1_000_000:
+		return 4, 2.5
+	case weeks >= 52:
+		return 4, 0.5
+	default:
+		return 4, 1.5
+	}
+}
+
+// phaseFloorLimit is how far above its floor a job's ingest may be.
+const phaseFloorLimit = 1.5
+
 // evaluate fills in the ratios and the targets.
 func (r *results) evaluate() {
 	if r.EngineS > 0 {
@@ -170,11 +188,22 @@ func (r *results) evaluate() {
 	}
 	limit := rssLimit(r.LedgerRuns)
 	mib := func(b int64) float64 { return round3(float64(b) / (1 << 20)) }
+	coldLimit, warmLimit := ratioLimits(r.LedgerRuns, r.Fixture.Weeks)
 	r.Targets = []target{
-		{Name: "cold_ratio", Value: r.ColdRatio, Limit: 3.0, Unit: "×", Pass: r.ColdRatio <= 3.0},
-		{Name: "warm_ratio", Value: r.WarmRatio, Limit: 0.6, Unit: "×", Pass: r.WarmRatio <= 0.6},
+		{Name: "cold_ratio", Value: r.ColdRatio, Limit: coldLimit, Unit: "×", Pass: r.ColdRatio <= coldLimit},
+		{Name: "warm_ratio", Value: r.WarmRatio, Limit: warmLimit, Unit: "×", Pass: r.WarmRatio <= warmLimit},
 		{Name: "cold_peak_rss", Value: mib(r.PeakRSSBytes["cold"]), Limit: mib(limit), Unit: "MiB", Pass: r.PeakRSSBytes["cold"] <= limit},
 		{Name: "warm_peak_rss", Value: mib(r.PeakRSSBytes["warm"]), Limit: mib(limit), Unit: "MiB", Pass: r.PeakRSSBytes["warm"] <= limit},
+	}
+	if f := r.Floor; f != nil {
+		for _, job := range []string{"cold", "warm"} {
+			for _, p := range f.Phases[job] {
+				if p.Phase == "job ingest step" && p.FloorS > 0 {
+					r.Targets = append(r.Targets, target{Name: job + "_ingest_vs_floor", Value: p.Ratio,
+						Limit: phaseFloorLimit, Unit: "×", Pass: p.Ratio <= phaseFloorLimit})
+				}
+			}
+		}
 	}
 }
 
