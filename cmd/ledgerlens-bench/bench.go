@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -114,13 +115,14 @@ func run(ctx context.Context, cfg runConfig, stdout io.Writer) (*results, error)
 			r.Notes = append(r.Notes, fmt.Sprintf("engine top scenarios %v differ from the report's %v", topIDs(r.Engine.Top), last.reportTop))
 		}
 	}
-	logf("store-write floor: DuckDB writing the last round's stored rows to a new table")
+	logf("floors: hash, parse, parse+Arrow and store write of the cold and appended parts, each alone")
 	// A reference measurement: when it fails, the note says so and the
 	// rounds' results are still written.
-	if floor, err := storeWriteFloor(ctx, cfg, env, work); err != nil {
+	if floor, err := storeWriteFloor(ctx, cfg, env, work, fx.Ledger, c.Offset); err != nil {
 		r.Notes = append(r.Notes, fmt.Sprintf("store-write floor not measured: %v", err))
 		logf("store-write floor not measured: %v", err)
 	} else {
+		floor.Phases = phaseFloors(floor.floorOutput, r.Steps)
 		r.Floor = floor
 	}
 	r.LoadAvg[1] = loadAvg()
@@ -148,12 +150,13 @@ func run(ctx context.Context, cfg runConfig, stdout io.Writer) (*results, error)
 	return r, nil
 }
 
-// storeWriteFloor runs `ledgerlens-bench floor` on the last round's store.
-func storeWriteFloor(ctx context.Context, cfg runConfig, env []string, work string) (*storeFloor, error) {
+// storeWriteFloor runs `ledgerlens-bench floor` on the ledger cut where
+// the cold job's part ends.
+func storeWriteFloor(ctx context.Context, cfg runConfig, env []string, work, ledger string, cut int64) (*storeFloor, error) {
 	dir := filepath.Join(work, "floor")
 	defer os.RemoveAll(dir)
 	p, err := measure(ctx, "floor", command(ctx, append(env, cfg.SelfEnv...), cfg.Self,
-		"floor", "-store", filepath.Join(work, "root", ".ledgerlens", "ledger.duckdb"), "-db", dir))
+		"floor", "-ledger", ledger, "-cut", strconv.FormatInt(cut, 10), "-db", dir))
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,11 @@
 //   - and, when jq is installed, the runbook's `jq -s` query for the top
 //     scenarios by credit spend, the way operators answered it before.
 //
+// After the rounds, `ledgerlens-bench floor` times each of ingest's phases
+// alone (append-only check, hashing, parsing, parse + Arrow, the store
+// write on the job's own Arrow path) for the cold part and the appended
+// part of the ledger, beside store.Ingest's phases on the same bytes.
+//
 // It prints a table, PASS/FAIL per target, and writes bench/results.json.
 // `ledgerlens-bench profile` runs one weekly job in-process under the CPU
 // profiler, for finding what dominates a phase.

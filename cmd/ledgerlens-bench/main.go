@@ -17,9 +17,10 @@ const usage = `usage:
   ledgerlens-bench [run] [flags]        measure phases (a) engine, (b) cold job, (c) warm job, and jq
   ledgerlens-bench engine [-db DIR] LEDGER WEEK
                                         phase (a) alone: DuckDB read_json scan + top scenarios of WEEK
-  ledgerlens-bench floor -store FILE -db DIR
-                                        DuckDB writing a job's stored rows to a new table, nothing else:
-                                        the lower bound on ingest with DuckDB as the store
+  ledgerlens-bench floor -ledger FILE -cut BYTES -db DIR [-memory LIMIT] [-zone ZONE]
+                                        each ingest phase alone (append-only check, hash, parse,
+                                        parse+Arrow, store write on the job's Arrow path) for the
+                                        parts [0, cut) and [cut, end), beside store.Ingest's phases
   ledgerlens-bench profile -root DIR -week WEEK [-cpuprofile FILE]
                                         one weekly job in-process (optionally under the CPU profiler),
                                         printing its step timings as JSON

@@ -19,23 +19,27 @@ func TestEvaluateTargets(t *testing.T) {
 	const mib = 1 << 20
 	tests := []struct {
 		name               string
-		runs               int
+		runs, weeks        int
 		engine, cold, warm float64
 		coldRSS, warmRSS   int64
 		want               map[string]bool
 	}{
-		{"all met", 1_000_000, 2, 6, 1.2, 900 * mib, 700 * mib,
+		{"all met", 1_000_000, 8, 2, 8, 3, 900 * mib, 700 * mib,
 			map[string]bool{"cold_ratio": true, "warm_ratio": true, "cold_peak_rss": true, "warm_peak_rss": true}},
-		{"just over", 1_000_000, 2, 6.01, 1.21, 1024*mib + 1, 1024 * mib,
+		{"just over", 1_000_000, 8, 2, 8.01, 3.01, 1024*mib + 1, 1024 * mib,
 			map[string]bool{"cold_ratio": false, "warm_ratio": false, "cold_peak_rss": false, "warm_peak_rss": true}},
-		{"10M allows 2 GiB", 10_000_000, 20, 50, 10, 2048 * mib, 1500 * mib,
+		{"52 weeks wants warm ≤ 0.5", 1_000_000, 52, 2, 8, 1.01, 900 * mib, 700 * mib,
+			map[string]bool{"cold_ratio": true, "warm_ratio": false, "cold_peak_rss": true, "warm_peak_rss": true}},
+		{"52 weeks met", 1_000_000, 52, 2, 8, 1, 900 * mib, 700 * mib,
 			map[string]bool{"cold_ratio": true, "warm_ratio": true, "cold_peak_rss": true, "warm_peak_rss": true}},
-		{"10M over 2 GiB", 10_000_000, 20, 70, 13, 2049 * mib, 1500 * mib,
+		{"10M allows 2 GiB", 10_000_000, 8, 20, 80, 50, 2048 * mib, 1500 * mib,
+			map[string]bool{"cold_ratio": true, "warm_ratio": true, "cold_peak_rss": true, "warm_peak_rss": true}},
+		{"10M over 2 GiB", 10_000_000, 8, 20, 81, 51, 2049 * mib, 1500 * mib,
 			map[string]bool{"cold_ratio": false, "warm_ratio": false, "cold_peak_rss": false, "warm_peak_rss": true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &results{LedgerRuns: tt.runs, EngineS: tt.engine, ColdS: tt.cold, WarmS: tt.warm,
+			r := &results{LedgerRuns: tt.runs, Fixture: fixtureInfo{Weeks: tt.weeks}, EngineS: tt.engine, ColdS: tt.cold, WarmS: tt.warm,
 				PeakRSSBytes: map[string]int64{"cold": tt.coldRSS, "warm": tt.warmRSS}}
 			r.evaluate()
 			got := map[string]bool{}
@@ -53,7 +57,7 @@ func TestEvaluateTargets(t *testing.T) {
 }
 
 func TestPrintTableSaysPassAndFail(t *testing.T) {
-	r := &results{LedgerRuns: 1_000_000, EngineS: 2, ColdS: 8, WarmS: 1,
+	r := &results{LedgerRuns: 1_000_000, EngineS: 2, ColdS: 8.2, WarmS: 1,
 		PeakRSSBytes: map[string]int64{"cold": 512 << 20, "warm": 256 << 20}, CPUSeconds: map[string]float64{}}
 	r.evaluate()
 	var b bytes.Buffer

@@ -78,12 +78,19 @@ func TestRunEndToEnd(t *testing.T) {
 	if !r.TopMatches {
 		t.Errorf("engine top %v does not match the warm report (notes %v)", topIDs(r.Engine.Top), r.Notes)
 	}
-	// The floor writes what the two jobs stored: the cold job's rows and
-	// the appended ones add up to all of them, and none of it is free.
+	// The floors load what the two jobs loaded: the cold part's bytes and
+	// the appended ones add up to the complete lines, and none of it is
+	// free; every phase sits beside its floor.
 	if f := r.Floor; f == nil {
-		t.Error("no store-write floor in the results")
-	} else if f.ColdRows <= 0 || f.AppendedRows <= 0 || f.ColdRows+f.AppendedRows != f.AllRows || f.AllS <= 0 {
-		t.Errorf("store-write floor %+v: want cold + appended rows = all rows, all positive", f.floorOutput)
+		t.Errorf("no floors in the results (notes %v)", r.Notes)
+	} else {
+		if f.Cold.Bytes != r.Fixture.ColdBytes || f.Warm.Bytes <= 0 || f.Cold.Lines+f.Warm.Lines != r.LedgerLines ||
+			f.Cold.StoreWriteS <= 0 || f.Warm.StoreWriteS <= 0 || f.Cold.ParseArrowS <= 0 || f.Warm.AppendOnlyCheckS <= 0 {
+			t.Errorf("floors %+v: want the cold part's bytes, all lines, positive times", f.floorOutput)
+		}
+		if len(f.Phases["cold"]) == 0 || len(f.Phases["warm"]) == 0 || f.Phases["cold"][0].Phase != "job ingest step" {
+			t.Errorf("phases beside floors: %+v", f.Phases)
+		}
 	}
 	if r.Fixture.ColdBytes <= 0 || r.Fixture.AppendBytes <= 0 || r.Fixture.ColdBytes+r.Fixture.AppendBytes != r.LedgerBytes {
 		t.Errorf("cut %d + %d bytes, ledger %d", r.Fixture.ColdBytes, r.Fixture.AppendBytes, r.LedgerBytes)

@@ -1,7 +1,10 @@
 // Package store owns the embedded DuckDB database under .ledgerlens/: its
 // schema, the incremental, transactional ingest of the run ledger into it
 // (docs/RULES.md, "Inputs"), the append-only check of the ledger prefix, and read access
-// for the analytics and `ledgerlens query`.
+// for the analytics and `ledgerlens query`. For benchmarks it also times
+// each of ingest's phases alone on the same code path
+// (Store.MeasureLoadFloor), so a measured ingest can be set beside its
+// floors.
 //
 // It must never write to the ledger or any other input, and never leave the
 // database mixing two versions of the ledger: each ingest is one

@@ -294,6 +294,7 @@ type block struct {
 	data   []byte
 	offset int64 // byte offset of data[0] in the ledger
 	line   int64 // line number of the first line (1-based)
+	lines  int64 // complete lines in data
 }
 
 // parsed is a block's outcome.
@@ -367,11 +368,11 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			}
 			data := buf[:cut+1]
 			leftover = bytes.Clone(buf[cut+1:])
-			b := block{data: data, offset: covered, line: lines + 1}
+			b := block{data: data, offset: covered, line: lines + 1, lines: int64(bytes.Count(data, []byte{'\n'}))}
 			whole.Write(data)
 			chunks.Write(data)
 			covered += int64(len(data))
-			lines += int64(bytes.Count(data, []byte{'\n'}))
+			lines += b.lines
 			if s.Progress != nil {
 				s.Progress(covered-state.covered, size-state.covered)
 			}
@@ -394,8 +395,9 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	schema := rowSchema()
 	for range workers {
 		g.Go(func() error {
+			var hints batchHints
 			for t := range tasks {
-				t.out <- parseBlock(t.b, schema, seq, s.loc)
+				t.out <- parseBlock(t.b, schema, seq, s.loc, &hints)
 			}
 			return nil
 		})
@@ -480,8 +482,10 @@ func repeatedHashes(h []int64) []int64 {
 	return out
 }
 
-func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location) parsed {
-	bb := newBatchBuilder(schema)
+// parseBlock parses b's lines into a batch and rejects; hints is the
+// calling worker's, carried from block to block.
+func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location, hints *batchHints) parsed {
+	bb := newBatchBuilder(schema, int(b.lines), loc, hints)
 	var out parsed
 	data := b.data
 	lineNo, offset := b.line, b.offset
@@ -507,14 +511,14 @@ func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location) pa
 				sha: hex.EncodeToString(sum[:]), raw: strings.ToValidUTF8(string(raw), "\uFFFD"),
 			})
 		} else {
-			bb.append(lineNo, offset, seq, &rec, loc)
+			bb.append(lineNo, offset, seq, &rec)
 		}
 		lineNo++
 		offset += int64(nl + 1)
 		out.lines++
 		data = data[nl+1:]
 	}
-	out.rec = bb.finish()
+	out.rec = bb.finish(hints)
 	return out
 }
 

@@ -18,7 +18,7 @@ import (
 
 // fixtureLedger generates a deterministic fixture of runs (6 weeks) under
 // dir and returns its ledger path.
-func fixtureLedger(b *testing.B, dir string, runs int) string {
+func fixtureLedger(b testing.TB, dir string, runs int) string {
 	b.Helper()
 	if _, err := fixtures.Generate(context.Background(), fixtures.Options{Runs: runs, Weeks: 6, Seed: 1, Out: dir}); err != nil {
 		b.Fatal(err)
@@ -26,7 +26,7 @@ func fixtureLedger(b *testing.B, dir string, runs int) string {
 	return filepath.Join(dir, "runs", "CREDIT_MONITORING", "ledger.jsonl")
 }
 
-func fileSize(b *testing.B, path string) int64 {
+func fileSize(b testing.TB, path string) int64 {
 	b.Helper()
 	st, err := os.Stat(path)
 	if err != nil {
@@ -191,7 +191,7 @@ func (p *ingestPhases) report(b *testing.B) {
 
 // lineBoundary returns the offset just after the first newline at or
 // after off.
-func lineBoundary(b *testing.B, path string, off int64) int64 {
+func lineBoundary(b testing.TB, path string, off int64) int64 {
 	b.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -214,7 +214,7 @@ func lineBoundary(b *testing.B, path string, off int64) int64 {
 }
 
 // copyPrefix makes dst the first n bytes of src.
-func copyPrefix(b *testing.B, src, dst string, n int64) {
+func copyPrefix(b testing.TB, src, dst string, n int64) {
 	b.Helper()
 	in, err := os.Open(src)
 	if err != nil {
