@@ -137,10 +137,3 @@ func zoneIntervals(first, last time.Time, loc *time.Location) []zoneInterval {
 		t = end
 	}
 }
-
-// localTime is t's wall-clock time in loc as a zone-less timestamp (a UTC
-// time with the same fields), as ts_local stores it.
-func localTime(t time.Time, loc *time.Location) time.Time {
-	_, offset := t.In(loc).Zone()
-	return t.Add(time.Duration(offset) * time.Second).UTC()
-}
