@@ -365,26 +365,7 @@ func (b *slaBuilder) about() []*sheetBlock {
 		func(r *rowBuf) { r.text("Service level objective"); r.text(d.ServiceLevelObjective) },
 	})
 	report.freeze = true
-	files := s.Inputs.Files
-	inputs := &sheetBlock{
-		name: "inputs", title: "Inputs",
-		cols: headers("Role", "Path", "Bytes", "SHA-256"), n: 1 + len(files),
-		row: func(i int, r *rowBuf) {
-			if i == 0 {
-				led := s.Inputs.Ledger
-				r.text("ledger (covered)")
-				r.text(led.Path)
-				r.int(led.BytesCovered)
-				r.overflow(led.SHA256)
-				return
-			}
-			x := &files[i-1]
-			r.text(x.Role)
-			r.text(x.Path)
-			r.int(x.Bytes)
-			r.overflow(x.SHA256)
-		},
-	}
+	inputs := inputsBlock(s.Inputs, false)
 	base := "sla_" + s.Month
 	if s.Revision > 1 {
 		base += ".r" + strconv.Itoa(s.Revision)

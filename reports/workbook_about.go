@@ -41,28 +41,7 @@ func (b *workbookBuilder) aboutBlocks() []*sheetBlock {
 	})
 	report.freeze = true
 
-	led := w.Inputs.Ledger
-	files := w.Inputs.Files
-	inputs := &sheetBlock{
-		name: "inputs", title: "Inputs",
-		cols: headers("Role", "Path", "Bytes", "SHA-256"), n: 1 + len(files),
-		filter: true,
-		row: func(i int, r *rowBuf) {
-			if i == 0 {
-				// The ledger as far as this report covers it.
-				r.text("ledger (covered)")
-				r.text(led.Path)
-				r.int(led.BytesCovered)
-				r.overflow(led.SHA256)
-				return
-			}
-			x := &files[i-1]
-			r.text(x.Role)
-			r.text(x.Path)
-			r.int(x.Bytes)
-			r.overflow(x.SHA256)
-		},
-	}
+	inputs := inputsBlock(w.Inputs, true)
 
 	base := b.base
 	type step struct{ what, cmd string }

@@ -65,3 +65,29 @@ func kindCounts(m map[string]int64) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// inputsBlock lists a report's inputs: the ledger as far as the report
+// covers it, then every input file, each with its size and SHA-256 (the
+// About sheet of both workbooks). filter adds an autofilter.
+func inputsBlock(in Inputs, filter bool) *sheetBlock {
+	led, files := in.Ledger, in.Files
+	return &sheetBlock{
+		name: "inputs", title: "Inputs",
+		cols: headers("Role", "Path", "Bytes", "SHA-256"), n: 1 + len(files),
+		filter: filter,
+		row: func(i int, r *rowBuf) {
+			if i == 0 {
+				r.text("ledger (covered)")
+				r.text(led.Path)
+				r.int(led.BytesCovered)
+				r.overflow(led.SHA256)
+				return
+			}
+			x := &files[i-1]
+			r.text(x.Role)
+			r.text(x.Path)
+			r.int(x.Bytes)
+			r.overflow(x.SHA256)
+		},
+	}
+}
