@@ -1,7 +1,3 @@
-// Command ledgerlens is the batch forensics and reporting pipeline for the
-// automation run ledger: it loads the ledger into an embedded DuckDB store,
-// computes the weekly credit review and publishes signed, verifiable
-// reports. Run `ledgerlens --help` for the commands.
 package main
 
 import (
