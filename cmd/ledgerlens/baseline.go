@@ -24,10 +24,15 @@ func signingFlags(f *pflag.FlagSet, s *baselines.Signing) {
 	f.BoolVar(&s.PrintRecord, "print-record", false, "print the record to sign (needs --by) and change nothing")
 }
 
-// withAgent fills in the ssh-agent socket from SSH_AUTH_SOCK.
-func withAgent(s baselines.Signing) baselines.Signing {
+// personSigning checks how a person signs (--print-record needs --by, the
+// name the record is made out to) and fills in the ssh-agent socket from
+// SSH_AUTH_SOCK.
+func personSigning(s baselines.Signing, by string) (baselines.Signing, error) {
+	if s.PrintRecord && by == "" {
+		return s, usagef("--print-record needs --by NAME (your name in config/approvers)")
+	}
 	s.AgentSocket = os.Getenv("SSH_AUTH_SOCK")
-	return s
+	return s, nil
 }
 
 func newBaselineCmd(a *app) *cobra.Command {
@@ -240,10 +245,10 @@ func runBaselinePropose(ctx context.Context, a *app, opts BaselineProposeOptions
 	if opts.Signing.SignatureFile == "" && (opts.ScenarioID == "") == !opts.Candidates {
 		return usagef("give exactly one of --scenario ID or --candidates")
 	}
-	if opts.Signing.PrintRecord && opts.By == "" {
-		return usagef("--print-record needs --by NAME (your name in config/approvers)")
+	var err error
+	if opts.Signing, err = personSigning(opts.Signing, opts.By); err != nil {
+		return err
 	}
-	opts.Signing = withAgent(opts.Signing)
 	t, err := parseAsOf(opts.AsOfText)
 	if err != nil {
 		return err
@@ -274,10 +279,10 @@ type BaselineApproveOptions struct {
 
 // runBaselineApprove runs the approval job and prints what it applied.
 func runBaselineApprove(ctx context.Context, a *app, opts BaselineApproveOptions) error {
-	if opts.Signing.PrintRecord && opts.By == "" {
-		return usagef("--print-record needs --by NAME (your name in config/approvers)")
+	var err error
+	if opts.Signing, err = personSigning(opts.Signing, opts.By); err != nil {
+		return err
 	}
-	opts.Signing = withAgent(opts.Signing)
 	res, err := pipeline.ApproveBaseline(ctx, a.env("baseline approve", opts.LockTimeout), opts.ApproveOptions)
 	if err != nil {
 		return err
