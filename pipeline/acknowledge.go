@@ -12,8 +12,8 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// AcknowledgeOptions are an operator's acknowledgment of ledger
-// modifications within a line range.
+// AcknowledgeOptions are an operator's acknowledgment of the ledger
+// modifications and conflicting duplicates within a line range.
 type AcknowledgeOptions struct {
 	LineFrom, LineTo int64
 	By               string
@@ -24,6 +24,7 @@ type AcknowledgeOptions struct {
 // signed record is.
 type AcknowledgeResult struct {
 	Covered    []job.LedgerModification
+	Duplicates []job.LedgerDuplicate
 	RecordPath string
 }
 
@@ -36,8 +37,11 @@ type acknowledgmentRecord struct {
 	LineFrom       int64             `json:"line_from"`
 	LineTo         int64             `json:"line_to"`
 	Modifications  []acknowledgedMod `json:"modifications"`
-	SigningKeyID   string            `json:"signing_key_id"`
-	Generator      reports.Generator `json:"generator"`
+	// Duplicates are the conflicting duplicates acknowledged, each by
+	// line and run id.
+	Duplicates   []job.AcknowledgedDuplicate `json:"duplicates"`
+	SigningKeyID string                      `json:"signing_key_id"`
+	Generator    reports.Generator           `json:"generator"`
 }
 
 type acknowledgedMod struct {
@@ -51,13 +55,15 @@ type acknowledgedMod struct {
 }
 
 // AcknowledgeLedger records, as a job, that a named operator has reviewed
-// the ledger modifications detected within a line range and why they are
-// acceptable. It publishes a signed record (runs/CREDIT_REVIEWS/
-// ledger_ack_<time>.json with sidecar and signature) and a
-// ledger_acknowledged audit event. Until then every unacknowledged
-// modification keeps the integrity checks failing (docs/RULES.md,
-// "Integrity problems"). A range covering no unacknowledged modification
-// is refused: an acknowledgment always names something that happened.
+// the ledger modifications detected within a line range, and the
+// conflicting duplicates on lines within it, and why they are acceptable.
+// It ingests the ledger first, so it sees the ledger as it is now. It
+// publishes a signed record (runs/CREDIT_REVIEWS/ledger_ack_<time>.json
+// with sidecar and signature) and a ledger_acknowledged audit event. Until
+// then every unacknowledged modification or conflicting duplicate keeps
+// the integrity checks failing (docs/RULES.md, "Integrity problems"). A
+// range covering no unacknowledged problem is refused: an acknowledgment
+// always names something that happened.
 func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions) (*AcknowledgeResult, error) {
 	if strings.TrimSpace(opts.By) == "" || strings.TrimSpace(opts.Reason) == "" {
 		return nil, fmt.Errorf("ledger acknowledge: --by and --reason must not be empty")
@@ -74,7 +80,22 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			if err != nil {
 				return job.Outcome{}, err
 			}
+			st, _, err := j.OpenStore(ctx)
+			if err != nil {
+				return job.Outcome{}, err
+			}
+			dups, err := st.ConflictingDuplicates(ctx)
+			if cerr := st.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return job.Outcome{}, err
+			}
 			mods, err := job.LedgerModifications(l.AuditLog)
+			if err != nil {
+				return job.Outcome{}, err
+			}
+			ldups, err := job.LedgerDuplicates(l.AuditLog, dups)
 			if err != nil {
 				return job.Outcome{}, err
 			}
@@ -87,8 +108,17 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 					pending = append(pending, fmt.Sprintf("%d-%d", m.LineFrom, m.LineTo))
 				}
 			}
-			if len(res.Covered) == 0 {
-				return job.Outcome{}, job.Blocked(fmt.Errorf("no unacknowledged ledger modification lies within lines %d-%d (unacknowledged: %s)",
+			for _, d := range ldups {
+				switch {
+				case d.Ack != nil:
+				case opts.LineFrom <= d.LineNo && d.LineNo <= opts.LineTo:
+					res.Duplicates = append(res.Duplicates, d)
+				default:
+					pending = append(pending, fmt.Sprintf("%d (conflicting duplicate)", d.LineNo))
+				}
+			}
+			if len(res.Covered) == 0 && len(res.Duplicates) == 0 {
+				return job.Outcome{}, job.Blocked(fmt.Errorf("no unacknowledged ledger modification or conflicting duplicate lies within lines %d-%d (unacknowledged: %s)",
 					opts.LineFrom, opts.LineTo, noneIfEmpty(pending)))
 			}
 			now := env.Now().UTC()
@@ -97,11 +127,16 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 				By: opts.By, Reason: opts.Reason, LineFrom: opts.LineFrom, LineTo: opts.LineTo,
 				SigningKeyID: signer.KeyID(), Generator: reports.Generator{Name: "ledgerlens", Version: env.Version},
 			}
-			var seqs []int64
+			seqs := []int64{}
+			rec.Modifications = []acknowledgedMod{}
 			for _, m := range res.Covered {
 				rec.Modifications = append(rec.Modifications, acknowledgedMod{AuditSeq: m.AuditSeq, DetectedAt: m.DetectedAt,
 					Ledger: m.Ledger, ByteFrom: m.ByteFrom, ByteTo: m.ByteTo, LineFrom: m.LineFrom, LineTo: m.LineTo})
 				seqs = append(seqs, m.AuditSeq)
+			}
+			rec.Duplicates = []job.AcknowledgedDuplicate{}
+			for _, d := range res.Duplicates {
+				rec.Duplicates = append(rec.Duplicates, job.AcknowledgedDuplicate{LineNo: d.LineNo, RunID: d.RunID})
 			}
 			data, err := json.MarshalIndent(rec, "", "  ")
 			if err != nil {
@@ -117,10 +152,11 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			if err := j.Audit(ctx, audit.EventLedgerAcknowledged, map[string]any{
 				"line_from": opts.LineFrom, "line_to": opts.LineTo, "by": opts.By, "reason": opts.Reason,
 				"record": l.Rel(pr.Primary.Path), "sha256": pr.Primary.SHA256, "modifications": seqs,
+				"duplicates": rec.Duplicates,
 			}); err != nil {
 				return job.Outcome{}, err
 			}
-			return job.Outcome{Fields: map[string]any{"acknowledged": len(res.Covered)}}, nil
+			return job.Outcome{Fields: map[string]any{"acknowledged": len(res.Covered), "acknowledged_duplicates": len(res.Duplicates)}}, nil
 		})
 	return res, err
 }

@@ -56,6 +56,7 @@ func signedRoot(t *testing.T, clock *testClock) (string, job.Env) {
 	if _, err := reports.GenerateKey(env.Layout.KeysDir, bytes.NewReader(bytes.Repeat([]byte{42}, 32))); err != nil {
 		t.Fatal(err)
 	}
+	acknowledgePlanted(t, env)
 	return root, env
 }
 

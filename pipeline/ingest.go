@@ -24,10 +24,10 @@ func RunIngest(ctx context.Context, env job.Env, ledgerPath string) (store.Inges
 			if err != nil {
 				return job.Outcome{}, err
 			}
-			if err := st.Close(); err != nil {
-				return job.Outcome{}, err
+			problems, err := j.IntegrityProblems(ctx, st)
+			if cerr := st.Close(); err == nil {
+				err = cerr
 			}
-			problems, err := job.IntegrityProblems(l.AuditLog)
 			return job.Outcome{Fields: map[string]any{"ingest_event": ing.Event, "loaded": ing.Loaded,
 				"rejects": ing.Rejected, "duplicates": ing.Duplicates}, Integrity: problems}, err
 		})

@@ -30,7 +30,10 @@ type IntegrityReport struct {
 	// Unacknowledged are the ledger modifications detected earlier (the
 	// store since rebuilt) that no operator has acknowledged yet.
 	Unacknowledged []job.LedgerModification
-	Problems       []string
+	// UnacknowledgedDuplicates are the conflicting duplicates in the store
+	// that no operator has acknowledged yet.
+	UnacknowledgedDuplicates []job.LedgerDuplicate
+	Problems                 []string
 }
 
 // OK reports whether every check passed.
@@ -53,6 +56,7 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	rep.AuditCheck, rep.Audit = ac, ac.State.Chain
 	rep.Problems = append(rep.Problems, ac.Problems...)
 
+	var dups []store.ConflictingDuplicate
 	if _, err := os.Stat(l.StoreFile); err == nil {
 		rep.StoreFound = true
 		st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
@@ -63,6 +67,9 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 		if err == nil && rep.Ledger.Intact {
 			rep.Rows, err = st.VerifyRows(ctx, l.Ledger)
 			rep.RowsChecked = err == nil
+		}
+		if err == nil {
+			dups, err = st.ConflictingDuplicates(ctx)
 		}
 		st.Close()
 		if err != nil {
@@ -81,7 +88,8 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	}
 
 	// A modification stays a problem after the store was rebuilt from the
-	// changed ledger, until an operator acknowledges it.
+	// changed ledger, and a conflicting duplicate stays one, until an
+	// operator acknowledges it.
 	mods, err := job.LedgerModifications(l.AuditLog)
 	if err != nil {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("audit log %s: %v", l.Rel(l.AuditLog), err))
@@ -89,6 +97,14 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	rep.Unacknowledged = job.Unacknowledged(mods)
 	for _, m := range rep.Unacknowledged {
 		rep.Problems = append(rep.Problems, m.Problem())
+	}
+	if ldups, err := job.LedgerDuplicates(l.AuditLog, dups); err == nil {
+		for _, d := range ldups {
+			if d.Ack == nil {
+				rep.UnacknowledgedDuplicates = append(rep.UnacknowledgedDuplicates, d)
+				rep.Problems = append(rep.Problems, d.Problem(l.Rel(l.Ledger)))
+			}
+		}
 	}
 
 	checked, problems, err := reconcile.Dirs(l, ac.State.Entries, dirs, pub)

@@ -69,10 +69,10 @@ func RunWeekly(ctx context.Context, env job.Env, opts WeeklyOptions) (*WeeklyRes
 		if r.Report != nil {
 			out.Fields["findings"] = len(r.Report.PolicyViolations)
 		}
-		// The report, with its ledger_modified finding, is published;
-		// the job still fails while a modification is unacknowledged.
-		out.Integrity, err = job.IntegrityProblems(env.Layout.AuditLog)
-		return out, err
+		// The report, with its findings, is published; the job still fails
+		// while a modification or conflicting duplicate is unacknowledged.
+		out.Integrity = j.integrity
+		return out, nil
 	})
 	return res, err
 }
@@ -83,7 +83,10 @@ type weeklyJob struct {
 	opts  WeeklyOptions
 	lj    *job.Job
 	steps *job.Steps
-	now   time.Time // set for a preliminary run: the time it reports as of
+	// integrity are the unacknowledged integrity problems the job ends
+	// with, read while the store is open.
+	integrity []string
+	now       time.Time // set for a preliminary run: the time it reports as of
 }
 
 // label names the publication: the period's Monday, with ".preliminary"
@@ -135,6 +138,9 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	defer st.Close()
+	if j.integrity, err = j.lj.IntegrityProblems(ctx, st); err != nil {
+		return nil, err
+	}
 	// The store's rows for the week and the one before (previous_week)
 	// must be the rows the ingests loaded (docs/COMPLIANCE.md).
 	if err := j.lj.CheckStoreRows(ctx, st, period.Start.AddDate(0, 0, -7), period.End); err != nil {
@@ -274,17 +280,33 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 				LedgerAck: reports.LedgerAck{By: a.By, Reason: a.Reason, At: a.At, Record: a.Record}})
 		}
 	}
+	dups, err := st.ConflictingDuplicates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ldups, err := job.LedgerDuplicates(j.env.Layout.AuditLog, dups)
+	if err != nil {
+		return nil, err
+	}
+	conflicting := make([]reports.ConflictingDuplicate, len(ldups))
+	for i, d := range ldups {
+		conflicting[i] = reports.ConflictingDuplicate{LineNo: d.LineNo, FirstLineNo: d.FirstLineNo, RunID: d.RunID}
+		if a := d.Ack; a != nil {
+			conflicting[i].Acknowledgment = &reports.LedgerAck{By: a.By, Reason: a.Reason, At: a.At, Record: a.Record}
+		}
+	}
 	w, err := review.Weekly(ctx, st, review.Input{
-		Period:     period,
-		Policy:     in.Policy,
-		Baselines:  in.Baselines,
-		Cases:      in.Cases.Cases,
-		Incidents:  in.Incidents.Incidents,
-		Config:     in.Config,
-		Published:  published,
-		Approvals:  approvals,
-		LedgerAcks: acks,
-		StaleAt:    j.now,
+		Period:                period,
+		Policy:                in.Policy,
+		Baselines:             in.Baselines,
+		Cases:                 in.Cases.Cases,
+		Incidents:             in.Incidents.Incidents,
+		Config:                in.Config,
+		Published:             published,
+		Approvals:             approvals,
+		LedgerAcks:            acks,
+		ConflictingDuplicates: conflicting,
+		StaleAt:               j.now,
 		Tails: []review.InputTail{{File: j.env.Layout.Rel(j.env.Layout.Cases), Tail: in.Cases.Tail},
 			{File: j.env.Layout.Rel(j.env.Layout.Incidents), Tail: in.Incidents.Tail}},
 		Log: j.env.Log,

@@ -99,13 +99,52 @@ func testEnv(root string) job.Env {
 	}
 }
 
+// runWeekly runs the weekly job on a copy of the fixtures, which end it
+// with exactly the integrity problem of their planted conflicting
+// duplicate (wantPlanted).
 func runWeekly(t testing.TB, root string, opts WeeklyOptions) *WeeklyResult {
 	t.Helper()
 	res, err := RunWeekly(context.Background(), testEnv(root), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wantPlanted(t, err)
 	return res
+}
+
+// wantPlanted fails unless err is the integrity error (exit 4) the
+// fixtures' planted conflicting duplicate causes until it is
+// acknowledged: one problem per planted line, naming that line and its run
+// id, and nothing else.
+func wantPlanted(t testing.TB, err error) {
+	t.Helper()
+	e := expected(t)
+	var ie *job.IntegrityError
+	if !errors.As(err, &ie) {
+		t.Fatalf("want the planted conflicting duplicate as an integrity error, got %v", err)
+	}
+	if len(ie.Problems) != len(e.Ledger.DuplicateConflicting) {
+		t.Fatalf("integrity problems %q, want one per planted conflicting duplicate (lines %v)", ie.Problems, e.Ledger.DuplicateConflicting)
+	}
+	for i, line := range e.Ledger.DuplicateConflicting {
+		p := ie.Problems[i]
+		if !strings.Contains(p, fmt.Sprintf("line %d repeats run id %q", line, e.Ledger.DuplicateConflictingRunIDs[i])) ||
+			!strings.Contains(p, fmt.Sprintf("--range %d-%d", line, line)) {
+			t.Fatalf("integrity problem %q does not name planted line %d (%s) and its fix", p, line, e.Ledger.DuplicateConflictingRunIDs[i])
+		}
+	}
+}
+
+// acknowledgePlanted ingests a signed copy of the fixtures and
+// acknowledges their planted conflicting duplicates, as an operator would,
+// so that jobs on it end 0.
+func acknowledgePlanted(t testing.TB, env job.Env) {
+	t.Helper()
+	_, err := RunIngest(context.Background(), env, "")
+	wantPlanted(t, err)
+	for _, line := range expected(t).Ledger.DuplicateConflicting {
+		if _, err := AcknowledgeLedger(context.Background(), env, AcknowledgeOptions{LineFrom: line, LineTo: line,
+			By: "test", Reason: "planted by the fixtures"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func readReport(t testing.TB, path string) *reports.Weekly {
@@ -168,6 +207,17 @@ func TestWeeklyFindsEveryInjection(t *testing.T) {
 		if dq.DuplicatesByKind["duplicate_identical"] != int64(len(e.Ledger.DuplicateIdentical)) ||
 			dq.DuplicatesByKind["duplicate_conflicting"] != int64(len(e.Ledger.DuplicateConflicting)) {
 			t.Fatalf("duplicates by kind %v", dq.DuplicatesByKind)
+		}
+		var lines []int64
+		var ids []string
+		for _, d := range dq.ConflictingDuplicates {
+			lines, ids = append(lines, d.LineNo), append(ids, d.RunID)
+			if d.Acknowledgment != nil {
+				t.Errorf("conflicting duplicate at line %d acknowledged without an acknowledgment: %+v", d.LineNo, d.Acknowledgment)
+			}
+		}
+		if !slices.Equal(lines, e.Ledger.DuplicateConflicting) || !slices.Equal(ids, e.Ledger.DuplicateConflictingRunIDs) {
+			t.Fatalf("conflicting duplicates at lines %v (%v), want %v (%v)", lines, ids, e.Ledger.DuplicateConflicting, e.Ledger.DuplicateConflictingRunIDs)
 		}
 		// Every malformed line is a reject at its line and offset, with its code.
 		data, err := os.ReadFile(res.RejectsPath)
@@ -543,7 +593,10 @@ func TestEmptyLedgerGivesEmptyValidReport(t *testing.T) {
 	if err := os.WriteFile(l.Ledger, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res := runWeekly(t, root, WeeklyOptions{Week: "2026-11-16", Unsigned: true})
+	res, err := RunWeekly(context.Background(), testEnv(root), WeeklyOptions{Week: "2026-11-16", Unsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w := readReport(t, res.JSONPath)
 	if w.SummaryStats.TotalRuns != 0 || len(w.Scenarios) != 0 || w.DataQuality.LinesRead != 0 {
 		t.Fatalf("report of a missing ledger is not empty: %+v", w.SummaryStats)

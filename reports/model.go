@@ -258,7 +258,11 @@ type DataQuality struct {
 	UnknownEnumValues []UnknownEnum    `json:"unknown_enum_values"`
 	PartialTailBytes  int64            `json:"partial_tail_bytes"`
 	AppendOnly        AppendOnly       `json:"append_only"`
-	LateArrivals      []LateArrival    `json:"late_arrivals"`
+	// ConflictingDuplicates lists every ledger line that repeats an
+	// earlier run id with different content, in the whole ledger, with
+	// the acknowledgment that names it, if any.
+	ConflictingDuplicates []ConflictingDuplicate `json:"conflicting_duplicates"`
+	LateArrivals          []LateArrival          `json:"late_arrivals"`
 	// UnterminatedInputLines lists the cases or incidents file whose last
 	// line had no newline: loaded when it was a complete JSON object,
 	// otherwise counted as a write in progress. Absent when there is none.
@@ -313,6 +317,18 @@ type LedgerModification struct {
 	LineTo           int64 `json:"line_to"`
 	// Acknowledgment is the operator's signed acknowledgment covering
 	// this modification; absent while none exists.
+	Acknowledgment *LedgerAck `json:"acknowledgment,omitempty"`
+}
+
+// ConflictingDuplicate is a ledger line that repeats an earlier line's run
+// id with different content; the earlier line counts.
+type ConflictingDuplicate struct {
+	LineNo      int64  `json:"line_no"`
+	FirstLineNo int64  `json:"first_line_no"`
+	RunID       string `json:"run_id"`
+	// Acknowledgment is the operator's signed acknowledgment naming this
+	// duplicate; absent while none exists (an integrity problem: jobs
+	// exit 4).
 	Acknowledgment *LedgerAck `json:"acknowledgment,omitempty"`
 }
 

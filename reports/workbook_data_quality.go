@@ -46,7 +46,7 @@ func (b *workbookBuilder) dataQualityBlocks() []*sheetBlock {
 	mods := dq.AppendOnly.Modifications
 	modifications := &sheetBlock{
 		name: "data_quality.append_only", title: "Ledger modifications",
-		cols: headers("Detected at ingest", "Byte from", "Byte to", "Line from", "Line to"),
+		cols: headers("Detected at ingest", "Byte from", "Byte to", "Line from", "Line to", "Acknowledged by", "Reason"),
 		n:    len(mods), empty: "None: the loaded part of the ledger is unchanged.",
 		row: func(i int, r *rowBuf) {
 			m := &mods[i]
@@ -55,6 +55,20 @@ func (b *workbookBuilder) dataQualityBlocks() []*sheetBlock {
 			r.int(m.ByteTo)
 			r.int(m.LineFrom)
 			r.int(m.LineTo)
+			ackCells(r, m.Acknowledgment)
+		},
+	}
+	cd := dq.ConflictingDuplicates
+	conflicting := &sheetBlock{
+		name: "data_quality.conflicting_duplicates", title: "Conflicting duplicates (a run id repeated with different content)",
+		cols: headers("Ledger line", "First line (counts)", "Run id", "Acknowledged by", "Reason"),
+		n:    len(cd), empty: "None.",
+		row: func(i int, r *rowBuf) {
+			d := &cd[i]
+			r.int(d.LineNo)
+			r.int(d.FirstLineNo)
+			r.text(d.RunID)
+			ackCells(r, d.Acknowledgment)
 		},
 	}
 	late := dq.LateArrivals
@@ -96,5 +110,17 @@ func (b *workbookBuilder) dataQualityBlocks() []*sheetBlock {
 			r.overflow(x.LineSHA256)
 		},
 	}
-	return []*sheetBlock{checks, modifications, lateArrivals, unknown, rejects}
+	return []*sheetBlock{checks, modifications, conflicting, lateArrivals, unknown, rejects}
+}
+
+// ackCells writes who acknowledged an integrity problem and why, or a
+// note that nobody has (the jobs exit 4 until someone does).
+func ackCells(r *rowBuf, a *LedgerAck) {
+	if a == nil {
+		r.styled(kNote, "not acknowledged")
+		r.empty()
+		return
+	}
+	r.text(a.By)
+	r.text(a.Reason)
 }

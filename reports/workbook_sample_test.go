@@ -60,8 +60,13 @@ func sampleWeekly(n sampleSize) *Weekly {
 			UnknownEnumValues: []UnknownEnum{{Field: "Job_Type", Value: "EXPORT_V2", Count: 14}, {Field: "Status", Value: "Retried", Count: 3}},
 			PartialTailBytes:  117,
 			AppendOnly: AppendOnly{Status: "modified", Modifications: []LedgerModification{
-				{DetectedAtIngest: 41, ByteFrom: 1048576, ByteTo: 1114112, LineFrom: 2301, LineTo: 2447},
+				{DetectedAtIngest: 41, ByteFrom: 1048576, ByteTo: 1114112, LineFrom: 2301, LineTo: 2447,
+					Acknowledgment: &LedgerAck{By: "alice", Reason: "INC-42: credits corrected by finance", At: "2026-11-17T09:00:00Z",
+						Record: "runs/CREDIT_REVIEWS/ledger_ack_20261117T090000Z.json"}},
 			}},
+			ConflictingDuplicates: []ConflictingDuplicate{
+				{LineNo: 9120, FirstLineNo: 8877, RunID: "RUN-000008871"},
+			},
 			LateArrivals: []LateArrival{{Week: "2026-11-09", PublishedFile: "weekly_2026-11-09.json", Count: 17, Credits: 402.5}},
 		},
 		Provenance: Provenance{Revision: 1, Inputs: Inputs{

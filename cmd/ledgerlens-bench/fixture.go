@@ -38,8 +38,11 @@ type fixtureMarker struct {
 const markerName = "bench-fixture.json"
 
 // fixtureDir names the cache entry: the key is every generator argument.
+// The fixtures are generated with --no-conflicting-duplicate: a planted
+// conflicting duplicate would end every timed job with exit 4 (an
+// integrity problem) before anyone could acknowledge it.
 func fixtureDir(cfg runConfig) string {
-	return filepath.Join(cfg.DataDir, fmt.Sprintf("fixture-r%d-s%d-w%d-%s", cfg.Runs, cfg.Seed, cfg.Weeks, cfg.Start))
+	return filepath.Join(cfg.DataDir, fmt.Sprintf("fixture-r%d-s%d-w%d-%s-noconflict", cfg.Runs, cfg.Seed, cfg.Weeks, cfg.Start))
 }
 
 // ensureFixture returns the cached fixture for cfg, generating it with
@@ -68,7 +71,7 @@ func ensureFixture(ctx context.Context, cfg runConfig, logf func(string, ...any)
 	started := time.Now()
 	cmd := exec.CommandContext(ctx, cfg.Bin, "fixtures", "generate",
 		"--runs", fmt.Sprint(cfg.Runs), "--weeks", fmt.Sprint(cfg.Weeks),
-		"--start", cfg.Start, "--seed", fmt.Sprint(cfg.Seed), "--out", tmp)
+		"--start", cfg.Start, "--seed", fmt.Sprint(cfg.Seed), "--out", tmp, "--no-conflicting-duplicate")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("generate fixture: %v: %w\n%s", cmd.Args, err, out)
 	}

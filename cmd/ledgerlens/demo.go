@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/fixtures"
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -56,6 +58,22 @@ second run finds the report already published.`,
 				fmt.Fprintf(out, "created key %s\n", info.KeyID)
 			} else {
 				return err
+			}
+
+			fmt.Fprintln(out, "== ingest")
+			ing, err := pipeline.RunIngest(ctx, a.env("demo", 0), "")
+			var ie *job.IntegrityError
+			if err != nil && !errors.As(err, &ie) {
+				return err
+			}
+			fmt.Fprintf(out, "%s: %d lines loaded, %d rejected, %d duplicates\n", ing.Event, ing.Loaded, ing.Rejected, ing.Duplicates)
+			if ie != nil {
+				// The fixtures plant a conflicting duplicate; under cron
+				// the job just ended with exit 4. The demo shows the
+				// operator's answer: review, then a signed acknowledgment.
+				if err := acknowledgePlanted(ctx, a, ie, exp.Ledger.DuplicateConflicting); err != nil {
+					return err
+				}
 			}
 
 			fmt.Fprintf(out, "== weekly review of %s\n", exp.FocusWeek)
@@ -102,4 +120,35 @@ second run finds the report already published.`,
 	f.StringVar(&opts.Out, "out", "demo", "working root to create")
 	f.IntVar(&opts.Runs, "runs", fixtures.DefaultRuns, "number of fixture runs")
 	return cmd
+}
+
+// acknowledgePlanted prints the integrity problems the demo's weekly job
+// ended with and acknowledges the conflicting duplicates the fixtures
+// planted (lines), as an operator would after reviewing them. Any other
+// problem is returned: the demo never acknowledges what it did not plant.
+func acknowledgePlanted(ctx context.Context, a *app, ie *job.IntegrityError, lines []int64) error {
+	out := a.stdout
+	fmt.Fprintln(out, "== integrity problems (under cron: exit 4)")
+	for _, p := range ie.Problems {
+		fmt.Fprintf(out, "  %s\n", p)
+	}
+	if len(ie.Problems) != len(lines) {
+		return ie
+	}
+	fmt.Fprintln(out, "== acknowledging the duplicate the fixtures planted, as an operator would after review")
+	for _, line := range lines {
+		opts := pipeline.AcknowledgeOptions{LineFrom: line, LineTo: line, By: "ledgerlens demo",
+			Reason: "planted by the fixture generator to show conflicting-duplicate detection"}
+		fmt.Fprintf(out, "$ ledgerlens --root %s ledger acknowledge --range %d-%d --by %q --reason %q\n",
+			a.root, line, line, opts.By, opts.Reason)
+		res, err := pipeline.AcknowledgeLedger(ctx, a.env("demo", 0), opts)
+		if err != nil {
+			return err
+		}
+		for _, d := range res.Duplicates {
+			fmt.Fprintf(out, "acknowledged: line %d, run %q (line %d counts)\n", d.LineNo, d.RunID, d.FirstLineNo)
+		}
+		fmt.Fprintf(out, "  record: %s\n", res.RecordPath)
+	}
+	return nil
 }

@@ -64,6 +64,8 @@ allows it (for regenerating a fixture root).`,
 	f.StringVar(&start, "start", "2026-01-05", "first Monday (YYYY-MM-DD)")
 	f.Int64Var(&opts.Seed, "seed", 1, "random seed")
 	f.StringVar(&opts.Out, "out", "", "directory to write the working root into (new or empty)")
+	f.BoolVar(&opts.NoConflictingDuplicate, "no-conflicting-duplicate", false,
+		"write the focus week's planted duplicate as an identical repeat, so jobs on the fixtures end 0 (a conflicting duplicate is an integrity problem: exit 4 until acknowledged)")
 	f.BoolVar(&force, "force", false, "write into a non-empty --out, replacing its ledger, cases, incidents, policy and baselines")
 	cmd.AddCommand(gen)
 	return cmd

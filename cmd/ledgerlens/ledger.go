@@ -23,17 +23,20 @@ func newLedgerCmd(a *app) *cobra.Command {
 	)
 	ack := &cobra.Command{
 		Use:   "acknowledge",
-		Short: "Record a signed, audited acknowledgment of ledger modifications within a line range",
-		Long: `acknowledge records that a named operator reviewed the modifications of
-already-loaded ledger lines that ledgerlens detected within --range, and why
-they are acceptable. It publishes a signed record
-(runs/CREDIT_REVIEWS/ledger_ack_<time>.json, with sidecar and signature) and
-a ledger_acknowledged audit event. Until then every detected modification
-keeps 'verify ledger', 'verify all' and the jobs failing (exit 4 for jobs);
-later reports list the acknowledgment with who and why.
+		Short: "Record a signed, audited acknowledgment of ledger modifications and conflicting duplicates within a line range",
+		Long: `acknowledge records that a named operator reviewed the integrity problems
+ledgerlens detected within --range — modifications of already-loaded ledger
+lines, and lines repeating an earlier run id with different content
+(conflicting duplicates) — and why they are acceptable. It publishes a signed
+record (runs/CREDIT_REVIEWS/ledger_ack_<time>.json, with sidecar and
+signature) and a ledger_acknowledged audit event. Until then every such
+problem keeps 'verify ledger', 'verify all' and the jobs failing (exit 4 for
+jobs); later reports list the acknowledgment with who and why.
 
 The range is in ledger lines, as the failure names them; it must cover at
-least one unacknowledged modification.`,
+least one unacknowledged problem. A conflicting duplicate is acknowledged by
+its line and run id: if the ledger is later rewritten so that another run
+sits on that line, it is a new problem.`,
 		Example: `  ledgerlens --root /srv/ledger ledger acknowledge --range 5000-5000 --by alice --reason "INC-42: credits corrected by finance, ticket FIN-7"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -52,6 +55,10 @@ least one unacknowledged modification.`,
 			for _, m := range res.Covered {
 				fmt.Fprintf(a.stdout, "acknowledged: lines %d–%d (bytes %d–%d), detected %s\n",
 					m.LineFrom, m.LineTo, m.ByteFrom, m.ByteTo, m.DetectedAt)
+			}
+			for _, d := range res.Duplicates {
+				fmt.Fprintf(a.stdout, "acknowledged: line %d, a conflicting duplicate of run %q (line %d counts)\n",
+					d.LineNo, d.RunID, d.FirstLineNo)
 			}
 			fmt.Fprintf(a.stdout, "  record: %s\n", res.RecordPath)
 			return nil

@@ -168,6 +168,92 @@ func TestCronEditedLedger(t *testing.T) {
 	mustRun(t, "--root", root, "audit", "verify")
 }
 
+// TestCronConflictingDuplicate: a line appended to the ledger repeats an
+// earlier run id with different credits (a replayed or forged record). The
+// job publishes its evidence but exits 4 with one stderr line naming the
+// line and the fix; verify all and verify ledger fail until an operator
+// acknowledges that line, then pass; the next report lists who and why.
+func TestCronConflictingDuplicate(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	path := ledgerPath(root)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = data[:bytes.LastIndexByte(data, '\n')+1] // drop the fixture's partial last line
+	var src []byte
+	firstLine := 0
+	monday, _ := time.Parse(time.DateOnly, focusWeek)
+	mid := monday.AddDate(0, 0, 2).Format(time.DateOnly) // Wednesday noon: inside the week in any zone
+	for i, line := range bytes.Split(data, []byte{'\n'}) {
+		var rec map[string]any
+		if bytes.Contains(line, []byte(`"Timestamp":"`+mid+"T12")) && json.Unmarshal(line, &rec) == nil && rec["Credits_Total"] != nil {
+			src, firstLine = line, i+1
+			break
+		}
+	}
+	if src == nil {
+		t.Fatal("no run of the focus week in the fixture ledger")
+	}
+	var rec map[string]any
+	json.Unmarshal(src, &rec)
+	runID := rec["Run_ID"].(string)
+	rec["Credits_Total"] = rec["Credits_Total"].(float64) + 1000
+	forged, _ := json.Marshal(rec)
+	line := bytes.Count(data, []byte{'\n'}) + 1
+	if err := os.WriteFile(path, append(append(data, forged...), '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	r := cron(t, root, "report", "weekly", "--week", focusWeek)
+	wantExit(t, r, 4, "weekly run with a conflicting duplicate")
+	rng := fmt.Sprintf("--range %d-%d", line, line)
+	if lines := stderrLines(r); len(lines) != 1 || !strings.Contains(lines[0], "integrity problem") ||
+		!strings.Contains(lines[0], "conflicting duplicate") || !strings.Contains(lines[0], rng) || !strings.Contains(lines[0], runID) {
+		t.Fatalf("want one stderr line naming the duplicate (%s, %s) and the fix, got:\n%s", runID, rng, r.stderr)
+	}
+	w := readWeekly(t, filepath.Join(reviews(root), "weekly_"+focusWeek+".json"))
+	dups := w["data_quality"].(map[string]any)["conflicting_duplicates"].([]any)
+	if len(dups) != 1 || dups[0].(map[string]any)["line_no"] != float64(line) ||
+		dups[0].(map[string]any)["first_line_no"] != float64(firstLine) || dups[0].(map[string]any)["acknowledgment"] != nil {
+		t.Fatalf("data_quality.conflicting_duplicates = %v, want line %d of line %d, unacknowledged", dups, line, firstLine)
+	}
+	if v := violationsOf(w, "duplicate_conflicting"); len(v) != 1 || v[0]["run_id"] != runID {
+		t.Fatalf("duplicate_conflicting findings = %v", v)
+	}
+
+	for _, args := range [][]string{{"verify", "all"}, {"verify", "ledger"}} {
+		r := ledgerlens(t, nil, append([]string{"--root", root}, args...)...)
+		if r.code != 1 || !strings.Contains(r.stdout, "FAILED") || !strings.Contains(r.stdout, "conflicting duplicate") {
+			t.Fatalf("%v before the acknowledgment: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := cron(t, root, "ingest"); r.code != 4 || len(stderrLines(r)) != 1 {
+		t.Fatalf("ingest before the acknowledgment: exit %d, want 4 and one stderr line\n%s", r.code, r.stderr)
+	}
+	if r := cron(t, root, "ledger", "acknowledge", "--range", fmt.Sprintf("%d-%d", firstLine, firstLine), "--by", "alice", "--reason", "x"); r.code != 1 {
+		t.Fatalf("an acknowledgment of the first occurrence (not the duplicate) must be refused: exit %d", r.code)
+	}
+
+	wantExit(t, cron(t, root, "ledger", "acknowledge", "--range", fmt.Sprintf("%d-%d", line, line),
+		"--by", "alice", "--reason", "replayed by the logger after a restart, INC-51"), 0, "acknowledge")
+	mustRun(t, "--root", root, "verify", "all")
+	mustRun(t, "--root", root, "verify", "ledger")
+	wantExit(t, cron(t, root, "ingest"), 0, "ingest after the acknowledgment")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede"), 0, "weekly run after the acknowledgment")
+	w = readWeekly(t, filepath.Join(reviews(root), "weekly_"+focusWeek+".r2.json"))
+	dups = w["data_quality"].(map[string]any)["conflicting_duplicates"].([]any)
+	ack, _ := dups[0].(map[string]any)["acknowledgment"].(map[string]any)
+	if ack["by"] != "alice" || ack["reason"] != "replayed by the logger after a restart, INC-51" {
+		t.Fatalf("the report does not list the acknowledgment: %v", dups)
+	}
+	if v := violationsOf(w, "duplicate_conflicting"); len(v) != 1 || !strings.Contains(v[0]["detail"].(string), "acknowledged by alice") {
+		t.Fatalf("the finding does not say who acknowledged it: %v", v)
+	}
+	mustRun(t, "--root", root, "audit", "verify")
+}
+
 // TestCronMissingLedger: a failed mount or a rename is an error naming
 // the path; the store keeps its runs and nothing is published.
 func TestCronMissingLedger(t *testing.T) {

@@ -159,6 +159,8 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeou
 		ledger = "MODIFIED"
 	case len(rep.Unacknowledged) > 0:
 		ledger = fmt.Sprintf("MODIFIED earlier, %d modifications not acknowledged", len(rep.Unacknowledged))
+	case len(rep.UnacknowledgedDuplicates) > 0:
+		ledger = fmt.Sprintf("append-only, %d conflicting duplicates not acknowledged", len(rep.UnacknowledgedDuplicates))
 	}
 	fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries, %d signed checkpoints checked\nartifacts: %d checked\n",
 		ledger, rep.Audit.Entries, len(rep.AuditCheck.Checkpoints), len(rep.Artifacts))
@@ -273,16 +275,17 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
 	}
 	// A modification found earlier (the store has since been rebuilt
-	// from the changed ledger) fails until acknowledged.
-	mods, err := job.LedgerModifications(l.AuditLog)
+	// from the changed ledger) and a conflicting duplicate fail until
+	// acknowledged.
+	pending, err := job.LedgerProblems(ctx, l.AuditLog, l.Rel(l.Ledger), st)
 	if err != nil {
 		return err
 	}
-	if pending := job.Unacknowledged(mods); len(pending) > 0 {
-		for _, m := range pending {
-			fmt.Fprintf(a.stdout, "FAILED  %s\n", m.Problem())
+	if len(pending) > 0 {
+		for _, p := range pending {
+			fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 		}
-		return fmt.Errorf("ledger %s: %d unacknowledged modifications", l.Ledger, len(pending))
+		return fmt.Errorf("ledger %s: %d unacknowledged integrity problems (modifications or conflicting duplicates)", l.Ledger, len(pending))
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: the %d bytes loaded are unchanged; %d bytes appended since\n",
 		l.Ledger, res.CoveredBytes, res.AppendedBytes)

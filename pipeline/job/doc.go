@@ -21,7 +21,8 @@
 // job that completed but found an integrity problem), the loading of a
 // job's validated inputs (LoadInputs), and the reading of the ledger
 // modifications and acknowledgments the audit log records
-// (LedgerModifications), which decide those integrity problems.
+// (LedgerModifications, LedgerDuplicates), which with the store's
+// conflicting duplicates decide those integrity problems (LedgerProblems).
 //
 // It must not know what any particular job computes: the jobs themselves
 // live in package pipeline, one file each, and call Run. It never reads the

@@ -36,8 +36,8 @@ func (e *RefusedError) Error() string { return "approval refused: " + e.Reason }
 type LockHeldError = lock.HeldError
 
 // ErrIntegrity is what every integrity problem matches with errors.Is: the
-// ledger modified or truncated without an acknowledgment, a broken audit
-// chain. The command maps it to exit status 4 (docs/RULES.md, "Exit
+// ledger modified or truncated, or a conflicting duplicate, without an
+// acknowledgment; a broken audit chain. The command maps it to exit status 4 (docs/RULES.md, "Exit
 // status"), which outranks 3 (findings).
 var ErrIntegrity = errors.New("integrity problem")
 

@@ -82,6 +82,8 @@ func (a *analysis) dataQuality() error {
 		dq.AppendOnly.Status = "modified"
 	}
 
+	dq.ConflictingDuplicates = append([]reports.ConflictingDuplicate{}, a.in.ConflictingDuplicates...)
+
 	dq.LateArrivals = []reports.LateArrival{}
 	for _, pub := range a.in.Published {
 		if !pub.Week.Before(a.p.Start) {

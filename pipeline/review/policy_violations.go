@@ -119,8 +119,13 @@ func (a *analysis) policyViolations() error {
 			rows.Close()
 			return err
 		}
-		add(VDuplicateConflicting, "SEV2", runID, "", scenario,
-			fmt.Sprintf("ledger line %d repeats the run id of line %d with different content; line %d counts", line, first, first))
+		detail := fmt.Sprintf("ledger line %d repeats the run id of line %d with different content; line %d counts", line, first, first)
+		for _, d := range a.in.ConflictingDuplicates {
+			if d.LineNo == line && d.RunID == runID && d.Acknowledgment != nil {
+				detail += fmt.Sprintf("; acknowledged by %s: %s", d.Acknowledgment.By, d.Acknowledgment.Reason)
+			}
+		}
+		add(VDuplicateConflicting, "SEV2", runID, "", scenario, detail)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -46,6 +46,10 @@ type Input struct {
 	// LedgerAcks are the acknowledgments of ledger modifications; a
 	// modification whose line range one covers lists it.
 	LedgerAcks []LedgerAck
+	// ConflictingDuplicates are every conflicting duplicate in the store,
+	// each with its acknowledgment, if any (for data_quality and the
+	// duplicate_conflicting findings).
+	ConflictingDuplicates []reports.ConflictingDuplicate
 	// Tails are the last lines without a newline of the cases and
 	// incidents files, for data_quality; entries with Line 0 are ignored.
 	Tails []InputTail

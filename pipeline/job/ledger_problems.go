@@ -1,0 +1,244 @@
+package job
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
+)
+
+// LedgerModification is one ledger_modified detection as the audit log
+// records it (a tamper_detected event), with the acknowledgment that
+// covers it, if any. The audit log, not the store, is the record: the
+// store is rebuilt from the changed ledger, the chained log is not.
+type LedgerModification struct {
+	AuditSeq   int64  // the tamper_detected entry
+	DetectedAt string // its time, RFC 3339
+	Ledger     string
+	ByteFrom   int64
+	ByteTo     int64
+	LineFrom   int64
+	LineTo     int64
+	Ack        *LedgerAcknowledgment // nil: not acknowledged
+}
+
+// LedgerAcknowledgment is an operator's signed acknowledgment of the
+// modifications detected (before it) within a line range, and of the
+// conflicting duplicates it names.
+type LedgerAcknowledgment struct {
+	AuditSeq int64
+	At       string
+	LineFrom int64
+	LineTo   int64
+	By       string
+	Reason   string
+	Record   string // the signed record, relative to the root
+	// Duplicates are the conflicting duplicates the acknowledgment names,
+	// each by line and run id: a line that later holds another run id (the
+	// ledger was rewritten) is not covered.
+	Duplicates []AcknowledgedDuplicate
+}
+
+// AcknowledgedDuplicate names one acknowledged conflicting duplicate.
+type AcknowledgedDuplicate struct {
+	LineNo int64  `json:"line_no"`
+	RunID  string `json:"run_id"`
+}
+
+// LedgerDuplicate is a conflicting duplicate the store holds, with the
+// acknowledgment that names it, if any.
+type LedgerDuplicate struct {
+	store.ConflictingDuplicate
+	Ack *LedgerAcknowledgment // nil: not acknowledged
+}
+
+// Problem is the one-line integrity problem an unacknowledged conflicting
+// duplicate is, naming the fix. ledger is the ledger's path as reported.
+func (d LedgerDuplicate) Problem(ledger string) string {
+	return fmt.Sprintf("ledger %s: line %d repeats run id %q of line %d with different content (a conflicting duplicate; line %d counts) — review it and record who and why with `ledgerlens ledger acknowledge --range %d-%d --by NAME --reason TEXT`",
+		ledger, d.LineNo, d.RunID, d.FirstLineNo, d.FirstLineNo, d.LineNo, d.LineNo)
+}
+
+// Problem is the one-line integrity problem an unacknowledged modification
+// is, naming the fix.
+func (m LedgerModification) Problem() string {
+	return fmt.Sprintf("ledger %s: already-loaded lines %d–%d (bytes %d–%d) were modified (detected %s); the store was rebuilt from the changed ledger — record who and why with `ledgerlens ledger acknowledge --range %d-%d --by NAME --reason TEXT`",
+		m.Ledger, m.LineFrom, m.LineTo, m.ByteFrom, m.ByteTo, m.DetectedAt, m.LineFrom, m.LineTo)
+}
+
+// LedgerModifications reads every ledger modification the audit log at
+// path records, in detection order, each with the first later
+// acknowledgment whose line range covers it. A missing log records none.
+func LedgerModifications(path string) ([]LedgerModification, error) {
+	mods, _, err := readLedgerRecord(path)
+	return mods, err
+}
+
+// LedgerDuplicates pairs each conflicting duplicate in dups with the
+// acknowledgment in the audit log at path that names it, if any.
+func LedgerDuplicates(path string, dups []store.ConflictingDuplicate) ([]LedgerDuplicate, error) {
+	_, acks, err := readLedgerRecord(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]LedgerDuplicate, len(dups))
+	for i, d := range dups {
+		out[i].ConflictingDuplicate = d
+		for _, a := range acks {
+			if a.Names(d) {
+				out[i].Ack = a
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// readLedgerRecord reads the ledger modifications and acknowledgments the
+// audit log at path records, in log order. A missing log records none.
+func readLedgerRecord(path string) ([]LedgerModification, []*LedgerAcknowledgment, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	entries, err := audit.ReadEntries(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		mods []LedgerModification
+		acks []*LedgerAcknowledgment
+	)
+	for _, e := range entries {
+		switch e.Event {
+		case audit.EventTamperDetected:
+			if e.Fields["what"] != "ledger_modified" {
+				continue
+			}
+			ledger, _ := e.Fields["ledger"].(string)
+			mods = append(mods, LedgerModification{AuditSeq: e.Seq, DetectedAt: e.Time, Ledger: ledger,
+				ByteFrom: fieldInt(e.Fields, "byte_from"), ByteTo: fieldInt(e.Fields, "byte_to"),
+				LineFrom: fieldInt(e.Fields, "line_from"), LineTo: fieldInt(e.Fields, "line_to")})
+		case audit.EventLedgerAcknowledged:
+			by, _ := e.Fields["by"].(string)
+			reason, _ := e.Fields["reason"].(string)
+			record, _ := e.Fields["record"].(string)
+			ack := &LedgerAcknowledgment{AuditSeq: e.Seq, At: e.Time, By: by, Reason: reason, Record: record,
+				LineFrom: fieldInt(e.Fields, "line_from"), LineTo: fieldInt(e.Fields, "line_to"),
+				Duplicates: fieldDuplicates(e.Fields)}
+			acks = append(acks, ack)
+			for i := range mods {
+				if m := &mods[i]; m.Ack == nil && ack.Covers(*m) {
+					m.Ack = ack
+				}
+			}
+		}
+	}
+	return mods, acks, nil
+}
+
+// Covers reports whether the acknowledgment's line range holds m's.
+func (a LedgerAcknowledgment) Covers(m LedgerModification) bool {
+	return a.LineFrom <= m.LineFrom && m.LineTo <= a.LineTo
+}
+
+// Names reports whether the acknowledgment names the conflicting
+// duplicate d (its line and run id).
+func (a LedgerAcknowledgment) Names(d store.ConflictingDuplicate) bool {
+	for _, x := range a.Duplicates {
+		if x.LineNo == d.LineNo && x.RunID == d.RunID {
+			return true
+		}
+	}
+	return false
+}
+
+// Unacknowledged returns the modifications without an acknowledgment.
+func Unacknowledged(mods []LedgerModification) []LedgerModification {
+	var out []LedgerModification
+	for _, m := range mods {
+		if m.Ack == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// IntegrityProblems is the integrity problems a job ends with
+// (Outcome.Integrity): every unacknowledged ledger modification the audit
+// log records and every unacknowledged conflicting duplicate the store
+// holds (docs/RULES.md, "Integrity problems").
+func (j *Job) IntegrityProblems(ctx context.Context, st *store.Store) ([]string, error) {
+	l := j.env.Layout
+	return LedgerProblems(ctx, l.AuditLog, l.Rel(l.Ledger), st)
+}
+
+// LedgerProblems lists, one line each, every unacknowledged ledger
+// modification the audit log at auditPath records and every
+// unacknowledged conflicting duplicate st holds. ledger names the ledger
+// in the problems.
+func LedgerProblems(ctx context.Context, auditPath, ledger string, st *store.Store) ([]string, error) {
+	mods, err := LedgerModifications(auditPath)
+	if err != nil {
+		return nil, fmt.Errorf("read ledger modifications from %s: %w", auditPath, err)
+	}
+	var out []string
+	for _, m := range Unacknowledged(mods) {
+		out = append(out, m.Problem())
+	}
+	dups, err := st.ConflictingDuplicates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ldups, err := LedgerDuplicates(auditPath, dups)
+	if err != nil {
+		return nil, fmt.Errorf("read ledger acknowledgments from %s: %w", auditPath, err)
+	}
+	for _, d := range ldups {
+		if d.Ack == nil {
+			out = append(out, d.Problem(ledger))
+		}
+	}
+	return out, nil
+}
+
+// fieldDuplicates reads an acknowledgment's "duplicates" field: a list of
+// {line_no, run_id} objects.
+func fieldDuplicates(fields map[string]any) []AcknowledgedDuplicate {
+	list, _ := fields["duplicates"].([]any)
+	var out []AcknowledgedDuplicate
+	for _, v := range list {
+		m, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		id, _ := m["run_id"].(string)
+		out = append(out, AcknowledgedDuplicate{LineNo: fieldInt(m, "line_no"), RunID: id})
+	}
+	return out
+}
+
+// fieldInt reads an integer audit field (json.Number); 0 when absent.
+func fieldInt(fields map[string]any, key string) int64 {
+	switch v := fields[key].(type) {
+	case json.Number:
+		n, _ := v.Int64()
+		return n
+	case float64:
+		return int64(v)
+	case int64:
+		return v
+	case int:
+		return int64(v)
+	}
+	return 0
+}
