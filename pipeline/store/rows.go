@@ -58,7 +58,8 @@ func (s *Store) VerifyRows(ctx context.Context, ledgerPath string) (RowCheck, er
 	if err := copyLedgerPrefix(ledgerPath, prefix, state.covered); err != nil {
 		return res, fmt.Errorf("verify store: %w", err)
 	}
-	fresh, err := Open(ctx, filepath.Join(scratch, "ledger.duckdb"), Options{})
+	// The same zone, so ts_local is derived as the store derived it.
+	fresh, err := Open(ctx, filepath.Join(scratch, "ledger.duckdb"), Options{TimeZone: s.zone})
 	if err != nil {
 		return res, fmt.Errorf("verify store: %w", err)
 	}

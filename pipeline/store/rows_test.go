@@ -101,3 +101,29 @@ func TestChunkDigests(t *testing.T) {
 		t.Errorf("a period without rows: %v %v", none, err)
 	}
 }
+
+// TestVerifyRowsInTheStoresZone: a store whose zone is not UTC re-derives
+// ts_local in that zone, so an untouched store verifies (it used to report
+// every row as edited).
+func TestVerifyRowsInTheStoresZone(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ledgerPath := filepath.Join(dir, "ledger.jsonl")
+	var lines []string
+	for i := range 40 {
+		lines = append(lines, line(i, false, float64(10+i)))
+	}
+	writeLedger(t, ledgerPath, lines, "")
+	s, err := Open(ctx, filepath.Join(dir, "ledger.duckdb"), Options{TimeZone: "America/New_York"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Ingest(ctx, ledgerPath); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.VerifyRows(ctx, ledgerPath)
+	if err != nil || !res.Intact() || res.Rows != 40 {
+		t.Fatalf("an untouched store in America/New_York: %+v %v", res, err)
+	}
+}
