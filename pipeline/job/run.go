@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
@@ -154,14 +153,10 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	}
 	st.Progress = j.env.Progress
 	ing, err := st.Ingest(ctx, ledgerPath)
-	var digests map[int64]string
-	if err == nil && ing.Event != store.EventNoChange {
-		// The rows this ingest loaded, by ledger chunk: recorded so a later
-		// job can tell a row edited in the store (CheckStoreRows).
-		digests, err = st.ChunkDigests(ctx, ing.OffsetFrom, time.Time{}, time.Time{})
-	}
 	if err == nil {
-		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing, digests)
+		// The rows this ingest loaded, by ledger chunk, are recorded so a
+		// later job can tell a row edited in the store (CheckStoreRows).
+		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing, ing.ChunkRowDigests)
 	}
 	if err != nil {
 		st.Close()
@@ -169,6 +164,11 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	}
 	return st, ing, nil
 }
+
+// chunkDigestsField is the ingest event's field holding the row digests of
+// the chunks it loaded (store.ChunkDigests). An older log's
+// "chunk_row_digests" were made another way and are not compared.
+const chunkDigestsField = "chunk_row_sha256"
 
 // recordIngest writes the ingest event, and a tamper_detected event when
 // the ledger prefix changed.
@@ -187,7 +187,7 @@ func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.Inge
 			}
 			j.chunkRefs[c] = d
 		}
-		fields["chunk_row_digests"] = m
+		fields[chunkDigestsField] = m
 	}
 	if err := j.Audit(ctx, audit.EventIngest, fields); err != nil {
 		return err

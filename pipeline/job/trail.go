@@ -336,7 +336,7 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 			if e.Event != audit.EventIngest {
 				continue
 			}
-			digests, _ := e.Fields["chunk_row_digests"].(map[string]any)
+			digests, _ := e.Fields[chunkDigestsField].(map[string]any)
 			if e.Fields["ingest_event"] == store.EventLedgerModified || e.Fields["ingest_event"] == store.EventInitial {
 				// A (re)load replaces every row: older digests no longer apply.
 				clear(ref)

@@ -72,6 +72,9 @@ type IngestResult struct {
 	PartialTailBytes int64
 	PrefixSHA256     string // SHA-256 of the ledger's bytes [0, OffsetTo)
 	Modified         *Modification
+	// ChunkRowDigests are the digests of the rows of every ledger chunk
+	// this ingest loaded rows into (Store.ChunkDigests), by chunk.
+	ChunkRowDigests map[int64]string
 	// Timings of the phases, for logs and benchmarks.
 	CheckTime, LoadTime, DuplicatesTime, CommitTime, CheckpointTime time.Duration
 }
@@ -302,6 +305,10 @@ type parsed struct {
 	rec     arrow.Record
 	rejects []rejectRow
 	lines   int64
+	// digests are rec's row digests (row_digest.go), rowDigestSize bytes
+	// a row; err is why they could not be made.
+	digests []byte
+	err     error
 }
 
 type rejectRow struct {
@@ -333,6 +340,15 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			return state, nil, fmt.Errorf("re-read last chunk: %w", err)
 		}
 		chunks.Write(buf)
+	}
+
+	// Row digests per chunk: the chunk holding the old end starts with the
+	// digests of the rows already stored in it.
+	folder := newChunkFolder()
+	if head := state.covered % ChunkBytes; head > 0 {
+		if err := s.foldStoredRows(ctx, folder, state.covered-head, state.covered); err != nil {
+			return state, nil, err
+		}
 	}
 
 	var runHashes []int64
@@ -407,6 +423,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	batches := make(chan arrow.Record, 2)
 	var rejects []rejectRow
 	hashCol := schema.FieldIndices("run_hash")[0]
+	offsetCol := schema.FieldIndices("byte_offset")[0]
 	g.Go(func() error {
 		defer close(batches)
 		for out := range ordered {
@@ -421,6 +438,11 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			if p.rec == nil {
 				continue
 			}
+			if p.err != nil {
+				p.rec.Release()
+				return p.err
+			}
+			folder.addAll(p.rec.Column(offsetCol).(*array.Int64).Int64Values(), p.digests)
 			res.Loaded += p.rec.NumRows()
 			if state.covered == 0 {
 				runHashes = append(runHashes, p.rec.Column(hashCol).(*array.Int64).Int64Values()...)
@@ -454,6 +476,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		return state, nil, insertErr
 	}
 	res.Rejected = int64(len(rejects))
+	res.ChunkRowDigests = folder.result()
 	if err := s.insertRejects(ctx, rejects, seq); err != nil {
 		return state, nil, err
 	}
@@ -519,6 +542,14 @@ func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location, hi
 		data = data[nl+1:]
 	}
 	out.rec = bb.finish(hints)
+	if out.rec != nil {
+		idx := rowDigestIndices(schema)
+		cols := make([]arrow.Array, len(idx))
+		for k, i := range idx {
+			cols[k] = out.rec.Column(i)
+		}
+		out.digests, out.err = appendRowDigests(make([]byte, 0, rowDigestSize*out.rec.NumRows()), cols)
+	}
 	return out
 }
 

@@ -2,18 +2,18 @@ package store
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
-)
 
-//go:embed sql/row_digests.sql
-var rowDigestsSQL string
+	"github.com/apache/arrow/go/v17/arrow/array"
+)
 
 // RowCheck is the outcome of comparing the store's rows with rows derived
 // afresh from the ledger prefix the store covers.
@@ -35,9 +35,9 @@ const maxDiffer = 20
 
 // VerifyRows re-derives the rows of the ledger prefix the store covers —
 // the first CoveredBytes of ledgerPath copied to a scratch directory and
-// ingested into a scratch store with the same code — and compares a digest
-// of every row (all columns but the ingest that loaded it) with the
-// store's. An edited, deleted or planted row is a difference. Run
+// ingested into a scratch store with the same code and zone — and compares
+// the digest of every row (row_digest.go: all columns but the ingest that
+// loaded it) with the store's. An edited, deleted or planted row is a difference. Run
 // VerifyLedger first: if the prefix itself changed, the rows differ too.
 func (s *Store) VerifyRows(ctx context.Context, ledgerPath string) (RowCheck, error) {
 	state, had, err := s.loadState(ctx)
@@ -95,22 +95,31 @@ func (s *Store) VerifyRows(ctx context.Context, ledgerPath string) (RowCheck, er
 	return res, nil
 }
 
+// rowDigests returns the digest of every stored row (row_digest.go) by
+// ledger line.
 func (s *Store) rowDigests(ctx context.Context) (map[int64]string, error) {
-	rows, err := s.conn.QueryContext(ctx, rowDigestsSQL)
+	q := strings.Replace(chunkRowsSQL, "{{columns}}", quotedColumns(rowDigestColumns()), 1)
+	rdr, err := s.arrow.QueryContext(ctx, q, int64(0), int64(math.MaxInt64))
 	if err != nil {
-		return nil, fmt.Errorf("row digests: %w", err)
+		return nil, fmt.Errorf("row digests: chunk_rows.sql: %w", err)
 	}
-	defer rows.Close()
+	defer rdr.Release()
 	out := map[int64]string{}
-	for rows.Next() {
-		var line int64
-		var d string
-		if err := rows.Scan(&line, &d); err != nil {
+	var digests []byte
+	for rdr.Next() {
+		rec := rdr.Record()
+		if digests, err = appendRowDigests(digests[:0], rec.Columns()); err != nil {
 			return nil, fmt.Errorf("row digests: %w", err)
 		}
-		out[line] = d
+		lines, ok := rec.Column(0).(*array.Int64) // line_no: rowDigestColumns' first
+		if !ok {
+			return nil, fmt.Errorf("row digests: line_no is %s", rec.Column(0).DataType())
+		}
+		for i, l := range lines.Int64Values() {
+			out[l] = string(digests[i*rowDigestSize : (i+1)*rowDigestSize])
+		}
 	}
-	return out, rows.Err()
+	return out, rdr.Err()
 }
 
 // copyLedgerPrefix copies the first n bytes of src to dst; a src shorter than n
@@ -135,37 +144,52 @@ func copyLedgerPrefix(src, dst string, n int64) error {
 	return out.Close()
 }
 
-//go:embed sql/chunk_row_digests.sql
-var chunkRowDigestsSQL string
-
 // ChunkBytes is the granularity of ChunkDigests: ledger bytes per chunk.
 const ChunkBytes = 1 << 20
 
 // ChunkDigests returns a digest of the loaded rows of each ledger chunk
 // (ChunkBytes of ledger bytes, by the offset a row's line starts at) from
-// the chunk holding byte fromOffset on. With a non-zero period it keeps only
-// the chunks holding a row timestamped in [start, end): the rows a report
-// of that period reads. Jobs record the digests of the chunks an ingest
-// touched in the audit log and re-check the ones a period reads, so a row
-// edited in the store is refused cheaply (docs/COMPLIANCE.md).
+// the chunk holding byte fromOffset on: the SHA-256 of the row digests
+// (row_digest.go) in line order. With a non-zero period it keeps only the
+// chunks holding a row timestamped in [start, end): the rows a report of
+// that period reads. Ingest returns the digests of the chunks it touched
+// (IngestResult.ChunkRowDigests); jobs record them in the audit log and
+// re-check the ones a period reads, so a row edited in the store is
+// refused cheaply (docs/COMPLIANCE.md).
 func (s *Store) ChunkDigests(ctx context.Context, fromOffset int64, start, end time.Time) (map[int64]string, error) {
 	var from, to any
 	if !start.IsZero() {
 		from, to = start, end
 	}
-	rows, err := s.conn.QueryContext(ctx, chunkRowDigestsSQL, fromOffset/ChunkBytes, from, to)
+	rows, err := s.conn.QueryContext(ctx, wantedChunksSQL, fromOffset/ChunkBytes, from, to)
 	if err != nil {
-		return nil, fmt.Errorf("chunk row digests: %w", err)
+		return nil, fmt.Errorf("chunk row digests: wanted_chunks.sql: %w", err)
 	}
-	defer rows.Close()
-	out := map[int64]string{}
+	var chunks []int64
 	for rows.Next() {
-		var chunk int64
-		var d string
-		if err := rows.Scan(&chunk, &d); err != nil {
+		var c int64
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("chunk row digests: %w", err)
 		}
-		out[chunk] = d
+		chunks = append(chunks, c)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("chunk row digests: %w", err)
+	}
+	f := newChunkFolder()
+	// One read per run of consecutive chunks (a period's chunks are
+	// mostly consecutive).
+	for i := 0; i < len(chunks); {
+		j := i + 1
+		for j < len(chunks) && chunks[j] == chunks[j-1]+1 {
+			j++
+		}
+		if err := s.foldStoredRows(ctx, f, chunks[i]*ChunkBytes, (chunks[j-1]+1)*ChunkBytes); err != nil {
+			return nil, fmt.Errorf("chunk row digests: %w", err)
+		}
+		i = j
+	}
+	return f.result(), nil
 }

@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"math"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+)
+
+// A row digest is the first rowDigestSize bytes of the SHA-256 of a ledger
+// row's canonical encoding: every column but ingest_seq (which ingest
+// loaded the row), in rowSchema order, each value as a presence byte (0 for
+// NULL) followed by
+//
+//   - BIGINT, TIMESTAMP(TZ) (microseconds), DOUBLE (IEEE 754 bits): 8 bytes
+//     little-endian;
+//   - BOOLEAN: one byte;
+//   - VARCHAR: its length as a uvarint, then its bytes;
+//   - VARCHAR[]: the element count as a uvarint, then each element as a
+//     VARCHAR (a NULL element is not possible: the parser never makes one).
+//
+// The same Go code digests the Arrow batches ingest builds and the rows
+// read back from the store as Arrow, so the two agree by construction,
+// and a chunk digest (the SHA-256 of its rows' digests in line order)
+// costs a pass of SHA-256 in the parse workers instead of casting every
+// row to text in SQL.
+const rowDigestSize = 16
+
+//go:embed sql/chunk_rows.sql
+var chunkRowsSQL string
+
+//go:embed sql/wanted_chunks.sql
+var wantedChunksSQL string
+
+// rowDigestColumns are the names of the columns a row digest covers, in
+// rowSchema order.
+func rowDigestColumns() []string {
+	var cols []string
+	for _, f := range rowSchema().Fields() {
+		if f.Name != "ingest_seq" {
+			cols = append(cols, f.Name)
+		}
+	}
+	return cols
+}
+
+// rowDigestIndices are rowDigestColumns' positions in rowSchema.
+func rowDigestIndices(schema *arrow.Schema) []int {
+	var idx []int
+	for _, name := range rowDigestColumns() {
+		idx = append(idx, schema.FieldIndices(name)[0])
+	}
+	return idx
+}
+
+// valueEncoder returns the function that appends the canonical encoding of
+// a's i-th value to a buffer.
+func valueEncoder(a arrow.Array) (func(b []byte, i int) []byte, error) {
+	switch a := a.(type) {
+	case *array.Int64:
+		return func(b []byte, i int) []byte {
+			if a.IsNull(i) {
+				return append(b, 0)
+			}
+			return binary.LittleEndian.AppendUint64(append(b, 1), uint64(a.Value(i)))
+		}, nil
+	case *array.Timestamp:
+		if u := a.DataType().(*arrow.TimestampType).Unit; u != arrow.Microsecond {
+			return nil, fmt.Errorf("row digest: timestamp unit %s, want microseconds", u)
+		}
+		return func(b []byte, i int) []byte {
+			if a.IsNull(i) {
+				return append(b, 0)
+			}
+			return binary.LittleEndian.AppendUint64(append(b, 1), uint64(a.Value(i)))
+		}, nil
+	case *array.Float64:
+		return func(b []byte, i int) []byte {
+			if a.IsNull(i) {
+				return append(b, 0)
+			}
+			return binary.LittleEndian.AppendUint64(append(b, 1), math.Float64bits(a.Value(i)))
+		}, nil
+	case *array.Boolean:
+		return func(b []byte, i int) []byte {
+			switch {
+			case a.IsNull(i):
+				return append(b, 0)
+			case a.Value(i):
+				return append(b, 1, 1)
+			}
+			return append(b, 1, 0)
+		}, nil
+	case *array.String:
+		return func(b []byte, i int) []byte {
+			if a.IsNull(i) {
+				return append(b, 0)
+			}
+			return appendText(append(b, 1), a.Value(i))
+		}, nil
+	case *array.LargeString:
+		return func(b []byte, i int) []byte {
+			if a.IsNull(i) {
+				return append(b, 0)
+			}
+			return appendText(append(b, 1), a.Value(i))
+		}, nil
+	case *array.List:
+		elems, ok := a.ListValues().(*array.String)
+		if !ok {
+			return nil, fmt.Errorf("row digest: list of %s, want a list of text", a.ListValues().DataType())
+		}
+		return func(b []byte, i int) []byte {
+			if a.IsNull(i) {
+				return append(b, 0)
+			}
+			from, to := a.ValueOffsets(i)
+			b = binary.AppendUvarint(append(b, 1), uint64(to-from))
+			for k := from; k < to; k++ {
+				b = appendText(b, elems.Value(int(k)))
+			}
+			return b
+		}, nil
+	}
+	return nil, fmt.Errorf("row digest: unsupported column type %s", a.DataType())
+}
+
+func appendText(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// appendRowDigests appends the digest of each row of cols (the columns of
+// rowDigestColumns, in order, all of one length) to dst.
+func appendRowDigests(dst []byte, cols []arrow.Array) ([]byte, error) {
+	enc := make([]func([]byte, int) []byte, len(cols))
+	for k, c := range cols {
+		var err error
+		if enc[k], err = valueEncoder(c); err != nil {
+			return dst, fmt.Errorf("column %d: %w", k, err)
+		}
+	}
+	if len(cols) == 0 {
+		return dst, nil
+	}
+	var buf []byte
+	for i := range cols[0].Len() {
+		buf = buf[:0]
+		for _, e := range enc {
+			buf = e(buf, i)
+		}
+		sum := sha256.Sum256(buf)
+		dst = append(dst, sum[:rowDigestSize]...)
+	}
+	return dst, nil
+}
+
+// chunkFolder folds row digests, in line order, into one digest per ledger
+// chunk (ChunkBytes of ledger bytes, by the offset a row's line starts at).
+type chunkFolder struct {
+	chunk int64
+	h     hash.Hash
+	out   map[int64]string
+}
+
+func newChunkFolder() *chunkFolder { return &chunkFolder{out: map[int64]string{}} }
+
+// add folds the digest of the row whose line starts at offset.
+func (f *chunkFolder) add(offset int64, digest []byte) {
+	if c := offset / ChunkBytes; f.h == nil || c != f.chunk {
+		f.flush()
+		f.chunk, f.h = c, sha256.New()
+	}
+	f.h.Write(digest)
+}
+
+// addRecord folds every row of rec's digest columns (offsets from its
+// byte_offset column).
+func (f *chunkFolder) addAll(offsets []int64, digests []byte) {
+	for i, off := range offsets {
+		f.add(off, digests[i*rowDigestSize:(i+1)*rowDigestSize])
+	}
+}
+
+func (f *chunkFolder) flush() {
+	if f.h != nil {
+		f.out[f.chunk] = hex.EncodeToString(f.h.Sum(nil))
+		f.h = nil
+	}
+}
+
+// result returns the chunk digests folded so far.
+func (f *chunkFolder) result() map[int64]string {
+	f.flush()
+	return f.out
+}
+
+// foldStoredRows reads the stored rows whose lines start in [from, to),
+// in line order, and folds their digests into f.
+func (s *Store) foldStoredRows(ctx context.Context, f *chunkFolder, from, to int64) error {
+	q := strings.Replace(chunkRowsSQL, "{{columns}}", quotedColumns(rowDigestColumns()), 1)
+	rdr, err := s.arrow.QueryContext(ctx, q, from, to)
+	if err != nil {
+		return fmt.Errorf("read rows for their digests: chunk_rows.sql: %w", err)
+	}
+	defer rdr.Release()
+	var digests []byte
+	for rdr.Next() {
+		rec := rdr.Record()
+		digests, err = appendRowDigests(digests[:0], rec.Columns())
+		if err != nil {
+			return err
+		}
+		off, ok := rec.Column(1).(*array.Int64) // byte_offset: rowDigestColumns' second
+		if !ok {
+			return fmt.Errorf("chunk_rows.sql: byte_offset is %s", rec.Column(1).DataType())
+		}
+		f.addAll(off.Int64Values(), digests)
+	}
+	return rdr.Err()
+}
+
+func quotedColumns(cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = `"` + c + `"`
+	}
+	return strings.Join(q, ", ")
+}
