@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	_ "embed"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -202,9 +204,37 @@ func (f *chunkFolder) result() map[int64]string {
 	return f.out
 }
 
-// foldStoredRows reads the stored rows whose lines start in [from, to),
-// in line order, and folds their digests into f.
+// foldStoredRows reads the stored rows whose lines start in [from, to)
+// and folds their digests into f in line order. The engine returns them in
+// any order (insertion order is not preserved, and sorting wide rows in
+// SQL cost more than the digests): they are sorted here by line number.
 func (s *Store) foldStoredRows(ctx context.Context, f *chunkFolder, from, to int64) error {
+	type row struct {
+		line, offset int64
+		digest       [rowDigestSize]byte
+	}
+	var rows []row
+	err := s.storedRowDigests(ctx, from, to, func(lines, offsets []int64, digests []byte) {
+		for i := range lines {
+			r := row{line: lines[i], offset: offsets[i]}
+			copy(r.digest[:], digests[i*rowDigestSize:])
+			rows = append(rows, r)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.line, b.line) })
+	for i := range rows {
+		f.add(rows[i].offset, rows[i].digest[:])
+	}
+	return nil
+}
+
+// storedRowDigests reads the stored rows whose lines start in [from, to),
+// in no particular order, and calls fn with each batch's line numbers,
+// byte offsets and row digests.
+func (s *Store) storedRowDigests(ctx context.Context, from, to int64, fn func(lines, offsets []int64, digests []byte)) error {
 	q := strings.Replace(chunkRowsSQL, "{{columns}}", quotedColumns(rowDigestColumns()), 1)
 	rdr, err := s.arrow.QueryContext(ctx, q, from, to)
 	if err != nil {
@@ -218,11 +248,13 @@ func (s *Store) foldStoredRows(ctx context.Context, f *chunkFolder, from, to int
 		if err != nil {
 			return err
 		}
-		off, ok := rec.Column(1).(*array.Int64) // byte_offset: rowDigestColumns' second
-		if !ok {
-			return fmt.Errorf("chunk_rows.sql: byte_offset is %s", rec.Column(1).DataType())
+		// line_no and byte_offset are rowDigestColumns' first two.
+		lines, ok1 := rec.Column(0).(*array.Int64)
+		offsets, ok2 := rec.Column(1).(*array.Int64)
+		if !ok1 || !ok2 {
+			return fmt.Errorf("chunk_rows.sql: line_no is %s and byte_offset %s, want BIGINT", rec.Column(0).DataType(), rec.Column(1).DataType())
 		}
-		f.addAll(off.Int64Values(), digests)
+		fn(lines.Int64Values(), offsets.Int64Values(), digests)
 	}
 	return rdr.Err()
 }

@@ -9,10 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
-
-	"github.com/apache/arrow/go/v17/arrow/array"
 )
 
 // RowCheck is the outcome of comparing the store's rows with rows derived
@@ -98,28 +95,16 @@ func (s *Store) VerifyRows(ctx context.Context, ledgerPath string) (RowCheck, er
 // rowDigests returns the digest of every stored row (row_digest.go) by
 // ledger line.
 func (s *Store) rowDigests(ctx context.Context) (map[int64]string, error) {
-	q := strings.Replace(chunkRowsSQL, "{{columns}}", quotedColumns(rowDigestColumns()), 1)
-	rdr, err := s.arrow.QueryContext(ctx, q, int64(0), int64(math.MaxInt64))
-	if err != nil {
-		return nil, fmt.Errorf("row digests: chunk_rows.sql: %w", err)
-	}
-	defer rdr.Release()
 	out := map[int64]string{}
-	var digests []byte
-	for rdr.Next() {
-		rec := rdr.Record()
-		if digests, err = appendRowDigests(digests[:0], rec.Columns()); err != nil {
-			return nil, fmt.Errorf("row digests: %w", err)
-		}
-		lines, ok := rec.Column(0).(*array.Int64) // line_no: rowDigestColumns' first
-		if !ok {
-			return nil, fmt.Errorf("row digests: line_no is %s", rec.Column(0).DataType())
-		}
-		for i, l := range lines.Int64Values() {
+	err := s.storedRowDigests(ctx, 0, math.MaxInt64, func(lines, _ []int64, digests []byte) {
+		for i, l := range lines {
 			out[l] = string(digests[i*rowDigestSize : (i+1)*rowDigestSize])
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("row digests: %w", err)
 	}
-	return out, rdr.Err()
+	return out, nil
 }
 
 // copyLedgerPrefix copies the first n bytes of src to dst; a src shorter than n
