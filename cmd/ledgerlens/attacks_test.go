@@ -416,6 +416,44 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 			t.Error("a revision was published from the edited store")
 		}
 	})
+	t.Run("row edited, then lines appended into its chunk: the edit is not folded into the new digest", func(t *testing.T) {
+		root := publishedRoot(t)
+		st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The last loaded row: its chunk is the one the next ingest extends.
+		var line int64
+		var runID string
+		if err := st.Conn().QueryRowContext(context.Background(),
+			`SELECT line_no, run_id FROM ledger_rows ORDER BY line_no DESC LIMIT 1`).Scan(&line, &runID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Conn().ExecContext(context.Background(),
+			`UPDATE ledger_rows SET credits_total = credits_total + 1000 WHERE line_no = ?`, line); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// Append a complete line (replacing the unfinished tail, which no
+		// ingest covered).
+		path := filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = data[:bytes.LastIndexByte(data, '\n')+1]
+		lines := bytes.Split(bytes.TrimSuffix(data, []byte{'\n'}), []byte{'\n'})
+		last := lines[len(lines)-1]
+		data = append(data, bytes.Replace(last, []byte(runID), []byte(runID+"-APPENDED"), 1)...)
+		if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustFail(t, 4, []string{"differ from what the ingest at audit seq", "the rows appended to that chunk are not recorded"},
+			"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+		mustFail(t, 4, []string{"differ from what"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	})
 }
 
 // Attack 7: a private key that does not match signing.pub.

@@ -154,6 +154,9 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	st.Progress = j.env.Progress
 	ing, err := st.Ingest(ctx, ledgerPath)
 	if err == nil {
+		err = j.checkPriorChunk(ing.PriorChunk)
+	}
+	if err == nil {
 		// The rows this ingest loaded, by ledger chunk, are recorded so a
 		// later job can tell a row edited in the store (CheckStoreRows).
 		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing, ing.ChunkRowDigests)

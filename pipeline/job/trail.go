@@ -322,6 +322,52 @@ func topLevelString(path, key string) (string, bool) {
 	return "", false
 }
 
+// recordedChunkDigests returns, for each ledger chunk, the row digest the
+// newest ingest that loaded rows into it recorded in the audit log, and
+// that ingest's entry. A (re)load clears what earlier ingests recorded.
+func (j *Job) recordedChunkDigests() (map[int64]string, map[int64]audit.Entry) {
+	refs := map[int64]audit.Entry{}
+	ref := map[int64]string{}
+	if j.trail == nil {
+		return ref, refs
+	}
+	for _, e := range j.trail.state.Entries {
+		if e.Event != audit.EventIngest {
+			continue
+		}
+		digests, _ := e.Fields[chunkDigestsField].(map[string]any)
+		if e.Fields["ingest_event"] == store.EventLedgerModified || e.Fields["ingest_event"] == store.EventInitial {
+			// A (re)load replaces every row: older digests no longer apply.
+			clear(ref)
+			clear(refs)
+		}
+		for k, v := range digests {
+			c, err := strconv.ParseInt(k, 10, 64)
+			d, ok := v.(string)
+			if err == nil && ok {
+				ref[c], refs[c] = d, e
+			}
+		}
+	}
+	return ref, refs
+}
+
+// checkPriorChunk refuses an ingest that extended a chunk whose stored
+// rows are not the rows the ingest that loaded them recorded: the new
+// digest would otherwise take the edit in.
+func (j *Job) checkPriorChunk(p *store.ChunkDigest) error {
+	if p == nil {
+		return nil
+	}
+	ref, refs := j.recordedChunkDigests()
+	want, ok := ref[p.Chunk]
+	if !ok || want == p.Digest {
+		return nil
+	}
+	return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what the ingest at audit seq %d loaded: the store was edited; the rows appended to that chunk are not recorded (run 'ledgerlens verify store', then rebuild the store)",
+		j.env.Layout.Rel(j.env.Layout.StoreFile), p.Chunk*store.ChunkBytes, (p.Chunk+1)*store.ChunkBytes, refs[p.Chunk].Seq)}}
+}
+
 // CheckStoreRows refuses to publish from a store whose rows for the period
 // [start, end) are not the rows the ingests loaded: it recomputes the row
 // digests of the ledger chunks the period reads and compares each with the
@@ -329,33 +375,26 @@ func topLevelString(path, key string) (string, bool) {
 // log. A chunk no ingest recorded a digest for (an older log) is not
 // checked; `verify store` re-derives every row.
 func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end time.Time) error {
-	refs := map[int64]audit.Entry{}
-	ref := map[int64]string{}
-	if j.trail != nil {
-		for _, e := range j.trail.state.Entries {
-			if e.Event != audit.EventIngest {
-				continue
-			}
-			digests, _ := e.Fields[chunkDigestsField].(map[string]any)
-			if e.Fields["ingest_event"] == store.EventLedgerModified || e.Fields["ingest_event"] == store.EventInitial {
-				// A (re)load replaces every row: older digests no longer apply.
-				clear(ref)
-				clear(refs)
-			}
-			for k, v := range digests {
-				c, err := strconv.ParseInt(k, 10, 64)
-				d, ok := v.(string)
-				if err == nil && ok {
-					ref[c], refs[c] = d, e
-				}
-			}
-		}
-	}
+	ref, refs := j.recordedChunkDigests()
 	for c, d := range j.chunkRefs {
 		ref[c] = d
 		delete(refs, c)
 	}
-	got, err := st.ChunkDigests(ctx, 0, start, end)
+	chunks, err := st.Chunks(ctx, 0, start, end)
+	if err != nil {
+		return err
+	}
+	// The chunks this job's own ingest loaded were digested from the very
+	// batches it inserted, and no other process can open the store while
+	// the job has it open: only the chunks earlier ingests loaded are read
+	// back.
+	var older []int64
+	for _, c := range chunks {
+		if _, fresh := j.chunkRefs[c]; !fresh {
+			older = append(older, c)
+		}
+	}
+	got, err := st.ChunkDigestsOf(ctx, older)
 	if err != nil {
 		return err
 	}

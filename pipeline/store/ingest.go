@@ -75,8 +75,18 @@ type IngestResult struct {
 	// ChunkRowDigests are the digests of the rows of every ledger chunk
 	// this ingest loaded rows into (Store.ChunkDigests), by chunk.
 	ChunkRowDigests map[int64]string
+	// PriorChunk is the digest of the rows that were already stored in
+	// the chunk this ingest extended ("" for none), before it added its
+	// own; nil when the ingest began on a chunk boundary or reloaded.
+	PriorChunk *ChunkDigest
 	// Timings of the phases, for logs and benchmarks.
 	CheckTime, LoadTime, DuplicatesTime, CommitTime, CheckpointTime time.Duration
+}
+
+// ChunkDigest is the row digest of one ledger chunk (Store.ChunkDigests).
+type ChunkDigest struct {
+	Chunk  int64
+	Digest string
 }
 
 // Modification is the range of the already-loaded prefix that changed.
@@ -343,12 +353,23 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	}
 
 	// Row digests per chunk: the chunk holding the old end starts with the
-	// digests of the rows already stored in it.
+	// digests of the rows already stored in it, and their digest alone is
+	// returned for the caller to compare with the one recorded when they
+	// were loaded (an edit there would otherwise be folded into the new
+	// digest).
 	folder := newChunkFolder()
 	if head := state.covered % ChunkBytes; head > 0 {
-		if err := s.foldStoredRows(ctx, folder, state.covered-head, state.covered); err != nil {
+		prior, err := s.sortedStoredRows(ctx, state.covered-head, state.covered)
+		if err != nil {
 			return state, nil, err
 		}
+		seed := newChunkFolder()
+		for i := range prior {
+			seed.add(prior[i].offset, prior[i].digest[:])
+			folder.add(prior[i].offset, prior[i].digest[:])
+		}
+		chunk := (state.covered - head) / ChunkBytes
+		res.PriorChunk = &ChunkDigest{Chunk: chunk, Digest: seed.result()[chunk]}
 	}
 
 	var runHashes []int64

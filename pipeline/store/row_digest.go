@@ -204,31 +204,37 @@ func (f *chunkFolder) result() map[int64]string {
 	return f.out
 }
 
-// foldStoredRows reads the stored rows whose lines start in [from, to)
-// and folds their digests into f in line order. The engine returns them in
-// any order (insertion order is not preserved, and sorting wide rows in
-// SQL cost more than the digests): they are sorted here by line number.
-func (s *Store) foldStoredRows(ctx context.Context, f *chunkFolder, from, to int64) error {
-	type row struct {
-		line, offset int64
-		digest       [rowDigestSize]byte
-	}
-	var rows []row
+// storedRow is one stored row's digest with the line it was loaded from.
+type storedRow struct {
+	line, offset int64
+	digest       [rowDigestSize]byte
+}
+
+// sortedStoredRows reads the stored rows whose lines start in [from, to)
+// and returns their digests in line order. The engine returns them in any
+// order (insertion order is not preserved, and sorting wide rows in SQL
+// cost more than the digests): they are sorted here by line number.
+func (s *Store) sortedStoredRows(ctx context.Context, from, to int64) ([]storedRow, error) {
+	var rows []storedRow
 	err := s.storedRowDigests(ctx, from, to, func(lines, offsets []int64, digests []byte) {
 		for i := range lines {
-			r := row{line: lines[i], offset: offsets[i]}
+			r := storedRow{line: lines[i], offset: offsets[i]}
 			copy(r.digest[:], digests[i*rowDigestSize:])
 			rows = append(rows, r)
 		}
 	})
-	if err != nil {
-		return err
-	}
-	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.line, b.line) })
+	slices.SortFunc(rows, func(a, b storedRow) int { return cmp.Compare(a.line, b.line) })
+	return rows, err
+}
+
+// foldStoredRows folds the digests of the stored rows whose lines start in
+// [from, to) into f, in line order.
+func (s *Store) foldStoredRows(ctx context.Context, f *chunkFolder, from, to int64) error {
+	rows, err := s.sortedStoredRows(ctx, from, to)
 	for i := range rows {
 		f.add(rows[i].offset, rows[i].digest[:])
 	}
-	return nil
+	return err
 }
 
 // storedRowDigests reads the stored rows whose lines start in [from, to),

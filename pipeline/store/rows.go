@@ -142,6 +142,17 @@ const ChunkBytes = 1 << 20
 // re-check the ones a period reads, so a row edited in the store is
 // refused cheaply (docs/COMPLIANCE.md).
 func (s *Store) ChunkDigests(ctx context.Context, fromOffset int64, start, end time.Time) (map[int64]string, error) {
+	chunks, err := s.Chunks(ctx, fromOffset, start, end)
+	if err != nil {
+		return nil, err
+	}
+	return s.ChunkDigestsOf(ctx, chunks)
+}
+
+// Chunks lists, in order, the ledger chunks holding loaded rows from the
+// chunk holding byte fromOffset on; with a non-zero period only those
+// holding a row timestamped in [start, end).
+func (s *Store) Chunks(ctx context.Context, fromOffset int64, start, end time.Time) ([]int64, error) {
 	var from, to any
 	if !start.IsZero() {
 		from, to = start, end
@@ -150,19 +161,21 @@ func (s *Store) ChunkDigests(ctx context.Context, fromOffset int64, start, end t
 	if err != nil {
 		return nil, fmt.Errorf("chunk row digests: wanted_chunks.sql: %w", err)
 	}
+	defer rows.Close()
 	var chunks []int64
 	for rows.Next() {
 		var c int64
 		if err := rows.Scan(&c); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("chunk row digests: %w", err)
 		}
 		chunks = append(chunks, c)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("chunk row digests: %w", err)
-	}
+	return chunks, rows.Err()
+}
+
+// ChunkDigestsOf returns the row digests of the given chunks (ascending),
+// as ChunkDigests does; a chunk without rows has none.
+func (s *Store) ChunkDigestsOf(ctx context.Context, chunks []int64) (map[int64]string, error) {
 	f := newChunkFolder()
 	// One read per run of consecutive chunks (a period's chunks are
 	// mostly consecutive).
