@@ -383,6 +383,10 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	ordered := make(chan chan parsed, workers*2)
 	var covered = state.covered
 	var lines = state.lines
+	// Read buffers go back to the reader once their block is parsed: a
+	// fresh buffer per block cost more in zeroing (0.3 s per 400 MB) than
+	// the hashing of its bytes. Parsing copies every value it keeps.
+	free := make(chan []byte, 2*workers+2)
 
 	// Reader: frames complete lines, hashes them, hands blocks out in order.
 	g.Go(func() error {
@@ -392,7 +396,18 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		var leftover []byte
 		for pos < size {
 			n := min(int64(readBlockSize), size-pos)
-			buf := make([]byte, len(leftover)+int(n))
+			need := len(leftover) + int(n)
+			var buf []byte
+			select {
+			case b := <-free:
+				if cap(b) >= need {
+					buf = b[:need]
+				}
+			default:
+			}
+			if buf == nil {
+				buf = make([]byte, need)
+			}
 			copy(buf, leftover)
 			if _, err := f.ReadAt(buf[len(leftover):], pos); err != nil && err != io.EOF {
 				return fmt.Errorf("read ledger at %d: %w", pos, err)
@@ -435,6 +450,10 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			var hints batchHints
 			for t := range tasks {
 				t.out <- parseBlock(t.b, schema, seq, s.loc, &hints)
+				select {
+				case free <- t.b.data[:cap(t.b.data)]:
+				default:
+				}
 			}
 			return nil
 		})
