@@ -102,19 +102,9 @@ func valueEncoder(a arrow.Array) (func(b []byte, i int) []byte, error) {
 			return append(b, 1, 0)
 		}, nil
 	case *array.String:
-		return func(b []byte, i int) []byte {
-			if a.IsNull(i) {
-				return append(b, 0)
-			}
-			return appendText(append(b, 1), a.Value(i))
-		}, nil
+		return textEncoder(a), nil
 	case *array.LargeString:
-		return func(b []byte, i int) []byte {
-			if a.IsNull(i) {
-				return append(b, 0)
-			}
-			return appendText(append(b, 1), a.Value(i))
-		}, nil
+		return textEncoder(a), nil
 	case *array.List:
 		elems, ok := a.ListValues().(*array.String)
 		if !ok {
@@ -133,6 +123,20 @@ func valueEncoder(a arrow.Array) (func(b []byte, i int) []byte, error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("row digest: unsupported column type %s", a.DataType())
+}
+
+// textEncoder encodes the values of a text array (String or LargeString:
+// the engine may return either).
+func textEncoder(a interface {
+	IsNull(int) bool
+	Value(int) string
+}) func([]byte, int) []byte {
+	return func(b []byte, i int) []byte {
+		if a.IsNull(i) {
+			return append(b, 0)
+		}
+		return appendText(append(b, 1), a.Value(i))
+	}
 }
 
 func appendText(b []byte, s string) []byte {
@@ -183,8 +187,8 @@ func (f *chunkFolder) add(offset int64, digest []byte) {
 	f.h.Write(digest)
 }
 
-// addRecord folds every row of rec's digest columns (offsets from its
-// byte_offset column).
+// addAll folds the digests of consecutive rows (rowDigestSize bytes each)
+// whose lines start at offsets.
 func (f *chunkFolder) addAll(offsets []int64, digests []byte) {
 	for i, off := range offsets {
 		f.add(off, digests[i*rowDigestSize:(i+1)*rowDigestSize])
