@@ -14,9 +14,11 @@ import (
 )
 
 // rowSchema is the Arrow schema of a batch of ledger rows; its field names
-// are ledger_rows' columns, and batches are inserted BY NAME.
+// are ledger_rows' columns, and batches are inserted BY NAME. The repeated
+// text columns (codedColumns) are USMALLINT codes (codes.go).
 func rowSchema() *arrow.Schema {
 	str := arrow.BinaryTypes.String
+	code := arrow.PrimitiveTypes.Uint16
 	f64 := arrow.PrimitiveTypes.Float64
 	i64 := arrow.PrimitiveTypes.Int64
 	bl := arrow.FixedWidthTypes.Boolean
@@ -27,33 +29,33 @@ func rowSchema() *arrow.Schema {
 		{Name: "run_id", Type: str},
 		{Name: "run_hash", Type: i64},
 		{Name: "timestamp", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}},
-		{Name: "scenario_id", Type: str},
-		{Name: "scenario_name", Type: str},
-		{Name: "job_type", Type: str, Nullable: true},
-		{Name: "status", Type: str, Nullable: true},
+		{Name: "scenario_id", Type: code},
+		{Name: "scenario_name", Type: code},
+		{Name: "job_type", Type: code, Nullable: true},
+		{Name: "status", Type: code, Nullable: true},
 		{Name: "credits_total", Type: f64},
 		{Name: "credits_in", Type: f64, Nullable: true},
 		{Name: "credits_out", Type: f64, Nullable: true},
-		{Name: "model", Type: str, Nullable: true},
+		{Name: "model", Type: code, Nullable: true},
 		{Name: "input_tokens", Type: i64, Nullable: true},
 		{Name: "output_tokens", Type: i64, Nullable: true},
 		{Name: "artifacts_link", Type: str, Nullable: true},
-		{Name: "severity", Type: str, Nullable: true},
+		{Name: "severity", Type: code, Nullable: true},
 		{Name: "risk_flags", Type: arrow.ListOf(str), Nullable: true},
 		{Name: "risk_summary", Type: str, Nullable: true},
-		{Name: "misconfig_likelihood", Type: str, Nullable: true},
+		{Name: "misconfig_likelihood", Type: code, Nullable: true},
 		{Name: "baseline_expected_credits", Type: f64, Nullable: true},
 		{Name: "variance_multiplier", Type: f64, Nullable: true},
 		{Name: "retry_count", Type: i64, Nullable: true},
 		{Name: "has_max_items_config", Type: bl, Nullable: true},
 		{Name: "has_idempotency_key", Type: bl, Nullable: true},
-		{Name: "prompt_version", Type: str, Nullable: true},
+		{Name: "prompt_version", Type: code, Nullable: true},
 		{Name: "deployment_timestamp", Type: str, Nullable: true},
 		{Name: "is_batch_job", Type: bl, Nullable: true},
 		{Name: "is_backfill", Type: bl, Nullable: true},
 		{Name: "input_item_count", Type: i64, Nullable: true},
 		{Name: "notion_case_id", Type: str, Nullable: true},
-		{Name: "owner", Type: str, Nullable: true},
+		{Name: "owner", Type: code, Nullable: true},
 		{Name: "ts_local", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
 	}, nil)
 }
@@ -72,10 +74,10 @@ type batchBuilder struct {
 	lineNo, offset, runHash, ts, tsLocal                   []int64
 	ingestSeq                                              []int32
 	creditsTotal                                           []float64
-	runID, scenarioID, scenarioName                        strColumn
-	jobType, status, model, artifactsLink, severity        strColumn
-	riskSummary, misconfig, promptVersion, deploymentTS    strColumn
-	notionCaseID, owner                                    strColumn
+	runID, artifactsLink, riskSummary, deploymentTS        strColumn
+	notionCaseID                                           strColumn
+	scenarioID, scenarioName, jobType, status, model       codeColumn
+	severity, misconfig, promptVersion, owner              codeColumn
 	creditsIn, creditsOut, baselineExpected, varianceMult  optColumn[float64]
 	inputTokens, outputTokens, retryCount, inputItemCount  optColumn[int64]
 	hasMaxItems, hasIdempotencyKey, isBatchJob, isBackfill boolColumn
@@ -87,7 +89,7 @@ type batchBuilder struct {
 // batchHints carries the text columns' bytes per row from one block to the
 // next on the same worker, so their buffers are allocated once.
 type batchHints struct {
-	bytesPerRow [15]int
+	bytesPerRow [6]int
 	flagsPerRow int
 }
 
@@ -109,6 +111,9 @@ func newBatchBuilder(schema *arrow.Schema, rows int, loc *time.Location, hints *
 	for i, c := range bb.strColumns() {
 		c.init(rows, hints.bytesPerRow[i])
 	}
+	for _, c := range bb.codeColumns() {
+		c.init(rows)
+	}
 	for _, c := range []*optColumn[float64]{&bb.creditsIn, &bb.creditsOut, &bb.baselineExpected, &bb.varianceMult} {
 		c.init(rows)
 	}
@@ -124,12 +129,17 @@ func newBatchBuilder(schema *arrow.Schema, rows int, loc *time.Location, hints *
 	return bb
 }
 
-// strColumns lists the text columns (not the risk flags' values), in
-// batchHints order.
-func (bb *batchBuilder) strColumns() [15]*strColumn {
-	return [15]*strColumn{&bb.runID, &bb.scenarioID, &bb.scenarioName, &bb.jobType, &bb.status,
-		&bb.model, &bb.artifactsLink, &bb.severity, &bb.riskSummary, &bb.misconfig,
-		&bb.promptVersion, &bb.deploymentTS, &bb.notionCaseID, &bb.owner, &bb.riskFlags}
+// strColumns lists the text columns stored as text (and the risk flags'
+// values), in batchHints order.
+func (bb *batchBuilder) strColumns() [6]*strColumn {
+	return [6]*strColumn{&bb.runID, &bb.artifactsLink, &bb.riskSummary, &bb.deploymentTS,
+		&bb.notionCaseID, &bb.riskFlags}
+}
+
+// codeColumns lists the coded text columns in codedColumns order.
+func (bb *batchBuilder) codeColumns() [numCoded]*codeColumn {
+	return [numCoded]*codeColumn{&bb.scenarioID, &bb.scenarioName, &bb.jobType, &bb.status,
+		&bb.model, &bb.severity, &bb.misconfig, &bb.promptVersion, &bb.owner}
 }
 
 func (bb *batchBuilder) append(lineNo, offset int64, ingestSeq int32, r *ledger.Record) {
@@ -205,33 +215,33 @@ func (bb *batchBuilder) finish(hints *batchHints) arrow.Record {
 		bb.runID.data(str, false),
 		fixedData(i64, bb.runHash, nil, 0),
 		fixedData(ts, bb.ts, nil, 0),
-		bb.scenarioID.data(str, false),
-		bb.scenarioName.data(str, false),
-		bb.jobType.data(str, true),
-		bb.status.data(str, true),
+		bb.scenarioID.data(false),
+		bb.scenarioName.data(false),
+		bb.jobType.data(true),
+		bb.status.data(true),
 		fixedData(f64, bb.creditsTotal, nil, 0),
 		bb.creditsIn.data(f64),
 		bb.creditsOut.data(f64),
-		bb.model.data(str, true),
+		bb.model.data(true),
 		bb.inputTokens.data(i64),
 		bb.outputTokens.data(i64),
 		bb.artifactsLink.data(str, true),
-		bb.severity.data(str, true),
+		bb.severity.data(true),
 		riskFlags,
 		bb.riskSummary.data(str, true),
-		bb.misconfig.data(str, true),
+		bb.misconfig.data(true),
 		bb.baselineExpected.data(f64),
 		bb.varianceMult.data(f64),
 		bb.retryCount.data(i64),
 		bb.hasMaxItems.data(),
 		bb.hasIdempotencyKey.data(),
-		bb.promptVersion.data(str, true),
+		bb.promptVersion.data(true),
 		bb.deploymentTS.data(str, true),
 		bb.isBatchJob.data(),
 		bb.isBackfill.data(),
 		bb.inputItemCount.data(i64),
 		bb.notionCaseID.data(str, true),
-		bb.owner.data(str, true),
+		bb.owner.data(true),
 		fixedData(tsLocal, bb.tsLocal, nil, 0),
 	}
 	arrays := make([]arrow.Array, len(cols))
@@ -247,13 +257,13 @@ func (bb *batchBuilder) finish(hints *batchHints) arrow.Record {
 }
 
 // fixedData wraps a slice of fixed-width values as an Arrow array of typ.
-func fixedData[T int32 | int64 | float64](typ arrow.DataType, v []T, valid *memory.Buffer, nulls int) arrow.ArrayData {
+func fixedData[T uint16 | int32 | int64 | float64](typ arrow.DataType, v []T, valid *memory.Buffer, nulls int) arrow.ArrayData {
 	return array.NewData(typ, len(v), []*memory.Buffer{valid, memory.NewBufferBytes(bytesOf(v))}, nil, nulls, 0)
 }
 
 // bytesOf reinterprets a slice of fixed-width values as its bytes (Arrow's
 // little-endian layout on the platforms DuckDB runs on).
-func bytesOf[T int32 | int64 | float64](v []T) []byte {
+func bytesOf[T uint16 | int32 | int64 | float64](v []T) []byte {
 	if len(v) == 0 {
 		return nil
 	}
@@ -280,6 +290,8 @@ func (m *bitmap) append(set bool) {
 	}
 	m.n++
 }
+
+func (m *bitmap) isSet(i int) bool { return m.bits[i/8]&(1<<(i%8)) != 0 }
 
 // buffer is the bitmap as a validity buffer: nil when nothing is null.
 func (m *bitmap) buffer() *memory.Buffer {

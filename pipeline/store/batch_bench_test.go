@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 )
@@ -137,8 +138,12 @@ func BenchmarkInsertBatches(b *testing.B) {
 		b.StopTimer()
 		batches := make(chan arrow.Record, len(blocks))
 		var hints batchHints
+		codes := newCodeBook()
 		for _, blk := range blocks {
 			if p := parseBlock(blk, schema, 1, time.UTC, &hints); p.rec != nil {
+				if err := codes.assign(&p.dicts, p.rec.Column(0).(*array.Int64).Int64Values()); err != nil {
+					b.Fatal(err)
+				}
 				batches <- p.rec
 			}
 		}
@@ -155,6 +160,9 @@ func BenchmarkInsertBatches(b *testing.B) {
 		}
 		b.StartTimer()
 		if err := s.insertStream(ctx, newBatchStream(schema, batches, func() error { return nil })); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.insertCodes(ctx, codes); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

@@ -6,6 +6,12 @@
 // (Store.MeasureLoadFloor), so a measured ingest can be set beside its
 // floors.
 //
+// Tables (sql/schema.sql): ledger_rows, every loaded line, whose repeated
+// text columns are USMALLINT codes with their text in text_codes
+// (codes.go); rejects, duplicates, field_values, ledger_state, ingest_log
+// and store_meta. Readers see the codes decoded through the runs and
+// ledger_rows_decoded views (sql/runs_view.sql).
+//
 // It must never write to the ledger or any other input, and never leave the
 // database mixing two versions of the ledger: each ingest is one
 // transaction that either commits completely or not at all.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/zeebo/blake3"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
@@ -79,9 +80,22 @@ func (s *Store) MeasureLoadFloor(ctx context.Context, ledgerPath string, from, t
 	fl.ParseArrow = timed(func() {
 		results = onAllCores(blocks, func(b block, h *batchHints) parsed { return parseBlock(b, schema, 1, s.loc, h) })
 	})
+	codes, err := s.loadCodeBook(ctx)
+	if err != nil {
+		return fl, err
+	}
+	lineCol := schema.FieldIndices("line_no")[0]
 	batches := make(chan arrow.Record, len(results))
 	for _, p := range results {
 		if p.rec != nil {
+			if p.err != nil {
+				return fl, p.err
+			}
+			// The collector's step, untimed here as it overlaps the
+			// parse in an ingest.
+			if err := codes.assign(&p.dicts, p.rec.Column(lineCol).(*array.Int64).Int64Values()); err != nil {
+				return fl, err
+			}
 			fl.Rows += p.rec.NumRows()
 			batches <- p.rec
 		}
@@ -99,6 +113,9 @@ func (s *Store) MeasureLoadFloor(ctx context.Context, ledgerPath string, from, t
 	}()
 	began := time.Now()
 	if err := s.insertStream(ctx, newBatchStream(schema, batches, func() error { return nil })); err != nil {
+		return fl, err
+	}
+	if err := s.insertCodes(ctx, codes); err != nil {
 		return fl, err
 	}
 	fl.Insert = time.Since(began)

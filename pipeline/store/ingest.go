@@ -188,7 +188,7 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 		}
 	}()
 	if res.Event == EventLedgerModified {
-		for _, t := range []string{"ledger_rows", "rejects", "duplicates", "field_values"} {
+		for _, t := range []string{"ledger_rows", "text_codes", "rejects", "duplicates", "field_values"} {
 			if _, err := s.conn.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 				return res, fmt.Errorf("clear %s for reload: %w", t, err)
 			}
@@ -319,6 +319,9 @@ type parsed struct {
 	// a row; err is why they could not be made.
 	digests []byte
 	err     error
+	// dicts are rec's coded columns, block-local until the collector
+	// assigns the store's codes (codes.go).
+	dicts [numCoded]blockDict
 }
 
 type rejectRow struct {
@@ -370,6 +373,11 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		}
 		chunk := (state.covered - head) / ChunkBytes
 		res.PriorChunk = &ChunkDigest{Chunk: chunk, Digest: seed.result()[chunk]}
+	}
+
+	codes, err := s.loadCodeBook(ctx)
+	if err != nil {
+		return state, nil, err
 	}
 
 	var runHashes []int64
@@ -464,6 +472,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	var rejects []rejectRow
 	hashCol := schema.FieldIndices("run_hash")[0]
 	offsetCol := schema.FieldIndices("byte_offset")[0]
+	lineCol := schema.FieldIndices("line_no")[0]
 	g.Go(func() error {
 		defer close(batches)
 		for out := range ordered {
@@ -481,6 +490,11 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			if p.err != nil {
 				p.rec.Release()
 				return p.err
+			}
+			// In ledger order: codes go to values by first appearance.
+			if err := codes.assign(&p.dicts, p.rec.Column(lineCol).(*array.Int64).Int64Values()); err != nil {
+				p.rec.Release()
+				return err
 			}
 			folder.addAll(p.rec.Column(offsetCol).(*array.Int64).Int64Values(), p.digests)
 			res.Loaded += p.rec.NumRows()
@@ -514,6 +528,9 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	}
 	if insertErr != nil {
 		return state, nil, insertErr
+	}
+	if err := s.insertCodes(ctx, codes); err != nil {
+		return state, nil, err
 	}
 	res.Rejected = int64(len(rejects))
 	res.ChunkRowDigests = folder.result()
@@ -582,14 +599,30 @@ func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location, hi
 		data = data[nl+1:]
 	}
 	out.rec = bb.finish(hints)
-	if out.rec != nil {
-		idx := rowDigestIndices(schema)
-		cols := make([]arrow.Array, len(idx))
-		for k, i := range idx {
-			cols[k] = out.rec.Column(i)
-		}
-		out.digests, out.err = appendRowDigests(make([]byte, 0, rowDigestSize*out.rec.NumRows()), cols)
+	if out.rec == nil {
+		return out
 	}
+	if out.err = bb.blockOverflow(); out.err != nil {
+		return out
+	}
+	out.dicts = bb.dicts()
+	// The digests cover the coded columns' text (from the block's
+	// dictionaries), not their codes.
+	idx := rowDigestIndices(schema)
+	enc := make([]valueEnc, len(idx))
+	coded := bb.codeColumns()
+	for k, i := range idx {
+		if j := codedIndex(schema.Field(i).Name); j >= 0 {
+			enc[k] = coded[j].encoder()
+			continue
+		}
+		var err error
+		if enc[k], err = valueEncoder(out.rec.Column(i)); err != nil {
+			out.err = fmt.Errorf("row digest of column %s: %w", schema.Field(i).Name, err)
+			return out
+		}
+	}
+	out.digests = digestRows(make([]byte, 0, rowDigestSize*out.rec.NumRows()), int(out.rec.NumRows()), enc)
 	return out
 }
 
@@ -764,9 +797,8 @@ type LedgerCheck struct {
 // rebuilt) is an error, not a verdict: its digests may be of another kind
 // and comparing them would report a modification that did not happen.
 func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerCheck, error) {
-	if s.version != schemaVersion {
-		return LedgerCheck{}, fmt.Errorf("store %s has schema version %d, this ledgerlens uses %d: run `ledgerlens ingest` (any job does it) to rebuild the store from the ledger, then verify again",
-			s.path, s.version, schemaVersion)
+	if err := s.requireCurrent(); err != nil {
+		return LedgerCheck{}, err
 	}
 	state, had, err := s.loadState(ctx)
 	if err != nil || !had {
@@ -803,4 +835,15 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 	}
 	res.AppendedBytes = max(size-state.covered, 0)
 	return res, nil
+}
+
+// requireCurrent refuses a store of an older schema (opened read-only, so
+// not rebuilt) for what needs this version's derived state: its digests,
+// and its coded columns and their views.
+func (s *Store) requireCurrent() error {
+	if s.version != schemaVersion {
+		return fmt.Errorf("store %s has schema version %d, this ledgerlens uses %d: run `ledgerlens ingest` (any job does it) to rebuild the store from the ledger, then verify again",
+			s.path, s.version, schemaVersion)
+	}
+	return nil
 }

@@ -63,9 +63,12 @@ func rowDigestIndices(schema *arrow.Schema) []int {
 	return idx
 }
 
+// valueEnc appends the canonical encoding of a column's i-th value to b.
+type valueEnc func(b []byte, i int) []byte
+
 // valueEncoder returns the function that appends the canonical encoding of
 // a's i-th value to a buffer.
-func valueEncoder(a arrow.Array) (func(b []byte, i int) []byte, error) {
+func valueEncoder(a arrow.Array) (valueEnc, error) {
 	switch a := a.(type) {
 	case *array.Int64:
 		return func(b []byte, i int) []byte {
@@ -146,7 +149,7 @@ func appendText(b []byte, s string) []byte {
 // appendRowDigests appends the digest of each row of cols (the columns of
 // rowDigestColumns, in order, all of one length) to dst.
 func appendRowDigests(dst []byte, cols []arrow.Array) ([]byte, error) {
-	enc := make([]func([]byte, int) []byte, len(cols))
+	enc := make([]valueEnc, len(cols))
 	for k, c := range cols {
 		var err error
 		if enc[k], err = valueEncoder(c); err != nil {
@@ -156,8 +159,14 @@ func appendRowDigests(dst []byte, cols []arrow.Array) ([]byte, error) {
 	if len(cols) == 0 {
 		return dst, nil
 	}
+	return digestRows(dst, cols[0].Len(), enc), nil
+}
+
+// digestRows appends the digest of each of n rows, whose columns (those of
+// rowDigestColumns, in order) enc encodes, to dst.
+func digestRows(dst []byte, n int, enc []valueEnc) []byte {
 	var buf []byte
-	for i := range cols[0].Len() {
+	for i := range n {
 		buf = buf[:0]
 		for _, e := range enc {
 			buf = e(buf, i)
@@ -165,7 +174,7 @@ func appendRowDigests(dst []byte, cols []arrow.Array) ([]byte, error) {
 		sum := sha256.Sum256(buf)
 		dst = append(dst, sum[:rowDigestSize]...)
 	}
-	return dst, nil
+	return dst
 }
 
 // chunkFolder folds row digests, in line order, into one digest per ledger
@@ -245,6 +254,9 @@ func (s *Store) foldStoredRows(ctx context.Context, f *chunkFolder, from, to int
 // in no particular order, and calls fn with each batch's line numbers,
 // byte offsets and row digests.
 func (s *Store) storedRowDigests(ctx context.Context, from, to int64, fn func(lines, offsets []int64, digests []byte)) error {
+	if err := s.requireCurrent(); err != nil {
+		return err
+	}
 	q := strings.Replace(chunkRowsSQL, "{{columns}}", quotedColumns(rowDigestColumns()), 1)
 	rdr, err := s.arrow.QueryContext(ctx, q, from, to)
 	if err != nil {

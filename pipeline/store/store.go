@@ -18,8 +18,9 @@ import (
 //go:embed sql/schema.sql
 var schemaSQL string
 
-// runsViewSQL defines the runs view. It is replaced on every writable open,
-// so a better plan for it reaches existing stores without a reload.
+// runsViewSQL defines the ledger_rows_decoded and runs views. They are
+// replaced on every writable open, so a better plan for them reaches
+// existing stores without a reload.
 //
 //go:embed sql/runs_view.sql
 var runsViewSQL string
@@ -29,7 +30,10 @@ var runsViewSQL string
 // truth), so a store of another version drops its derived tables and the
 // next ingest reloads the ledger; ingest_log, the store's own history,
 // is kept.
-const schemaVersion = 6
+//
+// Version 7 stores ledger_rows' repeated text columns as codes (codes.go);
+// a version 6 store is rebuilt from the ledger like any older one.
+const schemaVersion = 7
 
 // zoneSchemaVersion is the first version with ts_local and the recorded
 // time zone (see zone.go).
@@ -234,9 +238,7 @@ func (s *Store) migrate(ctx context.Context, zone string) error {
 	if err != nil {
 		return err
 	}
-	if version == schemaVersion || version == zoneSchemaVersion-1 {
-		// Version 5 lacks only ts_local, which is derived from columns it
-		// has: add and fill it instead of reloading the ledger.
+	if version == schemaVersion {
 		return s.migrateZone(ctx, version, zone)
 	}
 	if version == 0 {
@@ -251,12 +253,20 @@ func (s *Store) migrate(ctx context.Context, zone string) error {
 			version = 1
 		}
 	}
+	if zone == "" && version >= zoneSchemaVersion {
+		// Rebuilt, the rows keep the zone they were recorded in.
+		if err := s.readZone(ctx); err != nil {
+			return err
+		}
+		zone = s.zone
+	}
 	if zone == "" {
 		zone = "UTC"
 	}
 	stmts := []string{"BEGIN TRANSACTION"}
 	if version != 0 {
-		stmts = append(stmts, "DROP VIEW IF EXISTS runs", "DROP TABLE IF EXISTS ledger_rows",
+		stmts = append(stmts, "DROP VIEW IF EXISTS runs", "DROP VIEW IF EXISTS ledger_rows_decoded",
+			"DROP TABLE IF EXISTS ledger_rows", "DROP TABLE IF EXISTS text_codes",
 			"DROP TABLE IF EXISTS rejects", "DROP TABLE IF EXISTS duplicates", "DROP TABLE IF EXISTS ledger_state",
 			"DROP TABLE IF EXISTS field_values")
 	}

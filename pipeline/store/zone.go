@@ -37,10 +37,11 @@ func (s *Store) readZone(ctx context.Context) error {
 	return nil
 }
 
-// migrateZone brings a store of version 5 or 6 to version 6 in zone ("" =
-// keep the recorded zone): it adds ts_local where missing and recomputes it
-// when the zone changes, in one transaction, keeping every other table
-// (the append-only state among them).
+// migrateZone brings a store of schemaVersion to zone ("" = keep the
+// recorded zone): it recomputes ts_local when the zone changes, in one
+// transaction, keeping every other table (the append-only state among
+// them). (It also added ts_local to version 5 stores, which are now
+// rebuilt for their text columns.)
 func (s *Store) migrateZone(ctx context.Context, version int, zone string) error {
 	recorded := ""
 	if version >= zoneSchemaVersion {

@@ -19,7 +19,8 @@ SELECT
     c.status, cr.case_id, r.artifacts_link, c.line_no
 FROM spikes c
 -- The wide fields of the same rows (line_no is unique in ledger_rows;
--- classified holds no duplicates already), the period's rows only.
-JOIN ledger_rows r ON r.line_no = c.line_no AND r."timestamp" >= $1 AND r."timestamp" < $2
+-- classified holds no duplicates already), the period's rows only, with
+-- the coded text columns decoded.
+JOIN ledger_rows_decoded r ON r.line_no = c.line_no AND r."timestamp" >= $1 AND r."timestamp" < $2
 LEFT JOIN (SELECT run_id, min(case_id) AS case_id FROM case_runs GROUP BY run_id) cr ON cr.run_id = c.run_id
 ORDER BY c.multiplier DESC, c."timestamp", c.run_id;

@@ -2,7 +2,8 @@
 -- ingest ($1) loaded, with their counts, in one scan (GROUPING SETS). Kept
 -- per ingest in field_values so that a report's data-quality section sums a
 -- few hundred rows instead of rescanning the ledger; zone maps on
--- ingest_seq keep this scan to the appended rows.
+-- ingest_seq keep this scan to the appended rows. The values are decoded
+-- (runs_view.sql).
 INSERT INTO field_values
 SELECT
     $1 AS ingest_seq,
@@ -12,7 +13,7 @@ SELECT
          ELSE 'misconfig_likelihood' END AS field,
     coalesce(job_type, status, severity, misconfig_likelihood) AS value,
     count(*) AS n
-FROM ledger_rows r
+FROM ledger_rows_decoded r
 ANTI JOIN duplicates d ON d.line_no = r.line_no
 WHERE r.ingest_seq = $1
 GROUP BY GROUPING SETS ((job_type), (status), (severity), (misconfig_likelihood))

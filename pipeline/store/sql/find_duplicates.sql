@@ -2,6 +2,8 @@
 -- occurred on an earlier line (of this ingest or any earlier one), among
 -- the rows whose run-id hash repeats.
 -- Identical means every normalised field matches the first occurrence.
+-- The coded text columns are compared as codes: within one store, equal
+-- codes are equal values (store/codes.go).
 INSERT INTO duplicates
 WITH candidates AS (
     -- The placeholder below is filled in by the caller with the rows of
