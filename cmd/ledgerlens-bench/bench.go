@@ -236,8 +236,16 @@ func measureRound(ctx context.Context, cfg runConfig, env []string, fx *fixture,
 }
 
 // job runs one measured `ledgerlens report weekly`, which must succeed.
+// It passes --as-of a day after the week ends, so the result does not
+// depend on the wall clock: a fixture reaching past today would otherwise
+// be an unfinished week (refused with exit 2).
 func job(ctx context.Context, cfg runConfig, env []string, name, root, week string) (phase, error) {
-	p, err := measure(ctx, name, command(ctx, env, cfg.Bin, "--root", root, "report", "weekly", "--week", week))
+	asOf, err := weekAsOf(week)
+	if err != nil {
+		return phase{}, err
+	}
+	p, err := measure(ctx, name, command(ctx, env, cfg.Bin, "--root", root, "report", "weekly", "--week", week,
+		"--as-of", asOf.Format(time.RFC3339)))
 	if err != nil {
 		return p, err
 	}
@@ -245,6 +253,16 @@ func job(ctx context.Context, cfg runConfig, env []string, name, root, week stri
 		return p, p.failed()
 	}
 	return p, nil
+}
+
+// weekAsOf is the instant a benchmark reports week (a Monday) as of: eight
+// days after it begins, after the week's end in any time zone.
+func weekAsOf(week string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, week)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("week %q: %w", week, err)
+	}
+	return d.AddDate(0, 0, 8), nil
 }
 
 // summarize puts the rounds into r: each phase's best time, its peak RSS

@@ -74,7 +74,11 @@ func cmdProfile(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	res, err := pipeline.RunWeekly(ctx, env, pipeline.WeeklyOptions{Week: *week})
+	asOf, err := weekAsOf(*week)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	res, err := pipeline.RunWeekly(ctx, env, pipeline.WeeklyOptions{Week: *week, AsOf: asOf})
 	if err != nil {
 		return fmt.Errorf("weekly job in %s: %w", *root, err)
 	}

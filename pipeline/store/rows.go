@@ -173,15 +173,22 @@ func (s *Store) Chunks(ctx context.Context, fromOffset int64, start, end time.Ti
 	return chunks, rows.Err()
 }
 
+// maxChunksPerRead bounds one read of stored rows by ChunkDigestsOf: 128
+// MiB of ledger is about 280,000 rows, two or three of the engine's row
+// groups.
+const maxChunksPerRead = 128
+
 // ChunkDigestsOf returns the row digests of the given chunks (ascending),
 // as ChunkDigests does; a chunk without rows has none.
 func (s *Store) ChunkDigestsOf(ctx context.Context, chunks []int64) (map[int64]string, error) {
 	f := newChunkFolder()
 	// One read per run of consecutive chunks (a period's chunks are
-	// mostly consecutive).
+	// mostly consecutive), at most maxChunksPerRead at a time: the engine
+	// materialises each result before handing it over as Arrow, and a week
+	// of a 10M-run ledger read at once took the job to 2 GiB.
 	for i := 0; i < len(chunks); {
 		j := i + 1
-		for j < len(chunks) && chunks[j] == chunks[j-1]+1 {
+		for j < len(chunks) && chunks[j] == chunks[j-1]+1 && j-i < maxChunksPerRead {
 			j++
 		}
 		if err := s.foldStoredRows(ctx, f, chunks[i]*ChunkBytes, (chunks[j-1]+1)*ChunkBytes); err != nil {
