@@ -12,6 +12,11 @@
 // and store_meta. Readers see the codes decoded through the runs and
 // ledger_rows_decoded views (sql/runs_view.sql).
 //
+// It also owns the row digests (row_digest.go) that let a job or `verify
+// store` tell a row edited in the database: made from the batches ingest
+// inserts, per ledger chunk (IngestResult.ChunkRowDigests), and again from
+// rows read back (ChunkDigests, VerifyRows) by the same code.
+//
 // It must never write to the ledger or any other input, and never leave the
 // database mixing two versions of the ledger: each ingest is one
 // transaction that either commits completely or not at all.
