@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
 // These tests run the real binary as cron does: no terminal (stdout and
@@ -275,6 +277,24 @@ func TestCronMissingLedger(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); err == nil {
 		t.Fatal("a report was published without a ledger")
+	}
+
+	// The same after an upgrade: a store of an older schema, which the
+	// next writable open rebuilds from the ledger, is not opened at all
+	// while the ledger is missing.
+	st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Conn().ExecContext(context.Background(), "UPDATE store_meta SET schema_version = schema_version - 1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wantExit(t, cron(t, root, "ingest"), 1, "ingest into an older store without a ledger")
+	if after := runCount(t, root); after != before {
+		t.Fatalf("runs in the older store: %s before, %s after the ingest without a ledger", before, after)
 	}
 
 	// An empty ledger on a new root is fine.

@@ -147,6 +147,12 @@ func (j *Job) OpenStore(ctx context.Context) (*store.Store, store.IngestResult, 
 // OpenStoreFrom is OpenStore with the ledger at ledgerPath.
 func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Store, store.IngestResult, error) {
 	l := j.env.Layout
+	// Before the store is opened: opening may migrate it to a new schema,
+	// which rebuilds it from the ledger, and a missing ledger must leave
+	// the store as it was.
+	if err := store.CheckLedger(ledgerPath); err != nil {
+		return nil, store.IngestResult{}, err
+	}
 	st, err := store.Open(ctx, l.StoreFile, j.env.StoreOptions)
 	if err != nil {
 		return nil, store.IngestResult{}, err

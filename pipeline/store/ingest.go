@@ -119,19 +119,37 @@ func (s *Store) Ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	return res, nil
 }
 
+// CheckLedger returns the error Ingest would give for the ledger at
+// ledgerPath before reading it — missing, or not a regular file — without
+// touching any store: a job checks it before opening the store, whose
+// opening may migrate (rebuild) it.
+func CheckLedger(ledgerPath string) error {
+	f, err := openLedger(ledgerPath)
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", ledgerPath, err)
+	}
+	return f.Close()
+}
+
+// openLedger opens the ledger for reading. A missing ledger is an error,
+// never an empty one: a failed mount or a rename must not empty the store.
+// A FIFO or device is refused at once (inputs.OpenRegular does not block
+// on it).
+func openLedger(ledgerPath string) (*os.File, error) {
+	f, err := inputs.OpenRegular(ledgerPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: the ledger is missing (a missing ledger is never read as an empty one; check the mount and the path — the store was left as it was)", err)
+	}
+	return f, err
+}
+
 func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, error) {
 	var res IngestResult
 	state, hadState, err := s.loadState(ctx)
 	if err != nil {
 		return res, err
 	}
-	// A missing ledger is an error, never an empty one: a failed mount or a
-	// rename must not empty the store. A FIFO or device is refused at once
-	// (inputs.OpenRegular does not block on it).
-	f, err := inputs.OpenRegular(ledgerPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return res, fmt.Errorf("%w: the ledger is missing (a missing ledger is never read as an empty one; check the mount and the path — the store was left as it was)", err)
-	}
+	f, err := openLedger(ledgerPath)
 	if err != nil {
 		return res, err
 	}
