@@ -50,7 +50,7 @@ func TestIngestAfterStaleLock(t *testing.T) {
 			}
 		}
 	}
-	want := []string{audit.EventLockRecovered, audit.EventJobStart, audit.EventIngest, audit.EventJobEnd}
+	want := []string{audit.EventLockRecovered, audit.EventJobStart, audit.EventIngest, audit.EventStoreSealed, audit.EventJobEnd}
 	if len(events) != len(want) {
 		t.Fatalf("events %v, want %v", events, want)
 	}

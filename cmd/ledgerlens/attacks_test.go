@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -551,4 +553,103 @@ func TestSIGKILLAnywhereIsByteIdentical(t *testing.T) {
 		})
 	}
 	t.Logf("%d of 10 runs were killed before they finished (run took %v)", killed, took)
+}
+
+// storeSeals returns the store_sealed events of root's audit log, oldest
+// first.
+func storeSeals(t *testing.T, root string) []audit.Entry {
+	t.Helper()
+	st, err := audit.Load(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []audit.Entry
+	for _, e := range st.Entries {
+		if e.Event == audit.EventStoreSealed {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// editStoreRow adds 1000 credits to the first stored run of the week
+// beginning at week and returns its line.
+func editStoreRow(t *testing.T, root, week string) int64 {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d, _ := time.Parse(time.DateOnly, week)
+	var line int64
+	if err := st.Conn().QueryRowContext(context.Background(), `SELECT min(line_no) FROM ledger_rows
+		WHERE "timestamp" >= ?::TIMESTAMPTZ AND "timestamp" < ?::TIMESTAMPTZ`, d, d.AddDate(0, 0, 7)).Scan(&line); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Conn().ExecContext(context.Background(),
+		`UPDATE ledger_rows SET credits_total = credits_total + 1000 WHERE line_no = ?`, line); err != nil {
+		t.Fatal(err)
+	}
+	return line
+}
+
+// Attack 8: the store seal (pipeline/job/store_seal.go) lets a job skip
+// reading back rows an earlier job vouched for. It must not vouch for an
+// edited store, for rows no job read since they were edited, or on the
+// word of an unsigned audit entry.
+func TestAttackStoreSeal(t *testing.T) {
+	t.Run("untouched store: the next job reads nothing back, a query in between changes nothing", func(t *testing.T) {
+		root := publishedRoot(t)
+		mustRun(t, "--root", root, "query", "SELECT count(*) FROM runs")
+		mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t), "--supersede")
+		seals := storeSeals(t, root)
+		last := seals[len(seals)-1]
+		if n, _ := last.Fields["read_back_chunks"].(json.Number).Int64(); n != 0 {
+			t.Fatalf("the job read back %d chunks of an untouched, sealed store", n)
+		}
+	})
+	t.Run("edited between jobs: the seal no longer holds", func(t *testing.T) {
+		root := publishedRoot(t)
+		editStoreRow(t, root, focusWeek)
+		mustFail(t, 4, []string{"differ from what the ingest at audit seq", "refusing to publish"},
+			"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	})
+	t.Run("edited rows the next job does not read stay unvouched for", func(t *testing.T) {
+		root := publishedRoot(t)
+		weeks := func(n int) string {
+			d, _ := time.Parse(time.DateOnly, focusWeek)
+			return d.AddDate(0, 0, 7*n).Format(time.DateOnly)
+		}
+		// An edit five weeks back, then a job that reads only the last two
+		// weeks: it checks those, and its seal must not carry the edited
+		// chunk, so the job that reads that week still finds the edit.
+		editStoreRow(t, root, weeks(-5))
+		mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+		mustFail(t, 4, []string{"differ from what the ingest at audit seq"},
+			"--root", root, "report", "weekly", "--week", weeks(-4))
+	})
+	t.Run("a forged seal appended after the signed checkpoint is not trusted", func(t *testing.T) {
+		root := publishedRoot(t)
+		editStoreRow(t, root, focusWeek)
+		seals := storeSeals(t, root)
+		forged := maps.Clone(seals[len(seals)-1].Fields)
+		for k, path := range map[string]string{"store_sha256": "ledger.duckdb", "wal_sha256": "ledger.duckdb.wal"} {
+			data, err := os.ReadFile(filepath.Join(root, ".ledgerlens", path))
+			forged[k] = ""
+			if err == nil {
+				sum := sha256.Sum256(data)
+				forged[k] = hex.EncodeToString(sum[:])
+			}
+		}
+		log, err := audit.Open(filepath.Join(root, ".ledgerlens", "audit.jsonl"), time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := log.Append(context.Background(), audit.EventStoreSealed, forged); err != nil {
+			t.Fatal(err)
+		}
+		mustFail(t, 4, []string{"differ from what the ingest at audit seq", "refusing to publish"},
+			"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	})
 }

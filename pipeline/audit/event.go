@@ -27,4 +27,8 @@ const (
 	// EventCheckpointMismatch: a job's saved step output does not match
 	// the digest the log recorded for it; the step is redone.
 	EventCheckpointMismatch = "checkpoint_mismatch"
+	// EventStoreSealed: a job closed the store; store_sha256 and
+	// wal_sha256 fingerprint its files and verified_chunks names the
+	// chunks whose rows that job loaded or checked (job/store_seal.go).
+	EventStoreSealed = "store_sealed"
 )

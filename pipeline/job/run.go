@@ -30,6 +30,14 @@ type Job struct {
 	recorded map[string]string
 	// chunkRefs are the chunk row digests this job's ingest recorded.
 	chunkRefs map[int64]string
+	// storeOpened says the job opened the store, so it seals it at its
+	// end; trusted are the chunks the store seal it opened under vouched
+	// for, checked those CheckStoreRows read back and found as recorded,
+	// readBack how many it read back (store_seal.go).
+	storeOpened bool
+	trusted     map[int64]bool
+	checked     map[int64]bool
+	readBack    int
 	// fields are added to every event of the job (the job run id).
 	fields map[string]any
 }
@@ -107,6 +115,11 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		}
 		return err
 	}
+	if j.storeOpened {
+		if err := j.sealStore(ctx); err != nil {
+			return err
+		}
+	}
 	if out.State == "" {
 		out.State = StateCompleted
 	}
@@ -153,12 +166,17 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	if err := store.CheckLedger(ledgerPath); err != nil {
 		return nil, store.IngestResult{}, err
 	}
+	j.trusted = j.trustedChunks() // before the open, which changes the files
 	st, err := store.Open(ctx, l.StoreFile, j.env.StoreOptions)
 	if err != nil {
 		return nil, store.IngestResult{}, err
 	}
+	j.storeOpened = true
 	st.Progress = j.env.Progress
 	ing, err := st.Ingest(ctx, ledgerPath)
+	if ing.Event == store.EventInitial || ing.Event == store.EventLedgerModified {
+		j.trusted = nil // every row was (re)loaded by this ingest
+	}
 	if err == nil {
 		err = j.checkPriorChunk(ing.PriorChunk)
 	}

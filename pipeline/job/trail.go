@@ -115,6 +115,9 @@ func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey) ([]NamedCheckpoin
 type trail struct {
 	log   *audit.Log
 	state *audit.State
+	// signedSize is how many entries the newest signed checkpoint covers
+	// (0: none): what lies beyond it is not vouched for by any signature.
+	signedSize int64
 	// anchor is the report's audit anchor: the chain head at the newest
 	// signed checkpoint (or, on a root without checkpoints, at the last
 	// job_end/job_fail), and that checkpoint's signed note. Only finished
@@ -169,6 +172,7 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 		}
 		if size := newest.Checkpoint.Size; size > 0 {
 			t.anchorHead = st.Entries[size-1].Hash
+			t.signedSize = size
 		}
 		note := string(newest.Checkpoint.Note)
 		t.anchorNote = &note
@@ -388,12 +392,15 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 	// batches it inserted, and no other process can open the store while
 	// the job has it open: only the chunks earlier ingests loaded are read
 	// back.
+	// Chunks the store seal this job opened under vouches for are not
+	// read back either (store_seal.go).
 	var older []int64
 	for _, c := range chunks {
-		if _, fresh := j.chunkRefs[c]; !fresh {
+		if _, fresh := j.chunkRefs[c]; !fresh && !j.trusted[c] {
 			older = append(older, c)
 		}
 	}
+	j.readBack += len(older)
 	got, err := st.ChunkDigestsOf(ctx, older)
 	if err != nil {
 		return err
@@ -401,6 +408,12 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 	var problems []string
 	for c, d := range got {
 		want, ok := ref[c]
+		if ok && d == want {
+			if j.checked == nil {
+				j.checked = map[int64]bool{}
+			}
+			j.checked[c] = true
+		}
 		if !ok || d == want {
 			continue
 		}

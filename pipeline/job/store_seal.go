@@ -1,0 +1,163 @@
+package job
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+)
+
+// A store seal lets a job skip reading back rows an earlier job already
+// vouched for. At the end of every job that opened the store (after
+// closing it), the job records store_sealed: the SHA-256 of the store file
+// and of its write-ahead log, and the chunks whose rows the job loaded
+// itself or checked against their recorded digests, plus those it trusted
+// from the seal before it. The job's signed checkpoint then covers the
+// seal.
+//
+// The next job trusts those chunks only if
+//   - the seal lies within the signed prefix of the audit log (an entry
+//     appended after the newest signed checkpoint vouches for nothing),
+//   - no ingest was recorded after it (a job that touched the store and
+//     did not finish), and
+//   - the store's files, hashed before the store is opened, are byte for
+//     byte what the seal recorded.
+//
+// Anything else — an edited store, a killed job, an older log — falls back
+// to reading back every chunk the period reads. A chunk the sealing job
+// neither loaded nor checked is never carried: an edit made before that
+// job, in rows it did not read, stays detectable by the first job that
+// reads them (docs/COMPLIANCE.md).
+
+// storeFingerprint is the SHA-256 of the store file and of its write-ahead
+// log ("" when there is none).
+func (j *Job) storeFingerprint() (db, wal string, err error) {
+	path := j.env.Layout.StoreFile
+	if db, err = fileSHA256(path); err != nil {
+		return "", "", err
+	}
+	wal, err = fileSHA256(path + ".wal")
+	if errors.Is(err, fs.ErrNotExist) {
+		return db, "", nil
+	}
+	return db, wal, err
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// trustedChunks returns the chunks the newest signed store seal vouches
+// for, when the store's files are still the ones it sealed; nil otherwise.
+// It must run before the store is opened: a writable open changes the
+// files.
+func (j *Job) trustedChunks() map[int64]bool {
+	if j.trail == nil {
+		return nil
+	}
+	entries := j.trail.state.Entries
+	var seal *audit.Entry
+	for i := len(entries) - 1; i >= 0; i-- {
+		switch entries[i].Event {
+		case audit.EventIngest:
+			return nil // the store was touched after the newest seal
+		case audit.EventStoreSealed:
+			if int64(i) >= j.trail.signedSize {
+				return nil // not covered by a signed checkpoint
+			}
+			seal = &entries[i]
+		}
+		if seal != nil {
+			break
+		}
+	}
+	if seal == nil {
+		return nil
+	}
+	db, wal, err := j.storeFingerprint()
+	if err != nil || db != seal.Fields["store_sha256"] || wal != seal.Fields["wal_sha256"] {
+		return nil
+	}
+	return chunkSet(seal.Fields["verified_chunks"])
+}
+
+// sealStore records the store seal at the end of a job that opened the
+// store (which its work has closed by then).
+func (j *Job) sealStore(ctx context.Context) error {
+	db, wal, err := j.storeFingerprint()
+	if err != nil {
+		return fmt.Errorf("seal store: %w", err)
+	}
+	verified := map[int64]bool{}
+	for c := range j.trusted {
+		verified[c] = true
+	}
+	for c := range j.chunkRefs {
+		verified[c] = true
+	}
+	for c := range j.checked {
+		verified[c] = true
+	}
+	return j.Audit(ctx, audit.EventStoreSealed, map[string]any{
+		"store_sha256": db, "wal_sha256": wal,
+		"verified_chunks": chunkRanges(verified), "read_back_chunks": j.readBack,
+	})
+}
+
+// chunkRanges lists a chunk set as sorted, inclusive [first, last] ranges.
+func chunkRanges(set map[int64]bool) [][2]int64 {
+	chunks := make([]int64, 0, len(set))
+	for c := range set {
+		chunks = append(chunks, c)
+	}
+	slices.Sort(chunks)
+	out := [][2]int64{}
+	for _, c := range chunks {
+		if n := len(out); n > 0 && out[n-1][1]+1 == c {
+			out[n-1][1] = c
+			continue
+		}
+		out = append(out, [2]int64{c, c})
+	}
+	return out
+}
+
+// chunkSet reads chunkRanges back from an audit field.
+func chunkSet(v any) map[int64]bool {
+	ranges, _ := v.([]any)
+	set := map[int64]bool{}
+	for _, r := range ranges {
+		pair, _ := r.([]any)
+		if len(pair) != 2 {
+			return nil
+		}
+		from, ok1 := pair[0].(json.Number)
+		to, ok2 := pair[1].(json.Number)
+		a, err1 := from.Int64()
+		b, err2 := to.Int64()
+		if !ok1 || !ok2 || err1 != nil || err2 != nil || b < a {
+			return nil
+		}
+		for c := a; c <= b; c++ {
+			set[c] = true
+		}
+	}
+	return set
+}
