@@ -91,17 +91,14 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			if err != nil {
 				return job.Outcome{}, err
 			}
-			mods, err := job.LedgerModifications(l.AuditLog)
+			record, err := job.ReadLedgerRecord(l.AuditLog)
 			if err != nil {
 				return job.Outcome{}, err
 			}
-			ldups, err := job.LedgerDuplicates(l.AuditLog, dups)
-			if err != nil {
-				return job.Outcome{}, err
-			}
+			ldups := record.Duplicates(dups)
 			ack := job.LedgerAcknowledgment{LineFrom: opts.LineFrom, LineTo: opts.LineTo}
 			var pending []string
-			for _, m := range job.Unacknowledged(mods) {
+			for _, m := range job.Unacknowledged(record.Modifications) {
 				if ack.Covers(m) {
 					res.Covered = append(res.Covered, m)
 				} else {

@@ -90,22 +90,17 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	// A modification stays a problem after the store was rebuilt from the
 	// changed ledger, and a conflicting duplicate stays one, until an
 	// operator acknowledges it.
-	mods, err := job.LedgerModifications(l.AuditLog)
+	rec, err := job.ReadLedgerRecord(l.AuditLog)
 	if err != nil {
-		rep.Problems = append(rep.Problems, fmt.Sprintf("audit log %s: %v", l.Rel(l.AuditLog), err))
+		rep.Problems = append(rep.Problems, err.Error())
 	}
-	rep.Unacknowledged = job.Unacknowledged(mods)
-	for _, m := range rep.Unacknowledged {
-		rep.Problems = append(rep.Problems, m.Problem())
-	}
-	if ldups, err := job.LedgerDuplicates(l.AuditLog, dups); err == nil {
-		for _, d := range ldups {
-			if d.Ack == nil {
-				rep.UnacknowledgedDuplicates = append(rep.UnacknowledgedDuplicates, d)
-				rep.Problems = append(rep.Problems, d.Problem(l.Rel(l.Ledger)))
-			}
+	rep.Unacknowledged = job.Unacknowledged(rec.Modifications)
+	for _, d := range rec.Duplicates(dups) {
+		if d.Ack == nil {
+			rep.UnacknowledgedDuplicates = append(rep.UnacknowledgedDuplicates, d)
 		}
 	}
+	rep.Problems = append(rep.Problems, rec.Problems(l.Rel(l.Ledger), dups)...)
 
 	checked, problems, err := reconcile.Dirs(l, ac.State.Entries, dirs, pub)
 	if err != nil {

@@ -84,8 +84,12 @@ type weeklyJob struct {
 	lj    *job.Job
 	steps *job.Steps
 	// integrity are the unacknowledged integrity problems the job ends
-	// with, read while the store is open.
+	// with; ledger and dups, what they were decided from (the audit log's
+	// ledger record and the store's conflicting duplicates), which the
+	// report lists too. Read once, while the store is open.
 	integrity []string
+	ledger    job.LedgerRecord
+	dups      []store.ConflictingDuplicate
 	now       time.Time // set for a preliminary run: the time it reports as of
 }
 
@@ -138,9 +142,13 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	defer st.Close()
-	if j.integrity, err = j.lj.IntegrityProblems(ctx, st); err != nil {
+	if j.ledger, err = job.ReadLedgerRecord(l.AuditLog); err != nil {
 		return nil, err
 	}
+	if j.dups, err = st.ConflictingDuplicates(ctx); err != nil {
+		return nil, err
+	}
+	j.integrity = j.ledger.Problems(l.Rel(l.Ledger), j.dups)
 	// The store's rows for the week and the one before (previous_week)
 	// must be the rows the ingests loaded (docs/COMPLIANCE.md).
 	if err := j.lj.CheckStoreRows(ctx, st, period.Start.AddDate(0, 0, -7), period.End); err != nil {
@@ -269,25 +277,14 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	if err != nil {
 		return nil, err
 	}
-	mods, err := job.LedgerModifications(j.env.Layout.AuditLog)
-	if err != nil {
-		return nil, err
-	}
 	var acks []review.LedgerAck
-	for _, m := range mods {
+	for _, m := range j.ledger.Modifications {
 		if a := m.Ack; a != nil {
 			acks = append(acks, review.LedgerAck{LineFrom: a.LineFrom, LineTo: a.LineTo,
 				LedgerAck: reports.LedgerAck{By: a.By, Reason: a.Reason, At: a.At, Record: a.Record}})
 		}
 	}
-	dups, err := st.ConflictingDuplicates(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ldups, err := job.LedgerDuplicates(j.env.Layout.AuditLog, dups)
-	if err != nil {
-		return nil, err
-	}
+	ldups := j.ledger.Duplicates(j.dups)
 	conflicting := make([]reports.ConflictingDuplicate, len(ldups))
 	for i, d := range ldups {
 		conflicting[i] = reports.ConflictingDuplicate{LineNo: d.LineNo, FirstLineNo: d.FirstLineNo, RunID: d.RunID}

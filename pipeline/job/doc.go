@@ -21,8 +21,8 @@
 // job that completed but found an integrity problem), the loading of a
 // job's validated inputs (LoadInputs), and the reading of the ledger
 // modifications and acknowledgments the audit log records
-// (LedgerModifications, LedgerDuplicates), which with the store's
-// conflicting duplicates decide those integrity problems (LedgerProblems).
+// (ReadLedgerRecord), which with the store's conflicting duplicates decide
+// those integrity problems (LedgerRecord.Problems, LedgerProblems).
 //
 // It must not know what any particular job computes: the jobs themselves
 // live in package pipeline, one file each, and call Run. It never reads the

@@ -71,32 +71,56 @@ func (m LedgerModification) Problem() string {
 		m.Ledger, m.LineFrom, m.LineTo, m.ByteFrom, m.ByteTo, m.DetectedAt, m.LineFrom, m.LineTo)
 }
 
-// LedgerModifications reads every ledger modification the audit log at
-// path records, in detection order, each with the first later
-// acknowledgment whose line range covers it. A missing log records none.
-func LedgerModifications(path string) ([]LedgerModification, error) {
-	mods, _, err := readLedgerRecord(path)
-	return mods, err
+// LedgerRecord is what the audit log records about the ledger: the
+// modifications ingests detected, in detection order, each with the first
+// later acknowledgment whose line range covers it, and every
+// acknowledgment. Read it once per use (ReadLedgerRecord): it parses the
+// whole log.
+type LedgerRecord struct {
+	Modifications []LedgerModification
+	acks          []*LedgerAcknowledgment
 }
 
-// LedgerDuplicates pairs each conflicting duplicate in dups with the
-// acknowledgment in the audit log at path that names it, if any.
-func LedgerDuplicates(path string, dups []store.ConflictingDuplicate) ([]LedgerDuplicate, error) {
-	_, acks, err := readLedgerRecord(path)
+// ReadLedgerRecord reads the ledger record of the audit log at path. A
+// missing log records nothing.
+func ReadLedgerRecord(path string) (LedgerRecord, error) {
+	mods, acks, err := readLedgerRecord(path)
 	if err != nil {
-		return nil, err
+		return LedgerRecord{}, fmt.Errorf("read the ledger's modifications and acknowledgments from %s: %w", path, err)
 	}
+	return LedgerRecord{Modifications: mods, acks: acks}, nil
+}
+
+// Duplicates pairs each conflicting duplicate in dups with the
+// acknowledgment that names it, if any.
+func (r LedgerRecord) Duplicates(dups []store.ConflictingDuplicate) []LedgerDuplicate {
 	out := make([]LedgerDuplicate, len(dups))
 	for i, d := range dups {
 		out[i].ConflictingDuplicate = d
-		for _, a := range acks {
+		for _, a := range r.acks {
 			if a.Names(d) {
 				out[i].Ack = a
 				break
 			}
 		}
 	}
-	return out, nil
+	return out
+}
+
+// Problems lists, one line each, every unacknowledged modification and
+// every conflicting duplicate of dups no acknowledgment names (docs/RULES.md,
+// "Integrity problems"). ledger names the ledger in the problems.
+func (r LedgerRecord) Problems(ledger string, dups []store.ConflictingDuplicate) []string {
+	var out []string
+	for _, m := range Unacknowledged(r.Modifications) {
+		out = append(out, m.Problem())
+	}
+	for _, d := range r.Duplicates(dups) {
+		if d.Ack == nil {
+			out = append(out, d.Problem(ledger))
+		}
+	}
+	return out
 }
 
 // readLedgerRecord reads the ledger modifications and acknowledgments the
@@ -187,28 +211,15 @@ func (j *Job) IntegrityProblems(ctx context.Context, st *store.Store) ([]string,
 // unacknowledged conflicting duplicate st holds. ledger names the ledger
 // in the problems.
 func LedgerProblems(ctx context.Context, auditPath, ledger string, st *store.Store) ([]string, error) {
-	mods, err := LedgerModifications(auditPath)
+	rec, err := ReadLedgerRecord(auditPath)
 	if err != nil {
-		return nil, fmt.Errorf("read ledger modifications from %s: %w", auditPath, err)
-	}
-	var out []string
-	for _, m := range Unacknowledged(mods) {
-		out = append(out, m.Problem())
+		return nil, err
 	}
 	dups, err := st.ConflictingDuplicates(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ldups, err := LedgerDuplicates(auditPath, dups)
-	if err != nil {
-		return nil, fmt.Errorf("read ledger acknowledgments from %s: %w", auditPath, err)
-	}
-	for _, d := range ldups {
-		if d.Ack == nil {
-			out = append(out, d.Problem(ledger))
-		}
-	}
-	return out, nil
+	return rec.Problems(ledger, dups), nil
 }
 
 // fieldDuplicates reads an acknowledgment's "duplicates" field: a list of

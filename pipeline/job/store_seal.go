@@ -74,7 +74,7 @@ func (j *Job) trustedChunks() map[int64]bool {
 	}
 	entries := j.trail.state.Entries
 	var seal *audit.Entry
-	for i := len(entries) - 1; i >= 0; i-- {
+	for i := len(entries) - 1; i >= 0 && seal == nil; i-- {
 		switch entries[i].Event {
 		case audit.EventIngest:
 			return nil // the store was touched after the newest seal
@@ -83,9 +83,6 @@ func (j *Job) trustedChunks() map[int64]bool {
 				return nil // not covered by a signed checkpoint
 			}
 			seal = &entries[i]
-		}
-		if seal != nil {
-			break
 		}
 	}
 	if seal == nil {
