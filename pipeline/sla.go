@@ -201,17 +201,22 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 		return res, steps.Complete()
 	}
 
+	// The JSON and the workbook are rendered from the same model at once
+	// (neither changes it).
 	var jsonBytes, xlsxBytes []byte
-	if err := steps.Step(ctx, job.StepRenderJSON, "sla.json", func() ([]byte, error) {
-		return reports.MarshalSLA(&s)
-	}, func(b []byte) error { jsonBytes = b; return nil }); err != nil {
-		return nil, err
-	}
-	if err := steps.Step(ctx, job.StepRenderXLSX, "sla.xlsx", func() ([]byte, error) {
-		var buf bytes.Buffer
-		err := reports.RenderSLAWorkbook(ctx, &s, reports.WorkbookOptions{Location: loc, Signed: signer != nil}, &buf)
-		return buf.Bytes(), err
-	}, func(b []byte) error { xlsxBytes = b; return nil }); err != nil {
+	if err := steps.Concurrent(ctx, job.StepSpec{
+		Name: job.StepRenderJSON, File: "sla.json",
+		Fn:   func() ([]byte, error) { return reports.MarshalSLA(&s) },
+		Load: func(b []byte) error { jsonBytes = b; return nil },
+	}, job.StepSpec{
+		Name: job.StepRenderXLSX, File: "sla.xlsx",
+		Fn: func() ([]byte, error) {
+			var buf bytes.Buffer
+			err := reports.RenderSLAWorkbook(ctx, &s, reports.WorkbookOptions{Location: loc, Signed: signer != nil}, &buf)
+			return buf.Bytes(), err
+		},
+		Load: func(b []byte) error { xlsxBytes = b; return nil },
+	}); err != nil {
 		return nil, err
 	}
 	if err := steps.Step(ctx, job.StepPublish, "published.json", func() ([]byte, error) {

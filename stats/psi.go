@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 )
@@ -29,26 +30,102 @@ const (
 )
 
 // DecileEdges returns the bin edges for a PSI against reference: the
-// nearest-rank quantiles at 0.1, 0.2, …, 0.9 in ascending order, with equal
-// edges merged so that no bin is empty by construction. The outer bins are
-// open, so the edges define len(edges)+1 bins. An empty reference gives no
-// edges (one bin holding everything).
+// nearest-rank quantiles at 0.1, 0.2, …, 0.9 in ascending order (the values
+// Quantile gives on the sorted reference), with equal edges merged so that
+// no bin is empty by construction. The outer bins are open, so the edges
+// define len(edges)+1 bins. An empty reference gives no edges (one bin
+// holding everything); a reference holding a NaN gives nine NaN edges, as
+// Quantile would. reference is not modified and need not be sorted: the
+// nine values are found by selection on a copy, not by sorting it.
 func DecileEdges(reference []float64) []float64 {
 	if len(reference) == 0 {
 		return []float64{}
 	}
-	s := Sorted(reference)
+	if slices.ContainsFunc(reference, math.IsNaN) {
+		edges := make([]float64, 9)
+		for i := range edges {
+			edges[i] = math.NaN()
+		}
+		return edges
+	}
+	s := slices.Clone(reference)
+	var ranks [9]int
+	for i := range ranks {
+		// float64(i+1)/10 is the double nearest to (i+1)/10, the same value
+		// as the literal 0.i, so the ranks agree with DuckDB's quantile_disc.
+		ranks[i] = nearestRank(float64(i+1)/10, len(s))
+	}
+	selectRanks(s, ranks[:], 2*bits.Len(uint(len(s))))
 	edges := make([]float64, 0, 9)
-	for i := 1; i <= 9; i++ {
-		// float64(i)/10 is the double nearest to i/10, the same value as the
-		// literal 0.i, so the ranks agree with DuckDB's quantile_disc.
-		e := Quantile(s, float64(i)/10)
+	for _, r := range ranks {
+		e := s[r]
 		if len(edges) > 0 && edges[len(edges)-1] == e {
 			continue
 		}
 		edges = append(edges, e)
 	}
 	return edges
+}
+
+// nearestRank is the 0-based index in n ascending values of their
+// nearest-rank q-quantile: the first index i with i+1 ≥ q·n, the comparison
+// made in float64 exactly as Quantile's (gonum's empirical quantile) makes it.
+func nearestRank(q float64, n int) int {
+	return max(int(math.Ceil(q*float64(n)))-1, 0)
+}
+
+// selectRanks reorders x so that x[r], for every r in ranks (ascending
+// indices into x), holds the value a full ascending sort would put there
+// (NaN-free input). It partitions around a median-of-three pivot into
+// below, equal and above, and descends only into the parts holding a rank:
+// linear time on average for a handful of ranks. After depth partitions
+// without reaching the ranks it sorts what is left, so adversarial input
+// costs at most a sort.
+func selectRanks(x []float64, ranks []int, depth int) {
+	selectIn(x, 0, ranks, depth)
+}
+
+// selectIn is selectRanks on part, which starts at index base of the whole
+// slice the ranks index.
+func selectIn(part []float64, base int, ranks []int, depth int) {
+	for len(ranks) > 0 {
+		if len(part) <= 16 || depth == 0 {
+			slices.Sort(part)
+			return
+		}
+		depth--
+		a, b, c := part[0], part[len(part)/2], part[len(part)-1]
+		pivot := max(min(a, b), min(max(a, b), c)) // median of three
+		lt, gt := partition3(part, pivot)
+		// Ranks below base+lt are in part[:lt]; those in [base+lt,
+		// base+gt) hold the pivot, in place already.
+		i := sort.SearchInts(ranks, base+lt)
+		j := sort.SearchInts(ranks, base+gt)
+		if i > 0 {
+			selectIn(part[:lt], base, ranks[:i], depth)
+		}
+		part, base, ranks = part[gt:], base+gt, ranks[j:]
+	}
+}
+
+// partition3 rearranges x into values below pivot, equal to it and above
+// it, and returns where the equal ones begin and end.
+func partition3(x []float64, pivot float64) (lt, gt int) {
+	lt, i, gt := 0, 0, len(x)
+	for i < gt {
+		switch v := x[i]; {
+		case v < pivot:
+			x[lt], x[i] = x[i], x[lt]
+			lt++
+			i++
+		case v > pivot:
+			gt--
+			x[i], x[gt] = x[gt], x[i]
+		default:
+			i++
+		}
+	}
+	return lt, gt
 }
 
 // BinShares returns the share of values falling in each of the len(edges)+1

@@ -48,6 +48,61 @@ func TestDecileEdges(t *testing.T) {
 	}
 }
 
+// TestDecileEdgesIsQuantileOfSorted checks the selection against the
+// definition: Quantile at 0.1…0.9 of the sorted reference, equal edges
+// merged, on inputs chosen to stress a partition (ties, runs, sorted and
+// reversed data, every small size) and on a reference holding a NaN. The
+// reference must come back unmodified.
+func TestDecileEdgesIsQuantileOfSorted(t *testing.T) {
+	want := func(ref []float64) []float64 {
+		s := Sorted(ref)
+		var edges []float64
+		for i := 1; i <= 9; i++ {
+			e := Quantile(s, float64(i)/10)
+			if len(edges) > 0 && (edges[len(edges)-1] == e) {
+				continue
+			}
+			edges = append(edges, e)
+		}
+		return edges
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var refs [][]float64
+	for n := 1; n <= 300; n++ {
+		refs = append(refs, randomValues(rng, n, 1000), randomValues(rng, n, 3))
+	}
+	for _, n := range []int{1_000, 4_097, 100_000} {
+		sorted := Sorted(randomValues(rng, n, 1<<30))
+		refs = append(refs, randomValues(rng, n, 1<<30), randomValues(rng, n, 7), sorted, reversed(slices.Clone(sorted)),
+			append(repeat(5, n/2), randomValues(rng, n/2, 10)...))
+	}
+	for _, ref := range refs {
+		orig := slices.Clone(ref)
+		got := DecileEdges(ref)
+		if w := want(ref); !slices.Equal(got, w) {
+			t.Fatalf("n=%d: DecileEdges = %v, want %v", len(ref), got, w)
+		}
+		if !slices.Equal(ref, orig) {
+			t.Fatalf("n=%d: DecileEdges modified its input", len(ref))
+		}
+	}
+	withNaN := []float64{3, math.NaN(), 1, 2}
+	got := DecileEdges(withNaN)
+	if len(got) != 9 || !math.IsNaN(got[0]) || !math.IsNaN(got[8]) {
+		t.Fatalf("DecileEdges with a NaN = %v, want nine NaNs (as Quantile gives)", got)
+	}
+}
+
+// randomValues returns n values drawn from k distinct ones (ties when k is
+// small), with a few negatives and fractions.
+func randomValues(rng *rand.Rand, n int, k int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = float64(rng.IntN(k)-k/10) / 4
+	}
+	return x
+}
+
 func reversed(x []float64) []float64 {
 	slices.Reverse(x)
 	return x
@@ -221,5 +276,19 @@ func BenchmarkPSI10kVs40k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		PSI(ref, cur)
+	}
+}
+
+// BenchmarkPSI is one scenario's drift at the 1M fixture's scale: a
+// 28-day reference of 8,000 runs against a week of 2,000 (the weekly
+// review computes one per scenario).
+func BenchmarkPSI(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	ref, cur := randomValues(rng, 8_000, 50_000), randomValues(rng, 2_000, 50_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := PSI(ref, cur); !ok {
+			b.Fatal("no PSI")
+		}
 	}
 }

@@ -174,8 +174,9 @@ func TestReadStepTimes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := stepTimes{StartupS: 0.1, IngestS: 2, AnalyseS: 0.8, RenderJSONS: 0.05, RenderXLSXS: 0.15, SignS: 0.01, PublishS: 0.06}
-	want.OtherS = 4 - (0.1 + 2 + 0.8 + 0.05 + 0.15 + 0.01 + 0.06)
+	// The two render steps run at once: rendering takes the longer one.
+	want := stepTimes{StartupS: 0.1, IngestS: 2, AnalyseS: 0.8, RenderJSONS: 0.05, RenderXLSXS: 0.15, RenderS: 0.15, SignS: 0.01, PublishS: 0.06}
+	want.OtherS = 4 - (0.1 + 2 + 0.8 + 0.15 + 0.01 + 0.06)
 	if round3(st.OtherS) != round3(want.OtherS) {
 		t.Errorf("other %v, want %v", st.OtherS, want.OtherS)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -154,6 +155,108 @@ func TestStepsResume(t *testing.T) {
 	}
 	if _, err := os.Stat(env.Layout.CheckpointsDir + "/" + runID); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the completed run left its checkpoint (%v)", err)
+	}
+}
+
+// TestStepsConcurrent: steps given to Concurrent run at once (each Fn
+// waits for the other to start, which would deadlock one after the
+// other), are recorded in the order given, and behave like Step on
+// failure and on resume: a failed first step leaves the second unsaved,
+// and the retry runs only the steps the checkpoint lacks.
+func TestStepsConcurrent(t *testing.T) {
+	env := testEnv(t)
+	ctx := context.Background()
+	runID := RunID(RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "abc"})
+	calls := map[string]int{}
+	var mu sync.Mutex
+	attempt := func(failJSON bool) (map[string]string, error) {
+		got := map[string]string{}
+		err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+			s, err := j.StartSteps(ctx, runID)
+			if err != nil {
+				return Outcome{}, err
+			}
+			started := map[string]chan struct{}{StepRenderJSON: make(chan struct{}), StepRenderXLSX: make(chan struct{})}
+			step := func(name, other string, fail bool) StepSpec {
+				return StepSpec{Name: name, File: name + ".out",
+					Fn: func() ([]byte, error) {
+						mu.Lock()
+						calls[name]++
+						mu.Unlock()
+						close(started[name])
+						select {
+						case <-started[other]:
+						case <-time.After(10 * time.Second):
+							return nil, errors.New(name + " ran alone: the steps did not run at once")
+						}
+						if fail {
+							return nil, errors.New("crash")
+						}
+						return []byte(name + " output"), nil
+					},
+					Load: func(b []byte) error { got[name] = string(b); return nil }}
+			}
+			if !failJSON {
+				// On the retry the JSON step is redone and the workbook's
+				// comes from the checkpoint: nothing to wait for.
+				close(started[StepRenderXLSX])
+			}
+			specs := []StepSpec{step(StepRenderJSON, StepRenderXLSX, failJSON)}
+			if failJSON {
+				specs = append(specs, step(StepRenderXLSX, StepRenderJSON, false))
+			} else {
+				specs = append(specs, StepSpec{Name: StepRenderXLSX, File: StepRenderXLSX + ".out",
+					Fn:   func() ([]byte, error) { t.Error("the workbook step ran again"); return nil, nil },
+					Load: func(b []byte) error { got[StepRenderXLSX] = string(b); return nil }})
+			}
+			if err := s.Concurrent(ctx, specs...); err != nil {
+				return Outcome{}, err
+			}
+			return Outcome{}, s.Complete()
+		})
+		return got, err
+	}
+	if _, err := attempt(true); err == nil || !strings.Contains(err.Error(), StepRenderJSON+": crash") {
+		t.Fatalf("first attempt: err %v, want the JSON step's crash", err)
+	}
+	var done []string
+	for _, e := range events(t, env) {
+		if e.Event == audit.EventJobStep {
+			done = append(done, e.Fields["step"].(string))
+		}
+	}
+	if len(done) != 0 {
+		t.Fatalf("after a failed first step, steps %v were recorded; want none", done)
+	}
+	// The workbook's output is not saved either (it follows the failure in
+	// order), so the retry must redo both: make the checkpoint hold it by
+	// running it alone first, as a resumed run after a crash would find.
+	if err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+		s, err := j.StartSteps(ctx, runID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{}, s.Step(ctx, StepRenderXLSX, StepRenderXLSX+".out",
+			func() ([]byte, error) { return []byte(StepRenderXLSX + " output"), nil }, func([]byte) error { return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := attempt(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[StepRenderJSON] != StepRenderJSON+" output" || got[StepRenderXLSX] != StepRenderXLSX+" output" {
+		t.Errorf("loaded %v", got)
+	}
+	done = done[:0]
+	for _, e := range events(t, env) {
+		if e.Event == audit.EventJobStep {
+			done = append(done, e.Fields["step"].(string)+" "+e.Fields["status"].(string))
+		}
+	}
+	want := []string{StepRenderXLSX + " done", StepRenderXLSX + " skipped (already done)", StepRenderJSON + " done"}
+	if strings.Join(done, ", ") != strings.Join(want, ", ") {
+		t.Errorf("recorded steps %q, want %q", done, want)
 	}
 }
 

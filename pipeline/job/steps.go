@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -67,51 +69,122 @@ func (s *Steps) AnchorCheckpoint() *string { return s.ckpt.state.AuditCheckpoint
 // which case load receives the saved bytes; either way load sees the
 // output, so later steps do not care whether this one was resumed.
 func (s *Steps) Step(ctx context.Context, name, file string, fn func() ([]byte, error), load func([]byte) error) error {
+	return s.Concurrent(ctx, StepSpec{Name: name, File: file, Fn: fn, Load: load})
+}
+
+// StepSpec is one checkpointed step: its name (in the audit log), the
+// file its output is saved as in the run's checkpoint, what computes the
+// output, and what takes it in (fresh or resumed).
+type StepSpec struct {
+	Name, File string
+	Fn         func() ([]byte, error)
+	Load       func([]byte) error
+}
+
+// Concurrent runs independent steps at once, as Step runs one: each one
+// the checkpoint does not already hold runs its Fn in its own goroutine
+// (the steps must not depend on each other's output); then, in the order
+// given, each output is saved, recorded and loaded exactly as Step would
+// one after the other, so the audit log and a resumed run cannot tell the
+// difference. A step's duration_ms is its own Fn's time, overlapping the
+// others'. If a Fn fails, Concurrent waits for the others, saves none of
+// the outputs after the first failure in order, and returns that error.
+func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", specs[0].Name, err)
+	}
+	type result struct {
+		out      []byte
+		err      error
+		saved    bool // the checkpoint held it: out is the saved output
+		duration time.Duration
+	}
+	results := make([]result, len(specs))
+	for i, sp := range specs {
+		out, ok, err := s.savedOutput(ctx, sp.Name, sp.File)
+		if err != nil {
+			return err
+		}
+		results[i] = result{out: out, saved: ok}
 	}
 	env := s.job.env
-	if out, ok, err := s.ckpt.output(name, file); err != nil {
-		return err
-	} else if ok {
-		// Reuse a saved output only if it is what the log recorded for
-		// this step (docs/COMPLIANCE.md): an edited checkpoint is redone.
-		recorded := s.job.trail.recordedStepDigest(s.ckpt.state.JobRunID, name)
-		got := reports.SHA256Hex(out)
-		if got == recorded {
-			return load(out)
+	var wg sync.WaitGroup
+	for i, sp := range specs {
+		if results[i].saved {
+			continue
 		}
-		if err := s.job.Audit(ctx, audit.EventCheckpointMismatch, map[string]any{
-			"step": name, "saved_sha256": got, "recorded_sha256": recorded,
-			"action": "discarded; step redone"}); err != nil {
+		run := func() {
+			// The real clock, not env.Now: a step's duration is a
+			// measurement, and env.Now need not be safe to call from
+			// several goroutines.
+			started := time.Now()
+			results[i].out, results[i].err = sp.Fn()
+			results[i].duration = time.Since(started)
+		}
+		if len(specs) == 1 {
+			run()
+			continue
+		}
+		wg.Go(run)
+	}
+	wg.Wait()
+	for i, sp := range specs {
+		r := results[i]
+		if r.saved {
+			if err := sp.Load(r.out); err != nil {
+				return err
+			}
+			continue
+		}
+		if r.err != nil {
+			return fmt.Errorf("%s: %w", sp.Name, r.err)
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: %w", sp.Name, err)
+		}
+		if err := s.ckpt.save(sp.Name, sp.File, r.out); err != nil {
 			return err
 		}
-		env.Log.Warn("checkpointed step output does not match the audit log; redoing the step", "step", name, "recorded_sha256", recorded)
-		if err := s.ckpt.discard(name); err != nil {
+		if err := s.job.Audit(ctx, audit.EventJobStep, map[string]any{
+			"step": sp.Name, "status": "done", "output_sha256": reports.SHA256Hex(r.out),
+			"duration_ms": r.duration.Milliseconds(),
+		}); err != nil {
+			return err
+		}
+		if env.AfterStep != nil {
+			env.AfterStep(ctx, sp.Name)
+		}
+		if err := sp.Load(r.out); err != nil {
 			return err
 		}
 	}
-	started := env.Now()
-	out, err := fn()
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	return nil
+}
+
+// savedOutput returns the step's output from the run's checkpoint when it
+// holds one and it is what the audit log recorded for the step
+// (docs/COMPLIANCE.md); an edited checkpoint is recorded, discarded and
+// the step redone.
+func (s *Steps) savedOutput(ctx context.Context, name, file string) ([]byte, bool, error) {
+	out, ok, err := s.ckpt.output(name, file)
+	if err != nil || !ok {
+		return nil, false, err
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	recorded := s.job.trail.recordedStepDigest(s.ckpt.state.JobRunID, name)
+	got := reports.SHA256Hex(out)
+	if got == recorded {
+		return out, true, nil
 	}
-	if err := s.ckpt.save(name, file, out); err != nil {
-		return err
+	if err := s.job.Audit(ctx, audit.EventCheckpointMismatch, map[string]any{
+		"step": name, "saved_sha256": got, "recorded_sha256": recorded,
+		"action": "discarded; step redone"}); err != nil {
+		return nil, false, err
 	}
-	if err := s.job.Audit(ctx, audit.EventJobStep, map[string]any{
-		"step": name, "status": "done", "output_sha256": reports.SHA256Hex(out),
-		"duration_ms": env.Now().Sub(started).Milliseconds(),
-	}); err != nil {
-		return err
+	s.job.env.Log.Warn("checkpointed step output does not match the audit log; redoing the step", "step", name, "recorded_sha256", recorded)
+	if err := s.ckpt.discard(name); err != nil {
+		return nil, false, err
 	}
-	if env.AfterStep != nil {
-		env.AfterStep(ctx, name)
-	}
-	return load(out)
+	return nil, false, nil
 }
 
 // Complete removes the finished run's checkpoint.

@@ -16,8 +16,8 @@ type driftSeries struct {
 
 // drift fills section 6: PSI per scenario and of the scenario mix. The
 // values travel from DuckDB to Go as one Arrow row per scenario holding
-// both windows' credits as lists (drift.sql), the reference already
-// sorted: a few hundred rows instead of one per run.
+// both windows' credits as lists (drift.sql): a few hundred rows instead
+// of one per run.
 func (a *analysis) drift() error {
 	refStart := a.p.Start.AddDate(0, 0, -28)
 	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("drift"), refStart, a.p.Start, a.p.End)
