@@ -161,7 +161,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	res := &WeeklyResult{JobRunID: runID, Period: period, Ingest: ing, Resumed: j.steps.Resumed()}
-	if res.NewestRun, _, err = review.NewestRun(ctx, st, time.Time{}); err != nil {
+	if res.NewestRun, _, err = review.NewestRun(ctx, st, period.Start, time.Time{}); err != nil {
 		return nil, err
 	}
 

@@ -450,6 +450,11 @@ func TestCronStaleAndUnfinished(t *testing.T) {
 	if v := violationsOf(w, "ledger_stale"); len(v) != 1 || v[0]["severity"] != "SEV1" {
 		t.Fatalf("ledger_stale findings: %v", v)
 	}
+	// Every loaded run came before the empty week.
+	loaded := w["data_quality"].(map[string]any)["loaded"]
+	if v := violationsOf(w, "ledger_stale"); !strings.Contains(fmt.Sprint(v[0]["detail"]), fmt.Sprintf("earlier weeks had %v;", loaded)) {
+		t.Fatalf("ledger_stale detail %q does not count the %v earlier runs", v[0]["detail"], loaded)
+	}
 }
 
 // TestCronCasesWithoutFinalNewline: a hand-edited cases.jsonl whose last

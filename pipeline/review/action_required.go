@@ -64,15 +64,27 @@ func actionTitle(kind string) string {
 
 // NewestRun returns the timestamp of the newest run in the store before
 // before, or of the newest run at all when before is zero; ok is false when
-// there is none.
-func NewestRun(ctx context.Context, st *store.Store, before time.Time) (t time.Time, ok bool, err error) {
-	var arg any
-	if !before.IsZero() {
-		arg = before
+// there is none. from is where to look first: when a run exists in
+// [from, before), only the rows from there on are read (the store skips
+// older row groups by their timestamps); otherwise, or with a zero from,
+// the whole store is.
+func NewestRun(ctx context.Context, st *store.Store, from, before time.Time) (t time.Time, ok bool, err error) {
+	bound := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return t
 	}
 	var newest sql.NullTime
-	if err := st.Conn().QueryRowContext(ctx, query("action_required_newest_run"), arg).Scan(&newest); err != nil {
-		return time.Time{}, false, fmt.Errorf("action_required_newest_run.sql: %w", err)
+	if !from.IsZero() {
+		if err := st.Conn().QueryRowContext(ctx, query("action_required_newest_run"), bound(before), from).Scan(&newest); err != nil {
+			return time.Time{}, false, fmt.Errorf("action_required_newest_run.sql: %w", err)
+		}
+	}
+	if !newest.Valid {
+		if err := st.Conn().QueryRowContext(ctx, query("action_required_newest_run"), bound(before), nil).Scan(&newest); err != nil {
+			return time.Time{}, false, fmt.Errorf("action_required_newest_run.sql: %w", err)
+		}
 	}
 	if !newest.Valid {
 		return time.Time{}, false, nil
@@ -83,7 +95,7 @@ func NewestRun(ctx context.Context, st *store.Store, before time.Time) (t time.T
 // actionRequired fills the report's action_required list from the other
 // sections, which it must run after.
 func (a *analysis) actionRequired() error {
-	newest, ok, err := NewestRun(a.ctx, a.st, a.p.End)
+	newest, ok, err := NewestRun(a.ctx, a.st, a.p.Start, a.p.End)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package review
 
 import (
+	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"testing"
@@ -117,3 +119,50 @@ func TestActionItems(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+// TestNewestRun: the newest run before a bound (or at all) is the same
+// whether the search starts at a hint holding runs, at a hint after every
+// run (it then reads the whole store), or with no hint; a bound before
+// every run gives none.
+func TestNewestRun(t *testing.T) {
+	ctx := context.Background()
+	st, in := fixtureStore(t, 5_000, 6)
+	want := func(before time.Time) (time.Time, bool) {
+		q := `SELECT max("timestamp") FROM runs`
+		var args []any
+		if !before.IsZero() {
+			q += ` WHERE "timestamp" < $1`
+			args = append(args, before)
+		}
+		var newest sql.NullTime
+		if err := st.Conn().QueryRowContext(ctx, q, args...).Scan(&newest); err != nil {
+			t.Fatal(err)
+		}
+		return newest.Time.UTC(), newest.Valid
+	}
+	p := in.Period
+	far := p.End.AddDate(1, 0, 0)
+	for _, tt := range []struct {
+		name         string
+		from, before time.Time
+	}{
+		{"period", p.Start, p.End},
+		{"at all, from the period", p.Start, time.Time{}},
+		{"at all, no hint", time.Time{}, time.Time{}},
+		{"hint after every run", far, p.End},
+		{"hint after every run, at all", far, time.Time{}},
+		{"previous week", p.Shift(-1).Start, p.Start},
+		{"before every run", p.Start.AddDate(-1, 0, 0), p.Start.AddDate(-1, 0, 0)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok, err := NewestRun(ctx, st, tt.from, tt.before)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, wok := want(tt.before)
+			if ok != wok || !got.Equal(w) {
+				t.Fatalf("NewestRun(%v, %v) = %v, %t; want %v, %t", tt.from, tt.before, got, ok, w, wok)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
--- The newest run before $1 (the period end), the runs before $2 (the
--- period start) and the runs in [$2, $1): what ledger_stale looks at.
-SELECT max("timestamp") AS newest,
-       count(*) FILTER (WHERE "timestamp" < $2) AS earlier,
-       count(*) FILTER (WHERE "timestamp" >= $2) AS in_period
+-- What ledger_stale looks at first: the newest run in the period [$1, $2)
+-- and how many runs it has. Only the period's rows are read; when it has
+-- none, policy_violations_ledger_staleness_earlier.sql looks before it.
+SELECT max("timestamp") AS newest, count(*) AS in_period
 FROM runs
-WHERE "timestamp" < $1;
+WHERE "timestamp" >= $1 AND "timestamp" < $2;
