@@ -161,7 +161,8 @@ func (a *analysis) run() (*reports.Weekly, error) {
 func (a *analysis) windowStart() time.Time { return a.p.Shift(-1).Start }
 
 // prepare loads the small side inputs into temp tables and classifies the
-// runs of the analysis window (classify.sql).
+// runs of the analysis window (classify.sql, read through the classified
+// view of classified_view.sql).
 func (a *analysis) prepare() error {
 	if err := rules.Install(a.ctx, a.db); err != nil {
 		return err
@@ -191,8 +192,14 @@ func (a *analysis) prepare() error {
 		}
 	}
 	sp := a.in.Policy.SeverityPolicy
-	return a.exec(query("classify"), a.windowStart(), a.p.End,
-		sp.Sev0.Multiplier, sp.Sev1.Multiplier, sp.Sev2.Multiplier, sp.Sev3.Multiplier, sp.Sev0.PIIOrRegulatory)
+	if err := a.exec(query("classify"), a.windowStart(), a.p.End,
+		sp.Sev0.Multiplier, sp.Sev1.Multiplier, sp.Sev2.Multiplier, sp.Sev3.Multiplier, sp.Sev0.PIIOrRegulatory); err != nil {
+		return fmt.Errorf("classify.sql: %w", err)
+	}
+	if err := a.exec(query("classified_view")); err != nil {
+		return fmt.Errorf("classified_view.sql: %w", err)
+	}
+	return nil
 }
 
 func (a *analysis) exec(q string, args ...any) error {

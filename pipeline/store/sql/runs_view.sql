@@ -1,9 +1,23 @@
--- ledger_rows with its coded columns decoded (store/codes.go): the text of
--- code c of a field is element c + 1 of that field's values listed in code
--- order, taken from one row of lists cross-joined to every row (cheaper
--- than nine joins with text_codes). Every reader of those columns reads
--- them through this view or runs; comparing codes (find_duplicates.sql)
--- is comparing values.
+-- The text of every coded column, one row of lists: the text of code c of
+-- a field is element c + 1 of its list (store/codes.go). Decoding by list
+-- index against this one row, cross-joined, is cheaper than nine joins
+-- with text_codes.
+CREATE OR REPLACE VIEW text_code_lists AS
+SELECT
+    list(value ORDER BY code) FILTER (WHERE field = 'scenario_id') AS scenario_ids,
+    list(value ORDER BY code) FILTER (WHERE field = 'scenario_name') AS scenario_names,
+    list(value ORDER BY code) FILTER (WHERE field = 'job_type') AS job_types,
+    list(value ORDER BY code) FILTER (WHERE field = 'status') AS statuses,
+    list(value ORDER BY code) FILTER (WHERE field = 'model') AS models,
+    list(value ORDER BY code) FILTER (WHERE field = 'severity') AS severities,
+    list(value ORDER BY code) FILTER (WHERE field = 'misconfig_likelihood') AS misconfig_likelihoods,
+    list(value ORDER BY code) FILTER (WHERE field = 'prompt_version') AS prompt_versions,
+    list(value ORDER BY code) FILTER (WHERE field = 'owner') AS owners
+FROM text_codes;
+
+-- ledger_rows with its coded columns decoded. Every reader of those
+-- columns reads them through this view or runs; comparing codes
+-- (find_duplicates.sql) is comparing values.
 CREATE OR REPLACE VIEW ledger_rows_decoded AS
 SELECT r.* REPLACE (
     c.scenario_ids[r.scenario_id::INTEGER + 1] AS scenario_id,
@@ -16,19 +30,16 @@ SELECT r.* REPLACE (
     c.prompt_versions[r.prompt_version::INTEGER + 1] AS prompt_version,
     c.owners[r.owner::INTEGER + 1] AS owner)
 FROM ledger_rows r
-CROSS JOIN (
-    SELECT
-        list(value ORDER BY code) FILTER (WHERE field = 'scenario_id') AS scenario_ids,
-        list(value ORDER BY code) FILTER (WHERE field = 'scenario_name') AS scenario_names,
-        list(value ORDER BY code) FILTER (WHERE field = 'job_type') AS job_types,
-        list(value ORDER BY code) FILTER (WHERE field = 'status') AS statuses,
-        list(value ORDER BY code) FILTER (WHERE field = 'model') AS models,
-        list(value ORDER BY code) FILTER (WHERE field = 'severity') AS severities,
-        list(value ORDER BY code) FILTER (WHERE field = 'misconfig_likelihood') AS misconfig_likelihoods,
-        list(value ORDER BY code) FILTER (WHERE field = 'prompt_version') AS prompt_versions,
-        list(value ORDER BY code) FILTER (WHERE field = 'owner') AS owners
-    FROM text_codes
-) c;
+CROSS JOIN text_code_lists c;
+
+-- The runs (first occurrences, as in runs below) with the coded columns
+-- left as codes, for a reader that materialises many rows and decodes
+-- only what it reads, through text_code_lists (the review's classified
+-- table): storing text costs far more than storing a code.
+CREATE OR REPLACE VIEW runs_coded AS
+SELECT r.*
+FROM ledger_rows r
+ANTI JOIN duplicates d ON d.line_no = r.line_no;
 
 -- One row per run (the first occurrence of each run id). ts_utc is the same
 -- instant as "timestamp" as a plain UTC TIMESTAMP: this DuckDB build has no

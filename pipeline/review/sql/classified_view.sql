@@ -1,0 +1,10 @@
+-- The classified runs as the sections read them: classified_rows
+-- (classify.sql) with the coded text columns decoded (text_code_lists).
+CREATE OR REPLACE TEMP VIEW classified AS
+SELECT k.* REPLACE (
+    c.scenario_ids[k.scenario_id::INTEGER + 1] AS scenario_id,
+    c.scenario_names[k.scenario_name::INTEGER + 1] AS scenario_name,
+    c.statuses[k.status::INTEGER + 1] AS status,
+    c.severities[k.severity::INTEGER + 1] AS severity)
+FROM classified_rows k
+CROSS JOIN text_code_lists c;
