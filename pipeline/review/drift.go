@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/apache/arrow/go/v17/arrow/array"
+
 	"github.com/ledgerlens/ledgerlens/reports"
 	"github.com/ledgerlens/ledgerlens/stats"
 )
@@ -15,32 +17,88 @@ type driftSeries struct {
 }
 
 // drift fills section 6: PSI per scenario and of the scenario mix. The
-// values travel from DuckDB to Go as one Arrow row per scenario holding
-// both windows' credits as lists (drift.sql): a few hundred rows instead
-// of one per run.
+// runs of both windows travel from DuckDB to Go as Arrow batches of three
+// fixed-width columns (drift.sql), grouped here by the scenario's store
+// code; only the scenarios are decoded.
 func (a *analysis) drift() error {
+	ids, err := a.st.CodeTexts(a.ctx, "scenario_id")
+	if err != nil {
+		return err
+	}
 	refStart := a.p.Start.AddDate(0, 0, -28)
 	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("drift"), refStart, a.p.Start, a.p.End)
 	if err != nil {
 		return fmt.Errorf("drift.sql: %w", err)
 	}
 	defer rdr.Release()
-	series := map[string]*driftSeries{}
-	var order []string
+	// The batches are kept until every row is counted, so each series is
+	// allocated once at its size.
+	type batch struct {
+		codes   *array.Uint16
+		credits *array.Float64
+		current *array.Boolean
+	}
+	var batches []batch
+	defer func() {
+		for _, b := range batches {
+			b.codes.Release()
+			b.credits.Release()
+			b.current.Release()
+		}
+	}()
+	refN, curN := make([]int, len(ids)), make([]int, len(ids))
 	for rdr.Next() {
 		c := columns{query: "drift", rec: rdr.Record()}
-		ids, reference, current := c.strings(c.named("scenario_id")), c.float64Lists(c.named("reference")), c.float64Lists(c.named("current"))
+		b := batch{c.uint16s(c.named("scenario_id")), c.float64s(c.named("credits_total")), c.bools(c.named("current"))}
 		if c.err != nil {
 			return c.err
 		}
-		for i := 0; i < int(c.rec.NumRows()); i++ {
-			id := str(ids, i)
-			series[id] = &driftSeries{reference: float64List(reference, i), current: float64List(current, i)}
-			order = append(order, id)
+		b.codes.Retain()
+		b.credits.Retain()
+		b.current.Retain()
+		batches = append(batches, b)
+		for i := 0; i < b.codes.Len(); i++ {
+			code := int(b.codes.Value(i))
+			if code >= len(ids) {
+				return fmt.Errorf("drift.sql: scenario code %d has no text in the store's text_codes", code)
+			}
+			if b.current.Value(i) {
+				curN[code]++
+			} else {
+				refN[code]++
+			}
 		}
 	}
 	if err := rdr.Err(); err != nil {
 		return fmt.Errorf("drift.sql: %w", err)
+	}
+	byCode := make([]driftSeries, len(ids))
+	for code := range byCode {
+		byCode[code] = driftSeries{reference: make([]float64, 0, refN[code]), current: make([]float64, 0, curN[code])}
+	}
+	for _, b := range batches {
+		for i := 0; i < b.codes.Len(); i++ {
+			s := &byCode[b.codes.Value(i)]
+			if b.current.Value(i) {
+				s.current = append(s.current, b.credits.Value(i))
+			} else {
+				s.reference = append(s.reference, b.credits.Value(i))
+			}
+		}
+	}
+	series := map[string]*driftSeries{}
+	var order []string
+	for code := range byCode {
+		s := &byCode[code]
+		if len(s.reference) == 0 && len(s.current) == 0 {
+			continue
+		}
+		id := ids[code]
+		if _, seen := series[id]; seen {
+			return fmt.Errorf("drift: scenario %q has two codes in the store's text_codes", id)
+		}
+		series[id] = s
+		order = append(order, id)
 	}
 	a.w.Drift = []reports.Drift{}
 	refMix, curMix := map[string]int64{}, map[string]int64{}

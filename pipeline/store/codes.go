@@ -290,3 +290,31 @@ func (bb *batchBuilder) dicts() [numCoded]blockDict {
 	}
 	return out
 }
+
+// CodeTexts returns the text of each code of the coded column field,
+// indexed by code: what text_code_lists (runs_view.sql) decodes with, for
+// a reader of runs_coded that groups many rows by a coded column in Go
+// and decodes only the groups. The index is the element order of that
+// view's list, so both decode a code alike.
+func (s *Store) CodeTexts(ctx context.Context, field string) ([]string, error) {
+	if codedIndex(field) < 0 {
+		return nil, fmt.Errorf("code texts: %s is not a coded column", field)
+	}
+	rows, err := s.conn.QueryContext(ctx, "SELECT value FROM text_codes WHERE field = $1 ORDER BY code", field)
+	if err != nil {
+		return nil, fmt.Errorf("code texts of %s: %w", field, err)
+	}
+	defer rows.Close()
+	var texts []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("code texts of %s: %w", field, err)
+		}
+		texts = append(texts, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("code texts of %s: %w", field, err)
+	}
+	return texts, nil
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"os"
@@ -179,6 +180,47 @@ func TestNewValueInAppendGetsNextCode(t *testing.T) {
 				t.Errorf("VerifyRows: %+v %v", check, err)
 			}
 		})
+	}
+}
+
+// TestCodeTextsDecodeAsTheViews: CodeTexts decodes a code of runs_coded
+// to the text runs shows for the same line, for every coded column, and
+// refuses a column that is not coded.
+func TestCodeTextsDecodeAsTheViews(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.jsonl")
+	writeFile(t, path, join(lines(40, func(int) bool { return false })))
+	s := openStore(t, dir)
+	ingest(t, s, path)
+	for _, field := range codedColumns() {
+		texts, err := s.CodeTexts(ctx, field)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.Conn().QueryContext(ctx, "SELECT c."+field+"::INTEGER, r."+field+" FROM runs_coded c JOIN runs r USING (line_no)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var code sql.NullInt64
+			var text sql.NullString
+			if err := rows.Scan(&code, &text); err != nil {
+				t.Fatal(err)
+			}
+			if code.Valid != text.Valid || (code.Valid && (int(code.Int64) >= len(texts) || texts[code.Int64] != text.String)) {
+				t.Fatalf("%s: code %v, CodeTexts %q, runs shows %v", field, code, texts, text)
+			}
+			n++
+		}
+		rows.Close()
+		if n != 40 {
+			t.Fatalf("%s: %d runs compared, want 40", field, n)
+		}
+	}
+	if _, err := s.CodeTexts(ctx, "run_id"); err == nil {
+		t.Error("CodeTexts of a column that is not coded: no error")
 	}
 }
 
