@@ -1,9 +1,11 @@
 package review
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -219,30 +221,33 @@ func timeString(t time.Time) *string {
 // scenarioStreaks computes failure-streak recovery per scenario
 // (reliability.sql, stats.Streaks).
 func (a *analysis) scenarioStreaks() ([]reports.ScenarioReliability, error) {
-	rows, err := a.queryRows("reliability", a.p.Start, a.p.End)
+	// Read as Arrow batches: at ten million runs a week holds hundreds of
+	// thousands of transitions, too many to box through database/sql.
+	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("reliability"), a.p.Start, a.p.End)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reliability.sql: %w", err)
 	}
-	defer rows.Close()
+	defer rdr.Release()
 	events := map[string][]stats.RunEvent{}
 	var order []string
-	for rows.Next() {
-		var id, status string
-		var ts time.Time
-		var st *string
-		if err := scanNamed(rows, "reliability", map[string]any{"scenario_id": &id, "timestamp": &ts, "status": &st}); err != nil {
-			return nil, err
+	for rdr.Next() {
+		c := columns{query: "reliability", rec: rdr.Record()}
+		ids, ts, statuses := c.strings(c.named("scenario_id")), c.timestamps(c.named("timestamp")), c.strings(c.named("status"))
+		if c.err != nil {
+			return nil, c.err
 		}
-		if st != nil {
-			status = *st
+		for i := 0; i < int(c.rec.NumRows()); i++ {
+			id := ids.Value(i) // aliases the batch: cloned once per scenario below
+			evs, ok := events[id]
+			if !ok {
+				id = strings.Clone(id)
+				order = append(order, id)
+			}
+			events[id] = append(evs, stats.RunEvent{At: microsUTC(ts, i), Status: nullString(statuses, i).String})
 		}
-		if _, ok := events[id]; !ok {
-			order = append(order, id)
-		}
-		events[id] = append(events[id], stats.RunEvent{At: ts, Status: status})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	if err := rdr.Err(); err != nil {
+		return nil, fmt.Errorf("reliability.sql: %w", err)
 	}
 	out := []reports.ScenarioReliability{}
 	periodMinutes := a.p.End.Sub(a.p.Start).Minutes()

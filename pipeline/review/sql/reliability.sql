@@ -4,17 +4,26 @@
 -- status differs from the previous such run of the scenario (a Failed
 -- after a Failed, or a Success after a Success, changes nothing), so only
 -- those transitions travel to Go: a few per streak instead of every run.
-WITH failing AS (
-    SELECT DISTINCT scenario_id FROM classified
-    WHERE "timestamp" >= $1 AND "timestamp" < $2 AND status = 'Failed'
-), outcomes AS (
-    SELECT c.scenario_id, c."timestamp", c.line_no, c.status,
-           lag(c.status) OVER (PARTITION BY c.scenario_id ORDER BY c."timestamp", c.line_no) AS previous
-    FROM classified c
-    SEMI JOIN failing f ON f.scenario_id = c.scenario_id
-    WHERE c."timestamp" >= $1 AND c."timestamp" < $2 AND c.status IN ('Failed', 'Success')
+-- The window partitions by the scenario's code (classified_rows, as the
+-- store keeps it) rather than its text: sorting a week's runs by a small
+-- integer costs a fraction of sorting them by a string; only the
+-- transitions are decoded (text_code_lists).
+WITH outcomes AS (
+    SELECT k.scenario_id AS scenario_code, k."timestamp", k.line_no,
+           c.statuses[k.status::INTEGER + 1] AS status
+    FROM classified_rows k
+    CROSS JOIN text_code_lists c
+    WHERE k."timestamp" >= $1 AND k."timestamp" < $2
+      AND c.statuses[k.status::INTEGER + 1] IN ('Failed', 'Success')
+), failing AS (
+    SELECT DISTINCT scenario_code FROM outcomes WHERE status = 'Failed'
+), transitions AS (
+    SELECT o.*, lag(o.status) OVER (PARTITION BY o.scenario_code ORDER BY o."timestamp", o.line_no) AS previous
+    FROM outcomes o
+    SEMI JOIN failing f ON f.scenario_code = o.scenario_code
 )
-SELECT scenario_id, "timestamp", status
-FROM outcomes
-WHERE previous IS DISTINCT FROM status
-ORDER BY scenario_id, "timestamp", line_no;
+SELECT c.scenario_ids[t.scenario_code::INTEGER + 1] AS scenario_id, t."timestamp", t.status
+FROM transitions t
+CROSS JOIN text_code_lists c
+WHERE t.previous IS DISTINCT FROM t.status
+ORDER BY scenario_id, t."timestamp", t.line_no;
