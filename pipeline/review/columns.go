@@ -132,3 +132,42 @@ func (c *columns) named(name string) int {
 	}
 	return 0
 }
+
+// batches is a query's whole result as Arrow record batches, kept so a
+// section can size what it builds before filling it: appending hundreds
+// of thousands of wide structs to a growing slice cost more than the
+// query (10M runs: 0.4 s of 0.75 s for the spike runs).
+type batches struct {
+	recs []arrow.Record
+	rows int
+}
+
+// queryBatches runs the embedded query name with args and keeps every
+// batch of its result; Release frees them.
+func (a *analysis) queryBatches(name string, args ...any) (*batches, error) {
+	rdr, err := a.st.Arrow().QueryContext(a.ctx, query(name), args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s.sql: %w", name, err)
+	}
+	defer rdr.Release()
+	b := &batches{}
+	for rdr.Next() {
+		rec := rdr.Record()
+		rec.Retain()
+		b.recs = append(b.recs, rec)
+		b.rows += int(rec.NumRows())
+	}
+	if err := rdr.Err(); err != nil {
+		b.Release()
+		return nil, fmt.Errorf("%s.sql: %w", name, err)
+	}
+	return b, nil
+}
+
+// Release frees the batches.
+func (b *batches) Release() {
+	for _, r := range b.recs {
+		r.Release()
+	}
+	b.recs = nil
+}

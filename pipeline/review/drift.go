@@ -26,37 +26,27 @@ func (a *analysis) drift() error {
 		return err
 	}
 	refStart := a.p.Start.AddDate(0, 0, -28)
-	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("drift"), refStart, a.p.Start, a.p.End)
+	res, err := a.queryBatches("drift", refStart, a.p.Start, a.p.End)
 	if err != nil {
-		return fmt.Errorf("drift.sql: %w", err)
+		return err
 	}
-	defer rdr.Release()
-	// The batches are kept until every row is counted, so each series is
-	// allocated once at its size.
+	defer res.Release()
+	// Every row is counted first, so each series is allocated once at its
+	// size.
 	type batch struct {
 		codes   *array.Uint16
 		credits *array.Float64
 		current *array.Boolean
 	}
-	var batches []batch
-	defer func() {
-		for _, b := range batches {
-			b.codes.Release()
-			b.credits.Release()
-			b.current.Release()
-		}
-	}()
+	cols := make([]batch, len(res.recs))
 	refN, curN := make([]int, len(ids)), make([]int, len(ids))
-	for rdr.Next() {
-		c := columns{query: "drift", rec: rdr.Record()}
+	for k, rec := range res.recs {
+		c := columns{query: "drift", rec: rec}
 		b := batch{c.uint16s(c.named("scenario_id")), c.float64s(c.named("credits_total")), c.bools(c.named("current"))}
 		if c.err != nil {
 			return c.err
 		}
-		b.codes.Retain()
-		b.credits.Retain()
-		b.current.Retain()
-		batches = append(batches, b)
+		cols[k] = b
 		for i := 0; i < b.codes.Len(); i++ {
 			code := int(b.codes.Value(i))
 			if code >= len(ids) {
@@ -69,14 +59,11 @@ func (a *analysis) drift() error {
 			}
 		}
 	}
-	if err := rdr.Err(); err != nil {
-		return fmt.Errorf("drift.sql: %w", err)
-	}
 	byCode := make([]driftSeries, len(ids))
 	for code := range byCode {
 		byCode[code] = driftSeries{reference: make([]float64, 0, refN[code]), current: make([]float64, 0, curN[code])}
 	}
-	for _, b := range batches {
+	for _, b := range cols {
 		for i := 0; i < b.codes.Len(); i++ {
 			s := &byCode[b.codes.Value(i)]
 			if b.current.Value(i) {

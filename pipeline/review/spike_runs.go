@@ -1,22 +1,20 @@
 package review
 
 import (
-	"fmt"
-
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // spikeRuns fills section 3 (spike_runs.sql) and scores each spike's
 // misconfiguration likelihood from its flags.
 func (a *analysis) spikeRuns() error {
-	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("spike_runs"), a.p.Start, a.p.End, a.in.Policy.SeverityPolicy.Sev2.Multiplier)
+	res, err := a.queryBatches("spike_runs", a.p.Start, a.p.End, a.in.Policy.SeverityPolicy.Sev2.Multiplier)
 	if err != nil {
-		return fmt.Errorf("spike_runs.sql: %w", err)
+		return err
 	}
-	defer rdr.Release()
-	a.w.SpikeRuns = []reports.SpikeRun{}
-	for rdr.Next() {
-		c := columns{query: "spike_runs", rec: rdr.Record()}
+	defer res.Release()
+	a.w.SpikeRuns = make([]reports.SpikeRun, 0, res.rows)
+	for _, rec := range res.recs {
+		c := columns{query: "spike_runs", rec: rec}
 		runID, ts, scenario := c.strings(c.named("run_id")), c.timestamps(c.named("timestamp")), c.strings(c.named("scenario_id"))
 		credits, baseline := c.float64s(c.named("credits_total")), c.float64s(c.named("baseline"))
 		mult, recMult := c.float64s(c.named("multiplier")), c.float64s(c.named("variance_multiplier"))
@@ -53,9 +51,6 @@ func (a *analysis) spikeRuns() error {
 			s.MisconfigLikelihood = a.in.Policy.Likelihood(score)
 			a.w.SpikeRuns = append(a.w.SpikeRuns, s)
 		}
-	}
-	if err := rdr.Err(); err != nil {
-		return fmt.Errorf("spike_runs.sql: %w", err)
 	}
 	n := min(a.in.Config.SpikeTopN, len(a.w.SpikeRuns))
 	a.w.TopSpikeRuns = append([]reports.SpikeRun{}, a.w.SpikeRuns[:n]...)
