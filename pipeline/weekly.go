@@ -170,19 +170,23 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	base := "weekly_" + j.label(period)
 
 	// analyse: the report model, with its revision decided.
-	// The model is checkpointed as JSON; a fresh run keeps the model it
-	// computed instead of decoding what it just encoded (the encoding is
-	// lossless: TestWeeklyModelSurvivesItsCheckpoint), a resumed run
-	// decodes the saved one.
+	// The model is checkpointed as the report's JSON before indentation; a
+	// fresh run keeps the model it computed instead of decoding what it
+	// just encoded (the encoding is lossless:
+	// TestWeeklyModelSurvivesItsCheckpoint), and indents those bytes into
+	// the report instead of encoding the model again. A resumed run decodes
+	// and encodes the saved model.
 	var w reports.Weekly
 	var fresh *reports.Weekly
+	var freshJSON []byte
 	if err := j.steps.Step(ctx, job.StepAnalyse, "report.model.json", func() ([]byte, error) {
 		m, err := j.analyse(ctx, st, in, period, pub, base, signer)
 		if err != nil {
 			return nil, err
 		}
 		fresh = m
-		return json.Marshal(m)
+		freshJSON, err = reports.MarshalWeeklyCompact(m)
+		return freshJSON, err
 	}, func(b []byte) error {
 		if fresh != nil {
 			w = *fresh
@@ -219,7 +223,12 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	var jsonBytes, xlsxBytes []byte
 	if err := j.steps.Concurrent(ctx, job.StepSpec{
 		Name: job.StepRenderJSON, File: "report.json",
-		Fn:   func() ([]byte, error) { return reports.MarshalWeekly(&w) },
+		Fn: func() ([]byte, error) {
+			if freshJSON != nil {
+				return reports.IndentWeekly(freshJSON)
+			}
+			return reports.MarshalWeekly(&w)
+		},
 		Load: func(b []byte) error { jsonBytes = b; return nil },
 	}, job.StepSpec{
 		Name: job.StepRenderXLSX, File: "report.xlsx",

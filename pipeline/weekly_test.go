@@ -395,10 +395,10 @@ func TestWeeklyFindsEveryInjection(t *testing.T) {
 }
 
 // TestWeeklyModelSurvivesItsCheckpoint: the weekly job checkpoints its
-// model as JSON and renders a fresh run from the model in memory, a
-// resumed run from the decoded checkpoint; both must publish the same
-// bytes, so the encoding must lose nothing. Checked on the fixture's full
-// model, whose sections are all populated.
+// model as JSON and renders a fresh run from the model in memory and the
+// checkpointed bytes, a resumed run from the decoded checkpoint; both must
+// publish the same bytes, so the encoding must lose nothing. Checked on
+// the fixture's full model, whose sections are all populated.
 func TestWeeklyModelSurvivesItsCheckpoint(t *testing.T) {
 	e := expected(t)
 	res := runWeekly(t, copyRoot(t), WeeklyOptions{Week: e.FocusWeek, Unsigned: true})
@@ -414,6 +414,15 @@ func TestWeeklyModelSurvivesItsCheckpoint(t *testing.T) {
 		want, _ := reports.MarshalWeekly(res.Report)
 		got, _ := reports.MarshalWeekly(&decoded)
 		t.Fatalf("the model decoded from its checkpoint differs from the model (rendered equal: %t)", bytes.Equal(want, got))
+	}
+	// The published JSON was indented from the checkpointed bytes; it must
+	// be what encoding the model afresh gives.
+	published, err := os.ReadFile(res.JSONPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, err := reports.MarshalWeekly(res.Report); err != nil || !bytes.Equal(published, want) {
+		t.Fatalf("the published JSON differs from MarshalWeekly of the model (%v)", err)
 	}
 	if len(res.Report.SpikeRuns) == 0 || len(res.Report.PolicyViolations) == 0 || len(res.Report.Drift) == 0 {
 		t.Fatal("the fixture's model lacks sections; the check would prove little")

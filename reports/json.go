@@ -10,13 +10,37 @@ import (
 // MarshalWeekly renders the report as deterministic JSON: struct field order
 // is the key order, maps are sorted by encoding/json, numbers were rounded
 // when the model was built, and nothing here reads the clock. Two spaces of
-// indentation and a final newline, so diffs and jq both read well.
+// indentation and a final newline, so diffs and jq both read well. It is
+// IndentWeekly of MarshalWeeklyCompact.
 func MarshalWeekly(w *Weekly) ([]byte, error) {
+	compact, err := MarshalWeeklyCompact(w)
+	if err != nil {
+		return nil, err
+	}
+	return IndentWeekly(compact)
+}
+
+// MarshalWeeklyCompact encodes the report model without indentation (and
+// without escaping HTML characters, as the report does not), with a final
+// newline: what a job checkpoints, and what IndentWeekly turns into the
+// report's bytes without encoding the model a second time.
+func MarshalWeeklyCompact(w *Weekly) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	if err := enc.Encode(w); err != nil {
+		return nil, fmt.Errorf("render report JSON: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// IndentWeekly indents MarshalWeeklyCompact's output as MarshalWeekly
+// does; the result is byte for byte MarshalWeekly's (encoding/json's
+// Encoder indents the same way).
+func IndentWeekly(compact []byte) ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(len(compact) + len(compact)/2)
+	if err := json.Indent(&b, compact, "", "  "); err != nil {
 		return nil, fmt.Errorf("render report JSON: %w", err)
 	}
 	return b.Bytes(), nil
