@@ -3,7 +3,6 @@ package review
 import (
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -55,10 +54,6 @@ func (c *columns) timestamps(i int) *array.Timestamp {
 
 func (c *columns) stringLists(i int) *array.List { return listOf[*array.String](c, i, "list<utf8>") }
 
-func (c *columns) float64Lists(i int) *array.List {
-	return listOf[*array.Float64](c, i, "list<float64>")
-}
-
 // listOf returns column i as a list array whose values are of type T.
 func listOf[T arrow.Array](c *columns, i int, want string) *array.List {
 	a := column[*array.List](c, i, want)
@@ -107,16 +102,6 @@ func stringList(a *array.List, row int) []string {
 		}
 	}
 	return out
-}
-
-// float64List returns a copy of row's list (nil for NULL); the values
-// carry no NULLs (credits_total is NOT NULL).
-func float64List(a *array.List, row int) []float64 {
-	if a.IsNull(row) {
-		return nil
-	}
-	start, end := a.ValueOffsets(row)
-	return slices.Clone(a.ListValues().(*array.Float64).Float64Values()[start:end])
 }
 
 // named returns the index of the column called name, recording an error
