@@ -7,12 +7,12 @@
 -- The window partitions by the scenario's code (classified_rows, as the
 -- store keeps it) rather than its text: sorting a week's runs by a small
 -- integer costs a fraction of sorting them by a string; only the
--- transitions are decoded (text_code_lists).
+-- transitions are decoded (classified_view.sql).
 WITH outcomes AS (
     SELECT k.scenario_id AS scenario_code, k."timestamp", k.line_no,
            c.statuses[k.status::INTEGER + 1] AS status
     FROM classified_rows k
-    CROSS JOIN text_code_lists c
+    CROSS JOIN classified_code_lists c
     WHERE k."timestamp" >= $1 AND k."timestamp" < $2
       AND c.statuses[k.status::INTEGER + 1] IN ('Failed', 'Success')
 ), failing AS (
@@ -24,6 +24,6 @@ WITH outcomes AS (
 )
 SELECT c.scenario_ids[t.scenario_code::INTEGER + 1] AS scenario_id, t."timestamp", t.status
 FROM transitions t
-CROSS JOIN text_code_lists c
+CROSS JOIN classified_code_lists c
 WHERE t.previous IS DISTINCT FROM t.status
 ORDER BY scenario_id, t."timestamp", t.line_no;
