@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -70,25 +71,7 @@ func fixtureRoot(tb testing.TB, runs, weeks int) (*store.Store, Input, inputs.La
 	if _, err := st.Ingest(ctx, l.Ledger); err != nil {
 		tb.Fatal(err)
 	}
-	in := Input{}
-	if in.Config, _, err = inputs.LoadConfig(l.Config); err != nil {
-		tb.Fatal(err)
-	}
-	if in.Policy, _, err = inputs.LoadPolicy(l.Policy); err != nil {
-		tb.Fatal(err)
-	}
-	if in.Baselines, _, err = inputs.LoadBaselines(l.Baselines); err != nil {
-		tb.Fatal(err)
-	}
-	cases, _, err := inputs.LoadCases(l.Cases)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	incidents, _, err := inputs.LoadIncidents(l.Incidents)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	in.Cases, in.Incidents = cases.Cases, incidents.Incidents
+	in := rootInput(tb, l)
 	loc, err := in.Config.Location()
 	if err != nil {
 		tb.Fatal(err)
@@ -109,8 +92,43 @@ func BenchmarkWeekly50k(b *testing.B) {
 	if testing.Short() {
 		b.Skip("generates and ingests 50,000 runs; skipped with -short")
 	}
-	ctx := context.Background()
 	st, in := fixtureStore(b, 50_000, 8)
+	benchmarkSections(b, st, in)
+}
+
+// BenchmarkWeeklyOnRoot is BenchmarkWeekly50k on the store of an existing
+// working root, for the sizes `make bench` uses: LEDGERLENS_BENCH_ROOT
+// names the root (one whose ledger a job has ingested, e.g. kept with
+// `ledgerlens-bench run -keep`, or after `ledgerlens ingest`) and
+// LEDGERLENS_BENCH_WEEK the week (a Monday). The store is opened
+// read-write, as a job opens it; the review writes only temp tables.
+func BenchmarkWeeklyOnRoot(b *testing.B) {
+	root, week := os.Getenv("LEDGERLENS_BENCH_ROOT"), os.Getenv("LEDGERLENS_BENCH_WEEK")
+	if root == "" || week == "" {
+		b.Skip("set LEDGERLENS_BENCH_ROOT and LEDGERLENS_BENCH_WEEK")
+	}
+	ctx := context.Background()
+	l := inputs.NewLayout(root)
+	st, err := store.Open(ctx, l.StoreFile, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	in := rootInput(b, l)
+	loc, err := in.Config.Location()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if in.Period, err = ParseWeek(week, loc); err != nil {
+		b.Fatal(err)
+	}
+	benchmarkSections(b, st, in)
+}
+
+// benchmarkSections runs "all" (Weekly end to end) and one sub-benchmark
+// per section on st.
+func benchmarkSections(b *testing.B, st *store.Store, in Input) {
+	ctx := context.Background()
 	full, err := Weekly(ctx, st, in)
 	if err != nil {
 		b.Fatal(err)
@@ -138,6 +156,33 @@ func BenchmarkWeekly50k(b *testing.B) {
 			}
 		})
 	}
+}
+
+// rootInput loads the review's side inputs from the working root l, as
+// the weekly job does (without the period).
+func rootInput(tb testing.TB, l inputs.Layout) Input {
+	tb.Helper()
+	var in Input
+	var err error
+	if in.Config, _, err = inputs.LoadConfig(l.Config); err != nil {
+		tb.Fatal(err)
+	}
+	if in.Policy, _, err = inputs.LoadPolicy(l.Policy); err != nil {
+		tb.Fatal(err)
+	}
+	if in.Baselines, _, err = inputs.LoadBaselines(l.Baselines); err != nil {
+		tb.Fatal(err)
+	}
+	cases, _, err := inputs.LoadCases(l.Cases)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	incidents, _, err := inputs.LoadIncidents(l.Incidents)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	in.Cases, in.Incidents = cases.Cases, incidents.Incidents
+	return in
 }
 
 // TestBenchSectionsMatchRun runs benchSections in order from the model
