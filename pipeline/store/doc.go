@@ -11,8 +11,9 @@
 // (codes.go); rejects, duplicates, field_values, ledger_state, ingest_log
 // and store_meta. Readers see the codes decoded through the runs and
 // ledger_rows_decoded views (sql/runs_view.sql); runs_coded leaves them
-// as codes, and text_code_lists decodes them, for a reader that
-// materialises many rows and decodes only what it reads.
+// as codes, and text_code_lists with the code_text macro (the one place
+// the decoding is written) decodes them, for a reader that materialises
+// many rows and decodes only what it reads.
 //
 // It also owns the row digests (row_digest.go) that let a job or `verify
 // store` tell a row edited in the database: made from the batches ingest

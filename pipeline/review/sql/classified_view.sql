@@ -8,9 +8,9 @@ SELECT scenario_ids, scenario_names, statuses, severities FROM text_code_lists;
 
 CREATE OR REPLACE TEMP VIEW classified AS
 SELECT k.* REPLACE (
-    c.scenario_ids[k.scenario_id::INTEGER + 1] AS scenario_id,
-    c.scenario_names[k.scenario_name::INTEGER + 1] AS scenario_name,
-    c.statuses[k.status::INTEGER + 1] AS status,
-    c.severities[k.severity::INTEGER + 1] AS severity)
+    code_text(c.scenario_ids, k.scenario_id) AS scenario_id,
+    code_text(c.scenario_names, k.scenario_name) AS scenario_name,
+    code_text(c.statuses, k.status) AS status,
+    code_text(c.severities, k.severity) AS severity)
 FROM classified_rows k
 CROSS JOIN classified_code_lists c;

@@ -18,13 +18,13 @@ WITH measured AS (
     SELECT
         r.run_id, r.line_no, r."timestamp", r.scenario_id, r.scenario_name, r.status,
         r.credits_total, r.severity,
-        c.severities[r.severity::INTEGER + 1] AS severity_text,
+        code_text(c.severities, r.severity) AS severity_text,
         b.median_credits AS baseline,
         ll_multiplier(r.credits_total, b.median_credits) AS multiplier,
         ll_pii(r.risk_flags) AS pii
     FROM runs_coded r
     CROSS JOIN text_code_lists c
-    LEFT JOIN baseline b ON b.scenario_id = c.scenario_ids[r.scenario_id::INTEGER + 1]
+    LEFT JOIN baseline b ON b.scenario_id = code_text(c.scenario_ids, r.scenario_id)
     WHERE r."timestamp" >= $1 AND r."timestamp" < $2
 ), severities AS (
     SELECT * EXCLUDE (pii),

@@ -10,11 +10,11 @@
 -- transitions are decoded (classified_view.sql).
 WITH outcomes AS (
     SELECT k.scenario_id AS scenario_code, k."timestamp", k.line_no,
-           c.statuses[k.status::INTEGER + 1] AS status
+           code_text(c.statuses, k.status) AS status
     FROM classified_rows k
     CROSS JOIN classified_code_lists c
     WHERE k."timestamp" >= $1 AND k."timestamp" < $2
-      AND c.statuses[k.status::INTEGER + 1] IN ('Failed', 'Success')
+      AND code_text(c.statuses, k.status) IN ('Failed', 'Success')
 ), failing AS (
     SELECT DISTINCT scenario_code FROM outcomes WHERE status = 'Failed'
 ), transitions AS (
@@ -22,7 +22,7 @@ WITH outcomes AS (
     FROM outcomes o
     SEMI JOIN failing f ON f.scenario_code = o.scenario_code
 )
-SELECT c.scenario_ids[t.scenario_code::INTEGER + 1] AS scenario_id, t."timestamp", t.status
+SELECT code_text(c.scenario_ids, t.scenario_code) AS scenario_id, t."timestamp", t.status
 FROM transitions t
 CROSS JOIN classified_code_lists c
 WHERE t.previous IS DISTINCT FROM t.status

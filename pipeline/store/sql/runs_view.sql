@@ -1,7 +1,9 @@
 -- The text of every coded column, one row of lists: the text of code c of
--- a field is element c + 1 of its list (store/codes.go). Decoding by list
--- index against this one row, cross-joined, is cheaper than nine joins
--- with text_codes.
+-- a field is element c + 1 of its list (store/codes.go), which code_text
+-- looks up. Decoding by list index against this one row, cross-joined, is
+-- cheaper than nine joins with text_codes.
+CREATE OR REPLACE MACRO code_text(texts, code) AS texts[code::INTEGER + 1];
+
 CREATE OR REPLACE VIEW text_code_lists AS
 SELECT
     list(value ORDER BY code) FILTER (WHERE field = 'scenario_id') AS scenario_ids,
@@ -20,15 +22,15 @@ FROM text_codes;
 -- (find_duplicates.sql) is comparing values.
 CREATE OR REPLACE VIEW ledger_rows_decoded AS
 SELECT r.* REPLACE (
-    c.scenario_ids[r.scenario_id::INTEGER + 1] AS scenario_id,
-    c.scenario_names[r.scenario_name::INTEGER + 1] AS scenario_name,
-    c.job_types[r.job_type::INTEGER + 1] AS job_type,
-    c.statuses[r.status::INTEGER + 1] AS status,
-    c.models[r.model::INTEGER + 1] AS model,
-    c.severities[r.severity::INTEGER + 1] AS severity,
-    c.misconfig_likelihoods[r.misconfig_likelihood::INTEGER + 1] AS misconfig_likelihood,
-    c.prompt_versions[r.prompt_version::INTEGER + 1] AS prompt_version,
-    c.owners[r.owner::INTEGER + 1] AS owner)
+    code_text(c.scenario_ids, r.scenario_id) AS scenario_id,
+    code_text(c.scenario_names, r.scenario_name) AS scenario_name,
+    code_text(c.job_types, r.job_type) AS job_type,
+    code_text(c.statuses, r.status) AS status,
+    code_text(c.models, r.model) AS model,
+    code_text(c.severities, r.severity) AS severity,
+    code_text(c.misconfig_likelihoods, r.misconfig_likelihood) AS misconfig_likelihood,
+    code_text(c.prompt_versions, r.prompt_version) AS prompt_version,
+    code_text(c.owners, r.owner) AS owner)
 FROM ledger_rows r
 CROSS JOIN text_code_lists c;
 
