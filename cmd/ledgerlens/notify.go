@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/notify"
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // notifyWeekly tells the configured webhooks about a weekly publication
@@ -92,24 +89,11 @@ func (a *app) publishedFiles(paths ...string) ([]notify.File, error) {
 		if p == "" {
 			continue
 		}
-		sum, err := fileSHA256(p)
+		sum, err := reports.FileSHA256(p)
 		if err != nil {
 			return nil, fmt.Errorf("notify: %w", err)
 		}
 		files = append(files, notify.File{Path: l.Rel(p), SHA256: sum})
 	}
 	return files, nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

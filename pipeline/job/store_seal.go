@@ -2,17 +2,14 @@ package job
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"slices"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // A store seal lets a job skip reading back rows an earlier job already
@@ -41,27 +38,14 @@ import (
 // log ("" when there is none).
 func (j *Job) storeFingerprint() (db, wal string, err error) {
 	path := j.env.Layout.StoreFile
-	if db, err = fileSHA256(path); err != nil {
+	if db, err = reports.FileSHA256(path); err != nil {
 		return "", "", err
 	}
-	wal, err = fileSHA256(path + ".wal")
+	wal, err = reports.FileSHA256(path + ".wal")
 	if errors.Is(err, fs.ErrNotExist) {
 		return db, "", nil
 	}
 	return db, wal, err
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // trustedChunks returns the chunks the newest signed store seal vouches

@@ -159,7 +159,7 @@ func BenchmarkInsertBatches(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if err := s.insertStream(ctx, newBatchStream(schema, batches, func() error { return nil })); err != nil {
+		if err := s.insertArrow(ctx, "ledger_rows", newBatchStream(schema, batches, func() error { return nil })); err != nil {
 			b.Fatal(err)
 		}
 		if err := s.insertCodes(ctx, codes); err != nil {

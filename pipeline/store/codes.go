@@ -256,13 +256,7 @@ func (s *Store) insertCodes(ctx context.Context, cb *codeBook) error {
 	if err != nil {
 		return fmt.Errorf("record text codes: %w", err)
 	}
-	release, err := s.arrow.RegisterView(rdr, "new_text_codes")
-	if err != nil {
-		rdr.Release()
-		return fmt.Errorf("record text codes: %w", err)
-	}
-	defer release()
-	if _, err := s.conn.ExecContext(ctx, "INSERT INTO text_codes BY NAME SELECT * FROM new_text_codes"); err != nil {
+	if err := s.insertArrow(ctx, "text_codes", rdr); err != nil {
 		return fmt.Errorf("record text codes: %w", err)
 	}
 	cb.added = nil

@@ -530,7 +530,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	})
 	// Writer: one INSERT consumes the whole stream on the connection that
 	// owns the transaction.
-	insertErr := s.insertStream(ctx, newBatchStream(schema, batches, func() error {
+	insertErr := s.insertArrow(ctx, "ledger_rows", newBatchStream(schema, batches, func() error {
 		if err := gctx.Err(); err != nil {
 			return context.Cause(gctx)
 		}
@@ -642,19 +642,6 @@ func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location, hi
 	}
 	out.digests = digestRows(make([]byte, 0, rowDigestSize*out.rec.NumRows()), int(out.rec.NumRows()), enc)
 	return out
-}
-
-func (s *Store) insertStream(ctx context.Context, stream *batchStream) error {
-	release, err := s.arrow.RegisterView(stream, "ingest_batches")
-	if err != nil {
-		stream.Release()
-		return fmt.Errorf("register batch stream: %w", err)
-	}
-	defer release()
-	if _, err := s.conn.ExecContext(ctx, "INSERT INTO ledger_rows BY NAME SELECT * FROM ingest_batches"); err != nil {
-		return fmt.Errorf("insert rows: %w", err)
-	}
-	return nil
 }
 
 // findDuplicates records the rows of ingest seq that repeat an earlier run

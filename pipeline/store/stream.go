@@ -1,9 +1,12 @@
 package store
 
 import (
+	"context"
+	"fmt"
 	"sync/atomic"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 )
 
 // batchStream is an array.RecordReader fed from a channel: the whole
@@ -54,3 +57,20 @@ func (s *batchStream) Next() bool {
 func (s *batchStream) Record() arrow.Record { return s.cur }
 
 func (s *batchStream) Err() error { return s.err() }
+
+// insertArrow inserts every batch rdr yields into table, matching columns
+// by name, through a view DuckDB reads the stream from in place (no value
+// passes through statement parameters). rdr is released either way.
+func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordReader) error {
+	view := table + "_arrow"
+	release, err := s.arrow.RegisterView(rdr, view)
+	if err != nil {
+		rdr.Release()
+		return fmt.Errorf("register an Arrow stream for %s: %w", table, err)
+	}
+	defer release()
+	if _, err := s.conn.ExecContext(ctx, "INSERT INTO "+table+" BY NAME SELECT * FROM "+view); err != nil {
+		return fmt.Errorf("insert into %s: %w", table, err)
+	}
+	return nil
+}
