@@ -38,8 +38,9 @@ func MarshalWeeklyCompact(w *Weekly) ([]byte, error) {
 // does; the result is byte for byte MarshalWeekly's (encoding/json's
 // Encoder indents the same way).
 func IndentWeekly(compact []byte) ([]byte, error) {
+	// json.Indent sizes the buffer itself (twice the input); growing it
+	// here first would allocate the output twice.
 	var b bytes.Buffer
-	b.Grow(len(compact) + len(compact)/2)
 	if err := json.Indent(&b, compact, "", "  "); err != nil {
 		return nil, fmt.Errorf("render report JSON: %w", err)
 	}
