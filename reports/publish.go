@@ -326,16 +326,25 @@ func SHA256Hex(data []byte) string {
 // FileSHA256 is SHA256Hex of the file at path, read as a stream (a
 // store file may be gigabytes).
 func FileSHA256(path string) (string, error) {
+	sum, _, err := FileDigest(path)
+	return sum, err
+}
+
+// FileDigest is FileSHA256 with the number of bytes hashed. The file is
+// read in a stream, never held in memory whole. A file that cannot be
+// opened gives os.Open's error unwrapped (fs.ErrNotExist for a missing
+// one).
+func FileDigest(path string) (sha256Hex string, n int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
+	if n, err = io.Copy(h, f); err != nil {
+		return "", 0, fmt.Errorf("hash %s: %w", path, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // RejectsBase is the base name of the rejects file published with the

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -53,19 +52,21 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, ex
 			{path + reports.SidecarExt, roleSidecar},
 			{path, roleArtifact},
 		} {
-			data, err := os.ReadFile(f.path)
+			// What is on disk is recorded, read in a stream: a report
+			// can be larger than is worth holding in memory again.
+			sum, n, err := reports.FileDigest(f.path)
 			if f.role == roleSignature && errors.Is(err, fs.ErrNotExist) {
 				continue // published unsigned
 			}
 			if err != nil {
 				return fmt.Errorf("record publication: %w", err)
 			}
-			rel, sum := l.Rel(f.path), reports.SHA256Hex(data)
+			rel := l.Rel(f.path)
 			if j.recorded[rel] == sum {
 				continue
 			}
 			if err := j.Audit(ctx, audit.EventArtifactWritten, map[string]any{
-				"path": rel, "sha256": sum, "bytes": len(data), "publication": base, "revision": max(rev, 1),
+				"path": rel, "sha256": sum, "bytes": n, "publication": base, "revision": max(rev, 1),
 				"role": f.role, "supersedes": supersedes}); err != nil {
 				return err
 			}
