@@ -198,6 +198,9 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 	res.Report = &w
 	res.Revision = w.Revision
+	// The store is only read from here on: its seal is hashed while the
+	// report renders.
+	j.lj.PrepareSeal()
 
 	if w.Revision == 0 {
 		// The published revision already holds this result: nothing to do.

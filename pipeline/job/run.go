@@ -35,6 +35,7 @@ type Job struct {
 	// for, checked those CheckStoreRows read back and found as recorded,
 	// readBack how many it read back (store_seal.go).
 	storeOpened bool
+	early       *earlySeal // PrepareSeal's fingerprint, if it was called
 	trusted     map[int64]bool
 	checked     map[int64]bool
 	readBack    int

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -15,7 +16,8 @@ import (
 // A store seal lets a job skip reading back rows an earlier job already
 // vouched for. At the end of every job that opened the store (after
 // closing it), the job records store_sealed: the SHA-256 of the store file
-// and of its write-ahead log, and the chunks whose rows the job loaded
+// and of its write-ahead log (hashed while the job renders, when its work
+// calls PrepareSeal), and the chunks whose rows the job loaded
 // itself or checked against their recorded digests, plus those it trusted
 // from the seal before it. The job's signed checkpoint then covers the
 // seal.
@@ -79,10 +81,76 @@ func (j *Job) trustedChunks() map[int64]bool {
 	return chunkSet(seal.Fields["verified_chunks"])
 }
 
+// earlySeal is a store fingerprint taken in the background while the job
+// still runs (PrepareSeal), with the state of the store's files before it
+// was taken.
+type earlySeal struct {
+	done    chan struct{}
+	before  [2]os.FileInfo
+	db, wal string
+	err     error
+}
+
+// PrepareSeal starts hashing the store's files for the seal in the
+// background, so that the hashing overlaps the job's remaining work (a
+// store of ten million runs takes more than half a second). The work
+// calls it once it will not write the store again; it may still read it.
+// sealStore uses the result only if the files' size and modification time
+// are still what they were when the hashing started, and hashes them again
+// otherwise: a seal that does not match the files makes the next job read
+// the store back, it never makes it trust more.
+func (j *Job) PrepareSeal() {
+	if !j.storeOpened || j.early != nil {
+		return
+	}
+	e := &earlySeal{done: make(chan struct{}), before: j.storeFileStates()}
+	j.early = e
+	go func() {
+		defer close(e.done)
+		e.db, e.wal, e.err = j.storeFingerprint()
+	}()
+}
+
+// storeFileStates stats the store file and its write-ahead log (nil for
+// one that does not exist or cannot be read).
+func (j *Job) storeFileStates() [2]os.FileInfo {
+	path := j.env.Layout.StoreFile
+	var out [2]os.FileInfo
+	for i, p := range []string{path, path + ".wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			out[i] = fi
+		}
+	}
+	return out
+}
+
+// unchanged reports whether two file states are the same file at the same
+// size and modification time, or both absent.
+func unchanged(a, b os.FileInfo) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// sealFingerprint is the store fingerprint for the seal: PrepareSeal's
+// when the files have not changed since, else taken now.
+func (j *Job) sealFingerprint() (db, wal string, err error) {
+	if e := j.early; e != nil {
+		<-e.done
+		now := j.storeFileStates()
+		if e.err == nil && unchanged(e.before[0], now[0]) && unchanged(e.before[1], now[1]) {
+			return e.db, e.wal, nil
+		}
+		j.env.Log.Debug("store files changed after the seal was prepared; hashing them again")
+	}
+	return j.storeFingerprint()
+}
+
 // sealStore records the store seal at the end of a job that opened the
 // store (which its work has closed by then).
 func (j *Job) sealStore(ctx context.Context) error {
-	db, wal, err := j.storeFingerprint()
+	db, wal, err := j.sealFingerprint()
 	if err != nil {
 		return fmt.Errorf("seal store: %w", err)
 	}

@@ -1,0 +1,73 @@
+package job
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// TestPrepareSealFollowsTheFiles: the seal records the store's files as
+// they are when it is written, whether they changed after PrepareSeal
+// started hashing them or not.
+func TestPrepareSealFollowsTheFiles(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(t *testing.T, store string)
+	}{
+		{"unchanged", func(*testing.T, string) {}},
+		{"store file written", func(t *testing.T, store string) { appendBytes(t, store, "more rows") }},
+		{"log created", func(t *testing.T, store string) { appendBytes(t, store+".wal", "a commit") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := testEnv(t)
+			store := env.Layout.StoreFile
+			if err := os.MkdirAll(env.Layout.StateDir, 0o750); err != nil {
+				t.Fatal(err)
+			}
+			appendBytes(t, store, "the rows the job loaded")
+			j := &Job{env: env, storeOpened: true}
+			j.PrepareSeal()
+			<-j.early.done
+			// Past the file system's timestamp granularity, as a real
+			// job's remaining work is.
+			time.Sleep(20 * time.Millisecond)
+			tt.change(t, store)
+
+			db, wal, err := j.sealFingerprint()
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantDB, err := reports.FileSHA256(store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantWAL, err := reports.FileSHA256(store + ".wal")
+			if os.IsNotExist(err) {
+				wantWAL, err = "", nil
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if db != wantDB || wal != wantWAL {
+				t.Errorf("seal fingerprint (%s, %q), want the files as they are now (%s, %q)", db, wal, wantDB, wantWAL)
+			}
+		})
+	}
+}
+
+func appendBytes(t *testing.T, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
