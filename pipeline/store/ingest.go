@@ -187,13 +187,6 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	}
 
 	res.CheckTime = time.Since(phase)
-	if res.Event == EventAppend && size-state.covered <= smallAppendBytes {
-		restore, err := s.singleThreaded(ctx)
-		if err != nil {
-			return res, err
-		}
-		defer restore()
-	}
 	seq, err := s.nextIngestSeq(ctx)
 	if err != nil {
 		return res, err
@@ -293,34 +286,6 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 		res.CheckpointTime = time.Since(phase)
 	}
 	return res, nil
-}
-
-// smallAppendBytes is the largest append ingested on one DuckDB thread: a
-// week of a million runs a year (about 60 MB) is, a week of ten million
-// (about 600 MB) is not. See singleThreaded.
-const smallAppendBytes = 128 << 20
-
-// singleThreaded runs DuckDB on the calling thread alone until restore is
-// called. Rows arrive through one Arrow stream fed by the parse workers,
-// so an insert is a single task; with a second DuckDB thread, whichever
-// thread does not hold it polls for work until it ends, taking a core
-// from the parse workers. For an append that fits in a row group or two,
-// that costs more than the parallel compression gains (a week appended
-// to a million runs: ingest 1.37 -> 1.20 s); a first load or a large
-// append keeps every thread, which pays there (BENCHMARKS.md).
-func (s *Store) singleThreaded(ctx context.Context) (restore func(), err error) {
-	if _, err := s.conn.ExecContext(ctx, "SET threads = 1"); err != nil {
-		return nil, fmt.Errorf("set threads: %w", err)
-	}
-	return func() {
-		q := "RESET threads"
-		if s.threads > 0 {
-			q = fmt.Sprintf("SET threads = %d", s.threads)
-		}
-		// Background context: the setting must come back even when ctx
-		// was cancelled. A failure leaves the store slower, not wrong.
-		_, _ = s.conn.ExecContext(context.Background(), q)
-	}, nil
 }
 
 func (s *Store) setCheckpointThreshold(ctx context.Context, threshold string) error {

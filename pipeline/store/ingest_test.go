@@ -422,34 +422,3 @@ func TestIngestRefusesMissingAndNonRegularLedgers(t *testing.T) {
 		t.Fatalf("empty ledger: %+v", res)
 	}
 }
-
-// TestAppendKeepsThreadsSetting checks that a small append, which ingests
-// on one DuckDB thread, gives the store back with its thread count: the
-// default, or what Options.Threads set.
-func TestAppendKeepsThreadsSetting(t *testing.T) {
-	all := lines(300, func(i int) bool { return i%2 == 0 })
-	for _, threads := range []int{0, 3} {
-		t.Run(fmt.Sprintf("threads=%d", threads), func(t *testing.T) {
-			dir := t.TempDir()
-			s, err := Open(context.Background(), filepath.Join(dir, "ledger.duckdb"), Options{Threads: threads, DeferCheckpoint: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			before := queryStrings(t, s, "SELECT current_setting('threads')")
-			if threads > 0 && before != fmt.Sprint(threads) {
-				t.Fatalf("threads = %s after Open with Threads %d", before, threads)
-			}
-			path := filepath.Join(dir, "ledger.jsonl")
-			writeLedger(t, path, all[:200], "")
-			ingest(t, s, path)
-			writeLedger(t, path, all, "")
-			if res := ingest(t, s, path); res.Event != EventAppend || res.Loaded != 100 {
-				t.Fatalf("second ingest: event %s, loaded %d; want an append of 100", res.Event, res.Loaded)
-			}
-			if after := queryStrings(t, s, "SELECT current_setting('threads')"); after != before {
-				t.Errorf("threads = %s after an append, want %s as before", after, before)
-			}
-		})
-	}
-}

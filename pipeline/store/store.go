@@ -87,8 +87,6 @@ type Store struct {
 	Progress func(done, total int64)
 	// deferCheckpoint: see Options.DeferCheckpoint.
 	deferCheckpoint bool
-	// threads: see Options.Threads (0: DuckDB's default, all cores).
-	threads int
 	// zone and loc are the time zone of ts_local (zone.go).
 	zone string
 	loc  *time.Location
@@ -168,7 +166,6 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 	if opts.Threads > 0 {
 		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
 	}
-	s.threads = opts.Threads
 	s.deferCheckpoint = opts.DeferCheckpoint && !opts.ReadOnly
 	if s.deferCheckpoint {
 		settings = append(settings, "SET checkpoint_threshold = "+deferredCheckpointThreshold, "PRAGMA disable_checkpoint_on_shutdown")
