@@ -139,6 +139,17 @@ func (z *sortedZip) Close() error {
 		}
 	}
 	sort.Slice(z.parts, func(i, j int) bool { return z.parts[i].name < z.parts[j].name })
+	// An in-memory destination (a *bytes.Buffer) is sized once: growing
+	// it by doubling touched about twice the archive's size in fresh
+	// memory, which is what a large workbook costs most of on a host
+	// where that is slow (BENCHMARKS.md).
+	if g, ok := z.out.(interface{ Grow(int) }); ok {
+		size := z.off + 22 // the parts and the end of the central directory
+		for _, p := range z.parts {
+			size += 30 + 46 + 2*int64(len(p.name)) + 40 // local and central headers, ZIP64 extras
+		}
+		g.Grow(int(size))
+	}
 	zw := zip.NewWriter(z.out)
 	for _, p := range z.parts {
 		w, err := zw.CreateRaw(&zip.FileHeader{
