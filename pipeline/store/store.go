@@ -56,8 +56,12 @@ type Options struct {
 	// one makes a writable open drop the derived tables, so the next
 	// ingest rebuilds them from the ledger. A read-only open ignores it.
 	TimeZone string
-	// MemoryLimit caps DuckDB's buffer manager, e.g. "1GB" (default "768MB"
-	// so that a whole job stays within the 1 GiB peak RSS of docs/ARCHITECTURE.md, "Performance").
+	// MemoryLimit caps DuckDB's buffer manager, e.g. "1GB". The default,
+	// "512MB", keeps a whole job within the 1 GiB peak RSS of
+	// docs/ARCHITECTURE.md, "Performance", and is no slower than a larger
+	// pool: beyond a job's working set, a larger pool only takes fresh
+	// memory, whose first touch costs more than reusing evicted buffers
+	// (10M-run cold job: 768MB 36.4 s, 512MB 32.0 s; BENCHMARKS.md).
 	MemoryLimit string
 	// Threads is DuckDB's worker count (default: all cores).
 	Threads int
@@ -151,7 +155,7 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 	s.conn = conn
 	memory := opts.MemoryLimit
 	if memory == "" {
-		memory = "768MB"
+		memory = "512MB"
 	}
 	// No "SET TimeZone": the ICU extension is not part of the statically
 	// linked engine, so TIMESTAMPTZ values are UTC instants in SQL and every
