@@ -36,3 +36,53 @@ func TestMarshalWeeklyIsIndentedCompact(t *testing.T) {
 		t.Fatalf("MarshalWeeklyCompact is not one line and a newline: %.200s", compact)
 	}
 }
+
+// TestMarshalWeeklyCompactIsEncodingJSON: encoding the spike runs one by
+// one into the place the rest of the model leaves for them gives exactly
+// encoding/json's bytes for the whole model, whatever the list holds.
+func TestMarshalWeeklyCompactIsEncodingJSON(t *testing.T) {
+	special := func(w *Weekly) {
+		w.SpikeRuns[0].RunID = `RUN-<1> & "2" ` + "\u2028\x01"
+		w.SpikeRuns[len(w.SpikeRuns)-1].RiskFlags = []string{`"spike_runs":[]`, "é"}
+		w.Notes = append(w.Notes, `"spike_runs":[`)
+	}
+	tests := []struct {
+		name   string
+		change func(w *Weekly)
+	}{
+		{"sample", func(*Weekly) {}},
+		{"text encoders treat specially", special},
+		{"one run", func(w *Weekly) { w.SpikeRuns = w.SpikeRuns[:1] }},
+		{"none (empty list)", func(w *Weekly) { w.SpikeRuns = []SpikeRun{} }},
+		{"none (nil)", func(w *Weekly) { w.SpikeRuns = nil }},
+		{"a focus week of a million runs", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := sampleWeekly(smallSample)
+			if tt.change == nil {
+				w = sampleWeekly(focusWeek1M())
+				special(w)
+			} else {
+				tt.change(w)
+			}
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(w); err != nil {
+				t.Fatal(err)
+			}
+			got, err := MarshalWeeklyCompact(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want.Bytes()) {
+				i := 0
+				for i < min(len(got), len(want.Bytes())) && got[i] == want.Bytes()[i] {
+					i++
+				}
+				t.Fatalf("differs from encoding/json at byte %d of %d: got %.80q, want %.80q", i, want.Len(), got[max(i-20, 0):], want.Bytes()[max(i-20, 0):])
+			}
+		})
+	}
+}
