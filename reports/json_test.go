@@ -14,19 +14,13 @@ import (
 func TestMarshalWeeklyIsIndentedCompact(t *testing.T) {
 	w := sampleWeekly(smallSample)
 	w.Notes = append(w.Notes, `a <b> & "c"`+"\t\x01 é ✓ \u2028")
-	var want bytes.Buffer
-	enc := json.NewEncoder(&want)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(w); err != nil {
-		t.Fatal(err)
-	}
+	want := encodingJSON(t, w, "  ")
 	got, err := MarshalWeekly(w)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, want.Bytes()) {
-		t.Fatalf("MarshalWeekly differs from encoding with indentation:\n%s\nwant\n%s", got, want.Bytes())
+	if !bytes.Equal(got, want) {
+		t.Fatalf("MarshalWeekly differs from encoding with indentation:\n%s\nwant\n%s", got, want)
 	}
 	compact, err := MarshalWeeklyCompact(w)
 	if err != nil {
@@ -66,23 +60,34 @@ func TestMarshalWeeklyCompactIsEncodingJSON(t *testing.T) {
 			} else {
 				tt.change(w)
 			}
-			var want bytes.Buffer
-			enc := json.NewEncoder(&want)
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(w); err != nil {
-				t.Fatal(err)
-			}
+			want := encodingJSON(t, w, "")
 			got, err := MarshalWeeklyCompact(w)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got, want.Bytes()) {
+			if !bytes.Equal(got, want) {
 				i := 0
-				for i < min(len(got), len(want.Bytes())) && got[i] == want.Bytes()[i] {
+				for i < min(len(got), len(want)) && got[i] == want[i] {
 					i++
 				}
-				t.Fatalf("differs from encoding/json at byte %d of %d: got %.80q, want %.80q", i, want.Len(), got[max(i-20, 0):], want.Bytes()[max(i-20, 0):])
+				t.Fatalf("differs from encoding/json at byte %d of %d: got %.80q, want %.80q", i, len(want), got[max(i-20, 0):], want[max(i-20, 0):])
 			}
 		})
 	}
+}
+
+// encodingJSON is encoding/json's encoding of w in one go, as the report
+// wants it (no HTML escaping), indented by indent ("" for compact).
+func encodingJSON(t *testing.T, w *Weekly, indent string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	if err := enc.Encode(w); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
