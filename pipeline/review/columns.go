@@ -127,12 +127,22 @@ type batches struct {
 	rows int
 }
 
-// queryBatches runs the embedded query name with args and keeps every
-// batch of its result; Release frees them.
-func (a *analysis) queryBatches(name string, args ...any) (*batches, error) {
+// queryArrow runs the embedded query name with args and returns its
+// result as a stream of Arrow record batches; the caller releases it.
+func (a *analysis) queryArrow(name string, args ...any) (array.RecordReader, error) {
 	rdr, err := a.st.Arrow().QueryContext(a.ctx, query(name), args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s.sql: %w", name, err)
+	}
+	return rdr, nil
+}
+
+// queryBatches runs the embedded query name with args and keeps every
+// batch of its result; Release frees them.
+func (a *analysis) queryBatches(name string, args ...any) (*batches, error) {
+	rdr, err := a.queryArrow(name, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rdr.Release()
 	b := &batches{}

@@ -223,9 +223,9 @@ func timeString(t time.Time) *string {
 func (a *analysis) scenarioStreaks() ([]reports.ScenarioReliability, error) {
 	// Read as Arrow batches: at ten million runs a week holds hundreds of
 	// thousands of transitions, too many to box through database/sql.
-	rdr, err := a.st.Arrow().QueryContext(a.ctx, query("reliability"), a.p.Start, a.p.End)
+	rdr, err := a.queryArrow("reliability", a.p.Start, a.p.End)
 	if err != nil {
-		return nil, fmt.Errorf("reliability.sql: %w", err)
+		return nil, err
 	}
 	defer rdr.Release()
 	events := map[string][]stats.RunEvent{}
