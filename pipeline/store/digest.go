@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/zeebo/blake3"
 )
@@ -72,6 +73,42 @@ type prefixCheck struct {
 	intact bool
 	// modified byte range [from, to) when !intact.
 	from, to int64
+}
+
+// pendingCheck is an append-only check (checkPrefix) running in the
+// background while the ingest loads the appended bytes.
+type pendingCheck struct {
+	done   chan struct{}
+	cancel context.CancelFunc
+	res    prefixCheck
+	err    error
+	took   time.Duration // the check's own time, overlapping the load
+}
+
+// startPrefixCheck starts checking the prefix state covers against f.
+// The caller must call stop before closing f.
+func startPrefixCheck(ctx context.Context, f *os.File, size int64, state ledgerState) *pendingCheck {
+	ctx, cancel := context.WithCancel(ctx)
+	c := &pendingCheck{done: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(c.done)
+		began := time.Now()
+		c.res, c.err = checkPrefix(ctx, f, size, state.covered, state.digests)
+		c.took = time.Since(began)
+	}()
+	return c
+}
+
+// wait returns the check's outcome once it is known.
+func (c *pendingCheck) wait() (prefixCheck, error) {
+	<-c.done
+	return c.res, c.err
+}
+
+// stop cancels the check if it still runs and waits for it to end.
+func (c *pendingCheck) stop() {
+	c.cancel()
+	<-c.done
 }
 
 // checkPrefix re-hashes [0, covered) of f in chunks, in parallel, and

@@ -106,9 +106,11 @@ type ledgerState struct {
 }
 
 // Ingest loads the ledger's complete lines that the store has not seen
-// into the store, in one transaction. If the already-loaded prefix changed
-// it records a ledger_modified event with the changed range and reloads the
-// whole ledger in that same transaction. A missing ledger is an error
+// into the store, in one transaction. The append-only check of the
+// already-loaded prefix runs while the new lines load, and the transaction
+// commits only once it has passed. If the prefix changed, the transaction
+// is rolled back, and the ingest records a ledger_modified event with the
+// changed range and reloads the whole ledger in a new one. A missing ledger is an error
 // (errors.Is fs.ErrNotExist) and leaves the store as it was; the ledger
 // must be a regular file or a symbolic link to one.
 func (s *Store) Ingest(ctx context.Context, ledgerPath string) (IngestResult, error) {
@@ -144,49 +146,53 @@ func openLedger(ledgerPath string) (*os.File, error) {
 }
 
 func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, error) {
-	var res IngestResult
 	state, hadState, err := s.loadState(ctx)
 	if err != nil {
-		return res, err
+		return IngestResult{}, err
 	}
 	f, err := openLedger(ledgerPath)
 	if err != nil {
-		return res, err
+		return IngestResult{}, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return res, err
+		return IngestResult{}, err
 	}
 	size := fi.Size()
-
-	res.Event = EventAppend
 	if !hadState {
-		res.Event = EventInitial
+		return s.apply(ctx, ledgerPath, f, size, state, IngestResult{Event: EventInitial}, nil)
 	}
-	phase := time.Now()
-	if hadState {
-		var check prefixCheck
-		if f != nil {
-			check, err = checkPrefix(ctx, f, size, state.covered, state.digests)
-			if err != nil {
-				return res, fmt.Errorf("append-only check: %w", err)
-			}
-		} else {
-			check = prefixCheck{intact: state.covered == 0, from: 0, to: state.covered}
-		}
-		if !check.intact {
-			mod := &Modification{ByteFrom: check.from, ByteTo: check.to}
-			if err := s.conn.QueryRowContext(ctx, lineRangeSQL, check.from, check.to).Scan(
-				nullInt{&mod.LineFrom}, nullInt{&mod.LineTo}); err != nil {
-				return res, fmt.Errorf("locate modified lines: %w", err)
-			}
-			res.Event, res.Modified = EventLedgerModified, mod
-			state = ledgerState{}
-		}
+	// The append-only check reads [0, covered) and the load [covered,
+	// size): they run at the same time, and the load's transaction commits
+	// only once the check has passed. When it fails, that transaction is
+	// rolled back and the whole ledger is reloaded in a new one.
+	check := startPrefixCheck(ctx, f, size, state)
+	defer check.stop() // before f is closed
+	res, err := s.apply(ctx, ledgerPath, f, size, state, IngestResult{Event: EventAppend}, check)
+	if !errors.Is(err, errPrefixChanged) {
+		return res, err
 	}
+	c, _ := check.wait()
+	mod := &Modification{ByteFrom: c.from, ByteTo: c.to}
+	if err := s.conn.QueryRowContext(ctx, lineRangeSQL, c.from, c.to).Scan(
+		nullInt{&mod.LineFrom}, nullInt{&mod.LineTo}); err != nil {
+		return res, fmt.Errorf("locate modified lines: %w", err)
+	}
+	return s.apply(ctx, ledgerPath, f, size, ledgerState{},
+		IngestResult{Event: EventLedgerModified, Modified: mod, CheckTime: res.CheckTime}, nil)
+}
 
-	res.CheckTime = time.Since(phase)
+// errPrefixChanged is apply's error when the append-only check found the
+// covered prefix changed; the transaction was rolled back.
+var errPrefixChanged = errors.New("the covered ledger prefix changed")
+
+// apply loads [state.covered, size) of f in one transaction and commits
+// it, as the ingest res describes (its Event and Modified). A
+// ledger_modified ingest first empties the derived tables. With a pending
+// append-only check, the transaction commits only if the check passes;
+// otherwise apply rolls it back and returns errPrefixChanged.
+func (s *Store) apply(ctx context.Context, ledgerPath string, f *os.File, size int64, state ledgerState, res IngestResult, check *pendingCheck) (IngestResult, error) {
 	seq, err := s.nextIngestSeq(ctx)
 	if err != nil {
 		return res, err
@@ -214,23 +220,26 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	}
 
 	next := state
-	if f != nil && size > state.covered {
-		phase = time.Now()
-		var repeated []int64
-		next, repeated, err = s.load(ctx, f, size, state, int32(seq), &res)
-		if err != nil {
-			return res, err
+	var loadErr error
+	if size > state.covered {
+		next, loadErr = s.loadNew(ctx, f, size, state, seq, &res)
+	}
+	// Nothing commits before the prefix the new rows extend is known
+	// intact. A changed prefix wins over a failed load: it explains it.
+	if check != nil {
+		c, err := check.wait()
+		res.CheckTime = check.took
+		switch {
+		case err == nil && !c.intact:
+			return res, errPrefixChanged
+		case loadErr != nil:
+			return res, loadErr
+		case err != nil:
+			return res, fmt.Errorf("append-only check: %w", err)
 		}
-		res.LoadTime = time.Since(phase)
-		phase = time.Now()
-		if res.Duplicates, err = s.findDuplicates(ctx, seq, state.covered == 0, repeated); err != nil {
-			return res, fmt.Errorf("find duplicates: %w", err)
-		}
-		res.Loaded -= res.Duplicates
-		res.DuplicatesTime = time.Since(phase)
-		if _, err := s.conn.ExecContext(ctx, countFieldValuesSQL, seq); err != nil {
-			return res, fmt.Errorf("count field values: %w", err)
-		}
+	}
+	if loadErr != nil {
+		return res, loadErr
 	}
 	if res.Event == EventAppend && next.covered == state.covered {
 		res.Event = EventNoChange
@@ -253,7 +262,7 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	if err := s.saveState(ctx, ledgerPath, next, &res); err != nil {
 		return res, err
 	}
-	phase = time.Now()
+	phase := time.Now()
 	if checkpoint {
 		// A commit that checkpoints writes the rows once, into the
 		// database file; committing to the WAL and checkpointing after
@@ -286,6 +295,28 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 		res.CheckpointTime = time.Since(phase)
 	}
 	return res, nil
+}
+
+// loadNew loads [state.covered, size) of f into the open transaction,
+// records the duplicates among the new rows and counts their field values.
+// It returns the new ledger state.
+func (s *Store) loadNew(ctx context.Context, f *os.File, size int64, state ledgerState, seq int, res *IngestResult) (ledgerState, error) {
+	phase := time.Now()
+	next, repeated, err := s.load(ctx, f, size, state, int32(seq), res)
+	if err != nil {
+		return state, err
+	}
+	res.LoadTime = time.Since(phase)
+	phase = time.Now()
+	if res.Duplicates, err = s.findDuplicates(ctx, seq, state.covered == 0, repeated); err != nil {
+		return state, fmt.Errorf("find duplicates: %w", err)
+	}
+	res.Loaded -= res.Duplicates
+	res.DuplicatesTime = time.Since(phase)
+	if _, err := s.conn.ExecContext(ctx, countFieldValuesSQL, seq); err != nil {
+		return state, fmt.Errorf("count field values: %w", err)
+	}
+	return next, nil
 }
 
 func (s *Store) setCheckpointThreshold(ctx context.Context, threshold string) error {

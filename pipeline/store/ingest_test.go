@@ -92,6 +92,14 @@ func TestIncrementalIngest(t *testing.T) {
 			wantEvent: EventLedgerModified, wantFrom: 0, wantLines: 300, wantModLineFrom: 1,
 		},
 		{
+			// The new lines load while the prefix is checked: the rows
+			// loaded before the edit was found must be rolled back.
+			name:      "edited byte and appended lines reload everything once",
+			first:     join(all[:200]),
+			second:    strings.Replace(join(all[:200]), `"RUN-000042"`, `"RUN-000043"`, 1) + join(all[200:]),
+			wantEvent: EventLedgerModified, wantFrom: 0, wantLines: 300, wantModLineFrom: 1,
+		},
+		{
 			name:      "truncated ledger reloads",
 			first:     join(all),
 			second:    join(all[:150]),
@@ -137,6 +145,11 @@ func TestIncrementalIngest(t *testing.T) {
 				"SELECT count(*) FROM ingest_log WHERE event = $1 AND offset_from = $2 AND lines = $3",
 				tt.wantEvent, tt.wantFrom, tt.wantLines).Scan(&logged); err != nil || logged != 1 {
 				t.Fatalf("ingest_log lacks the second ingest (%d rows, %v)", logged, err)
+			}
+			// Two ingests, two entries: nothing of a rolled-back attempt.
+			if err := s.Conn().QueryRowContext(context.Background(),
+				"SELECT count(*) FROM ingest_log").Scan(&logged); err != nil || logged != 2 {
+				t.Fatalf("ingest_log has %d entries, want 2 (%v)", logged, err)
 			}
 		})
 	}
