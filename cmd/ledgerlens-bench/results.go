@@ -102,8 +102,10 @@ type phaseFloor struct {
 
 // phaseFloors puts the jobs' ingest step and store.Ingest's phases beside
 // their floors. The ingest step and the load overlap hashing, parsing and
-// inserting on all cores, so their floor (the parts' sum, each measured
-// alone) can be beaten; every other floor is one operation.
+// inserting on all cores, and a warm ingest's append-only check runs
+// while its load does, so their floor (the parts' sum, each measured
+// alone) can be beaten, and the check's own time, shared cores and all,
+// exceeds its floor; every other floor is one operation.
 func phaseFloors(f floorOutput, steps map[string]*stepTimes) map[string][]phaseFloor {
 	row := func(phase string, s, floor float64, what string) phaseFloor {
 		p := phaseFloor{Phase: phase, S: round3(s), FloorS: round3(floor), Floor: what}
@@ -130,7 +132,7 @@ func phaseFloors(f floorOutput, steps map[string]*stepTimes) map[string][]phaseF
 		}
 		rows = append(rows,
 			row("store.Ingest", lf.Ingest.TotalS, ingestFloor, "append-only check + hash + parse+Arrow + store write, each alone"),
-			row("append-only check", lf.Ingest.CheckS, lf.AppendOnlyCheckS, "BLAKE3 chunk digests of the covered prefix, all cores"),
+			row("append-only check", lf.Ingest.CheckS, lf.AppendOnlyCheckS, "BLAKE3 chunk digests of the covered prefix, all cores (in the ingest: while the load runs)"),
 			row("load", lf.Ingest.LoadS, lf.HashS+lf.ParseArrowS+lf.InsertS, "hash + parse+Arrow + INSERT from the registered view, each alone"),
 			row("commit", lf.Ingest.CommitS+lf.Ingest.CheckpointS, commitFloor, commitWhat),
 			row("parse+Arrow (floor)", lf.ParseArrowS, lf.ParseS, "ledger.Parse alone, all cores"),
