@@ -91,6 +91,7 @@ func run(ctx context.Context, cfg runConfig, stdout io.Writer) (*results, error)
 	env := []string{"TMPDIR=" + tmp}
 
 	r.LoadAvg[0] = loadAvg()
+	r.THP = thpMode()
 	// Rounds interleave the phases, so that a busy spell on the shared
 	// host stretches all three alike; each phase's time is its best round.
 	var rounds []round
