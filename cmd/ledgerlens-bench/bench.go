@@ -28,6 +28,8 @@ func run(ctx context.Context, cfg runConfig, stdout io.Writer) (*results, error)
 		GOARCH:       runtime.GOARCH,
 		LedgerRuns:   cfg.Runs,
 		PeakRSSBytes: map[string]int64{},
+		SysSeconds:   map[string]float64{},
+		MinorFaults:  map[string]int64{},
 		CPUSeconds:   map[string]float64{},
 		Steps:        map[string]*stepTimes{},
 		Notes:        []string{},
@@ -291,6 +293,8 @@ func summarize(r *results, rounds []round) {
 		p, bi := best(ph.get)
 		*ph.dst = round3(p.Seconds)
 		r.CPUSeconds[ph.key] = round3(p.UserS + p.SysS)
+		r.SysSeconds[ph.key] = round3(p.SysS)
+		r.MinorFaults[ph.key] = p.MinorFaults
 		for _, rd := range rounds {
 			q := ph.get(rd)
 			r.Samples[ph.key] = append(r.Samples[ph.key], round3(q.Seconds))

@@ -20,11 +20,15 @@ type phase struct {
 	Seconds float64 // wall clock from start to exit
 	// MaxRSS is the peak resident set of the process (and of any children
 	// it waited for), from wait4's rusage, in bytes.
-	MaxRSS   int64
-	UserS    float64 // CPU seconds in user mode
-	SysS     float64 // CPU seconds in the kernel
-	ExitCode int
-	Stdout   []byte
+	MaxRSS int64
+	UserS  float64 // CPU seconds in user mode
+	SysS   float64 // CPU seconds in the kernel
+	// MinorFaults are the page faults served without I/O (wait4's
+	// ru_minflt): mostly first touches of new memory, which a host that
+	// backs memory on demand charges for (BENCHMARKS.md).
+	MinorFaults int64
+	ExitCode    int
+	Stdout      []byte
 	// Stderr is kept, so that a failed phase can say why.
 	Stderr []byte
 }
@@ -49,6 +53,7 @@ func measure(ctx context.Context, name string, cmd *exec.Cmd) (phase, error) {
 		p.SysS = cmd.ProcessState.SystemTime().Seconds()
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			p.MaxRSS = maxRSSBytes(ru)
+			p.MinorFaults = int64(ru.Minflt)
 		}
 	}
 	if ctx.Err() != nil {

@@ -48,7 +48,11 @@ type results struct {
 	// CPUSeconds per phase (user + system): how much of the 2 cores a
 	// phase used.
 	CPUSeconds map[string]float64 `json:"cpu_s"`
-	Targets    []target           `json:"targets"`
+	// SysSeconds and MinorFaults per phase, of its best round: the
+	// kernel's share of CPUSeconds and the page faults behind most of it.
+	SysSeconds  map[string]float64 `json:"sys_s"`
+	MinorFaults map[string]int64   `json:"minor_page_faults"`
+	Targets     []target           `json:"targets"`
 
 	Fixture fixtureInfo `json:"fixture"`
 	// Steps split the cold and warm jobs' times (from their audit logs).
@@ -218,13 +222,17 @@ func (r *results) evaluate() {
 func (r *results) printTable(w io.Writer) {
 	mib := func(b int64) string { return fmt.Sprintf("%.1f", float64(b)/(1<<20)) }
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\tseconds\tratio to (a)\tpeak RSS MiB\tCPU s\t")
+	fmt.Fprintln(tw, "phase\tseconds\tratio to (a)\tpeak RSS MiB\tCPU s\tof it kernel s\tpage faults\t")
 	row := func(name string, s float64, key string) {
 		ratio := "-"
 		if r.EngineS > 0 {
 			ratio = fmt.Sprintf("%.2f", s/r.EngineS)
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t\n", name, s, ratio, mib(r.PeakRSSBytes[key]), r.CPUSeconds[key])
+		sys, faults := "-", "-" // not measured for jq
+		if f, ok := r.MinorFaults[key]; ok {
+			sys, faults = fmt.Sprintf("%.1f", r.SysSeconds[key]), strconv.FormatInt(f, 10)
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t%s\t%s\t\n", name, s, ratio, mib(r.PeakRSSBytes[key]), r.CPUSeconds[key], sys, faults)
 	}
 	row("(a) engine: read_json + top scenarios", r.EngineS, "engine")
 	row("(b) cold weekly job "+r.Fixture.PreviousWeek, r.ColdS, "cold")
