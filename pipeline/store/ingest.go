@@ -110,9 +110,9 @@ type ledgerState struct {
 // already-loaded prefix runs while the new lines load, and the transaction
 // commits only once it has passed. If the prefix changed, the transaction
 // is rolled back, and the ingest records a ledger_modified event with the
-// changed range and reloads the whole ledger in a new one. A missing ledger is an error
-// (errors.Is fs.ErrNotExist) and leaves the store as it was; the ledger
-// must be a regular file or a symbolic link to one.
+// changed range and reloads the whole ledger in a new one. A missing
+// ledger is an error (errors.Is fs.ErrNotExist) and leaves the store as it
+// was; the ledger must be a regular file or a symbolic link to one.
 func (s *Store) Ingest(ctx context.Context, ledgerPath string) (IngestResult, error) {
 	res, err := s.ingest(ctx, ledgerPath)
 	if err != nil {
