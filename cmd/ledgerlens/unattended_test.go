@@ -170,6 +170,56 @@ func TestCronEditedLedger(t *testing.T) {
 	mustRun(t, "--root", root, "audit", "verify")
 }
 
+// TestCronEditedAndAppendedLedger: one ingest finds an already-loaded line
+// edited and new lines after it. The new lines load while the loaded
+// prefix is checked, and nothing of that attempt may stay: the store holds
+// the edited ledger reloaded once (the runs of a fresh store of it), and
+// its own history one entry per ingest.
+func TestCronEditedAndAppendedLedger(t *testing.T) {
+	root := copyFixture(t)
+	path := ledgerPath(root)
+	full, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := len(full) * 3 / 4
+	cut += bytes.IndexByte(full[cut:], '\n') + 1
+	if err := os.WriteFile(path, full[:cut], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantExit(t, cron(t, root, "ingest"), 0, "first ingest")
+	if err := os.WriteFile(path, full, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	editLine(t, path, 5000)
+	r := cron(t, root, "ingest")
+	wantExit(t, r, 4, "ingest after the edit and the append")
+	if !strings.Contains(r.stderr, "integrity problem") {
+		t.Fatalf("stderr names no integrity problem: %s", r.stderr)
+	}
+	query := func(root, q string) string {
+		t.Helper()
+		return mustRun(t, "--root", root, "query", q).stdout
+	}
+	if got := query(root, "SELECT string_agg(event, ' ' ORDER BY seq) AS events FROM ingest_log"); !strings.Contains(got, "initial ledger_modified\n") {
+		t.Fatalf("the store's ingest history, want one initial load and one reload:\n%s", got)
+	}
+	edited, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := copyFixture(t)
+	if err := os.WriteFile(ledgerPath(fresh), edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantExit(t, cron(t, fresh, "ingest"), 0, "fresh ingest of the edited ledger")
+	const runs = "SELECT count(*), sum(credits_total), max(line_no), count(DISTINCT ingest_seq) FROM runs"
+	if got, want := query(root, runs), query(fresh, runs); got != want {
+		t.Fatalf("the reloaded store's runs:\n%s\nwant a fresh load's:\n%s", got, want)
+	}
+	mustRun(t, "--root", root, "verify", "store")
+}
+
 // TestCronConflictingDuplicate: a line appended to the ledger repeats an
 // earlier run id with different credits (a replayed or forged record). The
 // job publishes its evidence but exits 4 with one stderr line naming the
