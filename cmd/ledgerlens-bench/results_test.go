@@ -32,10 +32,10 @@ func TestEvaluateTargets(t *testing.T) {
 			map[string]bool{"cold_ratio": true, "warm_ratio": false, "cold_peak_rss": true, "warm_peak_rss": true}},
 		{"52 weeks met", 1_000_000, 52, 2, 8, 1, 900 * mib, 700 * mib,
 			map[string]bool{"cold_ratio": true, "warm_ratio": true, "cold_peak_rss": true, "warm_peak_rss": true}},
-		{"10M allows 2 GiB", 10_000_000, 8, 20, 80, 50, 2048 * mib, 1500 * mib,
-			map[string]bool{"cold_ratio": true, "warm_ratio": true, "cold_peak_rss": true, "warm_peak_rss": true}},
+		{"10M allows 2 GiB and sets no cold ratio", 10_000_000, 8, 20, 180, 50, 2048 * mib, 1500 * mib,
+			map[string]bool{"warm_ratio": true, "cold_peak_rss": true, "warm_peak_rss": true}},
 		{"10M over 2 GiB", 10_000_000, 8, 20, 81, 51, 2049 * mib, 1500 * mib,
-			map[string]bool{"cold_ratio": false, "warm_ratio": false, "cold_peak_rss": false, "warm_peak_rss": true}},
+			map[string]bool{"warm_ratio": false, "cold_peak_rss": false, "warm_peak_rss": true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
