@@ -329,6 +329,32 @@ func TestBaselineMakerChecker(t *testing.T) {
 		}
 	})
 
+	t.Run("a hand edit after an approval is an integrity problem", func(t *testing.T) {
+		approved, _ := os.ReadFile(l.Baselines)
+		defer os.WriteFile(l.Baselines, approved, 0o644)
+		setBaseline(t, l, cand.ScenarioID, 20000)
+		const phrase = "changed outside the maker-checker flow"
+		rep, err := CheckIntegrity(ctx, env, publicKey(t, env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(rep.Problems, func(p string) bool { return strings.Contains(p, phrase) }) {
+			t.Errorf("verify all problems %q do not name the edited baselines", rep.Problems)
+		}
+		_, err = RunWeekly(ctx, env, WeeklyOptions{Week: "2026-02-23", Supersede: true})
+		if !errors.Is(err, job.ErrIntegrity) || !strings.Contains(err.Error(), phrase) {
+			t.Errorf("weekly job on edited baselines: %v", err)
+		}
+		os.WriteFile(l.Baselines, approved, 0o644)
+		rep, err = CheckIntegrity(ctx, env, publicKey(t, env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(rep.Problems, func(p string) bool { return strings.Contains(p, phrase) }) {
+			t.Errorf("the restored baselines are still a problem: %q", rep.Problems)
+		}
+	})
+
 	t.Run("list", func(t *testing.T) {
 		clock.Set("2026-03-04T12:00:00Z")
 		ls, err := ListBaselines(env)

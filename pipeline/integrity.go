@@ -3,10 +3,13 @@ package pipeline
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
@@ -18,8 +21,11 @@ import (
 // every signed checkpoint, and the output directories reconciled with the
 // record of publication.
 type IntegrityReport struct {
-	Ledger     store.LedgerCheck
-	StoreFound bool
+	Ledger store.LedgerCheck
+	// LedgerMissing: the ledger file the store covers is gone (a lost
+	// mount, not an edit); Ledger is then not checked.
+	LedgerMissing bool
+	StoreFound    bool
 	// Rows compares the store's rows with rows re-derived from the ledger
 	// prefix it covers (RowsChecked false when the prefix itself changed).
 	Rows        store.RowCheck
@@ -55,6 +61,11 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	}
 	rep.AuditCheck, rep.Audit = ac, ac.State.Chain
 	rep.Problems = append(rep.Problems, ac.Problems...)
+	// A configuration the jobs would refuse is not read as the defaults
+	// here: the output directory it names would go unchecked.
+	if _, _, err := inputs.LoadConfig(l.Config); err != nil {
+		rep.Problems = append(rep.Problems, err.Error())
+	}
 
 	var dups []store.ConflictingDuplicate
 	if _, err := os.Stat(l.StoreFile); err == nil {
@@ -64,7 +75,11 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 			return rep, err
 		}
 		rep.Ledger, err = st.VerifyLedger(ctx, l.Ledger)
-		if err == nil && rep.Ledger.Intact {
+		if errors.Is(err, fs.ErrNotExist) {
+			// Listed with the other problems; the rows cannot be checked.
+			rep.Problems = append(rep.Problems, err.Error())
+			rep.LedgerMissing, rep.Ledger.Intact, err = true, false, nil
+		} else if err == nil && rep.Ledger.Intact {
 			rep.Rows, err = st.VerifyRows(ctx, l.Ledger)
 			rep.RowsChecked = err == nil
 		}
@@ -101,8 +116,16 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 		}
 	}
 	rep.Problems = append(rep.Problems, rec.Problems(l.Rel(l.Ledger), dups)...)
+	if p, err := job.BaselinesProblem(l); err != nil {
+		rep.Problems = append(rep.Problems, err.Error())
+	} else if p != "" {
+		rep.Problems = append(rep.Problems, p)
+	}
 
-	checked, problems, err := reconcile.Dirs(l, ac.State.Entries, dirs, pub)
+	// Every directory the log records a publication in, not only the
+	// configured ones: pointing output_dir elsewhere must not hide a
+	// deletion in the old directory.
+	checked, problems, err := reconcile.Dirs(l, ac.State.Entries, reconcile.WithRecordedDirs(l, dirs, ac.State.Entries), pub)
 	if err != nil {
 		return rep, err
 	}

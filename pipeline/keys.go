@@ -3,9 +3,12 @@ package pipeline
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -26,9 +29,85 @@ func GenerateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 	if err != nil {
 		return info, err
 	}
+	sign, err := job.EntrySigner(l)
+	if err != nil {
+		return info, err
+	}
+	log.SignWith(sign)
 	if _, err = log.Append(context.WithoutCancel(ctx), audit.EventKeyGenerated, map[string]any{
 		"key_id": info.KeyID, "public_key": l.Rel(info.PublicPath)}); err != nil {
 		return info, err
 	}
 	return info, job.SealTrail(env, "keys generate")
+}
+
+// RetiredKeysDir holds the public keys a rotation retired, as
+// <key id>.pub: `audit verify --pubkey` and `verify --pubkey` check what
+// they signed.
+func RetiredKeysDir(keysDir string) string { return filepath.Join(keysDir, "retired") }
+
+// RotateKey replaces the signing key pair as a job: the audit log is
+// verified with the current key first (every job does that), the current
+// public key is kept under RetiredKeysDir, a new pair takes its place, and
+// key_rotated is recorded and the log checkpointed with the new key, which
+// thereby vouches for every entry before it (docs/COMPLIANCE.md,
+// "Integrity"). The old private key is removed. A key pair swapped by
+// hand instead is refused by every later job: entries no checkpoint of
+// the current key covers must carry its signature.
+func RotateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
+	l := env.Layout
+	var info reports.KeyInfo
+	err := job.Run(ctx, env, job.NameKeysRotate, nil, func(ctx context.Context, j *job.Job) (job.Outcome, error) {
+		oldPub, err := job.RootPublicKey(l)
+		if err != nil {
+			return job.Outcome{}, err
+		}
+		if oldPub == nil {
+			return job.Outcome{}, job.Blocked(errors.New("no signing key to rotate: run 'ledgerlens keys generate'"))
+		}
+		oldID := reports.KeyID(oldPub)
+		// The new pair is made beside the old one and moved into place;
+		// the old public key is kept first, so no step loses it.
+		staging := filepath.Join(l.KeysDir, ".rotate-"+oldID)
+		if err := os.RemoveAll(staging); err != nil {
+			return job.Outcome{}, err
+		}
+		next, err := reports.GenerateKey(staging, rand.Reader)
+		if err != nil {
+			return job.Outcome{}, err
+		}
+		retired := filepath.Join(RetiredKeysDir(l.KeysDir), oldID+".pub")
+		if err := os.MkdirAll(filepath.Dir(retired), 0o700); err != nil {
+			return job.Outcome{}, err
+		}
+		pubPEM, err := os.ReadFile(filepath.Join(l.KeysDir, reports.PublicKeyFile))
+		if err != nil {
+			return job.Outcome{}, err
+		}
+		if err := atomicfile.WriteFile(retired, pubPEM, 0o644); err != nil {
+			return job.Outcome{}, err
+		}
+		for _, f := range []string{reports.PrivateKeyFile, reports.PublicKeyFile} {
+			if err := os.Rename(filepath.Join(staging, f), filepath.Join(l.KeysDir, f)); err != nil {
+				return job.Outcome{}, fmt.Errorf("rotate signing key: %w", err)
+			}
+		}
+		if err := os.Remove(staging); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return job.Outcome{}, err
+		}
+		s, err := reports.LoadSigner(filepath.Join(l.KeysDir, reports.PrivateKeyFile))
+		if err != nil {
+			return job.Outcome{}, err
+		}
+		j.SignEntriesWith(s.Sign)
+		info = next
+		info.PrivatePath = filepath.Join(l.KeysDir, reports.PrivateKeyFile)
+		info.PublicPath = filepath.Join(l.KeysDir, reports.PublicKeyFile)
+		if err := j.Audit(ctx, audit.EventKeyRotated, map[string]any{
+			"from_key_id": oldID, "to_key_id": next.KeyID, "retired_public_key": l.Rel(retired)}); err != nil {
+			return job.Outcome{}, err
+		}
+		return job.Outcome{Fields: map[string]any{"key_id": next.KeyID}}, nil
+	})
+	return info, err
 }

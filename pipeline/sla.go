@@ -97,6 +97,11 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 			return nil, job.Blocked(err)
 		}
 	}
+	if month.End.After(asOf) {
+		// Publication is write-once: a month's report made before its end
+		// would have to be superseded by the real one.
+		return nil, &job.PeriodNotEndedError{Period: month.Label(), End: month.End, Now: asOf}
+	}
 	recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
 	if err != nil {
 		return nil, job.Blocked(err)

@@ -122,7 +122,8 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 	switch ended := !period.End.After(now); {
 	case !ended && !j.opts.Preliminary:
-		return nil, &job.PeriodNotEndedError{Period: period.Label(), End: period.End, Now: now}
+		return nil, &job.PeriodNotEndedError{Period: period.Label(), End: period.End, Now: now,
+			Preliminary: "weekly_" + period.Label() + ".preliminary.json"}
 	case ended && j.opts.Preliminary:
 		return nil, job.Blocked(fmt.Errorf("period %s has ended: publish its final report without --preliminary", period.Label()))
 	case j.opts.Preliminary:
@@ -149,6 +150,11 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	j.integrity = j.ledger.Problems(l.Rel(l.Ledger), j.dups)
+	if p, err := job.BaselinesProblem(l); err != nil {
+		return nil, err
+	} else if p != "" {
+		j.integrity = append(j.integrity, p)
+	}
 	// The store's rows for the week and the one before (previous_week)
 	// must be the rows the ingests loaded (docs/COMPLIANCE.md).
 	if err := j.lj.CheckStoreRows(ctx, st, period.Start.AddDate(0, 0, -7), period.End); err != nil {

@@ -649,7 +649,154 @@ func TestAttackStoreSeal(t *testing.T) {
 		if _, err := log.Append(context.Background(), audit.EventStoreSealed, forged); err != nil {
 			t.Fatal(err)
 		}
-		mustFail(t, 4, []string{"differ from what the ingest at audit seq", "refusing to publish"},
+		// The forged seal carries no signature of the key, so the job
+		// refuses the log before it could weigh the seal.
+		mustFail(t, 4, []string{"carry no valid signature of key", "refusing to extend the log"},
 			"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+		if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
+			t.Error("a revision was published from the edited store")
+		}
 	})
+}
+
+// forgeEntry appends an entry that chains onto the log's last one, made
+// with nothing but the documented hash rule: what anyone who can write the
+// log can do without the signing key.
+func forgeEntry(t *testing.T, logPath, event string, fields map[string]any) {
+	t.Helper()
+	st, err := audit.Load(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := st.Entries[len(st.Entries)-1]
+	raw, err := json.Marshal(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var norm map[string]any
+	if err := dec.Decode(&norm); err != nil {
+		t.Fatal(err)
+	}
+	e := audit.Entry{Seq: last.Seq + 1, Time: time.Now().UTC().Format(time.RFC3339Nano), Event: event, Fields: norm, Prev: last.Hash}
+	if e.Hash, err = e.ComputeHash(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := e.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAttackForgedAuditEntries: the log's hash chain needs no key, so
+// anyone who can write it can append entries that chain. Swap the focus
+// week's workbook for the week before's (with its own valid signature and
+// a fresh sidecar) and append artifact_written entries recording the
+// swapped files, as a job would: before entries were signed, every
+// verifier accepted the tail, the next job signed a checkpoint over it,
+// and an evidence bundle carrying the swapped workbook verified offline.
+// Now entries after the newest signed checkpoint must carry the key's
+// signature: every command refuses and nothing is checkpointed.
+func TestAttackForgedAuditEntries(t *testing.T) {
+	root := publishedRoot(t)
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	cps := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	from, to := weeklyPath(root, prevWeek(t), 1, ".xlsx"), weeklyPath(root, focusWeek, 1, ".xlsx")
+	copyFile(t, from, to)
+	copyFile(t, from+".sig", to+".sig")
+	residecar(t, to)
+	for _, f := range []struct{ path, role string }{{to, "artifact"}, {to + ".sig", "signature"}, {to + ".sha256", "sidecar"}} {
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		rel, _ := filepath.Rel(root, f.path)
+		forgeEntry(t, logPath, audit.EventArtifactWritten, map[string]any{
+			"bytes": len(data), "path": rel, "publication": "weekly_" + focusWeek, "revision": 1,
+			"role": f.role, "sha256": hex.EncodeToString(sum[:])})
+	}
+	before, err := os.ReadFile(cps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const phrase = "carry no valid signature of key"
+	mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
+	mustFail(t, 1, []string{phrase}, "--root", root, "audit", "verify")
+	mustFail(t, 4, []string{phrase, "refusing to extend the log"}, "--root", root, "ingest")
+	mustFail(t, 4, []string{phrase}, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", focusWeek,
+		"--out", filepath.Join(t.TempDir(), "q.zip"))
+	after, err := os.ReadFile(cps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("a checkpoint was signed over the forged entries")
+	}
+}
+
+// TestAttackMoveOutputDir: pointing output_dir somewhere else and deleting
+// every published file must not pass as "nothing published": verify all
+// reconciles every directory the record of publication names. An
+// output_dir that leaves the root is refused outright.
+func TestAttackMoveOutputDir(t *testing.T) {
+	root := publishedRoot(t)
+	cfg := filepath.Join(root, "config", "ledgerlens.json")
+	if err := os.WriteFile(cfg, []byte(`{"output_dir": "runs/ELSEWHERE"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(reviews(root)); err != nil {
+		t.Fatal(err)
+	}
+	r := mustFail(t, 1, []string{"runs/CREDIT_REVIEWS/weekly_" + focusWeek + ".json"}, "--root", root, "verify", "all")
+	if strings.Contains(r.stdout, "\nOK") {
+		t.Errorf("verify all still says OK:\n%s", r.stdout)
+	}
+	if err := os.WriteFile(cfg, []byte(`{"output_dir": "../../../../etc"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"output_dir", "leaves the root"}, "--root", root, "report", "weekly", "--week", focusWeek)
+	// A configuration the jobs refuse is a problem for the check too, not
+	// read as the defaults.
+	mustFail(t, 1, []string{"output_dir", "leaves the root"}, "--root", root, "verify", "all")
+}
+
+// TestAttackEditLedgerAndDeleteStore: the store's append-only check has
+// nothing to compare with once the store is gone, so an edit of the
+// ingested ledger plus a deleted store (or an emptied ledger on a missing
+// mount) used to rebuild silently as a first load. The audit log records
+// what each ingest covered (offset_to, prefix_sha256): the rebuilding
+// ingest compares the ledger with it and records the change.
+func TestAttackEditLedgerAndDeleteStore(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		tamper func(t *testing.T, ledger string)
+	}{
+		{"a line edited", func(t *testing.T, ledger string) { editLine(t, ledger, 1000) }},
+		{"emptied", func(t *testing.T, ledger string) {
+			if err := os.WriteFile(ledger, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			tc.tamper(t, ledgerPath(root))
+			os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
+			os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
+			mustFail(t, 4, []string{"were modified", "ledger acknowledge"}, "--root", root, "ingest")
+			mustFail(t, 1, []string{"were modified"}, "--root", root, "verify", "all")
+			// Reported by every later job until acknowledged, not once.
+			mustFail(t, 4, []string{"were modified"}, "--root", root, "ingest")
+		})
+	}
 }

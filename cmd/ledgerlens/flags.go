@@ -59,7 +59,6 @@ func (f *failOnFlag) check(a *app, what string, severities []string) error {
 	if n == 0 {
 		return nil
 	}
-	a.log.Warn(what+" at or above the --fail-on severity", "fail_on", f.severity, "count", n)
 	return &findingsError{what: what, count: n, failOn: f.severity}
 }
 

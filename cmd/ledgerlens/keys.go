@@ -25,8 +25,36 @@ func newKeysCmd(a *app) *cobra.Command {
 			return runKeysGenerate(cmd.Context(), a)
 		},
 	}
-	cmd.AddCommand(gen)
+	rotate := &cobra.Command{
+		Use:   "rotate",
+		Short: "Replace the signing key pair, keeping the old public key under .ledgerlens/keys/retired/",
+		Long: `rotate checks the audit log with the current key, keeps the current public
+key as .ledgerlens/keys/retired/<key id>.pub, puts a new pair in its place,
+records key_rotated and signs a checkpoint of the whole log with the new key.
+The old private key is removed. Reports signed before the rotation verify
+with the retired public key (verify --pubkey). A key pair replaced by hand is
+refused by every later job (exit 4): entries that no checkpoint of the
+current key covers must carry its signature.`,
+		Example: `  ledgerlens --root /srv/ledger keys rotate
+  # a report signed before the rotation:
+  ledgerlens --root /srv/ledger verify --pubkey .ledgerlens/keys/retired/<old key id>.pub runs/CREDIT_REVIEWS/weekly_2026-11-16.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runKeysRotate(cmd.Context(), a)
+		},
+	}
+	cmd.AddCommand(gen, rotate)
 	return cmd
+}
+
+// runKeysRotate replaces the signing key pair and prints the new one.
+func runKeysRotate(ctx context.Context, a *app) error {
+	info, err := pipeline.RotateKey(ctx, a.env("keys rotate", 0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "key id %s\nprivate key %s (mode 0600)\npublic key %s\n", info.KeyID, info.PrivatePath, info.PublicPath)
+	return nil
 }
 
 // runKeysGenerate creates the signing key pair and prints where it is.

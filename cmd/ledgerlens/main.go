@@ -128,7 +128,9 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		a.logError(err)
 		return exitIntegrity
 	case errors.As(err, &findings):
-		// Already reported by the command (a warning naming the count).
+		// On stderr at error level, so that cron, which mails only what a
+		// job prints, says why it exited 3.
+		a.logError(err)
 		return exitFindings
 	case errors.As(err, &held):
 		a.logError(err)

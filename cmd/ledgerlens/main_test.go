@@ -306,6 +306,8 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", []string{"report", "weekly", "--no-such-flag"}, 2},
 		{"bad week", []string{"report", "weekly", "--week", "2026-11-17", "--unsigned"}, 2},
 		{"bad --fail-on", []string{"report", "weekly", "--fail-on", "SEV9"}, 2},
+		{"sla: a month that has not ended", []string{"report", "sla", "--month", "2031-05", "--unsigned"}, 2},
+		{"sla: a month that has not ended, by --as-of", []string{"report", "sla", "--month", "2026-03", "--as-of", "2026-03-31T12:00:00Z", "--unsigned"}, 2},
 		{"unsigned without a key is fine", []string{"report", "weekly", "--week", focusWeek, "--unsigned"}, 0},
 		{"signed without a key says how to make one", []string{"report", "weekly", "--week", focusWeek, "--supersede"}, 1},
 	}
@@ -317,7 +319,13 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
-	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	// Cron mails only what a job prints: exit 3 says why on stderr, even
+	// with --quiet.
+	r := ledgerlens(t, nil, "--root", root, "--quiet", "report", "weekly", "--week", focusWeek, "--unsigned", "--fail-on", "SEV1")
+	if r.code != 3 || !strings.Contains(r.stderr, "at or above SEV1 (--fail-on SEV1)") {
+		t.Errorf("--fail-on with --quiet: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 	if !strings.Contains(r.stderr, "keys generate") {
 		t.Errorf("missing key message does not say how to create one:\n%s", r.stderr)
 	}

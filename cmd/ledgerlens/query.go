@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -85,6 +88,11 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 		return err
 	}
 	l := a.layout()
+	if opts.Out != "" {
+		if err := checkOut(l.Root, opts.Out); err != nil {
+			return err
+		}
+	}
 	// The store is opened after the lock: DuckDB's own file lock would
 	// otherwise make a job starting now fail instead of waiting.
 	if _, err := os.Stat(l.StoreFile); err != nil {
@@ -151,3 +159,59 @@ func queryError(err error) error {
 type writeTo struct{ w io.Writer }
 
 func (w writeTo) Write(p []byte) (int, error) { return w.w.Write(p) }
+
+// checkOut refuses a --out that could overwrite anything: a path that
+// exists (a file, a link, anything), or one inside the working root,
+// whose files are the evidence, the ledger, the keys and the store. The
+// analyst's SQL can choose every byte of the output, so the file it makes
+// must be a new one outside the root (docs/COMPLIANCE.md, "Threat model").
+func checkOut(root, out string) error {
+	if out == "-" {
+		return usagef("--out -: parquet is written to a file; for a stream on stdout use --format arrow")
+	}
+	if _, err := os.Lstat(out); err == nil {
+		return usagef("--out %s exists; query never replaces a file (remove it, or choose a new name)", out)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	dir, err := resolveExisting(filepath.Dir(out))
+	if err != nil {
+		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	if root == "" {
+		root = "."
+	}
+	r, err := filepath.Abs(root)
+	if err != nil {
+		return err
+	}
+	if r, err = filepath.EvalSymlinks(r); err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(r, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return usagef("--out %s is inside the working root %s, which holds the ledger, the evidence and the keys; write query results outside it", out, root)
+	}
+	return nil
+}
+
+// resolveExisting is filepath.EvalSymlinks of the longest part of path
+// that exists, followed by the rest: where path would be once created.
+func resolveExisting(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	var rest []string
+	for {
+		real, err := filepath.EvalSymlinks(abs)
+		if err == nil {
+			return filepath.Join(append([]string{real}, rest...)...), nil
+		}
+		parent := filepath.Dir(abs)
+		if !errors.Is(err, fs.ErrNotExist) || parent == abs {
+			return "", err
+		}
+		rest = append([]string{filepath.Base(abs)}, rest...)
+		abs = parent
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -383,5 +384,52 @@ func TestQueryTableEscapesControlCharacters(t *testing.T) {
 		if r.code != 2 {
 			t.Errorf("%v: exit %d, want 2", bad, r.code)
 		}
+	}
+}
+
+// TestQueryOutWritesOnlyNewFilesOutsideTheRoot: the analyst's SQL chooses
+// every byte of a --out file (Parquet keeps column statistics raw, so
+// whole lines of text land in it), so --out may name only a new file
+// outside the working root. Before, every one of these was replaced with
+// exit 0: the ledger, the audit log, the signing key, the store, a report.
+func TestQueryOutWritesOnlyNewFilesOutsideTheRoot(t *testing.T) {
+	root := queryRoot(t)
+	outside := t.TempDir()
+	existing := filepath.Join(outside, "authorized_keys")
+	if err := os.WriteFile(existing, []byte("ssh-ed25519 AAAA keep\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(outside, "link.parquet")
+	if err := os.Symlink(filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), link); err != nil {
+		t.Fatal(err)
+	}
+	before := treeDigest(t, root)
+	keep, _ := os.ReadFile(existing)
+	const sql = `SELECT chr(10) || 'ssh-ed25519 AAAA attacker' || chr(10) AS x`
+	for _, tc := range []struct{ name, out, phrase string }{
+		{"the ledger", filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), "exists"},
+		{"the audit log", filepath.Join(root, ".ledgerlens", "audit.jsonl"), "exists"},
+		{"a new file beside the keys", filepath.Join(root, ".ledgerlens", "keys", "new.key"), "inside the working root"},
+		{"the store", filepath.Join(root, ".ledgerlens", "ledger.duckdb"), "exists"},
+		{"a new file in the output directory", filepath.Join(root, "runs", "CREDIT_REVIEWS", "weekly_2030-01-07.json"), "inside the working root"},
+		{"a new file in the root, by a relative path", filepath.Join(root, "config", "..", "x.parquet"), "inside the working root"},
+		{"an existing file outside the root", existing, "exists"},
+		{"a symbolic link into the root", link, "exists"},
+		{"stdout", "-", "--format arrow"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mustFail(t, 2, []string{tc.phrase}, "--root", root, "query", "--format", "parquet", "--out", tc.out, sql)
+		})
+	}
+	if after := treeDigest(t, root); !maps.Equal(before, after) {
+		t.Error("a refused --out changed the root")
+	}
+	if now, _ := os.ReadFile(existing); !bytes.Equal(now, keep) {
+		t.Error("a refused --out replaced a file outside the root")
+	}
+	fresh := filepath.Join(outside, "week.parquet")
+	mustRun(t, "--root", root, "query", "--format", "parquet", "--out", fresh, sql)
+	if _, err := file.OpenParquetFile(fresh, false); err != nil {
+		t.Errorf("the new file outside the root: %v", err)
 	}
 }

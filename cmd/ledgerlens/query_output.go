@@ -201,7 +201,8 @@ func writeArrowStream(w io.Writer, rr array.RecordReader) error {
 }
 
 // writeParquet writes the result to path as one Parquet file (zstd),
-// atomically: a failed or interrupted write leaves no file behind.
+// atomically: a failed or interrupted write leaves no file behind, and an
+// existing file is never replaced (checkOut checked it did not exist).
 func writeParquet(path string, rr array.RecordReader) error {
 	f, err := atomicfile.Create(path, 0o644)
 	if err != nil {
@@ -229,7 +230,7 @@ func writeParquet(path string, rr array.RecordReader) error {
 	if err := pw.Close(); err != nil {
 		return fail(err)
 	}
-	if err := f.Commit(); err != nil {
+	if err := f.CommitNew(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

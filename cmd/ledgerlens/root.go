@@ -24,7 +24,7 @@ func (e usageError) Unwrap() error { return e.err }
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 // findingsError is a run whose findings reach the --fail-on severity (exit
-// status 3). The command has already logged what it found.
+// status 3), which main reports on stderr.
 type findingsError struct {
 	what   string
 	count  int
@@ -32,7 +32,7 @@ type findingsError struct {
 }
 
 func (e *findingsError) Error() string {
-	return fmt.Sprintf("%d %s at or above %s", e.count, e.what, e.failOn)
+	return fmt.Sprintf("%d %s at or above %s (--fail-on %s)", e.count, e.what, e.failOn, e.failOn)
 }
 
 // execute runs the command line. cobra's own errors about the command line

@@ -329,6 +329,14 @@ func TestCronMissingLedger(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); err == nil {
 		t.Fatal("a report was published without a ledger")
 	}
+	// The checks say the ledger is missing, not that it was edited.
+	for _, args := range [][]string{{"verify", "ledger"}, {"verify", "store"}} {
+		r := cron(t, root, args...)
+		wantExit(t, r, 1, strings.Join(args, " "))
+		if !strings.Contains(r.stderr+r.stdout, "is missing") || strings.Contains(r.stderr+r.stdout, "not append-only") {
+			t.Fatalf("%v on a missing ledger: %s%s", args, r.stdout, r.stderr)
+		}
+	}
 
 	// The same after an upgrade: a store of an older schema, which the
 	// next writable open rebuilds from the ledger, is not opened at all
@@ -723,4 +731,33 @@ func TestCronSecondSignalExitsAtOnce(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the second SIGTERM did not end the job")
 	}
+}
+
+// TestZoneChangeIsNotTampering: a documented configuration change, the
+// time zone, used to recompute the stored local times in place, so every
+// later job took the rows for edited ones and exited 4 until the store was
+// deleted by hand. Now the store is reloaded in the new zone and checked
+// against what the audit log recorded: no alarm, unless the ledger was
+// also edited.
+func TestZoneChangeIsNotTampering(t *testing.T) {
+	root := publishedRoot(t)
+	cfg := filepath.Join(root, "config", "ledgerlens.json")
+	if err := os.WriteFile(cfg, []byte(`{"time_zone": "Europe/Berlin"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "ingest")
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	mustRun(t, "--root", root, "verify", "all")
+	r := mustRun(t, "--root", root, "query", "--format", "csv", "SELECT DISTINCT date_diff('hour', ts_utc, ts_local) AS h FROM runs WHERE day_local = DATE '2026-02-18'")
+	if strings.TrimSpace(r.stdout) != "h\n1" {
+		t.Errorf("local times after the change to Berlin (UTC+1 in February): %q", r.stdout)
+	}
+
+	t.Run("with the ledger edited as well", func(t *testing.T) {
+		editLine(t, ledgerPath(root), 1000)
+		if err := os.WriteFile(cfg, []byte(`{"time_zone": "America/New_York"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustFail(t, 4, []string{"were modified"}, "--root", root, "ingest")
+	})
 }

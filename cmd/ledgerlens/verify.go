@@ -155,6 +155,8 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeou
 	switch {
 	case !rep.StoreFound:
 		ledger = "no store"
+	case rep.LedgerMissing:
+		ledger = "MISSING"
 	case !rep.Ledger.Intact:
 		ledger = "MODIFIED"
 	case len(rep.Unacknowledged) > 0:

@@ -11,9 +11,19 @@
 //	event  what happened (see the Event constants)
 //	prev   the hash of the previous entry; 64 "0" characters for seq 1
 //	hash   hex SHA-256 of prev followed by C, where C is the canonical JSON
-//	       of the entry without its "hash" key
+//	       of the entry without its "hash" and "sig" keys
+//	sig    (on a root with a signing key) base64 Ed25519 signature, by
+//	       that key, of EntrySigningMessage(hash): the line
+//	       "ledgerlens/audit/entry", a newline, the hash, a newline
 //
-// and, beside them, the event's own fields (any other key).
+// and, beside them, the event's own fields (any other key). The chain
+// shows that no entry was edited, removed or reordered; sig shows who
+// appended an entry. Anyone who can write the file can append a line that
+// chains; only the key's holder can sign one. A verifier holding the
+// public key therefore refuses an entry without a valid sig unless a
+// signed checkpoint (below) covers it: entries written before a root had
+// a key, or by an older ledgerlens, are vouched for by the first
+// checkpoint signed after them, never by themselves.
 //
 // # Canonical JSON
 //
@@ -47,7 +57,7 @@
 //	while IFS= read -r line; do
 //	  n=$((n+1))
 //	  want=$(printf '%s' "$line" | jq -r .hash)
-//	  got=$( { printf '%s' "$prev"; printf '%s' "$line" | jq -cSj 'del(.hash)'; } |
+//	  got=$( { printf '%s' "$prev"; printf '%s' "$line" | jq -cSj 'del(.hash, .sig)'; } |
 //	         sha256sum | cut -d' ' -f1 )
 //	  seq=$(printf '%s' "$line" | jq .seq)
 //	  if [ "$got" != "$want" ] || [ "$seq" != "$n" ]; then
@@ -56,6 +66,12 @@
 //	  prev=$want
 //	done < .ledgerlens/audit.jsonl
 //	echo "ok: $n entries, head $prev"
+//
+// and an entry's signature with OpenSSL (3.0 or later):
+//
+//	printf 'ledgerlens/audit/entry\n%s\n' "$(jq -r .hash <<<"$line")" > m
+//	jq -r .sig <<<"$line" | base64 -d > s.bin
+//	openssl pkeyutl -verify -pubin -inkey signing.pub -rawin -in m -sigfile s.bin
 //
 // Because the running prev (not the line's own "prev") prefixes the hash
 // input, an edited, deleted, inserted or reordered line breaks the chain at

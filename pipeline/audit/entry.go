@@ -2,7 +2,9 @@ package audit
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -23,11 +25,12 @@ const (
 	keyEvent = "event"
 	keyPrev  = "prev"
 	keyHash  = "hash"
+	keySig   = "sig"
 )
 
 func isReserved(k string) bool {
 	switch k {
-	case keySeq, keyTime, keyEvent, keyPrev, keyHash:
+	case keySeq, keyTime, keyEvent, keyPrev, keyHash, keySig:
 		return true
 	}
 	return false
@@ -42,7 +45,32 @@ type Entry struct {
 	// string, bool, nil, json.Number, []any and map[string]any. Never nil.
 	Fields map[string]any
 	Prev   string // hash of the previous entry, ZeroHash for seq 1
-	Hash   string // hex SHA-256 of Prev + canonical JSON without "hash"
+	Hash   string // hex SHA-256 of Prev + canonical JSON without "hash" and "sig"
+	// Sig is the base64 Ed25519 signature of EntrySigningMessage(Hash) by
+	// the key of the account that appended the entry ("" when it held no
+	// key). It is outside the hash, so it proves who wrote the entry
+	// without changing the chain.
+	Sig string
+}
+
+// EntrySigningMessage is what an entry's sig signs: a fixed context line
+// and the entry's hash, each ending in "\n", so a signature over an entry
+// can never be taken for one over a report or a checkpoint.
+func EntrySigningMessage(hash string) []byte {
+	return []byte("ledgerlens/audit/entry\n" + hash + "\n")
+}
+
+// SignedBy reports whether the entry carries a valid signature of its hash
+// by pub.
+func (e Entry) SignedBy(pub ed25519.PublicKey) bool {
+	if e.Sig == "" || len(pub) != ed25519.PublicKeySize {
+		return false
+	}
+	sig, err := base64.StdEncoding.DecodeString(e.Sig)
+	if err != nil {
+		return false
+	}
+	return ed25519.Verify(pub, EntrySigningMessage(e.Hash), sig)
 }
 
 // Timestamp parses Time.
@@ -54,7 +82,8 @@ func (e Entry) Timestamp() (time.Time, error) {
 	return t, nil
 }
 
-// object is the entry as a JSON object; withHash adds the "hash" key.
+// object is the entry as a JSON object; withHash adds the "hash" key and,
+// when the entry is signed, the "sig" key.
 func (e Entry) object(withHash bool) (map[string]any, error) {
 	fields, err := normalize(e.Fields)
 	if err != nil {
@@ -73,12 +102,15 @@ func (e Entry) object(withHash bool) (map[string]any, error) {
 	obj[keyPrev] = e.Prev
 	if withHash {
 		obj[keyHash] = e.Hash
+		if e.Sig != "" {
+			obj[keySig] = e.Sig
+		}
 	}
 	return obj, nil
 }
 
 // ComputeHash returns the hash the entry must carry: hex SHA-256 of Prev
-// followed by the canonical JSON of the entry without "hash".
+// followed by the canonical JSON of the entry without "hash" and "sig".
 func (e Entry) ComputeHash() (string, error) {
 	obj, err := e.object(false)
 	if err != nil {
@@ -95,7 +127,7 @@ func (e Entry) ComputeHash() (string, error) {
 }
 
 // MarshalJSON renders the entry as it is written to the log: canonical JSON
-// including "hash", without the trailing newline.
+// including "hash" (and "sig" when signed), without the trailing newline.
 func (e Entry) MarshalJSON() ([]byte, error) {
 	obj, err := e.object(true)
 	if err != nil {
@@ -145,6 +177,11 @@ func ParseEntry(line []byte) (Entry, error) {
 	}
 	if e.Hash, ok = obj[keyHash].(string); !ok || !isHexHash(e.Hash) {
 		return Entry{}, errors.New(`"hash" missing or not 64 lower-case hex digits`)
+	}
+	if v, present := obj[keySig]; present {
+		if e.Sig, ok = v.(string); !ok || e.Sig == "" {
+			return Entry{}, errors.New(`"sig" is not a non-empty string`)
+		}
 	}
 	e.Fields = make(map[string]any, len(obj))
 	for k, v := range obj {

@@ -17,7 +17,11 @@ const (
 	EventBaselineApplied  = "baseline_applied"
 	EventTamperDetected   = "tamper_detected"
 	EventKeyGenerated     = "key_generated"
-	EventLockRecovered    = "lock_recovered"
+	// EventKeyRotated: ledgerlens keys rotate replaced the signing key;
+	// from_key_id and to_key_id name both, and the checkpoint the new key
+	// signs at the end of that job vouches for every entry before it.
+	EventKeyRotated    = "key_rotated"
+	EventLockRecovered = "lock_recovered"
 	// EventLedgerAcknowledged records an operator's signed acknowledgment
 	// of ledger modifications (ledgerlens ledger acknowledge).
 	EventLedgerAcknowledged = "ledger_acknowledged"

@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,7 @@ const maxTail = 64 << 20
 type Log struct {
 	path string
 	now  func() time.Time
+	sign func([]byte) []byte // nil: entries are appended unsigned
 
 	mu   sync.Mutex
 	seq  int64
@@ -63,6 +65,17 @@ func Open(path string, now func() time.Time) (*Log, error) {
 	return l, nil
 }
 
+// SignWith makes Append sign every entry it writes: sign must return the
+// Ed25519 signature of its argument (EntrySigningMessage of the entry's
+// hash) by the root's signing key. A log without it appends unsigned
+// entries, which a verifier holding the root's public key accepts only
+// where a signed checkpoint covers them (docs/COMPLIANCE.md, "Integrity").
+func (l *Log) SignWith(sign func([]byte) []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sign = sign
+}
+
 // Path returns the log file's path.
 func (l *Log) Path() string { return l.path }
 
@@ -76,7 +89,7 @@ func (l *Log) Head() (seq int64, hash string) {
 // Append writes one entry for event with fields and returns it. The line is
 // written with a single write(2) on an O_APPEND descriptor and fsynced
 // before Append returns. fields must not use the reserved keys (seq, time,
-// event, prev, hash) and must encode as JSON.
+// event, prev, hash, sig) and must encode as JSON.
 func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return Entry{}, fmt.Errorf("audit %s: %w", event, err)
@@ -124,6 +137,9 @@ func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (
 	}
 	if e.Hash, err = e.ComputeHash(); err != nil {
 		return Entry{}, err
+	}
+	if l.sign != nil {
+		e.Sig = base64.StdEncoding.EncodeToString(l.sign(EntrySigningMessage(e.Hash)))
 	}
 	line, err := e.MarshalJSON()
 	if err != nil {

@@ -3,12 +3,15 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -107,15 +110,48 @@ func (s *State) Check(src string, c Checkpoint) error {
 	return nil
 }
 
+// UnsignedAfter returns the seqs of the entries after the first size that
+// carry no valid signature by pub: entries no signed checkpoint vouches
+// for, appended by someone without the signing key. A job must not sign a
+// checkpoint over them (docs/COMPLIANCE.md, "Integrity").
+func (s *State) UnsignedAfter(size int64, pub ed25519.PublicKey) []int64 {
+	var out []int64
+	for _, e := range s.Entries[min(max(size, 0), int64(len(s.Entries))):] {
+		if !e.SignedBy(pub) {
+			out = append(out, e.Seq)
+		}
+	}
+	return out
+}
+
+// UnsignedProblem describes the entries UnsignedAfter found ("" for none):
+// which seqs, after which signed size, and whose key they lack.
+func UnsignedProblem(logName string, seqs []int64, signedSize int64, keyID string) string {
+	if len(seqs) == 0 {
+		return ""
+	}
+	list := make([]string, 0, min(len(seqs), 10))
+	for i, q := range seqs {
+		if i == 10 {
+			list = append(list, fmt.Sprintf("… %d more", len(seqs)-10))
+			break
+		}
+		list = append(list, strconv.FormatInt(q, 10))
+	}
+	return fmt.Sprintf("audit log %s: %d entries (seq %s) after the %d that signed checkpoints cover carry no valid signature of key %s: they were appended by someone without the signing key",
+		logName, len(seqs), strings.Join(list, ", "), signedSize, keyID)
+}
+
 // RepairTornTail fixes a last line left without its newline by a crash
 // mid-append, so that jobs are not blocked until someone edits the file.
 // If the torn bytes are a complete entry that chains onto the line before
 // (only the newline was lost), the newline is added; otherwise the torn
 // bytes are cut off. Either way an audit_tail_repaired event records the
-// torn bytes' length and SHA-256, so nothing disappears silently. The
-// caller must hold the state directory's lock. It returns the event
-// written, or nil when the tail was intact.
-func RepairTornTail(ctx context.Context, path string, now func() time.Time) (*Entry, error) {
+// torn bytes' length and SHA-256, so nothing disappears silently; sign
+// (nil for none) signs it as Log.SignWith does. The caller must hold the
+// state directory's lock. It returns the event written, or nil when the
+// tail was intact.
+func RepairTornTail(ctx context.Context, path string, now func() time.Time, sign func([]byte) []byte) (*Entry, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && (len(data) == 0 || data[len(data)-1] == '\n')) {
 		return nil, nil
@@ -147,6 +183,7 @@ func RepairTornTail(ctx context.Context, path string, now func() time.Time) (*En
 	if err != nil {
 		return nil, err
 	}
+	l.SignWith(sign)
 	e, err := l.Append(ctx, EventAuditTailRepaired, map[string]any{
 		"torn_bytes": len(torn), "torn_sha256": hex.EncodeToString(sum[:]), "byte_offset": cut, "action": action})
 	if err != nil {

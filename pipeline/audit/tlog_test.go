@@ -236,7 +236,7 @@ func TestRepairTornTail(t *testing.T) {
 	t.Run("partial line is cut and recorded", func(t *testing.T) {
 		torn := lines[3][:20]
 		writeLines(t, path, append(append([][]byte{}, lines[:3]...), torn))
-		e, err := RepairTornTail(context.Background(), path, clock())
+		e, err := RepairTornTail(context.Background(), path, clock(), nil)
 		if err != nil || e == nil {
 			t.Fatalf("repair: %v %v", e, err)
 		}
@@ -252,7 +252,7 @@ func TestRepairTornTail(t *testing.T) {
 	t.Run("whole entry missing only its newline is kept", func(t *testing.T) {
 		whole := lines[3][:len(lines[3])-1]
 		writeLines(t, path, append(append([][]byte{}, lines[:3]...), whole))
-		e, err := RepairTornTail(context.Background(), path, clock())
+		e, err := RepairTornTail(context.Background(), path, clock(), nil)
 		if err != nil || e == nil || fmt.Sprint(e.Fields["action"]) != "newline_added" || e.Seq != 5 {
 			t.Fatalf("repair: %+v %v", e, err)
 		}
@@ -262,7 +262,7 @@ func TestRepairTornTail(t *testing.T) {
 	})
 	t.Run("intact log is left alone", func(t *testing.T) {
 		writeLines(t, path, lines)
-		if e, err := RepairTornTail(context.Background(), path, clock()); e != nil || err != nil {
+		if e, err := RepairTornTail(context.Background(), path, clock(), nil); e != nil || err != nil {
 			t.Fatalf("%v %v", e, err)
 		}
 	})

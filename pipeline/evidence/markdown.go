@@ -100,7 +100,7 @@ func renderMarkdown(idx *Index) []byte {
 	p("       while IFS= read -r line; do")
 	p("         n=$((n+1))")
 	p("         want=$(printf '%%s' \"$line\" | jq -r .hash)")
-	p("         got=$( { printf '%%s' \"$prev\"; printf '%%s' \"$line\" | jq -cSj 'del(.hash)'; } | sha256sum | cut -d' ' -f1 )")
+	p("         got=$( { printf '%%s' \"$prev\"; printf '%%s' \"$line\" | jq -cSj 'del(.hash, .sig)'; } | sha256sum | cut -d' ' -f1 )")
 	p("         [ \"$got\" = \"$want\" ] && [ \"$(printf '%%s' \"$line\" | jq .seq)\" = \"$n\" ] || { echo \"broken at seq $n\"; break; }")
 	p("         prev=$want")
 	p("       done < %s; echo \"head $prev\"", a.Segment)

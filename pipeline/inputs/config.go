@@ -3,6 +3,7 @@ package inputs
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -183,6 +184,8 @@ func ParseConfig(path string, data []byte) (Config, error) {
 	} else if ok {
 		if strings.TrimSpace(dir) == "" {
 			fail(&fieldError{field: "output_dir", msg: "must not be empty"})
+		} else if clean := filepath.Clean(dir); !filepath.IsAbs(clean) && (clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator))) {
+			fail(&fieldError{field: "output_dir", msg: fmt.Sprintf("%q leaves the root: give a path inside it, or an absolute path", dir)})
 		} else {
 			c.OutputDir = dir
 		}

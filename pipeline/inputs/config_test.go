@@ -106,6 +106,8 @@ func TestParseConfigInvalid(t *testing.T) {
 		{"slo not an object", `{"slo_targets":[99.9]}`, "slo_targets", "slo_targets: want an object, got array"},
 		{"rto zero", `{"rto_target_minutes":0}`, "rto_target_minutes", "rto_target_minutes: must be > 0, got 0"},
 		{"empty output dir", `{"output_dir":" "}`, "output_dir", "output_dir: must not be empty"},
+		{"output dir leaving the root", `{"output_dir":"runs/../../../etc"}`, "output_dir", `output_dir: "runs/../../../etc" leaves the root`},
+		{"output dir the root's parent", `{"output_dir":".."}`, "output_dir", `output_dir: ".." leaves the root`},
 		{"bad cron spec", `{"schedules":[{"name":"weekly-review","spec":"0 10 * * Monday-ish"}]}`, "schedules[0].spec", `schedules[0].spec: invalid cron spec "0 10 * * Monday-ish"`},
 		{"new schedule without spec", `{"schedules":[{"name":"digest"}]}`, "schedules[0].spec", "schedules[0].spec: missing (a new schedule needs a cron spec)"},
 		{"schedule without name", `{"schedules":[{"spec":"@daily"}]}`, "schedules[0].name", "schedules[0].name: missing or empty"},

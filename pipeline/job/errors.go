@@ -64,9 +64,16 @@ type PeriodNotEndedError struct {
 	Period string    // its label
 	End    time.Time // when it ends
 	Now    time.Time
+	// Preliminary is the file --preliminary would publish instead; "" for
+	// a report that has no preliminary form.
+	Preliminary string
 }
 
 func (e *PeriodNotEndedError) Error() string {
-	return fmt.Sprintf("period %s has not ended (it ends %s, now is %s): a final report of it would be wrong; pass --preliminary to publish weekly_%s.preliminary.json, or wait",
-		e.Period, e.End.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339), e.Period)
+	advice := "wait until it has ended"
+	if e.Preliminary != "" {
+		advice = "pass --preliminary to publish " + e.Preliminary + ", or wait"
+	}
+	return fmt.Sprintf("period %s has not ended (it ends %s, now is %s): a final report of it would be wrong; %s",
+		e.Period, e.End.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339), advice)
 }

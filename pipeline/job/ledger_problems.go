@@ -1,10 +1,14 @@
 package job
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 
@@ -252,4 +256,55 @@ func fieldInt(fields map[string]any, key string) int64 {
 		return int64(v)
 	}
 	return 0
+}
+
+// ledgerAgainstLog compares the ledger with the newest ingest the audit
+// log records, for a store loaded from nothing while the log records
+// earlier ingests (the store was deleted or lost, or rebuilt for a new
+// schema or time zone): the store's own append-only check has nothing to
+// compare with then. It returns the
+// recorded prefix [0, offset_to) as modified when the ledger is shorter or
+// its first offset_to bytes do not hash to the recorded prefix_sha256, so
+// the ingest records ledger_modified and every job reports it until it is
+// acknowledged; nil when they match or nothing was recorded.
+func (j *Job) ledgerAgainstLog(ledgerPath string) (*store.Modification, error) {
+	var to int64
+	var want string
+	for i := len(j.trail.state.Entries) - 1; i >= 0 && want == ""; i-- {
+		e := j.trail.state.Entries[i]
+		if e.Event != audit.EventIngest {
+			continue
+		}
+		n, _ := e.Fields["offset_to"].(json.Number)
+		sum, _ := e.Fields["prefix_sha256"].(string)
+		if v, err := n.Int64(); err == nil && v > 0 && sum != "" {
+			to, want = v, sum
+		}
+	}
+	if want == "" {
+		return nil, nil
+	}
+	f, err := os.Open(ledgerPath)
+	if err != nil {
+		return nil, fmt.Errorf("compare ledger with the audit log: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	lines := &lineCounter{}
+	n, err := io.Copy(io.MultiWriter(h, lines), io.LimitReader(f, to))
+	if err != nil {
+		return nil, fmt.Errorf("compare ledger with the audit log: %w", err)
+	}
+	if n == to && hex.EncodeToString(h.Sum(nil)) == want {
+		return nil, nil
+	}
+	return &store.Modification{ByteFrom: 0, ByteTo: to, LineFrom: 1, LineTo: max(lines.n, 1)}, nil
+}
+
+// lineCounter counts the newlines written to it.
+type lineCounter struct{ n int64 }
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.n += int64(bytes.Count(p, []byte{'\n'}))
+	return len(p), nil
 }

@@ -12,6 +12,7 @@ const (
 	NameSLAReport         = "sla-report"
 	NameEvidenceExport    = "evidence-export"
 	NameLedgerAcknowledge = "ledger-acknowledge"
+	NameKeysRotate        = "keys-rotate"
 )
 
 // Job states recorded in job_end and job_fail events (docs/RULES.md, "Jobs").

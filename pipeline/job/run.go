@@ -151,6 +151,11 @@ func (j *Job) Audit(ctx context.Context, event string, fields map[string]any) er
 	return err
 }
 
+// SignEntriesWith makes the job's later audit entries signed by sign
+// instead of the key the job started with: for the job that rotates the
+// key, whose last entries and checkpoint the new key signs.
+func (j *Job) SignEntriesWith(sign func([]byte) []byte) { j.log.SignWith(sign) }
+
 // OpenStore opens the store and ingests the ledger's new lines, recording
 // the ingest in the audit log, so the job's queries see the ledger as it
 // is now.
@@ -175,6 +180,10 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	j.storeOpened = true
 	st.Progress = j.env.Progress
 	ing, err := st.Ingest(ctx, ledgerPath)
+	if err == nil && ing.Event == store.EventInitial {
+		// A new or rebuilt store has no memory of the ledger; the log has.
+		ing.Modified, err = j.ledgerAgainstLog(ledgerPath)
+	}
 	if ing.Event == store.EventInitial || ing.Event == store.EventLedgerModified {
 		j.trusted = nil // every row was (re)loaded by this ingest
 	}

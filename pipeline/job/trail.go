@@ -135,7 +135,11 @@ type trail struct {
 // The caller holds the lock.
 func openTrail(ctx context.Context, env Env) (*trail, error) {
 	l := env.Layout
-	if _, err := audit.RepairTornTail(context.WithoutCancel(ctx), l.AuditLog, env.Now); err != nil {
+	sign, err := EntrySigner(l)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := audit.RepairTornTail(context.WithoutCancel(ctx), l.AuditLog, env.Now, sign); err != nil {
 		return nil, err
 	}
 	st, err := audit.Load(l.AuditLog)
@@ -159,10 +163,12 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 	// The checkpoints the published reports carry vouch for the log too,
 	// so deleting the checkpoints file does not let a truncated log be
 	// extended.
+	var vouched int64 // entries a signed checkpoint covers
 	if carried, ok := newestCarried(l, pub); ok {
 		if err := st.Check(carried.Source, carried.Checkpoint); err != nil {
 			return nil, &IntegrityError{Problems: []string{err.Error() + "; refusing to extend the log (run 'ledgerlens audit verify')"}}
 		}
+		vouched = carried.Checkpoint.Size
 	}
 	t := &trail{state: st, anchorHead: audit.ZeroHash}
 	if n := len(cps); n > 0 {
@@ -176,6 +182,7 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 		}
 		note := string(newest.Checkpoint.Note)
 		t.anchorNote = &note
+		vouched = max(vouched, newest.Checkpoint.Size)
 	} else {
 		for i := len(st.Entries) - 1; i >= 0; i-- {
 			if ev := st.Entries[i].Event; ev == audit.EventJobEnd || ev == audit.EventJobFail {
@@ -184,10 +191,36 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 			}
 		}
 	}
+	// Entries beyond every signed checkpoint must each be signed: a job
+	// signing its checkpoint over entries appended without the key would
+	// vouch for them (docs/COMPLIANCE.md, "Integrity").
+	if pub != nil {
+		if p := audit.UnsignedProblem(l.Rel(l.AuditLog), st.UnsignedAfter(vouched, pub), vouched, reports.KeyID(pub)); p != "" {
+			return nil, integrityErrorf("%s; refusing to extend the log or sign a checkpoint over them (run 'ledgerlens audit verify')", p)
+		}
+	}
 	if t.log, err = audit.Open(l.AuditLog, env.Now); err != nil {
 		return nil, err
 	}
+	t.log.SignWith(sign)
 	return t, nil
+}
+
+// EntrySigner returns what signs a job's audit entries: the root's
+// signing key, or nil on a root without one (which signs nothing).
+func EntrySigner(l inputs.Layout) (func([]byte) []byte, error) {
+	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
+	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	s, err := reports.LoadSigner(keyPath)
+	if err != nil {
+		return nil, fmt.Errorf("audit entry signing: %w", err)
+	}
+	if err := CheckKeyPair(l, s); err != nil {
+		return nil, err
+	}
+	return s.Sign, nil
 }
 
 // recordedStepDigest returns the output_sha256 the log recorded for a

@@ -15,6 +15,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // AuditCheck is the audit log checked against every signed checkpoint
@@ -89,7 +90,7 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 		c.Problems = append(c.Problems, fmt.Sprintf("%d signed checkpoints found but no public key to verify them: pass --pubkey", len(cands)))
 		return c, nil
 	}
-	if len(cands) == 0 {
+	if pub == nil {
 		return c, nil
 	}
 	v, err := job.CheckpointVerifier(pub)
@@ -110,6 +111,11 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 		if err := st.Check(cand.source, cp); err != nil {
 			c.Problems = append(c.Problems, err.Error())
 		}
+	}
+	// What no signed checkpoint covers must be signed entry by entry.
+	size := c.Newest().Checkpoint.Size
+	if p := audit.UnsignedProblem(l.Rel(logPath), st.UnsignedAfter(size, pub), size, reports.KeyID(pub)); p != "" {
+		c.Problems = append(c.Problems, p)
 	}
 	return c, nil
 }

@@ -332,3 +332,31 @@ func OutputDirs(l inputs.Layout) []string {
 	}
 	return []string{reviewsDir, l.BaselineUpdatesDir}
 }
+
+// WithRecordedDirs returns dirs followed by every other directory that
+// holds a file the record of publication names, in the order first
+// recorded.
+func WithRecordedDirs(l inputs.Layout, dirs []string, entries []audit.Entry) []string {
+	seen := map[string]bool{}
+	out := make([]string, 0, len(dirs))
+	for _, d := range dirs {
+		if k := filepath.Clean(l.Resolve(d)); !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	for _, e := range entries {
+		if e.Event != audit.EventArtifactWritten {
+			continue
+		}
+		p, ok := e.Fields["path"].(string)
+		if !ok {
+			continue
+		}
+		if d := filepath.Dir(l.Resolve(filepath.FromSlash(p))); !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -851,15 +851,14 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 		}
 		size = st.Size()
 	} else if errors.Is(err, fs.ErrNotExist) {
-		f = nil // reported below as the whole covered prefix gone
+		// Missing is not empty: a lost mount is not an edit.
+		return res, fmt.Errorf("ledger %s is missing, and the store covers %d bytes of it: check the mount: %w", ledgerPath, state.covered, err)
 	} else {
 		return res, err
 	}
-	check := prefixCheck{intact: state.covered == 0, to: state.covered}
-	if f != nil {
-		if check, err = checkPrefix(ctx, f, size, state.covered, state.digests); err != nil {
-			return res, fmt.Errorf("verify ledger %s: %w", ledgerPath, err)
-		}
+	check, err := checkPrefix(ctx, f, size, state.covered, state.digests)
+	if err != nil {
+		return res, fmt.Errorf("verify ledger %s: %w", ledgerPath, err)
 	}
 	if !check.intact {
 		mod := &Modification{ByteFrom: check.from, ByteTo: check.to}

@@ -267,6 +267,17 @@ func (s *Store) migrate(ctx context.Context, zone string) error {
 	if zone == "" {
 		zone = "UTC"
 	}
+	if err := s.rebuild(ctx, version, zone); err != nil {
+		return fmt.Errorf("migrate store schema from version %d to %d: %w", version, schemaVersion, err)
+	}
+	return nil
+}
+
+// rebuild drops the tables derived from the ledger (a store of version 0
+// has none) and creates the current schema with zone recorded, in one
+// transaction: the next ingest loads the whole ledger again. The ingest
+// log is kept.
+func (s *Store) rebuild(ctx context.Context, version int, zone string) error {
 	stmts := []string{"BEGIN TRANSACTION"}
 	if version != 0 {
 		stmts = append(stmts, "DROP VIEW IF EXISTS runs", "DROP VIEW IF EXISTS ledger_rows_decoded",
@@ -278,17 +289,15 @@ func (s *Store) migrate(ctx context.Context, zone string) error {
 	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
 			_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
-			return fmt.Errorf("migrate store schema from version %d to %d: %w", version, schemaVersion, err)
+			return err
 		}
 	}
 	if _, err := s.conn.ExecContext(ctx, "INSERT INTO store_meta (schema_version, time_zone) VALUES ($1, $2)", schemaVersion, zone); err != nil {
 		_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
-		return fmt.Errorf("migrate store schema from version %d to %d: %w", version, schemaVersion, err)
+		return err
 	}
-	if _, err := s.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("migrate store schema from version %d to %d: %w", version, schemaVersion, err)
-	}
-	return nil
+	_, err := s.conn.ExecContext(ctx, "COMMIT")
+	return err
 }
 
 // deferredCheckpointThreshold keeps DuckDB from checkpointing by itself

@@ -1,0 +1,77 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// TestRotateKeyKeepsJobsRunning: after `keys rotate` every entry is
+// covered by a checkpoint of the new key, later entries carry its
+// signature, the old public key is kept and the old private key is gone.
+func TestRotateKeyKeepsJobsRunning(t *testing.T) {
+	ctx := context.Background()
+	env := testEnv(copyRoot(t))
+	first, err := GenerateKey(ctx, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunIngest(ctx, env, env.Layout.Ledger); err != nil {
+		wantPlanted(t, err)
+	}
+	next, err := RotateKey(ctx, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.KeyID == first.KeyID {
+		t.Fatal("the rotation kept the key")
+	}
+	retired := filepath.Join(RetiredKeysDir(env.Layout.KeysDir), first.KeyID+".pub")
+	if old, err := reports.LoadPublicKey(retired); err != nil || !old.Equal(first.Public) {
+		t.Fatalf("retired public key %s: %v", retired, err)
+	}
+	if _, err := RunIngest(ctx, env, env.Layout.Ledger); err != nil {
+		wantPlanted(t, err) // the fixture's planted duplicate, nothing else
+	}
+	pub, err := job.RootPublicKey(env.Layout)
+	if err != nil || !pub.Equal(next.Public) {
+		t.Fatalf("signing.pub after the rotation: %v", err)
+	}
+	cps, problems, err := job.StoredCheckpoints(env.Layout, pub)
+	if err != nil || len(problems) > 0 || len(cps) != 2 {
+		t.Fatalf("%d checkpoints of the new key (want the rotation's and the ingest's), problems %v, err %v", len(cps), problems, err)
+	}
+	st, err := audit.Load(env.Layout.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rotated bool
+	for _, e := range st.Entries {
+		switch {
+		case e.Event == audit.EventKeyGenerated && !e.SignedBy(first.Public):
+			t.Errorf("key_generated (seq %d) is not signed by the key it records", e.Seq)
+		case e.Event == audit.EventKeyRotated:
+			rotated = true
+			if !e.SignedBy(next.Public) {
+				t.Errorf("key_rotated (seq %d) is not signed by the new key", e.Seq)
+			}
+		}
+	}
+	if !rotated {
+		t.Error("no key_rotated entry")
+	}
+	if seqs := st.UnsignedAfter(cps[len(cps)-1].Checkpoint.Size, pub); len(seqs) > 0 {
+		t.Errorf("entries %v after the newest checkpoint are not signed by the new key", seqs)
+	}
+	if matches, _ := filepath.Glob(filepath.Join(env.Layout.KeysDir, ".rotate-*")); len(matches) > 0 {
+		t.Errorf("staging left behind: %v", matches)
+	}
+	if _, err := os.Stat(filepath.Join(RetiredKeysDir(env.Layout.KeysDir), first.KeyID+".key")); err == nil {
+		t.Error("the old private key was kept")
+	}
+}
