@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,6 +62,11 @@ func RunWeekly(ctx context.Context, env job.Env, opts WeeklyOptions) (*WeeklyRes
 	err := job.Run(ctx, env, job.NameWeeklyReview, nil, func(ctx context.Context, lj *job.Job) (job.Outcome, error) {
 		j := &weeklyJob{env: env, opts: opts, lj: lj}
 		r, err := j.run(ctx)
+		if err != nil && len(j.integrity) > 0 {
+			// A failure after the problems were found (a result that
+			// differs from the published one) must not hide them: exit 4.
+			return job.Outcome{}, errors.Join(err, &job.IntegrityError{Problems: j.integrity})
+		}
 		if err != nil {
 			return job.Outcome{}, err
 		}

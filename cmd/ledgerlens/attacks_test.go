@@ -732,6 +732,9 @@ func TestAttackForgedAuditEntries(t *testing.T) {
 	const phrase = "carry no valid signature of key"
 	mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
 	mustFail(t, 1, []string{phrase}, "--root", root, "audit", "verify")
+	// Cron runs the check with --quiet and mails only stderr: it names
+	// the problem there, not only how many there are.
+	mustFail(t, 1, []string{phrase}, "--root", root, "--quiet", "verify", "all")
 	mustFail(t, 4, []string{phrase, "refusing to extend the log"}, "--root", root, "ingest")
 	mustFail(t, 4, []string{phrase}, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", focusWeek,
 		"--out", filepath.Join(t.TempDir(), "q.zip"))

@@ -24,13 +24,21 @@ type QueryOptions struct {
 	Out string
 	// LockTimeout is how long to wait while a job holds the store.
 	LockTimeout time.Duration
+	// Timeout stops the query after this long. It bounds how long a
+	// query keeps the store from the jobs, which wait for it.
+	Timeout time.Duration
 }
+
+// defaultQueryTimeout is --timeout's default: long enough for any report
+// question on a 10M-run store, short enough that a scheduled job waiting
+// behind a forgotten query still runs within its slot.
+const defaultQueryTimeout = 10 * time.Minute
 
 // queryFormats are the accepted --format values.
 var queryFormats = []string{"table", "csv", "json", "jsonl", "parquet", "arrow"}
 
 func newQueryCmd(a *app) *cobra.Command {
-	opts := QueryOptions{Format: "table", LockTimeout: defaultReadLockTimeout}
+	opts := QueryOptions{Format: "table", LockTimeout: defaultReadLockTimeout, Timeout: defaultQueryTimeout}
 	cmd := &cobra.Command{
 		Use:   "query SQL",
 		Short: "Run one read-only SQL statement over the store, sandboxed",
@@ -62,7 +70,8 @@ an empty field in csv and table, null in json and jsonl. Table output shows
 control characters escaped.
 
 While a job holds the store, query waits up to --lock-timeout and then exits
-75 naming the job; jobs wait for a running query the same way.`,
+75 naming the job. A query stops after --timeout (10m); a job started while
+a query runs waits for it, up to that limit.`,
 		Example: `  # spend per day in the configured zone
   ledgerlens query "SELECT day_local, round(sum(credits_total), 2) AS credits FROM runs GROUP BY 1 ORDER BY 1"
   # top 5 scenarios by spend over the last 7 days of data
@@ -78,6 +87,7 @@ While a job holds the store, query waits up to --lock-timeout and then exits
 	f.StringVar(&opts.Format, "format", opts.Format, "output format: table, csv, json, jsonl, parquet (needs --out) or arrow (IPC stream on stdout)")
 	f.StringVar(&opts.Out, "out", "", "file to write (parquet); written atomically")
 	f.DurationVar(&opts.LockTimeout, "lock-timeout", opts.LockTimeout, "wait this long while a job holds the store before exiting 75")
+	f.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "stop the query after this long (jobs started meanwhile wait for it)")
 	return cmd
 }
 
@@ -98,12 +108,28 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 	if _, err := os.Stat(l.StoreFile); err != nil {
 		return fmt.Errorf("query: no store at %s (run `ledgerlens ingest` first): %w", l.StoreFile, err)
 	}
-	lk, err := a.readLock(ctx, "query", opts.LockTimeout)
+	lk, err := a.boundedLock(ctx, "query", opts.LockTimeout, opts.Timeout)
 	if err != nil {
 		return err
 	}
 	defer lk.Release()
-	s, err := store.Open(ctx, l.StoreFile, store.Options{Sandbox: true})
+	ctx, cancel := context.WithTimeoutCause(ctx, opts.Timeout, errQueryTimeout)
+	defer cancel()
+	if err := queryStore(ctx, a, opts, sql); err != nil {
+		if errors.Is(context.Cause(ctx), errQueryTimeout) {
+			return fmt.Errorf("query: stopped after --timeout %s (the store is unchanged; a longer --timeout keeps jobs waiting longer)", opts.Timeout)
+		}
+		return err
+	}
+	return nil
+}
+
+// errQueryTimeout is the cause of a query's context when --timeout ends it.
+var errQueryTimeout = errors.New("query timeout")
+
+// queryStore runs sql on the sandboxed store and writes the result.
+func queryStore(ctx context.Context, a *app, opts QueryOptions, sql string) error {
+	s, err := store.Open(ctx, a.layout().StoreFile, store.Options{Sandbox: true})
 	if err != nil {
 		return err
 	}
@@ -139,6 +165,8 @@ func (o QueryOptions) validate() error {
 		return usagef("--format parquet needs --out FILE")
 	case o.Out != "" && o.Format != "parquet":
 		return usagef("--out is for --format parquet; other formats go to stdout")
+	case o.Timeout <= 0:
+		return usagef("--timeout %s: want a positive duration", o.Timeout)
 	}
 	return nil
 }

@@ -76,6 +76,7 @@ func TestQuerySandboxRefuses(t *testing.T) {
 		{"SET lock_configuration = false", "settings are locked"},
 		{"PRAGMA memory_limit = '64GB'", "settings are locked"},
 		{"PRAGMA threads = 64", "settings are locked"},
+		{"SET max_temp_directory_size = '1TB'", "settings are locked"},
 		{"SELECT current_setting('TimeZone')", "extension"},
 		{"SELECT 1; SELECT * FROM read_text('/etc/hostname')", "one statement per call"},
 	} {
@@ -325,12 +326,14 @@ func arrowJSON(col arrow.Array, i int) any {
 }
 
 // TestQueryAndJobsWaitForEachOther: a long query holds the store; a cron
-// job started meanwhile exits 75 naming the query (never 1); and a query or
+// job started meanwhile waits for it, as long as its --timeout; and a query or
 // a verification started while a job holds the store exits 75 naming the
 // job, so the daily integrity check never raises a false alarm.
 func TestQueryAndJobsWaitForEachOther(t *testing.T) {
 	root := queryRoot(t)
-	q := exec.Command(binary, "--root", root, "query", "SELECT count(*) FROM range(400000000000) a")
+	q := exec.Command(binary, "--root", root, "query", "--timeout", "3s", "SELECT count(*) FROM range(400000000000) a")
+	var qerr bytes.Buffer
+	q.Stderr = &qerr
 	if err := q.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -346,12 +349,16 @@ func TestQueryAndJobsWaitForEachOther(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--quiet")
-	if r.code != 75 || !strings.Contains(r.stderr, "(query)") {
-		t.Fatalf("report weekly while a query runs: exit %d, want 75 naming the query\n%s", r.code, r.stderr)
+	// A job started during the query waits for it (the query's --timeout
+	// bounds the wait) instead of exiting 75 and losing its slot.
+	r := ledgerlens(t, nil, "--root", root, "ingest", "--quiet")
+	if r.code == 75 || strings.Contains(r.stderr, "holds the lock") {
+		t.Fatalf("ingest while a query runs: exit %d, want it to wait for the query\n%s", r.code, r.stderr)
 	}
-	q.Process.Kill()
-	q.Wait()
+	err := q.Wait()
+	if code := q.ProcessState.ExitCode(); code != 1 || !strings.Contains(qerr.String(), "stopped after --timeout 3s") {
+		t.Fatalf("the query: exit %d (%v), stderr %q; want exit 1 naming its --timeout", code, err, qerr.String())
+	}
 
 	job := startPaused(t, root)
 	defer func() { job.Process.Kill(); job.Wait() }()

@@ -23,9 +23,22 @@ const defaultReadLockTimeout = 10 * time.Second
 // protect: nothing is locked (and nothing created); the caller's open
 // reports the missing store. Release the returned lock when done.
 func (a *app) readLock(ctx context.Context, command string, timeout time.Duration) (*lock.Lock, error) {
+	return a.boundedLock(ctx, command, timeout, 0)
+}
+
+// boundedLock is readLock for a command that promises to release the lock
+// within limit of taking it (0: no promise): the holder record says until
+// when (counting the wait for the lock too, so the record is right from
+// its first write), and jobs wait for it (lock.Holder.Until) instead of
+// exiting 75.
+func (a *app) boundedLock(ctx context.Context, command string, timeout, limit time.Duration) (*lock.Lock, error) {
 	l := a.layout()
 	if _, err := os.Stat(l.StateDir); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	return lock.Acquire(ctx, l.LockFile, timeout, lock.CurrentHolder(command, time.Now()))
+	h := lock.CurrentHolder(command, time.Now())
+	if limit > 0 {
+		h.Until = h.StartedAt.Add(timeout + limit)
+	}
+	return lock.Acquire(ctx, l.LockFile, timeout, h)
 }

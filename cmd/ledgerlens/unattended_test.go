@@ -761,3 +761,43 @@ func TestZoneChangeIsNotTampering(t *testing.T) {
 		mustFail(t, 4, []string{"were modified"}, "--root", root, "ingest")
 	})
 }
+
+// TestCronIntegrityNotHiddenBehindAlreadyPublished: a new conflicting
+// duplicate in an already-published week makes the re-run's result
+// differ; the job used to say only "already published, rerun with
+// --supersede" (exit 1). The integrity problem decides: exit 4, naming it.
+func TestCronIntegrityNotHiddenBehindAlreadyPublished(t *testing.T) {
+	root := publishedRoot(t)
+	data, err := os.ReadFile(ledgerPath(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dup []byte
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		var run map[string]any
+		if bytes.HasPrefix(line, []byte(`{"Run_ID":"RUN-`)) && bytes.Contains(line, []byte(`"Timestamp":"2026-02-24T`)) &&
+			bytes.Contains(line, []byte(`"Credits_Total":`)) && json.Unmarshal(line, &run) == nil {
+			dup = bytes.Clone(line)
+			break
+		}
+	}
+	if dup == nil {
+		t.Fatal("no ledger line of 2026-02-24")
+	}
+	k := bytes.Index(bytes.ToLower(dup), []byte(`"credits_total":`)) + len(`"credits_total":`)
+	for ; k < len(dup); k++ {
+		if c := dup[k]; c >= '1' && c <= '9' {
+			dup[k] = '1' + (c-'1'+1)%9 // the same run id, other credits
+			break
+		}
+	}
+	f, err := os.OpenFile(ledgerPath(root), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// After the fixture's unfinished last line (a write in progress),
+	// which the newline completes as a reject.
+	f.Write(append(append([]byte("\n"), dup...), '\n'))
+	f.Close()
+	mustFail(t, 4, []string{"already published", "repeats run id"}, "--root", root, "report", "weekly", "--week", focusWeek)
+}

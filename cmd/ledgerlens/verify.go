@@ -171,7 +171,7 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeou
 	}
 	if !rep.OK() {
 		_ = a.notifyIntegrity(ctx, rep.Problems, "verify all: notify", false) // logged and audited
-		return fmt.Errorf("integrity check failed: %d problems", len(rep.Problems))
+		return fmt.Errorf("integrity check failed: %s", summarize(rep.Problems))
 	}
 	fmt.Fprintln(a.stdout, "OK")
 	return nil
@@ -231,6 +231,7 @@ func runVerify(a *app, opts VerifyOptions) error {
 		return err
 	}
 	l := a.layout()
+	var failures []string
 	for _, path := range files {
 		check, err := reports.VerifyFile(path, pub)
 		if err != nil && !errors.Is(err, reports.ErrVerification) {
@@ -241,14 +242,18 @@ func runVerify(a *app, opts VerifyOptions) error {
 			return err
 		}
 		if problems := append(check.Problems(), recorded...); len(problems) > 0 {
-			failed++
-			fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", path, strings.Join(problems, "; "))
+			failures = append(failures, path+": "+strings.Join(problems, "; "))
+			fmt.Fprintf(a.stdout, "FAILED  %s\n", failures[len(failures)-1])
 			continue
 		}
 		fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
 	}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d files failed verification", failed, len(files)+len(bundles))
+	if n := failed + len(failures); n > 0 {
+		first := ""
+		if len(failures) > 0 {
+			first = ": " + summarize(failures)
+		}
+		return fmt.Errorf("%d of %d files failed verification%s", n, len(files)+len(bundles), first)
 	}
 	return nil
 }
@@ -377,11 +382,7 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 		for _, p := range res.Problems {
 			fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 		}
-		more := ""
-		if n := len(res.Problems); n > 1 {
-			more = fmt.Sprintf(" (and %d more problems, listed above)", n-1)
-		}
-		return fmt.Errorf("audit log %s: %s%s", path, res.Problems[0], more)
+		return fmt.Errorf("audit log %s: %s", path, summarize(res.Problems))
 	}
 	for _, o := range res.OtherKeys {
 		fmt.Fprintf(a.stdout, "NOTE    %s\n", o)
@@ -393,4 +394,17 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: %d entries, head seq %d hash %s; %s\n", path, ch.Entries, ch.HeadSeq, ch.HeadHash, newest)
 	return nil
+}
+
+// summarize is the error line of a check that found problems: the first
+// in full, since cron mails only stderr and --quiet keeps the FAILED lines
+// off stdout, and how many more there are.
+func summarize(problems []string) string {
+	switch len(problems) {
+	case 0:
+		return "no problems"
+	case 1:
+		return problems[0]
+	}
+	return fmt.Sprintf("%d problems; the first: %s (all of them on stdout without --quiet)", len(problems), problems[0])
 }

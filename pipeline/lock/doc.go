@@ -8,7 +8,10 @@
 // start time, command, host) so that a waiting job can say who it waits
 // for, and so that the next holder can tell that the previous one ended
 // without releasing — Lock.Recovered — and write a lock_recovered audit
-// event.
+// event. A holder that promises to release the lock by a time (Holder.Until:
+// a query and its time limit) is waited for beyond the waiter's own
+// timeout, so a scheduled job started during an analyst's query runs after
+// it instead of exiting 75.
 //
 // The lock file is opened without following symbolic links and must be a
 // regular file: a job running as root must not truncate whatever a planted

@@ -22,7 +22,16 @@ type Holder struct {
 	StartedAt time.Time `json:"started_at"`
 	Command   string    `json:"command"`
 	Hostname  string    `json:"hostname"`
+	// Until, when set, is when the holder has promised to have released
+	// the lock (a query's time limit): Acquire waits for such a holder
+	// beyond its own timeout, up to Until and a grace period, so a job
+	// started during a query runs after it rather than failing.
+	Until time.Time `json:"until,omitzero"`
 }
+
+// boundedGrace is how long after a holder's Until Acquire still waits: the
+// holder's own cleanup after its deadline.
+const boundedGrace = 30 * time.Second
 
 // CurrentHolder describes this process running command since startedAt
 // (injected, so that the record is reproducible in tests).
@@ -117,6 +126,10 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 		wait := min(pollInterval, time.Until(deadline))
 		if wait <= 0 {
 			h := readHolder(f)
+			if end := h.Until.Add(boundedGrace); !h.Until.IsZero() && time.Now().Before(end) {
+				deadline = end // a bounded holder: wait it out
+				continue
+			}
 			f.Close()
 			return nil, &HeldError{Path: path, Holder: h}
 		}

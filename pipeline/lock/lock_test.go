@@ -240,3 +240,43 @@ func TestAcquireRefusesNonRegular(t *testing.T) {
 		t.Fatalf("dangling symlink's target was created: %v", err)
 	}
 }
+
+// TestBoundedHolderIsWaitedFor: a holder that records when it will have
+// released the lock (Until) is waited for beyond the caller's timeout; one
+// without a promise, or whose promise (with its grace) has passed, is not.
+func TestBoundedHolderIsWaitedFor(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		until    time.Duration // from now; 0: no promise
+		wantWait bool
+	}{
+		{"bounded, releases on time", time.Minute, true},
+		{"no promise", 0, false},
+		{"promise long past", -time.Hour, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "lock")
+			h := Holder{Command: "query"}
+			if tc.until != 0 {
+				h.Until = time.Now().Add(tc.until)
+			}
+			first, err := Acquire(context.Background(), path, 0, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				time.Sleep(300 * time.Millisecond)
+				first.Release()
+			}()
+			second, err := Acquire(context.Background(), path, 0, Holder{Command: "report weekly"})
+			var held *HeldError
+			switch {
+			case tc.wantWait && err != nil:
+				t.Fatalf("did not wait for a bounded holder: %v", err)
+			case !tc.wantWait && !errors.As(err, &held):
+				t.Fatalf("got %v, want a HeldError at once", err)
+			}
+			second.Release()
+		})
+	}
+}

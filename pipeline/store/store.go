@@ -46,7 +46,8 @@ type Options struct {
 	// Sandbox is for SQL written by a person (ledgerlens query): the
 	// database is opened read-only with DuckDB's external access off (no
 	// file reads or writes, no ATTACH, COPY, EXPORT, INSTALL or LOAD, no
-	// network), and the configuration is locked before Open returns, so
+	// network), spilling to disk is capped (sandboxSpill), and the
+	// configuration is locked before Open returns, so
 	// no statement can switch any of that back on. Sandbox implies
 	// ReadOnly.
 	Sandbox bool
@@ -193,6 +194,13 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		}
 	}
 	if opts.Sandbox {
+		// A person's query spills to disk beside the store, on the
+		// filesystem the ledger and the evidence usually share: at most
+		// sandboxSpill of it, not the engine's default of 90 % of what is
+		// free.
+		if _, err := conn.ExecContext(ctx, "SET max_temp_directory_size = '"+sandboxSpill+"'"); err != nil {
+			return fmt.Errorf("limit spilling: %w", err)
+		}
 		// Last: from here on no SET or PRAGMA can change a setting.
 		if _, err := conn.ExecContext(ctx, "SET lock_configuration = true"); err != nil {
 			return fmt.Errorf("lock configuration: %w", err)
@@ -299,6 +307,9 @@ func (s *Store) rebuild(ctx context.Context, version int, zone string) error {
 	_, err := s.conn.ExecContext(ctx, "COMMIT")
 	return err
 }
+
+// sandboxSpill is how much a sandboxed query may spill to disk.
+const sandboxSpill = "2GB"
 
 // deferredCheckpointThreshold keeps DuckDB from checkpointing by itself
 // (Options.DeferCheckpoint); checkpointAtCommitThreshold, set just before
