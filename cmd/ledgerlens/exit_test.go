@@ -67,6 +67,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"ingest: unknown flag", []string{"ingest", "--fast"}, "unknown flag"},
 		{"ingest: flag without value", []string{"ingest", "--lock-timeout"}, "needs an argument"},
 		{"ingest: bad duration", []string{"ingest", "--lock-timeout", "soon"}, "invalid argument"},
+		{"query: --timeout beyond what jobs wait for", []string{"query", "--timeout", "1000h", "SELECT 1"}, "at most 1h0m0s"},
 		{"baseline approve: no proposal", []string{"baseline", "approve", "--by", "bob"}, "accepts 1 arg"},
 		{"baseline propose: neither", []string{"baseline", "propose", "--by", "alice"}, "exactly one"},
 		{"baseline calculate: no scenario", []string{"baseline", "calculate"}, "--scenario"},

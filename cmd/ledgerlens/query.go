@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -165,8 +166,8 @@ func (o QueryOptions) validate() error {
 		return usagef("--format parquet needs --out FILE")
 	case o.Out != "" && o.Format != "parquet":
 		return usagef("--out is for --format parquet; other formats go to stdout")
-	case o.Timeout <= 0:
-		return usagef("--timeout %s: want a positive duration", o.Timeout)
+	case o.Timeout <= 0 || o.Timeout > lock.MaxBoundedWait:
+		return usagef("--timeout %s: want a positive duration of at most %s (jobs wait for a query that long)", o.Timeout, lock.MaxBoundedWait)
 	}
 	return nil
 }

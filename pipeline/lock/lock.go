@@ -33,6 +33,10 @@ type Holder struct {
 // holder's own cleanup after its deadline.
 const boundedGrace = 30 * time.Second
 
+// MaxBoundedWait caps how far ahead a holder's Until is honoured: a holder
+// promising more is waited for only this long from when the wait began.
+const MaxBoundedWait = time.Hour
+
 // CurrentHolder describes this process running command since startedAt
 // (injected, so that the record is reproducible in tests).
 func CurrentHolder(command string, startedAt time.Time) Holder {
@@ -113,7 +117,8 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(timeout)
+	began := time.Now()
+	deadline := began.Add(timeout)
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
@@ -126,7 +131,11 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 		wait := min(pollInterval, time.Until(deadline))
 		if wait <= 0 {
 			h := readHolder(f)
-			if end := h.Until.Add(boundedGrace); !h.Until.IsZero() && time.Now().Before(end) {
+			until := h.Until
+			if limit := began.Add(MaxBoundedWait); until.After(limit) {
+				until = limit
+			}
+			if end := until.Add(boundedGrace); !h.Until.IsZero() && time.Now().Before(end) {
 				deadline = end // a bounded holder: wait it out
 				continue
 			}
