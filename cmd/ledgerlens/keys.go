@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 func newKeysCmd(a *app) *cobra.Command {
@@ -49,17 +50,16 @@ current key covers must carry its signature.`,
 
 // runKeysRotate replaces the signing key pair and prints the new one.
 func runKeysRotate(ctx context.Context, a *app) error {
-	info, err := pipeline.RotateKey(ctx, a.env("keys rotate", 0))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "key id %s\nprivate key %s (mode 0600)\npublic key %s\n", info.KeyID, info.PrivatePath, info.PublicPath)
-	return nil
+	return a.printKey(pipeline.RotateKey(ctx, a.env("keys rotate", 0)))
 }
 
 // runKeysGenerate creates the signing key pair and prints where it is.
 func runKeysGenerate(ctx context.Context, a *app) error {
-	info, err := pipeline.GenerateKey(ctx, a.env("keys generate", 0))
+	return a.printKey(pipeline.GenerateKey(ctx, a.env("keys generate", 0)))
+}
+
+// printKey prints a key pair made by generate or rotate.
+func (a *app) printKey(info reports.KeyInfo, err error) error {
 	if err != nil {
 		return err
 	}
