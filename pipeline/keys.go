@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -104,7 +105,9 @@ func RotateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 		info.PrivatePath = filepath.Join(l.KeysDir, reports.PrivateKeyFile)
 		info.PublicPath = filepath.Join(l.KeysDir, reports.PublicKeyFile)
 		if err := j.Audit(ctx, audit.EventKeyRotated, map[string]any{
-			"from_key_id": oldID, "to_key_id": next.KeyID, "retired_public_key": l.Rel(retired)}); err != nil {
+			"from_key_id": oldID, "to_key_id": next.KeyID, "retired_public_key": l.Rel(retired),
+			// The key itself: verify all checks what it signed with it.
+			"from_public_key": base64.StdEncoding.EncodeToString(oldPub)}); err != nil {
 			return job.Outcome{}, err
 		}
 		return job.Outcome{Fields: map[string]any{"key_id": next.KeyID}}, nil

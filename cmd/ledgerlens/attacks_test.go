@@ -803,3 +803,29 @@ func TestAttackEditLedgerAndDeleteStore(t *testing.T) {
 		})
 	}
 }
+
+// TestKeysRotate: after `keys rotate` the jobs run on, and verify all
+// still accepts what the old key signed (the key_rotated entry carries the
+// old public key, vouched for by the new key's checkpoint), while a key
+// pair swapped by hand is refused.
+func TestKeysRotate(t *testing.T) {
+	root := publishedRoot(t)
+	mustRun(t, "--root", root, "keys", "rotate")
+	mustRun(t, "--root", root, "verify", "all")
+	mustRun(t, "--root", root, "report", "weekly", "--week", weekBefore(t, prevWeek(t)))
+	mustRun(t, "--root", root, "verify", "all")
+	mustRun(t, "--root", root, "audit", "verify")
+
+	t.Run("swapped by hand", func(t *testing.T) {
+		other := t.TempDir()
+		os.MkdirAll(filepath.Join(other, "config"), 0o755)
+		os.WriteFile(filepath.Join(other, "config", "ledgerlens.json"), []byte("{}"), 0o644)
+		mustRun(t, "--root", other, "keys", "generate")
+		for _, f := range []string{"signing.key", "signing.pub"} {
+			copyFile(t, filepath.Join(other, ".ledgerlens", "keys", f), filepath.Join(root, ".ledgerlens", "keys", f))
+		}
+		os.Chmod(filepath.Join(root, ".ledgerlens", "keys", "signing.key"), 0o600)
+		mustFail(t, 4, []string{"carry no valid signature of key"}, "--root", root, "ingest")
+		mustFail(t, 1, []string{"carry no valid signature of key"}, "--root", root, "verify", "all")
+	})
+}

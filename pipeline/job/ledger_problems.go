@@ -262,11 +262,11 @@ func fieldInt(fields map[string]any, key string) int64 {
 // log records, for a store loaded from nothing while the log records
 // earlier ingests (the store was deleted or lost, or rebuilt for a new
 // schema or time zone): the store's own append-only check has nothing to
-// compare with then. It returns the
-// recorded prefix [0, offset_to) as modified when the ledger is shorter or
-// its first offset_to bytes do not hash to the recorded prefix_sha256, so
-// the ingest records ledger_modified and every job reports it until it is
-// acknowledged; nil when they match or nothing was recorded.
+// compare with then. It returns the recorded prefix [0, offset_to) as
+// modified when the ledger is shorter or its first offset_to bytes do not
+// hash to the recorded prefix_sha256, so the ingest records
+// ledger_modified and every job reports it until it is acknowledged; nil
+// when they match or nothing was recorded.
 func (j *Job) ledgerAgainstLog(ledgerPath string) (*store.Modification, error) {
 	var to int64
 	var want string

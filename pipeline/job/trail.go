@@ -209,18 +209,28 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 // EntrySigner returns what signs a job's audit entries: the root's
 // signing key, or nil on a root without one (which signs nothing).
 func EntrySigner(l inputs.Layout) (func([]byte) []byte, error) {
+	s, err := rootSigner(l)
+	if s == nil || err != nil {
+		return nil, err
+	}
+	return s.Sign, nil
+}
+
+// rootSigner loads the root's signing key, checked against signing.pub;
+// nil (no error) on a root without one.
+func rootSigner(l inputs.Layout) (*reports.Signer, error) {
 	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
 	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	s, err := reports.LoadSigner(keyPath)
 	if err != nil {
-		return nil, fmt.Errorf("audit entry signing: %w", err)
+		return nil, fmt.Errorf("signing key: %w", err)
 	}
 	if err := CheckKeyPair(l, s); err != nil {
 		return nil, err
 	}
-	return s.Sign, nil
+	return s, nil
 }
 
 // recordedStepDigest returns the output_sha256 the log recorded for a
@@ -243,16 +253,8 @@ func (t *trail) recordedStepDigest(runID, step string) string {
 // with --unsigned) get no checkpoint. It runs at the end of every job,
 // completed, failed or blocked.
 func SealTrail(env Env, job string) error {
-	l := env.Layout
-	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
-	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	s, err := reports.LoadSigner(keyPath)
-	if err != nil {
-		return fmt.Errorf("audit checkpoint: %w", err)
-	}
-	if err := CheckKeyPair(l, s); err != nil {
+	s, err := rootSigner(env.Layout)
+	if s == nil || err != nil {
 		return err
 	}
 	_, err = writeCheckpoint(env, s, job)

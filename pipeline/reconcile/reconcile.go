@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,6 +69,10 @@ func isRejects(kind string) bool { return strings.HasPrefix(kind, "rejects") }
 //   - every revision chain is complete (r2 without r1 is a gap).
 func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.PublicKey) (checked []reports.FileCheck, problems []string, err error) {
 	recs := Records(entries)
+	var retired []ed25519.PublicKey
+	if pub != nil {
+		retired = RetiredKeys(entries)
+	}
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
 	inDirs := func(rel string) bool {
@@ -122,6 +127,15 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 				}
 			}
 			check, err := reports.VerifyFile(path, pub)
+			for _, old := range retired {
+				if !errors.Is(err, reports.ErrVerification) {
+					break
+				}
+				// Signed before a rotation, by a key the log vouches for.
+				if c, e := reports.VerifyFile(path, old); e == nil {
+					check, err = c, nil
+				}
+			}
 			if err != nil && !errors.Is(err, reports.ErrVerification) {
 				return checked, problems, err
 			}
@@ -356,6 +370,24 @@ func WithRecordedDirs(l inputs.Layout, dirs []string, entries []audit.Entry) []s
 		if d := filepath.Dir(l.Resolve(filepath.FromSlash(p))); !seen[d] {
 			seen[d] = true
 			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// RetiredKeys are the public keys key_rotated entries retired
+// (from_public_key), newest first: what signed a file published before a
+// rotation. They come from the log, whose entries the current key's
+// checkpoints and signatures vouch for, never from a file beside the keys.
+func RetiredKeys(entries []audit.Entry) []ed25519.PublicKey {
+	var out []ed25519.PublicKey
+	for i := len(entries) - 1; i >= 0; i-- {
+		if entries[i].Event != audit.EventKeyRotated {
+			continue
+		}
+		s, _ := entries[i].Fields["from_public_key"].(string)
+		if k, err := base64.StdEncoding.DecodeString(s); err == nil && len(k) == ed25519.PublicKeySize {
+			out = append(out, ed25519.PublicKey(k))
 		}
 	}
 	return out
