@@ -97,6 +97,20 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 		if p := StoreProblem(l.Rel(l.StoreFile), rep.Rows); rep.RowsChecked && p != "" {
 			rep.Problems = append(rep.Problems, p)
 		}
+		// Bytes the log records as ingested but the store does not cover
+		// (a store rolled back to an older copy) are checked against the
+		// log.
+		if !rep.LedgerMissing && rep.Ledger.Modified == nil {
+			m, err := job.LedgerAgainstLog(ac.State.Entries, l.Ledger, rep.Ledger.CoveredBytes)
+			if err != nil {
+				return rep, err
+			}
+			if m != nil {
+				rep.Ledger.Intact = false
+				rep.Problems = append(rep.Problems, fmt.Sprintf("ledger %s: bytes %d–%d (lines %d–%d) differ from what the audit log records as ingested, and the store covers only %d of them (rolled back?)",
+					l.Rel(l.Ledger), m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo, rep.Ledger.CoveredBytes))
+			}
+		}
 	} else if n := countEvents(ac.State.Entries, audit.EventIngest); n > 0 {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("store %s is missing, but the audit log records %d ingests into it: it was deleted or moved",
 			l.Rel(l.StoreFile), n))

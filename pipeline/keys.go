@@ -59,14 +59,16 @@ func RotateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 	l := env.Layout
 	var info reports.KeyInfo
 	err := job.Run(ctx, env, job.NameKeysRotate, nil, func(ctx context.Context, j *job.Job) (job.Outcome, error) {
-		oldPub, err := job.RootPublicKey(l)
+		// The old private key signs the rotation: without it nothing can
+		// be retired (a pair replaced by someone without it is refused).
+		old, err := job.RootSigner(l)
 		if err != nil {
 			return job.Outcome{}, err
 		}
-		if oldPub == nil {
-			return job.Outcome{}, job.Blocked(errors.New("no signing key to rotate: run 'ledgerlens keys generate'"))
+		if old == nil {
+			return job.Outcome{}, job.Blocked(errors.New("no signing key to rotate: the current private key signs the rotation (run 'ledgerlens keys generate' on a root without one)"))
 		}
-		oldID := reports.KeyID(oldPub)
+		oldPub, oldID := old.Public(), old.KeyID()
 		// The new pair is made beside the old one and moved into place;
 		// the old public key is kept first, so no step loses it.
 		staging := filepath.Join(l.KeysDir, ".rotate-"+oldID)
@@ -106,8 +108,12 @@ func RotateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 		info.PublicPath = filepath.Join(l.KeysDir, reports.PublicKeyFile)
 		if err := j.Audit(ctx, audit.EventKeyRotated, map[string]any{
 			"from_key_id": oldID, "to_key_id": next.KeyID, "retired_public_key": l.Rel(retired),
-			// The key itself: verify all checks what it signed with it.
-			"from_public_key": base64.StdEncoding.EncodeToString(oldPub)}); err != nil {
+			// The keys themselves, and the old key's word for the new one:
+			// verify all checks what the old key signed with it.
+			"from_public_key": base64.StdEncoding.EncodeToString(oldPub),
+			"to_public_key":   base64.StdEncoding.EncodeToString(next.Public),
+			"from_key_sig":    base64.StdEncoding.EncodeToString(old.Sign(audit.RotationStatement(oldID, next.KeyID, next.Public))),
+		}); err != nil {
 			return job.Outcome{}, err
 		}
 		return job.Outcome{Fields: map[string]any{"key_id": next.KeyID}}, nil

@@ -790,12 +790,41 @@ func TestAttackEditLedgerAndDeleteStore(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{"new lines ingested, the store's WAL deleted, one of them edited", func(t *testing.T, ledger string) {
+			root := filepath.Dir(filepath.Dir(filepath.Dir(ledger)))
+			data, err := os.ReadFile(ledger)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Fifty new runs (the first fifty with other run ids), after
+			// the fixture's unfinished last line.
+			lines := bytes.SplitN(data, []byte("\n"), 51)[:50]
+			var add []byte
+			for _, l := range lines {
+				add = append(add, bytes.Replace(l, []byte(`"RUN-`), []byte(`"RUN-9`), 1)...)
+				add = append(add, '\n')
+			}
+			f, err := os.OpenFile(ledger, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Write(append([]byte("\n"), add...))
+			f.Close()
+			mustRun(t, "--root", root, "ingest")
+			os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
+			n := bytes.Count(data, []byte("\n")) + 1 + 25
+			editLine(t, ledger, n)
+			// Noticed before any job runs, too.
+			mustFail(t, 1, []string{"differ from what the audit log records as ingested"}, "--root", root, "verify", "all")
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := publishedRoot(t)
 			tc.tamper(t, ledgerPath(root))
-			os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
-			os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
+			if !strings.Contains(tc.name, "WAL") {
+				os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
+				os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
+			}
 			mustFail(t, 4, []string{"were modified", "ledger acknowledge"}, "--root", root, "ingest")
 			mustFail(t, 1, []string{"were modified"}, "--root", root, "verify", "all")
 			// Reported by every later job until acknowledged, not once.
@@ -825,7 +854,20 @@ func TestKeysRotate(t *testing.T) {
 			copyFile(t, filepath.Join(other, ".ledgerlens", "keys", f), filepath.Join(root, ".ledgerlens", "keys", f))
 		}
 		os.Chmod(filepath.Join(root, ".ledgerlens", "keys", "signing.key"), 0o600)
-		mustFail(t, 4, []string{"carry no valid signature of key"}, "--root", root, "ingest")
-		mustFail(t, 1, []string{"carry no valid signature of key"}, "--root", root, "verify", "all")
+		mustFail(t, 4, []string{"which no rotation signed by that key retired"}, "--root", root, "ingest")
+		mustFail(t, 1, []string{"which no rotation signed by that key retired"}, "--root", root, "verify", "all")
 	})
+}
+
+// TestAttackGarbledCheckpoints: a line of the checkpoints file that is
+// not a checkpoint is tampered evidence (exit 4), not a read failure.
+func TestAttackGarbledCheckpoints(t *testing.T) {
+	root := publishedRoot(t)
+	f, err := os.OpenFile(filepath.Join(root, ".ledgerlens", "audit.checkpoints"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("garbage{\n")
+	f.Close()
+	mustFail(t, 4, []string{"not a checkpoint record"}, "--root", root, "ingest")
 }

@@ -145,7 +145,7 @@ func queryStore(ctx context.Context, a *app, opts QueryOptions, sql string) erro
 		if opts.Format == "arrow" {
 			return writeArrowStream(a.stdout, rr)
 		}
-		return writeParquet(opts.Out, rr)
+		return writeParquet(a.layout().Root, opts.Out, rr)
 	}
 	t, err := s.Query(ctx, sql)
 	if err != nil {
@@ -207,6 +207,13 @@ func checkOut(root, out string) error {
 	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
+	return outsideRoot(root, out, dir)
+}
+
+// outsideRoot refuses dir, the real path of --out's directory, when it is
+// the working root or inside it. writeParquet checks again on the
+// directory it really writes in.
+func outsideRoot(root, out, dir string) error {
 	if root == "" {
 		root = "."
 	}

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -19,7 +21,6 @@ import (
 	"github.com/apache/arrow/go/v17/parquet/compress"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 
-	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -200,18 +201,42 @@ func writeArrowStream(w io.Writer, rr array.RecordReader) error {
 	return nil
 }
 
-// writeParquet writes the result to path as one Parquet file (zstd),
-// atomically: a failed or interrupted write leaves no file behind, and an
-// existing file is never replaced (checkOut checked it did not exist).
-func writeParquet(path string, rr array.RecordReader) error {
-	f, err := atomicfile.Create(path, 0o644)
+// writeParquet writes the result to path as one Parquet file (zstd). The
+// directory is opened once and everything after happens through that
+// handle: its real path (the kernel's, not a re-resolution a symlink swap
+// could redirect) must lie outside root, the data goes to a new temporary
+// file in it, and the file is linked into place, which fails rather than
+// replace anything already there (checkOut checked the same before the
+// wait for the lock, which an attacker could use to swap the directory).
+// A failed or interrupted write leaves no file behind.
+func writeParquet(root, path string, rr array.RecordReader) (err error) {
+	fail := func(err error) error { return fmt.Errorf("write %s: %w", path, err) }
+	d, err := os.Open(filepath.Dir(path))
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fail(err)
 	}
-	fail := func(err error) error {
-		f.Abort()
-		return fmt.Errorf("write %s: %w", path, err)
+	defer d.Close()
+	handle := fmt.Sprintf("/proc/self/fd/%d", d.Fd())
+	real, err := os.Readlink(handle)
+	if err != nil {
+		return fail(err)
 	}
+	if err := outsideRoot(root, path, real); err != nil {
+		return err
+	}
+	dir, err := os.OpenRoot(handle)
+	if err != nil {
+		return fail(err)
+	}
+	defer dir.Close()
+	base := filepath.Base(path)
+	tmp := fmt.Sprintf(".%s.%d.tmp", base, time.Now().UnixNano())
+	f, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fail(err)
+	}
+	defer dir.Remove(tmp) // after the link, or in place of it
+	defer f.Close()
 	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd))
 	pw, err := pqarrow.NewFileWriter(rr.Schema(), writeTo{f}, props, pqarrow.DefaultWriterProps())
 	if err != nil {
@@ -230,8 +255,11 @@ func writeParquet(path string, rr array.RecordReader) error {
 	if err := pw.Close(); err != nil {
 		return fail(err)
 	}
-	if err := f.CommitNew(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if err := f.Sync(); err != nil {
+		return fail(err)
 	}
-	return nil
+	if err := dir.Link(tmp, base); err != nil {
+		return fail(err)
+	}
+	return d.Sync()
 }

@@ -69,14 +69,7 @@ func (f *File) Write(p []byte) (int, error) {
 // is removed and the destination keeps its previous content (unless the
 // failure was the final directory fsync, after which the rename may or may
 // not survive a crash; the error says so).
-func (f *File) Commit() error { return f.commit(true) }
-
-// CommitNew is Commit for a destination that must not exist yet: the
-// written file is linked into place, which fails (fs.ErrExist) rather than
-// replace whatever appeared there, a symbolic link included.
-func (f *File) CommitNew() error { return f.commit(false) }
-
-func (f *File) commit(replace bool) error {
+func (f *File) Commit() error {
 	if f.done {
 		return fmt.Errorf("atomic write %s: commit after commit or abort", f.path)
 	}
@@ -100,17 +93,9 @@ func (f *File) commit(replace bool) error {
 		_ = os.Remove(tmpName)
 		return fmt.Errorf("atomic write %s: close: %w", f.path, err)
 	}
-	if replace {
-		if err := os.Rename(tmpName, f.path); err != nil {
-			_ = os.Remove(tmpName)
-			return fmt.Errorf("atomic write %s: rename: %w", f.path, err)
-		}
-	} else {
-		err := os.Link(tmpName, f.path)
+	if err := os.Rename(tmpName, f.path); err != nil {
 		_ = os.Remove(tmpName)
-		if err != nil {
-			return fmt.Errorf("atomic write %s: %w", f.path, err)
-		}
+		return fmt.Errorf("atomic write %s: rename: %w", f.path, err)
 	}
 	if err := SyncDir(filepath.Dir(f.path)); err != nil {
 		return fmt.Errorf("atomic write %s: renamed but not yet durable: %w", f.path, err)

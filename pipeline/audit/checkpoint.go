@@ -238,7 +238,7 @@ func ReadCheckpoints(path string) ([]StoredCheckpoint, error) {
 			if torn {
 				break
 			}
-			return nil, fmt.Errorf("audit checkpoints %s line %d: not a checkpoint record", path, n)
+			return nil, fmt.Errorf("audit checkpoints %s line %d: not a checkpoint record: %w", path, n, ErrCheckpoint)
 		}
 		c.Line = n
 		out = append(out, c)

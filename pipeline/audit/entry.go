@@ -234,3 +234,10 @@ func normalize(fields map[string]any) (map[string]any, error) {
 	}
 	return out, nil
 }
+
+// RotationStatement is what the old key signs when a key rotation retires
+// it (key_rotated's from_key_sig): both key ids and the new public key, so
+// the old key vouches for exactly one successor.
+func RotationStatement(fromKeyID, toKeyID string, toPublic ed25519.PublicKey) []byte {
+	return []byte("ledgerlens/key-rotation\n" + fromKeyID + "\n" + toKeyID + "\n" + base64.StdEncoding.EncodeToString(toPublic) + "\n")
+}

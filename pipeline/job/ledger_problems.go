@@ -259,19 +259,26 @@ func fieldInt(fields map[string]any, key string) int64 {
 }
 
 // ledgerAgainstLog compares the ledger with the newest ingest the audit
-// log records, for a store loaded from nothing while the log records
-// earlier ingests (the store was deleted or lost, or rebuilt for a new
-// schema or time zone): the store's own append-only check has nothing to
-// compare with then. It returns the recorded prefix [0, offset_to) as
-// modified when the ledger is shorter or its first offset_to bytes do not
-// hash to the recorded prefix_sha256, so the ingest records
-// ledger_modified and every job reports it until it is acknowledged; nil
-// when they match or nothing was recorded.
-func (j *Job) ledgerAgainstLog(ledgerPath string) (*store.Modification, error) {
+// log records when the store, before this ingest, covered fewer bytes
+// (storeCovered) than that ingest did: a store deleted, rebuilt for a new
+// schema or time zone, or rolled back to an older copy (a deleted WAL)
+// would otherwise take an edit of those bytes for new lines. It returns
+// the recorded prefix [0, offset_to) as modified when the ledger is
+// shorter or its first offset_to bytes do not hash to the recorded
+// prefix_sha256, so the ingest records ledger_modified and every job
+// reports it until it is acknowledged; nil when they match, when the store
+// already covered them (its own check applies) or nothing was recorded.
+func (j *Job) ledgerAgainstLog(ledgerPath string, storeCovered int64) (*store.Modification, error) {
+	return LedgerAgainstLog(j.trail.state.Entries, ledgerPath, storeCovered)
+}
+
+// LedgerAgainstLog is ledgerAgainstLog for the entries of a verified log
+// (the integrity check's, which runs no job).
+func LedgerAgainstLog(entries []audit.Entry, ledgerPath string, storeCovered int64) (*store.Modification, error) {
 	var to int64
 	var want string
-	for i := len(j.trail.state.Entries) - 1; i >= 0 && want == ""; i-- {
-		e := j.trail.state.Entries[i]
+	for i := len(entries) - 1; i >= 0 && want == ""; i-- {
+		e := entries[i]
 		if e.Event != audit.EventIngest {
 			continue
 		}
@@ -281,7 +288,7 @@ func (j *Job) ledgerAgainstLog(ledgerPath string) (*store.Modification, error) {
 			to, want = v, sum
 		}
 	}
-	if want == "" {
+	if want == "" || to <= storeCovered {
 		return nil, nil
 	}
 	f, err := os.Open(ledgerPath)

@@ -180,14 +180,21 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	j.storeOpened = true
 	st.Progress = j.env.Progress
 	ing, err := st.Ingest(ctx, ledgerPath)
-	if err == nil && ing.Event == store.EventInitial {
-		// A new or rebuilt store has no memory of the ledger; the log has.
-		ing.Modified, err = j.ledgerAgainstLog(ledgerPath)
+	againstLog := false
+	if err == nil && ing.Modified == nil {
+		// A store that covers less than the log recorded (new, rebuilt,
+		// or rolled back to an older copy) cannot tell an edit of those
+		// bytes from new lines; the log can.
+		ing.Modified, err = j.ledgerAgainstLog(ledgerPath, ing.OffsetFrom)
+		againstLog = ing.Modified != nil
 	}
-	if ing.Event == store.EventInitial || ing.Event == store.EventLedgerModified {
+	if ing.Event == store.EventInitial || ing.Event == store.EventLedgerModified || againstLog {
 		j.trusted = nil // every row was (re)loaded by this ingest
 	}
-	if err == nil {
+	if err == nil && !againstLog {
+		// (After a change the log shows, the chunk the append extends is
+		// part of it: the change is recorded below, not refused here
+		// without a record.)
 		err = j.checkPriorChunk(ing.PriorChunk)
 	}
 	if err == nil {

@@ -56,7 +56,10 @@ func CheckKeyPair(l inputs.Layout, s *reports.Signer) error {
 		return fmt.Errorf("signing key check: %w", err)
 	}
 	if pub == nil {
-		return nil
+		// Without signing.pub no check of the log or of a checkpoint could
+		// be made, and the job would sign over whatever the log now holds.
+		return integrityErrorf("refusing to sign: %s is missing beside the private key %s (key %s); restore it (it is the out-of-band key the reports are verified with)",
+			l.Rel(filepath.Join(l.KeysDir, reports.PublicKeyFile)), l.Rel(filepath.Join(l.KeysDir, reports.PrivateKeyFile)), s.KeyID())
 	}
 	if !pub.Equal(s.Public()) {
 		return integrityErrorf("refusing to sign: the private key %s is key %s but the public key %s is key %s; signatures would not verify (restore the matching pair)",
@@ -77,11 +80,17 @@ type NamedCheckpoint struct {
 }
 
 // StoredCheckpoints opens every checkpoint of the checkpoints file with
-// pub. A checkpoint that does not verify is a problem, not skipped; one
-// whose origin names another key (made before a key rotation) is skipped.
-func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey) ([]NamedCheckpoint, []string, error) {
+// pub, or, for one made before a rotation, with the key that rotation
+// retired (RetiredKeys of entries, the verified log). A checkpoint that
+// does not verify, or whose key no rotation retired, is a problem.
+func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey, entries []audit.Entry) ([]NamedCheckpoint, []string, error) {
 	path := AuditCheckpointsFile(l)
 	stored, err := audit.ReadCheckpoints(path)
+	if errors.Is(err, audit.ErrCheckpoint) {
+		// An edited checkpoints file is evidence tampered with, not a
+		// failure to read it.
+		return nil, nil, &IntegrityError{Problems: []string{err.Error()}}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -96,12 +105,16 @@ func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey) ([]NamedCheckpoin
 	var problems []string
 	for _, s := range stored {
 		src := fmt.Sprintf("%s line %d", l.Rel(path), s.Line)
+		cv := v
 		if o := audit.NoteOrigin(s.Note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
-			// Signed by a previous key (rotated): it cannot be checked with
-			// this one. `audit verify --pubkey OLD` checks it.
-			continue
+			// Signed by another key: one a rotation it signed retired, or
+			// the key pair was replaced by hand.
+			if cv = RetiredVerifier(o, entries); cv == nil {
+				problems = append(problems, fmt.Sprintf("%s: signed by %s, which no rotation signed by that key retired: the signing key was replaced (restore it, or rotate with `ledgerlens keys rotate`)", src, o))
+				continue
+			}
 		}
-		c, err := audit.OpenCheckpoint([]byte(s.Note), v)
+		c, err := audit.OpenCheckpoint([]byte(s.Note), cv)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", src, err))
 			continue
@@ -153,7 +166,7 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 	if err != nil {
 		return nil, err
 	}
-	cps, problems, err := StoredCheckpoints(l, pub)
+	cps, problems, err := StoredCheckpoints(l, pub, st.Entries)
 	if err != nil {
 		return nil, err
 	}
@@ -209,16 +222,16 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 // EntrySigner returns what signs a job's audit entries: the root's
 // signing key, or nil on a root without one (which signs nothing).
 func EntrySigner(l inputs.Layout) (func([]byte) []byte, error) {
-	s, err := rootSigner(l)
+	s, err := RootSigner(l)
 	if s == nil || err != nil {
 		return nil, err
 	}
 	return s.Sign, nil
 }
 
-// rootSigner loads the root's signing key, checked against signing.pub;
+// RootSigner loads the root's signing key, checked against signing.pub;
 // nil (no error) on a root without one.
-func rootSigner(l inputs.Layout) (*reports.Signer, error) {
+func RootSigner(l inputs.Layout) (*reports.Signer, error) {
 	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
 	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -253,7 +266,7 @@ func (t *trail) recordedStepDigest(runID, step string) string {
 // with --unsigned) get no checkpoint. It runs at the end of every job,
 // completed, failed or blocked.
 func SealTrail(env Env, job string) error {
-	s, err := rootSigner(env.Layout)
+	s, err := RootSigner(env.Layout)
 	if s == nil || err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func TestEveryJobEndsWithASignedCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cps, problems, err := StoredCheckpoints(env.Layout, pub)
+	cps, problems, err := StoredCheckpoints(env.Layout, pub, nil)
 	if err != nil || len(problems) > 0 || len(cps) != 2 {
 		t.Fatalf("checkpoints %v problems %v err %v", cps, problems, err)
 	}
@@ -180,11 +180,11 @@ func TestKeySwappedByHandBlocksJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := Run(context.Background(), env, "test", nil, func(context.Context, *Job) (Outcome, error) { return Outcome{}, nil })
-	if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "carry no valid signature of key") {
-		t.Fatalf("job after a hand-swapped key: %v, want an integrity error about unsigned entries", err)
+	if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "which no rotation signed by that key retired") {
+		t.Fatalf("job after a hand-swapped key: %v, want an integrity error naming the replaced key", err)
 	}
 	pub, _ := RootPublicKey(env.Layout)
-	if cps, _, _ := StoredCheckpoints(env.Layout, pub); len(cps) != 0 {
+	if cps, _, _ := StoredCheckpoints(env.Layout, pub, nil); len(cps) != 0 {
 		t.Fatalf("the refused job signed %d checkpoints with the new key", len(cps))
 	}
 }

@@ -60,6 +60,21 @@ func (h Holder) String() string {
 	return s
 }
 
+// OverdueError is returned by Acquire when a holder that promised to
+// release the lock by a time (Holder.Until) still holds it after that time
+// and a grace period: it is stuck or stopped (SIGSTOP), or its record was
+// edited. Unlike a HeldError it is not a busy lock to retry later, and the
+// command reports it as a failure.
+type OverdueError struct {
+	Path   string
+	Holder Holder
+}
+
+func (e *OverdueError) Error() string {
+	return fmt.Sprintf("%s still holds the lock %s past the time it promised to release it by (%s): it is stuck or stopped; end it (kill %d) for the jobs to run",
+		e.Holder, e.Path, e.Holder.Until.UTC().Format(time.RFC3339), e.Holder.PID)
+}
+
 // HeldError is returned by Acquire when another process holds the lock
 // until the timeout. The command maps it to exit status 75 (EX_TEMPFAIL).
 type HeldError struct {
@@ -131,13 +146,17 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 		wait := min(pollInterval, time.Until(deadline))
 		if wait <= 0 {
 			h := readHolder(f)
-			until := h.Until
-			if limit := began.Add(MaxBoundedWait); until.After(limit) {
-				until = limit
-			}
-			if end := until.Add(boundedGrace); !h.Until.IsZero() && time.Now().Before(end) {
-				deadline = end // a bounded holder: wait it out
-				continue
+			if !h.Until.IsZero() {
+				until := h.Until
+				if limit := began.Add(MaxBoundedWait); until.After(limit) {
+					until = limit
+				}
+				if end := until.Add(boundedGrace); time.Now().Before(end) {
+					deadline = end // a bounded holder: wait it out
+					continue
+				}
+				f.Close()
+				return nil, &OverdueError{Path: path, Holder: h}
 			}
 			f.Close()
 			return nil, &HeldError{Path: path, Holder: h}

@@ -252,7 +252,7 @@ func TestBoundedHolderIsWaitedFor(t *testing.T) {
 	}{
 		{"bounded, releases on time", time.Minute, true},
 		{"no promise", 0, false},
-		{"promise long past", -time.Hour, false},
+		{"promise long past: overdue, not merely busy", -time.Hour, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "lock")
@@ -270,11 +270,14 @@ func TestBoundedHolderIsWaitedFor(t *testing.T) {
 			}()
 			second, err := Acquire(context.Background(), path, 0, Holder{Command: "report weekly"})
 			var held *HeldError
+			var overdue *OverdueError
 			switch {
 			case tc.wantWait && err != nil:
 				t.Fatalf("did not wait for a bounded holder: %v", err)
-			case !tc.wantWait && !errors.As(err, &held):
+			case !tc.wantWait && tc.until == 0 && !errors.As(err, &held):
 				t.Fatalf("got %v, want a HeldError at once", err)
+			case !tc.wantWait && tc.until != 0 && !errors.As(err, &overdue):
+				t.Fatalf("got %v, want an OverdueError at once", err)
 			}
 			second.Release()
 		})

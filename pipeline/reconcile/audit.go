@@ -98,11 +98,17 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 		return c, err
 	}
 	for _, cand := range cands {
+		cv := v
 		if o := audit.NoteOrigin(cand.note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
-			c.OtherKeys = append(c.OtherKeys, fmt.Sprintf("%s: signed by %s, not checked (pass that key with --pubkey)", cand.source, o))
-			continue
+			// Made before a rotation, whose retired key the log carries; or
+			// by a key nobody retired: the pair was replaced.
+			if cv = job.RetiredVerifier(o, st.Entries); cv == nil {
+				c.OtherKeys = append(c.OtherKeys, fmt.Sprintf("%s: signed by %s, not checked (pass that key with --pubkey)", cand.source, o))
+				c.Problems = append(c.Problems, fmt.Sprintf("%s: signed by %s, which no rotation signed by that key retired: the signing key was replaced", cand.source, o))
+				continue
+			}
 		}
-		cp, err := audit.OpenCheckpoint([]byte(cand.note), v)
+		cp, err := audit.OpenCheckpoint([]byte(cand.note), cv)
 		if err != nil {
 			c.Problems = append(c.Problems, fmt.Sprintf("%s: %v", cand.source, err))
 			continue

@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -71,7 +71,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 	recs := Records(entries)
 	var retired []ed25519.PublicKey
 	if pub != nil {
-		retired = RetiredKeys(entries)
+		retired = job.RetiredKeys(entries)
 	}
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
@@ -370,24 +370,6 @@ func WithRecordedDirs(l inputs.Layout, dirs []string, entries []audit.Entry) []s
 		if d := filepath.Dir(l.Resolve(filepath.FromSlash(p))); !seen[d] {
 			seen[d] = true
 			out = append(out, d)
-		}
-	}
-	return out
-}
-
-// RetiredKeys are the public keys key_rotated entries retired
-// (from_public_key), newest first: what signed a file published before a
-// rotation. They come from the log, whose entries the current key's
-// checkpoints and signatures vouch for, never from a file beside the keys.
-func RetiredKeys(entries []audit.Entry) []ed25519.PublicKey {
-	var out []ed25519.PublicKey
-	for i := len(entries) - 1; i >= 0; i-- {
-		if entries[i].Event != audit.EventKeyRotated {
-			continue
-		}
-		s, _ := entries[i].Fields["from_public_key"].(string)
-		if k, err := base64.StdEncoding.DecodeString(s); err == nil && len(k) == ed25519.PublicKeySize {
-			out = append(out, ed25519.PublicKey(k))
 		}
 	}
 	return out
