@@ -871,3 +871,26 @@ func TestAttackGarbledCheckpoints(t *testing.T) {
 	f.Close()
 	mustFail(t, 4, []string{"not a checkpoint record"}, "--root", root, "ingest")
 }
+
+// TestAttackPublicKeyMovedAside: without signing.pub a job could check
+// neither the checkpoints nor the entries' signatures, yet it held the
+// private key and signed a checkpoint over forged entries. It refuses.
+func TestAttackPublicKeyMovedAside(t *testing.T) {
+	root := publishedRoot(t)
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	cps := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	forgeEntry(t, logPath, "note", map[string]any{"text": "forged"})
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	if err := os.Rename(pub, pub+".aside"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(cps)
+	mustFail(t, 4, []string{"is missing beside the private key"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	if after, _ := os.ReadFile(cps); !bytes.Equal(before, after) {
+		t.Error("a checkpoint was signed without the public key")
+	}
+	if err := os.Rename(pub+".aside", pub); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"carry no valid signature of key"}, "--root", root, "verify", "all")
+}
