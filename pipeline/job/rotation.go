@@ -10,47 +10,53 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// RetiredKeys are the public keys key_rotated entries retired, newest
+// RetiredKeys are the keys the rotations leading to pub retired, newest
 // first: what signed a file published before a rotation. They come from
-// the log, whose entries the current key's checkpoints and signatures
-// vouch for, never from a file beside the keys; and only from rotations
-// the retired key itself signed (from_key_sig over RotationStatement), so
-// a key pair replaced by someone without the old key retires nothing.
-func RetiredKeys(entries []audit.Entry) []ed25519.PublicKey {
+// the log, never from a file beside the keys, and form one chain back
+// from pub: the newest key_rotated entry must name pub as its new key and
+// be signed by it, and the key it retired must have signed the rotation
+// (from_key_sig over RotationStatement); that key is then the new key of
+// the rotation before, and so on. A rotation made up by someone without
+// those keys retires nothing.
+func RetiredKeys(entries []audit.Entry, pub ed25519.PublicKey) []ed25519.PublicKey {
 	var out []ed25519.PublicKey
-	for i := len(entries) - 1; i >= 0; i-- {
-		if k, ok := retiredKey(entries[i]); ok {
-			out = append(out, k)
+	cur := pub
+	for i := len(entries) - 1; i >= 0 && cur != nil; i-- {
+		from, to, ok := rotation(entries[i])
+		if !ok || !to.Equal(cur) || !entries[i].SignedBy(cur) {
+			continue
 		}
+		out = append(out, from)
+		cur = from
 	}
 	return out
 }
 
-// retiredKey is the key a key_rotated entry retired, if the entry is one
-// and the retired key signed the rotation.
-func retiredKey(e audit.Entry) (ed25519.PublicKey, bool) {
+// rotation is the old and new key of a key_rotated entry whose old key
+// signed it.
+func rotation(e audit.Entry) (from, to ed25519.PublicKey, ok bool) {
 	if e.Event != audit.EventKeyRotated {
-		return nil, false
+		return nil, nil, false
 	}
 	str := func(k string) string { v, _ := e.Fields[k].(string); return v }
-	from, err1 := base64.StdEncoding.DecodeString(str("from_public_key"))
-	to, err2 := base64.StdEncoding.DecodeString(str("to_public_key"))
+	f, err1 := base64.StdEncoding.DecodeString(str("from_public_key"))
+	t, err2 := base64.StdEncoding.DecodeString(str("to_public_key"))
 	sig, err3 := base64.StdEncoding.DecodeString(str("from_key_sig"))
-	if err1 != nil || err2 != nil || err3 != nil || len(from) != ed25519.PublicKeySize || len(to) != ed25519.PublicKeySize {
-		return nil, false
+	if err1 != nil || err2 != nil || err3 != nil || len(f) != ed25519.PublicKeySize || len(t) != ed25519.PublicKeySize {
+		return nil, nil, false
 	}
-	old := ed25519.PublicKey(from)
-	if reports.KeyID(old) != str("from_key_id") || reports.KeyID(to) != str("to_key_id") ||
-		!ed25519.Verify(old, audit.RotationStatement(str("from_key_id"), str("to_key_id"), to), sig) {
-		return nil, false
+	from, to = f, t
+	if reports.KeyID(from) != str("from_key_id") || reports.KeyID(to) != str("to_key_id") ||
+		!ed25519.Verify(from, audit.RotationStatement(str("from_key_id"), str("to_key_id"), to), sig) {
+		return nil, nil, false
 	}
-	return old, true
+	return from, to, true
 }
 
-// RetiredVerifier is the checkpoint verifier of the key a rotation in
-// entries retired under the note origin o; nil when none did.
-func RetiredVerifier(o string, entries []audit.Entry) note.Verifier {
-	for _, k := range RetiredKeys(entries) {
+// RetiredVerifier is the checkpoint verifier of the key, retired on the
+// way to pub (RetiredKeys), whose note origin is o; nil when none is.
+func RetiredVerifier(o string, entries []audit.Entry, pub ed25519.PublicKey) note.Verifier {
+	for _, k := range RetiredKeys(entries, pub) {
 		if v, err := CheckpointVerifier(k); err == nil && v.Name() == o {
 			return v
 		}

@@ -109,7 +109,7 @@ func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey, entries []audit.E
 		if o := audit.NoteOrigin(s.Note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
 			// Signed by another key: one a rotation it signed retired, or
 			// the key pair was replaced by hand.
-			if cv = RetiredVerifier(o, entries); cv == nil {
+			if cv = RetiredVerifier(o, entries, pub); cv == nil {
 				problems = append(problems, fmt.Sprintf("%s: signed by %s, which no rotation signed by that key retired: the signing key was replaced (restore it, or rotate with `ledgerlens keys rotate`)", src, o))
 				continue
 			}

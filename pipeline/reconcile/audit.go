@@ -102,7 +102,7 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 		if o := audit.NoteOrigin(cand.note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
 			// Made before a rotation, whose retired key the log carries; or
 			// by a key nobody retired: the pair was replaced.
-			if cv = job.RetiredVerifier(o, st.Entries); cv == nil {
+			if cv = job.RetiredVerifier(o, st.Entries, pub); cv == nil {
 				c.OtherKeys = append(c.OtherKeys, fmt.Sprintf("%s: signed by %s, not checked (pass that key with --pubkey)", cand.source, o))
 				c.Problems = append(c.Problems, fmt.Sprintf("%s: signed by %s, which no rotation signed by that key retired: the signing key was replaced", cand.source, o))
 				continue

@@ -71,7 +71,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 	recs := Records(entries)
 	var retired []ed25519.PublicKey
 	if pub != nil {
-		retired = job.RetiredKeys(entries)
+		retired = job.RetiredKeys(entries, pub)
 	}
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
