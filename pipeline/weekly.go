@@ -156,7 +156,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	j.integrity = j.ledger.Problems(l.Rel(l.Ledger), j.dups)
-	if p, err := job.BaselinesProblem(l); err != nil {
+	if p, err := j.lj.BaselinesProblem(); err != nil {
 		return nil, err
 	} else if p != "" {
 		j.integrity = append(j.integrity, p)

@@ -209,7 +209,7 @@ func writeArrowStream(w io.Writer, rr array.RecordReader) error {
 // replace anything already there (checkOut checked the same before the
 // wait for the lock, which an attacker could use to swap the directory).
 // A failed or interrupted write leaves no file behind.
-func writeParquet(root, path string, rr array.RecordReader) (err error) {
+func writeParquet(root, path string, rr array.RecordReader) error {
 	fail := func(err error) error { return fmt.Errorf("write %s: %w", path, err) }
 	d, err := os.Open(filepath.Dir(path))
 	if err != nil {

@@ -384,9 +384,6 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 		}
 		return fmt.Errorf("audit log %s: %s", path, summarize(res.Problems))
 	}
-	for _, o := range res.OtherKeys {
-		fmt.Fprintf(a.stdout, "NOTE    %s\n", o)
-	}
 	ch := res.State.Chain
 	newest := "no signed checkpoint"
 	if n := res.Newest(); n.Source != "" {

@@ -14,13 +14,11 @@ import (
 // flow (docs/COMPLIANCE.md, "Maker-checker baseline updates"). It is ""
 // when the file matches, or when no approval was ever applied (the
 // baselines a root starts with are its operator's).
-func BaselinesProblem(l inputs.Layout) (string, error) {
-	st, err := audit.Load(l.AuditLog)
-	if err != nil {
-		return "", err
-	}
-	for i := len(st.Entries) - 1; i >= 0; i-- {
-		e := st.Entries[i]
+// entries is the verified log (the integrity check's; a job's own is
+// Job.BaselinesProblem).
+func BaselinesProblem(l inputs.Layout, entries []audit.Entry) (string, error) {
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
 		if e.Event != audit.EventBaselineApplied {
 			continue
 		}
@@ -36,4 +34,10 @@ func BaselinesProblem(l inputs.Layout) (string, error) {
 		return "", nil
 	}
 	return "", nil
+}
+
+// BaselinesProblem is BaselinesProblem over the log as the job opened and
+// verified it, which the job holds already.
+func (j *Job) BaselinesProblem() (string, error) {
+	return BaselinesProblem(j.env.Layout, j.trail.state.Entries)
 }

@@ -23,10 +23,7 @@ import (
 type AuditCheck struct {
 	State       *audit.State
 	Checkpoints []job.NamedCheckpoint // every checkpoint that verified
-	// OtherKeys lists checkpoints signed by another key (before a key
-	// rotation), which this key cannot check.
-	OtherKeys []string
-	Problems  []string
+	Problems    []string
 }
 
 // OK reports whether the chain and every checkpoint check passed.
@@ -103,7 +100,6 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 			// Made before a rotation, whose retired key the log carries; or
 			// by a key nobody retired: the pair was replaced.
 			if cv = job.RetiredVerifier(o, st.Entries, pub); cv == nil {
-				c.OtherKeys = append(c.OtherKeys, fmt.Sprintf("%s: signed by %s, not checked (pass that key with --pubkey)", cand.source, o))
 				c.Problems = append(c.Problems, fmt.Sprintf("%s: signed by %s, which no rotation signed by that key retired: the signing key was replaced", cand.source, o))
 				continue
 			}
