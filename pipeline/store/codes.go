@@ -256,7 +256,7 @@ func (s *Store) insertCodes(ctx context.Context, cb *codeBook) error {
 	if err != nil {
 		return fmt.Errorf("record text codes: %w", err)
 	}
-	if err := s.insertArrow(ctx, "text_codes", rdr); err != nil {
+	if err := s.insertArrow(ctx, "text_codes", rdr, 0); err != nil {
 		return fmt.Errorf("record text codes: %w", err)
 	}
 	cb.added = nil

@@ -112,7 +112,7 @@ func (s *Store) MeasureLoadFloor(ctx context.Context, ledgerPath string, from, t
 		}
 	}()
 	began := time.Now()
-	if err := s.insertArrow(ctx, "ledger_rows", newBatchStream(schema, batches, func() error { return nil })); err != nil {
+	if err := s.insertArrow(ctx, "ledger_rows", newBatchStream(schema, batches, func() error { return nil }), fl.Rows); err != nil {
 		return fl, err
 	}
 	if err := s.insertCodes(ctx, codes); err != nil {

@@ -566,7 +566,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			return context.Cause(gctx)
 		}
 		return nil
-	}))
+	}), estimateRows(size-state.covered, state))
 	// If the insert stopped early, stop the producers and free what is
 	// still queued before waiting for them.
 	for rec := range batches {
@@ -597,6 +597,19 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		shaState:  shaState,
 		prefixSHA: hex.EncodeToString(whole.Sum(nil)),
 	}, repeatedHashes(runHashes), nil
+}
+
+// typicalLineBytes is the length of a ledger line assumed before any is
+// loaded (the fixtures' lines average about 490 bytes).
+const typicalLineBytes = 500
+
+// estimateRows estimates the rows in n new ledger bytes, from the average
+// line length of what state covers.
+func estimateRows(n int64, state ledgerState) int64 {
+	if state.lines > 0 && state.covered > 0 {
+		return max(n*state.lines/state.covered, 1)
+	}
+	return max(n/typicalLineBytes, 1)
 }
 
 // repeatedHashes returns the values occurring more than once, sorted.

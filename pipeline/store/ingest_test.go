@@ -435,3 +435,32 @@ func TestIngestRefusesMissingAndNonRegularLedgers(t *testing.T) {
 		t.Fatalf("empty ledger: %+v", res)
 	}
 }
+
+// A small ingest runs its insert on one thread (insertArrow); the store's
+// thread count must come back afterwards, and the rows must be the same
+// as a store that never changes its thread count loads.
+func TestSmallInsertRestoresThreads(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.jsonl")
+	writeLedger(t, path, lines(200, func(i int) bool { return i%3 == 0 }), "")
+	var dumps []string
+	for _, threads := range []int{1, 3} {
+		s, err := Open(context.Background(), filepath.Join(dir, strconv.Itoa(threads), "ledger.duckdb"), Options{Threads: threads})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		ingest(t, s, path)
+		var got int
+		if err := s.conn.QueryRowContext(context.Background(), "SELECT current_setting('threads')::INTEGER").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != threads {
+			t.Errorf("threads after a small ingest = %d, want %d", got, threads)
+		}
+		dumps = append(dumps, runsDump(t, s))
+	}
+	if dumps[0] == "" || dumps[0] != dumps[1] {
+		t.Errorf("one thread and three load different rows:\n%s\n---\n%s", dumps[0], dumps[1])
+	}
+}

@@ -92,6 +92,9 @@ type Store struct {
 	Progress func(done, total int64)
 	// deferCheckpoint: see Options.DeferCheckpoint.
 	deferCheckpoint bool
+	// threads is DuckDB's worker count as opened (Options.Threads or the
+	// engine's default).
+	threads int
 	// zone and loc are the time zone of ts_local (zone.go).
 	zone string
 	loc  *time.Location
@@ -179,6 +182,9 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("%s: %w", q, err)
 		}
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT current_setting('threads')::INTEGER").Scan(&s.threads); err != nil {
+		return fmt.Errorf("read the thread count: %w", err)
 	}
 	if !opts.ReadOnly {
 		if err := s.migrate(ctx, opts.TimeZone); err != nil {

@@ -58,10 +58,33 @@ func (s *batchStream) Record() arrow.Record { return s.cur }
 
 func (s *batchStream) Err() error { return s.err() }
 
+// rowGroupRows is the number of rows in one of DuckDB's row groups.
+const rowGroupRows = 122880
+
 // insertArrow inserts every batch rdr yields into table, matching columns
 // by name, through a view DuckDB reads the stream from in place (no value
 // passes through statement parameters). rdr is released either way.
-func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordReader) error {
+//
+// rows estimates how many rows rdr yields (0: unknown). An INSERT on
+// several threads gives each thread row groups of its own and, at the
+// end, copies into the table a second time every thread's share smaller
+// than a row group; so an insert too small to give each thread a whole
+// row group runs on one thread (a week appended to a million runs:
+// 0.2 s less, BENCHMARKS.md).
+func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordReader, rows int64) (ret error) {
+	if rows > 0 && rows < int64(s.threads)*rowGroupRows && s.threads > 1 {
+		if _, err := s.conn.ExecContext(ctx, "SET threads = 1"); err != nil {
+			rdr.Release()
+			return fmt.Errorf("insert into %s on one thread: %w", table, err)
+		}
+		defer func() {
+			// Background context: the setting must come back even when
+			// ctx was cancelled.
+			if _, err := s.conn.ExecContext(context.Background(), fmt.Sprintf("SET threads = %d", s.threads)); err != nil && ret == nil {
+				ret = fmt.Errorf("restore threads after insert into %s: %w", table, err)
+			}
+		}()
+	}
 	view := table + "_arrow"
 	release, err := s.arrow.RegisterView(rdr, view)
 	if err != nil {
