@@ -68,7 +68,9 @@ Tables and views:
 Output: DATE as YYYY-MM-DD; TIMESTAMP as ISO 8601 without a zone (ts_utc is
 UTC, ts_local is local time); TIMESTAMPTZ as ISO 8601 in UTC with Z; NULL as
 an empty field in csv and table, null in json and jsonl. Table output shows
-control characters escaped.
+control characters escaped, and at most 10000 rows: past that it says how
+many there were. The other formats write each row as it is read, keeping
+no copy of the result beside the engine's own.
 
 While a job holds the store, query waits up to --lock-timeout and then exits
 75 naming the job. A query stops after --timeout (10m); a job started while
@@ -147,11 +149,15 @@ func queryStore(ctx context.Context, a *app, opts QueryOptions, sql string) erro
 		}
 		return writeParquet(a.layout().Root, opts.Out, rr)
 	}
-	t, err := s.Query(ctx, sql)
+	rows, err := s.QueryRows(ctx, sql)
 	if err != nil {
 		return queryError(err)
 	}
-	return writeTable(a.stdout, t, opts.Format)
+	defer rows.Close()
+	if err := writeTable(a.stdout, a.stderr, rows, opts.Format); err != nil {
+		return queryError(err)
+	}
+	return nil
 }
 
 func (o QueryOptions) validate() error {

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -24,83 +24,132 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
+// maxTableRows caps --format table, the one format that must hold every
+// row before it prints any (its column widths depend on all of them). The
+// other formats stream, whatever the result's size.
+const maxTableRows = 10000
+
 // writeTable renders a query result as table, csv, json (one array) or
-// jsonl (one object per line). Values are rendered by their SQL type, so
-// a DATE prints as a date and a zone-less TIMESTAMP without a zone.
-func writeTable(w io.Writer, t *store.Table, format string) error {
+// jsonl (one object per line), row by row as they are read, so the
+// result is never held twice (the engine holds it once: go-duckdb
+// materialises a result before its first row is read). Values are rendered
+// by their SQL type, so a DATE prints as a date and a zone-less TIMESTAMP
+// without a zone. A table shows at most maxTableRows rows and then says
+// how many there were and how to get all of them (on the last line of out
+// and on notice).
+func writeTable(out, notice io.Writer, r *store.Rows, format string) error {
+	w := bufio.NewWriterSize(out, 1<<16)
+	var err error
 	switch format {
 	case "csv":
-		cw := csv.NewWriter(w)
-		if err := cw.Write(t.Columns); err != nil {
-			return err
-		}
-		for _, row := range t.Rows {
-			rec := make([]string, len(row))
-			for i, v := range row {
-				rec[i] = cellText(v, t.Types[i])
-			}
-			if err := cw.Write(rec); err != nil {
-				return err
-			}
-		}
-		cw.Flush()
-		return cw.Error()
+		err = writeCSV(w, r)
 	case "json", "jsonl":
-		var b bytes.Buffer
-		if format == "json" {
-			b.WriteString("[")
-		}
-		for r, row := range t.Rows {
-			if format == "json" {
-				if r > 0 {
-					b.WriteString(",")
-				}
-				b.WriteString("\n  ")
-			}
-			b.WriteString("{")
-			for i, v := range row {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				k, _ := json.Marshal(t.Columns[i])
-				b.Write(k)
-				b.WriteString(": ")
-				val, err := json.Marshal(jsonValue(v, t.Types[i]))
-				if err != nil {
-					return fmt.Errorf("column %s: %w", t.Columns[i], err)
-				}
-				b.Write(val)
-			}
-			b.WriteString("}")
-			if format == "jsonl" {
-				b.WriteString("\n")
-			}
-		}
-		if format == "json" {
-			b.WriteString("\n]\n")
-		}
-		_, err := w.Write(b.Bytes())
-		return err
+		err = writeJSON(w, r, format == "jsonl")
 	default:
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		header := make([]string, len(t.Columns))
-		for i, c := range t.Columns {
-			header[i] = escapeControl(c)
+		err = writeTabular(w, notice, r)
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+func writeCSV(w io.Writer, r *store.Rows) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(r.Columns); err != nil {
+		return err
+	}
+	rec := make([]string, len(r.Columns))
+	for r.Next() {
+		for i, v := range r.Values() {
+			rec[i] = cellText(v, r.Types[i])
 		}
-		fmt.Fprintln(tw, strings.Join(header, "\t"))
-		for _, row := range t.Rows {
-			cells := make([]string, len(row))
-			for i, v := range row {
-				cells[i] = escapeControl(cellText(v, t.Types[i]))
-			}
-			fmt.Fprintln(tw, strings.Join(cells, "\t"))
-		}
-		if err := tw.Flush(); err != nil {
+		if err := cw.Write(rec); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "(%d rows)\n", len(t.Rows))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeJSON(w *bufio.Writer, r *store.Rows, lines bool) error {
+	keys := make([][]byte, len(r.Columns))
+	for i, c := range r.Columns {
+		keys[i], _ = json.Marshal(c)
+	}
+	if !lines {
+		w.WriteString("[")
+	}
+	for n := 0; r.Next(); n++ {
+		if !lines {
+			if n > 0 {
+				w.WriteString(",")
+			}
+			w.WriteString("\n  ")
+		}
+		w.WriteString("{")
+		for i, v := range r.Values() {
+			if i > 0 {
+				w.WriteString(", ")
+			}
+			w.Write(keys[i])
+			w.WriteString(": ")
+			val, err := json.Marshal(jsonValue(v, r.Types[i]))
+			if err != nil {
+				return fmt.Errorf("column %s: %w", r.Columns[i], err)
+			}
+			w.Write(val)
+		}
+		w.WriteString("}")
+		if lines {
+			w.WriteString("\n")
+		}
+	}
+	if !lines {
+		w.WriteString("\n]\n")
+	}
+	return nil
+}
+
+func writeTabular(w io.Writer, notice io.Writer, r *store.Rows) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := make([]string, len(r.Columns))
+	for i, c := range r.Columns {
+		header[i] = escapeControl(c)
+	}
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	n := 0
+	for ; n < maxTableRows && r.Next(); n++ {
+		cells := make([]string, len(r.Columns))
+		for i, v := range r.Values() {
+			cells[i] = escapeControl(cellText(v, r.Types[i]))
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if n < maxTableRows {
+		fmt.Fprintf(w, "(%d rows)\n", n)
 		return nil
 	}
+	// Count the rest without keeping it: missing rows are said, never
+	// silently left out.
+	total := n
+	for r.Next() {
+		total++
+	}
+	if total == n {
+		fmt.Fprintf(w, "(%d rows)\n", n)
+		return nil
+	}
+	msg := fmt.Sprintf("%d rows, the first %d shown: --format csv, jsonl, json or parquet --out FILE gives all of them", total, n)
+	fmt.Fprintf(w, "(%s)\n", msg)
+	fmt.Fprintf(notice, "ledgerlens query: %s\n", msg)
+	return nil
 }
 
 // escapeControl shows control characters (ESC, newline, tab, …) as Go

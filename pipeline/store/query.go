@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,11 +11,67 @@ import (
 	"github.com/marcboeker/go-duckdb"
 )
 
-// Table is a materialised query result for `ledgerlens query`.
+// Table is a materialised query result, for results known to be small.
 type Table struct {
 	Columns []string
 	Types   []string
 	Rows    [][]any
+}
+
+// Rows is a query result read one row at a time, so that `ledgerlens
+// query` can write an analyst's large result out without holding a second
+// copy of it in the reporting host's memory (the engine holds one: this
+// driver materialises a result before its first row is read). Close it
+// when done.
+type Rows struct {
+	// Columns and Types are the result's column names and DuckDB type
+	// names.
+	Columns []string
+	Types   []string
+	stmt    *sql.Stmt
+	rows    *sql.Rows
+	vals    []any
+	ptrs    []any
+	err     error
+}
+
+// Next advances to the next row; false at the end or on an error (Err).
+func (r *Rows) Next() bool {
+	if r.err != nil || !r.rows.Next() {
+		return false
+	}
+	for i := range r.vals {
+		r.vals[i] = nil
+	}
+	if err := r.rows.Scan(r.ptrs...); err != nil {
+		r.err = err
+		return false
+	}
+	return true
+}
+
+// Values are the current row's values, valid until the next call of Next.
+func (r *Rows) Values() []any { return r.vals }
+
+// Err is the error that ended the rows early, if any, with the sandbox's
+// refusals classified as Query's are.
+func (r *Rows) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	if err := r.rows.Err(); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+// Close frees the result.
+func (r *Rows) Close() error {
+	err := r.rows.Close()
+	if cerr := r.stmt.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Errors of a statement a sandboxed store refused (Options.Sandbox). They
@@ -27,49 +84,58 @@ var (
 	ErrMultipleStatements = errors.New("one statement per call: several were given")
 )
 
-// Query runs one SQL statement and returns its rows. Open the store with
-// Options.Sandbox for SQL written by a person. Several statements are
-// refused (ErrMultipleStatements) rather than run with only the last one's
-// rows shown; refusals of the sandbox wrap ErrAccessDisabled,
-// ErrSettingsLocked or ErrMissingExtension.
-func (s *Store) Query(ctx context.Context, query string, args ...any) (*Table, error) {
+// QueryRows runs one SQL statement and returns its rows as the engine
+// produces them. Open the store with Options.Sandbox for SQL written by a
+// person. Several statements are refused (ErrMultipleStatements) rather
+// than run with only the last one's rows shown; refusals of the sandbox
+// wrap ErrAccessDisabled, ErrSettingsLocked or ErrMissingExtension.
+func (s *Store) QueryRows(ctx context.Context, query string, args ...any) (*Rows, error) {
 	// Preparing first: DuckDB prepares exactly one statement, so nothing
 	// of a multi-statement string runs.
 	stmt, err := s.conn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, classify(err)
 	}
-	defer stmt.Close()
 	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
+		stmt.Close()
 		return nil, classify(err)
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
+	r := &Rows{stmt: stmt, rows: rows}
+	if r.Columns, err = rows.Columns(); err == nil {
+		var types []*sql.ColumnType
+		if types, err = rows.ColumnTypes(); err == nil {
+			for _, ct := range types {
+				r.Types = append(r.Types, ct.DatabaseTypeName())
+			}
+		}
+	}
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	r.vals = make([]any, len(r.Columns))
+	r.ptrs = make([]any, len(r.Columns))
+	for i := range r.vals {
+		r.ptrs[i] = &r.vals[i]
+	}
+	return r, nil
+}
+
+// Query is QueryRows with every row read into memory: for results known
+// to be small.
+func (s *Store) Query(ctx context.Context, query string, args ...any) (*Table, error) {
+	r, err := s.QueryRows(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	types, err := rows.ColumnTypes()
-	if err != nil {
+	defer r.Close()
+	t := &Table{Columns: r.Columns, Types: r.Types}
+	for r.Next() {
+		t.Rows = append(t.Rows, append([]any(nil), r.Values()...))
+	}
+	if err := r.Err(); err != nil {
 		return nil, err
-	}
-	t := &Table{Columns: cols}
-	for _, ct := range types {
-		t.Types = append(t.Types, ct.DatabaseTypeName())
-	}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		t.Rows = append(t.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, classify(err)
 	}
 	return t, nil
 }
