@@ -109,6 +109,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if cfg.Runs <= 0 {
 		return usageError{fmt.Sprintf("-runs must be positive, got %d", cfg.Runs)}
 	}
+	// The jobs run with --as-of a day after their week, and ledgerlens
+	// refuses an --as-of later than now: the fixture's weeks must be over.
+	if start, err := time.Parse(time.DateOnly, cfg.Start); err != nil {
+		return usageError{fmt.Sprintf("-start %q: want YYYY-MM-DD", cfg.Start)}
+	} else if end := start.AddDate(0, 0, 7*cfg.Weeks+1); end.After(time.Now()) {
+		return usageError{fmt.Sprintf("-start %s -weeks %d: the fixture's last week is not over until %s (the jobs run a day after their week); pick an earlier -start, e.g. -start 2025-01-06 for 52 weeks",
+			cfg.Start, cfg.Weeks, end.Format(time.DateOnly))}
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("locate own binary for the engine phase: %w", err)

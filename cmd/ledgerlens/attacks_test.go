@@ -894,3 +894,54 @@ func TestAttackPublicKeyMovedAside(t *testing.T) {
 	}
 	mustFail(t, 1, []string{"carry no valid signature of key"}, "--root", root, "verify", "all")
 }
+
+// A careless operator (or a copied crontab line) passes an --as-of later
+// than the real clock: the week or month it names has not ended, but by
+// --as-of it has. A final, signed, write-once report of a period still
+// under way would be published, and the real one refused later. --as-of
+// fixes "now" to choose and reproduce reports; a later instant is a usage
+// error (exit 2) and nothing is published.
+func TestAttackFutureAsOfEndsNoPeriod(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	now := time.Now().UTC()
+	monday := now.AddDate(0, 0, -((int(now.Weekday()) + 6) % 7)).Truncate(24 * time.Hour)
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if err := os.MkdirAll(reviews(root), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := treeDigest(t, reviews(root))
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"weekly", []string{"report", "weekly", "--week", monday.Format(time.DateOnly),
+			"--as-of", monday.AddDate(0, 0, 8).Format(time.RFC3339)}},
+		{"weekly, default week", []string{"report", "weekly", "--as-of", monday.AddDate(0, 0, 8).Format(time.RFC3339)}},
+		{"sla", []string{"report", "sla", "--month", month.Format("2006-01"),
+			"--as-of", month.AddDate(0, 1, 1).Format(time.RFC3339)}},
+		{"baseline calculate", []string{"baseline", "calculate", "--scenario", "X", "--as-of", now.Add(time.Hour).Format(time.RFC3339)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ledgerlens(t, nil, append([]string{"--root", root}, tc.args...)...)
+			if r.code != 2 || !strings.Contains(r.stderr, "is later than now") {
+				t.Fatalf("exit %d, want 2 refusing an --as-of later than now\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if after := treeDigest(t, reviews(root)); !maps.Equal(before, after) {
+				t.Errorf("the output directory changed:\nbefore %v\nafter  %v", before, after)
+			}
+		})
+	}
+	// A past --as-of still reproduces a past report.
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek,
+		"--as-of", mustParseDay(t, focusWeek).AddDate(0, 0, 8).Format(time.RFC3339))
+}
+
+func mustParseDay(t *testing.T, s string) time.Time {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

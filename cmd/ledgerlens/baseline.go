@@ -220,7 +220,7 @@ func runBaselineCalculate(ctx context.Context, a *app, opts BaselineCalculateOpt
 	if opts.ScenarioID == "" {
 		return usagef("--scenario is required")
 	}
-	t, err := parseAsOf(opts.AsOfText)
+	t, err := parseAsOf(opts.AsOfText, a.started)
 	if err != nil {
 		return err
 	}
@@ -249,7 +249,7 @@ func runBaselinePropose(ctx context.Context, a *app, opts BaselineProposeOptions
 	if opts.Signing, err = personSigning(opts.Signing, opts.By); err != nil {
 		return err
 	}
-	t, err := parseAsOf(opts.AsOfText)
+	t, err := parseAsOf(opts.AsOfText, a.started)
 	if err != nil {
 		return err
 	}

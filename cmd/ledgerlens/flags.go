@@ -12,8 +12,11 @@ import (
 )
 
 // parseAsOf reads --as-of: "" means now; anything else must be an RFC
-// 3339 instant from 1970 on (a usage error otherwise, exit 2).
-func parseAsOf(s string) (time.Time, error) {
+// 3339 instant from 1970 on and not later than now (the clock, read when
+// the command started). --as-of fixes "now" to choose or reproduce a
+// report; a later instant would end periods still under way, and a final,
+// write-once report of one would be published (docs/RULES.md, "Periods").
+func parseAsOf(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
@@ -25,6 +28,10 @@ func parseAsOf(s string) (time.Time, error) {
 	// before the Unix epoch is a typo, not a reporting date.
 	if t.IsZero() || t.Year() < 1970 {
 		return time.Time{}, usagef("--as-of %q: not a usable date (want an instant from 1970 on, e.g. 2026-11-23T10:00:00Z; leave it out for now)", s)
+	}
+	if t.After(now) {
+		return time.Time{}, usagef("--as-of %s is later than now (%s): it fixes \"now\" to choose or reproduce a report and cannot stand for a time that has not come; leave it out for now",
+			t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	return t, nil
 }

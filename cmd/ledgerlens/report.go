@@ -65,7 +65,7 @@ becomes revision r2, r3, ….`,
 // runReportWeekly checks the options, runs the weekly job, prints what it
 // published and applies --fail-on to its policy violations.
 func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) error {
-	asOf, err := parseAsOf(opts.AsOf)
+	asOf, err := parseAsOf(opts.AsOf, a.started)
 	if err != nil {
 		return err
 	}

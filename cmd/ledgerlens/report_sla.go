@@ -52,7 +52,7 @@ Publication is write-once like the weekly report's.`,
 // runReportSLA checks the options, runs the SLA job, prints what it
 // published and applies --fail-on to its breaches.
 func runReportSLA(ctx context.Context, a *app, opts ReportSLAOptions) error {
-	asOf, err := parseAsOf(opts.AsOf)
+	asOf, err := parseAsOf(opts.AsOf, a.started)
 	if err != nil {
 		return err
 	}
