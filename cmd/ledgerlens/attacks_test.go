@@ -35,23 +35,12 @@ var (
 )
 
 // prevWeek is the Monday before focusWeek.
-func prevWeek(t *testing.T) string {
-	t.Helper()
-	d, err := time.Parse(time.DateOnly, focusWeek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.AddDate(0, 0, -7).Format(time.DateOnly)
-}
+func prevWeek(t *testing.T) string { return weekBefore(t, focusWeek) }
 
 // nextWeek is the Monday after focusWeek.
 func nextWeek(t *testing.T) string {
 	t.Helper()
-	d, err := time.Parse(time.DateOnly, focusWeek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.AddDate(0, 0, 7).Format(time.DateOnly)
+	return mustParseDay(t, focusWeek).AddDate(0, 0, 7).Format(time.DateOnly)
 }
 
 // publishedRoot returns a copy of a root with a key pair, the weekly reports
@@ -935,13 +924,4 @@ func TestAttackFutureAsOfEndsNoPeriod(t *testing.T) {
 	// A past --as-of still reproduces a past report.
 	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek,
 		"--as-of", mustParseDay(t, focusWeek).AddDate(0, 0, 8).Format(time.RFC3339))
-}
-
-func mustParseDay(t *testing.T, s string) time.Time {
-	t.Helper()
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
 }

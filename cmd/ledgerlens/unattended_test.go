@@ -49,11 +49,17 @@ func ledgerPath(root string) string {
 
 func weekBefore(t *testing.T, week string) string {
 	t.Helper()
-	d, err := time.Parse(time.DateOnly, week)
+	return mustParseDay(t, week).AddDate(0, 0, -7).Format(time.DateOnly)
+}
+
+// mustParseDay parses a YYYY-MM-DD day (a Monday, for a week).
+func mustParseDay(t *testing.T, s string) time.Time {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d.AddDate(0, 0, -7).Format(time.DateOnly)
+	return d
 }
 
 // runCount is select count(*) from runs, through the CLI.
