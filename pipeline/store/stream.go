@@ -69,8 +69,8 @@ const rowGroupRows = 122880
 // several threads gives each thread row groups of its own and, at the
 // end, copies into the table a second time every thread's share smaller
 // than a row group; so an insert too small to give each thread a whole
-// row group runs on one thread (a week appended to a million runs:
-// 0.2 s less, BENCHMARKS.md).
+// row group runs on one thread (100,000 rows: 17 % less time,
+// BenchmarkInsertBatches; BENCHMARKS.md).
 func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordReader, rows int64) (ret error) {
 	if rows > 0 && rows < int64(s.threads)*rowGroupRows && s.threads > 1 {
 		if _, err := s.conn.ExecContext(ctx, "SET threads = 1"); err != nil {
