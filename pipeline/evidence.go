@@ -92,6 +92,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				AuditLog:           logData,
 				PublicKeyPEM:       pubPEM,
 				Signer:             signer,
+				RetiredKeys:        j.RetiredKeys(signer.Public()),
 				Generator:          reports.Generator{Name: "ledgerlens", Version: env.Version},
 			})
 			if err != nil {

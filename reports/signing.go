@@ -74,7 +74,7 @@ func GenerateKey(dir string, random io.Reader) (KeyInfo, error) {
 	if err != nil {
 		return KeyInfo{}, fmt.Errorf("generate signing key: %w", err)
 	}
-	pubDER, err := x509.MarshalPKIXPublicKey(pub)
+	pubPEM, err := PublicKeyPEM(pub)
 	if err != nil {
 		return KeyInfo{}, fmt.Errorf("generate signing key: %w", err)
 	}
@@ -84,11 +84,20 @@ func GenerateKey(dir string, random io.Reader) (KeyInfo, error) {
 	if err := atomicfile.WriteFile(privPath, privPEM, 0o600); err != nil {
 		return KeyInfo{}, fmt.Errorf("generate signing key: %w", err)
 	}
-	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
 	if err := atomicfile.WriteFile(pubPath, pubPEM, 0o644); err != nil {
 		return KeyInfo{}, fmt.Errorf("generate signing key: %w", err)
 	}
 	return KeyInfo{KeyID: KeyID(pub), PrivatePath: privPath, PublicPath: pubPath, Public: pub}, nil
+}
+
+// PublicKeyPEM encodes pub as signing.pub holds it: SPKI in a PEM
+// "PUBLIC KEY" block, the form `openssl pkeyutl -verify -pubin` reads.
+func PublicKeyPEM(pub ed25519.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
 
 // Signer signs artifacts with an Ed25519 private key.

@@ -834,6 +834,15 @@ func TestKeysRotate(t *testing.T) {
 	mustRun(t, "--root", root, "verify", "all")
 	mustRun(t, "--root", root, "audit", "verify")
 
+	// The evidence of the weeks before the rotation, exported after it,
+	// verifies offline with the current key alone.
+	bundle := filepath.Join(t.TempDir(), "before.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", focusWeek, "--out", bundle)
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	if r := mustRun(t, "--root", t.TempDir(), "verify", "--pubkey", pub, bundle); !strings.HasPrefix(r.stdout, "OK") {
+		t.Errorf("bundle exported after the rotation:\n%s", r.stdout)
+	}
+
 	t.Run("swapped by hand", func(t *testing.T) {
 		other := t.TempDir()
 		os.MkdirAll(filepath.Join(other, "config"), 0o755)

@@ -276,3 +276,41 @@ func TestReadmeBaselineExample(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceExportBesideOtherFiles: a bundle is a copy for delivery,
+// exported wherever the operator keeps such things (a home directory, a
+// transfer directory). The directory it lands in is not an output
+// directory of the root: the files already there are not "planted
+// evidence", and the bundle may be moved away, without `verify all`
+// failing from then on. The root's own output directories are still
+// reconciled both ways.
+func TestEvidenceExportBesideOtherFiles(t *testing.T) {
+	root := publishedRoot(t)
+	outbox := t.TempDir()
+	for _, f := range []string{"notes.txt", "q2.zip", "weekly_2026-01-05.json"} {
+		if err := os.WriteFile(filepath.Join(outbox, f), []byte("not ledgerlens's\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bundle := filepath.Join(outbox, "q1.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", "2026-01-01", "--to", "2026-03-31", "--out", bundle)
+
+	ok := mustRun(t, "--root", root, "verify", "all")
+	if strings.Contains(ok.stdout, outbox) || !strings.Contains(ok.stdout, "\nOK") {
+		t.Errorf("verify all after an export beside other files:\n%s%s", ok.stdout, ok.stderr)
+	}
+	for _, f := range []string{bundle, bundle + ".sha256", bundle + ".sig"} {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := mustRun(t, "--root", root, "verify", "all"); strings.Contains(r.stdout, outbox) {
+		t.Errorf("verify all after the bundle was moved away:\n%s", r.stdout)
+	}
+
+	// The root's evidence is reconciled as before.
+	if err := os.Remove(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"weekly_" + focusWeek + ".json", "missing"}, "--root", root, "verify", "all")
+}

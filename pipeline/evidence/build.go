@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -49,7 +50,12 @@ type Source struct {
 	// index.json.
 	PublicKeyPEM []byte
 	Signer       *reports.Signer
-	Generator    reports.Generator
+	// RetiredKeys are the keys earlier rotations retired, newest first, as
+	// the audit log vouches for them (key_rotated entries back from the
+	// current key). A bundled file signed before a rotation carries its
+	// key's id, and the bundle that key's public half.
+	RetiredKeys []ed25519.PublicKey
+	Generator   reports.Generator
 }
 
 // Span returns the range as instants [start, end) in loc, checking it.
@@ -110,6 +116,8 @@ func Build(ctx context.Context, src Source) ([]byte, *Index, error) {
 		return nil, nil, err
 	}
 	b.periods(idx)
+	sort.Slice(b.retired, func(i, j int) bool { return b.retired[i].KeyID < b.retired[j].KeyID })
+	idx.RetiredKeys = b.retired
 
 	// Files in path order; the readme is written from the index and then
 	// listed in it; index.json comes last in the index's own terms.
@@ -186,6 +194,8 @@ type builder struct {
 	entries []audit.Entry
 	// approversAdded: the approvers file is in the bundle.
 	approversAdded bool
+	// retired are the retired keys bundled files were signed with.
+	retired []RetiredKey
 }
 
 // periods lists every weekly period of the range: present with its newest
@@ -263,7 +273,11 @@ func (b *builder) addArtifact(dir, prefix, name, kind string, controls []string)
 	switch {
 	case err == nil:
 		sp := prefix + name + reports.SignatureExt
-		b.members[len(b.members)-2].file.Signature = &sp
+		art := &b.members[len(b.members)-2].file
+		art.Signature = &sp
+		if art.SignatureKeyID, err = b.retiredSigner(name, data, sig); err != nil {
+			return err
+		}
 		b.members = append(b.members, member{path: sp, data: sig, file: b.file(sp, KindSignature, sig, []string{ControlIntegrity})})
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("evidence export: %w", err)
@@ -281,6 +295,36 @@ func (b *builder) addArtifact(dir, prefix, name, kind string, controls []string)
 		}
 	}
 	return nil
+}
+
+// retiredSigner returns "" when sig is the current key's signature of
+// data (or no key's: the verifier reports that), else the id of the
+// retired key that made it, adding that key's public half to the bundle
+// once.
+func (b *builder) retiredSigner(name string, data, sig []byte) (string, error) {
+	if c := reports.VerifyData(name, data, nil, sig, b.src.Signer.Public()); c.Signature.Status == reports.CheckOK {
+		return "", nil
+	}
+	for _, old := range b.src.RetiredKeys {
+		if c := reports.VerifyData(name, data, nil, sig, old); c.Signature.Status != reports.CheckOK {
+			continue
+		}
+		id := reports.KeyID(old)
+		for _, k := range b.retired {
+			if k.KeyID == id {
+				return id, nil
+			}
+		}
+		pemData, err := reports.PublicKeyPEM(old)
+		if err != nil {
+			return "", fmt.Errorf("evidence export: retired key %s: %w", id, err)
+		}
+		p := RetiredKeysPrefix + id + ".pub"
+		b.add(p, KindPublicKey, pemData, []string{ControlIntegrity})
+		b.retired = append(b.retired, RetiredKey{KeyID: id, Path: p})
+		return id, nil
+	}
+	return "", nil
 }
 
 // Report file names: weekly_<Monday>[.rN].json|.xlsx,

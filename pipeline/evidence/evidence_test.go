@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -598,4 +599,83 @@ func copyMap(m map[string][]byte) map[string][]byte {
 		out[k] = v
 	}
 	return out
+}
+
+// After a key rotation the files published before it carry the retired
+// key's signatures. The bundle names that key for each of them and holds
+// its public half; index.json, signed by the current key, vouches for
+// both, so the bundle verifies offline with the current key alone. A
+// retired key's member swapped for another key fails.
+func TestBundleAfterKeyRotation(t *testing.T) {
+	w := newWorld(t)
+	old := w.signer
+	info, err := reports.GenerateKey(t.TempDir(), bytes.NewReader(bytes.Repeat([]byte{8}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := reports.LoadSigner(info.PrivatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextPEM, err := os.ReadFile(info.PublicPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.signer = next
+	src := w.source()
+	src.PublicKeyPEM = nextPEM
+	src.Checkpoints = []string{w.checkpoint(t, w.log)}
+	withKey := func(data []byte, pub ed25519.PublicKey) *Result {
+		t.Helper()
+		res, err := Verify(bytes.NewReader(data), int64(len(data)), pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+
+	// Without the retired key the old signatures cannot be checked.
+	bare, _ := build(t, src)
+	if res := withKey(bare, next.Public()); res.OK() {
+		t.Fatal("files signed by the retired key verified with the current one")
+	}
+
+	src.RetiredKeys = []ed25519.PublicKey{old.Public()}
+	data, idx := build(t, src)
+	res := withKey(data, next.Public())
+	if !res.OK() {
+		t.Fatalf("bundle after a rotation: %v", res.Problems)
+	}
+	if len(idx.RetiredKeys) != 1 || idx.RetiredKeys[0].KeyID != old.KeyID() || idx.RetiredKeys[0].Path != RetiredKeysPrefix+old.KeyID()+".pub" {
+		t.Fatalf("retired keys %+v, want %s", idx.RetiredKeys, old.KeyID())
+	}
+	signedByOld := 0
+	for _, f := range idx.Files {
+		if f.SignatureKeyID == old.KeyID() {
+			signedByOld++
+		} else if f.SignatureKeyID != "" {
+			t.Errorf("%s: signature_key_id %q", f.Path, f.SignatureKeyID)
+		}
+	}
+	if signedByOld == 0 || signedByOld != res.Signed-1 { // and index.json, by the current key
+		t.Errorf("%d files name the retired key, %d signatures verified", signedByOld, res.Signed)
+	}
+	if res := withKey(data, old.Public()); res.OK() {
+		t.Error("the bundle verified with the retired key as the trusted one")
+	}
+
+	names, content := members(t, data)
+	other, err := reports.GenerateKey(t.TempDir(), bytes.NewReader(bytes.Repeat([]byte{9}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapped := copyMap(content)
+	swapped[idx.RetiredKeys[0].Path], _ = reports.PublicKeyPEM(other.Public)
+	res = withKey(rezip(t, names, swapped), next.Public())
+	if res.OK() {
+		t.Fatal("a swapped retired key went unnoticed")
+	}
+	if res.Problems[0].File != idx.RetiredKeys[0].Path {
+		t.Errorf("problems %v, want the first to name %s", res.Problems, idx.RetiredKeys[0].Path)
+	}
 }

@@ -22,10 +22,13 @@ const (
 	IndexJSON       = "index.json"
 	IndexMarkdown   = "INDEX.md"
 	PublicKeyMember = "keys/signing.pub"
-	AuditSegment    = "audit/segment.jsonl"
-	AuditVerifyFile = "audit/verification.json"
-	ReviewsPrefix   = "runs/CREDIT_REVIEWS/"
-	BaselinesPrefix = "runs/BASELINE_UPDATES/"
+	// RetiredKeysPrefix holds the public halves of retired keys that
+	// signed bundled files, as <key id>.pub.
+	RetiredKeysPrefix = "keys/retired/"
+	AuditSegment      = "audit/segment.jsonl"
+	AuditVerifyFile   = "audit/verification.json"
+	ReviewsPrefix     = "runs/CREDIT_REVIEWS/"
+	BaselinesPrefix   = "runs/BASELINE_UPDATES/"
 	// ApproversPath is where a bundle holds the approvers file.
 	ApproversPath    = "config/approvers"
 	indexSidecarName = IndexJSON + reports.SidecarExt
@@ -70,11 +73,17 @@ type Index struct {
 	Generator    reports.Generator `json:"generator"`
 	SigningKeyID string            `json:"signing_key_id"`
 	PublicKey    string            `json:"public_key"`
-	Controls     []Control         `json:"controls"`
-	Audit        AuditInfo         `json:"audit"`
-	Periods      []Period          `json:"periods"`
-	Counts       Counts            `json:"counts"`
-	Files        []File            `json:"files"`
+	// RetiredKeys are the keys, retired by a rotation before the export,
+	// that signed bundled files. index.json, signed by the current key,
+	// vouches for them (the exporting host took them from the audit log's
+	// key_rotated entries, never from a file). Absent when every file was
+	// signed by the current key.
+	RetiredKeys []RetiredKey `json:"retired_keys,omitempty"`
+	Controls    []Control    `json:"controls"`
+	Audit       AuditInfo    `json:"audit"`
+	Periods     []Period     `json:"periods"`
+	Counts      Counts       `json:"counts"`
+	Files       []File       `json:"files"`
 }
 
 // Range is the exported date range, inclusive, and the instants it spans
@@ -142,6 +151,16 @@ type File struct {
 	Controls  []string `json:"controls"`
 	Sidecar   *string  `json:"sidecar"`
 	Signature *string  `json:"signature"`
+	// SignatureKeyID names the retired key (in RetiredKeys) that made
+	// Signature; empty when the current key did.
+	SignatureKeyID string `json:"signature_key_id,omitempty"`
+}
+
+// RetiredKey is a retired signing key's id and the member holding its
+// public half (SPKI PEM, as keys/signing.pub).
+type RetiredKey struct {
+	KeyID string `json:"key_id"`
+	Path  string `json:"path"`
 }
 
 // controlCatalogue describes the controls, in index order.
@@ -184,7 +203,8 @@ func controlCatalogue() []Control {
 		{
 			ID:    ControlIntegrity,
 			Title: "Integrity of the evidence",
-			Description: "Every report and record has a SHA-256 sidecar and an Ed25519 signature by the key in keys/signing.pub; " +
+			Description: "Every report and record has a SHA-256 sidecar and an Ed25519 signature by the key in keys/signing.pub " +
+				"(or, when signed before a key rotation, by the retired key its index entry names as signature_key_id, in keys/retired/); " +
 				"the audit segment is a contiguous, hash-chained run of the audit log that chains from audit.prev_hash; index.json lists every file's hash and is itself signed.",
 			Reperform: []string{
 				"ledgerlens verify <bundle>.zip (offline; --pubkey to use a key you hold rather than the bundled one)",

@@ -94,6 +94,16 @@ func renderMarkdown(idx *Index) []byte {
 	p("       cd runs/CREDIT_REVIEWS && sha256sum -c *.sha256")
 	p("       for f in *.sig; do base64 -d \"$f\" > s.bin; openssl pkeyutl -verify -pubin -inkey ../../%s -rawin -in \"${f%%.sig}\" -sigfile s.bin || echo \"FAILED $f\"; done", idx.PublicKey)
 	p("")
+	if len(idx.RetiredKeys) > 0 {
+		p("   These files were signed before a key rotation, by a retired key the signed index vouches for: check each with that key (`-inkey ../../keys/retired/<key id>.pub`) instead.")
+		p("")
+		for _, f := range idx.Files {
+			if f.SignatureKeyID != "" {
+				p("   - `%s`: key %s (`%s%s.pub`)", f.Path, f.SignatureKeyID, RetiredKeysPrefix, f.SignatureKeyID)
+			}
+		}
+		p("")
+	}
 	p("4. The audit segment's hash chain, starting from `audit.prev_hash` and `audit.first_seq` of `index.json` (the audit log's own recipe):")
 	p("")
 	p("       prev=$(jq -r .audit.prev_hash index.json); n=$(( $(jq .audit.first_seq index.json) - 1 ))")

@@ -149,9 +149,37 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 		}
 	}
 
-	// check verifies an artifact's own sidecar and signature, reporting a
-	// problem under the companion's name.
-	check := func(name string, data []byte, sidecar, sig *string) {
+	// Keys signatures are checked with, by id: the trusted key, and the
+	// retired keys index.json lists (its signature, by the trusted key,
+	// vouches for them; a forged list fails that signature).
+	keys := map[string]ed25519.PublicKey{}
+	if pub != nil {
+		keys[res.KeyID] = pub
+	}
+	for _, rk := range idx.RetiredKeys {
+		k, err := parsePublicKey(members[rk.Path])
+		switch {
+		case err != nil:
+			fail(rk.Path, "retired key %s: %v", rk.KeyID, err)
+		case reports.KeyID(k) != rk.KeyID:
+			fail(rk.Path, "holds key %s, index.json says %s", reports.KeyID(k), rk.KeyID)
+		case pub != nil:
+			keys[rk.KeyID] = k
+		}
+	}
+
+	// check verifies an artifact's own sidecar and signature (with the key
+	// named keyID, "" for the trusted one), reporting a problem under the
+	// companion's name.
+	check := func(name string, data []byte, sidecar, sig *string, keyID string) {
+		key := pub
+		if keyID != "" {
+			var ok bool
+			if key, ok = keys[keyID]; !ok && pub != nil {
+				fail(name, "signed by retired key %s, which the bundle does not hold intact (index.json retired_keys)", keyID)
+				return
+			}
+		}
 		var sc, sg []byte
 		if sidecar != nil {
 			sc = members[*sidecar]
@@ -159,7 +187,7 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 		if sig != nil {
 			sg = members[*sig]
 		}
-		c := reports.VerifyData(path.Base(name), data, sc, sg, pub)
+		c := reports.VerifyData(path.Base(name), data, sc, sg, key)
 		if sidecar != nil && c.Sidecar.Status != reports.CheckOK {
 			fail(*sidecar, "%s (sidecar of %s)", c.Sidecar.Detail, name)
 		}
@@ -177,7 +205,7 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 	// index cannot list; so they must be exactly as written (Ed25519 is
 	// deterministic), not merely equivalent.
 	isc, isg := indexSidecarName, indexSigName
-	check(IndexJSON, idxData, &isc, &isg)
+	check(IndexJSON, idxData, &isc, &isg, "")
 	if sc, ok := members[isc]; ok && sc != nil && !bytes.Equal(sc, reports.SidecarBytes(IndexJSON, idxData)) {
 		fail(isc, "not the sidecar ledgerlens writes for index.json (altered)")
 	}
@@ -204,7 +232,7 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 			fail(f.Path, "content differs from index.json: sha256 %s (%d bytes), index says %s (%d bytes)", sum, len(data), f.SHA256, f.Bytes)
 		}
 		if f.Sidecar != nil || f.Signature != nil {
-			check(f.Path, data, f.Sidecar, f.Signature)
+			check(f.Path, data, f.Sidecar, f.Signature, f.SignatureKeyID)
 		}
 	}
 	for _, name := range names {

@@ -32,6 +32,12 @@ func RetiredKeys(entries []audit.Entry, pub ed25519.PublicKey) []ed25519.PublicK
 	return out
 }
 
+// RetiredKeys is RetiredKeys over the log as the job opened and verified
+// it.
+func (j *Job) RetiredKeys(pub ed25519.PublicKey) []ed25519.PublicKey {
+	return RetiredKeys(j.trail.state.Entries, pub)
+}
+
 // rotation is the old and new key of a key_rotated entry whose old key
 // signed it.
 func rotation(e audit.Entry) (from, to ed25519.PublicKey, ok bool) {

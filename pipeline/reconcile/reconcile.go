@@ -349,7 +349,11 @@ func OutputDirs(l inputs.Layout) []string {
 
 // WithRecordedDirs returns dirs followed by every other directory that
 // holds a file the record of publication names, in the order first
-// recorded.
+// recorded: an output directory the configuration no longer names is still
+// reconciled. Evidence bundles (recorded by an evidence-export job) do not
+// add their directory: a bundle is a copy for delivery, so it may be moved
+// away, and the files beside it are not the root's. A bundle exported into
+// an output directory is reconciled with it.
 func WithRecordedDirs(l inputs.Layout, dirs []string, entries []audit.Entry) []string {
 	seen := map[string]bool{}
 	out := make([]string, 0, len(dirs))
@@ -359,8 +363,18 @@ func WithRecordedDirs(l inputs.Layout, dirs []string, entries []audit.Entry) []s
 			out = append(out, d)
 		}
 	}
+	jobName := ""
 	for _, e := range entries {
+		if e.Event == audit.EventJobStart {
+			jobName, _ = e.Fields["job"].(string)
+		}
 		if e.Event != audit.EventArtifactWritten {
+			continue
+		}
+		// An evidence bundle is a copy for delivery, written wherever the
+		// operator chose (--out): its directory is not an output directory
+		// of the root, and the files beside it are not the root's.
+		if jobName == job.NameEvidenceExport {
 			continue
 		}
 		p, ok := e.Fields["path"].(string)
