@@ -70,8 +70,11 @@ func RotateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 		}
 		oldPub, oldID := old.Public(), old.KeyID()
 		// The new pair is made beside the old one and moved into place;
-		// the old public key is kept first, so no step loses it.
-		staging := filepath.Join(l.KeysDir, ".rotate-"+oldID)
+		// the old public key is kept first, and the old private key is
+		// set aside in the staging directory until key_rotated is
+		// recorded, so no step loses either: a rotation killed before
+		// then is undone by the next job (job.RotationStaging).
+		staging := job.RotationStaging(l, oldID)
 		if err := os.RemoveAll(staging); err != nil {
 			return job.Outcome{}, err
 		}
@@ -90,12 +93,18 @@ func RotateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 		if err := atomicfile.WriteFile(retired, pubPEM, 0o644); err != nil {
 			return job.Outcome{}, err
 		}
+		if err := os.Link(filepath.Join(l.KeysDir, reports.PrivateKeyFile), filepath.Join(staging, job.RetiringKeyFile)); err != nil {
+			return job.Outcome{}, fmt.Errorf("rotate signing key: set the old key aside: %w", err)
+		}
+		if err := atomicfile.SyncDir(staging); err != nil {
+			return job.Outcome{}, err
+		}
 		for _, f := range []string{reports.PrivateKeyFile, reports.PublicKeyFile} {
 			if err := os.Rename(filepath.Join(staging, f), filepath.Join(l.KeysDir, f)); err != nil {
 				return job.Outcome{}, fmt.Errorf("rotate signing key: %w", err)
 			}
 		}
-		if err := os.Remove(staging); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := atomicfile.SyncDir(l.KeysDir); err != nil {
 			return job.Outcome{}, err
 		}
 		s, err := reports.LoadSigner(filepath.Join(l.KeysDir, reports.PrivateKeyFile))
@@ -115,6 +124,11 @@ func RotateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 			"from_key_sig":    base64.StdEncoding.EncodeToString(old.Sign(audit.RotationStatement(oldID, next.KeyID, next.Public))),
 		}); err != nil {
 			return job.Outcome{}, err
+		}
+		// Recorded: the old private key goes (a kill before this leaves it
+		// for the next job, which finds the rotation recorded).
+		if err := os.RemoveAll(staging); err != nil {
+			return job.Outcome{}, fmt.Errorf("rotate signing key: remove the old key: %w", err)
 		}
 		return job.Outcome{Fields: map[string]any{"key_id": next.KeyID}}, nil
 	})

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // The attacks of docs/COMPLIANCE.md's threat model, each by someone who can
@@ -854,6 +855,110 @@ func TestKeysRotate(t *testing.T) {
 		os.Chmod(filepath.Join(root, ".ledgerlens", "keys", "signing.key"), 0o600)
 		mustFail(t, 4, []string{"which no rotation signed by that key retired"}, "--root", root, "ingest")
 		mustFail(t, 1, []string{"which no rotation signed by that key retired"}, "--root", root, "verify", "all")
+	})
+}
+
+// TestKeysRotateInterrupted: a `keys rotate` killed part-way used to
+// leave a key pair every job refused, with the old private key gone, so
+// no rotation could ever be recorded (the old key signs it). The old key
+// now waits in the rotation's staging directory until key_rotated is in
+// the log, and the next job settles what a kill left: it undoes a
+// rotation the log does not record (the old pair back in place, a warning
+// saying to rotate again) and finishes one it records. The layouts are
+// the ones a kill leaves between the rotation's steps.
+func TestKeysRotateInterrupted(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		recorded bool
+		// kill lays out what the kill left, given the keys directory, the
+		// staging directory and a new pair made elsewhere.
+		kill func(t *testing.T, keys, staging, newPair string)
+	}{
+		{"between the two renames", false, func(t *testing.T, keys, staging, newPair string) {
+			copyFile(t, filepath.Join(newPair, "signing.pub"), filepath.Join(staging, "signing.pub"))
+			copyFile(t, filepath.Join(newPair, "signing.key"), filepath.Join(keys, "signing.key"))
+		}},
+		{"after the renames, before key_rotated", false, func(t *testing.T, keys, staging, newPair string) {
+			copyFile(t, filepath.Join(newPair, "signing.pub"), filepath.Join(keys, "signing.pub"))
+			copyFile(t, filepath.Join(newPair, "signing.key"), filepath.Join(keys, "signing.key"))
+		}},
+		{"after key_rotated, before the old key was removed", true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			keys := filepath.Join(root, ".ledgerlens", "keys")
+			oldPub, _ := os.ReadFile(filepath.Join(keys, "signing.pub"))
+			oldKey, _ := os.ReadFile(filepath.Join(keys, "signing.key"))
+			pub, err := reports.LoadPublicKey(filepath.Join(keys, "signing.pub"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			staging := filepath.Join(keys, ".rotate-"+reports.KeyID(pub))
+			if tc.recorded {
+				mustRun(t, "--root", root, "keys", "rotate")
+			} else {
+				other := t.TempDir()
+				os.MkdirAll(filepath.Join(other, "config"), 0o755)
+				os.WriteFile(filepath.Join(other, "config", "ledgerlens.json"), []byte("{}"), 0o644)
+				mustRun(t, "--root", other, "keys", "generate")
+				if err := os.MkdirAll(staging, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				tc.kill(t, keys, staging, filepath.Join(other, ".ledgerlens", "keys"))
+			}
+			if err := os.MkdirAll(staging, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(staging, "retiring.key"), oldKey, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(filepath.Join(keys, "signing.key"), 0o600)
+
+			r := mustRun(t, "--root", root, "--log-level", "warn", "ingest")
+			if got := strings.Contains(r.stderr, "key rotation was interrupted"); got == tc.recorded {
+				t.Errorf("warning about an undone rotation: %v, want %v\n%s", got, !tc.recorded, r.stderr)
+			}
+			logData, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+			if got := bytes.Contains(logData, []byte(`"event":"key_rotation_undone","hash"`)); got == tc.recorded {
+				t.Errorf("key_rotation_undone recorded: %v, want %v", got, !tc.recorded)
+			}
+			if _, err := os.Stat(staging); !os.IsNotExist(err) {
+				t.Errorf("the staging directory is still there (%v)", err)
+			}
+			nowPub, _ := os.ReadFile(filepath.Join(keys, "signing.pub"))
+			nowKey, _ := os.ReadFile(filepath.Join(keys, "signing.key"))
+			if undone := bytes.Equal(nowPub, oldPub) && bytes.Equal(nowKey, oldKey); undone == tc.recorded {
+				t.Errorf("old pair in place: %v, want %v", undone, !tc.recorded)
+			}
+			mustRun(t, "--root", root, "verify", "all")
+			mustRun(t, "--root", root, "keys", "rotate")
+			mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+			mustRun(t, "--root", root, "verify", "all")
+		})
+	}
+
+	// Someone without the key plants their own as the "retiring" one, to
+	// have the next job put it in place: refused, the real pair untouched.
+	t.Run("a planted retiring key", func(t *testing.T) {
+		root := publishedRoot(t)
+		keys := filepath.Join(root, ".ledgerlens", "keys")
+		realKey, _ := os.ReadFile(filepath.Join(keys, "signing.key"))
+		pub, err := reports.LoadPublicKey(filepath.Join(keys, "signing.pub"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := t.TempDir()
+		os.MkdirAll(filepath.Join(other, "config"), 0o755)
+		os.WriteFile(filepath.Join(other, "config", "ledgerlens.json"), []byte("{}"), 0o644)
+		mustRun(t, "--root", other, "keys", "generate")
+		staging := filepath.Join(keys, ".rotate-"+reports.KeyID(pub))
+		os.MkdirAll(staging, 0o700)
+		copyFile(t, filepath.Join(other, ".ledgerlens", "keys", "signing.key"), filepath.Join(staging, "retiring.key"))
+		os.Chmod(filepath.Join(staging, "retiring.key"), 0o600)
+		mustFail(t, 4, []string{"did not sign the newest audit checkpoint"}, "--root", root, "ingest")
+		if now, _ := os.ReadFile(filepath.Join(keys, "signing.key")); !bytes.Equal(now, realKey) {
+			t.Error("the planted key replaced the signing key")
+		}
 	})
 }
 

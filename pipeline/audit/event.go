@@ -20,8 +20,11 @@ const (
 	// EventKeyRotated: ledgerlens keys rotate replaced the signing key;
 	// from_key_id and to_key_id name both, and the checkpoint the new key
 	// signs at the end of that job vouches for every entry before it.
-	EventKeyRotated    = "key_rotated"
-	EventLockRecovered = "lock_recovered"
+	EventKeyRotated = "key_rotated"
+	// EventKeyRotationUndone: a keys rotate killed before key_rotated was
+	// recorded was undone by the next job; key_id is the key put back.
+	EventKeyRotationUndone = "key_rotation_undone"
+	EventLockRecovered     = "lock_recovered"
 	// EventLedgerAcknowledged records an operator's signed acknowledgment
 	// of ledger modifications (ledgerlens ledger acknowledge).
 	EventLedgerAcknowledged = "ledger_acknowledged"

@@ -56,7 +56,8 @@ type Outcome struct {
 // Work is a job's body, run by Run under the lock.
 type Work func(ctx context.Context, j *Job) (Outcome, error)
 
-// Run takes the lock, opens the audit log, records lock_recovered (when it
+// Run takes the lock, settles a key rotation a kill left unfinished
+// (resumeRotation), opens the audit log, records lock_recovered (when it
 // took over a stale lock) and job_start with start's fields, and runs work.
 // It records job_end with work's outcome, or job_fail with the error and
 // state blocked (a *BlockedError) or failed. job_fail is recorded even when
@@ -74,6 +75,10 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		return err
 	}
 	defer lk.Release()
+	undone, err := resumeRotation(env)
+	if err != nil {
+		return err
+	}
 	tr, err := openTrail(ctx, env) // verified against the newest signed checkpoint (trail.go)
 	if err != nil {
 		return err
@@ -99,6 +104,11 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	maps.Copy(fields, start)
 	if err := j.Audit(ctx, audit.EventJobStart, fields); err != nil {
 		return err
+	}
+	for _, id := range undone {
+		if err := j.Audit(ctx, audit.EventKeyRotationUndone, map[string]any{"key_id": id}); err != nil {
+			return err
+		}
 	}
 	out, err := work(ctx, j)
 	if err != nil {
