@@ -129,6 +129,21 @@ func residecar(t *testing.T, path string) {
 	}
 }
 
+// otherKeyRoot returns an empty root with a key pair of its own: another
+// key, as someone without the root's would have.
+func otherKeyRoot(t *testing.T) string {
+	t.Helper()
+	other := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(other, "config"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "config", "ledgerlens.json"), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", other, "keys", "generate")
+	return other
+}
+
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
 	data, err := os.ReadFile(from)
@@ -451,14 +466,7 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 // Attack 7: a private key that does not match signing.pub.
 func TestAttackMismatchedKeyPair(t *testing.T) {
 	root := publishedRoot(t)
-	other := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(other, "config"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(other, "config", "ledgerlens.json"), []byte("{}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, "--root", other, "keys", "generate")
+	other := otherKeyRoot(t)
 	copyFile(t, filepath.Join(other, ".ledgerlens", "keys", "signing.key"), filepath.Join(root, ".ledgerlens", "keys", "signing.key"))
 	os.Chmod(filepath.Join(root, ".ledgerlens", "keys", "signing.key"), 0o600)
 	pubID := keyIDOf(t, root)
@@ -845,10 +853,7 @@ func TestKeysRotate(t *testing.T) {
 	}
 
 	t.Run("swapped by hand", func(t *testing.T) {
-		other := t.TempDir()
-		os.MkdirAll(filepath.Join(other, "config"), 0o755)
-		os.WriteFile(filepath.Join(other, "config", "ledgerlens.json"), []byte("{}"), 0o644)
-		mustRun(t, "--root", other, "keys", "generate")
+		other := otherKeyRoot(t)
 		for _, f := range []string{"signing.key", "signing.pub"} {
 			copyFile(t, filepath.Join(other, ".ledgerlens", "keys", f), filepath.Join(root, ".ledgerlens", "keys", f))
 		}
@@ -897,10 +902,7 @@ func TestKeysRotateInterrupted(t *testing.T) {
 			if tc.recorded {
 				mustRun(t, "--root", root, "keys", "rotate")
 			} else {
-				other := t.TempDir()
-				os.MkdirAll(filepath.Join(other, "config"), 0o755)
-				os.WriteFile(filepath.Join(other, "config", "ledgerlens.json"), []byte("{}"), 0o644)
-				mustRun(t, "--root", other, "keys", "generate")
+				other := otherKeyRoot(t)
 				if err := os.MkdirAll(staging, 0o700); err != nil {
 					t.Fatal(err)
 				}
@@ -947,10 +949,7 @@ func TestKeysRotateInterrupted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		other := t.TempDir()
-		os.MkdirAll(filepath.Join(other, "config"), 0o755)
-		os.WriteFile(filepath.Join(other, "config", "ledgerlens.json"), []byte("{}"), 0o644)
-		mustRun(t, "--root", other, "keys", "generate")
+		other := otherKeyRoot(t)
 		staging := filepath.Join(keys, ".rotate-"+reports.KeyID(pub))
 		os.MkdirAll(staging, 0o700)
 		copyFile(t, filepath.Join(other, ".ledgerlens", "keys", "signing.key"), filepath.Join(staging, "retiring.key"))
