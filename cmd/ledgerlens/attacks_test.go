@@ -1013,21 +1013,27 @@ func TestAttackFutureAsOfEndsNoPeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := treeDigest(t, reviews(root))
+	const future, before1970 = "is later than now", "before 1970"
 	for _, tc := range []struct {
-		name string
-		args []string
+		name, why string
+		args      []string
 	}{
-		{"weekly", []string{"report", "weekly", "--week", monday.Format(time.DateOnly),
+		{"weekly", future, []string{"report", "weekly", "--week", monday.Format(time.DateOnly),
 			"--as-of", monday.AddDate(0, 0, 8).Format(time.RFC3339)}},
-		{"weekly, default week", []string{"report", "weekly", "--as-of", monday.AddDate(0, 0, 8).Format(time.RFC3339)}},
-		{"sla", []string{"report", "sla", "--month", month.Format("2006-01"),
+		{"weekly, default week", future, []string{"report", "weekly", "--as-of", monday.AddDate(0, 0, 8).Format(time.RFC3339)}},
+		{"sla", future, []string{"report", "sla", "--month", month.Format("2006-01"),
 			"--as-of", month.AddDate(0, 1, 1).Format(time.RFC3339)}},
-		{"baseline calculate", []string{"baseline", "calculate", "--scenario", "X", "--as-of", now.Add(time.Hour).Format(time.RFC3339)}},
+		{"baseline calculate", future, []string{"baseline", "calculate", "--scenario", "X", "--as-of", now.Add(time.Hour).Format(time.RFC3339)}},
+		// A mistyped year the other way: a final report of an empty
+		// period nobody meant (--as-of refuses instants before 1970 too).
+		{"weekly before 1970", before1970, []string{"report", "weekly", "--week", "1969-12-29"}},
+		{"weekly in year 1", before1970, []string{"report", "weekly", "--week", "0001-01-01"}},
+		{"sla before 1970", before1970, []string{"report", "sla", "--month", "1969-12"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := ledgerlens(t, nil, append([]string{"--root", root}, tc.args...)...)
-			if r.code != 2 || !strings.Contains(r.stderr, "is later than now") {
-				t.Fatalf("exit %d, want 2 refusing an --as-of later than now\n%s%s", r.code, r.stdout, r.stderr)
+			if r.code != 2 || !strings.Contains(r.stderr, tc.why) {
+				t.Fatalf("exit %d, want 2 saying %q\n%s%s", r.code, tc.why, r.stdout, r.stderr)
 			}
 			if after := treeDigest(t, reviews(root)); !maps.Equal(before, after) {
 				t.Errorf("the output directory changed:\nbefore %v\nafter  %v", before, after)

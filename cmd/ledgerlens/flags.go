@@ -126,3 +126,13 @@ func publishReport[R comparable](a *app, p *publishFlags, job string, run func()
 	print(res)
 	return p.failOn.check(a, what, severities(res))
 }
+
+// from1970 refuses a period that starts before 1970, as --as-of refuses
+// an instant before it: no ledger run is that old, and a final,
+// write-once report of an empty period would be published for a typo.
+func from1970(flag, value string, start time.Time) error {
+	if start.Year() < 1970 {
+		return usagef("%s %s: before 1970 (no run in a ledger is that old)", flag, value)
+	}
+	return nil
+}

@@ -113,6 +113,12 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		if errors.As(context.Cause(ctx), &sig) {
 			code = 128 + int(sig.sig)
 		}
+		if a.command == "query" {
+			// A query publishes nothing; what it wrote to stdout is cut
+			// short, and only this status says so.
+			fmt.Fprintf(a.stderr, "ledgerlens: interrupted: the query stopped (%v); any output written is incomplete\n", context.Cause(ctx))
+			return code
+		}
 		fmt.Fprintf(a.stderr, "ledgerlens: interrupted: nothing published (%v; finished steps are checkpointed, a re-run resumes)\n",
 			context.Cause(ctx))
 		return code

@@ -70,7 +70,17 @@ UTC, ts_local is local time); TIMESTAMPTZ as ISO 8601 in UTC with Z; NULL as
 an empty field in csv and table, null in json and jsonl. Table output shows
 control characters escaped, and at most 10000 rows: past that it says how
 many there were. The other formats write each row as it is read, keeping
-no copy of the result beside the engine's own.
+no copy of the result beside the engine's own (the engine holds the whole
+result, so memory still grows with it). DECIMAL prints exactly; NaN and
+±Inf print as NaN, +Inf and -Inf (strings in JSON); INTERVAL as the engine
+prints it (1 day 04:00:00); a MAP in JSON as an object keyed by the keys'
+text; values inside lists, structs and maps by their own type. JSON output
+refuses two columns of one name (alias them).
+
+Exit status 0 means every row was written. A query that fails, runs past
+--timeout or is interrupted exits non-zero, and what it wrote to stdout
+until then is incomplete (a csv or jsonl stream may still parse): check
+the status. A Parquet file is written whole or not at all.
 
 While a job holds the store, query waits up to --lock-timeout and then exits
 75 naming the job. A query stops after --timeout (10m); a job started while
@@ -145,9 +155,9 @@ func queryStore(ctx context.Context, a *app, opts QueryOptions, sql string) erro
 		}
 		defer rr.Release()
 		if opts.Format == "arrow" {
-			return writeArrowStream(a.stdout, rr)
+			return writeArrowStream(ctx, a.stdout, rr)
 		}
-		return writeParquet(a.layout().Root, opts.Out, rr)
+		return writeParquet(ctx, a.layout().Root, opts.Out, rr)
 	}
 	rows, err := s.QueryRows(ctx, sql)
 	if err != nil {

@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/md5"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -558,5 +560,131 @@ func TestQueryTableSaysWhatItLeavesOut(t *testing.T) {
 				t.Errorf("csv has %d lines, want %d", n, tc.rows+1)
 			}
 		})
+	}
+}
+
+// A Parquet file of a large string result: the writer keeps each column
+// chunk's minimum and maximum as slices of the values it was given, and
+// the engine frees a batch's memory when the next one is read, so writing
+// the engine's batches as they came crashed the process (SIGSEGV, exit 2,
+// a temporary file left behind) from a few hundred thousand rows on. The
+// file must hold every row, with its values and statistics intact.
+func TestQueryParquetOfLargeStrings(t *testing.T) {
+	root := queryRoot(t)
+	const rows = 300_000
+	dir := t.TempDir()
+	out := filepath.Join(dir, "strings.parquet")
+	mustRun(t, "--root", root, "query", "--format", "parquet", "--out", out,
+		fmt.Sprintf("SELECT i, repeat(md5(i::VARCHAR), 1 + (i %% 7)) AS s FROM range(%d) t(i)", rows))
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files in the output directory, want only the Parquet file", len(entries))
+	}
+	pf, err := file.OpenParquetFile(out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	if n := pf.NumRows(); n != rows {
+		t.Fatalf("%d rows, want %d", n, rows)
+	}
+	for g := 0; g < pf.NumRowGroups(); g++ {
+		st, err := pf.MetaData().RowGroup(g).ColumnChunk(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats, err := st.Statistics()
+		if err != nil || stats == nil || !stats.HasMinMax() {
+			t.Fatalf("row group %d: no statistics for s (%v)", g, err)
+		}
+		for _, v := range [][]byte{stats.EncodeMin(), stats.EncodeMax()} {
+			if len(v) == 0 || len(v)%32 != 0 || strings.Trim(string(v), "0123456789abcdef") != "" {
+				t.Errorf("row group %d: statistic %q is not a repeated MD5 in hex", g, v)
+			}
+		}
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	tr := array.NewTableReader(tbl, rows)
+	defer tr.Release()
+	seen := 0
+	for tr.Next() {
+		rec := tr.Record()
+		ids := rec.Column(0).(*array.Int64)
+		vals := rec.Column(1).(*array.String)
+		for r := 0; r < int(rec.NumRows()); r++ {
+			i := ids.Value(r)
+			sum := md5.Sum([]byte(strconv.FormatInt(i, 10)))
+			if want := strings.Repeat(hex.EncodeToString(sum[:]), int(1+i%7)); vals.Value(r) != want {
+				t.Fatalf("row %d: s = %q, want %q", i, vals.Value(r), want)
+			}
+			seen++
+		}
+	}
+	if seen != rows {
+		t.Errorf("read %d rows, want %d", seen, rows)
+	}
+}
+
+// Every value type an analyst's SQL can produce prints as documented, in
+// every text format. DECIMAL printed as the driver's struct ({2 1 15}),
+// INTERVAL likewise, a TIMESTAMP inside a list or struct as if it were
+// UTC, and ±Inf, NaN or a MAP stopped json and jsonl part-way, after a
+// stream of well-formed lines, with exit 1.
+func TestQueryRendersEveryType(t *testing.T) {
+	root := queryRoot(t)
+	const sql = `SELECT 12345.678::DECIMAL(10,3) AS d, -0.05::DECIMAL(4,2) AS n,
+		INTERVAL 3 DAY + INTERVAL 4 HOUR AS iv, INTERVAL 14 MONTH AS m, -INTERVAL 90 SECOND AS neg,
+		CASE WHEN i = 1 THEN 1.0/0.0 ELSE 'nan'::DOUBLE END AS f, 1.5::FLOAT AS f32,
+		MAP {'k': 1, 'z': 2} AS mp, MAP {1: DATE '2026-01-02'} AS md,
+		[TIMESTAMP '2026-01-02 03:04:05'] AS l,
+		{'d': DATE '2026-01-02', 't': TIME '12:00:00', 'z': TIMESTAMPTZ '2026-01-02 03:04:05+00', 'x y': [TIMESTAMP '2026-01-02 03:04:05']} AS s
+		FROM range(2) t(i) ORDER BY i`
+	want := []map[string]any{
+		{"d": 12345.678, "n": -0.05, "iv": "3 days 04:00:00", "m": "1 year 2 months", "neg": "-00:01:30",
+			"f": "NaN", "f32": 1.5, "mp": map[string]any{"k": 1.0, "z": 2.0}, "md": map[string]any{"1": "2026-01-02"},
+			"l": []any{"2026-01-02T03:04:05"},
+			"s": map[string]any{"d": "2026-01-02", "t": "12:00:00", "z": "2026-01-02T03:04:05Z", "x y": []any{"2026-01-02T03:04:05"}}},
+	}
+	want = append(want, maps.Clone(want[0]))
+	want[1]["f"] = "+Inf"
+
+	jsonl := mustRun(t, "--root", root, "query", "--format", "jsonl", sql)
+	var got []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(jsonl.stdout), "\n") {
+		var row map[string]any
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatalf("jsonl line %q: %v", line, err)
+		}
+		got = append(got, row)
+	}
+	var whole []map[string]any
+	if err := json.Unmarshal([]byte(mustRun(t, "--root", root, "query", "--format", "json", sql).stdout), &whole); err != nil {
+		t.Fatal(err)
+	}
+	for name, rows := range map[string][]map[string]any{"jsonl": got, "json": whole} {
+		if fmt.Sprint(rows) != fmt.Sprint(want) {
+			t.Errorf("%s:\n got %v\nwant %v", name, rows, want)
+		}
+	}
+	csv := mustRun(t, "--root", root, "query", "--format", "csv", sql).stdout
+	for _, cell := range []string{"12345.678", "-0.05", "3 days 04:00:00", "NaN", "+Inf", `"{""k"":1,""z"":2}"`, `"[""2026-01-02T03:04:05""]"`} {
+		if !strings.Contains(csv, cell) {
+			t.Errorf("csv lacks %s:\n%s", cell, csv)
+		}
+	}
+
+	// Two columns of one name cannot both be JSON keys: refused before
+	// any output, not one of them silently dropped.
+	r := mustFail(t, 1, []string{"two columns named", "run_id"}, "--root", root, "query", "--format", "jsonl",
+		"SELECT * FROM (SELECT 1 AS run_id) a JOIN (SELECT 2 AS run_id) b ON true")
+	if r.stdout != "" {
+		t.Errorf("output before the refusal: %q", r.stdout)
 	}
 }

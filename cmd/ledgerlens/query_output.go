@@ -2,8 +2,8 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,8 +15,10 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/compress"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
@@ -57,15 +59,25 @@ func writeTable(out, notice io.Writer, r *store.Rows, format string) error {
 	return w.Flush()
 }
 
+// colTypes parses the result's column types once.
+func colTypes(r *store.Rows) []*colType {
+	ts := make([]*colType, len(r.Types))
+	for i, t := range r.Types {
+		ts[i] = parseColType(t)
+	}
+	return ts
+}
+
 func writeCSV(w io.Writer, r *store.Rows) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(r.Columns); err != nil {
 		return err
 	}
+	types := colTypes(r)
 	rec := make([]string, len(r.Columns))
 	for r.Next() {
 		for i, v := range r.Values() {
-			rec[i] = cellText(v, r.Types[i])
+			rec[i] = cellText(v, types[i])
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -76,6 +88,12 @@ func writeCSV(w io.Writer, r *store.Rows) error {
 }
 
 func writeJSON(w *bufio.Writer, r *store.Rows, lines bool) error {
+	// An object cannot hold one key twice (a reader keeps one of them):
+	// refused before anything is written.
+	if dup := duplicateColumn(r.Columns); dup != "" {
+		return fmt.Errorf("the result has two columns named %q: name them apart (AS …) for JSON output", dup)
+	}
+	types := colTypes(r)
 	keys := make([][]byte, len(r.Columns))
 	for i, c := range r.Columns {
 		keys[i], _ = json.Marshal(c)
@@ -97,7 +115,7 @@ func writeJSON(w *bufio.Writer, r *store.Rows, lines bool) error {
 			}
 			w.Write(keys[i])
 			w.WriteString(": ")
-			val, err := json.Marshal(jsonValue(v, r.Types[i]))
+			val, err := json.Marshal(jsonValue(v, types[i]))
 			if err != nil {
 				return fmt.Errorf("column %s: %w", r.Columns[i], err)
 			}
@@ -121,11 +139,12 @@ func writeTabular(w io.Writer, notice io.Writer, r *store.Rows) error {
 		header[i] = escapeControl(c)
 	}
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	types := colTypes(r)
 	n := 0
 	for ; n < maxTableRows && r.Next(); n++ {
 		cells := make([]string, len(r.Columns))
 		for i, v := range r.Values() {
-			cells[i] = escapeControl(cellText(v, r.Types[i]))
+			cells[i] = escapeControl(cellText(v, types[i]))
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
@@ -171,70 +190,15 @@ func escapeControl(s string) string {
 	return b.String()
 }
 
-// timeText formats a time value by its SQL type: DATE as YYYY-MM-DD, TIME
-// as hh:mm:ss, a zone-less TIMESTAMP as ISO 8601 without a zone, and
-// TIMESTAMPTZ (an instant) as ISO 8601 in UTC.
-func timeText(t time.Time, sqlType string) string {
-	switch sqlType {
-	case "DATE":
-		return t.Format(time.DateOnly)
-	case "TIME":
-		return t.Format("15:04:05.999999")
-	case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS":
-		return t.UTC().Format("2006-01-02T15:04:05.999999999")
-	default:
-		return t.UTC().Format(time.RFC3339Nano)
-	}
-}
-
-// jsonValue converts driver values to what encoding/json renders well.
-func jsonValue(v any, sqlType string) any {
-	switch x := v.(type) {
-	case time.Time:
-		return timeText(x, sqlType)
-	case []byte:
-		return hex.EncodeToString(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = jsonValue(e, "")
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = jsonValue(e, "")
-		}
-		return out
-	default:
-		return v
-	}
-}
-
-func cellText(v any, sqlType string) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case time.Time:
-		return timeText(x, sqlType)
-	case []byte:
-		return hex.EncodeToString(x)
-	case []any, map[string]any:
-		b, _ := json.Marshal(jsonValue(x, ""))
-		return string(b)
-	default:
-		return fmt.Sprint(x)
-	}
-}
-
-// writeArrowStream writes the result as an Arrow IPC stream.
-func writeArrowStream(w io.Writer, rr array.RecordReader) error {
+// writeArrowStream writes the result as an Arrow IPC stream, stopping
+// when ctx ends (--timeout, a signal).
+func writeArrowStream(ctx context.Context, w io.Writer, rr array.RecordReader) error {
 	iw := ipc.NewWriter(w, ipc.WithSchema(rr.Schema()))
 	for rr.Next() {
+		if err := ctx.Err(); err != nil {
+			iw.Close()
+			return err
+		}
 		if err := iw.Write(rr.Record()); err != nil {
 			iw.Close()
 			return fmt.Errorf("write arrow stream: %w", err)
@@ -257,8 +221,9 @@ func writeArrowStream(w io.Writer, rr array.RecordReader) error {
 // file in it, and the file is linked into place, which fails rather than
 // replace anything already there (checkOut checked the same before the
 // wait for the lock, which an attacker could use to swap the directory).
-// A failed or interrupted write leaves no file behind.
-func writeParquet(root, path string, rr array.RecordReader) error {
+// A failed or interrupted write (ctx ending: --timeout, a signal) leaves
+// no file behind.
+func writeParquet(ctx context.Context, root, path string, rr array.RecordReader) error {
 	fail := func(err error) error { return fmt.Errorf("write %s: %w", path, err) }
 	d, err := os.Open(filepath.Dir(path))
 	if err != nil {
@@ -292,7 +257,18 @@ func writeParquet(root, path string, rr array.RecordReader) error {
 		return fail(err)
 	}
 	for rr.Next() {
-		if err := pw.WriteBuffered(rr.Record()); err != nil {
+		if err := ctx.Err(); err != nil {
+			pw.Close()
+			return err
+		}
+		rec, err := goOwned(rr.Record())
+		if err != nil {
+			pw.Close()
+			return fail(err)
+		}
+		err = pw.WriteBuffered(rec)
+		rec.Release()
+		if err != nil {
 			pw.Close()
 			return fail(err)
 		}
@@ -311,4 +287,29 @@ func writeParquet(root, path string, rr array.RecordReader) error {
 		return fail(err)
 	}
 	return d.Sync()
+}
+
+// goOwned copies a record the engine lent (its buffers are the engine's
+// memory, freed when the reader moves on) into Go memory. The Parquet
+// writer keeps the column statistics' minimum and maximum as slices of
+// the values it was given until the file is closed; on the engine's
+// memory they would point into freed buffers (a crash on large string
+// results).
+func goOwned(rec arrow.Record) (arrow.Record, error) {
+	cols := make([]arrow.Array, rec.NumCols())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i, c := range rec.Columns() {
+		copied, err := array.Concatenate([]arrow.Array{c}, memory.DefaultAllocator)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", rec.ColumnName(i), err)
+		}
+		cols[i] = copied
+	}
+	return array.NewRecord(rec.Schema(), cols, rec.NumRows()), nil
 }

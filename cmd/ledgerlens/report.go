@@ -72,8 +72,12 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 	if opts.Week != "" {
 		// The form of a week does not depend on the zone; the job parses
 		// it again in the configured one.
-		if _, err := review.ParseWeek(opts.Week, time.UTC); err != nil {
+		p, err := review.ParseWeek(opts.Week, time.UTC)
+		if err != nil {
 			return usagef("--week: %v", err)
+		}
+		if err := from1970("--week", opts.Week, p.Start); err != nil {
+			return err
 		}
 	}
 	if err := opts.failOn.validate(); err != nil {

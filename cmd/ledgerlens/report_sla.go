@@ -57,8 +57,12 @@ func runReportSLA(ctx context.Context, a *app, opts ReportSLAOptions) error {
 		return err
 	}
 	if opts.Month != "" {
-		if _, err := time.Parse("2006-01", opts.Month); err != nil {
+		m, err := time.Parse("2006-01", opts.Month)
+		if err != nil {
 			return usagef("--month %q: want YYYY-MM, e.g. 2026-11", opts.Month)
+		}
+		if err := from1970("--month", opts.Month, m); err != nil {
+			return err
 		}
 	}
 	if err := opts.failOn.validate(); err != nil {

@@ -108,7 +108,7 @@ func (s *Store) MeasureLoadFloor(ctx context.Context, ledgerPath string, from, t
 	committed := false
 	defer func() {
 		if !committed {
-			_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
+			s.rollback()
 		}
 	}()
 	began := time.Now()

@@ -206,9 +206,7 @@ func (s *Store) apply(ctx context.Context, ledgerPath string, f *os.File, size i
 	committed := false
 	defer func() {
 		if !committed {
-			// Background context: the rollback must run even when ctx was
-			// cancelled, or the connection stays inside the transaction.
-			_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
+			s.rollback()
 		}
 	}()
 	if res.Event == EventLedgerModified {

@@ -302,12 +302,12 @@ func (s *Store) rebuild(ctx context.Context, version int, zone string) error {
 	stmts = append(stmts, schemaSQL, runsViewSQL, "DELETE FROM store_meta")
 	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
-			_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
+			s.rollback()
 			return err
 		}
 	}
 	if _, err := s.conn.ExecContext(ctx, "INSERT INTO store_meta (schema_version, time_zone) VALUES ($1, $2)", schemaVersion, zone); err != nil {
-		_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
+		s.rollback()
 		return err
 	}
 	_, err := s.conn.ExecContext(ctx, "COMMIT")
@@ -343,4 +343,14 @@ func (s *Store) Close() error {
 	}
 	errs = append(errs, s.db.Close())
 	return errors.Join(errs...)
+}
+
+// rollback ends the open transaction without its changes, on a background
+// context (it must run even when the caller's was cancelled, or the
+// connection stays inside the transaction), and puts the store's thread
+// count back: a one-thread insert (insertArrow) that failed left the
+// transaction aborted, where its own restore could not run.
+func (s *Store) rollback() {
+	_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
+	_, _ = s.conn.ExecContext(context.Background(), fmt.Sprintf("SET threads = %d", s.threads))
 }

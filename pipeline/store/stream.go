@@ -79,7 +79,9 @@ func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordR
 		}
 		defer func() {
 			// Background context: the setting must come back even when
-			// ctx was cancelled.
+			// ctx was cancelled. A failed insert leaves the transaction
+			// aborted, where no SET runs: the rollback restores it then
+			// (Store.rollback).
 			if _, err := s.conn.ExecContext(context.Background(), fmt.Sprintf("SET threads = %d", s.threads)); err != nil && ret == nil {
 				ret = fmt.Errorf("restore threads after insert into %s: %w", table, err)
 			}
