@@ -250,16 +250,7 @@ func TestQueryFormatsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Release()
-	tr := array.NewTableReader(tbl, 1000)
+	tr := parquetRecords(t, pf, 1000)
 	defer tr.Release()
 	compareArrow(t, "parquet", tr, want)
 
@@ -602,16 +593,7 @@ func TestQueryParquetOfLargeStrings(t *testing.T) {
 			}
 		}
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Release()
-	tr := array.NewTableReader(tbl, rows)
+	tr := parquetRecords(t, pf, rows)
 	defer tr.Release()
 	seen := 0
 	for tr.Next() {
@@ -687,4 +669,19 @@ func TestQueryRendersEveryType(t *testing.T) {
 	if r.stdout != "" {
 		t.Errorf("output before the refusal: %q", r.stdout)
 	}
+}
+
+// parquetRecords reads a whole Parquet file as records of up to n rows.
+func parquetRecords(t *testing.T, pf *file.Reader, n int64) *array.TableReader {
+	t.Helper()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	return array.NewTableReader(tbl, n)
 }
