@@ -632,12 +632,11 @@ func TestAttackStoreSeal(t *testing.T) {
 		editStoreRow(t, root, focusWeek)
 		seals := storeSeals(t, root)
 		forged := maps.Clone(seals[len(seals)-1].Fields)
-		for k, path := range map[string]string{"store_sha256": "ledger.duckdb", "wal_sha256": "ledger.duckdb.wal"} {
-			data, err := os.ReadFile(filepath.Join(root, ".ledgerlens", path))
+		for k, path := range map[string]string{"store_fingerprint": "ledger.duckdb", "wal_fingerprint": "ledger.duckdb.wal"} {
+			fp, err := store.FileFingerprint(filepath.Join(root, ".ledgerlens", path))
 			forged[k] = ""
 			if err == nil {
-				sum := sha256.Sum256(data)
-				forged[k] = hex.EncodeToString(sum[:])
+				forged[k] = fp
 			}
 		}
 		log, err := audit.Open(filepath.Join(root, ".ledgerlens", "audit.jsonl"), time.Now)

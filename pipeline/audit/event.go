@@ -34,8 +34,10 @@ const (
 	// EventCheckpointMismatch: a job's saved step output does not match
 	// the digest the log recorded for it; the step is redone.
 	EventCheckpointMismatch = "checkpoint_mismatch"
-	// EventStoreSealed: a job closed the store; store_sha256 and
-	// wal_sha256 fingerprint its files and verified_chunks names the
+	// EventStoreSealed: a job closed the store; store_fingerprint and
+	// wal_fingerprint (store.FileFingerprint) identify its files' bytes
+	// (seals written before them carry store_sha256 and wal_sha256) and
+	// verified_chunks names the
 	// chunks whose rows that job loaded or checked (job/store_seal.go).
 	EventStoreSealed = "store_sealed"
 )

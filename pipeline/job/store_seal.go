@@ -10,13 +10,14 @@ import (
 	"slices"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
-	"github.com/ledgerlens/ledgerlens/reports"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
 // A store seal lets a job skip reading back rows an earlier job already
 // vouched for. At the end of every job that opened the store (after
-// closing it), the job records store_sealed: the SHA-256 of the store file
-// and of its write-ahead log (hashed while the job renders, when its work
+// closing it), the job records store_sealed: the fingerprints
+// (store.FileFingerprint) of the store file and of its write-ahead log
+// (taken while the job renders, when its work
 // calls PrepareSeal), and the chunks whose rows the job loaded
 // itself or checked against their recorded digests, plus those it trusted
 // from the seal before it. The job's signed checkpoint then covers the
@@ -36,14 +37,14 @@ import (
 // job, in rows it did not read, stays detectable by the first job that
 // reads them (docs/COMPLIANCE.md).
 
-// storeFingerprint is the SHA-256 of the store file and of its write-ahead
-// log ("" when there is none).
+// storeFingerprint is the fingerprint (store.FileFingerprint) of the store
+// file and of its write-ahead log ("" when there is none).
 func (j *Job) storeFingerprint() (db, wal string, err error) {
 	path := j.env.Layout.StoreFile
-	if db, err = reports.FileSHA256(path); err != nil {
+	if db, err = store.FileFingerprint(path); err != nil {
 		return "", "", err
 	}
-	wal, err = reports.FileSHA256(path + ".wal")
+	wal, err = store.FileFingerprint(path + ".wal")
 	if errors.Is(err, fs.ErrNotExist) {
 		return db, "", nil
 	}
@@ -75,7 +76,9 @@ func (j *Job) trustedChunks() map[int64]bool {
 		return nil
 	}
 	db, wal, err := j.storeFingerprint()
-	if err != nil || db != seal.Fields["store_sha256"] || wal != seal.Fields["wal_sha256"] {
+	// A seal from before fingerprints (store_sha256) matches nothing: that
+	// job reads back, once.
+	if err != nil || db != seal.Fields["store_fingerprint"] || wal != seal.Fields["wal_fingerprint"] {
 		return nil
 	}
 	return chunkSet(seal.Fields["verified_chunks"])
@@ -165,7 +168,7 @@ func (j *Job) sealStore(ctx context.Context) error {
 		verified[c] = true
 	}
 	return j.Audit(ctx, audit.EventStoreSealed, map[string]any{
-		"store_sha256": db, "wal_sha256": wal,
+		"store_fingerprint": db, "wal_fingerprint": wal,
 		"verified_chunks": chunkRanges(verified), "read_back_chunks": j.readBack,
 	})
 }

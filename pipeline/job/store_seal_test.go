@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ledgerlens/ledgerlens/reports"
+	ledgerstore "github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
 // TestPrepareSealFollowsTheFiles: the seal records the store's files as
@@ -40,11 +40,11 @@ func TestPrepareSealFollowsTheFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantDB, err := reports.FileSHA256(store)
+			wantDB, err := ledgerstore.FileFingerprint(store)
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantWAL, err := reports.FileSHA256(store + ".wal")
+			wantWAL, err := ledgerstore.FileFingerprint(store + ".wal")
 			if os.IsNotExist(err) {
 				wantWAL, err = "", nil
 			}
