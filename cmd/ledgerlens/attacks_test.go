@@ -938,26 +938,69 @@ func TestKeysRotateInterrupted(t *testing.T) {
 		})
 	}
 
-	// Someone without the key plants their own as the "retiring" one, to
-	// have the next job put it in place: refused, the real pair untouched.
-	t.Run("a planted retiring key", func(t *testing.T) {
-		root := publishedRoot(t)
-		keys := filepath.Join(root, ".ledgerlens", "keys")
-		realKey, _ := os.ReadFile(filepath.Join(keys, "signing.key"))
-		pub, err := reports.LoadPublicKey(filepath.Join(keys, "signing.pub"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		other := otherKeyRoot(t)
-		staging := filepath.Join(keys, ".rotate-"+reports.KeyID(pub))
-		os.MkdirAll(staging, 0o700)
-		copyFile(t, filepath.Join(other, ".ledgerlens", "keys", "signing.key"), filepath.Join(staging, "retiring.key"))
-		os.Chmod(filepath.Join(staging, "retiring.key"), 0o600)
-		mustFail(t, 4, []string{"did not sign the newest audit checkpoint"}, "--root", root, "ingest")
-		if now, _ := os.ReadFile(filepath.Join(keys, "signing.key")); !bytes.Equal(now, realKey) {
-			t.Error("the planted key replaced the signing key")
-		}
-	})
+	// Someone without the key plants a "retiring" key, to have the next
+	// job put it in place or overwrite the real one with it: refused
+	// (exit 4), the real pair untouched. An outside attack found both: a
+	// planted key with a checkpoint signed by it appended to the
+	// checkpoints file (the first check asked only that), and a symbolic
+	// link to the signing key itself, which the job followed and renamed
+	// over it.
+	for _, tc := range []struct {
+		name, why string
+		plant     func(t *testing.T, root, staging string)
+	}{
+		{"a planted key that signed the newest checkpoint", "not the signing key the audit log names", func(t *testing.T, root, staging string) {
+			other := otherKeyRoot(t)
+			keyFile := filepath.Join(other, ".ledgerlens", "keys", "signing.key")
+			copyFile(t, keyFile, filepath.Join(staging, "retiring.key"))
+			os.Chmod(filepath.Join(staging, "retiring.key"), 0o600)
+			s, err := reports.LoadSigner(keyFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := audit.Load(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs, err := audit.NewCheckpointSigner(s.KeyID(), s.Public(), s.Sign)
+			if err != nil {
+				t.Fatal(err)
+			}
+			size := st.Tree.Size()
+			rootHash, err := st.Tree.Root(size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			note, err := audit.SignCheckpoint(cs, size, rootHash)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := audit.AppendCheckpoint(filepath.Join(root, ".ledgerlens", "audit.checkpoints"), note, "forged", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a link to the signing key", "not a regular file", func(t *testing.T, root, staging string) {
+			if err := os.Symlink("../signing.key", filepath.Join(staging, "retiring.key")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			keys := filepath.Join(root, ".ledgerlens", "keys")
+			realKey, _ := os.ReadFile(filepath.Join(keys, "signing.key"))
+			realPub, _ := os.ReadFile(filepath.Join(keys, "signing.pub"))
+			staging := filepath.Join(keys, ".rotate-0000000000000000")
+			os.MkdirAll(staging, 0o700)
+			tc.plant(t, root, staging)
+			mustFail(t, 4, []string{tc.why}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+			nowKey, _ := os.ReadFile(filepath.Join(keys, "signing.key"))
+			nowPub, _ := os.ReadFile(filepath.Join(keys, "signing.pub"))
+			if !bytes.Equal(nowKey, realKey) || !bytes.Equal(nowPub, realPub) {
+				t.Error("the planted key touched the signing key pair")
+			}
+		})
+	}
 }
 
 // TestAttackGarbledCheckpoints: a line of the checkpoints file that is

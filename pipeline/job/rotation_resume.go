@@ -52,7 +52,13 @@ func resumeRotation(env Env) (undone []string, err error) {
 	}
 	for _, staging := range dirs {
 		retiring := filepath.Join(staging, RetiringKeyFile)
-		old, err := reports.LoadSigner(retiring)
+		// Only what keys rotate itself leaves is settled: a directory
+		// holding a regular key file. A symbolic link is never followed
+		// (it could name the signing key itself, or anything else).
+		if fi, err := os.Lstat(staging); err != nil || !fi.IsDir() {
+			continue
+		}
+		fi, err := os.Lstat(retiring)
 		if errors.Is(err, fs.ErrNotExist) {
 			if s, err := RootSigner(l); err == nil && s != nil && staging == RotationStaging(l, s.KeyID()) {
 				if err := os.RemoveAll(staging); err != nil {
@@ -64,19 +70,30 @@ func resumeRotation(env Env) (undone []string, err error) {
 		if err != nil {
 			return undone, fmt.Errorf("interrupted key rotation %s: %w", l.Rel(staging), err)
 		}
-		recorded, err := rotationRecorded(l, old.Public())
+		if !fi.Mode().IsRegular() {
+			return undone, integrityErrorf("interrupted key rotation: %s is not a regular file: not undone (settle it by hand)", l.Rel(retiring))
+		}
+		old, err := reports.LoadSigner(retiring)
 		if err != nil {
 			return undone, fmt.Errorf("interrupted key rotation %s: %w", l.Rel(staging), err)
 		}
-		if !recorded {
-			// Only the key the trail was last vouched for with is put
-			// back: a key planted here by someone without it is left
-			// alone (and the pair in place is checked as always).
-			if ok, err := signedNewestCheckpoint(l, old.Public()); err != nil || !ok {
-				if err == nil {
-					err = fmt.Errorf("%s is key %s, which did not sign the newest audit checkpoint: not undone (restore the key pair by hand)", l.Rel(retiring), old.KeyID())
-				}
-				return undone, integrityErrorf("interrupted key rotation: %v", err)
+		st, err := audit.Load(l.AuditLog)
+		if err != nil {
+			return undone, fmt.Errorf("interrupted key rotation %s: %w", l.Rel(staging), err)
+		}
+		current, _ := reports.LoadSigner(filepath.Join(l.KeysDir, reports.PrivateKeyFile))
+		switch {
+		case rotationRecorded(st.Entries, old.Public()):
+			// Finished: the old key goes with the staging directory.
+		case current != nil && current.Public().Equal(old.Public()):
+			// Killed before the new pair replaced the old one: nothing
+			// to undo.
+		default:
+			// Only the key the log itself names as the signing key is
+			// put back: someone without it cannot make one up.
+			if !logNamesSigningKey(st.Entries, old.Public()) {
+				return undone, integrityErrorf("interrupted key rotation: %s is key %s, which is not the signing key the audit log names (key_generated and the key_rotated entries after it): not undone (restore the key pair by hand)",
+					l.Rel(retiring), old.KeyID())
 			}
 			// The public half first: killed between the two, the
 			// retiring key is still there and this runs again.
@@ -104,33 +121,54 @@ func resumeRotation(env Env) (undone []string, err error) {
 	return undone, nil
 }
 
-// signedNewestCheckpoint reports whether pub signed the newest checkpoint
-// of the checkpoints file.
-func signedNewestCheckpoint(l inputs.Layout, pub ed25519.PublicKey) (bool, error) {
-	stored, err := audit.ReadCheckpoints(AuditCheckpointsFile(l))
-	if err != nil || len(stored) == 0 {
-		return false, err
-	}
-	v, err := audit.NewCheckpointVerifier(reports.KeyID(pub), pub)
-	if err != nil {
-		return false, err
-	}
-	_, err = audit.OpenCheckpoint([]byte(stored[len(stored)-1].Note), v)
-	return err == nil, nil
-}
-
-// rotationRecorded reports whether the log holds a key_rotated entry
+// rotationRecorded reports whether entries hold a key_rotated entry
 // retiring old: signed by old's statement (from_key_sig) and by the key
 // it names as new. Nobody without those keys can make one up.
-func rotationRecorded(l inputs.Layout, old ed25519.PublicKey) (bool, error) {
-	st, err := audit.Load(l.AuditLog)
-	if err != nil {
-		return false, err
-	}
-	for _, e := range st.Entries {
+func rotationRecorded(entries []audit.Entry, old ed25519.PublicKey) bool {
+	for _, e := range entries {
 		if from, to, ok := rotation(e); ok && from.Equal(old) && e.SignedBy(to) {
-			return true, nil
+			return true
 		}
 	}
-	return false, nil
+	return false
+}
+
+// logNamesSigningKey reports whether key is the signing key the log
+// names: the key its key_generated entry names (key_id) and is signed by,
+// followed through every key_rotated entry after it that the key it
+// retires and the key it names both signed. Forging that means rewriting
+// the log from its first entry, which every checkpoint made since, and
+// each report's own, would contradict.
+func logNamesSigningKey(entries []audit.Entry, key ed25519.PublicKey) bool {
+	// The first key's public half is in the first rotation away from it,
+	// or, before any rotation, it is key itself.
+	candidates := []ed25519.PublicKey{key}
+	for _, e := range entries {
+		if from, _, ok := rotation(e); ok {
+			candidates = append(candidates, from)
+		}
+	}
+	var cur ed25519.PublicKey
+	for i, e := range entries {
+		if e.Event != audit.EventKeyGenerated {
+			continue
+		}
+		id, _ := e.Fields["key_id"].(string)
+		for _, c := range candidates {
+			if reports.KeyID(c) == id && e.SignedBy(c) {
+				cur = c
+				break
+			}
+		}
+		if cur == nil {
+			return false
+		}
+		for _, r := range entries[i+1:] {
+			if from, to, ok := rotation(r); ok && from.Equal(cur) && r.SignedBy(to) {
+				cur = to
+			}
+		}
+		return cur.Equal(key)
+	}
+	return false
 }
