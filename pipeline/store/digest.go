@@ -122,54 +122,18 @@ func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []by
 	if len(want) != nChunks*chunkDigestSize {
 		return prefixCheck{}, fmt.Errorf("stored digest list has %d bytes, want %d", len(want), nChunks*chunkDigestSize)
 	}
-	if size < covered {
-		// Truncated: whatever remains is checked too, so the reported range
-		// starts at the first changed chunk, not merely at the new end.
-		nChunks = int((size + chunkSize - 1) / chunkSize)
-	}
-	bad := make([]bool, nChunks)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		next     = make(chan int)
-	)
-	workers := min(runtime.GOMAXPROCS(0), max(nChunks, 1))
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, chunkSize)
-			for i := range next {
-				start := int64(i) * chunkSize
-				end := min(start+chunkSize, covered, size)
-				n, err := f.ReadAt(buf[:end-start], start)
-				if err != nil && !(err == io.EOF && int64(n) == end-start) {
-					mu.Lock()
-					firstErr = fmt.Errorf("read ledger at %d: %w", start, err)
-					mu.Unlock()
-					continue
-				}
-				sum := chunkDigest(buf[:n])
-				// A chunk cut short by truncation never matches a full digest.
-				wantChunk := want[i*chunkDigestSize : (i+1)*chunkDigestSize]
-				bad[i] = !bytes.Equal(sum[:], wantChunk) || end < min(start+chunkSize, covered)
-			}
-		}()
-	}
-	for i := 0; i < nChunks; i++ {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	// Truncated: whatever remains is checked too, so the reported range
+	// starts at the first changed chunk, not merely at the new end.
+	got, err := fileChunkDigests(ctx, f, min(size, covered))
+	if err != nil {
 		return prefixCheck{}, err
 	}
-	if firstErr != nil {
-		return prefixCheck{}, firstErr
+	bad := make([]bool, len(got)/chunkDigestSize)
+	for i := range bad {
+		start := int64(i) * chunkSize
+		// A chunk cut short by truncation never matches a full digest.
+		short := min(start+chunkSize, size) < min(start+chunkSize, covered)
+		bad[i] = short || !bytes.Equal(got[i*chunkDigestSize:(i+1)*chunkDigestSize], want[i*chunkDigestSize:(i+1)*chunkDigestSize])
 	}
 	res := prefixCheck{intact: true, from: -1}
 	for i, b := range bad {
@@ -189,4 +153,48 @@ func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []by
 		res.to = covered
 	}
 	return res, nil
+}
+
+// fileChunkDigests returns the digests (chunkDigest) of the consecutive
+// chunkSize chunks of [0, size) of f, the last one short, read and hashed
+// on all cores. It stops when ctx ends.
+func fileChunkDigests(ctx context.Context, f *os.File, size int64) ([]byte, error) {
+	n := (size + chunkSize - 1) / chunkSize
+	out := make([]byte, n*chunkDigestSize)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan int64)
+	)
+	for range min(int64(runtime.GOMAXPROCS(0)), max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, chunkSize)
+			for i := range next {
+				start := i * chunkSize
+				end := min(start+chunkSize, size)
+				if rn, err := f.ReadAt(buf[:end-start], start); err != nil && !(err == io.EOF && int64(rn) == end-start) {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("read %s at %d: %w", f.Name(), start, err)
+					}
+					mu.Unlock()
+					continue
+				}
+				sum := chunkDigest(buf[:end-start])
+				copy(out[i*chunkDigestSize:], sum[:])
+			}
+		}()
+	}
+	for i := int64(0); i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, firstErr
 }

@@ -1,14 +1,11 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/zeebo/blake3"
 )
@@ -33,42 +30,15 @@ func FileFingerprint(path string) (string, error) {
 		return "", err
 	}
 	size := st.Size()
-	n := (size + chunkSize - 1) / chunkSize
-	digests := make([]byte, 8+n*chunkDigestSize)
-	binary.LittleEndian.PutUint64(digests, uint64(size))
-	var (
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for range min(int64(runtime.GOMAXPROCS(0)), max(n, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, chunkSize)
-			for i := next.Add(1) - 1; i < n; i = next.Add(1) - 1 {
-				start := i * chunkSize
-				end := min(start+chunkSize, size)
-				if _, err := f.ReadAt(buf[:end-start], start); err != nil && err != io.EOF {
-					mu.Lock()
-					firstErr = fmt.Errorf("fingerprint %s at %d: %w", path, start, err)
-					mu.Unlock()
-					return
-				}
-				sum := chunkDigest(buf[:end-start])
-				copy(digests[8+i*chunkDigestSize:], sum[:])
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return "", firstErr
+	digests, err := fileChunkDigests(context.Background(), f, size)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint: %w", err)
 	}
 	// A file that changed size while it was read is not the file stat saw.
 	if st2, err := f.Stat(); err != nil || st2.Size() != size {
 		return "", fmt.Errorf("fingerprint %s: the file changed while it was read", path)
 	}
-	sum := blake3.Sum256(digests)
+	list := binary.LittleEndian.AppendUint64(make([]byte, 0, 8+len(digests)), uint64(size))
+	sum := blake3.Sum256(append(list, digests...))
 	return "blake3:" + hex.EncodeToString(sum[:]), nil
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/zeebo/blake3"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 )
@@ -218,7 +217,7 @@ func parallelChunkDigests(data []byte) []byte {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				sum := blake3.Sum256(data[i*chunkSize : min((i+1)*chunkSize, len(data))])
+				sum := chunkDigest(data[i*chunkSize : min((i+1)*chunkSize, len(data))])
 				copy(out[i*chunkDigestSize:], sum[:])
 			}
 		}()
