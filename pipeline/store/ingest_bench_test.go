@@ -253,3 +253,55 @@ func copyDir(b *testing.B, src, dst string) {
 		copyPrefix(b, p, filepath.Join(dst, e.Name()), st.Size())
 	}
 }
+
+// BenchmarkOpen opens and closes a store holding 200,000 runs, as every
+// job and every query does before its first statement: the engine opening
+// the file, the settings, the schema version check and the views.
+func BenchmarkOpen(b *testing.B) {
+	if testing.Short() {
+		b.Skip("generates and ingests 200,000 runs; skipped with -short")
+	}
+	dir := b.TempDir()
+	ledger := fixtureLedger(b, dir, 200_000)
+	path := filepath.Join(dir, "store.duckdb")
+	ctx := context.Background()
+	s, err := Open(ctx, path, Options{DeferCheckpoint: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Ingest(ctx, ledger); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	// Each round opens a fresh copy: a writable open replaces the views,
+	// which the write-ahead log keeps until the next checkpoint, so
+	// reopening one file would time a growing log.
+	pristine, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, opts := range []struct {
+		name string
+		opts Options
+	}{{"writable", Options{DeferCheckpoint: true}}, {"read-only", Options{ReadOnly: true}}} {
+		b.Run(opts.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				os.Remove(path + ".wal")
+				if err := os.WriteFile(path, pristine, 0o644); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				s, err := Open(ctx, path, opts.opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
