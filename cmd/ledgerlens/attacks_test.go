@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding"
+	bin "encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -443,24 +445,63 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 		if err := st.Close(); err != nil {
 			t.Fatal(err)
 		}
-		// Append a complete line (replacing the unfinished tail, which no
-		// ingest covered).
-		path := filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl")
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data = data[:bytes.LastIndexByte(data, '\n')+1]
-		lines := bytes.Split(bytes.TrimSuffix(data, []byte{'\n'}), []byte{'\n'})
-		last := lines[len(lines)-1]
-		data = append(data, bytes.Replace(last, []byte(runID), []byte(runID+"-APPENDED"), 1)...)
-		if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		appendLastLineAgain(t, root, runID)
 		mustFail(t, 4, []string{"differ from what the ingest at audit seq", "the rows appended to that chunk are not recorded"},
 			"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 		mustFail(t, 4, []string{"differ from what"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 	})
+	t.Run("saved fold of the tail chunk edited: it is not trusted, the rows are read back", func(t *testing.T) {
+		root := publishedRoot(t)
+		st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The ingest extending the tail chunk resumes its row digest from
+		// ledger_state.tail_fold (the chunk, then a SHA-256 state). Plant
+		// the fold of no rows at all: a job that resumed it would report
+		// the chunk's stored rows as changed.
+		var covered int64
+		var runID string
+		if err := st.Conn().QueryRowContext(context.Background(),
+			`SELECT covered_bytes, (SELECT run_id FROM ledger_rows ORDER BY line_no DESC LIMIT 1) FROM ledger_state`).Scan(&covered, &runID); err != nil {
+			t.Fatal(err)
+		}
+		empty, err := sha256.New().(encoding.BinaryMarshaler).MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		planted := append(bin.BigEndian.AppendUint64(nil, uint64(covered/store.ChunkBytes)), empty...)
+		if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET tail_fold = ?", planted); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		appendLastLineAgain(t, root, runID)
+		// The store's files no longer match their seal: the job reads the
+		// rows back, finds them as loaded and publishes.
+		mustFail(t, 0, []string{"published"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+		mustFail(t, 0, []string{"OK"}, "--root", root, "verify", "all")
+	})
+}
+
+// appendLastLineAgain appends a copy of the ledger's last complete line
+// with runID, the run id it holds, made unique, replacing the unfinished
+// tail (which no ingest covered).
+func appendLastLineAgain(t *testing.T, root, runID string) {
+	t.Helper()
+	path := filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
+	lines := bytes.Split(bytes.TrimSuffix(data, []byte{'\n'}), []byte{'\n'})
+	last := lines[len(lines)-1]
+	data = append(data, bytes.Replace(last, []byte(runID), []byte(runID+"-APPENDED"), 1)...)
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Attack 7: a private key that does not match signing.pub.

@@ -103,6 +103,9 @@ type ledgerState struct {
 	digests             []byte
 	shaState            []byte
 	prefixSHA           string
+	// tailFold is the saved fold of the tail chunk's row digests
+	// (ledger_state.tail_fold; chunkFolder.tail), nil when none is saved.
+	tailFold []byte
 }
 
 // Ingest loads the ledger's complete lines that the store has not seen
@@ -409,17 +412,16 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	// digest).
 	folder := newChunkFolder()
 	if head := state.covered % ChunkBytes; head > 0 {
-		prior, err := s.sortedStoredRows(ctx, state.covered-head, state.covered)
+		chunk := (state.covered - head) / ChunkBytes
+		prior, err := s.tailFold(ctx, state, chunk)
 		if err != nil {
 			return state, nil, err
 		}
-		seed := newChunkFolder()
-		for i := range prior {
-			seed.add(prior[i].offset, prior[i].digest[:])
-			folder.add(prior[i].offset, prior[i].digest[:])
+		res.PriorChunk = &ChunkDigest{Chunk: chunk}
+		if prior != nil {
+			res.PriorChunk.Digest = hex.EncodeToString(prior.Sum(nil))
+			folder.resume(chunk, prior)
 		}
-		chunk := (state.covered - head) / ChunkBytes
-		res.PriorChunk = &ChunkDigest{Chunk: chunk, Digest: seed.result()[chunk]}
 	}
 
 	codes, err := s.loadCodeBook(ctx)
@@ -580,6 +582,10 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		return state, nil, err
 	}
 	res.Rejected = int64(len(rejects))
+	tail, err := folder.tail(covered / ChunkBytes)
+	if err != nil {
+		return state, nil, err
+	}
 	res.ChunkRowDigests = folder.result()
 	if err := s.insertRejects(ctx, rejects, seq); err != nil {
 		return state, nil, err
@@ -594,6 +600,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		digests:   chunks.result(),
 		shaState:  shaState,
 		prefixSHA: hex.EncodeToString(whole.Sum(nil)),
+		tailFold:  tail,
 	}, repeatedHashes(runHashes), nil
 }
 
@@ -776,8 +783,8 @@ func (s *Store) insertRejects(ctx context.Context, rejects []rejectRow, seq int3
 func (s *Store) loadState(ctx context.Context) (ledgerState, bool, error) {
 	var st ledgerState
 	err := s.conn.QueryRowContext(ctx,
-		"SELECT covered_bytes, covered_lines, chunk_digests, sha256_state, prefix_sha256, rows_since_checkpoint FROM ledger_state").
-		Scan(&st.covered, &st.lines, &st.digests, &st.shaState, &st.prefixSHA, &st.rowsSinceCheckpoint)
+		"SELECT covered_bytes, covered_lines, chunk_digests, sha256_state, prefix_sha256, rows_since_checkpoint, tail_fold FROM ledger_state").
+		Scan(&st.covered, &st.lines, &st.digests, &st.shaState, &st.prefixSHA, &st.rowsSinceCheckpoint, &st.tailFold)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ledgerState{}, false, nil
 	}
@@ -797,8 +804,13 @@ func (s *Store) saveState(ctx context.Context, ledgerPath string, st ledgerState
 	if _, err := s.conn.ExecContext(ctx, "DELETE FROM ledger_state"); err != nil {
 		return err
 	}
-	if _, err := s.conn.ExecContext(ctx, "INSERT INTO ledger_state VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-		ledgerPath, st.covered, st.lines, int64(chunkSize), st.digests, st.shaState, st.prefixSHA, st.rowsSinceCheckpoint); err != nil {
+	var tail any // NULL, not an empty blob, when there is none
+	if len(st.tailFold) > 0 {
+		tail = st.tailFold
+	}
+	if _, err := s.conn.ExecContext(ctx, `INSERT INTO ledger_state (ledger_path, covered_bytes, covered_lines, chunk_size,
+		chunk_digests, sha256_state, prefix_sha256, rows_since_checkpoint, tail_fold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		ledgerPath, st.covered, st.lines, int64(chunkSize), st.digests, st.shaState, st.prefixSHA, st.rowsSinceCheckpoint, tail); err != nil {
 		return fmt.Errorf("save ledger state: %w", err)
 	}
 	var mf, mt, lf, lt any

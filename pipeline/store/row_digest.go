@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	_ "embed"
+	"encoding"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -202,6 +203,62 @@ func (f *chunkFolder) addAll(offsets []int64, digests []byte) {
 	for i, off := range offsets {
 		f.add(off, digests[i*rowDigestSize:(i+1)*rowDigestSize])
 	}
+}
+
+// resume continues the fold of chunk from h, the fold of its rows before
+// the ones added next.
+func (f *chunkFolder) resume(chunk int64, h hash.Hash) {
+	f.flush()
+	f.chunk, f.h = chunk, h
+}
+
+// tail returns the running fold of chunk, for the next ingest to resume
+// (restoreTailFold): the chunk index, 8 bytes big-endian, and the
+// marshalled SHA-256 state. It is nil when no row of chunk was folded.
+func (f *chunkFolder) tail(chunk int64) ([]byte, error) {
+	if f.h == nil || f.chunk != chunk {
+		return nil, nil
+	}
+	st, err := f.h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("save the tail chunk's row digest: %w", err)
+	}
+	return append(binary.BigEndian.AppendUint64(nil, uint64(chunk)), st...), nil
+}
+
+// restoreTailFold returns the fold saved by chunkFolder.tail, if b holds
+// one of chunk.
+func restoreTailFold(b []byte, chunk int64) (hash.Hash, bool) {
+	if len(b) <= 8 || binary.BigEndian.Uint64(b) != uint64(chunk) {
+		return nil, false
+	}
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(b[8:]); err != nil {
+		return nil, false
+	}
+	return h, true
+}
+
+// tailFold returns the fold of the digests of the rows already stored in
+// chunk, the one holding the covered end, in line order; nil when no
+// stored row starts in it. The fold the last ingest saved is used when
+// the caller vouches for the chunk (Store.TrustedChunk); otherwise, or
+// when none was saved, the rows are read back and digested.
+func (s *Store) tailFold(ctx context.Context, state ledgerState, chunk int64) (hash.Hash, error) {
+	if s.TrustedChunk != nil && s.TrustedChunk(chunk) {
+		if h, ok := restoreTailFold(state.tailFold, chunk); ok {
+			return h, nil
+		}
+	}
+	rows, err := s.sortedStoredRows(ctx, chunk*ChunkBytes, state.covered)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	h := sha256.New()
+	for i := range rows {
+		h.Write(rows[i].digest[:])
+	}
+	return h, nil
 }
 
 func (f *chunkFolder) flush() {

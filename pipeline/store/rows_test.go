@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -192,6 +193,129 @@ func TestIngestChunkDigestsMatchStore(t *testing.T) {
 	for c, d := range before {
 		if changed := after[c] != d; changed != (c == 0) {
 			t.Errorf("chunk %d: digest changed = %v after editing line 100", c, changed)
+		}
+	}
+}
+
+// TestTailFoldResumesTheChunk: an ingest that extends the chunk holding
+// the covered end gives that chunk the digest of all its stored rows, and
+// reports the digest of the rows it found there (PriorChunk), whether it
+// resumes the fold the last ingest saved (a chunk the caller vouches for)
+// or reads the rows back.
+func TestTailFoldResumesTheChunk(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := fixtureLedger(t, filepath.Join(dir, "fixture"), 8000)
+	full, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lineEndBefore := func(n int) int { return bytes.LastIndexByte(full[:n], '\n') + 1 }
+	lineEndAfter := func(n int) int { return n + bytes.IndexByte(full[n:], '\n') + 1 }
+	for _, tc := range []struct {
+		name string
+		cuts []int // the ledger's length at each ingest before the last, whole
+		// noTail: after each cut no stored row starts in the tail chunk.
+		noTail bool
+		// forget: the saved fold is removed after each ingest (a store
+		// from before it was saved).
+		forget bool
+	}{
+		{name: "mid-chunk", cuts: []int{lineEndBefore(ChunkBytes * 5 / 2)}},
+		{name: "twice into one chunk", cuts: []int{lineEndBefore(ChunkBytes * 23 / 10), lineEndBefore(ChunkBytes * 26 / 10)}},
+		{name: "a line across the chunk boundary", cuts: []int{lineEndAfter(ChunkBytes * 2)}, noTail: true},
+		{name: "no saved fold", cuts: []int{lineEndBefore(ChunkBytes * 5 / 2)}, forget: true},
+	} {
+		for _, trusted := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/trusted=%v", tc.name, trusted), func(t *testing.T) {
+				sdir := t.TempDir()
+				ledger := filepath.Join(sdir, "ledger.jsonl")
+				s := openStore(t, sdir)
+				if trusted {
+					s.TrustedChunk = func(int64) bool { return true }
+				}
+				var last IngestResult
+				for i, n := range append(tc.cuts, len(full)) {
+					if err := os.WriteFile(ledger, full[:n], 0o644); err != nil {
+						t.Fatal(err)
+					}
+					res, err := s.Ingest(ctx, ledger)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if i > 0 {
+						p := res.PriorChunk
+						if p == nil {
+							t.Fatalf("ingest %d: no prior chunk reported", i+1)
+						}
+						if want := last.ChunkRowDigests[p.Chunk]; p.Digest != want {
+							t.Errorf("ingest %d: chunk %d's stored rows reported as %q, the ingest that loaded them made %q", i+1, p.Chunk, p.Digest, want)
+						}
+						if tc.noTail && p.Digest != "" {
+							t.Errorf("ingest %d: chunk %d has no stored row, yet its digest is %q", i+1, p.Chunk, p.Digest)
+						}
+					}
+					stored, err := s.ChunkDigests(ctx, res.OffsetFrom, time.Time{}, time.Time{})
+					if err != nil || !maps.Equal(stored, res.ChunkRowDigests) {
+						t.Fatalf("ingest %d: made %v, the stored rows give %v (%v)", i+1, res.ChunkRowDigests, stored, err)
+					}
+					var saved []byte
+					if err := s.Conn().QueryRowContext(ctx, "SELECT tail_fold FROM ledger_state").Scan(&saved); err != nil {
+						t.Fatal(err)
+					}
+					if hasRows := !tc.noTail || i == len(tc.cuts); (saved != nil) != hasRows && n%ChunkBytes != 0 {
+						t.Errorf("ingest %d: saved fold %x, want one: %v", i+1, saved, hasRows)
+					}
+					if tc.forget {
+						if _, err := s.Conn().ExecContext(ctx, "UPDATE ledger_state SET tail_fold = NULL"); err != nil {
+							t.Fatal(err)
+						}
+					}
+					last = res
+				}
+			})
+		}
+	}
+}
+
+// TestTailFoldOnlyWhenVouchedFor: a stored row of the tail chunk edited
+// between two ingests shows in the digest the next ingest reports for the
+// rows it found (PriorChunk) when it reads them back; when its caller
+// vouches for the chunk it resumes the saved fold and does not read them,
+// which is why only a caller that has checked the store may vouch.
+func TestTailFoldOnlyWhenVouchedFor(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := fixtureLedger(t, filepath.Join(dir, "fixture"), 8000)
+	full, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := bytes.LastIndexByte(full[:ChunkBytes*5/2], '\n') + 1
+	for _, trusted := range []bool{false, true} {
+		sdir := t.TempDir()
+		ledger := filepath.Join(sdir, "ledger.jsonl")
+		if err := os.WriteFile(ledger, full[:cut], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := openStore(t, sdir)
+		s.TrustedChunk = func(int64) bool { return trusted }
+		first, err := s.Ingest(ctx, ledger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Conn().ExecContext(ctx, "UPDATE ledger_rows SET credits_total = credits_total + 1 WHERE line_no = (SELECT max(line_no) FROM ledger_rows)"); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(ledger, full, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		second, err := s.Ingest(ctx, ledger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen := second.PriorChunk.Digest != first.ChunkRowDigests[2]; seen == trusted {
+			t.Errorf("trusted=%v: the edit of a stored row of chunk 2 seen: %v", trusted, seen)
 		}
 	}
 }

@@ -33,8 +33,10 @@ var runsViewSQL string
 // is kept.
 //
 // Version 7 stores ledger_rows' repeated text columns as codes (codes.go);
-// a version 6 store is rebuilt from the ledger like any older one.
-const schemaVersion = 7
+// a version 6 store is rebuilt from the ledger like any older one. Version
+// 8 adds ledger_state.tail_fold, which a version 7 store gains in place
+// (migrateTailFold): its rows stay.
+const schemaVersion = 8
 
 // zoneSchemaVersion is the first version with ts_local and the recorded
 // time zone (see zone.go).
@@ -91,6 +93,14 @@ type Store struct {
 	// Progress, when set, is called as an ingest reads the ledger with the
 	// bytes read so far and the bytes to read.
 	Progress func(done, total int64)
+	// TrustedChunk, when set, reports whether the caller vouches that the
+	// stored rows of a ledger chunk are still the rows the ingests loaded
+	// (a job: the store seal it opened under covers the chunk). An ingest
+	// that extends that chunk then resumes its row digest from the fold
+	// the last ingest saved (ledger_state.tail_fold) instead of reading the
+	// chunk's rows back. It must not vouch for rows it has not checked: an
+	// edit of them would then go into the new digest unseen.
+	TrustedChunk func(chunk int64) bool
 	// deferCheckpoint: see Options.DeferCheckpoint.
 	deferCheckpoint bool
 	// threads is DuckDB's worker count as opened (Options.Threads or the
@@ -257,6 +267,12 @@ func (s *Store) migrate(ctx context.Context, zone string) error {
 	if err != nil {
 		return err
 	}
+	if version == 7 {
+		if err := s.migrateTailFold(ctx); err != nil {
+			return fmt.Errorf("migrate store schema from version 7 to %d: %w", schemaVersion, err)
+		}
+		version = schemaVersion
+	}
 	if version == schemaVersion {
 		return s.migrateZone(ctx, version, zone)
 	}
@@ -322,6 +338,24 @@ func (s *Store) rebuild(ctx context.Context, version int, zone string) error {
 	}
 	_, err := s.conn.ExecContext(ctx, "COMMIT")
 	return err
+}
+
+// migrateTailFold brings a version 7 store to version 8 in one
+// transaction: ledger_state gains tail_fold, NULL, so the next ingest reads
+// its tail chunk's rows back once, as a version 7 ingest did.
+func (s *Store) migrateTailFold(ctx context.Context) error {
+	for _, q := range []string{
+		"BEGIN TRANSACTION",
+		"ALTER TABLE ledger_state ADD COLUMN IF NOT EXISTS tail_fold BLOB",
+		fmt.Sprintf("UPDATE store_meta SET schema_version = %d", schemaVersion),
+		"COMMIT",
+	} {
+		if _, err := s.conn.ExecContext(ctx, q); err != nil {
+			s.rollback()
+			return err
+		}
+	}
+	return nil
 }
 
 // sandboxSpill is how much a sandboxed query may spill to disk.

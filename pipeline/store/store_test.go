@@ -185,7 +185,7 @@ func TestDeferredCheckpoint(t *testing.T) {
 // TestVerifyRefusesAStaleStore: a store written under an older schema,
 // opened read-only (so not rebuilt), cannot be verified against this
 // version's digests; VerifyLedger says so instead of reporting a
-// modification, and a writable open then rebuilds it.
+// modification, and a writable open then brings it up to date.
 func TestVerifyRefusesAStaleStore(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ledger.jsonl")

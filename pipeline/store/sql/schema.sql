@@ -120,7 +120,14 @@ CREATE TABLE IF NOT EXISTS ledger_state (
     sha256_state  BLOB NOT NULL,
     prefix_sha256 VARCHAR NOT NULL,
     -- Rows loaded since DuckDB's last checkpoint (Options.DeferCheckpoint).
-    rows_since_checkpoint BIGINT NOT NULL
+    rows_since_checkpoint BIGINT NOT NULL,
+    -- The row-digest fold (row_digest.go) of the rows stored in the chunk
+    -- holding covered_bytes' end, for the next ingest to resume when its
+    -- caller vouches for that chunk (Store.TrustedChunk): the chunk index
+    -- (8 bytes, big-endian) and the marshalled running SHA-256. NULL when
+    -- no stored row starts in that chunk, or in a store from before
+    -- version 8: the next ingest then reads the chunk's rows back.
+    tail_fold BLOB
 );
 
 -- The runs view is in runs_view.sql, re-created on every writable open.
