@@ -194,6 +194,14 @@ func TestRejectsAndDuplicates(t *testing.T) {
 	if res.Duplicates != 1 || res.Loaded != 0 {
 		t.Fatalf("cross-ingest duplicate: %+v", res)
 	}
+	// So is a run repeated within one appended batch.
+	fresh := line(900, false, 7)
+	content = append(content, fresh, fresh)
+	writeLedger(t, path, content, "")
+	res = ingest(t, s, path)
+	if res.Duplicates != 1 || res.Loaded != 1 {
+		t.Fatalf("duplicate within an append: %+v", res)
+	}
 }
 
 func join(ls []string) string {
