@@ -55,7 +55,7 @@ func TestSpikeRunFieldsMayBeAbsent(t *testing.T) {
 
 // TestUnknownEnumValuesAcrossIngests: values outside the enums of docs/RULES.md, "Inputs" are
 // counted over every loaded run, summed across ingests (each counts only
-// what it loaded, store/sql/count_field_values.sql), and a duplicate line
+// what it loaded, store/field_values.go), and a duplicate line
 // does not count twice.
 func TestUnknownEnumValuesAcrossIngests(t *testing.T) {
 	ctx := context.Background()

@@ -191,6 +191,15 @@ func (s *Store) loadCodeBook(ctx context.Context) (*codeBook, error) {
 	return cb, nil
 }
 
+// texts returns the values of coded column j by code.
+func (cb *codeBook) texts(j int) []string {
+	out := make([]string, len(cb.index[j]))
+	for v, code := range cb.index[j] {
+		out[code] = v
+	}
+	return out
+}
+
 // assign rewrites a batch's block-local indices to the store's codes,
 // giving unseen values the next codes in their order of first appearance.
 // lineNos are the batch's line numbers, for the error of a full column.

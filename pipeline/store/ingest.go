@@ -30,9 +30,6 @@ import (
 //go:embed sql/find_duplicates.sql
 var findDuplicatesSQL string
 
-//go:embed sql/count_field_values.sql
-var countFieldValuesSQL string
-
 //go:embed sql/candidate_lines.sql
 var candidateLinesSQL string
 
@@ -303,10 +300,11 @@ func (s *Store) apply(ctx context.Context, ledgerPath string, f *os.File, size i
 // It returns the new ledger state.
 func (s *Store) loadNew(ctx context.Context, f *os.File, size int64, state ledgerState, seq int, res *IngestResult) (ledgerState, error) {
 	phase := time.Now()
-	next, repeated, err := s.load(ctx, f, size, state, int32(seq), res)
+	next, out, err := s.load(ctx, f, size, state, int32(seq), res)
 	if err != nil {
 		return state, err
 	}
+	repeated := out.repeated
 	res.LoadTime = time.Since(phase)
 	phase = time.Now()
 	if res.Duplicates, err = s.findDuplicates(ctx, seq, state.covered == 0, repeated); err != nil {
@@ -314,8 +312,8 @@ func (s *Store) loadNew(ctx context.Context, f *os.File, size int64, state ledge
 	}
 	res.Loaded -= res.Duplicates
 	res.DuplicatesTime = time.Since(phase)
-	if _, err := s.conn.ExecContext(ctx, countFieldValuesSQL, seq); err != nil {
-		return state, fmt.Errorf("count field values: %w", err)
+	if err := s.recordFieldValues(ctx, seq, out.values, out.book); err != nil {
+		return state, err
 	}
 	return next, nil
 }
@@ -380,17 +378,28 @@ type rejectRow struct {
 	sha, raw       string
 }
 
+// loadOutcome is what load found besides the new ledger state.
+type loadOutcome struct {
+	// repeated are the run-id hashes that occur more than once among the
+	// rows of a first load (nil otherwise: findDuplicates asks the store).
+	repeated []int64
+	// values are the enumerated columns' codes counted in the rows loaded,
+	// duplicates included; book is the code book that assigned them.
+	values *fieldCounts
+	book   *codeBook
+}
+
 // load reads [state.covered, size) of f, parses it on all cores and inserts
 // the rows, keeping line order. It returns the new ledger state.
 //
 // On a first load (nothing covered yet) it also returns the run-id hashes
 // that occur more than once, found by sorting the new rows' hashes: every
 // row is new, so no table scan is needed to find duplicate candidates.
-func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerState, seq int32, res *IngestResult) (ledgerState, []int64, error) {
+func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerState, seq int32, res *IngestResult) (ledgerState, loadOutcome, error) {
 	whole := sha256.New()
 	if len(state.shaState) > 0 {
 		if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(state.shaState); err != nil {
-			return state, nil, fmt.Errorf("restore SHA-256 state: %w", err)
+			return state, loadOutcome{}, fmt.Errorf("restore SHA-256 state: %w", err)
 		}
 	}
 	// Chunk digests restart at the chunk holding the old end: re-hash that
@@ -400,7 +409,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	if head := state.covered - complete*chunkSize; head > 0 {
 		buf := make([]byte, head)
 		if _, err := f.ReadAt(buf, complete*chunkSize); err != nil {
-			return state, nil, fmt.Errorf("re-read last chunk: %w", err)
+			return state, loadOutcome{}, fmt.Errorf("re-read last chunk: %w", err)
 		}
 		chunks.Write(buf)
 	}
@@ -415,7 +424,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		chunk := (state.covered - head) / ChunkBytes
 		prior, err := s.tailFold(ctx, state, chunk)
 		if err != nil {
-			return state, nil, err
+			return state, loadOutcome{}, err
 		}
 		res.PriorChunk = &ChunkDigest{Chunk: chunk}
 		if prior != nil {
@@ -426,7 +435,12 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 
 	codes, err := s.loadCodeBook(ctx)
 	if err != nil {
-		return state, nil, err
+		return state, loadOutcome{}, err
+	}
+	schema := rowSchema()
+	values, err := newFieldCounts(schema)
+	if err != nil {
+		return state, loadOutcome{}, err
 	}
 
 	var runHashes []int64
@@ -501,7 +515,6 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		// loaded nor rejected until it is complete (docs/RULES.md, "Inputs").
 		return nil
 	})
-	schema := rowSchema()
 	for range workers {
 		g.Go(func() error {
 			var hints batchHints
@@ -545,6 +558,10 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 				p.rec.Release()
 				return err
 			}
+			if err := values.add(p.rec); err != nil {
+				p.rec.Release()
+				return err
+			}
 			folder.addAll(p.rec.Column(offsetCol).(*array.Int64).Int64Values(), p.digests)
 			res.Loaded += p.rec.NumRows()
 			if state.covered == 0 {
@@ -573,26 +590,26 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		rec.Release()
 	}
 	if err := g.Wait(); err != nil {
-		return state, nil, err
+		return state, loadOutcome{}, err
 	}
 	if insertErr != nil {
-		return state, nil, insertErr
+		return state, loadOutcome{}, insertErr
 	}
 	if err := s.insertCodes(ctx, codes); err != nil {
-		return state, nil, err
+		return state, loadOutcome{}, err
 	}
 	res.Rejected = int64(len(rejects))
 	tail, err := folder.tail(covered / ChunkBytes)
 	if err != nil {
-		return state, nil, err
+		return state, loadOutcome{}, err
 	}
 	res.ChunkRowDigests = folder.result()
 	if err := s.insertRejects(ctx, rejects, seq); err != nil {
-		return state, nil, err
+		return state, loadOutcome{}, err
 	}
 	shaState, err := whole.(encoding.BinaryMarshaler).MarshalBinary()
 	if err != nil {
-		return state, nil, err
+		return state, loadOutcome{}, err
 	}
 	return ledgerState{
 		covered:   covered,
@@ -601,7 +618,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		shaState:  shaState,
 		prefixSHA: hex.EncodeToString(whole.Sum(nil)),
 		tailFold:  tail,
-	}, repeatedHashes(runHashes), nil
+	}, loadOutcome{repeated: repeatedHashes(runHashes), values: values, book: codes}, nil
 }
 
 // typicalLineBytes is the length of a ledger line assumed before any is

@@ -1,6 +1,6 @@
 -- Distinct values of the enumerated fields of docs/RULES.md, "Inputs" over every loaded
 -- run, with their counts: the sum of what each ingest counted
--- (store/sql/count_field_values.sql). The caller keeps those outside the
+-- (store/field_values.go). The caller keeps those outside the
 -- enums.
 SELECT field, value, sum(n)::BIGINT AS n
 FROM field_values

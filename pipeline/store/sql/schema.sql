@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS duplicates (
 );
 
 -- How many loaded runs (duplicates excluded) carry each value of the
--- enumerated fields, counted per ingest (count_field_values.sql).
+-- enumerated fields, counted per ingest (field_values.go).
 CREATE TABLE IF NOT EXISTS field_values (
     ingest_seq INTEGER NOT NULL,
     field      VARCHAR NOT NULL,
