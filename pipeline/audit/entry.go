@@ -126,6 +126,39 @@ func (e Entry) ComputeHash() (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// parsedDigests returns ComputeHash and LeafData of an entry ParseEntry
+// decoded, building its canonical JSON once: the fields of a decoded line
+// are normalized already (decoding is what normalize ends with), so they
+// are not round-tripped again.
+func (e Entry) parsedDigests() (hash string, leaf []byte, err error) {
+	obj := make(map[string]any, len(e.Fields)+6)
+	for k, v := range e.Fields {
+		if isReserved(k) {
+			return "", nil, fmt.Errorf("audit entry %d (%s): field %q is reserved", e.Seq, e.Event, k)
+		}
+		obj[k] = v
+	}
+	obj[keySeq] = json.Number(strconv.FormatInt(e.Seq, 10))
+	obj[keyTime] = e.Time
+	obj[keyEvent] = e.Event
+	obj[keyPrev] = e.Prev
+	body, err := canonicalJSON(obj)
+	if err != nil {
+		return "", nil, fmt.Errorf("audit entry %d (%s): %w", e.Seq, e.Event, err)
+	}
+	h := sha256.New()
+	io.WriteString(h, e.Prev)
+	h.Write(body)
+	obj[keyHash] = e.Hash
+	if e.Sig != "" {
+		obj[keySig] = e.Sig
+	}
+	if leaf, err = canonicalJSON(obj); err != nil {
+		return "", nil, fmt.Errorf("audit entry %d (%s): %w", e.Seq, e.Event, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), leaf, nil
+}
+
 // MarshalJSON renders the entry as it is written to the log: canonical JSON
 // including "hash" (and "sig" when signed), without the trailing newline.
 func (e Entry) MarshalJSON() ([]byte, error) {

@@ -46,22 +46,12 @@ func Load(path string) (*State, error) {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
 	s.Exists = true
-	if s.Chain, err = Verify(bytes.NewReader(data)); err != nil {
-		return nil, fmt.Errorf("verify audit log %s: %w", path, err)
-	}
 	s.Tree = &Tree{}
-	rest := data
-	for i := int64(0); i < s.Chain.Entries; i++ {
-		line, tail, _ := bytes.Cut(rest, []byte("\n"))
-		rest = tail
-		e, err := ParseEntry(line)
-		if err != nil {
-			return nil, fmt.Errorf("audit log %s line %d: %w", path, i+1, err)
-		}
-		if err := s.Tree.Append(e); err != nil {
-			return nil, err
-		}
+	if s.Chain, err = walk(bytes.NewReader(data), func(e Entry, leaf []byte) error {
 		s.Entries = append(s.Entries, e)
+		return s.Tree.appendLeaf(e.Seq, leaf)
+	}); err != nil {
+		return nil, fmt.Errorf("verify audit log %s: %w", path, err)
 	}
 	return s, nil
 }

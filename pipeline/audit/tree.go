@@ -50,11 +50,20 @@ func (t *Tree) Append(e Entry) error {
 	if e.Seq != t.size+1 {
 		return fmt.Errorf("audit tree: entry seq %d appended at leaf %d", e.Seq, t.size)
 	}
-	h, err := LeafHash(e)
+	data, err := LeafData(e)
 	if err != nil {
 		return err
 	}
-	hashes, err := tlog.StoredHashesForRecordHash(t.size, h, t.reader())
+	return t.appendLeaf(e.Seq, data)
+}
+
+// appendLeaf adds the entry with seq, whose LeafData is data, as the next
+// leaf.
+func (t *Tree) appendLeaf(seq int64, data []byte) error {
+	if seq != t.size+1 {
+		return fmt.Errorf("audit tree: entry seq %d appended at leaf %d", seq, t.size)
+	}
+	hashes, err := tlog.StoredHashesForRecordHash(t.size, tlog.RecordHash(data), t.reader())
 	if err != nil {
 		return fmt.Errorf("audit tree: %w", err)
 	}

@@ -73,6 +73,13 @@ type checker struct {
 
 // check verifies e as the entry at line, returning false at the first break.
 func (c *checker) check(line int64, e Entry) bool {
+	got, err := e.ComputeHash()
+	return c.checkHashed(line, e, got, err)
+}
+
+// checkHashed is check with the entry's hash already computed (got, or the
+// error computing it).
+func (c *checker) checkHashed(line int64, e Entry, got string, hashErr error) bool {
 	brk := func(p Problem, format string, args ...any) bool {
 		c.res.Broken = &Break{Line: line, Seq: e.Seq, Problem: p, Detail: fmt.Sprintf(format, args...)}
 		return false
@@ -83,9 +90,8 @@ func (c *checker) check(line int64, e Entry) bool {
 	if e.Prev != c.res.HeadHash {
 		return brk(ProblemPrevMismatch, "prev %s, but the previous entry's hash is %s", e.Prev, c.res.HeadHash)
 	}
-	got, err := e.ComputeHash()
-	if err != nil {
-		return brk(ProblemBadJSON, "%v", err)
+	if hashErr != nil {
+		return brk(ProblemBadJSON, "%v", hashErr)
 	}
 	if got != e.Hash {
 		return brk(ProblemHashMismatch, "recorded %s, content hashes to %s (the entry was modified)", e.Hash, got)
@@ -104,6 +110,16 @@ func (c *checker) check(line int64, e Entry) bool {
 // Result.HeadSeq/HeadHash with a head recorded elsewhere (the
 // audit_head_at_start of signed reports) to detect that.
 func Verify(r io.Reader) (Result, error) {
+	return walk(r, nil)
+}
+
+// walk is Verify, calling each (when set) with every entry that verified
+// and its leaf data (LeafData), in order; an error from each stops the
+// walk and is returned. Each line is decoded once and its canonical JSON
+// built once for both the hash and the leaf: a job verifies the whole log
+// when it starts and again when it seals it, so this cost grows with the
+// log's history.
+func walk(r io.Reader, each func(e Entry, leaf []byte) error) (Result, error) {
 	c := checker{res: Result{HeadHash: ZeroHash}, nextSeq: 1}
 	br := bufio.NewReaderSize(r, 64<<10)
 	for line := int64(1); ; line++ {
@@ -127,8 +143,14 @@ func Verify(r io.Reader) (Result, error) {
 			c.res.Broken = &Break{Line: line, Problem: ProblemBadJSON, Detail: perr.Error()}
 			return c.res, nil
 		}
-		if !c.check(line, e) {
+		got, leaf, herr := e.parsedDigests()
+		if !c.checkHashed(line, e, got, herr) {
 			return c.res, nil
+		}
+		if each != nil {
+			if err := each(e, leaf); err != nil {
+				return c.res, err
+			}
 		}
 	}
 }
