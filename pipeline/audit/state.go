@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,8 @@ type State struct {
 	Entries []Entry
 	Chain   Result
 	Tree    *Tree
+	// verified are the bytes of the verified entries' lines, for Extend.
+	verified []byte
 }
 
 // Load reads and verifies the log at path. A missing file is an empty log
@@ -47,13 +50,47 @@ func Load(path string) (*State, error) {
 	}
 	s.Exists = true
 	s.Tree = &Tree{}
-	if s.Chain, err = walk(bytes.NewReader(data), func(e Entry, leaf []byte) error {
-		s.Entries = append(s.Entries, e)
-		return s.Tree.appendLeaf(e.Seq, leaf)
-	}); err != nil {
-		return nil, fmt.Errorf("verify audit log %s: %w", path, err)
+	if err := s.extend(data, 0, checker{res: Result{HeadHash: ZeroHash}, nextSeq: 1}); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// extend verifies the lines of data from byte from on, which follow the
+// entries c has verified, appending each verified entry to s.
+func (s *State) extend(data []byte, from int, c checker) error {
+	end := from
+	res, err := walkFrom(bytes.NewReader(data[from:]), c, func(e Entry, leaf []byte) error {
+		end += bytes.IndexByte(data[end:], '\n') + 1
+		s.Entries = append(s.Entries, e)
+		return s.Tree.appendLeaf(e.Seq, leaf)
+	})
+	if err != nil {
+		return fmt.Errorf("verify audit log %s: %w", s.Path, err)
+	}
+	s.Chain, s.verified = res, data[:end]
+	return nil
+}
+
+// Extend reads and verifies the log at s.Path again, as Load does, for a
+// reader that loaded it as s earlier in the same process: a job loads the
+// log when it starts and again to sign its closing checkpoint. When the
+// file still begins with the very bytes s verified, only the lines after
+// them are decoded and checked; otherwise — the file was rewritten or cut,
+// or s holds a break — the whole log is loaded again. s is not changed.
+func (s *State) Extend() (*State, error) {
+	if !s.Exists || !s.Chain.OK() {
+		return Load(s.Path)
+	}
+	data, err := os.ReadFile(s.Path)
+	if err != nil || len(data) < len(s.verified) || !bytes.Equal(data[:len(s.verified)], s.verified) {
+		return Load(s.Path)
+	}
+	n := &State{Path: s.Path, Exists: true, Entries: slices.Clone(s.Entries), Tree: s.Tree.clone()}
+	if err := n.extend(data, len(s.verified), checker{res: s.Chain, nextSeq: s.Chain.HeadSeq + 1}); err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 // Size is the number of verified entries.

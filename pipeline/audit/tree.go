@@ -3,6 +3,7 @@ package audit
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -70,6 +71,11 @@ func (t *Tree) appendLeaf(seq int64, data []byte) error {
 	t.stored = append(t.stored, hashes...)
 	t.size++
 	return nil
+}
+
+// clone returns a copy of t that can grow on its own.
+func (t *Tree) clone() *Tree {
+	return &Tree{stored: slices.Clone(t.stored), size: t.size}
 }
 
 // Size is the number of leaves.

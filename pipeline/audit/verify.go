@@ -120,9 +120,14 @@ func Verify(r io.Reader) (Result, error) {
 // when it starts and again when it seals it, so this cost grows with the
 // log's history.
 func walk(r io.Reader, each func(e Entry, leaf []byte) error) (Result, error) {
-	c := checker{res: Result{HeadHash: ZeroHash}, nextSeq: 1}
+	return walkFrom(r, checker{res: Result{HeadHash: ZeroHash}, nextSeq: 1}, each)
+}
+
+// walkFrom is walk over the lines that follow the c.res.Entries entries c
+// has verified already (their lines numbered from 1).
+func walkFrom(r io.Reader, c checker, each func(e Entry, leaf []byte) error) (Result, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	for line := int64(1); ; line++ {
+	for line := c.res.Entries + 1; ; line++ {
 		raw, err := br.ReadBytes('\n')
 		if err != nil && err != io.EOF {
 			return c.res, fmt.Errorf("read audit log line %d: %w", line, err)

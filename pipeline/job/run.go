@@ -86,7 +86,7 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	// Every job, completed, failed or blocked, ends with a signed
 	// checkpoint of the log (trail.go).
 	defer func() {
-		if serr := SealTrail(env, name); serr != nil {
+		if serr := sealTrail(env, name, tr.state); serr != nil {
 			if err == nil {
 				err = serr
 			} else {

@@ -265,19 +265,32 @@ func (t *trail) recordedStepDigest(runID, step string) string {
 // appends it to the checkpoints file. Roots without a signing key (runs
 // with --unsigned) get no checkpoint. It runs at the end of every job,
 // completed, failed or blocked.
-func SealTrail(env Env, job string) error {
+func SealTrail(env Env, job string) error { return sealTrail(env, job, nil) }
+
+// sealTrail is SealTrail for a job that verified the log as prior when it
+// started (nil: none did): only the lines appended since are read and
+// verified again (audit.State.Extend), unless the lines prior verified
+// changed, when the whole log is.
+func sealTrail(env Env, job string, prior *audit.State) error {
 	s, err := RootSigner(env.Layout)
 	if s == nil || err != nil {
 		return err
 	}
-	_, err = writeCheckpoint(env, s, job)
+	_, err = writeCheckpoint(env, s, job, prior)
 	return err
 }
 
-// writeCheckpoint signs and appends a checkpoint of the whole log.
-func writeCheckpoint(env Env, s *reports.Signer, job string) (audit.Checkpoint, error) {
+// writeCheckpoint signs and appends a checkpoint of the whole log, read
+// afresh or, given prior, extended from it.
+func writeCheckpoint(env Env, s *reports.Signer, job string, prior *audit.State) (audit.Checkpoint, error) {
 	l := env.Layout
-	st, err := audit.Load(l.AuditLog)
+	var st *audit.State
+	var err error
+	if prior != nil {
+		st, err = prior.Extend()
+	} else {
+		st, err = audit.Load(l.AuditLog)
+	}
 	if err != nil {
 		return audit.Checkpoint{}, err
 	}
