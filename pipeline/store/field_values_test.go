@@ -18,11 +18,7 @@ import (
 func TestFieldValuesCountWhatWasLoaded(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	path := fixtureLedger(t, filepath.Join(dir, "fixture"), 6000)
-	full, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, full := fixtureBytes(t, filepath.Join(dir, "fixture"), 6000)
 	reference, err := os.ReadFile(filepath.Join("testdata", "field_values_reference.sql"))
 	if err != nil {
 		t.Fatal(err)

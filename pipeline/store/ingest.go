@@ -304,10 +304,9 @@ func (s *Store) loadNew(ctx context.Context, f *os.File, size int64, state ledge
 	if err != nil {
 		return state, err
 	}
-	repeated := out.repeated
 	res.LoadTime = time.Since(phase)
 	phase = time.Now()
-	if res.Duplicates, err = s.findDuplicates(ctx, seq, state.covered == 0, repeated); err != nil {
+	if res.Duplicates, err = s.findDuplicates(ctx, seq, state.covered == 0, out.repeated); err != nil {
 		return state, fmt.Errorf("find duplicates: %w", err)
 	}
 	res.Loaded -= res.Duplicates
@@ -422,15 +421,10 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	folder := newChunkFolder()
 	if head := state.covered % ChunkBytes; head > 0 {
 		chunk := (state.covered - head) / ChunkBytes
-		prior, err := s.tailFold(ctx, state, chunk)
-		if err != nil {
+		if err := s.foldTail(ctx, folder, state, chunk); err != nil {
 			return state, loadOutcome{}, err
 		}
-		res.PriorChunk = &ChunkDigest{Chunk: chunk}
-		if prior != nil {
-			res.PriorChunk.Digest = hex.EncodeToString(prior.Sum(nil))
-			folder.resume(chunk, prior)
-		}
+		res.PriorChunk = &ChunkDigest{Chunk: chunk, Digest: folder.sum(chunk)}
 	}
 
 	codes, err := s.loadCodeBook(ctx)

@@ -26,6 +26,34 @@ func fixtureLedger(b testing.TB, dir string, runs int) string {
 	return filepath.Join(dir, "runs", "CREDIT_MONITORING", "ledger.jsonl")
 }
 
+// fixtureBytes is fixtureLedger, returning the ledger's bytes too.
+func fixtureBytes(tb testing.TB, dir string, runs int) (string, []byte) {
+	tb.Helper()
+	path := fixtureLedger(tb, dir, runs)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return path, data
+}
+
+// ingestedStore opens the store at dbPath with opts, ingests ledger into it
+// and closes it: a store as a finished job leaves it.
+func ingestedStore(tb testing.TB, dbPath, ledger string, opts Options) {
+	tb.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, dbPath, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.Ingest(ctx, ledger); err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 func fileSize(b testing.TB, path string) int64 {
 	b.Helper()
 	st, err := os.Stat(path)
@@ -114,16 +142,7 @@ func BenchmarkIngestAppend20kOnto180k(b *testing.B) {
 	if err := os.Mkdir(base, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	s, err := Open(ctx, filepath.Join(base, "ledger.duckdb"), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s.Ingest(ctx, ledger); err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		b.Fatal(err)
-	}
+	ingestedStore(b, filepath.Join(base, "ledger.duckdb"), ledger, Options{})
 	copyPrefix(b, full, ledger, size) // now the whole ledger: the append
 
 	// "read-back" digests the rows already stored in the chunk the append
@@ -275,16 +294,7 @@ func BenchmarkOpen(b *testing.B) {
 	ledger := fixtureLedger(b, dir, 200_000)
 	path := filepath.Join(dir, "store.duckdb")
 	ctx := context.Background()
-	s, err := Open(ctx, path, Options{DeferCheckpoint: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s.Ingest(ctx, ledger); err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		b.Fatal(err)
-	}
+	ingestedStore(b, path, ledger, Options{DeferCheckpoint: true})
 	// Each round opens a fresh copy: a writable open replaces the views,
 	// which the write-ahead log keeps until the next checkpoint, so
 	// reopening one file would time a growing log.

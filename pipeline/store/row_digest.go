@@ -239,26 +239,28 @@ func restoreTailFold(b []byte, chunk int64) (hash.Hash, bool) {
 	return h, true
 }
 
-// tailFold returns the fold of the digests of the rows already stored in
-// chunk, the one holding the covered end, in line order; nil when no
-// stored row starts in it. The fold the last ingest saved is used when
-// the caller vouches for the chunk (Store.TrustedChunk); otherwise, or
-// when none was saved, the rows are read back and digested.
-func (s *Store) tailFold(ctx context.Context, state ledgerState, chunk int64) (hash.Hash, error) {
+// sum returns the digest of chunk folded so far, "" when no row of it
+// was folded; the fold goes on.
+func (f *chunkFolder) sum(chunk int64) string {
+	if f.h == nil || f.chunk != chunk {
+		return ""
+	}
+	return hex.EncodeToString(f.h.Sum(nil))
+}
+
+// foldTail folds into f the digests of the rows already stored in chunk,
+// the one holding the covered end, in line order. The fold the last
+// ingest saved is resumed when the caller vouches for the chunk
+// (Store.TrustedChunk); otherwise, or when none was saved, the rows are
+// read back.
+func (s *Store) foldTail(ctx context.Context, f *chunkFolder, state ledgerState, chunk int64) error {
 	if s.TrustedChunk != nil && s.TrustedChunk(chunk) {
 		if h, ok := restoreTailFold(state.tailFold, chunk); ok {
-			return h, nil
+			f.resume(chunk, h)
+			return nil
 		}
 	}
-	rows, err := s.sortedStoredRows(ctx, chunk*ChunkBytes, state.covered)
-	if err != nil || len(rows) == 0 {
-		return nil, err
-	}
-	h := sha256.New()
-	for i := range rows {
-		h.Write(rows[i].digest[:])
-	}
-	return h, nil
+	return s.foldStoredRows(ctx, f, chunk*ChunkBytes, state.covered)
 }
 
 func (f *chunkFolder) flush() {

@@ -140,11 +140,7 @@ func TestVerifyRowsInTheStoresZone(t *testing.T) {
 func TestIngestChunkDigestsMatchStore(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	path := fixtureLedger(t, filepath.Join(dir, "fixture"), 8000)
-	full, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, full := fixtureBytes(t, filepath.Join(dir, "fixture"), 8000)
 	cut := bytes.LastIndexByte(full[:ChunkBytes*5/2], '\n') + 1 // mid-chunk 2
 	if err := os.WriteFile(path, full[:cut], 0o644); err != nil {
 		t.Fatal(err)
@@ -205,11 +201,7 @@ func TestIngestChunkDigestsMatchStore(t *testing.T) {
 func TestTailFoldResumesTheChunk(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	path := fixtureLedger(t, filepath.Join(dir, "fixture"), 8000)
-	full, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, full := fixtureBytes(t, filepath.Join(dir, "fixture"), 8000)
 	lineEndBefore := func(n int) int { return bytes.LastIndexByte(full[:n], '\n') + 1 }
 	lineEndAfter := func(n int) int { return n + bytes.IndexByte(full[n:], '\n') + 1 }
 	for _, tc := range []struct {
@@ -286,11 +278,7 @@ func TestTailFoldResumesTheChunk(t *testing.T) {
 func TestTailFoldOnlyWhenVouchedFor(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	path := fixtureLedger(t, filepath.Join(dir, "fixture"), 8000)
-	full, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, full := fixtureBytes(t, filepath.Join(dir, "fixture"), 8000)
 	cut := bytes.LastIndexByte(full[:ChunkBytes*5/2], '\n') + 1
 	for _, trusted := range []bool{false, true} {
 		sdir := t.TempDir()
