@@ -89,7 +89,12 @@ func (e Entry) object(withHash bool) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit entry %d (%s): %w", e.Seq, e.Event, err)
 	}
-	obj := make(map[string]any, len(fields)+5)
+	return e.objectOf(fields, withHash)
+}
+
+// objectOf is object over fields, which must be e.Fields normalized.
+func (e Entry) objectOf(fields map[string]any, withHash bool) (map[string]any, error) {
+	obj := make(map[string]any, len(fields)+6)
 	for k, v := range fields {
 		if isReserved(k) {
 			return nil, fmt.Errorf("audit entry %d (%s): field %q is reserved", e.Seq, e.Event, k)
@@ -101,12 +106,26 @@ func (e Entry) object(withHash bool) (map[string]any, error) {
 	obj[keyEvent] = e.Event
 	obj[keyPrev] = e.Prev
 	if withHash {
-		obj[keyHash] = e.Hash
-		if e.Sig != "" {
-			obj[keySig] = e.Sig
-		}
+		e.addHash(obj)
 	}
 	return obj, nil
+}
+
+// addHash adds the "hash" key and, when the entry is signed, "sig".
+func (e Entry) addHash(obj map[string]any) {
+	obj[keyHash] = e.Hash
+	if e.Sig != "" {
+		obj[keySig] = e.Sig
+	}
+}
+
+// chainHash is an entry's hash: hex SHA-256 of prev followed by body, the
+// canonical JSON of the entry without "hash" and "sig".
+func chainHash(prev string, body []byte) string {
+	h := sha256.New()
+	io.WriteString(h, prev)
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // ComputeHash returns the hash the entry must carry: hex SHA-256 of Prev
@@ -120,10 +139,7 @@ func (e Entry) ComputeHash() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("audit entry %d (%s): %w", e.Seq, e.Event, err)
 	}
-	h := sha256.New()
-	io.WriteString(h, e.Prev)
-	h.Write(c)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return chainHash(e.Prev, c), nil
 }
 
 // parsedDigests returns ComputeHash and LeafData of an entry ParseEntry
@@ -131,32 +147,19 @@ func (e Entry) ComputeHash() (string, error) {
 // are normalized already (decoding is what normalize ends with), so they
 // are not round-tripped again.
 func (e Entry) parsedDigests() (hash string, leaf []byte, err error) {
-	obj := make(map[string]any, len(e.Fields)+6)
-	for k, v := range e.Fields {
-		if isReserved(k) {
-			return "", nil, fmt.Errorf("audit entry %d (%s): field %q is reserved", e.Seq, e.Event, k)
-		}
-		obj[k] = v
+	obj, err := e.objectOf(e.Fields, false)
+	if err != nil {
+		return "", nil, err
 	}
-	obj[keySeq] = json.Number(strconv.FormatInt(e.Seq, 10))
-	obj[keyTime] = e.Time
-	obj[keyEvent] = e.Event
-	obj[keyPrev] = e.Prev
 	body, err := canonicalJSON(obj)
 	if err != nil {
 		return "", nil, fmt.Errorf("audit entry %d (%s): %w", e.Seq, e.Event, err)
 	}
-	h := sha256.New()
-	io.WriteString(h, e.Prev)
-	h.Write(body)
-	obj[keyHash] = e.Hash
-	if e.Sig != "" {
-		obj[keySig] = e.Sig
-	}
+	e.addHash(obj)
 	if leaf, err = canonicalJSON(obj); err != nil {
 		return "", nil, fmt.Errorf("audit entry %d (%s): %w", e.Seq, e.Event, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), leaf, nil
+	return chainHash(e.Prev, body), leaf, nil
 }
 
 // MarshalJSON renders the entry as it is written to the log: canonical JSON

@@ -116,9 +116,8 @@ func Verify(r io.Reader) (Result, error) {
 // walk is Verify, calling each (when set) with every entry that verified
 // and its leaf data (LeafData), in order; an error from each stops the
 // walk and is returned. Each line is decoded once and its canonical JSON
-// built once for both the hash and the leaf: a job verifies the whole log
-// when it starts and again when it seals it, so this cost grows with the
-// log's history.
+// built once for both the hash and the leaf: every job verifies the whole
+// log when it starts, a cost that grows with the log's history.
 func walk(r io.Reader, each func(e Entry, leaf []byte) error) (Result, error) {
 	return walkFrom(r, checker{res: Result{HeadHash: ZeroHash}, nextSeq: 1}, each)
 }
