@@ -1127,3 +1127,79 @@ func TestAttackFutureAsOfEndsNoPeriod(t *testing.T) {
 	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek,
 		"--as-of", mustParseDay(t, focusWeek).AddDate(0, 0, 8).Format(time.RFC3339))
 }
+
+// TestAttackAuditLogEditedDuringJob: a job verifies the whole audit log
+// when it starts and, before it signs the closing checkpoint, checks that
+// the lines it verified are byte for byte still there (it then verifies
+// only what was appended since). An entry edited while the job runs must
+// still end it with exit 4 and no checkpoint over the edited log.
+func TestAttackAuditLogEditedDuringJob(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	cpPath := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	before, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkpointsBefore, _ := os.ReadFile(cpPath)
+	// The byte to change: a digit of the first entry's time.
+	at := bytes.Index(before, []byte(`"time":"20`)) + len(`"time":"20`)
+	if at < len(`"time":"20`) {
+		t.Fatal("no time in the first entry")
+	}
+
+	var stderr bytes.Buffer
+	cmd := exec.Command(binary, "--root", root, "report", "weekly", "--week", focusWeek)
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// Once the job has verified the log and recorded its start, change one
+	// byte in place (no truncation: the job appends to the same file).
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		data, err := os.ReadFile(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data[len(before):], []byte(`"event":"job_start"`)) {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the job ended (%v) before it recorded its start\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no job_start after 30 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	f, err := os.OpenFile(logPath, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digit := before[at] ^ 1 // another decimal digit
+	if _, err := f.WriteAt([]byte{digit}, int64(at)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the job did not end")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 4 {
+		t.Fatalf("exit %d after the log was edited during the job, want 4\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "no checkpoint signed") {
+		t.Errorf("stderr does not say the checkpoint was refused:\n%s", stderr.String())
+	}
+	checkpointsAfter, _ := os.ReadFile(cpPath)
+	if !bytes.Equal(checkpointsAfter, checkpointsBefore) {
+		t.Errorf("a checkpoint was signed over the edited log:\n%s", checkpointsAfter[len(checkpointsBefore):])
+	}
+}
