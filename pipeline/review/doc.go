@@ -5,7 +5,11 @@
 // Set-based work (classification, grouping, joins with cases) runs as SQL
 // in DuckDB, from the .sql files embedded beside this package; distribution
 // statistics (PSI, failure-streak recovery, interval arithmetic for uptime)
-// come from package stats. It must not write files, sign or publish, and
+// come from package stats. Statements run one at a time on the store's
+// connection; a section's work in Go over a result it has read may finish
+// in the background while later sections query (later, settle), and must
+// then leave the connection and the other sections' fields alone. It must
+// not write files, sign or publish, and
 // must not read the wall clock: "now" and the period arrive as parameters,
 // so the same inputs always give the same report.
 package review

@@ -19,7 +19,10 @@ type driftSeries struct {
 // drift fills section 6: PSI per scenario and of the scenario mix. The
 // runs of both windows travel from DuckDB to Go as Arrow batches of three
 // fixed-width columns (drift.sql), grouped here by the scenario's store
-// code; only the scenarios are decoded.
+// code; only the scenarios are decoded. The grouping and the PSI, all in
+// Go and growing with the five weeks read, run in the background (later)
+// while the next sections query the store; policy violations, which read
+// the result, settle first.
 func (a *analysis) drift() error {
 	ids, err := a.st.CodeTexts(a.ctx, "scenario_id")
 	if err != nil {
@@ -30,7 +33,16 @@ func (a *analysis) drift() error {
 	if err != nil {
 		return err
 	}
-	defer res.Release()
+	a.later("drift", func() error {
+		defer res.Release()
+		return a.driftFrom(ids, res)
+	})
+	return nil
+}
+
+// driftFrom computes section 6 from drift.sql's batches, ids being the
+// scenario texts by store code. It does not use the connection.
+func (a *analysis) driftFrom(ids []string, res *batches) error {
 	// Every row is counted first, so each series is allocated once at its
 	// size.
 	type batch struct {

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
@@ -102,7 +104,28 @@ type analysis struct {
 	in  Input
 	p   Period
 	w   *reports.Weekly
+	// pending is the sections' work left to run in the background
+	// (later); settle waits for it.
+	pending errgroup.Group
 }
+
+// later runs fn in the background while the next sections query the
+// store: fn is a section's computation in Go over results the section has
+// already read, so that it and the engine's work of the sections after it
+// use both cores. fn must not use the connection (one statement at a time
+// runs on it) and must write only its own section's fields of a.w; a
+// section that reads those fields calls settle first.
+func (a *analysis) later(section string, fn func() error) {
+	a.pending.Go(func() error {
+		if err := fn(); err != nil {
+			return fmt.Errorf("%s: %w", section, err)
+		}
+		return nil
+	})
+}
+
+// settle waits for the work started by later and returns its first error.
+func (a *analysis) settle() error { return a.pending.Wait() }
 
 func (a *analysis) run() (*reports.Weekly, error) {
 	pol := a.in.Policy
@@ -128,17 +151,23 @@ func (a *analysis) run() (*reports.Weekly, error) {
 		fn   func() error
 	}{
 		{"prepare", a.prepare},
+		// Drift reads the store only and finishes in the background
+		// (drift.go, later): started early, its Go work overlaps the
+		// queries of the sections below. Spike runs finish in the
+		// background too.
+		{"drift", a.drift},
 		{"summary", a.summaryStats},
 		{"scenarios", a.scenarios},
 		{"spike runs", a.spikeRuns},
 		{"baseline candidates", a.baselineCandidates},
-		{"drift", a.drift},
 		{"reliability", a.reliability},
 		{"credits per day", a.creditsPerDay},
 		{"data quality", a.dataQuality},
 		{"policy violations", a.policyViolations},
 		{"action required", a.actionRequired},
 	}
+	// No background work outlives the review, whatever the outcome.
+	defer a.settle()
 	for _, s := range steps {
 		if err := a.ctx.Err(); err != nil {
 			return nil, err
@@ -150,6 +179,9 @@ func (a *analysis) run() (*reports.Weekly, error) {
 		if a.in.Log != nil {
 			a.in.Log.Debug("review section", "section", s.name, "duration", time.Since(started))
 		}
+	}
+	if err := a.settle(); err != nil {
+		return nil, err
 	}
 	return a.w, nil
 }

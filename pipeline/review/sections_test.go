@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -96,5 +97,41 @@ func TestUnknownEnumValuesAcrossIngests(t *testing.T) {
 		if got[k] != n {
 			t.Errorf("unknown enum %s counted %d, want %d (all: %v)", k, got[k], n, got)
 		}
+	}
+}
+
+// TestBackgroundWorkFailsTheReview: a section's work left to run in the
+// background (later) fails the review as the section itself would. Drift
+// finishes in the background. A run of a scenario seen nowhere else, in
+// drift's reference window only, whose code then loses its text: only
+// drift's grouping in Go reads that code, and its error must end the
+// review, not leave a report without its drift section.
+func TestBackgroundWorkFailsTheReview(t *testing.T) {
+	ctx := context.Background()
+	st, in, layout := fixtureRoot(t, 5000, 6)
+	// The fixture ledger ends in a partial line; end it first.
+	line := fmt.Sprintf("\n"+`{"Run_ID":"REFERENCE-ONLY","Timestamp":%q,"Scenario_ID":"REFERENCE_ONLY_SCENARIO","Credits_Total":1}`+"\n",
+		in.Period.Start.AddDate(0, 0, -27).UTC().Format(time.RFC3339))
+	f, err := os.OpenFile(layout.Ledger, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(line); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := st.Ingest(ctx, layout.Ledger); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Conn().ExecContext(ctx, `DELETE FROM text_codes
+		WHERE field = 'scenario_id' AND value = 'REFERENCE_ONLY_SCENARIO'`); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Weekly(ctx, st, in)
+	if err == nil {
+		t.Fatalf("review with a scenario code that has no text succeeded (%d drift entries)", len(w.Drift))
+	}
+	if !strings.Contains(err.Error(), "drift") || !strings.Contains(err.Error(), "has no text") {
+		t.Fatalf("review error = %v; want drift's missing-text error", err)
 	}
 }

@@ -5,13 +5,24 @@ import (
 )
 
 // spikeRuns fills section 3 (spike_runs.sql) and scores each spike's
-// misconfiguration likelihood from its flags.
+// misconfiguration likelihood from its flags. The report's rows are built
+// in the background (later) while the next sections query the store: no
+// other section reads them.
 func (a *analysis) spikeRuns() error {
 	res, err := a.queryBatches("spike_runs", a.p.Start, a.p.End, a.in.Policy.SeverityPolicy.Sev2.Multiplier)
 	if err != nil {
 		return err
 	}
-	defer res.Release()
+	a.later("spike runs", func() error {
+		defer res.Release()
+		return a.spikeRunsFrom(res)
+	})
+	return nil
+}
+
+// spikeRunsFrom builds section 3 from spike_runs.sql's batches. It does
+// not use the connection.
+func (a *analysis) spikeRunsFrom(res *batches) error {
 	a.w.SpikeRuns = make([]reports.SpikeRun, 0, res.rows)
 	for _, rec := range res.recs {
 		c := columns{query: "spike_runs", rec: rec}
