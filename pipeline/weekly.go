@@ -191,12 +191,25 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	var w reports.Weekly
 	var fresh *reports.Weekly
 	var freshJSON []byte
+	wbOpts := reports.WorkbookOptions{Location: loc, Signed: signer != nil, Links: reports.RelativeLinks(l.Root, pubDir)}
+	// A fresh model to publish starts its workbook at once, so that the
+	// workbook (the longest rendering) overlaps the model's encoding; the
+	// render step then takes its bytes. It is stopped on any way out.
+	var early *workbookRender
+	defer func() {
+		if early != nil {
+			early.stop()
+		}
+	}()
 	if err := j.steps.Step(ctx, job.StepAnalyse, "report.model.json", func() ([]byte, error) {
 		m, err := j.analyse(ctx, st, in, period, pub, base, signer)
 		if err != nil {
 			return nil, err
 		}
 		fresh = m
+		if m.Revision != 0 {
+			early = startWorkbook(ctx, m, wbOpts)
+		}
 		freshJSON, err = reports.MarshalWeeklyCompact(m)
 		return freshJSON, err
 	}, func(b []byte) error {
@@ -248,9 +261,12 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}, job.StepSpec{
 		Name: job.StepRenderXLSX, File: "report.xlsx",
 		Fn: func() ([]byte, error) {
-			var buf bytes.Buffer
-			err := reports.RenderWorkbook(ctx, &w, reports.WorkbookOptions{Location: loc, Signed: signer != nil, Links: reports.RelativeLinks(l.Root, pubDir)}, &buf)
-			return buf.Bytes(), err
+			if early != nil {
+				// Started with the model: this step's duration is what
+				// was left of it.
+				return early.wait()
+			}
+			return renderWorkbook(ctx, &w, wbOpts)
 		},
 		Load: func(b []byte) error { xlsxBytes = b; return nil },
 	}); err != nil {
@@ -491,4 +507,43 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 		return nil, err
 	}
 	return written, nil
+}
+
+// renderWorkbook renders the workbook of w.
+func renderWorkbook(ctx context.Context, w *reports.Weekly, opts reports.WorkbookOptions) ([]byte, error) {
+	var buf bytes.Buffer
+	err := reports.RenderWorkbook(ctx, w, opts, &buf)
+	return buf.Bytes(), err
+}
+
+// workbookRender is a workbook rendering in the background. w must not
+// change while it runs.
+type workbookRender struct {
+	done   chan struct{}
+	out    []byte
+	err    error
+	cancel context.CancelFunc
+}
+
+// startWorkbook starts rendering the workbook of w in the background.
+func startWorkbook(ctx context.Context, w *reports.Weekly, opts reports.WorkbookOptions) *workbookRender {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &workbookRender{done: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(r.done)
+		r.out, r.err = renderWorkbook(ctx, w, opts)
+	}()
+	return r
+}
+
+// wait returns the rendered workbook once it is done.
+func (r *workbookRender) wait() ([]byte, error) {
+	<-r.done
+	return r.out, r.err
+}
+
+// stop cancels the rendering if it still runs and waits for it to end.
+func (r *workbookRender) stop() {
+	r.cancel()
+	<-r.done
 }

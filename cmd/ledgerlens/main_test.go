@@ -178,11 +178,18 @@ func TestTamperDetection(t *testing.T) {
 
 // TestKilledJobResumes SIGKILLs the weekly job right after a step and checks
 // that the re-run resumes (the audit log shows the finished steps skipped),
-// leaves no temp files and publishes the same bytes as an uninterrupted run.
+// leaves no temp files and publishes the same bytes as an uninterrupted run:
+// the same JSON, and the same workbook, which an uninterrupted run starts
+// rendering before the analyse step ends and a run resumed after it renders
+// from the saved model.
 func TestKilledJobResumes(t *testing.T) {
 	clean := copyFixture(t)
 	mustRun(t, "--root", clean, "report", "weekly", "--week", focusWeek, "--unsigned")
 	want, err := os.ReadFile(filepath.Join(reviews(clean), "weekly_"+focusWeek+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantXLSX, err := os.ReadFile(filepath.Join(reviews(clean), "weekly_"+focusWeek+".xlsx"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +207,13 @@ func TestKilledJobResumes(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Fatal("resumed run's JSON differs from an uninterrupted run's")
+			}
+			gotXLSX, err := os.ReadFile(filepath.Join(reviews(root), "weekly_"+focusWeek+".xlsx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(gotXLSX, wantXLSX) {
+				t.Fatal("resumed run's workbook differs from an uninterrupted run's")
 			}
 			entries, _ := os.ReadDir(reviews(root))
 			for _, e := range entries {
