@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 )
@@ -180,11 +181,11 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 	}
 	primary := files[0]
 	primaryPath := p.path(base, rev, primary.Ext)
-	newSum := SHA256Hex(primary.Data)
 
 	existing, err := os.ReadFile(primaryPath)
 	switch {
 	case err == nil:
+		newSum := SHA256Hex(primary.Data)
 		if bytes.Equal(existing, primary.Data) {
 			res.Identical = true
 			res.Primary = PublishedFile{Path: primaryPath, SHA256: newSum, Bytes: int64(len(existing))}
@@ -203,12 +204,14 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 		}
 	}
 
-	order := append(append([]Artifact{}, files[1:]...), primary)
-	for _, a := range order {
+	seals := p.seal(files)
+	for k := range files {
+		i := (k + 1) % len(files) // siblings first, the primary last
 		if err := ctx.Err(); err != nil {
 			return PublishResult{}, fmt.Errorf("publish %s: %w", Name(base, rev, primary.Ext), err)
 		}
-		written, err := p.writeArtifact(p.path(base, rev, a.Ext), a.Data)
+		a := files[i]
+		written, err := p.writeArtifact(p.path(base, rev, a.Ext), a.Data, seals[i])
 		res.Files = append(res.Files, written...)
 		if err != nil {
 			if werr := Withdraw(res); werr != nil {
@@ -235,21 +238,47 @@ func Withdraw(res PublishResult) error {
 	return errors.Join(errs...)
 }
 
+// artifactSeal is what Publish writes beside an artifact: its SHA-256
+// and, when signing, its Ed25519 signature.
+type artifactSeal struct {
+	sum [sha256.Size]byte
+	sig []byte // nil when unsigned
+}
+
+// seal hashes and signs every artifact of a publication at once, on all
+// cores, before the first file is written: for a large report these
+// passes over its bytes are most of a publication's time (an Ed25519
+// signature makes two SHA-512 passes), and each artifact's digest serves
+// its sidecar and the PublishResult alike.
+func (p *Publisher) seal(files []Artifact) []artifactSeal {
+	out := make([]artifactSeal, len(files))
+	var wg sync.WaitGroup
+	for i, a := range files {
+		wg.Go(func() { out[i].sum = sha256.Sum256(a.Data) })
+		if p.Signer != nil {
+			wg.Go(func() { out[i].sig = p.Signer.Sign(a.Data) })
+		}
+	}
+	wg.Wait()
+	return out
+}
+
 // writeArtifact writes the signature, the sidecar and then the artifact at
-// path, so the artifact never appears without its companions. On error it
-// returns the files it did write, for Withdraw.
-func (p *Publisher) writeArtifact(path string, data []byte) ([]PublishedFile, error) {
+// path, so the artifact never appears without its companions; s is data's
+// seal. On error it returns the files it did write, for Withdraw.
+func (p *Publisher) writeArtifact(path string, data []byte, s artifactSeal) ([]PublishedFile, error) {
 	var out []PublishedFile
-	write := func(path string, data []byte) error {
+	write := func(path string, data []byte, sum [sha256.Size]byte) error {
 		if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 			return fmt.Errorf("publish: %w", err)
 		}
-		out = append(out, PublishedFile{Path: path, SHA256: SHA256Hex(data), Bytes: int64(len(data))})
+		out = append(out, PublishedFile{Path: path, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(data))})
 		return nil
 	}
+	writeSmall := func(path string, data []byte) error { return write(path, data, sha256.Sum256(data)) }
 	sigPath := path + SignatureExt
-	if p.Signer != nil {
-		if err := write(sigPath, SignatureBytes(p.Signer.Sign(data))); err != nil {
+	if s.sig != nil {
+		if err := writeSmall(sigPath, SignatureBytes(s.sig)); err != nil {
 			return out, err
 		}
 	} else if err := os.Remove(sigPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -257,10 +286,10 @@ func (p *Publisher) writeArtifact(path string, data []byte) ([]PublishedFile, er
 		// match an unsigned re-run's content.
 		return out, fmt.Errorf("publish: remove stale signature: %w", err)
 	}
-	if err := write(path+SidecarExt, SidecarBytes(path, data)); err != nil {
+	if err := writeSmall(path+SidecarExt, sidecarOf(path, s.sum)); err != nil {
 		return out, err
 	}
-	if err := write(path, data); err != nil {
+	if err := write(path, data, s.sum); err != nil {
 		return out, err
 	}
 	return out, nil

@@ -30,7 +30,11 @@ type Sidecar struct {
 // containing a backslash, newline or carriage return is escaped the way GNU
 // sha256sum does (leading '\', then \\, \n, \r).
 func SidecarBytes(fileName string, data []byte) []byte {
-	sum := sha256.Sum256(data)
+	return sidecarOf(fileName, sha256.Sum256(data))
+}
+
+// sidecarOf is SidecarBytes for data whose SHA-256 is already known.
+func sidecarOf(fileName string, sum [sha256.Size]byte) []byte {
 	name := filepath.Base(fileName)
 	prefix := ""
 	if strings.ContainsAny(name, "\\\n\r") {
