@@ -231,6 +231,41 @@ func TestKilledJobResumes(t *testing.T) {
 	}
 }
 
+// TestSignStepSignsWhatIsPublished: the signatures the sign step records
+// (before anything is published) are each published file's own: the
+// report's for the report, the workbook's for the workbook (Ed25519 is
+// deterministic, so the publication's .sig files hold the same bytes).
+func TestSignStepSignsWhatIsPublished(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	r := ledgerlens(t, []string{"LEDGERLENS_FAULT=kill-after:sign"}, "--root", root, "report", "weekly", "--week", focusWeek)
+	if r.code != -1 {
+		t.Fatalf("the job was not killed: exit %d\n%s", r.code, r.stderr)
+	}
+	saved, err := filepath.Glob(filepath.Join(root, ".ledgerlens", "checkpoints", "*", "signatures.json"))
+	if err != nil || len(saved) != 1 {
+		t.Fatalf("the sign step's checkpoint: %v %v", saved, err)
+	}
+	data, err := os.ReadFile(saved[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sigs map[string]string
+	if err := json.Unmarshal(data, &sigs); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	for _, ext := range []string{"json", "xlsx"} {
+		published, err := os.ReadFile(filepath.Join(reviews(root), "weekly_"+focusWeek+"."+ext+".sig"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sigs[ext] == "" || sigs[ext] != strings.TrimSpace(string(published)) {
+			t.Errorf("the sign step recorded %q for the %s, the publication signed it %q", sigs[ext], ext, strings.TrimSpace(string(published)))
+		}
+	}
+}
+
 // startPaused starts a weekly job that pauses after the analyse step,
 // holding the lock, and returns once it says so.
 func startPaused(t *testing.T, root string) *exec.Cmd {
