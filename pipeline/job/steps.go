@@ -98,6 +98,7 @@ func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 		err      error
 		saved    bool // the checkpoint held it: out is the saved output
 		duration time.Duration
+		sha256   string // of out, for the trail
 	}
 	results := make([]result, len(specs))
 	for i, sp := range specs {
@@ -120,6 +121,11 @@ func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 			started := time.Now()
 			results[i].out, results[i].err = sp.Fn()
 			results[i].duration = time.Since(started)
+			// Hashed here, while the other steps may still run,
+			// rather than after all of them (a report can be 80 MB).
+			if results[i].err == nil {
+				results[i].sha256 = reports.SHA256Hex(results[i].out)
+			}
 		}
 		if len(specs) == 1 {
 			run()
@@ -146,7 +152,7 @@ func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 			return err
 		}
 		if err := s.job.Audit(ctx, audit.EventJobStep, map[string]any{
-			"step": sp.Name, "status": "done", "output_sha256": reports.SHA256Hex(r.out),
+			"step": sp.Name, "status": "done", "output_sha256": r.sha256,
 			"duration_ms": r.duration.Milliseconds(),
 		}); err != nil {
 			return err
