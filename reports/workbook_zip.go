@@ -3,7 +3,6 @@ package reports
 import (
 	"archive/zip"
 	"bufio"
-	"compress/flate"
 	"errors"
 	"fmt"
 	"hash"
@@ -11,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"sort"
 
 	"github.com/xuri/excelize/v2"
@@ -22,7 +22,8 @@ import (
 const zipDOSDate1980 = 1<<5 | 1
 
 // sortedZip is the excelize.ZipWriter the workbook is written with. It
-// compresses each part as excelize hands it over into a temporary file, and
+// compresses each part as excelize hands it over, on all cores
+// (parallelDeflate), into a temporary file, and
 // on Close writes the archive to out with the parts in name order and a
 // fixed date. excelize itself emits streamed sheets in Go map order, which
 // differs from run to run; this is what makes the same report give the same
@@ -36,7 +37,7 @@ type sortedZip struct {
 	off    int64 // bytes written to tmp so far (through buf)
 	parts  []*zipPart
 	cur    *zipPart
-	fw     *flate.Writer
+	fw     *parallelDeflate
 	err    error
 }
 
@@ -92,14 +93,7 @@ func (z *sortedZip) Create(name string) (io.Writer, error) {
 		}
 		z.tmp = tmp
 		z.buf = bufio.NewWriterSize(tmp, 1<<16)
-		// Speed over size: parts are XML and shrink well even at level 1.
-		fw, err := flate.NewWriter(z, flate.BestSpeed)
-		if err != nil {
-			return nil, fmt.Errorf("workbook zip: %w", err)
-		}
-		z.fw = fw
-	} else {
-		z.fw.Reset(z)
+		z.fw = newParallelDeflate(z, runtime.GOMAXPROCS(0))
 	}
 	z.cur = &zipPart{name: name, off: z.off, crc: crc32.NewIEEE(), z: z}
 	return z.cur, nil
@@ -117,7 +111,7 @@ func (z *sortedZip) finish() error {
 	if z.cur == nil {
 		return nil
 	}
-	if err := z.fw.Close(); err != nil {
+	if err := z.fw.EndPart(); err != nil {
 		z.err = fmt.Errorf("workbook zip: compress %s: %w", z.cur.name, err)
 		return z.err
 	}
@@ -177,6 +171,9 @@ func (z *sortedZip) Close() error {
 // cleanup removes the temporary file. It is safe to call more than once and
 // on every path, including after a failed Close.
 func (z *sortedZip) cleanup() error {
+	if z.fw != nil {
+		z.fw.wait()
+	}
 	if z.tmp == nil {
 		return nil
 	}
