@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -279,16 +278,10 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	if err := j.steps.Step(ctx, job.StepSign, "signatures.json", func() ([]byte, error) {
 		sigs := map[string]string{"key_id": ""}
 		if signer != nil {
-			// The two signatures on two cores (each is two SHA-512
-			// passes over its file's bytes).
-			var xlsxSig []byte
-			var wg sync.WaitGroup
-			wg.Go(func() { xlsxSig = signer.Sign(xlsxBytes) })
-			jsonSig := signer.Sign(jsonBytes)
-			wg.Wait()
+			made := signer.SignAll(jsonBytes, xlsxBytes)
 			sigs["key_id"] = signer.KeyID()
-			sigs["json"] = strings.TrimSpace(string(reports.SignatureBytes(jsonSig)))
-			sigs["xlsx"] = strings.TrimSpace(string(reports.SignatureBytes(xlsxSig)))
+			sigs["json"] = strings.TrimSpace(string(reports.SignatureBytes(made[0])))
+			sigs["xlsx"] = strings.TrimSpace(string(reports.SignatureBytes(made[1])))
 		}
 		return json.Marshal(sigs)
 	}, func([]byte) error { return nil }); err != nil {

@@ -247,16 +247,21 @@ type artifactSeal struct {
 
 // seal hashes and signs every artifact of a publication at once, on all
 // cores, before the first file is written: for a large report these
-// passes over its bytes are most of a publication's time (an Ed25519
-// signature makes two SHA-512 passes), and each artifact's digest serves
-// its sidecar and the PublishResult alike.
+// passes over its bytes are most of a publication's time, and each
+// artifact's digest serves its sidecar and the PublishResult alike.
 func (p *Publisher) seal(files []Artifact) []artifactSeal {
 	out := make([]artifactSeal, len(files))
 	var wg sync.WaitGroup
 	for i, a := range files {
 		wg.Go(func() { out[i].sum = sha256.Sum256(a.Data) })
-		if p.Signer != nil {
-			wg.Go(func() { out[i].sig = p.Signer.Sign(a.Data) })
+	}
+	if p.Signer != nil {
+		data := make([][]byte, len(files))
+		for i, a := range files {
+			data[i] = a.Data
+		}
+		for i, sig := range p.Signer.SignAll(data...) {
+			out[i].sig = sig
 		}
 	}
 	wg.Wait()

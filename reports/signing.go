@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 )
@@ -159,6 +160,19 @@ func LoadSigner(path string) (*Signer, error) {
 // Sign returns the Ed25519 signature of data (pure Ed25519 over the exact
 // bytes, as `openssl pkeyutl -sign -rawin` makes).
 func (s *Signer) Sign(data []byte) []byte { return ed25519.Sign(s.priv, data) }
+
+// SignAll returns the signatures of each of data, in order, made
+// concurrently: each is two SHA-512 passes over its bytes, and a report's
+// files are signed together.
+func (s *Signer) SignAll(data ...[]byte) [][]byte {
+	sigs := make([][]byte, len(data))
+	var wg sync.WaitGroup
+	for i, d := range data {
+		wg.Go(func() { sigs[i] = s.Sign(d) })
+	}
+	wg.Wait()
+	return sigs
+}
 
 // KeyID returns the id of the signer's public key.
 func (s *Signer) KeyID() string { return s.id }
