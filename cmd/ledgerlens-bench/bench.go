@@ -176,6 +176,7 @@ func storeWriteFloor(ctx context.Context, cfg runConfig, env []string, work, led
 // round is one measurement of each phase.
 type round struct {
 	engine, cold, warm   phase
+	query                phase // (d), after the warm job
 	engineOut            engineOutput
 	coldSteps, warmSteps *stepTimes
 	stepErr              []string
@@ -235,6 +236,17 @@ func measureRound(ctx context.Context, cfg runConfig, env []string, fx *fixture,
 	}
 	rd.warmSteps = stepsOf(&rd, root, rd.warm)
 	rd.reportTop, rd.topErr = reportTop(root, fx.FocusWeek)
+
+	// (d) an analyst's query on what the warm job left: a read-only open
+	// replays the store's WAL, and must succeed.
+	logf("(d) query after the warm job: ledgerlens query on the store it left")
+	rd.query, err = measure(ctx, "query", command(ctx, env, cfg.Bin, "--root", root, "query", "SELECT count(*) FROM runs"))
+	if err != nil {
+		return rd, err
+	}
+	if rd.query.ExitCode != 0 {
+		return rd, rd.query.failed()
+	}
 	return rd, nil
 }
 
@@ -289,6 +301,7 @@ func summarize(r *results, rounds []round) {
 		{"engine", func(rd round) phase { return rd.engine }, &r.EngineS},
 		{"cold", func(rd round) phase { return rd.cold }, &r.ColdS},
 		{"warm", func(rd round) phase { return rd.warm }, &r.WarmS},
+		{"query", func(rd round) phase { return rd.query }, &r.QueryS},
 	} {
 		p, bi := best(ph.get)
 		*ph.dst = round3(p.Seconds)

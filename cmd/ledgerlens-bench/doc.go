@@ -11,6 +11,9 @@
 //     focus week (so it reports the previous week);
 //   - (c) a warm weekly job: the rest of the ledger appended to that root,
 //     then `ledgerlens report weekly` for the focus week;
+//   - (d) an analyst's `ledgerlens query` on the store the warm job left
+//     (a read-only open, which replays the store's WAL), which must
+//     succeed;
 //   - and, when jq is installed, the runbook's `jq -s` query for the top
 //     scenarios by credit spend, the way operators answered it before.
 //
@@ -21,7 +24,10 @@
 //
 // It prints a table, PASS/FAIL per target, and writes bench/results.json.
 // `ledgerlens-bench profile` runs one weekly job in-process under the CPU
-// profiler, for finding what dominates a phase.
+// profiler, for finding what dominates a phase. `ledgerlens-bench weeks`
+// runs weekly jobs one after another on one root, as cron does, each
+// followed by a query: what each job leaves to the next ones, which one
+// warm job on a freshly loaded store cannot show.
 //
 // It is a measuring tool, not part of the product: it must never modify the
 // cached fixture (the working roots get hard links of the read-only inputs

@@ -24,6 +24,10 @@ const usage = `usage:
   ledgerlens-bench profile -root DIR -week WEEK [-cpuprofile FILE]
                                         one weekly job in-process (optionally under the CPU profiler),
                                         printing its step timings as JSON
+  ledgerlens-bench weeks -fixture DIR -from MONDAY [-n WEEKS] [-bin FILE] [-work DIR]
+                                        weekly jobs one after another on one root, as cron runs
+                                        them, each followed by a query: per week the job's time,
+                                        the WAL it left and the query's time
 
 run flags:
 `
@@ -48,6 +52,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		err = cmdFloor(ctx, args[1:], stdout)
 	case len(args) > 0 && args[0] == "profile":
 		err = cmdProfile(ctx, args[1:], stdout)
+	case len(args) > 0 && args[0] == "weeks":
+		err = cmdWeeks(ctx, args[1:], stdout)
 	case len(args) > 0 && args[0] == "run":
 		err = cmdRun(ctx, args[1:], stdout, stderr)
 	default:

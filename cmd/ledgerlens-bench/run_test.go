@@ -62,13 +62,13 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	t.Logf("\n%s", out.String())
 
-	for _, want := range []string{"(a) engine", "(b) cold weekly job", "(c) warm weekly job", "cold_ratio", "warm_peak_rss"} {
+	for _, want := range []string{"(a) engine", "(b) cold weekly job", "(c) warm weekly job", "(d) query after the warm job", "cold_ratio", "warm_peak_rss"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	if r.EngineS <= 0 || r.ColdS <= 0 || r.WarmS <= 0 {
-		t.Errorf("times engine %v cold %v warm %v, want all positive", r.EngineS, r.ColdS, r.WarmS)
+	if r.EngineS <= 0 || r.ColdS <= 0 || r.WarmS <= 0 || r.QueryS <= 0 {
+		t.Errorf("times engine %v cold %v warm %v query %v, want all positive", r.EngineS, r.ColdS, r.WarmS, r.QueryS)
 	}
 	for _, phase := range []string{"engine", "cold", "warm"} {
 		if r.PeakRSSBytes[phase] < 1<<20 {
@@ -116,7 +116,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(data, &fields); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"engine_s", "cold_s", "warm_s", "cold_ratio", "warm_ratio", "peak_rss_bytes",
+	for _, key := range []string{"engine_s", "cold_s", "warm_s", "query_after_warm_s", "cold_ratio", "warm_ratio", "peak_rss_bytes",
 		"cores", "ledger_bytes", "ledger_runs", "go_version", "when", "targets", "jq"} {
 		if _, ok := fields[key]; !ok {
 			t.Errorf("results.json lacks %s", key)
@@ -139,6 +139,19 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	if !after.ModTime().Equal(before.ModTime()) || !strings.Contains(log.String(), "cached") {
 		t.Errorf("cached fixture was regenerated (log %q)", log.String())
+	}
+
+	// `weeks` on the same fixture: a cold job for 2026-01-26, then its last
+	// two weeks one after another, each with a query after it.
+	var weeks bytes.Buffer
+	if err := cmdWeeks(context.Background(), []string{"-fixture", fixtureDir(cfg), "-bin", bin, "-from", "2026-02-02", "-n", "2",
+		"-work", filepath.Join(dir, "weeks")}, &weeks); err != nil {
+		t.Fatalf("weeks: %v\n%s", err, weeks.String())
+	}
+	t.Logf("\n%s", weeks.String())
+	rows := strings.Split(strings.TrimSpace(weeks.String()), "\n")
+	if len(rows) != 4 || !strings.Contains(rows[1], "2026-01-26 (cold)") || !strings.Contains(rows[2], "2026-02-02") || !strings.Contains(rows[3], "2026-02-09") {
+		t.Errorf("weeks printed %q, want a header, the cold week and two weeks", rows)
 	}
 }
 

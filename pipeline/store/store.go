@@ -76,9 +76,14 @@ type Options struct {
 	// a million runs — is then amortised: an ingest checkpoints only once
 	// the rows appended since the last checkpoint exceed a quarter of the
 	// table, and after a full load; that ingest's commit checkpoints
-	// instead of writing its rows to the WAL first. Jobs set it; ad-hoc
-	// tools need not.
+	// instead of writing its rows to the WAL first. An insert on several
+	// threads checkpoints at its commit too, and an ingest that leaves
+	// more WAL than CheckpointWALBytes checkpoints after it. Jobs set
+	// it; ad-hoc tools need not.
 	DeferCheckpoint bool
+	// CheckpointWALBytes caps the WAL a deferring ingest leaves behind
+	// (default defaultCheckpointWALBytes); see Store.checkpointLargeWAL.
+	CheckpointWALBytes int64
 }
 
 // Store is the DuckDB database holding the loaded ledger.
@@ -103,6 +108,8 @@ type Store struct {
 	TrustedChunk func(chunk int64) bool
 	// deferCheckpoint: see Options.DeferCheckpoint.
 	deferCheckpoint bool
+	// walCap: see Options.CheckpointWALBytes.
+	walCap int64
 	// threads is DuckDB's worker count as opened (Options.Threads or the
 	// engine's default).
 	threads int
@@ -186,6 +193,10 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
 	}
 	s.deferCheckpoint = opts.DeferCheckpoint && !opts.ReadOnly
+	s.walCap = opts.CheckpointWALBytes
+	if s.walCap <= 0 {
+		s.walCap = defaultCheckpointWALBytes
+	}
 	if s.deferCheckpoint {
 		settings = append(settings, "SET checkpoint_threshold = "+deferredCheckpointThreshold, "PRAGMA disable_checkpoint_on_shutdown")
 	}
@@ -368,6 +379,18 @@ const (
 	deferredCheckpointThreshold = "'1TB'"
 	checkpointAtCommitThreshold = "'1KB'"
 )
+
+// defaultCheckpointWALBytes is the most WAL a deferring ingest leaves
+// behind. Every open of the store, a job's or a `query`'s, replays the
+// whole WAL first: about 20 ms per MiB here, so a year-long ledger's
+// weekly appends (4 MiB of WAL each) left for a quarter made every open
+// a second slower. And a read-only open (`query`, `verify`) cannot replay
+// a WAL holding a whole row group of appended rows at all: the engine
+// must write that row group to the database file, which a read-only open
+// refuses ("Could not write file … Bad file descriptor"); 8 MiB of WAL
+// is about 40,000 rows, a third of a row group (BENCHMARKS.md, "The WAL
+// a deferred checkpoint leaves").
+const defaultCheckpointWALBytes = 8 << 20
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }

@@ -182,6 +182,116 @@ func TestDeferredCheckpoint(t *testing.T) {
 	}
 }
 
+// TestDeferredCheckpointCapsTheWAL: appends too small for the quarter rule
+// pile up in the WAL, which every open replays; once it is over the
+// store's cap an ingest checkpoints after its commit, counts the rows
+// since the last checkpoint from zero, and the next small append defers
+// again. Without a cap in reach the same appends leave a growing WAL.
+func TestDeferredCheckpointCapsTheWAL(t *testing.T) {
+	all := lines(2300, func(i int) bool { return i%2 == 0 })
+	walSize := func(dbPath string) int64 {
+		fi, err := os.Stat(dbPath + ".wal")
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	// One 100-line append's WAL, to set the cap from.
+	var oneAppend int64
+	{
+		dir := t.TempDir()
+		path, dbPath := filepath.Join(dir, "ledger.jsonl"), filepath.Join(dir, "ledger.duckdb")
+		for _, n := range []int{2000, 2100} {
+			writeFile(t, path, join(all[:n]))
+			s, err := Open(context.Background(), dbPath, Options{DeferCheckpoint: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ingest(t, s, path)
+			s.Close()
+		}
+		oneAppend = walSize(dbPath)
+		if oneAppend == 0 {
+			t.Fatal("a deferred 100-line append left no WAL")
+		}
+	}
+	tests := []struct {
+		name string
+		cap  int64
+		// want: did each append after the full load checkpoint?
+		want []bool
+	}{
+		// Over the cap after the second append (2 × oneAppend).
+		{"cap of one and a half appends", oneAppend * 3 / 2, []bool{false, true, false}},
+		// Never reached: the appends stay in the WAL (5 %, 10 %, 15 % of
+		// the table, under the quarter rule).
+		{"cap out of reach", 1 << 40, []bool{false, false, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path, dbPath := filepath.Join(dir, "ledger.jsonl"), filepath.Join(dir, "ledger.duckdb")
+			opts := Options{DeferCheckpoint: true, CheckpointWALBytes: tt.cap}
+			for i, n := range []int{2000, 2100, 2200, 2300} {
+				writeFile(t, path, join(all[:n]))
+				s, err := Open(context.Background(), dbPath, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res := ingest(t, s, path)
+				tally := queryStrings(t, s, "SELECT rows_since_checkpoint FROM ledger_state")
+				s.Close()
+				if i == 0 {
+					continue // the full load checkpoints (TestDeferredCheckpoint)
+				}
+				want := tt.want[i-1]
+				if got := res.CheckpointTime > 0; got != want {
+					t.Errorf("append %d: checkpointed=%v, want %v (WAL %d bytes, cap %d)", i, got, want, walSize(dbPath), tt.cap)
+				}
+				if got := walSize(dbPath) == 0; got != want {
+					t.Errorf("append %d: WAL holds %d bytes after close; want it empty: %v", i, walSize(dbPath), want)
+				}
+				if want && tally != "0" {
+					t.Errorf("append %d: %s rows since the last checkpoint recorded after one, want 0", i, tally)
+				}
+				ro, err := Open(context.Background(), dbPath, Options{ReadOnly: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := queryStrings(t, ro, "SELECT count(*) FROM runs"); got != strconv.Itoa(n) {
+					t.Fatalf("append %d: %s runs after reopen, want %d", i, got, n)
+				}
+				ro.Close()
+			}
+		})
+	}
+}
+
+// TestCheckpointAtCommit: when an ingest checkpoints at its commit.
+func TestCheckpointAtCommit(t *testing.T) {
+	tests := []struct {
+		name                 string
+		fullLoad             bool
+		insertThreads        int
+		rowsSince, tableRows int64
+		want                 bool
+	}{
+		{"full load", true, 1, 100, 100, true},
+		{"small append on one thread", false, 1, 100, 1000, false},
+		{"a quarter exactly", false, 1, 250, 1000, false},
+		{"more than a quarter since the last checkpoint", false, 1, 251, 1000, true},
+		// Each thread leaves its last, partial row group to the WAL.
+		{"an insert on several threads", false, 2, 250_000, 10_000_000, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := checkpointAtCommit(tt.fullLoad, tt.insertThreads, tt.rowsSince, tt.tableRows); got != tt.want {
+				t.Fatalf("checkpointAtCommit = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestVerifyRefusesAStaleStore: a store written under an older schema,
 // opened read-only (so not rebuilt), cannot be verified against this
 // version's digests; VerifyLedger says so instead of reporting a

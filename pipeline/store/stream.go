@@ -72,7 +72,7 @@ const rowGroupRows = 122880
 // row group runs on one thread (100,000 rows: 17 % less time,
 // BenchmarkInsertBatches; BENCHMARKS.md).
 func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordReader, rows int64) (ret error) {
-	if rows > 0 && rows < int64(s.threads)*rowGroupRows && s.threads > 1 {
+	if s.insertThreads(rows) == 1 && s.threads > 1 {
 		if _, err := s.conn.ExecContext(ctx, "SET threads = 1"); err != nil {
 			rdr.Release()
 			return fmt.Errorf("insert into %s on one thread: %w", table, err)
@@ -98,4 +98,14 @@ func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordR
 		return fmt.Errorf("insert into %s: %w", table, err)
 	}
 	return nil
+}
+
+// insertThreads is how many DuckDB threads insertArrow inserts an
+// estimated rows rows on (0: unknown): one when they cannot give each of
+// the store's threads a whole row group, else all of them.
+func (s *Store) insertThreads(rows int64) int {
+	if rows > 0 && rows < int64(s.threads)*rowGroupRows {
+		return 1
+	}
+	return s.threads
 }
