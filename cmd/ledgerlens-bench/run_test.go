@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,6 +153,12 @@ func TestRunEndToEnd(t *testing.T) {
 	rows := strings.Split(strings.TrimSpace(weeks.String()), "\n")
 	if len(rows) != 4 || !strings.Contains(rows[1], "2026-01-26 (cold)") || !strings.Contains(rows[2], "2026-02-02") || !strings.Contains(rows[3], "2026-02-09") {
 		t.Errorf("weeks printed %q, want a header, the cold week and two weeks", rows)
+	}
+	// Weeks past the fixture's last are refused, not measured on nothing.
+	err = cmdWeeks(context.Background(), []string{"-fixture", fixtureDir(cfg), "-bin", bin, "-from", "2026-02-09", "-n", "2",
+		"-work", filepath.Join(dir, "weeks")}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "past the fixture's last") {
+		t.Errorf("weeks past the fixture: %v, want it refused", err)
 	}
 }
 

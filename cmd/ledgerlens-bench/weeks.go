@@ -69,12 +69,22 @@ func cmdWeeks(ctx context.Context, args []string, stdout io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "week\tjob s\tWAL left, bytes\tquery s\t\n")
 	fmt.Fprintf(tw, "%s (cold)\t%.2f\t%d\t\t\n", first.AddDate(0, 0, -7).Format(time.DateOnly), cold.Seconds, walBytes(root))
+	fixtureStart, err := time.Parse(time.DateOnly, fx.Marker.Start)
+	if err != nil {
+		return fmt.Errorf("fixture start %q: %w", fx.Marker.Start, err)
+	}
+	fixtureEnd := fixtureStart.AddDate(0, 0, 7*fx.Marker.Weeks)
 	prev := start
 	for k := range *n {
 		week := first.AddDate(0, 0, 7*k)
-		next, err := weekCut(week.AddDate(0, 0, 7))
-		if err != nil {
-			next = fx.Marker.LedgerBytes // the fixture's last week: to the end
+		if !week.Before(fixtureEnd) {
+			return fmt.Errorf("week %s is past the fixture's last (it ends %s)", week.Format(time.DateOnly), fixtureEnd.Format(time.DateOnly))
+		}
+		next := fx.Marker.LedgerBytes // the fixture's last week: to the end
+		if end := week.AddDate(0, 0, 7); end.Before(fixtureEnd) {
+			if next, err = weekCut(end); err != nil {
+				return err
+			}
 		}
 		if err := copyRange(fx.Ledger, ledgerOf(root), prev, next-prev, os.O_APPEND|os.O_WRONLY); err != nil {
 			return fmt.Errorf("append week %s: %w", week.Format(time.DateOnly), err)
