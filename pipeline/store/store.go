@@ -384,12 +384,12 @@ const (
 // behind. Every open of the store, a job's or a `query`'s, replays the
 // whole WAL first: about 20 ms per MiB here, so a year-long ledger's
 // weekly appends (4 MiB of WAL each) left for a quarter made every open
-// a second slower. And a read-only open (`query`, `verify`) cannot replay
-// a WAL holding a whole row group of appended rows at all: the engine
-// must write that row group to the database file, which a read-only open
-// refuses ("Could not write file … Bad file descriptor"); 8 MiB of WAL
-// is about 40,000 rows, a third of a row group (BENCHMARKS.md, "The WAL
-// a deferred checkpoint leaves").
+// a second slower. And a read-only open (`query`, `verify`) failed to
+// replay the 136 MB WAL a ten-million-run week left ("Could not write
+// file … Bad file descriptor"), while it replayed the year-long ledger's
+// 49 MB; where between the engine starts to need a write is not known,
+// so the cap stays far below both (BENCHMARKS.md, "The WAL a deferred
+// checkpoint leaves").
 const defaultCheckpointWALBytes = 8 << 20
 
 // Path is the database file.
