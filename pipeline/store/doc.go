@@ -20,6 +20,11 @@
 // inserts, per ledger chunk (IngestResult.ChunkRowDigests), and again from
 // rows read back (ChunkDigests, VerifyRows) by the same code.
 //
+// Every statement runs on the store's one connection, where the ingest's
+// transaction lives; only an append's search of the earlier ingests' rows
+// for its run ids (earlier_runs.go) reads on a second one, which sees
+// committed rows only, while the append's insert finishes.
+//
 // It must never write to the ledger or any other input, and never leave the
 // database mixing two versions of the ledger: each ingest is one
 // transaction that either commits completely or not at all.

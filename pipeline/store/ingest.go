@@ -52,6 +52,13 @@ const (
 // small enough that a few blocks in flight keep memory flat.
 const readBlockSize = 4 << 20
 
+// firstReadBlockSize is the first block a load reads; each next one is
+// twice as large, up to readBlockSize. The insert waits for the first
+// parsed batch, and a whole block's parse, on memory the process has not
+// touched yet, took 70–80 ms of a year-long ledger's weekly append
+// (BENCHMARKS.md).
+const firstReadBlockSize = 256 << 10
+
 // maxRawReject caps the raw text of a rejected line kept in the store; the
 // line's SHA-256 always covers all of it.
 const maxRawReject = 64 << 10
@@ -344,7 +351,7 @@ func (s *Store) loadNew(ctx context.Context, f *os.File, size int64, state ledge
 	}
 	res.LoadTime = time.Since(phase)
 	phase = time.Now()
-	if res.Duplicates, err = s.findDuplicates(ctx, seq, state.covered == 0, out.repeated); err != nil {
+	if res.Duplicates, err = s.findDuplicates(ctx, seq, out.searched, out.repeated); err != nil {
 		return state, fmt.Errorf("find duplicates: %w", err)
 	}
 	res.Loaded -= res.Duplicates
@@ -430,9 +437,12 @@ type rejectRow struct {
 
 // loadOutcome is what load found besides the new ledger state.
 type loadOutcome struct {
-	// repeated are the run-id hashes that occur more than once among the
-	// rows of a first load (nil otherwise: findDuplicates asks the store).
+	// repeated are the run-id hashes the loaded rows repeat, sorted and
+	// distinct, when searched says they were searched for: a first
+	// load's, and an append's inserted on one thread (earlierRuns).
+	// Otherwise findDuplicates asks the store.
 	repeated []int64
+	searched bool
 	// values are the enumerated columns' codes counted in the rows loaded,
 	// duplicates included; book is the code book that assigned them.
 	values *fieldCounts
@@ -444,7 +454,10 @@ type loadOutcome struct {
 //
 // On a first load (nothing covered yet) it also returns the run-id hashes
 // that occur more than once, found by sorting the new rows' hashes: every
-// row is new, so no table scan is needed to find duplicate candidates.
+// row is new, so no table scan is needed to find duplicate candidates. An
+// append inserted on one DuckDB thread returns them too: those repeated
+// among its rows, found the same way, and those an earlier ingest's rows
+// hold, searched for while the insert finishes (earlierRuns).
 func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerState, seq int32, res *IngestResult) (ledgerState, loadOutcome, error) {
 	whole := sha256.New()
 	if len(state.shaState) > 0 {
@@ -488,7 +501,20 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		return state, loadOutcome{}, err
 	}
 
+	rows := estimateRows(size-state.covered, state)
+	// An append on one insert thread searches the earlier rows for its
+	// run ids beside the insert (earlierRuns); the collector starts the
+	// search once it has handed the insert the last batch.
+	search := state.covered > 0 && s.insertThreads(rows) == 1
 	var runHashes []int64
+	var earlier *earlierRuns
+	defer func() {
+		// Read only after g.Wait (every return below that starts the
+		// goroutines passes it), which orders the collector's write.
+		if earlier != nil {
+			earlier.stop()
+		}
+	}()
 	g, gctx := errgroup.WithContext(ctx)
 	type task struct {
 		b   block
@@ -510,8 +536,10 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		defer close(ordered)
 		pos := state.covered
 		var leftover []byte
+		next := int64(firstReadBlockSize)
 		for pos < size {
-			n := min(int64(readBlockSize), size-pos)
+			n := min(next, size-pos)
+			next = min(2*next, readBlockSize)
 			need := len(leftover) + int(n)
 			var buf []byte
 			select {
@@ -609,7 +637,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			}
 			folder.addAll(p.rec.Column(offsetCol).(*array.Int64).Int64Values(), p.digests)
 			res.Loaded += p.rec.NumRows()
-			if state.covered == 0 {
+			if state.covered == 0 || search {
 				runHashes = append(runHashes, p.rec.Column(hashCol).(*array.Int64).Int64Values()...)
 			}
 			select {
@@ -618,6 +646,9 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 				p.rec.Release()
 				return gctx.Err()
 			}
+		}
+		if search {
+			earlier = s.searchEarlierRuns(ctx, seq, runHashes)
 		}
 		return nil
 	})
@@ -628,7 +659,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			return context.Cause(gctx)
 		}
 		return nil
-	}), estimateRows(size-state.covered, state))
+	}), rows)
 	// If the insert stopped early, stop the producers and free what is
 	// still queued before waiting for them.
 	for rec := range batches {
@@ -656,6 +687,19 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	if err != nil {
 		return state, loadOutcome{}, err
 	}
+	out := loadOutcome{values: values, book: codes}
+	if state.covered == 0 || search {
+		out.repeated, out.searched = repeatedHashes(runHashes), true
+	}
+	if earlier != nil {
+		found, err := earlier.wait()
+		if err != nil {
+			return state, loadOutcome{}, err
+		}
+		out.repeated = append(out.repeated, found...)
+		slices.Sort(out.repeated)
+		out.repeated = slices.Compact(out.repeated)
+	}
 	return ledgerState{
 		covered:   covered,
 		lines:     lines,
@@ -663,7 +707,7 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		shaState:  shaState,
 		prefixSHA: hex.EncodeToString(whole.Sum(nil)),
 		tailFold:  tail,
-	}, loadOutcome{repeated: repeatedHashes(runHashes), values: values, book: codes}, nil
+	}, out, nil
 }
 
 // typicalLineBytes is the length of a ledger line assumed before any is
@@ -756,11 +800,11 @@ func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location, hi
 }
 
 // findDuplicates records the rows of ingest seq that repeat an earlier run
-// id and returns how many there are. allNew says every row in the table
-// belongs to this ingest, and repeated then holds the repeated run-id
-// hashes already; otherwise the new rows' hashes are probed in SQL.
-func (s *Store) findDuplicates(ctx context.Context, seq int, allNew bool, repeated []int64) (int64, error) {
-	if !allNew {
+// id and returns how many there are. searched says repeated holds the
+// run-id hashes those rows repeat already (loadOutcome); otherwise the new
+// rows' hashes are probed in SQL.
+func (s *Store) findDuplicates(ctx context.Context, seq int, searched bool, repeated []int64) (int64, error) {
+	if !searched {
 		rows, err := s.conn.QueryContext(ctx, repeatedRunHashesSQL, seq)
 		if err != nil {
 			return 0, err

@@ -90,8 +90,9 @@ type Options struct {
 type Store struct {
 	path string
 	db   *sql.DB
-	// conn is the single connection every statement runs on: DuckDB
-	// transactions and registered Arrow views are per connection.
+	// conn is the connection every statement runs on: DuckDB
+	// transactions and registered Arrow views are per connection. (Only
+	// earlierRuns reads on a second one, beside an append's insert.)
 	conn *sql.Conn
 	// arrow shares conn's driver connection for zero-copy batch transfer.
 	arrow *duckdb.Arrow
@@ -141,7 +142,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(1)
+	// One connection runs every statement; an append's search of the
+	// earlier rows (earlierRuns) opens a second one for its query and
+	// closes it.
+	db.SetMaxOpenConns(2)
+	db.SetMaxIdleConns(0)
 	s := &Store{path: path, db: db, loc: time.UTC}
 	if err := s.init(ctx, opts); err != nil {
 		db.Close()
