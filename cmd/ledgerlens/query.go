@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -198,12 +197,6 @@ func queryError(err error) error {
 	}
 	return fmt.Errorf("query: %w", err)
 }
-
-// writeTo is an io.Writer without Close, so a library that closes its sink
-// cannot close the atomic file before it is committed.
-type writeTo struct{ w io.Writer }
-
-func (w writeTo) Write(p []byte) (int, error) { return w.w.Write(p) }
 
 // checkOut refuses a --out that could overwrite anything: a path that
 // exists (a file, a link, anything), or one inside the working root,

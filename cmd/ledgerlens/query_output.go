@@ -15,13 +15,8 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
-	"github.com/apache/arrow/go/v17/arrow/memory"
-	"github.com/apache/arrow/go/v17/parquet"
-	"github.com/apache/arrow/go/v17/parquet/compress"
-	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
@@ -221,8 +216,10 @@ func writeArrowStream(ctx context.Context, w io.Writer, rr array.RecordReader) e
 // file in it, and the file is linked into place, which fails rather than
 // replace anything already there (checkOut checked the same before the
 // wait for the lock, which an attacker could use to swap the directory).
-// A failed or interrupted write (ctx ending: --timeout, a signal) leaves
-// no file behind.
+// The engine that writes the Parquet (store.WriteParquet) opens the
+// temporary file by /proc/self/fd/N: the file this process created, not
+// a name in the directory. A failed or interrupted write (ctx ending:
+// --timeout, a signal) leaves no file behind.
 func writeParquet(ctx context.Context, root, path string, rr array.RecordReader) error {
 	fail := func(err error) error { return fmt.Errorf("write %s: %w", path, err) }
 	d, err := os.Open(filepath.Dir(path))
@@ -251,33 +248,10 @@ func writeParquet(ctx context.Context, root, path string, rr array.RecordReader)
 	}
 	defer dir.Remove(tmp) // after the link, or in place of it
 	defer f.Close()
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd))
-	pw, err := pqarrow.NewFileWriter(rr.Schema(), writeTo{f}, props, pqarrow.DefaultWriterProps())
-	if err != nil {
-		return fail(err)
-	}
-	for rr.Next() {
-		if err := ctx.Err(); err != nil {
-			pw.Close()
+	if err := store.WriteParquet(ctx, rr, fmt.Sprintf("/proc/self/fd/%d", f.Fd())); err != nil {
+		if ctx.Err() != nil {
 			return err
 		}
-		rec, err := goOwned(rr.Record())
-		if err != nil {
-			pw.Close()
-			return fail(err)
-		}
-		err = pw.WriteBuffered(rec)
-		rec.Release()
-		if err != nil {
-			pw.Close()
-			return fail(err)
-		}
-	}
-	if err := rr.Err(); err != nil {
-		pw.Close()
-		return fail(err)
-	}
-	if err := pw.Close(); err != nil {
 		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
@@ -287,29 +261,4 @@ func writeParquet(ctx context.Context, root, path string, rr array.RecordReader)
 		return fail(err)
 	}
 	return d.Sync()
-}
-
-// goOwned copies a record the engine lent (its buffers are the engine's
-// memory, freed when the reader moves on) into Go memory. The Parquet
-// writer keeps the column statistics' minimum and maximum as slices of
-// the values it was given until the file is closed; on the engine's
-// memory they would point into freed buffers (a crash on large string
-// results).
-func goOwned(rec arrow.Record) (arrow.Record, error) {
-	cols := make([]arrow.Array, rec.NumCols())
-	defer func() {
-		for _, c := range cols {
-			if c != nil {
-				c.Release()
-			}
-		}
-	}()
-	for i, c := range rec.Columns() {
-		copied, err := array.Concatenate([]arrow.Array{c}, memory.DefaultAllocator)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", rec.ColumnName(i), err)
-		}
-		cols[i] = copied
-	}
-	return array.NewRecord(rec.Schema(), cols, rec.NumRows()), nil
 }

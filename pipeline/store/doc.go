@@ -20,6 +20,10 @@
 // inserts, per ledger chunk (IngestResult.ChunkRowDigests), and again from
 // rows read back (ChunkDigests, VerifyRows) by the same code.
 //
+// It also writes the Parquet files `ledgerlens query` produces
+// (WriteParquet), through a private in-memory engine that holds nothing
+// but the query's result.
+//
 // Every statement runs on the store's one connection, where the ingest's
 // transaction lives; only an append's search of the earlier ingests' rows
 // for its run ids (earlier_runs.go) reads on a second one, which sees
