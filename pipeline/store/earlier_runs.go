@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	_ "embed"
 	"errors"
@@ -84,19 +85,8 @@ func (s *Store) earlierRunHashes(ctx context.Context, seq int32, hashes []int64)
 		return nil, err
 	}
 	defer rdr.Release()
-	var release func()
-	if err := conn.Raw(func(dc any) error {
-		c, ok := dc.(driver.Conn)
-		if !ok {
-			return errors.New("duckdb driver connection has unexpected type")
-		}
-		a, err := duckdb.NewArrowFromConn(c)
-		if err != nil {
-			return err
-		}
-		release, err = a.RegisterView(rdr, newRunHashesView)
-		return err
-	}); err != nil {
+	release, err := registerArrowView(conn, rdr, newRunHashesView)
+	if err != nil {
 		return nil, fmt.Errorf("register the appended run ids: %w", err)
 	}
 	defer release()
@@ -114,4 +104,24 @@ func (s *Store) earlierRunHashes(ctx context.Context, seq int32, hashes []int64)
 		found = append(found, h)
 	}
 	return found, rows.Err()
+}
+
+// registerArrowView registers rdr as the view name on conn, a connection
+// of its own (the store's has s.arrow), through the driver's Arrow
+// interface. release frees the stream's C structure once the statements
+// reading the view have run; rdr itself is not released.
+func registerArrowView(conn *sql.Conn, rdr array.RecordReader, name string) (release func(), err error) {
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(driver.Conn)
+		if !ok {
+			return errors.New("duckdb driver connection has unexpected type")
+		}
+		a, err := duckdb.NewArrowFromConn(c)
+		if err != nil {
+			return err
+		}
+		release, err = a.RegisterView(rdr, name)
+		return err
+	})
+	return release, err
 }

@@ -42,21 +42,7 @@ func TestEarlierRunsFindWhatTheStoreQueryFinds(t *testing.T) {
 		t.Fatalf("the append is ingest %d, want 2", res.Seq)
 	}
 
-	var hashes []int64
-	rows, err := s.Conn().QueryContext(ctx, "SELECT run_hash FROM ledger_rows WHERE ingest_seq = 2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var h int64
-		if err := rows.Scan(&h); err != nil {
-			t.Fatal(err)
-		}
-		hashes = append(hashes, h)
-	}
-	if err := rows.Close(); err != nil {
-		t.Fatal(err)
-	}
+	hashes := queryInt64s(t, s, "SELECT run_hash FROM ledger_rows WHERE ingest_seq = 2")
 	if len(hashes) != len(appended) {
 		t.Fatalf("the append stored %d rows, want %d", len(hashes), len(appended))
 	}
@@ -72,21 +58,7 @@ func TestEarlierRunsFindWhatTheStoreQueryFinds(t *testing.T) {
 	slices.Sort(got)
 	got = slices.Compact(got)
 
-	var want []int64
-	rows, err = s.Conn().QueryContext(ctx, repeatedRunHashesSQL, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var h int64
-		if err := rows.Scan(&h); err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, h)
-	}
-	if err := rows.Close(); err != nil {
-		t.Fatal(err)
-	}
+	want := queryInt64s(t, s, repeatedRunHashesSQL, 2)
 	if len(want) != 4 || !slices.Equal(got, want) {
 		t.Fatalf("repeated run hashes: the search beside the insert found %v, the store's query %v (want 4: RUN-1, RUN-3, RUN-9, RUN-900)", got, want)
 	}
@@ -100,4 +72,26 @@ func TestEarlierRunsFindWhatTheStoreQueryFinds(t *testing.T) {
 	if res.Duplicates != 5 {
 		t.Fatalf("the append recorded %d duplicates, want 5", res.Duplicates)
 	}
+}
+
+// queryInt64s returns the one BIGINT column q selects.
+func queryInt64s(t *testing.T, s *Store, q string, args ...any) []int64 {
+	t.Helper()
+	rows, err := s.Conn().QueryContext(context.Background(), q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

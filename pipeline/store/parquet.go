@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -54,19 +52,8 @@ func WriteParquet(ctx context.Context, rr array.RecordReader, target string) (er
 	src := &ownedRecords{src: rr}
 	src.refs.Store(1)
 	defer src.Release()
-	var release func()
-	if err := conn.Raw(func(dc any) error {
-		c, ok := dc.(driver.Conn)
-		if !ok {
-			return errors.New("duckdb driver connection has unexpected type")
-		}
-		a, err := duckdb.NewArrowFromConn(c)
-		if err != nil {
-			return err
-		}
-		release, err = a.RegisterView(src, parquetSourceView)
-		return err
-	}); err != nil {
+	release, err := registerArrowView(conn, src, parquetSourceView)
+	if err != nil {
 		return fmt.Errorf("parquet writer: register the records: %w", err)
 	}
 	defer release()
