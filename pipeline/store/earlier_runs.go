@@ -3,14 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	_ "embed"
-	"errors"
 	"fmt"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/marcboeker/go-duckdb"
 )
 
 //go:embed sql/earlier_run_hashes.sql
@@ -111,17 +108,9 @@ func (s *Store) earlierRunHashes(ctx context.Context, seq int32, hashes []int64)
 // interface. release frees the stream's C structure once the statements
 // reading the view have run; rdr itself is not released.
 func registerArrowView(conn *sql.Conn, rdr array.RecordReader, name string) (release func(), err error) {
-	err = conn.Raw(func(dc any) error {
-		c, ok := dc.(driver.Conn)
-		if !ok {
-			return errors.New("duckdb driver connection has unexpected type")
-		}
-		a, err := duckdb.NewArrowFromConn(c)
-		if err != nil {
-			return err
-		}
-		release, err = a.RegisterView(rdr, name)
-		return err
-	})
-	return release, err
+	a, err := arrowOf(conn)
+	if err != nil {
+		return nil, err
+	}
+	return a.RegisterView(rdr, name)
 }

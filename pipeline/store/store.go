@@ -239,15 +239,25 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 			return fmt.Errorf("lock configuration: %w", err)
 		}
 	}
-	return conn.Raw(func(dc any) error {
+	s.arrow, err = arrowOf(conn)
+	return err
+}
+
+// arrowOf is the driver's Arrow interface to conn's DuckDB connection:
+// registered views and Arrow results on that connection, with no value
+// passing through statement parameters. It is valid while conn is open.
+func arrowOf(conn *sql.Conn) (*duckdb.Arrow, error) {
+	var a *duckdb.Arrow
+	err := conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
 		if !ok {
 			return errors.New("duckdb driver connection has unexpected type")
 		}
-		a, err := duckdb.NewArrowFromConn(c)
-		s.arrow = a
+		var err error
+		a, err = duckdb.NewArrowFromConn(c)
 		return err
 	})
+	return a, err
 }
 
 // readSchemaVersion returns the version store_meta records, 0 for a store
