@@ -224,7 +224,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 	}); err != nil {
 		return nil, err
 	}
-	if err := steps.Step(ctx, job.StepPublish, "published.json", func() ([]byte, error) {
+	if err := steps.Publish(ctx, "published.json", func() ([]byte, error) {
 		if err := os.MkdirAll(pubDir, 0o755); err != nil {
 			return nil, fmt.Errorf("create output directory: %w", err)
 		}

@@ -288,7 +288,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 
-	if err := j.steps.Step(ctx, job.StepPublish, "published.json", func() ([]byte, error) {
+	if err := j.steps.Publish(ctx, "published.json", func() ([]byte, error) {
 		files, err := j.publish(ctx, st, pub, base, w.Revision, jsonBytes, xlsxBytes, res)
 		if err != nil {
 			return nil, err

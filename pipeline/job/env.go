@@ -23,8 +23,10 @@ type Env struct {
 	// Progress, when set, receives ingest progress (bytes done of total),
 	// for a progress bar on a terminal.
 	Progress func(done, total int64)
-	// AfterStep, when set, is called after each checkpointed step is saved.
-	// It is the fault-injection point of the crash tests (SIGKILL or pause
-	// right after a given step); production runs leave it nil.
+	// AfterStep, when set, is called after each checkpointed step is saved
+	// and recorded, on the goroutine that records the steps (steps.go):
+	// the job may be computing its next step meanwhile. It is the
+	// fault-injection point of the crash tests (SIGKILL or pause right
+	// after a given step); production runs leave it nil.
 	AfterStep func(ctx context.Context, step string)
 }

@@ -36,6 +36,7 @@ type Job struct {
 	// readBack how many it read back (store_seal.go).
 	storeOpened bool
 	early       *earlySeal // PrepareSeal's fingerprint, if it was called
+	steps       *Steps     // StartSteps's, whose records Audit waits for
 	trusted     map[int64]bool
 	checked     map[int64]bool
 	readBack    int
@@ -111,6 +112,10 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		}
 	}
 	out, err := work(ctx, j)
+	if err == nil {
+		// The records of its steps are part of the work.
+		err = j.steps.recorded()
+	}
 	if err != nil {
 		state := StateFailed
 		var blocked *BlockedError
@@ -155,7 +160,17 @@ func (j *Job) Env() Env { return j.env }
 func (j *Job) Name() string { return j.name }
 
 // Audit appends one event to the audit log, tagged with the job's fields.
+//
+// It first waits for the records of the job's finished steps (steps.go),
+// so the log holds the events in the order they happened; a record's
+// error is not Audit's: the steps report it.
 func (j *Job) Audit(ctx context.Context, event string, fields map[string]any) error {
+	_ = j.steps.recorded()
+	return j.append(ctx, event, fields)
+}
+
+// append is Audit without the wait: for the steps' own records.
+func (j *Job) append(ctx context.Context, event string, fields map[string]any) error {
 	maps.Copy(fields, j.fields)
 	_, err := j.log.Append(ctx, event, fields)
 	return err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -305,5 +306,114 @@ func TestRunIntegrityOutcome(t *testing.T) {
 	data, _ := os.ReadFile(env.Layout.AuditLog)
 	if !strings.Contains(string(data), `"event":"job_end"`) || !strings.Contains(string(data), `"integrity_problems":["ledger modified"]`) {
 		t.Fatalf("audit log:\n%s", data)
+	}
+}
+
+// TestStepRecordOverlapsTheNextStep: a finished step's record (checkpoint
+// save, job_step event, AfterStep) is written while the next step
+// computes: AfterStep of the first step waits for the second step's Fn to
+// start, which would deadlock if the record came before Step returned.
+// The log still holds every event in the order it happened, an event the
+// job records itself after the steps included.
+func TestStepRecordOverlapsTheNextStep(t *testing.T) {
+	env := testEnv(t)
+	ctx := context.Background()
+	secondStarted := make(chan struct{})
+	env.AfterStep = func(_ context.Context, step string) {
+		if step != StepAnalyse {
+			return
+		}
+		select {
+		case <-secondStarted:
+		case <-time.After(10 * time.Second):
+			t.Error("the first step's record was written before the second step could start")
+		}
+	}
+	runID := RunID(RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "abc"})
+	err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+		s, err := j.StartSteps(ctx, runID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if err := s.Step(ctx, StepAnalyse, "model.json", func() ([]byte, error) { return []byte("model"), nil },
+			func([]byte) error { return nil }); err != nil {
+			return Outcome{}, err
+		}
+		if err := s.Step(ctx, StepRenderJSON, "report.json", func() ([]byte, error) {
+			close(secondStarted)
+			return []byte("report"), nil
+		}, func([]byte) error { return nil }); err != nil {
+			return Outcome{}, err
+		}
+		if err := j.Audit(ctx, audit.EventArtifactWritten, map[string]any{"path": "report.json"}); err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{}, s.Complete()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range events(t, env) {
+		name := e.Event
+		if step, ok := e.Fields["step"].(string); ok {
+			name += " " + step
+		}
+		got = append(got, name)
+	}
+	want := []string{audit.EventJobStart, audit.EventJobStep + " " + StepAnalyse, audit.EventJobStep + " " + StepRenderJSON,
+		audit.EventArtifactWritten, audit.EventJobEnd}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("events %q, want %q", got, want)
+	}
+}
+
+// TestFailedStepRecordStopsPublication: when a finished step's record
+// cannot be written (its checkpoint directory replaced by a file), the
+// publishing step does not run, the job fails with the record's error,
+// and the log holds no job_step event for the step.
+func TestFailedStepRecordStopsPublication(t *testing.T) {
+	env := testEnv(t)
+	ctx := context.Background()
+	runID := RunID(RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "abc"})
+	published := false
+	err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+		s, err := j.StartSteps(ctx, runID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		dir := filepath.Join(env.Layout.CheckpointsDir, runID)
+		if err := os.RemoveAll(dir); err != nil {
+			return Outcome{}, err
+		}
+		if err := os.WriteFile(dir, []byte("not a directory"), 0o640); err != nil {
+			return Outcome{}, err
+		}
+		if err := s.Step(ctx, StepAnalyse, "model.json", func() ([]byte, error) { return []byte("model"), nil },
+			func([]byte) error { return nil }); err != nil {
+			return Outcome{}, err
+		}
+		if err := s.Publish(ctx, "published.json", func() ([]byte, error) {
+			published = true
+			return []byte("{}"), nil
+		}, func([]byte) error { return nil }); err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{}, s.Complete()
+	})
+	if err == nil || !strings.Contains(err.Error(), "checkpoint step "+StepAnalyse) {
+		t.Fatalf("err %v, want the analyse step's checkpoint error", err)
+	}
+	if published {
+		t.Error("the publishing step ran after an earlier step's record failed")
+	}
+	ev := events(t, env)
+	for _, e := range ev {
+		if e.Event == audit.EventJobStep {
+			t.Errorf("job_step %v recorded although its checkpoint was not saved", e.Fields["step"])
+		}
+	}
+	if last := ev[len(ev)-1]; last.Event != audit.EventJobFail {
+		t.Errorf("last event %s, want %s", last.Event, audit.EventJobFail)
 	}
 }

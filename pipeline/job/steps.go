@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,11 +16,26 @@ import (
 // step whose output the run's checkpoint already holds is not run again,
 // and every step is recorded in the audit log, as done or as skipped on
 // resume.
+//
+// A finished step's record (its output saved in the checkpoint, its
+// job_step event, Env.AfterStep) is written in the background, in order,
+// while the job computes its next step: at ten million runs the outputs
+// are some 170 MB, and saving them durably took half a second of the
+// job's critical path (BENCHMARKS.md). Nothing can tell the difference:
+// every other event the job records waits for the records before it
+// (Job.Audit), a step that publishes starts only once they are written
+// (StepSpec.Publishes), and their first error fails the job (Complete,
+// Run).
 type Steps struct {
 	job  *Job
 	ckpt *checkpoint
 	// resumed lists the steps a resumed run found already done.
 	resumed []string
+	// recording is closed once the records of every step finished so far
+	// are written; recordErr is the first error one met, read only after
+	// recording is closed.
+	recording chan struct{}
+	recordErr error
 }
 
 // StartSteps tags the job's audit events with its run id, opens the run's
@@ -43,6 +59,7 @@ func (j *Job) StartSteps(ctx context.Context, runID string) (*Steps, error) {
 		}
 	}
 	s := &Steps{job: j, ckpt: ckpt, resumed: append([]string{}, ckpt.state.Done...)}
+	j.steps = s
 	if len(s.resumed) > 0 {
 		j.env.Log.Info("resuming job run", "job", j.name, "job_run_id", runID, "done", strings.Join(s.resumed, ","))
 		for _, name := range s.resumed {
@@ -72,6 +89,12 @@ func (s *Steps) Step(ctx context.Context, name, file string, fn func() ([]byte, 
 	return s.Concurrent(ctx, StepSpec{Name: name, File: file, Fn: fn, Load: load})
 }
 
+// Publish is Step for the step that publishes (StepPublish): it starts
+// only once every earlier step is recorded (StepSpec.Publishes).
+func (s *Steps) Publish(ctx context.Context, file string, fn func() ([]byte, error), load func([]byte) error) error {
+	return s.Concurrent(ctx, StepSpec{Name: StepPublish, File: file, Fn: fn, Load: load, Publishes: true})
+}
+
 // StepSpec is one checkpointed step: its name (in the audit log), the
 // file its output is saved as in the run's checkpoint, what computes the
 // output, and what takes it in (fresh or resumed).
@@ -79,19 +102,31 @@ type StepSpec struct {
 	Name, File string
 	Fn         func() ([]byte, error)
 	Load       func([]byte) error
+	// Publishes says Fn acts outside the checkpoint (it publishes): it
+	// starts only once every earlier step is recorded, so nothing is
+	// published on the strength of a step whose record failed.
+	Publishes bool
 }
 
 // Concurrent runs independent steps at once, as Step runs one: each one
 // the checkpoint does not already hold runs its Fn in its own goroutine
-// (the steps must not depend on each other's output); then, in the order
-// given, each output is saved, recorded and loaded exactly as Step would
-// one after the other, so the audit log and a resumed run cannot tell the
+// (the steps must not depend on each other's output); each output is then
+// loaded, and recorded in the order given exactly as Step would one after
+// the other, so the audit log and a resumed run cannot tell the
 // difference. A step's duration_ms is its own Fn's time, overlapping the
-// others'. If a Fn fails, Concurrent waits for the others, saves none of
+// others'. If a Fn fails, Concurrent waits for the others, records none of
 // the outputs after the first failure in order, and returns that error.
 func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", specs[0].Name, err)
+	}
+	for _, sp := range specs {
+		if sp.Publishes {
+			if err := s.recorded(); err != nil {
+				return err
+			}
+			break
+		}
 	}
 	type result struct {
 		out      []byte
@@ -108,7 +143,6 @@ func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 		}
 		results[i] = result{out: out, saved: ok}
 	}
-	env := s.job.env
 	var wg sync.WaitGroup
 	for i, sp := range specs {
 		if results[i].saved {
@@ -134,31 +168,15 @@ func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 		wg.Go(run)
 	}
 	wg.Wait()
+	var records []stepRecord
+	defer func() { s.record(ctx, records) }()
 	for i, sp := range specs {
 		r := results[i]
-		if r.saved {
-			if err := sp.Load(r.out); err != nil {
-				return err
-			}
-			continue
-		}
 		if r.err != nil {
 			return fmt.Errorf("%s: %w", sp.Name, r.err)
 		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("%s: %w", sp.Name, err)
-		}
-		if err := s.ckpt.save(sp.Name, sp.File, r.out); err != nil {
-			return err
-		}
-		if err := s.job.Audit(ctx, audit.EventJobStep, map[string]any{
-			"step": sp.Name, "status": "done", "output_sha256": r.sha256,
-			"duration_ms": r.duration.Milliseconds(),
-		}); err != nil {
-			return err
-		}
-		if env.AfterStep != nil {
-			env.AfterStep(ctx, sp.Name)
+		if !r.saved {
+			records = append(records, stepRecord{name: sp.Name, file: sp.File, out: r.out, sha256: r.sha256, duration: r.duration})
 		}
 		if err := sp.Load(r.out); err != nil {
 			return err
@@ -167,11 +185,84 @@ func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 	return nil
 }
 
+// stepRecord is what a finished step leaves: its output for the
+// checkpoint and its job_step event.
+type stepRecord struct {
+	name, file string
+	out        []byte
+	sha256     string
+	duration   time.Duration
+}
+
+// record writes recs in the background, after the records before them:
+// each output is saved in the checkpoint, then its job_step event is
+// appended, then Env.AfterStep is called. A record that fails stops those
+// after it; recorded returns the error.
+func (s *Steps) record(ctx context.Context, recs []stepRecord) {
+	if len(recs) == 0 {
+		return
+	}
+	prev, done := s.recording, make(chan struct{})
+	s.recording = done
+	go func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+			if s.recordErr != nil {
+				return
+			}
+		}
+		for _, r := range recs {
+			if err := s.write(ctx, r); err != nil {
+				s.recordErr = err
+				return
+			}
+		}
+	}()
+}
+
+// write saves one step's record; see record.
+func (s *Steps) write(ctx context.Context, r stepRecord) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", r.name, err)
+	}
+	if err := s.ckpt.save(r.name, r.file, r.out); err != nil {
+		return err
+	}
+	if err := s.job.append(ctx, audit.EventJobStep, map[string]any{
+		"step": r.name, "status": "done", "output_sha256": r.sha256,
+		"duration_ms": r.duration.Milliseconds(),
+	}); err != nil {
+		return err
+	}
+	if after := s.job.env.AfterStep; after != nil {
+		after(ctx, r.name)
+	}
+	return nil
+}
+
+// recorded waits until every finished step is recorded and returns the
+// first error a record met. It is safe on a nil *Steps.
+func (s *Steps) recorded() error {
+	if s == nil || s.recording == nil {
+		return nil
+	}
+	<-s.recording
+	return s.recordErr
+}
+
 // savedOutput returns the step's output from the run's checkpoint when it
 // holds one and it is what the audit log recorded for the step
 // (docs/COMPLIANCE.md); an edited checkpoint is recorded, discarded and
 // the step redone.
 func (s *Steps) savedOutput(ctx context.Context, name, file string) ([]byte, bool, error) {
+	if !slices.Contains(s.resumed, name) {
+		return nil, false, nil // only a step done before the run resumed can be
+	}
+	// The checkpoint's state is the records' to change until they are written.
+	if err := s.recorded(); err != nil {
+		return nil, false, err
+	}
 	out, ok, err := s.ckpt.output(name, file)
 	if err != nil || !ok {
 		return nil, false, err
@@ -193,5 +284,11 @@ func (s *Steps) savedOutput(ctx context.Context, name, file string) ([]byte, boo
 	return nil, false, nil
 }
 
-// Complete removes the finished run's checkpoint.
-func (s *Steps) Complete() error { return s.ckpt.complete() }
+// Complete waits for the steps' records and removes the finished run's
+// checkpoint.
+func (s *Steps) Complete() error {
+	if err := s.recorded(); err != nil {
+		return err
+	}
+	return s.ckpt.complete()
+}
