@@ -247,15 +247,24 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 
 	// The JSON and the workbook are rendered from the same model at once
-	// (neither changes it).
-	var jsonBytes, xlsxBytes []byte
+	// (neither changes it). The JSON, the shorter of the two, is signed
+	// as soon as it is rendered, while the workbook still renders; the
+	// sign step takes that signature (jsonSig).
+	var jsonBytes, xlsxBytes, jsonSig []byte
 	if err := j.steps.Concurrent(ctx, job.StepSpec{
 		Name: job.StepRenderJSON, File: "report.json",
 		Fn: func() ([]byte, error) {
+			var out []byte
+			var err error
 			if freshJSON != nil {
-				return reports.IndentWeekly(freshJSON)
+				out, err = reports.IndentWeekly(freshJSON)
+			} else {
+				out, err = reports.MarshalWeekly(&w)
 			}
-			return reports.MarshalWeekly(&w)
+			if err == nil && signer != nil {
+				jsonSig = signer.Sign(out)
+			}
+			return out, err
 		},
 		Load: func(b []byte) error { jsonBytes = b; return nil },
 	}, job.StepSpec{
@@ -272,24 +281,40 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}); err != nil {
 		return nil, err
 	}
-	// sign: the signatures are made again at publication (Ed25519 is
-	// deterministic, so they are the same bytes); this step records them
-	// in the trail before anything is published.
+	// sign: this step records the signatures in the trail before anything
+	// is published, and the publication writes them (signed again only
+	// if the key changed since a resumed run signed).
+	var signed stepSignatures
 	if err := j.steps.Step(ctx, job.StepSign, "signatures.json", func() ([]byte, error) {
 		sigs := map[string]string{"key_id": ""}
 		if signer != nil {
-			made := signer.SignAll(jsonBytes, xlsxBytes)
+			var sigJSON, sigXLSX []byte
+			if jsonSig != nil {
+				sigJSON, sigXLSX = jsonSig, signer.Sign(xlsxBytes)
+			} else {
+				made := signer.SignAll(jsonBytes, xlsxBytes)
+				sigJSON, sigXLSX = made[0], made[1]
+			}
 			sigs["key_id"] = signer.KeyID()
-			sigs["json"] = strings.TrimSpace(string(reports.SignatureBytes(made[0])))
-			sigs["xlsx"] = strings.TrimSpace(string(reports.SignatureBytes(made[1])))
+			sigs["json"] = strings.TrimSpace(string(reports.SignatureBytes(sigJSON)))
+			sigs["xlsx"] = strings.TrimSpace(string(reports.SignatureBytes(sigXLSX)))
 		}
 		return json.Marshal(sigs)
-	}, func([]byte) error { return nil }); err != nil {
+	}, func(b []byte) error { return json.Unmarshal(b, &signed) }); err != nil {
 		return nil, err
+	}
+	jsonArt, xlsxArt := reports.Artifact{Ext: ".json", Data: jsonBytes}, reports.Artifact{Ext: ".xlsx", Data: xlsxBytes}
+	if signer != nil && signed.KeyID == signer.KeyID() {
+		if jsonArt.Sig, err = reports.ParseSignature([]byte(signed.JSON)); err != nil {
+			return nil, fmt.Errorf("sign step's signature of the report: %w", err)
+		}
+		if xlsxArt.Sig, err = reports.ParseSignature([]byte(signed.XLSX)); err != nil {
+			return nil, fmt.Errorf("sign step's signature of the workbook: %w", err)
+		}
 	}
 
 	if err := j.steps.Publish(ctx, "published.json", func() ([]byte, error) {
-		files, err := j.publish(ctx, st, pub, base, w.Revision, jsonBytes, xlsxBytes, res)
+		files, err := j.publish(ctx, st, pub, base, w.Revision, jsonArt, xlsxArt, res)
 		if err != nil {
 			return nil, err
 		}
@@ -457,7 +482,7 @@ func sameAsPublished(pub *reports.Publisher, base string, rev int, w *reports.We
 // publish writes the rejects file and then the report pair, signed, and
 // records every written file in the audit log.
 func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.Publisher, base string, rev int,
-	jsonBytes, xlsxBytes []byte, res *WeeklyResult) ([]reports.PublishedFile, error) {
+	report, workbook reports.Artifact, res *WeeklyResult) ([]reports.PublishedFile, error) {
 	l := j.env.Layout
 	if err := os.MkdirAll(pub.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
@@ -483,7 +508,7 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 		}
 		written = append(written, rres.Files...)
 	}
-	pres, err := pub.Publish(ctx, base, rev, []reports.Artifact{{Ext: ".json", Data: jsonBytes}, {Ext: ".xlsx", Data: xlsxBytes}})
+	pres, err := pub.Publish(ctx, base, rev, []reports.Artifact{report, workbook})
 	if err != nil {
 		// All or nothing: the rejects file written above goes too, so a
 		// failed publish leaves no part of the set (a re-run writes it
@@ -508,6 +533,15 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 		return nil, err
 	}
 	return written, nil
+}
+
+// stepSignatures is the sign step's output: the signing key's id and the
+// report's and the workbook's signatures (".sig" text without its
+// newline); all empty for an unsigned run.
+type stepSignatures struct {
+	KeyID string `json:"key_id"`
+	JSON  string `json:"json"`
+	XLSX  string `json:"xlsx"`
 }
 
 // renderWorkbook renders the workbook of w.

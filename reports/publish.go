@@ -30,6 +30,13 @@ const DefaultPrimaryExt = ".json"
 type Artifact struct {
 	Ext  string // with the leading dot: ".json", ".xlsx"
 	Data []byte
+	// Sig, when set, is the signature of Data that the publisher's
+	// Signer already made (a job's sign step): a signing Publisher writes
+	// it instead of signing Data again. The caller vouches that it is
+	// exactly that signature; a wrong one is what `verify` exists to
+	// catch, and Publish does not check it (checking costs half of
+	// signing).
+	Sig []byte
 }
 
 // Publisher writes publications into Dir, write-once (docs/COMPLIANCE.md, "Integrity").
@@ -256,12 +263,18 @@ func (p *Publisher) seal(files []Artifact) []artifactSeal {
 		wg.Go(func() { out[i].sum = sha256.Sum256(a.Data) })
 	}
 	if p.Signer != nil {
-		data := make([][]byte, len(files))
+		var data [][]byte
+		var unsigned []int
 		for i, a := range files {
-			data[i] = a.Data
+			if a.Sig != nil {
+				out[i].sig = a.Sig
+				continue
+			}
+			data = append(data, a.Data)
+			unsigned = append(unsigned, i)
 		}
-		for i, sig := range p.Signer.SignAll(data...) {
-			out[i].sig = sig
+		for k, sig := range p.Signer.SignAll(data...) {
+			out[unsigned[k]].sig = sig
 		}
 	}
 	wg.Wait()

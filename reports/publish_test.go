@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -63,7 +64,7 @@ func pubNoTemps(t *testing.T, dir string) {
 }
 
 func pubArtifacts(json, xlsx string) []Artifact {
-	return []Artifact{{".json", []byte(json)}, {".xlsx", []byte(xlsx)}}
+	return []Artifact{{Ext: ".json", Data: []byte(json)}, {Ext: ".xlsx", Data: []byte(xlsx)}}
 }
 
 func TestName(t *testing.T) {
@@ -183,7 +184,7 @@ func TestPublishLifecycle(t *testing.T) {
 func TestPublishUnsigned(t *testing.T) {
 	dir := t.TempDir()
 	p := &Publisher{Dir: dir}
-	res, err := p.Publish(context.Background(), pubBase, 1, []Artifact{{".json", []byte("{}")}})
+	res, err := p.Publish(context.Background(), pubBase, 1, []Artifact{{Ext: ".json", Data: []byte("{}")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,12 +258,12 @@ func TestPublishRejects(t *testing.T) {
 		files []Artifact
 	}{
 		{"no artifacts", ctx, pubBase, 1, nil},
-		{"primary not json", ctx, pubBase, 1, []Artifact{{".xlsx", nil}, {".json", nil}}},
-		{"duplicate ext", ctx, pubBase, 1, []Artifact{{".json", nil}, {".json", nil}}},
-		{"sidecar ext", ctx, pubBase, 1, []Artifact{{".json", nil}, {".sha256", nil}}},
-		{"sig ext", ctx, pubBase, 1, []Artifact{{".json", nil}, {".xlsx.sig", nil}}},
-		{"ext without dot", ctx, pubBase, 1, []Artifact{{".json", nil}, {"xlsx", nil}}},
-		{"ext with slash", ctx, pubBase, 1, []Artifact{{".json", nil}, {"./x", nil}}},
+		{"primary not json", ctx, pubBase, 1, []Artifact{{Ext: ".xlsx", Data: nil}, {Ext: ".json", Data: nil}}},
+		{"duplicate ext", ctx, pubBase, 1, []Artifact{{Ext: ".json", Data: nil}, {Ext: ".json", Data: nil}}},
+		{"sidecar ext", ctx, pubBase, 1, []Artifact{{Ext: ".json", Data: nil}, {Ext: ".sha256", Data: nil}}},
+		{"sig ext", ctx, pubBase, 1, []Artifact{{Ext: ".json", Data: nil}, {Ext: ".xlsx.sig", Data: nil}}},
+		{"ext without dot", ctx, pubBase, 1, []Artifact{{Ext: ".json", Data: nil}, {Ext: "xlsx", Data: nil}}},
+		{"ext with slash", ctx, pubBase, 1, []Artifact{{Ext: ".json", Data: nil}, {Ext: "./x", Data: nil}}},
 		{"revision 0", ctx, pubBase, 0, pubArtifacts("{}", "x")},
 		{"base with slash", ctx, "../weekly", 1, pubArtifacts("{}", "x")},
 		{"hidden base", ctx, ".weekly", 1, pubArtifacts("{}", "x")},
@@ -286,7 +287,7 @@ func TestPublishRejects(t *testing.T) {
 func TestPublishOtherPrimary(t *testing.T) {
 	dir := t.TempDir()
 	p := &Publisher{Dir: dir, Primary: ".zip"}
-	if _, err := p.Publish(context.Background(), "evidence_q3", 1, []Artifact{{".zip", []byte("PK")}}); err != nil {
+	if _, err := p.Publish(context.Background(), "evidence_q3", 1, []Artifact{{Ext: ".zip", Data: []byte("PK")}}); err != nil {
 		t.Fatal(err)
 	}
 	if rev, _ := p.Latest("evidence_q3"); rev != 1 {
@@ -343,5 +344,34 @@ func TestPublishDeterministic(t *testing.T) {
 	}
 	if !reflect.DeepEqual(snaps[0], snaps[1]) {
 		t.Error("two publications of the same inputs differ")
+	}
+}
+
+// TestPublishWritesTheGivenSignature: an artifact that comes with its
+// signature (a job's sign step made it) is published with that signature,
+// not signed again; the others are signed by the publisher.
+func TestPublishWritesTheGivenSignature(t *testing.T) {
+	dir := t.TempDir()
+	signer := newTestSigner(t, 5)
+	p := &Publisher{Dir: dir, Signer: signer}
+	files := pubArtifacts(`{"v":1}`, "x")
+	// Another key's signature: one Publish could only have taken as given.
+	given := newTestSigner(t, 6).Sign(files[0].Data)
+	files[0].Sig = given
+	if _, err := p.Publish(context.Background(), pubBase, 1, files); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range files {
+		data, err := os.ReadFile(filepath.Join(dir, Name(pubBase, 1, a.Ext)+SignatureExt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := signer.Sign(a.Data)
+		if a.Sig != nil {
+			want = given
+		}
+		if got, err := ParseSignature(data); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: published signature %x (%v), want %x", a.Ext, got, err, want)
+		}
 	}
 }
