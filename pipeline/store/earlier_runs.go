@@ -65,7 +65,7 @@ func (e *earlierRuns) stop() {
 }
 
 // earlierRunHashes runs earlier_run_hashes.sql for hashes on a connection
-// of its own, closed afterwards (the store keeps no idle connection).
+// of its own, which the store keeps open (Open) with no view left on it.
 func (s *Store) earlierRunHashes(ctx context.Context, seq int32, hashes []int64) ([]int64, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -86,7 +86,11 @@ func (s *Store) earlierRunHashes(ctx context.Context, seq int32, hashes []int64)
 	if err != nil {
 		return nil, fmt.Errorf("register the appended run ids: %w", err)
 	}
-	defer release()
+	defer func() {
+		// The connection outlives the stream the view reads.
+		_, _ = conn.ExecContext(context.Background(), "DROP VIEW IF EXISTS "+newRunHashesView)
+		release()
+	}()
 	rows, err := conn.QueryContext(ctx, earlierRunHashesSQL, seq)
 	if err != nil {
 		return nil, err

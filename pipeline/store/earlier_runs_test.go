@@ -72,6 +72,21 @@ func TestEarlierRunsFindWhatTheStoreQueryFinds(t *testing.T) {
 	if res.Duplicates != 5 {
 		t.Fatalf("the append recorded %d duplicates, want 5", res.Duplicates)
 	}
+	// The search's connection stays open (closing one makes DuckDB give
+	// its allocator's free pages back to the kernel, see Open), with no
+	// view left on it that reads a released stream.
+	if st := s.db.Stats(); st.OpenConnections != 2 || st.Idle != 1 {
+		t.Fatalf("connections after the searches: %d open, %d idle; want 2 and 1", st.OpenConnections, st.Idle)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var views int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_views() WHERE view_name = $1", newRunHashesView).Scan(&views); err != nil || views != 0 {
+		t.Fatalf("views named %s on the search's connection: %d (%v); want none", newRunHashesView, views, err)
+	}
 }
 
 // queryInt64s returns the one BIGINT column q selects.

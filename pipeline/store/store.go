@@ -143,10 +143,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	db := sql.OpenDB(connector)
 	// One connection runs every statement; an append's search of the
-	// earlier rows (earlierRuns) opens a second one for its query and
-	// closes it.
+	// earlier rows (earlierRuns) takes a second one, which then stays open
+	// until Close: closing a DuckDB connection drops its temporary
+	// catalog, and with it DuckDB hands every freed page of its allocator
+	// back to the kernel (Allocator::FlushAll), pages the job's next
+	// allocations fault in again (BENCHMARKS.md).
 	db.SetMaxOpenConns(2)
-	db.SetMaxIdleConns(0)
+	db.SetMaxIdleConns(2)
 	s := &Store{path: path, db: db, loc: time.UTC}
 	if err := s.init(ctx, opts); err != nil {
 		db.Close()
