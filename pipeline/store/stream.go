@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -77,12 +78,10 @@ func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordR
 			rdr.Release()
 			return fmt.Errorf("insert into %s on one thread: %w", table, err)
 		}
+		var restore func() error
+		rdr, restore = s.restoreThreadsOnceRunning(rdr)
 		defer func() {
-			// Background context: the setting must come back even when
-			// ctx was cancelled. A failed insert leaves the transaction
-			// aborted, where no SET runs: the rollback restores it then
-			// (Store.rollback).
-			if _, err := s.conn.ExecContext(context.Background(), fmt.Sprintf("SET threads = %d", s.threads)); err != nil && ret == nil {
+			if err := restore(); err != nil && ret == nil {
 				ret = fmt.Errorf("restore threads after insert into %s: %w", table, err)
 			}
 		}()
@@ -108,4 +107,62 @@ func (s *Store) insertThreads(rows int64) int {
 		return 1
 	}
 	return s.threads
+}
+
+// restoreThreadsOnceRunning puts the store's thread count back as soon as
+// DuckDB asks rdr for its first batch, instead of after the INSERT: by
+// then the INSERT has been given its one task, which it keeps, and what
+// the change costs is small. Every change of the thread count makes
+// DuckDB hand its allocator's free pages back to the kernel
+// (TaskScheduler::RelaunchThreads calls Allocator::FlushAll); after the
+// INSERT those are the pages of the row group it wrote, which the commit
+// and the review then faulted in again (BENCHMARKS.md). The change is
+// made on a connection of the pool (the store's own is running the
+// INSERT). restore waits for it, or makes it on the store's connection
+// if the INSERT never read (a background context: the setting must come
+// back even when ctx was cancelled; a failed insert leaves the
+// transaction aborted, where no SET runs, and Store.rollback restores it
+// then).
+func (s *Store) restoreThreadsOnceRunning(rdr array.RecordReader) (array.RecordReader, func() error) {
+	started, ended := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	set := fmt.Sprintf("SET threads = %d", s.threads)
+	go func() {
+		select {
+		case <-started:
+		case <-ended:
+			select {
+			case <-started:
+			default:
+				done <- errNotStarted
+				return
+			}
+		}
+		_, err := s.db.ExecContext(context.Background(), set)
+		done <- err
+	}()
+	restore := func() error {
+		close(ended)
+		err := <-done
+		if err == errNotStarted {
+			_, err = s.conn.ExecContext(context.Background(), set)
+		}
+		return err
+	}
+	return &onFirstNext{RecordReader: rdr, first: started}, restore
+}
+
+var errNotStarted = fmt.Errorf("insert never read its stream")
+
+// onFirstNext is a RecordReader that closes first when Next is first
+// called.
+type onFirstNext struct {
+	array.RecordReader
+	first chan struct{}
+	once  sync.Once
+}
+
+func (r *onFirstNext) Next() bool {
+	r.once.Do(func() { close(r.first) })
+	return r.RecordReader.Next()
 }
