@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/fixtures"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // These tests run the real binary as a subprocess on a generated working
@@ -262,6 +264,48 @@ func TestSignStepSignsWhatIsPublished(t *testing.T) {
 		}
 		if sigs[ext] == "" || sigs[ext] != strings.TrimSpace(string(published)) {
 			t.Errorf("the sign step recorded %q for the %s, the publication signed it %q", sigs[ext], ext, strings.TrimSpace(string(published)))
+		}
+	}
+}
+
+// TestSignStepOfAnotherKeyIsSignedAgain: a run killed after its sign step
+// and resumed after `keys rotate` finds the old key's signatures in its
+// checkpoint; the publication signs with the current key instead of
+// writing them, so what it publishes verifies.
+func TestSignStepOfAnotherKeyIsSignedAgain(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	r := ledgerlens(t, []string{"LEDGERLENS_FAULT=kill-after:sign"}, "--root", root, "report", "weekly", "--week", focusWeek)
+	if r.code != -1 {
+		t.Fatalf("the job was not killed: exit %d\n%s", r.code, r.stderr)
+	}
+	mustRun(t, "--root", root, "keys", "rotate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	audit, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if !strings.Contains(string(audit), `"step":"sign","status":"skipped (already done)"`) &&
+		!strings.Contains(string(audit), `"status":"skipped (already done)","step":"sign"`) {
+		t.Fatal("the resumed run did not take the sign step from its checkpoint")
+	}
+	mustRun(t, "--root", root, "verify", "all")
+	// verify accepts the retired key's signatures too: the published ones
+	// must be the current key's.
+	pub, err := reports.LoadPublicKey(filepath.Join(root, ".ledgerlens", "keys", "signing.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{"json", "xlsx"} {
+		path := filepath.Join(reviews(root), "weekly_"+focusWeek+"."+ext)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sigText, err := os.ReadFile(path + reports.SignatureExt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := reports.ParseSignature(sigText)
+		if err != nil || !ed25519.Verify(pub, data, sig) {
+			t.Errorf("the published %s is not signed by the current key (%v)", ext, err)
 		}
 	}
 }
