@@ -124,45 +124,36 @@ func (s *Store) insertThreads(rows int64) int {
 // transaction aborted, where no SET runs, and Store.rollback restores it
 // then).
 func (s *Store) restoreThreadsOnceRunning(rdr array.RecordReader) (array.RecordReader, func() error) {
-	started, ended := make(chan struct{}), make(chan struct{})
-	done := make(chan error, 1)
-	set := fmt.Sprintf("SET threads = %d", s.threads)
-	go func() {
-		select {
-		case <-started:
-		case <-ended:
-			select {
-			case <-started:
-			default:
-				done <- errNotStarted
-				return
-			}
-		}
-		_, err := s.db.ExecContext(context.Background(), set)
-		done <- err
-	}()
-	restore := func() error {
-		close(ended)
-		err := <-done
-		if err == errNotStarted {
-			_, err = s.conn.ExecContext(context.Background(), set)
-		}
+	r := &threadRestorer{RecordReader: rdr, s: s, set: fmt.Sprintf("SET threads = %d", s.threads), done: make(chan error, 1)}
+	return r, r.restore
+}
+
+// threadRestorer is the RecordReader of restoreThreadsOnceRunning: its
+// first Next starts the SET on a pool connection.
+type threadRestorer struct {
+	array.RecordReader
+	s    *Store
+	set  string
+	once sync.Once // the first Next, or restore if no Next came first
+	done chan error
+}
+
+func (r *threadRestorer) Next() bool {
+	r.once.Do(func() {
+		go func() {
+			_, err := r.s.db.ExecContext(context.Background(), r.set)
+			r.done <- err
+		}()
+	})
+	return r.RecordReader.Next()
+}
+
+func (r *threadRestorer) restore() error {
+	read := true
+	r.once.Do(func() { read = false })
+	if !read {
+		_, err := r.s.conn.ExecContext(context.Background(), r.set)
 		return err
 	}
-	return &onFirstNext{RecordReader: rdr, first: started}, restore
-}
-
-var errNotStarted = fmt.Errorf("insert never read its stream")
-
-// onFirstNext is a RecordReader that closes first when Next is first
-// called.
-type onFirstNext struct {
-	array.RecordReader
-	first chan struct{}
-	once  sync.Once
-}
-
-func (r *onFirstNext) Next() bool {
-	r.once.Do(func() { close(r.first) })
-	return r.RecordReader.Next()
+	return <-r.done
 }
