@@ -286,7 +286,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	// if the key changed since a resumed run signed).
 	var signed stepSignatures
 	if err := j.steps.Step(ctx, job.StepSign, "signatures.json", func() ([]byte, error) {
-		sigs := map[string]string{"key_id": ""}
+		var sigs stepSignatures
 		if signer != nil {
 			var sigJSON, sigXLSX []byte
 			if jsonSig != nil {
@@ -295,9 +295,9 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 				made := signer.SignAll(jsonBytes, xlsxBytes)
 				sigJSON, sigXLSX = made[0], made[1]
 			}
-			sigs["key_id"] = signer.KeyID()
-			sigs["json"] = strings.TrimSpace(string(reports.SignatureBytes(sigJSON)))
-			sigs["xlsx"] = strings.TrimSpace(string(reports.SignatureBytes(sigXLSX)))
+			sigs.KeyID = signer.KeyID()
+			sigs.JSON = strings.TrimSpace(string(reports.SignatureBytes(sigJSON)))
+			sigs.XLSX = strings.TrimSpace(string(reports.SignatureBytes(sigXLSX)))
 		}
 		return json.Marshal(sigs)
 	}, func(b []byte) error { return json.Unmarshal(b, &signed) }); err != nil {
@@ -537,11 +537,13 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 
 // stepSignatures is the sign step's output: the signing key's id and the
 // report's and the workbook's signatures (".sig" text without its
-// newline); all empty for an unsigned run.
+// newline); all empty for an unsigned run, whose output is
+// {"key_id":""}. The fields are in the order of their keys, so that the
+// encoding is the one the step has always saved.
 type stepSignatures struct {
+	JSON  string `json:"json,omitempty"`
 	KeyID string `json:"key_id"`
-	JSON  string `json:"json"`
-	XLSX  string `json:"xlsx"`
+	XLSX  string `json:"xlsx,omitempty"`
 }
 
 // renderWorkbook renders the workbook of w.
