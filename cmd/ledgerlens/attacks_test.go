@@ -338,10 +338,7 @@ func TestAttackEditCheckpointBeforeResume(t *testing.T) {
 	mustRun(t, "--root", clean, "report", "weekly", "--week", focusWeek)
 	want, _ := os.ReadFile(weeklyPath(clean, focusWeek, 1, ".json"))
 
-	r := ledgerlens(t, []string{"LEDGERLENS_FAULT=kill-after:analyse"}, "--root", root, "report", "weekly", "--week", focusWeek)
-	if r.code != -1 {
-		t.Fatalf("the job was not killed: exit %d\n%s", r.code, r.stderr)
-	}
+	killWeeklyAfter(t, root, "analyse")
 	models, _ := filepath.Glob(filepath.Join(root, ".ledgerlens", "checkpoints", "*", "report.model.json"))
 	if len(models) != 1 {
 		t.Fatalf("checkpointed model: %v", models)

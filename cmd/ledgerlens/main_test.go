@@ -198,10 +198,7 @@ func TestKilledJobResumes(t *testing.T) {
 	for _, step := range []string{"analyse", "render_json", "render_xlsx", "sign"} {
 		t.Run(step, func(t *testing.T) {
 			root := copyFixture(t)
-			r := ledgerlens(t, []string{"LEDGERLENS_FAULT=kill-after:" + step}, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
-			if r.code != -1 {
-				t.Fatalf("the job was not killed: exit %d\n%s", r.code, r.stderr)
-			}
+			killWeeklyAfter(t, root, step, "--unsigned")
 			mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
 			got, err := os.ReadFile(filepath.Join(reviews(root), "weekly_"+focusWeek+".json"))
 			if err != nil {
@@ -240,10 +237,7 @@ func TestKilledJobResumes(t *testing.T) {
 func TestSignStepSignsWhatIsPublished(t *testing.T) {
 	root := copyFixture(t)
 	mustRun(t, "--root", root, "keys", "generate")
-	r := ledgerlens(t, []string{"LEDGERLENS_FAULT=kill-after:sign"}, "--root", root, "report", "weekly", "--week", focusWeek)
-	if r.code != -1 {
-		t.Fatalf("the job was not killed: exit %d\n%s", r.code, r.stderr)
-	}
+	killWeeklyAfter(t, root, "sign")
 	saved, err := filepath.Glob(filepath.Join(root, ".ledgerlens", "checkpoints", "*", "signatures.json"))
 	if err != nil || len(saved) != 1 {
 		t.Fatalf("the sign step's checkpoint: %v %v", saved, err)
@@ -275,10 +269,7 @@ func TestSignStepSignsWhatIsPublished(t *testing.T) {
 func TestSignStepOfAnotherKeyIsSignedAgain(t *testing.T) {
 	root := copyFixture(t)
 	mustRun(t, "--root", root, "keys", "generate")
-	r := ledgerlens(t, []string{"LEDGERLENS_FAULT=kill-after:sign"}, "--root", root, "report", "weekly", "--week", focusWeek)
-	if r.code != -1 {
-		t.Fatalf("the job was not killed: exit %d\n%s", r.code, r.stderr)
-	}
+	killWeeklyAfter(t, root, "sign")
 	mustRun(t, "--root", root, "keys", "rotate")
 	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
 	audit, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
@@ -307,6 +298,16 @@ func TestSignStepOfAnotherKeyIsSignedAgain(t *testing.T) {
 		if err != nil || !ed25519.Verify(pub, data, sig) {
 			t.Errorf("the published %s is not signed by the current key (%v)", ext, err)
 		}
+	}
+}
+
+// killWeeklyAfter runs the focus week's weekly job on root with extra
+// arguments and SIGKILLs it right after step's checkpoint is saved.
+func killWeeklyAfter(t *testing.T, root, step string, extra ...string) {
+	t.Helper()
+	args := append([]string{"--root", root, "report", "weekly", "--week", focusWeek}, extra...)
+	if r := ledgerlens(t, []string{"LEDGERLENS_FAULT=kill-after:" + step}, args...); r.code != -1 {
+		t.Fatalf("the job was not killed: exit %d\n%s", r.code, r.stderr)
 	}
 }
 
