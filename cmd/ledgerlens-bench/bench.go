@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
@@ -93,7 +94,11 @@ func run(ctx context.Context, cfg runConfig, stdout io.Writer) (*results, error)
 	env := []string{"TMPDIR=" + tmp}
 
 	r.LoadAvg[0] = loadAvg()
-	r.THP = thpMode()
+	r.THP = hugepages.KernelMode()
+	r.HugePages = "on"
+	if !hugepages.On() {
+		r.HugePages = "off"
+	}
 	// Rounds interleave the phases, so that a busy spell on the shared
 	// host stretches all three alike; each phase's time is its best round.
 	var rounds []round

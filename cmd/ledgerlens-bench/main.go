@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 )
 
 const usage = `usage:
@@ -44,8 +46,12 @@ func main() {
 // realMain dispatches the subcommands and maps the outcome to an exit
 // status: 0 success (targets missed or not), 1 error, 2 usage.
 func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var err error
+	// Every phase runs under the same memory policy as the product: the
+	// engine reference too (pipeline/hugepages).
+	err := hugepages.Check()
 	switch {
+	case err != nil:
+		err = usageError{err.Error()}
 	case len(args) > 0 && args[0] == "engine":
 		err = cmdEngine(ctx, args[1:], stdout)
 	case len(args) > 0 && args[0] == "floor":

@@ -33,6 +33,11 @@ type results struct {
 	// when unknown). On a virtual machine that backs memory on demand it
 	// moves the jobs' times by a fifth or more (BENCHMARKS.md).
 	THP string `json:"transparent_hugepages"`
+	// HugePages says whether the processes measured (the engine reference,
+	// the floors and the jobs alike) advised huge pages for their large
+	// mappings: "on", or "off" under LEDGERLENS_HUGEPAGES=off
+	// (pipeline/hugepages).
+	HugePages string `json:"hugepages"`
 
 	// Repeat is how many rounds of (a), (b), (c) ran; each *_s is the
 	// phase's best round, Samples has them all.
@@ -263,8 +268,8 @@ func (r *results) printTable(w io.Writer) {
 		}
 	}
 
-	fmt.Fprintf(w, "\nledger: %d runs, %d lines, %.1f MiB; %d cores; %s; load average %.2f before, %.2f after; transparent huge pages %q\n",
-		r.LedgerRuns, r.LedgerLines, float64(r.LedgerBytes)/(1<<20), r.Cores, r.GoVersion, r.LoadAvg[0], r.LoadAvg[1], r.THP)
+	fmt.Fprintf(w, "\nledger: %d runs, %d lines, %.1f MiB; %d cores; %s; load average %.2f before, %.2f after; transparent huge pages %q, advised %s\n",
+		r.LedgerRuns, r.LedgerLines, float64(r.LedgerBytes)/(1<<20), r.Cores, r.GoVersion, r.LoadAvg[0], r.LoadAvg[1], r.THP, r.HugePages)
 	fmt.Fprintln(w, "\ntargets (docs/ARCHITECTURE.md, 'Performance'):")
 	for _, t := range r.Targets {
 		verdict := "FAIL"
@@ -345,21 +350,6 @@ func sameTop(engine []engineTop, report []string) bool {
 }
 
 // loadAvg is the 1-minute load average (Linux); 0 where unknown.
-// thpMode returns the selected transparent huge page mode ("always",
-// "madvise", "never"), "" when the host does not say.
-func thpMode() string {
-	data, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-	if err != nil {
-		return ""
-	}
-	_, rest, ok := strings.Cut(string(data), "[")
-	mode, _, ok2 := strings.Cut(rest, "]")
-	if !ok || !ok2 {
-		return ""
-	}
-	return mode
-}
-
 func loadAvg() float64 {
 	data, err := os.ReadFile("/proc/loadavg")
 	if err != nil {

@@ -89,6 +89,29 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 }
 
+// TestMistypedHugePagesSettingExits2: LEDGERLENS_HUGEPAGES takes on or
+// off; anything else is a usage error before the command touches the
+// root, not a setting silently read as on.
+func TestMistypedHugePagesSettingExits2(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "runs", "CREDIT_MONITORING"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LEDGERLENS_HUGEPAGES", "0")
+	r := runInProcess(t, "--root", root, "ingest")
+	if r.code != exitUsage || !strings.Contains(r.stderr, `LEDGERLENS_HUGEPAGES="0"`) {
+		t.Fatalf("exit %d, want %d naming the setting\n%s", r.code, exitUsage, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".ledgerlens")); !os.IsNotExist(err) {
+		t.Fatalf("the rejected command created the state directory (stat: %v)", err)
+	}
+	t.Setenv("LEDGERLENS_HUGEPAGES", "off")
+	mustRunIn(t, "--root", root, "ingest")
+}
+
 // TestExitStatusMapping: the one mapping in main.go turns each typed error
 // into its status, wherever it is wrapped.
 func TestExitStatusMapping(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
@@ -213,6 +214,10 @@ Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
 			if err := a.setupLogging(); err != nil {
 				return err
 			}
+			if err := hugepages.Check(); err != nil {
+				return usageError{err}
+			}
+			a.log.Debug("memory", "huge_pages", hugepages.On(), "kernel_thp_mode", hugepages.KernelMode())
 			a.command = strings.TrimPrefix(cmd.CommandPath(), "ledgerlens ")
 			if needsRoot(cmd) {
 				// Before anything is opened or created under it.

@@ -1,0 +1,29 @@
+// Package hugepages asks the kernel to back the process's large anonymous
+// memory with transparent huge pages (docs/ARCHITECTURE.md, "Memory").
+//
+// Most of a job's memory is DuckDB's (its buffer allocator maps memory
+// with mmap) and the Go heap's (the Go runtime maps its arenas through
+// the C library's mmap in a cgo binary). On hosts whose transparent huge
+// page mode is "madvise", the default of most distributions, neither
+// asks for huge pages, so every 4 KiB page a job touches for the first
+// time costs a page fault; on a virtual machine a fault costs some 15 µs,
+// and a warm weekly job took 60,000 of them.
+//
+// Linking this package wraps mmap (the linker's --wrap=mmap): every
+// private, anonymous, writable mapping of at least 2 MiB that C or Go code
+// of the binary maps is given madvise(MADV_HUGEPAGE) as soon as it exists,
+// before anything touches it. Mappings made inside the C library itself
+// (its malloc arenas, thread stacks) are not reached. The kernel keeps the
+// final say: with the mode "never" nothing changes, and with "always"
+// the advice is what it already does.
+//
+// LEDGERLENS_HUGEPAGES=off turns the advice off for a process (read once,
+// before the first mapping); on and the empty value leave it on. Check
+// reports any other value, so that a mistyped setting is not silently
+// ignored.
+//
+// Import it from main packages only: the wrap applies to the whole binary
+// that links it, and a library must not change how its host maps memory.
+// It must not allocate, log or fail inside the wrapper: mmap's callers
+// include the Go runtime's allocator and the C library's start-up.
+package hugepages
