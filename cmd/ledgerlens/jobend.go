@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 )
 
@@ -82,4 +83,5 @@ func (a *app) logJobEnd(command string, code int, err error) {
 	}
 	a.log.Info("job end", "job", o.job, "period", o.period, "state", stateOf(code), "exit_status", code,
 		"published", published, "findings", findings, "duration", time.Since(a.started).Round(time.Millisecond).String())
+	a.log.Debug("memory", "huge_pages_advised_mib", hugepages.Advised()>>20, "huge_pages_refused", hugepages.Refused())
 }

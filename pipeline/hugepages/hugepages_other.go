@@ -8,3 +8,6 @@ func On() bool { return false }
 
 // Advised returns 0 (see On).
 func Advised() int64 { return 0 }
+
+// Refused returns 0 (see On).
+func Refused() int64 { return 0 }

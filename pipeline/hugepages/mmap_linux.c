@@ -17,6 +17,7 @@ void *__real_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t 
 static pthread_once_t setting_once = PTHREAD_ONCE_INIT;
 static int advise;                  // 1 unless LEDGERLENS_HUGEPAGES=off
 static atomic_long advised_bytes;   // bytes of mappings advised so far
+static atomic_long refused;         // madvise calls the kernel refused
 
 static void read_setting(void) {
 	const char *v = getenv("LEDGERLENS_HUGEPAGES");
@@ -34,6 +35,8 @@ void *__wrap_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t 
 		int saved = errno;
 		if (madvise(p, length, MADV_HUGEPAGE) == 0) {
 			atomic_fetch_add(&advised_bytes, (long)length);
+		} else {
+			atomic_fetch_add(&refused, 1);
 		}
 		errno = saved;
 	}
@@ -42,6 +45,10 @@ void *__wrap_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t 
 
 long ledgerlens_hugepages_advised(void) {
 	return atomic_load(&advised_bytes);
+}
+
+long ledgerlens_hugepages_refused(void) {
+	return atomic_load(&refused);
 }
 
 int ledgerlens_hugepages_on(void) {
