@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 	"github.com/ledgerlens/ledgerlens/schedules"
@@ -57,6 +58,11 @@ other or with CLI runs (file lock; a scheduled run waits up to
 		Example: `  ledgerlens --root /srv/ledger schedule run --metrics-file /var/lib/node_exporter/textfile/ledgerlens.prom`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// The daemon outlives its jobs: memory advised for huge pages
+			// that a job frees is refilled with whole huge pages by the
+			// kernel, and the daemon would keep its largest job's peak
+			// (docs/ARCHITECTURE.md, "Memory").
+			hugepages.Withdraw()
 			specs, err := a.jobSpecs()
 			if err != nil {
 				return err

@@ -9,18 +9,23 @@
 // time costs a page fault; on a virtual machine a fault costs some 15 µs,
 // and a warm weekly job took 60,000 of them.
 //
-// Linking this package wraps mmap (the linker's --wrap=mmap): every
-// private, anonymous, writable mapping of at least 2 MiB that C or Go code
-// of the binary maps is given madvise(MADV_HUGEPAGE) as soon as it exists,
-// before anything touches it. Mappings made inside the C library itself
-// (its malloc arenas, thread stacks) are not reached. The kernel keeps the
-// final say: with the mode "never" nothing changes, and with "always"
-// the advice is what it already does.
+// Linking this package wraps mmap (the linker's --wrap=mmap, so the
+// binary must be linked externally, as every cgo binary with DuckDB is):
+// every private, anonymous, writable mapping of at least 2 MiB that C or
+// Go code of the binary maps is given madvise(MADV_HUGEPAGE) as soon as it
+// exists, before anything touches it. Mappings made inside the C library
+// itself (its malloc arenas, thread stacks) are not reached. The advice is
+// given only under the kernel's "madvise" mode: under "always" the kernel
+// gives huge pages unasked, and without compacting memory for them at a
+// fault, which it does for advised mappings; under "never" it gives none.
 //
 // LEDGERLENS_HUGEPAGES=off turns the advice off for a process (read once,
-// before the first mapping); on and the empty value leave it on. Check
-// reports any other value, so that a mistyped setting is not silently
-// ignored.
+// before the first large mapping); on and the empty value leave it on.
+// Check reports any other value, so that a mistyped setting is not
+// silently ignored. A process that outlives its jobs calls Withdraw: the
+// kernel's khugepaged refills freed advised ranges with whole huge pages.
+// GODEBUG=disablethp=1 makes the Go runtime take the advice back from its
+// own heap after the wrapper gave it.
 //
 // Import it from main packages only: the wrap applies to the whole binary
 // that links it, and a library must not change how its host maps memory.

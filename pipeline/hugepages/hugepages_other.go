@@ -11,3 +11,6 @@ func Advised() int64 { return 0 }
 
 // Refused returns 0 (see On).
 func Refused() int64 { return 0 }
+
+// Withdraw does nothing (see On).
+func Withdraw() {}

@@ -45,10 +45,12 @@ func vmFlagsAt(t *testing.T, addr uintptr) []string {
 	return nil
 }
 
-func requireTHP(t *testing.T) {
+// requireMadviseMode skips the test unless the kernel's transparent huge
+// page mode is "madvise", the only one the wrapper advises in.
+func requireMadviseMode(t *testing.T) {
 	t.Helper()
-	if KernelMode() == "" {
-		t.Skip("this kernel has no transparent huge pages")
+	if m := KernelMode(); m != "madvise" {
+		t.Skipf("transparent huge page mode %q: the wrapper advises only under madvise", m)
 	}
 }
 
@@ -60,9 +62,12 @@ func bigHeapObject() []byte { return make([]byte, 64<<20) }
 // binary, so the heap is the wrapper's first customer: the mapping that
 // holds a fresh large object must carry the huge page advice ("hg").
 func TestGoHeapMappingIsAdvised(t *testing.T) {
-	requireTHP(t)
-	if !On() {
+	requireMadviseMode(t)
+	if os.Getenv(EnvVar) == "off" {
 		t.Skipf("%s=off in this environment", EnvVar)
+	}
+	if !On() {
+		t.Fatalf("On() = false under the madvise mode with %s=%q", EnvVar, os.Getenv(EnvVar))
 	}
 	b := bigHeapObject()
 	if Advised() == 0 && Refused() > 0 {
@@ -77,60 +82,58 @@ func TestGoHeapMappingIsAdvised(t *testing.T) {
 	}
 }
 
+// runChild runs the named test alone in a child test process with extra
+// environment, and returns what it printed: On, Withdraw and the setting
+// are process-wide, so the tests that change them run apart.
+func runChild(t *testing.T, name string, env ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run", "^"+name+"$", "-test.count", "1", "-test.v")
+	cmd.Env = append(os.Environ(), append(env, "LEDGERLENS_HUGEPAGES_CHILD=1")...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child %s: %v\n%s", name, err, out)
+	}
+	return string(out)
+}
+
+func isChild() bool { return os.Getenv("LEDGERLENS_HUGEPAGES_CHILD") == "1" }
+
 // With LEDGERLENS_HUGEPAGES=off, set before the process starts, no
-// mapping gets the advice. The check runs in a child test process.
+// mapping gets the advice.
 func TestOffLeavesMappingsAlone(t *testing.T) {
-	requireTHP(t)
-	if os.Getenv("LEDGERLENS_HUGEPAGES_CHILD") == "1" {
+	requireMadviseMode(t)
+	if isChild() {
 		b := bigHeapObject()
 		flags := vmFlagsAt(t, uintptr(unsafe.Pointer(&b[0])))
 		fmt.Printf("on=%v advised=%d hg=%v\n", On(), Advised(), contains(flags, "hg"))
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run", "^TestOffLeavesMappingsAlone$", "-test.count", "1")
-	cmd.Env = append(os.Environ(), "LEDGERLENS_HUGEPAGES_CHILD=1", EnvVar+"=off")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "on=false advised=0 hg=false") {
+	out := runChild(t, "TestOffLeavesMappingsAlone", EnvVar+"=off")
+	if !strings.Contains(out, "on=false advised=0 hg=false") {
 		t.Fatalf("child with %s=off printed:\n%s\nwant on=false advised=0 hg=false", EnvVar, out)
 	}
 }
 
-func TestCheck(t *testing.T) {
-	for _, tc := range []struct {
-		value string
-		ok    bool
-	}{
-		{"", true}, {"on", true}, {"off", true},
-		{"0", false}, {"false", false}, {"OFF", false}, {"never", false},
-	} {
-		t.Run(fmt.Sprintf("%q", tc.value), func(t *testing.T) {
-			t.Setenv(EnvVar, tc.value)
-			err := Check()
-			if (err == nil) != tc.ok {
-				t.Fatalf("Check() with %s=%q = %v, want ok=%v", EnvVar, tc.value, err, tc.ok)
-			}
-			if err != nil && !strings.Contains(err.Error(), EnvVar) {
-				t.Fatalf("error %q does not name %s", err, EnvVar)
-			}
-		})
+// Withdraw takes the advice back from the mappings advised so far (a
+// long-lived process must not have khugepaged refill what it freed) and
+// advises no new one.
+func TestWithdrawTakesTheAdviceBack(t *testing.T) {
+	requireMadviseMode(t)
+	if isChild() {
+		b := bigHeapObject()
+		before := vmFlagsAt(t, uintptr(unsafe.Pointer(&b[0])))
+		Withdraw()
+		after := vmFlagsAt(t, uintptr(unsafe.Pointer(&b[0])))
+		advised := Advised()
+		c := make([]byte, 256<<20) // beyond the arenas mapped so far
+		later := vmFlagsAt(t, uintptr(unsafe.Pointer(&c[0])))
+		fmt.Printf("before=%v after=%v on=%v later=%v grew=%v\n", contains(before, "hg"), contains(after, "hg"),
+			On(), contains(later, "hg"), Advised() != advised)
+		return
 	}
-}
-
-func TestSelectedMode(t *testing.T) {
-	for list, want := range map[string]string{
-		"always [madvise] never\n": "madvise",
-		"[always] madvise never":   "always",
-		"always madvise [never]":   "never",
-		"always madvise never":     "",
-		"[] madvise":               "",
-		"":                         "",
-	} {
-		if got := selectedMode(list); got != want {
-			t.Errorf("selectedMode(%q) = %q, want %q", list, got, want)
-		}
+	out := runChild(t, "TestWithdrawTakesTheAdviceBack")
+	if !strings.Contains(out, "before=true after=false on=false later=false grew=false") {
+		t.Fatalf("child printed:\n%s\nwant before=true after=false on=false later=false grew=false", out)
 	}
 }
 

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
+)
+
+// advisedMappings counts the mappings of process pid that carry the huge
+// page advice ("hg" in their VmFlags, proc(5)).
+func advisedMappings(t *testing.T, pid int) int {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		t.Skipf("no smaps: %v", err)
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if line := sc.Text(); strings.HasPrefix(line, "VmFlags:") && strings.Contains(line+" ", " hg ") {
+			n++
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestOneShotJobsAdviseAndTheDaemonDoesNot: a weekly job, paused after
+// its analysis, holds memory advised for huge pages; the scheduler daemon,
+// which outlives its jobs, holds none once it has started (the kernel
+// would refill what its jobs free with whole huge pages).
+func TestOneShotJobsAdviseAndTheDaemonDoesNot(t *testing.T) {
+	if m := hugepages.KernelMode(); m != "madvise" {
+		t.Skipf("transparent huge page mode %q: nothing is advised", m)
+	}
+	if os.Getenv(hugepages.EnvVar) == "off" {
+		t.Skipf("%s=off in this environment", hugepages.EnvVar)
+	}
+	root := copyFixture(t)
+
+	job := startPaused(t, root)
+	advised := advisedMappings(t, job.Process.Pid)
+	job.Process.Signal(syscall.SIGKILL)
+	job.Wait()
+	if advised == 0 {
+		t.Fatal("a paused weekly job holds no mapping advised for huge pages")
+	}
+
+	daemon := exec.Command(binary, "--root", root, "--log-level", "info", "schedule", "run")
+	stderr, err := daemon.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		daemon.Process.Signal(syscall.SIGTERM)
+		daemon.Wait()
+	}()
+	sc := bufio.NewScanner(stderr)
+	started := false
+	for !started && sc.Scan() {
+		started = strings.Contains(sc.Text(), "scheduler started")
+	}
+	if !started {
+		t.Fatal("the scheduler never logged its start")
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	if n := advisedMappings(t, daemon.Process.Pid); n != 0 {
+		t.Fatalf("the scheduler daemon holds %d mappings advised for huge pages, want 0 (the paused job held %d)", n, advised)
+	}
+}
