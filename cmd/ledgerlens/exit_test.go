@@ -33,11 +33,9 @@ func mustRunIn(t *testing.T, args ...string) result {
 	return r
 }
 
-// TestUsageErrorsExit2: every bad command line exits 2 with a message
-// naming what is wrong, and nothing runs.
-func TestUsageErrorsExit2(t *testing.T) {
-	// A root that looks like one (an empty ledger): the --root check comes
-	// before the command's own flag checks.
+// emptyLedgerRoot returns a new root that looks like one: an empty ledger.
+func emptyLedgerRoot(t *testing.T) string {
+	t.Helper()
 	root := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(root, "runs", "CREDIT_MONITORING"), 0o755); err != nil {
 		t.Fatal(err)
@@ -45,6 +43,14 @@ func TestUsageErrorsExit2(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return root
+}
+
+// TestUsageErrorsExit2: every bad command line exits 2 with a message
+// naming what is wrong, and nothing runs.
+func TestUsageErrorsExit2(t *testing.T) {
+	// The --root check comes before the command's own flag checks.
+	root := emptyLedgerRoot(t)
 	tests := []struct {
 		name string
 		args []string
@@ -93,13 +99,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 // off; anything else is a usage error before the command touches the
 // root, not a setting silently read as on.
 func TestMistypedHugePagesSettingExits2(t *testing.T) {
-	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, "runs", "CREDIT_MONITORING"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	root := emptyLedgerRoot(t)
 	t.Setenv("LEDGERLENS_HUGEPAGES", "0")
 	r := runInProcess(t, "--root", root, "ingest")
 	if r.code != exitUsage || !strings.Contains(r.stderr, `LEDGERLENS_HUGEPAGES="0"`) {
