@@ -35,8 +35,8 @@ type results struct {
 	THP string `json:"transparent_hugepages"`
 	// HugePages says whether the processes measured (the engine reference,
 	// the floors and the jobs alike) advised huge pages for their large
-	// mappings: "on", or "off" under LEDGERLENS_HUGEPAGES=off
-	// (pipeline/hugepages).
+	// mappings: "on", or "off" under LEDGERLENS_HUGEPAGES=off or a kernel
+	// mode other than madvise (pipeline/hugepages).
 	HugePages string `json:"hugepages"`
 
 	// Repeat is how many rounds of (a), (b), (c) ran; each *_s is the
