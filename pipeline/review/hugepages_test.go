@@ -1,0 +1,6 @@
+package review
+
+// The binaries link pipeline/hugepages (docs/ARCHITECTURE.md, "Memory"),
+// so this package's tests and benchmarks run under the same memory policy
+// as the jobs: LEDGERLENS_HUGEPAGES=off measures them without it.
+import _ "github.com/ledgerlens/ledgerlens/pipeline/hugepages"
