@@ -27,8 +27,10 @@
 // GODEBUG=disablethp=1 makes the Go runtime take the advice back from its
 // own heap after the wrapper gave it.
 //
-// Import it from main packages only: the wrap applies to the whole binary
-// that links it, and a library must not change how its host maps memory.
+// Import it from main packages only, and from tests that measure what the
+// binaries do (a test binary is its own program): the wrap applies to the
+// whole binary that links it, and a library must not change how its host
+// maps memory.
 // It must not allocate, log or fail inside the wrapper: mmap's callers
 // include the Go runtime's allocator and the C library's start-up.
 package hugepages
