@@ -92,21 +92,5 @@ func TestEarlierRunsFindWhatTheStoreQueryFinds(t *testing.T) {
 // queryInt64s returns the one BIGINT column q selects.
 func queryInt64s(t *testing.T, s *Store, q string, args ...any) []int64 {
 	t.Helper()
-	rows, err := s.Conn().QueryContext(context.Background(), q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return queryColumn[int64](t, s, q, args...)
 }

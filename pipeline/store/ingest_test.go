@@ -220,22 +220,32 @@ func writeFile(t testing.TB, path, content string) {
 	}
 }
 
+// queryStrings returns the one column q selects, as text joined by spaces.
 func queryStrings(t testing.TB, s *Store, q string) string {
 	t.Helper()
-	rows, err := s.Conn().QueryContext(context.Background(), q)
+	return strings.Join(queryColumn[string](t, s, q), " ")
+}
+
+// queryColumn returns the one column q selects, scanned as T.
+func queryColumn[T any](t testing.TB, s *Store, q string, args ...any) []T {
+	t.Helper()
+	rows, err := s.Conn().QueryContext(context.Background(), q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var v string
+		var v T
 		if err := rows.Scan(&v); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, v)
 	}
-	return strings.Join(out, " ")
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestKilledIngestLeavesPreviousCheckpoint runs an ingest in a child

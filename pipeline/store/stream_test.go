@@ -12,21 +12,30 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 )
 
+// storeWithTable opens a new store on threads DuckDB threads, closed
+// with the test, creates the table t of one INTEGER column x by create,
+// and returns the Arrow schema of t's rows.
+func storeWithTable(t *testing.T, threads int, create string) (*Store, *arrow.Schema) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "ledger.duckdb"), Options{Threads: threads})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.conn.ExecContext(ctx, create); err != nil {
+		t.Fatal(err)
+	}
+	return s, arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int32}}, nil)
+}
+
 // A one-thread insert that fails leaves its transaction aborted, where the
 // insert's own restore of the thread count cannot run; the rollback puts
 // it back, so nothing after it (a reload in the same process) runs on one
 // thread.
 func TestFailedSmallInsertRestoresThreads(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "ledger.duckdb"), Options{Threads: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.conn.ExecContext(ctx, "CREATE TABLE t (x INTEGER PRIMARY KEY)"); err != nil {
-		t.Fatal(err)
-	}
-	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int32}}, nil)
+	s, schema := storeWithTable(t, 3, "CREATE TABLE t (x INTEGER PRIMARY KEY)")
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer b.Release()
 	b.Field(0).(*array.Int32Builder).AppendValues([]int32{1, 1}, nil) // the key twice
@@ -61,15 +70,7 @@ func TestFailedSmallInsertRestoresThreads(t *testing.T) {
 // order, as one task inserts them.
 func TestSmallInsertGivesBackItsThreadsWhileRunning(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "ledger.duckdb"), Options{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.conn.ExecContext(ctx, "CREATE TABLE t (x INTEGER)"); err != nil {
-		t.Fatal(err)
-	}
-	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int32}}, nil)
+	s, schema := storeWithTable(t, 2, "CREATE TABLE t (x INTEGER)")
 	const batchRows, nBatches = 2048, 8
 	batch := func(k int) arrow.Record {
 		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
