@@ -97,19 +97,20 @@ func TestUsageErrorsExit2(t *testing.T) {
 
 // TestMistypedHugePagesSettingExits2: LEDGERLENS_HUGEPAGES takes on or
 // off; anything else is a usage error before the command touches the
-// root, not a setting silently read as on.
+// root, not a setting silently read as on (the real binary: the wrapper
+// reads the variable before main runs, and reads "0" as on).
 func TestMistypedHugePagesSettingExits2(t *testing.T) {
 	root := emptyLedgerRoot(t)
-	t.Setenv("LEDGERLENS_HUGEPAGES", "0")
-	r := runInProcess(t, "--root", root, "ingest")
+	r := ledgerlens(t, []string{"LEDGERLENS_HUGEPAGES=0"}, "--root", root, "ingest")
 	if r.code != exitUsage || !strings.Contains(r.stderr, `LEDGERLENS_HUGEPAGES="0"`) {
 		t.Fatalf("exit %d, want %d naming the setting\n%s", r.code, exitUsage, r.stderr)
 	}
 	if _, err := os.Stat(filepath.Join(root, ".ledgerlens")); !os.IsNotExist(err) {
 		t.Fatalf("the rejected command created the state directory (stat: %v)", err)
 	}
-	t.Setenv("LEDGERLENS_HUGEPAGES", "off")
-	mustRunIn(t, "--root", root, "ingest")
+	if r := ledgerlens(t, []string{"LEDGERLENS_HUGEPAGES=off"}, "--root", root, "ingest"); r.code != exitOK {
+		t.Fatalf("with the setting off: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 // TestExitStatusMapping: the one mapping in main.go turns each typed error
