@@ -4,9 +4,14 @@
 -- The proposal is the nearest-rank median of healthy runs (ll_healthy of
 -- pipeline/rules; $4 the healthy statuses joined by U+001F) in the
 -- baseline window [$3, $2).
+-- The scenarios are grouped by their store code (classified_rows,
+-- runs_coded) and decoded at the end. The medians are taken for the
+-- candidates only: the baseline window holds several weeks of every
+-- scenario's runs, and a median over all of them cost the section most of
+-- its time (BENCHMARKS.md).
 WITH s AS (
     SELECT
-        scenario_id,
+        scenario_id AS scenario_code,
         count(*) AS runs,
         avg(credits_total) AS avg_credits,
         coalesce(stddev_pop(credits_total) / nullif(avg(credits_total), 0), 0) AS cv,
@@ -15,18 +20,25 @@ WITH s AS (
         -- baseline yet can qualify (docs/RULES.md: "or no baseline").
         coalesce(bool_or(coalesce(high_severity, false)), false) AS has_high,
         any_value(baseline) AS baseline
-    FROM classified
+    FROM classified_rows
     WHERE "timestamp" >= $1 AND "timestamp" < $2
     GROUP BY scenario_id
+), candidates AS (
+    SELECT * FROM s
+    WHERE runs >= 10 AND NOT has_high AND cv < $5
+      AND (baseline IS NULL OR avg_credits / baseline < 1.2)
 ), healthy AS (
-    SELECT scenario_id, quantile_disc(credits_total, 0.5) AS proposed, count(*) AS sample
-    FROM runs
-    WHERE "timestamp" >= $3 AND "timestamp" < $2
-      AND ll_healthy(status, retry_count, $4)
-    GROUP BY scenario_id
+    SELECT r.scenario_id AS scenario_code, quantile_disc(r.credits_total, 0.5) AS proposed, count(*) AS sample
+    FROM runs_coded r
+    SEMI JOIN candidates k ON k.scenario_code = r.scenario_id
+    CROSS JOIN classified_code_lists c
+    WHERE r."timestamp" >= $3 AND r."timestamp" < $2
+      AND ll_healthy(code_text(c.statuses, r.status), r.retry_count, $4)
+    GROUP BY r.scenario_id
 )
-SELECT s.scenario_id, s.runs, s.cv, s.avg_credits, s.baseline, h.proposed, coalesce(h.sample, 0) AS sample
-FROM s LEFT JOIN healthy h USING (scenario_id)
-WHERE s.runs >= 10 AND NOT s.has_high AND s.cv < $5
-  AND (s.baseline IS NULL OR s.avg_credits / s.baseline < 1.2)
-ORDER BY s.scenario_id;
+SELECT code_text(c.scenario_ids, k.scenario_code) AS scenario_id, k.runs, k.cv, k.avg_credits, k.baseline,
+       h.proposed, coalesce(h.sample, 0) AS sample
+FROM candidates k
+LEFT JOIN healthy h USING (scenario_code)
+CROSS JOIN classified_code_lists c
+ORDER BY scenario_id;
