@@ -4,7 +4,8 @@ import "github.com/ledgerlens/ledgerlens/reports"
 
 // creditsPerDay fills the per-day series the workbook charts.
 func (a *analysis) creditsPerDay() error {
-	rows, err := a.queryRows("credits_per_day")
+	days := a.p.Days()
+	rows, err := a.queryRows("credits_per_day", days[0][0], days[len(days)-1][1])
 	if err != nil {
 		return err
 	}

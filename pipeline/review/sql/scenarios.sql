@@ -1,28 +1,37 @@
 -- Per-scenario statistics of the period [$1, $2) with the previous week
 -- [$3, $1) beside them (docs/RULES.md, "Statistics"). Quantiles are nearest-rank
 -- (quantile_disc); CV is population standard deviation over the mean.
+-- The runs are grouped by the scenario's store code (classified_rows) and
+-- only the result is decoded: a code maps to one text and back, so the
+-- groups are the scenarios, and hashing a small integer per run costs
+-- less than decoding and hashing its text (BENCHMARKS.md).
 WITH cur AS (
     SELECT
-        scenario_id,
-        arg_max(scenario_name, line_no) AS scenario_name,
-        sum(credits_total::DECIMAL(38, 6))::DOUBLE AS total,
+        k.scenario_id AS scenario_code,
+        arg_max(k.scenario_name, k.line_no) AS name_code,
+        sum(k.credits_total::DECIMAL(38, 6))::DOUBLE AS total,
         count(*) AS runs,
-        quantile_disc(credits_total, 0.5) AS median,
-        quantile_disc(credits_total, 0.95) AS p95,
-        max(credits_total) AS max,
-        coalesce(stddev_pop(credits_total) / nullif(avg(credits_total), 0), 0) AS cv,
-        count(*) FILTER (WHERE status = 'Failed') AS failed,
-        any_value(baseline) AS baseline
-    FROM classified
-    WHERE "timestamp" >= $1 AND "timestamp" < $2
-    GROUP BY scenario_id
+        quantile_disc(k.credits_total, 0.5) AS median,
+        quantile_disc(k.credits_total, 0.95) AS p95,
+        max(k.credits_total) AS max,
+        coalesce(stddev_pop(k.credits_total) / nullif(avg(k.credits_total), 0), 0) AS cv,
+        count(*) FILTER (WHERE code_text(l.statuses, k.status) = 'Failed') AS failed,
+        any_value(k.baseline) AS baseline
+    FROM classified_rows k
+    CROSS JOIN classified_code_lists l
+    WHERE k."timestamp" >= $1 AND k."timestamp" < $2
+    GROUP BY k.scenario_id
 ), prev AS (
-    SELECT scenario_id, sum(credits_total::DECIMAL(38, 6))::DOUBLE AS total, count(*) AS runs
-    FROM classified
+    SELECT scenario_id AS scenario_code, sum(credits_total::DECIMAL(38, 6))::DOUBLE AS total, count(*) AS runs
+    FROM classified_rows
     WHERE "timestamp" >= $3 AND "timestamp" < $1
     GROUP BY scenario_id
 )
-SELECT c.scenario_id, c.scenario_name, c.total, c.runs, c.median, c.p95, c.max, c.cv, c.failed,
+SELECT code_text(l.scenario_ids, c.scenario_code) AS scenario_id,
+       code_text(l.scenario_names, c.name_code) AS scenario_name,
+       c.total, c.runs, c.median, c.p95, c.max, c.cv, c.failed,
        c.baseline, coalesce(p.total, 0) AS prev_total, coalesce(p.runs, 0) AS prev_runs
-FROM cur c LEFT JOIN prev p USING (scenario_id)
-ORDER BY c.total DESC, c.scenario_id;
+FROM cur c
+LEFT JOIN prev p USING (scenario_code)
+CROSS JOIN classified_code_lists l
+ORDER BY c.total DESC, scenario_id;
