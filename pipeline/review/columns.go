@@ -84,6 +84,20 @@ func nullFloat(a *array.Float64, row int) sql.NullFloat64 {
 	return sql.NullFloat64{Float64: a.Value(row), Valid: true}
 }
 
+func nullInt(a *array.Int64, row int) sql.NullInt64 {
+	if a.IsNull(row) {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: a.Value(row), Valid: true}
+}
+
+func nullBool(a *array.Boolean, row int) sql.NullBool {
+	if a.IsNull(row) {
+		return sql.NullBool{}
+	}
+	return sql.NullBool{Bool: a.Value(row), Valid: true}
+}
+
 func microsUTC(a *array.Timestamp, row int) time.Time {
 	return time.UnixMicro(int64(a.Value(row))).UTC()
 }

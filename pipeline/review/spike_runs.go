@@ -1,13 +1,14 @@
 package review
 
 import (
+	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// spikeRuns fills section 3 (spike_runs.sql) and scores each spike's
-// misconfiguration likelihood from its flags. The report's rows are built
-// in the background (later) while the next sections query the store: no
-// other section reads them.
+// spikeRuns fills section 3 (spike_runs.sql): each spike's flags
+// (ledger.Flags) and its misconfiguration likelihood scored from them.
+// The report's rows are built in the background (later) while the next
+// sections query the store: no other section reads them.
 func (a *analysis) spikeRuns() error {
 	res, err := a.queryBatches("spike_runs", a.p.Start, a.p.End, a.in.Policy.SeverityPolicy.Sev2.Multiplier)
 	if err != nil {
@@ -30,7 +31,10 @@ func (a *analysis) spikeRunsFrom(res *batches) error {
 		credits, baseline := c.float64s(c.named("credits_total")), c.float64s(c.named("baseline"))
 		mult, recMult := c.float64s(c.named("multiplier")), c.float64s(c.named("variance_multiplier"))
 		sev, recSev := c.strings(c.named("recomputed_severity")), c.strings(c.named("severity"))
-		recMis, flags := c.strings(c.named("misconfig_likelihood")), c.stringLists(c.named("flags"))
+		recMis, recorded := c.strings(c.named("misconfig_likelihood")), c.stringLists(c.named("risk_flags"))
+		retries := c.int64s(c.named("retry_count"))
+		maxItems, idempotency := c.bools(c.named("has_max_items_config")), c.bools(c.named("has_idempotency_key"))
+		batch, backfill := c.bools(c.named("is_batch_job")), c.bools(c.named("is_backfill"))
 		status, caseID := c.strings(c.named("status")), c.strings(c.named("case_id"))
 		link, lineNo := c.strings(c.named("artifacts_link")), c.int64s(c.named("line_no"))
 		if c.err != nil {
@@ -48,14 +52,17 @@ func (a *analysis) spikeRunsFrom(res *batches) error {
 				Severity:                   strPtr(nullString(sev, i)),
 				RecordedSeverity:           strPtr(nullString(recSev, i)),
 				RecordedMisconfig:          strPtr(nullString(recMis, i)),
-				RiskFlags:                  stringList(flags, i),
-				Status:                     nullString(status, i).String,
-				CaseID:                     strPtr(nullString(caseID, i)),
-				ArtifactsLink:              strPtr(nullString(link, i)),
-				LineNo:                     lineNo.Value(i),
-			}
-			if s.RiskFlags == nil {
-				s.RiskFlags = []string{}
+				RiskFlags: ledger.Flags(stringList(recorded, i), ledger.FlagFields{
+					RetryCount:        nullInt(retries, i),
+					HasMaxItemsConfig: nullBool(maxItems, i),
+					HasIdempotencyKey: nullBool(idempotency, i),
+					IsBatchJob:        nullBool(batch, i),
+					IsBackfill:        nullBool(backfill, i),
+				}),
+				Status:        nullString(status, i).String,
+				CaseID:        strPtr(nullString(caseID, i)),
+				ArtifactsLink: strPtr(nullString(link, i)),
+				LineNo:        lineNo.Value(i),
 			}
 			score := a.in.Policy.MisconfigScore(s.RiskFlags)
 			s.MisconfigScore = ratio(score)

@@ -2,9 +2,10 @@
 -- (classify.sql) with the coded text columns decoded. The code lists are
 -- taken from text_code_lists once, into a temp table: the view
 -- aggregates text_codes each time it is read, a fixed cost every section
--- would pay again (the store does not change during a review).
+-- would pay again (the store does not change during a review). The spike
+-- runs decode misconfig_likelihood from it too.
 CREATE OR REPLACE TEMP TABLE classified_code_lists AS
-SELECT scenario_ids, scenario_names, statuses, severities FROM text_code_lists;
+SELECT scenario_ids, scenario_names, statuses, severities, misconfig_likelihoods FROM text_code_lists;
 
 CREATE OR REPLACE TEMP VIEW classified AS
 SELECT k.* REPLACE (
