@@ -12,9 +12,16 @@
 -- it lists back from the store by line_no.
 -- (Derived flags never include the PII flags, so PII is decided on the
 -- recorded ones; the merged flag list is built only for spike runs.)
--- Expects the temp table baseline(scenario_id, median_credits).
+-- Expects the temp table baseline(scenario_id, median_credits). The runs
+-- meet their baseline by the scenario's store code: the few baselines are
+-- coded once (a scenario without runs has no code and meets no run),
+-- rather than every run's scenario decoded and compared as text.
 CREATE OR REPLACE TEMP TABLE classified_rows AS
-WITH measured AS (
+WITH coded_baseline AS (
+    SELECT t.code, b.median_credits
+    FROM baseline b
+    JOIN text_codes t ON t.field = 'scenario_id' AND t.value = b.scenario_id
+), measured AS (
     SELECT
         r.run_id, r.line_no, r."timestamp", r.scenario_id, r.scenario_name, r.status,
         r.credits_total, r.severity,
@@ -24,7 +31,7 @@ WITH measured AS (
         ll_pii(r.risk_flags) AS pii
     FROM runs_coded r
     CROSS JOIN text_code_lists c
-    LEFT JOIN baseline b ON b.scenario_id = code_text(c.scenario_ids, r.scenario_id)
+    LEFT JOIN coded_baseline b ON b.code = r.scenario_id
     WHERE r."timestamp" >= $1 AND r."timestamp" < $2
 ), severities AS (
     SELECT * EXCLUDE (pii),
