@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow/go/v17/arrow/array"
+
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 	"github.com/ledgerlens/ledgerlens/stats"
@@ -228,31 +230,14 @@ func (a *analysis) scenarioStreaks() ([]reports.ScenarioReliability, error) {
 		return nil, err
 	}
 	defer rdr.Release()
-	events := map[string][]stats.RunEvent{}
-	var order []string
-	for rdr.Next() {
-		c := columns{query: "reliability", rec: rdr.Record()}
-		ids, ts, statuses := c.strings(c.named("scenario_id")), c.timestamps(c.named("timestamp")), c.strings(c.named("status"))
-		if c.err != nil {
-			return nil, c.err
-		}
-		for i := 0; i < int(c.rec.NumRows()); i++ {
-			id := ids.Value(i) // aliases the batch: cloned once per scenario below
-			evs, ok := events[id]
-			if !ok {
-				id = strings.Clone(id)
-				order = append(order, id)
-			}
-			events[id] = append(evs, stats.RunEvent{At: microsUTC(ts, i), Status: nullString(statuses, i).String})
-		}
-	}
-	if err := rdr.Err(); err != nil {
-		return nil, fmt.Errorf("reliability.sql: %w", err)
+	order, series, err := transitionsByScenario(rdr)
+	if err != nil {
+		return nil, err
 	}
 	out := []reports.ScenarioReliability{}
 	periodMinutes := a.p.End.Sub(a.p.Start).Minutes()
-	for _, id := range order {
-		res := stats.Streaks(events[id], a.p.End)
+	for k, id := range order {
+		res := stats.Streaks(series[k], a.p.End)
 		if res.Streaks == 0 {
 			continue
 		}
@@ -268,4 +253,40 @@ func (a *analysis) scenarioStreaks() ([]reports.ScenarioReliability, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// transitionsByScenario groups reliability.sql's rows by scenario: the
+// scenarios in the order they first appear, and each one's transitions.
+// A scenario id is copied out of its batch once, and only the copy is
+// ever a map key: rdr frees each batch as it moves to the next, and Go
+// stores the key given on every assignment to a map, an existing key
+// included, so a key taken from a batch would be left pointing at freed
+// memory (at ten million runs that dropped scenarios from the report now
+// and then).
+func transitionsByScenario(rdr array.RecordReader) ([]string, [][]stats.RunEvent, error) {
+	index := map[string]int{}
+	var order []string
+	var series [][]stats.RunEvent
+	for rdr.Next() {
+		c := columns{query: "reliability", rec: rdr.Record()}
+		ids, ts, statuses := c.strings(c.named("scenario_id")), c.timestamps(c.named("timestamp")), c.strings(c.named("status"))
+		if c.err != nil {
+			return nil, nil, c.err
+		}
+		for i := 0; i < int(c.rec.NumRows()); i++ {
+			k, ok := index[ids.Value(i)] // a lookup only: the key aliases the batch
+			if !ok {
+				id := strings.Clone(ids.Value(i))
+				k = len(order)
+				index[id] = k
+				order = append(order, id)
+				series = append(series, nil)
+			}
+			series[k] = append(series[k], stats.RunEvent{At: microsUTC(ts, i), Status: nullString(statuses, i).String})
+		}
+	}
+	if err := rdr.Err(); err != nil {
+		return nil, nil, fmt.Errorf("reliability.sql: %w", err)
+	}
+	return order, series, nil
 }
