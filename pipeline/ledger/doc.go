@@ -1,9 +1,10 @@
 // Package ledger parses run-ledger lines (docs/RULES.md, "Inputs"–2.2) into normalised
 // records and says precisely why a line is rejected.
 //
-// It owns the mapping of both field spellings onto one record and the reject
-// codes. It must not read files, touch the store or decide policy: callers
-// frame lines, record rejects and classify runs.
+// It owns the mapping of both field spellings onto one record, the reject
+// codes, and the flags a run carries besides its recorded ones (Flags). It
+// must not read files, touch the store or decide policy: callers frame
+// lines, record rejects and classify runs.
 //
 // Parsing is the ingest's hot loop (docs/ARCHITECTURE.md, "Performance"), so Parse has two decoders.
 // encoding/json into wireRecord (slow.go) is the reference: it defines which
