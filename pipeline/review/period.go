@@ -17,8 +17,7 @@ type Period struct {
 func WeekOf(t time.Time, loc *time.Location) Period {
 	t = t.In(loc)
 	back := (int(t.Weekday()) + 6) % 7 // days since Monday
-	start := time.Date(t.Year(), t.Month(), t.Day()-back, 0, 0, 0, 0, loc)
-	return Period{Start: start, End: start.AddDate(0, 0, 7), Loc: loc}
+	return Period{Start: midnight(t.Year(), t.Month(), t.Day()-back, loc), End: midnight(t.Year(), t.Month(), t.Day()-back+7, loc), Loc: loc}
 }
 
 // LastCompleteWeek is the default period: the last week that ended at or
@@ -30,18 +29,36 @@ func LastCompleteWeek(now time.Time, loc *time.Location) Period {
 // Shift moves the period by n weeks (calendar weeks in Loc, so DST
 // changes keep Monday midnight).
 func (p Period) Shift(n int) Period {
-	start := time.Date(p.Start.Year(), p.Start.Month(), p.Start.Day()+7*n, 0, 0, 0, 0, p.Loc)
-	return Period{Start: start, End: start.AddDate(0, 0, 7), Loc: p.Loc}
+	y, m, d := p.Start.In(p.Loc).Date()
+	return Period{Start: midnight(y, m, d+7*n, p.Loc), End: midnight(y, m, d+7*n+7, p.Loc), Loc: p.Loc}
 }
 
-// Days returns the period's calendar days in Loc as [start, end) pairs.
+// Days returns the period's calendar days in Loc as [start, end) pairs,
+// each start in Loc (its date is the day's).
 func (p Period) Days() [][2]time.Time {
+	y, m, d := p.Start.In(p.Loc).Date()
 	out := make([][2]time.Time, 0, 7)
-	for d := range 7 {
-		s := time.Date(p.Start.Year(), p.Start.Month(), p.Start.Day()+d, 0, 0, 0, 0, p.Loc)
-		out = append(out, [2]time.Time{s, s.AddDate(0, 0, 1)})
+	for i := range 7 {
+		out = append(out, [2]time.Time{midnight(y, m, d+i, p.Loc), midnight(y, m, d+i+1, p.Loc)})
 	}
 	return out
+}
+
+// midnight returns the first instant of the calendar day y-m-d in loc
+// (the date is normalised as time.Date normalises it): its 00:00, or,
+// where a clock change skips 00:00 (America/Santiago on 2026-09-06,
+// America/Havana on 2026-03-08), the instant of the change. time.Date
+// would put a missing 00:00 in the day before, an hour early, so that
+// day and the one before would overlap and share a date.
+func midnight(y int, m time.Month, d int, loc *time.Location) time.Time {
+	y, m, d = time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Date()
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if ty, tm, td := t.Date(); ty == y && tm == m && td == d {
+		return t
+	}
+	// The zone in effect at t ends at the change that skipped 00:00.
+	_, end := t.ZoneBounds()
+	return end
 }
 
 // Label is the period's Monday as YYYY-MM-DD, the D of weekly_D.json.
@@ -56,19 +73,22 @@ func ParseWeek(s string, loc *time.Location) (Period, error) {
 			return Period{}, fmt.Errorf("week %q: want YYYY-MM-DD (a Monday) or YYYY-Www", s)
 		}
 		// ISO week 1 holds January 4th.
-		jan4 := time.Date(year, 1, 4, 0, 0, 0, 0, loc)
+		jan4 := midnight(year, 1, 4, loc)
 		p := WeekOf(jan4, loc).Shift(week - 1)
 		if _, isoWeek := p.Start.ISOWeek(); isoWeek != week {
 			return Period{}, fmt.Errorf("week %q: %d has no ISO week %d", s, year, week)
 		}
 		return p, nil
 	}
-	d, err := time.ParseInLocation(time.DateOnly, s, loc)
+	// The date is read as a calendar date; its first instant in loc is
+	// midnight's (ParseInLocation would normalise a skipped 00:00 into
+	// the day before).
+	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return Period{}, fmt.Errorf("week %q: want YYYY-MM-DD (a Monday) or YYYY-Www", s)
 	}
 	if d.Weekday() != time.Monday {
 		return Period{}, fmt.Errorf("week %q: %s is a %s, not a Monday", s, s, d.Weekday())
 	}
-	return WeekOf(d, loc), nil
+	return WeekOf(midnight(d.Year(), d.Month(), d.Day(), loc), loc), nil
 }

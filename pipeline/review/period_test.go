@@ -85,3 +85,51 @@ func TestLastCompleteWeek(t *testing.T) {
 		}
 	}
 }
+
+// TestDaysWhereAClockChangeSkipsMidnight covers zones whose daylight
+// saving time starts at 00:00, so that a day has no 00:00: the day begins
+// at the change, and the days still tile the week with one date each.
+func TestDaysWhereAClockChangeSkipsMidnight(t *testing.T) {
+	tests := []struct {
+		zone, week string
+		skipped    int    // index of the day without a 00:00
+		begins     string // when that day begins
+		weekHours  float64
+	}{
+		{"America/Santiago", "2026-08-31", 6, "2026-09-06T01:00:00-03:00", 167},
+		{"America/Havana", "2026-03-02", 6, "2026-03-08T01:00:00-04:00", 167},
+	}
+	for _, tt := range tests {
+		t.Run(tt.zone, func(t *testing.T) {
+			loc := mustLoad(t, tt.zone)
+			p, err := ParseWeek(tt.week, loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h := p.End.Sub(p.Start).Hours(); h != tt.weekHours {
+				t.Errorf("the week is %v hours, want %v", h, tt.weekHours)
+			}
+			days := p.Days()
+			first, _ := time.Parse(time.DateOnly, tt.week)
+			for i, d := range days {
+				if want := first.AddDate(0, 0, i).Format(time.DateOnly); d[0].Format(time.DateOnly) != want {
+					t.Errorf("day %d is dated %s, want %s", i, d[0].Format(time.DateOnly), want)
+				}
+				if i > 0 && !d[0].Equal(days[i-1][1]) {
+					t.Errorf("day %d begins at %v, not where day %d ends (%v)", i, d[0], i-1, days[i-1][1])
+				}
+				switch {
+				case i == tt.skipped:
+					if got := d[0].Format(time.RFC3339); got != tt.begins {
+						t.Errorf("day %d begins at %s, want %s", i, got, tt.begins)
+					}
+				case d[0].In(loc).Hour() != 0:
+					t.Errorf("day %d begins at %v, not at local midnight", i, d[0])
+				}
+			}
+			if !days[0][0].Equal(p.Start) || !days[6][1].Equal(p.End) {
+				t.Errorf("days do not tile the period: %v", days)
+			}
+		})
+	}
+}

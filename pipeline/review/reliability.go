@@ -41,8 +41,7 @@ func minutesPtr(d time.Duration) *float64 {
 // before end: the error budget's month.
 func monthWindow(end time.Time, loc *time.Location) (start, monthEnd time.Time) {
 	last := end.Add(-time.Nanosecond).In(loc)
-	start = time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, loc)
-	return start, start.AddDate(0, 1, 0)
+	return midnight(last.Year(), last.Month(), 1, loc), midnight(last.Year(), last.Month()+1, 1, loc)
 }
 
 func (a *analysis) services() []reports.ServiceReliability {
