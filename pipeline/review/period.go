@@ -16,8 +16,9 @@ type Period struct {
 // WeekOf returns the week starting at the Monday 00:00 (in loc) on or before t.
 func WeekOf(t time.Time, loc *time.Location) Period {
 	t = t.In(loc)
-	back := (int(t.Weekday()) + 6) % 7 // days since Monday
-	return Period{Start: midnight(t.Year(), t.Month(), t.Day()-back, loc), End: midnight(t.Year(), t.Month(), t.Day()-back+7, loc), Loc: loc}
+	y, m, d := t.Date()
+	d -= (int(t.Weekday()) + 6) % 7 // back to Monday
+	return Period{Start: midnight(y, m, d, loc), End: midnight(y, m, d+7, loc), Loc: loc}
 }
 
 // LastCompleteWeek is the default period: the last week that ended at or
