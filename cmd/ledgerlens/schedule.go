@@ -271,6 +271,7 @@ func (a *app) slaJob(lockTimeout time.Duration) schedules.JobFunc {
 // slaPeriod is the month an SLA job fired at fire reports on: the previous
 // calendar month in the job's zone.
 func slaPeriod(fire time.Time) string {
-	first := time.Date(fire.Year(), fire.Month(), 1, 0, 0, 0, 0, fire.Location())
-	return first.AddDate(0, -1, 0).Format("2006-01")
+	// Calendar arithmetic on the date alone: a first of the month whose
+	// 00:00 a clock change skips must not fall back into the month before.
+	return time.Date(fire.Year(), fire.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 }

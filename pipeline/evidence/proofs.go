@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/businesstime"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -127,15 +128,16 @@ func newestSize(notes []string) int64 {
 	return c.Size
 }
 
-// weeks lists the Mondays of the weekly periods overlapping [start, end).
+// weeks lists the Mondays of the weekly periods overlapping [start, end),
+// each at its first instant in start's zone (businesstime.Midnight).
 func weeks(start, end time.Time) []time.Time {
-	d := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, start.Location())
-	for d.Weekday() != time.Monday {
-		d = d.AddDate(0, 0, -1)
-	}
+	loc := start.Location()
+	y, m, d := start.Date()
+	d -= (int(start.Weekday()) + 6) % 7 // back to Monday
 	var out []time.Time
-	for ; d.Before(end); d = d.AddDate(0, 0, 7) {
-		out = append(out, d)
+	for w := businesstime.Midnight(y, m, d, loc); w.Before(end); w = businesstime.Midnight(y, m, d, loc) {
+		out = append(out, w)
+		d += 7
 	}
 	return out
 }

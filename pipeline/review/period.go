@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/businesstime"
 )
 
 // Period is one review week: [Start, End) with Start a Monday 00:00 in Loc.
@@ -17,8 +19,14 @@ type Period struct {
 func WeekOf(t time.Time, loc *time.Location) Period {
 	t = t.In(loc)
 	y, m, d := t.Date()
-	d -= (int(t.Weekday()) + 6) % 7 // back to Monday
-	return Period{Start: midnight(y, m, d, loc), End: midnight(y, m, d+7, loc), Loc: loc}
+	return weekFrom(y, m, d-(int(t.Weekday())+6)%7, loc) // back to Monday
+}
+
+// weekFrom is the week that begins on the calendar day y-m-d (a Monday) in
+// loc, from that day's first instant to the first instant seven days on
+// (businesstime.Midnight).
+func weekFrom(y int, m time.Month, d int, loc *time.Location) Period {
+	return Period{Start: businesstime.Midnight(y, m, d, loc), End: businesstime.Midnight(y, m, d+7, loc), Loc: loc}
 }
 
 // LastCompleteWeek is the default period: the last week that ended at or
@@ -31,7 +39,7 @@ func LastCompleteWeek(now time.Time, loc *time.Location) Period {
 // changes keep Monday midnight).
 func (p Period) Shift(n int) Period {
 	y, m, d := p.Start.In(p.Loc).Date()
-	return Period{Start: midnight(y, m, d+7*n, p.Loc), End: midnight(y, m, d+7*n+7, p.Loc), Loc: p.Loc}
+	return weekFrom(y, m, d+7*n, p.Loc)
 }
 
 // Days returns the period's calendar days in Loc as [start, end) pairs,
@@ -40,26 +48,9 @@ func (p Period) Days() [][2]time.Time {
 	y, m, d := p.Start.In(p.Loc).Date()
 	out := make([][2]time.Time, 0, 7)
 	for i := range 7 {
-		out = append(out, [2]time.Time{midnight(y, m, d+i, p.Loc), midnight(y, m, d+i+1, p.Loc)})
+		out = append(out, [2]time.Time{businesstime.Midnight(y, m, d+i, p.Loc), businesstime.Midnight(y, m, d+i+1, p.Loc)})
 	}
 	return out
-}
-
-// midnight returns the first instant of the calendar day y-m-d in loc
-// (the date is normalised as time.Date normalises it): its 00:00, or,
-// where a clock change skips 00:00 (America/Santiago on 2026-09-06,
-// America/Havana on 2026-03-08), the instant of the change. time.Date
-// would put a missing 00:00 in the day before, an hour early, so that
-// day and the one before would overlap and share a date.
-func midnight(y int, m time.Month, d int, loc *time.Location) time.Time {
-	y, m, d = time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Date()
-	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
-	if ty, tm, td := t.Date(); ty == y && tm == m && td == d {
-		return t
-	}
-	// The zone in effect at t ends at the change that skipped 00:00.
-	_, end := t.ZoneBounds()
-	return end
 }
 
 // Label is the period's Monday as YYYY-MM-DD, the D of weekly_D.json.
@@ -74,7 +65,7 @@ func ParseWeek(s string, loc *time.Location) (Period, error) {
 			return Period{}, fmt.Errorf("week %q: want YYYY-MM-DD (a Monday) or YYYY-Www", s)
 		}
 		// ISO week 1 holds January 4th.
-		jan4 := midnight(year, 1, 4, loc)
+		jan4 := businesstime.Midnight(year, 1, 4, loc)
 		p := WeekOf(jan4, loc).Shift(week - 1)
 		if _, isoWeek := p.Start.ISOWeek(); isoWeek != week {
 			return Period{}, fmt.Errorf("week %q: %d has no ISO week %d", s, year, week)
@@ -82,8 +73,8 @@ func ParseWeek(s string, loc *time.Location) (Period, error) {
 		return p, nil
 	}
 	// The date is read as a calendar date; its first instant in loc is
-	// midnight's (ParseInLocation would normalise a skipped 00:00 into
-	// the day before).
+	// businesstime.Midnight's (ParseInLocation would normalise a skipped
+	// 00:00 into the day before).
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return Period{}, fmt.Errorf("week %q: want YYYY-MM-DD (a Monday) or YYYY-Www", s)
@@ -91,5 +82,5 @@ func ParseWeek(s string, loc *time.Location) (Period, error) {
 	if d.Weekday() != time.Monday {
 		return Period{}, fmt.Errorf("week %q: %s is a %s, not a Monday", s, s, d.Weekday())
 	}
-	return WeekOf(midnight(d.Year(), d.Month(), d.Day(), loc), loc), nil
+	return WeekOf(businesstime.Midnight(d.Year(), d.Month(), d.Day(), loc), loc), nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow/array"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/businesstime"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 	"github.com/ledgerlens/ledgerlens/stats"
@@ -41,7 +42,7 @@ func minutesPtr(d time.Duration) *float64 {
 // before end: the error budget's month.
 func monthWindow(end time.Time, loc *time.Location) (start, monthEnd time.Time) {
 	last := end.Add(-time.Nanosecond).In(loc)
-	return midnight(last.Year(), last.Month(), 1, loc), midnight(last.Year(), last.Month()+1, 1, loc)
+	return businesstime.Midnight(last.Year(), last.Month(), 1, loc), businesstime.Midnight(last.Year(), last.Month()+1, 1, loc)
 }
 
 func (a *analysis) services() []reports.ServiceReliability {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
+	"github.com/ledgerlens/ledgerlens/pipeline/businesstime"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/review"
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -35,19 +36,24 @@ func (m Month) Label() string { return m.Start.Format("2006-01") }
 
 // ParseMonth reads --month YYYY-MM in loc.
 func ParseMonth(s string, loc *time.Location) (Month, error) {
-	t, err := time.ParseInLocation("2006-01", s, loc)
+	t, err := time.Parse("2006-01", s)
 	if err != nil {
 		return Month{}, fmt.Errorf("month %q: want YYYY-MM, e.g. 2026-11", s)
 	}
-	return Month{Start: t, End: t.AddDate(0, 1, 0), Loc: loc}, nil
+	return monthOf(t.Year(), t.Month(), loc), nil
 }
 
 // PreviousMonth is the default month: the calendar month before the one
 // holding now (in loc).
 func PreviousMonth(now time.Time, loc *time.Location) Month {
 	n := now.In(loc)
-	start := time.Date(n.Year(), n.Month()-1, 1, 0, 0, 0, 0, loc)
-	return Month{Start: start, End: start.AddDate(0, 1, 0), Loc: loc}
+	return monthOf(n.Year(), n.Month()-1, loc)
+}
+
+// monthOf is calendar month m of year y in loc, from the first instant of
+// its first day to that of the next month's (businesstime.Midnight).
+func monthOf(y int, m time.Month, loc *time.Location) Month {
+	return Month{Start: businesstime.Midnight(y, m, 1, loc), End: businesstime.Midnight(y, m+1, 1, loc), Loc: loc}
 }
 
 // Publication is one publish event of the audit log: when a report

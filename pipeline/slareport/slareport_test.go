@@ -36,6 +36,34 @@ func TestMonths(t *testing.T) {
 	}
 }
 
+// TestMonthWhoseFirstMidnightIsSkipped: in America/Asuncion the clocks
+// went from 00:00 to 01:00 on 2023-10-01, so October began at 01:00 and
+// September's last hour was September's, not October's.
+func TestMonthWhoseFirstMidnightIsSkipped(t *testing.T) {
+	loc, err := time.LoadLocation("America/Asuncion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oct, err := ParseMonth("2023-10", loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sep := PreviousMonth(ts("2023-10-15T12:00:00Z"), loc)
+	for _, c := range []struct {
+		m          Month
+		label      string
+		start, end string
+	}{
+		{oct, "2023-10", "2023-10-01T04:00:00Z", "2023-11-01T03:00:00Z"},
+		{sep, "2023-09", "2023-09-01T04:00:00Z", "2023-10-01T04:00:00Z"},
+	} {
+		if c.m.Label() != c.label || !c.m.Start.Equal(ts(c.start)) || !c.m.End.Equal(ts(c.end)) {
+			t.Errorf("month %s: [%s, %s), want %s [%s, %s)", c.m.Label(), c.m.Start.UTC().Format(time.RFC3339),
+				c.m.End.UTC().Format(time.RFC3339), c.label, c.start, c.end)
+		}
+	}
+}
+
 func TestOperatorReviewClock(t *testing.T) {
 	cfg := inputs.DefaultConfig()
 	rs, note, err := weeklySchedule(cfg)
