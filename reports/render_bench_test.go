@@ -67,6 +67,27 @@ func BenchmarkRenderWorkbook(b *testing.B) {
 	}
 }
 
+// BenchmarkRenderWorkbookLedgerLinks renders the same workbook as
+// BenchmarkRenderWorkbook with the job's link resolver (RelativeLinks) and
+// every spike run linking, as the fixtures' runs do, to a run file under
+// the working root that does not exist: each link costs a stat.
+func BenchmarkRenderWorkbookLedgerLinks(b *testing.B) {
+	w := sampleWeekly(focusWeek1M())
+	for i := range w.SpikeRuns {
+		link := "runs/CREDIT_MONITORING/2026-11-16/run_" + w.SpikeRuns[i].RunID + ".json"
+		w.SpikeRuns[i].ArtifactsLink = &link
+	}
+	root := b.TempDir()
+	opts := WorkbookOptions{Signed: true, Links: RelativeLinks(root, filepath.Join(root, "runs", "CREDIT_REVIEWS"))}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := RenderWorkbook(ctx, w, opts, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkSign5MB signs 5 MiB of report JSON with Ed25519 (which hashes
 // the whole message with SHA-512, twice): the first 5 MiB of the focus-week
 // report, since the cost depends on the length only.

@@ -81,7 +81,10 @@ type rowBuf struct {
 	cells []sheetCell
 	loc   *time.Location
 	links LinkResolver // nil: link targets are used as they are
-	err   error
+	// widths: the row is only measured, so a link is not resolved (a
+	// linked text is as wide as the same text unlinked).
+	widths bool
+	err    error
 }
 
 func (r *rowBuf) reset() {
@@ -206,7 +209,7 @@ func (r *rowBuf) link(text string, target *string) {
 		r.empty()
 		return
 	}
-	if target == nil || !linkable(*target) || !formulaString(text) {
+	if r.widths || target == nil || !linkable(*target) || !formulaString(text) {
 		r.text(text)
 		return
 	}
@@ -534,6 +537,8 @@ func (w *sheetWriter) printSetup(name string, pl []placedBlock, cols int) error 
 // header, plus padding, clamped. Titles, notes and commands overflow into
 // empty neighbours and are not measured.
 func (w *sheetWriter) measure(pl []placedBlock, r *rowBuf) ([]float64, error) {
+	r.widths = true
+	defer func() { r.widths = false }()
 	var chars []float64
 	grow := func(c int, v float64) {
 		for len(chars) <= c {
@@ -551,20 +556,13 @@ func (w *sheetWriter) measure(pl []placedBlock, r *rowBuf) ([]float64, error) {
 			}
 			grow(c, v)
 		}
-		for i := 0; i < b.n; i++ {
-			if i%ctxCheckEvery == 0 {
-				if err := w.ctx.Err(); err != nil {
-					return nil, err
-				}
-			}
-			r.reset()
-			b.row(i, r)
-			if r.err != nil {
-				return nil, fmt.Errorf("%s row %d: %w", b.name, i+1, r.err)
-			}
+		if err := eachRow(w.ctx, b, b.n, r, func(int) error {
 			for c, cl := range r.cells {
 				grow(c, float64(displayWidth(cl, scratch[:0])))
 			}
+			return nil
+		}); err != nil {
+			return nil, err
 		}
 	}
 	widths := make([]float64, len(chars))
@@ -651,20 +649,10 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *row
 				return fmt.Errorf("%s header: %w", b.name, err)
 			}
 		}
-		for i := 0; i < b.n; i++ {
-			if i%ctxCheckEvery == 0 {
-				if err := w.ctx.Err(); err != nil {
-					return err
-				}
-			}
-			r.reset()
-			b.row(i, r)
-			if r.err != nil {
-				return fmt.Errorf("%s row %d: %w", b.name, i+1, r.err)
-			}
-			if err := setRow(p.firstRow+i, r.cells); err != nil {
-				return fmt.Errorf("%s row %d: %w", b.name, i+1, err)
-			}
+		if err := eachRow(w.ctx, b, b.n, r, func(i int) error {
+			return setRow(p.firstRow+i, r.cells)
+		}); err != nil {
+			return err
 		}
 		if p.noteRow > 0 {
 			k := b.emptyKind
@@ -674,6 +662,28 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *row
 			if err := setRow(p.noteRow, []sheetCell{{k: k, s: b.empty}}); err != nil {
 				return fmt.Errorf("%s note: %w", b.name, err)
 			}
+		}
+	}
+	return nil
+}
+
+// eachRow renders the block's first n rows into r one at a time and calls
+// fn with each row's index, checking ctx every ctxCheckEvery rows. An error
+// names the block and the row.
+func eachRow(ctx context.Context, b *sheetBlock, n int, r *rowBuf, fn func(i int) error) error {
+	for i := range n {
+		if i%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		r.reset()
+		b.row(i, r)
+		if r.err != nil {
+			return fmt.Errorf("%s row %d: %w", b.name, i+1, r.err)
+		}
+		if err := fn(i); err != nil {
+			return fmt.Errorf("%s row %d: %w", b.name, i+1, err)
 		}
 	}
 	return nil
