@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -241,5 +242,47 @@ func TestWorkbookRelativeLinks(t *testing.T) {
 	}
 	if f, _ := b.f.GetCellFormula(SheetSpikeRuns, "A3"); f != "" || b.raw(SheetSpikeRuns, "A3") != w.SpikeRuns[1].RunID {
 		t.Errorf("missing artifact: formula %q, want plain text", f)
+	}
+}
+
+// TestRelativeLinksAnswerAsStatDoes asks a resolver about many paths in a
+// few folders, each twice, so that a folder's first answers come from
+// stats and its later ones from its listing: every answer must be what
+// os.Stat says (files, folders, symbolic links live and dangling, a
+// missing folder, a path through a file).
+func TestRelativeLinksAnswerAsStatDoes(t *testing.T) {
+	root := t.TempDir()
+	art := filepath.Join(root, "runs", "CREDIT_MONITORING", "2026-11-16")
+	if err := os.MkdirAll(filepath.Join(art, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var targets []string
+	for i := range 3 * listAfter {
+		name := fmt.Sprintf("run_%03d.json", i)
+		switch i % 4 {
+		case 0: // a file
+			if err := os.WriteFile(filepath.Join(art, name), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		case 1: // a live symbolic link
+			if err := os.Symlink("sub", filepath.Join(art, name)); err != nil {
+				t.Fatal(err)
+			}
+		case 2: // a dangling one
+			if err := os.Symlink("nowhere", filepath.Join(art, name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		targets = append(targets, "runs/CREDIT_MONITORING/2026-11-16/"+name, "runs/CREDIT_MONITORING/2026-12-01/"+name)
+	}
+	targets = append(targets, "runs/CREDIT_MONITORING/2026-11-16/sub", "runs/CREDIT_MONITORING/2026-11-16/run_000.json/x")
+	links := RelativeLinks(root, filepath.Join(root, "runs", "CREDIT_REVIEWS"))
+	for pass := range 2 {
+		for _, target := range targets {
+			_, err := os.Stat(filepath.Join(root, filepath.FromSlash(target)))
+			if _, ok := links(target); ok != (err == nil) {
+				t.Errorf("pass %d: %s resolved %t, but stat says %v", pass+1, target, ok, err)
+			}
+		}
 	}
 }
