@@ -644,3 +644,60 @@ func TestEmptyLedgerGivesEmptyValidReport(t *testing.T) {
 		t.Fatal("empty sections must render as [], not null")
 	}
 }
+
+// TestCreditsBeyondRangeAreRejected appends, in the focus week, a run that
+// records 1e35 credits. The review sums credits exactly; such a value
+// overflowed that sum and failed the job on an engine error naming no
+// line. It must be a reject like any other bad value: recorded with its
+// line, published in the cumulative rejects, and the job otherwise the
+// fixtures' usual one.
+func TestCreditsBeyondRangeAreRejected(t *testing.T) {
+	e := expected(t)
+	root := copyRoot(t)
+	l := inputs.NewLayout(root)
+	full, err := os.ReadFile(l.Ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Before the partial last line, which is still being written.
+	cut := bytes.LastIndexByte(full, '\n') + 1
+	monday, err := time.Parse(time.DateOnly, e.FocusWeek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := fmt.Sprintf(`{"Run_ID":"RUN-HUGE","Timestamp":%q,"Scenario_ID":"SCN-HUGE","Credits_Total":1e35}`+"\n",
+		monday.Add(30*time.Hour).Format(time.RFC3339))
+	line := int64(bytes.Count(full[:cut], []byte{'\n'})) + 1
+	ledger := append(append(append([]byte{}, full[:cut]...), huge...), full[cut:]...)
+	if err := os.WriteFile(l.Ledger, ledger, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runWeekly(t, root, WeeklyOptions{Week: e.FocusWeek, Unsigned: true})
+	if res == nil {
+		t.Fatal("the job published nothing")
+	}
+	w := readReport(t, res.JSONPath)
+	if w.DataQuality.Rejected != e.Ledger.Rejected+1 {
+		t.Errorf("rejected %d, want the fixtures' %d and the huge run", w.DataQuality.Rejected, e.Ledger.Rejected)
+	}
+	rejects, err := os.ReadFile(filepath.Join(filepath.Dir(res.JSONPath), "rejects_cumulative_"+e.FocusWeek+".jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, raw := range bytes.Split(bytes.TrimSpace(rejects), []byte{'\n'}) {
+		var r reports.Reject
+		if err := json.Unmarshal(raw, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.LineNo == line {
+			found = strings.HasPrefix(r.Reason, "credits_out_of_range")
+			if !found {
+				t.Errorf("line %d rejected as %q, want credits_out_of_range", line, r.Reason)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("line %d (credits 1e35) is not among the published rejects", line)
+	}
+}

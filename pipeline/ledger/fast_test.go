@@ -457,6 +457,7 @@ func TestParseRejectCodesOnFastPath(t *testing.T) {
 		{`{"Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1}`, CodeMissingField},
 		{`{"Run_ID":"R","Timestamp":"2026-13-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1}`, CodeInvalidTimestamp},
 		{`{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":-0.5}`, CodeNegativeCredits},
+		{`{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1e35}`, CodeCreditsOutOfRange},
 		{`{` + base + `,"Risk_Flags":["a",null]}`, CodeWrongType},
 	}
 	for _, tt := range tests {

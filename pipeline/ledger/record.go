@@ -59,6 +59,8 @@ const (
 	CodeInvalidTimestamp = "invalid_timestamp"
 	CodeNegativeCredits  = "negative_credits"
 	CodeNonFiniteCredits = "non_finite_credits"
+	// CodeCreditsOutOfRange: a credit value above MaxCredits.
+	CodeCreditsOutOfRange = "credits_out_of_range"
 	// CodeConflictingFields: one field given twice (in two spellings, or
 	// one spelling repeated) with different values. Which one a reader
 	// takes depends on the reader — encoding/json the last, jq the first
@@ -70,6 +72,14 @@ const (
 	// would replace them with U+FFFD and merge distinct ids into one.
 	CodeInvalidUTF8 = "invalid_utf8"
 )
+
+// MaxCredits is the largest credit value a run may record. No run spends
+// a thousand trillion credits: a larger value is a unit or encoding error,
+// and the review sums credits exactly in DECIMAL(38, 6), whose 32 digits
+// before the point hold a hundred million million such runs but would
+// overflow on one run of 1e32 (the weekly job then failed on an engine
+// error naming no ledger line).
+const MaxCredits = 1e15
 
 // idFields are the identifiers CodeInvalidUTF8 guards.
 var idFields = [...]field{fRunID, fScenarioID, fScenarioName, fNotionCaseID}
@@ -189,6 +199,9 @@ func normalise(w *wire, r *Record) error {
 		}
 		if v < 0 {
 			return reject(CodeNegativeCredits, "%s is %g", fieldNames[f], v)
+		}
+		if v > MaxCredits {
+			return reject(CodeCreditsOutOfRange, "%s is %g, above the %g credits a run can spend", fieldNames[f], v, MaxCredits)
 		}
 	}
 	r.CreditsTotal = w.num1(fCreditsTotal)

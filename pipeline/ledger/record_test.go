@@ -44,6 +44,9 @@ func TestParseRejects(t *testing.T) {
 		{"negative credits", `{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":-5}`, CodeNegativeCredits},
 		{"infinite credits", `{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1e999}`, CodeNonFiniteCredits},
 		{"negative credits_in", `{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1,"Credits_In":-1}`, CodeNegativeCredits},
+		{"credits beyond range", `{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1e35}`, CodeCreditsOutOfRange},
+		{"credits just beyond range", `{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1000000000000000.5}`, CodeCreditsOutOfRange},
+		{"credits_out beyond range", `{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1,"Credits_Out":2e15}`, CodeCreditsOutOfRange},
 		{"numeric run id", `{"Run_ID":7,"Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1}`, CodeWrongType},
 		{"flags not list", `{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1,"Risk_Flags":"retry_loop"}`, CodeWrongType},
 		{"null flag", `{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1,"Risk_Flags":[null]}`, CodeWrongType},
@@ -98,11 +101,35 @@ func FuzzParse(f *testing.F) {
 		if r.RunID == "" || r.ScenarioID == "" || r.Timestamp.IsZero() {
 			t.Fatalf("accepted record lacks required fields: %+v", r)
 		}
-		if r.CreditsTotal < 0 || r.CreditsTotal != r.CreditsTotal {
+		if r.CreditsTotal < 0 || r.CreditsTotal != r.CreditsTotal || r.CreditsTotal > MaxCredits {
 			t.Fatalf("accepted invalid credits: %v", r.CreditsTotal)
 		}
 		if r.Timestamp.Location() != time.UTC {
 			t.Fatalf("timestamp not UTC")
 		}
 	})
+}
+
+// TestParseCreditsAtTheLimit: MaxCredits itself is a credit value a run
+// may record; the next representable one is not.
+func TestParseCreditsAtTheLimit(t *testing.T) {
+	for _, tc := range []struct {
+		credits string
+		ok      bool
+	}{
+		{"1e15", true},
+		{"1000000000000000", true},
+		{"999999999999999.99", true},
+		{"1000000000000000.2", false},
+		{"1.0000000000000002e15", false},
+	} {
+		r, err := Parse([]byte(`{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":` + tc.credits + `}`))
+		var rej *RejectError
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("credits %s: %v", tc.credits, err)
+		case !tc.ok && (!errors.As(err, &rej) || rej.Code != CodeCreditsOutOfRange):
+			t.Errorf("credits %s: %v (%v), want a %s reject", tc.credits, err, r.CreditsTotal, CodeCreditsOutOfRange)
+		}
+	}
 }
