@@ -248,12 +248,19 @@ func TestWorkbookRelativeLinks(t *testing.T) {
 // TestRelativeLinksAnswerAsStatDoes asks a resolver about many paths in a
 // few folders, each twice, so that a folder's first answers come from
 // stats and its later ones from its listing: every answer must be what
-// os.Stat says (files, folders, symbolic links live and dangling, a
-// missing folder, a path through a file).
+// os.Stat says — of files, folders, symbolic links live and dangling, a
+// missing folder, a path through a file, absolute links ending in "/." or
+// "/..", a file created after its folder was listed — and the link the
+// same as one resolved by stats alone, with the root given absolute and
+// relative to the working directory.
 func TestRelativeLinksAnswerAsStatDoes(t *testing.T) {
-	root := t.TempDir()
+	top := t.TempDir()
+	root := filepath.Join(top, "root")
 	art := filepath.Join(root, "runs", "CREDIT_MONITORING", "2026-11-16")
 	if err := os.MkdirAll(filepath.Join(art, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(top, "outside.json"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var targets []string
@@ -275,14 +282,87 @@ func TestRelativeLinksAnswerAsStatDoes(t *testing.T) {
 		}
 		targets = append(targets, "runs/CREDIT_MONITORING/2026-11-16/"+name, "runs/CREDIT_MONITORING/2026-12-01/"+name)
 	}
-	targets = append(targets, "runs/CREDIT_MONITORING/2026-11-16/sub", "runs/CREDIT_MONITORING/2026-11-16/run_000.json/x")
-	links := RelativeLinks(root, filepath.Join(root, "runs", "CREDIT_REVIEWS"))
-	for pass := range 2 {
-		for _, target := range targets {
-			_, err := os.Stat(filepath.Join(root, filepath.FromSlash(target)))
-			if _, ok := links(target); ok != (err == nil) {
-				t.Errorf("pass %d: %s resolved %t, but stat says %v", pass+1, target, ok, err)
+	targets = append(targets, "runs/CREDIT_MONITORING/2026-11-16/sub", "runs/CREDIT_MONITORING/2026-11-16/run_000.json/x",
+		"../outside.json", "runs/../../outside.json")
+	for range listAfter + 1 {
+		targets = append(targets, art+"/sub/..", art+"/.", art+"/nowhere/..", art+"/run_001.json/..")
+	}
+	late := "runs/CREDIT_MONITORING/2026-11-16/late.json"
+	targets = append(targets, late)
+
+	// The links a resolver that only stats would give.
+	statLink := func(root, target string) (string, bool) {
+		full := filepath.FromSlash(target)
+		if filepath.IsAbs(full) {
+			_, err := os.Stat(full)
+			return target, err == nil
+		}
+		full = filepath.Join(root, full)
+		if _, err := os.Stat(full); err != nil {
+			return "", false
+		}
+		absDir, _ := filepath.Abs(filepath.Join(root, "runs", "CREDIT_REVIEWS"))
+		absFull, _ := filepath.Abs(full)
+		rel, err := filepath.Rel(absDir, absFull)
+		return filepath.ToSlash(rel), err == nil
+	}
+	t.Chdir(top)
+	for _, r := range []string{root, "root"} {
+		if err := os.Remove(filepath.Join(art, "late.json")); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		links := RelativeLinks(r, filepath.Join(r, "runs", "CREDIT_REVIEWS"))
+		for pass := range 2 {
+			if pass == 1 {
+				// After every folder was listed.
+				if err := os.WriteFile(filepath.Join(art, "late.json"), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
+			for _, target := range targets {
+				want, wantOK := statLink(r, target)
+				if !wantOK {
+					want = ""
+				}
+				if got, ok := links(target); got != want || ok != wantOK {
+					t.Errorf("root %s, pass %d: %s resolved to %q, %t; by stats %q, %t", r, pass+1, target, got, ok, want, wantOK)
+				}
+			}
+		}
+	}
+}
+
+// TestRelativeLinksInAFolderThatCannotBeSearched: a folder its user may
+// read but not search (r--) lists its names while a stat of any of them
+// fails; a resolver must then answer as the stat does, before and after
+// the folder is asked about often enough to be listed. (Root searches
+// every folder: the test needs another user.)
+func TestRelativeLinksInAFolderThatCannotBeSearched(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may search every folder")
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "runs", "nox")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var targets []string
+	for i := range 2 * listAfter {
+		name := fmt.Sprintf("run_%03d.json", i)
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, "runs/nox/"+name)
+	}
+	if err := os.Chmod(dir, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
+	links := RelativeLinks(root, filepath.Join(root, "out"))
+	for _, target := range targets {
+		_, err := os.Stat(filepath.Join(root, target))
+		if _, ok := links(target); ok != (err == nil) {
+			t.Errorf("%s resolved %t, but stat says %v", target, ok, err)
 		}
 	}
 }
