@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/marcboeker/go-duckdb"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 )
 
 //go:embed sql/schema.sql
@@ -35,8 +37,11 @@ var runsViewSQL string
 // Version 7 stores ledger_rows' repeated text columns as codes (codes.go);
 // a version 6 store is rebuilt from the ledger like any older one. Version
 // 8 adds ledger_state.tail_fold, which a version 7 store gains in place
-// (migrateTailFold): its rows stay.
-const schemaVersion = 8
+// (migrateTailFold): its rows stay. Version 9 holds no credit value above
+// ledger.MaxCredits, which earlier versions loaded and the review cannot
+// sum: a version 7 or 8 store holding one is rebuilt, and one without
+// only has its version raised (migrateCreditBound).
+const schemaVersion = 9
 
 // zoneSchemaVersion is the first version with ts_local and the recorded
 // time zone (see zone.go).
@@ -298,9 +303,18 @@ func (s *Store) migrate(ctx context.Context, zone string) error {
 	}
 	if version == 7 {
 		if err := s.migrateTailFold(ctx); err != nil {
-			return fmt.Errorf("migrate store schema from version 7 to %d: %w", schemaVersion, err)
+			return fmt.Errorf("migrate store schema from version 7 to 8: %w", err)
 		}
-		version = schemaVersion
+		version = 8
+	}
+	if version == 8 {
+		within, err := s.migrateCreditBound(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate store schema from version 8 to %d: %w", schemaVersion, err)
+		}
+		if within {
+			version = schemaVersion
+		}
 	}
 	if version == schemaVersion {
 		return s.migrateZone(ctx, version, zone)
@@ -376,7 +390,7 @@ func (s *Store) migrateTailFold(ctx context.Context) error {
 	for _, q := range []string{
 		"BEGIN TRANSACTION",
 		"ALTER TABLE ledger_state ADD COLUMN IF NOT EXISTS tail_fold BLOB",
-		fmt.Sprintf("UPDATE store_meta SET schema_version = %d", schemaVersion),
+		"UPDATE store_meta SET schema_version = 8",
 		"COMMIT",
 	} {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
@@ -385,6 +399,25 @@ func (s *Store) migrateTailFold(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// migrateCreditBound raises a version 8 store to version 9 in place when
+// it holds no credit value above ledger.MaxCredits, and reports whether it
+// did; a store that holds one is left for migrate to rebuild, so that the
+// next ingest loads the ledger again and rejects those lines.
+func (s *Store) migrateCreditBound(ctx context.Context) (bool, error) {
+	var beyond int64
+	if err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM ledger_rows
+		WHERE credits_total > $1 OR credits_in > $1 OR credits_out > $1`, ledger.MaxCredits).Scan(&beyond); err != nil {
+		return false, fmt.Errorf("look for credits above %g: %w", ledger.MaxCredits, err)
+	}
+	if beyond > 0 {
+		return false, nil
+	}
+	if _, err := s.conn.ExecContext(ctx, fmt.Sprintf("UPDATE store_meta SET schema_version = %d", schemaVersion)); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // sandboxSpill is how much a sandboxed query may spill to disk.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 )
 
 // line renders one ledger line; pascal picks the runbook spelling.
@@ -330,5 +332,65 @@ func TestVerifyRefusesAStaleStore(t *testing.T) {
 	rw.Close()
 	if err != nil || !check.Intact {
 		t.Fatalf("after rebuild: %+v, %v; want intact", check, err)
+	}
+}
+
+// TestUpgradeDropsCreditsBeyondTheBound: before version 9 a ledger line
+// recording more than ledger.MaxCredits loaded, and the review then failed
+// on its sum. A store of version 8 holding such a row is rebuilt when a
+// job opens it (the next ingest reloads the ledger, by this version's
+// rules); one without such a row keeps its rows and only gains the
+// version.
+func TestUpgradeDropsCreditsBeyondTheBound(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		credits float64 // what line 8's stored credits are set to
+		reload  bool
+	}{
+		{"beyond", 1e35, true},
+		{"at the bound", ledger.MaxCredits, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "ledger.jsonl")
+			writeFile(t, path, join(lines(50, func(i int) bool { return i%2 == 0 })))
+			dbPath := filepath.Join(dir, "ledger.duckdb")
+			ctx := context.Background()
+			s, err := Open(ctx, dbPath, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ingest(t, s, path)
+			// The store as version 8 would have left it.
+			for _, q := range []string{
+				fmt.Sprintf("UPDATE ledger_rows SET credits_in = %g WHERE line_no = 8", tc.credits),
+				"UPDATE store_meta SET schema_version = 8",
+			} {
+				if _, err := s.Conn().ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			s, err = Open(ctx, dbPath, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			res := ingest(t, s, path)
+			if reloaded := res.Loaded == 50; reloaded != tc.reload {
+				t.Fatalf("after the upgrade the ingest loaded %d runs (%s), want a reload: %t", res.Loaded, res.Event, tc.reload)
+			}
+			var version int
+			var most float64
+			if err := s.Conn().QueryRowContext(ctx, "SELECT (SELECT max(schema_version) FROM store_meta), max(coalesce(credits_in, 0)) FROM ledger_rows").Scan(&version, &most); err != nil {
+				t.Fatal(err)
+			}
+			if version != schemaVersion || most > ledger.MaxCredits {
+				t.Fatalf("schema version %d, largest credits_in %g; want %d and at most %g", version, most, schemaVersion, ledger.MaxCredits)
+			}
+		})
 	}
 }
