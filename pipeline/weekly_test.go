@@ -429,14 +429,20 @@ func TestWeeklyModelSurvivesItsCheckpoint(t *testing.T) {
 	}
 }
 
-func TestLateArrivalsFlagPublishedWeek(t *testing.T) {
-	e := expected(t)
-	root := copyRoot(t)
-	l := inputs.NewLayout(root)
-	full, err := os.ReadFile(l.Ledger)
+// rootWithLedger copies the fixtures' working root and reads its ledger.
+func rootWithLedger(t testing.TB) (e fixtures.Expected, root string, l inputs.Layout, ledger []byte) {
+	t.Helper()
+	e, root = expected(t), copyRoot(t)
+	l = inputs.NewLayout(root)
+	ledger, err := os.ReadFile(l.Ledger)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return e, root, l, ledger
+}
+
+func TestLateArrivalsFlagPublishedWeek(t *testing.T) {
+	e, root, l, full := rootWithLedger(t)
 	// The previous week's report is published from the ledger as it was
 	// before the late lines were appended.
 	if err := os.WriteFile(l.Ledger, full[:e.Injections.LateArrivals.PublishedAtBytes], 0o644); err != nil {
@@ -459,7 +465,7 @@ func TestLateArrivalsFlagPublishedWeek(t *testing.T) {
 	}
 	// Re-running the previous week now gives a different result, refused
 	// without --supersede; with it, revision 2 names what it supersedes.
-	_, err = RunWeekly(context.Background(), testEnv(root), WeeklyOptions{Week: e.PreviousWeek, Unsigned: true})
+	_, err := RunWeekly(context.Background(), testEnv(root), WeeklyOptions{Week: e.PreviousWeek, Unsigned: true})
 	if !errors.Is(err, reports.ErrAlreadyPublished) || !strings.Contains(err.Error(), "--supersede") {
 		t.Fatalf("re-run of a week with late arrivals: %v", err)
 	}
@@ -652,13 +658,7 @@ func TestEmptyLedgerGivesEmptyValidReport(t *testing.T) {
 // line, published in the cumulative rejects, and the job otherwise the
 // fixtures' usual one.
 func TestCreditsBeyondRangeAreRejected(t *testing.T) {
-	e := expected(t)
-	root := copyRoot(t)
-	l := inputs.NewLayout(root)
-	full, err := os.ReadFile(l.Ledger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, root, l, full := rootWithLedger(t)
 	// Before the partial last line, which is still being written.
 	cut := bytes.LastIndexByte(full, '\n') + 1
 	monday, err := time.Parse(time.DateOnly, e.FocusWeek)
