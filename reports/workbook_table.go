@@ -556,7 +556,7 @@ func (w *sheetWriter) measure(pl []placedBlock, r *rowBuf) ([]float64, error) {
 			}
 			grow(c, v)
 		}
-		if err := eachRow(w.ctx, b, b.n, r, func(int) error {
+		if err := eachRow(w.ctx, b, r, func(int) error {
 			for c, cl := range r.cells {
 				grow(c, float64(displayWidth(cl, scratch[:0])))
 			}
@@ -649,7 +649,7 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *row
 				return fmt.Errorf("%s header: %w", b.name, err)
 			}
 		}
-		if err := eachRow(w.ctx, b, b.n, r, func(i int) error {
+		if err := eachRow(w.ctx, b, r, func(i int) error {
 			return setRow(p.firstRow+i, r.cells)
 		}); err != nil {
 			return err
@@ -667,11 +667,11 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *row
 	return nil
 }
 
-// eachRow renders the block's first n rows into r one at a time and calls
-// fn with each row's index, checking ctx every ctxCheckEvery rows. An error
-// names the block and the row.
-func eachRow(ctx context.Context, b *sheetBlock, n int, r *rowBuf, fn func(i int) error) error {
-	for i := range n {
+// eachRow renders the block's rows into r one at a time and calls fn with
+// each row's index, checking ctx every ctxCheckEvery rows. An error names
+// the block and the row.
+func eachRow(ctx context.Context, b *sheetBlock, r *rowBuf, fn func(i int) error) error {
+	for i := range b.n {
 		if i%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
