@@ -15,6 +15,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/slareport"
 	"github.com/ledgerlens/ledgerlens/reports"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
@@ -269,9 +270,7 @@ func (a *app) slaJob(lockTimeout time.Duration) schedules.JobFunc {
 }
 
 // slaPeriod is the month an SLA job fired at fire reports on: the previous
-// calendar month in the job's zone.
+// calendar month in the job's zone (slareport.PreviousMonth).
 func slaPeriod(fire time.Time) string {
-	// Calendar arithmetic on the date alone: a first of the month whose
-	// 00:00 a clock change skips must not fall back into the month before.
-	return time.Date(fire.Year(), fire.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+	return slareport.PreviousMonth(fire, fire.Location()).Label()
 }
