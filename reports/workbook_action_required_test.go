@@ -3,11 +3,13 @@ package reports
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -335,11 +337,12 @@ func TestRelativeLinksAnswerAsStatDoes(t *testing.T) {
 // TestRelativeLinksInAFolderThatCannotBeSearched: a folder its user may
 // read but not search (r--) lists its names while a stat of any of them
 // fails; a resolver must then answer as the stat does, before and after
-// the folder is asked about often enough to be listed. (Root searches
-// every folder: the test needs another user.)
+// the folder is asked about often enough to be listed. Root searches every
+// folder, so under root the test runs again as another user.
 func TestRelativeLinksInAFolderThatCannotBeSearched(t *testing.T) {
 	if os.Geteuid() == 0 {
-		t.Skip("root may search every folder")
+		runAsAnotherUser(t)
+		return
 	}
 	root := t.TempDir()
 	dir := filepath.Join(root, "runs", "nox")
@@ -364,5 +367,50 @@ func TestRelativeLinksInAFolderThatCannotBeSearched(t *testing.T) {
 		if _, ok := links(target); ok != (err == nil) {
 			t.Errorf("%s resolved %t, but stat says %v", target, ok, err)
 		}
+	}
+}
+
+// runAsAnotherUser runs the calling test again, in a copy of this test
+// binary, as user and group 65534 (nobody), and fails unless it passed
+// there. It needs root, to switch users.
+func runAsAnotherUser(t *testing.T) {
+	t.Helper()
+	const nobody = 65534
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A directory the other user can enter, holding a binary it can run.
+	dir, err := os.MkdirTemp("", "ledgerlens-as-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "reports.test")
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// And a temporary directory of its own.
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(tmp, nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count", "1")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "HOME="+tmp)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("%s as user %d: %v\n%s", t.Name(), nobody, err, out)
 	}
 }
