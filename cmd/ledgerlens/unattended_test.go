@@ -587,6 +587,28 @@ func TestCronConflictingSpellingsAndInvalidUTF8(t *testing.T) {
 	}
 }
 
+// TestCronCreditsBeyondRange: a ledger line recording 1e35 credits (the
+// review's exact sums would overflow) is a reject with its line number;
+// cron's weekly job ends 0 and says nothing, its report published, the
+// line among the published rejects.
+func TestCronCreditsBeyondRange(t *testing.T) {
+	root := copyFixture(t)
+	path := ledgerPath(root)
+	data, _ := os.ReadFile(path)
+	data = data[:bytes.LastIndexByte(data, '\n')+1] // drop the fixture's partial last line
+	line := bytes.Count(data, []byte{'\n'}) + 1
+	data = append(data, `{"Run_ID":"R-HUGE","Timestamp":"`+focusWeek+`T09:00:00Z","Scenario_ID":"S","Credits_Total":1e35}`+"\n"...)
+	os.WriteFile(path, data, 0o644)
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--unsigned"), 0, "weekly with a run of 1e35 credits")
+	rejects, err := os.ReadFile(filepath.Join(reviews(root), "rejects_cumulative_"+focusWeek+".jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(`"line_no":%d,`, line); !bytes.Contains(rejects, []byte(want)) || !bytes.Contains(rejects, []byte("credits_out_of_range")) {
+		t.Fatalf("published rejects lack line %d as credits_out_of_range:\n%s", line, rejects)
+	}
+}
+
 // TestCronFixturesRefuseLiveRoot: fixtures generate --out on a live root is
 // refused and leaves its files as they were; --force overrides.
 func TestCronFixturesRefuseLiveRoot(t *testing.T) {
