@@ -10,7 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zeebo/blake3"
+	"lukechampine.com/blake3"
+	"lukechampine.com/blake3/guts"
 )
 
 // chunkSize is the granularity of the append-only check: the store keeps
@@ -24,46 +25,92 @@ const chunkSize = 1 << 20
 // digest of the whole ledger that reports carry stays SHA-256.
 const chunkDigestSize = 32
 
-func chunkDigest(b []byte) [chunkDigestSize]byte { return blake3.Sum256(b) }
+// chunkDigest is the BLAKE3-256 digest of b, one chunk of a file. A whole
+// chunk is hashed by sumWholeChunk, on the calling goroutine; a short one
+// (a file's last) by the library.
+func chunkDigest(b []byte) [chunkDigestSize]byte {
+	if len(b) == chunkSize {
+		return sumWholeChunk((*[chunkSize]byte)(b))
+	}
+	return blake3.Sum256(b)
+}
+
+// simdGroup is the bytes of the BLAKE3 chunks (1 KiB each) that one
+// guts.CompressBuffer call compresses side by side: sixteen, on the CPU's
+// widest vectors.
+const simdGroup = guts.MaxSIMD * guts.ChunkSize
+
+// sumWholeChunk is the BLAKE3-256 digest of one chunkSize-byte chunk,
+// computed on the calling goroutine: the chunk's BLAKE3 tree is complete
+// (chunkSize is a power of two times simdGroup), so its subtrees of
+// simdGroup bytes are compressed one after another and their chaining
+// values merged pairwise up to the root. The library's Sum256 computes
+// the same digest (TestChunkDigest) but hands every 16 KiB of a long input
+// to a goroutine of its own, which costs more than it gains when every
+// core already hashes a chunk of its own (the append-only check, the store
+// seal; BENCHMARKS.md, stop 34).
+func sumWholeChunk(b *[chunkSize]byte) [chunkDigestSize]byte {
+	var cvs [chunkSize / simdGroup][8]uint32
+	for i := range cvs {
+		n := guts.CompressBuffer((*[simdGroup]byte)(b[i*simdGroup:]), simdGroup, &guts.IV, uint64(i*guts.MaxSIMD), 0)
+		cvs[i] = guts.ChainingValue(n)
+	}
+	level := cvs[:]
+	for len(level) > 2 {
+		for i := range len(level) / 2 {
+			level[i] = guts.ChainingValue(guts.ParentNode(level[2*i], level[2*i+1], &guts.IV, 0))
+		}
+		level = level[:len(level)/2]
+	}
+	root := guts.ParentNode(level[0], level[1], &guts.IV, 0)
+	root.Flags |= guts.FlagRoot
+	out := guts.WordsToBytes(guts.CompressNode(root))
+	return [chunkDigestSize]byte(out[:chunkDigestSize])
+}
 
 // chunkHasher turns a byte stream that starts at a chunk boundary into the
 // digests of consecutive chunkSize-byte chunks.
 type chunkHasher struct {
 	digests []byte // complete chunks, 32 bytes each
-	cur     hashWriter
-	curLen  int
-}
-
-type hashWriter interface {
-	io.Writer
-	Sum([]byte) []byte
-	Reset()
+	// cur holds the bytes of the chunk under way, which the stream has not
+	// completed yet.
+	cur []byte
 }
 
 func newChunkHasher(completeDigests []byte) *chunkHasher {
-	return &chunkHasher{digests: completeDigests, cur: blake3.New()}
+	return &chunkHasher{digests: completeDigests, cur: make([]byte, 0, chunkSize)}
 }
 
 func (h *chunkHasher) Write(p []byte) {
-	for len(p) > 0 {
-		n := min(chunkSize-h.curLen, len(p))
-		h.cur.Write(p[:n])
-		h.curLen += n
+	if len(h.cur) > 0 {
+		n := min(chunkSize-len(h.cur), len(p))
+		h.cur = append(h.cur, p[:n]...)
 		p = p[n:]
-		if h.curLen == chunkSize {
-			h.digests = h.cur.Sum(h.digests)
-			h.cur.Reset()
-			h.curLen = 0
+		if len(h.cur) < chunkSize {
+			return
 		}
+		h.append(h.cur)
+		h.cur = h.cur[:0]
 	}
+	for len(p) >= chunkSize {
+		h.append(p[:chunkSize])
+		p = p[chunkSize:]
+	}
+	h.cur = append(h.cur, p...)
+}
+
+func (h *chunkHasher) append(chunk []byte) {
+	sum := sumWholeChunk((*[chunkSize]byte)(chunk))
+	h.digests = append(h.digests, sum[:]...)
 }
 
 // result is the digests of all chunks, the last one short when the stream
 // did not end on a chunk boundary.
 func (h *chunkHasher) result() []byte {
 	out := bytes.Clone(h.digests)
-	if h.curLen > 0 {
-		out = h.cur.Sum(out)
+	if len(h.cur) > 0 {
+		sum := chunkDigest(h.cur)
+		out = append(out, sum[:]...)
 	}
 	return out
 }

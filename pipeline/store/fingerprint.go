@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/zeebo/blake3"
+	"lukechampine.com/blake3"
 )
 
 // FileFingerprint identifies a file's exact bytes for a store seal

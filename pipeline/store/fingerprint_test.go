@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/zeebo/blake3"
+	"lukechampine.com/blake3"
 )
 
 // FileFingerprint, hashed on all cores, equals its definition computed
