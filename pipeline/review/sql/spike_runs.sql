@@ -8,16 +8,16 @@ WITH spikes AS (
     WHERE "timestamp" >= $1 AND "timestamp" < $2 AND multiplier >= $3
 )
 SELECT
-    c.run_id, c."timestamp", c.scenario_id, c.credits_total, c.baseline, c.multiplier,
+    r.run_id, c."timestamp", c.scenario_id, c.credits_total, c.baseline, c.multiplier,
     r.variance_multiplier, c.recomputed_severity, c.severity,
     code_text(l.misconfig_likelihoods, r.misconfig_likelihood) AS misconfig_likelihood,
     r.risk_flags, r.retry_count, r.has_max_items_config, r.has_idempotency_key, r.is_batch_job, r.is_backfill,
     c.status, cr.case_id, r.artifacts_link, c.line_no
 FROM spikes c
--- The wide fields of the same rows (line_no is unique in ledger_rows;
+-- The run ids and wide fields of the same rows (line_no is unique in ledger_rows;
 -- classified holds no duplicates already), the period's rows only; the
 -- one coded text column among them is decoded for the spikes alone.
 JOIN ledger_rows r ON r.line_no = c.line_no AND r."timestamp" >= $1 AND r."timestamp" < $2
 CROSS JOIN classified_code_lists l
-LEFT JOIN (SELECT run_id, min(case_id) AS case_id FROM case_runs GROUP BY run_id) cr ON cr.run_id = c.run_id
-ORDER BY c.multiplier DESC, c."timestamp", c.run_id;
+LEFT JOIN (SELECT run_id, min(case_id) AS case_id FROM case_runs GROUP BY run_id) cr ON cr.run_id = r.run_id
+ORDER BY c.multiplier DESC, c."timestamp", r.run_id;
