@@ -616,10 +616,14 @@ func (w *sheetWriter) decorate(sw *excelize.StreamWriter, name string, pl []plac
 // stream writes the rows of every block in order.
 func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *rowBuf) error {
 	var vals []any
+	var styled []excelize.Cell // the row's styled cells, which vals points into
 	setRow := func(row int, cells []sheetCell, opts ...excelize.RowOpts) error {
 		vals = vals[:0]
-		for _, c := range cells {
-			vals = append(vals, w.st.value(c))
+		if len(styled) < len(cells) {
+			styled = make([]excelize.Cell, len(cells))
+		}
+		for i, c := range cells {
+			vals = append(vals, w.st.value(c, &styled[i]))
 		}
 		return sw.SetRow("A"+strconv.Itoa(row), vals, opts...)
 	}
@@ -690,22 +694,26 @@ func eachRow(ctx context.Context, b *sheetBlock, r *rowBuf, fn func(i int) error
 }
 
 // value is the excelize value of a cell: nil (no cell) for empty, a plain
-// string for unstyled text, and otherwise a styled excelize.Cell.
-func (s *styleSet) value(c sheetCell) any {
+// string for unstyled text, and otherwise a styled excelize.Cell, which it
+// fills in cell and returns a pointer to. Passing excelize a pointer to a
+// cell reused from row to row instead of a Cell value saves one
+// allocation per cell: a large workbook has millions of them.
+func (s *styleSet) value(c sheetCell, cell *excelize.Cell) any {
 	switch c.k {
 	case kEmpty:
 		return nil
 	case kText, kOverflow:
 		return c.s
 	case kLink:
-		return excelize.Cell{StyleID: s.sheetCell[kLink], Formula: hyperlinkFormula(c.link, c.s), Value: c.s}
+		*cell = excelize.Cell{StyleID: s.sheetCell[kLink], Formula: hyperlinkFormula(c.link, c.s), Value: c.s}
 	case kInt, kIntLeft:
-		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.i}
+		*cell = excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.i}
 	case kHeader, kTitle, kSection, kNote, kCode, kGood:
-		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.s}
+		*cell = excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.s}
 	default:
-		return excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.v}
+		*cell = excelize.Cell{StyleID: s.sheetCell[c.k], Value: c.v}
 	}
+	return cell
 }
 
 // displayWidth estimates how many characters the cell shows with its number
