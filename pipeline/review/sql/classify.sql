@@ -8,10 +8,10 @@
 -- far more to store than a number. So classified_rows keeps only the
 -- columns most sections read, with the store's coded text columns left as
 -- codes (runs_coded), and the classified view (classified_view.sql)
--- decodes them as they are read. The run ids are not kept either (a fifth
--- of the table's bytes, and only the spike runs and the policy findings
--- name runs): those sections join the few runs they list back to the
--- store by line_no, with the wide fields the spike runs list.
+-- decodes them as they are read. The run ids are not kept either (the one
+-- free-text column it would hold, and only the spike runs and the policy
+-- findings name runs): those sections join the few runs they list back to
+-- the store by line_no, with the wide fields the spike runs list.
 -- (Derived flags never include the PII flags, so PII is decided on the
 -- recorded ones; the merged flag list is built only for spike runs.)
 -- Expects the temp table baseline(scenario_id, median_credits). The runs
