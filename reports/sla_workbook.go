@@ -88,7 +88,7 @@ func renderSLAWorkbook(ctx context.Context, f *excelize.File, s *SLA, opts Workb
 			return err
 		}
 	}
-	return writeSorted(f, out)
+	return writeSorted(f, out, nil)
 }
 
 // slaBuilder lays out the sheets of one SLA workbook.

@@ -44,6 +44,11 @@ type WorkbookOptions struct {
 	// Links, when set, resolves the ledger's artifact links (see
 	// RelativeLinks); nil uses them as recorded.
 	Links LinkResolver
+	// excelizeRows writes every row through excelize, none directly
+	// (directRows); onDirectRows, when set, hears of each sheet whose rows
+	// are written directly. Both are for tests, which compare the two ways.
+	excelizeRows bool
+	onDirectRows func(sheet string)
 }
 
 // reportIDPrefix is how Weekly.ReportID starts; the rest is the Monday.
@@ -99,11 +104,16 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 	if err != nil {
 		return err
 	}
+	var direct map[string]func(io.Writer) error
+	if !opts.excelizeRows {
+		direct = map[string]func(io.Writer) error{}
+	}
 	b := &workbookBuilder{
 		w:    w,
 		opts: opts,
 		base: publicationBase(w, opts.Location),
-		sw:   &sheetWriter{ctx: ctx, f: f, st: st, loc: opts.Location, links: opts.Links, scaledSummary: true},
+		sw: &sheetWriter{ctx: ctx, f: f, st: st, loc: opts.Location, links: opts.Links, scaledSummary: true,
+			direct: direct, onDirectRows: opts.onDirectRows},
 	}
 	if err := b.build(); err != nil {
 		return err
@@ -111,7 +121,7 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return writeSorted(f, out)
+	return writeSorted(f, out, direct)
 }
 
 // workbookDoc is what a workbook's document properties say about the report
@@ -178,11 +188,11 @@ func setDocProps(f *excelize.File, d workbookDoc) error {
 // excelize hands every part to the ZipWriter; sortedZip writes them to out
 // in a fixed order when excelize closes it. The buffer excelize offers the
 // writer is left unused, so the finished archive is never held in memory.
-func writeSorted(f *excelize.File, out io.Writer) (err error) {
+func writeSorted(f *excelize.File, out io.Writer, rows map[string]func(io.Writer) error) (err error) {
 	if ct := f.ContentTypes; ct != nil {
 		sort.Slice(ct.Defaults, func(i, j int) bool { return ct.Defaults[i].Extension < ct.Defaults[j].Extension })
 	}
-	zw := newSortedZip(out, "")
+	zw := newSortedZip(out, "", rows)
 	defer func() {
 		if cerr := zw.cleanup(); cerr != nil && err == nil {
 			err = cerr

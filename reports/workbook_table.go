@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -438,6 +439,11 @@ type sheetWriter struct {
 	// the bottom-right cell the print area must reach beyond the tables,
 	// as 0-based column and 1-based row.
 	printTo struct{ col, row int }
+	// direct, when set, takes the rows a sheet's last table writes as XML
+	// of its own (directRows), by the sheet's part in the archive, for
+	// sortedZip to splice in; nil: every row goes through excelize.
+	direct       map[string]func(io.Writer) error
+	onDirectRows func(sheet string) // see WorkbookOptions
 }
 
 // write lays out blocks on sheet name, fits the column widths, freezes the
@@ -451,7 +457,7 @@ func (w *sheetWriter) write(name string, blocks []*sheetBlock, extra func(pl []p
 	pl := layoutBlocks(blocks)
 	r := &rowBuf{loc: w.loc, links: w.links}
 
-	widths, err := w.measure(pl, r)
+	widths, direct, err := w.measure(pl, r)
 	if err != nil {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
@@ -495,7 +501,7 @@ func (w *sheetWriter) write(name string, blocks []*sheetBlock, extra func(pl []p
 	if err := w.printSetup(name, pl, max(len(widths), w.printTo.col+1)); err != nil {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
-	if err := w.stream(sw, pl, r); err != nil {
+	if err := w.stream(sw, name, pl, r, direct); err != nil {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
 	if err := sw.Flush(); err != nil {
@@ -536,10 +542,14 @@ func (w *sheetWriter) printSetup(name string, pl []placedBlock, cols int) error 
 // measure returns the width of each column: the longest rendered value or
 // header, plus padding, clamped. Titles, notes and commands overflow into
 // empty neighbours and are not measured.
-func (w *sheetWriter) measure(pl []placedBlock, r *rowBuf) ([]float64, error) {
+//
+// It also says, for each block, whether directRows can write all its
+// cells (directCell).
+func (w *sheetWriter) measure(pl []placedBlock, r *rowBuf) ([]float64, []bool, error) {
 	r.widths = true
 	defer func() { r.widths = false }()
 	var chars []float64
+	direct := make([]bool, len(pl))
 	grow := func(c int, v float64) {
 		for len(chars) <= c {
 			chars = append(chars, 0)
@@ -547,8 +557,9 @@ func (w *sheetWriter) measure(pl []placedBlock, r *rowBuf) ([]float64, error) {
 		chars[c] = max(chars[c], v)
 	}
 	var scratch [64]byte
-	for _, p := range pl {
+	for k, p := range pl {
 		b := p.b
+		direct[k] = true
 		for c, col := range b.cols {
 			v := float64(utf8.RuneCountInString(col.header)) * 1.1 // bold
 			if b.filter {
@@ -559,17 +570,18 @@ func (w *sheetWriter) measure(pl []placedBlock, r *rowBuf) ([]float64, error) {
 		if err := eachRow(w.ctx, b, r, func(int) error {
 			for c, cl := range r.cells {
 				grow(c, float64(displayWidth(cl, scratch[:0])))
+				direct[k] = direct[k] && directCell(cl)
 			}
 			return nil
 		}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	widths := make([]float64, len(chars))
 	for c, v := range chars {
 		widths[c] = math.Round(min(max(v+2, minColWidth), maxColWidth)*4) / 4
 	}
-	return widths, nil
+	return widths, direct, nil
 }
 
 // decorate sets the frozen pane, the auto-filter and the conditional formats
@@ -613,8 +625,10 @@ func (w *sheetWriter) decorate(sw *excelize.StreamWriter, name string, pl []plac
 	return nil
 }
 
-// stream writes the rows of every block in order.
-func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *rowBuf) error {
+// stream writes the rows of every block in order. The rows of a large last
+// block whose cells directRows can all write (direct, from measure) may be
+// left to it instead (leaveRows).
+func (w *sheetWriter) stream(sw *excelize.StreamWriter, name string, pl []placedBlock, r *rowBuf, direct []bool) error {
 	var vals []any
 	var styled []excelize.Cell // the row's styled cells, which vals points into
 	setRow := func(row int, cells []sheetCell, opts ...excelize.RowOpts) error {
@@ -627,7 +641,7 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *row
 		}
 		return sw.SetRow("A"+strconv.Itoa(row), vals, opts...)
 	}
-	for _, p := range pl {
+	for at, p := range pl {
 		b := p.b
 		if p.titleRow > 0 {
 			k := b.titleKind
@@ -653,6 +667,9 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *row
 				return fmt.Errorf("%s header: %w", b.name, err)
 			}
 		}
+		if direct[at] && at == len(pl)-1 && w.leaveRows(name, p, r) {
+			continue
+		}
 		if err := eachRow(w.ctx, b, r, func(i int) error {
 			return setRow(p.firstRow+i, r.cells)
 		}); err != nil {
@@ -669,6 +686,33 @@ func (w *sheetWriter) stream(sw *excelize.StreamWriter, pl []placedBlock, r *row
 		}
 	}
 	return nil
+}
+
+// leaveRows leaves the rows of p, the last block of sheet name, whose
+// cells directRows can all write, to directRows, and says whether it did:
+// when direct rows are wanted, the block is large (directRowsFrom), no
+// note follows its rows, and the sheet's part in the archive is known
+// (excelize keeps a sheet it created as xl/worksheets/sheet<ID>.xml, its
+// ID from the workbook).
+func (w *sheetWriter) leaveRows(name string, p placedBlock, r *rowBuf) bool {
+	if w.direct == nil || p.b.n < directRowsFrom || p.noteRow > 0 {
+		return false
+	}
+	for id, sheet := range w.f.GetSheetMap() {
+		if sheet != name {
+			continue
+		}
+		part := "xl/worksheets/sheet" + strconv.Itoa(id) + ".xml"
+		if _, taken := w.direct[part]; taken {
+			return false
+		}
+		w.direct[part] = (&directRows{w: w, b: p.b, firstRow: p.firstRow, r: r}).writeTo
+		if w.onDirectRows != nil {
+			w.onDirectRows(name)
+		}
+		return true
+	}
+	return false
 }
 
 // eachRow renders the block's rows into r one at a time and calls fn with

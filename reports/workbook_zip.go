@@ -3,6 +3,7 @@ package reports
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"hash"
@@ -27,18 +28,24 @@ const zipDOSDate1980 = 1<<5 | 1
 // on Close writes the archive to out with the parts in name order and a
 // fixed date. excelize itself emits streamed sheets in Go map order, which
 // differs from run to run; this is what makes the same report give the same
-// bytes. Keeping the compressed parts on disk keeps memory flat however
+// bytes. The rows a sheet writer left to directRows are written into
+// their sheet's part as it passes, before its </sheetData>; a part that
+// never comes, or has no such tag, fails the workbook rather than lose them. Keeping the compressed parts on disk keeps memory flat however
 // large the sheets are.
 type sortedZip struct {
 	out    io.Writer
 	tmpDir string
-	tmp    *os.File
-	buf    *bufio.Writer
-	off    int64 // bytes written to tmp so far (through buf)
-	parts  []*zipPart
-	cur    *zipPart
-	fw     *parallelDeflate
-	err    error
+	// rows are written into the parts they name, before </sheetData>
+	// (directRows); each must be used exactly once.
+	rows    map[string]func(io.Writer) error
+	spliced map[string]bool
+	tmp     *os.File
+	buf     *bufio.Writer
+	off     int64 // bytes written to tmp so far (through buf)
+	parts   []*zipPart
+	cur     *zipPart
+	fw      *parallelDeflate
+	err     error
 }
 
 var _ excelize.ZipWriter = (*sortedZip)(nil)
@@ -51,10 +58,56 @@ type zipPart struct {
 	crc  hash.Hash32
 	size uint64
 	z    *sortedZip
+	// rows, when set, writes rows of the part's sheet where </sheetData>
+	// first appears; held keeps the bytes of a marker cut between two
+	// writes.
+	rows func(io.Writer) error
+	held []byte
 }
 
-// Write compresses p into the temporary file.
+// sheetDataEnd is where a sheet's directly written rows go.
+var sheetDataEnd = []byte("</sheetData>")
+
+// Write compresses b into the temporary file, with the part's directly
+// written rows spliced in before </sheetData>.
 func (p *zipPart) Write(b []byte) (int, error) {
+	if p.rows == nil {
+		return p.write(b)
+	}
+	n := len(b)
+	buf := append(p.held, b...)
+	at := bytes.Index(buf, sheetDataEnd)
+	if at < 0 {
+		keep := min(len(buf), len(sheetDataEnd)-1)
+		if _, err := p.write(buf[:len(buf)-keep]); err != nil {
+			return 0, err
+		}
+		p.held = append(p.held[:0], buf[len(buf)-keep:]...)
+		return n, nil
+	}
+	if _, err := p.write(buf[:at]); err != nil {
+		return 0, err
+	}
+	rows := p.rows
+	p.rows, p.held = nil, nil
+	p.z.spliced[p.name] = true
+	if err := rows(writerFunc(p.write)); err != nil {
+		p.z.err = fmt.Errorf("workbook zip: rows of %s: %w", p.name, err)
+		return 0, p.z.err
+	}
+	if _, err := p.write(buf[at:]); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// writerFunc is a function as an io.Writer.
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// write compresses b into the temporary file.
+func (p *zipPart) write(b []byte) (int, error) {
 	_, _ = p.crc.Write(b)
 	p.size += uint64(len(b))
 	n, err := p.z.fw.Write(b)
@@ -65,8 +118,10 @@ func (p *zipPart) Write(b []byte) (int, error) {
 	return n, nil
 }
 
-func newSortedZip(out io.Writer, tmpDir string) *sortedZip {
-	return &sortedZip{out: out, tmpDir: tmpDir}
+// newSortedZip returns a sortedZip writing to out, which splices rows (by
+// part name, possibly nil) into their parts.
+func newSortedZip(out io.Writer, tmpDir string, rows map[string]func(io.Writer) error) *sortedZip {
+	return &sortedZip{out: out, tmpDir: tmpDir, rows: rows, spliced: map[string]bool{}}
 }
 
 // Write counts what the compressor emits on its way to the temporary file.
@@ -95,7 +150,7 @@ func (z *sortedZip) Create(name string) (io.Writer, error) {
 		z.buf = bufio.NewWriterSize(tmp, 1<<16)
 		z.fw = newParallelDeflate(z, runtime.GOMAXPROCS(0))
 	}
-	z.cur = &zipPart{name: name, off: z.off, crc: crc32.NewIEEE(), z: z}
+	z.cur = &zipPart{name: name, off: z.off, crc: crc32.NewIEEE(), z: z, rows: z.rows[name]}
 	return z.cur, nil
 }
 
@@ -110,6 +165,11 @@ func (z *sortedZip) finish() error {
 	}
 	if z.cur == nil {
 		return nil
+	}
+	if z.cur.rows != nil {
+		// Rows that found no place would be lost: the workbook fails.
+		z.err = fmt.Errorf("workbook zip: %s has no </sheetData> for its rows", z.cur.name)
+		return z.err
 	}
 	if err := z.fw.EndPart(); err != nil {
 		z.err = fmt.Errorf("workbook zip: compress %s: %w", z.cur.name, err)
@@ -126,6 +186,11 @@ func (z *sortedZip) finish() error {
 func (z *sortedZip) Close() error {
 	if err := z.finish(); err != nil {
 		return err
+	}
+	for name := range z.rows {
+		if !z.spliced[name] {
+			return fmt.Errorf("workbook zip: no part %s for its rows", name)
+		}
 	}
 	if z.buf != nil {
 		if err := z.buf.Flush(); err != nil {
