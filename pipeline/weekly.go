@@ -253,6 +253,8 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	var jsonBytes, xlsxBytes, jsonSig []byte
 	if err := j.steps.Concurrent(ctx, job.StepSpec{
 		Name: job.StepRenderJSON, File: "report.json",
+		// The report is the model indented: the checkpoint keeps the model.
+		Derived: true,
 		Fn: func() ([]byte, error) {
 			var out []byte
 			var err error

@@ -80,6 +80,13 @@ func (c *checkpoint) save(step, file string, data []byte) error {
 	return c.writeState()
 }
 
+// markDone marks a derived step finished (StepSpec.Derived): its output
+// is not saved.
+func (c *checkpoint) markDone(step string) error {
+	c.state.Done = append(c.state.Done, step)
+	return c.writeState()
+}
+
 func (c *checkpoint) writeState() error {
 	data, err := json.MarshalIndent(c.state, "", "  ")
 	if err != nil {

@@ -417,3 +417,81 @@ func TestFailedStepRecordStopsPublication(t *testing.T) {
 		t.Errorf("last event %s, want %s", last.Event, audit.EventJobFail)
 	}
 }
+
+// TestDerivedStep: a derived step's output is not saved in the checkpoint,
+// only that the step is done; a resumed run computes it again and goes on
+// when it gets the bytes the audit log recorded, and fails, naming the
+// step, when it does not (the steps after it used the recorded bytes).
+func TestDerivedStep(t *testing.T) {
+	env := testEnv(t)
+	ctx := context.Background()
+	runID := RunID(RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "derived"})
+	calls := map[string]int{}
+	attempt := func(rendered string, failSign bool) error {
+		return Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+			s, err := j.StartSteps(ctx, runID)
+			if err != nil {
+				return Outcome{}, err
+			}
+			if err := s.Step(ctx, StepAnalyse, "model.txt", func() ([]byte, error) {
+				calls[StepAnalyse]++
+				return []byte("model"), nil
+			}, func([]byte) error { return nil }); err != nil {
+				return Outcome{}, err
+			}
+			var report string
+			if err := s.Concurrent(ctx, StepSpec{Name: StepRenderJSON, File: "report.txt", Derived: true,
+				Fn: func() ([]byte, error) {
+					calls[StepRenderJSON]++
+					return []byte(rendered), nil
+				},
+				Load: func(b []byte) error { report = string(b); return nil }}); err != nil {
+				return Outcome{}, err
+			}
+			if report != rendered {
+				t.Errorf("the derived step loaded %q, want %q", report, rendered)
+			}
+			if err := s.Step(ctx, StepSign, "sig.txt", func() ([]byte, error) {
+				calls[StepSign]++
+				if failSign {
+					return nil, errors.New("crash")
+				}
+				return []byte("sig of " + report), nil
+			}, func([]byte) error { return nil }); err != nil {
+				return Outcome{}, err
+			}
+			return Outcome{}, s.Complete()
+		})
+	}
+	if err := attempt("report", true); err == nil {
+		t.Fatal("the first attempt should fail")
+	}
+	dir := filepath.Join(env.Layout.CheckpointsDir, runID)
+	if _, err := os.Stat(filepath.Join(dir, "report.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the derived step's output was saved in the checkpoint (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "model.txt")); err != nil {
+		t.Errorf("the analyse step's output was not saved: %v", err)
+	}
+	// Computed again with other bytes than the log recorded: the run fails.
+	err := attempt("another report", false)
+	if err == nil || !strings.Contains(err.Error(), StepRenderJSON) || !strings.Contains(err.Error(), "computed again") {
+		t.Fatalf("resumed with other bytes: %v, want an error naming %s", err, StepRenderJSON)
+	}
+	// Computed again with the recorded bytes: the run goes on and ends.
+	if err := attempt("report", false); err != nil {
+		t.Fatal(err)
+	}
+	if calls[StepAnalyse] != 1 || calls[StepRenderJSON] != 3 || calls[StepSign] != 2 {
+		t.Errorf("step calls %v", calls)
+	}
+	var done int
+	for _, e := range events(t, env) {
+		if e.Event == audit.EventJobStep && e.Fields["step"] == StepRenderJSON && e.Fields["status"] == "done" {
+			done++
+		}
+	}
+	if done != 1 {
+		t.Errorf("the derived step was recorded done %d times, want once", done)
+	}
+}

@@ -106,6 +106,13 @@ type StepSpec struct {
 	// starts only once every earlier step is recorded, so nothing is
 	// published on the strength of a step whose record failed.
 	Publishes bool
+	// Derived says Fn's output is a function of the outputs of the steps
+	// before it and nothing else: the checkpoint records that the step is
+	// done, not its bytes (the weekly report, 79 MB at ten million runs,
+	// is its model indented). A resumed run computes it again and must get
+	// the bytes the audit log recorded for it; otherwise the run fails,
+	// since the steps after it used those bytes.
+	Derived bool
 }
 
 // Concurrent runs independent steps at once, as Step runs one: each one
@@ -134,9 +141,21 @@ func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 		saved    bool // the checkpoint held it: out is the saved output
 		duration time.Duration
 		sha256   string // of out, for the trail
+		// again is the output digest the log recorded for a derived step
+		// done before the run resumed, which it computes again.
+		again string
 	}
 	results := make([]result, len(specs))
 	for i, sp := range specs {
+		if sp.Derived {
+			if slices.Contains(s.resumed, sp.Name) {
+				if err := s.recorded(); err != nil {
+					return err
+				}
+				results[i].again = s.job.trail.recordedStepDigest(s.ckpt.state.JobRunID, sp.Name)
+			}
+			continue
+		}
 		out, ok, err := s.savedOutput(ctx, sp.Name, sp.File)
 		if err != nil {
 			return err
@@ -175,8 +194,15 @@ func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 		if r.err != nil {
 			return fmt.Errorf("%s: %w", sp.Name, r.err)
 		}
+		if r.again != "" {
+			if r.sha256 != r.again {
+				return fmt.Errorf("%s: computed again on resume, it gives other bytes (sha256 %s) than the audit log recorded for it (%s), which the later steps used: remove the checkpoint %s to run afresh",
+					sp.Name, r.sha256, r.again, s.ckpt.dir)
+			}
+			r.saved = true // recorded already
+		}
 		if !r.saved {
-			records = append(records, stepRecord{name: sp.Name, file: sp.File, out: r.out, sha256: r.sha256, duration: r.duration})
+			records = append(records, stepRecord{name: sp.Name, file: sp.File, out: r.out, sha256: r.sha256, duration: r.duration, derived: sp.Derived})
 		}
 		if err := sp.Load(r.out); err != nil {
 			return err
@@ -192,6 +218,7 @@ type stepRecord struct {
 	out        []byte
 	sha256     string
 	duration   time.Duration
+	derived    bool // the checkpoint keeps that it is done, not out
 }
 
 // record writes recs in the background, after the records before them:
@@ -226,7 +253,11 @@ func (s *Steps) write(ctx context.Context, r stepRecord) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", r.name, err)
 	}
-	if err := s.ckpt.save(r.name, r.file, r.out); err != nil {
+	save := s.ckpt.save
+	if r.derived {
+		save = func(step, _ string, _ []byte) error { return s.ckpt.markDone(step) }
+	}
+	if err := save(r.name, r.file, r.out); err != nil {
 		return err
 	}
 	if err := s.job.append(ctx, audit.EventJobStep, map[string]any{
