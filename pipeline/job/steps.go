@@ -13,9 +13,10 @@ import (
 )
 
 // Steps runs a job run's checkpointed steps (docs/RULES.md, "Jobs"): a
-// step whose output the run's checkpoint already holds is not run again,
-// and every step is recorded in the audit log, as done or as skipped on
-// resume.
+// step whose output the run's checkpoint already holds is not run again
+// (a derived step, whose output the checkpoint does not hold, is computed
+// again and must give the recorded bytes: StepSpec.Derived), and every
+// step is recorded in the audit log, as done or as skipped on resume.
 //
 // A finished step's record (its output saved in the checkpoint, its
 // job_step event, Env.AfterStep) is written in the background, in order,
