@@ -47,6 +47,26 @@ func ledgerPath(root string) string {
 	return filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl")
 }
 
+// appendLedgerLines appends lines to root's ledger in place of the
+// fixture's partial last line and returns the line number of the first.
+func appendLedgerLines(t *testing.T, root string, lines ...string) int {
+	t.Helper()
+	path := ledgerPath(root)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = data[:bytes.LastIndexByte(data, '\n')+1] // drop the fixture's partial last line
+	first := bytes.Count(data, []byte{'\n'}) + 1
+	for _, l := range lines {
+		data = append(data, l+"\n"...)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return first
+}
+
 func weekBefore(t *testing.T, week string) string {
 	t.Helper()
 	return mustParseDay(t, week).AddDate(0, 0, -7).Format(time.DateOnly)
@@ -562,19 +582,12 @@ func TestCronCasesWithoutFinalNewline(t *testing.T) {
 // rejects with their line numbers.
 func TestCronConflictingSpellingsAndInvalidUTF8(t *testing.T) {
 	root := copyFixture(t)
-	path := ledgerPath(root)
-	data, _ := os.ReadFile(path)
-	data = data[:bytes.LastIndexByte(data, '\n')+1] // drop the fixture's partial last line
-	first := bytes.Count(data, []byte{'\n'}) + 1
 	ts := focusWeek + "T09:00:00Z"
-	for _, l := range []string{
-		`{"Run_ID":"R-SPELL","Timestamp":"` + ts + `","Scenario_ID":"S","credits_total":500000,"Credits_Total":5}`,
-		"{\"Run_ID\":\"R-\xff\",\"Timestamp\":\"" + ts + "\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}",
-		"{\"Run_ID\":\"R-\xfe\",\"Timestamp\":\"" + ts + "\",\"Scenario_ID\":\"S\",\"Credits_Total\":2}",
-	} {
-		data = append(data, l+"\n"...)
-	}
-	os.WriteFile(path, data, 0o644)
+	first := appendLedgerLines(t, root,
+		`{"Run_ID":"R-SPELL","Timestamp":"`+ts+`","Scenario_ID":"S","credits_total":500000,"Credits_Total":5}`,
+		"{\"Run_ID\":\"R-\xff\",\"Timestamp\":\""+ts+"\",\"Scenario_ID\":\"S\",\"Credits_Total\":1}",
+		"{\"Run_ID\":\"R-\xfe\",\"Timestamp\":\""+ts+"\",\"Scenario_ID\":\"S\",\"Credits_Total\":2}",
+	)
 	wantExit(t, cron(t, root, "ingest"), 0, "ingest")
 	r := mustRun(t, "--root", root, "query", "--format", "csv",
 		"SELECT line_no || ':' || code AS r FROM rejects WHERE code IN ('conflicting_fields', 'invalid_utf8') ORDER BY line_no")
@@ -593,12 +606,7 @@ func TestCronConflictingSpellingsAndInvalidUTF8(t *testing.T) {
 // line among the published rejects.
 func TestCronCreditsBeyondRange(t *testing.T) {
 	root := copyFixture(t)
-	path := ledgerPath(root)
-	data, _ := os.ReadFile(path)
-	data = data[:bytes.LastIndexByte(data, '\n')+1] // drop the fixture's partial last line
-	line := bytes.Count(data, []byte{'\n'}) + 1
-	data = append(data, `{"Run_ID":"R-HUGE","Timestamp":"`+focusWeek+`T09:00:00Z","Scenario_ID":"S","Credits_Total":1e35}`+"\n"...)
-	os.WriteFile(path, data, 0o644)
+	line := appendLedgerLines(t, root, `{"Run_ID":"R-HUGE","Timestamp":"`+focusWeek+`T09:00:00Z","Scenario_ID":"S","Credits_Total":1e35}`)
 	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--unsigned"), 0, "weekly with a run of 1e35 credits")
 	rejects, err := os.ReadFile(filepath.Join(reviews(root), "rejects_cumulative_"+focusWeek+".jsonl"))
 	if err != nil {
