@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"unsafe"
 )
 
 // File is a destination being written. Bytes written go to a temporary file
@@ -25,15 +26,41 @@ type File struct {
 	perm os.FileMode
 	done bool
 	err  error // first write error; Commit refuses to publish after one
+	// written counts the bytes written, for the alignment of direct
+	// writes; buffered is set once the file system refused one.
+	written  int64
+	buffered bool
 }
+
+// A write of at least directMin bytes goes to the disk directly (O_DIRECT)
+// rather than through the page cache, when the buffer and the offset are
+// aligned to directAlign (a large Go allocation is): Commit makes the file
+// durable anyway, and copying tens of megabytes into fresh page-cache pages
+// cost the weekly job more CPU than the disk write itself (BENCHMARKS.md).
+// The unaligned tail of such a write goes through the page cache.
+const (
+	directMin   = 1 << 20
+	directAlign = 4096
+)
 
 // Create starts writing path. The temporary file is created in path's
 // directory, which must exist. perm is applied exactly (it is not filtered by
 // the umask) so that, for example, a 0600 key file is never briefly wider.
 func Create(path string, perm os.FileMode) (*File, error) {
-	dir, base := filepath.Split(path)
+	return CreateIn("", path, perm)
+}
+
+// CreateIn is Create with the temporary file in dir rather than beside
+// path ("" = beside it): a scratch directory of the writer's, so that a
+// writer killed before it commits leaves nothing in path's directory. dir
+// must be on path's file system, or Commit fails.
+func CreateIn(dir, path string, perm os.FileMode) (*File, error) {
+	pdir, base := filepath.Split(path)
 	if base == "" {
 		return nil, fmt.Errorf("atomic write %q: path names a directory", path)
+	}
+	if dir == "" {
+		dir = pdir
 	}
 	if dir == "" {
 		dir = "."
@@ -56,12 +83,59 @@ func (f *File) Write(p []byte) (int, error) {
 	if f.err != nil {
 		return 0, f.err
 	}
-	n, err := f.tmp.Write(p)
+	n, err := f.writeDirect(p)
+	if err == nil {
+		var m int
+		m, err = f.tmp.Write(p[n:])
+		n += m
+	}
+	f.written += int64(n)
 	if err != nil {
 		f.err = fmt.Errorf("atomic write %s: %w", f.path, err)
 		return n, f.err
 	}
 	return n, nil
+}
+
+// writeDirect writes the longest aligned head of p with O_DIRECT, when p
+// is large and aligned and the file system takes it (see directMin), and
+// returns how much it wrote; the caller writes the rest.
+func (f *File) writeDirect(p []byte) (int, error) {
+	k := len(p) &^ (directAlign - 1)
+	if f.buffered || len(p) < directMin || f.written%directAlign != 0 ||
+		uintptr(unsafe.Pointer(unsafe.SliceData(p)))%directAlign != 0 {
+		return 0, nil
+	}
+	if err := setDirect(f.tmp, true); err != nil {
+		f.buffered = true
+		return 0, nil
+	}
+	n, err := f.tmp.Write(p[:k])
+	if err != nil && n == 0 && directRefused(err) {
+		f.buffered, err = true, nil
+	}
+	if derr := setDirect(f.tmp, false); derr != nil && err == nil {
+		err = fmt.Errorf("turn direct writes off: %w", derr)
+	}
+	return n, err
+}
+
+// Sync makes the bytes written so far durable in the temporary file
+// (fsync), without making them the destination's content. Commit syncs
+// anyway; a writer that has time before it commits (Publisher.Prepare)
+// calls Sync then, so that Commit has little left to wait for.
+func (f *File) Sync() error {
+	if f.done {
+		return fmt.Errorf("atomic write %s: sync after commit or abort", f.path)
+	}
+	if f.err != nil {
+		return f.err
+	}
+	if err := f.tmp.Sync(); err != nil {
+		f.err = fmt.Errorf("atomic write %s: fsync: %w", f.path, err)
+		return f.err
+	}
+	return nil
 }
 
 // Commit makes the written bytes the content of the destination: fsync,
