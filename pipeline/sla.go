@@ -232,7 +232,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 		if err != nil {
 			return nil, err
 		}
-		if err := j.RecordPublished(ctx, pubDir, base, s.Revision, ".json", ".xlsx"); err != nil {
+		if err := j.RecordPublished(ctx, pubDir, base, s.Revision, pres.Files, ".json", ".xlsx"); err != nil {
 			return nil, err
 		}
 		if err := j.Audit(ctx, audit.EventPublish, map[string]any{

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -178,7 +179,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 
 	pubDir := l.Resolve(in.Config.OutputDir)
-	pub := &reports.Publisher{Dir: pubDir, Signer: signer}
+	pub := &reports.Publisher{Dir: pubDir, Signer: signer, Staging: j.steps.Scratch()}
 	base := "weekly_" + j.label(period)
 
 	// analyse: the report model, with its revision decided.
@@ -247,10 +248,23 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 
 	// The JSON and the workbook are rendered from the same model at once
-	// (neither changes it). The JSON, the shorter of the two, is signed
-	// as soon as it is rendered, while the workbook still renders; the
-	// sign step takes that signature (jsonSig).
-	var jsonBytes, xlsxBytes, jsonSig []byte
+	// (neither changes it). Each is prepared for publication as soon as it
+	// is rendered, while the other still renders: signed, hashed and
+	// written beside its destination (reports.Publisher.Prepare). The
+	// sign step takes those signatures, and the publish step moves the
+	// files into place. Whatever is prepared and not published is removed
+	// on the way out.
+	var jsonArt, xlsxArt reports.Artifact
+	defer func() {
+		for _, a := range []reports.Artifact{jsonArt, xlsxArt} {
+			if err := a.Discard(); err != nil {
+				j.env.Log.Warn("remove a prepared artifact that was not published", "error", err)
+			}
+		}
+	}()
+	sha256Of := func(a *reports.Artifact) func() string {
+		return func() string { return hex.EncodeToString(a.SHA256) }
+	}
 	if err := j.steps.Concurrent(ctx, job.StepSpec{
 		Name: job.StepRenderJSON, File: "report.json",
 		// The report is the model indented: the checkpoint keeps the model.
@@ -263,49 +277,66 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 			} else {
 				out, err = reports.MarshalWeekly(&w)
 			}
-			if err == nil && signer != nil {
-				jsonSig = signer.Sign(out)
+			if err != nil {
+				return nil, err
 			}
+			jsonArt, err = pub.Prepare(ctx, base, w.Revision, ".json", out)
 			return out, err
 		},
-		Load: func(b []byte) error { jsonBytes = b; return nil },
+		SHA256: sha256Of(&jsonArt),
+		Load:   func(b []byte) error { jsonArt.Ext, jsonArt.Data = ".json", b; return nil },
 	}, job.StepSpec{
 		Name: job.StepRenderXLSX, File: "report.xlsx",
 		Fn: func() ([]byte, error) {
+			var out []byte
+			var err error
 			if early != nil {
 				// Started with the model: this step's duration is what
 				// was left of it.
-				return early.wait()
+				out, err = early.wait()
+			} else {
+				out, err = renderWorkbook(ctx, &w, wbOpts)
 			}
-			return renderWorkbook(ctx, &w, wbOpts)
+			if err != nil {
+				return nil, err
+			}
+			xlsxArt, err = pub.Prepare(ctx, base, w.Revision, ".xlsx", out)
+			return out, err
 		},
-		Load: func(b []byte) error { xlsxBytes = b; return nil },
+		SHA256: sha256Of(&xlsxArt),
+		Load:   func(b []byte) error { xlsxArt.Ext, xlsxArt.Data = ".xlsx", b; return nil },
 	}); err != nil {
 		return nil, err
 	}
 	// sign: this step records the signatures in the trail before anything
-	// is published, and the publication writes them (signed again only
-	// if the key changed since a resumed run signed).
+	// is published, and the publication writes them. An artifact the run
+	// did not prepare (a resumed run's workbook comes from the checkpoint)
+	// is signed here; one it did was signed as it was prepared. A resumed
+	// run whose sign step was done uses that step's signatures if the key
+	// is still the one that made them; otherwise the artifacts are signed
+	// again with the current key.
 	var signed stepSignatures
 	if err := j.steps.Step(ctx, job.StepSign, "signatures.json", func() ([]byte, error) {
 		var sigs stepSignatures
 		if signer != nil {
-			var sigJSON, sigXLSX []byte
-			if jsonSig != nil {
-				sigJSON, sigXLSX = jsonSig, signer.Sign(xlsxBytes)
-			} else {
-				made := signer.SignAll(jsonBytes, xlsxBytes)
-				sigJSON, sigXLSX = made[0], made[1]
+			var unsigned [][]byte
+			var at []*reports.Artifact
+			for _, a := range []*reports.Artifact{&jsonArt, &xlsxArt} {
+				if a.Sig == nil {
+					unsigned, at = append(unsigned, a.Data), append(at, a)
+				}
+			}
+			for i, sig := range signer.SignAll(unsigned...) {
+				at[i].Sig = sig
 			}
 			sigs.KeyID = signer.KeyID()
-			sigs.JSON = strings.TrimSpace(string(reports.SignatureBytes(sigJSON)))
-			sigs.XLSX = strings.TrimSpace(string(reports.SignatureBytes(sigXLSX)))
+			sigs.JSON = strings.TrimSpace(string(reports.SignatureBytes(jsonArt.Sig)))
+			sigs.XLSX = strings.TrimSpace(string(reports.SignatureBytes(xlsxArt.Sig)))
 		}
 		return json.Marshal(sigs)
 	}, func(b []byte) error { return json.Unmarshal(b, &signed) }); err != nil {
 		return nil, err
 	}
-	jsonArt, xlsxArt := reports.Artifact{Ext: ".json", Data: jsonBytes}, reports.Artifact{Ext: ".xlsx", Data: xlsxBytes}
 	if signer != nil && signed.KeyID == signer.KeyID() {
 		if jsonArt.Sig, err = reports.ParseSignature([]byte(signed.JSON)); err != nil {
 			return nil, fmt.Errorf("sign step's signature of the report: %w", err)
@@ -522,11 +553,11 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 	}
 	written = append(written, pres.Files...)
 	if res.Report.DataQuality.Rejected > 0 {
-		if err := j.lj.RecordPublished(ctx, pub.Dir, reports.RejectsBase(j.label(res.Period)), rev, ".jsonl"); err != nil {
+		if err := j.lj.RecordPublished(ctx, pub.Dir, reports.RejectsBase(j.label(res.Period)), rev, written, ".jsonl"); err != nil {
 			return nil, err
 		}
 	}
-	if err := j.lj.RecordPublished(ctx, pub.Dir, base, rev, ".json", ".xlsx"); err != nil {
+	if err := j.lj.RecordPublished(ctx, pub.Dir, base, rev, pres.Files, ".json", ".xlsx"); err != nil {
 		return nil, err
 	}
 	if err := j.lj.Audit(ctx, audit.EventPublish, map[string]any{

@@ -37,6 +37,13 @@ type Artifact struct {
 	// catch, and Publish does not check it (checking costs half of
 	// signing).
 	Sig []byte
+	// SHA256, when set, is the SHA-256 of Data, computed already
+	// (Prepare): Publish does not hash Data again.
+	SHA256 []byte
+	// staged is Data already written to a temporary file beside its
+	// destination (Prepare): Publish moves it into place instead of
+	// writing Data.
+	staged *atomicfile.File
 }
 
 // Publisher writes publications into Dir, write-once (docs/COMPLIANCE.md, "Integrity").
@@ -53,6 +60,12 @@ type Publisher struct {
 	// Primary is the extension of the primary artifact ("" = ".json"); set
 	// it for publications of another kind (an evidence bundle's ".zip").
 	Primary string
+	// Staging is where Prepare writes an artifact ahead of its
+	// publication: a job run's scratch directory (its checkpoint), so that
+	// a job killed before it publishes leaves nothing in Dir. "" or a
+	// directory on another file system than Dir: Prepare writes nothing
+	// ahead, and Publish writes the artifact.
+	Staging string
 }
 
 // PublishedFile is one file written (or found) by Publish.
@@ -178,7 +191,12 @@ func (p *Publisher) Read(base string, rev int, ext string) ([]byte, error) {
 //     a re-run publishes it whole.
 //
 // Revision k ≥ 2 requires revision k−1 to exist, so revisions have no gaps.
+//
+// Publish takes charge of the artifacts that Prepare staged: it moves them
+// into place, or removes them when it writes nothing (a no-op, a refusal,
+// an error).
 func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []Artifact) (PublishResult, error) {
+	defer discardAll(files) // a no-op for those moved into place
 	if err := p.validate(base, rev, files); err != nil {
 		return PublishResult{}, err
 	}
@@ -218,7 +236,7 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 			return PublishResult{}, fmt.Errorf("publish %s: %w", Name(base, rev, primary.Ext), err)
 		}
 		a := files[i]
-		written, err := p.writeArtifact(p.path(base, rev, a.Ext), a.Data, seals[i])
+		written, err := p.writeArtifact(p.path(base, rev, a.Ext), a, seals[i])
 		res.Files = append(res.Files, written...)
 		if err != nil {
 			if werr := Withdraw(res); werr != nil {
@@ -260,6 +278,10 @@ func (p *Publisher) seal(files []Artifact) []artifactSeal {
 	out := make([]artifactSeal, len(files))
 	var wg sync.WaitGroup
 	for i, a := range files {
+		if len(a.SHA256) == sha256.Size {
+			out[i].sum = [sha256.Size]byte(a.SHA256)
+			continue
+		}
 		wg.Go(func() { out[i].sum = sha256.Sum256(a.Data) })
 	}
 	if p.Signer != nil {
@@ -281,19 +303,22 @@ func (p *Publisher) seal(files []Artifact) []artifactSeal {
 	return out
 }
 
-// writeArtifact writes the signature, the sidecar and then the artifact at
-// path, so the artifact never appears without its companions; s is data's
-// seal. On error it returns the files it did write, for Withdraw.
-func (p *Publisher) writeArtifact(path string, data []byte, s artifactSeal) ([]PublishedFile, error) {
+// writeArtifact writes the signature, the sidecar and then the artifact
+// a at path, so the artifact never appears without its companions; s is
+// its seal. A staged artifact is moved into place rather than written. On
+// error it returns the files it did write, for Withdraw.
+func (p *Publisher) writeArtifact(path string, a Artifact, s artifactSeal) ([]PublishedFile, error) {
 	var out []PublishedFile
-	write := func(path string, data []byte, sum [sha256.Size]byte) error {
+	done := func(path string, n int, sum [sha256.Size]byte) {
+		out = append(out, PublishedFile{Path: path, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(n)})
+	}
+	writeSmall := func(path string, data []byte) error {
 		if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 			return fmt.Errorf("publish: %w", err)
 		}
-		out = append(out, PublishedFile{Path: path, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(data))})
+		done(path, len(data), sha256.Sum256(data))
 		return nil
 	}
-	writeSmall := func(path string, data []byte) error { return write(path, data, sha256.Sum256(data)) }
 	sigPath := path + SignatureExt
 	if s.sig != nil {
 		if err := writeSmall(sigPath, SignatureBytes(s.sig)); err != nil {
@@ -307,9 +332,14 @@ func (p *Publisher) writeArtifact(path string, data []byte, s artifactSeal) ([]P
 	if err := writeSmall(path+SidecarExt, sidecarOf(path, s.sum)); err != nil {
 		return out, err
 	}
-	if err := write(path, data, s.sum); err != nil {
-		return out, err
+	if a.staged == nil {
+		if err := atomicfile.WriteFile(path, a.Data, 0o644); err != nil {
+			return out, fmt.Errorf("publish: %w", err)
+		}
+	} else if err := a.staged.Commit(); err != nil {
+		return out, fmt.Errorf("publish: %w", err)
 	}
+	done(path, len(a.Data), s.sum)
 	return out, nil
 }
 
@@ -333,6 +363,9 @@ func (p *Publisher) validate(base string, rev int, files []Artifact) error {
 		}
 		if seen[a.Ext] {
 			return fmt.Errorf("publish %s: artifact %s given twice", base, a.Ext)
+		}
+		if a.staged != nil && a.staged.Name() != p.path(base, rev, a.Ext) {
+			return fmt.Errorf("publish %s: artifact %s was prepared for %s", p.path(base, rev, a.Ext), a.Ext, a.staged.Name())
 		}
 		seen[a.Ext] = true
 	}

@@ -22,11 +22,13 @@ const (
 // one artifact_written entry per file of revision rev of base in dir — for
 // each extension the signature, the sidecar and the artifact — with its
 // path, SHA-256, size, publication name, revision, role and what it
-// supersedes. The files are read back from disk, so a re-run that finds
-// them already published (a kill between writing and recording) records
-// them too; a file the log already records with the same digest is not
-// recorded twice.
-func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, exts ...string) error {
+// supersedes. A file this run's Publish wrote (written, its
+// PublishResult.Files) is recorded with the digest Publish computed of the
+// bytes it wrote; any other is read back from disk, so a re-run that finds
+// the files already published (a kill between writing and recording)
+// records them too. A file the log already records with the same digest is
+// not recorded twice.
+func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, written []reports.PublishedFile, exts ...string) error {
 	l := j.env.Layout
 	if j.recorded == nil {
 		j.recorded = map[string]string{}
@@ -41,6 +43,10 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, ex
 			}
 		}
 	}
+	wrote := make(map[string]reports.PublishedFile, len(written))
+	for _, f := range written {
+		wrote[f.Path] = f
+	}
 	for _, ext := range exts {
 		path := filepath.Join(dir, reports.Name(base, rev, ext))
 		var supersedes any
@@ -52,9 +58,16 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, ex
 			{path + reports.SidecarExt, roleSidecar},
 			{path, roleArtifact},
 		} {
-			// What is on disk is recorded, read in a stream: a report
-			// can be larger than is worth holding in memory again.
-			sum, n, err := reports.FileDigest(f.path)
+			var sum string
+			var n int64
+			var err error
+			if w, ok := wrote[f.path]; ok {
+				sum, n = w.SHA256, w.Bytes
+			} else {
+				// Read in a stream: a report can be larger than is
+				// worth holding in memory again.
+				sum, n, err = reports.FileDigest(f.path)
+			}
 			if f.role == roleSignature && errors.Is(err, fs.ErrNotExist) {
 				continue // published unsigned
 			}

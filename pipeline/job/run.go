@@ -321,5 +321,5 @@ func (j *Job) PublishRecord(ctx context.Context, pub *reports.Publisher, base st
 	for _, s := range siblings {
 		exts = append(exts, s.Ext)
 	}
-	return res, j.RecordPublished(ctx, pub.Dir, base, 1, exts...)
+	return res, j.RecordPublished(ctx, pub.Dir, base, 1, res.Files, exts...)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -493,5 +494,46 @@ func TestDerivedStep(t *testing.T) {
 	}
 	if done != 1 {
 		t.Errorf("the derived step was recorded done %d times, want once", done)
+	}
+}
+
+// TestStepDigestFromFn: a step whose Fn hashes its own output (SHA256)
+// is recorded with that digest, and its output is not hashed again — so
+// the digest recorded is the one the step gave, even a wrong one (which
+// verify exists to catch; the weekly report's is its published SHA-256).
+func TestStepDigestFromFn(t *testing.T) {
+	env := testEnv(t)
+	ctx := context.Background()
+	runID := RunID(RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "own digest"})
+	given := strings.Repeat("ab", 32)
+	err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+		s, err := j.StartSteps(ctx, runID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if err := s.Concurrent(ctx,
+			StepSpec{Name: StepRenderJSON, File: "report.txt", Derived: true,
+				Fn:     func() ([]byte, error) { return []byte("report"), nil },
+				SHA256: func() string { return given },
+				Load:   func([]byte) error { return nil }},
+			StepSpec{Name: StepRenderXLSX, File: "report.xlsx",
+				Fn:   func() ([]byte, error) { return []byte("workbook"), nil },
+				Load: func([]byte) error { return nil }}); err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{}, s.Complete()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{StepRenderJSON: given, StepRenderXLSX: reports.SHA256Hex([]byte("workbook"))}
+	got := map[string]string{}
+	for _, e := range events(t, env) {
+		if e.Event == audit.EventJobStep && e.Fields["status"] == "done" {
+			got[e.Fields["step"].(string)], _ = e.Fields["output_sha256"].(string)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("recorded digests %v, want %v", got, want)
 	}
 }

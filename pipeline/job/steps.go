@@ -72,6 +72,11 @@ func (j *Job) StartSteps(ctx context.Context, runID string) (*Steps, error) {
 	return s, nil
 }
 
+// Scratch is the run's checkpoint directory, for files a step writes
+// ahead of their publication (reports.Publisher.Staging): like the
+// checkpoint, they stay while the run can resume and go when it completes.
+func (s *Steps) Scratch() string { return s.ckpt.dir }
+
 // Resumed lists the steps a resumed run found already done.
 func (s *Steps) Resumed() []string { return s.resumed }
 
@@ -114,6 +119,11 @@ type StepSpec struct {
 	// the bytes the audit log recorded for it; otherwise the run fails,
 	// since the steps after it used those bytes.
 	Derived bool
+	// SHA256, when set, gives the SHA-256 (hex) of the output Fn just
+	// returned, which Fn computed itself alongside its other work (the
+	// weekly report's is, while the report is signed and written:
+	// reports.Publisher.Prepare); the output is then not hashed again.
+	SHA256 func() string
 }
 
 // Concurrent runs independent steps at once, as Step runs one: each one
@@ -177,7 +187,11 @@ func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 			results[i].duration = time.Since(started)
 			// Hashed here, while the other steps may still run,
 			// rather than after all of them (a report can be 80 MB).
-			if results[i].err == nil {
+			switch {
+			case results[i].err != nil:
+			case sp.SHA256 != nil:
+				results[i].sha256 = sp.SHA256()
+			default:
 				results[i].sha256 = reports.SHA256Hex(results[i].out)
 			}
 		}

@@ -1,0 +1,98 @@
+package reports
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
+)
+
+// Prepare does at once, on all cores, everything Publish would do with
+// the bytes of artifact ext of revision rev of base: it signs them (when
+// the publisher signs), hashes them, and writes them to a temporary file
+// in Staging and makes that durable. Publish given the artifact it returns
+// then only moves the file into place. A job prepares an artifact as soon
+// as it is rendered, while it still renders the others: a report of 80 MB
+// takes a fifth of a second to write and as long to sign (BENCHMARKS.md).
+//
+// Nothing is published until Publish, and nothing is written in Dir. The
+// caller must hand the artifact to Publish or Discard it. Prepare creates
+// Dir if it is missing, as publishing would.
+func (p *Publisher) Prepare(ctx context.Context, base string, rev int, ext string, data []byte) (Artifact, error) {
+	a := Artifact{Ext: ext, Data: data}
+	if err := checkPublicationName(base); err != nil {
+		return a, err
+	}
+	if err := checkArtifactExt(ext); err != nil {
+		return a, fmt.Errorf("prepare %s: %w", base, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return a, fmt.Errorf("prepare %s: %w", Name(base, rev, ext), err)
+	}
+	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
+		return a, fmt.Errorf("create output directory: %w", err)
+	}
+	var f *atomicfile.File
+	if p.Staging != "" && sameFileSystem(p.Staging, p.Dir) {
+		var err error
+		if f, err = atomicfile.CreateIn(p.Staging, p.path(base, rev, ext), 0o644); err != nil {
+			return a, fmt.Errorf("prepare: %w", err)
+		}
+	}
+	var sum [sha256.Size]byte
+	var wg sync.WaitGroup
+	wg.Go(func() { sum = sha256.Sum256(data) })
+	if p.Signer != nil {
+		wg.Go(func() { a.Sig = p.Signer.Sign(data) })
+	}
+	var werr error
+	if f != nil {
+		if _, werr = f.Write(data); werr == nil {
+			werr = f.Sync()
+		}
+	}
+	wg.Wait()
+	if werr != nil {
+		return Artifact{Ext: ext, Data: data}, errors.Join(fmt.Errorf("prepare: %w", werr), f.Abort())
+	}
+	a.SHA256, a.staged = sum[:], f
+	return a, nil
+}
+
+// sameFileSystem says whether directories a and b are on one file system,
+// so that a file can be renamed from one to the other.
+func sameFileSystem(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	if err != nil {
+		return false
+	}
+	da, ok := sa.Sys().(*syscall.Stat_t)
+	db, ok2 := sb.Sys().(*syscall.Stat_t)
+	return ok && ok2 && da.Dev == db.Dev
+}
+
+// Discard removes the temporary file of an artifact that Prepare staged
+// and that will not be published. It is a no-op for any other artifact,
+// and for one Publish already took.
+func (a Artifact) Discard() error {
+	if a.staged == nil {
+		return nil
+	}
+	return a.staged.Abort()
+}
+
+// discardAll discards every staged artifact of files; see Publish.
+func discardAll(files []Artifact) {
+	for _, a := range files {
+		_ = a.Discard() // a temporary file it cannot remove is hidden and harmless
+	}
+}
