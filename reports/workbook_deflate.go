@@ -2,7 +2,7 @@ package reports
 
 import (
 	"bytes"
-	"compress/flate"
+	"github.com/klauspost/compress/flate"
 	"io"
 )
 
@@ -53,6 +53,9 @@ func newParallelDeflate(dst io.Writer, workers int) *parallelDeflate {
 	d := &parallelDeflate{dst: dst, writers: make(chan *flate.Writer, n)}
 	for range n {
 		// Speed over size: parts are XML and shrink well even at level 1.
+		// klauspost/compress's level 1 is a quarter faster than
+		// compress/flate's on the workbook, and its output 5 % smaller
+		// (BenchmarkRenderWorkbook; BENCHMARKS.md).
 		fw, _ := flate.NewWriter(io.Discard, flate.BestSpeed) // a valid level: no error
 		d.writers <- fw
 	}
