@@ -183,12 +183,11 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	base := "weekly_" + j.label(period)
 
 	// analyse: the report model, with its revision decided.
-	// The model is checkpointed as the report's JSON before indentation; a
-	// fresh run keeps the model it computed instead of decoding what it
-	// just encoded (the encoding is lossless:
-	// TestWeeklyModelSurvivesItsCheckpoint), and indents those bytes into
-	// the report instead of encoding the model again. A resumed run decodes
-	// and encodes the saved model.
+	// The model is checkpointed as the report's JSON; a fresh run keeps
+	// the model it computed instead of decoding what it just encoded (the
+	// encoding is lossless: TestWeeklyModelSurvivesItsCheckpoint), and
+	// publishes those bytes instead of encoding the model again. A resumed
+	// run decodes and encodes the saved model.
 	var w reports.Weekly
 	var fresh *reports.Weekly
 	var freshJSON []byte
@@ -211,7 +210,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		if m.Revision != 0 {
 			early = startWorkbook(ctx, m, wbOpts)
 		}
-		freshJSON, err = reports.MarshalWeeklyCompact(m)
+		freshJSON, err = reports.MarshalWeekly(m)
 		return freshJSON, err
 	}, func(b []byte) error {
 		if fresh != nil {
@@ -267,18 +266,14 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 	if err := j.steps.Concurrent(ctx, job.StepSpec{
 		Name: job.StepRenderJSON, File: "report.json",
-		// The report is the model indented: the checkpoint keeps the model.
+		// The report is the model's encoding, which the checkpoint keeps.
 		Derived: true,
 		Fn: func() ([]byte, error) {
-			var out []byte
-			var err error
-			if freshJSON != nil {
-				out, err = reports.IndentWeekly(freshJSON)
-			} else {
-				out, err = reports.MarshalWeekly(&w)
-			}
-			if err != nil {
-				return nil, err
+			out, err := freshJSON, error(nil)
+			if out == nil {
+				if out, err = reports.MarshalWeekly(&w); err != nil {
+					return nil, err
+				}
 			}
 			jsonArt, err = pub.Prepare(ctx, base, w.Revision, ".json", out)
 			return out, err

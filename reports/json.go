@@ -10,94 +10,60 @@ import (
 // MarshalWeekly renders the report as deterministic JSON: struct field order
 // is the key order, maps are sorted by encoding/json, numbers were rounded
 // when the model was built, and nothing here reads the clock. Two spaces of
-// indentation and a final newline, so diffs and jq both read well. It is
-// IndentWeekly of MarshalWeeklyCompact.
-func MarshalWeekly(w *Weekly) ([]byte, error) {
-	compact, err := MarshalWeeklyCompact(w)
-	if err != nil {
-		return nil, err
-	}
-	return IndentWeekly(compact)
-}
-
-// MarshalWeeklyCompact encodes the report model without indentation (and
-// without escaping HTML characters, as the report does not), with a final
-// newline: what a job checkpoints, and what IndentWeekly turns into the
-// report's bytes without encoding the model a second time.
+// indentation and a final newline, so diffs and jq both read well; HTML
+// characters are not escaped. The bytes are encoding/json's
+// (TestMarshalWeeklyIsEncodingJSON).
 //
-// The spike runs are nearly all of a large report (58 of 59 MB at ten
-// million runs). encoding/json builds a value in one buffer grown by
-// doubling and then copies it out, touching about three times the
-// output's size in fresh memory; so the rest of the model is encoded with
-// an empty list in their place, and the runs one by one into that place,
-// in a buffer sized once from the first run. The bytes are encoding/json's
-// either way (TestMarshalWeeklyCompactIsEncodingJSON).
-func MarshalWeeklyCompact(w *Weekly) ([]byte, error) {
+// The spike runs are nearly all of a large report (58 of 79 MB at ten
+// million runs). encoding/json encodes a value compactly, then indents it
+// in a second pass that runs every byte through its validating scanner,
+// in buffers grown by doubling; at ten million runs that was a third of a
+// second on the path between the analysis and the signatures. So the rest
+// of the model is encoded by encoding/json with an empty list in their
+// place, and the runs are written into that place by appendSpikeRun, in
+// a buffer sized once from the first run.
+func MarshalWeekly(w *Weekly) ([]byte, error) {
 	if len(w.SpikeRuns) == 0 {
-		return encodeCompact(w)
+		return encodeIndented(w)
 	}
 	shell := *w
 	shell.SpikeRuns = []SpikeRun{}
-	head, err := encodeCompact(&shell)
+	head, err := encodeIndented(&shell)
 	if err != nil {
 		return nil, err
 	}
-	slot := []byte(`"spike_runs":[`)
-	at := bytes.Index(head, append(slot, ']'))
+	// A raw line break is never inside a JSON string: this is the key.
+	slot := []byte("\n  \"spike_runs\": []")
+	at := bytes.Index(head, slot)
 	if at < 0 || bytes.Count(head, slot) != 1 {
-		return encodeCompact(w) // no single place to put them: encode as a whole
+		return encodeIndented(w) // no single place to put them: encode as a whole
 	}
-	at += len(slot)
-	var item bytes.Buffer
-	enc := json.NewEncoder(&item)
-	enc.SetEscapeHTML(false)
-	var out []byte
-	for i := range w.SpikeRuns {
-		item.Reset()
-		// A pointer, as the runs are addressable in the slice.
-		if err := enc.Encode(&w.SpikeRuns[i]); err != nil {
-			return nil, fmt.Errorf("render report JSON: %w", err)
-		}
-		run := bytes.TrimSuffix(item.Bytes(), []byte{'\n'})
-		if out == nil {
-			out = make([]byte, 0, len(head)+(len(run)+1)*len(w.SpikeRuns)*9/8)
-			out = append(out, head[:at]...)
-		} else {
-			out = append(out, ',')
-		}
-		out = append(out, run...)
+	at += len(slot) - 1 // before the closing bracket
+	first, ok := appendSpikeRun(nil, &w.SpikeRuns[0])
+	if !ok {
+		return encodeIndented(w) // encoding/json says what it refuses
 	}
+	out := make([]byte, 0, len(head)+(len(first)+1)*len(w.SpikeRuns)*9/8)
+	out = append(out, head[:at]...)
+	out = append(out, first...)
+	for i := 1; i < len(w.SpikeRuns); i++ {
+		out = append(out, ',')
+		if out, ok = appendSpikeRun(out, &w.SpikeRuns[i]); !ok {
+			return encodeIndented(w)
+		}
+	}
+	out = append(out, "\n  "...)
 	return append(out, head[at:]...), nil
 }
 
-// encodeCompact is encoding/json's compact encoding of w, as
-// MarshalWeeklyCompact's doc says.
-func encodeCompact(w *Weekly) ([]byte, error) {
+// encodeIndented is encoding/json's encoding of w as MarshalWeekly's doc
+// says.
+func encodeIndented(w *Weekly) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
 	if err := enc.Encode(w); err != nil {
-		return nil, fmt.Errorf("render report JSON: %w", err)
-	}
-	return b.Bytes(), nil
-}
-
-// IndentWeekly indents MarshalWeeklyCompact's output as MarshalWeekly
-// does; the result is byte for byte MarshalWeekly's (encoding/json's
-// Encoder indents the same way). It indents with indentJSON, and with
-// json.Indent (which says what is wrong) should the bytes not be
-// encoding/json's compact output.
-func IndentWeekly(compact []byte) ([]byte, error) {
-	// Room for the indented report, which is about 1.3 times the compact
-	// one. Made here with make, fresh memory is not cleared first, so only
-	// the pages the output fills are touched; grown by appending, all of
-	// them are (BENCHMARKS.md, page faults).
-	buf := make([]byte, 0, 2*len(compact))
-	if out, ok := indentJSON(buf, compact); ok {
-		return out, nil
-	}
-	b := bytes.NewBuffer(buf)
-	if err := json.Indent(b, compact, "", "  "); err != nil {
 		return nil, fmt.Errorf("render report JSON: %w", err)
 	}
 	return b.Bytes(), nil

@@ -37,23 +37,6 @@ func BenchmarkMarshalWeekly(b *testing.B) {
 	}
 }
 
-// BenchmarkIndentWeekly indents the compact report as the render step
-// does (IndentWeekly), the pass between a job's analysis and its
-// signatures.
-func BenchmarkIndentWeekly(b *testing.B) {
-	compact, err := MarshalWeeklyCompact(sampleWeekly(focusWeek1M()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(compact)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := IndentWeekly(compact); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkRenderWorkbook renders the analyst workbook of the same report
 // (all eleven sheets, charts, styles) to io.Discard.
 func BenchmarkRenderWorkbook(b *testing.B) {
