@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"testing"
@@ -56,11 +57,7 @@ func TestLargeWrites(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got, want) {
-				i := 0
-				for i < min(len(got), len(want)) && got[i] == want[i] {
-					i++
-				}
-				t.Fatalf("file has %d bytes, want %d; first difference at byte %d", len(got), len(want), i)
+				t.Fatalf("file has %d bytes (sha256 %x), want %d (%x)", len(got), sha256.Sum256(got), len(want), sha256.Sum256(want))
 			}
 		})
 	}
