@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"syscall"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 )
@@ -38,7 +37,7 @@ func (p *Publisher) Prepare(ctx context.Context, base string, rev int, ext strin
 		return a, fmt.Errorf("create output directory: %w", err)
 	}
 	var f *atomicfile.File
-	if p.Staging != "" && sameFileSystem(p.Staging, p.Dir) {
+	if p.Staging != "" && stagesAlike(p.Staging, p.Dir) {
 		var err error
 		if f, err = atomicfile.CreateIn(p.Staging, p.path(base, rev, ext), 0o644); err != nil {
 			return a, fmt.Errorf("prepare: %w", err)
@@ -62,22 +61,6 @@ func (p *Publisher) Prepare(ctx context.Context, base string, rev int, ext strin
 	}
 	a.SHA256, a.staged = sum[:], f
 	return a, nil
-}
-
-// sameFileSystem says whether directories a and b are on one file system,
-// so that a file can be renamed from one to the other.
-func sameFileSystem(a, b string) bool {
-	sa, err := os.Stat(a)
-	if err != nil {
-		return false
-	}
-	sb, err := os.Stat(b)
-	if err != nil {
-		return false
-	}
-	da, ok := sa.Sys().(*syscall.Stat_t)
-	db, ok2 := sb.Sys().(*syscall.Stat_t)
-	return ok && ok2 && da.Dev == db.Dev
 }
 
 // Discard removes the temporary file of an artifact that Prepare staged

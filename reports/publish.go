@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 )
@@ -62,9 +63,10 @@ type Publisher struct {
 	Primary string
 	// Staging is where Prepare writes an artifact ahead of its
 	// publication: a job run's scratch directory (its checkpoint), so that
-	// a job killed before it publishes leaves nothing in Dir. "" or a
-	// directory on another file system than Dir: Prepare writes nothing
-	// ahead, and Publish writes the artifact.
+	// a job killed before it publishes leaves nothing in Dir. "", or a
+	// directory whose new files would differ from Dir's (another file
+	// system, another group, default ACL or SELinux label): Prepare
+	// writes nothing ahead, and Publish writes the artifact.
 	Staging string
 }
 
@@ -336,7 +338,14 @@ func (p *Publisher) writeArtifact(path string, a Artifact, s artifactSeal) ([]Pu
 		if err := atomicfile.WriteFile(path, a.Data, 0o644); err != nil {
 			return out, fmt.Errorf("publish: %w", err)
 		}
-	} else if err := a.staged.Commit(); err != nil {
+	} else if err := a.staged.Commit(); errors.Is(err, syscall.EXDEV) {
+		// Staged on the same file system through another mount (a bind
+		// mount): the rename cannot cross it, and Commit removed the
+		// staged file. Written as an unprepared artifact is.
+		if err := atomicfile.WriteFile(path, a.Data, 0o644); err != nil {
+			return out, fmt.Errorf("publish: %w", err)
+		}
+	} else if err != nil {
 		return out, fmt.Errorf("publish: %w", err)
 	}
 	done(path, len(a.Data), s.sum)

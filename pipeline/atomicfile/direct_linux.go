@@ -8,7 +8,9 @@ import (
 )
 
 // setDirect turns O_DIRECT on or off for f's descriptor. An error means
-// the file system does not take it (tmpfs, say).
+// the file system does not take it. (tmpfs takes it since Linux 6.6, and
+// its pages stay in memory either way: the write is correct, only not
+// cheaper.)
 func setDirect(f *os.File, on bool) error {
 	rc, err := f.SyscallConn()
 	if err != nil {
