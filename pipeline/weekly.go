@@ -249,9 +249,9 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	// The JSON and the workbook are rendered from the same model at once
 	// (neither changes it). Each is prepared for publication as soon as it
 	// is rendered, while the other still renders: signed, hashed and
-	// written beside its destination (reports.Publisher.Prepare). The
-	// sign step takes those signatures, and the publish step moves the
-	// files into place. Whatever is prepared and not published is removed
+	// written ahead into the run's checkpoint directory
+	// (reports.Publisher.Prepare; Steps.Scratch). The sign step takes
+	// those signatures, and the publish step moves the files into place. Whatever is prepared and not published is removed
 	// on the way out.
 	var jsonArt, xlsxArt reports.Artifact
 	defer func() {
