@@ -41,9 +41,9 @@ type Artifact struct {
 	// SHA256, when set, is the SHA-256 of Data, computed already
 	// (Prepare): Publish does not hash Data again.
 	SHA256 []byte
-	// staged is Data already written to a temporary file beside its
-	// destination (Prepare): Publish moves it into place instead of
-	// writing Data.
+	// staged is Data already written to a temporary file in the
+	// publisher's Staging directory (Prepare): Publish moves it into
+	// place instead of writing Data.
 	staged *atomicfile.File
 }
 
