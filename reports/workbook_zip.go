@@ -30,7 +30,8 @@ const zipDOSDate1980 = 1<<5 | 1
 // differs from run to run; this is what makes the same report give the same
 // bytes. The rows a sheet writer left to directRows are written into
 // their sheet's part as it passes, before its </sheetData>; a part that
-// never comes, or has no such tag, fails the workbook rather than lose them. Keeping the compressed parts on disk keeps memory flat however
+// never comes, or has no such tag, fails the workbook rather than lose
+// them. Keeping the compressed parts on disk keeps memory flat however
 // large the sheets are.
 type sortedZip struct {
 	out    io.Writer
