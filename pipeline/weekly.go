@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -201,23 +202,34 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 			early.stop()
 		}
 	}()
-	if err := j.steps.Step(ctx, job.StepAnalyse, "report.model.json", func() ([]byte, error) {
-		m, err := j.analyse(ctx, st, in, period, pub, base, signer)
-		if err != nil {
-			return nil, err
-		}
-		fresh = m
-		if m.Revision != 0 {
-			early = startWorkbook(ctx, m, wbOpts)
-		}
-		freshJSON, err = reports.MarshalWeekly(m)
-		return freshJSON, err
-	}, func(b []byte) error {
-		if fresh != nil {
-			w = *fresh
-			return nil
-		}
-		return json.Unmarshal(b, &w)
+	// The encoding's digest is the step's, and the published report's
+	// when render_json publishes those bytes: hashed once for both.
+	var freshSum []byte
+	if err := j.steps.Concurrent(ctx, job.StepSpec{Name: job.StepAnalyse, File: "report.model.json",
+		Fn: func() ([]byte, error) {
+			m, err := j.analyse(ctx, st, in, period, pub, base, signer)
+			if err != nil {
+				return nil, err
+			}
+			fresh = m
+			if m.Revision != 0 {
+				early = startWorkbook(ctx, m, wbOpts)
+			}
+			if freshJSON, err = reports.MarshalWeekly(m); err != nil {
+				return nil, err
+			}
+			sum := sha256.Sum256(freshJSON)
+			freshSum = sum[:]
+			return freshJSON, nil
+		},
+		SHA256: func() string { return hex.EncodeToString(freshSum) },
+		Load: func(b []byte) error {
+			if fresh != nil {
+				w = *fresh
+				return nil
+			}
+			return json.Unmarshal(b, &w)
+		},
 	}); err != nil {
 		return nil, err
 	}
@@ -269,14 +281,16 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		// The report is the model's encoding, which the checkpoint keeps.
 		Derived: true,
 		Fn: func() ([]byte, error) {
-			out, err := freshJSON, error(nil)
-			if out == nil {
-				if out, err = reports.MarshalWeekly(&w); err != nil {
+			a := reports.Artifact{Ext: ".json", Data: freshJSON, SHA256: freshSum}
+			if a.Data == nil {
+				var err error
+				if a.Data, err = reports.MarshalWeekly(&w); err != nil {
 					return nil, err
 				}
 			}
-			jsonArt, err = pub.Prepare(ctx, base, w.Revision, ".json", out)
-			return out, err
+			var err error
+			jsonArt, err = pub.Prepare(ctx, base, w.Revision, a)
+			return a.Data, err
 		},
 		SHA256: sha256Of(&jsonArt),
 		Load:   func(b []byte) error { jsonArt.Ext, jsonArt.Data = ".json", b; return nil },
@@ -295,7 +309,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 			if err != nil {
 				return nil, err
 			}
-			xlsxArt, err = pub.Prepare(ctx, base, w.Revision, ".xlsx", out)
+			xlsxArt, err = pub.Prepare(ctx, base, w.Revision, reports.Artifact{Ext: ".xlsx", Data: out})
 			return out, err
 		},
 		SHA256: sha256Of(&xlsxArt),

@@ -12,9 +12,10 @@ import (
 )
 
 // Prepare does at once, on all cores, everything Publish would do with
-// the bytes of artifact ext of revision rev of base: it signs them (when
-// the publisher signs), hashes them, and writes them to a temporary file
-// in Staging and makes that durable. Publish given the artifact it returns
+// the bytes of artifact a (a.Ext, a.Data) of revision rev of base: it
+// signs them (when the publisher signs), hashes them (unless a.SHA256
+// holds their digest already, as Publish takes it), and writes them to a
+// temporary file in Staging and makes that durable. Publish given the artifact it returns
 // then only moves the file into place. A job prepares an artifact as soon
 // as it is rendered, while it still renders the others: a report of 80 MB
 // takes a fifth of a second to write and as long to sign (BENCHMARKS.md).
@@ -22,8 +23,9 @@ import (
 // Nothing is published until Publish, and nothing is written in Dir. The
 // caller must hand the artifact to Publish or Discard it. Prepare creates
 // Dir if it is missing, as publishing would.
-func (p *Publisher) Prepare(ctx context.Context, base string, rev int, ext string, data []byte) (Artifact, error) {
-	a := Artifact{Ext: ext, Data: data}
+func (p *Publisher) Prepare(ctx context.Context, base string, rev int, a Artifact) (Artifact, error) {
+	ext, data, known := a.Ext, a.Data, a.SHA256
+	a = Artifact{Ext: ext, Data: data}
 	if err := checkPublicationName(base); err != nil {
 		return a, err
 	}
@@ -43,9 +45,11 @@ func (p *Publisher) Prepare(ctx context.Context, base string, rev int, ext strin
 			return a, fmt.Errorf("prepare: %w", err)
 		}
 	}
-	var sum [sha256.Size]byte
+	sum := known
 	var wg sync.WaitGroup
-	wg.Go(func() { sum = sha256.Sum256(data) })
+	if len(sum) != sha256.Size {
+		wg.Go(func() { s := sha256.Sum256(data); sum = s[:] })
+	}
 	if p.Signer != nil {
 		wg.Go(func() { a.Sig = p.Signer.Sign(data) })
 	}
@@ -59,7 +63,7 @@ func (p *Publisher) Prepare(ctx context.Context, base string, rev int, ext strin
 	if werr != nil {
 		return Artifact{Ext: ext, Data: data}, errors.Join(fmt.Errorf("prepare: %w", werr), f.Abort())
 	}
-	a.SHA256, a.staged = sum[:], f
+	a.SHA256, a.staged = sum, f
 	return a, nil
 }
 

@@ -51,7 +51,7 @@ func preparedAcrossBindMount(t *testing.T, root string) {
 	}
 	p := &Publisher{Dir: dir, Signer: newTestSigner(t, 3), Staging: staging}
 	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<17) // 2 MiB: written directly
-	a, err := p.Prepare(context.Background(), pubBase, 1, ".json", data)
+	a, err := p.Prepare(context.Background(), pubBase, 1, Artifact{Ext: ".json", Data: data})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestPrepareKeepsTheOutputDirectorysGroup(t *testing.T) {
 		t.Fatal("a setgid directory of another group looks alike to a plain one")
 	}
 	p := &Publisher{Dir: dir, Signer: newTestSigner(t, 3), Staging: staging}
-	a, err := p.Prepare(context.Background(), pubBase, 1, ".json", []byte(`{"v":1}`))
+	a, err := p.Prepare(context.Background(), pubBase, 1, Artifact{Ext: ".json", Data: []byte(`{"v":1}`)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"reflect"
 	"strings"
@@ -23,6 +24,7 @@ func TestPreparedPublication(t *testing.T) {
 		rev      int    // the revision prepared and published
 		discard  bool   // discarded instead of published
 		noStage  bool   // a publisher without Staging: nothing written ahead
+		known    bool   // the caller gives the digest it computed already
 		wantErr  string
 	}{
 		{name: "signed", signer: newTestSigner(t, 3), rev: 1},
@@ -33,6 +35,7 @@ func TestPreparedPublication(t *testing.T) {
 		{name: "revision 3 without 2", signer: newTestSigner(t, 3), existing: "{}", rev: 3, wantErr: "revision 2"},
 		{name: "discarded", signer: newTestSigner(t, 3), rev: 1, discard: true},
 		{name: "without staging", signer: newTestSigner(t, 3), rev: 1, noStage: true},
+		{name: "digest given", signer: newTestSigner(t, 3), rev: 1, known: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,7 +57,11 @@ func TestPreparedPublication(t *testing.T) {
 						p.Staging = staging
 					}
 					for k, a := range files {
-						pa, err := p.Prepare(ctx, pubBase, tt.rev, a.Ext, a.Data)
+						if tt.known {
+							sum := sha256.Sum256(a.Data)
+							a.SHA256 = sum[:]
+						}
+						pa, err := p.Prepare(ctx, pubBase, tt.rev, a)
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -127,7 +134,7 @@ func TestPreparedForAnotherDestination(t *testing.T) {
 	ctx := context.Background()
 	dir, staging := t.TempDir(), t.TempDir()
 	p := &Publisher{Dir: dir, Signer: newTestSigner(t, 3), Staging: staging}
-	a, err := p.Prepare(ctx, "weekly_2026-11-09", 1, ".json", []byte("{}"))
+	a, err := p.Prepare(ctx, "weekly_2026-11-09", 1, Artifact{Ext: ".json", Data: []byte("{}")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,10 +147,10 @@ func TestPreparedForAnotherDestination(t *testing.T) {
 			t.Errorf("files left in %s: %v", d, names)
 		}
 	}
-	if _, err := p.Prepare(ctx, "../escape", 1, ".json", nil); err == nil {
+	if _, err := p.Prepare(ctx, "../escape", 1, Artifact{Ext: ".json"}); err == nil {
 		t.Error("prepared an artifact under a name outside the directory")
 	}
-	if _, err := p.Prepare(ctx, pubBase, 1, ".json.sig", nil); err == nil || errors.Is(err, context.Canceled) {
+	if _, err := p.Prepare(ctx, pubBase, 1, Artifact{Ext: ".json.sig"}); err == nil || errors.Is(err, context.Canceled) {
 		t.Errorf("prepared a signature as an artifact: %v", err)
 	}
 }
