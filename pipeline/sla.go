@@ -134,13 +134,12 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 		// Items may still be pending: the result depends on "now".
 		files = append(files, reports.InputFile{Role: "as_of", SHA256: asOf.UTC().Format(time.RFC3339Nano)})
 	}
-	runID := job.RunID(job.RunKey{Job: job.NameSLAReport, Period: month.Label(), LedgerSHA: ing.PrefixSHA256,
+	steps, err := j.StartSteps(ctx, job.RunKey{Job: job.NameSLAReport, Period: month.Label(), LedgerSHA: ing.PrefixSHA256,
 		Unsigned: opts.Unsigned, Supersede: opts.Supersede, Files: files})
-
-	steps, err := j.StartSteps(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
+	runID := steps.RunID()
 
 	pubDir := l.Resolve(in.Config.OutputDir)
 	pub := &reports.Publisher{Dir: pubDir, Signer: signer}

@@ -169,11 +169,12 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 
-	runID := job.RunID(job.RunKey{Job: job.NameWeeklyReview, Period: j.label(period), LedgerSHA: ing.PrefixSHA256,
-		Unsigned: j.opts.Unsigned, Supersede: j.opts.Supersede, Files: in.Files})
-	if j.steps, err = j.lj.StartSteps(ctx, runID); err != nil {
+	key := job.RunKey{Job: job.NameWeeklyReview, Period: j.label(period), LedgerSHA: ing.PrefixSHA256,
+		Unsigned: j.opts.Unsigned, Supersede: j.opts.Supersede, Files: in.Files}
+	if j.steps, err = j.lj.StartSteps(ctx, key); err != nil {
 		return nil, err
 	}
+	runID := j.steps.RunID()
 	res := &WeeklyResult{JobRunID: runID, Period: period, Ingest: ing, Resumed: j.steps.Resumed()}
 	if res.NewestRun, _, err = review.NewestRun(ctx, st, period.Start, time.Time{}); err != nil {
 		return nil, err

@@ -230,6 +230,37 @@ func TestKilledJobResumes(t *testing.T) {
 	}
 }
 
+// TestAbandonedCheckpointIsRemoved: a run killed after its renderings
+// leaves its checkpoint behind (the analysis and the prepared report and
+// workbook). While the ledger is unchanged a later run may resume it, so a
+// completed run of another week keeps it; once the ledger has grown no run
+// can, and the next completed run removes it.
+func TestAbandonedCheckpointIsRemoved(t *testing.T) {
+	root := copyFixture(t)
+	checkpoints := filepath.Join(root, ".ledgerlens", "checkpoints")
+	killWeeklyAfter(t, root, "render_xlsx", "--unsigned")
+	abandoned, err := os.ReadDir(checkpoints)
+	if err != nil || len(abandoned) != 1 {
+		t.Fatalf("the killed run's checkpoint: %v %v", abandoned, err)
+	}
+
+	mustRun(t, "--root", root, "report", "weekly", "--week", weekBefore(t, focusWeek), "--unsigned")
+	if _, err := os.Stat(filepath.Join(checkpoints, abandoned[0].Name())); err != nil {
+		t.Fatalf("a run on the same ledger removed a checkpoint that can still resume: %v", err)
+	}
+
+	appendLedgerLines(t, root, `{"Run_ID":"R-AFTER-KILL","Timestamp":"`+focusWeek+`T09:00:00Z","Scenario_ID":"S","Credits_Total":1}`)
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+	left, err := os.ReadDir(checkpoints)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		t.Errorf("checkpoint %s left after a completed run on a longer ledger", e.Name())
+	}
+	mustRun(t, "--root", root, "audit", "verify")
+}
+
 // TestSignStepSignsWhatIsPublished: the signatures the sign step records
 // (before anything is published) are each published file's own: the
 // report's for the report, the workbook's for the workbook (Ed25519 is

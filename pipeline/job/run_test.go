@@ -93,8 +93,9 @@ func TestRunStates(t *testing.T) {
 func TestStepsResume(t *testing.T) {
 	env := testEnv(t)
 	ctx := context.Background()
-	runID := RunID(RunKey{Job: NameSLAReport, Period: "2026-11", LedgerSHA: "abc",
-		Files: []reports.InputFile{{Role: "policy", Path: "config/policy.json", SHA256: "def"}}})
+	key := RunKey{Job: NameSLAReport, Period: "2026-11", LedgerSHA: "abc",
+		Files: []reports.InputFile{{Role: "policy", Path: "config/policy.json", SHA256: "def"}}}
+	runID := RunID(key)
 	if runID != RunID(RunKey{Job: NameSLAReport, Period: "2026-11", LedgerSHA: "abc",
 		Files: []reports.InputFile{{Role: "policy", Path: "config/policy.json", SHA256: "def"}}}) || len(runID) != 16 {
 		t.Fatalf("run id %q is not a stable 16-digit id", runID)
@@ -107,7 +108,7 @@ func TestStepsResume(t *testing.T) {
 	var heads []string
 	attempt := func(failSecond bool) error {
 		return Run(ctx, env, NameSLAReport, nil, func(ctx context.Context, j *Job) (Outcome, error) {
-			s, err := j.StartSteps(ctx, runID)
+			s, err := j.StartSteps(ctx, key)
 			if err != nil {
 				return Outcome{}, err
 			}
@@ -168,13 +169,13 @@ func TestStepsResume(t *testing.T) {
 func TestStepsConcurrent(t *testing.T) {
 	env := testEnv(t)
 	ctx := context.Background()
-	runID := RunID(RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "abc"})
+	key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "abc"}
 	calls := map[string]int{}
 	var mu sync.Mutex
 	attempt := func(failJSON bool) (map[string]string, error) {
 		got := map[string]string{}
 		err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
-			s, err := j.StartSteps(ctx, runID)
+			s, err := j.StartSteps(ctx, key)
 			if err != nil {
 				return Outcome{}, err
 			}
@@ -234,7 +235,7 @@ func TestStepsConcurrent(t *testing.T) {
 	// order), so the retry must redo both: make the checkpoint hold it by
 	// running it alone first, as a resumed run after a crash would find.
 	if err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
-		s, err := j.StartSteps(ctx, runID)
+		s, err := j.StartSteps(ctx, key)
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -330,9 +331,9 @@ func TestStepRecordOverlapsTheNextStep(t *testing.T) {
 			t.Error("the first step's record was written before the second step could start")
 		}
 	}
-	runID := RunID(RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "abc"})
+	key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "abc"}
 	err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
-		s, err := j.StartSteps(ctx, runID)
+		s, err := j.StartSteps(ctx, key)
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -376,10 +377,11 @@ func TestStepRecordOverlapsTheNextStep(t *testing.T) {
 func TestFailedStepRecordStopsPublication(t *testing.T) {
 	env := testEnv(t)
 	ctx := context.Background()
-	runID := RunID(RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "abc"})
+	key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "abc"}
+	runID := RunID(key)
 	published := false
 	err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
-		s, err := j.StartSteps(ctx, runID)
+		s, err := j.StartSteps(ctx, key)
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -426,11 +428,12 @@ func TestFailedStepRecordStopsPublication(t *testing.T) {
 func TestDerivedStep(t *testing.T) {
 	env := testEnv(t)
 	ctx := context.Background()
-	runID := RunID(RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "derived"})
+	key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "derived"}
+	runID := RunID(key)
 	calls := map[string]int{}
 	attempt := func(rendered string, failSign bool) error {
 		return Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
-			s, err := j.StartSteps(ctx, runID)
+			s, err := j.StartSteps(ctx, key)
 			if err != nil {
 				return Outcome{}, err
 			}
@@ -504,10 +507,10 @@ func TestDerivedStep(t *testing.T) {
 func TestStepDigestFromFn(t *testing.T) {
 	env := testEnv(t)
 	ctx := context.Background()
-	runID := RunID(RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "own digest"})
+	key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "own digest"}
 	given := strings.Repeat("ab", 32)
 	err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
-		s, err := j.StartSteps(ctx, runID)
+		s, err := j.StartSteps(ctx, key)
 		if err != nil {
 			return Outcome{}, err
 		}

@@ -39,16 +39,17 @@ type Steps struct {
 	recordErr error
 }
 
-// StartSteps tags the job's audit events with its run id, opens the run's
-// checkpoint and records the steps a resumed run skips. The audit head at
-// the first attempt's start is kept in the checkpoint, so a resumed run
-// reports the same head as an uninterrupted one.
-func (j *Job) StartSteps(ctx context.Context, runID string) (*Steps, error) {
+// StartSteps tags the job's audit events with the run id of key (RunID),
+// opens the run's checkpoint and records the steps a resumed run skips.
+// The audit head at the first attempt's start is kept in the checkpoint,
+// so a resumed run reports the same head as an uninterrupted one.
+func (j *Job) StartSteps(ctx context.Context, key RunKey) (*Steps, error) {
+	runID := RunID(key)
 	if j.fields == nil {
 		j.fields = map[string]any{}
 	}
 	j.fields["job_run_id"] = runID
-	ckpt, err := openCheckpoint(j.env.Layout.CheckpointsDir, runID)
+	ckpt, err := openCheckpoint(j.env.Layout.CheckpointsDir, key)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +72,9 @@ func (j *Job) StartSteps(ctx context.Context, runID string) (*Steps, error) {
 	}
 	return s, nil
 }
+
+// RunID is the run's id (RunID of its key).
+func (s *Steps) RunID() string { return s.ckpt.state.JobRunID }
 
 // Scratch is the run's checkpoint directory, for files a step writes
 // ahead of their publication (reports.Publisher.Staging): like the
@@ -331,10 +335,14 @@ func (s *Steps) savedOutput(ctx context.Context, name, file string) ([]byte, boo
 }
 
 // Complete waits for the steps' records and removes the finished run's
-// checkpoint.
+// checkpoint, and those of runs that can no longer resume (removeAbandoned).
 func (s *Steps) Complete() error {
 	if err := s.recorded(); err != nil {
 		return err
 	}
-	return s.ckpt.complete()
+	removed, err := s.ckpt.complete()
+	for _, id := range removed {
+		s.job.env.Log.Info("removed the checkpoint of a run that can no longer resume", "job_run_id", id)
+	}
+	return err
 }

@@ -123,9 +123,10 @@ func TestMismatchedKeyPairIsRefused(t *testing.T) {
 func TestResumedStepMustMatchTheLog(t *testing.T) {
 	env := testEnv(t)
 	stop := errors.New("killed")
+	key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "abc"}
 	work := func(runs *int, failAfter bool) Work {
 		return func(ctx context.Context, j *Job) (Outcome, error) {
-			s, err := j.StartSteps(ctx, "run-1")
+			s, err := j.StartSteps(ctx, key)
 			if err != nil {
 				return Outcome{}, err
 			}
@@ -147,7 +148,7 @@ func TestResumedStepMustMatchTheLog(t *testing.T) {
 	if err := Run(context.Background(), env, "test", nil, work(&runs, true)); !errors.Is(err, stop) {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(env.Layout.CheckpointsDir, "run-1", "out.json"), []byte("edited"), 0o640)
+	os.WriteFile(filepath.Join(env.Layout.CheckpointsDir, RunID(key), "out.json"), []byte("edited"), 0o640)
 	if err := Run(context.Background(), env, "test", nil, work(&runs, false)); err != nil {
 		t.Fatal(err)
 	}
