@@ -22,19 +22,21 @@ import (
 func run(ctx context.Context, cfg runConfig, stdout io.Writer) (*results, error) {
 	logf := func(format string, args ...any) { fmt.Fprintf(stdout, "== "+format+"\n", args...) }
 	r := &results{
-		When:         time.Now().UTC().Format(time.RFC3339),
-		GoVersion:    runtime.Version(),
-		Cores:        runtime.NumCPU(),
-		GOOS:         runtime.GOOS,
-		GOARCH:       runtime.GOARCH,
-		LedgerRuns:   cfg.Runs,
-		PeakRSSBytes: map[string]int64{},
-		SysSeconds:   map[string]float64{},
-		MinorFaults:  map[string]int64{},
-		CPUSeconds:   map[string]float64{},
-		Steps:        map[string]*stepTimes{},
-		Notes:        []string{},
-		Repeat:       cfg.Repeat,
+		When:              time.Now().UTC().Format(time.RFC3339),
+		GoVersion:         runtime.Version(),
+		Cores:             runtime.NumCPU(),
+		GOOS:              runtime.GOOS,
+		GOARCH:            runtime.GOARCH,
+		LedgerRuns:        cfg.Runs,
+		PeakRSSBytes:      map[string]int64{},
+		SysSeconds:        map[string]float64{},
+		MinorFaults:       map[string]int64{},
+		CPUSeconds:        map[string]float64{},
+		CompactStalls:     map[string]int64{},
+		HugePageFallbacks: map[string]int64{},
+		Steps:             map[string]*stepTimes{},
+		Notes:             []string{},
+		Repeat:            cfg.Repeat,
 	}
 	work := filepath.Join(cfg.DataDir, "work")
 	if err := os.RemoveAll(work); err != nil {
@@ -298,6 +300,7 @@ func summarize(r *results, rounds []round) {
 		return get(rounds[bi]), bi
 	}
 	r.Samples = map[string][]float64{}
+	r.CompactStallSamples = map[string][]int64{}
 	for _, ph := range []struct {
 		key string
 		get func(round) phase
@@ -313,9 +316,12 @@ func summarize(r *results, rounds []round) {
 		r.CPUSeconds[ph.key] = round3(p.UserS + p.SysS)
 		r.SysSeconds[ph.key] = round3(p.SysS)
 		r.MinorFaults[ph.key] = p.MinorFaults
+		r.CompactStalls[ph.key] = p.CompactStalls
+		r.HugePageFallbacks[ph.key] = p.HugePageFallbacks
 		for _, rd := range rounds {
 			q := ph.get(rd)
 			r.Samples[ph.key] = append(r.Samples[ph.key], round3(q.Seconds))
+			r.CompactStallSamples[ph.key] = append(r.CompactStallSamples[ph.key], q.CompactStalls)
 			r.PeakRSSBytes[ph.key] = max(r.PeakRSSBytes[ph.key], q.MaxRSS)
 		}
 		switch ph.key {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -27,8 +29,17 @@ type phase struct {
 	// ru_minflt): mostly first touches of new memory, which a host that
 	// backs memory on demand charges for (BENCHMARKS.md).
 	MinorFaults int64
-	ExitCode    int
-	Stdout      []byte
+	// CompactStalls and HugePageFallbacks are the host's direct
+	// compactions and the huge page faults it served with small pages
+	// while the phase ran (/proc/vmstat's compact_stall and
+	// thp_fault_fallback; -1 where there is none): a fault in advised
+	// memory compacts memory first when no 2 MiB block is free, which
+	// the phase then waits for (BENCHMARKS.md). The counters are the
+	// host's, not the process's: only what ran beside the phase adds to
+	// them.
+	CompactStalls, HugePageFallbacks int64
+	ExitCode                         int
+	Stdout                           []byte
 	// Stderr is kept, so that a failed phase can say why.
 	Stderr []byte
 }
@@ -40,12 +51,16 @@ func measure(ctx context.Context, name string, cmd *exec.Cmd) (phase, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	p := phase{Name: name, Args: cmd.Args}
+	before := readVMStat()
 	p.Started = time.Now()
 	if err := cmd.Start(); err != nil {
 		return p, fmt.Errorf("%s: start %s: %w", name, cmd.Path, err)
 	}
 	err := cmd.Wait()
 	p.Seconds = time.Since(p.Started).Seconds()
+	after := readVMStat()
+	p.CompactStalls = after.delta(before, "compact_stall")
+	p.HugePageFallbacks = after.delta(before, "thp_fault_fallback")
 	p.Stdout, p.Stderr = stdout.Bytes(), stderr.Bytes()
 	if cmd.ProcessState != nil {
 		p.ExitCode = cmd.ProcessState.ExitCode()
@@ -64,6 +79,36 @@ func measure(ctx context.Context, name string, cmd *exec.Cmd) (phase, error) {
 		return p, fmt.Errorf("%s: %w", name, err)
 	}
 	return p, nil
+}
+
+// vmStat is the kernel's /proc/vmstat counters by name; nil where there
+// is none.
+type vmStat map[string]int64
+
+func readVMStat() vmStat {
+	data, err := os.ReadFile("/proc/vmstat")
+	if err != nil {
+		return nil
+	}
+	v := vmStat{}
+	for line := range strings.Lines(string(data)) {
+		name, value, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if n, err := strconv.ParseInt(value, 10, 64); ok && err == nil {
+			v[name] = n
+		}
+	}
+	return v
+}
+
+// delta is counter name's growth since before, or -1 if either snapshot
+// lacks it.
+func (v vmStat) delta(before vmStat, name string) int64 {
+	a, okA := v[name]
+	b, okB := before[name]
+	if !okA || !okB {
+		return -1
+	}
+	return a - b
 }
 
 // maxRSSBytes converts ru_maxrss to bytes: Linux and the BSDs report

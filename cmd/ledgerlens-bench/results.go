@@ -60,7 +60,14 @@ type results struct {
 	// kernel's share of CPUSeconds and the page faults behind most of it.
 	SysSeconds  map[string]float64 `json:"sys_s"`
 	MinorFaults map[string]int64   `json:"minor_page_faults"`
-	Targets     []target           `json:"targets"`
+	// CompactStalls and HugePageFallbacks per phase, of its best round:
+	// the host's direct compactions and huge page faults served with
+	// small pages while it ran (phase.CompactStalls).
+	CompactStalls map[string]int64 `json:"compact_stalls"`
+	// CompactStallSamples are every round's, in round order (as Samples).
+	CompactStallSamples map[string][]int64 `json:"compact_stalls_samples"`
+	HugePageFallbacks   map[string]int64   `json:"huge_page_fallbacks"`
+	Targets             []target           `json:"targets"`
 
 	Fixture fixtureInfo `json:"fixture"`
 	// Steps split the cold and warm jobs' times (from their audit logs).
@@ -234,17 +241,20 @@ func (r *results) evaluate() {
 func (r *results) printTable(w io.Writer) {
 	mib := func(b int64) string { return fmt.Sprintf("%.1f", float64(b)/(1<<20)) }
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\tseconds\tratio to (a)\tpeak RSS MiB\tCPU s\tof it kernel s\tpage faults\t")
+	fmt.Fprintln(tw, "phase\tseconds\tratio to (a)\tpeak RSS MiB\tCPU s\tof it kernel s\tpage faults\tcompactions\t")
 	row := func(name string, s float64, key string) {
 		ratio := "-"
 		if r.EngineS > 0 {
 			ratio = fmt.Sprintf("%.2f", s/r.EngineS)
 		}
-		sys, faults := "-", "-" // not measured for jq
+		sys, faults, stalls := "-", "-", "-" // not measured for jq
 		if f, ok := r.MinorFaults[key]; ok {
 			sys, faults = fmt.Sprintf("%.1f", r.SysSeconds[key]), strconv.FormatInt(f, 10)
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t%s\t%s\t\n", name, s, ratio, mib(r.PeakRSSBytes[key]), r.CPUSeconds[key], sys, faults)
+		if c, ok := r.CompactStalls[key]; ok && c >= 0 {
+			stalls = strconv.FormatInt(c, 10)
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t%s\t%s\t%s\t\n", name, s, ratio, mib(r.PeakRSSBytes[key]), r.CPUSeconds[key], sys, faults, stalls)
 	}
 	row("(a) engine: read_json + top scenarios", r.EngineS, "engine")
 	row("(b) cold weekly job "+r.Fixture.PreviousWeek, r.ColdS, "cold")
