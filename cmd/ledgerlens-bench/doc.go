@@ -27,7 +27,10 @@
 // profiler, for finding what dominates a phase. `ledgerlens-bench weeks`
 // runs weekly jobs one after another on one root, as cron does, each
 // followed by a query: what each job leaves to the next ones, which one
-// warm job on a freshly loaded store cannot show.
+// warm job on a freshly loaded store cannot show. `ledgerlens-bench touch`
+// times a first and a second write to fresh memory: what the host charges
+// a job for the memory it uses, which varies between runs on a host that
+// hands free memory back to its hypervisor.
 //
 // It is a measuring tool, not part of the product: it must never modify the
 // cached fixture (the working roots get hard links of the read-only inputs

@@ -30,6 +30,9 @@ const usage = `usage:
                                         weekly jobs one after another on one root, as cron runs
                                         them, each followed by a query: per week the job's time,
                                         the WAL it left and the query's time
+  ledgerlens-bench touch [-mib N] [-huge]
+                                        what the host charges for memory touched the first time
+                                        against the second, as JSON
 
 run flags:
 `
@@ -60,6 +63,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		err = cmdProfile(ctx, args[1:], stdout)
 	case len(args) > 0 && args[0] == "weeks":
 		err = cmdWeeks(ctx, args[1:], stdout)
+	case len(args) > 0 && args[0] == "touch":
+		err = cmdTouch(ctx, args[1:], stdout)
 	case len(args) > 0 && args[0] == "run":
 		err = cmdRun(ctx, args[1:], stdout, stderr)
 	default:
