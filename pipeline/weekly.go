@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -169,8 +170,13 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 
+	record, err := j.ledger.Digest()
+	if err != nil {
+		return nil, err
+	}
 	key := job.RunKey{Job: job.NameWeeklyReview, Period: j.label(period), LedgerSHA: ing.PrefixSHA256,
-		Unsigned: j.opts.Unsigned, Supersede: j.opts.Supersede, Files: in.Files}
+		Unsigned: j.opts.Unsigned, Supersede: j.opts.Supersede,
+		Files: append(slices.Clip(in.Files), reports.InputFile{Role: "ledger_record", SHA256: record})}
 	if j.steps, err = j.lj.StartSteps(ctx, key); err != nil {
 		return nil, err
 	}

@@ -362,6 +362,86 @@ func TestAttackEditCheckpointBeforeResume(t *testing.T) {
 	mustRun(t, "--root", root, "verify", "all")
 }
 
+// Attack 5b: plant another run's checkpoint under the re-run's id. A run
+// killed after its analysis leaves the model of the ledger it saw; the
+// ledger then grows, and the next run's checkpoint gets that old model and
+// state. Saved outputs are checked against the audit log's records of
+// the run the state names, so the old model would pass: the re-run must
+// see that the state is not its own and compute afresh.
+func TestAttackCheckpointOfAnotherRun(t *testing.T) {
+	root := copyFixture(t)
+	checkpoints := filepath.Join(root, ".ledgerlens", "checkpoints")
+	killWeeklyAfter(t, root, "analyse", "--unsigned")
+	old, err := os.ReadDir(checkpoints)
+	if err != nil || len(old) != 1 {
+		t.Fatalf("the killed run's checkpoint: %v %v", old, err)
+	}
+	oldDir := filepath.Join(checkpoints, old[0].Name())
+	oldModel, err1 := os.ReadFile(filepath.Join(oldDir, "report.model.json"))
+	oldState, err2 := os.ReadFile(filepath.Join(oldDir, "state.json"))
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	late := make([]string, 5)
+	for i := range late {
+		late[i] = fmt.Sprintf(`{"Run_ID":"RUN-LATE-%d","Timestamp":"%sT10:00:00Z","Scenario_ID":"S-LATE","Credits_Total":5}`, i, focusWeek)
+	}
+	appendLedgerLines(t, root, late...)
+	killWeeklyAfter(t, root, "analyse", "--unsigned")
+	var newDir string
+	entries, _ := os.ReadDir(checkpoints)
+	for _, e := range entries {
+		if e.Name() != old[0].Name() {
+			newDir = filepath.Join(checkpoints, e.Name())
+		}
+	}
+	if newDir == "" {
+		t.Fatal("the second run left no checkpoint of its own")
+	}
+	os.WriteFile(filepath.Join(newDir, "report.model.json"), oldModel, 0o640)
+	os.WriteFile(filepath.Join(newDir, "state.json"), oldState, 0o640)
+
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+	w := readWeekly(t, filepath.Join(reviews(root), "weekly_"+focusWeek+".json"))
+	if !strings.Contains(fmt.Sprint(w["top_scenarios_by_total"])+fmt.Sprint(w["drift"]), "S-LATE") {
+		t.Error("the published report does not know the runs appended after the first kill: it is the planted analysis")
+	}
+	log, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if !bytes.Contains(log, []byte(`"event":"checkpoint_mismatch"`)) || !bytes.Contains(log, []byte(`"checkpoint_state":`)) {
+		t.Error("no checkpoint_mismatch event naming the planted state in the audit log")
+	}
+	mustRun(t, "--root", root, "audit", "verify")
+}
+
+// Attack 5c: a checkpoint outliving a change of the ledger's record. A run
+// is killed; the ledger is edited, another job records the modification
+// (tamper_detected), and the ledger is restored from a backup: the same
+// bytes, so the same prefix, but the record now holds a modification the
+// killed run's analysis never saw. The re-run must report it, not resume
+// the analysis made before.
+func TestAttackResumeAfterTheLedgerRecordChanged(t *testing.T) {
+	root := copyFixture(t)
+	killWeeklyAfter(t, root, "render_xlsx", "--unsigned")
+	ledger := ledgerPath(root)
+	backup, err := os.ReadFile(ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	editLine(t, ledger, 10)
+	mustFail(t, 4, []string{"were modified"}, "--root", root, "ingest")
+	if err := os.WriteFile(ledger, backup, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+	if r.code != 0 && r.code != 4 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	w := readWeekly(t, filepath.Join(reviews(root), "weekly_"+focusWeek+".json"))
+	if len(violationsOf(w, "ledger_modified")) == 0 {
+		t.Error("the published report has no ledger_modified finding: it resumed an analysis made before the modification was recorded")
+	}
+}
+
 // Attack 6: delete the store, or edit a row of it.
 func TestAttackDeleteOrEditStore(t *testing.T) {
 	t.Run("deleted", func(t *testing.T) {

@@ -261,6 +261,36 @@ func TestAbandonedCheckpointIsRemoved(t *testing.T) {
 	mustRun(t, "--root", root, "audit", "verify")
 }
 
+// TestLinkedCheckpointsAreNotPruned: a checkpoints directory that is a
+// symbolic link (shared by two roots, or swapped in by someone who can
+// write the state directory) is not pruned, and that refusal does not
+// fail the completed run: it is housekeeping, reported as a warning.
+func TestLinkedCheckpointsAreNotPruned(t *testing.T) {
+	root := copyFixture(t)
+	shared := t.TempDir()
+	checkpoints := filepath.Join(root, ".ledgerlens", "checkpoints")
+	if err := os.MkdirAll(filepath.Dir(checkpoints), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(checkpoints)
+	if err := os.Symlink(shared, checkpoints); err != nil {
+		t.Fatal(err)
+	}
+	killWeeklyAfter(t, root, "analyse", "--unsigned")
+	left, err := os.ReadDir(shared)
+	if err != nil || len(left) != 1 {
+		t.Fatalf("the killed run's checkpoint: %v %v", left, err)
+	}
+	appendLedgerLines(t, root, `{"Run_ID":"R-AFTER-KILL","Timestamp":"`+focusWeek+`T09:00:00Z","Scenario_ID":"S","Credits_Total":1}`)
+	r := mustRun(t, "--root", root, "--log-level", "warn", "report", "weekly", "--week", focusWeek, "--unsigned")
+	if !strings.Contains(r.stderr, "abandoned checkpoints not removed") {
+		t.Errorf("no warning about the checkpoints left:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(shared, left[0].Name(), "state.json")); err != nil {
+		t.Errorf("a checkpoint behind a symbolic link was removed: %v", err)
+	}
+}
+
 // TestSignStepSignsWhatIsPublished: the signatures the sign step records
 // (before anything is published) are each published file's own: the
 // report's for the report, the workbook's for the workbook (Ed25519 is

@@ -4,12 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 )
@@ -21,7 +19,13 @@ import (
 // and finds its result already published.
 type checkpoint struct {
 	dir   string
+	key   RunKey
 	state checkpointState
+	// foreign describes a state.json found in the directory that is not
+	// this run's (another run id, job, period or ledger prefix): a
+	// checkpoint copied or planted under this run's id, which StartSteps
+	// records and discards. Empty when the state is this run's or new.
+	foreign string
 }
 
 type checkpointState struct {
@@ -46,9 +50,8 @@ type checkpointState struct {
 // (<root>/<RunID(k)>/), creating its directory for a first attempt.
 func openCheckpoint(root string, k RunKey) (*checkpoint, error) {
 	id := RunID(k)
-	c := &checkpoint{dir: filepath.Join(root, id), state: checkpointState{
-		JobRunID: id, Job: k.Job, Period: k.Period, LedgerSHA256: k.LedgerSHA,
-	}}
+	c := &checkpoint{dir: filepath.Join(root, id), key: k}
+	c.state = c.fresh()
 	data, err := os.ReadFile(filepath.Join(c.dir, "state.json"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -62,7 +65,24 @@ func openCheckpoint(root string, k RunKey) (*checkpoint, error) {
 	if err := json.Unmarshal(data, &c.state); err != nil {
 		return nil, fmt.Errorf("checkpoint %s/state.json is corrupt (remove the directory to start the run afresh): %w", c.dir, err)
 	}
+	// A state from before job, period and prefix were recorded leaves
+	// them as fresh() set them; one that records others is not this run's.
+	if st := c.state; st.JobRunID != id || st.Job != k.Job || st.Period != k.Period || st.LedgerSHA256 != k.LedgerSHA {
+		c.foreign = fmt.Sprintf("job_run_id %q, job %q, period %q, ledger_sha256 %q", st.JobRunID, st.Job, st.Period, st.LedgerSHA256)
+	}
 	return c, nil
+}
+
+// fresh is the state of a first attempt of the checkpoint's run.
+func (c *checkpoint) fresh() checkpointState {
+	return checkpointState{JobRunID: RunID(c.key), Job: c.key.Job, Period: c.key.Period, LedgerSHA256: c.key.LedgerSHA}
+}
+
+// restart forgets a foreign state: the run starts afresh in the directory,
+// overwriting whatever outputs it holds as its steps finish.
+func (c *checkpoint) restart() error {
+	c.state, c.foreign = c.fresh(), ""
+	return c.writeState()
 }
 
 // discard forgets a finished step whose saved output cannot be trusted,
@@ -112,80 +132,10 @@ func (c *checkpoint) writeState() error {
 	return nil
 }
 
-// complete removes the checkpoint of a finished run, and then the
-// checkpoints no run can resume any more (removeAbandoned), whose ids it
-// returns.
-func (c *checkpoint) complete() ([]string, error) {
+// complete removes the checkpoint of a finished run.
+func (c *checkpoint) complete() error {
 	if err := os.RemoveAll(c.dir); err != nil {
-		return nil, fmt.Errorf("remove finished checkpoint %s: %w", c.dir, err)
+		return fmt.Errorf("remove finished checkpoint %s: %w", c.dir, err)
 	}
-	return removeAbandoned(filepath.Dir(c.dir), c.state.LedgerSHA256)
-}
-
-// maxStateSize bounds the state.json removeAbandoned reads: a state lists
-// a few step names and two digests.
-const maxStateSize = 64 << 10
-
-// removeAbandoned removes, from the checkpoints directory root, the
-// checkpoints of runs that can no longer resume, and returns their ids.
-// A run's id covers the ledger prefix the store covered (RunKey), and the
-// store only ever grows: once a run has completed on a prefix, a checkpoint
-// recorded on another one would resume only if the store went back to a
-// shorter ledger, which never happens. Such a checkpoint is left by a run
-// that was killed and then overtaken by a longer ledger, and holds its
-// analysis and prepared renderings (tens of megabytes at millions of runs)
-// for nothing.
-//
-// It keeps every checkpoint of the same prefix (another job, period or
-// option may still resume it), any without a recorded prefix (made before
-// it was recorded) and anything that is not a checkpoint: an entry that is
-// not a directory, a directory not named as its state.json says, or one
-// whose state.json is missing, oversized or unreadable. It does not follow
-// symbolic links. Only the holder of the state directory's lock may call
-// it: a live run's checkpoint is always on the current prefix, and no other
-// job runs meanwhile.
-func removeAbandoned(root, ledgerSHA string) ([]string, error) {
-	if ledgerSHA == "" {
-		return nil, nil
-	}
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return nil, fmt.Errorf("list checkpoints %s: %w", root, err)
-	}
-	var removed []string
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		dir := filepath.Join(root, e.Name())
-		st, ok := readState(filepath.Join(dir, "state.json"))
-		if !ok || st.JobRunID != e.Name() || st.LedgerSHA256 == "" || st.LedgerSHA256 == ledgerSHA {
-			continue
-		}
-		if err := os.RemoveAll(dir); err != nil {
-			return removed, fmt.Errorf("remove abandoned checkpoint %s: %w", dir, err)
-		}
-		removed = append(removed, e.Name())
-	}
-	return removed, nil
-}
-
-// readState reads a checkpoint's state file for removeAbandoned; ok is
-// false for anything but a regular file of at most maxStateSize bytes
-// holding a state.
-func readState(path string) (checkpointState, bool) {
-	var st checkpointState
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return st, false
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() > maxStateSize {
-		return st, false
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxStateSize+1))
-	if err != nil || len(data) > maxStateSize || json.Unmarshal(data, &st) != nil {
-		return st, false
-	}
-	return st, true
+	return nil
 }

@@ -2,11 +2,15 @@ package job
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestRemoveAbandoned: after a run completes on a ledger prefix, exactly
@@ -101,5 +105,115 @@ func writeState(t *testing.T, dir, data string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "state.json"), []byte(data), 0o640); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRemoveAbandonedStaysInside: someone who can write the state
+// directory flips the checkpoints directory with a symbolic link to
+// another directory, over and over, while a job prunes; directories
+// there named like the planted checkpoints must survive. (Before pruning
+// worked inside the opened directory, 1–25 of 300 went.)
+func TestRemoveAbandonedStaysInside(t *testing.T) {
+	base := t.TempDir()
+	victim := filepath.Join(base, "elsewhere")
+	checkpoints := filepath.Join(base, "state", "checkpoints")
+	const n = 300
+	for i := range n {
+		name := fmt.Sprintf("d%03d", i)
+		if err := os.MkdirAll(filepath.Join(victim, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(checkpointState{JobRunID: name, LedgerSHA256: "old-prefix"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeState(t, filepath.Join(checkpoints, name), string(b))
+	}
+	link := filepath.Join(base, "state", "link")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	flipped := make(chan int)
+	go func() {
+		flips := 0
+		for !stop.Load() {
+			if unix.Renameat2(unix.AT_FDCWD, checkpoints, unix.AT_FDCWD, link, unix.RENAME_EXCHANGE) == nil {
+				flips++
+			}
+		}
+		flipped <- flips
+	}()
+	for range 20 {
+		removeAbandoned(checkpoints, "current-prefix") // refusals are expected
+	}
+	stop.Store(true)
+	if <-flipped == 0 {
+		t.Skip("the file system cannot exchange names (RENAME_EXCHANGE)")
+	}
+	for i := range n {
+		if _, err := os.Stat(filepath.Join(victim, fmt.Sprintf("d%03d", i))); err != nil {
+			t.Fatalf("a directory outside the checkpoints was removed: %v", err)
+		}
+	}
+}
+
+// TestRemoveAbandonedRefusesALinkedDirectory: a checkpoints directory that
+// is a symbolic link (two roots sharing one) is not pruned at all.
+func TestRemoveAbandonedRefusesALinkedDirectory(t *testing.T) {
+	base := t.TempDir()
+	shared := filepath.Join(base, "shared")
+	b, err := json.Marshal(checkpointState{JobRunID: "other-root", LedgerSHA256: "its-prefix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeState(t, filepath.Join(shared, "other-root"), string(b))
+	link := filepath.Join(base, "checkpoints")
+	if err := os.Symlink(shared, link); err != nil {
+		t.Fatal(err)
+	}
+	if removed, err := removeAbandoned(link, "this-prefix"); err == nil || len(removed) != 0 {
+		t.Fatalf("removed %v, error %v; want a refusal", removed, err)
+	}
+	if _, err := os.Stat(filepath.Join(shared, "other-root", "state.json")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRemoveAbandonedFinishesACutRemoval: a removal cut short leaves its
+// renamed directory, which the next pruning removes; a checkpoint of
+// another user is left alone (run as root only: it needs chown).
+func TestRemoveAbandonedFinishesACutRemoval(t *testing.T) {
+	root := t.TempDir()
+	tomb := filepath.Join(root, tombstonePrefix+"0123456789abcdef")
+	if err := os.MkdirAll(filepath.Join(tomb, "sub"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(checkpointState{JobRunID: "theirs", LedgerSHA256: "old-prefix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs := filepath.Join(root, "theirs")
+	writeState(t, theirs, string(b))
+	asRoot := os.Geteuid() == 0
+	if asRoot {
+		if err := os.Chown(theirs, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := removeAbandoned(root, "current-prefix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(tomb); !os.IsNotExist(err) {
+		t.Errorf("the cut removal's directory is still there: %v", err)
+	}
+	if asRoot {
+		if len(removed) != 0 {
+			t.Errorf("removed another user's checkpoint: %v", removed)
+		}
+		if _, err := os.Stat(filepath.Join(theirs, "state.json")); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -3,7 +3,8 @@
 // stale one), brackets the job's work with job_start and job_end — or
 // job_fail with state failed, blocked or interrupted — in the audit log, runs the job's
 // checkpointed steps so a re-executed run resumes at its first unfinished
-// step, and derives the run id those checkpoints are filed under.
+// step, derives the run id those checkpoints are filed under, and removes
+// the checkpoints a completed run has overtaken (removeAbandoned).
 //
 // It also keeps the audit trail honest (docs/COMPLIANCE.md): before a job
 // appends anything it repairs a torn last line, verifies the chain and
@@ -11,7 +12,8 @@
 // fails (ErrIntegrity, exit 4); at the end of every job it signs a
 // checkpoint of the log (trail.go). A resumed step's saved output is
 // reused only if it matches the digest the log recorded for it, otherwise
-// it is redone (checkpoint_mismatch). Published files are recorded with
+// it is redone (checkpoint_mismatch), and a checkpoint whose state names
+// another run is discarded whole. Published files are recorded with
 // RecordPublished, the record of publication `verify all` reconciles
 // against; a private key that does not match signing.pub is refused.
 //

@@ -95,6 +95,24 @@ func ReadLedgerRecord(path string) (LedgerRecord, error) {
 	return LedgerRecord{Modifications: mods, acks: acks}, nil
 }
 
+// Digest identifies the record for a run's key (RunKey.Files): the
+// modifications found and the acknowledgments given are inputs of a
+// report as much as the ledger's bytes are, and a run resumed after either
+// changed must not reuse an analysis made before (a ledger edited, the
+// edit recorded by another job, the ledger then restored, gives the same
+// prefix again but not the same record).
+func (r LedgerRecord) Digest() (string, error) {
+	data, err := json.Marshal(struct {
+		Modifications []LedgerModification
+		Acks          []*LedgerAcknowledgment
+	}{r.Modifications, r.acks})
+	if err != nil {
+		return "", fmt.Errorf("digest the ledger record: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
 // Duplicates pairs each conflicting duplicate in dups with the
 // acknowledgment that names it, if any.
 func (r LedgerRecord) Duplicates(dups []store.ConflictingDuplicate) []LedgerDuplicate {

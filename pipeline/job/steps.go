@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -52,6 +53,19 @@ func (j *Job) StartSteps(ctx context.Context, key RunKey) (*Steps, error) {
 	ckpt, err := openCheckpoint(j.env.Layout.CheckpointsDir, key)
 	if err != nil {
 		return nil, err
+	}
+	if ckpt.foreign != "" {
+		// Saved outputs are trusted only as this run's (savedOutput checks
+		// them against this run id's records): another run's state under
+		// this id is discarded whole.
+		if err := j.Audit(ctx, audit.EventCheckpointMismatch, map[string]any{
+			"checkpoint_state": ckpt.foreign, "action": "discarded; run started afresh"}); err != nil {
+			return nil, err
+		}
+		j.env.Log.Warn("the run's checkpoint holds another run's state; starting afresh", "job_run_id", runID, "state", ckpt.foreign)
+		if err := ckpt.restart(); err != nil {
+			return nil, err
+		}
 	}
 	if ckpt.state.AuditHeadAtStart == "" {
 		ckpt.state.AuditHeadAtStart = j.headAtStart
@@ -335,14 +349,22 @@ func (s *Steps) savedOutput(ctx context.Context, name, file string) ([]byte, boo
 }
 
 // Complete waits for the steps' records and removes the finished run's
-// checkpoint, and those of runs that can no longer resume (removeAbandoned).
+// checkpoint, and those of runs it has overtaken (removeAbandoned).
 func (s *Steps) Complete() error {
 	if err := s.recorded(); err != nil {
 		return err
 	}
-	removed, err := s.ckpt.complete()
-	for _, id := range removed {
-		s.job.env.Log.Info("removed the checkpoint of a run that can no longer resume", "job_run_id", id)
+	if err := s.ckpt.complete(); err != nil {
+		return err
 	}
-	return err
+	// Housekeeping: the run is complete (and may have published), so a
+	// checkpoint that cannot be removed is reported, not the run failed.
+	removed, err := removeAbandoned(filepath.Dir(s.ckpt.dir), s.ckpt.key.LedgerSHA)
+	for _, id := range removed {
+		s.job.env.Log.Info("removed the checkpoint of a run overtaken by a longer ledger", "job_run_id", id)
+	}
+	if err != nil {
+		s.job.env.Log.Warn("abandoned checkpoints not removed", "error", err)
+	}
+	return nil
 }
