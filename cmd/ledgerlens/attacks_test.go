@@ -372,11 +372,7 @@ func TestAttackCheckpointOfAnotherRun(t *testing.T) {
 	root := copyFixture(t)
 	checkpoints := filepath.Join(root, ".ledgerlens", "checkpoints")
 	killWeeklyAfter(t, root, "analyse", "--unsigned")
-	old, err := os.ReadDir(checkpoints)
-	if err != nil || len(old) != 1 {
-		t.Fatalf("the killed run's checkpoint: %v %v", old, err)
-	}
-	oldDir := filepath.Join(checkpoints, old[0].Name())
+	oldDir := onlyCheckpoint(t, checkpoints)
 	oldModel, err1 := os.ReadFile(filepath.Join(oldDir, "report.model.json"))
 	oldState, err2 := os.ReadFile(filepath.Join(oldDir, "state.json"))
 	if err1 != nil || err2 != nil {
@@ -391,7 +387,7 @@ func TestAttackCheckpointOfAnotherRun(t *testing.T) {
 	var newDir string
 	entries, _ := os.ReadDir(checkpoints)
 	for _, e := range entries {
-		if e.Name() != old[0].Name() {
+		if e.Name() != filepath.Base(oldDir) {
 			newDir = filepath.Join(checkpoints, e.Name())
 		}
 	}

@@ -239,13 +239,10 @@ func TestAbandonedCheckpointIsRemoved(t *testing.T) {
 	root := copyFixture(t)
 	checkpoints := filepath.Join(root, ".ledgerlens", "checkpoints")
 	killWeeklyAfter(t, root, "render_xlsx", "--unsigned")
-	abandoned, err := os.ReadDir(checkpoints)
-	if err != nil || len(abandoned) != 1 {
-		t.Fatalf("the killed run's checkpoint: %v %v", abandoned, err)
-	}
+	abandoned := onlyCheckpoint(t, checkpoints)
 
 	mustRun(t, "--root", root, "report", "weekly", "--week", weekBefore(t, focusWeek), "--unsigned")
-	if _, err := os.Stat(filepath.Join(checkpoints, abandoned[0].Name())); err != nil {
+	if _, err := os.Stat(abandoned); err != nil {
 		t.Fatalf("a run on the same ledger removed a checkpoint that can still resume: %v", err)
 	}
 
@@ -277,16 +274,13 @@ func TestLinkedCheckpointsAreNotPruned(t *testing.T) {
 		t.Fatal(err)
 	}
 	killWeeklyAfter(t, root, "analyse", "--unsigned")
-	left, err := os.ReadDir(shared)
-	if err != nil || len(left) != 1 {
-		t.Fatalf("the killed run's checkpoint: %v %v", left, err)
-	}
+	left := onlyCheckpoint(t, shared)
 	appendLedgerLines(t, root, `{"Run_ID":"R-AFTER-KILL","Timestamp":"`+focusWeek+`T09:00:00Z","Scenario_ID":"S","Credits_Total":1}`)
 	r := mustRun(t, "--root", root, "--log-level", "warn", "report", "weekly", "--week", focusWeek, "--unsigned")
 	if !strings.Contains(r.stderr, "abandoned checkpoints not removed") {
 		t.Errorf("no warning about the checkpoints left:\n%s", r.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(shared, left[0].Name(), "state.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(left, "state.json")); err != nil {
 		t.Errorf("a checkpoint behind a symbolic link was removed: %v", err)
 	}
 }
@@ -370,6 +364,51 @@ func killWeeklyAfter(t *testing.T, root, step string, extra ...string) {
 	if r := ledgerlens(t, []string{"LEDGERLENS_FAULT=kill-after:" + step}, args...); r.code != -1 {
 		t.Fatalf("the job was not killed: exit %d\n%s", r.code, r.stderr)
 	}
+}
+
+// TestCheckpointsMountedIntoTwoRoots: one checkpoints directory
+// bind-mounted into two roots holds both roots' checkpoints; a run
+// completed in one must not remove the other's, which still resumes.
+func TestCheckpointsMountedIntoTwoRoots(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("bind mounts need root")
+	}
+	shared := t.TempDir()
+	a, b := copyFixture(t), copyFixture(t)
+	for _, root := range []string{a, b} {
+		dir := filepath.Join(root, ".ledgerlens", "checkpoints")
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("mount", "--bind", shared, dir).CombinedOutput(); err != nil {
+			t.Skipf("cannot bind-mount here (%v: %s)", err, strings.TrimSpace(string(out)))
+		}
+		t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	}
+	appendLedgerLines(t, b, `{"Run_ID":"R-ONLY-IN-B","Timestamp":"`+focusWeek+`T09:00:00Z","Scenario_ID":"S","Credits_Total":1}`)
+	killWeeklyAfter(t, b, "analyse", "--unsigned")
+	bs := onlyCheckpoint(t, shared)
+
+	mustRun(t, "--root", a, "report", "weekly", "--week", focusWeek, "--unsigned")
+	if _, err := os.Stat(filepath.Join(bs, "state.json")); err != nil {
+		t.Fatalf("a run of another root removed this root's checkpoint: %v", err)
+	}
+	mustRun(t, "--root", b, "report", "weekly", "--week", focusWeek, "--unsigned")
+	audit, _ := os.ReadFile(filepath.Join(b, ".ledgerlens", "audit.jsonl"))
+	if !strings.Contains(string(audit), "skipped (already done)") {
+		t.Error("the root's run did not resume its checkpoint")
+	}
+}
+
+// onlyCheckpoint returns the path of the one checkpoint in the
+// checkpoints directory dir: a killed run's.
+func onlyCheckpoint(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("the killed run's checkpoint in %s: %v %v", dir, entries, err)
+	}
+	return filepath.Join(dir, entries[0].Name())
 }
 
 // startPaused starts a weekly job that pauses after the analyse step,

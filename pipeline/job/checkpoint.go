@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 )
@@ -18,9 +19,10 @@ import (
 // unfinished; a completed run removes it, so a later re-run starts afresh
 // and finds its result already published.
 type checkpoint struct {
-	dir   string
-	key   RunKey
-	state checkpointState
+	dir      string
+	key      RunKey
+	stateDir string // stateDirID
+	state    checkpointState
 	// foreign describes a state.json found in the directory that is not
 	// this run's (another run id, job, period or ledger prefix): a
 	// checkpoint copied or planted under this run's id, which StartSteps
@@ -37,6 +39,10 @@ type checkpointState struct {
 	Job          string `json:"job,omitempty"`
 	Period       string `json:"period,omitempty"`
 	LedgerSHA256 string `json:"ledger_sha256,omitempty"`
+	// StateDir identifies the state directory the run's root keeps
+	// (stateDirID): a checkpoints directory mounted into two roots holds
+	// both roots' checkpoints, and each prunes only its own.
+	StateDir string `json:"state_dir,omitempty"`
 	// AuditHeadAtStart is the audit head when the run first started: a
 	// resumed run reports the same head, so its JSON is byte-identical to
 	// an uninterrupted run's.
@@ -50,7 +56,11 @@ type checkpointState struct {
 // (<root>/<RunID(k)>/), creating its directory for a first attempt.
 func openCheckpoint(root string, k RunKey) (*checkpoint, error) {
 	id := RunID(k)
-	c := &checkpoint{dir: filepath.Join(root, id), key: k}
+	stateDir, err := stateDirID(root)
+	if err != nil {
+		return nil, err
+	}
+	c := &checkpoint{dir: filepath.Join(root, id), key: k, stateDir: stateDir}
 	c.state = c.fresh()
 	data, err := os.ReadFile(filepath.Join(c.dir, "state.json"))
 	switch {
@@ -75,7 +85,25 @@ func openCheckpoint(root string, k RunKey) (*checkpoint, error) {
 
 // fresh is the state of a first attempt of the checkpoint's run.
 func (c *checkpoint) fresh() checkpointState {
-	return checkpointState{JobRunID: RunID(c.key), Job: c.key.Job, Period: c.key.Period, LedgerSHA256: c.key.LedgerSHA}
+	return checkpointState{JobRunID: RunID(c.key), Job: c.key.Job, Period: c.key.Period, LedgerSHA256: c.key.LedgerSHA, StateDir: c.stateDir}
+}
+
+// stateDirID identifies the state directory holding the checkpoints
+// directory root (its parent) by device and inode: the same directory
+// however it is reached, and different for two roots even when one
+// checkpoints directory is mounted into both. The checkpoints directory
+// need not exist yet.
+func stateDirID(root string) (string, error) {
+	state := filepath.Dir(root)
+	fi, err := os.Stat(state)
+	if err != nil {
+		return "", fmt.Errorf("state directory %s: %w", state, err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return "", nil // no identity here: nothing is pruned
+	}
+	return fmt.Sprintf("%d:%d", st.Dev, st.Ino), nil
 }
 
 // restart forgets a foreign state: the run starts afresh in the directory,

@@ -22,7 +22,8 @@ const tombstonePrefix = ".abandoned-"
 
 // removeAbandoned removes, from the checkpoints directory dir, the
 // checkpoints of runs that a run completed on the ledger prefix ledgerSHA
-// has overtaken, and returns their ids. A run's id covers the ledger
+// in the state directory stateDir (stateDirID) has overtaken, and returns
+// their ids. A run's id covers the ledger
 // prefix its store covered (RunKey); a checkpoint recorded on another
 // prefix is left by a run killed before the ledger grew, and holds its
 // analysis and prepared renderings (tens of megabytes at millions of runs).
@@ -31,11 +32,14 @@ const tombstonePrefix = ".abandoned-"
 // result is lost, only the time to compute it again.
 //
 // It keeps every checkpoint of the same prefix (another job, period or
-// option may still resume it), any without a recorded prefix (made before
-// it was recorded) and anything that is not plainly this account's
-// checkpoint: an entry that is not a directory or is owned by another
-// user, a directory not named as its state.json says, or one whose
-// state.json is missing, oversized, unreadable or a symbolic link.
+// option may still resume it), any without a recorded prefix or state
+// directory (made before they were recorded), any of another state
+// directory (a checkpoints directory mounted into two roots), and
+// anything that is not plainly this account's checkpoint: an entry that
+// is not a directory, is owned by another user or is writable by others
+// or sticky (a shared directory someone moved in), a directory not named
+// as its state.json says, or one whose state.json is missing, oversized,
+// unreadable or a symbolic link.
 //
 // Someone who can write the state directory must not turn it against
 // files elsewhere: dir itself must be a directory, not a symbolic link
@@ -49,8 +53,8 @@ const tombstonePrefix = ".abandoned-"
 // Removal is housekeeping: it goes on past a checkpoint it cannot remove
 // and returns every such failure joined, for the caller to report; the
 // completed run stands.
-func removeAbandoned(dir, ledgerSHA string) ([]string, error) {
-	if ledgerSHA == "" {
+func removeAbandoned(dir, ledgerSHA, stateDir string) ([]string, error) {
+	if ledgerSHA == "" || stateDir == "" {
 		return nil, nil
 	}
 	root, err := openCheckpointsDir(dir)
@@ -71,18 +75,21 @@ func removeAbandoned(dir, ledgerSHA string) ([]string, error) {
 	var removed []string
 	var errs []error
 	for _, name := range names {
-		if fi, err := root.Lstat(name); err != nil || !fi.IsDir() || !ownedBy(fi, euid) {
+		if fi, err := root.Lstat(name); err != nil || !fi.IsDir() || !ownedBy(fi, euid) ||
+			fi.Mode().Perm()&0o022 != 0 || fi.Mode()&os.ModeSticky != 0 {
 			continue
 		}
 		if strings.HasPrefix(name, tombstonePrefix) {
 			// A removal cut short: finish it.
 			if err := root.RemoveAll(name); err != nil {
 				errs = append(errs, fmt.Errorf("remove abandoned checkpoint %s: %w", filepath.Join(dir, name), err))
+				continue
 			}
+			removed = append(removed, name)
 			continue
 		}
 		st, ok := readState(root, filepath.Join(name, "state.json"))
-		if !ok || st.JobRunID != name || st.LedgerSHA256 == "" || st.LedgerSHA256 == ledgerSHA {
+		if !ok || st.JobRunID != name || st.StateDir != stateDir || st.LedgerSHA256 == "" || st.LedgerSHA256 == ledgerSHA {
 			continue
 		}
 		tomb := tombstonePrefix + name

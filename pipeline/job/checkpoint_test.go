@@ -17,9 +17,9 @@ import (
 // the checkpoints recorded on another prefix go; everything that could
 // still resume, or that is not plainly a checkpoint, stays.
 func TestRemoveAbandoned(t *testing.T) {
-	const current = "current-prefix"
+	const current, stateDir = "current-prefix", "1:2"
 	state := func(id, ledger string) string {
-		b, err := json.Marshal(checkpointState{JobRunID: id, Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA256: ledger, Done: []string{StepAnalyse}})
+		b, err := json.Marshal(checkpointState{JobRunID: id, Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA256: ledger, StateDir: stateDir, Done: []string{StepAnalyse}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,6 +42,24 @@ func TestRemoveAbandoned(t *testing.T) {
 			}
 		}, true},
 		{"same prefix", func(t *testing.T, dir string) { writeState(t, dir, state("same prefix", current)) }, false},
+		{"another state directory", func(t *testing.T, dir string) {
+			writeState(t, dir, strings.Replace(state("another state directory", "old-prefix"), stateDir, "1:3", 1))
+		}, false},
+		{"no recorded state directory", func(t *testing.T, dir string) {
+			writeState(t, dir, strings.Replace(state("no recorded state directory", "old-prefix"), `,"state_dir":"`+stateDir+`"`, "", 1))
+		}, false},
+		{"writable by others", func(t *testing.T, dir string) {
+			writeState(t, dir, state("writable by others", "old-prefix"))
+			if err := os.Chmod(dir, 0o777); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"sticky", func(t *testing.T, dir string) {
+			writeState(t, dir, state("sticky", "old-prefix"))
+			if err := os.Chmod(dir, 0o750|os.ModeSticky); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
 		{"no recorded prefix", func(t *testing.T, dir string) { writeState(t, dir, `{"job_run_id":"no recorded prefix","done":[]}`) }, false},
 		{"named otherwise", func(t *testing.T, dir string) { writeState(t, dir, state("another name", "old-prefix")) }, false},
 		{"corrupt state", func(t *testing.T, dir string) { writeState(t, dir, `{"job_run_id":`) }, false},
@@ -76,7 +94,7 @@ func TestRemoveAbandoned(t *testing.T) {
 	for _, c := range cases {
 		c.make(t, filepath.Join(root, c.name))
 	}
-	removed, err := removeAbandoned(root, current)
+	removed, err := removeAbandoned(root, current, stateDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,9 +110,11 @@ func TestRemoveAbandoned(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(elsewhere, "state.json")); err != nil {
 		t.Errorf("a symbolic link was followed: %v", err)
 	}
-	// A run without a recorded prefix removes nothing.
-	if removed, err := removeAbandoned(root, ""); err != nil || len(removed) != 0 {
-		t.Errorf("without a prefix: removed %v, %v", removed, err)
+	// A run without a recorded prefix or state directory removes nothing.
+	for _, args := range [][2]string{{"", stateDir}, {current, ""}} {
+		if removed, err := removeAbandoned(root, args[0], args[1]); err != nil || len(removed) != 0 {
+			t.Errorf("removeAbandoned(%q, %q): removed %v, %v", args[0], args[1], removed, err)
+		}
 	}
 }
 
@@ -123,7 +143,7 @@ func TestRemoveAbandonedStaysInside(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(victim, name), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		b, err := json.Marshal(checkpointState{JobRunID: name, LedgerSHA256: "old-prefix"})
+		b, err := json.Marshal(checkpointState{JobRunID: name, LedgerSHA256: "old-prefix", StateDir: "1:2"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +165,7 @@ func TestRemoveAbandonedStaysInside(t *testing.T) {
 		flipped <- flips
 	}()
 	for range 20 {
-		removeAbandoned(checkpoints, "current-prefix") // refusals are expected
+		removeAbandoned(checkpoints, "current-prefix", "1:2") // refusals are expected
 	}
 	stop.Store(true)
 	if <-flipped == 0 {
@@ -163,7 +183,7 @@ func TestRemoveAbandonedStaysInside(t *testing.T) {
 func TestRemoveAbandonedRefusesALinkedDirectory(t *testing.T) {
 	base := t.TempDir()
 	shared := filepath.Join(base, "shared")
-	b, err := json.Marshal(checkpointState{JobRunID: "other-root", LedgerSHA256: "its-prefix"})
+	b, err := json.Marshal(checkpointState{JobRunID: "other-root", LedgerSHA256: "its-prefix", StateDir: "1:2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +192,7 @@ func TestRemoveAbandonedRefusesALinkedDirectory(t *testing.T) {
 	if err := os.Symlink(shared, link); err != nil {
 		t.Fatal(err)
 	}
-	if removed, err := removeAbandoned(link, "this-prefix"); err == nil || len(removed) != 0 {
+	if removed, err := removeAbandoned(link, "this-prefix", "1:2"); err == nil || len(removed) != 0 {
 		t.Fatalf("removed %v, error %v; want a refusal", removed, err)
 	}
 	if _, err := os.Stat(filepath.Join(shared, "other-root", "state.json")); err != nil {
@@ -189,7 +209,7 @@ func TestRemoveAbandonedFinishesACutRemoval(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(tomb, "sub"), 0o750); err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal(checkpointState{JobRunID: "theirs", LedgerSHA256: "old-prefix"})
+	b, err := json.Marshal(checkpointState{JobRunID: "theirs", LedgerSHA256: "old-prefix", StateDir: "1:2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +221,7 @@ func TestRemoveAbandonedFinishesACutRemoval(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	removed, err := removeAbandoned(root, "current-prefix")
+	removed, err := removeAbandoned(root, "current-prefix", "1:2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +229,7 @@ func TestRemoveAbandonedFinishesACutRemoval(t *testing.T) {
 		t.Errorf("the cut removal's directory is still there: %v", err)
 	}
 	if asRoot {
-		if len(removed) != 0 {
+		if slices.Contains(removed, "theirs") {
 			t.Errorf("removed another user's checkpoint: %v", removed)
 		}
 		if _, err := os.Stat(filepath.Join(theirs, "state.json")); err != nil {

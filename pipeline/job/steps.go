@@ -359,7 +359,7 @@ func (s *Steps) Complete() error {
 	}
 	// Housekeeping: the run is complete (and may have published), so a
 	// checkpoint that cannot be removed is reported, not the run failed.
-	removed, err := removeAbandoned(filepath.Dir(s.ckpt.dir), s.ckpt.key.LedgerSHA)
+	removed, err := removeAbandoned(filepath.Dir(s.ckpt.dir), s.ckpt.key.LedgerSHA, s.ckpt.stateDir)
 	for _, id := range removed {
 		s.job.env.Log.Info("removed the checkpoint of a run overtaken by a longer ledger", "job_run_id", id)
 	}
