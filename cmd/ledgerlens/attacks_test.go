@@ -8,6 +8,7 @@ import (
 	bin "encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -407,6 +408,43 @@ func TestAttackCheckpointOfAnotherRun(t *testing.T) {
 		t.Error("no checkpoint_mismatch event naming the planted state in the audit log")
 	}
 	mustRun(t, "--root", root, "audit", "verify")
+}
+
+// Attack 5d: replace a killed run's checkpoint state with something that
+// is not a file: a FIFO (the re-run would wait on it for ever, holding the
+// root's lock, and cron would never hear back) or a link to /dev/zero (it
+// would read until memory ran out). The re-run must refuse at once, with
+// a non-zero exit naming the state file.
+func TestAttackCheckpointStateNotAFile(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		plant func(path string) error
+	}{
+		{"a FIFO", func(path string) error { return syscall.Mkfifo(path, 0o640) }},
+		{"a link to /dev/zero", func(path string) error { return os.Symlink("/dev/zero", path) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			killWeeklyAfter(t, root, "analyse", "--unsigned")
+			state := filepath.Join(onlyCheckpoint(t, filepath.Join(root, ".ledgerlens", "checkpoints")), "state.json")
+			if err := os.Remove(state); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.plant(state); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, binary, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned").CombinedOutput()
+			if ctx.Err() != nil {
+				t.Fatal("the re-run had not finished after 30 s")
+			}
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || !strings.Contains(string(out), "state.json") {
+				t.Fatalf("want a non-zero exit naming state.json; got %v:\n%s", err, out)
+			}
+		})
+	}
 }
 
 // Attack 5c: a checkpoint outliving a change of the ledger's record. A run

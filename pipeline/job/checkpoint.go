@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -62,7 +63,7 @@ func openCheckpoint(root string, k RunKey) (*checkpoint, error) {
 	}
 	c := &checkpoint{dir: filepath.Join(root, id), key: k, stateDir: stateDir}
 	c.state = c.fresh()
-	data, err := os.ReadFile(filepath.Join(c.dir, "state.json"))
+	f, err := os.OpenFile(filepath.Join(c.dir, "state.json"), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if err := os.MkdirAll(c.dir, 0o750); err != nil {
@@ -70,9 +71,11 @@ func openCheckpoint(root string, k RunKey) (*checkpoint, error) {
 		}
 		return c, nil
 	case err != nil:
-		return nil, fmt.Errorf("read checkpoint %s: %w", c.dir, err)
+		return nil, fmt.Errorf("checkpoint %s/state.json cannot be read (remove the directory to start the run afresh): %w", c.dir, err)
 	}
-	if err := json.Unmarshal(data, &c.state); err != nil {
+	err = decodeState(f, &c.state)
+	f.Close()
+	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s/state.json is corrupt (remove the directory to start the run afresh): %w", c.dir, err)
 	}
 	// A state from before job, period and prefix were recorded leaves
@@ -81,6 +84,34 @@ func openCheckpoint(root string, k RunKey) (*checkpoint, error) {
 		c.foreign = fmt.Sprintf("job_run_id %q, job %q, period %q, ledger_sha256 %q", st.JobRunID, st.Job, st.Period, st.LedgerSHA256)
 	}
 	return c, nil
+}
+
+// maxStateSize bounds a checkpoint's state.json: a state lists a few step
+// names and four identifiers.
+const maxStateSize = 64 << 10
+
+// decodeState reads the state file f into st; fields the file lacks keep
+// st's values. f must be a regular file of at most maxStateSize bytes
+// holding a state: a FIFO or a device in its place (opened without
+// blocking and without following a link) is refused, not read for ever.
+func decodeState(f *os.File, st *checkpointState) error {
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return err
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	case fi.Size() > maxStateSize:
+		return fmt.Errorf("%d bytes, more than a state holds", fi.Size())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxStateSize+1))
+	if err != nil {
+		return err
+	}
+	if len(data) > maxStateSize {
+		return fmt.Errorf("more than %d bytes, more than a state holds", maxStateSize)
+	}
+	return json.Unmarshal(data, st)
 }
 
 // fresh is the state of a first attempt of the checkpoint's run.

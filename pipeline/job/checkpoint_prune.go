@@ -1,19 +1,13 @@
 package job
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 )
-
-// maxStateSize bounds the state.json removeAbandoned reads: a state lists
-// a few step names and three digests.
-const maxStateSize = 64 << 10
 
 // tombstonePrefix names a checkpoint being removed: removeAbandoned first
 // renames it, so that a removal cut short leaves a name it recognises and
@@ -134,8 +128,8 @@ func ownedBy(fi os.FileInfo, uid int) bool {
 }
 
 // readState reads a checkpoint's state file, name inside root, for
-// removeAbandoned; ok is false for anything but a regular file of at most
-// maxStateSize bytes holding a state.
+// removeAbandoned; ok is false for anything decodeState refuses, and for a
+// symbolic link.
 func readState(root *os.Root, name string) (checkpointState, bool) {
 	var st checkpointState
 	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
@@ -143,12 +137,5 @@ func readState(root *os.Root, name string) (checkpointState, bool) {
 		return st, false
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() > maxStateSize {
-		return st, false
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxStateSize+1))
-	if err != nil || len(data) > maxStateSize || json.Unmarshal(data, &st) != nil {
-		return st, false
-	}
-	return st, true
+	return st, decodeState(f, &st) == nil
 }
