@@ -77,7 +77,7 @@ const listAfter = 32
 
 // pathCache says whether paths exist, as os.Stat would. A workbook links
 // thousands of run files that share a few folders, and a stat per link was
-// a fifth of a large workbook's rendering here (BENCHMARKS.md). So a
+// a fifth of a large workbook's rendering here (bench/HISTORY.md). So a
 // folder asked about more than listAfter times is listed once: a folder
 // that does not exist holds nothing, and a name listed as a file or
 // folder exists. Everything else is still a stat: a name the listing

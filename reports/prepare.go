@@ -18,7 +18,7 @@ import (
 // temporary file in Staging and makes that durable. Publish given the artifact it returns
 // then only moves the file into place. A job prepares an artifact as soon
 // as it is rendered, while it still renders the others: a report of 80 MB
-// takes a fifth of a second to write and as long to sign (BENCHMARKS.md).
+// takes a fifth of a second to write and as long to sign (bench/HISTORY.md).
 //
 // Nothing is published until Publish, and nothing is written in Dir. The
 // caller must hand the artifact to Publish or Discard it. Prepare creates

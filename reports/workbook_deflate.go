@@ -23,7 +23,7 @@ const deflateSegmentSize = 1 << 20
 // The spike-run sheet is nearly all of a large workbook, and excelize
 // hands its parts over one at a time after every sheet is streamed: on
 // one core their compression was 0.4 s of the workbook's 2.2 s at ten
-// million runs (BENCHMARKS.md).
+// million runs (bench/HISTORY.md).
 //
 // It is not safe for concurrent use; its own goroutines touch only the
 // segment they compress.
@@ -55,7 +55,7 @@ func newParallelDeflate(dst io.Writer, workers int) *parallelDeflate {
 		// Speed over size: parts are XML and shrink well even at level 1.
 		// klauspost/compress's level 1 is a quarter faster than
 		// compress/flate's on the workbook, and its output 5 % smaller
-		// (BenchmarkRenderWorkbook; BENCHMARKS.md).
+		// (BenchmarkRenderWorkbook; bench/HISTORY.md).
 		fw, _ := flate.NewWriter(io.Discard, flate.BestSpeed) // a valid level: no error
 		d.writers <- fw
 	}

@@ -24,7 +24,7 @@ const directRowsFrom = 1024
 // excelize spends a regular expression, an XML escape into a fresh string
 // and four allocations on every text cell; at ten million runs the spike
 // runs are 1.5 million cells and that was two thirds of the workbook's
-// time (BENCHMARKS.md, stop 34). The rows are written when excelize hands
+// time (bench/HISTORY.md, stop 34). The rows are written when excelize hands
 // the sheet's part to the archive (sortedZip splices them in before
 // </sheetData>), rendered from the model then, so they are never held in
 // memory or in a file. Only tables whose every cell directCell accepts

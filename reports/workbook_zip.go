@@ -202,7 +202,7 @@ func (z *sortedZip) Close() error {
 	// An in-memory destination (a *bytes.Buffer) is sized once: growing
 	// it by doubling touched about twice the archive's size in fresh
 	// memory, which is what a large workbook costs most of on a host
-	// where that is slow (BENCHMARKS.md).
+	// where that is slow (bench/HISTORY.md).
 	if g, ok := z.out.(interface{ Grow(int) }); ok {
 		size := z.off + 22 // the parts and the end of the central directory
 		for _, p := range z.parts {

@@ -36,7 +36,7 @@ type File struct {
 // rather than through the page cache, when the buffer and the offset are
 // aligned to directAlign (a large Go allocation is): Commit makes the file
 // durable anyway, and copying tens of megabytes into fresh page-cache pages
-// cost the weekly job more CPU than the disk write itself (BENCHMARKS.md).
+// cost the weekly job more CPU than the disk write itself (bench/HISTORY.md).
 // The unaligned tail of such a write goes through the page cache.
 const (
 	directMin   = 1 << 20

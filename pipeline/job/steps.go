@@ -23,7 +23,7 @@ import (
 // job_step event, Env.AfterStep) is written in the background, in order,
 // while the job computes its next step: at ten million runs the outputs
 // were some 170 MB (some 100 MB now), and saving them durably took half a
-// second of the job's critical path (BENCHMARKS.md). Nothing can tell the
+// second of the job's critical path (bench/HISTORY.md). Nothing can tell the
 // difference: every other event the job records waits for the records
 // before it (Job.Audit), a step that publishes starts only once they are
 // written (StepSpec.Publishes), and their first error fails the job

@@ -48,7 +48,7 @@ const simdGroup = guts.MaxSIMD * guts.ChunkSize
 // the same digest (TestChunkDigest) but hands every 16 KiB of a long input
 // to a goroutine of its own, which costs more than it gains when every
 // core already hashes a chunk of its own (the append-only check, the store
-// seal; BENCHMARKS.md, stop 34).
+// seal; bench/HISTORY.md, stop 34).
 func sumWholeChunk(b *[chunkSize]byte) [chunkDigestSize]byte {
 	var cvs [chunkSize / simdGroup][8]uint32
 	for i := range cvs {

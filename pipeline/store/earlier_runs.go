@@ -25,7 +25,7 @@ const newRunHashesView = "new_run_hashes"
 // an append inserted on one DuckDB thread ends with that thread alone
 // compressing and writing the append's last full row group (200–300 ms for
 // a week of a million-run ledger), and the search takes the core that
-// leaves idle instead of following the insert (BENCHMARKS.md).
+// leaves idle instead of following the insert (bench/HISTORY.md).
 type earlierRuns struct {
 	done   chan struct{}
 	cancel context.CancelFunc

@@ -56,7 +56,7 @@ const readBlockSize = 4 << 20
 // twice as large, up to readBlockSize. The insert waits for the first
 // parsed batch, and a whole block's parse, on memory the process has not
 // touched yet, took 70–80 ms of a year-long ledger's weekly append
-// (BENCHMARKS.md).
+// (bench/HISTORY.md).
 const firstReadBlockSize = 256 << 10
 
 // maxRawReject caps the raw text of a rejected line kept in the store; the

@@ -29,7 +29,7 @@ const parquetSourceView = "parquet_source"
 //
 // DuckDB's writer replaced the Arrow module's (pqarrow), whose
 // dependencies (the compute kernels' registry, gRPC) were initialised by
-// every run of the binary: 25 ms of each command's start (BENCHMARKS.md).
+// every run of the binary: 25 ms of each command's start (bench/HISTORY.md).
 func WriteParquet(ctx context.Context, rr array.RecordReader, target string) (err error) {
 	if strings.ContainsAny(target, "'\x00") {
 		return fmt.Errorf("parquet target %q: quotes and NUL are not allowed", target)

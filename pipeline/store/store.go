@@ -70,7 +70,7 @@ type Options struct {
 	// docs/ARCHITECTURE.md, "Performance", and is no slower than a larger
 	// pool: beyond a job's working set, a larger pool only takes fresh
 	// memory, whose first touch costs more than reusing evicted buffers
-	// (10M-run cold job: 768MB 36.4 s, 512MB 32.0 s; BENCHMARKS.md).
+	// (10M-run cold job: 768MB 36.4 s, 512MB 32.0 s; bench/HISTORY.md).
 	MemoryLimit string
 	// Threads is DuckDB's worker count (default: all cores).
 	Threads int
@@ -152,7 +152,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// until Close: closing a DuckDB connection drops its temporary
 	// catalog, and with it DuckDB hands every freed page of its allocator
 	// back to the kernel (Allocator::FlushAll), pages the job's next
-	// allocations fault in again (BENCHMARKS.md).
+	// allocations fault in again (bench/HISTORY.md).
 	db.SetMaxOpenConns(2)
 	db.SetMaxIdleConns(2)
 	s := &Store{path: path, db: db, loc: time.UTC}
@@ -439,7 +439,7 @@ const (
 // replay the 136 MB WAL a ten-million-run week left ("Could not write
 // file … Bad file descriptor"), while it replayed the year-long ledger's
 // 49 MB; where between the engine starts to need a write is not known,
-// so the cap stays far below both (BENCHMARKS.md, "The WAL a deferred
+// so the cap stays far below both (bench/HISTORY.md, "The WAL a deferred
 // checkpoint leaves").
 const defaultCheckpointWALBytes = 8 << 20
 

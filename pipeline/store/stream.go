@@ -71,7 +71,7 @@ const rowGroupRows = 122880
 // end, copies into the table a second time every thread's share smaller
 // than a row group; so an insert too small to give each thread a whole
 // row group runs on one thread (100,000 rows: 17 % less time,
-// BenchmarkInsertBatches; BENCHMARKS.md).
+// BenchmarkInsertBatches; bench/HISTORY.md).
 func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordReader, rows int64) (ret error) {
 	if s.insertThreads(rows) == 1 && s.threads > 1 {
 		if _, err := s.conn.ExecContext(ctx, "SET threads = 1"); err != nil {
@@ -116,7 +116,7 @@ func (s *Store) insertThreads(rows int64) int {
 // DuckDB hand its allocator's free pages back to the kernel
 // (TaskScheduler::RelaunchThreads calls Allocator::FlushAll); after the
 // INSERT those are the pages of the row group it wrote, which the commit
-// and the review then faulted in again (BENCHMARKS.md). The change is
+// and the review then faulted in again (bench/HISTORY.md). The change is
 // made on a connection of the pool (the store's own is running the
 // INSERT). restore waits for it, or makes it on the store's connection
 // if the INSERT never read (a background context: the setting must come
