@@ -34,7 +34,7 @@ type phase struct {
 	// while the phase ran (/proc/vmstat's compact_stall and
 	// thp_fault_fallback; -1 where there is none): a fault in advised
 	// memory compacts memory first when no 2 MiB block is free, which
-	// the phase then waits for (BENCHMARKS.md). The counters are the
+	// the phase then waits for (bench/HISTORY.md, stop 31's round). The counters are the
 	// host's, not the process's: only what ran beside the phase adds to
 	// them.
 	CompactStalls, HugePageFallbacks int64

@@ -31,7 +31,7 @@ type results struct {
 	// THP is the host's transparent huge page mode (Linux's
 	// /sys/kernel/mm/transparent_hugepage/enabled, the selected one; ""
 	// when unknown). On a virtual machine that backs memory on demand it
-	// moves the jobs' times by a fifth or more (BENCHMARKS.md).
+	// moves the jobs' times by a fifth or more (bench/HISTORY.md).
 	THP string `json:"transparent_hugepages"`
 	// HugePages says whether the processes measured (the engine reference,
 	// the floors and the jobs alike) advised huge pages for their large

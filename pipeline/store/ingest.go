@@ -55,8 +55,8 @@ const readBlockSize = 4 << 20
 // firstReadBlockSize is the first block a load reads; each next one is
 // twice as large, up to readBlockSize. The insert waits for the first
 // parsed batch, and a whole block's parse, on memory the process has not
-// touched yet, took 70–80 ms of a year-long ledger's weekly append
-// (bench/HISTORY.md).
+// touched yet, took 40–80 ms of a warm 8-week job's ingest
+// (bench/HISTORY.md, stop 29's round).
 const firstReadBlockSize = 256 << 10
 
 // maxRawReject caps the raw text of a rejected line kept in the store; the
