@@ -14,7 +14,6 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	pipelinejob "github.com/ledgerlens/ledgerlens/pipeline/job"
-	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
 // profileOutput is what `ledgerlens-bench profile` prints: the job's step
@@ -58,7 +57,7 @@ func cmdProfile(ctx context.Context, args []string, stdout io.Writer) error {
 		Version: "ledgerlens-bench",
 		Command: "ledgerlens-bench profile",
 		// As `ledgerlens report weekly` does (cmd/ledgerlens/env.go).
-		StoreOptions: store.Options{DeferCheckpoint: true},
+		StoreOptions: pipelinejob.StoreOptions(""),
 		AfterStep: func(_ context.Context, step string) {
 			out.StepsS[step] = round3(time.Since(began).Seconds())
 		},

@@ -10,7 +10,6 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
-	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
 // faultEnv names the crash-test hook: "kill-after:STEP" SIGKILLs the
@@ -23,15 +22,13 @@ const faultEnv = "LEDGERLENS_FAULT"
 // env is the job environment for a command run from the CLI.
 func (a *app) env(command string, lockTimeout time.Duration) job.Env {
 	return job.Env{
-		Layout:      a.layout(),
-		Log:         a.log,
-		Now:         time.Now,
-		Version:     version(),
-		Command:     command,
-		LockTimeout: lockTimeout,
-		// Jobs amortise DuckDB's checkpoint over appends (see
-		// store.Options.DeferCheckpoint).
-		StoreOptions: store.Options{DeferCheckpoint: true, TimeZone: a.configuredZone()},
+		Layout:       a.layout(),
+		Log:          a.log,
+		Now:          time.Now,
+		Version:      version(),
+		Command:      command,
+		LockTimeout:  lockTimeout,
+		StoreOptions: job.StoreOptions(a.configuredZone()),
 		Progress:     a.prog.ingest(),
 		AfterStep:    chainSteps(a.prog.step(), faultHook(os.Getenv(faultEnv))),
 	}

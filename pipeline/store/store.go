@@ -66,11 +66,11 @@ type Options struct {
 	// ingest rebuilds them from the ledger. A read-only open ignores it.
 	TimeZone string
 	// MemoryLimit caps DuckDB's buffer manager, e.g. "1GB". The default,
-	// "512MB", keeps a whole job within the 1 GiB peak RSS of
-	// docs/ARCHITECTURE.md, "Performance", and is no slower than a larger
-	// pool: beyond a job's working set, a larger pool only takes fresh
-	// memory, whose first touch costs more than reusing evicted buffers
-	// (10M-run cold job: 768MB 36.4 s, 512MB 32.0 s; bench/HISTORY.md).
+	// "512MB", is what `query` and `verify` open with; jobs take half
+	// (job.StoreOptions). A larger pool is no faster: beyond a job's
+	// working set it only takes fresh memory, whose first touch costs
+	// more than reusing evicted buffers (10M-run cold job: 768MB 36.4 s,
+	// 512MB 32.0 s; bench/HISTORY.md).
 	MemoryLimit string
 	// Threads is DuckDB's worker count (default: all cores).
 	Threads int

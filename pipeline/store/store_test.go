@@ -139,6 +139,38 @@ func runsDigest(t testing.TB, s *Store) string {
 // TestDeferredCheckpoint: with the checkpoint deferred, appended rows are
 // durable across close and reopen, and the store checkpoints once the
 // appends since the last one pass a quarter of the table.
+// TestMemoryLimit checks that Options.MemoryLimit reaches DuckDB's
+// buffer manager, on a writable and on a read-only open, and that the
+// default is 512 MB.
+func TestMemoryLimit(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "ledger.duckdb")
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want string // as DuckDB prints the setting: MiB of 2^20 bytes
+	}{
+		{"default", Options{}, "488.2 MiB"},
+		{"a job's", Options{DeferCheckpoint: true, MemoryLimit: "256MB"}, "244.1 MiB"},
+		{"read-only default", Options{ReadOnly: true}, "488.2 MiB"},
+		{"read-only, set", Options{ReadOnly: true, MemoryLimit: "1GB"}, "953.6 MiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(context.Background(), dbPath, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var got string
+			if err := s.Conn().QueryRowContext(context.Background(), "SELECT current_setting('memory_limit')").Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("memory_limit = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestDeferredCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ledger.jsonl")
