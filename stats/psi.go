@@ -109,23 +109,36 @@ func selectIn(part []float64, base int, ranks []int, depth int) {
 }
 
 // partition3 rearranges x into values below pivot, equal to it and above
-// it, and returns where the equal ones begin and end.
+// it, and returns where the equal ones begin and end. It makes two passes,
+// each moving every value and advancing its boundary by the comparison's
+// result rather than branching on it: values in random order make a
+// branch on each comparison mispredict about half the time, and the
+// one-pass, branching partition took about three times as long
+// (BenchmarkDecileEdges).
 func partition3(x []float64, pivot float64) (lt, gt int) {
-	lt, i, gt := 0, 0, len(x)
-	for i < gt {
-		switch v := x[i]; {
-		case v < pivot:
-			x[lt], x[i] = x[i], x[lt]
-			lt++
-			i++
-		case v > pivot:
-			gt--
-			x[i], x[gt] = x[gt], x[i]
-		default:
-			i++
-		}
+	for i, v := range x { // below pivot to the front
+		x[i] = x[lt]
+		x[lt] = v
+		lt += b2i(v < pivot)
+	}
+	gt = lt
+	for i := lt; i < len(x); i++ { // then those equal to it
+		v := x[i]
+		x[i] = x[gt]
+		x[gt] = v
+		gt += b2i(!(v > pivot))
 	}
 	return lt, gt
+}
+
+// b2i is 1 for true and 0 for false; the compiler makes it a conditional
+// move, not a branch.
+func b2i(b bool) int {
+	x := 0
+	if b {
+		x = 1
+	}
+	return x
 }
 
 // BinShares returns the share of values falling in each of the len(edges)+1
@@ -137,9 +150,16 @@ func partition3(x []float64, pivot float64) (lt, gt int) {
 func BinShares(values, edges []float64) []float64 {
 	counts := make([]int, len(edges)+1)
 	for _, v := range values {
-		// SearchFloat64s returns the first index whose edge is ≥ v, which
-		// is the number of edges strictly below v.
-		counts[sort.SearchFloat64s(edges, v)]++
+		// The number of edges strictly below v, counted over all of them
+		// (at most nine) without a branch: twice as fast as a binary
+		// search, whose branches values in random order mispredict. "Not
+		// ≥" rather than "<" puts a NaN value in the last bin, as a binary
+		// search for the first edge ≥ v would.
+		n := 0
+		for _, e := range edges {
+			n += b2i(!(e >= v))
+		}
+		counts[n]++
 	}
 	shares := make([]float64, len(counts))
 	for i, c := range counts {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"testing"
 )
 
@@ -129,6 +130,35 @@ func TestBinShares(t *testing.T) {
 				t.Fatalf("BinShares(%v, %v) = %v, want %v", tt.values, tt.edges, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestBinSharesIsBinarySearch checks the counting BinShares does against
+// the definition it replaced: a value's bin is where a binary search for
+// the first edge ≥ it lands (sort.SearchFloat64s), NaN and infinite values
+// and NaN edges included.
+func TestBinSharesIsBinarySearch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 7, 100, 4_097, 100_000} {
+		for _, k := range []int{2, 10, 1 << 30} {
+			values := append(randomValues(rng, n, k), math.NaN(), math.Inf(1), math.Inf(-1))
+			for _, edges := range [][]float64{DecileEdges(values[:n]), {}, {0}, {math.NaN(), math.NaN()}, {math.Inf(-1), math.Inf(1)}} {
+				counts := make([]int, len(edges)+1)
+				for _, v := range values {
+					counts[sort.SearchFloat64s(edges, v)]++
+				}
+				got := BinShares(values, edges)
+				for i, c := range counts {
+					want := PSIShareFloor
+					if c > 0 {
+						want = float64(c) / float64(len(values))
+					}
+					if got[i] != want {
+						t.Fatalf("n=%d k=%d edges %v: BinShares = %v, want counts %v", n, k, edges, got, counts)
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -290,5 +320,24 @@ func BenchmarkPSI(b *testing.B) {
 		if _, ok := PSI(ref, cur); !ok {
 			b.Fatal("no PSI")
 		}
+	}
+}
+
+// BenchmarkDecileEdges and BenchmarkBinShares are PSI's two passes over
+// a reference of a million values drawn from 50,000 distinct ones.
+func BenchmarkDecileEdges(b *testing.B) {
+	ref := randomValues(rand.New(rand.NewPCG(3, 4)), 1_000_000, 50_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		DecileEdges(ref)
+	}
+}
+
+func BenchmarkBinShares(b *testing.B) {
+	ref := randomValues(rand.New(rand.NewPCG(3, 4)), 1_000_000, 50_000)
+	edges := DecileEdges(ref)
+	b.ReportAllocs()
+	for b.Loop() {
+		BinShares(ref, edges)
 	}
 }
