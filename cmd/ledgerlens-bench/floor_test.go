@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,5 +133,38 @@ func TestIngestFloorTargets(t *testing.T) {
 	}
 	if _, ok := got["load_vs_floor"]; ok {
 		t.Error("only the ingest step is a target")
+	}
+}
+
+// TestIngestFloorTargetsNotMeasured checks that a run whose floors could
+// not be measured (the floor's copy of the ledger ran out of disk, say)
+// still lists both ingest targets, as not measured and not passed,
+// instead of leaving them out.
+func TestIngestFloorTargetsNotMeasured(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		floor *storeFloor
+	}{
+		{"no floors", nil},
+		{"no ingest step floor", &storeFloor{Phases: map[string][]phaseFloor{"cold": {{Phase: "load", S: 1, FloorS: 1, Ratio: 1}}}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &results{LedgerRuns: 10_000_000, EngineS: 1, ColdS: 3, WarmS: 1, PeakRSSBytes: map[string]int64{}, Floor: tt.floor}
+			r.evaluate()
+			for _, name := range []string{"cold_ingest_vs_floor", "warm_ingest_vs_floor"} {
+				i := slices.IndexFunc(r.Targets, func(tg target) bool { return tg.Name == name })
+				if i < 0 {
+					t.Fatalf("%s missing from the targets: %+v", name, r.Targets)
+				}
+				if tg := r.Targets[i]; tg.Pass || tg.NotMeasured == "" {
+					t.Errorf("%s = %+v, want not passed and not measured", name, tg)
+				}
+			}
+			var out strings.Builder
+			r.printTable(&out)
+			if !strings.Contains(out.String(), "NOT MEASURED  cold_ingest_vs_floor") {
+				t.Errorf("the table does not say the floors were not measured:\n%s", out.String())
+			}
+		})
 	}
 }
