@@ -12,14 +12,24 @@
 //	        pinned engine, which reads the store
 //	base    creates -db with ledger_rows holding base.parquet, checkpointed
 //	append  times appending week.parquet's rows to -db's ledger_rows from a
-//	        temporary table, as one transaction, then a checkpoint
+//	        temporary table, as one transaction with its checkpoint
+//	        deferred, then the checkpoint a later job pays
 //	cold    times inserting base.parquet's rows into an empty ledger_rows
-//	        of a new -db, as one transaction, then a checkpoint
+//	        of a new -db, as one transaction whose commit checkpoints, as
+//	        a job's first load does (then an explicit CHECKPOINT, which
+//	        finds nothing left to do)
 //
-// Each timed mode prints one JSON line. The rows come from a temporary
-// table, not from Arrow batches, so that every engine reads the same
-// source: the times are the engine's write alone (its insert, compression
-// and commit), not the job's.
+// With -schema (pipeline/store/sql/schema.sql) ledger_rows is created by
+// the store's own statements, with their NOT NULL constraints; without
+// it, by CREATE TABLE AS, without them. The settings are a job's
+// (pipeline/store: a 256 MB pool, insertion order not kept, automatic
+// checkpoints off), with -threads.
+//
+// Each timed mode prints one JSON line: insert_s, commit_s and
+// checkpoint_s (seconds), and wal_bytes, the write-ahead log the commit
+// left. The rows come from a temporary table, not from Arrow batches, so
+// that every engine reads the same source: the times are the engine's
+// write alone (its insert, compression and commit), not the job's.
 package main
 
 import (
@@ -39,13 +49,14 @@ func main() {
 	dir := flag.String("dir", ".", "where the Parquet files are")
 	attach := flag.String("attach", "", `ATTACH options for -db, e.g. "(ROW_GROUP_SIZE 61440)" (the database is then attached, not opened)`)
 	threads := flag.Int("threads", 2, "DuckDB threads")
+	schema := flag.String("schema", "", "the store's schema.sql, to create ledger_rows with its constraints")
 	flag.Parse()
-	if err := run(*mode, *path, *dir, *attach, *threads); err != nil {
+	if err := run(*mode, *path, *dir, *attach, *schema, *threads); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(mode, path, dir, attach string, threads int) error {
+func run(mode, path, dir, attach, schema string, threads int) error {
 	dsn := path
 	if attach != "" {
 		dsn = ""
@@ -64,15 +75,13 @@ func run(mode, path, dir, attach string, threads int) error {
 		return time.Since(began), nil
 	}
 	setup := []string{
-		// A job's settings (pipeline/store, pipeline/job.StoreOptions).
+		// A job's settings (pipeline/store, pipeline/job.StoreOptions):
+		// DuckDB checkpoints only when the job says so.
 		"SET memory_limit = '256MB'",
 		"SET preserve_insertion_order = false",
 		fmt.Sprintf("SET threads = %d", threads),
-	}
-	if mode == "append" {
-		// A job defers an append's checkpoint; a first load's commit
-		// checkpoints.
-		setup = append(setup, "SET checkpoint_threshold = '10GB'")
+		"SET checkpoint_threshold = '1TB'",
+		"PRAGMA disable_checkpoint_on_shutdown",
 	}
 	if attach != "" {
 		setup = append([]string{fmt.Sprintf("ATTACH '%s' AS s %s", path, attach), "USE s"}, setup...)
@@ -87,6 +96,16 @@ func run(mode, path, dir, attach string, threads int) error {
 		return err
 	}
 	base, week := filepath.Join(dir, "base.parquet"), filepath.Join(dir, "week.parquet")
+	create := func(from string) ([]string, error) {
+		if schema == "" {
+			return []string{fmt.Sprintf("CREATE TABLE ledger_rows AS SELECT * FROM '%s' LIMIT 0", from)}, nil
+		}
+		ddl, err := os.ReadFile(schema)
+		if err != nil {
+			return nil, err
+		}
+		return []string{string(ddl)}, nil
+	}
 	var steps []string
 	switch mode {
 	case "export":
@@ -95,16 +114,24 @@ func run(mode, path, dir, attach string, threads int) error {
 			fmt.Sprintf("COPY (SELECT * FROM ledger_rows WHERE ingest_seq = (SELECT max(ingest_seq) FROM ledger_rows)) TO '%s' (FORMAT parquet)", week),
 		}
 	case "base":
-		steps = []string{fmt.Sprintf("CREATE TABLE ledger_rows AS SELECT * FROM '%s'", base), "CHECKPOINT"}
+		if steps, err = create(base); err != nil {
+			return err
+		}
+		steps = append(steps, fmt.Sprintf("INSERT INTO ledger_rows SELECT * FROM '%s'", base), "CHECKPOINT")
 	case "append":
 		return timed(exec, version, mode, threads, attach, path,
 			[]string{fmt.Sprintf("CREATE TEMP TABLE source AS SELECT * FROM '%s'", week)},
 			[]string{"BEGIN", "INSERT INTO ledger_rows SELECT * FROM source", "COMMIT", "CHECKPOINT"})
 	case "cold":
+		ddl, err := create(base)
+		if err != nil {
+			return err
+		}
 		return timed(exec, version, mode, threads, attach, path,
-			[]string{fmt.Sprintf("CREATE TEMP TABLE source AS SELECT * FROM '%s'", base),
-				"CREATE TABLE ledger_rows AS SELECT * FROM source LIMIT 0", "CHECKPOINT"},
-			[]string{"BEGIN", "INSERT INTO ledger_rows SELECT * FROM source", "COMMIT", "CHECKPOINT"})
+			append([]string{fmt.Sprintf("CREATE TEMP TABLE source AS SELECT * FROM '%s'", base)}, append(ddl, "CHECKPOINT")...),
+			// As a job's first load: the commit checkpoints (pipeline/store,
+			// checkpointAtCommitThreshold).
+			[]string{"BEGIN", "INSERT INTO ledger_rows SELECT * FROM source", "SET checkpoint_threshold = '1KB'", "COMMIT", "CHECKPOINT"})
 	default:
 		return fmt.Errorf("unknown mode %q", mode)
 	}
