@@ -109,11 +109,12 @@ func selectIn(part []float64, base int, ranks []int, depth int) {
 }
 
 // partition3 rearranges x into values below pivot, equal to it and above
-// it, and returns where the equal ones begin and end. It makes two passes,
-// each moving every value and advancing its boundary by the comparison's
-// result rather than branching on it: values in random order make a
-// branch on each comparison mispredict about half the time, and the
-// one-pass, branching partition took about three times as long
+// it, and returns where the equal ones begin and end. It makes two passes:
+// the first moves every value, the second those not below the pivot, and
+// each advances its boundary by the comparison's result rather than
+// branching on it. Values in random order make a branch on each
+// comparison mispredict about half the time: with the one-pass, branching
+// partition, DecileEdges took about three times as long
 // (BenchmarkDecileEdges).
 func partition3(x []float64, pivot float64) (lt, gt int) {
 	for i, v := range x { // below pivot to the front
@@ -144,7 +145,7 @@ func b2i(b bool) int {
 // BinShares returns the share of values falling in each of the len(edges)+1
 // bins defined by ascending edges. A value v belongs to bin #{e : e < v}, so
 // the bins are (-∞,e1], (e1,e2], …, (ek,∞) and a value equal to an edge
-// belongs to the bin that edge closes. A bin with no values gets
+// belongs to the bin that edge closes; a NaN value belongs to the last bin. A bin with no values gets
 // PSIShareFloor instead of 0; other shares are left as they are, so the
 // shares need not sum to exactly 1. With no values every bin gets the floor.
 func BinShares(values, edges []float64) []float64 {

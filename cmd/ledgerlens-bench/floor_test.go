@@ -124,6 +124,9 @@ func TestIngestFloorTargets(t *testing.T) {
 	got := map[string]bool{}
 	for _, tg := range r.Targets {
 		got[tg.Name] = tg.Pass
+		if tg.NotMeasured != "" {
+			t.Errorf("%s was measured, but says not measured: %q", tg.Name, tg.NotMeasured)
+		}
 	}
 	if pass, ok := got["cold_ingest_vs_floor"]; !ok || !pass {
 		t.Errorf("cold_ingest_vs_floor at 1.4×: %v (present %v), want PASS", pass, ok)
