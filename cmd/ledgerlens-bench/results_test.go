@@ -60,6 +60,52 @@ func TestEvaluateTargets(t *testing.T) {
 	}
 }
 
+// TestRatioTargetsCarryCPUBound: a ratio target says the least ratio the
+// job's CPU time allows on the run's cores (stop 39's committed 8-week run:
+// cold 4.403 CPU-s, warm 1.506, engine 0.485 s, 2 cores), and says nothing
+// when the cores or the CPU time are unknown. The table prints it.
+func TestRatioTargetsCarryCPUBound(t *testing.T) {
+	tests := []struct {
+		name       string
+		cores      int
+		cpu        map[string]float64
+		cold, warm float64 // want
+	}{
+		{"two cores", 2, map[string]float64{"cold": 4.403, "warm": 1.506}, 4.539, 1.553},
+		{"one core", 1, map[string]float64{"cold": 4.403, "warm": 1.506}, 9.078, 3.105},
+		{"cores unknown", 0, map[string]float64{"cold": 4.403, "warm": 1.506}, 0, 0},
+		{"warm job's CPU not recorded", 2, map[string]float64{"cold": 4.403}, 4.539, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &results{LedgerRuns: 1_000_000, Fixture: fixtureInfo{Weeks: 8}, Cores: tt.cores,
+				EngineS: 0.485, ColdS: 2.581, WarmS: 1.006, CPUSeconds: tt.cpu, PeakRSSBytes: map[string]int64{}}
+			r.evaluate()
+			got := map[string]float64{}
+			for _, tg := range r.Targets {
+				if tg.CPUBound != 0 {
+					got[tg.Name] = tg.CPUBound
+				}
+			}
+			want := map[string]float64{}
+			if tt.cold > 0 {
+				want["cold_ratio"] = tt.cold
+			}
+			if tt.warm > 0 {
+				want["warm_ratio"] = tt.warm
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("CPU bounds %v, want %v", got, want)
+			}
+			var b bytes.Buffer
+			r.printTable(&b)
+			if say := "allows"; strings.Contains(b.String(), say) != (len(want) > 0) {
+				t.Errorf("table says %q: %v, want %v:\n%s", say, strings.Contains(b.String(), say), len(want) > 0, b.String())
+			}
+		})
+	}
+}
+
 func TestPrintTableSaysPassAndFail(t *testing.T) {
 	r := &results{LedgerRuns: 1_000_000, EngineS: 2, ColdS: 8.2, WarmS: 1,
 		PeakRSSBytes: map[string]int64{"cold": 512 << 20, "warm": 256 << 20}, CPUSeconds: map[string]float64{}}
