@@ -13,8 +13,9 @@
 // samples. A sample goes to the first kind (kinds, in order) one of whose
 // patterns some frame of its stack matches. DuckDB's C++ is built without
 // frame pointers, so its threads' stacks often end in an unknown frame:
-// a stack with no Go frame at all is counted as DuckDB's (Go reaches C
-// only through DuckDB). perf's own overhead inflates the CPU time; the
+// a stack with no Go frame at all is counted as DuckDB's: nearly all of
+// the C a job runs is DuckDB's (the rest, cgo's thread creation and the
+// huge page advice's mmap wrapper, is a handful of samples). perf's own overhead inflates the CPU time; the
 // shares are what to read, not the seconds.
 package main
 
@@ -38,13 +39,17 @@ var kinds = []struct {
 	// The append-only check and the store seal's fingerprints share
 	// fileChunkDigests, whose goroutines' stacks do not say which called.
 	{"integrity: the covered ledger and the store file re-hashed (append-only check, store seal)", `store\.fileChunkDigests|store\.checkPrefix|store\.FileFingerprint`},
-	{"integrity: row digests", `store\.digestRows|store\.appendRowDigests`},
+	{"integrity: row digests", `store\.digestRows|store\.appendRowDigests|store\.\(\*chunkFolder\)`},
 	{"integrity: the new bytes' SHA-256 and chunk digests", `store\.\(\*chunkHasher\)|sha256\..*\n.*store\.\(\*Store\)\.load`},
 	{"integrity: signatures and the published files' digests", `ed25519|sha512|reports\.FileDigest`},
 	{"integrity: audit log", `pipeline/audit\.`},
+	// Any other SHA-256 or BLAKE3 (the report's digest for its step
+	// record, the whole-chunk goroutines whose callers are lost).
+	{"integrity: other hashing", `sha256\.|lukechampine\.com/blake3`},
 	{"DuckDB", `duckdb::|duckdb_|go-duckdb`},
 	{"ledgerlens: parse + Arrow batches", `store\.parseBlock|ledger\.Parse`},
 	{"ledgerlens: reading the ledger", `store\.\(\*Store\)\.load\.func`},
+	{"ledgerlens: duplicates search", `store\.repeatedHashes|store\.\(\*Store\)\.findDuplicates`},
 	{"ledgerlens: workbook", `reports\.(RenderWorkbook|renderWorkbook|\(\*sheetWriter\)|\(\*workbookBuilder\)|\(\*parallelDeflate\)|\(\*directRows\))|excelize|compress/flate|klauspost/compress`},
 	{"ledgerlens: report JSON", `reports\.(MarshalWeekly|appendSpikeRun|writeSorted)`},
 	{"ledgerlens: review (Go)", `pipeline/review\.`},

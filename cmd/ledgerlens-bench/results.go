@@ -179,12 +179,13 @@ type target struct {
 	// less cannot look like a run that passed more.
 	NotMeasured string `json:"not_measured,omitempty"`
 	// CPUBound, on a ratio target, is the least ratio the job's own CPU
-	// time allows on the run's cores: its CPU seconds (user + system)
-	// divided by the cores, against the engine reference. A job cannot
-	// finish sooner than that even with every core busy from its start to
-	// its end, so a CPUBound above Limit says the target needs a job that
-	// does less work, not one that waits less. Omitted when the cores or
-	// the CPU time are unknown.
+	// time allows on the run's cores: the CPU seconds (user + system) of
+	// the round whose time is reported (the fastest), divided by the
+	// cores, against the engine reference. A job cannot finish sooner than
+	// that even with every core busy from its start to its end, so a
+	// CPUBound above Limit says the target needs less CPU time from the
+	// job (or more cores), not less waiting. Omitted when the cores, the
+	// CPU time or the engine reference are unknown.
 	CPUBound float64 `json:"cpu_bound,omitempty"`
 }
 

@@ -27,12 +27,14 @@ import (
 //     little-endian;
 //   - BOOLEAN: one byte;
 //   - VARCHAR: its length as a uvarint, then its bytes;
-//   - VARCHAR[]: the element count as a uvarint, then each element as a
-//     VARCHAR (a NULL element is not possible: the parser never makes one).
+//   - VARCHAR[]: the element count as a uvarint, then each element as its
+//     length as a uvarint and its bytes, with no presence byte (a NULL
+//     element is not possible: the parser never makes one).
 //
 // The same Go code digests the Arrow batches ingest builds and the rows
-// read back from the store as Arrow, so the two agree by construction,
-// and a chunk digest (the SHA-256 of its rows' digests in line order)
+// read back from the store as Arrow, so the two agree by construction
+// (and would agree on a changed encoding too: TestRowDigestEncoding holds
+// the encoding to this comment), and a chunk digest (the SHA-256 of its rows' digests in line order)
 // costs a pass of SHA-256 in the parse workers instead of casting every
 // row to text in SQL.
 const rowDigestSize = 16

@@ -100,6 +100,9 @@ func TestRowDigestEncoding(t *testing.T) {
 			for k := range i {
 				elems.Append(strings.Repeat("f", k) + long[:2*(i%3)])
 			}
+			if i == 6 {
+				elems.Append(long) // an element whose length takes two bytes
+			}
 		}
 	}
 	builders := []array.Builder{i64, ts, f64, bl, str, large, list}
@@ -146,11 +149,35 @@ func TestRowDigestEncoding(t *testing.T) {
 	})
 }
 
+// TestRowDigestRefusesOtherUnits: a timestamp in any unit but
+// microseconds, or a list of anything but text, is an error, not a digest
+// of other bytes.
+func TestRowDigestRefusesOtherUnits(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	ms := array.NewTimestampBuilder(mem, &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"})
+	ms.Append(1)
+	ints := array.NewListBuilder(mem, arrow.PrimitiveTypes.Int64)
+	ints.Append(true)
+	ints.ValueBuilder().(*array.Int64Builder).Append(7)
+	for _, b := range []array.Builder{ms, ints} {
+		a := b.NewArray()
+		b.Release()
+		if _, err := appendRowDigests(nil, []arrow.Array{a}); err == nil {
+			t.Errorf("%s: digested, want an error", a.DataType())
+		}
+		a.Release()
+	}
+}
+
 // TestRowDigestsUnchanged: the chunk digests of a fixture ledger's rows are
 // the ones the store's format has always given them. Stores loaded by
 // earlier versions saved their digests, and a change of the encoding would
 // make every verification of those stores report every chunk as edited.
-// The expected values were made by this package at stop 39 (347a894).
+// The expected values were made by the code of 347a894, whose encoding
+// is the one d1cbefe introduced. They also depend on the fixture
+// generator's output (fixtures.Generate, seed 1): a change there fails
+// this test too, and then the values are to be made again only once
+// TestRowDigestEncoding shows the encoding unchanged.
 func TestRowDigestsUnchanged(t *testing.T) {
 	dir := t.TempDir()
 	path, _ := fixtureBytes(t, filepath.Join(dir, "fixture"), 8000)
