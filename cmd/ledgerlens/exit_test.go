@@ -158,3 +158,30 @@ func TestExitStatusMapping(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpListsEveryExitStatus: `ledgerlens --help`, which an operator
+// writing a cron entry reads, names every exit status main maps errors
+// to, integrity problems included.
+func TestHelpListsEveryExitStatus(t *testing.T) {
+	r := mustRunIn(t, "--help")
+	_, list, ok := strings.Cut(r.stdout, "Exit status:")
+	if !ok {
+		t.Fatalf("help has no exit statuses:\n%s", r.stdout)
+	}
+	list, _, _ = strings.Cut(list, "\n\n")
+	list = strings.Join(strings.Fields(list), " ")
+	for _, tc := range []struct {
+		code int
+		what string
+	}{
+		{exitOK, "success"}, {exitFailed, "error"}, {exitUsage, "usage"}, {exitFindings, "findings"},
+		{exitIntegrity, "integrity problem"}, {exitLocked, "another job holds the lock"},
+	} {
+		if want := fmt.Sprintf("%d %s", tc.code, tc.what); !strings.Contains(list, want) {
+			t.Errorf("help's exit statuses lack %q: %s", want, list)
+		}
+	}
+	if !strings.Contains(list, "128+n interrupted by signal n") {
+		t.Errorf("help's exit statuses lack the signal's: %s", list)
+	}
+}

@@ -198,7 +198,9 @@ publishes the weekly credit review as signed JSON, an Excel workbook and
 SHA-256 sidecars, keeping a tamper-evident audit trail.
 
 Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
-75 another job holds the lock.`,
+4 integrity problem (outranks 3; the evidence may still be published),
+75 another job holds the lock, 128+n interrupted by signal n (nothing
+partial published).`,
 		Example: `  ledgerlens fixtures generate --out demo
   ledgerlens --root demo ingest
   ledgerlens --root demo query "SELECT severity, count(*) FROM runs GROUP BY 1"`,
