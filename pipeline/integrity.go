@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -153,8 +154,16 @@ func StoreProblem(storeRel string, c store.RowCheck) string {
 	if c.Intact() {
 		return ""
 	}
-	return fmt.Sprintf("store %s: %d rows differ from the rows re-derived from the ledger's first %d bytes (store %d rows, ledger %d; ledger lines %v): the store was edited",
-		storeRel, c.DifferCount, c.CoveredBytes, c.Rows, c.Derived, c.Differ)
+	var what []string
+	if c.DifferCount > 0 || c.Rows != c.Derived {
+		what = append(what, fmt.Sprintf("%d rows differ from the rows re-derived from the ledger's first %d bytes (store %d rows, ledger %d; ledger lines %v)",
+			c.DifferCount, c.CoveredBytes, c.Rows, c.Derived, c.Differ))
+	}
+	if len(c.DerivedDiffer) > 0 {
+		what = append(what, fmt.Sprintf("its %s differ from those re-derived from the ledger's first %d bytes",
+			strings.Join(c.DerivedDiffer, ", "), c.CoveredBytes))
+	}
+	return fmt.Sprintf("store %s: %s: the store was edited", storeRel, strings.Join(what, "; "))
 }
 
 func countEvents(entries []audit.Entry, event string) int {

@@ -596,6 +596,51 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 	})
 }
 
+// TestAttackEditDerivedTables: the runs view leaves out every run the
+// duplicates table lists, and the reports read the conflicting duplicates,
+// the rejects and the field counts from the store. An edit of those tables
+// (the rows untouched) hid a SEV0 run and a conflicting duplicate from a
+// signed revision while verify store, verify all and the weekly job all
+// exited 0. Now verify re-derives them, and the job compares them with the
+// digest the last ingest recorded before it ingests.
+func TestAttackEditDerivedTables(t *testing.T) {
+	tests := []struct{ name, edit string }{
+		{"a run of the week hidden by a planted duplicate", `INSERT INTO duplicates
+			SELECT line_no, byte_offset, ingest_seq, run_id, line_no, 'duplicate_identical' FROM ledger_rows
+			WHERE line_no = (SELECT line_no FROM ledger_rows WHERE "timestamp" >= ?::TIMESTAMPTZ AND "timestamp" < ?::TIMESTAMPTZ
+			                 ORDER BY credits_total DESC LIMIT 1)`},
+		{"the rejects deleted", `DELETE FROM rejects WHERE ? <> ?`},
+		{"a field count changed", `UPDATE field_values SET n = n + 7 WHERE ? <> ? AND field = (SELECT min(field) FROM field_values)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := st.Conn().ExecContext(context.Background(), tc.edit, focusWeek, nextWeek(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				t.Fatal("the edit changed nothing")
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			phrase := "differ from those re-derived from the ledger's first"
+			mustFail(t, 1, []string{phrase}, "--root", root, "verify", "store")
+			mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
+			mustFail(t, 4, []string{"its duplicates, rejects or field counts differ from what the ingest at audit seq", "refusing to publish"},
+				"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+			if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
+				t.Error("a revision was published from the edited store")
+			}
+		})
+	}
+}
+
 // appendLastLineAgain appends a copy of the ledger's last complete line
 // with runID, the run id it holds, made unique, replacing the unfinished
 // tail (which no ingest covered).

@@ -343,7 +343,7 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	if p := pipeline.StoreProblem(l.StoreFile, rows); p != "" {
 		return errors.New(p)
 	}
-	fmt.Fprintf(a.stdout, "OK      %s: %d rows equal the rows re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
+	fmt.Fprintf(a.stdout, "OK      %s: %d rows, and its duplicates, rejects and field counts, equal those re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
 	return nil
 }
 

@@ -208,6 +208,10 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	// their row digest either (store.Store.TrustedChunk).
 	trusted := j.trusted
 	st.TrustedChunk = func(chunk int64) bool { return trusted[chunk] }
+	if err := j.checkDerived(ctx, st); err != nil {
+		st.Close()
+		return nil, store.IngestResult{}, err
+	}
 	ing, err := st.Ingest(ctx, ledgerPath)
 	againstLog := false
 	if err == nil && ing.Modified == nil {
@@ -226,10 +230,16 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		// without a record.)
 		err = j.checkPriorChunk(ing.PriorChunk)
 	}
+	var derived string
+	if err == nil {
+		derived, err = st.DerivedDigest(ctx)
+	}
 	if err == nil {
 		// The rows this ingest loaded, by ledger chunk, are recorded so a
-		// later job can tell a row edited in the store (CheckStoreRows).
-		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing, ing.ChunkRowDigests)
+		// later job can tell a row edited in the store (CheckStoreRows),
+		// and the derived tables' digest so it can tell one of those
+		// edited (checkDerived).
+		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing, ing.ChunkRowDigests, derived)
 	}
 	if err != nil {
 		st.Close()
@@ -245,11 +255,12 @@ const chunkDigestsField = "chunk_row_sha256"
 
 // recordIngest writes the ingest event, and a tamper_detected event when
 // the ledger prefix changed.
-func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.IngestResult, digests map[int64]string) error {
+func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.IngestResult, digests map[int64]string, derived string) error {
 	fields := map[string]any{
 		"ledger": ledgerRel, "ingest_seq": res.Seq, "ingest_event": res.Event,
 		"offset_from": res.OffsetFrom, "offset_to": res.OffsetTo, "lines": res.Lines, "loaded": res.Loaded,
 		"rejects": res.Rejected, "duplicates": res.Duplicates, "prefix_sha256": res.PrefixSHA256,
+		derivedDigestField: derived,
 	}
 	if len(digests) > 0 {
 		m := make(map[string]any, len(digests))

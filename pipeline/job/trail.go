@@ -433,6 +433,52 @@ func (j *Job) checkPriorChunk(p *store.ChunkDigest) error {
 		j.env.Layout.Rel(j.env.Layout.StoreFile), p.Chunk*store.ChunkBytes, (p.Chunk+1)*store.ChunkBytes, refs[p.Chunk].Seq)}}
 }
 
+// derivedDigestField is the ingest event's field holding the digest of the
+// store's derived tables after the ingest (store.Store.DerivedDigest).
+const derivedDigestField = "derived_sha256"
+
+// checkDerived refuses a store whose derived tables (duplicates, rejects,
+// field counts: a run listed as a duplicate vanishes from every report)
+// are not what the newest recorded ingest left: it runs before the job's
+// own ingest, whose record would otherwise vouch for the edit. It compares
+// only a store that covers exactly what that ingest recorded; a store that
+// covers less (new, rebuilt, rolled back) is reloaded or checked against
+// the log by the ingest itself, and an older log records no digest.
+func (j *Job) checkDerived(ctx context.Context, st *store.Store) error {
+	if j.trail == nil {
+		return nil
+	}
+	var last *audit.Entry
+	for i := len(j.trail.state.Entries) - 1; i >= 0 && last == nil; i-- {
+		if e := &j.trail.state.Entries[i]; e.Event == audit.EventIngest {
+			last = e
+		}
+	}
+	if last == nil {
+		return nil
+	}
+	want, _ := last.Fields[derivedDigestField].(string)
+	if want == "" {
+		return nil
+	}
+	covered, err := st.CoveredBytes(ctx)
+	if err != nil {
+		return err
+	}
+	if covered != fieldInt(last.Fields, "offset_to") {
+		return nil
+	}
+	got, err := st.DerivedDigest(ctx)
+	if err != nil {
+		return err
+	}
+	if got == want {
+		return nil
+	}
+	return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: its duplicates, rejects or field counts differ from what the ingest at audit seq %d left: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
+		j.env.Layout.Rel(j.env.Layout.StoreFile), last.Seq)}}
+}
+
 // CheckStoreRows refuses to publish from a store whose rows for the period
 // [start, end) are not the rows the ingests loaded: it recomputes the row
 // digests of the ledger chunks the period reads and compares each with the

@@ -22,10 +22,16 @@ type RowCheck struct {
 	// from the store, or is in the store only; DifferCount counts them all.
 	Differ      []int64
 	DifferCount int64
+	// DerivedDiffer names the derived tables (derived.go: duplicates,
+	// rejects, field_values) whose content differs from the re-derived
+	// store's.
+	DerivedDiffer []string
 }
 
-// Intact reports whether every row matched.
-func (c RowCheck) Intact() bool { return c.DifferCount == 0 && c.Rows == c.Derived }
+// Intact reports whether every row and every derived table matched.
+func (c RowCheck) Intact() bool {
+	return c.DifferCount == 0 && c.Rows == c.Derived && len(c.DerivedDiffer) == 0
+}
 
 // maxDiffer bounds the line numbers a RowCheck lists.
 const maxDiffer = 20
@@ -34,8 +40,10 @@ const maxDiffer = 20
 // the first CoveredBytes of ledgerPath copied to a scratch directory and
 // ingested into a scratch store with the same code and zone — and compares
 // the digest of every row (row_digest.go: all columns but the ingest that
-// loaded it) with the store's. An edited, deleted or planted row is a difference. Run
-// VerifyLedger first: if the prefix itself changed, the rows differ too.
+// loaded it) with the store's, and the content of its derived tables
+// (derived.go). An edited, deleted or planted row is a difference, and so
+// is an edited duplicate, reject or field count. Run VerifyLedger first:
+// if the prefix itself changed, the rows differ too.
 func (s *Store) VerifyRows(ctx context.Context, ledgerPath string) (RowCheck, error) {
 	state, had, err := s.loadState(ctx)
 	if err != nil {
@@ -89,6 +97,19 @@ func (s *Store) VerifyRows(ctx context.Context, ledgerPath string) (RowCheck, er
 	slices.Sort(differ)
 	res.DifferCount = int64(len(differ))
 	res.Differ = differ[:min(len(differ), maxDiffer)]
+	mineDerived, err := s.derivedDigests(ctx)
+	if err != nil {
+		return res, err
+	}
+	theirsDerived, err := fresh.derivedDigests(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, t := range derivedTables() {
+		if mineDerived[t.name] != theirsDerived[t.name] {
+			res.DerivedDiffer = append(res.DerivedDiffer, t.name)
+		}
+	}
 	return res, nil
 }
 
