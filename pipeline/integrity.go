@@ -84,6 +84,13 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 			rep.Rows, err = st.VerifyRows(ctx, l.Ledger)
 			rep.RowsChecked = err == nil
 		}
+		if err == nil && !rep.LedgerMissing {
+			// A store rebuilt from an edited ledger re-derives to itself:
+			// the rows the log records as loaded tell it apart.
+			var problems []string
+			problems, err = job.StoreRowsAgainstLog(ctx, ac.State.Entries, st, l.Rel(l.StoreFile))
+			rep.Problems = append(rep.Problems, problems...)
+		}
 		if err == nil {
 			dups, err = st.ConflictingDuplicates(ctx)
 		}
@@ -98,18 +105,23 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 		if p := StoreProblem(l.Rel(l.StoreFile), rep.Rows); rep.RowsChecked && p != "" {
 			rep.Problems = append(rep.Problems, p)
 		}
-		// Bytes the log records as ingested but the store does not cover
-		// (a store rolled back to an older copy) are checked against the
-		// log.
+		// The bytes the log records as ingested are checked against the
+		// log whatever the store covers: a store rolled back to an older
+		// copy covers fewer, and one rebuilt from an edited ledger agrees
+		// with the edit.
 		if !rep.LedgerMissing && rep.Ledger.Modified == nil {
-			m, err := job.LedgerAgainstLog(ac.State.Entries, l.Ledger, rep.Ledger.CoveredBytes)
+			m, err := job.LedgerAgainstLog(ac.State.Entries, l.Ledger, 0)
 			if err != nil {
 				return rep, err
 			}
 			if m != nil {
 				rep.Ledger.Intact = false
-				rep.Problems = append(rep.Problems, fmt.Sprintf("ledger %s: bytes %d–%d (lines %d–%d) differ from what the audit log records as ingested, and the store covers only %d of them (rolled back?)",
-					l.Rel(l.Ledger), m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo, rep.Ledger.CoveredBytes))
+				why := "the store agrees with them: it was rebuilt from the changed ledger"
+				if rep.Ledger.CoveredBytes < m.ByteTo {
+					why = fmt.Sprintf("the store covers only %d of them (rolled back?)", rep.Ledger.CoveredBytes)
+				}
+				rep.Problems = append(rep.Problems, fmt.Sprintf("ledger %s: bytes %d–%d differ from what the audit log records as ingested, and %s",
+					l.Rel(l.Ledger), m.ByteFrom, m.ByteTo, why))
 			}
 		}
 	} else if n := countEvents(ac.State.Entries, audit.EventIngest); n > 0 {

@@ -967,6 +967,51 @@ func TestAttackMoveOutputDir(t *testing.T) {
 	mustFail(t, 1, []string{"output_dir", "leaves the root"}, "--root", root, "verify", "all")
 }
 
+// TestAttackEditLedgerAndRebuildStore: an edit of already-ingested ledger
+// bytes, with the store replaced by one built from the edited ledger in a
+// scratch root (no key needed), left the store's own append-only check
+// and its re-derivation nothing to find: verify ledger, verify store and
+// verify all printed OK, and the monthly SLA job signed a report without
+// the edited run. The audit log records what each ingest covered and
+// loaded; the verifiers and the SLA job now hold the ledger and the store
+// to it.
+func TestAttackEditLedgerAndRebuildStore(t *testing.T) {
+	root := publishedRoot(t)
+	ledger := filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl")
+	editLine(t, ledger, 1000)
+	scratch := t.TempDir()
+	if out, err := exec.Command("cp", "-a", filepath.Join(root, "config"), scratch).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	if err := os.MkdirAll(filepath.Join(scratch, "runs", "CREDIT_MONITORING"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, ledger, filepath.Join(scratch, "runs", "CREDIT_MONITORING", "ledger.jsonl"))
+	mustRun(t, "--root", scratch, "ingest")
+	for _, f := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
+		os.Remove(filepath.Join(root, ".ledgerlens", f))
+	}
+	copyFile(t, filepath.Join(scratch, ".ledgerlens", "ledger.duckdb"), filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
+	if _, err := os.Stat(filepath.Join(scratch, ".ledgerlens", "ledger.duckdb.wal")); err == nil {
+		copyFile(t, filepath.Join(scratch, ".ledgerlens", "ledger.duckdb.wal"), filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
+	}
+
+	ledgerPhrase := "differ from what the audit log records as ingested"
+	storePhrase := "loaded and recorded: the store was edited or rebuilt from an edited ledger"
+	mustFail(t, 1, []string{ledgerPhrase}, "--root", root, "verify", "ledger")
+	mustFail(t, 1, []string{storePhrase}, "--root", root, "verify", "store")
+	r := mustFail(t, 1, []string{ledgerPhrase, storePhrase}, "--root", root, "verify", "all")
+	if strings.Contains(r.stdout, "\nOK") {
+		t.Errorf("verify all still says OK:\n%s", r.stdout)
+	}
+	month := focusWeek[:7]
+	mustFail(t, 4, []string{"differ from what the ingest at audit seq", "refusing to publish"},
+		"--root", root, "report", "sla", "--month", month)
+	if matches, _ := filepath.Glob(filepath.Join(reviews(root), "sla_"+month+"*")); len(matches) > 0 {
+		t.Errorf("the SLA report was published from the rebuilt store: %v", matches)
+	}
+}
+
 // TestAttackEditLedgerAndDeleteStore: the store's append-only check has
 // nothing to compare with once the store is gone, so an edit of the
 // ingested ledger plus a deleted store (or an emptied ledger on a missing

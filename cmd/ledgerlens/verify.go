@@ -281,6 +281,19 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 		return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
 			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
 	}
+	// The bytes the audit log records as ingested must hash as it
+	// recorded, even where the store agrees with them: a store rebuilt
+	// from an edited ledger does.
+	trail, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return err
+	}
+	if m, err := job.LedgerAgainstLog(trail.Entries, l.Ledger, 0); err != nil {
+		return err
+	} else if m != nil {
+		return fmt.Errorf("ledger %s is not append-only: bytes %d–%d differ from what the audit log records as ingested (the store was rebuilt from the changed ledger, or rolled back)",
+			l.Ledger, m.ByteFrom, m.ByteTo)
+	}
 	// A modification found earlier (the store has since been rebuilt
 	// from the changed ledger) and a conflicting duplicate fail until
 	// acknowledged.
@@ -342,6 +355,22 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	}
 	if p := pipeline.StoreProblem(l.StoreFile, rows); p != "" {
 		return errors.New(p)
+	}
+	// A store rebuilt from an edited ledger re-derives to itself: the
+	// rows the audit log records as loaded tell it apart.
+	trail, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return err
+	}
+	problems, err := job.StoreRowsAgainstLog(ctx, trail.Entries, st, l.StoreFile)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
+		}
+		return fmt.Errorf("store %s: %d ledger chunks differ from what the audit log records as loaded", l.StoreFile, len(problems))
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: %d rows, and its duplicates, rejects and field counts, equal those re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
 	return nil

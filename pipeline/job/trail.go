@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -391,12 +393,18 @@ func topLevelString(path, key string) (string, bool) {
 // newest ingest that loaded rows into it recorded in the audit log, and
 // that ingest's entry. A (re)load clears what earlier ingests recorded.
 func (j *Job) recordedChunkDigests() (map[int64]string, map[int64]audit.Entry) {
+	if j.trail == nil {
+		return map[int64]string{}, map[int64]audit.Entry{}
+	}
+	return RecordedChunkDigests(j.trail.state.Entries)
+}
+
+// RecordedChunkDigests is recordedChunkDigests over the entries of a
+// verified log (the integrity check's, which runs no job).
+func RecordedChunkDigests(entries []audit.Entry) (map[int64]string, map[int64]audit.Entry) {
 	refs := map[int64]audit.Entry{}
 	ref := map[int64]string{}
-	if j.trail == nil {
-		return ref, refs
-	}
-	for _, e := range j.trail.state.Entries {
+	for _, e := range entries {
 		if e.Event != audit.EventIngest {
 			continue
 		}
@@ -431,6 +439,33 @@ func (j *Job) checkPriorChunk(p *store.ChunkDigest) error {
 	}
 	return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what the ingest at audit seq %d loaded: the store was edited; the rows appended to that chunk are not recorded (run 'ledgerlens verify store', then rebuild the store)",
 		j.env.Layout.Rel(j.env.Layout.StoreFile), p.Chunk*store.ChunkBytes, (p.Chunk+1)*store.ChunkBytes, refs[p.Chunk].Seq)}}
+}
+
+// StoreRowsAgainstLog compares the row digests of every ledger chunk the
+// log records an ingest of with the store's, and describes each chunk
+// that differs: a store rebuilt from an edited ledger re-derives to
+// itself, so only the signed record of what was loaded tells it apart
+// (`verify store`, `verify all`). storeRel names the store in the
+// problems.
+func StoreRowsAgainstLog(ctx context.Context, entries []audit.Entry, st *store.Store, storeRel string) ([]string, error) {
+	ref, refs := RecordedChunkDigests(entries)
+	if len(ref) == 0 {
+		return nil, nil
+	}
+	chunks := slices.Sorted(maps.Keys(ref))
+	got, err := st.ChunkDigestsOf(ctx, chunks)
+	if err != nil {
+		return nil, err
+	}
+	var problems []string
+	for _, c := range chunks {
+		if got[c] == ref[c] {
+			continue
+		}
+		problems = append(problems, fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what the ingest at audit seq %d loaded and recorded: the store was edited or rebuilt from an edited ledger",
+			storeRel, c*store.ChunkBytes, (c+1)*store.ChunkBytes, refs[c].Seq))
+	}
+	return problems, nil
 }
 
 // derivedDigestField is the ingest event's field holding the digest of the
