@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ledgerlens/ledgerlens/fixtures"
 )
 
 // TestOperatorCommands runs the everyday commands in process on one
@@ -120,6 +124,32 @@ func TestDemo(t *testing.T) {
 	r = mustRunIn(t, "demo", "--out", out, "--runs", "3000")
 	if !strings.Contains(r.stdout, "kept ") || !strings.Contains(r.stdout, "no-op") {
 		t.Errorf("second demo run:\n%s", r.stdout)
+	}
+}
+
+// TestDemoRefusesALiveRoot: demo --out pointed at a working root that is
+// not an earlier demo replaced its ledger with the fixtures' (the runs it
+// recorded were gone, and the exit status came after the damage). It is
+// refused before anything is written.
+func TestDemoRefusesALiveRoot(t *testing.T) {
+	root := copyFixture(t)
+	if err := os.Remove(filepath.Join(root, fixtures.ExpectedPath)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	ledger := filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl")
+	if err := os.WriteFile(ledger, []byte(`{"Run_ID":"R-1","Timestamp":"2026-02-24T10:00:00Z","Scenario_ID":"S","Credits_Total":1}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runInProcess(t, "demo", "--out", root, "--runs", "3000")
+	if r.code != 1 || !strings.Contains(r.stderr, "is not an earlier demo root") {
+		t.Errorf("demo over a live root: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if after, err := os.ReadFile(ledger); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the live root's ledger changed (%v)", err)
 	}
 }
 

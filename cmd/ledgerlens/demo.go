@@ -37,6 +37,9 @@ second run finds the report already published.`,
 			if opts.Out == "" {
 				return usagef("--out is required")
 			}
+			if err := checkDemoOut(opts.Out); err != nil {
+				return err
+			}
 			a.root = opts.Out
 			l := inputs.NewLayout(opts.Out)
 			out := a.stdout
@@ -151,4 +154,23 @@ func acknowledgePlanted(ctx context.Context, a *app, ie *job.IntegrityError, lin
 		fmt.Fprintf(out, "  record: %s\n", res.RecordPath)
 	}
 	return nil
+}
+
+// checkDemoOut refuses an --out that holds anything but an earlier demo
+// or fixture root (one with the fixtures' expected.json): the demo writes
+// the fixtures' ledger, cases and incidents over whatever is there, and
+// pointed at a live root it would replace the runs it records.
+func checkDemoOut(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("demo --out %s: %w", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, fixtures.ExpectedPath)); err == nil {
+		return nil
+	}
+	return fmt.Errorf("demo: --out %s is not empty and is not an earlier demo root (it holds %s but no %s); refusing to replace its ledger — choose a new directory",
+		dir, entries[0].Name(), fixtures.ExpectedPath)
 }
