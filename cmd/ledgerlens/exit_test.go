@@ -185,3 +185,26 @@ func TestHelpListsEveryExitStatus(t *testing.T) {
 		t.Errorf("help's exit statuses lack the signal's: %s", list)
 	}
 }
+
+// TestOutputThatGoesNowhereExits1: a command whose standard output cannot
+// be written (here /dev/full, as a full disk under `> file`) exits 1 and
+// says so, instead of 0 with an empty file: `schedule crontab >
+// /etc/cron.d/ledgerlens` must not leave an empty crontab behind silently.
+func TestOutputThatGoesNowhereExits1(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full to write to: %v", err)
+	}
+	defer full.Close()
+	root := copyFixture(t)
+	for _, args := range [][]string{
+		{"--help"},
+		{"--root", root, "schedule", "crontab"},
+	} {
+		var errb bytes.Buffer
+		code := run(context.Background(), args, full, &errb)
+		if code != exitFailed || !strings.Contains(errb.String(), "write standard output") {
+			t.Errorf("ledgerlens %v > /dev/full: exit %d, want %d\n%s", args, code, exitFailed, errb.String())
+		}
+	}
+}

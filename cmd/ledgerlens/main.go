@@ -82,11 +82,34 @@ func notifySignals(parent context.Context, stderr io.Writer) (context.Context, f
 // This is the one place where errors become exit statuses: commands return
 // typed errors and never choose a status themselves.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := newApp(stdout, stderr)
+	out := &outputWriter{w: stdout}
+	a := newApp(out, stderr)
 	err := execute(ctx, a, args)
+	if err == nil && out.err != nil {
+		// What the command printed went nowhere (a full disk under
+		// `> file`): it did not do its job.
+		err = fmt.Errorf("write standard output: %w", out.err)
+	}
 	code := exitStatus(ctx, a, err)
 	a.logJobEnd(a.command, code, err)
 	return code
+}
+
+// outputWriter is standard output that remembers its first write error,
+// for run to turn into an error: commands print with fmt.Fprint* and do
+// not check each write, and an operator redirecting `schedule crontab` to
+// a file on a full disk got an empty file and exit 0.
+type outputWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (o *outputWriter) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	if err != nil && o.err == nil {
+		o.err = err
+	}
+	return n, err
 }
 
 // exitStatus maps a command's outcome to its exit status, reporting the
