@@ -185,7 +185,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 			id := signer.KeyID()
 			m.SigningKeyID = &id
 		}
-		if err := slaRevision(pub, base, m, opts.Supersede); err != nil {
+		if err := slaRevision(pub, base, m, opts.Supersede, j.CheckPublishedFilesPresent); err != nil {
 			return nil, err
 		}
 		return json.Marshal(m)
@@ -295,9 +295,12 @@ func slaInputFiles(l inputs.Layout, files []reports.InputFile, s *reports.SLA) (
 // slaRevision decides the revision as the weekly job does: 1 when nothing
 // is published, 0 (no-op) when the newest revision holds the same result
 // (the audit head at start aside), newest+1 with supersede, else an error.
-func slaRevision(pub *reports.Publisher, base string, s *reports.SLA, supersede bool) error {
+func slaRevision(pub *reports.Publisher, base string, s *reports.SLA, supersede bool, present func(dir, base string, onDisk int) error) error {
 	latest, err := pub.Latest(base)
 	if err != nil {
+		return err
+	}
+	if err := present(pub.Dir, base, latest); err != nil {
 		return err
 	}
 	set := func(rev int) {

@@ -468,6 +468,9 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	if err != nil {
 		return nil, err
 	}
+	if err := j.lj.CheckPublishedFilesPresent(pub.Dir, base, latest); err != nil {
+		return nil, err
+	}
 	if latest == 0 {
 		w.Revision = 1
 		return w, nil

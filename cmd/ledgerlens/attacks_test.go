@@ -1012,6 +1012,43 @@ func TestAttackEditLedgerAndRebuildStore(t *testing.T) {
 	}
 }
 
+// TestPublishedFilesMissing: a report whose files were deleted, or whose
+// output directory's mount is missing, was taken for "never published":
+// the next run published a different result again as revision 1 (or into
+// the bare mount point), exited 0, and the next verify all found nothing
+// missing. The job now refuses while the audit log records what is gone.
+func TestPublishedFilesMissing(t *testing.T) {
+	t.Run("a report's revisions deleted", func(t *testing.T) {
+		root := publishedRoot(t)
+		matches, err := filepath.Glob(filepath.Join(reviews(root), "weekly_"+focusWeek+"*"))
+		if err != nil || len(matches) == 0 {
+			t.Fatalf("no published files of %s (%v)", focusWeek, err)
+		}
+		for _, m := range matches {
+			if err := os.Remove(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustFail(t, 1, []string{"the audit log records revision 2 as published", "published files are missing", "nothing was written"},
+			"--root", root, "report", "weekly", "--week", focusWeek)
+		if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err == nil {
+			t.Error("a revision 1 was published again")
+		}
+		mustFail(t, 1, []string{"weekly_" + focusWeek}, "--root", root, "verify", "all")
+	})
+	t.Run("the output directory missing", func(t *testing.T) {
+		root := publishedRoot(t)
+		if err := os.RemoveAll(reviews(root)); err != nil {
+			t.Fatal(err)
+		}
+		mustFail(t, 1, []string{"output directory runs/CREDIT_REVIEWS is missing, but the audit log records", "a missing mount"},
+			"--root", root, "report", "weekly", "--week", prevWeek(t))
+		if _, err := os.Stat(reviews(root)); err == nil {
+			t.Error("the missing output directory was created")
+		}
+	})
+}
+
 // TestAttackEditLedgerAndDeleteStore: the store's append-only check has
 // nothing to compare with once the store is gone, so an edit of the
 // ingested ledger plus a deleted store (or an emptied ledger on a missing

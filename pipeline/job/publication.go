@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -87,4 +88,54 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 		}
 	}
 	return nil
+}
+
+// CheckPublishedFilesPresent refuses to publish base in dir when the audit
+// log records a revision of it, or any file in dir, that dir no longer
+// holds: a report deleted, or the output directory's mount missing, is
+// otherwise taken for "never published", and a different result went out
+// again as revision 1 while the next `verify all` found nothing missing.
+// onDisk is the newest revision of base dir holds (0: none).
+func (j *Job) CheckPublishedFilesPresent(dir, base string, onDisk int) error {
+	if j.trail == nil {
+		return nil
+	}
+	l := j.env.Layout
+	dirRel := filepath.ToSlash(l.Rel(dir))
+	_, statErr := os.Stat(dir)
+	var newest *audit.Entry // the newest revision of base recorded in dir
+	for i := range j.trail.state.Entries {
+		e := &j.trail.state.Entries[i]
+		if e.Event != audit.EventArtifactWritten {
+			continue
+		}
+		p, _ := e.Fields["path"].(string)
+		if filepath.ToSlash(filepath.Dir(p)) != dirRel {
+			continue
+		}
+		if errors.Is(statErr, fs.ErrNotExist) {
+			return fmt.Errorf("output directory %s is missing, but the audit log records %s as published in it (seq %d): a missing mount, or a deleted directory; nothing was written — restore it, then run 'ledgerlens verify all'",
+				dirRel, p, e.Seq)
+		}
+		if pub, _ := e.Fields["publication"].(string); pub == base &&
+			(newest == nil || fieldInt(e.Fields, "revision") > fieldInt(newest.Fields, "revision")) {
+			newest = e
+		}
+	}
+	if newest == nil {
+		return nil
+	}
+	if rev := int(fieldInt(newest.Fields, "revision")); rev > onDisk {
+		p, _ := newest.Fields["path"].(string)
+		return fmt.Errorf("%s: the audit log records revision %d as published (%s, seq %d), but %s holds %s: published files are missing; nothing was written — restore them, then run 'ledgerlens verify all'",
+			base, rev, p, newest.Seq, dirRel, revisionsHeld(onDisk))
+	}
+	return nil
+}
+
+func revisionsHeld(n int) string {
+	if n == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("revision %d", n)
 }
