@@ -197,6 +197,20 @@ func TestTamperDetection(t *testing.T) {
 			out[k] = []byte("{\"seq\":\n")
 			return out
 		}, same, ProblemBadJSON, before},
+		// The same entry spelled another way hashes the same: only the
+		// line's bytes tell (a grep for "event":"publish" misses it).
+		{"respell the event with an escape", func(lines [][]byte, k int) [][]byte {
+			out := append([][]byte{}, lines...)
+			i := bytes.Index(lines[k], []byte(`"event":"`)) + len(`"event":"`)
+			esc := fmt.Sprintf(`\u%04x`, lines[k][i]) // the event's first letter
+			out[k] = append(append(append([]byte{}, lines[k][:i]...), esc...), lines[k][i+1:]...)
+			return out
+		}, same, ProblemNotCanonical, before},
+		{"space after a colon", func(lines [][]byte, k int) [][]byte {
+			out := append([][]byte{}, lines...)
+			out[k] = bytes.Replace(lines[k], []byte(`"event":`), []byte(`"event": `), 1)
+			return out
+		}, same, ProblemNotCanonical, before},
 	}
 	for _, m := range muts {
 		for k := 0; k < n; k++ {

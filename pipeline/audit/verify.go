@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,11 @@ const (
 	// ProblemHashMismatch: hash does not match the entry's content (the
 	// entry was edited).
 	ProblemHashMismatch Problem = "hash_mismatch"
+	// ProblemNotCanonical: the line is not its entry's canonical JSON, the
+	// bytes the log writes and the Merkle leaf is taken from: the same
+	// entry spelled another way (escapes, spaces, key order) would verify
+	// while a byte-level check of the line, or a grep, saw something else.
+	ProblemNotCanonical Problem = "not_canonical"
 )
 
 // Break is the first entry at which the chain does not verify.
@@ -72,14 +78,16 @@ type checker struct {
 }
 
 // check verifies e as the entry at line, returning false at the first break.
+// An entry without its line (a segment's) has no spelling to check.
 func (c *checker) check(line int64, e Entry) bool {
 	got, err := e.ComputeHash()
-	return c.checkHashed(line, e, got, err)
+	return c.checkHashed(line, e, got, err, true)
 }
 
 // checkHashed is check with the entry's hash already computed (got, or the
-// error computing it).
-func (c *checker) checkHashed(line int64, e Entry, got string, hashErr error) bool {
+// error computing it); canonical says whether the line read is the entry's
+// canonical JSON, as the log writes it and the Merkle leaf is made of.
+func (c *checker) checkHashed(line int64, e Entry, got string, hashErr error, canonical bool) bool {
 	brk := func(p Problem, format string, args ...any) bool {
 		c.res.Broken = &Break{Line: line, Seq: e.Seq, Problem: p, Detail: fmt.Sprintf(format, args...)}
 		return false
@@ -95,6 +103,9 @@ func (c *checker) checkHashed(line int64, e Entry, got string, hashErr error) bo
 	}
 	if got != e.Hash {
 		return brk(ProblemHashMismatch, "recorded %s, content hashes to %s (the entry was modified)", e.Hash, got)
+	}
+	if !canonical {
+		return brk(ProblemNotCanonical, "the line is not its entry's canonical JSON: the log writes each entry in one spelling, so this line was rewritten")
 	}
 	c.res.Entries++
 	c.res.HeadSeq, c.res.HeadHash = e.Seq, e.Hash
@@ -148,7 +159,8 @@ func walkFrom(r io.Reader, c checker, each func(e Entry, leaf []byte) error) (Re
 			return c.res, nil
 		}
 		got, leaf, herr := e.parsedDigests()
-		if !c.checkHashed(line, e, got, herr) {
+		canonical := bytes.Equal(leaf, bytes.TrimSuffix(raw, []byte("\n")))
+		if !c.checkHashed(line, e, got, herr, canonical) {
 			return c.res, nil
 		}
 		if each != nil {
