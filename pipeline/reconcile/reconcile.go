@@ -301,11 +301,14 @@ func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
 		}
 		problems = append(problems, checkReportName(name, path, m[2], m[1], rev)...)
 	}
-	abs, err := filepath.Abs(path)
+	// Both resolved through symbolic links: a file reached through a
+	// linked root, or the root through a link, is still under the root
+	// and must be the recorded artifact.
+	abs, err := realPath(path)
 	if err != nil {
 		return problems, err
 	}
-	root, err := filepath.Abs(l.Root)
+	root, err := realPath(l.Root)
 	if err != nil {
 		return problems, err
 	}
@@ -320,7 +323,7 @@ func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
 	rec, ok := Records(st.Entries)[filepath.ToSlash(rel)]
 	if !ok {
 		for _, d := range dirs {
-			if dabs, err := filepath.Abs(d); err == nil && filepath.Dir(abs) == dabs {
+			if dabs, err := realPath(d); err == nil && filepath.Dir(abs) == dabs {
 				problems = append(problems, fmt.Sprintf("%s is not recorded in the audit log as published", rel))
 				break
 			}
@@ -335,6 +338,19 @@ func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
 		problems = append(problems, fmt.Sprintf("not the recorded artifact for this name: sha256 %s, the audit log records %s (seq %d)", short(got), short(rec.SHA256), rec.Seq))
 	}
 	return problems, nil
+}
+
+// realPath is path made absolute with every symbolic link resolved; a
+// path that does not exist is only made absolute.
+func realPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	}
+	return abs, nil
 }
 
 // OutputDirs are the directories the record of publication covers: the

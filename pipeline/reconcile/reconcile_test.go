@@ -136,4 +136,29 @@ func TestFileIsTheRecordedArtifact(t *testing.T) {
 	if !strings.Contains(all, "not the recorded artifact for this name") || !strings.Contains(all, "revision 2 inside") {
 		t.Errorf("problems %q", p)
 	}
+	// The same file reached through a symbolic link to the root, or with
+	// the root named through one, is still under the root: it was only
+	// name-checked, as an auditor's copy outside the root is.
+	link := filepath.Join(t.TempDir(), "root-link")
+	if err := os.Symlink(l.Root, link); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(l.Root, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	linked := inputs.NewLayout(link)
+	for _, c := range []struct {
+		name string
+		l    inputs.Layout
+		path string
+	}{
+		{"the file through the link", l, filepath.Join(link, rel)},
+		{"the root through the link", linked, target},
+	} {
+		p, err := File(c.l, c.path, OutputDirs(c.l))
+		if err != nil || !strings.Contains(strings.Join(p, "\n"), "not the recorded artifact for this name") {
+			t.Errorf("%s: problems %q (%v), want the swap found", c.name, p, err)
+		}
+	}
 }
