@@ -160,6 +160,7 @@ func TestParseCasesInvalid(t *testing.T) {
 		{"related ids wrong type", []string{`{"Case_ID":"C","Related_Run_IDs":7}`}, 1, path + ":1: Related_Run_IDs: want an array of run ids or a comma-separated string, got number"},
 		{"related id not a string", []string{`{"Case_ID":"C","Related_Run_IDs":["R1",2]}`}, 1, path + ":1: Related_Run_IDs[1]: want a string, got number"},
 		{"conflicting spellings", []string{`{"Case_ID":"C","case_id":"D"}`}, 1, path + ":1: case_id: conflicts with Case_ID"},
+		{"one spelling twice", []string{good, `{"Case_ID":"CASE-1201","Case_ID":"CASE-X"}`}, 2, path + ":2: Case_ID: appears twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -117,6 +117,7 @@ func TestParseConfigInvalid(t *testing.T) {
 		{"schedules not an array", `{"schedules":{}}`, "schedules", "schedules: want an array, got object"},
 		{"schedule not an object", `{"schedules":["weekly-review"]}`, "schedules[0]", "schedules[0]: want an object, got string"},
 		{"syntax", "{\n  \"top_n\": 5\n  \"spike_top_n\": 10\n}", "", path + ":3: invalid JSON"},
+		{"repeated key", `{"top_n": 5, "top_n": 50}`, "", path + `: field "top_n" appears twice`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

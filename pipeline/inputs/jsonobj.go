@@ -45,7 +45,37 @@ func parseDocument(path string, data []byte) (object, error) {
 	if m == nil {
 		return object{}, &Error{Path: path, Msg: "want a JSON object at the top level, got null"}
 	}
+	if k, ok := repeatedKey(data); ok {
+		return object{}, &Error{Path: path, Msg: fmt.Sprintf("field %q appears twice at the top level: which one is meant is ambiguous", k)}
+	}
 	return object{fields: m}, nil
+}
+
+// repeatedKey returns a key that data, a JSON object, spells twice at its
+// own level: encoding/json keeps the last and drops the other silently, so
+// a policy or configuration holding both would apply whichever came last.
+func repeatedKey(data []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return k, true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // parseRecord decodes one JSON Lines record. With fold, keys are matched
@@ -62,6 +92,9 @@ func parseRecord(line []byte, fold bool) (object, error) {
 	}
 	if m == nil {
 		return object{}, &fieldError{msg: "want a JSON object, got null"}
+	}
+	if k, ok := repeatedKey(line); ok {
+		return object{}, &fieldError{field: k, msg: "appears twice in the same record"}
 	}
 	if !fold {
 		return object{fields: m}, nil
@@ -94,6 +127,9 @@ func decodeObject(raw json.RawMessage, path string) (object, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return object{}, &fieldError{field: path, msg: err.Error()}
+	}
+	if k, ok := repeatedKey(raw); ok {
+		return object{}, &fieldError{field: path + "." + k, msg: "appears twice in the same object"}
 	}
 	return object{path: path, fields: m}, nil
 }

@@ -157,6 +157,10 @@ func TestParsePolicyInvalid(t *testing.T) {
 		field string
 		want  string
 	}{
+		// encoding/json keeps the last of a repeated key: the policy
+		// applied 9 while the file also said 5.
+		{"repeated multiplier", r(`"sev1":{"multiplier":5`, `"sev1":{"multiplier":5,"multiplier":9`),
+			"severity_policy.sev1.multiplier", path + ": severity_policy.sev1.multiplier: appears twice"},
 		{"sev2 above sev1", r(`"sev2":{"multiplier":2`, `"sev2":{"multiplier":6`),
 			"severity_policy.sev2.multiplier", path + ": severity_policy.sev2.multiplier: must be less than sev1 (5), got 6"},
 		{"sev2 equal to sev1", r(`"sev2":{"multiplier":2`, `"sev2":{"multiplier":5`),
