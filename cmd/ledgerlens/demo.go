@@ -46,6 +46,9 @@ second run finds the report already published.`,
 
 			fmt.Fprintf(out, "== fixtures: %d runs over %d weeks from %s (seed %d)\n", opts.Runs, opts.Weeks, opts.Start.Format("2006-01-02"), opts.Seed)
 			exp, err := fixtures.Generate(ctx, opts)
+			if errors.Is(err, fixtures.ErrInvalidOptions) {
+				return usagef("%v", err)
+			}
 			if err != nil {
 				return err
 			}

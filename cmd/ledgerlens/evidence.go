@@ -67,10 +67,16 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 	if !strings.HasSuffix(opts.Out, ".zip") {
 		return usagef("--out %q: the bundle must be a .zip file", opts.Out)
 	}
-	for _, d := range []string{opts.From, opts.To} {
-		if _, err := time.Parse(time.DateOnly, d); err != nil {
-			return usagef("date %q: want YYYY-MM-DD", d)
+	var days [2]time.Time
+	for i, f := range []struct{ flag, value string }{{"--from", opts.From}, {"--to", opts.To}} {
+		d, err := time.Parse(time.DateOnly, f.value)
+		if err != nil {
+			return usagef("%s %q: want a date, YYYY-MM-DD", f.flag, f.value)
 		}
+		days[i] = d
+	}
+	if days[1].Before(days[0]) {
+		return usagef("--from %s is after --to %s: the range is empty", opts.From, opts.To)
 	}
 	res, err := pipeline.ExportEvidence(ctx, a.env("evidence export", opts.LockTimeout), opts.EvidenceOptions)
 	if err != nil {

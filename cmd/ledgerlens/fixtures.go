@@ -51,6 +51,9 @@ allows it (for regenerating a fixture root).`,
 				return err
 			}
 			exp, err := fixtures.Generate(cmd.Context(), opts)
+			if errors.Is(err, fixtures.ErrInvalidOptions) {
+				return usagef("%v", err)
+			}
 			if err != nil {
 				return err
 			}
