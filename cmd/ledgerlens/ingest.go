@@ -47,6 +47,11 @@ func runIngest(ctx context.Context, a *app, opts IngestOptions) error {
 	if err != nil && !integrity {
 		return err
 	}
+	if res.Event == "" {
+		// Refused before it loaded anything (a broken audit log, an
+		// edited store): there is no result to print, only the error.
+		return err
+	}
 	fmt.Fprintf(a.stdout, "event=%s lines=%d loaded=%d rejected=%d duplicates=%d offset=%d..%d partial_tail_bytes=%d prefix_sha256=%s\n",
 		res.Event, res.Lines, res.Loaded, res.Rejected, res.Duplicates, res.OffsetFrom, res.OffsetTo,
 		res.PartialTailBytes, res.PrefixSHA256)
