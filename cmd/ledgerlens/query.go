@@ -76,7 +76,9 @@ prints it (1 day 04:00:00); a MAP in JSON as an object keyed by the keys'
 text; values inside lists, structs and maps by their own type. JSON output
 refuses two columns of one name (alias them).
 
-Exit status 0 means every row was written. A query that fails, runs past
+Exit status 0 means every row was written (the table format's first 10000
+and the count of the rest: use another format for all of them, as the
+notice on stderr says). A query that fails, runs past
 --timeout or is interrupted exits non-zero, and what it wrote to stdout
 until then is incomplete (a csv or jsonl stream may still parse): check
 the status. A Parquet file is written whole or not at all.
