@@ -19,6 +19,8 @@ func printActionRequired(w io.Writer, items []reports.ActionRequiredItem) {
 	}
 	fmt.Fprintf(w, "  action required (%d):\n", len(items))
 	for _, it := range items {
-		fmt.Fprintf(w, "    %-4s  %s\n", it.Severity, it.Text)
+		// The text quotes ledger values (run ids, scenario names): their
+		// control characters are shown escaped, as query's table does.
+		fmt.Fprintf(w, "    %-4s  %s\n", it.Severity, escapeControl(it.Text))
 	}
 }

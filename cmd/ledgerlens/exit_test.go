@@ -12,6 +12,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // runInProcess runs the command line in this process, as main does.
@@ -209,5 +210,19 @@ func TestOutputThatGoesNowhereExits1(t *testing.T) {
 		if code != exitFailed || !strings.Contains(errb.String(), "write standard output") {
 			t.Errorf("ledgerlens %v > /dev/full: exit %d, want %d\n%s", args, code, exitFailed, errb.String())
 		}
+	}
+}
+
+// TestActionRequiredEscapesControlCharacters: the action-required lines
+// quote ledger values, and a run id holding ESC or BEL must not recolour
+// or ring the operator's terminal.
+func TestActionRequiredEscapesControlCharacters(t *testing.T) {
+	var b bytes.Buffer
+	printActionRequired(&b, []reports.ActionRequiredItem{{Severity: "SEV1", Text: "Open a case: R-\x00x\x1b[31mRED\x07"}})
+	if strings.ContainsFunc(strings.TrimRight(b.String(), "\n"), func(r rune) bool { return r < 0x20 && r != '\n' }) {
+		t.Errorf("control characters reached the output: %q", b.String())
+	}
+	if !strings.Contains(b.String(), `R-\x00x\x1b[31mRED\a`) {
+		t.Errorf("the run id is not shown escaped: %q", b.String())
 	}
 }
