@@ -226,3 +226,20 @@ func TestActionRequiredEscapesControlCharacters(t *testing.T) {
 		t.Errorf("the run id is not shown escaped: %q", b.String())
 	}
 }
+
+// TestScheduleOfNoKnownJobIsRefused: a schedule naming no job was listed
+// as enabled, with fire times, by schedule list, while schedule run and
+// schedule crontab refused the same configuration.
+func TestScheduleOfNoKnownJobIsRefused(t *testing.T) {
+	root := copyFixture(t)
+	cfg := filepath.Join(root, "config", "ledgerlens.json")
+	if err := os.WriteFile(cfg, []byte(`{"schedules":[{"name":"bogus","spec":"0 10 * * 1"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"schedule", "list"}, {"schedule", "crontab"}} {
+		r := runInProcess(t, append([]string{"--root", root}, args...)...)
+		if r.code != exitFailed || !strings.Contains(r.stderr, "bogus") || !strings.Contains(r.stderr, "names no known job") {
+			t.Errorf("ledgerlens %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}

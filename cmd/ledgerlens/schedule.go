@@ -37,6 +37,12 @@ func (a *app) jobSpecs() ([]schedules.JobSpec, error) {
 	}
 	specs := make([]schedules.JobSpec, 0, len(cfg.Schedules))
 	for _, s := range cfg.Schedules {
+		// A schedule no job answers to is refused by every command that
+		// reads them (run, list, crontab), not only when the daemon starts.
+		if _, err := schedules.JobCommand(s.Name); err != nil {
+			return nil, fmt.Errorf("config %s: schedule %q names no known job (%s, %s, %s)", a.layout().Config, s.Name,
+				schedules.JobWeeklyReview, schedules.JobIntegrityCheck, schedules.JobSLAReport)
+		}
 		specs = append(specs, schedules.JobSpec{Name: s.Name, Spec: s.Spec, TimeZone: s.TimeZone, Enabled: s.Enabled})
 	}
 	return specs, schedules.ValidateSpecs(specs)
@@ -76,8 +82,8 @@ other or with CLI runs (file lock; a scheduled run waits up to
 			var jobs []schedules.Job
 			for _, s := range specs {
 				run, ok := runners[s.Name]
-				if !ok {
-					return fmt.Errorf("config %s: schedule %q names no known job (weekly-review, integrity-check, sla-report)", a.layout().Config, s.Name)
+				if !ok { // jobSpecs refused every other name
+					return fmt.Errorf("schedule %q: no runner for it", s.Name)
 				}
 				jobs = append(jobs, schedules.Job{JobSpec: s, Run: run})
 			}
