@@ -371,10 +371,19 @@ func OutputDirs(l inputs.Layout) []string {
 // away, and the files beside it are not the root's. A bundle exported into
 // an output directory is reconciled with it.
 func WithRecordedDirs(l inputs.Layout, dirs []string, entries []audit.Entry) []string {
+	// Keyed by the real path: dirs are already resolved against the root,
+	// and resolving a relative root's directory again named it twice (every
+	// problem in it was reported twice).
 	seen := map[string]bool{}
+	key := func(d string) string {
+		if k, err := realPath(d); err == nil {
+			return k
+		}
+		return filepath.Clean(d)
+	}
 	out := make([]string, 0, len(dirs))
 	for _, d := range dirs {
-		if k := filepath.Clean(l.Resolve(d)); !seen[k] {
+		if k := key(d); !seen[k] {
 			seen[k] = true
 			out = append(out, d)
 		}
@@ -397,8 +406,8 @@ func WithRecordedDirs(l inputs.Layout, dirs []string, entries []audit.Entry) []s
 		if !ok {
 			continue
 		}
-		if d := filepath.Dir(l.Resolve(filepath.FromSlash(p))); !seen[d] {
-			seen[d] = true
+		if d := filepath.Dir(l.Resolve(filepath.FromSlash(p))); !seen[key(d)] {
+			seen[key(d)] = true
 			out = append(out, d)
 		}
 	}

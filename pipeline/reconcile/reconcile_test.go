@@ -162,3 +162,21 @@ func TestFileIsTheRecordedArtifact(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordedDirsUnderARelativeRoot: with the root named relatively, the
+// configured output directory and the one the records name are the same
+// directory, listed once (it was listed twice, and every problem in it
+// reported twice).
+func TestRecordedDirsUnderARelativeRoot(t *testing.T) {
+	l, _ := setup(t)
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(WithRecordedDirs(l, OutputDirs(l), st.Entries))
+	t.Chdir(filepath.Dir(l.Root))
+	rel := inputs.NewLayout(filepath.Base(l.Root))
+	if got := WithRecordedDirs(rel, OutputDirs(rel), st.Entries); len(got) != want {
+		t.Errorf("relative root: directories %q, want %d as under the absolute root", got, want)
+	}
+}
