@@ -167,6 +167,12 @@ func TestExitStatusMapping(t *testing.T) {
 // writing a cron entry reads, names every exit status main maps errors
 // to, integrity problems included.
 func TestHelpListsEveryExitStatus(t *testing.T) {
+	for _, cmd := range [][]string{{"--help"}, {"report", "weekly", "--help"}, {"ingest", "--help"}, {"verify", "all", "--help"}} {
+		r := mustRunIn(t, cmd...)
+		if strings.Count(r.stdout, "Exit status:") != 1 {
+			t.Errorf("ledgerlens %v: the exit statuses appear %d times, want once:\n%s", cmd, strings.Count(r.stdout, "Exit status:"), r.stdout)
+		}
+	}
 	r := mustRunIn(t, "--help")
 	_, list, ok := strings.Cut(r.stdout, "Exit status:")
 	if !ok {

@@ -189,18 +189,23 @@ func needsRoot(cmd *cobra.Command) bool {
 	return cmd.HasParent() // the bare root command only prints help
 }
 
+// exitStatusHelp ends every command's help: cron reads only the status,
+// and an operator writing a cron entry reads the help of the command it
+// runs, not the root's (docs/RULES.md, "Exit status", has the whole table).
+const exitStatusHelp = `
+Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
+4 integrity problem (outranks 3; stderr says whether anything was
+published), 75 another job holds the lock, 128+n interrupted by signal n
+(nothing partial published).
+`
+
 func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ledgerlens",
 		Short: "Forensics and weekly credit review for the automation run ledger",
 		Long: `ledgerlens loads the append-only run ledger into an embedded DuckDB store and
 publishes the weekly credit review as signed JSON, an Excel workbook and
-SHA-256 sidecars, keeping a tamper-evident audit trail.
-
-Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
-4 integrity problem (outranks 3; the evidence may still be published),
-75 another job holds the lock, 128+n interrupted by signal n (nothing
-partial published).`,
+SHA-256 sidecars, keeping a tamper-evident audit trail.`,
 		Example: `  ledgerlens fixtures generate --out demo
   ledgerlens --root demo ingest
   ledgerlens --root demo query "SELECT severity, count(*) FROM runs GROUP BY 1"`,
@@ -250,5 +255,8 @@ partial published).`,
 		newLedgerCmd(a),
 	)
 	usageArgs(root)
+	// Subcommands inherit the usage template: every help ends with the
+	// exit statuses.
+	root.SetUsageTemplate(root.UsageTemplate() + exitStatusHelp)
 	return root
 }
