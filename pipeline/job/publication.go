@@ -90,6 +90,20 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 	return nil
 }
 
+// Unrecorded returns the files of written that this job's record of
+// publication (RecordPublished) has not recorded with the digest written:
+// after a recording that failed part-way (the log's disk full), the files
+// to withdraw so that no unrecorded publication is left behind.
+func (j *Job) Unrecorded(written []reports.PublishedFile) []reports.PublishedFile {
+	var out []reports.PublishedFile
+	for _, f := range written {
+		if j.recorded == nil || j.recorded[j.env.Layout.Rel(f.Path)] != f.SHA256 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // CheckPublishedFilesPresent refuses to publish base in dir when the audit
 // log records a revision of it, or any file in dir, that dir no longer
 // holds: a report deleted, or the output directory's mount missing, is
