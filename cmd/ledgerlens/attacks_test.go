@@ -1444,3 +1444,42 @@ func TestAttackAuditLogEditedDuringJob(t *testing.T) {
 		t.Errorf("a checkpoint was signed over the edited log:\n%s", checkpointsAfter[len(checkpointsBefore):])
 	}
 }
+
+// TestAttackWipeStoreKeepingPlantedDuplicates: a store whose ledger state
+// and rows were deleted, with a planted duplicate left in its derived
+// tables, was loaded as a first load that kept the planted row: the next
+// weekly job signed a report without the hidden run and exited 0, and once
+// the row was removed again nothing showed. A first load now starts from
+// empty tables.
+func TestAttackWipeStoreKeepingPlantedDuplicates(t *testing.T) {
+	root := publishedRoot(t)
+	st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var hidden string
+	if err := st.Conn().QueryRowContext(ctx, `SELECT run_id FROM ledger_rows WHERE "timestamp" >= ?::TIMESTAMPTZ AND "timestamp" < ?::TIMESTAMPTZ
+		ORDER BY credits_total DESC LIMIT 1`, focusWeek, nextWeek(t)).Scan(&hidden); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TEMP TABLE hide AS SELECT line_no, byte_offset, run_id FROM ledger_rows WHERE run_id = '` + hidden + `'`,
+		"DELETE FROM ledger_rows", "DELETE FROM text_codes", "DELETE FROM field_values", "DELETE FROM ledger_state",
+		"DELETE FROM rejects", "DELETE FROM duplicates",
+		"INSERT INTO duplicates SELECT line_no, byte_offset, 1, run_id, 1, 'duplicate_identical' FROM hide",
+	} {
+		if _, err := st.Conn().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	mustRun(t, "--root", root, "verify", "all")
+	r := mustRun(t, "--root", root, "query", "--format", "csv", "SELECT count(*) FROM runs WHERE run_id = '"+hidden+"'")
+	if !strings.Contains(r.stdout, "\n1\n") {
+		t.Errorf("the planted duplicate survived the reload: the run %s is hidden from the runs view:\n%s", hidden, r.stdout)
+	}
+}

@@ -476,16 +476,26 @@ const derivedDigestField = "derived_sha256"
 // field counts: a run listed as a duplicate vanishes from every report)
 // are not what the newest recorded ingest left: it runs before the job's
 // own ingest, whose record would otherwise vouch for the edit. It compares
-// only a store that covers exactly what that ingest recorded; a store that
-// covers less (new, rebuilt, rolled back) is reloaded or checked against
-// the log by the ingest itself, and an older log records no digest.
+// the store with the newest ingest that left it covering the bytes it
+// covers (the last one, or the one a rolled-back copy was taken after); an
+// empty store is loaded afresh from empty tables, a state no ingest
+// recorded (a job killed between its commit and its record) is not
+// compared, and an older log records no digest.
 func (j *Job) checkDerived(ctx context.Context, st *store.Store) error {
 	if j.trail == nil {
 		return nil
 	}
+	covered, err := st.CoveredBytes(ctx)
+	if err != nil || covered == 0 {
+		return err // nothing loaded: the ingest starts from empty tables
+	}
+	// The newest ingest that left the store covering what it covers now:
+	// the last one, or, for a store rolled back to an older copy, the one
+	// that copy was taken after.
 	var last *audit.Entry
 	for i := len(j.trail.state.Entries) - 1; i >= 0 && last == nil; i-- {
-		if e := &j.trail.state.Entries[i]; e.Event == audit.EventIngest {
+		e := &j.trail.state.Entries[i]
+		if e.Event == audit.EventIngest && fieldInt(e.Fields, "offset_to") == covered {
 			last = e
 		}
 	}
@@ -496,13 +506,6 @@ func (j *Job) checkDerived(ctx context.Context, st *store.Store) error {
 	if want == "" {
 		return nil
 	}
-	covered, err := st.CoveredBytes(ctx)
-	if err != nil {
-		return err
-	}
-	if covered != fieldInt(last.Fields, "offset_to") {
-		return nil
-	}
 	got, err := st.DerivedDigest(ctx)
 	if err != nil {
 		return err
@@ -510,7 +513,7 @@ func (j *Job) checkDerived(ctx context.Context, st *store.Store) error {
 	if got == want {
 		return nil
 	}
-	return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: its duplicates, rejects or field counts differ from what the ingest at audit seq %d left: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
+	return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: its duplicates, rejects or field counts differ from what the ingest at audit seq %d left: the store was edited, or rebuilt from a changed ledger; refusing to publish from it (run 'ledgerlens verify ledger' and 'ledgerlens verify store')",
 		j.env.Layout.Rel(j.env.Layout.StoreFile), last.Seq)}}
 }
 

@@ -196,7 +196,7 @@ var errPrefixChanged = errors.New("the covered ledger prefix changed")
 
 // apply loads [state.covered, size) of f in one transaction and commits
 // it, as the ingest res describes (its Event and Modified). A
-// ledger_modified ingest first empties the derived tables. With a pending
+// ledger_modified or initial ingest first empties the derived tables. With a pending
 // append-only check, the transaction commits only if the check passes;
 // otherwise apply rolls it back and returns errPrefixChanged.
 func (s *Store) apply(ctx context.Context, ledgerPath string, f *os.File, size int64, state ledgerState, res IngestResult, check *pendingCheck) (IngestResult, error) {
@@ -216,7 +216,11 @@ func (s *Store) apply(ctx context.Context, ledgerPath string, f *os.File, size i
 			s.rollback()
 		}
 	}()
-	if res.Event == EventLedgerModified {
+	if res.Event == EventLedgerModified || res.Event == EventInitial {
+		// A first load starts from empty tables too: a store without a
+		// ledger state (new, rebuilt, or wiped by hand) must not carry rows
+		// planted in its derived tables into the load (a duplicate listed
+		// there hides its run from every report).
 		for _, t := range []string{"ledger_rows", "text_codes", "rejects", "duplicates", "field_values"} {
 			if _, err := s.conn.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 				return res, fmt.Errorf("clear %s for reload: %w", t, err)
