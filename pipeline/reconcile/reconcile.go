@@ -371,16 +371,13 @@ func OutputDirs(l inputs.Layout) []string {
 // away, and the files beside it are not the root's. A bundle exported into
 // an output directory is reconciled with it.
 func WithRecordedDirs(l inputs.Layout, dirs []string, entries []audit.Entry) []string {
-	// Keyed by the real path: dirs are already resolved against the root,
-	// and resolving a relative root's directory again named it twice (every
-	// problem in it was reported twice).
+	// dirs are already resolved against the root: resolving a relative
+	// root's directory again named it twice (every problem in it reported
+	// twice). The key is lexical, not the real path: an output_dir that is
+	// a link to the directory the records name is reconciled as both, so
+	// the recorded files missing from it are still named.
 	seen := map[string]bool{}
-	key := func(d string) string {
-		if k, err := realPath(d); err == nil {
-			return k
-		}
-		return filepath.Clean(d)
-	}
+	key := filepath.Clean
 	out := make([]string, 0, len(dirs))
 	for _, d := range dirs {
 		if k := key(d); !seen[k] {

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +179,31 @@ func TestRecordedDirsUnderARelativeRoot(t *testing.T) {
 	rel := inputs.NewLayout(filepath.Base(l.Root))
 	if got := WithRecordedDirs(rel, OutputDirs(rel), st.Entries); len(got) != want {
 		t.Errorf("relative root: directories %q, want %d as under the absolute root", got, want)
+	}
+}
+
+// TestRecordedDirsThroughALink: an output_dir that is a link to the
+// directory the records name is reconciled under both names, so the
+// recorded files missing from it are still named (keyed by the real path,
+// the records' directory was dropped and a deletion went unreported).
+func TestRecordedDirsThroughALink(t *testing.T) {
+	l, _ := setup(t)
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alias := filepath.Join(l.Root, "runs", "ALIAS")
+	if err := os.Symlink(l.ReviewsDir, alias); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(l.Config), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(l.Config, []byte(`{"output_dir": "runs/ALIAS"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := WithRecordedDirs(l, OutputDirs(l), st.Entries)
+	if !slices.Contains(got, alias) || !slices.Contains(got, l.ReviewsDir) {
+		t.Errorf("directories %q, want both %s and %s", got, alias, l.ReviewsDir)
 	}
 }
