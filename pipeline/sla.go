@@ -185,7 +185,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 			id := signer.KeyID()
 			m.SigningKeyID = &id
 		}
-		if err := slaRevision(pub, base, m, opts.Supersede, j.CheckPublishedFilesPresent); err != nil {
+		if err := slaRevision(j, pub, base, m, opts.Supersede); err != nil {
 			return nil, err
 		}
 		return json.Marshal(m)
@@ -295,12 +295,12 @@ func slaInputFiles(l inputs.Layout, files []reports.InputFile, s *reports.SLA) (
 // slaRevision decides the revision as the weekly job does: 1 when nothing
 // is published, 0 (no-op) when the newest revision holds the same result
 // (the audit head at start aside), newest+1 with supersede, else an error.
-func slaRevision(pub *reports.Publisher, base string, s *reports.SLA, supersede bool, present func(dir, base string, onDisk int) error) error {
+func slaRevision(j *job.Job, pub *reports.Publisher, base string, s *reports.SLA, supersede bool) error {
 	latest, err := pub.Latest(base)
 	if err != nil {
 		return err
 	}
-	if err := present(pub.Dir, base, latest); err != nil {
+	if err := j.CheckPublishedFilesPresent(pub.Dir, base, latest); err != nil {
 		return err
 	}
 	set := func(rev int) {
@@ -336,6 +336,9 @@ func slaRevision(pub *reports.Publisher, base string, s *reports.SLA, supersede 
 	if bytes.Equal(a, b) {
 		*s = reports.SLA{} // revision 0: already published
 		return nil
+	}
+	if err := j.CheckNewestRevisionRecorded(pub.Dir, base, latest); err != nil {
+		return err
 	}
 	if !supersede {
 		return fmt.Errorf("%s is already published and this run's result differs; nothing was written: rerun with --supersede to publish revision %d: %w",

@@ -483,6 +483,9 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	if same {
 		return &reports.Weekly{}, nil // revision 0: already published
 	}
+	if err := j.lj.CheckNewestRevisionRecorded(pub.Dir, base, latest); err != nil {
+		return nil, err
+	}
 	if !j.opts.Supersede {
 		path := filepath.Join(pub.Dir, reports.Name(base, latest, ".json"))
 		return nil, fmt.Errorf("%s is already published and this run's result differs (for example after late arrivals or changed inputs); nothing was written: rerun with --supersede to publish revision %d: %w",

@@ -1039,6 +1039,39 @@ func TestPublishedFilesMissing(t *testing.T) {
 		}
 		mustFail(t, 1, []string{"weekly_" + focusWeek}, "--root", root, "verify", "all")
 	})
+	t.Run("a revision renamed to a higher one", func(t *testing.T) {
+		root := publishedRoot(t)
+		matches, err := filepath.Glob(filepath.Join(reviews(root), "weekly_"+prevWeek(t)+".*"))
+		if err != nil || len(matches) == 0 {
+			t.Fatalf("no published files of %s (%v)", prevWeek(t), err)
+		}
+		for _, m := range matches {
+			renamed := strings.Replace(m, "weekly_"+prevWeek(t)+".", "weekly_"+prevWeek(t)+".r2.", 1)
+			if err := os.Rename(m, renamed); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, args := range [][]string{{"--week", prevWeek(t)}, {"--week", prevWeek(t), "--supersede"}} {
+			mustFail(t, 1, []string{"revision 2 in runs/CREDIT_REVIEWS is not recorded in the audit log as published", "nothing was written"},
+				append([]string{"--root", root, "report", "weekly"}, args...)...)
+		}
+		if _, err := os.Stat(weeklyPath(root, prevWeek(t), 3, ".json")); err == nil {
+			t.Error("a revision 3 was published over the renamed files")
+		}
+	})
+	t.Run("the output directory emptied (a mount point left behind)", func(t *testing.T) {
+		root := publishedRoot(t)
+		if err := os.RemoveAll(reviews(root)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(reviews(root), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mustFail(t, 1, []string{"holds none of the", "a missing mount"}, "--root", root, "report", "weekly", "--week", prevWeek(t))
+		if entries, _ := os.ReadDir(reviews(root)); len(entries) > 0 {
+			t.Errorf("published into the emptied directory: %d files", len(entries))
+		}
+	})
 	t.Run("the output directory missing", func(t *testing.T) {
 		root := publishedRoot(t)
 		if err := os.RemoveAll(reviews(root)); err != nil {

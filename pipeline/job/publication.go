@@ -118,6 +118,7 @@ func (j *Job) CheckPublishedFilesPresent(dir, base string, onDisk int) error {
 	dirRel := filepath.ToSlash(l.Rel(dir))
 	_, statErr := os.Stat(dir)
 	var newest *audit.Entry // the newest revision of base recorded in dir
+	recorded, present := 0, 0
 	for i := range j.trail.state.Entries {
 		e := &j.trail.state.Entries[i]
 		if e.Event != audit.EventArtifactWritten {
@@ -131,20 +132,50 @@ func (j *Job) CheckPublishedFilesPresent(dir, base string, onDisk int) error {
 			return fmt.Errorf("output directory %s is missing, but the audit log records %s as published in it (seq %d): a missing mount, or a deleted directory; nothing was written — restore it, then run 'ledgerlens verify all'",
 				dirRel, p, e.Seq)
 		}
+		recorded++
+		if _, err := os.Lstat(j.env.Layout.Resolve(filepath.FromSlash(p))); err == nil {
+			present++
+		}
 		if pub, _ := e.Fields["publication"].(string); pub == base &&
 			(newest == nil || fieldInt(e.Fields, "revision") > fieldInt(newest.Fields, "revision")) {
 			newest = e
 		}
 	}
+	if recorded > 0 && present == 0 {
+		// An empty mount point left where the mount was.
+		return fmt.Errorf("output directory %s holds none of the %d files the audit log records as published in it: a missing mount, or an emptied directory; nothing was written — restore it, then run 'ledgerlens verify all'",
+			dirRel, recorded)
+	}
 	if newest == nil {
 		return nil
 	}
 	if rev := int(fieldInt(newest.Fields, "revision")); rev > onDisk {
-		p, _ := newest.Fields["path"].(string)
-		return fmt.Errorf("%s: the audit log records revision %d as published (%s, seq %d), but %s holds %s: published files are missing; nothing was written — restore them, then run 'ledgerlens verify all'",
-			base, rev, p, newest.Seq, dirRel, revisionsHeld(onDisk))
+		return fmt.Errorf("%s: the audit log records revision %d as published (seq %d), but %s holds %s: published files are missing; nothing was written — restore them, then run 'ledgerlens verify all'",
+			base, rev, newest.Seq, dirRel, revisionsHeld(onDisk))
 	}
 	return nil
+}
+
+// CheckNewestRevisionRecorded refuses to publish a new result over
+// revision onDisk of base in dir when the audit log does not record that
+// revision as published there: a file planted, or an earlier revision
+// renamed to a higher one, would otherwise be superseded as if it were
+// published. (A revision on disk that the log does not record and that
+// equals this run's result is a publication a killed job wrote and did not
+// record: the caller records it instead of calling this.)
+func (j *Job) CheckNewestRevisionRecorded(dir, base string, onDisk int) error {
+	if j.trail == nil || onDisk == 0 {
+		return nil
+	}
+	l := j.env.Layout
+	name := filepath.ToSlash(l.Rel(filepath.Join(dir, reports.Name(base, onDisk, ".json"))))
+	for _, e := range j.trail.state.Entries {
+		if p, _ := e.Fields["path"].(string); e.Event == audit.EventArtifactWritten && p == name {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: revision %d in %s is not recorded in the audit log as published (a planted file, or an earlier revision renamed); nothing was written — run 'ledgerlens verify all'",
+		base, onDisk, filepath.ToSlash(l.Rel(dir)))
 }
 
 func revisionsHeld(n int) string {
