@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil && out.err != nil {
 		// What the command printed went nowhere (a full disk under
 		// `> file`): it did not do its job.
-		err = fmt.Errorf("write standard output: %w", out.err)
+		err = fmt.Errorf("write standard output: %w (the command itself finished: what it printed was lost)", out.err)
 	}
 	code := exitStatus(ctx, a, err)
 	a.logJobEnd(a.command, code, err)
