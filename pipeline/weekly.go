@@ -583,16 +583,7 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 		return j.lj.RecordPublished(ctx, pub.Dir, base, rev, pres.Files, ".json", ".xlsx")
 	}
 	if err := record(); err != nil {
-		// The files the log does not record (its disk full part-way) go,
-		// as after a failed write, so that no unrecorded file is left for
-		// the next run to find beside a different result; those recorded
-		// stay, as the log says they were published, and the next run
-		// publishes the rest.
-		unrecorded := j.lj.Unrecorded(written)
-		if werr := reports.Withdraw(reports.PublishResult{Files: unrecorded}); werr != nil {
-			return nil, fmt.Errorf("%w; %w", err, werr)
-		}
-		return nil, fmt.Errorf("%w: the %d files the audit log does not record were withdrawn", err, len(unrecorded))
+		return nil, j.lj.WithdrawUnrecorded(err, written)
 	}
 	if err := j.lj.Audit(ctx, audit.EventPublish, map[string]any{
 		"base": base, "revision": rev, "primary": l.Rel(pres.Primary.Path), "sha256": pres.Primary.SHA256,

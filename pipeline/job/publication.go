@@ -90,18 +90,23 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 	return nil
 }
 
-// Unrecorded returns the files of written that this job's record of
-// publication (RecordPublished) has not recorded with the digest written:
-// after a recording that failed part-way (the log's disk full), the files
-// to withdraw so that no unrecorded publication is left behind.
-func (j *Job) Unrecorded(written []reports.PublishedFile) []reports.PublishedFile {
-	var out []reports.PublishedFile
+// WithdrawUnrecorded is what a job does when recording its publication
+// failed part-way (err; the log's disk full): the files of written that
+// the log does not record go, as after a failed write, so that no
+// unrecorded file is left for the next run to find beside a different
+// result; those recorded stay, as the log says they were published, and
+// the next run publishes the rest. It returns err, saying what went.
+func (j *Job) WithdrawUnrecorded(err error, written []reports.PublishedFile) error {
+	var unrecorded []reports.PublishedFile
 	for _, f := range written {
 		if j.recorded == nil || j.recorded[j.env.Layout.Rel(f.Path)] != f.SHA256 {
-			out = append(out, f)
+			unrecorded = append(unrecorded, f)
 		}
 	}
-	return out
+	if werr := reports.Withdraw(reports.PublishResult{Files: unrecorded}); werr != nil {
+		return fmt.Errorf("%w; %w", err, werr)
+	}
+	return fmt.Errorf("%w: the %d files the audit log does not record were withdrawn", err, len(unrecorded))
 }
 
 // CheckPublishedFilesPresent refuses to publish base in dir when the audit
