@@ -166,9 +166,7 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeou
 	}
 	fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries, %d signed checkpoints checked\nartifacts: %d checked\n",
 		ledger, rep.Audit.Entries, len(rep.AuditCheck.Checkpoints), len(rep.Artifacts))
-	for _, p := range rep.Problems {
-		fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
-	}
+	a.printFailed(rep.Problems)
 	if !rep.OK() {
 		_ = a.notifyIntegrity(ctx, rep.Problems, "verify all: notify", false) // logged and audited
 		return fmt.Errorf("integrity check failed: %s", summarize(rep.Problems))
@@ -302,9 +300,7 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 		return err
 	}
 	if len(pending) > 0 {
-		for _, p := range pending {
-			fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
-		}
+		a.printFailed(pending)
 		return fmt.Errorf("ledger %s: %d unacknowledged integrity problems (modifications or conflicting duplicates)", l.Ledger, len(pending))
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: the %d bytes loaded are unchanged; %d bytes appended since\n",
@@ -367,9 +363,7 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 		return err
 	}
 	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
-		}
+		a.printFailed(problems)
 		return fmt.Errorf("store %s: %d ledger chunks differ from what the audit log records as loaded", l.StoreFile, len(problems))
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: %d rows, and its duplicates, rejects and field counts, equal those re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
@@ -408,9 +402,7 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 		return err
 	}
 	if !res.OK() {
-		for _, p := range res.Problems {
-			fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
-		}
+		a.printFailed(res.Problems)
 		return fmt.Errorf("audit log %s: %s", path, summarize(res.Problems))
 	}
 	ch := res.State.Chain
@@ -433,4 +425,12 @@ func summarize(problems []string) string {
 		return problems[0]
 	}
 	return fmt.Sprintf("%d problems; the first: %s (all of them on stdout without --quiet)", len(problems), problems[0])
+}
+
+// printFailed writes each problem on a FAILED line of its own: the lines a
+// reviewer reads, before the command's one-line error on stderr.
+func (a *app) printFailed(problems []string) {
+	for _, p := range problems {
+		fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
+	}
 }
