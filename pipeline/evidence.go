@@ -110,7 +110,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				return job.Outcome{}, err
 			}
 			if err := j.RecordPublished(ctx, dir, base, 1, pres.Files, ".zip"); err != nil {
-				return job.Outcome{}, j.WithdrawUnrecorded(err, pres.Files)
+				return job.Outcome{}, err
 			}
 			res.Path, res.SHA256, res.Bytes = pres.Primary.Path, pres.Primary.SHA256, pres.Primary.Bytes
 			res.Noop, res.Index = pres.Identical, idx

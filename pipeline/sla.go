@@ -239,7 +239,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 			return nil, err
 		}
 		if err := j.RecordPublished(ctx, pubDir, base, s.Revision, pres.Files, ".json", ".xlsx"); err != nil {
-			return nil, j.WithdrawUnrecorded(err, pres.Files)
+			return nil, err
 		}
 		if err := j.Audit(ctx, audit.EventPublish, map[string]any{
 			"base": base, "revision": s.Revision, "primary": l.Rel(pres.Primary.Path), "sha256": pres.Primary.SHA256,

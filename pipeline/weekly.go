@@ -574,16 +574,15 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 		return nil, err
 	}
 	written = append(written, pres.Files...)
-	record := func() error {
-		if res.Report.DataQuality.Rejected > 0 {
-			if err := j.lj.RecordPublished(ctx, pub.Dir, reports.RejectsBase(j.label(res.Period)), rev, written, ".jsonl"); err != nil {
-				return err
-			}
+	// written holds the rejects file and the report's set: a recording
+	// that fails withdraws whatever of both the log does not record.
+	if res.Report.DataQuality.Rejected > 0 {
+		if err := j.lj.RecordPublished(ctx, pub.Dir, reports.RejectsBase(j.label(res.Period)), rev, written, ".jsonl"); err != nil {
+			return nil, err
 		}
-		return j.lj.RecordPublished(ctx, pub.Dir, base, rev, pres.Files, ".json", ".xlsx")
 	}
-	if err := record(); err != nil {
-		return nil, j.lj.WithdrawUnrecorded(err, written)
+	if err := j.lj.RecordPublished(ctx, pub.Dir, base, rev, written, ".json", ".xlsx"); err != nil {
+		return nil, err
 	}
 	if err := j.lj.Audit(ctx, audit.EventPublish, map[string]any{
 		"base": base, "revision": rev, "primary": l.Rel(pres.Primary.Path), "sha256": pres.Primary.SHA256,

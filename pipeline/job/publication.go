@@ -29,21 +29,20 @@ const (
 // the files already published (a kill between writing and recording)
 // records them too. A file the log already records with the same digest is
 // not recorded twice.
-func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, written []reports.PublishedFile, exts ...string) error {
-	l := j.env.Layout
-	if j.recorded == nil {
-		j.recorded = map[string]string{}
-		if j.trail != nil {
-			for _, e := range j.trail.state.Entries {
-				if e.Event != audit.EventArtifactWritten {
-					continue
-				}
-				p, _ := e.Fields["path"].(string)
-				d, _ := e.Fields["sha256"].(string)
-				j.recorded[p] = d
-			}
+//
+// When recording fails part-way (the log's disk full), the files of
+// written that the log does not record are withdrawn, as after a failed
+// write, so that no unrecorded file is left for the next run to find
+// beside a different result; those recorded stay, as the log says they
+// were published, and the next run publishes the rest.
+func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, written []reports.PublishedFile, exts ...string) (err error) {
+	defer func() {
+		if err != nil {
+			err = j.withdrawUnrecorded(err, written)
 		}
-	}
+	}()
+	l := j.env.Layout
+	recorded := j.recordedFiles()
 	wrote := make(map[string]reports.PublishedFile, len(written))
 	for _, f := range written {
 		wrote[f.Path] = f
@@ -76,7 +75,7 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 				return fmt.Errorf("record publication: %w", err)
 			}
 			rel := l.Rel(f.path)
-			if j.recorded[rel] == sum {
+			if recorded[rel] == sum {
 				continue
 			}
 			if err := j.Audit(ctx, audit.EventArtifactWritten, map[string]any{
@@ -84,24 +83,45 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 				"role": f.role, "supersedes": supersedes}); err != nil {
 				return err
 			}
-			j.recorded[rel] = sum
+			recorded[rel] = sum
 		}
 	}
 	return nil
 }
 
-// WithdrawUnrecorded is what a job does when recording its publication
-// failed part-way (err; the log's disk full): the files of written that
-// the log does not record go, as after a failed write, so that no
-// unrecorded file is left for the next run to find beside a different
-// result; those recorded stay, as the log says they were published, and
-// the next run publishes the rest. It returns err, saying what went.
-func (j *Job) WithdrawUnrecorded(err error, written []reports.PublishedFile) error {
+// recordedFiles indexes the files the log records as published, by path
+// relative to the root, with the digest of each one's newest record; the
+// job's own records are added as it writes them (RecordPublished).
+func (j *Job) recordedFiles() map[string]string {
+	if j.recorded == nil {
+		j.recorded = map[string]string{}
+		if j.trail != nil {
+			for _, e := range j.trail.state.Entries {
+				if e.Event != audit.EventArtifactWritten {
+					continue
+				}
+				p, _ := e.Fields["path"].(string)
+				d, _ := e.Fields["sha256"].(string)
+				j.recorded[p] = d
+			}
+		}
+	}
+	return j.recorded
+}
+
+// withdrawUnrecorded withdraws the files of written that the log does not
+// record with the digest written (RecordPublished's failure path) and
+// returns err, saying what went.
+func (j *Job) withdrawUnrecorded(err error, written []reports.PublishedFile) error {
+	recorded := j.recordedFiles()
 	var unrecorded []reports.PublishedFile
 	for _, f := range written {
-		if j.recorded == nil || j.recorded[j.env.Layout.Rel(f.Path)] != f.SHA256 {
+		if recorded[j.env.Layout.Rel(f.Path)] != f.SHA256 {
 			unrecorded = append(unrecorded, f)
 		}
+	}
+	if len(unrecorded) == 0 {
+		return err
 	}
 	if werr := reports.Withdraw(reports.PublishResult{Files: unrecorded}); werr != nil {
 		return fmt.Errorf("%w; %w", err, werr)
@@ -174,10 +194,8 @@ func (j *Job) CheckNewestRevisionRecorded(dir, base string, onDisk int) error {
 	}
 	l := j.env.Layout
 	name := filepath.ToSlash(l.Rel(filepath.Join(dir, reports.Name(base, onDisk, ".json"))))
-	for _, e := range j.trail.state.Entries {
-		if p, _ := e.Fields["path"].(string); e.Event == audit.EventArtifactWritten && p == name {
-			return nil
-		}
+	if _, ok := j.recordedFiles()[name]; ok {
+		return nil
 	}
 	return fmt.Errorf("%s: revision %d in %s is not recorded in the audit log as published (a planted file, or an earlier revision renamed); nothing was written — run 'ledgerlens verify all'",
 		base, onDisk, filepath.ToSlash(l.Rel(dir)))

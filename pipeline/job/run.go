@@ -332,8 +332,5 @@ func (j *Job) PublishRecord(ctx context.Context, pub *reports.Publisher, base st
 	for _, s := range siblings {
 		exts = append(exts, s.Ext)
 	}
-	if err := j.RecordPublished(ctx, pub.Dir, base, 1, res.Files, exts...); err != nil {
-		return res, j.WithdrawUnrecorded(err, res.Files)
-	}
-	return res, nil
+	return res, j.RecordPublished(ctx, pub.Dir, base, 1, res.Files, exts...)
 }
