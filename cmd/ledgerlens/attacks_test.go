@@ -1516,3 +1516,73 @@ func TestAttackWipeStoreKeepingPlantedDuplicates(t *testing.T) {
 		t.Errorf("the planted duplicate survived the reload: the run %s is hidden from the runs view:\n%s", hidden, r.stdout)
 	}
 }
+
+// TestAttackRespelledAuditLine: a line of the audit log rewritten in
+// another spelling of the same entry (an escape in the event's name) kept
+// its hash and its Merkle leaf, so every verifier passed while a grep for
+// the event, or any check of the line's bytes, saw something else.
+func TestAttackRespelledAuditLine(t *testing.T) {
+	root := publishedRoot(t)
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const from, to = `"event":"publish"`, `"event":"publi\u0073h"`
+	if !bytes.Contains(data, []byte(from)) {
+		t.Fatal("the log records no publish event")
+	}
+	if err := os.WriteFile(logPath, bytes.Replace(data, []byte(from), []byte(to), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"not_canonical"}, "--root", root, "audit", "verify")
+	mustFail(t, 1, []string{"not_canonical"}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{"not_canonical"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+}
+
+// TestAttackVerifyFileThroughALink: a report swapped for another week's
+// (bytes, signature and a fresh sidecar) fails `verify FILE` by its real
+// path; reached through a link to the root, or with the root named
+// through one, it was taken for a copy outside the root and only its
+// name was checked.
+func TestAttackVerifyFileThroughALink(t *testing.T) {
+	root := publishedRoot(t)
+	target := weeklyPath(root, prevWeek(t), 1, ".json")
+	for _, ext := range []string{"", ".sig"} {
+		copyFile(t, weeklyPath(root, focusWeek, 1, ".json")+ext, target+ext)
+	}
+	residecar(t, target)
+	link := filepath.Join(t.TempDir(), "root-link")
+	if err := os.Symlink(root, link); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(root, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const phrase = "not the recorded artifact for this name"
+	mustFail(t, 1, []string{phrase}, "--root", root, "verify", target)
+	mustFail(t, 1, []string{phrase}, "--root", root, "verify", filepath.Join(link, rel))
+	mustFail(t, 1, []string{phrase}, "--root", link, "verify", target)
+}
+
+// TestCarelessPolicyKeyGivenTwice: a policy giving sev1's multiplier twice
+// applied the last one silently; the jobs refuse it, naming the file and
+// the field.
+func TestCarelessPolicyKeyGivenTwice(t *testing.T) {
+	root := publishedRoot(t)
+	path := filepath.Join(root, "config", "sintraprime-policy.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const from = `"sev1": {"multiplier": 5,`
+	if !bytes.Contains(data, []byte(from)) {
+		t.Fatalf("the fixture policy has no %s", from)
+	}
+	if err := os.WriteFile(path, bytes.Replace(data, []byte(from), []byte(`"sev1": {"multiplier": 5, "multiplier": 9,`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"sintraprime-policy.json", "severity_policy.sev1.multiplier", "appears twice"},
+		"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+}
