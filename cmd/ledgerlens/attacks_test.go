@@ -1586,3 +1586,57 @@ func TestCarelessPolicyKeyGivenTwice(t *testing.T) {
 	mustFail(t, 1, []string{"sintraprime-policy.json", "severity_policy.sev1.multiplier", "appears twice"},
 		"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }
+
+// TestResumeWithAStepOutputGone: a run's checkpoint whose state names a
+// finished step whose saved output is gone — left by a kill part-way
+// through an older run's removal of its checkpoint, which removed files in
+// directory order — made every re-run fail ("checkpoint of step
+// render_xlsx: … no such file or directory"), so the weekly report was
+// never published. The step is now redone, and the report is the same.
+func TestResumeWithAStepOutputGone(t *testing.T) {
+	base := copyFixture(t)
+	mustRun(t, "--root", base, "keys", "generate")
+	clean := t.TempDir()
+	if out, err := exec.Command("cp", "-a", base+"/.", clean).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	mustRun(t, "--root", clean, "report", "weekly", "--week", focusWeek)
+	want, err := os.ReadFile(weeklyPath(clean, focusWeek, 1, ".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A run whose publication fails (its output directory made immutable,
+	// which binds root too) keeps its checkpoint with every step before
+	// publishing finished.
+	root := base
+	if err := os.MkdirAll(reviews(root), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("chattr", "+i", reviews(root)).CombinedOutput(); err != nil {
+		t.Skipf("cannot make a directory immutable here (%v: %s)", err, strings.TrimSpace(string(out)))
+	}
+	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek)
+	if out, err := exec.Command("chattr", "-i", reviews(root)).CombinedOutput(); err != nil {
+		t.Fatalf("chattr -i: %v %s", err, out)
+	}
+	if r.code != 1 {
+		t.Fatalf("a publication into an immutable directory: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	gone, err := filepath.Glob(filepath.Join(root, ".ledgerlens", "checkpoints", "*", "report.xlsx"))
+	if err != nil || len(gone) != 1 {
+		t.Fatalf("the failed run's checkpoint holds %v (%v), want one report.xlsx", gone, err)
+	}
+	if err := os.Remove(gone[0]); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	got, err := os.ReadFile(weeklyPath(root, focusWeek, 1, ".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("the resumed run published a different report")
+	}
+	mustRun(t, "--root", root, "verify", "all")
+}

@@ -191,8 +191,15 @@ func (c *checkpoint) writeState() error {
 	return nil
 }
 
-// complete removes the checkpoint of a finished run.
+// complete removes the checkpoint of a finished run: its state first, so
+// that a kill part-way through the removal leaves a directory the next
+// run starts afresh in, never a state naming finished steps whose outputs
+// are already gone (the re-run failed: "checkpoint of step render_xlsx:
+// … no such file or directory"). It mirrors save's order.
 func (c *checkpoint) complete() error {
+	if err := os.Remove(filepath.Join(c.dir, "state.json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove finished checkpoint %s: %w", c.dir, err)
+	}
 	if err := os.RemoveAll(c.dir); err != nil {
 		return fmt.Errorf("remove finished checkpoint %s: %w", c.dir, err)
 	}

@@ -2,7 +2,9 @@ package job
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -328,6 +330,13 @@ func (s *Steps) savedOutput(ctx context.Context, name, file string) ([]byte, boo
 		return nil, false, err
 	}
 	out, ok, err := s.ckpt.output(name, file)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The state says finished but the output is gone (removed by hand,
+		// or a kill part-way through an older run's removal of its
+		// checkpoint): redone, as an output that does not match is.
+		s.job.env.Log.Warn("checkpointed step output is missing; redoing the step", "step", name)
+		return nil, false, s.ckpt.discard(name)
+	}
 	if err != nil || !ok {
 		return nil, false, err
 	}
