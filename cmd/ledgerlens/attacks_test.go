@@ -1587,6 +1587,37 @@ func TestCarelessPolicyKeyGivenTwice(t *testing.T) {
 		"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }
 
+// TestCarelessPolicyKeyInAnotherCase: an operator raising the SEV1
+// threshold writes "SEV1" beside the policy's "sev1". Keys are
+// case-sensitive and unknown ones are passed over, so the job ran on the
+// old threshold, exit 0, as if the change had applied. A key that differs
+// from one the job reads only in case is now refused, naming the file and
+// both spellings; so is one that stands alone (sev4 may be absent).
+func TestCarelessPolicyKeyInAnotherCase(t *testing.T) {
+	for _, tc := range []struct{ name, from, to, field string }{
+		{"beside the right spelling", `"sev1": {"multiplier": 5,`, `"SEV1": {"multiplier": 7}, "sev1": {"multiplier": 5,`, "severity_policy.SEV1"},
+		{"alone, where the key may be absent", `"sev4": {"multiplier": 0,`, `"SEV4": {"multiplier": 0.5,`, "severity_policy.SEV4"},
+		{"inside a level", `"sev1": {"multiplier": 5,`, `"sev1": {"multiplier": 5, "Action": "page",`, "severity_policy.sev1.Action"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			path := filepath.Join(root, "config", "sintraprime-policy.json")
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(data, []byte(tc.from)) {
+				t.Fatalf("the fixture policy has no %s", tc.from)
+			}
+			if err := os.WriteFile(path, bytes.Replace(data, []byte(tc.from), []byte(tc.to), 1), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			mustFail(t, 1, []string{"sintraprime-policy.json", tc.field, "case-sensitive"},
+				"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+		})
+	}
+}
+
 // TestResumeWithAStepOutputGone: a run's checkpoint whose state names a
 // finished step whose saved output is gone — left by a kill part-way
 // through an older run's removal of its checkpoint, which removed files in

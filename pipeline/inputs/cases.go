@@ -217,7 +217,10 @@ func parseCase(o object) (Case, error) {
 // as one comma-separated string (as table exports write it). Empty entries
 // are dropped.
 func idList(o object, key string) ([]string, error) {
-	raw, ok := o.get(key)
+	raw, ok, err := o.get(key)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return []string{}, nil
 	}

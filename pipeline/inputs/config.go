@@ -193,6 +193,7 @@ func ParseConfig(path string, data []byte) (Config, error) {
 	if so, ok, err := doc.obj("slo_targets"); err != nil {
 		fail(err)
 	} else if ok {
+		so = so.withDataKeys()
 		for _, svc := range so.keys() {
 			t, ok, err := so.num(svc)
 			switch {

@@ -46,7 +46,7 @@ func TestLoadConfig(t *testing.T) {
   "time_zone": "Europe/Berlin",
   "top_n": 8,
   "spike_top_n": 25,
-  "slo_targets": {"api": 99.5, "exporter": 99.95, "legacy": null},
+  "slo_targets": {"api": 99.5, "API": 99.0, "exporter": 99.95, "legacy": null},
   "rto_target_minutes": 90.5,
   "output_dir": "/srv/reviews",
   "schedules": [
@@ -65,7 +65,8 @@ func TestLoadConfig(t *testing.T) {
 	if c.TimeZone != "Europe/Berlin" || c.TopN != 8 || c.SpikeTopN != 25 || c.RTOTargetMinutes != 90.5 || c.OutputDir != "/srv/reviews" {
 		t.Fatalf("config = %+v", c)
 	}
-	if c.SLOTarget("api") != 99.5 || c.SLOTarget("exporter") != 99.95 || c.SLOTarget("legacy") != 99.9 || c.SLOTarget("other") != 99.9 {
+	// Service names are data: spellings that differ in case are two services.
+	if c.SLOTarget("api") != 99.5 || c.SLOTarget("API") != 99.0 || c.SLOTarget("exporter") != 99.95 || c.SLOTarget("legacy") != 99.9 || c.SLOTarget("other") != 99.9 {
 		t.Fatalf("SLO targets = %v", c.SLOTargets)
 	}
 	want := []Schedule{

@@ -25,6 +25,16 @@ type object struct {
 	// names maps a folded (lower-case) key to the spelling in the input,
 	// for messages; nil when keys are not folded.
 	names map[string]string
+	// dataKeys marks an object whose keys are data (service names, risk
+	// flags) rather than names this version reads: spellings that differ
+	// only in case are distinct entries there.
+	dataKeys bool
+}
+
+// withDataKeys returns o marked as a map whose keys are data.
+func (o object) withDataKeys() object {
+	o.dataKeys = true
+	return o
 }
 
 // parseDocument decodes data, a whole JSON document that must be an object.
@@ -146,22 +156,33 @@ func (o object) at(key string) string {
 	return o.path + "." + name
 }
 
-// get returns the raw value of key, treating null as absent.
-func (o object) get(key string) (json.RawMessage, bool) {
+// get returns the raw value of key, treating null as absent. Where keys are
+// not folded, a key the input spells only in another case ("SEV0" for
+// "sev0") is refused: unknown keys are otherwise passed over, so the value
+// it holds would silently not apply, and beside the right spelling which of
+// the two was meant is ambiguous.
+func (o object) get(key string) (json.RawMessage, bool, error) {
+	if o.names == nil && !o.dataKeys {
+		for _, k := range o.keys() {
+			if k != key && strings.EqualFold(k, key) {
+				return nil, false, &fieldError{field: o.at(k), msg: fmt.Sprintf("is not a key this version reads: keys are case-sensitive, and this one is spelled %q", key)}
+			}
+		}
+	}
 	raw, ok := o.fields[key]
 	if !ok || isNull(raw) {
-		return nil, false
+		return nil, false, nil
 	}
-	return raw, true
+	return raw, true, nil
 }
 
 // keys returns the keys of o in sorted order.
 func (o object) keys() []string { return slices.Sorted(maps.Keys(o.fields)) }
 
 func (o object) str(key string) (string, bool, error) {
-	raw, ok := o.get(key)
-	if !ok {
-		return "", false, nil
+	raw, ok, err := o.get(key)
+	if err != nil || !ok {
+		return "", false, err
 	}
 	if k := kindOf(raw); k != "string" {
 		return "", false, &fieldError{field: o.at(key), msg: "want a string, got " + k}
@@ -174,9 +195,9 @@ func (o object) str(key string) (string, bool, error) {
 }
 
 func (o object) num(key string) (float64, bool, error) {
-	raw, ok := o.get(key)
-	if !ok {
-		return 0, false, nil
+	raw, ok, err := o.get(key)
+	if err != nil || !ok {
+		return 0, false, err
 	}
 	if k := kindOf(raw); k != "number" {
 		return 0, false, &fieldError{field: o.at(key), msg: "want a number, got " + k}
@@ -202,9 +223,9 @@ func (o object) integer(key string) (int64, bool, error) {
 }
 
 func (o object) boolean(key string) (bool, bool, error) {
-	raw, ok := o.get(key)
-	if !ok {
-		return false, false, nil
+	raw, ok, err := o.get(key)
+	if err != nil || !ok {
+		return false, false, err
 	}
 	switch string(raw) {
 	case "true":
@@ -216,18 +237,18 @@ func (o object) boolean(key string) (bool, bool, error) {
 }
 
 func (o object) obj(key string) (object, bool, error) {
-	raw, ok := o.get(key)
-	if !ok {
-		return object{}, false, nil
+	raw, ok, err := o.get(key)
+	if err != nil || !ok {
+		return object{}, false, err
 	}
 	sub, err := decodeObject(raw, o.at(key))
 	return sub, err == nil, err
 }
 
 func (o object) arr(key string) ([]json.RawMessage, bool, error) {
-	raw, ok := o.get(key)
-	if !ok {
-		return nil, false, nil
+	raw, ok, err := o.get(key)
+	if err != nil || !ok {
+		return nil, false, err
 	}
 	if k := kindOf(raw); k != "array" {
 		return nil, false, &fieldError{field: o.at(key), msg: "want an array, got " + k}

@@ -170,6 +170,7 @@ func ParsePolicy(path string, data []byte) (Policy, error) {
 	if rf, ok, err := doc.obj("risk_flags"); err != nil {
 		fail(err)
 	} else if ok {
+		rf = rf.withDataKeys()
 		for _, flag := range rf.keys() {
 			fo, ok, err := rf.obj(flag)
 			if err != nil {

@@ -106,6 +106,15 @@ func TestParsePolicyValid(t *testing.T) {
 				t.Fatalf("non-PII run at 12× = %s, want SEV0", got)
 			}
 		}},
+		// Flag names are data, not keys this version reads: spellings that
+		// differ in case are two flags.
+		{"flags that differ in case are two flags", func(s string) string {
+			return strings.Replace(s, `"batch_job":{`, `"Batch_Job":{"misconfig_weight":1,"legit_weight":0},"batch_job":{`, 1)
+		}, func(t *testing.T, p Policy) {
+			if p.RiskFlags["Batch_Job"].Misconfig != 1 || p.RiskFlags["batch_job"].Legit != 3 {
+				t.Fatalf("risk flags = %v", p.RiskFlags)
+			}
+		}},
 		{"risk_flags absent weighs nothing", func(s string) string {
 			i := strings.Index(s, `"risk_flags"`)
 			j := strings.Index(s, `"review_windows"`)
@@ -161,6 +170,14 @@ func TestParsePolicyInvalid(t *testing.T) {
 		// applied 9 while the file also said 5.
 		{"repeated multiplier", r(`"sev1":{"multiplier":5`, `"sev1":{"multiplier":5,"multiplier":9`),
 			"severity_policy.sev1.multiplier", path + ": severity_policy.sev1.multiplier: appears twice"},
+		// Keys are case-sensitive and unknown ones are passed over, so
+		// "SEV1" beside "sev1" applied nothing while it read as a change.
+		{"level spelled in capitals beside the right one", r(`"sev1":{"multiplier":5`, `"SEV1":{"multiplier":7},"sev1":{"multiplier":5`),
+			"severity_policy.SEV1", path + `: severity_policy.SEV1: is not a key this version reads: keys are case-sensitive, and this one is spelled "sev1"`},
+		{"optional level spelled in capitals", r(`"sev4":{"multiplier":0`, `"SEV4":{"multiplier":0.5`),
+			"severity_policy.SEV4", `spelled "sev4"`},
+		{"window key in another case", r(`"credit_review_days"`, `"Credit_Review_Days"`),
+			"review_windows.Credit_Review_Days", `spelled "credit_review_days"`},
 		{"sev2 above sev1", r(`"sev2":{"multiplier":2`, `"sev2":{"multiplier":6`),
 			"severity_policy.sev2.multiplier", path + ": severity_policy.sev2.multiplier: must be less than sev1 (5), got 6"},
 		{"sev2 equal to sev1", r(`"sev2":{"multiplier":2`, `"sev2":{"multiplier":5`),
