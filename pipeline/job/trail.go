@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -458,14 +457,27 @@ func StoreRowsAgainstLog(ctx context.Context, entries []audit.Entry, st *store.S
 		return nil, err
 	}
 	var problems []string
-	for _, c := range chunks {
-		if got[c] == ref[c] {
-			continue
-		}
+	for _, c := range differingChunks(chunks, got, ref) {
 		problems = append(problems, fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what the ingest at audit seq %d loaded and recorded: the store was edited or rebuilt from an edited ledger",
 			storeRel, c*store.ChunkBytes, (c+1)*store.ChunkBytes, refs[c].Seq))
 	}
 	return problems, nil
+}
+
+// differingChunks returns, in the order given, the chunks whose row digest
+// in got (the store's; absent for a chunk it holds no rows of) is not the
+// one ref records. A chunk ref records nothing for is not compared. It is
+// the one comparison of store rows with the record of what was loaded,
+// for the verifiers (every recorded chunk) and the jobs (the chunks a
+// period reads).
+func differingChunks(chunks []int64, got, ref map[int64]string) []int64 {
+	var differ []int64
+	for _, c := range chunks {
+		if want, ok := ref[c]; ok && got[c] != want {
+			differ = append(differ, c)
+		}
+	}
+	return differ
 }
 
 // derivedDigestField is the ingest event's field holding the digest of the
@@ -550,18 +562,20 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 	if err != nil {
 		return err
 	}
-	var problems []string
-	for c, d := range got {
-		want, ok := ref[c]
-		if ok && d == want {
+	differ := differingChunks(older, got, ref)
+	for _, c := range older {
+		if _, ok := ref[c]; ok && !slices.Contains(differ, c) {
 			if j.checked == nil {
 				j.checked = map[int64]bool{}
 			}
 			j.checked[c] = true
 		}
-		if !ok || d == want {
-			continue
-		}
+	}
+	if len(differ) == 0 {
+		return nil
+	}
+	problems := make([]string, 0, len(differ))
+	for _, c := range differ {
 		from := "this job's ingest"
 		if e, ok := refs[c]; ok {
 			from = fmt.Sprintf("the ingest at audit seq %d", e.Seq)
@@ -569,9 +583,5 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 		problems = append(problems, fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what %s loaded: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
 			j.env.Layout.Rel(j.env.Layout.StoreFile), c*store.ChunkBytes, (c+1)*store.ChunkBytes, from))
 	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return &IntegrityError{Problems: problems}
-	}
-	return nil
+	return &IntegrityError{Problems: problems}
 }
