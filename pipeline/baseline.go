@@ -344,10 +344,24 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 			}
 
 			a, existing := recs.Approval(p.ProposalID)
+			approvalPath := filepath.Join(l.BaselineUpdatesDir, baselines.ApprovalBase(p.ProposalID)+".json")
+			before, err := job.BaselinesSHA256(l)
+			if err != nil {
+				return job.Outcome{}, err
+			}
+			var recorded *audit.Entry
 			if existing {
-				if applied(in.Baselines, a) {
+				// Only an approval this command recorded, and has not
+				// applied, is finished: a record found on disk is
+				// otherwise anyone's.
+				var done bool
+				recorded, done = j.RecordedApproval(p.ProposalID, a.ApprovalID)
+				if done {
 					return job.Outcome{}, job.Blocked(fmt.Errorf("proposal %s was already approved (%s by %s at %s) and applied",
 						p.ProposalID, a.ApprovalID, a.ApprovedBy, a.ApprovedAt))
+				}
+				if err := checkRecordedApproval(recorded, a, p, approvalPath, signer, check.SHA256, maker.Fingerprint); err != nil {
+					return job.Outcome{}, err
 				}
 				approvedAt, err := a.Time()
 				if err != nil {
@@ -358,6 +372,16 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 				}
 				res.Resumed = true
 				env.Log.Info("finishing an interrupted approval", "proposal_id", p.ProposalID, "approval_id", a.ApprovalID)
+			}
+			// An approval applied on top of a baselines file edited outside
+			// the flow would record the edit as approved. (A run that stopped
+			// after writing the file is finished from it: checked below.)
+			if recorded == nil || recorded.Fields[baselinesBeforeField] == nil {
+				if problem, err := j.BaselinesFileProblem(); err != nil {
+					return job.Outcome{}, err
+				} else if problem != "" && !(recorded != nil && applied(in.Baselines, a)) {
+					return job.Outcome{}, &job.IntegrityError{Problems: []string{problem + "; refusing to approve on top of it"}}
+				}
 			}
 
 			pub := &reports.Publisher{Dir: l.BaselineUpdatesDir, Signer: signer}
@@ -401,6 +425,10 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 				if err != nil {
 					return job.Outcome{}, err
 				}
+				after, err := appliedBaselines(in.Baselines, a)
+				if err != nil {
+					return job.Outcome{}, err
+				}
 				if err := j.Audit(ctx, audit.EventBaselineApproved, map[string]any{
 					"proposal_id": p.ProposalID, "approval_id": a.ApprovalID, "scenario_id": a.ScenarioID,
 					"old_baseline": a.OldBaseline, "new_baseline": a.NewBaseline, "change_pct": a.ChangePct,
@@ -408,12 +436,13 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 					"proposer_key": maker.Fingerprint, "approver_key": sg.Identity.Fingerprint, "approvers_sha256": approvers.SHA256,
 					"due_at": a.Clock.DueAt, "late": a.Clock.Late,
 					"path": l.Rel(pr.Primary.Path), "sha256": pr.Primary.SHA256,
+					baselinesBeforeField: before, baselinesAfterField: reports.SHA256Hex(after),
 				}); err != nil {
 					return job.Outcome{}, err
 				}
 			}
 			res.Approval = a
-			res.ApprovalPath = filepath.Join(l.BaselineUpdatesDir, baselines.ApprovalBase(p.ProposalID)+".json")
+			res.ApprovalPath = approvalPath
 
 			res.NotePath = filepath.Join(l.BaselineUpdatesDir, a.Note)
 			if _, err := os.Stat(res.NotePath); err != nil {
@@ -427,7 +456,16 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 				}
 			}
 
-			sum, err := applyBaseline(l, in.Baselines, a)
+			data, err := appliedBaselines(in.Baselines, a)
+			if err != nil {
+				return job.Outcome{}, err
+			}
+			if recorded != nil {
+				if err := checkResumedBaselines(l, recorded, a, before, reports.SHA256Hex(data)); err != nil {
+					return job.Outcome{}, err
+				}
+			}
+			sum, err := writeBaselines(l, data)
 			if err != nil {
 				return job.Outcome{}, err
 			}
@@ -544,10 +582,10 @@ func applied(b *inputs.Baselines, a baselines.Approval) bool {
 	return ok && e.LastUpdated == a.ApprovedAt && math.Abs(e.MedianCredits-a.NewBaseline) < 0.005
 }
 
-// applyBaseline rewrites the baselines file with the approved median,
-// keeping every other entry and every unknown field, atomically. It
-// returns the new file's SHA-256.
-func applyBaseline(l inputs.Layout, b *inputs.Baselines, a baselines.Approval) (string, error) {
+// appliedBaselines returns the baselines file with approval a's median
+// in force, keeping every other entry and every unknown field; b is
+// updated to match.
+func appliedBaselines(b *inputs.Baselines, a baselines.Approval) ([]byte, error) {
 	var calculated string
 	if t, err := time.Parse(time.RFC3339, a.ProposedAt); err == nil {
 		calculated = t.UTC().Format(time.RFC3339)
@@ -559,13 +597,18 @@ func applyBaseline(l inputs.Layout, b *inputs.Baselines, a baselines.Approval) (
 		SampleSize:    a.SampleSize,
 		LastUpdated:   a.ApprovedAt,
 	}); err != nil {
-		return "", err
+		return nil, err
 	}
 	b.UpdatedAt = a.ApprovedAt
 	if b.Version == "" {
 		b.Version = "1.0"
 	}
-	data := b.Marshal()
+	return b.Marshal(), nil
+}
+
+// writeBaselines replaces the baselines file with data atomically, keeping
+// its mode, and returns data's SHA-256.
+func writeBaselines(l inputs.Layout, data []byte) (string, error) {
 	perm := os.FileMode(0o644)
 	if fi, err := os.Stat(l.Baselines); err == nil {
 		perm = fi.Mode().Perm()
@@ -577,6 +620,72 @@ func applyBaseline(l inputs.Layout, b *inputs.Baselines, a baselines.Approval) (
 		return "", fmt.Errorf("apply baseline: %w", err)
 	}
 	return reports.SHA256Hex(data), nil
+}
+
+// The baseline_approved entry's fields naming, by SHA-256 ("" for no
+// file), the baselines file an approval applies to and the one it writes:
+// an interrupted approval is finished only from one of the two.
+const (
+	baselinesBeforeField = "baselines_before_sha256"
+	baselinesAfterField  = "baselines_after_sha256"
+)
+
+// checkRecordedApproval accepts an approval record found on disk for
+// finishing only if it is the one the log records as approved (by the
+// record's SHA-256, with the host's signature over it), of the proposal as
+// signed, made by someone other than the proposer with another key.
+// Anything else was not written by 'baseline approve': an integrity
+// problem, not an interrupted run.
+func checkRecordedApproval(recorded *audit.Entry, a baselines.Approval, p baselines.Proposal, path string,
+	signer *reports.Signer, proposalSHA, proposerKey string) error {
+	bad := func(format string, args ...any) error {
+		return &job.IntegrityError{Problems: []string{"baseline approval " + filepath.Base(path) + ": " +
+			fmt.Sprintf(format, args...) + "; refusing to apply it (remove it, or restore the recorded one)"}}
+	}
+	if recorded == nil {
+		return bad("the audit log records no approval %s of proposal %s: it was not written by 'baseline approve'", a.ApprovalID, p.ProposalID)
+	}
+	check, err := reports.VerifyFile(path, signer.Public())
+	if err != nil {
+		return bad("%v", err)
+	}
+	if want, _ := recorded.Fields["sha256"].(string); check.SHA256 != want {
+		return bad("sha256 %s, but the approval recorded at audit seq %d is %s: it was changed", shortSum(check.SHA256), recorded.Seq, shortSum(want))
+	}
+	switch {
+	case a.ProposalID != p.ProposalID || a.ScenarioID != p.ScenarioID || a.NewBaseline != p.NewBaseline || a.ProposalSHA256 != proposalSHA:
+		return bad("it does not approve proposal %s as signed (scenario %s, median %.2f)", p.ProposalID, p.ScenarioID, p.NewBaseline)
+	case baselines.SamePerson(a.ApprovedBy, p.ProposedBy) || recorded.Fields["approver_key"] == proposerKey:
+		return bad("it is approved by the proposer, or with the proposer's key")
+	}
+	return nil
+}
+
+// checkResumedBaselines accepts finishing an interrupted approval only
+// from the baselines file it was recorded to apply to or the one it
+// writes (the run stopped after writing it), and only if finishing writes
+// the file recorded: a file edited since would otherwise be recorded as
+// approved. A record from a version that named neither passes; the
+// caller's check of the file against the last approval applied stands.
+func checkResumedBaselines(l inputs.Layout, recorded *audit.Entry, a baselines.Approval, current, after string) error {
+	wantBefore, ok := recorded.Fields[baselinesBeforeField].(string)
+	if !ok {
+		return nil
+	}
+	wantAfter, _ := recorded.Fields[baselinesAfterField].(string)
+	if (current == wantBefore || current == wantAfter) && after == wantAfter {
+		return nil
+	}
+	return &job.IntegrityError{Problems: []string{fmt.Sprintf("baselines %s (sha256 %s) is neither the file approval %s was recorded to apply to (%s) nor the one it writes (%s): it was edited since; refusing to finish the approval",
+		l.Rel(l.Baselines), shortSum(current), a.ApprovalID, shortSum(wantBefore), shortSum(wantAfter))}}
+}
+
+// shortSum abbreviates a SHA-256 for messages; "" is no file.
+func shortSum(sum string) string {
+	if sum == "" {
+		return "(no file)"
+	}
+	return sum[:min(12, len(sum))]
 }
 
 func fmtBaseline(v *float64) string {

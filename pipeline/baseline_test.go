@@ -182,6 +182,10 @@ func TestBaselineMakerChecker(t *testing.T) {
 	}
 
 	setBaseline(t, l, cand.ScenarioID, *cand.CurrentBaseline) // same median, plus an unknown field
+	// The operator's starting baselines (before any approval, so not an
+	// edit outside the flow) put another candidate's far from its median.
+	other := e.Injections.CandidateDetails[1]
+	setBaseline(t, l, other.ScenarioID, *other.CurrentBaseline/1.8)
 	p := propose(t, env, cand.ScenarioID, k.alice, focusEnd)
 	propPath := filepath.Join(l.BaselineUpdatesDir, baselines.ProposalBase(p.ProposalID)+".json")
 	if _, err := reports.VerifyFile(propPath, publicKey(t, env)); err != nil {
@@ -294,8 +298,6 @@ func TestBaselineMakerChecker(t *testing.T) {
 	})
 
 	t.Run("large change needs the flag", func(t *testing.T) {
-		other := e.Injections.CandidateDetails[1]
-		setBaseline(t, l, other.ScenarioID, *other.CurrentBaseline/1.8)
 		q := propose(t, env, other.ScenarioID, k.alice, focusEnd)
 		if q.ChangePct == nil || *q.ChangePct < 50 || q.Review != "investigate" {
 			t.Fatalf("proposal %+v", q)
@@ -306,26 +308,49 @@ func TestBaselineMakerChecker(t *testing.T) {
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "--force-large-change") {
 			t.Fatalf("large change without the flag: %v", err)
 		}
-		res, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, ForceLargeChange: true, Signing: baselines.Signing{KeyFile: k.bob}})
-		if err != nil {
-			t.Fatal(err)
+		// An approval interrupted before the baselines file was rewritten
+		// (here: its directory made immutable) is finished, not refused, by
+		// running it again; the log then records it approved once and
+		// applied once.
+		cfg := filepath.Dir(l.Baselines)
+		if out, err := exec.Command("chattr", "+i", cfg).CombinedOutput(); err != nil {
+			t.Skipf("cannot make a directory immutable here (%v: %s)", err, strings.TrimSpace(string(out)))
+		}
+		_, err = ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, ForceLargeChange: true, Signing: baselines.Signing{KeyFile: k.bob}})
+		if out, cerr := exec.Command("chattr", "-i", cfg).CombinedOutput(); cerr != nil {
+			t.Fatalf("chattr -i: %v %s", cerr, out)
+		}
+		if err == nil {
+			t.Fatal("an approval that could not write the baselines file succeeded")
+		}
+		if now, _ := os.ReadFile(l.Baselines); !bytes.Equal(now, mid) {
+			t.Fatal("the interrupted approval changed the baselines file")
+		}
+		res, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, Signing: baselines.Signing{KeyFile: k.bob}})
+		if err != nil || !res.Resumed {
+			t.Fatalf("resumed approval: %+v %v", res, err)
 		}
 		if !res.Approval.Checks.LargeChange || !res.Approval.Checks.ForceLargeChange || filepath.Base(res.NotePath) != "update_2026-03-02-2.md" {
 			t.Fatalf("forced approval %+v at %s", res.Approval.Checks, res.NotePath)
 		}
-
-		// An approval interrupted before the baselines file was rewritten
-		// is finished, not refused, by running it again.
-		applied, _ := os.ReadFile(l.Baselines)
-		if err := os.WriteFile(l.Baselines, mid, 0o644); err != nil {
+		b, _, err := inputs.LoadBaselines(l.Baselines)
+		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, Signing: baselines.Signing{KeyFile: k.bob}})
-		if err != nil || !again.Resumed || again.Approval.ApprovalID != res.Approval.ApprovalID {
-			t.Fatalf("resumed approval: %+v %v", again, err)
+		if got, ok := b.Get(other.ScenarioID); !ok || got.MedianCredits != res.Approval.NewBaseline || got.LastUpdated != res.Approval.ApprovedAt {
+			t.Fatalf("after the resumed approval %s holds %+v, want %.2f", other.ScenarioID, got, res.Approval.NewBaseline)
 		}
-		if now, _ := os.ReadFile(l.Baselines); !bytes.Equal(now, applied) {
-			t.Errorf("resumed approval wrote a different baselines file:\n%s\nwant\n%s", now, applied)
+		var seen []string
+		for _, e := range auditEvents(t, env) {
+			if strings.HasPrefix(e.Event, "baseline_") && e.Fields["proposal_id"] == q.ProposalID {
+				seen = append(seen, e.Event)
+			}
+		}
+		if strings.Join(seen, ",") != "baseline_proposed,baseline_approved,baseline_applied" {
+			t.Errorf("baseline events %v", seen)
+		}
+		if _, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, Signing: baselines.Signing{KeyFile: k.bob}}); err == nil || !strings.Contains(err.Error(), "already approved") {
+			t.Fatalf("approving again after the resumed approval: %v", err)
 		}
 	})
 

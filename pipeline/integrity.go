@@ -143,10 +143,10 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 		}
 	}
 	rep.Problems = append(rep.Problems, rec.Problems(l.Rel(l.Ledger), dups)...)
-	if p, err := job.BaselinesProblem(l, ac.State.Entries); err != nil {
+	if p, err := job.BaselinesProblems(l, ac.State.Entries); err != nil {
 		rep.Problems = append(rep.Problems, err.Error())
-	} else if p != "" {
-		rep.Problems = append(rep.Problems, p)
+	} else {
+		rep.Problems = append(rep.Problems, p...)
 	}
 
 	// Every directory the log records a publication in, not only the

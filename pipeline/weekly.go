@@ -159,11 +159,11 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	j.integrity = j.ledger.Problems(l.Rel(l.Ledger), j.dups)
-	if p, err := j.lj.BaselinesProblem(); err != nil {
+	baselinesProblems, err := j.lj.BaselinesProblems()
+	if err != nil {
 		return nil, err
-	} else if p != "" {
-		j.integrity = append(j.integrity, p)
 	}
+	j.integrity = append(j.integrity, baselinesProblems...)
 	// The store's rows for the week and the one before (previous_week)
 	// must be the rows the ingests loaded (docs/COMPLIANCE.md).
 	if err := j.lj.CheckStoreRows(ctx, st, period.Start.AddDate(0, 0, -7), period.End); err != nil {

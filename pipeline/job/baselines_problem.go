@@ -1,7 +1,9 @@
 package job
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -9,35 +11,130 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// BaselinesProblem says when the baselines file is not the one the newest
-// baseline_applied entry wrote: it was edited outside the maker-checker
-// flow (docs/COMPLIANCE.md, "Maker-checker baseline updates"). It is ""
-// when the file matches, or when no approval was ever applied (the
-// baselines a root starts with are its operator's).
+// BaselinesProblems says what in the record of the maker-checker flow
+// (docs/COMPLIANCE.md, "Maker-checker baseline updates") does not hold:
+// the baselines file is not the one the newest baseline_applied entry
+// wrote (it was edited outside the flow; when no approval was ever
+// applied, the baselines a root starts with are its operator's), and a
+// baseline_applied entry applies an approval the log does not record as
+// approved before it, or one already applied. It is empty when all hold.
 // entries is the verified log (the integrity check's; a job's own is
-// Job.BaselinesProblem).
-func BaselinesProblem(l inputs.Layout, entries []audit.Entry) (string, error) {
-	for i := len(entries) - 1; i >= 0; i-- {
-		e := entries[i]
-		if e.Event != audit.EventBaselineApplied {
-			continue
-		}
-		want, _ := e.Fields["sha256"].(string)
-		data, err := os.ReadFile(l.Baselines)
-		if err != nil {
-			return "", fmt.Errorf("baselines %s: %w", l.Rel(l.Baselines), err)
-		}
-		if got := reports.SHA256Hex(data); got != want {
-			return fmt.Sprintf("baselines %s changed outside the maker-checker flow: sha256 %s, but the approval %v applied at audit seq %d wrote %s — restore it or propose and approve the change",
-				l.Rel(l.Baselines), got[:min(12, len(got))], e.Fields["approval_id"], e.Seq, want[:min(12, len(want))]), nil
-		}
-		return "", nil
+// Job.BaselinesProblems).
+func BaselinesProblems(l inputs.Layout, entries []audit.Entry) ([]string, error) {
+	problems, last := baselinesFlowProblems(entries)
+	p, err := baselinesFileProblem(l, last)
+	if err != nil {
+		return nil, err
 	}
-	return "", nil
+	if p != "" {
+		problems = append(problems, p)
+	}
+	return problems, nil
 }
 
-// BaselinesProblem is BaselinesProblem over the log as the job opened and
-// verified it, which the job holds already.
-func (j *Job) BaselinesProblem() (string, error) {
-	return BaselinesProblem(j.env.Layout, j.trail.state.Entries)
+// baselinesFlowProblems checks that every baseline_applied entry applies
+// an approval recorded before it, once; it also returns the newest
+// baseline_applied entry (nil when there is none).
+func baselinesFlowProblems(entries []audit.Entry) (problems []string, last *audit.Entry) {
+	// An approval id names its approver and second; with the proposal it
+	// names one approval.
+	type approval struct{ proposal, id string }
+	approved := map[approval]bool{}
+	appliedAt := map[approval]int64{}
+	for i := range entries {
+		e := &entries[i]
+		proposal, _ := e.Fields["proposal_id"].(string)
+		id, _ := e.Fields["approval_id"].(string)
+		key := approval{proposal, id}
+		switch e.Event {
+		case audit.EventBaselineApproved:
+			approved[key] = true
+		case audit.EventBaselineApplied:
+			last = e
+			switch {
+			case !approved[key]:
+				problems = append(problems, fmt.Sprintf("audit seq %d applies baseline approval %q of proposal %s, which the log does not record as approved before it: the approval was not made by 'baseline approve'",
+					e.Seq, id, proposal))
+			case appliedAt[key] != 0:
+				problems = append(problems, fmt.Sprintf("audit seq %d applies baseline approval %q of proposal %s again, already applied at audit seq %d: an old approval was replayed",
+					e.Seq, id, proposal, appliedAt[key]))
+			default:
+				appliedAt[key] = e.Seq
+			}
+		}
+	}
+	return problems, last
+}
+
+// baselinesFileProblem says when the baselines file is not the one last,
+// the newest baseline_applied entry, wrote ("" when it is, or when last is
+// nil).
+func baselinesFileProblem(l inputs.Layout, last *audit.Entry) (string, error) {
+	if last == nil {
+		return "", nil
+	}
+	want, _ := last.Fields["sha256"].(string)
+	got, err := BaselinesSHA256(l)
+	if err != nil {
+		return "", err
+	}
+	if got == want {
+		return "", nil
+	}
+	return fmt.Sprintf("baselines %s changed outside the maker-checker flow: sha256 %s, but the approval %v applied at audit seq %d wrote %s — restore the file that approval wrote (no approval is applied on top of an edit)",
+		l.Rel(l.Baselines), orMissing(got), last.Fields["approval_id"], last.Seq, orMissing(want)), nil
+}
+
+// BaselinesSHA256 is the SHA-256 of the baselines file, "" when there is
+// none.
+func BaselinesSHA256(l inputs.Layout) (string, error) {
+	data, err := os.ReadFile(l.Baselines)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("baselines %s: %w", l.Rel(l.Baselines), err)
+	}
+	return reports.SHA256Hex(data), nil
+}
+
+func orMissing(sum string) string {
+	if sum == "" {
+		return "(no file)"
+	}
+	return sum[:min(12, len(sum))]
+}
+
+// BaselinesProblems is BaselinesProblems over the log as the job opened
+// and verified it, which the job holds already.
+func (j *Job) BaselinesProblems() ([]string, error) {
+	return BaselinesProblems(j.env.Layout, j.trail.state.Entries)
+}
+
+// BaselinesFileProblem says when the baselines file is not the one the
+// newest baseline_applied entry of the log the job opened wrote ("" when
+// it is, or when no approval was ever applied): an approval applied on top
+// of it would record the edit as approved.
+func (j *Job) BaselinesFileProblem() (string, error) {
+	_, last := baselinesFlowProblems(j.trail.state.Entries)
+	return baselinesFileProblem(j.env.Layout, last)
+}
+
+// RecordedApproval returns what the log the job opened records of
+// baseline approval approvalID of proposalID: its baseline_approved entry
+// (nil when there is none) and whether a baseline_applied entry followed.
+func (j *Job) RecordedApproval(proposalID, approvalID string) (approved *audit.Entry, applied bool) {
+	for i := range j.trail.state.Entries {
+		e := &j.trail.state.Entries[i]
+		if e.Fields["approval_id"] != approvalID || e.Fields["proposal_id"] != proposalID {
+			continue
+		}
+		switch e.Event {
+		case audit.EventBaselineApproved:
+			approved = e
+		case audit.EventBaselineApplied:
+			applied = true
+		}
+	}
+	return approved, applied
 }

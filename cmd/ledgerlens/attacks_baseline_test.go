@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
+)
+
+// Attacks on the maker-checker flow of baseline updates
+// (docs/COMPLIANCE.md), by someone who can write runs/BASELINE_UPDATES
+// and config/credit-baselines.json but holds neither the signing key nor
+// another person's approver key. Each ran with exit 0 and left every
+// verifier passing before 'baseline approve' finished only approvals the
+// signed log records, and refused to approve on top of a baselines file
+// edited outside the flow.
+
+// baselineRoot is a fixture root with a signing key, approvers alice and
+// bob, and a healthy run of the fixture's baseline candidate an hour ago
+// (so that its 14-day stability can be shown at the real clock). It
+// returns the root, the scenario and alice's and bob's private keys.
+func baselineRoot(t *testing.T) (root, scenario, alice, bob string) {
+	t.Helper()
+	root = copyFixture(t)
+	scenario = fixtureCandidate(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	alice, bob = approverKeys(t, root)
+	appendRecentRun(t, root, scenario, time.Now().Add(-time.Hour))
+	return root, scenario, alice, bob
+}
+
+func propose(t *testing.T, root, scenario, key, asOf string) string {
+	t.Helper()
+	r := ledgerlens(t, []string{"SSH_AUTH_SOCK="}, "--root", root, "baseline", "propose", "--scenario", scenario,
+		"--sign-with", key, "--as-of", asOf, "--rationale", "stable")
+	if r.code != 0 {
+		t.Fatalf("propose: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	return strings.TrimSpace(r.stdout)
+}
+
+func approve(t *testing.T, root, id string, args ...string) result {
+	t.Helper()
+	return ledgerlens(t, []string{"SSH_AUTH_SOCK="}, append([]string{"--root", root, "baseline", "approve", id}, args...)...)
+}
+
+func baselinesFile(root string) string { return filepath.Join(root, "config", "credit-baselines.json") }
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestAttackPlantedApprovalRecord: the proposer writes an approval of her
+// own proposal herself — for another scenario, at a value of her choosing,
+// signed with her own approver key, with no host signature — and anyone
+// then runs 'baseline approve'. It was taken for an interrupted approval
+// and applied; once the two planted files were removed every verifier
+// passed. A record the log does not record as approved is now refused
+// (exit 4), and the baselines file is left as it was.
+func TestAttackPlantedApprovalRecord(t *testing.T) {
+	root, scenario, alice, _ := baselineRoot(t)
+	id := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
+	dir := filepath.Join(root, "runs", "BASELINE_UPDATES")
+	recs, err := baselines.LoadRecords(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := recs.Proposal(id)
+	if !ok {
+		t.Fatalf("no proposal %s", id)
+	}
+	var file struct {
+		Baselines []struct {
+			ScenarioID string `json:"scenario_id"`
+		} `json:"baselines"`
+	}
+	before := readFile(t, baselinesFile(root))
+	if err := json.Unmarshal(before, &file); err != nil {
+		t.Fatal(err)
+	}
+	victim := ""
+	for _, b := range file.Baselines {
+		if b.ScenarioID != scenario {
+			victim = b.ScenarioID
+			break
+		}
+	}
+	if victim == "" {
+		t.Fatal("the fixture's baselines hold no other scenario")
+	}
+	at := time.Now().UTC().Truncate(time.Second)
+	planted := baselines.Approval{
+		Schema: baselines.ApprovalSchema, ApprovalID: baselines.ApprovalID("alice", at),
+		ProposalID: id, ProposalFile: baselines.ProposalBase(id) + ".json", ScenarioID: victim,
+		NewBaseline: 1e6, SampleSize: p.SampleSize, WindowDays: p.WindowDays, ProposedBy: p.ProposedBy, ProposedAt: p.ProposedAt,
+		ApprovedBy: "alice", ApprovedAt: at.Format(time.RFC3339), Note: "update_2099-01-01.md",
+	}
+	data, err := baselines.Marshal(planted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, baselines.ApprovalBase(id)+".json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("ssh-keygen", "-q", "-Y", "sign", "-f", alice, "-n", "ledgerlens-baseline", path).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen -Y sign: %v\n%s", err, out)
+	}
+	if err := os.Rename(path+".sig", filepath.Join(dir, baselines.ApprovalBase(id)+baselines.SignatureExt)); err != nil {
+		t.Fatal(err)
+	}
+
+	r := approve(t, root, id)
+	if r.code != 4 || !strings.Contains(r.stderr, "records no approval") || !strings.Contains(r.stderr, "not written by 'baseline approve'") {
+		t.Fatalf("approve over a planted approval record: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !bytes.Equal(readFile(t, baselinesFile(root)), before) {
+		t.Fatal("the planted approval changed the baselines file")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "update_2099-01-01.md")); err == nil {
+		t.Fatal("the planted approval's update note was published")
+	}
+}
+
+// TestAttackReplayAppliedApproval: once a later approval Y of the same
+// scenario is in force, running 'baseline approve X' again for the old,
+// applied approval X — with no key — reverted the baseline to X's, exit
+// 0, and every verifier passed. The log records X applied: it is refused.
+func TestAttackReplayAppliedApproval(t *testing.T) {
+	root, scenario, alice, bob := baselineRoot(t)
+	x := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
+	if r := approve(t, root, x, "--sign-with", bob); r.code != 0 {
+		t.Fatalf("approve X: exit %d\n%s", r.code, r.stderr)
+	}
+	y := propose(t, root, scenario, alice, "2026-02-16T00:00:00Z")
+	if r := approve(t, root, y, "--sign-with", bob); r.code != 0 {
+		t.Fatalf("approve Y: exit %d\n%s", r.code, r.stderr)
+	}
+	inForce := readFile(t, baselinesFile(root))
+
+	r := approve(t, root, x)
+	if r.code != 1 || !strings.Contains(r.stderr, "already approved") {
+		t.Fatalf("approve X again: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !bytes.Equal(readFile(t, baselinesFile(root)), inForce) {
+		t.Fatal("replaying X changed the baselines in force")
+	}
+	mustRun(t, "--root", root, "verify", "all")
+}
+
+// TestAttackApprovalOverHandEdit: after an approval, someone edits another
+// scenario's baseline by hand (which verify all names), then has any
+// approval — a fresh one, or the applied one run again after making it
+// look unapplied — applied on top. The signed baseline_applied entry then
+// recorded the edited file, and verify all passed. Approving on top of a
+// file edited outside the flow is now refused (exit 4), the file kept.
+func TestAttackApprovalOverHandEdit(t *testing.T) {
+	root, scenario, alice, bob := baselineRoot(t)
+	x := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
+	if r := approve(t, root, x, "--sign-with", bob); r.code != 0 {
+		t.Fatalf("approve X: exit %d\n%s", r.code, r.stderr)
+	}
+	if err := changeFirstBaseline(baselinesFile(root)); err != nil {
+		t.Fatal(err)
+	}
+	edited := readFile(t, baselinesFile(root))
+	mustFail(t, 1, []string{"changed outside the maker-checker flow"}, "--root", root, "verify", "all")
+
+	y := propose(t, root, scenario, alice, "2026-02-16T00:00:00Z")
+	r := approve(t, root, y, "--sign-with", bob)
+	if r.code != 4 || !strings.Contains(r.stderr, "changed outside the maker-checker flow") || !strings.Contains(r.stderr, "refusing to approve") {
+		t.Fatalf("approve on top of a hand edit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := approve(t, root, x); r.code != 1 || !strings.Contains(r.stderr, "already approved") {
+		t.Fatalf("approve X again on top of a hand edit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !bytes.Equal(readFile(t, baselinesFile(root)), edited) {
+		t.Fatal("an approval changed the hand-edited baselines file")
+	}
+	mustFail(t, 1, []string{"changed outside the maker-checker flow"}, "--root", root, "verify", "all")
+}
