@@ -118,6 +118,45 @@ func TestQuerySandboxRefuses(t *testing.T) {
 	}
 }
 
+// TestAttackQueryRootWithURLMetacharacters: the analyst names a root of
+// their own making whose state directory links to the real one, with a
+// '#' or a '?' in its path. The driver reads its configuration from the
+// connection string's URL query: with '#' it read none (the store opened
+// writable, file access on), with '?' the analyst's options came first and
+// won. The signing key could be read with read_text. Such a path is now
+// refused, and nothing is read or changed.
+func TestAttackQueryRootWithURLMetacharacters(t *testing.T) {
+	root := queryRoot(t)
+	key := filepath.Join(root, ".ledgerlens", "keys", "signing.key")
+	before := treeDigest(t, root)
+	for _, dir := range []string{"esc#1", "own.db?enable_external_access=true&allow_unsigned_extensions=true"} {
+		t.Run(dir, func(t *testing.T) {
+			fake := filepath.Join(t.TempDir(), dir)
+			if err := os.MkdirAll(fake, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(root, ".ledgerlens"), filepath.Join(fake, ".ledgerlens")); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{
+				"SELECT current_setting('enable_external_access')::VARCHAR AS ext",
+				"SELECT content FROM read_text('" + key + "')",
+			} {
+				r := ledgerlens(t, nil, "--root", fake, "query", "--format", "csv", q)
+				if r.code != 1 || !strings.Contains(r.stderr, "'?' or '#'") || strings.Contains(r.stdout, "PRIVATE KEY") || strings.Contains(r.stdout, "true") {
+					t.Fatalf("query %q under %s: exit %d\n%s%s", q, fake, r.code, r.stdout, r.stderr)
+				}
+			}
+		})
+	}
+	after := treeDigest(t, root)
+	for p, h := range before {
+		if after[p] != h {
+			t.Errorf("%s changed", p)
+		}
+	}
+}
+
 // TestQueryNeverConnects traces the process and its threads: statements
 // that would fetch an extension or read a URL fail without any socket
 // being connected.

@@ -7,9 +7,11 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -142,6 +144,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Sandbox {
 		opts.ReadOnly = true
 	}
+	// The driver takes the file name up to the first '?' and its
+	// configuration from the URL query, which url.Parse ends at a '#': a
+	// path holding either would let its text choose the engine's settings
+	// (external access on, for a sandboxed query), or drop them all.
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open store %s: the path holds '?' or '#', which the DuckDB driver reads as its own configuration: move the root to a path without them", path)
+	}
 	connector, err := duckdb.NewConnector(path+"?"+engineConfig(opts).Encode(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -182,12 +191,32 @@ func engineConfig(opts Options) url.Values {
 	return v
 }
 
+// checkEngineConfig makes sure the engine runs with every setting
+// engineConfig asked for, whatever the driver made of the connection
+// string: a sandboxed query must never run with external access on.
+func checkEngineConfig(ctx context.Context, conn *sql.Conn, opts Options) error {
+	want := engineConfig(opts)
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		var got string
+		if err := conn.QueryRowContext(ctx, "SELECT current_setting(?)::VARCHAR", k).Scan(&got); err != nil {
+			return fmt.Errorf("read setting %s: %w", k, err)
+		}
+		if !strings.EqualFold(got, want.Get(k)) {
+			return fmt.Errorf("the engine runs with %s = %s, not %s as asked: refusing to use it", k, got, want.Get(k))
+		}
+	}
+	return nil
+}
+
 func (s *Store) init(ctx context.Context, opts Options) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	s.conn = conn
+	if err := checkEngineConfig(ctx, conn, opts); err != nil {
+		return err
+	}
 	memory := opts.MemoryLimit
 	if memory == "" {
 		memory = "512MB"
