@@ -12,7 +12,6 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
-	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 )
 
 // Audit events of a delivery.
@@ -30,18 +29,18 @@ var ErrFailed = errors.New("notification failed")
 
 // Options say where to deliver and how.
 type Options struct {
-	// Layout locates the audit log, the lock and files named by url_file.
+	// Layout locates the audit log (read for earlier deliveries) and files
+	// named by url_file.
 	Layout inputs.Layout
 	// Hooks are the configured receivers; none means nothing to do.
 	Hooks []inputs.Webhook
 	// Getenv reads url_env variables (os.Getenv when nil).
 	Getenv func(string) string
-	// Now is the audit log's clock (time.Now when nil).
-	Now func() time.Time
-	// Command and LockTimeout are as for a job: the lock holder record and
-	// how long to wait for another job's lock.
-	Command     string
-	LockTimeout time.Duration
+	// Record appends a delivery's outcome to the audit log: the caller's
+	// job, which holds the working root's lock and signs what it appends
+	// (an unsigned entry would fail every later check of the log). Nil
+	// delivers without recording, for when no job could open the log.
+	Record func(ctx context.Context, event string, fields map[string]any) error
 	// Log receives one line per receiver (nil: discarded).
 	Log *slog.Logger
 	// Backoff is the wait before the first retry (DefaultBackoff when 0).
@@ -62,10 +61,11 @@ type Result struct {
 }
 
 // Deliver posts m to every configured receiver that has not yet been told
-// about m.Key, under the working root's lock, and records each outcome in
-// the audit log: notify_sent with the HTTP status, or notify_failed with
-// the status (0 when no response arrived) and the error. A receiver whose
-// URL cannot be read fails like one that cannot be reached.
+// about m.Key and records each outcome through opts.Record: notify_sent
+// with the HTTP status, or notify_failed with the status (0 when no
+// response arrived) and the error. A receiver whose URL cannot be read
+// fails like one that cannot be reached. The caller holds the working
+// root's lock.
 //
 // The returned error wraps ErrFailed when any receiver failed, and is
 // otherwise about the lock or the audit log. Nothing published is touched
@@ -80,9 +80,6 @@ func Deliver(ctx context.Context, opts Options, m Message) ([]Result, error) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	if opts.Backoff <= 0 {
 		opts.Backoff = DefaultBackoff
 	}
@@ -90,20 +87,7 @@ func Deliver(ctx context.Context, opts Options, m Message) ([]Result, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	l := opts.Layout
-	if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
-		return nil, fmt.Errorf("notify: create state directory: %w", err)
-	}
-	lk, err := lock.Acquire(ctx, l.LockFile, opts.LockTimeout, lock.CurrentHolder(opts.Command, opts.Now()))
-	if err != nil {
-		return nil, fmt.Errorf("notify: %w", err)
-	}
-	defer lk.Release()
-	trail, err := audit.Open(l.AuditLog, opts.Now)
-	if err != nil {
-		return nil, fmt.Errorf("notify: %w", err)
-	}
-	told, err := alreadySent(l.AuditLog, m.Key)
+	told, err := alreadySent(opts.Layout.AuditLog, m.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +114,10 @@ func Deliver(ctx context.Context, opts Options, m Message) ([]Result, error) {
 			log.Info("notification sent", "receiver", h.Name, "status", r.Status, "attempts", r.Attempts)
 		}
 		// Recorded even when ctx was cancelled: the attempt happened.
-		if _, err := trail.Append(context.WithoutCancel(ctx), event, fields); err != nil {
-			return results, fmt.Errorf("notify: %w", err)
+		if opts.Record != nil {
+			if err := opts.Record(context.WithoutCancel(ctx), event, fields); err != nil {
+				return results, fmt.Errorf("notify: %w", err)
+			}
 		}
 	}
 	if len(failed) > 0 {

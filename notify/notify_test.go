@@ -93,11 +93,25 @@ func newEnv(t *testing.T) *env {
 	return &env{layout: inputs.NewLayout(root), logs: &bytes.Buffer{}, vars: map[string]string{}}
 }
 
+// options deliver to hooks, recording in the root's audit log as a job
+// would (unsigned here: the package records through whatever it is given;
+// the signed path is pipeline.Notify's).
 func (e *env) options(hooks ...inputs.Webhook) Options {
 	return Options{
 		Layout: e.layout, Hooks: hooks, Getenv: func(k string) string { return e.vars[k] },
-		Command: "test", Log: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Log:     slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Backoff: 10 * time.Millisecond,
+		Record: func(ctx context.Context, event string, fields map[string]any) error {
+			if err := os.MkdirAll(e.layout.StateDir, 0o750); err != nil {
+				return err
+			}
+			l, err := audit.Open(e.layout.AuditLog, nil)
+			if err != nil {
+				return err
+			}
+			_, err = l.Append(ctx, event, fields)
+			return err
+		},
 	}
 }
 

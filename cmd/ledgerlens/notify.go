@@ -62,8 +62,7 @@ func (a *app) deliver(ctx context.Context, m notify.Message, command string, loc
 		}
 		return nil
 	}
-	_, err = notify.Deliver(ctx, notify.Options{Layout: l, Hooks: cfg.Webhooks, Command: command,
-		LockTimeout: lockTimeout, Log: a.log}, m)
+	_, err = pipeline.Notify(ctx, a.env(command, lockTimeout), cfg.Webhooks, m)
 	if err != nil {
 		return a.notifyFailed(err, require)
 	}
@@ -71,12 +70,14 @@ func (a *app) deliver(ctx context.Context, m notify.Message, command string, loc
 }
 
 // notifyFailed is a notification failure: an error with --require-notify,
-// a warning otherwise.
+// otherwise a line at error level, which reaches stderr also under
+// --quiet, so that cron mails it: nobody was told, though the exit status
+// is the publication's.
 func (a *app) notifyFailed(err error, require bool) error {
 	if require {
 		return err
 	}
-	a.log.Warn("notification not delivered; the publication stands (use --require-notify to fail on this)", "err", err)
+	a.log.Error("notification not delivered; the publication stands (use --require-notify to fail on this)", "err", err)
 	return nil
 }
 

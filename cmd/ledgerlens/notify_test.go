@@ -113,6 +113,62 @@ func TestReportWeeklyNotifies(t *testing.T) {
 	})
 }
 
+// TestWebhookDeliveriesKeepTheLogSigned: on a root with a signing key, a
+// delivery was appended to the audit log unsigned, after the job's last
+// checkpoint, so every later job exited 4 ("appended by someone without
+// the signing key") and audit verify failed, while the job that notified
+// exited 0. Deliveries are now a job of their own, signed and
+// checkpointed; a failed one is said on stderr also under --quiet.
+func TestWebhookDeliveriesKeepTheLogSigned(t *testing.T) {
+	var mu sync.Mutex
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		w.WriteHeader(status)
+	}))
+	defer srv.Close()
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	cfg := `{"webhooks": [{"name": "ops", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 0}]}`
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"LL_TEST_HOOK=" + srv.URL + "/hook"}
+
+	if r := ledgerlens(t, env, "--root", root, "-q", "report", "weekly", "--week", focusWeek, "--require-notify"); r.code != 0 {
+		t.Fatalf("weekly job with a delivered notification: exit %d\n%s", r.code, r.stderr)
+	}
+	mustRun(t, "--root", root, "audit", "verify")
+
+	mu.Lock()
+	status = http.StatusInternalServerError
+	mu.Unlock()
+	prev := previousWeek(t)
+	r := ledgerlens(t, env, "--root", root, "-q", "report", "weekly", "--week", prev)
+	if r.code != 0 || !strings.Contains(r.stderr, "notification not delivered") || !strings.Contains(r.stderr, "HTTP 500") {
+		t.Fatalf("weekly job with a failed notification, --quiet: exit %d, stderr %q", r.code, r.stderr)
+	}
+	mustRun(t, "--root", root, "audit", "verify")
+	mustRun(t, "--root", root, "verify", "all")
+	mu.Lock()
+	status = http.StatusOK
+	mu.Unlock()
+	if r := ledgerlens(t, env, "--root", root, "-q", "report", "weekly", "--week", weekBefore(t, prev), "--require-notify"); r.code != 0 {
+		t.Fatalf("the next weekly job: exit %d\n%s", r.code, r.stderr)
+	}
+	trail, err := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"event":"notify_sent"`, `"event":"notify_failed"`, `"job":"notify"`} {
+		if !strings.Contains(string(trail), want) {
+			t.Errorf("audit log lacks %s", want)
+		}
+	}
+}
+
 // previousWeek is the Monday before the fixture's focus week.
 func previousWeek(t *testing.T) string {
 	t.Helper()

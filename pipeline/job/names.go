@@ -13,6 +13,7 @@ const (
 	NameEvidenceExport    = "evidence-export"
 	NameLedgerAcknowledge = "ledger-acknowledge"
 	NameKeysRotate        = "keys-rotate"
+	NameNotify            = "notify"
 )
 
 // Job states recorded in job_end and job_fail events (docs/RULES.md, "Jobs").

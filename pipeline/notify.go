@@ -1,0 +1,44 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ledgerlens/ledgerlens/notify"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
+)
+
+// Notify delivers m to hooks as a job of its own (job.NameNotify): under
+// the working root's lock, each outcome recorded in the audit log and
+// signed like any job's entries, the log checkpointed at the end. A
+// delivery recorded any other way would be an unsigned entry that fails
+// every later check of the log.
+//
+// When the job cannot start — the log fails its check, which may be what
+// an integrity message is about, or another job holds the lock past the
+// timeout — m is still delivered, unrecorded, and why is logged at error
+// level: people must hear of a problem even when the log is the problem.
+// The error wraps notify.ErrFailed when a receiver could not be told.
+func Notify(ctx context.Context, env job.Env, hooks []inputs.Webhook, m notify.Message) ([]notify.Result, error) {
+	if len(hooks) == 0 {
+		return nil, nil
+	}
+	opts := notify.Options{Layout: env.Layout, Hooks: hooks, Log: env.Log}
+	var results []notify.Result
+	started := false
+	err := job.Run(ctx, env, job.NameNotify, map[string]any{"about": m.Event, "key": m.Key},
+		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
+			started = true
+			o := opts
+			o.Record = j.Audit
+			var err error
+			results, err = notify.Deliver(ctx, o, m)
+			return job.Outcome{}, err
+		})
+	if started || errors.Is(err, context.Canceled) {
+		return results, err
+	}
+	env.Log.Error("the notification is delivered without a record in the audit log: the notify job could not start", "err", err)
+	return notify.Deliver(ctx, opts, m)
+}
