@@ -11,7 +11,7 @@ import (
 )
 
 // jobFiles are the files of this package: one per job, and doc.go.
-var jobFiles = []string{"acknowledge.go", "baseline.go", "doc.go", "evidence.go", "ingest.go", "integrity.go", "keys.go", "sla.go", "weekly.go"}
+var jobFiles = []string{"acknowledge.go", "baseline.go", "doc.go", "evidence.go", "ingest.go", "integrity.go", "keys.go", "notify.go", "sla.go", "weekly.go"}
 
 // TestJobsDoNotReachIntoEachOther keeps the package a set of independent
 // jobs: it holds no other (shared) file, and no job file uses a name
