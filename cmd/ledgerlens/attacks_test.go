@@ -1177,6 +1177,56 @@ func TestKeysRotate(t *testing.T) {
 	})
 }
 
+// TestAttackRetiredKeyCheckpointAfterRotation: a key is rotated because
+// it leaked. Whoever holds the old key appends entries to the log (no key
+// needed for the chain) and signs a checkpoint over them with the old
+// key. Checkpoints of a retired key were accepted whatever they covered,
+// so the forged entries counted as vouched for: audit verify and verify
+// all passed, and the next job countersigned them with the new key. A
+// retired key's checkpoint now covers nothing from its retirement on.
+func TestAttackRetiredKeyCheckpointAfterRotation(t *testing.T) {
+	root := publishedRoot(t)
+	keys := filepath.Join(root, ".ledgerlens", "keys")
+	leaked := filepath.Join(t.TempDir(), "leaked.key")
+	copyFile(t, filepath.Join(keys, "signing.key"), leaked)
+	if err := os.Chmod(leaked, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "keys", "rotate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", weekBefore(t, prevWeek(t)))
+
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	forgeEntry(t, logPath, audit.EventLedgerAcknowledged, map[string]any{"by": "mallory", "reason": "forged", "line_from": 1, "line_to": 1})
+	old, err := reports.LoadSigner(leaked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := audit.NewCheckpointSigner(old.KeyID(), old.Public(), old.Sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := audit.Load(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := st.Tree.Root(st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := audit.SignCheckpoint(signer, st.Size(), head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.AppendCheckpoint(filepath.Join(root, ".ledgerlens", "audit.checkpoints"), msg, "forged", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	phrase := "a retired key vouches for nothing from its retirement on"
+	mustFail(t, 1, []string{phrase}, "--root", root, "audit", "verify")
+	mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{phrase}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+}
+
 // TestKeysRotateInterrupted: a `keys rotate` killed part-way used to
 // leave a key pair every job refused, with the old private key gone, so
 // no rotation could ever be recorded (the old key signs it). The old key

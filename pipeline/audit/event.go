@@ -40,4 +40,10 @@ const (
 	// verified_chunks names the
 	// chunks whose rows that job loaded or checked (job/store_seal.go).
 	EventStoreSealed = "store_sealed"
+	// EventStoreReloaded: the store covered more of the ledger than the
+	// newest ingest the log records (a job stopped between the store's
+	// commit and its record); its derived tables were dropped and the
+	// ledger loaded again. store_covered and recorded_covered say by how
+	// much.
+	EventStoreReloaded = "store_reloaded"
 )

@@ -3,6 +3,7 @@ package job
 import (
 	"crypto/ed25519"
 	"encoding/base64"
+	"fmt"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -10,7 +11,17 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// RetiredKeys are the keys the rotations leading to pub retired, newest
+// RetiredKey is a key a rotation retired, and the audit seq of the
+// key_rotated entry that retired it: from that entry on the key vouches
+// for nothing — a checkpoint it signed covers only entries before it, and
+// a file it signed must have been recorded before it. A retired key is
+// most often one that leaked.
+type RetiredKey struct {
+	Public    ed25519.PublicKey
+	RetiredAt int64
+}
+
+// RetiredKeysAt are the keys the rotations leading to pub retired, newest
 // first: what signed a file published before a rotation. They come from
 // the log, never from a file beside the keys, and form one chain back
 // from pub: the newest key_rotated entry must name pub as its new key and
@@ -18,16 +29,25 @@ import (
 // (from_key_sig over RotationStatement); that key is then the new key of
 // the rotation before, and so on. A rotation made up by someone without
 // those keys retires nothing.
-func RetiredKeys(entries []audit.Entry, pub ed25519.PublicKey) []ed25519.PublicKey {
-	var out []ed25519.PublicKey
+func RetiredKeysAt(entries []audit.Entry, pub ed25519.PublicKey) []RetiredKey {
+	var out []RetiredKey
 	cur := pub
 	for i := len(entries) - 1; i >= 0 && cur != nil; i-- {
 		from, to, ok := rotation(entries[i])
 		if !ok || !to.Equal(cur) || !entries[i].SignedBy(cur) {
 			continue
 		}
-		out = append(out, from)
+		out = append(out, RetiredKey{Public: from, RetiredAt: entries[i].Seq})
 		cur = from
+	}
+	return out
+}
+
+// RetiredKeys are the public halves of RetiredKeysAt, newest first.
+func RetiredKeys(entries []audit.Entry, pub ed25519.PublicKey) []ed25519.PublicKey {
+	var out []ed25519.PublicKey
+	for _, k := range RetiredKeysAt(entries, pub) {
+		out = append(out, k.Public)
 	}
 	return out
 }
@@ -60,12 +80,25 @@ func rotation(e audit.Entry) (from, to ed25519.PublicKey, ok bool) {
 }
 
 // RetiredVerifier is the checkpoint verifier of the key, retired on the
-// way to pub (RetiredKeys), whose note origin is o; nil when none is.
-func RetiredVerifier(o string, entries []audit.Entry, pub ed25519.PublicKey) note.Verifier {
-	for _, k := range RetiredKeys(entries, pub) {
-		if v, err := CheckpointVerifier(k); err == nil && v.Name() == o {
-			return v
+// way to pub (RetiredKeysAt), whose note origin is o, and the seq of the
+// entry that retired it; nil when no retired key is o.
+func RetiredVerifier(o string, entries []audit.Entry, pub ed25519.PublicKey) (note.Verifier, int64) {
+	for _, k := range RetiredKeysAt(entries, pub) {
+		if v, err := CheckpointVerifier(k.Public); err == nil && v.Name() == o {
+			return v, k.RetiredAt
 		}
 	}
-	return nil
+	return nil, 0
+}
+
+// RetiredCheckpointProblem says when a checkpoint of size entries, signed
+// by a key retired at audit seq retiredAt (0: the current key), covers the
+// rotation or anything after it, which that key cannot vouch for ("" when
+// it does not).
+func RetiredCheckpointProblem(source, origin string, size, retiredAt int64) string {
+	if retiredAt == 0 || size < retiredAt {
+		return ""
+	}
+	return fmt.Sprintf("%s: signed by %s, retired at audit seq %d, but covers %d entries: a retired key vouches for nothing from its retirement on (a leaked key's forgery)",
+		source, origin, retiredAt, size)
 }

@@ -208,11 +208,18 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	// their row digest either (store.Store.TrustedChunk).
 	trusted := j.trusted
 	st.TrustedChunk = func(chunk int64) bool { return trusted[chunk] }
+	if err := j.reloadUnrecordedIngest(ctx, st); err != nil {
+		st.Close()
+		return nil, store.IngestResult{}, err
+	}
 	if err := j.checkDerived(ctx, st); err != nil {
 		st.Close()
 		return nil, store.IngestResult{}, err
 	}
 	ing, err := st.Ingest(ctx, ledgerPath)
+	if err == nil && ing.CheckpointErr != nil {
+		j.env.Log.Warn("the store's checkpoint after the ingest failed; the ingest stands and a later one checkpoints", "err", ing.CheckpointErr)
+	}
 	againstLog := false
 	if err == nil && ing.Modified == nil {
 		// A store that covers less than the log recorded (new, rebuilt,

@@ -106,11 +106,11 @@ func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey, entries []audit.E
 	var problems []string
 	for _, s := range stored {
 		src := fmt.Sprintf("%s line %d", l.Rel(path), s.Line)
-		cv := v
+		cv, retiredAt := v, int64(0)
 		if o := audit.NoteOrigin(s.Note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
 			// Signed by another key: one a rotation it signed retired, or
 			// the key pair was replaced by hand.
-			if cv = RetiredVerifier(o, entries, pub); cv == nil {
+			if cv, retiredAt = RetiredVerifier(o, entries, pub); cv == nil {
 				problems = append(problems, fmt.Sprintf("%s: signed by %s, which no rotation signed by that key retired: the signing key was replaced (restore it, or rotate with `ledgerlens keys rotate`)", src, o))
 				continue
 			}
@@ -118,6 +118,10 @@ func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey, entries []audit.E
 		c, err := audit.OpenCheckpoint([]byte(s.Note), cv)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", src, err))
+			continue
+		}
+		if p := RetiredCheckpointProblem(src, audit.NoteOrigin(s.Note), c.Size, retiredAt); p != "" {
+			problems = append(problems, p)
 			continue
 		}
 		out = append(out, NamedCheckpoint{Source: src, Checkpoint: c})
@@ -478,6 +482,60 @@ func differingChunks(chunks []int64, got, ref map[int64]string) []int64 {
 		}
 	}
 	return differ
+}
+
+// reloadUnrecordedIngest reloads the store from the ledger when it covers
+// more of the ledger than the newest ingest the log records: a job stopped
+// between the store's commit and the ingest's record (SIGKILL, a power
+// cut) leaves rows no record vouches for, which every later check would
+// take for an edited store, for ever. The rows the log records must still
+// be what the ingests recorded (compared up to where the newest one ended),
+// or the store is refused as edited: so is one whose ingest a job refused
+// after its commit (checkPriorChunk). The rows after that are not
+// compared, only dropped: the whole ledger, whose prefix the log vouches
+// for, is loaded again by the ingest that follows, and the reload is
+// recorded.
+func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store) error {
+	if j.trail == nil {
+		return nil
+	}
+	covered, err := st.CoveredBytes(ctx)
+	if err != nil || covered == 0 {
+		return err
+	}
+	var recorded int64
+	entries := j.trail.state.Entries
+	for i := len(entries) - 1; i >= 0; i-- {
+		if entries[i].Event == audit.EventIngest {
+			recorded = fieldInt(entries[i].Fields, "offset_to")
+			break
+		}
+	}
+	if covered <= recorded {
+		return nil
+	}
+	rel := j.env.Layout.Rel(j.env.Layout.StoreFile)
+	ref, refs := RecordedChunkDigests(entries)
+	chunks := slices.Sorted(maps.Keys(ref))
+	got, err := st.ChunkDigestsBefore(ctx, chunks, recorded)
+	if err != nil {
+		return err
+	}
+	if differ := differingChunks(chunks, got, ref); len(differ) > 0 {
+		problems := make([]string, 0, len(differ))
+		for _, c := range differ {
+			problems = append(problems, fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what the ingest at audit seq %d loaded: the store was edited; refusing to publish from it (run 'ledgerlens verify store', then rebuild the store)",
+				rel, c*store.ChunkBytes, (c+1)*store.ChunkBytes, refs[c].Seq))
+		}
+		return &IntegrityError{Problems: problems}
+	}
+	j.env.Log.Warn("the store holds an ingest the audit log does not record (a job stopped between the store's commit and its record): loading the ledger again",
+		"store", rel, "store_covered", covered, "recorded_covered", recorded)
+	if err := j.Audit(ctx, audit.EventStoreReloaded, map[string]any{
+		"store": rel, "store_covered": covered, "recorded_covered": recorded}); err != nil {
+		return err
+	}
+	return st.Reload(ctx)
 }
 
 // derivedDigestField is the ingest event's field holding the digest of the

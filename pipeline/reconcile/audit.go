@@ -95,11 +95,11 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 		return c, err
 	}
 	for _, cand := range cands {
-		cv := v
+		cv, retiredAt := v, int64(0)
 		if o := audit.NoteOrigin(cand.note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
 			// Made before a rotation, whose retired key the log carries; or
 			// by a key nobody retired: the pair was replaced.
-			if cv = job.RetiredVerifier(o, st.Entries, pub); cv == nil {
+			if cv, retiredAt = job.RetiredVerifier(o, st.Entries, pub); cv == nil {
 				c.Problems = append(c.Problems, fmt.Sprintf("%s: signed by %s, which no rotation signed by that key retired: the signing key was replaced", cand.source, o))
 				continue
 			}
@@ -107,6 +107,10 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 		cp, err := audit.OpenCheckpoint([]byte(cand.note), cv)
 		if err != nil {
 			c.Problems = append(c.Problems, fmt.Sprintf("%s: %v", cand.source, err))
+			continue
+		}
+		if p := job.RetiredCheckpointProblem(cand.source, audit.NoteOrigin(cand.note), cp.Size, retiredAt); p != "" {
+			c.Problems = append(c.Problems, p)
 			continue
 		}
 		c.Checkpoints = append(c.Checkpoints, job.NamedCheckpoint{Source: cand.source, Checkpoint: cp})

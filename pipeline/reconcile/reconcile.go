@@ -69,9 +69,9 @@ func isRejects(kind string) bool { return strings.HasPrefix(kind, "rejects") }
 //   - every revision chain is complete (r2 without r1 is a gap).
 func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.PublicKey) (checked []reports.FileCheck, problems []string, err error) {
 	recs := Records(entries)
-	var retired []ed25519.PublicKey
+	var retired []job.RetiredKey
 	if pub != nil {
-		retired = job.RetiredKeys(entries, pub)
+		retired = job.RetiredKeysAt(entries, pub)
 	}
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
@@ -131,8 +131,14 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 				if !errors.Is(err, reports.ErrVerification) {
 					break
 				}
-				// Signed before a rotation, by a key the log vouches for.
-				if c, e := reports.VerifyFile(path, old); e == nil {
+				// Signed before a rotation, by a key the log vouches for,
+				// and recorded before it: a retired key signs nothing
+				// after its retirement.
+				if c, e := reports.VerifyFile(path, old.Public); e == nil {
+					if rec, ok := recs[rel]; ok && rec.Seq >= old.RetiredAt {
+						add("%s: signed by key %s, retired at audit seq %d, but recorded at audit seq %d: a retired key signs nothing after its retirement",
+							rel, reports.KeyID(old.Public), old.RetiredAt, rec.Seq)
+					}
 					check, err = c, nil
 				}
 			}

@@ -116,3 +116,18 @@ func (s *Store) CoveredBytes(ctx context.Context) (int64, error) {
 	st, _, err := s.loadState(ctx)
 	return st.covered, err
 }
+
+// Reload drops the tables derived from the ledger, keeping the store's
+// time zone and its ingest log, so that the next ingest loads the whole
+// ledger again: for a store whose state no record vouches for. It must
+// not run on a read-only store.
+func (s *Store) Reload(ctx context.Context) error {
+	zone := s.zone
+	if zone == "" {
+		zone = "UTC"
+	}
+	if err := s.rebuild(ctx, s.version, zone); err != nil {
+		return fmt.Errorf("reload store %s: %w", s.path, err)
+	}
+	return nil
+}

@@ -85,6 +85,11 @@ type IngestResult struct {
 	PriorChunk *ChunkDigest
 	// Timings of the phases, for logs and benchmarks.
 	CheckTime, LoadTime, DuplicatesTime, CommitTime, CheckpointTime time.Duration
+	// CheckpointErr is why the checkpoint after the commit failed (nil
+	// when it did not): the ingest is committed and stands, the WAL is
+	// left for a later checkpoint. It is not the ingest's error, so that
+	// the caller records the committed ingest.
+	CheckpointErr error
 }
 
 // ChunkDigest is the row digest of one ledger chunk (Store.ChunkDigests).
@@ -292,22 +297,22 @@ func (s *Store) apply(ctx context.Context, ledgerPath string, f *os.File, size i
 	}
 	committed = true
 	res.CommitTime = time.Since(phase)
+	// After the commit the ingest is durable and must be returned as done,
+	// for the caller to record it: a signal does not cut the checkpoint
+	// short (it takes a fraction of the ingest), and a checkpoint that
+	// fails only leaves the WAL for later.
+	ctx = context.WithoutCancel(ctx)
 	if checkpoint {
 		// Normally a no-op: the commit has checkpointed. It is not when
 		// DuckDB judged the commit too small to, or a checkpoint was
-		// impossible then. After the commit, the ingest is durable
-		// already; a crash here only leaves the compaction for later.
+		// impossible then.
 		phase = time.Now()
 		if _, err := s.conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
-			return res, fmt.Errorf("checkpoint: %w", err)
+			res.CheckpointErr = fmt.Errorf("checkpoint: %w", err)
 		}
 		res.CheckpointTime = time.Since(phase)
 	} else if s.deferCheckpoint {
-		took, err := s.checkpointLargeWAL(ctx)
-		if err != nil {
-			return res, err
-		}
-		res.CheckpointTime = took
+		res.CheckpointTime, res.CheckpointErr = s.checkpointLargeWAL(ctx)
 	}
 	return res, nil
 }

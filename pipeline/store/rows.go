@@ -202,6 +202,19 @@ const maxChunksPerRead = 128
 // ChunkDigestsOf returns the row digests of the given chunks (ascending),
 // as ChunkDigests does; a chunk without rows has none.
 func (s *Store) ChunkDigestsOf(ctx context.Context, chunks []int64) (map[int64]string, error) {
+	return s.chunkDigests(ctx, chunks, -1)
+}
+
+// ChunkDigestsBefore is ChunkDigestsOf over the rows whose lines start
+// before end only: the digests an ingest that left the store covering end
+// recorded, whatever was loaded after it.
+func (s *Store) ChunkDigestsBefore(ctx context.Context, chunks []int64, end int64) (map[int64]string, error) {
+	return s.chunkDigests(ctx, chunks, end)
+}
+
+// chunkDigests folds the rows of chunks whose lines start before end (end
+// < 0: all of them).
+func (s *Store) chunkDigests(ctx context.Context, chunks []int64, end int64) (map[int64]string, error) {
 	f := newChunkFolder()
 	// One read per run of consecutive chunks (a period's chunks are
 	// mostly consecutive), at most maxChunksPerRead at a time: the engine
@@ -212,7 +225,11 @@ func (s *Store) ChunkDigestsOf(ctx context.Context, chunks []int64) (map[int64]s
 		for j < len(chunks) && chunks[j] == chunks[j-1]+1 && j-i < maxChunksPerRead {
 			j++
 		}
-		if err := s.foldStoredRows(ctx, f, chunks[i]*ChunkBytes, (chunks[j-1]+1)*ChunkBytes); err != nil {
+		to := (chunks[j-1] + 1) * ChunkBytes
+		if end >= 0 {
+			to = min(to, end)
+		}
+		if err := s.foldStoredRows(ctx, f, chunks[i]*ChunkBytes, to); err != nil {
 			return nil, fmt.Errorf("chunk row digests: %w", err)
 		}
 		i = j
