@@ -34,7 +34,7 @@ func CalculateBaseline(ctx context.Context, env job.Env, opts CalculateOptions) 
 	var calc baselines.Calculation
 	err := job.Run(ctx, env, job.NameBaselineCalculate, map[string]any{"scenario_id": opts.ScenarioID},
 		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
-			in, err := job.LoadInputs(env.Layout)
+			in, err := j.LoadInputs(ctx)
 			if err != nil {
 				return job.Outcome{}, err
 			}
@@ -114,7 +114,7 @@ func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*P
 	err := job.Run(ctx, env, job.NameBaselinePropose, map[string]any{"scenario_id": opts.ScenarioID, "candidates": opts.Candidates, "by": opts.By},
 		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
 			l := env.Layout
-			in, err := job.LoadInputs(l)
+			in, err := j.LoadInputs(ctx)
 			if err != nil {
 				return job.Outcome{}, err
 			}
@@ -297,7 +297,7 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 	err := job.Run(ctx, env, job.NameBaselineApprove, map[string]any{"proposal_id": opts.ProposalID, "by": opts.By},
 		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
 			l := env.Layout
-			in, err := job.LoadInputs(l)
+			in, err := j.LoadInputs(ctx)
 			if err != nil {
 				return job.Outcome{}, err
 			}

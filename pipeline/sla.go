@@ -79,7 +79,7 @@ func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, erro
 func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error) {
 	env := j.Env()
 	l := env.Layout
-	in, err := job.LoadInputs(l)
+	in, err := j.LoadInputs(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -113,7 +113,7 @@ func (j *weeklyJob) label(p review.Period) string {
 
 func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	l := j.env.Layout
-	in, err := job.LoadInputs(l)
+	in, err := j.lj.LoadInputs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -459,6 +459,10 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 		w.Notes = append(w.Notes, "no policy file: the built-in default policy of docs/RULES.md (Policy) applied")
 	}
 	w.Inputs.Baselines = "file"
+	if !in.Read("baselines") {
+		w.Inputs.Baselines = "none"
+		w.Notes = append(w.Notes, "no baselines file: no scenario has a baseline, so no run is a spike and each scenario with runs is a missing_baseline violation (docs/RULES.md)")
+	}
 	if signer != nil {
 		id := signer.KeyID()
 		w.SigningKeyID = &id

@@ -947,3 +947,73 @@ func stripAnchors(t *testing.T, data []byte) []byte {
 	}
 	return out
 }
+
+// TestCronInputGoneMissing: an input file earlier jobs read that is gone —
+// a missing mount, a deleted file, a link to nothing — was read as no
+// cases, no incidents, no baselines or the default policy: the weekly job
+// published different figures with exit 0 and nothing on stderr, and the
+// report still said its baselines came from a file. A file the newest
+// inputs_read entry names must now be there (an empty one says "none");
+// a link to nothing is refused even the first time.
+func TestCronInputGoneMissing(t *testing.T) {
+	monitoring := func(root, name string) string { return filepath.Join(root, "runs", "CREDIT_MONITORING", name) }
+	config := func(root, name string) string { return filepath.Join(root, "config", name) }
+	for _, tc := range []struct {
+		role  string
+		path  func(root string) string
+		empty string
+	}{
+		{"cases", func(r string) string { return monitoring(r, "cases.jsonl") }, ""},
+		{"incidents", func(r string) string { return monitoring(r, "incidents.jsonl") }, ""},
+		{"baselines", func(r string) string { return config(r, "credit-baselines.json") }, `{"baselines": []}`},
+		{"policy", func(r string) string { return config(r, "sintraprime-policy.json") }, ""},
+	} {
+		t.Run(tc.role, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+			path := tc.path(root)
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			r := ledgerlens(t, nil, "--root", root, "-q", "report", "weekly", "--week", focusWeek)
+			if r.code != 1 || !strings.Contains(r.stderr, "the "+tc.role+" file, read at audit seq") || !strings.Contains(r.stderr, "is missing") {
+				t.Fatalf("weekly job with the %s file gone: exit %d\n%s", tc.role, r.code, r.stderr)
+			}
+			if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err == nil {
+				t.Fatal("a report was published without the input")
+			}
+			if err := os.Symlink(filepath.Join(t.TempDir(), "unmounted", filepath.Base(path)), path); err != nil {
+				t.Fatal(err)
+			}
+			r = ledgerlens(t, nil, "--root", root, "-q", "report", "weekly", "--week", focusWeek)
+			if r.code != 1 || !strings.Contains(r.stderr, "symbolic link") || !strings.Contains(r.stderr, "does not exist") {
+				t.Fatalf("weekly job with the %s file a link to nothing: exit %d\n%s", tc.role, r.code, r.stderr)
+			}
+			if tc.role == "policy" {
+				return // an explicit policy is a policy: nothing says "none"
+			}
+			os.Remove(path)
+			if err := os.WriteFile(path, []byte(tc.empty), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			mustRun(t, "--root", root, "-q", "report", "weekly", "--week", focusWeek)
+		})
+	}
+
+	t.Run("no baselines file from the start", func(t *testing.T) {
+		root := copyFixture(t)
+		if err := os.Remove(filepath.Join(root, "config", "credit-baselines.json")); err != nil {
+			t.Fatal(err)
+		}
+		mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+		w := readWeekly(t, weeklyPath(root, focusWeek, 1, ".json"))
+		if in, _ := w["inputs"].(map[string]any); in["baselines_source"] != "none" {
+			t.Errorf("inputs.baselines_source = %v, want none", in["baselines_source"])
+		}
+		notes, _ := json.Marshal(w["notes"])
+		if !strings.Contains(string(notes), "no baselines file") {
+			t.Errorf("the report's notes do not say there was no baselines file: %s", notes)
+		}
+	})
+}

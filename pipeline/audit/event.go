@@ -46,4 +46,9 @@ const (
 	// ledger loaded again. store_covered and recorded_covered say by how
 	// much.
 	EventStoreReloaded = "store_reloaded"
+	// EventInputsRead: the input files (config, policy, baselines, cases,
+	// incidents) a job read, by role with their SHA-256 (files), when they
+	// differ from the ones the newest such entry names: a file read once
+	// must not silently go missing (job.Job.LoadInputs).
+	EventInputsRead = "inputs_read"
 )

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"os"
 )
 
 // FileInfo identifies the exact bytes an input was loaded from, for the
@@ -22,12 +24,17 @@ type FileInfo struct {
 func (f FileInfo) Present() bool { return f.SHA256 != "" }
 
 // readInput reads path whole; it must be a regular file (OpenRegular). A
-// missing file is reported as ok == false with
-// no error, because every input but the ledger is optional; any other read
-// failure is an error naming the file.
+// missing file is reported as ok == false with no error, because every
+// input but the ledger is optional; a symbolic link to nothing, and any
+// other read failure, is an error naming the file.
 func readInput(path string) (data []byte, info FileInfo, ok bool, err error) {
 	f, err := OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		// A link to nothing is a file someone meant to be there (a
+		// missing mount, a moved target), not an input left out.
+		if target, lerr := os.Readlink(path); lerr == nil {
+			return nil, FileInfo{Path: path}, false, fmt.Errorf("%s is a symbolic link to %s, which does not exist (a missing mount?): restore it, or remove the link to leave the input out", path, target)
+		}
 		return nil, FileInfo{Path: path}, false, nil
 	}
 	if err != nil {

@@ -1,9 +1,14 @@
 package job
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -21,6 +26,11 @@ type Inputs struct {
 	// DefaultPolicy is true when no policy file exists and the built-in
 	// default policy (docs/RULES.md, "Policy") applied.
 	DefaultPolicy bool
+}
+
+// Read reports whether the input file of role was read (it exists).
+func (in *Inputs) Read(role string) bool {
+	return slices.ContainsFunc(in.Files, func(f reports.InputFile) bool { return f.Role == role })
 }
 
 // LoadInputs reads and validates config, policy, baselines, cases and
@@ -59,6 +69,65 @@ func LoadInputs(l inputs.Layout) (*Inputs, error) {
 	sort.Slice(in.Files, func(i, j int) bool { return in.Files[i].Role < in.Files[j].Role })
 	if in.Config.TopN <= 0 || in.Config.SpikeTopN <= 0 {
 		return nil, &BlockedError{fmt.Errorf("%s: top_n and spike_top_n must be positive", l.Config)}
+	}
+	return in, nil
+}
+
+// inputsFilesField is the inputs_read event's field holding the input
+// files read, role → SHA-256.
+const inputsFilesField = "files"
+
+// emptyInput says, by role, what an operator who means to stop using an
+// input file puts in its place: missing is never the same as empty.
+var emptyInput = map[string]string{
+	"config":    "a file holding {}",
+	"policy":    "the policy it should now be (the built-in default is docs/RULES.md, Policy)",
+	"baselines": `a file holding {"baselines": []}`,
+	"cases":     "an empty file",
+	"incidents": "an empty file",
+}
+
+// LoadInputs is LoadInputs for the job, held to the record of what earlier
+// jobs read: an input file the newest inputs_read entry names that is now
+// missing — a missing mount, a deleted file — blocks the job instead of
+// being read as no cases, no incidents, no baselines or the default
+// policy, which would change every figure the job publishes. What the job
+// read is recorded when it differs from that entry.
+func (j *Job) LoadInputs(ctx context.Context) (*Inputs, error) {
+	l := j.env.Layout
+	in, err := LoadInputs(l)
+	if err != nil {
+		return nil, err
+	}
+	now := make(map[string]any, len(in.Files))
+	for _, f := range in.Files {
+		now[f.Role] = f.SHA256
+	}
+	var last *audit.Entry
+	entries := j.trail.state.Entries
+	for i := len(entries) - 1; i >= 0 && last == nil; i-- {
+		if entries[i].Event == audit.EventInputsRead {
+			last = &entries[i]
+		}
+	}
+	var before map[string]any
+	if last != nil {
+		before, _ = last.Fields[inputsFilesField].(map[string]any)
+	}
+	var missing []string
+	for _, role := range slices.Sorted(maps.Keys(before)) {
+		if _, ok := now[role]; !ok {
+			missing = append(missing, fmt.Sprintf("the %s file, read at audit seq %d, is missing (restore it; to stop using it, put %s in its place)",
+				role, last.Seq, emptyInput[role]))
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &BlockedError{fmt.Errorf("inputs: %s: a missing file is never read as an empty one", strings.Join(missing, "; "))}
+	}
+	if !maps.EqualFunc(before, now, func(a, b any) bool { return a == b }) {
+		if err := j.Audit(ctx, audit.EventInputsRead, map[string]any{inputsFilesField: now}); err != nil {
+			return nil, err
+		}
 	}
 	return in, nil
 }
