@@ -7,12 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -113,7 +115,7 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 	}
 	l := a.layout()
 	if opts.Out != "" {
-		if err := checkOut(l.Root, opts.Out); err != nil {
+		if err := checkOut(l, opts.Out); err != nil {
 			return err
 		}
 	}
@@ -158,7 +160,7 @@ func queryStore(ctx context.Context, a *app, opts QueryOptions, sql string) erro
 		if opts.Format == "arrow" {
 			return writeArrowStream(ctx, a.stdout, rr)
 		}
-		return writeParquet(ctx, a.layout().Root, opts.Out, rr)
+		return writeParquet(ctx, a.layout(), opts.Out, rr)
 	}
 	rows, err := s.QueryRows(ctx, sql)
 	if err != nil {
@@ -205,7 +207,7 @@ func queryError(err error) error {
 // whose files are the evidence, the ledger, the keys and the store. The
 // analyst's SQL can choose every byte of the output, so the file it makes
 // must be a new one outside the root (docs/COMPLIANCE.md, "Threat model").
-func checkOut(root, out string) error {
+func checkOut(l inputs.Layout, out string) error {
 	if out == "-" {
 		return usagef("--out -: parquet is written to a file; for a stream on stdout use --format arrow")
 	}
@@ -214,51 +216,45 @@ func checkOut(root, out string) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
-	dir, err := resolveExisting(filepath.Dir(out))
+	dir, err := inputs.RealPath(filepath.Dir(out))
 	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
-	return outsideRoot(root, out, dir)
+	return outsideProtected(l, out, dir)
 }
 
-// outsideRoot refuses dir, the real path of --out's directory, when it is
-// the working root or inside it. writeParquet checks again on the
-// directory it really writes in.
-func outsideRoot(root, out, dir string) error {
-	if root == "" {
-		root = "."
+// outsideProtected refuses dir, the real path of --out's directory, when
+// it is the working root or inside it, or inside a directory the root's
+// jobs read or publish wherever it lies — the output directories
+// (configured, and any the record of publication names), the state,
+// ledger and configuration directories, which may be mounts or links
+// elsewhere: a file the analyst's SQL chose, under a name a job would
+// publish or read, would block or mislead that job. writeParquet checks
+// again on the directory it really writes in.
+func outsideProtected(l inputs.Layout, out, dir string) error {
+	protected := []struct{ what, path string }{{"the working root " + l.Root + ", which holds the ledger, the evidence and the keys", l.Root}}
+	for _, d := range protectedDirs(l) {
+		protected = append(protected, struct{ what, path string }{"the directory " + d + ", which the root's jobs read or publish in", d})
 	}
-	r, err := filepath.Abs(root)
-	if err != nil {
-		return err
-	}
-	if r, err = filepath.EvalSymlinks(r); err != nil {
-		return err
-	}
-	if rel, err := filepath.Rel(r, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return usagef("--out %s is inside the working root %s, which holds the ledger, the evidence and the keys; write query results outside it", out, root)
+	for _, p := range protected {
+		real, err := inputs.RealPath(p.path)
+		if err != nil {
+			continue
+		}
+		if inputs.Within(dir, real) {
+			return usagef("--out %s is inside %s; write query results elsewhere", out, p.what)
+		}
 	}
 	return nil
 }
 
-// resolveExisting is filepath.EvalSymlinks of the longest part of path
-// that exists, followed by the rest: where path would be once created.
-func resolveExisting(path string) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
+// protectedDirs are the directories of l that jobs read or publish in:
+// the output directories (configured, and recorded in the audit log), the
+// state directory and the ledger's and configuration's directories.
+func protectedDirs(l inputs.Layout) []string {
+	dirs := reconcile.OutputDirs(l)
+	if st, err := audit.Load(l.AuditLog); err == nil {
+		dirs = reconcile.WithRecordedDirs(l, dirs, st.Entries)
 	}
-	var rest []string
-	for {
-		real, err := filepath.EvalSymlinks(abs)
-		if err == nil {
-			return filepath.Join(append([]string{real}, rest...)...), nil
-		}
-		parent := filepath.Dir(abs)
-		if !errors.Is(err, fs.ErrNotExist) || parent == abs {
-			return "", err
-		}
-		rest = append([]string{filepath.Base(abs)}, rest...)
-		abs = parent
-	}
+	return append(dirs, l.StateDir, filepath.Dir(l.Ledger), filepath.Dir(l.Config), filepath.Dir(l.Baselines))
 }

@@ -724,3 +724,36 @@ func parquetRecords(t *testing.T, pf *file.Reader, n int64) *array.TableReader {
 	defer tbl.Release()
 	return array.NewTableReader(tbl, n)
 }
+
+// TestAttackQueryOutIntoAnOutputDirectory: --out was refused inside the
+// working root only, but the output directory may be absolute (a mount)
+// and the state directory a link elsewhere. The analyst wrote a Parquet
+// file under the name of next week's report into the output directory,
+// and the weekly job for that week then failed (exit 1) until someone
+// removed it. Every directory the jobs read or publish in is refused.
+func TestAttackQueryOutIntoAnOutputDirectory(t *testing.T) {
+	root := queryRoot(t)
+	pub := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "`+pub+`"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	if out, err := exec.Command("cp", "-a", filepath.Join(root, ".ledgerlens")+"/.", state).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	if err := os.RemoveAll(filepath.Join(root, ".ledgerlens")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(state, filepath.Join(root, ".ledgerlens")); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{filepath.Join(pub, "weekly_"+nextWeek(t)+".json"), filepath.Join(state, "planted.parquet")} {
+		r := ledgerlens(t, nil, "--root", root, "query", "--format", "parquet", "--out", out, "SELECT 'planted' AS x")
+		if r.code != 2 || !strings.Contains(r.stderr, "which the root's jobs read or publish in") {
+			t.Errorf("query --out %s: exit %d\n%s", out, r.code, r.stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s was written", out)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -220,7 +221,7 @@ func writeArrowStream(ctx context.Context, w io.Writer, rr array.RecordReader) e
 // temporary file by /proc/self/fd/N: the file this process created, not
 // a name in the directory. A failed or interrupted write (ctx ending:
 // --timeout, a signal) leaves no file behind.
-func writeParquet(ctx context.Context, root, path string, rr array.RecordReader) error {
+func writeParquet(ctx context.Context, l inputs.Layout, path string, rr array.RecordReader) error {
 	fail := func(err error) error { return fmt.Errorf("write %s: %w", path, err) }
 	d, err := os.Open(filepath.Dir(path))
 	if err != nil {
@@ -232,7 +233,7 @@ func writeParquet(ctx context.Context, root, path string, rr array.RecordReader)
 	if err != nil {
 		return fail(err)
 	}
-	if err := outsideRoot(root, path, real); err != nil {
+	if err := outsideProtected(l, path, real); err != nil {
 		return err
 	}
 	dir, err := os.OpenRoot(handle)

@@ -1017,3 +1017,29 @@ func TestCronInputGoneMissing(t *testing.T) {
 		}
 	})
 }
+
+// TestCronOutputDirOverlapsTheRoot: output_dir named the state, ledger or
+// configuration directory, a directory holding one, or the filesystem's
+// root; the job published there with exit 0, and every later verify all
+// failed on the files it found beside the reports (the audit log, the
+// ledger), even after the configuration was put right. It is refused
+// before anything is read or written.
+func TestCronOutputDirOverlapsTheRoot(t *testing.T) {
+	// The filesystem's root is refused too (TestCheckOutputDir): not run
+	// here, where a regression would publish into it.
+	for _, dir := range []string{".ledgerlens", "runs/CREDIT_MONITORING", "config", "runs", ".", "runs/BASELINE_UPDATES"} {
+		t.Run(dir, func(t *testing.T) {
+			root := copyFixture(t)
+			if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "`+dir+`"}`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := ledgerlens(t, nil, "--root", root, "-q", "report", "weekly", "--week", focusWeek, "--unsigned")
+			if r.code != 1 || !strings.Contains(r.stderr, "output_dir") || !strings.Contains(r.stderr, "give a directory of its own") {
+				t.Fatalf("output_dir %q: exit %d\n%s", dir, r.code, r.stderr)
+			}
+			if m, _ := filepath.Glob(filepath.Join(root, "*", "weekly_*.json")); len(m) > 0 {
+				t.Fatalf("published into %v", m)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -49,6 +50,9 @@ func LoadInputs(l inputs.Layout) (*Inputs, error) {
 		return nil, &BlockedError{err}
 	}
 	record("config", fi)
+	if err := checkOutputDir(l, in.Config.OutputDir); err != nil {
+		return nil, &BlockedError{fmt.Errorf("%s: output_dir: %w", l.Config, err)}
+	}
 	if in.Policy, fi, err = inputs.LoadPolicy(l.Policy); err != nil {
 		return nil, &BlockedError{err}
 	}
@@ -130,4 +134,33 @@ func (j *Job) LoadInputs(ctx context.Context) (*Inputs, error) {
 		}
 	}
 	return in, nil
+}
+
+// checkOutputDir refuses an output directory (output_dir, resolved against
+// the root) that is the filesystem's root or the working root, or lies in
+// a directory the jobs keep something else in — the state directory, the
+// ledger's, the configuration's, the baseline updates' — or holds one of
+// them: the reports would mix with files the record of publication does
+// not name, and every later verify all would fail on them. Paths are
+// compared as they really are, links followed.
+func checkOutputDir(l inputs.Layout, dir string) error {
+	out := realPath(l.Resolve(dir))
+	if out == string(filepath.Separator) || out == realPath(l.Root) {
+		return fmt.Errorf("%q is the root of the filesystem or of the working root: give a directory of its own", dir)
+	}
+	for _, kept := range []string{l.StateDir, filepath.Dir(l.Ledger), filepath.Dir(l.Config), filepath.Dir(l.Baselines), l.BaselineUpdatesDir} {
+		k := realPath(kept)
+		if inputs.Within(out, k) || inputs.Within(k, out) {
+			return fmt.Errorf("%q overlaps %s, which holds other files of the root: give a directory of its own", dir, l.Rel(kept))
+		}
+	}
+	return nil
+}
+
+// realPath is inputs.RealPath, or path itself where that fails.
+func realPath(path string) string {
+	if real, err := inputs.RealPath(path); err == nil {
+		return real
+	}
+	return path
 }
