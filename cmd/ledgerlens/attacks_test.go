@@ -1227,6 +1227,34 @@ func TestAttackRetiredKeyCheckpointAfterRotation(t *testing.T) {
 	mustFail(t, 4, []string{phrase}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }
 
+// TestAttackBundleRenamedOrCheckedWithTheRootKey: a bundle renamed to
+// .ZIP was taken for a plain file and only its outer signature checked,
+// and a genuine bundle of another range renamed to the expected name said
+// OK without naming its range. Without --pubkey, the key was the working
+// root's signing.pub, which anyone who can write the root can swap, with
+// no word of it. A bundle is now known by its bytes, the OK line names its
+// range and missing weeks, and the root's key comes with a warning.
+func TestAttackBundleRenamedOrCheckedWithTheRootKey(t *testing.T) {
+	root := publishedRoot(t)
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "feb.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", focusWeek, "--out", bundle)
+	renamed := filepath.Join(dir, "week.ZIP")
+	for _, ext := range []string{"", reports.SidecarExt, reports.SignatureExt} {
+		copyFile(t, bundle+ext, renamed+ext)
+	}
+	residecar(t, renamed)
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	r := mustRun(t, "--root", t.TempDir(), "verify", "--pubkey", pub, renamed)
+	if !strings.HasPrefix(r.stdout, "OK") || !strings.Contains(r.stdout, "range "+prevWeek(t)+" to "+focusWeek+", 2 weeks (0 missing)") {
+		t.Errorf("a bundle renamed .ZIP: %s", r.stdout)
+	}
+	r = ledgerlens(t, nil, "--root", root, "verify", renamed)
+	if r.code != 0 || !strings.Contains(r.stderr, "WARNING") || !strings.Contains(r.stderr, "the working root's key") {
+		t.Errorf("a bundle checked with the root's key: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
 // TestKeysRotateInterrupted: a `keys rotate` killed part-way used to
 // leave a key pair every job refused, with the old private key gone, so
 // no rotation could ever be recorded (the old key signs it). The old key

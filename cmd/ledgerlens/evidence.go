@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -105,6 +106,7 @@ func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool) 
 		if err != nil {
 			return failed, err
 		}
+		fromRoot := pub != nil && pubPath == ""
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return failed, fmt.Errorf("verify: %w", err)
@@ -141,8 +143,19 @@ func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool) 
 		}
 		if len(problems) == 0 {
 			ix := res.Index
-			fmt.Fprintf(a.stdout, "OK      %s: %d files, %d signatures, audit entries %d (seq %d–%d) chain from %s; key %s (%s)\n",
-				path, res.Files, res.Signed, ix.Audit.Entries, ix.Audit.FirstSeq, ix.Audit.LastSeq, shortHash(ix.Audit.PrevHash), res.KeyID, source)
+			missing := 0
+			for _, p := range ix.Periods {
+				if p.Status != evidence.PeriodPresent {
+					missing++
+				}
+			}
+			// The range and the weeks missing from it are on the line: a
+			// genuine bundle of another range, renamed, verifies too.
+			fmt.Fprintf(a.stdout, "OK      %s: range %s to %s, %d weeks (%d missing), %d files, %d signatures, audit entries %d (seq %d–%d) chain from %s; key %s (%s)\n",
+				path, ix.Range.From, ix.Range.To, len(ix.Periods), missing, res.Files, res.Signed, ix.Audit.Entries, ix.Audit.FirstSeq, ix.Audit.LastSeq, shortHash(ix.Audit.PrevHash), res.KeyID, source)
+			if fromRoot {
+				fmt.Fprintf(a.stderr, "WARNING: %s: checked with the working root's key %s (%s), which anyone who can write the root can replace: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md)\n", path, res.KeyID, source)
+			}
 			continue
 		}
 		failed++
@@ -152,6 +165,23 @@ func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool) 
 		}
 	}
 	return failed, nil
+}
+
+// isBundle reports whether path is an evidence bundle: a ZIP archive,
+// by its name in any case or by its first bytes, so that a bundle renamed
+// is not checked as a plain file (its outer signature only).
+func isBundle(path string) bool {
+	if strings.EqualFold(filepath.Ext(path), ".zip") {
+		return true
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	magic := make([]byte, 4)
+	_, err = io.ReadFull(f, magic)
+	return err == nil && string(magic) == "PK\x03\x04"
 }
 
 // bundleKey is the key a bundle is checked with: --pubkey, else the working

@@ -208,7 +208,7 @@ func runVerify(a *app, opts VerifyOptions) error {
 	// Evidence bundles (.zip) are checked inside out by evidence.go.
 	var bundles, files []string
 	for _, p := range opts.Files {
-		if strings.HasSuffix(p, ".zip") {
+		if isBundle(p) {
 			bundles = append(bundles, p)
 		} else {
 			files = append(files, p)
