@@ -6,11 +6,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -21,6 +23,11 @@ func GenerateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 	l := env.Layout
 	if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
 		return reports.KeyInfo{}, fmt.Errorf("create state directory: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(l.KeysDir, reports.PrivateKeyFile)); errors.Is(err, fs.ErrNotExist) {
+		if err := checkNoEarlierKey(l); err != nil {
+			return reports.KeyInfo{}, err
+		}
 	}
 	info, err := reports.GenerateKey(l.KeysDir, rand.Reader)
 	if err != nil {
@@ -40,6 +47,39 @@ func GenerateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 		return info, err
 	}
 	return info, job.SealTrail(env, "keys generate")
+}
+
+// checkNoEarlierKey refuses a first key for a root whose log already
+// records one (key_generated, key_rotated) or holds signed checkpoints: its
+// pair was moved away or lost, and a new one would sign a checkpoint over
+// a log nobody checked, while every later job refuses the old key's
+// checkpoints anyway.
+func checkNoEarlierKey(l inputs.Layout) error {
+	st, err := audit.Load(l.AuditLog)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("keys generate: %w", err)
+	}
+	if st != nil {
+		for _, e := range st.Entries {
+			if e.Event == audit.EventKeyGenerated || e.Event == audit.EventKeyRotated {
+				id, _ := e.Fields["key_id"].(string)
+				if id == "" {
+					id, _ = e.Fields["to_key_id"].(string)
+				}
+				return job.Blocked(fmt.Errorf("keys generate: the audit log already records signing key %s (%s at audit seq %d): restore that key pair under %s (keys rotate replaces a key you hold); if it is lost, start a new root — what it signed stays verifiable with its public key",
+					id, e.Event, e.Seq, l.Rel(l.KeysDir)))
+			}
+		}
+	}
+	cps, err := audit.ReadCheckpoints(job.AuditCheckpointsFile(l))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("keys generate: %w", err)
+	}
+	if len(cps) > 0 {
+		return job.Blocked(fmt.Errorf("keys generate: %s holds %d signed checkpoints of an earlier key: restore that key pair under %s; if it is lost, start a new root",
+			l.Rel(job.AuditCheckpointsFile(l)), len(cps), l.Rel(l.KeysDir)))
+	}
+	return nil
 }
 
 // RetiredKeysDir holds the public keys a rotation retired, as

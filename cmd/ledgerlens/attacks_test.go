@@ -1255,6 +1255,29 @@ func TestAttackBundleRenamedOrCheckedWithTheRootKey(t *testing.T) {
 	}
 }
 
+// TestKeysGenerateOverHistory: with the key pair moved away (or lost),
+// `keys generate` made a new one, exit 0, and signed a checkpoint of the
+// whole log with it — a forged entry at its end included — while every
+// later job refused the old key's checkpoints (exit 4). A first key for a
+// root whose log records one is now refused, and nothing is signed.
+func TestKeysGenerateOverHistory(t *testing.T) {
+	root := publishedRoot(t)
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	forgeEntry(t, logPath, audit.EventLedgerAcknowledged, map[string]any{"by": "mallory", "reason": "forged"})
+	cps := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	before := readFile(t, cps)
+	if err := os.Rename(filepath.Join(root, ".ledgerlens", "keys"), filepath.Join(t.TempDir(), "keys")); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"already records signing key", "restore that key pair"}, "--root", root, "keys", "generate")
+	if !bytes.Equal(readFile(t, cps), before) {
+		t.Error("keys generate signed a checkpoint")
+	}
+	if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "keys", "signing.key")); err == nil {
+		t.Error("keys generate made a key pair")
+	}
+}
+
 // TestKeysRotateInterrupted: a `keys rotate` killed part-way used to
 // leave a key pair every job refused, with the old private key gone, so
 // no rotation could ever be recorded (the old key signs it). The old key

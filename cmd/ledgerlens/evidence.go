@@ -1,14 +1,15 @@
 package main
 
 import (
+	"archive/zip"
 	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,21 +168,20 @@ func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool) 
 	return failed, nil
 }
 
-// isBundle reports whether path is an evidence bundle: a ZIP archive,
-// by its name in any case or by its first bytes, so that a bundle renamed
-// is not checked as a plain file (its outer signature only).
+// isBundle reports whether path is an evidence bundle: named .zip in any
+// case, or a ZIP archive holding an index.json whatever its name (a
+// workbook is a ZIP archive too, without one), so that a bundle renamed is
+// not checked as a plain file, its outer signature only.
 func isBundle(path string) bool {
 	if strings.EqualFold(filepath.Ext(path), ".zip") {
 		return true
 	}
-	f, err := os.Open(path)
+	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return false
 	}
-	defer f.Close()
-	magic := make([]byte, 4)
-	_, err = io.ReadFull(f, magic)
-	return err == nil && string(magic) == "PK\x03\x04"
+	defer zr.Close()
+	return slices.ContainsFunc(zr.File, func(f *zip.File) bool { return f.Name == evidence.IndexJSON })
 }
 
 // bundleKey is the key a bundle is checked with: --pubkey, else the working
