@@ -220,7 +220,14 @@ func checkOut(l inputs.Layout, out string) error {
 	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
-	return outsideProtected(l, out, dir)
+	if err := outsideProtected(l, out, dir); err != nil {
+		return err
+	}
+	// Before the query runs, not once its result is ready.
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return usagef("--out %s: its directory %s does not exist", out, filepath.Dir(out))
+	}
+	return nil
 }
 
 // outsideProtected refuses dir, the real path of --out's directory, when

@@ -757,3 +757,32 @@ func TestAttackQueryOutIntoAnOutputDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryRemovesSpillLeftBehind: a query killed while it spilled (the
+// OOM killer, a SIGKILL) left its spill files — up to the 2 GB limit each
+// time — in the engine's temporary directory beside the store, and no
+// later command removed them. The next command to open the store removes
+// them (the names are those the engine gives: a 30M-row sort killed after
+// 6 s left 541 MB of duckdb_temp_block-*.block), and nothing else there.
+func TestQueryRemovesSpillLeftBehind(t *testing.T) {
+	root := queryRoot(t)
+	tmp := filepath.Join(root, ".ledgerlens", "ledger.duckdb.tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	left := []string{"duckdb_temp_block-4611686018427388342.block", "duckdb_temp_storage-0.tmp"}
+	for _, name := range append(left, "operator-notes.txt") {
+		if err := os.WriteFile(filepath.Join(tmp, name), bytes.Repeat([]byte{1}, 1<<20), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, "--root", root, "query", "SELECT 1 AS one")
+	for _, name := range left {
+		if _, err := os.Stat(filepath.Join(tmp, name)); err == nil {
+			t.Errorf("%s is still there", name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "operator-notes.txt")); err != nil {
+		t.Errorf("a file the engine did not make was removed: %v", err)
+	}
+}

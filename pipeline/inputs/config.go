@@ -141,7 +141,7 @@ func ParseConfig(path string, data []byte) (Config, error) {
 	if tz, ok, err := doc.str("time_zone"); err != nil {
 		fail(err)
 	} else if ok {
-		if _, err := loadZone(tz); err != nil {
+		if _, err := namedZone(tz); err != nil {
 			fail(&fieldError{field: "time_zone", msg: err.Error()})
 		} else {
 			c.TimeZone = tz
@@ -293,7 +293,7 @@ func mergeSchedules(doc object, c *Config) error {
 			errs = append(errs, err)
 			bad = true
 		} else if ok {
-			if _, err := loadZone(tz); err != nil {
+			if _, err := namedZone(tz); err != nil {
 				errs = append(errs, &fieldError{field: so.at("time_zone"), msg: err.Error()})
 				bad = true
 			}
@@ -338,6 +338,15 @@ func locateAll(err error, path string) []error {
 
 // loadZone loads an IANA time zone. "Local" is refused: a report must not
 // depend on the host it runs on.
+// namedZone is loadZone for a zone a file names: "" there is a typo or
+// a value left out, not a choice of UTC.
+func namedZone(name string) (*time.Location, error) {
+	if strings.TrimSpace(name) == "" {
+		return nil, errors.New(`must not be empty: name an IANA zone such as UTC or Europe/Berlin`)
+	}
+	return loadZone(name)
+}
+
 func loadZone(name string) (*time.Location, error) {
 	if name == "" {
 		return time.UTC, nil

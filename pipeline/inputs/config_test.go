@@ -102,6 +102,8 @@ func TestParseConfigInvalid(t *testing.T) {
 		{"top_n zero", `{"top_n":0}`, "top_n", path + ": top_n: must be between 1 and 100000, got 0"},
 		{"top_n fractional", `{"top_n":2.5}`, "top_n", "top_n: want a whole number, got 2.5"},
 		{"spike_top_n string", `{"spike_top_n":"10"}`, "spike_top_n", "spike_top_n: want a number, got string"},
+		{"empty time zone", `{"time_zone": ""}`, "time_zone", path + ": time_zone: must not be empty"},
+		{"empty schedule time zone", `{"schedules": [{"name": "weekly-review", "time_zone": " "}]}`, "schedules[0].time_zone", "must not be empty"},
 		{"slo 100", `{"slo_targets":{"api":100}}`, "slo_targets.api", path + ": slo_targets.api: must be a percentage above 0 and below 100, got 100"},
 		{"slo string", `{"slo_targets":{"api":"99.9"}}`, "slo_targets.api", "slo_targets.api: want a number, got string"},
 		{"slo not an object", `{"slo_targets":[99.9]}`, "slo_targets", "slo_targets: want an object, got array"},

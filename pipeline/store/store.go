@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"net/url"
 	"os"
@@ -151,6 +152,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open store %s: the path holds '?' or '#', which the DuckDB driver reads as its own configuration: move the root to a path without them", path)
 	}
+	if err := removeSpill(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	connector, err := duckdb.NewConnector(path+"?"+engineConfig(opts).Encode(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -170,6 +174,32 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// removeSpill removes what the engine spilled beside the store (its
+// temporary directory, path + ".tmp") and left there: a process killed
+// while spilling — a query, by the OOM killer or a timeout's SIGKILL —
+// leaves up to its spill limit each time, on the filesystem the ledger and
+// the evidence share, and the engine never removes another process's
+// files. Every command opens the store holding the root's lock, so no
+// other process is spilling there now.
+func removeSpill(path string) error {
+	dir := path + ".tmp"
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the engine's temporary directory: %w", err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), "duckdb_temp_") {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("remove a spilled file left behind: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // engineConfig is the DuckDB configuration set when the database is opened,
