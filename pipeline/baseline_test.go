@@ -271,13 +271,7 @@ func TestBaselineMakerChecker(t *testing.T) {
 		}
 	})
 	t.Run("audit trail", func(t *testing.T) {
-		var seen []string
-		for _, e := range auditEvents(t, env) {
-			if strings.HasPrefix(e.Event, "baseline_") && e.Fields["proposal_id"] == p.ProposalID {
-				seen = append(seen, e.Event)
-			}
-		}
-		if strings.Join(seen, ",") != "baseline_proposed,baseline_approved,baseline_applied" {
+		if seen := baselineEvents(t, env, p.ProposalID); seen != "baseline_proposed,baseline_approved,baseline_applied" {
 			t.Errorf("baseline events %v", seen)
 		}
 	})
@@ -340,13 +334,7 @@ func TestBaselineMakerChecker(t *testing.T) {
 		if got, ok := b.Get(other.ScenarioID); !ok || got.MedianCredits != res.Approval.NewBaseline || got.LastUpdated != res.Approval.ApprovedAt {
 			t.Fatalf("after the resumed approval %s holds %+v, want %.2f", other.ScenarioID, got, res.Approval.NewBaseline)
 		}
-		var seen []string
-		for _, e := range auditEvents(t, env) {
-			if strings.HasPrefix(e.Event, "baseline_") && e.Fields["proposal_id"] == q.ProposalID {
-				seen = append(seen, e.Event)
-			}
-		}
-		if strings.Join(seen, ",") != "baseline_proposed,baseline_approved,baseline_applied" {
+		if seen := baselineEvents(t, env, q.ProposalID); seen != "baseline_proposed,baseline_approved,baseline_applied" {
 			t.Errorf("baseline events %v", seen)
 		}
 		if _, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: q.ProposalID, Signing: baselines.Signing{KeyFile: k.bob}}); err == nil || !strings.Contains(err.Error(), "already approved") {
@@ -401,4 +389,17 @@ func TestBaselineMakerChecker(t *testing.T) {
 			t.Fatal("no baselines listed")
 		}
 	})
+}
+
+// baselineEvents lists the baseline_* events of proposalID in the audit
+// log, in order, joined by commas.
+func baselineEvents(t *testing.T, env job.Env, proposalID string) string {
+	t.Helper()
+	var seen []string
+	for _, e := range auditEvents(t, env) {
+		if strings.HasPrefix(e.Event, "baseline_") && e.Fields["proposal_id"] == proposalID {
+			seen = append(seen, e.Event)
+		}
+	}
+	return strings.Join(seen, ",")
 }
