@@ -483,3 +483,30 @@ func TestNoWebhooksNothingToDo(t *testing.T) {
 		t.Errorf("no webhooks, yet the audit log was touched: %v", err)
 	}
 }
+
+// TestUnrecordedDeliveryAsksNoLog: when no job could open the audit log
+// (its check failed: what an integrity message may be about), a delivery
+// is made without a record, and a notify_sent for the message's key in
+// that unverified log — forged, to silence the alarm about the forgery —
+// must not stop it: every receiver is told.
+func TestUnrecordedDeliveryAsksNoLog(t *testing.T) {
+	e := newEnv(t)
+	rc := newReceiver(t)
+	e.vars["URL"] = rc.url()
+	hook := inputs.Webhook{Name: "ops", Format: inputs.WebhookJSON, URLEnv: "URL", Timeout: time.Second}
+	m := IntegrityMessage([]string{"audit log: 1 entries carry no valid signature"})
+	if _, err := Deliver(context.Background(), e.options(hook), m); err != nil || rc.count() != 1 {
+		t.Fatalf("recorded delivery: %v; %d posts", err, rc.count())
+	}
+	// The log now holds notify_sent for m's key: a recorded delivery
+	// skips the receiver, an unrecorded one does not.
+	if _, err := Deliver(context.Background(), e.options(hook), m); err != nil || rc.count() != 1 {
+		t.Fatalf("second recorded delivery: %v; %d posts, want no new one", err, rc.count())
+	}
+	unrecorded := e.options(hook)
+	unrecorded.Record = nil
+	res, err := Deliver(context.Background(), unrecorded, m)
+	if err != nil || rc.count() != 2 || len(res) != 1 || res[0].Skipped {
+		t.Fatalf("unrecorded delivery: %v %+v; %d posts, want 2", err, res, rc.count())
+	}
+}

@@ -714,6 +714,9 @@ type PendingProposal struct {
 type BaselineListing struct {
 	Baselines []inputs.Baseline
 	Pending   []PendingProposal
+	// Unrecorded names the proposal and approval files the audit log does
+	// not record (planted, or changed since): they are left out.
+	Unrecorded []string
 }
 
 // ListBaselines reads the baselines file and the pending proposals. It
@@ -736,7 +739,17 @@ func ListBaselines(env job.Env) (*BaselineListing, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &BaselineListing{Baselines: b.Entries}
+	// The listing takes no lock and runs no job: the log as it is on
+	// disk says which records were made by the flow.
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return nil, err
+	}
+	recs, left, err := recs.Recorded(st.Entries)
+	if err != nil {
+		return nil, err
+	}
+	out := &BaselineListing{Baselines: b.Entries, Unrecorded: left}
 	now := env.Now()
 	for _, p := range recs.Pending() {
 		t, err := p.Time()

@@ -76,15 +76,24 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 			return rep, err
 		}
 		rep.Ledger, err = st.VerifyLedger(ctx, l.Ledger)
-		if errors.Is(err, fs.ErrNotExist) {
+		unreadable := false
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			// Listed with the other problems; the rows cannot be checked.
 			rep.Problems = append(rep.Problems, err.Error())
 			rep.LedgerMissing, rep.Ledger.Intact, err = true, false, nil
-		} else if err == nil && rep.Ledger.Intact {
+		case err != nil && ctx.Err() == nil:
+			// A store whose own record of what it loaded does not hold
+			// together was edited or damaged: one problem, and the rest of
+			// the check goes on, every other problem listed.
+			rep.Problems = append(rep.Problems, fmt.Sprintf("store %s cannot be checked against the ledger (%v): it was edited or damaged",
+				l.Rel(l.StoreFile), err))
+			rep.Ledger.Intact, unreadable, err = false, true, nil
+		case err == nil && rep.Ledger.Intact:
 			rep.Rows, err = st.VerifyRows(ctx, l.Ledger)
 			rep.RowsChecked = err == nil
 		}
-		if err == nil && !rep.LedgerMissing {
+		if err == nil && !rep.LedgerMissing && !unreadable {
 			// A store rebuilt from an edited ledger re-derives to itself:
 			// the rows the log records as loaded tell it apart.
 			var problems []string

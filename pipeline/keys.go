@@ -55,6 +55,15 @@ func GenerateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 // a log nobody checked, while every later job refuses the old key's
 // checkpoints anyway.
 func checkNoEarlierKey(l inputs.Layout) error {
+	// A log whose chain does not hold may hide a key_generated entry.
+	chain, err := audit.VerifyFile(l.AuditLog)
+	if err != nil {
+		return fmt.Errorf("keys generate: %w", err)
+	}
+	if !chain.OK() {
+		return job.Blocked(fmt.Errorf("keys generate: the audit log %s does not verify (%v): a first key is made only for a log that holds together; restore the log and the key pair",
+			l.Rel(l.AuditLog), chain.Err()))
+	}
 	st, err := audit.Load(l.AuditLog)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("keys generate: %w", err)

@@ -17,8 +17,10 @@ import (
 //
 // When the job cannot start — the log fails its check, which may be what
 // an integrity message is about, or another job holds the lock past the
-// timeout — m is still delivered, unrecorded, and why is logged at error
-// level: people must hear of a problem even when the log is the problem.
+// timeout — m is still delivered, to every receiver (the unverified log
+// is not asked who was told already), unrecorded, and why is logged at
+// error level: people must hear of a problem even when the log is the
+// problem.
 // The error wraps notify.ErrFailed when a receiver could not be told.
 func Notify(ctx context.Context, env job.Env, hooks []inputs.Webhook, m notify.Message) ([]notify.Result, error) {
 	if len(hooks) == 0 {
@@ -39,6 +41,6 @@ func Notify(ctx context.Context, env job.Env, hooks []inputs.Webhook, m notify.M
 	if started || errors.Is(err, context.Canceled) {
 		return results, err
 	}
-	env.Log.Error("the notification is delivered without a record in the audit log: the notify job could not start", "err", err)
+	env.Log.Error("delivering the notification to every receiver without a record in the audit log: the notify job could not start", "err", err)
 	return notify.Deliver(ctx, opts, m)
 }

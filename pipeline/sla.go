@@ -106,6 +106,9 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 	if err != nil {
 		return nil, job.Blocked(err)
 	}
+	if recs, _, err = recs.Recorded(j.Entries()); err != nil {
+		return nil, err
+	}
 	pubs, auditStart, err := publications(l.AuditLog)
 	if err != nil {
 		return nil, job.Blocked(err)

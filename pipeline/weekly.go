@@ -405,6 +405,9 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	if err != nil {
 		return nil, err
 	}
+	if recs, _, err = recs.Recorded(j.lj.Entries()); err != nil {
+		return nil, err
+	}
 	approvals, err := recs.ReviewApprovals(period.Loc) // the maker-checker clock
 	if err != nil {
 		return nil, err

@@ -131,6 +131,12 @@ func TestAttackPlantedApprovalRecord(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "update_2099-01-01.md")); err == nil {
 		t.Fatal("the planted approval's update note was published")
 	}
+	// Nor does it take the proposal off the maker-checker clock (baseline
+	// list, the reports' overdue approvals).
+	r = ledgerlens(t, nil, "--root", root, "baseline", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "1 proposals awaiting approval") || !strings.Contains(r.stderr, baselines.ApprovalBase(id)+".json") {
+		t.Fatalf("baseline list beside a planted approval: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestAttackReplayAppliedApproval: once a later approval Y of the same

@@ -596,6 +596,33 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 	})
 }
 
+// TestAttackStoreCoversMoreThanRecorded: the store's covered_bytes raised
+// by hand made verify all stop at its first store error ("stored digest
+// list has 288 bytes"), naming no other problem — a deleted workbook
+// included — and the next job reloaded the store in silence, taking it for
+// one a kill left ahead of the log. verify all now lists it as one problem
+// and checks the rest; a job reloads only what an interrupted ingest can
+// leave (one ingest past the recorded one, within the ledger) and refuses
+// anything else.
+func TestAttackStoreCoversMoreThanRecorded(t *testing.T) {
+	root := publishedRoot(t)
+	st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET covered_bytes = covered_bytes + 100000000"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(weeklyPath(root, focusWeek, 1, ".xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"cannot be checked against the ledger", "weekly_" + focusWeek + ".xlsx"}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{"no interrupted job leaves that"}, "--root", root, "report", "weekly", "--week", prevWeek(t), "--supersede")
+}
+
 // TestAttackEditDerivedTables: the runs view leaves out every run the
 // duplicates table lists, and the reports read the conflicting duplicates,
 // the rejects and the field counts from the store. An edit of those tables
@@ -1275,6 +1302,21 @@ func TestKeysGenerateOverHistory(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "keys", "signing.key")); err == nil {
 		t.Error("keys generate made a key pair")
+	}
+
+	// A garbage first line hid the earlier key_generated entry from the
+	// check; with the checkpoints removed too, a new pair was made and
+	// recorded before anything refused.
+	log := readFile(t, logPath)
+	if err := os.WriteFile(logPath, append([]byte("garbage\n"), log...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(cps); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"does not verify"}, "--root", root, "keys", "generate")
+	if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "keys", "signing.key")); err == nil {
+		t.Error("keys generate made a key pair over a log that does not verify")
 	}
 }
 

@@ -173,6 +173,9 @@ func runBaselineList(a *app) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, f := range res.Unrecorded {
+		a.log.Error("a baseline record the audit log does not record is left out (planted, or changed since it was made: run 'ledgerlens verify all')", "file", f)
+	}
 	fmt.Fprintf(a.stdout, "\n%d proposals awaiting approval\n", len(res.Pending))
 	if len(res.Pending) == 0 {
 		return nil

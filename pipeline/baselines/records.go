@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/businesstime"
 	"github.com/ledgerlens/ledgerlens/pipeline/review"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // Records are the proposals and approvals found in a BASELINE_UPDATES
@@ -91,6 +93,59 @@ func LoadRecords(dir string) (*Records, error) {
 	})
 	sort.Strings(r.Notes)
 	return r, nil
+}
+
+// Recorded returns the records of r that the audit log entries record: a
+// proposal whose file's SHA-256 a baseline_proposed entry of its id names,
+// an approval whose file's a baseline_approved entry of its proposal and
+// approval names. A record planted in the directory, or changed since, is
+// left out, so that it can neither hide a proposal from the maker-checker
+// clock nor add one; the names of those left out are returned (verify all
+// names them as unrecorded files).
+func (r *Records) Recorded(entries []audit.Entry) (*Records, []string, error) {
+	proposed := map[string]string{} // proposal id → sha256
+	approved := map[[2]string]string{}
+	for _, e := range entries {
+		str := func(k string) string { v, _ := e.Fields[k].(string); return v }
+		switch e.Event {
+		case audit.EventBaselineProposed:
+			proposed[str("proposal_id")] = str("sha256")
+		case audit.EventBaselineApproved:
+			approved[[2]string{str("proposal_id"), str("approval_id")}] = str("sha256")
+		}
+	}
+	sum := func(base string) (string, error) {
+		data, err := os.ReadFile(filepath.Join(r.Dir, base+".json"))
+		if err != nil {
+			return "", fmt.Errorf("read baseline record: %w", err)
+		}
+		return reports.SHA256Hex(data), nil
+	}
+	out := &Records{Dir: r.Dir, Notes: r.Notes}
+	var left []string
+	for _, p := range r.Proposals {
+		got, err := sum(ProposalBase(p.ProposalID))
+		if err != nil {
+			return nil, nil, err
+		}
+		if want, ok := proposed[p.ProposalID]; ok && want == got {
+			out.Proposals = append(out.Proposals, p)
+		} else {
+			left = append(left, ProposalBase(p.ProposalID)+".json")
+		}
+	}
+	for _, a := range r.Approvals {
+		got, err := sum(ApprovalBase(a.ProposalID))
+		if err != nil {
+			return nil, nil, err
+		}
+		if want, ok := approved[[2]string{a.ProposalID, a.ApprovalID}]; ok && want == got {
+			out.Approvals = append(out.Approvals, a)
+		} else {
+			left = append(left, ApprovalBase(a.ProposalID)+".json")
+		}
+	}
+	return out, left, nil
 }
 
 func readRecord(path, schema string, v any, got func() string) error {

@@ -33,7 +33,7 @@ func readInput(path string) (data []byte, info FileInfo, ok bool, err error) {
 		// A link to nothing is a file someone meant to be there (a
 		// missing mount, a moved target), not an input left out.
 		if target, lerr := os.Readlink(path); lerr == nil {
-			return nil, FileInfo{Path: path}, false, fmt.Errorf("%s is a symbolic link to %s, which does not exist (a missing mount?): restore it, or remove the link to leave the input out", path, target)
+			return nil, FileInfo{Path: path}, false, fmt.Errorf("%s is a symbolic link to %s, which does not exist (a missing mount?): restore its target, or put the file itself in its place", path, target)
 		}
 		return nil, FileInfo{Path: path}, false, nil
 	}

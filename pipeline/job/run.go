@@ -153,6 +153,10 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	return nil
 }
 
+// Entries is the audit log as the job opened and verified it (with what
+// the job appended since). Callers must not change it.
+func (j *Job) Entries() []audit.Entry { return j.trail.state.Entries }
+
 // Env is the environment the job runs in.
 func (j *Job) Env() Env { return j.env }
 
@@ -208,7 +212,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	// their row digest either (store.Store.TrustedChunk).
 	trusted := j.trusted
 	st.TrustedChunk = func(chunk int64) bool { return trusted[chunk] }
-	if err := j.reloadUnrecordedIngest(ctx, st); err != nil {
+	if err := j.reloadUnrecordedIngest(ctx, st, ledgerPath); err != nil {
 		st.Close()
 		return nil, store.IngestResult{}, err
 	}

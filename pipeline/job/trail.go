@@ -495,7 +495,7 @@ func differingChunks(chunks []int64, got, ref map[int64]string) []int64 {
 // compared, only dropped: the whole ledger, whose prefix the log vouches
 // for, is loaded again by the ingest that follows, and the reload is
 // recorded.
-func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store) error {
+func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store, ledgerPath string) error {
 	if j.trail == nil {
 		return nil
 	}
@@ -503,21 +503,40 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store) error
 	if err != nil || covered == 0 {
 		return err
 	}
-	var recorded int64
+	var recorded *audit.Entry
 	entries := j.trail.state.Entries
-	for i := len(entries) - 1; i >= 0; i-- {
+	for i := len(entries) - 1; i >= 0 && recorded == nil; i-- {
 		if entries[i].Event == audit.EventIngest {
-			recorded = fieldInt(entries[i].Fields, "offset_to")
-			break
+			recorded = &entries[i]
 		}
 	}
-	if covered <= recorded {
+	var recordedTo int64
+	if recorded != nil {
+		recordedTo = fieldInt(recorded.Fields, "offset_to")
+	}
+	if covered <= recordedTo {
 		return nil
 	}
 	rel := j.env.Layout.Rel(j.env.Layout.StoreFile)
+	// What an interrupted job leaves: one ingest past the recorded one
+	// (the store's own history says which), of bytes the ledger has.
+	// Anything else was made by hand.
+	last, err := st.LastIngestSeq(ctx)
+	if err != nil {
+		return err
+	}
+	seq, known := recordedSeq(recorded)
+	size := int64(-1)
+	if fi, err := os.Stat(ledgerPath); err == nil {
+		size = fi.Size()
+	}
+	if (known && last != seq+1) || covered > size {
+		return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: covers %d bytes of the ledger (of %d) after its ingest %d, but the audit log's newest ingest is its ingest %d, covering %d: no interrupted job leaves that; the store was edited (run 'ledgerlens verify store', then rebuild the store)",
+			rel, covered, size, last, seq, recordedTo)}}
+	}
 	ref, refs := RecordedChunkDigests(entries)
 	chunks := slices.Sorted(maps.Keys(ref))
-	got, err := st.ChunkDigestsBefore(ctx, chunks, recorded)
+	got, err := st.ChunkDigestsBefore(ctx, chunks, recordedTo)
 	if err != nil {
 		return err
 	}
@@ -530,12 +549,24 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store) error
 		return &IntegrityError{Problems: problems}
 	}
 	j.env.Log.Warn("the store holds an ingest the audit log does not record (a job stopped between the store's commit and its record): loading the ledger again",
-		"store", rel, "store_covered", covered, "recorded_covered", recorded)
+		"store", rel, "store_covered", covered, "recorded_covered", recordedTo)
 	if err := j.Audit(ctx, audit.EventStoreReloaded, map[string]any{
-		"store": rel, "store_covered": covered, "recorded_covered": recorded}); err != nil {
+		"store": rel, "store_covered": covered, "recorded_covered": recordedTo}); err != nil {
 		return err
 	}
 	return st.Reload(ctx)
+}
+
+// recordedSeq is the store ingest seq an ingest event names, and whether
+// it names one (a log from before the field does not).
+func recordedSeq(e *audit.Entry) (int64, bool) {
+	if e == nil {
+		return 0, true
+	}
+	if _, ok := e.Fields["ingest_seq"]; !ok {
+		return 0, false
+	}
+	return fieldInt(e.Fields, "ingest_seq"), true
 }
 
 // derivedDigestField is the ingest event's field holding the digest of the

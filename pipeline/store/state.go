@@ -8,3 +8,12 @@ func (s *Store) CoveredLines(ctx context.Context) (int64, error) {
 	st, _, err := s.loadState(ctx)
 	return st.lines, err
 }
+
+// LastIngestSeq is the seq of the newest ingest the store's own history
+// (ingest_log) holds, 0 when it holds none: the ingest event of the audit
+// log names the same seq (ingest_seq).
+func (s *Store) LastIngestSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.conn.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM ingest_log").Scan(&seq)
+	return seq, err
+}
