@@ -47,7 +47,9 @@ func newQueryCmd(a *app) *cobra.Command {
 		Long: `query runs one SQL statement over the store. The SQL can read the store's
 tables and views and nothing else: file reads and writes (read_*, glob, COPY,
 EXPORT), ATTACH, INSTALL and LOAD, and the network are disabled, and no
-statement can change a setting. To take results elsewhere, let ledgerlens
+SET, RESET or PRAGMA can change a setting of the engine (a call runs one
+statement, so what a PRAGMA such as enable_profiling turns on ends with
+it). To take results elsewhere, let ledgerlens
 write them: --format parquet --out FILE, or --format arrow (an Arrow IPC
 stream on stdout).
 

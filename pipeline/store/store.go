@@ -152,6 +152,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open store %s: the path holds '?' or '#', which the DuckDB driver reads as its own configuration: move the root to a path without them", path)
 	}
+	if _, err := url.Parse(path); err != nil {
+		return nil, fmt.Errorf("open store %s: the DuckDB driver reads the path as a URL and cannot (%v): move the root to a path without '%%' not followed by two hex digits", path, err)
+	}
 	if err := removeSpill(path); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
