@@ -440,8 +440,8 @@ func (j *Job) checkPriorChunk(p *store.ChunkDigest) error {
 	if !ok || want == p.Digest {
 		return nil
 	}
-	return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what the ingest at audit seq %d loaded: the store was edited; the rows appended to that chunk are not recorded (run 'ledgerlens verify store', then rebuild the store)",
-		j.env.Layout.Rel(j.env.Layout.StoreFile), p.Chunk*store.ChunkBytes, (p.Chunk+1)*store.ChunkBytes, refs[p.Chunk].Seq)}}
+	return &IntegrityError{Problems: []string{chunkProblem(j.env.Layout.Rel(j.env.Layout.StoreFile), p.Chunk, ingestAt(refs[p.Chunk].Seq),
+		": the store was edited; the rows appended to that chunk are not recorded (run 'ledgerlens verify store', then rebuild the store)")}}
 }
 
 // StoreRowsAgainstLog compares the row digests of every ledger chunk the
@@ -462,11 +462,20 @@ func StoreRowsAgainstLog(ctx context.Context, entries []audit.Entry, st *store.S
 	}
 	var problems []string
 	for _, c := range differingChunks(chunks, got, ref) {
-		problems = append(problems, fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what the ingest at audit seq %d loaded and recorded: the store was edited or rebuilt from an edited ledger",
-			storeRel, c*store.ChunkBytes, (c+1)*store.ChunkBytes, refs[c].Seq))
+		problems = append(problems, chunkProblem(storeRel, c, ingestAt(refs[c].Seq), " and recorded: the store was edited or rebuilt from an edited ledger"))
 	}
 	return problems, nil
 }
+
+// chunkProblem says that the store's rows of ledger chunk c differ from
+// what loadedBy (an ingest) loaded, followed by what that means here.
+func chunkProblem(storeRel string, c int64, loadedBy, meaning string) string {
+	return fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what %s loaded%s",
+		storeRel, c*store.ChunkBytes, (c+1)*store.ChunkBytes, loadedBy, meaning)
+}
+
+// ingestAt names the ingest recorded at audit seq seq.
+func ingestAt(seq int64) string { return fmt.Sprintf("the ingest at audit seq %d", seq) }
 
 // differingChunks returns, in the order given, the chunks whose row digest
 // in got (the store's; absent for a chunk it holds no rows of) is not the
@@ -543,8 +552,8 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store, ledge
 	if differ := differingChunks(chunks, got, ref); len(differ) > 0 {
 		problems := make([]string, 0, len(differ))
 		for _, c := range differ {
-			problems = append(problems, fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what the ingest at audit seq %d loaded: the store was edited; refusing to publish from it (run 'ledgerlens verify store', then rebuild the store)",
-				rel, c*store.ChunkBytes, (c+1)*store.ChunkBytes, refs[c].Seq))
+			problems = append(problems, chunkProblem(rel, c, ingestAt(refs[c].Seq),
+				": the store was edited; refusing to publish from it (run 'ledgerlens verify store', then rebuild the store)"))
 		}
 		return &IntegrityError{Problems: problems}
 	}
@@ -667,10 +676,10 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 	for _, c := range differ {
 		from := "this job's ingest"
 		if e, ok := refs[c]; ok {
-			from = fmt.Sprintf("the ingest at audit seq %d", e.Seq)
+			from = ingestAt(e.Seq)
 		}
-		problems = append(problems, fmt.Sprintf("store %s: the rows of ledger bytes %d–%d differ from what %s loaded: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
-			j.env.Layout.Rel(j.env.Layout.StoreFile), c*store.ChunkBytes, (c+1)*store.ChunkBytes, from))
+		problems = append(problems, chunkProblem(j.env.Layout.Rel(j.env.Layout.StoreFile), c, from,
+			": the store was edited; refusing to publish from it (run 'ledgerlens verify store')"))
 	}
 	return &IntegrityError{Problems: problems}
 }
