@@ -95,6 +95,11 @@ func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err 
 	rr := schedules.RunResult{Started: started, Finished: time.Now(), Err: err}
 	if err == nil {
 		rr.Stats = stats()
+	} else if problems, ok := integrityProblems(err); ok {
+		// Published or refused with an integrity problem: the metric
+		// must say so, not keep the last clean run's 0.
+		n := int64(len(problems))
+		rr.Stats.IntegrityProblems = &n
 	}
 	if merr := schedules.RecordRun(p.metricsFile, job, rr); merr != nil {
 		schedules.LogMetricsError(a.log, merr)
@@ -135,4 +140,17 @@ func from1970(flag, value string, start time.Time) error {
 		return usagef("%s %s: before 1970 (no run in a ledger is that old)", flag, value)
 	}
 	return nil
+}
+
+// integrityProblems are the problems err reports when it is an integrity
+// problem (job.ErrIntegrity), at least one.
+func integrityProblems(err error) ([]string, bool) {
+	if !errors.Is(err, pjob.ErrIntegrity) {
+		return nil, false
+	}
+	var ie *pjob.IntegrityError
+	if errors.As(err, &ie) && len(ie.Problems) > 0 {
+		return ie.Problems, true
+	}
+	return []string{err.Error()}, true
 }

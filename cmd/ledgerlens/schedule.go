@@ -15,7 +15,6 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
-	"github.com/ledgerlens/ledgerlens/pipeline/slareport"
 	"github.com/ledgerlens/ledgerlens/reports"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
@@ -114,7 +113,7 @@ func (a *app) weeklyJob(lockTimeout time.Duration) schedules.JobFunc {
 	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
 		res, err := pipeline.RunWeekly(ctx, a.env("schedule run: weekly-review", lockTimeout), pipeline.WeeklyOptions{AsOf: fire})
 		if err != nil {
-			return schedules.JobStats{}, err
+			return a.failedRunStats(ctx, "schedule run: weekly-review: notify", err), err
 		}
 		_ = a.notifyWeekly(ctx, res, lockTimeout, false) // logged and audited; never fails the job
 		return weeklyStats(res), nil
@@ -152,7 +151,9 @@ func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 		}
 		rep, err := pipeline.RunIntegrity(ctx, a.env("schedule run: integrity-check", lockTimeout), pub)
 		if err != nil {
-			return schedules.JobStats{}, err
+			// A log or key pair the job refuses to start on is the problem
+			// itself: counted and sent like any other, not read as none.
+			return a.failedRunStats(ctx, "schedule run: integrity-check: notify", err), err
 		}
 		for _, p := range rep.Problems {
 			a.log.Error("integrity problem", "problem", p)
@@ -165,6 +166,25 @@ func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 		}
 		return st, nil
 	}
+}
+
+// failedRunStats are the stats of a scheduled run that failed with err: when
+// err is an integrity problem (a job that published and found one, or
+// refused to start on a broken log or key pair) its problems are counted
+// in the integrity-problems metric and sent to the webhooks, so that a
+// refusal is never read as "no problems"; any other failure leaves the
+// count as it was (the run's status says it failed).
+func (a *app) failedRunStats(ctx context.Context, command string, err error) schedules.JobStats {
+	problems, ok := integrityProblems(err)
+	if !ok {
+		return schedules.JobStats{}
+	}
+	for _, p := range problems {
+		a.log.Error("integrity problem", "problem", p)
+	}
+	_ = a.notifyIntegrity(ctx, problems, command, false) // logged and audited
+	n := int64(len(problems))
+	return schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}
 }
 
 func (a *app) publicKeyIfPresent() (ed25519.PublicKey, error) {
@@ -267,16 +287,14 @@ the jobs' zone or use --systemd, whose OnCalendar carries the zone.`,
 func (a *app) slaJob(lockTimeout time.Duration) schedules.JobFunc {
 	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
 		res, err := pipeline.RunSLA(ctx, a.env("schedule run: sla-report", lockTimeout),
-			pipeline.SLAOptions{Month: slaPeriod(fire), AsOf: fire})
+			// The month is the last complete one as of the fire, in the
+			// configured zone the report's periods are in (RunSLA): the
+			// schedule's own zone only says when it fires, and a month
+			// picked in a zone ahead of that one has not ended there yet.
+			pipeline.SLAOptions{AsOf: fire})
 		if err != nil {
-			return schedules.JobStats{}, err
+			return a.failedRunStats(ctx, "schedule run: sla-report: notify", err), err
 		}
 		return slaStats(res), nil
 	}
-}
-
-// slaPeriod is the month an SLA job fired at fire reports on: the previous
-// calendar month in the job's zone (slareport.PreviousMonth).
-func slaPeriod(fire time.Time) string {
-	return slareport.PreviousMonth(fire, fire.Location()).Label()
 }

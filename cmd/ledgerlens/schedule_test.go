@@ -1,28 +1,34 @@
 package main
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
-func TestSLAPeriod(t *testing.T) {
-	asuncion, err := time.LoadLocation("America/Asuncion")
+// TestScheduledSLAInAZoneAheadOfTheConfigured: with sla-report scheduled
+// @monthly in Europe/Berlin and the configured zone UTC, the job fired at
+// 23:00 UTC on the month's last day, picked the month in Berlin (ended
+// there) and was refused in UTC ("has not ended"), at every retry of that
+// fire, for ever, while the crontab line published the month before. The
+// month is now the last complete one in the configured zone.
+func TestScheduledSLAInAZoneAheadOfTheConfigured(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		fire time.Time
-		want string
-	}{
-		{time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC), "2026-11"},
-		{time.Date(2027, 1, 1, 6, 0, 0, 0, time.UTC), "2026-12"},
-		// 2023-10-01 has no 00:00 in Asuncion: the month still began on
-		// the 1st, and the month before it is September.
-		{time.Date(2023, 10, 2, 6, 0, 0, 0, asuncion), "2023-09"},
+	fire := time.Date(2026, 3, 1, 0, 0, 0, 0, berlin) // 2026-02-28T23:00:00Z
+	a := newApp(&strings.Builder{}, &strings.Builder{})
+	a.root = root
+	if _, err := a.slaJob(0)(context.Background(), fire); err != nil {
+		t.Fatalf("scheduled SLA job fired at %s: %v", fire, err)
 	}
-	for _, tt := range tests {
-		if got := slaPeriod(tt.fire); got != tt.want {
-			t.Errorf("slaPeriod(%s) = %s, want %s", tt.fire, got, tt.want)
-		}
+	if _, err := os.Stat(filepath.Join(reviews(root), "sla_2026-01.json")); err != nil {
+		t.Fatalf("the last month complete in UTC at the fire was not published: %v", err)
 	}
 }

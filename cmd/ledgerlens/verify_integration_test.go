@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -89,5 +91,54 @@ func TestIntegrityNamesEveryTamperedArtifact(t *testing.T) {
 		if !strings.Contains(string(audit), filepath.Base(p)+": sha256 mismatch") {
 			t.Errorf("the integrity job's job_end does not name %s", filepath.Base(p))
 		}
+	}
+}
+
+// TestScheduledIntegrityCheckCountsARefusal: a broken audit log makes the
+// integrity-check job refuse to start, and the scheduler recorded the
+// refusal with the last count kept: ledgerlens_integrity_problems stayed 0
+// and no webhook was called, while verify all failed. The refusal is now
+// counted as the problem it is. The same for a weekly run published with
+// exit 4 (an edited ledger): its --metrics-file said 0.
+func TestScheduledIntegrityCheckCountsARefusal(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	metrics := filepath.Join(t.TempDir(), "ledgerlens.prom")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t), "--metrics-file", metrics)
+
+	// A weekly run that publishes but finds the ledger edited (exit 4).
+	editLine(t, ledgerPath(root), 100)
+	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--metrics-file", metrics)
+	if r.code != 4 {
+		t.Fatalf("weekly run over an edited ledger: exit %d\n%s", r.code, r.stderr)
+	}
+	if data := readFile(t, metrics); !regexp.MustCompile(`ledgerlens_integrity_problems\{job="weekly-review"\} [1-9]`).Match(data) {
+		t.Errorf("metrics after a weekly run that exited 4:\n%s", data)
+	}
+
+	// The daily check, as the scheduler runs it, on a log whose chain is
+	// broken: the job refuses to start.
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	log := readFile(t, logPath)
+	if i := bytes.Index(log, []byte(`"event":"job_start"`)); i < 0 {
+		t.Fatal("no job_start in the log")
+	} else {
+		copy(log[i:], `"event":"job_stArt"`)
+	}
+	if err := os.WriteFile(logPath, log, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := newApp(&strings.Builder{}, &strings.Builder{})
+	a.root = root
+	started := time.Now()
+	stats, jobErr := a.integrityJob(0)(context.Background(), started)
+	if jobErr == nil || stats.IntegrityProblems == nil || *stats.IntegrityProblems < 1 {
+		t.Fatalf("integrity job on a broken log: err %v, problems %v", jobErr, stats.IntegrityProblems)
+	}
+	if err := schedules.RecordRun(metrics, schedules.JobIntegrityCheck, schedules.RunResult{Started: started, Finished: time.Now(), Err: jobErr, Stats: stats}); err != nil {
+		t.Fatal(err)
+	}
+	if data := readFile(t, metrics); !regexp.MustCompile(`ledgerlens_integrity_problems\{job="integrity-check"\} [1-9]`).Match(data) {
+		t.Errorf("metrics after an integrity check refused on a broken log:\n%s", data)
 	}
 }

@@ -61,6 +61,14 @@ func TestParseIncidentsInvalid(t *testing.T) {
 		{"bad impact", []string{good, `{"incident_id":"INC-2","service":"api","impact":"partial","started_at":"2026-01-06T10:00:00Z"}`}, 2,
 			path + `:2: impact: must be "outage" or "degraded", got "partial"`},
 		{"missing impact", []string{`{"incident_id":"INC-2","service":"api","started_at":"2026-01-06T10:00:00Z"}`}, 1, path + ":1: impact: missing or empty"},
+		// A resolution in 9999 overflowed the RTO (a signed report showed
+		// it negative); a start in 1700 failed only in the workbook.
+		{"resolved far ahead", []string{good, with(`"resolved_at":"9999-12-31T23:59:59Z"`)}, 2,
+			path + `:2: resolved_at: timestamp "9999-12-31T23:59:59Z" is outside the years 1970–2199`},
+		{"started long ago", []string{`{"incident_id":"INC-2","service":"api","impact":"outage","started_at":"1700-01-01T00:00:00Z"}`}, 1,
+			path + `:1: started_at: timestamp "1700-01-01T00:00:00Z" is outside the years 1970–2199`},
+		{"started in year 1", []string{`{"incident_id":"INC-2","service":"api","impact":"outage","started_at":"0001-01-01T00:00:00Z"}`}, 1,
+			"outside the years 1970–2199"},
 		{"resolved before started", []string{good, good, with(`"resolved_at":"2026-01-06T09:59:59Z"`)}, 3,
 			path + ":3: resolved_at: 2026-01-06T09:59:59Z is before started_at 2026-01-06T10:00:00Z"},
 		{"resolved before started across offsets", []string{with(`"resolved_at":"2026-01-06T10:30:00+01:00"`)}, 1,

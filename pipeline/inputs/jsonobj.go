@@ -326,5 +326,13 @@ func (o object) timestamp(key string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, &fieldError{field: o.at(key), msg: fmt.Sprintf("invalid timestamp %q, want RFC 3339 such as 2026-01-05T10:00:00Z", s)}
 	}
+	// Durations between such times overflow (a resolution in 9999 made
+	// a signed report's RTO negative), and the workbook cannot show them.
+	if y := t.UTC().Year(); y < minYear || y >= maxYear {
+		return time.Time{}, &fieldError{field: o.at(key), msg: fmt.Sprintf("timestamp %q is outside the years %d–%d: no run, case or incident is that old or that far ahead", s, minYear, maxYear-1)}
+	}
 	return t.UTC(), nil
 }
+
+// The years a timestamp of a case or an incident may fall in.
+const minYear, maxYear = 1970, 2200
