@@ -12,12 +12,16 @@ import (
 func JobCommand(name string) ([]string, error) {
 	switch name {
 	// --quiet: under cron only errors should produce output (and mail).
+	// --lock-timeout: a job another holds the lock of is waited for, as
+	// `schedule run` waits (its default), rather than skipped with 75: a
+	// later run of the weekly or monthly report makes up only its own
+	// period, not the one skipped.
 	case JobWeeklyReview:
-		return []string{"report", "weekly", "--quiet"}, nil
+		return []string{"report", "weekly", "--quiet", "--lock-timeout", "30m"}, nil
 	case JobIntegrityCheck:
-		return []string{"verify", "all", "--quiet"}, nil
+		return []string{"verify", "all", "--quiet", "--lock-timeout", "30m"}, nil
 	case JobSLAReport:
-		return []string{"report", "sla", "--quiet"}, nil
+		return []string{"report", "sla", "--quiet", "--lock-timeout", "30m"}, nil
 	}
 	return nil, fmt.Errorf("job %q: no ledgerlens command is known for it (known: %s, %s, %s)",
 		name, JobWeeklyReview, JobIntegrityCheck, JobSLAReport)

@@ -87,9 +87,9 @@ func TestCrontabMatchesDaemon(t *testing.T) {
 		},
 	}
 	commands := map[string]string{
-		JobWeeklyReview:   testBinary + " report weekly --quiet --root " + testRoot,
-		JobIntegrityCheck: testBinary + " verify all --quiet --root " + testRoot,
-		JobSLAReport:      testBinary + " report sla --quiet --root " + testRoot,
+		JobWeeklyReview:   testBinary + " report weekly --quiet --lock-timeout 30m --root " + testRoot,
+		JobIntegrityCheck: testBinary + " verify all --quiet --lock-timeout 30m --root " + testRoot,
+		JobSLAReport:      testBinary + " report sla --quiet --lock-timeout 30m --root " + testRoot,
 	}
 	from := mustTime(t, "2026-03-01T00:00:00Z") // covers the spring DST changes
 	for n, specs := range sets {

@@ -47,13 +47,15 @@ Description=ledgerlens %s (%s)
 Type=oneshot
 ExecStart=%s
 # ledgerlens stops cleanly on SIGTERM (no partial files) and then exits
-# 143 (130 on SIGINT): nothing was published, the next run resumes. 75
-# means another ledgerlens job held the lock and nothing was done; the next
-# timer run does the work. These are intended outcomes of a stop or an
-# overlap, not failures. 1 (error), 3 (findings) and 4 (integrity problem)
-# stay failures.
+# 143 (130 on SIGINT): nothing was published, and a run of this unit
+# started again resumes; these intended outcomes of a stop are not
+# failures. 75 (another job held the lock past --lock-timeout) is one: a
+# later timer run of a weekly or monthly report makes up only its own
+# period, so the skipped one is published by hand (report weekly --week,
+# report sla --month). 1 (error), 3 (findings) and 4 (integrity problem)
+# are failures too.
 KillSignal=SIGTERM
-SuccessExitStatus=75 130 143
+SuccessExitStatus=130 143
 `, spec.Name, strings.Join(cmd, " "), strings.Join(exec, " "))
 
 	var tmr strings.Builder

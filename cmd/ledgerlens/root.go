@@ -175,9 +175,18 @@ func versionOf(bi *debug.BuildInfo) string {
 // only the files it is given (verify FILE…).
 var noRoot = map[string]string{"ledgerlens/no-root": ""}
 
-// needsRoot reports whether cmd works on the --root working root.
-func needsRoot(cmd *cobra.Command) bool {
+// noRootWithFile marks a command that works on the working root, or,
+// given a FILE argument, on that file only (audit verify FILE: a compliance
+// team checks an exported log offline, with no root at hand).
+var noRootWithFile = map[string]string{"ledgerlens/no-root-with-file": ""}
+
+// needsRoot reports whether cmd, given args, works on the --root working
+// root.
+func needsRoot(cmd *cobra.Command, args []string) bool {
 	if _, ok := cmd.Annotations["ledgerlens/no-root"]; ok {
+		return false
+	}
+	if _, ok := cmd.Annotations["ledgerlens/no-root-with-file"]; ok && len(args) > 0 {
 		return false
 	}
 	for c := cmd; c != nil; c = c.Parent() {
@@ -226,7 +235,7 @@ SHA-256 sidecars, keeping a tamper-evident audit trail.`,
 			}
 			a.log.Debug("memory", "huge_pages", hugepages.On(), "kernel_thp_mode", hugepages.KernelMode())
 			a.command = strings.TrimPrefix(cmd.CommandPath(), "ledgerlens ")
-			if needsRoot(cmd) {
+			if needsRoot(cmd, args) {
 				// Before anything is opened or created under it.
 				return a.layout().Check()
 			}

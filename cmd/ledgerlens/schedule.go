@@ -195,6 +195,10 @@ func (a *app) publicKeyIfPresent() (ed25519.PublicKey, error) {
 	return pub, err
 }
 
+// maxListedFires bounds schedule list --next: a year of a job firing every
+// minute is half a million lines, and a typo wrote gigabytes.
+const maxListedFires = 10000
+
 func newScheduleListCmd(a *app) *cobra.Command {
 	var n int
 	cmd := &cobra.Command{
@@ -203,6 +207,9 @@ func newScheduleListCmd(a *app) *cobra.Command {
 		Example: `  ledgerlens schedule list -n 5`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if n < 1 || n > maxListedFires {
+				return usagef("--next %d: give 1 to %d fire times", n, maxListedFires)
+			}
 			specs, err := a.jobSpecs()
 			if err != nil {
 				return err

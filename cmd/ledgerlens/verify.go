@@ -121,7 +121,8 @@ FILE argument checks that log (an exported copy) against --checkpoint only.`,
 		Example: `  ledgerlens --root /srv/ledger audit verify
   ledgerlens audit verify --checkpoint kept/2026-11-16.checkpoint
   ledgerlens audit verify exported/audit.jsonl --checkpoint kept.checkpoint --pubkey signing.pub`,
-		Args: cobra.MaximumNArgs(1),
+		Args:        cobra.MaximumNArgs(1),
+		Annotations: noRootWithFile,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Path = args[0]
@@ -411,6 +412,11 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 		newest = fmt.Sprintf("consistent with %d signed checkpoints (newest: size %d, %s)", len(res.Checkpoints), n.Checkpoint.Size, n.Source)
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: %d entries, head seq %d hash %s; %s\n", path, ch.Entries, ch.HeadSeq, ch.HeadHash, newest)
+	if res.Newest().Source == "" && ch.Entries > 0 {
+		// The chain needs no key: without a signed checkpoint, a log cut
+		// short or made up verifies as well as the real one.
+		fmt.Fprintf(a.stderr, "WARNING: %s: no signed checkpoint vouches for it: only its chain was checked, which anyone can make; pass --checkpoint with a checkpoint kept elsewhere (a witness copy, a bundle's audit/checkpoint) and --pubkey\n", path)
+	}
 	return nil
 }
 

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -140,5 +142,60 @@ func TestScheduledIntegrityCheckCountsARefusal(t *testing.T) {
 	}
 	if data := readFile(t, metrics); !regexp.MustCompile(`ledgerlens_integrity_problems\{job="integrity-check"\} [1-9]`).Match(data) {
 		t.Errorf("metrics after an integrity check refused on a broken log:\n%s", data)
+	}
+}
+
+// TestAuditVerifyAnExportedLogOffline: the compliance page's offline check
+// of an exported log against a kept checkpoint failed outside a working
+// root ("not a ledgerlens root"), so a compliance team without the host's
+// tree could not run it. Given a FILE it needs no root; a copy cut short
+// fails against the checkpoint, and one checked with no checkpoint at all
+// says that nothing vouches for it.
+func TestAuditVerifyAnExportedLogOffline(t *testing.T) {
+	root := publishedRoot(t)
+	team := t.TempDir() // no root: what the compliance team has
+	logCopy := filepath.Join(team, "audit.jsonl")
+	copyFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"), logCopy)
+	pub := filepath.Join(team, "signing.pub")
+	copyFile(t, filepath.Join(root, ".ledgerlens", "keys", "signing.pub"), pub)
+	lines := strings.Split(strings.TrimSpace(string(readFile(t, filepath.Join(root, ".ledgerlens", "audit.checkpoints")))), "\n")
+	var kept struct {
+		Note string `json:"note"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &kept); err != nil || kept.Note == "" {
+		t.Fatalf("the newest checkpoint line: %v %q", err, lines[len(lines)-1])
+	}
+	witness := filepath.Join(team, "kept.checkpoint")
+	if err := os.WriteFile(witness, []byte(kept.Note), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	run := func(args ...string) result {
+		cmd := exec.Command(binary, args...)
+		cmd.Dir = team
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return result{code, out.String(), errb.String()}
+	}
+	if r := run("audit", "verify", "audit.jsonl", "--checkpoint", "kept.checkpoint", "--pubkey", "signing.pub"); r.code != 0 || !strings.HasPrefix(r.stdout, "OK") || !strings.Contains(r.stdout, "consistent with 1 signed checkpoints") {
+		t.Fatalf("offline check of the exported log: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run("audit", "verify", "audit.jsonl"); r.code != 0 || !strings.Contains(r.stderr, "no signed checkpoint vouches for it") {
+		t.Errorf("the exported log with no checkpoint: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	log := readFile(t, logCopy)
+	cut := log[:bytes.LastIndexByte(log[:len(log)-1], '\n')+1]
+	if err := os.WriteFile(logCopy, cut, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := run("audit", "verify", "audit.jsonl", "--checkpoint", "kept.checkpoint", "--pubkey", "signing.pub"); r.code != 1 {
+		t.Errorf("a copy cut short, against the kept checkpoint: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
