@@ -85,7 +85,14 @@ type result struct {
 
 func ledgerlens(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	return ledgerlensIn(t, "", env, args...)
+}
+
+// ledgerlensIn is ledgerlens run in the directory dir ("": the test's).
+func ledgerlensIn(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

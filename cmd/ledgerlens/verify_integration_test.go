@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -170,20 +169,7 @@ func TestAuditVerifyAnExportedLogOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	run := func(args ...string) result {
-		cmd := exec.Command(binary, args...)
-		cmd.Dir = team
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return result{code, out.String(), errb.String()}
-	}
+	run := func(args ...string) result { return ledgerlensIn(t, team, nil, args...) }
 	if r := run("audit", "verify", "audit.jsonl", "--checkpoint", "kept.checkpoint", "--pubkey", "signing.pub"); r.code != 0 || !strings.HasPrefix(r.stdout, "OK") || !strings.Contains(r.stdout, "consistent with 1 signed checkpoints") {
 		t.Fatalf("offline check of the exported log: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
