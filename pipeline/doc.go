@@ -1,8 +1,9 @@
 // Package pipeline holds ledgerlens's jobs, one file each: ingest.go,
 // weekly.go (the weekly review), sla.go (the monthly SLA report),
 // baseline.go (baseline calculate, propose, approve and list), evidence.go
-// (evidence export), integrity.go (the integrity check) and keys.go (the
-// signing key).
+// (evidence export), integrity.go (the integrity check), keys.go (the
+// signing key) and notify.go (the delivery of a notification, recorded as
+// a job of its own), and acknowledge.go (a reviewed ledger edit).
 //
 // Every job runs through the runner in package job, which takes the state
 // directory's lock, brackets the work with job_start and job_end (or
@@ -13,7 +14,7 @@
 // A job file depends only on package job and on the domain packages below
 // it — ledger (line parsing), store (DuckDB and the incremental ingest),
 // review (the weekly analytics), inputs, baselines, slareport, evidence,
-// audit, lock, atomicfile and reports — never on another job's file
+// audit, lock, atomicfile, reports and notify — never on another job's file
 // (architecture_test.go checks this). Shared machinery does not belong
 // here: it goes to package job, and shared reads go to the package that
 // owns the data. See docs/ARCHITECTURE.md.
