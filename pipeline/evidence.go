@@ -48,10 +48,20 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 	if dir == "" {
 		dir = "."
 	}
+	// Not beside the keys, the audit log, the ledger or the configuration:
+	// a bundle is a copy for delivery, and those directories hold what the
+	// root's own checks read.
+	l := env.Layout
+	if out, err := inputs.RealPath(dir); err == nil {
+		for _, kept := range []string{l.StateDir, filepath.Dir(l.Ledger), filepath.Dir(l.Config)} {
+			if k, err := inputs.RealPath(kept); err == nil && inputs.Within(out, k) {
+				return nil, fmt.Errorf("evidence export: --out %s is inside %s, which holds the root's own state, ledger or configuration: export elsewhere", opts.Out, l.Rel(kept))
+			}
+		}
+	}
 	res := &EvidenceResult{}
 	err := job.Run(ctx, env, job.NameEvidenceExport, map[string]any{"from": opts.From, "to": opts.To},
 		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
-			l := env.Layout
 			cfg, _, err := inputs.LoadConfig(l.Config)
 			if err != nil {
 				return job.Outcome{}, job.Blocked(err)

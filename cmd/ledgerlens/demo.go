@@ -171,7 +171,7 @@ func checkDemoOut(dir string) error {
 	if err != nil {
 		return fmt.Errorf("demo --out %s: %w", dir, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, fixtures.ExpectedPath)); err == nil {
+	if isFixtureRoot(dir) {
 		return nil
 	}
 	return fmt.Errorf("demo: --out %s is not empty and is not an earlier demo root (it holds %s but no %s); refusing to replace its ledger — choose a new directory",

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,5 +89,18 @@ func checkEmptyOut(dir string, force bool) error {
 		return fmt.Errorf("fixtures generate: --out %s is not empty (it holds %s…); refusing to replace its files — choose a new directory, or pass --force to overwrite a fixture root",
 			dir, entries[0].Name())
 	}
+	// --force overwrites an earlier fixture root only: over a live root
+	// it replaced the ledger, with exit 0, and the runs it held were gone.
+	if len(entries) > 0 && !isFixtureRoot(dir) {
+		return fmt.Errorf("fixtures generate: --out %s is not an earlier fixture root (it holds %s… but no %s); --force overwrites only a fixture root, never a live root's ledger — choose a new directory",
+			dir, entries[0].Name(), fixtures.ExpectedPath)
+	}
 	return nil
+}
+
+// isFixtureRoot reports whether dir is an earlier fixture or demo root:
+// one holding the fixtures' expected.json.
+func isFixtureRoot(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, fixtures.ExpectedPath))
+	return err == nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/fixtures"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -630,6 +632,21 @@ func TestCronFixturesRefuseLiveRoot(t *testing.T) {
 	if after, _ := os.ReadFile(ledgerPath(root)); !bytes.Equal(before, after) {
 		t.Fatal("the live ledger was replaced")
 	}
+	// A live root (no fixtures' expected.json): --force replaced its
+	// ledger with exit 0, and the runs it held were gone. Refused now.
+	live := copyFixture(t)
+	if err := os.Remove(filepath.Join(live, fixtures.ExpectedPath)); err != nil {
+		t.Fatal(err)
+	}
+	before, _ = os.ReadFile(ledgerPath(live))
+	r = cron(t, live, "fixtures", "generate", "--runs", "1000", "--out", live, "--force")
+	wantExit(t, r, 1, "fixtures --force over a live root")
+	if !strings.Contains(r.stderr, "not an earlier fixture root") {
+		t.Fatalf("stderr: %s", r.stderr)
+	}
+	if after, _ := os.ReadFile(ledgerPath(live)); !bytes.Equal(before, after) {
+		t.Fatal("--force replaced a live root's ledger")
+	}
 	wantExit(t, cron(t, root, "fixtures", "generate", "--runs", "1000", "--out", root, "--force"), 0, "--force")
 }
 
@@ -1041,5 +1058,51 @@ func TestCronOutputDirOverlapsTheRoot(t *testing.T) {
 				t.Fatalf("published into %v", m)
 			}
 		})
+	}
+}
+
+// TestCronVerifyAllOnAFIFOLedger: with a FIFO in the ledger's place (a
+// mount gone wrong, or someone's trick), the daily verify all blocked for
+// ever opening it, holding the root's lock — every other job exited 75 —
+// and one SIGTERM did not end it. Every other command refused it at once;
+// so does verify all now.
+func TestCronVerifyAllOnAFIFOLedger(t *testing.T) {
+	root := publishedRoot(t)
+	ledger := ledgerPath(root)
+	if err := os.Remove(ledger); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(ledger, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "--root", root, "--quiet", "verify", "all")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatal("verify all was still running after 30 s on a FIFO ledger")
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(errb.String(), "not a regular file") {
+		t.Fatalf("verify all on a FIFO ledger: %v\n%s", err, errb.String())
+	}
+}
+
+// TestEvidenceOutInsideTheRootsOwnDirectories: evidence export wrote its
+// bundle into .ledgerlens (beside the keys and the audit log) or config/
+// with exit 0. Those directories hold what the root's own checks read.
+func TestEvidenceOutInsideTheRootsOwnDirectories(t *testing.T) {
+	root := publishedRoot(t)
+	for _, dir := range []string{".ledgerlens", ".ledgerlens/keys", "config", "runs/CREDIT_MONITORING"} {
+		out := filepath.Join(root, dir, "bundle.zip")
+		r := ledgerlens(t, nil, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", focusWeek, "--out", out)
+		if r.code != 1 || !strings.Contains(r.stderr, "export elsewhere") {
+			t.Errorf("evidence export --out %s: exit %d\n%s", out, r.code, r.stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s was written", out)
+		}
 	}
 }

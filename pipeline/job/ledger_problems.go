@@ -13,6 +13,7 @@ import (
 	"os"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -309,7 +310,9 @@ func LedgerAgainstLog(entries []audit.Entry, ledgerPath string, storeCovered int
 	if want == "" || to <= storeCovered {
 		return nil, nil
 	}
-	f, err := os.Open(ledgerPath)
+	// A regular file only, opened without blocking: a FIFO in the
+	// ledger's place would otherwise hang the check, holding the lock.
+	f, err := inputs.OpenRegular(ledgerPath)
 	if err != nil {
 		return nil, fmt.Errorf("compare ledger with the audit log: %w", err)
 	}
