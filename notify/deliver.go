@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -29,8 +28,7 @@ var ErrFailed = errors.New("notification failed")
 
 // Options say where to deliver and how.
 type Options struct {
-	// Layout locates the audit log (read for earlier deliveries) and files
-	// named by url_file.
+	// Layout locates files named by url_file.
 	Layout inputs.Layout
 	// Hooks are the configured receivers; none means nothing to do.
 	Hooks []inputs.Webhook
@@ -41,6 +39,12 @@ type Options struct {
 	// (an unsigned entry would fail every later check of the log). Nil
 	// delivers without recording, for when no job could open the log.
 	Record func(ctx context.Context, event string, fields map[string]any) error
+	// Entries is the audit log as the caller's job verified it: a
+	// receiver with a notify_sent for the message's key in it is not told
+	// again. Nil (no job could verify the log) tells every receiver: an
+	// unverified log may hold a forged notify_sent that would silence the
+	// very alarm about it.
+	Entries []audit.Entry
 	// Log receives one line per receiver (nil: discarded).
 	Log *slog.Logger
 	// Backoff is the wait before the first retry (DefaultBackoff when 0).
@@ -87,17 +91,7 @@ func Deliver(ctx context.Context, opts Options, m Message) ([]Result, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	// Only a log the caller's job verified says who was told: without a
-	// record (no job could open the log) every receiver is told, since an
-	// unverified log may hold a forged notify_sent that would silence the
-	// very alarm about it.
-	told := map[string]bool{}
-	if opts.Record != nil {
-		var err error
-		if told, err = alreadySent(opts.Layout.AuditLog, m.Key); err != nil {
-			return nil, err
-		}
-	}
+	told := alreadySent(opts.Entries, m.Key)
 
 	var results []Result
 	var failed []error
@@ -160,21 +154,9 @@ func deliverOne(ctx context.Context, opts Options, h inputs.Webhook, m Message) 
 	return r
 }
 
-// alreadySent returns the receivers with a notify_sent for key in the
-// audit log at path.
-func alreadySent(path, key string) (map[string]bool, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]bool{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("notify: read audit log: %w", err)
-	}
-	defer f.Close()
-	entries, err := audit.ReadEntries(f)
-	if err != nil {
-		return nil, fmt.Errorf("notify: %w", err)
-	}
+// alreadySent returns the receivers with a notify_sent for key in
+// entries.
+func alreadySent(entries []audit.Entry, key string) map[string]bool {
 	told := map[string]bool{}
 	for _, e := range entries {
 		if e.Event != EventSent || e.Fields["key"] != key {
@@ -184,5 +166,5 @@ func alreadySent(path, key string) (map[string]bool, error) {
 			told[r] = true
 		}
 	}
-	return told, nil
+	return told
 }

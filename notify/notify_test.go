@@ -101,6 +101,7 @@ func (e *env) options(hooks ...inputs.Webhook) Options {
 		Layout: e.layout, Hooks: hooks, Getenv: func(k string) string { return e.vars[k] },
 		Log:     slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Backoff: 10 * time.Millisecond,
+		Entries: e.loggedEntries(),
 		Record: func(ctx context.Context, event string, fields map[string]any) error {
 			if err := os.MkdirAll(e.layout.StateDir, 0o750); err != nil {
 				return err
@@ -113,6 +114,16 @@ func (e *env) options(hooks ...inputs.Webhook) Options {
 			return err
 		},
 	}
+}
+
+// loggedEntries are the entries of the root's audit log so far (none when
+// there is no log yet), as a job would hold them.
+func (e *env) loggedEntries() []audit.Entry {
+	st, err := audit.Load(e.layout.AuditLog)
+	if err != nil {
+		return nil
+	}
+	return st.Entries
 }
 
 func (e *env) auditEntries(t *testing.T) []audit.Entry {
@@ -504,7 +515,7 @@ func TestUnrecordedDeliveryAsksNoLog(t *testing.T) {
 		t.Fatalf("second recorded delivery: %v; %d posts, want no new one", err, rc.count())
 	}
 	unrecorded := e.options(hook)
-	unrecorded.Record = nil
+	unrecorded.Record, unrecorded.Entries = nil, nil
 	res, err := Deliver(context.Background(), unrecorded, m)
 	if err != nil || rc.count() != 2 || len(res) != 1 || res[0].Skipped {
 		t.Fatalf("unrecorded delivery: %v %+v; %d posts, want 2", err, res, rc.count())

@@ -650,7 +650,7 @@ func checkRecordedApproval(recorded *audit.Entry, a baselines.Approval, p baseli
 		return bad("%v", err)
 	}
 	if want, _ := recorded.Fields["sha256"].(string); check.SHA256 != want {
-		return bad("sha256 %s, but the approval recorded at audit seq %d is %s: it was changed", shortSum(check.SHA256), recorded.Seq, shortSum(want))
+		return bad("sha256 %s, but the approval recorded at audit seq %d is %s: it was changed", job.ShortSum(check.SHA256), recorded.Seq, job.ShortSum(want))
 	}
 	switch {
 	case a.ProposalID != p.ProposalID || a.ScenarioID != p.ScenarioID || a.NewBaseline != p.NewBaseline || a.ProposalSHA256 != proposalSHA:
@@ -677,15 +677,7 @@ func checkResumedBaselines(l inputs.Layout, recorded *audit.Entry, a baselines.A
 		return nil
 	}
 	return &job.IntegrityError{Problems: []string{fmt.Sprintf("baselines %s (sha256 %s) is neither the file approval %s was recorded to apply to (%s) nor the one it writes (%s): it was edited since; refusing to finish the approval",
-		l.Rel(l.Baselines), shortSum(current), a.ApprovalID, shortSum(wantBefore), shortSum(wantAfter))}}
-}
-
-// shortSum abbreviates a SHA-256 for messages; "" is no file.
-func shortSum(sum string) string {
-	if sum == "" {
-		return "(no file)"
-	}
-	return sum[:min(12, len(sum))]
+		l.Rel(l.Baselines), job.ShortSum(current), a.ApprovalID, job.ShortSum(wantBefore), job.ShortSum(wantAfter))}}
 }
 
 func fmtBaseline(v *float64) string {

@@ -53,7 +53,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 	// root's own checks read.
 	l := env.Layout
 	if out, err := inputs.RealPath(dir); err == nil {
-		for _, kept := range []string{l.StateDir, filepath.Dir(l.Ledger), filepath.Dir(l.Config)} {
+		for _, kept := range l.OwnDirs() {
 			if k, err := inputs.RealPath(kept); err == nil && inputs.Within(out, k) {
 				return nil, fmt.Errorf("evidence export: --out %s is inside %s, which holds the root's own state, ledger or configuration: export elsewhere", opts.Out, l.Rel(kept))
 			}

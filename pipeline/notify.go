@@ -33,7 +33,7 @@ func Notify(ctx context.Context, env job.Env, hooks []inputs.Webhook, m notify.M
 		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
 			started = true
 			o := opts
-			o.Record = j.Audit
+			o.Record, o.Entries = j.Audit, j.Entries()
 			var err error
 			results, err = notify.Deliver(ctx, o, m)
 			return job.Outcome{}, err

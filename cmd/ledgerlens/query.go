@@ -265,5 +265,5 @@ func protectedDirs(l inputs.Layout) []string {
 	if st, err := audit.Load(l.AuditLog); err == nil {
 		dirs = reconcile.WithRecordedDirs(l, dirs, st.Entries)
 	}
-	return append(dirs, l.StateDir, filepath.Dir(l.Ledger), filepath.Dir(l.Config), filepath.Dir(l.Baselines))
+	return append(dirs, l.OwnDirs()...)
 }

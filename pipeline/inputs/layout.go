@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -58,6 +59,20 @@ func NewLayout(root string) Layout {
 		KeysDir:            filepath.Join(state, "keys"),
 		CheckpointsDir:     filepath.Join(state, "checkpoints"),
 	}
+}
+
+// OwnDirs are the directories that hold the root's own state and inputs:
+// the state directory, the ledger's and the configuration's (which holds
+// the baselines too), each once. No report, bundle or query result
+// belongs in one of them: the root's checks read what is there.
+func (l Layout) OwnDirs() []string {
+	var dirs []string
+	for _, d := range []string{l.StateDir, filepath.Dir(l.Ledger), filepath.Dir(l.Config), filepath.Dir(l.Baselines)} {
+		if !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
 }
 
 // Resolve returns path as used on disk: absolute paths are kept, relative

@@ -82,7 +82,7 @@ func baselinesFileProblem(l inputs.Layout, last *audit.Entry) (string, error) {
 		return "", nil
 	}
 	return fmt.Sprintf("baselines %s changed outside the maker-checker flow: sha256 %s, but the approval %v applied at audit seq %d wrote %s — restore the file that approval wrote (no approval is applied on top of an edit)",
-		l.Rel(l.Baselines), orMissing(got), last.Fields["approval_id"], last.Seq, orMissing(want)), nil
+		l.Rel(l.Baselines), ShortSum(got), last.Fields["approval_id"], last.Seq, ShortSum(want)), nil
 }
 
 // BaselinesSHA256 is the SHA-256 of the baselines file, "" when there is
@@ -98,7 +98,8 @@ func BaselinesSHA256(l inputs.Layout) (string, error) {
 	return reports.SHA256Hex(data), nil
 }
 
-func orMissing(sum string) string {
+// ShortSum abbreviates a SHA-256 for messages; "" is no file.
+func ShortSum(sum string) string {
 	if sum == "" {
 		return "(no file)"
 	}

@@ -148,7 +148,7 @@ func checkOutputDir(l inputs.Layout, dir string) error {
 	if out == string(filepath.Separator) || out == realPath(l.Root) {
 		return fmt.Errorf("%q is the root of the filesystem or of the working root: give a directory of its own", dir)
 	}
-	for _, kept := range []string{l.StateDir, filepath.Dir(l.Ledger), filepath.Dir(l.Config), filepath.Dir(l.Baselines), l.BaselineUpdatesDir} {
+	for _, kept := range append(l.OwnDirs(), l.BaselineUpdatesDir) {
 		k := realPath(kept)
 		if inputs.Within(out, k) || inputs.Within(k, out) {
 			return fmt.Errorf("%q overlaps %s, which holds other files of the root: give a directory of its own", dir, l.Rel(kept))
