@@ -83,11 +83,7 @@ func publishedRoot(t *testing.T) string {
 	if publishedErr != nil {
 		t.Fatal(publishedErr)
 	}
-	dst := t.TempDir()
-	if out, err := exec.Command("cp", "-a", publishedDir+"/.", dst).CombinedOutput(); err != nil {
-		t.Fatalf("copy published root: %v %s", err, out)
-	}
-	return dst
+	return copyRoot(t, publishedDir)
 }
 
 // changeFirstBaseline raises the first scenario's baseline, so the week's
@@ -332,10 +328,7 @@ func TestAttackTruncateAuditLog(t *testing.T) {
 func TestAttackEditCheckpointBeforeResume(t *testing.T) {
 	clean := copyFixture(t)
 	mustRun(t, "--root", clean, "keys", "generate")
-	root := t.TempDir()
-	if out, err := exec.Command("cp", "-a", clean+"/.", root).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
+	root := copyRoot(t, clean)
 	mustRun(t, "--root", clean, "report", "weekly", "--week", focusWeek)
 	want, _ := os.ReadFile(weeklyPath(clean, focusWeek, 1, ".json"))
 
@@ -732,10 +725,7 @@ func TestSIGKILLAnywhereIsByteIdentical(t *testing.T) {
 	}
 	base := copyFixture(t)
 	mustRun(t, "--root", base, "keys", "generate")
-	clean := t.TempDir()
-	if out, err := exec.Command("cp", "-a", base+"/.", clean).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
+	clean := copyRoot(t, base)
 	started := time.Now()
 	mustRun(t, "--root", clean, "report", "weekly", "--week", focusWeek)
 	took := time.Since(started)
@@ -749,10 +739,7 @@ func TestSIGKILLAnywhereIsByteIdentical(t *testing.T) {
 		// milliseconds (lock, ingest) to the end (publish, checkpoint).
 		at := took * time.Duration(2*i+1) / 20
 		t.Run(fmt.Sprintf("kill at %v", at.Round(time.Millisecond)), func(t *testing.T) {
-			root := t.TempDir()
-			if out, err := exec.Command("cp", "-a", base+"/.", root).CombinedOutput(); err != nil {
-				t.Fatalf("%v %s", err, out)
-			}
+			root := copyRoot(t, base)
 			cmd := exec.Command(binary, "--root", root, "report", "weekly", "--week", focusWeek)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -1770,10 +1757,7 @@ func TestCarelessPolicyKeyInAnotherCase(t *testing.T) {
 func TestResumeWithAStepOutputGone(t *testing.T) {
 	base := copyFixture(t)
 	mustRun(t, "--root", base, "keys", "generate")
-	clean := t.TempDir()
-	if out, err := exec.Command("cp", "-a", base+"/.", clean).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
+	clean := copyRoot(t, base)
 	mustRun(t, "--root", clean, "report", "weekly", "--week", focusWeek)
 	want, err := os.ReadFile(weeklyPath(clean, focusWeek, 1, ".json"))
 	if err != nil {

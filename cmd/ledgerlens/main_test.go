@@ -71,11 +71,24 @@ func setup(m *testing.M) (int, error) {
 
 func copyFixture(t *testing.T) string {
 	t.Helper()
+	return copyRoot(t, fixtureDir)
+}
+
+// copyRoot is a copy of the tree under src in a new temporary directory.
+func copyRoot(t *testing.T, src string) string {
+	t.Helper()
 	dst := t.TempDir()
-	if out, err := exec.Command("cp", "-a", fixtureDir+"/.", dst).CombinedOutput(); err != nil {
-		t.Fatalf("copy fixture: %v %s", err, out)
-	}
+	copyInto(t, src, dst)
 	return dst
+}
+
+// copyInto copies the tree under src into dst, keeping modes, times and
+// links (cp -a).
+func copyInto(t *testing.T, src, dst string) {
+	t.Helper()
+	if out, err := exec.Command("cp", "-a", src+"/.", dst).CombinedOutput(); err != nil {
+		t.Fatalf("copy %s: %v %s", src, err, out)
+	}
 }
 
 type result struct {

@@ -738,9 +738,7 @@ func TestAttackQueryOutIntoAnOutputDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := t.TempDir()
-	if out, err := exec.Command("cp", "-a", filepath.Join(root, ".ledgerlens")+"/.", state).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
+	copyInto(t, filepath.Join(root, ".ledgerlens"), state)
 	if err := os.RemoveAll(filepath.Join(root, ".ledgerlens")); err != nil {
 		t.Fatal(err)
 	}

@@ -873,29 +873,19 @@ func TestCronStoppedBetweenCommitAndRecord(t *testing.T) {
 	half := bytes.LastIndexByte(full[:len(full)/2], '\n') + 1
 	base := copyFixture(t)
 	mustRun(t, "--root", base, "keys", "generate")
-	copyRoot := func() string {
-		dst := t.TempDir()
-		if out, err := exec.Command("cp", "-a", base+"/.", dst).CombinedOutput(); err != nil {
-			t.Fatalf("%v %s", err, out)
-		}
-		return dst
-	}
-	clean := copyRoot()
+	clean := copyRoot(t, base)
 	mustRun(t, "--root", clean, "report", "weekly", "--week", focusWeek)
 	want, err := os.ReadFile(weeklyPath(clean, focusWeek, 1, ".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	root := copyRoot()
+	root := copyRoot(t, base)
 	if err := os.WriteFile(ledgerPath(root), full[:half], 0o644); err != nil {
 		t.Fatal(err)
 	}
 	mustRun(t, "--root", root, "ingest")
-	ahead := t.TempDir()
-	if out, err := exec.Command("cp", "-a", root+"/.", ahead).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
+	ahead := copyRoot(t, root)
 	for _, r := range []string{root, ahead} {
 		if err := os.WriteFile(ledgerPath(r), full, 0o644); err != nil {
 			t.Fatal(err)
