@@ -568,7 +568,11 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			pos += n
 			cut := bytes.LastIndexByte(buf, '\n')
 			if cut < 0 {
-				leftover = buf // a line longer than one block: read more
+				// A line longer than one block: read more, as much again
+				// as is held, so a long line is copied a few times, not
+				// once per block.
+				leftover = buf
+				next = max(next, int64(len(leftover)))
 				continue
 			}
 			data := buf[:cut+1]

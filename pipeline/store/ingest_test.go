@@ -482,3 +482,35 @@ func TestSmallInsertRestoresThreads(t *testing.T) {
 		t.Errorf("one thread and three load different rows:\n%s\n---\n%s", dumps[0], dumps[1])
 	}
 }
+
+// TestLinesLongerThanAReadBlock: lines longer than the reader's block
+// (readBlockSize) are framed whole, loaded or rejected like any other,
+// and the lines around them keep their numbers and offsets.
+func TestLinesLongerThanAReadBlock(t *testing.T) {
+	base := lines(4, func(int) bool { return false })
+	long := strings.Replace(base[1], `"job_type"`,
+		`"risk_summary":"`+strings.Repeat("r", 3*readBlockSize)+`","job_type"`, 1)
+	bad := `{"run_id":"RUN-BAD","risk_summary":"` + strings.Repeat("x", 2*readBlockSize+17) // no closing brace
+	content := []string{base[0], long, bad, base[2]}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.jsonl")
+	writeLedger(t, path, content, base[3]) // base[3] unterminated: not read yet
+	s := openStore(t, dir)
+	res := ingest(t, s, path)
+	if res.Lines != 4 || res.Loaded != 3 || res.Rejected != 1 {
+		t.Fatalf("counts: %+v", res)
+	}
+	got := queryStrings(t, s, "SELECT line_no || ':' || run_id || ':' || coalesce(length(risk_summary), 0) FROM runs ORDER BY line_no")
+	if want := fmt.Sprintf("1:RUN-000000:0 2:RUN-000001:%d 4:RUN-000002:0", 3*readBlockSize); got != want {
+		t.Fatalf("runs: %q, want %q", got, want)
+	}
+	offset := len(base[0]) + 1 + len(long) + 1
+	got = queryStrings(t, s, "SELECT line_no || ':' || byte_offset || ':' || code || ':' || length(raw) FROM rejects")
+	if want := fmt.Sprintf("3:%d:invalid_json:%d", offset, maxRawReject); got != want {
+		t.Fatalf("rejects: %q, want %q", got, want)
+	}
+	writeLedger(t, path, append(content, base[3]), "")
+	if res := ingest(t, s, path); res.Loaded != 1 || res.Rejected != 0 {
+		t.Fatalf("the tail once complete: %+v", res)
+	}
+}
