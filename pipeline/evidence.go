@@ -70,8 +70,12 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			if err != nil {
 				return job.Outcome{}, job.Blocked(err)
 			}
-			if _, _, err := evidence.Span(opts.From, opts.To, loc); err != nil {
+			start, _, err := evidence.Span(opts.From, opts.To, loc)
+			if err != nil {
 				return job.Outcome{}, job.Blocked(err)
+			}
+			if now := env.Now(); start.After(now) {
+				return job.Outcome{}, &job.RangeNotBegunError{From: opts.From, To: opts.To, Start: start, Now: now}
 			}
 			signer, err := j.Signer("")
 			if err != nil {
@@ -115,7 +119,9 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			pres, err := pub.Publish(ctx, base, 1, []reports.Artifact{{Ext: ".zip", Data: data}})
 			if err != nil {
 				if errors.Is(err, reports.ErrAlreadyPublished) {
-					return job.Outcome{}, fmt.Errorf("%s exists with different content and evidence bundles are never overwritten: export to another --out (the range's evidence has changed since it was exported): %w", opts.Out, err)
+					// Not the publisher's message, whose advice (--supersede)
+					// is for reports: a bundle has no revisions.
+					return job.Outcome{}, fmt.Errorf("%s exists with different content and evidence bundles are never overwritten: export to another --out (the range's evidence has changed since it was exported): %w", opts.Out, reports.ErrAlreadyPublished)
 				}
 				return job.Outcome{}, err
 			}

@@ -1269,6 +1269,68 @@ func TestAttackBundleRenamedOrCheckedWithTheRootKey(t *testing.T) {
 	}
 }
 
+// TestAttackBundleOfAnotherRange: asked for the evidence of a range, the
+// host handed over a genuine bundle of a shorter one (the week with the
+// finding left out), or one whose range has a week with no report, under
+// the requested name. `verify --pubkey K q.zip` exits 0 on either: only
+// the OK line tells the range, which a script reading the exit status
+// never sees. With --from/--to, a bundle that does not cover the range
+// fails (exit 1); with --complete, so does one with a week missing.
+func TestAttackBundleOfAnotherRange(t *testing.T) {
+	root := publishedRoot(t)
+	dir := t.TempDir()
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	last := mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly)
+	nextLast := mustParseDay(t, focusWeek).AddDate(0, 0, 13).Format(time.DateOnly)
+	short := filepath.Join(dir, "q.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", focusWeek, "--to", last, "--out", short)
+	gappy := filepath.Join(dir, "gappy.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", nextLast, "--out", gappy)
+	whole := filepath.Join(dir, "whole.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", last, "--out", whole)
+
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		output []string
+	}{
+		{"a shorter range", []string{"--from", prevWeek(t), "--to", last, short}, 1,
+			[]string{"FAILED", "covers " + focusWeek + " to " + last + ", not the required " + prevWeek(t) + " to " + last}},
+		{"only --to, past the bundle's end", []string{"--to", nextWeek(t), whole}, 1,
+			[]string{"FAILED", "not the required"}},
+		{"a week missing", []string{"--from", prevWeek(t), "--to", nextLast, "--complete", gappy}, 1,
+			[]string{"FAILED", "1 of the 3 weeks required has no report: " + nextWeek(t)}},
+		{"--complete without a range: the bundle's weeks", []string{"--complete", gappy}, 1,
+			[]string{"FAILED", "1 of the 3 weeks required has no report"}},
+		{"the missing week outside the range required", []string{"--from", prevWeek(t), "--to", last, "--complete", gappy}, 0,
+			[]string{"OK", "(1 missing)"}},
+		{"the range it covers", []string{"--from", prevWeek(t), "--to", last, "--complete", whole}, 0,
+			[]string{"OK", "range " + prevWeek(t) + " to " + last}},
+		{"a wider bundle covers a part of it", []string{"--from", focusWeek, "--to", focusWeek, gappy}, 0,
+			[]string{"OK"}},
+		{"--from after --to", []string{"--from", focusWeek, "--to", prevWeek(t), whole}, 2,
+			[]string{"after --to"}},
+		{"not a date", []string{"--from", "last week", whole}, 2,
+			[]string{"YYYY-MM-DD"}},
+		{"a range for a plain file", []string{"--from", focusWeek, weeklyPath(root, focusWeek, 2, ".json")}, 2,
+			[]string{"evidence bundles"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--root", t.TempDir(), "verify", "--pubkey", pub}, tc.args...)
+			r := ledgerlens(t, nil, args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			for _, want := range tc.output {
+				if !strings.Contains(r.stdout+r.stderr, want) {
+					t.Errorf("output lacks %q:\n%s%s", want, r.stdout, r.stderr)
+				}
+			}
+		})
+	}
+}
+
 // TestKeysGenerateOverHistory: with the key pair moved away (or lost),
 // `keys generate` made a new one, exit 0, and signed a checkpoint of the
 // whole log with it — a forged entry at its end included — while every

@@ -69,16 +69,8 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 	if !strings.HasSuffix(opts.Out, ".zip") {
 		return usagef("--out %q: the bundle must be a .zip file", opts.Out)
 	}
-	var days [2]time.Time
-	for i, f := range []struct{ flag, value string }{{"--from", opts.From}, {"--to", opts.To}} {
-		d, err := time.Parse(time.DateOnly, f.value)
-		if err != nil {
-			return usagef("%s %q: want a date, YYYY-MM-DD", f.flag, f.value)
-		}
-		days[i] = d
-	}
-	if days[1].Before(days[0]) {
-		return usagef("--from %s is after --to %s: the range is empty", opts.From, opts.To)
+	if err := checkDayRange(opts.From, opts.To); err != nil {
+		return err
 	}
 	res, err := pipeline.ExportEvidence(ctx, a.env("evidence export", opts.LockTimeout), opts.EvidenceOptions)
 	if err != nil {
@@ -100,7 +92,7 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 // (evidence.Verify). The key is --pubkey, else the working root's, else
 // the one inside the bundle (said so in the output). It prints one line per
 // problem and returns how many bundles failed.
-func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool) (int, error) {
+func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool, want bundleRequirement) (int, error) {
 	failed := 0
 	for _, path := range paths {
 		pub, source, err := bundleKey(a, pubPath)
@@ -141,6 +133,11 @@ func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool) 
 		}
 		for _, p := range res.Problems {
 			problems = append(problems, p.String())
+		}
+		if len(problems) == 0 {
+			// Only a bundle that verifies is weighed against the range
+			// asked for: an unverified index says nothing.
+			problems = want.problems(res.Index)
 		}
 		if len(problems) == 0 {
 			ix := res.Index
@@ -207,4 +204,78 @@ func shortHash(h string) string {
 		return h[:16] + "…"
 	}
 	return h
+}
+
+// checkDayRange checks a --from/--to pair of days (YYYY-MM-DD); either may
+// be empty (unbounded) where the command allows it.
+func checkDayRange(from, to string) error {
+	for _, f := range []struct{ flag, value string }{{"--from", from}, {"--to", to}} {
+		if f.value == "" {
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, f.value); err != nil {
+			return usagef("%s %q: want a date, YYYY-MM-DD", f.flag, f.value)
+		}
+	}
+	// Days in this form order as strings do.
+	if from != "" && to != "" && to < from {
+		return usagef("--from %s is after --to %s: the range is empty", from, to)
+	}
+	return nil
+}
+
+// bundleRequirement is what `verify --from --to --complete` asks of each
+// evidence bundle beyond its signatures: a bundle that verifies proves
+// only its own range, which need not be the one asked for.
+type bundleRequirement struct {
+	From, To string // days (YYYY-MM-DD), inclusive; "" is the bundle's own end
+	Complete bool   // a report for every week of the range
+}
+
+func (r bundleRequirement) set() bool { return r.From != "" || r.To != "" || r.Complete }
+
+func (r bundleRequirement) check() error { return checkDayRange(r.From, r.To) }
+
+// problems says where a verified bundle's index falls short of r.
+func (r bundleRequirement) problems(ix *evidence.Index) []string {
+	from, to := r.From, r.To
+	if from == "" {
+		from = ix.Range.From
+	}
+	if to == "" {
+		to = ix.Range.To
+	}
+	var out []string
+	if from < ix.Range.From || to > ix.Range.To {
+		out = append(out, fmt.Sprintf("the bundle covers %s to %s, not the required %s to %s",
+			ix.Range.From, ix.Range.To, from, to))
+	}
+	if !r.Complete {
+		return out
+	}
+	var weeks, missing []string
+	for _, p := range ix.Periods {
+		// A week [Monday, Monday+6] counts when it overlaps the range.
+		monday, err := time.Parse(time.DateOnly, p.Week)
+		if err != nil {
+			out = append(out, fmt.Sprintf("index.json: period week %q is not a date", p.Week))
+			continue
+		}
+		if p.Week > to || monday.AddDate(0, 0, 6).Format(time.DateOnly) < from {
+			continue
+		}
+		weeks = append(weeks, p.Week)
+		if p.Status != evidence.PeriodPresent {
+			missing = append(missing, p.Week)
+		}
+	}
+	if len(missing) > 0 {
+		verb := "have"
+		if len(missing) == 1 {
+			verb = "has"
+		}
+		out = append(out, fmt.Sprintf("%d of the %d weeks required %s no report: %s",
+			len(missing), len(weeks), verb, strings.Join(missing, ", ")))
+	}
+	return out
 }

@@ -120,6 +120,7 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		findings *findingsError
 		held     *job.LockHeldError
 		notEnded *job.PeriodNotEndedError
+		notBegun *job.RangeNotBegunError
 	)
 	a.prog.end()
 	switch {
@@ -145,8 +146,9 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		fmt.Fprintf(a.stderr, "ledgerlens: interrupted: nothing published (%v; finished steps are checkpointed, a re-run resumes)\n",
 			context.Cause(ctx))
 		return code
-	case errors.As(err, &notEnded):
-		// Not a final report's period yet: refused like a bad command line.
+	case errors.As(err, &notEnded), errors.As(err, &notBegun):
+		// Not a final report's period yet, or an export of a range to
+		// come: refused like a bad command line.
 		a.logError(err)
 		return exitUsage
 	case errors.As(err, &usage):

@@ -27,6 +27,7 @@ func newVerifyCmd(a *app) *cobra.Command {
 		lockTimeout    time.Duration
 		trustBundleKey bool
 		kept           []string
+		want           bundleRequirement
 	)
 	loadPub := func() (ed25519.PublicKey, error) { return loadPublicKey(a, pubPath) }
 	cmd := &cobra.Command{
@@ -39,6 +40,9 @@ failed for which file and exits 1 if any did. A FILE ending in .zip is an
 evidence bundle: its own sidecar and signature and every file and audit entry
 inside it are checked; without --pubkey or the root's key a bundle is
 refused unless --trust-bundle-key accepts the key shipped inside it.
+A genuine bundle of another range verifies too: --from and --to require
+each bundle to cover that range, and --complete a report for every week of
+it (or of the bundle's own range without them).
 
 A FILE under the working root must also be what the audit log records as
 published under its name, and a report's report_id, period and revision
@@ -48,17 +52,21 @@ Subcommands check the ledger's append-only property, the store's rows and
 everything at once.`,
 		Example: `  ledgerlens verify runs/CREDIT_REVIEWS/weekly_2026-11-16.json runs/CREDIT_REVIEWS/weekly_2026-11-16.xlsx
   ledgerlens verify --pubkey signing.pub weekly_2026-11-16.json
+  ledgerlens verify --pubkey signing.pub --from 2026-07-01 --to 2026-09-30 --complete q3.zip
   ledgerlens verify ledger
   ledgerlens verify store
   ledgerlens verify all`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVerify(a, VerifyOptions{PubKey: pubPath, Files: args, TrustBundleKey: trustBundleKey})
+			return runVerify(a, VerifyOptions{PubKey: pubPath, Files: args, TrustBundleKey: trustBundleKey, Require: want})
 		},
 	}
 	cmd.PersistentFlags().StringVar(&pubPath, "pubkey", "", "public key PEM (default <root>/.ledgerlens/keys/signing.pub)")
 	cmd.PersistentFlags().DurationVar(&lockTimeout, "lock-timeout", defaultReadLockTimeout,
 		"verify ledger, store, all: wait this long while a job holds the store before exiting 75")
+	cmd.Flags().StringVar(&want.From, "from", "", "require each evidence bundle to cover the range from this day (YYYY-MM-DD)")
+	cmd.Flags().StringVar(&want.To, "to", "", "require each evidence bundle to cover the range to this day, inclusive (YYYY-MM-DD)")
+	cmd.Flags().BoolVar(&want.Complete, "complete", false, "require a report in each evidence bundle for every week of the range (--from/--to, else the bundle's own)")
 	cmd.Flags().BoolVar(&trustBundleKey, "trust-bundle-key", false, "check an evidence bundle with the public key inside it when no other key is at hand (a warning names its key id: compare it with the id you obtained out of band)")
 
 	ledgerCmd := &cobra.Command{
@@ -200,6 +208,8 @@ type VerifyOptions struct {
 	// TrustBundleKey checks a bundle with its own key when no other is at
 	// hand (with a warning naming it); without it such a bundle fails.
 	TrustBundleKey bool
+	// Require is what each bundle must cover, beyond verifying.
+	Require bundleRequirement
 }
 
 // runVerify checks each file's sidecar and signature, that a file under
@@ -215,7 +225,13 @@ func runVerify(a *app, opts VerifyOptions) error {
 			files = append(files, p)
 		}
 	}
-	failed, err := verifyBundles(a, bundles, opts.PubKey, opts.TrustBundleKey)
+	if err := opts.Require.check(); err != nil {
+		return err
+	}
+	if opts.Require.set() && len(files) > 0 {
+		return usagef("--from, --to and --complete apply to evidence bundles; %s is not one", files[0])
+	}
+	failed, err := verifyBundles(a, bundles, opts.PubKey, opts.TrustBundleKey, opts.Require)
 	if err != nil {
 		return err
 	}

@@ -77,3 +77,18 @@ func (e *PeriodNotEndedError) Error() string {
 	return fmt.Sprintf("period %s has not ended (it ends %s, now is %s): a final report of it would be wrong; %s",
 		e.Period, e.End.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339), advice)
 }
+
+// RangeNotBegunError is an export asked for a range that has not begun
+// (a typo in the year, as a rule): nothing of it can have been published,
+// so a bundle of it would evidence nothing. The command maps it to exit
+// status 2, like a bad command line.
+type RangeNotBegunError struct {
+	From, To string    // the range asked for
+	Start    time.Time // when it begins
+	Now      time.Time
+}
+
+func (e *RangeNotBegunError) Error() string {
+	return fmt.Sprintf("range %s to %s has not begun (it begins %s, now is %s): there is no evidence of it yet",
+		e.From, e.To, e.Start.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339))
+}
