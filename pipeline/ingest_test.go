@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,5 +87,37 @@ func TestIngestLockHeld(t *testing.T) {
 	}
 	if _, err := os.Stat(env.Layout.AuditLog); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a job that did not get the lock wrote the audit log (%v)", err)
+	}
+}
+
+// TestIngestOfALedgerCutShortWhileRead: a ledger truncated while the
+// ingest job read it was loaded from stale buffer bytes, exit 0. The job
+// now fails as an integrity problem (exit 4), committing nothing.
+func TestIngestOfALedgerCutShortWhileRead(t *testing.T) {
+	root := copyRoot(t)
+	env := testEnv(root)
+	ledger := env.Layout.Ledger
+	cut := false
+	env.Progress = func(done, total int64) {
+		if !cut {
+			cut = true
+			if err := os.Truncate(ledger, done+1000); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	res, err := RunIngest(context.Background(), env, "")
+	if !errors.Is(err, job.ErrIntegrity) || !strings.Contains(err.Error(), "truncated during the ingest") {
+		t.Fatalf("ingest of a ledger cut short while read: %v (%+v)", err, res)
+	}
+	var last audit.Entry
+	for _, e := range auditEvents(t, env) {
+		last = e
+		if e.Event == audit.EventIngest {
+			t.Errorf("an ingest was recorded: %v", e.Fields)
+		}
+	}
+	if last.Event != audit.EventJobFail {
+		t.Errorf("the log ends with %s, want %s", last.Event, audit.EventJobFail)
 	}
 }

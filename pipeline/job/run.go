@@ -221,6 +221,11 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		return nil, store.IngestResult{}, err
 	}
 	ing, err := st.Ingest(ctx, ledgerPath)
+	if errors.Is(err, store.ErrLedgerShrank) {
+		// The append-only ledger lost bytes under the job: an integrity
+		// problem like an edit, though nothing was loaded to record.
+		err = &IntegrityError{Problems: []string{err.Error() + "; nothing was loaded or published (run 'ledgerlens verify ledger')"}}
+	}
 	if err == nil && ing.CheckpointErr != nil {
 		j.env.Log.Warn("the store's checkpoint after the ingest failed; the ingest stands and a later one checkpoints", "err", ing.CheckpointErr)
 	}

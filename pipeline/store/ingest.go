@@ -562,8 +562,15 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 				buf = make([]byte, need)
 			}
 			copy(buf, leftover)
-			if _, err := f.ReadAt(buf[len(leftover):], pos); err != nil && err != io.EOF {
+			got, err := f.ReadAt(buf[len(leftover):], pos)
+			if err != nil && err != io.EOF {
 				return fmt.Errorf("read ledger at %d: %w", pos, err)
+			}
+			if int64(got) < n {
+				// What lies past got is the buffer's earlier contents,
+				// not the ledger's.
+				return fmt.Errorf("read ledger at %d: %d of %d bytes (it held %d bytes when the ingest began): %w",
+					pos, got, n, size, ErrLedgerShrank)
 			}
 			pos += n
 			cut := bytes.LastIndexByte(buf, '\n')
@@ -1024,3 +1031,8 @@ func (s *Store) requireCurrent() error {
 	}
 	return nil
 }
+
+// ErrLedgerShrank is an ingest that found the ledger shorter than when it
+// began: truncated (or cut in place) while it was read. Nothing of that
+// ingest is committed.
+var ErrLedgerShrank = errors.New("the ledger became shorter while it was read: truncated during the ingest")

@@ -514,3 +514,34 @@ func TestLinesLongerThanAReadBlock(t *testing.T) {
 		t.Fatalf("the tail once complete: %+v", res)
 	}
 }
+
+// TestLedgerTruncatedWhileRead: a ledger cut short while an ingest reads
+// it (the read past the new end comes back short) was loaded anyway, from
+// whatever the read buffer held beyond the bytes read, and the ingest
+// succeeded; only the next one saw the ledger shorter than covered. The
+// ingest now fails with ErrLedgerShrank and commits nothing.
+func TestLedgerTruncatedWhileRead(t *testing.T) {
+	content := lines(40000, func(i int) bool { return i%2 == 0 })
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.jsonl")
+	writeLedger(t, path, content, "")
+	s := openStore(t, dir)
+	cut := false
+	s.Progress = func(done, total int64) {
+		if cut {
+			return
+		}
+		cut = true
+		// Keep a little past what was read: the next read comes back short.
+		if err := os.Truncate(path, done+1000); err != nil {
+			t.Error(err)
+		}
+	}
+	_, err := s.Ingest(context.Background(), path)
+	if !errors.Is(err, ErrLedgerShrank) {
+		t.Fatalf("ingest of a ledger cut short while read: %v", err)
+	}
+	if got := queryStrings(t, s, "SELECT count(*) FROM runs"); got != "0" {
+		t.Fatalf("%s rows committed", got)
+	}
+}
