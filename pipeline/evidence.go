@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -14,6 +15,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -70,16 +72,32 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			if err != nil {
 				return job.Outcome{}, job.Blocked(err)
 			}
-			start, _, err := evidence.Span(opts.From, opts.To, loc)
+			_, end, err := evidence.Span(opts.From, opts.To, loc)
 			if err != nil {
 				return job.Outcome{}, job.Blocked(err)
 			}
-			if now := env.Now(); start.After(now) {
-				return job.Outcome{}, &job.RangeNotBegunError{From: opts.From, To: opts.To, Start: start, Now: now}
+			if now := env.Now(); end.After(now) {
+				return job.Outcome{}, &job.RangeNotEndedError{From: opts.From, To: opts.To, End: end, Now: now}
 			}
 			signer, err := j.Signer("")
 			if err != nil {
 				return job.Outcome{}, err
+			}
+			// A bundle presents what the output directories hold as the
+			// range's evidence: with a newest revision deleted, it would
+			// present the one before as current. So they must match the
+			// record of publication first, both ways.
+			dirs := reconcile.WithRecordedDirs(l, []string{l.Resolve(cfg.OutputDir), l.BaselineUpdatesDir}, j.Entries())
+			if _, problems, err := reconcile.Dirs(l, j.Entries(), dirs, signer.Public()); err != nil {
+				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)
+			} else if len(problems) > 0 {
+				listed := problems[:min(len(problems), 2)]
+				if more := len(problems) - len(listed); more > 0 {
+					listed = append(slices.Clone(listed), fmt.Sprintf("%d more", more))
+				}
+				return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
+					"evidence export refused: the output directories differ from the record of publication (%s); nothing was exported: restore the files, then run 'ledgerlens verify all', which lists every difference",
+					strings.Join(listed, "; "))}}
 			}
 			pubPEM, err := os.ReadFile(filepath.Join(l.KeysDir, reports.PublicKeyFile))
 			if err != nil {

@@ -107,7 +107,7 @@ func TestIngestOfALedgerCutShortWhileRead(t *testing.T) {
 		}
 	}
 	res, err := RunIngest(context.Background(), env, "")
-	if !errors.Is(err, job.ErrIntegrity) || !strings.Contains(err.Error(), "truncated during the ingest") {
+	if !errors.Is(err, job.ErrIntegrity) || !strings.Contains(err.Error(), "truncated since") {
 		t.Fatalf("ingest of a ledger cut short while read: %v (%+v)", err, res)
 	}
 	var last audit.Entry

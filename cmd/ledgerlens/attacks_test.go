@@ -1331,6 +1331,71 @@ func TestAttackBundleOfAnotherRange(t *testing.T) {
 	}
 }
 
+// TestAttackExportAfterTheNewestRevisionIsDeleted: someone who can write
+// the output directory deleted a week's newest revision (r2). The export
+// then bundled r1 as the week's report, "present", nothing superseded,
+// and exited 0, and `verify --complete` passed the bundle; a week deleted
+// whole was listed as missing, also with exit 0. The export now refuses
+// (exit 4, nothing written) while the output directories differ from the
+// record of publication, naming the file.
+func TestAttackExportAfterTheNewestRevisionIsDeleted(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		gone func(root string) string // deletes files, returns the pattern
+	}{
+		{"the newest revision", func(root string) string { return weeklyPath(root, focusWeek, 2, ".*") }},
+		{"a whole week", func(root string) string { return filepath.Join(reviews(root), "weekly_"+prevWeek(t)+"*") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			pattern := tc.gone(root)
+			matches, _ := filepath.Glob(pattern)
+			if len(matches) == 0 {
+				t.Fatalf("nothing matches %s", pattern)
+			}
+			for _, m := range matches {
+				if err := os.Remove(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			bundle := filepath.Join(t.TempDir(), "feb.zip")
+			r := ledgerlens(t, nil, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", focusWeek, "--out", bundle)
+			if r.code != 4 || !strings.Contains(r.stderr, "record of publication") || !strings.Contains(r.stderr, "but the file is missing") {
+				t.Errorf("export after %s was deleted: exit %d\n%s%s", tc.name, r.code, r.stdout, r.stderr)
+			}
+			if _, err := os.Stat(bundle); err == nil {
+				t.Errorf("%s was written", bundle)
+			}
+		})
+	}
+}
+
+// TestAttackNoopRerunOverAReplacedCompanion: with an exported bundle's
+// signature replaced (no key needed), exporting the same range again
+// found the bundle identical ("no-op"), read the replaced file back and
+// signed its digest into the record of publication, exit 0: the log then
+// vouched for bytes no job wrote. Such a re-run now exits 4 and records
+// nothing.
+func TestAttackNoopRerunOverAReplacedCompanion(t *testing.T) {
+	root := publishedRoot(t)
+	bundle := filepath.Join(t.TempDir(), "b.zip")
+	args := []string{"--root", root, "evidence", "export", "--from", prevWeek(t), "--to", focusWeek, "--out", bundle}
+	mustRun(t, args...)
+	junk := []byte("AAAA\n")
+	if err := os.WriteFile(bundle+reports.SignatureExt, junk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	before := readFile(t, logPath)
+	r := ledgerlens(t, nil, args...)
+	if r.code != 4 || !strings.Contains(r.stderr, "b.zip.sig") || !strings.Contains(r.stderr, "changed since it was published") {
+		t.Errorf("a no-op re-export over a replaced signature: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if after := readFile(t, logPath); bytes.Contains(after[len(before):], []byte(`"sha256":"`+reports.SHA256Hex(junk))) {
+		t.Errorf("the log recorded the replaced signature")
+	}
+}
+
 // TestKeysGenerateOverHistory: with the key pair moved away (or lost),
 // `keys generate` made a new one, exit 0, and signed a checkpoint of the
 // whole log with it — a forged entry at its end included — while every

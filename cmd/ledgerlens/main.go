@@ -116,11 +116,11 @@ func (o *outputWriter) Write(p []byte) (int, error) {
 // error on stderr.
 func exitStatus(ctx context.Context, a *app, err error) int {
 	var (
-		usage    usageError
-		findings *findingsError
-		held     *job.LockHeldError
-		notEnded *job.PeriodNotEndedError
-		notBegun *job.RangeNotBegunError
+		usage         usageError
+		findings      *findingsError
+		held          *job.LockHeldError
+		notEnded      *job.PeriodNotEndedError
+		notEndedRange *job.RangeNotEndedError
 	)
 	a.prog.end()
 	switch {
@@ -146,9 +146,9 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		fmt.Fprintf(a.stderr, "ledgerlens: interrupted: nothing published (%v; finished steps are checkpointed, a re-run resumes)\n",
 			context.Cause(ctx))
 		return code
-	case errors.As(err, &notEnded), errors.As(err, &notBegun):
-		// Not a final report's period yet, or an export of a range to
-		// come: refused like a bad command line.
+	case errors.As(err, &notEnded), errors.As(err, &notEndedRange):
+		// Not a final report's period yet, or an export of a range
+		// that has not ended: refused like a bad command line.
 		a.logError(err)
 		return exitUsage
 	case errors.As(err, &usage):

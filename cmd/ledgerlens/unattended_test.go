@@ -1097,29 +1097,35 @@ func TestEvidenceOutInsideTheRootsOwnDirectories(t *testing.T) {
 	}
 }
 
-// TestCarelessEvidenceExport: a range whose year was mistyped was exported,
-// exit 0, as a signed bundle of weeks all "missing"; and a second export
-// to a bundle's name after the evidence changed advised a --supersede
-// flag the command does not have. The range is refused (exit 2, nothing
-// written), and the advice is the command's own.
+// TestCarelessEvidenceExport: a range whose year was mistyped was
+// exported, exit 0, as a signed bundle of weeks all "missing", which a
+// verifier asked for any later range would take as covering it; and a
+// second export to a bundle's name after the evidence changed advised a
+// --supersede flag the command does not have. A range that has not ended
+// is refused (exit 2, nothing written), and the advice is the command's
+// own.
 func TestCarelessEvidenceExport(t *testing.T) {
 	root := publishedRoot(t)
 	dir := t.TempDir()
-	future := filepath.Join(dir, "next-year.zip")
-	// A year typed wrong; no clock reaches it while this test lives.
-	from, to := "2199-02-16", "2199-02-22"
-	r := ledgerlens(t, nil, "--root", root, "evidence", "export", "--from", from, "--to", to, "--out", future)
-	if r.code != 2 || !strings.Contains(r.stderr, "has not begun") {
-		t.Errorf("a range to come: exit %d\n%s", r.code, r.stderr)
-	}
-	if _, err := os.Stat(future); err == nil {
-		t.Errorf("%s was written", future)
+	for _, r := range [][2]string{
+		{"2199-02-16", "2199-02-22"}, // no clock reaches it while this test lives
+		{prevWeek(t), "2199-02-22"},
+		{prevWeek(t), time.Now().AddDate(0, 0, 2).Format(time.DateOnly)}, // today ends within 2 days in any zone
+	} {
+		out := filepath.Join(dir, "typo.zip")
+		r := ledgerlens(t, nil, "--root", root, "evidence", "export", "--from", r[0], "--to", r[1], "--out", out)
+		if r.code != 2 || !strings.Contains(r.stderr, "has not ended") {
+			t.Errorf("a range to come: exit %d\n%s", r.code, r.stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Fatalf("%s was written", out)
+		}
 	}
 
 	bundle := filepath.Join(dir, "feb.zip")
 	mustRun(t, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", focusWeek, "--out", bundle)
 	mustRun(t, "--root", root, "report", "weekly", "--week", nextWeek(t))
-	r = ledgerlens(t, nil, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", nextWeek(t), "--out", bundle)
+	r := ledgerlens(t, nil, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", nextWeek(t), "--out", bundle)
 	if r.code != 1 || !strings.Contains(r.stderr, "export to another --out") || strings.Contains(r.stderr, "--supersede") {
 		t.Errorf("an export over a bundle of other evidence: exit %d\n%s", r.code, r.stderr)
 	}

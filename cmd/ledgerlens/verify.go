@@ -64,7 +64,7 @@ everything at once.`,
 	cmd.PersistentFlags().StringVar(&pubPath, "pubkey", "", "public key PEM (default <root>/.ledgerlens/keys/signing.pub)")
 	cmd.PersistentFlags().DurationVar(&lockTimeout, "lock-timeout", defaultReadLockTimeout,
 		"verify ledger, store, all: wait this long while a job holds the store before exiting 75")
-	cmd.Flags().StringVar(&want.From, "from", "", "require each evidence bundle to cover the range from this day (YYYY-MM-DD)")
+	cmd.Flags().StringVar(&want.From, "from", "", "require each evidence bundle to cover the range from this day (YYYY-MM-DD, in the bundle's time zone)")
 	cmd.Flags().StringVar(&want.To, "to", "", "require each evidence bundle to cover the range to this day, inclusive (YYYY-MM-DD)")
 	cmd.Flags().BoolVar(&want.Complete, "complete", false, "require a report in each evidence bundle for every week of the range (--from/--to, else the bundle's own)")
 	cmd.Flags().BoolVar(&trustBundleKey, "trust-bundle-key", false, "check an evidence bundle with the public key inside it when no other key is at hand (a warning names its key id: compare it with the id you obtained out of band)")

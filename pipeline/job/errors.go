@@ -78,17 +78,18 @@ func (e *PeriodNotEndedError) Error() string {
 		e.Period, e.End.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339), advice)
 }
 
-// RangeNotBegunError is an export asked for a range that has not begun
-// (a typo in the year, as a rule): nothing of it can have been published,
-// so a bundle of it would evidence nothing. The command maps it to exit
-// status 2, like a bad command line.
-type RangeNotBegunError struct {
+// RangeNotEndedError is an export asked for a range that has not ended
+// (a year mistyped, as a rule): evidence of days to come does not exist
+// yet, and a bundle "covering" them would pass a verifier's range check
+// for any later period. The command maps it to exit status 2, like a bad
+// command line.
+type RangeNotEndedError struct {
 	From, To string    // the range asked for
-	Start    time.Time // when it begins
+	End      time.Time // when its last day ends
 	Now      time.Time
 }
 
-func (e *RangeNotBegunError) Error() string {
-	return fmt.Sprintf("range %s to %s has not begun (it begins %s, now is %s): there is no evidence of it yet",
-		e.From, e.To, e.Start.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339))
+func (e *RangeNotEndedError) Error() string {
+	return fmt.Sprintf("range %s to %s has not ended (its last day ends %s, now is %s): there is no evidence of the days to come; end the range on a day that is over",
+		e.From, e.To, e.End.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339))
 }

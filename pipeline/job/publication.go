@@ -28,7 +28,8 @@ const (
 // bytes it wrote; any other is read back from disk, so a re-run that finds
 // the files already published (a kill between writing and recording)
 // records them too. A file the log already records with the same digest is
-// not recorded twice.
+// not recorded twice; one it records with another digest, not written by
+// this run, is an integrity problem, never recorded anew.
 //
 // When recording fails part-way (the log's disk full), the files of
 // written that the log does not record are withdrawn, as after a failed
@@ -77,6 +78,15 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 			rel := l.Rel(f.path)
 			if recorded[rel] == sum {
 				continue
+			}
+			if _, ours := wrote[f.path]; !ours && recorded[rel] != "" {
+				// Read back, not written by this run, and recorded with
+				// other bytes: changed since its publication (a no-op
+				// re-run over a replaced signature, say). Recording it
+				// would sign the change into the log.
+				return &IntegrityError{Problems: []string{fmt.Sprintf(
+					"%s: recorded as published with sha256 %s, but it now holds sha256 %s: changed since it was published, so it is not recorded again (restore it, then run 'ledgerlens verify all')",
+					rel, recorded[rel], sum)}}
 			}
 			if err := j.Audit(ctx, audit.EventArtifactWritten, map[string]any{
 				"path": rel, "sha256": sum, "bytes": n, "publication": base, "revision": max(rev, 1),

@@ -221,7 +221,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		return nil, store.IngestResult{}, err
 	}
 	ing, err := st.Ingest(ctx, ledgerPath)
-	if errors.Is(err, store.ErrLedgerShrank) {
+	if errors.Is(err, store.ErrLedgerChanged) {
 		// The append-only ledger lost bytes under the job: an integrity
 		// problem like an edit, though nothing was loaded to record.
 		err = &IntegrityError{Problems: []string{err.Error() + "; nothing was loaded or published (run 'ledgerlens verify ledger')"}}

@@ -483,6 +483,16 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 		if _, err := f.ReadAt(buf, complete*chunkSize); err != nil {
 			return state, loadOutcome{}, fmt.Errorf("re-read last chunk: %w", err)
 		}
+		// The append-only check reads these bytes too, but at its own
+		// moment: an edit after it would be folded into the new digest
+		// unseen, the store keeping the old row. So they must still be
+		// the bytes the stored digest covers.
+		if stored := state.digests[complete*chunkDigestSize:]; len(stored) >= chunkDigestSize {
+			if sum := chunkDigest(buf); !bytes.Equal(sum[:], stored[:chunkDigestSize]) {
+				return state, loadOutcome{}, fmt.Errorf("re-read bytes %d to %d, the last chunk the store covers: they differ from what it loaded: %w",
+					complete*chunkSize, state.covered, ErrLedgerChanged)
+			}
+		}
 		chunks.Write(buf)
 	}
 
@@ -569,8 +579,8 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			if int64(got) < n {
 				// What lies past got is the buffer's earlier contents,
 				// not the ledger's.
-				return fmt.Errorf("read ledger at %d: %d of %d bytes (it held %d bytes when the ingest began): %w",
-					pos, got, n, size, ErrLedgerShrank)
+				return fmt.Errorf("read ledger at %d: %d of %d bytes (it held %d bytes when the ingest began; truncated since): %w",
+					pos, got, n, size, ErrLedgerChanged)
 			}
 			pos += n
 			cut := bytes.LastIndexByte(buf, '\n')
@@ -1032,7 +1042,10 @@ func (s *Store) requireCurrent() error {
 	return nil
 }
 
-// ErrLedgerShrank is an ingest that found the ledger shorter than when it
-// began: truncated (or cut in place) while it was read. Nothing of that
-// ingest is committed.
-var ErrLedgerShrank = errors.New("the ledger became shorter while it was read: truncated during the ingest")
+// ErrLedgerChanged is an ingest that found the ledger changed under it
+// while it read it: shorter than when it began (truncated), or the
+// covered bytes it re-reads to extend the last chunk's digest no longer
+// those the store covered (an edit after the append-only check read
+// them). Nothing of that ingest is committed; the next one's check sees
+// the change.
+var ErrLedgerChanged = errors.New("the ledger changed while the ingest read it")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -519,7 +520,7 @@ func TestLinesLongerThanAReadBlock(t *testing.T) {
 // it (the read past the new end comes back short) was loaded anyway, from
 // whatever the read buffer held beyond the bytes read, and the ingest
 // succeeded; only the next one saw the ledger shorter than covered. The
-// ingest now fails with ErrLedgerShrank and commits nothing.
+// ingest now fails with ErrLedgerChanged and commits nothing.
 func TestLedgerTruncatedWhileRead(t *testing.T) {
 	content := lines(40000, func(i int) bool { return i%2 == 0 })
 	dir := t.TempDir()
@@ -538,10 +539,60 @@ func TestLedgerTruncatedWhileRead(t *testing.T) {
 		}
 	}
 	_, err := s.Ingest(context.Background(), path)
-	if !errors.Is(err, ErrLedgerShrank) {
+	if !errors.Is(err, ErrLedgerChanged) {
 		t.Fatalf("ingest of a ledger cut short while read: %v", err)
 	}
 	if got := queryStrings(t, s, "SELECT count(*) FROM runs"); got != "0" {
 		t.Fatalf("%s rows committed", got)
+	}
+}
+
+// TestCoveredChunkEditedAfterTheCheck: an append re-reads the covered part
+// of the chunk it extends, to carry that chunk's digest on; the
+// append-only check reads the same bytes at its own moment. An edit there
+// between the two reads was folded into the new digest while the store
+// kept the old row, and every later job passed (only `verify all` saw a
+// difference, blamed on the store). The re-read is now held to the stored
+// digest: the ingest fails with ErrLedgerChanged and commits nothing.
+// (The check is left out, as if it had read the bytes before the edit.)
+func TestCoveredChunkEditedAfterTheCheck(t *testing.T) {
+	base := lines(30, func(i int) bool { return false })
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.jsonl")
+	writeLedger(t, path, base[:20], "")
+	s := openStore(t, dir)
+	ingest(t, s, path)
+	edited := append(slices.Clone(base[:20]), base[20:]...)
+	edited[3] = strings.Replace(edited[3], `"credits_total":13.25`, `"credits_total":83.25`, 1)
+	if edited[3] == base[3] {
+		t.Fatal("the edit did not apply")
+	}
+	writeLedger(t, path, edited, "")
+
+	ctx := context.Background()
+	state, _, err := s.loadState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.apply(ctx, path, f, fi.Size(), state, IngestResult{Event: EventAppend}, nil)
+	if !errors.Is(err, ErrLedgerChanged) {
+		t.Fatalf("an append over an edited covered chunk: %v", err)
+	}
+	if got := queryStrings(t, s, "SELECT count(*) FROM runs"); got != "20" {
+		t.Fatalf("%s rows after the failed append, want the 20 loaded before", got)
+	}
+	// The next ingest's check sees the edit and reloads.
+	res := ingest(t, s, path)
+	if res.Event != EventLedgerModified || res.Modified == nil || res.Modified.LineFrom > 4 || res.Modified.LineTo < 4 {
+		t.Fatalf("the next ingest: %+v", res)
 	}
 }
