@@ -10,6 +10,18 @@ const (
 	ActionOverdueApproval = "overdue_approval"
 )
 
+// Weighed reports whether the item counts on its own for `--fail-on`,
+// beside the policy violations: an error-budget freeze, a week without
+// runs, late arrivals, an overdue approval. The other items come from a
+// policy violation (their kind is its type), which counts already.
+func (it ActionRequiredItem) Weighed() bool {
+	switch it.Kind {
+	case ActionSLOFreeze, ActionNoRuns, ActionLateArrival, ActionOverdueApproval:
+		return true
+	}
+	return false
+}
+
 // ActionRequiredItem is one row of action_required: one thing that needs
 // a person this week (a SEV0/SEV1 finding, an error-budget freeze,
 // significant drift, a modified or stale ledger, a week without runs, runs

@@ -41,8 +41,9 @@
 // per job. The file is written and read through prometheus/common/expfmt
 // (dto.MetricFamily values, the TextParser node_exporter uses). Writers
 // merge: a one-shot CLI run updates its job's series and keeps everyone
-// else's; a file the parser rejects is replaced (ReplacedError, logged as a
-// warning) rather than left stale. deploy/prometheus/ledgerlens-rules.yml
+// else's; a file the parser rejects is left as it is and the write fails
+// (a wrong path may name a ledger or a key; the alert rules see the
+// metrics go stale). deploy/prometheus/ledgerlens-rules.yml
 // alerts on these series.
 //
 // This package must not know how a job does its work (it receives JobFuncs

@@ -111,29 +111,8 @@ func toMillis(t time.Time) time.Time {
 	return time.UnixMilli(t.UnixMilli()).UTC()
 }
 
-// ReplacedError says that the metrics file held something the parser
-// rejects (another tool wrote it, or it was cut short) and was replaced by
-// this writer's series rather than left stale for ever. The write itself
-// succeeded: callers log it as a warning.
-type ReplacedError struct {
-	Path  string
-	Cause error
-}
-
-func (e *ReplacedError) Error() string {
-	return fmt.Sprintf("metrics file %s could not be parsed and was replaced (series of other jobs in it are lost): %v", e.Path, e.Cause)
-}
-
-func (e *ReplacedError) Unwrap() error { return e.Cause }
-
-// LogMetricsError logs an error of RecordRun or WriteMetrics: a replaced
-// file as a warning (the write succeeded), anything else as an error.
+// LogMetricsError logs an error of RecordRun or WriteMetrics.
 func LogMetricsError(log *slog.Logger, err error) {
-	var replaced *ReplacedError
-	if errors.As(err, &replaced) {
-		log.Warn("replaced a metrics file the parser rejects", "file", replaced.Path, "cause", replaced.Cause)
-		return
-	}
 	log.Error("could not write metrics", "error", err)
 }
 
@@ -144,15 +123,15 @@ func LogMetricsError(log *slog.Logger, err error) {
 // calls; the daemon calls it after each run too, so both kinds of writer
 // keep one consistent set of counters.
 //
-// A file the parser rejects is replaced; the returned *ReplacedError says
-// so. Two processes updating the same file at the same instant can lose one
+// A file the parser rejects is left as it is, and the run is not
+// recorded: whatever the path names (another tool's file, a ledger), it is
+// not ledgerlens's to overwrite. Two processes updating the same file at the same instant can lose one
 // of the two updates (last rename wins); the next run of the job corrects
 // the gauges.
 func RecordRun(path, job string, r RunResult) error {
-	existing, readErr := ReadMetrics(path)
-	var parseErr *parseError
-	if readErr != nil && !errors.As(readErr, &parseErr) {
-		return readErr
+	existing, err := ReadMetrics(path)
+	if err != nil {
+		return fmt.Errorf("write metrics: %w (left as it is)", err)
 	}
 	m := JobMetrics{Job: job}
 	for _, e := range existing {
@@ -161,23 +140,22 @@ func RecordRun(path, job string, r RunResult) error {
 		}
 	}
 	m.Record(r)
-	return writeMetrics(path, existing, readErr, m)
+	return writeMetrics(path, existing, m)
 }
 
 // WriteMetrics writes jobs into the metrics file at path, atomically. Series
 // of jobs not among jobs are kept as the file had them, so a caller that
 // knows only its own job does not erase the others'. A file the parser
-// rejects is replaced, and the returned *ReplacedError says so.
+// rejects is left as it is (RecordRun).
 func WriteMetrics(path string, jobs ...JobMetrics) error {
-	existing, readErr := ReadMetrics(path)
-	var parseErr *parseError
-	if readErr != nil && !errors.As(readErr, &parseErr) {
-		return readErr
+	existing, err := ReadMetrics(path)
+	if err != nil {
+		return fmt.Errorf("write metrics: %w (left as it is)", err)
 	}
-	return writeMetrics(path, existing, readErr, jobs...)
+	return writeMetrics(path, existing, jobs...)
 }
 
-func writeMetrics(path string, existing []JobMetrics, readErr error, jobs ...JobMetrics) error {
+func writeMetrics(path string, existing []JobMetrics, jobs ...JobMetrics) error {
 	merged := make(map[string]JobMetrics, len(existing)+len(jobs))
 	for _, e := range existing {
 		merged[e.Job] = e
@@ -196,9 +174,6 @@ func writeMetrics(path string, existing []JobMetrics, readErr error, jobs ...Job
 	}
 	if err := atomicfile.WriteFile(path, data, metricsPermissions); err != nil {
 		return fmt.Errorf("write metrics: %w", err)
-	}
-	if readErr != nil {
-		return &ReplacedError{Path: path, Cause: readErr}
 	}
 	return nil
 }

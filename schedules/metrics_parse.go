@@ -15,10 +15,13 @@ import (
 
 // parseError is a metrics file the parser rejects: not the text format, or
 // ledgerlens series whose labels or values are not what ledgerlens writes.
-// WriteMetrics and RecordRun replace such a file.
+// WriteMetrics and RecordRun leave such a file as it is and fail: it may
+// be anything a wrong path names (a ledger, a key, a report).
 type parseError struct{ err error }
 
-func (e *parseError) Error() string { return e.err.Error() }
+func (e *parseError) Error() string {
+	return "not ledgerlens's textfile metrics: " + e.err.Error()
+}
 func (e *parseError) Unwrap() error { return e.err }
 
 // ParseMetrics reads back a file written by MarshalMetrics, with expfmt's

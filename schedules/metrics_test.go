@@ -191,15 +191,22 @@ func TestReadMetricsErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%q: got %v, want an error naming the file and %q", tc.content, err, tc.want)
 		}
-		// A file the parser rejects is replaced, not left stale for ever;
-		// the error says so, for a warning in the log.
-		err = WriteMetrics(path, JobMetrics{Job: "z"})
-		var replaced *ReplacedError
-		if !errors.As(err, &replaced) || replaced.Path != path || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%q: WriteMetrics = %v, want a ReplacedError naming the cause", tc.content, err)
-		}
-		if ms, err := ReadMetrics(path); err != nil || len(ms) != 1 || ms[0].Job != "z" {
-			t.Errorf("%q: after replacing: %+v %v", tc.content, ms, err)
+		// A file the parser rejects is left as it is: a wrong path may
+		// name anything (a ledger, a key). The error names the file and
+		// the cause; the writers log it at error level.
+		for _, write := range []func() error{
+			func() error { return WriteMetrics(path, JobMetrics{Job: "z"}) },
+			func() error {
+				return RecordRun(path, "z", RunResult{Started: time.Unix(1, 0), Finished: time.Unix(2, 0)})
+			},
+		} {
+			err = write()
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "left as it is") {
+				t.Errorf("%q: writing over it = %v, want an error naming the file and the cause", tc.content, err)
+			}
+			if got, _ := os.ReadFile(path); string(got) != tc.content {
+				t.Errorf("%q: the file was overwritten: %q", tc.content, got)
+			}
 		}
 	}
 	// Other writers' series and comments are skipped.

@@ -50,11 +50,12 @@ func TestOperatorCommands(t *testing.T) {
 	if r := mustRunIn(t, in("verify", jsonPath, xlsxPath)...); strings.Count(r.stdout, "OK ") != 2 {
 		t.Errorf("verify printed %q", r.stdout)
 	}
-	noop := runInProcess(t, in("report", "weekly", "--week", focusWeek, "--fail-on", "SEV1", "--metrics-file", filepath.Join(root, "m.prom"))...)
+	prom := filepath.Join(t.TempDir(), "m.prom") // outside the root (TestCarelessMetricsFile)
+	noop := runInProcess(t, in("report", "weekly", "--week", focusWeek, "--fail-on", "SEV1", "--metrics-file", prom)...)
 	if noop.code != exitFindings || !strings.Contains(noop.stdout, "no-op") {
 		t.Errorf("re-run with --fail-on SEV1: exit %d\n%s%s", noop.code, noop.stdout, noop.stderr)
 	}
-	if data, err := os.ReadFile(filepath.Join(root, "m.prom")); err != nil || !strings.Contains(string(data), `job="weekly-review"`) {
+	if data, err := os.ReadFile(prom); err != nil || !strings.Contains(string(data), `job="weekly-review"`) {
 		t.Errorf("--metrics-file: %v\n%s", err, data)
 	}
 

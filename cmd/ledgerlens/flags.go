@@ -2,10 +2,13 @@ package main
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	pjob "github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/rules"
 	"github.com/ledgerlens/ledgerlens/schedules"
@@ -38,10 +41,24 @@ func parseAsOf(s string, now time.Time) (time.Time, error) {
 
 // failOnFlag is --fail-on: findings at or above a severity make the
 // command exit 3, so cron mail or CI can react.
+// Given, it must name a severity: an empty value (a cron line's unset
+// variable) would turn the check off without a word.
 type failOnFlag struct{ severity string }
 
 func (f *failOnFlag) register(fs *pflag.FlagSet, what string) {
-	fs.StringVar(&f.severity, "fail-on", "", "exit 3 when "+what+" is at or above this severity (SEV0 … SEV4)")
+	fs.Var(f, "fail-on", "exit 3 when "+what+" is at or above this severity (SEV0 … SEV4)")
+}
+
+func (f *failOnFlag) String() string { return f.severity }
+func (f *failOnFlag) Type() string   { return "SEVn" }
+
+// Set takes the flag's value; "" is refused (exit 2).
+func (f *failOnFlag) Set(v string) error {
+	if v == "" {
+		return errors.New("want SEV0 … SEV4, not an empty value (leave the flag out to fail on nothing)")
+	}
+	f.severity = v
+	return nil
 }
 
 func (f *failOnFlag) validate() error {
@@ -86,6 +103,33 @@ func (p *publishFlags) register(fs *pflag.FlagSet, findings string) {
 	p.failOn.register(fs, findings)
 }
 
+// checkMetricsFile refuses, before any job runs, a --metrics-file that
+// would overwrite something other than ledgerlens's own metrics: a path in
+// the working root or in a directory its jobs read or publish in (the
+// ledger, the audit log, a key, a report), or a file that is not textfile
+// metrics ledgerlens can merge into. A wrong path there would otherwise
+// be found only once the job had run, the file already replaced.
+func checkMetricsFile(a *app, path string) error {
+	if path == "" {
+		return nil
+	}
+	dir, err := inputs.RealPath(filepath.Dir(path))
+	if err != nil {
+		return usagef("--metrics-file %s: %v", path, err)
+	}
+	if err := outsideProtected(a.layout(), "--metrics-file", path, dir,
+		"write the metrics into node_exporter's textfile directory"); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return usagef("--metrics-file %s is not a regular file", path)
+	}
+	if _, err := schedules.ReadMetrics(path); err != nil {
+		return usagef("--metrics-file %s: %v", path, err)
+	}
+	return nil
+}
+
 // recordMetrics merges one run of job into --metrics-file, if given; a
 // metrics failure is logged, never the job's outcome.
 func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err error, stats func() schedules.JobStats) {
@@ -111,6 +155,9 @@ func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err 
 // found (what names them in the log).
 func publishReport[R comparable](a *app, p *publishFlags, job string, run func() (R, error),
 	stats func(R) schedules.JobStats, print func(R), severities func(R) []string, what string) error {
+	if err := checkMetricsFile(a, p.metricsFile); err != nil {
+		return err
+	}
 	started := time.Now()
 	res, err := run()
 	p.recordMetrics(a, job, started, err, func() schedules.JobStats { return stats(res) })

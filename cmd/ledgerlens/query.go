@@ -11,10 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
-	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -222,7 +220,7 @@ func checkOut(l inputs.Layout, out string) error {
 	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
-	if err := outsideProtected(l, out, dir); err != nil {
+	if err := outsideProtected(l, "--out", out, dir, "write query results elsewhere"); err != nil {
 		return err
 	}
 	// Before the query runs, not once its result is ready.
@@ -230,40 +228,4 @@ func checkOut(l inputs.Layout, out string) error {
 		return usagef("--out %s: its directory %s does not exist", out, filepath.Dir(out))
 	}
 	return nil
-}
-
-// outsideProtected refuses dir, the real path of --out's directory, when
-// it is the working root or inside it, or inside a directory the root's
-// jobs read or publish wherever it lies — the output directories
-// (configured, and any the record of publication names), the state,
-// ledger and configuration directories, which may be mounts or links
-// elsewhere: a file the analyst's SQL chose, under a name a job would
-// publish or read, would block or mislead that job. writeParquet checks
-// again on the directory it really writes in.
-func outsideProtected(l inputs.Layout, out, dir string) error {
-	protected := []struct{ what, path string }{{"the working root " + l.Root + ", which holds the ledger, the evidence and the keys", l.Root}}
-	for _, d := range protectedDirs(l) {
-		protected = append(protected, struct{ what, path string }{"the directory " + d + ", which the root's jobs read or publish in", d})
-	}
-	for _, p := range protected {
-		real, err := inputs.RealPath(p.path)
-		if err != nil {
-			continue
-		}
-		if inputs.Within(dir, real) {
-			return usagef("--out %s is inside %s; write query results elsewhere", out, p.what)
-		}
-	}
-	return nil
-}
-
-// protectedDirs are the directories of l that jobs read or publish in:
-// the output directories (configured, and recorded in the audit log), the
-// state directory and the ledger's and configuration's directories.
-func protectedDirs(l inputs.Layout) []string {
-	dirs := reconcile.OutputDirs(l)
-	if st, err := audit.Load(l.AuditLog); err == nil {
-		dirs = reconcile.WithRecordedDirs(l, dirs, st.Entries)
-	}
-	return append(dirs, l.OwnDirs()...)
 }

@@ -233,7 +233,7 @@ func writeParquet(ctx context.Context, l inputs.Layout, path string, rr array.Re
 	if err != nil {
 		return fail(err)
 	}
-	if err := outsideProtected(l, path, real); err != nil {
+	if err := outsideProtected(l, "--out", path, real, "write query results elsewhere"); err != nil {
 		return err
 	}
 	dir, err := os.OpenRoot(handle)

@@ -58,7 +58,7 @@ becomes revision r2, r3, ….`,
 	f.StringVar(&opts.Week, "week", "", "period: a Monday (2026-11-16) or ISO week (2026-W47); default the last complete week")
 	f.StringVar(&opts.AsOf, "as-of", "", "fix \"now\" (RFC 3339) for choosing the default week")
 	f.BoolVar(&opts.Preliminary, "preliminary", false, "publish a period that has not ended as weekly_<Monday>.preliminary.json, marked preliminary (without it such a period exits 2)")
-	opts.publishFlags.register(f, "a policy violation")
+	opts.publishFlags.register(f, "a policy violation or an action-required item (a freeze, a week without runs, late arrivals, an overdue approval)")
 	return cmd
 }
 
@@ -103,9 +103,14 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 				for _, v := range r.Report.PolicyViolations {
 					sevs = append(sevs, v.Severity)
 				}
+				for _, it := range r.Report.ActionRequired {
+					if it.Weighed() {
+						sevs = append(sevs, it.Severity)
+					}
+				}
 			}
 			return sevs
-		}, "policy violations")
+		}, "findings (policy violations and action-required items)")
 	return errors.Join(err, notifyErr)
 }
 

@@ -86,6 +86,9 @@ other or with CLI runs (file lock; a scheduled run waits up to
 				}
 				jobs = append(jobs, schedules.Job{JobSpec: s, Run: run})
 			}
+			if err := checkMetricsFile(a, metricsFile); err != nil {
+				return err
+			}
 			l := a.layout()
 			if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
 				return err

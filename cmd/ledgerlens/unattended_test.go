@@ -1130,3 +1130,85 @@ func TestCarelessEvidenceExport(t *testing.T) {
 		t.Errorf("an export over a bundle of other evidence: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestCarelessMetricsFile: --metrics-file pointed at the ledger, the audit
+// log, the signing key, a published report or a configuration file (a
+// relative path typed in the root) overwrote it with Prometheus text,
+// exit 0, a warning shown only at --log-level warn: "a metrics file the
+// parser rejects is replaced". The next job found the ledger "modified"
+// and the store rebuilt from the metrics. A path inside the root, or a
+// file that is not textfile metrics, is now refused before the job runs
+// (exit 2), and nothing is written.
+func TestCarelessMetricsFile(t *testing.T) {
+	root := publishedRoot(t)
+	elsewhere := t.TempDir()
+	notes := filepath.Join(elsewhere, "notes.txt")
+	if err := os.WriteFile(notes, []byte("not metrics { at all\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	week := []string{"report", "weekly", "--week", focusWeek, "--supersede"}
+	for _, tc := range []struct {
+		name, dir, path string
+		args            []string
+		want            string
+	}{
+		{"the ledger", "", filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), week, "inside the working root"},
+		{"the audit log", "", filepath.Join(root, ".ledgerlens", "audit.jsonl"), week, "inside the working root"},
+		{"the signing key", "", filepath.Join(root, ".ledgerlens", "keys", "signing.key"), week, "inside the working root"},
+		{"a published report", "", weeklyPath(root, focusWeek, 2, ".json"), week, "inside the working root"},
+		{"a configuration file, relative", root, filepath.Join("config", "credit-baselines.json"), week, "inside the working root"},
+		{"a file that is not metrics", "", notes, week, "not ledgerlens's textfile metrics"},
+		{"the scheduler's, into the ledger", "", filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), []string{"schedule", "run"}, "inside the working root"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target := tc.path
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(tc.dir, target)
+			}
+			before := readFile(t, target)
+			logBefore := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+			args := append(append([]string{"--root", root}, tc.args...), "--metrics-file", tc.path)
+			dir := tc.dir
+			if dir == "" {
+				dir = elsewhere
+			}
+			r := ledgerlensIn(t, dir, nil, args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("--metrics-file %s: exit %d\n%s", tc.path, r.code, r.stderr)
+			}
+			if !bytes.Equal(readFile(t, target), before) {
+				t.Errorf("%s was overwritten", target)
+			}
+			if !bytes.Equal(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")), logBefore) {
+				t.Errorf("the job ran")
+			}
+		})
+	}
+	// A metrics file of its own, outside the root, is written.
+	prom := filepath.Join(elsewhere, "ledgerlens.prom")
+	mustRun(t, append(append([]string{"--root", root}, week...), "--metrics-file", prom)...)
+	if !bytes.Contains(readFile(t, prom), []byte("ledgerlens_job_last_run_timestamp_seconds")) {
+		t.Errorf("no metrics written to %s", prom)
+	}
+}
+
+// TestCronFailOnAWeekWithoutRuns: `report weekly --fail-on SEV1` on a week
+// without runs (a ledger mount that came up empty on a fresh host) listed
+// "SEV1 No runs" under action required and exited 0: --fail-on weighed
+// only the policy violations, and an error-budget freeze, late arrivals
+// and overdue approvals went unweighed the same way. It now weighs every
+// action-required item, so the week exits 3. And `--fail-on ""` (a cron
+// line's unset variable) silently turned the check off; it is refused.
+func TestCronFailOnAWeekWithoutRuns(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	before := weekBefore(t, "2026-01-05") // the fixture's ledger starts that Monday (TestMain)
+	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", before, "--fail-on", "SEV1")
+	if r.code != 3 || !strings.Contains(r.stdout, "No runs") || !strings.Contains(r.stderr, "at or above SEV1") {
+		t.Errorf("a week without runs, --fail-on SEV1: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", before, "--fail-on", "")
+	if r.code != 2 || !strings.Contains(r.stderr, "--fail-on") {
+		t.Errorf("--fail-on \"\": exit %d\n%s", r.code, r.stderr)
+	}
+}
