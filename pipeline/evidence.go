@@ -143,6 +143,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				}
 				return job.Outcome{}, err
 			}
+			ctx = context.WithoutCancel(ctx) // in place: recorded whatever a signal says
 			if err := j.RecordPublished(ctx, dir, base, 1, pres.Files, ".zip"); err != nil {
 				return job.Outcome{}, err
 			}

@@ -51,7 +51,9 @@ func TestIngestAfterStaleLock(t *testing.T) {
 			}
 		}
 	}
-	want := []string{audit.EventLockRecovered, audit.EventJobStart, audit.EventIngest, audit.EventStoreSealed, audit.EventJobEnd}
+	// inputs_read: the ingest is held to the inputs as every job is, and
+	// this is the root's first job.
+	want := []string{audit.EventLockRecovered, audit.EventJobStart, audit.EventInputsRead, audit.EventIngest, audit.EventStoreSealed, audit.EventJobEnd}
 	if len(events) != len(want) {
 		t.Fatalf("events %v, want %v", events, want)
 	}

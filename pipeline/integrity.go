@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
-	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
@@ -62,11 +61,11 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	}
 	rep.AuditCheck, rep.Audit = ac, ac.State.Chain
 	rep.Problems = append(rep.Problems, ac.Problems...)
-	// A configuration the jobs would refuse is not read as the defaults
-	// here: the output directory it names would go unchecked.
-	if _, _, err := inputs.LoadConfig(l.Config); err != nil {
-		rep.Problems = append(rep.Problems, err.Error())
-	}
+	// Inputs the jobs would refuse — invalid, or missing after an earlier
+	// job read them — are found here, not at the next report: a
+	// configuration read as the defaults would leave the output directory
+	// it names unchecked, and a missing mount would block Monday's job.
+	rep.Problems = append(rep.Problems, job.InputsProblems(l, ac.State.Entries)...)
 
 	var dups []store.ConflictingDuplicate
 	if _, err := os.Stat(l.StoreFile); err == nil {

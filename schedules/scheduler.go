@@ -16,6 +16,10 @@ import (
 // within a minute rather than a week late.
 const maxSleep = time.Minute
 
+// clockSlack is how far a job's state may be ahead of the clock before
+// the scheduler takes it for a clock that was set back.
+const clockSlack = time.Minute
+
 // Options configure a Scheduler. Now and After exist so tests can drive the
 // loop with a simulated clock; production code leaves them nil.
 type Options struct {
@@ -183,6 +187,14 @@ func (s *Scheduler) due(st *state, now time.Time, startup bool) []work {
 	var todo []work
 	for i, j := range s.jobs {
 		js := st.Jobs[j.job.Name]
+		if ahead := js.ScheduledThrough.Sub(now); ahead > clockSlack {
+			// Left as it is, no fire time would come before the clock
+			// reached it: the job would stay silent, and its metrics
+			// (success times in the future) would trip no alert.
+			s.log.Error("the schedule state is ahead of the clock (it was set back, or ran ahead when the state was written): scheduling from now",
+				"job", j.job.Name, "scheduled_through", js.ScheduledThrough.Format(time.RFC3339), "now", now.UTC().Format(time.RFC3339))
+			js.ScheduledThrough = now.UTC()
+		}
 		var fresh []time.Time
 		for t := j.sched.next(js.ScheduledThrough); !t.IsZero() && !t.After(now); t = j.sched.next(t) {
 			fresh = append(fresh, t)

@@ -589,3 +589,27 @@ func TestCatchUpIsBounded(t *testing.T) {
 		t.Errorf("skipped fire times ran after a restart: %d", len(fires))
 	}
 }
+
+// TestClockSetBackDoesNotSilenceTheSchedule: a state written while the
+// clock ran ahead (before NTP synced, say) had every job scheduled through
+// a future instant, and a daemon on the right clock then ran nothing, and
+// logged nothing, until the clock caught up — months, for a wrong year.
+// A state ahead of the clock is now reset to it, with an error in the
+// log, and the fire times from then on run.
+func TestClockSetBackDoesNotSilenceTheSchedule(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{StateFile: filepath.Join(dir, "state.json"), Logger: testLogger(t)}
+	clock := &simClock{}
+	rec := &recorder{}
+	jobs := []Job{{JobSpec: JobSpec{Name: JobIntegrityCheck, Spec: "0 * * * *", TimeZone: "UTC", Enabled: true}}}
+	jobs[0].Run = rec.jobFunc(JobIntegrityCheck, clock, nil)
+
+	simulate(t, jobs, opts, clock, "2027-06-01T00:30:00Z", "2027-06-01T02:30:00Z")
+	assertCalls(t, rec.take(), call{JobIntegrityCheck, "2027-06-01T01:00:00Z"}, call{JobIntegrityCheck, "2027-06-01T02:00:00Z"})
+
+	simulate(t, jobs, opts, clock, "2026-12-05T10:30:00Z", "2026-12-05T13:30:00Z")
+	assertCalls(t, rec.take(),
+		call{JobIntegrityCheck, "2026-12-05T11:00:00Z"},
+		call{JobIntegrityCheck, "2026-12-05T12:00:00Z"},
+		call{JobIntegrityCheck, "2026-12-05T13:00:00Z"})
+}

@@ -983,6 +983,15 @@ func TestCronInputGoneMissing(t *testing.T) {
 			if err := os.Remove(path); err != nil {
 				t.Fatal(err)
 			}
+			// The daily check finds it the morning before the report, and
+			// an ingest run on its own is blocked as every job is: both
+			// exited 0.
+			for _, args := range [][]string{{"verify", "all"}, {"ingest"}} {
+				r := ledgerlens(t, nil, append([]string{"--root", root, "-q"}, args...)...)
+				if r.code != 1 || !strings.Contains(r.stdout+r.stderr, "the "+tc.role+" file, read at audit seq") {
+					t.Errorf("%v with the %s file gone: exit %d\n%s%s", args, tc.role, r.code, r.stdout, r.stderr)
+				}
+			}
 			r := ledgerlens(t, nil, "--root", root, "-q", "report", "weekly", "--week", focusWeek)
 			if r.code != 1 || !strings.Contains(r.stderr, "the "+tc.role+" file, read at audit seq") || !strings.Contains(r.stderr, "is missing") {
 				t.Fatalf("weekly job with the %s file gone: exit %d\n%s", tc.role, r.code, r.stderr)
@@ -1023,6 +1032,25 @@ func TestCronInputGoneMissing(t *testing.T) {
 			t.Errorf("the report's notes do not say there was no baselines file: %s", notes)
 		}
 	})
+}
+
+// TestCronInvalidConfigurationBlocksTheIngest: an ingest run on its own
+// with a configuration every other job refuses (a key given twice) loaded
+// the ledger, exit 0; verify all, the daily check, said nothing either.
+func TestCronInvalidConfigurationBlocksTheIngest(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	cfg := filepath.Join(root, "config", "ledgerlens.json")
+	if err := os.WriteFile(cfg, []byte(`{"time_zone":"Europe/Berlin","time_zone":"UTC"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"ingest"}, {"verify", "all"}} {
+		r := ledgerlens(t, nil, append([]string{"--root", root, "-q"}, args...)...)
+		if r.code != 1 || !strings.Contains(r.stdout+r.stderr, "time_zone") {
+			t.Errorf("%v with a key given twice in %s: exit %d\n%s%s", args, cfg, r.code, r.stdout, r.stderr)
+		}
+	}
 }
 
 // TestCronOutputDirOverlapsTheRoot: output_dir named the state, ledger or

@@ -103,30 +103,10 @@ func (j *Job) LoadInputs(ctx context.Context) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := make(map[string]any, len(in.Files))
-	for _, f := range in.Files {
-		now[f.Role] = f.SHA256
-	}
-	var last *audit.Entry
-	entries := j.trail.state.Entries
-	for i := len(entries) - 1; i >= 0 && last == nil; i-- {
-		if entries[i].Event == audit.EventInputsRead {
-			last = &entries[i]
-		}
-	}
-	var before map[string]any
-	if last != nil {
-		before, _ = last.Fields[inputsFilesField].(map[string]any)
-	}
-	var missing []string
-	for _, role := range slices.Sorted(maps.Keys(before)) {
-		if _, ok := now[role]; !ok {
-			missing = append(missing, fmt.Sprintf("the %s file, read at audit seq %d, is missing (restore it; to stop using it, put %s in its place)",
-				role, last.Seq, emptyInput[role]))
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &BlockedError{fmt.Errorf("inputs: %s: a missing file is never read as an empty one", strings.Join(missing, "; "))}
+	now := in.digests()
+	before, missing := missingInputs(in, j.trail.state.Entries)
+	if missing != nil {
+		return nil, &BlockedError{missing}
 	}
 	if !maps.EqualFunc(before, now, func(a, b any) bool { return a == b }) {
 		if err := j.Audit(ctx, audit.EventInputsRead, map[string]any{inputsFilesField: now}); err != nil {
@@ -163,4 +143,57 @@ func realPath(path string) string {
 		return real
 	}
 	return path
+}
+
+// digests are the SHA-256 of each input file read, by role: the
+// inputs_read entry's record.
+func (in *Inputs) digests() map[string]any {
+	now := make(map[string]any, len(in.Files))
+	for _, f := range in.Files {
+		now[f.Role] = f.SHA256
+	}
+	return now
+}
+
+// missingInputs compares in with the newest inputs_read entry of entries:
+// it returns that entry's record (nil when there is none) and an error
+// naming every file it records that in lacks (nil when none is missing).
+func missingInputs(in *Inputs, entries []audit.Entry) (map[string]any, error) {
+	var last *audit.Entry
+	for i := len(entries) - 1; i >= 0 && last == nil; i-- {
+		if entries[i].Event == audit.EventInputsRead {
+			last = &entries[i]
+		}
+	}
+	if last == nil {
+		return nil, nil
+	}
+	before, _ := last.Fields[inputsFilesField].(map[string]any)
+	now := in.digests()
+	var missing []string
+	for _, role := range slices.Sorted(maps.Keys(before)) {
+		if _, ok := now[role]; !ok {
+			missing = append(missing, fmt.Sprintf("the %s file, read at audit seq %d, is missing (restore it; to stop using it, put %s in its place)",
+				role, last.Seq, emptyInput[role]))
+		}
+	}
+	if len(missing) > 0 {
+		return before, fmt.Errorf("inputs: %s: a missing file is never read as an empty one", strings.Join(missing, "; "))
+	}
+	return before, nil
+}
+
+// InputsProblems is what the daily check (verify all) says of the inputs
+// every job reads: a file that does not validate, and one the newest
+// inputs_read entry of entries names that is now missing — what would
+// block the next job, found the morning before it (a missing mount).
+func InputsProblems(l inputs.Layout, entries []audit.Entry) []string {
+	in, err := LoadInputs(l)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if _, err := missingInputs(in, entries); err != nil {
+		return []string{err.Error()}
+	}
+	return nil
 }

@@ -96,6 +96,7 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 			recorded[rel] = sum
 		}
 	}
+	j.published = true
 	return nil
 }
 

@@ -35,11 +35,16 @@ type Job struct {
 	// for, checked those CheckStoreRows read back and found as recorded,
 	// readBack how many it read back (store_seal.go).
 	storeOpened bool
-	early       *earlySeal // PrepareSeal's fingerprint, if it was called
-	steps       *Steps     // StartSteps's, whose records Audit waits for
-	trusted     map[int64]bool
-	checked     map[int64]bool
-	readBack    int
+	// published says the job put files in place (a publishing step,
+	// StepSpec.Publishes, or a publication RecordPublished recorded): from
+	// then on its records are written whatever a signal says, for the log
+	// and the command to tell the truth.
+	published bool
+	early     *earlySeal // PrepareSeal's fingerprint, if it was called
+	steps     *Steps     // StartSteps's, whose records Audit waits for
+	trusted   map[int64]bool
+	checked   map[int64]bool
+	readBack  int
 	// fields are added to every event of the job (the job run id).
 	fields map[string]any
 }
@@ -112,6 +117,12 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		}
 	}
 	out, err := work(ctx, j)
+	if err == nil && j.published {
+		// Published: a signal now would have the job say it published
+		// nothing. It finishes its records, seal and job_end instead
+		// (a fraction of a second; a second signal still exits at once).
+		ctx = context.WithoutCancel(ctx)
+	}
 	if err == nil {
 		// The records of its steps are part of the work.
 		err = j.steps.recorded()

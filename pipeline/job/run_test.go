@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -538,5 +540,51 @@ func TestStepDigestFromFn(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("recorded digests %v, want %v", got, want)
+	}
+}
+
+// TestSignalAfterThePublication: a SIGTERM that arrived once the publish
+// step had put the files in place failed the step's record ("context
+// canceled") and the job: job_fail, state interrupted, and the command
+// said "interrupted: nothing published" (exit 143) over a complete,
+// recorded publication. The publication's records and the job's end are
+// now written whatever the signal, and the job completes.
+func TestSignalAfterThePublication(t *testing.T) {
+	env := testEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "signal"}
+	err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+		s, err := j.StartSteps(ctx, key)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if err := s.Step(ctx, StepAnalyse, "model.json", func() ([]byte, error) { return []byte("model"), nil },
+			func([]byte) error { return nil }); err != nil {
+			return Outcome{}, err
+		}
+		if err := s.Publish(ctx, "published.json", func() ([]byte, error) {
+			cancel() // the files are in place when the signal comes
+			return []byte("{}"), nil
+		}, func([]byte) error { return nil }); err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{}, s.Complete()
+	})
+	if err != nil {
+		t.Fatalf("a signal after the publication: %v", err)
+	}
+	ev := events(t, env)
+	var steps []string
+	for _, e := range ev {
+		if e.Event == audit.EventJobStep {
+			steps = append(steps, fmt.Sprint(e.Fields["step"]))
+		}
+	}
+	if !slices.Contains(steps, StepPublish) {
+		t.Errorf("no job_step for %s: %v", StepPublish, steps)
+	}
+	if last := ev[len(ev)-1]; last.Event != audit.EventJobEnd {
+		t.Errorf("last event %s, want %s", last.Event, audit.EventJobEnd)
 	}
 }

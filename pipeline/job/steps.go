@@ -222,6 +222,14 @@ func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 		wg.Go(run)
 	}
 	wg.Wait()
+	for i, sp := range specs {
+		if sp.Publishes && results[i].err == nil && !results[i].saved {
+			// The files are in place: their records are written whatever
+			// a signal says (Job.published).
+			ctx = context.WithoutCancel(ctx)
+			s.job.published = true
+		}
+	}
 	var records []stepRecord
 	defer func() { s.record(ctx, records) }()
 	for i, sp := range specs {
