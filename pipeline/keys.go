@@ -9,11 +9,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -87,6 +89,26 @@ func checkNoEarlierKey(l inputs.Layout) error {
 	if len(cps) > 0 {
 		return job.Blocked(fmt.Errorf("keys generate: %s holds %d signed checkpoints of an earlier key: restore that key pair under %s; if it is lost, start a new root",
 			l.Rel(job.AuditCheckpointsFile(l)), len(cps), l.Rel(l.KeysDir)))
+	}
+	// Nothing in the state directory names a key, but signed files in the
+	// output directories say one existed: the state directory was lost
+	// (a mount that did not come up, a restore that missed it), and a new
+	// key would start a new audit chain beside them.
+	for _, dir := range reconcile.OutputDirs(l) {
+		names, err := os.ReadDir(dir)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("keys generate: %w", err)
+		}
+		var signed []string
+		for _, n := range names {
+			if strings.HasSuffix(n.Name(), reports.SignatureExt) {
+				signed = append(signed, n.Name())
+			}
+		}
+		if len(signed) > 0 {
+			return job.Blocked(fmt.Errorf("keys generate: %s holds %d signed files (%s, …) that no audit log here records: the state directory %s was lost, moved or not mounted; restore it (its audit log and key pair) — to start a new history instead, move the published files away first",
+				l.Rel(dir), len(signed), signed[0], l.Rel(l.StateDir)))
+		}
 	}
 	return nil
 }

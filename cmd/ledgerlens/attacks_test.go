@@ -1434,6 +1434,27 @@ func TestKeysGenerateOverHistory(t *testing.T) {
 	}
 }
 
+// TestKeysGenerateOverALostStateDirectory: with the whole state directory
+// gone (a mount that did not come up, a restore that missed it), `keys
+// generate` made a new pair and the next weekly job published on a new
+// audit chain, exit 0, beside reports signed by a key nothing recorded any
+// more; only the next morning's verify all said so. A first key is now
+// refused while the output directories hold signed files.
+func TestKeysGenerateOverALostStateDirectory(t *testing.T) {
+	root := publishedRoot(t)
+	if err := os.RemoveAll(filepath.Join(root, ".ledgerlens")); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"signed files", "restore it"}, "--root", root, "keys", "generate")
+	if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "keys", "signing.key")); err == nil {
+		t.Error("keys generate made a key pair")
+	}
+	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", nextWeek(t))
+	if r.code == 0 {
+		t.Errorf("a weekly job on the lost state directory: exit 0\n%s", r.stdout)
+	}
+}
+
 // TestKeysRotateInterrupted: a `keys rotate` killed part-way used to
 // leave a key pair every job refused, with the old private key gone, so
 // no rotation could ever be recorded (the old key signs it). The old key
