@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
@@ -94,7 +95,13 @@ func checkNoEarlierKey(l inputs.Layout) error {
 	// output directories say one existed: the state directory was lost
 	// (a mount that did not come up, a restore that missed it), and a new
 	// key would start a new audit chain beside them.
-	for _, dir := range reconcile.OutputDirs(l) {
+	// The default reports directory too: output_dir may have been
+	// pointed elsewhere since.
+	dirs := reconcile.OutputDirs(l)
+	if !slices.Contains(dirs, l.ReviewsDir) {
+		dirs = append(dirs, l.ReviewsDir)
+	}
+	for _, dir := range dirs {
 		names, err := os.ReadDir(dir)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("keys generate: %w", err)

@@ -188,7 +188,8 @@ func (p *Publisher) Read(base string, rev int, ext string) ([]byte, error) {
 //   - Otherwise every artifact, sidecar and signature is written atomically,
 //     the primary last. Leftovers of an interrupted earlier attempt (siblings
 //     without the primary) are overwritten.
-//   - A write that fails (a full disk, say) removes what this call wrote, so
+//   - A write that fails (a full disk, say), or ctx cancelled between two
+//     writes, removes what this call wrote, so
 //     a failed publication leaves nothing behind that could pass for one;
 //     a re-run publishes it whole.
 //
@@ -235,7 +236,13 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 	for k := range files {
 		i := (k + 1) % len(files) // siblings first, the primary last
 		if err := ctx.Err(); err != nil {
-			return PublishResult{}, fmt.Errorf("publish %s: %w", Name(base, rev, primary.Ext), err)
+			// Stopped between two files: what is written goes, as after
+			// a failed write.
+			err = fmt.Errorf("publish %s: %w", Name(base, rev, primary.Ext), err)
+			if werr := Withdraw(res); werr != nil {
+				err = errors.Join(err, werr)
+			}
+			return PublishResult{}, err
 		}
 		a := files[i]
 		written, err := p.writeArtifact(p.path(base, rev, a.Ext), a, seals[i])

@@ -375,3 +375,35 @@ func TestPublishWritesTheGivenSignature(t *testing.T) {
 		}
 	}
 }
+
+// cancelAfter is a context whose Err turns Canceled after it has been
+// asked n times: a signal arriving between two of Publish's writes.
+type cancelAfter struct {
+	context.Context
+	n int
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n <= 0 {
+		return context.Canceled
+	}
+	c.n--
+	return nil
+}
+
+// TestPublishCancelledBetweenWrites: a signal between the sibling's
+// files and the primary's left the sibling's in place (Publish returned
+// without withdrawing them), with the job saying "nothing published"; the
+// next verify all then found files nothing recorded.
+func TestPublishCancelledBetweenWrites(t *testing.T) {
+	dir := t.TempDir()
+	signed := &Publisher{Dir: dir, Signer: newTestSigner(t, 1)}
+	ctx := &cancelAfter{Context: context.Background(), n: 1}
+	if _, err := signed.Publish(ctx, pubBase, 1, pubArtifacts(`{"attempt":1}`, "xlsx")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Publish cancelled between its writes: %v", err)
+	}
+	pubNoTemps(t, dir)
+	if got := pubNames(pubSnapshot(t, dir)); len(got) != 0 {
+		t.Errorf("left behind: %v", got)
+	}
+}

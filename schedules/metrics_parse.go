@@ -1,6 +1,7 @@
 package schedules
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"maps"
@@ -25,20 +26,34 @@ func (e *parseError) Error() string {
 func (e *parseError) Unwrap() error { return e.err }
 
 // ParseMetrics reads back a file written by MarshalMetrics, with expfmt's
-// text parser (the one node_exporter's textfile collector uses). Families
-// of other metric names are skipped; a file expfmt rejects (its error
-// names the line), or a ledgerlens series without a job label or with a
-// value ledgerlens would not write, is an error naming name (the file).
+// text parser (the one node_exporter's textfile collector uses). An empty
+// file has no jobs. A file is ledgerlens's when it holds ledgerlens
+// families and no others: a textfile belongs to one writer, and another
+// tool's series (or a file of comments only, a script, say) would be lost
+// when it is rewritten. Anything else — a file expfmt rejects (its error
+// names the line), another writer's file, a ledgerlens series without a
+// job label or with a value ledgerlens would not write — is an error
+// naming name (the file).
 func ParseMetrics(r io.Reader, name string) ([]JobMetrics, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("metrics %s: %w", name, err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil
+	}
 	var p expfmt.TextParser
-	fams, err := p.TextToMetricFamilies(r)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(data))
 	if err != nil {
 		return nil, &parseError{fmt.Errorf("metrics %s: %w", name, err)}
+	}
+	if len(fams) == 0 {
+		return nil, &parseError{fmt.Errorf("metrics %s: holds no metric families (comments only)", name)}
 	}
 	byJob := map[string]*JobMetrics{}
 	for _, fname := range slices.Sorted(maps.Keys(fams)) {
 		if !strings.HasPrefix(fname, "ledgerlens_") {
-			continue
+			return nil, &parseError{fmt.Errorf("metrics %s: holds %s, another writer's family (a textfile belongs to one writer)", name, fname)}
 		}
 		for _, m := range fams[fname].GetMetric() {
 			if err := parseSeries(byJob, fname, m); err != nil {

@@ -209,12 +209,28 @@ func TestReadMetricsErrors(t *testing.T) {
 			}
 		}
 	}
-	// Other writers' series and comments are skipped.
-	path := filepath.Join(dir, "other.prom")
-	os.WriteFile(path, []byte("# HELP node_x y\nnode_x{job=\"q\"} 5\nledgerlens_rejects{job=\"a\"} 7 1700000000000\n"), 0o644)
-	ms, err := ReadMetrics(path)
-	if err != nil || len(ms) != 1 || ms[0].Rejects != 7 {
-		t.Errorf("got %+v %v", ms, err)
+	// Another writer's file (its families beside ledgerlens's, or none of
+	// ledgerlens's), or comments only, is not ledgerlens's to rewrite; an
+	// empty file has no jobs.
+	for content, want := range map[string]string{
+		"# HELP node_x y\nnode_x{job=\"q\"} 5\nledgerlens_rejects{job=\"a\"} 7 1700000000000\n": "node_x, another writer's family",
+		"backup_last_success_timestamp_seconds{host=\"db1\"} 1.77e+09\n":                        "another writer's family",
+		"#!/bin/sh\n# nightly job\n": "comments only",
+	} {
+		path := filepath.Join(dir, "other.prom")
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadMetrics(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want an error saying %q", content, err, want)
+		}
+	}
+	empty := filepath.Join(dir, "empty.prom")
+	if err := os.WriteFile(empty, []byte("\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := ReadMetrics(empty); err != nil || len(ms) != 0 {
+		t.Errorf("an empty file: %+v %v", ms, err)
 	}
 }
 

@@ -142,6 +142,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		s.log.Info("job has no schedule state: starting from now, earlier fire times are not back-filled",
 			"job", j.job.Name, "baseline", now.UTC().Format(time.RFC3339))
 	}
+	// A state ahead of the clock is reset now and saved, so that a
+	// restart catches up from here (due resets one the clock falls behind
+	// while running).
+	if s.resetAhead(st, now) {
+		baselined = true
+	}
 	if baselined {
 		if err := st.save(s.opts.StateFile); err != nil {
 			return err
@@ -185,16 +191,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // at startup or when the job has such a new fire time — its failed ones.
 func (s *Scheduler) due(st *state, now time.Time, startup bool) []work {
 	var todo []work
+	s.resetAhead(st, now)
 	for i, j := range s.jobs {
 		js := st.Jobs[j.job.Name]
-		if ahead := js.ScheduledThrough.Sub(now); ahead > clockSlack {
-			// Left as it is, no fire time would come before the clock
-			// reached it: the job would stay silent, and its metrics
-			// (success times in the future) would trip no alert.
-			s.log.Error("the schedule state is ahead of the clock (it was set back, or ran ahead when the state was written): scheduling from now",
-				"job", j.job.Name, "scheduled_through", js.ScheduledThrough.Format(time.RFC3339), "now", now.UTC().Format(time.RFC3339))
-			js.ScheduledThrough = now.UTC()
-		}
 		var fresh []time.Time
 		for t := j.sched.next(js.ScheduledThrough); !t.IsZero() && !t.After(now); t = j.sched.next(t) {
 			fresh = append(fresh, t)
@@ -224,6 +223,25 @@ func (s *Scheduler) due(st *state, now time.Time, startup bool) []work {
 		return a.idx - b.idx
 	})
 	return todo
+}
+
+// resetAhead schedules from now every job whose state is ahead of the
+// clock by more than clockSlack, logging each at error level, and
+// reports whether it reset any. Left as it is, no fire time would come
+// before the clock reached that state: the job would stay silent, and its
+// metrics (success times in the future) would trip no alert.
+func (s *Scheduler) resetAhead(st *state, now time.Time) bool {
+	reset := false
+	for _, j := range s.jobs {
+		js := st.Jobs[j.job.Name]
+		if js.ScheduledThrough.Sub(now) > clockSlack {
+			s.log.Error("the schedule state is ahead of the clock (it was set back, or ran ahead when the state was written): scheduling from now",
+				"job", j.job.Name, "scheduled_through", js.ScheduledThrough.Format(time.RFC3339), "now", now.UTC().Format(time.RFC3339))
+			js.ScheduledThrough = now.UTC()
+			reset = true
+		}
+	}
+	return reset
 }
 
 // untilNext returns how long to wait for the earliest next fire time,

@@ -607,7 +607,14 @@ func TestClockSetBackDoesNotSilenceTheSchedule(t *testing.T) {
 	simulate(t, jobs, opts, clock, "2027-06-01T00:30:00Z", "2027-06-01T02:30:00Z")
 	assertCalls(t, rec.take(), call{JobIntegrityCheck, "2027-06-01T01:00:00Z"}, call{JobIntegrityCheck, "2027-06-01T02:00:00Z"})
 
-	simulate(t, jobs, opts, clock, "2026-12-05T10:30:00Z", "2026-12-05T13:30:00Z")
+	// Started at 10:30 on the right clock and stopped at once: the reset
+	// is saved, so the next start catches up from 10:30.
+	simulate(t, jobs, opts, clock, "2026-12-05T10:30:00Z", "2026-12-05T10:30:30Z")
+	assertCalls(t, rec.take())
+	if got := readState(t, opts.StateFile).Jobs[JobIntegrityCheck].ScheduledThrough.Format(time.RFC3339); got != "2026-12-05T10:30:00Z" {
+		t.Errorf("state after the reset: scheduled through %s, want the start", got)
+	}
+	simulate(t, jobs, opts, clock, "2026-12-05T12:30:00Z", "2026-12-05T13:30:00Z")
 	assertCalls(t, rec.take(),
 		call{JobIntegrityCheck, "2026-12-05T11:00:00Z"},
 		call{JobIntegrityCheck, "2026-12-05T12:00:00Z"},

@@ -1453,6 +1453,13 @@ func TestKeysGenerateOverALostStateDirectory(t *testing.T) {
 	if r.code == 0 {
 		t.Errorf("a weekly job on the lost state directory: exit 0\n%s", r.stdout)
 	}
+	// Nor when output_dir now names another directory: the signed files
+	// in the default one still say a key existed.
+	cfg := filepath.Join(root, "config", "ledgerlens.json")
+	if err := os.WriteFile(cfg, []byte(`{"output_dir": "`+t.TempDir()+`"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"signed files"}, "--root", root, "keys", "generate")
 }
 
 // TestKeysRotateInterrupted: a `keys rotate` killed part-way used to

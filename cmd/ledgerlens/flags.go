@@ -2,8 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -112,6 +115,16 @@ func (p *publishFlags) register(fs *pflag.FlagSet, findings string) {
 func checkMetricsFile(a *app, path string) error {
 	if path == "" {
 		return nil
+	}
+	// Checked as the kernel will resolve it: "link/.." is the link's
+	// parent to the kernel, the link's own directory once cleaned.
+	if slices.Contains(strings.Split(filepath.ToSlash(path), "/"), "..") {
+		return usagef("--metrics-file %s: a path with .. is refused (through a link it names another directory than it seems); give the file's own path", path)
+	}
+	// Where the reports go comes from the configuration: one that does
+	// not load leaves that unknown (and blocks the job anyway).
+	if _, _, err := inputs.LoadConfig(a.layout().Config); err != nil {
+		return fmt.Errorf("--metrics-file %s: cannot be checked against the output directory: %w", path, err)
 	}
 	dir, err := inputs.RealPath(filepath.Dir(path))
 	if err != nil {

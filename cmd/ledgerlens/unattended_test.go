@@ -1174,6 +1174,20 @@ func TestCarelessMetricsFile(t *testing.T) {
 	if err := os.WriteFile(notes, []byte("not metrics { at all\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	backup := filepath.Join(elsewhere, "backup.prom") // another tool's textfile
+	if err := os.WriteFile(backup, []byte("backup_last_success_timestamp_seconds{host=\"db1\"} 1.77e+09\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(elsewhere, "run.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n# nightly job\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A link out of the root's sight whose ".." the kernel takes to the
+	// link's target's parent: the reports directory.
+	link := filepath.Join(elsewhere, "lnk")
+	if err := os.Symlink(filepath.Join(root, "runs", "CREDIT_MONITORING"), link); err != nil {
+		t.Fatal(err)
+	}
 	week := []string{"report", "weekly", "--week", focusWeek, "--supersede"}
 	for _, tc := range []struct {
 		name, dir, path string
@@ -1186,6 +1200,9 @@ func TestCarelessMetricsFile(t *testing.T) {
 		{"a published report", "", weeklyPath(root, focusWeek, 2, ".json"), week, "inside the working root"},
 		{"a configuration file, relative", root, filepath.Join("config", "credit-baselines.json"), week, "inside the working root"},
 		{"a file that is not metrics", "", notes, week, "not ledgerlens's textfile metrics"},
+		{"another tool's textfile", "", backup, week, "another writer's family"},
+		{"a script", "", script, week, "comments only"},
+		{"through a link and ..", "", link + "/../CREDIT_REVIEWS/weekly_" + nextWeek(t) + ".json", week, "a path with .. is refused"},
 		{"the scheduler's, into the ledger", "", filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), []string{"schedule", "run"}, "inside the working root"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1193,7 +1210,10 @@ func TestCarelessMetricsFile(t *testing.T) {
 			if !filepath.IsAbs(target) {
 				target = filepath.Join(tc.dir, target)
 			}
-			before := readFile(t, target)
+			before, err := os.ReadFile(target)
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
 			logBefore := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
 			args := append(append([]string{"--root", root}, tc.args...), "--metrics-file", tc.path)
 			dir := tc.dir
@@ -1204,14 +1224,29 @@ func TestCarelessMetricsFile(t *testing.T) {
 			if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("--metrics-file %s: exit %d\n%s", tc.path, r.code, r.stderr)
 			}
-			if !bytes.Equal(readFile(t, target), before) {
-				t.Errorf("%s was overwritten", target)
+			if after, _ := os.ReadFile(target); !bytes.Equal(after, before) {
+				t.Errorf("%s was written", target)
 			}
 			if !bytes.Equal(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")), logBefore) {
 				t.Errorf("the job ran")
 			}
 		})
 	}
+	// With a configuration that does not load, where the reports go is
+	// unknown: nothing is checked against it, nor written.
+	broken := copyRoot(t, root)
+	if err := os.WriteFile(filepath.Join(broken, "config", "ledgerlens.json"), []byte(`{"output_dir": "`+elsewhere+`", "bogus": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stray := filepath.Join(elsewhere, "x.prom")
+	r := ledgerlens(t, nil, append(append([]string{"--root", broken}, week...), "--metrics-file", stray)...)
+	if r.code != 1 || !strings.Contains(r.stderr, "cannot be checked against the output directory") {
+		t.Errorf("--metrics-file with a configuration that does not load: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(stray); err == nil {
+		t.Errorf("%s was written", stray)
+	}
+
 	// A metrics file of its own, outside the root, is written.
 	prom := filepath.Join(elsewhere, "ledgerlens.prom")
 	mustRun(t, append(append([]string{"--root", root}, week...), "--metrics-file", prom)...)
@@ -1238,5 +1273,24 @@ func TestCronFailOnAWeekWithoutRuns(t *testing.T) {
 	r = ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", before, "--fail-on", "")
 	if r.code != 2 || !strings.Contains(r.stderr, "--fail-on") {
 		t.Errorf("--fail-on \"\": exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestEvidenceReexportWithARelativeOut: bundles exported as --out
+// bundle.zip from two directories were recorded under the one name
+// "bundle.zip", so exporting the first again, a no-op, found "its" record
+// holding the other's digest and exited 4 over untouched files. A path
+// outside the root is now recorded absolute.
+func TestEvidenceReexportWithARelativeOut(t *testing.T) {
+	root := publishedRoot(t)
+	e1, e2 := t.TempDir(), t.TempDir()
+	last := mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly)
+	for _, c := range []struct {
+		dir, from string
+	}{{e1, focusWeek}, {e2, prevWeek(t)}, {e1, focusWeek}} {
+		r := ledgerlensIn(t, c.dir, nil, "--root", root, "evidence", "export", "--from", c.from, "--to", last, "--out", "bundle.zip")
+		if r.code != 0 {
+			t.Fatalf("export %s..%s in %s: exit %d\n%s", c.from, last, c.dir, r.code, r.stderr)
+		}
 	}
 }

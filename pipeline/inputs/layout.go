@@ -88,7 +88,7 @@ func (l Layout) Resolve(path string) string {
 // Rel returns path relative to the root with forward slashes, the form the
 // report records, so that the same inputs under different roots (or
 // operating systems) give byte-identical reports. A path outside the root is
-// returned cleaned but otherwise unchanged.
+// returned absolute and cleaned.
 func (l Layout) Rel(path string) string {
 	root, err1 := filepath.Abs(l.rootOrDot())
 	abs, err2 := filepath.Abs(path)
@@ -96,6 +96,10 @@ func (l Layout) Rel(path string) string {
 		if rel, err := filepath.Rel(root, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return filepath.ToSlash(rel)
 		}
+		// Outside the root: absolute, so that one file has one name
+		// whatever directory the command ran in (the record of
+		// publication keys files by it).
+		return filepath.ToSlash(abs)
 	}
 	return filepath.ToSlash(filepath.Clean(path))
 }
