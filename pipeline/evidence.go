@@ -137,6 +137,15 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			pres, err := pub.Publish(ctx, base, 1, []reports.Artifact{{Ext: ".zip", Data: data}})
 			if err != nil {
 				if errors.Is(err, reports.ErrAlreadyPublished) {
+					// A bundle this root exported, changed since: not new
+					// evidence but an edit of the old.
+					if rec := j.RecordedDigest(opts.Out); rec != "" {
+						if sum, _, derr := reports.FileDigest(opts.Out); derr == nil && sum != rec {
+							return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
+								"%s: recorded as exported with sha256 %s, but it now holds sha256 %s: changed since it was exported (restore it, or export to another --out)",
+								l.Rel(opts.Out), rec, sum)}}
+						}
+					}
 					// Not the publisher's message, whose advice (--supersede)
 					// is for reports: a bundle has no revisions.
 					return job.Outcome{}, fmt.Errorf("%s exists with different content and evidence bundles are never overwritten: export to another --out (the range's evidence has changed since it was exported): %w", opts.Out, reports.ErrAlreadyPublished)

@@ -1375,7 +1375,7 @@ func TestAttackExportAfterTheNewestRevisionIsDeleted(t *testing.T) {
 // found the bundle identical ("no-op"), read the replaced file back and
 // signed its digest into the record of publication, exit 0: the log then
 // vouched for bytes no job wrote. Such a re-run now exits 4 and records
-// nothing.
+// nothing; so does one over the bundle itself replaced.
 func TestAttackNoopRerunOverAReplacedCompanion(t *testing.T) {
 	root := publishedRoot(t)
 	bundle := filepath.Join(t.TempDir(), "b.zip")
@@ -1393,6 +1393,17 @@ func TestAttackNoopRerunOverAReplacedCompanion(t *testing.T) {
 	}
 	if after := readFile(t, logPath); bytes.Contains(after[len(before):], []byte(`"sha256":"`+reports.SHA256Hex(junk))) {
 		t.Errorf("the log recorded the replaced signature")
+	}
+
+	// The bundle itself replaced by another genuine one (of another
+	// range): exit 1, "the range's evidence has changed since it was
+	// exported", which blamed the evidence, not the edit.
+	other := filepath.Join(t.TempDir(), "other.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", focusWeek, "--to", focusWeek, "--out", other)
+	copyFile(t, other, bundle)
+	r = ledgerlens(t, nil, args...)
+	if r.code != 4 || !strings.Contains(r.stderr, "changed since it was exported") {
+		t.Errorf("a re-export over a replaced bundle: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
 

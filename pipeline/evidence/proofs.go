@@ -145,11 +145,20 @@ func weeks(start, end time.Time) []time.Time {
 // whyMissing says what the log knows of a week without a report.
 func whyMissing(entries []audit.Entry, week string) string {
 	base := "weekly_" + week
+	preliminary := ""
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		switch e.Event {
 		case audit.EventArtifactWritten:
-			if p, _ := e.Fields["path"].(string); strings.HasPrefix(path.Base(p), base+".") {
+			p, _ := e.Fields["path"].(string)
+			switch name := path.Base(p); {
+			case strings.HasPrefix(name, base+".preliminary."):
+				// Not the week's report: a final one may still follow
+				// (older entries), and says more.
+				if preliminary == "" {
+					preliminary = fmt.Sprintf("only a preliminary report was published (audit seq %d, %s); no final report of the week", e.Seq, p)
+				}
+			case strings.HasPrefix(name, base+"."):
 				return fmt.Sprintf("published (audit seq %d, %s) but no longer in the reports directory", e.Seq, p)
 			}
 		case audit.EventJobEnd, audit.EventJobFail:
@@ -159,6 +168,9 @@ func whyMissing(entries []audit.Entry, week string) string {
 				}
 			}
 		}
+	}
+	if preliminary != "" {
+		return preliminary
 	}
 	return "the audit log records no weekly review of this week"
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 )
 
 func TestWeeks(t *testing.T) {
@@ -40,6 +42,33 @@ func TestWeeks(t *testing.T) {
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("weeks(%s, %s) = %v, want %v", tt.start, tt.end, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestWhyMissing: what a bundle's index says of a week without a final
+// report. A week with only a preliminary report was said to have been
+// "published … but no longer in the reports directory", in signed
+// evidence, with the preliminary files still there.
+func TestWhyMissing(t *testing.T) {
+	written := func(seq int64, path string) audit.Entry {
+		return audit.Entry{Seq: seq, Event: audit.EventArtifactWritten, Fields: map[string]any{"path": path}}
+	}
+	for _, tc := range []struct {
+		name    string
+		entries []audit.Entry
+		want    string
+	}{
+		{"only a preliminary report", []audit.Entry{written(7, "runs/CREDIT_REVIEWS/weekly_2026-03-02.preliminary.xlsx")},
+			"only a preliminary report was published (audit seq 7, runs/CREDIT_REVIEWS/weekly_2026-03-02.preliminary.xlsx); no final report of the week"},
+		{"a final report gone", []audit.Entry{written(7, "runs/CREDIT_REVIEWS/weekly_2026-03-02.preliminary.json"), written(9, "runs/CREDIT_REVIEWS/weekly_2026-03-02.json")},
+			"published (audit seq 9, runs/CREDIT_REVIEWS/weekly_2026-03-02.json) but no longer in the reports directory"},
+		{"nothing", nil, "the audit log records no weekly review of this week"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := whyMissing(tc.entries, "2026-03-02"); got != tc.want {
+				t.Errorf("whyMissing = %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -100,6 +100,12 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 	return nil
 }
 
+// RecordedDigest returns the SHA-256 the record of publication holds for
+// the file at path, newest record first ("" when none records it).
+func (j *Job) RecordedDigest(path string) string {
+	return j.recordedFiles()[j.env.Layout.Rel(path)]
+}
+
 // recordedFiles indexes the files the log records as published, by path
 // relative to the root, with the digest of each one's newest record; the
 // job's own records are added as it writes them (RecordPublished).
