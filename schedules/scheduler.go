@@ -132,13 +132,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return err
 	}
 	now := s.now()
-	baselined := false
+	save := false
 	for _, j := range s.jobs {
 		if st.Jobs[j.job.Name] != nil {
 			continue
 		}
 		st.Jobs[j.job.Name] = &jobState{ScheduledThrough: now.UTC(), Failed: []failedFire{}}
-		baselined = true
+		save = true
 		s.log.Info("job has no schedule state: starting from now, earlier fire times are not back-filled",
 			"job", j.job.Name, "baseline", now.UTC().Format(time.RFC3339))
 	}
@@ -146,9 +146,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	// restart catches up from here (due resets one the clock falls behind
 	// while running).
 	if s.resetAhead(st, now) {
-		baselined = true
+		save = true
 	}
-	if baselined {
+	if save {
 		if err := st.save(s.opts.StateFile); err != nil {
 			return err
 		}

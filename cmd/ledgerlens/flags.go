@@ -43,9 +43,9 @@ func parseAsOf(s string, now time.Time) (time.Time, error) {
 }
 
 // failOnFlag is --fail-on: findings at or above a severity make the
-// command exit 3, so cron mail or CI can react.
-// Given, it must name a severity: an empty value (a cron line's unset
-// variable) would turn the check off without a word.
+// command exit 3, so cron mail or CI can react. Given, it must name a
+// severity: an empty value (a cron line's unset variable) would turn the
+// check off without a word.
 type failOnFlag struct{ severity string }
 
 func (f *failOnFlag) register(fs *pflag.FlagSet, what string) {

@@ -335,12 +335,8 @@ func TestStepRecordOverlapsTheNextStep(t *testing.T) {
 	}
 	key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "abc"}
 	err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
-		s, err := j.StartSteps(ctx, key)
+		s, err := analysed(ctx, j, key)
 		if err != nil {
-			return Outcome{}, err
-		}
-		if err := s.Step(ctx, StepAnalyse, "model.json", func() ([]byte, error) { return []byte("model"), nil },
-			func([]byte) error { return nil }); err != nil {
 			return Outcome{}, err
 		}
 		if err := s.Step(ctx, StepRenderJSON, "report.json", func() ([]byte, error) {
@@ -555,12 +551,8 @@ func TestSignalAfterThePublication(t *testing.T) {
 	defer cancel()
 	key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "signal"}
 	err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
-		s, err := j.StartSteps(ctx, key)
+		s, err := analysed(ctx, j, key)
 		if err != nil {
-			return Outcome{}, err
-		}
-		if err := s.Step(ctx, StepAnalyse, "model.json", func() ([]byte, error) { return []byte("model"), nil },
-			func([]byte) error { return nil }); err != nil {
 			return Outcome{}, err
 		}
 		if err := s.Publish(ctx, "published.json", func() ([]byte, error) {
@@ -587,4 +579,15 @@ func TestSignalAfterThePublication(t *testing.T) {
 	if last := ev[len(ev)-1]; last.Event != audit.EventJobEnd {
 		t.Errorf("last event %s, want %s", last.Event, audit.EventJobEnd)
 	}
+}
+
+// analysed starts the job's steps and runs the analyse step, whose output
+// is "model": what the tests of the later steps start from.
+func analysed(ctx context.Context, j *Job, key RunKey) (*Steps, error) {
+	s, err := j.StartSteps(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return s, s.Step(ctx, StepAnalyse, "model.json", func() ([]byte, error) { return []byte("model"), nil },
+		func([]byte) error { return nil })
 }

@@ -1046,6 +1046,8 @@ func (s *Store) requireCurrent() error {
 // while it read it: shorter than when it began (truncated), or the
 // covered bytes it re-reads to extend the last chunk's digest no longer
 // those the store covered (an edit after the append-only check read
-// them). Nothing of that ingest is committed; the next one's check sees
-// the change.
+// them). Nothing of that ingest is committed. The next one's check sees
+// an edit of bytes the store covers; lines cut before any ingest committed
+// them are beyond its reach, and this ingest's failure (the job's exit 4
+// and job_fail entry, with the sizes) is their only record.
 var ErrLedgerChanged = errors.New("the ledger changed while the ingest read it")
