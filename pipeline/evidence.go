@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
@@ -72,7 +75,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			if err != nil {
 				return job.Outcome{}, job.Blocked(err)
 			}
-			_, end, err := evidence.Span(opts.From, opts.To, loc)
+			start, end, err := evidence.Span(opts.From, opts.To, loc)
 			if err != nil {
 				return job.Outcome{}, job.Blocked(err)
 			}
@@ -83,20 +86,20 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			if err != nil {
 				return job.Outcome{}, err
 			}
-			// A bundle presents what the output directories hold as the
-			// range's evidence: with a newest revision deleted, it would
-			// present the one before as current. So they must match the
-			// record of publication first, both ways.
-			dirs := reconcile.WithRecordedDirs(l, []string{l.Resolve(cfg.OutputDir), l.BaselineUpdatesDir}, j.Entries())
-			if _, problems, err := reconcile.Dirs(l, j.Entries(), dirs, signer.Public()); err != nil {
-				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)
+			// A bundle presents what the reports directory holds as the
+			// range's evidence: with a week's newest revision deleted, it
+			// would present the one before as the week's report. So every
+			// file of the range the record of publication names must be
+			// on disk with its recorded bytes first.
+			if problems, err := rangeAgainstRecord(l, j.Entries(), start, end, loc); err != nil {
+				return job.Outcome{}, err
 			} else if len(problems) > 0 {
 				listed := problems[:min(len(problems), 2)]
 				if more := len(problems) - len(listed); more > 0 {
 					listed = append(slices.Clone(listed), fmt.Sprintf("%d more", more))
 				}
 				return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
-					"evidence export refused: the output directories differ from the record of publication (%s); nothing was exported: restore the files, then run 'ledgerlens verify all', which lists every difference",
+					"evidence export refused: the range's reports differ from the record of publication (%s); nothing was exported: restore the files, then run 'ledgerlens verify all'",
 					strings.Join(listed, "; "))}}
 			}
 			pubPEM, err := os.ReadFile(filepath.Join(l.KeysDir, reports.PublicKeyFile))
@@ -137,13 +140,13 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			pres, err := pub.Publish(ctx, base, 1, []reports.Artifact{{Ext: ".zip", Data: data}})
 			if err != nil {
 				if errors.Is(err, reports.ErrAlreadyPublished) {
-					// A bundle this root exported, changed since: not new
-					// evidence but an edit of the old.
+					// Not the bundle this root last exported there: another
+					// root's, put in its place (bundles may be moved away),
+					// or this one's changed. Either way it is not replaced.
 					if rec := j.RecordedDigest(opts.Out); rec != "" {
 						if sum, _, derr := reports.FileDigest(opts.Out); derr == nil && sum != rec {
-							return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
-								"%s: recorded as exported with sha256 %s, but it now holds sha256 %s: changed since it was exported (restore it, or export to another --out)",
-								l.Rel(opts.Out), rec, sum)}}
+							return job.Outcome{}, fmt.Errorf("%s holds sha256 %s, not the bundle this root exported there (sha256 %s): another root's bundle, or this one changed since it was exported; it is never overwritten: export to another --out: %w",
+								opts.Out, sum, rec, reports.ErrAlreadyPublished)
 						}
 					}
 					// Not the publisher's message, whose advice (--supersede)
@@ -165,4 +168,30 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 		return nil, err
 	}
 	return res, nil
+}
+
+// rangeAgainstRecord lists the files of the range [start, end) that the
+// record of publication in entries names (evidence.Covers) and that are
+// missing, or hold other bytes than recorded. Problems elsewhere in the
+// output directories are verify all's to report: they do not make this
+// range's evidence wrong.
+func rangeAgainstRecord(l inputs.Layout, entries []audit.Entry, start, end time.Time, loc *time.Location) ([]string, error) {
+	recs := reconcile.Records(entries)
+	var problems []string
+	for _, rel := range slices.Sorted(maps.Keys(recs)) {
+		r := recs[rel]
+		if !evidence.Covers(path.Base(rel), start, end, loc) {
+			continue
+		}
+		sum, _, err := reports.FileDigest(l.Resolve(rel))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			problems = append(problems, fmt.Sprintf("%s: recorded as published at audit seq %d, but the file is missing", rel, r.Seq))
+		case err != nil:
+			return nil, fmt.Errorf("evidence export: %w", err)
+		case sum != r.SHA256:
+			problems = append(problems, fmt.Sprintf("%s: recorded as published at audit seq %d with sha256 %s, but it holds sha256 %s", rel, r.Seq, r.SHA256, sum))
+		}
+	}
+	return problems, nil
 }

@@ -327,6 +327,24 @@ func (b *builder) retiredSigner(name string, data, sig []byte) (string, error) {
 	return "", nil
 }
 
+// Covers reports whether a bundle of [start, end) takes the published
+// file name: a weekly or SLA report, workbook or rejects file whose
+// period overlaps the range (a preliminary report never), or the sidecar
+// or signature of one. Dates are read in loc. An export holds these files
+// to their record of publication before it bundles what is on disk.
+func Covers(name string, start, end time.Time, loc *time.Location) bool {
+	name = strings.TrimSuffix(strings.TrimSuffix(name, reports.SignatureExt), reports.SidecarExt)
+	if m := weeklyName.FindStringSubmatch(name); m != nil {
+		week, err := time.ParseInLocation(time.DateOnly, m[2], loc)
+		return err == nil && week.Before(end) && week.AddDate(0, 0, 7).After(start)
+	}
+	if m := slaName.FindStringSubmatch(name); m != nil {
+		month, err := time.ParseInLocation("2006-01", m[1], loc)
+		return err == nil && month.Before(end) && month.AddDate(0, 1, 0).After(start)
+	}
+	return false
+}
+
 // Report file names: weekly_<Monday>[.rN].json|.xlsx,
 // rejects_cumulative_<Monday>[.rN].jsonl (rejects_<Monday>… before the
 // name said the file holds every reject so far), sla_<YYYY-MM>[.rN].json|.xlsx.
