@@ -75,6 +75,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			if err != nil {
 				return job.Outcome{}, job.Blocked(err)
 			}
+			reviewsDir := l.Resolve(cfg.OutputDir)
 			start, end, err := evidence.Span(opts.From, opts.To, loc)
 			if err != nil {
 				return job.Outcome{}, job.Blocked(err)
@@ -121,7 +122,8 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			data, idx, err := evidence.Build(ctx, evidence.Source{
 				Checkpoints: notes,
 				From:        opts.From, To: opts.To, Loc: loc,
-				ReviewsDir:         l.Resolve(cfg.OutputDir),
+				ReviewsDir:         reviewsDir,
+				EarlierReviewsDirs: earlierReviewsDirs(l, reviewsDir, j.Entries()),
 				BaselineUpdatesDir: l.BaselineUpdatesDir,
 				Approvers:          baselines.ApproversPath(l.Baselines),
 				AuditLog:           logData,
@@ -194,4 +196,17 @@ func rangeAgainstRecord(l inputs.Layout, entries []audit.Entry, start, end time.
 		}
 	}
 	return problems, nil
+}
+
+// earlierReviewsDirs are the directories besides reviewsDir that the
+// record of publication in entries names reports in (an output_dir
+// changed since), without the baseline updates directory.
+func earlierReviewsDirs(l inputs.Layout, reviewsDir string, entries []audit.Entry) []string {
+	var out []string
+	for _, d := range reconcile.WithRecordedDirs(l, []string{reviewsDir}, entries)[1:] {
+		if d != l.BaselineUpdatesDir {
+			out = append(out, d)
+		}
+	}
+	return out
 }

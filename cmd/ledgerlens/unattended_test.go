@@ -1294,3 +1294,26 @@ func TestEvidenceReexportWithARelativeOut(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceAfterOutputDirMoved: with output_dir pointed at a new
+// directory between two weeks, the bundle of both listed the first week
+// as "MISSING … no longer in the reports directory" in its signed index,
+// the report still in the old directory, and verify --complete failed it.
+// The export reads every directory the record of publication names.
+func TestEvidenceAfterOutputDirMoved(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "reports"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	last := mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly)
+	bundle := filepath.Join(t.TempDir(), "both.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", last, "--out", bundle)
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	r := ledgerlens(t, nil, "--root", t.TempDir(), "verify", "--pubkey", pub, "--from", prevWeek(t), "--to", last, "--complete", bundle)
+	if r.code != 0 || !strings.Contains(r.stdout, "(0 missing)") {
+		t.Errorf("verify --complete of both weeks: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -34,8 +34,11 @@ type Source struct {
 	From, To string
 	Loc      *time.Location
 	// ReviewsDir holds the weekly and SLA reports, BaselineUpdatesDir the
-	// baseline records.
+	// baseline records. EarlierReviewsDirs are other directories reports
+	// were published in (an output_dir changed since): their reports of
+	// the range are bundled too, a name ReviewsDir holds taken from there.
 	ReviewsDir         string
+	EarlierReviewsDirs []string
 	BaselineUpdatesDir string
 	// Approvers is the approvers file (config/approvers) the people's SSH
 	// signatures on baseline records are checked against; "" or a missing
@@ -362,10 +365,28 @@ func changeCtrl() []string  { return []string{ControlChange} }
 // reports adds every published weekly and SLA report whose period overlaps
 // the range (every revision), with the rejects files of those weeks.
 func (b *builder) reports(ctx context.Context, idx *Index) error {
-	names, err := listDir(b.src.ReviewsDir)
-	if err != nil {
-		return err
+	taken := map[string]bool{}
+	for _, dir := range append([]string{b.src.ReviewsDir}, b.src.EarlierReviewsDirs...) {
+		names, err := listDir(dir)
+		if err != nil {
+			return err
+		}
+		var fresh []string
+		for _, name := range names {
+			if !taken[name] {
+				taken[name] = true
+				fresh = append(fresh, name)
+			}
+		}
+		if err := b.reportsIn(ctx, idx, dir, fresh); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// reportsIn adds the reports of the range among names, files of dir.
+func (b *builder) reportsIn(ctx context.Context, idx *Index, dir string, names []string) error {
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -379,7 +400,7 @@ func (b *builder) reports(ctx context.Context, idx *Index) error {
 			if (m[1] != "weekly") != (m[4] == "jsonl") {
 				continue
 			}
-			if err := b.addArtifact(b.src.ReviewsDir, ReviewsPrefix, name, kind, monitorCtrl()); err != nil {
+			if err := b.addArtifact(dir, ReviewsPrefix, name, kind, monitorCtrl()); err != nil {
 				return err
 			}
 			if kind == KindWeeklyReport {
@@ -398,7 +419,7 @@ func (b *builder) reports(ctx context.Context, idx *Index) error {
 			} else {
 				idx.Counts.SLAReports++
 			}
-			if err := b.addArtifact(b.src.ReviewsDir, ReviewsPrefix, name, kind, slaCtrl()); err != nil {
+			if err := b.addArtifact(dir, ReviewsPrefix, name, kind, slaCtrl()); err != nil {
 				return err
 			}
 		}
