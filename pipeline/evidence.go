@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
@@ -92,7 +90,8 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			// would present the one before as the week's report. So every
 			// file of the range the record of publication names must be
 			// on disk with its recorded bytes first.
-			if problems, err := rangeAgainstRecord(l, j.Entries(), start, end, loc); err != nil {
+			inRange := func(rel string) bool { return evidence.Covers(path.Base(rel), start, end, loc) }
+			if problems, err := reconcile.Recorded(l, reconcile.Records(j.Entries()), inRange); err != nil {
 				return job.Outcome{}, err
 			} else if len(problems) > 0 {
 				listed := problems[:min(len(problems), 2)]
@@ -157,7 +156,6 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				}
 				return job.Outcome{}, err
 			}
-			ctx = context.WithoutCancel(ctx) // in place: recorded whatever a signal says
 			if err := j.RecordPublished(ctx, dir, base, 1, pres.Files, ".zip"); err != nil {
 				return job.Outcome{}, err
 			}
@@ -170,32 +168,6 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 		return nil, err
 	}
 	return res, nil
-}
-
-// rangeAgainstRecord lists the files of the range [start, end) that the
-// record of publication in entries names (evidence.Covers) and that are
-// missing, or hold other bytes than recorded. Problems elsewhere in the
-// output directories are verify all's to report: they do not make this
-// range's evidence wrong.
-func rangeAgainstRecord(l inputs.Layout, entries []audit.Entry, start, end time.Time, loc *time.Location) ([]string, error) {
-	recs := reconcile.Records(entries)
-	var problems []string
-	for _, rel := range slices.Sorted(maps.Keys(recs)) {
-		r := recs[rel]
-		if !evidence.Covers(path.Base(rel), start, end, loc) {
-			continue
-		}
-		sum, _, err := reports.FileDigest(l.Resolve(rel))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			problems = append(problems, fmt.Sprintf("%s: recorded as published at audit seq %d, but the file is missing", rel, r.Seq))
-		case err != nil:
-			return nil, fmt.Errorf("evidence export: %w", err)
-		case sum != r.SHA256:
-			problems = append(problems, fmt.Sprintf("%s: recorded as published at audit seq %d with sha256 %s, but it holds sha256 %s", rel, r.Seq, r.SHA256, sum))
-		}
-	}
-	return problems, nil
 }
 
 // earlierReviewsDirs are the directories besides reviewsDir that the

@@ -241,7 +241,6 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 		if err != nil {
 			return nil, err
 		}
-		ctx := context.WithoutCancel(ctx) // in place: recorded whatever a signal says
 		if err := j.RecordPublished(ctx, pubDir, base, s.Revision, pres.Files, ".json", ".xlsx"); err != nil {
 			return nil, err
 		}

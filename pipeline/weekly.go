@@ -581,7 +581,6 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 		return nil, err
 	}
 	written = append(written, pres.Files...)
-	ctx = context.WithoutCancel(ctx) // in place: recorded whatever a signal says
 	// written holds the rejects file and the report's set: a recording
 	// that fails withdraws whatever of both the log does not record.
 	if res.Report.DataQuality.Rejected > 0 {

@@ -37,6 +37,9 @@ const (
 // beside a different result; those recorded stay, as the log says they
 // were published, and the next run publishes the rest.
 func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, written []reports.PublishedFile, exts ...string) (err error) {
+	// The files are in place: their records are written whatever a
+	// signal says from here on.
+	j.published.Store(true)
 	defer func() {
 		if err != nil {
 			err = j.withdrawUnrecorded(err, written)
@@ -96,7 +99,6 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 			recorded[rel] = sum
 		}
 	}
-	j.published = true
 	return nil
 }
 

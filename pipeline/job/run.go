@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
@@ -36,10 +37,11 @@ type Job struct {
 	// readBack how many it read back (store_seal.go).
 	storeOpened bool
 	// published says the job put files in place (a publishing step,
-	// StepSpec.Publishes, or a publication RecordPublished recorded): from
-	// then on its records are written whatever a signal says, for the log
-	// and the command to tell the truth.
-	published bool
+	// StepSpec.Publishes, or a publication RecordPublished records): from
+	// then on its records are written whatever a signal says (append), for
+	// the log and the command to tell the truth. Atomic: the steps' records
+	// are written in the background.
+	published atomic.Bool
 	early     *earlySeal // PrepareSeal's fingerprint, if it was called
 	steps     *Steps     // StartSteps's, whose records Audit waits for
 	trusted   map[int64]bool
@@ -117,7 +119,7 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		}
 	}
 	out, err := work(ctx, j)
-	if err == nil && j.published {
+	if err == nil && j.published.Load() {
 		// Published: a signal now would have the job say it published
 		// nothing. It finishes its records, seal and job_end instead
 		// (a fraction of a second; a second signal still exits at once).
@@ -184,8 +186,12 @@ func (j *Job) Audit(ctx context.Context, event string, fields map[string]any) er
 	return j.append(ctx, event, fields)
 }
 
-// append is Audit without the wait: for the steps' own records.
+// append is Audit without the wait: for the steps' own records. Once the
+// job has published, a signal no longer cuts its records short.
 func (j *Job) append(ctx context.Context, event string, fields map[string]any) error {
+	if j.published.Load() {
+		ctx = context.WithoutCancel(ctx)
+	}
 	maps.Copy(fields, j.fields)
 	_, err := j.log.Append(ctx, event, fields)
 	return err

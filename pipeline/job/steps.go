@@ -227,7 +227,7 @@ func (s *Steps) Concurrent(ctx context.Context, specs ...StepSpec) error {
 			// The files are in place: their records are written whatever
 			// a signal says (Job.published).
 			ctx = context.WithoutCancel(ctx)
-			s.job.published = true
+			s.job.published.Store(true)
 		}
 	}
 	var records []stepRecord

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -172,28 +174,11 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 		}
 	}
 	// Recorded → on disk.
-	paths := make([]string, 0, len(recs))
-	for p := range recs {
-		paths = append(paths, p)
+	missing, err := Recorded(l, recs, inDirs)
+	if err != nil {
+		return checked, problems, err
 	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		r := recs[p]
-		if !inDirs(p) {
-			continue
-		}
-		data, err := os.ReadFile(l.Resolve(filepath.FromSlash(p)))
-		if errors.Is(err, fs.ErrNotExist) {
-			add("%s: recorded as published (audit seq %d, sha256 %s) but the file is missing", p, r.Seq, short(r.SHA256))
-			continue
-		}
-		if err != nil {
-			return checked, problems, fmt.Errorf("reconcile: %w", err)
-		}
-		if got := reports.SHA256Hex(data); got != r.SHA256 {
-			add("%s: sha256 %s is not the recorded %s (audit seq %d): the file was replaced or edited", p, short(got), short(r.SHA256), r.Seq)
-		}
-	}
+	problems = append(problems, missing...)
 
 	keys := make([]string, 0, len(revs))
 	for k := range revs {
@@ -214,6 +199,29 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 		}
 	}
 	return checked, groupByFile(problems), nil
+}
+
+// Recorded checks the files of the record of publication recs (Records)
+// whose recorded path keep accepts: each must be on disk with its recorded
+// SHA-256. It returns a problem for each one that is not, in path order.
+func Recorded(l inputs.Layout, recs map[string]Record, keep func(rel string) bool) ([]string, error) {
+	var problems []string
+	for _, p := range slices.Sorted(maps.Keys(recs)) {
+		r := recs[p]
+		if !keep(p) {
+			continue
+		}
+		got, _, err := reports.FileDigest(l.Resolve(filepath.FromSlash(p)))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			problems = append(problems, fmt.Sprintf("%s: recorded as published (audit seq %d, sha256 %s) but the file is missing", p, r.Seq, short(r.SHA256)))
+		case err != nil:
+			return problems, fmt.Errorf("reconcile: %w", err)
+		case got != r.SHA256:
+			problems = append(problems, fmt.Sprintf("%s: sha256 %s is not the recorded %s (audit seq %d): the file was replaced or edited", p, short(got), short(r.SHA256), r.Seq))
+		}
+	}
+	return problems, nil
 }
 
 // groupByFile merges the problems of one file ("<path>: <problem>") into
