@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -1315,5 +1316,38 @@ func TestEvidenceAfterOutputDirMoved(t *testing.T) {
 	r := ledgerlens(t, nil, "--root", t.TempDir(), "verify", "--pubkey", pub, "--from", prevWeek(t), "--to", last, "--complete", bundle)
 	if r.code != 0 || !strings.Contains(r.stdout, "(0 missing)") {
 		t.Errorf("verify --complete of both weeks: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestEvidenceOfAWeekWithOnlyAPreliminaryReport: the signed index of a
+// bundle said a week whose only report was preliminary had been
+// "published … but no longer in the reports directory", the files still
+// there: a deletion nobody made, in evidence.
+func TestEvidenceOfAWeekWithOnlyAPreliminaryReport(t *testing.T) {
+	root := publishedRoot(t)
+	midweek := mustParseDay(t, nextWeek(t)).AddDate(0, 0, 3).Add(12 * time.Hour).Format(time.RFC3339)
+	mustRun(t, "--root", root, "report", "weekly", "--week", nextWeek(t), "--preliminary", "--as-of", midweek)
+	last := mustParseDay(t, nextWeek(t)).AddDate(0, 0, 6).Format(time.DateOnly)
+	bundle := filepath.Join(t.TempDir(), "next.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", nextWeek(t), "--to", last, "--out", bundle)
+	zr, err := zip.OpenReader(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	f, err := zr.Open("index.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var idx struct {
+		Periods []struct{ Week, Status, Why string }
+	}
+	if err := json.NewDecoder(f).Decode(&idx); err != nil {
+		t.Fatal(err)
+	}
+	if len(idx.Periods) != 1 || idx.Periods[0].Status != "missing" ||
+		!strings.HasPrefix(idx.Periods[0].Why, "only a preliminary report was published") {
+		t.Errorf("periods: %+v", idx.Periods)
 	}
 }
