@@ -137,7 +137,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)
 			}
-			pub := &reports.Publisher{Dir: dir, Signer: signer, Primary: ".zip"}
+			pub := &reports.Publisher{Dir: dir, Signer: signer, Primary: ".zip", Recorded: j.IsRecorded}
 			pres, err := pub.Publish(ctx, base, 1, []reports.Artifact{{Ext: ".zip", Data: data}})
 			if err != nil {
 				if errors.Is(err, reports.ErrAlreadyPublished) {

@@ -68,6 +68,16 @@ type Publisher struct {
 	// system, another group, default ACL or SELinux label): Prepare
 	// writes nothing ahead, and Publish writes the artifact.
 	Staging string
+	// Recorded reports whether the file at path is on the record of
+	// publication (a job's audit log). With it set, a re-run whose
+	// primary artifact is already published with the same bytes
+	// completes the publication: each file of the set that is not on
+	// record and differs from what this run writes is written again —
+	// a signature by a key retired since the run that wrote it was
+	// killed before it recorded it, say. A file on record is never
+	// rewritten: a change to it is for the verifier to report. nil: an
+	// identical re-run writes nothing.
+	Recorded func(path string) bool
 }
 
 // PublishedFile is one file written (or found) by Publish.
@@ -82,13 +92,15 @@ type PublishResult struct {
 	Base     string
 	Revision int
 	// Identical is true when the revision already existed with the same
-	// primary content: nothing was written.
+	// primary content: nothing was written but what completing the set
+	// took (Publisher.Recorded).
 	Identical bool
 	// Primary is the primary artifact's path and hash (also when Identical).
 	Primary PublishedFile
 	// Files are the files written, in order: for each artifact, its
 	// signature, sidecar and the artifact itself; siblings before the
-	// primary. Empty when Identical.
+	// primary. When Identical, the files completing the set rewrote
+	// (usually none).
 	Files []PublishedFile
 	// KeyID is the signing key's id, "" when unsigned.
 	KeyID string
@@ -182,7 +194,9 @@ func (p *Publisher) Read(base string, rev int, ext string) ([]byte, error) {
 // must have the publisher's primary extension.
 //
 //   - The revision exists with byte-identical primary content: a no-op
-//     (Identical), so re-runs are safe.
+//     (Identical), so re-runs are safe; with Recorded set, the files of
+//     the set not on record that differ from this run's are written
+//     again.
 //   - It exists with different content: ErrAlreadyPublished, and nothing on
 //     disk changes.
 //   - Otherwise every artifact, sidecar and signature is written atomically,
@@ -217,7 +231,8 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 		if bytes.Equal(existing, primary.Data) {
 			res.Identical = true
 			res.Primary = PublishedFile{Path: primaryPath, SHA256: newSum, Bytes: int64(len(existing))}
-			return res, nil
+			res.Files, err = p.complete(ctx, base, rev, files)
+			return res, err
 		}
 		return PublishResult{}, fmt.Errorf(
 			"%s: revision %d is already published with different content (published sha256 %s, new %s); a published report is never overwritten: rerun with --supersede to publish revision %d: %w",
@@ -256,6 +271,64 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 	}
 	res.Primary = res.Files[len(res.Files)-1]
 	return res, nil
+}
+
+// complete rewrites the files of an identical re-run's set that are not
+// on record (Publisher.Recorded) and differ from this run's: the
+// siblings, and each artifact's sidecar and signature. It returns what
+// it wrote. A rewrite replaces a file atomically, so one that fails, or
+// ctx cancelled between two, leaves each file either as it was or as
+// this run writes it, and nothing is withdrawn: the primary stands, and
+// the next re-run completes the rest.
+func (p *Publisher) complete(ctx context.Context, base string, rev int, files []Artifact) ([]PublishedFile, error) {
+	if p.Recorded == nil {
+		return nil, nil
+	}
+	type target struct {
+		path string
+		data func() []byte
+	}
+	var unrecorded bool
+	for _, a := range files {
+		path := p.path(base, rev, a.Ext)
+		for _, f := range []string{path + SignatureExt, path + SidecarExt, path} {
+			unrecorded = unrecorded || !p.Recorded(f)
+		}
+	}
+	if !unrecorded {
+		return nil, nil // a re-run of a run that recorded its set: the common case
+	}
+	seals := p.seal(files)
+	var written []PublishedFile
+	for i, a := range files {
+		path := p.path(base, rev, a.Ext)
+		targets := []target{{path + SidecarExt, func() []byte { return sidecarOf(path, seals[i].sum) }}}
+		if seals[i].sig != nil {
+			targets = append([]target{{path + SignatureExt, func() []byte { return SignatureBytes(seals[i].sig) }}}, targets...)
+		}
+		if i > 0 {
+			targets = append(targets, target{path, func() []byte { return a.Data }})
+		}
+		for _, t := range targets {
+			if p.Recorded(t.path) {
+				continue
+			}
+			want := t.data()
+			if have, err := os.ReadFile(t.path); err == nil && bytes.Equal(have, want) {
+				continue
+			} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return written, fmt.Errorf("publish %s: %w", Name(base, rev, files[0].Ext), err)
+			}
+			if err := ctx.Err(); err != nil {
+				return written, fmt.Errorf("publish %s: %w", Name(base, rev, files[0].Ext), err)
+			}
+			if err := atomicfile.WriteFile(t.path, want, 0o644); err != nil {
+				return written, fmt.Errorf("publish: %w", err)
+			}
+			written = append(written, PublishedFile{Path: t.path, SHA256: SHA256Hex(want), Bytes: int64(len(want))})
+		}
+	}
+	return written, nil
 }
 
 // Withdraw removes the files a publication wrote (res.Files): Publish

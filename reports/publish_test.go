@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -405,5 +406,77 @@ func TestPublishCancelledBetweenWrites(t *testing.T) {
 	pubNoTemps(t, dir)
 	if got := pubNames(pubSnapshot(t, dir)); len(got) != 0 {
 		t.Errorf("left behind: %v", got)
+	}
+}
+
+// TestPublishCompletesAnIdenticalRerun: a re-run whose primary is already
+// published with the same bytes rewrites, with Recorded set, exactly the
+// files of its set that are not on record and differ from its own: here
+// the signatures an earlier key made and a workbook that differs. Files
+// on record stay as they are, whatever they hold.
+func TestPublishCompletesAnIdenticalRerun(t *testing.T) {
+	ctx := context.Background()
+	const json, xlsx = `{"v":1}`, "xlsx-1"
+	sig, sha := func(ext string) string { return Name(pubBase, 1, ext) + SignatureExt }, func(ext string) string { return Name(pubBase, 1, ext) + SidecarExt }
+	tests := []struct {
+		name     string
+		recorded func(string) bool // by file name; nil: no Recorded
+		xlsx     string            // the re-run's workbook
+		rewrites []string
+	}{
+		{"no record kept", nil, "xlsx-2", nil},
+		{"all on record", func(string) bool { return true }, "xlsx-2", nil},
+		{"none on record", func(string) bool { return false }, xlsx,
+			[]string{sig(".json"), sig(".xlsx")}},
+		{"none on record, the workbook differs", func(string) bool { return false }, "xlsx-2",
+			[]string{sig(".json"), sig(".xlsx"), sha(".xlsx"), Name(pubBase, 1, ".xlsx")}},
+		{"the workbook's set on record", func(name string) bool { return strings.Contains(name, ".xlsx") }, "xlsx-2",
+			[]string{sig(".json")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			old := &Publisher{Dir: dir, Signer: newTestSigner(t, 1)}
+			if _, err := old.Publish(ctx, pubBase, 1, pubArtifacts(json, xlsx)); err != nil {
+				t.Fatal(err)
+			}
+			before := pubSnapshot(t, dir)
+			p := &Publisher{Dir: dir, Signer: newTestSigner(t, 2)}
+			if tt.recorded != nil {
+				p.Recorded = func(path string) bool { return tt.recorded(filepath.Base(path)) }
+			}
+			res, err := p.Publish(ctx, pubBase, 1, pubArtifacts(json, tt.xlsx))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Identical {
+				t.Errorf("result = %+v, want Identical", res)
+			}
+			var wrote []string
+			for _, f := range res.Files {
+				wrote = append(wrote, filepath.Base(f.Path))
+				if data, _ := os.ReadFile(f.Path); SHA256Hex(data) != f.SHA256 {
+					t.Errorf("%s: result says sha256 %s, the file holds %s", f.Path, f.SHA256, SHA256Hex(data))
+				}
+			}
+			sort.Strings(wrote)
+			sort.Strings(tt.rewrites)
+			if !reflect.DeepEqual(wrote, tt.rewrites) {
+				t.Errorf("rewrote %v, want %v", wrote, tt.rewrites)
+			}
+			after := pubSnapshot(t, dir)
+			for name, st := range before {
+				if changed := after[name] != st; changed != slices.Contains(tt.rewrites, name) {
+					t.Errorf("%s changed: %v, want %v", name, changed, !changed)
+				}
+			}
+			if strings.HasPrefix(tt.name, "none on record") { // the whole set is this run's now
+				for _, ext := range []string{".json", ".xlsx"} {
+					if _, err := VerifyFile(filepath.Join(dir, Name(pubBase, 1, ext)), p.Signer.Public()); err != nil {
+						t.Errorf("%s after the re-run: %v", ext, err)
+					}
+				}
+			}
+		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -1189,6 +1190,45 @@ func TestKeysRotate(t *testing.T) {
 		mustFail(t, 4, []string{"which no rotation signed by that key retired"}, "--root", root, "ingest")
 		mustFail(t, 1, []string{"which no rotation signed by that key retired"}, "--root", root, "verify", "all")
 	})
+}
+
+// TestRerunAfterAKillAndAKeyRotation: a weekly job killed after it wrote
+// its files but before it recorded them, then `keys rotate`, then the
+// re-run. The re-run finds its files already written and records them;
+// their signatures, by the key retired since, would be recorded after
+// that key's retirement, which verify all rightly refuses for good. The
+// re-run signs them again with the current key instead.
+func TestRerunAfterAKillAndAKeyRotation(t *testing.T) {
+	killed := copyFixture(t)
+	mustRun(t, "--root", killed, "keys", "generate")
+	killWeeklyAfter(t, killed, job.StepSign)
+	// What the killed run had written when it died: the files the same
+	// run, resumed to its end in a copy, publishes.
+	finished := copyRoot(t, killed)
+	mustRun(t, "--root", finished, "report", "weekly", "--week", focusWeek)
+	entries, err := os.ReadDir(reviews(finished))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		copyFile(t, filepath.Join(reviews(finished), e.Name()), filepath.Join(reviews(killed), e.Name()))
+	}
+	if _, err := os.Stat(filepath.Join(reviews(killed), "rejects_cumulative_"+focusWeek+".jsonl.sig")); err != nil {
+		t.Fatalf("the fixture's week publishes no signed rejects file: %v", err)
+	}
+
+	mustRun(t, "--root", killed, "keys", "rotate")
+	mustRun(t, "--root", killed, "report", "weekly", "--week", focusWeek)
+	mustRun(t, "--root", killed, "verify", "all")
+	pub, err := reports.LoadPublicKey(filepath.Join(killed, ".ledgerlens", "keys", "signing.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"weekly_" + focusWeek + ".json", "weekly_" + focusWeek + ".xlsx", "rejects_cumulative_" + focusWeek + ".jsonl"} {
+		if c, err := reports.VerifyFile(filepath.Join(reviews(killed), name), pub); err != nil {
+			t.Errorf("%s after the re-run: %v (%+v)", name, err, c)
+		}
+	}
 }
 
 // TestAttackRetiredKeyCheckpointAfterRotation: a key is rotated because

@@ -1319,6 +1319,40 @@ func TestEvidenceAfterOutputDirMoved(t *testing.T) {
 	}
 }
 
+// TestOutputDirUnderTwoSpellings: output_dir changed to a link to the
+// directory the earlier weeks were published in. verify all listed the
+// one directory under both names and called each week's files, read under
+// the name they were not recorded under, planted.
+func TestOutputDirUnderTwoSpellings(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	if err := os.Symlink(filepath.Join("runs", "CREDIT_REVIEWS"), filepath.Join(root, "reviews")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "reviews"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	mustRun(t, "--root", root, "verify", "all")
+
+	// The names agree; the record still binds every file to its bytes,
+	// under whichever name it was recorded.
+	for _, tamper := range []struct{ name, file string }{
+		{"the earlier week, recorded under the first name", "weekly_" + prevWeek(t) + ".json"},
+		{"the later week, recorded under the link", "weekly_" + focusWeek + ".xlsx"},
+	} {
+		t.Run(tamper.name, func(t *testing.T) {
+			r := copyRoot(t, root)
+			path := filepath.Join(r, "runs", "CREDIT_REVIEWS", tamper.file)
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			mustFail(t, 1, []string{tamper.file, "missing"}, "--root", r, "verify", "all")
+		})
+	}
+}
+
 // TestEvidenceOfAWeekWithOnlyAPreliminaryReport: the signed index of a
 // bundle said a week whose only report was preliminary had been
 // "published … but no longer in the reports directory", the files still

@@ -108,6 +108,11 @@ func (j *Job) RecordedDigest(path string) string {
 	return j.recordedFiles()[j.env.Layout.Rel(path)]
 }
 
+// IsRecorded reports whether the record of publication holds the file
+// at path: a Publisher's Recorded, so that a re-run completes only what
+// was never recorded.
+func (j *Job) IsRecorded(path string) bool { return j.RecordedDigest(path) != "" }
+
 // recordedFiles indexes the files the log records as published, by path
 // relative to the root, with the digest of each one's newest record; the
 // job's own records are added as it writes them (RecordPublished).

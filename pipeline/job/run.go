@@ -352,10 +352,16 @@ func (j *Job) RecordWritten(ctx context.Context, files []reports.PublishedFile) 
 }
 
 // PublishRecord publishes one signed record write-once (revision 1) and
-// records every file written in the audit log.
+// records every file written in the audit log. A re-run completes what
+// its predecessor wrote but did not record (Publisher.Recorded).
 func (j *Job) PublishRecord(ctx context.Context, pub *reports.Publisher, base string, a reports.Artifact, siblings ...reports.Artifact) (reports.PublishResult, error) {
 	if err := os.MkdirAll(pub.Dir, 0o755); err != nil {
 		return reports.PublishResult{}, fmt.Errorf("create %s: %w", pub.Dir, err)
+	}
+	if pub.Recorded == nil {
+		p := *pub
+		p.Recorded = j.IsRecorded
+		pub = &p
 	}
 	res, err := pub.Publish(ctx, base, 1, append([]reports.Artifact{a}, siblings...))
 	if err != nil {

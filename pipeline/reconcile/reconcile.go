@@ -69,25 +69,49 @@ func isRejects(kind string) bool { return strings.HasPrefix(kind, "rejects") }
 //   - a report's report_id, period and revision match its file name, and
 //     what it supersedes is the revision before it;
 //   - every revision chain is complete (r2 without r1 is a gap).
+//
+// A directory reached under two names (output_dir changed to a link to
+// the directory earlier weeks were published in) is one directory: files
+// and records are matched by where they are, their directories' links
+// resolved, not by how the record spells them.
 func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.PublicKey) (checked []reports.FileCheck, problems []string, err error) {
+	where := newLocations(l)
 	recs := Records(entries)
+	// The newest record of each file, keyed by where it is: recs is keyed
+	// by its spelling.
+	recAt := map[string]Record{}
+	for rel, r := range recs {
+		k := where.of(rel)
+		if old, ok := recAt[k]; !ok || r.Seq > old.Seq {
+			recAt[k] = r
+		}
+	}
+	newest := map[string]Record{}
+	for _, r := range recAt {
+		newest[filepath.ToSlash(r.Path)] = r
+	}
+	recorded := func(rel string) (Record, bool) { r, ok := recAt[where.of(rel)]; return r, ok }
 	var retired []job.RetiredKey
 	if pub != nil {
 		retired = job.RetiredKeysAt(entries, pub)
 	}
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
-	inDirs := func(rel string) bool {
-		for _, d := range dirs {
-			if filepath.Dir(filepath.FromSlash(rel)) == filepath.Clean(l.Rel(d)) {
-				return true
-			}
+	realDirs := map[string]bool{}
+	var listed []string
+	for _, d := range dirs {
+		k := where.dir(d)
+		if !realDirs[k] {
+			realDirs[k] = true
+			listed = append(listed, d)
 		}
-		return false
+	}
+	inDirs := func(rel string) bool {
+		return realDirs[where.dir(l.Resolve(filepath.Dir(filepath.FromSlash(rel))))]
 	}
 	// On disk → recorded, sidecar, signature, name.
 	revs := map[string]map[int]bool{} // base+ext → revisions present
-	for _, dir := range dirs {
+	for _, dir := range listed {
 		entries, err := os.ReadDir(dir)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -104,7 +128,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 			rel := filepath.ToSlash(l.Rel(path))
 			if art, ok := strings.CutSuffix(name, reports.SidecarExt); ok {
 				if _, err := os.Stat(filepath.Join(dir, art)); errors.Is(err, fs.ErrNotExist) {
-					if _, rec := recs[rel]; !rec {
+					if _, rec := recorded(rel); !rec {
 						add("%s: a sidecar without its artifact %s, and not recorded", rel, art)
 					}
 				}
@@ -112,18 +136,18 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 			}
 			if art, ok := strings.CutSuffix(name, reports.SignatureExt); ok {
 				if _, err := os.Stat(filepath.Join(dir, art)); errors.Is(err, fs.ErrNotExist) {
-					if _, rec := recs[rel]; !rec {
+					if _, rec := recorded(rel); !rec {
 						add("%s: a signature without its artifact %s, and not recorded", rel, art)
 					}
 				}
 				continue
 			}
-			if _, ok := recs[rel]; !ok {
+			if _, ok := recorded(rel); !ok {
 				add("%s: not recorded in the audit log as published (an unrecorded or planted file)", rel)
 			}
 			for _, comp := range []string{rel + reports.SidecarExt, rel + reports.SignatureExt} {
 				if _, err := os.Stat(l.Resolve(filepath.FromSlash(comp))); err == nil {
-					if _, ok := recs[comp]; !ok {
+					if _, ok := recorded(comp); !ok {
 						add("%s: not recorded in the audit log as published", comp)
 					}
 				}
@@ -137,7 +161,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 				// and recorded before it: a retired key signs nothing
 				// after its retirement.
 				if c, e := reports.VerifyFile(path, old.Public); e == nil {
-					if rec, ok := recs[rel]; ok && rec.Seq >= old.RetiredAt {
+					if rec, ok := recorded(rel); ok && rec.Seq >= old.RetiredAt {
 						add("%s: signed by key %s, retired at audit seq %d, but recorded at audit seq %d: a retired key signs nothing after its retirement",
 							rel, reports.KeyID(old.Public), old.RetiredAt, rec.Seq)
 					}
@@ -174,7 +198,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 		}
 	}
 	// Recorded → on disk.
-	missing, err := Recorded(l, recs, inDirs)
+	missing, err := Recorded(l, newest, inDirs)
 	if err != nil {
 		return checked, problems, err
 	}
@@ -222,6 +246,41 @@ func Recorded(l inputs.Layout, recs map[string]Record, keep func(rel string) boo
 		}
 	}
 	return problems, nil
+}
+
+// locations names files by where they are: their directory with every
+// link resolved (absolute), so that two spellings of one directory give
+// one name. A directory that cannot be resolved keeps its cleaned
+// absolute name.
+type locations struct {
+	l    inputs.Layout
+	dirs map[string]string // directory as given → resolved
+}
+
+func newLocations(l inputs.Layout) *locations {
+	return &locations{l: l, dirs: map[string]string{}}
+}
+
+// dir returns the resolved name of directory d (a path as the layout
+// resolves it).
+func (w *locations) dir(d string) string {
+	if k, ok := w.dirs[d]; ok {
+		return k
+	}
+	k, err := inputs.RealPath(d)
+	if err != nil {
+		if k, err = filepath.Abs(d); err != nil {
+			k = filepath.Clean(d)
+		}
+	}
+	w.dirs[d] = k
+	return k
+}
+
+// of returns where the file rel (relative to the root, as recorded) is.
+func (w *locations) of(rel string) string {
+	p := w.l.Resolve(filepath.FromSlash(rel))
+	return filepath.Join(w.dir(filepath.Dir(p)), filepath.Base(p))
 }
 
 // groupByFile merges the problems of one file ("<path>: <problem>") into
