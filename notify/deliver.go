@@ -17,6 +17,9 @@ import (
 const (
 	EventSent   = "notify_sent"
 	EventFailed = "notify_failed"
+	// EventMuted: the receiver's url_env variable is set to nothing (the
+	// runbook's kill switch), so nothing was posted.
+	EventMuted = "notify_muted"
 )
 
 // DefaultBackoff is the wait before the first retry; it doubles after each.
@@ -32,8 +35,8 @@ type Options struct {
 	Layout inputs.Layout
 	// Hooks are the configured receivers; none means nothing to do.
 	Hooks []inputs.Webhook
-	// Getenv reads url_env variables (os.Getenv when nil).
-	Getenv func(string) string
+	// LookupEnv reads url_env variables (os.LookupEnv when nil).
+	LookupEnv func(string) (string, bool)
 	// Record appends a delivery's outcome to the audit log: the caller's
 	// job, which holds the working root's lock and signs what it appends
 	// (an unsigned entry would fail every later check of the log). Nil
@@ -58,7 +61,10 @@ type Result struct {
 	Receiver string
 	// Skipped is true when the receiver already has a notify_sent for the
 	// message's key: nothing was posted.
-	Skipped  bool
+	Skipped bool
+	// Muted is true when the receiver's url_env variable is set to
+	// nothing: nothing was posted, and it is not a failure.
+	Muted    bool
 	Status   int
 	Attempts int
 	Err      error
@@ -81,8 +87,8 @@ func Deliver(ctx context.Context, opts Options, m Message) ([]Result, error) {
 	if m.Key == "" {
 		return nil, errors.New("notify: message without a key")
 	}
-	if opts.Getenv == nil {
-		opts.Getenv = os.Getenv
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
 	}
 	if opts.Backoff <= 0 {
 		opts.Backoff = DefaultBackoff
@@ -106,12 +112,19 @@ func Deliver(ctx context.Context, opts Options, m Message) ([]Result, error) {
 		fields := map[string]any{"receiver": h.Name, "format": h.Format, "about": m.Event, "key": m.Key,
 			"status": r.Status, "attempts": r.Attempts}
 		event := EventSent
-		if r.Err != nil {
+		switch {
+		case r.Muted:
+			event = EventMuted
+			fields["url_env"] = h.URLEnv
+			delete(fields, "status")
+			delete(fields, "attempts")
+			log.Warn("notification muted: its url_env variable is set to nothing", "receiver", h.Name, "url_env", h.URLEnv, "event", m.Event)
+		case r.Err != nil:
 			event = EventFailed
 			fields["error"] = r.Err.Error()
 			failed = append(failed, fmt.Errorf("webhook %s: %w", h.Name, r.Err))
 			log.Warn("notification failed", "receiver", h.Name, "status", r.Status, "attempts", r.Attempts, "err", r.Err)
-		} else {
+		default:
 			log.Info("notification sent", "receiver", h.Name, "status", r.Status, "attempts", r.Attempts)
 		}
 		// Recorded even when ctx was cancelled: the attempt happened.
@@ -129,7 +142,11 @@ func Deliver(ctx context.Context, opts Options, m Message) ([]Result, error) {
 
 func deliverOne(ctx context.Context, opts Options, h inputs.Webhook, m Message) Result {
 	r := Result{Receiver: h.Name}
-	target, err := webhookURL(h, opts.Layout.Root, opts.Getenv)
+	target, err := webhookURL(h, opts.Layout.Root, opts.LookupEnv)
+	if errors.Is(err, errMuted) {
+		r.Muted = true
+		return r
+	}
 	if err != nil {
 		r.Err = err
 		return r

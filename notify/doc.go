@@ -2,9 +2,11 @@
 // published, and on every integrity problem, it posts to the webhooks
 // configured in config/ledgerlens.json — a Slack-compatible incoming-webhook
 // message (text plus blocks) or ledgerlens' own JSON payload — and records
-// each delivery (notify_sent, notify_failed, with the HTTP status) through
-// the caller's job, which holds the lock and signs what it appends
-// (pipeline.Notify); it never opens the audit log for writing itself.
+// each delivery (notify_sent, notify_failed, with the HTTP status;
+// notify_muted for a receiver whose url_env variable is set to nothing)
+// through the caller's job, which holds the lock and signs what it
+// appends (pipeline.Notify); it never opens the audit log for writing
+// itself.
 //
 // It owns the messages, their two payload formats, delivery (a timeout per
 // attempt, bounded retries with exponential backoff) and the rule that one

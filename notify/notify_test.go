@@ -98,7 +98,7 @@ func newEnv(t *testing.T) *env {
 // the signed path is pipeline.Notify's).
 func (e *env) options(hooks ...inputs.Webhook) Options {
 	return Options{
-		Layout: e.layout, Hooks: hooks, Getenv: func(k string) string { return e.vars[k] },
+		Layout: e.layout, Hooks: hooks, LookupEnv: func(k string) (string, bool) { v, ok := e.vars[k]; return v, ok },
 		Log:     slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Backoff: 10 * time.Millisecond,
 		Entries: e.loggedEntries(),
@@ -482,6 +482,48 @@ func TestWebhookURLSources(t *testing.T) {
 		}
 	}
 	e.noSecret(t)
+}
+
+// TestMutedReceiver: the runbook's kill switch sets the webhook's
+// variable to nothing. That receiver is not posted, without a failure,
+// and the log records it muted; an unset variable stays a failure, and
+// the receiver is told once its variable is set again.
+func TestMutedReceiver(t *testing.T) {
+	e := newEnv(t)
+	rc := newReceiver(t)
+	hook := inputs.Webhook{Name: "ops", Format: inputs.WebhookSlack, URLEnv: "SLACK_WEBHOOK_URL_SEV2", Timeout: time.Second}
+	m := IntegrityMessage([]string{"runs/CREDIT_REVIEWS/weekly_2026-02-23.json: SHA-256 differs from its sidecar"})
+	for _, v := range []string{"", "  "} {
+		e.vars[hook.URLEnv] = v
+		res, err := Deliver(context.Background(), e.options(hook), m)
+		if err != nil || len(res) != 1 || !res[0].Muted || rc.count() != 0 {
+			t.Fatalf("variable set to %q: %v, %+v; %d posts", v, err, res, rc.count())
+		}
+	}
+	var muted int
+	for _, en := range e.auditEntries(t) {
+		if en.Event == EventMuted && en.Fields["receiver"] == "ops" && en.Fields["url_env"] == hook.URLEnv {
+			muted++
+		}
+		if en.Event == EventSent || en.Event == EventFailed {
+			t.Errorf("a muted receiver recorded %s", en.Event)
+		}
+	}
+	if muted != 2 {
+		t.Errorf("%d notify_muted entries, want 2", muted)
+	}
+	if !strings.Contains(e.logs.String(), "muted") {
+		t.Errorf("the mute is not logged:\n%s", e.logs)
+	}
+
+	delete(e.vars, hook.URLEnv)
+	if _, err := Deliver(context.Background(), e.options(hook), m); !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), "is not set") {
+		t.Errorf("unset variable: %v, want a failure", err)
+	}
+	e.vars[hook.URLEnv] = rc.url()
+	if _, err := Deliver(context.Background(), e.options(hook), m); err != nil || rc.count() != 1 {
+		t.Errorf("variable set again: %v; %d posts, want 1", err, rc.count())
+	}
 }
 
 func TestNoWebhooksNothingToDo(t *testing.T) {

@@ -12,18 +12,28 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
+// errMuted is webhookURL's answer for a url_env variable that is set but
+// empty: the runbook's kill switch, an operator's deliberate act, where an
+// unset variable is a mistake.
+var errMuted = errors.New("muted")
+
 // webhookURL reads h's URL from its environment variable or its file
 // (relative to root unless absolute). The file must be a regular file that
-// only its owner can read or write (mode 0600 or stricter). Errors name
-// the variable or file, never the URL.
-func webhookURL(h inputs.Webhook, root string, getenv func(string) string) (string, error) {
+// only its owner can read or write (mode 0600 or stricter). A variable set
+// to nothing (or blanks) gives errMuted; an unset one an error. Errors
+// name the variable or file, never the URL.
+func webhookURL(h inputs.Webhook, root string, lookupEnv func(string) (string, bool)) (string, error) {
 	var raw string
 	switch {
 	case h.URLEnv != "":
-		raw = getenv(h.URLEnv)
-		if strings.TrimSpace(raw) == "" {
-			return "", fmt.Errorf("webhook %s: environment variable %s is not set", h.Name, h.URLEnv)
+		v, ok := lookupEnv(h.URLEnv)
+		if !ok {
+			return "", fmt.Errorf("webhook %s: environment variable %s is not set (set it to nothing to mute this receiver)", h.Name, h.URLEnv)
 		}
+		if strings.TrimSpace(v) == "" {
+			return "", errMuted
+		}
+		raw = v
 	case h.URLFile != "":
 		path := h.URLFile
 		if !filepath.IsAbs(path) {

@@ -54,7 +54,7 @@ func (b *workbookBuilder) aboutBlocks() []*sheetBlock {
 		for _, ext := range []string{".json", ".xlsx"} {
 			f := base + ext
 			steps = append(steps, step{"Signature of " + ext[1:] + " (OpenSSL)",
-				"base64 -d " + f + ".sig > s.bin; openssl pkeyutl -verify -pubin -inkey .ledgerlens/keys/signing.pub -rawin -in " + f + " -sigfile s.bin"})
+				"base64 -d " + f + ".sig > s.bin; openssl pkeyutl -verify -pubin -inkey ../../.ledgerlens/keys/signing.pub -rawin -in " + f + " -sigfile s.bin"})
 		}
 	} else {
 		steps = append(steps, step{"Signature", "none: published unsigned, no .sig files"})
@@ -69,7 +69,7 @@ func (b *workbookBuilder) aboutBlocks() []*sheetBlock {
 		},
 	}
 	where := noteBlock("verify_notes", "", []string{
-		"Run sha256sum and openssl in runs/CREDIT_REVIEWS/ (or wherever the files were copied, with the public key at .ledgerlens/keys/signing.pub);",
+		"Run sha256sum and openssl in runs/CREDIT_REVIEWS/, where the public key is ../../.ledgerlens/keys/signing.pub (wherever the files were copied, give the key's path there);",
 		"run ledgerlens from the working root. The audit head above must appear in the verified audit log.",
 	})
 	return []*sheetBlock{report, inputs, verify, where}

@@ -886,7 +886,7 @@ func TestWorkbookNamesAndSignature(t *testing.T) {
 					t.Errorf("About lacks %q", cmd)
 				}
 			}
-			openssl := "base64 -d " + tc.base + ".json.sig > s.bin; openssl pkeyutl -verify -pubin -inkey .ledgerlens/keys/signing.pub -rawin -in " + tc.base + ".json -sigfile s.bin"
+			openssl := "base64 -d " + tc.base + ".json.sig > s.bin; openssl pkeyutl -verify -pubin -inkey ../../.ledgerlens/keys/signing.pub -rawin -in " + tc.base + ".json -sigfile s.bin"
 			if got := strings.Contains(about, openssl); got != tc.signed {
 				t.Errorf("About has the OpenSSL recipe: %v, want %v", got, tc.signed)
 			}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/ledgerlens/ledgerlens/fixtures"
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -146,6 +147,37 @@ func TestTamperDetection(t *testing.T) {
 			reviews(root), focusWeek, focusWeek, focusWeek)
 		if out, err := exec.Command("bash", "-c", script).CombinedOutput(); err != nil {
 			t.Fatalf("%v\n%s", err, out)
+		}
+	})
+
+	t.Run("openssl verifies the signatures as the workbook's About sheet shows", func(t *testing.T) {
+		if _, err := exec.LookPath("openssl"); err != nil {
+			t.Skip("openssl not installed")
+		}
+		f, err := excelize.OpenFile(xlsxPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, err := f.GetRows("About")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var recipes int
+		for _, row := range rows {
+			for _, cell := range row {
+				if !strings.Contains(cell, "openssl pkeyutl") {
+					continue
+				}
+				recipes++
+				// As the sheet says: in runs/CREDIT_REVIEWS/.
+				if out, err := exec.Command("bash", "-c", "set -e; cd "+reviews(root)+"; "+cell+"; rm s.bin").CombinedOutput(); err != nil {
+					t.Errorf("%s: %v\n%s", cell, err, out)
+				}
+			}
+		}
+		if recipes != 2 {
+			t.Errorf("%d OpenSSL recipes on the About sheet, want 2 (report and workbook)", recipes)
 		}
 	})
 

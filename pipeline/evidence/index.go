@@ -173,7 +173,7 @@ func controlCatalogue() []Control {
 				"(spike runs, policy violations, SLA breaches, drift, data quality); weeks listed as missing are gaps, not evidence. " +
 				"The audit segment holds the record of publication of every file, proven against a signed checkpoint of the log.",
 			Reperform: []string{
-				"sha256sum -c runs/CREDIT_REVIEWS/*.sha256 (in the unpacked bundle)",
+				"(cd runs/CREDIT_REVIEWS && sha256sum -c *.sha256) (in the unpacked bundle)",
 				"jq '.policy_violations' runs/CREDIT_REVIEWS/weekly_<date>.json",
 				"jq '.periods' index.json (present, missing with why, superseded revisions)",
 				"compare each report's audit_head_at_start with audit/verification.json (report_audit_heads)",
