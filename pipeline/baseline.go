@@ -143,7 +143,11 @@ func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*P
 			var targets []target
 			if opts.Candidates {
 				dir := l.Resolve(in.Config.OutputDir)
-				w, name, sum, ok, err := reports.NewestWeekly(dir)
+				w, name, sum, ok, err := reports.NewestWeekly(dir, j.RecordedIn(dir))
+				if errors.Is(err, reports.ErrNotAsRecorded) {
+					return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
+						"%v; nothing was proposed: restore it, then run 'ledgerlens verify all'", err)}}
+				}
 				if err != nil {
 					return job.Outcome{}, err
 				}

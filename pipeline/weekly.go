@@ -397,7 +397,21 @@ func (j *weeklyJob) period(loc *time.Location) (review.Period, error) {
 // result; newest+1 with --supersede when it differs; an error otherwise.
 func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs, period review.Period,
 	pub *reports.Publisher, base string, signer *reports.Signer) (*reports.Weekly, error) {
-	published, err := reports.PublishedWeeks(pub.Dir)
+	// A missing mount, an emptied output directory or this week's
+	// revisions deleted: said as such before the earlier weeks' reports
+	// are read against their records (where they would be missing too).
+	latest, err := pub.Latest(base)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.lj.CheckPublishedFilesPresent(pub.Dir, base, latest); err != nil {
+		return nil, err
+	}
+	published, err := reports.PublishedWeeks(pub.Dir, j.lj.RecordedIn(pub.Dir))
+	if errors.Is(err, reports.ErrNotAsRecorded) {
+		return nil, &job.IntegrityError{Problems: []string{fmt.Sprintf(
+			"%v; nothing was published: restore it, then run 'ledgerlens verify all'", err)}}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -471,13 +485,6 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 		w.SigningKeyID = &id
 	}
 
-	latest, err := pub.Latest(base)
-	if err != nil {
-		return nil, err
-	}
-	if err := j.lj.CheckPublishedFilesPresent(pub.Dir, base, latest); err != nil {
-		return nil, err
-	}
 	if latest == 0 {
 		w.Revision = 1
 		return w, nil

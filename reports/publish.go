@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // ErrAlreadyPublished is returned (wrapped) by Publish when the revision
@@ -183,7 +184,7 @@ func (p *Publisher) Read(base string, rev int, ext string) ([]byte, error) {
 	if err := checkPublicationName(base); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(p.path(base, rev, ext))
+	data, err := inputs.ReadRegular(p.path(base, rev, ext))
 	if err != nil {
 		return nil, fmt.Errorf("read published %s: %w", Name(base, rev, ext), err)
 	}
@@ -224,7 +225,7 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 	primary := files[0]
 	primaryPath := p.path(base, rev, primary.Ext)
 
-	existing, err := os.ReadFile(primaryPath)
+	existing, err := inputs.ReadRegular(primaryPath)
 	switch {
 	case err == nil:
 		newSum := SHA256Hex(primary.Data)
@@ -314,7 +315,7 @@ func (p *Publisher) complete(ctx context.Context, base string, rev int, files []
 				continue
 			}
 			want := t.data()
-			if have, err := os.ReadFile(t.path); err == nil && bytes.Equal(have, want) {
+			if have, err := inputs.ReadRegular(t.path); err == nil && bytes.Equal(have, want) {
 				continue
 			} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return written, fmt.Errorf("publish %s: %w", Name(base, rev, files[0].Ext), err)
@@ -504,7 +505,7 @@ func FileSHA256(path string) (string, error) {
 // opened gives os.Open's error unwrapped (fs.ErrNotExist for a missing
 // one).
 func FileDigest(path string) (sha256Hex string, n int64, err error) {
-	f, err := os.Open(path)
+	f, err := inputs.OpenRegular(path)
 	if err != nil {
 		return "", 0, err
 	}

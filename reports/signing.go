@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // Names of the key pair inside a keys directory (.ledgerlens/keys/).
@@ -120,7 +121,7 @@ func NewSigner(priv ed25519.PrivateKey) (*Signer, error) {
 // group or others may read or write: a signing key others can read proves
 // nothing.
 func LoadSigner(path string) (*Signer, error) {
-	f, err := os.Open(path)
+	f, err := inputs.OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("signing key %s does not exist: create one with 'ledgerlens keys generate', or pass --unsigned", path)
 	}
@@ -182,7 +183,7 @@ func (s *Signer) Public() ed25519.PublicKey { return s.priv.Public().(ed25519.Pu
 
 // LoadPublicKey reads an SPKI PEM ("PUBLIC KEY") Ed25519 public key.
 func LoadPublicKey(path string) (ed25519.PublicKey, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("load public key: %w", err)
 	}

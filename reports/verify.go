@@ -4,8 +4,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -83,7 +83,7 @@ func (e *VerificationError) Is(target error) bool { return target == ErrVerifica
 // failed, a *VerificationError naming the failures (errors.Is
 // ErrVerification); other errors mean a file could not be read.
 func VerifyFile(path string, pub ed25519.PublicKey) (FileCheck, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if err != nil {
 		return FileCheck{Path: path}, fmt.Errorf("verify: %w", err)
 	}
@@ -104,7 +104,7 @@ func VerifyFile(path string, pub ed25519.PublicKey) (FileCheck, error) {
 
 // readOptional reads a companion file; nil (not an error) when absent.
 func readOptional(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

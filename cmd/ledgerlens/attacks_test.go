@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -1066,8 +1067,11 @@ func TestPublishedFilesMissing(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Revision 1, recorded, is gone: an integrity problem (exit 4)
+		// since the earlier weeks' reports are read only as recorded; it
+		// was exit 1, "revision 2 … is not recorded", before.
 		for _, args := range [][]string{{"--week", prevWeek(t)}, {"--week", prevWeek(t), "--supersede"}} {
-			mustFail(t, 1, []string{"revision 2 in runs/CREDIT_REVIEWS is not recorded in the audit log as published", "nothing was written"},
+			mustFail(t, 4, []string{"weekly_" + prevWeek(t) + ".json: recorded as published", "but missing", "nothing was published"},
 				append([]string{"--root", root, "report", "weekly"}, args...)...)
 		}
 		if _, err := os.Stat(weeklyPath(root, prevWeek(t), 3, ".json")); err == nil {
@@ -1229,6 +1233,64 @@ func TestRerunAfterAKillAndAKeyRotation(t *testing.T) {
 			t.Errorf("%s after the re-run: %v (%+v)", name, err, c)
 		}
 	}
+}
+
+// TestAttackPlantedReportHidesLateArrivals: runs land in a week after its
+// report was published. A file put in the output directory under a weekly
+// report's name, claiming that week's report covered the whole ledger, hid
+// them from the next week's review (no late_arrivals, no action item),
+// and was removed again before anyone ran verify all; an edit of the real
+// report, undone after the job, did the same. Only files the record of
+// publication names, with their recorded bytes, are publications now: a
+// planted file is not read, and a recorded one that changed stops the job.
+func TestAttackPlantedReportHidesLateArrivals(t *testing.T) {
+	base := publishedRoot(t)
+	appendLedgerLines(t, base, `{"Run_ID":"RUN-LATE-1","Timestamp":"`+focusWeek+`T10:00:00Z","Scenario_ID":"S-LATE","Credits_Total":142.86}`)
+	claim := fmt.Sprintf(`{"period_start":"%sT00:00:00Z","revision":99,"inputs":{"ledger":{"bytes_covered":999999999}}}`, focusWeek)
+	lateArrivals := func(t *testing.T, root string) string {
+		t.Helper()
+		w := readWeekly(t, weeklyPath(root, nextWeek(t), 1, ".json"))
+		return fmt.Sprint(w["data_quality"].(map[string]any)["late_arrivals"])
+	}
+	clean := copyRoot(t, base)
+	mustRun(t, "--root", clean, "report", "weekly", "--week", nextWeek(t))
+	want := lateArrivals(t, clean)
+	if !strings.Contains(want, focusWeek) {
+		t.Fatalf("without an attack, the late run is not a late arrival of %s: %s", focusWeek, want)
+	}
+
+	t.Run("a planted report", func(t *testing.T) {
+		root := copyRoot(t, base)
+		planted := filepath.Join(reviews(root), "weekly_x.json")
+		if err := os.WriteFile(planted, []byte(claim), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustRun(t, "--root", root, "report", "weekly", "--week", nextWeek(t))
+		if got := lateArrivals(t, root); got != want {
+			t.Errorf("late arrivals with a planted report: %s, want %s", got, want)
+		}
+		os.Remove(planted)
+		mustRun(t, "--root", root, "verify", "all")
+	})
+	t.Run("the published report edited", func(t *testing.T) {
+		root := copyRoot(t, base)
+		path := weeklyPath(root, focusWeek, 2, ".json")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := regexp.MustCompile(`"bytes_covered": [0-9]+`).ReplaceAll(data, []byte(`"bytes_covered": 999999999`))
+		if bytes.Equal(edited, data) {
+			t.Fatal("no bytes_covered in the published report")
+		}
+		if err := os.WriteFile(path, edited, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustFail(t, 4, []string{filepath.Base(path), "not the recorded"}, "--root", root, "report", "weekly", "--week", nextWeek(t))
+		if _, err := os.Stat(weeklyPath(root, nextWeek(t), 1, ".json")); err == nil {
+			t.Error("the job published over an edited report")
+		}
+	})
 }
 
 // TestAttackRetiredKeyCheckpointAfterRotation: a key is rotated because

@@ -495,6 +495,57 @@ func TestCronOnlyRegularFiles(t *testing.T) {
 	})
 }
 
+// TestCronNoFIFOInTheOutputOrStateDirectory: a FIFO (or a link to a
+// device) where a report, a signature, the audit log, its checkpoints or
+// the public key is expected hung verify all, every job and audit verify,
+// with the lock held: cron got no exit status at all. Each is refused at
+// once now, naming the file.
+func TestCronNoFIFOInTheOutputOrStateDirectory(t *testing.T) {
+	fifo := func(path string) error { os.Remove(path); return syscall.Mkfifo(path, 0o644) }
+	zero := func(path string) error { os.Remove(path); return os.Symlink("/dev/zero", path) }
+	state := func(root string, name ...string) string {
+		return filepath.Join(append([]string{root, ".ledgerlens"}, name...)...)
+	}
+	for _, tc := range []struct {
+		name  string
+		path  func(root string) string
+		make  func(string) error
+		kind  string
+		extra []string
+	}{
+		{"a report in the output directory", func(r string) string { return weeklyPath(r, nextWeek(t), 1, ".json") }, fifo, "FIFO", []string{"verify", "all"}},
+		{"a signature", func(r string) string { return weeklyPath(r, focusWeek, 1, ".json.sig") }, fifo, "FIFO", []string{"verify", "all"}},
+		{"a link to a device in the output directory", func(r string) string { return filepath.Join(reviews(r), "x.json") }, zero, "character device", []string{"verify", "all"}},
+		{"the audit log", func(r string) string { return state(r, "audit.jsonl") }, fifo, "FIFO", []string{"report", "weekly", "--week", nextWeek(t)}},
+		{"the audit log, for audit verify", func(r string) string { return state(r, "audit.jsonl") }, fifo, "FIFO", []string{"audit", "verify"}},
+		{"the checkpoints", func(r string) string { return state(r, "audit.checkpoints") }, fifo, "FIFO", []string{"audit", "verify"}},
+		{"the checkpoints, for a job", func(r string) string { return state(r, "audit.checkpoints") }, fifo, "FIFO", []string{"report", "weekly", "--week", nextWeek(t)}},
+		{"the public key", func(r string) string { return state(r, "keys", "signing.pub") }, fifo, "FIFO", []string{"report", "weekly", "--week", nextWeek(t)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyRoot(t, publishedRoot(t))
+			path := tc.path(root)
+			if err := tc.make(path); err != nil {
+				t.Skip(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			start := time.Now()
+			cmd := exec.CommandContext(ctx, binary, append([]string{"--root", root}, tc.extra...)...)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			err := cmd.Run()
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() <= 0 || ctx.Err() != nil {
+				t.Fatalf("%v: %v after %v, want a failing exit status at once\n%s", tc.extra, err, time.Since(start).Round(time.Millisecond), out.String())
+			}
+			if !strings.Contains(out.String(), tc.kind) || !strings.Contains(out.String(), filepath.Base(path)) {
+				t.Errorf("exit %d; the output does not name the %s %s:\n%s", ee.ExitCode(), tc.kind, filepath.Base(path), out.String())
+			}
+		})
+	}
+}
+
 // TestCronStaleAndUnfinished: a future week, the current week and a
 // mid-week --as-of are refused with exit 2; --preliminary publishes the
 // preliminary name only; a week without runs after weeks with runs is a

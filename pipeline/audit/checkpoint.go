@@ -20,6 +20,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // OriginPrefix starts the origin line of every ledgerlens audit checkpoint;
@@ -217,7 +218,7 @@ func cutTornLine(f *os.File) error {
 // checkpoints (nil, nil); a line that does not parse is skipped only when it
 // is a torn last line, and is otherwise an error naming it.
 func ReadCheckpoints(path string) ([]StoredCheckpoint, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

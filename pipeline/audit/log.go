@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // ErrCorrupt marks a log whose tail is not a valid continuation of the
@@ -47,7 +48,7 @@ func Open(path string, now func() time.Time) (*Log, error) {
 		now = time.Now
 	}
 	l := &Log{path: path, now: now, hash: ZeroHash}
-	f, err := os.Open(path)
+	f, err := inputs.OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return l, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"io/fs"
 	"os"
 	"slices"
@@ -39,7 +40,7 @@ type State struct {
 // known (a checkpoint, a report, an ingested store).
 func Load(path string) (*State, error) {
 	s := &State{Path: path}
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		s.Chain = Result{HeadHash: ZeroHash}
 		s.Tree = &Tree{}
@@ -82,7 +83,7 @@ func (s *State) Extend() (*State, error) {
 	if !s.Exists || !s.Chain.OK() {
 		return Load(s.Path)
 	}
-	data, err := os.ReadFile(s.Path)
+	data, err := inputs.ReadRegular(s.Path)
 	if err != nil || len(data) < len(s.verified) || !bytes.Equal(data[:len(s.verified)], s.verified) {
 		return Load(s.Path)
 	}
@@ -179,7 +180,7 @@ func UnsignedProblem(logName string, seqs []int64, signedSize int64, keyID strin
 // state directory's lock. It returns the event written, or nil when the
 // tail was intact.
 func RepairTornTail(ctx context.Context, path string, now func() time.Time, sign func([]byte) []byte) (*Entry, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && (len(data) == 0 || data[len(data)-1] == '\n')) {
 		return nil, nil
 	}

@@ -5,9 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"io"
 	"io/fs"
-	"os"
 )
 
 // Problem names what broke the chain at an entry.
@@ -173,7 +173,7 @@ func walkFrom(r io.Reader, c checker, each func(e Entry, leaf []byte) error) (Re
 
 // VerifyFile verifies the log at path. A missing file is a valid empty log.
 func VerifyFile(path string) (Result, error) {
-	f, err := os.Open(path)
+	f, err := inputs.OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Result{HeadHash: ZeroHash}, nil
 	}

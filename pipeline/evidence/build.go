@@ -24,6 +24,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -259,11 +260,11 @@ func (b *builder) add(path, kind string, data []byte, controls []string) {
 // is one, its signature.
 func (b *builder) addArtifact(dir, prefix, name, kind string, controls []string) error {
 	path := filepath.Join(dir, name)
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if err != nil {
 		return fmt.Errorf("evidence export: %w", err)
 	}
-	sidecar, err := os.ReadFile(path + reports.SidecarExt)
+	sidecar, err := inputs.ReadRegular(path + reports.SidecarExt)
 	if err != nil {
 		return fmt.Errorf("evidence export: %s has no sidecar (not a published artifact): %w", path, err)
 	}
@@ -272,7 +273,7 @@ func (b *builder) addArtifact(dir, prefix, name, kind string, controls []string)
 	f.Sidecar = &sc
 	b.members = append(b.members, member{path: prefix + name, data: data, file: f})
 	b.members = append(b.members, member{path: sc, data: sidecar, file: b.file(sc, KindSidecar, sidecar, []string{ControlIntegrity})})
-	sig, err := os.ReadFile(path + reports.SignatureExt)
+	sig, err := inputs.ReadRegular(path + reports.SignatureExt)
 	switch {
 	case err == nil:
 		sp := prefix + name + reports.SignatureExt
@@ -502,7 +503,7 @@ func (b *builder) addRecord(dir, base, kind string) error {
 		}
 	}
 	if b.src.Approvers != "" && !b.approversAdded {
-		data, err := os.ReadFile(b.src.Approvers)
+		data, err := inputs.ReadRegular(b.src.Approvers)
 		switch {
 		case err == nil:
 			b.add(ApproversPath, KindApprovers, data, changeCtrl())

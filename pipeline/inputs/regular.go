@@ -1,6 +1,7 @@
 package inputs
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -72,4 +73,24 @@ func CheckRegular(path string) error {
 		return &NotRegularError{Path: path, Mode: fi.Mode()}
 	}
 	return nil
+}
+
+// ReadRegular reads the whole of path, as os.ReadFile does, when it is a
+// regular file or a symbolic link to one (OpenRegular): a FIFO or a device
+// put where a report, a signature, the audit log or a key is expected is
+// a *NotRegularError at once, not a job hung with its lock held.
+func ReadRegular(path string) ([]byte, error) {
+	f, err := OpenRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var b bytes.Buffer
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 && fi.Size() < 1<<40 {
+		b.Grow(int(fi.Size()) + 1)
+	}
+	if _, err := b.ReadFrom(f); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

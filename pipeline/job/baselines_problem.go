@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -88,7 +87,7 @@ func baselinesFileProblem(l inputs.Layout, last *audit.Entry) (string, error) {
 // BaselinesSHA256 is the SHA-256 of the baselines file, "" when there is
 // none.
 func BaselinesSHA256(l inputs.Layout) (string, error) {
-	data, err := os.ReadFile(l.Baselines)
+	data, err := inputs.ReadRegular(l.Baselines)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}

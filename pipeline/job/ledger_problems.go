@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -149,7 +148,7 @@ func (r LedgerRecord) Problems(ledger string, dups []store.ConflictingDuplicate)
 // readLedgerRecord reads the ledger modifications and acknowledgments the
 // audit log at path records, in log order. A missing log records none.
 func readLedgerRecord(path string) ([]LedgerModification, []*LedgerAcknowledgment, error) {
-	f, err := os.Open(path)
+	f, err := inputs.OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -106,6 +107,19 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 // the file at path, newest record first ("" when none records it).
 func (j *Job) RecordedDigest(path string) string {
 	return j.recordedFiles()[j.env.Layout.Rel(path)]
+}
+
+// RecordedIn returns the files the record of publication holds in dir,
+// by file name, with the SHA-256 of each one's newest record.
+func (j *Job) RecordedIn(dir string) map[string]string {
+	rel := j.env.Layout.Rel(dir)
+	out := map[string]string{}
+	for p, sum := range j.recordedFiles() {
+		if path.Dir(p) == rel {
+			out[path.Base(p)] = sum
+		}
+	}
+	return out
 }
 
 // IsRecorded reports whether the record of publication holds the file

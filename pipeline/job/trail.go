@@ -363,7 +363,7 @@ func newestCarried(l inputs.Layout, pub ed25519.PublicKey) (NamedCheckpoint, boo
 
 // topLevelString reads a JSON object's top-level string key, stopping there.
 func topLevelString(path, key string) (string, bool) {
-	f, err := os.Open(path)
+	f, err := inputs.OpenRegular(path)
 	if err != nil {
 		return "", false
 	}

@@ -158,7 +158,7 @@ func carriedCheckpoints(dir string) ([]carried, error) {
 		if e.IsDir() || !strings.HasSuffix(name, ".json") || !(strings.HasPrefix(name, "weekly_") || strings.HasPrefix(name, "sla_")) {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, name))
+		data, err := inputs.ReadRegular(filepath.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("read published report: %w", err)
 		}
@@ -177,7 +177,7 @@ func carriedCheckpoints(dir string) ([]carried, error) {
 // readKeptCheckpoints reads a checkpoint an auditor kept: the signed note
 // itself, or JSON lines of a checkpoints file.
 func readKeptCheckpoints(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read kept checkpoint: %w", err)
 	}

@@ -305,7 +305,7 @@ func groupByFile(problems []string) []string {
 
 // checkReportName compares a report's own identity with its file name.
 func checkReportName(rel, path, kind, base string, rev int) []string {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if err != nil {
 		return []string{fmt.Sprintf("%s: %v", rel, err)}
 	}
@@ -403,7 +403,7 @@ func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
 		}
 		return problems, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if err != nil {
 		return problems, fmt.Errorf("verify: %w", err)
 	}
