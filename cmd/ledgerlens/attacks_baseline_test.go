@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,6 +137,42 @@ func TestAttackPlantedApprovalRecord(t *testing.T) {
 	r = ledgerlens(t, nil, "--root", root, "baseline", "list")
 	if r.code != 0 || !strings.Contains(r.stdout, "1 proposals awaiting approval") || !strings.Contains(r.stderr, baselines.ApprovalBase(id)+".json") {
 		t.Fatalf("baseline list beside a planted approval: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestAttackPlantedReportSteersCandidates: `baseline propose
+// --candidates` proposes the candidates of the newest weekly report. A
+// file put in the output directory under a weekly report's name, with a
+// later week, was that report: signed proposals named it as their source.
+// Only reports the record of publication names count now.
+func TestAttackPlantedReportSteersCandidates(t *testing.T) {
+	root, scenario, alice, _ := baselineRoot(t)
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	planted := fmt.Sprintf(`{"period_start":"%[1]sT00:00:00Z","period_end":"%[1]sT00:00:00Z","revision":1,
+"inputs":{"ledger":{"bytes_covered":1}},"policy":{"baseline_window_days":30},
+"baseline_candidates":[{"scenario_id":%[2]q,"run_count":99,"cv":0.01,"review":"ok"}]}`,
+		mustParseDay(t, focusWeek).AddDate(0, 0, 14).Format(time.DateOnly), scenario)
+	if err := os.WriteFile(filepath.Join(reviews(root), "weekly_x.json"), []byte(planted), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := ledgerlens(t, []string{"SSH_AUTH_SOCK="}, "--root", root, "baseline", "propose", "--candidates", "--sign-with", alice)
+	if r.code != 0 && r.code != 3 {
+		t.Fatalf("propose --candidates: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	matches, err := filepath.Glob(filepath.Join(root, "runs", "BASELINE_UPDATES", "proposal_*.json"))
+	if err != nil || len(matches) == 0 {
+		t.Fatalf("no proposal written (%v)\n%s%s", err, r.stdout, r.stderr)
+	}
+	for _, m := range matches {
+		var p struct {
+			Source struct{ Report string } `json:"source"`
+		}
+		if err := json.Unmarshal(readFile(t, m), &p); err != nil {
+			t.Fatal(err)
+		}
+		if want := "weekly_" + focusWeek + ".json"; p.Source.Report != want {
+			t.Errorf("%s proposes from %q, want the published %s", filepath.Base(m), p.Source.Report, want)
+		}
 	}
 }
 
