@@ -54,7 +54,7 @@ func (r IntegrityReport) OK() bool { return len(r.Problems) == 0 }
 func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kept ...string) (IntegrityReport, error) {
 	l := env.Layout
 	var rep IntegrityReport
-	dirs := reconcile.OutputDirs(l)
+	dirs := job.OutputDirs(l)
 	ac, err := reconcile.Audit(l, dirs[0], pub, kept)
 	if err != nil {
 		return rep, err

@@ -16,7 +16,6 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
-	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -97,7 +96,7 @@ func checkNoEarlierKey(l inputs.Layout) error {
 	// key would start a new audit chain beside them.
 	// The default reports directory too: output_dir may have been
 	// pointed elsewhere since.
-	dirs := reconcile.OutputDirs(l)
+	dirs := job.OutputDirs(l)
 	if !slices.Contains(dirs, l.ReviewsDir) {
 		dirs = append(dirs, l.ReviewsDir)
 	}

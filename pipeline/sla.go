@@ -53,6 +53,9 @@ type SLAResult struct {
 // signatures, write-once with --supersede revisions, checkpointed steps and
 // every step in the audit log.
 func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, error) {
+	if err := job.CheckRecordNotLost(env.Layout); err != nil {
+		return nil, err
+	}
 	var res *SLAResult
 	err := job.Run(ctx, env, job.NameSLAReport, map[string]any{"month": opts.Month},
 		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
@@ -113,11 +116,9 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 	if err != nil {
 		return nil, job.Blocked(err)
 	}
-	var signer *reports.Signer // checked before the ingest, as for the weekly job
-	if !opts.Unsigned {
-		if signer, err = j.Signer(", or pass --unsigned"); err != nil {
-			return nil, err
-		}
+	signer, err := j.PublishingSigner(opts.Unsigned) // before the ingest, as for the weekly job
+	if err != nil {
+		return nil, err
 	}
 	st, ing, err := j.OpenStore(ctx)
 	if err != nil {

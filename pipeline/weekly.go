@@ -61,6 +61,9 @@ type WeeklyResult struct {
 
 // RunWeekly runs the weekly credit review job end to end.
 func RunWeekly(ctx context.Context, env job.Env, opts WeeklyOptions) (*WeeklyResult, error) {
+	if err := job.CheckRecordNotLost(env.Layout); err != nil {
+		return nil, err
+	}
 	var res *WeeklyResult
 	err := job.Run(ctx, env, job.NameWeeklyReview, nil, func(ctx context.Context, lj *job.Job) (job.Outcome, error) {
 		j := &weeklyJob{env: env, opts: opts, lj: lj}
@@ -141,11 +144,9 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 	// The key is checked before the ingest, which may take seconds: a job
 	// that cannot sign says so at once.
-	var signer *reports.Signer
-	if !j.opts.Unsigned {
-		if signer, err = j.lj.Signer(", or pass --unsigned"); err != nil {
-			return nil, err
-		}
+	signer, err := j.lj.PublishingSigner(j.opts.Unsigned)
+	if err != nil {
+		return nil, err
 	}
 	st, ing, err := j.lj.OpenStore(ctx)
 	if err != nil {

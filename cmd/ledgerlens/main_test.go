@@ -467,7 +467,11 @@ func onlyCheckpoint(t *testing.T, dir string) string {
 // holding the lock, and returns once it says so.
 func startPaused(t *testing.T, root string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(binary, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+	args := []string{"--root", root, "report", "weekly", "--week", focusWeek}
+	if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "keys", "signing.key")); err != nil {
+		args = append(args, "--unsigned") // a root with a key publishes signed
+	}
+	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "LEDGERLENS_FAULT=pause-after:analyse")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 )
 
@@ -35,7 +36,7 @@ func outsideProtected(l inputs.Layout, flag, value, dir, advice string) error {
 // the output directories (configured, and recorded in the audit log), the
 // state directory and the ledger's and configuration's directories.
 func protectedDirs(l inputs.Layout) []string {
-	dirs := reconcile.OutputDirs(l)
+	dirs := job.OutputDirs(l)
 	if st, err := audit.Load(l.AuditLog); err == nil {
 		dirs = reconcile.WithRecordedDirs(l, dirs, st.Entries)
 	}

@@ -495,6 +495,44 @@ func TestCronOnlyRegularFiles(t *testing.T) {
 	})
 }
 
+// TestCronUnsignedWhereItDoesNotBelong: `--unsigned` is for a root
+// without a key. On a keyed root it published an unsigned, write-once
+// report that verify all then failed for good; with the state directory
+// moved away (a mount that did not come up), the job's "no signing key
+// … or pass --unsigned", followed, started a second audit chain and
+// published beside the signed reports no log there recorded, exit 0.
+func TestCronUnsignedWhereItDoesNotBelong(t *testing.T) {
+	t.Run("a root with a key", func(t *testing.T) {
+		root := copyRoot(t, publishedRoot(t))
+		r := cron(t, root, "report", "weekly", "--week", nextWeek(t), "--unsigned")
+		wantExit(t, r, 1, "--unsigned on a keyed root")
+		if !strings.Contains(r.stderr, "drop --unsigned") {
+			t.Errorf("stderr: %s", r.stderr)
+		}
+		if _, err := os.Stat(weeklyPath(root, nextWeek(t), 1, ".json")); err == nil {
+			t.Error("an unsigned report was published on a keyed root")
+		}
+		mustRun(t, "--root", root, "verify", "all")
+	})
+	t.Run("the state directory moved away", func(t *testing.T) {
+		root := copyRoot(t, publishedRoot(t))
+		if err := os.Rename(filepath.Join(root, ".ledgerlens"), filepath.Join(t.TempDir(), "state")); err != nil {
+			t.Fatal(err)
+		}
+		// Said as what it is, not as "no signing key … or pass --unsigned".
+		for _, extra := range [][]string{nil, {"--unsigned"}} {
+			r := cron(t, root, append([]string{"report", "weekly", "--week", nextWeek(t)}, extra...)...)
+			wantExit(t, r, 4, fmt.Sprintf("%v without the state directory", extra))
+			if !strings.Contains(r.stderr, "was lost, moved or not mounted") {
+				t.Errorf("stderr: %s", r.stderr)
+			}
+		}
+		if _, err := os.Stat(weeklyPath(root, nextWeek(t), 1, ".json")); err == nil {
+			t.Error("a report was published beside the reports no log here records")
+		}
+	})
+}
+
 // TestCronNoFIFOInTheOutputOrStateDirectory: a FIFO (or a link to a
 // device) where a report, a signature, the audit log, its checkpoints or
 // the public key is expected hung verify all, every job and audit verify,

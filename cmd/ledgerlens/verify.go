@@ -252,7 +252,7 @@ func runVerify(a *app, opts VerifyOptions) error {
 		if err != nil && !errors.Is(err, reports.ErrVerification) {
 			return err
 		}
-		recorded, err := reconcile.File(l, path, reconcile.OutputDirs(l))
+		recorded, err := reconcile.File(l, path, job.OutputDirs(l))
 		if err != nil {
 			return err
 		}
@@ -409,7 +409,7 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 		}
 		pub = nil
 	}
-	path, cpFile, reviewsDir := l.AuditLog, job.AuditCheckpointsFile(l), reconcile.OutputDirs(l)[0]
+	path, cpFile, reviewsDir := l.AuditLog, job.AuditCheckpointsFile(l), job.OutputDirs(l)[0]
 	if opts.Path != "" {
 		// An exported log: no checkpoints file or reports beside it.
 		path, cpFile, reviewsDir = opts.Path, "", ""

@@ -426,16 +426,6 @@ func realPath(path string) (string, error) {
 	return abs, nil
 }
 
-// OutputDirs are the directories the record of publication covers: the
-// configured reports directory and the baseline updates directory.
-func OutputDirs(l inputs.Layout) []string {
-	reviewsDir := l.ReviewsDir
-	if cfg, _, err := inputs.LoadConfig(l.Config); err == nil {
-		reviewsDir = l.Resolve(cfg.OutputDir)
-	}
-	return []string{reviewsDir, l.BaselineUpdatesDir}
-}
-
 // WithRecordedDirs returns dirs followed by every other directory that
 // holds a file the record of publication names, in the order first
 // recorded: an output directory the configuration no longer names is still

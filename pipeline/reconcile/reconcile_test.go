@@ -12,6 +12,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -70,7 +71,7 @@ func reconcileRoot(t *testing.T, l inputs.Layout, pub ed25519.PublicKey) []strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, problems, err := Dirs(l, st.Entries, OutputDirs(l), pub)
+	_, problems, err := Dirs(l, st.Entries, job.OutputDirs(l), pub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestDirsReportsEveryProblem(t *testing.T) {
 func TestFileIsTheRecordedArtifact(t *testing.T) {
 	l, _ := setup(t)
 	target := filepath.Join(l.ReviewsDir, "weekly_2026-11-09.json")
-	if p, err := File(l, target, OutputDirs(l)); err != nil || len(p) != 0 {
+	if p, err := File(l, target, job.OutputDirs(l)); err != nil || len(p) != 0 {
 		t.Fatalf("recorded file: %q %v", p, err)
 	}
 	// r2's bytes, signature and a fresh sidecar over r1's name: they verify
@@ -129,7 +130,7 @@ func TestFileIsTheRecordedArtifact(t *testing.T) {
 		data, _ := os.ReadFile(filepath.Join(l.ReviewsDir, "weekly_2026-11-09.r2.json"+ext))
 		os.WriteFile(target+ext, data, 0o644)
 	}
-	p, err := File(l, target, OutputDirs(l))
+	p, err := File(l, target, job.OutputDirs(l))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ func TestFileIsTheRecordedArtifact(t *testing.T) {
 		{"the file through the link", l, filepath.Join(link, rel)},
 		{"the root through the link", linked, target},
 	} {
-		p, err := File(c.l, c.path, OutputDirs(c.l))
+		p, err := File(c.l, c.path, job.OutputDirs(c.l))
 		if err != nil || !strings.Contains(strings.Join(p, "\n"), "not the recorded artifact for this name") {
 			t.Errorf("%s: problems %q (%v), want the swap found", c.name, p, err)
 		}
@@ -174,10 +175,10 @@ func TestRecordedDirsUnderARelativeRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := len(WithRecordedDirs(l, OutputDirs(l), st.Entries))
+	want := len(WithRecordedDirs(l, job.OutputDirs(l), st.Entries))
 	t.Chdir(filepath.Dir(l.Root))
 	rel := inputs.NewLayout(filepath.Base(l.Root))
-	if got := WithRecordedDirs(rel, OutputDirs(rel), st.Entries); len(got) != want {
+	if got := WithRecordedDirs(rel, job.OutputDirs(rel), st.Entries); len(got) != want {
 		t.Errorf("relative root: directories %q, want %d as under the absolute root", got, want)
 	}
 }
@@ -202,7 +203,7 @@ func TestRecordedDirsThroughALink(t *testing.T) {
 	if err := os.WriteFile(l.Config, []byte(`{"output_dir": "runs/ALIAS"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got := WithRecordedDirs(l, OutputDirs(l), st.Entries)
+	got := WithRecordedDirs(l, job.OutputDirs(l), st.Entries)
 	if !slices.Contains(got, alias) || !slices.Contains(got, l.ReviewsDir) {
 		t.Errorf("directories %q, want both %s and %s", got, alias, l.ReviewsDir)
 	}

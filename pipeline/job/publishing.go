@@ -1,0 +1,86 @@
+package job
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// OutputDirs are the directories the record of publication covers: the
+// configured reports directory and the baseline updates directory.
+func OutputDirs(l inputs.Layout) []string {
+	reviewsDir := l.ReviewsDir
+	if cfg, _, err := inputs.LoadConfig(l.Config); err == nil {
+		reviewsDir = l.Resolve(cfg.OutputDir)
+	}
+	return []string{reviewsDir, l.BaselineUpdatesDir}
+}
+
+// PublishingSigner returns what a publishing job (a weekly or SLA report)
+// signs with: the root's signer, or nil with unsigned. It refuses unsigned
+// on a root that has a signing key, or whose log records one: every file
+// it published would stay unsigned, and verify all would fail on it for
+// good.
+func (j *Job) PublishingSigner(unsigned bool) (*reports.Signer, error) {
+	l := j.env.Layout
+	if !unsigned {
+		return j.Signer(", or pass --unsigned")
+	}
+	for _, f := range []string{reports.PrivateKeyFile, reports.PublicKeyFile} {
+		if _, err := os.Lstat(filepath.Join(l.KeysDir, f)); err == nil {
+			return nil, Blocked(fmt.Errorf("--unsigned on a root with a signing key (%s): its publications are signed, and verify all requires a signature on each; drop --unsigned",
+				l.Rel(filepath.Join(l.KeysDir, f))))
+		}
+	}
+	for _, e := range j.Entries() {
+		if e.Event == audit.EventKeyGenerated || e.Event == audit.EventKeyRotated {
+			return nil, Blocked(fmt.Errorf("--unsigned on a root whose audit log records a signing key (%s at audit seq %d), whose key pair is missing from %s: restore the key pair (a missing mount?) and drop --unsigned",
+				e.Event, e.Seq, l.Rel(l.KeysDir)))
+		}
+	}
+	return nil, nil
+}
+
+// CheckRecordNotLost refuses, before a publishing job starts, a root
+// with no audit log (or an empty one) and no public key whose output
+// directories hold published files (their SHA-256 sidecars): the state
+// directory was lost, moved or not mounted, and the job would start a
+// second record of publication beside the first (`keys generate` refuses
+// this case too). It writes nothing, so a refused job leaves no log that
+// would let the next one through. With the public key still there, the
+// job's own check of the log against the signed checkpoints (those the
+// reports carry included) says more, and a log that is not a regular file
+// is refused by its reader.
+func CheckRecordNotLost(l inputs.Layout) error {
+	fi, err := os.Stat(l.AuditLog)
+	switch {
+	case err == nil && (fi.Size() > 0 || !fi.Mode().IsRegular()):
+		return nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("audit log: %w", err)
+	}
+	if _, err := os.Lstat(filepath.Join(l.KeysDir, reports.PublicKeyFile)); err == nil {
+		return nil
+	}
+	for _, dir := range OutputDirs(l) {
+		names, err := os.ReadDir(dir)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("list %s: %w", l.Rel(dir), err)
+		}
+		for _, n := range names {
+			if strings.HasSuffix(n.Name(), reports.SidecarExt) && !strings.HasPrefix(n.Name(), ".") {
+				return &IntegrityError{Problems: []string{fmt.Sprintf(
+					"%s holds published files (%s, …) but there is no audit log %s to record them: the state directory %s was lost, moved or not mounted; nothing was published — restore it (its audit log, checkpoints and key pair), then run 'ledgerlens verify all'",
+					l.Rel(dir), n.Name(), l.Rel(l.AuditLog), l.Rel(l.StateDir))}}
+			}
+		}
+	}
+	return nil
+}
