@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -208,6 +209,21 @@ published), 75 another job holds the lock, 128+n interrupted by signal n
 (nothing partial published).
 `
 
+// noEmptyFlags refuses (exit 2) a flag that takes a value given an empty
+// one: in a cron line that is an unset variable, and an empty --pubkey,
+// --from or --root would quietly mean "the root's own key", "no range" or
+// "the current directory" — a check turned off without a word. Leaving
+// the flag out says that.
+func noEmptyFlags(cmd *cobra.Command) error {
+	var err error
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if err == nil && f.Value.Type() != "bool" && f.Value.String() == "" {
+			err = usagef("--%s given an empty value (an unset variable?): give a value, or leave the flag out", f.Name)
+		}
+	})
+	return err
+}
+
 func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ledgerlens",
@@ -228,6 +244,9 @@ SHA-256 sidecars, keeping a tamper-evident audit trail.`,
 				a.stdout = io.Discard
 			}
 			if err := a.setupLogging(); err != nil {
+				return err
+			}
+			if err := noEmptyFlags(cmd); err != nil {
 				return err
 			}
 			if err := hugepages.Check(); err != nil {

@@ -1366,6 +1366,30 @@ func TestCronFailOnAWeekWithoutRuns(t *testing.T) {
 	}
 }
 
+// TestCronEmptyFlagValues: a flag given an empty value (a cron line's
+// unset variable) meant "not given": `verify --pubkey ""` checked a
+// bundle with the root's own key, `verify --from "" --to ""` dropped the
+// range a bundle must cover, `--root ""` was the current directory. Each
+// is refused with exit 2 now, naming the flag, before anything is read.
+func TestCronEmptyFlagValues(t *testing.T) {
+	root := publishedRoot(t)
+	bundle := filepath.Join(t.TempDir(), "b.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly), "--out", bundle)
+	for _, args := range [][]string{
+		{"--root", root, "verify", "--pubkey", "", bundle},
+		{"--root", root, "verify", "--from", "", "--to", "", "--complete", bundle},
+		{"--root", root, "audit", "verify", "--pubkey", ""},
+		{"--root", "", "verify", "all"},
+		{"--root", root, "report", "weekly", "--week", ""},
+		{"--root", root, "query", "--format", "", "SELECT 1"},
+	} {
+		r := ledgerlens(t, nil, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, "given an empty value") {
+			t.Errorf("%q: exit %d, want 2 naming the empty flag\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
 // TestEvidenceReexportWithARelativeOut: bundles exported as --out
 // bundle.zip from two directories were recorded under the one name
 // "bundle.zip", so exporting the first again, a no-op, found "its" record
