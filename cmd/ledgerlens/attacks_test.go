@@ -1235,6 +1235,29 @@ func TestRerunAfterAKillAndAKeyRotation(t *testing.T) {
 	}
 }
 
+// TestAttackPlantedSubdirectory: verify all skipped directories in an
+// output directory, so a forged report in archive/ stood beside the
+// real ones unchecked. A directory that holds no published file is
+// reported now; a mount point's lost+found, and a directory a bundle was
+// exported into, are not.
+func TestAttackPlantedSubdirectory(t *testing.T) {
+	root := copyRoot(t, publishedRoot(t))
+	if err := os.Mkdir(filepath.Join(reviews(root), "lost+found"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(reviews(root), "bundles", "b.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly), "--out", bundle)
+	mustRun(t, "--root", root, "verify", "all")
+	archive := filepath.Join(reviews(root), "archive")
+	if err := os.Mkdir(archive, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(archive, "weekly_"+nextWeek(t)+".json"), []byte(`{"forged":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"runs/CREDIT_REVIEWS/archive/", "holds no published file"}, "--root", root, "verify", "all")
+}
+
 // TestAttackPlantedReportHidesLateArrivals: runs land in a week after its
 // report was published. A file put in the output directory under a weekly
 // report's name, claiming that week's report covered the whole ledger, hid

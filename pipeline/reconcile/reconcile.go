@@ -106,6 +106,10 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 			listed = append(listed, d)
 		}
 	}
+	recordedDirs := map[string]bool{} // directories a record names a file in
+	for k := range recAt {
+		recordedDirs[filepath.Dir(k)] = true
+	}
 	inDirs := func(rel string) bool {
 		return realDirs[where.dir(l.Resolve(filepath.Dir(filepath.FromSlash(rel))))]
 	}
@@ -121,7 +125,17 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 		}
 		for _, e := range entries {
 			name := e.Name()
-			if e.IsDir() || strings.HasPrefix(name, ".") {
+			if strings.HasPrefix(name, ".") {
+				continue
+			}
+			if e.IsDir() {
+				// Files in a directory nothing was published to would
+				// go unreconciled: a planted archive/weekly_….json.
+				// A mount point's lost+found is the file system's.
+				sub := filepath.Join(dir, name)
+				if name != "lost+found" && !realDirs[where.dir(sub)] && !recordedDirs[where.dir(sub)] {
+					add("%s/: a directory in an output directory that holds no published file: its files are not checked (planted?)", filepath.ToSlash(l.Rel(sub)))
+				}
 				continue
 			}
 			path := filepath.Join(dir, name)
