@@ -221,6 +221,33 @@ func TestAttackSwapAndReplay(t *testing.T) {
 			"--root", root, "verify", "all")
 		mustFail(t, 1, []string{"not the recorded artifact for this name"}, "--root", root, "verify", r2)
 	})
+	// Outside a root there is no record: an auditor's copy is checked by
+	// name. A JSON report carries its identity; a workbook copied under
+	// another week's name, or as another revision, with its signature and
+	// a fresh sidecar, verified.
+	t.Run("workbooks swapped in an auditor's copy", func(t *testing.T) {
+		root := publishedRoot(t)
+		dir := t.TempDir()
+		pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+		for _, tc := range []struct {
+			from, to string
+			want     string
+		}{
+			{weeklyPath(root, prevWeek(t), 1, ".xlsx"), filepath.Join(dir, "weekly_"+focusWeek+".xlsx"),
+				`report id "CREDIT_REVIEW_` + prevWeek(t) + `" in its document properties does not match the file name`},
+			{weeklyPath(root, focusWeek, 1, ".xlsx"), filepath.Join(dir, "weekly_"+focusWeek+".r2.xlsx"),
+				`revision "1" in its document properties, but the file name says revision 2`},
+		} {
+			copyFile(t, tc.from, tc.to)
+			copyFile(t, tc.from+".sig", tc.to+".sig")
+			residecar(t, tc.to)
+			mustFail(t, 1, []string{tc.want}, "--root", t.TempDir(), "verify", "--pubkey", pub, tc.to)
+			copyFile(t, tc.from, filepath.Join(dir, filepath.Base(tc.from)))
+			copyFile(t, tc.from+".sig", filepath.Join(dir, filepath.Base(tc.from)+".sig"))
+			residecar(t, filepath.Join(dir, filepath.Base(tc.from)))
+			mustRun(t, "--root", t.TempDir(), "verify", "--pubkey", pub, filepath.Join(dir, filepath.Base(tc.from)))
+		}
+	})
 }
 
 // Attack 3: edit a report and delete its sidecar, so a check by sidecar

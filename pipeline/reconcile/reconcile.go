@@ -1,10 +1,13 @@
 package reconcile
 
 import (
+	"archive/zip"
 	"crypto/ed25519"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -206,8 +209,11 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 				revs[base+ext] = map[int]bool{}
 			}
 			revs[base+ext][rev] = true
-			if ext == ".json" && !isRejects(m[2]) {
+			switch ext {
+			case ".json":
 				problems = append(problems, checkReportName(rel, path, m[2], base, rev)...)
+			case ".xlsx":
+				problems = append(problems, checkWorkbookName(rel, path, m[2], base, rev)...)
 			}
 		}
 	}
@@ -357,6 +363,52 @@ func checkReportName(rel, path, kind, base string, rev int) []string {
 	return out
 }
 
+// checkWorkbookName compares a workbook's own identity, its document
+// properties (dc:identifier, the report id; cp:revision), with its file
+// name: a workbook signed for one week and copied, signature and all,
+// under another week's name verifies against its own sidecar and
+// signature, as a JSON report copied over another would.
+func checkWorkbookName(rel, path, kind, base string, rev int) []string {
+	f, err := inputs.OpenRegular(path)
+	if err != nil {
+		return []string{fmt.Sprintf("%s: %v", rel, err)}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return []string{fmt.Sprintf("%s: %v", rel, err)}
+	}
+	zr, err := zip.NewReader(f, fi.Size())
+	if err != nil {
+		return []string{fmt.Sprintf("%s: not a workbook: %v", rel, err)}
+	}
+	var props struct {
+		Identifier string `xml:"http://purl.org/dc/elements/1.1/ identifier"`
+		Revision   string `xml:"http://schemas.openxmlformats.org/package/2006/metadata/core-properties revision"`
+	}
+	core, err := zr.Open("docProps/core.xml")
+	if err != nil {
+		return []string{fmt.Sprintf("%s: no document properties (docProps/core.xml): not a ledgerlens workbook", rel)}
+	}
+	defer core.Close()
+	if err := xml.NewDecoder(io.LimitReader(core, 1<<20)).Decode(&props); err != nil {
+		return []string{fmt.Sprintf("%s: document properties: %v", rel, err)}
+	}
+	label := strings.TrimSuffix(strings.TrimPrefix(base, kind+"_"), ".preliminary")
+	want := "CREDIT_REVIEW_" + label
+	if kind == "sla" {
+		want = "SLA_" + label
+	}
+	var out []string
+	if props.Identifier != want {
+		out = append(out, fmt.Sprintf("%s: report id %q in its document properties does not match the file name (want %q): a workbook copied over another", rel, props.Identifier, want))
+	}
+	if props.Revision != strconv.Itoa(rev) {
+		out = append(out, fmt.Sprintf("%s: revision %q in its document properties, but the file name says revision %d (a replayed revision)", rel, props.Revision, rev))
+	}
+	return out
+}
+
 func derefString(s *string) string {
 	if s == nil {
 		return ""
@@ -381,12 +433,17 @@ func short(h string) string {
 func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
 	var problems []string
 	name := filepath.Base(path)
-	if m := publicationName.FindStringSubmatch(name); m != nil && m[4] == ".json" && !isRejects(m[2]) {
+	if m := publicationName.FindStringSubmatch(name); m != nil && !isRejects(m[2]) {
 		rev := 1
 		if m[3] != "" {
 			rev, _ = strconv.Atoi(m[3])
 		}
-		problems = append(problems, checkReportName(name, path, m[2], m[1], rev)...)
+		switch m[4] {
+		case ".json":
+			problems = append(problems, checkReportName(name, path, m[2], m[1], rev)...)
+		case ".xlsx":
+			problems = append(problems, checkWorkbookName(name, path, m[2], m[1], rev)...)
+		}
 	}
 	// Both resolved through symbolic links: a file reached through a
 	// linked root, or the root through a link, is still under the root
