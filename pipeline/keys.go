@@ -119,11 +119,6 @@ func checkNoEarlierKey(l inputs.Layout) error {
 	return nil
 }
 
-// RetiredKeysDir holds the public keys a rotation retired, as
-// <key id>.pub: `audit verify --pubkey` and `verify --pubkey` check what
-// they signed.
-func RetiredKeysDir(keysDir string) string { return filepath.Join(keysDir, "retired") }
-
 // RotateKey replaces the signing key pair as a job: the audit log is
 // verified with the current key first (every job does that), the current
 // public key is kept under RetiredKeysDir, a new pair takes its place, and
@@ -159,7 +154,7 @@ func RotateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 		if err != nil {
 			return job.Outcome{}, err
 		}
-		retired := filepath.Join(RetiredKeysDir(l.KeysDir), oldID+".pub")
+		retired := filepath.Join(job.RetiredKeysDir(l.KeysDir), oldID+".pub")
 		if err := os.MkdirAll(filepath.Dir(retired), 0o700); err != nil {
 			return job.Outcome{}, err
 		}

@@ -31,7 +31,7 @@ func TestRotateKeyKeepsJobsRunning(t *testing.T) {
 	if next.KeyID == first.KeyID {
 		t.Fatal("the rotation kept the key")
 	}
-	retired := filepath.Join(RetiredKeysDir(env.Layout.KeysDir), first.KeyID+".pub")
+	retired := filepath.Join(job.RetiredKeysDir(env.Layout.KeysDir), first.KeyID+".pub")
 	if old, err := reports.LoadPublicKey(retired); err != nil || !old.Equal(first.Public) {
 		t.Fatalf("retired public key %s: %v", retired, err)
 	}
@@ -80,7 +80,7 @@ func TestRotateKeyKeepsJobsRunning(t *testing.T) {
 	if matches, _ := filepath.Glob(filepath.Join(env.Layout.KeysDir, ".rotate-*")); len(matches) > 0 {
 		t.Errorf("staging left behind: %v", matches)
 	}
-	if _, err := os.Stat(filepath.Join(RetiredKeysDir(env.Layout.KeysDir), first.KeyID+".key")); err == nil {
+	if _, err := os.Stat(filepath.Join(job.RetiredKeysDir(env.Layout.KeysDir), first.KeyID+".key")); err == nil {
 		t.Error("the old private key was kept")
 	}
 }

@@ -1212,6 +1212,36 @@ func TestKeysRotate(t *testing.T) {
 		t.Errorf("bundle exported after the rotation:\n%s", r.stdout)
 	}
 
+	// The retired key kept for checking by hand is the one the log
+	// records: replaced, deleted or joined by another, verify all says so.
+	t.Run("retired key file", func(t *testing.T) {
+		retired := filepath.Join(root, ".ledgerlens", "keys", "retired")
+		entries, err := os.ReadDir(retired)
+		if err != nil || len(entries) != 1 {
+			t.Fatalf("retired keys: %v %v", entries, err)
+		}
+		kept := filepath.Join(retired, entries[0].Name())
+		original := readFile(t, kept)
+		otherPub := filepath.Join(otherKeyRoot(t), ".ledgerlens", "keys", "signing.pub")
+		for _, tc := range []struct {
+			name   string
+			tamper func()
+			want   string
+		}{
+			{"replaced", func() { copyFile(t, otherPub, kept) }, "not the key"},
+			{"deleted", func() { os.Remove(kept) }, "missing, but the audit log records key"},
+			{"planted beside it", func() { copyFile(t, otherPub, filepath.Join(retired, "0123456789abcdef.pub")) }, "no rotation the audit log records retired this key"},
+		} {
+			tc.tamper()
+			mustFail(t, 1, []string{tc.want}, "--root", root, "verify", "all")
+			os.Remove(filepath.Join(retired, "0123456789abcdef.pub"))
+			if err := os.WriteFile(kept, original, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			mustRun(t, "--root", root, "verify", "all")
+		}
+	})
+
 	t.Run("swapped by hand", func(t *testing.T) {
 		other := otherKeyRoot(t)
 		for _, f := range []string{"signing.key", "signing.pub"} {

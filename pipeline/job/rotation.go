@@ -3,11 +3,18 @@ package job
 import (
 	"crypto/ed25519"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -101,4 +108,53 @@ func RetiredCheckpointProblem(source, origin string, size, retiredAt int64) stri
 	}
 	return fmt.Sprintf("%s: signed by %s, retired at audit seq %d, but covers %d entries: a retired key vouches for nothing from its retirement on (a leaked key's forgery)",
 		source, origin, retiredAt, size)
+}
+
+// RetiredKeysDir holds the public keys a rotation retired, as
+// <key id>.pub: `audit verify --pubkey` and `verify --pubkey` check what
+// they signed.
+func RetiredKeysDir(keysDir string) string { return filepath.Join(keysDir, "retired") }
+
+// RetiredKeyProblems checks the retired public keys kept beside the keys
+// (RetiredKeysDir) against the rotations the log records, whose entries
+// carry each retired key: a compliance team checking a file signed before
+// a rotation by hand reads the key there (`verify --pubkey
+// keys/retired/<id>.pub`), so a key replaced there would vouch for a
+// forgery, and a planted one for anything. pub is the root's current key
+// (nil: no rotation can be followed, and nothing is checked).
+func RetiredKeyProblems(l inputs.Layout, entries []audit.Entry, pub ed25519.PublicKey) []string {
+	if pub == nil {
+		return nil
+	}
+	dir := RetiredKeysDir(l.KeysDir)
+	var problems []string
+	want := map[string]RetiredKey{}
+	for _, k := range RetiredKeysAt(entries, pub) {
+		want[reports.KeyID(k.Public)+".pub"] = k
+	}
+	for name, k := range want {
+		path := filepath.Join(dir, name)
+		got, err := reports.LoadPublicKey(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			problems = append(problems, fmt.Sprintf("%s: missing, but the audit log records key %s retired at seq %d (its key_rotated entry holds the key): restore it",
+				l.Rel(path), reports.KeyID(k.Public), k.RetiredAt))
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("%s: %v", l.Rel(path), err))
+		case !got.Equal(k.Public):
+			problems = append(problems, fmt.Sprintf("%s: holds key %s, not the key %s the audit log records retired at seq %d: replaced",
+				l.Rel(path), reports.KeyID(got), reports.KeyID(k.Public), k.RetiredAt))
+		}
+	}
+	names, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return append(problems, fmt.Sprintf("%s: %v", l.Rel(dir), err))
+	}
+	for _, n := range names {
+		if _, ok := want[n.Name()]; !ok && !strings.HasPrefix(n.Name(), ".") {
+			problems = append(problems, fmt.Sprintf("%s: no rotation the audit log records retired this key (planted?)", l.Rel(filepath.Join(dir, n.Name()))))
+		}
+	}
+	sort.Strings(problems)
+	return problems
 }
