@@ -118,7 +118,9 @@ func Deliver(ctx context.Context, opts Options, m Message) ([]Result, error) {
 			fields["url_env"] = h.URLEnv
 			delete(fields, "status")
 			delete(fields, "attempts")
-			log.Warn("notification muted: its url_env variable is set to nothing", "receiver", h.Name, "url_env", h.URLEnv, "event", m.Event)
+			// At error level, which reaches stderr under --quiet too: cron
+			// mails it on every run until the switch is undone.
+			log.Error("notification muted: its url_env variable is set to nothing (the kill switch); unset it or set the URL to re-enable", "receiver", h.Name, "url_env", h.URLEnv, "event", m.Event)
 		case r.Err != nil:
 			event = EventFailed
 			fields["error"] = r.Err.Error()

@@ -1295,24 +1295,29 @@ func TestRerunAfterAKillAndAKeyRotation(t *testing.T) {
 // TestAttackPlantedSubdirectory: verify all skipped directories in an
 // output directory, so a forged report in archive/ stood beside the
 // real ones unchecked. A directory that holds no published file is
-// reported now; a mount point's lost+found, and a directory a bundle was
-// exported into, are not.
+// reported now, hidden or not; a mount point's lost+found, an empty
+// directory, and a directory a bundle was exported into are not.
 func TestAttackPlantedSubdirectory(t *testing.T) {
 	root := copyRoot(t, publishedRoot(t))
-	if err := os.Mkdir(filepath.Join(reviews(root), "lost+found"), 0o700); err != nil {
-		t.Fatal(err)
+	for _, d := range []string{"lost+found", "empty"} {
+		if err := os.Mkdir(filepath.Join(reviews(root), d), 0o700); err != nil {
+			t.Fatal(err)
+		}
 	}
 	bundle := filepath.Join(reviews(root), "bundles", "b.zip")
 	mustRun(t, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly), "--out", bundle)
 	mustRun(t, "--root", root, "verify", "all")
-	archive := filepath.Join(reviews(root), "archive")
-	if err := os.Mkdir(archive, 0o755); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"archive", ".archive"} {
+		archive := filepath.Join(reviews(root), name)
+		if err := os.Mkdir(archive, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(archive, "weekly_"+nextWeek(t)+".json"), []byte(`{"forged":1}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustFail(t, 1, []string{"runs/CREDIT_REVIEWS/" + name + "/", "holds no published file"}, "--root", root, "verify", "all")
+		os.RemoveAll(archive)
 	}
-	if err := os.WriteFile(filepath.Join(archive, "weekly_"+nextWeek(t)+".json"), []byte(`{"forged":1}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	mustFail(t, 1, []string{"runs/CREDIT_REVIEWS/archive/", "holds no published file"}, "--root", root, "verify", "all")
 }
 
 // TestAttackPlantedReportHidesLateArrivals: runs land in a week after its
@@ -1704,6 +1709,13 @@ func TestKeysRotateInterrupted(t *testing.T) {
 				if err := os.MkdirAll(staging, 0o700); err != nil {
 					t.Fatal(err)
 				}
+				// keys rotate keeps the old public key first; the undo
+				// takes it away again, or verify all would call it a key
+				// no rotation retired.
+				if err := os.MkdirAll(filepath.Join(keys, "retired"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				copyFile(t, filepath.Join(keys, "signing.pub"), filepath.Join(keys, "retired", reports.KeyID(pub)+".pub"))
 				tc.kill(t, keys, staging, filepath.Join(other, ".ledgerlens", "keys"))
 			}
 			if err := os.MkdirAll(staging, 0o700); err != nil {

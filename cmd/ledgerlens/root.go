@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -217,7 +218,11 @@ published), 75 another job holds the lock, 128+n interrupted by signal n
 func noEmptyFlags(cmd *cobra.Command) error {
 	var err error
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if err == nil && f.Value.Type() != "bool" && f.Value.String() == "" {
+		empty := f.Value.Type() != "bool" && f.Value.String() == ""
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			empty = slices.Contains(sv.GetSlice(), "")
+		}
+		if err == nil && empty {
 			err = usagef("--%s given an empty value (an unset variable?): give a value, or leave the flag out", f.Name)
 		}
 	})

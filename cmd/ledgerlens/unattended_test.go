@@ -1382,6 +1382,7 @@ func TestCronEmptyFlagValues(t *testing.T) {
 		{"--root", "", "verify", "all"},
 		{"--root", root, "report", "weekly", "--week", ""},
 		{"--root", root, "query", "--format", "", "SELECT 1"},
+		{"--root", root, "verify", "all", "--checkpoint", ""},
 	} {
 		r := ledgerlens(t, nil, args...)
 		if r.code != 2 || !strings.Contains(r.stderr, "given an empty value") {
@@ -1446,7 +1447,22 @@ func TestOutputDirUnderTwoSpellings(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "reviews"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The jobs read the record by where files are too: a run that landed
+	// late in the earlier week is that week's late arrival (the week's
+	// report, recorded under the first name, is found through the link),
+	// and the earlier week's identical re-run is a no-op, not "revision 1
+	// … is not recorded".
+	appendLedgerLines(t, root, `{"Run_ID":"RUN-LATE-LINK","Timestamp":"`+prevWeek(t)+`T11:00:00Z","Scenario_ID":"S-LATE","Credits_Total":7}`)
 	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	w := readWeekly(t, filepath.Join(root, "reviews", "weekly_"+focusWeek+".json"))
+	if late := fmt.Sprint(w["data_quality"].(map[string]any)["late_arrivals"]); !strings.Contains(late, prevWeek(t)) {
+		t.Errorf("late arrivals through the link: %s, want the run of %s", late, prevWeek(t))
+	}
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t), "--supersede")
+	if _, err := os.Stat(weeklyPath(root, prevWeek(t), 2, ".json")); err != nil {
+		t.Errorf("the earlier week's revision 2 through the link: %v", err)
+	}
 	mustRun(t, "--root", root, "verify", "all")
 
 	// The names agree; the record still binds every file to its bytes,

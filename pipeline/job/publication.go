@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -79,25 +79,25 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 			if err != nil {
 				return fmt.Errorf("record publication: %w", err)
 			}
-			rel := l.Rel(f.path)
-			if recorded[rel] == sum {
+			rel, at := l.Rel(f.path), j.where().Of(f.path)
+			if recorded[at] == sum {
 				continue
 			}
-			if _, ours := wrote[f.path]; !ours && recorded[rel] != "" {
+			if _, ours := wrote[f.path]; !ours && recorded[at] != "" {
 				// Read back, not written by this run, and recorded with
 				// other bytes: changed since its publication (a no-op
 				// re-run over a replaced signature, say). Recording it
 				// would sign the change into the log.
 				return &IntegrityError{Problems: []string{fmt.Sprintf(
 					"%s: recorded as published with sha256 %s, but it now holds sha256 %s: changed since it was published, so it is not recorded again (restore it, then run 'ledgerlens verify all')",
-					rel, recorded[rel], sum)}}
+					rel, recorded[at], sum)}}
 			}
 			if err := j.Audit(ctx, audit.EventArtifactWritten, map[string]any{
 				"path": rel, "sha256": sum, "bytes": n, "publication": base, "revision": max(rev, 1),
 				"role": f.role, "supersedes": supersedes}); err != nil {
 				return err
 			}
-			recorded[rel] = sum
+			recorded[at] = sum
 		}
 	}
 	return nil
@@ -106,17 +106,17 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 // RecordedDigest returns the SHA-256 the record of publication holds for
 // the file at path, newest record first ("" when none records it).
 func (j *Job) RecordedDigest(path string) string {
-	return j.recordedFiles()[j.env.Layout.Rel(path)]
+	return j.recordedFiles()[j.where().Of(path)]
 }
 
 // RecordedIn returns the files the record of publication holds in dir,
 // by file name, with the SHA-256 of each one's newest record.
 func (j *Job) RecordedIn(dir string) map[string]string {
-	rel := j.env.Layout.Rel(dir)
+	at := j.where().Dir(dir)
 	out := map[string]string{}
 	for p, sum := range j.recordedFiles() {
-		if path.Dir(p) == rel {
-			out[path.Base(p)] = sum
+		if filepath.Dir(p) == at {
+			out[filepath.Base(p)] = sum
 		}
 	}
 	return out
@@ -127,8 +127,10 @@ func (j *Job) RecordedIn(dir string) map[string]string {
 // was never recorded.
 func (j *Job) IsRecorded(path string) bool { return j.RecordedDigest(path) != "" }
 
-// recordedFiles indexes the files the log records as published, by path
-// relative to the root, with the digest of each one's newest record; the
+// recordedFiles indexes the files the log records as published, by
+// where each one is (inputs.Locations: the record spells a file as the
+// job that wrote it did, and output_dir may have become a link to the
+// same directory since), with the digest of each one's newest record; the
 // job's own records are added as it writes them (RecordPublished).
 func (j *Job) recordedFiles() map[string]string {
 	if j.recorded == nil {
@@ -140,11 +142,19 @@ func (j *Job) recordedFiles() map[string]string {
 				}
 				p, _ := e.Fields["path"].(string)
 				d, _ := e.Fields["sha256"].(string)
-				j.recorded[p] = d
+				j.recorded[j.where().Of(p)] = d
 			}
 		}
 	}
 	return j.recorded
+}
+
+// where is the job's cache of resolved directories.
+func (j *Job) where() *inputs.Locations {
+	if j.locations == nil {
+		j.locations = inputs.NewLocations(j.env.Layout)
+	}
+	return j.locations
 }
 
 // withdrawUnrecorded withdraws the files of written that the log does not
@@ -154,7 +164,7 @@ func (j *Job) withdrawUnrecorded(err error, written []reports.PublishedFile) err
 	recorded := j.recordedFiles()
 	var unrecorded []reports.PublishedFile
 	for _, f := range written {
-		if recorded[j.env.Layout.Rel(f.Path)] != f.SHA256 {
+		if recorded[j.where().Of(f.Path)] != f.SHA256 {
 			unrecorded = append(unrecorded, f)
 		}
 	}
@@ -178,7 +188,7 @@ func (j *Job) CheckPublishedFilesPresent(dir, base string, onDisk int) error {
 		return nil
 	}
 	l := j.env.Layout
-	dirRel := filepath.ToSlash(l.Rel(dir))
+	dirRel, dirAt := filepath.ToSlash(l.Rel(dir)), j.where().Dir(dir)
 	_, statErr := os.Stat(dir)
 	var newest *audit.Entry // the newest revision of base recorded in dir
 	recorded, present := 0, 0
@@ -188,7 +198,7 @@ func (j *Job) CheckPublishedFilesPresent(dir, base string, onDisk int) error {
 			continue
 		}
 		p, _ := e.Fields["path"].(string)
-		if filepath.ToSlash(filepath.Dir(p)) != dirRel {
+		if filepath.Dir(j.where().Of(p)) != dirAt {
 			continue
 		}
 		if errors.Is(statErr, fs.ErrNotExist) {
@@ -231,8 +241,7 @@ func (j *Job) CheckNewestRevisionRecorded(dir, base string, onDisk int) error {
 		return nil
 	}
 	l := j.env.Layout
-	name := filepath.ToSlash(l.Rel(filepath.Join(dir, reports.Name(base, onDisk, ".json"))))
-	if _, ok := j.recordedFiles()[name]; ok {
+	if j.RecordedDigest(filepath.Join(dir, reports.Name(base, onDisk, ".json"))) != "" {
 		return nil
 	}
 	return fmt.Errorf("%s: revision %d in %s is not recorded in the audit log as published (a planted file, or an earlier revision renamed); nothing was written — run 'ledgerlens verify all'",

@@ -61,6 +61,9 @@ func resumeRotation(env Env) (undone []string, err error) {
 		fi, err := os.Lstat(retiring)
 		if errors.Is(err, fs.ErrNotExist) {
 			if s, err := RootSigner(l); err == nil && s != nil && staging == RotationStaging(l, s.KeyID()) {
+				if err := removeUnrecordedRetired(l, s.KeyID()); err != nil {
+					return undone, err
+				}
 				if err := os.RemoveAll(staging); err != nil {
 					return undone, fmt.Errorf("interrupted key rotation: %w", err)
 				}
@@ -114,11 +117,37 @@ func resumeRotation(env Env) (undone []string, err error) {
 				"key_id", old.KeyID())
 			undone = append(undone, old.KeyID())
 		}
+		if !rotationRecorded(st.Entries, old.Public()) {
+			if err := removeUnrecordedRetired(l, old.KeyID()); err != nil {
+				return undone, err
+			}
+		}
 		if err := os.RemoveAll(staging); err != nil {
 			return undone, fmt.Errorf("interrupted key rotation: %w", err)
 		}
 	}
 	return undone, nil
+}
+
+// removeUnrecordedRetired removes the copy of key id's public key that an
+// interrupted rotation kept under RetiredKeysDir before the log recorded
+// it, unless a key_rotated entry names id as retired: the key is not
+// retired, and verify all holds that directory to the rotations the log
+// records (RetiredKeyProblems).
+func removeUnrecordedRetired(l inputs.Layout, id string) error {
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return fmt.Errorf("interrupted key rotation: %w", err)
+	}
+	for _, e := range st.Entries {
+		if e.Event == audit.EventKeyRotated && e.Fields["from_key_id"] == id {
+			return nil
+		}
+	}
+	if err := os.Remove(filepath.Join(RetiredKeysDir(l.KeysDir), id+".pub")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("interrupted key rotation: %w", err)
+	}
+	return nil
 }
 
 // rotationRecorded reports whether entries hold a key_rotated entry

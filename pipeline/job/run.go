@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -29,6 +30,8 @@ type Job struct {
 	// recorded maps a published file's path to the digest of its newest
 	// artifact_written record (publication.go).
 	recorded map[string]string
+	// locations resolves the directories of recorded paths (where).
+	locations *inputs.Locations
 	// chunkRefs are the chunk row digests this job's ingest recorded.
 	chunkRefs map[int64]string
 	// storeOpened says the job opened the store, so it seals it at its

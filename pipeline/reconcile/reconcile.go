@@ -78,13 +78,13 @@ func isRejects(kind string) bool { return strings.HasPrefix(kind, "rejects") }
 // and records are matched by where they are, their directories' links
 // resolved, not by how the record spells them.
 func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.PublicKey) (checked []reports.FileCheck, problems []string, err error) {
-	where := newLocations(l)
+	where := inputs.NewLocations(l)
 	recs := Records(entries)
 	// The newest record of each file, keyed by where it is: recs is keyed
 	// by its spelling.
 	recAt := map[string]Record{}
 	for rel, r := range recs {
-		k := where.of(rel)
+		k := where.Of(rel)
 		if old, ok := recAt[k]; !ok || r.Seq > old.Seq {
 			recAt[k] = r
 		}
@@ -93,7 +93,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 	for _, r := range recAt {
 		newest[filepath.ToSlash(r.Path)] = r
 	}
-	recorded := func(rel string) (Record, bool) { r, ok := recAt[where.of(rel)]; return r, ok }
+	recorded := func(rel string) (Record, bool) { r, ok := recAt[where.Of(rel)]; return r, ok }
 	var retired []job.RetiredKey
 	if pub != nil {
 		retired = job.RetiredKeysAt(entries, pub)
@@ -103,7 +103,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 	realDirs := map[string]bool{}
 	var listed []string
 	for _, d := range dirs {
-		k := where.dir(d)
+		k := where.Dir(d)
 		if !realDirs[k] {
 			realDirs[k] = true
 			listed = append(listed, d)
@@ -114,7 +114,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 		recordedDirs[filepath.Dir(k)] = true
 	}
 	inDirs := func(rel string) bool {
-		return realDirs[where.dir(l.Resolve(filepath.Dir(filepath.FromSlash(rel))))]
+		return realDirs[where.Dir(l.Resolve(filepath.Dir(filepath.FromSlash(rel))))]
 	}
 	// On disk → recorded, sidecar, signature, name.
 	revs := map[string]map[int]bool{} // base+ext → revisions present
@@ -128,17 +128,20 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 		}
 		for _, e := range entries {
 			name := e.Name()
-			if strings.HasPrefix(name, ".") {
-				continue
-			}
 			if e.IsDir() {
 				// Files in a directory nothing was published to would
-				// go unreconciled: a planted archive/weekly_….json.
-				// A mount point's lost+found is the file system's.
+				// go unreconciled: a planted archive/weekly_….json (or
+				// .archive/). A mount point's lost+found is the file
+				// system's, and an empty directory holds nothing.
 				sub := filepath.Join(dir, name)
-				if name != "lost+found" && !realDirs[where.dir(sub)] && !recordedDirs[where.dir(sub)] {
-					add("%s/: a directory in an output directory that holds no published file: its files are not checked (planted?)", filepath.ToSlash(l.Rel(sub)))
+				if name != "lost+found" && !realDirs[where.Dir(sub)] && !recordedDirs[where.Dir(sub)] {
+					if inner, err := os.ReadDir(sub); err != nil || len(inner) > 0 {
+						add("%s/: a directory in an output directory that holds no published file: its files are not checked (planted?)", filepath.ToSlash(l.Rel(sub)))
+					}
 				}
+				continue
+			}
+			if strings.HasPrefix(name, ".") {
 				continue
 			}
 			path := filepath.Join(dir, name)
@@ -266,41 +269,6 @@ func Recorded(l inputs.Layout, recs map[string]Record, keep func(rel string) boo
 		}
 	}
 	return problems, nil
-}
-
-// locations names files by where they are: their directory with every
-// link resolved (absolute), so that two spellings of one directory give
-// one name. A directory that cannot be resolved keeps its cleaned
-// absolute name.
-type locations struct {
-	l    inputs.Layout
-	dirs map[string]string // directory as given → resolved
-}
-
-func newLocations(l inputs.Layout) *locations {
-	return &locations{l: l, dirs: map[string]string{}}
-}
-
-// dir returns the resolved name of directory d (a path as the layout
-// resolves it).
-func (w *locations) dir(d string) string {
-	if k, ok := w.dirs[d]; ok {
-		return k
-	}
-	k, err := inputs.RealPath(d)
-	if err != nil {
-		if k, err = filepath.Abs(d); err != nil {
-			k = filepath.Clean(d)
-		}
-	}
-	w.dirs[d] = k
-	return k
-}
-
-// of returns where the file rel (relative to the root, as recorded) is.
-func (w *locations) of(rel string) string {
-	p := w.l.Resolve(filepath.FromSlash(rel))
-	return filepath.Join(w.dir(filepath.Dir(p)), filepath.Base(p))
 }
 
 // groupByFile merges the problems of one file ("<path>: <problem>") into
