@@ -143,7 +143,7 @@ func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*P
 			var targets []target
 			if opts.Candidates {
 				dir := l.Resolve(in.Config.OutputDir)
-				w, name, sum, ok, err := reports.NewestWeekly(dir, j.RecordedIn(dir))
+				w, name, sum, ok, err := reports.NewestWeekly(j.Recorded())
 				if errors.Is(err, reports.ErrNotAsRecorded) {
 					return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
 						"%v; nothing was proposed: restore it, then run 'ledgerlens verify all'", err)}}

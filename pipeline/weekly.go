@@ -408,7 +408,7 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	if err := j.lj.CheckPublishedFilesPresent(pub.Dir, base, latest); err != nil {
 		return nil, err
 	}
-	published, err := reports.PublishedWeeks(pub.Dir, j.lj.RecordedIn(pub.Dir))
+	published, err := reports.PublishedWeeks(j.lj.Recorded())
 	if errors.Is(err, reports.ErrNotAsRecorded) {
 		return nil, &job.IntegrityError{Problems: []string{fmt.Sprintf(
 			"%v; nothing was published: restore it, then run 'ledgerlens verify all'", err)}}

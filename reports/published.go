@@ -23,6 +23,7 @@ import (
 type PublishedWeek struct {
 	Week         time.Time // period start
 	File         string    // file name, for the report
+	Path         string    // where it is
 	BytesCovered int64     // inputs.ledger.bytes_covered of that report
 }
 
@@ -35,70 +36,89 @@ var ErrNotAsRecorded = errors.New("not as the record of publication says")
 // revision (a preliminary report is not a publication of its week).
 var weeklyReportName = regexp.MustCompile(`^weekly_(\d{4}-\d{2}-\d{2})(?:\.r([1-9]\d*))?\.json$`)
 
-// PublishedWeeks is the publication index of the weekly reports in dir:
-// the newest revision of every week, oldest week first. recorded is the
-// record of publication of dir (file name → SHA-256 of its newest
-// record): only the reports it names are publications, by the week and
-// revision their names say, and each must be in dir with its recorded
-// bytes. A file the record does not name is not read at all, so that
-// nobody without the key steers a job (its late arrivals, a baseline's
-// candidates) with a file put in the output directory; a recorded one
-// missing or changed is an error wrapping ErrNotAsRecorded.
-func PublishedWeeks(dir string, recorded map[string]string) ([]PublishedWeek, error) {
-	type found struct {
-		rev  int
-		name string
-	}
-	newest := map[string]found{}
-	for name := range recorded {
-		m := weeklyReportName.FindStringSubmatch(name)
-		if m == nil {
-			continue
+// PublishedWeeks is the publication index of the weekly reports: the
+// newest revision of every week, oldest week first. recorded is the record
+// of publication (a file's path → the SHA-256 of its newest record), in
+// whichever directories it names: an output_dir changed since leaves the
+// earlier weeks where they were published. Only the reports it names are
+// publications, by the week and revision their names say (a week
+// published in two directories: its newest revision, and of two equal
+// ones the one that covered more of the ledger), and each must be there
+// with its recorded bytes. A file the record does not name is not read at
+// all, so that nobody without the key steers a job (its late arrivals, a
+// baseline's candidates) with a file put in an output directory; a
+// recorded one missing or changed is an error wrapping ErrNotAsRecorded.
+func PublishedWeeks(recorded map[string]string) ([]PublishedWeek, error) {
+	var paths []string
+	for path := range recorded {
+		if weeklyReportName.MatchString(filepath.Base(path)) {
+			paths = append(paths, path)
 		}
-		rev := 1
+	}
+	sort.Strings(paths)
+	// Each report is hashed whole, a year's reports a few hundred MB at a
+	// million runs a week: on every core at once. Only each week's newest
+	// revisions are read.
+	revOf := func(path string) (week string, rev int) {
+		m := weeklyReportName.FindStringSubmatch(filepath.Base(path))
+		rev = 1
 		if m[2] != "" {
 			rev, _ = strconv.Atoi(m[2])
 		}
-		if f, ok := newest[m[1]]; !ok || rev > f.rev {
-			newest[m[1]] = found{rev, name}
+		return m[1], rev
+	}
+	newestRev := map[string]int{}
+	for _, p := range paths {
+		w, r := revOf(p)
+		newestRev[w] = max(newestRev[w], r)
+	}
+	var read []string
+	for _, p := range paths {
+		if w, r := revOf(p); r == newestRev[w] {
+			read = append(read, p)
 		}
 	}
-	// Each report is hashed whole, a year's reports a few hundred MB at a
-	// million runs a week: on every core at once.
-	names := make([]string, 0, len(newest))
-	for _, f := range newest {
-		names = append(names, f.name)
-	}
-	sort.Strings(names)
-	out := make([]PublishedWeek, len(names))
-	errs := make([]error, len(names))
+	got := make([]PublishedWeek, len(read))
+	errs := make([]error, len(read))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(names)) {
+	for range min(runtime.GOMAXPROCS(0), len(read)) {
 		wg.Go(func() {
 			for i := range next {
-				out[i], errs[i] = readRecordedWeek(dir, names[i], recorded[names[i]])
+				got[i], errs[i] = readRecordedWeek(read[i], recorded[read[i]])
 			}
 		})
 	}
-	for i := range names {
+	for i := range read {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, err // the first in name order, so the message is the same each run
+			return nil, err // the first in path order, so the message is the same each run
 		}
+	}
+	byWeek := map[string]PublishedWeek{}
+	for i, p := range read {
+		w, _ := revOf(p)
+		if have, ok := byWeek[w]; !ok || got[i].BytesCovered > have.BytesCovered {
+			byWeek[w] = got[i]
+		}
+	}
+	out := make([]PublishedWeek, 0, len(byWeek))
+	for _, p := range byWeek {
+		out = append(out, p)
 	}
 	sort.Slice(out, func(i, k int) bool { return out[i].Week.Before(out[k].Week) })
 	return out, nil
 }
 
-// readRecordedWeek reads the head of the weekly report name in dir and
-// checks the whole file against its recorded SHA-256 want.
-func readRecordedWeek(dir, name, want string) (PublishedWeek, error) {
-	f, err := inputs.OpenRegular(filepath.Join(dir, name))
+// readRecordedWeek reads the head of the weekly report at path and checks
+// the whole file against its recorded SHA-256 want.
+func readRecordedWeek(path, want string) (PublishedWeek, error) {
+	name := filepath.Base(path)
+	f, err := inputs.OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return PublishedWeek{}, fmt.Errorf("published report %s: recorded as published (sha256 %s) but missing: %w", name, want, ErrNotAsRecorded)
 	}
@@ -106,9 +126,6 @@ func readRecordedWeek(dir, name, want string) (PublishedWeek, error) {
 		return PublishedWeek{}, fmt.Errorf("read published report %s: %w", name, err)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return PublishedWeek{}, fmt.Errorf("published report %s: not a regular file: %w", name, ErrNotAsRecorded)
-	}
 	h := sha256.New()
 	head, herr := ReadReportHead(io.TeeReader(f, h))
 	if _, err := io.Copy(h, f); err != nil {
@@ -124,24 +141,24 @@ func readRecordedWeek(dir, name, want string) (PublishedWeek, error) {
 	if err != nil {
 		return PublishedWeek{}, fmt.Errorf("published report %s: period_start: %w", name, err)
 	}
-	return PublishedWeek{Week: start, File: name, BytesCovered: head.Inputs.Ledger.BytesCovered}, nil
+	return PublishedWeek{Week: start, File: name, Path: path, BytesCovered: head.Inputs.Ledger.BytesCovered}, nil
 }
 
 // NewestWeekly reads the newest revision of the newest published weekly
-// report in dir (PublishedWeeks: recorded names the publications), with
-// its file name and SHA-256. ok is false when nothing is published.
-func NewestWeekly(dir string, recorded map[string]string) (w *Weekly, name, sha string, ok bool, err error) {
-	pubs, err := PublishedWeeks(dir, recorded)
+// report (PublishedWeeks: recorded names the publications), with its file
+// name and SHA-256. ok is false when nothing is published.
+func NewestWeekly(recorded map[string]string) (w *Weekly, name, sha string, ok bool, err error) {
+	pubs, err := PublishedWeeks(recorded)
 	if err != nil || len(pubs) == 0 {
 		return nil, "", "", false, err
 	}
 	newest := pubs[len(pubs)-1]
-	data, err := inputs.ReadRegular(filepath.Join(dir, newest.File))
+	data, err := inputs.ReadRegular(newest.Path)
 	if err != nil {
 		return nil, "", "", false, fmt.Errorf("read newest weekly report: %w", err)
 	}
-	if sum := SHA256Hex(data); sum != recorded[newest.File] {
-		return nil, "", "", false, fmt.Errorf("published report %s: sha256 %s, not the recorded %s: %w", newest.File, sum, recorded[newest.File], ErrNotAsRecorded)
+	if sum := SHA256Hex(data); sum != recorded[newest.Path] {
+		return nil, "", "", false, fmt.Errorf("published report %s: sha256 %s, not the recorded %s: %w", newest.File, sum, recorded[newest.Path], ErrNotAsRecorded)
 	}
 	w = &Weekly{}
 	if err := json.Unmarshal(data, w); err != nil {

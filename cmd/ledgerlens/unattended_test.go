@@ -1433,6 +1433,27 @@ func TestEvidenceAfterOutputDirMoved(t *testing.T) {
 	}
 }
 
+// TestLateArrivalsAfterOutputDirMoved: output_dir pointed at a new
+// directory between two weeks. The next week's review read the earlier
+// weeks' reports in the new directory only, so a run landing late in a
+// week published in the old one was no late arrival: a signed report
+// without its action item. The record of publication names both.
+func TestLateArrivalsAfterOutputDirMoved(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "reports"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	appendLedgerLines(t, root, `{"Run_ID":"RUN-LATE-MOVED","Timestamp":"`+prevWeek(t)+`T11:00:00Z","Scenario_ID":"S-LATE","Credits_Total":7}`)
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	w := readWeekly(t, filepath.Join(root, "reports", "weekly_"+focusWeek+".json"))
+	if late := fmt.Sprint(w["data_quality"].(map[string]any)["late_arrivals"]); !strings.Contains(late, prevWeek(t)) {
+		t.Errorf("late arrivals after output_dir moved: %s, want the run of %s", late, prevWeek(t))
+	}
+	mustRun(t, "--root", root, "verify", "all")
+}
+
 // TestOutputDirUnderTwoSpellings: output_dir changed to a link to the
 // directory the earlier weeks were published in. verify all listed the
 // one directory under both names and called each week's files, read under

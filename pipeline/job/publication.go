@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 
@@ -109,17 +110,11 @@ func (j *Job) RecordedDigest(path string) string {
 	return j.recordedFiles()[j.where().Of(path)]
 }
 
-// RecordedIn returns the files the record of publication holds in dir,
-// by file name, with the SHA-256 of each one's newest record.
-func (j *Job) RecordedIn(dir string) map[string]string {
-	at := j.where().Dir(dir)
-	out := map[string]string{}
-	for p, sum := range j.recordedFiles() {
-		if filepath.Dir(p) == at {
-			out[filepath.Base(p)] = sum
-		}
-	}
-	return out
+// Recorded returns the files the record of publication holds, by where
+// each one is (inputs.Locations), with the SHA-256 of each one's newest
+// record: what reports.PublishedWeeks reads.
+func (j *Job) Recorded() map[string]string {
+	return maps.Clone(j.recordedFiles())
 }
 
 // IsRecorded reports whether the record of publication holds the file
