@@ -42,9 +42,9 @@ var weeklyReportName = regexp.MustCompile(`^weekly_(\d{4}-\d{2}-\d{2})(?:\.r([1-
 // whichever directories it names: an output_dir changed since leaves the
 // earlier weeks where they were published. Only the reports it names are
 // publications, by the week and revision their names say (a week
-// published in two directories: its newest revision, and of two equal
-// ones the one that covered more of the ledger), and each must be there
-// with its recorded bytes. A file the record does not name is not read at
+// published in two directories: each one's newest revision, and of those
+// the one that covered more of the ledger), and each must be there with
+// its recorded bytes. A file the record does not name is not read at
 // all, so that nobody without the key steers a job (its late arrivals, a
 // baseline's candidates) with a file put in an output directory; a
 // recorded one missing or changed is an error wrapping ErrNotAsRecorded.
@@ -67,14 +67,20 @@ func PublishedWeeks(recorded map[string]string) ([]PublishedWeek, error) {
 		}
 		return m[1], rev
 	}
-	newestRev := map[string]int{}
+	// Revisions count per directory: a week published again after
+	// output_dir moved starts at r1 in the new one. So each directory's
+	// newest revision of a week is read, and of those the one that covered
+	// more of the ledger (the later publication: the ledger only grows)
+	// is the week's.
+	newestRev := map[[2]string]int{}
 	for _, p := range paths {
 		w, r := revOf(p)
-		newestRev[w] = max(newestRev[w], r)
+		k := [2]string{filepath.Dir(p), w}
+		newestRev[k] = max(newestRev[k], r)
 	}
 	var read []string
 	for _, p := range paths {
-		if w, r := revOf(p); r == newestRev[w] {
+		if w, r := revOf(p); r == newestRev[[2]string{filepath.Dir(p), w}] {
 			read = append(read, p)
 		}
 	}

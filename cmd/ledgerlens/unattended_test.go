@@ -531,6 +531,30 @@ func TestCronUnsignedWhereItDoesNotBelong(t *testing.T) {
 			t.Error("a report was published beside the reports no log here records")
 		}
 	})
+	// output_dir pointed at a new, empty directory first: the signed
+	// reports stay in the default one, and are looked for there too.
+	t.Run("the state directory lost, output_dir moved", func(t *testing.T) {
+		root := copyRoot(t, publishedRoot(t))
+		if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "runs/NEW"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.RemoveAll(filepath.Join(root, ".ledgerlens")); err != nil {
+			t.Fatal(err)
+		}
+		r := cron(t, root, "report", "weekly", "--week", nextWeek(t), "--unsigned")
+		wantExit(t, r, 4, "--unsigned without the state directory, output_dir moved")
+	})
+	t.Run("the log and checkpoints deleted, the key kept, output_dir moved", func(t *testing.T) {
+		root := copyRoot(t, publishedRoot(t))
+		if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "runs/NEW"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"audit.jsonl", "audit.checkpoints", "checkpoints", "ledger.duckdb", "ledger.duckdb.wal"} {
+			os.RemoveAll(filepath.Join(root, ".ledgerlens", f))
+		}
+		r := cron(t, root, "report", "weekly", "--week", nextWeek(t))
+		wantExit(t, r, 4, "a new chain beside the signed reports")
+	})
 }
 
 // TestCronNoFIFOInTheOutputOrStateDirectory: a FIFO (or a link to a
@@ -1452,6 +1476,28 @@ func TestLateArrivalsAfterOutputDirMoved(t *testing.T) {
 		t.Errorf("late arrivals after output_dir moved: %s, want the run of %s", late, prevWeek(t))
 	}
 	mustRun(t, "--root", root, "verify", "all")
+}
+
+// TestWeekRepublishedAfterOutputDirMoved: revisions count per directory,
+// so a week superseded as r2 in the old output directory and published
+// again, later, as r1 in the new one was read as of the stale r2: a run
+// the new r1 covered was called a late arrival in a signed report.
+func TestWeekRepublishedAfterOutputDirMoved(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	appendLedgerLines(t, root, `{"Run_ID":"RUN-LATE-A","Timestamp":"`+prevWeek(t)+`T11:00:00Z","Scenario_ID":"S-LATE","Credits_Total":7}`)
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t), "--supersede")
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "reports"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	appendLedgerLines(t, root, `{"Run_ID":"RUN-LATE-B","Timestamp":"`+prevWeek(t)+`T12:00:00Z","Scenario_ID":"S-LATE","Credits_Total":7}`)
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	w := readWeekly(t, filepath.Join(root, "reports", "weekly_"+focusWeek+".json"))
+	if late := fmt.Sprint(w["data_quality"].(map[string]any)["late_arrivals"]); strings.Contains(late, prevWeek(t)) {
+		t.Errorf("late arrivals: %s; the week's newest publication (r1 in the new directory) covered both late runs", late)
+	}
 }
 
 // TestOutputDirUnderTwoSpellings: output_dir changed to a link to the

@@ -6,12 +6,25 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
+
+// reportDirs are the configured reports directory and, when output_dir
+// names another, the default one: where published reports are looked for
+// when the record of publication cannot say (it is lost, or not yet
+// read).
+func reportDirs(l inputs.Layout) []string {
+	dirs := OutputDirs(l)[:1]
+	if !slices.Contains(dirs, l.ReviewsDir) {
+		dirs = append(dirs, l.ReviewsDir)
+	}
+	return dirs
+}
 
 // OutputDirs are the directories the record of publication covers: the
 // configured reports directory and the baseline updates directory.
@@ -50,7 +63,8 @@ func (j *Job) PublishingSigner(unsigned bool) (*reports.Signer, error) {
 
 // CheckRecordNotLost refuses, before a publishing job starts, a root
 // with no audit log (or an empty one) and no public key whose output
-// directories hold published files (their SHA-256 sidecars): the state
+// directories (the default reports directory too: output_dir may point
+// elsewhere since) hold published files (their SHA-256 sidecars): the state
 // directory was lost, moved or not mounted, and the job would start a
 // second record of publication beside the first (`keys generate` refuses
 // this case too). It writes nothing, so a refused job leaves no log that
@@ -69,7 +83,7 @@ func CheckRecordNotLost(l inputs.Layout) error {
 	if _, err := os.Lstat(filepath.Join(l.KeysDir, reports.PublicKeyFile)); err == nil {
 		return nil
 	}
-	for _, dir := range OutputDirs(l) {
+	for _, dir := range append(reportDirs(l), l.BaselineUpdatesDir) {
 		names, err := os.ReadDir(dir)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("list %s: %w", l.Rel(dir), err)

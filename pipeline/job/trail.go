@@ -329,34 +329,35 @@ func newestCarried(l inputs.Layout, pub ed25519.PublicKey) (NamedCheckpoint, boo
 	if pub == nil {
 		return NamedCheckpoint{}, false
 	}
-	dir := l.ReviewsDir
-	if cfg, _, err := inputs.LoadConfig(l.Config); err == nil {
-		dir = l.Resolve(cfg.OutputDir)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return NamedCheckpoint{}, false
-	}
 	v, err := CheckpointVerifier(pub)
 	if err != nil {
 		return NamedCheckpoint{}, false
 	}
 	var best NamedCheckpoint
 	found := false
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".json") || !(strings.HasPrefix(name, "weekly_") || strings.HasPrefix(name, "sla_")) {
+	// The configured reports directory and the default one: output_dir
+	// pointed at a new directory leaves the earlier reports where they
+	// were, and with them the checkpoints they carry.
+	for _, dir := range reportDirs(l) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
 			continue
 		}
-		note, ok := topLevelString(filepath.Join(dir, name), "audit_checkpoint")
-		if !ok {
-			continue
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() || !strings.HasSuffix(name, ".json") || !(strings.HasPrefix(name, "weekly_") || strings.HasPrefix(name, "sla_")) {
+				continue
+			}
+			note, ok := topLevelString(filepath.Join(dir, name), "audit_checkpoint")
+			if !ok {
+				continue
+			}
+			c, err := audit.OpenCheckpoint([]byte(note), v)
+			if err != nil || (found && c.Size <= best.Checkpoint.Size) {
+				continue
+			}
+			best, found = NamedCheckpoint{Source: "report " + l.Rel(filepath.Join(dir, name)), Checkpoint: c}, true
 		}
-		c, err := audit.OpenCheckpoint([]byte(note), v)
-		if err != nil || (found && c.Size <= best.Checkpoint.Size) {
-			continue
-		}
-		best, found = NamedCheckpoint{Source: "report " + l.Rel(filepath.Join(dir, name)), Checkpoint: c}, true
 	}
 	return best, found
 }
