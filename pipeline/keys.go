@@ -9,8 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -96,25 +94,13 @@ func checkNoEarlierKey(l inputs.Layout) error {
 	// key would start a new audit chain beside them.
 	// The default reports directory too: output_dir may have been
 	// pointed elsewhere since.
-	dirs := job.OutputDirs(l)
-	if !slices.Contains(dirs, l.ReviewsDir) {
-		dirs = append(dirs, l.ReviewsDir)
+	dir, signed, err := job.PublishedFiles(l, reports.SignatureExt)
+	if err != nil {
+		return fmt.Errorf("keys generate: %w", err)
 	}
-	for _, dir := range dirs {
-		names, err := os.ReadDir(dir)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("keys generate: %w", err)
-		}
-		var signed []string
-		for _, n := range names {
-			if strings.HasSuffix(n.Name(), reports.SignatureExt) {
-				signed = append(signed, n.Name())
-			}
-		}
-		if len(signed) > 0 {
-			return job.Blocked(fmt.Errorf("keys generate: %s holds %d signed files (%s, …) that no audit log here records: the state directory %s was lost, moved or not mounted; restore it (its audit log and key pair) — to start a new history instead, move the published files away first",
-				l.Rel(dir), len(signed), signed[0], l.Rel(l.StateDir)))
-		}
+	if len(signed) > 0 {
+		return job.Blocked(fmt.Errorf("keys generate: %s holds %d signed files (%s, …) that no audit log here records: the state directory %s was lost, moved or not mounted; restore it (its audit log and key pair) — to start a new history instead, move the published files away first",
+			l.Rel(dir), len(signed), signed[0], l.Rel(l.StateDir)))
 	}
 	return nil
 }

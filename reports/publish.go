@@ -285,16 +285,17 @@ func (p *Publisher) complete(ctx context.Context, base string, rev int, files []
 	if p.Recorded == nil {
 		return nil, nil
 	}
-	type target struct {
-		path string
-		data func() []byte
+	companions := []string{SidecarExt}
+	if p.Signer != nil {
+		companions = append(companions, SignatureExt) // unsigned: no .sig to complete
 	}
-	var unrecorded bool
-	for _, a := range files {
+	unrecorded := false
+	for i, a := range files {
 		path := p.path(base, rev, a.Ext)
-		for _, f := range []string{path + SignatureExt, path + SidecarExt, path} {
-			unrecorded = unrecorded || !p.Recorded(f)
+		for _, ext := range companions {
+			unrecorded = unrecorded || !p.Recorded(path+ext)
 		}
+		unrecorded = unrecorded || (i > 0 && !p.Recorded(path))
 	}
 	if !unrecorded {
 		return nil, nil // a re-run of a run that recorded its set: the common case
@@ -303,19 +304,23 @@ func (p *Publisher) complete(ctx context.Context, base string, rev int, files []
 	var written []PublishedFile
 	for i, a := range files {
 		path := p.path(base, rev, a.Ext)
-		targets := []target{{path + SidecarExt, func() []byte { return sidecarOf(path, seals[i].sum) }}}
-		if seals[i].sig != nil {
-			targets = append([]target{{path + SignatureExt, func() []byte { return SignatureBytes(seals[i].sig) }}}, targets...)
+		type target struct {
+			path string
+			data []byte
 		}
-		if i > 0 {
-			targets = append(targets, target{path, func() []byte { return a.Data }})
+		var targets []target
+		if seals[i].sig != nil {
+			targets = append(targets, target{path + SignatureExt, SignatureBytes(seals[i].sig)})
+		}
+		targets = append(targets, target{path + SidecarExt, sidecarOf(path, seals[i].sum)})
+		if i > 0 { // the primary is the identical one
+			targets = append(targets, target{path, a.Data})
 		}
 		for _, t := range targets {
 			if p.Recorded(t.path) {
 				continue
 			}
-			want := t.data()
-			if have, err := inputs.ReadRegular(t.path); err == nil && bytes.Equal(have, want) {
+			if have, err := inputs.ReadRegular(t.path); err == nil && bytes.Equal(have, t.data) {
 				continue
 			} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return written, fmt.Errorf("publish %s: %w", Name(base, rev, files[0].Ext), err)
@@ -323,10 +328,10 @@ func (p *Publisher) complete(ctx context.Context, base string, rev int, files []
 			if err := ctx.Err(); err != nil {
 				return written, fmt.Errorf("publish %s: %w", Name(base, rev, files[0].Ext), err)
 			}
-			if err := atomicfile.WriteFile(t.path, want, 0o644); err != nil {
+			if err := atomicfile.WriteFile(t.path, t.data, 0o644); err != nil {
 				return written, fmt.Errorf("publish: %w", err)
 			}
-			written = append(written, PublishedFile{Path: t.path, SHA256: SHA256Hex(want), Bytes: int64(len(want))})
+			written = append(written, PublishedFile{Path: t.path, SHA256: SHA256Hex(t.data), Bytes: int64(len(t.data))})
 		}
 	}
 	return written, nil

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"io"
 	"io/fs"
 	"path/filepath"
@@ -14,8 +13,11 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // PublishedWeek is the newest published revision of one week's weekly
@@ -86,20 +88,15 @@ func PublishedWeeks(recorded map[string]string) ([]PublishedWeek, error) {
 	}
 	got := make([]PublishedWeek, len(read))
 	errs := make([]error, len(read))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(read)) {
-		wg.Go(func() {
-			for i := range next {
-				got[i], errs[i] = readRecordedWeek(read[i], recorded[read[i]])
-			}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, p := range read {
+		g.Go(func() error {
+			got[i], errs[i] = readRecordedWeek(p, recorded[p])
+			return nil
 		})
 	}
-	for i := range read {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	_ = g.Wait() // each read's error is in errs
 	for _, err := range errs {
 		if err != nil {
 			return nil, err // the first in path order, so the message is the same each run

@@ -4,10 +4,11 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"io/fs"
 	"path/filepath"
 	"strings"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // ErrVerification matches (errors.Is) every failed check reported by

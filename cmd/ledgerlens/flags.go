@@ -43,25 +43,13 @@ func parseAsOf(s string, now time.Time) (time.Time, error) {
 }
 
 // failOnFlag is --fail-on: findings at or above a severity make the
-// command exit 3, so cron mail or CI can react. Given, it must name a
-// severity: an empty value (a cron line's unset variable) would turn the
-// check off without a word.
+// command exit 3, so cron mail or CI can react. Given empty (a cron
+// line's unset variable), it would turn the check off without a word:
+// noEmptyFlags refuses that, as for every flag.
 type failOnFlag struct{ severity string }
 
 func (f *failOnFlag) register(fs *pflag.FlagSet, what string) {
-	fs.Var(f, "fail-on", "exit 3 when "+what+" is at or above this severity (SEV0 … SEV4)")
-}
-
-func (f *failOnFlag) String() string { return f.severity }
-func (f *failOnFlag) Type() string   { return "SEVn" }
-
-// Set takes the flag's value; "" is refused (exit 2).
-func (f *failOnFlag) Set(v string) error {
-	if v == "" {
-		return errors.New("want SEV0 … SEV4, not an empty value (leave the flag out to fail on nothing)")
-	}
-	f.severity = v
-	return nil
+	fs.StringVar(&f.severity, "fail-on", "", "exit 3 when "+what+" is at or above this severity (`SEVn`: SEV0 … SEV4)")
 }
 
 func (f *failOnFlag) validate() error {

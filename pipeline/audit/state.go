@@ -8,13 +8,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"io/fs"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // ErrCheckpoint marks a log that is shorter than, or inconsistent with, a

@@ -5,9 +5,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"io"
 	"io/fs"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // Problem names what broke the chain at an entry.

@@ -83,18 +83,34 @@ func CheckRecordNotLost(l inputs.Layout) error {
 	if _, err := os.Lstat(filepath.Join(l.KeysDir, reports.PublicKeyFile)); err == nil {
 		return nil
 	}
+	dir, names, err := PublishedFiles(l, reports.SidecarExt)
+	if err != nil || len(names) == 0 {
+		return err
+	}
+	return &IntegrityError{Problems: []string{fmt.Sprintf(
+		"%s holds published files (%s, …) but there is no audit log %s to record them: the state directory %s was lost, moved or not mounted; nothing was published — restore it (its audit log, checkpoints and key pair), then run 'ledgerlens verify all'",
+		l.Rel(dir), names[0], l.Rel(l.AuditLog), l.Rel(l.StateDir))}}
+}
+
+// PublishedFiles looks for the companions with extension ext (a sidecar,
+// a signature) of published files in the output directories, the default
+// reports directory too (output_dir may point elsewhere since): what says
+// a root has published when its state directory cannot (lost, moved, not
+// mounted). It returns the first directory holding any, and their names.
+func PublishedFiles(l inputs.Layout, ext string) (dir string, names []string, err error) {
 	for _, dir := range append(reportDirs(l), l.BaselineUpdatesDir) {
-		names, err := os.ReadDir(dir)
+		entries, err := os.ReadDir(dir)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("list %s: %w", l.Rel(dir), err)
+			return "", nil, fmt.Errorf("list %s: %w", l.Rel(dir), err)
 		}
-		for _, n := range names {
-			if strings.HasSuffix(n.Name(), reports.SidecarExt) && !strings.HasPrefix(n.Name(), ".") {
-				return &IntegrityError{Problems: []string{fmt.Sprintf(
-					"%s holds published files (%s, …) but there is no audit log %s to record them: the state directory %s was lost, moved or not mounted; nothing was published — restore it (its audit log, checkpoints and key pair), then run 'ledgerlens verify all'",
-					l.Rel(dir), n.Name(), l.Rel(l.AuditLog), l.Rel(l.StateDir))}}
+		for _, n := range entries {
+			if strings.HasSuffix(n.Name(), ext) && !strings.HasPrefix(n.Name(), ".") {
+				names = append(names, n.Name())
 			}
 		}
+		if len(names) > 0 {
+			return dir, names, nil
+		}
 	}
-	return nil
+	return "", nil, nil
 }

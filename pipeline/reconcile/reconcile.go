@@ -307,11 +307,7 @@ func checkReportName(rel, path, kind, base string, rev int) []string {
 		return []string{fmt.Sprintf("%s: not a report: %v", rel, err)}
 	}
 	var out []string
-	label := strings.TrimSuffix(strings.TrimPrefix(base, kind+"_"), ".preliminary")
-	want := "CREDIT_REVIEW_" + label
-	if kind == "sla" {
-		want = "SLA_" + label
-	}
+	label, want := reportIDOf(kind, base)
 	if h.ReportID != want {
 		out = append(out, fmt.Sprintf("%s: report_id %q inside does not match the file name (want %q): a report copied over another", rel, h.ReportID, want))
 	}
@@ -329,6 +325,17 @@ func checkReportName(rel, path, kind, base string, rev int) []string {
 		out = append(out, fmt.Sprintf("%s: supersedes %q inside, want %q", rel, got, wantSup))
 	}
 	return out
+}
+
+// reportIDOf returns the period label and the report id a publication's
+// base name (weekly_2026-11-16, sla_2026-11, a preliminary's) says its
+// report carries.
+func reportIDOf(kind, base string) (label, id string) {
+	label = strings.TrimSuffix(strings.TrimPrefix(base, kind+"_"), ".preliminary")
+	if kind == "sla" {
+		return label, "SLA_" + label
+	}
+	return label, "CREDIT_REVIEW_" + label
 }
 
 // checkWorkbookName compares a workbook's own identity, its document
@@ -362,11 +369,7 @@ func checkWorkbookName(rel, path, kind, base string, rev int) []string {
 	if err := xml.NewDecoder(io.LimitReader(core, 1<<20)).Decode(&props); err != nil {
 		return []string{fmt.Sprintf("%s: document properties: %v", rel, err)}
 	}
-	label := strings.TrimSuffix(strings.TrimPrefix(base, kind+"_"), ".preliminary")
-	want := "CREDIT_REVIEW_" + label
-	if kind == "sla" {
-		want = "SLA_" + label
-	}
+	_, want := reportIDOf(kind, base)
 	var out []string
 	if props.Identifier != want {
 		out = append(out, fmt.Sprintf("%s: report id %q in its document properties does not match the file name (want %q): a workbook copied over another", rel, props.Identifier, want))
