@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -121,28 +120,30 @@ func PublishedWeeks(recorded map[string]string) ([]PublishedWeek, error) {
 // the whole file against its recorded SHA-256 want.
 func readRecordedWeek(path, want string) (PublishedWeek, error) {
 	name := filepath.Base(path)
+	// Messages name the whole path: after output_dir moved, the week may
+	// be in a directory the configuration no longer names.
 	f, err := inputs.OpenRegular(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return PublishedWeek{}, fmt.Errorf("published report %s: recorded as published (sha256 %s) but missing: %w", name, want, ErrNotAsRecorded)
+	if inputs.Gone(err) {
+		return PublishedWeek{}, fmt.Errorf("published report %s: recorded as published (sha256 %s) but missing: %w", path, want, ErrNotAsRecorded)
 	}
 	if err != nil {
-		return PublishedWeek{}, fmt.Errorf("read published report %s: %w", name, err)
+		return PublishedWeek{}, fmt.Errorf("read published report %s: %w", path, err)
 	}
 	defer f.Close()
 	h := sha256.New()
 	head, herr := ReadReportHead(io.TeeReader(f, h))
 	if _, err := io.Copy(h, f); err != nil {
-		return PublishedWeek{}, fmt.Errorf("read published report %s: %w", name, err)
+		return PublishedWeek{}, fmt.Errorf("read published report %s: %w", path, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return PublishedWeek{}, fmt.Errorf("published report %s: sha256 %s, not the recorded %s: %w", name, got, want, ErrNotAsRecorded)
+		return PublishedWeek{}, fmt.Errorf("published report %s: sha256 %s, not the recorded %s: %w", path, got, want, ErrNotAsRecorded)
 	}
 	if herr != nil {
-		return PublishedWeek{}, fmt.Errorf("read published report %s: %w", name, herr)
+		return PublishedWeek{}, fmt.Errorf("read published report %s: %w", path, herr)
 	}
 	start, err := time.Parse(time.RFC3339, head.PeriodStart)
 	if err != nil {
-		return PublishedWeek{}, fmt.Errorf("published report %s: period_start: %w", name, err)
+		return PublishedWeek{}, fmt.Errorf("published report %s: period_start: %w", path, err)
 	}
 	return PublishedWeek{Week: start, File: name, Path: path, BytesCovered: head.Inputs.Ledger.BytesCovered}, nil
 }
@@ -161,11 +162,11 @@ func NewestWeekly(recorded map[string]string) (w *Weekly, name, sha string, ok b
 		return nil, "", "", false, fmt.Errorf("read newest weekly report: %w", err)
 	}
 	if sum := SHA256Hex(data); sum != recorded[newest.Path] {
-		return nil, "", "", false, fmt.Errorf("published report %s: sha256 %s, not the recorded %s: %w", newest.File, sum, recorded[newest.Path], ErrNotAsRecorded)
+		return nil, "", "", false, fmt.Errorf("published report %s: sha256 %s, not the recorded %s: %w", newest.Path, sum, recorded[newest.Path], ErrNotAsRecorded)
 	}
 	w = &Weekly{}
 	if err := json.Unmarshal(data, w); err != nil {
-		return nil, "", "", false, fmt.Errorf("read newest weekly report %s: %w", newest.File, err)
+		return nil, "", "", false, fmt.Errorf("read newest weekly report %s: %w", newest.Path, err)
 	}
 	return w, newest.File, SHA256Hex(data), true, nil
 }

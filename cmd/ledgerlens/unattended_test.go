@@ -1478,6 +1478,50 @@ func TestLateArrivalsAfterOutputDirMoved(t *testing.T) {
 	mustRun(t, "--root", root, "verify", "all")
 }
 
+// TestOldOutputDirReplacedByAFile: output_dir moved, then the directory
+// the earlier weeks were published in replaced by a regular file (a
+// careless `mv`, a mount point left as a file). The jobs exited 1 ("not a
+// directory"), as for a configuration error, where a published report the
+// record names is gone: an integrity problem, exit 4, as when the
+// directory itself is removed; and verify all stopped at "not a
+// directory" instead of naming each recorded file that is gone.
+func TestOldOutputDirReplacedByAFile(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		replace func(t *testing.T, dir string)
+	}{
+		{"removed", func(t *testing.T, dir string) {
+			if err := os.RemoveAll(dir); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a regular file", func(t *testing.T, dir string) {
+			if err := os.RemoveAll(dir); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(dir, []byte("not a directory\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+			if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "reports"}`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tc.replace(t, reviews(root))
+			mustFail(t, 4, []string{filepath.Join("runs", "CREDIT_REVIEWS", "weekly_"+prevWeek(t)+".json"), "recorded as published", "missing"},
+				"--root", root, "report", "weekly", "--week", focusWeek)
+			if _, err := os.Stat(filepath.Join(root, "reports", "weekly_"+focusWeek+".json")); err == nil {
+				t.Errorf("the week was published beside a lost report")
+			}
+			mustFail(t, 1, []string{"FAILED  runs/CREDIT_REVIEWS/weekly_" + prevWeek(t) + ".json: recorded as published", "the file is missing"}, "--root", root, "verify", "all")
+		})
+	}
+}
+
 // TestWeekRepublishedAfterOutputDirMoved: revisions count per directory,
 // so a week superseded as r2 in the old output directory and published
 // again, later, as r1 in the new one was read as of the stale r2: a run

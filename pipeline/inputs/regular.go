@@ -2,6 +2,7 @@ package inputs
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -93,4 +94,15 @@ func ReadRegular(path string) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// Gone reports whether err says a path a record names is not there: the
+// file or its directory missing, or its directory replaced by a regular
+// file (ENOTDIR: a careless mv, a mount point left as a file). Checks of
+// what was recorded as published use it, so that an output directory
+// replaced by a file loses its recorded files, as a removed one does: an
+// integrity problem, not a configuration error. Inputs do not: a missing
+// optional input is absent, but one under a file stays an error.
+func Gone(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }

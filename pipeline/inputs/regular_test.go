@@ -55,3 +55,43 @@ func TestInputsOnlyFromRegularFiles(t *testing.T) {
 		t.Fatal("CheckRegular(fifo) = nil")
 	}
 }
+
+// TestGone: a recorded file is gone when it, or its directory, is missing,
+// and when its directory has become a regular file; a FIFO in its place
+// is there (and refused as not regular).
+func TestGone(t *testing.T) {
+	dir := t.TempDir()
+	asFile := filepath.Join(dir, "was-a-dir")
+	if err := os.WriteFile(asFile, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		path string
+		gone bool
+	}{
+		{"missing file", filepath.Join(dir, "absent.json"), true},
+		{"missing directory", filepath.Join(dir, "absent", "weekly.json"), true},
+		{"directory replaced by a file", filepath.Join(asFile, "weekly.json"), true},
+		{"a FIFO", fifo, false},
+		{"a regular file", asFile, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := OpenRegular(tc.path)
+			if err == nil {
+				f.Close()
+			}
+			if got := Gone(err); got != tc.gone {
+				t.Errorf("Gone(%v) = %v, want %v", err, got, tc.gone)
+			}
+		})
+	}
+	// Listing an output directory that has become a file.
+	if _, err := os.ReadDir(asFile); !Gone(err) {
+		t.Errorf("Gone(ReadDir of a regular file) = false: %v", err)
+	}
+}

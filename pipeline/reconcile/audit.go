@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -146,7 +144,7 @@ func carriedCheckpoints(dir string) ([]carried, error) {
 		return nil, nil
 	}
 	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if inputs.Gone(err) {
 		return nil, nil
 	}
 	if err != nil {

@@ -120,8 +120,8 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 	revs := map[string]map[int]bool{} // base+ext → revisions present
 	for _, dir := range listed {
 		entries, err := os.ReadDir(dir)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
+		if inputs.Gone(err) {
+			continue // its recorded files are reported missing below
 		}
 		if err != nil {
 			return checked, problems, fmt.Errorf("reconcile: %w", err)
@@ -260,7 +260,7 @@ func Recorded(l inputs.Layout, recs map[string]Record, keep func(rel string) boo
 		}
 		got, _, err := reports.FileDigest(l.Resolve(filepath.FromSlash(p)))
 		switch {
-		case errors.Is(err, fs.ErrNotExist):
+		case inputs.Gone(err):
 			problems = append(problems, fmt.Sprintf("%s: recorded as published (audit seq %d, sha256 %s) but the file is missing", p, r.Seq, short(r.SHA256)))
 		case err != nil:
 			return problems, fmt.Errorf("reconcile: %w", err)
