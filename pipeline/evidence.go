@@ -121,6 +121,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			data, idx, err := evidence.Build(ctx, evidence.Source{
 				Checkpoints: notes,
 				From:        opts.From, To: opts.To, Loc: loc,
+				Root:               l.Root,
 				ReviewsDir:         reviewsDir,
 				EarlierReviewsDirs: earlierReviewsDirs(l, reviewsDir, j.Entries()),
 				BaselineUpdatesDir: l.BaselineUpdatesDir,
@@ -131,6 +132,13 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				RetiredKeys:        j.RetiredKeys(signer.Public()),
 				Generator:          reports.Generator{Name: "ledgerlens", Version: env.Version},
 			})
+			if errors.Is(err, reports.ErrNotAsRecorded) {
+				// A record the range's reports cite (an acknowledgment), or
+				// a baseline record, missing or changed since its record.
+				return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
+					"evidence export refused: %s; nothing was exported: restore the file, then run 'ledgerlens verify all'",
+					strings.TrimPrefix(err.Error(), "evidence export: "))}}
+			}
 			if err != nil {
 				return job.Outcome{}, err
 			}

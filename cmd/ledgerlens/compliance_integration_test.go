@@ -1,10 +1,14 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -313,4 +317,113 @@ func TestEvidenceExportBesideOtherFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustFail(t, 1, []string{"weekly_" + focusWeek + ".json", "missing"}, "--root", root, "verify", "all")
+}
+
+// TestEvidenceHoldsTheAcknowledgments: a weekly review says a ledger
+// modification was "acknowledged by alice", and names her signed record.
+// The bundle of that week held the review but not the record, so an
+// auditor could not see who acknowledged what, or check that anyone had:
+// the record is bundled now, with its sidecar, signature and record of
+// publication, and `verify` holds the review's claim to it.
+func TestEvidenceHoldsTheAcknowledgments(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	editLine(t, ledgerPath(root), 5000)
+	r := cron(t, root, "report", "weekly", "--week", focusWeek)
+	wantExit(t, r, 4, "weekly run after the edit")
+	m := regexp.MustCompile(`--range (\d+-\d+)`).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("stderr names no range: %s", r.stderr)
+	}
+	const reason = "finance corrected a credit, FIN-7"
+	mustRun(t, "--root", root, "ledger", "acknowledge", "--range", m[1], "--by", "alice", "--reason", reason)
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+
+	bundle := filepath.Join(t.TempDir(), "week.zip")
+	sunday := mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly)
+	mustRun(t, "--root", root, "evidence", "export", "--from", focusWeek, "--to", sunday, "--out", bundle)
+	// Unpacked as an auditor would.
+	dir := t.TempDir()
+	zr, err := zip.OpenReader(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ack string
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "runs/CREDIT_REVIEWS/ledger_ack_") && strings.HasSuffix(f.Name, ".json") {
+			ack = f.Name
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zr.Close()
+	if ack == "" {
+		t.Fatalf("the bundle holds no acknowledgment record, though its review cites one")
+	}
+	index := readFile(t, filepath.Join(dir, "index.json"))
+	for _, want := range []string{`"kind": "ledger_acknowledgment"`, `"ledger_acknowledgments": 1`} {
+		if !bytes.Contains(index, []byte(want)) {
+			t.Errorf("index.json has no %s", want)
+		}
+	}
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	if r := mustRun(t, "--root", t.TempDir(), "verify", "--pubkey", pub, bundle); !strings.HasPrefix(r.stdout, "OK") {
+		t.Errorf("verify the bundle:\n%s", r.stdout)
+	}
+	// The runbook's recipe checks the record with the rest.
+	cmd := exec.Command("sh", "-c", "sha256sum -c ledger_ack_*.json.sha256")
+	cmd.Dir = filepath.Join(dir, "runs", "CREDIT_REVIEWS")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "OK") {
+		t.Errorf("sha256sum -c of the acknowledgment record: %v\n%s", err, out)
+	}
+	rec := readFile(t, filepath.Join(dir, filepath.FromSlash(ack)))
+	if !bytes.Contains(rec, []byte(`"by": "alice"`)) || !bytes.Contains(rec, []byte(reason)) {
+		t.Errorf("the bundled record:\n%s", rec)
+	}
+
+	// The record edited (another reason) or removed on the host: nothing
+	// is exported, as for a report of the range.
+	for _, tc := range []struct {
+		name   string
+		tamper func(path string)
+		phrase string
+	}{
+		{"edited", func(path string) {
+			data := bytes.Replace(readFile(t, path), []byte(reason), []byte("nobody asked"), 1)
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "was changed since"},
+		{"removed", func(path string) {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+		}, "missing"},
+	} {
+		t.Run("record "+tc.name, func(t *testing.T) {
+			r := copyRoot(t, root)
+			tc.tamper(filepath.Join(r, filepath.FromSlash(ack)))
+			out := filepath.Join(t.TempDir(), "week.zip")
+			mustFail(t, 4, []string{path.Base(ack), tc.phrase, "nothing was exported"},
+				"--root", r, "evidence", "export", "--from", focusWeek, "--to", sunday, "--out", out)
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("a bundle was exported")
+			}
+		})
+	}
 }

@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,6 +43,9 @@ type Source struct {
 	ReviewsDir         string
 	EarlierReviewsDirs []string
 	BaselineUpdatesDir string
+	// Root is the working root: the acknowledgment records a weekly report
+	// cites are named relative to it.
+	Root string
 	// Approvers is the approvers file (config/approvers) the people's SSH
 	// signatures on baseline records are checked against; "" or a missing
 	// file adds none.
@@ -111,6 +116,9 @@ func Build(ctx context.Context, src Source) ([]byte, *Index, error) {
 	}
 	b.add(PublicKeyMember, KindPublicKey, src.PublicKeyPEM, []string{ControlIntegrity})
 	if err := b.reports(ctx, idx); err != nil {
+		return nil, nil, err
+	}
+	if err := b.acknowledgments(idx); err != nil {
 		return nil, nil, err
 	}
 	if err := b.baselineRecords(idx); err != nil {
@@ -428,6 +436,86 @@ func (b *builder) reportsIn(ctx context.Context, idx *Index, dir string, names [
 	return nil
 }
 
+// acknowledgments adds the acknowledgment records the bundled weekly
+// reports cite (a modification or conflicting duplicate "acknowledged by
+// X" names its signed record), each once, with its sidecar and signature:
+// whoever checks the bundle sees who acknowledged what, and why, without
+// the working root. Its record of publication joins the audit segment and
+// the inclusion proofs as every bundled file's does.
+func (b *builder) acknowledgments(idx *Index) error {
+	cited := map[string]bool{}
+	for _, m := range b.members {
+		if m.file.Kind != KindWeeklyReport {
+			continue
+		}
+		acks, err := citedAcknowledgments(m.data)
+		if err != nil {
+			return fmt.Errorf("evidence export: %s: %w", m.path, err)
+		}
+		for _, a := range acks {
+			cited[a.Record] = true
+		}
+	}
+	for _, rec := range slices.Sorted(maps.Keys(cited)) {
+		name := path.Base(rec)
+		if !ackName.MatchString(name) || path.Clean(rec) != rec || strings.HasPrefix(rec, "../") || path.IsAbs(rec) {
+			return fmt.Errorf("evidence export: a bundled report cites %q as an acknowledgment record, which is not one", rec)
+		}
+		if b.src.Root == "" {
+			return fmt.Errorf("evidence export: a bundled report cites acknowledgment record %s, and no working root was given to find it in", rec)
+		}
+		if err := b.addArtifact(filepath.Join(b.src.Root, filepath.Dir(filepath.FromSlash(rec))), ReviewsPrefix, name, KindLedgerAck,
+			[]string{ControlIntegrity, ControlMonitoring}); err != nil {
+			if inputs.Gone(err) {
+				return fmt.Errorf("evidence export: a bundled report cites acknowledgment record %s, which is missing: %w", rec, reports.ErrNotAsRecorded)
+			}
+			return err
+		}
+		idx.Counts.Acknowledgments++
+	}
+	return nil
+}
+
+// citedAck is an acknowledgment as a weekly report cites it, with what it
+// covers there: a modification's line range or a duplicate's line and run.
+type citedAck struct {
+	reports.LedgerAck
+	LineFrom, LineTo int64  // a modification's lines, 0 for a duplicate
+	LineNo           int64  // a duplicate's line, 0 for a modification
+	RunID            string // a duplicate's run id
+}
+
+// citedAcknowledgments reads the acknowledgments a weekly report's data
+// quality section cites.
+func citedAcknowledgments(report []byte) ([]citedAck, error) {
+	var w struct {
+		DataQuality struct {
+			AppendOnly struct {
+				Modifications []reports.LedgerModification `json:"modifications"`
+			} `json:"append_only"`
+			ConflictingDuplicates []reports.ConflictingDuplicate `json:"conflicting_duplicates"`
+		} `json:"data_quality"`
+	}
+	if err := json.Unmarshal(report, &w); err != nil {
+		return nil, fmt.Errorf("read its data quality section: %w", err)
+	}
+	var out []citedAck
+	for _, m := range w.DataQuality.AppendOnly.Modifications {
+		if m.Acknowledgment != nil {
+			out = append(out, citedAck{LedgerAck: *m.Acknowledgment, LineFrom: m.LineFrom, LineTo: m.LineTo})
+		}
+	}
+	for _, d := range w.DataQuality.ConflictingDuplicates {
+		if d.Acknowledgment != nil {
+			out = append(out, citedAck{LedgerAck: *d.Acknowledgment, LineNo: d.LineNo, RunID: d.RunID})
+		}
+	}
+	return out, nil
+}
+
+// ackName is an acknowledgment record's file name (ledger acknowledge).
+var ackName = regexp.MustCompile(`^ledger_ack_\d{8}T\d{6}Z(\.r[1-9]\d*)?\.json$`)
+
 func (b *builder) overlaps(start, end time.Time) bool {
 	return start.Before(b.end) && end.After(b.start)
 }
@@ -566,7 +654,7 @@ func (b *builder) audit(idx *Index) error {
 		}
 		seq, ok := recordSeq[path.Base(m.path)+" "+m.file.SHA256]
 		if !ok {
-			return fmt.Errorf("evidence export: %s is not recorded in the audit log as published (or was changed since): run `ledgerlens verify all`", m.path)
+			return fmt.Errorf("evidence export: %s is not recorded in the audit log as published (or was changed since): %w", m.path, reports.ErrNotAsRecorded)
 		}
 		widen(int(seq - 1))
 		inclusion = append(inclusion, Inclusion{File: m.path, Seq: seq})

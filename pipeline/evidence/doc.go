@@ -6,7 +6,8 @@
 // sequence number) with the hash it chains from and its verification
 // result, a signed checkpoint of the log with inclusion and consistency
 // proofs, every weekly period of the range as present or missing, the
-// baseline proposals, approvals and notes, and index.json + INDEX.md
+// signed acknowledgment records its weekly reports cite, the baseline
+// proposals, approvals and notes, and index.json + INDEX.md
 // mapping each file to the control it evidences.
 //
 // Build is a pure function of the files it is given: fixed member order,

@@ -172,7 +172,7 @@ func (w *world) checkpoint(t *testing.T, log []byte) string {
 }
 
 func (w *world) source() Source {
-	return Source{From: "2026-07-01", To: "2026-07-31", Loc: time.UTC, ReviewsDir: w.reviews, BaselineUpdatesDir: w.updates,
+	return Source{From: "2026-07-01", To: "2026-07-31", Loc: time.UTC, Root: w.root, ReviewsDir: w.reviews, BaselineUpdatesDir: w.updates,
 		AuditLog: w.log, Checkpoints: w.checkpoints, PublicKeyPEM: w.pubPEM, Signer: w.signer, Generator: reports.Generator{Name: "ledgerlens", Version: "test"}}
 }
 
@@ -677,5 +677,56 @@ func TestBundleAfterKeyRotation(t *testing.T) {
 	}
 	if res.Problems[0].File != idx.RetiredKeys[0].Path {
 		t.Errorf("problems %v, want the first to name %s", res.Problems, idx.RetiredKeys[0].Path)
+	}
+}
+
+// TestCheckAcknowledgments: a bundled weekly report's claim that a ledger
+// modification or conflicting duplicate was acknowledged must be backed by
+// the signed record it names, in the bundle, saying the same.
+func TestCheckAcknowledgments(t *testing.T) {
+	const (
+		report = ReviewsPrefix + "weekly_2026-07-06.r2.json"
+		cited  = "runs/CREDIT_REVIEWS/ledger_ack_20260708T100000Z.json"
+		member = ReviewsPrefix + "ledger_ack_20260708T100000Z.json"
+	)
+	weekly := fmt.Appendf(nil, `{"data_quality": {
+		"append_only": {"modifications": [{"line_from": 40, "line_to": 41,
+			"acknowledgment": {"by": "alice", "reason": "FIN-7", "at": "2026-07-08T10:00:00Z", "record": %q}}]},
+		"conflicting_duplicates": [{"line_no": 90, "first_line_no": 12, "run_id": "RUN-9",
+			"acknowledgment": {"by": "alice", "reason": "FIN-7", "at": "2026-07-08T10:00:00Z", "record": %q}}]}}`, cited, cited)
+	record := func(by string, from, to int64, dupLine int64) []byte {
+		return fmt.Appendf(nil, `{"schema": "ledgerlens.ledger_acknowledgment/1", "by": %q, "reason": "FIN-7",
+			"line_from": %d, "line_to": %d, "duplicates": [{"line_no": %d, "run_id": "RUN-9"}]}`, by, from, to, dupLine)
+	}
+	for _, tc := range []struct {
+		name   string
+		kind   string
+		record []byte
+		want   string
+	}{
+		{"the record, saying the same", KindLedgerAck, record("alice", 1, 100, 90), ""},
+		{"no record in the bundle", "", nil, "which the bundle does not hold"},
+		{"the record listed as something else", KindWeeklyReport, record("alice", 1, 100, 90), "which the bundle does not hold"},
+		{"another person", KindLedgerAck, record("mallory", 1, 100, 90), `acknowledged by "mallory"`},
+		{"lines it does not cover", KindLedgerAck, record("alice", 41, 100, 90), "not the modification's 40-41"},
+		{"a duplicate it does not name", KindLedgerAck, record("alice", 1, 100, 91), "does not name the conflicting duplicate on line 90"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			idx := &Index{Files: []File{{Path: report, Kind: KindWeeklyReport}}}
+			members := map[string][]byte{report: weekly}
+			if tc.kind != "" {
+				idx.Files = append(idx.Files, File{Path: member, Kind: tc.kind})
+				members[member] = tc.record
+			}
+			res := &Result{}
+			checkAcknowledgments(res, idx, members)
+			got := fmt.Sprint(res.Problems)
+			switch {
+			case tc.want == "" && len(res.Problems) > 0:
+				t.Errorf("problems: %s", got)
+			case tc.want != "" && (!strings.Contains(got, tc.want) || !strings.Contains(got, report)):
+				t.Errorf("problems %s, want one about %s naming %q", got, report, tc.want)
+			}
+		})
 	}
 }

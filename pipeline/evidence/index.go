@@ -4,8 +4,13 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// Schema is the value of Index.Schema.
-const Schema = "ledgerlens.evidence/v2"
+// Schema is the value of Index.Schema. A v3 bundle also holds the signed
+// acknowledgment records its weekly reports cite; Verify still accepts a
+// v2 bundle (exported before that), which does not.
+const (
+	Schema   = "ledgerlens.evidence/v3"
+	schemaV2 = "ledgerlens.evidence/v2"
+)
 
 // Controls a bundle's files evidence.
 const (
@@ -48,6 +53,10 @@ const (
 	KindProposal       = "baseline_proposal"
 	KindApproval       = "baseline_approval"
 	KindNote           = "baseline_note"
+	// KindLedgerAck is an operator's signed acknowledgment of ledger
+	// modifications or conflicting duplicates (ledgerlens ledger
+	// acknowledge) that a bundled weekly report cites.
+	KindLedgerAck = "ledger_acknowledgment"
 	// KindPersonSignature is a person's SSH signature (SSHSIG) of a
 	// baseline record; KindApprovers the allowed_signers file naming who
 	// may sign (docs/COMPLIANCE.md, "Maker-checker baseline updates").
@@ -136,8 +145,11 @@ type Counts struct {
 	Proposals     int `json:"baseline_proposals"`
 	Approvals     int `json:"baseline_approvals"`
 	Notes         int `json:"baseline_notes"`
-	AuditEntries  int `json:"audit_entries"`
-	Files         int `json:"files"`
+	// Acknowledgments counts the acknowledgment records the bundled
+	// weekly reports cite (each once).
+	Acknowledgments int `json:"ledger_acknowledgments"`
+	AuditEntries    int `json:"audit_entries"`
+	Files           int `json:"files"`
 }
 
 // File is one member of the bundle other than index.json and its

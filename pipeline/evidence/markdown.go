@@ -23,6 +23,9 @@ func renderMarkdown(idx *Index) []byte {
 	p("")
 	p("- %d weekly credit reviews and %d SLA reports (`runs/CREDIT_REVIEWS/`), each with its workbook, SHA-256 sidecar and signature", c.WeeklyReports, c.SLAReports)
 	p("- %d baseline proposals, %d approvals and %d update notes (`runs/BASELINE_UPDATES/`)", c.Proposals, c.Approvals, c.Notes)
+	if c.Acknowledgments > 0 {
+		p("- %d signed acknowledgments of ledger modifications or conflicting duplicates that the weekly reviews cite (`runs/CREDIT_REVIEWS/ledger_ack_*.json`)", c.Acknowledgments)
+	}
 	a := idx.Audit
 	if a.Entries > 0 {
 		p("- %d audit log entries, seq %d to %d (`%s`), chaining from `%s`", a.Entries, a.FirstSeq, a.LastSeq, a.Segment, a.PrevHash)

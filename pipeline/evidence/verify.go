@@ -125,7 +125,7 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 		fail(IndexJSON, "not valid JSON: %v", err)
 		return res, nil
 	}
-	if idx.Schema != Schema {
+	if idx.Schema != Schema && idx.Schema != schemaV2 {
 		fail(IndexJSON, "schema %q, want %q", idx.Schema, Schema)
 	}
 	res.Index = &idx
@@ -244,8 +244,77 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 	segment := verifySegment(res, &idx, members)
 	checkProofs(res, &idx, members, segment, pub)
 	checkPeriods(res, &idx, members)
+	if idx.Schema != schemaV2 {
+		checkAcknowledgments(res, &idx, members)
+	}
 	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].File < res.Problems[j].File })
 	return res, nil
+}
+
+// checkAcknowledgments checks that every acknowledgment a bundled weekly
+// report cites is in the bundle as the signed record it names (its
+// sidecar, signature and record of publication are checked with every
+// other file's), and that the record says what the report says of it:
+// the same person and reason, covering the modification's lines or
+// naming the duplicate. A report claiming an acknowledgment the bundle
+// cannot show fails.
+func checkAcknowledgments(res *Result, idx *Index, members map[string][]byte) {
+	kinds := map[string]string{}
+	for _, f := range idx.Files {
+		kinds[f.Path] = f.Kind
+	}
+	for _, f := range idx.Files {
+		if f.Kind != KindWeeklyReport || members[f.Path] == nil {
+			continue
+		}
+		acks, err := citedAcknowledgments(members[f.Path])
+		if err != nil {
+			res.Problems = append(res.Problems, Problem{File: f.Path, Detail: err.Error()})
+			continue
+		}
+		for _, a := range acks {
+			name := ReviewsPrefix + path.Base(a.Record)
+			fail := func(format string, args ...any) {
+				res.Problems = append(res.Problems, Problem{File: f.Path, Detail: fmt.Sprintf("cites acknowledgment record %s, ", a.Record) + fmt.Sprintf(format, args...)})
+			}
+			data := members[name]
+			if kinds[name] != KindLedgerAck || data == nil {
+				fail("which the bundle does not hold as %s", name)
+				continue
+			}
+			var rec struct {
+				By         string `json:"by"`
+				Reason     string `json:"reason"`
+				LineFrom   int64  `json:"line_from"`
+				LineTo     int64  `json:"line_to"`
+				Duplicates []struct {
+					LineNo int64  `json:"line_no"`
+					RunID  string `json:"run_id"`
+				} `json:"duplicates"`
+			}
+			if err := json.Unmarshal(data, &rec); err != nil {
+				fail("which cannot be read: %v", err)
+				continue
+			}
+			if rec.By != a.By || rec.Reason != a.Reason {
+				fail("which says acknowledged by %q (%q), the report %q (%q)", rec.By, rec.Reason, a.By, a.Reason)
+				continue
+			}
+			if a.RunID == "" {
+				if a.LineFrom < rec.LineFrom || a.LineTo > rec.LineTo {
+					fail("which covers lines %d-%d, not the modification's %d-%d", rec.LineFrom, rec.LineTo, a.LineFrom, a.LineTo)
+				}
+				continue
+			}
+			named := false
+			for _, d := range rec.Duplicates {
+				named = named || (d.LineNo == a.LineNo && d.RunID == a.RunID)
+			}
+			if !named {
+				fail("which does not name the conflicting duplicate on line %d (run %s)", a.LineNo, a.RunID)
+			}
+		}
+	}
 }
 
 // verifySegment walks the audit segment's chain from the index's prev_hash
