@@ -235,10 +235,19 @@ func EntrySigner(l inputs.Layout) (func([]byte) []byte, error) {
 }
 
 // RootSigner loads the root's signing key, checked against signing.pub;
-// nil (no error) on a root without one.
+// nil (no error) on a root without one. A root with signing.pub but no
+// private key is not a root without one: its log is signed, and entries a
+// job appended without the key would be refused by every later job for
+// good. That is a *BlockedError (exit 1) before anything is written: a
+// key mount that did not come up, a key moved away.
 func RootSigner(l inputs.Layout) (*reports.Signer, error) {
 	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
 	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
+		pubPath := filepath.Join(l.KeysDir, reports.PublicKeyFile)
+		if _, perr := os.Lstat(pubPath); perr == nil {
+			return nil, Blocked(fmt.Errorf("signing key %s is missing beside %s: restore it (a key mount that did not come up, a key moved away?); nothing was written: a job without it would append unsigned entries to a signed audit log, which every later job refuses",
+				l.Rel(keyPath), l.Rel(pubPath)))
+		}
 		return nil, nil
 	}
 	s, err := reports.LoadSigner(keyPath)
@@ -249,6 +258,19 @@ func RootSigner(l inputs.Layout) (*reports.Signer, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// SigningKeyProblems are the problems a job would refuse the root's
+// signing key for (RootSigner): missing beside signing.pub, readable by
+// others, or not the pair of signing.pub. verify all reports them, so the
+// daily check fails before Monday's job does. A key this account may not
+// read is not one: verify all may run as another user than the jobs.
+func SigningKeyProblems(l inputs.Layout) []string {
+	_, err := RootSigner(l)
+	if err == nil || errors.Is(err, fs.ErrPermission) {
+		return nil
+	}
+	return []string{err.Error()}
 }
 
 // recordedStepDigest returns the output_sha256 the log recorded for a
