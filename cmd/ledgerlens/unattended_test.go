@@ -1625,3 +1625,115 @@ func TestEvidenceOfAWeekWithOnlyAPreliminaryReport(t *testing.T) {
 		t.Errorf("periods: %+v", idx.Periods)
 	}
 }
+
+// TestCronSigningKeyProblems: the private key missing beside signing.pub
+// (a key mount that did not come up, a key moved away "for a moment").
+// `ingest` exited 0 and appended unsigned entries to the signed log; with
+// the key back, every job exited 4 and verify all failed for good, with no
+// way to repair the log. Now every job refuses before it writes a line,
+// and the daily verify all reports it, as it does a key the jobs would
+// refuse for its mode or for not matching signing.pub.
+func TestCronSigningKeyProblems(t *testing.T) {
+	keyFile := func(root string) string { return filepath.Join(root, ".ledgerlens", "keys", "signing.key") }
+	for _, tc := range []struct {
+		name   string
+		break_ func(t *testing.T, root string) (restore func())
+		verify string // what verify all says
+		job    int    // a job's exit status
+	}{
+		{"missing", func(t *testing.T, root string) func() {
+			saved := filepath.Join(t.TempDir(), "signing.key")
+			if err := os.Rename(keyFile(root), saved); err != nil {
+				t.Fatal(err)
+			}
+			return func() {
+				if err := os.Rename(saved, keyFile(root)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, "signing.key is missing", 1},
+		{"readable by others", func(t *testing.T, root string) func() {
+			if err := os.Chmod(keyFile(root), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return func() { os.Chmod(keyFile(root), 0o600) }
+		}, "has mode 0644", 1},
+		{"another root's key", func(t *testing.T, root string) func() {
+			saved := readFile(t, keyFile(root))
+			other := readFile(t, filepath.Join(otherKeyRoot(t), ".ledgerlens", "keys", "signing.key"))
+			if err := os.WriteFile(keyFile(root), other, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return func() {
+				if err := os.WriteFile(keyFile(root), saved, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, "but the public key", 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
+			restore := tc.break_(t, root)
+			logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+			before := readFile(t, logPath)
+
+			mustFail(t, 1, []string{tc.verify}, "--root", root, "verify", "all")
+			for _, args := range [][]string{{"ingest"}, {"report", "weekly", "--week", focusWeek}} {
+				r := cron(t, root, args...)
+				wantExit(t, r, tc.job, strings.Join(args, " "))
+				if !strings.Contains(r.stderr, "signing") {
+					t.Errorf("%v: stderr does not name the key:\n%s", args, r.stderr)
+				}
+			}
+			if after := readFile(t, logPath); !bytes.Equal(before, after) {
+				t.Errorf("the jobs appended to the audit log without the key:\n%s", after[len(before):])
+			}
+
+			restore()
+			wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek), 0, "weekly run with the key back")
+			mustRun(t, "--root", root, "verify", "all")
+			mustRun(t, "--root", root, "audit", "verify")
+		})
+	}
+}
+
+// TestCronRelativeRoot: a cron line run from the directory above the root
+// with a relative --root. The record of publication was looked up under
+// the root twice over ("root/root/…"), so a changed week was refused as
+// "a planted file" with or without --supersede, while verify all said OK.
+func TestCronRelativeRoot(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	for _, spelling := range []string{"root", "./root"} {
+		t.Run(spelling, func(t *testing.T) {
+			r := copyRoot(t, root)
+			parent, name := filepath.Split(r)
+			if strings.HasPrefix(spelling, "./") {
+				name = "./" + name
+			}
+			run := func(want int, args ...string) result {
+				t.Helper()
+				res := ledgerlensIn(t, parent, nil, append([]string{"--root", name, "--quiet"}, args...)...)
+				wantExit(t, res, want, strings.Join(args, " "))
+				return res
+			}
+			run(0, "report", "weekly", "--week", focusWeek)
+			run(0, "report", "sla", "--month", focusWeek[:7])
+			if err := os.WriteFile(filepath.Join(r, "config", "ledgerlens.json"), []byte(`{"top_n": 6}`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res := run(1, "report", "weekly", "--week", focusWeek)
+			if !strings.Contains(res.stderr, "--supersede") || strings.Contains(res.stderr, "planted") {
+				t.Errorf("a changed week without --supersede:\n%s", res.stderr)
+			}
+			run(0, "report", "weekly", "--week", focusWeek, "--supersede")
+			run(0, "report", "sla", "--month", focusWeek[:7], "--supersede")
+			if _, err := os.Stat(weeklyPath(r, focusWeek, 2, ".json")); err != nil {
+				t.Errorf("no revision 2: %v", err)
+			}
+			run(0, "verify", "all")
+		})
+	}
+}

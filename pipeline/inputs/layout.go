@@ -35,10 +35,18 @@ type Layout struct {
 	CheckpointsDir string // .ledgerlens/checkpoints
 }
 
-// NewLayout returns the default layout under root ("" means ".").
+// NewLayout returns the default layout under root ("" means the working
+// directory), made absolute.
 func NewLayout(root string) Layout {
 	if root == "" {
 		root = "."
+	}
+	// Every path the layout holds or resolves is absolute, so that a
+	// path resolved once (an output directory) and a path recorded
+	// relative to the root name the same file whatever the working
+	// directory: a relative --root otherwise put the root in front twice.
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
 	}
 	j := func(elem ...string) string { return filepath.Join(append([]string{root}, elem...)...) }
 	state := j(".ledgerlens")

@@ -40,14 +40,22 @@ func TestNewLayout(t *testing.T) {
 	}
 }
 
+// TestLayoutDefaultRoot: the default root is the working directory, held
+// absolute like any other, so that a path resolved from it and a path
+// recorded relative to it name the same file (TestCronRelativeRoot).
 func TestLayoutDefaultRoot(t *testing.T) {
-	l := NewLayout("")
-	if l.Root != "." || l.Policy != filepath.FromSlash("config/sintraprime-policy.json") {
-		t.Fatalf("layout = %+v", l)
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Error messages then name the path as the runbook does.
-	if l.Cases != filepath.FromSlash("runs/CREDIT_MONITORING/cases.jsonl") {
-		t.Fatalf("cases = %q", l.Cases)
+	for _, root := range []string{"", ".", "./"} {
+		l := NewLayout(root)
+		if l.Root != wd || l.Policy != filepath.Join(wd, "config", "sintraprime-policy.json") {
+			t.Fatalf("NewLayout(%q) = %+v", root, l)
+		}
+		if got := l.Rel(l.Cases); got != "runs/CREDIT_MONITORING/cases.jsonl" {
+			t.Errorf("Rel(cases) = %q", got)
+		}
 	}
 }
 
