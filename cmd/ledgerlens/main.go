@@ -50,7 +50,8 @@ func signalName(sig syscall.Signal) string {
 // notifySignals returns a context that the first SIGTERM or SIGINT cancels
 // (cause: interrupted), so the job cleans up and abandons its current step;
 // atomic writes mean no partial files either way. A second signal exits at
-// once with 128+signal: an operator who asks twice is not kept waiting.
+// once with 128+signal: an operator who asks twice is not kept waiting,
+// and is told that a publication under way may be left half-recorded.
 func notifySignals(parent context.Context, stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 2)
@@ -66,7 +67,9 @@ func notifySignals(parent context.Context, stderr io.Writer) (context.Context, f
 		select {
 		case s := <-sigs:
 			sig := s.(syscall.Signal)
-			fmt.Fprintf(stderr, "ledgerlens: %s again: exiting at once\n", signalName(sig))
+			// Not "nothing published": a publication under way may have
+			// files in place that it has not recorded yet.
+			fmt.Fprintf(stderr, "ledgerlens: %s again: exiting at once; files of a publication under way may be left unrecorded: run the same command again (it completes them), then 'ledgerlens verify all'\n", signalName(sig))
 			os.Exit(128 + int(sig))
 		case <-done:
 		}

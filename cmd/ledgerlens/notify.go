@@ -77,7 +77,9 @@ func (a *app) notifyFailed(err error, require bool) error {
 	if require {
 		return err
 	}
-	a.log.Error("notification not delivered; the publication stands (use --require-notify to fail on this)", "err", err)
+	// Not "the publication stands": verify all notifies too, and a
+	// configuration that cannot be read means nothing was published.
+	a.log.Error("notification not delivered; the command's own outcome decides its exit status (use --require-notify to fail on this)", "err", err)
 	return nil
 }
 

@@ -870,9 +870,15 @@ func TestCronSecondSignalExitsAtOnce(t *testing.T) {
 		}
 		got = append(got, buf[:n]...)
 	}
+	drained := make(chan []byte, 1)
 	go func() {
+		var rest []byte
+		b := make([]byte, 4096)
 		for {
-			if _, err := stderr.Read(buf); err != nil {
+			n, err := stderr.Read(b)
+			rest = append(rest, b[:n]...)
+			if err != nil {
+				drained <- rest
 				return
 			}
 		}
@@ -897,6 +903,11 @@ func TestCronSecondSignalExitsAtOnce(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the second SIGTERM did not end the job")
+	}
+	// Not "nothing published": a second signal may land while files are
+	// put in place, and the message says how to complete them.
+	if rest := <-drained; !bytes.Contains(rest, []byte("run the same command again")) {
+		t.Errorf("stderr after the second SIGTERM:\n%s", rest)
 	}
 }
 

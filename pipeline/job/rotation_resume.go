@@ -113,7 +113,7 @@ func resumeRotation(env Env) (undone []string, err error) {
 			if err := atomicfile.SyncDir(l.KeysDir); err != nil {
 				return undone, fmt.Errorf("undo interrupted key rotation: %w", err)
 			}
-			env.Log.Warn("a key rotation was interrupted before the audit log recorded it: the previous key pair is back in place; run 'ledgerlens keys rotate' again",
+			env.Log.Error("a key rotation was interrupted before the audit log recorded it: the previous key pair is back in place; run 'ledgerlens keys rotate' again (the old key is still the signing key)",
 				"key_id", old.KeyID())
 			undone = append(undone, old.KeyID())
 		}
