@@ -83,6 +83,11 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 			// Listed with the other problems; the rows cannot be checked.
 			rep.Problems = append(rep.Problems, err.Error())
 			rep.LedgerMissing, rep.Ledger.Intact, err = true, false, nil
+		case err != nil && ctx.Err() == nil && countEvents(ac.State.Entries, audit.EventIngest) == 0:
+			// Nothing was ever recorded as loaded: a first ingest
+			// interrupted before its commit leaves a store without its
+			// tables, which the next job builds. Nothing to check.
+			rep.StoreFound, unreadable, err = false, true, nil
 		case err != nil && ctx.Err() == nil:
 			// A store whose own record of what it loaded does not hold
 			// together was edited or damaged: one problem, and the rest of
@@ -101,7 +106,7 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 			problems, err = job.StoreRowsAgainstLog(ctx, ac.State.Entries, st, l.Rel(l.StoreFile))
 			rep.Problems = append(rep.Problems, problems...)
 		}
-		if err == nil {
+		if err == nil && !unreadable {
 			dups, err = st.ConflictingDuplicates(ctx)
 		}
 		st.Close()
