@@ -8,15 +8,17 @@ const (
 	ActionNoRuns          = "no_runs"
 	ActionLateArrival     = "late_arrival"
 	ActionOverdueApproval = "overdue_approval"
+	ActionUnpublishedWeek = "unpublished_week"
 )
 
 // Weighed reports whether the item counts on its own for `--fail-on`,
 // beside the policy violations: an error-budget freeze, a week without
-// runs, late arrivals, an overdue approval. The other items come from a
-// policy violation (their kind is its type), which counts already.
+// runs, late arrivals, an overdue approval, an unpublished earlier week.
+// The other items come from a policy violation (their kind is its type),
+// which counts already.
 func (it ActionRequiredItem) Weighed() bool {
 	switch it.Kind {
-	case ActionSLOFreeze, ActionNoRuns, ActionLateArrival, ActionOverdueApproval:
+	case ActionSLOFreeze, ActionNoRuns, ActionLateArrival, ActionOverdueApproval, ActionUnpublishedWeek:
 		return true
 	}
 	return false
@@ -25,7 +27,8 @@ func (it ActionRequiredItem) Weighed() bool {
 // ActionRequiredItem is one row of action_required: one thing that needs
 // a person this week (a SEV0/SEV1 finding, an error-budget freeze,
 // significant drift, a modified or stale ledger, a week without runs, runs
-// that arrived after their week was published, an overdue approval).
+// that arrived after their week was published, an overdue approval, an
+// earlier week with no published review).
 type ActionRequiredItem struct {
 	// Severity orders the list, SEV0 first.
 	Severity string `json:"severity"`

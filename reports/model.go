@@ -263,6 +263,10 @@ type DataQuality struct {
 	// the acknowledgment that names it, if any.
 	ConflictingDuplicates []ConflictingDuplicate `json:"conflicting_duplicates"`
 	LateArrivals          []LateArrival          `json:"late_arrivals"`
+	// UnpublishedWeeks are the weeks (their Mondays, YYYY-MM-DD) after the
+	// first published weekly review and before this one that have none:
+	// a job that failed, or never ran, and nobody published the week since.
+	UnpublishedWeeks []string `json:"unpublished_weeks"`
 	// UnterminatedInputLines lists the cases or incidents file whose last
 	// line had no newline: loaded when it was a complete JSON object,
 	// otherwise counted as a write in progress. Absent when there is none.

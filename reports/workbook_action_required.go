@@ -102,6 +102,8 @@ func (b *workbookBuilder) refTarget(ref string) (sheet string, row int, ok bool)
 		return find(SheetReliability, b.reliabilityBlocks, "reliability.services", index)
 	case "/data_quality/late_arrivals":
 		return find(SheetDataQuality, b.dataQualityBlocks, "data_quality.late_arrivals", index)
+	case "/data_quality/unpublished_weeks":
+		return find(SheetDataQuality, b.dataQualityBlocks, "data_quality.unpublished_weeks", index)
 	case "/baseline_candidates":
 		return find(SheetBaselineCandidates, b.baselineCandidatesBlocks, "baseline_candidates", index)
 	case "/summary_stats/total_runs":

@@ -91,6 +91,9 @@ func TestWorkbookActionRequired(t *testing.T) {
 		case strings.HasPrefix(it.Ref, "/data_quality/late_arrivals/"):
 			i, _ := strconv.Atoi(strings.TrimPrefix(it.Ref, "/data_quality/late_arrivals/"))
 			want = w.DataQuality.LateArrivals[i].PublishedFile
+		case strings.HasPrefix(it.Ref, "/data_quality/unpublished_weeks/"):
+			i, _ := strconv.Atoi(strings.TrimPrefix(it.Ref, "/data_quality/unpublished_weeks/"))
+			want = w.DataQuality.UnpublishedWeeks[i]
 		default:
 			t.Fatalf("sample ref %s not covered", it.Ref)
 		}

@@ -84,6 +84,15 @@ func (b *workbookBuilder) dataQualityBlocks() []*sheetBlock {
 			r.dec2(l.Credits)
 		},
 	}
+	gaps := dq.UnpublishedWeeks
+	unpublished := &sheetBlock{
+		name: "data_quality.unpublished_weeks", title: "Weeks without a published review (since the first one)",
+		cols: headers("Week"),
+		n:    len(gaps), empty: "None.",
+		row: func(i int, r *rowBuf) {
+			r.date(gaps[i])
+		},
+	}
 	enums := dq.UnknownEnumValues
 	unknown := &sheetBlock{
 		name: "data_quality.unknown_enum_values", title: "Unknown enumeration values (kept and counted)",
@@ -110,7 +119,7 @@ func (b *workbookBuilder) dataQualityBlocks() []*sheetBlock {
 			r.overflow(x.LineSHA256)
 		},
 	}
-	return []*sheetBlock{checks, modifications, conflicting, lateArrivals, unknown, rejects}
+	return []*sheetBlock{checks, modifications, conflicting, lateArrivals, unpublished, unknown, rejects}
 }
 
 // ackCells writes who acknowledged an integrity problem and why, or a

@@ -67,7 +67,8 @@ func sampleWeekly(n sampleSize) *Weekly {
 			ConflictingDuplicates: []ConflictingDuplicate{
 				{LineNo: 9120, FirstLineNo: 8877, RunID: "RUN-000008871"},
 			},
-			LateArrivals: []LateArrival{{Week: "2026-11-09", PublishedFile: "weekly_2026-11-09.json", Count: 17, Credits: 402.5}},
+			LateArrivals:     []LateArrival{{Week: "2026-11-09", PublishedFile: "weekly_2026-11-09.json", Count: 17, Credits: 402.5}},
+			UnpublishedWeeks: []string{"2026-11-02"},
 		},
 		Provenance: Provenance{Revision: 1, Inputs: Inputs{
 			Ledger: LedgerInput{Path: "runs/CREDIT_MONITORING/ledger.jsonl", SHA256: fmt.Sprintf("%064x", 0xabcdef), BytesCovered: 601234567, LinesCovered: 1204331},
@@ -232,7 +233,8 @@ func sampleWeekly(n sampleSize) *Weekly {
 }
 
 // sampleActions lists, as the review would, the sample's SEV0/SEV1
-// violations, freezes, first significant drift and late arrivals, plus an
+// violations, unreviewed weeks, freezes, first significant drift and late
+// arrivals, plus an
 // overdue approval the workbook has no row for.
 func sampleActions(w *Weekly) []ActionRequiredItem {
 	out := []ActionRequiredItem{}
@@ -250,6 +252,10 @@ func sampleActions(w *Weekly) []ActionRequiredItem {
 			}
 		}
 		if sev == "SEV1" {
+			for i, week := range w.DataQuality.UnpublishedWeeks {
+				out = append(out, ActionRequiredItem{Severity: sev, Kind: ActionUnpublishedWeek, Subject: week,
+					Text: "Week not reviewed: " + week, Ref: fmt.Sprintf("/data_quality/unpublished_weeks/%d", i)})
+			}
 			for i, s := range w.Reliability.Services {
 				if s.Freeze {
 					out = append(out, ActionRequiredItem{Severity: sev, Kind: ActionSLOFreeze, Subject: s.Service,

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -1747,4 +1748,66 @@ func TestCronRelativeRoot(t *testing.T) {
 			run(0, "verify", "all")
 		})
 	}
+}
+
+// TestCronMissedWeekIsSaidAgain: a Monday job failed (here: the ledger's
+// mount was missing) and cron mailed its exit 1 once. Nothing said it
+// again: the next week's review and every daily verify all exited 0, and
+// the week was never reviewed. The next weekly review now lists the week
+// under data_quality.unpublished_weeks and as a SEV1 action item (exit 3
+// with --fail-on SEV1), until someone publishes it.
+func TestCronMissedWeekIsSaidAgain(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	first := weekBefore(t, prevWeek(t))
+	wantExit(t, cron(t, root, "report", "weekly", "--week", first), 0, "first weekly run")
+	ledger := ledgerPath(root)
+	if err := os.Rename(ledger, ledger+".away"); err != nil {
+		t.Fatal(err)
+	}
+	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 1, "the Monday with the mount missing")
+	if err := os.Rename(ledger+".away", ledger); err != nil {
+		t.Fatal(err)
+	}
+
+	r := cron(t, root, "report", "weekly", "--week", focusWeek, "--fail-on", "SEV1")
+	wantExit(t, r, 3, "the next Monday")
+	findings := regexp.MustCompile(`(\d+) findings`)
+	withGap := findings.FindStringSubmatch(r.stderr)
+	w := readWeekly(t, filepath.Join(reviews(root), "weekly_"+focusWeek+".json"))
+	if got := fmt.Sprint(w["data_quality"].(map[string]any)["unpublished_weeks"]); got != "["+prevWeek(t)+"]" {
+		t.Errorf("unpublished_weeks = %s, want [%s]", got, prevWeek(t))
+	}
+	var item map[string]any
+	for _, it := range w["action_required"].([]any) {
+		if m := it.(map[string]any); m["kind"] == "unpublished_week" {
+			item = m
+		}
+	}
+	if item == nil || item["severity"] != "SEV1" || item["subject"] != prevWeek(t) || !strings.Contains(fmt.Sprint(item["text"]), "report weekly --week "+prevWeek(t)) {
+		t.Errorf("action item for the unreviewed week: %v", item)
+	}
+
+	// Published late, the week is no longer listed.
+	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "the missed week, by hand")
+	r = cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede", "--fail-on", "SEV1")
+	wantExit(t, r, 3, "the review again (the fixture's week has SEV1 findings of its own)")
+	// The unreviewed week counted for --fail-on: one finding fewer now.
+	if without := findings.FindStringSubmatch(r.stderr); withGap == nil || without == nil || withGap[1] != fmt.Sprint(mustAtoi(t, without[1])+1) {
+		t.Errorf("findings with the week unreviewed %v, after %v: want one more", withGap, without)
+	}
+	w = readWeekly(t, weeklyPath(root, focusWeek, 2, ".json"))
+	if got := fmt.Sprint(w["data_quality"].(map[string]any)["unpublished_weeks"]); got != "[]" {
+		t.Errorf("unpublished_weeks after the week was published = %s", got)
+	}
+	mustRun(t, "--root", root, "verify", "all")
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -21,6 +21,7 @@ const (
 	sevNoRuns          = "SEV1" // nothing to review at all
 	sevLateArrival     = "SEV2" // a published report misses runs
 	sevOverdueApproval = "SEV2" // the maker-checker clock ran out
+	sevUnpublished     = "SEV1" // a week nobody reviewed
 )
 
 // actionTitle is the first words of an item's line for its kind.
@@ -58,6 +59,8 @@ func actionTitle(kind string) string {
 		return "Late arrivals"
 	case reports.ActionOverdueApproval:
 		return "Approval overdue"
+	case reports.ActionUnpublishedWeek:
+		return "Week not reviewed"
 	}
 	return kind
 }
@@ -117,8 +120,8 @@ type ActionInput struct {
 // ActionItems lists what in w needs a person this week, most severe first:
 // every SEV0/SEV1 policy violation, every significant drift, every
 // error-budget freeze, a week without runs or a stale ledger, late arrivals
-// into published weeks and baseline proposals whose approval is overdue at
-// the period end. Items of one severity are ordered by kind, then subject.
+// into published weeks, earlier weeks nobody published a review of, and
+// baseline proposals whose approval is overdue at the period end. Items of one severity are ordered by kind, then subject.
 func ActionItems(w *reports.Weekly, in ActionInput) []reports.ActionRequiredItem {
 	out := []reports.ActionRequiredItem{}
 	add := func(sev, kind, subject, detail, ref string) {
@@ -166,6 +169,11 @@ func ActionItems(w *reports.Weekly, in ActionInput) []reports.ActionRequiredItem
 		add(sevLateArrival, reports.ActionLateArrival, l.Week, fmt.Sprintf(
 			"%d run(s), %.2f credits landed after %s was published: publish a new revision with --supersede",
 			l.Count, l.Credits, l.PublishedFile), "/data_quality/late_arrivals/"+strconv.Itoa(i))
+	}
+	for i, week := range w.DataQuality.UnpublishedWeeks {
+		add(sevUnpublished, reports.ActionUnpublishedWeek, week, fmt.Sprintf(
+			"no weekly review of %s is published: run `ledgerlens report weekly --week %s`", week, week),
+			"/data_quality/unpublished_weeks/"+strconv.Itoa(i))
 	}
 	for _, ap := range in.Approvals {
 		if !ap.ApprovedAt.IsZero() || !ap.ProposedAt.Before(in.End) {

@@ -102,7 +102,38 @@ func (a *analysis) dataQuality() error {
 		la.Credits = money(la.Credits)
 		dq.LateArrivals = append(dq.LateArrivals, la)
 	}
+	dq.UnpublishedWeeks = UnpublishedWeeks(a.in.Published, a.p)
 	return nil
+}
+
+// UnpublishedWeeks lists the weeks after the first published weekly review
+// and before period p that have no published review, oldest first (their
+// Mondays in p's zone). A failed Monday job is said once, by cron; without
+// this list nothing would say again that the week was never reviewed.
+func UnpublishedWeeks(published []reports.PublishedWeek, p Period) []string {
+	out := []string{}
+	if len(published) == 0 {
+		return out
+	}
+	have := map[string]bool{}
+	first := ""
+	for _, pub := range published {
+		d := pub.Week.In(p.Loc).Format(time.DateOnly)
+		have[d] = true
+		if first == "" || d < first {
+			first = d
+		}
+	}
+	start, err := time.ParseInLocation(time.DateOnly, first, p.Loc)
+	if err != nil {
+		return out
+	}
+	for w := start.AddDate(0, 0, 7); w.Before(p.Start); w = w.AddDate(0, 0, 7) {
+		if d := w.Format(time.DateOnly); !have[d] {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Rejects lists the store's rejected lines in line order; limit <= 0 means
