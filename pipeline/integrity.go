@@ -26,6 +26,9 @@ type IntegrityReport struct {
 	// mount, not an edit); Ledger is then not checked.
 	LedgerMissing bool
 	StoreFound    bool
+	// StoreDamaged: opening the store ended the probing process
+	// (job.CheckStoreOpens); nothing in it was checked.
+	StoreDamaged bool
 	// Rows compares the store's rows with rows re-derived from the ledger
 	// prefix it covers (RowsChecked false when the prefix itself changed).
 	Rows        store.RowCheck
@@ -70,7 +73,13 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	rep.Problems = append(rep.Problems, job.SigningKeyProblems(l)...)
 
 	var dups []store.ConflictingDuplicate
-	if _, err := os.Stat(l.StoreFile); err == nil {
+	damaged := job.CheckStoreOpens(ctx, env)
+	if ie, ok := damaged.(*job.IntegrityError); ok {
+		rep.StoreFound, rep.StoreDamaged = true, true
+		rep.Problems = append(rep.Problems, ie.Problems...)
+	} else if damaged != nil {
+		return rep, damaged
+	} else if _, err := os.Stat(l.StoreFile); err == nil {
 		rep.StoreFound = true
 		st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
 		if err != nil {

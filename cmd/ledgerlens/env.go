@@ -31,6 +31,7 @@ func (a *app) env(command string, lockTimeout time.Duration) job.Env {
 		StoreOptions: job.StoreOptions(a.configuredZone()),
 		Progress:     a.prog.ingest(),
 		AfterStep:    chainSteps(a.prog.step(), faultHook(os.Getenv(faultEnv))),
+		ProbeStore:   a.probeStore,
 	}
 }
 

@@ -27,7 +27,7 @@ const (
 
 func main() {
 	ctx, stop := notifySignals(context.Background(), os.Stderr)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := runWith(ctx, os.Args[1:], os.Stdout, os.Stderr, selfProbe)
 	stop()
 	os.Exit(code)
 }
@@ -81,12 +81,20 @@ func notifySignals(parent context.Context, stderr io.Writer) (context.Context, f
 	}
 }
 
-// run executes the command line and maps its outcome to an exit status.
-// This is the one place where errors become exit statuses: commands return
-// typed errors and never choose a status themselves.
+// run is runWith without a store probe, as the tests run commands in
+// process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, stdout, stderr, nil)
+}
+
+// runWith executes the command line and maps its outcome to an exit
+// status. This is the one place where errors become exit statuses:
+// commands return typed errors and never choose a status themselves.
+// probe opens the store in a child process before a job does (selfProbe).
+func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, probe func(context.Context, string) error) int {
 	out := &outputWriter{w: stdout}
 	a := newApp(out, stderr)
+	a.probeStore = probe
 	err := execute(ctx, a, args)
 	if err == nil && out.err != nil {
 		// What the command printed went nowhere (a full disk under

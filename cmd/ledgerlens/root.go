@@ -91,6 +91,10 @@ type app struct {
 	command string
 	started time.Time
 	outcome jobOutcome
+	// probeStore opens the store in a child process before a job opens
+	// it (selfProbe); nil in-process (tests), where there is no child to
+	// run.
+	probeStore func(ctx context.Context, path string) error
 }
 
 func newApp(stdout, stderr io.Writer) *app {
@@ -286,6 +290,7 @@ SHA-256 sidecars, keeping a tamper-evident audit trail.`,
 		newBaselineCmd(a), newEvidenceCmd(a),
 		newDemoCmd(a),
 		newLedgerCmd(a),
+		newProbeStoreCmd(a),
 	)
 	usageArgs(root)
 	// Subcommands inherit the usage template: every help ends with the

@@ -164,6 +164,8 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeou
 	switch {
 	case !rep.StoreFound:
 		ledger = "no store"
+	case rep.StoreDamaged:
+		ledger = "not checked: the store is DAMAGED"
 	case rep.LedgerMissing:
 		ledger = "MISSING"
 	case !rep.Ledger.Intact:
@@ -282,6 +284,9 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 		return err
 	}
 	defer lk.Release()
+	if err := a.storeOpens(ctx, "verify ledger"); err != nil {
+		return err
+	}
 	st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
 	if err != nil {
 		return err
@@ -347,6 +352,9 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 		}
 		fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
 		return nil
+	}
+	if err := a.storeOpens(ctx, "verify store"); err != nil {
+		return err
 	}
 	st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
 	if err != nil {
@@ -455,4 +463,16 @@ func (a *app) printFailed(problems []string) {
 	for _, p := range problems {
 		fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
 	}
+}
+
+// storeOpens probes the store for a verify command (job.CheckStoreOpens):
+// a damaged store is a failed verification (exit 1), said as such rather
+// than as the engine's abort.
+func (a *app) storeOpens(ctx context.Context, command string) error {
+	err := job.CheckStoreOpens(ctx, a.env(command, 0))
+	var ie *job.IntegrityError
+	if errors.As(err, &ie) {
+		return errors.New(strings.Join(ie.Problems, "; "))
+	}
+	return err
 }

@@ -228,3 +228,47 @@ func TestVerifyAllAfterAnInterruptedFirstIngest(t *testing.T) {
 		t.Errorf("verify all reports an internal error:\n%s%s", r.stdout, r.stderr)
 	}
 }
+
+// TestDamagedStore: 64 bytes of the store file overwritten (a disk error,
+// or someone with write access to the state directory). The engine
+// aborted the whole process on it ("stack smashing detected"): every
+// command, the daily verify all included, exited 2, the status of a bad
+// command line, with a page of stack dump. The store is now read in a
+// child process first: verify all and verify store fail (exit 1) and a
+// job refuses (exit 4), each naming the damaged store and what to do;
+// moved away, the next job rebuilds it from the ledger.
+func TestDamagedStore(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	path := filepath.Join(root, ".ledgerlens", "ledger.duckdb")
+	data := readFile(t, path)
+	for i := 20000; i < 20064; i++ {
+		data[i] ^= 0xff
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"verify", "all"}, 1},
+		{[]string{"verify", "store"}, 1},
+		{[]string{"verify", "ledger"}, 1},
+		{[]string{"ingest"}, 4},
+		{[]string{"report", "weekly", "--week", focusWeek}, 4},
+	} {
+		r := cron(t, root, tc.args...)
+		wantExit(t, r, tc.code, strings.Join(tc.args, " "))
+		if !strings.Contains(r.stderr, "the store is damaged") || !strings.Contains(r.stderr, "move it away") || len(stderrLines(r)) != 1 {
+			t.Errorf("%v: want one stderr line naming the damaged store, got:\n%s", tc.args, r.stderr)
+		}
+	}
+	if err := os.Rename(path, path+".damaged"); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(path + ".wal")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek), 0, "the weekly job with the store moved away")
+	mustRun(t, "--root", root, "verify", "all")
+}

@@ -41,6 +41,10 @@ type LockHeldError = lock.HeldError
 // status"), which outranks 3 (findings).
 var ErrIntegrity = errors.New("integrity problem")
 
+// ErrStoreDamaged is wrapped by Env.ProbeStore's error when opening the
+// store ended the probing process: the file is damaged or was edited.
+var ErrStoreDamaged = errors.New("the store is damaged")
+
 // IntegrityError is a job that completed — its evidence published — but
 // found integrity problems. Run returns it after recording job_end with
 // the problems, so cron sees a failure although the report exists.

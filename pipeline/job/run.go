@@ -212,6 +212,22 @@ func (j *Job) OpenStore(ctx context.Context) (*store.Store, store.IngestResult, 
 	return j.OpenStoreFrom(ctx, j.env.Layout.Ledger)
 }
 
+// CheckStoreOpens probes the store (Env.ProbeStore) and turns a damaged
+// one into an integrity problem naming it: nothing is done with a store
+// the engine cannot open without aborting. The store is derived from the
+// ledger; moved away, the next job rebuilds it.
+func CheckStoreOpens(ctx context.Context, env Env) error {
+	if env.ProbeStore == nil {
+		return nil
+	}
+	err := env.ProbeStore(ctx, env.Layout.StoreFile)
+	if errors.Is(err, ErrStoreDamaged) {
+		return &IntegrityError{Problems: []string{fmt.Sprintf(
+			"%v; nothing was done with it: move it away (the next job rebuilds it from the ledger, checked against the audit log), then run 'ledgerlens verify all'", err)}}
+	}
+	return err
+}
+
 // OpenStoreFrom is OpenStore with the ledger at ledgerPath.
 func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Store, store.IngestResult, error) {
 	l := j.env.Layout
@@ -222,6 +238,13 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		return nil, store.IngestResult{}, err
 	}
 	j.trusted = j.trustedChunks() // before the open, which changes the files
+	if j.trusted == nil {
+		// Not the store the last job sealed: opened in a child first,
+		// so a damaged file ends the child, not the job.
+		if err := CheckStoreOpens(ctx, j.env); err != nil {
+			return nil, store.IngestResult{}, err
+		}
+	}
 	st, err := store.Open(ctx, l.StoreFile, j.env.StoreOptions)
 	if err != nil {
 		return nil, store.IngestResult{}, err

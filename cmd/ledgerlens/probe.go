@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
+)
+
+// probeStoreCommand is the hidden command selfProbe runs in a child.
+const probeStoreCommand = "probe-store"
+
+// newProbeStoreCmd is the child side of selfProbe: it opens the store
+// read-only (store.Probe) and exits 0, or 1 with the error. It is not for
+// people; it is hidden from the help.
+func newProbeStoreCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:         probeStoreCommand + " STORE",
+		Hidden:      true,
+		Args:        cobra.ExactArgs(1),
+		Annotations: map[string]string{"ledgerlens/no-root": ""},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return store.Probe(cmd.Context(), args[0])
+		},
+	}
+}
+
+// selfProbe opens the store at path in a child process of this binary
+// (newProbeStoreCmd) before the job opens it: DuckDB aborts the process on
+// some damaged files, and a child's abort is a finding (job.ErrStoreDamaged),
+// where the job's own would be exit 2 and a page of stack dump. The child
+// exiting 1 (an ordinary error, such as a write-ahead log a read-only open
+// cannot replay) is not one: the job's own open decides then.
+func selfProbe(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil // cannot probe; the job's own open decides
+	}
+	cmd := exec.CommandContext(ctx, exe, "--log-level", "error", probeStoreCommand, path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if err == nil || !errors.As(err, &ee) || ctx.Err() != nil {
+		return nil
+	}
+	if ee.ExitCode() == 1 {
+		return nil
+	}
+	return fmt.Errorf("%w: reading %s aborted the engine in a probe process (%s: %s)",
+		job.ErrStoreDamaged, path, ee.ProcessState, firstLine(stderr.String()))
+}
+
+// firstLine is the first non-empty line of s, for a message.
+func firstLine(s string) string {
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" {
+			return line
+		}
+	}
+	return "no message"
+}
