@@ -90,6 +90,9 @@ type ProposeResult struct {
 	Skipped []string
 	// Pending lists every proposal now awaiting approval.
 	Pending []string
+	// AlreadyPending are the candidates (--candidates) a proposal from the
+	// same report already awaits approval for: not proposed again.
+	AlreadyPending []baselines.Proposal
 	// Printed is the record to sign (--print-record); nothing was written.
 	Printed []byte
 }
@@ -158,7 +161,28 @@ func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*P
 				if err != nil {
 					return job.Outcome{}, fmt.Errorf("%s: period_end: %w", name, err)
 				}
+				// A candidate of this report that a pending proposal from
+				// it already covers is not proposed again: each run of
+				// --candidates would otherwise add a set of duplicates
+				// for the checker to wade through.
+				recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
+				if err != nil {
+					return job.Outcome{}, err
+				}
+				if recs, _, err = recs.Recorded(j.Entries()); err != nil {
+					return job.Outcome{}, err
+				}
+				pendingFrom := map[string]baselines.Proposal{}
+				for _, p := range recs.Pending() {
+					if p.Source.ReportSHA256 != nil && *p.Source.ReportSHA256 == sum {
+						pendingFrom[p.ScenarioID] = p
+					}
+				}
 				for _, c := range w.BaselineCandidates {
+					if p, ok := pendingFrom[c.ScenarioID]; ok {
+						res.AlreadyPending = append(res.AlreadyPending, p)
+						continue
+					}
 					why := fmt.Sprintf("Baseline candidate in %s (%d runs, CV %.4f, review %s)", name, c.RunCount, c.CV, c.Review)
 					if opts.Rationale != "" {
 						why += "\n" + opts.Rationale

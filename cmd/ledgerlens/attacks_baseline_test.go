@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -232,4 +233,41 @@ func TestAttackApprovalOverHandEdit(t *testing.T) {
 		t.Fatal("an approval changed the hand-edited baselines file")
 	}
 	mustFail(t, 1, []string{"changed outside the maker-checker flow"}, "--root", root, "verify", "all")
+}
+
+// TestProposeCandidatesTwice: `baseline propose --candidates` run again
+// (a retried cron line, a second person) wrote a new signed proposal for
+// every candidate each time, piling up duplicates for the checker. A
+// candidate whose proposal from the same report awaits approval is not
+// proposed again; its id is printed again, so the ids piped to `baseline
+// approve` are the same.
+func TestProposeCandidatesTwice(t *testing.T) {
+	root, _, alice, _ := baselineRoot(t)
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	propose := func() (ids []string) {
+		t.Helper()
+		r := ledgerlens(t, []string{"SSH_AUTH_SOCK="}, "--root", root, "baseline", "propose", "--candidates", "--sign-with", alice)
+		if r.code != 0 {
+			t.Fatalf("propose --candidates: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		return strings.Fields(r.stdout)
+	}
+	first := propose()
+	if len(first) == 0 {
+		t.Fatal("no candidate proposed")
+	}
+	// A proposal made in the same second is the same record (a no-op);
+	// a retry comes later.
+	time.Sleep(1100 * time.Millisecond)
+	again := propose()
+	slices.Sort(first)
+	slices.Sort(again)
+	if !slices.Equal(first, again) {
+		t.Errorf("ids of the second run %v, want the first run's %v", again, first)
+	}
+	matches, _ := filepath.Glob(filepath.Join(root, "runs", "BASELINE_UPDATES", "proposal_*.json"))
+	if len(matches) != len(first) {
+		t.Errorf("%d proposals on disk after two runs, want %d", len(matches), len(first))
+	}
+	mustRun(t, "--root", root, "verify", "all")
 }

@@ -268,6 +268,13 @@ func runBaselinePropose(ctx context.Context, a *app, opts BaselineProposeOptions
 	for _, p := range res.Proposals {
 		fmt.Fprintln(a.stdout, p.ProposalID)
 	}
+	// A candidate already proposed from the same report: its pending
+	// proposal's id, so that the ids piped to 'baseline approve' are
+	// every candidate's, as on the first run.
+	for _, p := range res.AlreadyPending {
+		fmt.Fprintln(a.stdout, p.ProposalID)
+		a.log.Info("candidate already proposed; awaiting approval", "scenario_id", p.ScenarioID, "proposal_id", p.ProposalID)
+	}
 	for _, s := range res.Skipped {
 		a.log.Warn("candidate not proposed", "reason", s)
 	}
