@@ -37,6 +37,16 @@ var ErrNotAsRecorded = errors.New("not as the record of publication says")
 // revision (a preliminary report is not a publication of its week).
 var weeklyReportName = regexp.MustCompile(`^weekly_(\d{4}-\d{2}-\d{2})(?:\.r([1-9]\d*))?\.json$`)
 
+// WeeklyReportDay is the Monday (YYYY-MM-DD) a weekly report's file name
+// names, of any revision; ok is false for any other name.
+func WeeklyReportDay(name string) (day string, ok bool) {
+	m := weeklyReportName.FindStringSubmatch(name)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
 // PublishedWeeks is the publication index of the weekly reports: the
 // newest revision of every week, oldest week first. recorded is the record
 // of publication (a file's path → the SHA-256 of its newest record), in

@@ -1664,6 +1664,18 @@ func TestCronSigningKeyProblems(t *testing.T) {
 				}
 			}
 		}, "signing.key is missing", 1},
+		{"the keys directory missing", func(t *testing.T, root string) func() {
+			keys := filepath.Join(root, ".ledgerlens", "keys")
+			saved := filepath.Join(t.TempDir(), "keys")
+			if err := os.Rename(keys, saved); err != nil {
+				t.Fatal(err)
+			}
+			return func() {
+				if err := os.Rename(saved, keys); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, "signing.pub", 1},
 		{"readable by others", func(t *testing.T, root string) func() {
 			if err := os.Chmod(keyFile(root), 0o644); err != nil {
 				t.Fatal(err)

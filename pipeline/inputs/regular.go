@@ -98,11 +98,12 @@ func ReadRegular(path string) ([]byte, error) {
 
 // Gone reports whether err says a path a record names is not there: the
 // file or its directory missing, or its directory replaced by a regular
-// file (ENOTDIR: a careless mv, a mount point left as a file). Checks of
+// file (ENOTDIR: a careless mv, a mount point left as a file) or by a
+// link that loops (ELOOP). Checks of
 // what was recorded as published use it, so that an output directory
 // replaced by a file loses its recorded files, as a removed one does: an
 // integrity problem, not a configuration error. Inputs do not: a missing
 // optional input is absent, but one under a file stays an error.
 func Gone(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP)
 }

@@ -69,6 +69,10 @@ func TestGone(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	loop := filepath.Join(dir, "loop")
+	if err := os.Symlink("loop", loop); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		path string
@@ -77,6 +81,7 @@ func TestGone(t *testing.T) {
 		{"missing file", filepath.Join(dir, "absent.json"), true},
 		{"missing directory", filepath.Join(dir, "absent", "weekly.json"), true},
 		{"directory replaced by a file", filepath.Join(asFile, "weekly.json"), true},
+		{"directory replaced by a link that loops", filepath.Join(loop, "weekly.json"), true},
 		{"a FIFO", fifo, false},
 		{"a regular file", asFile, false},
 	} {

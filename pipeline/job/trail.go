@@ -157,6 +157,17 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sign == nil {
+		// A root without a key pair: unsigned, unless its log records
+		// one (read here, before anything is written to it).
+		entries, err := readEntriesIfAny(l.AuditLog)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkKeyNotLost(l, entries); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := audit.RepairTornTail(context.WithoutCancel(ctx), l.AuditLog, env.Now, sign); err != nil {
 		return nil, err
 	}
@@ -265,12 +276,42 @@ func RootSigner(l inputs.Layout) (*reports.Signer, error) {
 // others, or not the pair of signing.pub. verify all reports them, so the
 // daily check fails before Monday's job does. A key this account may not
 // read is not one: verify all may run as another user than the jobs.
-func SigningKeyProblems(l inputs.Layout) []string {
+func SigningKeyProblems(l inputs.Layout, entries []audit.Entry) []string {
 	_, err := RootSigner(l)
-	if err == nil || errors.Is(err, fs.ErrPermission) {
+	if errors.Is(err, fs.ErrPermission) {
+		// Its mode is there for anyone to see: the jobs refuse a key
+		// others can read, whoever runs this check.
+		keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
+		if fi, serr := os.Stat(keyPath); serr == nil && fi.Mode().Perm()&0o077 != 0 {
+			return []string{fmt.Sprintf("signing key %s has mode %04o: every job refuses a key readable or writable by group or others; fix it with: chmod 600 %s",
+				l.Rel(keyPath), fi.Mode().Perm(), l.Rel(keyPath))}
+		}
 		return nil
 	}
-	return []string{err.Error()}
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if err := checkKeyNotLost(l, entries); err != nil {
+		return []string{err.Error()}
+	}
+	return nil
+}
+
+// checkKeyNotLost refuses a root without a signing key pair whose audit
+// log records one (key_generated, key_rotated): the whole keys directory
+// missing (a mount that did not come up) is not an unsigned root, and
+// entries appended without the key would leave the log refused for good.
+func checkKeyNotLost(l inputs.Layout, entries []audit.Entry) error {
+	if _, err := os.Lstat(filepath.Join(l.KeysDir, reports.PrivateKeyFile)); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		if e := entries[i]; e.Event == audit.EventKeyGenerated || e.Event == audit.EventKeyRotated {
+			return Blocked(fmt.Errorf("no signing key in %s, but the audit log records one (%s, seq %d): restore the keys directory (a mount that did not come up?); nothing was written",
+				l.Rel(l.KeysDir), e.Event, e.Seq))
+		}
+	}
+	return nil
 }
 
 // recordedStepDigest returns the output_sha256 the log recorded for a
@@ -705,4 +746,14 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 			": the store was edited; refusing to publish from it (run 'ledgerlens verify store')"))
 	}
 	return &IntegrityError{Problems: problems}
+}
+
+// readEntriesIfAny reads the audit log's entries (none when it is absent),
+// for openTrail to look for a key's records before it writes anything.
+func readEntriesIfAny(path string) ([]audit.Entry, error) {
+	st, err := audit.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return st.Entries, nil
 }

@@ -107,28 +107,35 @@ func (a *analysis) dataQuality() error {
 }
 
 // UnpublishedWeeks lists the weeks after the first published weekly review
-// and before period p that have no published review, oldest first (their
-// Mondays in p's zone). A failed Monday job is said once, by cron; without
-// this list nothing would say again that the week was never reviewed.
+// and before period p that have no published review, oldest first, as the
+// Mondays their reports are named by. A failed Monday job is said once, by
+// cron; without this list nothing would say again that the week was never
+// reviewed. Weeks are calendar dates, as in the file names: after the time
+// zone changed, a week published before is still the week of its Monday.
 func UnpublishedWeeks(published []reports.PublishedWeek, p Period) []string {
 	out := []string{}
-	if len(published) == 0 {
-		return out
-	}
 	have := map[string]bool{}
 	first := ""
 	for _, pub := range published {
-		d := pub.Week.In(p.Loc).Format(time.DateOnly)
+		d, ok := reports.WeeklyReportDay(pub.File)
+		if !ok {
+			continue
+		}
 		have[d] = true
 		if first == "" || d < first {
 			first = d
 		}
 	}
-	start, err := time.ParseInLocation(time.DateOnly, first, p.Loc)
+	start, err := time.Parse(time.DateOnly, first)
 	if err != nil {
 		return out
 	}
-	for w := start.AddDate(0, 0, 7); w.Before(p.Start); w = w.AddDate(0, 0, 7) {
+	// Civil dates, in UTC arithmetic: every step is seven calendar days.
+	this, err := time.Parse(time.DateOnly, p.Start.In(p.Loc).Format(time.DateOnly))
+	if err != nil {
+		return out
+	}
+	for w := start.AddDate(0, 0, 7); w.Before(this); w = w.AddDate(0, 0, 7) {
 		if d := w.Format(time.DateOnly); !have[d] {
 			out = append(out, d)
 		}
