@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -140,8 +141,19 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 				return job.Outcome{}, err
 			}
 			pub := &reports.Publisher{Dir: l.ReviewsDir, Signer: signer}
-			pr, err := j.PublishRecord(ctx, pub, "ledger_ack_"+now.Format("20060102T150405Z"),
-				reports.Artifact{Ext: ".json", Data: append(data, '\n')})
+			// Named by the second it was made; a second acknowledgment in
+			// the same second (another range) takes the next free -N.
+			var pr reports.PublishResult
+			for n := 1; ; n++ {
+				base := "ledger_ack_" + now.Format("20060102T150405Z")
+				if n > 1 {
+					base += fmt.Sprintf("-%d", n)
+				}
+				pr, err = j.PublishRecord(ctx, pub, base, reports.Artifact{Ext: ".json", Data: append(data, '\n')})
+				if !errors.Is(err, reports.ErrAlreadyPublished) || n == 99 {
+					break
+				}
+			}
 			if err != nil {
 				return job.Outcome{}, err
 			}

@@ -63,6 +63,7 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 		return rep, err
 	}
 	rep.AuditCheck, rep.Audit = ac, ac.State.Chain
+	rep.Problems = append(rep.Problems, job.PendingRotationProblems(l)...)
 	rep.Problems = append(rep.Problems, ac.Problems...)
 	// Inputs the jobs would refuse — invalid, or missing after an earlier
 	// job read them — are found here, not at the next report: a

@@ -427,11 +427,11 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	if err != nil {
 		return nil, err
 	}
-	var acks []review.LedgerAck
-	for _, m := range j.ledger.Modifications {
+	mods := make([]review.LoggedModification, len(j.ledger.Modifications))
+	for i, m := range j.ledger.Modifications {
+		mods[i] = review.LoggedModification{ByteFrom: m.ByteFrom, ByteTo: m.ByteTo, LineFrom: m.LineFrom, LineTo: m.LineTo}
 		if a := m.Ack; a != nil {
-			acks = append(acks, review.LedgerAck{LineFrom: a.LineFrom, LineTo: a.LineTo,
-				LedgerAck: reports.LedgerAck{By: a.By, Reason: a.Reason, At: a.At, Record: a.Record}})
+			mods[i].Ack = &reports.LedgerAck{By: a.By, Reason: a.Reason, At: a.At, Record: a.Record}
 		}
 	}
 	ldups := j.ledger.Duplicates(j.dups)
@@ -451,7 +451,7 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 		Config:                in.Config,
 		Published:             published,
 		Approvals:             approvals,
-		LedgerAcks:            acks,
+		LedgerModifications:   mods,
 		ConflictingDuplicates: conflicting,
 		StaleAt:               j.now,
 		Tails: []review.InputTail{{File: j.env.Layout.Rel(j.env.Layout.Cases), Tail: in.Cases.Tail},

@@ -1727,6 +1727,14 @@ func TestKeysRotateInterrupted(t *testing.T) {
 			}
 			os.Chmod(filepath.Join(keys, "signing.key"), 0o600)
 
+			// The daily check before any job settles it: its failures are
+			// introduced as the interrupted rotation's, not read as an
+			// attack.
+			if v := ledgerlens(t, nil, "--root", root, "verify", "all"); v.code != 0 || tc.recorded {
+				if !strings.Contains(v.stdout, "a key rotation was interrupted") {
+					t.Errorf("verify all before the next job: exit %d, not naming the interrupted rotation:\n%s%s", v.code, v.stdout, v.stderr)
+				}
+			}
 			// As cron runs it: only errors reach stderr. A rotation the
 			// operator wanted (after a leak, say) that did not happen is one.
 			r := cron(t, root, "ingest")

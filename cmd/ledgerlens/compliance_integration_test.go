@@ -414,6 +414,16 @@ func TestEvidenceHoldsTheAcknowledgments(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "missing"},
+		{"signature removed", func(path string) {
+			if err := os.Remove(path + ".sig"); err != nil {
+				t.Fatal(err)
+			}
+		}, "has no signature"},
+		{"sidecar removed", func(path string) {
+			if err := os.Remove(path + ".sha256"); err != nil {
+				t.Fatal(err)
+			}
+		}, "has no sidecar"},
 	} {
 		t.Run("record "+tc.name, func(t *testing.T) {
 			r := copyRoot(t, root)

@@ -154,6 +154,9 @@ func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool, 
 			if fromRoot {
 				fmt.Fprintf(a.stderr, "WARNING: %s: checked with the working root's key %s (%s), which anyone who can write the root can replace: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md)\n", path, res.KeyID, source)
 			}
+			if !evidence.HoldsAcknowledgments(ix) {
+				fmt.Fprintf(a.stdout, "        %s is a %s bundle: it holds no acknowledgment records, so what its reports say of acknowledged ledger edits was not checked\n", path, ix.Schema)
+			}
 			continue
 		}
 		failed++

@@ -28,10 +28,12 @@ func newLedgerCmd(a *app) *cobra.Command {
 ledgerlens detected within --range — modifications of already-loaded ledger
 lines, and lines repeating an earlier run id with different content
 (conflicting duplicates) — and why they are acceptable. It publishes a signed
-record (runs/CREDIT_REVIEWS/ledger_ack_<time>.json, with sidecar and
-signature) and a ledger_acknowledged audit event. Until then every such
-problem keeps 'verify ledger', 'verify all' and the jobs failing (exit 4 for
-jobs); later reports list the acknowledgment with who and why.
+record (runs/CREDIT_REVIEWS/ledger_ack_<time>.json, -2, -3… for another in
+the same second, with sidecar and signature) and a ledger_acknowledged audit
+event. Until then every such problem keeps 'verify ledger', 'verify all' and
+the jobs failing (exit 4 for jobs); later reports list the acknowledgment
+with who and why. It covers the problems detected before it, not a later
+edit of the same lines.
 
 The range is in ledger lines, as the failure names them; it must cover at
 least one unacknowledged problem. A conflicting duplicate is acknowledged by

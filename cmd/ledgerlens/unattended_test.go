@@ -1823,3 +1823,55 @@ func mustAtoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// TestAcknowledgmentCoversOnlyWhatItSaw: an edited line acknowledged, then
+// the same line edited again. The job said the second edit was not
+// acknowledged (exit 4), but its signed report listed it as acknowledged
+// by the first record, whose line range covers it; the evidence bundle
+// verified, and a second, proper acknowledgment never reached a report.
+// A record acknowledges only the modifications detected before it.
+func TestAcknowledgmentCoversOnlyWhatItSaw(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	ack := func(by, reason string) {
+		t.Helper()
+		r := cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede")
+		wantExit(t, r, 4, "the weekly run after an edit")
+		m := regexp.MustCompile(`--range (\d+-\d+)`).FindStringSubmatch(r.stderr)
+		if m == nil {
+			t.Fatalf("stderr names no range: %s", r.stderr)
+		}
+		mustRun(t, "--root", root, "ledger", "acknowledge", "--range", m[1], "--by", by, "--reason", reason)
+	}
+	newest := func() []any {
+		t.Helper()
+		matches, _ := filepath.Glob(filepath.Join(reviews(root), "weekly_"+focusWeek+"*.json"))
+		w := readWeekly(t, weeklyPath(root, focusWeek, len(matches), ".json")) // revisions 1…n
+		return w["data_quality"].(map[string]any)["append_only"].(map[string]any)["modifications"].([]any)
+	}
+	by := func(m any) any {
+		a, _ := m.(map[string]any)["acknowledgment"].(map[string]any)
+		return a["by"]
+	}
+
+	editLine(t, ledgerPath(root), 5000)
+	ack("alice", "finance corrected a credit, FIN-7")
+	editLine(t, ledgerPath(root), 5000) // the same line, after alice looked
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede"), 4, "the weekly run after the second edit")
+	mods := newest()
+	if len(mods) != 2 || by(mods[0]) != "alice" || by(mods[1]) != nil {
+		t.Errorf("modifications after the second edit: %v, want alice's, then one not acknowledged", mods)
+	}
+	ack("bob", "a second correction, FIN-8")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede"), 0, "the weekly run after bob's acknowledgment")
+	if mods := newest(); len(mods) != 2 || by(mods[0]) != "alice" || by(mods[1]) != "bob" {
+		t.Errorf("modifications after bob's acknowledgment: %v", mods)
+	}
+	sunday := mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly)
+	bundle := filepath.Join(t.TempDir(), "week.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", focusWeek, "--to", sunday, "--out", bundle)
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	mustRun(t, "--root", t.TempDir(), "verify", "--pubkey", pub, bundle)
+	mustRun(t, "--root", root, "verify", "all")
+}

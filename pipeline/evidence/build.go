@@ -464,12 +464,20 @@ func (b *builder) acknowledgments(idx *Index) error {
 		if b.src.Root == "" {
 			return fmt.Errorf("evidence export: a bundled report cites acknowledgment record %s, and no working root was given to find it in", rec)
 		}
-		if err := b.addArtifact(filepath.Join(b.src.Root, filepath.Dir(filepath.FromSlash(rec))), ReviewsPrefix, name, KindLedgerAck,
-			[]string{ControlIntegrity, ControlMonitoring}); err != nil {
+		dir := filepath.Join(b.src.Root, filepath.Dir(filepath.FromSlash(rec)))
+		if err := inputs.CheckRegular(filepath.Join(dir, name)); inputs.Gone(err) {
+			return fmt.Errorf("evidence export: a bundled report cites acknowledgment record %s, which is missing: %w", rec, reports.ErrNotAsRecorded)
+		}
+		if err := b.addArtifact(dir, ReviewsPrefix, name, KindLedgerAck, []string{ControlIntegrity, ControlMonitoring}); err != nil {
 			if inputs.Gone(err) {
-				return fmt.Errorf("evidence export: a bundled report cites acknowledgment record %s, which is missing: %w", rec, reports.ErrNotAsRecorded)
+				return fmt.Errorf("evidence export: acknowledgment record %s has no sidecar %s: %w", rec, name+reports.SidecarExt, reports.ErrNotAsRecorded)
 			}
 			return err
+		}
+		// Every acknowledgment is signed when it is made: one without its
+		// signature lost it.
+		if m := b.members[len(b.members)-1]; m.file.Kind != KindSignature {
+			return fmt.Errorf("evidence export: acknowledgment record %s has no signature %s: %w", rec, name+reports.SignatureExt, reports.ErrNotAsRecorded)
 		}
 		idx.Counts.Acknowledgments++
 	}
@@ -480,6 +488,7 @@ func (b *builder) acknowledgments(idx *Index) error {
 // covers there: a modification's line range or a duplicate's line and run.
 type citedAck struct {
 	reports.LedgerAck
+	ByteFrom, ByteTo int64  // a modification's bytes, 0 for a duplicate
 	LineFrom, LineTo int64  // a modification's lines, 0 for a duplicate
 	LineNo           int64  // a duplicate's line, 0 for a modification
 	RunID            string // a duplicate's run id
@@ -502,7 +511,7 @@ func citedAcknowledgments(report []byte) ([]citedAck, error) {
 	var out []citedAck
 	for _, m := range w.DataQuality.AppendOnly.Modifications {
 		if m.Acknowledgment != nil {
-			out = append(out, citedAck{LedgerAck: *m.Acknowledgment, LineFrom: m.LineFrom, LineTo: m.LineTo})
+			out = append(out, citedAck{LedgerAck: *m.Acknowledgment, ByteFrom: m.ByteFrom, ByteTo: m.ByteTo, LineFrom: m.LineFrom, LineTo: m.LineTo})
 		}
 	}
 	for _, d := range w.DataQuality.ConflictingDuplicates {
@@ -514,7 +523,7 @@ func citedAcknowledgments(report []byte) ([]citedAck, error) {
 }
 
 // ackName is an acknowledgment record's file name (ledger acknowledge).
-var ackName = regexp.MustCompile(`^ledger_ack_\d{8}T\d{6}Z(\.r[1-9]\d*)?\.json$`)
+var ackName = regexp.MustCompile(`^ledger_ack_\d{8}T\d{6}Z(-[1-9]\d*)?(\.r[1-9]\d*)?\.json$`)
 
 func (b *builder) overlaps(start, end time.Time) bool {
 	return start.Before(b.end) && end.After(b.start)

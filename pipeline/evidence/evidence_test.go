@@ -690,32 +690,42 @@ func TestCheckAcknowledgments(t *testing.T) {
 		member = ReviewsPrefix + "ledger_ack_20260708T100000Z.json"
 	)
 	weekly := fmt.Appendf(nil, `{"data_quality": {
-		"append_only": {"modifications": [{"line_from": 40, "line_to": 41,
+		"append_only": {"modifications": [{"byte_from": 4096, "byte_to": 8192, "line_from": 40, "line_to": 41,
 			"acknowledgment": {"by": "alice", "reason": "FIN-7", "at": "2026-07-08T10:00:00Z", "record": %q}}]},
 		"conflicting_duplicates": [{"line_no": 90, "first_line_no": 12, "run_id": "RUN-9",
 			"acknowledgment": {"by": "alice", "reason": "FIN-7", "at": "2026-07-08T10:00:00Z", "record": %q}}]}}`, cited, cited)
 	record := func(by string, from, to int64, dupLine int64) []byte {
 		return fmt.Appendf(nil, `{"schema": "ledgerlens.ledger_acknowledgment/1", "by": %q, "reason": "FIN-7",
-			"line_from": %d, "line_to": %d, "duplicates": [{"line_no": %d, "run_id": "RUN-9"}]}`, by, from, to, dupLine)
+			"line_from": 1, "line_to": 100,
+			"modifications": [{"audit_seq": 7, "byte_from": 4096, "byte_to": 8192, "line_from": %d, "line_to": %d}],
+			"duplicates": [{"line_no": %d, "run_id": "RUN-9"}]}`, by, from, to, dupLine)
 	}
 	for _, tc := range []struct {
-		name   string
-		kind   string
-		record []byte
-		want   string
+		name     string
+		kind     string
+		record   []byte
+		unsigned bool
+		want     string
 	}{
-		{"the record, saying the same", KindLedgerAck, record("alice", 1, 100, 90), ""},
-		{"no record in the bundle", "", nil, "which the bundle does not hold"},
-		{"the record listed as something else", KindWeeklyReport, record("alice", 1, 100, 90), "which the bundle does not hold"},
-		{"another person", KindLedgerAck, record("mallory", 1, 100, 90), `acknowledged by "mallory"`},
-		{"lines it does not cover", KindLedgerAck, record("alice", 41, 100, 90), "not the modification's 40-41"},
-		{"a duplicate it does not name", KindLedgerAck, record("alice", 1, 100, 91), "does not name the conflicting duplicate on line 90"},
+		{"the record, saying the same", KindLedgerAck, record("alice", 40, 41, 90), false, ""},
+		{"no record in the bundle", "", nil, false, "which the bundle does not hold"},
+		{"the record listed as something else", KindWeeklyReport, record("alice", 40, 41, 90), false, "which the bundle does not hold"},
+		{"the record without its signature", KindLedgerAck, record("alice", 40, 41, 90), true, "without its signature"},
+		{"another person", KindLedgerAck, record("mallory", 40, 41, 90), false, `acknowledged by "mallory"`},
+		{"a modification it does not list", KindLedgerAck, record("alice", 41, 41, 90), false, "does not list the modification of bytes 4096-8192 (lines 40-41)"},
+		{"a duplicate it does not name", KindLedgerAck, record("alice", 40, 41, 91), false, "does not name the conflicting duplicate on line 90"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			idx := &Index{Files: []File{{Path: report, Kind: KindWeeklyReport}}}
 			members := map[string][]byte{report: weekly}
 			if tc.kind != "" {
-				idx.Files = append(idx.Files, File{Path: member, Kind: tc.kind})
+				sig := member + reports.SignatureExt
+				f := File{Path: member, Kind: tc.kind}
+				if !tc.unsigned {
+					f.Signature = &sig
+					members[sig] = []byte("signature")
+				}
+				idx.Files = append(idx.Files, f)
 				members[member] = tc.record
 			}
 			res := &Result{}

@@ -12,6 +12,11 @@ const (
 	schemaV2 = "ledgerlens.evidence/v2"
 )
 
+// HoldsAcknowledgments reports whether a bundle of idx's schema holds the
+// acknowledgment records its reports cite (v3 on), so that Verify checked
+// them.
+func HoldsAcknowledgments(idx *Index) bool { return idx.Schema != schemaV2 }
+
 // Controls a bundle's files evidence.
 const (
 	ControlMonitoring   = "continuous_monitoring"

@@ -244,7 +244,7 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 	segment := verifySegment(res, &idx, members)
 	checkProofs(res, &idx, members, segment, pub)
 	checkPeriods(res, &idx, members)
-	if idx.Schema != schemaV2 {
+	if HoldsAcknowledgments(&idx) {
 		checkAcknowledgments(res, &idx, members)
 	}
 	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].File < res.Problems[j].File })
@@ -260,8 +260,10 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 // cannot show fails.
 func checkAcknowledgments(res *Result, idx *Index, members map[string][]byte) {
 	kinds := map[string]string{}
+	signed := map[string]bool{} // its signature is a member (checked with the others)
 	for _, f := range idx.Files {
 		kinds[f.Path] = f.Kind
+		signed[f.Path] = f.Signature != nil && members[*f.Signature] != nil
 	}
 	for _, f := range idx.Files {
 		if f.Kind != KindWeeklyReport || members[f.Path] == nil {
@@ -282,11 +284,19 @@ func checkAcknowledgments(res *Result, idx *Index, members map[string][]byte) {
 				fail("which the bundle does not hold as %s", name)
 				continue
 			}
+			if !signed[name] {
+				fail("which the bundle holds without its signature")
+				continue
+			}
 			var rec struct {
-				By         string `json:"by"`
-				Reason     string `json:"reason"`
-				LineFrom   int64  `json:"line_from"`
-				LineTo     int64  `json:"line_to"`
+				By            string `json:"by"`
+				Reason        string `json:"reason"`
+				Modifications []struct {
+					ByteFrom int64 `json:"byte_from"`
+					ByteTo   int64 `json:"byte_to"`
+					LineFrom int64 `json:"line_from"`
+					LineTo   int64 `json:"line_to"`
+				} `json:"modifications"`
 				Duplicates []struct {
 					LineNo int64  `json:"line_no"`
 					RunID  string `json:"run_id"`
@@ -301,8 +311,15 @@ func checkAcknowledgments(res *Result, idx *Index, members map[string][]byte) {
 				continue
 			}
 			if a.RunID == "" {
-				if a.LineFrom < rec.LineFrom || a.LineTo > rec.LineTo {
-					fail("which covers lines %d-%d, not the modification's %d-%d", rec.LineFrom, rec.LineTo, a.LineFrom, a.LineTo)
+				// The record lists each modification it acknowledged, as
+				// detected: its line range alone would also cover an edit
+				// of the same lines made after it.
+				listed := false
+				for _, m := range rec.Modifications {
+					listed = listed || (m.ByteFrom == a.ByteFrom && m.ByteTo == a.ByteTo && m.LineFrom == a.LineFrom && m.LineTo == a.LineTo)
+				}
+				if !listed {
+					fail("which does not list the modification of bytes %d-%d (lines %d-%d)", a.ByteFrom, a.ByteTo, a.LineFrom, a.LineTo)
 				}
 				continue
 			}

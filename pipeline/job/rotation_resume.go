@@ -201,3 +201,24 @@ func logNamesSigningKey(entries []audit.Entry, key ed25519.PublicKey) bool {
 	}
 	return false
 }
+
+// PendingRotationProblems says, for verify all, that a `keys rotate` was
+// interrupted: until the next job settles it (resumeRotation), the key
+// pair in place may be the new one the log does not know yet, and the
+// signatures, checkpoints and entries checked against it fail. One line
+// naming the rotation comes first, so those failures are read as what
+// they are.
+func PendingRotationProblems(l inputs.Layout) []string {
+	dirs, err := filepath.Glob(filepath.Join(l.KeysDir, rotationStagingPrefix+"*"))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, staging := range dirs {
+		if fi, err := os.Lstat(filepath.Join(staging, RetiringKeyFile)); err == nil && fi.Mode().IsRegular() {
+			out = append(out, fmt.Sprintf("%s: a key rotation was interrupted; the next job undoes it (or finishes it, if the audit log records it), and the key problems listed with it may be its doing: run any job (e.g. 'ledgerlens ingest'), then 'ledgerlens keys rotate' if it was undone, then verify again",
+				l.Rel(staging)))
+		}
+	}
+	return out
+}

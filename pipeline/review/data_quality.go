@@ -69,12 +69,19 @@ func (a *analysis) dataQuality() error {
 	if err != nil {
 		return err
 	}
+	used := make([]bool, len(a.in.LedgerModifications))
 	for i := range mods {
-		for _, ack := range a.in.LedgerAcks {
-			if ack.LineFrom <= mods[i].LineFrom && mods[i].LineTo <= ack.LineTo {
-				mods[i].Acknowledgment = &reports.LedgerAck{By: ack.By, Reason: ack.Reason, At: ack.At, Record: ack.Record}
-				break
+		m := &mods[i]
+		for k, lm := range a.in.LedgerModifications {
+			if used[k] || lm.ByteFrom != m.ByteFrom || lm.ByteTo != m.ByteTo || lm.LineFrom != m.LineFrom || lm.LineTo != m.LineTo {
+				continue
 			}
+			used[k] = true
+			if lm.Ack != nil {
+				ack := *lm.Ack
+				m.Acknowledgment = &ack
+			}
+			break
 		}
 	}
 	dq.AppendOnly = reports.AppendOnly{Status: "ok", Modifications: mods}

@@ -45,9 +45,14 @@ type Input struct {
 	// StaleAt is "now" for the ledger_stale check when it is before the
 	// period end (a preliminary report); zero means the period end.
 	StaleAt time.Time
-	// LedgerAcks are the acknowledgments of ledger modifications; a
-	// modification whose line range one covers lists it.
-	LedgerAcks []LedgerAck
+	// LedgerModifications are the ledger modifications the audit log
+	// records, oldest first, each with the acknowledgment that covers it
+	// there (nil when none does). A modification the store recorded lists
+	// the acknowledgment of the log's modification it is: the same bytes
+	// and lines, the k-th of those in both. An acknowledgment covers only
+	// what was detected before it, so an edit of the same line made after
+	// it is not listed as acknowledged.
+	LedgerModifications []LoggedModification
 	// ConflictingDuplicates are every conflicting duplicate in the store,
 	// each with its acknowledgment, if any (for data_quality and the
 	// duplicate_conflicting findings).
@@ -59,11 +64,11 @@ type Input struct {
 	Log *slog.Logger
 }
 
-// LedgerAck is one acknowledgment of the ledger modifications within a
-// line range.
-type LedgerAck struct {
-	LineFrom, LineTo int64
-	reports.LedgerAck
+// LoggedModification is a ledger modification as the audit log records
+// it, with its acknowledgment, if any.
+type LoggedModification struct {
+	ByteFrom, ByteTo, LineFrom, LineTo int64
+	Ack                                *reports.LedgerAck
 }
 
 // InputTail is the unterminated last line of one input file.
