@@ -56,6 +56,11 @@ type Config struct {
 	// Webhooks receive a notification after each publication and on every
 	// integrity problem; none by default.
 	Webhooks []Webhook
+	// WeeklyReviewsSince is the Monday (YYYY-MM-DD) of the first week
+	// whose review is required: earlier weeks without one are not listed
+	// as unpublished (a week published once for an auditor, gaps from
+	// before the review was in force). "" means the first published week.
+	WeeklyReviewsSince string
 }
 
 // Schedule is one job of `ledgerlens schedule run`.
@@ -132,9 +137,9 @@ func ParseConfig(path string, data []byte) (Config, error) {
 
 	for _, k := range doc.keys() {
 		switch k {
-		case "time_zone", "top_n", "spike_top_n", "slo_targets", "rto_target_minutes", "stale_ledger_hours", "schedules", "output_dir", "webhooks":
+		case "time_zone", "top_n", "spike_top_n", "slo_targets", "rto_target_minutes", "stale_ledger_hours", "schedules", "output_dir", "webhooks", "weekly_reviews_since":
 		default:
-			fail(&fieldError{field: k, msg: "unknown key (known: output_dir, rto_target_minutes, schedules, slo_targets, spike_top_n, stale_ledger_hours, time_zone, top_n, webhooks)"})
+			fail(&fieldError{field: k, msg: "unknown key (known: output_dir, rto_target_minutes, schedules, slo_targets, spike_top_n, stale_ledger_hours, time_zone, top_n, webhooks, weekly_reviews_since)"})
 		}
 	}
 
@@ -188,6 +193,15 @@ func ParseConfig(path string, data []byte) (Config, error) {
 			fail(&fieldError{field: "output_dir", msg: fmt.Sprintf("%q leaves the root: give a path inside it, or an absolute path", dir)})
 		} else {
 			c.OutputDir = dir
+		}
+	}
+	if since, ok, err := doc.str("weekly_reviews_since"); err != nil {
+		fail(err)
+	} else if ok {
+		if d, err := time.Parse(time.DateOnly, since); err != nil || d.Weekday() != time.Monday {
+			fail(&fieldError{field: "weekly_reviews_since", msg: fmt.Sprintf("%q: want a Monday, YYYY-MM-DD", since)})
+		} else {
+			c.WeeklyReviewsSince = since
 		}
 	}
 	if so, ok, err := doc.obj("slo_targets"); err != nil {

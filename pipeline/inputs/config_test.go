@@ -111,6 +111,8 @@ func TestParseConfigInvalid(t *testing.T) {
 		{"empty output dir", `{"output_dir":" "}`, "output_dir", "output_dir: must not be empty"},
 		{"output dir leaving the root", `{"output_dir":"runs/../../../etc"}`, "output_dir", `output_dir: "runs/../../../etc" leaves the root`},
 		{"output dir the root's parent", `{"output_dir":".."}`, "output_dir", `output_dir: ".." leaves the root`},
+		{"reviews required since a Tuesday", `{"weekly_reviews_since":"2026-02-10"}`, "weekly_reviews_since", `"2026-02-10": want a Monday`},
+		{"reviews required since no date", `{"weekly_reviews_since":"Feb"}`, "weekly_reviews_since", `"Feb": want a Monday`},
 		{"bad cron spec", `{"schedules":[{"name":"weekly-review","spec":"0 10 * * Monday-ish"}]}`, "schedules[0].spec", `schedules[0].spec: invalid cron spec "0 10 * * Monday-ish"`},
 		{"new schedule without spec", `{"schedules":[{"name":"digest"}]}`, "schedules[0].spec", "schedules[0].spec: missing (a new schedule needs a cron spec)"},
 		{"schedule without name", `{"schedules":[{"spec":"@daily"}]}`, "schedules[0].name", "schedules[0].name: missing or empty"},

@@ -109,28 +109,36 @@ func (a *analysis) dataQuality() error {
 		la.Credits = money(la.Credits)
 		dq.LateArrivals = append(dq.LateArrivals, la)
 	}
-	dq.UnpublishedWeeks = UnpublishedWeeks(a.in.Published, a.p)
+	dq.UnpublishedWeeks = UnpublishedWeeks(a.in.Published, a.p, a.in.Config.WeeklyReviewsSince)
 	return nil
 }
 
 // UnpublishedWeeks lists the weeks after the first published weekly review
-// and before period p that have no published review, oldest first, as the
-// Mondays their reports are named by. A failed Monday job is said once, by
+// (from since on, when it is set: config weekly_reviews_since) and before
+// period p that have no published review, oldest first, as the Mondays
+// their reports are named by. A failed Monday job is said once, by
 // cron; without this list nothing would say again that the week was never
 // reviewed. Weeks are calendar dates, as in the file names: after the time
 // zone changed, a week published before is still the week of its Monday.
-func UnpublishedWeeks(published []reports.PublishedWeek, p Period) []string {
+func UnpublishedWeeks(published []reports.PublishedWeek, p Period, since string) []string {
 	out := []string{}
 	have := map[string]bool{}
 	first := ""
 	for _, pub := range published {
 		d, ok := reports.WeeklyReportDay(pub.File)
-		if !ok {
+		if !ok || d < since {
 			continue
 		}
 		have[d] = true
 		if first == "" || d < first {
 			first = d
+		}
+	}
+	if since != "" {
+		// Required from the configured week on, that week included,
+		// published or not.
+		if d, err := time.Parse(time.DateOnly, since); err == nil {
+			first = d.AddDate(0, 0, -7).Format(time.DateOnly)
 		}
 	}
 	start, err := time.Parse(time.DateOnly, first)
