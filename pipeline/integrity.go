@@ -74,18 +74,32 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	rep.Problems = append(rep.Problems, job.SigningKeyProblems(l, ac.State.Entries)...)
 
 	var dups []store.ConflictingDuplicate
+	var st *store.Store
 	damaged := job.CheckStoreOpens(ctx, env)
+	if damaged == nil {
+		if _, err := os.Stat(l.StoreFile); err == nil {
+			st, err = store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
+			switch {
+			case err != nil && ctx.Err() == nil:
+				// Listed with every other problem, not instead of them.
+				rep.StoreFound, rep.StoreDamaged = true, true
+				rep.Problems = append(rep.Problems, fmt.Sprintf("store %s cannot be opened (%v): if it is damaged, move it away (the next job rebuilds it from the ledger, checked against the audit log)",
+					l.Rel(l.StoreFile), err))
+			case err != nil:
+				return rep, err
+			}
+		}
+	}
 	if ie, ok := damaged.(*job.IntegrityError); ok {
 		rep.StoreFound, rep.StoreDamaged = true, true
 		rep.Problems = append(rep.Problems, ie.Problems...)
 	} else if damaged != nil {
 		return rep, damaged
-	} else if _, err := os.Stat(l.StoreFile); err == nil {
+	} else if rep.StoreDamaged {
+		// Said above.
+	} else if st != nil {
 		rep.StoreFound = true
-		st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
-		if err != nil {
-			return rep, err
-		}
+		var err error
 		rep.Ledger, err = st.VerifyLedger(ctx, l.Ledger)
 		unreadable := false
 		switch {

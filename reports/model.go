@@ -314,6 +314,9 @@ type LedgerAck struct {
 
 // LedgerModification names a changed range of the already-loaded prefix.
 type LedgerModification struct {
+	// AuditSeq is the audit log's tamper_detected entry of this
+	// detection; absent for one only the store recorded.
+	AuditSeq         int64 `json:"audit_seq,omitempty"`
 	DetectedAtIngest int64 `json:"detected_at_ingest"`
 	ByteFrom         int64 `json:"byte_from"`
 	ByteTo           int64 `json:"byte_to"`

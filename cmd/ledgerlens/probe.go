@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -38,9 +39,10 @@ func newProbeStoreCmd(a *app) *cobra.Command {
 // selfProbe opens the store at path in a child process of this binary
 // (newProbeStoreCmd) before the job opens it: DuckDB aborts the process on
 // some damaged files, and a child's abort is a finding (job.ErrStoreDamaged),
-// where the job's own would be exit 2 and a page of stack dump. The child
-// exiting 1 (an ordinary error, such as a write-ahead log a read-only open
-// cannot replay) is not one: the job's own open decides then.
+// where the job's own would be exit 2 and a page of stack dump. A child
+// that ends otherwise (an ordinary error, such as a write-ahead log a
+// read-only open cannot replay) is not one: the job's own open decides
+// then.
 func selfProbe(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -57,11 +59,23 @@ func selfProbe(ctx context.Context, path string) error {
 	if err == nil || !errors.As(err, &ee) || ctx.Err() != nil {
 		return nil
 	}
-	if ee.ExitCode() == 1 {
+	// Only a crash is a finding: the process killed by a signal, or the
+	// Go runtime's report of one in the engine's code. Anything else (an
+	// ordinary error, exit 1; a binary replaced by one without this
+	// command, exit 2 with a usage message) leaves it to the job's open.
+	if ws, ok := ee.Sys().(syscall.WaitStatus); !(ok && ws.Signaled()) && !crashReport(stderr.String()) {
 		return nil
 	}
 	return fmt.Errorf("%w: reading %s aborted the engine in a probe process (%s: %s)",
 		job.ErrStoreDamaged, path, ee.ProcessState, firstLine(stderr.String()))
+}
+
+// crashReport reports whether a child's stderr is the Go runtime's report
+// of a fatal signal (it exits 2 then, as a usage error also does).
+func crashReport(stderr string) bool {
+	return strings.Contains(stderr, "signal arrived during cgo execution") ||
+		strings.Contains(stderr, "\nSIGABRT:") || strings.Contains(stderr, "\nSIGSEGV:") || strings.Contains(stderr, "\nSIGBUS:") ||
+		strings.HasPrefix(stderr, "SIGABRT:") || strings.HasPrefix(stderr, "SIGSEGV:") || strings.HasPrefix(stderr, "SIGBUS:")
 }
 
 // firstLine is the first non-empty line of s, for a message.

@@ -1825,11 +1825,13 @@ func mustAtoi(t *testing.T, s string) int {
 }
 
 // TestAcknowledgmentCoversOnlyWhatItSaw: an edited line acknowledged, then
-// the same line edited again. The job said the second edit was not
-// acknowledged (exit 4), but its signed report listed it as acknowledged
-// by the first record, whose line range covers it; the evidence bundle
-// verified, and a second, proper acknowledgment never reached a report.
-// A record acknowledges only the modifications detected before it.
+// the same line (or another of its chunk) edited again. The job said the
+// new edit was not acknowledged (exit 4), but its signed report listed it
+// as acknowledged by the first record, whose line range covers it; the
+// evidence bundle verified, and a second, proper acknowledgment never
+// reached a report. A record acknowledges only the modifications detected
+// before it. And a store moved away and rebuilt lost the detections: the
+// next report listed none. The audit log's record is the report's.
 func TestAcknowledgmentCoversOnlyWhatItSaw(t *testing.T) {
 	root := copyFixture(t)
 	mustRun(t, "--root", root, "keys", "generate")
@@ -1857,16 +1859,31 @@ func TestAcknowledgmentCoversOnlyWhatItSaw(t *testing.T) {
 
 	editLine(t, ledgerPath(root), 5000)
 	ack("alice", "finance corrected a credit, FIN-7")
-	editLine(t, ledgerPath(root), 5000) // the same line, after alice looked
-	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede"), 4, "the weekly run after the second edit")
-	mods := newest()
-	if len(mods) != 2 || by(mods[0]) != "alice" || by(mods[1]) != nil {
-		t.Errorf("modifications after the second edit: %v, want alice's, then one not acknowledged", mods)
+	// The store moved away (as a damaged one is): the rebuilt store has
+	// lost the detection, and the next report listed no modification at
+	// all. The audit log keeps it, acknowledged.
+	store := filepath.Join(root, ".ledgerlens", "ledger.duckdb")
+	if err := os.Rename(store, store+".away"); err != nil {
+		t.Fatal(err)
 	}
+	os.Remove(store + ".wal")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede"), 0, "the weekly run on a rebuilt store")
+	if mods := newest(); len(mods) != 1 || by(mods[0]) != "alice" {
+		t.Errorf("modifications after the store was rebuilt: %v, want alice's", mods)
+	}
+	for _, ln := range []int{5000, 5500} { // the same line, then another in its chunk, after alice looked
+		editLine(t, ledgerPath(root), ln)
+		wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede"), 4, fmt.Sprintf("the weekly run after line %d was edited again", ln))
+		mods := newest()
+		if len(mods) < 2 || by(mods[0]) != "alice" || by(mods[len(mods)-1]) != nil {
+			t.Errorf("modifications after line %d was edited again: %v, want alice's, then ones not acknowledged", ln, mods)
+		}
+	}
+	mods := newest()
 	ack("bob", "a second correction, FIN-8")
 	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede"), 0, "the weekly run after bob's acknowledgment")
-	if mods := newest(); len(mods) != 2 || by(mods[0]) != "alice" || by(mods[1]) != "bob" {
-		t.Errorf("modifications after bob's acknowledgment: %v", mods)
+	if after := newest(); len(after) != len(mods) || by(after[0]) != "alice" || by(after[len(after)-1]) != "bob" {
+		t.Errorf("modifications after bob's acknowledgment: %v", after)
 	}
 	sunday := mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly)
 	bundle := filepath.Join(t.TempDir(), "week.zip")

@@ -265,6 +265,35 @@ func TestDamagedStore(t *testing.T) {
 			t.Errorf("%v: want one stderr line naming the damaged store, got:\n%s", tc.args, r.stderr)
 		}
 	}
+
+	// Damage the engine reports instead of aborting on (here: a store
+	// file cut to nothing, or random bytes): verify all said only the
+	// engine's error and skipped its other checks, so a published file
+	// deleted beside it went unreported; a job gave no advice.
+	for _, damage := range []struct {
+		name string
+		data []byte
+	}{{"empty", nil}, {"random bytes", bytes.Repeat([]byte("not a database "), 1<<14)}} {
+		t.Run(damage.name, func(t *testing.T) {
+			r := copyRoot(t, root)
+			if err := os.WriteFile(filepath.Join(r, ".ledgerlens", "ledger.duckdb"), damage.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			xlsx := filepath.Join(reviews(r), "weekly_"+prevWeek(t)+".xlsx")
+			if err := os.Remove(xlsx); err != nil {
+				t.Fatal(err)
+			}
+			v := mustFail(t, 1, []string{"move it away", "weekly_" + prevWeek(t) + ".xlsx"}, "--root", r, "verify", "all")
+			if !strings.Contains(v.stdout, "DAMAGED") {
+				t.Errorf("verify all's summary does not say the store is damaged:\n%s", v.stdout)
+			}
+			res := cron(t, r, "ingest")
+			if res.code == 0 || res.code == 2 || !strings.Contains(res.stderr, "move it away") {
+				t.Errorf("ingest on a damaged store: exit %d\n%s", res.code, res.stderr)
+			}
+		})
+	}
+
 	if err := os.Rename(path, path+".damaged"); err != nil {
 		t.Fatal(err)
 	}

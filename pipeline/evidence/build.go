@@ -488,6 +488,7 @@ func (b *builder) acknowledgments(idx *Index) error {
 // covers there: a modification's line range or a duplicate's line and run.
 type citedAck struct {
 	reports.LedgerAck
+	AuditSeq         int64  // a modification's detection in the log, when the report names it
 	ByteFrom, ByteTo int64  // a modification's bytes, 0 for a duplicate
 	LineFrom, LineTo int64  // a modification's lines, 0 for a duplicate
 	LineNo           int64  // a duplicate's line, 0 for a modification
@@ -511,7 +512,7 @@ func citedAcknowledgments(report []byte) ([]citedAck, error) {
 	var out []citedAck
 	for _, m := range w.DataQuality.AppendOnly.Modifications {
 		if m.Acknowledgment != nil {
-			out = append(out, citedAck{LedgerAck: *m.Acknowledgment, ByteFrom: m.ByteFrom, ByteTo: m.ByteTo, LineFrom: m.LineFrom, LineTo: m.LineTo})
+			out = append(out, citedAck{LedgerAck: *m.Acknowledgment, AuditSeq: m.AuditSeq, ByteFrom: m.ByteFrom, ByteTo: m.ByteTo, LineFrom: m.LineFrom, LineTo: m.LineTo})
 		}
 	}
 	for _, d := range w.DataQuality.ConflictingDuplicates {

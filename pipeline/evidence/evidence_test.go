@@ -690,15 +690,19 @@ func TestCheckAcknowledgments(t *testing.T) {
 		member = ReviewsPrefix + "ledger_ack_20260708T100000Z.json"
 	)
 	weekly := fmt.Appendf(nil, `{"data_quality": {
-		"append_only": {"modifications": [{"byte_from": 4096, "byte_to": 8192, "line_from": 40, "line_to": 41,
+		"append_only": {"modifications": [{"audit_seq": 7, "byte_from": 4096, "byte_to": 8192, "line_from": 40, "line_to": 41,
 			"acknowledgment": {"by": "alice", "reason": "FIN-7", "at": "2026-07-08T10:00:00Z", "record": %q}}]},
 		"conflicting_duplicates": [{"line_no": 90, "first_line_no": 12, "run_id": "RUN-9",
 			"acknowledgment": {"by": "alice", "reason": "FIN-7", "at": "2026-07-08T10:00:00Z", "record": %q}}]}}`, cited, cited)
 	record := func(by string, from, to int64, dupLine int64) []byte {
+		seq := 7
+		if from == 0 { // another detection of the same bytes and lines
+			from, seq = 40, 9
+		}
 		return fmt.Appendf(nil, `{"schema": "ledgerlens.ledger_acknowledgment/1", "by": %q, "reason": "FIN-7",
 			"line_from": 1, "line_to": 100,
-			"modifications": [{"audit_seq": 7, "byte_from": 4096, "byte_to": 8192, "line_from": %d, "line_to": %d}],
-			"duplicates": [{"line_no": %d, "run_id": "RUN-9"}]}`, by, from, to, dupLine)
+			"modifications": [{"audit_seq": %d, "byte_from": 4096, "byte_to": 8192, "line_from": %d, "line_to": %d}],
+			"duplicates": [{"line_no": %d, "run_id": "RUN-9"}]}`, by, seq, from, to, dupLine)
 	}
 	for _, tc := range []struct {
 		name     string
@@ -712,7 +716,8 @@ func TestCheckAcknowledgments(t *testing.T) {
 		{"the record listed as something else", KindWeeklyReport, record("alice", 40, 41, 90), false, "which the bundle does not hold"},
 		{"the record without its signature", KindLedgerAck, record("alice", 40, 41, 90), true, "without its signature"},
 		{"another person", KindLedgerAck, record("mallory", 40, 41, 90), false, `acknowledged by "mallory"`},
-		{"a modification it does not list", KindLedgerAck, record("alice", 41, 41, 90), false, "does not list the modification of bytes 4096-8192 (lines 40-41)"},
+		{"a modification it does not list", KindLedgerAck, record("alice", 41, 41, 90), false, "does not list the modification of bytes 4096-8192 (lines 40-41"},
+		{"another detection of the same bytes", KindLedgerAck, record("alice", 0, 41, 90), false, "does not list the modification of bytes 4096-8192 (lines 40-41, audit seq 7)"},
 		{"a duplicate it does not name", KindLedgerAck, record("alice", 40, 41, 91), false, "does not name the conflicting duplicate on line 90"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -292,6 +292,7 @@ func checkAcknowledgments(res *Result, idx *Index, members map[string][]byte) {
 				By            string `json:"by"`
 				Reason        string `json:"reason"`
 				Modifications []struct {
+					AuditSeq int64 `json:"audit_seq"`
 					ByteFrom int64 `json:"byte_from"`
 					ByteTo   int64 `json:"byte_to"`
 					LineFrom int64 `json:"line_from"`
@@ -312,14 +313,17 @@ func checkAcknowledgments(res *Result, idx *Index, members map[string][]byte) {
 			}
 			if a.RunID == "" {
 				// The record lists each modification it acknowledged, as
-				// detected: its line range alone would also cover an edit
-				// of the same lines made after it.
+				// detected (its audit seq, when the report names it): its
+				// line range alone would also cover a later edit of the
+				// same lines, and the same bytes repeat for every edit of
+				// one chunk.
 				listed := false
 				for _, m := range rec.Modifications {
-					listed = listed || (m.ByteFrom == a.ByteFrom && m.ByteTo == a.ByteTo && m.LineFrom == a.LineFrom && m.LineTo == a.LineTo)
+					listed = listed || (m.ByteFrom == a.ByteFrom && m.ByteTo == a.ByteTo && m.LineFrom == a.LineFrom && m.LineTo == a.LineTo &&
+						(a.AuditSeq == 0 || m.AuditSeq == a.AuditSeq))
 				}
 				if !listed {
-					fail("which does not list the modification of bytes %d-%d (lines %d-%d)", a.ByteFrom, a.ByteTo, a.LineFrom, a.LineTo)
+					fail("which does not list the modification of bytes %d-%d (lines %d-%d, audit seq %d)", a.ByteFrom, a.ByteTo, a.LineFrom, a.LineTo, a.AuditSeq)
 				}
 				continue
 			}

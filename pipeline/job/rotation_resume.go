@@ -215,7 +215,7 @@ func PendingRotationProblems(l inputs.Layout) []string {
 	}
 	var out []string
 	for _, staging := range dirs {
-		if fi, err := os.Lstat(filepath.Join(staging, RetiringKeyFile)); err == nil && fi.Mode().IsRegular() {
+		if fi, err := os.Lstat(staging); err == nil && fi.IsDir() {
 			out = append(out, fmt.Sprintf("%s: a key rotation was interrupted; the next job undoes it (or finishes it, if the audit log records it), and the key problems listed with it may be its doing: run any job (e.g. 'ledgerlens ingest'), then 'ledgerlens keys rotate' if it was undone, then verify again",
 				l.Rel(staging)))
 		}

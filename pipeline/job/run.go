@@ -247,6 +247,9 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	}
 	st, err := store.Open(ctx, l.StoreFile, j.env.StoreOptions)
 	if err != nil {
+		if ctx.Err() == nil {
+			err = fmt.Errorf("%w; if the store is damaged, move it away: the next job rebuilds it from the ledger, checked against the audit log", err)
+		}
 		return nil, store.IngestResult{}, err
 	}
 	j.storeOpened = true

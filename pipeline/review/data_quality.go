@@ -65,25 +65,11 @@ func (a *analysis) dataQuality() error {
 		}
 	}
 
-	mods, err := Modifications(a.ctx, a.st)
+	stored, err := Modifications(a.ctx, a.st)
 	if err != nil {
 		return err
 	}
-	used := make([]bool, len(a.in.LedgerModifications))
-	for i := range mods {
-		m := &mods[i]
-		for k, lm := range a.in.LedgerModifications {
-			if used[k] || lm.ByteFrom != m.ByteFrom || lm.ByteTo != m.ByteTo || lm.LineFrom != m.LineFrom || lm.LineTo != m.LineTo {
-				continue
-			}
-			used[k] = true
-			if lm.Ack != nil {
-				ack := *lm.Ack
-				m.Acknowledgment = &ack
-			}
-			break
-		}
-	}
+	mods := ReportedModifications(a.in.LedgerModifications, stored)
 	dq.AppendOnly = reports.AppendOnly{Status: "ok", Modifications: mods}
 	if len(mods) > 0 {
 		dq.AppendOnly.Status = "modified"
@@ -153,6 +139,39 @@ func UnpublishedWeeks(published []reports.PublishedWeek, p Period, since string)
 	for w := start.AddDate(0, 0, 7); w.Before(this); w = w.AddDate(0, 0, 7) {
 		if d := w.Format(time.DateOnly); !have[d] {
 			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// ReportedModifications are the report's ledger modifications: every one
+// the audit log records (logged), oldest first, with its acknowledgment,
+// and the ingest that found it from the store's record (stored: the k-th
+// of the same bytes and lines in both); then any only the store recorded.
+// The log decides which are listed and which acknowledged: a store
+// rebuilt from the ledger has lost the detections before it, and the same
+// bytes and lines repeat for every edit of one chunk.
+func ReportedModifications(logged []LoggedModification, stored []reports.LedgerModification) []reports.LedgerModification {
+	out := []reports.LedgerModification{}
+	used := make([]bool, len(stored))
+	for _, lm := range logged {
+		m := reports.LedgerModification{AuditSeq: lm.AuditSeq, ByteFrom: lm.ByteFrom, ByteTo: lm.ByteTo, LineFrom: lm.LineFrom, LineTo: lm.LineTo}
+		for k, sm := range stored {
+			if !used[k] && sm.ByteFrom == m.ByteFrom && sm.ByteTo == m.ByteTo && sm.LineFrom == m.LineFrom && sm.LineTo == m.LineTo {
+				used[k] = true
+				m.DetectedAtIngest = sm.DetectedAtIngest
+				break
+			}
+		}
+		if lm.Ack != nil {
+			ack := *lm.Ack
+			m.Acknowledgment = &ack
+		}
+		out = append(out, m)
+	}
+	for k, sm := range stored {
+		if !used[k] {
+			out = append(out, sm)
 		}
 	}
 	return out

@@ -141,9 +141,14 @@ func (a *analysis) policyViolations() error {
 	}
 
 	for _, m := range a.w.DataQuality.AppendOnly.Modifications {
+		found := fmt.Sprintf("ingest %d", m.DetectedAtIngest)
+		if m.DetectedAtIngest == 0 {
+			// The store was rebuilt since: the audit log's record.
+			found = fmt.Sprintf("the ingest of audit seq %d", m.AuditSeq)
+		}
 		add(VLedgerModified, "SEV1", "", "", "", fmt.Sprintf(
-			"ingest %d found the already-loaded ledger prefix changed in bytes %d–%d (lines %d–%d); the store was reloaded",
-			m.DetectedAtIngest, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo))
+			"%s found the already-loaded ledger prefix changed in bytes %d–%d (lines %d–%d); the store was reloaded",
+			found, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo))
 	}
 	// Drift finishes in the background (drift.go).
 	if err := a.settle(); err != nil {

@@ -47,11 +47,11 @@ type Input struct {
 	StaleAt time.Time
 	// LedgerModifications are the ledger modifications the audit log
 	// records, oldest first, each with the acknowledgment that covers it
-	// there (nil when none does). A modification the store recorded lists
-	// the acknowledgment of the log's modification it is: the same bytes
-	// and lines, the k-th of those in both. An acknowledgment covers only
-	// what was detected before it, so an edit of the same line made after
-	// it is not listed as acknowledged.
+	// there (nil when none does). They are the report's: the log keeps
+	// them when the store is rebuilt, and an acknowledgment covers only
+	// what was detected before it, so an edit of the same lines made
+	// after it is not listed as acknowledged. The store's own record adds
+	// the ingest that found each (and any the log lacks).
 	LedgerModifications []LoggedModification
 	// ConflictingDuplicates are every conflicting duplicate in the store,
 	// each with its acknowledgment, if any (for data_quality and the
@@ -67,6 +67,7 @@ type Input struct {
 // LoggedModification is a ledger modification as the audit log records
 // it, with its acknowledgment, if any.
 type LoggedModification struct {
+	AuditSeq                           int64 // its tamper_detected entry
 	ByteFrom, ByteTo, LineFrom, LineTo int64
 	Ack                                *reports.LedgerAck
 }
