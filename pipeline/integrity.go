@@ -71,7 +71,6 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	// it names unchecked, and a missing mount would block Monday's job.
 	rep.Problems = append(rep.Problems, job.InputsProblems(l, ac.State.Entries)...)
 	rep.Problems = append(rep.Problems, job.RetiredKeyProblems(l, ac.State.Entries, pub)...)
-	rep.Problems = append(rep.Problems, job.SigningKeyProblems(l, ac.State.Entries)...)
 
 	var dups []store.ConflictingDuplicate
 	var st *store.Store

@@ -180,7 +180,7 @@ func TestRunFunctions(t *testing.T) {
 		t.Fatalf("runReportWeekly: %v\n%s", err, out.String())
 	}
 	out.Reset()
-	if err := runVerifyAll(ctx, a, nil, 0); err != nil || !strings.HasSuffix(out.String(), "OK\n") {
+	if err := runVerifyAll(ctx, a, nil, true, 0); err != nil || !strings.HasSuffix(out.String(), "OK\n") {
 		t.Errorf("runVerifyAll: %v\n%s", err, out.String())
 	}
 	calc := BaselineCalculateOptions{AsOfText: "2026-03-02T00:00:00Z"}

@@ -1892,3 +1892,22 @@ func TestAcknowledgmentCoversOnlyWhatItSaw(t *testing.T) {
 	mustRun(t, "--root", t.TempDir(), "verify", "--pubkey", pub, bundle)
 	mustRun(t, "--root", root, "verify", "all")
 }
+
+// TestAuditorCopyWithoutThePrivateKey: an auditor's copy of a root, without
+// the private key, checked with the public key obtained out of band. The
+// signing key's state is the host's concern, not the evidence's: verify
+// all --pubkey passes; without --pubkey (the host's own daily check) the
+// missing key is a problem.
+func TestAuditorCopyWithoutThePrivateKey(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	copied := copyRoot(t, root)
+	if err := os.Remove(filepath.Join(copied, ".ledgerlens", "keys", "signing.key")); err != nil {
+		t.Fatal(err)
+	}
+	pub := filepath.Join(t.TempDir(), "signing.pub")
+	copyFile(t, filepath.Join(root, ".ledgerlens", "keys", "signing.pub"), pub)
+	mustRun(t, "--root", copied, "verify", "all", "--pubkey", pub)
+	mustFail(t, 1, []string{"signing.key is missing"}, "--root", copied, "verify", "all")
+}

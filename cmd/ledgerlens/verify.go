@@ -103,7 +103,7 @@ A missing store while the audit log records ingests is a problem too.`,
 			if err != nil {
 				return err
 			}
-			return runVerifyAll(cmd.Context(), a, pub, lockTimeout, kept...)
+			return runVerifyAll(cmd.Context(), a, pub, pubPath == "", lockTimeout, kept...)
 		},
 	}
 	allCmd.Flags().StringArrayVar(&kept, "checkpoint", nil, "also check the audit log against this kept checkpoint file (repeatable)")
@@ -149,7 +149,13 @@ FILE argument checks that log (an exported copy) against --checkpoint only.`,
 // mistaken for a problem), printing every problem it finds. pub checks
 // signatures and checkpoints (nil: sidecars only); kept are checkpoint
 // files an auditor kept.
-func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeout time.Duration, kept ...string) error {
+//
+// With the root's own key (no --pubkey), the check is the host's daily
+// one, and it also reports what every job would refuse the signing key
+// for (job.SigningKeyProblems). An auditor's check of a copy with a key
+// obtained out of band is about the evidence: the copy need not hold the
+// private key.
+func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey bool, lockTimeout time.Duration, kept ...string) error {
 	lk, err := a.readLock(ctx, "verify all", lockTimeout)
 	if err != nil {
 		return err
@@ -159,6 +165,9 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, lockTimeou
 	lk.Release()
 	if err != nil {
 		return err
+	}
+	if ownKey {
+		rep.Problems = append(rep.Problems, job.SigningKeyProblems(a.layout(), rep.AuditCheck.State.Entries)...)
 	}
 	ledger := "append-only"
 	switch {
