@@ -429,7 +429,7 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	}
 	mods := make([]review.LoggedModification, len(j.ledger.Modifications))
 	for i, m := range j.ledger.Modifications {
-		mods[i] = review.LoggedModification{AuditSeq: m.AuditSeq, ByteFrom: m.ByteFrom, ByteTo: m.ByteTo, LineFrom: m.LineFrom, LineTo: m.LineTo}
+		mods[i] = review.LoggedModification{AuditSeq: m.AuditSeq, IngestSeq: m.IngestSeq, ByteFrom: m.ByteFrom, ByteTo: m.ByteTo, LineFrom: m.LineFrom, LineTo: m.LineTo}
 		if a := m.Ack; a != nil {
 			mods[i].Ack = &reports.LedgerAck{By: a.By, Reason: a.Reason, At: a.At, Record: a.Record}
 		}

@@ -1859,17 +1859,29 @@ func TestAcknowledgmentCoversOnlyWhatItSaw(t *testing.T) {
 
 	editLine(t, ledgerPath(root), 5000)
 	ack("alice", "finance corrected a credit, FIN-7")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede"), 0, "the weekly run after alice's acknowledgment")
+	before := newest()
+	revisions := func() int {
+		matches, _ := filepath.Glob(filepath.Join(reviews(root), "weekly_"+focusWeek+"*.json"))
+		return len(matches)
+	}
+	published := revisions()
 	// The store moved away (as a damaged one is): the rebuilt store has
 	// lost the detection, and the next report listed no modification at
-	// all. The audit log keeps it, acknowledged.
+	// all; later, rebuilt stores' own numbering named the wrong ingest.
+	// The audit log keeps it, acknowledged, with the ingest that found it:
+	// the same week again is the same report.
 	store := filepath.Join(root, ".ledgerlens", "ledger.duckdb")
 	if err := os.Rename(store, store+".away"); err != nil {
 		t.Fatal(err)
 	}
 	os.Remove(store + ".wal")
 	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--supersede"), 0, "the weekly run on a rebuilt store")
-	if mods := newest(); len(mods) != 1 || by(mods[0]) != "alice" {
-		t.Errorf("modifications after the store was rebuilt: %v, want alice's", mods)
+	if mods := newest(); len(mods) != 1 || by(mods[0]) != "alice" || fmt.Sprint(mods) != fmt.Sprint(before) {
+		t.Errorf("modifications after the store was rebuilt: %v, want alice's as before: %v", mods, before)
+	}
+	if revisions() != published {
+		t.Errorf("the week was published again after the store was rebuilt, nothing else changed")
 	}
 	for _, ln := range []int{5000, 5500} { // the same line, then another in its chunk, after alice looked
 		editLine(t, ledgerPath(root), ln)
@@ -1897,7 +1909,8 @@ func TestAcknowledgmentCoversOnlyWhatItSaw(t *testing.T) {
 // the private key, checked with the public key obtained out of band. The
 // signing key's state is the host's concern, not the evidence's: verify
 // all --pubkey passes; without --pubkey (the host's own daily check) the
-// missing key is a problem.
+// missing key is a problem, and so is, with --pubkey, a key on the host
+// that every job would refuse.
 func TestAuditorCopyWithoutThePrivateKey(t *testing.T) {
 	root := copyFixture(t)
 	mustRun(t, "--root", root, "keys", "generate")
@@ -1910,4 +1923,10 @@ func TestAuditorCopyWithoutThePrivateKey(t *testing.T) {
 	copyFile(t, filepath.Join(root, ".ledgerlens", "keys", "signing.pub"), pub)
 	mustRun(t, "--root", copied, "verify", "all", "--pubkey", pub)
 	mustFail(t, 1, []string{"signing.key is missing"}, "--root", copied, "verify", "all")
+	// The host's own check with the pinned key, as COMPLIANCE.md advises,
+	// still sees a key every job would refuse.
+	if err := os.Chmod(filepath.Join(root, ".ledgerlens", "keys", "signing.key"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"has mode 0644"}, "--root", root, "verify", "all", "--pubkey", pub)
 }

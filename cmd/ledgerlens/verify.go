@@ -150,11 +150,11 @@ FILE argument checks that log (an exported copy) against --checkpoint only.`,
 // signatures and checkpoints (nil: sidecars only); kept are checkpoint
 // files an auditor kept.
 //
-// With the root's own key (no --pubkey), the check is the host's daily
-// one, and it also reports what every job would refuse the signing key
-// for (job.SigningKeyProblems). An auditor's check of a copy with a key
-// obtained out of band is about the evidence: the copy need not hold the
-// private key.
+// With the root's own key (no --pubkey), or on a root that holds a
+// private key, the check is the host's, and it also reports what every
+// job would refuse the signing key for (job.SigningKeyProblems). An
+// auditor's check of a copy without the private key, with a key obtained
+// out of band, is about the evidence alone.
 func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey bool, lockTimeout time.Duration, kept ...string) error {
 	lk, err := a.readLock(ctx, "verify all", lockTimeout)
 	if err != nil {
@@ -166,7 +166,7 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 	if err != nil {
 		return err
 	}
-	if ownKey {
+	if _, err := os.Lstat(filepath.Join(a.layout().KeysDir, reports.PrivateKeyFile)); ownKey || err == nil {
 		rep.Problems = append(rep.Problems, job.SigningKeyProblems(a.layout(), rep.AuditCheck.State.Entries)...)
 	}
 	ledger := "append-only"

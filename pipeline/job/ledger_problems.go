@@ -23,12 +23,16 @@ import (
 type LedgerModification struct {
 	AuditSeq   int64  // the tamper_detected entry
 	DetectedAt string // its time, RFC 3339
-	Ledger     string
-	ByteFrom   int64
-	ByteTo     int64
-	LineFrom   int64
-	LineTo     int64
-	Ack        *LedgerAcknowledgment // nil: not acknowledged
+	// IngestSeq is the store's number of the ingest that found it, as
+	// the ingest entry recorded just before it says (0 when none did):
+	// what the store said then, whatever a rebuilt store says now.
+	IngestSeq int64
+	Ledger    string
+	ByteFrom  int64
+	ByteTo    int64
+	LineFrom  int64
+	LineTo    int64
+	Ack       *LedgerAcknowledgment // nil: not acknowledged
 }
 
 // LedgerAcknowledgment is an operator's signed acknowledgment of the
@@ -164,14 +168,17 @@ func readLedgerRecord(path string) ([]LedgerModification, []*LedgerAcknowledgmen
 		mods []LedgerModification
 		acks []*LedgerAcknowledgment
 	)
+	var ingestSeq int64 // of the newest ingest entry so far
 	for _, e := range entries {
 		switch e.Event {
+		case audit.EventIngest:
+			ingestSeq = fieldInt(e.Fields, "ingest_seq")
 		case audit.EventTamperDetected:
 			if e.Fields["what"] != "ledger_modified" {
 				continue
 			}
 			ledger, _ := e.Fields["ledger"].(string)
-			mods = append(mods, LedgerModification{AuditSeq: e.Seq, DetectedAt: e.Time, Ledger: ledger,
+			mods = append(mods, LedgerModification{AuditSeq: e.Seq, DetectedAt: e.Time, Ledger: ledger, IngestSeq: ingestSeq,
 				ByteFrom: fieldInt(e.Fields, "byte_from"), ByteTo: fieldInt(e.Fields, "byte_to"),
 				LineFrom: fieldInt(e.Fields, "line_from"), LineTo: fieldInt(e.Fields, "line_to")})
 		case audit.EventLedgerAcknowledged:

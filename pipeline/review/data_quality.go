@@ -145,21 +145,26 @@ func UnpublishedWeeks(published []reports.PublishedWeek, p Period, since string)
 }
 
 // ReportedModifications are the report's ledger modifications: every one
-// the audit log records (logged), oldest first, with its acknowledgment,
-// and the ingest that found it from the store's record (stored: the k-th
-// of the same bytes and lines in both); then any only the store recorded.
-// The log decides which are listed and which acknowledged: a store
-// rebuilt from the ledger has lost the detections before it, and the same
-// bytes and lines repeat for every edit of one chunk.
+// the audit log records (logged), oldest first, with its acknowledgment
+// and the ingest that found it, as the log recorded them then; then any
+// only the store recorded (stored). The log decides: a store rebuilt from
+// the ledger has lost the detections before it and numbers its ingests
+// afresh, and the same bytes and lines repeat for every edit of one
+// chunk. A store record is the log's when its bytes, lines and ingest
+// agree (the ingest alone, when the log did not record one).
 func ReportedModifications(logged []LoggedModification, stored []reports.LedgerModification) []reports.LedgerModification {
 	out := []reports.LedgerModification{}
 	used := make([]bool, len(stored))
 	for _, lm := range logged {
-		m := reports.LedgerModification{AuditSeq: lm.AuditSeq, ByteFrom: lm.ByteFrom, ByteTo: lm.ByteTo, LineFrom: lm.LineFrom, LineTo: lm.LineTo}
+		m := reports.LedgerModification{AuditSeq: lm.AuditSeq, DetectedAtIngest: lm.IngestSeq,
+			ByteFrom: lm.ByteFrom, ByteTo: lm.ByteTo, LineFrom: lm.LineFrom, LineTo: lm.LineTo}
 		for k, sm := range stored {
-			if !used[k] && sm.ByteFrom == m.ByteFrom && sm.ByteTo == m.ByteTo && sm.LineFrom == m.LineFrom && sm.LineTo == m.LineTo {
+			if !used[k] && sm.ByteFrom == m.ByteFrom && sm.ByteTo == m.ByteTo && sm.LineFrom == m.LineFrom && sm.LineTo == m.LineTo &&
+				(lm.IngestSeq == 0 || sm.DetectedAtIngest == lm.IngestSeq) {
 				used[k] = true
-				m.DetectedAtIngest = sm.DetectedAtIngest
+				if m.DetectedAtIngest == 0 {
+					m.DetectedAtIngest = sm.DetectedAtIngest
+				}
 				break
 			}
 		}

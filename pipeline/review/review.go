@@ -50,8 +50,9 @@ type Input struct {
 	// there (nil when none does). They are the report's: the log keeps
 	// them when the store is rebuilt, and an acknowledgment covers only
 	// what was detected before it, so an edit of the same lines made
-	// after it is not listed as acknowledged. The store's own record adds
-	// the ingest that found each (and any the log lacks).
+	// after it is not listed as acknowledged. Each names the ingest that
+	// found it as the log recorded it then; the store's own record adds
+	// any the log lacks.
 	LedgerModifications []LoggedModification
 	// ConflictingDuplicates are every conflicting duplicate in the store,
 	// each with its acknowledgment, if any (for data_quality and the
@@ -68,6 +69,7 @@ type Input struct {
 // it, with its acknowledgment, if any.
 type LoggedModification struct {
 	AuditSeq                           int64 // its tamper_detected entry
+	IngestSeq                          int64 // the store's ingest that found it, as logged then (0: not logged)
 	ByteFrom, ByteTo, LineFrom, LineTo int64
 	Ack                                *reports.LedgerAck
 }
