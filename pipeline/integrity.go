@@ -166,6 +166,17 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 		rep.Problems = append(rep.Problems, fmt.Sprintf("store %s is missing, but the audit log records %d ingests into it: it was deleted or moved",
 			l.Rel(l.StoreFile), n))
 	}
+	if rep.StoreDamaged || (!rep.StoreFound && countEvents(ac.State.Entries, audit.EventIngest) > 0) {
+		// Without a store to compare, the ledger is still held to what
+		// the log records as ingested: it needs only the two.
+		if m, err := job.LedgerAgainstLog(ac.State.Entries, l.Ledger, 0); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return rep, err
+		} else if m != nil {
+			rep.Ledger.Intact = false
+			rep.Problems = append(rep.Problems, fmt.Sprintf("ledger %s: bytes %d–%d differ from what the audit log records as ingested (the store could not be compared)",
+				l.Rel(l.Ledger), m.ByteFrom, m.ByteTo))
+		}
+	}
 
 	// A modification stays a problem after the store was rebuilt from the
 	// changed ledger, and a conflicting duplicate stays one, until an

@@ -283,7 +283,10 @@ func TestDamagedStore(t *testing.T) {
 			if err := os.Remove(xlsx); err != nil {
 				t.Fatal(err)
 			}
-			v := mustFail(t, 1, []string{"move it away", "weekly_" + prevWeek(t) + ".xlsx"}, "--root", r, "verify", "all")
+			// And a loaded ledger line edited: the ledger is held to the
+			// log without the store.
+			editLine(t, ledgerPath(r), 5000)
+			v := mustFail(t, 1, []string{"move it away", "weekly_" + prevWeek(t) + ".xlsx", "differ from what the audit log records as ingested"}, "--root", r, "verify", "all")
 			if !strings.Contains(v.stdout, "DAMAGED") {
 				t.Errorf("verify all's summary does not say the store is damaged:\n%s", v.stdout)
 			}
