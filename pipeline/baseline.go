@@ -147,12 +147,8 @@ func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*P
 			if opts.Candidates {
 				dir := l.Resolve(in.Config.OutputDir)
 				w, name, sum, ok, err := reports.NewestWeekly(j.Recorded())
-				if errors.Is(err, reports.ErrNotAsRecorded) {
-					return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
-						"%v; nothing was proposed: restore it, then run 'ledgerlens verify all'", err)}}
-				}
 				if err != nil {
-					return job.Outcome{}, err
+					return job.Outcome{}, job.NotAsRecorded(err, "proposed")
 				}
 				if !ok {
 					return job.Outcome{}, job.Blocked(fmt.Errorf("no published weekly report in %s: --candidates proposes the baseline candidates of the newest one; run `ledgerlens report weekly` first", dir))

@@ -132,15 +132,11 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				RetiredKeys:        j.RetiredKeys(signer.Public()),
 				Generator:          reports.Generator{Name: "ledgerlens", Version: env.Version},
 			})
-			if errors.Is(err, reports.ErrNotAsRecorded) {
-				// A record the range's reports cite (an acknowledgment), or
-				// a baseline record, missing or changed since its record.
-				return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
-					"evidence export refused: %s; nothing was exported: restore the file, then run 'ledgerlens verify all'",
-					strings.TrimPrefix(err.Error(), "evidence export: "))}}
-			}
 			if err != nil {
-				return job.Outcome{}, err
+				// A record the range's reports cite (an acknowledgment), or
+				// a baseline record, missing or changed since its record, is
+				// an integrity problem.
+				return job.Outcome{}, job.NotAsRecorded(err, "exported")
 			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)

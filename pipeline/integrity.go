@@ -73,32 +73,16 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	rep.Problems = append(rep.Problems, job.RetiredKeyProblems(l, ac.State.Entries, pub)...)
 
 	var dups []store.ConflictingDuplicate
-	var st *store.Store
-	damaged := job.CheckStoreOpens(ctx, env)
-	if damaged == nil {
-		if _, err := os.Stat(l.StoreFile); err == nil {
-			st, err = store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
-			switch {
-			case err != nil && ctx.Err() == nil:
-				// Listed with every other problem, not instead of them.
-				rep.StoreFound, rep.StoreDamaged = true, true
-				rep.Problems = append(rep.Problems, fmt.Sprintf("store %s cannot be opened (%v): if it is damaged, move it away (the next job rebuilds it from the ledger, checked against the audit log)",
-					l.Rel(l.StoreFile), err))
-			case err != nil:
-				return rep, err
-			}
-		}
+	st, damaged, err := openStoreToCheck(ctx, env)
+	if err != nil {
+		return rep, err
 	}
-	if ie, ok := damaged.(*job.IntegrityError); ok {
-		rep.StoreFound, rep.StoreDamaged = true, true
-		rep.Problems = append(rep.Problems, ie.Problems...)
-	} else if damaged != nil {
-		return rep, damaged
-	} else if rep.StoreDamaged {
-		// Said above.
-	} else if st != nil {
-		rep.StoreFound = true
-		var err error
+	// A damaged store is listed with every other problem, not instead of
+	// them.
+	rep.Problems = append(rep.Problems, damaged...)
+	rep.StoreDamaged = len(damaged) > 0
+	rep.StoreFound = rep.StoreDamaged || st != nil
+	if st != nil {
 		rep.Ledger, err = st.VerifyLedger(ctx, l.Ledger)
 		unreadable := false
 		switch {
@@ -162,7 +146,7 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 					l.Rel(l.Ledger), m.ByteFrom, m.ByteTo, why))
 			}
 		}
-	} else if n := countEvents(ac.State.Entries, audit.EventIngest); n > 0 {
+	} else if n := countEvents(ac.State.Entries, audit.EventIngest); n > 0 && !rep.StoreDamaged {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("store %s is missing, but the audit log records %d ingests into it: it was deleted or moved",
 			l.Rel(l.StoreFile), n))
 	}
@@ -208,6 +192,31 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	rep.Artifacts = checked
 	rep.Problems = append(rep.Problems, problems...)
 	return rep, ctx.Err()
+}
+
+// openStoreToCheck opens the store read-only for the integrity check,
+// after reading it in a child process (job.CheckStoreOpens). A store the
+// engine aborts on, or cannot open, is a problem (with st nil); no store
+// is neither.
+func openStoreToCheck(ctx context.Context, env job.Env) (st *store.Store, problems []string, err error) {
+	l := env.Layout
+	err = job.CheckStoreOpens(ctx, env)
+	var ie *job.IntegrityError
+	if errors.As(err, &ie) {
+		return nil, ie.Problems, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := os.Stat(l.StoreFile); err != nil {
+		return nil, nil, nil
+	}
+	st, err = store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
+	if err != nil && ctx.Err() == nil {
+		return nil, []string{fmt.Sprintf("store %s cannot be opened (%v): if it is damaged, move it away (the next job rebuilds it from the ledger, checked against the audit log)",
+			l.Rel(l.StoreFile), err)}, nil
+	}
+	return st, nil, err
 }
 
 // StoreProblem describes a failed row check ("" when intact).

@@ -409,12 +409,8 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 		return nil, err
 	}
 	published, err := reports.PublishedWeeks(j.lj.Recorded())
-	if errors.Is(err, reports.ErrNotAsRecorded) {
-		return nil, &job.IntegrityError{Problems: []string{fmt.Sprintf(
-			"%v; nothing was published: restore it, then run 'ledgerlens verify all'", err)}}
-	}
 	if err != nil {
-		return nil, err
+		return nil, job.NotAsRecorded(err, "published")
 	}
 	recs, err := baselines.LoadRecords(j.env.Layout.BaselineUpdatesDir)
 	if err != nil {

@@ -40,11 +40,21 @@ var weeklyReportName = regexp.MustCompile(`^weekly_(\d{4}-\d{2}-\d{2})(?:\.r([1-
 // WeeklyReportDay is the Monday (YYYY-MM-DD) a weekly report's file name
 // names, of any revision; ok is false for any other name.
 func WeeklyReportDay(name string) (day string, ok bool) {
+	day, _, ok = weeklyReport(name)
+	return day, ok
+}
+
+// weeklyReport is the week and revision a weekly report's file name says.
+func weeklyReport(name string) (day string, rev int, ok bool) {
 	m := weeklyReportName.FindStringSubmatch(name)
 	if m == nil {
-		return "", false
+		return "", 0, false
 	}
-	return m[1], true
+	rev = 1
+	if m[2] != "" {
+		rev, _ = strconv.Atoi(m[2])
+	}
+	return m[1], rev, true
 }
 
 // PublishedWeeks is the publication index of the weekly reports: the
@@ -62,7 +72,7 @@ func WeeklyReportDay(name string) (day string, ok bool) {
 func PublishedWeeks(recorded map[string]string) ([]PublishedWeek, error) {
 	var paths []string
 	for path := range recorded {
-		if weeklyReportName.MatchString(filepath.Base(path)) {
+		if _, _, ok := weeklyReport(filepath.Base(path)); ok {
 			paths = append(paths, path)
 		}
 	}
@@ -71,12 +81,8 @@ func PublishedWeeks(recorded map[string]string) ([]PublishedWeek, error) {
 	// million runs a week: on every core at once. Only each week's newest
 	// revisions are read.
 	revOf := func(path string) (week string, rev int) {
-		m := weeklyReportName.FindStringSubmatch(filepath.Base(path))
-		rev = 1
-		if m[2] != "" {
-			rev, _ = strconv.Atoi(m[2])
-		}
-		return m[1], rev
+		week, rev, _ = weeklyReport(filepath.Base(path))
+		return week, rev
 	}
 	// Revisions count per directory: a week published again after
 	// output_dir moved starts at r1 in the new one. So each directory's
@@ -171,12 +177,13 @@ func NewestWeekly(recorded map[string]string) (w *Weekly, name, sha string, ok b
 	if err != nil {
 		return nil, "", "", false, fmt.Errorf("read newest weekly report: %w", err)
 	}
-	if sum := SHA256Hex(data); sum != recorded[newest.Path] {
+	sum := SHA256Hex(data)
+	if sum != recorded[newest.Path] {
 		return nil, "", "", false, fmt.Errorf("published report %s: sha256 %s, not the recorded %s: %w", newest.Path, sum, recorded[newest.Path], ErrNotAsRecorded)
 	}
 	w = &Weekly{}
 	if err := json.Unmarshal(data, w); err != nil {
 		return nil, "", "", false, fmt.Errorf("read newest weekly report %s: %w", newest.Path, err)
 	}
-	return w, newest.File, SHA256Hex(data), true, nil
+	return w, newest.File, sum, true, nil
 }

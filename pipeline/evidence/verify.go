@@ -255,8 +255,8 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 // report cites is in the bundle as the signed record it names (its
 // sidecar, signature and record of publication are checked with every
 // other file's), and that the record says what the report says of it:
-// the same person and reason, covering the modification's lines or
-// naming the duplicate. A report claiming an acknowledgment the bundle
+// the same person and reason, listing the modification (by its audit seq)
+// or naming the duplicate. A report claiming an acknowledgment the bundle
 // cannot show fails.
 func checkAcknowledgments(res *Result, idx *Index, members map[string][]byte) {
 	kinds := map[string]string{}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // BlockedError is an input the job refuses to run on (job state blocked):
@@ -40,6 +41,18 @@ type LockHeldError = lock.HeldError
 // acknowledgment; a broken audit chain. The command maps it to exit status 4 (docs/RULES.md, "Exit
 // status"), which outranks 3 (findings).
 var ErrIntegrity = errors.New("integrity problem")
+
+// NotAsRecorded turns err, when it wraps reports.ErrNotAsRecorded (a file
+// the record of publication names is missing or holds other bytes), into
+// an integrity problem saying that nothing was done ("published",
+// "proposed", "exported"). Any other error is returned as it is.
+func NotAsRecorded(err error, done string) error {
+	if !errors.Is(err, reports.ErrNotAsRecorded) {
+		return err
+	}
+	return &IntegrityError{Problems: []string{fmt.Sprintf(
+		"%v; nothing was %s: restore it, then run 'ledgerlens verify all'", err, done)}}
+}
 
 // ErrStoreDamaged is wrapped by Env.ProbeStore's error when opening the
 // store ended the probing process: the file is damaged or was edited.

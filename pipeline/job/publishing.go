@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -38,9 +37,8 @@ func OutputDirs(l inputs.Layout) []string {
 
 // PublishingSigner returns what a publishing job (a weekly or SLA report)
 // signs with: the root's signer, or nil with unsigned. It refuses unsigned
-// on a root that has a signing key, or whose log records one: every file
-// it published would stay unsigned, and verify all would fail on it for
-// good.
+// on a root that has a signing key: every file it published would stay
+// unsigned, and verify all would fail on it for good.
 func (j *Job) PublishingSigner(unsigned bool) (*reports.Signer, error) {
 	l := j.env.Layout
 	if !unsigned {
@@ -52,12 +50,8 @@ func (j *Job) PublishingSigner(unsigned bool) (*reports.Signer, error) {
 				l.Rel(filepath.Join(l.KeysDir, f))))
 		}
 	}
-	for _, e := range j.Entries() {
-		if e.Event == audit.EventKeyGenerated || e.Event == audit.EventKeyRotated {
-			return nil, Blocked(fmt.Errorf("--unsigned on a root whose audit log records a signing key (%s at audit seq %d), whose key pair is missing from %s: restore the key pair (a missing mount?) and drop --unsigned",
-				e.Event, e.Seq, l.Rel(l.KeysDir)))
-		}
-	}
+	// A root whose key pair is missing while its log records one never
+	// gets here: opening the trail refuses it (checkKeyNotLost).
 	return nil, nil
 }
 

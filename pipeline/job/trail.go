@@ -160,11 +160,11 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 	if sign == nil {
 		// A root without a key pair: unsigned, unless its log records
 		// one (read here, before anything is written to it).
-		entries, err := readEntriesIfAny(l.AuditLog)
+		prior, err := audit.Load(l.AuditLog) // no entries when there is no log
 		if err != nil {
 			return nil, err
 		}
-		if err := checkKeyNotLost(l, entries); err != nil {
+		if err := checkKeyNotLost(l, prior.Entries); err != nil {
 			return nil, err
 		}
 	}
@@ -746,14 +746,4 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 			": the store was edited; refusing to publish from it (run 'ledgerlens verify store')"))
 	}
 	return &IntegrityError{Problems: problems}
-}
-
-// readEntriesIfAny reads the audit log's entries (none when it is absent),
-// for openTrail to look for a key's records before it writes anything.
-func readEntriesIfAny(path string) ([]audit.Entry, error) {
-	st, err := audit.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	return st.Entries, nil
 }
