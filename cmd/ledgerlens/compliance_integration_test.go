@@ -342,7 +342,9 @@ func TestEvidenceHoldsTheAcknowledgments(t *testing.T) {
 
 	bundle := filepath.Join(t.TempDir(), "week.zip")
 	sunday := mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly)
-	mustRun(t, "--root", root, "evidence", "export", "--from", focusWeek, "--to", sunday, "--out", bundle)
+	if r := mustRun(t, "--root", root, "evidence", "export", "--from", focusWeek, "--to", sunday, "--out", bundle); !strings.Contains(r.stdout, "1 ledger acknowledgments") {
+		t.Errorf("export summary does not count the acknowledgment:\n%s", r.stdout)
+	}
 	// Unpacked as an auditor would.
 	dir := t.TempDir()
 	zr, err := zip.OpenReader(bundle)

@@ -82,8 +82,8 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 	}
 	c := res.Index.Counts
 	fmt.Fprintf(a.stdout, "evidence bundle %s: %s\n  sha256 %s (%d bytes), signed by key %s\n", res.Path, state, res.SHA256, res.Bytes, res.Index.SigningKeyID)
-	fmt.Fprintf(a.stdout, "  %d weekly reports, %d SLA reports, %d proposals, %d approvals, %d notes, %d audit entries, %d files\n",
-		c.WeeklyReports, c.SLAReports, c.Proposals, c.Approvals, c.Notes, c.AuditEntries, c.Files)
+	fmt.Fprintf(a.stdout, "  %d weekly reports, %d SLA reports, %d proposals, %d approvals, %d notes, %d ledger acknowledgments, %d audit entries, %d files\n",
+		c.WeeklyReports, c.SLAReports, c.Proposals, c.Approvals, c.Notes, c.Acknowledgments, c.AuditEntries, c.Files)
 	return nil
 }
 
