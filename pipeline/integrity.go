@@ -69,7 +69,7 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	// job read them — are found here, not at the next report: a
 	// configuration read as the defaults would leave the output directory
 	// it names unchecked, and a missing mount would block Monday's job.
-	rep.Problems = append(rep.Problems, job.InputsProblems(l, ac.State.Entries)...)
+	rep.Problems = append(rep.Problems, job.InputsProblems(l, ac.State.Entries, env.Now())...)
 	rep.Problems = append(rep.Problems, job.RetiredKeyProblems(l, ac.State.Entries, pub)...)
 
 	var dups []store.ConflictingDuplicate

@@ -544,6 +544,38 @@ func TestConcurrentRunsAndStaleLock(t *testing.T) {
 	}
 }
 
+// TestLockFileDeletedWhileHeld: a careless operator removes
+// .ledgerlens/lock ("a stale lock") while a job holds it. Every later job
+// created a new lock file, took it, and ran beside the first: the weekly
+// job of another week published, appending 19 entries to the audit log
+// the first job was still writing, and each exited 0. The lock is now
+// also taken on the state directory itself, which deleting the file
+// cannot release: they exit 75 and write nothing.
+func TestLockFileDeletedWhileHeld(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	holder := startPaused(t, root)
+	lockFile := filepath.Join(root, ".ledgerlens", "lock")
+	if err := os.Remove(lockFile); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	before := readFile(t, logPath)
+	for _, args := range [][]string{{"report", "weekly", "--week", prevWeek(t)}, {"ingest"}, {"verify", "all", "--lock-timeout", "0"}} {
+		r := cron(t, root, args...)
+		if r.code != 75 || !strings.Contains(r.stderr, "holds the lock") {
+			t.Errorf("%v with the lock file deleted under a running job: exit %d, want 75\n%s", args, r.code, r.stderr)
+		}
+	}
+	if after := readFile(t, logPath); !bytes.Equal(before, after) {
+		t.Errorf("a second job wrote %d lines to the audit log beside the first", bytes.Count(after[len(before):], []byte("\n")))
+	}
+	holder.Process.Signal(syscall.SIGTERM)
+	holder.Wait()
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek), 0, "the weekly job once the first has ended")
+	mustRun(t, "--root", root, "verify", "all")
+}
+
 func TestExitCodes(t *testing.T) {
 	root := copyFixture(t)
 	tests := []struct {

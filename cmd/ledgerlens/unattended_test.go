@@ -1179,6 +1179,46 @@ func TestCronInvalidConfigurationBlocksTheIngest(t *testing.T) {
 	}
 }
 
+// TestCronMisspeltPolicyKey: unknown policy keys are passed over (a later
+// version's file may add some), so a misspelt key left its rule at the
+// default: "pii_or_regulatry": false left SEV0 guarded by the PII rule the
+// operator meant to waive, "retry_lop" left retry loops weighing nothing,
+// and the weekly job published with exit 0. A key that looks like a
+// misspelling of one the file lacks now blocks the job, naming the file,
+// the key and the one it resembles; nothing is published.
+func TestCronMisspeltPolicyKey(t *testing.T) {
+	for _, tc := range []struct{ old, new, field, want string }{
+		{`"pii_or_regulatory": true`, `"pii_or_regulatry": false`, "severity_policy.sev0.pii_or_regulatry", "pii_or_regulatory"},
+		{`"retry_loop"`, `"retry_lop"`, "risk_flags.retry_lop", "retry_loop"},
+	} {
+		t.Run(tc.field, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			path := filepath.Join(root, "config", "sintraprime-policy.json")
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), tc.old) {
+				t.Fatalf("%s does not hold %s", path, tc.old)
+			}
+			if err := os.WriteFile(path, []byte(strings.Replace(string(data), tc.old, tc.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := cron(t, root, "report", "weekly", "--week", focusWeek)
+			wantExit(t, r, 1, "weekly job with "+tc.new)
+			for _, want := range []string{"sintraprime-policy.json", tc.field, "did you mean", tc.want} {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+				}
+			}
+			if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err == nil {
+				t.Fatal("a report was published under the misspelt policy")
+			}
+		})
+	}
+}
+
 // TestCronOutputDirOverlapsTheRoot: output_dir named the state, ledger or
 // configuration directory, a directory holding one, or the filesystem's
 // root; the job published there with exit 0, and every later verify all
@@ -1675,7 +1715,21 @@ func TestCronSigningKeyProblems(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-		}, "signing.pub", 1},
+		}, "but the audit log records one (key_generated", 1},
+		// verify all said only "pass --pubkey" here, as with the whole
+		// keys directory gone.
+		{"the public key missing", func(t *testing.T, root string) func() {
+			pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+			saved := filepath.Join(t.TempDir(), "signing.pub")
+			if err := os.Rename(pub, saved); err != nil {
+				t.Fatal(err)
+			}
+			return func() {
+				if err := os.Rename(saved, pub); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, "signing.pub is missing beside the private key", 4},
 		{"readable by others", func(t *testing.T, root string) func() {
 			if err := os.Chmod(keyFile(root), 0o644); err != nil {
 				t.Fatal(err)
@@ -1760,6 +1814,41 @@ func TestCronRelativeRoot(t *testing.T) {
 			run(0, "verify", "all")
 		})
 	}
+}
+
+// TestCronReviewsSinceFarAhead: weekly_reviews_since with a mistyped year
+// (2062 for 2026) turned the unpublished-weeks list off without a word:
+// every weekly job and verify all exited 0, and a week never reviewed was
+// never listed. A date more than a week after today now blocks the jobs
+// and fails the daily check, naming the key; the Monday of next week (a
+// configuration written ahead of the week it starts) is still accepted.
+func TestCronReviewsSinceFarAhead(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	cfg := filepath.Join(root, "config", "ledgerlens.json")
+	setSince := func(day string) {
+		t.Helper()
+		if err := os.WriteFile(cfg, []byte(`{"weekly_reviews_since": "`+day+`"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setSince("2062-02-13")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 1, "weekly job with reviews required from 2062")
+	for _, args := range [][]string{{"report", "weekly", "--week", focusWeek}, {"verify", "all"}} {
+		r := ledgerlens(t, nil, append([]string{"--root", root, "-q"}, args...)...)
+		if r.code != 1 || !strings.Contains(r.stdout+r.stderr, "weekly_reviews_since 2062-02-13 is more than a week ahead") {
+			t.Errorf("%v with reviews required from 2062: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err == nil {
+		t.Fatal("a report was published under a weekly_reviews_since years ahead")
+	}
+
+	today := time.Now().UTC()
+	nextMonday := today.AddDate(0, 0, 7-(int(today.Weekday())+6)%7).Format(time.DateOnly)
+	setSince(nextMonday)
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek), 0, "weekly job with reviews required from next Monday, "+nextMonday)
+	mustRun(t, "--root", root, "verify", "all")
 }
 
 // TestCronMissedWeekIsSaidAgain: a Monday job failed (here: the ledger's

@@ -99,6 +99,12 @@ A missing store while the audit log records ingests is a problem too.`,
   ledgerlens verify all --pubkey /etc/ledgerlens/signing.pub --checkpoint witness/2026-11-16.checkpoint`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if pubPath == "" {
+				// Say what the jobs would, not only "pass --pubkey".
+				if err := job.MissingPublicKeyProblem(a.layout()); err != nil {
+					return err
+				}
+			}
 			pub, err := loadPub()
 			if err != nil {
 				return err

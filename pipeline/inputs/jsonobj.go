@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // object is one JSON object being read field by field, so that every
@@ -336,3 +337,85 @@ func (o object) timestamp(key string) (time.Time, error) {
 
 // The years a timestamp of a case or an incident may fall in.
 const minYear, maxYear = 1970, 2200
+
+// misspelt returns one error for each key of o that is not in known but
+// looks like a misspelling of a known key o lacks ("pii_or_regulatry" for
+// "pii_or_regulatory"). Where unknown keys are otherwise passed over, such
+// a key would leave the rule it meant to set at its default without a
+// word; a key unlike any known one is still allowed, since later versions
+// of a file may add keys. Keys differing from a known key only in case are
+// left to get, which refuses them when the key is read, except where keys
+// are data (risk flags), whose case matters.
+func (o object) misspelt(known ...string) []error {
+	var errs []error
+	for _, k := range o.keys() {
+		if slices.Contains(known, k) {
+			continue
+		}
+		for _, want := range known {
+			if _, present := o.fields[want]; present || (!o.dataKeys && strings.EqualFold(k, want)) {
+				continue
+			}
+			if looksLike(k, want) {
+				errs = append(errs, &fieldError{field: o.at(k), msg: fmt.Sprintf("is not a key this version reads; did you mean %q? (as written, %s keeps its default)", want, o.at(want))})
+				break
+			}
+		}
+	}
+	return errs
+}
+
+// looksLike reports whether key is a likely misspelling of want: the same
+// once case, underscores, hyphens and spaces are dropped, or within two
+// edits (insert, delete, substitute, swap two neighbours) of it when want
+// is long enough for two edits not to reach another word.
+func looksLike(key, want string) bool {
+	fold := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch r {
+			case '_', '-', ' ':
+				return -1
+			}
+			return unicode.ToLower(r)
+		}, s)
+	}
+	a, b := []rune(fold(key)), []rune(fold(want))
+	if string(a) == string(b) {
+		return true
+	}
+	limit := 2
+	if len(b) < 8 {
+		limit = 1
+	}
+	if len(b) < 4 {
+		return false
+	}
+	return editDistance(a, b) <= limit
+}
+
+// editDistance is the optimal string alignment distance between a and b:
+// the fewest insertions, deletions, substitutions and swaps of neighbours
+// that turn one into the other.
+func editDistance(a, b []rune) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 )
 
 // Severities, most severe first (docs/RULES.md, "Inputs").
@@ -120,7 +122,10 @@ func LoadPolicy(path string) (Policy, FileInfo, error) {
 // ParsePolicy parses and validates policy file contents; path is used in
 // error messages only. Every problem found is reported (joined), each as an
 // *Error naming the field. Unknown keys are allowed, since later versions of
-// the file may add some.
+// the file may add some, but not one that looks like a misspelling of a key
+// the file lacks (object.misspelt): a misspelt pii_or_regulatory would leave
+// SEV0 guarded by a rule the file meant to waive, a misspelt flag its weight
+// at 0.
 func ParsePolicy(path string, data []byte) (Policy, error) {
 	doc, err := parseDocument(path, data)
 	if err != nil {
@@ -130,6 +135,9 @@ func ParsePolicy(path string, data []byte) (Policy, error) {
 	fail := func(err error) { errs = append(errs, locate(err, path, 0)) }
 
 	var p Policy
+	for _, err := range doc.misspelt("version", "severity_policy", "risk_flags", "review_windows") {
+		fail(err)
+	}
 	if v, _, err := doc.str("version"); err != nil {
 		fail(err)
 	} else {
@@ -146,8 +154,16 @@ func ParsePolicy(path string, data []byte) (Policy, error) {
 		levels := []*SeverityLevel{&p.SeverityPolicy.Sev0, &p.SeverityPolicy.Sev1,
 			&p.SeverityPolicy.Sev2, &p.SeverityPolicy.Sev3, &p.SeverityPolicy.Sev4}
 		present := make([]bool, len(levels))
+		for _, err := range sp.misspelt("sev0", "sev1", "sev2", "sev3", "sev4") {
+			fail(err)
+		}
 		for i, lv := range levels {
 			key := fmt.Sprintf("sev%d", i)
+			if lo, ok, _ := sp.obj(key); ok {
+				for _, err := range lo.misspelt("multiplier", "action", "pii_or_regulatory") {
+					fail(err)
+				}
+			}
 			present[i], err = parseLevel(sp, key, i, lv)
 			if err != nil {
 				fail(err)
@@ -171,6 +187,9 @@ func ParsePolicy(path string, data []byte) (Policy, error) {
 		fail(err)
 	} else if ok {
 		rf = rf.withDataKeys()
+		for _, err := range rf.misspelt(ledger.FlagNames()...) {
+			fail(err)
+		}
 		for _, flag := range rf.keys() {
 			fo, ok, err := rf.obj(flag)
 			if err != nil {
@@ -179,6 +198,9 @@ func ParsePolicy(path string, data []byte) (Policy, error) {
 			}
 			if !ok {
 				continue // "flag": null weighs nothing
+			}
+			for _, err := range fo.misspelt("misconfig_weight", "legit_weight") {
+				fail(err)
 			}
 			var w FlagWeights
 			for _, f := range []struct {
@@ -207,6 +229,9 @@ func ParsePolicy(path string, data []byte) (Policy, error) {
 	case !ok:
 		fail(&fieldError{field: "review_windows", msg: "missing"})
 	default:
+		for _, err := range rw.misspelt("credit_review_days", "baseline_window_days", "healthy_run_statuses") {
+			fail(err)
+		}
 		for _, f := range []struct {
 			key string
 			dst *int

@@ -124,6 +124,16 @@ func TestParsePolicyValid(t *testing.T) {
 				t.Fatalf("score = %v", got)
 			}
 		}},
+		// A key unlike any this version reads may be a later version's.
+		{"unknown keys unlike known ones allowed", func(s string) string {
+			s = strings.Replace(s, `"action":"quarantine"`, `"action":"quarantine","escalation_contact":"ops"`, 1)
+			s = strings.Replace(s, `"batch_job":{`, `"gpu_burst":{"misconfig_weight":1,"legit_weight":0},"batch_job":{`, 1)
+			return strings.Replace(s, `"retry_loop":{`, `"retry_loops":{"misconfig_weight":2,"legit_weight":0},"retry_loop":{`, 1)
+		}, func(t *testing.T, p Policy) {
+			if p.RiskFlags["gpu_burst"].Misconfig != 1 || p.RiskFlags["retry_loops"].Misconfig != 2 || p.RiskFlags["retry_loop"].Misconfig != 3 {
+				t.Fatalf("risk flags = %v", p.RiskFlags)
+			}
+		}},
 		{"whole-number floats", func(s string) string {
 			return strings.Replace(s, `"credit_review_days":7`, `"credit_review_days":7.0`, 1)
 		}, func(t *testing.T, p Policy) {
@@ -230,6 +240,25 @@ func TestParsePolicyInvalid(t *testing.T) {
  "review_windows"`)
 			return s[:i] + "}\n"
 		}, "review_windows", "review_windows: missing"},
+		// Unknown keys are passed over, so a misspelt key left its rule
+		// at the default: SEV0 stayed guarded by the PII rule the file
+		// meant to waive, and a flag's weight stayed 0.
+		{"misspelt pii_or_regulatory", r(`"pii_or_regulatory":true`, `"pii_or_regulatry":false`),
+			"severity_policy.sev0.pii_or_regulatry", path + `: severity_policy.sev0.pii_or_regulatry: is not a key this version reads; did you mean "pii_or_regulatory"? (as written, severity_policy.sev0.pii_or_regulatory keeps its default)`},
+		{"misspelt action", r(`"action":"quarantine"`, `"acton":"quarantine"`),
+			"severity_policy.sev0.acton", `did you mean "action"?`},
+		{"misspelt level", r(`"sev4":{"multiplier":0`, `"sev_4":{"multiplier":0.5`),
+			"severity_policy.sev_4", `did you mean "sev4"?`},
+		{"misspelt flag", r(`"retry_loop":{`, `"retry_lop":{`),
+			"risk_flags.retry_lop", `did you mean "retry_loop"?`},
+		{"flag in capitals", r(`"backfill_mode":{`, `"Backfill_Mode":{`),
+			"risk_flags.Backfill_Mode", `did you mean "backfill_mode"?`},
+		{"misspelt weight", r(`"batch_job":{"misconfig_weight":0,"legit_weight":3}`, `"batch_job":{"misconfig_weight":0,"legit_wieght":3}`),
+			"risk_flags.batch_job.legit_wieght", `did you mean "legit_weight"?`},
+		{"misspelt window", r(`"healthy_run_statuses"`, `"healthy-run-statuses"`),
+			"review_windows.healthy-run-statuses", `did you mean "healthy_run_statuses"?`},
+		{"misspelt section", r(`"risk_flags"`, `"risk_flag"`),
+			"risk_flag", `did you mean "risk_flags"?`},
 		{"top level array", func(string) string { return "[1,2]" }, "", path + ": want a JSON object at the top level, got array"},
 		{"empty file", func(string) string { return "  \n" }, "", path + ": empty file, want a JSON object"},
 		{"null document", func(string) string { return "null" }, "", path + ": want a JSON object at the top level, got null"},

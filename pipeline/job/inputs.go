@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -103,6 +104,9 @@ func (j *Job) LoadInputs(ctx context.Context) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkReviewsSince(l, in.Config, j.env.Now()); err != nil {
+		return nil, &BlockedError{err}
+	}
 	now := in.digests()
 	before, missing := missingInputs(in, j.trail.state.Entries)
 	if missing != nil {
@@ -183,13 +187,43 @@ func missingInputs(in *Inputs, entries []audit.Entry) (map[string]any, error) {
 	return before, nil
 }
 
+// checkReviewsSince refuses a weekly_reviews_since more than a week after
+// now (a mistyped year): until that Monday no week without a published
+// review would be listed, so the list would be off without a word. The
+// Monday of next week is allowed, for a configuration written ahead of the
+// week it starts.
+func checkReviewsSince(l inputs.Layout, cfg inputs.Config, now time.Time) error {
+	if cfg.WeeklyReviewsSince == "" {
+		return nil
+	}
+	loc, err := cfg.Location()
+	if err != nil {
+		return err
+	}
+	today := now.In(loc).Format(time.DateOnly)
+	d, err := time.Parse(time.DateOnly, today)
+	if err != nil {
+		return err
+	}
+	nextMonday := d.AddDate(0, 0, 7-(int(d.Weekday())+6)%7).Format(time.DateOnly)
+	if cfg.WeeklyReviewsSince > nextMonday {
+		return fmt.Errorf("%s: weekly_reviews_since %s is more than a week ahead (today is %s): until then no week without a published review would be reported; give the Monday of the first week whose review is required",
+			l.Rel(l.Config), cfg.WeeklyReviewsSince, today)
+	}
+	return nil
+}
+
 // InputsProblems is what the daily check (verify all) says of the inputs
-// every job reads: a file that does not validate, and one the newest
+// every job reads: a file that does not validate, one the newest
 // inputs_read entry of entries names that is now missing — what would
-// block the next job, found the morning before it (a missing mount).
-func InputsProblems(l inputs.Layout, entries []audit.Entry) []string {
+// block the next job, found the morning before it (a missing mount) — and
+// a weekly_reviews_since the jobs refuse at now (checkReviewsSince).
+func InputsProblems(l inputs.Layout, entries []audit.Entry, now time.Time) []string {
 	in, err := LoadInputs(l)
 	if err != nil {
+		return []string{err.Error()}
+	}
+	if err := checkReviewsSince(l, in.Config, now); err != nil {
 		return []string{err.Error()}
 	}
 	if _, err := missingInputs(in, entries); err != nil {

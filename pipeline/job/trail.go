@@ -59,14 +59,42 @@ func CheckKeyPair(l inputs.Layout, s *reports.Signer) error {
 	if pub == nil {
 		// Without signing.pub no check of the log or of a checkpoint could
 		// be made, and the job would sign over whatever the log now holds.
-		return integrityErrorf("refusing to sign: %s is missing beside the private key %s (key %s); restore it (it is the out-of-band key the reports are verified with)",
-			l.Rel(filepath.Join(l.KeysDir, reports.PublicKeyFile)), l.Rel(filepath.Join(l.KeysDir, reports.PrivateKeyFile)), s.KeyID())
+		return &IntegrityError{Problems: []string{publicKeyMissing(l, "refusing to sign: ", " (key "+s.KeyID()+")")}}
 	}
 	if !pub.Equal(s.Public()) {
 		return integrityErrorf("refusing to sign: the private key %s is key %s but the public key %s is key %s; signatures would not verify (restore the matching pair)",
 			l.Rel(filepath.Join(l.KeysDir, reports.PrivateKeyFile)), s.KeyID(), l.Rel(filepath.Join(l.KeysDir, reports.PublicKeyFile)), reports.KeyID(pub))
 	}
 	return nil
+}
+
+// publicKeyMissing is the problem of a private key without signing.pub
+// beside it; which names the key, when it was read.
+func publicKeyMissing(l inputs.Layout, lead, which string) string {
+	return fmt.Sprintf("%s%s is missing beside the private key %s%s; restore it (it is the out-of-band key the reports are verified with)",
+		lead, l.Rel(filepath.Join(l.KeysDir, reports.PublicKeyFile)), l.Rel(filepath.Join(l.KeysDir, reports.PrivateKeyFile)), which)
+}
+
+// MissingPublicKeyProblem says why a root's signing.pub is missing, for a
+// check that would otherwise only ask for another key (verify all without
+// --pubkey): beside the private key, it is what every job refuses to sign
+// for; with the whole keys directory gone while the audit log records a
+// key, what every job is blocked on (checkKeyNotLost). Either fails the
+// check (exit 1, as any failed verification).
+// It is nil while signing.pub is there, and on a root that never had a
+// key (an unsigned one), where asking for a key is the right answer.
+func MissingPublicKeyProblem(l inputs.Layout) error {
+	if _, err := os.Lstat(filepath.Join(l.KeysDir, reports.PublicKeyFile)); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if _, err := os.Lstat(filepath.Join(l.KeysDir, reports.PrivateKeyFile)); err == nil {
+		return errors.New(publicKeyMissing(l, "every job refuses to sign: ", ""))
+	}
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return fmt.Errorf("signing key check: %w", err)
+	}
+	return checkKeyNotLost(l, st.Entries)
 }
 
 // CheckpointVerifier returns the verifier of audit checkpoints signed by pub.

@@ -12,7 +12,7 @@ func Enumerations() map[string][]string {
 	}
 }
 
-// Risk flag names of docs/RULES.md, "Inputs".
+// Risk flag names ledgerlens knows (docs/RULES.md, "Runs" and "Policy").
 const (
 	FlagRetryLoop             = "retry_loop"
 	FlagUnboundedIterator     = "unbounded_iterator"
@@ -25,3 +25,11 @@ const (
 	FlagPIIExposure           = "pii_exposure"
 	FlagRegulatoryData        = "regulatory_data"
 )
+
+// FlagNames returns the risk flag names of docs/RULES.md, "Inputs", sorted.
+// The policy loader holds its risk_flags keys against them to catch a
+// misspelt flag; a ledger may carry other flags.
+func FlagNames() []string {
+	return []string{FlagBackfillMode, FlagBatchJob, FlagDeploymentCorrelation, FlagLinearScaling, FlagMissingIdempotency,
+		FlagPIIExposure, FlagRegulatoryData, FlagRetryLoop, FlagSuddenPromptGrowth, FlagUnboundedIterator}
+}

@@ -2,7 +2,8 @@
 // across processes (docs/ARCHITECTURE.md, "Scheduling": the scheduler never overlaps a job with itself
 // or with a CLI run).
 //
-// The lock is flock(2) on a lock file. The kernel releases it when the
+// The lock is flock(2) on a lock file and on the directory holding it (a
+// removed lock file must not let a second job in). The kernel releases it when the
 // holding process exits for any reason, including SIGKILL, so a crashed job
 // never leaves a stale lock behind. The file also records who holds it (pid,
 // start time, command, host) so that a waiting job can say who it waits

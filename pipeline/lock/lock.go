@@ -80,10 +80,17 @@ func (e *OverdueError) Error() string {
 type HeldError struct {
 	Path   string
 	Holder Holder // zero if the holder's record could not be read
+	// FileReplaced is set when the directory's lock is held but not the
+	// lock file's: the file was removed (or replaced) while a job held it,
+	// taking the holder's record with it.
+	FileReplaced bool
 }
 
 func (e *HeldError) Error() string {
 	msg := "another ledgerlens job holds the lock: " + e.Holder.String()
+	if e.FileReplaced {
+		msg += fmt.Sprintf(" (the lock file %s was removed while it was held, so who holds it is not known; never remove it)", e.Path)
+	}
 	// The host matters only when the state directory is shared.
 	if host, _ := os.Hostname(); e.Holder.Hostname != "" && e.Holder.Hostname != host {
 		msg += " on host " + e.Holder.Hostname
@@ -102,6 +109,7 @@ type Lock struct {
 
 	path string
 	f    *os.File
+	dir  *os.File // the lock file's directory, locked too (tryLock)
 }
 
 // Path returns the lock file's path.
@@ -128,20 +136,29 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
 	f, err := openRegular(path)
 	if err != nil {
+		dir.Close()
+		return nil, err
+	}
+	fail := func(err error) (*Lock, error) {
+		f.Close()
+		dir.Close()
 		return nil, err
 	}
 	began := time.Now()
 	deadline := began.Add(timeout)
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		fileFree, err := tryLock(dir, f)
 		if err == nil {
 			break
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: flock: %w", path, err)
+			return fail(fmt.Errorf("lock %s: flock: %w", path, err))
 		}
 		wait := min(pollInterval, time.Until(deadline))
 		if wait <= 0 {
@@ -155,24 +172,20 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 					deadline = end // a bounded holder: wait it out
 					continue
 				}
-				f.Close()
-				return nil, &OverdueError{Path: path, Holder: h}
+				return fail(&OverdueError{Path: path, Holder: h})
 			}
-			f.Close()
-			return nil, &HeldError{Path: path, Holder: h}
+			return fail(&HeldError{Path: path, Holder: h, FileReplaced: fileFree})
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			h := readHolder(f)
-			f.Close()
-			return nil, fmt.Errorf("waiting for the lock held by %s: %w", h, ctx.Err())
+			return fail(fmt.Errorf("waiting for the lock held by %s: %w", readHolder(f), ctx.Err()))
 		case <-t.C:
 		}
 	}
 
-	l := &Lock{path: path, f: f}
+	l := &Lock{path: path, f: f, dir: dir}
 	if prev := readHolder(f); prev.PID != 0 {
 		l.Recovered = &prev
 	}
@@ -198,6 +211,9 @@ func (l *Lock) Release() error {
 	}
 	// Closing the last descriptor releases the flock.
 	cerr := f.Close()
+	if err := l.dir.Close(); cerr == nil {
+		cerr = err
+	}
 	if terr != nil {
 		return fmt.Errorf("release lock %s: clear holder record: %w", l.path, terr)
 	}
@@ -205,6 +221,29 @@ func (l *Lock) Release() error {
 		return fmt.Errorf("release lock %s: %w", l.path, cerr)
 	}
 	return nil
+}
+
+// tryLock takes, without waiting, the lock on the lock file's directory
+// and then on the file. The file alone could be removed while a job held
+// it (a careless "stale lock" clean-up): the next job would create a new
+// file, lock it and run beside the first, both appending to one audit log.
+// A directory cannot be removed while it holds the state. The file's lock
+// is kept for the holder's record and for older binaries that lock only
+// the file. fileFree reports, when the directory's lock is what is held,
+// that the file's was free: the file was removed under its holder.
+func tryLock(dir, f *os.File) (fileFree bool, err error) {
+	if err := syscall.Flock(int(dir.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		ferr := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if ferr == nil {
+			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		}
+		return ferr == nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		syscall.Flock(int(dir.Fd()), syscall.LOCK_UN)
+		return false, err
+	}
+	return false, nil
 }
 
 // openRegular opens (creating if missing) the lock file without following

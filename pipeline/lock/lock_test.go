@@ -283,3 +283,34 @@ func TestBoundedHolderIsWaitedFor(t *testing.T) {
 		})
 	}
 }
+
+// TestRemovedFileStillLocks: the lock file removed while another process
+// holds it. Acquire created a new file and locked it, so two jobs ran at
+// once; the directory's lock keeps the second out, and the error says the
+// file was removed.
+func TestRemovedFileStillLocks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state", "lock")
+	child := startHolder(t, path)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	me := CurrentHolder("ingest", t0.Add(time.Hour))
+	l, err := Acquire(context.Background(), path, 0, me)
+	var held *HeldError
+	if !errors.As(err, &held) {
+		l.Release()
+		t.Fatalf("Acquire with the holder's file removed = %v, want *HeldError", err)
+	}
+	if !held.FileReplaced || !strings.Contains(err.Error(), "was removed while it was held") {
+		t.Errorf("error = %q (FileReplaced %v), want it to say the file was removed", err, held.FileReplaced)
+	}
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = child.Wait()
+	l, err = Acquire(context.Background(), path, time.Second, me)
+	if err != nil {
+		t.Fatalf("Acquire once the holder is gone: %v", err)
+	}
+	l.Release()
+}
