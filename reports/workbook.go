@@ -92,14 +92,15 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 		}
 	}()
 	st, err := setUpWorkbook(f, WorkbookSheets(), workbookDoc{
-		Title:      "Weekly credit review " + w.ReportID,
-		Subject:    "Weekly credit review for the period starting " + w.PeriodStart,
-		Category:   "Credit review",
-		Keywords:   "credit review",
-		ReportID:   w.ReportID,
-		Schema:     w.Schema,
-		PeriodEnd:  w.PeriodEnd,
-		Provenance: w.Provenance,
+		Title:       "Weekly credit review " + w.ReportID,
+		Subject:     "Weekly credit review for the period starting " + w.PeriodStart,
+		Category:    "Credit review",
+		Keywords:    "credit review",
+		ReportID:    w.ReportID,
+		Schema:      w.Schema,
+		PeriodEnd:   w.PeriodEnd,
+		Provenance:  w.Provenance,
+		Preliminary: w.Preliminary,
 	})
 	if err != nil {
 		return err
@@ -130,7 +131,14 @@ type workbookDoc struct {
 	Title, Subject, Category, Keywords string
 	ReportID, Schema, PeriodEnd        string
 	Provenance                         Provenance
+	// Preliminary marks the workbook of a period that had not ended, in
+	// its document properties (cp:contentStatus "Preliminary"), so that
+	// `verify` can refuse it under a final report's name.
+	Preliminary bool
 }
+
+// ContentStatusPreliminary is a preliminary workbook's cp:contentStatus.
+const ContentStatusPreliminary = "Preliminary"
 
 // setUpWorkbook names the workbook's sheets in order, fills its document
 // properties and creates its styles: what every rendered workbook starts with.
@@ -162,7 +170,12 @@ func setDocProps(f *excelize.File, d workbookDoc) error {
 	}
 	g := d.Provenance.Generator
 	gen := strings.TrimSpace(g.Name + " " + g.Version)
+	status := ""
+	if d.Preliminary {
+		status = ContentStatusPreliminary
+	}
 	if err := f.SetDocProps(&excelize.DocProperties{
+		ContentStatus:  status,
 		Title:          d.Title,
 		Subject:        d.Subject,
 		Description:    "Analyst workbook rendered from " + d.ReportID + " (" + d.Schema + "); the signed JSON report is the record.",

@@ -1456,6 +1456,43 @@ func TestAttackBundleRenamedOrCheckedWithTheRootKey(t *testing.T) {
 	}
 }
 
+// TestAttackPreliminaryAsFinal: a preliminary review of a week (published
+// mid-week, before a SEV0 later in the week) copied, signatures and all,
+// under the week's final names for an auditor. The signatures are the
+// key's, the sidecars anyone can write, and the offline `verify --pubkey`
+// said OK to both: the report's name was held to its report_id, period and
+// revision, not to its preliminary flag. The report's flag, and the
+// workbook's document properties, must now agree with the name.
+func TestAttackPreliminaryAsFinal(t *testing.T) {
+	root := publishedRoot(t)
+	week := nextWeek(t)
+	midweek := mustParseDay(t, week).AddDate(0, 0, 3).Add(12 * time.Hour).Format(time.RFC3339)
+	mustRun(t, "--root", root, "report", "weekly", "--week", week, "--preliminary", "--as-of", midweek)
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	off := t.TempDir()
+	var renamed, genuine []string
+	for _, ext := range []string{".json", ".xlsx"} {
+		from := "weekly_" + week + ".preliminary" + ext
+		src := filepath.Join(reviews(root), from)
+		for _, name := range []string{from, "weekly_" + week + ext} {
+			copyFile(t, src, filepath.Join(off, name))
+			copyFile(t, src+".sig", filepath.Join(off, name+".sig"))
+			sum := sha256.Sum256(readFile(t, src))
+			if err := os.WriteFile(filepath.Join(off, name+".sha256"), []byte(hex.EncodeToString(sum[:])+"  "+name+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		genuine = append(genuine, filepath.Join(off, from))
+		renamed = append(renamed, filepath.Join(off, "weekly_"+week+ext))
+	}
+	mustRun(t, append([]string{"--root", t.TempDir(), "verify", "--pubkey", pub}, genuine...)...)
+	r := mustFail(t, 1, []string{"preliminary true inside, but the file name says final", "its document properties say Preliminary, but the file name says final"},
+		append([]string{"--root", t.TempDir(), "verify", "--pubkey", pub}, renamed...)...)
+	if strings.Contains(r.stdout, "OK ") {
+		t.Errorf("a renamed preliminary file was said OK:\n%s", r.stdout)
+	}
+}
+
 // TestAttackBundleOfAnotherRange: asked for the evidence of a range, the
 // host handed over a genuine bundle of a shorter one (the week with the
 // finding left out), or one whose range has a week with no report, under
@@ -1486,6 +1523,12 @@ func TestAttackBundleOfAnotherRange(t *testing.T) {
 			[]string{"FAILED", "covers " + focusWeek + " to " + last + ", not the required " + prevWeek(t) + " to " + last}},
 		{"only --to, past the bundle's end", []string{"--to", nextWeek(t), whole}, 1,
 			[]string{"FAILED", "not the required"}},
+		// With the other end taken from the bundle, the range was empty,
+		// and an empty range passed: exit 0, --complete included.
+		{"only --from, after the bundle's end", []string{"--from", nextWeek(t), "--complete", whole}, 1,
+			[]string{"FAILED", "none of the range --from " + nextWeek(t) + " requires"}},
+		{"only --to, before the bundle's start", []string{"--to", weekBefore(t, prevWeek(t)), "--complete", whole}, 1,
+			[]string{"FAILED", "none of the range --to " + weekBefore(t, prevWeek(t)) + " requires"}},
 		{"a week missing", []string{"--from", prevWeek(t), "--to", nextLast, "--complete", gappy}, 1,
 			[]string{"FAILED", "1 of the 3 weeks required has no report: " + nextWeek(t)}},
 		{"--complete without a range: the bundle's weeks", []string{"--complete", gappy}, 1,

@@ -249,6 +249,16 @@ func (r bundleRequirement) problems(ix *evidence.Index) []string {
 		to = ix.Range.To
 	}
 	var out []string
+	// Filled from the bundle, an open end can leave the range empty
+	// (--from after the bundle's end): nothing asked for is covered, and
+	// an empty range would pass every check below.
+	if to < from {
+		given := "--from " + r.From
+		if r.To != "" {
+			given = "--to " + r.To
+		}
+		return append(out, fmt.Sprintf("the bundle covers %s to %s, none of the range %s requires", ix.Range.From, ix.Range.To, given))
+	}
 	if from < ix.Range.From || to > ix.Range.To {
 		out = append(out, fmt.Sprintf("the bundle covers %s to %s, not the required %s to %s",
 			ix.Range.From, ix.Range.To, from, to))

@@ -302,11 +302,15 @@ func checkReportName(rel, path, kind, base string, rev int) []string {
 		PeriodStart string  `json:"period_start"`
 		Revision    int     `json:"revision"`
 		Supersedes  *string `json:"supersedes"`
+		Preliminary bool    `json:"preliminary"`
 	}
 	if err := json.Unmarshal(data, &h); err != nil {
 		return []string{fmt.Sprintf("%s: not a report: %v", rel, err)}
 	}
 	var out []string
+	if named := isPreliminary(base); h.Preliminary != named {
+		out = append(out, fmt.Sprintf("%s: preliminary %v inside, but the file name says %s: a preliminary report must never pass for the final one", rel, h.Preliminary, finalOrPreliminary(named)))
+	}
 	label, want := reportIDOf(kind, base)
 	if h.ReportID != want {
 		out = append(out, fmt.Sprintf("%s: report_id %q inside does not match the file name (want %q): a report copied over another", rel, h.ReportID, want))
@@ -325,6 +329,17 @@ func checkReportName(rel, path, kind, base string, rev int) []string {
 		out = append(out, fmt.Sprintf("%s: supersedes %q inside, want %q", rel, got, wantSup))
 	}
 	return out
+}
+
+// isPreliminary reports whether a publication's base name is a
+// preliminary report's (weekly_2026-11-16.preliminary).
+func isPreliminary(base string) bool { return strings.HasSuffix(base, ".preliminary") }
+
+func finalOrPreliminary(preliminary bool) string {
+	if preliminary {
+		return "preliminary"
+	}
+	return "final"
 }
 
 // reportIDOf returns the period label and the report id a publication's
@@ -358,8 +373,9 @@ func checkWorkbookName(rel, path, kind, base string, rev int) []string {
 		return []string{fmt.Sprintf("%s: not a workbook: %v", rel, err)}
 	}
 	var props struct {
-		Identifier string `xml:"http://purl.org/dc/elements/1.1/ identifier"`
-		Revision   string `xml:"http://schemas.openxmlformats.org/package/2006/metadata/core-properties revision"`
+		Identifier    string `xml:"http://purl.org/dc/elements/1.1/ identifier"`
+		Revision      string `xml:"http://schemas.openxmlformats.org/package/2006/metadata/core-properties revision"`
+		ContentStatus string `xml:"http://schemas.openxmlformats.org/package/2006/metadata/core-properties contentStatus"`
 	}
 	core, err := zr.Open("docProps/core.xml")
 	if err != nil {
@@ -373,6 +389,11 @@ func checkWorkbookName(rel, path, kind, base string, rev int) []string {
 	var out []string
 	if props.Identifier != want {
 		out = append(out, fmt.Sprintf("%s: report id %q in its document properties does not match the file name (want %q): a workbook copied over another", rel, props.Identifier, want))
+	}
+	// A preliminary workbook published before workbooks were marked
+	// carries no mark, so only a mark under a final name is refused.
+	if props.ContentStatus == reports.ContentStatusPreliminary && !isPreliminary(base) {
+		out = append(out, fmt.Sprintf("%s: its document properties say %s, but the file name says final: a preliminary workbook must never pass for the final one", rel, reports.ContentStatusPreliminary))
 	}
 	if props.Revision != strconv.Itoa(rev) {
 		out = append(out, fmt.Sprintf("%s: revision %q in its document properties, but the file name says revision %d (a replayed revision)", rel, props.Revision, rev))
