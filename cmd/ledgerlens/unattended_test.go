@@ -1757,7 +1757,10 @@ func TestCronSigningKeyProblems(t *testing.T) {
 			logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
 			before := readFile(t, logPath)
 
-			mustFail(t, 1, []string{tc.verify}, "--root", root, "verify", "all")
+			// The key problem is one among the others: the rest of the
+			// check still runs (it stopped at the key, the missing
+			// signing.pub cases unreported and unnotified).
+			mustFail(t, 1, []string{tc.verify, "artifacts: "}, "--root", root, "verify", "all")
 			for _, args := range [][]string{{"ingest"}, {"report", "weekly", "--week", focusWeek}} {
 				r := cron(t, root, args...)
 				wantExit(t, r, tc.job, strings.Join(args, " "))
@@ -1819,8 +1822,9 @@ func TestCronRelativeRoot(t *testing.T) {
 // TestCronReviewsSinceFarAhead: weekly_reviews_since with a mistyped year
 // (2062 for 2026) turned the unpublished-weeks list off without a word:
 // every weekly job and verify all exited 0, and a week never reviewed was
-// never listed. A date more than a week after today now blocks the jobs
-// and fails the daily check, naming the key; the Monday of next week (a
+// never listed. A date more than a week after today now blocks the weekly
+// job and fails the daily check, naming the key (the other jobs, which do
+// not read it, run); the Monday of next week (a
 // configuration written ahead of the week it starts) is still accepted.
 func TestCronReviewsSinceFarAhead(t *testing.T) {
 	root := copyFixture(t)
@@ -1833,6 +1837,7 @@ func TestCronReviewsSinceFarAhead(t *testing.T) {
 		}
 	}
 	setSince("2062-02-13")
+	wantExit(t, cron(t, root, "ingest"), 0, "the ingest, which does not read weekly_reviews_since")
 	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 1, "weekly job with reviews required from 2062")
 	for _, args := range [][]string{{"report", "weekly", "--week", focusWeek}, {"verify", "all"}} {
 		r := ledgerlens(t, nil, append([]string{"--root", root, "-q"}, args...)...)

@@ -99,11 +99,11 @@ A missing store while the audit log records ingests is a problem too.`,
   ledgerlens verify all --pubkey /etc/ledgerlens/signing.pub --checkpoint witness/2026-11-16.checkpoint`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if pubPath == "" {
-				// Say what the jobs would, not only "pass --pubkey".
-				if err := job.MissingPublicKeyProblem(a.layout()); err != nil {
-					return err
-				}
+			if pubPath == "" && job.MissingPublicKeyProblem(a.layout()) != nil {
+				// The root had a key and signing.pub is gone: every other
+				// check still runs (signatures aside), and the key problem
+				// is listed with theirs (SigningKeyProblems), notified too.
+				return runVerifyAll(cmd.Context(), a, nil, true, lockTimeout, kept...)
 			}
 			pub, err := loadPub()
 			if err != nil {
@@ -173,7 +173,13 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 		return err
 	}
 	if _, err := os.Lstat(filepath.Join(a.layout().KeysDir, reports.PrivateKeyFile)); ownKey || err == nil {
-		rep.Problems = append(rep.Problems, job.SigningKeyProblems(a.layout(), rep.AuditCheck.State.Entries)...)
+		keyProblems := job.SigningKeyProblems(a.layout(), rep.AuditCheck.State.Entries)
+		if pub == nil {
+			// The key's absence explains the signatures left unchecked.
+			rep.Problems = append(keyProblems, rep.Problems...)
+		} else {
+			rep.Problems = append(rep.Problems, keyProblems...)
+		}
 	}
 	ledger := "append-only"
 	switch {

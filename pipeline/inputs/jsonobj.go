@@ -343,9 +343,11 @@ const minYear, maxYear = 1970, 2200
 // "pii_or_regulatory"). Where unknown keys are otherwise passed over, such
 // a key would leave the rule it meant to set at its default without a
 // word; a key unlike any known one is still allowed, since later versions
-// of a file may add keys. Keys differing from a known key only in case are
-// left to get, which refuses them when the key is read, except where keys
-// are data (risk flags), whose case matters.
+// of a file may add keys, and so is a look-alike beside the key it
+// resembles (the message says so: that is how a key of its own that
+// happens to look like a known one is kept). Keys differing from a known
+// key only in case are left to get, which refuses them when the key is
+// read, except where keys are data (risk flags), whose case matters.
 func (o object) misspelt(known ...string) []error {
 	var errs []error
 	for _, k := range o.keys() {
@@ -353,11 +355,29 @@ func (o object) misspelt(known ...string) []error {
 			continue
 		}
 		for _, want := range known {
-			if _, present := o.fields[want]; present || (!o.dataKeys && strings.EqualFold(k, want)) {
+			if raw, present := o.fields[want]; (present && !isNull(raw)) || (!o.dataKeys && strings.EqualFold(k, want)) {
 				continue
 			}
 			if looksLike(k, want) {
-				errs = append(errs, &fieldError{field: o.at(k), msg: fmt.Sprintf("is not a key this version reads; did you mean %q? (as written, %s keeps its default)", want, o.at(want))})
+				errs = append(errs, &fieldError{field: o.at(k), msg: fmt.Sprintf("is not a key this version reads; did you mean %q? As written, %s is not set (if %q is a key of its own, give %q as well)", want, o.at(want), k, want)})
+				break
+			}
+		}
+	}
+	return errs
+}
+
+// misplaced returns one error for each key of o that this version reads
+// one level away (spelt alike once case and separators are dropped),
+// where it would be passed over: belongsIn maps such a key to where it
+// belongs ("pii_or_regulatory" directly under severity_policy belongs in
+// its sev0).
+func (o object) misplaced(belongsIn map[string]string) []error {
+	var errs []error
+	for _, k := range o.keys() {
+		for key, where := range belongsIn {
+			if foldKey(k) == foldKey(key) {
+				errs = append(errs, &fieldError{field: o.at(k), msg: fmt.Sprintf("is read only under %s, not here, where it would be passed over", where)})
 				break
 			}
 		}
@@ -366,31 +386,41 @@ func (o object) misspelt(known ...string) []error {
 }
 
 // looksLike reports whether key is a likely misspelling of want: the same
-// once case, underscores, hyphens and spaces are dropped, or within two
-// edits (insert, delete, substitute, swap two neighbours) of it when want
-// is long enough for two edits not to reach another word.
+// once case, underscores, hyphens and spaces are dropped, or one edit
+// (insert, delete, substitute, swap two neighbours) from it, two when want
+// has eight letters or more. A key that extends want with a separator
+// ("retry_loop_v2") names something else, and keys under four letters are
+// too short to tell.
 func looksLike(key, want string) bool {
-	fold := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			switch r {
-			case '_', '-', ' ':
-				return -1
-			}
-			return unicode.ToLower(r)
-		}, s)
+	lower := strings.ToLower(key)
+	for _, sep := range []string{"_", "-", " "} {
+		if strings.HasPrefix(lower, strings.ToLower(want)+sep) {
+			return false
+		}
 	}
-	a, b := []rune(fold(key)), []rune(fold(want))
+	a, b := []rune(foldKey(key)), []rune(foldKey(want))
 	if string(a) == string(b) {
 		return true
+	}
+	if len(a) < 4 || len(b) < 4 {
+		return false
 	}
 	limit := 2
 	if len(b) < 8 {
 		limit = 1
 	}
-	if len(b) < 4 {
-		return false
-	}
 	return editDistance(a, b) <= limit
+}
+
+// foldKey is key in lower case without underscores, hyphens and spaces.
+func foldKey(key string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '_', '-', ' ':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, key)
 }
 
 // editDistance is the optimal string alignment distance between a and b:

@@ -138,6 +138,13 @@ func ParsePolicy(path string, data []byte) (Policy, error) {
 	for _, err := range doc.misspelt("version", "severity_policy", "risk_flags", "review_windows") {
 		fail(err)
 	}
+	for _, err := range doc.misplaced(map[string]string{
+		"sev0": "severity_policy", "sev1": "severity_policy", "sev2": "severity_policy", "sev3": "severity_policy", "sev4": "severity_policy",
+		"pii_or_regulatory": "severity_policy.sev0", "multiplier": "each severity_policy level",
+		"credit_review_days": "review_windows", "baseline_window_days": "review_windows", "healthy_run_statuses": "review_windows",
+	}) {
+		fail(err)
+	}
 	if v, _, err := doc.str("version"); err != nil {
 		fail(err)
 	} else {
@@ -157,10 +164,18 @@ func ParsePolicy(path string, data []byte) (Policy, error) {
 		for _, err := range sp.misspelt("sev0", "sev1", "sev2", "sev3", "sev4") {
 			fail(err)
 		}
+		for _, err := range sp.misplaced(map[string]string{"pii_or_regulatory": "severity_policy.sev0", "multiplier": "each level (sev0 … sev4)"}) {
+			fail(err)
+		}
 		for i, lv := range levels {
 			key := fmt.Sprintf("sev%d", i)
 			if lo, ok, _ := sp.obj(key); ok {
-				for _, err := range lo.misspelt("multiplier", "action", "pii_or_regulatory") {
+				// pii_or_regulatory means something on sev0 only.
+				known := []string{"multiplier", "action"}
+				if i == 0 {
+					known = append(known, "pii_or_regulatory")
+				}
+				for _, err := range lo.misspelt(known...) {
 					fail(err)
 				}
 			}

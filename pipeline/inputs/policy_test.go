@@ -124,6 +124,18 @@ func TestParsePolicyValid(t *testing.T) {
 				t.Fatalf("score = %v", got)
 			}
 		}},
+		// A look-alike of a key the file gives too is a key of its own; an
+		// extension of a flag's name ("_v2", "_eu") names another flag;
+		// pii_or_regulatory means nothing below sev0, misspelt or not.
+		{"look-alikes beside what they resemble, extended flag names", func(s string) string {
+			s = strings.Replace(s, `"action":"quarantine"`, `"action":"quarantine","actions":["page"]`, 1)
+			s = strings.Replace(s, `"sev1":{"multiplier":5,`, `"sev1":{"multiplier":5,"pii_or_regulatry":true,`, 1)
+			return strings.Replace(s, `"batch_job":{`, `"retry_loop_v2":{"misconfig_weight":1,"legit_weight":0},"regulatory_data_eu":{"misconfig_weight":0,"legit_weight":0},"batch_job":{`, 1)
+		}, func(t *testing.T, p Policy) {
+			if p.RiskFlags["retry_loop_v2"].Misconfig != 1 || p.SeverityPolicy.Sev0.Action != "quarantine" {
+				t.Fatalf("policy = %+v", p)
+			}
+		}},
 		// A key unlike any this version reads may be a later version's.
 		{"unknown keys unlike known ones allowed", func(s string) string {
 			s = strings.Replace(s, `"action":"quarantine"`, `"action":"quarantine","escalation_contact":"ops"`, 1)
@@ -244,7 +256,15 @@ func TestParsePolicyInvalid(t *testing.T) {
 		// at the default: SEV0 stayed guarded by the PII rule the file
 		// meant to waive, and a flag's weight stayed 0.
 		{"misspelt pii_or_regulatory", r(`"pii_or_regulatory":true`, `"pii_or_regulatry":false`),
-			"severity_policy.sev0.pii_or_regulatry", path + `: severity_policy.sev0.pii_or_regulatry: is not a key this version reads; did you mean "pii_or_regulatory"? (as written, severity_policy.sev0.pii_or_regulatory keeps its default)`},
+			"severity_policy.sev0.pii_or_regulatry", path + `: severity_policy.sev0.pii_or_regulatry: is not a key this version reads; did you mean "pii_or_regulatory"? As written, severity_policy.sev0.pii_or_regulatory is not set (if "pii_or_regulatry" is a key of its own, give "pii_or_regulatory" as well)`},
+		// A null right spelling is no spelling: the look-alike was passed
+		// over beside it.
+		{"misspelt pii_or_regulatory beside a null one", r(`"pii_or_regulatory":true`, `"pii_or_regulatory":null,"pii_or_regulatry":false`),
+			"severity_policy.sev0.pii_or_regulatry", `did you mean "pii_or_regulatory"?`},
+		{"pii_or_regulatory one level too high", r(`"sev0":{`, `"pii_or_regulatory":false,"sev0":{`),
+			"severity_policy.pii_or_regulatory", "is read only under severity_policy.sev0, not here"},
+		{"a level at the top", r(`"risk_flags"`, `"sev4":{"multiplier":0.5},"risk_flags"`),
+			"sev4", "is read only under severity_policy, not here"},
 		{"misspelt action", r(`"action":"quarantine"`, `"acton":"quarantine"`),
 			"severity_policy.sev0.acton", `did you mean "action"?`},
 		{"misspelt level", r(`"sev4":{"multiplier":0`, `"sev_4":{"multiplier":0.5`),

@@ -104,9 +104,6 @@ func (j *Job) LoadInputs(ctx context.Context) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkReviewsSince(l, in.Config, j.env.Now()); err != nil {
-		return nil, &BlockedError{err}
-	}
 	now := in.digests()
 	before, missing := missingInputs(in, j.trail.state.Entries)
 	if missing != nil {
@@ -187,12 +184,13 @@ func missingInputs(in *Inputs, entries []audit.Entry) (map[string]any, error) {
 	return before, nil
 }
 
-// checkReviewsSince refuses a weekly_reviews_since more than a week after
+// CheckReviewsSince refuses a weekly_reviews_since more than a week after
 // now (a mistyped year): until that Monday no week without a published
 // review would be listed, so the list would be off without a word. The
 // Monday of next week is allowed, for a configuration written ahead of the
-// week it starts.
-func checkReviewsSince(l inputs.Layout, cfg inputs.Config, now time.Time) error {
+// week it starts. The weekly job and verify all (InputsProblems) apply
+// it; the other jobs do not read the key.
+func CheckReviewsSince(l inputs.Layout, cfg inputs.Config, now time.Time) error {
 	if cfg.WeeklyReviewsSince == "" {
 		return nil
 	}
@@ -217,13 +215,13 @@ func checkReviewsSince(l inputs.Layout, cfg inputs.Config, now time.Time) error 
 // every job reads: a file that does not validate, one the newest
 // inputs_read entry of entries names that is now missing — what would
 // block the next job, found the morning before it (a missing mount) — and
-// a weekly_reviews_since the jobs refuse at now (checkReviewsSince).
+// a weekly_reviews_since the weekly job refuses at now (CheckReviewsSince).
 func InputsProblems(l inputs.Layout, entries []audit.Entry, now time.Time) []string {
 	in, err := LoadInputs(l)
 	if err != nil {
 		return []string{err.Error()}
 	}
-	if err := checkReviewsSince(l, in.Config, now); err != nil {
+	if err := CheckReviewsSince(l, in.Config, now); err != nil {
 		return []string{err.Error()}
 	}
 	if _, err := missingInputs(in, entries); err != nil {

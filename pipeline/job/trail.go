@@ -320,7 +320,7 @@ func SigningKeyProblems(l inputs.Layout, entries []audit.Entry) []string {
 		return []string{err.Error()}
 	}
 	if err := checkKeyNotLost(l, entries); err != nil {
-		return []string{err.Error()}
+		return []string{err.Error() + "; to check a copy of the root without its keys, pass --pubkey PATH"}
 	}
 	return nil
 }

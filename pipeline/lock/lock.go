@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -137,23 +138,27 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	dir, err := os.Open(filepath.Dir(path))
-	if err != nil {
+	if errors.Is(err, fs.ErrPermission) {
+		// A directory this account may enter but not list (mode 0711):
+		// the file's lock alone, as before the directory's was added.
+		dir = nil
+	} else if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	f, err := openRegular(path)
 	if err != nil {
-		dir.Close()
+		closeDir(dir)
 		return nil, err
 	}
 	fail := func(err error) (*Lock, error) {
 		f.Close()
-		dir.Close()
+		closeDir(dir)
 		return nil, err
 	}
 	began := time.Now()
 	deadline := began.Add(timeout)
 	for {
-		fileFree, err := tryLock(dir, f)
+		dirHeld, err := tryLock(dir, f)
 		if err == nil {
 			break
 		}
@@ -174,7 +179,7 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 				}
 				return fail(&OverdueError{Path: path, Holder: h})
 			}
-			return fail(&HeldError{Path: path, Holder: h, FileReplaced: fileFree})
+			return fail(&HeldError{Path: path, Holder: h, FileReplaced: dirHeld && fileReplaced(f)})
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -211,7 +216,7 @@ func (l *Lock) Release() error {
 	}
 	// Closing the last descriptor releases the flock.
 	cerr := f.Close()
-	if err := l.dir.Close(); cerr == nil {
+	if err := closeDir(l.dir); cerr == nil {
 		cerr = err
 	}
 	if terr != nil {
@@ -227,23 +232,47 @@ func (l *Lock) Release() error {
 // and then on the file. The file alone could be removed while a job held
 // it (a careless "stale lock" clean-up): the next job would create a new
 // file, lock it and run beside the first, both appending to one audit log.
-// A directory cannot be removed while it holds the state. The file's lock
-// is kept for the holder's record and for older binaries that lock only
-// the file. fileFree reports, when the directory's lock is what is held,
-// that the file's was free: the file was removed under its holder.
-func tryLock(dir, f *os.File) (fileFree bool, err error) {
+// The directory holds the state, so it is not removed lightly; renamed or
+// replaced whole while a job runs, the state itself changes under the job,
+// which the audit log's checks then report. The file's lock is kept for
+// the holder's record and for older binaries that lock only the file.
+// dirHeld reports that the directory's lock is what another process holds.
+// A nil dir (not listable by this account) is not locked.
+func tryLock(dir, f *os.File) (dirHeld bool, err error) {
+	if dir == nil {
+		return false, syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
 	if err := syscall.Flock(int(dir.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		ferr := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if ferr == nil {
-			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		}
-		return ferr == nil, err
+		return true, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		syscall.Flock(int(dir.Fd()), syscall.LOCK_UN)
 		return false, err
 	}
 	return false, nil
+}
+
+// fileReplaced reports, once another process is found holding the
+// directory's lock, whether the lock on f stays free: then the file was
+// removed (or replaced) under its holder. A holder takes the file's lock a
+// moment after the directory's, so the first look waits past that moment;
+// each look takes the file's lock for an instant.
+func fileReplaced(f *os.File) bool {
+	for range 3 {
+		time.Sleep(20 * time.Millisecond)
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			return false
+		}
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	}
+	return true
+}
+
+func closeDir(dir *os.File) error {
+	if dir == nil {
+		return nil
+	}
+	return dir.Close()
 }
 
 // openRegular opens (creating if missing) the lock file without following
