@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -1454,6 +1455,90 @@ func TestAttackBundleRenamedOrCheckedWithTheRootKey(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "WARNING") || !strings.Contains(r.stderr, "the working root's key") {
 		t.Errorf("a bundle checked with the root's key: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+}
+
+// TestAttackBundleThatExpandsOrBlocks: whoever hands an auditor a bundle
+// can hand over one the key never signed. The offline verifier read it
+// whole and expanded every member into memory before it checked the
+// bundle's own signature: a 1 MB zip of 1 GiB of zeros took 2.7 GB, a
+// FIFO named b.zip hung it past SIGTERM, a link to /dev/zero filled memory
+// until the runtime died. A bundle is now opened only as a regular file,
+// and expanded only once its own sidecar and signature verify.
+func TestAttackBundleThatExpandsOrBlocks(t *testing.T) {
+	root := publishedRoot(t)
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	dir := t.TempDir()
+	genuine := filepath.Join(dir, "genuine.zip")
+	mustRun(t, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", focusWeek, "--out", genuine)
+
+	// A genuine bundle with a 256 MiB member of zeros added (256 KiB
+	// deflated), its sidecar and signature beside it.
+	bomb := filepath.Join(dir, "bomb.zip")
+	zr, err := zip.OpenReader(genuine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(bomb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(out)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zr.Close()
+	w, err := zw.Create("padding.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for range 256 {
+		if _, err := w.Write(zeros); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	for _, ext := range []string{reports.SidecarExt, reports.SignatureExt} {
+		copyFile(t, genuine+ext, bomb+ext)
+	}
+	fifo := filepath.Join(dir, "fifo.zip")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	zero := filepath.Join(dir, "zero.zip")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name, path, phrase string
+	}{
+		{"a zip bomb under the genuine signature", bomb, "its contents were not read"},
+		{"a FIFO", fifo, "not a regular file"},
+		{"a link to /dev/zero", zero, "not a regular file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary, "--root", t.TempDir(), "verify", "--pubkey", pub, tc.path)
+			output, err := cmd.CombinedOutput()
+			if ctx.Err() != nil {
+				t.Fatalf("verify did not return within 30 s:\n%s", output)
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(output), tc.phrase) {
+				t.Errorf("exit %d (%v), want 1 saying %q:\n%s", code, err, tc.phrase, output)
+			}
+			if rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10; rss > 200<<20 {
+				t.Errorf("verify peaked at %d MiB", rss>>20)
+			}
+		})
+	}
+	mustRun(t, "--root", t.TempDir(), "verify", "--pubkey", pub, genuine)
 }
 
 // TestAttackPreliminaryAsFinal: a preliminary review of a week (published

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -100,72 +100,101 @@ func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool, 
 			return failed, err
 		}
 		fromRoot := pub != nil && pubPath == ""
-		data, err := os.ReadFile(path)
+		ok, err := verifyBundle(a, path, pub, source, fromRoot, trustBundleKey, want)
 		if err != nil {
-			return failed, fmt.Errorf("verify: %w", err)
-		}
-		res, err := evidence.Verify(strings.NewReader(string(data)), int64(len(data)), pub)
-		if err != nil {
-			fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
-			failed++
-			continue
-		}
-		if pub == nil {
-			// No key of our own. A self-consistent bundle from any host
-			// verifies with its own key, so the bundled key is used only
-			// when asked for, with a warning naming it.
-			if !trustBundleKey {
-				failed++
-				fmt.Fprintf(a.stdout, "FAILED  %s: no public key to check it with: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md), or --trust-bundle-key to accept the bundled key %s\n", path, res.KeyID)
-				continue
-			}
-			fmt.Fprintf(a.stderr, "WARNING: %s: trusting the public key shipped inside the bundle, key id %s: compare it with the key id obtained out of band; a bundle from any host verifies with its own key\n", path, res.KeyID)
-			pub = res.PublicKey
-			source = "the bundled keys/signing.pub, trusted by --trust-bundle-key"
-		}
-		var problems []string
-		outer, err := reports.VerifyFile(path, pub)
-		if err != nil && !errors.Is(err, reports.ErrVerification) {
 			return failed, err
 		}
-		for _, p := range outer.Problems() {
-			problems = append(problems, filepath.Base(path)+": "+p)
+		if !ok {
+			failed++
 		}
-		for _, p := range res.Problems {
-			problems = append(problems, p.String())
+	}
+	return failed, nil
+}
+
+// verifyBundle checks one bundle and prints its line; it reports whether
+// the bundle verified. The bundle's own sidecar and signature are checked
+// before anything inside it is expanded: a bundle the key did not sign
+// could be made to expand into gigabytes (a zip bomb), so its contents are
+// read only once the signature vouches for them. Only a regular file is
+// read (a FIFO would hang the check, a link to /dev/zero fill memory).
+func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fromRoot, trustBundleKey bool, want bundleRequirement) (bool, error) {
+	f, err := inputs.OpenRegular(path)
+	if err != nil {
+		fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
+		return false, nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("verify: %w", err)
+	}
+	if pub == nil {
+		// No key of our own. A self-consistent bundle from any host
+		// verifies with its own key, so the bundled key is used only
+		// when asked for, with a warning naming it.
+		bundled, err := evidence.BundledPublicKey(f, fi.Size())
+		if err != nil {
+			fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
+			return false, nil
 		}
-		if len(problems) == 0 {
-			// Only a bundle that verifies is weighed against the range
-			// asked for: an unverified index says nothing.
-			problems = want.problems(res.Index)
+		if !trustBundleKey {
+			fmt.Fprintf(a.stdout, "FAILED  %s: no public key to check it with: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md), or --trust-bundle-key to accept the bundled key %s\n", path, reports.KeyID(bundled))
+			return false, nil
 		}
-		if len(problems) == 0 {
-			ix := res.Index
-			missing := 0
-			for _, p := range ix.Periods {
-				if p.Status != evidence.PeriodPresent {
-					missing++
-				}
-			}
-			// The range and the weeks missing from it are on the line: a
-			// genuine bundle of another range, renamed, verifies too.
-			fmt.Fprintf(a.stdout, "OK      %s: range %s to %s, %d weeks (%d missing), %d files, %d signatures, audit entries %d (seq %d–%d) chain from %s; key %s (%s)\n",
-				path, ix.Range.From, ix.Range.To, len(ix.Periods), missing, res.Files, res.Signed, ix.Audit.Entries, ix.Audit.FirstSeq, ix.Audit.LastSeq, shortHash(ix.Audit.PrevHash), res.KeyID, source)
-			if fromRoot {
-				fmt.Fprintf(a.stderr, "WARNING: %s: checked with the working root's key %s (%s), which anyone who can write the root can replace: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md)\n", path, res.KeyID, source)
-			}
-			if !evidence.HoldsAcknowledgments(ix) {
-				fmt.Fprintf(a.stdout, "        %s is a %s bundle: it holds no acknowledgment records, so what its reports say of acknowledged ledger edits was not checked\n", path, ix.Schema)
-			}
-			continue
+		fmt.Fprintf(a.stderr, "WARNING: %s: trusting the public key shipped inside the bundle, key id %s: compare it with the key id obtained out of band; a bundle from any host verifies with its own key\n", path, reports.KeyID(bundled))
+		pub = bundled
+		source = "the bundled keys/signing.pub, trusted by --trust-bundle-key"
+	}
+	outer, err := reports.VerifyFile(path, pub)
+	if err != nil && !errors.Is(err, reports.ErrVerification) {
+		return false, err
+	}
+	if p := outer.Problems(); len(p) > 0 {
+		fmt.Fprintf(a.stdout, "FAILED  %s: %d problems (key %s, %s); its contents were not read: only a bundle its own signature vouches for is expanded\n", path, len(p), reports.KeyID(pub), source)
+		for _, p := range p {
+			fmt.Fprintf(a.stdout, "  %s: %s\n", filepath.Base(path), p)
 		}
-		failed++
+		return false, nil
+	}
+	res, err := evidence.Verify(f, fi.Size(), pub)
+	if err != nil {
+		fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
+		return false, nil
+	}
+	var problems []string
+	for _, p := range res.Problems {
+		problems = append(problems, p.String())
+	}
+	if len(problems) == 0 {
+		// Only a bundle that verifies is weighed against the range asked
+		// for: an unverified index says nothing.
+		problems = want.problems(res.Index)
+	}
+	if len(problems) > 0 {
 		fmt.Fprintf(a.stdout, "FAILED  %s: %d problems (key %s, %s)\n", path, len(problems), res.KeyID, source)
 		for _, p := range problems {
 			fmt.Fprintf(a.stdout, "  %s\n", p)
 		}
+		return false, nil
 	}
-	return failed, nil
+	ix := res.Index
+	missing := 0
+	for _, p := range ix.Periods {
+		if p.Status != evidence.PeriodPresent {
+			missing++
+		}
+	}
+	// The range and the weeks missing from it are on the line: a genuine
+	// bundle of another range, renamed, verifies too.
+	fmt.Fprintf(a.stdout, "OK      %s: range %s to %s, %d weeks (%d missing), %d files, %d signatures, audit entries %d (seq %d–%d) chain from %s; key %s (%s)\n",
+		path, ix.Range.From, ix.Range.To, len(ix.Periods), missing, res.Files, res.Signed, ix.Audit.Entries, ix.Audit.FirstSeq, ix.Audit.LastSeq, shortHash(ix.Audit.PrevHash), res.KeyID, source)
+	if fromRoot {
+		fmt.Fprintf(a.stderr, "WARNING: %s: checked with the working root's key %s (%s), which anyone who can write the root can replace: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md)\n", path, res.KeyID, source)
+	}
+	if !evidence.HoldsAcknowledgments(ix) {
+		fmt.Fprintf(a.stdout, "        %s is a %s bundle: it holds no acknowledgment records, so what its reports say of acknowledged ledger edits was not checked\n", path, ix.Schema)
+	}
+	return true, nil
 }
 
 // isBundle reports whether path is an evidence bundle: named .zip in any
@@ -176,11 +205,20 @@ func isBundle(path string) bool {
 	if strings.EqualFold(filepath.Ext(path), ".zip") {
 		return true
 	}
-	zr, err := zip.OpenReader(path)
+	// Only a regular file is opened: a FIFO would block the open.
+	f, err := inputs.OpenRegular(path)
 	if err != nil {
 		return false
 	}
-	defer zr.Close()
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	zr, err := zip.NewReader(f, fi.Size())
+	if err != nil {
+		return false
+	}
 	return slices.ContainsFunc(zr.File, func(f *zip.File) bool { return f.Name == evidence.IndexJSON })
 }
 

@@ -444,6 +444,14 @@ func TestQueryOutWritesOnlyNewFilesOutsideTheRoot(t *testing.T) {
 	if err := os.Symlink(filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), link); err != nil {
 		t.Fatal(err)
 	}
+	// Another root on the host, which --root does not name: the analyst
+	// chooses --root (and may give it twice; the last one counts).
+	other := t.TempDir()
+	for _, d := range []string{".ledgerlens", filepath.Join("runs", "CREDIT_REVIEWS")} {
+		if err := os.MkdirAll(filepath.Join(other, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	before := treeDigest(t, root)
 	keep, _ := os.ReadFile(existing)
 	const sql = `SELECT chr(10) || 'ssh-ed25519 AAAA attacker' || chr(10) AS x`
@@ -457,6 +465,9 @@ func TestQueryOutWritesOnlyNewFilesOutsideTheRoot(t *testing.T) {
 		{"an existing file outside the root", existing, "exists"},
 		{"a symbolic link into the root", link, "exists"},
 		{"stdout", "-", "--format arrow"},
+		// Written with exit 0: the other root's next weekly job then
+		// failed on the planted file, and its verify all.
+		{"another root's output directory", filepath.Join(other, "runs", "CREDIT_REVIEWS", "weekly_2030-01-07.json"), "inside the ledgerlens root " + other},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mustFail(t, 2, []string{tc.phrase}, "--root", root, "query", "--format", "parquet", "--out", tc.out, sql)
@@ -467,6 +478,9 @@ func TestQueryOutWritesOnlyNewFilesOutsideTheRoot(t *testing.T) {
 	}
 	if now, _ := os.ReadFile(existing); !bytes.Equal(now, keep) {
 		t.Error("a refused --out replaced a file outside the root")
+	}
+	if entries, _ := os.ReadDir(filepath.Join(other, "runs", "CREDIT_REVIEWS")); len(entries) != 0 {
+		t.Errorf("a refused --out wrote into another root: %v", entries)
 	}
 	fresh := filepath.Join(outside, "week.parquet")
 	mustRun(t, "--root", root, "query", "--format", "parquet", "--out", fresh, sql)

@@ -46,6 +46,9 @@ const (
 	// maxMemberBytes bounds what Verify reads of one member (a zip bomb
 	// guard far above any real report).
 	maxMemberBytes = 1 << 30
+	// maxIndexBytes bounds index.json as BundledPublicKey reads it, before
+	// the bundle's signature is checked.
+	maxIndexBytes = 64 << 20
 )
 
 // File kinds in the index.

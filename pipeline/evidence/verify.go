@@ -388,6 +388,50 @@ func verifySegment(res *Result, idx *Index, members map[string][]byte) []audit.E
 	return entries
 }
 
+// BundledPublicKey returns the public key a bundle ships (index.json's
+// public_key member, else keys/signing.pub), reading only those two
+// members, for a check that must know the key before it expands the rest:
+// the bundle's own signature is checked with it first.
+func BundledPublicKey(r io.ReaderAt, size int64) (ed25519.PublicKey, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("not a readable zip: %w", err)
+	}
+	read := func(name string, limit uint64) ([]byte, error) {
+		for _, f := range zr.File {
+			if f.Name != name {
+				continue
+			}
+			if f.UncompressedSize64 > limit {
+				return nil, fmt.Errorf("%s: %d bytes, more than the %d it may have", name, f.UncompressedSize64, limit)
+			}
+			return readMember(f)
+		}
+		return nil, fmt.Errorf("%s: missing", name)
+	}
+	data, err := read(IndexJSON, maxIndexBytes)
+	if err != nil {
+		return nil, err
+	}
+	var idx Index
+	if err := json.Unmarshal(data, &idx); err != nil {
+		return nil, fmt.Errorf("%s: not valid JSON: %w", IndexJSON, err)
+	}
+	keyPath := idx.PublicKey
+	if keyPath == "" {
+		keyPath = PublicKeyMember
+	}
+	data, err = read(keyPath, 1<<16)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := parsePublicKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", keyPath, err)
+	}
+	return pub, nil
+}
+
 func readMember(f *zip.File) ([]byte, error) {
 	if f.UncompressedSize64 > maxMemberBytes {
 		return nil, fmt.Errorf("%d bytes, more than the %d a bundle member may have", f.UncompressedSize64, int64(maxMemberBytes))
