@@ -1559,7 +1559,8 @@ func TestAttackPreliminaryAsFinal(t *testing.T) {
 	for _, ext := range []string{".json", ".xlsx"} {
 		from := "weekly_" + week + ".preliminary" + ext
 		src := filepath.Join(reviews(root), from)
-		for _, name := range []string{from, "weekly_" + week + ext} {
+		odd := "WEEKLY_" + week + ".final" + strings.ToUpper(ext)
+		for _, name := range []string{from, "weekly_" + week + ext, odd} {
 			copyFile(t, src, filepath.Join(off, name))
 			copyFile(t, src+".sig", filepath.Join(off, name+".sig"))
 			sum := sha256.Sum256(readFile(t, src))
@@ -1568,10 +1569,12 @@ func TestAttackPreliminaryAsFinal(t *testing.T) {
 			}
 		}
 		genuine = append(genuine, filepath.Join(off, from))
-		renamed = append(renamed, filepath.Join(off, "weekly_"+week+ext))
+		renamed = append(renamed, filepath.Join(off, "weekly_"+week+ext), filepath.Join(off, odd))
 	}
 	mustRun(t, append([]string{"--root", t.TempDir(), "verify", "--pubkey", pub}, genuine...)...)
-	r := mustFail(t, 1, []string{"preliminary true inside, but the file name says final", "its document properties say Preliminary, but the file name says final"},
+	// Under a name unlike any publication's, no name check applied.
+	r := mustFail(t, 1, []string{"preliminary true inside, but the file name says final", "its document properties say Preliminary, but the file name says final",
+		"a preliminary report (CREDIT_REVIEW_" + week + ") under a name that does not say so", "a preliminary workbook (CREDIT_REVIEW_" + week + ") under a name that does not say so"},
 		append([]string{"--root", t.TempDir(), "verify", "--pubkey", pub}, renamed...)...)
 	if strings.Contains(r.stdout, "OK ") {
 		t.Errorf("a renamed preliminary file was said OK:\n%s", r.stdout)

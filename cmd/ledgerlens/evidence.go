@@ -145,7 +145,7 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 		pub = bundled
 		source = "the bundled keys/signing.pub, trusted by --trust-bundle-key"
 	}
-	outer, err := reports.VerifyFile(path, pub)
+	outer, err := reports.VerifyOpenFile(f, path, pub)
 	if err != nil && !errors.Is(err, reports.ErrVerification) {
 		return false, err
 	}

@@ -203,10 +203,13 @@ func queryError(err error) error {
 }
 
 // enclosingRoot returns the nearest of dir and its parents that holds a
-// .ledgerlens state directory (a ledgerlens root), or "".
+// .ledgerlens state directory (a ledgerlens root; the directory may be a
+// link to one elsewhere), or "". checkOut asks before the query runs, and
+// writeParquet again for the directory it opened, which a rename may
+// have swapped meanwhile.
 func enclosingRoot(dir string) string {
 	for d := dir; ; d = filepath.Dir(d) {
-		if fi, err := os.Lstat(filepath.Join(d, ".ledgerlens")); err == nil && fi.IsDir() {
+		if fi, err := os.Stat(filepath.Join(d, ".ledgerlens")); err == nil && fi.IsDir() {
 			return d
 		}
 		if parent := filepath.Dir(d); parent == d {

@@ -452,6 +452,14 @@ func TestQueryOutWritesOnlyNewFilesOutsideTheRoot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// And one whose state directory is a link to a disk elsewhere.
+	linked := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(linked, "runs", "CREDIT_REVIEWS"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(t.TempDir(), filepath.Join(linked, ".ledgerlens")); err != nil {
+		t.Fatal(err)
+	}
 	before := treeDigest(t, root)
 	keep, _ := os.ReadFile(existing)
 	const sql = `SELECT chr(10) || 'ssh-ed25519 AAAA attacker' || chr(10) AS x`
@@ -468,6 +476,7 @@ func TestQueryOutWritesOnlyNewFilesOutsideTheRoot(t *testing.T) {
 		// Written with exit 0: the other root's next weekly job then
 		// failed on the planted file, and its verify all.
 		{"another root's output directory", filepath.Join(other, "runs", "CREDIT_REVIEWS", "weekly_2030-01-07.json"), "inside the ledgerlens root " + other},
+		{"a root whose state directory is a link", filepath.Join(linked, "runs", "CREDIT_REVIEWS", "weekly_2030-01-07.json"), "inside the ledgerlens root " + linked},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mustFail(t, 2, []string{tc.phrase}, "--root", root, "query", "--format", "parquet", "--out", tc.out, sql)

@@ -175,7 +175,13 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 	if _, err := os.Lstat(filepath.Join(a.layout().KeysDir, reports.PrivateKeyFile)); ownKey || err == nil {
 		keyProblems := job.SigningKeyProblems(a.layout(), rep.AuditCheck.State.Entries)
 		if pub == nil {
-			// The key's absence explains the signatures left unchecked.
+			// signing.pub is gone from a root that had a key: that is the
+			// key problem, whether or not this account may read the
+			// private key (SigningKeyProblems passes over one it may
+			// not), and it explains the signatures left unchecked.
+			if err := job.MissingPublicKeyProblem(a.layout()); err != nil {
+				keyProblems = []string{err.Error()}
+			}
 			rep.Problems = append(keyProblems, rep.Problems...)
 		} else {
 			rep.Problems = append(rep.Problems, keyProblems...)

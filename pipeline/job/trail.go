@@ -94,7 +94,10 @@ func MissingPublicKeyProblem(l inputs.Layout) error {
 	if err != nil {
 		return fmt.Errorf("signing key check: %w", err)
 	}
-	return checkKeyNotLost(l, st.Entries)
+	if err := checkKeyNotLost(l, st.Entries); err != nil {
+		return fmt.Errorf("%w; to check a copy of the root without its keys, pass --pubkey PATH", err)
+	}
+	return nil
 }
 
 // CheckpointVerifier returns the verifier of audit checkpoints signed by pub.
@@ -320,7 +323,7 @@ func SigningKeyProblems(l inputs.Layout, entries []audit.Entry) []string {
 		return []string{err.Error()}
 	}
 	if err := checkKeyNotLost(l, entries); err != nil {
-		return []string{err.Error() + "; to check a copy of the root without its keys, pass --pubkey PATH"}
+		return []string{err.Error()}
 	}
 	return nil
 }

@@ -90,7 +90,7 @@ type HeldError struct {
 func (e *HeldError) Error() string {
 	msg := "another ledgerlens job holds the lock: " + e.Holder.String()
 	if e.FileReplaced {
-		msg += fmt.Sprintf(" (the lock file %s was removed while it was held, so who holds it is not known; never remove it)", e.Path)
+		msg += fmt.Sprintf(" (its directory is locked but the lock file %s is free: the file was removed while a job held it, so who holds it is not known — never remove it — or another program locks %s itself)", e.Path, filepath.Dir(e.Path))
 	}
 	// The host matters only when the state directory is shared.
 	if host, _ := os.Hostname(); e.Holder.Hostname != "" && e.Holder.Hostname != host {

@@ -301,7 +301,7 @@ func TestRemovedFileStillLocks(t *testing.T) {
 		l.Release()
 		t.Fatalf("Acquire with the holder's file removed = %v, want *HeldError", err)
 	}
-	if !held.FileReplaced || !strings.Contains(err.Error(), "was removed while it was held") {
+	if !held.FileReplaced || !strings.Contains(err.Error(), "the file was removed while a job held it") {
 		t.Errorf("error = %q (FileReplaced %v), want it to say the file was removed", err, held.FileReplaced)
 	}
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {

@@ -359,31 +359,9 @@ func reportIDOf(kind, base string) (label, id string) {
 // under another week's name verifies against its own sidecar and
 // signature, as a JSON report copied over another would.
 func checkWorkbookName(rel, path, kind, base string, rev int) []string {
-	f, err := inputs.OpenRegular(path)
+	props, err := workbookProps(path)
 	if err != nil {
 		return []string{fmt.Sprintf("%s: %v", rel, err)}
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return []string{fmt.Sprintf("%s: %v", rel, err)}
-	}
-	zr, err := zip.NewReader(f, fi.Size())
-	if err != nil {
-		return []string{fmt.Sprintf("%s: not a workbook: %v", rel, err)}
-	}
-	var props struct {
-		Identifier    string `xml:"http://purl.org/dc/elements/1.1/ identifier"`
-		Revision      string `xml:"http://schemas.openxmlformats.org/package/2006/metadata/core-properties revision"`
-		ContentStatus string `xml:"http://schemas.openxmlformats.org/package/2006/metadata/core-properties contentStatus"`
-	}
-	core, err := zr.Open("docProps/core.xml")
-	if err != nil {
-		return []string{fmt.Sprintf("%s: no document properties (docProps/core.xml): not a ledgerlens workbook", rel)}
-	}
-	defer core.Close()
-	if err := xml.NewDecoder(io.LimitReader(core, 1<<20)).Decode(&props); err != nil {
-		return []string{fmt.Sprintf("%s: document properties: %v", rel, err)}
 	}
 	_, want := reportIDOf(kind, base)
 	var out []string
@@ -399,6 +377,71 @@ func checkWorkbookName(rel, path, kind, base string, rev int) []string {
 		out = append(out, fmt.Sprintf("%s: revision %q in its document properties, but the file name says revision %d (a replayed revision)", rel, props.Revision, rev))
 	}
 	return out
+}
+
+// checkPreliminaryElsewhere holds a file named unlike any publication
+// (WEEKLY_….json, weekly_….final.xlsx) to the one rule a name can still
+// break: a preliminary report or workbook must say so in its name, or it
+// passes for the final one wherever it is handed over.
+func checkPreliminaryElsewhere(name, path string) []string {
+	lower := strings.ToLower(name)
+	if strings.Contains(lower, ".preliminary") {
+		return nil
+	}
+	switch filepath.Ext(lower) {
+	case ".json":
+		data, err := inputs.ReadRegular(path)
+		if err != nil {
+			return nil // the sidecar and signature checks report it
+		}
+		var h struct {
+			ReportID    string `json:"report_id"`
+			Preliminary bool   `json:"preliminary"`
+		}
+		if json.Unmarshal(data, &h) == nil && h.Preliminary {
+			return []string{fmt.Sprintf("%s: a preliminary report (%s) under a name that does not say so: a preliminary report must never pass for the final one", name, h.ReportID)}
+		}
+	case ".xlsx":
+		props, err := workbookProps(path)
+		if err == nil && props.ContentStatus == reports.ContentStatusPreliminary {
+			return []string{fmt.Sprintf("%s: a preliminary workbook (%s) under a name that does not say so: a preliminary workbook must never pass for the final one", name, props.Identifier)}
+		}
+	}
+	return nil
+}
+
+// coreProps are the document properties a workbook's identity is read from.
+type coreProps struct {
+	Identifier    string `xml:"http://purl.org/dc/elements/1.1/ identifier"`
+	Revision      string `xml:"http://schemas.openxmlformats.org/package/2006/metadata/core-properties revision"`
+	ContentStatus string `xml:"http://schemas.openxmlformats.org/package/2006/metadata/core-properties contentStatus"`
+}
+
+// workbookProps reads a workbook's document properties (docProps/core.xml).
+func workbookProps(path string) (coreProps, error) {
+	var props coreProps
+	f, err := inputs.OpenRegular(path)
+	if err != nil {
+		return props, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return props, err
+	}
+	zr, err := zip.NewReader(f, fi.Size())
+	if err != nil {
+		return props, fmt.Errorf("not a workbook: %w", err)
+	}
+	core, err := zr.Open("docProps/core.xml")
+	if err != nil {
+		return props, errors.New("no document properties (docProps/core.xml): not a ledgerlens workbook")
+	}
+	defer core.Close()
+	if err := xml.NewDecoder(io.LimitReader(core, 1<<20)).Decode(&props); err != nil {
+		return props, fmt.Errorf("document properties: %w", err)
+	}
+	return props, nil
 }
 
 func derefString(s *string) string {
@@ -436,6 +479,8 @@ func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
 		case ".xlsx":
 			problems = append(problems, checkWorkbookName(name, path, m[2], m[1], rev)...)
 		}
+	} else {
+		problems = append(problems, checkPreliminaryElsewhere(name, path)...)
 	}
 	// Both resolved through symbolic links: a file reached through a
 	// linked root, or the root through a link, is still under the root
