@@ -501,48 +501,61 @@ func TestQueryOutWritesOnlyNewFilesOutsideTheRoot(t *testing.T) {
 // TestQueryOutDirectorySwappedWhileWaiting: --out is checked before the
 // query waits for the lock, and an analyst can make it wait (behind a
 // query of their own) and swap the directory for a link into the root
-// meanwhile. The write goes through the directory it really opens.
+// meanwhile, or into another root on the host. The write goes through
+// the directory it really opens, and is checked there again.
 func TestQueryOutDirectorySwappedWhileWaiting(t *testing.T) {
 	root := queryRoot(t)
-	outside := t.TempDir()
-	dir := filepath.Join(outside, "d")
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	other := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(other, ".ledgerlens"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	first := exec.Command(binary, "--root", root, "query", "--timeout", "4s", "SELECT count(*) FROM range(400000000000) a")
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { first.Process.Kill(); first.Wait() }()
-	lockFile := filepath.Join(root, ".ledgerlens", "lock")
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if b, _ := os.ReadFile(lockFile); bytes.Contains(b, []byte(`"query"`)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the first query never took the lock")
-		}
-	}
-	second := exec.Command(binary, "--root", root, "query", "--lock-timeout", "30s", "--format", "parquet",
-		"--out", filepath.Join(dir, "ledgerlens.json"), "SELECT 1 AS a")
-	var stderr bytes.Buffer
-	second.Stderr = &stderr
-	if err := second.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second) // checked, now waiting for the lock
-	if err := os.Rename(dir, dir+".real"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(filepath.Join(root, "config"), dir); err != nil {
-		t.Fatal(err)
-	}
-	second.Wait()
-	if code := second.ProcessState.ExitCode(); code != 2 || !strings.Contains(stderr.String(), "inside the working root") {
-		t.Errorf("the swapped --out: exit %d, stderr %q; want 2, refused", code, stderr.String())
-	}
-	if _, err := os.Lstat(filepath.Join(root, "config", "ledgerlens.json")); err == nil {
-		t.Error("the query wrote into the root's config directory")
+	for _, tc := range []struct{ name, target, phrase string }{
+		{"into the root's config directory", filepath.Join(root, "config"), "inside the working root"},
+		// Written with exit 0 before the write was checked against other roots.
+		{"into another root", other, "inside the ledgerlens root " + other},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			outside := t.TempDir()
+			dir := filepath.Join(outside, "d")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			first := exec.Command(binary, "--root", root, "query", "--timeout", "4s", "SELECT count(*) FROM range(400000000000) a")
+			if err := first.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { first.Process.Kill(); first.Wait() }()
+			lockFile := filepath.Join(root, ".ledgerlens", "lock")
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				if b, _ := os.ReadFile(lockFile); bytes.Contains(b, []byte(`"query"`)) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the first query never took the lock")
+				}
+			}
+			second := exec.Command(binary, "--root", root, "query", "--lock-timeout", "30s", "--format", "parquet",
+				"--out", filepath.Join(dir, "ledgerlens.json"), "SELECT 1 AS a")
+			var stderr bytes.Buffer
+			second.Stderr = &stderr
+			if err := second.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second) // checked, now waiting for the lock
+			if err := os.Rename(dir, dir+".real"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(tc.target, dir); err != nil {
+				t.Fatal(err)
+			}
+			second.Wait()
+			if code := second.ProcessState.ExitCode(); code != 2 || !strings.Contains(stderr.String(), tc.phrase) {
+				t.Errorf("the swapped --out: exit %d, stderr %q; want 2, refused", code, stderr.String())
+			}
+			if _, err := os.Lstat(filepath.Join(tc.target, "ledgerlens.json")); err == nil {
+				t.Errorf("the query wrote into %s", tc.target)
+			}
+		})
 	}
 }
 
