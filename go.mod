@@ -3,6 +3,7 @@ module github.com/ledgerlens/ledgerlens
 go 1.26.0
 
 require (
+	github.com/agnivade/levenshtein v1.2.2
 	github.com/apache/arrow/go/v17 v17.0.0
 	github.com/hiddeco/sshsig v0.2.0
 	github.com/klauspost/compress v1.17.9

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // object is one JSON object being read field by field, so that every
@@ -387,8 +390,8 @@ func (o object) misplaced(belongsIn map[string]string) []error {
 
 // looksLike reports whether key is a likely misspelling of want: the same
 // once case, underscores, hyphens and spaces are dropped, or one edit
-// (insert, delete, substitute, swap two neighbours) from it, two when want
-// has eight letters or more. A key that extends want with a separator
+// (insert, delete, substitute a letter) from it, two when want has eight
+// letters or more. A key that extends want with a separator
 // ("retry_loop_v2") names something else, and keys under four letters are
 // too short to tell.
 func looksLike(key, want string) bool {
@@ -398,18 +401,18 @@ func looksLike(key, want string) bool {
 			return false
 		}
 	}
-	a, b := []rune(foldKey(key)), []rune(foldKey(want))
-	if string(a) == string(b) {
+	a, b := foldKey(key), foldKey(want)
+	if a == b {
 		return true
 	}
-	if len(a) < 4 || len(b) < 4 {
+	if utf8.RuneCountInString(a) < 4 || utf8.RuneCountInString(b) < 4 {
 		return false
 	}
 	limit := 2
-	if len(b) < 8 {
+	if utf8.RuneCountInString(b) < 8 {
 		limit = 1
 	}
-	return editDistance(a, b) <= limit
+	return levenshtein.ComputeDistance(a, b) <= limit
 }
 
 // foldKey is key in lower case without underscores, hyphens and spaces.
@@ -421,31 +424,4 @@ func foldKey(key string) string {
 		}
 		return unicode.ToLower(r)
 	}, key)
-}
-
-// editDistance is the optimal string alignment distance between a and b:
-// the fewest insertions, deletions, substitutions and swaps of neighbours
-// that turn one into the other.
-func editDistance(a, b []rune) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }
