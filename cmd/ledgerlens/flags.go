@@ -132,12 +132,15 @@ func checkMetricsFile(a *app, path string) error {
 }
 
 // recordMetrics merges one run of job into --metrics-file, if given; a
-// metrics failure is logged, never the job's outcome.
-func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err error, stats func() schedules.JobStats) {
+// metrics failure is logged, never the job's outcome. notifyErr is a
+// notification that --require-notify turned into the command's failure:
+// the run is recorded as failed, as its exit status says, with the
+// figures of what it published.
+func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err, notifyErr error, stats func() schedules.JobStats) {
 	if p.metricsFile == "" {
 		return
 	}
-	rr := schedules.RunResult{Started: started, Finished: time.Now(), Err: err}
+	rr := schedules.RunResult{Started: started, Finished: time.Now(), Err: errors.Join(err, notifyErr)}
 	if err == nil {
 		rr.Stats = stats()
 	} else if problems, ok := integrityProblems(err); ok {
@@ -152,32 +155,32 @@ func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err 
 }
 
 // publishReport runs one report job the way every publishing command does:
-// it records the run in --metrics-file, prints the result, and applies --fail-on to the severities the report
+// it prints the result and notifies (print, which returns a notification
+// failure --require-notify makes the command's), records the run in
+// --metrics-file, and applies --fail-on to the severities the report
 // found (what names them in the log).
 func publishReport[R comparable](a *app, p *publishFlags, job string, run func() (R, error),
-	stats func(R) schedules.JobStats, print func(R), severities func(R) []string, what string) error {
+	stats func(R) schedules.JobStats, print func(R) error, severities func(R) []string, what string) error {
 	if err := checkMetricsFile(a, p.metricsFile); err != nil {
 		return err
 	}
 	started := time.Now()
 	res, err := run()
-	p.recordMetrics(a, job, started, err, func() schedules.JobStats { return stats(res) })
-	if errors.Is(err, pjob.ErrIntegrity) {
-		// Published, but with an integrity problem: the result is shown
-		// and the problem decides the exit status (it outranks --fail-on).
-		// A job refused before it produced anything (a log that fails its
-		// checkpoint, a key pair out of step) has no result to show.
-		var none R
-		if res != none {
-			print(res)
-		}
-		return err
+	var none R
+	var notifyErr error
+	// Published, perhaps with an integrity problem: the result is shown.
+	// A job refused before it produced anything (a log that fails its
+	// checkpoint, a key pair out of step) has no result to show.
+	if err == nil || (errors.Is(err, pjob.ErrIntegrity) && res != none) {
+		notifyErr = print(res)
 	}
+	p.recordMetrics(a, job, started, err, notifyErr, func() schedules.JobStats { return stats(res) })
 	if err != nil {
-		return err
+		// An integrity problem decides the exit status (it outranks
+		// --fail-on).
+		return errors.Join(err, notifyErr)
 	}
-	print(res)
-	return p.failOn.check(a, what, severities(res))
+	return errors.Join(notifyErr, p.failOn.check(a, what, severities(res)))
 }
 
 // from1970 refuses a period that starts before 1970, as --as-of refuses

@@ -43,19 +43,28 @@ func signalName(sig syscall.Signal) string {
 		return "SIGTERM"
 	case syscall.SIGINT:
 		return "SIGINT"
+	case syscall.SIGHUP:
+		return "SIGHUP"
 	}
 	return sig.String()
 }
 
-// notifySignals returns a context that the first SIGTERM or SIGINT cancels
-// (cause: interrupted), so the job cleans up and abandons its current step;
-// atomic writes mean no partial files either way. A second signal exits at
-// once with 128+signal: an operator who asks twice is not kept waiting,
-// and is told that a publication under way may be left half-recorded.
+// notifySignals returns a context that the first SIGTERM, SIGINT or
+// SIGHUP cancels (cause: interrupted), so the job cleans up and abandons
+// its current step; atomic writes mean no partial files either way. SIGHUP
+// (the terminal a scheduler was started from closed) ended the process
+// with no word and no job_fail entry; it stops it as SIGTERM does, unless
+// it is ignored (nohup), which stays so. A second signal exits at once
+// with 128+signal: an operator who asks twice is not kept waiting, and is
+// told that a publication under way may be left half-recorded.
 func notifySignals(parent context.Context, stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	stopOn := []os.Signal{syscall.SIGTERM, syscall.SIGINT}
+	if !signal.Ignored(syscall.SIGHUP) {
+		stopOn = append(stopOn, syscall.SIGHUP)
+	}
+	signal.Notify(sigs, stopOn...)
 	done := make(chan struct{})
 	go func() {
 		select {

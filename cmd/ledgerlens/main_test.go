@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -496,35 +497,44 @@ func startPaused(t *testing.T, root string) *exec.Cmd {
 
 // TestSIGTERMStopsCleanly: SIGTERM during a one-shot job abandons it
 // cleanly (no partial files, job_fail interrupted in the audit log) with
-// exit 143, and the next run completes.
+// exit 143, and the next run completes. SIGHUP (the terminal closed) ended
+// the job at once with exit 129, no word on stderr and no job_fail entry;
+// it now stops it as SIGTERM does.
 func TestSIGTERMStopsCleanly(t *testing.T) {
-	root := copyFixture(t)
-	cmd := startPaused(t, root)
-	start := time.Now()
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		// Interrupted: the job did not do its work, and says so.
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 143 {
-			t.Fatalf("SIGTERM: want exit 143, got %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the job did not stop within 10 s of SIGTERM")
-	}
-	t.Logf("stopped %v after SIGTERM", time.Since(start))
-	if entries, _ := os.ReadDir(reviews(root)); len(entries) != 0 {
-		t.Fatalf("a stopped job left %d files in the output directory", len(entries))
-	}
-	audit, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
-	if !strings.Contains(string(audit), `"event":"job_fail"`) || !strings.Contains(string(audit), `"state":"interrupted"`) {
-		t.Error("audit log lacks job_fail with state interrupted")
-	}
-	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
-	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); err != nil {
-		t.Fatal("the next run did not complete:", err)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(signalName(sig), func(t *testing.T) {
+			if signal.Ignored(sig) {
+				t.Skipf("%v is ignored here (nohup), and so in the job", sig)
+			}
+			root := copyFixture(t)
+			cmd := startPaused(t, root)
+			start := time.Now()
+			cmd.Process.Signal(sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				// Interrupted: the job did not do its work, and says so.
+				if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 128+int(sig) {
+					t.Fatalf("%v: want exit %d, got %v", sig, 128+int(sig), err)
+				}
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("the job did not stop within 10 s of %v", sig)
+			}
+			t.Logf("stopped %v after %v", time.Since(start), sig)
+			if entries, _ := os.ReadDir(reviews(root)); len(entries) != 0 {
+				t.Fatalf("a stopped job left %d files in the output directory", len(entries))
+			}
+			audit, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+			if !strings.Contains(string(audit), `"event":"job_fail"`) || !strings.Contains(string(audit), `"state":"interrupted"`) {
+				t.Error("audit log lacks job_fail with state interrupted")
+			}
+			mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+			if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); err != nil {
+				t.Fatal("the next run did not complete:", err)
+			}
+		})
 	}
 }
 

@@ -80,9 +80,15 @@ func TestReportWeeklyNotifies(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+prev+".json")); err != nil {
 		t.Fatalf("publication missing after a failed notification: %v", err)
 	}
-	r = ledgerlens(t, env, "--root", root, "report", "weekly", "--week", prev, "--unsigned", "--require-notify")
+	// The metrics said the run succeeded (last_status 1) while the
+	// command exited 1: they were written before the notification.
+	prom := filepath.Join(t.TempDir(), "ledgerlens.prom")
+	r = ledgerlens(t, env, "--root", root, "report", "weekly", "--week", prev, "--unsigned", "--require-notify", "--metrics-file", prom)
 	if r.code != 1 || !strings.Contains(r.stderr, "HTTP 500") {
 		t.Fatalf("failed notification with --require-notify: exit %d\n%s", r.code, r.stderr)
+	}
+	if metrics := string(readFile(t, prom)); !strings.Contains(metrics, `ledgerlens_job_last_status{job="weekly-review"} 0`) {
+		t.Errorf("metrics of a run that exited 1 on its notification:\n%s", metrics)
 	}
 	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+prev+".json")); err != nil {
 		t.Fatalf("publication removed: %v", err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -85,8 +84,7 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 	}
 	pf := &opts.publishFlags
 	wopts := pipeline.WeeklyOptions{Week: opts.Week, AsOf: asOf, Unsigned: pf.unsigned, Supersede: pf.supersede, Preliminary: opts.Preliminary}
-	var notifyErr error
-	err = publishReport(a, pf, schedules.JobWeeklyReview,
+	return publishReport(a, pf, schedules.JobWeeklyReview,
 		func() (*pipeline.WeeklyResult, error) {
 			r, err := pipeline.RunWeekly(ctx, a.env("report weekly", pf.lockTimeout), wopts)
 			if r != nil {
@@ -94,9 +92,9 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 			}
 			return r, err
 		},
-		weeklyStats, func(r *pipeline.WeeklyResult) {
+		weeklyStats, func(r *pipeline.WeeklyResult) error {
 			printWeekly(a, r)
-			notifyErr = a.notifyWeekly(ctx, r, pf.lockTimeout, opts.RequireNotify)
+			return a.notifyWeekly(ctx, r, pf.lockTimeout, opts.RequireNotify)
 		},
 		func(r *pipeline.WeeklyResult) (sevs []string) {
 			if r.Report != nil {
@@ -111,7 +109,6 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 			}
 			return sevs
 		}, "findings (policy violations and action-required items)")
-	return errors.Join(err, notifyErr)
 }
 
 // printWeekly writes the headline figures and output paths to stdout.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -70,14 +69,13 @@ func runReportSLA(ctx context.Context, a *app, opts ReportSLAOptions) error {
 	}
 	pf := &opts.publishFlags
 	sopts := pipeline.SLAOptions{Month: opts.Month, AsOf: asOf, Unsigned: pf.unsigned, Supersede: pf.supersede}
-	var notifyErr error
-	err = publishReport(a, pf, schedules.JobSLAReport,
+	return publishReport(a, pf, schedules.JobSLAReport,
 		func() (*pipeline.SLAResult, error) {
 			return pipeline.RunSLA(ctx, a.env("report sla", pf.lockTimeout), sopts)
 		},
-		slaStats, func(r *pipeline.SLAResult) {
+		slaStats, func(r *pipeline.SLAResult) error {
 			printSLA(a, r)
-			notifyErr = a.notifySLA(ctx, r, pf.lockTimeout, opts.RequireNotify)
+			return a.notifySLA(ctx, r, pf.lockTimeout, opts.RequireNotify)
 		},
 		func(r *pipeline.SLAResult) (sevs []string) {
 			if r.Report != nil {
@@ -87,7 +85,6 @@ func runReportSLA(ctx context.Context, a *app, opts ReportSLAOptions) error {
 			}
 			return sevs
 		}, "SLA breaches")
-	return errors.Join(err, notifyErr)
 }
 
 // printSLA writes the headline figures and output paths to stdout.

@@ -15,6 +15,8 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 	"github.com/ledgerlens/ledgerlens/reports"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
@@ -60,7 +62,7 @@ func newScheduleRunCmd(a *app) *cobra.Command {
 on the 1st at 07:00, UTC). At start it catches up fire times missed while
 the host was down, oldest first, each once. Jobs never overlap with each
 other or with CLI runs (file lock; a scheduled run waits up to
---lock-timeout). SIGTERM/SIGINT stop it cleanly with exit status 0.`,
+--lock-timeout). SIGTERM, SIGINT and SIGHUP stop it cleanly with exit status 0.`,
 		Example: `  ledgerlens --root /srv/ledger schedule run --metrics-file /var/lib/node_exporter/textfile/ledgerlens.prom`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -143,16 +145,25 @@ func weeklyStats(res *pipeline.WeeklyResult) schedules.JobStats {
 
 // integrityJob is the daily check, run as a job (lock and audit bracket):
 // ledger append-only, audit chain, every published artifact. Every problem
-// found is logged, counted in the integrity_problem finding and the
-// integrity-problems metric, and sent to the webhooks; a problem fails the
-// job, and so does a check that could not run.
+// found is logged, counted in the integrity-problems metric, and sent to
+// the webhooks; a problem fails the job, and so does a check that could
+// not run.
 func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
 		pub, err := a.publicKeyIfPresent()
 		if err != nil {
 			return schedules.JobStats{}, err
 		}
-		rep, err := pipeline.RunIntegrity(ctx, a.env("schedule run: integrity-check", lockTimeout), pub)
+		env := a.env("schedule run: integrity-check", lockTimeout)
+		rep, err := pipeline.RunIntegrity(ctx, env, pub)
+		if err != nil && rep.AuditCheck.State == nil && !isLockHeld(err) && ctx.Err() == nil {
+			// Refused before the check ran (a key the jobs refuse, a keys
+			// directory gone): the refusal is one problem, and the check
+			// still runs read-only, as verify all does, so that what it
+			// finds (an edited ledger beside the missing key) is counted
+			// and sent too, not hidden behind the refusal.
+			return a.refusedIntegrityCheck(ctx, env, pub, lockTimeout, err)
+		}
 		if err != nil {
 			// A log or key pair the job refuses to start on is the problem
 			// itself: counted and sent like any other, not read as none.
@@ -169,6 +180,42 @@ func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 		}
 		return st, nil
 	}
+}
+
+// refusedIntegrityCheck is the scheduled integrity check when its job was
+// refused with refusal before it checked anything: the check runs under
+// the read lock without the job's audit bracket (which would need the
+// key), and its problems, after the refusal's own, are logged, counted
+// and sent. The run fails with the refusal.
+func (a *app) refusedIntegrityCheck(ctx context.Context, env job.Env, pub ed25519.PublicKey, lockTimeout time.Duration, refusal error) (schedules.JobStats, error) {
+	problems, ok := integrityProblems(refusal)
+	if !ok {
+		problems = []string{refusal.Error()}
+	}
+	lk, err := a.readLock(ctx, "schedule run: integrity-check", lockTimeout)
+	if err == nil {
+		rep, cerr := pipeline.CheckIntegrity(ctx, env, pub)
+		lk.Release()
+		if cerr != nil {
+			problems = append(problems, "the check itself could not run: "+cerr.Error())
+		} else {
+			problems = append(problems, rep.Problems...)
+		}
+	}
+	for _, p := range problems {
+		a.log.Error("integrity problem", "problem", p)
+	}
+	_ = a.notifyIntegrity(ctx, problems, "schedule run: integrity-check: notify", false) // logged and audited
+	n := int64(len(problems))
+	return schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}, refusal
+}
+
+// isLockHeld reports whether err is another process holding the lock
+// (the run is retried, nothing is wrong with the root).
+func isLockHeld(err error) bool {
+	var held *job.LockHeldError
+	var overdue *lock.OverdueError
+	return errors.As(err, &held) || errors.As(err, &overdue)
 }
 
 // failedRunStats are the stats of a scheduled run that failed with err: when

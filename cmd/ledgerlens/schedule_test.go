@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -30,5 +34,55 @@ func TestScheduledSLAInAZoneAheadOfTheConfigured(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(reviews(root), "sla_2026-01.json")); err != nil {
 		t.Fatalf("the last month complete in UTC at the fire was not published: %v", err)
+	}
+}
+
+// TestScheduledIntegrityCheckWithTheKeysGone: an edited ledger, and the
+// keys directory moved away (as a key mount that did not come up would
+// leave it). `verify all` from cron listed both and posted them; the
+// scheduled integrity check, a job that must sign its audit entries,
+// was refused on the key and checked nothing: its integrity-problems
+// metric kept the last clean run's 0 and no webhook was sent, so the
+// edit hid behind what looked like a mount problem. The refused check now
+// runs read-only, as verify all does, and counts and sends all of it.
+func TestScheduledIntegrityCheckWithTheKeysGone(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		bodies []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
+	cfg := `{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 0}]}`
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LL_TEST_HOOK", srv.URL+"/hook")
+	editLine(t, ledgerPath(root), 100)
+	if err := os.Rename(filepath.Join(root, ".ledgerlens", "keys"), filepath.Join(t.TempDir(), "keys")); err != nil {
+		t.Fatal(err)
+	}
+
+	a := newApp(&strings.Builder{}, &strings.Builder{})
+	a.root = root
+	st, err := a.integrityJob(0)(context.Background(), time.Now())
+	if err == nil || !strings.Contains(err.Error(), "no signing key") {
+		t.Fatalf("the scheduled check: %v, want it refused on the key", err)
+	}
+	if st.IntegrityProblems == nil || *st.IntegrityProblems < 2 {
+		t.Errorf("integrity problems counted: %v, want the key and the edited ledger", st.IntegrityProblems)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	all := strings.Join(bodies, "\n")
+	if !strings.Contains(all, "no signing key") || !strings.Contains(all, "ledger.jsonl: already-loaded bytes") {
+		t.Errorf("the webhook was not told of both problems:\n%s", all)
 	}
 }
