@@ -95,6 +95,15 @@ other or with CLI runs (file lock; a scheduled run waits up to
 			if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
 				return err
 			}
+			// One scheduler per root: two ran every job twice, and the
+			// last to write the schedule state dropped the other's failed
+			// fire times from its retries. Held for the daemon's life, on
+			// a file of its own, so the jobs' lock stays free between jobs.
+			own, err := lock.AcquireFile(cmd.Context(), filepath.Join(l.StateDir, "scheduler.lock"), 0, lock.CurrentHolder("schedule run", time.Now()))
+			if err != nil {
+				return err
+			}
+			defer own.Release()
 			sched, err := schedules.New(jobs, schedules.Options{
 				StateFile:   filepath.Join(l.StateDir, "schedule-state.json"),
 				MetricsFile: metricsFile,
@@ -118,6 +127,13 @@ func (a *app) weeklyJob(lockTimeout time.Duration) schedules.JobFunc {
 	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
 		res, err := pipeline.RunWeekly(ctx, a.env("schedule run: weekly-review", lockTimeout), pipeline.WeeklyOptions{AsOf: fire})
 		if err != nil {
+			if res != nil && res.Report != nil && errors.Is(err, job.ErrIntegrity) {
+				// Published with an integrity problem (exit 4 from the
+				// command line, which announces it): announced here too,
+				// beside the problem, or a receiver keeping a record of
+				// publications would never hear of the report.
+				_ = a.notifyWeekly(ctx, res, lockTimeout, false) // logged and audited
+			}
 			return a.failedRunStats(ctx, "schedule run: weekly-review: notify", err), err
 		}
 		_ = a.notifyWeekly(ctx, res, lockTimeout, false) // logged and audited; never fails the job

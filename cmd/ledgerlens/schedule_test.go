@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -85,4 +89,90 @@ func TestScheduledIntegrityCheckWithTheKeysGone(t *testing.T) {
 	if !strings.Contains(all, "no signing key") || !strings.Contains(all, "ledger.jsonl: already-loaded bytes") {
 		t.Errorf("the webhook was not told of both problems:\n%s", all)
 	}
+}
+
+// TestScheduledWeeklyPublishedWithAnIntegrityProblem: an edited ledger;
+// the scheduled weekly review published the week (with the modification
+// in its data quality section) and sent only the integrity problem: the
+// publication itself, which the command line announces, was never
+// announced, so a receiver keeping a record of publications missed it.
+func TestScheduledWeeklyPublishedWithAnIntegrityProblem(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		bodies []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
+	cfg := `{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 0}]}`
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LL_TEST_HOOK", srv.URL+"/hook")
+	editLine(t, ledgerPath(root), 100)
+
+	a := newApp(&strings.Builder{}, &strings.Builder{})
+	a.root = root
+	fire := mustParseDay(t, focusWeek).AddDate(0, 0, 7).Add(10 * time.Hour)
+	if _, err := a.weeklyJob(0)(context.Background(), fire); err == nil {
+		t.Fatal("the scheduled weekly review of an edited ledger succeeded")
+	}
+	if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err != nil {
+		t.Fatalf("the week was not published: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	all := strings.Join(bodies, "\n")
+	if !strings.Contains(all, `"event":"weekly_published"`) || !strings.Contains(all, `"event":"integrity_problem"`) {
+		t.Errorf("the webhook was not told of the publication and the problem:\n%s", all)
+	}
+}
+
+// TestOneSchedulerPerRoot: a second `schedule run` on the same root (a
+// unit started twice, a forgotten terminal) ran every job twice, and the
+// last to write the schedule state dropped the other's failed fire times
+// from its retries. It now exits 75 naming the running scheduler, which
+// does not keep the jobs out between its runs.
+func TestOneSchedulerPerRoot(t *testing.T) {
+	root := copyFixture(t)
+	daemon := exec.Command(binary, "--root", root, "--log-level", "info", "schedule", "run")
+	stderr, err := daemon.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		daemon.Process.Signal(syscall.SIGTERM)
+		daemon.Wait()
+	}()
+	sc := bufio.NewScanner(stderr)
+	started := false
+	for !started && sc.Scan() {
+		started = strings.Contains(sc.Text(), "scheduler started")
+	}
+	if !started {
+		t.Fatal("the scheduler never logged its start")
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	second := exec.CommandContext(ctx, binary, "--root", root, "schedule", "run")
+	out, _ := second.CombinedOutput()
+	if code := second.ProcessState.ExitCode(); code != 75 || !strings.Contains(string(out), fmt.Sprintf("pid %d (schedule run)", daemon.Process.Pid)) {
+		t.Errorf("a second scheduler: exit %d, want 75 naming pid %d\n%s", code, daemon.Process.Pid, out)
+	}
+	// The jobs are not kept out while the scheduler waits.
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
 }

@@ -21,7 +21,10 @@
 // flock is advisory and, on network file systems, only as reliable as the
 // server's lock support: keep the state directory on a local disk.
 //
-// It owns the lock file and nothing else. It must not delete the lock file
+// AcquireFile takes a lock file alone, for a lock held beside the jobs'
+// (the scheduler's: one per state directory).
+//
+// It owns the lock files and nothing else. It must not delete the lock file
 // (a waiter may hold an open descriptor of it; unlinking would let two jobs
 // lock two different files), decide exit codes, or write audit events.
 package lock

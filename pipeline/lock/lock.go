@@ -122,6 +122,17 @@ func (l *Lock) Path() string { return l.path }
 // returns a *HeldError naming that process. Zero PID and Hostname in holder
 // are filled in from this process.
 func Acquire(ctx context.Context, path string, timeout time.Duration, holder Holder) (*Lock, error) {
+	return acquire(ctx, path, timeout, holder, true)
+}
+
+// AcquireFile is Acquire on the lock file alone, not on its directory: a
+// lock held for a whole process's life beside the jobs' (one scheduler
+// per state directory), which must not keep the jobs out.
+func AcquireFile(ctx context.Context, path string, timeout time.Duration, holder Holder) (*Lock, error) {
+	return acquire(ctx, path, timeout, holder, false)
+}
+
+func acquire(ctx context.Context, path string, timeout time.Duration, holder Holder, withDir bool) (*Lock, error) {
 	if holder.PID == 0 {
 		holder.PID = os.Getpid()
 	}
@@ -137,13 +148,17 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	dir, err := os.Open(filepath.Dir(path))
-	if errors.Is(err, fs.ErrPermission) {
-		// A directory this account may enter but not list (mode 0711):
-		// the file's lock alone, as before the directory's was added.
-		dir = nil
-	} else if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+	var dir *os.File
+	if withDir {
+		dir, err = os.Open(filepath.Dir(path))
+		if errors.Is(err, fs.ErrPermission) {
+			// A directory this account may enter but not list (mode
+			// 0711): the file's lock alone, as before the directory's
+			// was added.
+			dir = nil
+		} else if err != nil {
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
 	}
 	f, err := openRegular(path)
 	if err != nil {
