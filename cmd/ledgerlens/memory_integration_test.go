@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -55,30 +54,7 @@ func TestOneShotJobsAdviseAndTheDaemonDoesNot(t *testing.T) {
 		t.Fatal("a paused weekly job holds no mapping advised for huge pages")
 	}
 
-	daemon := exec.Command(binary, "--root", root, "--log-level", "info", "schedule", "run")
-	stderr, err := daemon.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := daemon.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		daemon.Process.Signal(syscall.SIGTERM)
-		daemon.Wait()
-	}()
-	sc := bufio.NewScanner(stderr)
-	started := false
-	for !started && sc.Scan() {
-		started = strings.Contains(sc.Text(), "scheduler started")
-	}
-	if !started {
-		t.Fatal("the scheduler never logged its start")
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
+	daemon := startScheduler(t, root)
 	if n := advisedMappings(t, daemon.Process.Pid); n != 0 {
 		t.Fatalf("the scheduler daemon holds %d mappings advised for huge pages, want 0 (the paused job held %d)", n, advised)
 	}

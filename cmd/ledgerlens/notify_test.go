@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -194,29 +196,16 @@ func previousWeek(t *testing.T) string {
 // TestReportSLANotifies: the monthly SLA publication is announced like the
 // weekly one, once per published report.
 func TestReportSLANotifies(t *testing.T) {
-	var mu sync.Mutex
-	var bodies []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, string(b))
-		mu.Unlock()
-	}))
-	defer srv.Close()
 	root := copyFixture(t)
-	cfg := `{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 1}]}`
-	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"LL_TEST_HOOK=" + srv.URL + "/hooks/SECRET-TOKEN-5678"}
+	url, received := jsonWebhook(t, root, 1)
+	env := []string{"LL_TEST_HOOK=" + url + "/hooks/SECRET-TOKEN-5678"}
 	for range 2 {
 		r := ledgerlens(t, env, "--root", root, "report", "sla", "--month", "2026-02", "--unsigned", "--require-notify")
 		if r.code != 0 {
 			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	bodies := received()
 	if len(bodies) != 1 {
 		t.Fatalf("%d posts for one SLA report published and re-run, want 1", len(bodies))
 	}
@@ -232,5 +221,33 @@ func TestReportSLANotifies(t *testing.T) {
 	}
 	if strings.Contains(bodies[0], "SECRET-TOKEN") {
 		t.Error("the payload carries the webhook URL")
+	}
+}
+
+// jsonWebhook starts a receiver that records every body posted to it and
+// configures root's only webhook, "ops" (JSON, its URL in LL_TEST_HOOK,
+// retries as given), to post there. It returns the receiver's URL and
+// what it has received so far.
+func jsonWebhook(t *testing.T, root string, retries int) (url string, received func() []string) {
+	t.Helper()
+	var (
+		mu     sync.Mutex
+		bodies []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	cfg := fmt.Sprintf(`{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": %d}]}`, retries)
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(bodies)
 	}
 }

@@ -4,14 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -50,26 +46,7 @@ func TestScheduledSLAInAZoneAheadOfTheConfigured(t *testing.T) {
 // edit hid behind what looked like a mount problem. The refused check now
 // runs read-only, as verify all does, and counts and sends all of it.
 func TestScheduledIntegrityCheckWithTheKeysGone(t *testing.T) {
-	var (
-		mu     sync.Mutex
-		bodies []string
-	)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, string(b))
-		mu.Unlock()
-	}))
-	defer srv.Close()
-	root := copyFixture(t)
-	mustRun(t, "--root", root, "keys", "generate")
-	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
-	cfg := `{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 0}]}`
-	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("LL_TEST_HOOK", srv.URL+"/hook")
-	editLine(t, ledgerPath(root), 100)
+	root, received := editedRootTellingAWebhook(t)
 	if err := os.Rename(filepath.Join(root, ".ledgerlens", "keys"), filepath.Join(t.TempDir(), "keys")); err != nil {
 		t.Fatal(err)
 	}
@@ -83,9 +60,7 @@ func TestScheduledIntegrityCheckWithTheKeysGone(t *testing.T) {
 	if st.IntegrityProblems == nil || *st.IntegrityProblems < 2 {
 		t.Errorf("integrity problems counted: %v, want the key and the edited ledger", st.IntegrityProblems)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	all := strings.Join(bodies, "\n")
+	all := strings.Join(received(), "\n")
 	if !strings.Contains(all, "no signing key") || !strings.Contains(all, "ledger.jsonl: already-loaded bytes") {
 		t.Errorf("the webhook was not told of both problems:\n%s", all)
 	}
@@ -97,26 +72,7 @@ func TestScheduledIntegrityCheckWithTheKeysGone(t *testing.T) {
 // publication itself, which the command line announces, was never
 // announced, so a receiver keeping a record of publications missed it.
 func TestScheduledWeeklyPublishedWithAnIntegrityProblem(t *testing.T) {
-	var (
-		mu     sync.Mutex
-		bodies []string
-	)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, string(b))
-		mu.Unlock()
-	}))
-	defer srv.Close()
-	root := copyFixture(t)
-	mustRun(t, "--root", root, "keys", "generate")
-	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
-	cfg := `{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 0}]}`
-	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("LL_TEST_HOOK", srv.URL+"/hook")
-	editLine(t, ledgerPath(root), 100)
+	root, received := editedRootTellingAWebhook(t)
 
 	a := newApp(&strings.Builder{}, &strings.Builder{})
 	a.root = root
@@ -127,9 +83,7 @@ func TestScheduledWeeklyPublishedWithAnIntegrityProblem(t *testing.T) {
 	if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err != nil {
 		t.Fatalf("the week was not published: %v", err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	all := strings.Join(bodies, "\n")
+	all := strings.Join(received(), "\n")
 	if !strings.Contains(all, `"event":"weekly_published"`) || !strings.Contains(all, `"event":"integrity_problem"`) {
 		t.Errorf("the webhook was not told of the publication and the problem:\n%s", all)
 	}
@@ -142,6 +96,36 @@ func TestScheduledWeeklyPublishedWithAnIntegrityProblem(t *testing.T) {
 // does not keep the jobs out between its runs.
 func TestOneSchedulerPerRoot(t *testing.T) {
 	root := copyFixture(t)
+	daemon := startScheduler(t, root)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	second := exec.CommandContext(ctx, binary, "--root", root, "schedule", "run")
+	out, _ := second.CombinedOutput()
+	if code := second.ProcessState.ExitCode(); code != 75 || !strings.Contains(string(out), fmt.Sprintf("pid %d (schedule run)", daemon.Process.Pid)) {
+		t.Errorf("a second scheduler: exit %d, want 75 naming pid %d\n%s", code, daemon.Process.Pid, out)
+	}
+	// The jobs are not kept out while the scheduler waits.
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+}
+
+// editedRootTellingAWebhook is a root with a signing key, one week
+// published, one ledger line edited since, and a JSON webhook (its URL in
+// LL_TEST_HOOK for this test) whose posts the second result returns.
+func editedRootTellingAWebhook(t *testing.T) (root string, received func() []string) {
+	t.Helper()
+	root = copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
+	url, received := jsonWebhook(t, root, 0)
+	t.Setenv("LL_TEST_HOOK", url+"/hook")
+	editLine(t, ledgerPath(root), 100)
+	return root, received
+}
+
+// startScheduler starts `schedule run` on root and returns once it has
+// logged its start; it is stopped (SIGTERM) when the test ends.
+func startScheduler(t *testing.T, root string) *exec.Cmd {
+	t.Helper()
 	daemon := exec.Command(binary, "--root", root, "--log-level", "info", "schedule", "run")
 	stderr, err := daemon.StderrPipe()
 	if err != nil {
@@ -150,10 +134,10 @@ func TestOneSchedulerPerRoot(t *testing.T) {
 	if err := daemon.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		daemon.Process.Signal(syscall.SIGTERM)
 		daemon.Wait()
-	}()
+	})
 	sc := bufio.NewScanner(stderr)
 	started := false
 	for !started && sc.Scan() {
@@ -166,13 +150,5 @@ func TestOneSchedulerPerRoot(t *testing.T) {
 		for sc.Scan() {
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	second := exec.CommandContext(ctx, binary, "--root", root, "schedule", "run")
-	out, _ := second.CombinedOutput()
-	if code := second.ProcessState.ExitCode(); code != 75 || !strings.Contains(string(out), fmt.Sprintf("pid %d (schedule run)", daemon.Process.Pid)) {
-		t.Errorf("a second scheduler: exit %d, want 75 naming pid %d\n%s", code, daemon.Process.Pid, out)
-	}
-	// The jobs are not kept out while the scheduler waits.
-	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+	return daemon
 }
