@@ -25,6 +25,9 @@ const (
 // DefaultBackoff is the wait before the first retry; it doubles after each.
 const DefaultBackoff = time.Second
 
+// errOutOfTime is the cause of a delivery that ran out of Options.Budget.
+var errOutOfTime = errors.New("out of time")
+
 // ErrFailed is wrapped by Deliver's error when a receiver could not be
 // told: `--require-notify` turns it into a failing exit status.
 var ErrFailed = errors.New("notification failed")
@@ -54,7 +57,18 @@ type Options struct {
 	Backoff time.Duration
 	// Transport, when set, replaces http.DefaultTransport.
 	Transport http.RoundTripper
+	// Budget, when set, is the time all receivers' deliveries share: a
+	// receiver still being tried when it runs out fails ("out of time"),
+	// and so do those after it, at once. The caller holds the working
+	// root's lock while it delivers, and every job waits meanwhile.
+	Budget time.Duration
 }
+
+// LockBudget is the Budget of a delivery made under the working root's
+// lock (pipeline.Notify): with every receiver at the configuration's
+// maxima (a 300 s timeout, 10 retries), one slow receiver kept the lock,
+// and with it the daily check and the jobs, for most of an hour.
+const LockBudget = 5 * time.Minute
 
 // Result is what happened for one receiver.
 type Result struct {
@@ -98,6 +112,12 @@ func Deliver(ctx context.Context, opts Options, m Message) ([]Result, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	told := alreadySent(opts.Entries, m.Key)
+	dctx := ctx
+	if opts.Budget > 0 {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeoutCause(ctx, opts.Budget, errOutOfTime)
+		defer cancel()
+	}
 
 	var results []Result
 	var failed []error
@@ -107,7 +127,10 @@ func Deliver(ctx context.Context, opts Options, m Message) ([]Result, error) {
 			results = append(results, Result{Receiver: h.Name, Skipped: true})
 			continue
 		}
-		r := deliverOne(ctx, opts, h, m)
+		r := deliverOne(dctx, opts, h, m)
+		if r.Err != nil && errors.Is(context.Cause(dctx), errOutOfTime) && ctx.Err() == nil {
+			r.Err = fmt.Errorf("out of time: all receivers share %s, while the jobs wait for the lock (%w)", opts.Budget, r.Err)
+		}
 		results = append(results, r)
 		fields := map[string]any{"receiver": h.Name, "format": h.Format, "about": m.Event, "key": m.Key,
 			"status": r.Status, "attempts": r.Attempts}

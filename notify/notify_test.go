@@ -394,6 +394,44 @@ func TestTimeout(t *testing.T) {
 	e.noSecret(t, err.Error())
 }
 
+// TestBudgetSharedByAllReceivers: each receiver may take its timeout
+// times its tries, and the deliveries are made under the working root's
+// lock: with the configuration's maxima one hanging receiver kept the
+// daily check and every job out for most of an hour. All receivers now
+// share Options.Budget (LockBudget under the lock); those still being
+// tried when it runs out fail, recorded as such.
+func TestBudgetSharedByAllReceivers(t *testing.T) {
+	e := newEnv(t)
+	rc := newReceiver(t)
+	rc.delay = 2 * time.Second
+	e.vars["URL"] = rc.url()
+	opts := e.options(
+		inputs.Webhook{Name: "slow", Format: inputs.WebhookJSON, URLEnv: "URL", Timeout: time.Second, Retries: 3},
+		inputs.Webhook{Name: "slower", Format: inputs.WebhookJSON, URLEnv: "URL", Timeout: time.Second, Retries: 3},
+	)
+	opts.Budget = 300 * time.Millisecond
+	started := time.Now()
+	res, err := Deliver(context.Background(), opts, WeeklyMessage(sampleReport(), sampleFiles()))
+	if d := time.Since(started); d > 1500*time.Millisecond {
+		t.Errorf("two receivers sharing 300 ms took %v", d)
+	}
+	if !errors.Is(err, ErrFailed) || len(res) != 2 {
+		t.Fatalf("Deliver = %+v, %v", res, err)
+	}
+	for _, r := range res {
+		if r.Err == nil || !strings.Contains(r.Err.Error(), "out of time") {
+			t.Errorf("%s: %v, want out of time", r.Receiver, r.Err)
+		}
+	}
+	entries := e.auditEntries(t)
+	if n := len(entries); n < 2 || entries[n-1].Event != EventFailed || entries[n-2].Event != EventFailed {
+		t.Errorf("audit: %+v", entries)
+	}
+	if LockBudget > 10*time.Minute {
+		t.Errorf("LockBudget %v is longer than the jobs' usual --lock-timeout can wait", LockBudget)
+	}
+}
+
 func TestNoSecondPostForTheSameKey(t *testing.T) {
 	e := newEnv(t)
 	rc := newReceiver(t, 500) // the first attempt fails: the first delivery fails

@@ -34,6 +34,7 @@ func Notify(ctx context.Context, env job.Env, hooks []inputs.Webhook, m notify.M
 			started = true
 			o := opts
 			o.Record, o.Entries = j.Audit, j.Entries()
+			o.Budget = notify.LockBudget // the lock is held meanwhile
 			var err error
 			results, err = notify.Deliver(ctx, o, m)
 			return job.Outcome{}, err
