@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
@@ -14,7 +17,10 @@ import (
 // record of publication names), the state, ledger and configuration
 // directories, which may be mounts or links elsewhere: a file written
 // there, under a name a job would publish or read, would destroy, block
-// or mislead that job. advice says where to write instead.
+// or mislead that job. So is any other ledgerlens root on the host
+// (enclosingRoot): whoever runs the command chooses --root, and a file
+// planted in another root's output directory blocks its next publication
+// and fails its daily check. advice says where to write instead.
 func outsideProtected(l inputs.Layout, flag, value, dir, advice string) error {
 	protected := []struct{ what, path string }{{"the working root " + l.Root + ", which holds the ledger, the evidence and the keys", l.Root}}
 	for _, d := range protectedDirs(l) {
@@ -29,7 +35,24 @@ func outsideProtected(l inputs.Layout, flag, value, dir, advice string) error {
 			return usagef("%s %s is inside %s; %s", flag, value, p.what, advice)
 		}
 	}
+	if other := enclosingRoot(dir); other != "" {
+		return usagef("%s %s is inside the ledgerlens root %s (it holds %s); %s", flag, value, other, filepath.Join(other, ".ledgerlens"), advice)
+	}
 	return nil
+}
+
+// enclosingRoot returns the nearest of dir and its parents that holds a
+// .ledgerlens state directory (a ledgerlens root; the directory may be a
+// link to one elsewhere), or "".
+func enclosingRoot(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(filepath.Join(d, ".ledgerlens")); err == nil && fi.IsDir() {
+			return d
+		}
+		if parent := filepath.Dir(d); parent == d {
+			return ""
+		}
+	}
 }
 
 // protectedDirs are the directories of l that jobs read or publish in:

@@ -202,22 +202,6 @@ func queryError(err error) error {
 	return fmt.Errorf("query: %w", err)
 }
 
-// enclosingRoot returns the nearest of dir and its parents that holds a
-// .ledgerlens state directory (a ledgerlens root; the directory may be a
-// link to one elsewhere), or "". checkOut asks before the query runs, and
-// writeParquet again for the directory it opened, which a rename may
-// have swapped meanwhile.
-func enclosingRoot(dir string) string {
-	for d := dir; ; d = filepath.Dir(d) {
-		if fi, err := os.Stat(filepath.Join(d, ".ledgerlens")); err == nil && fi.IsDir() {
-			return d
-		}
-		if parent := filepath.Dir(d); parent == d {
-			return ""
-		}
-	}
-}
-
 // checkOut refuses a --out that could overwrite anything: a path that
 // exists (a file, a link, anything), or one inside the working root,
 // whose files are the evidence, the ledger, the keys and the store. The
@@ -238,12 +222,6 @@ func checkOut(l inputs.Layout, out string) error {
 	}
 	if err := outsideProtected(l, "--out", out, dir, "write query results elsewhere"); err != nil {
 		return err
-	}
-	// Any ledgerlens root, not only --root's: the analyst chooses --root,
-	// and a file planted in another root's output directory blocks its
-	// next publication and fails its daily check.
-	if other := enclosingRoot(dir); other != "" {
-		return usagef("--out %s is inside the ledgerlens root %s (it holds %s); query never writes into a root: write query results elsewhere", out, other, filepath.Join(other, ".ledgerlens"))
 	}
 	// Before the query runs, not once its result is ready.
 	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {

@@ -236,9 +236,6 @@ func writeParquet(ctx context.Context, l inputs.Layout, path string, rr array.Re
 	if err := outsideProtected(l, "--out", path, real, "write query results elsewhere"); err != nil {
 		return err
 	}
-	if other := enclosingRoot(real); other != "" {
-		return usagef("--out %s is inside the ledgerlens root %s (it holds %s); query never writes into a root: write query results elsewhere", path, other, filepath.Join(other, ".ledgerlens"))
-	}
 	dir, err := os.OpenRoot(handle)
 	if err != nil {
 		return fail(err)

@@ -1354,6 +1354,11 @@ func TestCarelessMetricsFile(t *testing.T) {
 	if err := os.Symlink(filepath.Join(root, "runs", "CREDIT_MONITORING"), link); err != nil {
 		t.Fatal(err)
 	}
+	// Another ledgerlens root on the host, which --root does not name.
+	other := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(other, ".ledgerlens"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	week := []string{"report", "weekly", "--week", focusWeek, "--supersede"}
 	for _, tc := range []struct {
 		name, dir, path string
@@ -1370,6 +1375,7 @@ func TestCarelessMetricsFile(t *testing.T) {
 		{"a script", "", script, week, "comments only"},
 		{"through a link and ..", "", link + "/../CREDIT_REVIEWS/weekly_" + nextWeek(t) + ".json", week, "a path with .. is refused"},
 		{"the scheduler's, into the ledger", "", filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl"), []string{"schedule", "run"}, "inside the working root"},
+		{"into another root", "", filepath.Join(other, "ledgerlens.prom"), week, "inside the ledgerlens root " + other},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target := tc.path
@@ -1694,41 +1700,15 @@ func TestCronSigningKeyProblems(t *testing.T) {
 		job    int    // a job's exit status
 	}{
 		{"missing", func(t *testing.T, root string) func() {
-			saved := filepath.Join(t.TempDir(), "signing.key")
-			if err := os.Rename(keyFile(root), saved); err != nil {
-				t.Fatal(err)
-			}
-			return func() {
-				if err := os.Rename(saved, keyFile(root)); err != nil {
-					t.Fatal(err)
-				}
-			}
+			return setAside(t, keyFile(root))
 		}, "signing.key is missing", 1},
 		{"the keys directory missing", func(t *testing.T, root string) func() {
-			keys := filepath.Join(root, ".ledgerlens", "keys")
-			saved := filepath.Join(t.TempDir(), "keys")
-			if err := os.Rename(keys, saved); err != nil {
-				t.Fatal(err)
-			}
-			return func() {
-				if err := os.Rename(saved, keys); err != nil {
-					t.Fatal(err)
-				}
-			}
+			return setAside(t, filepath.Join(root, ".ledgerlens", "keys"))
 		}, "but the audit log records one (key_generated", 1},
 		// verify all said only "pass --pubkey" here, as with the whole
 		// keys directory gone.
 		{"the public key missing", func(t *testing.T, root string) func() {
-			pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
-			saved := filepath.Join(t.TempDir(), "signing.pub")
-			if err := os.Rename(pub, saved); err != nil {
-				t.Fatal(err)
-			}
-			return func() {
-				if err := os.Rename(saved, pub); err != nil {
-					t.Fatal(err)
-				}
-			}
+			return setAside(t, filepath.Join(root, ".ledgerlens", "keys", "signing.pub"))
 		}, "signing.pub is missing beside the private key", 4},
 		{"readable by others", func(t *testing.T, root string) func() {
 			if err := os.Chmod(keyFile(root), 0o644); err != nil {
@@ -1777,6 +1757,21 @@ func TestCronSigningKeyProblems(t *testing.T) {
 			mustRun(t, "--root", root, "verify", "all")
 			mustRun(t, "--root", root, "audit", "verify")
 		})
+	}
+}
+
+// setAside moves path (a file or a directory) out of the root, as a mount
+// that did not come up would leave it, and returns what puts it back.
+func setAside(t *testing.T, path string) (restore func()) {
+	t.Helper()
+	saved := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.Rename(path, saved); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if err := os.Rename(saved, path); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
