@@ -47,11 +47,18 @@ type RunResult struct {
 	Stats             JobStats
 }
 
-// JobMetrics is one job's series in the metrics file. Times are kept to the
-// millisecond, the precision the file carries, so a value read back equals
-// the value written.
+// JobMetrics is one job's series in the metrics file, for one working
+// root. Times are kept to the millisecond, the precision the file carries,
+// so a value read back equals the value written.
 type JobMetrics struct {
 	Job string
+	// Root is the working root the job ran on, its real path: the series'
+	// root label. Two roots on one host write series that differ in it,
+	// into one file or into two files node_exporter reads together (which
+	// refuses two series alike, label for label, at every scrape). Empty in a file
+	// written before the label existed; the next writer takes such series
+	// as its own (adoptUnlabelled).
+	Root string
 	// LastRun is when the last run finished, whatever its result; zero if
 	// the job never ran. LastDuration and LastOK describe that run.
 	LastRun      time.Time
@@ -116,10 +123,10 @@ func LogMetricsError(log *slog.Logger, err error) {
 	log.Error("could not write metrics", "error", err)
 }
 
-// RecordRun merges one finished run of job into the metrics file at path:
-// it reads the file, folds the run into that job's figures (counters carry
-// on from the file) and rewrites it atomically, keeping every other job's
-// series. It is what a one-shot CLI run (`report weekly --metrics-file`)
+// RecordRun merges one finished run of job on root into the metrics file
+// at path: it reads the file, folds the run into that job's figures
+// (counters carry on from the file) and rewrites it atomically, keeping
+// every other job's series and every other root's. It is what a one-shot CLI run (`report weekly --metrics-file`)
 // calls; the daemon calls it after each run too, so both kinds of writer
 // keep one consistent set of counters.
 //
@@ -128,14 +135,14 @@ func LogMetricsError(log *slog.Logger, err error) {
 // not ledgerlens's to overwrite. Two processes updating the same file at the same instant can lose one
 // of the two updates (last rename wins); the next run of the job corrects
 // the gauges.
-func RecordRun(path, job string, r RunResult) error {
-	existing, err := ReadMetrics(path)
+func RecordRun(path, root, job string, r RunResult) error {
+	existing, err := ReadRootMetrics(path, root)
 	if err != nil {
 		return fmt.Errorf("write metrics: %w (left as it is)", err)
 	}
-	m := JobMetrics{Job: job}
+	m := JobMetrics{Job: job, Root: root}
 	for _, e := range existing {
-		if e.Job == job {
+		if e.Root == root && e.Job == job {
 			m = e
 		}
 	}
@@ -143,30 +150,73 @@ func RecordRun(path, job string, r RunResult) error {
 	return writeMetrics(path, existing, m)
 }
 
-// WriteMetrics writes jobs into the metrics file at path, atomically. Series
-// of jobs not among jobs are kept as the file had them, so a caller that
-// knows only its own job does not erase the others'. A file the parser
-// rejects is left as it is (RecordRun).
-func WriteMetrics(path string, jobs ...JobMetrics) error {
-	existing, err := ReadMetrics(path)
+// WriteMetrics writes the series of jobs on root into the metrics file at
+// path, atomically. Series of jobs not among jobs, and every other root's,
+// are kept as the file had them, so a caller that knows only its own job
+// does not erase the others'. A file the parser rejects is left as it is
+// (RecordRun).
+func WriteMetrics(path, root string, jobs ...JobMetrics) error {
+	existing, err := ReadRootMetrics(path, root)
 	if err != nil {
 		return fmt.Errorf("write metrics: %w (left as it is)", err)
+	}
+	for i := range jobs {
+		jobs[i].Root = root
 	}
 	return writeMetrics(path, existing, jobs...)
 }
 
-func writeMetrics(path string, existing []JobMetrics, jobs ...JobMetrics) error {
-	merged := make(map[string]JobMetrics, len(existing)+len(jobs))
-	for _, e := range existing {
-		merged[e.Job] = e
+// ReadRootMetrics is ReadMetrics for a writer on root: series without a
+// root label, written before the label existed, are taken as root's
+// (adoptUnlabelled).
+func ReadRootMetrics(path, root string) ([]JobMetrics, error) {
+	existing, err := ReadMetrics(path)
+	if err != nil {
+		return nil, err
 	}
-	seen := make(map[string]bool, len(jobs))
-	for _, j := range jobs {
-		if seen[j.Job] {
-			return fmt.Errorf("write metrics %s: job %q given twice", path, j.Job)
+	return adoptUnlabelled(existing, root), nil
+}
+
+// adoptUnlabelled gives root the series that carry no root label: a file
+// written before the label was one root's, and a job keeps its counters
+// and its last success across the upgrade. A labelled series of the same
+// job and root wins over an unlabelled one.
+func adoptUnlabelled(ms []JobMetrics, root string) []JobMetrics {
+	labelled := map[string]bool{}
+	for _, m := range ms {
+		if m.Root == root {
+			labelled[m.Job] = true
 		}
-		seen[j.Job] = true
-		merged[j.Job] = j
+	}
+	out := make([]JobMetrics, 0, len(ms))
+	for _, m := range ms {
+		if m.Root == "" {
+			if labelled[m.Job] {
+				continue
+			}
+			m.Root = root
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// seriesKey identifies one job's series on one root.
+type seriesKey struct{ root, job string }
+
+func writeMetrics(path string, existing []JobMetrics, jobs ...JobMetrics) error {
+	merged := make(map[seriesKey]JobMetrics, len(existing)+len(jobs))
+	for _, e := range existing {
+		merged[seriesKey{e.Root, e.Job}] = e
+	}
+	seen := make(map[seriesKey]bool, len(jobs))
+	for _, j := range jobs {
+		k := seriesKey{j.Root, j.Job}
+		if seen[k] {
+			return fmt.Errorf("write metrics %s: job %q of root %q given twice", path, j.Job, j.Root)
+		}
+		seen[k] = true
+		merged[k] = j
 	}
 	data, err := MarshalMetrics(slices.Collect(maps.Values(merged)))
 	if err != nil {
@@ -199,7 +249,8 @@ type family struct {
 	series     func(m JobMetrics) []sample
 }
 
-// sample is one series: labels after job, in name order, and the value.
+// sample is one series: labels after job and root, in name order, and the
+// value.
 type sample struct {
 	labels [][2]string
 	value  float64
@@ -313,18 +364,18 @@ func cmpStrings(a1, b1, a2, b2 string) int {
 
 // MarshalMetrics renders jobs in the Prometheus text exposition format read
 // by node_exporter's textfile collector, through expfmt: each family once
-// with HELP and TYPE lines, families in name order, series ordered by job
-// then the other labels. Equal input gives equal bytes, whatever the order
-// of jobs.
+// with HELP and TYPE lines, families in name order, series ordered by job,
+// root, then the other labels. A series without a Root has no root label.
+// Equal input gives equal bytes, whatever the order of jobs.
 func MarshalMetrics(jobs []JobMetrics) ([]byte, error) {
 	sorted := slices.Clone(jobs)
-	slices.SortFunc(sorted, func(a, b JobMetrics) int { return strings.Compare(a.Job, b.Job) })
+	slices.SortFunc(sorted, func(a, b JobMetrics) int { return cmpStrings(a.Job, b.Job, a.Root, b.Root) })
 	for i, j := range sorted {
 		if j.Job == "" {
 			return nil, fmt.Errorf("metrics for a job without a name")
 		}
-		if i > 0 && sorted[i-1].Job == j.Job {
-			return nil, fmt.Errorf("metrics for job %q given twice", j.Job)
+		if i > 0 && sorted[i-1].Job == j.Job && sorted[i-1].Root == j.Root {
+			return nil, fmt.Errorf("metrics for job %q of root %q given twice", j.Job, j.Root)
 		}
 	}
 	var b bytes.Buffer
@@ -333,6 +384,9 @@ func MarshalMetrics(jobs []JobMetrics) ([]byte, error) {
 		for _, j := range sorted {
 			for _, s := range f.series(j) {
 				m := &dto.Metric{Label: []*dto.LabelPair{{Name: proto.String("job"), Value: proto.String(j.Job)}}}
+				if j.Root != "" {
+					m.Label = append(m.Label, &dto.LabelPair{Name: proto.String("root"), Value: proto.String(j.Root)})
+				}
 				for _, l := range s.labels {
 					m.Label = append(m.Label, &dto.LabelPair{Name: proto.String(l[0]), Value: proto.String(l[1])})
 				}

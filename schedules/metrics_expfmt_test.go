@@ -18,7 +18,7 @@ import (
 func TestMetricsParseWithExpfmt(t *testing.T) {
 	// A file written by the daemon, merged with a one-shot run's record.
 	dir := t.TempDir()
-	opts := Options{StateFile: filepath.Join(dir, "state.json"), MetricsFile: filepath.Join(dir, "ledgerlens.prom")}
+	opts := Options{StateFile: filepath.Join(dir, "state.json"), MetricsFile: filepath.Join(dir, "ledgerlens.prom"), Root: testRoot}
 	clock := &simClock{}
 	rec := &recorder{}
 	var jobs []Job
@@ -27,7 +27,7 @@ func TestMetricsParseWithExpfmt(t *testing.T) {
 	}
 	simulate(t, jobs, opts, clock, "2026-11-15T12:00:00Z", "2026-11-15T13:00:00Z")
 	simulate(t, jobs, opts, clock, "2026-11-15T13:00:00Z", "2026-11-16T12:00:00Z")
-	if err := WriteMetrics(opts.MetricsFile, sampleMetrics()[0]); err != nil {
+	if err := WriteMetrics(opts.MetricsFile, testRoot, sampleMetrics()[0]); err != nil {
 		t.Fatal(err)
 	}
 	sample, err := MarshalMetrics(sampleMetrics())

@@ -50,7 +50,7 @@ func ParseMetrics(r io.Reader, name string) ([]JobMetrics, error) {
 	if len(fams) == 0 {
 		return nil, &parseError{fmt.Errorf("metrics %s: holds no metric families (comments only)", name)}
 	}
-	byJob := map[string]*JobMetrics{}
+	byJob := map[seriesKey]*JobMetrics{}
 	for _, fname := range slices.Sorted(maps.Keys(fams)) {
 		if !strings.HasPrefix(fname, "ledgerlens_") {
 			return nil, &parseError{fmt.Errorf("metrics %s: holds %s, another writer's family (a textfile belongs to one writer)", name, fname)}
@@ -62,14 +62,16 @@ func ParseMetrics(r io.Reader, name string) ([]JobMetrics, error) {
 		}
 	}
 	out := make([]JobMetrics, 0, len(byJob))
-	for _, job := range slices.Sorted(maps.Keys(byJob)) {
-		out = append(out, *byJob[job])
+	for _, k := range slices.SortedFunc(maps.Keys(byJob), func(a, b seriesKey) int {
+		return cmpStrings(a.job, b.job, a.root, b.root)
+	}) {
+		out = append(out, *byJob[k])
 	}
 	return out, nil
 }
 
 // parseSeries folds one series of family fname into its job's figures.
-func parseSeries(byJob map[string]*JobMetrics, fname string, m *dto.Metric) error {
+func parseSeries(byJob map[seriesKey]*JobMetrics, fname string, m *dto.Metric) error {
 	labels := map[string]string{}
 	for _, l := range m.GetLabel() {
 		labels[l.GetName()] = l.GetValue()
@@ -78,10 +80,11 @@ func parseSeries(byJob map[string]*JobMetrics, fname string, m *dto.Metric) erro
 	if job == "" {
 		return fmt.Errorf("without a job label")
 	}
-	jm := byJob[job]
+	k := seriesKey{labels["root"], job}
+	jm := byJob[k]
 	if jm == nil {
-		jm = &JobMetrics{Job: job}
-		byJob[job] = jm
+		jm = &JobMetrics{Job: job, Root: k.root}
+		byJob[k] = jm
 	}
 	var v float64
 	switch {

@@ -41,7 +41,7 @@ func golden(t *testing.T, name string, got []byte) {
 func sampleMetrics() []JobMetrics {
 	return []JobMetrics{
 		{
-			Job: JobWeeklyReview, LastRun: time.Date(2026, 11, 16, 10, 3, 12, 250e6, time.UTC), LastDuration: 192250 * time.Millisecond,
+			Job: JobWeeklyReview, Root: testRoot, LastRun: time.Date(2026, 11, 16, 10, 3, 12, 250e6, time.UTC), LastDuration: 192250 * time.Millisecond,
 			LastOK: true, LastSuccess: time.Date(2026, 11, 16, 10, 3, 12, 250e6, time.UTC), RunsOK: 12, RunsFailed: 1,
 			Rows: 1048576, Rejects: 3, Findings: map[string]int64{"sla_breach": 2, "missing_case": 1, `odd "type"\`: 4},
 			FindingsBySeverity: map[Finding]int64{{"sla_breach", "SEV1"}: 2, {"missing_case", "SEV0"}: 1, {`odd "type"\`, "SEV3"}: 4},
@@ -49,9 +49,9 @@ func sampleMetrics() []JobMetrics {
 			NewestRun:       time.Date(2026, 11, 15, 23, 58, 1, 500e6, time.UTC),
 			PublishedPeriod: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC),
 		},
-		{Job: JobSLAReport}, // configured, never ran
+		{Job: JobSLAReport, Root: testRoot}, // configured, never ran
 		{
-			Job: JobIntegrityCheck, LastRun: time.Date(2026, 11, 17, 6, 0, 1, 0, time.UTC), LastDuration: 1500 * time.Millisecond,
+			Job: JobIntegrityCheck, Root: testRoot, LastRun: time.Date(2026, 11, 17, 6, 0, 1, 0, time.UTC), LastDuration: 1500 * time.Millisecond,
 			LastOK: false, LastSuccess: time.Date(2026, 11, 16, 6, 0, 2, 0, time.UTC), RunsOK: 30, RunsFailed: 2,
 			Rows: 1048000, Rejects: 3, Findings: map[string]int64{},
 			IntegrityChecked: true, IntegrityProblems: 2, // the failed run found two problems
@@ -109,7 +109,7 @@ func TestMetricsRoundTrip(t *testing.T) {
 
 func TestRecordRunMergesIntoExistingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledgerlens.prom")
-	if err := WriteMetrics(path, sampleMetrics()...); err != nil {
+	if err := WriteMetrics(path, testRoot, sampleMetrics()...); err != nil {
 		t.Fatal(err)
 	}
 	before, err := ReadMetrics(path)
@@ -120,7 +120,7 @@ func TestRecordRunMergesIntoExistingFile(t *testing.T) {
 	// A one-shot `report weekly --metrics-file` run records its job only.
 	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	res := RunResult{Started: start, Finished: start.Add(90 * time.Second), Stats: JobStats{Rows: 2000000, Rejects: 0, Findings: map[string]int64{"drift_significant": 1}}}
-	if err := RecordRun(path, JobWeeklyReview, res); err != nil {
+	if err := RecordRun(path, testRoot, JobWeeklyReview, res); err != nil {
 		t.Fatal(err)
 	}
 	after, err := ReadMetrics(path)
@@ -132,7 +132,7 @@ func TestRecordRunMergesIntoExistingFile(t *testing.T) {
 	}
 	w := after[2]
 	want := JobMetrics{
-		Job: JobWeeklyReview, LastRun: start.Add(90 * time.Second), LastDuration: 90 * time.Second, LastOK: true,
+		Job: JobWeeklyReview, Root: testRoot, LastRun: start.Add(90 * time.Second), LastDuration: 90 * time.Second, LastOK: true,
 		LastSuccess: start.Add(90 * time.Second), RunsOK: 13, RunsFailed: 1,
 		Rows: 2000000, Rejects: 0, Findings: map[string]int64{"drift_significant": 1},
 		// Not reported by this run: kept from the file.
@@ -145,7 +145,7 @@ func TestRecordRunMergesIntoExistingFile(t *testing.T) {
 	// A failed run bumps the failed counter and status but keeps the
 	// figures of the last success.
 	fail := RunResult{Started: start.Add(time.Hour), Finished: start.Add(time.Hour + time.Second), Err: errors.New("x")}
-	if err := RecordRun(path, JobWeeklyReview, fail); err != nil {
+	if err := RecordRun(path, testRoot, JobWeeklyReview, fail); err != nil {
 		t.Fatal(err)
 	}
 	after, _ = ReadMetrics(path)
@@ -155,7 +155,7 @@ func TestRecordRunMergesIntoExistingFile(t *testing.T) {
 	}
 
 	// A job the file has never seen starts its counters at zero.
-	if err := RecordRun(path, "custom-job", res); err != nil {
+	if err := RecordRun(path, testRoot, "custom-job", res); err != nil {
 		t.Fatal(err)
 	}
 	after, _ = ReadMetrics(path)
@@ -166,6 +166,72 @@ func TestRecordRunMergesIntoExistingFile(t *testing.T) {
 	checkExposition(t, data)
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("metrics file mode %v %v, want 0644 so node_exporter can read it", fi.Mode(), err)
+	}
+}
+
+// TestMetricsOfTwoRoots: each root's runs change its own series only; a
+// file written before the root label existed is taken over by the next
+// root that writes it, counters and all.
+func TestMetricsOfTwoRoots(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledgerlens.prom")
+	old := sampleMetrics()
+	for i := range old {
+		old[i].Root = ""
+	}
+	data, err := MarshalMetrics(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte("root=")) {
+		t.Fatalf("series without a root carry a root label:\n%s", data)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	ok := RunResult{Started: start, Finished: start.Add(time.Minute)}
+	failed := RunResult{Started: start, Finished: start.Add(time.Minute), Err: errors.New("ledger missing")}
+	const rootA, rootB = "/srv/a", "/srv/b"
+	if err := RecordRun(path, rootA, JobWeeklyReview, ok); err != nil {
+		t.Fatal(err)
+	}
+	if err := RecordRun(path, rootB, JobWeeklyReview, failed); err != nil {
+		t.Fatal(err)
+	}
+	if err := RecordRun(path, rootA, JobWeeklyReview, ok); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := ReadMetrics(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[seriesKey]JobMetrics{}
+	for _, m := range ms {
+		got[seriesKey{m.Root, m.Job}] = m
+	}
+	if len(ms) != 4 {
+		t.Errorf("%d series, want the three jobs of the old file, now root A's, and root B's weekly review: %+v", len(ms), ms)
+	}
+	a, b := got[seriesKey{rootA, JobWeeklyReview}], got[seriesKey{rootB, JobWeeklyReview}]
+	if !a.LastOK || a.RunsOK != 14 || a.RunsFailed != 1 || a.Rows != 0 {
+		t.Errorf("root A's weekly review: %+v, want the old file's 12 successes and a failure, then two more successes", a)
+	}
+	if b.LastOK || b.RunsOK != 0 || b.RunsFailed != 1 || !b.LastSuccess.IsZero() {
+		t.Errorf("root B's weekly review: %+v, want one failed run and nothing else", b)
+	}
+	if sla, ok := got[seriesKey{rootA, JobSLAReport}]; !ok || sla.RunsOK != 0 {
+		t.Errorf("the old file's sla-report: %+v %v, want it root A's", sla, ok)
+	}
+	if ic := got[seriesKey{rootA, JobIntegrityCheck}]; ic.RunsOK != 30 || ic.IntegrityProblems != 2 {
+		t.Errorf("the old file's integrity-check: %+v, want it root A's as it was", ic)
+	}
+	checkExposition(t, mustRead(t, path))
+
+	// Beside a series of its own, an unlabelled one of the same job is
+	// dropped, not merged.
+	both := append(sampleMetrics()[:1], JobMetrics{Job: JobWeeklyReview, RunsFailed: 99})
+	if got := adoptUnlabelled(both, testRoot); len(got) != 1 || got[0].RunsFailed != 1 {
+		t.Errorf("labelled and unlabelled series of one job: %+v", got)
 	}
 }
 
@@ -195,9 +261,9 @@ func TestReadMetricsErrors(t *testing.T) {
 		// name anything (a ledger, a key). The error names the file and
 		// the cause; the writers log it at error level.
 		for _, write := range []func() error{
-			func() error { return WriteMetrics(path, JobMetrics{Job: "z"}) },
+			func() error { return WriteMetrics(path, testRoot, JobMetrics{Job: "z"}) },
 			func() error {
-				return RecordRun(path, "z", RunResult{Started: time.Unix(1, 0), Finished: time.Unix(2, 0)})
+				return RecordRun(path, testRoot, "z", RunResult{Started: time.Unix(1, 0), Finished: time.Unix(2, 0)})
 			},
 		} {
 			err = write()
@@ -236,7 +302,7 @@ func TestReadMetricsErrors(t *testing.T) {
 
 func TestSchedulerWritesMetrics(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{StateFile: filepath.Join(dir, "state.json"), MetricsFile: filepath.Join(dir, "ledgerlens.prom")}
+	opts := Options{StateFile: filepath.Join(dir, "state.json"), MetricsFile: filepath.Join(dir, "ledgerlens.prom"), Root: testRoot}
 	clock := &simClock{}
 	rec := &recorder{}
 	var jobs []Job
@@ -250,7 +316,7 @@ func TestSchedulerWritesMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, j := range DefaultJobSpecs() {
-		if !bytes.Contains(data, []byte(`ledgerlens_job_runs_total{job="`+j.Name+`",result="ok"} 0`)) {
+		if !bytes.Contains(data, []byte(`ledgerlens_job_runs_total{job="`+j.Name+`",root="`+testRoot+`",result="ok"} 0`)) {
 			t.Errorf("no zero counter for %s before its first run:\n%s", j.Name, data)
 		}
 	}
@@ -261,22 +327,22 @@ func TestSchedulerWritesMetrics(t *testing.T) {
 	}
 	checkExposition(t, data)
 	for _, want := range []string{
-		`ledgerlens_job_last_success_timestamp_seconds{job="weekly-review"} 1.79482326e+09`, // 2026-11-16T10:01:00Z, as expfmt writes it
-		`ledgerlens_job_last_run_timestamp_seconds{job="integrity-check"} 1.79480886e+09`,   // 06:01
-		`ledgerlens_job_last_duration_seconds{job="weekly-review"} 60`,
-		`ledgerlens_job_last_status{job="weekly-review"} 1`,
-		`ledgerlens_job_runs_total{job="weekly-review",result="ok"} 1`,
-		`ledgerlens_job_runs_total{job="weekly-review",result="failed"} 0`,
-		`ledgerlens_ledger_rows{job="weekly-review"} 100`,
-		`ledgerlens_rejects{job="integrity-check"} 2`,
-		`ledgerlens_findings{job="weekly-review",type="missing_case"} 1`,
-		`ledgerlens_job_runs_total{job="sla-report",result="ok"} 0`,
+		`ledgerlens_job_last_success_timestamp_seconds{job="weekly-review",root="/srv/ledgerlens"} 1.79482326e+09`, // 2026-11-16T10:01:00Z, as expfmt writes it
+		`ledgerlens_job_last_run_timestamp_seconds{job="integrity-check",root="/srv/ledgerlens"} 1.79480886e+09`,   // 06:01
+		`ledgerlens_job_last_duration_seconds{job="weekly-review",root="/srv/ledgerlens"} 60`,
+		`ledgerlens_job_last_status{job="weekly-review",root="/srv/ledgerlens"} 1`,
+		`ledgerlens_job_runs_total{job="weekly-review",root="/srv/ledgerlens",result="ok"} 1`,
+		`ledgerlens_job_runs_total{job="weekly-review",root="/srv/ledgerlens",result="failed"} 0`,
+		`ledgerlens_ledger_rows{job="weekly-review",root="/srv/ledgerlens"} 100`,
+		`ledgerlens_rejects{job="integrity-check",root="/srv/ledgerlens"} 2`,
+		`ledgerlens_findings{job="weekly-review",root="/srv/ledgerlens",type="missing_case"} 1`,
+		`ledgerlens_job_runs_total{job="sla-report",root="/srv/ledgerlens",result="ok"} 0`,
 	} {
 		if !bytes.Contains(data, []byte(want+"\n")) {
 			t.Errorf("metrics lack %s:\n%s", want, data)
 		}
 	}
-	if bytes.Contains(data, []byte(`ledgerlens_job_last_status{job="sla-report"}`)) {
+	if bytes.Contains(data, []byte(`ledgerlens_job_last_status{job="sla-report",root="/srv/ledgerlens"}`)) {
 		t.Error("a job that never ran has a status series")
 	}
 

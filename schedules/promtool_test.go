@@ -63,7 +63,7 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 			NewestRun:          start.Add(-time.Hour), PublishedPeriod: start.AddDate(0, 0, -7).Truncate(24 * time.Hour)}}},
 		{JobIntegrityCheck, RunResult{Started: start, Finished: start.Add(time.Second), Err: errors.New("2 problems"), Stats: JobStats{IntegrityProblems: &one}}},
 	} {
-		if err := RecordRun(path, r.job, r.res); err != nil {
+		if err := RecordRun(path, testRoot, r.job, r.res); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -27,8 +27,11 @@ type Options struct {
 	// which fire times failed (JSON, replaced atomically). Required.
 	StateFile string
 	// MetricsFile, when set, receives node_exporter textfile metrics after
-	// every finished run (see RecordRun).
+	// every finished run (see RecordRun), labelled with Root.
 	MetricsFile string
+	// Root is the working root's real path, the root label of the jobs'
+	// series in MetricsFile.
+	Root string
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// After waits for a duration like time.After; nil means time.After.
@@ -69,6 +72,9 @@ type scheduledJob struct {
 func New(jobs []Job, opts Options) (*Scheduler, error) {
 	if opts.StateFile == "" {
 		return nil, errors.New("schedule: a state file is required (it is what lets a restart catch up missed runs)")
+	}
+	if opts.MetricsFile != "" && opts.Root == "" {
+		return nil, errors.New("schedule: a metrics file needs the root its series are labelled with")
 	}
 	specs := make([]JobSpec, len(jobs))
 	for i, j := range jobs {
@@ -312,7 +318,7 @@ func (s *Scheduler) runOne(ctx context.Context, st *state, w work) {
 	}
 	if s.opts.MetricsFile != "" {
 		res := RunResult{Started: started, Finished: finished, Err: err, Stats: stats}
-		if merr := RecordRun(s.opts.MetricsFile, name, res); merr != nil {
+		if merr := RecordRun(s.opts.MetricsFile, s.opts.Root, name, res); merr != nil {
 			LogMetricsError(log, merr)
 		}
 	}
@@ -339,7 +345,7 @@ func (s *Scheduler) seedMetrics(st *state) {
 	if s.opts.MetricsFile == "" {
 		return
 	}
-	existing, err := ReadMetrics(s.opts.MetricsFile)
+	existing, err := ReadRootMetrics(s.opts.MetricsFile, s.opts.Root)
 	var parseErr *parseError
 	if err != nil && !errors.As(err, &parseErr) {
 		s.log.Error("could not read metrics", "error", err)
@@ -347,7 +353,7 @@ func (s *Scheduler) seedMetrics(st *state) {
 	}
 	have := map[string]bool{}
 	for _, m := range existing {
-		have[m.Job] = true
+		have[m.Job] = have[m.Job] || m.Root == s.opts.Root
 	}
 	var add []JobMetrics
 	for _, j := range s.jobs {
@@ -370,7 +376,7 @@ func (s *Scheduler) seedMetrics(st *state) {
 	if len(add) == 0 {
 		return
 	}
-	if err := WriteMetrics(s.opts.MetricsFile, add...); err != nil {
+	if err := WriteMetrics(s.opts.MetricsFile, s.opts.Root, add...); err != nil {
 		LogMetricsError(s.log, err)
 	}
 }

@@ -218,6 +218,7 @@ func TestFailedRunIsRetriedAndBlocksNothing(t *testing.T) {
 	opts := Options{
 		StateFile:   filepath.Join(dir, "state.json"),
 		MetricsFile: filepath.Join(dir, "ledgerlens.prom"),
+		Root:        testRoot,
 		Logger:      testLogger(t),
 	}
 	clock := &simClock{}
@@ -332,7 +333,7 @@ func TestCancelDuringRun(t *testing.T) {
 	}
 
 	clock.now, clock.stop = mustTime(t, "2026-11-17T00:00:00Z"), mustTime(t, "2026-12-31T00:00:00Z")
-	s, err := New(jobs, Options{StateFile: state, MetricsFile: metrics, Now: clock.Now, After: clock.After, Logger: testLogger(t)})
+	s, err := New(jobs, Options{StateFile: state, MetricsFile: metrics, Root: testRoot, Now: clock.Now, After: clock.After, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +455,7 @@ func TestDisabledJobsDoNotRun(t *testing.T) {
 func TestStateIsDeterministic(t *testing.T) {
 	run := func() []byte {
 		dir := t.TempDir()
-		opts := Options{StateFile: filepath.Join(dir, "state.json"), MetricsFile: filepath.Join(dir, "m.prom")}
+		opts := Options{StateFile: filepath.Join(dir, "state.json"), MetricsFile: filepath.Join(dir, "m.prom"), Root: testRoot}
 		clock := &simClock{}
 		rec := &recorder{}
 		var jobs []Job

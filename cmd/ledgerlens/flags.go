@@ -131,6 +131,16 @@ func checkMetricsFile(a *app, path string) error {
 	return nil
 }
 
+// metricsRoot is the root label of the series a root's jobs write to a
+// metrics file: the root's real path, so the scheduler and a cron line
+// that name one root by two paths (a link) write the same series.
+func metricsRoot(l inputs.Layout) string {
+	if p, err := inputs.RealPath(l.Root); err == nil {
+		return p
+	}
+	return l.Root
+}
+
 // recordMetrics merges one run of job into --metrics-file, if given; a
 // metrics failure is logged, never the job's outcome. notifyErr is a
 // notification that --require-notify turned into the command's failure:
@@ -149,7 +159,7 @@ func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err,
 		n := int64(len(problems))
 		rr.Stats.IntegrityProblems = &n
 	}
-	if merr := schedules.RecordRun(p.metricsFile, job, rr); merr != nil {
+	if merr := schedules.RecordRun(p.metricsFile, metricsRoot(a.layout()), job, rr); merr != nil {
 		schedules.LogMetricsError(a.log, merr)
 	}
 }

@@ -93,6 +93,12 @@ func copyInto(t *testing.T, src, dst string) {
 	}
 }
 
+// series is how the metrics file names metric's series for job on root
+// (a temporary directory, so its own real path).
+func series(metric, job, root string) string {
+	return fmt.Sprintf("%s{job=%q,root=%q}", metric, job, root)
+}
+
 type result struct {
 	code           int
 	stdout, stderr string

@@ -89,7 +89,7 @@ func TestReportWeeklyNotifies(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "HTTP 500") {
 		t.Fatalf("failed notification with --require-notify: exit %d\n%s", r.code, r.stderr)
 	}
-	if metrics := string(readFile(t, prom)); !strings.Contains(metrics, `ledgerlens_job_last_status{job="weekly-review"} 0`) {
+	if metrics := string(readFile(t, prom)); !strings.Contains(metrics, series("ledgerlens_job_last_status", "weekly-review", root)+" 0") {
 		t.Errorf("metrics of a run that exited 1 on its notification:\n%s", metrics)
 	}
 	if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+prev+".json")); err != nil {

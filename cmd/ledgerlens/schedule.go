@@ -107,6 +107,7 @@ other or with CLI runs (file lock; a scheduled run waits up to
 			sched, err := schedules.New(jobs, schedules.Options{
 				StateFile:   filepath.Join(l.StateDir, "schedule-state.json"),
 				MetricsFile: metricsFile,
+				Root:        metricsRoot(l),
 				Logger:      a.log,
 			})
 			if err != nil {

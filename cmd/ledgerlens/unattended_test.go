@@ -1427,6 +1427,41 @@ func TestCarelessMetricsFile(t *testing.T) {
 	}
 }
 
+// TestTwoRootsShareAMetricsFile: two roots on one host whose cron lines
+// name the same --metrics-file (the README's one path, copied). Root B's
+// weekly review failed (its ledger gone), then root A's succeeded: the
+// file held one weekly-review series, A's, and B's failure vanished from
+// it, with LedgerlensJobLastRunFailed never firing. Given each its own
+// file, the two files' series were alike, label for label, which
+// node_exporter refuses at every scrape. Each series now carries the root
+// it describes (root="…", its real path): B's failure stays beside A's
+// success, whatever order the runs come in.
+func TestTwoRootsShareAMetricsFile(t *testing.T) {
+	rootA := publishedRoot(t)
+	rootB := copyRoot(t, rootA)
+	prom := filepath.Join(t.TempDir(), "ledgerlens.prom")
+	week := []string{"report", "weekly", "--week", focusWeek, "--metrics-file", prom}
+	mustRun(t, append([]string{"--root", rootA}, week...)...)
+	if err := os.Remove(filepath.Join(rootB, "runs", "CREDIT_MONITORING", "ledger.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	if r := ledgerlens(t, nil, append([]string{"--root", rootB}, week...)...); r.code != 1 {
+		t.Fatalf("root B without its ledger: exit %d\n%s", r.code, r.stderr)
+	}
+	mustRun(t, append([]string{"--root", rootA}, week...)...)
+	data := string(readFile(t, prom))
+	for _, want := range []string{
+		series("ledgerlens_job_last_status", "weekly-review", rootA) + " 1\n",
+		series("ledgerlens_job_last_status", "weekly-review", rootB) + " 0\n",
+		fmt.Sprintf("ledgerlens_job_runs_total{job=%q,root=%q,result=%q} 2\n", "weekly-review", rootA, "ok"),
+		fmt.Sprintf("ledgerlens_job_runs_total{job=%q,root=%q,result=%q} 1\n", "weekly-review", rootB, "failed"),
+	} {
+		if !strings.Contains(data, want) {
+			t.Errorf("%s lacks %s", prom, want)
+		}
+	}
+}
+
 // TestCronFailOnAWeekWithoutRuns: `report weekly --fail-on SEV1` on a week
 // without runs (a ledger mount that came up empty on a fresh host) listed
 // "SEV1 No runs" under action required and exited 0: --fail-on weighed

@@ -76,14 +76,14 @@ func TestIntegrityNamesEveryTamperedArtifact(t *testing.T) {
 		t.Fatalf("integrity_problem %d, want 2", got)
 	}
 	metrics := filepath.Join(t.TempDir(), "ledgerlens.prom")
-	if err := schedules.RecordRun(metrics, schedules.JobIntegrityCheck, schedules.RunResult{Started: started, Finished: time.Now(), Err: jobErr, Stats: stats}); err != nil {
+	if err := schedules.RecordRun(metrics, metricsRoot(a.layout()), schedules.JobIntegrityCheck, schedules.RunResult{Started: started, Finished: time.Now(), Err: jobErr, Stats: stats}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`ledgerlens_integrity_problems{job="integrity-check"} 2`, `ledgerlens_job_last_status{job="integrity-check"} 0`} {
+	for _, want := range []string{series("ledgerlens_integrity_problems", "integrity-check", root) + " 2", series("ledgerlens_job_last_status", "integrity-check", root) + " 0"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("metrics file lacks %s:\n%s", want, data)
 		}
@@ -114,7 +114,7 @@ func TestScheduledIntegrityCheckCountsARefusal(t *testing.T) {
 	if r.code != 4 {
 		t.Fatalf("weekly run over an edited ledger: exit %d\n%s", r.code, r.stderr)
 	}
-	if data := readFile(t, metrics); !regexp.MustCompile(`ledgerlens_integrity_problems\{job="weekly-review"\} [1-9]`).Match(data) {
+	if data := readFile(t, metrics); !regexp.MustCompile(regexp.QuoteMeta(series("ledgerlens_integrity_problems", "weekly-review", root)) + ` [1-9]`).Match(data) {
 		t.Errorf("metrics after a weekly run that exited 4:\n%s", data)
 	}
 
@@ -137,10 +137,10 @@ func TestScheduledIntegrityCheckCountsARefusal(t *testing.T) {
 	if jobErr == nil || stats.IntegrityProblems == nil || *stats.IntegrityProblems < 1 {
 		t.Fatalf("integrity job on a broken log: err %v, problems %v", jobErr, stats.IntegrityProblems)
 	}
-	if err := schedules.RecordRun(metrics, schedules.JobIntegrityCheck, schedules.RunResult{Started: started, Finished: time.Now(), Err: jobErr, Stats: stats}); err != nil {
+	if err := schedules.RecordRun(metrics, metricsRoot(a.layout()), schedules.JobIntegrityCheck, schedules.RunResult{Started: started, Finished: time.Now(), Err: jobErr, Stats: stats}); err != nil {
 		t.Fatal(err)
 	}
-	if data := readFile(t, metrics); !regexp.MustCompile(`ledgerlens_integrity_problems\{job="integrity-check"\} [1-9]`).Match(data) {
+	if data := readFile(t, metrics); !regexp.MustCompile(regexp.QuoteMeta(series("ledgerlens_integrity_problems", "integrity-check", root)) + ` [1-9]`).Match(data) {
 		t.Errorf("metrics after an integrity check refused on a broken log:\n%s", data)
 	}
 }
