@@ -10,6 +10,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -81,11 +82,15 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			if err != nil {
 				return job.Outcome{}, err
 			}
-			st, _, err := j.OpenStore(ctx)
+			st, ing, err := j.OpenStore(ctx)
 			if err != nil {
 				return job.Outcome{}, err
 			}
 			dups, err := st.ConflictingDuplicates(ctx)
+			var lines int64
+			if err == nil {
+				lines, err = st.CoveredLines(ctx)
+			}
 			if cerr := st.Close(); err == nil {
 				err = cerr
 			}
@@ -98,6 +103,16 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			}
 			ldups := record.Duplicates(dups)
 			ack := job.LedgerAcknowledgment{LineFrom: opts.LineFrom, LineTo: opts.LineTo}
+			// Only what a job before this one reported can have been
+			// reviewed: a change this job's own ingest finds in the range
+			// (the line edited again since the report) has been shown to
+			// nobody, and an acknowledgment must not cover it
+			// (TestAttackAcknowledgeCoversAnUnreportedEdit).
+			if unseen := unreportedInRange(ack, ing, lines, ldups); len(unseen) > 0 {
+				return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
+					"ledger %s: this acknowledgment's own ingest found %s within lines %d-%d, which no earlier job reported and nobody has reviewed: nothing was acknowledged; review the ledger as it is now (`ledgerlens verify ledger`), then acknowledge again",
+					l.Rel(l.Ledger), strings.Join(unseen, " and "), opts.LineFrom, opts.LineTo)}}
+			}
 			var pending []string
 			for _, m := range job.Unacknowledged(record.Modifications) {
 				if ack.Covers(m) {
@@ -168,6 +183,29 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			return job.Outcome{Fields: map[string]any{"acknowledged": len(res.Covered), "acknowledged_duplicates": len(res.Duplicates)}}, nil
 		})
 	return res, err
+}
+
+// unreportedInRange describes what the acknowledgment's own ingest (ing)
+// found within ack's lines: a modification of the loaded ledger, or a
+// conflicting duplicate on a line it appended (past the lines the store
+// covered before it; lines is how many it covers after). A reload (a first
+// load, a rebuilt store) loads every line again, including duplicates
+// earlier jobs reported: only a modification counts then.
+func unreportedInRange(ack job.LedgerAcknowledgment, ing store.IngestResult, lines int64, dups []job.LedgerDuplicate) []string {
+	var out []string
+	if m := ing.Modified; m != nil && m.LineFrom <= ack.LineTo && ack.LineFrom <= m.LineTo {
+		out = append(out, fmt.Sprintf("a change of lines %d-%d", m.LineFrom, m.LineTo))
+	}
+	if ing.Event != store.EventAppend {
+		return out
+	}
+	appendedFrom := lines - ing.Lines + 1
+	for _, d := range dups {
+		if d.Ack == nil && d.LineNo >= appendedFrom && ack.LineFrom <= d.LineNo && d.LineNo <= ack.LineTo {
+			out = append(out, fmt.Sprintf("a conflicting duplicate on line %d", d.LineNo))
+		}
+	}
+	return out
 }
 
 func noneIfEmpty(s []string) string {

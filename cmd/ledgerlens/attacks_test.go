@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -2306,4 +2307,116 @@ func TestResumeWithAStepOutputGone(t *testing.T) {
 		t.Error("the resumed run published a different report")
 	}
 	mustRun(t, "--root", root, "verify", "all")
+}
+
+// TestAttackRollBackTheLogOverADetection: line 5000 of the ledger is
+// edited; the next ingest detects it (exit 4) and reloads the store from
+// the edited ledger. Whoever may write the audit log then puts the log and
+// its checkpoints back as they were before that ingest, a genuine earlier
+// state, erasing the detection. The next ingest and weekly job exited 0:
+// they compared the ledger with the store, which held the edited bytes,
+// and not with the log's newest ingest; their signed ingest entries then
+// vouched for the edit, and `verify ledger` passed. A job now compares the
+// store's covered prefix with the one the log's newest ingest recorded:
+// the edit is detected again (exit 4) and recorded.
+func TestAttackRollBackTheLogOverADetection(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", weekBefore(t, focusWeek)), 0, "first weekly run")
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	cpPath := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	log, cps := readFile(t, logPath), readFile(t, cpPath)
+	editLine(t, ledgerPath(root), 5000)
+	wantExit(t, cron(t, root, "ingest"), 4, "the ingest that detects the edit")
+	for path, data := range map[string][]byte{logPath: log, cpPath: cps} {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"ingest"}, {"report", "weekly", "--week", focusWeek}} {
+		r := cron(t, root, args...)
+		wantExit(t, r, 4, fmt.Sprintf("%v after the rollback", args))
+		if !strings.Contains(r.stderr, "ledger") || !strings.Contains(r.stderr, "ledger acknowledge") {
+			t.Errorf("%v after the rollback: stderr does not name the ledger's change and its fix:\n%s", args, r.stderr)
+		}
+	}
+	mustFail(t, 1, []string{"FAILED"}, "--root", root, "verify", "ledger")
+	mustFail(t, 1, []string{"FAILED"}, "--root", root, "verify", "all")
+}
+
+// TestAttackAcknowledgeCoversAnUnreportedEdit: line 5000 is edited (E1),
+// the ingest reports it (exit 4) and the operator reviews E1. Before the
+// operator acknowledges the range the report named, line 5000 is edited
+// again (E2). The acknowledgment's own ingest detected E2 and covered it
+// too, exit 0, though nobody had been shown it. Now an acknowledgment
+// covers only what a job before it reported: when its own ingest finds a
+// new change, it acknowledges nothing and exits 4 naming it; acknowledged
+// again, once reviewed, it passes.
+func TestAttackAcknowledgeCoversAnUnreportedEdit(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", weekBefore(t, focusWeek)), 0, "first weekly run")
+	editLine(t, ledgerPath(root), 5000)
+	r := cron(t, root, "ingest")
+	wantExit(t, r, 4, "the ingest that detects E1")
+	m := regexp.MustCompile(`--range (\d+-\d+)`).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("stderr names no range: %s", r.stderr)
+	}
+	editLine(t, ledgerPath(root), 5000) // E2, never reported
+	ack := []string{"ledger", "acknowledge", "--range", m[1], "--by", "alice", "--reason", "reviewed E1"}
+	r = cron(t, root, ack...)
+	wantExit(t, r, 4, "an acknowledgment whose own ingest finds E2")
+	if !strings.Contains(r.stderr, "nothing was acknowledged") {
+		t.Errorf("stderr does not say nothing was acknowledged:\n%s", r.stderr)
+	}
+	if recs, _ := filepath.Glob(filepath.Join(reviews(root), "ledger_ack_*.json")); len(recs) != 0 {
+		t.Errorf("acknowledgment records published: %v", recs)
+	}
+	mustFail(t, 1, []string{"FAILED"}, "--root", root, "verify", "all")
+	// Reviewed and acknowledged again: both changes are covered.
+	wantExit(t, cron(t, root, ack...), 0, "the acknowledgment after E2 was reported")
+	mustRun(t, "--root", root, "verify", "all")
+}
+
+// TestAttackOlderCheckpointAppended: the log truncated to an older
+// checkpoint's size, and a copy of that genuine checkpoint appended to the
+// checkpoints file as its last line. `audit verify` failed on the newer
+// checkpoint, but the jobs compared the log with the file's last line
+// only, exited 0 and extended the truncated log. Checkpoints are only ever
+// appended, each covering at least as many entries as the one before: a
+// file out of that order is refused by the jobs too (exit 4).
+func TestAttackOlderCheckpointAppended(t *testing.T) {
+	root := publishedRoot(t)
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	cpPath := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	cps := bytes.SplitAfter(readFile(t, cpPath), []byte("\n"))
+	cps = cps[:len(cps)-1]
+	if len(cps) < 2 {
+		t.Fatalf("want at least two checkpoints, have %d", len(cps))
+	}
+	older := cps[len(cps)-2]
+	var line struct{ Note string }
+	if err := json.Unmarshal(older, &line); err != nil {
+		t.Fatal(err)
+	}
+	size, err := strconv.Atoi(strings.Split(line.Note, "\n")[1])
+	if err != nil {
+		t.Fatalf("checkpoint line %q: %v", older, err)
+	}
+	entries := bytes.SplitAfter(readFile(t, logPath), []byte("\n"))
+	if err := os.WriteFile(logPath, bytes.Join(entries[:size], nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cpPath, append(bytes.Join(cps, nil), older...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"FAILED"}, "--root", root, "audit", "verify")
+	for _, args := range [][]string{{"ingest"}, {"report", "weekly", "--week", focusWeek, "--supersede"}} {
+		r := cron(t, root, args...)
+		wantExit(t, r, 4, fmt.Sprintf("%v over a checkpoints file out of order", args))
+		if !strings.Contains(r.stderr, "audit.checkpoints") {
+			t.Errorf("%v: stderr does not name the checkpoints file:\n%s", args, r.stderr)
+		}
+	}
 }

@@ -292,14 +292,20 @@ func fieldInt(fields map[string]any, key string) int64 {
 // shorter or its first offset_to bytes do not hash to the recorded
 // prefix_sha256, so the ingest records ledger_modified and every job
 // reports it until it is acknowledged; nil when they match, when the store
-// already covered them (its own check applies) or nothing was recorded.
-func (j *Job) ledgerAgainstLog(ledgerPath string, storeCovered int64) (*store.Modification, error) {
-	return LedgerAgainstLog(j.trail.state.Entries, ledgerPath, storeCovered)
+// already covered more (its own check applies) or nothing was recorded.
+// A store that covered exactly those bytes has just checked the ledger
+// against its own digest of them, storePrefix: that digest must be the
+// log's, or the store holds bytes the log never vouched for (the log put
+// back as it was before an ingest that detected an edit, and reloaded the
+// store from the edited ledger: TestAttackRollBackTheLogOverADetection).
+func (j *Job) ledgerAgainstLog(ledgerPath string, storeCovered int64, storePrefix string) (*store.Modification, error) {
+	return LedgerAgainstLog(j.trail.state.Entries, ledgerPath, storeCovered, storePrefix)
 }
 
 // LedgerAgainstLog is ledgerAgainstLog for the entries of a verified log
-// (the integrity check's, which runs no job).
-func LedgerAgainstLog(entries []audit.Entry, ledgerPath string, storeCovered int64) (*store.Modification, error) {
+// (the integrity check's, which runs no job, passes 0 and "": the whole
+// recorded prefix is read).
+func LedgerAgainstLog(entries []audit.Entry, ledgerPath string, storeCovered int64, storePrefix string) (*store.Modification, error) {
 	var to int64
 	var want string
 	for i := len(entries) - 1; i >= 0 && want == ""; i-- {
@@ -313,7 +319,18 @@ func LedgerAgainstLog(entries []audit.Entry, ledgerPath string, storeCovered int
 			to, want = v, sum
 		}
 	}
-	if want == "" || to <= storeCovered {
+	switch {
+	case want == "":
+		return nil, nil
+	case to == storeCovered && storePrefix != "":
+		// The store's append-only check has read the ledger's [0, to)
+		// and found the bytes the store recorded: their digest is
+		// compared with the log's, and the ledger read again only when
+		// they differ, to say which lines.
+		if storePrefix == want {
+			return nil, nil
+		}
+	case to <= storeCovered:
 		return nil, nil
 	}
 	// A regular file only, opened without blocking: a FIFO in the

@@ -279,8 +279,11 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	if err == nil && ing.Modified == nil {
 		// A store that covers less than the log recorded (new, rebuilt,
 		// or rolled back to an older copy) cannot tell an edit of those
-		// bytes from new lines; the log can.
-		ing.Modified, err = j.ledgerAgainstLog(ledgerPath, ing.OffsetFrom)
+		// bytes from new lines; the log can. Nor can a store whose
+		// covered prefix is not the one the log's newest ingest recorded
+		// (the log put back as it was before an ingest that detected an
+		// edit: the store holds the edited bytes).
+		ing.Modified, err = j.ledgerAgainstLog(ledgerPath, ing.OffsetFrom, ing.PriorPrefixSHA256)
 		againstLog = ing.Modified != nil
 	}
 	if ing.Event == store.EventInitial || ing.Event == store.EventLedgerModified || againstLog {

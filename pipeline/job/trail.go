@@ -114,7 +114,8 @@ type NamedCheckpoint struct {
 // StoredCheckpoints opens every checkpoint of the checkpoints file with
 // pub, or, for one made before a rotation, with the key that rotation
 // retired (RetiredKeys of entries, the verified log). A checkpoint that
-// does not verify, or whose key no rotation retired, is a problem.
+// does not verify, whose key no rotation retired, or that covers fewer
+// entries than one before it in the file, is a problem.
 func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey, entries []audit.Entry) ([]NamedCheckpoint, []string, error) {
 	path := AuditCheckpointsFile(l)
 	stored, err := audit.ReadCheckpoints(path)
@@ -135,6 +136,10 @@ func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey, entries []audit.E
 	}
 	var out []NamedCheckpoint
 	var problems []string
+	// Jobs only ever append checkpoints, each covering at least the
+	// entries of the one before; a job extends the log from the last. An
+	// older genuine line appended after newer ones would have the log
+	// truncated to it pass (TestAttackOlderCheckpointAppended).
 	for _, s := range stored {
 		src := fmt.Sprintf("%s line %d", l.Rel(path), s.Line)
 		cv, retiredAt := v, int64(0)
@@ -153,6 +158,11 @@ func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey, entries []audit.E
 		}
 		if p := RetiredCheckpointProblem(src, audit.NoteOrigin(s.Note), c.Size, retiredAt); p != "" {
 			problems = append(problems, p)
+			continue
+		}
+		if n := len(out); n > 0 && c.Size < out[n-1].Checkpoint.Size {
+			problems = append(problems, fmt.Sprintf("%s: covers %d entries, fewer than the %d of %s before it: checkpoints are only appended, each covering at least the entries of the one before; the file was edited (run 'ledgerlens audit verify')",
+				src, c.Size, out[n-1].Checkpoint.Size, out[n-1].Source))
 			continue
 		}
 		out = append(out, NamedCheckpoint{Source: src, Checkpoint: c})

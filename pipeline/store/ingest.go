@@ -75,7 +75,11 @@ type IngestResult struct {
 	Duplicates       int64
 	PartialTailBytes int64
 	PrefixSHA256     string // SHA-256 of the ledger's bytes [0, OffsetTo)
-	Modified         *Modification
+	// PriorPrefixSHA256 is the SHA-256 of [0, OffsetFrom) as the store
+	// recorded it before this ingest, which the append-only check has just
+	// found the ledger still holds; "" for a first load or a reload.
+	PriorPrefixSHA256 string
+	Modified          *Modification
 	// ChunkRowDigests are the digests of the rows of every ledger chunk
 	// this ingest loaded rows into (Store.ChunkDigests), by chunk.
 	ChunkRowDigests map[int64]string
@@ -181,7 +185,7 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	// rolled back and the whole ledger is reloaded in a new one.
 	check := startPrefixCheck(ctx, f, size, state)
 	defer check.stop() // before f is closed
-	res, err := s.apply(ctx, ledgerPath, f, size, state, IngestResult{Event: EventAppend}, check)
+	res, err := s.apply(ctx, ledgerPath, f, size, state, IngestResult{Event: EventAppend, PriorPrefixSHA256: state.prefixSHA}, check)
 	if !errors.Is(err, errPrefixChanged) {
 		return res, err
 	}
