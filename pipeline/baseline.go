@@ -369,6 +369,15 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 
 			a, existing := recs.Approval(p.ProposalID)
 			approvalPath := filepath.Join(l.BaselineUpdatesDir, baselines.ApprovalBase(p.ProposalID)+".json")
+			if e := j.ProposalApproval(p.ProposalID); !existing && e != nil {
+				// The log, not the directory, records what was approved:
+				// a proposal whose approval record was deleted is not
+				// pending again
+				// (TestAttackApprovalFilesDeletedThenApprovedAgain).
+				return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
+					"proposal %s was already approved (%v by %v, audit seq %d), but its approval record %s is missing: the directory was edited; refusing to approve it again (run 'ledgerlens verify all')",
+					p.ProposalID, e.Fields["approval_id"], e.Fields["approved_by"], e.Seq, l.Rel(approvalPath))}}
+			}
 			before, err := job.BaselinesSHA256(l)
 			if err != nil {
 				return job.Outcome{}, err

@@ -203,6 +203,39 @@ func TestAttackReplayAppliedApproval(t *testing.T) {
 	mustRun(t, "--root", root, "verify", "all")
 }
 
+// TestAttackApprovalFilesDeletedThenApprovedAgain: once proposal X was
+// approved and applied, whoever may write runs/BASELINE_UPDATES deletes
+// X's approval files. `baseline list` showed X pending again, and a second
+// checker's `baseline approve X` applied it a second time, exit 0: only
+// the files on disk were consulted. The log records X approved: the
+// approval is refused (exit 4) naming the missing record, and the
+// baselines file is left as it was.
+func TestAttackApprovalFilesDeletedThenApprovedAgain(t *testing.T) {
+	root, scenario, alice, bob := baselineRoot(t)
+	x := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
+	if r := approve(t, root, x, "--sign-with", bob); r.code != 0 {
+		t.Fatalf("approve X: exit %d\n%s", r.code, r.stderr)
+	}
+	inForce := readFile(t, baselinesFile(root))
+	approvals, err := filepath.Glob(filepath.Join(root, "runs", "BASELINE_UPDATES", "approval_"+x+".*"))
+	if err != nil || len(approvals) == 0 {
+		t.Fatalf("no approval files of %s: %v", x, err)
+	}
+	for _, f := range approvals {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := approve(t, root, x, "--sign-with", bob)
+	if r.code != 4 || !strings.Contains(r.stderr, "already approved") || !strings.Contains(r.stderr, "is missing") || !strings.Contains(r.stderr, "by bob") {
+		t.Fatalf("approve X again with its approval files deleted: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !bytes.Equal(readFile(t, baselinesFile(root)), inForce) {
+		t.Fatal("approving X again changed the baselines in force")
+	}
+	mustFail(t, 1, []string{"approval_" + x}, "--root", root, "verify", "all")
+}
+
 // TestAttackApprovalOverHandEdit: after an approval, someone edits another
 // scenario's baseline by hand (which verify all names), then has any
 // approval — a fresh one, or the applied one run again after making it

@@ -138,3 +138,17 @@ func (j *Job) RecordedApproval(proposalID, approvalID string) (approved *audit.E
 	}
 	return approved, applied
 }
+
+// ProposalApproval returns the newest baseline_approved entry the log the
+// job opened records for proposalID, whichever approval it names; nil
+// when there is none.
+func (j *Job) ProposalApproval(proposalID string) *audit.Entry {
+	var approved *audit.Entry
+	for i := range j.trail.state.Entries {
+		e := &j.trail.state.Entries[i]
+		if e.Event == audit.EventBaselineApproved && e.Fields["proposal_id"] == proposalID {
+			approved = e
+		}
+	}
+	return approved
+}
