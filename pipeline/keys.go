@@ -181,6 +181,17 @@ func RotateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 			"to_public_key":   base64.StdEncoding.EncodeToString(next.Public),
 			"from_key_sig":    base64.StdEncoding.EncodeToString(old.Sign(audit.RotationStatement(oldID, next.KeyID, next.Public))),
 		}); err != nil {
+			// Not recorded (a full disk, say): the rotation is settled
+			// now, as the next job would settle it, before this job's end
+			// signs its checkpoint with the pair in place: the new key,
+			// which no rotation in the log names, would have every later
+			// job refuse the log.
+			if _, serr := job.SettleRotations(env); serr != nil {
+				return job.Outcome{}, errors.Join(err, serr)
+			}
+			if s, serr := job.RootSigner(l); serr == nil && s != nil {
+				j.SignEntriesWith(s.Sign)
+			}
 			return job.Outcome{}, err
 		}
 		// Recorded: the old private key goes (a kill before this leaves it

@@ -74,7 +74,7 @@ func TestRotateKeyKeepsJobsRunning(t *testing.T) {
 	if !rotated {
 		t.Error("no key_rotated entry")
 	}
-	if seqs := st.UnsignedAfter(cps[len(cps)-1].Checkpoint.Size, pub); len(seqs) > 0 {
+	if seqs := job.UnsignedAfter(st.Entries, cps[len(cps)-1].Checkpoint.Size, pub); len(seqs) > 0 {
 		t.Errorf("entries %v after the newest checkpoint are not signed by the new key", seqs)
 	}
 	if matches, _ := filepath.Glob(filepath.Join(env.Layout.KeysDir, ".rotate-*")); len(matches) > 0 {

@@ -53,9 +53,6 @@ type SLAResult struct {
 // signatures, write-once with --supersede revisions, checkpointed steps and
 // every step in the audit log.
 func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, error) {
-	if err := job.CheckRecordNotLost(env.Layout); err != nil {
-		return nil, err
-	}
 	var res *SLAResult
 	err := job.Run(ctx, env, job.NameSLAReport, map[string]any{"month": opts.Month},
 		func(ctx context.Context, j *job.Job) (job.Outcome, error) {

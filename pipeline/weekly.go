@@ -61,9 +61,6 @@ type WeeklyResult struct {
 
 // RunWeekly runs the weekly credit review job end to end.
 func RunWeekly(ctx context.Context, env job.Env, opts WeeklyOptions) (*WeeklyResult, error) {
-	if err := job.CheckRecordNotLost(env.Layout); err != nil {
-		return nil, err
-	}
 	var res *WeeklyResult
 	err := job.Run(ctx, env, job.NameWeeklyReview, nil, func(ctx context.Context, lj *job.Job) (job.Outcome, error) {
 		j := &weeklyJob{env: env, opts: opts, lj: lj}
@@ -588,14 +585,14 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 		return nil, err
 	}
 	written = append(written, pres.Files...)
-	// written holds the rejects file and the report's set: a recording
-	// that fails withdraws whatever of both the log does not record.
+	// written holds the rejects file and the report's set, recorded as
+	// one set: a recording that fails withdraws whatever of both the log
+	// does not record, and the records it did write name the rest.
+	set := []job.Publication{{Base: base, Exts: []string{".json", ".xlsx"}}}
 	if res.Report.DataQuality.Rejected > 0 {
-		if err := j.lj.RecordPublished(ctx, pub.Dir, reports.RejectsBase(j.label(res.Period)), rev, written, ".jsonl"); err != nil {
-			return nil, err
-		}
+		set = append([]job.Publication{{Base: reports.RejectsBase(j.label(res.Period)), Exts: []string{".jsonl"}}}, set...)
 	}
-	if err := j.lj.RecordPublished(ctx, pub.Dir, base, rev, written, ".json", ".xlsx"); err != nil {
+	if err := j.lj.RecordPublishedSet(ctx, pub.Dir, rev, written, set...); err != nil {
 		return nil, err
 	}
 	if err := j.lj.Audit(ctx, audit.EventPublish, map[string]any{

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -1770,6 +1771,130 @@ func TestKeysGenerateOverHistory(t *testing.T) {
 	}
 }
 
+// TestPublicationCutShort: the audit log's disk filled while the weekly
+// job recorded its files. The job exited 1 and withdrew what it had not
+// recorded, but the files recorded before the disk filled (the rejects
+// file, the report's signature) stayed, and `verify all` passed them as a
+// publication: the report and the workbook were gone, and nothing said so
+// again (an outside review, with a real full disk). Each record of a set
+// now names the whole set, and verify all names every file of it that was
+// never recorded, until the job is run again and publishes the rest.
+//
+// The state is the one the job leaves: its log cut after the first record
+// of the report's set, the rest of the set withdrawn, and the checkpoint
+// its end signs over what it wrote.
+func TestPublicationCutShort(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	cpPath := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	lines := bytes.SplitAfter(readFile(t, logPath), []byte("\n"))
+	base := "weekly_" + focusWeek
+	cut := slices.IndexFunc(lines, func(l []byte) bool {
+		return bytes.Contains(l, []byte(`"event":"artifact_written"`)) && bytes.Contains(l, []byte(`"publication":"`+base+`"`))
+	}) + 1
+	if cut == 0 {
+		t.Fatal("no record of the report's set")
+	}
+	if !bytes.Contains(bytes.Join(lines[:cut], nil), []byte(`"publication":"rejects_cumulative_`+focusWeek+`"`)) {
+		t.Fatal("the rejects file is not recorded before the report's set")
+	}
+	var kept struct{ Path string }
+	if err := json.Unmarshal(lines[cut-1], &kept); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(logPath, bytes.Join(lines[:cut], nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	withdrawn, _ := filepath.Glob(filepath.Join(reviews(root), base+".*"))
+	for _, f := range withdrawn {
+		if !strings.HasSuffix(filepath.ToSlash(f), kept.Path) {
+			if err := os.Remove(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The checkpoints up to the cut, and the one the job's end signs.
+	var cps [][]byte
+	for _, l := range bytes.SplitAfter(readFile(t, cpPath), []byte("\n")) {
+		var cp struct{ Note string }
+		if json.Unmarshal(l, &cp) == nil {
+			if size, err := strconv.Atoi(strings.Split(cp.Note, "\n")[1]); err == nil && size <= cut {
+				cps = append(cps, l)
+			}
+		}
+	}
+	if err := os.WriteFile(cpPath, bytes.Join(cps, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := reports.LoadSigner(filepath.Join(root, ".ledgerlens", "keys", "signing.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := audit.Load(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	treeRoot, err := st.Tree.Root(st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := audit.NewCheckpointSigner(signer.KeyID(), signer.Public(), signer.Sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := audit.SignCheckpoint(ns, st.Size(), treeRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.AppendCheckpoint(cpPath, msg, "weekly-review", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "audit", "verify")
+
+	r := mustFail(t, 1, []string{"never recorded itself", "publication is incomplete"}, "--root", root, "verify", "all")
+	for _, ext := range []string{".json", ".json.sha256", ".xlsx", ".xlsx.sha256"} {
+		if name := base + ext; !strings.Contains(r.stdout, name+": published with") && !strings.HasSuffix(kept.Path, name) {
+			t.Errorf("verify all does not name %s:\n%s", name, r.stdout)
+		}
+	}
+	// Run again, the job publishes the rest.
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	mustRun(t, "--root", root, "verify", "all")
+}
+
+// TestIngestOverALostStateDirectory: the state directory's mount did not
+// come up, and cron's first line of the day is `ingest`. It exited 0,
+// starting a new store and a new, unsigned audit log in the empty mount
+// point; after it the weekly job no longer saw a lost state directory and
+// published unsigned files beside the signed ones (`--unsigned`, exit
+// 0). Every job now refuses (exit 4), before it writes a log, a root
+// without an audit log whose output directories hold published files.
+func TestIngestOverALostStateDirectory(t *testing.T) {
+	root := publishedRoot(t)
+	if err := os.RemoveAll(filepath.Join(root, ".ledgerlens")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, ".ledgerlens"), 0o755); err != nil { // the empty mount point
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"ingest"}, {"ledger", "acknowledge", "--range", "1-2", "--by", "alice", "--reason", "x"},
+		{"report", "weekly", "--week", nextWeek(t), "--unsigned"}} {
+		r := cron(t, root, args...)
+		wantExit(t, r, 4, fmt.Sprintf("%v on a lost state directory", args))
+		if !strings.Contains(r.stderr, "was lost, moved or not mounted") {
+			t.Errorf("%v: stderr does not say the state directory is lost:\n%s", args, r.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "audit.jsonl")); err == nil {
+			t.Fatalf("%v wrote an audit log", args)
+		}
+		if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "ledger.duckdb")); err == nil {
+			t.Fatalf("%v made a store", args)
+		}
+	}
+}
+
 // TestKeysGenerateOverALostStateDirectory: with the whole state directory
 // gone (a mount that did not come up, a restore that missed it), `keys
 // generate` made a new pair and the next weekly job published on a new
@@ -1798,6 +1923,92 @@ func TestKeysGenerateOverALostStateDirectory(t *testing.T) {
 	mustFail(t, 1, []string{"signed files"}, "--root", root, "keys", "generate")
 }
 
+// underFileSizeLimit runs ledgerlens args with RLIMIT_FSIZE at limit
+// bytes (prlimit): a write past it fails ("file too large"), as one on a
+// full disk does; skipped without prlimit.
+func underFileSizeLimit(t *testing.T, limit int64, args ...string) result {
+	t.Helper()
+	if _, err := exec.LookPath("prlimit"); err != nil {
+		t.Skip("prlimit not installed: the failing write needs it")
+	}
+	cmd := exec.Command("prlimit", append([]string{fmt.Sprintf("--fsize=%d", limit), binary}, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// TestKeysRotateOutOfDisk: `keys rotate` on a full disk, the audit log
+// refusing key_rotated and every write after it (a file size limit plays
+// the full disk). The job failed, but its
+// end still signed a checkpoint with the new key in place; the next job
+// put the old pair back (the rotation was not recorded), and from then on
+// every job refused the log for a checkpoint of a key no rotation named,
+// for good (an outside review). The rotation is now undone by the failed
+// job itself, before its checkpoint: the next job runs, and rotating
+// again works.
+func TestKeysRotateOutOfDisk(t *testing.T) {
+	root := publishedRoot(t)
+	keys := filepath.Join(root, ".ledgerlens", "keys")
+	oldPub := readFile(t, filepath.Join(keys, "signing.pub"))
+	// Room for the job's start in the audit log, not for key_rotated.
+	logInfo, err := os.Stat(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := underFileSizeLimit(t, logInfo.Size()+400, "--root", root, "keys", "rotate")
+	if r.code != 1 || !strings.Contains(r.stderr, "append key_rotated") {
+		t.Fatalf("keys rotate on a full disk: exit %d\n%s", r.code, r.stderr)
+	}
+	if bytes.Contains(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")), []byte(`"event":"key_rotated"`)) {
+		t.Fatal("key_rotated was recorded: the fault missed it")
+	}
+	if !bytes.Equal(readFile(t, filepath.Join(keys, "signing.pub")), oldPub) {
+		t.Error("the unrecorded rotation's key pair is still in place")
+	}
+	wantExit(t, cron(t, root, "ingest"), 0, "ingest after the failed rotation")
+	mustRun(t, "--root", root, "verify", "all")
+	mustRun(t, "--root", root, "keys", "rotate")
+	mustRun(t, "--root", root, "verify", "all")
+}
+
+// cutAfterKeyRotated leaves root's audit log ending at its key_rotated
+// entry, and its checkpoints file without the checkpoints over anything
+// after it: what a `keys rotate` killed right after recording the
+// rotation leaves.
+func cutAfterKeyRotated(t *testing.T, root string) {
+	t.Helper()
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	cpPath := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	lines := bytes.SplitAfter(readFile(t, logPath), []byte("\n"))
+	n := slices.IndexFunc(lines, func(l []byte) bool { return bytes.Contains(l, []byte(`"event":"key_rotated"`)) }) + 1
+	if n == 0 {
+		t.Fatal("no key_rotated entry")
+	}
+	if err := os.WriteFile(logPath, bytes.Join(lines[:n], nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var kept [][]byte
+	for _, l := range bytes.SplitAfter(readFile(t, cpPath), []byte("\n")) {
+		var cp struct{ Note string }
+		if len(l) == 0 || json.Unmarshal(l, &cp) != nil {
+			continue
+		}
+		if size, err := strconv.Atoi(strings.Split(cp.Note, "\n")[1]); err == nil && size < n {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(cpPath, bytes.Join(kept, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestKeysRotateInterrupted: a `keys rotate` killed part-way used to
 // leave a key pair every job refused, with the old private key gone, so
 // no rotation could ever be recorded (the old key signs it). The old key
@@ -1814,16 +2025,25 @@ func TestKeysRotateInterrupted(t *testing.T) {
 		// kill lays out what the kill left, given the keys directory, the
 		// staging directory and a new pair made elsewhere.
 		kill func(t *testing.T, keys, staging, newPair string)
+		// endless: the log ends at key_rotated, without the job's end and
+		// the checkpoint it signs with the new key.
+		endless bool
 	}{
 		{"between the two renames", false, func(t *testing.T, keys, staging, newPair string) {
 			copyFile(t, filepath.Join(newPair, "signing.pub"), filepath.Join(staging, "signing.pub"))
 			copyFile(t, filepath.Join(newPair, "signing.key"), filepath.Join(keys, "signing.key"))
-		}},
+		}, false},
 		{"after the renames, before key_rotated", false, func(t *testing.T, keys, staging, newPair string) {
 			copyFile(t, filepath.Join(newPair, "signing.pub"), filepath.Join(keys, "signing.pub"))
 			copyFile(t, filepath.Join(newPair, "signing.key"), filepath.Join(keys, "signing.key"))
-		}},
-		{"after key_rotated, before the old key was removed", true, nil},
+		}, false},
+		{"after key_rotated, before the old key was removed", true, nil, false},
+		// Killed (or out of disk) right after key_rotated, before the job's
+		// end and the new key's checkpoint: the entries from the job's
+		// start to key_rotated are signed by the old key, beyond every
+		// checkpoint. Every later job refused them as appended without
+		// the key, for good (an outside review, with a real kill).
+		{"after key_rotated, before the job's end and its checkpoint", true, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := publishedRoot(t)
@@ -1837,6 +2057,9 @@ func TestKeysRotateInterrupted(t *testing.T) {
 			staging := filepath.Join(keys, ".rotate-"+reports.KeyID(pub))
 			if tc.recorded {
 				mustRun(t, "--root", root, "keys", "rotate")
+				if tc.endless {
+					cutAfterKeyRotated(t, root)
+				}
 			} else {
 				other := otherKeyRoot(t)
 				if err := os.MkdirAll(staging, 0o700); err != nil {

@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -139,22 +138,12 @@ func (s *State) Check(src string, c Checkpoint) error {
 	return nil
 }
 
-// UnsignedAfter returns the seqs of the entries after the first size that
-// carry no valid signature by pub: entries no signed checkpoint vouches
-// for, appended by someone without the signing key. A job must not sign a
-// checkpoint over them (docs/COMPLIANCE.md, "Integrity").
-func (s *State) UnsignedAfter(size int64, pub ed25519.PublicKey) []int64 {
-	var out []int64
-	for _, e := range s.Entries[min(max(size, 0), int64(len(s.Entries))):] {
-		if !e.SignedBy(pub) {
-			out = append(out, e.Seq)
-		}
-	}
-	return out
-}
-
-// UnsignedProblem describes the entries UnsignedAfter found ("" for none):
-// which seqs, after which signed size, and whose key they lack.
+// UnsignedProblem describes the entries, after the first signedSize, that
+// carry no valid signature of the key that must sign them ("" for none;
+// the job package's UnsignedAfter finds them): appended by someone without
+// the signing key, so no job may sign a checkpoint over them
+// (docs/COMPLIANCE.md, "Integrity"). It names the seqs, the signed size
+// and the key they lack.
 func UnsignedProblem(logName string, seqs []int64, signedSize int64, keyID string) string {
 	if len(seqs) == 0 {
 		return ""

@@ -33,12 +33,33 @@ const (
 // not recorded twice; one it records with another digest, not written by
 // this run, is an integrity problem, never recorded anew.
 //
+// Each entry also lists the whole set (its "set" field: every file of the
+// publications recorded together, by path), so that a set whose recording
+// stopped part-way is told apart from a complete one: the entries written
+// before the stop name the files that never got theirs
+// (docs/COMPLIANCE.md, "A publication cut short").
+//
 // When recording fails part-way (the log's disk full), the files of
 // written that the log does not record are withdrawn, as after a failed
 // write, so that no unrecorded file is left for the next run to find
 // beside a different result; those recorded stay, as the log says they
 // were published, and the next run publishes the rest.
-func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, written []reports.PublishedFile, exts ...string) (err error) {
+func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, written []reports.PublishedFile, exts ...string) error {
+	return j.RecordPublishedSet(ctx, dir, rev, written, Publication{Base: base, Exts: exts})
+}
+
+// Publication is one base name's files in a set recorded together: the
+// extensions of its artifacts (each with its sidecar and signature).
+type Publication struct {
+	Base string
+	Exts []string
+}
+
+// RecordPublishedSet is RecordPublished for several publications of
+// revision rev in dir recorded as one set (a weekly review's report and
+// workbook with its rejects file): a stop part-way through any of them
+// leaves the set incomplete.
+func (j *Job) RecordPublishedSet(ctx context.Context, dir string, rev int, written []reports.PublishedFile, pubs ...Publication) (err error) {
 	// The files are in place: their records are written whatever a
 	// signal says from here on.
 	j.published.Store(true)
@@ -48,58 +69,73 @@ func (j *Job) RecordPublished(ctx context.Context, dir, base string, rev int, wr
 		}
 	}()
 	l := j.env.Layout
-	recorded := j.recordedFiles()
 	wrote := make(map[string]reports.PublishedFile, len(written))
 	for _, f := range written {
 		wrote[f.Path] = f
 	}
-	for _, ext := range exts {
-		path := filepath.Join(dir, reports.Name(base, rev, ext))
-		var supersedes any
-		if rev > 1 {
-			supersedes = l.Rel(filepath.Join(dir, reports.Name(base, rev-1, ext)))
+	type file struct {
+		path, role, base string
+		supersedes       any
+		sum              string
+		n                int64
+	}
+	var files []file
+	for _, p := range pubs {
+		for _, ext := range p.Exts {
+			path := filepath.Join(dir, reports.Name(p.Base, rev, ext))
+			var supersedes any
+			if rev > 1 {
+				supersedes = l.Rel(filepath.Join(dir, reports.Name(p.Base, rev-1, ext)))
+			}
+			for _, f := range []file{
+				{path: path + reports.SignatureExt, role: roleSignature},
+				{path: path + reports.SidecarExt, role: roleSidecar},
+				{path: path, role: roleArtifact},
+			} {
+				f.base, f.supersedes = p.Base, supersedes
+				var err error
+				if w, ok := wrote[f.path]; ok {
+					f.sum, f.n = w.SHA256, w.Bytes
+				} else {
+					// Read in a stream: a report can be larger than is
+					// worth holding in memory again.
+					f.sum, f.n, err = reports.FileDigest(f.path)
+				}
+				if f.role == roleSignature && errors.Is(err, fs.ErrNotExist) {
+					continue // published unsigned
+				}
+				if err != nil {
+					return fmt.Errorf("record publication: %w", err)
+				}
+				files = append(files, f)
+			}
 		}
-		for _, f := range []struct{ path, role string }{
-			{path + reports.SignatureExt, roleSignature},
-			{path + reports.SidecarExt, roleSidecar},
-			{path, roleArtifact},
-		} {
-			var sum string
-			var n int64
-			var err error
-			if w, ok := wrote[f.path]; ok {
-				sum, n = w.SHA256, w.Bytes
-			} else {
-				// Read in a stream: a report can be larger than is
-				// worth holding in memory again.
-				sum, n, err = reports.FileDigest(f.path)
-			}
-			if f.role == roleSignature && errors.Is(err, fs.ErrNotExist) {
-				continue // published unsigned
-			}
-			if err != nil {
-				return fmt.Errorf("record publication: %w", err)
-			}
-			rel, at := l.Rel(f.path), j.where().Of(f.path)
-			if recorded[at] == sum {
-				continue
-			}
-			if _, ours := wrote[f.path]; !ours && recorded[at] != "" {
-				// Read back, not written by this run, and recorded with
-				// other bytes: changed since its publication (a no-op
-				// re-run over a replaced signature, say). Recording it
-				// would sign the change into the log.
-				return &IntegrityError{Problems: []string{fmt.Sprintf(
-					"%s: recorded as published with sha256 %s, but it now holds sha256 %s: changed since it was published, so it is not recorded again (restore it, then run 'ledgerlens verify all')",
-					rel, recorded[at], sum)}}
-			}
-			if err := j.Audit(ctx, audit.EventArtifactWritten, map[string]any{
-				"path": rel, "sha256": sum, "bytes": n, "publication": base, "revision": max(rev, 1),
-				"role": f.role, "supersedes": supersedes}); err != nil {
-				return err
-			}
-			recorded[at] = sum
+	}
+	set := make([]string, len(files))
+	for i, f := range files {
+		set[i] = l.Rel(f.path)
+	}
+	recorded := j.recordedFiles()
+	for _, f := range files {
+		rel, at := l.Rel(f.path), j.where().Of(f.path)
+		if recorded[at] == f.sum {
+			continue
 		}
+		if _, ours := wrote[f.path]; !ours && recorded[at] != "" {
+			// Read back, not written by this run, and recorded with
+			// other bytes: changed since its publication (a no-op
+			// re-run over a replaced signature, say). Recording it
+			// would sign the change into the log.
+			return &IntegrityError{Problems: []string{fmt.Sprintf(
+				"%s: recorded as published with sha256 %s, but it now holds sha256 %s: changed since it was published, so it is not recorded again (restore it, then run 'ledgerlens verify all')",
+				rel, recorded[at], f.sum)}}
+		}
+		if err := j.Audit(ctx, audit.EventArtifactWritten, map[string]any{
+			"path": rel, "sha256": f.sum, "bytes": f.n, "publication": f.base, "revision": max(rev, 1),
+			"role": f.role, "supersedes": f.supersedes, "set": set}); err != nil {
+			return err
+		}
+		recorded[at] = f.sum
 	}
 	return nil
 }
@@ -217,7 +253,14 @@ func (j *Job) CheckPublishedFilesPresent(dir, base string, onDisk int) error {
 	if newest == nil {
 		return nil
 	}
-	if rev := int(fieldInt(newest.Fields, "revision")); rev > onDisk {
+	rev := int(fieldInt(newest.Fields, "revision"))
+	if _, isSet := newest.Fields["set"]; isSet && rev > onDisk && j.RecordedDigest(filepath.Join(dir, reports.Name(base, rev, ".json"))) == "" {
+		// A publication cut short before its report was recorded (the
+		// log's disk full: RecordPublishedSet): the job withdrew the
+		// report, and running it again publishes the rest.
+		return nil
+	}
+	if rev > onDisk {
 		return fmt.Errorf("%s: the audit log records revision %d as published (seq %d), but %s holds %s: published files are missing; nothing was written — restore them, then run 'ledgerlens verify all'",
 			base, rev, newest.Seq, dirRel, revisionsHeld(onDisk))
 	}

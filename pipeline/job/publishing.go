@@ -55,7 +55,7 @@ func (j *Job) PublishingSigner(unsigned bool) (*reports.Signer, error) {
 	return nil, nil
 }
 
-// CheckRecordNotLost refuses, before a publishing job starts, a root
+// CheckRecordNotLost refuses, before any job opens the log (Run), a root
 // with no audit log (or an empty one) and no public key whose output
 // directories (the default reports directory too: output_dir may point
 // elsewhere since) hold published files (their SHA-256 sidecars): the state

@@ -158,3 +158,30 @@ func RetiredKeyProblems(l inputs.Layout, entries []audit.Entry, pub ed25519.Publ
 	sort.Strings(problems)
 	return problems
 }
+
+// UnsignedAfter returns the seqs of the entries after the first size of
+// entries (those no signed checkpoint covers) that carry no valid
+// signature of the key that must sign them: pub, except before a rotation
+// to pub within them — a key_rotated entry signed by pub whose statement
+// the key it retires signed — where that retiring key signed them. A
+// `keys rotate` stopped after recording the rotation and before the new
+// key's checkpoint leaves its own first entries so; someone without pub
+// cannot make a rotation to it up.
+func UnsignedAfter(entries []audit.Entry, size int64, pub ed25519.PublicKey) []int64 {
+	tail := entries[min(max(size, 0), int64(len(entries))):]
+	signer := make([]ed25519.PublicKey, len(tail))
+	key := pub
+	for i := len(tail) - 1; i >= 0; i-- {
+		signer[i] = key
+		if from, to, ok := rotation(tail[i]); ok && to.Equal(key) && tail[i].SignedBy(key) {
+			key = from
+		}
+	}
+	var out []int64
+	for i, e := range tail {
+		if !e.SignedBy(signer[i]) {
+			out = append(out, e.Seq)
+		}
+	}
+	return out
+}

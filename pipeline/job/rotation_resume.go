@@ -34,6 +34,12 @@ func RotationStaging(l inputs.Layout, oldID string) string {
 	return filepath.Join(l.KeysDir, rotationStagingPrefix+oldID)
 }
 
+// SettleRotations is resumeRotation for `keys rotate` itself, when it
+// could not record the rotation: the pair it put in place goes back
+// before the job's end signs its checkpoint with it. It returns the ids of
+// the keys put back.
+func SettleRotations(env Env) ([]string, error) { return resumeRotation(env) }
+
 // resumeRotation settles every rotation a kill left unfinished; Run calls
 // it under the lock, before the log is opened. A rotation the log records
 // (a key_rotated entry the retiring key signed) is finished: its staging

@@ -86,6 +86,12 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		return err
 	}
 	defer lk.Release()
+	// Before the log is opened, which would start one: a state directory
+	// lost or not mounted must not get a second record of publication
+	// (TestIngestOverALostStateDirectory).
+	if err := CheckRecordNotLost(l); err != nil {
+		return err
+	}
 	undone, err := resumeRotation(env)
 	if err != nil {
 		return err

@@ -265,7 +265,7 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 	// signing its checkpoint over entries appended without the key would
 	// vouch for them (docs/COMPLIANCE.md, "Integrity").
 	if pub != nil {
-		if p := audit.UnsignedProblem(l.Rel(l.AuditLog), st.UnsignedAfter(vouched, pub), vouched, reports.KeyID(pub)); p != "" {
+		if p := audit.UnsignedProblem(l.Rel(l.AuditLog), UnsignedAfter(st.Entries, vouched, pub), vouched, reports.KeyID(pub)); p != "" {
 			return nil, integrityErrorf("%s; refusing to extend the log or sign a checkpoint over them (run 'ledgerlens audit verify')", p)
 		}
 	}

@@ -118,7 +118,7 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 	}
 	// What no signed checkpoint covers must be signed entry by entry.
 	size := c.Newest().Checkpoint.Size
-	if p := audit.UnsignedProblem(l.Rel(logPath), st.UnsignedAfter(size, pub), size, reports.KeyID(pub)); p != "" {
+	if p := audit.UnsignedProblem(l.Rel(logPath), job.UnsignedAfter(st.Entries, size, pub), size, reports.KeyID(pub)); p != "" {
 		c.Problems = append(c.Problems, p)
 	}
 	return c, nil

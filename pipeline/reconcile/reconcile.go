@@ -33,6 +33,9 @@ type Record struct {
 	Publication string // base name, e.g. weekly_2026-11-02 ("" in old records)
 	Revision    int
 	Role        string
+	// Set lists every file published together with it, by path as
+	// recorded ("set"; nil in records made before it existed).
+	Set []string
 }
 
 // Records indexes the artifact_written entries of a log by path.
@@ -47,6 +50,13 @@ func Records(entries []audit.Entry) map[string]Record {
 		r.SHA256, _ = e.Fields["sha256"].(string)
 		r.Publication, _ = e.Fields["publication"].(string)
 		r.Role, _ = e.Fields["role"].(string)
+		if set, ok := e.Fields["set"].([]any); ok {
+			for _, p := range set {
+				if p, ok := p.(string); ok {
+					r.Set = append(r.Set, filepath.ToSlash(p))
+				}
+			}
+		}
 		if n, ok := e.Fields["revision"].(json.Number); ok {
 			v, _ := strconv.Atoi(n.String())
 			r.Revision = v
@@ -226,6 +236,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 		return checked, problems, err
 	}
 	problems = append(problems, missing...)
+	problems = append(problems, incompleteSets(newest, recorded, inDirs)...)
 
 	keys := make([]string, 0, len(revs))
 	for k := range revs {
@@ -246,6 +257,35 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 		}
 	}
 	return checked, groupByFile(problems), nil
+}
+
+// incompleteSets lists the files a recorded set names (Record.Set) that
+// no record holds: the job publishing the set stopped part-way through
+// recording it (a full disk, a kill), and whatever it had not recorded was
+// withdrawn. The files it had recorded pass every other check, so without
+// this a report's signature alone, or a rejects file without its report,
+// passed for a publication (docs/COMPLIANCE.md, "A publication cut
+// short"). Only files in the checked directories (keep) are named, once
+// each, with the newest record naming them.
+func incompleteSets(newest map[string]Record, recorded func(rel string) (Record, bool), keep func(rel string) bool) []string {
+	named := map[string]Record{}
+	for _, r := range newest {
+		for _, p := range r.Set {
+			if _, ok := recorded(p); ok || !keep(p) {
+				continue
+			}
+			if old, ok := named[p]; !ok || r.Seq > old.Seq {
+				named[p] = r
+			}
+		}
+	}
+	var problems []string
+	for _, p := range slices.Sorted(maps.Keys(named)) {
+		r := named[p]
+		problems = append(problems, fmt.Sprintf("%s: published with %s (recorded at audit seq %d) but never recorded itself: the job publishing them stopped part-way (a full disk, a kill), so the publication is incomplete; run that job again (it publishes the rest), then verify again",
+			p, r.Path, r.Seq))
+	}
+	return problems
 }
 
 // Recorded checks the files of the record of publication recs (Records)
