@@ -82,15 +82,17 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			if err != nil {
 				return job.Outcome{}, err
 			}
+			// What was reported before this job: its own ingest may
+			// record more.
+			prior, err := job.ReadLedgerRecord(l.AuditLog)
+			if err != nil {
+				return job.Outcome{}, err
+			}
 			st, ing, err := j.OpenStore(ctx)
 			if err != nil {
 				return job.Outcome{}, err
 			}
 			dups, err := st.ConflictingDuplicates(ctx)
-			var lines int64
-			if err == nil {
-				lines, err = st.CoveredLines(ctx)
-			}
 			if cerr := st.Close(); err == nil {
 				err = cerr
 			}
@@ -103,14 +105,15 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			}
 			ldups := record.Duplicates(dups)
 			ack := job.LedgerAcknowledgment{LineFrom: opts.LineFrom, LineTo: opts.LineTo}
-			// Only what a job before this one reported can have been
-			// reviewed: a change this job's own ingest finds in the range
-			// (the line edited again since the report) has been shown to
-			// nobody, and an acknowledgment must not cover it
+			// Only what the operator can have reviewed is covered: a
+			// change this job's own ingest finds in a range where
+			// something else awaited acknowledgment (the line edited again
+			// since the report), or a conflicting duplicate on a line new
+			// to the store, has been shown to nobody
 			// (TestAttackAcknowledgeCoversAnUnreportedEdit).
-			if unseen := unreportedInRange(ack, ing, lines, ldups); len(unseen) > 0 {
+			if unseen := unreportedInRange(ack, ing, prior, ldups); len(unseen) > 0 {
 				return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
-					"ledger %s: this acknowledgment's own ingest found %s within lines %d-%d, which no earlier job reported and nobody has reviewed: nothing was acknowledged; review the ledger as it is now (`ledgerlens verify ledger`), then acknowledge again",
+					"ledger %s: this acknowledgment's own ingest found %s within lines %d-%d, which nobody has been shown: nothing was acknowledged; review the ledger as it is now (`ledgerlens verify ledger`), then acknowledge again",
 					l.Rel(l.Ledger), strings.Join(unseen, " and "), opts.LineFrom, opts.LineTo)}}
 			}
 			var pending []string
@@ -186,22 +189,39 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 }
 
 // unreportedInRange describes what the acknowledgment's own ingest (ing)
-// found within ack's lines: a modification of the loaded ledger, or a
-// conflicting duplicate on a line it appended (past the lines the store
-// covered before it; lines is how many it covers after). A reload (a first
-// load, a rebuilt store) loads every line again, including duplicates
-// earlier jobs reported: only a modification counts then.
-func unreportedInRange(ack job.LedgerAcknowledgment, ing store.IngestResult, lines int64, dups []job.LedgerDuplicate) []string {
+// found within ack's lines that nobody has been shown:
+//   - a change of the loaded ledger there, when prior (the record before
+//     this job) holds something else there awaiting acknowledgment: the
+//     operator came to acknowledge that, and the line changed again since.
+//     A change alone in the range is what `verify all` or `verify ledger`
+//     showed (they record nothing), and is covered;
+//   - a conflicting duplicate on a line new to the store (past the lines
+//     it covered before: store.IngestResult.PriorLines), whether appended
+//     or reloaded with an edit elsewhere. A first load (no store before)
+//     cannot tell, and counts none.
+func unreportedInRange(ack job.LedgerAcknowledgment, ing store.IngestResult, prior job.LedgerRecord, dups []job.LedgerDuplicate) []string {
 	var out []string
 	if m := ing.Modified; m != nil && m.LineFrom <= ack.LineTo && ack.LineFrom <= m.LineTo {
-		out = append(out, fmt.Sprintf("a change of lines %d-%d", m.LineFrom, m.LineTo))
+		var awaiting []string
+		for _, p := range job.Unacknowledged(prior.Modifications) {
+			if ack.Covers(p) {
+				awaiting = append(awaiting, fmt.Sprintf("the change of lines %d-%d reported at audit seq %d", p.LineFrom, p.LineTo, p.AuditSeq))
+			}
+		}
+		for _, d := range dups {
+			if d.Ack == nil && d.LineNo <= ing.PriorLines && ack.LineFrom <= d.LineNo && d.LineNo <= ack.LineTo {
+				awaiting = append(awaiting, fmt.Sprintf("the conflicting duplicate on line %d", d.LineNo))
+			}
+		}
+		if len(awaiting) > 0 {
+			out = append(out, fmt.Sprintf("a change of lines %d-%d made after %s was reported", m.LineFrom, m.LineTo, strings.Join(awaiting, ", ")))
+		}
 	}
-	if ing.Event != store.EventAppend {
+	if ing.Event == store.EventInitial {
 		return out
 	}
-	appendedFrom := lines - ing.Lines + 1
 	for _, d := range dups {
-		if d.Ack == nil && d.LineNo >= appendedFrom && ack.LineFrom <= d.LineNo && d.LineNo <= ack.LineTo {
+		if d.Ack == nil && d.LineNo > ing.PriorLines && ack.LineFrom <= d.LineNo && d.LineNo <= ack.LineTo {
 			out = append(out, fmt.Sprintf("a conflicting duplicate on line %d", d.LineNo))
 		}
 	}

@@ -2600,6 +2600,69 @@ func TestAttackAcknowledgeCoversAnUnreportedEdit(t *testing.T) {
 	// Reviewed and acknowledged again: both changes are covered.
 	wantExit(t, cron(t, root, ack...), 0, "the acknowledgment after E2 was reported")
 	mustRun(t, "--root", root, "verify", "all")
+
+	// An edit that only the daily `verify all` showed (it records
+	// nothing): the acknowledgment's own ingest records it, and covers it
+	// at the first try, nothing else awaiting in the range. (A first
+	// version of the check refused it once; an outside review.)
+	shown := copyFixture(t)
+	mustRun(t, "--root", shown, "keys", "generate")
+	wantExit(t, cron(t, shown, "report", "weekly", "--week", weekBefore(t, focusWeek)), 0, "first weekly run")
+	editLine(t, ledgerPath(shown), 5000)
+	mustFail(t, 1, []string{"FAILED"}, "--root", shown, "verify", "all")
+	wantExit(t, cron(t, shown, "ledger", "acknowledge", "--range", "1-1000000", "--by", "alice", "--reason", "shown by verify all"), 0,
+		"an acknowledgment of an edit verify all showed")
+	mustRun(t, "--root", shown, "verify", "all")
+
+	// A reported conflicting duplicate, acknowledged with a range running
+	// past the ledger's end. Before that, another conflicting duplicate
+	// is appended in the range, and a line outside it edited, so that the
+	// acknowledgment's own ingest reloads the ledger instead of appending
+	// (an outside review found the reload passed over the new duplicate).
+	dup := copyFixture(t)
+	mustRun(t, "--root", dup, "keys", "generate")
+	wantExit(t, cron(t, dup, "report", "weekly", "--week", weekBefore(t, focusWeek)), 0, "first weekly run")
+	first := appendConflictingDuplicate(t, ledgerPath(dup), 10)
+	wantExit(t, cron(t, dup, "ingest"), 4, "the ingest that reports the duplicate")
+	appendConflictingDuplicate(t, ledgerPath(dup), 20)
+	editLine(t, ledgerPath(dup), 100)
+	r = cron(t, dup, "ledger", "acknowledge", "--range", fmt.Sprintf("%d-99999999", first), "--by", "alice", "--reason", "reviewed the duplicate")
+	wantExit(t, r, 4, "an acknowledgment whose own reload finds a new duplicate in the range")
+	if !strings.Contains(r.stderr, "a conflicting duplicate on line") || !strings.Contains(r.stderr, "nothing was acknowledged") {
+		t.Errorf("stderr does not name the new duplicate:\n%s", r.stderr)
+	}
+}
+
+// appendConflictingDuplicate appends to the ledger at path a copy of its
+// line n with other credits (a conflicting duplicate of that line's run
+// id), in place of the ledger's partial last line, and returns its line
+// number.
+func appendConflictingDuplicate(t *testing.T, path string, n int) int {
+	t.Helper()
+	data := readFile(t, path)
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
+	lines := bytes.Split(data, []byte{'\n'})
+	var rec map[string]any
+	if err := json.Unmarshal(lines[n-1], &rec); err != nil {
+		t.Fatalf("line %d: %v", n, err)
+	}
+	changed := false
+	for k, v := range rec {
+		if credits, ok := v.(float64); ok && strings.EqualFold(k, "credits_total") {
+			rec[k], changed = credits+1000, true
+		}
+	}
+	if !changed {
+		t.Fatalf("line %d has no credits: %s", n, lines[n-1])
+	}
+	forged, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(append(data, forged...), '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(data, []byte{'\n'}) + 1
 }
 
 // TestAttackOlderCheckpointAppended: the log truncated to an older

@@ -1427,6 +1427,72 @@ func TestCarelessMetricsFile(t *testing.T) {
 	}
 }
 
+// TestStoreBehindItsRecord: the store's write-ahead log removed after an
+// ingest (the store rolled back to its last checkpoint), or an older copy
+// of the store restored, while the ledger keeps growing. The next ingest
+// appended to the older rows, found the chunk it extended unlike the
+// log's record of it, exited 4 blaming an edited store and left an ingest
+// the log does not record; every job after it exited 4 until the store
+// was deleted by hand (an outside review). A store that covers less of the
+// ledger than the log's newest ingest is now loaded again from the ledger,
+// which is checked against the log as it is loaded.
+func TestStoreBehindItsRecord(t *testing.T) {
+	line := func(i int) string {
+		return fmt.Sprintf(`{"Run_ID":"RUN-BEHIND-%d","Timestamp":"%sT12:%02d:00Z","Scenario_ID":"S-BEHIND","Credits_Total":10.5}`, i, focusWeek, i%60)
+	}
+	for _, tc := range []struct {
+		name   string
+		behind func(t *testing.T, root, older string)
+	}{
+		{"write-ahead log removed", func(t *testing.T, root, _ string) {
+			if err := os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal")); err != nil {
+				t.Skipf("no write-ahead log to remove: %v", err)
+			}
+		}},
+		{"an older copy restored", func(t *testing.T, root, older string) {
+			for _, f := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
+				os.Remove(filepath.Join(root, ".ledgerlens", f))
+				if data, err := os.ReadFile(filepath.Join(older, f)); err == nil {
+					if err := os.WriteFile(filepath.Join(root, ".ledgerlens", f), data, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			wantExit(t, cron(t, root, "ingest"), 0, "first ingest")
+			older := t.TempDir()
+			for _, f := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
+				if data, err := os.ReadFile(filepath.Join(root, ".ledgerlens", f)); err == nil {
+					os.WriteFile(filepath.Join(older, f), data, 0o644)
+				}
+			}
+			var lines []string
+			for i := range 30 {
+				lines = append(lines, line(i))
+			}
+			appendLedgerLines(t, root, lines...)
+			wantExit(t, cron(t, root, "ingest"), 0, "second ingest")
+			tc.behind(t, root, older)
+			data := readFile(t, ledgerPath(root))
+			more := ""
+			for i := 30; i < 40; i++ {
+				more += line(i) + "\n"
+			}
+			if err := os.WriteFile(ledgerPath(root), append(data, more...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 2 {
+				wantExit(t, cron(t, root, "ingest"), 0, fmt.Sprintf("ingest %d with the store behind its record", i+1))
+			}
+			mustRun(t, "--root", root, "verify", "all")
+		})
+	}
+}
+
 // TestTwoRootsShareAMetricsFile: two roots on one host whose cron lines
 // name the same --metrics-file (the README's one path, copied). Root B's
 // weekly review failed (its ledger gone), then root A's succeeded: the

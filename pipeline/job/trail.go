@@ -599,7 +599,8 @@ func differingChunks(chunks []int64, got, ref map[int64]string) []int64 {
 }
 
 // reloadUnrecordedIngest reloads the store from the ledger when it covers
-// more of the ledger than the newest ingest the log records: a job stopped
+// less of the ledger than the newest ingest the log records (see below),
+// or more: a job stopped
 // between the store's commit and the ingest's record (SIGKILL, a power
 // cut) leaves rows no record vouches for, which every later check would
 // take for an edited store, for ever. The rows the log records must still
@@ -628,10 +629,26 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store, ledge
 	if recorded != nil {
 		recordedTo = fieldInt(recorded.Fields, "offset_to")
 	}
-	if covered <= recordedTo {
+	rel := j.env.Layout.Rel(j.env.Layout.StoreFile)
+	if covered < recordedTo {
+		// Behind its record: the write-ahead log removed (the store rolled
+		// back to its last checkpoint), or an older copy restored. Its
+		// rows are a prefix of what the log vouches for, but appending to
+		// them would extend a chunk the log recorded whole, and be taken
+		// for an edit (TestStoreBehindItsRecord). The whole ledger is
+		// loaded again instead, checked against the log's newest ingest
+		// as it is (ledgerAgainstLog).
+		j.env.Log.Warn("the store covers less of the ledger than the audit log's newest ingest (its write-ahead log removed, or an older copy restored): loading the ledger again",
+			"store", rel, "store_covered", covered, "recorded_covered", recordedTo)
+		if err := j.Audit(ctx, audit.EventStoreReloaded, map[string]any{
+			"store": rel, "store_covered": covered, "recorded_covered": recordedTo}); err != nil {
+			return err
+		}
+		return st.Reload(ctx)
+	}
+	if covered == recordedTo {
 		return nil
 	}
-	rel := j.env.Layout.Rel(j.env.Layout.StoreFile)
 	// What an interrupted job leaves: one ingest past the recorded one
 	// (the store's own history says which), of bytes the ledger has.
 	// Anything else was made by hand.

@@ -79,7 +79,11 @@ type IngestResult struct {
 	// recorded it before this ingest, which the append-only check has just
 	// found the ledger still holds; "" for a first load or a reload.
 	PriorPrefixSHA256 string
-	Modified          *Modification
+	// PriorLines is how many complete lines the store covered before this
+	// ingest (0 for a first load): lines past it are new to the store,
+	// whether this ingest appended them or reloaded the ledger.
+	PriorLines int64
+	Modified   *Modification
 	// ChunkRowDigests are the digests of the rows of every ledger chunk
 	// this ingest loaded rows into (Store.ChunkDigests), by chunk.
 	ChunkRowDigests map[int64]string
@@ -185,7 +189,7 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	// rolled back and the whole ledger is reloaded in a new one.
 	check := startPrefixCheck(ctx, f, size, state)
 	defer check.stop() // before f is closed
-	res, err := s.apply(ctx, ledgerPath, f, size, state, IngestResult{Event: EventAppend, PriorPrefixSHA256: state.prefixSHA}, check)
+	res, err := s.apply(ctx, ledgerPath, f, size, state, IngestResult{Event: EventAppend, PriorPrefixSHA256: state.prefixSHA, PriorLines: state.lines}, check)
 	if !errors.Is(err, errPrefixChanged) {
 		return res, err
 	}
@@ -196,7 +200,7 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 		return res, fmt.Errorf("locate modified lines: %w", err)
 	}
 	return s.apply(ctx, ledgerPath, f, size, ledgerState{},
-		IngestResult{Event: EventLedgerModified, Modified: mod, CheckTime: res.CheckTime}, nil)
+		IngestResult{Event: EventLedgerModified, Modified: mod, CheckTime: res.CheckTime, PriorLines: state.lines}, nil)
 }
 
 // errPrefixChanged is apply's error when the append-only check found the
