@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -249,6 +252,9 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 	}
 
 	seals := p.seal(files)
+	if err := p.checkRecordedSiblings(base, rev, files, seals); err != nil {
+		return PublishResult{}, err
+	}
 	for k := range files {
 		i := (k + 1) % len(files) // siblings first, the primary last
 		if err := ctx.Err(); err != nil {
@@ -272,6 +278,44 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 	}
 	res.Primary = res.Files[len(res.Files)-1]
 	return res, nil
+}
+
+// checkRecordedSiblings refuses to write revision rev of base over a file
+// of the set that is on record (Publisher.Recorded) when the file is
+// missing or holds other bytes than this run's: the revision was begun
+// (its recording stopped part-way, a full disk) with other content, and
+// a published file is never replaced. Otherwise the re-run of a
+// publication cut short, with other inputs since (a late run in the
+// week), replaced what was recorded, and nothing showed the first
+// attempt had been made (an outside review: the log cut back to the
+// middle of a set, the report deleted, a late run appended).
+func (p *Publisher) checkRecordedSiblings(base string, rev int, files []Artifact, seals []artifactSeal) error {
+	if p.Recorded == nil {
+		return nil
+	}
+	for i, a := range files {
+		path := p.path(base, rev, a.Ext)
+		targets := map[string][]byte{path: a.Data, path + SidecarExt: sidecarOf(path, seals[i].sum)}
+		if seals[i].sig != nil {
+			targets[path+SignatureExt] = SignatureBytes(seals[i].sig)
+		}
+		for _, t := range slices.Sorted(maps.Keys(targets)) {
+			if !p.Recorded(t) {
+				continue
+			}
+			have, err := inputs.ReadRegular(t)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				return fmt.Errorf("%s: recorded as published but missing, so revision %d of %s is not written again; restore it, then run 'ledgerlens verify all'", t, rev, base)
+			case err != nil:
+				return fmt.Errorf("publish %s: %w", t, err)
+			case !bytes.Equal(have, targets[t]):
+				return fmt.Errorf("%s: recorded as published with other bytes than this run's: revision %d of %s was begun with other content, and a published file is never replaced (run 'ledgerlens verify all'; --supersede publishes revision %d once revision %d is whole): %w",
+					t, rev, base, rev+1, rev, ErrAlreadyPublished)
+			}
+		}
+	}
+	return nil
 }
 
 // complete rewrites the files of an identical re-run's set that are not
@@ -527,3 +571,19 @@ func FileDigest(path string) (sha256Hex string, n int64, err error) {
 // rejected line of the ledger up to the end the report covers — not only
 // the week's — and its name says so.
 func RejectsBase(day string) string { return "rejects_cumulative_" + day }
+
+// AckRecordPrefix begins the base name of every acknowledgment record
+// (`ledger acknowledge`): the prefix, the UTC second it was made
+// (20060102T150405Z), and -N for a later one in the same second.
+const AckRecordPrefix = "ledger_ack_"
+
+// IsAckRecordName reports whether name is the file name of an
+// acknowledgment record, of any revision.
+func IsAckRecordName(name string) bool {
+	rest, ok := strings.CutPrefix(name, AckRecordPrefix)
+	return ok && ackRecordRest.MatchString(rest)
+}
+
+// ackRecordRest is what follows AckRecordPrefix in an acknowledgment
+// record's file name.
+var ackRecordRest = regexp.MustCompile(`^\d{8}T\d{6}Z(-[1-9]\d*)?(\.r[1-9]\d*)?\.json$`)

@@ -1401,29 +1401,7 @@ func TestAttackRetiredKeyCheckpointAfterRotation(t *testing.T) {
 
 	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
 	forgeEntry(t, logPath, audit.EventLedgerAcknowledged, map[string]any{"by": "mallory", "reason": "forged", "line_from": 1, "line_to": 1})
-	old, err := reports.LoadSigner(leaked)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := audit.NewCheckpointSigner(old.KeyID(), old.Public(), old.Sign)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := audit.Load(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, err := st.Tree.Root(st.Size())
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, err := audit.SignCheckpoint(signer, st.Size(), head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := audit.AppendCheckpoint(filepath.Join(root, ".ledgerlens", "audit.checkpoints"), msg, "forged", time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	appendSignedCheckpoint(t, leaked, logPath, filepath.Join(root, ".ledgerlens", "audit.checkpoints"), "forged")
 
 	phrase := "a retired key vouches for nothing from its retirement on"
 	mustFail(t, 1, []string{phrase}, "--root", root, "audit", "verify")
@@ -1787,18 +1765,66 @@ func TestPublicationCutShort(t *testing.T) {
 	root := copyFixture(t)
 	mustRun(t, "--root", root, "keys", "generate")
 	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	base := "weekly_" + focusWeek
+	attack := copyRoot(t, root)
+	// Cut after the rejects file's signature: the first record of the set.
+	cutPublicationShort(t, root, "rejects_cumulative_"+focusWeek)
+	mustRun(t, "--root", root, "audit", "verify")
+
+	r := mustFail(t, 1, []string{"never recorded itself", "publication is incomplete"}, "--root", root, "verify", "all")
+	for _, ext := range []string{".json", ".json.sig", ".json.sha256", ".xlsx", ".xlsx.sig", ".xlsx.sha256"} {
+		if name := base + ext; !strings.Contains(r.stdout, name+": published with") {
+			t.Errorf("verify all does not name %s:\n%s", name, r.stdout)
+		}
+	}
+	// Run again, the job publishes the rest: what it had recorded is
+	// what it writes again.
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	mustRun(t, "--root", root, "verify", "all")
+
+	// The same state made on purpose by whoever may write the log, the
+	// output directory and the ledger (the log and checkpoints cut back to
+	// the middle of the set, a genuine earlier state), with the recorded
+	// part deleted and a late run of the week appended: the run again,
+	// which verify all's message asks for, published another revision 1
+	// without --supersede, and nothing was left to show the first (an
+	// outside review). A re-run now completes only what was begun with
+	// the same content.
+	kept := cutPublicationShort(t, attack, base)
+	appendLedgerLines(t, attack, `{"Run_ID":"RUN-LATE-CUT","Timestamp":"`+focusWeek+`T10:00:00Z","Scenario_ID":"S-LATE","Credits_Total":99999}`)
+	for _, tc := range []struct{ name, want string }{
+		{"the recorded part kept", "recorded as published with other bytes"},
+		{"the recorded part deleted", "recorded as published but missing"},
+	} {
+		if tc.name == "the recorded part deleted" {
+			if err := os.Remove(filepath.Join(attack, filepath.FromSlash(kept))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r = cron(t, attack, "report", "weekly", "--week", focusWeek)
+		if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%s: the week published again over a set cut short, with other content: exit %d\n%s", tc.name, r.code, r.stderr)
+		}
+		mustFail(t, 1, []string{"never recorded itself"}, "--root", attack, "verify", "all")
+	}
+}
+
+// cutPublicationShort leaves root as a job whose audit log's disk filled
+// while it recorded a set leaves it: the log cut after the first record
+// of publication base, the files of the set recorded after it withdrawn, and the checkpoint the
+// job's end signs over what it wrote (made here with the root's key, as
+// the job would). It returns the path of the one file of the set kept, as
+// recorded.
+func cutPublicationShort(t *testing.T, root, base string) string {
+	t.Helper()
 	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
 	cpPath := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
 	lines := bytes.SplitAfter(readFile(t, logPath), []byte("\n"))
-	base := "weekly_" + focusWeek
 	cut := slices.IndexFunc(lines, func(l []byte) bool {
 		return bytes.Contains(l, []byte(`"event":"artifact_written"`)) && bytes.Contains(l, []byte(`"publication":"`+base+`"`))
 	}) + 1
 	if cut == 0 {
 		t.Fatal("no record of the report's set")
-	}
-	if !bytes.Contains(bytes.Join(lines[:cut], nil), []byte(`"publication":"rejects_cumulative_`+focusWeek+`"`)) {
-		t.Fatal("the rejects file is not recorded before the report's set")
 	}
 	var kept struct{ Path string }
 	if err := json.Unmarshal(lines[cut-1], &kept); err != nil {
@@ -1807,15 +1833,24 @@ func TestPublicationCutShort(t *testing.T) {
 	if err := os.WriteFile(logPath, bytes.Join(lines[:cut], nil), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	withdrawn, _ := filepath.Glob(filepath.Join(reviews(root), base+".*"))
-	for _, f := range withdrawn {
-		if !strings.HasSuffix(filepath.ToSlash(f), kept.Path) {
-			if err := os.Remove(f); err != nil {
-				t.Fatal(err)
+	recorded := map[string]bool{}
+	for _, l := range lines[:cut] {
+		var e struct{ Event, Path string }
+		if json.Unmarshal(l, &e) == nil && e.Event == "artifact_written" {
+			recorded[filepath.ToSlash(filepath.Join(root, filepath.FromSlash(e.Path)))] = true
+		}
+	}
+	week := strings.TrimPrefix(strings.TrimPrefix(base, "weekly_"), "rejects_cumulative_")
+	for _, pattern := range []string{"weekly_" + week + ".*", "rejects_cumulative_" + week + ".*"} {
+		set, _ := filepath.Glob(filepath.Join(reviews(root), pattern))
+		for _, f := range set {
+			if !recorded[filepath.ToSlash(f)] {
+				if err := os.Remove(f); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}
-	// The checkpoints up to the cut, and the one the job's end signs.
 	var cps [][]byte
 	for _, l := range bytes.SplitAfter(readFile(t, cpPath), []byte("\n")) {
 		var cp struct{ Note string }
@@ -1828,7 +1863,20 @@ func TestPublicationCutShort(t *testing.T) {
 	if err := os.WriteFile(cpPath, bytes.Join(cps, nil), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	signer, err := reports.LoadSigner(filepath.Join(root, ".ledgerlens", "keys", "signing.key"))
+	appendSignedCheckpoint(t, filepath.Join(root, ".ledgerlens", "keys", "signing.key"), logPath, cpPath, "weekly-review")
+	return kept.Path
+}
+
+// appendSignedCheckpoint signs a checkpoint of the whole audit log at
+// logPath with the private key at keyPath and appends it to the
+// checkpoints file cpPath, as made by job.
+func appendSignedCheckpoint(t *testing.T, keyPath, logPath, cpPath, job string) {
+	t.Helper()
+	key, err := reports.LoadSigner(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := audit.NewCheckpointSigner(key.KeyID(), key.Public(), key.Sign)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1836,32 +1884,17 @@ func TestPublicationCutShort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	treeRoot, err := st.Tree.Root(st.Size())
+	head, err := st.Tree.Root(st.Size())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := audit.NewCheckpointSigner(signer.KeyID(), signer.Public(), signer.Sign)
+	msg, err := audit.SignCheckpoint(signer, st.Size(), head)
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg, err := audit.SignCheckpoint(ns, st.Size(), treeRoot)
-	if err != nil {
+	if err := audit.AppendCheckpoint(cpPath, msg, job, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := audit.AppendCheckpoint(cpPath, msg, "weekly-review", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, "--root", root, "audit", "verify")
-
-	r := mustFail(t, 1, []string{"never recorded itself", "publication is incomplete"}, "--root", root, "verify", "all")
-	for _, ext := range []string{".json", ".json.sha256", ".xlsx", ".xlsx.sha256"} {
-		if name := base + ext; !strings.Contains(r.stdout, name+": published with") && !strings.HasSuffix(kept.Path, name) {
-			t.Errorf("verify all does not name %s:\n%s", name, r.stdout)
-		}
-	}
-	// Run again, the job publishes the rest.
-	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
-	mustRun(t, "--root", root, "verify", "all")
 }
 
 // TestIngestOverALostStateDirectory: the state directory's mount did not
@@ -1931,17 +1964,7 @@ func underFileSizeLimit(t *testing.T, limit int64, args ...string) result {
 	if _, err := exec.LookPath("prlimit"); err != nil {
 		t.Skip("prlimit not installed: the failing write needs it")
 	}
-	cmd := exec.Command("prlimit", append([]string{fmt.Sprintf("--fsize=%d", limit), binary}, args...)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, out.String(), errb.String()}
+	return runCommand(t, exec.Command("prlimit", append([]string{fmt.Sprintf("--fsize=%d", limit), binary}, args...)...))
 }
 
 // TestKeysRotateOutOfDisk: `keys rotate` on a full disk, the audit log
@@ -2562,9 +2585,40 @@ func TestAttackRollBackTheLogOverADetection(t *testing.T) {
 		if !strings.Contains(r.stderr, "ledger") || !strings.Contains(r.stderr, "ledger acknowledge") {
 			t.Errorf("%v after the rollback: stderr does not name the ledger's change and its fix:\n%s", args, r.stderr)
 		}
+		// The log holds one digest of the prefix; the chunks' row digests
+		// narrow the change to the chunk it is in (an outside review found
+		// the whole ledger named, "lines 1–199987").
+		m := regexp.MustCompile(`--range (\d+)-(\d+)`).FindStringSubmatch(r.stderr)
+		if m == nil {
+			t.Fatalf("%v: stderr names no range:\n%s", args, r.stderr)
+		}
+		from, _ := strconv.Atoi(m[1])
+		to, _ := strconv.Atoi(m[2])
+		if from > 5000 || to < 5000 || to-from > 5000 {
+			t.Errorf("%v: the change is named as lines %d-%d, want the chunk holding line 5000", args, from, to)
+		}
 	}
 	mustFail(t, 1, []string{"FAILED"}, "--root", root, "verify", "ledger")
 	mustFail(t, 1, []string{"FAILED"}, "--root", root, "verify", "all")
+}
+
+// rootWithAReportedEdit is a root with a key, a weekly review published,
+// and ledger line 5000 edited since, which an ingest has reported (exit
+// 4); it returns the root and the range the report names for
+// `ledger acknowledge`.
+func rootWithAReportedEdit(t *testing.T) (root, rng string) {
+	t.Helper()
+	root = copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", weekBefore(t, focusWeek)), 0, "first weekly run")
+	editLine(t, ledgerPath(root), 5000)
+	r := cron(t, root, "ingest")
+	wantExit(t, r, 4, "the ingest that reports the edit")
+	m := regexp.MustCompile(`--range (\d+-\d+)`).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("stderr names no range: %s", r.stderr)
+	}
+	return root, m[1]
 }
 
 // TestAttackAcknowledgeCoversAnUnreportedEdit: line 5000 is edited (E1),
@@ -2576,19 +2630,10 @@ func TestAttackRollBackTheLogOverADetection(t *testing.T) {
 // new change, it acknowledges nothing and exits 4 naming it; acknowledged
 // again, once reviewed, it passes.
 func TestAttackAcknowledgeCoversAnUnreportedEdit(t *testing.T) {
-	root := copyFixture(t)
-	mustRun(t, "--root", root, "keys", "generate")
-	wantExit(t, cron(t, root, "report", "weekly", "--week", weekBefore(t, focusWeek)), 0, "first weekly run")
-	editLine(t, ledgerPath(root), 5000)
-	r := cron(t, root, "ingest")
-	wantExit(t, r, 4, "the ingest that detects E1")
-	m := regexp.MustCompile(`--range (\d+-\d+)`).FindStringSubmatch(r.stderr)
-	if m == nil {
-		t.Fatalf("stderr names no range: %s", r.stderr)
-	}
+	root, rng := rootWithAReportedEdit(t)
 	editLine(t, ledgerPath(root), 5000) // E2, never reported
-	ack := []string{"ledger", "acknowledge", "--range", m[1], "--by", "alice", "--reason", "reviewed E1"}
-	r = cron(t, root, ack...)
+	ack := []string{"ledger", "acknowledge", "--range", rng, "--by", "alice", "--reason", "reviewed E1"}
+	r := cron(t, root, ack...)
 	wantExit(t, r, 4, "an acknowledgment whose own ingest finds E2")
 	if !strings.Contains(r.stderr, "nothing was acknowledged") {
 		t.Errorf("stderr does not say nothing was acknowledged:\n%s", r.stderr)
@@ -2631,6 +2676,33 @@ func TestAttackAcknowledgeCoversAnUnreportedEdit(t *testing.T) {
 	if !strings.Contains(r.stderr, "a conflicting duplicate on line") || !strings.Contains(r.stderr, "nothing was acknowledged") {
 		t.Errorf("stderr does not name the new duplicate:\n%s", r.stderr)
 	}
+}
+
+// TestAcknowledgeKilledWhilePublishing: `ledger acknowledge` killed
+// between writing its record's signature and sidecar and writing the
+// record (an outside review, with a real kill at each rename). The
+// record's name is the second it was made, so the re-run published under
+// another name and the killed run's two files stayed, unrecorded:
+// `verify all` failed for good, and nothing was left to acknowledge
+// again. The re-run now completes the killed run's record, under its name.
+func TestAcknowledgeKilledWhilePublishing(t *testing.T) {
+	root, rng := rootWithAReportedEdit(t)
+	// What the kill left: the signature and the sidecar of a record
+	// made a few seconds earlier, without the record.
+	orphan := filepath.Join(reviews(root), "ledger_ack_"+time.Now().UTC().Add(-5*time.Second).Format("20060102T150405Z")+".json")
+	for _, ext := range []string{".sig", ".sha256"} {
+		if err := os.WriteFile(orphan+ext, []byte("left by a killed run\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantExit(t, cron(t, root, "ledger", "acknowledge", "--range", rng, "--by", "alice", "--reason", "reviewed"), 0, "the acknowledgment run again")
+	if _, err := os.Stat(orphan); err != nil {
+		t.Errorf("the record was not completed under the killed run's name: %v", err)
+	}
+	if recs, _ := filepath.Glob(filepath.Join(reviews(root), "ledger_ack_*.json")); len(recs) != 1 {
+		t.Errorf("acknowledgment records: %v, want the one completed", recs)
+	}
+	mustRun(t, "--root", root, "verify", "all")
 }
 
 // appendConflictingDuplicate appends to the ledger at path a copy of its

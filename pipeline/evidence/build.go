@@ -458,7 +458,7 @@ func (b *builder) acknowledgments(idx *Index) error {
 	}
 	for _, rec := range slices.Sorted(maps.Keys(cited)) {
 		name := path.Base(rec)
-		if !ackName.MatchString(name) || path.Clean(rec) != rec || strings.HasPrefix(rec, "../") || path.IsAbs(rec) {
+		if !reports.IsAckRecordName(name) || path.Clean(rec) != rec || strings.HasPrefix(rec, "../") || path.IsAbs(rec) {
 			return fmt.Errorf("evidence export: a bundled report cites %q as an acknowledgment record, which is not one", rec)
 		}
 		if b.src.Root == "" {
@@ -522,9 +522,6 @@ func citedAcknowledgments(report []byte) ([]citedAck, error) {
 	}
 	return out, nil
 }
-
-// ackName is an acknowledgment record's file name (ledger acknowledge).
-var ackName = regexp.MustCompile(`^ledger_ack_\d{8}T\d{6}Z(-[1-9]\d*)?(\.r[1-9]\d*)?\.json$`)
 
 func (b *builder) overlaps(start, end time.Time) bool {
 	return start.Before(b.end) && end.After(b.start)

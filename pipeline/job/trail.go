@@ -638,13 +638,8 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store, ledge
 		// for an edit (TestStoreBehindItsRecord). The whole ledger is
 		// loaded again instead, checked against the log's newest ingest
 		// as it is (ledgerAgainstLog).
-		j.env.Log.Warn("the store covers less of the ledger than the audit log's newest ingest (its write-ahead log removed, or an older copy restored): loading the ledger again",
-			"store", rel, "store_covered", covered, "recorded_covered", recordedTo)
-		if err := j.Audit(ctx, audit.EventStoreReloaded, map[string]any{
-			"store": rel, "store_covered": covered, "recorded_covered": recordedTo}); err != nil {
-			return err
-		}
-		return st.Reload(ctx)
+		return j.reloadStore(ctx, st, covered, recordedTo,
+			"the store covers less of the ledger than the audit log's newest ingest (its write-ahead log removed, or an older copy restored): loading the ledger again")
 	}
 	if covered == recordedTo {
 		return nil
@@ -679,8 +674,16 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store, ledge
 		}
 		return &IntegrityError{Problems: problems}
 	}
-	j.env.Log.Warn("the store holds an ingest the audit log does not record (a job stopped between the store's commit and its record): loading the ledger again",
-		"store", rel, "store_covered", covered, "recorded_covered", recordedTo)
+	return j.reloadStore(ctx, st, covered, recordedTo,
+		"the store holds an ingest the audit log does not record (a job stopped between the store's commit and its record): loading the ledger again")
+}
+
+// reloadStore empties the store for the ingest that follows to load the
+// whole ledger again, saying why (why, logged as a warning) and recording
+// store_reloaded with what the store covered and what the log recorded.
+func (j *Job) reloadStore(ctx context.Context, st *store.Store, covered, recordedTo int64, why string) error {
+	rel := j.env.Layout.Rel(j.env.Layout.StoreFile)
+	j.env.Log.Warn(why, "store", rel, "store_covered", covered, "recorded_covered", recordedTo)
 	if err := j.Audit(ctx, audit.EventStoreReloaded, map[string]any{
 		"store": rel, "store_covered": covered, "recorded_covered": recordedTo}); err != nil {
 		return err

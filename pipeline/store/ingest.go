@@ -112,6 +112,17 @@ type Modification struct {
 	LineFrom, LineTo int64
 }
 
+// ModificationOf is the modification of ledger bytes [from, to), with the
+// first and last of the store's lines that start in it (line_range.sql).
+func (s *Store) ModificationOf(ctx context.Context, from, to int64) (*Modification, error) {
+	mod := &Modification{ByteFrom: from, ByteTo: to}
+	if err := s.conn.QueryRowContext(ctx, lineRangeSQL, from, to).Scan(
+		nullInt{&mod.LineFrom}, nullInt{&mod.LineTo}); err != nil {
+		return nil, fmt.Errorf("locate modified lines: %w", err)
+	}
+	return mod, nil
+}
+
 // ledgerState is the store's memory of the ledger (table ledger_state).
 type ledgerState struct {
 	covered, lines int64
@@ -194,10 +205,9 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 		return res, err
 	}
 	c, _ := check.wait()
-	mod := &Modification{ByteFrom: c.from, ByteTo: c.to}
-	if err := s.conn.QueryRowContext(ctx, lineRangeSQL, c.from, c.to).Scan(
-		nullInt{&mod.LineFrom}, nullInt{&mod.LineTo}); err != nil {
-		return res, fmt.Errorf("locate modified lines: %w", err)
+	mod, err := s.ModificationOf(ctx, c.from, c.to)
+	if err != nil {
+		return res, err
 	}
 	return s.apply(ctx, ledgerPath, f, size, ledgerState{},
 		IngestResult{Event: EventLedgerModified, Modified: mod, CheckTime: res.CheckTime, PriorLines: state.lines}, nil)
@@ -1028,10 +1038,9 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 		return res, fmt.Errorf("verify ledger %s: %w", ledgerPath, err)
 	}
 	if !check.intact {
-		mod := &Modification{ByteFrom: check.from, ByteTo: check.to}
-		if err := s.conn.QueryRowContext(ctx, lineRangeSQL, check.from, check.to).Scan(
-			nullInt{&mod.LineFrom}, nullInt{&mod.LineTo}); err != nil {
-			return res, fmt.Errorf("locate modified lines: %w", err)
+		mod, err := s.ModificationOf(ctx, check.from, check.to)
+		if err != nil {
+			return res, err
 		}
 		res.Intact, res.Modified = false, mod
 	}
