@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -162,24 +160,16 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			}
 			pub := &reports.Publisher{Dir: l.ReviewsDir, Signer: signer}
 			// Named by the second it was made; a second acknowledgment in
-			// the same second (another range) takes the next free -N. A
-			// run killed while it published left its record's companions
-			// without the record: that name is completed first, or they
-			// would stay unrecorded for good
-			// (TestAcknowledgeKilledWhilePublishing).
+			// the same second (another range) takes the next free -N.
 			var pr reports.PublishResult
-			if base := unfinishedRecord(l.ReviewsDir, j.IsRecorded); base != "" {
+			for n := 1; ; n++ {
+				base := reports.AckRecordPrefix + now.Format("20060102T150405Z")
+				if n > 1 {
+					base += fmt.Sprintf("-%d", n)
+				}
 				pr, err = j.PublishRecord(ctx, pub, base, reports.Artifact{Ext: ".json", Data: append(data, '\n')})
-			} else {
-				for n := 1; ; n++ {
-					base := reports.AckRecordPrefix + now.Format("20060102T150405Z")
-					if n > 1 {
-						base += fmt.Sprintf("-%d", n)
-					}
-					pr, err = j.PublishRecord(ctx, pub, base, reports.Artifact{Ext: ".json", Data: append(data, '\n')})
-					if !errors.Is(err, reports.ErrAlreadyPublished) || n == 99 {
-						break
-					}
+				if !errors.Is(err, reports.ErrAlreadyPublished) || n == 99 {
+					break
 				}
 			}
 			if err != nil {
@@ -236,27 +226,6 @@ func unreportedInRange(ack job.LedgerAcknowledgment, ing store.IngestResult, pri
 		}
 	}
 	return out
-}
-
-// unfinishedRecord returns the base name of an acknowledgment record in
-// dir whose signature or sidecar is there, unrecorded, without the record
-// itself: what a run killed while it published leaves (the record is
-// written last). "" when there is none.
-func unfinishedRecord(dir string, recorded func(path string) bool) string {
-	for _, ext := range []string{reports.SignatureExt, reports.SidecarExt} {
-		matches, _ := filepath.Glob(filepath.Join(dir, reports.AckRecordPrefix+"*.json"+ext))
-		for _, m := range matches {
-			record := strings.TrimSuffix(m, ext)
-			if !reports.IsAckRecordName(filepath.Base(record)) {
-				continue
-			}
-			if _, err := os.Lstat(record); err == nil || recorded(m) || recorded(record) {
-				continue
-			}
-			return strings.TrimSuffix(filepath.Base(record), ".json")
-		}
-	}
-	return ""
 }
 
 func noneIfEmpty(s []string) string {

@@ -337,6 +337,28 @@ func TestCronConflictingDuplicate(t *testing.T) {
 	mustRun(t, "--root", root, "audit", "verify")
 }
 
+// TestCronLedgerMountMissing: the ledger's directory, which also holds
+// the cases and incidents files, is an empty mount point. The jobs exited
+// 1 naming the cases and incidents files only, and cron's mail sent the
+// operator after them rather than after the mount (an outside review).
+// The message names the ledger first.
+func TestCronLedgerMountMissing(t *testing.T) {
+	root := copyFixture(t)
+	wantExit(t, cron(t, root, "report", "weekly", "--week", weekBefore(t, focusWeek), "--unsigned"), 0, "first weekly run")
+	dir := filepath.Dir(ledgerPath(root))
+	setAside(t, dir)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"ingest"}, {"report", "weekly", "--week", focusWeek, "--unsigned"}} {
+		r := cron(t, root, args...)
+		wantExit(t, r, 1, strings.Join(args, " "))
+		if !strings.Contains(r.stderr, ledgerPath(root)) || !strings.Contains(r.stderr, "the ledger is missing") {
+			t.Errorf("%v: stderr does not name the missing ledger:\n%s", args, r.stderr)
+		}
+	}
+}
+
 // TestCronMissingLedger: a failed mount or a rename is an error naming
 // the path; the store keeps its runs and nothing is published.
 func TestCronMissingLedger(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -107,6 +108,12 @@ func (j *Job) LoadInputs(ctx context.Context) (*Inputs, error) {
 	now := in.digests()
 	before, missing := missingInputs(in, j.trail.state.Entries)
 	if missing != nil {
+		// The ledger's directory holds the cases and incidents too: a
+		// mount missing shows first as those, so the ledger is named
+		// first when it is gone with them (TestCronLedgerMountMissing).
+		if lerr := store.CheckLedger(l.Ledger); lerr != nil {
+			missing = fmt.Errorf("%w; %w", lerr, missing)
+		}
 		return nil, &BlockedError{missing}
 	}
 	if !maps.EqualFunc(before, now, func(a, b any) bool { return a == b }) {

@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
-	"slices"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -352,34 +350,6 @@ func LedgerAgainstLog(entries []audit.Entry, ledgerPath string, storeCovered int
 		return nil, nil
 	}
 	return &store.Modification{ByteFrom: 0, ByteTo: to, LineFrom: 1, LineTo: max(lines.n, 1)}, nil
-}
-
-// narrowToChunks narrows m, a change of the ledger prefix the log's
-// newest ingest recorded (ledgerAgainstLog), to the chunks whose rows in
-// st, loaded from the ledger as it is, differ from the row digests the
-// log recorded for them: from the first such chunk to the end of the
-// last. m is returned as it is when no recorded chunk differs (the change
-// is in bytes no row digest covers) or the log recorded none.
-func (j *Job) narrowToChunks(ctx context.Context, st *store.Store, m *store.Modification) (*store.Modification, error) {
-	ref, _ := RecordedChunkDigests(j.trail.state.Entries)
-	var chunks []int64
-	for _, c := range slices.Sorted(maps.Keys(ref)) {
-		if c*store.ChunkBytes < m.ByteTo {
-			chunks = append(chunks, c)
-		}
-	}
-	if len(chunks) == 0 {
-		return m, nil
-	}
-	got, err := st.ChunkDigestsBefore(ctx, chunks, m.ByteTo)
-	if err != nil {
-		return nil, err
-	}
-	differ := differingChunks(chunks, got, ref)
-	if len(differ) == 0 {
-		return m, nil
-	}
-	return st.ModificationOf(ctx, differ[0]*store.ChunkBytes, min((differ[len(differ)-1]+1)*store.ChunkBytes, m.ByteTo))
 }
 
 // lineCounter counts the newlines written to it.

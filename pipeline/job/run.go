@@ -291,12 +291,6 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		// edit: the store holds the edited bytes).
 		ing.Modified, err = j.ledgerAgainstLog(ledgerPath, ing.OffsetFrom, ing.PriorPrefixSHA256)
 		againstLog = ing.Modified != nil
-		if againstLog {
-			// The log holds one digest of the whole prefix; its chunks'
-			// row digests say which chunks the change is in, so that the
-			// operator reviews and acknowledges those lines, not all.
-			ing.Modified, err = j.narrowToChunks(ctx, st, ing.Modified)
-		}
 	}
 	if ing.Event == store.EventInitial || ing.Event == store.EventLedgerModified || againstLog {
 		j.trusted = nil // every row was (re)loaded by this ingest
