@@ -150,7 +150,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 	runID := steps.RunID()
 
 	pubDir := l.Resolve(in.Config.OutputDir)
-	pub := &reports.Publisher{Dir: pubDir, Signer: signer, Recorded: j.IsRecorded, ReplaceBegun: opts.Supersede}
+	pub := &reports.Publisher{Dir: pubDir, Signer: signer, Recorded: j.IsRecorded}
 	base := "sla_" + month.Label()
 	res := &SLAResult{JobRunID: runID, Month: month.Label(), integrity: integrity}
 

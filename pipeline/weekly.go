@@ -188,7 +188,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 
 	pubDir := l.Resolve(in.Config.OutputDir)
-	pub := &reports.Publisher{Dir: pubDir, Signer: signer, Staging: j.steps.Scratch(), Recorded: j.lj.IsRecorded, ReplaceBegun: j.opts.Supersede}
+	pub := &reports.Publisher{Dir: pubDir, Signer: signer, Staging: j.steps.Scratch(), Recorded: j.lj.IsRecorded}
 	base := "weekly_" + j.label(period)
 
 	// analyse: the report model, with its revision decided.
@@ -567,7 +567,7 @@ func (j *weeklyJob) publish(ctx context.Context, st *store.Store, pub *reports.P
 				return nil, err
 			}
 		}
-		rp := &reports.Publisher{Dir: pub.Dir, Signer: pub.Signer, Primary: ".jsonl", Recorded: pub.Recorded, ReplaceBegun: pub.ReplaceBegun}
+		rp := &reports.Publisher{Dir: pub.Dir, Signer: pub.Signer, Primary: ".jsonl", Recorded: pub.Recorded}
 		rres, err := rp.Publish(ctx, reports.RejectsBase(j.label(res.Period)), rev, []reports.Artifact{{Ext: ".jsonl", Data: b.Bytes()}})
 		if err != nil {
 			return nil, err

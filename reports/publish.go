@@ -82,13 +82,6 @@ type Publisher struct {
 	// rewritten: a change to it is for the verifier to report. nil: an
 	// identical re-run writes nothing.
 	Recorded func(path string) bool
-	// ReplaceBegun lets Publish write a revision whose primary is absent
-	// over files of its set that are on record with other bytes, or
-	// missing: a revision begun and never finished (its recording cut
-	// short). Without it such a revision is refused
-	// (checkRecordedSiblings). The operator's --supersede sets it; the
-	// earlier records stay in the log beside the new ones.
-	ReplaceBegun bool
 }
 
 // PublishedFile is one file written (or found) by Publish.
@@ -297,7 +290,7 @@ func (p *Publisher) Publish(ctx context.Context, base string, rev int, files []A
 // attempt had been made (an outside review: the log cut back to the
 // middle of a set, the report deleted, a late run appended).
 func (p *Publisher) checkRecordedSiblings(base string, rev int, files []Artifact, seals []artifactSeal) error {
-	if p.Recorded == nil || p.ReplaceBegun {
+	if p.Recorded == nil {
 		return nil
 	}
 	for i, a := range files {
@@ -313,11 +306,11 @@ func (p *Publisher) checkRecordedSiblings(base string, rev int, files []Artifact
 			have, err := inputs.ReadRegular(t)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
-				return fmt.Errorf("%s: recorded as published but missing, so revision %d of %s, begun and never finished, is not written again: restore it, or publish the revision anew with --supersede (the audit log keeps what was begun)", t, rev, base)
+				return fmt.Errorf("%s: recorded as published but missing, so revision %d of %s is not written again: restore it, then run 'ledgerlens verify all' (docs/COMPLIANCE.md, \"A publication cut short\")", t, rev, base)
 			case err != nil:
 				return fmt.Errorf("publish %s: %w", t, err)
 			case !bytes.Equal(have, targets[t]):
-				return fmt.Errorf("%s: recorded as published with other bytes than this run's: revision %d of %s was begun with other content and never finished, and a published file is not replaced unasked: check why (run 'ledgerlens verify all'), then publish the revision anew with --supersede (the audit log keeps what was begun): %w",
+				return fmt.Errorf("%s: recorded as published with other bytes than this run's: revision %d of %s was begun with other content and never finished, and a published file is never replaced; nothing was written (run 'ledgerlens verify all'; docs/COMPLIANCE.md, \"A publication cut short\"): %w",
 					t, rev, base, ErrAlreadyPublished)
 			}
 		}
