@@ -84,10 +84,7 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			}
 			// What was reported before this job: its own ingest may
 			// record more.
-			prior, err := job.ReadLedgerRecord(l.AuditLog)
-			if err != nil {
-				return job.Outcome{}, err
-			}
+			prior := j.LedgerRecordAtStart()
 			st, ing, err := j.OpenStore(ctx)
 			if err != nil {
 				return job.Outcome{}, err

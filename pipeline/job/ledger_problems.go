@@ -164,6 +164,21 @@ func readLedgerRecord(path string) ([]LedgerModification, []*LedgerAcknowledgmen
 	if err != nil {
 		return nil, nil, err
 	}
+	mods, acks := ledgerRecordOf(entries)
+	return mods, acks, nil
+}
+
+// LedgerRecordAtStart is the ledger record of the log as the job opened
+// and verified it, before anything it appends: what earlier jobs
+// reported and acknowledged.
+func (j *Job) LedgerRecordAtStart() LedgerRecord {
+	mods, acks := ledgerRecordOf(j.trail.state.Entries)
+	return LedgerRecord{Modifications: mods, acks: acks}
+}
+
+// ledgerRecordOf collects the modifications and acknowledgments of
+// entries, each modification with the acknowledgment that covers it.
+func ledgerRecordOf(entries []audit.Entry) ([]LedgerModification, []*LedgerAcknowledgment) {
 	var (
 		mods []LedgerModification
 		acks []*LedgerAcknowledgment
@@ -196,7 +211,7 @@ func readLedgerRecord(path string) ([]LedgerModification, []*LedgerAcknowledgmen
 			}
 		}
 	}
-	return mods, acks, nil
+	return mods, acks
 }
 
 // Covers reports whether the acknowledgment's line range holds m's.
