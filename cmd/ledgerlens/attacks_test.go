@@ -1963,14 +1963,21 @@ func TestKeysGenerateOverALostStateDirectory(t *testing.T) {
 }
 
 // underFileSizeLimit runs ledgerlens args with RLIMIT_FSIZE at limit
-// bytes (prlimit): a write past it fails ("file too large"), as one on a
-// full disk does; skipped without prlimit.
+// bytes: a write past it fails ("file too large"), as one on a full disk
+// does.
 func underFileSizeLimit(t *testing.T, limit int64, args ...string) result {
 	t.Helper()
+	return underLimit(t, fmt.Sprintf("--fsize=%d", limit), args...)
+}
+
+// underLimit runs ledgerlens args under one resource limit, given as
+// prlimit's option (e.g. --nofile=10); skipped without prlimit.
+func underLimit(t *testing.T, limit string, args ...string) result {
+	t.Helper()
 	if _, err := exec.LookPath("prlimit"); err != nil {
-		t.Skip("prlimit not installed: the failing write needs it")
+		t.Skip("prlimit not installed: the limit needs it")
 	}
-	return runCommand(t, exec.Command("prlimit", append([]string{fmt.Sprintf("--fsize=%d", limit), binary}, args...)...))
+	return runCommand(t, exec.Command("prlimit", append([]string{limit, binary}, args...)...))
 }
 
 // TestKeysRotateOutOfDisk: `keys rotate` on a full disk, the audit log

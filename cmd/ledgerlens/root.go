@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/hostlimits"
 	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
@@ -195,13 +196,19 @@ func needsRoot(cmd *cobra.Command, args []string) bool {
 	if _, ok := cmd.Annotations["ledgerlens/no-root-with-file"]; ok && len(args) > 0 {
 		return false
 	}
+	return !onlyPrints(cmd)
+}
+
+// onlyPrints reports whether cmd only prints: help, completion, and the
+// bare root command (which prints help).
+func onlyPrints(cmd *cobra.Command) bool {
 	for c := cmd; c != nil; c = c.Parent() {
 		switch c.Name() {
 		case "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
-			return false
+			return true
 		}
 	}
-	return cmd.HasParent() // the bare root command only prints help
+	return !cmd.HasParent()
 }
 
 // exitStatusHelp ends every command's help: cron reads only the status,
@@ -263,6 +270,13 @@ SHA-256 sidecars, keeping a tamper-evident audit trail.`,
 			}
 			a.log.Debug("memory", "huge_pages", hugepages.On(), "kernel_thp_mode", hugepages.KernelMode())
 			a.command = strings.TrimPrefix(cmd.CommandPath(), "ledgerlens ")
+			if !onlyPrints(cmd) {
+				// Before the lock or any file: under these limits the
+				// process crashed instead of failing.
+				if err := hostlimits.Check(); err != nil {
+					return err
+				}
+			}
 			if needsRoot(cmd, args) {
 				// Before anything is opened or created under it.
 				return a.layout().Check()

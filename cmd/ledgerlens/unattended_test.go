@@ -359,6 +359,64 @@ func TestCronLedgerMountMissing(t *testing.T) {
 	}
 }
 
+// TestCronUnderLowResourceLimits: a host's resource limits too low for
+// the job. Under a file-size limit (ulimit -f) the store's write that
+// crossed it on one of the engine's own threads killed the process with
+// SIGXFSZ and nothing on stderr (exit 153, an outside review); with ten
+// open files the engine aborted the process, and under 2 GiB of address
+// space (on the demo's root) the Go runtime crashed, both with exit 2,
+// the usage status, under a crash report. Each is now exit 1 with a line naming the limit, the
+// file-size case leaves a root the next job completes, and the two
+// limits checked before the job touch nothing.
+func TestCronUnderLowResourceLimits(t *testing.T) {
+	t.Run("file size", func(t *testing.T) {
+		// The cold job's store, whole, sizes the limits: each cuts a write
+		// of the store somewhere else, on the engine's threads or Go's.
+		sized := copyFixture(t)
+		wantExit(t, cron(t, sized, "ingest"), 0, "ingest without a limit")
+		info, err := os.Stat(filepath.Join(sized, ".ledgerlens", "ledger.duckdb"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, eighths := range []int64{4, 5, 6, 7} {
+			root := copyFixture(t)
+			wantExit(t, cron(t, root, "keys", "generate"), 0, "keys generate")
+			limit := info.Size() * eighths / 8
+			r := underFileSizeLimit(t, limit, "--root", root, "--quiet", "ingest")
+			if r.code != 1 || !strings.Contains(r.stderr, "File too large") || !strings.Contains(r.stderr, "ledger.duckdb") {
+				t.Fatalf("ingest under a %d-byte file size limit: exit %d (-1: killed by a signal)\n%s", limit, r.code, r.stderr)
+			}
+			wantExit(t, cron(t, root, "ingest"), 0, "ingest after the limit is lifted")
+			wantExit(t, cron(t, root, "verify", "all"), 0, "verify all after the limit is lifted")
+		}
+	})
+	for _, tc := range []struct {
+		name, limit, want string
+	}{
+		{"open files", "--nofile=10", "open files (ulimit -n) is 10; ledgerlens needs at least 64"},
+		// 2 GiB: the 200,000-run demo root's job crashed there; this
+		// smaller root's passed, and is refused all the same (a job
+		// cannot know beforehand what it will reserve). Much lower, the
+		// Go runtime cannot start at all.
+		{"address space", fmt.Sprintf("--as=%d", 2<<30), "address space (ulimit -v) is 2048 MiB; ledgerlens needs at least 4096 MiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			wantExit(t, cron(t, root, "ingest"), 0, "ingest")
+			logBefore := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+			for _, args := range [][]string{{"report", "weekly", "--week", focusWeek, "--unsigned"}, {"verify", "all"}, {"query", "SELECT count(*) FROM runs"}} {
+				r := underLimit(t, tc.limit, append([]string{"--root", root, "--quiet"}, args...)...)
+				if r.code != 1 || !strings.Contains(r.stderr, tc.want) {
+					t.Fatalf("%v under %s: exit %d\n%s", args, tc.limit, r.code, r.stderr)
+				}
+			}
+			if !bytes.Equal(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")), logBefore) {
+				t.Fatal("a command refused for its limits wrote to the audit log")
+			}
+		})
+	}
+}
+
 // TestCronMissingLedger: a failed mount or a rename is an error naming
 // the path; the store keeps its runs and nothing is published.
 func TestCronMissingLedger(t *testing.T) {

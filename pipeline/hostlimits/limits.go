@@ -1,0 +1,43 @@
+package hostlimits
+
+import "fmt"
+
+// Unlimited is a limit the host does not set.
+const Unlimited = ^uint64(0)
+
+// The least limits a command needs, measured on the fixture roots
+// (docs/RULES.md, "Resource limits").
+const (
+	// MinOpenFiles: a weekly job has at most 14 descriptors open; DuckDB
+	// aborted the process at 10 and 11.
+	MinOpenFiles = 64
+	// MinAddressSpace: a cold job over 200,000 runs reserved 2.2 GB of
+	// address space (VmPeak) while using a tenth of it; the Go runtime
+	// failed to reserve its heap at 1.9 GiB.
+	MinAddressSpace = 4 << 30
+)
+
+// Limits are the process's soft limits that Check compares.
+type Limits struct {
+	OpenFiles    uint64 // RLIMIT_NOFILE
+	AddressSpace uint64 // RLIMIT_AS, in bytes
+}
+
+// Check returns an error naming every limit of the current process below
+// what a command needs, or nil. Limits it cannot read are not checked.
+func Check() error {
+	return current().check()
+}
+
+// check is Check for given limits.
+func (l Limits) check() error {
+	if l.OpenFiles < MinOpenFiles {
+		return fmt.Errorf("resource limit: open files (ulimit -n) is %d; ledgerlens needs at least %d (below that the database engine aborts the process): raise it where the job is started",
+			l.OpenFiles, MinOpenFiles)
+	}
+	if l.AddressSpace < MinAddressSpace {
+		return fmt.Errorf("resource limit: address space (ulimit -v) is %d MiB; ledgerlens needs at least %d MiB or no limit (the database engine and the Go runtime reserve address space well beyond what they use, and below that the process crashes): raise it where the job is started",
+			l.AddressSpace>>20, uint64(MinAddressSpace)>>20)
+	}
+	return nil
+}

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package hostlimits
+
+// current reports no limits where the system has no setrlimit.
+func current() Limits { return Limits{OpenFiles: Unlimited, AddressSpace: Unlimited} }
