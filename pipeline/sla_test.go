@@ -257,6 +257,13 @@ func TestComplianceFlow(t *testing.T) {
 		if after, _ := os.ReadFile(mar.JSONPath); !bytes.Equal(before, after) {
 			t.Fatal("a no-op re-run changed the report")
 		}
+		// Another release of ledgerlens finding the same: a no-op too,
+		// not "differs" (the report names its generator's version).
+		upgraded := env
+		upgraded.Version = env.Version + "-upgraded"
+		if again, err := RunSLA(ctx, upgraded, SLAOptions{Month: "2026-03"}); err != nil || !again.Noop {
+			t.Fatalf("re-run by another version: %+v %v", again, err)
+		}
 		// A later publication of a March week changes the result: refused
 		// without --supersede, revision 2 with it.
 		clock.Set("2026-04-01T09:00:00Z")

@@ -527,8 +527,13 @@ func sameAsPublished(pub *reports.Publisher, base string, rev int, w *reports.We
 	if err := json.Unmarshal(data, &old); err != nil {
 		return false, fmt.Errorf("read published %s: %w", reports.Name(base, rev, ".json"), err)
 	}
+	// What says how the run was made, not what it found, is not compared:
+	// the audit log's head and checkpoint, and the generator's version (a
+	// re-run after an upgrade that finds the same is a no-op, not a
+	// "differs" that only --supersede gets past).
 	old.AuditHeadAtStart = w.AuditHeadAtStart
 	old.AuditCheckpoint = w.AuditCheckpoint
+	old.Generator = w.Generator
 	if old.ActionRequired == nil {
 		// Published before the report had an action-required list: the
 		// list is derived from the rest, which is what is compared.

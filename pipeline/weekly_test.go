@@ -500,6 +500,20 @@ func TestWeeklyIsDeterministicAndWriteOnce(t *testing.T) {
 	if !bytes.Equal(after, ja) {
 		t.Fatal("no-op re-run changed the published JSON")
 	}
+	// Another release of ledgerlens finding the same (the report names
+	// its generator's version): a no-op too. A re-run after an upgrade
+	// failed, "this run's result differs", until --supersede published a
+	// revision 2 equal to revision 1 but for the version.
+	upgraded := testEnv(a)
+	upgraded.Version = "test-upgraded"
+	res, err := RunWeekly(context.Background(), upgraded, WeeklyOptions{Week: e.FocusWeek, Unsigned: true})
+	wantPlanted(t, err)
+	if res == nil || !res.Noop {
+		t.Fatalf("re-run by another version with identical inputs was not a no-op: %v", err)
+	}
+	if after, _ := os.ReadFile(ra.JSONPath); !bytes.Equal(after, ja) {
+		t.Fatal("re-run by another version changed the published JSON")
+	}
 
 	// A changed input: the first baseline's median moves.
 	l := inputs.NewLayout(a)
