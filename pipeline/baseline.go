@@ -742,6 +742,17 @@ type BaselineListing struct {
 	// Unrecorded names the proposal and approval files the audit log does
 	// not record (planted, or changed since): they are left out.
 	Unrecorded []string
+	// ApprovalMissing are proposals without an approval record on disk
+	// that the audit log records as approved (the record was deleted):
+	// not pending, and left out of Pending.
+	ApprovalMissing []MissingApproval
+}
+
+// MissingApproval is a proposal the log records as approved whose
+// approval record is gone from the updates directory.
+type MissingApproval struct {
+	ProposalID string
+	Approved   *audit.Entry // the log's baseline_approved entry
 }
 
 // ListBaselines reads the baselines file and the pending proposals. It
@@ -777,6 +788,10 @@ func ListBaselines(env job.Env) (*BaselineListing, error) {
 	out := &BaselineListing{Baselines: b.Entries, Unrecorded: left}
 	now := env.Now()
 	for _, p := range recs.Pending() {
+		if e := job.ProposalApproval(st.Entries, p.ProposalID); e != nil {
+			out.ApprovalMissing = append(out.ApprovalMissing, MissingApproval{ProposalID: p.ProposalID, Approved: e})
+			continue
+		}
 		t, err := p.Time()
 		if err != nil {
 			return nil, err

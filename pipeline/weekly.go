@@ -165,6 +165,11 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	j.integrity = append(j.integrity, baselinesProblems...)
+	recordsProblems, err := j.lj.BaselineRecordsProblems()
+	if err != nil {
+		return nil, err
+	}
+	j.integrity = append(j.integrity, recordsProblems...)
 	// The store's rows for the week and the one before (previous_week)
 	// must be the rows the ingests loaded (docs/COMPLIANCE.md).
 	if err := j.lj.CheckStoreRows(ctx, st, period.Start.AddDate(0, 0, -7), period.End); err != nil {

@@ -208,8 +208,9 @@ func TestAttackReplayAppliedApproval(t *testing.T) {
 // X's approval files. `baseline list` showed X pending again, and a second
 // checker's `baseline approve X` applied it a second time, exit 0: only
 // the files on disk were consulted. The log records X approved: the
-// approval is refused (exit 4) naming the missing record, and the
-// baselines file is left as it was.
+// listing leaves X out and names it on stderr, the approval is refused
+// (exit 4) naming the missing record, and the baselines file is left as
+// it was.
 func TestAttackApprovalFilesDeletedThenApprovedAgain(t *testing.T) {
 	root, scenario, alice, bob := baselineRoot(t)
 	x := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
@@ -226,6 +227,11 @@ func TestAttackApprovalFilesDeletedThenApprovedAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The listing does not offer X for approval again, and says why.
+	list := ledgerlens(t, nil, "--root", root, "baseline", "list")
+	if strings.Contains(list.stdout, x) || !strings.Contains(list.stderr, "records as approved has no approval record") || !strings.Contains(list.stderr, x) {
+		t.Fatalf("baseline list with X's approval files deleted: exit %d\n%s%s", list.code, list.stdout, list.stderr)
+	}
 	r := approve(t, root, x, "--sign-with", bob)
 	if r.code != 4 || !strings.Contains(r.stderr, "already approved") || !strings.Contains(r.stderr, "is missing") || !strings.Contains(r.stderr, "by bob") {
 		t.Fatalf("approve X again with its approval files deleted: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -234,6 +240,12 @@ func TestAttackApprovalFilesDeletedThenApprovedAgain(t *testing.T) {
 		t.Fatal("approving X again changed the baselines in force")
 	}
 	mustFail(t, 1, []string{"approval_" + x}, "--root", root, "verify", "all")
+	// The weekly job, which reads the records for its maker-checker
+	// items, ended 0: it publishes and exits 4, naming the record.
+	r = ledgerlens(t, nil, "--root", root, "--quiet", "report", "weekly", "--week", focusWeek)
+	if r.code != 4 || !strings.Contains(r.stderr, "baseline record runs/BASELINE_UPDATES/approval_"+x+".json (baseline_approved at audit seq") {
+		t.Fatalf("weekly job with X's approval record deleted: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 // TestAttackApprovalOverHandEdit: after an approval, someone edits another

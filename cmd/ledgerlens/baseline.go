@@ -176,6 +176,10 @@ func runBaselineList(a *app) error {
 	for _, f := range res.Unrecorded {
 		a.log.Error("a baseline record the audit log does not record is left out (planted, or changed since it was made: run 'ledgerlens verify all')", "file", f)
 	}
+	for _, m := range res.ApprovalMissing {
+		a.log.Error("a proposal the audit log records as approved has no approval record on disk: it is not pending (the record was deleted: run 'ledgerlens verify all')",
+			"proposal", m.ProposalID, "approval", m.Approved.Fields["approval_id"], "approved_by", m.Approved.Fields["approved_by"], "audit_seq", m.Approved.Seq)
+	}
 	fmt.Fprintf(a.stdout, "\n%d proposals awaiting approval\n", len(res.Pending))
 	if len(res.Pending) == 0 {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -27,6 +28,59 @@ func BaselinesProblems(l inputs.Layout, entries []audit.Entry) ([]string, error)
 	}
 	if p != "" {
 		problems = append(problems, p)
+	}
+	return problems, nil
+}
+
+// BaselineRecordsProblems says which proposal and approval records the
+// log the job opened records (the path and SHA-256 of each
+// baseline_proposed and baseline_approved entry) are missing or changed
+// on disk. A report's maker-checker items are computed from the records
+// the log recognises: with an approval record deleted, its proposal
+// showed as pending again, and the weekly job ended 0
+// (TestAttackApprovalFilesDeletedThenApprovedAgain). `verify all` needs
+// no such check: it checks every file the log records as published.
+func (j *Job) BaselineRecordsProblems() ([]string, error) {
+	return baselineRecordsProblems(j.env.Layout, j.trail.state.Entries)
+}
+
+func baselineRecordsProblems(l inputs.Layout, entries []audit.Entry) ([]string, error) {
+	type recorded struct {
+		sha256 string
+		seq    int64
+		event  string
+	}
+	newest := map[string]recorded{}
+	var order []string
+	for i := range entries {
+		e := &entries[i]
+		if e.Event != audit.EventBaselineProposed && e.Event != audit.EventBaselineApproved {
+			continue
+		}
+		path, _ := e.Fields["path"].(string)
+		sum, _ := e.Fields["sha256"].(string)
+		if path == "" {
+			continue
+		}
+		if _, seen := newest[path]; !seen {
+			order = append(order, path)
+		}
+		newest[path] = recorded{sum, e.Seq, e.Event}
+	}
+	var problems []string
+	for _, path := range order {
+		r := newest[path]
+		data, err := inputs.ReadRegular(l.Resolve(filepath.FromSlash(path)))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			problems = append(problems, fmt.Sprintf("baseline record %s (%s at audit seq %d) is missing: the maker-checker items are computed from the records the log names; restore it",
+				path, r.event, r.seq))
+		case err != nil:
+			return nil, fmt.Errorf("baseline record %s: %w", path, err)
+		case reports.SHA256Hex(data) != r.sha256:
+			problems = append(problems, fmt.Sprintf("baseline record %s changed since %s at audit seq %d recorded it (sha256 %s, recorded %s): restore it",
+				path, r.event, r.seq, ShortSum(reports.SHA256Hex(data)), ShortSum(r.sha256)))
+		}
 	}
 	return problems, nil
 }
@@ -143,9 +197,16 @@ func (j *Job) RecordedApproval(proposalID, approvalID string) (approved *audit.E
 // job opened records for proposalID, whichever approval it names; nil
 // when there is none.
 func (j *Job) ProposalApproval(proposalID string) *audit.Entry {
+	return ProposalApproval(j.trail.state.Entries, proposalID)
+}
+
+// ProposalApproval returns the newest baseline_approved entry of entries
+// for proposalID, whichever approval it names; nil when there is none. The
+// log, not the updates directory, says whether a proposal was approved.
+func ProposalApproval(entries []audit.Entry, proposalID string) *audit.Entry {
 	var approved *audit.Entry
-	for i := range j.trail.state.Entries {
-		e := &j.trail.state.Entries[i]
+	for i := range entries {
+		e := &entries[i]
 		if e.Event == audit.EventBaselineApproved && e.Fields["proposal_id"] == proposalID {
 			approved = e
 		}
