@@ -126,6 +126,13 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 	if err != nil {
 		return nil, err
 	}
+	// The maker-checker clocks read the baseline records, as the weekly
+	// review's items do.
+	recordsProblems, err := j.BaselineRecordsProblems()
+	if err != nil {
+		return nil, err
+	}
+	integrity = append(integrity, recordsProblems...)
 	// The store's rows must be the rows the ingests loaded, as for the
 	// weekly job (docs/COMPLIANCE.md). The report's clocks may start
 	// before the month and end after it, so every chunk is checked (those

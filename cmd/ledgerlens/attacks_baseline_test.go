@@ -209,8 +209,8 @@ func TestAttackReplayAppliedApproval(t *testing.T) {
 // checker's `baseline approve X` applied it a second time, exit 0: only
 // the files on disk were consulted. The log records X approved: the
 // listing leaves X out and names it on stderr, the approval is refused
-// (exit 4) naming the missing record, and the baselines file is left as
-// it was.
+// (exit 4) naming the missing record, the baselines file is left as it
+// was, and the weekly and SLA jobs exit 4 naming the record.
 func TestAttackApprovalFilesDeletedThenApprovedAgain(t *testing.T) {
 	root, scenario, alice, bob := baselineRoot(t)
 	x := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
@@ -240,11 +240,14 @@ func TestAttackApprovalFilesDeletedThenApprovedAgain(t *testing.T) {
 		t.Fatal("approving X again changed the baselines in force")
 	}
 	mustFail(t, 1, []string{"approval_" + x}, "--root", root, "verify", "all")
-	// The weekly job, which reads the records for its maker-checker
-	// items, ended 0: it publishes and exits 4, naming the record.
-	r = ledgerlens(t, nil, "--root", root, "--quiet", "report", "weekly", "--week", focusWeek)
-	if r.code != 4 || !strings.Contains(r.stderr, "baseline record runs/BASELINE_UPDATES/approval_"+x+".json (baseline_approved at audit seq") {
-		t.Fatalf("weekly job with X's approval record deleted: exit %d\n%s", r.code, r.stderr)
+	// The weekly and SLA jobs, which read the records for their
+	// maker-checker items, ended 0: they publish and exit 4, naming the
+	// record.
+	for _, args := range [][]string{{"report", "weekly", "--week", focusWeek}, {"report", "sla", "--month", focusWeek[:7]}} {
+		r = ledgerlens(t, nil, append([]string{"--root", root, "--quiet"}, args...)...)
+		if r.code != 4 || !strings.Contains(r.stderr, "baseline record runs/BASELINE_UPDATES/approval_"+x+".json (baseline_approved at audit seq") {
+			t.Fatalf("%v with X's approval record deleted: exit %d\n%s", args, r.code, r.stderr)
+		}
 	}
 }
 
