@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding"
 	bin "encoding/binary"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -833,6 +835,62 @@ func editStoreRow(t *testing.T, root, week string) int64 {
 		t.Fatal(err)
 	}
 	return line
+}
+
+// TestAttackMacrosInTheStore: whoever can write the state directory
+// plants, with any DuckDB client, macros named like built-in functions in
+// the store (max computing a minimum, stddev_pop a zero). The weekly job
+// published and signed wrong figures (maxima, every CV 0, 298 baseline
+// candidates instead of 5), and verify all, audit verify, evidence export
+// and the offline check of the bundle all exited 0 (an outside review).
+// Every command now refuses the store, naming the macros: the weekly job
+// exits 4 and publishes nothing, verify all and query fail. Moving the
+// store away, as the message says, lets the next job rebuild it, and it
+// publishes what an untouched root publishes.
+func TestAttackMacrosInTheStore(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "ingest")
+	clean := copyRoot(t, root)
+	db, err := sql.Open("duckdb", filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"CREATE MACRO max(x) AS min(x)", "CREATE MACRO stddev_pop(x) AS stddev_samp(x) * 0"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	week := prevWeek(t)
+	r := ledgerlens(t, nil, "--root", root, "--quiet", "report", "weekly", "--week", week)
+	if r.code != 4 || !strings.Contains(r.stderr, "macro main.max") || !strings.Contains(r.stderr, "macro main.stddev_pop") {
+		t.Fatalf("weekly job over planted macros: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(weeklyPath(root, week, 1, ".json")); err == nil {
+		t.Fatal("the weekly job published over planted macros")
+	}
+	mustFail(t, 1, []string{"macro main.max"}, "--root", root, "verify", "all")
+	if q := ledgerlens(t, nil, "--root", root, "query", "SELECT max(credits_total) FROM runs"); q.code == 0 || !strings.Contains(q.stderr, "macro main.max") {
+		t.Fatalf("query over planted macros: exit %d\n%s%s", q.code, q.stdout, q.stderr)
+	}
+
+	for _, f := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
+		if err := os.Rename(filepath.Join(root, ".ledgerlens", f), filepath.Join(t.TempDir(), f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, "--root", root, "report", "weekly", "--week", week)
+	mustRun(t, "--root", clean, "report", "weekly", "--week", week)
+	got, want := readWeekly(t, weeklyPath(root, week, 1, ".json")), readWeekly(t, weeklyPath(clean, week, 1, ".json"))
+	for _, k := range []string{"top_scenarios_by_total", "baseline_candidates", "summary_stats"} {
+		if !reflect.DeepEqual(got[k], want[k]) || got[k] == nil {
+			t.Errorf("%s after the store was rebuilt differs from an untouched root's", k)
+		}
+	}
+	mustRun(t, "--root", root, "verify", "all")
 }
 
 // Attack 8: the store seal (pipeline/job/store_seal.go) lets a job skip

@@ -251,7 +251,15 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 			return nil, store.IngestResult{}, err
 		}
 	}
-	st, err := store.Open(ctx, l.StoreFile, j.env.StoreOptions)
+	opts := j.env.StoreOptions
+	// The files the last job sealed hold the catalog its open checked.
+	opts.CatalogVouched = j.trusted != nil
+	st, err := store.Open(ctx, l.StoreFile, opts)
+	if errors.Is(err, store.ErrForeignObject) {
+		// Planted, like an edited row (docs/COMPLIANCE.md, "The store's
+		// catalog"): nothing is read from it or published.
+		return nil, store.IngestResult{}, &IntegrityError{Problems: []string{err.Error()}}
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			err = fmt.Errorf("%w; if the store is damaged, move it away: the next job rebuilds it from the ledger, checked against the audit log", err)

@@ -321,10 +321,21 @@ func TestTooManyDistinctValuesFails(t *testing.T) {
 // coded columns as text, no text_codes, version 6's runs view.
 func v6Store(t testing.TB, s *Store) {
 	t.Helper()
+	// A connection of its own: the store's defines the views and macro in
+	// its temporary catalog too (Open), which these statements would
+	// reach first.
+	conn, err := s.db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
 	for _, q := range []string{
 		"CREATE TABLE ledger_rows_v6 AS SELECT * FROM ledger_rows_decoded",
 		"DROP VIEW runs",
+		"DROP VIEW runs_coded",
 		"DROP VIEW ledger_rows_decoded",
+		"DROP VIEW text_code_lists",
+		"DROP MACRO code_text",
 		"DROP TABLE ledger_rows",
 		"DROP TABLE text_codes",
 		"ALTER TABLE ledger_rows_v6 RENAME TO ledger_rows",
@@ -335,7 +346,7 @@ func v6Store(t testing.TB, s *Store) {
 		 ANTI JOIN duplicates d ON d.line_no = r.line_no`,
 		"UPDATE store_meta SET schema_version = 6",
 	} {
-		if _, err := s.Conn().ExecContext(context.Background(), q); err != nil {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}

@@ -15,6 +15,13 @@
 // the decoding is written) decodes them, for a reader that materialises
 // many rows and decodes only what it reads.
 //
+// Every open first checks the file's catalog: a store holding an object
+// ledgerlens does not create (a macro named like a built-in changes what
+// every statement computes) is refused, ErrForeignObject (catalog.go). The
+// views and macro of runs_view.sql are then defined in the connection's
+// temporary catalog, so that what the file holds under their names is
+// never read.
+//
 // It also owns the row digests (row_digest.go) that let a job or `verify
 // store` tell a row edited in the database: made from the batches ingest
 // inserts, per ledger chunk (IngestResult.ChunkRowDigests), and again from

@@ -86,7 +86,7 @@ func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordR
 			}
 		}()
 	}
-	view := table + "_arrow"
+	view := arrowView(table)
 	release, err := s.arrow.RegisterView(rdr, view)
 	if err != nil {
 		rdr.Release()
@@ -96,7 +96,23 @@ func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordR
 	if _, err := s.conn.ExecContext(ctx, "INSERT INTO "+table+" BY NAME SELECT * FROM "+view); err != nil {
 		return fmt.Errorf("insert into %s: %w", table, err)
 	}
+	// The driver registers the stream as a view the transaction would
+	// keep in the store file, naming this process's memory: read by
+	// another process (an analyst's query), it crashed it.
+	if _, err := s.conn.ExecContext(ctx, "DROP VIEW IF EXISTS "+view); err != nil {
+		return fmt.Errorf("drop the Arrow view of %s: %w", table, err)
+	}
 	return nil
+}
+
+// arrowView names the view insertArrow registers for table's rows.
+func arrowView(table string) string { return table + "_arrow" }
+
+// arrowViews are the views the driver's Arrow interface registers in the
+// store: each is dropped once read, and stores of earlier versions kept
+// them (Open drops them on a writable open).
+func arrowViews() []string {
+	return []string{arrowView("ledger_rows"), arrowView("text_codes"), newRunHashesView}
 }
 
 // insertThreads is how many DuckDB threads insertArrow inserts an

@@ -47,6 +47,12 @@ func (s *Store) migrateZone(ctx context.Context, version int, zone string) error
 		if _, err := s.conn.ExecContext(ctx, runsViewSQL); err != nil {
 			return fmt.Errorf("define runs view: %w", err)
 		}
+		for _, v := range arrowViews() {
+			// Kept by earlier versions (insertArrow).
+			if _, err := s.conn.ExecContext(ctx, "DROP VIEW IF EXISTS main."+v); err != nil {
+				return fmt.Errorf("drop an Arrow view left in the store: %w", err)
+			}
+		}
 		return nil
 	}
 	loc, err := time.LoadLocation(zone)

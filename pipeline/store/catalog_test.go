@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	_ "github.com/marcboeker/go-duckdb"
+)
+
+// catalogStore is a store at dir/ledger.duckdb that ingested 40 runs,
+// closed; it returns the store file's path and the ledger's.
+func catalogStore(t *testing.T) (dbPath, ledgerPath string) {
+	t.Helper()
+	dir := t.TempDir()
+	ledgerPath = filepath.Join(dir, "ledger.jsonl")
+	writeFile(t, ledgerPath, join(lines(40, func(i int) bool { return i%2 == 0 })))
+	dbPath = filepath.Join(dir, "ledger.duckdb")
+	s, err := Open(context.Background(), dbPath, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, s, ledgerPath)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dbPath, ledgerPath
+}
+
+// plant runs statements on the store file as any other DuckDB client
+// could, without ledgerlens.
+func plant(t *testing.T, dbPath string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open("duckdb", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// TestOwnObjectsAreAFreshStoresCatalog: what ownObjects lists is what a
+// store that ingested holds (the Arrow views the ingest registered are
+// dropped once read), so that the check cannot refuse a store ledgerlens
+// made.
+func TestOwnObjectsAreAFreshStoresCatalog(t *testing.T) {
+	dbPath, _ := catalogStore(t)
+	s, err := Open(context.Background(), dbPath, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := listCatalog(context.Background(), s.Conn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []catalogObject
+	for _, o := range ownObjects() {
+		if !slices.Contains(arrowViews(), o.name) {
+			want = append(want, o)
+		}
+	}
+	slices.SortFunc(want, func(a, b catalogObject) int { return strings.Compare(a.String(), b.String()) })
+	if !slices.Equal(got, want) {
+		t.Fatalf("a fresh store's catalog:\n%v\nownObjects without the Arrow views:\n%v", got, want)
+	}
+}
+
+// TestForeignObjectsRefused: an object ledgerlens does not create,
+// planted in the store file by another DuckDB client, makes every open
+// fail before anything reads the store. A macro named like a built-in
+// replaced it in every query: `max` computing a minimum changed a signed
+// report, and every verifier passed (an outside review).
+func TestForeignObjectsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, stmt, object string
+	}{
+		{"a macro shadowing a built-in", "CREATE MACRO max(x) AS min(x)", "macro main.max"},
+		{"a table macro", "CREATE MACRO recent() AS TABLE SELECT 1 AS x", "table macro main.recent"},
+		{"a view", "CREATE VIEW runs_all AS SELECT 1 AS x", "view main.runs_all"},
+		{"a table", "CREATE TABLE notes (x INTEGER)", "table main.notes"},
+		{"a type", "CREATE TYPE level AS ENUM ('a', 'b')", "type main.level"},
+		{"a sequence", "CREATE SEQUENCE ids", "sequence main.ids"},
+		{"an index", "CREATE INDEX rejects_line ON rejects (line_no)", "index main.rejects_line"},
+		{"a schema", "CREATE SCHEMA other", "schema other.other"},
+		{"a table of a known name in another schema", "CREATE SCHEMA s2; CREATE TABLE s2.ledger_rows (x INTEGER)", "table s2.ledger_rows"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dbPath, _ := catalogStore(t)
+			plant(t, dbPath, tc.stmt)
+			for _, opts := range []Options{{}, {ReadOnly: true}, {Sandbox: true}} {
+				s, err := Open(context.Background(), dbPath, opts)
+				if err == nil {
+					s.Close()
+					t.Fatalf("open %+v: no error", opts)
+				}
+				if !errors.Is(err, ErrForeignObject) || !strings.Contains(err.Error(), tc.object) {
+					t.Fatalf("open %+v: %v\nwant ErrForeignObject naming %s", opts, err, tc.object)
+				}
+			}
+		})
+	}
+}
+
+// TestOwnViewsRedefinedAreNotRead: the store's own views and macro,
+// redefined in the file by another client (a runs view hiding a run, a
+// code_text decoding every code as the first), are not what any open
+// reads: each defines them afresh in its temporary catalog. An analyst's
+// query saw the redefined ones until the next job replaced them.
+func TestOwnViewsRedefinedAreNotRead(t *testing.T) {
+	dbPath, _ := catalogStore(t)
+	const q = "SELECT count(*)::VARCHAR || ' ' || count(DISTINCT scenario_id)::VARCHAR FROM runs"
+	s, err := Open(context.Background(), dbPath, Options{Sandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := queryStrings(t, s, q)
+	s.Close()
+	plant(t, dbPath,
+		"CREATE OR REPLACE MACRO code_text(texts, code) AS texts[1]",
+		"CREATE OR REPLACE VIEW runs AS SELECT * FROM runs_coded WHERE false")
+	for _, opts := range []Options{{Sandbox: true}, {ReadOnly: true}, {}} {
+		s, err := Open(context.Background(), dbPath, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := queryStrings(t, s, q)
+		s.Close()
+		if got != want || strings.HasPrefix(got, "0 ") {
+			t.Fatalf("open %+v: runs and scenarios %q, want %q", opts, got, want)
+		}
+	}
+}
