@@ -69,7 +69,7 @@ func (b *workbookBuilder) aboutBlocks() []*sheetBlock {
 		},
 	}
 	where := noteBlock("verify_notes", "", []string{
-		"Run sha256sum and openssl in runs/CREDIT_REVIEWS/, where the public key is ../../.ledgerlens/keys/signing.pub (wherever the files were copied, give the key's path there);",
+		"Run sha256sum and openssl in runs/CREDIT_REVIEWS/. ../../.ledgerlens/keys/signing.pub is the host's copy of the public key, which whoever can write the state directory can replace along with every signature and sidecar: check with the key obtained out of band, whose id is the report's signing_key_id (wherever the files were copied, give that key's path);",
 		"run ledgerlens from the working root. The audit head above must appear in the verified audit log.",
 	})
 	return []*sheetBlock{report, inputs, verify, where}
