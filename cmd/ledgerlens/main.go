@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 	_ "time/tzdata" // zone names work on hosts without system zoneinfo
 
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
@@ -95,6 +96,19 @@ func notifySignals(parent context.Context, stderr io.Writer) (context.Context, f
 		close(done)
 		cancel(nil)
 	}
+}
+
+// exitAfter ends the process with status code after d, unless stop is
+// called first: for a command whose goroutine may be stuck in a write no
+// context can interrupt (standard output a pipe nobody reads). msg goes
+// to stderr without waiting for it, which may be blocked too.
+func exitAfter(d time.Duration, stderr io.Writer, code int, msg string) (stop func()) {
+	t := time.AfterFunc(d, func() {
+		go fmt.Fprintln(stderr, msg)
+		time.Sleep(200 * time.Millisecond)
+		os.Exit(code)
+	})
+	return func() { t.Stop() }
 }
 
 // run is runWith without a store probe, as the tests run commands in

@@ -131,6 +131,13 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 	defer lk.Release()
 	ctx, cancel := context.WithTimeoutCause(ctx, opts.Timeout, errQueryTimeout)
 	defer cancel()
+	// The timeout cancels the engine, not a write to standard output that
+	// nobody reads: such a query kept the lock past its promise, and every
+	// job waiting for it failed (an outside review). Before the jobs stop
+	// waiting, the process ends; the lock goes with it.
+	stop := exitAfter(opts.Timeout+lock.BoundedGrace/2, a.stderr, exitFailed,
+		fmt.Sprintf("ledgerlens: query: still writing its output %s after --timeout %s (standard output blocked): exiting, so that the jobs waiting for the store run; the output is incomplete", lock.BoundedGrace/2, opts.Timeout))
+	defer stop()
 	if err := queryStore(ctx, a, opts, sql); err != nil {
 		if errors.Is(context.Cause(ctx), errQueryTimeout) {
 			return fmt.Errorf("query: stopped after --timeout %s (the store is unchanged; a longer --timeout keeps jobs waiting longer)", opts.Timeout)

@@ -820,3 +820,46 @@ func TestQueryRemovesSpillLeftBehind(t *testing.T) {
 		t.Errorf("a file the engine did not make was removed: %v", err)
 	}
 }
+
+// TestQueryBlockedOutputEndsAtItsTimeout: a query whose standard output
+// nobody reads (piped into `sleep`) went on past its --timeout, blocked
+// in a write the timeout cannot interrupt, holding the lock: a job
+// waiting for the store failed, and every later one until someone killed
+// the query (an outside review). The query's process now ends before the
+// jobs stop waiting (exit 1, naming the blocked output), and the job runs.
+func TestQueryBlockedOutputEndsAtItsTimeout(t *testing.T) {
+	root := queryRoot(t)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close() // never read: the query's output blocks once the pipe is full
+	query := exec.Command(binary, "--root", root, "query", "--timeout", "1s", "--format", "csv", "SELECT * FROM runs")
+	query.Stdout = pw
+	var queryErr bytes.Buffer
+	query.Stderr = &queryErr
+	if err := query.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	queryDone := make(chan error, 1)
+	go func() { queryDone <- query.Wait() }()
+	time.Sleep(time.Second) // the query holds the lock by now
+	jobDone := make(chan result, 1)
+	go func() {
+		jobDone <- runCommand(t, exec.Command(binary, "--root", root, "--quiet", "ingest", "--lock-timeout", "1s"))
+	}()
+	select {
+	case <-queryDone:
+	case <-time.After(time.Minute):
+		query.Process.Kill()
+		<-queryDone
+		t.Fatalf("the query with its output blocked was still running a minute after its 1 s --timeout\n%s", queryErr.String())
+	}
+	if code := query.ProcessState.ExitCode(); code != 1 || !strings.Contains(queryErr.String(), "standard output blocked") {
+		t.Fatalf("query with its output blocked: exit %d\n%s", code, queryErr.String())
+	}
+	if r := <-jobDone; r.code != 0 {
+		t.Fatalf("the job that waited for the query: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -30,9 +30,10 @@ type Holder struct {
 	Until time.Time `json:"until,omitzero"`
 }
 
-// boundedGrace is how long after a holder's Until Acquire still waits: the
-// holder's own cleanup after its deadline.
-const boundedGrace = 30 * time.Second
+// BoundedGrace is how long after a holder's Until Acquire still waits: the
+// holder's own cleanup after its deadline. A holder must be gone by then
+// (a query ends its process before it, even with its output blocked).
+const BoundedGrace = 30 * time.Second
 
 // MaxBoundedWait caps how far ahead a holder's Until is honoured: a holder
 // promising more is waited for only this long from when the wait began.
@@ -188,7 +189,7 @@ func acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 				if limit := began.Add(MaxBoundedWait); until.After(limit) {
 					until = limit
 				}
-				if end := until.Add(boundedGrace); time.Now().Before(end) {
+				if end := until.Add(BoundedGrace); time.Now().Before(end) {
 					deadline = end // a bounded holder: wait it out
 					continue
 				}
