@@ -19,6 +19,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/slareport"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -212,6 +213,10 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 			if json.Unmarshal(data, &published) == nil {
 				res.Report = &published
 			}
+		}
+		// Only the report was compared, as for the weekly review.
+		if err := reconcile.PublicationsUnchanged(l, j.Entries(), base); err != nil {
+			return nil, err
 		}
 		if err := j.Audit(ctx, audit.EventPublishNoop, map[string]any{
 			"path": l.Rel(res.JSONPath), "reason": "already published, identical"}); err != nil {

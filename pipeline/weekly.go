@@ -17,6 +17,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/review"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -264,6 +265,11 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 			}
 		}
 		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, latest, ".xlsx"))
+		// Only the report was compared: the rest of what was published
+		// must still be as recorded.
+		if err := reconcile.PublicationsUnchanged(l, j.lj.Entries(), base, reports.RejectsBase(j.label(period))); err != nil {
+			return nil, err
+		}
 		if err := j.lj.Audit(ctx, audit.EventPublishNoop, map[string]any{
 			"path": l.Rel(res.JSONPath), "reason": "already published, identical"}); err != nil {
 			return nil, err

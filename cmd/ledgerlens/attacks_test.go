@@ -893,6 +893,54 @@ func TestAttackMacrosInTheStore(t *testing.T) {
 	mustRun(t, "--root", root, "verify", "all")
 }
 
+// TestAttackRerunOverAChangedPublication: a re-run of a published week or
+// month compares its result with the published report only, and said
+// "already published, identical (no-op)" with exit 0 while the workbook,
+// a signature, a sidecar or the rejects file beside it had been edited or
+// deleted (an outside review): cron was told all was well, and no re-run
+// could publish the missing file. The re-run now exits 4 naming the file,
+// and publishes nothing.
+func TestAttackRerunOverAChangedPublication(t *testing.T) {
+	month := focusWeek[:7]
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		file   string // under the reviews directory
+		delete bool
+	}{
+		{"workbook edited", []string{"report", "weekly", "--week", focusWeek}, "weekly_" + focusWeek + ".r2.xlsx", false},
+		{"workbook deleted", []string{"report", "weekly", "--week", focusWeek}, "weekly_" + focusWeek + ".r2.xlsx", true},
+		{"an earlier revision's signature deleted", []string{"report", "weekly", "--week", focusWeek}, "weekly_" + focusWeek + ".json.sig", true},
+		{"rejects file deleted", []string{"report", "weekly", "--week", focusWeek}, "rejects_cumulative_" + focusWeek + ".r2.jsonl", true},
+		{"sidecar edited", []string{"report", "weekly", "--week", focusWeek}, "weekly_" + focusWeek + ".r2.json.sha256", false},
+		{"SLA workbook edited", []string{"report", "sla", "--month", month}, "sla_" + month + ".xlsx", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			if tc.args[1] == "sla" {
+				mustRun(t, append([]string{"--root", root}, tc.args...)...)
+			}
+			path := filepath.Join(reviews(root), tc.file)
+			if tc.delete {
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.WriteString("x")
+				f.Close()
+			}
+			r := ledgerlens(t, nil, append([]string{"--root", root, "--quiet"}, tc.args...)...)
+			if r.code != 4 || !strings.Contains(r.stderr, tc.file) || !strings.Contains(r.stderr, "the re-run published nothing") {
+				t.Fatalf("%v over %s: exit %d\n%s", tc.args, tc.name, r.code, r.stderr)
+			}
+		})
+	}
+}
+
 // Attack 8: the store seal (pipeline/job/store_seal.go) lets a job skip
 // reading back rows an earlier job vouched for. It must not vouch for an
 // edited store, for rows no job read since they were edited, or on the

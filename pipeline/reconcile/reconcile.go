@@ -311,6 +311,28 @@ func Recorded(l inputs.Layout, recs map[string]Record, keep func(rel string) boo
 	return problems, nil
 }
 
+// PublicationsUnchanged checks every file the log's entries record for
+// the named publications (their reports, workbooks, rejects files,
+// sidecars and signatures, every revision): each must be on disk with its
+// recorded SHA-256. A re-run that finds its result already published
+// publishes nothing, and said so with exit 0 while the workbook beside
+// the report was edited or deleted (an outside review); it returns the
+// problems as an integrity error, which verify all also names.
+func PublicationsUnchanged(l inputs.Layout, entries []audit.Entry, publications ...string) error {
+	recs := Records(entries)
+	problems, err := Recorded(l, recs, func(rel string) bool { return slices.Contains(publications, recs[rel].Publication) })
+	if err != nil {
+		return err
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	for i := range problems {
+		problems[i] += "; the re-run published nothing: restore the file from a backup (or its set: run 'ledgerlens verify all')"
+	}
+	return &job.IntegrityError{Problems: problems}
+}
+
 // groupByFile merges the problems of one file ("<path>: <problem>") into
 // one line, files in name order, so a report reads one line per file.
 func groupByFile(problems []string) []string {
