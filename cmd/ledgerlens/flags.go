@@ -146,9 +146,9 @@ func metricsRoot(l inputs.Layout) string {
 // notification that --require-notify turned into the command's failure:
 // the run is recorded as failed, as its exit status says, with the
 // figures of what it published.
-func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err, notifyErr error, stats func() schedules.JobStats) {
+func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err, notifyErr error, stats func() schedules.JobStats) error {
 	if p.metricsFile == "" {
-		return
+		return nil
 	}
 	rr := schedules.RunResult{Started: started, Finished: time.Now(), Err: errors.Join(err, notifyErr)}
 	if err == nil {
@@ -160,8 +160,12 @@ func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err,
 		rr.Stats.IntegrityProblems = &n
 	}
 	if merr := schedules.RecordRun(p.metricsFile, metricsRoot(a.layout()), job, rr); merr != nil {
-		schedules.LogMetricsError(a.log, merr)
+		// The file the monitoring reads would say the last run was the
+		// one before: logged at error level, the job ended 0 (an outside
+		// review).
+		return fmt.Errorf("the job's outcome is as stated above, but --metrics-file could not be written, so monitoring still shows the run before: %w", merr)
 	}
+	return nil
 }
 
 // publishReport runs one report job the way every publishing command does:
@@ -184,13 +188,14 @@ func publishReport[R comparable](a *app, p *publishFlags, job string, run func()
 	if err == nil || (errors.Is(err, pjob.ErrIntegrity) && res != none) {
 		notifyErr = print(res)
 	}
-	p.recordMetrics(a, job, started, err, notifyErr, func() schedules.JobStats { return stats(res) })
+	metricsErr := p.recordMetrics(a, job, started, err, notifyErr, func() schedules.JobStats { return stats(res) })
 	if err != nil {
 		// An integrity problem decides the exit status (it outranks
 		// --fail-on).
-		return errors.Join(err, notifyErr)
+		return errors.Join(err, notifyErr, metricsErr)
 	}
-	return errors.Join(notifyErr, p.failOn.check(a, what, severities(res)))
+	// A metrics file not written is exit 1 (3 with findings at --fail-on).
+	return errors.Join(notifyErr, metricsErr, p.failOn.check(a, what, severities(res)))
 }
 
 // from1970 refuses a period that starts before 1970, as --as-of refuses

@@ -1405,6 +1405,24 @@ func TestCarelessEvidenceExport(t *testing.T) {
 	}
 }
 
+// TestCronMetricsFileNotWritten: --metrics-file in a directory that is
+// gone (a missing mount): the job published, logged "could not write
+// metrics" and exited 0, so cron heard nothing while the monitoring that
+// reads the file went on showing the run before (an outside review). It
+// now exits 1 saying so; the publication stands.
+func TestCronMetricsFileNotWritten(t *testing.T) {
+	root := copyFixture(t)
+	prom := filepath.Join(t.TempDir(), "gone", "ledgerlens.prom")
+	r := cron(t, root, "report", "weekly", "--week", focusWeek, "--unsigned", "--metrics-file", prom)
+	wantExit(t, r, 1, "a weekly job whose metrics file cannot be written")
+	if !strings.Contains(r.stderr, "--metrics-file could not be written") || !strings.Contains(r.stderr, prom) {
+		t.Fatalf("stderr does not say the metrics file was not written:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err != nil {
+		t.Fatalf("the report was not published: %v", err)
+	}
+}
+
 // TestCarelessMetricsFile: --metrics-file pointed at the ledger, the audit
 // log, the signing key, a published report or a configuration file (a
 // relative path typed in the root) overwrote it with Prometheus text,
