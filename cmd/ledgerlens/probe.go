@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -54,16 +55,30 @@ func selfProbe(ctx context.Context, path string) error {
 	cmd := exec.CommandContext(ctx, exe, "--log-level", "error", probeStoreCommand, path)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	// The child dies with this process: one that outlived a SIGKILLed job
+	// held the engine's lock on the store, and the next job failed on it
+	// (an outside review). The death signal follows the thread that
+	// started the child, so that thread is kept until the child ends.
+	cmd.SysProcAttr = dieWithParent()
+	runtime.LockOSThread()
 	err = cmd.Run()
+	runtime.UnlockOSThread()
 	var ee *exec.ExitError
 	if err == nil || !errors.As(err, &ee) || ctx.Err() != nil {
 		return nil
 	}
-	// Only a crash is a finding: the process killed by a signal, or the
-	// Go runtime's report of one in the engine's code. Anything else (an
-	// ordinary error, exit 1; a binary replaced by one without this
-	// command, exit 2 with a usage message) leaves it to the job's open.
-	if ws, ok := ee.Sys().(syscall.WaitStatus); !(ok && ws.Signaled()) && !crashReport(stderr.String()) {
+	// Only the engine's crash is a finding: the process ended by a fault
+	// signal, or the Go runtime's report of one in the engine's code, for
+	// a reason other than the host's resources. Anything else leaves it to
+	// the job's open: an ordinary error (exit 1); a binary replaced by one
+	// without this command (exit 2, a usage message); a child killed from
+	// outside, by the kernel's out-of-memory killer or at a CPU limit
+	// (SIGKILL, SIGXCPU); a thread or an allocation refused. Those were
+	// reported as a damaged store, exit 4 recorded in the signed log, with
+	// the advice to move a sound store away (an outside review).
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	faulted := ok && ws.Signaled() && faultSignal(ws.Signal())
+	if !faulted && !crashReport(stderr.String()) || resourceFailure(stderr.String()) {
 		return nil
 	}
 	return fmt.Errorf("%w: reading %s aborted the engine in a probe process (%s: %s)",
@@ -76,6 +91,28 @@ func crashReport(stderr string) bool {
 	return strings.Contains(stderr, "signal arrived during cgo execution") ||
 		strings.Contains(stderr, "\nSIGABRT:") || strings.Contains(stderr, "\nSIGSEGV:") || strings.Contains(stderr, "\nSIGBUS:") ||
 		strings.HasPrefix(stderr, "SIGABRT:") || strings.HasPrefix(stderr, "SIGSEGV:") || strings.HasPrefix(stderr, "SIGBUS:")
+}
+
+// faultSignal reports whether sig is one a fault in the process's own
+// code raises (an abort, an invalid memory access), not one sent to it.
+func faultSignal(sig syscall.Signal) bool {
+	switch sig {
+	case syscall.SIGABRT, syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGILL, syscall.SIGFPE:
+		return true
+	}
+	return false
+}
+
+// resourceFailure reports whether a child's stderr says the host refused
+// it a resource (a thread, memory), which aborts the engine as damage
+// does.
+func resourceFailure(stderr string) bool {
+	for _, s := range []string{"pthread_create failed", "out of memory", "std::bad_alloc", "Resource temporarily unavailable", "cannot allocate memory"} {
+		if strings.Contains(stderr, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // firstLine is the first non-empty line of s, for a message.

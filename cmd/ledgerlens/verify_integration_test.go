@@ -5,10 +5,15 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -303,4 +308,92 @@ func TestDamagedStore(t *testing.T) {
 	os.Remove(path + ".wal")
 	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek), 0, "the weekly job with the store moved away")
 	mustRun(t, "--root", root, "verify", "all")
+}
+
+// probeChild waits up to a few seconds for the store probe child of the
+// process pid (selfProbe) and returns its pid, 0 if none appeared.
+func probeChild(t *testing.T, pid int) int {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+		for _, f := range stats {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			// pid (comm) state ppid ...: the command name may hold spaces.
+			fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+			if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+				cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(f), "cmdline"))
+				if bytes.Contains(cmdline, []byte(probeStoreCommand)) {
+					child, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+					return child
+				}
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return 0
+}
+
+// TestStoreProbeEndedFromOutside: the store probe's child killed by
+// something other than the store (the kernel's out-of-memory killer, a
+// CPU limit, an operator) was reported as a damaged store: exit 4 from a
+// job, recorded in the signed log, and the advice to move a sound store
+// away (an outside review). The command now goes on to open the store
+// itself. A probe child stopped while its job is SIGKILLed outlived it,
+// holding the engine's lock on the store, and the next job failed on that
+// lock: it now dies with its job.
+func TestStoreProbeEndedFromOutside(t *testing.T) {
+	root := queryRoot(t)
+	t.Run("killed", func(t *testing.T) {
+		for attempt := 0; ; attempt++ {
+			cmd := exec.Command(binary, "--root", root, "verify", "all")
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			child := probeChild(t, cmd.Process.Pid)
+			killed := child != 0 && syscall.Kill(child, syscall.SIGKILL) == nil
+			_ = cmd.Wait()
+			if !killed {
+				if attempt == 5 {
+					t.Skip("the probe child ended before it could be killed, five times")
+				}
+				continue
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 0 || strings.Contains(out.String(), "damaged") {
+				t.Fatalf("verify all with its store probe killed from outside: exit %d\n%s", code, out.String())
+			}
+			return
+		}
+	})
+	t.Run("outlives its job", func(t *testing.T) {
+		cmd := exec.Command(binary, "--root", root, "verify", "all")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		child := probeChild(t, cmd.Process.Pid)
+		if child == 0 || syscall.Kill(child, syscall.SIGSTOP) != nil {
+			_ = cmd.Wait()
+			t.Skip("the probe child ended before it could be stopped")
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			if _, err := os.Stat(fmt.Sprintf("/proc/%d", child)); errors.Is(err, os.ErrNotExist) {
+				break
+			}
+			if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child)); bytes.Contains(b, []byte(") Z ")) {
+				break // dead, a zombie until init reaps it
+			}
+			if time.Now().After(deadline) {
+				syscall.Kill(child, syscall.SIGKILL)
+				t.Fatalf("the store probe child %d outlived its SIGKILLed job by 5 s", child)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		mustRun(t, "--root", root, "--quiet", "ingest")
+	})
 }
