@@ -273,7 +273,7 @@ SHA-256 sidecars, keeping a tamper-evident audit trail.`,
 			if !onlyPrints(cmd) {
 				// Before the lock or any file: under these limits the
 				// process crashed instead of failing.
-				if err := hostlimits.Check(); err != nil {
+				if err := hostlimits.Check(needsRoot(cmd, args)); err != nil {
 					return err
 				}
 			}

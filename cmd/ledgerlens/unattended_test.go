@@ -415,6 +415,19 @@ func TestCronUnderLowResourceLimits(t *testing.T) {
 			}
 		})
 	}
+	// A soft address-space limit under a hard one that allows enough is
+	// raised, as the Go runtime raises the open-file limit; and checking
+	// a copied report runs no engine, so it is not held to the minimum.
+	t.Run("address space: soft limit raised, a file checked", func(t *testing.T) {
+		root := publishedRoot(t)
+		r := underLimit(t, fmt.Sprintf("--as=%d:unlimited", 2<<30), "--root", root, "--quiet", "report", "weekly", "--week", focusWeek)
+		wantExit(t, r, 0, "a job under a soft 2 GiB address-space limit and no hard one")
+		report := weeklyPath(root, focusWeek, 2, ".json")
+		r = underLimit(t, fmt.Sprintf("--as=%d", 2<<30), "verify", "--pubkey", filepath.Join(root, ".ledgerlens", "keys", "signing.pub"), report)
+		if r.code != 0 {
+			t.Fatalf("verify of a copied report under a 2 GiB address-space limit: exit %d\n%s", r.code, r.stderr)
+		}
+	})
 }
 
 // TestCronMissingLedger: a failed mount or a rename is an error naming

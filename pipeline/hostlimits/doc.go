@@ -8,9 +8,12 @@
 // status) under a crash report, or nothing at all. Check turns a limit
 // below what the process needs into an error naming the limit, its value
 // and the least value that works, before the lock, the store or any file
-// is touched.
+// is touched. The address space is checked only for commands that run the
+// database engine (those working on a root): verifying a copied file or
+// an evidence bundle needs little of it.
 //
-// It reads the limits only; it must not raise or lower them (the Go
-// runtime already raises the open-file limit to its hard limit at start,
-// and the host's limits are the host's).
+// It raises a soft address-space limit below the minimum as far as the
+// hard limit allows (the Go runtime does the same for open files at
+// start); it must never lower a limit, nor raise one beyond what a
+// command needs.
 package hostlimits

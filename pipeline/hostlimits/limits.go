@@ -23,10 +23,21 @@ type Limits struct {
 	AddressSpace uint64 // RLIMIT_AS, in bytes
 }
 
-// Check returns an error naming every limit of the current process below
-// what a command needs, or nil. Limits it cannot read are not checked.
-func Check() error {
-	return current().check()
+// Check returns an error naming the first limit of the current process
+// below what a command needs, or nil; addressSpace says whether the
+// command runs the database engine, which needs the address space (a
+// command that only reads files does not). A soft limit below the minimum
+// is first raised as far as its hard limit allows, as the Go runtime does
+// for open files. Limits it cannot read are not checked.
+func Check(addressSpace bool) error {
+	if addressSpace {
+		raiseAddressSpace(MinAddressSpace)
+	}
+	l := current()
+	if !addressSpace {
+		l.AddressSpace = Unlimited
+	}
+	return l.check()
 }
 
 // check is Check for given limits.

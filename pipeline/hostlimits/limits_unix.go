@@ -17,3 +17,17 @@ func current() Limits {
 	}
 	return l
 }
+
+// raiseAddressSpace raises the soft address-space limit to min, or to the
+// hard limit when that is lower, if it is below min.
+func raiseAddressSpace(min uint64) {
+	var r syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_AS, &r) != nil || r.Cur >= min || r.Cur >= r.Max {
+		return
+	}
+	r.Cur = r.Max
+	if r.Max > min {
+		r.Cur = min
+	}
+	_ = syscall.Setrlimit(syscall.RLIMIT_AS, &r)
+}
