@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // zone names work on hosts without system zoneinfo
@@ -53,6 +54,8 @@ func signalName(sig syscall.Signal) string {
 		return "SIGINT"
 	case syscall.SIGHUP:
 		return "SIGHUP"
+	case syscall.SIGXCPU:
+		return "SIGXCPU (the CPU-time limit)"
 	}
 	return sig.String()
 }
@@ -68,7 +71,9 @@ func signalName(sig syscall.Signal) string {
 func notifySignals(parent context.Context, stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 2)
-	stopOn := []os.Signal{syscall.SIGTERM, syscall.SIGINT}
+	// SIGXCPU: the soft CPU-time limit (ulimit -t) reached. Ignored, the
+	// job ran on to the hard limit's SIGKILL (an outside review).
+	stopOn := []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGXCPU}
 	if !signal.Ignored(syscall.SIGHUP) {
 		stopOn = append(stopOn, syscall.SIGHUP)
 	}
@@ -96,6 +101,14 @@ func notifySignals(parent context.Context, stderr io.Writer) (context.Context, f
 		close(done)
 		cancel(nil)
 	}
+}
+
+// readOnlyCommand reports whether command (its path without
+// "ledgerlens ") only reads: interrupted, it has nothing published to
+// speak of, nor steps to resume.
+func readOnlyCommand(command string) bool {
+	return command == "verify" || strings.HasPrefix(command, "verify ") || strings.HasPrefix(command, "audit verify") ||
+		command == "baseline list" || command == "schedule list"
 }
 
 // exitAfter ends the process with status code after d, unless stop is
@@ -182,6 +195,10 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 			// A query publishes nothing; what it wrote to stdout is cut
 			// short, and only this status says so.
 			fmt.Fprintf(a.stderr, "ledgerlens: interrupted: the query stopped (%v); any output written is incomplete\n", context.Cause(ctx))
+			return code
+		}
+		if readOnlyCommand(a.command) {
+			fmt.Fprintf(a.stderr, "ledgerlens: interrupted: %s stopped before it finished (%v): nothing was checked to the end; run it again\n", a.command, context.Cause(ctx))
 			return code
 		}
 		fmt.Fprintf(a.stderr, "ledgerlens: interrupted: nothing published (%v; finished steps are checkpointed, a re-run resumes)\n",

@@ -430,6 +430,18 @@ func TestCronUnderLowResourceLimits(t *testing.T) {
 	})
 }
 
+// TestCronCPUTimeLimit: the soft CPU-time limit (ulimit -t) reached. The
+// process ignored SIGXCPU and ran on until the hard limit's SIGKILL, with
+// nothing on stderr (an outside review); it now stops as on SIGTERM
+// (exit 128+24), saying why.
+func TestCronCPUTimeLimit(t *testing.T) {
+	root := queryRoot(t)
+	r := underLimit(t, "--cpu=1:10", "--root", root, "query", "--timeout", "60s", "SELECT count(*) FROM range(1000000000000)")
+	if r.code != 128+int(syscall.SIGXCPU) || !strings.Contains(r.stderr, "SIGXCPU") {
+		t.Fatalf("a query past the soft CPU-time limit: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // TestCronMissingLedger: a failed mount or a rename is an error naming
 // the path; the store keeps its runs and nothing is published.
 func TestCronMissingLedger(t *testing.T) {
