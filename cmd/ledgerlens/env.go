@@ -2,22 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 )
-
-// faultEnv names the crash-test hook: "kill-after:STEP" SIGKILLs the
-// process right after STEP's checkpoint is saved; "pause-after:STEP" waits
-// there until the job is cancelled (SIGTERM); "hang-after:STEP" waits there
-// ignoring cancellation. Tests use it to crash or stop
-// a real process at a precise point; it does nothing unless set.
-const faultEnv = "LEDGERLENS_FAULT"
 
 // env is the job environment for a command run from the CLI.
 func (a *app) env(command string, lockTimeout time.Duration) job.Env {
@@ -30,33 +19,8 @@ func (a *app) env(command string, lockTimeout time.Duration) job.Env {
 		LockTimeout:  lockTimeout,
 		StoreOptions: job.StoreOptions(a.configuredZone()),
 		Progress:     a.prog.ingest(),
-		AfterStep:    chainSteps(a.prog.step(), faultHook(os.Getenv(faultEnv))),
+		AfterStep:    chainSteps(a.prog.step(), faultHook()),
 		ProbeStore:   a.probeStore,
-	}
-}
-
-func faultHook(spec string) func(ctx context.Context, step string) {
-	action, step, ok := strings.Cut(spec, ":")
-	if !ok || step == "" {
-		return nil
-	}
-	return func(ctx context.Context, done string) {
-		if done != step {
-			return
-		}
-		switch action {
-		case "kill-after":
-			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			select {} // the signal is on its way
-		case "pause-after":
-			fmt.Fprintf(os.Stderr, "%s: paused after step %s (pid %d)\n", faultEnv, done, os.Getpid())
-			<-ctx.Done()
-		case "hang-after":
-			// A step that ignores cancellation: only a second signal
-			// (which exits at once) or SIGKILL ends the process.
-			fmt.Fprintf(os.Stderr, "%s: hanging after step %s (pid %d)\n", faultEnv, done, os.Getpid())
-			select {}
-		}
 	}
 }
 

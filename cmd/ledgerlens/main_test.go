@@ -53,7 +53,7 @@ func setup(m *testing.M) (int, error) {
 		// Run the tests against another build, e.g. an older commit's, to
 		// see which attacks it lets pass (docs/COMPLIANCE.md).
 		binary = b
-	} else if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	} else if out, err := exec.Command("go", "build", "-tags", "ledgerlens_faults", "-o", binary, ".").CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("build: %v\n%s", err, out)
 	}
 	fixtureDir = filepath.Join(dir, "fixture")
