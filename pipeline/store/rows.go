@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -33,6 +35,31 @@ func (c RowCheck) Intact() bool {
 	return c.DifferCount == 0 && c.Rows == c.Derived && len(c.DerivedDiffer) == 0
 }
 
+// verifyScratchPrefix begins the name of VerifyRows's scratch directory,
+// which holds a copy of the covered ledger and a store built from it; the
+// process's id follows.
+const verifyScratchPrefix = "ledgerlens-verify-store-"
+
+// verifyScratch makes VerifyRows's scratch directory in the temporary
+// directory, after removing those that processes no longer running left
+// there: a verification killed (SIGKILL, a crash) left the copy of the
+// ledger behind, each time, and nothing removed it (an outside review).
+func verifyScratch() (string, error) {
+	tmp := os.TempDir()
+	if entries, err := os.ReadDir(tmp); err == nil {
+		for _, e := range entries {
+			rest, ok := strings.CutPrefix(e.Name(), verifyScratchPrefix)
+			pidText, _, hasPID := strings.Cut(rest, "-")
+			pid, err := strconv.Atoi(pidText)
+			if !ok || !hasPID || err != nil || pid <= 0 || !e.IsDir() || processRunning(pid) {
+				continue
+			}
+			_ = os.RemoveAll(filepath.Join(tmp, e.Name()))
+		}
+	}
+	return os.MkdirTemp(tmp, fmt.Sprintf("%s%d-", verifyScratchPrefix, os.Getpid()))
+}
+
 // maxDiffer bounds the line numbers a RowCheck lists.
 const maxDiffer = 20
 
@@ -54,7 +81,7 @@ func (s *Store) VerifyRows(ctx context.Context, ledgerPath string) (RowCheck, er
 		return res, nil
 	}
 	res.CoveredBytes = state.covered
-	scratch, err := os.MkdirTemp("", "ledgerlens-verify-store-")
+	scratch, err := verifyScratch()
 	if err != nil {
 		return res, fmt.Errorf("verify store: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -373,5 +374,55 @@ func TestVerifyRowsFindsEditedDerivedTables(t *testing.T) {
 				t.Errorf("DerivedDigest changed = %v after %q", changed, tc.edit)
 			}
 		})
+	}
+}
+
+// TestVerifyRowsRemovesDeadScratch: a verification killed while it ran
+// left its copy of the ledger in the temporary directory, and nothing
+// removed it (an outside review: 787 MB a kill). The next verification
+// removes what processes no longer running left, and nothing else.
+func TestVerifyRowsRemovesDeadScratch(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{ // name → kept
+		fmt.Sprintf("%s%d-1", verifyScratchPrefix, dead.Process.Pid): false,
+		fmt.Sprintf("%s%d-2", verifyScratchPrefix, os.Getpid()):      true,
+		verifyScratchPrefix + "4242":                                 true, // no process id in it
+		"other-dir":                                                  true,
+	}
+	for n := range names {
+		if err := os.Mkdir(filepath.Join(tmp, n), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(tmp, n, "ledger.jsonl"), "x")
+	}
+	dbPath, ledgerPath := catalogStore(t)
+	s, err := Open(context.Background(), dbPath, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if check, err := s.VerifyRows(context.Background(), ledgerPath); err != nil || !check.Intact() {
+		t.Fatalf("VerifyRows: %+v %v", check, err)
+	}
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	for n, kept := range names {
+		if slices.Contains(left, n) != kept {
+			t.Errorf("%s: kept %v, want %v (left: %v)", n, !kept, kept, left)
+		}
+	}
+	if len(left) != 3 {
+		t.Errorf("the temporary directory holds %v after the verification", left)
 	}
 }
