@@ -111,12 +111,25 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 		}, "findings (policy violations and action-required items)")
 }
 
+// noopState says that a re-run found its result already published, and
+// by which release when not this one (the version is not compared).
+func noopState(publishedBy string) string {
+	if publishedBy != "" && publishedBy != version() {
+		return fmt.Sprintf("already published by ledgerlens %s, identical but for the generator version (no-op)", publishedBy)
+	}
+	return "already published, identical (no-op)"
+}
+
 // printWeekly writes the headline figures and output paths to stdout.
 func printWeekly(a *app, res *pipeline.WeeklyResult) {
 	w := a.stdout
 	state := "published"
 	if res.Noop {
-		state = "already published, identical (no-op)"
+		var publishedBy string
+		if res.Report != nil {
+			publishedBy = res.Report.Generator.Version
+		}
+		state = noopState(publishedBy)
 	} else if res.Report != nil && res.Report.Preliminary {
 		state = "published as PRELIMINARY (the period has not ended)"
 	}

@@ -92,7 +92,11 @@ func printSLA(a *app, res *pipeline.SLAResult) {
 	w := a.stdout
 	state := "published"
 	if res.Noop {
-		state = "already published, identical (no-op)"
+		var publishedBy string
+		if res.Report != nil {
+			publishedBy = res.Report.Generator.Version
+		}
+		state = noopState(publishedBy)
 	}
 	fmt.Fprintf(w, "sla report %s: %s (revision %d)\n", res.Month, state, res.Revision)
 	if r := res.Report; r != nil && r.Schema != "" {

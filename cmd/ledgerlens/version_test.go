@@ -25,3 +25,18 @@ func TestVersionOf(t *testing.T) {
 		}
 	}
 }
+
+// TestNoopState: a re-run that finds its result published by another
+// release says so, instead of "identical" alone (the version is not
+// compared: an outside review found the message misleading).
+func TestNoopState(t *testing.T) {
+	for _, tc := range []struct{ publishedBy, want string }{
+		{version(), "already published, identical (no-op)"},
+		{"", "already published, identical (no-op)"},
+		{"v0.9.0", "already published by ledgerlens v0.9.0, identical but for the generator version (no-op)"},
+	} {
+		if got := noopState(tc.publishedBy); got != tc.want {
+			t.Errorf("noopState(%q) = %q, want %q", tc.publishedBy, got, tc.want)
+		}
+	}
+}
