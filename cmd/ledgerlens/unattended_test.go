@@ -394,6 +394,9 @@ func TestCronUnderLowResourceLimits(t *testing.T) {
 		name, limit, want string
 	}{
 		{"open files", "--nofile=10", "open files (ulimit -n) is 10; ledgerlens needs at least 64"},
+		// 64 KiB: the engine's threads crashed the job part-way (exit 2,
+		// or 139 with nothing on stderr).
+		{"stack", "--stack=65536", "stack size (ulimit -s) is 64 KiB; ledgerlens needs at least 256 KiB"},
 		// 2 GiB: the 200,000-run demo root's job crashed there; this
 		// smaller root's passed, and is refused all the same (a job
 		// cannot know beforehand what it will reserve). Much lower, the

@@ -15,12 +15,17 @@ const (
 	// address space (VmPeak) while using a tenth of it; the Go runtime
 	// failed to reserve its heap at 1.9 GiB.
 	MinAddressSpace = 4 << 30
+	// MinStack: the C library gives every thread it starts (DuckDB's
+	// workers) a stack of this limit's size; at 64 KiB a weekly job
+	// crashed in the engine, at 100 KiB it ran.
+	MinStack = 256 << 10
 )
 
 // Limits are the process's soft limits that Check compares.
 type Limits struct {
 	OpenFiles    uint64 // RLIMIT_NOFILE
 	AddressSpace uint64 // RLIMIT_AS, in bytes
+	Stack        uint64 // RLIMIT_STACK, in bytes
 }
 
 // Check returns an error naming the first limit of the current process
@@ -35,7 +40,7 @@ func Check(addressSpace bool) error {
 	}
 	l := current()
 	if !addressSpace {
-		l.AddressSpace = Unlimited
+		l.AddressSpace, l.Stack = Unlimited, Unlimited
 	}
 	return l.check()
 }
@@ -45,6 +50,10 @@ func (l Limits) check() error {
 	if l.OpenFiles < MinOpenFiles {
 		return fmt.Errorf("resource limit: open files (ulimit -n) is %d; ledgerlens needs at least %d (below that the database engine aborts the process): raise it where the job is started",
 			l.OpenFiles, MinOpenFiles)
+	}
+	if l.Stack < MinStack {
+		return fmt.Errorf("resource limit: stack size (ulimit -s) is %d KiB; ledgerlens needs at least %d KiB (the database engine's threads get stacks of that size, and crash on smaller ones): raise it where the job is started",
+			l.Stack>>10, uint64(MinStack)>>10)
 	}
 	if l.AddressSpace < MinAddressSpace {
 		return fmt.Errorf("resource limit: address space (ulimit -v) is %d MiB; ledgerlens needs at least %d MiB or no limit (the database engine and the Go runtime reserve address space well beyond what they use, and below that the process crashes): raise it where the job is started",

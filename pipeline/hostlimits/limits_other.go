@@ -3,7 +3,9 @@
 package hostlimits
 
 // current reports no limits where the system has no setrlimit.
-func current() Limits { return Limits{OpenFiles: Unlimited, AddressSpace: Unlimited} }
+func current() Limits {
+	return Limits{OpenFiles: Unlimited, AddressSpace: Unlimited, Stack: Unlimited}
+}
 
 // raiseAddressSpace does nothing (see current).
 func raiseAddressSpace(uint64) {}
