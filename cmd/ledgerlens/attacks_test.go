@@ -856,7 +856,9 @@ func TestAttackMacrosInTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"CREATE MACRO max(x) AS min(x)", "CREATE MACRO stddev_pop(x) AS stddev_samp(x) * 0"} {
+	// current_database too: the check's first version looked its own
+	// functions up through the file, and a planted one hid the rest.
+	for _, q := range []string{"CREATE MACRO max(x) AS min(x)", "CREATE MACRO stddev_pop(x) AS stddev_samp(x) * 0", "CREATE MACRO current_database() AS 'nope'"} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -866,7 +868,7 @@ func TestAttackMacrosInTheStore(t *testing.T) {
 	}
 	week := prevWeek(t)
 	r := ledgerlens(t, nil, "--root", root, "--quiet", "report", "weekly", "--week", week)
-	if r.code != 4 || !strings.Contains(r.stderr, "macro main.max") || !strings.Contains(r.stderr, "macro main.stddev_pop") {
+	if r.code != 4 || !strings.Contains(r.stderr, "macro main.max") || !strings.Contains(r.stderr, "macro main.stddev_pop") || !strings.Contains(r.stderr, "macro main.current_database") {
 		t.Fatalf("weekly job over planted macros: exit %d\n%s", r.code, r.stderr)
 	}
 	if _, err := os.Stat(weeklyPath(root, week, 1, ".json")); err == nil {

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -66,24 +67,135 @@ func ownObjects() []catalogObject {
 }
 
 // checkCatalog returns a *ForeignObjectsError when the store's catalog
-// holds an object ownObjects does not list. It runs before any statement
-// of ledgerlens reads the store.
-func checkCatalog(ctx context.Context, conn *sql.Conn) error {
+// holds an object ownObjects does not list, or a table of its own whose
+// columns are not the schema's (a column added to ledger_rows named like
+// one the runs view computes, day_local, took that name's place in an
+// analyst's query); for a sandboxed open, an error when it holds the Arrow
+// views earlier versions left, which crash a query that reads them. It
+// runs before any other statement reads the store.
+func checkCatalog(ctx context.Context, conn *sql.Conn, sandbox bool) error {
 	objects, err := listCatalog(ctx, conn)
 	if err != nil {
 		return err
 	}
 	own := ownObjects()
-	var foreign []string
+	var foreign, arrow []string
 	for _, o := range objects {
-		if !slices.Contains(own, o) {
+		switch {
+		case !slices.Contains(own, o):
 			foreign = append(foreign, o.String())
+		case o.kind == "view" && slices.Contains(arrowViews(), o.name):
+			arrow = append(arrow, o.name)
 		}
 	}
-	if len(foreign) > 0 {
+	columns, err := foreignColumns(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if foreign = append(foreign, columns...); len(foreign) > 0 {
 		return &ForeignObjectsError{Objects: foreign}
 	}
+	if sandbox && len(arrow) > 0 {
+		return fmt.Errorf("the store holds views an earlier ledgerlens left (%s), which crash a query that reads them: run 'ledgerlens ingest' once (it removes them), then query again",
+			strings.Join(arrow, ", "))
+	}
 	return nil
+}
+
+// ownColumnsSQL creates the schema's tables in the connection's temporary
+// catalog under their own names: what the store's tables' columns are
+// compared with. They are dropped again at once, since they would shadow
+// the store's.
+func ownColumnsSQL() string {
+	return strings.ReplaceAll(schemaSQL, "CREATE TABLE IF NOT EXISTS ", "CREATE OR REPLACE TEMP TABLE ")
+}
+
+// foreignColumns lists, as "column main.ledger_rows.day_local DATE", every
+// column of the store's own tables that the schema does not give them in
+// that place, type and default, and every column the schema gives them
+// that is missing, in a store of the codes layout (codesSchemaVersion and
+// later); a store of an earlier layout is rebuilt by a writable open.
+func foreignColumns(ctx context.Context, conn *sql.Conn) (out []string, err error) {
+	version, err := readSchemaVersion(ctx, conn)
+	if err != nil || version < codesSchemaVersion {
+		return nil, err // an earlier layout: a writable open rebuilds it
+	}
+	var db string
+	if err := conn.QueryRowContext(ctx, "SELECT system.main.current_database()").Scan(&db); err != nil {
+		return nil, fmt.Errorf("name the store's database: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, ownColumnsSQL()); err != nil {
+		return nil, fmt.Errorf("create the expected tables: %w", err)
+	}
+	expected, err := listColumns(ctx, conn, "temp")
+	for _, table := range slices.Compact(slices.Sorted(maps.Keys(expected))) {
+		if _, derr := conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.main."+table); derr != nil && err == nil {
+			err = fmt.Errorf("drop the expected tables: %w", derr)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	got, err := listColumns(ctx, conn, db)
+	if err != nil {
+		return nil, err
+	}
+	for _, table := range slices.Sorted(maps.Keys(expected)) {
+		have, ok := got[table]
+		if !ok {
+			continue // an earlier version's store, or one rebuilt as it opens
+		}
+		want := expected[table]
+		for i, c := range have {
+			if i >= len(want) || c != want[i] {
+				out = append(out, "column main."+table+"."+c.String())
+			}
+		}
+		for i := len(have); i < len(want); i++ {
+			if table != "ledger_state" { // tail_fold: added by the version 8 migration
+				out = append(out, "column main."+table+"."+want[i].String()+" (missing)")
+			}
+		}
+	}
+	return out, nil
+}
+
+// column is one column of a table, as duckdb_columns() states it.
+type column struct{ name, dataType, def string }
+
+func (c column) String() string {
+	s := c.name + " " + c.dataType
+	if c.def != "" {
+		s += " DEFAULT " + c.def
+	}
+	return s
+}
+
+// catalogColumnsSQL lists a database's main tables' columns.
+//
+//go:embed sql/catalog_columns.sql
+var catalogColumnsSQL string
+
+// listColumns lists the columns of database db's main tables by table.
+func listColumns(ctx context.Context, conn *sql.Conn, db string) (map[string][]column, error) {
+	rows, err := conn.QueryContext(ctx, catalogColumnsSQL, db)
+	if err != nil {
+		return nil, fmt.Errorf("list the store's columns: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]column{}
+	for rows.Next() {
+		var table string
+		var c column
+		if err := ScanNamed(rows, "catalog_columns", map[string]any{"table_name": &table, "column_name": &c.name, "data_type": &c.dataType, "column_default": &c.def}); err != nil {
+			return nil, err
+		}
+		out[table] = append(out[table], c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list the store's columns: %w", err)
+	}
+	return out, nil
 }
 
 // listCatalog lists the store file's own catalog, sorted.

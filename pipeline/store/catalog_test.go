@@ -92,6 +92,15 @@ func TestForeignObjectsRefused(t *testing.T) {
 		{"an index", "CREATE INDEX rejects_line ON rejects (line_no)", "index main.rejects_line"},
 		{"a schema", "CREATE SCHEMA other", "schema other.other"},
 		{"a table of a known name in another schema", "CREATE SCHEMA s2; CREATE TABLE s2.ledger_rows (x INTEGER)", "table s2.ledger_rows"},
+		// The listing's own functions, planted: the first version looked
+		// them up through the file and saw nothing (an outside review).
+		{"the listing's current_database", "CREATE MACRO current_database() AS 'nope'; CREATE MACRO stddev_pop(x) AS stddev_samp(x) * 0.5", "macro main.current_database, macro main.stddev_pop"},
+		{"the listing's duckdb_functions", "CREATE MACRO duckdb_functions() AS TABLE SELECT * FROM system.main.duckdb_functions() WHERE function_name NOT IN ('duckdb_functions', 'max') OR internal; CREATE MACRO max(x) AS min(x)", "macro main.max, table macro main.duckdb_functions"},
+		// A column named like one the runs view computes came first in
+		// r.*: an analyst's day_local was the planted one.
+		{"a column added to ledger_rows", "ALTER TABLE ledger_rows ADD COLUMN day_local DATE DEFAULT DATE '2026-02-16'", "column main.ledger_rows.day_local DATE DEFAULT"},
+		{"a default on a column", "ALTER TABLE duplicates ALTER COLUMN kind SET DEFAULT 'duplicate_identical'", "column main.duplicates.kind VARCHAR DEFAULT"},
+		{"a column dropped", "ALTER TABLE rejects DROP COLUMN raw", "column main.rejects.raw VARCHAR (missing)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dbPath, _ := catalogStore(t)
@@ -138,4 +147,30 @@ func TestOwnViewsRedefinedAreNotRead(t *testing.T) {
 			t.Fatalf("open %+v: runs and scenarios %q, want %q", opts, got, want)
 		}
 	}
+}
+
+// TestStaleArrowViewRefusedToAQuery: a view the driver's Arrow interface
+// registered, which earlier versions left in the store, named the
+// ingesting process's memory, and an analyst's query of it crashed the
+// process (an outside review). A sandboxed open refuses a store holding
+// one, saying what removes it; a writable open removes it.
+func TestStaleArrowViewRefusedToAQuery(t *testing.T) {
+	dbPath, _ := catalogStore(t)
+	plant(t, dbPath, "CREATE VIEW ledger_rows_arrow AS SELECT 1 AS x")
+	if s, err := Open(context.Background(), dbPath, Options{Sandbox: true}); err == nil {
+		s.Close()
+		t.Fatal("a sandboxed open of a store holding ledger_rows_arrow: no error")
+	} else if !strings.Contains(err.Error(), "ledger_rows_arrow") || !strings.Contains(err.Error(), "ledgerlens ingest") {
+		t.Fatalf("sandboxed open: %v", err)
+	}
+	s, err := Open(context.Background(), dbPath, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(context.Background(), dbPath, Options{Sandbox: true})
+	if err != nil {
+		t.Fatalf("a sandboxed open after a writable one: %v", err)
+	}
+	s.Close()
 }

@@ -50,6 +50,11 @@ const schemaVersion = 9
 // time zone (see zone.go).
 const zoneSchemaVersion = 6
 
+// codesSchemaVersion is the first version whose ledger_rows keeps the
+// repeated text as codes: the layout runs_view.sql reads and schema.sql
+// creates (catalog.go compares a store's tables with it from there on).
+const codesSchemaVersion = 7
+
 // Options tune the DuckDB engine. The zero value is sensible defaults.
 type Options struct {
 	// ReadOnly opens the database without write access.
@@ -252,15 +257,16 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		return err
 	}
 	s.conn = conn
-	if err := checkEngineConfig(ctx, conn, opts); err != nil {
-		return err
-	}
-	// Before any statement of ledgerlens reads the store: an object it
-	// does not create may change what every later statement computes.
+	// Before any other statement reads the store: an object ledgerlens
+	// does not create may change what every later statement computes,
+	// checkEngineConfig's current_setting among them.
 	if !opts.CatalogVouched || opts.ReadOnly {
-		if err := checkCatalog(ctx, conn); err != nil {
+		if err := checkCatalog(ctx, conn, opts.Sandbox); err != nil {
 			return err
 		}
+	}
+	if err := checkEngineConfig(ctx, conn, opts); err != nil {
+		return err
 	}
 	memory := opts.MemoryLimit
 	if memory == "" {
@@ -308,9 +314,9 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	if opts.ReadOnly && s.version == schemaVersion {
+	if opts.ReadOnly && s.version >= codesSchemaVersion {
 		// A writable open has just replaced the file's own definitions
-		// (migrate). A store of another version (read-only, before a job
+		// (migrate). A store of an earlier layout (read-only, before a job
 		// brings it up to date) lacks the tables these views read.
 		if _, err := conn.ExecContext(ctx, tempViewsSQL()); err != nil {
 			return fmt.Errorf("define the runs views: %w", err)

@@ -1,0 +1,8 @@
+-- The columns of the tables of a database's main schema, in table and
+-- column order: the store file's ($1 the store's database), or the
+-- expected ones Open creates in the temporary catalog (temp). Every
+-- function is named with its catalog and schema (catalog_objects.sql).
+SELECT table_name, column_name, data_type, coalesce(column_default, '') AS column_default
+  FROM system.main.duckdb_columns()
+ WHERE database_name = $1 AND schema_name = 'main' AND NOT internal
+ ORDER BY table_name, column_index;
