@@ -563,6 +563,21 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 			t.Error("a revision was published from the edited store")
 		}
 	})
+	t.Run("row of an earlier week the review reads edited: the weekly job refuses to publish", func(t *testing.T) {
+		// Three weeks before the reported one: outside the two weeks the
+		// job read back, inside the baseline and drift windows the review
+		// reads. The job published and signed the edited figures, exit 0
+		// (an outside review: a proposed baseline moved from ok to review).
+		root := copyFixture(t)
+		mustRun(t, "--root", root, "keys", "generate")
+		mustRun(t, "--root", root, "ingest")
+		editStoreRow(t, root, weekBefore(t, weekBefore(t, prevWeek(t))))
+		mustFail(t, 4, []string{"differ from what the ingest at audit seq", "refusing to publish"},
+			"--root", root, "report", "weekly", "--week", focusWeek)
+		if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err == nil {
+			t.Error("the week was published from the edited store")
+		}
+	})
 	t.Run("row edited, then lines appended into its chunk: the edit is not folded into the new digest", func(t *testing.T) {
 		root := publishedRoot(t)
 		st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
@@ -970,11 +985,13 @@ func TestAttackStoreSeal(t *testing.T) {
 			d, _ := time.Parse(time.DateOnly, focusWeek)
 			return d.AddDate(0, 0, 7*n).Format(time.DateOnly)
 		}
-		// An edit five weeks back, then a job that reads only the last two
-		// weeks: it checks those, and its seal must not carry the edited
-		// chunk, so the job that reads that week still finds the edit.
+		// An edit five weeks back, then a job that reads none of those
+		// rows (an ingest with nothing new): its seal must not carry the
+		// edited chunk, so the next job that reads it still finds the
+		// edit. (The weekly job read only the last two weeks once; it
+		// reads them all now.)
 		editStoreRow(t, root, weeks(-5))
-		mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+		mustRun(t, "--root", root, "ingest")
 		mustFail(t, 4, []string{"differ from what the ingest at audit seq"},
 			"--root", root, "report", "weekly", "--week", weeks(-4))
 	})
