@@ -174,3 +174,22 @@ func TestStaleArrowViewRefusedToAQuery(t *testing.T) {
 	}
 	s.Close()
 }
+
+// TestQueryRefusesAnEarlierVersionsViews: store_meta set back to version
+// 6 left a store's own views and macro to the file (the temporary ones
+// need the current layout), and an analyst's query read a code_text that
+// swapped two statuses (an outside review). A sandboxed open refuses a
+// store of any other version.
+func TestQueryRefusesAnEarlierVersionsViews(t *testing.T) {
+	dbPath, _ := catalogStore(t)
+	plant(t, dbPath, "UPDATE store_meta SET schema_version = 6",
+		"CREATE OR REPLACE MACRO code_text(texts, code) AS texts[2 - CAST(code AS INTEGER)]")
+	s, err := Open(context.Background(), dbPath, Options{Sandbox: true})
+	if err == nil {
+		s.Close()
+		t.Fatal("a sandboxed open of a store set back to version 6: no error")
+	}
+	if !strings.Contains(err.Error(), "schema version 6") {
+		t.Fatalf("sandboxed open: %v", err)
+	}
+}

@@ -353,7 +353,8 @@ func v6Store(t testing.TB, s *Store) {
 }
 
 // TestMigrateFromSchema6: a schema 6 store still answers read-only
-// queries of runs, refuses digest checks clearly, and a writable open
+// queries of runs (an analyst's sandboxed query refuses it: its views
+// are the file's), refuses digest checks clearly, and a writable open
 // rebuilds it — in its recorded zone — so the next ingest reloads the
 // ledger into codes with the same runs as before.
 func TestMigrateFromSchema6(t *testing.T) {
@@ -374,7 +375,15 @@ func TestMigrateFromSchema6(t *testing.T) {
 			v6Store(t, s)
 			s.Close()
 
-			ro, err := Open(ctx, dbPath, Options{Sandbox: true})
+			// An analyst's query refuses it: its views are the file's,
+			// which anyone who can write it may have changed.
+			if q, err := Open(ctx, dbPath, Options{Sandbox: true}); err == nil {
+				q.Close()
+				t.Fatal("a sandboxed open of a schema 6 store: no error")
+			} else if !strings.Contains(err.Error(), "schema version 6") || !strings.Contains(err.Error(), "ledgerlens ingest") {
+				t.Fatalf("sandboxed open of a schema 6 store: %v", err)
+			}
+			ro, err := Open(ctx, dbPath, Options{ReadOnly: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -314,6 +314,12 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
+	if opts.Sandbox && s.version != schemaVersion {
+		// Its own views would be the file's, which anyone who can write
+		// it may have changed (an outside review: a store_meta set to
+		// version 6 showed an analyst a code_text swapping two statuses).
+		return fmt.Errorf("the store is of schema version %d, not this ledgerlens's %d: run 'ledgerlens ingest' once (it brings the store up to date), then query again", s.version, schemaVersion)
+	}
 	if opts.ReadOnly && s.version >= codesSchemaVersion {
 		// A writable open has just replaced the file's own definitions
 		// (migrate). A store of an earlier layout (read-only, before a job
