@@ -68,9 +68,14 @@ func (b *workbookBuilder) aboutBlocks() []*sheetBlock {
 			r.styled(kCode, steps[i].cmd)
 		},
 	}
+	// Short lines: a printed sheet cuts a long one at the page's edge,
+	// and the advice on the key was past it.
 	where := noteBlock("verify_notes", "", []string{
-		"Run sha256sum and openssl in runs/CREDIT_REVIEWS/. ../../.ledgerlens/keys/signing.pub is the host's copy of the public key, which whoever can write the state directory can replace along with every signature and sidecar: check with the key obtained out of band, whose id is the report's signing_key_id (wherever the files were copied, give that key's path);",
-		"run ledgerlens from the working root. The audit head above must appear in the verified audit log.",
+		"Run sha256sum and openssl in runs/CREDIT_REVIEWS/, and ledgerlens from the working root.",
+		"Check the signatures with the public key obtained out of band, whose id is signing_key_id:",
+		"../../.ledgerlens/keys/signing.pub is the host's copy, which whoever can write the state",
+		"directory can replace along with every signature and sidecar. Give that key's path instead.",
+		"The audit head above must appear in the verified audit log.",
 	})
 	return []*sheetBlock{report, inputs, verify, where}
 }
