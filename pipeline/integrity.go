@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -26,8 +25,9 @@ type IntegrityReport struct {
 	// mount, not an edit); Ledger is then not checked.
 	LedgerMissing bool
 	StoreFound    bool
-	// StoreDamaged: opening the store ended the probing process
-	// (job.CheckStoreOpens); nothing in it was checked.
+	// StoreDamaged: the store could not be read: opening it ended the
+	// probing process (job.CheckStoreOpens), or its directory is not its
+	// owner's alone (store.ErrUnsafeDir); nothing in it was checked.
 	StoreDamaged bool
 	// Rows compares the store's rows with rows re-derived from the ledger
 	// prefix it covers (RowsChecked false when the prefix itself changed).
@@ -200,18 +200,30 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 // is neither.
 func openStoreToCheck(ctx context.Context, env job.Env) (st *store.Store, problems []string, err error) {
 	l := env.Layout
-	err = job.CheckStoreOpens(ctx, env)
+	dir, err := store.OpenDirToRead(l.StoreDir, l.LegacyStoreFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, nil
+	case errors.Is(err, store.ErrUnsafeDir):
+		return nil, []string{err.Error()}, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	if ok, err := dir.Exists(); err != nil || !ok {
+		dir.Close()
+		return nil, nil, err
+	}
+	err = job.CheckStoreOpens(ctx, env, dir)
 	var ie *job.IntegrityError
 	if errors.As(err, &ie) {
+		dir.Close()
 		return nil, ie.Problems, nil
 	}
 	if err != nil {
+		dir.Close()
 		return nil, nil, err
 	}
-	if _, err := os.Stat(l.StoreFile); err != nil {
-		return nil, nil, nil
-	}
-	st, err = store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
+	st, err = dir.OpenOwned(ctx, store.Options{ReadOnly: true})
 	if err != nil && ctx.Err() == nil {
 		return nil, []string{fmt.Sprintf("store %s cannot be opened (%v): if it is damaged, move it away (the next job rebuilds it from the ledger, checked against the audit log)",
 			l.Rel(l.StoreFile), err)}, nil

@@ -507,9 +507,9 @@ func TestAttackResumeAfterTheLedgerRecordChanged(t *testing.T) {
 func TestAttackDeleteOrEditStore(t *testing.T) {
 	t.Run("deleted", func(t *testing.T) {
 		root := publishedRoot(t)
-		os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
-		os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
-		r := mustFail(t, 1, []string{"store .ledgerlens/ledger.duckdb is missing, but the audit log records"},
+		os.Remove(storeFile(root))
+		os.Remove(storeFile(root) + ".wal")
+		r := mustFail(t, 1, []string{"store .ledgerlens/store/ledger.duckdb is missing, but the audit log records"},
 			"--root", root, "verify", "all")
 		if strings.Contains(r.stdout, "\nOK") {
 			t.Errorf("verify all still says OK:\n%s", r.stdout)
@@ -518,7 +518,7 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 	})
 	t.Run("row edited", func(t *testing.T) {
 		root := publishedRoot(t)
-		st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+		st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -540,7 +540,7 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 	})
 	t.Run("row of the reported week edited: the weekly job refuses to publish", func(t *testing.T) {
 		root := publishedRoot(t)
-		st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+		st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -580,7 +580,7 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 	})
 	t.Run("row edited, then lines appended into its chunk: the edit is not folded into the new digest", func(t *testing.T) {
 		root := publishedRoot(t)
-		st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+		st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -605,7 +605,7 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 	})
 	t.Run("saved fold of the tail chunk edited: it is not trusted, the rows are read back", func(t *testing.T) {
 		root := publishedRoot(t)
-		st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+		st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -648,7 +648,7 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 // anything else.
 func TestAttackStoreCoversMoreThanRecorded(t *testing.T) {
 	root := publishedRoot(t)
-	st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -684,7 +684,7 @@ func TestAttackEditDerivedTables(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			root := publishedRoot(t)
-			st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -834,7 +834,7 @@ func storeSeals(t *testing.T, root string) []audit.Entry {
 // beginning at week and returns its line.
 func editStoreRow(t *testing.T, root, week string) int64 {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -867,7 +867,7 @@ func TestAttackMacrosInTheStore(t *testing.T) {
 	mustRun(t, "--root", root, "keys", "generate")
 	mustRun(t, "--root", root, "ingest")
 	clean := copyRoot(t, root)
-	db, err := sql.Open("duckdb", filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
+	db, err := sql.Open("duckdb", storeFile(root))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -895,7 +895,7 @@ func TestAttackMacrosInTheStore(t *testing.T) {
 	}
 
 	for _, f := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
-		if err := os.Rename(filepath.Join(root, ".ledgerlens", f), filepath.Join(t.TempDir(), f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := os.Rename(filepath.Join(root, ".ledgerlens", "store", f), filepath.Join(t.TempDir(), f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			t.Fatal(err)
 		}
 	}
@@ -1001,7 +1001,7 @@ func TestAttackStoreSeal(t *testing.T) {
 		seals := storeSeals(t, root)
 		forged := maps.Clone(seals[len(seals)-1].Fields)
 		for k, path := range map[string]string{"store_fingerprint": "ledger.duckdb", "wal_fingerprint": "ledger.duckdb.wal"} {
-			fp, err := store.FileFingerprint(filepath.Join(root, ".ledgerlens", path))
+			fp, err := store.FileFingerprint(filepath.Join(root, ".ledgerlens", "store", path))
 			forged[k] = ""
 			if err == nil {
 				forged[k] = fp
@@ -1163,11 +1163,11 @@ func TestAttackEditLedgerAndRebuildStore(t *testing.T) {
 	copyFile(t, ledger, filepath.Join(scratch, "runs", "CREDIT_MONITORING", "ledger.jsonl"))
 	mustRun(t, "--root", scratch, "ingest")
 	for _, f := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
-		os.Remove(filepath.Join(root, ".ledgerlens", f))
+		os.Remove(filepath.Join(root, ".ledgerlens", "store", f))
 	}
-	copyFile(t, filepath.Join(scratch, ".ledgerlens", "ledger.duckdb"), filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
-	if _, err := os.Stat(filepath.Join(scratch, ".ledgerlens", "ledger.duckdb.wal")); err == nil {
-		copyFile(t, filepath.Join(scratch, ".ledgerlens", "ledger.duckdb.wal"), filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
+	copyFile(t, storeFile(scratch), storeFile(root))
+	if _, err := os.Stat(storeFile(scratch) + ".wal"); err == nil {
+		copyFile(t, storeFile(scratch)+".wal", storeFile(root)+".wal")
 	}
 
 	ledgerPhrase := "differ from what the audit log records as ingested"
@@ -1297,7 +1297,7 @@ func TestAttackEditLedgerAndDeleteStore(t *testing.T) {
 			f.Write(append([]byte("\n"), add...))
 			f.Close()
 			mustRun(t, "--root", root, "ingest")
-			os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
+			os.Remove(storeFile(root) + ".wal")
 			n := bytes.Count(data, []byte("\n")) + 1 + 25
 			editLine(t, ledger, n)
 			// Noticed before any job runs, too.
@@ -1308,8 +1308,8 @@ func TestAttackEditLedgerAndDeleteStore(t *testing.T) {
 			root := publishedRoot(t)
 			tc.tamper(t, ledgerPath(root))
 			if !strings.Contains(tc.name, "WAL") {
-				os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb"))
-				os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"))
+				os.Remove(storeFile(root))
+				os.Remove(storeFile(root) + ".wal")
 			}
 			mustFail(t, 4, []string{"were modified", "ledger acknowledge"}, "--root", root, "ingest")
 			mustFail(t, 1, []string{"were modified"}, "--root", root, "verify", "all")
@@ -2053,7 +2053,7 @@ func TestIngestOverALostStateDirectory(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "audit.jsonl")); err == nil {
 			t.Fatalf("%v wrote an audit log", args)
 		}
-		if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "ledger.duckdb")); err == nil {
+		if _, err := os.Stat(storeFile(root)); err == nil {
 			t.Fatalf("%v made a store", args)
 		}
 	}
@@ -2510,7 +2510,7 @@ func TestAttackAuditLogEditedDuringJob(t *testing.T) {
 // empty tables.
 func TestAttackWipeStoreKeepingPlantedDuplicates(t *testing.T) {
 	root := publishedRoot(t)
-	st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,8 @@ import (
 // tests build (-tags ledgerlens_faults; TestMain): "kill-after:STEP"
 // SIGKILLs the process right after STEP's checkpoint is saved;
 // "pause-after:STEP" waits there until the job is cancelled (SIGTERM);
-// "hang-after:STEP" waits there ignoring cancellation. Tests use it to
+// "hang-after:STEP" waits there ignoring cancellation; "stop-after:STEP"
+// stops the process there (SIGSTOP) until it is continued. Tests use it to
 // crash or stop a real process at a precise point. A release binary has
 // no such hook: whoever sets a job's environment could otherwise stop it
 // at will.
@@ -36,6 +37,11 @@ func faultHook() func(ctx context.Context, step string) {
 		case "pause-after":
 			fmt.Fprintf(os.Stderr, "%s: paused after step %s (pid %d)\n", faultEnv, done, os.Getpid())
 			<-ctx.Done()
+		case "stop-after":
+			// The test acts while the job stands still, then continues it
+			// (SIGCONT): what someone racing the job could do there.
+			fmt.Fprintf(os.Stderr, "%s: stopping after step %s (pid %d)\n", faultEnv, done, os.Getpid())
+			_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
 		case "hang-after":
 			// A step that ignores cancellation: only a second signal
 			// (which exits at once) or SIGKILL ends the process.

@@ -24,7 +24,7 @@ func newIngestCmd(a *app) *cobra.Command {
 		Use:   "ingest",
 		Short: "Load new ledger lines into the store (incremental, transactional)",
 		Long: `ingest reads the ledger lines the store has not seen yet, validates them and
-loads them into .ledgerlens/ledger.duckdb in one transaction. Bad lines are
+loads them into .ledgerlens/store/ledger.duckdb in one transaction. Bad lines are
 recorded as rejects, repeated run ids as duplicates, and a changed prefix of
 the ledger as a ledger_modified event followed by a full reload.`,
 		Example: `  ledgerlens --root /srv/ledger ingest

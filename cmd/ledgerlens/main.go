@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata" // zone names work on hosts without system zoneinfo
 
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
 // Exit statuses (docs/RULES.md, "Exit status").
@@ -35,6 +36,12 @@ func main() {
 	// nothing on stderr (exit 153). Ignored, every such write fails the
 	// same way (docs/RULES.md, "Resource limits").
 	signal.Ignore(syscall.SIGXFSZ)
+	// No file ledgerlens or its engine creates can be written by the
+	// group or others, whatever umask cron gave: the store's directory
+	// refuses such a file (store.Dir), and a write-ahead log the engine
+	// created 0664 would be refused by the next job (docs/COMPLIANCE.md,
+	// "The store's directory").
+	syscall.Umask(syscall.Umask(0o022) | 0o022)
 	ctx, stop := notifySignals(context.Background(), os.Stderr)
 	code := runWith(ctx, os.Args[1:], os.Stdout, os.Stderr, selfProbe)
 	stop()
@@ -134,7 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // status. This is the one place where errors become exit statuses:
 // commands return typed errors and never choose a status themselves.
 // probe opens the store in a child process before a job does (selfProbe).
-func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, probe func(context.Context, string) error) int {
+func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, probe func(context.Context, *store.Dir) error) int {
 	out := &outputWriter{w: stdout}
 	a := newApp(out, stderr)
 	a.probeStore = probe

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"runtime"
@@ -37,22 +36,26 @@ func newProbeStoreCmd(a *app) *cobra.Command {
 	}
 }
 
-// selfProbe opens the store at path in a child process of this binary
+// selfProbe opens the store in dir in a child process of this binary
 // (newProbeStoreCmd) before the job opens it: DuckDB aborts the process on
 // some damaged files, and a child's abort is a finding (job.ErrStoreDamaged),
 // where the job's own would be exit 2 and a page of stack dump. A child
 // that ends otherwise (an ordinary error, such as a write-ahead log a
 // read-only open cannot replay) is not one: the job's own open decides
 // then.
-func selfProbe(ctx context.Context, path string) error {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil
+func selfProbe(ctx context.Context, dir *store.Dir) error {
+	if ok, err := dir.Exists(); err != nil || !ok {
+		return nil // nothing to probe; the job's own open decides
 	}
+	path := dir.Name(store.FileName)
 	exe, err := os.Executable()
 	if err != nil {
 		return nil // cannot probe; the job's own open decides
 	}
-	cmd := exec.CommandContext(ctx, exe, "--log-level", "error", probeStoreCommand, path)
+	// The child reads the directory this process checked and holds, as
+	// its descriptor 3 (store.Dir).
+	cmd := exec.CommandContext(ctx, exe, "--log-level", "error", probeStoreCommand, "/proc/self/fd/3/"+store.FileName)
+	cmd.ExtraFiles = []*os.File{dir.File()}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	// The child dies with this process: one that outlived a SIGKILLed job

@@ -121,8 +121,10 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 	}
 	// The store is opened after the lock: DuckDB's own file lock would
 	// otherwise make a job starting now fail instead of waiting.
-	if _, err := os.Stat(l.StoreFile); err != nil {
-		return fmt.Errorf("query: no store at %s (run `ledgerlens ingest` first): %w", l.StoreFile, err)
+	if _, err := os.Stat(l.StoreDir); errors.Is(err, fs.ErrNotExist) {
+		if _, lerr := os.Stat(l.LegacyStoreFile); lerr != nil {
+			return fmt.Errorf("query: no store at %s (run `ledgerlens ingest` first): %w", l.StoreFile, err)
+		}
 	}
 	lk, err := a.boundedLock(ctx, "query", opts.LockTimeout, opts.Timeout)
 	if err != nil {
@@ -152,7 +154,12 @@ var errQueryTimeout = errors.New("query timeout")
 
 // queryStore runs sql on the sandboxed store and writes the result.
 func queryStore(ctx context.Context, a *app, opts QueryOptions, sql string) error {
-	s, err := store.Open(ctx, a.layout().StoreFile, store.Options{Sandbox: true})
+	l := a.layout()
+	dir, err := store.OpenDirToRead(l.StoreDir, l.LegacyStoreFile)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	s, err := dir.OpenOwned(ctx, store.Options{Sandbox: true})
 	if err != nil {
 		return err
 	}

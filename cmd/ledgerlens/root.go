@@ -16,6 +16,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/hostlimits"
 	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
 // usageError marks a bad command line: a flag, argument or value the
@@ -95,7 +96,7 @@ type app struct {
 	// probeStore opens the store in a child process before a job opens
 	// it (selfProbe); nil in-process (tests), where there is no child to
 	// run.
-	probeStore func(ctx context.Context, path string) error
+	probeStore func(ctx context.Context, dir *store.Dir) error
 }
 
 func newApp(stdout, stderr io.Writer) *app {

@@ -374,7 +374,7 @@ func TestCronUnderLowResourceLimits(t *testing.T) {
 		// of the store somewhere else, on the engine's threads or Go's.
 		sized := copyFixture(t)
 		wantExit(t, cron(t, sized, "ingest"), 0, "ingest without a limit")
-		info, err := os.Stat(filepath.Join(sized, ".ledgerlens", "ledger.duckdb"))
+		info, err := os.Stat(storeFile(sized))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -479,7 +479,7 @@ func TestCronMissingLedger(t *testing.T) {
 	// The same after an upgrade: a store of an older schema, which the
 	// next writable open rebuilds from the ledger, is not opened at all
 	// while the ledger is missing.
-	st, err := store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{})
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,7 +495,7 @@ func TestCronMissingLedger(t *testing.T) {
 	if q := ledgerlens(t, nil, "--root", root, "query", "SELECT count(*) FROM runs"); q.code != 1 || !strings.Contains(q.stderr, "run 'ledgerlens ingest' once") {
 		t.Fatalf("query of the older store: exit %d\n%s", q.code, q.stderr)
 	}
-	st, err = store.Open(context.Background(), filepath.Join(root, ".ledgerlens", "ledger.duckdb"), store.Options{ReadOnly: true})
+	st, err = store.Open(context.Background(), storeFile(root), store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -544,7 +544,7 @@ func TestCronWrongRoot(t *testing.T) {
 // (present, mode, matching signing.pub) before it ingests anything.
 func TestCronKeyCheckedBeforeIngest(t *testing.T) {
 	root := copyFixture(t)
-	store := filepath.Join(root, ".ledgerlens", "ledger.duckdb")
+	store := storeFile(root)
 	r := cron(t, root, "report", "weekly", "--week", focusWeek)
 	wantExit(t, r, 1, "no key")
 	if !strings.Contains(r.stderr, "keys generate") {
@@ -672,7 +672,7 @@ func TestCronUnsignedWhereItDoesNotBelong(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "runs/NEW"}`), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range []string{"audit.jsonl", "audit.checkpoints", "checkpoints", "ledger.duckdb", "ledger.duckdb.wal"} {
+		for _, f := range []string{"audit.jsonl", "audit.checkpoints", "checkpoints", "store"} {
 			os.RemoveAll(filepath.Join(root, ".ledgerlens", f))
 		}
 		r := cron(t, root, "report", "weekly", "--week", nextWeek(t))
@@ -1142,9 +1142,9 @@ func TestCronStoppedBetweenCommitAndRecord(t *testing.T) {
 	mustRun(t, "--root", ahead, "ingest")
 	state := func(r string) string { return filepath.Join(r, ".ledgerlens") }
 	for _, name := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
-		os.Remove(filepath.Join(state(root), name))
-		if data, err := os.ReadFile(filepath.Join(state(ahead), name)); err == nil {
-			if err := os.WriteFile(filepath.Join(state(root), name), data, 0o600); err != nil {
+		os.Remove(filepath.Join(state(root), "store", name))
+		if data, err := os.ReadFile(filepath.Join(state(ahead), "store", name)); err == nil {
+			if err := os.WriteFile(filepath.Join(state(root), "store", name), data, 0o600); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -1585,15 +1585,15 @@ func TestStoreBehindItsRecord(t *testing.T) {
 		behind func(t *testing.T, root, older string)
 	}{
 		{"write-ahead log removed", func(t *testing.T, root, _ string) {
-			if err := os.Remove(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal")); err != nil {
+			if err := os.Remove(storeFile(root) + ".wal"); err != nil {
 				t.Skipf("no write-ahead log to remove: %v", err)
 			}
 		}},
 		{"an older copy restored", func(t *testing.T, root, older string) {
 			for _, f := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
-				os.Remove(filepath.Join(root, ".ledgerlens", f))
+				os.Remove(filepath.Join(root, ".ledgerlens", "store", f))
 				if data, err := os.ReadFile(filepath.Join(older, f)); err == nil {
-					if err := os.WriteFile(filepath.Join(root, ".ledgerlens", f), data, 0o644); err != nil {
+					if err := os.WriteFile(filepath.Join(root, ".ledgerlens", "store", f), data, 0o644); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -1606,7 +1606,7 @@ func TestStoreBehindItsRecord(t *testing.T) {
 			wantExit(t, cron(t, root, "ingest"), 0, "first ingest")
 			older := t.TempDir()
 			for _, f := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
-				if data, err := os.ReadFile(filepath.Join(root, ".ledgerlens", f)); err == nil {
+				if data, err := os.ReadFile(filepath.Join(root, ".ledgerlens", "store", f)); err == nil {
 					os.WriteFile(filepath.Join(older, f), data, 0o644)
 				}
 			}
@@ -2201,7 +2201,7 @@ func TestAcknowledgmentCoversOnlyWhatItSaw(t *testing.T) {
 	// all; later, rebuilt stores' own numbering named the wrong ingest.
 	// The audit log keeps it, acknowledged, with the ingest that found it:
 	// the same week again is the same report.
-	store := filepath.Join(root, ".ledgerlens", "ledger.duckdb")
+	store := storeFile(root)
 	if err := os.Rename(store, store+".away"); err != nil {
 		t.Fatal(err)
 	}

@@ -311,10 +311,7 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 		return err
 	}
 	defer lk.Release()
-	if err := a.storeOpens(ctx, "verify ledger"); err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
+	st, err := a.openStoreToVerify(ctx, "verify ledger")
 	if err != nil {
 		return err
 	}
@@ -367,7 +364,8 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 		return err
 	}
 	defer lk.Release()
-	if _, err := os.Stat(l.StoreFile); errors.Is(err, fs.ErrNotExist) {
+	st, err := a.openStoreToVerify(ctx, "verify store")
+	if errors.Is(err, fs.ErrNotExist) {
 		st, err := audit.Load(l.AuditLog)
 		if err != nil {
 			return err
@@ -380,10 +378,6 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 		fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
 		return nil
 	}
-	if err := a.storeOpens(ctx, "verify store"); err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, l.StoreFile, store.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
@@ -492,14 +486,33 @@ func (a *app) printFailed(problems []string) {
 	}
 }
 
-// storeOpens probes the store for a verify command (job.CheckStoreOpens):
-// a damaged store is a failed verification (exit 1), said as such rather
-// than as the engine's abort.
-func (a *app) storeOpens(ctx context.Context, command string) error {
-	err := job.CheckStoreOpens(ctx, a.env(command, 0))
+// openStoreToVerify opens the store read-only for a verify command, in
+// its directory (store.OpenDirToRead) and after a probe
+// (job.CheckStoreOpens): a damaged store, or one whose directory others
+// can write, is a failed verification (exit 1), said as such rather than
+// as the engine's abort. A missing store is an error wrapping
+// fs.ErrNotExist.
+func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Store, error) {
+	l := a.layout()
+	dir, err := store.OpenDirToRead(l.StoreDir, l.LegacyStoreFile)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := dir.Exists(); err != nil || !ok {
+		dir.Close()
+		if err == nil {
+			err = fmt.Errorf("store %s: %w", l.StoreFile, fs.ErrNotExist)
+		}
+		return nil, err
+	}
+	err = job.CheckStoreOpens(ctx, a.env(command, 0), dir)
 	var ie *job.IntegrityError
 	if errors.As(err, &ie) {
-		return errors.New(strings.Join(ie.Problems, "; "))
+		err = errors.New(strings.Join(ie.Problems, "; "))
 	}
-	return err
+	if err != nil {
+		dir.Close()
+		return nil, err
+	}
+	return dir.OpenOwned(ctx, store.Options{ReadOnly: true})
 }

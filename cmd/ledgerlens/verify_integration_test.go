@@ -196,9 +196,12 @@ func TestAuditVerifyAnExportedLogOffline(t *testing.T) {
 // is: what a first ingest interrupted before its commit leaves.
 func emptyStore(t *testing.T, root string) {
 	t.Helper()
-	path := filepath.Join(root, ".ledgerlens", "ledger.duckdb")
+	path := storeFile(root)
 	os.Remove(path)
 	os.Remove(path + ".wal")
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		t.Fatal(err)
+	}
 	db, err := sql.Open("duckdb", path)
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +249,7 @@ func TestDamagedStore(t *testing.T) {
 	root := copyFixture(t)
 	mustRun(t, "--root", root, "keys", "generate")
 	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
-	path := filepath.Join(root, ".ledgerlens", "ledger.duckdb")
+	path := storeFile(root)
 	data := readFile(t, path)
 	for i := 20000; i < 20064; i++ {
 		data[i] ^= 0xff
@@ -281,7 +284,7 @@ func TestDamagedStore(t *testing.T) {
 	}{{"empty", nil}, {"random bytes", bytes.Repeat([]byte("not a database "), 1<<14)}} {
 		t.Run(damage.name, func(t *testing.T) {
 			r := copyRoot(t, root)
-			if err := os.WriteFile(filepath.Join(r, ".ledgerlens", "ledger.duckdb"), damage.data, 0o644); err != nil {
+			if err := os.WriteFile(storeFile(r), damage.data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			xlsx := filepath.Join(reviews(r), "weekly_"+prevWeek(t)+".xlsx")

@@ -27,12 +27,16 @@ type Layout struct {
 	ReviewsDir         string // runs/CREDIT_REVIEWS
 	BaselineUpdatesDir string // runs/BASELINE_UPDATES
 
-	StateDir       string // .ledgerlens
-	StoreFile      string // .ledgerlens/ledger.duckdb
-	AuditLog       string // .ledgerlens/audit.jsonl
-	LockFile       string // .ledgerlens/lock
-	KeysDir        string // .ledgerlens/keys
-	CheckpointsDir string // .ledgerlens/checkpoints
+	StateDir  string // .ledgerlens
+	StoreDir  string // .ledgerlens/store, its owner's alone (store.Dir)
+	StoreFile string // .ledgerlens/store/ledger.duckdb, as messages name it
+	// LegacyStoreFile is where ledgerlens kept the store before it had a
+	// directory of its own; the next job moves it (store.Dir.Adopt).
+	LegacyStoreFile string // .ledgerlens/ledger.duckdb
+	AuditLog        string // .ledgerlens/audit.jsonl
+	LockFile        string // .ledgerlens/lock
+	KeysDir         string // .ledgerlens/keys
+	CheckpointsDir  string // .ledgerlens/checkpoints
 }
 
 // NewLayout returns the default layout under root ("" means the working
@@ -61,7 +65,9 @@ func NewLayout(root string) Layout {
 		ReviewsDir:         j("runs", "CREDIT_REVIEWS"),
 		BaselineUpdatesDir: j("runs", "BASELINE_UPDATES"),
 		StateDir:           state,
-		StoreFile:          filepath.Join(state, "ledger.duckdb"),
+		StoreDir:           filepath.Join(state, "store"),
+		StoreFile:          filepath.Join(state, "store", "ledger.duckdb"),
+		LegacyStoreFile:    filepath.Join(state, "ledger.duckdb"),
 		AuditLog:           filepath.Join(state, "audit.jsonl"),
 		LockFile:           filepath.Join(state, "lock"),
 		KeysDir:            filepath.Join(state, "keys"),

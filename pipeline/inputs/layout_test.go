@@ -21,13 +21,15 @@ func TestNewLayout(t *testing.T) {
 		l.ReviewsDir:         "runs/CREDIT_REVIEWS",
 		l.BaselineUpdatesDir: "runs/BASELINE_UPDATES",
 		l.StateDir:           ".ledgerlens",
-		l.StoreFile:          ".ledgerlens/ledger.duckdb",
+		l.StoreDir:           ".ledgerlens/store",
+		l.StoreFile:          ".ledgerlens/store/ledger.duckdb",
+		l.LegacyStoreFile:    ".ledgerlens/ledger.duckdb",
 		l.AuditLog:           ".ledgerlens/audit.jsonl",
 		l.LockFile:           ".ledgerlens/lock",
 		l.KeysDir:            ".ledgerlens/keys",
 		l.CheckpointsDir:     ".ledgerlens/checkpoints",
 	}
-	if len(want) != 14 {
+	if len(want) != 16 {
 		t.Fatalf("two layout paths coincide: %+v", l)
 	}
 	for got, rel := range want {

@@ -23,12 +23,12 @@ type Env struct {
 	// Progress, when set, receives ingest progress (bytes done of total),
 	// for a progress bar on a terminal.
 	Progress func(done, total int64)
-	// ProbeStore, when set, opens the store at its path in a child
+	// ProbeStore, when set, opens the store in dir in a child
 	// process and returns an error wrapping ErrStoreDamaged when that
 	// ended the child (the engine aborts on some damaged files). A job
 	// calls it before it opens a store its newest seal does not vouch
 	// for; nil skips the probe.
-	ProbeStore func(ctx context.Context, path string) error
+	ProbeStore func(ctx context.Context, dir *store.Dir) error
 	// AfterStep, when set, is called after each checkpointed step is saved
 	// and recorded, on the goroutine that records the steps (steps.go):
 	// the job may be computing its next step meanwhile. It is the

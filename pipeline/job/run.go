@@ -52,6 +52,10 @@ type Job struct {
 	readBack  int
 	// fields are added to every event of the job (the job run id).
 	fields map[string]any
+	// storeDir is the store's directory, held from the job's first
+	// OpenStore to its end (store.Dir): the seal hashes what the engine
+	// read.
+	storeDir *store.Dir
 }
 
 // Outcome is what a job's work reports for its job_end event.
@@ -112,6 +116,14 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		}
 	}()
 	j := &Job{env: env, name: name, log: tr.log, trail: tr, headAtStart: tr.anchorHead}
+	defer func() {
+		if j.early != nil {
+			<-j.early.done // it hashes through the directory's handle
+		}
+		if j.storeDir != nil {
+			j.storeDir.Close()
+		}
+	}()
 	if lk.Recovered != nil {
 		if err := j.Audit(ctx, audit.EventLockRecovered, map[string]any{"previous_holder": lk.Recovered.String()}); err != nil {
 			return err
@@ -222,16 +234,48 @@ func (j *Job) OpenStore(ctx context.Context) (*store.Store, store.IngestResult, 
 // one into an integrity problem naming it: nothing is done with a store
 // the engine cannot open without aborting. The store is derived from the
 // ledger; moved away, the next job rebuilds it.
-func CheckStoreOpens(ctx context.Context, env Env) error {
+func CheckStoreOpens(ctx context.Context, env Env, dir *store.Dir) error {
 	if env.ProbeStore == nil {
 		return nil
 	}
-	err := env.ProbeStore(ctx, env.Layout.StoreFile)
+	err := env.ProbeStore(ctx, dir)
 	if errors.Is(err, ErrStoreDamaged) {
 		return &IntegrityError{Problems: []string{fmt.Sprintf(
 			"%v; nothing was done with it: move it away (the next job rebuilds it from the ledger, checked against the audit log), then run 'ledgerlens verify all'", err)}}
 	}
 	return err
+}
+
+// openStoreDir opens the store's directory for the job (store.OpenDir),
+// once: the job's open, its seal and its probe all go through it. A
+// store where an earlier ledgerlens kept it is moved in first. A
+// directory others can write, or another account's, is an integrity
+// problem: nothing is read from it.
+func (j *Job) openStoreDir() (*store.Dir, error) {
+	if j.storeDir != nil {
+		return j.storeDir, nil
+	}
+	l := j.env.Layout
+	dir, err := store.OpenDir(l.StoreDir, true)
+	if errors.Is(err, store.ErrUnsafeDir) {
+		return nil, &IntegrityError{Problems: []string{err.Error()}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	moved, err := dir.Adopt(l.LegacyStoreFile)
+	if err != nil {
+		dir.Close()
+		if errors.Is(err, store.ErrUnsafeDir) {
+			return nil, &IntegrityError{Problems: []string{err.Error()}}
+		}
+		return nil, err
+	}
+	if moved {
+		j.env.Log.Info("moved the store into a directory of its own", "from", l.Rel(l.LegacyStoreFile), "to", l.Rel(l.StoreFile))
+	}
+	j.storeDir = dir
+	return dir, nil
 }
 
 // OpenStoreFrom is OpenStore with the ledger at ledgerPath.
@@ -243,18 +287,22 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	if err := store.CheckLedger(ledgerPath); err != nil {
 		return nil, store.IngestResult{}, err
 	}
+	dir, err := j.openStoreDir()
+	if err != nil {
+		return nil, store.IngestResult{}, err
+	}
 	j.trusted = j.trustedChunks() // before the open, which changes the files
 	if j.trusted == nil {
 		// Not the store the last job sealed: opened in a child first,
 		// so a damaged file ends the child, not the job.
-		if err := CheckStoreOpens(ctx, j.env); err != nil {
+		if err := CheckStoreOpens(ctx, j.env, dir); err != nil {
 			return nil, store.IngestResult{}, err
 		}
 	}
 	opts := j.env.StoreOptions
 	// The files the last job sealed hold the catalog its open checked.
 	opts.CatalogVouched = j.trusted != nil
-	st, err := store.Open(ctx, l.StoreFile, opts)
+	st, err := dir.Open(ctx, opts)
 	if errors.Is(err, store.ErrForeignObject) {
 		// Planted, like an edited row (docs/COMPLIANCE.md, "The store's
 		// catalog"): nothing is read from it or published.

@@ -31,6 +31,12 @@ import (
 //   - the store's files, hashed before the store is opened, are byte for
 //     byte what the seal recorded.
 //
+// Both hashes read the files through the job's handle on the store's
+// directory (store.Dir), the one the engine opens them through, in a
+// directory nobody but the account can write: the bytes hashed are the
+// bytes the engine reads and wrote, whatever is put at the directory's
+// path meanwhile (docs/COMPLIANCE.md, "The store's directory").
+//
 // Anything else — an edited store, a killed job, an older log — falls back
 // to reading back every chunk the period reads. A chunk the sealing job
 // neither loaded nor checked is never carried: an edit made before that
@@ -40,7 +46,7 @@ import (
 // storeFingerprint is the fingerprint (store.FileFingerprint) of the store
 // file and of its write-ahead log ("" when there is none).
 func (j *Job) storeFingerprint() (db, wal string, err error) {
-	path := j.env.Layout.StoreFile
+	path := j.storeDir.Path(store.FileName)
 	if db, err = store.FileFingerprint(path); err != nil {
 		return "", "", err
 	}
@@ -117,7 +123,7 @@ func (j *Job) PrepareSeal() {
 // storeFileStates stats the store file and its write-ahead log (nil for
 // one that does not exist or cannot be read).
 func (j *Job) storeFileStates() [2]os.FileInfo {
-	path := j.env.Layout.StoreFile
+	path := j.storeDir.Path(store.FileName)
 	var out [2]os.FileInfo
 	for i, p := range []string{path, path + ".wal"} {
 		if fi, err := os.Stat(p); err == nil {

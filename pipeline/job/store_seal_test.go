@@ -27,8 +27,13 @@ func TestPrepareSealFollowsTheFiles(t *testing.T) {
 			if err := os.MkdirAll(env.Layout.StateDir, 0o750); err != nil {
 				t.Fatal(err)
 			}
+			dir, err := ledgerstore.OpenDir(env.Layout.StoreDir, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dir.Close()
 			appendBytes(t, store, "the rows the job loaded")
-			j := &Job{env: env, storeOpened: true}
+			j := &Job{env: env, storeOpened: true, storeDir: dir}
 			j.PrepareSeal()
 			<-j.early.done
 			// Past the file system's timestamp granularity, as a real

@@ -127,7 +127,7 @@ func (s *Store) Reload(ctx context.Context) error {
 		zone = "UTC"
 	}
 	if err := s.rebuild(ctx, s.version, zone); err != nil {
-		return fmt.Errorf("reload store %s: %w", s.path, err)
+		return fmt.Errorf("reload store %s: %w", s.name, err)
 	}
 	return nil
 }

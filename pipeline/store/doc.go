@@ -1,5 +1,7 @@
-// Package store owns the embedded DuckDB database under .ledgerlens/: its
-// schema, the incremental, transactional ingest of the run ledger into it
+// Package store owns the embedded DuckDB database under .ledgerlens/store/:
+// the directory that holds it (Dir, dir.go: its owner's alone, opened once
+// and reached through this process's handle on it, so that nobody else can
+// change a byte a command reads, at any moment), its schema, the incremental, transactional ingest of the run ledger into it
 // (docs/RULES.md, "Inputs"), the append-only check of the ledger prefix, and read access
 // for the analytics and `ledgerlens query`. For benchmarks it also times
 // each of ingest's phases alone on the same code path

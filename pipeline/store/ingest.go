@@ -1054,7 +1054,7 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 func (s *Store) requireCurrent() error {
 	if s.version != schemaVersion {
 		return fmt.Errorf("store %s has schema version %d, this ledgerlens uses %d: run `ledgerlens ingest` (any job does it) to rebuild the store from the ledger, then verify again",
-			s.path, s.version, schemaVersion)
+			s.name, s.version, schemaVersion)
 	}
 	return nil
 }

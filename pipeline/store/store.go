@@ -106,7 +106,9 @@ type Options struct {
 
 // Store is the DuckDB database holding the loaded ledger.
 type Store struct {
-	path string
+	path string // where the engine reaches the file
+	name string // the file as messages name it
+	dir  *Dir   // closed with the store (Dir.OpenOwned)
 	db   *sql.DB
 	// conn is the connection every statement runs on: DuckDB
 	// transactions and registered Arrow views are per connection. (Only
@@ -143,14 +145,27 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the store at path and brings its schema up
-// to date. A read-only open of a missing store is an error.
+// to date. A read-only open of a missing store is an error. The commands
+// open their root's store through its Dir instead; Open is for stores of
+// the process's own making (a verification's scratch store, tests, the
+// benchmarks).
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	return open(ctx, path, path, opts)
+}
+
+// open is Open of the store the engine reaches at path, which messages
+// call name.
+func open(ctx context.Context, path, name string, opts Options) (*Store, error) {
 	if opts.ReadOnly || opts.Sandbox {
 		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("open store %s: %w (run `ledgerlens ingest` first)", path, err)
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // named below
+			}
+			return nil, fmt.Errorf("open store %s: %w (run `ledgerlens ingest` first)", name, err)
 		}
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
 	if opts.Sandbox {
 		opts.ReadOnly = true
@@ -160,17 +175,17 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// path holding either would let its text choose the engine's settings
 	// (external access on, for a sandboxed query), or drop them all.
 	if strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("open store %s: the path holds '?' or '#', which the DuckDB driver reads as its own configuration: move the root to a path without them", path)
+		return nil, fmt.Errorf("open store %s: the path holds '?' or '#', which the DuckDB driver reads as its own configuration: move the root to a path without them", name)
 	}
 	if _, err := url.Parse(path); err != nil {
-		return nil, fmt.Errorf("open store %s: the DuckDB driver reads the path as a URL and cannot (%v): move the root to a path without '%%' not followed by two hex digits", path, err)
+		return nil, fmt.Errorf("open store %s: the DuckDB driver reads the path as a URL and cannot (%v): move the root to a path without '%%' not followed by two hex digits", name, err)
 	}
 	if err := removeSpill(path); err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
 	connector, err := duckdb.NewConnector(path+"?"+engineConfig(opts).Encode(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
 	db := sql.OpenDB(connector)
 	// One connection runs every statement; an append's search of the
@@ -181,10 +196,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// allocations fault in again (bench/HISTORY.md).
 	db.SetMaxOpenConns(2)
 	db.SetMaxIdleConns(2)
-	s := &Store{path: path, db: db, loc: time.UTC}
+	s := &Store{path: path, name: name, db: db, loc: time.UTC}
 	if err := s.init(ctx, opts); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
 	return s, nil
 }
@@ -537,8 +552,8 @@ const (
 // checkpoint leaves").
 const defaultCheckpointWALBytes = 8 << 20
 
-// Path is the database file.
-func (s *Store) Path() string { return s.path }
+// Path is the database file as messages name it.
+func (s *Store) Path() string { return s.name }
 
 // Conn is the store's connection, for queries. Callers must not keep
 // transactions open across calls into the store.
@@ -554,6 +569,9 @@ func (s *Store) Close() error {
 		errs = append(errs, s.conn.Close())
 	}
 	errs = append(errs, s.db.Close())
+	if s.dir != nil {
+		errs = append(errs, s.dir.Close())
+	}
 	return errors.Join(errs...)
 }
 
