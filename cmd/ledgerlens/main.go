@@ -39,9 +39,10 @@ func main() {
 	// No file ledgerlens or its engine creates can be written by the
 	// group or others, whatever umask cron gave: the store's directory
 	// refuses such a file (store.Dir), and a write-ahead log the engine
-	// created 0664 would be refused by the next job (docs/COMPLIANCE.md,
-	// "The store's directory").
-	syscall.Umask(syscall.Umask(0o022) | 0o022)
+	// created 0664 would be refused by the next job. Nor is one closed
+	// to its owner: under umask 0777 the state directory had mode 000
+	// (docs/COMPLIANCE.md, "The store's directory").
+	syscall.Umask((syscall.Umask(0o022) | 0o022) &^ 0o700)
 	ctx, stop := notifySignals(context.Background(), os.Stderr)
 	code := runWith(ctx, os.Args[1:], os.Stdout, os.Stderr, selfProbe)
 	stop()

@@ -48,6 +48,11 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
+	defer func() {
+		if forAllPath != "" {
+			os.RemoveAll(filepath.Dir(forAllPath)) // binaryForAll's
+		}
+	}()
 	binary = filepath.Join(dir, "ledgerlens")
 	if b := os.Getenv("LEDGERLENS_TEST_BINARY"); b != "" {
 		// Run the tests against another build, e.g. an older commit's, to

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -78,7 +80,12 @@ func startStopped(t *testing.T, step string, args ...string) (*exec.Cmd, *bytes.
 				}
 				close(done)
 			}()
-			t.Cleanup(func() { <-done })
+			t.Cleanup(func() {
+				// A test that failed with the job stopped must not wait
+				// for it forever.
+				cmd.Process.Kill()
+				<-done
+			})
 			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 				stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(cmd.Process.Pid), "stat"))
 				// The state follows the command name in parentheses.
@@ -160,11 +167,12 @@ cp FORGED $s/ledger.duckdb.new && mv -f $s/ledger.duckdb.new $s/ledger.duckdb &&
 
 // TestStoreDirectoryOthersCanWrite: an operator makes the store's
 // directory writable by a group (chmod g+w, or a copy with the wrong
-// umask). Every command then refuses the store, saying how to make it
-// the account's alone, rather than trust files anyone in the group may
-// have changed: the job exits 4 and publishes nothing, verify all lists
-// the problem, a query fails. Once the directory is the account's alone
-// again, the job publishes as before.
+// umask). Every command then refuses the store rather than trust files
+// anyone in the group may have changed, or may still hold open to write:
+// the job exits 4 and publishes nothing, verify all lists the problem, a
+// query fails. Following the message — the directory moved away — the
+// next job rebuilds the store in a new directory and publishes as
+// before.
 func TestStoreDirectoryOthersCanWrite(t *testing.T) {
 	root := publishedRoot(t)
 	dir := filepath.Dir(storeFile(root))
@@ -172,13 +180,13 @@ func TestStoreDirectoryOthersCanWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "can be written by its group or by others (mode 0770)"
-	mustFail(t, 4, []string{want, "chmod -R go-w"}, "--root", root, "report", "weekly", "--week", nextWeek(t))
+	mustFail(t, 4, []string{want, "move the store's directory away"}, "--root", root, "report", "weekly", "--week", nextWeek(t))
 	if _, err := os.Stat(weeklyPath(root, nextWeek(t), 1, ".json")); err == nil {
 		t.Error("the job published from a store others can write")
 	}
 	mustFail(t, 1, []string{want}, "--root", root, "verify", "all")
 	mustFail(t, 1, []string{want}, "--root", root, "query", "SELECT count(*) FROM runs")
-	if err := os.Chmod(dir, 0o750); err != nil {
+	if err := os.Rename(dir, filepath.Join(t.TempDir(), "store")); err != nil {
 		t.Fatal(err)
 	}
 	mustRun(t, "--root", root, "report", "weekly", "--week", nextWeek(t))
@@ -188,9 +196,10 @@ func TestStoreDirectoryOthersCanWrite(t *testing.T) {
 // TestStoreMovedFromTheEarlierLayout: a root whose store lies where an
 // earlier ledgerlens kept it (.ledgerlens/ledger.duckdb, with its
 // write-ahead log, group-writable as cron's umask left it). Commands that
-// only read the store say that the next job moves it; the next job moves
-// it into its directory, bytes unchanged, so the store seal still holds
-// and nothing is read back; every command then works.
+// only read the store say that the next job moves it; the next job
+// copies it into its directory, bytes unchanged, and reads its rows back
+// once rather than trust a seal of files others could write; the job
+// after trusts its seal again, and every command works.
 func TestStoreMovedFromTheEarlierLayout(t *testing.T) {
 	root := publishedRoot(t)
 	state := filepath.Join(root, ".ledgerlens")
@@ -206,10 +215,18 @@ func TestStoreMovedFromTheEarlierLayout(t *testing.T) {
 	for _, args := range [][]string{{"query", "SELECT count(*) FROM runs"}, {"verify", "store"}} {
 		mustFail(t, 1, []string{"where an earlier ledgerlens kept it", "run 'ledgerlens ingest'"}, append([]string{"--root", root}, args...)...)
 	}
+	readBack := func() int64 {
+		seals := storeSeals(t, root)
+		n, _ := seals[len(seals)-1].Fields["read_back_chunks"].(json.Number).Int64()
+		return n
+	}
 	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
-	seals := storeSeals(t, root)
-	if n, _ := seals[len(seals)-1].Fields["read_back_chunks"].(json.Number).Int64(); n != 0 {
-		t.Errorf("the job read back %d chunks of the store it moved: the seal no longer held", n)
+	if n := readBack(); n == 0 {
+		t.Error("the job that moved the store trusted the seal made where others could write it")
+	}
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	if n := readBack(); n != 0 {
+		t.Errorf("the job after read back %d chunks: its seal did not hold", n)
 	}
 	if _, err := os.Stat(filepath.Join(state, "ledger.duckdb")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the store is still at the old place: %v", err)
@@ -221,33 +238,406 @@ func TestStoreMovedFromTheEarlierLayout(t *testing.T) {
 	mustRun(t, "--root", root, "verify", "all")
 }
 
-// TestCronWithAGroupWritableUmask: cron runs the jobs with umask 002.
-// The engine's write-ahead log and every file ledgerlens creates would be
-// group-writable, and the next job would refuse its own store; no file
-// it creates is writable by the group or others, so the jobs go on.
-func TestCronWithAGroupWritableUmask(t *testing.T) {
-	root := copyFixture(t)
-	run := func(args ...string) result {
-		cmd := exec.Command("sh", append([]string{"-c", `umask 002; exec "$@"`, "sh", binary, "--root", root, "--quiet"}, args...)...)
-		return runCommand(t, cmd)
+// TestCronWithAnOddUmask: cron runs the jobs with umask 002, or with
+// 0777. Under 002 the engine's write-ahead log and every file ledgerlens
+// creates would be group-writable, and the next job would refuse its own
+// store; under 0777 every directory it creates had mode 000, and the
+// account that runs the jobs could not enter its own store's directory
+// (an outside review). No file ledgerlens creates is writable by the
+// group or others, and none is closed to its owner, so the jobs go on.
+func TestCronWithAnOddUmask(t *testing.T) {
+	tests := []struct {
+		umask string
+		as    int // the account that runs the jobs (root, or nobody: root enters a directory of mode 000)
+	}{
+		{"002", 0},
+		{"0777", nobody},
 	}
-	wantExit(t, run("keys", "generate"), 0, "keys generate")
-	wantExit(t, run("report", "weekly", "--week", prevWeek(t)), 0, "first weekly job")
-	wantExit(t, run("report", "weekly", "--week", focusWeek), 0, "second weekly job")
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if fi.ModTime().After(time.Now().Add(-time.Minute)) && fi.Mode().Perm()&0o022 != 0 && d.Type()&fs.ModeSymlink == 0 {
-			t.Errorf("%s: mode %v, writable by the group or others", path, fi.Mode().Perm())
-		}
-		return nil
-	})
+	for _, tt := range tests {
+		t.Run(tt.umask, func(t *testing.T) {
+			if os.Geteuid() != 0 {
+				t.Skip("running as another account needs root")
+			}
+			root, err := os.MkdirTemp("", "ledgerlens-umask-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(root) })
+			copyInto(t, fixtureDir, root)
+			if tt.as != 0 {
+				// The account must reach the root.
+				if err := os.Chmod(root, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if out, err := exec.Command("chown", "-R", fmt.Sprintf("%d:%d", tt.as, tt.as), root).CombinedOutput(); err != nil {
+					t.Fatalf("chown: %v %s", err, out)
+				}
+			}
+			began := time.Now().Add(-time.Second)
+			run := func(args ...string) result {
+				cmd := exec.Command("sh", append([]string{"-c", "umask " + tt.umask + `; exec "$@"`, "sh", binaryForAll(t), "--root", root, "--quiet"}, args...)...)
+				cmd.Env = append(os.Environ(), "HOME="+root, "TMPDIR="+sharedTemp(t))
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(tt.as), Gid: uint32(tt.as)}}
+				return runCommand(t, cmd)
+			}
+			wantExit(t, run("keys", "generate"), 0, "keys generate")
+			wantExit(t, run("report", "weekly", "--week", prevWeek(t)), 0, "first weekly job")
+			wantExit(t, run("report", "weekly", "--week", focusWeek), 0, "second weekly job")
+			wantExit(t, run("verify", "all"), 0, "verify all")
+			err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				fi, err := d.Info()
+				if err != nil {
+					return err
+				}
+				perm := fi.Mode().Perm()
+				if fi.ModTime().Before(began) || d.Type()&fs.ModeSymlink != 0 {
+					return nil
+				}
+				if perm&0o022 != 0 {
+					t.Errorf("%s: mode %v, writable by the group or others", path, perm)
+				}
+				if perm&0o600 != 0o600 {
+					t.Errorf("%s: mode %v, closed to its owner", path, perm)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// openRoot is a copy of the published root in a directory every user can
+// enter, and the test binary runnable by every user.
+func openRoot(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("acting as another user needs root")
+	}
+	dir, err := os.MkdirTemp("", "ledgerlens-open-")
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	copyInto(t, publishedRoot(t), dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+var (
+	forAllOnce sync.Once
+	forAllPath string
+	forAllErr  error
+)
+
+// binaryForAll is a copy of the binary under test that every user can
+// run, in a directory of its own (the binary's own directory is left as
+// it is: it may be any directory, given LEDGERLENS_TEST_BINARY).
+func binaryForAll(t *testing.T) string {
+	t.Helper()
+	forAllOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ledgerlens-for-all-")
+		if err == nil {
+			err = os.Chmod(dir, 0o755)
+		}
+		if err == nil {
+			forAllPath = filepath.Join(dir, "ledgerlens")
+			if out, cerr := exec.Command("cp", binary, forAllPath).CombinedOutput(); cerr != nil {
+				err = fmt.Errorf("%v %s", cerr, out)
+			}
+		}
+		if err == nil {
+			err = os.Chmod(forAllPath, 0o755)
+		}
+		forAllErr = err
+	})
+	if forAllErr != nil {
+		t.Fatal(forAllErr)
+	}
+	return forAllPath
+}
+
+// sharedTemp is a temporary directory every user can reach and write,
+// for another account's TMPDIR.
+func sharedTemp(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ledgerlens-tmp-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// ledgerlensAs runs ledgerlens as uid with gid and the groups given, with
+// env added to the environment.
+func ledgerlensAs(t *testing.T, uid uint32, groups []uint32, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binaryForAll(t), args...)
+	cmd.Dir = os.TempDir()
+	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid, Groups: groups}}
+	return runCommand(t, cmd)
+}
+
+// toLegacyLayout puts root's store back where an earlier ledgerlens kept
+// it, with mode.
+func toLegacyLayout(t *testing.T, root string, mode os.FileMode) {
+	t.Helper()
+	state := filepath.Join(root, ".ledgerlens")
+	for _, name := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
+		if err := os.Rename(filepath.Join(state, "store", name), filepath.Join(state, name)); errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(state, name), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Remove(filepath.Join(state, "store")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// forgedStore is root's store with one run of focusWeek given 1000 more
+// credits, in a directory every user can read.
+func forgedStore(t *testing.T, root string) string {
+	t.Helper()
+	scratch := copyRoot(t, root)
+	editStoreRow(t, scratch, focusWeek)
+	drop, err := os.MkdirTemp("", "ledgerlens-forged-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(drop) })
+	if err := os.Chmod(drop, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	forged := filepath.Join(drop, "forged.duckdb")
+	copyFile(t, storeFile(scratch), forged)
+	if err := os.Chmod(forged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return forged
+}
+
+// TestAttackHeldDescriptorAcrossTheUpgrade: the store of the earlier
+// layout lay in the state directory, writable by others (an umask of
+// 000). Someone opened it for writing then and kept the descriptor. The
+// first job after the upgrade moved the file (the same file) into the
+// store's directory; during the next job the attacker wrote a forged
+// store through the old descriptor, the job sealed it, and the job after
+// published the forged figures, signed, exit 0 (an outside review). The
+// store is now copied into new files, so the old descriptor reaches only
+// the old file, and the first job after the move reads the rows back
+// instead of trusting a seal made where others could write.
+func TestAttackHeldDescriptorAcrossTheUpgrade(t *testing.T) {
+	root := copyRoot(t, publishedRoot(t))
+	forged := readFile(t, forgedStore(t, root))
+	toLegacyLayout(t, root, 0o666)
+	// Opened while anyone could, kept: the store and its write-ahead log.
+	held, err := os.OpenFile(filepath.Join(root, ".ledgerlens", "ledger.duckdb"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	heldWAL, err := os.OpenFile(filepath.Join(root, ".ledgerlens", "ledger.duckdb.wal"), os.O_RDWR, 0)
+	if err == nil {
+		defer heldWAL.Close()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+
+	mustRun(t, "--root", root, "ingest") // the upgrade's first job
+	job, rest := startStopped(t, "analyse", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	if _, err := held.WriteAt(forged, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := held.Truncate(int64(len(forged))); err != nil {
+		t.Fatal(err)
+	}
+	if heldWAL != nil {
+		if err := heldWAL.Truncate(0); err != nil { // the forged store holds every commit
+			t.Fatal(err)
+		}
+	}
+	if err := job.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if err := job.Wait(); err != nil {
+		t.Fatalf("the job the attacker raced: %v\n%s", err, rest)
+	}
+
+	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
+		t.Fatalf("a revision was published from the forged store (exit %d)\n%s", r.code, r.stderr)
+	}
+	if r.code != 0 {
+		t.Errorf("the next job: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	mustRun(t, "--root", root, "verify", "all")
+}
+
+// TestAttackStoreThroughAStateDirectoryACL: the state directory is shared
+// with a group through a default ACL. The store's directory, made in it,
+// inherited the ACL, and the engine created the store group-writable
+// whatever the umask: a member of the group overwrote it while a job ran,
+// the job sealed it, the next job refused the store's mode, and after
+// the chmod that message advised, the one after published the forged
+// figures, signed, exit 0 (an outside review). Every job after the first
+// failed on its own write-ahead log the same way. The store's directory
+// now drops the ACL it inherits: the group cannot even enter it, and the
+// jobs go on.
+func TestAttackStoreThroughAStateDirectoryACL(t *testing.T) {
+	root := openRoot(t)
+	forged := forgedStore(t, root)
+	state := filepath.Join(root, ".ledgerlens")
+	if err := os.RemoveAll(filepath.Join(state, "store")); err != nil {
+		t.Fatal(err)
+	}
+	acl := aclGivingGroup(nobody)
+	for _, attr := range []string{"system.posix_acl_access", "system.posix_acl_default"} {
+		if err := syscall.Setxattr(state, attr, acl, 0); err != nil {
+			t.Skipf("no ACLs here: %v", err)
+		}
+	}
+
+	job, rest := startStopped(t, "analyse", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	out, ok := asNobody(t, root, "cat "+forged+" > .ledgerlens/store/ledger.duckdb")
+	t.Logf("the group's member, as uid %d: %v %s", nobody, ok, out)
+	if err := job.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if err := job.Wait(); err != nil {
+		t.Fatalf("the job the attacker raced: %v\n%s", err, rest)
+	}
+	for i := range 2 {
+		r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+		if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
+			t.Fatalf("a revision was published from the forged store (exit %d)\n%s", r.code, r.stderr)
+		}
+		if r.code != 0 {
+			t.Fatalf("job %d after the attack: exit %d\n%s%s", i+1, r.code, r.stdout, r.stderr)
+		}
+	}
+	mustRun(t, "--root", root, "verify", "all")
+}
+
+// aclGivingGroup is a POSIX ACL in the kernel's extended-attribute form:
+// the owner rwx, the owning group r-x, group gid rwx, others r-x.
+func aclGivingGroup(gid uint32) []byte {
+	b := []byte{2, 0, 0, 0} // version 2, little-endian
+	for _, e := range []struct {
+		tag, perm uint16
+		id        uint32
+	}{{0x01, 7, ^uint32(0)}, {0x04, 5, ^uint32(0)}, {0x08, 7, gid}, {0x10, 7, ^uint32(0)}, {0x20, 5, ^uint32(0)}} {
+		b = append(b, byte(e.tag), byte(e.tag>>8), byte(e.perm), byte(e.perm>>8), byte(e.id), byte(e.id>>8), byte(e.id>>16), byte(e.id>>24))
+	}
+	return b
+}
+
+// TestJobAsRootOverAnotherAccountsRoot: an operator runs one job as root
+// (sudo) over a root another account runs, right after the upgrade. It
+// moved that account's store into a new directory of root's, leaving the
+// write-ahead log behind, and the account's next job could not open the
+// store (an outside review). A job run as root in a state directory
+// another account owns is now refused before anything is created or
+// moved, saying to run it as that account, which then works.
+func TestJobAsRootOverAnotherAccountsRoot(t *testing.T) {
+	root := openRoot(t)
+	toLegacyLayout(t, root, 0o644)
+	if out, err := exec.Command("chown", "-R", fmt.Sprintf("%d:%d", nobody, nobody), root).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v %s", err, out)
+	}
+	mustFail(t, 1, []string{"belongs to uid 65534, and this job runs as root", "run ledgerlens as the account that runs the jobs"},
+		"--root", root, "ingest")
+	if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "store")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("root's refused job made the store's directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "ledger.duckdb")); err != nil {
+		t.Errorf("root's refused job moved the store: %v", err)
+	}
+	env := []string{"TMPDIR=" + sharedTemp(t)}
+	if r := ledgerlensAs(t, nobody, nil, env, "--root", root, "ingest"); r.code != 0 {
+		t.Fatalf("ingest as the account: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := ledgerlensAs(t, nobody, nil, env, "--root", root, "verify", "store"); r.code != 0 {
+		t.Fatalf("verify store as the account: exit %d\n%s", r.code, r.stderr)
+	}
+	// Root may read it; what root spills goes elsewhere, never into the
+	// account's directory (left there by a kill, every job refused it).
+	tmp := sharedTemp(t)
+	r := ledgerlens(t, []string{"TMPDIR=" + tmp}, "--root", root, "query", "--format", "csv", "SELECT current_setting('temp_directory') AS spill")
+	if spill := strings.TrimPrefix(strings.TrimSpace(r.stdout), "spill\n"); r.code != 0 || !strings.HasPrefix(spill, filepath.Join(tmp, "ledgerlens-spill-")) {
+		t.Errorf("root's query over the account's store spills to %q (exit %d)\n%s", spill, r.code, r.stderr)
+	}
+}
+
+// TestQueryUnderAnotherAccount: an analyst queries under their own
+// account, in the group of the store's directory (mode 0750). The query
+// failed on the lock file, which only the account that runs the jobs may
+// write (an outside review); it now takes the lock read-only. A query
+// that spills wrote beside the store, where the analyst may not write:
+// it now spills into a directory of its own under TMPDIR, removed after.
+// verify store works the same way. Outside the group, the directory
+// stays closed.
+func TestQueryUnderAnotherAccount(t *testing.T) {
+	root := openRoot(t)
+	if err := os.Chmod(filepath.Join(root, ".ledgerlens"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	tmp := sharedTemp(t)
+	env := []string{"TMPDIR=" + tmp}
+	inGroup := []uint32{0} // the group of the root's files here
+	r := ledgerlensAs(t, nobody, inGroup, env, "--root", root, "query", "--format", "csv", "SELECT count(*) AS n FROM runs")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "n\n") {
+		t.Fatalf("query as an analyst in the group: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = ledgerlensAs(t, nobody, inGroup, env, "--root", root, "query", "--format", "csv", "SELECT current_setting('temp_directory') AS spill")
+	if spill := strings.TrimPrefix(strings.TrimSpace(r.stdout), "spill\n"); r.code != 0 || !strings.HasPrefix(spill, filepath.Join(tmp, "ledgerlens-spill-")) {
+		t.Errorf("an analyst's query spills to %q (exit %d), not to a directory of its own under TMPDIR\n%s", spill, r.code, r.stderr)
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("the query left %v in TMPDIR", entries)
+	}
+	if r := ledgerlensAs(t, nobody, inGroup, env, "--root", root, "verify", "store"); r.code != 0 {
+		t.Fatalf("verify store as an analyst in the group: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := ledgerlensAs(t, nobody, nil, env, "--root", root, "query", "SELECT count(*) FROM runs"); r.code == 0 {
+		t.Errorf("a query outside the group read the store:\n%s", r.stdout)
+	}
+	mustRun(t, "--root", root, "report", "weekly", "--week", nextWeek(t)) // the lock is free again
+}
+
+// TestAttackReadersShownAnotherAccountsStore: someone who can write the
+// state directory puts a store directory of their own, holding a forged
+// store, in the store's place. Jobs refused it (another account's), but
+// query and verify read it: an analyst saw the forged figures, and with
+// an unforged copy verify all passed, leaving the attacker a store to
+// edit at will (an outside review). Readers now require the directory of
+// the state directory's owner, the account that runs the jobs (or their
+// own), and refuse this one.
+func TestAttackReadersShownAnotherAccountsStore(t *testing.T) {
+	root := sharedRoot(t)
+	forged := forgedStore(t, root)
+	out, ok := asNobody(t, root, `mkdir .ledgerlens/own && cp `+forged+` .ledgerlens/own/ledger.duckdb &&
+mv .ledgerlens/store .ledgerlens/store.real && mv .ledgerlens/own .ledgerlens/store`)
+	if !ok {
+		t.Fatalf("the attacker could not put a directory in the store's place: %s", out)
+	}
+	want := "not by the state directory's owner (uid 0)"
+	for _, args := range [][]string{{"query", "SELECT sum(credits_total) FROM runs"}, {"verify", "store"}, {"verify", "all"}} {
+		mustFail(t, 1, []string{"owned by uid 65534", want}, append([]string{"--root", root}, args...)...)
+	}
+	mustFail(t, 4, []string{"owned by uid 65534"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }

@@ -21,7 +21,12 @@ const defaultReadLockTimeout = 10 * time.Second
 // fail. It waits up to timeout, then returns the *lock.HeldError naming
 // the holder (exit 75). A root without a state directory has no store to
 // protect: nothing is locked (and nothing created); the caller's open
-// reports the missing store. Release the returned lock when done.
+// reports the missing store. An account that may read the store but not
+// write the lock file (an analyst or an auditor under their own account)
+// takes the lock read-only (lock.AcquireToRead). A root on a read-only filesystem (a snapshot
+// mounted for an auditor) has no lock file to take and nothing any
+// process could write there: it is read without the lock. Release the
+// returned lock when done.
 func (a *app) readLock(ctx context.Context, command string, timeout time.Duration) (*lock.Lock, error) {
 	return a.boundedLock(ctx, command, timeout, 0)
 }
@@ -40,5 +45,5 @@ func (a *app) boundedLock(ctx context.Context, command string, timeout, limit ti
 	if limit > 0 {
 		h.Until = h.StartedAt.Add(timeout + limit)
 	}
-	return lock.Acquire(ctx, l.LockFile, timeout, h)
+	return lock.AcquireToRead(ctx, l.LockFile, timeout, h)
 }

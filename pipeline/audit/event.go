@@ -36,7 +36,9 @@ const (
 	EventCheckpointMismatch = "checkpoint_mismatch"
 	// EventStoreSealed: a job closed the store; store_fingerprint and
 	// wal_fingerprint (store.FileFingerprint) identify its files' bytes
-	// (seals written before them carry store_sha256 and wal_sha256) and
+	// (seals written before them carry store_sha256 and wal_sha256),
+	// store_dir says the files were sealed in the store's own directory
+	// (store.Dir; a seal without it is never trusted), and
 	// verified_chunks names the
 	// chunks whose rows that job loaded or checked (job/store_seal.go).
 	EventStoreSealed = "store_sealed"

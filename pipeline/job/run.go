@@ -166,8 +166,12 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		return err
 	}
 	if j.storeOpened {
-		if err := j.sealStore(ctx); err != nil {
+		problem, err := j.sealStore(ctx)
+		if err != nil {
 			return err
+		}
+		if problem != "" {
+			out.Integrity = append(out.Integrity, problem)
 		}
 	}
 	if out.State == "" {
@@ -248,34 +252,31 @@ func CheckStoreOpens(ctx context.Context, env Env, dir *store.Dir) error {
 
 // openStoreDir opens the store's directory for the job (store.OpenDir),
 // once: the job's open, its seal and its probe all go through it. A
-// store where an earlier ledgerlens kept it is moved in first. A
-// directory others can write, or another account's, is an integrity
-// problem: nothing is read from it.
-func (j *Job) openStoreDir() (*store.Dir, error) {
+// store where an earlier ledgerlens kept it is adopted first, which the
+// job reports (adopted). A directory that cannot be trusted is an
+// integrity problem: nothing is read from it.
+func (j *Job) openStoreDir() (dir *store.Dir, adopted bool, err error) {
 	if j.storeDir != nil {
-		return j.storeDir, nil
+		return j.storeDir, false, nil
 	}
 	l := j.env.Layout
-	dir, err := store.OpenDir(l.StoreDir, true)
-	if errors.Is(err, store.ErrUnsafeDir) {
-		return nil, &IntegrityError{Problems: []string{err.Error()}}
-	}
-	if err != nil {
-		return nil, err
-	}
-	moved, err := dir.Adopt(l.LegacyStoreFile)
-	if err != nil {
-		dir.Close()
-		if errors.Is(err, store.ErrUnsafeDir) {
-			return nil, &IntegrityError{Problems: []string{err.Error()}}
+	dir, err = store.OpenDir(l.StoreDir, true)
+	if err == nil {
+		if adopted, err = dir.Adopt(l.LegacyStoreFile); err != nil {
+			dir.Close()
 		}
-		return nil, err
 	}
-	if moved {
-		j.env.Log.Info("moved the store into a directory of its own", "from", l.Rel(l.LegacyStoreFile), "to", l.Rel(l.StoreFile))
+	if errors.Is(err, store.ErrUnsafeDir) {
+		return nil, false, &IntegrityError{Problems: []string{err.Error()}}
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if adopted {
+		j.env.Log.Info("moved the store into a directory of its own; this job reads its rows back once", "from", l.Rel(l.LegacyStoreFile), "to", l.Rel(l.StoreFile))
 	}
 	j.storeDir = dir
-	return dir, nil
+	return dir, adopted, nil
 }
 
 // OpenStoreFrom is OpenStore with the ledger at ledgerPath.
@@ -287,11 +288,16 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	if err := store.CheckLedger(ledgerPath); err != nil {
 		return nil, store.IngestResult{}, err
 	}
-	dir, err := j.openStoreDir()
+	dir, adopted, err := j.openStoreDir()
 	if err != nil {
 		return nil, store.IngestResult{}, err
 	}
-	j.trusted = j.trustedChunks() // before the open, which changes the files
+	j.trusted = nil
+	if !adopted {
+		// A seal of files adopted from the earlier layout vouches for
+		// bytes that lay where others could change them (store.Dir.Adopt).
+		j.trusted = j.trustedChunks() // before the open, which changes the files
+	}
 	if j.trusted == nil {
 		// Not the store the last job sealed: opened in a child first,
 		// so a damaged file ends the child, not the job.

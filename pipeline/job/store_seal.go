@@ -81,6 +81,13 @@ func (j *Job) trustedChunks() map[int64]bool {
 	if seal == nil {
 		return nil
 	}
+	// A seal made before the store had a directory of its own vouches
+	// for files that lay where others could write them (a descriptor
+	// kept on them then still reaches them if a job's adoption of them
+	// was cut short): the first job in the directory reads back, once.
+	if seal.Fields["store_dir"] != true {
+		return nil
+	}
 	db, wal, err := j.storeFingerprint()
 	// A seal from before fingerprints (store_sha256) matches nothing: that
 	// job reads back, once.
@@ -157,11 +164,19 @@ func (j *Job) sealFingerprint() (db, wal string, err error) {
 }
 
 // sealStore records the store seal at the end of a job that opened the
-// store (which its work has closed by then).
-func (j *Job) sealStore(ctx context.Context) error {
+// store (which its work has closed by then). It seals nothing, and
+// returns the problem, when the store's directory no longer passes its
+// open's checks (a file the engine created that others can write): the
+// seal would vouch for bytes someone else could have written.
+func (j *Job) sealStore(ctx context.Context) (problem string, err error) {
+	if err := j.storeDir.Recheck(); errors.Is(err, store.ErrUnsafeDir) {
+		return err.Error() + " (found at the job's end: the store was not sealed)", nil
+	} else if err != nil {
+		return "", fmt.Errorf("seal store: %w", err)
+	}
 	db, wal, err := j.sealFingerprint()
 	if err != nil {
-		return fmt.Errorf("seal store: %w", err)
+		return "", fmt.Errorf("seal store: %w", err)
 	}
 	verified := map[int64]bool{}
 	for c := range j.trusted {
@@ -173,8 +188,8 @@ func (j *Job) sealStore(ctx context.Context) error {
 	for c := range j.checked {
 		verified[c] = true
 	}
-	return j.Audit(ctx, audit.EventStoreSealed, map[string]any{
-		"store_fingerprint": db, "wal_fingerprint": wal,
+	return "", j.Audit(ctx, audit.EventStoreSealed, map[string]any{
+		"store_fingerprint": db, "wal_fingerprint": wal, "store_dir": true,
 		"verified_chunks": chunkRanges(verified), "read_back_chunks": j.readBack,
 	})
 }

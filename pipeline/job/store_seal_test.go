@@ -1,10 +1,13 @@
 package job
 
 import (
+	"encoding/json"
+	"maps"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	ledgerstore "github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -74,5 +77,49 @@ func appendBytes(t *testing.T, path, s string) {
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSealTrustedOnlyFromTheStoreDirectory: a seal whose fingerprints
+// match the store's files is trusted only if it was made in the store's
+// own directory (store_dir). One made before, when the files lay where
+// others could write them, is not: a crash in the job that copies them
+// into the directory, after the copy and before the old files' removal,
+// left such a seal matching, and the next job trusted it (an outside
+// review).
+func TestSealTrustedOnlyFromTheStoreDirectory(t *testing.T) {
+	env := testEnv(t)
+	if err := os.MkdirAll(env.Layout.StateDir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := ledgerstore.OpenDir(env.Layout.StoreDir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	appendBytes(t, env.Layout.StoreFile, "the rows")
+	fp, err := ledgerstore.FileFingerprint(env.Layout.StoreFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		extra map[string]any
+		trust bool
+	}{
+		{"sealed in the store's directory", map[string]any{"store_dir": true}, true},
+		{"sealed where the store lay before", map[string]any{}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fields := map[string]any{"store_fingerprint": fp, "wal_fingerprint": "", "verified_chunks": []any{[]any{json.Number("0"), json.Number("2")}}}
+			maps.Copy(fields, tt.extra)
+			j := &Job{env: env, storeDir: dir, trail: &trail{
+				state:      &audit.State{Entries: []audit.Entry{{Seq: 1, Event: audit.EventStoreSealed, Fields: fields}}},
+				signedSize: 1,
+			}}
+			if got := j.trustedChunks(); (got != nil) != tt.trust {
+				t.Errorf("trusted chunks %v, want trusted %v", got, tt.trust)
+			}
+		})
 	}
 }

@@ -50,7 +50,7 @@ func CurrentHolder(command string, startedAt time.Time) Holder {
 // "pid 1234 (report weekly) since 2026-11-16T10:00:01Z".
 func (h Holder) String() string {
 	if h.PID == 0 {
-		return "an unknown process"
+		return "a process that left no record of itself (a reader under another account, such as an analyst's query, or one just starting)"
 	}
 	s := fmt.Sprintf("pid %d", h.PID)
 	if h.Command != "" {
@@ -89,7 +89,7 @@ type HeldError struct {
 }
 
 func (e *HeldError) Error() string {
-	msg := "another ledgerlens job holds the lock: " + e.Holder.String()
+	msg := "another ledgerlens process holds the lock: " + e.Holder.String()
 	if e.FileReplaced {
 		msg += fmt.Sprintf(" (its directory is locked but the lock file %s is free: the file was removed while a job held it, so who holds it is not known — never remove it — or another program locks %s itself)", e.Path, filepath.Dir(e.Path))
 	}
@@ -109,9 +109,10 @@ type Lock struct {
 	// lock file although nobody held the lock. nil after a clean release.
 	Recovered *Holder
 
-	path string
-	f    *os.File
-	dir  *os.File // the lock file's directory, locked too (tryLock)
+	path     string
+	f        *os.File
+	dir      *os.File // the lock file's directory, locked too (tryLock)
+	readOnly bool     // AcquireToRead's fallback: no holder record to clear
 }
 
 // Path returns the lock file's path.
@@ -123,17 +124,42 @@ func (l *Lock) Path() string { return l.path }
 // returns a *HeldError naming that process. Zero PID and Hostname in holder
 // are filled in from this process.
 func Acquire(ctx context.Context, path string, timeout time.Duration, holder Holder) (*Lock, error) {
-	return acquire(ctx, path, timeout, holder, true)
+	return acquire(ctx, path, timeout, holder, true, false)
+}
+
+// AcquireToRead is Acquire for a command that only reads the state
+// (query, verify). When this account may not write the lock file (an
+// analyst or an auditor under their own account, allowed to read the
+// store but not to change anything), or the filesystem is mounted
+// read-only (a snapshot, or a read-only view of a live root that jobs
+// write through another mount), it takes the same lock through a
+// read-only descriptor and records no holder: a job that finds the lock
+// held then names no holder, and does not wait for a bounded one. On a
+// read-only filesystem without a lock file it returns a nil *Lock:
+// there is nothing to lock, and no job has ever run there.
+func AcquireToRead(ctx context.Context, path string, timeout time.Duration, holder Holder) (*Lock, error) {
+	l, err := acquire(ctx, path, timeout, holder, true, false)
+	readOnlyFS := errors.Is(err, syscall.EROFS)
+	if !errors.Is(err, fs.ErrPermission) && !readOnlyFS {
+		return l, err
+	}
+	l, err = acquire(ctx, path, timeout, holder, true, true)
+	if readOnlyFS && errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return l, err
 }
 
 // AcquireFile is Acquire on the lock file alone, not on its directory: a
 // lock held for a whole process's life beside the jobs' (one scheduler
 // per state directory), which must not keep the jobs out.
 func AcquireFile(ctx context.Context, path string, timeout time.Duration, holder Holder) (*Lock, error) {
-	return acquire(ctx, path, timeout, holder, false)
+	return acquire(ctx, path, timeout, holder, false, false)
 }
 
-func acquire(ctx context.Context, path string, timeout time.Duration, holder Holder, withDir bool) (*Lock, error) {
+// acquire takes the lock; readOnly opens the file read-only, without
+// creating it, and writes no holder record.
+func acquire(ctx context.Context, path string, timeout time.Duration, holder Holder, withDir, readOnly bool) (*Lock, error) {
 	if holder.PID == 0 {
 		holder.PID = os.Getpid()
 	}
@@ -146,8 +172,10 @@ func acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 	}
 	record = append(record, '\n')
 
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+	if !readOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
 	}
 	var dir *os.File
 	if withDir {
@@ -161,7 +189,7 @@ func acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
 	}
-	f, err := openRegular(path)
+	f, err := openRegular(path, readOnly)
 	if err != nil {
 		closeDir(dir)
 		return nil, err
@@ -206,7 +234,10 @@ func acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 		}
 	}
 
-	l := &Lock{path: path, f: f, dir: dir}
+	l := &Lock{path: path, f: f, dir: dir, readOnly: readOnly}
+	if readOnly {
+		return l, nil
+	}
 	if prev := readHolder(f); prev.PID != 0 {
 		l.Recovered = &prev
 	}
@@ -226,9 +257,12 @@ func (l *Lock) Release() error {
 	}
 	f := l.f
 	l.f = nil
-	terr := f.Truncate(0)
-	if terr == nil {
-		terr = f.Sync()
+	var terr error
+	if !l.readOnly {
+		terr = f.Truncate(0)
+		if terr == nil {
+			terr = f.Sync()
+		}
 	}
 	// Closing the last descriptor releases the flock.
 	cerr := f.Close()
@@ -297,8 +331,12 @@ func closeDir(dir *os.File) error {
 // whatever it points to, and a FIFO or device would hang or misbehave.
 // O_NONBLOCK keeps the open itself from blocking on a FIFO; it has no
 // effect on a regular file.
-func openRegular(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+func openRegular(path string, readOnly bool) (*os.File, error) {
+	flags := os.O_RDWR | os.O_CREATE
+	if readOnly {
+		flags = os.O_RDONLY
+	}
+	f, err := os.OpenFile(path, flags|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
 	if errors.Is(err, syscall.ELOOP) {
 		return nil, fmt.Errorf("lock %s is a symbolic link; refusing to follow it (remove it, ledgerlens creates the lock file itself)", path)
 	}

@@ -82,7 +82,7 @@ func TestCrossProcess(t *testing.T) {
 		if held.Holder.PID != pid || held.Holder.Command != "report weekly" || !held.Holder.StartedAt.Equal(t0) {
 			t.Errorf("holder = %+v, want pid %d", held.Holder, pid)
 		}
-		want := fmt.Sprintf("another ledgerlens job holds the lock: pid %d (report weekly) since 2026-11-16T10:00:01Z", pid)
+		want := fmt.Sprintf("another ledgerlens process holds the lock: pid %d (report weekly) since 2026-11-16T10:00:01Z", pid)
 		if err.Error() != want {
 			t.Errorf("message = %q\nwant      %q", err, want)
 		}
@@ -170,7 +170,7 @@ func TestInProcess(t *testing.T) {
 
 func TestHolderUnknown(t *testing.T) {
 	h := Holder{}
-	if got := (&HeldError{Holder: h}).Error(); got != "another ledgerlens job holds the lock: an unknown process" {
+	if got := (&HeldError{Holder: h}).Error(); got != "another ledgerlens process holds the lock: a process that left no record of itself (a reader under another account, such as an analyst's query, or one just starting)" {
 		t.Errorf("message = %q", got)
 	}
 	remote := Holder{PID: 7, Command: "ingest", Hostname: "elsewhere.invalid", StartedAt: t0}

@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -40,7 +42,11 @@ func TestOpenDirRefuses(t *testing.T) {
 			}
 		}, "not a directory but a link or a file"},
 		{"another account's, to write", true, func(t *testing.T, dir string) { chown(t, dir, 65534) }, "is owned by uid 65534, not by the account running ledgerlens"},
-		{"another account's, to read", false, func(t *testing.T, dir string) { chown(t, dir, 65534) }, ""},
+		{"another account's, to read, in its state directory", false, func(t *testing.T, dir string) {
+			chown(t, dir, 65534)
+			chown(t, filepath.Dir(dir), 65534)
+		}, ""},
+		{"another account's, to read, in the jobs' state directory", false, func(t *testing.T, dir string) { chown(t, dir, 65534) }, "not by the state directory's owner"},
 		{"a file of another account in it", false, func(t *testing.T, dir string) {
 			writeMode(t, filepath.Join(dir, FileName), 0o644)
 			chown(t, filepath.Join(dir, FileName), 65534)
@@ -121,6 +127,11 @@ func TestAdoptMovesALegacyStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	held, err := os.OpenFile(legacy, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
 	d, err := OpenDir(filepath.Join(state, "store"), true)
 	if err != nil {
 		t.Fatal(err)
@@ -145,10 +156,27 @@ func TestAdoptMovesALegacyStore(t *testing.T) {
 	if after, _ := FileFingerprint(filepath.Join(state, "store", FileName)); after != before {
 		t.Error("the moved store's bytes changed")
 	}
+	// New files: a descriptor someone kept on the old one reaches the
+	// old one only.
+	if _, err := held.WriteAt([]byte("forged"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := FileFingerprint(filepath.Join(state, "store", FileName)); after != before {
+		t.Error("a descriptor kept on the old file changed the adopted store")
+	}
+	// An old copy beside an adopted store (an adoption killed before it
+	// removed it) is removed; the store is kept.
 	writeMode(t, legacy, 0o644)
 	if moved, err := d.Adopt(legacy); err != nil || moved {
 		t.Errorf("Adopt over a directory that has a store = %v, %v; want it kept", moved, err)
 	}
+	if _, err := os.Stat(legacy); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the old copy beside the adopted store is still there: %v", err)
+	}
+	if after, _ := FileFingerprint(filepath.Join(state, "store", FileName)); after != before {
+		t.Error("the adopted store changed")
+	}
+	writeMode(t, legacy, 0o644)
 	// Another account's file at the old place is refused where it lands.
 	d2, err := OpenDir(filepath.Join(t.TempDir(), "store"), true)
 	if err != nil {
@@ -159,6 +187,70 @@ func TestAdoptMovesALegacyStore(t *testing.T) {
 	if _, err := d2.Adopt(legacy); !errors.Is(err, ErrUnsafeDir) {
 		t.Errorf("Adopt of another account's file: %v, want ErrUnsafeDir", err)
 	}
+	if _, err := os.Stat(legacy); err != nil {
+		t.Errorf("the refused file was moved: %v", err)
+	}
+	if entries, _ := os.ReadDir(d2.Path(".")); len(entries) != 0 {
+		t.Errorf("the refused adoption left %v", entries)
+	}
+}
+
+// TestStoreDirectoryACL: a default ACL on the state directory (a
+// directory shared with a group through an ACL) is inherited by a
+// directory made in it, whose files the engine then creates as the ACL
+// says (0664: the group could write the store), whatever the umask. A
+// store directory OpenDir makes drops it; one that has one is refused.
+func TestStoreDirectoryACL(t *testing.T) {
+	state := t.TempDir()
+	if err := syscall.Setxattr(state, aclDefault, groupACL(65534), 0); err != nil {
+		t.Skipf("no ACLs here: %v", err)
+	}
+	d, err := OpenDir(filepath.Join(state, "store"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := d.Open(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := d.Recheck(); err != nil {
+		t.Errorf("the directory it made, after the engine wrote in it: %v", err)
+	}
+	d.Close()
+
+	shared := filepath.Join(t.TempDir(), "store")
+	if err := os.Mkdir(shared, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Setxattr(shared, aclDefault, groupACL(65534), 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, write := range []bool{true, false} {
+		if d, err := OpenDir(shared, write); !errors.Is(err, ErrUnsafeDir) || !strings.Contains(err.Error(), "carries a default ACL") {
+			if err == nil {
+				d.Close()
+			}
+			t.Errorf("OpenDir(write %v) of a directory with a default ACL: %v", write, err)
+		}
+	}
+}
+
+// groupACL is a POSIX ACL in the kernel's extended-attribute form giving
+// the owner rwx, the group r-x, group gid rwx and others r-x.
+func groupACL(gid uint32) []byte {
+	const version = 2
+	entries := []struct {
+		tag, perm uint16
+		id        uint32
+	}{{0x01, 7, ^uint32(0)}, {0x04, 5, ^uint32(0)}, {0x08, 7, gid}, {0x10, 7, ^uint32(0)}, {0x20, 5, ^uint32(0)}}
+	b := binary.LittleEndian.AppendUint32(nil, version)
+	for _, e := range entries {
+		b = binary.LittleEndian.AppendUint16(b, e.tag)
+		b = binary.LittleEndian.AppendUint16(b, e.perm)
+		b = binary.LittleEndian.AppendUint32(b, e.id)
+	}
+	return b
 }
 
 func chmod(t *testing.T, path string, mode os.FileMode) {

@@ -102,6 +102,10 @@ type Options struct {
 	// CheckpointWALBytes caps the WAL a deferring ingest leaves behind
 	// (default defaultCheckpointWALBytes); see Store.checkpointLargeWAL.
 	CheckpointWALBytes int64
+	// spillElsewhere says the process is not the store directory's owner
+	// (Dir.Open), and spillDir is where it then spills (open).
+	spillElsewhere bool
+	spillDir       string
 }
 
 // Store is the DuckDB database holding the loaded ledger.
@@ -109,7 +113,10 @@ type Store struct {
 	path string // where the engine reaches the file
 	name string // the file as messages name it
 	dir  *Dir   // closed with the store (Dir.OpenOwned)
-	db   *sql.DB
+	// spillDir is the process's own directory to spill to, removed by
+	// Close ("" when it spills beside the store).
+	spillDir string
+	db       *sql.DB
 	// conn is the connection every statement runs on: DuckDB
 	// transactions and registered Arrow views are per connection. (Only
 	// earlierRuns reads on a second one, beside an append's insert.)
@@ -180,11 +187,20 @@ func open(ctx context.Context, path, name string, opts Options) (*Store, error) 
 	if _, err := url.Parse(path); err != nil {
 		return nil, fmt.Errorf("open store %s: the DuckDB driver reads the path as a URL and cannot (%v): move the root to a path without '%%' not followed by two hex digits", name, err)
 	}
-	if err := removeSpill(path); err != nil {
+	if opts.spillElsewhere {
+		// Not the store directory's owner (Dir.Open): spill into a
+		// directory of its own, removed when the store is closed. (With
+		// no temporary directory to write, a statement that needs to
+		// spill fails saying so.)
+		if dir, err := os.MkdirTemp("", "ledgerlens-spill-"); err == nil {
+			opts.spillDir = dir
+		}
+	} else if err := removeSpill(path); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
 	connector, err := duckdb.NewConnector(path+"?"+engineConfig(opts).Encode(), nil)
 	if err != nil {
+		removeAll(opts.spillDir)
 		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
 	db := sql.OpenDB(connector)
@@ -196,9 +212,10 @@ func open(ctx context.Context, path, name string, opts Options) (*Store, error) 
 	// allocations fault in again (bench/HISTORY.md).
 	db.SetMaxOpenConns(2)
 	db.SetMaxIdleConns(2)
-	s := &Store{path: path, name: name, db: db, loc: time.UTC}
+	s := &Store{path: path, name: name, db: db, loc: time.UTC, spillDir: opts.spillDir}
 	if err := s.init(ctx, opts); err != nil {
 		db.Close()
+		removeAll(opts.spillDir)
 		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
 	return s, nil
@@ -241,6 +258,9 @@ func engineConfig(opts Options) url.Values {
 	v.Set("autoload_known_extensions", "false")
 	if opts.ReadOnly {
 		v.Set("access_mode", "READ_ONLY")
+	}
+	if opts.spillDir != "" {
+		v.Set("temp_directory", opts.spillDir)
 	}
 	if opts.Sandbox {
 		v.Set("enable_external_access", "false")
@@ -572,7 +592,15 @@ func (s *Store) Close() error {
 	if s.dir != nil {
 		errs = append(errs, s.dir.Close())
 	}
+	removeAll(s.spillDir)
 	return errors.Join(errs...)
+}
+
+// removeAll removes a directory of the process's own making, if any.
+func removeAll(dir string) {
+	if dir != "" {
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // rollback ends the open transaction without its changes, on a background
