@@ -39,19 +39,9 @@ func asNobody(t *testing.T, dir, script string) (string, bool) {
 // directory of a careless installation, or one shared with a group.
 func sharedRoot(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("acting as another user needs root")
-	}
-	dir, err := os.MkdirTemp("", "ledgerlens-shared-")
-	if err != nil {
+	dir := openRoot(t)
+	if err := os.Chmod(filepath.Join(dir, ".ledgerlens"), 0o777); err != nil {
 		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	copyInto(t, publishedRoot(t), dir)
-	for _, p := range []string{dir, filepath.Join(dir, ".ledgerlens")} {
-		if err := os.Chmod(p, 0o777); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return dir
 }
@@ -119,20 +109,7 @@ func storeFile(root string) string {
 // exit 4, nothing published.
 func TestAttackSwapStoreDuringJob(t *testing.T) {
 	root := sharedRoot(t)
-	scratch := copyRoot(t, root)
-	editStoreRow(t, scratch, focusWeek)
-	drop, err := os.MkdirTemp("", "ledgerlens-forged-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(drop) })
-	forged := filepath.Join(drop, "forged.duckdb")
-	copyFile(t, storeFile(scratch), forged)
-	for _, p := range []string{drop, forged} {
-		if err := os.Chmod(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	forged := forgedStore(t, root)
 
 	job, rest := startStopped(t, "analyse", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 	out, ok := asNobody(t, root, strings.ReplaceAll(`s=.ledgerlens
@@ -258,17 +235,8 @@ func TestCronWithAnOddUmask(t *testing.T) {
 			if os.Geteuid() != 0 {
 				t.Skip("running as another account needs root")
 			}
-			root, err := os.MkdirTemp("", "ledgerlens-umask-")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { os.RemoveAll(root) })
-			copyInto(t, fixtureDir, root)
+			root := openCopy(t, fixtureDir)
 			if tt.as != 0 {
-				// The account must reach the root.
-				if err := os.Chmod(root, 0o755); err != nil {
-					t.Fatal(err)
-				}
 				if out, err := exec.Command("chown", "-R", fmt.Sprintf("%d:%d", tt.as, tt.as), root).CombinedOutput(); err != nil {
 					t.Fatalf("chown: %v %s", err, out)
 				}
@@ -284,7 +252,7 @@ func TestCronWithAnOddUmask(t *testing.T) {
 			wantExit(t, run("report", "weekly", "--week", prevWeek(t)), 0, "first weekly job")
 			wantExit(t, run("report", "weekly", "--week", focusWeek), 0, "second weekly job")
 			wantExit(t, run("verify", "all"), 0, "verify all")
-			err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
 					return err
 				}
@@ -312,18 +280,25 @@ func TestCronWithAnOddUmask(t *testing.T) {
 }
 
 // openRoot is a copy of the published root in a directory every user can
-// enter, and the test binary runnable by every user.
+// enter.
 func openRoot(t *testing.T) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("acting as another user needs root")
 	}
+	return openCopy(t, publishedRoot(t))
+}
+
+// openCopy is a copy of the tree under src in a directory every user can
+// enter.
+func openCopy(t *testing.T, src string) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "ledgerlens-open-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	copyInto(t, publishedRoot(t), dir)
+	copyInto(t, src, dir)
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -27,14 +27,7 @@ func TestPrepareSealFollowsTheFiles(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := testEnv(t)
 			store := env.Layout.StoreFile
-			if err := os.MkdirAll(env.Layout.StateDir, 0o750); err != nil {
-				t.Fatal(err)
-			}
-			dir, err := ledgerstore.OpenDir(env.Layout.StoreDir, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer dir.Close()
+			dir := openStoreDir(t, env)
 			appendBytes(t, store, "the rows the job loaded")
 			j := &Job{env: env, storeOpened: true, storeDir: dir}
 			j.PrepareSeal()
@@ -89,14 +82,7 @@ func appendBytes(t *testing.T, path, s string) {
 // review).
 func TestSealTrustedOnlyFromTheStoreDirectory(t *testing.T) {
 	env := testEnv(t)
-	if err := os.MkdirAll(env.Layout.StateDir, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := ledgerstore.OpenDir(env.Layout.StoreDir, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dir.Close()
+	dir := openStoreDir(t, env)
 	appendBytes(t, env.Layout.StoreFile, "the rows")
 	fp, err := ledgerstore.FileFingerprint(env.Layout.StoreFile)
 	if err != nil {
@@ -122,4 +108,19 @@ func TestSealTrustedOnlyFromTheStoreDirectory(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openStoreDir opens env's store directory as a job does, closed when
+// the test ends.
+func openStoreDir(t *testing.T, env Env) *ledgerstore.Dir {
+	t.Helper()
+	if err := os.MkdirAll(env.Layout.StateDir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := ledgerstore.OpenDir(env.Layout.StoreDir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dir.Close() })
+	return dir
 }
