@@ -52,6 +52,9 @@ func setup(m *testing.M) (int, error) {
 		if forAllPath != "" {
 			os.RemoveAll(filepath.Dir(forAllPath)) // binaryForAll's
 		}
+		if publishedDir != "" {
+			os.RemoveAll(publishedDir) // publishedRoot's, left behind by every run before
+		}
 	}()
 	binary = filepath.Join(dir, "ledgerlens")
 	if b := os.Getenv("LEDGERLENS_TEST_BINARY"); b != "" {
