@@ -147,6 +147,13 @@ func (z *sortedZip) Create(name string) (io.Writer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("workbook zip: %w", err)
 		}
+		// Unlinked at once and used through its descriptor: a process
+		// killed while it renders (SIGKILL, the out-of-memory killer)
+		// leaves nothing behind in TMPDIR. Every killed job left one.
+		if err := os.Remove(tmp.Name()); err != nil {
+			tmp.Close()
+			return nil, fmt.Errorf("workbook zip: %w", err)
+		}
 		z.tmp = tmp
 		z.buf = bufio.NewWriterSize(tmp, 1<<16)
 		z.fw = newParallelDeflate(z, runtime.GOMAXPROCS(0))
@@ -234,8 +241,8 @@ func (z *sortedZip) Close() error {
 	return nil
 }
 
-// cleanup removes the temporary file. It is safe to call more than once and
-// on every path, including after a failed Close.
+// cleanup closes the temporary file (unlinked since Create). It is safe to
+// call more than once and on every path, including after a failed Close.
 func (z *sortedZip) cleanup() error {
 	if z.fw != nil {
 		z.fw.wait()
@@ -243,14 +250,10 @@ func (z *sortedZip) cleanup() error {
 	if z.tmp == nil {
 		return nil
 	}
-	name := z.tmp.Name()
-	cerr := z.tmp.Close()
+	err := z.tmp.Close()
 	z.tmp = nil
-	if err := os.Remove(name); err != nil {
+	if err != nil {
 		return fmt.Errorf("workbook zip: %w", err)
-	}
-	if cerr != nil {
-		return fmt.Errorf("workbook zip: %w", cerr)
 	}
 	return nil
 }

@@ -31,6 +31,10 @@ func TestSortedZip(t *testing.T) {
 	if _, err := z.Create("docProps/core.xml"); err == nil {
 		t.Error("a duplicate part was accepted")
 	}
+	// Before Close too: a process killed while it renders leaves nothing.
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("temporary files on disk while rendering: %v", left)
+	}
 	if err := z.Close(); err != nil {
 		t.Fatal(err)
 	}
