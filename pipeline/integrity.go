@@ -73,7 +73,7 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	rep.Problems = append(rep.Problems, job.RetiredKeyProblems(l, ac.State.Entries, pub)...)
 
 	var dups []store.ConflictingDuplicate
-	st, damaged, err := openStoreToCheck(ctx, env)
+	st, damaged, err := OpenStoreToCheck(ctx, env)
 	if err != nil {
 		return rep, err
 	}
@@ -194,11 +194,12 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	return rep, ctx.Err()
 }
 
-// openStoreToCheck opens the store read-only for the integrity check,
-// after reading it in a child process (job.CheckStoreOpens). A store the
-// engine aborts on, or cannot open, is a problem (with st nil); no store
-// is neither.
-func openStoreToCheck(ctx context.Context, env job.Env) (st *store.Store, problems []string, err error) {
+// OpenStoreToCheck opens the store read-only for a check of it (verify
+// all, store and ledger), in its directory (store.OpenDirToRead) and after
+// reading it in a child process (job.CheckStoreOpens). A store the engine
+// aborts on or cannot open, or whose directory cannot be trusted, is a
+// problem (with st nil); no store is neither.
+func OpenStoreToCheck(ctx context.Context, env job.Env) (st *store.Store, problems []string, err error) {
 	l := env.Layout
 	dir, err := store.OpenDirToRead(l.StoreDir, l.LegacyStoreFile)
 	switch {

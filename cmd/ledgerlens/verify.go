@@ -486,33 +486,20 @@ func (a *app) printFailed(problems []string) {
 	}
 }
 
-// openStoreToVerify opens the store read-only for a verify command, in
-// its directory (store.OpenDirToRead) and after a probe
-// (job.CheckStoreOpens): a damaged store, or one whose directory others
-// can write, is a failed verification (exit 1), said as such rather than
-// as the engine's abort. A missing store is an error wrapping
+// openStoreToVerify opens the store read-only for a verify command
+// (pipeline.OpenStoreToCheck): a damaged store, or one whose directory
+// cannot be trusted, is a failed verification (exit 1), said as such
+// rather than as the engine's abort. A missing store is an error wrapping
 // fs.ErrNotExist.
 func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Store, error) {
-	l := a.layout()
-	dir, err := store.OpenDirToRead(l.StoreDir, l.LegacyStoreFile)
-	if err != nil {
+	st, problems, err := pipeline.OpenStoreToCheck(ctx, a.env(command, 0))
+	switch {
+	case err != nil:
 		return nil, err
+	case len(problems) > 0:
+		return nil, errors.New(strings.Join(problems, "; "))
+	case st == nil:
+		return nil, fmt.Errorf("store %s: %w", a.layout().StoreFile, fs.ErrNotExist)
 	}
-	if ok, err := dir.Exists(); err != nil || !ok {
-		dir.Close()
-		if err == nil {
-			err = fmt.Errorf("store %s: %w", l.StoreFile, fs.ErrNotExist)
-		}
-		return nil, err
-	}
-	err = job.CheckStoreOpens(ctx, a.env(command, 0), dir)
-	var ie *job.IntegrityError
-	if errors.As(err, &ie) {
-		err = errors.New(strings.Join(ie.Problems, "; "))
-	}
-	if err != nil {
-		dir.Close()
-		return nil, err
-	}
-	return dir.OpenOwned(ctx, store.Options{ReadOnly: true})
+	return st, nil
 }
