@@ -186,7 +186,7 @@ func TestAttackDeleteReport(t *testing.T) {
 		for _, m := range matches {
 			os.Remove(m)
 		}
-		mustFail(t, 1, []string{"weekly_" + prevWeek(t) + ".json: recorded as published", "the file is missing"},
+		mustFail(t, 4, []string{"weekly_" + prevWeek(t) + ".json: recorded as published", "the file is missing"},
 			"--root", root, "verify", "all")
 	})
 	t.Run("revision", func(t *testing.T) {
@@ -198,7 +198,7 @@ func TestAttackDeleteReport(t *testing.T) {
 		for _, m := range matches {
 			os.Remove(m)
 		}
-		mustFail(t, 1, []string{"weekly_" + focusWeek + ".r2.json: recorded as published", "the file is missing"},
+		mustFail(t, 4, []string{"weekly_" + focusWeek + ".r2.json: recorded as published", "the file is missing"},
 			"--root", root, "verify", "all")
 	})
 }
@@ -212,9 +212,9 @@ func TestAttackSwapAndReplay(t *testing.T) {
 		copyFile(t, weeklyPath(root, prevWeek(t), 1, ".json"), victim)
 		copyFile(t, weeklyPath(root, prevWeek(t), 1, ".json.sig"), victim+".sig")
 		residecar(t, victim)
-		mustFail(t, 1, []string{"report_id \"CREDIT_REVIEW_" + prevWeek(t) + "\" inside does not match the file name",
+		mustFail(t, 4, []string{"report_id \"CREDIT_REVIEW_" + prevWeek(t) + "\" inside does not match the file name",
 			"FAILED  runs/CREDIT_REVIEWS/weekly_" + focusWeek + ".json: ", "is not the recorded"}, "--root", root, "verify", "all")
-		mustFail(t, 1, []string{"not the recorded artifact for this name"}, "--root", root, "verify", victim)
+		mustFail(t, 4, []string{"not the recorded artifact for this name"}, "--root", root, "verify", victim)
 	})
 	t.Run("replay r1 as r2", func(t *testing.T) {
 		root := publishedRoot(t)
@@ -222,9 +222,9 @@ func TestAttackSwapAndReplay(t *testing.T) {
 		copyFile(t, weeklyPath(root, focusWeek, 1, ".json"), r2)
 		copyFile(t, weeklyPath(root, focusWeek, 1, ".json.sig"), r2+".sig")
 		residecar(t, r2)
-		mustFail(t, 1, []string{"revision 1 inside, but the file name says revision 2", "is not the recorded"},
+		mustFail(t, 4, []string{"revision 1 inside, but the file name says revision 2", "is not the recorded"},
 			"--root", root, "verify", "all")
-		mustFail(t, 1, []string{"not the recorded artifact for this name"}, "--root", root, "verify", r2)
+		mustFail(t, 4, []string{"not the recorded artifact for this name"}, "--root", root, "verify", r2)
 	})
 	// Outside a root there is no record: an auditor's copy is checked by
 	// name. A JSON report carries its identity; a workbook copied under
@@ -246,7 +246,7 @@ func TestAttackSwapAndReplay(t *testing.T) {
 			copyFile(t, tc.from, tc.to)
 			copyFile(t, tc.from+".sig", tc.to+".sig")
 			residecar(t, tc.to)
-			mustFail(t, 1, []string{tc.want}, "--root", t.TempDir(), "verify", "--pubkey", pub, tc.to)
+			mustFail(t, 4, []string{tc.want}, "--root", t.TempDir(), "verify", "--pubkey", pub, tc.to)
 			copyFile(t, tc.from, filepath.Join(dir, filepath.Base(tc.from)))
 			copyFile(t, tc.from+".sig", filepath.Join(dir, filepath.Base(tc.from)+".sig"))
 			residecar(t, filepath.Join(dir, filepath.Base(tc.from)))
@@ -263,7 +263,7 @@ func TestAttackEditAndStripSidecar(t *testing.T) {
 	data, _ := os.ReadFile(p)
 	os.WriteFile(p, bytes.Replace(data, []byte(`"total_runs":`), []byte(`"total_runs":1`), 1), 0o644)
 	os.Remove(p + ".sha256")
-	mustFail(t, 1, []string{"FAILED  runs/CREDIT_REVIEWS/weekly_" + prevWeek(t) + ".json: ", "is not the recorded",
+	mustFail(t, 4, []string{"FAILED  runs/CREDIT_REVIEWS/weekly_" + prevWeek(t) + ".json: ", "is not the recorded",
 		"weekly_" + prevWeek(t) + ".json.sha256: recorded as published", "missing sidecar"},
 		"--root", root, "verify", "all")
 }
@@ -282,7 +282,7 @@ func TestAttackTruncateAuditLog(t *testing.T) {
 	for k := 0; k < len(lines); k++ {
 		os.WriteFile(logPath, bytes.Join(lines[:k], nil), 0o644)
 		r := ledgerlens(t, nil, "--root", root, "audit", "verify")
-		if r.code != 1 || !strings.Contains(r.stdout, fmt.Sprintf("the log has %d entries, fewer than the %d the checkpoint covers", k, len(lines))) {
+		if r.code != 4 || !strings.Contains(r.stdout, fmt.Sprintf("the log has %d entries, fewer than the %d the checkpoint covers", k, len(lines))) {
 			t.Fatalf("truncated to %d of %d entries: exit %d\n%s%s", k, len(lines), r.code, r.stdout, r.stderr)
 		}
 	}
@@ -298,8 +298,8 @@ func TestAttackTruncateAuditLog(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.mod()
 			defer os.WriteFile(logPath, orig, 0o644)
-			mustFail(t, 1, []string{tc.phrase, "audit.checkpoints line"}, "--root", root, "audit", "verify")
-			mustFail(t, 1, []string{tc.phrase}, "--root", root, "verify", "all")
+			mustFail(t, 4, []string{tc.phrase, "audit.checkpoints line"}, "--root", root, "audit", "verify")
+			mustFail(t, 4, []string{tc.phrase}, "--root", root, "verify", "all")
 			// Jobs refuse to extend it (exit 4), and so does an export.
 			mustFail(t, 4, []string{tc.phrase, "refusing to extend"}, "--root", root, "report", "weekly", "--week", focusWeek)
 			mustFail(t, 4, []string{tc.phrase}, "--root", root, "evidence", "export", "--from", "2026-01-01", "--to", "2026-06-30",
@@ -313,12 +313,12 @@ func TestAttackTruncateAuditLog(t *testing.T) {
 		saved, _ := os.ReadFile(cps)
 		os.Remove(cps)
 		defer os.WriteFile(cps, saved, 0o644)
-		mustFail(t, 1, []string{"from report runs/CREDIT_REVIEWS/weekly_" + focusWeek + ".json"}, "--root", root, "audit", "verify")
+		mustFail(t, 4, []string{"from report runs/CREDIT_REVIEWS/weekly_" + focusWeek + ".json"}, "--root", root, "audit", "verify")
 		mustFail(t, 4, []string{"from report runs/CREDIT_REVIEWS/weekly_", "refusing to extend"}, "--root", root, "report", "weekly", "--week", focusWeek)
 		// An auditor's kept copy of the newest checkpoint closes the rest.
 		kept := filepath.Join(t.TempDir(), "kept.checkpoints")
 		os.WriteFile(kept, saved, 0o644)
-		mustFail(t, 1, []string{"kept checkpoint " + kept, fmt.Sprintf("fewer than the %d", len(lines))},
+		mustFail(t, 4, []string{"kept checkpoint " + kept, fmt.Sprintf("fewer than the %d", len(lines))},
 			"--root", root, "audit", "verify", "--checkpoint", kept)
 	})
 	t.Run("log, checkpoints and reports all gone: the witness copy tells", func(t *testing.T) {
@@ -347,7 +347,7 @@ func TestAttackTruncateAuditLog(t *testing.T) {
 			os.Rename(reportsDir, reviews(root))
 		}()
 		mustRun(t, "--root", root, "audit", "verify") // nothing on the host tells any more
-		mustFail(t, 1, []string{"kept checkpoint " + witness, fmt.Sprintf("the log has 5 entries, fewer than the %d", len(lines))},
+		mustFail(t, 4, []string{"kept checkpoint " + witness, fmt.Sprintf("the log has 5 entries, fewer than the %d", len(lines))},
 			"--root", root, "audit", "verify", "--checkpoint", witness)
 	})
 	t.Run("an edited entry, re-chained, blocks the next job", func(t *testing.T) {
@@ -509,12 +509,12 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 		root := publishedRoot(t)
 		os.Remove(storeFile(root))
 		os.Remove(storeFile(root) + ".wal")
-		r := mustFail(t, 1, []string{"store .ledgerlens/store/ledger.duckdb is missing, but the audit log records"},
+		r := mustFail(t, 4, []string{"store .ledgerlens/store/ledger.duckdb is missing, but the audit log records"},
 			"--root", root, "verify", "all")
 		if strings.Contains(r.stdout, "\nOK") {
 			t.Errorf("verify all still says OK:\n%s", r.stdout)
 		}
-		mustFail(t, 1, []string{"is missing, but the audit log records ingests"}, "--root", root, "verify", "store")
+		mustFail(t, 4, []string{"is missing, but the audit log records ingests"}, "--root", root, "verify", "store")
 	})
 	t.Run("row edited", func(t *testing.T) {
 		root := publishedRoot(t)
@@ -535,8 +535,8 @@ func TestAttackDeleteOrEditStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		phrase := "1 rows differ from the rows re-derived from the ledger's first"
-		mustFail(t, 1, []string{phrase, fmt.Sprintf("ledger lines [%d]", line)}, "--root", root, "verify", "store")
-		mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
+		mustFail(t, 4, []string{phrase, fmt.Sprintf("ledger lines [%d]", line)}, "--root", root, "verify", "store")
+		mustFail(t, 4, []string{phrase}, "--root", root, "verify", "all")
 	})
 	t.Run("row of the reported week edited: the weekly job refuses to publish", func(t *testing.T) {
 		root := publishedRoot(t)
@@ -661,7 +661,7 @@ func TestAttackStoreCoversMoreThanRecorded(t *testing.T) {
 	if err := os.Remove(weeklyPath(root, focusWeek, 1, ".xlsx")); err != nil {
 		t.Fatal(err)
 	}
-	mustFail(t, 1, []string{"cannot be checked against the ledger", "weekly_" + focusWeek + ".xlsx"}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{"cannot be checked against the ledger", "weekly_" + focusWeek + ".xlsx"}, "--root", root, "verify", "all")
 	mustFail(t, 4, []string{"no interrupted job leaves that"}, "--root", root, "report", "weekly", "--week", prevWeek(t), "--supersede")
 }
 
@@ -699,8 +699,8 @@ func TestAttackEditDerivedTables(t *testing.T) {
 				t.Fatal(err)
 			}
 			phrase := "differ from those re-derived from the ledger's first"
-			mustFail(t, 1, []string{phrase}, "--root", root, "verify", "store")
-			mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
+			mustFail(t, 4, []string{phrase}, "--root", root, "verify", "store")
+			mustFail(t, 4, []string{phrase}, "--root", root, "verify", "all")
 			mustFail(t, 4, []string{"its duplicates, rejects or field counts differ from what the ingest at audit seq", "refusing to publish"},
 				"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 			if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
@@ -889,7 +889,7 @@ func TestAttackMacrosInTheStore(t *testing.T) {
 	if _, err := os.Stat(weeklyPath(root, week, 1, ".json")); err == nil {
 		t.Fatal("the weekly job published over planted macros")
 	}
-	mustFail(t, 1, []string{"macro main.max"}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{"macro main.max"}, "--root", root, "verify", "all")
 	if q := ledgerlens(t, nil, "--root", root, "query", "SELECT max(credits_total) FROM runs"); q.code == 0 || !strings.Contains(q.stderr, "macro main.max") {
 		t.Fatalf("query over planted macros: exit %d\n%s%s", q.code, q.stdout, q.stderr)
 	}
@@ -1095,11 +1095,11 @@ func TestAttackForgedAuditEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	const phrase = "carry no valid signature of key"
-	mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
-	mustFail(t, 1, []string{phrase}, "--root", root, "audit", "verify")
+	mustFail(t, 4, []string{phrase}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{phrase}, "--root", root, "audit", "verify")
 	// Cron runs the check with --quiet and mails only stderr: it names
 	// the problem there, not only how many there are.
-	mustFail(t, 1, []string{phrase}, "--root", root, "--quiet", "verify", "all")
+	mustFail(t, 4, []string{phrase}, "--root", root, "--quiet", "verify", "all")
 	if r := mustFail(t, 4, []string{phrase, "refusing to extend the log"}, "--root", root, "ingest"); r.stdout != "" {
 		// Nothing was loaded: no result line of zeros on stdout.
 		t.Errorf("a refused ingest printed %q", r.stdout)
@@ -1128,7 +1128,7 @@ func TestAttackMoveOutputDir(t *testing.T) {
 	if err := os.RemoveAll(reviews(root)); err != nil {
 		t.Fatal(err)
 	}
-	r := mustFail(t, 1, []string{"runs/CREDIT_REVIEWS/weekly_" + focusWeek + ".json"}, "--root", root, "verify", "all")
+	r := mustFail(t, 4, []string{"runs/CREDIT_REVIEWS/weekly_" + focusWeek + ".json"}, "--root", root, "verify", "all")
 	if strings.Contains(r.stdout, "\nOK") {
 		t.Errorf("verify all still says OK:\n%s", r.stdout)
 	}
@@ -1138,7 +1138,7 @@ func TestAttackMoveOutputDir(t *testing.T) {
 	mustFail(t, 1, []string{"output_dir", "leaves the root"}, "--root", root, "report", "weekly", "--week", focusWeek)
 	// A configuration the jobs refuse is a problem for the check too, not
 	// read as the defaults.
-	mustFail(t, 1, []string{"output_dir", "leaves the root"}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{"output_dir", "leaves the root"}, "--root", root, "verify", "all")
 }
 
 // TestAttackEditLedgerAndRebuildStore: an edit of already-ingested ledger
@@ -1172,9 +1172,9 @@ func TestAttackEditLedgerAndRebuildStore(t *testing.T) {
 
 	ledgerPhrase := "differ from what the audit log records as ingested"
 	storePhrase := "loaded and recorded: the store was edited or rebuilt from an edited ledger"
-	mustFail(t, 1, []string{ledgerPhrase}, "--root", root, "verify", "ledger")
-	mustFail(t, 1, []string{storePhrase}, "--root", root, "verify", "store")
-	r := mustFail(t, 1, []string{ledgerPhrase, storePhrase}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{ledgerPhrase}, "--root", root, "verify", "ledger")
+	mustFail(t, 4, []string{storePhrase}, "--root", root, "verify", "store")
+	r := mustFail(t, 4, []string{ledgerPhrase, storePhrase}, "--root", root, "verify", "all")
 	if strings.Contains(r.stdout, "\nOK") {
 		t.Errorf("verify all still says OK:\n%s", r.stdout)
 	}
@@ -1208,7 +1208,7 @@ func TestPublishedFilesMissing(t *testing.T) {
 		if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err == nil {
 			t.Error("a revision 1 was published again")
 		}
-		mustFail(t, 1, []string{"weekly_" + focusWeek}, "--root", root, "verify", "all")
+		mustFail(t, 4, []string{"weekly_" + focusWeek}, "--root", root, "verify", "all")
 	})
 	t.Run("a revision renamed to a higher one", func(t *testing.T) {
 		root := publishedRoot(t)
@@ -1301,7 +1301,7 @@ func TestAttackEditLedgerAndDeleteStore(t *testing.T) {
 			n := bytes.Count(data, []byte("\n")) + 1 + 25
 			editLine(t, ledger, n)
 			// Noticed before any job runs, too.
-			mustFail(t, 1, []string{"differ from what the audit log records as ingested"}, "--root", root, "verify", "all")
+			mustFail(t, 4, []string{"differ from what the audit log records as ingested"}, "--root", root, "verify", "all")
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1312,7 +1312,7 @@ func TestAttackEditLedgerAndDeleteStore(t *testing.T) {
 				os.Remove(storeFile(root) + ".wal")
 			}
 			mustFail(t, 4, []string{"were modified", "ledger acknowledge"}, "--root", root, "ingest")
-			mustFail(t, 1, []string{"were modified"}, "--root", root, "verify", "all")
+			mustFail(t, 4, []string{"were modified"}, "--root", root, "verify", "all")
 			// Reported by every later job until acknowledged, not once.
 			mustFail(t, 4, []string{"were modified"}, "--root", root, "ingest")
 		})
@@ -1361,7 +1361,7 @@ func TestKeysRotate(t *testing.T) {
 			{"planted beside it", func() { copyFile(t, otherPub, filepath.Join(retired, "0123456789abcdef.pub")) }, "no rotation the audit log records retired this key"},
 		} {
 			tc.tamper()
-			mustFail(t, 1, []string{tc.want}, "--root", root, "verify", "all")
+			mustFail(t, 4, []string{tc.want}, "--root", root, "verify", "all")
 			os.Remove(filepath.Join(retired, "0123456789abcdef.pub"))
 			if err := os.WriteFile(kept, original, 0o644); err != nil {
 				t.Fatal(err)
@@ -1377,7 +1377,7 @@ func TestKeysRotate(t *testing.T) {
 		}
 		os.Chmod(filepath.Join(root, ".ledgerlens", "keys", "signing.key"), 0o600)
 		mustFail(t, 4, []string{"which no rotation signed by that key retired"}, "--root", root, "ingest")
-		mustFail(t, 1, []string{"which no rotation signed by that key retired"}, "--root", root, "verify", "all")
+		mustFail(t, 4, []string{"which no rotation signed by that key retired"}, "--root", root, "verify", "all")
 	})
 }
 
@@ -1443,7 +1443,7 @@ func TestAttackPlantedSubdirectory(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(archive, "weekly_"+nextWeek(t)+".json"), []byte(`{"forged":1}`), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		mustFail(t, 1, []string{"runs/CREDIT_REVIEWS/" + name + "/", "holds no published file"}, "--root", root, "verify", "all")
+		mustFail(t, 4, []string{"runs/CREDIT_REVIEWS/" + name + "/", "holds no published file"}, "--root", root, "verify", "all")
 		os.RemoveAll(archive)
 	}
 }
@@ -1529,8 +1529,8 @@ func TestAttackRetiredKeyCheckpointAfterRotation(t *testing.T) {
 	appendSignedCheckpoint(t, leaked, logPath, filepath.Join(root, ".ledgerlens", "audit.checkpoints"), "forged")
 
 	phrase := "a retired key vouches for nothing from its retirement on"
-	mustFail(t, 1, []string{phrase}, "--root", root, "audit", "verify")
-	mustFail(t, 1, []string{phrase}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{phrase}, "--root", root, "audit", "verify")
+	mustFail(t, 4, []string{phrase}, "--root", root, "verify", "all")
 	mustFail(t, 4, []string{phrase}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }
 
@@ -1622,10 +1622,11 @@ func TestAttackBundleThatExpandsOrBlocks(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, path, phrase string
+		code               int // 4: the evidence is not as signed; 1: nothing to check
 	}{
-		{"a zip bomb under the genuine signature", bomb, "its contents were not read"},
-		{"a FIFO", fifo, "not a regular file"},
-		{"a link to /dev/zero", zero, "not a regular file"},
+		{"a zip bomb under the genuine signature", bomb, "its contents were not read", 4},
+		{"a FIFO", fifo, "not a regular file", 1},
+		{"a link to /dev/zero", zero, "not a regular file", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -1635,8 +1636,8 @@ func TestAttackBundleThatExpandsOrBlocks(t *testing.T) {
 			if ctx.Err() != nil {
 				t.Fatalf("verify did not return within 30 s:\n%s", output)
 			}
-			if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(output), tc.phrase) {
-				t.Errorf("exit %d (%v), want 1 saying %q:\n%s", code, err, tc.phrase, output)
+			if code := cmd.ProcessState.ExitCode(); code != tc.code || !strings.Contains(string(output), tc.phrase) {
+				t.Errorf("exit %d (%v), want %d saying %q:\n%s", code, err, tc.code, tc.phrase, output)
 			}
 			if rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10; rss > 200<<20 {
 				t.Errorf("verify peaked at %d MiB", rss>>20)
@@ -1678,7 +1679,7 @@ func TestAttackPreliminaryAsFinal(t *testing.T) {
 	}
 	mustRun(t, append([]string{"--root", t.TempDir(), "verify", "--pubkey", pub}, genuine...)...)
 	// Under a name unlike any publication's, no name check applied.
-	r := mustFail(t, 1, []string{"preliminary true inside, but the file name says final", "its document properties say Preliminary, but the file name says final",
+	r := mustFail(t, 4, []string{"preliminary true inside, but the file name says final", "its document properties say Preliminary, but the file name says final",
 		"a preliminary report (CREDIT_REVIEW_" + week + ") under a name that does not say so", "a preliminary workbook (CREDIT_REVIEW_" + week + ") under a name that does not say so"},
 		append([]string{"--root", t.TempDir(), "verify", "--pubkey", pub}, renamed...)...)
 	if strings.Contains(r.stdout, "OK ") {
@@ -1712,19 +1713,19 @@ func TestAttackBundleOfAnotherRange(t *testing.T) {
 		code   int
 		output []string
 	}{
-		{"a shorter range", []string{"--from", prevWeek(t), "--to", last, short}, 1,
+		{"a shorter range", []string{"--from", prevWeek(t), "--to", last, short}, 4,
 			[]string{"FAILED", "covers " + focusWeek + " to " + last + ", not the required " + prevWeek(t) + " to " + last}},
-		{"only --to, past the bundle's end", []string{"--to", nextWeek(t), whole}, 1,
+		{"only --to, past the bundle's end", []string{"--to", nextWeek(t), whole}, 4,
 			[]string{"FAILED", "not the required"}},
 		// With the other end taken from the bundle, the range was empty,
 		// and an empty range passed: exit 0, --complete included.
-		{"only --from, after the bundle's end", []string{"--from", nextWeek(t), "--complete", whole}, 1,
+		{"only --from, after the bundle's end", []string{"--from", nextWeek(t), "--complete", whole}, 4,
 			[]string{"FAILED", "none of the range --from " + nextWeek(t) + " requires"}},
-		{"only --to, before the bundle's start", []string{"--to", weekBefore(t, prevWeek(t)), "--complete", whole}, 1,
+		{"only --to, before the bundle's start", []string{"--to", weekBefore(t, prevWeek(t)), "--complete", whole}, 4,
 			[]string{"FAILED", "none of the range --to " + weekBefore(t, prevWeek(t)) + " requires"}},
-		{"a week missing", []string{"--from", prevWeek(t), "--to", nextLast, "--complete", gappy}, 1,
+		{"a week missing", []string{"--from", prevWeek(t), "--to", nextLast, "--complete", gappy}, 4,
 			[]string{"FAILED", "1 of the 3 weeks required has no report: " + nextWeek(t)}},
-		{"--complete without a range: the bundle's weeks", []string{"--complete", gappy}, 1,
+		{"--complete without a range: the bundle's weeks", []string{"--complete", gappy}, 4,
 			[]string{"FAILED", "1 of the 3 weeks required has no report"}},
 		{"the missing week outside the range required", []string{"--from", prevWeek(t), "--to", last, "--complete", gappy}, 0,
 			[]string{"OK", "(1 missing)"}},
@@ -1896,7 +1897,7 @@ func TestPublicationCutShort(t *testing.T) {
 	cutPublicationShort(t, root, "rejects_cumulative_"+focusWeek)
 	mustRun(t, "--root", root, "audit", "verify")
 
-	r := mustFail(t, 1, []string{"never recorded itself", "publication is incomplete"}, "--root", root, "verify", "all")
+	r := mustFail(t, 4, []string{"never recorded itself", "publication is incomplete"}, "--root", root, "verify", "all")
 	for _, ext := range []string{".json", ".json.sig", ".json.sha256", ".xlsx", ".xlsx.sig", ".xlsx.sha256"} {
 		if name := base + ext; !strings.Contains(r.stdout, name+": published with") {
 			t.Errorf("verify all does not name %s:\n%s", name, r.stdout)
@@ -1930,14 +1931,14 @@ func TestPublicationCutShort(t *testing.T) {
 		if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%s: the week published again over a set cut short, with other content: exit %d\n%s", tc.name, r.code, r.stderr)
 		}
-		mustFail(t, 1, []string{"never recorded itself"}, "--root", attack, "verify", "all")
+		mustFail(t, 4, []string{"never recorded itself"}, "--root", attack, "verify", "all")
 	}
 	// Nor does --supersede write over it: an outside review found it
 	// replacing the set under its revision 1 name when it did.
 	if r := cron(t, attack, "report", "weekly", "--week", focusWeek, "--supersede"); r.code == 0 {
 		t.Errorf("report weekly --supersede over a set cut short: exit 0")
 	}
-	mustFail(t, 1, []string{"never recorded itself"}, "--root", attack, "verify", "all")
+	mustFail(t, 4, []string{"never recorded itself"}, "--root", attack, "verify", "all")
 }
 
 // cutPublicationShort leaves root as a job whose audit log's disk filled
@@ -2375,7 +2376,7 @@ func TestAttackPublicKeyMovedAside(t *testing.T) {
 	if err := os.Rename(pub+".aside", pub); err != nil {
 		t.Fatal(err)
 	}
-	mustFail(t, 1, []string{"carry no valid signature of key"}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{"carry no valid signature of key"}, "--root", root, "verify", "all")
 }
 
 // A careless operator (or a copied crontab line) passes an --as-of later
@@ -2559,8 +2560,8 @@ func TestAttackRespelledAuditLine(t *testing.T) {
 	if err := os.WriteFile(logPath, bytes.Replace(data, []byte(from), []byte(to), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	mustFail(t, 1, []string{"not_canonical"}, "--root", root, "audit", "verify")
-	mustFail(t, 1, []string{"not_canonical"}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{"not_canonical"}, "--root", root, "audit", "verify")
+	mustFail(t, 4, []string{"not_canonical"}, "--root", root, "verify", "all")
 	mustFail(t, 4, []string{"not_canonical"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }
 
@@ -2585,9 +2586,9 @@ func TestAttackVerifyFileThroughALink(t *testing.T) {
 		t.Fatal(err)
 	}
 	const phrase = "not the recorded artifact for this name"
-	mustFail(t, 1, []string{phrase}, "--root", root, "verify", target)
-	mustFail(t, 1, []string{phrase}, "--root", root, "verify", filepath.Join(link, rel))
-	mustFail(t, 1, []string{phrase}, "--root", link, "verify", target)
+	mustFail(t, 4, []string{phrase}, "--root", root, "verify", target)
+	mustFail(t, 4, []string{phrase}, "--root", root, "verify", filepath.Join(link, rel))
+	mustFail(t, 4, []string{phrase}, "--root", link, "verify", target)
 }
 
 // TestCarelessPolicyKeyGivenTwice: a policy giving sev1's multiplier twice
@@ -2724,8 +2725,8 @@ func TestAttackRollBackTheLogOverADetection(t *testing.T) {
 			t.Errorf("%v after the rollback: stderr does not name the ledger's change and its fix:\n%s", args, r.stderr)
 		}
 	}
-	mustFail(t, 1, []string{"FAILED"}, "--root", root, "verify", "ledger")
-	mustFail(t, 1, []string{"FAILED"}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{"FAILED"}, "--root", root, "verify", "ledger")
+	mustFail(t, 4, []string{"FAILED"}, "--root", root, "verify", "all")
 }
 
 // rootWithAReportedEdit is a root with a key, a weekly review published,
@@ -2767,7 +2768,7 @@ func TestAttackAcknowledgeCoversAnUnreportedEdit(t *testing.T) {
 	if recs, _ := filepath.Glob(filepath.Join(reviews(root), "ledger_ack_*.json")); len(recs) != 0 {
 		t.Errorf("acknowledgment records published: %v", recs)
 	}
-	mustFail(t, 1, []string{"FAILED"}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{"FAILED"}, "--root", root, "verify", "all")
 	// Reviewed and acknowledged again: both changes are covered.
 	wantExit(t, cron(t, root, ack...), 0, "the acknowledgment after E2 was reported")
 	mustRun(t, "--root", root, "verify", "all")
@@ -2780,7 +2781,7 @@ func TestAttackAcknowledgeCoversAnUnreportedEdit(t *testing.T) {
 	mustRun(t, "--root", shown, "keys", "generate")
 	wantExit(t, cron(t, shown, "report", "weekly", "--week", weekBefore(t, focusWeek)), 0, "first weekly run")
 	editLine(t, ledgerPath(shown), 5000)
-	mustFail(t, 1, []string{"FAILED"}, "--root", shown, "verify", "all")
+	mustFail(t, 4, []string{"FAILED"}, "--root", shown, "verify", "all")
 	wantExit(t, cron(t, shown, "ledger", "acknowledge", "--range", "1-1000000", "--by", "alice", "--reason", "shown by verify all"), 0,
 		"an acknowledgment of an edit verify all showed")
 	mustRun(t, "--root", shown, "verify", "all")
@@ -2868,7 +2869,7 @@ func TestAttackOlderCheckpointAppended(t *testing.T) {
 	if err := os.WriteFile(cpPath, append(bytes.Join(cps, nil), older...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	mustFail(t, 1, []string{"FAILED"}, "--root", root, "audit", "verify")
+	mustFail(t, 4, []string{"FAILED"}, "--root", root, "audit", "verify")
 	for _, args := range [][]string{{"ingest"}, {"report", "weekly", "--week", focusWeek, "--supersede"}} {
 		r := cron(t, root, args...)
 		wantExit(t, r, 4, fmt.Sprintf("%v over a checkpoints file out of order", args))

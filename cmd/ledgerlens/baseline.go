@@ -329,7 +329,7 @@ the approvers file, offline: each record's .sshsig is a valid signature of its
 bytes by a key listed for the person it names (namespace ledgerlens-baseline),
 and each approval names someone other than its proposer, was signed with
 another key, records the key that signed the proposal, and pins the
-proposal's SHA-256. It exits 1 if any record fails. ` + "`ledgerlens verify`" + ` checks the
+proposal's SHA-256. It exits 4 if any record fails. ` + "`ledgerlens verify`" + ` checks the
 same files' sidecars and host signatures; docs/COMPLIANCE.md shows the same
 checks with stock ssh-keygen -Y verify.`,
 		Example: `  ledgerlens --root /srv/ledger baseline verify
@@ -358,7 +358,7 @@ checks with stock ssh-keygen -Y verify.`,
 				fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", c.File, strings.Join(c.Problems, "; "))
 			}
 			if failed > 0 {
-				return fmt.Errorf("%d of %d baseline records failed verification", failed, len(checks))
+				return checkFailed("%d of %d baseline records failed verification", failed, len(checks))
 			}
 			return nil
 		},

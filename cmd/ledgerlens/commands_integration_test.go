@@ -59,10 +59,11 @@ func TestOperatorCommands(t *testing.T) {
 		t.Errorf("--metrics-file: %v\n%s", err, data)
 	}
 
-	// A tampered file: verify names it and exits 1; the audit log, edited,
-	// no longer verifies.
+	// A tampered file: verify names it and exits 4, as for any integrity
+	// problem; the audit log, edited, no longer verifies. A key that is not
+	// there is a check that could not run: exit 1.
 	flipByte(t, xlsxPath)
-	if r := runInProcess(t, in("verify", jsonPath, xlsxPath)...); r.code != exitFailed || !strings.Contains(r.stdout, "FAILED  "+xlsxPath) {
+	if r := runInProcess(t, in("verify", jsonPath, xlsxPath)...); r.code != exitIntegrity || !strings.Contains(r.stdout, "FAILED  "+xlsxPath) {
 		t.Errorf("tampered xlsx: exit %d\n%s", r.code, r.stdout)
 	}
 	if r := runInProcess(t, in("verify", "--pubkey", filepath.Join(root, "nope.pub"), jsonPath)...); r.code != exitFailed {
@@ -74,7 +75,7 @@ func TestOperatorCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(auditCopy, []byte(strings.Replace(string(data), `"job":"ingest"`, `"job":"ingesT"`, 1)), 0o644)
-	if r := runInProcess(t, in("audit", "verify", auditCopy)...); r.code != exitFailed {
+	if r := runInProcess(t, in("audit", "verify", auditCopy)...); r.code != exitIntegrity {
 		t.Errorf("edited audit log: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 

@@ -170,7 +170,7 @@ func TestBaselineCommands(t *testing.T) {
 	swapped := strings.NewReplacer("alice namespaces", "bob namespaces", "bob namespaces", "alice namespaces").Replace(string(data))
 	os.WriteFile(approvers, []byte(swapped), 0o644)
 	bad := ledgerlens(t, nil, "--root", root, "baseline", "verify")
-	if bad.code != 1 || strings.Count(bad.stdout, "FAILED") != 2 || !strings.Contains(bad.stderr, "2 of 2 baseline records failed") {
+	if bad.code != 4 || strings.Count(bad.stdout, "FAILED") != 2 || !strings.Contains(bad.stderr, "2 of 2 baseline records failed") {
 		t.Errorf("verify against swapped keys: exit %d\n%s%s", bad.code, bad.stdout, bad.stderr)
 	}
 }
@@ -221,7 +221,7 @@ func TestSLAAndEvidenceCommands(t *testing.T) {
 	tampered[len(tampered)/2] ^= 0x01
 	os.WriteFile(bundle, tampered, 0o644)
 	r := runInProcess(t, "--root", root, "verify", bundle)
-	if r.code != 1 || !strings.Contains(r.stdout, "FAILED") || !strings.Contains(r.stdout, "h1.zip: sha256 mismatch") {
+	if r.code != 4 || !strings.Contains(r.stdout, "FAILED") || !strings.Contains(r.stdout, "h1.zip: sha256 mismatch") {
 		t.Errorf("tampered bundle: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -316,7 +316,7 @@ func TestEvidenceExportBesideOtherFiles(t *testing.T) {
 	if err := os.Remove(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); err != nil {
 		t.Fatal(err)
 	}
-	mustFail(t, 1, []string{"weekly_" + focusWeek + ".json", "missing"}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{"weekly_" + focusWeek + ".json", "missing"}, "--root", root, "verify", "all")
 }
 
 // TestEvidenceHoldsTheAcknowledgments: a weekly review says a ledger

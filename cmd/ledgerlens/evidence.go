@@ -91,42 +91,56 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 // bundle's own sidecar and signature, then everything inside it
 // (evidence.Verify). The key is --pubkey, else the working root's, else
 // the one inside the bundle (said so in the output). It prints one line per
-// problem and returns how many bundles failed.
-func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool, want bundleRequirement) (int, error) {
-	failed := 0
+// problem and returns how many bundles failed, and how many of those were
+// left unchecked, for want of a key or of a file to read (a check that
+// could not run, not evidence found wrong).
+func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool, want bundleRequirement) (failed, unchecked int, err error) {
 	for _, path := range paths {
 		pub, source, err := bundleKey(a, pubPath)
 		if err != nil {
-			return failed, err
+			return failed, unchecked, err
 		}
 		fromRoot := pub != nil && pubPath == ""
-		ok, err := verifyBundle(a, path, pub, source, fromRoot, trustBundleKey, want)
+		v, err := verifyBundle(a, path, pub, source, fromRoot, trustBundleKey, want)
 		if err != nil {
-			return failed, err
+			return failed, unchecked, err
 		}
-		if !ok {
+		switch v {
+		case bundleUnchecked:
+			unchecked++
+			failed++
+		case bundleFailed:
 			failed++
 		}
 	}
-	return failed, nil
+	return failed, unchecked, nil
 }
 
-// verifyBundle checks one bundle and prints its line; it reports whether
-// the bundle verified. The bundle's own sidecar and signature are checked
+// bundleVerdict is what verifyBundle found of one bundle.
+type bundleVerdict int
+
+const (
+	bundleOK        bundleVerdict = iota
+	bundleFailed                  // a problem found: the evidence is not as signed
+	bundleUnchecked               // no key to check it with, or not a regular file it can open
+)
+
+// verifyBundle checks one bundle and prints its line; it says whether the
+// bundle verified. The bundle's own sidecar and signature are checked
 // before anything inside it is expanded: a bundle the key did not sign
 // could be made to expand into gigabytes (a zip bomb), so its contents are
 // read only once the signature vouches for them. Only a regular file is
 // read (a FIFO would hang the check, a link to /dev/zero fill memory).
-func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fromRoot, trustBundleKey bool, want bundleRequirement) (bool, error) {
+func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fromRoot, trustBundleKey bool, want bundleRequirement) (bundleVerdict, error) {
 	f, err := inputs.OpenRegular(path)
 	if err != nil {
 		fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
-		return false, nil
+		return bundleUnchecked, nil
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return false, fmt.Errorf("verify: %w", err)
+		return bundleFailed, fmt.Errorf("verify: %w", err)
 	}
 	if pub == nil {
 		// No key of our own. A self-consistent bundle from any host
@@ -135,11 +149,11 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 		bundled, err := evidence.BundledPublicKey(f, fi.Size())
 		if err != nil {
 			fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
-			return false, nil
+			return bundleFailed, nil
 		}
 		if !trustBundleKey {
 			fmt.Fprintf(a.stdout, "FAILED  %s: no public key to check it with: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md), or --trust-bundle-key to accept the bundled key %s\n", path, reports.KeyID(bundled))
-			return false, nil
+			return bundleUnchecked, nil
 		}
 		fmt.Fprintf(a.stderr, "WARNING: %s: trusting the public key shipped inside the bundle, key id %s: compare it with the key id obtained out of band; a bundle from any host verifies with its own key\n", path, reports.KeyID(bundled))
 		pub = bundled
@@ -147,19 +161,19 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 	}
 	outer, err := reports.VerifyOpenFile(f, path, pub)
 	if err != nil && !errors.Is(err, reports.ErrVerification) {
-		return false, err
+		return bundleFailed, err
 	}
 	if p := outer.Problems(); len(p) > 0 {
 		fmt.Fprintf(a.stdout, "FAILED  %s: %d problems (key %s, %s); its contents were not read: only a bundle its own signature vouches for is expanded\n", path, len(p), reports.KeyID(pub), source)
 		for _, p := range p {
 			fmt.Fprintf(a.stdout, "  %s: %s\n", filepath.Base(path), p)
 		}
-		return false, nil
+		return bundleFailed, nil
 	}
 	res, err := evidence.Verify(f, fi.Size(), pub)
 	if err != nil {
 		fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
-		return false, nil
+		return bundleFailed, nil
 	}
 	var problems []string
 	for _, p := range res.Problems {
@@ -175,7 +189,7 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 		for _, p := range problems {
 			fmt.Fprintf(a.stdout, "  %s\n", p)
 		}
-		return false, nil
+		return bundleFailed, nil
 	}
 	ix := res.Index
 	missing := 0
@@ -194,7 +208,7 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 	if !evidence.HoldsAcknowledgments(ix) {
 		fmt.Fprintf(a.stdout, "        %s is a %s bundle: it holds no acknowledgment records, so what its reports say of acknowledged ledger edits was not checked\n", path, ix.Schema)
 	}
-	return true, nil
+	return bundleOK, nil
 }
 
 // isBundle reports whether path is an evidence bundle: named .zip in any

@@ -22,8 +22,9 @@ const (
 	exitFailed   = 1
 	exitUsage    = 2
 	exitFindings = 3
-	// exitIntegrity: the job finished (its evidence is published) but
-	// found an integrity problem; it outranks exitFindings.
+	// exitIntegrity: an integrity problem (job.ErrIntegrity), found by
+	// a job (which says whether it published) or by a verify command
+	// that ran to the end (failedCheck); it outranks exitFindings.
 	exitIntegrity = 4
 	exitLocked    = 75
 )

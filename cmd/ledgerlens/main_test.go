@@ -208,7 +208,7 @@ func TestTamperDetection(t *testing.T) {
 		os.WriteFile(jsonPath, tampered, 0o644)
 		defer os.WriteFile(jsonPath, data, 0o644)
 		r := ledgerlens(t, nil, "--root", root, "verify", jsonPath)
-		if r.code != 1 || !strings.Contains(r.stdout, "sha256 mismatch") || !strings.Contains(r.stdout, "signature") {
+		if r.code != 4 || !strings.Contains(r.stdout, "sha256 mismatch") || !strings.Contains(r.stdout, "signature") {
 			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 		}
 	})
@@ -234,8 +234,8 @@ func TestTamperDetection(t *testing.T) {
 			os.WriteFile(auditPath, []byte(strings.Join(tt.mutate(lines), "")), 0o644)
 			defer os.WriteFile(auditPath, original, 0o644)
 			r := ledgerlens(t, nil, "--root", root, "audit", "verify")
-			if r.code != 1 || !strings.Contains(r.stderr, tt.want) {
-				t.Fatalf("exit %d, want 1 naming %q\n%s%s", r.code, tt.want, r.stdout, r.stderr)
+			if r.code != 4 || !strings.Contains(r.stderr, tt.want) {
+				t.Fatalf("exit %d, want 4 naming %q\n%s%s", r.code, tt.want, r.stdout, r.stderr)
 			}
 		})
 	}

@@ -217,8 +217,8 @@ func onlyPrints(cmd *cobra.Command) bool {
 // runs, not the root's (docs/RULES.md, "Exit status", has the whole table).
 const exitStatusHelp = `
 Exit status: 0 success, 1 error, 2 usage, 3 findings at or above --fail-on,
-4 integrity problem (outranks 3; stderr says whether anything was
-published), 75 another job holds the lock, 128+n interrupted by signal n
+4 integrity problem, also a verify that found one (outranks 3; stderr says
+whether anything was published), 75 another job holds the lock, 128+n interrupted by signal n
 (nothing partial published).
 `
 

@@ -161,7 +161,7 @@ func TestStoreDirectoryOthersCanWrite(t *testing.T) {
 	if _, err := os.Stat(weeklyPath(root, nextWeek(t), 1, ".json")); err == nil {
 		t.Error("the job published from a store others can write")
 	}
-	mustFail(t, 1, []string{want}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{want}, "--root", root, "verify", "all")
 	mustFail(t, 1, []string{want}, "--root", root, "query", "SELECT count(*) FROM runs")
 	if err := os.Rename(dir, filepath.Join(t.TempDir(), "store")); err != nil {
 		t.Fatal(err)
@@ -510,6 +510,42 @@ func TestAttackStoreThroughAStateDirectoryACL(t *testing.T) {
 	mustRun(t, "--root", root, "verify", "all")
 }
 
+// TestStoreDirectoryInASetgidStateDirectory: the state directory is
+// setgid and belongs to a group the job's account shares with others (so
+// that they can append to the audit log). The store's directory, made in
+// it, took that group, and every member of it could read the store,
+// ledger rows and all, though the store's directory is the account's
+// alone (an outside review). The directory a job creates now takes the
+// account's own group, so that group's members (its analysts) read it,
+// and the state directory's group does not.
+func TestStoreDirectoryInASetgidStateDirectory(t *testing.T) {
+	root := openRoot(t)
+	state := filepath.Join(root, ".ledgerlens")
+	if err := os.RemoveAll(filepath.Join(state, "store")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(state, 0, nobody); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(state, 0o770|os.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "ingest")
+	for _, name := range []string{"store", "store/ledger.duckdb"} {
+		fi, err := os.Stat(filepath.Join(state, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gid := fi.Sys().(*syscall.Stat_t).Gid; gid != uint32(os.Getegid()) {
+			t.Errorf("%s belongs to group %d, want the job's own %d", name, gid, os.Getegid())
+		}
+	}
+	if out, ok := asNobody(t, root, "head -c 16 .ledgerlens/store/ledger.duckdb >/dev/null"); ok {
+		t.Errorf("a member of the state directory's group read the store\n%s", out)
+	}
+	mustRun(t, "--root", root, "verify", "all")
+}
+
 // aclGivingGroup is a POSIX ACL in the kernel's extended-attribute form:
 // the owner rwx, the owning group r-x, group gid rwx, others r-x.
 func aclGivingGroup(gid uint32) []byte {
@@ -613,8 +649,9 @@ mv .ledgerlens/store .ledgerlens/store.real && mv .ledgerlens/own .ledgerlens/st
 		t.Fatalf("the attacker could not put a directory in the store's place: %s", out)
 	}
 	want := "not by the state directory's owner (uid 0)"
-	for _, args := range [][]string{{"query", "SELECT sum(credits_total) FROM runs"}, {"verify", "store"}, {"verify", "all"}} {
-		mustFail(t, 1, []string{"owned by uid 65534", want}, append([]string{"--root", root}, args...)...)
+	mustFail(t, 1, []string{"owned by uid 65534", want}, "--root", root, "query", "SELECT sum(credits_total) FROM runs")
+	for _, args := range [][]string{{"verify", "store"}, {"verify", "all"}} {
+		mustFail(t, 4, []string{"owned by uid 65534", want}, append([]string{"--root", root}, args...)...)
 	}
 	mustFail(t, 4, []string{"owned by uid 65534"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }

@@ -31,6 +31,16 @@ func cron(t *testing.T, root string, args ...string) result {
 	return ledgerlens(t, nil, append([]string{"--root", root, "--quiet"}, args...)...)
 }
 
+// checkOrJobExit is the exit status of the command args for a problem a
+// job meets with status job: a verify command lists it and exits 4, as
+// it does for every problem it finds.
+func checkOrJobExit(args []string, job int) int {
+	if args[0] == "verify" {
+		return 4
+	}
+	return job
+}
+
 // wantExit fails unless r exited with code and, under --quiet, printed
 // nothing on stdout.
 func wantExit(t *testing.T, r result, code int, what string) {
@@ -170,7 +180,7 @@ func TestCronEditedLedger(t *testing.T) {
 	// The store was rebuilt from the changed ledger: the failure stays.
 	for _, args := range [][]string{{"verify", "all"}, {"verify", "ledger"}} {
 		r := ledgerlens(t, nil, append([]string{"--root", root}, args...)...)
-		if r.code != 1 || !strings.Contains(r.stdout, "FAILED") || strings.Contains(r.stdout, "\nOK") {
+		if r.code != 4 || !strings.Contains(r.stdout, "FAILED") || strings.Contains(r.stdout, "\nOK") {
 			t.Fatalf("%v before the acknowledgment: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
 		}
 	}
@@ -308,7 +318,7 @@ func TestCronConflictingDuplicate(t *testing.T) {
 
 	for _, args := range [][]string{{"verify", "all"}, {"verify", "ledger"}} {
 		r := ledgerlens(t, nil, append([]string{"--root", root}, args...)...)
-		if r.code != 1 || !strings.Contains(r.stdout, "FAILED") || !strings.Contains(r.stdout, "conflicting duplicate") {
+		if r.code != 4 || !strings.Contains(r.stdout, "FAILED") || !strings.Contains(r.stdout, "conflicting duplicate") {
 			t.Fatalf("%v before the acknowledgment: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
 		}
 	}
@@ -1231,12 +1241,12 @@ func TestCronInputGoneMissing(t *testing.T) {
 			if err := os.Remove(path); err != nil {
 				t.Fatal(err)
 			}
-			// The daily check finds it the morning before the report, and
-			// an ingest run on its own is blocked as every job is: both
-			// exited 0.
+			// The daily check finds it the morning before the report (a
+			// problem found: exit 4), and an ingest run on its own is
+			// blocked as every job is (exit 1): both exited 0.
 			for _, args := range [][]string{{"verify", "all"}, {"ingest"}} {
 				r := ledgerlens(t, nil, append([]string{"--root", root, "-q"}, args...)...)
-				if r.code != 1 || !strings.Contains(r.stdout+r.stderr, "the "+tc.role+" file, read at audit seq") {
+				if r.code != checkOrJobExit(args, 1) || !strings.Contains(r.stdout+r.stderr, "the "+tc.role+" file, read at audit seq") {
 					t.Errorf("%v with the %s file gone: exit %d\n%s%s", args, tc.role, r.code, r.stdout, r.stderr)
 				}
 			}
@@ -1295,7 +1305,7 @@ func TestCronInvalidConfigurationBlocksTheIngest(t *testing.T) {
 	}
 	for _, args := range [][]string{{"ingest"}, {"verify", "all"}} {
 		r := ledgerlens(t, nil, append([]string{"--root", root, "-q"}, args...)...)
-		if r.code != 1 || !strings.Contains(r.stdout+r.stderr, "time_zone") {
+		if r.code != checkOrJobExit(args, 1) || !strings.Contains(r.stdout+r.stderr, "time_zone") {
 			t.Errorf("%v with a key given twice in %s: exit %d\n%s%s", args, cfg, r.code, r.stdout, r.stderr)
 		}
 	}
@@ -1816,7 +1826,7 @@ func TestOldOutputDirReplacedByAFile(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(root, "reports", "weekly_"+focusWeek+".json")); err == nil {
 				t.Errorf("the week was published beside a lost report")
 			}
-			mustFail(t, 1, []string{"FAILED  runs/CREDIT_REVIEWS/weekly_" + prevWeek(t) + ".json: recorded as published", "the file is missing"}, "--root", root, "verify", "all")
+			mustFail(t, 4, []string{"FAILED  runs/CREDIT_REVIEWS/weekly_" + prevWeek(t) + ".json: recorded as published", "the file is missing"}, "--root", root, "verify", "all")
 		})
 	}
 }
@@ -1887,7 +1897,7 @@ func TestOutputDirUnderTwoSpellings(t *testing.T) {
 			if err := os.Remove(path); err != nil {
 				t.Fatal(err)
 			}
-			mustFail(t, 1, []string{tamper.file, "missing"}, "--root", r, "verify", "all")
+			mustFail(t, 4, []string{tamper.file, "missing"}, "--root", r, "verify", "all")
 		})
 	}
 }
@@ -1981,7 +1991,7 @@ func TestCronSigningKeyProblems(t *testing.T) {
 			// The key problem is one among the others: the rest of the
 			// check still runs (it stopped at the key, the missing
 			// signing.pub cases unreported and unnotified).
-			mustFail(t, 1, []string{tc.verify, "artifacts: "}, "--root", root, "verify", "all")
+			mustFail(t, 4, []string{tc.verify, "artifacts: "}, "--root", root, "verify", "all")
 			for _, args := range [][]string{{"ingest"}, {"report", "weekly", "--week", focusWeek}} {
 				r := cron(t, root, args...)
 				wantExit(t, r, tc.job, strings.Join(args, " "))
@@ -2077,7 +2087,7 @@ func TestCronReviewsSinceFarAhead(t *testing.T) {
 	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 1, "weekly job with reviews required from 2062")
 	for _, args := range [][]string{{"report", "weekly", "--week", focusWeek}, {"verify", "all"}} {
 		r := ledgerlens(t, nil, append([]string{"--root", root, "-q"}, args...)...)
-		if r.code != 1 || !strings.Contains(r.stdout+r.stderr, "weekly_reviews_since 2062-02-13 is more than a week ahead") {
+		if r.code != checkOrJobExit(args, 1) || !strings.Contains(r.stdout+r.stderr, "weekly_reviews_since 2062-02-13 is more than a week ahead") {
 			t.Errorf("%v with reviews required from 2062: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
 		}
 	}
@@ -2252,11 +2262,11 @@ func TestAuditorCopyWithoutThePrivateKey(t *testing.T) {
 	pub := filepath.Join(t.TempDir(), "signing.pub")
 	copyFile(t, filepath.Join(root, ".ledgerlens", "keys", "signing.pub"), pub)
 	mustRun(t, "--root", copied, "verify", "all", "--pubkey", pub)
-	mustFail(t, 1, []string{"signing.key is missing"}, "--root", copied, "verify", "all")
+	mustFail(t, 4, []string{"signing.key is missing"}, "--root", copied, "verify", "all")
 	// The host's own check with the pinned key, as COMPLIANCE.md advises,
 	// still sees a key every job would refuse.
 	if err := os.Chmod(filepath.Join(root, ".ledgerlens", "keys", "signing.key"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	mustFail(t, 1, []string{"has mode 0644"}, "--root", root, "verify", "all", "--pubkey", pub)
+	mustFail(t, 4, []string{"has mode 0644"}, "--root", root, "verify", "all", "--pubkey", pub)
 }

@@ -36,7 +36,7 @@ func newVerifyCmd(a *app) *cobra.Command {
 		Short:       "Check published files' SHA-256 sidecars and Ed25519 signatures",
 		Long: `verify checks each FILE against FILE.sha256 and FILE.sig, offline, with the
 public key from .ledgerlens/keys/signing.pub or --pubkey. It says which check
-failed for which file and exits 1 if any did. A FILE ending in .zip is an
+failed for which file and exits 4 if any did. A FILE ending in .zip is an
 evidence bundle: its own sidecar and signature and every file and audit entry
 inside it are checked; without --pubkey or the root's key a bundle is
 refused unless --trust-bundle-key accepts the key shipped inside it.
@@ -207,7 +207,7 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 	a.printFailed(rep.Problems)
 	if !rep.OK() {
 		_ = a.notifyIntegrity(ctx, rep.Problems, "verify all: notify", false) // logged and audited
-		return fmt.Errorf("integrity check failed: %s", summarize(rep.Problems))
+		return checkFailed("integrity check failed: %s", summarize(rep.Problems))
 	}
 	fmt.Fprintln(a.stdout, "OK")
 	return nil
@@ -260,13 +260,16 @@ func runVerify(a *app, opts VerifyOptions) error {
 	if opts.Require.set() && len(files) > 0 {
 		return usagef("--from, --to and --complete apply to evidence bundles; %s is not one", files[0])
 	}
-	failed, err := verifyBundles(a, bundles, opts.PubKey, opts.TrustBundleKey, opts.Require)
+	failed, unchecked, err := verifyBundles(a, bundles, opts.PubKey, opts.TrustBundleKey, opts.Require)
 	if err != nil {
 		return err
 	}
 	if len(files) == 0 {
-		if failed > 0 {
-			return fmt.Errorf("%d of %d evidence bundles failed verification", failed, len(bundles))
+		switch {
+		case failed > unchecked:
+			return checkFailed("%d of %d evidence bundles failed verification", failed, len(bundles))
+		case failed > 0:
+			return fmt.Errorf("%d of %d evidence bundles were not checked: no file to read or no public key to check it with", failed, len(bundles))
 		}
 		return nil
 	}
@@ -297,7 +300,10 @@ func runVerify(a *app, opts VerifyOptions) error {
 		if len(failures) > 0 {
 			first = ": " + summarize(failures)
 		}
-		return fmt.Errorf("%d of %d files failed verification%s", n, len(files)+len(bundles), first)
+		if failed == unchecked && len(failures) == 0 {
+			return fmt.Errorf("%d of %d files were not checked: no file to read or no public key to check it with", n, len(files)+len(bundles))
+		}
+		return checkFailed("%d of %d files failed verification%s", n, len(files)+len(bundles), first)
 	}
 	return nil
 }
@@ -322,7 +328,7 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	}
 	if !res.Intact {
 		m := res.Modified
-		return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
+		return checkFailed("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
 			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
 	}
 	// The bytes the audit log records as ingested must hash as it
@@ -335,7 +341,7 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	if m, err := job.LedgerAgainstLog(trail.Entries, l.Ledger, 0, ""); err != nil {
 		return err
 	} else if m != nil {
-		return fmt.Errorf("ledger %s is not append-only: bytes %d–%d differ from what the audit log records as ingested (the store was rebuilt from the changed ledger, or rolled back)",
+		return checkFailed("ledger %s is not append-only: bytes %d–%d differ from what the audit log records as ingested (the store was rebuilt from the changed ledger, or rolled back)",
 			l.Ledger, m.ByteFrom, m.ByteTo)
 	}
 	// A modification found earlier (the store has since been rebuilt
@@ -347,7 +353,7 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	}
 	if len(pending) > 0 {
 		a.printFailed(pending)
-		return fmt.Errorf("ledger %s: %d unacknowledged integrity problems (modifications or conflicting duplicates)", l.Ledger, len(pending))
+		return checkFailed("ledger %s: %d unacknowledged integrity problems (modifications or conflicting duplicates)", l.Ledger, len(pending))
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: the %d bytes loaded are unchanged; %d bytes appended since\n",
 		l.Ledger, res.CoveredBytes, res.AppendedBytes)
@@ -372,7 +378,7 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 		}
 		for _, e := range st.Entries {
 			if e.Event == audit.EventIngest {
-				return fmt.Errorf("store %s is missing, but the audit log records ingests into it (seq %d and later): it was deleted or moved", l.StoreFile, e.Seq)
+				return checkFailed("store %s is missing, but the audit log records ingests into it (seq %d and later): it was deleted or moved", l.StoreFile, e.Seq)
 			}
 		}
 		fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
@@ -388,7 +394,7 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	}
 	if !led.Intact {
 		m := led.Modified
-		return fmt.Errorf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed, so the store's rows cannot be re-derived",
+		return checkFailed("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed, so the store's rows cannot be re-derived",
 			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
 	}
 	rows, err := st.VerifyRows(ctx, l.Ledger)
@@ -396,7 +402,7 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 		return err
 	}
 	if p := pipeline.StoreProblem(l.StoreFile, rows); p != "" {
-		return errors.New(p)
+		return checkFailed("%s", p)
 	}
 	// A store rebuilt from an edited ledger re-derives to itself: the
 	// rows the audit log records as loaded tell it apart.
@@ -410,7 +416,7 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	}
 	if len(problems) > 0 {
 		a.printFailed(problems)
-		return fmt.Errorf("store %s: %d ledger chunks differ from what the audit log records as loaded", l.StoreFile, len(problems))
+		return checkFailed("store %s: %d ledger chunks differ from what the audit log records as loaded", l.StoreFile, len(problems))
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: %d rows, and its duplicates, rejects and field counts, equal those re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
 	return nil
@@ -449,7 +455,7 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 	}
 	if !res.OK() {
 		a.printFailed(res.Problems)
-		return fmt.Errorf("audit log %s: %s", path, summarize(res.Problems))
+		return checkFailed("audit log %s: %s", path, summarize(res.Problems))
 	}
 	ch := res.State.Chain
 	newest := "no signed checkpoint"
@@ -478,6 +484,23 @@ func summarize(problems []string) string {
 	return fmt.Sprintf("%d problems; the first: %s (all of them on stdout without --quiet)", len(problems), problems[0])
 }
 
+// failedCheck is a verification that ran and found the evidence changed,
+// missing or made up. It matches job.ErrIntegrity, so the command exits 4
+// as a job does for the same problem (docs/RULES.md, "Exit status"); a
+// check that could not run at all (no key, not a root, an unreadable
+// file) is an ordinary error, exit 1.
+type failedCheck struct{ msg string }
+
+func (e *failedCheck) Error() string { return e.msg }
+
+// Is makes errors.Is(err, job.ErrIntegrity) true.
+func (e *failedCheck) Is(target error) bool { return target == job.ErrIntegrity }
+
+// checkFailed is a failedCheck with a formatted message.
+func checkFailed(format string, args ...any) error {
+	return &failedCheck{msg: fmt.Sprintf(format, args...)}
+}
+
 // printFailed writes each problem on a FAILED line of its own: the lines a
 // reviewer reads, before the command's one-line error on stderr.
 func (a *app) printFailed(problems []string) {
@@ -488,7 +511,7 @@ func (a *app) printFailed(problems []string) {
 
 // openStoreToVerify opens the store read-only for a verify command
 // (pipeline.OpenStoreToCheck): a damaged store, or one whose directory
-// cannot be trusted, is a failed verification (exit 1), said as such
+// cannot be trusted, is a failed check (exit 4), said as such
 // rather than as the engine's abort. A missing store is an error wrapping
 // fs.ErrNotExist.
 func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Store, error) {
@@ -497,7 +520,7 @@ func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Sto
 	case err != nil:
 		return nil, err
 	case len(problems) > 0:
-		return nil, errors.New(strings.Join(problems, "; "))
+		return nil, checkFailed("%s", strings.Join(problems, "; "))
 	case st == nil:
 		return nil, fmt.Errorf("store %s: %w", a.layout().StoreFile, fs.ErrNotExist)
 	}

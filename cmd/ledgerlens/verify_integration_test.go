@@ -54,8 +54,8 @@ func TestIntegrityNamesEveryTamperedArtifact(t *testing.T) {
 	}
 
 	r := runInProcess(t, "--root", root, "verify", "all")
-	if r.code != exitFailed {
-		t.Fatalf("verify all: exit %d, want %d\n%s%s", r.code, exitFailed, r.stdout, r.stderr)
+	if r.code != exitIntegrity {
+		t.Fatalf("verify all: exit %d, want %d\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
 	}
 	for _, p := range tampered {
 		rel := filepath.Join("runs", "CREDIT_REVIEWS", filepath.Base(p))
@@ -187,7 +187,7 @@ func TestAuditVerifyAnExportedLogOffline(t *testing.T) {
 	if err := os.WriteFile(logCopy, cut, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := run("audit", "verify", "audit.jsonl", "--checkpoint", "kept.checkpoint", "--pubkey", "signing.pub"); r.code != 1 {
+	if r := run("audit", "verify", "audit.jsonl", "--checkpoint", "kept.checkpoint", "--pubkey", "signing.pub"); r.code != 4 {
 		t.Errorf("a copy cut short, against the kept checkpoint: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -231,7 +231,7 @@ func TestVerifyAllAfterAnInterruptedFirstIngest(t *testing.T) {
 	mustRun(t, "--root", root, "verify", "all")
 
 	emptyStore(t, root)
-	r := mustFail(t, 1, []string{"cannot be checked against the ledger"}, "--root", root, "verify", "all")
+	r := mustFail(t, 4, []string{"cannot be checked against the ledger"}, "--root", root, "verify", "all")
 	if strings.Contains(r.stdout+r.stderr, "Catalog Error") {
 		t.Errorf("verify all reports an internal error:\n%s%s", r.stdout, r.stderr)
 	}
@@ -242,8 +242,8 @@ func TestVerifyAllAfterAnInterruptedFirstIngest(t *testing.T) {
 // aborted the whole process on it ("stack smashing detected"): every
 // command, the daily verify all included, exited 2, the status of a bad
 // command line, with a page of stack dump. The store is now read in a
-// child process first: verify all and verify store fail (exit 1) and a
-// job refuses (exit 4), each naming the damaged store and what to do;
+// child process first: verify all and verify store fail and a job
+// refuses, all with exit 4, each naming the damaged store and what to do;
 // moved away, the next job rebuilds it from the ledger.
 func TestDamagedStore(t *testing.T) {
 	root := copyFixture(t)
@@ -261,9 +261,9 @@ func TestDamagedStore(t *testing.T) {
 		args []string
 		code int
 	}{
-		{[]string{"verify", "all"}, 1},
-		{[]string{"verify", "store"}, 1},
-		{[]string{"verify", "ledger"}, 1},
+		{[]string{"verify", "all"}, 4},
+		{[]string{"verify", "store"}, 4},
+		{[]string{"verify", "ledger"}, 4},
 		{[]string{"ingest"}, 4},
 		{[]string{"report", "weekly", "--week", focusWeek}, 4},
 	} {
@@ -294,7 +294,7 @@ func TestDamagedStore(t *testing.T) {
 			// And a loaded ledger line edited: the ledger is held to the
 			// log without the store.
 			editLine(t, ledgerPath(r), 5000)
-			v := mustFail(t, 1, []string{"move it away", "weekly_" + prevWeek(t) + ".xlsx", "differ from what the audit log records as ingested"}, "--root", r, "verify", "all")
+			v := mustFail(t, 4, []string{"move it away", "weekly_" + prevWeek(t) + ".xlsx", "differ from what the audit log records as ingested"}, "--root", r, "verify", "all")
 			if !strings.Contains(v.stdout, "DAMAGED") {
 				t.Errorf("verify all's summary does not say the store is damaged:\n%s", v.stdout)
 			}
@@ -426,7 +426,7 @@ func TestVerifyAReadOnlySnapshot(t *testing.T) {
 	if err := os.Remove(weeklyPath(root, prevWeek(t), 1, ".json.sig")); err != nil {
 		t.Fatal(err)
 	}
-	mustFail(t, 1, nil, "--root", snapshot, "verify", "all")
+	mustFail(t, 4, nil, "--root", snapshot, "verify", "all")
 
 	// A read-only view of a live root: a reader through it takes the
 	// lock (read-only), so a job on the writable path waits for it or
@@ -441,5 +441,69 @@ func TestVerifyAReadOnlySnapshot(t *testing.T) {
 	r := ledgerlens(t, nil, "--root", root, "ingest")
 	if r.code != 75 || !strings.Contains(r.stderr, "holds the lock") {
 		t.Errorf("a job beside a reader on a read-only view: exit %d, want 75 (the lock held)\n%s", r.code, r.stderr)
+	}
+}
+
+// TestVerifyExitStatus: every check that ran and found the evidence
+// changed, missing or made up exits 4, as a job does for an integrity
+// problem; a check that could not run (nothing to read, no key) exits 1.
+// The checks exited 1 for both, so a compliance script could not tell a
+// tampered root from a wrong path (docs/RULES.md, "Exit status").
+func TestVerifyExitStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, root string) // nil: the root as published
+		args   func(root string) []string
+		code   int
+	}{
+		{"verify all, untouched", nil, func(string) []string { return []string{"verify", "all"} }, 0},
+		{"verify all, a report edited", func(t *testing.T, r string) { flipByte(t, weeklyPath(r, focusWeek, 1, ".json")) },
+			func(string) []string { return []string{"verify", "all"} }, 4},
+		{"verify FILE, edited", func(t *testing.T, r string) { flipByte(t, weeklyPath(r, focusWeek, 1, ".json")) },
+			func(r string) []string { return []string{"verify", weeklyPath(r, focusWeek, 1, ".json")} }, 4},
+		{"verify FILE, no such file", nil,
+			func(r string) []string { return []string{"verify", weeklyPath(r, focusWeek, 9, ".json")} }, 1},
+		{"verify FILE, no such key", nil,
+			func(r string) []string {
+				return []string{"verify", "--pubkey", filepath.Join(r, "nope.pub"), weeklyPath(r, focusWeek, 1, ".json")}
+			}, 1},
+		{"verify BUNDLE, no such file", nil,
+			func(r string) []string { return []string{"verify", filepath.Join(r, "nope.zip")} }, 1},
+		{"verify ledger, a loaded line edited", func(t *testing.T, r string) { editLine(t, ledgerPath(r), 5000) },
+			func(string) []string { return []string{"verify", "ledger"} }, 4},
+		{"verify ledger, no ledger", func(t *testing.T, r string) { mustRemove(t, ledgerPath(r)) },
+			func(string) []string { return []string{"verify", "ledger"} }, 1},
+		{"verify store, the store deleted", func(t *testing.T, r string) { mustRemove(t, filepath.Dir(storeFile(r))) },
+			func(string) []string { return []string{"verify", "store"} }, 4},
+		{"audit verify, an entry deleted", func(t *testing.T, r string) { dropLine(t, filepath.Join(r, ".ledgerlens", "audit.jsonl"), 4) },
+			func(string) []string { return []string{"audit", "verify"} }, 4},
+		{"verify all, not a root", nil, func(r string) []string { return []string{"--root", filepath.Dir(r), "verify", "all"} }, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			if tc.damage != nil {
+				tc.damage(t, root)
+			}
+			r := ledgerlens(t, nil, append([]string{"--root", root}, tc.args(root)...)...)
+			if r.code != tc.code {
+				t.Errorf("exit %d, want %d\n%s%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func mustRemove(t *testing.T, path string) {
+	t.Helper()
+	if err := os.RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dropLine removes line n (1-based) of the file at path.
+func dropLine(t *testing.T, path string, n int) {
+	t.Helper()
+	lines := bytes.SplitAfter(readFile(t, path), []byte("\n"))
+	if err := os.WriteFile(path, bytes.Join(append(lines[:n-1:n-1], lines[n:]...), nil), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

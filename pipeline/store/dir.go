@@ -96,9 +96,11 @@ func OpenDir(path string, write bool) (*Dir, error) {
 	}
 	d := &Dir{name: path, f: f, fd: int(f.Fd()), write: write}
 	if created {
-		// Made just now, it took the state directory's default ACL, if
-		// any: dropped, so that the umask decides the modes inside.
-		err = d.dropACLs()
+		// Made just now, it took the state directory's default ACL and,
+		// in a setgid state directory, its group: both given up, so that
+		// the umask decides the modes inside and the account's own group
+		// the readers.
+		err = d.claim()
 	}
 	if err == nil {
 		err = d.check()
@@ -127,14 +129,20 @@ func rootOverAnotherAccount(state string) error {
 	return nil
 }
 
-// dropACLs removes the ACLs of a directory OpenDir has just created and
-// gives it mode 0750.
-func (d *Dir) dropACLs() error {
+// claim makes a directory OpenDir has just created the account's: no
+// ACLs, mode 0750 (which also clears a setgid bit it inherited), and the
+// process's own group rather than one it inherited from a setgid state
+// directory, whose members (those who append to the audit log, say) must
+// not read the store.
+func (d *Dir) claim() error {
 	for _, attr := range []string{aclDefault, aclAccess} {
 		err := syscall.Removexattr(d.Path("."), attr)
 		if err != nil && !errors.Is(err, syscall.ENODATA) && !errors.Is(err, syscall.ENOTSUP) && !errors.Is(err, syscall.EOPNOTSUPP) {
 			return fmt.Errorf("store directory %s: remove the ACL it inherited: %w", d.name, err)
 		}
+	}
+	if err := d.f.Chown(-1, os.Getegid()); err != nil {
+		return fmt.Errorf("store directory %s: give it this account's group: %w", d.name, err)
 	}
 	if err := d.f.Chmod(0o750); err != nil {
 		return fmt.Errorf("store directory %s: %w", d.name, err)
