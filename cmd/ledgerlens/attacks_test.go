@@ -830,6 +830,52 @@ func storeSeals(t *testing.T, root string) []audit.Entry {
 	return out
 }
 
+// TestAttackRowPlantedOutsideTheLedger: a run planted in the store with a
+// byte offset outside the ledger bytes it covers, before the first or
+// past the last. verify store read the rows from offset 0 on and passed
+// the first; the weekly job compares the chunks the ingests recorded, and
+// no ingest records a chunk outside the ledger: it published a signed
+// revision with the planted run, exit 0 (found while bounding verify's
+// memory). verify store now reads every row, whatever its offset, and
+// names the planted line; a job refuses rows outside the covered bytes.
+func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		line, offset int64
+	}{
+		{"before the first byte", -5, -2000000},
+		{"past the last byte", 99999999, 1 << 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, _ := time.Parse(time.DateOnly, focusWeek)
+			res, err := st.Conn().ExecContext(context.Background(), `INSERT INTO ledger_rows
+				SELECT * REPLACE (? AS line_no, ? AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 5000 AS credits_total)
+				FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
+					WHERE "timestamp" >= ?::TIMESTAMPTZ AND "timestamp" < ?::TIMESTAMPTZ)`, tc.line, tc.offset, d, d.AddDate(0, 0, 7))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				t.Fatalf("%d rows planted", n)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			mustFail(t, 4, []string{fmt.Sprintf("ledger lines [%d]", tc.line)}, "--root", root, "verify", "store")
+			mustFail(t, 4, []string{fmt.Sprintf("1 rows (the first of ledger line %d) lie outside the ledger bytes", tc.line), "refusing to publish"},
+				"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+			if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
+				t.Fatal("a revision was published from the store with the planted run")
+			}
+		})
+	}
+}
+
 // editStoreRow adds 1000 credits to the first stored run of the week
 // beginning at week and returns its line.
 func editStoreRow(t *testing.T, root, week string) int64 {

@@ -764,6 +764,19 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 		ref[c] = d
 		delete(refs, c)
 	}
+	if j.trusted == nil {
+		// Not the store the last job sealed: a row planted outside the
+		// covered ledger lies in no chunk an ingest recorded, which the
+		// comparison below passes.
+		n, first, err := st.RowsOutsideLedger(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: %d rows (the first of ledger line %d) lie outside the ledger bytes it covers, where no ingest loads a row: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
+				j.env.Layout.Rel(j.env.Layout.StoreFile), n, first)}}
+		}
+	}
 	chunks, err := st.Chunks(ctx, 0, start, end)
 	if err != nil {
 		return err

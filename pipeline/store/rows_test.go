@@ -26,6 +26,9 @@ func TestVerifyRowsFindsEditedRows(t *testing.T) {
 		{"credits edited", "UPDATE ledger_rows SET credits_total = 1 WHERE line_no = 7", []int64{7}},
 		{"row deleted", "DELETE FROM ledger_rows WHERE line_no = 42", []int64{42}},
 		{"row planted", "INSERT INTO ledger_rows SELECT * REPLACE (1000 AS line_no) FROM ledger_rows WHERE line_no = 3", []int64{1000}},
+		{"row planted before the ledger's first byte", "INSERT INTO ledger_rows SELECT * REPLACE (1001 AS line_no, -10 AS byte_offset) FROM ledger_rows WHERE line_no = 3", []int64{1001}},
+		{"row planted past its last byte", "INSERT INTO ledger_rows SELECT * REPLACE (1002 AS line_no, 1099511627776 AS byte_offset) FROM ledger_rows WHERE line_no = 3", []int64{1002}},
+		{"a line stored twice", "INSERT INTO ledger_rows SELECT * FROM ledger_rows WHERE line_no = 3", []int64{3}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,6 +66,55 @@ func TestVerifyRowsFindsEditedRows(t *testing.T) {
 				t.Fatalf("got %+v, want lines %v", res, tc.lines)
 			}
 		})
+	}
+}
+
+// TestCompareRowsInWindows: the rows compared a few hundred ledger bytes
+// at a time give what one window over the whole ledger gives, an edit at
+// a window's edge and a row planted outside the ledger included.
+func TestCompareRowsInWindows(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ledgerPath := filepath.Join(dir, "ledger.jsonl")
+	var lines []string
+	for i := range 80 {
+		lines = append(lines, line(i, i%5 == 0, float64(10+i)))
+	}
+	writeLedger(t, ledgerPath, lines, "")
+	s := openStore(t, dir)
+	if _, err := s.Ingest(ctx, ledgerPath); err != nil {
+		t.Fatal(err)
+	}
+	freshDir := filepath.Join(dir, "fresh")
+	if err := os.Mkdir(freshDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fresh := openStore(t, freshDir)
+	if _, err := fresh.Ingest(ctx, ledgerPath); err != nil {
+		t.Fatal(err)
+	}
+	state, _, err := s.loadState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, edit := range []string{
+		"UPDATE ledger_rows SET credits_total = 1 WHERE line_no IN (2, 40, 79)",
+		"DELETE FROM ledger_rows WHERE line_no = 41",
+		"INSERT INTO ledger_rows SELECT * REPLACE (500 AS line_no, -1 AS byte_offset) FROM ledger_rows WHERE line_no = 3",
+	} {
+		if _, err := s.Conn().ExecContext(ctx, edit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []int64{2, 40, 41, 79, 500}
+	for _, window := range []int64{1 << 40, state.covered, 4096, 300} {
+		res := RowCheck{CoveredBytes: state.covered}
+		if err := s.compareRows(ctx, fresh, &res, window); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.Differ, want) || res.DifferCount != 5 || res.Rows != 80 || res.Derived != 80 {
+			t.Errorf("window of %d bytes: %+v, want lines %v, 80 rows each side", window, res, want)
+		}
 	}
 }
 
