@@ -838,13 +838,35 @@ func storeSeals(t *testing.T, root string) []audit.Entry {
 // revision with the planted run, exit 0 (found while bounding verify's
 // memory). verify store now reads every row, whatever its offset, and
 // names the planted line; a job refuses rows outside the covered bytes.
+//
+// An outside review then found more edits the jobs' check of the
+// recorded chunk digests passed, each published with exit 0: a NOT NULL
+// dropped and a row with no offset (verify passed it too), a row whose
+// line number puts it ahead of its chunk's other rows, every row of a
+// chunk deleted, an extra row in the coded columns' lookup table (verify
+// passed it too), a row at the largest offset (verify passed it). Each
+// is now refused by the job and named by verify store.
 func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
+	const plant = `INSERT INTO ledger_rows
+		SELECT * REPLACE (%s AS line_no, %s AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 5000 AS credits_total)
+		FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
+			WHERE "timestamp" >= '%s'::TIMESTAMPTZ AND "timestamp" < '%s'::TIMESTAMPTZ)`
+	week := func(offset, line string) string { return fmt.Sprintf(plant, line, offset, focusWeek, nextWeek(t)) }
 	for _, tc := range []struct {
-		name         string
-		line, offset int64
+		name   string
+		edit   []string
+		job    string // what the refusing job says
+		verify string // what verify store says
 	}{
-		{"before the first byte", -5, -2000000},
-		{"past the last byte", 99999999, 1 << 40},
+		{"before the first byte", []string{week("-2000000", "-5")}, "lie outside the ledger bytes", "ledger lines [-5]"},
+		{"past the last byte", []string{week("1099511627776", "99999999")}, "lie outside the ledger bytes", "ledger lines [99999999]"},
+		{"at the largest offset", []string{week("9223372036854775807", "99999998")}, "lie outside the ledger bytes", "ledger lines [99999998]"},
+		{"with no offset, NOT NULL dropped", []string{"ALTER TABLE ledger_rows ALTER COLUMN byte_offset DROP NOT NULL", week("NULL", "99999997")},
+			"column main.ledger_rows.byte_offset BIGINT", "column main.ledger_rows.byte_offset BIGINT"},
+		{"ahead of its chunk's lines", []string{week("3*1048576 + 5", "0")}, "differ from what the ingest at audit seq", "ledger lines [0]"},
+		{"every row of a chunk deleted", []string{"DELETE FROM ledger_rows WHERE byte_offset // 1048576 = 3"}, "differ from what the ingest at audit seq", "rows differ"},
+		{"an extra lookup row", []string{`INSERT INTO text_codes SELECT 'scenario_id', max(code), (SELECT value FROM text_codes WHERE field = 'scenario_id' AND code = 0) FROM text_codes WHERE field = 'scenario_id'`},
+			"the lookup table was edited", "text_codes differ"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := publishedRoot(t)
@@ -852,25 +874,18 @@ func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, _ := time.Parse(time.DateOnly, focusWeek)
-			res, err := st.Conn().ExecContext(context.Background(), `INSERT INTO ledger_rows
-				SELECT * REPLACE (? AS line_no, ? AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 5000 AS credits_total)
-				FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
-					WHERE "timestamp" >= ?::TIMESTAMPTZ AND "timestamp" < ?::TIMESTAMPTZ)`, tc.line, tc.offset, d, d.AddDate(0, 0, 7))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				t.Fatalf("%d rows planted", n)
+			for _, q := range tc.edit {
+				if _, err := st.Conn().ExecContext(context.Background(), q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
 			}
 			if err := st.Close(); err != nil {
 				t.Fatal(err)
 			}
-			mustFail(t, 4, []string{fmt.Sprintf("ledger lines [%d]", tc.line)}, "--root", root, "verify", "store")
-			mustFail(t, 4, []string{fmt.Sprintf("1 rows (the first of ledger line %d) lie outside the ledger bytes", tc.line), "refusing to publish"},
-				"--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+			mustFail(t, 4, []string{tc.verify}, "--root", root, "verify", "store")
+			mustFail(t, 4, []string{tc.job}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 			if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
-				t.Fatal("a revision was published from the store with the planted run")
+				t.Fatal("a revision was published from the edited store")
 			}
 		})
 	}

@@ -335,6 +335,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		return nil, store.IngestResult{}, err
 	}
 	ing, err := st.Ingest(ctx, ledgerPath)
+	err = codeBookProblem(j.env.Layout.Rel(j.env.Layout.StoreFile), err)
 	if errors.Is(err, store.ErrLedgerChanged) {
 		// The append-only ledger lost bytes under the job: an integrity
 		// problem like an edit, though nothing was loaded to record.

@@ -549,6 +549,16 @@ func (j *Job) checkPriorChunk(p *store.ChunkDigest) error {
 		": the store was edited; the rows appended to that chunk are not recorded (run 'ledgerlens verify store', then rebuild the store)")}}
 }
 
+// codeBookProblem turns an edited lookup table (store.ErrCodeBookEdited)
+// into an integrity problem naming the store; any other error is returned
+// as it is.
+func codeBookProblem(storeRel string, err error) error {
+	if !errors.Is(err, store.ErrCodeBookEdited) {
+		return err
+	}
+	return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: %v; refusing to publish from it", storeRel, err)}}
+}
+
 // StoreRowsAgainstLog compares the row digests of every ledger chunk the
 // log records an ingest of with the store's, and describes each chunk
 // that differs: a store rebuilt from an edited ledger re-derives to
@@ -776,10 +786,34 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 			return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: %d rows (the first of ledger line %d) lie outside the ledger bytes it covers, where no ingest loads a row: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
 				j.env.Layout.Rel(j.env.Layout.StoreFile), n, first)}}
 		}
+		// The coded columns' lookup table, which the review's queries
+		// join: row digests cover the decoded text, not an extra row.
+		if err := st.CheckCodeBook(ctx); err != nil {
+			return codeBookProblem(j.env.Layout.Rel(j.env.Layout.StoreFile), err)
+		}
 	}
 	chunks, err := st.Chunks(ctx, 0, start, end)
 	if err != nil {
 		return err
+	}
+	if start.IsZero() {
+		// Every chunk: those an ingest recorded that hold no row now
+		// too. Listed from the store alone, a chunk whose rows were all
+		// deleted was never compared (an outside review).
+		covered, err := st.CoveredBytes(ctx)
+		if err != nil {
+			return err
+		}
+		listed := make(map[int64]bool, len(chunks))
+		for _, c := range chunks {
+			listed[c] = true
+		}
+		for c := range ref {
+			if c*store.ChunkBytes < covered && !listed[c] {
+				chunks = append(chunks, c)
+			}
+		}
+		slices.Sort(chunks)
 	}
 	// The chunks this job's own ingest loaded were digested from the very
 	// batches it inserted, and no other process can open the store while

@@ -118,7 +118,7 @@ func ownColumnsSQL() string {
 
 // foreignColumns lists, as "column main.ledger_rows.day_local DATE", every
 // column of the store's own tables that the schema does not give them in
-// that place, type and default, and every column the schema gives them
+// that place, type, nullability and default, and every column the schema gives them
 // that is missing, in a store of the codes layout (codesSchemaVersion and
 // later); a store of an earlier layout is rebuilt by a writable open.
 func foreignColumns(ctx context.Context, conn *sql.Conn) (out []string, err error) {
@@ -167,10 +167,16 @@ func foreignColumns(ctx context.Context, conn *sql.Conn) (out []string, err erro
 }
 
 // column is one column of a table, as duckdb_columns() states it.
-type column struct{ name, dataType, def string }
+type column struct {
+	name, dataType, def string
+	nullable            bool
+}
 
 func (c column) String() string {
 	s := c.name + " " + c.dataType
+	if !c.nullable {
+		s += " NOT NULL"
+	}
 	if c.def != "" {
 		s += " DEFAULT " + c.def
 	}
@@ -193,7 +199,7 @@ func listColumns(ctx context.Context, conn *sql.Conn, db string) (map[string][]c
 	for rows.Next() {
 		var table string
 		var c column
-		if err := ScanNamed(rows, "catalog_columns", map[string]any{"table_name": &table, "column_name": &c.name, "data_type": &c.dataType, "column_default": &c.def}); err != nil {
+		if err := ScanNamed(rows, "catalog_columns", map[string]any{"table_name": &table, "column_name": &c.name, "data_type": &c.dataType, "column_default": &c.def, "is_nullable": &c.nullable}); err != nil {
 			return nil, err
 		}
 		out[table] = append(out[table], c)

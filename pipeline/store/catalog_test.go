@@ -99,7 +99,10 @@ func TestForeignObjectsRefused(t *testing.T) {
 		// A column named like one the runs view computes came first in
 		// r.*: an analyst's day_local was the planted one.
 		{"a column added to ledger_rows", "ALTER TABLE ledger_rows ADD COLUMN day_local DATE DEFAULT DATE '2026-02-16'", "column main.ledger_rows.day_local DATE DEFAULT"},
-		{"a default on a column", "ALTER TABLE duplicates ALTER COLUMN kind SET DEFAULT 'duplicate_identical'", "column main.duplicates.kind VARCHAR DEFAULT"},
+		{"a default on a column", "ALTER TABLE duplicates ALTER COLUMN kind SET DEFAULT 'duplicate_identical'", "column main.duplicates.kind VARCHAR NOT NULL DEFAULT"},
+		// A row with no byte offset escaped every range the row checks
+		// read, and the runs view showed it (an outside review).
+		{"NOT NULL dropped", "ALTER TABLE ledger_rows ALTER COLUMN byte_offset DROP NOT NULL", "column main.ledger_rows.byte_offset BIGINT"},
 		{"a column dropped", "ALTER TABLE rejects DROP COLUMN raw", "column main.rejects.raw VARCHAR (missing)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

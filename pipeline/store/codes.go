@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -158,6 +159,27 @@ func newCodeBook() *codeBook {
 	return cb
 }
 
+// ErrCodeBookEdited is matched by the error of a store whose text_codes
+// lookup table is not one an ingest writes: a field that is not coded, or
+// codes that do not run 0, 1, … over distinct values. An extra row made
+// the review's joins find another scenario's baseline, though every row
+// still decoded as before (an outside review). Jobs treat it as an
+// integrity problem.
+var ErrCodeBookEdited = errors.New("the text_codes lookup table was edited")
+
+// codeBookError is an edited lookup table, said in full.
+type codeBookError struct{ msg string }
+
+func (e *codeBookError) Error() string        { return e.msg }
+func (e *codeBookError) Is(target error) bool { return target == ErrCodeBookEdited }
+
+// CheckCodeBook returns an error matching ErrCodeBookEdited when the
+// text_codes lookup table is not one an ingest writes (loadCodeBook).
+func (s *Store) CheckCodeBook(ctx context.Context) error {
+	_, err := s.loadCodeBook(ctx)
+	return err
+}
+
 // loadCodeBook reads text_codes. Each column's codes must run 0, 1, …:
 // anything else is an edited lookup table, refused rather than extended.
 func (s *Store) loadCodeBook(ctx context.Context) (*codeBook, error) {
@@ -176,12 +198,12 @@ func (s *Store) loadCodeBook(ctx context.Context) (*codeBook, error) {
 		}
 		j := codedIndex(field)
 		if j < 0 {
-			return nil, fmt.Errorf("read text codes: text_codes names field %q, which is not a coded column", field)
+			return nil, &codeBookError{fmt.Sprintf("read text codes: text_codes names field %q, which is not a coded column: the lookup table was edited (`ledgerlens verify store` names it)", field)}
 		}
 		_, dup := cb.index[j][value]
 		if code != len(cb.index[j]) || dup {
-			return nil, fmt.Errorf("read text codes: text_codes holds code %d (%q) for %s where code %d of a new value was expected: the lookup table was edited (`ledgerlens verify` names the rows it changed)",
-				code, value, cols[j], len(cb.index[j]))
+			return nil, &codeBookError{fmt.Sprintf("read text codes: text_codes holds code %d (%q) for %s where code %d of a new value was expected: the lookup table was edited (`ledgerlens verify store` names it)",
+				code, value, cols[j], len(cb.index[j]))}
 		}
 		cb.index[j][value] = uint16(code)
 	}

@@ -285,9 +285,14 @@ type storedRow struct {
 }
 
 // sortedStoredRows reads the stored rows whose lines start in [from, to)
-// and returns their digests in line order. The engine returns them in any
-// order (insertion order is not preserved, and sorting wide rows in SQL
-// cost more than the digests): they are sorted here by line number.
+// and returns their digests in ledger order: by byte offset, then line
+// number. The engine returns them in any order (insertion order is not
+// preserved, and sorting wide rows in SQL cost more than the digests).
+// For rows an ingest loaded that is line order, the order their chunk's
+// recorded digest folds them in; a row planted with a line number out of
+// step with its offset still falls among its chunk's rows, which line
+// order alone did not do (folded ahead of every chunk, a planted row
+// dropped out of its chunk's digest: an outside review).
 func (s *Store) sortedStoredRows(ctx context.Context, from, to int64) ([]storedRow, error) {
 	var rows []storedRow
 	err := s.storedRowDigests(ctx, from, to, func(lines, offsets []int64, digests []byte) {
@@ -297,7 +302,9 @@ func (s *Store) sortedStoredRows(ctx context.Context, from, to int64) ([]storedR
 			rows = append(rows, r)
 		}
 	})
-	slices.SortFunc(rows, func(a, b storedRow) int { return cmp.Compare(a.line, b.line) })
+	slices.SortFunc(rows, func(a, b storedRow) int {
+		return cmp.Or(cmp.Compare(a.offset, b.offset), cmp.Compare(a.line, b.line))
+	})
 	return rows, err
 }
 

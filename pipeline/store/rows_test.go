@@ -29,6 +29,7 @@ func TestVerifyRowsFindsEditedRows(t *testing.T) {
 		{"row planted before the ledger's first byte", "INSERT INTO ledger_rows SELECT * REPLACE (1001 AS line_no, -10 AS byte_offset) FROM ledger_rows WHERE line_no = 3", []int64{1001}},
 		{"row planted past its last byte", "INSERT INTO ledger_rows SELECT * REPLACE (1002 AS line_no, 1099511627776 AS byte_offset) FROM ledger_rows WHERE line_no = 3", []int64{1002}},
 		{"a line stored twice", "INSERT INTO ledger_rows SELECT * FROM ledger_rows WHERE line_no = 3", []int64{3}},
+		{"row planted at the largest offset", "INSERT INTO ledger_rows SELECT * REPLACE (1003 AS line_no, 9223372036854775807 AS byte_offset) FROM ledger_rows WHERE line_no = 3", []int64{1003}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,6 +116,42 @@ func TestCompareRowsInWindows(t *testing.T) {
 		if !slices.Equal(res.Differ, want) || res.DifferCount != 5 || res.Rows != 80 || res.Derived != 80 {
 			t.Errorf("window of %d bytes: %+v, want lines %v, 80 rows each side", window, res, want)
 		}
+	}
+}
+
+// TestChunkDigestsSeeAPlantedRow: a row planted in the second chunk with
+// a line number before every other line changes that chunk's digest. The
+// rows were folded in line order alone, so the planted row was folded
+// ahead of the first chunk, into a digest of its own that the second
+// chunk's then replaced: the job compared the recorded digest with one
+// that left the row out (an outside review).
+func TestChunkDigestsSeeAPlantedRow(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ledgerPath := filepath.Join(dir, "ledger.jsonl")
+	var lines []string
+	for i := range 6000 {
+		lines = append(lines, line(i, false, float64(10+i)))
+	}
+	writeLedger(t, ledgerPath, lines, "")
+	s := openStore(t, dir)
+	if _, err := s.Ingest(ctx, ledgerPath); err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.ChunkDigests(ctx, 0, time.Time{}, time.Time{})
+	if err != nil || len(before) < 2 {
+		t.Fatalf("%d chunks, want 2 or more: %v", len(before), err)
+	}
+	if _, err := s.Conn().ExecContext(ctx, `INSERT INTO ledger_rows SELECT * REPLACE (0 AS line_no, byte_offset + 1 AS byte_offset)
+		FROM ledger_rows WHERE byte_offset >= 1048576 ORDER BY byte_offset LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.ChunkDigests(ctx, 0, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after[0] != before[0] || after[1] == before[1] {
+		t.Errorf("chunk 0 changed: %v (want false); chunk 1 changed: %v (want true)", after[0] != before[0], after[1] != before[1])
 	}
 }
 
