@@ -15,6 +15,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
@@ -279,10 +280,16 @@ func runVerify(a *app, opts VerifyOptions) error {
 	}
 	l := a.layout()
 	var failures []string
+	var unread []string
 	for _, path := range files {
 		check, err := reports.VerifyFile(path, pub)
 		if err != nil && !errors.Is(err, reports.ErrVerification) {
-			return err
+			// Not read (missing, not a regular file): said, and the other
+			// files still checked, so that a tampered one is not lost
+			// behind it (it was: an outside review).
+			unread = append(unread, fmt.Sprintf("%s: %v", path, err))
+			fmt.Fprintf(a.stdout, "FAILED  %s\n", unread[len(unread)-1])
+			continue
 		}
 		recorded, err := reconcile.File(l, path, job.OutputDirs(l))
 		if err != nil {
@@ -295,15 +302,21 @@ func runVerify(a *app, opts VerifyOptions) error {
 		}
 		fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
 	}
-	if n := failed + len(failures); n > 0 {
+	total := len(files) + len(bundles)
+	if len(failures) > 0 || failed > unchecked {
+		found := failed - unchecked + len(failures)
 		first := ""
 		if len(failures) > 0 {
 			first = ": " + summarize(failures)
 		}
-		if failed == unchecked && len(failures) == 0 {
-			return fmt.Errorf("%d of %d files were not checked: no file to read or no public key to check it with", n, len(files)+len(bundles))
+		return checkFailed("%d of %d files failed verification%s", found, total, first)
+	}
+	if n := unchecked + len(unread); n > 0 {
+		first := ""
+		if len(unread) > 0 {
+			first = ": " + summarize(unread)
 		}
-		return checkFailed("%d of %d files failed verification%s", n, len(files)+len(bundles), first)
+		return fmt.Errorf("%d of %d files were not checked: no file to read or no public key to check it with%s", n, total, first)
 	}
 	return nil
 }
@@ -448,6 +461,13 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 	if opts.Path != "" {
 		// An exported log: no checkpoints file or reports beside it.
 		path, cpFile, reviewsDir = opts.Path, "", ""
+		// Named, it must be there: a mistyped path verified as an empty
+		// log (an outside review).
+		f, err := inputs.OpenRegular(path)
+		if err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		f.Close()
 	}
 	res, err := reconcile.AuditFiles(l, path, cpFile, reviewsDir, pub, opts.Kept)
 	if err != nil {
@@ -455,6 +475,9 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 	}
 	if !res.OK() {
 		a.printFailed(res.Problems)
+		if len(res.Problems) == 1 && res.Unchecked != "" {
+			return fmt.Errorf("audit log %s: %s", path, res.Unchecked) // could not check: exit 1
+		}
 		return checkFailed("audit log %s: %s", path, summarize(res.Problems))
 	}
 	ch := res.State.Chain

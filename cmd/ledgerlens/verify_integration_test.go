@@ -463,6 +463,12 @@ func TestVerifyExitStatus(t *testing.T) {
 			func(r string) []string { return []string{"verify", weeklyPath(r, focusWeek, 1, ".json")} }, 4},
 		{"verify FILE, no such file", nil,
 			func(r string) []string { return []string{"verify", weeklyPath(r, focusWeek, 9, ".json")} }, 1},
+		// It stopped at the missing file, exit 1, and the edited one was
+		// never named (an outside review).
+		{"verify FILE, no such file before an edited one", func(t *testing.T, r string) { flipByte(t, weeklyPath(r, focusWeek, 1, ".json")) },
+			func(r string) []string {
+				return []string{"verify", weeklyPath(r, focusWeek, 9, ".json"), weeklyPath(r, focusWeek, 1, ".json")}
+			}, 4},
 		{"verify FILE, no such key", nil,
 			func(r string) []string {
 				return []string{"verify", "--pubkey", filepath.Join(r, "nope.pub"), weeklyPath(r, focusWeek, 1, ".json")}
@@ -477,6 +483,12 @@ func TestVerifyExitStatus(t *testing.T) {
 			func(string) []string { return []string{"verify", "store"} }, 4},
 		{"audit verify, an entry deleted", func(t *testing.T, r string) { dropLine(t, filepath.Join(r, ".ledgerlens", "audit.jsonl"), 4) },
 			func(string) []string { return []string{"audit", "verify"} }, 4},
+		// A mistyped path verified as an empty log, exit 0 (an outside
+		// review).
+		{"audit verify FILE, no such file", nil,
+			func(r string) []string { return []string{"audit", "verify", filepath.Join(r, "nope.jsonl")} }, 1},
+		{"audit verify, no key", func(t *testing.T, r string) { mustRemove(t, filepath.Join(r, ".ledgerlens", "keys")) },
+			func(string) []string { return []string{"audit", "verify"} }, 1},
 		{"verify all, not a root", nil, func(r string) []string { return []string{"--root", filepath.Dir(r), "verify", "all"} }, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
