@@ -40,8 +40,11 @@ func Probe(ctx context.Context, path string) error {
 		return fmt.Errorf("probe store %s: %w", path, err)
 	}
 	for _, t := range tables {
-		// The one query built here: a table the catalog names, read whole.
-		rows, err := st.conn.QueryContext(ctx, "SELECT * FROM "+t)
+		// The one query built here: every value of a table the catalog
+		// names, read and hashed. Not "SELECT *": the driver holds a
+		// whole result before handing over its first row, and the probe
+		// of a 10M-run store took 3.8 GB.
+		rows, err := st.conn.QueryContext(ctx, "SELECT sum(hash(COLUMNS(*))) FROM "+t)
 		if err != nil {
 			return fmt.Errorf("probe store %s: read %s: %w", path, t, err)
 		}
