@@ -75,25 +75,9 @@ func TestVerifyRowsFindsEditedRows(t *testing.T) {
 // a window's edge and a row planted outside the ledger included.
 func TestCompareRowsInWindows(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	ledgerPath := filepath.Join(dir, "ledger.jsonl")
-	var lines []string
-	for i := range 80 {
-		lines = append(lines, line(i, i%5 == 0, float64(10+i)))
-	}
-	writeLedger(t, ledgerPath, lines, "")
-	s := openStore(t, dir)
-	if _, err := s.Ingest(ctx, ledgerPath); err != nil {
-		t.Fatal(err)
-	}
-	freshDir := filepath.Join(dir, "fresh")
-	if err := os.Mkdir(freshDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	fresh := openStore(t, freshDir)
-	if _, err := fresh.Ingest(ctx, ledgerPath); err != nil {
-		t.Fatal(err)
-	}
+	everyFifth := func(i int) bool { return i%5 == 0 }
+	s, _ := storeOfLines(t, t.TempDir(), 80, everyFifth)
+	fresh, _ := storeOfLines(t, t.TempDir(), 80, everyFifth)
 	state, _, err := s.loadState(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +103,26 @@ func TestCompareRowsInWindows(t *testing.T) {
 	}
 }
 
+// storeOfLines writes a ledger of n lines (line i in the runbook's
+// spelling when pascal(i)) in dir, and returns a store in dir that has
+// ingested it, and the ledger's path.
+func storeOfLines(t *testing.T, dir string, n int, pascal func(i int) bool) (*Store, string) {
+	t.Helper()
+	ledgerPath := filepath.Join(dir, "ledger.jsonl")
+	var lines []string
+	for i := range n {
+		lines = append(lines, line(i, pascal(i), float64(10+i)))
+	}
+	writeLedger(t, ledgerPath, lines, "")
+	s := openStore(t, dir)
+	if _, err := s.Ingest(context.Background(), ledgerPath); err != nil {
+		t.Fatal(err)
+	}
+	return s, ledgerPath
+}
+
+func lowerCase(int) bool { return false }
+
 // TestChunkDigestsSeeAPlantedRow: a row planted in the second chunk with
 // a line number before every other line changes that chunk's digest. The
 // rows were folded in line order alone, so the planted row was folded
@@ -127,17 +131,7 @@ func TestCompareRowsInWindows(t *testing.T) {
 // that left the row out (an outside review).
 func TestChunkDigestsSeeAPlantedRow(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	ledgerPath := filepath.Join(dir, "ledger.jsonl")
-	var lines []string
-	for i := range 6000 {
-		lines = append(lines, line(i, false, float64(10+i)))
-	}
-	writeLedger(t, ledgerPath, lines, "")
-	s := openStore(t, dir)
-	if _, err := s.Ingest(ctx, ledgerPath); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := storeOfLines(t, t.TempDir(), 6000, lowerCase)
 	before, err := s.ChunkDigests(ctx, 0, time.Time{}, time.Time{})
 	if err != nil || len(before) < 2 {
 		t.Fatalf("%d chunks, want 2 or more: %v", len(before), err)
@@ -159,17 +153,7 @@ func TestChunkDigestsSeeAPlantedRow(t *testing.T) {
 // period keeps only the chunks with rows in it.
 func TestChunkDigests(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	ledgerPath := filepath.Join(dir, "ledger.jsonl")
-	var lines []string
-	for i := range 200 {
-		lines = append(lines, line(i, false, float64(10+i)))
-	}
-	writeLedger(t, ledgerPath, lines, "")
-	s := openStore(t, dir)
-	if _, err := s.Ingest(ctx, ledgerPath); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := storeOfLines(t, t.TempDir(), 200, lowerCase)
 	before, err := s.ChunkDigests(ctx, 0, time.Time{}, time.Time{})
 	if err != nil || len(before) == 0 {
 		t.Fatalf("%v %v", before, err)

@@ -18,16 +18,7 @@ import (
 func sandboxStore(t *testing.T) (s *Store, dir string) {
 	t.Helper()
 	dir = t.TempDir()
-	ledgerPath := filepath.Join(dir, "ledger.jsonl")
-	var lines []string
-	for i := range 20 {
-		lines = append(lines, line(i, false, float64(10+i)))
-	}
-	writeLedger(t, ledgerPath, lines, "")
-	w := openStore(t, dir)
-	if _, err := w.Ingest(context.Background(), ledgerPath); err != nil {
-		t.Fatal(err)
-	}
+	w, _ := storeOfLines(t, dir, 20, lowerCase)
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
