@@ -852,29 +852,42 @@ func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
 		FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
 			WHERE "timestamp" >= '%s'::TIMESTAMPTZ AND "timestamp" < '%s'::TIMESTAMPTZ)`
 	week := func(offset, line string) string { return fmt.Sprintf(plant, line, offset, focusWeek, nextWeek(t)) }
+	sql := func(q ...string) func(*testing.T, string) []string {
+		return func(*testing.T, string) []string { return q }
+	}
 	for _, tc := range []struct {
 		name   string
-		edit   []string
-		job    string // what the refusing job says
-		verify string // what verify store says
+		edit   func(t *testing.T, root string) []string // the statements, after any change to the root
+		job    string                                   // what the refusing job says
+		verify string                                   // what verify store says
 	}{
-		{"before the first byte", []string{week("-2000000", "-5")}, "lie outside the ledger bytes", "ledger lines [-5]"},
-		{"past the last byte", []string{week("1099511627776", "99999999")}, "lie outside the ledger bytes", "ledger lines [99999999]"},
-		{"at the largest offset", []string{week("9223372036854775807", "99999998")}, "lie outside the ledger bytes", "ledger lines [99999998]"},
-		{"with no offset, NOT NULL dropped", []string{"ALTER TABLE ledger_rows ALTER COLUMN byte_offset DROP NOT NULL", week("NULL", "99999997")},
+		{"before the first byte", sql(week("-2000000", "-5")), "lie outside the ledger bytes", "ledger lines [-5]"},
+		{"past the last byte", sql(week("1099511627776", "99999999")), "lie outside the ledger bytes", "ledger lines [99999999]"},
+		{"at the largest offset", sql(week("9223372036854775807", "99999998")), "lie outside the ledger bytes", "ledger lines [99999998]"},
+		{"with no offset, NOT NULL dropped", sql("ALTER TABLE ledger_rows ALTER COLUMN byte_offset DROP NOT NULL", week("NULL", "99999997")),
 			"column main.ledger_rows.byte_offset BIGINT", "column main.ledger_rows.byte_offset BIGINT"},
-		{"ahead of its chunk's lines", []string{week("3*1048576 + 5", "0")}, "differ from what the ingest at audit seq", "ledger lines [0]"},
-		{"every row of a chunk deleted", []string{"DELETE FROM ledger_rows WHERE byte_offset // 1048576 = 3"}, "differ from what the ingest at audit seq", "rows differ"},
-		{"an extra lookup row", []string{`INSERT INTO text_codes SELECT 'scenario_id', max(code), (SELECT value FROM text_codes WHERE field = 'scenario_id' AND code = 0) FROM text_codes WHERE field = 'scenario_id'`},
+		{"ahead of its chunk's lines", sql(week("3*1048576 + 5", "0")), "differ from what the ingest at audit seq", "ledger lines [0]"},
+		{"every row of a chunk deleted", sql("DELETE FROM ledger_rows WHERE byte_offset // 1048576 = 3"), "differ from what the ingest at audit seq", "rows differ"},
+		{"an extra lookup row", sql(`INSERT INTO text_codes SELECT 'scenario_id', max(code), (SELECT value FROM text_codes WHERE field = 'scenario_id' AND code = 0) FROM text_codes WHERE field = 'scenario_id'`),
 			"the lookup table was edited", "text_codes differ"},
+		// A chunk a rejected line of a MiB or more spans holds no row, and
+		// no ingest records a digest for it: a run planted there passed
+		// the job (an outside review).
+		{"in a chunk a rejected line spans", func(t *testing.T, root string) []string {
+			start := appendRejectedSpan(t, root)
+			mustRun(t, "--root", root, "ingest")
+			chunk := (start + 1<<20 - 1) >> 20 // the first chunk wholly inside the rejected line
+			return []string{week(fmt.Sprint(chunk<<20+100), "99999996")}
+		}, "hold rows, though the ingests that loaded those bytes recorded none there", "ledger lines [99999996]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := publishedRoot(t)
+			edit := tc.edit(t, root)
 			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, q := range tc.edit {
+			for _, q := range edit {
 				if _, err := st.Conn().ExecContext(context.Background(), q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
@@ -889,6 +902,27 @@ func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
 			}
 		})
 	}
+}
+
+// appendRejectedSpan cuts the ledger's unfinished last line, appends a
+// line of 3 MiB that no run can be read from and, after it, the last 20
+// lines again under other run ids, and returns the offset the long line
+// starts at.
+func appendRejectedSpan(t *testing.T, root string) int64 {
+	t.Helper()
+	data := readFile(t, ledgerPath(root))
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
+	start := int64(len(data))
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	tail := bytes.Join(lines[len(lines)-21:], nil)
+	data = append(data, `{"junk":"`...)
+	data = append(data, bytes.Repeat([]byte("x"), 3<<20)...)
+	data = append(data, "\"}\n"...)
+	data = append(data, bytes.ReplaceAll(tail, []byte(`"RUN-`), []byte(`"RUNX-`))...)
+	if err := os.WriteFile(ledgerPath(root), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return start
 }
 
 // editStoreRow adds 1000 credits to the first stored run of the week

@@ -193,7 +193,7 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 	case !rep.StoreFound:
 		ledger = "no store"
 	case rep.StoreDamaged:
-		ledger = "not checked: the store is DAMAGED"
+		ledger = "not checked: the store is DAMAGED or its directory UNSAFE (the problems below say which)"
 	case rep.LedgerMissing:
 		ledger = "MISSING"
 	case !rep.Ledger.Intact:
@@ -331,6 +331,17 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	}
 	defer lk.Release()
 	st, err := a.openStoreToVerify(ctx, "verify ledger")
+	if errors.Is(err, fs.ErrNotExist) {
+		// As verify store says it: a store gone while the log records
+		// ingests into it is a problem found, not a check that could
+		// not run (it exited 1 here and 4 there: an outside review).
+		if p, perr := missingStoreProblem(l); perr != nil || p != "" {
+			if perr != nil {
+				return perr
+			}
+			return checkFailed("%s", p)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -385,14 +396,12 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	defer lk.Release()
 	st, err := a.openStoreToVerify(ctx, "verify store")
 	if errors.Is(err, fs.ErrNotExist) {
-		st, err := audit.Load(l.AuditLog)
+		p, err := missingStoreProblem(l)
 		if err != nil {
 			return err
 		}
-		for _, e := range st.Entries {
-			if e.Event == audit.EventIngest {
-				return checkFailed("store %s is missing, but the audit log records ingests into it (seq %d and later): it was deleted or moved", l.StoreFile, e.Seq)
-			}
+		if p != "" {
+			return checkFailed("%s", p)
 		}
 		fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
 		return nil
@@ -433,6 +442,21 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: %d rows, and its duplicates, rejects and field counts, equal those re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
 	return nil
+}
+
+// missingStoreProblem is the problem of a store that is not there while
+// the audit log records ingests into it ("" when it records none).
+func missingStoreProblem(l inputs.Layout) (string, error) {
+	trail, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range trail.Entries {
+		if e.Event == audit.EventIngest {
+			return fmt.Sprintf("store %s is missing, but the audit log records ingests into it (seq %d and later): it was deleted or moved", l.StoreFile, e.Seq), nil
+		}
+	}
+	return "", nil
 }
 
 // AuditVerifyOptions are the options of `ledgerlens audit verify [FILE]`.

@@ -481,6 +481,10 @@ func TestVerifyExitStatus(t *testing.T) {
 			func(string) []string { return []string{"verify", "ledger"} }, 1},
 		{"verify store, the store deleted", func(t *testing.T, r string) { mustRemove(t, filepath.Dir(storeFile(r))) },
 			func(string) []string { return []string{"verify", "store"} }, 4},
+		// It exited 1, where verify store and verify all exit 4 (an
+		// outside review).
+		{"verify ledger, the store deleted", func(t *testing.T, r string) { mustRemove(t, filepath.Dir(storeFile(r))) },
+			func(string) []string { return []string{"verify", "ledger"} }, 4},
 		{"audit verify, an entry deleted", func(t *testing.T, r string) { dropLine(t, filepath.Join(r, ".ledgerlens", "audit.jsonl"), 4) },
 			func(string) []string { return []string{"audit", "verify"} }, 4},
 		// A mistyped path verified as an empty log, exit 0 (an outside

@@ -2,6 +2,7 @@ package job
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -549,6 +550,50 @@ func (j *Job) checkPriorChunk(p *store.ChunkDigest) error {
 		": the store was edited; the rows appended to that chunk are not recorded (run 'ledgerlens verify store', then rebuild the store)")}}
 }
 
+// recordingRanges returns, merged and in order, the ledger byte ranges
+// [offset_from, offset_to) of the ingests since the last (re)load that
+// recorded the row digests of the chunks they loaded rows into. An ingest
+// that loaded no row records none and is left out, as is an older log's
+// ingest: the ranges only ever understate what was recorded.
+func recordingRanges(entries []audit.Entry) [][2]int64 {
+	var rs [][2]int64
+	for _, e := range entries {
+		if e.Event != audit.EventIngest {
+			continue
+		}
+		if e.Fields["ingest_event"] == store.EventLedgerModified || e.Fields["ingest_event"] == store.EventInitial {
+			rs = rs[:0] // every row reloaded: as RecordedChunkDigests
+		}
+		if _, ok := e.Fields[chunkDigestsField].(map[string]any); !ok {
+			continue
+		}
+		if from, to := fieldInt(e.Fields, "offset_from"), fieldInt(e.Fields, "offset_to"); from < to {
+			rs = append(rs, [2]int64{from, to})
+		}
+	}
+	slices.SortFunc(rs, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	var merged [][2]int64
+	for _, r := range rs {
+		if n := len(merged); n > 0 && r[0] <= merged[n-1][1] {
+			merged[n-1][1] = max(merged[n-1][1], r[1])
+			continue
+		}
+		merged = append(merged, r)
+	}
+	return merged
+}
+
+// rangesCover reports whether [from, to) lies within one of the merged
+// ranges rs.
+func rangesCover(rs [][2]int64, from, to int64) bool {
+	for _, r := range rs {
+		if r[0] <= from && to <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
 // codeBookProblem turns an edited lookup table (store.ErrCodeBookEdited)
 // into an integrity problem naming the store; any other error is returned
 // as it is.
@@ -807,6 +852,21 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 		listed := make(map[int64]bool, len(chunks))
 		for _, c := range chunks {
 			listed[c] = true
+		}
+		// A chunk holding rows that no ingest recorded, though ingests
+		// that record their chunks loaded all of its bytes, holds rows
+		// none of them loaded: a chunk a rejected line of a MiB or more
+		// spans holds no row and has no digest, and a run planted there
+		// passed the comparison below (an outside review).
+		if j.trail != nil {
+			loaded := recordingRanges(j.trail.state.Entries)
+			for _, c := range chunks {
+				from, to := c*store.ChunkBytes, min((c+1)*store.ChunkBytes, covered)
+				if _, ok := ref[c]; !ok && !j.trusted[c] && from < to && rangesCover(loaded, from, to) {
+					return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: ledger bytes %d–%d hold rows, though the ingests that loaded those bytes recorded none there: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
+						j.env.Layout.Rel(j.env.Layout.StoreFile), from, to)}}
+				}
+			}
 		}
 		for c := range ref {
 			if c*store.ChunkBytes < covered && !listed[c] {
