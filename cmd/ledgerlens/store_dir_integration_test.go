@@ -340,8 +340,8 @@ func binaryForAll(t *testing.T) string {
 	return forAllPath
 }
 
-// sharedTemp is a temporary directory every user can reach and write,
-// for another account's TMPDIR.
+// sharedTemp is a temporary directory every user can reach and write:
+// another account's TMPDIR, or where a file they read is put.
 func sharedTemp(t *testing.T) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "ledgerlens-tmp-")
@@ -392,15 +392,7 @@ func forgedStore(t *testing.T, root string) string {
 	t.Helper()
 	scratch := copyRoot(t, root)
 	editStoreRow(t, scratch, focusWeek)
-	drop, err := os.MkdirTemp("", "ledgerlens-forged-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(drop) })
-	if err := os.Chmod(drop, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	forged := filepath.Join(drop, "forged.duckdb")
+	forged := filepath.Join(sharedTemp(t), "forged.duckdb")
 	copyFile(t, storeFile(scratch), forged)
 	if err := os.Chmod(forged, 0o644); err != nil {
 		t.Fatal(err)

@@ -265,42 +265,9 @@ func runVerify(a *app, opts VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	if len(files) == 0 {
-		switch {
-		case failed > unchecked:
-			return checkFailed("%d of %d evidence bundles failed verification", failed, len(bundles))
-		case failed > 0:
-			return fmt.Errorf("%d of %d evidence bundles were not checked: no file to read or no public key to check it with", failed, len(bundles))
-		}
-		return nil
-	}
-	pub, err := loadPublicKey(a, opts.PubKey)
+	failures, unread, err := verifyFiles(a, files, opts.PubKey)
 	if err != nil {
 		return err
-	}
-	l := a.layout()
-	var failures []string
-	var unread []string
-	for _, path := range files {
-		check, err := reports.VerifyFile(path, pub)
-		if err != nil && !errors.Is(err, reports.ErrVerification) {
-			// Not read (missing, not a regular file): said, and the other
-			// files still checked, so that a tampered one is not lost
-			// behind it (it was: an outside review).
-			unread = append(unread, fmt.Sprintf("%s: %v", path, err))
-			fmt.Fprintf(a.stdout, "FAILED  %s\n", unread[len(unread)-1])
-			continue
-		}
-		recorded, err := reconcile.File(l, path, job.OutputDirs(l))
-		if err != nil {
-			return err
-		}
-		if problems := append(check.Problems(), recorded...); len(problems) > 0 {
-			failures = append(failures, path+": "+strings.Join(problems, "; "))
-			fmt.Fprintf(a.stdout, "FAILED  %s\n", failures[len(failures)-1])
-			continue
-		}
-		fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
 	}
 	total := len(files) + len(bundles)
 	if len(failures) > 0 || failed > unchecked {
@@ -321,6 +288,43 @@ func runVerify(a *app, opts VerifyOptions) error {
 	return nil
 }
 
+// verifyFiles checks each published file's sidecar and signature, and
+// that a file under the root is the recorded artifact for its name,
+// printing one line per file. It returns the files found changed and
+// those it could not read, each with its problems.
+func verifyFiles(a *app, files []string, pubPath string) (failures, unread []string, err error) {
+	if len(files) == 0 {
+		return nil, nil, nil
+	}
+	pub, err := loadPublicKey(a, pubPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := a.layout()
+	for _, path := range files {
+		check, err := reports.VerifyFile(path, pub)
+		if err != nil && !errors.Is(err, reports.ErrVerification) {
+			// Not read (missing, not a regular file): said, and the other
+			// files still checked, so that a tampered one is not lost
+			// behind it (it was: an outside review).
+			unread = append(unread, fmt.Sprintf("%s: %v", path, err))
+			fmt.Fprintf(a.stdout, "FAILED  %s\n", unread[len(unread)-1])
+			continue
+		}
+		recorded, err := reconcile.File(l, path, job.OutputDirs(l))
+		if err != nil {
+			return nil, nil, err
+		}
+		if problems := append(check.Problems(), recorded...); len(problems) > 0 {
+			failures = append(failures, path+": "+strings.Join(problems, "; "))
+			fmt.Fprintf(a.stdout, "FAILED  %s\n", failures[len(failures)-1])
+			continue
+		}
+		fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
+	}
+	return failures, unread, nil
+}
+
 // runVerifyLedger checks that the ledger prefix the store loaded is
 // unchanged.
 func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) error {
@@ -335,10 +339,11 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 		// As verify store says it: a store gone while the log records
 		// ingests into it is a problem found, not a check that could
 		// not run (it exited 1 here and 4 there: an outside review).
-		if p, perr := missingStoreProblem(l); perr != nil || p != "" {
-			if perr != nil {
-				return perr
-			}
+		p, err := missingStoreProblem(l)
+		if err != nil {
+			return err
+		}
+		if p != "" {
 			return checkFailed("%s", p)
 		}
 	}
