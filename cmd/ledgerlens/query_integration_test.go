@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -583,13 +582,14 @@ func TestQueryStreamsLargeResults(t *testing.T) {
 			var out countingWriter
 			var stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &stderr
+			measured := measuredPeak(t, cmd)
 			if err := cmd.Run(); err != nil {
 				t.Fatalf("%v\n%s", err, stderr.String())
 			}
 			if min := int64(rows) * 220; out.n < min {
 				t.Fatalf("output %d bytes, want at least %d", out.n, min)
 			}
-			peak := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024
+			peak := measured()
 			if limit := out.n + 200<<20; peak > limit {
 				t.Errorf("peak RSS %d MiB for %d MiB of output, want under %d MiB", peak>>20, out.n>>20, limit>>20)
 			}
