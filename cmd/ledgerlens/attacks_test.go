@@ -879,6 +879,18 @@ func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
 			chunk := (start + 1<<20 - 1) >> 20 // the first chunk wholly inside the rejected line
 			return []string{week(fmt.Sprint(chunk<<20+100), "99999996")}
 		}, "hold rows, though the ingests that loaded those bytes recorded none there", "ledger lines [99999996]"},
+		// A line no run can be read from appended where a chunk begins:
+		// its ingest loaded no row and recorded no digest, so nothing said
+		// it had read those bytes, and a run planted there passed the job
+		// (stop 49's note).
+		{"in a chunk only a rejected line's ingest read", func(t *testing.T, root string) []string {
+			size := cutUnfinishedLine(t, root)
+			appendJunkLine(t, root, (size>>20+2)<<20-size) // ends on a chunk boundary
+			mustRun(t, "--root", root, "ingest")
+			start := appendJunkLine(t, root, 3<<20)
+			mustRun(t, "--root", root, "ingest")
+			return []string{week(fmt.Sprint(start+1<<20+100), "99999995")}
+		}, "hold rows, though the ingests that loaded those bytes recorded none there", "ledger lines [99999995]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := publishedRoot(t)
@@ -904,21 +916,48 @@ func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
 	}
 }
 
+// appendJunkLine appends to root's ledger, which must end in a newline,
+// a line of size bytes that no run can be read from, and returns the
+// offset it starts at.
+func appendJunkLine(t *testing.T, root string, size int64) int64 {
+	t.Helper()
+	data := readFile(t, ledgerPath(root))
+	if !bytes.HasSuffix(data, []byte("\n")) || size < 20 {
+		t.Fatalf("appendJunkLine: a ledger ending %q, a line of %d bytes", data[max(0, len(data)-20):], size)
+	}
+	start := int64(len(data))
+	data = append(data, `{"junk":"`...)
+	data = append(data, bytes.Repeat([]byte("x"), int(size)-len(`{"junk":""}`)-1)...)
+	data = append(data, "\"}\n"...)
+	if err := os.WriteFile(ledgerPath(root), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return start
+}
+
+// cutUnfinishedLine cuts root's ledger after its last newline, where
+// no ingest has loaded anything, and returns its new size.
+func cutUnfinishedLine(t *testing.T, root string) int64 {
+	t.Helper()
+	data := readFile(t, ledgerPath(root))
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
+	if err := os.WriteFile(ledgerPath(root), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return int64(len(data))
+}
+
 // appendRejectedSpan cuts the ledger's unfinished last line, appends a
 // line of 3 MiB that no run can be read from and, after it, the last 20
 // lines again under other run ids, and returns the offset the long line
 // starts at.
 func appendRejectedSpan(t *testing.T, root string) int64 {
 	t.Helper()
-	data := readFile(t, ledgerPath(root))
-	data = data[:bytes.LastIndexByte(data, '\n')+1]
-	start := int64(len(data))
-	lines := bytes.SplitAfter(data, []byte("\n"))
+	cutUnfinishedLine(t, root)
+	lines := bytes.SplitAfter(readFile(t, ledgerPath(root)), []byte("\n"))
 	tail := bytes.Join(lines[len(lines)-21:], nil)
-	data = append(data, `{"junk":"`...)
-	data = append(data, bytes.Repeat([]byte("x"), 3<<20)...)
-	data = append(data, "\"}\n"...)
-	data = append(data, bytes.ReplaceAll(tail, []byte(`"RUN-`), []byte(`"RUNX-`))...)
+	start := appendJunkLine(t, root, 3<<20)
+	data := append(readFile(t, ledgerPath(root)), bytes.ReplaceAll(tail, []byte(`"RUN-`), []byte(`"RUNX-`))...)
 	if err := os.WriteFile(ledgerPath(root), data, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -396,17 +396,17 @@ func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.Inge
 		"rejects": res.Rejected, "duplicates": res.Duplicates, "prefix_sha256": res.PrefixSHA256,
 		derivedDigestField: derived,
 	}
-	if len(digests) > 0 {
-		m := make(map[string]any, len(digests))
-		for c, d := range digests {
-			m[strconv.FormatInt(c, 10)] = d
-			if j.chunkRefs == nil {
-				j.chunkRefs = map[int64]string{}
-			}
-			j.chunkRefs[c] = d
+	// Recorded even when empty: an ingest that loaded no row still read
+	// its bytes, and says so (recordingRanges).
+	m := make(map[string]any, len(digests))
+	for c, d := range digests {
+		m[strconv.FormatInt(c, 10)] = d
+		if j.chunkRefs == nil {
+			j.chunkRefs = map[int64]string{}
 		}
-		fields[chunkDigestsField] = m
+		j.chunkRefs[c] = d
 	}
+	fields[chunkDigestsField] = m
 	if err := j.Audit(ctx, audit.EventIngest, fields); err != nil {
 		return err
 	}

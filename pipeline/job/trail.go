@@ -552,9 +552,11 @@ func (j *Job) checkPriorChunk(p *store.ChunkDigest) error {
 
 // recordingRanges returns, merged and in order, the ledger byte ranges
 // [offset_from, offset_to) of the ingests since the last (re)load that
-// recorded the row digests of the chunks they loaded rows into. An ingest
-// that loaded no row records none and is left out, as is an older log's
-// ingest: the ranges only ever understate what was recorded.
+// recorded the row digests of the chunks they loaded rows into, an empty
+// record for an ingest that loaded none. An ingest an older version
+// recorded without the field (one that loaded no row, or any before row
+// digests were recorded) is left out: the ranges only ever understate
+// what was read.
 func recordingRanges(entries []audit.Entry) [][2]int64 {
 	var rs [][2]int64
 	for _, e := range entries {
