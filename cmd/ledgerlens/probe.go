@@ -22,7 +22,8 @@ import (
 const probeStoreCommand = "probe-store"
 
 // newProbeStoreCmd is the child side of selfProbe: it opens the store
-// read-only (store.Probe) and exits 0, or 1 with the error. It is not for
+// read-only (store.Probe) and exits 0; 4 with the error when a block fails
+// its checksum (store.CorruptError, also on stdout for selfProbe), or 1 with any other. It is not for
 // people; it is hidden from the help.
 func newProbeStoreCmd(a *app) *cobra.Command {
 	return &cobra.Command{
@@ -31,7 +32,12 @@ func newProbeStoreCmd(a *app) *cobra.Command {
 		Args:        cobra.ExactArgs(1),
 		Annotations: map[string]string{"ledgerlens/no-root": ""},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return store.Probe(cmd.Context(), args[0])
+			err := store.Probe(cmd.Context(), args[0])
+			if ce := (*store.CorruptError)(nil); errors.As(err, &ce) {
+				fmt.Fprintln(a.stdout, ce) // selfProbe's account of it
+				return &job.IntegrityError{Problems: []string{err.Error()}}
+			}
+			return err
 		},
 	}
 }
@@ -56,8 +62,8 @@ func selfProbe(ctx context.Context, dir *store.Dir) error {
 	// its descriptor 3 (store.Dir).
 	cmd := exec.CommandContext(ctx, exe, "--log-level", "error", probeStoreCommand, "/proc/self/fd/3/"+store.FileName)
 	cmd.ExtraFiles = []*os.File{dir.File()}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// The child dies with this process: one that outlived a SIGKILLed job
 	// held the engine's lock on the store, and the next job failed on it
 	// (an outside review). The death signal follows the thread that
@@ -79,6 +85,15 @@ func selfProbe(ctx context.Context, dir *store.Dir) error {
 	// (SIGKILL, SIGXCPU); a thread or an allocation refused. Those were
 	// reported as a damaged store, exit 4 recorded in the signed log, with
 	// the advice to move a sound store away (an outside review).
+	//
+	// A block that fails its checksum (exit 4, store.ErrCorrupt) is a
+	// finding too: the engine says so as an ordinary error, which the
+	// job's own open passed, and a job then failed with the engine's
+	// message (exit 1) at its first read of the block, verify store too,
+	// and verify ledger passed.
+	if ee.ExitCode() == exitIntegrity {
+		return fmt.Errorf("%w: reading %s in a probe process: %s", job.ErrStoreDamaged, path, firstLine(stdout.String()))
+	}
 	ws, ok := ee.Sys().(syscall.WaitStatus)
 	faulted := ok && ws.Signaled() && faultSignal(ws.Signal())
 	if !faulted && !crashReport(stderr.String()) || resourceFailure(stderr.String()) {

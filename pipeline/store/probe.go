@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -10,8 +11,42 @@ import (
 //go:embed sql/probe_tables.sql
 var probeTablesSQL string
 
+// ErrCorrupt is matched by Probe's error when the engine finds a block of
+// the store file whose checksum does not match: the file was changed
+// outside the engine, on the disk or by hand, and what that block held
+// cannot be read. The engine says so only when a read reaches the block.
+var ErrCorrupt = errors.New("a block of the store file fails its checksum")
+
+// CorruptError is the engine's checksum failure on reading Table
+// ("" when it came on opening the file). It matches ErrCorrupt.
+type CorruptError struct {
+	Table string
+	Err   error
+}
+
+func (e *CorruptError) Error() string {
+	if e.Table == "" {
+		return fmt.Sprintf("%v (%v)", ErrCorrupt, e.Err)
+	}
+	return fmt.Sprintf("table %s: %v (%v)", e.Table, ErrCorrupt, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrCorrupt) true.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// corrupt returns a CorruptError for err when it is the engine's checksum
+// failure on reading table, and err as it is otherwise.
+func corrupt(table string, err error) error {
+	if err != nil && strings.Contains(err.Error(), "Corrupt database file") {
+		return &CorruptError{Table: table, Err: err}
+	}
+	return err
+}
+
 // Probe opens the store at path read-only and reads every row of every
-// table. It is meant to run in a child process before a job opens a store
+// table; a block that fails its checksum is a CorruptError. It is meant to run in a child process before a job opens a store
 // the last job did not seal, and before a verification (docs/COMPLIANCE.md,
 // "A damaged store"): on some damaged files the engine aborts the whole
 // process (a stack-protector check in its reader), which no error return
@@ -20,12 +55,12 @@ var probeTablesSQL string
 func Probe(ctx context.Context, path string) error {
 	st, err := Open(ctx, path, Options{ReadOnly: true})
 	if err != nil {
-		return err
+		return corrupt("", err)
 	}
 	defer st.Close()
 	rows, err := st.conn.QueryContext(ctx, probeTablesSQL)
 	if err != nil {
-		return fmt.Errorf("probe store %s: probe_tables.sql: %w", path, err)
+		return fmt.Errorf("probe store %s: probe_tables.sql: %w", path, corrupt("", err))
 	}
 	var tables []string
 	for rows.Next() {
@@ -46,12 +81,16 @@ func Probe(ctx context.Context, path string) error {
 		// of a 10M-run store took 3.8 GB.
 		rows, err := st.conn.QueryContext(ctx, "SELECT sum(hash(COLUMNS(*))) FROM "+t)
 		if err != nil {
-			return fmt.Errorf("probe store %s: read %s: %w", path, t, err)
+			return fmt.Errorf("probe store %s: read %s: %w", path, t, corrupt(t, err))
 		}
 		for rows.Next() {
 		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return fmt.Errorf("probe store %s: read %s: %w", path, t, corrupt(t, err))
+		}
 		if err := rows.Close(); err != nil {
-			return fmt.Errorf("probe store %s: read %s: %w", path, t, err)
+			return fmt.Errorf("probe store %s: read %s: %w", path, t, corrupt(t, err))
 		}
 	}
 	return nil
