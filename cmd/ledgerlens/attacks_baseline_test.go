@@ -319,3 +319,44 @@ func TestProposeCandidatesTwice(t *testing.T) {
 	}
 	mustRun(t, "--root", root, "verify", "all")
 }
+
+// TestAttackBaselineRecordsDeleted: whoever may write
+// runs/BASELINE_UPDATES deletes the files of a pending proposal, or of an
+// applied approval. `baseline verify` checked the records left, which
+// verified: exit 0. It now also holds the directory to the records the
+// audit log names, and exits 4 naming each, in its one stderr line under
+// --quiet too (which said only how many records failed).
+func TestAttackBaselineRecordsDeleted(t *testing.T) {
+	root, scenario, alice, bob := baselineRoot(t)
+	x := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
+	if r := approve(t, root, x, "--sign-with", bob); r.code != 0 {
+		t.Fatalf("approve X: exit %d\n%s", r.code, r.stderr)
+	}
+	y := propose(t, root, scenario, alice, "2026-03-03T00:00:00Z")
+	mustRun(t, "--root", root, "baseline", "verify")
+	for _, tc := range []struct{ name, glob, want string }{
+		{"a pending proposal", "proposal_" + y + ".*", "proposal_" + y + ".json (baseline_proposed at audit seq"},
+		{"an applied approval", "approval_" + x + ".*", "approval_" + x + ".json (baseline_approved at audit seq"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := copyRoot(t, root)
+			files, err := filepath.Glob(filepath.Join(r, "runs", "BASELINE_UPDATES", tc.glob))
+			if err != nil || len(files) == 0 {
+				t.Fatalf("no files %s: %v", tc.glob, err)
+			}
+			for _, f := range files {
+				if err := os.Remove(f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v := mustFail(t, 4, []string{tc.want, "is missing"}, "--root", r, "baseline", "verify")
+			if !strings.Contains(v.stdout, "FAILED  baseline record runs/BASELINE_UPDATES/"+tc.want) {
+				t.Errorf("baseline verify's FAILED lines:\n%s", v.stdout)
+			}
+			q := cron(t, r, "baseline", "verify")
+			if q.code != 4 || !strings.Contains(q.stderr, tc.want) || len(stderrLines(q)) != 1 {
+				t.Errorf("--quiet baseline verify: exit %d, want 4 and one stderr line naming %s:\n%s", q.code, tc.want, q.stderr)
+			}
+		})
+	}
+}

@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 )
 
 // signingFlags adds the flags that say how a person signs a proposal or
@@ -319,8 +321,14 @@ func runBaselineApprove(ctx context.Context, a *app, opts BaselineApproveOptions
 	return nil
 }
 
+// BaselineVerifyOptions are the flags of `baseline verify`.
+type BaselineVerifyOptions struct {
+	// Approvers is the allowed_signers file; "" is <root>/config/approvers.
+	Approvers string
+}
+
 func newBaselineVerifyCmd(a *app) *cobra.Command {
-	var approversPath string
+	var opts BaselineVerifyOptions
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check who made and who approved each baseline change (the people's SSH signatures)",
@@ -329,40 +337,72 @@ the approvers file, offline: each record's .sshsig is a valid signature of its
 bytes by a key listed for the person it names (namespace ledgerlens-baseline),
 and each approval names someone other than its proposer, was signed with
 another key, records the key that signed the proposal, and pins the
-proposal's SHA-256. It exits 4 if any record fails. ` + "`ledgerlens verify`" + ` checks the
-same files' sidecars and host signatures; docs/COMPLIANCE.md shows the same
-checks with stock ssh-keygen -Y verify.`,
+proposal's SHA-256. Every record the audit log says was proposed or approved
+must still be there, unchanged. It exits 4 if any record fails. ` + "`ledgerlens verify`" + ` checks the
+same files' sidecars and host signatures, and ` + "`ledgerlens audit verify`" + ` the log;
+docs/COMPLIANCE.md shows the same checks with stock ssh-keygen -Y verify.`,
 		Example: `  ledgerlens --root /srv/ledger baseline verify
   ledgerlens baseline verify --approvers approvers-2026-q3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l := a.layout()
-			if approversPath == "" {
-				approversPath = baselines.ApproversPath(l.Baselines)
-			}
-			approvers, err := baselines.LoadApprovers(approversPath)
-			if err != nil {
-				return err
-			}
-			checks, err := baselines.VerifyRecords(l.BaselineUpdatesDir, approvers)
-			if err != nil {
-				return err
-			}
-			failed := 0
-			for _, c := range checks {
-				if c.OK() {
-					fmt.Fprintf(a.stdout, "OK      %s signed by %s (%s)\n", c.File, c.Principal, c.Fingerprint)
-					continue
-				}
-				failed++
-				fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", c.File, strings.Join(c.Problems, "; "))
-			}
-			if failed > 0 {
-				return checkFailed("%d of %d baseline records failed verification", failed, len(checks))
-			}
-			return nil
+			return runBaselineVerify(cmd.Context(), a, opts)
 		},
 	}
-	cmd.Flags().StringVar(&approversPath, "approvers", "", "allowed_signers file to check against (default <root>/config/approvers)")
+	cmd.Flags().StringVar(&opts.Approvers, "approvers", "", "allowed_signers file to check against (default <root>/config/approvers)")
 	return cmd
+}
+
+// runBaselineVerify checks the people's signatures on the records on disk
+// (baselines.VerifyRecords) and that the records the audit log names are
+// there, unchanged (job.BaselineRecordsProblemsIn): a pending proposal
+// deleted, or both files of an approval, left only records that verified,
+// and the command passed.
+func runBaselineVerify(_ context.Context, a *app, opts BaselineVerifyOptions) error {
+	l := a.layout()
+	approversPath := opts.Approvers
+	if approversPath == "" {
+		approversPath = baselines.ApproversPath(l.Baselines)
+	}
+	approvers, err := baselines.LoadApprovers(approversPath)
+	if err != nil {
+		return err
+	}
+	checks, err := baselines.VerifyRecords(l.BaselineUpdatesDir, approvers)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for _, c := range checks {
+		if c.OK() {
+			fmt.Fprintf(a.stdout, "OK      %s signed by %s (%s)\n", c.File, c.Principal, c.Fingerprint)
+			continue
+		}
+		problems = append(problems, fmt.Sprintf("%s: %s", c.File, strings.Join(c.Problems, "; ")))
+	}
+	a.printFailed(problems)
+	failed := len(problems)
+	trail, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return err
+	}
+	if !trail.Exists {
+		fmt.Fprintf(a.stderr, "WARNING: no audit log at %s: records deleted from %s cannot be told\n", l.AuditLog, l.BaselineUpdatesDir)
+	}
+	logged, err := job.BaselineRecordsProblemsIn(l, trail.Entries)
+	if err != nil {
+		return err
+	}
+	a.printFailed(logged)
+	problems = append(problems, logged...)
+	if len(problems) == 0 {
+		return nil
+	}
+	var what []string
+	if failed > 0 {
+		what = append(what, fmt.Sprintf("%d of %d baseline records on disk failed verification", failed, len(checks)))
+	}
+	if len(logged) > 0 {
+		what = append(what, fmt.Sprintf("%d records the audit log names are missing or changed", len(logged)))
+	}
+	return checkFailed("%s: %s", strings.Join(what, "; "), summarize(problems))
 }

@@ -170,7 +170,7 @@ func TestBaselineCommands(t *testing.T) {
 	swapped := strings.NewReplacer("alice namespaces", "bob namespaces", "bob namespaces", "alice namespaces").Replace(string(data))
 	os.WriteFile(approvers, []byte(swapped), 0o644)
 	bad := ledgerlens(t, nil, "--root", root, "baseline", "verify")
-	if bad.code != 4 || strings.Count(bad.stdout, "FAILED") != 2 || !strings.Contains(bad.stderr, "2 of 2 baseline records failed") {
+	if bad.code != 4 || strings.Count(bad.stdout, "FAILED") != 2 || !strings.Contains(bad.stderr, "2 of 2 baseline records on disk failed") {
 		t.Errorf("verify against swapped keys: exit %d\n%s%s", bad.code, bad.stdout, bad.stderr)
 	}
 }

@@ -344,7 +344,7 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 			return err
 		}
 		if p != "" {
-			return checkFailed("%s", p)
+			return a.failOne("%s", p)
 		}
 	}
 	if err != nil {
@@ -357,7 +357,7 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	}
 	if !res.Intact {
 		m := res.Modified
-		return checkFailed("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
+		return a.failOne("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
 			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
 	}
 	// The bytes the audit log records as ingested must hash as it
@@ -370,7 +370,7 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	if m, err := job.LedgerAgainstLog(trail.Entries, l.Ledger, 0, ""); err != nil {
 		return err
 	} else if m != nil {
-		return checkFailed("ledger %s is not append-only: bytes %d–%d differ from what the audit log records as ingested (the store was rebuilt from the changed ledger, or rolled back)",
+		return a.failOne("ledger %s is not append-only: bytes %d–%d differ from what the audit log records as ingested (the store was rebuilt from the changed ledger, or rolled back)",
 			l.Ledger, m.ByteFrom, m.ByteTo)
 	}
 	// A modification found earlier (the store has since been rebuilt
@@ -406,7 +406,7 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 			return err
 		}
 		if p != "" {
-			return checkFailed("%s", p)
+			return a.failOne("%s", p)
 		}
 		fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
 		return nil
@@ -421,7 +421,7 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	}
 	if !led.Intact {
 		m := led.Modified
-		return checkFailed("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed, so the store's rows cannot be re-derived",
+		return a.failOne("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed, so the store's rows cannot be re-derived",
 			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
 	}
 	rows, err := st.VerifyRows(ctx, l.Ledger)
@@ -429,7 +429,7 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 		return err
 	}
 	if p := pipeline.StoreProblem(l.StoreFile, rows); p != "" {
-		return checkFailed("%s", p)
+		return a.failOne("%s", p)
 	}
 	// A store rebuilt from an edited ledger re-derives to itself: the
 	// rows the audit log records as loaded tell it apart.
@@ -553,6 +553,14 @@ func checkFailed(format string, args ...any) error {
 	return &failedCheck{msg: fmt.Sprintf(format, args...)}
 }
 
+// failOne is the one problem a check found: written on a FAILED line, as
+// every verifier's problems are, and returned as the command's error.
+func (a *app) failOne(format string, args ...any) error {
+	err := checkFailed(format, args...)
+	a.printFailed([]string{err.Error()})
+	return err
+}
+
 // printFailed writes each problem on a FAILED line of its own: the lines a
 // reviewer reads, before the command's one-line error on stderr.
 func (a *app) printFailed(problems []string) {
@@ -572,7 +580,8 @@ func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Sto
 	case err != nil:
 		return nil, err
 	case len(problems) > 0:
-		return nil, checkFailed("%s", strings.Join(problems, "; "))
+		a.printFailed(problems)
+		return nil, checkFailed("%s", summarize(problems))
 	case st == nil:
 		return nil, fmt.Errorf("store %s: %w", a.layout().StoreFile, fs.ErrNotExist)
 	}

@@ -41,10 +41,12 @@ func BaselinesProblems(l inputs.Layout, entries []audit.Entry) ([]string, error)
 // (TestAttackApprovalFilesDeletedThenApprovedAgain). `verify all` needs
 // no such check: it checks every file the log records as published.
 func (j *Job) BaselineRecordsProblems() ([]string, error) {
-	return baselineRecordsProblems(j.env.Layout, j.trail.state.Entries)
+	return BaselineRecordsProblemsIn(j.env.Layout, j.trail.state.Entries)
 }
 
-func baselineRecordsProblems(l inputs.Layout, entries []audit.Entry) ([]string, error) {
+// BaselineRecordsProblemsIn is BaselineRecordsProblems over the entries of
+// a log read without a job (`baseline verify`).
+func BaselineRecordsProblemsIn(l inputs.Layout, entries []audit.Entry) ([]string, error) {
 	type recorded struct {
 		sha256 string
 		seq    int64
