@@ -143,15 +143,11 @@ func (z *sortedZip) Create(name string) (io.Writer, error) {
 		}
 	}
 	if z.tmp == nil {
-		tmp, err := os.CreateTemp(z.tmpDir, "ledgerlens-workbook-*.zipparts")
+		// Without a name, used through its descriptor: a process killed
+		// while it renders (SIGKILL, the out-of-memory killer) leaves
+		// nothing behind in TMPDIR. Every killed job left one.
+		tmp, err := scratchFile(z.tmpDir, "ledgerlens-workbook-*.zipparts")
 		if err != nil {
-			return nil, fmt.Errorf("workbook zip: %w", err)
-		}
-		// Unlinked at once and used through its descriptor: a process
-		// killed while it renders (SIGKILL, the out-of-memory killer)
-		// leaves nothing behind in TMPDIR. Every killed job left one.
-		if err := os.Remove(tmp.Name()); err != nil {
-			tmp.Close()
 			return nil, fmt.Errorf("workbook zip: %w", err)
 		}
 		z.tmp = tmp
