@@ -237,6 +237,10 @@ func StoreProblem(storeRel string, c store.RowCheck) string {
 	if c.Intact() {
 		return ""
 	}
+	if c.PrefixChanged {
+		return fmt.Sprintf("store %s: the ledger's first %d bytes, which it covers, changed while they were read to re-derive its rows: the ledger is not append-only (run 'ledgerlens verify ledger')",
+			storeRel, c.CoveredBytes)
+	}
 	var what []string
 	if c.DifferCount > 0 || c.Rows != c.Derived {
 		what = append(what, fmt.Sprintf("%d rows differ from the rows re-derived from the ledger's first %d bytes (store %d rows, ledger %d; ledger lines %v)",
