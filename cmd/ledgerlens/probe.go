@@ -45,10 +45,10 @@ func newProbeStoreCmd(a *app) *cobra.Command {
 // selfProbe opens the store in dir in a child process of this binary
 // (newProbeStoreCmd) before the job opens it: DuckDB aborts the process on
 // some damaged files, and a child's abort is a finding (job.ErrStoreDamaged),
-// where the job's own would be exit 2 and a page of stack dump. A child
-// that ends otherwise (an ordinary error, such as a write-ahead log a
-// read-only open cannot replay) is not one: the job's own open decides
-// then.
+// where the job's own would be exit 2 and a page of stack dump, and so is
+// a block that fails its checksum. A child that ends otherwise (an
+// ordinary error, such as a write-ahead log a read-only open cannot
+// replay) is not one: the job's own open decides then.
 func selfProbe(ctx context.Context, dir *store.Dir) error {
 	if ok, err := dir.Exists(); err != nil || !ok {
 		return nil // nothing to probe; the job's own open decides
@@ -76,16 +76,6 @@ func selfProbe(ctx context.Context, dir *store.Dir) error {
 	if err == nil || !errors.As(err, &ee) || ctx.Err() != nil {
 		return nil
 	}
-	// Only the engine's crash is a finding: the process ended by a fault
-	// signal, or the Go runtime's report of one in the engine's code, for
-	// a reason other than the host's resources. Anything else leaves it to
-	// the job's open: an ordinary error (exit 1); a binary replaced by one
-	// without this command (exit 2, a usage message); a child killed from
-	// outside, by the kernel's out-of-memory killer or at a CPU limit
-	// (SIGKILL, SIGXCPU); a thread or an allocation refused. Those were
-	// reported as a damaged store, exit 4 recorded in the signed log, with
-	// the advice to move a sound store away (an outside review).
-	//
 	// A block that fails its checksum (exit 4, store.ErrCorrupt) is a
 	// finding too: the engine says so as an ordinary error, which the
 	// job's own open passed, and a job then failed with the engine's
@@ -94,6 +84,16 @@ func selfProbe(ctx context.Context, dir *store.Dir) error {
 	if ee.ExitCode() == exitIntegrity {
 		return fmt.Errorf("%w: reading %s in a probe process: %s", job.ErrStoreDamaged, path, firstLine(stdout.String()))
 	}
+	// Besides that, only the engine's crash is a finding: the process
+	// ended by a fault signal, or the Go runtime's report of one in the
+	// engine's code, for a reason other than the host's resources.
+	// Anything else leaves it to the job's open: an ordinary error (exit
+	// 1); a binary replaced by one without this command (exit 2, a usage
+	// message); a child killed from outside, by the kernel's out-of-memory
+	// killer or at a CPU limit (SIGKILL, SIGXCPU); a thread or an
+	// allocation refused. Those were reported as a damaged store, exit 4
+	// recorded in the signed log, with the advice to move a sound store
+	// away (an outside review).
 	ws, ok := ee.Sys().(syscall.WaitStatus)
 	faulted := ok && ws.Signaled() && faultSignal(ws.Signal())
 	if !faulted && !crashReport(stderr.String()) || resourceFailure(stderr.String()) {
