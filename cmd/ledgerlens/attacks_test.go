@@ -916,6 +916,65 @@ func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
 	}
 }
 
+// TestAttackRowPlantedWhereTheLedgerGrows: the ledger ends, when a job
+// ingests it, just after a line that crosses a MiB boundary, so the
+// ingest covers bytes of the next chunk without loading a row there, and
+// records no digest for it. A run planted in those bytes was refused by
+// a job at once (exit 4), but once the ledger grew into the chunk, the
+// next ingest folded the planted row into the digest it recorded, and
+// the weekly job published it, signed, exit 0; every later job trusted
+// it (an outside review). An ingest that extends a chunk no ingest
+// recorded, whose earlier bytes recording ingests read in full, now finds
+// the chunk's earlier rows must be none, and refuses them.
+func TestAttackRowPlantedWhereTheLedgerGrows(t *testing.T) {
+	root := copyFixture(t)
+	full := readFile(t, ledgerPath(root))
+	const boundary = 8 << 20
+	end := bytes.IndexByte(full[boundary:], '\n') + boundary + 1
+	if err := os.WriteFile(ledgerPath(root), full[:end], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plant := fmt.Sprintf(`INSERT INTO ledger_rows
+		SELECT * REPLACE (99999994 AS line_no, %d AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 50000 AS credits_total)
+		FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
+			WHERE "timestamp" >= '%s'::TIMESTAMPTZ AND "timestamp" < '%s'::TIMESTAMPTZ)`, boundary+10, focusWeek, nextWeek(t))
+	if _, err := st.Conn().ExecContext(context.Background(), plant); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	const refused = "hold rows, though the ingests that loaded those bytes recorded none there"
+	mustFail(t, 4, []string{refused}, "--root", root, "report", "weekly", "--week", focusWeek)
+	// The producer writes the rest of the ledger.
+	if err := os.WriteFile(ledgerPath(root), full, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 4, []string{refused}, "--root", root, "ingest")
+	mustFail(t, 4, []string{refused}, "--root", root, "report", "weekly", "--week", focusWeek)
+	if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err == nil {
+		t.Fatal("the week was published from the edited store")
+	}
+	mustFail(t, 4, []string{"ledger lines [99999994]"}, "--root", root, "verify", "store")
+	// Moved away, as the message says, the store is rebuilt from the
+	// ledger, and the week is published without the planted run.
+	if err := os.Rename(storeFile(root), storeFile(root)+".edited"); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(storeFile(root) + ".wal")
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+	if bytes.Contains(readFile(t, weeklyPath(root, focusWeek, 1, ".json")), []byte("PLANTED-1")) {
+		t.Fatal("the rebuilt store's report holds the planted run")
+	}
+	mustRun(t, "--root", root, "verify", "all")
+}
+
 // appendJunkLine appends to root's ledger, which must end in a newline,
 // a line of size bytes that no run can be read from, and returns the
 // offset it starts at.

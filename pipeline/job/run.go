@@ -362,7 +362,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		// (After a change the log shows, the chunk the append extends is
 		// part of it: the change is recorded below, not refused here
 		// without a record.)
-		err = j.checkPriorChunk(ing.PriorChunk)
+		err = j.checkPriorChunk(ing.PriorChunk, ing.OffsetFrom)
 	}
 	var derived string
 	if err == nil {

@@ -536,18 +536,36 @@ func RecordedChunkDigests(entries []audit.Entry) (map[int64]string, map[int64]au
 
 // checkPriorChunk refuses an ingest that extended a chunk whose stored
 // rows are not the rows the ingest that loaded them recorded: the new
-// digest would otherwise take the edit in.
-func (j *Job) checkPriorChunk(p *store.ChunkDigest) error {
+// digest would otherwise take the edit in. A chunk no ingest recorded,
+// whose bytes before from (where this ingest began) ingests that record
+// their chunks read in full, held no row before this ingest, as the gap
+// check in CheckStoreRows has it: rows there were planted, and an ingest
+// that folded them into its digest had the next job publish them (an
+// outside review).
+func (j *Job) checkPriorChunk(p *store.ChunkDigest, from int64) error {
 	if p == nil {
 		return nil
 	}
+	storeRel := j.env.Layout.Rel(j.env.Layout.StoreFile)
 	ref, refs := j.recordedChunkDigests()
 	want, ok := ref[p.Chunk]
-	if !ok || want == p.Digest {
-		return nil
+	switch {
+	case ok && want != p.Digest:
+		return &IntegrityError{Problems: []string{chunkProblem(storeRel, p.Chunk, ingestAt(refs[p.Chunk].Seq),
+			": the store was edited; the rows appended to that chunk are not recorded (run 'ledgerlens verify store', then rebuild the store)")}}
+	case p.Digest != "" && j.trail != nil && recordedGap(recordingRanges(j.trail.state.Entries), ref, p.Chunk, from):
+		return &IntegrityError{Problems: []string{gapProblem(storeRel, p.Chunk*store.ChunkBytes, from,
+			"the rows appended to that chunk are not recorded (run 'ledgerlens verify store', then rebuild the store)")}}
 	}
-	return &IntegrityError{Problems: []string{chunkProblem(j.env.Layout.Rel(j.env.Layout.StoreFile), p.Chunk, ingestAt(refs[p.Chunk].Seq),
-		": the store was edited; the rows appended to that chunk are not recorded (run 'ledgerlens verify store', then rebuild the store)")}}
+	return nil
+}
+
+// gapProblem says that the store holds rows in ledger bytes [from, to),
+// which ingests that record their chunks loaded without recording a row
+// there, followed by what happens now.
+func gapProblem(storeRel string, from, to int64, now string) string {
+	return fmt.Sprintf("store %s: ledger bytes %d–%d hold rows, though the ingests that loaded those bytes recorded none there: the store was edited; %s",
+		storeRel, from, to, now)
 }
 
 // recordingRanges returns, merged and in order, the ledger byte ranges
@@ -583,6 +601,18 @@ func recordingRanges(entries []audit.Entry) [][2]int64 {
 		merged = append(merged, r)
 	}
 	return merged
+}
+
+// recordedGap reports whether the bytes of ledger chunk c below to lie in
+// a gap of the record: ingests that record their chunks (loaded, from
+// recordingRanges) read all of them, yet none recorded a digest for c
+// (ref), so none loaded a row there. A row the store holds there was
+// planted.
+func recordedGap(loaded [][2]int64, ref map[int64]string, c, to int64) bool {
+	from := c * store.ChunkBytes
+	to = min((c+1)*store.ChunkBytes, to)
+	_, recorded := ref[c]
+	return !recorded && from < to && rangesCover(loaded, from, to)
 }
 
 // rangesCover reports whether [from, to) lies within one of the merged
@@ -731,6 +761,26 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store, ledge
 		}
 		return &IntegrityError{Problems: problems}
 	}
+	// Nor may the recorded bytes hold rows where no ingest recorded one:
+	// an ingest a job refused for them (checkPriorChunk) left them
+	// committed, and the reload below would drop them unreported.
+	loaded := recordingRanges(entries)
+	var gaps []int64
+	for c := int64(0); c*store.ChunkBytes < recordedTo; c++ {
+		if recordedGap(loaded, ref, c, recordedTo) {
+			gaps = append(gaps, c)
+		}
+	}
+	held, err := st.ChunkDigestsBefore(ctx, gaps, recordedTo)
+	if err != nil {
+		return err
+	}
+	for _, c := range gaps {
+		if held[c] != "" {
+			return &IntegrityError{Problems: []string{gapProblem(rel, c*store.ChunkBytes, min((c+1)*store.ChunkBytes, recordedTo),
+				"refusing to publish from it (run 'ledgerlens verify store', then rebuild the store)")}}
+		}
+	}
 	return j.reloadStore(ctx, st, covered, recordedTo,
 		"the store holds an ingest the audit log does not record (a job stopped between the store's commit and its record): loading the ledger again")
 }
@@ -863,10 +913,9 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 		if j.trail != nil {
 			loaded := recordingRanges(j.trail.state.Entries)
 			for _, c := range chunks {
-				from, to := c*store.ChunkBytes, min((c+1)*store.ChunkBytes, covered)
-				if _, ok := ref[c]; !ok && !j.trusted[c] && from < to && rangesCover(loaded, from, to) {
-					return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: ledger bytes %d–%d hold rows, though the ingests that loaded those bytes recorded none there: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
-						j.env.Layout.Rel(j.env.Layout.StoreFile), from, to)}}
+				if !j.trusted[c] && recordedGap(loaded, ref, c, covered) {
+					return &IntegrityError{Problems: []string{gapProblem(j.env.Layout.Rel(j.env.Layout.StoreFile), c*store.ChunkBytes, min((c+1)*store.ChunkBytes, covered),
+						"refusing to publish from it (run 'ledgerlens verify store')")}}
 				}
 			}
 		}
