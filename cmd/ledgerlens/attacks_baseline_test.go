@@ -334,28 +334,78 @@ func TestAttackBaselineRecordsDeleted(t *testing.T) {
 	}
 	y := propose(t, root, scenario, alice, "2026-03-03T00:00:00Z")
 	mustRun(t, "--root", root, "baseline", "verify")
-	for _, tc := range []struct{ name, glob, want string }{
-		{"a pending proposal", "proposal_" + y + ".*", "proposal_" + y + ".json (baseline_proposed at audit seq"},
-		{"an applied approval", "approval_" + x + ".*", "approval_" + x + ".json (baseline_approved at audit seq"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := copyRoot(t, root)
-			files, err := filepath.Glob(filepath.Join(r, "runs", "BASELINE_UPDATES", tc.glob))
-			if err != nil || len(files) == 0 {
-				t.Fatalf("no files %s: %v", tc.glob, err)
+	updates := func(r string) string { return filepath.Join(r, "runs", "BASELINE_UPDATES") }
+	remove := func(t *testing.T, r, glob string) {
+		files, err := filepath.Glob(filepath.Join(updates(r), glob))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no files %s: %v", glob, err)
+		}
+		for _, f := range files {
+			if err := os.Remove(f); err != nil {
+				t.Fatal(err)
 			}
-			for _, f := range files {
-				if err := os.Remove(f); err != nil {
+		}
+	}
+	auditLog := func(r string) string { return filepath.Join(r, ".ledgerlens", "audit.jsonl") }
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, r string)
+		want   string // in the first FAILED line and the --quiet stderr line
+	}{
+		{"a pending proposal", func(t *testing.T, r string) { remove(t, r, "proposal_"+y+".*") },
+			"baseline record runs/BASELINE_UPDATES/proposal_" + y + ".json (baseline_proposed at audit seq"},
+		{"an applied approval", func(t *testing.T, r string) { remove(t, r, "approval_"+x+".*") },
+			"baseline record runs/BASELINE_UPDATES/approval_" + x + ".json (baseline_approved at audit seq"},
+		// The log's lines that name it removed too, or the whole log: it
+		// was read as it was found, and the command passed (an outside
+		// review). It is now held to its chain and signed checkpoints.
+		{"a pending proposal and its line in the log", func(t *testing.T, r string) {
+			remove(t, r, "proposal_"+y+".*")
+			var kept []string
+			for _, line := range strings.SplitAfter(string(readFile(t, auditLog(r))), "\n") {
+				if !strings.Contains(line, "proposal_"+y) {
+					kept = append(kept, line)
+				}
+			}
+			if err := os.WriteFile(auditLog(r), []byte(strings.Join(kept, "")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "audit log"},
+		{"a pending proposal and the whole log", func(t *testing.T, r string) {
+			remove(t, r, "proposal_"+y+".*")
+			if err := os.Remove(auditLog(r)); err != nil {
+				t.Fatal(err)
+			}
+		}, "audit log"},
+		// Under another proposal's name, or a file that is no record: the
+		// command stopped there, exit 1, and checked nothing else.
+		{"a proposal under another name", func(t *testing.T, r string) {
+			other := "BP-20991231-000000000000"
+			for _, ext := range []string{".json", ".sshsig"} {
+				if err := os.Rename(filepath.Join(updates(r), "proposal_"+y+ext), filepath.Join(updates(r), "proposal_"+other+ext)); err != nil {
 					t.Fatal(err)
 				}
 			}
-			v := mustFail(t, 4, []string{tc.want, "is missing"}, "--root", r, "baseline", "verify")
-			if !strings.Contains(v.stdout, "FAILED  baseline record runs/BASELINE_UPDATES/"+tc.want) {
+		}, "proposal_BP-20991231-000000000000.json: baseline record"},
+		{"a file that is no record", func(t *testing.T, r string) {
+			if err := os.WriteFile(filepath.Join(updates(r), "proposal_BP-20991231-000000000001.json"), []byte("{"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "proposal_BP-20991231-000000000001.json: baseline record"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := copyRoot(t, root)
+			tc.change(t, r)
+			v := mustFail(t, 4, []string{tc.want}, "--root", r, "baseline", "verify")
+			if !strings.Contains(v.stdout, "FAILED  "+tc.want) {
 				t.Errorf("baseline verify's FAILED lines:\n%s", v.stdout)
+			}
+			if tc.name == "a file that is no record" && !strings.Contains(v.stdout, "OK      proposal_"+y+".json signed by alice") {
+				t.Errorf("the other records were not checked:\n%s", v.stdout)
 			}
 			q := cron(t, r, "baseline", "verify")
 			if q.code != 4 || !strings.Contains(q.stderr, tc.want) || len(stderrLines(q)) != 1 {
-				t.Errorf("--quiet baseline verify: exit %d, want 4 and one stderr line naming %s:\n%s", q.code, tc.want, q.stderr)
+				t.Errorf("--quiet baseline verify: exit %d, want 4 and one stderr line naming %q:\n%s", q.code, tc.want, q.stderr)
 			}
 		})
 	}

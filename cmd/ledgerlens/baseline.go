@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,9 +15,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
-	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // signingFlags adds the flags that say how a person signs a proposal or
@@ -381,17 +385,32 @@ func runBaselineVerify(_ context.Context, a *app, opts BaselineVerifyOptions) er
 	}
 	a.printFailed(problems)
 	failed := len(problems)
-	trail, err := audit.Load(l.AuditLog)
+	// The log that names the records is held to its chain and signed
+	// checkpoints first, as audit verify holds it: a record deleted with
+	// its line in the log, or with the whole log, passed.
+	pub, err := reports.LoadPublicKey(filepath.Join(l.KeysDir, reports.PublicKeyFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	trail, err := reconcile.Audit(l, job.OutputDirs(l)[0], pub, nil)
 	if err != nil {
 		return err
 	}
-	if !trail.Exists {
+	logged := trail.Problems
+	switch {
+	case len(logged) == 1 && trail.Unchecked != "":
+		// No key: the people's signatures are checked all the same.
+		fmt.Fprintf(a.stderr, "WARNING: audit log %s: its signed checkpoints cannot be checked without %s; records deleted from %s together with their lines in it cannot be told\n",
+			l.AuditLog, filepath.Join(l.KeysDir, reports.PublicKeyFile), l.BaselineUpdatesDir)
+		logged = nil
+	case !trail.State.Exists && len(logged) == 0:
 		fmt.Fprintf(a.stderr, "WARNING: no audit log at %s: records deleted from %s cannot be told\n", l.AuditLog, l.BaselineUpdatesDir)
 	}
-	logged, err := job.BaselineRecordsProblemsIn(l, trail.Entries)
+	missing, err := job.BaselineRecordsProblemsIn(l, trail.State.Entries)
 	if err != nil {
 		return err
 	}
+	logged = append(logged, missing...)
 	a.printFailed(logged)
 	problems = append(problems, logged...)
 	if len(problems) == 0 {
@@ -402,7 +421,7 @@ func runBaselineVerify(_ context.Context, a *app, opts BaselineVerifyOptions) er
 		what = append(what, fmt.Sprintf("%d of %d baseline records on disk failed verification", failed, len(checks)))
 	}
 	if len(logged) > 0 {
-		what = append(what, fmt.Sprintf("%d records the audit log names are missing or changed", len(logged)))
+		what = append(what, fmt.Sprintf("%d problems with the audit log or the records it names", len(logged)))
 	}
 	return checkFailed("%s: %s", strings.Join(what, "; "), summarize(problems))
 }

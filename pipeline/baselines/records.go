@@ -33,7 +33,12 @@ type Records struct {
 // missing directory holds none). A record that does not parse, has the
 // wrong schema or does not match its file name is an error naming the file:
 // maker-checker evidence is never skipped silently.
-func LoadRecords(dir string) (*Records, error) {
+func LoadRecords(dir string) (*Records, error) { return loadRecords(dir, nil) }
+
+// loadRecords is LoadRecords, handing each record that cannot be read to
+// bad instead when bad is not nil (VerifyRecords: a problem of that
+// record, the others still checked).
+func loadRecords(dir string, bad func(name string, err error)) (*Records, error) {
 	r := &Records{Dir: dir}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -47,34 +52,11 @@ func LoadRecords(dir string) (*Records, error) {
 		if e.IsDir() || strings.HasPrefix(name, ".") {
 			continue
 		}
-		path := filepath.Join(dir, name)
-		switch {
-		case strings.HasPrefix(name, "proposal_") && strings.HasSuffix(name, ".json"):
-			var p Proposal
-			if err := readRecord(path, ProposalSchema, &p, func() string { return p.Schema }); err != nil {
+		if err := r.add(dir, name); err != nil {
+			if bad == nil {
 				return nil, err
 			}
-			if name != ProposalBase(p.ProposalID)+".json" {
-				return nil, fmt.Errorf("baseline record %s: holds proposal %q, which belongs in %s.json", path, p.ProposalID, ProposalBase(p.ProposalID))
-			}
-			if _, err := p.Time(); err != nil {
-				return nil, fmt.Errorf("baseline record %s: %w", path, err)
-			}
-			r.Proposals = append(r.Proposals, p)
-		case strings.HasPrefix(name, "approval_") && strings.HasSuffix(name, ".json"):
-			var a Approval
-			if err := readRecord(path, ApprovalSchema, &a, func() string { return a.Schema }); err != nil {
-				return nil, err
-			}
-			if name != ApprovalBase(a.ProposalID)+".json" {
-				return nil, fmt.Errorf("baseline record %s: approves proposal %q, so it belongs in %s.json", path, a.ProposalID, ApprovalBase(a.ProposalID))
-			}
-			if _, err := a.Time(); err != nil {
-				return nil, fmt.Errorf("baseline record %s: %w", path, err)
-			}
-			r.Approvals = append(r.Approvals, a)
-		case strings.HasPrefix(name, "update_") && strings.HasSuffix(name, ".md"):
-			r.Notes = append(r.Notes, name)
+			bad(name, err)
 		}
 	}
 	sort.Slice(r.Proposals, func(i, j int) bool {
@@ -93,6 +75,40 @@ func LoadRecords(dir string) (*Records, error) {
 	})
 	sort.Strings(r.Notes)
 	return r, nil
+}
+
+// add reads the file name in dir into r, when it is a record or a note.
+func (r *Records) add(dir, name string) error {
+	path := filepath.Join(dir, name)
+	switch {
+	case strings.HasPrefix(name, "proposal_") && strings.HasSuffix(name, ".json"):
+		var p Proposal
+		if err := readRecord(path, ProposalSchema, &p, func() string { return p.Schema }); err != nil {
+			return err
+		}
+		if name != ProposalBase(p.ProposalID)+".json" {
+			return fmt.Errorf("baseline record %s: holds proposal %q, which belongs in %s.json", path, p.ProposalID, ProposalBase(p.ProposalID))
+		}
+		if _, err := p.Time(); err != nil {
+			return fmt.Errorf("baseline record %s: %w", path, err)
+		}
+		r.Proposals = append(r.Proposals, p)
+	case strings.HasPrefix(name, "approval_") && strings.HasSuffix(name, ".json"):
+		var a Approval
+		if err := readRecord(path, ApprovalSchema, &a, func() string { return a.Schema }); err != nil {
+			return err
+		}
+		if name != ApprovalBase(a.ProposalID)+".json" {
+			return fmt.Errorf("baseline record %s: approves proposal %q, so it belongs in %s.json", path, a.ProposalID, ApprovalBase(a.ProposalID))
+		}
+		if _, err := a.Time(); err != nil {
+			return fmt.Errorf("baseline record %s: %w", path, err)
+		}
+		r.Approvals = append(r.Approvals, a)
+	case strings.HasPrefix(name, "update_") && strings.HasSuffix(name, ".md"):
+		r.Notes = append(r.Notes, name)
+	}
+	return nil
 }
 
 // Recorded returns the records of r that the audit log entries record: a

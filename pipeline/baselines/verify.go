@@ -30,11 +30,15 @@ func (c RecordCheck) OK() bool { return len(c.Problems) == 0 }
 // checked is a problem of that record, not an error; an error means the
 // directory could not be read.
 func VerifyRecords(dir string, a *Approvers) ([]RecordCheck, error) {
-	recs, err := LoadRecords(dir)
+	var out []RecordCheck
+	recs, err := loadRecords(dir, func(name string, err error) {
+		// Unreadable, or under another record's name: checked no further,
+		// and the rest still are (it stopped the whole check, exit 1).
+		out = append(out, RecordCheck{File: name, Problems: []string{err.Error()}})
+	})
 	if err != nil {
 		return nil, err
 	}
-	var out []RecordCheck
 	keys := map[string]string{} // proposal id → fingerprint of its signing key
 	check := func(base, principal, at string) RecordCheck {
 		c := RecordCheck{File: base + ".json", Principal: principal}
