@@ -313,71 +313,92 @@ func TestDamagedStore(t *testing.T) {
 	mustRun(t, "--root", root, "verify", "all")
 }
 
-// TestStoreBlockFailingItsChecksum: a byte overwritten inside a block of
-// the store that holds rows. The engine opens the file and fails only
-// when a read reaches the block ("Corrupt database file"): the weekly
-// job and verify store exited 1 with the engine's message, verify all 1
-// without its other checks, and verify ledger passed. The probe, which
-// reads every value of every table, now takes such a block for damage:
-// jobs and verifiers exit 4 naming the store, the table and what to do;
-// moved away, the store is rebuilt by the next job.
-func TestStoreBlockFailingItsChecksum(t *testing.T) {
-	root := copyRoot(t, publishedRoot(t))
-	path := storeFile(root)
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A block of stored rows: the engine's file is three 4 KiB headers,
-	// then blocks of 256 KiB, each led by its checksum.
-	var block int64
-	err = db.QueryRow(`SELECT min(block_id) FROM pragma_storage_info('ledger_rows') WHERE persistent AND block_id >= 0`).Scan(&block)
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// One byte's bits flipped. (The engine's checksum XORs a hash of
-	// each 8-byte word: 64 bytes of zeros flipped to eight equal words
-	// left it unchanged, and only the row digests saw the edit, exit 4.)
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := 3*4096 + block*256*1024 + 1000
-	buf := make([]byte, 1)
-	if _, err := f.ReadAt(buf, at); err != nil {
-		t.Fatal(err)
-	}
-	for i := range buf {
-		buf[i] ^= 0xff
-	}
-	if _, err := f.WriteAt(buf, at); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{
-		{"verify", "store"},
-		{"verify", "ledger"},
-		{"verify", "all"},
-		{"report", "weekly", "--week", focusWeek, "--supersede"},
-		{"report", "sla", "--month", "2026-02"},
-	} {
-		r := cron(t, root, args...)
-		wantExit(t, r, 4, strings.Join(args, " "))
-		for _, want := range []string{"the store is damaged", "ledger_rows", "a block of the store file fails its checksum", "move it away"} {
-			if !strings.Contains(r.stderr, want) || len(stderrLines(r)) != 1 {
-				t.Errorf("%v: want one stderr line naming %q, got:\n%s", args, want, r.stderr)
-			}
+// TestStoreFailingItsChecksum: a byte overwritten inside a block of the
+// store that holds rows. The engine opens the file and fails only when a
+// read reaches the block ("Corrupt database file"): the weekly job and
+// verify store exited 1 with the engine's message, verify all 1 without
+// its other checks, and verify ledger passed. The probe, which reads
+// every value of every table, now takes such a block for damage: jobs
+// and verifiers exit 4 naming the store, the table and what to do; moved
+// away, the store is rebuilt by the next job. A byte of the write-ahead
+// log overwritten ("Corrupt WAL file", on opening) had the verifiers exit
+// 4 and the jobs 1 (an outside review); they exit 4 too.
+func TestStoreFailingItsChecksum(t *testing.T) {
+	flip := func(t *testing.T, path string, at int64) {
+		t.Helper()
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		buf := make([]byte, 1)
+		if _, err := f.ReadAt(buf, at); err != nil {
+			t.Fatal(err)
+		}
+		buf[0] ^= 0xff
+		if _, err := f.WriteAt(buf, at); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if err := os.Rename(path, path+".damaged"); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, path string)
+		want   []string
+	}{
+		{"a block of rows", func(t *testing.T, path string) {
+			db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The engine's file is three 4 KiB headers, then blocks of
+			// 256 KiB, each led by its checksum.
+			var block int64
+			err = db.QueryRow(`SELECT min(block_id) FROM pragma_storage_info('ledger_rows') WHERE persistent AND block_id >= 0`).Scan(&block)
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// One byte's bits flipped. (The engine's checksum XORs a hash
+			// of each 8-byte word: 64 bytes of zeros flipped to eight equal
+			// words left it unchanged, and only the row digests saw the
+			// edit, exit 4.)
+			flip(t, path, 3*4096+block*256*1024+1000)
+		}, []string{"ledger_rows", "a block of the store file fails its checksum"}},
+		{"the write-ahead log", func(t *testing.T, path string) {
+			fi, err := os.Stat(path + ".wal")
+			if err != nil {
+				t.Fatalf("the published root's store has no write-ahead log: %v", err)
+			}
+			flip(t, path+".wal", fi.Size()/2)
+		}, []string{"the store's write-ahead log fails its checksum"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyRoot(t, publishedRoot(t))
+			path := storeFile(root)
+			tc.damage(t, path)
+			for _, args := range [][]string{
+				{"verify", "store"},
+				{"verify", "ledger"},
+				{"verify", "all"},
+				{"report", "weekly", "--week", focusWeek, "--supersede"},
+				{"report", "sla", "--month", "2026-02"},
+			} {
+				r := cron(t, root, args...)
+				wantExit(t, r, 4, strings.Join(args, " "))
+				for _, want := range append([]string{"the store is damaged", "move it away"}, tc.want...) {
+					if !strings.Contains(r.stderr, want) || len(stderrLines(r)) != 1 {
+						t.Errorf("%v: want one stderr line naming %q, got:\n%s", args, want, r.stderr)
+					}
+				}
+			}
+			if err := os.Rename(path, path+".damaged"); err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(path + ".wal")
+			mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+			mustRun(t, "--root", root, "verify", "all")
+		})
 	}
-	os.Remove(path + ".wal")
-	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
-	mustRun(t, "--root", root, "verify", "all")
 }
 
 // probeChild waits up to a few seconds for the store probe child of the

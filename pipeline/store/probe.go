@@ -12,10 +12,15 @@ import (
 var probeTablesSQL string
 
 // ErrCorrupt is matched by Probe's error when the engine finds a block of
-// the store file whose checksum does not match: the file was changed
-// outside the engine, on the disk or by hand, and what that block held
-// cannot be read. The engine says so only when a read reaches the block.
-var ErrCorrupt = errors.New("a block of the store file fails its checksum")
+// the store file, or an entry of its write-ahead log, whose checksum does
+// not match: the file was changed outside the engine, on the disk or by
+// hand, and what it held cannot be read. The engine says so of a block
+// only when a read reaches it, of the log when it opens the store.
+var ErrCorrupt = errors.New("the store's files fail the engine's checksum")
+
+// walCorrupt is what the engine says of a write-ahead log entry that
+// fails its checksum, on replaying it when it opens the store.
+const walCorrupt = "Corrupt WAL file"
 
 // CorruptError is the engine's checksum failure on reading Table
 // ("" when it came on opening the file). It matches ErrCorrupt.
@@ -25,10 +30,14 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
-	if e.Table == "" {
-		return fmt.Sprintf("%v (%v)", ErrCorrupt, e.Err)
+	what := "a block of the store file fails its checksum"
+	if strings.Contains(e.Err.Error(), walCorrupt) {
+		what = "the store's write-ahead log fails its checksum"
 	}
-	return fmt.Sprintf("table %s: %v (%v)", e.Table, ErrCorrupt, e.Err)
+	if e.Table == "" {
+		return fmt.Sprintf("%s (%v)", what, e.Err)
+	}
+	return fmt.Sprintf("table %s: %s (%v)", e.Table, what, e.Err)
 }
 
 func (e *CorruptError) Unwrap() error { return e.Err }
@@ -39,7 +48,7 @@ func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
 // corrupt returns a CorruptError for err when it is the engine's checksum
 // failure on reading table, and err as it is otherwise.
 func corrupt(table string, err error) error {
-	if err != nil && strings.Contains(err.Error(), "Corrupt database file") {
+	if err != nil && (strings.Contains(err.Error(), "Corrupt database file") || strings.Contains(err.Error(), walCorrupt)) {
 		return &CorruptError{Table: table, Err: err}
 	}
 	return err
