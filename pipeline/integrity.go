@@ -114,6 +114,13 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 			rep.Problems = append(rep.Problems, problems...)
 		}
 		if err == nil && !unreadable {
+			var p string
+			p, err = job.StoreBookkeepingAgainstLog(ctx, ac.State.Entries, st, l.Rel(l.StoreFile))
+			if p != "" {
+				rep.Problems = append(rep.Problems, p)
+			}
+		}
+		if err == nil && !unreadable {
 			dups, err = st.ConflictingDuplicates(ctx)
 		}
 		st.Close()

@@ -916,6 +916,49 @@ func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
 	}
 }
 
+// TestAttackStoreBookkeepingEdited: the store's record of its ingests
+// (ingest_log) and of what it covers (ledger_state) feed the report's
+// data-quality section, and no digest vouched for them: the lines read
+// cut by a thousand, or a ledger modification made up, passed verify
+// store, verify ledger, verify all and audit verify, and the weekly job
+// published them, signed, exit 0 (an outside review). Every ingest now
+// records their digest; verify store names the edit and jobs refuse it.
+func TestAttackStoreBookkeepingEdited(t *testing.T) {
+	for _, tc := range []struct{ name, sql string }{
+		{"the lines read", "UPDATE ledger_state SET covered_lines = covered_lines - 1000"},
+		{"a ledger modification made up", `INSERT INTO ingest_log
+			SELECT 0, ledger_path, 'ledger_modified', 0, 0, 0, 0, 0, 0, 0, prefix_sha256, 100, 200, 1, 2 FROM ingest_log WHERE seq = 1`},
+		{"the unfinished tail", "UPDATE ingest_log SET partial_tail_bytes = partial_tail_bytes + 1 WHERE seq = (SELECT max(seq) FROM ingest_log)"},
+		// Numbered as the next ingest: a job stopped before its record
+		// leaves such a row (one that found nothing new is loaded again),
+		// but the ledger is as the log recorded it.
+		{"a ledger modification made up, numbered as the next ingest", `INSERT INTO ingest_log
+			SELECT seq + 1, ledger_path, 'ledger_modified', offset_to, offset_to, 0, 0, 0, 0, 0, prefix_sha256, 100, 200, 1, 2
+			FROM ingest_log WHERE seq = (SELECT max(seq) FROM ingest_log)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Conn().ExecContext(context.Background(), tc.sql); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			const edited = "its record of ingests (ingest_log) or of the ledger it covers (ledger_state) differs from what the ingest at audit seq"
+			mustFail(t, 4, []string{edited}, "--root", root, "verify", "store")
+			mustFail(t, 4, []string{edited}, "--root", root, "verify", "all")
+			mustFail(t, 4, []string{edited}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+			if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
+				t.Fatal("a revision was published from the edited store")
+			}
+		})
+	}
+}
+
 // TestAttackRowPlantedWhereTheLedgerGrows: the ledger ends, when a job
 // ingests it, just after a line that crosses a MiB boundary, so the
 // ingest covers bytes of the next chunk without loading a row there, and

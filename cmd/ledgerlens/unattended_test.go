@@ -1181,6 +1181,65 @@ func TestCronStoppedBetweenCommitAndRecord(t *testing.T) {
 	mustRun(t, "--root", root, "verify", "all")
 }
 
+// TestStoreAfterIngestsThatFoundNothingNew: every ingest, one that finds
+// no new line included, adds to the store's record of its ingests, whose
+// digest the audit log now records and jobs check. Two states no one
+// edited must still pass: a job stopped between the commit and the record
+// of such an ingest (the store's record one row longer than the log's),
+// which the next job loads again, as it does after an ingest that loaded
+// lines; and a store rolled back past such ingests (its write-ahead log
+// removed, or an older copy restored: the record a row or two shorter),
+// which holds what an earlier ingest left.
+func TestStoreAfterIngestsThatFoundNothingNew(t *testing.T) {
+	base := copyFixture(t)
+	mustRun(t, "--root", base, "keys", "generate")
+	mustRun(t, "--root", base, "ingest")
+	storeFiles := func(from, to string) {
+		t.Helper()
+		for _, name := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
+			os.Remove(filepath.Join(to, name))
+			if data, err := os.ReadFile(filepath.Join(from, name)); err == nil {
+				if err := os.WriteFile(filepath.Join(to, name), data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	storeDir := func(root string) string { return filepath.Join(root, ".ledgerlens", "store") }
+	for _, tc := range []struct {
+		name     string
+		build    func(t *testing.T, root string)
+		reloaded bool
+	}{
+		{"stopped between commit and record", func(t *testing.T, root string) {
+			ahead := copyRoot(t, root)
+			mustRun(t, "--root", ahead, "ingest")
+			storeFiles(storeDir(ahead), storeDir(root))
+		}, true},
+		{"rolled back past them", func(t *testing.T, root string) {
+			older := t.TempDir()
+			storeFiles(storeDir(root), older)
+			mustRun(t, "--root", root, "ingest")
+			mustRun(t, "--root", root, "ingest")
+			storeFiles(older, storeDir(root))
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyRoot(t, base)
+			tc.build(t, root)
+			if tc.name == "rolled back past them" {
+				mustRun(t, "--root", root, "verify", "all")
+			}
+			mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
+			trail := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+			if got := bytes.Contains(trail, []byte(`"event":"store_reloaded"`)); got != tc.reloaded {
+				t.Errorf("the audit log records a reload: %v, want %v", got, tc.reloaded)
+			}
+			mustRun(t, "--root", root, "verify", "all")
+		})
+	}
+}
+
 // stripAnchors is a report without the fields that name the audit log's
 // state (audit_head_at_start, audit_checkpoint), for comparing reports of
 // roots whose logs differ; keys come out sorted.

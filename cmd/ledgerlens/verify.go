@@ -445,6 +445,11 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 		a.printFailed(problems)
 		return checkFailed("store %s: %d ledger chunks differ from what the audit log records as loaded", l.StoreFile, len(problems))
 	}
+	if p, err := job.StoreBookkeepingAgainstLog(ctx, trail.Entries, st, l.StoreFile); err != nil {
+		return err
+	} else if p != "" {
+		return a.failOne("%s", p)
+	}
 	fmt.Fprintf(a.stdout, "OK      %s: %d rows, and its duplicates, rejects and field counts, equal those re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
 	return nil
 }

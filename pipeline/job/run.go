@@ -330,7 +330,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		st.Close()
 		return nil, store.IngestResult{}, err
 	}
-	if err := j.checkDerived(ctx, st); err != nil {
+	if err := j.checkDerived(ctx, st, ledgerPath); err != nil {
 		st.Close()
 		return nil, store.IngestResult{}, err
 	}
@@ -364,16 +364,20 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		// without a record.)
 		err = j.checkPriorChunk(ing.PriorChunk, ing.OffsetFrom)
 	}
-	var derived string
+	var derived, bookkeeping string
 	if err == nil {
 		derived, err = st.DerivedDigest(ctx)
 	}
 	if err == nil {
+		bookkeeping, err = st.BookkeepingDigest(ctx)
+	}
+	if err == nil {
 		// The rows this ingest loaded, by ledger chunk, are recorded so a
 		// later job can tell a row edited in the store (CheckStoreRows),
-		// and the derived tables' digest so it can tell one of those
-		// edited (checkDerived).
-		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing, ing.ChunkRowDigests, derived)
+		// and the digests of the derived tables and of the store's record
+		// of its ingests so it can tell one of those edited
+		// (checkDerived).
+		err = j.recordIngest(ctx, l.Rel(ledgerPath), ing, ing.ChunkRowDigests, derived, bookkeeping)
 	}
 	if err != nil {
 		st.Close()
@@ -389,12 +393,12 @@ const chunkDigestsField = "chunk_row_sha256"
 
 // recordIngest writes the ingest event, and a tamper_detected event when
 // the ledger prefix changed.
-func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.IngestResult, digests map[int64]string, derived string) error {
+func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.IngestResult, digests map[int64]string, derived, bookkeeping string) error {
 	fields := map[string]any{
 		"ledger": ledgerRel, "ingest_seq": res.Seq, "ingest_event": res.Event,
 		"offset_from": res.OffsetFrom, "offset_to": res.OffsetTo, "lines": res.Lines, "loaded": res.Loaded,
 		"rejects": res.Rejected, "duplicates": res.Duplicates, "prefix_sha256": res.PrefixSHA256,
-		derivedDigestField: derived,
+		derivedDigestField: derived, bookkeepingDigestField: bookkeeping,
 	}
 	// Recorded even when empty: an ingest that loaded no row still read
 	// its bytes, and says so (recordingRanges).

@@ -728,17 +728,29 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store, ledge
 		return j.reloadStore(ctx, st, covered, recordedTo,
 			"the store covers less of the ledger than the audit log's newest ingest (its write-ahead log removed, or an older copy restored): loading the ledger again")
 	}
-	if covered == recordedTo {
-		return nil
-	}
 	// What an interrupted job leaves: one ingest past the recorded one
-	// (the store's own history says which), of bytes the ledger has.
-	// Anything else was made by hand.
+	// (the store's own history says which), of bytes the ledger has, or
+	// of none (its record of ingests one row longer). Anything else was
+	// made by hand.
 	last, err := st.LastIngestSeq(ctx)
 	if err != nil {
 		return err
 	}
 	seq, known := recordedSeq(recorded)
+	if covered == recordedTo {
+		// As recorded, rolled back past ingests that found nothing new
+		// (checkDerived holds it to what an ingest left), or ahead by an
+		// ingest that changed the store's bytes the log does not record
+		// (the log put back over a detection: the ledger checks after
+		// the ingest name it). Only an ingest that found nothing new
+		// and was not recorded is loaded again below.
+		if !known || last != seq+1 {
+			return nil
+		}
+		if event, err := st.LastIngestEvent(ctx); err != nil || event != store.EventNoChange {
+			return err
+		}
+	}
 	size := int64(-1)
 	if fi, err := os.Stat(ledgerPath); err == nil {
 		size = fi.Size()
@@ -823,7 +835,7 @@ const derivedDigestField = "derived_sha256"
 // empty store is loaded afresh from empty tables, a state no ingest
 // recorded (a job killed between its commit and its record) is not
 // compared, and an older log records no digest.
-func (j *Job) checkDerived(ctx context.Context, st *store.Store) error {
+func (j *Job) checkDerived(ctx context.Context, st *store.Store, ledgerPath string) error {
 	if j.trail == nil {
 		return nil
 	}
@@ -831,32 +843,95 @@ func (j *Job) checkDerived(ctx context.Context, st *store.Store) error {
 	if err != nil || covered == 0 {
 		return err // nothing loaded: the ingest starts from empty tables
 	}
-	// The newest ingest that left the store covering what it covers now:
-	// the last one, or, for a store rolled back to an older copy, the one
-	// that copy was taken after.
-	var last *audit.Entry
-	for i := len(j.trail.state.Entries) - 1; i >= 0 && last == nil; i-- {
-		e := &j.trail.state.Entries[i]
-		if e.Event == audit.EventIngest && fieldInt(e.Fields, "offset_to") == covered {
-			last = e
-		}
-	}
+	last := ingestThatLeft(j.trail.state.Entries, covered)
 	if last == nil {
 		return nil
 	}
-	want, _ := last.Fields[derivedDigestField].(string)
-	if want == "" {
-		return nil
+	rel := j.env.Layout.Rel(j.env.Layout.StoreFile)
+	if want, _ := last.Fields[derivedDigestField].(string); want != "" {
+		got, err := st.DerivedDigest(ctx)
+		if err != nil {
+			return err
+		}
+		if got != want {
+			return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: its duplicates, rejects or field counts differ from what the ingest at audit seq %d left: the store was edited, or rebuilt from a changed ledger; refusing to publish from it (run 'ledgerlens verify ledger' and 'ledgerlens verify store')",
+				rel, last.Seq)}}
+		}
 	}
-	got, err := st.DerivedDigest(ctx)
-	if err != nil {
+	p, err := bookkeepingProblem(ctx, j.trail.state.Entries, last, st, rel)
+	if err != nil || p == "" {
 		return err
 	}
-	if got == want {
-		return nil
+	// A store that loaded a changed ledger the log holds no record of
+	// (the log put back as it was before the ingest that detected the
+	// change) differs as well: the ledger is read against the log
+	// (only here, where the digest differs), and the checks after the
+	// ingest name and record the change.
+	if m, err := j.ledgerAgainstLog(ledgerPath, 0, ""); err != nil || m != nil {
+		return err
 	}
-	return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: its duplicates, rejects or field counts differ from what the ingest at audit seq %d left: the store was edited, or rebuilt from a changed ledger; refusing to publish from it (run 'ledgerlens verify ledger' and 'ledgerlens verify store')",
-		j.env.Layout.Rel(j.env.Layout.StoreFile), last.Seq)}}
+	return &IntegrityError{Problems: []string{p + "; refusing to publish from it (run 'ledgerlens verify store')"}}
+}
+
+// ingestThatLeft returns the newest ingest entry that left the store
+// covering covered bytes: the last one, or, for a store rolled back to an
+// older copy, the one that copy was taken after (nil when none did).
+func ingestThatLeft(entries []audit.Entry, covered int64) *audit.Entry {
+	for i := len(entries) - 1; i >= 0; i-- {
+		if e := &entries[i]; e.Event == audit.EventIngest && fieldInt(e.Fields, "offset_to") == covered {
+			return e
+		}
+	}
+	return nil
+}
+
+// bookkeepingDigestField is the ingest event's field holding the digest of
+// the store's record of its ingests and coverage after the ingest
+// (store.Store.BookkeepingDigest).
+const bookkeepingDigestField = "bookkeeping_sha256"
+
+// bookkeepingProblem says how the store's record of its ingests and of
+// what it covers differs from what the ingest last left ("" when it does
+// not, or last recorded no digest of it). No digest vouched for them, and
+// the report's data-quality section reads them: lines read cut by a
+// thousand, and a ledger modification made up, were published, signed,
+// and passed every verifier (an outside review).
+//
+// A store rolled back to what an earlier ingest that covered as much left
+// (its write-ahead log removed after ingests that found nothing new, or
+// an older copy restored) holds what that ingest recorded, and passes.
+func bookkeepingProblem(ctx context.Context, entries []audit.Entry, last *audit.Entry, st *store.Store, storeRel string) (string, error) {
+	if want, _ := last.Fields[bookkeepingDigestField].(string); want == "" {
+		return "", nil
+	}
+	got, err := st.BookkeepingDigest(ctx)
+	if err != nil {
+		return "", err
+	}
+	covered := fieldInt(last.Fields, "offset_to")
+	for i := range entries {
+		e := &entries[i]
+		if e.Event == audit.EventIngest && fieldInt(e.Fields, "offset_to") == covered && e.Fields[bookkeepingDigestField] == got {
+			return "", nil
+		}
+	}
+	return fmt.Sprintf("store %s: its record of ingests (ingest_log) or of the ledger it covers (ledger_state) differs from what the ingest at audit seq %d left: the store was edited",
+		storeRel, last.Seq), nil
+}
+
+// StoreBookkeepingAgainstLog is bookkeepingProblem for the verifiers,
+// which run no job: the store compared with the newest ingest of the
+// verified log that left it covering what it covers.
+func StoreBookkeepingAgainstLog(ctx context.Context, entries []audit.Entry, st *store.Store, storeRel string) (string, error) {
+	covered, err := st.CoveredBytes(ctx)
+	if err != nil || covered == 0 {
+		return "", err
+	}
+	last := ingestThatLeft(entries, covered)
+	if last == nil {
+		return "", nil
+	}
+	return bookkeepingProblem(ctx, entries, last, st, storeRel)
 }
 
 // CheckStoreRows refuses to publish from a store whose rows for the period
