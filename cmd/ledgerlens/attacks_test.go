@@ -916,6 +916,51 @@ func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
 	}
 }
 
+// TestAttackRowPlantedPastTheCoveredEnd: a run planted in the store at a
+// ledger offset past the bytes it covers, where the producer has not
+// written yet. Rows outside the covered bytes were counted after the
+// job's ingest; once the ledger had grown, the ingest covered the planted
+// row's offset, digested that chunk from its own batches and never read
+// it back: the job published the run, signed, exit 0, and sealed the
+// store over it (an outside review). They are now counted before the
+// ingest, by every job that opens the store.
+func TestAttackRowPlantedPastTheCoveredEnd(t *testing.T) {
+	for _, job := range [][]string{{"ingest"}, {"report", "weekly", "--week", focusWeek}, {"report", "sla", "--month", focusWeek[:7]}} {
+		t.Run(job[0]+" "+job[len(job)-1], func(t *testing.T) {
+			root := copyFixture(t)
+			full := readFile(t, ledgerPath(root))
+			end := bytes.IndexByte(full[8<<20:], '\n') + 8<<20 + 1
+			if err := os.WriteFile(ledgerPath(root), full[:end], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			mustRun(t, "--root", root, "keys", "generate")
+			mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plant := fmt.Sprintf(`INSERT INTO ledger_rows
+				SELECT * REPLACE (99999993 AS line_no, %d AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 50000 AS credits_total)
+				FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
+					WHERE "timestamp" >= '%s'::TIMESTAMPTZ AND "timestamp" < '%s'::TIMESTAMPTZ)`, end+10, focusWeek, nextWeek(t))
+			if _, err := st.Conn().ExecContext(context.Background(), plant); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(ledgerPath(root), full, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			mustFail(t, 4, []string{"lie outside the ledger bytes it covers"}, append([]string{"--root", root}, job...)...)
+			mustFail(t, 4, []string{"lie outside the ledger bytes it covers"}, "--root", root, "report", "weekly", "--week", focusWeek)
+			if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err == nil {
+				t.Fatal("the week was published from the edited store")
+			}
+		})
+	}
+}
+
 // TestAttackStoreBookkeepingEdited: the store's record of its ingests
 // (ingest_log) and of what it covers (ledger_state) feed the report's
 // data-quality section, and no digest vouched for them: the lines read
@@ -935,6 +980,14 @@ func TestAttackStoreBookkeepingEdited(t *testing.T) {
 		{"a ledger modification made up, numbered as the next ingest", `INSERT INTO ingest_log
 			SELECT seq + 1, ledger_path, 'ledger_modified', offset_to, offset_to, 0, 0, 0, 0, 0, prefix_sha256, 100, 200, 1, 2
 			FROM ingest_log WHERE seq = (SELECT max(seq) FROM ingest_log)`},
+		// Beside a row such as a stopped job leaves, which had the next
+		// job load the store again, keeping its record of ingests, and
+		// record a digest of the made-up row (a second outside review).
+		{"a ledger modification made up, beside an ingest a stopped job leaves", `INSERT INTO ingest_log
+			SELECT 0, ledger_path, 'ledger_modified', 0, 0, 0, 0, 0, 0, 0, prefix_sha256, 100, 200, 1, 2 FROM ingest_log WHERE seq = 1;
+			INSERT INTO ingest_log
+			SELECT seq + 1, ledger_path, 'no_change', offset_to, offset_to, 0, 0, 0, 0, partial_tail_bytes, prefix_sha256, NULL, NULL, NULL, NULL
+			FROM ingest_log WHERE seq = (SELECT max(seq) FROM ingest_log)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := publishedRoot(t)
@@ -948,7 +1001,7 @@ func TestAttackStoreBookkeepingEdited(t *testing.T) {
 			if err := st.Close(); err != nil {
 				t.Fatal(err)
 			}
-			const edited = "its record of ingests (ingest_log) or of the ledger it covers (ledger_state) differs from what the ingest at audit seq"
+			const edited = "its record of ingests (ingest_log)"
 			mustFail(t, 4, []string{edited}, "--root", root, "verify", "store")
 			mustFail(t, 4, []string{edited}, "--root", root, "verify", "all")
 			mustFail(t, 4, []string{edited}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
@@ -957,6 +1010,37 @@ func TestAttackStoreBookkeepingEdited(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAttackStoreRunningDigestEdited: the store's running SHA-256 of the
+// ledger it covers (ledger_state.sha256_state), which each ingest extends,
+// edited. The next job extended it and recorded a false digest of the
+// ledger in the signed log, exit 0; verify ledger then blamed the ledger,
+// which had only been appended to (a second outside review). Jobs and
+// verifiers now find that it does not give the prefix digest the store
+// records, and refuse the store.
+func TestAttackStoreRunningDigestEdited(t *testing.T) {
+	root := publishedRoot(t)
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state []byte
+	if err := st.Conn().QueryRowContext(context.Background(), "SELECT sha256_state FROM ledger_state").Scan(&state); err != nil {
+		t.Fatal(err)
+	}
+	state[10] ^= 1 // in the hash's running words, after the format's magic
+	if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET sha256_state = $1", state); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	const edited = "does not hold together: the store was edited"
+	mustFail(t, 4, []string{edited}, "--root", root, "verify", "ledger")
+	mustFail(t, 4, []string{edited}, "--root", root, "verify", "store")
+	mustFail(t, 4, []string{edited}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{edited}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }
 
 // TestAttackRowPlantedWhereTheLedgerGrows: the ledger ends, when a job

@@ -352,6 +352,9 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	}
 	defer st.Close()
 	res, err := st.VerifyLedger(ctx, l.Ledger)
+	if errors.Is(err, store.ErrStateEdited) {
+		return a.failOne("store %s: %v", l.StoreFile, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -416,6 +419,9 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	}
 	defer st.Close()
 	led, err := st.VerifyLedger(ctx, l.Ledger)
+	if errors.Is(err, store.ErrStateEdited) {
+		return a.failOne("store %s: %v", l.StoreFile, err)
+	}
 	if err != nil {
 		return err
 	}

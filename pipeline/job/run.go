@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -334,6 +335,12 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		st.Close()
 		return nil, store.IngestResult{}, err
 	}
+	if j.trusted == nil {
+		if err := j.checkRowsOutside(ctx, st); err != nil {
+			st.Close()
+			return nil, store.IngestResult{}, err
+		}
+	}
 	ing, err := st.Ingest(ctx, ledgerPath)
 	err = codeBookProblem(j.env.Layout.Rel(j.env.Layout.StoreFile), err)
 	if errors.Is(err, store.ErrLedgerChanged) {
@@ -369,7 +376,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		derived, err = st.DerivedDigest(ctx)
 	}
 	if err == nil {
-		bookkeeping, err = st.BookkeepingDigest(ctx)
+		bookkeeping, err = st.BookkeepingDigest(ctx, math.MaxInt64)
 	}
 	if err == nil {
 		// The rows this ingest loaded, by ledger chunk, are recorded so a

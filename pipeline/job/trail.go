@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -626,11 +627,12 @@ func rangesCover(rs [][2]int64, from, to int64) bool {
 	return false
 }
 
-// codeBookProblem turns an edited lookup table (store.ErrCodeBookEdited)
-// into an integrity problem naming the store; any other error is returned
-// as it is.
+// codeBookProblem turns an edited lookup table (store.ErrCodeBookEdited),
+// or an edited record of the ledger the store covers
+// (store.ErrStateEdited), into an integrity problem naming the store; any
+// other error is returned as it is.
 func codeBookProblem(storeRel string, err error) error {
-	if !errors.Is(err, store.ErrCodeBookEdited) {
+	if !errors.Is(err, store.ErrCodeBookEdited) && !errors.Is(err, store.ErrStateEdited) {
 		return err
 	}
 	return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: %v; refusing to publish from it", storeRel, err)}}
@@ -728,29 +730,18 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store, ledge
 		return j.reloadStore(ctx, st, covered, recordedTo,
 			"the store covers less of the ledger than the audit log's newest ingest (its write-ahead log removed, or an older copy restored): loading the ledger again")
 	}
+	if covered == recordedTo {
+		// checkDerived holds its record of ingests to the log's.
+		return nil
+	}
 	// What an interrupted job leaves: one ingest past the recorded one
-	// (the store's own history says which), of bytes the ledger has, or
-	// of none (its record of ingests one row longer). Anything else was
-	// made by hand.
+	// (the store's own history says which), of bytes the ledger has.
+	// Anything else was made by hand.
 	last, err := st.LastIngestSeq(ctx)
 	if err != nil {
 		return err
 	}
 	seq, known := recordedSeq(recorded)
-	if covered == recordedTo {
-		// As recorded, rolled back past ingests that found nothing new
-		// (checkDerived holds it to what an ingest left), or ahead by an
-		// ingest that changed the store's bytes the log does not record
-		// (the log put back over a detection: the ledger checks after
-		// the ingest name it). Only an ingest that found nothing new
-		// and was not recorded is loaded again below.
-		if !known || last != seq+1 {
-			return nil
-		}
-		if event, err := st.LastIngestEvent(ctx); err != nil || event != store.EventNoChange {
-			return err
-		}
-	}
 	size := int64(-1)
 	if fi, err := os.Stat(ledgerPath); err == nil {
 		size = fi.Size()
@@ -873,6 +864,23 @@ func (j *Job) checkDerived(ctx context.Context, st *store.Store, ledgerPath stri
 	return &IntegrityError{Problems: []string{p + "; refusing to publish from it (run 'ledgerlens verify store')"}}
 }
 
+// checkRowsOutside refuses a store holding rows whose ledger line starts
+// outside the bytes it covers (store.RowsOutsideLedger), before the job's
+// ingest: such a row lies in no chunk an ingest recorded, which the
+// comparison of recorded digests passes. Counted after the ingest, as it
+// was, a row planted in bytes the producer had not written yet lay inside
+// the ingest's new coverage, in a chunk whose digest the ingest made from
+// its own batches and never read back, and the job published it, signed,
+// exit 0 (an outside review).
+func (j *Job) checkRowsOutside(ctx context.Context, st *store.Store) error {
+	n, first, err := st.RowsOutsideLedger(ctx)
+	if err != nil || n == 0 {
+		return err
+	}
+	return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: %d rows (the first of ledger line %d) lie outside the ledger bytes it covers, where no ingest loads a row: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
+		j.env.Layout.Rel(j.env.Layout.StoreFile), n, first)}}
+}
+
 // ingestThatLeft returns the newest ingest entry that left the store
 // covering covered bytes: the last one, or, for a store rolled back to an
 // older copy, the one that copy was taken after (nil when none did).
@@ -900,11 +908,28 @@ const bookkeepingDigestField = "bookkeeping_sha256"
 // A store rolled back to what an earlier ingest that covered as much left
 // (its write-ahead log removed after ingests that found nothing new, or
 // an older copy restored) holds what that ingest recorded, and passes.
+//
+// A job stopped between the commit and the record of an ingest that found
+// nothing new leaves one such ingest past the log's newest: it changes no
+// row and no figure the next ingest does not set again, and is left out
+// of the comparison. Any other ingest past the log's is a problem.
 func bookkeepingProblem(ctx context.Context, entries []audit.Entry, last *audit.Entry, st *store.Store, storeRel string) (string, error) {
 	if want, _ := last.Fields[bookkeepingDigestField].(string); want == "" {
 		return "", nil
 	}
-	got, err := st.BookkeepingDigest(ctx)
+	through := int64(math.MaxInt64)
+	if seq, ok := recordedSeq(last); ok {
+		through = seq
+		n, noChange, err := st.IngestsAfter(ctx, seq)
+		if err != nil {
+			return "", err
+		}
+		if n > 1 || n == 1 && !noChange {
+			return fmt.Sprintf("store %s: its record of ingests (ingest_log) holds %d past the audit log's newest (the ingest at audit seq %d), which no stopped job leaves: the store was edited",
+				storeRel, n, last.Seq), nil
+		}
+	}
+	got, err := st.BookkeepingDigest(ctx, through)
 	if err != nil {
 		return "", err
 	}
@@ -947,17 +972,8 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 		delete(refs, c)
 	}
 	if j.trusted == nil {
-		// Not the store the last job sealed: a row planted outside the
-		// covered ledger lies in no chunk an ingest recorded, which the
-		// comparison below passes.
-		n, first, err := st.RowsOutsideLedger(ctx)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: %d rows (the first of ledger line %d) lie outside the ledger bytes it covers, where no ingest loads a row: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
-				j.env.Layout.Rel(j.env.Layout.StoreFile), n, first)}}
-		}
+		// Not the store the last job sealed. (Rows outside the covered
+		// ledger were counted before the ingest: checkRowsOutside.)
 		// The coded columns' lookup table, which the review's queries
 		// join: row digests cover the decoded text, not an extra row.
 		if err := st.CheckCodeBook(ctx); err != nil {

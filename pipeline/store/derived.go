@@ -73,8 +73,8 @@ func (s *Store) DerivedDigest(ctx context.Context) (string, error) {
 }
 
 // digestQuery hashes the rows of a query whose columns are all text.
-func digestQuery(ctx context.Context, db *sql.Conn, query string) (string, error) {
-	rows, err := db.QueryContext(ctx, query)
+func digestQuery(ctx context.Context, db *sql.Conn, query string, args ...any) (string, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return "", err
 	}

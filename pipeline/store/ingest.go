@@ -486,6 +486,9 @@ type loadOutcome struct {
 // among its rows, found the same way, and those an earlier ingest's rows
 // hold, searched for while the insert finishes (earlierRuns).
 func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerState, seq int32, res *IngestResult) (ledgerState, loadOutcome, error) {
+	if err := checkRunningDigest(state); err != nil {
+		return state, loadOutcome{}, err
+	}
 	whole := sha256.New()
 	if len(state.shaState) > 0 {
 		if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(state.shaState); err != nil {
@@ -1018,6 +1021,9 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 		return LedgerCheck{Intact: true}, err
 	}
 	res := LedgerCheck{CoveredBytes: state.covered, Intact: true}
+	if err := checkRunningDigest(state); err != nil {
+		return res, err
+	}
 	f, err := inputs.OpenRegular(ledgerPath)
 	var size int64
 	if err == nil {
@@ -1068,3 +1074,26 @@ func (s *Store) requireCurrent() error {
 // them are beyond its reach, and this ingest's failure (the job's exit 4
 // and job_fail entry, with the sizes) is their only record.
 var ErrLedgerChanged = errors.New("the ledger changed while the ingest read it")
+
+// ErrStateEdited is a store whose record of the ledger it covers does not
+// hold together: the running SHA-256 it extends (sha256_state) does not
+// give the prefix digest it records. Extended, it had a job record a
+// false digest of the ledger in the signed log, and the next check blame
+// the ledger (an outside review).
+var ErrStateEdited = errors.New("the store's record of the ledger it covers does not hold together: the store was edited")
+
+// checkRunningDigest returns an error wrapping ErrStateEdited when the
+// running SHA-256 restored from state does not give its prefix digest.
+func checkRunningDigest(state ledgerState) error {
+	if len(state.shaState) == 0 || state.prefixSHA == "" {
+		return nil
+	}
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state.shaState); err != nil {
+		return fmt.Errorf("restore SHA-256 state: %v: %w", err, ErrStateEdited)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != state.prefixSHA {
+		return fmt.Errorf("its running SHA-256 of the ledger's first %d bytes gives %s, not the %s it records: %w", state.covered, got, state.prefixSHA, ErrStateEdited)
+	}
+	return nil
+}

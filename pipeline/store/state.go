@@ -17,11 +17,3 @@ func (s *Store) LastIngestSeq(ctx context.Context) (int64, error) {
 	err := s.conn.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM ingest_log").Scan(&seq)
 	return seq, err
 }
-
-// LastIngestEvent is the event of the newest ingest the store's own
-// history holds (EventInitial, EventAppend, ...), "" when it holds none.
-func (s *Store) LastIngestEvent(ctx context.Context) (string, error) {
-	var event string
-	err := s.conn.QueryRowContext(ctx, "SELECT coalesce(arg_max(event, seq), '') FROM ingest_log").Scan(&event)
-	return event, err
-}

@@ -3,7 +3,8 @@
 -- reports' data-quality section reads, and those beside them that only an
 -- ingest writes. Left out: the ledger's path (the root may move), and
 -- what a later checkpoint or ingest rewrites in ledger_state
--- (rows_since_checkpoint, the running digests, tail_fold).
+-- (rows_since_checkpoint, the running digests, tail_fold). Ingests
+-- numbered past $1 are left out.
 SELECT * EXCLUDE (seq_order) FROM (
 SELECT 'ingest' AS what, seq AS seq_order, seq::VARCHAR AS seq, event, offset_from::VARCHAR AS offset_from,
        offset_to::VARCHAR AS offset_to, lines::VARCHAR AS lines, loaded::VARCHAR AS loaded,
@@ -12,6 +13,7 @@ SELECT 'ingest' AS what, seq AS seq_order, seq::VARCHAR AS seq, event, offset_fr
        modified_from::VARCHAR AS modified_from, modified_to::VARCHAR AS modified_to,
        modified_line_from::VARCHAR AS modified_line_from, modified_line_to::VARCHAR AS modified_line_to
 FROM ingest_log
+WHERE seq <= $1
 UNION ALL
 SELECT 'covered', NULL, NULL, NULL, NULL, covered_bytes::VARCHAR, covered_lines::VARCHAR, NULL,
        NULL, NULL, NULL, prefix_sha256, NULL, NULL, NULL, NULL
