@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -392,6 +393,20 @@ func TestAttackBaselineRecordsDeleted(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "proposal_BP-20991231-000000000001.json: baseline record"},
+		// A FIFO under a record's name hung the command (and the weekly
+		// job); a directory in place of a record the log names made it
+		// exit 1 (a second outside review).
+		{"a FIFO under a record's name", func(t *testing.T, r string) {
+			if err := syscall.Mkfifo(filepath.Join(updates(r), "proposal_BP-20991231-000000000002.json"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "proposal_BP-20991231-000000000002.json: "},
+		{"a directory in place of a record", func(t *testing.T, r string) {
+			remove(t, r, "approval_"+x+".json")
+			if err := os.Mkdir(filepath.Join(updates(r), "approval_"+x+".json"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, "baseline record runs/BASELINE_UPDATES/approval_" + x + ".json (baseline_approved at audit seq"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := copyRoot(t, root)
@@ -409,4 +424,20 @@ func TestAttackBaselineRecordsDeleted(t *testing.T) {
 			}
 		})
 	}
+	// The keys directory moved away, a pending proposal deleted and the
+	// log cut back to before it: the people's signatures of what is left
+	// verify, but the log cannot be checked against its checkpoints. It
+	// passed, with a warning (a second outside review); it cannot say the
+	// records are whole: exit 1.
+	r := copyRoot(t, root)
+	remove(t, r, "proposal_"+y+".*")
+	trail := string(readFile(t, auditLog(r)))
+	cut := strings.LastIndex(trail[:strings.Index(trail, "proposal_"+y)], "\n") + 1
+	if err := os.WriteFile(auditLog(r), []byte(trail[:cut]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(r, ".ledgerlens", "keys"), filepath.Join(r, ".ledgerlens", "keys.away")); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 1, []string{"cannot be checked without"}, "--root", r, "baseline", "verify")
 }

@@ -8,13 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"strings"
 	"time"
 	"unicode"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // Namespace is the SSHSIG namespace of every proposal and approval
@@ -53,7 +54,7 @@ type Approvers struct {
 // LoadApprovers reads the approvers file at path. A missing file is an
 // error that says how to make one: without it nobody can be identified.
 func LoadApprovers(path string) (*Approvers, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no approvers file at %s: list each person who may propose or approve baselines, one line per SSH public key, "+
 			`as in "alice namespaces=\"%s\" ssh-ed25519 AAAA…" (the OpenSSH allowed_signers format)`, path, Namespace)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/businesstime"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/review"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -131,7 +132,7 @@ func (r *Records) Recorded(entries []audit.Entry) (*Records, []string, error) {
 		}
 	}
 	sum := func(base string) (string, error) {
-		data, err := os.ReadFile(filepath.Join(r.Dir, base+".json"))
+		data, err := inputs.ReadRegular(filepath.Join(r.Dir, base+".json"))
 		if err != nil {
 			return "", fmt.Errorf("read baseline record: %w", err)
 		}
@@ -165,7 +166,7 @@ func (r *Records) Recorded(entries []audit.Entry) (*Records, []string, error) {
 }
 
 func readRecord(path, schema string, v any, got func() string) error {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if err != nil {
 		return fmt.Errorf("read baseline record: %w", err)
 	}
@@ -305,12 +306,12 @@ func ApproversPath(baselinesFile string) string {
 // (base + SignatureExt in dir) and that it is by principal: the check an
 // approval makes of its proposal, and an auditor of both.
 func (a *Approvers) VerifySigner(dir, base, principal string, at time.Time) (Identity, error) {
-	data, err := os.ReadFile(filepath.Join(dir, base+".json"))
+	data, err := inputs.ReadRegular(filepath.Join(dir, base+".json"))
 	if err != nil {
 		return Identity{}, fmt.Errorf("read baseline record: %w", err)
 	}
 	sigPath := filepath.Join(dir, base+SignatureExt)
-	sig, err := os.ReadFile(sigPath)
+	sig, err := inputs.ReadRegular(sigPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Identity{}, refusef("%s.json has no SSH signature by its author (%s is missing)", base, filepath.Base(sigPath))
 	}

@@ -5,8 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // RecordCheck is what VerifyRecords found for one record.
@@ -80,7 +81,7 @@ func VerifyRecords(dir string, a *Approvers) ([]RecordCheck, error) {
 			c.Problems = append(c.Problems, fmt.Sprintf("signed with the proposer's key %s", proposer))
 		}
 		if known {
-			data, err := os.ReadFile(filepath.Join(dir, ProposalBase(ap.ProposalID)+".json"))
+			data, err := inputs.ReadRegular(filepath.Join(dir, ProposalBase(ap.ProposalID)+".json"))
 			sum := sha256.Sum256(data)
 			if err != nil || hex.EncodeToString(sum[:]) != ap.ProposalSHA256 {
 				c.Problems = append(c.Problems, fmt.Sprintf("proposal_sha256 %s does not match %s", ap.ProposalSHA256, ProposalBase(ap.ProposalID)+".json"))

@@ -73,9 +73,15 @@ func BaselineRecordsProblemsIn(l inputs.Layout, entries []audit.Entry) ([]string
 	for _, path := range order {
 		r := newest[path]
 		data, err := inputs.ReadRegular(l.Resolve(filepath.FromSlash(path)))
+		var notRegular *inputs.NotRegularError
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			problems = append(problems, fmt.Sprintf("baseline record %s (%s at audit seq %d) is missing: the maker-checker items are computed from the records the log names; restore it",
+				path, r.event, r.seq))
+		case errors.As(err, &notRegular):
+			// Something else in its place (a directory, a FIFO): found,
+			// not a check that could not run (an outside review).
+			problems = append(problems, fmt.Sprintf("baseline record %s (%s at audit seq %d) is missing, something that is not a regular file in its place: restore it",
 				path, r.event, r.seq))
 		case err != nil:
 			return nil, fmt.Errorf("baseline record %s: %w", path, err)
