@@ -357,7 +357,8 @@ docs/COMPLIANCE.md shows the same checks with stock ssh-keygen -Y verify.`,
 }
 
 // runBaselineVerify checks the people's signatures on the records on disk
-// (baselines.VerifyRecords) and that the records the audit log names are
+// (baselines.VerifyRecords), the audit log against its chain and signed
+// checkpoints (reconcile.Audit), and that the records the log names are
 // there, unchanged (job.BaselineRecordsProblemsIn): a pending proposal
 // deleted, or both files of an approval, left only records that verified,
 // and the command passed.

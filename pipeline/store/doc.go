@@ -27,7 +27,12 @@
 // It also owns the row digests (row_digest.go) that let a job or `verify
 // store` tell a row edited in the database: made from the batches ingest
 // inserts, per ledger chunk (IngestResult.ChunkRowDigests), and again from
-// rows read back (ChunkDigests, VerifyRows) by the same code.
+// rows read back (ChunkDigests, VerifyRows) by the same code; and the
+// digests of what the rows do not carry, which jobs record beside them:
+// the derived tables' (DerivedDigest, derived.go) and the store's own
+// record of its ingests and coverage (BookkeepingDigest, bookkeeping.go).
+// A block or write-ahead log entry that fails the engine's checksum is a
+// CorruptError of the probe (probe.go).
 //
 // It also writes the Parquet files `ledgerlens query` produces
 // (WriteParquet), through a private in-memory engine that holds nothing
