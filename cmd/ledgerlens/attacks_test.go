@@ -927,28 +927,8 @@ func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
 func TestAttackRowPlantedPastTheCoveredEnd(t *testing.T) {
 	for _, job := range [][]string{{"ingest"}, {"report", "weekly", "--week", focusWeek}, {"report", "sla", "--month", focusWeek[:7]}} {
 		t.Run(job[0]+" "+job[len(job)-1], func(t *testing.T) {
-			root := copyFixture(t)
-			full := readFile(t, ledgerPath(root))
-			end := bytes.IndexByte(full[8<<20:], '\n') + 8<<20 + 1
-			if err := os.WriteFile(ledgerPath(root), full[:end], 0o644); err != nil {
-				t.Fatal(err)
-			}
-			mustRun(t, "--root", root, "keys", "generate")
-			mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
-			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			plant := fmt.Sprintf(`INSERT INTO ledger_rows
-				SELECT * REPLACE (99999993 AS line_no, %d AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 50000 AS credits_total)
-				FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
-					WHERE "timestamp" >= '%s'::TIMESTAMPTZ AND "timestamp" < '%s'::TIMESTAMPTZ)`, end+10, focusWeek, nextWeek(t))
-			if _, err := st.Conn().ExecContext(context.Background(), plant); err != nil {
-				t.Fatal(err)
-			}
-			if err := st.Close(); err != nil {
-				t.Fatal(err)
-			}
+			root, full, end := rootBeforeTheLedgerGrows(t)
+			plantRun(t, root, 99999993, end+10)
 			if err := os.WriteFile(ledgerPath(root), full, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -1054,29 +1034,8 @@ func TestAttackStoreRunningDigestEdited(t *testing.T) {
 // recorded, whose earlier bytes recording ingests read in full, now finds
 // the chunk's earlier rows must be none, and refuses them.
 func TestAttackRowPlantedWhereTheLedgerGrows(t *testing.T) {
-	root := copyFixture(t)
-	full := readFile(t, ledgerPath(root))
-	const boundary = 8 << 20
-	end := bytes.IndexByte(full[boundary:], '\n') + boundary + 1
-	if err := os.WriteFile(ledgerPath(root), full[:end], 0o644); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, "--root", root, "keys", "generate")
-	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
-	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plant := fmt.Sprintf(`INSERT INTO ledger_rows
-		SELECT * REPLACE (99999994 AS line_no, %d AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 50000 AS credits_total)
-		FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
-			WHERE "timestamp" >= '%s'::TIMESTAMPTZ AND "timestamp" < '%s'::TIMESTAMPTZ)`, boundary+10, focusWeek, nextWeek(t))
-	if _, err := st.Conn().ExecContext(context.Background(), plant); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	root, full, _ := rootBeforeTheLedgerGrows(t)
+	plantRun(t, root, 99999994, 8<<20+10)
 	const refused = "hold rows, though the ingests that loaded those bytes recorded none there"
 	mustFail(t, 4, []string{refused}, "--root", root, "report", "weekly", "--week", focusWeek)
 	// The producer writes the rest of the ledger.
@@ -1100,6 +1059,46 @@ func TestAttackRowPlantedWhereTheLedgerGrows(t *testing.T) {
 		t.Fatal("the rebuilt store's report holds the planted run")
 	}
 	mustRun(t, "--root", root, "verify", "all")
+}
+
+// rootBeforeTheLedgerGrows is a fixture root whose ledger ends, when its
+// first job (the week before the focus week's) ingests it, just after the
+// line that crosses its 8 MiB boundary: that ingest covers bytes of the
+// chunk after the boundary without loading a row there. It returns the
+// root, the whole ledger, which the producer writes later, and the end
+// of the covered bytes.
+func rootBeforeTheLedgerGrows(t *testing.T) (root string, full []byte, end int64) {
+	t.Helper()
+	root = copyFixture(t)
+	full = readFile(t, ledgerPath(root))
+	end = int64(bytes.IndexByte(full[8<<20:], '\n') + 8<<20 + 1)
+	if err := os.WriteFile(ledgerPath(root), full[:end], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	return root, full, end
+}
+
+// plantRun inserts into root's store, as anyone who may write the state
+// directory can, a copy of the focus week's first run as run PLANTED-1,
+// 50,000 credits dearer, at ledger line line and byte offset offset.
+func plantRun(t *testing.T, root string, line, offset int64) {
+	t.Helper()
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plant := fmt.Sprintf(`INSERT INTO ledger_rows
+		SELECT * REPLACE (%d AS line_no, %d AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 50000 AS credits_total)
+		FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
+			WHERE "timestamp" >= '%s'::TIMESTAMPTZ AND "timestamp" < '%s'::TIMESTAMPTZ)`, line, offset, focusWeek, nextWeek(t))
+	if _, err := st.Conn().ExecContext(context.Background(), plant); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // appendJunkLine appends to root's ledger, which must end in a newline,
