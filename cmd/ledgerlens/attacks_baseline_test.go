@@ -440,4 +440,11 @@ func TestAttackBaselineRecordsDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustFail(t, 1, []string{"cannot be checked without"}, "--root", r, "baseline", "verify")
+	// A compliance team with the public key and a checkpoint kept
+	// elsewhere gives them: the cut is found, exit 4.
+	witness := t.TempDir()
+	copyFile(t, filepath.Join(root, ".ledgerlens", "audit.checkpoints"), filepath.Join(witness, "audit.checkpoints"))
+	os.Remove(filepath.Join(r, ".ledgerlens", "audit.checkpoints"))
+	mustFail(t, 4, []string{"audit log"}, "--root", r, "baseline", "verify",
+		"--pubkey", filepath.Join(r, ".ledgerlens", "keys.away", "signing.pub"), "--checkpoint", filepath.Join(witness, "audit.checkpoints"))
 }

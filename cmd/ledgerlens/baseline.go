@@ -329,6 +329,12 @@ func runBaselineApprove(ctx context.Context, a *app, opts BaselineApproveOptions
 type BaselineVerifyOptions struct {
 	// Approvers is the allowed_signers file; "" is <root>/config/approvers.
 	Approvers string
+	// PubKey is the public key that signed the audit log's checkpoints;
+	// "" is the root's, <root>/.ledgerlens/keys/signing.pub.
+	PubKey string
+	// Kept are checkpoint files kept elsewhere (a witness copy) that the
+	// log is checked against too, as `audit verify --checkpoint` does.
+	Kept []string
 }
 
 func newBaselineVerifyCmd(a *app) *cobra.Command {
@@ -342,17 +348,23 @@ bytes by a key listed for the person it names (namespace ledgerlens-baseline),
 and each approval names someone other than its proposer, was signed with
 another key, records the key that signed the proposal, and pins the
 proposal's SHA-256. Every record the audit log says was proposed or approved
-must still be there, unchanged. It exits 4 if any record fails. ` + "`ledgerlens verify`" + ` checks the
-same files' sidecars and host signatures, and ` + "`ledgerlens audit verify`" + ` the log;
+must still be there, unchanged; the log itself is first checked against its
+hash chain and signed checkpoints, with --pubkey and --checkpoint as in
+` + "`ledgerlens audit verify`" + `. It exits 4 if any record or the log fails, and 1
+if the log's checkpoints cannot be checked for want of a key.
+` + "`ledgerlens verify`" + ` checks the same files' sidecars and host signatures;
 docs/COMPLIANCE.md shows the same checks with stock ssh-keygen -Y verify.`,
 		Example: `  ledgerlens --root /srv/ledger baseline verify
-  ledgerlens baseline verify --approvers approvers-2026-q3`,
+  ledgerlens baseline verify --approvers approvers-2026-q3
+  ledgerlens baseline verify --pubkey witness/signing.pub --checkpoint witness/audit.checkpoints`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBaselineVerify(cmd.Context(), a, opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Approvers, "approvers", "", "allowed_signers file to check against (default <root>/config/approvers)")
+	cmd.Flags().StringVar(&opts.PubKey, "pubkey", "", "public key PEM that signed the audit log's checkpoints (default <root>/.ledgerlens/keys/signing.pub)")
+	cmd.Flags().StringArrayVar(&opts.Kept, "checkpoint", nil, "also check the audit log against this kept checkpoint file (the signed note, or checkpoint lines); repeatable")
 	return cmd
 }
 
@@ -389,11 +401,15 @@ func runBaselineVerify(_ context.Context, a *app, opts BaselineVerifyOptions) er
 	// The log that names the records is held to its chain and signed
 	// checkpoints first, as audit verify holds it: a record deleted with
 	// its line in the log, or with the whole log, passed.
-	pub, err := reports.LoadPublicKey(filepath.Join(l.KeysDir, reports.PublicKeyFile))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	keyPath := opts.PubKey
+	if keyPath == "" {
+		keyPath = filepath.Join(l.KeysDir, reports.PublicKeyFile)
+	}
+	pub, err := reports.LoadPublicKey(keyPath)
+	if err != nil && (opts.PubKey != "" || !errors.Is(err, fs.ErrNotExist)) {
 		return err
 	}
-	trail, err := reconcile.Audit(l, job.OutputDirs(l)[0], pub, nil)
+	trail, err := reconcile.Audit(l, job.OutputDirs(l)[0], pub, opts.Kept)
 	if err != nil {
 		return err
 	}
@@ -406,8 +422,8 @@ func runBaselineVerify(_ context.Context, a *app, opts BaselineVerifyOptions) er
 	unchecked := ""
 	switch {
 	case len(logged) == 1 && trail.Unchecked != "":
-		unchecked = fmt.Sprintf("audit log %s: its signed checkpoints cannot be checked without %s, so records deleted from %s together with their lines in it cannot be told",
-			l.AuditLog, filepath.Join(l.KeysDir, reports.PublicKeyFile), l.BaselineUpdatesDir)
+		unchecked = fmt.Sprintf("audit log %s: its signed checkpoints cannot be checked without %s (or a key given with --pubkey), so records deleted from %s together with their lines in it cannot be told",
+			l.AuditLog, keyPath, l.BaselineUpdatesDir)
 		logged = nil
 	case !trail.State.Exists && len(logged) == 0 && len(checks) > 0:
 		// Every proposal and approval is recorded in the log as it is
