@@ -48,6 +48,17 @@ func propose(t *testing.T, root, scenario, key, asOf string) string {
 	return strings.TrimSpace(r.stdout)
 }
 
+// proposeApproved has alice propose a baseline for scenario as of asOf and
+// bob approve it, and returns the proposal's id.
+func proposeApproved(t *testing.T, root, scenario, alice, bob, asOf string) string {
+	t.Helper()
+	id := propose(t, root, scenario, alice, asOf)
+	if r := approve(t, root, id, "--sign-with", bob); r.code != 0 {
+		t.Fatalf("approve %s: exit %d\n%s", id, r.code, r.stderr)
+	}
+	return id
+}
+
 func approve(t *testing.T, root, id string, args ...string) result {
 	t.Helper()
 	return ledgerlens(t, []string{"SSH_AUTH_SOCK="}, append([]string{"--root", root, "baseline", "approve", id}, args...)...)
@@ -184,10 +195,7 @@ func TestAttackPlantedReportSteersCandidates(t *testing.T) {
 // 0, and every verifier passed. The log records X applied: it is refused.
 func TestAttackReplayAppliedApproval(t *testing.T) {
 	root, scenario, alice, bob := baselineRoot(t)
-	x := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
-	if r := approve(t, root, x, "--sign-with", bob); r.code != 0 {
-		t.Fatalf("approve X: exit %d\n%s", r.code, r.stderr)
-	}
+	x := proposeApproved(t, root, scenario, alice, bob, "2026-03-02T00:00:00Z")
 	y := propose(t, root, scenario, alice, "2026-02-16T00:00:00Z")
 	if r := approve(t, root, y, "--sign-with", bob); r.code != 0 {
 		t.Fatalf("approve Y: exit %d\n%s", r.code, r.stderr)
@@ -214,10 +222,7 @@ func TestAttackReplayAppliedApproval(t *testing.T) {
 // was, and the weekly and SLA jobs exit 4 naming the record.
 func TestAttackApprovalFilesDeletedThenApprovedAgain(t *testing.T) {
 	root, scenario, alice, bob := baselineRoot(t)
-	x := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
-	if r := approve(t, root, x, "--sign-with", bob); r.code != 0 {
-		t.Fatalf("approve X: exit %d\n%s", r.code, r.stderr)
-	}
+	x := proposeApproved(t, root, scenario, alice, bob, "2026-03-02T00:00:00Z")
 	inForce := readFile(t, baselinesFile(root))
 	approvals, err := filepath.Glob(filepath.Join(root, "runs", "BASELINE_UPDATES", "approval_"+x+".*"))
 	if err != nil || len(approvals) == 0 {
@@ -260,10 +265,7 @@ func TestAttackApprovalFilesDeletedThenApprovedAgain(t *testing.T) {
 // file edited outside the flow is now refused (exit 4), the file kept.
 func TestAttackApprovalOverHandEdit(t *testing.T) {
 	root, scenario, alice, bob := baselineRoot(t)
-	x := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
-	if r := approve(t, root, x, "--sign-with", bob); r.code != 0 {
-		t.Fatalf("approve X: exit %d\n%s", r.code, r.stderr)
-	}
+	x := proposeApproved(t, root, scenario, alice, bob, "2026-03-02T00:00:00Z")
 	if err := changeFirstBaseline(baselinesFile(root)); err != nil {
 		t.Fatal(err)
 	}
@@ -329,10 +331,7 @@ func TestProposeCandidatesTwice(t *testing.T) {
 // --quiet too (which said only how many records failed).
 func TestAttackBaselineRecordsDeleted(t *testing.T) {
 	root, scenario, alice, bob := baselineRoot(t)
-	x := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
-	if r := approve(t, root, x, "--sign-with", bob); r.code != 0 {
-		t.Fatalf("approve X: exit %d\n%s", r.code, r.stderr)
-	}
+	x := proposeApproved(t, root, scenario, alice, bob, "2026-03-02T00:00:00Z")
 	y := propose(t, root, scenario, alice, "2026-03-03T00:00:00Z")
 	mustRun(t, "--root", root, "baseline", "verify")
 	updates := func(r string) string { return filepath.Join(r, "runs", "BASELINE_UPDATES") }

@@ -894,19 +894,7 @@ func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := publishedRoot(t)
-			edit := tc.edit(t, root)
-			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, q := range edit {
-				if _, err := st.Conn().ExecContext(context.Background(), q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			if err := st.Close(); err != nil {
-				t.Fatal(err)
-			}
+			execInStore(t, root, tc.edit(t, root)...)
 			mustFail(t, 4, []string{tc.verify}, "--root", root, "verify", "store")
 			mustFail(t, 4, []string{tc.job}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 			if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
@@ -971,16 +959,7 @@ func TestAttackStoreBookkeepingEdited(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := publishedRoot(t)
-			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := st.Conn().ExecContext(context.Background(), tc.sql); err != nil {
-				t.Fatal(err)
-			}
-			if err := st.Close(); err != nil {
-				t.Fatal(err)
-			}
+			execInStore(t, root, tc.sql)
 			const edited = "its record of ingests (ingest_log)"
 			mustFail(t, 4, []string{edited}, "--root", root, "verify", "store")
 			mustFail(t, 4, []string{edited}, "--root", root, "verify", "all")
@@ -1085,16 +1064,26 @@ func rootBeforeTheLedgerGrows(t *testing.T) (root string, full []byte, end int64
 // 50,000 credits dearer, at ledger line line and byte offset offset.
 func plantRun(t *testing.T, root string, line, offset int64) {
 	t.Helper()
+	execInStore(t, root, fmt.Sprintf(`INSERT INTO ledger_rows
+		SELECT * REPLACE (%d AS line_no, %d AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 50000 AS credits_total)
+		FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
+			WHERE "timestamp" >= '%s'::TIMESTAMPTZ AND "timestamp" < '%s'::TIMESTAMPTZ)`, line, offset, focusWeek, nextWeek(t)))
+}
+
+// execInStore runs each statement on root's store, opened as any DuckDB
+// client would open it while no job runs: what anyone who may write the
+// state directory can do.
+func execInStore(t *testing.T, root string, statements ...string) {
+	t.Helper()
 	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	plant := fmt.Sprintf(`INSERT INTO ledger_rows
-		SELECT * REPLACE (%d AS line_no, %d AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 50000 AS credits_total)
-		FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
-			WHERE "timestamp" >= '%s'::TIMESTAMPTZ AND "timestamp" < '%s'::TIMESTAMPTZ)`, line, offset, focusWeek, nextWeek(t))
-	if _, err := st.Conn().ExecContext(context.Background(), plant); err != nil {
-		t.Fatal(err)
+	for _, q := range statements {
+		if _, err := st.Conn().ExecContext(context.Background(), q); err != nil {
+			st.Close()
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)

@@ -335,33 +335,13 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	}
 	defer lk.Release()
 	st, err := a.openStoreToVerify(ctx, "verify ledger")
-	if errors.Is(err, fs.ErrNotExist) {
-		// As verify store says it: a store gone while the log records
-		// ingests into it is a problem found, not a check that could
-		// not run (it exited 1 here and 4 there: an outside review).
-		p, err := missingStoreProblem(l)
-		if err != nil {
-			return err
-		}
-		if p != "" {
-			return a.failOne("%s", p)
-		}
-	}
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	res, err := st.VerifyLedger(ctx, l.Ledger)
-	if errors.Is(err, store.ErrStateEdited) {
-		return a.failOne("store %s: %v", l.StoreFile, err)
-	}
+	res, err := a.ledgerAsLoaded(ctx, st, "")
 	if err != nil {
 		return err
-	}
-	if !res.Intact {
-		m := res.Modified
-		return a.failOne("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed",
-			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
 	}
 	// The bytes the audit log records as ingested must hash as it
 	// recorded, even where the store agrees with them: a store rebuilt
@@ -404,13 +384,6 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	defer lk.Release()
 	st, err := a.openStoreToVerify(ctx, "verify store")
 	if errors.Is(err, fs.ErrNotExist) {
-		p, err := missingStoreProblem(l)
-		if err != nil {
-			return err
-		}
-		if p != "" {
-			return a.failOne("%s", p)
-		}
 		fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
 		return nil
 	}
@@ -418,17 +391,8 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 		return err
 	}
 	defer st.Close()
-	led, err := st.VerifyLedger(ctx, l.Ledger)
-	if errors.Is(err, store.ErrStateEdited) {
-		return a.failOne("store %s: %v", l.StoreFile, err)
-	}
-	if err != nil {
+	if _, err := a.ledgerAsLoaded(ctx, st, ", so the store's rows cannot be re-derived"); err != nil {
 		return err
-	}
-	if !led.Intact {
-		m := led.Modified
-		return a.failOne("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed, so the store's rows cannot be re-derived",
-			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo)
 	}
 	rows, err := st.VerifyRows(ctx, l.Ledger)
 	if err != nil {
@@ -458,6 +422,26 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: %d rows, and its duplicates, rejects and field counts, equal those re-derived from the ledger's first %d bytes\n", l.StoreFile, rows.Rows, rows.CoveredBytes)
 	return nil
+}
+
+// ledgerAsLoaded checks that the ledger bytes the store loaded are
+// unchanged (store.VerifyLedger), for verify ledger and verify store: a
+// changed prefix, followed by why that matters (then), or a store whose
+// record of those bytes does not hold together, is a failed check.
+func (a *app) ledgerAsLoaded(ctx context.Context, st *store.Store, then string) (store.LedgerCheck, error) {
+	l := a.layout()
+	res, err := st.VerifyLedger(ctx, l.Ledger)
+	switch {
+	case errors.Is(err, store.ErrStateEdited):
+		return res, a.failOne("store %s: %v", l.StoreFile, err)
+	case err != nil:
+		return res, err
+	case !res.Intact:
+		m := res.Modified
+		return res, a.failOne("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed%s",
+			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo, then)
+	}
+	return res, nil
 }
 
 // missingStoreProblem is the problem of a store that is not there while
@@ -583,8 +567,10 @@ func (a *app) printFailed(problems []string) {
 // openStoreToVerify opens the store read-only for a verify command
 // (pipeline.OpenStoreToCheck): a damaged store, or one whose directory
 // cannot be trusted, is a failed check (exit 4), said as such
-// rather than as the engine's abort. A missing store is an error wrapping
-// fs.ErrNotExist.
+// rather than as the engine's abort, and so is a missing store while the
+// audit log records ingests into it (verify ledger exited 1 there, and
+// verify store 4: an outside review). A missing store the log records no
+// ingest into is an error wrapping fs.ErrNotExist.
 func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Store, error) {
 	st, problems, err := pipeline.OpenStoreToCheck(ctx, a.env(command, 0))
 	switch {
@@ -594,6 +580,13 @@ func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Sto
 		a.printFailed(problems)
 		return nil, checkFailed("%s", summarize(problems))
 	case st == nil:
+		p, err := missingStoreProblem(a.layout())
+		if err != nil {
+			return nil, err
+		}
+		if p != "" {
+			return nil, a.failOne("%s", p)
+		}
 		return nil, fmt.Errorf("store %s: %w", a.layout().StoreFile, fs.ErrNotExist)
 	}
 	return st, nil

@@ -554,7 +554,7 @@ func (j *Job) checkPriorChunk(p *store.ChunkDigest, from int64) error {
 	case ok && want != p.Digest:
 		return &IntegrityError{Problems: []string{chunkProblem(storeRel, p.Chunk, ingestAt(refs[p.Chunk].Seq),
 			": the store was edited; the rows appended to that chunk are not recorded (run 'ledgerlens verify store', then rebuild the store)")}}
-	case p.Digest != "" && j.trail != nil && recordedGap(recordingRanges(j.trail.state.Entries), ref, p.Chunk, from):
+	case !ok && p.Digest != "" && j.trail != nil && recordedGap(recordingRanges(j.trail.state.Entries), ref, p.Chunk, from):
 		return &IntegrityError{Problems: []string{gapProblem(storeRel, p.Chunk*store.ChunkBytes, from,
 			"the rows appended to that chunk are not recorded (run 'ledgerlens verify store', then rebuild the store)")}}
 	}
