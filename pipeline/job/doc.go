@@ -24,7 +24,11 @@
 // job's validated inputs (LoadInputs), and the reading of the ledger
 // modifications and acknowledgments the audit log records
 // (ReadLedgerRecord), which with the store's conflicting duplicates decide
-// those integrity problems (LedgerRecord.Problems, LedgerProblems).
+// those integrity problems (LedgerRecord.Problems, LedgerProblems). It
+// holds the store to the audit log before a job ingests and before it
+// publishes — the rows, derived tables and bookkeeping each recorded
+// ingest vouched for (store_checks.go) — and exports those checks to the
+// verifiers (StoreRowsAgainstLog, StoreBookkeepingAgainstLog).
 //
 // It must not know what any particular job computes: the jobs themselves
 // live in package pipeline, one file each, and call Run. It never reads the
