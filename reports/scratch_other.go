@@ -4,7 +4,6 @@ package reports
 
 import "os"
 
-// scratchFile returns a read-write file in dir ("" is the system's
-// temporary directory) that is unlinked once made (scratchFileNamed):
-// unnamed files are a Linux feature.
-func scratchFile(dir, pattern string) (*os.File, error) { return scratchFileNamed(dir, pattern) }
+// scratchFileIn returns a read-write file in dir that is unlinked once
+// made (scratchFileNamed): unnamed files are a Linux feature.
+func scratchFileIn(dir, pattern string) (*os.File, error) { return scratchFileNamed(dir, pattern) }

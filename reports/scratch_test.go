@@ -3,6 +3,7 @@ package reports
 import (
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -49,6 +50,25 @@ func TestScratchFile(t *testing.T) {
 			got, err := io.ReadAll(io.NewSectionReader(f, 0, int64(len(want))))
 			if err != nil || string(got) != want {
 				t.Fatalf("read back %d bytes (%v), want %d", len(got), err, len(want))
+			}
+		})
+	}
+}
+
+// TestScratchFileNamesTMPDIR: a temporary directory that cannot hold a
+// scratch file — under /proc, which has neither unnamed nor named files,
+// or missing — fails with an error that names TMPDIR, which set it.
+func TestScratchFileNamesTMPDIR(t *testing.T) {
+	for _, dir := range []string{"/proc", filepath.Join(t.TempDir(), "missing")} {
+		t.Run(dir, func(t *testing.T) {
+			t.Setenv("TMPDIR", dir)
+			f, err := scratchFile("", "ledgerlens-test-*.parts")
+			if err == nil {
+				f.Close()
+				t.Fatalf("a scratch file was made in %s", dir)
+			}
+			if !strings.Contains(err.Error(), "TMPDIR") || !strings.Contains(err.Error(), dir) {
+				t.Errorf("the error does not name TMPDIR and %s: %v", dir, err)
 			}
 		})
 	}
