@@ -1002,6 +1002,30 @@ func TestAttackStoreRunningDigestEdited(t *testing.T) {
 	mustFail(t, 4, []string{edited}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }
 
+// TestAttackStoreZoneEdited: the zone the store's local times were
+// computed in (store_meta.time_zone) edited to one that does not exist,
+// its bytes not even text. The verifiers refused the store (exit 4), but
+// every job ended with exit 1, "unknown time zone", the raw bytes in the
+// message (an outside review). ledgerlens writes only a zone it has
+// loaded there: any other is an edited store, and every job and verifier
+// exits 4 naming it, quoting the bytes.
+func TestAttackStoreZoneEdited(t *testing.T) {
+	root := publishedRoot(t)
+	execInStore(t, root, "UPDATE store_meta SET time_zone = 'Nowhere/' || chr(27) || '[31m'")
+	for _, args := range [][]string{
+		{"report", "weekly", "--week", focusWeek, "--supersede"},
+		{"ingest"},
+		{"report", "sla", "--month", focusWeek[:7]},
+		{"verify", "store"},
+		{"verify", "all"},
+	} {
+		r := mustFail(t, 4, []string{"the store was edited"}, append([]string{"--root", root}, args...)...)
+		if strings.Contains(r.stdout+r.stderr, "\x1b") {
+			t.Errorf("ledgerlens %v: the zone's raw bytes reach the terminal:\n%q", args, r.stdout+r.stderr)
+		}
+	}
+}
+
 // TestAttackRowPlantedWhereTheLedgerGrows: the ledger ends, when a job
 // ingests it, just after a line that crosses a MiB boundary, so the
 // ingest covers bytes of the next chunk without loading a row there, and

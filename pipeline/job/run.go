@@ -310,9 +310,10 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	// The files the last job sealed hold the catalog its open checked.
 	opts.CatalogVouched = j.trusted != nil
 	st, err := dir.Open(ctx, opts)
-	if errors.Is(err, store.ErrForeignObject) {
+	if errors.Is(err, store.ErrForeignObject) || errors.Is(err, store.ErrMetaEdited) {
 		// Planted, like an edited row (docs/COMPLIANCE.md, "The store's
-		// catalog"): nothing is read from it or published.
+		// catalog"), or written where ledgerlens writes only what it has
+		// checked: nothing is read from it or published.
 		return nil, store.IngestResult{}, &IntegrityError{Problems: []string{err.Error()}}
 	}
 	if err != nil {

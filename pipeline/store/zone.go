@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -27,11 +28,20 @@ func (s *Store) readZone(ctx context.Context) error {
 	}
 	loc, err := time.LoadLocation(s.zone)
 	if err != nil {
-		return fmt.Errorf("store time zone %q: %w", s.zone, err)
+		// Only a zone ledgerlens has loaded is written (migrateZone), and
+		// the zone names are linked into the binary. Go's error would
+		// print the bytes as they are; %q quotes them.
+		return fmt.Errorf("its time zone (store_meta.time_zone) %q is not one ledgerlens writes: %w", s.zone, ErrMetaEdited)
 	}
 	s.loc = loc
 	return nil
 }
+
+// ErrMetaEdited is matched by Open's error for a store whose store_meta
+// holds what no ledgerlens writes there, such as a time zone that does not
+// exist. Jobs treat it as an integrity problem (exit 4), not as an
+// unreadable store (exit 1).
+var ErrMetaEdited = errors.New("the store was edited")
 
 // migrateZone brings a store of schemaVersion to zone ("" = keep the
 // recorded zone). Another zone than the recorded one rebuilds the store's
