@@ -29,6 +29,10 @@ type IntegrityReport struct {
 	// probing process (job.CheckStoreOpens), or its directory is not its
 	// owner's alone (store.ErrUnsafeDir); nothing in it was checked.
 	StoreDamaged bool
+	// LedgerUnchecked: the store's record of the ledger it covers does not
+	// hold together (store.ErrStateEdited, or unreadable), so the ledger
+	// was held only to the audit log's record, not to the store's.
+	LedgerUnchecked bool
 	// Rows compares the store's rows with rows re-derived from the ledger
 	// prefix it covers (RowsChecked false when the prefix itself changed).
 	Rows        store.RowCheck
@@ -101,7 +105,7 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 			// the check goes on, every other problem listed.
 			rep.Problems = append(rep.Problems, fmt.Sprintf("store %s cannot be checked against the ledger (%v): it was edited or damaged",
 				l.Rel(l.StoreFile), err))
-			rep.Ledger.Intact, unreadable, err = false, true, nil
+			rep.Ledger.Intact, rep.LedgerUnchecked, unreadable, err = true, true, true, nil
 		case err == nil && rep.Ledger.Intact:
 			rep.Rows, err = st.VerifyRows(ctx, l.Ledger)
 			rep.RowsChecked = err == nil

@@ -26,6 +26,8 @@ import (
 	"testing"
 	"time"
 
+	"lukechampine.com/blake3"
+
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
@@ -979,27 +981,223 @@ func TestAttackStoreBookkeepingEdited(t *testing.T) {
 // verifiers now find that it does not give the prefix digest the store
 // records, and refuse the store.
 func TestAttackStoreRunningDigestEdited(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(state []byte) []byte
+	}{
+		{"a word of it changed", func(st []byte) []byte { st[10] ^= 1; return st }}, // after the format's magic
+		// The next ingest started a new digest at the covered end and
+		// recorded the appended bytes' as the ledger's, signed, exit 0
+		// (a third outside review).
+		{"emptied", func([]byte) []byte { return []byte{} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var state []byte
+			if err := st.Conn().QueryRowContext(context.Background(), "SELECT sha256_state FROM ledger_state").Scan(&state); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET sha256_state = $1", tc.edit(state)); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			const edited = "does not hold together: the store was edited"
+			mustFail(t, 4, []string{edited}, "--root", root, "verify", "ledger")
+			mustFail(t, 4, []string{edited}, "--root", root, "verify", "store")
+			mustFail(t, 4, []string{edited}, "--root", root, "verify", "all")
+			// With lines appended, as the producer goes on writing.
+			appendLedgerLines(t, root, `{"not":"a run"}`)
+			mustFail(t, 4, []string{edited}, "--root", root, "ingest")
+			mustFail(t, 4, []string{edited}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+		})
+	}
+}
+
+// TestAttackStoreChunkDigestsEdited: the store's digests of the ledger's
+// chunks (ledger_state.chunk_digests) edited. The job took the mismatch for
+// an edit of the ledger: it reloaded the store, signed a tamper_detected
+// entry blaming the ledger, which was byte-identical, and published a
+// revision showing a "ledger modification"; a digest list cut short ended
+// every job with exit 1 (an outside review). The ledger's covered bytes
+// still hash to the digest the store and the log record of them, so the
+// store is what changed: every job and verifier exits 4 naming it, and the
+// signed log names no ledger modification.
+func TestAttackStoreChunkDigestsEdited(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(digests []byte) []byte
+	}{
+		{"a chunk's digest changed", func(d []byte) []byte { d[5] ^= 1; return d }},
+		{"the list cut short", func(d []byte) []byte { return d[:len(d)-1] }},
+		// With lines appended, the next ingest panicked: exit 2 (a third
+		// outside review).
+		{"the list a chunk short", func(d []byte) []byte { return d[:len(d)-32] }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			ledgerBefore := readFile(t, ledgerPath(root))
+			logBefore := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var digests []byte
+			if err := st.Conn().QueryRowContext(context.Background(), "SELECT chunk_digests FROM ledger_state").Scan(&digests); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET chunk_digests = $1", tc.edit(digests)); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			const edited = "the store was edited"
+			mustFail(t, 4, []string{edited, "chunk_digests"}, "--root", root, "verify", "ledger")
+			mustFail(t, 4, []string{edited, "chunk_digests"}, "--root", root, "verify", "store")
+			r := mustFail(t, 4, []string{edited}, "--root", root, "verify", "all")
+			if strings.Contains(r.stdout, "ledger: MODIFIED") {
+				t.Errorf("verify all calls the byte-identical ledger modified:\n%s", r.stdout)
+			}
+			r = mustFail(t, 4, []string{edited, "chunk_digests"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+			if strings.Contains(r.stderr, "were modified") {
+				t.Errorf("the job blamed the byte-identical ledger:\n%s", r.stderr)
+			}
+			if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
+				t.Error("the job published a revision from the edited store")
+			}
+			if !bytes.Equal(readFile(t, ledgerPath(root)), ledgerBefore) {
+				t.Fatal("the ledger changed")
+			}
+			added := bytes.TrimPrefix(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")), logBefore)
+			for _, line := range bytes.Split(added, []byte("\n")) {
+				if bytes.Contains(line, []byte(`"tamper_detected"`)) || bytes.Contains(line, []byte(`"ledger_modified"`)) {
+					t.Errorf("the log blames a byte-identical ledger:\n%s", line)
+				}
+			}
+			// With lines appended, as the producer goes on writing.
+			appendLedgerLines(t, root, `{"not":"a run"}`)
+			mustFail(t, 4, []string{edited, "chunk_digests"}, "--root", root, "ingest")
+		})
+	}
+}
+
+// TestAttackLedgerEditedWithTheStoresDigest: a loaded line edited, and
+// the store's digest of the covered ledger (prefix_sha256, with the
+// running SHA-256 that must give it) rewritten to the edited bytes', the
+// chunk digests left: the store's own record then vouches for the edit,
+// and a chunk mismatch is taken for an edit of the store
+// (TestAttackStoreChunkDigestsEdited). The audit log's record is what
+// tells: the job records the ledger modification, signed, and every
+// verifier names the ledger, not only the store.
+func TestAttackLedgerEditedWithTheStoresDigest(t *testing.T) {
 	root := publishedRoot(t)
+	editLine(t, ledgerPath(root), 50)
 	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var state []byte
-	if err := st.Conn().QueryRowContext(context.Background(), "SELECT sha256_state FROM ledger_state").Scan(&state); err != nil {
+	var covered int64
+	if err := st.Conn().QueryRowContext(context.Background(), "SELECT covered_bytes FROM ledger_state").Scan(&covered); err != nil {
 		t.Fatal(err)
 	}
-	state[10] ^= 1 // in the hash's running words, after the format's magic
-	if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET sha256_state = $1", state); err != nil {
+	h := sha256.New()
+	h.Write(readFile(t, ledgerPath(root))[:covered])
+	state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET prefix_sha256 = $1, sha256_state = $2",
+		hex.EncodeToString(h.Sum(nil)), state); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	const edited = "does not hold together: the store was edited"
-	mustFail(t, 4, []string{edited}, "--root", root, "verify", "ledger")
-	mustFail(t, 4, []string{edited}, "--root", root, "verify", "store")
-	mustFail(t, 4, []string{edited}, "--root", root, "verify", "all")
-	mustFail(t, 4, []string{edited}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	const differs = "differ from what the audit log records as ingested"
+	mustFail(t, 4, []string{"chunk_digests", differs}, "--root", root, "verify", "ledger")
+	mustFail(t, 4, []string{differs}, "--root", root, "verify", "all")
+	logBefore := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	mustFail(t, 4, []string{"ledger acknowledge"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	added := bytes.TrimPrefix(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")), logBefore)
+	if !bytes.Contains(added, []byte(`"tamper_detected"`)) {
+		t.Errorf("the job signed no ledger modification:\n%s", added)
+	}
+}
+
+// TestAttackLedgerEditedWithTheChunkDigests: a loaded line edited, and
+// the store's digests of the ledger's chunks (chunk_digests) rewritten to
+// the edited bytes', the store's SHA-256 of them left as the log records
+// it. The store's append-only check then passed, and every job signed
+// "append-only", exit 0 (a third outside review). A store no seal vouches
+// for has its covered bytes held to the log's digest of them: the job
+// loads the ledger again and records the modification, signed, exit 4.
+func TestAttackLedgerEditedWithTheChunkDigests(t *testing.T) {
+	root := publishedRoot(t)
+	editLine(t, ledgerPath(root), 50)
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var covered int64
+	if err := st.Conn().QueryRowContext(context.Background(), "SELECT covered_bytes FROM ledger_state").Scan(&covered); err != nil {
+		t.Fatal(err)
+	}
+	ledger := readFile(t, ledgerPath(root))[:covered]
+	var digests []byte
+	for off := int64(0); off < covered; off += store.ChunkBytes {
+		sum := blake3.Sum256(ledger[off:min(off+store.ChunkBytes, covered)])
+		digests = append(digests, sum[:]...)
+	}
+	if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET chunk_digests = $1", digests); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	appendLedgerLines(t, root, `{"not":"a run"}`) // the producer goes on writing
+	logBefore := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	mustFail(t, 4, []string{"ledger acknowledge"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	added := bytes.TrimPrefix(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")), logBefore)
+	if !bytes.Contains(added, []byte(`"tamper_detected"`)) {
+		t.Errorf("the job signed no ledger modification:\n%s", added)
+	}
+	for _, args := range [][]string{{"ingest"}, {"report", "sla", "--month", focusWeek[:7]}} {
+		mustFail(t, 4, []string{"ledger acknowledge"}, append([]string{"--root", root}, args...)...)
+	}
+	mustFail(t, 4, nil, "--root", root, "verify", "ledger")
+	mustFail(t, 4, nil, "--root", root, "verify", "all")
+}
+
+// TestAttackRowRenumberedAsTheNextIngests: a row of the store's tables
+// given the number of the ingest still to come (ingest_seq, which no
+// digest covers: a reload numbers the rows anew). An append tells its own
+// rows, and the earlier rows its new ones repeat, by that number: an old
+// run renumbered so hid the conflicting repeat the producer appended, and
+// the job published it as a run, signed, exit 0; a duplicate renumbered
+// so made the ingest record one run fewer than it loaded (a third outside
+// review). A row naming an ingest the store's history does not hold is an
+// edit: the verifiers and the job exit 4.
+func TestAttackRowRenumberedAsTheNextIngests(t *testing.T) {
+	for _, table := range []string{"ledger_rows", "duplicates"} {
+		t.Run(table, func(t *testing.T) {
+			root := publishedRoot(t)
+			execInStore(t, root, "UPDATE "+table+" SET ingest_seq = (SELECT max(seq) + 1 FROM ingest_log) WHERE line_no = (SELECT min(line_no) FROM "+table+" WHERE line_no >= 100)")
+			const edited = "rows of its tables name ingest"
+			mustFail(t, 4, []string{edited}, "--root", root, "verify", "all")
+			// The producer repeats line 100's run, with other credits.
+			lines := bytes.Split(readFile(t, ledgerPath(root)), []byte("\n"))
+			repeat := bytes.Replace(lines[99], []byte(`"credits_total":`), []byte(`"credits_total":1`), 1)
+			appendLedgerLines(t, root, string(repeat))
+			mustFail(t, 4, []string{edited}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+			mustFail(t, 4, []string{edited}, "--root", root, "verify", "store")
+		})
+	}
 }
 
 // TestAttackStoreZoneEdited: the zone the store's local times were

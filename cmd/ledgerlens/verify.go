@@ -198,6 +198,8 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 		ledger = "MISSING"
 	case !rep.Ledger.Intact:
 		ledger = "MODIFIED"
+	case rep.LedgerUnchecked:
+		ledger = "as the audit log records it; not checked against the store, whose record of it does not hold together (below)"
 	case len(rep.Unacknowledged) > 0:
 		ledger = fmt.Sprintf("MODIFIED earlier, %d modifications not acknowledged", len(rep.Unacknowledged))
 	case len(rep.UnacknowledgedDuplicates) > 0:
@@ -339,13 +341,21 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 		return err
 	}
 	defer st.Close()
-	res, err := a.ledgerAsLoaded(ctx, st, "")
+	res, p, err := a.ledgerAsLoaded(ctx, st, "")
 	if err != nil {
 		return err
 	}
+	if !res.Intact {
+		return a.failOne("%s", p)
+	}
 	// The bytes the audit log records as ingested must hash as it
-	// recorded, even where the store agrees with them: a store rebuilt
-	// from an edited ledger does.
+	// recorded, even where the store agrees with them (a store rebuilt
+	// from an edited ledger does), and when the store's record of them
+	// does not hold together (p): the ledger may have changed with it.
+	problems := []string{}
+	if p != "" {
+		problems = append(problems, p)
+	}
 	trail, err := audit.Load(l.AuditLog)
 	if err != nil {
 		return err
@@ -353,8 +363,12 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	if m, err := job.LedgerAgainstLog(trail.Entries, l.Ledger, 0, ""); err != nil {
 		return err
 	} else if m != nil {
-		return a.failOne("ledger %s is not append-only: bytes %d–%d differ from what the audit log records as ingested (the store was rebuilt from the changed ledger, or rolled back)",
-			l.Ledger, m.ByteFrom, m.ByteTo)
+		problems = append(problems, fmt.Sprintf("ledger %s is not append-only: bytes %d–%d differ from what the audit log records as ingested (the store was rebuilt from the changed ledger, rolled back, or edited with it)",
+			l.Ledger, m.ByteFrom, m.ByteTo))
+	}
+	if len(problems) > 0 {
+		a.printFailed(problems)
+		return checkFailed("%s", summarize(problems))
 	}
 	// A modification found earlier (the store has since been rebuilt
 	// from the changed ledger) and a conflicting duplicate fail until
@@ -391,8 +405,10 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 		return err
 	}
 	defer st.Close()
-	if _, err := a.ledgerAsLoaded(ctx, st, ", so the store's rows cannot be re-derived"); err != nil {
+	if _, p, err := a.ledgerAsLoaded(ctx, st, ", so the store's rows cannot be re-derived"); err != nil {
 		return err
+	} else if p != "" {
+		return a.failOne("%s", p)
 	}
 	rows, err := st.VerifyRows(ctx, l.Ledger)
 	if err != nil {
@@ -425,23 +441,26 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 }
 
 // ledgerAsLoaded checks that the ledger bytes the store loaded are
-// unchanged (store.VerifyLedger), for verify ledger and verify store: a
-// changed prefix, followed by why that matters (then), or a store whose
-// record of those bytes does not hold together, is a failed check.
-func (a *app) ledgerAsLoaded(ctx context.Context, st *store.Store, then string) (store.LedgerCheck, error) {
+// unchanged (store.VerifyLedger), for verify ledger and verify store. It
+// returns the problem found ("" when none): a changed prefix, followed by
+// why that matters (then), or a store whose record of those bytes does not
+// hold together. The check's result stays Intact in the second case: the
+// ledger was not compared with the store.
+func (a *app) ledgerAsLoaded(ctx context.Context, st *store.Store, then string) (store.LedgerCheck, string, error) {
 	l := a.layout()
 	res, err := st.VerifyLedger(ctx, l.Ledger)
 	switch {
 	case errors.Is(err, store.ErrStateEdited):
-		return res, a.failOne("store %s: %v", l.StoreFile, err)
+		res.Intact = true
+		return res, fmt.Sprintf("store %s: %v", l.StoreFile, err), nil
 	case err != nil:
-		return res, err
+		return res, "", err
 	case !res.Intact:
 		m := res.Modified
-		return res, a.failOne("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed%s",
-			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo, then)
+		return res, fmt.Sprintf("ledger %s is not append-only: already-loaded bytes %d–%d (lines %d–%d) changed%s",
+			l.Ledger, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo, then), nil
 	}
-	return res, nil
+	return res, "", nil
 }
 
 // missingStoreProblem is the problem of a store that is not there while

@@ -328,6 +328,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	// their row digest either (store.Store.TrustedChunk).
 	trusted := j.trusted
 	st.TrustedChunk = func(chunk int64) bool { return trusted[chunk] }
+	st.RecordedPrefix = j.recordedPrefix
 	if err := j.reloadUnrecordedIngest(ctx, st, ledgerPath); err != nil {
 		st.Close()
 		return nil, store.IngestResult{}, err

@@ -374,8 +374,11 @@ func (j *Job) checkDerived(ctx context.Context, st *store.Store, ledgerPath stri
 		}
 	}
 	p, err := bookkeepingProblem(ctx, j.trail.state.Entries, last, st, rel)
-	if err != nil || p == "" {
+	if err != nil {
 		return err
+	}
+	if p == "" {
+		return j.checkUnsealedPrefix(ctx, st, ledgerPath, covered, last)
 	}
 	// A store that loaded a changed ledger the log holds no record of
 	// (the log put back as it was before the ingest that detected the
@@ -386,6 +389,33 @@ func (j *Job) checkDerived(ctx context.Context, st *store.Store, ledgerPath stri
 		return err
 	}
 	return &IntegrityError{Problems: []string{p + "; refusing to publish from it (run 'ledgerlens verify store')"}}
+}
+
+// checkUnsealedPrefix holds the ledger bytes a store covers to the audit
+// log's digest of them when no seal vouches for the store's files
+// (j.trusted nil): the store's append-only check compares the ledger with
+// its own chunk digests, and those, rewritten with an edit of the
+// ledger, had every job pass the edit and sign "append-only", exit 0 (an
+// outside review). The covered bytes are read once more then, and only
+// then: a store the last job sealed holds the digests it left. When they
+// differ from the log's record and the chunk digests agree with them,
+// the store is loaded again from the ledger, and the check after that
+// ingest records the modification. When the chunk digests differ too,
+// the ingest's own check finds the change, and names the lines.
+// last is the ingest that left the store covering covered bytes.
+func (j *Job) checkUnsealedPrefix(ctx context.Context, st *store.Store, ledgerPath string, covered int64, last *audit.Entry) error {
+	if j.trusted != nil {
+		return nil
+	}
+	m, err := j.ledgerAgainstLog(ledgerPath, 0, "")
+	if err != nil || m == nil {
+		return err
+	}
+	if check, err := st.VerifyLedger(ctx, ledgerPath); err != nil || !check.Intact {
+		return err
+	}
+	return j.reloadStore(ctx, st, covered, fieldInt(last.Fields, "offset_to"),
+		"the ledger bytes the store covers differ from the audit log's record of them, though they match the store's digests of them, which no seal vouches for: loading the ledger again")
 }
 
 // checkRowsOutside refuses a store holding rows whose ledger line starts
@@ -403,6 +433,16 @@ func (j *Job) checkRowsOutside(ctx context.Context, st *store.Store) error {
 	}
 	return &IntegrityError{Problems: []string{fmt.Sprintf("store %s: %d rows (the first of ledger line %d) lie outside the ledger bytes it covers, where no ingest loads a row: the store was edited; refusing to publish from it (run 'ledgerlens verify store')",
 		j.env.Layout.Rel(j.env.Layout.StoreFile), n, first)}}
+}
+
+// recordedPrefix reports whether the audit log records sha as the digest
+// of the ledger's first covered bytes, for store.Store.RecordedPrefix.
+func (j *Job) recordedPrefix(covered int64, sha string) bool {
+	if j.trail == nil {
+		return false
+	}
+	last := ingestThatLeft(j.trail.state.Entries, covered)
+	return last != nil && last.Fields["prefix_sha256"] == sha
 }
 
 // ingestThatLeft returns the newest ingest entry that left the store

@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -167,7 +169,8 @@ func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []by
 	}
 	nChunks := int((covered + chunkSize - 1) / chunkSize)
 	if len(want) != nChunks*chunkDigestSize {
-		return prefixCheck{}, fmt.Errorf("stored digest list has %d bytes, want %d", len(want), nChunks*chunkDigestSize)
+		return prefixCheck{}, fmt.Errorf("its digests of the ledger's chunks (ledger_state.chunk_digests) take %d bytes, not the %d of %d chunks: %w",
+			len(want), nChunks*chunkDigestSize, nChunks, ErrStateEdited)
 	}
 	// Truncated: whatever remains is checked too, so the reported range
 	// starts at the first changed chunk, not merely at the new end.
@@ -200,6 +203,46 @@ func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []by
 		res.to = covered
 	}
 	return res, nil
+}
+
+// chunkDigestsEdited tells a changed prefix (c, not intact) from an edit
+// of the store's chunk digests: it hashes the ledger's first state.covered
+// bytes with SHA-256, and when they still give state.prefixSHA — the digest
+// the store recorded of them, held to the caller's record by recorded
+// (Store.RecordedPrefix; nil believes the store) — the ledger is as it was
+// loaded, and the chunk digests are what changed. It returns an error
+// wrapping ErrStateEdited then, and nil when the ledger did change (or is
+// shorter than covered), so that a store edit is not recorded as a ledger
+// modification, nor a ledger modification as a store edit.
+func chunkDigestsEdited(ctx context.Context, f *os.File, size int64, state ledgerState, c prefixCheck, recorded func(int64, string) bool) error {
+	if c.intact || state.prefixSHA == "" || size < state.covered {
+		return nil
+	}
+	if recorded != nil && !recorded(state.covered, state.prefixSHA) {
+		return nil
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, contextReader{ctx, io.NewSectionReader(f, 0, state.covered)}); err != nil {
+		return fmt.Errorf("hash the ledger's first %d bytes: %w", state.covered, err)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != state.prefixSHA {
+		return nil
+	}
+	return fmt.Errorf("its digests of the ledger's chunks (ledger_state.chunk_digests) say bytes %d–%d changed, but the ledger's first %d bytes still hash to the SHA-256 it records of them (%s): %w",
+		c.from, c.to, state.covered, state.prefixSHA, ErrStateEdited)
+}
+
+// contextReader is r that stops with ctx's error once ctx ends.
+type contextReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c contextReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // fileChunkDigests returns the digests (chunkDigest) of the consecutive

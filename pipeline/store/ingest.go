@@ -194,6 +194,12 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	if !hadState {
 		return s.apply(ctx, ledgerPath, f, size, state, IngestResult{Event: EventInitial}, nil)
 	}
+	if err := checkState(state); err != nil {
+		return IngestResult{}, err
+	}
+	if err := s.checkRowIngests(ctx); err != nil {
+		return IngestResult{}, err
+	}
 	// The append-only check reads [0, covered) and the load [covered,
 	// size): they run at the same time, and the load's transaction commits
 	// only once the check has passed. When it fails, that transaction is
@@ -205,6 +211,9 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 		return res, err
 	}
 	c, _ := check.wait()
+	if err := chunkDigestsEdited(ctx, f, size, state, c, s.RecordedPrefix); err != nil {
+		return res, err
+	}
 	mod, err := s.ModificationOf(ctx, c.from, c.to)
 	if err != nil {
 		return res, err
@@ -486,7 +495,7 @@ type loadOutcome struct {
 // among its rows, found the same way, and those an earlier ingest's rows
 // hold, searched for while the insert finishes (earlierRuns).
 func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerState, seq int32, res *IngestResult) (ledgerState, loadOutcome, error) {
-	if err := checkRunningDigest(state); err != nil {
+	if err := checkState(state); err != nil {
 		return state, loadOutcome{}, err
 	}
 	whole := sha256.New()
@@ -1021,7 +1030,10 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 		return LedgerCheck{Intact: true}, err
 	}
 	res := LedgerCheck{CoveredBytes: state.covered, Intact: true}
-	if err := checkRunningDigest(state); err != nil {
+	if err := checkState(state); err != nil {
+		return res, err
+	}
+	if err := s.checkRowIngests(ctx); err != nil {
 		return res, err
 	}
 	f, err := inputs.OpenRegular(ledgerPath)
@@ -1042,6 +1054,9 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 	check, err := checkPrefix(ctx, f, size, state.covered, state.digests)
 	if err != nil {
 		return res, fmt.Errorf("verify ledger %s: %w", ledgerPath, err)
+	}
+	if err := chunkDigestsEdited(ctx, f, size, state, check, nil); err != nil {
+		return res, err
 	}
 	if !check.intact {
 		mod, err := s.ModificationOf(ctx, check.from, check.to)
@@ -1077,16 +1092,32 @@ var ErrLedgerChanged = errors.New("the ledger changed while the ingest read it")
 
 // ErrStateEdited is a store whose record of the ledger it covers does not
 // hold together: the running SHA-256 it extends (sha256_state) does not
-// give the prefix digest it records. Extended, it had a job record a
-// false digest of the ledger in the signed log, and the next check blame
-// the ledger (an outside review).
+// give the prefix digest it records, or its chunk digests
+// (chunk_digests) are not those of the bytes that digest vouches for.
+// Extended, the first had a job record a false digest of the ledger in
+// the signed log, and the next check blame the ledger; the second had a
+// job sign a ledger modification of a byte-identical ledger (an outside
+// review).
 var ErrStateEdited = errors.New("the store's record of the ledger it covers does not hold together: the store was edited")
 
-// checkRunningDigest returns an error wrapping ErrStateEdited when the
-// running SHA-256 restored from state does not give its prefix digest.
-func checkRunningDigest(state ledgerState) error {
-	if len(state.shaState) == 0 || state.prefixSHA == "" {
+// checkState returns an error wrapping ErrStateEdited when the store's
+// record of the ledger it covers does not hold together: its running
+// SHA-256 does not give its prefix digest, or either is missing while
+// the store covers bytes (every ingest writes both: an empty running
+// digest had the next ingest start a new one and record the digest of the
+// appended bytes alone as the ledger's, signed, exit 0 — an outside
+// review), or its chunk digests are not one per chunk of the covered
+// bytes (a list cut short made the next ingest panic).
+func checkState(state ledgerState) error {
+	if state.covered == 0 {
 		return nil
+	}
+	if len(state.shaState) == 0 || state.prefixSHA == "" {
+		return fmt.Errorf("it covers %d bytes of the ledger, but its running SHA-256 of them (ledger_state.sha256_state) or its digest of them (prefix_sha256) is empty: %w", state.covered, ErrStateEdited)
+	}
+	if n := (state.covered + chunkSize - 1) / chunkSize; int64(len(state.digests)) != n*chunkDigestSize {
+		return fmt.Errorf("its digests of the ledger's chunks (ledger_state.chunk_digests) take %d bytes, not the %d of the %d chunks it covers: %w",
+			len(state.digests), n*chunkDigestSize, n, ErrStateEdited)
 	}
 	h := sha256.New()
 	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state.shaState); err != nil {

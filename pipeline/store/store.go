@@ -134,6 +134,16 @@ type Store struct {
 	// chunk's rows back. It must not vouch for rows it has not checked: an
 	// edit of them would then go into the new digest unseen.
 	TrustedChunk func(chunk int64) bool
+	// RecordedPrefix, when set, reports whether the caller's own record (a
+	// job: the audit log) holds sha as the digest of the ledger's first
+	// covered bytes. When the append-only check finds a chunk changed but
+	// the ledger still hashes to the store's prefix digest, the ingest
+	// takes the chunk digests for what was edited only if that digest is
+	// recorded here: the store's digest alone could have been rewritten
+	// with the ledger, and the ledger's edit would then go unrecorded.
+	// Unset, the store's own digest is believed (the verifiers hold the
+	// ledger to the log themselves).
+	RecordedPrefix func(covered int64, sha string) bool
 	// deferCheckpoint: see Options.DeferCheckpoint.
 	deferCheckpoint bool
 	// walCap: see Options.CheckpointWALBytes.
