@@ -1200,6 +1200,44 @@ func TestAttackRowRenumberedAsTheNextIngests(t *testing.T) {
 	}
 }
 
+// TestAttackEntryAppendedWhileAJobRuns: while a job runs, an entry is
+// appended to the audit log without the key, chained onto the newest.
+// The job chained its own entries onto it and signed its closing
+// checkpoint over it, and from then on every verifier and job trusted the
+// forged entry (a fourth outside review: a forged ingest record erased
+// the chunk digests every later check compares the store with). A job's
+// log now chains only onto entries its key signed: the job stops, exit 4,
+// signs no checkpoint over the entry, and publishes nothing.
+func TestAttackEntryAppendedWhileAJobRuns(t *testing.T) {
+	root := publishedRoot(t)
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	job, rest := startStopped(t, "analyse", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	forger, err := audit.Open(logPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := forger.Append(context.Background(), audit.EventIngest, map[string]any{"ingest_event": "initial", "note": "forged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := job.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	err = job.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 4 {
+		t.Fatalf("the job: %v, want exit 4\n%s", err, rest)
+	}
+	if !strings.Contains(rest.String(), "not signed by the root's key") {
+		t.Errorf("the job does not name the unsigned entry:\n%s", rest)
+	}
+	if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
+		t.Error("the job published a revision")
+	}
+	mustFail(t, 4, []string{fmt.Sprint(forged.Seq)}, "--root", root, "audit", "verify")
+	mustFail(t, 4, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+}
+
 // TestAttackStoreZoneEdited: the zone the store's local times were
 // computed in (store_meta.time_zone) edited to one that does not exist,
 // its bytes not even text. The verifiers refused the store (exit 4), but

@@ -124,6 +124,15 @@ func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (
 	if size != l.size {
 		// Someone else appended (or the file was replaced) since we learned
 		// the head: chain onto what is really there, never onto a stale head.
+		// A signing log chains only onto entries its key signed: one
+		// appended without the key while a job ran was chained onto, and
+		// the job's closing checkpoint then vouched for it (an outside
+		// review).
+		if l.sign != nil {
+			if err := l.checkGained(f, size); err != nil {
+				return Entry{}, err
+			}
+		}
 		if err := l.loadHead(f, size); err != nil {
 			return Entry{}, err
 		}
@@ -169,6 +178,40 @@ func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (
 	return e, nil
 }
 
+// Checked returns how many entries of the log this Log vouches for: those
+// it wrote, and those another writer appended that pass the check Append
+// makes of them (checkGained, when the Log signs). A job signs its closing
+// checkpoint over that many entries, not over the file as it is by then:
+// an entry appended without the key after the job's last one is left
+// outside the checkpoint, where every later job refuses it.
+func (l *Log) Checked() (int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, err := inputs.OpenRegular(l.path)
+	if errors.Is(err, fs.ErrNotExist) && l.size == 0 {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("audit log %s: %w", l.path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("audit log %s: %w", l.path, err)
+	}
+	if size := st.Size(); size != l.size {
+		if l.sign != nil {
+			if err := l.checkGained(f, size); err != nil {
+				return 0, err
+			}
+		}
+		if err := l.loadHead(f, size); err != nil {
+			return 0, err
+		}
+	}
+	return l.seq, nil
+}
+
 func (l *Log) openForAppend() (*os.File, error) {
 	const flags = os.O_RDWR | os.O_APPEND | os.O_CREATE
 	f, err := os.OpenFile(l.path, flags, 0o644)
@@ -182,6 +225,49 @@ func (l *Log) openForAppend() (*os.File, error) {
 		return nil, fmt.Errorf("audit log %s: %w", l.path, err)
 	}
 	return f, nil
+}
+
+// checkGained checks the entries a signing log's file gained since this
+// Log learned its head (bytes [l.size, size)): each must continue the
+// chain from that head and carry the signature of its hash by the key
+// l.sign signs with. Ed25519 signatures are deterministic, so the key
+// that signs also checks. A file shorter than the head was learned at
+// was cut: an error too. Both match ErrCorrupt.
+func (l *Log) checkGained(r io.ReaderAt, size int64) error {
+	if size < l.size {
+		return fmt.Errorf("audit log %s: refusing to append: %w: it is %d bytes, shorter than the %d this process left it at (cut while the job ran)", l.path, ErrCorrupt, size, l.size)
+	}
+	data := make([]byte, size-l.size)
+	if _, err := r.ReadAt(data, l.size); err != nil {
+		return fmt.Errorf("audit log %s: %w", l.path, err)
+	}
+	seq, hash := l.seq, l.hash
+	for off := l.size; len(data) > 0; {
+		n := bytes.IndexByte(data, '\n') + 1
+		if n == 0 {
+			n = len(data)
+		}
+		e, err := ParseEntry(data[:n])
+		if err == nil && (e.Seq != seq+1 || e.Prev != hash) {
+			err = fmt.Errorf("seq %d does not continue seq %d", e.Seq, seq)
+		}
+		if err == nil {
+			if h, herr := e.ComputeHash(); herr != nil || h != e.Hash {
+				err = errors.New("its hash does not match its content")
+			}
+		}
+		if err == nil && e.Sig != base64.StdEncoding.EncodeToString(l.sign(EntrySigningMessage(e.Hash))) {
+			err = errors.New("it is not signed by the root's key")
+		}
+		if err != nil {
+			return fmt.Errorf("audit log %s: refusing to append: %w: an entry written while this job ran (byte offset %d): %v; it was not written by ledgerlens holding the key",
+				l.path, ErrCorrupt, off, err)
+		}
+		seq, hash = e.Seq, e.Hash
+		off += int64(n)
+		data = data[n:]
+	}
+	return nil
 }
 
 // loadHead sets the head from the last entry of a file of the given size.

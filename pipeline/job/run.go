@@ -108,7 +108,7 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	// Every job, completed, failed or blocked, ends with a signed
 	// checkpoint of the log (trail.go).
 	defer func() {
-		if serr := sealTrail(env, name, tr.state); serr != nil {
+		if serr := sealTrail(env, name, tr.state, tr.log); serr != nil {
 			if err == nil {
 				err = serr
 			} else {
@@ -220,6 +220,11 @@ func (j *Job) append(ctx context.Context, event string, fields map[string]any) e
 	}
 	maps.Copy(fields, j.fields)
 	_, err := j.log.Append(ctx, event, fields)
+	if errors.Is(err, audit.ErrCorrupt) {
+		// Written under the job by someone without the key, or cut: the
+		// log is refused, as a job refuses it at its start.
+		return integrityErrorf("%v", err)
+	}
 	return err
 }
 

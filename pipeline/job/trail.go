@@ -369,24 +369,36 @@ func (t *trail) recordedStepDigest(runID, step string) string {
 // appends it to the checkpoints file. Roots without a signing key (runs
 // with --unsigned) get no checkpoint. It runs at the end of every job,
 // completed, failed or blocked.
-func SealTrail(env Env, job string) error { return sealTrail(env, job, nil) }
+func SealTrail(env Env, job string) error { return sealTrail(env, job, nil, nil) }
 
 // sealTrail is SealTrail for a job that verified the log as prior when it
 // started (nil: none did): only the lines appended since are read and
 // verified again (audit.State.Extend), unless the lines prior verified
-// changed, when the whole log is.
-func sealTrail(env Env, job string, prior *audit.State) error {
+// changed, when the whole log is. Given the job's log, the checkpoint
+// covers the entries it vouches for (audit.Log.Checked), and an entry
+// appended since without the key is an integrity problem.
+func sealTrail(env Env, job string, prior *audit.State, log *audit.Log) error {
 	s, err := RootSigner(env.Layout)
 	if s == nil || err != nil {
 		return err
 	}
-	_, err = writeCheckpoint(env, s, job, prior)
+	var upTo int64
+	if log != nil {
+		if upTo, err = log.Checked(); err != nil {
+			if errors.Is(err, audit.ErrCorrupt) {
+				return integrityErrorf("%v; no checkpoint signed", err)
+			}
+			return err
+		}
+	}
+	_, err = writeCheckpoint(env, s, job, prior, upTo)
 	return err
 }
 
-// writeCheckpoint signs and appends a checkpoint of the whole log, read
-// afresh or, given prior, extended from it.
-func writeCheckpoint(env Env, s *reports.Signer, job string, prior *audit.State) (audit.Checkpoint, error) {
+// writeCheckpoint signs and appends a checkpoint of the log, read afresh
+// or, given prior, extended from it: of its first upTo entries, or of the
+// whole log when upTo is 0.
+func writeCheckpoint(env Env, s *reports.Signer, job string, prior *audit.State, upTo int64) (audit.Checkpoint, error) {
 	l := env.Layout
 	var st *audit.State
 	var err error
@@ -405,18 +417,22 @@ func writeCheckpoint(env Env, s *reports.Signer, job string, prior *audit.State)
 	if err != nil {
 		return audit.Checkpoint{}, err
 	}
-	root, err := st.Tree.Root(st.Size())
+	size := st.Size()
+	if upTo > 0 && upTo < size {
+		size = upTo
+	}
+	root, err := st.Tree.Root(size)
 	if err != nil {
 		return audit.Checkpoint{}, err
 	}
-	msg, err := audit.SignCheckpoint(signer, st.Size(), root)
+	msg, err := audit.SignCheckpoint(signer, size, root)
 	if err != nil {
 		return audit.Checkpoint{}, err
 	}
 	if err := audit.AppendCheckpoint(AuditCheckpointsFile(l), msg, job, env.Now()); err != nil {
 		return audit.Checkpoint{}, err
 	}
-	return audit.Checkpoint{Origin: signer.Name(), Size: st.Size(), Root: root, Note: msg}, nil
+	return audit.Checkpoint{Origin: signer.Name(), Size: size, Root: root, Note: msg}, nil
 }
 
 // newestCarried returns the largest checkpoint carried (audit_checkpoint)

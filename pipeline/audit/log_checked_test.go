@@ -1,0 +1,94 @@
+package audit
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestLogChainsOnlyOntoSignedEntries: a signing Log vouches for the
+// entries another writer appended only when its key signed them, in
+// Append and in Checked (what a job's closing checkpoint covers); an
+// unsigned entry, or a log cut under it, is ErrCorrupt.
+func TestLogChainsOnlyOntoSignedEntries(t *testing.T) {
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(m []byte) []byte { return ed25519.Sign(priv, m) }
+	_, other, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		other func(t *testing.T, path string)
+		ok    bool
+	}{
+		{"signed by the key", func(t *testing.T, path string) { appendWith(t, path, sign) }, true},
+		{"unsigned", func(t *testing.T, path string) { appendWith(t, path, nil) }, false},
+		{"signed by another key", func(t *testing.T, path string) {
+			appendWith(t, path, func(m []byte) []byte { return ed25519.Sign(other, m) })
+		}, false},
+		{"cut", func(t *testing.T, path string) {
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Truncate(path, fi.Size()/2); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "audit.jsonl")
+			l, err := Open(path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.SignWith(sign)
+			for range 2 {
+				if _, err := l.Append(ctx, "job_step", map[string]any{"n": 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tc.other(t, path)
+			n, err := l.Checked()
+			if tc.ok {
+				if err != nil || n != 3 {
+					t.Fatalf("Checked: %d, %v; want 3 entries", n, err)
+				}
+				if _, err := l.Append(ctx, "job_end", nil); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Checked: %d, %v; want ErrCorrupt", n, err)
+			}
+			if _, err := l.Append(ctx, "job_end", nil); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Append: %v; want ErrCorrupt", err)
+			}
+		})
+	}
+}
+
+// appendWith appends one entry to the log at path as another writer,
+// signing it with sign (nil: unsigned).
+func appendWith(t *testing.T, path string, sign func([]byte) []byte) {
+	t.Helper()
+	l, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sign != nil {
+		l.SignWith(sign)
+	}
+	if _, err := l.Append(context.Background(), "ingest", map[string]any{"from": "another writer"}); err != nil {
+		t.Fatal(err)
+	}
+}
