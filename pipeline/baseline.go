@@ -15,6 +15,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -38,7 +39,7 @@ func CalculateBaseline(ctx context.Context, env job.Env, opts CalculateOptions) 
 			if err != nil {
 				return job.Outcome{}, err
 			}
-			st, _, err := j.OpenStore(ctx)
+			st, err := openCheckedStore(ctx, j)
 			if err != nil {
 				return job.Outcome{}, err
 			}
@@ -52,6 +53,24 @@ func CalculateBaseline(ctx context.Context, env job.Env, opts CalculateOptions) 
 				"sample_size": calc.SampleSize}}, nil
 		})
 	return calc, err
+}
+
+// openCheckedStore opens the store for a baseline job and holds its rows
+// to the audit log's record of them (job.Job.CheckStoreRows), as the
+// report jobs do before they read them: a baseline calculated from an
+// edited store's rows was signed in the job's record, exit 0 (an outside
+// review), and a proposal or an approval's stability check reads the same
+// rows.
+func openCheckedStore(ctx context.Context, j *job.Job) (*store.Store, error) {
+	st, _, err := j.OpenStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.CheckStoreRows(ctx, st, time.Time{}, time.Time{}); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }
 
 // windowOf resolves a calculation window's end and length from options,
@@ -129,7 +148,7 @@ func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*P
 			if err != nil {
 				return job.Outcome{}, job.Blocked(err)
 			}
-			st, _, err := j.OpenStore(ctx)
+			st, err := openCheckedStore(ctx, j)
 			if err != nil {
 				return job.Outcome{}, err
 			}
@@ -539,7 +558,7 @@ func checkApproval(ctx context.Context, j *job.Job, in *job.Inputs, p baselines.
 			p.ScenarioID, p.ProposalID, fmtBaseline(p.OldBaseline), now)
 	}
 
-	st, _, err := j.OpenStore(ctx)
+	st, err := openCheckedStore(ctx, j)
 	if err != nil {
 		return baselines.Approval{}, err
 	}

@@ -906,6 +906,39 @@ func TestAttackRowPlantedOutsideTheLedger(t *testing.T) {
 	}
 }
 
+// TestAttackCodeBookEditedThenAnIngestSeals: an extra row in the coded
+// columns' lookup table, then the cron ingest, which found nothing new.
+// The lookup table was checked only by the report jobs: the ingest job
+// sealed the store, and the next weekly job trusted the seal and
+// published the baseline match the row made up, exit 0 (a fourth outside
+// review). Every job that opens a store no seal vouches for checks it.
+func TestAttackCodeBookEditedThenAnIngestSeals(t *testing.T) {
+	root := publishedRoot(t)
+	cutUnfinishedLine(t, root) // the ledger ends on a complete line
+	mustRun(t, "--root", root, "ingest")
+	execInStore(t, root, `INSERT INTO text_codes SELECT 'scenario_id', max(code), (SELECT value FROM text_codes WHERE field = 'scenario_id' AND code = 0) FROM text_codes WHERE field = 'scenario_id'`)
+	const edited = "the lookup table was edited"
+	mustFail(t, 4, []string{edited}, "--root", root, "ingest")
+	mustFail(t, 4, []string{edited}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	if _, err := os.Stat(weeklyPath(root, focusWeek, 3, ".json")); err == nil {
+		t.Fatal("a revision was published from the edited store")
+	}
+}
+
+// TestAttackBaselineFromAnEditedStore: a scenario's credits tripled in
+// the store. The report jobs refused the store, but baseline calculate
+// read the rows unchecked and signed the tripled median in its record,
+// exit 0 (a fourth outside review); propose and approve read the same
+// rows. The baseline jobs hold the rows to the log's record first.
+func TestAttackBaselineFromAnEditedStore(t *testing.T) {
+	root := publishedRoot(t)
+	scenario := fixtureCandidate(t)
+	execInStore(t, root, fmt.Sprintf(`UPDATE ledger_rows SET credits_total = credits_total * 3
+		WHERE scenario_id = (SELECT code FROM text_codes WHERE field = 'scenario_id' AND value = '%s')
+		AND byte_offset // 1048576 < (SELECT max(byte_offset) // 1048576 FROM ledger_rows)`, scenario)) // not the chunk the next append extends
+	mustFail(t, 4, []string{"the store was edited"}, "--root", root, "baseline", "calculate", "--scenario", scenario, "--as-of", "2026-03-02T00:00:00Z")
+}
+
 // TestAttackRowPlantedPastTheCoveredEnd: a run planted in the store at a
 // ledger offset past the bytes it covers, where the producer has not
 // written yet. Rows outside the covered bytes were counted after the

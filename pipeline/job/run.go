@@ -342,11 +342,9 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		st.Close()
 		return nil, store.IngestResult{}, err
 	}
-	if j.trusted == nil {
-		if err := j.checkRowsOutside(ctx, st); err != nil {
-			st.Close()
-			return nil, store.IngestResult{}, err
-		}
+	if err := j.checkUnsealedStore(ctx, st); err != nil {
+		st.Close()
+		return nil, store.IngestResult{}, err
 	}
 	ing, err := st.Ingest(ctx, ledgerPath)
 	err = codeBookProblem(j.env.Layout.Rel(j.env.Layout.StoreFile), err)

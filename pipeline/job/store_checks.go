@@ -418,6 +418,28 @@ func (j *Job) checkUnsealedPrefix(ctx context.Context, st *store.Store, ledgerPa
 		"the ledger bytes the store covers differ from the audit log's record of them, though they match the store's digests of them, which no seal vouches for: loading the ledger again")
 }
 
+// checkUnsealedStore runs, before the ingest, the checks of the whole
+// store that a seal stands for, when no seal vouches for it (j.trusted
+// nil): rows outside the covered ledger (checkRowsOutside), and the coded
+// columns' lookup table, which the review's queries join (row digests
+// cover the decoded text, not an extra row). Every job runs them, so the
+// seal each job leaves stands for them: run only by the report jobs, an
+// extra lookup row was sealed by an ingest job, and the next weekly job
+// trusted the seal and published the made-up baseline match, exit 0 (an
+// outside review).
+func (j *Job) checkUnsealedStore(ctx context.Context, st *store.Store) error {
+	if j.trusted != nil {
+		return nil
+	}
+	if err := j.checkRowsOutside(ctx, st); err != nil {
+		return err
+	}
+	if err := st.CheckCodeBook(ctx); err != nil {
+		return codeBookProblem(j.env.Layout.Rel(j.env.Layout.StoreFile), err)
+	}
+	return nil
+}
+
 // checkRowsOutside refuses a store holding rows whose ledger line starts
 // outside the bytes it covers (store.RowsOutsideLedger), before the job's
 // ingest: such a row lies in no chunk an ingest recorded, which the
@@ -535,15 +557,9 @@ func (j *Job) CheckStoreRows(ctx context.Context, st *store.Store, start, end ti
 		ref[c] = d
 		delete(refs, c)
 	}
-	if j.trusted == nil {
-		// Not the store the last job sealed. (Rows outside the covered
-		// ledger were counted before the ingest: checkRowsOutside.)
-		// The coded columns' lookup table, which the review's queries
-		// join: row digests cover the decoded text, not an extra row.
-		if err := st.CheckCodeBook(ctx); err != nil {
-			return codeBookProblem(j.env.Layout.Rel(j.env.Layout.StoreFile), err)
-		}
-	}
+	// (A store the last job did not seal had its lookup table checked,
+	// and rows outside the covered ledger counted, before the ingest:
+	// checkUnsealedStore.)
 	chunks, err := st.Chunks(ctx, 0, start, end)
 	if err != nil {
 		return err
