@@ -1271,6 +1271,40 @@ func TestAttackEntryAppendedWhileAJobRuns(t *testing.T) {
 	mustFail(t, 4, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }
 
+// TestLedgerEditedThenAJobStoppedBeforeItsRecord: a loaded line edited,
+// then an ingest that found the edit and reloaded the store, stopped
+// between the store's commit and its record in the audit log (the store
+// of a scratch copy's ingest put in place). The store is one ingest past
+// the log, its rows differ from the log's record, and the job refused it
+// as edited: the signed job_fail blamed the store, and no modification
+// of the ledger was recorded (a fourth outside review). The ledger is
+// read against the log before the store is blamed: the store is loaded
+// again, and the job records the modification, signed, exit 4.
+func TestLedgerEditedThenAJobStoppedBeforeItsRecord(t *testing.T) {
+	root := publishedRoot(t)
+	editLine(t, ledgerPath(root), 50)
+	appendLedgerLines(t, root, `{"not":"a run"}`) // and the producer goes on writing
+	scratch := copyRoot(t, root)
+	mustFail(t, 4, []string{"ledger acknowledge"}, "--root", scratch, "ingest")
+	for _, name := range []string{"ledger.duckdb", "ledger.duckdb.wal"} {
+		os.Remove(filepath.Join(storeFile(root), "..", name))
+		if data, err := os.ReadFile(filepath.Join(storeFile(scratch), "..", name)); err == nil {
+			if err := os.WriteFile(filepath.Join(storeFile(root), "..", name), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	logBefore := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	r := mustFail(t, 4, []string{"ledger acknowledge"}, "--root", root, "ingest")
+	if strings.Contains(r.stderr, "the store was edited") {
+		t.Errorf("the job blamed the store:\n%s", r.stderr)
+	}
+	added := bytes.TrimPrefix(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")), logBefore)
+	if !bytes.Contains(added, []byte(`"tamper_detected"`)) {
+		t.Errorf("the job signed no ledger modification:\n%s", added)
+	}
+}
+
 // TestAttackStoreZoneEdited: the zone the store's local times were
 // computed in (store_meta.time_zone) edited to one that does not exist,
 // its bytes not even text. The verifiers refused the store (exit 4), but

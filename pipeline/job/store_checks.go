@@ -281,6 +281,18 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store, ledge
 		return err
 	}
 	if differ := differingChunks(chunks, got, ref); len(differ) > 0 {
+		// A job that found the ledger edited reloads the store from it,
+		// and stopped before its record leaves rows that differ from the
+		// log's: the ledger is read against the log before the store is
+		// blamed. Changed, it is loaded again, and the check after the
+		// ingest records the modification (a signed job_fail blamed the
+		// store for it: an outside review).
+		if m, err := j.ledgerAgainstLog(ledgerPath, 0, ""); err != nil {
+			return err
+		} else if m != nil {
+			return j.reloadStore(ctx, st, covered, recordedTo,
+				"the store holds an ingest the audit log does not record, of a ledger whose recorded bytes differ from the log's record of them: loading the ledger again")
+		}
 		problems := make([]string, 0, len(differ))
 		for _, c := range differ {
 			problems = append(problems, chunkProblem(rel, c, ingestAt(refs[c].Seq),
