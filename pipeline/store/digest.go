@@ -169,8 +169,8 @@ func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []by
 	}
 	nChunks := int((covered + chunkSize - 1) / chunkSize)
 	if len(want) != nChunks*chunkDigestSize {
-		return prefixCheck{}, fmt.Errorf("its digests of the ledger's chunks (ledger_state.chunk_digests) take %d bytes, not the %d of %d chunks: %w",
-			len(want), nChunks*chunkDigestSize, nChunks, ErrStateEdited)
+		// checkState refuses such a store first; this guards the indexing.
+		return prefixCheck{}, fmt.Errorf("stored digest list has %d bytes, want %d", len(want), nChunks*chunkDigestSize)
 	}
 	// Truncated: whatever remains is checked too, so the reported range
 	// starts at the first changed chunk, not merely at the new end.
