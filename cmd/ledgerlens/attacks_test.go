@@ -1026,20 +1026,7 @@ func TestAttackStoreRunningDigestEdited(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := publishedRoot(t)
-			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var state []byte
-			if err := st.Conn().QueryRowContext(context.Background(), "SELECT sha256_state FROM ledger_state").Scan(&state); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET sha256_state = $1", tc.edit(state)); err != nil {
-				t.Fatal(err)
-			}
-			if err := st.Close(); err != nil {
-				t.Fatal(err)
-			}
+			editStateColumn(t, root, "sha256_state", tc.edit)
 			const edited = "does not hold together: the store was edited"
 			mustFail(t, 4, []string{edited}, "--root", root, "verify", "ledger")
 			mustFail(t, 4, []string{edited}, "--root", root, "verify", "store")
@@ -1076,20 +1063,7 @@ func TestAttackStoreChunkDigestsEdited(t *testing.T) {
 			root := publishedRoot(t)
 			ledgerBefore := readFile(t, ledgerPath(root))
 			logBefore := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
-			st, err := store.Open(context.Background(), storeFile(root), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var digests []byte
-			if err := st.Conn().QueryRowContext(context.Background(), "SELECT chunk_digests FROM ledger_state").Scan(&digests); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET chunk_digests = $1", tc.edit(digests)); err != nil {
-				t.Fatal(err)
-			}
-			if err := st.Close(); err != nil {
-				t.Fatal(err)
-			}
+			editStateColumn(t, root, "chunk_digests", tc.edit)
 			const edited = "the store was edited"
 			mustFail(t, 4, []string{edited, "chunk_digests"}, "--root", root, "verify", "ledger")
 			mustFail(t, 4, []string{edited, "chunk_digests"}, "--root", root, "verify", "store")
@@ -1395,6 +1369,28 @@ func plantRun(t *testing.T, root string, line, offset int64) {
 		SELECT * REPLACE (%d AS line_no, %d AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 50000 AS credits_total)
 		FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
 			WHERE "timestamp" >= '%s'::TIMESTAMPTZ AND "timestamp" < '%s'::TIMESTAMPTZ)`, line, offset, focusWeek, nextWeek(t)))
+}
+
+// editStateColumn rewrites the BLOB column of the store's ledger_state
+// row with edit applied to its value, as anyone who can write the store
+// can.
+func editStateColumn(t *testing.T, root, column string, edit func([]byte) []byte) {
+	t.Helper()
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var value []byte
+	if err := st.Conn().QueryRowContext(context.Background(), "SELECT "+column+" FROM ledger_state").Scan(&value); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET "+column+" = $1", edit(value)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // execInStore runs each statement on root's store, opened as any DuckDB
