@@ -178,38 +178,41 @@ func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (
 	return e, nil
 }
 
-// Checked returns how many entries of the log this Log vouches for: those
-// it wrote, and those another writer appended that pass the check Append
-// makes of them (checkGained, when the Log signs). A job signs its closing
-// checkpoint over that many entries, not over the file as it is by then:
-// an entry appended without the key after the job's last one is left
-// outside the checkpoint, where every later job refuses it.
-func (l *Log) Checked() (int64, error) {
+// Checked returns how many entries of the log this Log vouches for, and
+// the hash of the last of them: those it wrote, and those another writer
+// appended that pass the check Append makes of them (checkGained, when the
+// Log signs). A job signs its closing checkpoint over that many entries,
+// not over the file as it is by then, and only if the last of them, read
+// afresh, still has that hash, which the chain ties every earlier entry
+// to: an entry appended without the key after the job's last one is left
+// outside the checkpoint, and lines rewritten in place at the same length
+// (which no size tells) are refused (an outside review).
+func (l *Log) Checked() (int64, string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	f, err := inputs.OpenRegular(l.path)
 	if errors.Is(err, fs.ErrNotExist) && l.size == 0 {
-		return 0, nil
+		return 0, ZeroHash, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("audit log %s: %w", l.path, err)
+		return 0, "", fmt.Errorf("audit log %s: %w", l.path, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return 0, fmt.Errorf("audit log %s: %w", l.path, err)
+		return 0, "", fmt.Errorf("audit log %s: %w", l.path, err)
 	}
 	if size := st.Size(); size != l.size {
 		if l.sign != nil {
 			if err := l.checkGained(f, size); err != nil {
-				return 0, err
+				return 0, "", err
 			}
 		}
 		if err := l.loadHead(f, size); err != nil {
-			return 0, err
+			return 0, "", err
 		}
 	}
-	return l.seq, nil
+	return l.seq, l.hash, nil
 }
 
 func (l *Log) openForAppend() (*os.File, error) {

@@ -57,7 +57,7 @@ func TestLogChainsOnlyOntoSignedEntries(t *testing.T) {
 				}
 			}
 			tc.other(t, path)
-			n, err := l.Checked()
+			n, _, err := l.Checked()
 			if tc.ok {
 				if err != nil || n != 3 {
 					t.Fatalf("Checked: %d, %v; want 3 entries", n, err)

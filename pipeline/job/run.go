@@ -108,6 +108,9 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	// Every job, completed, failed or blocked, ends with a signed
 	// checkpoint of the log (trail.go).
 	defer func() {
+		if env.AfterStep != nil {
+			env.AfterStep(ctx, StepAuditClosed)
+		}
 		if serr := sealTrail(env, name, tr.state, tr.log); serr != nil {
 			if err == nil {
 				err = serr

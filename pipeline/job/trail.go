@@ -383,22 +383,24 @@ func sealTrail(env Env, job string, prior *audit.State, log *audit.Log) error {
 		return err
 	}
 	var upTo int64
+	var upToHash string
 	if log != nil {
-		if upTo, err = log.Checked(); err != nil {
+		if upTo, upToHash, err = log.Checked(); err != nil {
 			if errors.Is(err, audit.ErrCorrupt) {
 				return integrityErrorf("%v; no checkpoint signed", err)
 			}
 			return err
 		}
 	}
-	_, err = writeCheckpoint(env, s, job, prior, upTo)
+	_, err = writeCheckpoint(env, s, job, prior, upTo, upToHash)
 	return err
 }
 
 // writeCheckpoint signs and appends a checkpoint of the log, read afresh
-// or, given prior, extended from it: of its first upTo entries, or of the
-// whole log when upTo is 0.
-func writeCheckpoint(env Env, s *reports.Signer, job string, prior *audit.State, upTo int64) (audit.Checkpoint, error) {
+// or, given prior, extended from it: of its first upTo entries, the last
+// of which must have the hash upToHash, or of the whole log when upTo is
+// 0.
+func writeCheckpoint(env Env, s *reports.Signer, job string, prior *audit.State, upTo int64, upToHash string) (audit.Checkpoint, error) {
 	l := env.Layout
 	var st *audit.State
 	var err error
@@ -418,7 +420,11 @@ func writeCheckpoint(env Env, s *reports.Signer, job string, prior *audit.State,
 		return audit.Checkpoint{}, err
 	}
 	size := st.Size()
-	if upTo > 0 && upTo < size {
+	if upTo > 0 {
+		if upTo > size || st.Entries[upTo-1].Hash != upToHash {
+			return audit.Checkpoint{}, integrityErrorf("audit log %s: entry %d is not the one this job wrote or checked (hash %s): the log was rewritten while the job ran; no checkpoint signed",
+				l.Rel(l.AuditLog), upTo, upToHash)
+		}
 		size = upTo
 	}
 	root, err := st.Tree.Root(size)
