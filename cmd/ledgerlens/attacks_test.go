@@ -1104,37 +1104,18 @@ func TestAttackStoreChunkDigestsEdited(t *testing.T) {
 // verifier names the ledger, not only the store.
 func TestAttackLedgerEditedWithTheStoresDigest(t *testing.T) {
 	root := publishedRoot(t)
-	editLine(t, ledgerPath(root), 50)
-	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var covered int64
-	if err := st.Conn().QueryRowContext(context.Background(), "SELECT covered_bytes FROM ledger_state").Scan(&covered); err != nil {
-		t.Fatal(err)
-	}
 	h := sha256.New()
-	h.Write(readFile(t, ledgerPath(root))[:covered])
+	h.Write(editedCoveredLedger(t, root))
 	state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET prefix_sha256 = $1, sha256_state = $2",
-		hex.EncodeToString(h.Sum(nil)), state); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	editStateColumn(t, root, "sha256_state", func([]byte) []byte { return state })
+	execInStore(t, root, fmt.Sprintf("UPDATE ledger_state SET prefix_sha256 = '%x'", h.Sum(nil)))
 	const differs = "differ from what the audit log records as ingested"
 	mustFail(t, 4, []string{"chunk_digests", differs}, "--root", root, "verify", "ledger")
 	mustFail(t, 4, []string{differs}, "--root", root, "verify", "all")
-	logBefore := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
-	mustFail(t, 4, []string{"ledger acknowledge"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
-	added := bytes.TrimPrefix(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")), logBefore)
-	if !bytes.Contains(added, []byte(`"tamper_detected"`)) {
-		t.Errorf("the job signed no ledger modification:\n%s", added)
-	}
+	mustSignModification(t, root, "report", "weekly", "--week", focusWeek, "--supersede")
 }
 
 // TestAttackLedgerEditedWithTheChunkDigests: a loaded line edited, and
@@ -1146,34 +1127,15 @@ func TestAttackLedgerEditedWithTheStoresDigest(t *testing.T) {
 // loads the ledger again and records the modification, signed, exit 4.
 func TestAttackLedgerEditedWithTheChunkDigests(t *testing.T) {
 	root := publishedRoot(t)
-	editLine(t, ledgerPath(root), 50)
-	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var covered int64
-	if err := st.Conn().QueryRowContext(context.Background(), "SELECT covered_bytes FROM ledger_state").Scan(&covered); err != nil {
-		t.Fatal(err)
-	}
-	ledger := readFile(t, ledgerPath(root))[:covered]
+	ledger := editedCoveredLedger(t, root)
 	var digests []byte
-	for off := int64(0); off < covered; off += store.ChunkBytes {
-		sum := blake3.Sum256(ledger[off:min(off+store.ChunkBytes, covered)])
+	for off := 0; off < len(ledger); off += store.ChunkBytes {
+		sum := blake3.Sum256(ledger[off:min(off+store.ChunkBytes, len(ledger))])
 		digests = append(digests, sum[:]...)
 	}
-	if _, err := st.Conn().ExecContext(context.Background(), "UPDATE ledger_state SET chunk_digests = $1", digests); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	editStateColumn(t, root, "chunk_digests", func([]byte) []byte { return digests })
 	appendLedgerLines(t, root, `{"not":"a run"}`) // the producer goes on writing
-	logBefore := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
-	mustFail(t, 4, []string{"ledger acknowledge"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
-	added := bytes.TrimPrefix(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")), logBefore)
-	if !bytes.Contains(added, []byte(`"tamper_detected"`)) {
-		t.Errorf("the job signed no ledger modification:\n%s", added)
-	}
+	mustSignModification(t, root, "report", "weekly", "--week", focusWeek, "--supersede")
 	for _, args := range [][]string{{"ingest"}, {"report", "sla", "--month", focusWeek[:7]}} {
 		mustFail(t, 4, []string{"ledger acknowledge"}, append([]string{"--root", root}, args...)...)
 	}
@@ -1268,14 +1230,8 @@ func TestLedgerEditedThenAJobStoppedBeforeItsRecord(t *testing.T) {
 			}
 		}
 	}
-	logBefore := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
-	r := mustFail(t, 4, []string{"ledger acknowledge"}, "--root", root, "ingest")
-	if strings.Contains(r.stderr, "the store was edited") {
+	if r := mustSignModification(t, root, "ingest"); strings.Contains(r.stderr, "the store was edited") {
 		t.Errorf("the job blamed the store:\n%s", r.stderr)
-	}
-	added := bytes.TrimPrefix(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")), logBefore)
-	if !bytes.Contains(added, []byte(`"tamper_detected"`)) {
-		t.Errorf("the job signed no ledger modification:\n%s", added)
 	}
 }
 
@@ -1415,6 +1371,37 @@ func plantRun(t *testing.T, root string, line, offset int64) {
 		SELECT * REPLACE (%d AS line_no, %d AS byte_offset, 'PLANTED-1' AS run_id, credits_total + 50000 AS credits_total)
 		FROM ledger_rows WHERE line_no = (SELECT min(line_no) FROM ledger_rows
 			WHERE "timestamp" >= '%s'::TIMESTAMPTZ AND "timestamp" < '%s'::TIMESTAMPTZ)`, line, offset, focusWeek, nextWeek(t)))
+}
+
+// editedCoveredLedger edits a loaded line of root's ledger (editLine)
+// and returns the bytes of the edited ledger that the store covers.
+func editedCoveredLedger(t *testing.T, root string) []byte {
+	t.Helper()
+	editLine(t, ledgerPath(root), 50)
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	covered, err := st.CoveredBytes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readFile(t, ledgerPath(root))[:covered]
+}
+
+// mustSignModification runs the job args on root, which must exit 4
+// saying how to acknowledge a ledger modification, and sign one
+// (tamper_detected) in the entries it adds to the audit log.
+func mustSignModification(t *testing.T, root string, args ...string) result {
+	t.Helper()
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	before := readFile(t, logPath)
+	r := mustFail(t, 4, []string{"ledger acknowledge"}, append([]string{"--root", root}, args...)...)
+	if added := bytes.TrimPrefix(readFile(t, logPath), before); !bytes.Contains(added, []byte(`"tamper_detected"`)) {
+		t.Errorf("ledgerlens %v signed no ledger modification:\n%s", args, added)
+	}
+	return r
 }
 
 // editStateColumn rewrites the BLOB column of the store's ledger_state
