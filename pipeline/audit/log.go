@@ -66,6 +66,23 @@ func Open(path string, now func() time.Time) (*Log, error) {
 	return l, nil
 }
 
+// Log returns a Log that appends to the log s was loaded from, with s's
+// verified head as its own: whatever the file gained since s was read is
+// checked at the next Append (checkGained, when the Log signs) rather
+// than taken for the head. A job opens its log this way from the state it
+// verified: a second read of the file took an entry appended without the
+// key in between for the head, chained onto it, and the job's checkpoint
+// vouched for it (an outside review). s must hold an unbroken chain.
+func (s *State) Log(now func() time.Time) (*Log, error) {
+	if !s.Chain.OK() {
+		return nil, fmt.Errorf("audit log %s: refusing to append: %w (run 'ledgerlens audit verify' for details)", s.Path, s.Chain.Err())
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Log{path: s.Path, now: now, seq: s.Chain.HeadSeq, hash: s.Chain.HeadHash, size: int64(len(s.verified))}, nil
+}
+
 // SignWith makes Append sign every entry it writes: sign must return the
 // Ed25519 signature of its argument (EntrySigningMessage of the entry's
 // hash) by the root's signing key. A log without it appends unsigned

@@ -32,16 +32,21 @@ type Env struct {
 	// AfterStep, when set, is called after each checkpointed step is saved
 	// and recorded, on the goroutine that records the steps (steps.go):
 	// the job may be computing its next step meanwhile; and with
-	// StepAuditClosed once the job's last entry is written, before its
-	// closing checkpoint is signed. It is the fault-injection point of the
+	// StepAuditLoaded and StepAuditClosed around the job's entries. It is
+	// the fault-injection point of the
 	// crash tests (SIGKILL or pause right after a given step); production
 	// runs leave it nil.
 	AfterStep func(ctx context.Context, step string)
 }
 
-// StepAuditClosed is the step name Env.AfterStep is called with between a
-// job's last audit entry and its closing checkpoint.
-const StepAuditClosed = "audit_closed"
+// The step names Env.AfterStep is called with outside the job's steps:
+// StepAuditLoaded once the job has verified the audit log, before it
+// appends to it; StepAuditClosed between its last entry and its closing
+// checkpoint.
+const (
+	StepAuditLoaded = "audit_loaded"
+	StepAuditClosed = "audit_closed"
+)
 
 // StoreOptions are the store options of a job, with the runs view's
 // days in zone: DuckDB's checkpoint deferred over appends

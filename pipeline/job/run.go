@@ -111,7 +111,7 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		if env.AfterStep != nil {
 			env.AfterStep(ctx, StepAuditClosed)
 		}
-		if serr := sealTrail(env, name, tr.state, tr.log); serr != nil {
+		if serr := sealTrail(env, name, tr); serr != nil {
 			if err == nil {
 				err = serr
 			} else {

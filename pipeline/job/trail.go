@@ -172,6 +172,10 @@ type trail struct {
 	// signedSize is how many entries the newest signed checkpoint covers
 	// (0: none): what lies beyond it is not vouched for by any signature.
 	signedSize int64
+	// vouched is how many entries a signed checkpoint covers, stored or
+	// carried by a report: every entry past it must carry the key's
+	// signature, when the job starts and when it signs its checkpoint.
+	vouched int64
 	// anchor is the report's audit anchor: the chain head at the newest
 	// signed checkpoint (or, on a root without checkpoints, at the last
 	// job_end/job_fail), and that checkpoint's signed note. Only finished
@@ -264,7 +268,13 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 			return nil, integrityErrorf("%s; refusing to extend the log or sign a checkpoint over them (run 'ledgerlens audit verify')", p)
 		}
 	}
-	if t.log, err = audit.Open(l.AuditLog, env.Now); err != nil {
+	t.vouched = vouched
+	if env.AfterStep != nil {
+		env.AfterStep(ctx, StepAuditLoaded)
+	}
+	// From the state just verified, not from a second read of the file:
+	// an entry appended in between is checked at the first append.
+	if t.log, err = st.Log(env.Now); err != nil {
 		return nil, err
 	}
 	t.log.SignWith(sign)
@@ -369,43 +379,43 @@ func (t *trail) recordedStepDigest(runID, step string) string {
 // appends it to the checkpoints file. Roots without a signing key (runs
 // with --unsigned) get no checkpoint. It runs at the end of every job,
 // completed, failed or blocked.
-func SealTrail(env Env, job string) error { return sealTrail(env, job, nil, nil) }
+func SealTrail(env Env, job string) error { return sealTrail(env, job, nil) }
 
-// sealTrail is SealTrail for a job that verified the log as prior when it
+// sealTrail is SealTrail for a job that verified the log as tr when it
 // started (nil: none did): only the lines appended since are read and
-// verified again (audit.State.Extend), unless the lines prior verified
-// changed, when the whole log is. Given the job's log, the checkpoint
-// covers the entries it vouches for (audit.Log.Checked), and an entry
-// appended since without the key is an integrity problem.
-func sealTrail(env Env, job string, prior *audit.State, log *audit.Log) error {
+// verified again (audit.State.Extend), unless the lines tr verified
+// changed, when the whole log is. The checkpoint then covers the entries
+// the job's log vouches for (audit.Log.Checked), and only if each past
+// those a signed checkpoint covered when the job started carries the
+// key's signature: an entry appended without the key is an integrity
+// problem, and no checkpoint is signed over it.
+func sealTrail(env Env, job string, tr *trail) error {
 	s, err := RootSigner(env.Layout)
 	if s == nil || err != nil {
 		return err
 	}
-	var upTo int64
-	var upToHash string
-	if log != nil {
-		if upTo, upToHash, err = log.Checked(); err != nil {
-			if errors.Is(err, audit.ErrCorrupt) {
-				return integrityErrorf("%v; no checkpoint signed", err)
-			}
-			return err
-		}
-	}
-	_, err = writeCheckpoint(env, s, job, prior, upTo, upToHash)
+	_, err = writeCheckpoint(env, s, job, tr)
 	return err
 }
 
 // writeCheckpoint signs and appends a checkpoint of the log, read afresh
-// or, given prior, extended from it: of its first upTo entries, the last
-// of which must have the hash upToHash, or of the whole log when upTo is
-// 0.
-func writeCheckpoint(env Env, s *reports.Signer, job string, prior *audit.State, upTo int64, upToHash string) (audit.Checkpoint, error) {
+// or, given tr, extended from the state tr verified: of the entries tr's
+// log vouches for, the last of which must still have the hash it wrote,
+// or of the whole log without tr.
+func writeCheckpoint(env Env, s *reports.Signer, job string, tr *trail) (audit.Checkpoint, error) {
 	l := env.Layout
+	var upTo int64
+	var upToHash string
 	var st *audit.State
 	var err error
-	if prior != nil {
-		st, err = prior.Extend()
+	if tr != nil {
+		if upTo, upToHash, err = tr.log.Checked(); err != nil {
+			if errors.Is(err, audit.ErrCorrupt) {
+				return audit.Checkpoint{}, integrityErrorf("%v; no checkpoint signed", err)
+			}
+			return audit.Checkpoint{}, err
+		}
+		st, err = tr.state.Extend()
 	} else {
 		st, err = audit.Load(l.AuditLog)
 	}
@@ -420,12 +430,15 @@ func writeCheckpoint(env Env, s *reports.Signer, job string, prior *audit.State,
 		return audit.Checkpoint{}, err
 	}
 	size := st.Size()
-	if upTo > 0 {
-		if upTo > size || st.Entries[upTo-1].Hash != upToHash {
+	if tr != nil {
+		if upTo > size || upTo > 0 && st.Entries[upTo-1].Hash != upToHash {
 			return audit.Checkpoint{}, integrityErrorf("audit log %s: entry %d is not the one this job wrote or checked (hash %s): the log was rewritten while the job ran; no checkpoint signed",
 				l.Rel(l.AuditLog), upTo, upToHash)
 		}
 		size = upTo
+		if p := audit.UnsignedProblem(l.Rel(l.AuditLog), UnsignedAfter(st.Entries[:size], tr.vouched, s.Public()), tr.vouched, s.KeyID()); p != "" {
+			return audit.Checkpoint{}, integrityErrorf("%s; no checkpoint signed", p)
+		}
 	}
 	root, err := st.Tree.Root(size)
 	if err != nil {
