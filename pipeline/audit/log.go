@@ -138,21 +138,8 @@ func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (
 		return Entry{}, fmt.Errorf("audit log %s: %w", l.path, err)
 	}
 	size := st.Size()
-	if size != l.size {
-		// Someone else appended (or the file was replaced) since we learned
-		// the head: chain onto what is really there, never onto a stale head.
-		// A signing log chains only onto entries its key signed: one
-		// appended without the key while a job ran was chained onto, and
-		// the job's closing checkpoint then vouched for it (an outside
-		// review).
-		if l.sign != nil {
-			if err := l.checkGained(f, size); err != nil {
-				return Entry{}, err
-			}
-		}
-		if err := l.loadHead(f, size); err != nil {
-			return Entry{}, err
-		}
+	if err := l.catchUp(f, size); err != nil {
+		return Entry{}, err
 	}
 
 	e := Entry{
@@ -219,17 +206,28 @@ func (l *Log) Checked() (int64, string, error) {
 	if err != nil {
 		return 0, "", fmt.Errorf("audit log %s: %w", l.path, err)
 	}
-	if size := st.Size(); size != l.size {
-		if l.sign != nil {
-			if err := l.checkGained(f, size); err != nil {
-				return 0, "", err
-			}
-		}
-		if err := l.loadHead(f, size); err != nil {
-			return 0, "", err
-		}
+	if err := l.catchUp(f, st.Size()); err != nil {
+		return 0, "", err
 	}
 	return l.seq, l.hash, nil
+}
+
+// catchUp learns the head of a file of the given size when someone else
+// appended (or the file was replaced) since this Log learned it: it
+// chains onto what is really there, never onto a stale head. A signing
+// log chains only onto entries its key signed (checkGained): one appended
+// without the key while a job ran was chained onto, and the job's closing
+// checkpoint then vouched for it (an outside review).
+func (l *Log) catchUp(f io.ReaderAt, size int64) error {
+	if size == l.size {
+		return nil
+	}
+	if l.sign != nil {
+		if err := l.checkGained(f, size); err != nil {
+			return err
+		}
+	}
+	return l.loadHead(f, size)
 }
 
 func (l *Log) openForAppend() (*os.File, error) {
