@@ -46,9 +46,31 @@ func sharedRoot(t *testing.T) string {
 	return dir
 }
 
+// stoppedJob is a ledgerlens process standing stopped after a step
+// (startStopped).
+type stoppedJob struct {
+	cmd    *exec.Cmd
+	done   chan struct{} // closed once its stderr is read to the end
+	stderr bytes.Buffer  // what it printed after it stopped
+}
+
+// Continue continues the job (SIGCONT) and waits for it to end. It
+// returns what the job printed after it stopped, read to the end before
+// the process is waited for (Wait closes the pipe: the end of a message
+// went missing), and how the job ended.
+func (j *stoppedJob) Continue(t *testing.T) (string, error) {
+	t.Helper()
+	if err := j.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	<-j.done
+	err := j.cmd.Wait()
+	return j.stderr.String(), err
+}
+
 // startStopped starts ledgerlens with args and returns once the process
 // stands stopped after step (LEDGERLENS_FAULT=stop-after:STEP).
-func startStopped(t *testing.T, step string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+func startStopped(t *testing.T, step string, args ...string) *stoppedJob {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "LEDGERLENS_FAULT=stop-after:"+step)
@@ -56,31 +78,30 @@ func startStopped(t *testing.T, step string, args ...string) (*exec.Cmd, *bytes.
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rest bytes.Buffer
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	j := &stoppedJob{cmd: cmd, done: make(chan struct{})}
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		if strings.Contains(sc.Text(), "stopping after step "+step) {
-			done := make(chan struct{})
 			go func() {
 				for sc.Scan() {
-					rest.WriteString(sc.Text() + "\n")
+					j.stderr.WriteString(sc.Text() + "\n")
 				}
-				close(done)
+				close(j.done)
 			}()
 			t.Cleanup(func() {
 				// A test that failed with the job stopped must not wait
 				// for it forever.
 				cmd.Process.Kill()
-				<-done
+				<-j.done
 			})
 			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 				stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(cmd.Process.Pid), "stat"))
 				// The state follows the command name in parentheses.
 				if i := bytes.LastIndexByte(stat, ')'); err == nil && i > 0 && len(stat) > i+2 && stat[i+2] == 'T' {
-					return cmd, &rest
+					return j
 				}
 			}
 			cmd.Process.Kill()
@@ -89,7 +110,7 @@ func startStopped(t *testing.T, step string, args ...string) (*exec.Cmd, *bytes.
 	}
 	cmd.Wait()
 	t.Fatal("the job never reached step " + step)
-	return nil, nil
+	return nil
 }
 
 // storeFile is the store file of root.
@@ -111,7 +132,7 @@ func TestAttackSwapStoreDuringJob(t *testing.T) {
 	root := sharedRoot(t)
 	forged := forgedStore(t, root)
 
-	job, rest := startStopped(t, "analyse", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	job := startStopped(t, "analyse", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 	out, ok := asNobody(t, root, strings.ReplaceAll(`s=.ledgerlens
 if [ -d $s/store ]; then
   if cp FORGED $s/store/ledger.duckdb.new && mv -f $s/store/ledger.duckdb.new $s/store/ledger.duckdb && rm -f $s/store/ledger.duckdb.wal; then
@@ -126,10 +147,7 @@ cp FORGED $s/ledger.duckdb.new && mv -f $s/ledger.duckdb.new $s/ledger.duckdb &&
 	if !ok {
 		t.Fatal("the attacker could do none of the swaps")
 	}
-	if err := job.Process.Signal(syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
-	if err := job.Wait(); err != nil {
+	if rest, err := job.Continue(t); err != nil {
 		t.Fatalf("the job the attacker raced: %v\n%s", err, rest)
 	}
 
@@ -428,7 +446,7 @@ func TestAttackHeldDescriptorAcrossTheUpgrade(t *testing.T) {
 	}
 
 	mustRun(t, "--root", root, "ingest") // the upgrade's first job
-	job, rest := startStopped(t, "analyse", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	job := startStopped(t, "analyse", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 	if _, err := held.WriteAt(forged, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -440,10 +458,7 @@ func TestAttackHeldDescriptorAcrossTheUpgrade(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := job.Process.Signal(syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
-	if err := job.Wait(); err != nil {
+	if rest, err := job.Continue(t); err != nil {
 		t.Fatalf("the job the attacker raced: %v\n%s", err, rest)
 	}
 
@@ -481,13 +496,10 @@ func TestAttackStoreThroughAStateDirectoryACL(t *testing.T) {
 		}
 	}
 
-	job, rest := startStopped(t, "analyse", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	job := startStopped(t, "analyse", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 	out, ok := asNobody(t, root, "cat "+forged+" > .ledgerlens/store/ledger.duckdb")
 	t.Logf("the group's member, as uid %d: %v %s", nobody, ok, out)
-	if err := job.Process.Signal(syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
-	if err := job.Wait(); err != nil {
+	if rest, err := job.Continue(t); err != nil {
 		t.Fatalf("the job the attacker raced: %v\n%s", err, rest)
 	}
 	for i := range 2 {

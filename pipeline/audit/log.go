@@ -36,6 +36,15 @@ type Log struct {
 	seq  int64
 	hash string
 	size int64 // file size the head was learned at
+
+	// broken is why this Log vouches for no more entries: its last line
+	// landed after another process's (landedAfter). Append and Checked
+	// return it.
+	broken error
+
+	// beforeWrite, when set, runs in Append between learning the file's
+	// size and writing: tests put another writer there.
+	beforeWrite func()
 }
 
 // Open prepares appending to the log at path. A missing or empty file is a
@@ -106,7 +115,9 @@ func (l *Log) Head() (seq int64, hash string) {
 
 // Append writes one entry for event with fields and returns it. The line is
 // written with a single write(2) on an O_APPEND descriptor and fsynced
-// before Append returns. fields must not use the reserved keys (seq, time,
+// before Append returns. A line that landed after bytes another process
+// appended in the meantime does not chain onto them: that is ErrCorrupt,
+// from this Append and every later one (landedAfter). fields must not use the reserved keys (seq, time,
 // event, prev, hash, sig) and must encode as JSON.
 func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (Entry, error) {
 	if err := ctx.Err(); err != nil {
@@ -127,6 +138,9 @@ func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.broken != nil {
+		return Entry{}, l.broken
+	}
 
 	f, err := l.openForAppend()
 	if err != nil {
@@ -160,13 +174,32 @@ func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (
 		return Entry{}, err
 	}
 	line = append(line, '\n')
-	if n, err := f.Write(line); err != nil || n != len(line) {
-		// Best effort: take back a torn line so the log stays appendable.
-		_ = f.Truncate(size)
+	if l.beforeWrite != nil {
+		l.beforeWrite()
+	}
+	n, err := f.Write(line)
+	// An O_APPEND write leaves the offset at the end of what it wrote:
+	// the line landed at end-n, which is size unless another process
+	// appended since the size was learned.
+	end, serr := f.Seek(0, io.SeekCurrent)
+	at := end - int64(n)
+	if err != nil || n != len(line) {
+		// Best effort: take back a torn line so the log stays appendable,
+		// but only this line, and only while it ends the file.
+		if fi, ferr := f.Stat(); serr == nil && at == size && ferr == nil && fi.Size() == end {
+			_ = f.Truncate(size)
+		}
 		if err == nil {
 			err = io.ErrShortWrite
 		}
 		return Entry{}, fmt.Errorf("audit log %s: append %s: %w", l.path, event, err)
+	}
+	if serr != nil {
+		return Entry{}, fmt.Errorf("audit log %s: append %s: %w", l.path, event, serr)
+	}
+	if at != size {
+		l.broken = l.landedAfter(f, at, e)
+		return Entry{}, l.broken
 	}
 	if err := f.Sync(); err != nil {
 		// The line may or may not be durable; l.size stays behind so the next
@@ -194,6 +227,9 @@ func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (
 func (l *Log) Checked() (int64, string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.broken != nil {
+		return 0, "", l.broken
+	}
 	f, err := inputs.OpenRegular(l.path)
 	if errors.Is(err, fs.ErrNotExist) && l.size == 0 {
 		return 0, ZeroHash, nil
@@ -286,6 +322,23 @@ func (l *Log) checkGained(r io.ReaderAt, size int64) error {
 		data = data[n:]
 	}
 	return nil
+}
+
+// landedAfter is the error for a line of this Log's that landed at
+// byte offset at, after bytes another process appended since the Log
+// learned the file's size (l.size): the line does not chain onto them.
+// A signing Log names the first of them its key did not sign
+// (checkGained); otherwise the error says where they are. Either
+// matches ErrCorrupt. The next Append read from the middle of a line
+// when the Log took the end of its own line for the end of the file.
+func (l *Log) landedAfter(r io.ReaderAt, at int64, e Entry) error {
+	if l.sign != nil {
+		if err := l.checkGained(r, at); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("audit log %s: %w: another process appended %d bytes at byte offset %d as this job wrote seq %d, which landed after them and does not chain onto them",
+		l.path, ErrCorrupt, at-l.size, l.size, e.Seq)
 }
 
 // loadHead sets the head from the last entry of a file of the given size.

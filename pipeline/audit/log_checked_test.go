@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -90,5 +91,57 @@ func appendWith(t *testing.T, path string, sign func([]byte) []byte) {
 	}
 	if _, err := l.Append(context.Background(), "ingest", map[string]any{"from": "another writer"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLogNamesAnEntryWrittenAsItAppends: another writer appends between
+// the moment Append learns the file's size and its write, so the job's
+// entry lands after the other one, chained onto the entry before it. The
+// Log took the end of its own line for the end of the file: the next
+// Append read from the middle of a line and named no entry, only bad
+// JSON (seen in a job stopped there by the tests' hook while the step
+// records were written in the background). Append tells where its line
+// landed: it names the entry written in between, and leaves the Log at
+// the head it vouches for, so every later Append names it too.
+func TestLogNamesAnEntryWrittenAsItAppends(t *testing.T) {
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(m []byte) []byte { return ed25519.Sign(priv, m) }
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		by   func([]byte) []byte
+		want string
+	}{
+		{"unsigned", nil, "not signed by the root's key"},
+		{"signed by the key", sign, "landed after"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "audit.jsonl")
+			l, err := Open(path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.SignWith(sign)
+			if _, err := l.Append(ctx, "job_start", nil); err != nil {
+				t.Fatal(err)
+			}
+			l.beforeWrite = func() { appendWith(t, path, tc.by) }
+			_, err = l.Append(ctx, "job_step", map[string]any{"n": 1})
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "byte offset") {
+				t.Fatalf("Append with another writer in between: %v; want ErrCorrupt naming the entry (%q)", err, tc.want)
+			}
+			l.beforeWrite = nil
+			for _, again := range []func() error{
+				func() error { _, err := l.Append(ctx, "job_fail", nil); return err },
+				func() error { _, _, err := l.Checked(); return err },
+			} {
+				if err := again(); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("after it: %v; want ErrCorrupt naming the entry (%q)", err, tc.want)
+				}
+			}
+		})
 	}
 }
