@@ -96,10 +96,7 @@ func AcknowledgeLedger(ctx context.Context, env job.Env, opts AcknowledgeOptions
 			if err != nil {
 				return job.Outcome{}, err
 			}
-			record, err := job.ReadLedgerRecord(l.AuditLog)
-			if err != nil {
-				return job.Outcome{}, err
-			}
+			record := j.LedgerRecord()
 			ldups := record.Duplicates(dups)
 			ack := job.LedgerAcknowledgment{LineFrom: opts.LineFrom, LineTo: opts.LineTo}
 			// Only what the operator can have reviewed is covered: a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -106,17 +105,14 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			if err != nil {
 				return job.Outcome{}, job.Blocked(fmt.Errorf("evidence export: the public key must be bundled: %w", err))
 			}
-			logData, err := os.ReadFile(l.AuditLog)
-			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)
-			}
-			stored, err := audit.ReadCheckpoints(job.AuditCheckpointsFile(l))
-			if err != nil {
-				return job.Outcome{}, fmt.Errorf("evidence export: %w", err)
-			}
+			// The log and its checkpoints as the job verified them, not
+			// read again: a forged entry appended after the check, and
+			// an unsigned checkpoints line claiming to cover it, were
+			// taken into a signed bundle's index (an outside review).
+			stored := j.Checkpoints()
 			notes := make([]string, len(stored))
 			for i, c := range stored {
-				notes[i] = c.Note
+				notes[i] = string(c.Checkpoint.Note)
 			}
 			data, idx, err := evidence.Build(ctx, evidence.Source{
 				Checkpoints: notes,
@@ -126,7 +122,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				EarlierReviewsDirs: earlierReviewsDirs(l, reviewsDir, j.Entries()),
 				BaselineUpdatesDir: l.BaselineUpdatesDir,
 				Approvers:          baselines.ApproversPath(l.Baselines),
-				AuditLog:           logData,
+				AuditLog:           j.LogAtStart(),
 				PublicKeyPEM:       pubPEM,
 				Signer:             signer,
 				RetiredKeys:        j.RetiredKeys(signer.Public()),

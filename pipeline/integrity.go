@@ -67,6 +67,9 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 		return rep, err
 	}
 	rep.AuditCheck, rep.Audit = ac, ac.State.Chain
+	if env.AfterStep != nil {
+		env.AfterStep(ctx, job.StepAuditLoaded)
+	}
 	rep.Problems = append(rep.Problems, job.PendingRotationProblems(l)...)
 	rep.Problems = append(rep.Problems, ac.Problems...)
 	// Inputs the jobs would refuse — invalid, or missing after an earlier
@@ -176,10 +179,9 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	// A modification stays a problem after the store was rebuilt from the
 	// changed ledger, and a conflicting duplicate stays one, until an
 	// operator acknowledges it.
-	rec, err := job.ReadLedgerRecord(l.AuditLog)
-	if err != nil {
-		rep.Problems = append(rep.Problems, err.Error())
-	}
+	// From the log the audit check verified, never read again: an entry
+	// rewritten in place between two reads hid a modification.
+	rec := job.LedgerRecordOf(ac.State.Entries)
 	rep.Unacknowledged = job.Unacknowledged(rec.Modifications)
 	for _, d := range rec.Duplicates(dups) {
 		if d.Ack == nil {

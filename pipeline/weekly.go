@@ -154,9 +154,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	defer st.Close()
-	if j.ledger, err = job.ReadLedgerRecord(l.AuditLog); err != nil {
-		return nil, err
-	}
+	j.ledger = j.lj.LedgerRecord()
 	if j.dups, err = st.ConflictingDuplicates(ctx); err != nil {
 		return nil, err
 	}

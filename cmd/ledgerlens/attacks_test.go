@@ -1208,6 +1208,33 @@ func TestAttackEntryAppendedWhileAJobRuns(t *testing.T) {
 	mustFail(t, 4, nil, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }
 
+// TestAttackUnsignedEntryUnderASignedCheckpoint: an entry appended
+// without the key, then a checkpoint signed over it, as a job tricked
+// into vouching for it would sign (each way found so far is closed: the
+// three rows of the audit log in docs/COMPLIANCE.md). The verifiers took
+// a signed checkpoint's word for every entry it covers: audit verify and
+// verify all exited 0, the forged entry trusted for good. On a root
+// whose log is signed, every entry after the first the key signed must
+// carry its own signature, whatever checkpoint covers it: a tricked job
+// is found by the daily check, exit 4, naming the entry.
+func TestAttackUnsignedEntryUnderASignedCheckpoint(t *testing.T) {
+	root := publishedRoot(t)
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	forger, err := audit.Open(logPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := forger.Append(context.Background(), audit.EventIngest, map[string]any{"ingest_event": "initial", "note": "forged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendSignedCheckpoint(t, filepath.Join(root, ".ledgerlens", "keys", "signing.key"), logPath,
+		filepath.Join(root, ".ledgerlens", "audit.checkpoints"), "weekly-review")
+	seq := fmt.Sprintf("seq %d", forged.Seq)
+	mustFail(t, 4, []string{seq, "carry no valid signature"}, "--root", root, "audit", "verify")
+	mustFail(t, 4, []string{seq, "carry no valid signature"}, "--root", root, "verify", "all")
+}
+
 // TestLedgerEditedThenAJobStoppedBeforeItsRecord: a loaded line edited,
 // then an ingest that found the edit and reloaded the store, stopped
 // between the store's commit and its record in the audit log (the store
@@ -3455,6 +3482,29 @@ func appendConflictingDuplicate(t *testing.T, path string, n int) int {
 		t.Fatal(err)
 	}
 	return bytes.Count(data, []byte{'\n'}) + 1
+}
+
+// TestAttackOlderCheckpointAppendedAlone: a copy of an older genuine
+// checkpoint appended to the checkpoints file, the log left whole. Every
+// job refused the file (exit 4), but audit verify and verify all found
+// each line's signature good and the log consistent with all of them, and
+// exited 0: the daily check stayed green while every job was blocked (an
+// outside review). The verifiers hold the file to the rule the jobs do.
+func TestAttackOlderCheckpointAppendedAlone(t *testing.T) {
+	root := publishedRoot(t)
+	cpPath := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	cps := bytes.SplitAfter(readFile(t, cpPath), []byte("\n"))
+	cps = cps[:len(cps)-1]
+	if len(cps) < 2 {
+		t.Fatalf("want at least two checkpoints, have %d", len(cps))
+	}
+	if err := os.WriteFile(cpPath, append(bytes.Join(cps, nil), cps[0]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	phrase := fmt.Sprintf("audit.checkpoints line %d: covers", len(cps)+1)
+	mustFail(t, 4, []string{phrase}, "--root", root, "audit", "verify")
+	mustFail(t, 4, []string{phrase}, "--root", root, "verify", "all")
+	mustFail(t, 4, []string{phrase}, "--root", root, "ingest")
 }
 
 // TestAttackOlderCheckpointAppended: the log truncated to an older

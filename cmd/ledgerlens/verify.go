@@ -373,7 +373,7 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	// A modification found earlier (the store has since been rebuilt
 	// from the changed ledger) and a conflicting duplicate fail until
 	// acknowledged.
-	pending, err := job.LedgerProblems(ctx, l.AuditLog, l.Rel(l.Ledger), st)
+	pending, err := job.LedgerProblems(ctx, job.LedgerRecordOf(trail.Entries), l.Rel(l.Ledger), st)
 	if err != nil {
 		return err
 	}

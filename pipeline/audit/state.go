@@ -94,6 +94,10 @@ func (s *State) Extend() (*State, error) {
 	return n, nil
 }
 
+// Bytes is the lines of the verified entries, as read. Callers must not
+// change it.
+func (s *State) Bytes() []byte { return s.verified }
+
 // Size is the number of verified entries.
 func (s *State) Size() int64 { return s.Tree.Size() }
 
@@ -148,7 +152,27 @@ func UnsignedProblem(logName string, seqs []int64, signedSize int64, keyID strin
 	if len(seqs) == 0 {
 		return ""
 	}
-	list := make([]string, 0, min(len(seqs), 10))
+	return fmt.Sprintf("audit log %s: %d entries (seq %s) after the %d that signed checkpoints cover carry no valid signature of key %s: they were appended by someone without the signing key",
+		logName, len(seqs), seqList(seqs), signedSize, keyID)
+}
+
+// UnsignedCoveredProblem describes the entries a signed checkpoint covers
+// that carry no valid signature of the key that must sign them, though
+// they follow the first entry that does ("" for none; the job package's
+// UnsignedSinceSigned finds them): appended by someone without the key,
+// and vouched for by a job that should have refused them
+// (docs/COMPLIANCE.md, "Integrity").
+func UnsignedCoveredProblem(logName string, seqs []int64, keyID string) string {
+	if len(seqs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("audit log %s: %d entries (seq %s) that signed checkpoints cover carry no valid signature of key %s, though entries before them do: they were appended by someone without the signing key, and a checkpoint was signed over them",
+		logName, len(seqs), seqList(seqs), keyID)
+}
+
+// seqList names up to ten seqs, and how many more there are.
+func seqList(seqs []int64) string {
+	list := make([]string, 0, min(len(seqs), 11))
 	for i, q := range seqs {
 		if i == 10 {
 			list = append(list, fmt.Sprintf("… %d more", len(seqs)-10))
@@ -156,8 +180,7 @@ func UnsignedProblem(logName string, seqs []int64, signedSize int64, keyID strin
 		}
 		list = append(list, strconv.FormatInt(q, 10))
 	}
-	return fmt.Sprintf("audit log %s: %d entries (seq %s) after the %d that signed checkpoints cover carry no valid signature of key %s: they were appended by someone without the signing key",
-		logName, len(seqs), strings.Join(list, ", "), signedSize, keyID)
+	return strings.Join(list, ", ")
 }
 
 // RepairTornTail fixes a last line left without its newline by a crash

@@ -23,7 +23,7 @@
 // job that completed but found an integrity problem), the loading of a
 // job's validated inputs (LoadInputs), and the reading of the ledger
 // modifications and acknowledgments the audit log records
-// (ReadLedgerRecord), which with the store's conflicting duplicates decide
+// (LedgerRecordOf), which with the store's conflicting duplicates decide
 // those integrity problems (LedgerRecord.Problems, LedgerProblems). It
 // holds the store to the audit log before a job ingests and before it
 // publishes — the rows, derived tables and bookkeeping each recorded

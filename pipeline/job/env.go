@@ -41,7 +41,7 @@ type Env struct {
 
 // The step names Env.AfterStep is called with outside the job's steps:
 // StepAuditLoaded once the job has verified the audit log, before it
-// appends to it; StepAuditClosed between its last entry and its closing
+// appends to it (and once verify all has: CheckIntegrity); StepAuditClosed between its last entry and its closing
 // checkpoint.
 const (
 	StepAuditLoaded = "audit_loaded"

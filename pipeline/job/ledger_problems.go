@@ -6,10 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -82,21 +80,22 @@ func (m LedgerModification) Problem() string {
 // LedgerRecord is what the audit log records about the ledger: the
 // modifications ingests detected, in detection order, each with the first
 // later acknowledgment whose line range covers it, and every
-// acknowledgment. Read it once per use (ReadLedgerRecord): it parses the
+// acknowledgment. Make it once per use (LedgerRecordOf): it walks the
 // whole log.
 type LedgerRecord struct {
 	Modifications []LedgerModification
 	acks          []*LedgerAcknowledgment
 }
 
-// ReadLedgerRecord reads the ledger record of the audit log at path. A
-// missing log records nothing.
-func ReadLedgerRecord(path string) (LedgerRecord, error) {
-	mods, acks, err := readLedgerRecord(path)
-	if err != nil {
-		return LedgerRecord{}, fmt.Errorf("read the ledger's modifications and acknowledgments from %s: %w", path, err)
-	}
-	return LedgerRecord{Modifications: mods, acks: acks}, nil
+// LedgerRecordOf is the ledger record of entries, a verified audit log
+// (a job's EntriesSoFar, a verifier's audit.State). It is never read
+// from the file again once it was verified: an entry rewritten in place
+// after the check, as a forged acknowledgment, and put back before the
+// job's closing checkpoint, was taken for a real one, and a report
+// stating it was published, signed, exit 0 (an outside review).
+func LedgerRecordOf(entries []audit.Entry) LedgerRecord {
+	mods, acks := ledgerRecordOf(entries)
+	return LedgerRecord{Modifications: mods, acks: acks}
 }
 
 // Digest identifies the record for a run's key (RunKey.Files): the
@@ -149,32 +148,15 @@ func (r LedgerRecord) Problems(ledger string, dups []store.ConflictingDuplicate)
 	return out
 }
 
-// readLedgerRecord reads the ledger modifications and acknowledgments the
-// audit log at path records, in log order. A missing log records none.
-func readLedgerRecord(path string) ([]LedgerModification, []*LedgerAcknowledgment, error) {
-	f, err := inputs.OpenRegular(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	entries, err := audit.ReadEntries(f)
-	if err != nil {
-		return nil, nil, err
-	}
-	mods, acks := ledgerRecordOf(entries)
-	return mods, acks, nil
-}
-
 // LedgerRecordAtStart is the ledger record of the log as the job opened
 // and verified it, before anything it appends: what earlier jobs
 // reported and acknowledged.
-func (j *Job) LedgerRecordAtStart() LedgerRecord {
-	mods, acks := ledgerRecordOf(j.trail.state.Entries)
-	return LedgerRecord{Modifications: mods, acks: acks}
-}
+func (j *Job) LedgerRecordAtStart() LedgerRecord { return LedgerRecordOf(j.Entries()) }
+
+// LedgerRecord is the ledger record of the log as the job verified it,
+// with what the job appended since (EntriesSoFar): what its own ingest
+// found too.
+func (j *Job) LedgerRecord() LedgerRecord { return LedgerRecordOf(j.EntriesSoFar()) }
 
 // ledgerRecordOf collects the modifications and acknowledgments of
 // entries, each modification with the acknowledgment that covers it.
@@ -247,18 +229,13 @@ func Unacknowledged(mods []LedgerModification) []LedgerModification {
 // holds (docs/RULES.md, "Integrity problems").
 func (j *Job) IntegrityProblems(ctx context.Context, st *store.Store) ([]string, error) {
 	l := j.env.Layout
-	return LedgerProblems(ctx, l.AuditLog, l.Rel(l.Ledger), st)
+	return LedgerProblems(ctx, j.LedgerRecord(), l.Rel(l.Ledger), st)
 }
 
 // LedgerProblems lists, one line each, every unacknowledged ledger
-// modification the audit log at auditPath records and every
-// unacknowledged conflicting duplicate st holds. ledger names the ledger
-// in the problems.
-func LedgerProblems(ctx context.Context, auditPath, ledger string, st *store.Store) ([]string, error) {
-	rec, err := ReadLedgerRecord(auditPath)
-	if err != nil {
-		return nil, err
-	}
+// modification rec holds and every unacknowledged conflicting duplicate
+// st holds. ledger names the ledger in the problems.
+func LedgerProblems(ctx context.Context, rec LedgerRecord, ledger string, st *store.Store) ([]string, error) {
 	dups, err := st.ConflictingDuplicates(ctx)
 	if err != nil {
 		return nil, err

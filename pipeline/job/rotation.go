@@ -159,6 +159,30 @@ func RetiredKeyProblems(l inputs.Layout, entries []audit.Entry, pub ed25519.Publ
 	return problems
 }
 
+// UnsignedSinceSigned returns the seqs of the entries that carry no
+// valid signature of the key that must sign them (as UnsignedAfter
+// judges, over the whole log) though they follow the first entry that
+// does: on a root whose log is signed, every entry a job writes from then
+// on is signed, and `keys generate` refuses a log that records a key
+// already. The entries before the first signed one are a log's history
+// from before it had a key, vouched for by checkpoints alone. Only a job
+// tricked into signing a checkpoint over an unsigned entry leaves one of
+// these under a checkpoint; the verifiers report them wherever they are.
+func UnsignedSinceSigned(entries []audit.Entry, pub ed25519.PublicKey) []int64 {
+	unsigned := UnsignedAfter(entries, 0, pub)
+	first := -1 // the index of the first signed entry in entries
+	for i, e := range entries {
+		if i >= len(unsigned) || unsigned[i] != e.Seq {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	return unsigned[first:]
+}
+
 // UnsignedAfter returns the seqs of the entries after the first size of
 // entries (those no signed checkpoint covers) that carry no valid
 // signature of the key that must sign them: pub, except before a rotation

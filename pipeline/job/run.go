@@ -9,7 +9,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -53,6 +55,10 @@ type Job struct {
 	readBack  int
 	// fields are added to every event of the job (the job run id).
 	fields map[string]any
+	// own are the entries the job appended (EntriesSoFar); appends come
+	// from the steps' records in the background too.
+	ownMu sync.Mutex
+	own   []audit.Entry
 	// storeDir is the store's directory, held from the job's first
 	// OpenStore to its end (store.Dir): the seal hashes what the engine
 	// read.
@@ -195,9 +201,29 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	return nil
 }
 
-// Entries is the audit log as the job opened and verified it (with what
-// the job appended since). Callers must not change it.
+// Entries is the audit log as the job opened and verified it. Callers
+// must not change it.
 func (j *Job) Entries() []audit.Entry { return j.trail.state.Entries }
+
+// LogAtStart is the bytes of the lines of Entries, as the job read and
+// verified them: what a job that ships the log (evidence export) ships,
+// rather than the file read again unchecked.
+func (j *Job) LogAtStart() []byte { return j.trail.state.Bytes() }
+
+// Checkpoints are the signed checkpoints of the checkpoints file as the
+// job verified them when it started, oldest first: each one's signature,
+// and that each covers at least the entries of the one before.
+func (j *Job) Checkpoints() []NamedCheckpoint { return j.trail.checkpoints }
+
+// EntriesSoFar is the audit log as the job opened and verified it, with
+// every entry the job appended since: the log as the job knows it to be,
+// which it reads the log's record from rather than the file, read again
+// unchecked.
+func (j *Job) EntriesSoFar() []audit.Entry {
+	j.ownMu.Lock()
+	defer j.ownMu.Unlock()
+	return slices.Concat(j.trail.state.Entries, j.own)
+}
 
 // Env is the environment the job runs in.
 func (j *Job) Env() Env { return j.env }
@@ -222,11 +248,16 @@ func (j *Job) append(ctx context.Context, event string, fields map[string]any) e
 		ctx = context.WithoutCancel(ctx)
 	}
 	maps.Copy(fields, j.fields)
-	_, err := j.log.Append(ctx, event, fields)
+	e, err := j.log.Append(ctx, event, fields)
 	if errors.Is(err, audit.ErrCorrupt) {
 		// Written under the job by someone without the key, or cut: the
 		// log is refused, as a job refuses it at its start.
 		return integrityErrorf("%v", err)
+	}
+	if err == nil {
+		j.ownMu.Lock()
+		j.own = append(j.own, e)
+		j.ownMu.Unlock()
 	}
 	return err
 }

@@ -155,14 +155,27 @@ func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey, entries []audit.E
 			problems = append(problems, p)
 			continue
 		}
-		if n := len(out); n > 0 && c.Size < out[n-1].Checkpoint.Size {
-			problems = append(problems, fmt.Sprintf("%s: covers %d entries, fewer than the %d of %s before it: checkpoints are only appended, each covering at least the entries of the one before; the file was edited (run 'ledgerlens audit verify')",
-				src, c.Size, out[n-1].Checkpoint.Size, out[n-1].Source))
-			continue
+		if n := len(out); n > 0 {
+			if p := CheckpointOrderProblem(src, c, out[n-1]); p != "" {
+				problems = append(problems, p)
+				continue
+			}
 		}
 		out = append(out, NamedCheckpoint{Source: src, Checkpoint: c})
 	}
 	return out, problems, nil
+}
+
+// CheckpointOrderProblem is the problem of the checkpoints file's line
+// src, checkpoint c, following the verified line before it ("" for
+// none): jobs only ever append checkpoints, each covering at least the
+// entries of the one before.
+func CheckpointOrderProblem(src string, c audit.Checkpoint, before NamedCheckpoint) string {
+	if c.Size >= before.Checkpoint.Size {
+		return ""
+	}
+	return fmt.Sprintf("%s: covers %d entries, fewer than the %d of %s before it: checkpoints are only appended, each covering at least the entries of the one before; the file was edited (run 'ledgerlens audit verify')",
+		src, c.Size, before.Checkpoint.Size, before.Source)
 }
 
 // trail is the audit log as a job found it, verified.
@@ -184,6 +197,8 @@ type trail struct {
 	// (docs/COMPLIANCE.md).
 	anchorHead string
 	anchorNote *string
+	// checkpoints are the checkpoints file's, as verified (StoredCheckpoints).
+	checkpoints []NamedCheckpoint
 }
 
 // openTrail prepares a job's appends to the audit log: it repairs a torn
@@ -239,7 +254,7 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 		}
 		vouched = carried.Checkpoint.Size
 	}
-	t := &trail{state: st, anchorHead: audit.ZeroHash}
+	t := &trail{state: st, anchorHead: audit.ZeroHash, checkpoints: cps}
 	if n := len(cps); n > 0 {
 		newest := cps[n-1]
 		if err := st.Check(newest.Source, newest.Checkpoint); err != nil {

@@ -54,7 +54,10 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 	if !st.Chain.OK() {
 		c.Problems = append(c.Problems, fmt.Sprintf("audit log %s: %v", l.Rel(logPath), st.Chain.Err()))
 	}
-	type candidate struct{ source, note string }
+	type candidate struct {
+		source, note string
+		stored       bool // a line of the checkpoints file
+	}
 	var cands []candidate
 	if checkpointsPath != "" {
 		stored, err := audit.ReadCheckpoints(checkpointsPath)
@@ -62,7 +65,7 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 			c.Problems = append(c.Problems, err.Error())
 		}
 		for _, s := range stored {
-			cands = append(cands, candidate{fmt.Sprintf("%s line %d", l.Rel(checkpointsPath), s.Line), s.Note})
+			cands = append(cands, candidate{fmt.Sprintf("%s line %d", l.Rel(checkpointsPath), s.Line), s.Note, true})
 		}
 	}
 	carried, err := carriedCheckpoints(reviewsDir)
@@ -70,7 +73,7 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 		return c, err
 	}
 	for _, r := range carried {
-		cands = append(cands, candidate{"report " + l.Rel(r.path), r.note})
+		cands = append(cands, candidate{"report " + l.Rel(r.path), r.note, false})
 	}
 	for _, k := range kept {
 		notes, err := readKeptCheckpoints(k)
@@ -82,7 +85,7 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 			if len(notes) > 1 {
 				src = fmt.Sprintf("%s #%d", src, i+1)
 			}
-			cands = append(cands, candidate{src, n})
+			cands = append(cands, candidate{src, n, false})
 		}
 	}
 	if len(cands) > 0 && pub == nil {
@@ -97,6 +100,7 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 	if err != nil {
 		return c, err
 	}
+	var prev *job.NamedCheckpoint // the file's last line that verified
 	for _, cand := range cands {
 		cv, retiredAt := v, int64(0)
 		if o := audit.NoteOrigin(cand.note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
@@ -116,7 +120,19 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 			c.Problems = append(c.Problems, p)
 			continue
 		}
-		c.Checkpoints = append(c.Checkpoints, job.NamedCheckpoint{Source: cand.source, Checkpoint: cp})
+		named := job.NamedCheckpoint{Source: cand.source, Checkpoint: cp}
+		if cand.stored {
+			// The file's lines in the order the jobs hold them to: an
+			// older genuine line appended blocks every job.
+			if prev != nil {
+				if p := job.CheckpointOrderProblem(cand.source, cp, *prev); p != "" {
+					c.Problems = append(c.Problems, p)
+					continue
+				}
+			}
+			prev = &named
+		}
+		c.Checkpoints = append(c.Checkpoints, named)
 		if err := st.Check(cand.source, cp); err != nil {
 			c.Problems = append(c.Problems, err.Error())
 		}
@@ -124,6 +140,18 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 	// What no signed checkpoint covers must be signed entry by entry.
 	size := c.Newest().Checkpoint.Size
 	if p := audit.UnsignedProblem(l.Rel(logPath), job.UnsignedAfter(st.Entries, size, pub), size, reports.KeyID(pub)); p != "" {
+		c.Problems = append(c.Problems, p)
+	}
+	// And so must what one covers, from the first entry the key signed:
+	// a checkpoint's word is not taken for an entry no job of the key
+	// wrote.
+	var covered []int64
+	for _, q := range job.UnsignedSinceSigned(st.Entries, pub) {
+		if q <= size {
+			covered = append(covered, q)
+		}
+	}
+	if p := audit.UnsignedCoveredProblem(l.Rel(logPath), covered, reports.KeyID(pub)); p != "" {
 		c.Problems = append(c.Problems, p)
 	}
 	return c, nil
