@@ -338,7 +338,10 @@ func TestAttackTruncateAuditLog(t *testing.T) {
 
 		saved, _ := os.ReadFile(cps)
 		os.WriteFile(logPath, bytes.Join(lines[:5], nil), 0o644)
-		os.Remove(cps)
+		// The checkpoints file cut back to what the log left records
+		// of it (its first job_start found one line): deleted, it is
+		// found missing.
+		os.WriteFile(cps, bytes.SplitAfter(saved, []byte("\n"))[0], 0o644)
 		reportsDir := filepath.Join(t.TempDir(), "reports")
 		if err := os.Rename(reviews(root), reportsDir); err != nil {
 			t.Fatal(err)
@@ -2771,7 +2774,7 @@ func TestKeysRotateOutOfDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := underFileSizeLimit(t, logInfo.Size()+400, "--root", root, "keys", "rotate")
+	r := underFileSizeLimit(t, logInfo.Size()+520, "--root", root, "keys", "rotate")
 	if r.code != 1 || !strings.Contains(r.stderr, "append key_rotated") {
 		t.Fatalf("keys rotate on a full disk: exit %d\n%s", r.code, r.stderr)
 	}
@@ -3505,6 +3508,46 @@ func TestAttackOlderCheckpointAppendedAlone(t *testing.T) {
 	mustFail(t, 4, []string{phrase}, "--root", root, "audit", "verify")
 	mustFail(t, 4, []string{phrase}, "--root", root, "verify", "all")
 	mustFail(t, 4, []string{phrase}, "--root", root, "ingest")
+}
+
+// TestAttackCheckpointsFileLinesEdited: a line of the checkpoints file
+// deleted, one repeated next to itself, and one's time rewritten (each
+// line's time and job are for people, unsigned). Nothing a signature
+// covers changed, and audit verify, verify all and every job exited 0
+// (an outside review). Each job's job_start now records the file's
+// lines as it found them, in the signed log: every line but the newest
+// is held to its bytes, exit 4.
+func TestAttackCheckpointsFileLinesEdited(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(lines [][]byte) [][]byte
+	}{
+		{"a middle line deleted", func(lines [][]byte) [][]byte { return append(lines[:1:1], lines[2:]...) }},
+		{"a line repeated next to itself", func(lines [][]byte) [][]byte {
+			return append([][]byte{lines[0], lines[0]}, lines[1:]...)
+		}},
+		{"a line's time rewritten", func(lines [][]byte) [][]byte {
+			lines[0] = regexp.MustCompile(`"time":"[^"]*"`).ReplaceAll(lines[0], []byte(`"time":"2026-01-01T00:00:00Z"`))
+			return lines
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := publishedRoot(t)
+			cpPath := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+			lines := bytes.SplitAfter(readFile(t, cpPath), []byte("\n"))
+			lines = lines[:len(lines)-1]
+			if len(lines) < 3 {
+				t.Fatalf("want at least three checkpoints, have %d", len(lines))
+			}
+			if err := os.WriteFile(cpPath, bytes.Join(tc.edit(lines), nil), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			const phrase = "the job that started at audit seq"
+			mustFail(t, 4, []string{phrase}, "--root", root, "audit", "verify")
+			mustFail(t, 4, []string{phrase}, "--root", root, "verify", "all")
+			mustFail(t, 4, []string{phrase}, "--root", root, "ingest")
+		})
+	}
 }
 
 // TestAttackOlderCheckpointAppended: the log truncated to an older

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -218,13 +220,47 @@ func cutTornLine(f *os.File) error {
 // checkpoints (nil, nil); a line that does not parse is skipped only when it
 // is a torn last line, and is otherwise an error naming it.
 func ReadCheckpoints(path string) ([]StoredCheckpoint, error) {
+	out, _, err := ReadCheckpointsFile(path)
+	return out, err
+}
+
+// ReadCheckpointsFile is ReadCheckpoints, with the file's bytes as it
+// read them (nil for a missing file), for what is checked of them
+// besides the checkpoints: one read, so the two agree.
+func ReadCheckpointsFile(path string) ([]StoredCheckpoint, []byte, error) {
 	data, err := inputs.ReadRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read audit checkpoints: %w", err)
+		return nil, nil, fmt.Errorf("read audit checkpoints: %w", err)
 	}
+	out, err := parseCheckpoints(path, data)
+	return out, data, err
+}
+
+// LinesDigest returns the SHA-256, in hex, of the first n complete lines
+// of data (each ending in a newline); ok is false when data holds fewer.
+func LinesDigest(data []byte, n int64) (digest string, ok bool) {
+	end := 0
+	for i := int64(0); i < n; i++ {
+		j := bytes.IndexByte(data[end:], '\n')
+		if j < 0 {
+			return "", false
+		}
+		end += j + 1
+	}
+	sum := sha256.Sum256(data[:end])
+	return hex.EncodeToString(sum[:]), true
+}
+
+// CompleteLines is how many complete lines data holds (a torn last line
+// is not one).
+func CompleteLines(data []byte) int64 { return int64(bytes.Count(data, []byte{'\n'})) }
+
+// parseCheckpoints parses data, the checkpoints file at path (named in
+// errors).
+func parseCheckpoints(path string, data []byte) ([]StoredCheckpoint, error) {
 	var out []StoredCheckpoint
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)

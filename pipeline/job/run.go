@@ -141,6 +141,7 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	}
 	fields := map[string]any{"job": name, "command": env.Command}
 	maps.Copy(fields, start)
+	maps.Copy(fields, tr.checkpointsFile)
 	if err := j.Audit(ctx, audit.EventJobStart, fields); err != nil {
 		return err
 	}

@@ -112,25 +112,38 @@ type NamedCheckpoint struct {
 // does not verify, whose key no rotation retired, or that covers fewer
 // entries than one before it in the file, is a problem.
 func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey, entries []audit.Entry) ([]NamedCheckpoint, []string, error) {
+	out, problems, _, err := storedCheckpoints(l, pub, entries)
+	return out, problems, err
+}
+
+// storedCheckpoints is StoredCheckpoints, with what job_start records of
+// the file's bytes as it read them (checkpointsFileRecord). The file's
+// lines must also be those the newest job_start found
+// (CheckpointsFileProblem).
+func storedCheckpoints(l inputs.Layout, pub ed25519.PublicKey, entries []audit.Entry) ([]NamedCheckpoint, []string, map[string]any, error) {
 	path := AuditCheckpointsFile(l)
-	stored, err := audit.ReadCheckpoints(path)
+	stored, data, err := audit.ReadCheckpointsFile(path)
 	if errors.Is(err, audit.ErrCheckpoint) {
 		// An edited checkpoints file is evidence tampered with, not a
 		// failure to read it.
-		return nil, nil, &IntegrityError{Problems: []string{err.Error()}}
+		return nil, nil, nil, &IntegrityError{Problems: []string{err.Error()}}
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	record := checkpointsFileRecord(data)
+	var problems []string
+	if p := CheckpointsFileProblem(l.Rel(path), entries, data); p != "" {
+		problems = append(problems, p)
 	}
 	if len(stored) == 0 || pub == nil {
-		return nil, nil, nil
+		return nil, problems, record, nil
 	}
 	v, err := CheckpointVerifier(pub)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var out []NamedCheckpoint
-	var problems []string
 	// Jobs only ever append checkpoints, each covering at least the
 	// entries of the one before; a job extends the log from the last. An
 	// older genuine line appended after newer ones would have the log
@@ -163,7 +176,7 @@ func StoredCheckpoints(l inputs.Layout, pub ed25519.PublicKey, entries []audit.E
 		}
 		out = append(out, NamedCheckpoint{Source: src, Checkpoint: c})
 	}
-	return out, problems, nil
+	return out, problems, record, nil
 }
 
 // CheckpointOrderProblem is the problem of the checkpoints file's line
@@ -199,6 +212,9 @@ type trail struct {
 	anchorNote *string
 	// checkpoints are the checkpoints file's, as verified (StoredCheckpoints).
 	checkpoints []NamedCheckpoint
+	// checkpointsFile is what job_start records of that file's bytes
+	// (checkpointsFileRecord).
+	checkpointsFile map[string]any
 }
 
 // openTrail prepares a job's appends to the audit log: it repairs a torn
@@ -237,7 +253,7 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 	if err != nil {
 		return nil, err
 	}
-	cps, problems, err := StoredCheckpoints(l, pub, st.Entries)
+	cps, problems, cpRecord, err := storedCheckpoints(l, pub, st.Entries)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +270,7 @@ func openTrail(ctx context.Context, env Env) (*trail, error) {
 		}
 		vouched = carried.Checkpoint.Size
 	}
-	t := &trail{state: st, anchorHead: audit.ZeroHash, checkpoints: cps}
+	t := &trail{state: st, anchorHead: audit.ZeroHash, checkpoints: cps, checkpointsFile: cpRecord}
 	if n := len(cps); n > 0 {
 		newest := cps[n-1]
 		if err := st.Check(newest.Source, newest.Checkpoint); err != nil {

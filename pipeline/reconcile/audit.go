@@ -60,9 +60,11 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 	}
 	var cands []candidate
 	if checkpointsPath != "" {
-		stored, err := audit.ReadCheckpoints(checkpointsPath)
+		stored, data, err := audit.ReadCheckpointsFile(checkpointsPath)
 		if err != nil {
 			c.Problems = append(c.Problems, err.Error())
+		} else if p := job.CheckpointsFileProblem(l.Rel(checkpointsPath), st.Entries, data); p != "" {
+			c.Problems = append(c.Problems, p)
 		}
 		for _, s := range stored {
 			cands = append(cands, candidate{fmt.Sprintf("%s line %d", l.Rel(checkpointsPath), s.Line), s.Note, true})
