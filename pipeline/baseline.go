@@ -184,6 +184,9 @@ func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*P
 				if err != nil {
 					return job.Outcome{}, err
 				}
+				if problems := recs.NotAsRecorded(j.Entries()); len(problems) > 0 {
+					return job.Outcome{}, &job.IntegrityError{Problems: problems}
+				}
 				if recs, _, err = recs.Recorded(j.Entries()); err != nil {
 					return job.Outcome{}, err
 				}
@@ -397,10 +400,7 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 					"proposal %s was already approved (%v by %v, audit seq %d), but its approval record %s is missing: the directory was edited; refusing to approve it again (run 'ledgerlens verify all')",
 					p.ProposalID, e.Fields["approval_id"], e.Fields["approved_by"], e.Seq, l.Rel(approvalPath))}}
 			}
-			before, err := job.BaselinesSHA256(l)
-			if err != nil {
-				return job.Outcome{}, err
-			}
+			before := in.SHA256(job.RoleBaselines) // the bytes the approval is applied to
 			var recorded *audit.Entry
 			if existing {
 				// Only an approval this command recorded, and has not
@@ -429,9 +429,7 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 			// the flow would record the edit as approved. (A run that stopped
 			// after writing the file is finished from it: checked below.)
 			if recorded == nil || recorded.Fields[baselinesBeforeField] == nil {
-				if problem, err := j.BaselinesFileProblem(); err != nil {
-					return job.Outcome{}, err
-				} else if problem != "" && !(recorded != nil && applied(in.Baselines, a)) {
+				if problem := j.BaselinesFileProblem(in); problem != "" && !(recorded != nil && applied(in.Baselines, a)) {
 					return job.Outcome{}, &job.IntegrityError{Problems: []string{problem + "; refusing to approve on top of it"}}
 				}
 			}

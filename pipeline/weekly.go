@@ -159,11 +159,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	j.integrity = j.ledger.Problems(l.Rel(l.Ledger), j.dups)
-	baselinesProblems, err := j.lj.BaselinesProblems()
-	if err != nil {
-		return nil, err
-	}
-	j.integrity = append(j.integrity, baselinesProblems...)
+	j.integrity = append(j.integrity, j.lj.BaselinesProblems(in)...)
 	recordsProblems, err := j.lj.BaselineRecordsProblems()
 	if err != nil {
 		return nil, err
@@ -429,6 +425,9 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	recs, err := baselines.LoadRecords(j.env.Layout.BaselineUpdatesDir)
 	if err != nil {
 		return nil, err
+	}
+	if problems := recs.NotAsRecorded(j.lj.Entries()); len(problems) > 0 {
+		return nil, &job.IntegrityError{Problems: problems}
 	}
 	if recs, _, err = recs.Recorded(j.lj.Entries()); err != nil {
 		return nil, err

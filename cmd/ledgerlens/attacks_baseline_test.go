@@ -447,3 +447,18 @@ func TestAttackBaselineRecordsDeleted(t *testing.T) {
 	mustFail(t, 4, []string{"audit log"}, "--root", r, "baseline", "verify",
 		"--pubkey", filepath.Join(r, ".ledgerlens", "keys.away", "signing.pub"), "--checkpoint", filepath.Join(witness, "audit.checkpoints"))
 }
+
+// TestAttackBaselinesEditedBeforeAnSLAReport: after an approval, the
+// baselines file edited by hand (every median ×1000 moves the
+// observation clocks). The weekly job refused it, but the SLA job never
+// held the file to the newest approval: its report, computed from the
+// edit, was published, signed, exit 0, and once the file was put back no
+// verifier found it (an outside review). It refuses it too, exit 4.
+func TestAttackBaselinesEditedBeforeAnSLAReport(t *testing.T) {
+	root, scenario, alice, bob := baselineRoot(t)
+	proposeApproved(t, root, scenario, alice, bob, "2026-03-02T00:00:00Z")
+	if err := changeFirstBaseline(baselinesFile(root)); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 4, []string{"changed outside the maker-checker flow"}, "--root", root, "report", "sla", "--month", focusWeek[:7])
+}

@@ -117,8 +117,9 @@ func (l *Log) Head() (seq int64, hash string) {
 // written with a single write(2) on an O_APPEND descriptor and fsynced
 // before Append returns. A line that landed after bytes another process
 // appended in the meantime does not chain onto them: that is ErrCorrupt,
-// from this Append and every later one (landedAfter). fields must not use the reserved keys (seq, time,
-// event, prev, hash, sig) and must encode as JSON.
+// from this Append and every later one (landedAfter). fields must not
+// use the reserved keys (seq, time, event, prev, hash, sig) and must
+// encode as JSON.
 func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return Entry{}, fmt.Errorf("audit %s: %w", event, err)

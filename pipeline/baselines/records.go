@@ -28,6 +28,9 @@ type Records struct {
 	Approvals []Approval
 	// Notes are the update note file names, sorted.
 	Notes []string
+	// sums are the SHA-256 of each record's bytes as read and parsed, by
+	// file name: what Recorded and Unrecorded compare with the log.
+	sums map[string]string
 }
 
 // LoadRecords reads every proposal_*.json and approval_*.json in dir (a
@@ -40,7 +43,7 @@ func LoadRecords(dir string) (*Records, error) { return loadRecords(dir, nil) }
 // bad instead when bad is not nil (VerifyRecords: a problem of that
 // record, the others still checked).
 func loadRecords(dir string, bad func(name string, err error)) (*Records, error) {
-	r := &Records{Dir: dir}
+	r := &Records{Dir: dir, sums: map[string]string{}}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return r, nil
@@ -84,9 +87,11 @@ func (r *Records) add(dir, name string) error {
 	switch {
 	case strings.HasPrefix(name, "proposal_") && strings.HasSuffix(name, ".json"):
 		var p Proposal
-		if err := readRecord(path, ProposalSchema, &p, func() string { return p.Schema }); err != nil {
+		sum, err := readRecord(path, ProposalSchema, &p, func() string { return p.Schema })
+		if err != nil {
 			return err
 		}
+		r.sums[name] = sum
 		if name != ProposalBase(p.ProposalID)+".json" {
 			return fmt.Errorf("baseline record %s: holds proposal %q, which belongs in %s.json", path, p.ProposalID, ProposalBase(p.ProposalID))
 		}
@@ -96,9 +101,11 @@ func (r *Records) add(dir, name string) error {
 		r.Proposals = append(r.Proposals, p)
 	case strings.HasPrefix(name, "approval_") && strings.HasSuffix(name, ".json"):
 		var a Approval
-		if err := readRecord(path, ApprovalSchema, &a, func() string { return a.Schema }); err != nil {
+		sum, err := readRecord(path, ApprovalSchema, &a, func() string { return a.Schema })
+		if err != nil {
 			return err
 		}
+		r.sums[name] = sum
 		if name != ApprovalBase(a.ProposalID)+".json" {
 			return fmt.Errorf("baseline record %s: approves proposal %q, so it belongs in %s.json", path, a.ProposalID, ApprovalBase(a.ProposalID))
 		}
@@ -131,14 +138,17 @@ func (r *Records) Recorded(entries []audit.Entry) (*Records, []string, error) {
 			approved[[2]string{str("proposal_id"), str("approval_id")}] = str("sha256")
 		}
 	}
+	// The bytes parsed, not the file read again: a record swapped in
+	// for the one read and put back before a second read gave a signed
+	// report its dates (an outside review).
 	sum := func(base string) (string, error) {
-		data, err := inputs.ReadRegular(filepath.Join(r.Dir, base+".json"))
-		if err != nil {
-			return "", fmt.Errorf("read baseline record: %w", err)
+		got, ok := r.sums[base+".json"]
+		if !ok {
+			return "", fmt.Errorf("baseline record %s: not read", filepath.Join(r.Dir, base+".json"))
 		}
-		return reports.SHA256Hex(data), nil
+		return got, nil
 	}
-	out := &Records{Dir: r.Dir, Notes: r.Notes}
+	out := &Records{Dir: r.Dir, Notes: r.Notes, sums: r.sums}
 	var left []string
 	for _, p := range r.Proposals {
 		got, err := sum(ProposalBase(p.ProposalID))
@@ -165,18 +175,65 @@ func (r *Records) Recorded(entries []audit.Entry) (*Records, []string, error) {
 	return out, left, nil
 }
 
-func readRecord(path, schema string, v any, got func() string) error {
+// NotAsRecorded lists, one line each, the records the audit log entries
+// name (each baseline_proposed and baseline_approved entry's path and
+// SHA-256; the newest per file) that r does not hold as the log recorded
+// them: missing when r was read, or read with other bytes. A job's
+// maker-checker items are computed from r: a record moved away or
+// swapped for the one read, and put back after, passed the check of the
+// directory made before it, and a signed report showed the proposal
+// pending, or the forged record's dates (an outside review).
+func (r *Records) NotAsRecorded(entries []audit.Entry) []string {
+	type recorded struct {
+		rel, sha256, event string
+		seq                int64
+	}
+	newest := map[string]recorded{}
+	var order []string
+	for _, e := range entries {
+		if e.Event != audit.EventBaselineProposed && e.Event != audit.EventBaselineApproved {
+			continue
+		}
+		rel, _ := e.Fields["path"].(string)
+		sum, _ := e.Fields["sha256"].(string)
+		if rel == "" {
+			continue
+		}
+		name := filepath.Base(filepath.FromSlash(rel))
+		if _, seen := newest[name]; !seen {
+			order = append(order, name)
+		}
+		newest[name] = recorded{rel, sum, e.Event, e.Seq}
+	}
+	var problems []string
+	for _, name := range order {
+		want := newest[name]
+		switch got, ok := r.sums[name]; {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("baseline record %s (%s at audit seq %d) was missing when the job read the records: the maker-checker items are computed from the records the log names; restore it",
+				want.rel, want.event, want.seq))
+		case got != want.sha256:
+			problems = append(problems, fmt.Sprintf("baseline record %s changed since %s at audit seq %d recorded it (the job read sha256 %s, recorded %s): restore it",
+				want.rel, want.event, want.seq, got[:min(12, len(got))], want.sha256[:min(12, len(want.sha256))]))
+		}
+	}
+	return problems
+}
+
+// readRecord parses the record at path into v and returns the SHA-256
+// of the bytes it parsed.
+func readRecord(path, schema string, v any, got func() string) (string, error) {
 	data, err := inputs.ReadRegular(path)
 	if err != nil {
-		return fmt.Errorf("read baseline record: %w", err)
+		return "", fmt.Errorf("read baseline record: %w", err)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("baseline record %s: %w", path, err)
+		return "", fmt.Errorf("baseline record %s: %w", path, err)
 	}
 	if s := got(); s != schema {
-		return fmt.Errorf("baseline record %s: schema %q, want %q", path, s, schema)
+		return "", fmt.Errorf("baseline record %s: schema %q, want %q", path, s, schema)
 	}
-	return nil
+	return reports.SHA256Hex(data), nil
 }
 
 // Proposal returns the proposal with the given id.

@@ -21,15 +21,21 @@ import (
 // entries is the verified log (the integrity check's; a job's own is
 // Job.BaselinesProblems).
 func BaselinesProblems(l inputs.Layout, entries []audit.Entry) ([]string, error) {
-	problems, last := baselinesFlowProblems(entries)
-	p, err := baselinesFileProblem(l, last)
+	sum, err := BaselinesSHA256(l)
 	if err != nil {
 		return nil, err
 	}
-	if p != "" {
+	return baselinesProblems(l, entries, sum), nil
+}
+
+// baselinesProblems is BaselinesProblems for the baselines file whose
+// bytes hash to sum ("" for none).
+func baselinesProblems(l inputs.Layout, entries []audit.Entry, sum string) []string {
+	problems, last := baselinesFlowProblems(entries)
+	if p := baselinesFileProblem(l, last, sum); p != "" {
 		problems = append(problems, p)
 	}
-	return problems, nil
+	return problems
 }
 
 // BaselineRecordsProblems says which proposal and approval records the
@@ -127,23 +133,19 @@ func baselinesFlowProblems(entries []audit.Entry) (problems []string, last *audi
 	return problems, last
 }
 
-// baselinesFileProblem says when the baselines file is not the one last,
-// the newest baseline_applied entry, wrote ("" when it is, or when last is
-// nil).
-func baselinesFileProblem(l inputs.Layout, last *audit.Entry) (string, error) {
+// baselinesFileProblem says when the baselines file, whose bytes hash to
+// got ("" for none), is not the one last, the newest baseline_applied
+// entry, wrote ("" when it is, or when last is nil).
+func baselinesFileProblem(l inputs.Layout, last *audit.Entry, got string) string {
 	if last == nil {
-		return "", nil
+		return ""
 	}
 	want, _ := last.Fields["sha256"].(string)
-	got, err := BaselinesSHA256(l)
-	if err != nil {
-		return "", err
-	}
 	if got == want {
-		return "", nil
+		return ""
 	}
 	return fmt.Sprintf("baselines %s changed outside the maker-checker flow: sha256 %s, but the approval %v applied at audit seq %d wrote %s — restore the file that approval wrote (no approval is applied on top of an edit)",
-		l.Rel(l.Baselines), ShortSum(got), last.Fields["approval_id"], last.Seq, ShortSum(want)), nil
+		l.Rel(l.Baselines), ShortSum(got), last.Fields["approval_id"], last.Seq, ShortSum(want))
 }
 
 // BaselinesSHA256 is the SHA-256 of the baselines file, "" when there is
@@ -168,18 +170,19 @@ func ShortSum(sum string) string {
 }
 
 // BaselinesProblems is BaselinesProblems over the log as the job opened
-// and verified it, which the job holds already.
-func (j *Job) BaselinesProblems() ([]string, error) {
-	return BaselinesProblems(j.env.Layout, j.trail.state.Entries)
+// and verified it, which the job holds already, for the baselines file
+// as in read it (Inputs.SHA256): the bytes the job computes from.
+func (j *Job) BaselinesProblems(in *Inputs) []string {
+	return baselinesProblems(j.env.Layout, j.trail.state.Entries, in.SHA256(RoleBaselines))
 }
 
-// BaselinesFileProblem says when the baselines file is not the one the
-// newest baseline_applied entry of the log the job opened wrote ("" when
-// it is, or when no approval was ever applied): an approval applied on top
-// of it would record the edit as approved.
-func (j *Job) BaselinesFileProblem() (string, error) {
+// BaselinesFileProblem says when the baselines file, as in read it, is
+// not the one the newest baseline_applied entry of the log the job
+// opened wrote ("" when it is, or when no approval was ever applied): an
+// approval applied on top of it would record the edit as approved.
+func (j *Job) BaselinesFileProblem(in *Inputs) string {
 	_, last := baselinesFlowProblems(j.trail.state.Entries)
-	return baselinesFileProblem(j.env.Layout, last)
+	return baselinesFileProblem(j.env.Layout, last, in.SHA256(RoleBaselines))
 }
 
 // RecordedApproval returns what the log the job opened records of

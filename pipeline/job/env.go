@@ -41,11 +41,14 @@ type Env struct {
 
 // The step names Env.AfterStep is called with outside the job's steps:
 // StepAuditLoaded once the job has verified the audit log, before it
-// appends to it (and once verify all has: CheckIntegrity); StepAuditClosed between its last entry and its closing
-// checkpoint.
+// appends to it (and once verify all has: CheckIntegrity);
+// StepInputsLoaded once the job has read its input files
+// (Job.LoadInputs); StepAuditClosed between its last entry and its
+// closing checkpoint.
 const (
-	StepAuditLoaded = "audit_loaded"
-	StepAuditClosed = "audit_closed"
+	StepAuditLoaded  = "audit_loaded"
+	StepInputsLoaded = "inputs_loaded"
+	StepAuditClosed  = "audit_closed"
 )
 
 // StoreOptions are the store options of a job, with the runs view's

@@ -31,6 +31,21 @@ type Inputs struct {
 	DefaultPolicy bool
 }
 
+// SHA256 is the SHA-256 of the bytes of the input file of role that were
+// read and parsed ("" when there was none): what a check of that file
+// compares, rather than the file read again. A second read was checked
+// while the job computed from the first: a baselines file edited and put
+// back in between gave a report computed from the edit, signed, exit 0,
+// and an approval applied on top of an edit (an outside review).
+func (in *Inputs) SHA256(role string) string {
+	for _, f := range in.Files {
+		if f.Role == role {
+			return f.SHA256
+		}
+	}
+	return ""
+}
+
 // Read reports whether the input file of role was read (it exists).
 func (in *Inputs) Read(role string) bool {
 	return slices.ContainsFunc(in.Files, func(f reports.InputFile) bool { return f.Role == role })
@@ -63,7 +78,7 @@ func LoadInputs(l inputs.Layout) (*Inputs, error) {
 	if in.Baselines, fi, err = inputs.LoadBaselines(l.Baselines); err != nil {
 		return nil, &BlockedError{err}
 	}
-	record("baselines", fi)
+	record(RoleBaselines, fi)
 	if in.Cases, fi, err = inputs.LoadCases(l.Cases); err != nil {
 		return nil, &BlockedError{err}
 	}
@@ -78,6 +93,9 @@ func LoadInputs(l inputs.Layout) (*Inputs, error) {
 	}
 	return in, nil
 }
+
+// RoleBaselines is the baselines file's role in Inputs.Files (SHA256).
+const RoleBaselines = "baselines"
 
 // inputsFilesField is the inputs_read event's field holding the input
 // files read, role → SHA-256.
@@ -104,6 +122,9 @@ func (j *Job) LoadInputs(ctx context.Context) (*Inputs, error) {
 	in, err := LoadInputs(l)
 	if err != nil {
 		return nil, err
+	}
+	if j.env.AfterStep != nil {
+		j.env.AfterStep(ctx, StepInputsLoaded)
 	}
 	now := in.digests()
 	before, missing := missingInputs(in, j.trail.state.Entries)
