@@ -1172,6 +1172,23 @@ func TestAttackRowRenumberedAsTheNextIngests(t *testing.T) {
 	}
 }
 
+// appendForgedIngest appends to the audit log at logPath, without the
+// key, an ingest entry marked initial, chained onto the newest: what
+// erased the row digests later checks compare the store with, if a job
+// vouched for it.
+func appendForgedIngest(t *testing.T, logPath string) audit.Entry {
+	t.Helper()
+	forger, err := audit.Open(logPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := forger.Append(context.Background(), audit.EventIngest, map[string]any{"ingest_event": "initial", "note": "forged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return forged
+}
+
 // TestAttackEntryAppendedWhileAJobRuns: while a job runs, an entry is
 // appended to the audit log without the key, chained onto the newest.
 // The job chained its own entries onto it and signed its closing
@@ -1188,14 +1205,7 @@ func TestAttackEntryAppendedWhileAJobRuns(t *testing.T) {
 	root := publishedRoot(t)
 	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
 	job := startStopped(t, "analyse", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
-	forger, err := audit.Open(logPath, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forged, err := forger.Append(context.Background(), audit.EventIngest, map[string]any{"ingest_event": "initial", "note": "forged"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	forged := appendForgedIngest(t, logPath)
 	rest, err := job.Continue(t)
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 4 {
@@ -1223,14 +1233,7 @@ func TestAttackEntryAppendedWhileAJobRuns(t *testing.T) {
 func TestAttackUnsignedEntryUnderASignedCheckpoint(t *testing.T) {
 	root := publishedRoot(t)
 	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
-	forger, err := audit.Open(logPath, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forged, err := forger.Append(context.Background(), audit.EventIngest, map[string]any{"ingest_event": "initial", "note": "forged"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	forged := appendForgedIngest(t, logPath)
 	appendSignedCheckpoint(t, filepath.Join(root, ".ledgerlens", "keys", "signing.key"), logPath,
 		filepath.Join(root, ".ledgerlens", "audit.checkpoints"), "weekly-review")
 	seq := fmt.Sprintf("seq %d", forged.Seq)
@@ -3487,49 +3490,36 @@ func appendConflictingDuplicate(t *testing.T, path string, n int) int {
 	return bytes.Count(data, []byte{'\n'}) + 1
 }
 
-// TestAttackOlderCheckpointAppendedAlone: a copy of an older genuine
-// checkpoint appended to the checkpoints file, the log left whole. Every
-// job refused the file (exit 4), but audit verify and verify all found
-// each line's signature good and the log consistent with all of them, and
-// exited 0: the daily check stayed green while every job was blocked (an
-// outside review). The verifiers hold the file to the rule the jobs do.
-func TestAttackOlderCheckpointAppendedAlone(t *testing.T) {
-	root := publishedRoot(t)
-	cpPath := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
-	cps := bytes.SplitAfter(readFile(t, cpPath), []byte("\n"))
-	cps = cps[:len(cps)-1]
-	if len(cps) < 2 {
-		t.Fatalf("want at least two checkpoints, have %d", len(cps))
-	}
-	if err := os.WriteFile(cpPath, append(bytes.Join(cps, nil), cps[0]...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	phrase := fmt.Sprintf("audit.checkpoints line %d: covers", len(cps)+1)
-	mustFail(t, 4, []string{phrase}, "--root", root, "audit", "verify")
-	mustFail(t, 4, []string{phrase}, "--root", root, "verify", "all")
-	mustFail(t, 4, []string{phrase}, "--root", root, "ingest")
-}
-
 // TestAttackCheckpointsFileLinesEdited: a line of the checkpoints file
 // deleted, one repeated next to itself, and one's time rewritten (each
 // line's time and job are for people, unsigned). Nothing a signature
 // covers changed, and audit verify, verify all and every job exited 0
 // (an outside review). Each job's job_start now records the file's
 // lines as it found them, in the signed log: every line but the newest
-// is held to its bytes, exit 4.
+// is held to its bytes, exit 4. And a copy of an older genuine line
+// appended, the log left whole: every job refused the file, but the
+// verifiers found each line's signature good and the log consistent
+// with all of them, and exited 0, the daily check green while every
+// job was blocked (the same review); they hold the file to the jobs'
+// rule.
 func TestAttackCheckpointsFileLinesEdited(t *testing.T) {
+	const recorded = "the job that started at audit seq"
 	for _, tc := range []struct {
-		name string
-		edit func(lines [][]byte) [][]byte
+		name   string
+		edit   func(lines [][]byte) [][]byte
+		phrase func(lines int) string
 	}{
-		{"a middle line deleted", func(lines [][]byte) [][]byte { return append(lines[:1:1], lines[2:]...) }},
+		{"a middle line deleted", func(lines [][]byte) [][]byte { return append(lines[:1:1], lines[2:]...) },
+			func(int) string { return recorded }},
 		{"a line repeated next to itself", func(lines [][]byte) [][]byte {
 			return append([][]byte{lines[0], lines[0]}, lines[1:]...)
-		}},
+		}, func(int) string { return recorded }},
 		{"a line's time rewritten", func(lines [][]byte) [][]byte {
 			lines[0] = regexp.MustCompile(`"time":"[^"]*"`).ReplaceAll(lines[0], []byte(`"time":"2026-01-01T00:00:00Z"`))
 			return lines
-		}},
+		}, func(int) string { return recorded }},
+		{"an older line appended", func(lines [][]byte) [][]byte { return append(lines, lines[0]) },
+			func(n int) string { return fmt.Sprintf("audit.checkpoints line %d: covers", n+1) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := publishedRoot(t)
@@ -3539,10 +3529,10 @@ func TestAttackCheckpointsFileLinesEdited(t *testing.T) {
 			if len(lines) < 3 {
 				t.Fatalf("want at least three checkpoints, have %d", len(lines))
 			}
+			phrase := tc.phrase(len(lines))
 			if err := os.WriteFile(cpPath, bytes.Join(tc.edit(lines), nil), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			const phrase = "the job that started at audit seq"
 			mustFail(t, 4, []string{phrase}, "--root", root, "audit", "verify")
 			mustFail(t, 4, []string{phrase}, "--root", root, "verify", "all")
 			mustFail(t, 4, []string{phrase}, "--root", root, "ingest")

@@ -15,15 +15,7 @@ import (
 // Append and in Checked (what a job's closing checkpoint covers); an
 // unsigned entry, or a log cut under it, is ErrCorrupt.
 func TestLogChainsOnlyOntoSignedEntries(t *testing.T) {
-	_, priv, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sign := func(m []byte) []byte { return ed25519.Sign(priv, m) }
-	_, other, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sign, other := newSigner(t), newSigner(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name  string
@@ -33,7 +25,7 @@ func TestLogChainsOnlyOntoSignedEntries(t *testing.T) {
 		{"signed by the key", func(t *testing.T, path string) { appendWith(t, path, sign) }, true},
 		{"unsigned", func(t *testing.T, path string) { appendWith(t, path, nil) }, false},
 		{"signed by another key", func(t *testing.T, path string) {
-			appendWith(t, path, func(m []byte) []byte { return ed25519.Sign(other, m) })
+			appendWith(t, path, other)
 		}, false},
 		{"cut", func(t *testing.T, path string) {
 			fi, err := os.Stat(path)
@@ -46,12 +38,7 @@ func TestLogChainsOnlyOntoSignedEntries(t *testing.T) {
 		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "audit.jsonl")
-			l, err := Open(path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			l.SignWith(sign)
+			path, l := signingLog(t, sign)
 			for range 2 {
 				if _, err := l.Append(ctx, "job_step", map[string]any{"n": 1}); err != nil {
 					t.Fatal(err)
@@ -76,6 +63,29 @@ func TestLogChainsOnlyOntoSignedEntries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newSigner returns the signing function of a fresh Ed25519 key.
+func newSigner(t *testing.T) func([]byte) []byte {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(m []byte) []byte { return ed25519.Sign(priv, m) }
+}
+
+// signingLog opens a new log, in a temporary directory, that signs with
+// sign, and returns its path.
+func signingLog(t *testing.T, sign func([]byte) []byte) (string, *Log) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	l, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.SignWith(sign)
+	return path, l
 }
 
 // appendWith appends one entry to the log at path as another writer,
@@ -104,11 +114,7 @@ func appendWith(t *testing.T, path string, sign func([]byte) []byte) {
 // landed: it names the entry written in between, and leaves the Log at
 // the head it vouches for, so every later Append names it too.
 func TestLogNamesAnEntryWrittenAsItAppends(t *testing.T) {
-	_, priv, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sign := func(m []byte) []byte { return ed25519.Sign(priv, m) }
+	sign := newSigner(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
@@ -119,17 +125,12 @@ func TestLogNamesAnEntryWrittenAsItAppends(t *testing.T) {
 		{"signed by the key", sign, "landed after"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "audit.jsonl")
-			l, err := Open(path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			l.SignWith(sign)
+			path, l := signingLog(t, sign)
 			if _, err := l.Append(ctx, "job_start", nil); err != nil {
 				t.Fatal(err)
 			}
 			l.beforeWrite = func() { appendWith(t, path, tc.by) }
-			_, err = l.Append(ctx, "job_step", map[string]any{"n": 1})
+			_, err := l.Append(ctx, "job_step", map[string]any{"n": 1})
 			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "byte offset") {
 				t.Fatalf("Append with another writer in between: %v; want ErrCorrupt naming the entry (%q)", err, tc.want)
 			}

@@ -184,12 +184,35 @@ func (r *Records) Recorded(entries []audit.Entry) (*Records, []string, error) {
 // directory made before it, and a signed report showed the proposal
 // pending, or the forged record's dates (an outside review).
 func (r *Records) NotAsRecorded(entries []audit.Entry) []string {
-	type recorded struct {
-		rel, sha256, event string
-		seq                int64
+	var problems []string
+	for _, want := range RecordedFiles(entries) {
+		name := filepath.Base(filepath.FromSlash(want.Path))
+		switch got, ok := r.sums[name]; {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("baseline record %s (%s at audit seq %d) was missing when the job read the records: the maker-checker items are computed from the records the log names; restore it",
+				want.Path, want.Event, want.Seq))
+		case got != want.SHA256:
+			problems = append(problems, fmt.Sprintf("baseline record %s changed since %s at audit seq %d recorded it (the job read sha256 %s, recorded %s): restore it",
+				want.Path, want.Event, want.Seq, got[:min(12, len(got))], want.SHA256[:min(12, len(want.SHA256))]))
+		}
 	}
-	newest := map[string]recorded{}
-	var order []string
+	return problems
+}
+
+// RecordedFile is a record file as the audit log records it: the newest
+// baseline_proposed or baseline_approved entry that names its path.
+type RecordedFile struct {
+	Path   string // as recorded: relative to the root, with slashes
+	SHA256 string
+	Event  string
+	Seq    int64
+}
+
+// RecordedFiles lists the record files the entries name, in the order
+// first named, each as its newest entry records it.
+func RecordedFiles(entries []audit.Entry) []RecordedFile {
+	newest := map[string]int{} // path → index in out
+	var out []RecordedFile
 	for _, e := range entries {
 		if e.Event != audit.EventBaselineProposed && e.Event != audit.EventBaselineApproved {
 			continue
@@ -199,25 +222,15 @@ func (r *Records) NotAsRecorded(entries []audit.Entry) []string {
 		if rel == "" {
 			continue
 		}
-		name := filepath.Base(filepath.FromSlash(rel))
-		if _, seen := newest[name]; !seen {
-			order = append(order, name)
+		f := RecordedFile{Path: rel, SHA256: sum, Event: e.Event, Seq: e.Seq}
+		if i, seen := newest[rel]; seen {
+			out[i] = f
+			continue
 		}
-		newest[name] = recorded{rel, sum, e.Event, e.Seq}
+		newest[rel] = len(out)
+		out = append(out, f)
 	}
-	var problems []string
-	for _, name := range order {
-		want := newest[name]
-		switch got, ok := r.sums[name]; {
-		case !ok:
-			problems = append(problems, fmt.Sprintf("baseline record %s (%s at audit seq %d) was missing when the job read the records: the maker-checker items are computed from the records the log names; restore it",
-				want.rel, want.event, want.seq))
-		case got != want.sha256:
-			problems = append(problems, fmt.Sprintf("baseline record %s changed since %s at audit seq %d recorded it (the job read sha256 %s, recorded %s): restore it",
-				want.rel, want.event, want.seq, got[:min(12, len(got))], want.sha256[:min(12, len(want.sha256))]))
-		}
-	}
-	return problems
+	return out
 }
 
 // readRecord parses the record at path into v and returns the SHA-256

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -53,47 +54,25 @@ func (j *Job) BaselineRecordsProblems() ([]string, error) {
 // BaselineRecordsProblemsIn is BaselineRecordsProblems over the entries of
 // a log read without a job (`baseline verify`).
 func BaselineRecordsProblemsIn(l inputs.Layout, entries []audit.Entry) ([]string, error) {
-	type recorded struct {
-		sha256 string
-		seq    int64
-		event  string
-	}
-	newest := map[string]recorded{}
-	var order []string
-	for i := range entries {
-		e := &entries[i]
-		if e.Event != audit.EventBaselineProposed && e.Event != audit.EventBaselineApproved {
-			continue
-		}
-		path, _ := e.Fields["path"].(string)
-		sum, _ := e.Fields["sha256"].(string)
-		if path == "" {
-			continue
-		}
-		if _, seen := newest[path]; !seen {
-			order = append(order, path)
-		}
-		newest[path] = recorded{sum, e.Seq, e.Event}
-	}
 	var problems []string
-	for _, path := range order {
-		r := newest[path]
+	for _, r := range baselines.RecordedFiles(entries) {
+		path := r.Path
 		data, err := inputs.ReadRegular(l.Resolve(filepath.FromSlash(path)))
 		var notRegular *inputs.NotRegularError
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			problems = append(problems, fmt.Sprintf("baseline record %s (%s at audit seq %d) is missing: the maker-checker items are computed from the records the log names; restore it",
-				path, r.event, r.seq))
+				path, r.Event, r.Seq))
 		case errors.As(err, &notRegular):
 			// Something else in its place (a directory, a FIFO): found,
 			// not a check that could not run (an outside review).
 			problems = append(problems, fmt.Sprintf("baseline record %s (%s at audit seq %d) is missing, something that is not a regular file in its place: restore it",
-				path, r.event, r.seq))
+				path, r.Event, r.Seq))
 		case err != nil:
 			return nil, fmt.Errorf("baseline record %s: %w", path, err)
-		case reports.SHA256Hex(data) != r.sha256:
+		case reports.SHA256Hex(data) != r.SHA256:
 			problems = append(problems, fmt.Sprintf("baseline record %s changed since %s at audit seq %d recorded it (sha256 %s, recorded %s): restore it",
-				path, r.event, r.seq, ShortSum(reports.SHA256Hex(data)), ShortSum(r.sha256)))
+				path, r.Event, r.Seq, ShortSum(reports.SHA256Hex(data)), ShortSum(r.SHA256)))
 		}
 	}
 	return problems, nil
