@@ -10,7 +10,12 @@
 // appends anything it repairs a torn last line, verifies the chain and
 // checks the log against the newest signed checkpoint, refusing a log that
 // fails (ErrIntegrity, exit 4); at the end of every job it signs a
-// checkpoint of the log (trail.go). A resumed step's saved output is
+// checkpoint of the log (trail.go), and job_start records the
+// checkpoints file's lines as the job found them (checkpoints_file.go).
+// What a job reads of the log (its ledger record, the entries an export
+// ships) comes from the log as it verified it, with its own entries
+// (EntriesSoFar), never from the file read again; what it checks of an
+// input file is the bytes it read (Inputs.SHA256). A resumed step's saved output is
 // reused only if it matches the digest the log recorded for it, otherwise
 // it is redone (checkpoint_mismatch), and a checkpoint whose state names
 // another run is discarded whole. Published files are recorded with
