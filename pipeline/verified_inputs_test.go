@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
@@ -86,5 +89,41 @@ func TestAttackApprovalAppliedOverAnEditWhileRead(t *testing.T) {
 	}
 	if now, _ := os.ReadFile(env.Layout.Baselines); !bytes.Equal(now, applied) {
 		t.Error("the refused approval wrote the baselines file")
+	}
+}
+
+// TestAttackApprovalMovedOutOfAnExportedRange: an applied approval's
+// record edited to date it a year before the range an evidence export
+// covers. The export chose the records to bundle by the dates inside
+// them and checked only those it chose: the approval was left out of
+// the signed bundle, exit 0 (an outside review, from the code). Every
+// record the log names must be as it recorded it: exit 4, nothing
+// exported.
+func TestAttackApprovalMovedOutOfAnExportedRange(t *testing.T) {
+	env, _, _ := approvedRoot(t)
+	env.Now = func() time.Time { return time.Date(2026, 4, 2, 8, 0, 0, 0, time.UTC) }
+	approvals, err := filepath.Glob(filepath.Join(env.Layout.BaselineUpdatesDir, "approval_*.json"))
+	if err != nil || len(approvals) != 1 {
+		t.Fatalf("approval records %v, %v; want one", approvals, err)
+	}
+	data, err := os.ReadFile(approvals[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := regexp.MustCompile(`"approved_at":\s*"2026-`).ReplaceAll(data, []byte(`"approved_at": "2025-`))
+	if bytes.Equal(moved, data) {
+		t.Fatalf("no approved_at in 2026 in %s", data)
+	}
+	if err := os.WriteFile(approvals[0], moved, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "march.zip")
+	_, err = ExportEvidence(context.Background(), env, EvidenceOptions{From: "2026-03-01", To: "2026-03-31", Out: out})
+	var ie *job.IntegrityError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), filepath.Base(approvals[0])) {
+		t.Fatalf("export with an approval dated out of the range: %v; want exit 4 naming the record", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("the bundle was exported")
 	}
 }

@@ -538,6 +538,17 @@ func (b *builder) baselineRecords(idx *Index) error {
 	if err != nil {
 		return fmt.Errorf("evidence export: %w", err)
 	}
+	// The records are chosen by the dates inside them: each one the log
+	// names must be as it recorded it, or a record whose dates were
+	// moved out of the range was left out of a signed bundle, unchecked
+	// (an outside review).
+	entries, err := audit.ReadEntries(bytes.NewReader(b.src.AuditLog))
+	if err != nil {
+		return fmt.Errorf("evidence export: the audit log cannot be read (%v); run `ledgerlens audit verify`", err)
+	}
+	if problems := recs.NotAsRecorded(entries); len(problems) > 0 {
+		return fmt.Errorf("evidence export: %s: %w", strings.Join(problems, "; "), reports.ErrNotAsRecorded)
+	}
 	want := map[string]bool{}
 	for _, a := range recs.Approvals {
 		t, err := a.Time()
