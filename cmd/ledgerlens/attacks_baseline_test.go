@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -461,4 +462,30 @@ func TestAttackBaselinesEditedBeforeAnSLAReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustFail(t, 4, []string{"changed outside the maker-checker flow"}, "--root", root, "report", "sla", "--month", focusWeek[:7])
+}
+
+// TestAttackBaselinesEditedWhileTheWeeklyJobReads plays on the real
+// binary the race an outside review won with inotify: after an
+// approval, the baselines file edited by hand, the weekly job started,
+// and the applied file put back once the job has read its inputs (the
+// job stands stopped there, LEDGERLENS_FAULT=stop-after:inputs_loaded).
+// The job checked a second read of the file against the newest approval
+// and published a report computed from the edit, signed, exit 0. It
+// checks the bytes it read: exit 4, naming the edit.
+func TestAttackBaselinesEditedWhileTheWeeklyJobReads(t *testing.T) {
+	root, scenario, alice, bob := baselineRoot(t)
+	proposeApproved(t, root, scenario, alice, bob, "2026-03-02T00:00:00Z")
+	applied := readFile(t, baselinesFile(root))
+	if err := changeFirstBaseline(baselinesFile(root)); err != nil {
+		t.Fatal(err)
+	}
+	job := startStopped(t, "inputs_loaded", "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+	if err := os.WriteFile(baselinesFile(root), applied, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := job.Continue(t)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 4 || !strings.Contains(rest, "changed outside the maker-checker flow") {
+		t.Fatalf("the weekly job over baselines edited while it read them: %v, want exit 4 naming the edit\n%s", err, rest)
+	}
 }
