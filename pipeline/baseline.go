@@ -140,6 +140,10 @@ func ProposeBaselines(ctx context.Context, env job.Env, opts ProposeOptions) (*P
 			if err != nil {
 				return job.Outcome{}, err
 			}
+			// A proposal records the baseline in force as its old value.
+			if err := j.EditedBaselinesError(in); err != nil {
+				return job.Outcome{}, err
+			}
 			signer, err := j.Signer("")
 			if err != nil {
 				return job.Outcome{}, err

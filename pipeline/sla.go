@@ -84,6 +84,9 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 	if err != nil {
 		return nil, err
 	}
+	if err := j.EditedBaselinesError(in); err != nil {
+		return nil, err
+	}
 	loc, err := in.Config.Location()
 	if err != nil {
 		return nil, job.Blocked(err)
@@ -138,9 +141,11 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 	}
 	integrity = append(integrity, recordsProblems...)
 	// And its observation clocks read the baselines, as the weekly
-	// review's figures do: held to the file the newest approval wrote.
-	// The SLA job did not check it, and a report computed from edited
-	// baselines was published, signed, exit 0 (an outside review).
+	// review's figures do: the file itself is held to the newest approval
+	// before anything else (EditedBaselinesError); here the record of
+	// the flow. The SLA job did not check the file, and a report computed
+	// from edited baselines was published, signed, exit 0 (an outside
+	// review).
 	integrity = append(integrity, j.BaselinesProblems(in)...)
 	// The store's rows must be the rows the ingests loaded, as for the
 	// weekly job (docs/COMPLIANCE.md). The report's clocks may start

@@ -118,6 +118,9 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := j.lj.EditedBaselinesError(in); err != nil {
+		return nil, err
+	}
 	if err := job.CheckReviewsSince(l, in.Config, j.env.Now()); err != nil {
 		return nil, job.Blocked(err)
 	}

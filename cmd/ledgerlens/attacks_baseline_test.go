@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -267,13 +268,15 @@ func TestAttackApprovalFilesDeletedThenApprovedAgain(t *testing.T) {
 func TestAttackApprovalOverHandEdit(t *testing.T) {
 	root, scenario, alice, bob := baselineRoot(t)
 	x := proposeApproved(t, root, scenario, alice, bob, "2026-03-02T00:00:00Z")
+	// Proposed before the edit: a proposal is refused on top of one
+	// (TestAttackReportsFromBaselinesEditedThenRestored).
+	y := propose(t, root, scenario, alice, "2026-02-16T00:00:00Z")
 	if err := changeFirstBaseline(baselinesFile(root)); err != nil {
 		t.Fatal(err)
 	}
 	edited := readFile(t, baselinesFile(root))
 	mustFail(t, 4, []string{"changed outside the maker-checker flow"}, "--root", root, "verify", "all")
 
-	y := propose(t, root, scenario, alice, "2026-02-16T00:00:00Z")
 	r := approve(t, root, y, "--sign-with", bob)
 	if r.code != 4 || !strings.Contains(r.stderr, "changed outside the maker-checker flow") || !strings.Contains(r.stderr, "refusing to approve") {
 		t.Fatalf("approve on top of a hand edit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -488,4 +491,74 @@ func TestAttackBaselinesEditedWhileTheWeeklyJobReads(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 4 || !strings.Contains(rest, "changed outside the maker-checker flow") {
 		t.Fatalf("the weekly job over baselines edited while it read them: %v, want exit 4 naming the edit\n%s", err, rest)
 	}
+}
+
+// TestAttackReportsFromBaselinesEditedThenRestored: after an approval,
+// the baselines file edited by hand, the weekly and SLA jobs run, and
+// the applied file put back. Each job published its report, computed
+// from the edit, signed, then exited 4; once the file was back, `verify
+// all` exited 0, and the signed reports computed from thresholds nobody
+// approved stood as evidence. `baseline propose` signed the edit's
+// value as the baseline in force, exit 0. Nothing is published from
+// such a file: each exits 4 naming the edit, and nothing is added under
+// runs/.
+func TestAttackReportsFromBaselinesEditedThenRestored(t *testing.T) {
+	root, scenario, alice, bob := baselineRoot(t)
+	proposeApproved(t, root, scenario, alice, bob, "2026-03-02T00:00:00Z")
+	applied := readFile(t, baselinesFile(root))
+	if err := changeFirstBaseline(baselinesFile(root)); err != nil {
+		t.Fatal(err)
+	}
+	before := filesUnder(t, filepath.Join(root, "runs"))
+	for _, args := range [][]string{
+		{"report", "weekly", "--week", focusWeek},
+		{"report", "sla", "--month", focusWeek[:7]},
+		{"baseline", "propose", "--scenario", scenario, "--sign-with", alice, "--as-of", "2026-02-16T00:00:00Z", "--rationale", "stable"},
+	} {
+		r := ledgerlens(t, []string{"SSH_AUTH_SOCK="}, append([]string{"--root", root}, args...)...)
+		if r.code != 4 || !strings.Contains(r.stderr, "changed outside the maker-checker flow") {
+			t.Errorf("%s over hand-edited baselines: exit %d, want 4 naming the edit\n%s%s", strings.Join(args[:2], " "), r.code, r.stdout, r.stderr)
+		}
+	}
+	if added, _ := diffSorted(filesUnder(t, filepath.Join(root, "runs")), before); len(added) > 0 {
+		t.Errorf("published from hand-edited baselines: %v", added)
+	}
+	if err := os.WriteFile(baselinesFile(root), applied, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "verify", "all")
+}
+
+// filesUnder lists the regular files under dir, relative to it, sorted.
+func filesUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		files = append(files, rel)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// diffSorted returns what the sorted lists a and b do not share: in a
+// only, then in b only.
+func diffSorted(a, b []string) (onlyA, onlyB []string) {
+	for _, x := range a {
+		if _, ok := slices.BinarySearch(b, x); !ok {
+			onlyA = append(onlyA, x)
+		}
+	}
+	for _, x := range b {
+		if _, ok := slices.BinarySearch(a, x); !ok {
+			onlyB = append(onlyB, x)
+		}
+	}
+	return onlyA, onlyB
 }

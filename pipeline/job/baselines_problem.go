@@ -164,6 +164,23 @@ func (j *Job) BaselinesFileProblem(in *Inputs) string {
 	return baselinesFileProblem(j.env.Layout, last, in.SHA256(RoleBaselines))
 }
 
+// EditedBaselinesError is nil when the baselines file, as in read it, is
+// the one the newest baseline_applied entry of the log the job opened
+// wrote (or when no approval was ever applied); otherwise an integrity
+// problem that refuses the job before it publishes anything. The weekly
+// and SLA jobs published a report computed from such an edit and then
+// exited 4; once the file was put back, every verifier passed, and the
+// signed report computed from thresholds nobody approved stood as
+// evidence (docs/COMPLIANCE.md, "Maker-checker baseline updates").
+// `baseline propose` would sign the edit's value as the baseline in
+// force.
+func (j *Job) EditedBaselinesError(in *Inputs) error {
+	if p := j.BaselinesFileProblem(in); p != "" {
+		return &IntegrityError{Problems: []string{p + "; nothing is published from baselines no approval wrote"}}
+	}
+	return nil
+}
+
 // RecordedApproval returns what the log the job opened records of
 // baseline approval approvalID of proposalID: its baseline_approved entry
 // (nil when there is none) and whether a baseline_applied entry followed.
