@@ -61,14 +61,14 @@ func ParseSidecar(data []byte) (Sidecar, error) {
 		s = s[1:]
 	}
 	if len(s) < 64+2 {
-		return Sidecar{}, fmt.Errorf("sidecar line %q is too short for \"<sha256>  <name>\"", line)
+		return Sidecar{}, fmt.Errorf("sidecar line %.100q is too short for \"<sha256>  <name>\"", line)
 	}
 	sum, sep, name := strings.ToLower(s[:64]), s[64:66], s[66:]
 	if _, err := hex.DecodeString(sum); err != nil {
 		return Sidecar{}, fmt.Errorf("sidecar hash %q is not 64 hex digits", s[:64])
 	}
 	if sep != "  " && sep != " *" {
-		return Sidecar{}, fmt.Errorf("sidecar line %q: expected two spaces (or \" *\") after the hash", line)
+		return Sidecar{}, fmt.Errorf("sidecar line %.100q: expected two spaces (or \" *\") after the hash", line)
 	}
 	if name == "" {
 		return Sidecar{}, errors.New("sidecar names no file")
@@ -90,7 +90,7 @@ func unescapeSumName(s string) (string, error) {
 			continue
 		}
 		if i+1 == len(s) {
-			return "", fmt.Errorf("sidecar file name %q ends in a lone backslash", s)
+			return "", fmt.Errorf("sidecar file name %.100q ends in a lone backslash", s)
 		}
 		i++
 		switch s[i] {
@@ -101,7 +101,7 @@ func unescapeSumName(s string) (string, error) {
 		case 'r':
 			b.WriteByte('\r')
 		default:
-			return "", fmt.Errorf("sidecar file name %q has unknown escape \\%c", s, s[i])
+			return "", fmt.Errorf("sidecar file name %.100q has unknown escape \\%c", s, s[i])
 		}
 	}
 	return b.String(), nil

@@ -152,19 +152,39 @@ func VerifyOpenFile(f *os.File, path string, pub ed25519.PublicKey) (FileCheck, 
 	return c, c.Err()
 }
 
-// readOptional reads a companion file; nil (not an error) when absent.
+// maxCompanionBytes bounds what is read of a sidecar or a signature file:
+// ledgerlens writes a few hundred bytes. One of a gigabyte was read whole,
+// and a sidecar's junk quoted whole on stdout (an outside review).
+const maxCompanionBytes = 64 << 10
+
+// readOptional reads a companion file, at most maxCompanionBytes and one
+// byte more (which its check refuses); nil (not an error) when absent.
 func readOptional(path string) ([]byte, error) {
-	data, err := inputs.ReadRegular(path)
+	f, err := inputs.OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxCompanionBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("verify: %s: %w", path, err)
+	}
 	if data == nil {
 		data = []byte{}
 	}
 	return data, nil
+}
+
+// oversize says when a companion file is larger than any ledgerlens
+// writes ("" when not).
+func oversize(file string, data []byte) string {
+	if len(data) <= maxCompanionBytes {
+		return ""
+	}
+	return fmt.Sprintf("%s is over %d bytes, larger than any ledgerlens writes: not a companion it made", file, maxCompanionBytes)
 }
 
 // VerifyData makes VerifyFile's checks on bytes already in memory (for
@@ -186,12 +206,15 @@ func checkSidecar(name, sum string, sidecar []byte) Check {
 	if sidecar == nil {
 		return Check{CheckMissing, "missing sidecar " + file}
 	}
+	if p := oversize(file, sidecar); p != "" {
+		return Check{CheckFailed, p}
+	}
 	sc, err := ParseSidecar(sidecar)
 	if err != nil {
 		return Check{CheckFailed, fmt.Sprintf("malformed sidecar %s: %v", file, err)}
 	}
 	if sc.Name != name {
-		return Check{CheckFailed, fmt.Sprintf("sidecar %s names %q, not %q", file, sc.Name, name)}
+		return Check{CheckFailed, fmt.Sprintf("sidecar %s names %.100q, not %q", file, sc.Name, name)}
 	}
 	if sc.SHA256 != sum {
 		return Check{CheckFailed, fmt.Sprintf("sha256 mismatch: sidecar says %s, file is %s", sc.SHA256, sum)}
@@ -209,6 +232,9 @@ func checkSignature(name string, data, sig []byte, pub ed25519.PublicKey) Check 
 	}
 	if sig == nil {
 		return Check{CheckMissing, "missing signature " + file}
+	}
+	if p := oversize(file, sig); p != "" {
+		return Check{CheckFailed, p}
 	}
 	raw, err := ParseSignature(sig)
 	if err != nil {

@@ -69,6 +69,17 @@ func TestVerifyFile(t *testing.T) {
 			wantSide: CheckFailed, wantSig: CheckOK, wantDetail: []string{"malformed sidecar"}},
 		{name: "malformed signature", tamper: func(t *testing.T, p string) { writeTestFile(t, p+SignatureExt, []byte("not base64!\n")) },
 			wantSide: CheckOK, wantSig: CheckFailed, wantDetail: []string{"malformed signature"}},
+		// Companions of a gigabyte were read whole, and a sidecar's junk
+		// printed whole (an outside review): each is read to a bound.
+		{name: "a sidecar with a megabyte after its name", tamper: func(t *testing.T, p string) {
+			writeTestFile(t, p+SidecarExt, append(SidecarBytes(name, data)[:64+2+len(name)], strings.Repeat("x", 1<<20)+"\n"...))
+		}, wantSide: CheckFailed, wantSig: CheckOK, wantDetail: []string{name + ".sha256 is over 65536 bytes"}},
+		{name: "a signature of a megabyte", tamper: func(t *testing.T, p string) {
+			writeTestFile(t, p+SignatureExt, []byte(strings.Repeat("A", 1<<20)))
+		}, wantSide: CheckOK, wantSig: CheckFailed, wantDetail: []string{name + ".sig is over 65536 bytes"}},
+		{name: "a sidecar naming a long name", tamper: func(t *testing.T, p string) {
+			writeTestFile(t, p+SidecarExt, SidecarBytes(strings.Repeat("y", 10000), data))
+		}, wantSide: CheckFailed, wantSig: CheckOK, wantDetail: []string{`names "yyyy`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,6 +110,9 @@ func TestVerifyFile(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), path) {
 				t.Errorf("error %q does not name the file", err)
+			}
+			if n := len(err.Error()); n > 1000 {
+				t.Errorf("error of %d bytes: what it quotes is not cut short", n)
 			}
 		})
 	}
