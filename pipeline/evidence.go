@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -39,8 +40,10 @@ type EvidenceResult struct {
 // write-once at opts.Out with a .sha256 sidecar and a .sig signature. It
 // holds the lock while it reads, so no job publishes half-way through the
 // export, and records the export in the audit log. A range that ends before
-// today never contains the export's own events, so exporting it again over
-// the same evidence gives the same bytes (and is a no-op at the same path).
+// today never contains the export's own events. The bundle states the
+// log's head when it was exported, so an export after the log has grown
+// differs in that; exporting again to a path that holds this root's export
+// of the same range is a no-op.
 func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*EvidenceResult, error) {
 	dir, file := filepath.Split(opts.Out)
 	base, ok := strings.CutSuffix(file, ".zip")
@@ -114,6 +117,9 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			for i, c := range stored {
 				notes[i] = string(c.Checkpoint.Note)
 			}
+			if env.AfterStep != nil {
+				env.AfterStep(ctx, job.StepBundleBuilding)
+			}
 			data, idx, err := evidence.Build(ctx, evidence.Source{
 				Checkpoints: notes,
 				From:        opts.From, To: opts.To, Loc: loc,
@@ -128,6 +134,9 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				RetiredKeys:        j.RetiredKeys(signer.Public()),
 				Generator:          reports.Generator{Name: "ledgerlens", Version: env.Version},
 			})
+			if env.AfterStep != nil {
+				env.AfterStep(ctx, job.StepBundleBuilt)
+			}
 			if err != nil {
 				// A record the range's reports cite (an acknowledgment), or
 				// a baseline record, missing or changed since its record, is
@@ -144,10 +153,44 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 					// Not the bundle this root last exported there: another
 					// root's, put in its place (bundles may be moved away),
 					// or this one's changed. Either way it is not replaced.
-					if rec := j.RecordedDigest(opts.Out); rec != "" {
-						if sum, _, derr := reports.FileDigest(opts.Out); derr == nil && sum != rec {
+					// The record names a bundle outside the root by its
+					// absolute path; --out may be relative to the working
+					// directory, which a record's relative path is not.
+					out, aerr := filepath.Abs(opts.Out)
+					if aerr != nil {
+						out = opts.Out
+					}
+					if rec := j.RecordedDigest(out); rec != "" {
+						sum, size, derr := reports.FileDigest(out)
+						if derr == nil && sum != rec {
 							return job.Outcome{}, fmt.Errorf("%s holds sha256 %s, not the bundle this root exported there (sha256 %s): another root's bundle, or this one changed since it was exported; it is never overwritten: export to another --out: %w",
 								opts.Out, sum, rec, reports.ErrAlreadyPublished)
+						}
+						// This root's export of the same range, when the log
+						// was shorter (a bundle states the log's head when it
+						// was exported, so a later export differs in it): it
+						// stands, and a retried export is a no-op, once its
+						// sidecar and signature are found as recorded too.
+						if prev, same := exportedThere(out, opts); derr == nil && same {
+							// A recorded companion deleted was skipped as
+							// "published unsigned", and the retried export
+							// said the bundle was there, exit 0, without
+							// its signature (an outside review).
+							for _, ext := range []string{reports.SidecarExt, reports.SignatureExt} {
+								if j.RecordedDigest(out+ext) == "" {
+									continue
+								}
+								if _, err := os.Lstat(out + ext); errors.Is(err, fs.ErrNotExist) {
+									return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
+										"%s: recorded as published with the bundle, but it is missing: restore it (or export to another --out), then run 'ledgerlens verify all'", out+ext)}}
+								}
+							}
+							if err := j.RecordPublished(ctx, dir, base, 1, nil, ".zip"); err != nil {
+								return job.Outcome{}, err
+							}
+							res.Path, res.SHA256, res.Bytes, res.Noop, res.Index = out, sum, size, true, prev
+							return job.Outcome{Fields: map[string]any{"path": l.Rel(res.Path), "sha256": res.SHA256, "noop": true,
+								"files": prev.Counts.Files, "audit_entries": prev.Counts.AuditEntries}}, nil
 						}
 					}
 					// Not the publisher's message, whose advice (--supersede)
@@ -168,6 +211,26 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 		return nil, err
 	}
 	return res, nil
+}
+
+// exportedThere returns the index of the bundle at path, and whether it
+// is a bundle of opts' range (the caller has found it to be the bundle the
+// audit log records this root exported there).
+func exportedThere(path string, opts EvidenceOptions) (*evidence.Index, bool) {
+	f, err := inputs.OpenRegular(path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, false
+	}
+	idx, err := evidence.ReadIndex(f, fi.Size())
+	if err != nil {
+		return nil, false
+	}
+	return idx, idx.Range.From == opts.From && idx.Range.To == opts.To
 }
 
 // earlierReviewsDirs are the directories besides reviewsDir that the

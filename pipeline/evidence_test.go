@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,21 +117,69 @@ func evidenceRoundTrip(t *testing.T, env job.Env, clock *testClock) {
 		check("audit lines reordered", rezip(names, changed), "audit/segment.jsonl line 3 (audit entry seq")
 	})
 
-	t.Run("same range, same bytes", func(t *testing.T) {
+	t.Run("same range, a newer head", func(t *testing.T) {
 		clock.Set("2026-04-03T08:00:00Z")
 		second := filepath.Join(out, "again.zip")
-		if _, err := ExportEvidence(ctx, env, EvidenceOptions{From: "2026-02-01", To: "2026-03-31", Out: second}); err != nil {
+		again, err := ExportEvidence(ctx, env, EvidenceOptions{From: "2026-02-01", To: "2026-03-31", Out: second})
+		if err != nil {
 			t.Fatal(err)
 		}
-		again, _ := os.ReadFile(second)
-		if !bytes.Equal(again, data) {
-			t.Fatal("exporting the same range again gave different bytes")
+		// The same evidence; only the head of the log, grown by the first
+		// export, and what states it differ.
+		_, was := zipMembers(t, data)
+		_, now := zipMembers(t, readOrFatal(t, second))
+		headOnly := map[string]bool{evidence.HeadMember: true, evidence.ProofsMember: true, evidence.IndexJSON: true,
+			evidence.IndexJSON + ".sha256": true, evidence.IndexJSON + ".sig": true, evidence.IndexMarkdown: true}
+		if len(now) != len(was) {
+			t.Errorf("%d members, the first export %d", len(now), len(was))
 		}
+		for name, b := range was {
+			if !headOnly[name] && !bytes.Equal(now[name], b) {
+				t.Errorf("%s differs between two exports of the same range", name)
+			}
+		}
+		if again.Index.Audit.HeadSize <= res.Index.Audit.HeadSize {
+			t.Errorf("head %d, the first export's %d: want a newer one", again.Index.Audit.HeadSize, res.Index.Audit.HeadSize)
+		}
+		// Exporting to the first path again leaves this root's export of
+		// the range there: a retried export is a no-op.
 		noop, err := ExportEvidence(ctx, env, EvidenceOptions{From: "2026-02-01", To: "2026-03-31", Out: first})
-		if err != nil || !noop.Noop {
+		if err != nil || !noop.Noop || noop.Index.Audit.HeadSize != res.Index.Audit.HeadSize {
 			t.Fatalf("re-export to the same file: %+v %v", noop, err)
 		}
+		if now, _ := os.ReadFile(first); !bytes.Equal(now, data) {
+			t.Error("the re-export changed the bundle")
+		}
+		// Another range to that path is refused.
+		if _, err := ExportEvidence(ctx, env, EvidenceOptions{From: "2026-03-01", To: "2026-03-31", Out: first}); !errors.Is(err, reports.ErrAlreadyPublished) {
+			t.Errorf("another range to the same path: %v, want it refused", err)
+		}
 	})
+}
+
+// zipMembers returns the names and contents of the zip data's members.
+func zipMembers(t *testing.T, data []byte) ([]string, map[string][]byte) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	content := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, f.Name)
+		content[f.Name] = b
+	}
+	return names, content
 }
 
 func copyMap(m map[string][]byte) map[string][]byte {

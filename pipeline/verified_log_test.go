@@ -1,13 +1,19 @@
 package pipeline
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 )
 
@@ -138,4 +144,106 @@ func TestAttackAcknowledgmentForgedWhileVerifyAllReads(t *testing.T) {
 	if want := len(expected(t).Ledger.DuplicateConflicting); len(rep.UnacknowledgedDuplicates) != want || rep.OK() {
 		t.Errorf("verify all: %d unacknowledged duplicates, OK %v; want the %d planted, not OK", len(rep.UnacknowledgedDuplicates), rep.OK(), want)
 	}
+}
+
+// TestAttackEntryForgedWhileAnExportBuilds: once the evidence export had
+// verified the audit log, an unsigned job_fail entry for a week of the
+// range was appended, with an unsigned checkpoints line claiming to
+// cover it, and both were cut back once the bundle was built. The
+// export read the log and the checkpoints again to build the bundle:
+// the signed bundle's index gave the forged entry's text as the reason
+// the week has no report, and every check of the bundle and the root
+// passed (an outside review). The bundle is built from the log and the
+// checkpoints the job verified.
+func TestAttackEntryForgedWhileAnExportBuilds(t *testing.T) {
+	env, _, _ := approvedRoot(t)
+	now := time.Date(2026, 4, 2, 8, 0, 0, 0, time.UTC)
+	env.Now = func() time.Time { return now }
+	const week, forged = "2026-03-09", "FORGED: the week was skipped on purpose"
+	var logBefore, cpsBefore []byte
+	env.AfterStep = func(ctx context.Context, step string) {
+		switch step {
+		case job.StepBundleBuilding:
+			logBefore, cpsBefore = readOrFatal(t, env.Layout.AuditLog), readOrFatal(t, job.AuditCheckpointsFile(env.Layout))
+			forger, err := audit.Open(env.Layout.AuditLog, env.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := forger.Append(ctx, audit.EventJobFail, map[string]any{"job": job.NameWeeklyReview, "period": week, "error": forged})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored, err := audit.ReadCheckpoints(job.AuditCheckpointsFile(env.Layout))
+			if err != nil || len(stored) == 0 {
+				t.Fatalf("checkpoints %v, %v", stored, err)
+			}
+			lines := strings.SplitN(stored[len(stored)-1].Note, "\n", 3)
+			lines[1] = strconv.FormatInt(e.Seq, 10)
+			if err := audit.AppendCheckpoint(job.AuditCheckpointsFile(env.Layout), []byte(strings.Join(lines, "\n")), job.NameWeeklyReview, now); err != nil {
+				t.Fatal(err)
+			}
+		case job.StepBundleBuilt:
+			writeOrFatal(t, env.Layout.AuditLog, logBefore)
+			writeOrFatal(t, job.AuditCheckpointsFile(env.Layout), cpsBefore)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "march.zip")
+	res, err := ExportEvidence(context.Background(), env, EvidenceOptions{From: "2026-03-01", To: "2026-03-31", Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logBefore == nil {
+		t.Fatal("the export never built its bundle")
+	}
+	found := false
+	for _, p := range res.Index.Periods {
+		if p.Week == week {
+			found = true
+			if strings.Contains(p.Why, "FORGED") {
+				t.Errorf("the bundle's index gives the forged entry as the reason week %s is missing: %s", week, p.Why)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("week %s not in the bundle's index %+v", week, res.Index.Periods)
+	}
+	if segment := zipMember(t, out, evidence.AuditSegment); bytes.Contains(segment, []byte("FORGED")) {
+		t.Error("the bundle's audit segment carries the forged entry")
+	}
+}
+
+func readOrFatal(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func writeOrFatal(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// zipMember is the content of the member name of the zip file at path.
+func zipMember(t *testing.T, path, name string) []byte {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	rc, err := zr.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

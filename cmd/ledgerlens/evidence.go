@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -78,7 +79,10 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 	}
 	state := "written"
 	if res.Noop {
-		state = "already exported, identical (no-op)"
+		state = "already exported there by this root (no-op)"
+		if h := res.Index.Audit.HeadSize; h > 0 {
+			state += fmt.Sprintf(", at audit log size %d: export to another --out to state a newer head", h)
+		}
 	}
 	c := res.Index.Counts
 	fmt.Fprintf(a.stdout, "evidence bundle %s: %s\n  sha256 %s (%d bytes), signed by key %s\n", res.Path, state, res.SHA256, res.Bytes, res.Index.SigningKeyID)
@@ -89,19 +93,34 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 
 // verifyBundles checks evidence bundles for `ledgerlens verify F.zip`: the
 // bundle's own sidecar and signature, then everything inside it
-// (evidence.Verify). The key is --pubkey, else the working root's, else
-// the one inside the bundle (said so in the output). It prints one line per
-// problem and returns how many bundles failed, and how many of those were
-// left unchecked, for want of a key or of a file to read (a check that
-// could not run, not evidence found wrong).
-func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool, want bundleRequirement) (failed, unchecked int, err error) {
+// (evidence.Verify). The key is --pubkey, else the key of the root --root
+// names, else the one inside the bundle when --trust-bundle-key accepts it
+// (said so in the output). It prints one line per problem and returns how
+// many bundles failed, and how many of those were left unchecked, for want
+// of a key or of a file to read (a check that could not run, not evidence
+// found wrong).
+func verifyBundles(a *app, paths []string, opts VerifyOptions) (failed, unchecked int, err error) {
+	var kept []keptCheckpoint
+	for _, k := range opts.Kept {
+		notes, err := audit.ReadKeptCheckpoints(k)
+		if err != nil {
+			return 0, 0, fmt.Errorf("verify --checkpoint: %w", err)
+		}
+		for i, n := range notes {
+			src := "kept checkpoint " + k
+			if len(notes) > 1 {
+				src = fmt.Sprintf("%s #%d", src, i+1)
+			}
+			kept = append(kept, keptCheckpoint{src, n})
+		}
+	}
 	for _, path := range paths {
-		pub, source, err := bundleKey(a, pubPath)
+		pub, source, err := bundleKey(a, opts.PubKey, opts.RootGiven)
 		if err != nil {
 			return failed, unchecked, err
 		}
-		fromRoot := pub != nil && pubPath == ""
-		v, err := verifyBundle(a, path, pub, source, fromRoot, trustBundleKey, want)
+		fromRoot := pub != nil && opts.PubKey == ""
+		v, err := verifyBundle(a, path, pub, source, fromRoot, opts.TrustBundleKey, opts.Require, kept)
 		if err != nil {
 			return failed, unchecked, err
 		}
@@ -115,6 +134,10 @@ func verifyBundles(a *app, paths []string, pubPath string, trustBundleKey bool, 
 	}
 	return failed, unchecked, nil
 }
+
+// keptCheckpoint is a checkpoint the reader kept (verify --checkpoint),
+// named for problems.
+type keptCheckpoint struct{ source, note string }
 
 // bundleVerdict is what verifyBundle found of one bundle.
 type bundleVerdict int
@@ -131,7 +154,7 @@ const (
 // could be made to expand into gigabytes (a zip bomb), so its contents are
 // read only once the signature vouches for them. Only a regular file is
 // read (a FIFO would hang the check, a link to /dev/zero fill memory).
-func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fromRoot, trustBundleKey bool, want bundleRequirement) (bundleVerdict, error) {
+func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fromRoot, trustBundleKey bool, want bundleRequirement, kept []keptCheckpoint) (bundleVerdict, error) {
 	f, err := inputs.OpenRegular(path)
 	if err != nil {
 		fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
@@ -152,7 +175,7 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 			return bundleFailed, nil
 		}
 		if !trustBundleKey {
-			fmt.Fprintf(a.stdout, "FAILED  %s: no public key to check it with: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md), or --trust-bundle-key to accept the bundled key %s\n", path, reports.KeyID(bundled))
+			fmt.Fprintf(a.stdout, "FAILED  %s: no public key to check it with: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md), or --trust-bundle-key to accept the bundled key %s (the working directory's key is used only when --root names it)\n", path, reports.KeyID(bundled))
 			return bundleUnchecked, nil
 		}
 		fmt.Fprintf(a.stderr, "WARNING: %s: trusting the public key shipped inside the bundle, key id %s: compare it with the key id obtained out of band; a bundle from any host verifies with its own key\n", path, reports.KeyID(bundled))
@@ -161,7 +184,11 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 	}
 	outer, err := reports.VerifyOpenFile(f, path, pub)
 	if err != nil && !errors.Is(err, reports.ErrVerification) {
-		return bundleFailed, err
+		// A companion that is not a regular file (a FIFO, a link to a
+		// device) is named on the bundle's line, as the bundle itself
+		// would be, and the other bundles are still checked.
+		fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
+		return bundleUnchecked, nil
 	}
 	if p := outer.Problems(); len(p) > 0 {
 		fmt.Fprintf(a.stdout, "FAILED  %s: %d problems (key %s, %s); its contents were not read: only a bundle its own signature vouches for is expanded\n", path, len(p), reports.KeyID(pub), source)
@@ -174,6 +201,9 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 	if err != nil {
 		fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
 		return bundleFailed, nil
+	}
+	for _, k := range kept {
+		res.CheckKept(k.source, k.note)
 	}
 	var problems []string
 	for _, p := range res.Problems {
@@ -200,8 +230,17 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 	}
 	// The range and the weeks missing from it are on the line: a genuine
 	// bundle of another range, renamed, verifies too.
-	fmt.Fprintf(a.stdout, "OK      %s: range %s to %s, %d weeks (%d missing), %d files, %d signatures, audit entries %d (seq %d–%d) chain from %s; key %s (%s)\n",
-		path, ix.Range.From, ix.Range.To, len(ix.Periods), missing, res.Files, res.Signed, ix.Audit.Entries, ix.Audit.FirstSeq, ix.Audit.LastSeq, shortHash(ix.Audit.PrevHash), res.KeyID, source)
+	// And how far the log had grown when it was exported, which a reader
+	// compares with what they hold (--checkpoint does it for them).
+	head := "no head stated (exported before v4)"
+	if res.Head != nil {
+		head = fmt.Sprintf("exported at audit log size %d", res.Head.Size)
+		if res.Kept > 0 {
+			head += fmt.Sprintf(", which extends the %d kept checkpoints given", res.Kept)
+		}
+	}
+	fmt.Fprintf(a.stdout, "OK      %s: range %s to %s, %d weeks (%d missing), %d files, %d signatures, audit entries %d (seq %d–%d) chain from %s, %s; key %s (%s)\n",
+		path, ix.Range.From, ix.Range.To, len(ix.Periods), missing, res.Files, res.Signed, ix.Audit.Entries, ix.Audit.FirstSeq, ix.Audit.LastSeq, shortHash(ix.Audit.PrevHash), head, res.KeyID, source)
 	if fromRoot {
 		fmt.Fprintf(a.stderr, "WARNING: %s: checked with the working root's key %s (%s), which anyone who can write the root can replace: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md)\n", path, res.KeyID, source)
 	}
@@ -236,12 +275,19 @@ func isBundle(path string) bool {
 	return slices.ContainsFunc(zr.File, func(f *zip.File) bool { return f.Name == evidence.IndexJSON })
 }
 
-// bundleKey is the key a bundle is checked with: --pubkey, else the working
-// root's key, else nil (the bundle's own).
-func bundleKey(a *app, pubPath string) (ed25519.PublicKey, string, error) {
+// bundleKey is the key a bundle is checked with: --pubkey, else the key
+// of the root --root names (rootGiven), else nil (the bundle's own, if
+// --trust-bundle-key accepts it). The working directory's key is not
+// taken unasked: a forged bundle dropped into a delivery folder with a
+// planted .ledgerlens/keys/signing.pub beside it verified, exit 0, for
+// a team that ran the check there (an outside review).
+func bundleKey(a *app, pubPath string, rootGiven bool) (ed25519.PublicKey, string, error) {
 	if pubPath != "" {
 		pub, err := reports.LoadPublicKey(pubPath)
 		return pub, "--pubkey " + pubPath, err
+	}
+	if !rootGiven {
+		return nil, "", nil
 	}
 	p := filepath.Join(a.layout().KeysDir, reports.PublicKeyFile)
 	pub, err := reports.LoadPublicKey(p)

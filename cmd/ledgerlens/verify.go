@@ -27,7 +27,8 @@ func newVerifyCmd(a *app) *cobra.Command {
 		pubPath        string
 		lockTimeout    time.Duration
 		trustBundleKey bool
-		kept           []string
+		kept           []string // verify all --checkpoint
+		bundleKept     []string // verify --checkpoint, for bundles
 		want           bundleRequirement
 	)
 	loadPub := func() (ed25519.PublicKey, error) { return loadPublicKey(a, pubPath) }
@@ -43,7 +44,10 @@ inside it are checked; without --pubkey or the root's key a bundle is
 refused unless --trust-bundle-key accepts the key shipped inside it.
 A genuine bundle of another range verifies too: --from and --to require
 each bundle to cover that range, and --complete a report for every week of
-it (or of the bundle's own range without them).
+it (or of the bundle's own range without them). A genuine older export of
+the range verifies too: --checkpoint requires each bundle to come from a
+log that extends a checkpoint you kept (such as the audit/head of the
+bundle delivered before).
 
 A FILE under the working root must also be what the audit log records as
 published under its name, and a report's report_id, period and revision
@@ -54,12 +58,14 @@ everything at once.`,
 		Example: `  ledgerlens verify runs/CREDIT_REVIEWS/weekly_2026-11-16.json runs/CREDIT_REVIEWS/weekly_2026-11-16.xlsx
   ledgerlens verify --pubkey signing.pub weekly_2026-11-16.json
   ledgerlens verify --pubkey signing.pub --from 2026-07-01 --to 2026-09-30 --complete q3.zip
+  ledgerlens verify --pubkey signing.pub --checkpoint q2-head.checkpoint q3.zip
   ledgerlens verify ledger
   ledgerlens verify store
   ledgerlens verify all`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVerify(a, VerifyOptions{PubKey: pubPath, Files: args, TrustBundleKey: trustBundleKey, Require: want})
+			return runVerify(a, VerifyOptions{PubKey: pubPath, Files: args, TrustBundleKey: trustBundleKey, Require: want,
+				Kept: bundleKept, RootGiven: cmd.Flags().Changed("root")})
 		},
 	}
 	cmd.PersistentFlags().StringVar(&pubPath, "pubkey", "", "public key PEM (default <root>/.ledgerlens/keys/signing.pub)")
@@ -68,6 +74,7 @@ everything at once.`,
 	cmd.Flags().StringVar(&want.From, "from", "", "require each evidence bundle to cover the range from this day (YYYY-MM-DD, in the bundle's time zone)")
 	cmd.Flags().StringVar(&want.To, "to", "", "require each evidence bundle to cover the range to this day, inclusive (YYYY-MM-DD)")
 	cmd.Flags().BoolVar(&want.Complete, "complete", false, "require a report in each evidence bundle for every week of the range (--from/--to, else the bundle's own)")
+	cmd.Flags().StringArrayVar(&bundleKept, "checkpoint", nil, "require each evidence bundle to have been exported from a log that extends this checkpoint you kept (a signed note or checkpoint lines: an earlier bundle's audit/head, a witness copy); repeatable")
 	cmd.Flags().BoolVar(&trustBundleKey, "trust-bundle-key", false, "check an evidence bundle with the public key inside it when no other key is at hand (a warning names its key id: compare it with the id you obtained out of band)")
 
 	ledgerCmd := &cobra.Command{
@@ -242,6 +249,13 @@ type VerifyOptions struct {
 	TrustBundleKey bool
 	// Require is what each bundle must cover, beyond verifying.
 	Require bundleRequirement
+	// RootGiven is true when --root named the working root: only then
+	// is its key used for a bundle (bundleKey).
+	RootGiven bool
+	// Kept are checkpoint files the reader kept; each bundle must have
+	// been exported from a log that extends every checkpoint they hold
+	// (evidence.Result.CheckKept).
+	Kept []string
 }
 
 // runVerify checks each file's sidecar and signature, that a file under
@@ -263,7 +277,10 @@ func runVerify(a *app, opts VerifyOptions) error {
 	if opts.Require.set() && len(files) > 0 {
 		return usagef("--from, --to and --complete apply to evidence bundles; %s is not one", files[0])
 	}
-	failed, unchecked, err := verifyBundles(a, bundles, opts.PubKey, opts.TrustBundleKey, opts.Require)
+	if len(opts.Kept) > 0 && len(files) > 0 {
+		return usagef("--checkpoint applies to evidence bundles (and to verify all); %s is not one", files[0])
+	}
+	failed, unchecked, err := verifyBundles(a, bundles, opts)
 	if err != nil {
 		return err
 	}

@@ -285,3 +285,78 @@ func parseCheckpoints(path string, data []byte) ([]StoredCheckpoint, error) {
 	}
 	return out, nil
 }
+
+// ReadKeptCheckpoints reads a checkpoint an auditor kept: the signed note
+// itself, several notes one after another (`cat witness/*`), or JSON
+// lines of a checkpoints file. Line ends may be CRLF (a note saved from a
+// mail or a ticket). A file holding none, or text that is not a
+// checkpoint note, is an error naming it: an input that cannot be used,
+// not a checkpoint that failed (an outside review found an empty file
+// and a CRLF note reported as signed by the wrong key, and two notes
+// concatenated as a bad signature).
+func ReadKeptCheckpoints(path string) ([]string, error) {
+	data, err := inputs.ReadRegular(path)
+	if err != nil {
+		return nil, fmt.Errorf("read kept checkpoint: %w", err)
+	}
+	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	var out []string
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		for i, line := range bytes.Split(data, []byte("\n")) {
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+			var s StoredCheckpoint
+			if err := json.Unmarshal(line, &s); err != nil || s.Note == "" {
+				return nil, fmt.Errorf("kept checkpoint %s line %d: neither a signed note nor a checkpoint record", path, i+1)
+			}
+			out = append(out, s.Note)
+		}
+	} else {
+		out = splitNotes(string(data))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("kept checkpoint %s holds no checkpoint", path)
+	}
+	for i, n := range out {
+		body, _, ok := strings.Cut(n, "\n\n")
+		if _, err := ParseCheckpointText(body + "\n"); err != nil || !ok {
+			return nil, fmt.Errorf("kept checkpoint %s (checkpoint %d): not a signed checkpoint note (%v)", path, i+1, err)
+		}
+	}
+	return out, nil
+}
+
+// splitNotes splits text into the signed notes written one after
+// another in it: a note ends with its signature lines ("— name sig"),
+// after the blank line that closes its body. Each note ends in exactly
+// one newline, as note.Open wants it (`jq -r .note` and editors add one).
+func splitNotes(text string) []string {
+	var notes []string
+	var cur strings.Builder
+	inSigs, signed := false, false
+	flush := func() {
+		if n := strings.TrimRight(cur.String(), "\n"); n != "" {
+			notes = append(notes, n+"\n")
+		}
+		cur.Reset()
+		inSigs, signed = false, false
+	}
+	for _, line := range strings.SplitAfter(text, "\n") {
+		trimmed := strings.TrimRight(line, "\n")
+		switch {
+		case signed && trimmed != "" && !strings.HasPrefix(trimmed, "— "):
+			flush() // the next note's origin line
+		case trimmed == "" && cur.Len() == 0:
+			continue // blank lines between notes
+		}
+		if trimmed == "" {
+			inSigs = true
+		} else if inSigs && strings.HasPrefix(trimmed, "— ") {
+			signed = true
+		}
+		cur.WriteString(line)
+	}
+	flush()
+	return notes
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -298,5 +299,60 @@ func TestCheckpointsFile(t *testing.T) {
 	os.WriteFile(path, []byte(strings.Replace(string(data), `{"time"`, `{"tim`, 1)), 0o644)
 	if _, err := ReadCheckpoints(path); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("garbled line 1: %v", err)
+	}
+}
+
+// TestReadKeptCheckpoints: the forms a kept checkpoint arrives in. A note
+// saved with CRLF line ends was reported as signed by the wrong key, an
+// empty file as a checkpoint of key "", and two notes concatenated as a
+// bad signature (an outside review): each is read, or refused as input
+// naming the file.
+func TestReadKeptCheckpoints(t *testing.T) {
+	keyID, priv := testKey(t, 7)
+	signer, err := NewCheckpointSigner(keyID, priv.Public().(ed25519.PublicKey), func(m []byte) []byte { return ed25519.Sign(priv, m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := load(t, appendN(t, 5))
+	var notes []string
+	for _, n := range []int64{3, 5} {
+		root, _ := s.Tree.Root(n)
+		msg, err := SignCheckpoint(signer, n, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes = append(notes, string(msg))
+	}
+	line := func(n string) string {
+		return fmt.Sprintf(`{"time":"2026-11-16T09:00:00Z","job":"weekly","note":%q}`, n) + "\n"
+	}
+	for _, tc := range []struct {
+		name, file string
+		want       []string // nil: refused
+		wantErr    string
+	}{
+		{"a note", notes[0], notes[:1], ""},
+		{"a note with a newline added", notes[0] + "\n", notes[:1], ""},
+		{"a note with CRLF line ends", strings.ReplaceAll(notes[0], "\n", "\r\n"), notes[:1], ""},
+		{"two notes concatenated", notes[0] + notes[1], notes, ""},
+		{"two notes, a blank line between", notes[0] + "\n" + notes[1] + "\n", notes, ""},
+		{"checkpoint lines", line(notes[0]) + line(notes[1]), notes, ""},
+		{"an empty file", "", nil, "holds no checkpoint"},
+		{"text that is no note", "hello\nworld\n", nil, "not a signed checkpoint note"},
+		{"a line that is no record", line(notes[0]) + "{}\n", nil, "line 2: neither a signed note nor a checkpoint record"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kept.checkpoint")
+			if err := os.WriteFile(path, []byte(tc.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ReadKeptCheckpoints(path)
+			switch {
+			case tc.want == nil && (err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), path)):
+				t.Errorf("ReadKeptCheckpoints = %q, %v; want an error naming %s and saying %q", got, err, path, tc.wantErr)
+			case tc.want != nil && (err != nil || !slices.Equal(got, tc.want)):
+				t.Errorf("ReadKeptCheckpoints = %q, %v; want %q", got, err, tc.want)
+			}
+		})
 	}
 }

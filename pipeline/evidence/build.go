@@ -321,22 +321,48 @@ func (b *builder) retiredSigner(name string, data, sig []byte) (string, error) {
 		if c := reports.VerifyData(name, data, nil, sig, old); c.Signature.Status != reports.CheckOK {
 			continue
 		}
-		id := reports.KeyID(old)
-		for _, k := range b.retired {
-			if k.KeyID == id {
-				return id, nil
-			}
-		}
-		pemData, err := reports.PublicKeyPEM(old)
-		if err != nil {
-			return "", fmt.Errorf("evidence export: retired key %s: %w", id, err)
-		}
-		p := RetiredKeysPrefix + id + ".pub"
-		b.add(p, KindPublicKey, pemData, []string{ControlIntegrity})
-		b.retired = append(b.retired, RetiredKey{KeyID: id, Path: p})
-		return id, nil
+		return b.addRetired(old)
 	}
 	return "", nil
+}
+
+// addRetired adds the public half of the retired key old to the bundle,
+// once, and returns its id.
+func (b *builder) addRetired(old ed25519.PublicKey) (string, error) {
+	id := reports.KeyID(old)
+	for _, k := range b.retired {
+		if k.KeyID == id {
+			return id, nil
+		}
+	}
+	pemData, err := reports.PublicKeyPEM(old)
+	if err != nil {
+		return "", fmt.Errorf("evidence export: retired key %s: %w", id, err)
+	}
+	p := RetiredKeysPrefix + id + ".pub"
+	b.add(p, KindPublicKey, pemData, []string{ControlIntegrity})
+	b.retired = append(b.retired, RetiredKey{KeyID: id, Path: p})
+	return id, nil
+}
+
+// addCheckpointSigners adds the retired keys that signed a stored
+// checkpoint: the head's proofs start from every one, and a reader's kept
+// checkpoint made before a rotation is checked with its key. Without
+// them, a kept checkpoint stopped verifying after `keys rotate` unless the
+// range held a file the old key signed (an outside review).
+func (b *builder) addCheckpointSigners() error {
+	for _, n := range b.src.Checkpoints {
+		origin := audit.NoteOrigin(n)
+		for _, old := range b.src.RetiredKeys {
+			if audit.Origin(reports.KeyID(old)) != origin {
+				continue
+			}
+			if _, err := b.addRetired(old); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Covers reports whether a bundle of [start, end) takes the published
@@ -729,15 +755,24 @@ func (b *builder) audit(idx *Index) error {
 		}
 		pr.Consistency = append(pr.Consistency, Consistency{Report: rc.file, FromSize: c.Size, Proof: encodeHashes(proof)})
 	}
+	head, h, err := headOf(b.src.Checkpoints, b.src.Signer.Public(), tree)
+	if err != nil {
+		return err
+	}
+	pr.Head = h
+	if err := b.addCheckpointSigners(); err != nil {
+		return err
+	}
 	prData, err := marshal(pr)
 	if err != nil {
 		return err
 	}
 	b.add(CheckpointMember, KindCheckpoint, cp.Note, []string{ControlIntegrity})
+	b.add(HeadMember, KindCheckpoint, head.Note, []string{ControlIntegrity})
 	b.add(ProofsMember, KindProofs, prData, []string{ControlIntegrity})
 
 	info := AuditInfo{Segment: AuditSegment, Verification: AuditVerifyFile, PrevHash: audit.ZeroHash,
-		Checkpoint: CheckpointMember, Proofs: ProofsMember, CheckpointSize: cp.Size}
+		Checkpoint: CheckpointMember, Proofs: ProofsMember, CheckpointSize: cp.Size, Head: HeadMember, HeadSize: head.Size}
 	var seg []byte
 	var segEntries []audit.Entry
 	prefix := 0 // entries from seq 1 through the segment's end

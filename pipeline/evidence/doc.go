@@ -5,7 +5,9 @@
 // holding the records of publication of every bundled file (selected by
 // sequence number) with the hash it chains from and its verification
 // result, a signed checkpoint of the log with inclusion and consistency
-// proofs, every weekly period of the range as present or missing, the
+// proofs, the log's newest signed checkpoint at export (its head) with a
+// consistency proof to it from every stored checkpoint, so a reader's
+// kept checkpoint tells an older export (Result.CheckKept), every weekly period of the range as present or missing, the
 // signed acknowledgment records its weekly reports cite, the baseline
 // proposals, approvals and notes, and index.json + INDEX.md
 // mapping each file to the control it evidences.

@@ -4,13 +4,20 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// Schema is the value of Index.Schema. A v3 bundle also holds the signed
-// acknowledgment records its weekly reports cite; Verify still accepts a
-// v2 bundle (exported before that), which does not.
+// Schema is the value of Index.Schema. A v4 bundle also states the log's
+// head when it was exported (Head); a v3 bundle also holds the signed
+// acknowledgment records its weekly reports cite. Verify still accepts v3
+// and v2 bundles (exported before those), which do not.
 const (
-	Schema   = "ledgerlens.evidence/v3"
+	Schema   = "ledgerlens.evidence/v4"
+	schemaV3 = "ledgerlens.evidence/v3"
 	schemaV2 = "ledgerlens.evidence/v2"
 )
+
+// StatesHead reports whether a bundle of idx's schema states the log's
+// head when it was exported (v4 on), so that Result.CheckKept can tell an
+// older export.
+func StatesHead(idx *Index) bool { return idx.Schema != schemaV2 && idx.Schema != schemaV3 }
 
 // HoldsAcknowledgments reports whether a bundle of idx's schema holds the
 // acknowledgment records its reports cite (v3 on), so that Verify checked
@@ -91,10 +98,11 @@ type Index struct {
 	SigningKeyID string            `json:"signing_key_id"`
 	PublicKey    string            `json:"public_key"`
 	// RetiredKeys are the keys, retired by a rotation before the export,
-	// that signed bundled files. index.json, signed by the current key,
-	// vouches for them (the exporting host took them from the audit log's
-	// key_rotated entries, never from a file). Absent when every file was
-	// signed by the current key.
+	// that signed bundled files or stored checkpoints of the log (which
+	// the head's proofs start from). index.json, signed by the current
+	// key, vouches for them (the exporting host took them from the audit
+	// log's key_rotated entries, never from a file). Absent when the
+	// current key signed all of those.
 	RetiredKeys []RetiredKey `json:"retired_keys,omitempty"`
 	Controls    []Control    `json:"controls"`
 	Audit       AuditInfo    `json:"audit"`
@@ -144,6 +152,10 @@ type AuditInfo struct {
 	Checkpoint     string `json:"checkpoint"`
 	CheckpointSize int64  `json:"checkpoint_size"`
 	Proofs         string `json:"proofs"`
+	// Head is the newest signed checkpoint of the log when the bundle
+	// was exported (HeadSize entries; Proofs.Head), from v4.
+	Head     string `json:"head,omitempty"`
+	HeadSize int64  `json:"head_size,omitempty"`
 }
 
 // Counts summarise the bundle.

@@ -38,6 +38,9 @@ func renderMarkdown(idx *Index) []byte {
 	}
 	p("- the audit log from seq 1 through the segment's end (%d entries) at export: %s", a.VerifiedEntries, verified)
 	p("- `%s`: the signed checkpoint of the audit log (%d entries) that `%s` proves the segment's records of publication and every report's own checkpoint against", a.Checkpoint, a.CheckpointSize, a.Proofs)
+	if a.Head != "" {
+		p("- `%s`: the audit log when this bundle was exported (%d entries), signed; `%s` proves it extends every earlier checkpoint, so `ledgerlens verify --checkpoint` tells this export from an older one against a checkpoint you kept", a.Head, a.HeadSize, a.Proofs)
+	}
 	p("- `index.json`: every file's path, SHA-256, size and controls; signed (`index.json.sha256`, `index.json.sig`)")
 	p("")
 	p("## Weekly periods")

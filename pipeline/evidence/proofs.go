@@ -3,12 +3,14 @@ package evidence
 import (
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"sort"
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -20,6 +22,9 @@ import (
 const (
 	CheckpointMember = "audit/checkpoint"
 	ProofsMember     = "audit/proofs.json"
+	// HeadMember is the newest signed checkpoint of the log when the
+	// bundle was exported (Head).
+	HeadMember = "audit/head"
 )
 
 // Proofs is audit/proofs.json: the bundle's signed checkpoint of the audit
@@ -33,6 +38,32 @@ type Proofs struct {
 	RootHash    string        `json:"root_hash"`
 	Inclusion   []Inclusion   `json:"inclusion"`
 	Consistency []Consistency `json:"consistency"`
+	// Head is the log when the bundle was exported (absent from bundles
+	// before v4).
+	Head *Head `json:"head,omitempty"`
+}
+
+// Head is the audit log as it stood when the bundle was exported: its
+// newest signed checkpoint then (audit/head), and a consistency proof to
+// it from the size of every checkpoint the log's checkpoints file held,
+// the bundle's own among them. The bundle's checkpoint is the first that
+// covers its entries, which an older export of the range shares: without
+// the head, a bundle exported before a week's report was superseded, put
+// in place of a new one, verified as current (an outside review). A
+// checkpoint its reader kept from an earlier delivery is checked against
+// the head (Result.CheckKept): an older export, or one from a log rolled
+// back since, is older than the kept checkpoint or does not extend it.
+type Head struct {
+	Checkpoint string      `json:"checkpoint"`
+	TreeSize   int64       `json:"tree_size"`
+	RootHash   string      `json:"root_hash"`
+	From       []HeadProof `json:"from"`
+}
+
+// HeadProof proves the log of Size entries a prefix of the head's.
+type HeadProof struct {
+	Size  int64    `json:"size"`
+	Proof []string `json:"proof"`
 }
 
 // Inclusion proves that the entry with Seq (in audit/segment.jsonl) is in
@@ -113,6 +144,51 @@ func pickCheckpoint(notes []string, pub ed25519.PublicKey, need int64) (audit.Ch
 		}
 	}
 	return audit.Checkpoint{}, fmt.Errorf("evidence export: no signed checkpoint of the audit log covers seq %d (run a job to write one)", need)
+}
+
+// headOf returns the newest of the stored checkpoints signed with the
+// signer's key (the log when the export began) and a consistency proof
+// to it, in tree, from the size of every stored checkpoint up to it.
+func headOf(notes []string, pub ed25519.PublicKey, tree *audit.Tree) (audit.Checkpoint, *Head, error) {
+	v, err := audit.NewCheckpointVerifier(reports.KeyID(pub), pub)
+	if err != nil {
+		return audit.Checkpoint{}, nil, err
+	}
+	var newest audit.Checkpoint
+	for i := len(notes) - 1; i >= 0; i-- {
+		if audit.NoteOrigin(notes[i]) != v.Name() {
+			continue
+		}
+		if newest, err = audit.OpenCheckpoint([]byte(notes[i]), v); err != nil {
+			return audit.Checkpoint{}, nil, fmt.Errorf("evidence export: stored checkpoint %d: %w", i+1, err)
+		}
+		break
+	}
+	if newest.Size == 0 {
+		return audit.Checkpoint{}, nil, errors.New("evidence export: no signed checkpoint of the audit log (run a job to write one)")
+	}
+	if root, err := tree.Root(newest.Size); err != nil || root != newest.Root {
+		return audit.Checkpoint{}, nil, fmt.Errorf("evidence export: the audit log is inconsistent with its signed %s; run `ledgerlens audit verify`", newest)
+	}
+	h := &Head{Checkpoint: HeadMember, TreeSize: newest.Size, RootHash: newest.Root.String(), From: []HeadProof{}}
+	seen := map[int64]bool{}
+	for _, n := range notes {
+		body, _, _ := strings.Cut(n, "\n\n")
+		c, err := audit.ParseCheckpointText(body + "\n")
+		if err != nil || c.Size < 1 || c.Size > newest.Size || seen[c.Size] {
+			continue
+		}
+		seen[c.Size] = true
+		var proof tlog.TreeProof
+		if c.Size < newest.Size {
+			if proof, err = tree.ConsistencyProof(c.Size, newest.Size); err != nil {
+				return audit.Checkpoint{}, nil, fmt.Errorf("evidence export: %w", err)
+			}
+		}
+		h.From = append(h.From, HeadProof{Size: c.Size, Proof: encodeHashes(proof)})
+	}
+	sort.Slice(h.From, func(i, j int) bool { return h.From[i].Size < h.From[j].Size })
+	return newest, h, nil
 }
 
 // newestSize is the size of the newest stored checkpoint (0 if none).
@@ -280,6 +356,109 @@ func checkProofs(res *Result, idx *Index, members map[string][]byte, segment []a
 	}
 	if len(segment) > 0 && segment[len(segment)-1].Seq > cp.Size {
 		fail(AuditSegment, "holds entries beyond the bundle's checkpoint (size %d)", cp.Size)
+	}
+	checkHead(res, idx, members, pr.Head, cp, v)
+}
+
+// checkHead checks audit/head, the log's newest signed checkpoint when
+// the bundle was exported, against the bundle's checkpoint, and keeps it
+// and its proofs for Result.CheckKept.
+func checkHead(res *Result, idx *Index, members map[string][]byte, h *Head, cp audit.Checkpoint, v note.Verifier) {
+	fail := func(file, format string, args ...any) {
+		res.Problems = append(res.Problems, Problem{File: file, Detail: fmt.Sprintf(format, args...)})
+	}
+	if h == nil {
+		if StatesHead(idx) {
+			fail(ProofsMember, "states no head of the audit log: the bundle does not say how far the log had grown when it was exported")
+		}
+		return
+	}
+	data := members[HeadMember]
+	if h.Checkpoint != HeadMember || data == nil {
+		fail(HeadMember, "missing: the bundle does not hold the checkpoint of the log when it was exported")
+		return
+	}
+	hc, err := audit.OpenCheckpoint(data, v)
+	if err != nil {
+		fail(HeadMember, "%v", err)
+		return
+	}
+	if h.TreeSize != hc.Size || h.RootHash != hc.Root.String() || idx.Audit.HeadSize != hc.Size {
+		fail(ProofsMember, "head %d %s is not the head checkpoint's (%d %s; index.json says size %d)", h.TreeSize, h.RootHash, hc.Size, hc.Root, idx.Audit.HeadSize)
+		return
+	}
+	from := map[int64]tlog.TreeProof{}
+	for _, p := range h.From {
+		hs, err := decodeHashes(p.Proof)
+		if err != nil || p.Size < 1 || p.Size > hc.Size {
+			fail(ProofsMember, "head proof from size %d: not a proof to the head (size %d): %v", p.Size, hc.Size, err)
+			continue
+		}
+		from[p.Size] = tlog.TreeProof(hs)
+	}
+	proof, ok := from[cp.Size]
+	if !ok {
+		fail(ProofsMember, "no consistency proof from the bundle's checkpoint (size %d) to the head (size %d)", cp.Size, hc.Size)
+		return
+	}
+	if err := audit.CheckConsistency(proof, cp.Size, cp.Root, hc.Size, hc.Root); err != nil {
+		fail(HeadMember, "the log the bundle's checkpoint describes is not a prefix of the head: %v", err)
+		return
+	}
+	res.Head, res.headFrom = &hc, from
+}
+
+// CheckKept checks the bundle against a signed checkpoint of the audit log
+// that its reader kept — from an earlier delivery's audit/head, a report's
+// audit_checkpoint, or a witness copy of the checkpoints file — named
+// source in the problem it adds: the log the bundle was exported from must
+// have grown from it. A bundle exported before the kept checkpoint was
+// signed (an older export of the range put in place of a new one), or
+// from a log rolled back and rewritten since, fails. Call it after Verify.
+func (r *Result) CheckKept(source, kept string) {
+	fail := func(format string, args ...any) {
+		r.Problems = append(r.Problems, Problem{File: HeadMember, Detail: source + ": " + fmt.Sprintf(format, args...)})
+	}
+	if r.PublicKey == nil {
+		return // no key: reported already
+	}
+	keyID := strings.TrimPrefix(audit.NoteOrigin(kept), audit.OriginPrefix)
+	key, ok := r.keys[keyID]
+	switch {
+	case ok && keyID != r.KeyID && r.KeySource == "bundled":
+		// The retired keys are listed by an index signed with the key the
+		// bundle ships: whoever made the bundle chose them. A bundle
+		// signed with a forger's key listed the real key as retired and
+		// passed a real witness (an outside review).
+		fail("signed by key %s, which this bundle lists as retired; but the bundle is checked with the key it ships (%s), so that list vouches for nothing: pass --pubkey", keyID, r.KeyID)
+		return
+	case !ok:
+		fail("signed by key %s, neither the bundle's key (%s) nor a retired key it lists", keyID, r.KeyID)
+		return
+	}
+	v, err := audit.NewCheckpointVerifier(keyID, key)
+	if err != nil {
+		fail("%v", err)
+		return
+	}
+	w, err := audit.OpenCheckpoint([]byte(kept), v)
+	if err != nil {
+		fail("%v", err)
+		return
+	}
+	switch proof, ok := r.headFrom[w.Size]; {
+	case r.Head == nil:
+		fail("the bundle states no head of the log it was exported from (a bundle of an earlier ledgerlens, or its head failed), so it cannot show it is not older than your checkpoint of %d entries: ask for a new export", w.Size)
+	case w.Size > r.Head.Size:
+		fail("the bundle was exported when the audit log held %d entries, before your checkpoint of %d entries was signed: an older export put in place of a newer one, or one from a log rolled back since. (An export records itself after it is built, so a checkpoint taken after this bundle was exported is always newer: check against one from before you asked for it, such as the previous delivery's audit/head)", r.Head.Size, w.Size)
+	case !ok:
+		fail("the log the bundle was exported from (%d entries) held no checkpoint of %d entries, as yours is: it is not the log your checkpoint was signed over (rolled back and rewritten?)", r.Head.Size, w.Size)
+	default:
+		if err := audit.CheckConsistency(proof, w.Size, w.Root, r.Head.Size, r.Head.Root); err != nil {
+			fail("the log the bundle was exported from (%d entries) does not extend the one your checkpoint was signed over: it was rolled back and rewritten (%v)", r.Head.Size, err)
+			return
+		}
+		r.Kept++
 	}
 }
 

@@ -1,11 +1,19 @@
 package evidence
 
 import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 func TestWeeks(t *testing.T) {
@@ -69,6 +77,147 @@ func TestWhyMissing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := whyMissing(tc.entries, "2026-03-02"); got != tc.want {
 				t.Errorf("whyMissing = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestBundleAgainstKeptCheckpoints: a bundle states the log's head when it
+// was exported, with proofs to it from every stored checkpoint, so a
+// reader who kept a checkpoint tells a current export from an older one
+// and from one of a log rolled back and rewritten. A bundle's own
+// checkpoint, the first that covers its entries, is shared by every later
+// export of the range: an older export put in place of a new one
+// verified as current (an outside review).
+func TestBundleAgainstKeptCheckpoints(t *testing.T) {
+	w := newWorld(t)
+	// The bundle's checkpoint covers the log the world wrote; jobs went
+	// on after it, to the head.
+	stored := len(bytes.SplitAfter(w.log, []byte("\n"))) - 1
+	log := bytes.Clone(w.log)
+	for i := range 20 {
+		log = append(log, appendedEntry(t, log, fmt.Sprint("later job ", i))...)
+	}
+	lines := bytes.SplitAfter(log, []byte("\n"))
+	prefix := func(n int) []byte { return bytes.Join(lines[:n], nil) }
+	src := w.source()
+	src.AuditLog = log
+	src.Checkpoints = []string{w.checkpoint(t, w.log), w.checkpoint(t, log)}
+	data, idx := build(t, src)
+	if idx.Audit.CheckpointSize != int64(stored) || idx.Audit.HeadSize != int64(stored+20) {
+		t.Fatalf("checkpoint size %d, head size %d; want %d and %d", idx.Audit.CheckpointSize, idx.Audit.HeadSize, stored, stored+20)
+	}
+	forked := append(prefix(stored-1), appendedEntry(t, prefix(stored-1), "rewritten")...)
+	other, err := reports.GenerateKey(t.TempDir(), bytes.NewReader(bytes.Repeat([]byte{9}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherSigner, err := reports.LoadSigner(other.PrivatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byOther := &world{signer: otherSigner}
+	for _, tc := range []struct {
+		name, kept, want string // want: "" verifies
+	}{
+		{"the head itself", w.checkpoint(t, log), ""},
+		{"an older stored checkpoint", w.checkpoint(t, w.log), ""},
+		{"a checkpoint signed after the export", w.checkpoint(t, append(bytes.Clone(log), appendedEntry(t, log, "later")...)), "before your checkpoint"},
+		{"a log rolled back and rewritten", w.checkpoint(t, forked), "does not extend"},
+		{"a size the exporting log never checkpointed", w.checkpoint(t, prefix(stored+1)), "held no checkpoint of"},
+		{"another key's checkpoint", byOther.checkpoint(t, log), "neither the bundle's key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := verify(t, data)
+			if !res.OK() || res.Head == nil {
+				t.Fatalf("the bundle does not verify: %v", res.Err())
+			}
+			res.CheckKept("kept", tc.kept)
+			switch {
+			case tc.want == "" && (!res.OK() || res.Kept != 1):
+				t.Errorf("kept checkpoint: %v, %d kept; want it extended", res.Err(), res.Kept)
+			case tc.want != "" && (res.OK() || !strings.Contains(res.Err().Error(), tc.want)):
+				t.Errorf("kept checkpoint: %v; want a problem saying %q", res.Err(), tc.want)
+			}
+		})
+	}
+}
+
+// appendedEntry is one entry chained onto log, its note field note: the
+// line an append to log would write.
+func appendedEntry(t *testing.T, log []byte, note string) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	if err := os.WriteFile(path, log, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := audit.Open(path, func() time.Time { return time.Date(2026, 8, 10, 0, 0, 0, 0, time.UTC) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Append(context.Background(), audit.EventJobStep, map[string]any{"note": note}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return after[len(log):]
+}
+
+// TestKeptCheckpointAcrossARotation: a checkpoint kept before `keys
+// rotate`, against a bundle exported after it. The retired key was
+// bundled only when it had signed a bundled file, so the kept checkpoint
+// failed as "signed by neither key" (a false alarm); and a bundle checked
+// with the key it ships vouched for the retired keys its own index lists,
+// so a forger listing the real key passed a real witness (an outside
+// review).
+func TestKeptCheckpointAcrossARotation(t *testing.T) {
+	w := newWorld(t)
+	old := w.signer
+	beforeRotation := w.checkpoint(t, w.log)
+	info, err := reports.GenerateKey(t.TempDir(), bytes.NewReader(bytes.Repeat([]byte{8}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := reports.LoadSigner(info.PrivatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextPEM, err := os.ReadFile(info.PublicPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.signer = next
+	log := append(bytes.Clone(w.log), appendedEntry(t, w.log, "after the rotation")...)
+	src := w.source()
+	src.AuditLog, src.PublicKeyPEM, src.RetiredKeys = log, nextPEM, []ed25519.PublicKey{old.Public()}
+	// A range holding no file the old key signed.
+	src.From, src.To = "2026-09-01", "2026-09-30"
+	src.Checkpoints = []string{beforeRotation, w.checkpoint(t, log)}
+	data, idx := build(t, src)
+	if !slices.ContainsFunc(idx.RetiredKeys, func(k RetiredKey) bool { return k.KeyID == old.KeyID() }) {
+		t.Fatalf("retired keys %+v lack %s, which signed a stored checkpoint", idx.RetiredKeys, old.KeyID())
+	}
+	for _, tc := range []struct {
+		name string
+		pub  ed25519.PublicKey // nil: the key the bundle ships
+		want string            // "" verifies
+	}{
+		{"checked with the current key", next.Public(), ""},
+		{"checked with the key the bundle ships", nil, "vouches for nothing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Verify(bytes.NewReader(data), int64(len(data)), tc.pub)
+			if err != nil || !res.OK() {
+				t.Fatalf("the bundle does not verify: %v %v", err, res.Err())
+			}
+			res.CheckKept("kept", beforeRotation)
+			switch {
+			case tc.want == "" && (!res.OK() || res.Kept != 1):
+				t.Errorf("a checkpoint kept before the rotation: %v; want it extended", res.Err())
+			case tc.want != "" && (res.OK() || !strings.Contains(res.Err().Error(), tc.want)):
+				t.Errorf("a checkpoint kept before the rotation: %v; want a problem saying %q", res.Err(), tc.want)
 			}
 		})
 	}

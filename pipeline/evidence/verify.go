@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -59,7 +61,18 @@ type Result struct {
 	// Checkpoint is the bundle's signed checkpoint of the log, when it
 	// verified.
 	Checkpoint *audit.Checkpoint
-	Problems   []Problem
+	// Head is the log's newest signed checkpoint when the bundle was
+	// exported (audit/head), when it verified; headFrom its proofs by the
+	// size they start from (CheckKept).
+	Head     *audit.Checkpoint
+	headFrom map[int64]tlog.TreeProof
+	// Kept counts the kept checkpoints the head was found to extend
+	// (CheckKept).
+	Kept int
+	// keys are the keys signatures were checked with, by id: the trusted
+	// one and the retired ones the index lists.
+	keys     map[string]ed25519.PublicKey
+	Problems []Problem
 }
 
 // OK reports whether every check passed.
@@ -125,7 +138,7 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 		fail(IndexJSON, "not valid JSON: %v", err)
 		return res, nil
 	}
-	if idx.Schema != Schema && idx.Schema != schemaV2 {
+	if idx.Schema != Schema && idx.Schema != schemaV3 && idx.Schema != schemaV2 {
 		fail(IndexJSON, "schema %q, want %q", idx.Schema, Schema)
 	}
 	res.Index = &idx
@@ -153,6 +166,7 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 	// retired keys index.json lists (its signature, by the trusted key,
 	// vouches for them; a forged list fails that signature).
 	keys := map[string]ed25519.PublicKey{}
+	res.keys = keys
 	if pub != nil {
 		keys[res.KeyID] = pub
 	}
@@ -393,35 +407,15 @@ func verifySegment(res *Result, idx *Index, members map[string][]byte) []audit.E
 // members, for a check that must know the key before it expands the rest:
 // the bundle's own signature is checked with it first.
 func BundledPublicKey(r io.ReaderAt, size int64) (ed25519.PublicKey, error) {
-	zr, err := zip.NewReader(r, size)
-	if err != nil {
-		return nil, fmt.Errorf("not a readable zip: %w", err)
-	}
-	read := func(name string, limit uint64) ([]byte, error) {
-		for _, f := range zr.File {
-			if f.Name != name {
-				continue
-			}
-			if f.UncompressedSize64 > limit {
-				return nil, fmt.Errorf("%s: %d bytes, more than the %d it may have", name, f.UncompressedSize64, limit)
-			}
-			return readMember(f)
-		}
-		return nil, fmt.Errorf("%s: missing", name)
-	}
-	data, err := read(IndexJSON, maxIndexBytes)
+	zr, idx, err := readIndex(r, size)
 	if err != nil {
 		return nil, err
-	}
-	var idx Index
-	if err := json.Unmarshal(data, &idx); err != nil {
-		return nil, fmt.Errorf("%s: not valid JSON: %w", IndexJSON, err)
 	}
 	keyPath := idx.PublicKey
 	if keyPath == "" {
 		keyPath = PublicKeyMember
 	}
-	data, err = read(keyPath, 1<<16)
+	data, err := readNamed(zr, keyPath, 1<<16)
 	if err != nil {
 		return nil, err
 	}
@@ -430,6 +424,44 @@ func BundledPublicKey(r io.ReaderAt, size int64) (ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("%s: %w", keyPath, err)
 	}
 	return pub, nil
+}
+
+// ReadIndex reads a bundle's index.json, unchecked: for a bundle whose
+// bytes are vouched for otherwise (one the audit log records this root
+// exported), or before its signature is checked.
+func ReadIndex(r io.ReaderAt, size int64) (*Index, error) {
+	_, idx, err := readIndex(r, size)
+	return idx, err
+}
+
+func readIndex(r io.ReaderAt, size int64) (*zip.Reader, *Index, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, nil, fmt.Errorf("not a readable zip: %w", err)
+	}
+	data, err := readNamed(zr, IndexJSON, maxIndexBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	var idx Index
+	if err := json.Unmarshal(data, &idx); err != nil {
+		return nil, nil, fmt.Errorf("%s: not valid JSON: %w", IndexJSON, err)
+	}
+	return zr, &idx, nil
+}
+
+// readNamed reads the member name of zr, refusing one larger than limit.
+func readNamed(zr *zip.Reader, name string, limit uint64) ([]byte, error) {
+	for _, f := range zr.File {
+		if f.Name != name {
+			continue
+		}
+		if f.UncompressedSize64 > limit {
+			return nil, fmt.Errorf("%s: %d bytes, more than the %d it may have", name, f.UncompressedSize64, limit)
+		}
+		return readMember(f)
+	}
+	return nil, fmt.Errorf("%s: missing", name)
 }
 
 func readMember(f *zip.File) ([]byte, error) {

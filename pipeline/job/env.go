@@ -43,12 +43,15 @@ type Env struct {
 // StepAuditLoaded once the job has verified the audit log, before it
 // appends to it (and once verify all has: CheckIntegrity);
 // StepInputsLoaded once the job has read its input files
-// (Job.LoadInputs); StepAuditClosed between its last entry and its
-// closing checkpoint.
+// (Job.LoadInputs); StepBundleBuilding and StepBundleBuilt before and
+// after an evidence export builds its bundle; StepAuditClosed between its
+// last entry and its closing checkpoint.
 const (
-	StepAuditLoaded  = "audit_loaded"
-	StepInputsLoaded = "inputs_loaded"
-	StepAuditClosed  = "audit_closed"
+	StepAuditLoaded    = "audit_loaded"
+	StepInputsLoaded   = "inputs_loaded"
+	StepBundleBuilding = "bundle_building"
+	StepBundleBuilt    = "bundle_built"
+	StepAuditClosed    = "audit_closed"
 )
 
 // StoreOptions are the store options of a job, with the runs view's

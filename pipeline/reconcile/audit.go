@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
@@ -78,7 +77,7 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 		cands = append(cands, candidate{"report " + l.Rel(r.path), r.note, false})
 	}
 	for _, k := range kept {
-		notes, err := readKeptCheckpoints(k)
+		notes, err := audit.ReadKeptCheckpoints(k)
 		if err != nil {
 			return c, err
 		}
@@ -204,30 +203,5 @@ func carriedCheckpoints(dir string) ([]carried, error) {
 		out = append(out, carried{filepath.Join(dir, name), *head.Checkpoint})
 	}
 	sort.Slice(out, func(i, k int) bool { return out[i].path < out[k].path })
-	return out, nil
-}
-
-// readKeptCheckpoints reads a checkpoint an auditor kept: the signed note
-// itself, or JSON lines of a checkpoints file.
-func readKeptCheckpoints(path string) ([]string, error) {
-	data, err := inputs.ReadRegular(path)
-	if err != nil {
-		return nil, fmt.Errorf("read kept checkpoint: %w", err)
-	}
-	if !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
-		// `jq -r .note` and editors add a newline after the note's own.
-		return []string{strings.TrimRight(string(data), "\n") + "\n"}, nil
-	}
-	var out []string
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var s audit.StoredCheckpoint
-		if err := json.Unmarshal(line, &s); err != nil || s.Note == "" {
-			return nil, fmt.Errorf("kept checkpoint %s line %d: neither a signed note nor a checkpoint record", path, i+1)
-		}
-		out = append(out, s.Note)
-	}
 	return out, nil
 }
