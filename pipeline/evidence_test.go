@@ -63,20 +63,7 @@ func evidenceRoundTrip(t *testing.T, env job.Env, clock *testClock) {
 	})
 
 	t.Run("tampering is named", func(t *testing.T) {
-		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var names []string
-		content := map[string][]byte{}
-		for _, f := range zr.File {
-			rc, _ := f.Open()
-			var b bytes.Buffer
-			b.ReadFrom(rc)
-			rc.Close()
-			names = append(names, f.Name)
-			content[f.Name] = b.Bytes()
-		}
+		names, content := zipMembers(t, data)
 		rezip := func(names []string, content map[string][]byte) []byte {
 			var b bytes.Buffer
 			zw := zip.NewWriter(&b)

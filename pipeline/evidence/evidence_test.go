@@ -171,6 +171,27 @@ func (w *world) checkpoint(t *testing.T, log []byte) string {
 	return string(note)
 }
 
+// rotate gives w a new signing key, as `keys rotate` does, and returns
+// it and its public key PEM; the files already written keep the old
+// key's signatures.
+func (w *world) rotate(t *testing.T) (*reports.Signer, []byte) {
+	t.Helper()
+	info, err := reports.GenerateKey(t.TempDir(), bytes.NewReader(bytes.Repeat([]byte{8}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := reports.LoadSigner(info.PrivatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemData, err := os.ReadFile(info.PublicPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.signer = next
+	return next, pemData
+}
+
 func (w *world) source() Source {
 	return Source{From: "2026-07-01", To: "2026-07-31", Loc: time.UTC, Root: w.root, ReviewsDir: w.reviews, BaselineUpdatesDir: w.updates,
 		AuditLog: w.log, Checkpoints: w.checkpoints, PublicKeyPEM: w.pubPEM, Signer: w.signer, Generator: reports.Generator{Name: "ledgerlens", Version: "test"}}
@@ -609,19 +630,7 @@ func copyMap(m map[string][]byte) map[string][]byte {
 func TestBundleAfterKeyRotation(t *testing.T) {
 	w := newWorld(t)
 	old := w.signer
-	info, err := reports.GenerateKey(t.TempDir(), bytes.NewReader(bytes.Repeat([]byte{8}, 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	next, err := reports.LoadSigner(info.PrivatePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nextPEM, err := os.ReadFile(info.PublicPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.signer = next
+	next, nextPEM := w.rotate(t)
 	src := w.source()
 	src.PublicKeyPEM = nextPEM
 	src.Checkpoints = []string{w.checkpoint(t, w.log)}

@@ -176,19 +176,7 @@ func TestKeptCheckpointAcrossARotation(t *testing.T) {
 	w := newWorld(t)
 	old := w.signer
 	beforeRotation := w.checkpoint(t, w.log)
-	info, err := reports.GenerateKey(t.TempDir(), bytes.NewReader(bytes.Repeat([]byte{8}, 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	next, err := reports.LoadSigner(info.PrivatePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nextPEM, err := os.ReadFile(info.PublicPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.signer = next
+	next, nextPEM := w.rotate(t)
 	log := append(bytes.Clone(w.log), appendedEntry(t, w.log, "after the rotation")...)
 	src := w.source()
 	src.AuditLog, src.PublicKeyPEM, src.RetiredKeys = log, nextPEM, []ed25519.PublicKey{old.Public()}
