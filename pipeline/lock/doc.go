@@ -7,7 +7,9 @@
 // holding process exits for any reason, including SIGKILL, so a crashed job
 // never leaves a stale lock behind. The file also records who holds it (pid,
 // start time, command, host) so that a waiting job can say who it waits
-// for, and so that the next holder can tell that the previous one ended
+// for (a holder that left no record — a reader under another account,
+// another program — is named from the kernel's /proc/locks: pid, account,
+// command line, stopped or not), and so that the next holder can tell that the previous one ended
 // without releasing — Lock.Recovered — and write a lock_recovered audit
 // event. A holder that promises to release the lock by a time (Holder.Until:
 // a query and its time limit) is waited for beyond the waiter's own

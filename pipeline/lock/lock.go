@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -86,10 +87,17 @@ type HeldError struct {
 	// lock file's: the file was removed (or replaced) while a job held it,
 	// taking the holder's record with it.
 	FileReplaced bool
+	// Lockers are the processes the kernel lists as holding the lock,
+	// described (lockers), for a holder that left no record.
+	Lockers []string
 }
 
 func (e *HeldError) Error() string {
 	msg := "another ledgerlens process holds the lock: " + e.Holder.String()
+	if e.Holder.PID == 0 && len(e.Lockers) > 0 {
+		msg = "another process holds the lock " + e.Path + ": " + strings.Join(e.Lockers, "; ") +
+			" (it left no record of itself: a reader under another account, such as an analyst's query, or another program; end it for the jobs to run)"
+	}
 	if e.FileReplaced {
 		msg += fmt.Sprintf(" (its directory is locked but the lock file %s is free: the file was removed while a job held it, so who holds it is not known — never remove it — or another program locks %s itself)", e.Path, filepath.Dir(e.Path))
 	}
@@ -223,7 +231,11 @@ func acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 				}
 				return fail(&OverdueError{Path: path, Holder: h})
 			}
-			return fail(&HeldError{Path: path, Holder: h, FileReplaced: dirHeld && fileReplaced(f)})
+			he := &HeldError{Path: path, Holder: h, FileReplaced: dirHeld && fileReplaced(f)}
+			if h.PID == 0 {
+				he.Lockers = lockers(f, dir)
+			}
+			return fail(he)
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -314,3 +314,80 @@ func TestRemovedFileStillLocks(t *testing.T) {
 	}
 	l.Release()
 }
+
+const flockEnv = "LEDGERLENS_LOCK_TEST_FLOCK"
+
+// TestHelperFlockOnly is not a test: re-executed with flockEnv set to a
+// lock path, it takes a shared flock on the file as another program (or a
+// reader under another account) would — leaving no record — prints
+// "locked", and waits to be killed.
+func TestHelperFlockOnly(t *testing.T) {
+	path := os.Getenv(flockEnv)
+	if path == "" {
+		t.Skip("helper process only")
+	}
+	f, err := os.Open(path)
+	if err == nil {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_SH)
+	}
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("locked")
+	time.Sleep(time.Minute)
+	runtime.KeepAlive(f)
+	os.Exit(2)
+}
+
+// TestHolderNamedByTheKernel: a process that holds the lock without a
+// record of itself (flock(1), a reader under another account), stopped
+// with SIGSTOP. Every job exited 75 saying only "a process that left no
+// record of itself" (an outside review). The waiter names it from the
+// kernel's table: its pid, account, command line, and that it is
+// stopped.
+func TestHolderNamedByTheKernel(t *testing.T) {
+	if _, err := os.Stat(procLocks); err != nil {
+		t.Skipf("no %s here", procLocks)
+	}
+	path := filepath.Join(t.TempDir(), "lock")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperFlockOnly$")
+	cmd.Env = append(os.Environ(), flockEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || strings.TrimSpace(line) != "locked" {
+		t.Fatalf("helper did not take the lock: %q %v", line, err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Signal(syscall.SIGCONT)
+	var held *HeldError
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, err = Acquire(context.Background(), path, 0, CurrentHolder("report weekly", t0))
+		if !errors.As(err, &held) {
+			t.Fatalf("Acquire = %v, want *HeldError", err)
+		}
+		if strings.Contains(err.Error(), "stopped") || time.Now().After(deadline) {
+			break
+		}
+	}
+	msg := err.Error()
+	for _, want := range []string{fmt.Sprintf("pid %d (", cmd.Process.Pid), "account ", "stopped", "TestHelperFlockOnly", path} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
+	}
+}
