@@ -16,8 +16,13 @@ func JobCommand(name string) ([]string, error) {
 	// `schedule run` waits (its default), rather than skipped with 75: a
 	// later run of the weekly or monthly report makes up only its own
 	// period, not the one skipped.
+	// --fail-on SEV1: a week whose review needs a person — a stale
+	// ledger, no runs at all, a week left unpublished, a SEV0/SEV1
+	// violation — exits 3 and says so on stderr. Without it, the week of
+	// a ledger feed dead for months ended 0 with nothing printed, and
+	// cron mailed nothing (an outside review).
 	case JobWeeklyReview:
-		return []string{"report", "weekly", "--quiet", "--lock-timeout", "30m"}, nil
+		return []string{"report", "weekly", "--quiet", "--fail-on", "SEV1", "--lock-timeout", "30m"}, nil
 	case JobIntegrityCheck:
 		return []string{"verify", "all", "--quiet", "--lock-timeout", "30m"}, nil
 	case JobSLAReport:
@@ -65,7 +70,9 @@ func Crontab(specs []JobSpec, binary, root string) (string, error) {
 # Unlike "schedule run", cron does not catch up runs missed while the host
 # was down.
 # Output: --quiet keeps results off stdout and, without a terminal, only
-# errors are logged to stderr, so cron mails only failures.
+# errors are logged to stderr, so cron mails only failures. The weekly
+# review's --fail-on SEV1 makes a week that needs a person one of them
+# (exit 3: a stale ledger, no runs, a SEV0/SEV1 finding).
 `)
 	for _, spec := range specs {
 		s, err := parseSpec(spec)

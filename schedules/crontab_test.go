@@ -87,7 +87,7 @@ func TestCrontabMatchesDaemon(t *testing.T) {
 		},
 	}
 	commands := map[string]string{
-		JobWeeklyReview:   testBinary + " report weekly --quiet --lock-timeout 30m --root " + testRoot,
+		JobWeeklyReview:   testBinary + " report weekly --quiet --fail-on SEV1 --lock-timeout 30m --root " + testRoot,
 		JobIntegrityCheck: testBinary + " verify all --quiet --lock-timeout 30m --root " + testRoot,
 		JobSLAReport:      testBinary + " report sla --quiet --lock-timeout 30m --root " + testRoot,
 	}

@@ -37,6 +37,9 @@ second run finds the report already published.`,
 			if opts.Out == "" {
 				return usagef("--out is required")
 			}
+			if err := notInsideARoot("demo", opts.Out); err != nil {
+				return err
+			}
 			if err := checkDemoOut(opts.Out); err != nil {
 				return err
 			}

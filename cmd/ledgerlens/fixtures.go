@@ -48,6 +48,9 @@ allows it (for regenerating a fixture root).`,
 			if opts.Out == "" {
 				return usagef("--out is required")
 			}
+			if err := notInsideARoot("fixtures generate", opts.Out); err != nil {
+				return err
+			}
 			if err := checkEmptyOut(opts.Out, force); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -18,7 +19,7 @@ import (
 // directories, which may be mounts or links elsewhere: a file written
 // there, under a name a job would publish or read, would destroy, block
 // or mislead that job. So is any other ledgerlens root on the host
-// (enclosingRoot): whoever runs the command chooses --root, and a file
+// (inputs.EnclosingRoot): whoever runs the command chooses --root, and a file
 // planted in another root's output directory blocks its next publication
 // and fails its daily check. advice says where to write instead.
 func outsideProtected(l inputs.Layout, flag, value, dir, advice string) error {
@@ -35,24 +36,47 @@ func outsideProtected(l inputs.Layout, flag, value, dir, advice string) error {
 			return usagef("%s %s is inside %s; %s", flag, value, p.what, advice)
 		}
 	}
-	if other := enclosingRoot(dir); other != "" {
+	if other := inputs.EnclosingRoot(dir); other != "" {
 		return usagef("%s %s is inside the ledgerlens root %s (it holds %s); %s", flag, value, other, filepath.Join(other, ".ledgerlens"), advice)
 	}
 	return nil
 }
 
-// enclosingRoot returns the nearest of dir and its parents that holds a
-// .ledgerlens state directory (a ledgerlens root; the directory may be a
-// link to one elsewhere), or "".
-func enclosingRoot(dir string) string {
-	for d := dir; ; d = filepath.Dir(d) {
-		if fi, err := os.Stat(filepath.Join(d, ".ledgerlens")); err == nil && fi.IsDir() {
-			return d
-		}
-		if parent := filepath.Dir(d); parent == d {
-			return ""
-		}
+// notInsideARoot refuses dir, the --out directory of a command that lays
+// out a whole root (fixtures generate, demo), when it lies below a
+// ledgerlens root: inside its state directory it left a second signing
+// key there, and inside its output directory a planted directory that
+// failed the root's daily check, exit 0 (an outside review). dir may be a
+// root itself: whether an earlier fixture root may be written over is
+// the caller's to decide.
+func notInsideARoot(command, dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("%s --out %s: %w", command, dir, err)
 	}
+	existing := abs
+	for {
+		if _, err := os.Stat(existing); err == nil {
+			break
+		}
+		parent := filepath.Dir(existing)
+		if parent == existing {
+			break
+		}
+		existing = parent
+	}
+	real, err := inputs.RealPath(existing)
+	if err != nil {
+		real = existing
+	}
+	if existing == abs {
+		real = filepath.Dir(real) // below it, not the directory itself
+	}
+	if other := inputs.EnclosingRoot(real); other != "" {
+		return fmt.Errorf("%s: --out %s is inside the ledgerlens root %s (it holds %s); a root is laid out in a directory of its own — choose one outside it",
+			command, dir, other, filepath.Join(other, inputs.StateDirName))
+	}
+	return nil
 }
 
 // protectedDirs are the directories of l that jobs read or publish in:

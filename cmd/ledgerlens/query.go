@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -240,6 +241,15 @@ func checkOut(l inputs.Layout, out string) error {
 	// Before the query runs, not once its result is ready.
 	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
 		return usagef("--out %s: its directory %s does not exist", out, filepath.Dir(out))
+	}
+	// Parquet keeps column statistics raw, so the SQL chooses bytes of the
+	// file: named ~/.ssh/authorized_keys and written by whoever may run
+	// query as the account that runs the jobs, it planted a login key
+	// among lines sshd skips (an outside review). Files read as
+	// configuration are not named *.parquet (cron.d and sudoers.d even
+	// skip names with a dot).
+	if name := filepath.Base(out); !strings.HasSuffix(name, ".parquet") || name == ".parquet" {
+		return usagef("--out %s: name a new .parquet file (the query's SQL chooses bytes of the file, so a name a program reads as configuration, such as authorized_keys or a crontab, is refused)", out)
 	}
 	return nil
 }

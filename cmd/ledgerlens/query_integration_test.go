@@ -478,6 +478,10 @@ func TestQueryOutWritesOnlyNewFilesOutsideTheRoot(t *testing.T) {
 		// failed on the planted file, and its verify all.
 		{"another root's output directory", filepath.Join(other, "runs", "CREDIT_REVIEWS", "weekly_2030-01-07.json"), "inside the ledgerlens root " + other},
 		{"a root whose state directory is a link", filepath.Join(linked, "runs", "CREDIT_REVIEWS", "weekly_2030-01-07.json"), "inside the ledgerlens root " + linked},
+		// Written with exit 0 (an outside review, running query as the
+		// account that runs the jobs): the SQL's line among Parquet's
+		// bytes was a login key sshd accepted.
+		{"a new file a program reads as configuration", filepath.Join(outside, "authorized_keys2"), "name a new .parquet file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mustFail(t, 2, []string{tc.phrase}, "--root", root, "query", "--format", "parquet", "--out", tc.out, sql)
@@ -536,7 +540,7 @@ func TestQueryOutDirectorySwappedWhileWaiting(t *testing.T) {
 				}
 			}
 			second := exec.Command(binary, "--root", root, "query", "--lock-timeout", "30s", "--format", "parquet",
-				"--out", filepath.Join(dir, "ledgerlens.json"), "SELECT 1 AS a")
+				"--out", filepath.Join(dir, "ledgerlens.parquet"), "SELECT 1 AS a")
 			var stderr bytes.Buffer
 			second.Stderr = &stderr
 			if err := second.Start(); err != nil {
@@ -553,7 +557,7 @@ func TestQueryOutDirectorySwappedWhileWaiting(t *testing.T) {
 			if code := second.ProcessState.ExitCode(); code != 2 || !strings.Contains(stderr.String(), tc.phrase) {
 				t.Errorf("the swapped --out: exit %d, stderr %q; want 2, refused", code, stderr.String())
 			}
-			if _, err := os.Lstat(filepath.Join(tc.target, "ledgerlens.json")); err == nil {
+			if _, err := os.Lstat(filepath.Join(tc.target, "ledgerlens.parquet")); err == nil {
 				t.Errorf("the query wrote into %s", tc.target)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/fixtures"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
+	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
 // These tests run the real binary as cron does: no terminal (stdout and
@@ -895,6 +897,50 @@ func TestCronFixturesRefuseLiveRoot(t *testing.T) {
 		t.Fatal("--force replaced a live root's ledger")
 	}
 	wantExit(t, cron(t, root, "fixtures", "generate", "--runs", "1000", "--out", root, "--force"), 0, "--force")
+}
+
+// TestFixturesAndDemoRefuseAPlaceInsideARoot: fixtures generate and demo
+// with --out inside a live root (its state directory, its output
+// directory) wrote there, exit 0: a second signing key in the state
+// directory, and a directory in the output directory that the root's
+// next verify all reported as planted (an outside review). Refused
+// before anything is written.
+func TestFixturesAndDemoRefuseAPlaceInsideARoot(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	before := treeDigest(t, root)
+	for _, args := range [][]string{
+		{"fixtures", "generate", "--runs", "1000", "--out", filepath.Join(root, ".ledgerlens", "fx")},
+		{"fixtures", "generate", "--runs", "1000", "--out", filepath.Join(root, "runs", "CREDIT_REVIEWS", "fx")},
+		{"demo", "--runs", "1000", "--out", filepath.Join(root, ".ledgerlens", "keys")},
+	} {
+		r := ledgerlens(t, nil, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "is inside the ledgerlens root "+root) {
+			t.Errorf("%v: exit %d, want 1 naming the root\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if after := treeDigest(t, root); !maps.Equal(before, after) {
+		t.Error("a refused --out changed the root")
+	}
+}
+
+// TestCronLineOfADeadLedgerFeed: the weekly line `schedule crontab`
+// writes, run on a root whose ledger feed stopped months ago. The week's
+// review held a stale ledger, no runs and unpublished weeks, all SEV1,
+// and the line ended 0 with nothing on stderr: cron mailed nothing (an
+// outside review). It carries --fail-on SEV1: exit 3, said on stderr.
+func TestCronLineOfADeadLedgerFeed(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "root")
+	mustRun(t, "fixtures", "generate", "--runs", "3000", "--no-conflicting-duplicate", "--out", root)
+	mustRun(t, "--root", root, "keys", "generate")
+	line, err := schedules.JobCommand(schedules.JobWeeklyReview)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ledgerlens(t, nil, append(line, "--root", root)...)
+	if r.code != 3 || !strings.Contains(r.stderr, "at or above SEV1") {
+		t.Errorf("the crontab's weekly line on a dead feed: exit %d, want 3 said on stderr\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestCronAsOfUsage: an --as-of that cannot be meant is a usage error, not

@@ -39,6 +39,10 @@ type Layout struct {
 	CheckpointsDir  string // .ledgerlens/checkpoints
 }
 
+// StateDirName is the name of a root's state directory: its store, audit
+// log, checkpoints and keys. A directory holding one is a ledgerlens root.
+const StateDirName = ".ledgerlens"
+
 // NewLayout returns the default layout under root ("" means the working
 // directory), made absolute.
 func NewLayout(root string) Layout {
@@ -53,7 +57,7 @@ func NewLayout(root string) Layout {
 		root = abs
 	}
 	j := func(elem ...string) string { return filepath.Join(append([]string{root}, elem...)...) }
-	state := j(".ledgerlens")
+	state := j(StateDirName)
 	return Layout{
 		Root:               root,
 		Ledger:             j("runs", "CREDIT_MONITORING", "ledger.jsonl"),

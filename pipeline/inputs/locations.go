@@ -1,6 +1,9 @@
 package inputs
 
-import "path/filepath"
+import (
+	"os"
+	"path/filepath"
+)
 
 // Locations names files by where they are: their directory with every
 // link resolved (absolute), so that two spellings of one directory —
@@ -40,4 +43,18 @@ func (w *Locations) Dir(d string) string {
 func (w *Locations) Of(path string) string {
 	p := w.l.Resolve(filepath.FromSlash(path))
 	return filepath.Join(w.Dir(filepath.Dir(p)), filepath.Base(p))
+}
+
+// EnclosingRoot returns the nearest of dir and its parents that holds a
+// .ledgerlens state directory (a ledgerlens root; the directory may be a
+// link to one elsewhere), or "". dir should be a real path (RealPath).
+func EnclosingRoot(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(filepath.Join(d, StateDirName)); err == nil && fi.IsDir() {
+			return d
+		}
+		if parent := filepath.Dir(d); parent == d {
+			return ""
+		}
+	}
 }

@@ -163,6 +163,13 @@ func checkOutputDir(l inputs.Layout, dir string) error {
 			return fmt.Errorf("%q overlaps %s, which holds other files of the root: give a directory of its own", dir, l.Rel(kept))
 		}
 	}
+	// Nor inside another root: reports published into its output
+	// directory failed its next weekly job and its daily check, and
+	// through a link they landed beside its signing key, exit 0 (an
+	// outside review). query --out refuses the same.
+	if other := inputs.EnclosingRoot(out); other != "" && other != realPath(l.Root) {
+		return fmt.Errorf("%q is inside the ledgerlens root %s (it holds %s), not this one: give a directory of this root's own", dir, other, filepath.Join(other, inputs.StateDirName))
+	}
 	return nil
 }
 
