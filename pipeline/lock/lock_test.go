@@ -42,8 +42,15 @@ func TestHelperHoldLock(t *testing.T) {
 // startHolder starts a subprocess that holds the lock at path.
 func startHolder(t *testing.T, path string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldLock$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+path)
+	return startHelper(t, "TestHelperHoldLock", helperEnv, path)
+}
+
+// startHelper starts the helper test named name, with env set to path,
+// and waits until it says it holds the lock.
+func startHelper(t *testing.T, name, env, path string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$")
+	cmd.Env = append(os.Environ(), env+"="+path)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -354,27 +361,13 @@ func TestHolderNamedByTheKernel(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperFlockOnly$")
-	cmd.Env = append(os.Environ(), flockEnv+"="+path)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || strings.TrimSpace(line) != "locked" {
-		t.Fatalf("helper did not take the lock: %q %v", line, err)
-	}
+	cmd := startHelper(t, "TestHelperFlockOnly", flockEnv, path)
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Signal(syscall.SIGCONT)
 	var held *HeldError
+	var err error
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		_, err = Acquire(context.Background(), path, 0, CurrentHolder("report weekly", t0))
 		if !errors.As(err, &held) {
