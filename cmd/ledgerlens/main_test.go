@@ -37,6 +37,9 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(peakFileEnv); path != "" {
 		os.Exit(measureChild(path, os.Args[1:]))
 	}
+	if path := os.Getenv(posixLockEnv); path != "" {
+		os.Exit(holdPOSIXLock(path))
+	}
 	code, err := setup(m)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

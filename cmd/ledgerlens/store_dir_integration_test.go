@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -658,4 +659,57 @@ mv .ledgerlens/store .ledgerlens/store.real && mv .ledgerlens/own .ledgerlens/st
 		mustFail(t, 4, []string{"owned by uid 65534", want}, append([]string{"--root", root}, args...)...)
 	}
 	mustFail(t, 4, []string{"owned by uid 65534"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
+}
+
+// posixLockEnv makes the test binary a program that holds a POSIX read
+// lock on the file it names (holdPOSIXLock), as an analyst's own program
+// reading the store file would.
+const posixLockEnv = "LEDGERLENS_TEST_HOLD_POSIX_LOCK"
+
+// holdPOSIXLock takes a read lock on the whole file at path, says
+// "locked" and waits to be killed.
+func holdPOSIXLock(path string) int {
+	f, err := os.Open(path)
+	if err == nil {
+		err = syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &syscall.Flock_t{Type: syscall.F_RDLCK})
+	}
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	fmt.Println("locked")
+	time.Sleep(time.Minute)
+	runtime.KeepAlive(f)
+	return 2
+}
+
+// TestStoreFileLockedByAnotherProgram: another program holding a lock on
+// the store file (an analyst reading it with their own tools). Jobs
+// exited 1 advising to move the store away, the wrong remedy for a store
+// that is only busy (an outside review). They exit 75, as for a held job
+// lock, naming the program.
+func TestStoreFileLockedByAnotherProgram(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "ingest")
+	holder := exec.Command(os.Args[0])
+	holder.Env = append(os.Environ(), posixLockEnv+"="+storeFile(root))
+	out, err := holder.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = holder.Process.Kill()
+		_ = holder.Wait()
+	})
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || strings.TrimSpace(line) != "locked" {
+		t.Fatalf("the holder did not lock the store: %q %v", line, err)
+	}
+	r := ledgerlens(t, nil, "--root", root, "ingest")
+	if r.code != 75 || strings.Contains(r.stderr, "move it away") || !strings.Contains(r.stderr, fmt.Sprintf("pid %d (", holder.Process.Pid)) {
+		t.Errorf("ingest while another program locks the store file: exit %d, want 75 naming pid %d\n%s", r.code, holder.Process.Pid, r.stderr)
+	}
 }

@@ -357,6 +357,16 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		return nil, store.IngestResult{}, &IntegrityError{Problems: []string{err.Error()}}
 	}
 	if err != nil {
+		if ctx.Err() == nil && store.IsLockConflict(err) {
+			// Another program holds the engine's lock on the store file (an
+			// analyst reading it outside `ledgerlens query`): the store is
+			// not damaged, and the advice to move it away was the wrong
+			// remedy (an outside review). Busy, as for the job lock.
+			if holders := lock.HoldersOf(dir.Path(store.FileName)); len(holders) > 0 {
+				return nil, store.IngestResult{}, &LockHeldError{Path: j.env.Layout.StoreFile, Lockers: holders}
+			}
+			return nil, store.IngestResult{}, fmt.Errorf("%w; another process holds a lock on the store file: the store is not damaged, do not move it away; end that process, then run the job again", err)
+		}
 		if ctx.Err() == nil {
 			err = fmt.Errorf("%w; if the store is damaged, move it away: the next job rebuilds it from the ledger, checked against the audit log", err)
 		}

@@ -62,6 +62,19 @@ func lockers(files ...*os.File) []string {
 	return out
 }
 
+// HoldersOf describes the processes the kernel lists as holding a lock on
+// the file at path (flock or POSIX), as a HeldError's Lockers: for a lock
+// that is not ledgerlens's own, such as the engine's on the store file.
+// nil when none is found or /proc/locks cannot be read.
+func HoldersOf(path string) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	return lockers(f)
+}
+
 // describePID says who pid is: "pid 4242 (account alice, stopped:
 // ledgerlens query SELECT …)".
 func describePID(pid int) string {

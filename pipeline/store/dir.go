@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -31,6 +32,13 @@ func (e *unsafeDirError) Is(target error) bool { return target == ErrUnsafeDir }
 
 func unsafeDir(format string, args ...any) error {
 	return &unsafeDirError{msg: fmt.Sprintf(format, args...)}
+}
+
+// IsLockConflict reports whether err, an open's, says that another
+// process holds the engine's lock on the store file: a busy store, not a
+// damaged one.
+func IsLockConflict(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "Could not set lock on file")
 }
 
 // moveAway is the remedy for a store directory that cannot be trusted: a
