@@ -100,19 +100,9 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 // of a key or of a file to read (a check that could not run, not evidence
 // found wrong).
 func verifyBundles(a *app, paths []string, opts VerifyOptions) (failed, unchecked int, err error) {
-	var kept []keptCheckpoint
-	for _, k := range opts.Kept {
-		notes, err := audit.ReadKeptCheckpoints(k)
-		if err != nil {
-			return 0, 0, fmt.Errorf("verify --checkpoint: %w", err)
-		}
-		for i, n := range notes {
-			src := "kept checkpoint " + k
-			if len(notes) > 1 {
-				src = fmt.Sprintf("%s #%d", src, i+1)
-			}
-			kept = append(kept, keptCheckpoint{src, n})
-		}
+	kept, err := audit.ReadKept(opts.Kept)
+	if err != nil {
+		return 0, 0, fmt.Errorf("verify --checkpoint: %w", err)
 	}
 	for _, path := range paths {
 		pub, source, err := bundleKey(a, opts.PubKey, opts.RootGiven)
@@ -135,10 +125,6 @@ func verifyBundles(a *app, paths []string, opts VerifyOptions) (failed, unchecke
 	return failed, unchecked, nil
 }
 
-// keptCheckpoint is a checkpoint the reader kept (verify --checkpoint),
-// named for problems.
-type keptCheckpoint struct{ source, note string }
-
 // bundleVerdict is what verifyBundle found of one bundle.
 type bundleVerdict int
 
@@ -154,7 +140,7 @@ const (
 // could be made to expand into gigabytes (a zip bomb), so its contents are
 // read only once the signature vouches for them. Only a regular file is
 // read (a FIFO would hang the check, a link to /dev/zero fill memory).
-func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fromRoot, trustBundleKey bool, want bundleRequirement, kept []keptCheckpoint) (bundleVerdict, error) {
+func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fromRoot, trustBundleKey bool, want bundleRequirement, kept []audit.KeptCheckpoint) (bundleVerdict, error) {
 	f, err := inputs.OpenRegular(path)
 	if err != nil {
 		fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
@@ -203,7 +189,7 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 		return bundleFailed, nil
 	}
 	for _, k := range kept {
-		res.CheckKept(k.source, k.note)
+		res.CheckKept(k.Source, k.Note)
 	}
 	var problems []string
 	for _, p := range res.Problems {

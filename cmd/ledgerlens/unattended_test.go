@@ -1480,6 +1480,34 @@ func TestCronOutputDirOverlapsTheRoot(t *testing.T) {
 	}
 }
 
+// TestCronOutputDirInAnotherRoot: output_dir pointed at another root's
+// output directory, or through a link at its keys: the weekly job
+// published there, exit 0, and the other root's next job and daily check
+// failed on the files (an outside review). Refused, nothing written into
+// the other root.
+func TestCronOutputDirInAnotherRoot(t *testing.T) {
+	other := publishedRoot(t)
+	link := filepath.Join(t.TempDir(), "keys")
+	if err := os.Symlink(filepath.Join(other, ".ledgerlens", "keys"), link); err != nil {
+		t.Fatal(err)
+	}
+	before := treeDigest(t, other)
+	for _, dir := range []string{filepath.Join(other, "runs", "CREDIT_REVIEWS"), link} {
+		root := copyFixture(t)
+		mustRun(t, "--root", root, "keys", "generate")
+		if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(`{"output_dir": "`+dir+`"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := ledgerlens(t, nil, "--root", root, "-q", "report", "weekly", "--week", focusWeek)
+		if r.code != 1 || !strings.Contains(r.stderr, "is inside the ledgerlens root "+other) {
+			t.Errorf("output_dir %s: exit %d, want 1 naming the other root\n%s", dir, r.code, r.stderr)
+		}
+	}
+	if after := treeDigest(t, other); !maps.Equal(before, after) {
+		t.Error("a refused job wrote into the other root")
+	}
+}
+
 // TestCronVerifyAllOnAFIFOLedger: with a FIFO in the ledger's place (a
 // mount gone wrong, or someone's trick), the daily verify all blocked for
 // ever opening it, holding the root's lock — every other job exited 75 —

@@ -286,6 +286,45 @@ func parseCheckpoints(path string, data []byte) ([]StoredCheckpoint, error) {
 	return out, nil
 }
 
+// KeptCheckpoint is one checkpoint an auditor kept, with the name
+// problems give it: "kept checkpoint FILE", and "#N" when the file holds
+// several.
+type KeptCheckpoint struct {
+	Source string
+	Note   string
+}
+
+// ReadKept reads the checkpoints of each file an auditor kept
+// (ReadKeptCheckpoints), named for problems.
+func ReadKept(paths []string) ([]KeptCheckpoint, error) {
+	var out []KeptCheckpoint
+	for _, k := range paths {
+		notes, err := ReadKeptCheckpoints(k)
+		if err != nil {
+			return nil, err
+		}
+		for i, n := range notes {
+			src := "kept checkpoint " + k
+			if len(notes) > 1 {
+				src = fmt.Sprintf("%s #%d", src, i+1)
+			}
+			out = append(out, KeptCheckpoint{Source: src, Note: n})
+		}
+	}
+	return out, nil
+}
+
+// UnverifiedCheckpoint parses the body of the signed note n without
+// checking its signature: where only its size or origin is wanted (which
+// proofs to make, whether a note is a checkpoint at all).
+func UnverifiedCheckpoint(n string) (Checkpoint, error) {
+	body, _, ok := strings.Cut(n, "\n\n")
+	if !ok {
+		return Checkpoint{}, errors.New("checkpoint: no blank line before its signatures")
+	}
+	return ParseCheckpointText(body + "\n")
+}
+
 // ReadKeptCheckpoints reads a checkpoint an auditor kept: the signed note
 // itself, several notes one after another (`cat witness/*`), or JSON
 // lines of a checkpoints file. Line ends may be CRLF (a note saved from a
@@ -319,8 +358,7 @@ func ReadKeptCheckpoints(path string) ([]string, error) {
 		return nil, fmt.Errorf("kept checkpoint %s holds no checkpoint", path)
 	}
 	for i, n := range out {
-		body, _, ok := strings.Cut(n, "\n\n")
-		if _, err := ParseCheckpointText(body + "\n"); err != nil || !ok {
+		if _, err := UnverifiedCheckpoint(n); err != nil {
 			return nil, fmt.Errorf("kept checkpoint %s (checkpoint %d): not a signed checkpoint note (%v)", path, i+1, err)
 		}
 	}

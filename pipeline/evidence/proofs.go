@@ -173,8 +173,7 @@ func headOf(notes []string, pub ed25519.PublicKey, tree *audit.Tree) (audit.Chec
 	h := &Head{Checkpoint: HeadMember, TreeSize: newest.Size, RootHash: newest.Root.String(), From: []HeadProof{}}
 	seen := map[int64]bool{}
 	for _, n := range notes {
-		body, _, _ := strings.Cut(n, "\n\n")
-		c, err := audit.ParseCheckpointText(body + "\n")
+		c, err := audit.UnverifiedCheckpoint(n)
 		if err != nil || c.Size < 1 || c.Size > newest.Size || seen[c.Size] {
 			continue
 		}
@@ -196,8 +195,7 @@ func newestSize(notes []string) int64 {
 	if len(notes) == 0 {
 		return 0
 	}
-	body, _, _ := strings.Cut(notes[len(notes)-1], "\n\n")
-	c, err := audit.ParseCheckpointText(body + "\n")
+	c, err := audit.UnverifiedCheckpoint(notes[len(notes)-1])
 	if err != nil {
 		return 0
 	}

@@ -76,18 +76,12 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 	for _, r := range carried {
 		cands = append(cands, candidate{"report " + l.Rel(r.path), r.note, false})
 	}
-	for _, k := range kept {
-		notes, err := audit.ReadKeptCheckpoints(k)
-		if err != nil {
-			return c, err
-		}
-		for i, n := range notes {
-			src := "kept checkpoint " + k
-			if len(notes) > 1 {
-				src = fmt.Sprintf("%s #%d", src, i+1)
-			}
-			cands = append(cands, candidate{src, n, false})
-		}
+	keptNotes, err := audit.ReadKept(kept)
+	if err != nil {
+		return c, err
+	}
+	for _, k := range keptNotes {
+		cands = append(cands, candidate{k.Source, k.Note, false})
 	}
 	if len(cands) > 0 && pub == nil {
 		c.Unchecked = fmt.Sprintf("%d signed checkpoints found but no public key to verify them: pass --pubkey", len(cands))
