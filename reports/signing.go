@@ -120,10 +120,15 @@ func NewSigner(priv ed25519.PrivateKey) (*Signer, error) {
 // LoadSigner reads a PKCS #8 PEM Ed25519 private key. It refuses a file that
 // group or others may read or write: a signing key others can read proves
 // nothing.
-func LoadSigner(path string) (*Signer, error) {
+func LoadSigner(path string) (*Signer, error) { return LoadSignerAs(path, path) }
+
+// LoadSignerAs is LoadSigner of the file this process reaches at path
+// (through its handle on a checked directory), which messages call name.
+func LoadSignerAs(path, name string) (*Signer, error) {
 	f, err := inputs.OpenRegular(path)
+	err = namedAs(err, path, name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("signing key %s does not exist: create one with 'ledgerlens keys generate', or pass --unsigned", path)
+		return nil, fmt.Errorf("signing key %s does not exist: create one with 'ledgerlens keys generate', or pass --unsigned", name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load signing key: %w", err)
@@ -131,29 +136,29 @@ func LoadSigner(path string) (*Signer, error) {
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("load signing key %s: %w", path, err)
+		return nil, fmt.Errorf("load signing key %s: %w", name, namedAs(err, path, name))
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("load signing key %s: not a regular file", path)
+		return nil, fmt.Errorf("load signing key %s: not a regular file", name)
 	}
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("signing key %s has mode %04o: it must not be readable or writable by group or others; fix it with: chmod 600 %s", path, perm, path)
+		return nil, fmt.Errorf("signing key %s has mode %04o: it must not be readable or writable by group or others; fix it with: chmod 600 %s", name, perm, name)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("load signing key %s: %w", path, err)
+		return nil, fmt.Errorf("load signing key %s: %w", name, namedAs(err, path, name))
 	}
 	block, _ := pem.Decode(data)
 	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("load signing key %s: no PEM \"PRIVATE KEY\" (PKCS #8) block", path)
+		return nil, fmt.Errorf("load signing key %s: no PEM \"PRIVATE KEY\" (PKCS #8) block", name)
 	}
 	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("load signing key %s: %w", path, err)
+		return nil, fmt.Errorf("load signing key %s: %w", name, err)
 	}
 	priv, ok := key.(ed25519.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("load signing key %s: a %T, not an Ed25519 key", path, key)
+		return nil, fmt.Errorf("load signing key %s: a %T, not an Ed25519 key", name, key)
 	}
 	return NewSigner(priv)
 }
@@ -182,22 +187,46 @@ func (s *Signer) KeyID() string { return s.id }
 func (s *Signer) Public() ed25519.PublicKey { return s.priv.Public().(ed25519.PublicKey) }
 
 // LoadPublicKey reads an SPKI PEM ("PUBLIC KEY") Ed25519 public key.
-func LoadPublicKey(path string) (ed25519.PublicKey, error) {
+func LoadPublicKey(path string) (ed25519.PublicKey, error) { return LoadPublicKeyAs(path, path) }
+
+// LoadPublicKeyAs is LoadPublicKey of the file this process reaches at
+// path (through its handle on a checked directory), which messages call
+// name.
+func LoadPublicKeyAs(path, name string) (ed25519.PublicKey, error) {
 	data, err := inputs.ReadRegular(path)
 	if err != nil {
-		return nil, fmt.Errorf("load public key: %w", err)
+		return nil, fmt.Errorf("load public key: %w", namedAs(err, path, name))
 	}
 	block, _ := pem.Decode(data)
 	if block == nil || block.Type != "PUBLIC KEY" {
-		return nil, fmt.Errorf("load public key %s: no PEM \"PUBLIC KEY\" block", path)
+		return nil, fmt.Errorf("load public key %s: no PEM \"PUBLIC KEY\" block", name)
 	}
 	key, err := x509.ParsePKIXPublicKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("load public key %s: %w", path, err)
+		return nil, fmt.Errorf("load public key %s: %w", name, err)
 	}
 	pub, ok := key.(ed25519.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("load public key %s: a %T, not an Ed25519 key", path, key)
+		return nil, fmt.Errorf("load public key %s: a %T, not an Ed25519 key", name, key)
 	}
 	return pub, nil
+}
+
+// namedAs is err, an error of reading the file at path, naming it name
+// instead where it names it path (an open's *fs.PathError, an
+// *inputs.NotRegularError): a path through a directory handle means
+// nothing to a person. It must be applied before err is wrapped.
+func namedAs(err error, path, name string) error {
+	if err == nil || path == name {
+		return err
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		pe.Path = name
+	}
+	var nr *inputs.NotRegularError
+	if errors.As(err, &nr) && nr.Path == path {
+		nr.Path = name
+	}
+	return err
 }

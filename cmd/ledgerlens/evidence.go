@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -275,15 +275,11 @@ func bundleKey(a *app, pubPath string, rootGiven bool) (ed25519.PublicKey, strin
 	if !rootGiven {
 		return nil, "", nil
 	}
-	p := filepath.Join(a.layout().KeysDir, reports.PublicKeyFile)
-	pub, err := reports.LoadPublicKey(p)
-	if err == nil {
-		return pub, p, nil
+	pub, err := job.RootPublicKey(a.layout())
+	if pub == nil || err != nil {
+		return nil, "", err
 	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", nil
-	}
-	return nil, "", err
+	return pub, filepath.Join(a.layout().KeysDir, reports.PublicKeyFile), nil
 }
 
 func shortHash(h string) string {

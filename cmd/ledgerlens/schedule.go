@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
-	"github.com/ledgerlens/ledgerlens/reports"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
@@ -255,11 +253,7 @@ func (a *app) failedRunStats(ctx context.Context, command string, err error) sch
 }
 
 func (a *app) publicKeyIfPresent() (ed25519.PublicKey, error) {
-	pub, err := reports.LoadPublicKey(filepath.Join(a.layout().KeysDir, reports.PublicKeyFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	return pub, err
+	return job.RootPublicKey(a.layout())
 }
 
 // maxListedFires bounds schedule list --next: a year of a job firing every

@@ -114,6 +114,13 @@ A missing store while the audit log records ingests is a problem too.`,
 				return runVerifyAll(cmd.Context(), a, nil, true, lockTimeout, kept...)
 			}
 			pub, err := loadPub()
+			if pubPath == "" && errors.Is(err, job.ErrUnsafeKeysDir) {
+				// Keys someone else put in the root's place: nothing is
+				// checked with them, everything else is, and the keys
+				// directory is listed with the problems
+				// (SigningKeyProblems), notified too.
+				return runVerifyAll(cmd.Context(), a, nil, true, lockTimeout, kept...)
+			}
 			if err != nil {
 				return err
 			}
@@ -226,18 +233,14 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 // loadPublicKey reads the public key signatures are checked with: pubPath,
 // else the working root's.
 func loadPublicKey(a *app, pubPath string) (ed25519.PublicKey, error) {
-	p := pubPath
-	if p == "" {
-		p = filepath.Join(a.layout().KeysDir, reports.PublicKeyFile)
+	if pubPath != "" {
+		return reports.LoadPublicKey(pubPath)
 	}
-	pub, err := reports.LoadPublicKey(p)
-	if err != nil {
-		if pubPath == "" && errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no public key at %s: pass --pubkey PATH (signatures cannot be checked without it)", p)
-		}
-		return nil, err
+	pub, err := job.RootPublicKey(a.layout())
+	if pub == nil && err == nil {
+		return nil, fmt.Errorf("no public key at %s: pass --pubkey PATH (signatures cannot be checked without it)", filepath.Join(a.layout().KeysDir, reports.PublicKeyFile))
 	}
-	return pub, nil
+	return pub, err
 }
 
 // VerifyOptions are the options of `ledgerlens verify FILE...`.
@@ -506,16 +509,15 @@ type AuditVerifyOptions struct {
 // against every signed checkpoint it can find, printing every problem.
 func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 	l := a.layout()
-	keyPath := opts.PubKey
-	if keyPath == "" {
-		keyPath = filepath.Join(l.KeysDir, reports.PublicKeyFile)
+	var pub ed25519.PublicKey
+	var err error
+	if opts.PubKey != "" {
+		pub, err = reports.LoadPublicKey(opts.PubKey)
+	} else {
+		pub, err = job.RootPublicKey(l) // nil: checkpoints cannot be checked
 	}
-	pub, err := reports.LoadPublicKey(keyPath)
 	if err != nil {
-		if opts.PubKey != "" || !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		pub = nil
+		return err
 	}
 	path, cpFile, reviewsDir := l.AuditLog, job.AuditCheckpointsFile(l), job.OutputDirs(l)[0]
 	if opts.Path != "" {

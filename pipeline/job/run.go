@@ -487,13 +487,15 @@ func (j *Job) recordIngest(ctx context.Context, ledgerRel string, res store.Inge
 // the job can run without signing).
 func (j *Job) Signer(hint string) (*reports.Signer, error) {
 	l := j.env.Layout
-	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
-	s, err := reports.LoadSigner(keyPath)
+	s, err := loadRootKey(l)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &BlockedError{fmt.Errorf("no signing key at %s: create one with `ledgerlens keys generate --root %s`%s",
+			filepath.Join(l.KeysDir, reports.PrivateKeyFile), l.Root, hint)}
+	}
+	if errors.Is(err, ErrIntegrity) {
+		return nil, err
+	}
 	if err != nil {
-		if _, statErr := os.Stat(keyPath); errors.Is(statErr, fs.ErrNotExist) {
-			return nil, &BlockedError{fmt.Errorf("no signing key at %s: create one with `ledgerlens keys generate --root %s`%s",
-				keyPath, l.Root, hint)}
-		}
 		return nil, &BlockedError{err}
 	}
 	if err := CheckKeyPair(l, s); err != nil {

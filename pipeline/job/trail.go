@@ -34,16 +34,6 @@ func AuditCheckpointsFile(l inputs.Layout) string {
 	return filepath.Join(l.StateDir, "audit.checkpoints")
 }
 
-// RootPublicKey reads the root's signing.pub; nil (no error) when absent.
-func RootPublicKey(l inputs.Layout) (ed25519.PublicKey, error) {
-	p := filepath.Join(l.KeysDir, reports.PublicKeyFile)
-	pub, err := reports.LoadPublicKey(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	return pub, err
-}
-
 // CheckKeyPair refuses a private key whose public half is not signing.pub:
 // everything it signed would fail verification afterwards.
 func CheckKeyPair(l inputs.Layout, s *reports.Signer) error {
@@ -74,13 +64,19 @@ func publicKeyMissing(l inputs.Layout, lead, which string) string {
 // check that would otherwise only ask for another key (verify all without
 // --pubkey): beside the private key, it is what every job refuses to sign
 // for; with the whole keys directory gone while the audit log records a
-// key, what every job is blocked on (checkKeyNotLost). Either fails the
-// check (exit 1, as any failed verification).
+// key, what every job is blocked on (checkKeyNotLost); with a keys
+// directory someone else put in place, that (ErrUnsafeKeysDir). Each
+// fails the check.
 // It is nil while signing.pub is there, and on a root that never had a
 // key (an unsigned one), where asking for a key is the right answer.
 func MissingPublicKeyProblem(l inputs.Layout) error {
 	if _, err := os.Lstat(filepath.Join(l.KeysDir, reports.PublicKeyFile)); !errors.Is(err, fs.ErrNotExist) {
 		return nil
+	}
+	// A keys directory someone else put in place is that problem, whatever
+	// it holds.
+	if err := CheckKeysDir(l); errors.Is(err, ErrUnsafeKeysDir) {
+		return err
 	}
 	if _, err := os.Lstat(filepath.Join(l.KeysDir, reports.PrivateKeyFile)); err == nil {
 		return errors.New(publicKeyMissing(l, "every job refuses to sign: ", ""))
@@ -329,8 +325,9 @@ func EntrySigner(l inputs.Layout) (func([]byte) []byte, error) {
 // good. That is a *BlockedError (exit 1) before anything is written: a
 // key mount that did not come up, a key moved away.
 func RootSigner(l inputs.Layout) (*reports.Signer, error) {
-	keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
-	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
+	s, err := loadRootKey(l)
+	if errors.Is(err, fs.ErrNotExist) {
+		keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
 		pubPath := filepath.Join(l.KeysDir, reports.PublicKeyFile)
 		if _, perr := os.Lstat(pubPath); perr == nil {
 			return nil, Blocked(fmt.Errorf("signing key %s is missing beside %s: restore it (a key mount that did not come up, a key moved away?); nothing was written: a job without it would append unsigned entries to a signed audit log, which every later job refuses",
@@ -338,7 +335,9 @@ func RootSigner(l inputs.Layout) (*reports.Signer, error) {
 		}
 		return nil, nil
 	}
-	s, err := reports.LoadSigner(keyPath)
+	if errors.Is(err, ErrIntegrity) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/ownerdir"
 )
 
 // TestOpenDirRefuses: the rules OpenDir applies to the store's directory
@@ -201,6 +203,7 @@ func TestAdoptMovesALegacyStore(t *testing.T) {
 // says (0664: the group could write the store), whatever the umask. A
 // store directory OpenDir makes drops it; one that has one is refused.
 func TestStoreDirectoryACL(t *testing.T) {
+	aclDefault := ownerdir.ACLAttributes()[0]
 	state := t.TempDir()
 	if err := syscall.Setxattr(state, aclDefault, groupACL(65534), 0); err != nil {
 		t.Skipf("no ACLs here: %v", err)

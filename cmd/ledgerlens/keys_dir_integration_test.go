@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// TestAttackKeysDirectoryOfAnotherAccount: someone who may write the state
+// directory and the output directory, but lacks the key, builds a root of
+// their own from the same ledger under a key pair they made, then renames
+// the keys directory and the store away and puts their keys, audit log,
+// checkpoints and reports in place. Everything held together under their
+// key: `verify all` on the host exited 0, and the next job signed its
+// entries and checkpoint with their key, so from then on they could sign
+// anything (an outside review). The keys directory is now read only when
+// it is the jobs' account's alone (package ownerdir): `verify all` exits 4
+// naming its owner, and a job exits 4 before it writes anything.
+func TestAttackKeysDirectoryOfAnotherAccount(t *testing.T) {
+	root := sharedRoot(t)
+	if err := os.Chmod(reviews(root), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	// The attacker's own root: the same inputs, their own key.
+	scratch := filepath.Join(sharedTemp(t), "scratch")
+	if err := os.Mkdir(scratch, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyInto(t, fixtureDir, scratch)
+	if out, err := exec.Command("chown", "-R", strconv.Itoa(nobody)+":"+strconv.Itoa(nobody), scratch).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v %s", err, out)
+	}
+	for _, args := range [][]string{{"keys", "generate"}, {"report", "weekly", "--week", prevWeek(t)}, {"report", "weekly", "--week", focusWeek}} {
+		if r := ledgerlensAs(t, nobody, nil, nil, append([]string{"--root", scratch}, args...)...); r.code != 0 {
+			t.Fatalf("the attacker's %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	theirs, err := reports.LoadPublicKey(filepath.Join(scratch, ".ledgerlens", "keys", reports.PublicKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, ok := asNobody(t, root, strings.ReplaceAll(`set -e
+S=SCRATCH/.ledgerlens
+cd .ledgerlens
+mv keys keys.orig
+mv store store.orig
+if [ -d checkpoints ]; then mv checkpoints checkpoints.orig; fi
+cp -rp $S/keys keys
+if [ -d $S/checkpoints ]; then cp -rp $S/checkpoints checkpoints; fi
+cp $S/audit.jsonl audit.jsonl.new && mv -f audit.jsonl.new audit.jsonl
+cp $S/audit.checkpoints audit.checkpoints.new && mv -f audit.checkpoints.new audit.checkpoints
+cd ../runs/CREDIT_REVIEWS
+rm -f ./*
+cp SCRATCH/runs/CREDIT_REVIEWS/* .
+`, "SCRATCH", scratch))
+	if !ok {
+		t.Fatalf("the attacker could not put their state in place: %s", out)
+	}
+
+	checkpoints := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	before, err := os.ReadFile(checkpoints)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ledgerlens(t, nil, "--root", root, "ingest") // the next job
+	after, err := os.ReadFile(checkpoints)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.code != 4 || !strings.Contains(r.stderr, "keys directory") {
+		t.Errorf("a job over their keys: exit %d, want 4 naming the keys directory\n%s", r.code, r.stderr)
+	}
+	if !bytes.Equal(before, after) {
+		t.Errorf("the job signed a checkpoint over their log (their key is %s):\n%s", reports.KeyID(theirs), after[len(before):])
+	}
+
+	r = ledgerlens(t, nil, "--root", root, "verify", "all")
+	if r.code != 4 || !strings.Contains(r.stderr+r.stdout, "keys directory") || !strings.Contains(r.stderr+r.stdout, "owned by uid 65534") {
+		t.Errorf("verify all over their keys: exit %d, want 4 naming the keys directory's owner\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -1,0 +1,93 @@
+package job
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/ownerdir"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// ErrUnsafeKeysDir is matched (errors.Is) by the error of reading the
+// root's keys from a keys directory that is not the jobs' account's
+// alone (docs/COMPLIANCE.md, "The keys directory"): someone who may write
+// the state directory renamed the keys directory away and put one of
+// their own in its place, with a key pair they made and an audit log
+// they signed with it, and every job signed with their key while every
+// check on the host passed (an outside review). Nothing is signed or
+// checked with the keys of such a directory.
+var ErrUnsafeKeysDir = errors.New("the keys directory cannot be trusted")
+
+// keysDirKind is the keys directory to package ownerdir.
+var keysDirKind = ownerdir.Kind{
+	What:   "keys directory",
+	Remedy: "put back the keys directory the account that runs the jobs made (moved aside, or from its backup), then run 'ledgerlens verify all --pubkey' with the public key you obtained out of band",
+	Err:    ErrUnsafeKeysDir,
+}
+
+// readKeysDir opens the root's keys directory, checks it (ownerdir: the
+// directory and every entry the jobs' account's, writable by it alone;
+// this account's own, or the state directory's owner's), and returns
+// what read makes of it, reading through the handle it checked. A
+// directory that cannot be trusted is an *IntegrityError (exit 4); a
+// missing one an error wrapping fs.ErrNotExist.
+func readKeysDir[T any](l inputs.Layout, read func(d *ownerdir.Dir) (T, error)) (T, error) {
+	var zero T
+	d, err := ownerdir.Open(l.KeysDir, keysDirKind, false)
+	if errors.Is(err, ErrUnsafeKeysDir) {
+		return zero, &keysDirError{IntegrityError{Problems: []string{err.Error()}}}
+	}
+	if err != nil {
+		return zero, err
+	}
+	defer d.Close()
+	return read(d)
+}
+
+// keysDirError is the IntegrityError of a keys directory that cannot be
+// trusted; it matches ErrUnsafeKeysDir too.
+type keysDirError struct{ IntegrityError }
+
+func (e *keysDirError) Is(target error) bool {
+	return target == ErrUnsafeKeysDir || e.IntegrityError.Is(target)
+}
+
+// CheckKeysDir checks the root's keys directory as every read of its keys
+// does (readKeysDir): nil when it is missing; an *IntegrityError matching
+// ErrUnsafeKeysDir when it cannot be trusted. `keys generate` checks it
+// before it writes a key there.
+func CheckKeysDir(l inputs.Layout) error {
+	_, err := readKeysDir(l, func(*ownerdir.Dir) (struct{}, error) { return struct{}{}, nil })
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// RootPublicKey reads the root's signing.pub from its checked keys
+// directory; nil (no error) when absent.
+func RootPublicKey(l inputs.Layout) (ed25519.PublicKey, error) {
+	pub, err := readKeysDir(l, func(d *ownerdir.Dir) (ed25519.PublicKey, error) {
+		return reports.LoadPublicKeyAs(d.Path(reports.PublicKeyFile), d.Name(reports.PublicKeyFile))
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return pub, err
+}
+
+// loadRootKey reads the root's private signing key from its checked keys
+// directory. A missing key (or keys directory) is an error wrapping
+// fs.ErrNotExist; a directory that cannot be trusted an *IntegrityError.
+func loadRootKey(l inputs.Layout) (*reports.Signer, error) {
+	return readKeysDir(l, func(d *ownerdir.Dir) (*reports.Signer, error) {
+		if _, err := os.Lstat(d.Path(reports.PrivateKeyFile)); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("signing key %s: %w", d.Name(reports.PrivateKeyFile), fs.ErrNotExist)
+		}
+		return reports.LoadSignerAs(d.Path(reports.PrivateKeyFile), d.Name(reports.PrivateKeyFile))
+	})
+}
