@@ -6,6 +6,11 @@ import (
 	"strings"
 )
 
+// WeeklyFailOn is the severity at or above which a week's findings make
+// its review need a person: the weekly crontab line exits 3 on them
+// (--fail-on), and `schedule run` logs them as an error.
+const WeeklyFailOn = "SEV1"
+
 // JobCommand returns the ledgerlens subcommand (without binary and flags)
 // that does the work of the named job, as the crontab and systemd exports
 // invoke it.
@@ -22,7 +27,7 @@ func JobCommand(name string) ([]string, error) {
 	// a ledger feed dead for months ended 0 with nothing printed, and
 	// cron mailed nothing (an outside review).
 	case JobWeeklyReview:
-		return []string{"report", "weekly", "--quiet", "--fail-on", "SEV1", "--lock-timeout", "30m"}, nil
+		return []string{"report", "weekly", "--quiet", "--fail-on", WeeklyFailOn, "--lock-timeout", "30m"}, nil
 	case JobIntegrityCheck:
 		return []string{"verify", "all", "--quiet", "--lock-timeout", "30m"}, nil
 	case JobSLAReport:

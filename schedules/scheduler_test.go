@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -543,6 +544,19 @@ func TestCorruptStateIsRefused(t *testing.T) {
 	}
 	if err := s.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "version 9") {
 		t.Fatalf("unknown version: %v", err)
+	}
+	// A FIFO in the state file's place held the scheduler at its start,
+	// with nothing said (an outside review): refused at once.
+	if err := os.Remove(state); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(state, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Run(ctx); err == nil || !strings.Contains(err.Error(), "not a regular file") || ctx.Err() != nil {
+		t.Fatalf("a FIFO as the state file: %v (context: %v)", err, ctx.Err())
 	}
 }
 

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"slices"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // stateVersion is the layout of the state file. A file with another version
@@ -78,11 +78,14 @@ type runRecord struct {
 // start). A corrupt file is an error: silently starting afresh would skip
 // the catch-up the file exists for.
 func loadState(path string) (*state, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &state{Version: stateVersion, Jobs: map[string]*jobState{}}, nil
 	}
 	if err != nil {
+		// A FIFO in its place held the scheduler at its start for good,
+		// holding the scheduler's lock, with nothing said (an outside
+		// review): anything but a regular file is refused at once.
 		return nil, fmt.Errorf("read schedule state: %w", err)
 	}
 	var st state

@@ -47,15 +47,14 @@ Description=ledgerlens %s (%s)
 Type=oneshot
 ExecStart=%s
 # ledgerlens stops cleanly on SIGTERM (no partial files) and then exits
-# 143 (130 on SIGINT): nothing was published, and a run of this unit
-# started again resumes; these intended outcomes of a stop are not
-# failures. 75 (another job held the lock past --lock-timeout) is one: a
-# later timer run of a weekly or monthly report makes up only its own
-# period, so the skipped one is published by hand (report weekly --week,
-# report sla --month). 1 (error), 3 (findings) and 4 (integrity problem)
-# are failures too.
+# 143 (130 on SIGINT): nothing was published, and nothing runs this unit
+# again before its next timer run, so a stop is a failure, as 75 is
+# (another job held the lock past --lock-timeout): a later timer run of a
+# weekly or monthly report makes up only its own period, so the skipped
+# one is published by hand (report weekly --week, report sla --month),
+# or by starting this unit again. 1 (error), 3 (findings) and 4
+# (integrity problem) are failures too.
 KillSignal=SIGTERM
-SuccessExitStatus=130 143
 `, spec.Name, strings.Join(cmd, " "), strings.Join(exec, " "))
 
 	var tmr strings.Builder

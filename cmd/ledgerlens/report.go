@@ -96,19 +96,26 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 			printWeekly(a, r)
 			return a.notifyWeekly(ctx, r, pf.lockTimeout, opts.RequireNotify)
 		},
-		func(r *pipeline.WeeklyResult) (sevs []string) {
-			if r.Report != nil {
-				for _, v := range r.Report.PolicyViolations {
-					sevs = append(sevs, v.Severity)
-				}
-				for _, it := range r.Report.ActionRequired {
-					if it.Weighed() {
-						sevs = append(sevs, it.Severity)
-					}
-				}
+		weeklySeverities, weeklyFindings)
+}
+
+// weeklyFindings names what --fail-on weighs in a weekly review.
+const weeklyFindings = "findings (policy violations and action-required items)"
+
+// weeklySeverities are the severities --fail-on weighs in a weekly
+// review: its policy violations' and its weighed action-required items'.
+func weeklySeverities(r *pipeline.WeeklyResult) (sevs []string) {
+	if r.Report != nil {
+		for _, v := range r.Report.PolicyViolations {
+			sevs = append(sevs, v.Severity)
+		}
+		for _, it := range r.Report.ActionRequired {
+			if it.Weighed() {
+				sevs = append(sevs, it.Severity)
 			}
-			return sevs
-		}, "findings (policy violations and action-required items)")
+		}
+	}
+	return sevs
 }
 
 // noopState says that a re-run found its result already published, and

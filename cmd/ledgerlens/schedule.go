@@ -5,13 +5,16 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
@@ -90,9 +93,17 @@ other or with CLI runs (file lock; a scheduled run waits up to
 				return err
 			}
 			l := a.layout()
+			// As every job does before it writes (it wrote its lock and
+			// state onto the bare mount point of a state directory that
+			// did not come up, and started silently: an outside review).
+			if err := job.CheckRecordNotLost(l); err != nil {
+				return err
+			}
 			if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
 				return err
 			}
+			stateFile := filepath.Join(l.StateDir, "schedule-state.json")
+			a.warnScheduleStateLost(stateFile)
 			// One scheduler per root: two ran every job twice, and the
 			// last to write the schedule state dropped the other's failed
 			// fire times from its retries. Held for the daemon's life, on
@@ -103,7 +114,7 @@ other or with CLI runs (file lock; a scheduled run waits up to
 			}
 			defer own.Release()
 			sched, err := schedules.New(jobs, schedules.Options{
-				StateFile:   filepath.Join(l.StateDir, "schedule-state.json"),
+				StateFile:   stateFile,
 				MetricsFile: metricsFile,
 				Root:        metricsRoot(l),
 				Logger:      a.log,
@@ -118,6 +129,30 @@ other or with CLI runs (file lock; a scheduled run waits up to
 	cmd.Flags().StringVar(&metricsFile, "metrics-file", "", "write Prometheus textfile metrics here after every run")
 	cmd.Flags().DurationVar(&lockTimeout, "lock-timeout", 30*time.Minute, "how long a scheduled run waits for a lock held by another job")
 	return cmd
+}
+
+// warnScheduleStateLost logs as an error a schedule state missing from a
+// root whose audit log records runs of the scheduler: the fire times
+// missed before now cannot be known, and are not caught up (a state file
+// deleted while the host was down over a Monday lost that week's run,
+// with nothing said: an outside review). The scheduler starts all the
+// same; the error says what to run by hand.
+func (a *app) warnScheduleStateLost(stateFile string) {
+	if _, err := os.Lstat(stateFile); !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	st, err := audit.Load(a.layout().AuditLog)
+	if err != nil {
+		return // the jobs report the log
+	}
+	for i := len(st.Entries) - 1; i >= 0; i-- {
+		e := st.Entries[i]
+		if cmd, _ := e.Fields["command"].(string); e.Event == audit.EventJobStart && strings.HasPrefix(cmd, "schedule run:") {
+			a.log.Error("the schedule state is missing, though the audit log records runs of the scheduler: fire times missed before now are not caught up; publish any week or month they left out by hand (report weekly --week, report sla --month)",
+				"state", stateFile, "last_scheduled_run", e.Time, "command", cmd, "seq", e.Seq)
+			return
+		}
+	}
 }
 
 // weeklyJob publishes the review of the last complete week before the fire
@@ -136,6 +171,17 @@ func (a *app) weeklyJob(lockTimeout time.Duration) schedules.JobFunc {
 			return a.failedRunStats(ctx, "schedule run: weekly-review: notify", err), err
 		}
 		_ = a.notifyWeekly(ctx, res, lockTimeout, false) // logged and audited; never fails the job
+		// A week that needs a person, which the crontab's weekly line
+		// exits 3 on: logged as an error, as cron mails that line's
+		// stderr. The week is published, so the run is not retried. It
+		// was logged nowhere: a ledger feed dead for months went by
+		// unseen (an outside review).
+		failOn := failOnFlag{severity: schedules.WeeklyFailOn}
+		var fe *findingsError
+		if errors.As(failOn.check(a, weeklyFindings, weeklySeverities(res)), &fe) {
+			a.log.Error(fmt.Sprintf("weekly review %s needs a person: %d %s at or above %s", res.Period.Label(), fe.count, fe.what, fe.failOn),
+				"job", schedules.JobWeeklyReview)
+		}
 		return weeklyStats(res), nil
 	}
 }
@@ -361,8 +407,14 @@ func (a *app) slaJob(lockTimeout time.Duration) schedules.JobFunc {
 			// picked in a zone ahead of that one has not ended there yet.
 			pipeline.SLAOptions{AsOf: fire})
 		if err != nil {
+			if res != nil && res.Report != nil && errors.Is(err, job.ErrIntegrity) {
+				_ = a.notifySLA(ctx, res, lockTimeout, false) // as the weekly job does
+			}
 			return a.failedRunStats(ctx, "schedule run: sla-report: notify", err), err
 		}
+		// As `report sla` does: the scheduler published reports no
+		// receiver ever heard of (an outside review).
+		_ = a.notifySLA(ctx, res, lockTimeout, false) // logged and audited; never fails the job
 		return slaStats(res), nil
 	}
 }

@@ -152,3 +152,113 @@ func startScheduler(t *testing.T, root string) *exec.Cmd {
 	}()
 	return daemon
 }
+
+// TestScheduledSLAReportIsAnnounced: the scheduler published the monthly
+// SLA report and posted nothing to the webhooks, while `report sla` on the
+// same root posted it (an outside review). The scheduled job now
+// announces it as the command does.
+func TestScheduledSLAReportIsAnnounced(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	url, received := jsonWebhook(t, root, 0)
+	t.Setenv("LL_TEST_HOOK", url+"/hook")
+
+	a := newApp(&strings.Builder{}, &strings.Builder{})
+	a.root = root
+	fire := time.Date(2026, 3, 1, 7, 0, 0, 0, time.UTC)
+	if _, err := a.slaJob(0)(context.Background(), fire); err != nil {
+		t.Fatalf("the scheduled SLA report: %v", err)
+	}
+	if all := strings.Join(received(), "\n"); !strings.Contains(all, `"event":"sla_published"`) || !strings.Contains(all, "sla_2026-02") {
+		t.Errorf("the webhook was not told of the scheduled SLA report:\n%s", all)
+	}
+}
+
+// TestScheduledWeekThatNeedsAPerson: the week of a ledger feed dead for
+// months (a stale ledger, no runs, SEV1). The crontab's weekly line exits
+// 3 on it and says so on stderr (TestCronLineOfADeadLedgerFeed); the
+// scheduler, which the README offers instead of cron, published it as a
+// success with nothing on stderr (an outside review). It now logs the
+// week as an error, with the same rule (schedules.WeeklyFailOn).
+func TestScheduledWeekThatNeedsAPerson(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "root")
+	mustRun(t, "fixtures", "generate", "--runs", "3000", "--no-conflicting-duplicate", "--out", root)
+	mustRun(t, "--root", root, "keys", "generate")
+
+	var stderr strings.Builder
+	a := newApp(&strings.Builder{}, &stderr)
+	a.root = root
+	if _, err := a.weeklyJob(0)(context.Background(), time.Now()); err != nil {
+		t.Fatalf("the scheduled weekly review: %v", err)
+	}
+	if got := stderr.String(); !strings.Contains(got, "needs a person") || !strings.Contains(got, "at or above SEV1") || !strings.Contains(got, "level=ERROR") {
+		t.Errorf("the scheduler's log of a week that needs a person:\n%s", got)
+	}
+}
+
+// TestSchedulerWithItsStateGone: the scheduler started silently on a
+// state directory that did not come up (an empty mount point), writing
+// its lock and state there, and on a root whose schedule state was
+// deleted it forgot which runs were missed, with nothing said (an outside
+// review). The first is refused as every job refuses it (exit 4, nothing
+// written); the second starts with an error naming what to do.
+func TestSchedulerWithItsStateGone(t *testing.T) {
+	run := func(t *testing.T, root string) (stderr string, code int) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		daemon := exec.CommandContext(ctx, binary, "--root", root, "--log-level", "info", "schedule", "run")
+		out, err := daemon.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := daemon.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+			if strings.Contains(sc.Text(), "scheduler started") {
+				daemon.Process.Signal(syscall.SIGTERM)
+			}
+		}
+		daemon.Wait()
+		return strings.Join(lines, "\n"), daemon.ProcessState.ExitCode()
+	}
+
+	t.Run("state directory not mounted", func(t *testing.T) {
+		root := copyRoot(t, publishedRoot(t))
+		if err := os.Rename(filepath.Join(root, ".ledgerlens"), filepath.Join(t.TempDir(), "state")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(filepath.Join(root, ".ledgerlens"), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		stderr, code := run(t, root)
+		if code != 4 || strings.Contains(stderr, "scheduler started") || !strings.Contains(stderr, "no audit log") {
+			t.Errorf("the scheduler on an empty state directory: exit %d, want 4 before it starts\n%s", code, stderr)
+		}
+		if entries, _ := os.ReadDir(filepath.Join(root, ".ledgerlens")); len(entries) > 0 {
+			t.Errorf("it wrote %d files into the empty state directory", len(entries))
+		}
+	})
+	t.Run("schedule state deleted", func(t *testing.T) {
+		root := copyFixture(t)
+		mustRun(t, "--root", root, "keys", "generate")
+		a := newApp(&strings.Builder{}, &strings.Builder{})
+		a.root = root
+		fire := mustParseDay(t, focusWeek).AddDate(0, 0, 7).Add(10 * time.Hour)
+		if _, err := a.weeklyJob(0)(context.Background(), fire); err != nil {
+			t.Fatal(err)
+		}
+		stderr, code := run(t, root)
+		if code != 0 || !strings.Contains(stderr, "level=ERROR") || !strings.Contains(stderr, "schedule state is missing") {
+			t.Errorf("the scheduler without its state on a root it ran on: exit %d, want an error at its start\n%s", code, stderr)
+		}
+		// Its state written, the next start says nothing of it.
+		if stderr, _ := run(t, root); strings.Contains(stderr, "schedule state is missing") {
+			t.Errorf("the scheduler with its state:\n%s", stderr)
+		}
+	})
+}
