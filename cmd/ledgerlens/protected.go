@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -12,7 +15,7 @@ import (
 )
 
 // outsideProtected refuses dir, the real path of the directory a flag's
-// file goes in (--out of query, --metrics-file), when it is the working
+// file goes in (--out of query, --metrics-file, --keep-head), when it is the working
 // root or inside it, or inside a directory the root's jobs read or publish
 // wherever it lies — the output directories (configured, and any the
 // record of publication names), the state, ledger and configuration
@@ -88,4 +91,43 @@ func protectedDirs(l inputs.Layout) []string {
 		dirs = reconcile.WithRecordedDirs(l, dirs, st.Entries)
 	}
 	return append(dirs, l.OwnDirs()...)
+}
+
+// checkNewFileOutside refuses path, a file flag's new file, when it
+// exists already, when its directory does not, or when it lies in the
+// working root, a directory its jobs use, or another root
+// (outsideProtected): the command writes it once it has done its work,
+// and must not find out only then.
+func checkNewFileOutside(l inputs.Layout, flag, path, advice string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return usagef("%s %s exists; it is never replaced (choose a new name)", flag, path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s %s: %w", flag, path, err)
+	}
+	dir, err := inputs.RealPath(filepath.Dir(path))
+	if err != nil {
+		return usagef("%s %s: its directory: %v", flag, path, err)
+	}
+	return outsideProtected(l, flag, path, dir, advice)
+}
+
+// writeNewFile writes data to path, a file that must not exist, and
+// makes it durable; a link in its place is not followed.
+func writeNewFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }

@@ -46,8 +46,10 @@ A genuine bundle of another range verifies too: --from and --to require
 each bundle to cover that range, and --complete a report for every week of
 it (or of the bundle's own range without them). A genuine older export of
 the range verifies too: --checkpoint requires each bundle to come from a
-log that extends a checkpoint you kept (such as the audit/head of the
-bundle delivered before).
+log that extends a checkpoint you kept: the witness copy taken when you
+asked for the bundle (audit verify --keep-head) proves it is not an older
+export of the range; the audit/head of the bundle delivered before, only
+that it is no older than that one.
 
 A FILE under the working root must also be what the audit log records as
 published under its name, and a report's report_id, period and revision
@@ -146,8 +148,14 @@ then checks the log against every signed checkpoint it can find: the
 checkpoints file (.ledgerlens/audit.checkpoints), the audit_checkpoint of every
 published report, and each --checkpoint FILE an auditor kept. A log shorter
 than, or inconsistent with, any checkpoint fails, naming the checkpoint. A
-FILE argument checks that log (an exported copy) against --checkpoint only.`,
+FILE argument checks that log (an exported copy) against --checkpoint only.
+
+--keep-head FILE then writes the newest signed checkpoint the check
+accepted to FILE, a new file outside the root: the witness copy. A
+checkpoints file someone has added an older checkpoint to, for a witness
+to copy in place of the newest, fails the check, and nothing is written.`,
 		Example: `  ledgerlens --root /srv/ledger audit verify
+  ledgerlens --root /srv/ledger audit verify --checkpoint witness/2026-11-15.checkpoint --keep-head witness/2026-11-16.checkpoint
   ledgerlens audit verify --checkpoint kept/2026-11-16.checkpoint
   ledgerlens audit verify exported/audit.jsonl --checkpoint kept.checkpoint --pubkey signing.pub`,
 		Args:        cobra.MaximumNArgs(1),
@@ -161,6 +169,7 @@ FILE argument checks that log (an exported copy) against --checkpoint only.`,
 	}
 	verify.Flags().StringArrayVar(&opts.Kept, "checkpoint", nil, "also check against this kept checkpoint file (the signed note, or checkpoint lines); repeatable")
 	verify.Flags().StringVar(&opts.PubKey, "pubkey", "", "public key PEM that signed the checkpoints (default <root>/.ledgerlens/keys/signing.pub)")
+	verify.Flags().StringVar(&opts.KeepHead, "keep-head", "", "once the log verifies, write its newest signed checkpoint to this new file, outside the root (the witness copy)")
 	cmd.AddCommand(verify)
 	return cmd
 }
@@ -503,12 +512,23 @@ type AuditVerifyOptions struct {
 	Path   string   // an exported log; "" is the working root's
 	PubKey string   // "" is the working root's key (none: checkpoints cannot be checked)
 	Kept   []string // checkpoint files an auditor kept
+	// KeepHead is a new file to write the newest signed checkpoint to,
+	// once the log verifies ("": none).
+	KeepHead string
 }
 
 // runAuditVerify walks the audit log's hash chain and checks the log
 // against every signed checkpoint it can find, printing every problem.
 func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 	l := a.layout()
+	if opts.KeepHead != "" {
+		if opts.Path != "" {
+			return usagef("--keep-head keeps the working root's newest checkpoint; %s is an exported log", opts.Path)
+		}
+		if err := checkNewFileOutside(l, "--keep-head", opts.KeepHead, "keep the witness copy off the root"); err != nil {
+			return err
+		}
+	}
 	var pub ed25519.PublicKey
 	var err error
 	if opts.PubKey != "" {
@@ -548,6 +568,16 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 		newest = fmt.Sprintf("consistent with %d signed checkpoints (newest: size %d, %s)", len(res.Checkpoints), n.Checkpoint.Size, n.Source)
 	}
 	fmt.Fprintf(a.stdout, "OK      %s: %d entries, head seq %d hash %s; %s\n", path, ch.Entries, ch.HeadSeq, ch.HeadHash, newest)
+	if opts.KeepHead != "" {
+		n := res.Newest()
+		if n.Source == "" {
+			return fmt.Errorf("--keep-head %s: no signed checkpoint vouches for the log (no key, or none signed yet): nothing was written", opts.KeepHead)
+		}
+		if err := writeNewFile(opts.KeepHead, n.Checkpoint.Note); err != nil {
+			return fmt.Errorf("--keep-head: %w", err)
+		}
+		fmt.Fprintf(a.stdout, "kept    %s: the newest signed checkpoint, size %d (%s)\n", opts.KeepHead, n.Checkpoint.Size, n.Source)
+	}
 	if res.Newest().Source == "" && ch.Entries > 0 {
 		// The chain needs no key: without a signed checkpoint, a log cut
 		// short or made up verifies as well as the real one.

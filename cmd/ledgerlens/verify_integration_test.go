@@ -192,6 +192,59 @@ func TestAuditVerifyAnExportedLogOffline(t *testing.T) {
 	}
 }
 
+// TestAttackWitnessFedAnOlderCheckpoint: the witness recipe copied the
+// checkpoints file's last line. Someone who may write the state
+// directory appended an older genuine line right after a job, the
+// witness copied it, and the line was taken out again: the witness held a
+// checkpoint from before the week it was meant to vouch for, and a later
+// rollback of the log, the checkpoints and that week's report passed the
+// offline check against it, exit 0 (an outside review). The witness copy
+// is now made by `audit verify --keep-head`, which writes nothing unless
+// the log verifies, and the appended line fails it.
+func TestAttackWitnessFedAnOlderCheckpoint(t *testing.T) {
+	root := copyRoot(t, publishedRoot(t))
+	witness := t.TempDir()
+	checkpoints := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	genuine := readFile(t, checkpoints)
+	lines := strings.SplitAfter(strings.TrimSpace(string(genuine)), "\n")
+	if err := os.WriteFile(checkpoints, append(genuine, lines[0]+"\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	day1 := filepath.Join(witness, "day1.checkpoint")
+	r := ledgerlens(t, nil, "--root", root, "audit", "verify", "--keep-head", day1)
+	if r.code != 4 || !strings.Contains(r.stdout, "fewer than") {
+		t.Errorf("the witness copy with an older line appended: exit %d, want 4\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(day1); err == nil {
+		t.Error("a witness copy was written from a checkpoints file that failed the check")
+	}
+
+	if err := os.WriteFile(checkpoints, genuine, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--root", root, "audit", "verify", "--keep-head", day1)
+	var newest struct {
+		Note string `json:"note"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &newest); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(readFile(t, day1)); got != newest.Note {
+		t.Errorf("the witness copy is not the newest checkpoint:\n%s\nwant\n%s", got, newest.Note)
+	}
+	// The next copy must extend the one before.
+	day2 := filepath.Join(witness, "day2.checkpoint")
+	mustRun(t, "--root", root, "audit", "verify", "--checkpoint", day1, "--keep-head", day2)
+	for _, tt := range []struct{ name, path, want string }{
+		{"an existing file", day2, "exists"},
+		{"inside the root", filepath.Join(root, "witness.checkpoint"), "inside the working root"},
+	} {
+		if r := ledgerlens(t, nil, "--root", root, "audit", "verify", "--keep-head", tt.path); r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("--keep-head %s: exit %d, want 2 saying %q\n%s", tt.name, r.code, tt.want, r.stderr)
+		}
+	}
+}
+
 // emptyStore puts an empty DuckDB database (no tables) where the store
 // is: what a first ingest interrupted before its commit leaves.
 func emptyStore(t *testing.T, root string) {

@@ -448,7 +448,7 @@ func (r *Result) CheckKept(source, kept string) {
 	case r.Head == nil:
 		fail("the bundle states no head of the log it was exported from (a bundle of an earlier ledgerlens, or its head failed), so it cannot show it is not older than your checkpoint of %d entries: ask for a new export", w.Size)
 	case w.Size > r.Head.Size:
-		fail("the bundle was exported when the audit log held %d entries, before your checkpoint of %d entries was signed: an older export put in place of a newer one, or one from a log rolled back since. (An export records itself after it is built, so a checkpoint taken after this bundle was exported is always newer: check against one from before you asked for it, such as the previous delivery's audit/head)", r.Head.Size, w.Size)
+		fail("the bundle was exported when the audit log held %d entries, before your checkpoint of %d entries was signed: an older export put in place of a newer one, or one from a log rolled back since. (An export records itself after it is built, so a checkpoint taken after this bundle was exported is always newer: check against one taken when you asked for it, before its export: a witness copy)", r.Head.Size, w.Size)
 	case !ok:
 		fail("the log the bundle was exported from (%d entries) held no checkpoint of %d entries, as yours is: it is not the log your checkpoint was signed over (rolled back and rewritten?)", r.Head.Size, w.Size)
 	default:
