@@ -522,6 +522,65 @@ func TestWebhookURLSources(t *testing.T) {
 	e.noSecret(t)
 }
 
+// TestWebhookSecretsOfTheHostAndTheFile: two ways a receiver's secret
+// escaped its owner (an outside review). A secret carried in the host
+// name appeared in the lookup error, on stderr and twice in the signed
+// audit log: the host is now left out of every delivery error. And a
+// URL file another account put in place (mode 0600, theirs) was read by
+// a job run as root, which sent every notification to them: a URL file
+// must be the running account's.
+func TestWebhookSecretsOfTheHostAndTheFile(t *testing.T) {
+	m := IntegrityMessage([]string{"a problem"})
+	// A host name that carries the secret, plain or internationalised
+	// (looked up, and named in the lookup's error, in its ASCII form).
+	for _, host := range []string{"tok-8f3a9c2d77e1-secret.hooks.invalid", "tënant-8f3a9c2d77e1.invalid"} {
+		e := newEnv(t)
+		e.vars["HOSTED"] = "https://" + host + "/x"
+		_, err := Deliver(context.Background(), e.options(inputs.Webhook{Name: "hosted", Format: inputs.WebhookJSON, URLEnv: "HOSTED", Timeout: 2 * time.Second}), m)
+		if !errors.Is(err, ErrFailed) {
+			t.Fatalf("a receiver whose host %s does not resolve: %v", host, err)
+		}
+		trail, _ := os.ReadFile(e.layout.AuditLog)
+		for what, text := range map[string]string{"error": err.Error(), "logs": e.logs.String(), "audit log": string(trail)} {
+			if strings.Contains(text, "8f3a9c2d77e1") {
+				t.Errorf("the receiver's host %s appears in the %s:\n%s", host, what, text)
+			}
+		}
+	}
+
+	// A link in the URL file's place is not followed: checked by name and
+	// read by name again, a link swapped in between was read.
+	e := newEnv(t)
+	rcLinked := newReceiver(t)
+	real := filepath.Join(e.layout.Root, "real.url")
+	if err := os.WriteFile(real, []byte(rcLinked.url()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, filepath.Join(e.layout.Root, "linked.url")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Deliver(context.Background(), e.options(inputs.Webhook{Name: "linked", Format: inputs.WebhookJSON, URLFile: "linked.url", Timeout: time.Second}), m)
+	if !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), "symbolic link") || rcLinked.count() != 0 {
+		t.Errorf("a URL file that is a link: %v; %d posts", err, rcLinked.count())
+	}
+
+	if os.Geteuid() != 0 {
+		t.Skip("giving the URL file to another account needs root")
+	}
+	rc := newReceiver(t)
+	path := filepath.Join(e.layout.Root, "theirs.url")
+	if err := os.WriteFile(path, []byte(rc.url()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Deliver(context.Background(), e.options(inputs.Webhook{Name: "filed", Format: inputs.WebhookJSON, URLFile: "theirs.url", Timeout: time.Second}), m)
+	if !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), "belongs to uid 65534") || rc.count() != 0 {
+		t.Errorf("another account's URL file: %v; %d posts", err, rc.count())
+	}
+}
+
 // TestMutedReceiver: the runbook's kill switch sets the webhook's
 // variable to nothing. That receiver is not posted, without a failure,
 // and the log records it muted; an unset variable stays a failure, and

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
@@ -39,7 +42,19 @@ func webhookURL(h inputs.Webhook, root string, lookupEnv func(string) (string, b
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(root, path)
 		}
-		fi, err := os.Stat(path)
+		// Opened once, not following a link in its place, and checked and
+		// read through that one descriptor: checked by name and read by
+		// name again, a link swapped in between sent notifications to
+		// another account's URL (an outside review).
+		f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+		if errors.Is(err, syscall.ELOOP) {
+			return "", fmt.Errorf("webhook %s: URL file %s is a symbolic link: name the file itself", h.Name, path)
+		}
+		if err != nil {
+			return "", fmt.Errorf("webhook %s: URL file: %w", h.Name, err)
+		}
+		defer f.Close()
+		fi, err := f.Stat()
 		if err != nil {
 			return "", fmt.Errorf("webhook %s: URL file: %w", h.Name, err)
 		}
@@ -49,7 +64,14 @@ func webhookURL(h inputs.Webhook, root string, lookupEnv func(string) (string, b
 		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 			return "", fmt.Errorf("webhook %s: URL file %s has mode %04o, readable by others: chmod 600 it", h.Name, path, perm)
 		}
-		data, err := os.ReadFile(path)
+		// Another account's file is not this account's secret: one who
+		// could write the directory it lay in (the output directory) put
+		// their own, mode 0600, in its place, and a job run as root sent
+		// every notification to them (an outside review).
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+			return "", fmt.Errorf("webhook %s: URL file %s belongs to uid %d, not to the account running ledgerlens (uid %d): whoever owns it chooses where notifications go; chown it", h.Name, path, st.Uid, os.Geteuid())
+		}
+		data, err := io.ReadAll(io.LimitReader(f, 64<<10))
 		if err != nil {
 			return "", fmt.Errorf("webhook %s: URL file: %w", h.Name, errors.Unwrap(err))
 		}
@@ -66,14 +88,26 @@ func webhookURL(h inputs.Webhook, root string, lookupEnv func(string) (string, b
 }
 
 // redact drops the URL from an error of net/http, whose *url.Error quotes
-// it: the rest (timeout, connection refused) is what an operator needs.
+// it, and its host from what it wraps (a failed lookup names the host,
+// which may carry the secret): the rest (timeout, connection refused, no
+// such host) is what an operator needs.
 func redact(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if ue.Timeout() {
 			return fmt.Errorf("%s: timed out: %w", ue.Op, context.DeadlineExceeded)
 		}
-		return fmt.Errorf("%s: %v", ue.Op, ue.Err)
+		// A failed lookup names the host as it was looked up: for an
+		// internationalised name, its ASCII form.
+		var dns *net.DNSError
+		if errors.As(ue.Err, &dns) {
+			dns.Name = "<the receiver's host>"
+		}
+		msg := ue.Err.Error()
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Hostname() != "" {
+			msg = strings.ReplaceAll(msg, u.Hostname(), "<the receiver's host>")
+		}
+		return fmt.Errorf("%s: %s", ue.Op, msg)
 	}
 	return err
 }
