@@ -24,13 +24,13 @@ func GenerateKey(ctx context.Context, env job.Env) (reports.KeyInfo, error) {
 	if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
 		return reports.KeyInfo{}, fmt.Errorf("create state directory: %w", err)
 	}
-	if err := job.CheckKeysDir(l); err != nil {
-		return reports.KeyInfo{}, err
-	}
 	if _, err := os.Stat(filepath.Join(l.KeysDir, reports.PrivateKeyFile)); errors.Is(err, fs.ErrNotExist) {
 		if err := checkNoEarlierKey(l); err != nil {
 			return reports.KeyInfo{}, err
 		}
+	}
+	if err := job.CreateKeysDir(l); err != nil {
+		return reports.KeyInfo{}, err
 	}
 	info, err := reports.GenerateKey(l.KeysDir, rand.Reader)
 	if err != nil {

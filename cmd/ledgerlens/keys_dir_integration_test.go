@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -84,4 +85,61 @@ cp SCRATCH/runs/CREDIT_REVIEWS/* .
 	if r.code != 4 || !strings.Contains(r.stderr+r.stdout, "keys directory") || !strings.Contains(r.stderr+r.stdout, "owned by uid 65534") {
 		t.Errorf("verify all over their keys: exit %d, want 4 naming the keys directory's owner\n%s%s", r.code, r.stdout, r.stderr)
 	}
+}
+
+// TestKeysDirectoryFalseAlarms: two set-ups the keys directory's rules
+// refused though nothing was wrong (an outside review). A keys directory
+// on a file system of its own, as the docs advise for keys that must live
+// elsewhere, holds root's lost+found: every job exited 4 saying someone
+// had put the directory there. And `keys generate` in a state directory
+// shared through a default ACL made a keys directory that took the ACL,
+// then exited 4 on its own keys, as did every job after it. lost+found is
+// allowed; a keys directory `keys generate` makes is claimed before any
+// key is written in it.
+func TestKeysDirectoryFalseAlarms(t *testing.T) {
+	t.Run("lost+found on a mount of its own", func(t *testing.T) {
+		root := openRoot(t)
+		keys := filepath.Join(root, ".ledgerlens", "keys")
+		// The account that runs the jobs is not root here: root's
+		// lost+found is then another account's directory in its keys.
+		for _, p := range []string{root, filepath.Join(root, ".ledgerlens")} {
+			if err := os.Chown(p, nobody, nobody); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if out, err := exec.Command("chown", "-R", strconv.Itoa(nobody)+":"+strconv.Itoa(nobody), root).CombinedOutput(); err != nil {
+			t.Fatalf("chown: %v %s", err, out)
+		}
+		if err := os.Mkdir(filepath.Join(keys, "lost+found"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if r := ledgerlensAs(t, nobody, nil, nil, "--root", root, "verify", "all"); r.code != 0 {
+			t.Errorf("verify all with root's lost+found in the keys: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if err := os.Chmod(filepath.Join(keys, "lost+found"), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if r := ledgerlensAs(t, nobody, nil, nil, "--root", root, "verify", "all"); r.code != 4 || !strings.Contains(r.stdout+r.stderr, "lost+found is owned by uid 0") {
+			t.Errorf("a lost+found others can write: exit %d, want 4\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("keys generate under a default ACL", func(t *testing.T) {
+		root := copyFixture(t)
+		state := filepath.Join(root, ".ledgerlens")
+		if err := os.Mkdir(state, 0o770); err != nil {
+			t.Fatal(err)
+		}
+		acl := aclGivingGroup(nobody)
+		for _, attr := range []string{"system.posix_acl_access", "system.posix_acl_default"} {
+			if err := syscall.Setxattr(state, attr, acl, 0); err != nil {
+				t.Skipf("no ACLs here: %v", err)
+			}
+		}
+		mustRun(t, "--root", root, "keys", "generate")
+		r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek)
+		if r.code != 0 {
+			t.Errorf("the first job after keys generate under a default ACL: exit %d\n%s", r.code, r.stderr)
+		}
+		mustRun(t, "--root", root, "verify", "all")
+	})
 }

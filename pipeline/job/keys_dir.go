@@ -27,6 +27,9 @@ var keysDirKind = ownerdir.Kind{
 	What:   "keys directory",
 	Remedy: "put back the keys directory the account that runs the jobs made (moved aside, or from its backup), then run 'ledgerlens verify all --pubkey' with the public key you obtained out of band",
 	Err:    ErrUnsafeKeysDir,
+	// On a mount of its own, which is how a keys directory that must
+	// live elsewhere is put in place (a link is refused).
+	LostFound: true,
 }
 
 // readKeysDir opens the root's keys directory, checks it (ownerdir: the
@@ -54,6 +57,30 @@ type keysDirError struct{ IntegrityError }
 
 func (e *keysDirError) Is(target error) bool {
 	return target == ErrUnsafeKeysDir || e.IntegrityError.Is(target)
+}
+
+// CreateKeysDir creates the root's keys directory, mode 0700, and claims
+// it (ownerdir.Dir.Claim) before any key is written there: made in a
+// state directory shared through a default ACL, it took the ACL, the key
+// files took the ACL's permissions, and every job then refused the
+// directory that `keys generate` had just made (an outside review). An
+// existing directory is left as it is, and checked.
+func CreateKeysDir(l inputs.Layout) error {
+	err := os.Mkdir(l.KeysDir, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		return CheckKeysDir(l)
+	}
+	if err != nil {
+		return fmt.Errorf("create the keys directory: %w", err)
+	}
+	d, err := ownerdir.OpenWith(l.KeysDir, keysDirKind, true, func(d *ownerdir.Dir) error { return d.Claim(0o700) })
+	if errors.Is(err, ErrUnsafeKeysDir) {
+		return &keysDirError{IntegrityError{Problems: []string{err.Error()}}}
+	}
+	if err != nil {
+		return err
+	}
+	return d.Close()
 }
 
 // CheckKeysDir checks the root's keys directory as every read of its keys

@@ -13,7 +13,7 @@
 // there is theirs, and refused (docs/COMPLIANCE.md, "The store's
 // directory" and "The keys directory").
 //
-// It owns only the check and the handle. It must not create, claim or
-// remove a directory, nor decide what the files in it mean: its callers
-// do that.
+// It owns the check, the handle, and the claim of a directory its caller
+// has just created (Claim). It must not create or remove a directory,
+// nor decide what the files in it mean: its callers do that.
 package ownerdir

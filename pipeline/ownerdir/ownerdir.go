@@ -34,6 +34,10 @@ type Kind struct {
 	What   string // "store directory": how messages name the directory
 	Remedy string // what to do when it cannot be trusted, ending its messages
 	Err    error  // matched by its Unsafe errors too (nil: ErrUnsafe alone)
+	// LostFound allows the lost+found directory a file system keeps at
+	// its root (root's, writable by root alone) among the entries: the
+	// directory may be a mount of its own.
+	LostFound bool
 }
 
 // Unsafef is an Unsafe error of kind k.
@@ -144,6 +148,9 @@ func (d *Dir) Check() error {
 			return fmt.Errorf("%s %s: %w", k.What, d.name, err)
 		}
 		name := filepath.Join(d.name, e.Name())
+		if k.LostFound && e.Name() == "lost+found" && est.Mode&syscall.S_IFMT == syscall.S_IFDIR && est.Uid == 0 && est.Mode&0o022 == 0 {
+			continue // root is trusted, and writes nothing there but a repair's finds
+		}
 		switch est.Mode & syscall.S_IFMT {
 		case syscall.S_IFREG, syscall.S_IFDIR:
 		default:
@@ -177,6 +184,28 @@ func (k Kind) unsafeMode(name string, mode uint32) error {
 	}
 	return k.Unsafef("%s can be written by its group or by others (mode %04o): whoever could write it may have changed what it holds unseen, or may still hold it open to write, so nothing was read from it: %s",
 		name, mode&0o7777, k.Remedy)
+}
+
+// Claim makes a directory its caller has just created the account's
+// (pass it to OpenWith): no ACLs, the process's own group rather than one
+// it inherited from a setgid parent, and mode (which also clears an
+// inherited setgid bit). Made in a directory shared through a default
+// ACL, it took that ACL, and the files created in it took the ACL's
+// permissions, whatever the umask.
+func (d *Dir) Claim(mode os.FileMode) error {
+	for _, attr := range ACLAttributes() {
+		err := syscall.Removexattr(d.Path("."), attr)
+		if err != nil && !errors.Is(err, syscall.ENODATA) && !errors.Is(err, syscall.ENOTSUP) && !errors.Is(err, syscall.EOPNOTSUPP) {
+			return fmt.Errorf("%s %s: remove the ACL it inherited: %w", d.kind.What, d.name, err)
+		}
+	}
+	if err := d.f.Chown(-1, os.Getegid()); err != nil {
+		return fmt.Errorf("%s %s: give it this account's group: %w", d.kind.What, d.name, err)
+	}
+	if err := d.f.Chmod(mode); err != nil {
+		return fmt.Errorf("%s %s: %w", d.kind.What, d.name, err)
+	}
+	return nil
 }
 
 // Path is name in the directory, as this process reaches it through its

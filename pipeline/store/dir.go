@@ -109,26 +109,11 @@ func rootOverAnotherAccount(state string) error {
 	return nil
 }
 
-// claimDir makes a directory OpenDir has just created the account's: no
-// ACLs, mode 0750 (which also clears a setgid bit it inherited), and the
-// process's own group rather than one it inherited from a setgid state
-// directory, whose members (those who append to the audit log, say) must
-// not read the store.
-func claimDir(d *ownerdir.Dir) error {
-	for _, attr := range ownerdir.ACLAttributes() {
-		err := syscall.Removexattr(d.Path("."), attr)
-		if err != nil && !errors.Is(err, syscall.ENODATA) && !errors.Is(err, syscall.ENOTSUP) && !errors.Is(err, syscall.EOPNOTSUPP) {
-			return fmt.Errorf("store directory %s: remove the ACL it inherited: %w", d.Name(""), err)
-		}
-	}
-	if err := d.File().Chown(-1, os.Getegid()); err != nil {
-		return fmt.Errorf("store directory %s: give it this account's group: %w", d.Name(""), err)
-	}
-	if err := d.File().Chmod(0o750); err != nil {
-		return fmt.Errorf("store directory %s: %w", d.Name(""), err)
-	}
-	return nil
-}
+// claimDir makes a directory OpenDir has just created the account's
+// (ownerdir.Dir.Claim), mode 0750: its group, the process's own, not one
+// inherited from a setgid state directory, whose members (those who
+// append to the audit log, say) must not read the store.
+func claimDir(d *ownerdir.Dir) error { return d.Claim(0o750) }
 
 // Recheck applies OpenDir's rules again: a job calls it before it seals
 // the store, so that no seal vouches for a file that someone else could
