@@ -77,12 +77,21 @@ func (f *failOnFlag) check(a *app, what string, severities []string) error {
 	return &findingsError{what: what, count: n, failOn: f.severity}
 }
 
+// env is the job environment of a report-publishing command: a.env, and
+// the witness copy --keep-head asks for.
+func (p *publishFlags) env(a *app, command string) pjob.Env {
+	env := a.env(command, p.lockTimeout)
+	env.KeepHead = p.keepHead
+	return env
+}
+
 // publishFlags are the flags every report-publishing command shares.
 type publishFlags struct {
 	unsigned    bool
 	supersede   bool
 	lockTimeout time.Duration
 	metricsFile string
+	keepHead    string
 	failOn      failOnFlag
 }
 
@@ -91,6 +100,7 @@ func (p *publishFlags) register(fs *pflag.FlagSet, findings string) {
 	fs.BoolVar(&p.supersede, "supersede", false, "publish a new revision when the result differs from the published one")
 	fs.DurationVar(&p.lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
 	fs.StringVar(&p.metricsFile, "metrics-file", "", "merge this run's Prometheus textfile metrics into this file")
+	fs.StringVar(&p.keepHead, "keep-head", "", "write the job's closing signed checkpoint to this new file, outside the root (the witness copy)")
 	p.failOn.register(fs, findings)
 }
 
@@ -177,6 +187,11 @@ func publishReport[R comparable](a *app, p *publishFlags, job string, run func()
 	stats func(R) schedules.JobStats, print func(R) error, severities func(R) []string, what string) error {
 	if err := checkMetricsFile(a, p.metricsFile); err != nil {
 		return err
+	}
+	if p.keepHead != "" {
+		if err := checkNewFileOutside(a.layout(), "--keep-head", p.keepHead, "keep the witness copy off the root"); err != nil {
+			return err
+		}
 	}
 	started := time.Now()
 	res, err := run()

@@ -86,7 +86,7 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 	wopts := pipeline.WeeklyOptions{Week: opts.Week, AsOf: asOf, Unsigned: pf.unsigned, Supersede: pf.supersede, Preliminary: opts.Preliminary}
 	return publishReport(a, pf, schedules.JobWeeklyReview,
 		func() (*pipeline.WeeklyResult, error) {
-			r, err := pipeline.RunWeekly(ctx, a.env("report weekly", pf.lockTimeout), wopts)
+			r, err := pipeline.RunWeekly(ctx, pf.env(a, "report weekly"), wopts)
 			if r != nil {
 				a.outcome = weeklyOutcome(r)
 			}

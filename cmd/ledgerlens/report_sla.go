@@ -71,7 +71,7 @@ func runReportSLA(ctx context.Context, a *app, opts ReportSLAOptions) error {
 	sopts := pipeline.SLAOptions{Month: opts.Month, AsOf: asOf, Unsigned: pf.unsigned, Supersede: pf.supersede}
 	return publishReport(a, pf, schedules.JobSLAReport,
 		func() (*pipeline.SLAResult, error) {
-			return pipeline.RunSLA(ctx, a.env("report sla", pf.lockTimeout), sopts)
+			return pipeline.RunSLA(ctx, pf.env(a, "report sla"), sopts)
 		},
 		slaStats, func(r *pipeline.SLAResult) error {
 			printSLA(a, r)

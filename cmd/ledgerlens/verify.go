@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
@@ -47,8 +48,8 @@ each bundle to cover that range, and --complete a report for every week of
 it (or of the bundle's own range without them). A genuine older export of
 the range verifies too: --checkpoint requires each bundle to come from a
 log that extends a checkpoint you kept: the witness copy taken when you
-asked for the bundle (audit verify --keep-head) proves it is not an older
-export of the range; the audit/head of the bundle delivered before, only
+asked for the bundle (report weekly --keep-head, audit verify --keep-head)
+proves it is not an older export of the range; the audit/head of the bundle delivered before, only
 that it is no older than that one.
 
 A FILE under the working root must also be what the audit log records as
@@ -151,9 +152,11 @@ than, or inconsistent with, any checkpoint fails, naming the checkpoint. A
 FILE argument checks that log (an exported copy) against --checkpoint only.
 
 --keep-head FILE then writes the newest signed checkpoint the check
-accepted to FILE, a new file outside the root: the witness copy. A
+accepted to FILE, a new file outside the root: a witness copy. A
 checkpoints file someone has added an older checkpoint to, for a witness
-to copy in place of the newest, fails the check, and nothing is written.`,
+to copy in place of the newest, fails the check, and nothing is written.
+It copies what the files say when it runs; the copy a job keeps
+(report weekly --keep-head) is the checkpoint the job signed.`,
 		Example: `  ledgerlens --root /srv/ledger audit verify
   ledgerlens --root /srv/ledger audit verify --checkpoint witness/2026-11-15.checkpoint --keep-head witness/2026-11-16.checkpoint
   ledgerlens audit verify --checkpoint kept/2026-11-16.checkpoint
@@ -573,7 +576,7 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 		if n.Source == "" {
 			return fmt.Errorf("--keep-head %s: no signed checkpoint vouches for the log (no key, or none signed yet): nothing was written", opts.KeepHead)
 		}
-		if err := writeNewFile(opts.KeepHead, n.Checkpoint.Note); err != nil {
+		if err := atomicfile.WriteNew(opts.KeepHead, n.Checkpoint.Note, 0o644); err != nil {
 			return fmt.Errorf("--keep-head: %w", err)
 		}
 		fmt.Fprintf(a.stdout, "kept    %s: the newest signed checkpoint, size %d (%s)\n", opts.KeepHead, n.Checkpoint.Size, n.Source)

@@ -245,6 +245,43 @@ func TestAttackWitnessFedAnOlderCheckpoint(t *testing.T) {
 	}
 }
 
+// TestWitnessCopyFromTheJob: `audit verify --keep-head` copies what the
+// host's files say when it runs. Someone who may write the state
+// directory put the log and checkpoints file from before a job back for
+// that moment, and it kept the older checkpoint as today's, exit 0 (an
+// outside review). A job given --keep-head writes the checkpoint it has
+// just signed, from memory: it covers the whole log the job left, and
+// nothing the checkpoints file says changes it.
+func TestWitnessCopyFromTheJob(t *testing.T) {
+	root := copyRoot(t, publishedRoot(t))
+	witness := filepath.Join(t.TempDir(), "monday.checkpoint")
+	mustRun(t, "--root", root, "report", "weekly", "--week", nextWeek(t), "--keep-head", witness)
+	lines := strings.Split(strings.TrimSpace(string(readFile(t, filepath.Join(root, ".ledgerlens", "audit.checkpoints")))), "\n")
+	var newest struct {
+		Note string `json:"note"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &newest); err != nil {
+		t.Fatal(err)
+	}
+	kept := string(readFile(t, witness))
+	if kept != newest.Note {
+		t.Fatalf("the job's witness copy is not its closing checkpoint:\n%s\nwant\n%s", kept, newest.Note)
+	}
+	entries := strings.Count(string(readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))), "\n")
+	if size := strings.Split(kept, "\n")[1]; size != strconv.Itoa(entries) {
+		t.Errorf("the witness copy covers %s entries, the log holds %d", size, entries)
+	}
+	mustRun(t, "--root", root, "audit", "verify", "--checkpoint", witness)
+	// An existing file is refused before the job runs: nothing published.
+	r := ledgerlens(t, nil, "--root", root, "report", "sla", "--month", "2026-02", "--keep-head", witness)
+	if r.code != 2 || !strings.Contains(r.stderr, "exists") {
+		t.Errorf("--keep-head over an existing file: exit %d, want 2\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(reviews(root), "sla_2026-02.json")); err == nil {
+		t.Error("the SLA report was published though --keep-head was refused")
+	}
+}
+
 // emptyStore puts an empty DuckDB database (no tables) where the store
 // is: what a first ingest interrupted before its commit leaves.
 func emptyStore(t *testing.T, root string) {

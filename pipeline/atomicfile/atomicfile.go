@@ -143,7 +143,12 @@ func (f *File) Sync() error {
 // is removed and the destination keeps its previous content (unless the
 // failure was the final directory fsync, after which the rename may or may
 // not survive a crash; the error says so).
-func (f *File) Commit() error {
+func (f *File) Commit() error { return f.commit(false) }
+
+// commit is Commit; noReplace links the file into place instead of
+// renaming it there, which fails (fs.ErrExist) rather than replace a file
+// already at the destination.
+func (f *File) commit(noReplace bool) error {
 	if f.done {
 		return fmt.Errorf("atomic write %s: commit after commit or abort", f.path)
 	}
@@ -167,7 +172,13 @@ func (f *File) Commit() error {
 		_ = os.Remove(tmpName)
 		return fmt.Errorf("atomic write %s: close: %w", f.path, err)
 	}
-	if err := os.Rename(tmpName, f.path); err != nil {
+	if noReplace {
+		err := os.Link(tmpName, f.path)
+		_ = os.Remove(tmpName)
+		if err != nil {
+			return fmt.Errorf("atomic write %s: %w", f.path, err)
+		}
+	} else if err := os.Rename(tmpName, f.path); err != nil {
 		_ = os.Remove(tmpName)
 		return fmt.Errorf("atomic write %s: rename: %w", f.path, err)
 	}
@@ -198,6 +209,19 @@ func (f *File) Abort() error {
 // WriteFile atomically replaces path with data, like os.WriteFile but with
 // the guarantees of the package doc. perm is applied exactly.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return write(path, data, perm, false)
+}
+
+// WriteNew writes data to path, which must not exist yet, with the
+// guarantees of the package doc: the file appears whole or not at all,
+// and a file already at path is never replaced (an error matching
+// fs.ErrExist). perm is applied exactly.
+func WriteNew(path string, data []byte, perm os.FileMode) error {
+	return write(path, data, perm, true)
+}
+
+// write is WriteFile, or WriteNew with noReplace.
+func write(path string, data []byte, perm os.FileMode, noReplace bool) error {
 	f, err := Create(path, perm)
 	if err != nil {
 		return err
@@ -206,7 +230,7 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	if _, err := f.Write(data); err != nil {
 		return err
 	}
-	return f.Commit()
+	return f.commit(noReplace)
 }
 
 // SyncDir fsyncs a directory so that entries created, renamed or removed in

@@ -2,6 +2,8 @@ package atomicfile
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,6 +174,39 @@ func TestStreamingCommit(t *testing.T) {
 	}
 	if f.Name() != path {
 		t.Errorf("Name() = %q, want %q", f.Name(), path)
+	}
+	if l := leftovers(t, dir); len(l) != 0 {
+		t.Errorf("temporary files left: %v", l)
+	}
+}
+
+// TestWriteNew: a new file is written whole; a file, or a link, already
+// at the path is never replaced or followed, and nothing is left behind.
+func TestWriteNew(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "witness.checkpoint")
+	if err := WriteNew(path, []byte("note\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != "note\n" {
+		t.Fatalf("content %q, %v", got, err)
+	}
+	if err := WriteNew(path, []byte("other\n"), 0o644); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("over an existing file: %v, want fs.ErrExist", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "note\n" {
+		t.Errorf("the existing file was changed: %q", got)
+	}
+	target := filepath.Join(dir, "target")
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteNew(link, []byte("x"), 0o644); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("over a dangling link: %v, want fs.ErrExist", err)
+	}
+	if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the link was followed: %v", err)
 	}
 	if l := leftovers(t, dir); len(l) != 0 {
 		t.Errorf("temporary files left: %v", l)

@@ -37,6 +37,11 @@ type Env struct {
 	// crash tests (SIGKILL or pause right after a given step); production
 	// runs leave it nil.
 	AfterStep func(ctx context.Context, step string)
+	// KeepHead, when set, is a new file the job writes its closing signed
+	// checkpoint to, from what it signed rather than from the checkpoints
+	// file (sealTrail): the witness copy (docs/COMPLIANCE.md, "Keeping
+	// checkpoints off-host"). It must not exist.
+	KeepHead string
 }
 
 // The step names Env.AfterStep is called with outside the job's steps:

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -422,10 +423,22 @@ func SealTrail(env Env, job string) error { return sealTrail(env, job, nil) }
 func sealTrail(env Env, job string, tr *trail) error {
 	s, err := RootSigner(env.Layout)
 	if s == nil || err != nil {
+		if err == nil && env.KeepHead != "" {
+			err = fmt.Errorf("--keep-head %s: the root has no signing key, so the job signed no checkpoint to keep", env.KeepHead)
+		}
 		return err
 	}
-	_, err = writeCheckpoint(env, s, job, tr)
-	return err
+	cp, err := writeCheckpoint(env, s, job, tr)
+	if err != nil || env.KeepHead == "" {
+		return err
+	}
+	// The checkpoint the job has just signed, from memory: copied from
+	// the checkpoints file afterwards, it could be one someone put there
+	// for the copy (an outside review).
+	if err := atomicfile.WriteNew(env.KeepHead, cp.Note, 0o644); err != nil {
+		return fmt.Errorf("--keep-head: the job's closing checkpoint (size %d) was signed but not kept: %w", cp.Size, err)
+	}
+	return nil
 }
 
 // writeCheckpoint signs and appends a checkpoint of the log, read afresh
