@@ -544,12 +544,17 @@ func sameAsPublished(pub *reports.Publisher, base string, rev int, w *reports.We
 		return false, fmt.Errorf("read published %s: %w", reports.Name(base, rev, ".json"), err)
 	}
 	// What says how the run was made, not what it found, is not compared:
-	// the audit log's head and checkpoint, and the generator's version (a
+	// the audit log's head and checkpoint, the generator's version (a
 	// re-run after an upgrade that finds the same is a no-op, not a
-	// "differs" that only --supersede gets past).
+	// "differs" that only --supersede gets past), and which key signed it
+	// (after `keys rotate`, the re-run that retries an unreached receiver
+	// exited 1, "differs": an outside review). Signed or not is compared.
 	old.AuditHeadAtStart = w.AuditHeadAtStart
 	old.AuditCheckpoint = w.AuditCheckpoint
 	old.Generator = w.Generator
+	if old.SigningKeyID != nil && w.SigningKeyID != nil {
+		old.SigningKeyID = w.SigningKeyID
+	}
 	if old.ActionRequired == nil {
 		// Published before the report had an action-required list: the
 		// list is derived from the rest, which is what is compared.

@@ -1971,6 +1971,25 @@ func TestAttackEditLedgerAndDeleteStore(t *testing.T) {
 	}
 }
 
+// TestRerunAfterKeysRotate: after `keys rotate`, re-running a week or a
+// month already published — the documented way to retry a receiver that
+// was not reached — exited 1, "differs": the report names the key that
+// signed it (an outside review). Which key signed a result is how the run
+// was made, not what it found: the re-run is a no-op, and the published
+// files still verify with the retired key.
+func TestRerunAfterKeysRotate(t *testing.T) {
+	root := copyRoot(t, publishedRoot(t))
+	mustRun(t, "--root", root, "report", "sla", "--month", "2026-02")
+	mustRun(t, "--root", root, "keys", "rotate")
+	for _, args := range [][]string{{"report", "weekly", "--week", focusWeek}, {"report", "sla", "--month", "2026-02"}} {
+		r := ledgerlens(t, nil, append([]string{"--root", root}, args...)...)
+		if r.code != 0 || !strings.Contains(r.stdout, "already published, identical") {
+			t.Errorf("%v after keys rotate: exit %d, want a no-op\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	mustRun(t, "--root", root, "verify", "all")
+}
+
 // TestKeysRotate: after `keys rotate` the jobs run on, and verify all
 // still accepts what the old key signed (the key_rotated entry carries the
 // old public key, vouched for by the new key's checkpoint), while a key
