@@ -104,19 +104,10 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 					"evidence export refused: the range's reports differ from the record of publication (%s); nothing was exported: restore the files, then run 'ledgerlens verify all'",
 					strings.Join(listed, "; "))}}
 			}
-			// The key the job's checks used, from the keys directory they
-			// checked, encoded as signing.pub holds it.
-			rootPub, err := job.RootPublicKey(l)
-			if err == nil && rootPub == nil {
-				err = fmt.Errorf("%s: %w", filepath.Join(l.KeysDir, reports.PublicKeyFile), fs.ErrNotExist)
-			}
-			if errors.Is(err, job.ErrIntegrity) {
-				return job.Outcome{}, err
-			}
-			var pubPEM []byte
-			if err == nil {
-				pubPEM, err = reports.PublicKeyPEM(rootPub)
-			}
+			// The signing key's public half, which j.Signer found to be
+			// signing.pub's, encoded as signing.pub holds it: the keys
+			// directory is not read again.
+			pubPEM, err := reports.PublicKeyPEM(signer.Public())
 			if err != nil {
 				return job.Outcome{}, job.Blocked(fmt.Errorf("evidence export: the public key must be bundled: %w", err))
 			}

@@ -349,15 +349,9 @@ func slaRevision(j *job.Job, pub *reports.Publisher, base string, s *reports.SLA
 	if err := json.Unmarshal(data, &old); err != nil {
 		return fmt.Errorf("read published %s: %w", reports.Name(base, latest, ".json"), err)
 	}
-	// As for the weekly review (sameAsPublished): the audit log's head and
-	// checkpoint, the generator's version and the signing key say how the
-	// run was made, and are not compared.
-	old.AuditHeadAtStart = s.AuditHeadAtStart
-	old.AuditCheckpoint = s.AuditCheckpoint
-	old.Generator = s.Generator
-	if old.SigningKeyID != nil && s.SigningKeyID != nil {
-		old.SigningKeyID = s.SigningKeyID
-	}
+	// As for the weekly review: what says how the run was made is not
+	// compared (reports.Provenance.SetHowMade).
+	old.SetHowMade(s.Provenance)
 	a, err := reports.MarshalSLA(&old)
 	if err != nil {
 		return err

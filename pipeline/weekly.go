@@ -532,8 +532,8 @@ func setRevision(w *reports.Weekly, base string, rev int) {
 }
 
 // sameAsPublished reports whether revision rev on disk holds the same
-// result as w. The audit head at job start is left out of the comparison:
-// it records when the job ran, not what it found, and every run moves it.
+// result as w. What says only how the run was made (the audit head at job
+// start, which every run moves, and the rest of SetHowMade) is left out.
 func sameAsPublished(pub *reports.Publisher, base string, rev int, w *reports.Weekly) (bool, error) {
 	data, err := pub.Read(base, rev, ".json")
 	if err != nil {
@@ -543,18 +543,9 @@ func sameAsPublished(pub *reports.Publisher, base string, rev int, w *reports.We
 	if err := json.Unmarshal(data, &old); err != nil {
 		return false, fmt.Errorf("read published %s: %w", reports.Name(base, rev, ".json"), err)
 	}
-	// What says how the run was made, not what it found, is not compared:
-	// the audit log's head and checkpoint, the generator's version (a
-	// re-run after an upgrade that finds the same is a no-op, not a
-	// "differs" that only --supersede gets past), and which key signed it
-	// (after `keys rotate`, the re-run that retries an unreached receiver
-	// exited 1, "differs": an outside review). Signed or not is compared.
-	old.AuditHeadAtStart = w.AuditHeadAtStart
-	old.AuditCheckpoint = w.AuditCheckpoint
-	old.Generator = w.Generator
-	if old.SigningKeyID != nil && w.SigningKeyID != nil {
-		old.SigningKeyID = w.SigningKeyID
-	}
+	// What says how the run was made, not what it found, is not compared
+	// (reports.Provenance.SetHowMade).
+	old.SetHowMade(w.Provenance)
 	if old.ActionRequired == nil {
 		// Published before the report had an action-required list: the
 		// list is derived from the rest, which is what is compared.

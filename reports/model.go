@@ -59,6 +59,21 @@ type Provenance struct {
 	Inputs          Inputs  `json:"inputs"`
 }
 
+// SetHowMade sets on p, a published report's provenance, the fields of r,
+// a new run's, that say only how a run was made, not what it found: the
+// audit log's head and checkpoint, the generator (a re-run after an
+// upgrade), and which key signed it when both are signed (a re-run after
+// `keys rotate`; signed or not is compared). A re-run that finds the
+// same is then a no-op, not a "differs" that only --supersede gets past.
+func (p *Provenance) SetHowMade(r Provenance) {
+	p.AuditHeadAtStart = r.AuditHeadAtStart
+	p.AuditCheckpoint = r.AuditCheckpoint
+	p.Generator = r.Generator
+	if p.SigningKeyID != nil && r.SigningKeyID != nil {
+		p.SigningKeyID = r.SigningKeyID
+	}
+}
+
 // SummaryStats is section 1: headline figures for the period and the
 // previous week. The recorded severity counts keep the runbook's names.
 type SummaryStats struct {

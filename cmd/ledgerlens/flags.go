@@ -65,16 +65,22 @@ func (f *failOnFlag) check(a *app, what string, severities []string) error {
 	if f.severity == "" {
 		return nil
 	}
-	rank, n := rules.SeverityRank(f.severity), 0
+	n := atOrAbove(f.severity, severities)
+	if n == 0 {
+		return nil
+	}
+	return &findingsError{what: what, count: n, failOn: f.severity}
+}
+
+// atOrAbove counts the severities at or above severity (SEV0 the highest).
+func atOrAbove(severity string, severities []string) int {
+	rank, n := rules.SeverityRank(severity), 0
 	for _, s := range severities {
 		if rules.SeverityRank(s) <= rank {
 			n++
 		}
 	}
-	if n == 0 {
-		return nil
-	}
-	return &findingsError{what: what, count: n, failOn: f.severity}
+	return n
 }
 
 // env is the job environment of a report-publishing command: a.env, and

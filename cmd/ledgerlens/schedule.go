@@ -176,10 +176,8 @@ func (a *app) weeklyJob(lockTimeout time.Duration) schedules.JobFunc {
 		// stderr. The week is published, so the run is not retried. It
 		// was logged nowhere: a ledger feed dead for months went by
 		// unseen (an outside review).
-		failOn := failOnFlag{severity: schedules.WeeklyFailOn}
-		var fe *findingsError
-		if errors.As(failOn.check(a, weeklyFindings, weeklySeverities(res)), &fe) {
-			a.log.Error(fmt.Sprintf("weekly review %s needs a person: %d %s at or above %s", res.Period.Label(), fe.count, fe.what, fe.failOn),
+		if n := atOrAbove(schedules.WeeklyFailOn, weeklySeverities(res)); n > 0 {
+			a.log.Error(fmt.Sprintf("weekly review %s needs a person: %d %s at or above %s", res.Period.Label(), n, weeklyFindings, schedules.WeeklyFailOn),
 				"job", schedules.JobWeeklyReview)
 		}
 		return weeklyStats(res), nil
@@ -211,7 +209,7 @@ func weeklyStats(res *pipeline.WeeklyResult) schedules.JobStats {
 // not run.
 func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
-		pub, err := a.publicKeyIfPresent()
+		pub, err := job.RootPublicKey(a.layout())
 		if err != nil {
 			return schedules.JobStats{}, err
 		}
@@ -296,10 +294,6 @@ func (a *app) failedRunStats(ctx context.Context, command string, err error) sch
 	_ = a.notifyIntegrity(ctx, problems, command, false) // logged and audited
 	n := int64(len(problems))
 	return schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}
-}
-
-func (a *app) publicKeyIfPresent() (ed25519.PublicKey, error) {
-	return job.RootPublicKey(a.layout())
 }
 
 // maxListedFires bounds schedule list --next: a year of a job firing every

@@ -41,11 +41,8 @@ var keysDirKind = ownerdir.Kind{
 func readKeysDir[T any](l inputs.Layout, read func(d *ownerdir.Dir) (T, error)) (T, error) {
 	var zero T
 	d, err := ownerdir.Open(l.KeysDir, keysDirKind, false)
-	if errors.Is(err, ErrUnsafeKeysDir) {
-		return zero, &keysDirError{IntegrityError{Problems: []string{err.Error()}}}
-	}
 	if err != nil {
-		return zero, err
+		return zero, unsafeKeysDir(err)
 	}
 	defer d.Close()
 	return read(d)
@@ -54,6 +51,15 @@ func readKeysDir[T any](l inputs.Layout, read func(d *ownerdir.Dir) (T, error)) 
 // keysDirError is the IntegrityError of a keys directory that cannot be
 // trusted; it matches ErrUnsafeKeysDir too.
 type keysDirError struct{ IntegrityError }
+
+// unsafeKeysDir is err, an open of the keys directory's, as a
+// *keysDirError (exit 4) when it says the directory cannot be trusted.
+func unsafeKeysDir(err error) error {
+	if errors.Is(err, ErrUnsafeKeysDir) {
+		return &keysDirError{IntegrityError{Problems: []string{err.Error()}}}
+	}
+	return err
+}
 
 func (e *keysDirError) Is(target error) bool {
 	return target == ErrUnsafeKeysDir || e.IntegrityError.Is(target)
@@ -74,11 +80,8 @@ func CreateKeysDir(l inputs.Layout) error {
 		return fmt.Errorf("create the keys directory: %w", err)
 	}
 	d, err := ownerdir.OpenWith(l.KeysDir, keysDirKind, true, func(d *ownerdir.Dir) error { return d.Claim(0o700) })
-	if errors.Is(err, ErrUnsafeKeysDir) {
-		return &keysDirError{IntegrityError{Problems: []string{err.Error()}}}
-	}
 	if err != nil {
-		return err
+		return unsafeKeysDir(err)
 	}
 	return d.Close()
 }
