@@ -111,7 +111,9 @@ func SLAMessage(r *reports.SLA, revision int, files []File) Message {
 
 // IntegrityMessage reports integrity problems. The key is a digest of the
 // sorted problems: the same problems found again are not announced twice
-// (the alerting rules keep firing while they last).
+// while they last (the alerting rules keep firing meanwhile); the caller
+// decides from when a receiver's earlier notify_sent counts (Options.Entries:
+// pipeline.Notify starts after the last integrity check that found none).
 func IntegrityMessage(problems []string) Message {
 	sorted := slices.Sorted(slices.Values(problems))
 	sum := sha256.Sum256([]byte(strings.Join(sorted, "\n")))

@@ -291,7 +291,8 @@ func RunIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey) (Inte
 		if problems == nil {
 			problems = []string{}
 		}
-		return job.Outcome{Fields: map[string]any{"artifacts": len(rep.Artifacts), "problems": problems}}, nil
+		// [] is a clean check (job.AfterLastCleanCheck).
+		return job.Outcome{Fields: map[string]any{"artifacts": len(rep.Artifacts), job.FieldProblemsFound: problems}}, nil
 	})
 	return rep, err
 }

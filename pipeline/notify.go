@@ -34,6 +34,14 @@ func Notify(ctx context.Context, env job.Env, hooks []inputs.Webhook, m notify.M
 			started = true
 			o := opts
 			o.Record, o.Entries = j.Audit, j.Entries()
+			if m.Event == notify.EventIntegrityProblem {
+				// A problem that went away and came back is news: who
+				// was told of it before the check last found nothing
+				// is told again (a ledger edited, restored, and edited
+				// the same way was never posted twice: an outside
+				// review).
+				o.Entries = o.Entries[job.AfterLastCleanCheck(o.Entries):]
+			}
 			o.Budget = notify.LockBudget // the lock is held meanwhile
 			var err error
 			results, err = notify.Deliver(ctx, o, m)

@@ -25,7 +25,9 @@ type JobFunc func(ctx context.Context, fire time.Time) (JobStats, error)
 // JobStats are the figures a successful run reports for the metrics file:
 // ledger rows it saw, rejected lines, findings per type and per type and
 // severity, the newest run in the ledger and the period it published. A
-// run that checked integrity reports its problems, failed or not.
+// run that checked integrity reports its problems, failed or not; one
+// that published and then failed (a receiver not told) reports what it
+// published, PublishedPeriod set.
 type JobStats struct {
 	Rows, Rejects      int64
 	Findings           map[string]int64
@@ -60,6 +62,12 @@ type JobSpec struct {
 type Job struct {
 	JobSpec
 	Run JobFunc
+	// LatestOnly marks a job whose run does the same work whatever its
+	// fire time (the integrity check looks at the root as it is now):
+	// of its due and failed fire times only the newest runs, and its
+	// success settles the older ones. Left false, every fire time runs
+	// once (a weekly review publishes the week before its own fire).
+	LatestOnly bool
 }
 
 // DefaultJobSpecs returns the schedules docs/ARCHITECTURE.md, "Scheduling" prescribes when the

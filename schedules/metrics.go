@@ -70,7 +70,9 @@ type JobMetrics struct {
 	// shutdown is not counted).
 	RunsOK, RunsFailed int64
 	// Rows, Rejects, Findings and FindingsBySeverity are the figures of the
-	// last successful run; a failed run's figures are not trusted.
+	// last run that succeeded or published (one that published and then
+	// failed, a receiver not told, published these); any other failed
+	// run's figures are not trusted.
 	Rows, Rejects      int64
 	Findings           map[string]int64
 	FindingsBySeverity map[Finding]int64
@@ -79,13 +81,16 @@ type JobMetrics struct {
 	// the run failed because of them.
 	IntegrityChecked  bool
 	IntegrityProblems int64
-	// NewestRun and PublishedPeriod are from the last successful run that
-	// knew them; zero if none did.
+	// NewestRun and PublishedPeriod are from the last run that succeeded
+	// or published and knew them; zero if none did.
 	NewestRun, PublishedPeriod time.Time
 }
 
 // Record folds one finished run into m: it sets the last-run gauges, bumps
-// the run counter for the result and, on success, replaces the figures.
+// the run counter for the result and, on success or for a run that
+// published (Stats.PublishedPeriod set) and then failed, replaces the
+// figures: a week published with a SEV0 finding and announced to nobody
+// must still fire the findings' alerts.
 func (m *JobMetrics) Record(r RunResult) {
 	m.LastRun = toMillis(r.Finished)
 	m.LastDuration = max(r.Finished.Sub(r.Started), 0).Truncate(time.Millisecond)
@@ -95,10 +100,13 @@ func (m *JobMetrics) Record(r RunResult) {
 	}
 	if r.Err != nil {
 		m.RunsFailed++
-		return
+		if r.Stats.PublishedPeriod.IsZero() {
+			return
+		}
+	} else {
+		m.RunsOK++
+		m.LastSuccess = m.LastRun
 	}
-	m.RunsOK++
-	m.LastSuccess = m.LastRun
 	m.Rows, m.Rejects = r.Stats.Rows, r.Stats.Rejects
 	m.Findings = maps.Clone(r.Stats.Findings)
 	m.FindingsBySeverity = maps.Clone(r.Stats.FindingsBySeverity)
@@ -265,7 +273,7 @@ func families() []family {
 	unix := func(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 	const g, c = dto.MetricType_GAUGE, dto.MetricType_COUNTER
 	return []family{
-		{metricFindings, "Findings per type reported by the job's last successful run.", g, func(m JobMetrics) []sample {
+		{metricFindings, "Findings per type reported by the job's last run that succeeded or published.", g, func(m JobMetrics) []sample {
 			if !succeeded(m) {
 				return nil
 			}
@@ -275,7 +283,7 @@ func families() []family {
 			}
 			return out
 		}},
-		{metricFindingsBySeverity, "Findings per severity and type reported by the job's last successful run.", g, func(m JobMetrics) []sample {
+		{metricFindingsBySeverity, "Findings per severity and type reported by the job's last run that succeeded or published.", g, func(m JobMetrics) []sample {
 			if !succeeded(m) {
 				return nil
 			}
@@ -333,19 +341,19 @@ func families() []family {
 			}
 			return gauge(unix(m.PublishedPeriod))
 		}},
-		{metricNewestRun, "Unix time of the newest run in the ledger, as the job's last successful run saw it.", g, func(m JobMetrics) []sample {
+		{metricNewestRun, "Unix time of the newest run in the ledger, as the job's last run that succeeded or published saw it.", g, func(m JobMetrics) []sample {
 			if m.NewestRun.IsZero() {
 				return nil
 			}
 			return gauge(unix(m.NewestRun))
 		}},
-		{metricLedgerRows, "Ledger rows seen by the job's last successful run.", g, func(m JobMetrics) []sample {
+		{metricLedgerRows, "Ledger rows seen by the job's last run that succeeded or published.", g, func(m JobMetrics) []sample {
 			if !succeeded(m) {
 				return nil
 			}
 			return gauge(float64(m.Rows))
 		}},
-		{metricRejects, "Rejected ledger lines reported by the job's last successful run.", g, func(m JobMetrics) []sample {
+		{metricRejects, "Rejected ledger lines reported by the job's last run that succeeded or published.", g, func(m JobMetrics) []sample {
 			if !succeeded(m) {
 				return nil
 			}

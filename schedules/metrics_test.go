@@ -462,3 +462,38 @@ func checkExposition(t *testing.T, data []byte) {
 		}
 	}
 }
+
+// TestRecordOfARunThatPublishedAndFailed: a week published with a SEV0
+// finding whose announcement reached no receiver fails its run (the
+// receiver was not told). Its figures were dropped with the failure, so
+// the findings' alerts stayed on the week before, silent, while nobody
+// had been told by the webhook either (an outside review). A run that
+// published gives its figures whatever its status; any other failed
+// run's figures are still not taken.
+func TestRecordOfARunThatPublishedAndFailed(t *testing.T) {
+	before := time.Date(2026, 11, 9, 10, 1, 0, 0, time.UTC)
+	week := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name        string
+		stats       JobStats
+		wantFigures bool
+	}{
+		{"published, a receiver not told", JobStats{Rows: 500, PublishedPeriod: week,
+			FindingsBySeverity: map[Finding]int64{{"cost_spike", "SEV0"}: 1}}, true},
+		{"failed before it published", JobStats{Rows: 500,
+			FindingsBySeverity: map[Finding]int64{{"cost_spike", "SEV0"}: 1}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := JobMetrics{Job: JobWeeklyReview, LastSuccess: before, LastOK: true, Rows: 400}
+			m.Record(RunResult{Started: before.AddDate(0, 0, 7), Finished: before.AddDate(0, 0, 7).Add(time.Minute),
+				Err: errors.New("webhook ops: HTTP 500"), Stats: tc.stats})
+			if m.LastOK || m.RunsFailed != 1 || !m.LastSuccess.Equal(before) {
+				t.Errorf("a failed run: ok %v, failed %d, last success %v", m.LastOK, m.RunsFailed, m.LastSuccess)
+			}
+			got := m.FindingsBySeverity[Finding{"cost_spike", "SEV0"}] == 1 && m.Rows == 500 && m.PublishedPeriod.Equal(week)
+			if got != tc.wantFigures {
+				t.Errorf("figures taken: %v, want %v (%+v)", got, tc.wantFigures, m)
+			}
+		})
+	}
+}

@@ -122,16 +122,20 @@ type work struct {
 // On first start a job has no state: its most recent past fire time is not
 // back-filled; the start time becomes its baseline and only later fire times
 // run. After that, every fire time between the last one handled and now runs
-// once at start, oldest first, before normal scheduling. A failed run is
+// once at start, oldest first, before normal scheduling (of a LatestOnly
+// job's, the newest alone). A failed run is
 // recorded with its error and retried at the next start and at the job's
 // next fire time; it never holds up other jobs or the job's later fire
 // times.
 //
 // When ctx is cancelled no new run starts; the running JobFunc is expected
 // to observe ctx and return. A run that returns an error after ctx was
-// cancelled is not recorded at all, so it runs again at the next start. Run
-// then returns nil. It returns an error only when the state file cannot be
-// read or first written.
+// cancelled is not recorded at all, so it runs again at the next start,
+// and Run returns an *AbandonedError naming it: the daemon did not do
+// that run, and whoever stopped it must not be told otherwise. Stopped
+// between runs, or during a run that still finished, Run returns nil. It
+// returns any other error only when the state file cannot be read or
+// first written.
 func (s *Scheduler) Run(ctx context.Context) error {
 	st, err := loadState(s.opts.StateFile)
 	if err != nil {
@@ -187,7 +191,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			s.runOne(ctx, st, w)
+			if err := s.runOne(ctx, st, w); err != nil {
+				return err
+			}
 		}
 	}
 }
@@ -215,12 +221,23 @@ func (s *Scheduler) due(st *state, now time.Time, startup bool) []work {
 		if len(fresh) == 0 && !startup {
 			continue
 		}
+		var mine []work
 		for _, f := range js.Failed {
-			todo = append(todo, work{idx: i, fire: f.Fire.In(j.sched.loc), retry: true})
+			mine = append(mine, work{idx: i, fire: f.Fire.In(j.sched.loc), retry: true})
 		}
 		for _, t := range fresh {
-			todo = append(todo, work{idx: i, fire: t})
+			mine = append(mine, work{idx: i, fire: t})
 		}
+		if j.job.LatestOnly && len(mine) > 1 {
+			// Failed fire times are older than fresh ones (they are at or
+			// before ScheduledThrough): the last is the newest. Nine days
+			// down ran nine full checks one after another, each holding
+			// the lock (an outside review).
+			s.log.Info("several fire times due: only the newest runs, for a run checks the root as it is now",
+				"job", j.job.Name, "due", len(mine), "runs", mine[len(mine)-1].fire.Format(time.RFC3339))
+			mine = mine[len(mine)-1:]
+		}
+		todo = append(todo, mine...)
 	}
 	slices.SortStableFunc(todo, func(a, b work) int {
 		if c := a.fire.Compare(b.fire); c != 0 {
@@ -266,8 +283,27 @@ func (s *Scheduler) untilNext(st *state, now time.Time) (time.Duration, bool) {
 	return min(max(next.Sub(now), time.Millisecond), maxSleep), true
 }
 
-// runOne runs one fire time of one job and records the outcome.
-func (s *Scheduler) runOne(ctx context.Context, st *state, w work) {
+// AbandonedError is Run's error when the shutdown interrupted a run: the
+// run did not finish, nothing of it was recorded, and its fire time runs
+// again at the next start.
+type AbandonedError struct {
+	Job  string
+	Fire time.Time
+	// Err is what the interrupted run returned.
+	Err error
+}
+
+func (e *AbandonedError) Error() string {
+	return fmt.Sprintf("the %s run for %s was abandoned by the shutdown; it runs again at the next start (%v)",
+		e.Job, e.Fire.UTC().Format(time.RFC3339), e.Err)
+}
+
+func (e *AbandonedError) Unwrap() error { return e.Err }
+
+// runOne runs one fire time of one job and records the outcome; it
+// returns an *AbandonedError, recording nothing, for a run the shutdown
+// interrupted.
+func (s *Scheduler) runOne(ctx context.Context, st *state, w work) error {
 	j := s.jobs[w.idx]
 	name := j.job.Name
 	log := s.log.With("job", name, "fire", w.fire.Format(time.RFC3339))
@@ -280,7 +316,7 @@ func (s *Scheduler) runOne(ctx context.Context, st *state, w work) {
 		// an unfinished run done or count a failure that is not one; left
 		// unrecorded, it runs again at the next start.
 		log.Warn("job abandoned by shutdown; it runs again at the next start", "error", err)
-		return
+		return &AbandonedError{Job: name, Fire: w.fire, Err: err}
 	}
 
 	js := st.Jobs[name]
@@ -294,6 +330,9 @@ func (s *Scheduler) runOne(ctx context.Context, st *state, w work) {
 		rec.Rows, rec.Rejects = stats.Rows, stats.Rejects
 		rec.Findings = stats.Findings
 		js.clearFailure(rec.Fire)
+		if j.job.LatestOnly {
+			js.clearFailuresBefore(rec.Fire) // this run did their work
+		}
 		if js.LastCompletedFire == nil || rec.Fire.After(*js.LastCompletedFire) {
 			f := rec.Fire
 			js.LastCompletedFire = &f
@@ -302,6 +341,10 @@ func (s *Scheduler) runOne(ctx context.Context, st *state, w work) {
 		log.Info("job completed", "duration", finished.Sub(started), "rows", stats.Rows, "rejects", stats.Rejects)
 	} else {
 		rec.Status, rec.Error = resultFailed, err.Error()
+		if j.job.LatestOnly {
+			// Retrying this fire time retries the older ones' work.
+			js.clearFailuresBefore(rec.Fire)
+		}
 		for _, d := range js.recordFailure(rec.Fire, rec.Finished, rec.Error) {
 			log.Error("job keeps failing: giving up on an old fire time", "dropped_fire", d.Format(time.RFC3339))
 		}
@@ -322,6 +365,7 @@ func (s *Scheduler) runOne(ctx context.Context, st *state, w work) {
 			LogMetricsError(log, merr)
 		}
 	}
+	return nil
 }
 
 // safeRun calls the job and turns a panic into an error, so one broken job

@@ -350,8 +350,10 @@ func TestCancelDuringRun(t *testing.T) {
 	cancel()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run returned %v, want nil", err)
+		var abandoned *AbandonedError
+		if !errors.As(err, &abandoned) || abandoned.Job != JobWeeklyReview ||
+			!abandoned.Fire.Equal(mustTime(t, "2026-11-16T10:00:00Z")) || !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run returned %v, want the abandoned run named", err)
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("Run did not return promptly after cancellation")
@@ -634,4 +636,54 @@ func TestClockSetBackDoesNotSilenceTheSchedule(t *testing.T) {
 		call{JobIntegrityCheck, "2026-12-05T11:00:00Z"},
 		call{JobIntegrityCheck, "2026-12-05T12:00:00Z"},
 		call{JobIntegrityCheck, "2026-12-05T13:00:00Z"})
+}
+
+// TestLatestOnlyRunsTheNewestDueFire: a daily check that does the same
+// work whatever its fire time ran once per missed day after an outage,
+// and once more per failed day, one after another (nine full checks
+// after nine days down, each holding the lock: an outside review). A
+// LatestOnly job runs only its newest due fire time, and its success
+// settles the older ones.
+func TestLatestOnlyRunsTheNewestDueFire(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{StateFile: filepath.Join(dir, "state.json"), Logger: testLogger(t)}
+	clock := &simClock{}
+	rec := &recorder{}
+	failing := map[string]bool{"2026-11-20T06:00:00Z": true}
+	spec := JobSpec{Name: JobIntegrityCheck, Spec: "0 6 * * *", Enabled: true}
+	jobs := []Job{{JobSpec: spec, LatestOnly: true, Run: rec.jobFunc(spec.Name, clock, func(fire time.Time) error {
+		if failing[fire.UTC().Format(time.RFC3339)] {
+			return errors.New("disk full")
+		}
+		return nil
+	})}}
+	simulate(t, jobs, opts, clock, "2026-11-10T12:00:00Z", "2026-11-10T13:00:00Z") // baseline
+
+	// Nine days down: one run, for the newest fire time.
+	simulate(t, jobs, opts, clock, "2026-11-19T12:00:00Z", "2026-11-19T13:00:00Z")
+	assertCalls(t, rec.take(), call{spec.Name, "2026-11-19T06:00:00Z"})
+
+	// A failure, then the next fire: the newest alone runs, not the
+	// failed one before it, and its success clears the failure.
+	simulate(t, jobs, opts, clock, "2026-11-20T05:00:00Z", "2026-11-21T12:00:00Z")
+	assertCalls(t, rec.take(), call{spec.Name, "2026-11-20T06:00:00Z"}, call{spec.Name, "2026-11-21T06:00:00Z"})
+	if js := readState(t, opts.StateFile).Jobs[spec.Name]; len(js.Failed) != 0 {
+		t.Errorf("failed fire times left after a later run succeeded: %+v", js.Failed)
+	}
+
+	// A failed fire, then a restart with no new fire due: it is retried
+	// once; two failures in a row keep only the newer for retry.
+	failing["2026-11-22T06:00:00Z"], failing["2026-11-23T06:00:00Z"] = true, true
+	simulate(t, jobs, opts, clock, "2026-11-22T05:00:00Z", "2026-11-23T12:00:00Z")
+	assertCalls(t, rec.take(), call{spec.Name, "2026-11-22T06:00:00Z"}, call{spec.Name, "2026-11-23T06:00:00Z"})
+	js := readState(t, opts.StateFile).Jobs[spec.Name]
+	if len(js.Failed) != 1 || js.Failed[0].Fire.Format(time.RFC3339) != "2026-11-23T06:00:00Z" {
+		t.Errorf("failed fire times kept: %+v, want the newest alone", js.Failed)
+	}
+	delete(failing, "2026-11-23T06:00:00Z")
+	simulate(t, jobs, opts, clock, "2026-11-23T13:00:00Z", "2026-11-23T14:00:00Z")
+	assertCalls(t, rec.take(), call{spec.Name, "2026-11-23T06:00:00Z"})
+	if js := readState(t, opts.StateFile).Jobs[spec.Name]; len(js.Failed) != 0 {
+		t.Errorf("failed fire times after the retry succeeded: %+v", js.Failed)
+	}
 }

@@ -169,6 +169,11 @@ func (js *jobState) recordFailure(fire, at time.Time, msg string) []time.Time {
 	return dropped
 }
 
+// clearFailuresBefore removes the failed fire times before fire.
+func (js *jobState) clearFailuresBefore(fire time.Time) {
+	js.Failed = slices.DeleteFunc(js.Failed, func(f failedFire) bool { return f.Fire.Before(fire) })
+}
+
 // clearFailure removes fire from the failed list, if present.
 func (js *jobState) clearFailure(fire time.Time) {
 	js.Failed = slices.DeleteFunc(js.Failed, func(f failedFire) bool { return f.Fire.Equal(fire) })

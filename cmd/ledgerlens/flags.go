@@ -161,15 +161,17 @@ func metricsRoot(l inputs.Layout) string {
 // metrics failure is logged, never the job's outcome. notifyErr is a
 // notification that --require-notify turned into the command's failure:
 // the run is recorded as failed, as its exit status says, with the
-// figures of what it published.
-func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err, notifyErr error, stats func() schedules.JobStats) error {
+// figures of what it published, as is a run that published with an
+// integrity problem (published).
+func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err, notifyErr error, published bool, stats func() schedules.JobStats) error {
 	if p.metricsFile == "" {
 		return nil
 	}
 	rr := schedules.RunResult{Started: started, Finished: time.Now(), Err: errors.Join(err, notifyErr)}
-	if err == nil {
+	if err == nil || published {
 		rr.Stats = stats()
-	} else if problems, ok := integrityProblems(err); ok {
+	}
+	if problems, ok := integrityProblems(err); ok {
 		// Published or refused with an integrity problem: the metric
 		// must say so, not keep the last clean run's 0.
 		n := int64(len(problems))
@@ -206,10 +208,11 @@ func publishReport[R comparable](a *app, p *publishFlags, job string, run func()
 	// Published, perhaps with an integrity problem: the result is shown.
 	// A job refused before it produced anything (a log that fails its
 	// checkpoint, a key pair out of step) has no result to show.
-	if err == nil || (errors.Is(err, pjob.ErrIntegrity) && res != none) {
+	published := err == nil || (errors.Is(err, pjob.ErrIntegrity) && res != none)
+	if published {
 		notifyErr = print(res)
 	}
-	metricsErr := p.recordMetrics(a, job, started, err, notifyErr, func() schedules.JobStats { return stats(res) })
+	metricsErr := p.recordMetrics(a, job, started, err, notifyErr, published, func() schedules.JobStats { return stats(res) })
 	if err != nil {
 		// An integrity problem decides the exit status (it outranks
 		// --fail-on).

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
+	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
 // Exit statuses (docs/RULES.md, "Exit status").
@@ -175,6 +176,16 @@ func (o *outputWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// interruptedStatus is the exit status of a command the signal that
+// cancelled ctx stopped: 128+signal, as a shell reports a killed command.
+func interruptedStatus(ctx context.Context) int {
+	var sig interrupted
+	if errors.As(context.Cause(ctx), &sig) {
+		return 128 + int(sig.sig)
+	}
+	return 128 + int(syscall.SIGTERM)
+}
+
 // exitStatus maps a command's outcome to its exit status, reporting the
 // error on stderr.
 func exitStatus(ctx context.Context, a *app, err error) int {
@@ -184,22 +195,27 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		held          *job.LockHeldError
 		notEnded      *job.PeriodNotEndedError
 		notEndedRange *job.RangeNotEndedError
+		abandoned     *schedules.AbandonedError
 	)
 	a.prog.end()
 	switch {
 	case err == nil:
 		return exitOK
+	case ctx.Err() != nil && errors.As(err, &abandoned):
+		// The scheduler stopped in the middle of a run. Stopped between
+		// runs it returns nil (exit 0, a daemon's clean stop); here a
+		// publication or a check it was due did not happen, and it said
+		// so only in a log line at warning level, exiting 0 (an outside
+		// review).
+		fmt.Fprintf(a.stderr, "ledgerlens: interrupted (%v): schedule run stopped during the %s run for %s, which did not finish; it runs again when the scheduler next starts (or run it by hand now)\n",
+			context.Cause(ctx), abandoned.Job, abandoned.Fire.UTC().Format(time.RFC3339))
+		return interruptedStatus(ctx)
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
 		// SIGTERM/SIGINT stopped a one-shot job between steps or abandoned
 		// the current one: every write is atomic and finished steps are
 		// checkpointed, but the job did not do its work, so the status
-		// says so (128+signal, as a shell reports a killed command). The
-		// scheduler (schedule run) returns nil on a signal: exit 0.
-		code := 128 + int(syscall.SIGTERM)
-		var sig interrupted
-		if errors.As(context.Cause(ctx), &sig) {
-			code = 128 + int(sig.sig)
-		}
+		// says so (128+signal, as a shell reports a killed command).
+		code := interruptedStatus(ctx)
 		if a.command == "query" {
 			// A query publishes nothing; what it wrote to stdout is cut
 			// short, and only this status says so.

@@ -12,74 +12,100 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
+// notifyPolicy says what a notification that did not reach a configured
+// receiver does to the command that sent it. Every failure is recorded in
+// the audit log either way, and nothing published is touched.
+type notifyPolicy int
+
+const (
+	// notifyLog logs the failure at error level (stderr, also under
+	// --quiet, which cron mails); the command's own outcome decides its
+	// exit status.
+	notifyLog notifyPolicy = iota
+	// notifyFail returns the failure: the scheduler then records the run
+	// as failed and retries it, and the retry, which publishes nothing
+	// new, tells the receivers not told yet. Logged only in a daemon's
+	// journal, a failure told nobody that nobody was told.
+	notifyFail
+	// notifyRequired is --require-notify: notifyFail, and an error too
+	// when no receiver is configured.
+	notifyRequired
+)
+
+// requireNotify is the policy of a command with --require-notify.
+func requireNotify(require bool) notifyPolicy {
+	if require {
+		return notifyRequired
+	}
+	return notifyLog
+}
+
 // notifyWeekly tells the configured webhooks about a weekly publication
 // (or, after a no-op re-run, about the published report if they were not
-// told yet). A failure is logged and recorded in the audit log; it fails
-// the command only when require (--require-notify) is set. Nothing
-// published is touched either way.
-func (a *app) notifyWeekly(ctx context.Context, res *pipeline.WeeklyResult, lockTimeout time.Duration, require bool) error {
+// told yet); policy says what a failure does to the command.
+func (a *app) notifyWeekly(ctx context.Context, res *pipeline.WeeklyResult, lockTimeout time.Duration, policy notifyPolicy) error {
 	if res == nil || res.Report == nil || res.Report.Schema == "" || res.JSONPath == "" {
 		return nil
 	}
 	files, err := a.publishedFiles(res.JSONPath, res.XLSXPath, res.RejectsPath)
 	if err != nil {
-		return a.notifyFailed(err, require)
+		return a.notifyFailed(err, policy)
 	}
-	return a.deliver(ctx, notify.WeeklyMessage(res.Report, files), "report weekly: notify", lockTimeout, require)
+	return a.deliver(ctx, notify.WeeklyMessage(res.Report, files), "report weekly: notify", lockTimeout, policy)
 }
 
 // notifySLA tells the configured webhooks about a monthly SLA publication
 // (not about a no-op re-run of an identical month: the message key is the
 // report's SHA-256, which every receiver is told once).
-func (a *app) notifySLA(ctx context.Context, res *pipeline.SLAResult, lockTimeout time.Duration, require bool) error {
+func (a *app) notifySLA(ctx context.Context, res *pipeline.SLAResult, lockTimeout time.Duration, policy notifyPolicy) error {
 	if res == nil || res.Report == nil || res.JSONPath == "" {
 		return nil
 	}
 	files, err := a.publishedFiles(res.JSONPath, res.XLSXPath)
 	if err != nil {
-		return a.notifyFailed(err, require)
+		return a.notifyFailed(err, policy)
 	}
-	return a.deliver(ctx, notify.SLAMessage(res.Report, res.Revision, files), "report sla: notify", lockTimeout, require)
+	return a.deliver(ctx, notify.SLAMessage(res.Report, res.Revision, files), "report sla: notify", lockTimeout, policy)
 }
 
 // notifyIntegrity tells the configured webhooks about integrity problems.
-func (a *app) notifyIntegrity(ctx context.Context, problems []string, command string, require bool) error {
+func (a *app) notifyIntegrity(ctx context.Context, problems []string, command string, policy notifyPolicy) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return a.deliver(ctx, notify.IntegrityMessage(problems), command, 0, require)
+	return a.deliver(ctx, notify.IntegrityMessage(problems), command, 0, policy)
 }
 
-func (a *app) deliver(ctx context.Context, m notify.Message, command string, lockTimeout time.Duration, require bool) error {
+func (a *app) deliver(ctx context.Context, m notify.Message, command string, lockTimeout time.Duration, policy notifyPolicy) error {
 	l := a.layout()
 	cfg, _, err := inputs.LoadConfig(l.Config)
 	if err != nil {
-		return a.notifyFailed(err, require)
+		return a.notifyFailed(err, policy)
 	}
 	if len(cfg.Webhooks) == 0 {
-		if require {
+		if policy == notifyRequired {
 			return errors.New("--require-notify: no webhooks configured in config/ledgerlens.json")
 		}
 		return nil
 	}
 	_, err = pipeline.Notify(ctx, a.env(command, lockTimeout), cfg.Webhooks, m)
 	if err != nil {
-		return a.notifyFailed(err, require)
+		return a.notifyFailed(err, policy)
 	}
 	return nil
 }
 
-// notifyFailed is a notification failure: an error with --require-notify,
-// otherwise a line at error level, which reaches stderr also under
-// --quiet, so that cron mails it: nobody was told, though the exit status
-// is the publication's.
-func (a *app) notifyFailed(err error, require bool) error {
-	if require {
+// notifyFailed is a notification failure under policy: returned, or a
+// line at error level, which reaches stderr also under --quiet, so that
+// cron mails it: nobody was told, though the exit status is the
+// command's own.
+func (a *app) notifyFailed(err error, policy notifyPolicy) error {
+	if policy != notifyLog {
 		return err
 	}
 	// Not "the publication stands": verify all notifies too, and a
 	// configuration that cannot be read means nothing was published.
-	a.log.Error("notification not delivered; the command's own outcome decides its exit status (use --require-notify to fail on this)", "err", err)
+	a.log.Error("notification not delivered; the command's own outcome decides its exit status (report weekly and report sla fail on it with --require-notify)", "err", err)
 	return nil
 }
 

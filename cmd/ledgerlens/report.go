@@ -94,7 +94,7 @@ func runReportWeekly(ctx context.Context, a *app, opts ReportWeeklyOptions) erro
 		},
 		weeklyStats, func(r *pipeline.WeeklyResult) error {
 			printWeekly(a, r)
-			return a.notifyWeekly(ctx, r, pf.lockTimeout, opts.RequireNotify)
+			return a.notifyWeekly(ctx, r, pf.lockTimeout, requireNotify(opts.RequireNotify))
 		},
 		weeklySeverities, weeklyFindings)
 }

@@ -75,7 +75,7 @@ func runReportSLA(ctx context.Context, a *app, opts ReportSLAOptions) error {
 		},
 		slaStats, func(r *pipeline.SLAResult) error {
 			printSLA(a, r)
-			return a.notifySLA(ctx, r, pf.lockTimeout, opts.RequireNotify)
+			return a.notifySLA(ctx, r, pf.lockTimeout, requireNotify(opts.RequireNotify))
 		},
 		func(r *pipeline.SLAResult) (sevs []string) {
 			if r.Report != nil {

@@ -61,9 +61,12 @@ func newScheduleRunCmd(a *app) *cobra.Command {
 		Long: `run starts a long-running scheduler with the jobs of config/ledgerlens.json
 (defaults: weekly review Monday 10:00, integrity check daily 06:00, SLA report
 on the 1st at 07:00, UTC). At start it catches up fire times missed while
-the host was down, oldest first, each once. Jobs never overlap with each
+the host was down, oldest first, each once (the integrity check, which
+checks the root as it is, once for the newest). Jobs never overlap with each
 other or with CLI runs (file lock; a scheduled run waits up to
---lock-timeout). SIGTERM, SIGINT and SIGHUP stop it cleanly with exit status 0.`,
+--lock-timeout). SIGTERM, SIGINT and SIGHUP stop it cleanly: with exit
+status 0 between runs; during a run, which is abandoned and done again at
+the next start, with 128+signal and a line naming it.`,
 		Example: `  ledgerlens --root /srv/ledger schedule run --metrics-file /var/lib/node_exporter/textfile/ledgerlens.prom`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -76,18 +79,21 @@ other or with CLI runs (file lock; a scheduled run waits up to
 			if err != nil {
 				return err
 			}
-			runners := map[string]schedules.JobFunc{
-				schedules.JobWeeklyReview:   a.weeklyJob(lockTimeout),
-				schedules.JobIntegrityCheck: a.integrityJob(lockTimeout),
-				schedules.JobSLAReport:      a.slaJob(lockTimeout),
+			runners := map[string]schedules.Job{
+				schedules.JobWeeklyReview: {Run: a.weeklyJob(lockTimeout)},
+				// The check looks at the root as it is when it runs,
+				// whatever its fire time: after days down, one check.
+				schedules.JobIntegrityCheck: {Run: a.integrityJob(lockTimeout), LatestOnly: true},
+				schedules.JobSLAReport:      {Run: a.slaJob(lockTimeout)},
 			}
 			var jobs []schedules.Job
 			for _, s := range specs {
-				run, ok := runners[s.Name]
+				j, ok := runners[s.Name]
 				if !ok { // jobSpecs refused every other name
 					return fmt.Errorf("schedule %q: no runner for it", s.Name)
 				}
-				jobs = append(jobs, schedules.Job{JobSpec: s, Run: run})
+				j.JobSpec = s
+				jobs = append(jobs, j)
 			}
 			if err := checkMetricsFile(a, metricsFile); err != nil {
 				return err
@@ -166,22 +172,53 @@ func (a *app) weeklyJob(lockTimeout time.Duration) schedules.JobFunc {
 				// command line, which announces it): announced here too,
 				// beside the problem, or a receiver keeping a record of
 				// publications would never hear of the report.
-				_ = a.notifyWeekly(ctx, res, lockTimeout, false) // logged and audited
+				err = joinNotified(err, a.notifyWeekly(ctx, res, lockTimeout, notifyFail))
+				return a.publishedWithProblems(ctx, "schedule run: weekly-review: notify", err, weeklyStats(res))
 			}
-			return a.failedRunStats(ctx, "schedule run: weekly-review: notify", err), err
+			return a.failedRun(ctx, "schedule run: weekly-review: notify", err)
 		}
-		_ = a.notifyWeekly(ctx, res, lockTimeout, false) // logged and audited; never fails the job
+		nerr := a.notifyWeekly(ctx, res, lockTimeout, notifyFail)
 		// A week that needs a person, which the crontab's weekly line
 		// exits 3 on: logged as an error, as cron mails that line's
-		// stderr. The week is published, so the run is not retried. It
+		// stderr. The week is published, so that alone does not fail
+		// the run (which would retry it). It
 		// was logged nowhere: a ledger feed dead for months went by
 		// unseen (an outside review).
 		if n := atOrAbove(schedules.WeeklyFailOn, weeklySeverities(res)); n > 0 {
 			a.log.Error(fmt.Sprintf("weekly review %s needs a person: %d %s at or above %s", res.Period.Label(), n, weeklyFindings, schedules.WeeklyFailOn),
 				"job", schedules.JobWeeklyReview)
 		}
+		if nerr != nil {
+			return weeklyStats(res), unannounced("weekly review "+res.Period.Label(), nerr)
+		}
 		return weeklyStats(res), nil
 	}
+}
+
+// unannounced is the error of a scheduled run that published what but
+// could not tell a configured receiver (notifyFail): the run counts as
+// failed in the schedule state and the metrics, so that the failure
+// alerts fire, and it is retried like any failed run.
+func unannounced(what string, err error) error {
+	return fmt.Errorf("%s published, but %w; the run is retried at the scheduler's next start and at the job's next fire time, and the retry, which publishes nothing new, tells the receivers not told yet", what, err)
+}
+
+// publishedWithProblems is failedRun for a scheduled run that published
+// with integrity problems (err): the figures of what it published (the
+// metrics take them, schedules.JobMetrics.Record), with the problems
+// failedRun counted.
+func (a *app) publishedWithProblems(ctx context.Context, command string, err error, published schedules.JobStats) (schedules.JobStats, error) {
+	failed, err := a.failedRun(ctx, command, err)
+	published.IntegrityProblems = failed.IntegrityProblems
+	return published, err
+}
+
+// joinNotified adds a failed notification to a failed run's error.
+func joinNotified(err, nerr error) error {
+	if nerr == nil {
+		return err
+	}
+	return errors.Join(err, nerr)
 }
 
 func weeklyStats(res *pipeline.WeeklyResult) schedules.JobStats {
@@ -226,7 +263,7 @@ func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 		if err != nil {
 			// A log or key pair the job refuses to start on is the problem
 			// itself: counted and sent like any other, not read as none.
-			return a.failedRunStats(ctx, "schedule run: integrity-check: notify", err), err
+			return a.failedRun(ctx, "schedule run: integrity-check: notify", err)
 		}
 		for _, p := range rep.Problems {
 			a.log.Error("integrity problem", "problem", p)
@@ -234,8 +271,8 @@ func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 		n := int64(len(rep.Problems))
 		st := schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}
 		if !rep.OK() {
-			_ = a.notifyIntegrity(ctx, rep.Problems, "schedule run: integrity-check: notify", false) // logged and audited
-			return st, fmt.Errorf("integrity check: %d problems", len(rep.Problems))
+			nerr := a.notifyIntegrity(ctx, rep.Problems, "schedule run: integrity-check: notify", notifyFail)
+			return st, joinNotified(fmt.Errorf("integrity check: %d problems", len(rep.Problems)), nerr)
 		}
 		return st, nil
 	}
@@ -264,9 +301,9 @@ func (a *app) refusedIntegrityCheck(ctx context.Context, env job.Env, pub ed2551
 	for _, p := range problems {
 		a.log.Error("integrity problem", "problem", p)
 	}
-	_ = a.notifyIntegrity(ctx, problems, "schedule run: integrity-check: notify", false) // logged and audited
+	nerr := a.notifyIntegrity(ctx, problems, "schedule run: integrity-check: notify", notifyFail)
 	n := int64(len(problems))
-	return schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}, refusal
+	return schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}, joinNotified(refusal, nerr)
 }
 
 // isLockHeld reports whether err is another process holding the lock
@@ -277,23 +314,24 @@ func isLockHeld(err error) bool {
 	return errors.As(err, &held) || errors.As(err, &overdue)
 }
 
-// failedRunStats are the stats of a scheduled run that failed with err: when
+// failedRun is the outcome of a scheduled run that failed with err: when
 // err is an integrity problem (a job that published and found one, or
 // refused to start on a broken log or key pair) its problems are counted
 // in the integrity-problems metric and sent to the webhooks, so that a
-// refusal is never read as "no problems"; any other failure leaves the
-// count as it was (the run's status says it failed).
-func (a *app) failedRunStats(ctx context.Context, command string, err error) schedules.JobStats {
+// refusal is never read as "no problems", and a receiver not told is
+// added to the error; any other failure leaves the count as it was (the
+// run's status says it failed).
+func (a *app) failedRun(ctx context.Context, command string, err error) (schedules.JobStats, error) {
 	problems, ok := integrityProblems(err)
 	if !ok {
-		return schedules.JobStats{}
+		return schedules.JobStats{}, err
 	}
 	for _, p := range problems {
 		a.log.Error("integrity problem", "problem", p)
 	}
-	_ = a.notifyIntegrity(ctx, problems, command, false) // logged and audited
+	nerr := a.notifyIntegrity(ctx, problems, command, notifyFail)
 	n := int64(len(problems))
-	return schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}
+	return schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}, joinNotified(err, nerr)
 }
 
 // maxListedFires bounds schedule list --next: a year of a job firing every
@@ -402,13 +440,16 @@ func (a *app) slaJob(lockTimeout time.Duration) schedules.JobFunc {
 			pipeline.SLAOptions{AsOf: fire})
 		if err != nil {
 			if res != nil && res.Report != nil && errors.Is(err, job.ErrIntegrity) {
-				_ = a.notifySLA(ctx, res, lockTimeout, false) // as the weekly job does
+				err = joinNotified(err, a.notifySLA(ctx, res, lockTimeout, notifyFail)) // as the weekly job does
+				return a.publishedWithProblems(ctx, "schedule run: sla-report: notify", err, slaStats(res))
 			}
-			return a.failedRunStats(ctx, "schedule run: sla-report: notify", err), err
+			return a.failedRun(ctx, "schedule run: sla-report: notify", err)
 		}
 		// As `report sla` does: the scheduler published reports no
 		// receiver ever heard of (an outside review).
-		_ = a.notifySLA(ctx, res, lockTimeout, false) // logged and audited; never fails the job
+		if nerr := a.notifySLA(ctx, res, lockTimeout, notifyFail); nerr != nil {
+			return slaStats(res), unannounced("SLA report "+res.Report.Month, nerr)
+		}
 		return slaStats(res), nil
 	}
 }

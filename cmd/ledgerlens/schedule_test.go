@@ -2,12 +2,18 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -261,4 +267,202 @@ func TestSchedulerWithItsStateGone(t *testing.T) {
 			t.Errorf("the scheduler with its state:\n%s", stderr)
 		}
 	})
+}
+
+// TestSchedulerStoppedDuringARun: `schedule run` stopped (SIGTERM, as
+// systemctl stop sends) while it published a week exited 0 with nothing
+// on stderr, as it does between runs: the run it abandoned was named
+// only in a log line at warning level (an outside review). Stopped during
+// a run, it now exits 143 naming the run that did not happen; that run
+// is still not recorded, so the next start does it.
+func TestSchedulerStoppedDuringARun(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	stateFile := filepath.Join(root, ".ledgerlens", "schedule-state.json")
+	// The weekly review last ran eight days ago: one Monday's fire is
+	// due at the start.
+	through := time.Now().UTC().AddDate(0, 0, -8).Truncate(time.Second)
+	state := fmt.Sprintf(`{"version":1,"jobs":{"weekly-review":{"scheduled_through":%q,"last_completed_fire":null,"failed":[],"last_run":null,"last_success":null}}}`,
+		through.Format(time.RFC3339))
+	if err := os.WriteFile(stateFile, []byte(state), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	daemon := exec.CommandContext(ctx, binary, "--root", root, "--quiet", "schedule", "run")
+	daemon.Env = append(os.Environ(), "LEDGERLENS_FAULT=pause-after:analyse")
+	out, err := daemon.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), "paused after step analyse") {
+			daemon.Process.Signal(syscall.SIGTERM)
+		}
+	}
+	daemon.Wait()
+	stderr := strings.Join(lines, "\n")
+	if code := daemon.ProcessState.ExitCode(); code != 143 || !strings.Contains(stderr, "during the weekly-review run for") ||
+		!strings.Contains(stderr, "did not finish") {
+		t.Errorf("the scheduler stopped during a run: exit %d, want 143 naming the run\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(stateFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), through.Format(time.RFC3339)) || strings.Contains(string(data), `"last_run": {`) {
+		t.Errorf("the abandoned run was recorded; the next start would not do it:\n%s", data)
+	}
+	if entries, _ := os.ReadDir(reviews(root)); len(entries) != 0 {
+		t.Errorf("the abandoned run left %d files in the output directory", len(entries))
+	}
+}
+
+// TestScheduledPublicationNobodyHeardOf: the receiver answered 500 to the
+// scheduled weekly review's announcement. The run was recorded a success:
+// its metrics said all was well, nothing retried the announcement, and
+// the one error line, in the daemon's journal, told the operator to use
+// --require-notify, which schedule run does not have (an outside review).
+// The run now fails, naming what was published and who was not told, so
+// the failure alerts fire and the scheduler retries it; the retry
+// publishes nothing new and tells the receiver.
+func TestScheduledPublicationNobodyHeardOf(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	var (
+		mu     sync.Mutex
+		down   = true
+		bodies []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		bodies = append(bodies, string(b))
+	}))
+	defer srv.Close()
+	cfg := `{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 0}]}`
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LL_TEST_HOOK", srv.URL+"/hook")
+
+	var stderr strings.Builder
+	a := newApp(&strings.Builder{}, &stderr)
+	a.root = root
+	fire := mustParseDay(t, focusWeek).AddDate(0, 0, 7).Add(10 * time.Hour)
+	_, err := a.weeklyJob(0)(context.Background(), fire)
+	if err == nil || !strings.Contains(err.Error(), "weekly review "+focusWeek) || !strings.Contains(err.Error(), "webhook ops") ||
+		!strings.Contains(err.Error(), "retried") {
+		t.Fatalf("a scheduled publication no receiver heard of: %v, want the run failed naming the week and the receiver", err)
+	}
+	if strings.Contains(stderr.String(), "--require-notify") {
+		t.Errorf("the scheduler's log points at a flag it does not have:\n%s", stderr.String())
+	}
+	published, err := os.ReadFile(weeklyPath(root, focusWeek, 1, ".json"))
+	if err != nil {
+		t.Fatalf("the week was not published: %v", err)
+	}
+
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	if _, err := a.weeklyJob(0)(context.Background(), fire); err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	if again, _ := os.ReadFile(weeklyPath(root, focusWeek, 1, ".json")); !bytes.Equal(published, again) {
+		t.Error("the retry published the week again")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 1 || !strings.Contains(bodies[0], `"event":"weekly_published"`) {
+		t.Errorf("the receiver was told %d times, want once, of the publication:\n%s", len(bodies), strings.Join(bodies, "\n"))
+	}
+}
+
+// TestIntegrityProblemThatComesBack: a ledger line edited, found and
+// posted by the daily check; the line restored, and the next check found
+// nothing; the same edit made again. The check found it and posted
+// nothing: a receiver told of a problem once was never told of it again,
+// however long it had been gone (an outside review). A problem that
+// returns after a clean check is posted again.
+func TestIntegrityProblemThatComesBack(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
+	url, received := jsonWebhook(t, root, 0)
+	t.Setenv("LL_TEST_HOOK", url+"/hook")
+	original, err := os.ReadFile(ledgerPath(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newApp(&strings.Builder{}, &strings.Builder{})
+	a.root = root
+	check := func(want bool) {
+		t.Helper()
+		if _, err := a.integrityJob(0)(context.Background(), time.Now()); (err != nil) != want {
+			t.Fatalf("the integrity check: %v, want a problem: %v", err, want)
+		}
+	}
+	posted := func() int {
+		return strings.Count(strings.Join(received(), "\n"), `"event":"integrity_problem"`)
+	}
+
+	editLine(t, ledgerPath(root), 100)
+	check(true)
+	if n := posted(); n != 1 {
+		t.Fatalf("the edit was posted %d times, want once", n)
+	}
+	check(true)
+	if n := posted(); n != 1 {
+		t.Fatalf("the same lasting problem was posted %d times, want once", n)
+	}
+	if err := os.WriteFile(ledgerPath(root), original, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check(false)
+	editLine(t, ledgerPath(root), 100)
+	check(true)
+	if n := posted(); n != 2 {
+		t.Errorf("the edit made again after a clean check: posted %d times in all, want twice", n)
+	}
+}
+
+// TestMetricsOfAWeekPublishedWithAProblem: an edited ledger; the weekly
+// review published the week and exited 4. Its --metrics-file kept the
+// week before as the newest published period and that week's findings:
+// the findings' alerts looked at a week that was not the newest
+// published (an outside review). A run that published gives its figures,
+// whatever its status.
+func TestMetricsOfAWeekPublishedWithAProblem(t *testing.T) {
+	root := copyFixture(t)
+	prom := filepath.Join(t.TempDir(), "ledgerlens.prom")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t), "--unsigned", "--metrics-file", prom), 0, "first weekly run")
+	editLine(t, ledgerPath(root), 100)
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek, "--unsigned", "--metrics-file", prom), 4, "weekly run on an edited ledger")
+	if _, err := os.Stat(weeklyPath(root, focusWeek, 1, ".json")); err != nil {
+		t.Fatalf("the week was not published: %v", err)
+	}
+	metrics := string(readFile(t, prom))
+	week := strconv.FormatFloat(float64(mustParseDay(t, focusWeek).Unix()), 'g', -1, 64) // as the textfile writes it
+	for _, want := range []string{
+		series("ledgerlens_last_published_period_start_timestamp_seconds", "weekly-review", root) + " " + week,
+		series("ledgerlens_job_last_status", "weekly-review", root) + " 0",
+		series("ledgerlens_integrity_problems", "weekly-review", root) + " 1",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics of a week published with an integrity problem lack %s:\n%s", want, metrics)
+		}
+	}
 }

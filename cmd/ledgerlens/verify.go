@@ -235,7 +235,7 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 		ledger, rep.Audit.Entries, len(rep.AuditCheck.Checkpoints), len(rep.Artifacts))
 	a.printFailed(rep.Problems)
 	if !rep.OK() {
-		_ = a.notifyIntegrity(ctx, rep.Problems, "verify all: notify", false) // logged and audited
+		_ = a.notifyIntegrity(ctx, rep.Problems, "verify all: notify", notifyLog) // logged and audited
 		return checkFailed("integrity check failed: %s", summarize(rep.Problems))
 	}
 	fmt.Fprintln(a.stdout, "OK")
