@@ -55,8 +55,10 @@ type WeeklyResult struct {
 	Ingest      store.IngestResult
 	// Resumed lists the steps a resumed run found already done.
 	Resumed []string
-	// NewestRun is the timestamp of the newest run in the store (zero when
-	// it has none), for the ledger-staleness metric.
+	// NewestRun is the timestamp of the newest run in the store before the
+	// job's clock (zero when it has none), for the ledger-staleness
+	// metric: one run stamped 9999 held the metric there, and the stale
+	// alert could never fire again (an outside review).
 	NewestRun time.Time
 }
 
@@ -191,7 +193,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	}
 	runID := j.steps.RunID()
 	res := &WeeklyResult{JobRunID: runID, Period: period, Ingest: ing, Resumed: j.steps.Resumed()}
-	if res.NewestRun, _, err = review.NewestRun(ctx, st, period.Start, time.Time{}); err != nil {
+	if res.NewestRun, _, err = review.NewestRun(ctx, st, period.Start, j.env.Now()); err != nil {
 		return nil, err
 	}
 

@@ -495,8 +495,16 @@ func TestCronMissingLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Conn().ExecContext(context.Background(), "UPDATE store_meta SET schema_version = schema_version - 1"); err != nil {
-		t.Fatal(err)
+	// As version 9 left it: 16-bit codes.
+	var older []string
+	for _, col := range []string{"scenario_id", "scenario_name", "job_type", "status", "model", "severity", "misconfig_likelihood", "prompt_version", "owner"} {
+		older = append(older, "ALTER TABLE ledger_rows ALTER COLUMN "+col+" TYPE USMALLINT")
+	}
+	older = append(older, "ALTER TABLE text_codes ALTER COLUMN code TYPE USMALLINT", "UPDATE store_meta SET schema_version = 9")
+	for _, q := range older {
+		if _, err := st.Conn().ExecContext(context.Background(), q); err != nil {
+			t.Fatal(q, err)
+		}
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)

@@ -144,6 +144,10 @@ func parseBaseline(o object) (Baseline, error) {
 		return e, &fieldError{field: o.at("median_credits"), msg: "missing"}
 	case m < 0:
 		return e, &fieldError{field: o.at("median_credits"), msg: fmt.Sprintf("must be ≥ 0, got %v", m)}
+	case m > 0 && m < MinMedianCredits:
+		// 5e-324 made a run's multiple of it infinite, and the weekly
+		// job failed naming no file (an outside review).
+		return e, &fieldError{field: o.at("median_credits"), msg: fmt.Sprintf("must be 0 or at least %g (credits are kept to six decimals), got %v", MinMedianCredits, m)}
 	}
 	e.MedianCredits = m
 	if e.CalculatedAt, _, err = o.str("calculated_at"); err != nil {
@@ -198,6 +202,11 @@ func (b *Baselines) Medians() map[string]float64 {
 	return m
 }
 
+// MinMedianCredits is the smallest median_credits other than 0: credits
+// are kept to six decimals, and a run's multiple of a smaller median may
+// not be finite.
+const MinMedianCredits = 1e-6
+
 // Upsert adds e, or replaces the entry with the same scenario id. Unknown
 // fields of the replaced entry are kept unless e.Extra sets the same key, so
 // an approval that rewrites the median does not lose annotations others
@@ -208,8 +217,9 @@ func (b *Baselines) Upsert(e Baseline) error {
 	switch {
 	case strings.TrimSpace(e.ScenarioID) == "":
 		return errors.New("upsert baseline: empty scenario_id")
-	case math.IsNaN(e.MedianCredits) || math.IsInf(e.MedianCredits, 0) || e.MedianCredits < 0:
-		return fmt.Errorf("upsert baseline %s: median_credits must be finite and ≥ 0, got %v", e.ScenarioID, e.MedianCredits)
+	case math.IsNaN(e.MedianCredits) || math.IsInf(e.MedianCredits, 0) || e.MedianCredits < 0 ||
+		(e.MedianCredits > 0 && e.MedianCredits < MinMedianCredits):
+		return fmt.Errorf("upsert baseline %s: median_credits must be finite and 0 or at least %g, got %v", e.ScenarioID, MinMedianCredits, e.MedianCredits)
 	case e.SampleSize < 0:
 		return fmt.Errorf("upsert baseline %s: sample_size must be ≥ 0, got %d", e.ScenarioID, e.SampleSize)
 	}

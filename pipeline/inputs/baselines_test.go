@@ -200,7 +200,8 @@ func TestBaselinesUpsertRefusesBadEntries(t *testing.T) {
 		want string
 	}{
 		{"empty id", Baseline{ScenarioID: " ", MedianCredits: 1}, "empty scenario_id"},
-		{"negative", Baseline{ScenarioID: "A", MedianCredits: -1}, "median_credits must be finite and ≥ 0, got -1"},
+		{"negative", Baseline{ScenarioID: "A", MedianCredits: -1}, "median_credits must be finite and 0 or at least 1e-06, got -1"},
+		{"below the six decimals", Baseline{ScenarioID: "A", MedianCredits: 5e-324}, "median_credits must be finite and 0 or at least 1e-06, got 5e-324"},
 		{"NaN", Baseline{ScenarioID: "A", MedianCredits: math.NaN()}, "got NaN"},
 		{"Inf", Baseline{ScenarioID: "A", MedianCredits: math.Inf(1)}, "got +Inf"},
 		{"negative sample", Baseline{ScenarioID: "A", SampleSize: -2}, "sample_size must be ≥ 0"},
@@ -239,6 +240,10 @@ func TestParseBaselinesInvalid(t *testing.T) {
 			"baselines[0].median_credits", "baselines[0].median_credits: missing"},
 		{"string median", entry(`{"scenario_id":"B","median_credits":"12"}`),
 			"baselines[0].median_credits", "baselines[0].median_credits: want a number, got string"},
+		// A run's multiple of 5e-324 was infinite: the weekly job failed
+		// naming no file (an outside review).
+		{"denormal median", entry(`{"scenario_id":"B","median_credits":5e-324}`),
+			"baselines[0].median_credits", "baselines[0].median_credits: must be 0 or at least 1e-06 (credits are kept to six decimals), got 5e-324"},
 		{"huge median", entry(`{"scenario_id":"B","median_credits":1e400}`),
 			"baselines[0].median_credits", "baselines[0].median_credits: number 1e400 is out of range"},
 		{"empty scenario id", entry(ok + `,{"scenario_id":"B","median_credits":1},{"scenario_id":"","median_credits":1}`),
@@ -258,6 +263,10 @@ func TestParseBaselinesInvalid(t *testing.T) {
 		{"baselines not an array", `{"baselines":{}}`, "baselines", "baselines: want an array, got object"},
 		{"version not a string", `{"version":1,"baselines":[]}`, "version", "version: want a string, got number"},
 		{"syntax", "{\n\"baselines\": [\n{\"scenario_id\": \"A\",, }\n]}", "", path + ":3: invalid JSON"},
+		// X and X\u0000old were one baseline in the store: every run of X
+		// counted twice (an outside review).
+		{"U+0000 in a scenario id", "{\"baselines\": [\n" + ok + ",\n" + `{"scenario_id":"A\u0000old","median_credits":1}` + "]}", "",
+			path + ":3: text at column 17 holds U+0000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

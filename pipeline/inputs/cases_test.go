@@ -161,6 +161,14 @@ func TestParseCasesInvalid(t *testing.T) {
 		{"related id not a string", []string{`{"Case_ID":"C","Related_Run_IDs":["R1",2]}`}, 1, path + ":1: Related_Run_IDs[1]: want a string, got number"},
 		{"conflicting spellings", []string{`{"Case_ID":"C","case_id":"D"}`}, 1, path + ":1: case_id: conflicts with Case_ID"},
 		{"one spelling twice", []string{good, `{"Case_ID":"CASE-1201","Case_ID":"CASE-X"}`}, 2, path + ":2: Case_ID: appears twice"},
+		// Decoded, CASE-\xff1 and CASE-\xfe1 were one case, the later line
+		// replacing the earlier; CASE-Z\u0000a and CASE-Z\u0000b were one
+		// in the store (an outside review).
+		{"id not UTF-8", []string{good, "{\"Case_ID\":\"CASE-\xff1\"}"}, 2, path + ":2: text at column 18 holds bytes that are not UTF-8"},
+		{"U+0000 in an id", []string{`{"Case_ID":"CASE-Z\u0000a"}`}, 1, path + ":1: text at column 19 holds U+0000"},
+		{"U+0000 in a run id", []string{`{"Case_ID":"C","Primary_Run_ID":"RUN-1\u0000-x"}`}, 1, "holds U+0000"},
+		{"unpaired surrogate", []string{`{"Case_ID":"CASE-\udc00"}`}, 1, "holds an unpaired surrogate escape"},
+		{"high surrogate alone", []string{`{"Case_ID":"CASE-\ud800x"}`}, 1, "holds an unpaired surrogate escape"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,6 +180,19 @@ func TestParseCasesInvalid(t *testing.T) {
 				t.Fatalf("Line = %d, want %d", ie.Line, tt.line)
 			}
 		})
+	}
+}
+
+// TestParseCasesKeepsText: text that decodes as written is accepted: a
+// surrogate pair, a real U+FFFD, an escaped backslash before "u0000".
+func TestParseCasesKeepsText(t *testing.T) {
+	lines := []string{`{"Case_ID":"CASE-\ud83d\ude00"}`, "{\"Case_ID\":\"CASE-\xef\xbf\xbd\"}", `{"Case_ID":"C","Title":"a\\u0000"}`}
+	set, err := ParseCases("cases.jsonl", []byte(strings.Join(lines, "\n")+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Cases) != 3 {
+		t.Fatalf("%d cases, want 3", len(set.Cases))
 	}
 }
 

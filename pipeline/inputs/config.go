@@ -117,6 +117,13 @@ func LoadConfig(path string) (Config, FileInfo, error) {
 	return c, info, err
 }
 
+// The largest rto_target_minutes and stale_ledger_hours: ten years,
+// well inside a time.Duration, which a larger value overflowed.
+const (
+	maxRTOTargetMinutes = 10 * 365 * 24 * 60
+	maxStaleLedgerHours = 10 * 365 * 24
+)
+
 // ParseConfig parses configuration contents over the defaults; path is used
 // in error messages only.
 //
@@ -169,8 +176,10 @@ func ParseConfig(path string, data []byte) (Config, error) {
 	if m, ok, err := doc.num("rto_target_minutes"); err != nil {
 		fail(err)
 	} else if ok {
-		if m <= 0 {
-			fail(&fieldError{field: "rto_target_minutes", msg: fmt.Sprintf("must be > 0, got %v", m)})
+		if m <= 0 || m > maxRTOTargetMinutes {
+			// 1e12 became a negative duration: a signed report showed a
+			// negative target and breaches (an outside review).
+			fail(&fieldError{field: "rto_target_minutes", msg: fmt.Sprintf("must be above 0 and at most %d (ten years), got %v", maxRTOTargetMinutes, m)})
 		} else {
 			c.RTOTargetMinutes = m
 		}
@@ -178,8 +187,10 @@ func ParseConfig(path string, data []byte) (Config, error) {
 	if h, ok, err := doc.num("stale_ledger_hours"); err != nil {
 		fail(err)
 	} else if ok {
-		if h <= 0 {
-			fail(&fieldError{field: "stale_ledger_hours", msg: fmt.Sprintf("must be > 0, got %v", h)})
+		if h <= 0 || h > maxStaleLedgerHours {
+			// 1e9, meant as "never", overflowed into a stale ledger at
+			// once (an outside review).
+			fail(&fieldError{field: "stale_ledger_hours", msg: fmt.Sprintf("must be above 0 and at most %d (ten years), got %v", maxStaleLedgerHours, h)})
 		} else {
 			c.LedgerStaleHours = h
 		}
@@ -200,6 +211,10 @@ func ParseConfig(path string, data []byte) (Config, error) {
 	} else if ok {
 		if d, err := time.Parse(time.DateOnly, since); err != nil || d.Weekday() != time.Monday {
 			fail(&fieldError{field: "weekly_reviews_since", msg: fmt.Sprintf("%q: want a Monday, YYYY-MM-DD", since)})
+		} else if y := d.Year(); y < minYear || y >= maxYear {
+			// 1026 for 2026 made every weekly job fail in the workbook,
+			// naming neither the file nor the key (an outside review).
+			fail(&fieldError{field: "weekly_reviews_since", msg: fmt.Sprintf("%q is outside the years %d–%d: no ledger is that old or that far ahead", since, minYear, maxYear-1)})
 		} else {
 			c.WeeklyReviewsSince = since
 		}

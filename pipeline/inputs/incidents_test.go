@@ -82,6 +82,11 @@ func TestParseIncidentsInvalid(t *testing.T) {
 		{"negative data loss", []string{with(`"data_loss_seconds":-1`)}, 1, path + ":1: data_loss_seconds: must be ≥ 0, got -1"},
 		{"data loss not a number", []string{with(`"data_loss_seconds":"30s"`)}, 1, path + ":1: data_loss_seconds: want a number, got string"},
 		{"not JSON", []string{good, `incident`}, 2, path + ":2: invalid JSON"},
+		// INC-\xff and INC-\xfe were one incident: a 6-hour outage
+		// vanished behind a 3-minute one (an outside review).
+		{"id not UTF-8", []string{good, "{\"incident_id\":\"INC-\xfe\",\"service\":\"api\",\"impact\":\"outage\",\"started_at\":\"2026-01-06T10:00:00Z\"}"}, 2,
+			path + ":2: text at column 21 holds bytes that are not UTF-8"},
+		{"U+0000 in a service", []string{`{"incident_id":"I","service":"api\u0000","impact":"outage","started_at":"2026-01-06T10:00:00Z"}`}, 1, "holds U+0000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/agnivade/levenshtein"
@@ -62,7 +63,67 @@ func parseDocument(path string, data []byte) (object, error) {
 	if k, ok := repeatedKey(data); ok {
 		return object{}, &Error{Path: path, Msg: fmt.Sprintf("field %q appears twice at the top level: which one is meant is ambiguous", k)}
 	}
+	if off, what := badText(data); what != "" {
+		line, col := position(data, int64(off))
+		return object{}, &Error{Path: path, Line: line, Msg: fmt.Sprintf("text at column %d %s", col, what)}
+	}
 	return object{fields: m}, nil
+}
+
+// badText finds the first string in data, JSON that encoding/json
+// accepted, that would not be kept as written, and returns its offset and
+// what is wrong: bytes that are not UTF-8 or an unpaired surrogate escape
+// (decoded as U+FFFD, so CASE-\xff1 and CASE-\xfe1 became one case, the
+// later line replacing the earlier), or U+0000 (at which the engine's
+// tables cut text short, merging X and X\u0000old). The ledger rejects
+// such lines (ledger.CodeInvalidUTF8, ledger.CodeNULInText); the files
+// people keep by hand are refused, naming the line.
+func badText(data []byte) (int, string) {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i, "holds bytes that are not UTF-8: decoded they would read as U+FFFD, the same as other such text, and distinct ids would merge"
+		}
+		i += size
+	}
+	// A backslash is valid only inside a string, so each one starts an
+	// escape.
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' || i+1 >= len(data) {
+			continue
+		}
+		if data[i+1] != 'u' {
+			i++ // \\, \" …: the escaped byte is not an escape's start
+			continue
+		}
+		r := hexRune(data, i+2)
+		switch {
+		case r == 0:
+			return i, "holds U+0000 (\\u0000), which the store cannot keep apart from the text before it"
+		case utf16.IsSurrogate(r):
+			if r < 0xDC00 && i+11 < len(data) && data[i+6] == '\\' && data[i+7] == 'u' {
+				if lo := hexRune(data, i+8); lo >= 0xDC00 && lo <= 0xDFFF {
+					i += 11
+					continue
+				}
+			}
+			return i, "holds an unpaired surrogate escape: decoded it would read as U+FFFD, the same as other such text, and distinct ids would merge"
+		}
+		i += 5
+	}
+	return 0, ""
+}
+
+// hexRune is the value of the four hex digits at data[i:], or -1.
+func hexRune(data []byte, i int) rune {
+	if i+4 > len(data) {
+		return -1
+	}
+	v, err := strconv.ParseUint(string(data[i:i+4]), 16, 32)
+	if err != nil {
+		return -1
+	}
+	return rune(v)
 }
 
 // repeatedKey returns a key that data, a JSON object, spells twice at its
@@ -109,6 +170,9 @@ func parseRecord(line []byte, fold bool) (object, error) {
 	}
 	if k, ok := repeatedKey(line); ok {
 		return object{}, &fieldError{field: k, msg: "appears twice in the same record"}
+	}
+	if off, what := badText(line); what != "" {
+		return object{}, &fieldError{msg: fmt.Sprintf("text at column %d %s", off+1, what)}
 	}
 	if !fold {
 		return object{fields: m}, nil

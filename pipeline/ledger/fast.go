@@ -526,7 +526,9 @@ func appendEscape(buf, d []byte, i int) ([]byte, int, bool) {
 		c = '\t'
 	case 'u':
 		r := hex4(d, i+2)
-		if r < 0 {
+		if r <= 0 {
+			// U+0000 is left to encoding/json, which tells the field
+			// (CodeNULInText).
 			return nil, 0, false
 		}
 		i += 6

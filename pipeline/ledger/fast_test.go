@@ -424,6 +424,14 @@ func TestParseConflictsAndInvalidUTF8(t *testing.T) {
 		{"invalid scenario name beside an id", "{\"Scenario_Name\":\"N\xc3\"," + base + "}", ""},
 		{"invalid case id", "{\"Notion_Case_ID\":\"C\xff\"," + base + "}", CodeInvalidUTF8},
 		{"invalid model is replaced", "{\"Model\":\"m\xff\"," + base + "}", ""},
+		// The engine's side tables end text at U+0000: "Success\u0000x"
+		// was counted as "Success" (an outside review).
+		{"U+0000 in a status", `{"Status":"Success\u0000x",` + base + `}`, CodeNULInText},
+		{"U+0000 in a run id", `{"Run_ID":"R\u0000A","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S","Credits_Total":1}`, CodeNULInText},
+		{"U+0000 in a scenario id", `{"Run_ID":"R","Timestamp":"2026-11-16T00:00:00Z","Scenario_ID":"S\u0000old","Credits_Total":1}`, CodeNULInText},
+		{"U+0000 in a risk flag", `{"Risk_Flags":["a\u0000b"],` + base + `}`, CodeNULInText},
+		{"U+0000 in a field this version does not read", `{"Approved_By":"m\u0000x",` + base + `}`, ""},
+		{"an escaped backslash before u0000 is text", `{"Model":"m\\u0000",` + base + `}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -71,6 +71,11 @@ const (
 	// that are not UTF-8 (or an unpaired surrogate escape). Decoding them
 	// would replace them with U+FFFD and merge distinct ids into one.
 	CodeInvalidUTF8 = "invalid_utf8"
+	// CodeNULInText: a text value holding U+0000 (written \u0000). The
+	// engine's side tables (the values seen per field, the review's
+	// baselines and cases) end such text at that character, so distinct
+	// values would merge there: "Success\u0000x" counted as "Success".
+	CodeNULInText = "nul_in_text"
 )
 
 // MaxCredits is the largest credit value a run may record. No run spends
@@ -182,6 +187,9 @@ func normalise(w *wire, r *Record) error {
 	}
 	if w.badUTF8&(1<<fNotionCaseID) != 0 {
 		return reject(CodeInvalidUTF8, "notion_case_id %q is not valid UTF-8", truncate(r.NotionCaseID, 64))
+	}
+	if w.nulText != 0 {
+		return reject(CodeNULInText, "%s holds U+0000, which the store cannot keep apart from the text before it", fieldNames[bits.TrailingZeros32(w.nulText)])
 	}
 	if r.ScenarioName == "" {
 		r.ScenarioName = r.ScenarioID

@@ -60,6 +60,7 @@ func parseSlow(trimmed []byte) (Record, error) {
 	}
 	v := w.wire()
 	v.badUTF8 = bad
+	v.nulText = nulFields(v)
 	var r Record
 	if err := normalise(v, &r); err != nil {
 		return Record{}, err
@@ -106,6 +107,22 @@ func scanKeys(trimmed []byte) (conflict, bad uint32) {
 		idMask |= 1 << f
 	}
 	return conflict, bad & idMask
+}
+
+// nulFields returns the text fields of w holding U+0000 (CodeNULInText).
+func nulFields(w *wire) uint32 {
+	var mask uint32
+	for i, s := range w.str {
+		if strings.IndexByte(s, 0) >= 0 {
+			mask |= 1 << (firstString + field(i))
+		}
+	}
+	for _, s := range w.flags {
+		if strings.IndexByte(s, 0) >= 0 {
+			mask |= 1 << fRiskFlags
+		}
+	}
+	return mask
 }
 
 // fieldOfKey is the field encoding/json would store key's value in.

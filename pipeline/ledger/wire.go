@@ -74,6 +74,10 @@ type wire struct {
 	// an unpaired surrogate escape (only the reference decoder sets it;
 	// the fast one leaves such lines to it).
 	badUTF8 uint32
+	// nulText bit f: text field f (or, for fRiskFlags, an element of
+	// risk_flags) held U+0000 (only the reference decoder sets it; the
+	// fast one leaves such lines to it).
+	nulText uint32
 }
 
 func (w *wire) has(f field) bool { return w.set&(1<<f) != 0 }

@@ -41,7 +41,7 @@ func column[T arrow.Array](c *columns, i int, want string) T {
 func (c *columns) strings(i int) *array.String   { return column[*array.String](c, i, "utf8") }
 func (c *columns) float64s(i int) *array.Float64 { return column[*array.Float64](c, i, "float64") }
 func (c *columns) int64s(i int) *array.Int64     { return column[*array.Int64](c, i, "int64") }
-func (c *columns) uint16s(i int) *array.Uint16   { return column[*array.Uint16](c, i, "uint16") }
+func (c *columns) uint32s(i int) *array.Uint32   { return column[*array.Uint32](c, i, "uint32") }
 func (c *columns) bools(i int) *array.Boolean    { return column[*array.Boolean](c, i, "bool") }
 
 func (c *columns) timestamps(i int) *array.Timestamp {

@@ -46,7 +46,7 @@ func (a *analysis) driftFrom(ids []string, res *batches) error {
 	// Every row is counted first, so each series is allocated once at its
 	// size.
 	type batch struct {
-		codes   *array.Uint16
+		codes   *array.Uint32
 		credits *array.Float64
 		current *array.Boolean
 	}
@@ -54,7 +54,7 @@ func (a *analysis) driftFrom(ids []string, res *batches) error {
 	refN, curN := make([]int, len(ids)), make([]int, len(ids))
 	for k, rec := range res.recs {
 		c := columns{query: "drift", rec: rec}
-		b := batch{c.uint16s(c.named("scenario_id")), c.float64s(c.named("credits_total")), c.bools(c.named("current"))}
+		b := batch{c.uint32s(c.named("scenario_id")), c.float64s(c.named("credits_total")), c.bools(c.named("current"))}
 		if c.err != nil {
 			return c.err
 		}

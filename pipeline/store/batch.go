@@ -15,10 +15,10 @@ import (
 
 // rowSchema is the Arrow schema of a batch of ledger rows; its field names
 // are ledger_rows' columns, and batches are inserted BY NAME. The repeated
-// text columns (codedColumns) are USMALLINT codes (codes.go).
+// text columns (codedColumns) are UINTEGER codes (codes.go).
 func rowSchema() *arrow.Schema {
 	str := arrow.BinaryTypes.String
-	code := arrow.PrimitiveTypes.Uint16
+	code := arrow.PrimitiveTypes.Uint32
 	f64 := arrow.PrimitiveTypes.Float64
 	i64 := arrow.PrimitiveTypes.Int64
 	bl := arrow.FixedWidthTypes.Boolean
@@ -257,13 +257,13 @@ func (bb *batchBuilder) finish(hints *batchHints) arrow.Record {
 }
 
 // fixedData wraps a slice of fixed-width values as an Arrow array of typ.
-func fixedData[T uint16 | int32 | int64 | float64](typ arrow.DataType, v []T, valid *memory.Buffer, nulls int) arrow.ArrayData {
+func fixedData[T uint32 | int32 | int64 | float64](typ arrow.DataType, v []T, valid *memory.Buffer, nulls int) arrow.ArrayData {
 	return array.NewData(typ, len(v), []*memory.Buffer{valid, memory.NewBufferBytes(bytesOf(v))}, nil, nulls, 0)
 }
 
 // bytesOf reinterprets a slice of fixed-width values as its bytes (Arrow's
 // little-endian layout on the platforms DuckDB runs on).
-func bytesOf[T uint16 | int32 | int64 | float64](v []T) []byte {
+func bytesOf[T uint32 | int32 | int64 | float64](v []T) []byte {
 	if len(v) == 0 {
 		return nil
 	}

@@ -108,12 +108,18 @@ func checkCatalog(ctx context.Context, conn *sql.Conn, sandbox bool) error {
 	return nil
 }
 
-// ownColumnsSQL creates the schema's tables in the connection's temporary
-// catalog under their own names: what the store's tables' columns are
-// compared with. They are dropped again at once, since they would shadow
-// the store's.
-func ownColumnsSQL() string {
-	return strings.ReplaceAll(schemaSQL, "CREATE TABLE IF NOT EXISTS ", "CREATE OR REPLACE TEMP TABLE ")
+// ownColumnsSQL creates the schema's tables, as a store of version
+// version holds them, in the connection's temporary catalog under their
+// own names: what the store's tables' columns are compared with. They are
+// dropped again at once, since they would shadow the store's. Before
+// wideCodesSchemaVersion the codes were USMALLINT (the only UINTEGER
+// columns of the schema are codes).
+func ownColumnsSQL(version int) string {
+	sql := strings.ReplaceAll(schemaSQL, "CREATE TABLE IF NOT EXISTS ", "CREATE OR REPLACE TEMP TABLE ")
+	if version < wideCodesSchemaVersion {
+		sql = strings.ReplaceAll(sql, "UINTEGER", "USMALLINT")
+	}
+	return sql
 }
 
 // foreignColumns lists, as "column main.ledger_rows.day_local DATE", every
@@ -130,7 +136,7 @@ func foreignColumns(ctx context.Context, conn *sql.Conn) (out []string, err erro
 	if err := conn.QueryRowContext(ctx, "SELECT system.main.current_database()").Scan(&db); err != nil {
 		return nil, fmt.Errorf("name the store's database: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, ownColumnsSQL()); err != nil {
+	if _, err := conn.ExecContext(ctx, ownColumnsSQL(version)); err != nil {
 		return nil, fmt.Errorf("create the expected tables: %w", err)
 	}
 	expected, err := listColumns(ctx, conn, "temp")

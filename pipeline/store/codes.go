@@ -11,7 +11,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 )
 
-// ledger_rows stores its repeated text columns (codedColumns) as USMALLINT
+// ledger_rows stores its repeated text columns (codedColumns) as UINTEGER
 // codes; text_codes maps each column's codes back to the text, and the
 // ledger_rows_decoded view (runs_view.sql) decodes them for every reader.
 // Storing a few bytes of integer instead of the text cut the insert of
@@ -32,9 +32,12 @@ import (
 const numCoded = 9
 
 // maxCodes is how many distinct values a coded column can hold (codes
-// 0–65535). A ledger with more in one column fails the ingest with an
-// error naming the column and the line; there is no silent fallback.
-const maxCodes = 1 << 16
+// 0–2³²−1). A ledger with more in one column fails the ingest with an
+// error naming the column and the line; there is no silent fallback. The
+// codes were USMALLINT until version 10 of the store: 65,536 distinct
+// owners (an upstream writing each user's address) stopped every ingest
+// and every report for good, over valid lines (an outside review).
+const maxCodes = 1 << 32
 
 // codedColumns are the ledger_rows columns stored as codes, in rowSchema
 // order; text_codes.field holds these names.
@@ -52,21 +55,25 @@ func codedIndex(name string) int {
 // codeColumn is a coded column of one batch: block-local indices into the
 // block's distinct values (in first-appearance order) and validity.
 type codeColumn struct {
-	index  map[string]uint16
+	index  map[string]uint32
 	values []string
 	first  []int32 // row of each value's first appearance
-	codes  []uint16
+	codes  []uint32
 	valid  bitmap
 	// overflow is the first row whose value found the block's
 	// dictionary full (-1: none).
 	overflow int
+	// limit is how many distinct values the block may hold: maxCodes
+	// (init), less in tests.
+	limit int
 }
 
 func (c *codeColumn) init(rows int) {
-	c.index = make(map[string]uint16, 16)
-	c.codes = make([]uint16, 0, rows)
+	c.index = make(map[string]uint32, 16)
+	c.codes = make([]uint32, 0, rows)
 	c.valid.init(rows)
 	c.overflow = -1
+	c.limit = maxCodes
 }
 
 func (c *codeColumn) append(s string) {
@@ -88,21 +95,21 @@ func (c *codeColumn) appendOpt(s string) {
 	c.append(s)
 }
 
-func (c *codeColumn) add(s string) uint16 {
-	if len(c.values) == maxCodes {
+func (c *codeColumn) add(s string) uint32 {
+	if len(c.values) == c.limit {
 		if c.overflow < 0 {
 			c.overflow = len(c.codes)
 		}
 		return 0
 	}
-	k := uint16(len(c.values))
+	k := uint32(len(c.values))
 	c.index[s] = k
 	c.values = append(c.values, s)
 	c.first = append(c.first, int32(len(c.codes)))
 	return k
 }
 
-// data wraps the indices as a USMALLINT array. It shares c.codes, which
+// data wraps the indices as a UINTEGER array. It shares c.codes, which
 // codeBook.assign rewrites in place before the batch is inserted.
 func (c *codeColumn) data(nullable bool) arrow.ArrayData {
 	var valid *memory.Buffer
@@ -110,7 +117,7 @@ func (c *codeColumn) data(nullable bool) arrow.ArrayData {
 	if nullable {
 		valid, nulls = c.valid.buffer(), c.valid.nulls
 	}
-	return fixedData(arrow.PrimitiveTypes.Uint16, c.codes, valid, nulls)
+	return fixedData(arrow.PrimitiveTypes.Uint32, c.codes, valid, nulls)
 }
 
 // encoder appends the canonical encoding (row_digest.go) of row i's text:
@@ -132,29 +139,32 @@ func (c *codeColumn) encoder() valueEnc {
 type blockDict struct {
 	values []string
 	first  []int32
-	codes  []uint16 // the batch's index array, rewritten in place
+	codes  []uint32 // the batch's index array, rewritten in place
 }
 
 // codeBook is the store's codes during one ingest: loaded from text_codes
 // at its start, extended by the collector in ledger order.
 type codeBook struct {
-	index [numCoded]map[string]uint16
+	index [numCoded]map[string]uint32
 	// added are the text_codes rows this ingest assigned, inserted
 	// before it commits.
 	added []textCode
+	// limit is how many distinct values a column may hold: maxCodes
+	// (newCodeBook), less in tests.
+	limit int
 }
 
 // textCode is a row of text_codes.
 type textCode struct {
 	field string
-	code  uint16
+	code  uint32
 	value string
 }
 
 func newCodeBook() *codeBook {
-	cb := &codeBook{}
+	cb := &codeBook{limit: maxCodes}
 	for j := range cb.index {
-		cb.index[j] = map[string]uint16{}
+		cb.index[j] = map[string]uint32{}
 	}
 	return cb
 }
@@ -205,7 +215,7 @@ func (s *Store) loadCodeBook(ctx context.Context) (*codeBook, error) {
 			return nil, &codeBookError{fmt.Sprintf("read text codes: text_codes holds code %d (%q) for %s where code %d of a new value was expected: the lookup table was edited (`ledgerlens verify store` names it)",
 				code, value, cols[j], len(cb.index[j]))}
 		}
-		cb.index[j][value] = uint16(code)
+		cb.index[j][value] = uint32(code)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read text codes: %w", err)
@@ -227,7 +237,7 @@ func (cb *codeBook) texts(j int) []string {
 // lineNos are the batch's line numbers, for the error of a full column.
 func (cb *codeBook) assign(dicts *[numCoded]blockDict, lineNos []int64) error {
 	cols := codedColumns()
-	var local [64]uint16
+	var local [64]uint32
 	for j := range dicts {
 		d := &dicts[j]
 		if len(d.values) == 0 {
@@ -235,17 +245,17 @@ func (cb *codeBook) assign(dicts *[numCoded]blockDict, lineNos []int64) error {
 		}
 		m := local[:0]
 		if len(d.values) > len(local) {
-			m = make([]uint16, 0, len(d.values))
+			m = make([]uint32, 0, len(d.values))
 		}
 		for k, v := range d.values {
 			code, ok := cb.index[j][v]
 			if !ok {
 				n := len(cb.index[j])
-				if n == maxCodes {
-					return fmt.Errorf("column %s holds more than %d distinct values (the first one past them is on ledger line %d): ledger_rows stores it as USMALLINT codes",
-						cols[j], maxCodes, lineNos[d.first[k]])
+				if n == cb.limit {
+					return fmt.Errorf("column %s holds more than %d distinct values (the first one past them is on ledger line %d): ledger_rows stores it as UINTEGER codes",
+						cols[j], cb.limit, lineNos[d.first[k]])
 				}
-				code = uint16(n)
+				code = uint32(n)
 				cb.index[j][v] = code
 				cb.added = append(cb.added, textCode{cols[j], code, v})
 			}
@@ -268,13 +278,13 @@ func (s *Store) insertCodes(ctx context.Context, cb *codeBook) error {
 	}
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "field", Type: arrow.BinaryTypes.String},
-		{Name: "code", Type: arrow.PrimitiveTypes.Uint16},
+		{Name: "code", Type: arrow.PrimitiveTypes.Uint32},
 		{Name: "value", Type: arrow.BinaryTypes.String},
 	}, nil)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer b.Release()
 	fields := b.Field(0).(*array.StringBuilder)
-	codes := b.Field(1).(*array.Uint16Builder)
+	codes := b.Field(1).(*array.Uint32Builder)
 	values := b.Field(2).(*array.StringBuilder)
 	for _, c := range cb.added {
 		fields.Append(c.field)
@@ -295,13 +305,13 @@ func (s *Store) insertCodes(ctx context.Context, cb *codeBook) error {
 }
 
 // blockOverflow reports a coded column whose distinct values in one block
-// exceed maxCodes.
+// exceed its limit.
 func (bb *batchBuilder) blockOverflow() error {
 	cols := codedColumns()
 	for j, c := range bb.codeColumns() {
 		if c.overflow >= 0 {
-			return fmt.Errorf("column %s holds more than %d distinct values (the first one past them is on ledger line %d): ledger_rows stores it as USMALLINT codes",
-				cols[j], maxCodes, bb.lineNo[c.overflow])
+			return fmt.Errorf("column %s holds more than %d distinct values (the first one past them is on ledger line %d): ledger_rows stores it as UINTEGER codes",
+				cols[j], c.limit, bb.lineNo[c.overflow])
 		}
 	}
 	return nil

@@ -77,8 +77,8 @@ func TestRunsViewUnchangedByCodes(t *testing.T) {
 			if digest != tc.digest {
 				t.Errorf("runs digest %s, want %s (the rows as schema version 6 stored them)", digest, tc.digest)
 			}
-			if got := queryStrings(t, s, "SELECT data_type FROM information_schema.columns WHERE table_name = 'ledger_rows' AND column_name = 'severity'"); got != "USMALLINT" {
-				t.Errorf("ledger_rows.severity is %s, want USMALLINT codes", got)
+			if got := queryStrings(t, s, "SELECT data_type FROM information_schema.columns WHERE table_name = 'ledger_rows' AND column_name = 'severity'"); got != "UINTEGER" {
+				t.Errorf("ledger_rows.severity is %s, want UINTEGER codes", got)
 			}
 		})
 	}
@@ -294,26 +294,30 @@ func TestLookupGapRefusesIngest(t *testing.T) {
 }
 
 // TestTooManyDistinctValuesFails: a column with more distinct values than
-// a USMALLINT code holds fails the ingest, naming the column and line.
+// a code holds fails the ingest, naming the column and line (the limit
+// made small here: the codes are UINTEGER).
 func TestTooManyDistinctValuesFails(t *testing.T) {
+	const limit = 100
 	cb := newCodeBook()
-	for i := range maxCodes {
-		cb.index[7][fmt.Sprint("v", i)] = uint16(i)
+	cb.limit = limit
+	for i := range limit {
+		cb.index[7][fmt.Sprint("v", i)] = uint32(i)
 	}
-	codes := []uint16{0, 1}
+	codes := []uint32{0, 1}
 	dicts := [numCoded]blockDict{7: {values: []string{"v5", "new"}, first: []int32{0, 1}, codes: codes}}
 	err := cb.assign(&dicts, []int64{41, 42})
 	if err == nil || !strings.Contains(err.Error(), "column prompt_version") || !strings.Contains(err.Error(), "line 42") {
-		t.Fatalf("a 65537th value: %v, want an error naming prompt_version and line 42", err)
+		t.Fatalf("a 101st value: %v, want an error naming prompt_version and line 42", err)
 	}
 
 	var c codeColumn
-	c.init(maxCodes + 1)
-	for i := range maxCodes + 1 {
+	c.init(limit + 1)
+	c.limit = limit
+	for i := range limit + 1 {
 		c.append(fmt.Sprint("v", i))
 	}
-	if c.overflow != maxCodes {
-		t.Fatalf("block dictionary overflow at row %d, want %d", c.overflow, maxCodes)
+	if c.overflow != limit {
+		t.Fatalf("block dictionary overflow at row %d, want %d", c.overflow, limit)
 	}
 }
 
@@ -403,8 +407,8 @@ func TestMigrateFromSchema6(t *testing.T) {
 			if rw.Zone() != zone {
 				t.Errorf("zone after the rebuild: %s, want the recorded %s", rw.Zone(), zone)
 			}
-			if got := queryStrings(t, rw, "SELECT data_type FROM information_schema.columns WHERE table_name = 'ledger_rows' AND column_name = 'owner'"); got != "USMALLINT" {
-				t.Errorf("ledger_rows.owner is %s after the migration, want USMALLINT", got)
+			if got := queryStrings(t, rw, "SELECT data_type FROM information_schema.columns WHERE table_name = 'ledger_rows' AND column_name = 'owner'"); got != "UINTEGER" {
+				t.Errorf("ledger_rows.owner is %s after the migration, want UINTEGER", got)
 			}
 			res := ingest(t, rw, path)
 			if res.Event != EventInitial || res.Loaded != 80 {

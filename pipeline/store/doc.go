@@ -9,7 +9,7 @@
 // floors.
 //
 // Tables (sql/schema.sql): ledger_rows, every loaded line, whose repeated
-// text columns are USMALLINT codes with their text in text_codes
+// text columns are UINTEGER codes with their text in text_codes
 // (codes.go); rejects, duplicates, field_values, ledger_state, ingest_log
 // and store_meta. Readers see the codes decoded through the runs and
 // ledger_rows_decoded views (sql/runs_view.sql); runs_coded leaves them

@@ -50,11 +50,11 @@ func newFieldCounts(schema *arrow.Schema) (*fieldCounts, error) {
 // add counts a batch whose codes the code book has assigned.
 func (fc *fieldCounts) add(rec arrow.Record) error {
 	for j, col := range fc.cols {
-		a, ok := rec.Column(col).(*array.Uint16)
+		a, ok := rec.Column(col).(*array.Uint32)
 		if !ok {
-			return fmt.Errorf("field values: column %s is %s, want USMALLINT codes", enumeratedColumns()[j], rec.Column(col).DataType())
+			return fmt.Errorf("field values: column %s is %s, want UINTEGER codes", enumeratedColumns()[j], rec.Column(col).DataType())
 		}
-		for i, code := range a.Uint16Values() {
+		for i, code := range a.Uint32Values() {
 			if a.IsValid(i) {
 				fc.count(j, code, 1)
 			}
@@ -63,7 +63,7 @@ func (fc *fieldCounts) add(rec arrow.Record) error {
 	return nil
 }
 
-func (fc *fieldCounts) count(j int, code uint16, d int64) {
+func (fc *fieldCounts) count(j int, code uint32, d int64) {
 	if int(code) >= len(fc.n[j]) {
 		fc.n[j] = slices.Grow(fc.n[j], int(code)+1-len(fc.n[j]))[:int(code)+1]
 	}
@@ -86,7 +86,7 @@ func (s *Store) recordFieldValues(ctx context.Context, seq int, fc *fieldCounts,
 		}
 		for j, c := range codes {
 			if c != nil {
-				fc.count(j, uint16(*c), -1)
+				fc.count(j, uint32(*c), -1)
 			}
 		}
 	}

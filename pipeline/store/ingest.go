@@ -819,9 +819,11 @@ func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location, hi
 			out.rejects = append(out.rejects, rejectRow{
 				lineNo: lineNo, offset: offset, code: rej.Code, reason: rej.Error(),
 				// DuckDB text must be UTF-8: bytes that are not (a bad
-				// line, or a cut through a character) are kept as U+FFFD;
-				// the SHA-256 is of the exact line.
-				sha: hex.EncodeToString(sum[:]), raw: strings.ToValidUTF8(string(raw), "\uFFFD"),
+				// line, or a cut through a character) are kept as U+FFFD,
+				// and so are NUL bytes, at which the insert of the row
+				// cut the text (CodeNULInText); the SHA-256 is of the
+				// exact line.
+				sha: hex.EncodeToString(sum[:]), raw: strings.ReplaceAll(strings.ToValidUTF8(string(raw), "\uFFFD"), "\x00", "\uFFFD"),
 			})
 		} else {
 			bb.append(lineNo, offset, seq, &rec)

@@ -31,6 +31,11 @@ var schemaSQL string
 //go:embed sql/runs_view.sql
 var runsViewSQL string
 
+// nulTextSQL counts the stored text values holding U+0000.
+//
+//go:embed sql/nul_text.sql
+var nulTextSQL string
+
 // schemaVersion changes whenever schema.sql changes a derived table's shape.
 // The loaded ledger is derived state (the ledger file is the source of
 // truth), so a store of another version drops its derived tables and the
@@ -43,12 +48,21 @@ var runsViewSQL string
 // (migrateTailFold): its rows stay. Version 9 holds no credit value above
 // ledger.MaxCredits, which earlier versions loaded and the review cannot
 // sum: a version 7 or 8 store holding one is rebuilt, and one without
-// only has its version raised (migrateCreditBound).
-const schemaVersion = 9
+// only has its version raised (migrateRowBounds). Version 10 holds no
+// text with U+0000 (ledger.CodeNULInText), which earlier versions loaded
+// and the engine's side tables cut short, and keeps its codes as UINTEGER
+// (USMALLINT before: 65,536 distinct values of one column stopped every
+// ingest): a version 7 to 9 store holding such text is rebuilt, and one
+// without has its code columns widened in place (migrateRowBounds).
+const schemaVersion = 10
 
 // zoneSchemaVersion is the first version with ts_local and the recorded
 // time zone (see zone.go).
 const zoneSchemaVersion = 6
+
+// wideCodesSchemaVersion is the first version whose codes are UINTEGER
+// (USMALLINT before).
+const wideCodesSchemaVersion = 10
 
 // codesSchemaVersion is the first version whose ledger_rows keeps the
 // repeated text as codes: the layout runs_view.sql reads and schema.sql
@@ -446,10 +460,10 @@ func (s *Store) migrate(ctx context.Context, zone string) error {
 		}
 		version = 8
 	}
-	if version == 8 {
-		within, err := s.migrateCreditBound(ctx)
+	if version == 8 || version == 9 {
+		within, err := s.migrateRowBounds(ctx, version)
 		if err != nil {
-			return fmt.Errorf("migrate store schema from version 8 to %d: %w", schemaVersion, err)
+			return fmt.Errorf("migrate store schema from version %d to %d: %w", version, schemaVersion, err)
 		}
 		if within {
 			version = schemaVersion
@@ -540,21 +554,41 @@ func (s *Store) migrateTailFold(ctx context.Context) error {
 	return nil
 }
 
-// migrateCreditBound raises a version 8 store to version 9 in place when
-// it holds no credit value above ledger.MaxCredits, and reports whether it
-// did; a store that holds one is left for migrate to rebuild, so that the
-// next ingest loads the ledger again and rejects those lines.
-func (s *Store) migrateCreditBound(ctx context.Context) (bool, error) {
-	var beyond int64
-	if err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM ledger_rows
+// migrateRowBounds raises a version 8 or 9 store to the current version
+// in place when its rows hold nothing a later version rejects — a credit
+// value above ledger.MaxCredits (version 8), text with U+0000 (both) —
+// widening its code columns to UINTEGER, and reports whether it did; a
+// store that holds some is left for migrate to rebuild, so that the next
+// ingest loads the ledger again and rejects those lines.
+func (s *Store) migrateRowBounds(ctx context.Context, version int) (bool, error) {
+	if version == 8 {
+		var beyond int64
+		if err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM ledger_rows
 		WHERE credits_total > $1 OR credits_in > $1 OR credits_out > $1`, ledger.MaxCredits).Scan(&beyond); err != nil {
-		return false, fmt.Errorf("look for credits above %g: %w", ledger.MaxCredits, err)
+			return false, fmt.Errorf("look for credits above %g: %w", ledger.MaxCredits, err)
+		}
+		if beyond > 0 {
+			return false, nil
+		}
 	}
-	if beyond > 0 {
+	var nul int64
+	if err := s.conn.QueryRowContext(ctx, nulTextSQL).Scan(&nul); err != nil {
+		return false, fmt.Errorf("look for text holding U+0000: %w", err)
+	}
+	if nul > 0 {
 		return false, nil
 	}
-	if _, err := s.conn.ExecContext(ctx, fmt.Sprintf("UPDATE store_meta SET schema_version = %d", schemaVersion)); err != nil {
-		return false, err
+	stmts := []string{"BEGIN TRANSACTION"}
+	for _, col := range codedColumns() {
+		stmts = append(stmts, fmt.Sprintf("ALTER TABLE ledger_rows ALTER COLUMN %s TYPE UINTEGER", col))
+	}
+	stmts = append(stmts, "ALTER TABLE text_codes ALTER COLUMN code TYPE UINTEGER",
+		fmt.Sprintf("UPDATE store_meta SET schema_version = %d", schemaVersion), "COMMIT")
+	for _, q := range stmts {
+		if _, err := s.conn.ExecContext(ctx, q); err != nil {
+			s.rollback()
+			return false, fmt.Errorf("widen the codes: %s: %w", q, err)
+		}
 	}
 	return true, nil
 }

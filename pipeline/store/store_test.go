@@ -340,8 +340,10 @@ func TestVerifyRefusesAStaleStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	ingest(t, s, path)
-	if _, err := s.Conn().ExecContext(context.Background(), "UPDATE store_meta SET schema_version = schema_version - 1"); err != nil {
-		t.Fatal(err)
+	for _, q := range append(v9Codes(), "UPDATE store_meta SET schema_version = schema_version - 1") {
+		if _, err := s.Conn().ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s.Close()
 
@@ -394,10 +396,10 @@ func TestUpgradeDropsCreditsBeyondTheBound(t *testing.T) {
 			}
 			ingest(t, s, path)
 			// The store as version 8 would have left it.
-			for _, q := range []string{
+			for _, q := range append(v9Codes(),
 				fmt.Sprintf("UPDATE ledger_rows SET credits_in = %g WHERE line_no = 8", tc.credits),
 				"UPDATE store_meta SET schema_version = 8",
-			} {
+			) {
 				if _, err := s.Conn().ExecContext(ctx, q); err != nil {
 					t.Fatal(err)
 				}
@@ -425,4 +427,85 @@ func TestUpgradeDropsCreditsBeyondTheBound(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUpgradeDropsTextWithNUL: before version 10 a ledger line whose text
+// held U+0000 loaded, while the engine's side tables cut such text short
+// ("Success\u0000x" counted as "Success"; an outside review). A store of
+// version 9 holding such text, in a coded column or another, is rebuilt
+// when a job opens it (the next ingest reloads the ledger and rejects the
+// line); one without keeps its rows and only gains the version.
+func TestUpgradeDropsTextWithNUL(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		edit   string // what the store as version 9 left holds
+		reload bool
+	}{
+		{"in a text column", "UPDATE ledger_rows SET risk_summary = 'a' || chr(0) || 'b' WHERE line_no = 8", true},
+		{"in a coded column", "UPDATE text_codes SET value = value || chr(0) || 'x' WHERE field = 'status' AND code = 0", true},
+		{"in a risk flag", "UPDATE ledger_rows SET risk_flags = ['a' || chr(0)] WHERE line_no = 8", true},
+		{"none", "UPDATE ledger_rows SET risk_summary = 'a0b' WHERE line_no = 8", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "ledger.jsonl")
+			writeFile(t, path, join(lines(50, func(i int) bool { return i%2 == 0 })))
+			dbPath := filepath.Join(dir, "ledger.duckdb")
+			ctx := context.Background()
+			s, err := Open(ctx, dbPath, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ingest(t, s, path)
+			before := queryStrings(t, s, "SELECT count(DISTINCT status) || ':' || count(*) FROM runs")
+			// The store as version 9 left it: USMALLINT codes.
+			for _, q := range append(v9Codes(), tc.edit, "UPDATE store_meta SET schema_version = 9") {
+				if _, err := s.Conn().ExecContext(ctx, q); err != nil {
+					t.Fatal(q, err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			s, err = Open(ctx, dbPath, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			res := ingest(t, s, path)
+			if reloaded := res.Loaded == 50; reloaded != tc.reload {
+				t.Fatalf("after the upgrade the ingest loaded %d runs (%s), want a reload: %t", res.Loaded, res.Event, tc.reload)
+			}
+			var version int
+			var nul int64
+			if err := s.Conn().QueryRowContext(ctx, "SELECT max(schema_version) FROM store_meta").Scan(&version); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Conn().QueryRowContext(ctx, nulTextSQL).Scan(&nul); err != nil {
+				t.Fatal(err)
+			}
+			if version != schemaVersion || nul != 0 {
+				t.Fatalf("schema version %d, %d text values with U+0000; want %d and none", version, nul, schemaVersion)
+			}
+			// Kept in place or rebuilt, the codes are UINTEGER and decode
+			// to the same runs.
+			if got := queryStrings(t, s, "SELECT DISTINCT data_type FROM information_schema.columns WHERE table_name = 'ledger_rows' AND column_name IN ('scenario_id', 'owner', 'status')"); got != "UINTEGER" {
+				t.Errorf("code columns after the upgrade: %s, want UINTEGER", got)
+			}
+			if got := queryStrings(t, s, "SELECT count(DISTINCT status) || ':' || count(*) FROM runs"); got != before {
+				t.Errorf("runs after the upgrade %s, before %s", got, before)
+			}
+		})
+	}
+}
+
+// v9Codes are the statements that give a store's code columns the
+// USMALLINT type of schema versions 7 to 9.
+func v9Codes() []string {
+	var qs []string
+	for _, col := range codedColumns() {
+		qs = append(qs, fmt.Sprintf("ALTER TABLE ledger_rows ALTER COLUMN %s TYPE USMALLINT", col))
+	}
+	return append(qs, "ALTER TABLE text_codes ALTER COLUMN code TYPE USMALLINT")
 }

@@ -2,7 +2,7 @@
 -- each start, so a new column is added here with ADD COLUMN IF NOT EXISTS.
 
 -- Every ledger line that parsed, including duplicates of an earlier run id.
--- The repeated text columns hold USMALLINT codes of text_codes (store/codes.go);
+-- The repeated text columns hold UINTEGER codes of text_codes (store/codes.go);
 -- the `runs` and ledger_rows_decoded views (runs_view.sql) decode them, and
 -- are what everything else reads.
 CREATE TABLE IF NOT EXISTS ledger_rows (
@@ -12,33 +12,33 @@ CREATE TABLE IF NOT EXISTS ledger_rows (
     run_id                    VARCHAR NOT NULL,
     run_hash                  BIGINT NOT NULL, -- xxh3 of run_id: duplicate search groups integers, not strings
     "timestamp"               TIMESTAMPTZ NOT NULL,
-    scenario_id               USMALLINT NOT NULL, -- code (text_codes)
-    scenario_name             USMALLINT NOT NULL, -- code (text_codes)
-    job_type                  USMALLINT,          -- code (text_codes)
-    status                    USMALLINT,          -- code (text_codes)
+    scenario_id               UINTEGER NOT NULL, -- code (text_codes)
+    scenario_name             UINTEGER NOT NULL, -- code (text_codes)
+    job_type                  UINTEGER,          -- code (text_codes)
+    status                    UINTEGER,          -- code (text_codes)
     credits_total             DOUBLE NOT NULL,
     credits_in                DOUBLE,
     credits_out               DOUBLE,
-    model                     USMALLINT,          -- code (text_codes)
+    model                     UINTEGER,          -- code (text_codes)
     input_tokens              BIGINT,
     output_tokens             BIGINT,
     artifacts_link            VARCHAR,
-    severity                  USMALLINT,          -- code (text_codes)
+    severity                  UINTEGER,          -- code (text_codes)
     risk_flags                VARCHAR[],
     risk_summary              VARCHAR,
-    misconfig_likelihood      USMALLINT,          -- code (text_codes)
+    misconfig_likelihood      UINTEGER,          -- code (text_codes)
     baseline_expected_credits DOUBLE,
     variance_multiplier       DOUBLE,
     retry_count               BIGINT,
     has_max_items_config      BOOLEAN,
     has_idempotency_key       BOOLEAN,
-    prompt_version            USMALLINT,          -- code (text_codes)
+    prompt_version            UINTEGER,          -- code (text_codes)
     deployment_timestamp      VARCHAR,
     is_batch_job              BOOLEAN,
     is_backfill               BOOLEAN,
     input_item_count          BIGINT,
     notion_case_id            VARCHAR,
-    owner                     USMALLINT,          -- code (text_codes)
+    owner                     UINTEGER,          -- code (text_codes)
     -- The run's wall-clock time in the store's zone (store_meta.time_zone),
     -- computed in Go: the engine has no time-zone rules (store/zone.go).
     ts_local                  TIMESTAMP
@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS ledger_rows (
 -- written in the same transaction.
 CREATE TABLE IF NOT EXISTS text_codes (
     field VARCHAR NOT NULL,   -- a ledger_rows column
-    code  USMALLINT NOT NULL,
+    code  UINTEGER NOT NULL,
     value VARCHAR NOT NULL
 );
 
