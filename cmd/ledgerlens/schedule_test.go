@@ -211,26 +211,7 @@ func TestScheduledWeekThatNeedsAPerson(t *testing.T) {
 func TestSchedulerWithItsStateGone(t *testing.T) {
 	run := func(t *testing.T, root string) (stderr string, code int) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		daemon := exec.CommandContext(ctx, binary, "--root", root, "--log-level", "info", "schedule", "run")
-		out, err := daemon.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := daemon.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines = append(lines, sc.Text())
-			if strings.Contains(sc.Text(), "scheduler started") {
-				daemon.Process.Signal(syscall.SIGTERM)
-			}
-		}
-		daemon.Wait()
-		return strings.Join(lines, "\n"), daemon.ProcessState.ExitCode()
+		return runScheduler(t, root, nil, "scheduler started")
 	}
 
 	t.Run("state directory not mounted", func(t *testing.T) {
@@ -269,6 +250,34 @@ func TestSchedulerWithItsStateGone(t *testing.T) {
 	})
 }
 
+// runScheduler runs `schedule run` on root, with env added to its
+// environment, sends it SIGTERM once a line of its stderr contains
+// signalAt, and returns its stderr and exit status.
+func runScheduler(t *testing.T, root string, env []string, signalAt string) (stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	daemon := exec.CommandContext(ctx, binary, "--root", root, "--log-level", "info", "schedule", "run")
+	daemon.Env = append(os.Environ(), env...)
+	out, err := daemon.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), signalAt) {
+			daemon.Process.Signal(syscall.SIGTERM)
+		}
+	}
+	daemon.Wait()
+	return strings.Join(lines, "\n"), daemon.ProcessState.ExitCode()
+}
+
 // TestSchedulerStoppedDuringARun: `schedule run` stopped (SIGTERM, as
 // systemctl stop sends) while it published a week exited 0 with nothing
 // on stderr, as it does between runs: the run it abandoned was named
@@ -288,28 +297,8 @@ func TestSchedulerStoppedDuringARun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	daemon := exec.CommandContext(ctx, binary, "--root", root, "--quiet", "schedule", "run")
-	daemon.Env = append(os.Environ(), "LEDGERLENS_FAULT=pause-after:analyse")
-	out, err := daemon.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := daemon.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if strings.Contains(sc.Text(), "paused after step analyse") {
-			daemon.Process.Signal(syscall.SIGTERM)
-		}
-	}
-	daemon.Wait()
-	stderr := strings.Join(lines, "\n")
-	if code := daemon.ProcessState.ExitCode(); code != 143 || !strings.Contains(stderr, "during the weekly-review run for") ||
+	stderr, code := runScheduler(t, root, []string{"LEDGERLENS_FAULT=pause-after:analyse"}, "paused after step analyse")
+	if code != 143 || !strings.Contains(stderr, "during the weekly-review run for") ||
 		!strings.Contains(stderr, "did not finish") {
 		t.Errorf("the scheduler stopped during a run: exit %d, want 143 naming the run\n%s", code, stderr)
 	}

@@ -385,34 +385,9 @@ func TestUpgradeDropsCreditsBeyondTheBound(t *testing.T) {
 		{"at the bound", ledger.MaxCredits, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "ledger.jsonl")
-			writeFile(t, path, join(lines(50, func(i int) bool { return i%2 == 0 })))
-			dbPath := filepath.Join(dir, "ledger.duckdb")
 			ctx := context.Background()
-			s, err := Open(ctx, dbPath, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ingest(t, s, path)
 			// The store as version 8 would have left it.
-			for _, q := range append(v9Codes(),
-				fmt.Sprintf("UPDATE ledger_rows SET credits_in = %g WHERE line_no = 8", tc.credits),
-				"UPDATE store_meta SET schema_version = 8",
-			) {
-				if _, err := s.Conn().ExecContext(ctx, q); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
-
-			s, err = Open(ctx, dbPath, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, path, _ := upgradedStore(t, 8, fmt.Sprintf("UPDATE ledger_rows SET credits_in = %g WHERE line_no = 8", tc.credits))
 			res := ingest(t, s, path)
 			if reloaded := res.Loaded == 50; reloaded != tc.reload {
 				t.Fatalf("after the upgrade the ingest loaded %d runs (%s), want a reload: %t", res.Loaded, res.Event, tc.reload)
@@ -447,32 +422,8 @@ func TestUpgradeDropsTextWithNUL(t *testing.T) {
 		{"none", "UPDATE ledger_rows SET risk_summary = 'a0b' WHERE line_no = 8", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "ledger.jsonl")
-			writeFile(t, path, join(lines(50, func(i int) bool { return i%2 == 0 })))
-			dbPath := filepath.Join(dir, "ledger.duckdb")
 			ctx := context.Background()
-			s, err := Open(ctx, dbPath, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ingest(t, s, path)
-			before := queryStrings(t, s, "SELECT count(DISTINCT status) || ':' || count(*) FROM runs")
-			// The store as version 9 left it: USMALLINT codes.
-			for _, q := range append(v9Codes(), tc.edit, "UPDATE store_meta SET schema_version = 9") {
-				if _, err := s.Conn().ExecContext(ctx, q); err != nil {
-					t.Fatal(q, err)
-				}
-			}
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
-
-			s, err = Open(ctx, dbPath, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, path, before := upgradedStore(t, 9, tc.edit)
 			res := ingest(t, s, path)
 			if reloaded := res.Loaded == 50; reloaded != tc.reload {
 				t.Fatalf("after the upgrade the ingest loaded %d runs (%s), want a reload: %t", res.Loaded, res.Event, tc.reload)
@@ -498,6 +449,38 @@ func TestUpgradeDropsTextWithNUL(t *testing.T) {
 			}
 		})
 	}
+}
+
+// upgradedStore is a store of 50 runs (the ledger at path) as schema
+// version left it, 16-bit codes and the version recorded, after edits,
+// opened again by this version; before is its runs ("statuses:runs")
+// before the edits. The caller's ingest is the first of this version.
+func upgradedStore(t *testing.T, version int, edits ...string) (s *Store, path, before string) {
+	t.Helper()
+	dir := t.TempDir()
+	path = filepath.Join(dir, "ledger.jsonl")
+	writeFile(t, path, join(lines(50, func(i int) bool { return i%2 == 0 })))
+	dbPath := filepath.Join(dir, "ledger.duckdb")
+	ctx := context.Background()
+	s, err := Open(ctx, dbPath, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, s, path)
+	before = queryStrings(t, s, "SELECT count(DISTINCT status) || ':' || count(*) FROM runs")
+	for _, q := range append(append(v9Codes(), edits...), fmt.Sprintf("UPDATE store_meta SET schema_version = %d", version)) {
+		if _, err := s.Conn().ExecContext(ctx, q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(ctx, dbPath, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path, before
 }
 
 // v9Codes are the statements that give a store's code columns the
