@@ -102,6 +102,11 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 			// interrupted before its commit leaves a store without its
 			// tables, which the next job builds. Nothing to check.
 			rep.StoreFound, unreadable, err = false, true, nil
+		case errors.Is(err, store.ErrOlderSchema):
+			// An upgrade, not an edit: the check could not run on it
+			// (exit 1, not 4), and says what brings the store up to date.
+			st.Close()
+			return rep, fmt.Errorf("the store cannot be checked until a job brings it up to date: %w", err)
 		case err != nil && ctx.Err() == nil:
 			// A store whose own record of what it loaded does not hold
 			// together was edited or damaged: one problem, and the rest of

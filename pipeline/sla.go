@@ -33,6 +33,14 @@ type SLAOptions struct {
 	AsOf      time.Time
 	Unsigned  bool
 	Supersede bool
+	// KeepPublished makes a result that differs from the published
+	// revision keep that revision, as a no-op run, instead of failing: the
+	// scheduler, which never supersedes, retrying a fire whose report an
+	// earlier attempt published (its announcement failed) after the ledger
+	// grew, which changes every period's result, failed at every retry and
+	// never told the receivers (an outside review). A month kept so can be
+	// superseded by hand (report sla --supersede).
+	KeepPublished bool
 }
 
 // SLAResult says what an SLA job did.
@@ -207,7 +215,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 			id := signer.KeyID()
 			m.SigningKeyID = &id
 		}
-		if err := slaRevision(j, pub, base, m, opts.Supersede); err != nil {
+		if err := slaRevision(j, pub, base, m, opts.Supersede, opts.KeepPublished); err != nil {
 			return nil, err
 		}
 		return json.Marshal(m)
@@ -232,7 +240,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 			return nil, err
 		}
 		if err := j.Audit(ctx, audit.EventPublishNoop, map[string]any{
-			"path": l.Rel(res.JSONPath), "reason": "already published, identical"}); err != nil {
+			"path": l.Rel(res.JSONPath), "reason": job.NoopReason(opts.KeepPublished)}); err != nil {
 			return nil, err
 		}
 		return res, steps.Complete()
@@ -320,8 +328,9 @@ func slaInputFiles(l inputs.Layout, files []reports.InputFile, s *reports.SLA) (
 
 // slaRevision decides the revision as the weekly job does: 1 when nothing
 // is published, 0 (no-op) when the newest revision holds the same result
-// (the audit head at start aside), newest+1 with supersede, else an error.
-func slaRevision(j *job.Job, pub *reports.Publisher, base string, s *reports.SLA, supersede bool) error {
+// (the audit head at start aside) or, with keep, whatever it holds;
+// newest+1 with supersede, else an error.
+func slaRevision(j *job.Job, pub *reports.Publisher, base string, s *reports.SLA, supersede, keep bool) error {
 	latest, err := pub.Latest(base)
 	if err != nil {
 		return err
@@ -366,6 +375,10 @@ func slaRevision(j *job.Job, pub *reports.Publisher, base string, s *reports.SLA
 	}
 	if err := j.CheckNewestRevisionRecorded(pub.Dir, base, latest); err != nil {
 		return err
+	}
+	if keep && !supersede {
+		*s = reports.SLA{} // revision 0: the published one stands
+		return nil
 	}
 	if !supersede {
 		return fmt.Errorf("%s is already published and this run's result differs; nothing was written: rerun with --supersede to publish revision %d: %w",

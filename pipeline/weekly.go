@@ -39,6 +39,14 @@ type WeeklyOptions struct {
 	// weekly_<date>.preliminary.json, marked preliminary (each differing
 	// run a new revision); without it such a period is refused.
 	Preliminary bool
+	// KeepPublished makes a result that differs from the published
+	// revision keep that revision, as a no-op run, instead of failing: the
+	// scheduler, which never supersedes, retrying a fire whose report an
+	// earlier attempt published (its announcement failed) after the ledger
+	// grew, which changes every period's result, failed at every retry and
+	// never told the receivers (an outside review). What the report
+	// missed shows in later reports (late arrivals).
+	KeepPublished bool
 }
 
 // WeeklyResult says what a weekly job did.
@@ -275,7 +283,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 			return nil, err
 		}
 		if err := j.lj.Audit(ctx, audit.EventPublishNoop, map[string]any{
-			"path": l.Rel(res.JSONPath), "reason": "already published, identical"}); err != nil {
+			"path": l.Rel(res.JSONPath), "reason": job.NoopReason(j.opts.KeepPublished)}); err != nil {
 			return nil, err
 		}
 		return res, j.steps.Complete()
@@ -514,6 +522,9 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 	}
 	if err := j.lj.CheckNewestRevisionRecorded(pub.Dir, base, latest); err != nil {
 		return nil, err
+	}
+	if j.opts.KeepPublished && !j.opts.Supersede && !j.opts.Preliminary {
+		return &reports.Weekly{}, nil // revision 0: the published one stands
 	}
 	if !j.opts.Supersede {
 		path := filepath.Join(pub.Dir, reports.Name(base, latest, ".json"))

@@ -270,11 +270,16 @@ func families() []family {
 	gauge := func(v float64) []sample { return []sample{{value: v}} }
 	ran := func(m JobMetrics) bool { return !m.LastRun.IsZero() }
 	succeeded := func(m JobMetrics) bool { return !m.LastSuccess.IsZero() }
+	// A job that never succeeded has figures once a run of it published
+	// (Record): a first run that published a SEV0 week and then failed
+	// wrote none, and the findings' alerts stayed silent (an outside
+	// review).
+	hasFigures := func(m JobMetrics) bool { return succeeded(m) || !m.PublishedPeriod.IsZero() }
 	unix := func(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 	const g, c = dto.MetricType_GAUGE, dto.MetricType_COUNTER
 	return []family{
 		{metricFindings, "Findings per type reported by the job's last run that succeeded or published.", g, func(m JobMetrics) []sample {
-			if !succeeded(m) {
+			if !hasFigures(m) {
 				return nil
 			}
 			var out []sample
@@ -284,7 +289,7 @@ func families() []family {
 			return out
 		}},
 		{metricFindingsBySeverity, "Findings per severity and type reported by the job's last run that succeeded or published.", g, func(m JobMetrics) []sample {
-			if !succeeded(m) {
+			if !hasFigures(m) {
 				return nil
 			}
 			keys := slices.SortedFunc(maps.Keys(m.FindingsBySeverity), func(a, b Finding) int {
@@ -348,13 +353,13 @@ func families() []family {
 			return gauge(unix(m.NewestRun))
 		}},
 		{metricLedgerRows, "Ledger rows seen by the job's last run that succeeded or published.", g, func(m JobMetrics) []sample {
-			if !succeeded(m) {
+			if !hasFigures(m) {
 				return nil
 			}
 			return gauge(float64(m.Rows))
 		}},
 		{metricRejects, "Rejected ledger lines reported by the job's last run that succeeded or published.", g, func(m JobMetrics) []sample {
-			if !succeeded(m) {
+			if !hasFigures(m) {
 				return nil
 			}
 			return gauge(float64(m.Rejects))

@@ -494,6 +494,17 @@ func TestRecordOfARunThatPublishedAndFailed(t *testing.T) {
 			if got != tc.wantFigures {
 				t.Errorf("figures taken: %v, want %v (%+v)", got, tc.wantFigures, m)
 			}
+			// A job that never succeeded: the figures of its first run
+			// that published are written too.
+			first := JobMetrics{Job: JobWeeklyReview, Root: testRoot}
+			first.Record(RunResult{Started: before, Finished: before.Add(time.Minute), Err: errors.New("webhook ops: HTTP 500"), Stats: tc.stats})
+			out, err := MarshalMetrics([]JobMetrics{first})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if written := strings.Contains(string(out), `severity="SEV0",type="cost_spike"} 1`); written != tc.wantFigures {
+				t.Errorf("the first run's SEV0 finding written: %v, want %v\n%s", written, tc.wantFigures, out)
+			}
 		})
 	}
 }

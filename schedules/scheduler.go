@@ -289,6 +289,9 @@ func (s *Scheduler) untilNext(st *state, now time.Time) (time.Duration, bool) {
 type AbandonedError struct {
 	Job  string
 	Fire time.Time
+	// Published is set when the run had published its period
+	// (JobStats.PublishedPeriod) and was cut short after, announcing it.
+	Published bool
 	// Err is what the interrupted run returned.
 	Err error
 }
@@ -316,7 +319,7 @@ func (s *Scheduler) runOne(ctx context.Context, st *state, w work) error {
 		// an unfinished run done or count a failure that is not one; left
 		// unrecorded, it runs again at the next start.
 		log.Warn("job abandoned by shutdown; it runs again at the next start", "error", err)
-		return &AbandonedError{Job: name, Fire: w.fire, Err: err}
+		return &AbandonedError{Job: name, Fire: w.fire, Published: !stats.PublishedPeriod.IsZero(), Err: err}
 	}
 
 	js := st.Jobs[name]

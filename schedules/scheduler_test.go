@@ -687,3 +687,31 @@ func TestLatestOnlyRunsTheNewestDueFire(t *testing.T) {
 		t.Errorf("failed fire times after the retry succeeded: %+v", js.Failed)
 	}
 }
+
+// TestAbandonedAfterPublishing: a run stopped while it announced what it
+// had published was reported as one that "did not finish" (an outside
+// review): the abandonment says it published.
+func TestAbandonedAfterPublishing(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	clock := &simClock{}
+	spec := JobSpec{Name: JobWeeklyReview, Spec: "0 10 * * 1", Enabled: true}
+	rec := &recorder{}
+	simulate(t, []Job{{JobSpec: spec, Run: rec.jobFunc(spec.Name, clock, nil)}}, Options{StateFile: state}, clock,
+		"2026-11-13T00:00:00Z", "2026-11-13T01:00:00Z")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	clock.now, clock.stop, clock.cancel = mustTime(t, "2026-11-17T00:00:00Z"), mustTime(t, "2026-12-31T00:00:00Z"), cancel
+	job := Job{JobSpec: spec, Run: func(ctx context.Context, fire time.Time) (JobStats, error) {
+		cancel() // the stop comes while the publication is announced
+		return JobStats{PublishedPeriod: fire.AddDate(0, 0, -8)}, fmt.Errorf("notify: %w", ctx.Err())
+	}}
+	s, err := New([]Job{job}, Options{StateFile: state, Now: clock.Now, After: clock.After})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var abandoned *AbandonedError
+	if err := s.Run(ctx); !errors.As(err, &abandoned) || !abandoned.Published {
+		t.Fatalf("Run: %v, want an abandonment that says it published", err)
+	}
+}

@@ -132,3 +132,19 @@ func TestNewestRunMetricWithARunFromTheFuture(t *testing.T) {
 	}
 	t.Fatalf("no newest-run series in the metrics")
 }
+
+// TestVerifyAllAfterAnUpgrade: the first daily check after an upgrade
+// to store version 10 called the intact store "edited or damaged", exited
+// 4 and posted an integrity alarm to the webhooks (an outside review).
+// A store an earlier ledgerlens wrote is a check that could not run, exit
+// 1, saying what brings it up to date; after any job it verifies.
+func TestVerifyAllAfterAnUpgrade(t *testing.T) {
+	root := copyRoot(t, publishedRoot(t))
+	version9Store(t, root)
+	r := cron(t, root, "verify", "all")
+	if r.code != 1 || strings.Contains(r.stderr, "edited or damaged") || !strings.Contains(r.stderr, "brings the store up to date") {
+		t.Fatalf("verify all on a store of version 9: exit %d, want 1 saying how to bring it up to date\n%s", r.code, r.stderr)
+	}
+	wantExit(t, cron(t, root, "ingest"), 0, "the first job after the upgrade")
+	wantExit(t, cron(t, root, "verify", "all"), 0, "verify all after it")
+}

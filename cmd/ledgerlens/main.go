@@ -207,8 +207,14 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		// publication or a check it was due did not happen, and it said
 		// so only in a log line at warning level, exiting 0 (an outside
 		// review).
-		fmt.Fprintf(a.stderr, "ledgerlens: interrupted (%v): schedule run stopped during the %s run for %s, which did not finish; it runs again when the scheduler next starts (or run it by hand now)\n",
-			context.Cause(ctx), abandoned.Job, abandoned.Fire.UTC().Format(time.RFC3339))
+		what := "which did not finish; it runs again when the scheduler next starts (or run it by hand now)"
+		if abandoned.Published {
+			// Not "did not finish" over a publication, as a one-shot
+			// job never says "nothing published" over one.
+			what = "after it published: its announcement was cut short, and the next start announces it (a receiver that had the cut post may be told twice)"
+		}
+		fmt.Fprintf(a.stderr, "ledgerlens: interrupted (%v): schedule run stopped during the %s run for %s, %s\n",
+			context.Cause(ctx), abandoned.Job, abandoned.Fire.UTC().Format(time.RFC3339), what)
 		return interruptedStatus(ctx)
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
 		// SIGTERM/SIGINT stopped a one-shot job between steps or abandoned

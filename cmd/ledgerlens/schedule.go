@@ -165,7 +165,7 @@ func (a *app) warnScheduleStateLost(stateFile string) {
 // time; re-running a fire is a no-op once its report is published.
 func (a *app) weeklyJob(lockTimeout time.Duration) schedules.JobFunc {
 	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
-		res, err := pipeline.RunWeekly(ctx, a.env("schedule run: weekly-review", lockTimeout), pipeline.WeeklyOptions{AsOf: fire})
+		res, err := pipeline.RunWeekly(ctx, a.env("schedule run: weekly-review", lockTimeout), pipeline.WeeklyOptions{AsOf: fire, KeepPublished: true})
 		if err != nil {
 			if res != nil && res.Report != nil && errors.Is(err, job.ErrIntegrity) {
 				// Published with an integrity problem (exit 4 from the
@@ -437,7 +437,7 @@ func (a *app) slaJob(lockTimeout time.Duration) schedules.JobFunc {
 			// configured zone the report's periods are in (RunSLA): the
 			// schedule's own zone only says when it fires, and a month
 			// picked in a zone ahead of that one has not ended there yet.
-			pipeline.SLAOptions{AsOf: fire})
+			pipeline.SLAOptions{AsOf: fire, KeepPublished: true})
 		if err != nil {
 			if res != nil && res.Report != nil && errors.Is(err, job.ErrIntegrity) {
 				err = joinNotified(err, a.notifySLA(ctx, res, lockTimeout, notifyFail)) // as the weekly job does

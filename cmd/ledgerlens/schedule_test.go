@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
 // TestScheduledSLAInAZoneAheadOfTheConfigured: with sla-report scheduled
@@ -320,63 +322,90 @@ func TestSchedulerStoppedDuringARun(t *testing.T) {
 // the one error line, in the daemon's journal, told the operator to use
 // --require-notify, which schedule run does not have (an outside review).
 // The run now fails, naming what was published and who was not told, so
-// the failure alerts fire and the scheduler retries it; the retry
-// publishes nothing new and tells the receiver.
+// the failure alerts fire and the scheduler retries it. The ledger grows
+// before the retry, as it always does between two fires, which changes
+// the result: the retry failed "already published … rerun with
+// --supersede" at every fire and never told anyone (a second review). It
+// now keeps the published report and tells the receiver, for the weekly
+// review and the monthly SLA report alike.
 func TestScheduledPublicationNobodyHeardOf(t *testing.T) {
-	root := copyFixture(t)
-	mustRun(t, "--root", root, "keys", "generate")
-	var (
-		mu     sync.Mutex
-		down   = true
-		bodies []string
-	)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		defer mu.Unlock()
-		if down {
-			w.WriteHeader(http.StatusInternalServerError)
-			return
-		}
-		bodies = append(bodies, string(b))
-	}))
-	defer srv.Close()
-	cfg := `{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 0}]}`
-	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("LL_TEST_HOOK", srv.URL+"/hook")
+	for _, tc := range []struct {
+		name, event string
+		run         func(a *app) schedules.JobFunc
+		fire        func(t *testing.T) time.Time
+		published   func(root string) string
+		what        string
+	}{
+		{"weekly review", `"event":"weekly_published"`, func(a *app) schedules.JobFunc { return a.weeklyJob(0) },
+			func(t *testing.T) time.Time { return mustParseDay(t, focusWeek).AddDate(0, 0, 7).Add(10 * time.Hour) },
+			func(root string) string { return weeklyPath(root, focusWeek, 1, ".json") }, "weekly review " + focusWeek},
+		{"SLA report", `"event":"sla_published"`, func(a *app) schedules.JobFunc { return a.slaJob(0) },
+			func(t *testing.T) time.Time { return time.Date(2026, 3, 1, 7, 0, 0, 0, time.UTC) },
+			func(root string) string { return filepath.Join(reviews(root), "sla_2026-02.json") }, "SLA report 2026-02"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			var (
+				mu     sync.Mutex
+				down   = true
+				bodies []string
+			)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				mu.Lock()
+				defer mu.Unlock()
+				if down {
+					w.WriteHeader(http.StatusInternalServerError)
+					return
+				}
+				bodies = append(bodies, string(b))
+			}))
+			defer srv.Close()
+			cfg := `{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 0}]}`
+			if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("LL_TEST_HOOK", srv.URL+"/hook")
 
-	var stderr strings.Builder
-	a := newApp(&strings.Builder{}, &stderr)
-	a.root = root
-	fire := mustParseDay(t, focusWeek).AddDate(0, 0, 7).Add(10 * time.Hour)
-	_, err := a.weeklyJob(0)(context.Background(), fire)
-	if err == nil || !strings.Contains(err.Error(), "weekly review "+focusWeek) || !strings.Contains(err.Error(), "webhook ops") ||
-		!strings.Contains(err.Error(), "retried") {
-		t.Fatalf("a scheduled publication no receiver heard of: %v, want the run failed naming the week and the receiver", err)
-	}
-	if strings.Contains(stderr.String(), "--require-notify") {
-		t.Errorf("the scheduler's log points at a flag it does not have:\n%s", stderr.String())
-	}
-	published, err := os.ReadFile(weeklyPath(root, focusWeek, 1, ".json"))
-	if err != nil {
-		t.Fatalf("the week was not published: %v", err)
-	}
+			var stderr strings.Builder
+			a := newApp(&strings.Builder{}, &stderr)
+			a.root = root
+			fire := tc.fire(t)
+			_, err := tc.run(a)(context.Background(), fire)
+			if err == nil || !strings.Contains(err.Error(), tc.what+" published") || !strings.Contains(err.Error(), "webhook ops") ||
+				!strings.Contains(err.Error(), "retried") {
+				t.Fatalf("a scheduled publication no receiver heard of: %v, want the run failed naming %s and the receiver", err, tc.what)
+			}
+			if strings.Contains(stderr.String(), "--require-notify") {
+				t.Errorf("the scheduler's log points at a flag it does not have:\n%s", stderr.String())
+			}
+			published, err := os.ReadFile(tc.published(root))
+			if err != nil {
+				t.Fatalf("nothing was published: %v", err)
+			}
 
-	mu.Lock()
-	down = false
-	mu.Unlock()
-	if _, err := a.weeklyJob(0)(context.Background(), fire); err != nil {
-		t.Fatalf("the retry: %v", err)
-	}
-	if again, _ := os.ReadFile(weeklyPath(root, focusWeek, 1, ".json")); !bytes.Equal(published, again) {
-		t.Error("the retry published the week again")
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(bodies) != 1 || !strings.Contains(bodies[0], `"event":"weekly_published"`) {
-		t.Errorf("the receiver was told %d times, want once, of the publication:\n%s", len(bodies), strings.Join(bodies, "\n"))
+			// The ledger grows, and the receiver comes back.
+			appendLedgerLines(t, root, fmt.Sprintf(`{"run_id":"LATER-1","timestamp":%q,"scenario_id":"S","credits_total":1}`,
+				fire.Add(-time.Hour).Format(time.RFC3339)))
+			mu.Lock()
+			down = false
+			mu.Unlock()
+			if _, err := tc.run(a)(context.Background(), fire); err != nil {
+				t.Fatalf("the retry after the ledger grew: %v", err)
+			}
+			if again, _ := os.ReadFile(tc.published(root)); !bytes.Equal(published, again) {
+				t.Error("the retry changed the published report")
+			}
+			if entries, _ := filepath.Glob(filepath.Join(reviews(root), "*.r2.*")); len(entries) > 0 {
+				t.Errorf("the retry published a revision: %v", entries)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(bodies) != 1 || !strings.Contains(bodies[0], tc.event) {
+				t.Errorf("the receiver was told %d times, want once, of the publication:\n%s", len(bodies), strings.Join(bodies, "\n"))
+			}
+		})
 	}
 }
 

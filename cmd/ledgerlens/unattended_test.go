@@ -59,6 +59,29 @@ func stderrLines(r result) []string {
 	return strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
 }
 
+// version9Store turns root's store into what ledgerlens wrote before
+// store version 10: 16-bit codes, version 9 recorded.
+func version9Store(t *testing.T, root string) {
+	t.Helper()
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var older []string
+	for _, col := range []string{"scenario_id", "scenario_name", "job_type", "status", "model", "severity", "misconfig_likelihood", "prompt_version", "owner"} {
+		older = append(older, "ALTER TABLE ledger_rows ALTER COLUMN "+col+" TYPE USMALLINT")
+	}
+	older = append(older, "ALTER TABLE text_codes ALTER COLUMN code TYPE USMALLINT", "UPDATE store_meta SET schema_version = 9")
+	for _, q := range older {
+		if _, err := st.Conn().ExecContext(context.Background(), q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func ledgerPath(root string) string {
 	return filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl")
 }
@@ -491,31 +514,14 @@ func TestCronMissingLedger(t *testing.T) {
 	// The same after an upgrade: a store of an older schema, which the
 	// next writable open rebuilds from the ledger, is not opened at all
 	// while the ledger is missing.
-	st, err := store.Open(context.Background(), storeFile(root), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// As version 9 left it: 16-bit codes.
-	var older []string
-	for _, col := range []string{"scenario_id", "scenario_name", "job_type", "status", "model", "severity", "misconfig_likelihood", "prompt_version", "owner"} {
-		older = append(older, "ALTER TABLE ledger_rows ALTER COLUMN "+col+" TYPE USMALLINT")
-	}
-	older = append(older, "ALTER TABLE text_codes ALTER COLUMN code TYPE USMALLINT", "UPDATE store_meta SET schema_version = 9")
-	for _, q := range older {
-		if _, err := st.Conn().ExecContext(context.Background(), q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	version9Store(t, root)
 	wantExit(t, cron(t, root, "ingest"), 1, "ingest into an older store without a ledger")
 	// Read-only, in process: an analyst's query refuses a store of another
 	// version until an ingest brings it up to date.
 	if q := ledgerlens(t, nil, "--root", root, "query", "SELECT count(*) FROM runs"); q.code != 1 || !strings.Contains(q.stderr, "run 'ledgerlens ingest' once") {
 		t.Fatalf("query of the older store: exit %d\n%s", q.code, q.stderr)
 	}
-	st, err = store.Open(context.Background(), storeFile(root), store.Options{ReadOnly: true})
+	st, err := store.Open(context.Background(), storeFile(root), store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

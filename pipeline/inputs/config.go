@@ -117,9 +117,11 @@ func LoadConfig(path string) (Config, FileInfo, error) {
 	return c, info, err
 }
 
-// The largest rto_target_minutes and stale_ledger_hours: ten years,
-// well inside a time.Duration, which a larger value overflowed.
+// The range of rto_target_minutes and stale_ledger_hours: at least 0.01
+// (the two decimals the reports show them with, so none shows 0), at most
+// ten years, well inside a time.Duration, which a larger value overflowed.
 const (
+	minDurationSetting  = 0.01
 	maxRTOTargetMinutes = 10 * 365 * 24 * 60
 	maxStaleLedgerHours = 10 * 365 * 24
 )
@@ -176,10 +178,11 @@ func ParseConfig(path string, data []byte) (Config, error) {
 	if m, ok, err := doc.num("rto_target_minutes"); err != nil {
 		fail(err)
 	} else if ok {
-		if m <= 0 || m > maxRTOTargetMinutes {
+		if m < minDurationSetting || m > maxRTOTargetMinutes {
 			// 1e12 became a negative duration: a signed report showed a
-			// negative target and breaches (an outside review).
-			fail(&fieldError{field: "rto_target_minutes", msg: fmt.Sprintf("must be above 0 and at most %d (ten years), got %v", maxRTOTargetMinutes, m)})
+			// negative target and breaches; 1e-10 a target shown as 0
+			// that every recovery breached (outside reviews).
+			fail(&fieldError{field: "rto_target_minutes", msg: fmt.Sprintf("must be at least %v and at most %d (ten years), got %v", minDurationSetting, maxRTOTargetMinutes, m)})
 		} else {
 			c.RTOTargetMinutes = m
 		}
@@ -187,10 +190,10 @@ func ParseConfig(path string, data []byte) (Config, error) {
 	if h, ok, err := doc.num("stale_ledger_hours"); err != nil {
 		fail(err)
 	} else if ok {
-		if h <= 0 || h > maxStaleLedgerHours {
+		if h < minDurationSetting || h > maxStaleLedgerHours {
 			// 1e9, meant as "never", overflowed into a stale ledger at
-			// once (an outside review).
-			fail(&fieldError{field: "stale_ledger_hours", msg: fmt.Sprintf("must be above 0 and at most %d (ten years), got %v", maxStaleLedgerHours, h)})
+			// once; 1e-10 made every ledger stale (outside reviews).
+			fail(&fieldError{field: "stale_ledger_hours", msg: fmt.Sprintf("must be at least %v and at most %d (ten years), got %v", minDurationSetting, maxStaleLedgerHours, h)})
 		} else {
 			c.LedgerStaleHours = h
 		}

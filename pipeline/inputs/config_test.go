@@ -107,11 +107,15 @@ func TestParseConfigInvalid(t *testing.T) {
 		{"slo 100", `{"slo_targets":{"api":100}}`, "slo_targets.api", path + ": slo_targets.api: must be a percentage above 0 and below 100, got 100"},
 		{"slo string", `{"slo_targets":{"api":"99.9"}}`, "slo_targets.api", "slo_targets.api: want a number, got string"},
 		{"slo not an object", `{"slo_targets":[99.9]}`, "slo_targets", "slo_targets: want an object, got array"},
-		{"rto zero", `{"rto_target_minutes":0}`, "rto_target_minutes", "rto_target_minutes: must be above 0 and at most 5256000 (ten years), got 0"},
+		{"rto zero", `{"rto_target_minutes":0}`, "rto_target_minutes", "rto_target_minutes: must be at least 0.01 and at most 5256000 (ten years), got 0"},
 		// Larger values overflowed a duration: a negative target, false
 		// breaches and a stale ledger at once (an outside review).
-		{"rto beyond ten years", `{"rto_target_minutes":1e12}`, "rto_target_minutes", "must be above 0 and at most 5256000 (ten years), got 1e+12"},
-		{"stale beyond ten years", `{"stale_ledger_hours":1e9}`, "stale_ledger_hours", "must be above 0 and at most 87600 (ten years), got 1e+09"},
+		{"rto beyond ten years", `{"rto_target_minutes":1e12}`, "rto_target_minutes", "must be at least 0.01 and at most 5256000 (ten years), got 1e+12"},
+		{"stale beyond ten years", `{"stale_ledger_hours":1e9}`, "stale_ledger_hours", "must be at least 0.01 and at most 87600 (ten years), got 1e+09"},
+		// A target shown as 0 that every recovery breached, every ledger
+		// stale (an outside review).
+		{"rto that rounds to nothing", `{"rto_target_minutes":1e-10}`, "rto_target_minutes", "must be at least 0.01"},
+		{"stale that rounds to nothing", `{"stale_ledger_hours":1e-10}`, "stale_ledger_hours", "must be at least 0.01"},
 		{"reviews required since a year mistyped", `{"weekly_reviews_since":"1026-01-02"}`, "weekly_reviews_since", `"1026-01-02" is outside the years 1970–2199`},
 		{"empty output dir", `{"output_dir":" "}`, "output_dir", "output_dir: must not be empty"},
 		{"output dir leaving the root", `{"output_dir":"runs/../../../etc"}`, "output_dir", `output_dir: "runs/../../../etc" leaves the root`},

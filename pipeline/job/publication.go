@@ -292,3 +292,14 @@ func revisionsHeld(n int) string {
 	}
 	return fmt.Sprintf("revision %d", n)
 }
+
+// NoopReason is the publish_noop entry's reason of a report job that
+// found its report already published: identical, or (keep: the
+// scheduler's runs, WeeklyOptions.KeepPublished) kept as published,
+// identical or not.
+func NoopReason(keep bool) string {
+	if keep {
+		return "already published; kept as published (a scheduled run never supersedes)"
+	}
+	return "already published, identical"
+}

@@ -1071,11 +1071,23 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 	return res, nil
 }
 
+// ErrOlderSchema is matched by the error of a store an earlier ledgerlens
+// wrote, opened read-only (so not brought up to date), for what needs
+// this version's derived state. It says nothing of the store's integrity:
+// after an upgrade, the daily check called the intact store "edited or
+// damaged" and alarmed the webhooks (an outside review).
+var ErrOlderSchema = errors.New("the store was written by an earlier ledgerlens")
+
 // requireCurrent refuses a store of an older schema (opened read-only, so
-// not rebuilt) for what needs this version's derived state: its digests,
-// and its coded columns and their views.
+// not brought up to date) for what needs this version's derived state: its
+// digests, and its coded columns and their views.
 func (s *Store) requireCurrent() error {
-	if s.version != schemaVersion {
+	switch {
+	case s.version > 0 && s.version < schemaVersion:
+		return fmt.Errorf("store %s has schema version %d, this ledgerlens uses %d: run `ledgerlens ingest` once (any job does it: it brings the store up to date from the ledger), then verify again: %w",
+			s.name, s.version, schemaVersion, ErrOlderSchema)
+	case s.version != schemaVersion:
+		// No version (tables missing), or a later ledgerlens's.
 		return fmt.Errorf("store %s has schema version %d, this ledgerlens uses %d: run `ledgerlens ingest` (any job does it) to rebuild the store from the ledger, then verify again",
 			s.name, s.version, schemaVersion)
 	}
