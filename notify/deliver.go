@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -194,6 +195,34 @@ func deliverOne(ctx context.Context, opts Options, h inputs.Webhook, m Message) 
 	a := post(ctx, client, target, payload, h.Timeout, h.Retries, opts.Backoff)
 	r.Status, r.Attempts, r.Err = a.Status, a.Attempts, a.Err
 	return r
+}
+
+// Undelivered returns the keys of integrity messages that some receiver
+// in receivers was posted and never told: a notify_failed for the key
+// with no notify_sent for it to that receiver, anywhere in entries.
+func Undelivered(entries []audit.Entry, receivers []string) map[string]bool {
+	failed := map[[2]string]bool{}
+	sent := map[[2]string]bool{}
+	for _, e := range entries {
+		if e.Fields["about"] != EventIntegrityProblem {
+			continue
+		}
+		r, _ := e.Fields["receiver"].(string)
+		k, _ := e.Fields["key"].(string)
+		switch e.Event {
+		case EventFailed:
+			failed[[2]string{r, k}] = true
+		case EventSent:
+			sent[[2]string{r, k}] = true
+		}
+	}
+	out := map[string]bool{}
+	for rk := range failed {
+		if !sent[rk] && slices.Contains(receivers, rk[0]) {
+			out[rk[1]] = true
+		}
+	}
+	return out
 }
 
 // alreadySent returns the receivers with a notify_sent for key in

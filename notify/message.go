@@ -38,6 +38,9 @@ type Message struct {
 	Files []File
 	// Problems are the integrity problems found, one line each.
 	Problems []string
+	// FoundAt, set only for an integrity message delivered late
+	// (UndeliveredIntegrityMessage), is when the problems were found.
+	FoundAt string
 }
 
 // Figure is one labelled headline value, already formatted.
@@ -123,6 +126,16 @@ func IntegrityMessage(problems []string) Message {
 		Title:    fmt.Sprintf("ledgerlens integrity check: %d problem(s) found", len(problems)),
 		Problems: sorted,
 	}
+}
+
+// UndeliveredIntegrityMessage is IntegrityMessage for problems a check
+// found at foundAt (RFC 3339) whose post failed, told late: same key, so a
+// receiver that has it is not told again, and a title that says when.
+func UndeliveredIntegrityMessage(problems []string, foundAt string) Message {
+	m := IntegrityMessage(problems)
+	m.FoundAt = foundAt
+	m.Title = fmt.Sprintf("ledgerlens integrity check of %s: %d problem(s) found then, not delivered then", foundAt, len(problems))
+	return m
 }
 
 // actionSummary says how many items need action, by severity.

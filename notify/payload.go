@@ -34,10 +34,12 @@ func JSONPayload(m Message) ([]byte, error) {
 		ActionRequired []reports.ActionRequiredItem `json:"action_required"`
 		Files          []File                       `json:"files"`
 		Problems       []string                     `json:"integrity_problems"`
+		FoundAt        string                       `json:"found_at,omitempty"`
 	}
 	p := payload{Schema: PayloadSchema, Event: m.Event, Key: m.Key, Title: m.Title, ReportID: m.ReportID,
 		PeriodStart: m.PeriodStart, PeriodEnd: m.PeriodEnd, Revision: m.Revision,
-		Figures: nonNil(m.Figures), ActionRequired: nonNil(m.Actions), Files: nonNil(m.Files), Problems: nonNil(m.Problems)}
+		Figures: nonNil(m.Figures), ActionRequired: nonNil(m.Actions), Files: nonNil(m.Files), Problems: nonNil(m.Problems),
+		FoundAt: m.FoundAt}
 	return marshal(p)
 }
 

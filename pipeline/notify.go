@@ -34,7 +34,7 @@ func Notify(ctx context.Context, env job.Env, hooks []inputs.Webhook, m notify.M
 			started = true
 			o := opts
 			o.Record, o.Entries = j.Audit, j.Entries()
-			if m.Event == notify.EventIntegrityProblem {
+			if m.Event == notify.EventIntegrityProblem && m.FoundAt == "" {
 				// A problem that went away and came back is news: who
 				// was told of it before the check last found nothing
 				// is told again (a ledger edited, restored, and edited

@@ -8,7 +8,9 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/notify"
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -93,6 +95,38 @@ func (a *app) deliver(ctx context.Context, m notify.Message, command string, loc
 		return a.notifyFailed(err, policy)
 	}
 	return nil
+}
+
+// redeliverIntegrity tells the configured receivers that were never told
+// of integrity problems an earlier check found — their post failed — what
+// was found then. Retried with the check, such a post was lost once the
+// problems were gone: the clean check settled the failed fire, and
+// nobody heard of an edit that was reverted in between (an outside
+// review). current is the key of this check's own message, sent already.
+// The error is a receiver still not told (notifyFail); the next check
+// tries again.
+func (a *app) redeliverIntegrity(ctx context.Context, entries []audit.Entry, current string) error {
+	cfg, _, err := inputs.LoadConfig(a.layout().Config)
+	if err != nil || len(cfg.Webhooks) == 0 {
+		return nil // a configuration the check cannot read is its own problem
+	}
+	names := make([]string, len(cfg.Webhooks))
+	for i, h := range cfg.Webhooks {
+		names[i] = h.Name
+	}
+	pending := notify.Undelivered(entries, names)
+	delete(pending, current)
+	var errs []error
+	found := job.ProblemsFound(entries)
+	for i := len(found) - 1; i >= 0 && len(pending) > 0; i-- { // the newest record of each
+		m := notify.UndeliveredIntegrityMessage(found[i].Problems, found[i].At)
+		if !pending[m.Key] {
+			continue
+		}
+		delete(pending, m.Key)
+		errs = append(errs, a.deliver(ctx, m, "schedule run: integrity-check: notify", 0, notifyFail))
+	}
+	return errors.Join(errs...)
 }
 
 // notifyFailed is a notification failure under policy: returned, or a

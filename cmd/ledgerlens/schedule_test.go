@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -346,27 +347,7 @@ func TestScheduledPublicationNobodyHeardOf(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			root := copyFixture(t)
 			mustRun(t, "--root", root, "keys", "generate")
-			var (
-				mu     sync.Mutex
-				down   = true
-				bodies []string
-			)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				mu.Lock()
-				defer mu.Unlock()
-				if down {
-					w.WriteHeader(http.StatusInternalServerError)
-					return
-				}
-				bodies = append(bodies, string(b))
-			}))
-			defer srv.Close()
-			cfg := `{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 0}]}`
-			if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Setenv("LL_TEST_HOOK", srv.URL+"/hook")
+			setUp, received := downWebhook(t, root)
 
 			var stderr strings.Builder
 			a := newApp(&strings.Builder{}, &stderr)
@@ -388,9 +369,7 @@ func TestScheduledPublicationNobodyHeardOf(t *testing.T) {
 			// The ledger grows, and the receiver comes back.
 			appendLedgerLines(t, root, fmt.Sprintf(`{"run_id":"LATER-1","timestamp":%q,"scenario_id":"S","credits_total":1}`,
 				fire.Add(-time.Hour).Format(time.RFC3339)))
-			mu.Lock()
-			down = false
-			mu.Unlock()
+			setUp()
 			if _, err := tc.run(a)(context.Background(), fire); err != nil {
 				t.Fatalf("the retry after the ledger grew: %v", err)
 			}
@@ -400,9 +379,7 @@ func TestScheduledPublicationNobodyHeardOf(t *testing.T) {
 			if entries, _ := filepath.Glob(filepath.Join(reviews(root), "*.r2.*")); len(entries) > 0 {
 				t.Errorf("the retry published a revision: %v", entries)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			if len(bodies) != 1 || !strings.Contains(bodies[0], tc.event) {
+			if bodies := received(); len(bodies) != 1 || !strings.Contains(bodies[0], tc.event) {
 				t.Errorf("the receiver was told %d times, want once, of the publication:\n%s", len(bodies), strings.Join(bodies, "\n"))
 			}
 		})
@@ -483,4 +460,82 @@ func TestMetricsOfAWeekPublishedWithAProblem(t *testing.T) {
 			t.Errorf("metrics of a week published with an integrity problem lack %s:\n%s", want, metrics)
 		}
 	}
+}
+
+// TestIntegrityAlarmWhosePostFailed: an edited ledger line, found by the
+// daily check while the webhook answered 500; the edit reverted before
+// the next check, which found nothing and settled the failed fire.
+// Nobody was ever told the ledger had been edited (an outside review).
+// The next check tells the receiver what was found then, and once.
+func TestIntegrityAlarmWhosePostFailed(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
+	setUp, received := downWebhook(t, root)
+	original, err := os.ReadFile(ledgerPath(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newApp(&strings.Builder{}, &strings.Builder{})
+	a.root = root
+	check := func() error {
+		_, err := a.integrityJob(0)(context.Background(), time.Now())
+		return err
+	}
+
+	editLine(t, ledgerPath(root), 100)
+	if err := check(); err == nil || !strings.Contains(err.Error(), "HTTP 500") {
+		t.Fatalf("the check of an edited ledger, webhook down: %v", err)
+	}
+	if err := os.WriteFile(ledgerPath(root), original, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	setUp()
+	if err := check(); err != nil {
+		t.Fatalf("the next check, the edit reverted: %v", err)
+	}
+	if err := check(); err != nil {
+		t.Fatalf("the check after: %v", err)
+	}
+	if bodies := received(); len(bodies) != 1 || !strings.Contains(bodies[0], `"event":"integrity_problem"`) || !strings.Contains(bodies[0], `"found_at":`) ||
+		!strings.Contains(bodies[0], "already-loaded bytes") {
+		t.Errorf("the receiver was told %d times, want once, of the edit found before:\n%s", len(bodies), strings.Join(bodies, "\n"))
+	}
+}
+
+// downWebhook configures root with one JSON receiver (its URL in
+// LL_TEST_HOOK for this test) that answers 500 until setUp is called, and
+// returns the bodies it took after that.
+func downWebhook(t *testing.T, root string) (setUp func(), received func() []string) {
+	t.Helper()
+	var (
+		mu     sync.Mutex
+		down   = true
+		bodies []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		bodies = append(bodies, string(b))
+	}))
+	t.Cleanup(srv.Close)
+	cfg := `{"webhooks": [{"name": "ops", "format": "json", "url_env": "LL_TEST_HOOK", "timeout_seconds": 2, "retries": 0}]}`
+	if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LL_TEST_HOOK", srv.URL+"/hook")
+	return func() {
+			mu.Lock()
+			defer mu.Unlock()
+			down = false
+		}, func() []string {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(bodies)
+		}
 }

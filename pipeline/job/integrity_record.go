@@ -6,6 +6,40 @@ import "github.com/ledgerlens/ledgerlens/pipeline/audit"
 // (pipeline.RunIntegrity) records the problems it found: [] when none.
 const FieldProblemsFound = "problems"
 
+// FoundProblems are the integrity problems one job recorded in its
+// job_end, and when.
+type FoundProblems struct {
+	At       string // the entry's time, RFC 3339
+	Problems []string
+}
+
+// ProblemsFound lists, oldest first, the lists of integrity problems the
+// job_end entries of entries record, each as the job reported it: the
+// integrity check's (FieldProblemsFound) and any job's
+// integrity_problems. A check refused before its job started records
+// none.
+func ProblemsFound(entries []audit.Entry) []FoundProblems {
+	var out []FoundProblems
+	for _, e := range entries {
+		if e.Event != audit.EventJobEnd {
+			continue
+		}
+		for _, f := range []string{FieldProblemsFound, "integrity_problems"} {
+			list, _ := e.Fields[f].([]any)
+			var problems []string
+			for _, p := range list {
+				if s, ok := p.(string); ok {
+					problems = append(problems, s)
+				}
+			}
+			if len(problems) > 0 {
+				out = append(out, FoundProblems{At: e.Time, Problems: problems})
+			}
+		}
+	}
+	return out
+}
+
 // AfterLastCleanCheck is the index in entries just after the job_end of
 // the newest integrity check that found no problem, 0 when there is
 // none: what the log says happened before it is over. A receiver told of
