@@ -116,7 +116,6 @@ func (a *app) redeliverIntegrity(ctx context.Context, entries []audit.Entry, cur
 	}
 	pending := notify.Undelivered(entries, names)
 	delete(pending, current)
-	var errs []error
 	found := job.ProblemsFound(entries)
 	for i := len(found) - 1; i >= 0 && len(pending) > 0; i-- { // the newest record of each
 		m := notify.UndeliveredIntegrityMessage(found[i].Problems, found[i].At)
@@ -124,9 +123,14 @@ func (a *app) redeliverIntegrity(ctx context.Context, entries []audit.Entry, cur
 			continue
 		}
 		delete(pending, m.Key)
-		errs = append(errs, a.deliver(ctx, m, "schedule run: integrity-check: notify", 0, notifyFail))
+		// Each post may hold the lock for minutes: after one that
+		// fails, a receiver still down is not tried with the rest, which
+		// wait for the next check.
+		if err := a.deliver(ctx, m, "schedule run: integrity-check: notify", 0, notifyFail); err != nil {
+			return err
+		}
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // notifyFailed is a notification failure under policy: returned, or a
