@@ -197,29 +197,31 @@ func deliverOne(ctx context.Context, opts Options, h inputs.Webhook, m Message) 
 	return r
 }
 
-// Undelivered returns the keys of integrity messages that some receiver
-// in receivers was posted and never told: a notify_failed for the key
-// with no notify_sent for it to that receiver, anywhere in entries.
-func Undelivered(entries []audit.Entry, receivers []string) map[string]bool {
-	failed := map[[2]string]bool{}
-	sent := map[[2]string]bool{}
+// Undelivered returns, for each integrity message some receiver in
+// receivers was posted and not told, those receivers: the newest of its
+// notify_sent and notify_failed entries for the message's key is a
+// notify_failed. A receiver told of a key once and failed for it later
+// (the problems came back) is pending again; one that was never posted
+// it (added to the configuration since) is not.
+func Undelivered(entries []audit.Entry, receivers []string) map[string][]string {
+	last := map[[2]string]string{}
+	var order [][2]string
 	for _, e := range entries {
-		if e.Fields["about"] != EventIntegrityProblem {
+		if e.Fields["about"] != EventIntegrityProblem || (e.Event != EventFailed && e.Event != EventSent) {
 			continue
 		}
 		r, _ := e.Fields["receiver"].(string)
 		k, _ := e.Fields["key"].(string)
-		switch e.Event {
-		case EventFailed:
-			failed[[2]string{r, k}] = true
-		case EventSent:
-			sent[[2]string{r, k}] = true
+		rk := [2]string{r, k}
+		if _, seen := last[rk]; !seen {
+			order = append(order, rk)
 		}
+		last[rk] = e.Event
 	}
-	out := map[string]bool{}
-	for rk := range failed {
-		if !sent[rk] && slices.Contains(receivers, rk[0]) {
-			out[rk[1]] = true
+	out := map[string][]string{}
+	for _, rk := range order {
+		if last[rk] == EventFailed && slices.Contains(receivers, rk[0]) {
+			out[rk[1]] = append(out[rk[1]], rk[0])
 		}
 	}
 	return out

@@ -33,6 +33,12 @@ type IntegrityReport struct {
 	// hold together (store.ErrStateEdited, or unreadable), so the ledger
 	// was held only to the audit log's record, not to the store's.
 	LedgerUnchecked bool
+	// StoreOutdated: an earlier ledgerlens wrote the store, and no job has
+	// brought it up to date since (store.ErrOlderSchema): it was not
+	// checked, which is not a problem of the evidence; the ledger was
+	// held to the audit log's record, and every other check ran. A
+	// verifier that finds nothing else still cannot say OK (exit 1).
+	StoreOutdated bool
 	// Rows compares the store's rows with rows re-derived from the ledger
 	// prefix it covers (RowsChecked false when the prefix itself changed).
 	Rows        store.RowCheck
@@ -47,10 +53,21 @@ type IntegrityReport struct {
 	// that no operator has acknowledged yet.
 	UnacknowledgedDuplicates []job.LedgerDuplicate
 	Problems                 []string
+	// outdated is StoreOutdated's error, for Incomplete.
+	outdated error
 }
 
 // OK reports whether every check passed.
 func (r IntegrityReport) OK() bool { return len(r.Problems) == 0 }
+
+// Incomplete is what a check that found no problem could not check (nil:
+// it checked everything): a store an earlier ledgerlens wrote.
+func (r IntegrityReport) Incomplete() error {
+	if r.StoreOutdated {
+		return fmt.Errorf("no problem found, but the store was not checked until a job brings it up to date: %w", r.outdated)
+	}
+	return nil
+}
 
 // CheckIntegrity runs every integrity check over the working root and lists
 // every problem found, not only the first. pub is the public key for
@@ -103,10 +120,11 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 			// tables, which the next job builds. Nothing to check.
 			rep.StoreFound, unreadable, err = false, true, nil
 		case errors.Is(err, store.ErrOlderSchema):
-			// An upgrade, not an edit: the check could not run on it
-			// (exit 1, not 4), and says what brings the store up to date.
-			st.Close()
-			return rep, fmt.Errorf("the store cannot be checked until a job brings it up to date: %w", err)
+			// An upgrade, not an edit: the store is not checked, and
+			// every other check still runs (returning here dropped the
+			// problems found beside it: an outside review).
+			rep.StoreOutdated, rep.LedgerUnchecked, unreadable = true, true, true
+			rep.Ledger.Intact, rep.outdated, err = true, err, nil
 		case err != nil && ctx.Err() == nil:
 			// A store whose own record of what it loaded does not hold
 			// together was edited or damaged: one problem, and the rest of
@@ -169,7 +187,7 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 		rep.Problems = append(rep.Problems, fmt.Sprintf("store %s is missing, but the audit log records %d ingests into it: it was deleted or moved",
 			l.Rel(l.StoreFile), n))
 	}
-	if rep.StoreDamaged || (!rep.StoreFound && countEvents(ac.State.Entries, audit.EventIngest) > 0) {
+	if rep.StoreDamaged || rep.StoreOutdated || (!rep.StoreFound && countEvents(ac.State.Entries, audit.EventIngest) > 0) {
 		// Without a store to compare, the ledger is still held to what
 		// the log records as ingested: it needs only the two.
 		if m, err := job.LedgerAgainstLog(ac.State.Entries, l.Ledger, 0, ""); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -34,7 +34,12 @@ func Notify(ctx context.Context, env job.Env, hooks []inputs.Webhook, m notify.M
 			started = true
 			o := opts
 			o.Record, o.Entries = j.Audit, j.Entries()
-			if m.Event == notify.EventIntegrityProblem && m.FoundAt == "" {
+			if m.FoundAt != "" {
+				// A late message goes to the receivers its caller chose,
+				// those not told (notify.Undelivered): a receiver told
+				// of the same problems before they came back is one.
+				o.Entries = nil
+			} else if m.Event == notify.EventIntegrityProblem {
 				// A problem that went away and came back is news: who
 				// was told of it before the check last found nothing
 				// is told again (a ledger edited, restored, and edited

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -66,7 +67,7 @@ func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, erro
 	err := job.Run(ctx, env, job.NameSLAReport, map[string]any{"month": opts.Month},
 		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
 			var err error
-			res, err = runSLA(ctx, j, opts)
+			res, err = runSLA(ctx, j, opts, env.Log)
 			if err != nil {
 				return job.Outcome{}, err
 			}
@@ -85,7 +86,7 @@ func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, erro
 	return res, nil
 }
 
-func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error) {
+func runSLA(ctx context.Context, j *job.Job, opts SLAOptions, log *slog.Logger) (*SLAResult, error) {
 	env := j.Env()
 	l := env.Layout
 	in, err := j.LoadInputs(ctx)
@@ -215,7 +216,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions) (*SLAResult, error
 			id := signer.KeyID()
 			m.SigningKeyID = &id
 		}
-		if err := slaRevision(j, pub, base, m, opts.Supersede, opts.KeepPublished); err != nil {
+		if err := slaRevision(j, pub, base, m, opts.Supersede, opts.KeepPublished, log); err != nil {
 			return nil, err
 		}
 		return json.Marshal(m)
@@ -330,7 +331,7 @@ func slaInputFiles(l inputs.Layout, files []reports.InputFile, s *reports.SLA) (
 // is published, 0 (no-op) when the newest revision holds the same result
 // (the audit head at start aside) or, with keep, whatever it holds;
 // newest+1 with supersede, else an error.
-func slaRevision(j *job.Job, pub *reports.Publisher, base string, s *reports.SLA, supersede, keep bool) error {
+func slaRevision(j *job.Job, pub *reports.Publisher, base string, s *reports.SLA, supersede, keep bool, log *slog.Logger) error {
 	latest, err := pub.Latest(base)
 	if err != nil {
 		return err
@@ -377,6 +378,10 @@ func slaRevision(j *job.Job, pub *reports.Publisher, base string, s *reports.SLA
 		return err
 	}
 	if keep && !supersede {
+		// Said, not silent: a scheduled run kept what a command would
+		// have refused (an outside review).
+		log.Warn("the month is already published and this run's result differs: kept as published; report sla --supersede publishes a revision",
+			"report", filepath.Join(pub.Dir, reports.Name(base, latest, ".json")))
 		*s = reports.SLA{} // revision 0: the published one stands
 		return nil
 	}

@@ -524,6 +524,10 @@ func (j *weeklyJob) analyse(ctx context.Context, st *store.Store, in *job.Inputs
 		return nil, err
 	}
 	if j.opts.KeepPublished && !j.opts.Supersede && !j.opts.Preliminary {
+		// Said, not silent: a scheduled run kept what a command would
+		// have refused (an outside review).
+		j.env.Log.Warn("the week is already published and this run's result differs (late arrivals, changed inputs, or only a longer ledger): kept as published; report weekly --week "+j.label(period)+" --supersede publishes a revision",
+			"report", filepath.Join(pub.Dir, reports.Name(base, latest, ".json")))
 		return &reports.Weekly{}, nil // revision 0: the published one stands
 	}
 	if !j.opts.Supersede {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/notify"
@@ -97,15 +98,17 @@ func (a *app) deliver(ctx context.Context, m notify.Message, command string, loc
 	return nil
 }
 
-// redeliverIntegrity tells the configured receivers that were never told
-// of integrity problems an earlier check found — their post failed — what
-// was found then. Retried with the check, such a post was lost once the
-// problems were gone: the clean check settled the failed fire, and
-// nobody heard of an edit that was reverted in between (an outside
-// review). current is the key of this check's own message, sent already.
-// The error is a receiver still not told (notifyFail); the next check
-// tries again.
-func (a *app) redeliverIntegrity(ctx context.Context, entries []audit.Entry, current string) error {
+// redeliverIntegrity tells each configured receiver whose post of an
+// earlier check's integrity problems failed, and that has not been told
+// of them since, what was found then. Retried with the check, such a post
+// was lost once the problems were gone: the clean check settled the
+// failed fire, and nobody heard of an edit that was reverted in between
+// (an outside review). current are this check's own problems, sent
+// already: an earlier set among them is told now. After a post to a
+// receiver fails, that receiver waits for the next check (each post may
+// hold the lock for minutes); the others are still told. The error is a
+// receiver not told (notifyFail).
+func (a *app) redeliverIntegrity(ctx context.Context, entries []audit.Entry, current []string) error {
 	cfg, _, err := inputs.LoadConfig(a.layout().Config)
 	if err != nil || len(cfg.Webhooks) == 0 {
 		return nil // a configuration the check cannot read is its own problem
@@ -115,22 +118,46 @@ func (a *app) redeliverIntegrity(ctx context.Context, entries []audit.Entry, cur
 		names[i] = h.Name
 	}
 	pending := notify.Undelivered(entries, names)
-	delete(pending, current)
+	down := map[string]bool{}
+	var errs []error
 	found := job.ProblemsFound(entries)
 	for i := len(found) - 1; i >= 0 && len(pending) > 0; i-- { // the newest record of each
 		m := notify.UndeliveredIntegrityMessage(found[i].Problems, found[i].At)
-		if !pending[m.Key] {
+		receivers, ok := pending[m.Key]
+		delete(pending, m.Key)
+		if !ok || allIn(found[i].Problems, current) {
 			continue
 		}
-		delete(pending, m.Key)
-		// Each post may hold the lock for minutes: after one that
-		// fails, a receiver still down is not tried with the rest, which
-		// wait for the next check.
-		if err := a.deliver(ctx, m, "schedule run: integrity-check: notify", 0, notifyFail); err != nil {
-			return err
+		var hooks []inputs.Webhook
+		for _, h := range cfg.Webhooks {
+			if slices.Contains(receivers, h.Name) && !down[h.Name] {
+				hooks = append(hooks, h)
+			}
+		}
+		if len(hooks) == 0 {
+			continue
+		}
+		results, err := pipeline.Notify(ctx, a.env("schedule run: integrity-check: notify", 0), hooks, m)
+		for _, r := range results {
+			if r.Err != nil {
+				down[r.Receiver] = true
+			}
+		}
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// allIn reports whether every line of problems is among current.
+func allIn(problems, current []string) bool {
+	for _, p := range problems {
+		if !slices.Contains(current, p) {
+			return false
+		}
+	}
+	return len(current) > 0
 }
 
 // notifyFailed is a notification failure under policy: returned, or a

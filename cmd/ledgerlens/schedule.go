@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ledgerlens/ledgerlens/notify"
 	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/hugepages"
@@ -271,22 +270,20 @@ func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 		}
 		n := int64(len(rep.Problems))
 		st := schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}
-		var current string
 		var nerr error
 		if !rep.OK() {
-			current = notify.IntegrityMessage(rep.Problems).Key
 			nerr = a.notifyIntegrity(ctx, rep.Problems, "schedule run: integrity-check: notify", notifyFail)
 		}
 		// Earlier problems whose post failed are told now, found or not
 		// by this check.
-		rerr := a.redeliverIntegrity(ctx, rep.AuditCheck.State.Entries, current)
+		rerr := a.redeliverIntegrity(ctx, rep.AuditCheck.State.Entries, rep.Problems)
 		if !rep.OK() {
 			return st, joinNotified(joinNotified(fmt.Errorf("integrity check: %d problems", len(rep.Problems)), nerr), rerr)
 		}
 		if rerr != nil {
 			return st, fmt.Errorf("integrity check: no problem now, but earlier problems are still not told: %w", rerr)
 		}
-		return st, nil
+		return st, rep.Incomplete()
 	}
 }
 

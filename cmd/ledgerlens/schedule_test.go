@@ -347,7 +347,7 @@ func TestScheduledPublicationNobodyHeardOf(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			root := copyFixture(t)
 			mustRun(t, "--root", root, "keys", "generate")
-			setUp, received := downWebhook(t, root)
+			setDown, received := downWebhook(t, root)
 
 			var stderr strings.Builder
 			a := newApp(&strings.Builder{}, &stderr)
@@ -369,12 +369,16 @@ func TestScheduledPublicationNobodyHeardOf(t *testing.T) {
 			// The ledger grows, and the receiver comes back.
 			appendLedgerLines(t, root, fmt.Sprintf(`{"run_id":"LATER-1","timestamp":%q,"scenario_id":"S","credits_total":1}`,
 				fire.Add(-time.Hour).Format(time.RFC3339)))
-			setUp()
+			setDown(false)
 			if _, err := tc.run(a)(context.Background(), fire); err != nil {
 				t.Fatalf("the retry after the ledger grew: %v", err)
 			}
 			if again, _ := os.ReadFile(tc.published(root)); !bytes.Equal(published, again) {
 				t.Error("the retry changed the published report")
+			}
+			// Kept, and said: a command would have refused the run.
+			if !strings.Contains(stderr.String(), "kept as published") {
+				t.Errorf("the retry kept a differing result without a word:\n%s", stderr.String())
 			}
 			if entries, _ := filepath.Glob(filepath.Join(reviews(root), "*.r2.*")); len(entries) > 0 {
 				t.Errorf("the retry published a revision: %v", entries)
@@ -471,7 +475,7 @@ func TestIntegrityAlarmWhosePostFailed(t *testing.T) {
 	root := copyFixture(t)
 	mustRun(t, "--root", root, "keys", "generate")
 	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
-	setUp, received := downWebhook(t, root)
+	setDown, received := downWebhook(t, root)
 	original, err := os.ReadFile(ledgerPath(root))
 	if err != nil {
 		t.Fatal(err)
@@ -490,7 +494,7 @@ func TestIntegrityAlarmWhosePostFailed(t *testing.T) {
 	if err := os.WriteFile(ledgerPath(root), original, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	setUp()
+	setDown(false)
 	if err := check(); err != nil {
 		t.Fatalf("the next check, the edit reverted: %v", err)
 	}
@@ -504,9 +508,9 @@ func TestIntegrityAlarmWhosePostFailed(t *testing.T) {
 }
 
 // downWebhook configures root with one JSON receiver (its URL in
-// LL_TEST_HOOK for this test) that answers 500 until setUp is called, and
-// returns the bodies it took after that.
-func downWebhook(t *testing.T, root string) (setUp func(), received func() []string) {
+// LL_TEST_HOOK for this test) that answers 500 while down (at first), and
+// returns the bodies it took while up.
+func downWebhook(t *testing.T, root string) (setDown func(bool), received func() []string) {
 	t.Helper()
 	var (
 		mu     sync.Mutex
@@ -529,13 +533,56 @@ func downWebhook(t *testing.T, root string) (setUp func(), received func() []str
 		t.Fatal(err)
 	}
 	t.Setenv("LL_TEST_HOOK", srv.URL+"/hook")
-	return func() {
+	return func(d bool) {
 			mu.Lock()
 			defer mu.Unlock()
-			down = false
+			down = d
 		}, func() []string {
 			mu.Lock()
 			defer mu.Unlock()
 			return slices.Clone(bodies)
 		}
+}
+
+// TestIntegrityAlarmThatCameBackWhosePostFailed: a receiver told of an
+// edit; the edit reverted, a clean check; the same edit made again while
+// the webhook was down, and reverted before the next check. The receiver,
+// told of those problems once before, counted as told for good, and never
+// heard that they came back (a second review). It is told, once.
+func TestIntegrityAlarmThatCameBackWhosePostFailed(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
+	setDown, received := downWebhook(t, root)
+	original := readFile(t, ledgerPath(root))
+	restore := func() {
+		if err := os.WriteFile(ledgerPath(root), original, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newApp(&strings.Builder{}, &strings.Builder{})
+	a.root = root
+	check := func(wantProblem bool) {
+		t.Helper()
+		if _, err := a.integrityJob(0)(context.Background(), time.Now()); (err != nil) != wantProblem {
+			t.Fatalf("the check: %v, want a failure: %v", err, wantProblem)
+		}
+	}
+
+	setDown(false)
+	editLine(t, ledgerPath(root), 100)
+	check(true) // told
+	restore()
+	check(false)
+	setDown(true)
+	editLine(t, ledgerPath(root), 100)
+	check(true) // the post fails
+	restore()
+	setDown(false)
+	check(false) // told late
+	check(false)
+	bodies := received()
+	if len(bodies) != 2 || strings.Contains(bodies[0], `"found_at"`) || !strings.Contains(bodies[1], `"found_at"`) {
+		t.Errorf("the receiver was told %d times, want twice (the second late):\n%s", len(bodies), strings.Join(bodies, "\n"))
+	}
 }

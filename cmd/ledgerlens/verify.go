@@ -224,6 +224,8 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 		ledger = "MISSING"
 	case !rep.Ledger.Intact:
 		ledger = "MODIFIED"
+	case rep.StoreOutdated:
+		ledger = "as the audit log records it; not checked against the store, which an earlier ledgerlens wrote"
 	case rep.LedgerUnchecked:
 		ledger = "as the audit log records it; not checked against the store, whose record of it does not hold together (below)"
 	case len(rep.Unacknowledged) > 0:
@@ -237,6 +239,9 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 	if !rep.OK() {
 		_ = a.notifyIntegrity(ctx, rep.Problems, "verify all: notify", notifyLog) // logged and audited
 		return checkFailed("integrity check failed: %s", summarize(rep.Problems))
+	}
+	if err := rep.Incomplete(); err != nil {
+		return err // a check that could not run to the end: exit 1
 	}
 	fmt.Fprintln(a.stdout, "OK")
 	return nil
