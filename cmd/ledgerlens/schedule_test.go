@@ -397,20 +397,12 @@ func TestScheduledPublicationNobodyHeardOf(t *testing.T) {
 // however long it had been gone (an outside review). A problem that
 // returns after a clean check is posted again.
 func TestIntegrityProblemThatComesBack(t *testing.T) {
-	root := copyFixture(t)
-	mustRun(t, "--root", root, "keys", "generate")
-	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
+	root, restore, run := integrityRoot(t)
 	url, received := jsonWebhook(t, root, 0)
 	t.Setenv("LL_TEST_HOOK", url+"/hook")
-	original, err := os.ReadFile(ledgerPath(root))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := newApp(&strings.Builder{}, &strings.Builder{})
-	a.root = root
 	check := func(want bool) {
 		t.Helper()
-		if _, err := a.integrityJob(0)(context.Background(), time.Now()); (err != nil) != want {
+		if err := run(); (err != nil) != want {
 			t.Fatalf("the integrity check: %v, want a problem: %v", err, want)
 		}
 	}
@@ -427,9 +419,7 @@ func TestIntegrityProblemThatComesBack(t *testing.T) {
 	if n := posted(); n != 1 {
 		t.Fatalf("the same lasting problem was posted %d times, want once", n)
 	}
-	if err := os.WriteFile(ledgerPath(root), original, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 	check(false)
 	editLine(t, ledgerPath(root), 100)
 	check(true)
@@ -472,28 +462,14 @@ func TestMetricsOfAWeekPublishedWithAProblem(t *testing.T) {
 // Nobody was ever told the ledger had been edited (an outside review).
 // The next check tells the receiver what was found then, and once.
 func TestIntegrityAlarmWhosePostFailed(t *testing.T) {
-	root := copyFixture(t)
-	mustRun(t, "--root", root, "keys", "generate")
-	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
+	root, restore, check := integrityRoot(t)
 	setDown, received := downWebhook(t, root)
-	original, err := os.ReadFile(ledgerPath(root))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := newApp(&strings.Builder{}, &strings.Builder{})
-	a.root = root
-	check := func() error {
-		_, err := a.integrityJob(0)(context.Background(), time.Now())
-		return err
-	}
 
 	editLine(t, ledgerPath(root), 100)
 	if err := check(); err == nil || !strings.Contains(err.Error(), "HTTP 500") {
 		t.Fatalf("the check of an edited ledger, webhook down: %v", err)
 	}
-	if err := os.WriteFile(ledgerPath(root), original, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 	setDown(false)
 	if err := check(); err != nil {
 		t.Fatalf("the next check, the edit reverted: %v", err)
@@ -550,21 +526,11 @@ func downWebhook(t *testing.T, root string) (setDown func(bool), received func()
 // told of those problems once before, counted as told for good, and never
 // heard that they came back (a second review). It is told, once.
 func TestIntegrityAlarmThatCameBackWhosePostFailed(t *testing.T) {
-	root := copyFixture(t)
-	mustRun(t, "--root", root, "keys", "generate")
-	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
+	root, restore, run := integrityRoot(t)
 	setDown, received := downWebhook(t, root)
-	original := readFile(t, ledgerPath(root))
-	restore := func() {
-		if err := os.WriteFile(ledgerPath(root), original, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	a := newApp(&strings.Builder{}, &strings.Builder{})
-	a.root = root
 	check := func(wantProblem bool) {
 		t.Helper()
-		if _, err := a.integrityJob(0)(context.Background(), time.Now()); (err != nil) != wantProblem {
+		if err := run(); (err != nil) != wantProblem {
 			t.Fatalf("the check: %v, want a failure: %v", err, wantProblem)
 		}
 	}
@@ -585,4 +551,25 @@ func TestIntegrityAlarmThatCameBackWhosePostFailed(t *testing.T) {
 	if len(bodies) != 2 || strings.Contains(bodies[0], `"found_at"`) || !strings.Contains(bodies[1], `"found_at"`) {
 		t.Errorf("the receiver was told %d times, want twice (the second late):\n%s", len(bodies), strings.Join(bodies, "\n"))
 	}
+}
+
+// integrityRoot is a root with a key and one week published; restore puts
+// its ledger back as it is now, and check runs the scheduler's integrity
+// check on it in process, returning the run's error.
+func integrityRoot(t *testing.T) (root string, restore func(), check func() error) {
+	t.Helper()
+	root = copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	wantExit(t, cron(t, root, "report", "weekly", "--week", prevWeek(t)), 0, "first weekly run")
+	original := readFile(t, ledgerPath(root))
+	a := newApp(&strings.Builder{}, &strings.Builder{})
+	a.root = root
+	return root, func() {
+			if err := os.WriteFile(ledgerPath(root), original, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, func() error {
+			_, err := a.integrityJob(0)(context.Background(), time.Now())
+			return err
+		}
 }

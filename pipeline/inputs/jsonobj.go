@@ -12,10 +12,11 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/agnivade/levenshtein"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 )
 
 // object is one JSON object being read field by field, so that every
@@ -71,59 +72,24 @@ func parseDocument(path string, data []byte) (object, error) {
 }
 
 // badText finds the first string in data, JSON that encoding/json
-// accepted, that would not be kept as written, and returns its offset and
-// what is wrong: bytes that are not UTF-8 or an unpaired surrogate escape
+// accepted, that would not be kept as written (ledger.FirstTextFault, the
+// ledger decoder's own rule), and returns its offset and what is wrong: bytes that are not UTF-8 or an unpaired surrogate escape
 // (decoded as U+FFFD, so CASE-\xff1 and CASE-\xfe1 became one case, the
 // later line replacing the earlier), or U+0000 (at which the engine's
 // tables cut text short, merging X and X\u0000old). The ledger rejects
 // such lines (ledger.CodeInvalidUTF8, ledger.CodeNULInText); the files
 // people keep by hand are refused, naming the line.
 func badText(data []byte) (int, string) {
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i, "holds bytes that are not UTF-8: decoded they would read as U+FFFD, the same as other such text, and distinct ids would merge"
-		}
-		i += size
-	}
-	// A backslash is valid only inside a string, so each one starts an
-	// escape.
-	for i := 0; i < len(data); i++ {
-		if data[i] != '\\' || i+1 >= len(data) {
-			continue
-		}
-		if data[i+1] != 'u' {
-			i++ // \\, \" …: the escaped byte is not an escape's start
-			continue
-		}
-		r := hexRune(data, i+2)
-		switch {
-		case r == 0:
-			return i, "holds U+0000 (\\u0000), which the store cannot keep apart from the text before it"
-		case utf16.IsSurrogate(r):
-			if r < 0xDC00 && i+11 < len(data) && data[i+6] == '\\' && data[i+7] == 'u' {
-				if lo := hexRune(data, i+8); lo >= 0xDC00 && lo <= 0xDFFF {
-					i += 11
-					continue
-				}
-			}
-			return i, "holds an unpaired surrogate escape: decoded it would read as U+FFFD, the same as other such text, and distinct ids would merge"
-		}
-		i += 5
+	off, fault := ledger.FirstTextFault(data, true)
+	switch fault {
+	case ledger.TextNotUTF8:
+		return off, "holds bytes that are not UTF-8: decoded they would read as U+FFFD, the same as other such text, and distinct ids would merge"
+	case ledger.TextUnpairedSurrogate:
+		return off, "holds an unpaired surrogate escape: decoded it would read as U+FFFD, the same as other such text, and distinct ids would merge"
+	case ledger.TextNUL:
+		return off, "holds U+0000 (\\u0000), which the store cannot keep apart from the text before it"
 	}
 	return 0, ""
-}
-
-// hexRune is the value of the four hex digits at data[i:], or -1.
-func hexRune(data []byte, i int) rune {
-	if i+4 > len(data) {
-		return -1
-	}
-	v, err := strconv.ParseUint(string(data[i:i+4]), 16, 32)
-	if err != nil {
-		return -1
-	}
-	return rune(v)
 }
 
 // repeatedKey returns a key that data, a JSON object, spells twice at its

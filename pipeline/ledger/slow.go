@@ -6,8 +6,6 @@ import (
 	"errors"
 	"reflect"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // wireRecord mirrors a ledger line. encoding/json matches object keys to
@@ -168,36 +166,8 @@ func validStringText(raw []byte) bool {
 	if len(raw) == 0 || raw[0] != '"' {
 		return true
 	}
-	for i := 1; i < len(raw); {
-		switch c := raw[i]; {
-		case c == '\\':
-			if i+1 < len(raw) && raw[i+1] == 'u' {
-				r := hex4(raw, i+2)
-				i += 6
-				if utf16.IsSurrogate(r) {
-					r1 := rune(-1)
-					if i+1 < len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
-						r1 = hex4(raw, i+2)
-					}
-					if utf16.DecodeRune(r, r1) == utf8.RuneError {
-						return false
-					}
-					i += 6
-				}
-				continue
-			}
-			i += 2
-		case c < utf8.RuneSelf:
-			i++
-		default:
-			r, size := utf8.DecodeRune(raw[i:])
-			if r == utf8.RuneError && size == 1 {
-				return false
-			}
-			i += size
-		}
-	}
-	return true
+	_, fault := FirstTextFault(raw, false)
+	return fault == TextOK
 }
 
 // wire converts the decoded pointers into the form normalise reads.
