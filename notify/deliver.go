@@ -46,11 +46,12 @@ type Options struct {
 	// (an unsigned entry would fail every later check of the log). Nil
 	// delivers without recording, for when no job could open the log.
 	Record func(ctx context.Context, event string, fields map[string]any) error
-	// Entries is the audit log as the caller's job verified it: a
-	// receiver with a notify_sent for the message's key in it is not told
-	// again. Nil (no job could verify the log) tells every receiver: an
-	// unverified log may hold a forged notify_sent that would silence the
-	// very alarm about it.
+	// Entries is the part of the audit log, as the caller's job verified
+	// it, whose notify_sent entries count: a receiver with one for the
+	// message's key in it is not told again. Nil tells every receiver in
+	// Hooks: when no job could verify the log (an unverified log may hold
+	// a forged notify_sent that would silence the very alarm about it),
+	// and for a redelivery, whose caller chose the receivers not told.
 	Entries []audit.Entry
 	// Log receives one line per receiver (nil: discarded).
 	Log *slog.Logger

@@ -7,14 +7,15 @@
 //
 // Every job runs through the runner in package job, which takes the state
 // directory's lock, brackets the work with job_start and job_end (or
-// job_fail, with state failed or blocked) in the audit log, and runs the
-// job's checkpointed steps, so a re-executed job resumes at its first
-// unfinished step.
+// job_fail, with state failed, blocked or interrupted) in the audit log,
+// and runs the job's checkpointed steps, so a re-executed job resumes at
+// its first unfinished step.
 //
 // A job file depends only on package job and on the domain packages below
 // it — ledger (line parsing), store (DuckDB and the incremental ingest),
 // review (the weekly analytics), inputs, baselines, slareport, evidence,
-// audit, lock, atomicfile, reports and notify — never on another job's file
+// reconcile (the published files against their records), audit, lock,
+// atomicfile, reports and notify — never on another job's file
 // (architecture_test.go checks this). Shared machinery does not belong
 // here: it goes to package job, and shared reads go to the package that
 // owns the data. See docs/ARCHITECTURE.md.

@@ -14,7 +14,7 @@ const (
 )
 
 func TestCrontabGolden(t *testing.T) {
-	specs := DefaultJobSpecs()
+	specs := defaultSpecs()
 	specs[0].TimeZone = "Europe/Berlin"
 	specs[2].Enabled = false
 	out, err := Crontab(specs, testBinary, "/srv/ledger lens/it's 100%")
@@ -74,7 +74,7 @@ func parseCrontab(t *testing.T, text string) []crontabEntry {
 // copy of the configuration.
 func TestCrontabMatchesDaemon(t *testing.T) {
 	sets := [][]JobSpec{
-		DefaultJobSpecs(),
+		defaultSpecs(),
 		{
 			{Name: JobWeeklyReview, Spec: "0 10 * * mon", TimeZone: "Europe/Berlin", Enabled: true},
 			{Name: JobIntegrityCheck, Spec: "30 2 * * *", TimeZone: "America/New_York", Enabled: true},
@@ -135,9 +135,9 @@ func TestCrontabRefuses(t *testing.T) {
 		binary, root string
 		want         string
 	}{
-		{"relative binary", DefaultJobSpecs(), "ledgerlens", testRoot, `binary path "ledgerlens" is not absolute`},
-		{"relative root", DefaultJobSpecs(), testBinary, ".", `root path "." is not absolute`},
-		{"newline", DefaultJobSpecs(), testBinary, "/srv/a\nb", "line break"},
+		{"relative binary", defaultSpecs(), "ledgerlens", testRoot, `binary path "ledgerlens" is not absolute`},
+		{"relative root", defaultSpecs(), testBinary, ".", `root path "." is not absolute`},
+		{"newline", defaultSpecs(), testBinary, "/srv/a\nb", "line break"},
 		{"unknown job", []JobSpec{{Name: "backup", Spec: "0 1 * * *", Enabled: true}}, testBinary, testRoot, `job "backup": no ledgerlens command`},
 		{"bad spec", []JobSpec{{Name: JobWeeklyReview, Spec: "0 10 * * 8", Enabled: true}}, testBinary, testRoot, "day-of-week field"},
 	}

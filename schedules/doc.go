@@ -7,7 +7,10 @@
 //
 // A JobSpec is a standard five-field cron expression and an IANA time zone
 // (empty means UTC). robfig/cron evaluates it; that one evaluation feeds the
-// daemon, NextFires and both exports, so they cannot disagree. Around
+// daemon, NextFires and both exports, so they cannot disagree. (The monthly
+// SLA report reads the weekly review's schedule for its operator-review
+// clock with robfig/cron's standard parser itself, pipeline/slareport;
+// for every spec the daemon accepts, the two give the same fire times.) Around
 // daylight-saving changes robfig/cron does what cronie does: a wall-clock
 // time the change skips does not fire that day, and one it repeats fires
 // twice (two distinct instants, each run once). The default schedules sit
@@ -22,7 +25,12 @@
 // the last fire time that completed successfully and the fire times that
 // failed. At start, every fire time between the last one handled and now is
 // run once, oldest first, before normal scheduling — a host that was down on
-// Monday produces that week's report when it comes back. On the very first
+// Monday produces that week's report when it comes back. Three exceptions
+// bound that work: of more than maxCatchUp missed fire times only the
+// newest run (the others are logged as skipped); a LatestOnly job (the
+// integrity check, which looks at the root as it is now) runs only its
+// newest due fire time; and of a job's failed fire times only the newest
+// maxRetainedFailures are kept for retrying (a dropped one is logged). On the very first
 // start a job has no state; its most recent past fire time is NOT
 // back-filled: the start time is recorded as the baseline and only fire
 // times after it run. A failed run is recorded (error and time) and retried

@@ -4,14 +4,16 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // Names of the jobs ledgerlens ships (docs/ARCHITECTURE.md, "Scheduling"). The CLI maps each to the
 // command that does the work; see JobCommand.
 const (
-	JobWeeklyReview   = "weekly-review"
-	JobIntegrityCheck = "integrity-check"
-	JobSLAReport      = "sla-report"
+	JobWeeklyReview   = inputs.ScheduleWeeklyReview
+	JobIntegrityCheck = inputs.ScheduleIntegrityCheck
+	JobSLAReport      = inputs.ScheduleSLAReport
 )
 
 // JobFunc runs one job for the fire time it was scheduled at; it must be idempotent
@@ -70,17 +72,17 @@ type Job struct {
 	LatestOnly bool
 }
 
-// DefaultJobSpecs returns the schedules docs/ARCHITECTURE.md, "Scheduling" prescribes when the
-// configuration names none: the weekly review on Mondays at 10:00 (the
-// runbook's slot), the integrity check daily at 06:00 and the SLA report on
-// the 1st of the month at 07:00, all in UTC. A new slice is returned on each
-// call, so callers may edit it.
-func DefaultJobSpecs() []JobSpec {
-	return []JobSpec{
-		{Name: JobWeeklyReview, Spec: "0 10 * * 1", TimeZone: "UTC", Enabled: true},
-		{Name: JobIntegrityCheck, Spec: "0 6 * * *", TimeZone: "UTC", Enabled: true},
-		{Name: JobSLAReport, Spec: "0 7 1 * *", TimeZone: "UTC", Enabled: true},
+// SpecsOf turns the schedules of config/ledgerlens.json (inputs.Config,
+// whose DefaultConfig holds the defaults: the weekly review on Mondays at
+// 10:00, the integrity check daily at 06:00 and the SLA report on the 1st
+// of the month at 07:00, UTC) into the specs the daemon, `schedule list`
+// and the exports evaluate. It does not validate them (ValidateSpecs).
+func SpecsOf(configured []inputs.Schedule) []JobSpec {
+	specs := make([]JobSpec, 0, len(configured))
+	for _, s := range configured {
+		specs = append(specs, JobSpec{Name: s.Name, Spec: s.Spec, TimeZone: s.TimeZone, Enabled: s.Enabled})
 	}
+	return specs
 }
 
 // Validate reports whether the spec can be scheduled. The error names the

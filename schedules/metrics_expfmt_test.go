@@ -22,7 +22,7 @@ func TestMetricsParseWithExpfmt(t *testing.T) {
 	clock := &simClock{}
 	rec := &recorder{}
 	var jobs []Job
-	for _, s := range DefaultJobSpecs() {
+	for _, s := range defaultSpecs() {
 		jobs = append(jobs, Job{JobSpec: s, Run: rec.jobFunc(s.Name, clock, nil)})
 	}
 	simulate(t, jobs, opts, clock, "2026-11-15T12:00:00Z", "2026-11-15T13:00:00Z")

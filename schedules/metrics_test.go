@@ -306,7 +306,7 @@ func TestSchedulerWritesMetrics(t *testing.T) {
 	clock := &simClock{}
 	rec := &recorder{}
 	var jobs []Job
-	for _, s := range DefaultJobSpecs() {
+	for _, s := range defaultSpecs() {
 		jobs = append(jobs, Job{JobSpec: s, Run: rec.jobFunc(s.Name, clock, nil)})
 	}
 	// The first start writes series for every job, before any run.
@@ -315,7 +315,7 @@ func TestSchedulerWritesMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, j := range DefaultJobSpecs() {
+	for _, j := range defaultSpecs() {
 		if !bytes.Contains(data, []byte(`ledgerlens_job_runs_total{job="`+j.Name+`",root="`+testRoot+`",result="ok"} 0`)) {
 			t.Errorf("no zero counter for %s before its first run:\n%s", j.Name, data)
 		}

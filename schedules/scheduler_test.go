@@ -199,7 +199,7 @@ func TestCatchUpInterleavesJobsOldestFirst(t *testing.T) {
 	clock := &simClock{}
 	rec := &recorder{}
 	var jobs []Job
-	for _, s := range DefaultJobSpecs() {
+	for _, s := range defaultSpecs() {
 		jobs = append(jobs, Job{JobSpec: s, Run: rec.jobFunc(s.Name, clock, nil)})
 	}
 	simulate(t, jobs, opts, clock, "2026-11-27T12:00:00Z", "2026-11-27T13:00:00Z") // baseline, a Friday
@@ -462,7 +462,7 @@ func TestStateIsDeterministic(t *testing.T) {
 		clock := &simClock{}
 		rec := &recorder{}
 		var jobs []Job
-		for _, s := range DefaultJobSpecs() {
+		for _, s := range defaultSpecs() {
 			jobs = append(jobs, Job{JobSpec: s, Run: rec.jobFunc(s.Name, clock, func(fire time.Time) error {
 				if fire.Day() == 3 {
 					return errors.New("boom")
@@ -503,10 +503,10 @@ func TestNewRejects(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{"no state file", []Job{{JobSpec: DefaultJobSpecs()[0], Run: run}}, Options{}, "state file is required"},
-		{"no run func", []Job{{JobSpec: DefaultJobSpecs()[0]}}, ok, `job "weekly-review": no function to run`},
+		{"no state file", []Job{{JobSpec: defaultSpecs()[0], Run: run}}, Options{}, "state file is required"},
+		{"no run func", []Job{{JobSpec: defaultSpecs()[0]}}, ok, `job "weekly-review": no function to run`},
 		{"bad spec", []Job{{JobSpec: JobSpec{Name: "x", Spec: "0 25 * * *", Enabled: true}, Run: run}}, ok, `job "x": spec "0 25 * * *": hour field`},
-		{"duplicate", []Job{{JobSpec: DefaultJobSpecs()[0], Run: run}, {JobSpec: DefaultJobSpecs()[0], Run: run}}, ok, "defined more than once"},
+		{"duplicate", []Job{{JobSpec: defaultSpecs()[0], Run: run}, {JobSpec: defaultSpecs()[0], Run: run}}, ok, "defined more than once"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -524,7 +524,7 @@ func TestCorruptStateIsRefused(t *testing.T) {
 	if err := os.WriteFile(state, []byte("{\n  \"version\": 1,\n  \"jobs\": {\n    \"weekly-review\": {\"scheduled_through\": \"2026-11-16T10:00:00Z\",}\n  }\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New([]Job{{JobSpec: DefaultJobSpecs()[0], Run: func(context.Context, time.Time) (JobStats, error) {
+	s, err := New([]Job{{JobSpec: defaultSpecs()[0], Run: func(context.Context, time.Time) (JobStats, error) {
 		t.Error("a job ran despite unreadable state")
 		return JobStats{}, nil
 	}}}, Options{StateFile: state})

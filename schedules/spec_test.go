@@ -7,6 +7,8 @@ import (
 	_ "time/tzdata" // tests must not depend on the host's zoneinfo
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 func mustTime(t *testing.T, s string) time.Time {
@@ -26,8 +28,13 @@ func formatAll(ts []time.Time) []string {
 	return out
 }
 
+// defaultSpecs are the default schedules' specs.
+func defaultSpecs() []JobSpec { return SpecsOf(inputs.DefaultConfig().Schedules) }
+
+// TestDefaultJobSpecs checks the defaults config/ledgerlens.json falls
+// back to (inputs.DefaultConfig), as the daemon evaluates them.
 func TestDefaultJobSpecs(t *testing.T) {
-	specs := DefaultJobSpecs()
+	specs := defaultSpecs()
 	if err := ValidateSpecs(specs); err != nil {
 		t.Fatal(err)
 	}
@@ -52,10 +59,10 @@ func TestDefaultJobSpecs(t *testing.T) {
 			t.Errorf("%s: next fires %s, want %s", s.Name, g, w)
 		}
 	}
-	// A fresh slice each call: editing one must not change the next.
-	specs[0].Spec = "edited"
-	if DefaultJobSpecs()[0].Spec != "0 10 * * 1" {
-		t.Error("DefaultJobSpecs returned shared state")
+	for _, s := range specs {
+		if _, err := JobCommand(s.Name); err != nil {
+			t.Errorf("default schedule %q: %v", s.Name, err)
+		}
 	}
 }
 
@@ -106,7 +113,7 @@ func TestValidateAccepts(t *testing.T) {
 }
 
 func TestValidateSpecsRefusesDuplicates(t *testing.T) {
-	specs := append(DefaultJobSpecs(), JobSpec{Name: JobWeeklyReview, Spec: "0 11 * * 1"})
+	specs := append(defaultSpecs(), JobSpec{Name: JobWeeklyReview, Spec: "0 11 * * 1"})
 	err := ValidateSpecs(specs)
 	if err == nil || !strings.Contains(err.Error(), `"weekly-review": defined more than once`) {
 		t.Fatalf("got %v", err)

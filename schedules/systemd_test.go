@@ -11,7 +11,7 @@ import (
 )
 
 func TestSystemdTimerGolden(t *testing.T) {
-	spec := DefaultJobSpecs()[0]
+	spec := defaultSpecs()[0]
 	spec.TimeZone = "Europe/Berlin"
 	u, err := SystemdTimer(spec, testBinary, "/srv/ledger lens/100%")
 	if err != nil {
@@ -128,7 +128,7 @@ func TestSystemdTimerRefuses(t *testing.T) {
 	if _, err := SystemdTimer(JobSpec{Name: "backup", Spec: "0 1 * * *"}, testBinary, testRoot); err == nil {
 		t.Error("unknown job accepted")
 	}
-	if _, err := SystemdTimer(DefaultJobSpecs()[0], "ledgerlens", testRoot); err == nil {
+	if _, err := SystemdTimer(defaultSpecs()[0], "ledgerlens", testRoot); err == nil {
 		t.Error("relative binary accepted")
 	}
 	if _, err := SystemdTimer(JobSpec{Name: JobWeeklyReview, Spec: "61 * * * *"}, testBinary, testRoot); err == nil {

@@ -34,13 +34,3 @@ func Round(x float64, places int) float64 {
 	}
 	return r + 0 // -0 + 0 is +0
 }
-
-// RoundPtr is Round for optional figures: nil stays nil, otherwise it returns
-// a pointer to a new rounded value and leaves *x untouched.
-func RoundPtr(x *float64, places int) *float64 {
-	if x == nil {
-		return nil
-	}
-	r := Round(*x, places)
-	return &r
-}

@@ -103,17 +103,3 @@ func containsDot(s string) bool {
 	}
 	return false
 }
-
-func TestRoundPtr(t *testing.T) {
-	if RoundPtr(nil, 2) != nil {
-		t.Fatal("RoundPtr(nil) is not nil")
-	}
-	x := 1.23456
-	p := RoundPtr(&x, 2)
-	if p == nil || *p != 1.23 {
-		t.Fatalf("RoundPtr = %v", p)
-	}
-	if x != 1.23456 || p == &x {
-		t.Fatal("RoundPtr modified or aliased its argument")
-	}
-}

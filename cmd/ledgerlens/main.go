@@ -134,12 +134,6 @@ func exitAfter(d time.Duration, stderr io.Writer, code int, msg string) (stop fu
 	return func() { t.Stop() }
 }
 
-// run is runWith without a store probe, as the tests run commands in
-// process.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return runWith(ctx, args, stdout, stderr, nil)
-}
-
 // runWith executes the command line and maps its outcome to an exit
 // status. This is the one place where errors become exit statuses:
 // commands return typed errors and never choose a status themselves.

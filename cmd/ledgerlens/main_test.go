@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -32,6 +33,12 @@ var (
 	fixtureDir string // a generated working root; tests copy it
 	focusWeek  string
 )
+
+// run is runWith without a store probe, as the tests run commands in
+// process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, stdout, stderr, nil)
+}
 
 func TestMain(m *testing.M) {
 	if path := os.Getenv(peakFileEnv); path != "" {

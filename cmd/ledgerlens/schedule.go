@@ -37,15 +37,14 @@ func (a *app) jobSpecs() ([]schedules.JobSpec, error) {
 	if err != nil {
 		return nil, err
 	}
-	specs := make([]schedules.JobSpec, 0, len(cfg.Schedules))
-	for _, s := range cfg.Schedules {
+	specs := schedules.SpecsOf(cfg.Schedules)
+	for _, s := range specs {
 		// A schedule no job answers to is refused by every command that
 		// reads them (run, list, crontab), not only when the daemon starts.
 		if _, err := schedules.JobCommand(s.Name); err != nil {
 			return nil, fmt.Errorf("config %s: schedule %q names no known job (%s, %s, %s)", a.layout().Config, s.Name,
 				schedules.JobWeeklyReview, schedules.JobIntegrityCheck, schedules.JobSLAReport)
 		}
-		specs = append(specs, schedules.JobSpec{Name: s.Name, Spec: s.Spec, TimeZone: s.TimeZone, Enabled: s.Enabled})
 	}
 	return specs, schedules.ValidateSpecs(specs)
 }

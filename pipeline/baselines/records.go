@@ -354,18 +354,6 @@ func ParseProposal(data []byte) (Proposal, error) {
 	return p, nil
 }
 
-// ParseApproval reads an approval record's bytes.
-func ParseApproval(data []byte) (Approval, error) {
-	var a Approval
-	if err := json.Unmarshal(data, &a); err != nil {
-		return a, fmt.Errorf("approval record: %w", err)
-	}
-	if a.Schema != ApprovalSchema {
-		return a, fmt.Errorf("approval record: schema %q, want %q", a.Schema, ApprovalSchema)
-	}
-	return a, nil
-}
-
 // ApproversPath is the approvers file of a root: config/approvers, next
 // to the baselines file.
 func ApproversPath(baselinesFile string) string {

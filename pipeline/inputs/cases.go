@@ -10,8 +10,7 @@ import (
 )
 
 // Case statuses and root causes of the credit-monitoring runbook
-// (docs/RULES.md, "Inputs"). Other values are kept as given; IsKnownCaseStatus and
-// IsKnownRootCause let data-quality reporting count them.
+// (docs/RULES.md, "Inputs"). Other values are kept as given.
 const (
 	CaseOpen          = "Open"
 	CaseInvestigating = "Investigating"
@@ -23,24 +22,6 @@ const (
 	RootCauseExternal  = "External Dependency"
 	RootCauseUnknown   = "Unknown"
 )
-
-// IsKnownCaseStatus reports whether s is one of the runbook's case statuses.
-func IsKnownCaseStatus(s string) bool {
-	switch s {
-	case CaseOpen, CaseInvestigating, CaseMitigating, CaseResolved:
-		return true
-	}
-	return false
-}
-
-// IsKnownRootCause reports whether s is one of the runbook's root causes.
-func IsKnownRootCause(s string) bool {
-	switch s {
-	case RootCauseMisconfig, RootCauseLegitLoad, RootCauseExternal, RootCauseUnknown:
-		return true
-	}
-	return false
-}
 
 // Case is the latest version of one case record of
 // runs/CREDIT_MONITORING/cases.jsonl. Timestamps are UTC; an absent (or
@@ -98,20 +79,6 @@ func (s CaseSet) Get(id string) (Case, bool) {
 		return Case{}, false
 	}
 	return s.Cases[i], true
-}
-
-// CaseByRun maps each run id named by a case (as primary or related run) to
-// the lowest case id that names it, the case a spike run is linked to.
-func (s CaseSet) CaseByRun() map[string]string {
-	m := map[string]string{}
-	for _, c := range s.Cases { // sorted by ID: the first to claim a run is the lowest
-		for _, id := range c.RunIDs() {
-			if _, taken := m[id]; !taken {
-				m[id] = c.ID
-			}
-		}
-	}
-	return m
 }
 
 // LoadCases reads runs/CREDIT_MONITORING/cases.jsonl. A missing file means

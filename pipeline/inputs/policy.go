@@ -396,8 +396,9 @@ func (p Policy) IsHealthy(status string) bool {
 }
 
 // Marshal renders p in the policy file's shape: 2-space indent, keys in a
-// fixed order (risk flags sorted), trailing newline. Fixtures use it to write
-// the policy they generate; ParsePolicy of the result gives p back. It fails
+// fixed order (risk flags sorted), trailing newline; ParsePolicy of the
+// result gives p back. No job writes a policy: tests use it to write the
+// policy files they read (the fixtures write theirs themselves). It fails
 // only for values JSON cannot hold (NaN or infinite weights).
 func (p Policy) Marshal() ([]byte, error) {
 	// sev0 always writes pii_or_regulatory, since absence means true.

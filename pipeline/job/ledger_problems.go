@@ -223,10 +223,11 @@ func Unacknowledged(mods []LedgerModification) []LedgerModification {
 	return out
 }
 
-// IntegrityProblems is the integrity problems a job ends with
-// (Outcome.Integrity): every unacknowledged ledger modification the audit
-// log records and every unacknowledged conflicting duplicate the store
-// holds (docs/RULES.md, "Integrity problems").
+// IntegrityProblems is the ledger's part of the integrity problems a job
+// ends with (Outcome.Integrity): every unacknowledged ledger modification
+// the audit log records and every unacknowledged conflicting duplicate the
+// store holds (docs/RULES.md, "Integrity problems"). A report job adds its
+// own (baselines, baseline records) beside them.
 func (j *Job) IntegrityProblems(ctx context.Context, st *store.Store) ([]string, error) {
 	l := j.env.Layout
 	return LedgerProblems(ctx, j.LedgerRecord(), l.Rel(l.Ledger), st)

@@ -82,8 +82,9 @@ type Work func(ctx context.Context, j *Job) (Outcome, error)
 // (resumeRotation), opens the audit log, records lock_recovered (when it
 // took over a stale lock) and job_start with start's fields, and runs work.
 // It records job_end with work's outcome, or job_fail with the error and
-// state blocked (a *BlockedError) or failed. job_fail is recorded even when
-// ctx was cancelled: a clean abandon is an event too.
+// state blocked (a *BlockedError), interrupted (a signal cancelled ctx) or
+// failed. job_fail is recorded even when ctx was cancelled: a clean
+// abandon is an event too.
 //
 // A lock another process holds beyond Env.LockTimeout is a *LockHeldError,
 // returned before anything is recorded.
@@ -228,9 +229,6 @@ func (j *Job) EntriesSoFar() []audit.Entry {
 
 // Env is the environment the job runs in.
 func (j *Job) Env() Env { return j.env }
-
-// Name is the job's name (a Name* constant).
-func (j *Job) Name() string { return j.name }
 
 // Audit appends one event to the audit log, tagged with the job's fields.
 //
@@ -502,17 +500,6 @@ func (j *Job) Signer(hint string) (*reports.Signer, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// RecordWritten records an artifact_written event for each file.
-func (j *Job) RecordWritten(ctx context.Context, files []reports.PublishedFile) error {
-	for _, f := range files {
-		if err := j.Audit(ctx, audit.EventArtifactWritten, map[string]any{
-			"path": j.env.Layout.Rel(f.Path), "sha256": f.SHA256, "bytes": f.Bytes}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // PublishRecord publishes one signed record write-once (revision 1) and

@@ -10,8 +10,10 @@
 //
 // Tables (sql/schema.sql): ledger_rows, every loaded line, whose repeated
 // text columns are UINTEGER codes with their text in text_codes
-// (codes.go); rejects, duplicates, field_values, ledger_state, ingest_log
-// and store_meta. Readers see the codes decoded through the runs and
+// (codes.go); rejects, duplicates, field_values, ledger_state and
+// ingest_log. store_meta, which records the schema version and time zone,
+// is created by the schema migration (store.go), which reads it first.
+// Readers see the codes decoded through the runs and
 // ledger_rows_decoded views (sql/runs_view.sql); runs_coded leaves them
 // as codes, and text_code_lists with the code_text macro (the one place
 // the decoding is written) decodes them, for a reader that materialises

@@ -948,36 +948,55 @@ func (s *Store) insertRejects(ctx context.Context, rejects []rejectRow, seq int3
 	return s.InsertRows(ctx, "rejects", rows)
 }
 
-func (s *Store) loadState(ctx context.Context) (ledgerState, bool, error) {
-	var st ledgerState
-	err := s.conn.QueryRowContext(ctx,
-		"SELECT covered_bytes, covered_lines, chunk_digests, sha256_state, prefix_sha256, rows_since_checkpoint, tail_fold FROM ledger_state").
-		Scan(&st.covered, &st.lines, &st.digests, &st.shaState, &st.prefixSHA, &st.rowsSinceCheckpoint, &st.tailFold)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ledgerState{}, false, nil
-	}
+//go:embed sql/ledger_state.sql
+var ledgerStateSQL string
+
+//go:embed sql/save_ledger_state.sql
+var saveLedgerStateSQL string
+
+//go:embed sql/record_ingest.sql
+var recordIngestSQL string
+
+// loadState reads ledger_state; ok is false before the first ingest.
+func (s *Store) loadState(ctx context.Context) (st ledgerState, ok bool, err error) {
+	rows, err := s.conn.QueryContext(ctx, ledgerStateSQL)
 	if err != nil {
 		return st, false, fmt.Errorf("read ledger state: %w", err)
 	}
-	return st, true, nil
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return st, false, fmt.Errorf("read ledger state: %w", err)
+		}
+		return ledgerState{}, false, nil
+	}
+	if err := ScanNamed(rows, "ledger_state", map[string]any{
+		"covered_bytes": &st.covered, "covered_lines": &st.lines, "chunk_digests": &st.digests,
+		"sha256_state": &st.shaState, "prefix_sha256": &st.prefixSHA,
+		"rows_since_checkpoint": &st.rowsSinceCheckpoint, "tail_fold": &st.tailFold,
+	}); err != nil {
+		return st, false, fmt.Errorf("read ledger state: %w", err)
+	}
+	return st, true, rows.Close()
 }
 
 func (s *Store) nextIngestSeq(ctx context.Context) (int, error) {
 	var seq int
-	err := s.conn.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) + 1 FROM ingest_log").Scan(&seq)
-	return seq, err
+	if err := s.conn.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) + 1 FROM ingest_log").Scan(&seq); err != nil {
+		return 0, fmt.Errorf("next ingest seq: %w", err)
+	}
+	return seq, nil
 }
 
 func (s *Store) saveState(ctx context.Context, ledgerPath string, st ledgerState, res *IngestResult) error {
 	if _, err := s.conn.ExecContext(ctx, "DELETE FROM ledger_state"); err != nil {
-		return err
+		return fmt.Errorf("save ledger state: %w", err)
 	}
 	var tail any // NULL, not an empty blob, when there is none
 	if len(st.tailFold) > 0 {
 		tail = st.tailFold
 	}
-	if _, err := s.conn.ExecContext(ctx, `INSERT INTO ledger_state (ledger_path, covered_bytes, covered_lines, chunk_size,
-		chunk_digests, sha256_state, prefix_sha256, rows_since_checkpoint, tail_fold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	if _, err := s.conn.ExecContext(ctx, saveLedgerStateSQL,
 		ledgerPath, st.covered, st.lines, int64(chunkSize), st.digests, st.shaState, st.prefixSHA, st.rowsSinceCheckpoint, tail); err != nil {
 		return fmt.Errorf("save ledger state: %w", err)
 	}
@@ -985,8 +1004,7 @@ func (s *Store) saveState(ctx context.Context, ledgerPath string, st ledgerState
 	if m := res.Modified; m != nil {
 		mf, mt, lf, lt = m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo
 	}
-	_, err := s.conn.ExecContext(ctx,
-		"INSERT INTO ingest_log VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+	_, err := s.conn.ExecContext(ctx, recordIngestSQL,
 		res.Seq, ledgerPath, res.Event, res.OffsetFrom, res.OffsetTo, res.Lines, res.Loaded, res.Rejected,
 		res.Duplicates, res.PartialTailBytes, res.PrefixSHA256, mf, mt, lf, lt)
 	if err != nil {
