@@ -372,7 +372,7 @@ func (b *slaBuilder) about() []*sheetBlock {
 	}
 	verify := noteBlock("verify", "How to verify", []string{
 		"sha256sum -c " + base + ".json.sha256 && sha256sum -c " + base + ".xlsx.sha256",
-		"ledgerlens verify runs/CREDIT_REVIEWS/" + base + ".json runs/CREDIT_REVIEWS/" + base + ".xlsx",
+		"ledgerlens verify --pubkey /path/to/your/signing.pub runs/CREDIT_REVIEWS/" + base + ".json runs/CREDIT_REVIEWS/" + base + ".xlsx",
 		"Each operator-review item names the audit entry (seq, hash) of its publication: check it with ledgerlens audit verify.",
 	})
 	return []*sheetBlock{report, inputs, verify}

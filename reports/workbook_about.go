@@ -48,13 +48,16 @@ func (b *workbookBuilder) aboutBlocks() []*sheetBlock {
 	steps := []step{
 		{"JSON report hash", "sha256sum -c " + base + ".json.sha256"},
 		{"Workbook hash", "sha256sum -c " + base + ".xlsx.sha256"},
-		{"Hashes and signatures", "ledgerlens verify runs/CREDIT_REVIEWS/" + base + ".json runs/CREDIT_REVIEWS/" + base + ".xlsx"},
+		{"Hashes and signatures", "ledgerlens verify --pubkey /path/to/your/signing.pub runs/CREDIT_REVIEWS/" + base + ".json runs/CREDIT_REVIEWS/" + base + ".xlsx"},
 	}
 	if b.opts.Signed {
 		for _, ext := range []string{".json", ".xlsx"} {
 			f := base + ext
 			steps = append(steps, step{"Signature of " + ext[1:] + " (OpenSSL)",
-				"base64 -d " + f + ".sig > s.bin; openssl pkeyutl -verify -pubin -inkey ../../.ledgerlens/keys/signing.pub -rawin -in " + f + " -sigfile s.bin"})
+				// The decoded signature goes to a temporary file: an s.bin
+				// left in the reports directory is a file no job
+				// published, which `verify all` then reports.
+				"s=$(mktemp) && base64 -d " + f + ".sig > \"$s\" && openssl pkeyutl -verify -pubin -inkey ../../.ledgerlens/keys/signing.pub -rawin -in " + f + " -sigfile \"$s\""})
 		}
 	} else {
 		steps = append(steps, step{"Signature", "none: published unsigned, no .sig files"})

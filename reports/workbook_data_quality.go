@@ -16,7 +16,7 @@ func (b *workbookBuilder) dataQualityBlocks() []*sheetBlock {
 			r.text("Rejected")
 			r.int(dq.Rejected)
 			if dq.Rejected > 0 {
-				r.styled(kNote, "sample below; every reject of the ledger so far in "+RejectsBase(b.day())+".jsonl")
+				r.styled(kNote, "sample below; every reject of the ledger so far in "+b.rejectsFile())
 			}
 		},
 		func(r *rowBuf) {

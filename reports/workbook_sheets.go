@@ -52,6 +52,13 @@ func (b *workbookBuilder) day() string {
 	return d
 }
 
+// rejectsFile is the name of the rejects file published with this
+// revision of the report (rejects_cumulative_D.rK.jsonl for revision K):
+// a later revision's file holds the rejects found since the first.
+func (b *workbookBuilder) rejectsFile() string {
+	return Name(RejectsBase(b.day()), max(b.w.Revision, 1), ".jsonl")
+}
+
 // kindCounts renders a map of counts as "a: 1, b: 2" in key order.
 func kindCounts(m map[string]int64) string {
 	keys := make([]string, 0, len(m))

@@ -120,7 +120,7 @@ func (b *workbookBuilder) summaryStatsBlocks() []*sheetBlock {
 			r.text("Rejected lines")
 			r.int(dq.Rejected)
 			if dq.Rejected > 0 {
-				r.styled(kNote, "every reject so far: "+RejectsBase(b.day())+".jsonl")
+				r.styled(kNote, "every reject so far: "+b.rejectsFile())
 			}
 		},
 		func(r *rowBuf) {

@@ -586,10 +586,20 @@ func (w *sheetWriter) measure(pl []placedBlock, r *rowBuf) ([]float64, []bool, e
 
 // decorate sets the frozen pane, the auto-filter and the conditional formats
 // of a laid-out sheet.
+//
+// A header is frozen only on a sheet with one table: a frozen header of
+// the first of two tables stood over the second's columns once the reader
+// scrolled down to it (an outside review).
 func (w *sheetWriter) decorate(sw *excelize.StreamWriter, name string, pl []placedBlock) error {
+	tables := 0
+	for _, p := range pl {
+		if p.headerRow > 0 {
+			tables++
+		}
+	}
 	for _, p := range pl {
 		b := p.b
-		if b.freeze && p.headerRow > 0 {
+		if b.freeze && p.headerRow > 0 && tables == 1 {
 			below := "A" + strconv.Itoa(p.headerRow+1)
 			if err := sw.SetPanes(&excelize.Panes{
 				Freeze: true, YSplit: p.headerRow, TopLeftCell: below, ActivePane: "bottomLeft",

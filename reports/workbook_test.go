@@ -333,8 +333,8 @@ func TestWorkbookSheetsFrozenAndFiltered(t *testing.T) {
 		t.Errorf("active sheet %d, want 0 (Summary)", got)
 	}
 
-	// Every table sheet: header row 1 frozen, and one auto-filter over the
-	// table — in the sheet XML and as the hidden _FilterDatabase name.
+	// Every sheet of one table: header row 1 frozen; every table sheet:
+	// one auto-filter over the table — in the sheet XML and as the hidden _FilterDatabase name.
 	filters := map[string]string{
 		SheetTopScenarios:       "A1:P6",
 		SheetScenarios:          "A1:P13",
@@ -363,8 +363,17 @@ func TestWorkbookSheetsFrozenAndFiltered(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !panes.Freeze || panes.YSplit != 1 || panes.XSplit != 0 || panes.TopLeftCell != "A2" {
-			t.Errorf("%s panes = %+v, want row 1 frozen", sheet, panes)
+		switch sheet {
+		case SheetReliability, SheetDataQuality, SheetAbout:
+			// More than one table: a frozen header would stand over
+			// the next table's columns.
+			if panes.Freeze {
+				t.Errorf("%s holds several tables: no frozen panes, got %+v", sheet, panes)
+			}
+		default:
+			if !panes.Freeze || panes.YSplit != 1 || panes.XSplit != 0 || panes.TopLeftCell != "A2" {
+				t.Errorf("%s panes = %+v, want row 1 frozen", sheet, panes)
+			}
 		}
 		dollar := regexp.MustCompile(`([A-Z]+)(\d+)`).ReplaceAllString(ref, "$$$1$$$2")
 		if got, want := names[sheet], quoteSheet(sheet)+"!"+dollar; got != want && got != sheet+"!"+dollar {
@@ -876,7 +885,7 @@ func TestWorkbookNamesAndSignature(t *testing.T) {
 			about := text.String()
 			for _, cmd := range []string{
 				"sha256sum -c " + tc.base + ".json.sha256",
-				"ledgerlens verify runs/CREDIT_REVIEWS/" + tc.base + ".json runs/CREDIT_REVIEWS/" + tc.base + ".xlsx",
+				"ledgerlens verify --pubkey /path/to/your/signing.pub runs/CREDIT_REVIEWS/" + tc.base + ".json runs/CREDIT_REVIEWS/" + tc.base + ".xlsx",
 				"ledgerlens audit verify",
 				w.AuditHeadAtStart,
 				w.Inputs.Ledger.SHA256,
@@ -886,7 +895,7 @@ func TestWorkbookNamesAndSignature(t *testing.T) {
 					t.Errorf("About lacks %q", cmd)
 				}
 			}
-			openssl := "base64 -d " + tc.base + ".json.sig > s.bin; openssl pkeyutl -verify -pubin -inkey ../../.ledgerlens/keys/signing.pub -rawin -in " + tc.base + ".json -sigfile s.bin"
+			openssl := "s=$(mktemp) && base64 -d " + tc.base + ".json.sig > \"$s\" && openssl pkeyutl -verify -pubin -inkey ../../.ledgerlens/keys/signing.pub -rawin -in " + tc.base + ".json -sigfile \"$s\""
 			if got := strings.Contains(about, openssl); got != tc.signed {
 				t.Errorf("About has the OpenSSL recipe: %v, want %v", got, tc.signed)
 			}
@@ -1135,4 +1144,40 @@ func cellTypeName(t excelize.CellType) string {
 		return "bool"
 	}
 	return fmt.Sprint(int(t))
+}
+
+// TestWorkbookNamesItsRevisionsRejectsFile: a later revision publishes its
+// own rejects file (rejects_cumulative_D.rK.jsonl), and its workbook must
+// send the reader there, not to the first revision's file, which lacks the
+// rejects found since (an outside review).
+func TestWorkbookNamesItsRevisionsRejectsFile(t *testing.T) {
+	for _, tt := range []struct {
+		revision int
+		want     string
+	}{
+		{1, "rejects_cumulative_2026-11-16.jsonl"},
+		{2, "rejects_cumulative_2026-11-16.r2.jsonl"},
+		{3, "rejects_cumulative_2026-11-16.r3.jsonl"},
+	} {
+		w := sampleWeekly(smallSample)
+		w.Revision = tt.revision
+		b := openBook(t, renderBook(t, w, WorkbookOptions{Location: time.UTC, Signed: true}))
+		for _, sheet := range []string{SheetSummary, SheetDataQuality} {
+			rows, err := b.f.GetRows(sheet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var named []string
+			for _, r := range rows {
+				for _, c := range r {
+					if i := strings.Index(c, "rejects_cumulative_"); i >= 0 {
+						named = append(named, c[i:])
+					}
+				}
+			}
+			if len(named) == 0 || slices.ContainsFunc(named, func(s string) bool { return s != tt.want }) {
+				t.Errorf("revision %d, %s names %q, want only %q", tt.revision, sheet, named, tt.want)
+			}
+		}
+	}
 }

@@ -204,9 +204,14 @@ func TestTamperDetection(t *testing.T) {
 					continue
 				}
 				recipes++
-				// As the sheet says: in runs/CREDIT_REVIEWS/.
-				if out, err := exec.Command("bash", "-c", "set -e; cd "+reviews(root)+"; "+cell+"; rm s.bin").CombinedOutput(); err != nil {
+				// As the sheet says: in runs/CREDIT_REVIEWS/, leaving
+				// nothing there.
+				before, _ := os.ReadDir(reviews(root))
+				if out, err := exec.Command("bash", "-c", "set -e; cd "+reviews(root)+"; "+cell).CombinedOutput(); err != nil {
 					t.Errorf("%s: %v\n%s", cell, err, out)
+				}
+				if after, _ := os.ReadDir(reviews(root)); len(after) != len(before) {
+					t.Errorf("%s left %d files in the reports directory", cell, len(after)-len(before))
 				}
 			}
 		}

@@ -205,10 +205,10 @@ func controlCatalogue() []Control {
 				"(spike runs, policy violations, SLA breaches, drift, data quality); weeks listed as missing are gaps, not evidence. " +
 				"The audit segment holds the record of publication of every file, proven against a signed checkpoint of the log.",
 			Reperform: []string{
-				"(cd runs/CREDIT_REVIEWS && sha256sum -c *.sha256) (in the unpacked bundle)",
+				"(cd runs/CREDIT_REVIEWS && sha256sum -c *.sha256)  # in the unpacked bundle",
 				"jq '.policy_violations' runs/CREDIT_REVIEWS/weekly_<date>.json",
-				"jq '.periods' index.json (present, missing with why, superseded revisions)",
-				"compare each report's audit_head_at_start with audit/verification.json (report_audit_heads)",
+				"jq '.periods' index.json  # present, missing with why, superseded revisions",
+				"# compare each report's audit_head_at_start with audit/verification.json (report_audit_heads)",
 			},
 		},
 		{
@@ -217,9 +217,9 @@ func controlCatalogue() []Control {
 			Description: "Every baseline change was proposed by one person (signed proposal) and approved by another (signed approval), " +
 				"after the checks of the runbook: no SEV0/SEV1 in the 14 days before, changes over 50 % only when forced; each has its update note.",
 			Reperform: []string{
-				"for each approval_<id>.json: jq '.proposed_by, .approved_by' differ; its proposal_sha256 equals sha256sum of proposal_<id>.json",
+				"# for each approval_<id>.json: jq '.proposed_by, .approved_by' differ; its proposal_sha256 equals sha256sum of proposal_<id>.json",
 				"jq '.checks, .clock' runs/BASELINE_UPDATES/approval_<id>.json",
-				"the audit segment holds baseline_proposed, baseline_approved and baseline_applied for each",
+				"# the audit segment holds baseline_proposed, baseline_approved and baseline_applied for each",
 			},
 		},
 		{
@@ -229,7 +229,7 @@ func controlCatalogue() []Control {
 				"and the SRE runbook's three SLA clocks (operator review, maker-checker approval, observation of exceptions) with every breach.",
 			Reperform: []string{
 				"jq '.services, .breaches' runs/CREDIT_REVIEWS/sla_<month>.json",
-				"each operator_review item names the audit entry (audit_seq, audit_hash) that shows its publication time",
+				"# each operator_review item names the audit entry (audit_seq, audit_hash) that shows its publication time",
 			},
 		},
 		{
@@ -239,10 +239,10 @@ func controlCatalogue() []Control {
 				"(or, when signed before a key rotation, by the retired key its index entry names as signature_key_id, in keys/retired/); " +
 				"the audit segment is a contiguous, hash-chained run of the audit log that chains from audit.prev_hash; index.json lists every file's hash and is itself signed.",
 			Reperform: []string{
-				"ledgerlens verify <bundle>.zip (offline; --pubkey to use a key you hold rather than the bundled one)",
-				"base64 -d F.sig > s.bin; openssl pkeyutl -verify -pubin -inkey keys/signing.pub -rawin -in F -sigfile s.bin",
-				"walk audit/segment.jsonl with the jq recipe of INDEX.md, starting from audit.prev_hash",
-				"ledgerlens verify checks audit/checkpoint (a C2SP tlog-checkpoint signed note) with the key, and audit/proofs.json: inclusion of each record of publication, consistency from each report's audit_checkpoint",
+				"ledgerlens verify --pubkey /path/to/your/signing.pub <bundle>.zip  # offline, with the key you obtained out of band",
+				"s=$(mktemp) && base64 -d F.sig > \"$s\" && openssl pkeyutl -verify -pubin -inkey /path/to/your/signing.pub -rawin -in F -sigfile \"$s\"",
+				"# walk audit/segment.jsonl with the jq recipe of INDEX.md, starting from audit.prev_hash",
+				"# ledgerlens verify checks audit/checkpoint (a C2SP tlog-checkpoint signed note) with the key, and audit/proofs.json: inclusion of each record of publication, consistency from each report's audit_checkpoint",
 			},
 		},
 	}
