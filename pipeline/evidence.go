@@ -45,6 +45,15 @@ type EvidenceResult struct {
 // differs in that; exporting again to a path that holds this root's export
 // of the same range is a no-op.
 func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*EvidenceResult, error) {
+	// One path for the bundle throughout, made absolute once: the record
+	// names a bundle outside the root by its absolute path, and a relative
+	// --out, resolved against the root by the publisher's record lookups,
+	// missed them when --root named another directory: a retried export
+	// over a replaced signature said "no-op", exit 0, and recorded the
+	// replaced bytes (an outside review).
+	if abs, err := filepath.Abs(opts.Out); err == nil {
+		opts.Out = abs
+	}
 	dir, file := filepath.Split(opts.Out)
 	base, ok := strings.CutSuffix(file, ".zip")
 	if !ok || base == "" || strings.HasPrefix(base, ".") {
@@ -156,13 +165,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 					// Not the bundle this root last exported there: another
 					// root's, put in its place (bundles may be moved away),
 					// or this one's changed. Either way it is not replaced.
-					// The record names a bundle outside the root by its
-					// absolute path; --out may be relative to the working
-					// directory, which a record's relative path is not.
-					out, aerr := filepath.Abs(opts.Out)
-					if aerr != nil {
-						out = opts.Out
-					}
+					out := opts.Out // absolute, as the record names it
 					if rec := j.RecordedDigest(out); rec != "" {
 						sum, size, derr := reports.FileDigest(out)
 						if derr == nil && sum != rec {

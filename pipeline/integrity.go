@@ -261,6 +261,11 @@ func OpenStoreToCheck(ctx context.Context, env job.Env) (st *store.Store, proble
 		return nil, nil, err
 	}
 	st, err = dir.OpenOwned(ctx, store.Options{ReadOnly: true})
+	if err != nil && ctx.Err() == nil && store.IsLockConflict(err) {
+		// Busy, not damaged: a verifier's false alarm went to the
+		// webhooks with the daily check's exit 4 (an outside review).
+		return nil, nil, job.StoreBusy(err, l.StoreFile)
+	}
 	if err != nil && ctx.Err() == nil {
 		return nil, []string{fmt.Sprintf("store %s cannot be opened (%v): if it is damaged, move it away (the next job rebuilds it from the ledger, checked against the audit log)",
 			l.Rel(l.StoreFile), err)}, nil

@@ -61,7 +61,7 @@ func GenerateKey(dir string, random io.Reader) (KeyInfo, error) {
 		return KeyInfo{}, fmt.Errorf("generate signing key: %w", err)
 	}
 	if _, err := os.Lstat(privPath); err == nil {
-		return KeyInfo{}, fmt.Errorf("generate signing key: %s already exists; refusing to overwrite it (move it and %s away first to rotate keys)", privPath, PublicKeyFile)
+		return KeyInfo{}, fmt.Errorf("generate signing key: %s already exists; refusing to overwrite it (to replace the key, run 'ledgerlens keys rotate', which keeps the old public key for what it signed)", privPath)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return KeyInfo{}, fmt.Errorf("generate signing key: %w", err)
 	}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,4 +157,75 @@ func TestAttackNoopRerunOverADeletedCompanion(t *testing.T) {
 				"--root", root, "evidence", "export", "--from", prevWeek(t), "--to", focusWeek, "--out", bundle)
 		})
 	}
+}
+
+// TestAttackNoopRerunOverAReplacedCompanionRelativeOut: the bundle's
+// signature or sidecar replaced, and the export retried with a relative
+// --out while --root named another directory: "already exported there
+// (no-op)", exit 0, and the replaced bytes recorded as published (an
+// outside review; with an absolute --out it exited 4,
+// TestAttackNoopRerunOverAReplacedCompanion). --out is made absolute
+// before anything is looked up: exit 4, nothing recorded.
+func TestAttackNoopRerunOverAReplacedCompanionRelativeOut(t *testing.T) {
+	for _, ext := range []string{".sig", ".sha256"} {
+		t.Run(ext, func(t *testing.T) {
+			root, bundle := exportedBundle(t)
+			if err := os.WriteFile(bundle+ext, []byte("AAAA\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+			before := readFile(t, logPath)
+			r := ledgerlensIn(t, filepath.Dir(bundle), nil, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", focusWeek, "--out", filepath.Base(bundle))
+			if r.code != exitIntegrity || !strings.Contains(r.stderr, filepath.Base(bundle)+ext) {
+				t.Errorf("retried export over a replaced %s: exit %d, want %d naming it\n%s%s", ext, r.code, exitIntegrity, r.stdout, r.stderr)
+			}
+			if after := readFile(t, logPath); bytes.Contains(after[len(before):], []byte(`"event":"artifact_written"`)) {
+				t.Errorf("the replaced %s was recorded as published", ext)
+			}
+		})
+	}
+}
+
+// TestAuditVerifyOfABundleOrItsSegment: `audit verify FILE` of a genuine
+// bundle, or of its audit/segment.jsonl, called the evidence tampered
+// ("bad_json", "seq_gap", exit 4), as an auditor following its --help
+// would find (an outside review). Neither is a whole log: the command
+// says what each is and which command checks it, exit 2.
+func TestAuditVerifyOfABundleOrItsSegment(t *testing.T) {
+	root, bundle := exportedBundle(t)
+	zr, err := zip.OpenReader(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	segment := filepath.Join(t.TempDir(), "segment.jsonl")
+	for _, f := range zr.File {
+		if f.Name != "audit/segment.jsonl" {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(segment, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	for _, tt := range []struct{ file, want string }{
+		{bundle, "is a zip archive, not an audit log"},
+		{segment, "a segment of a log"},
+	} {
+		r := ledgerlens(t, nil, "audit", "verify", "--pubkey", pub, tt.file)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "ledgerlens verify --pubkey KEY") {
+			t.Errorf("audit verify %s: exit %d, want %d saying %q\n%s%s", filepath.Base(tt.file), r.code, exitUsage, tt.want, r.stdout, r.stderr)
+		}
+	}
+	// The whole log still verifies.
+	mustRun(t, "audit", "verify", "--pubkey", pub, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
 }

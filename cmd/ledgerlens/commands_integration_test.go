@@ -127,6 +127,18 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(r.stdout, "kept ") || !strings.Contains(r.stdout, "no-op") {
 		t.Errorf("second demo run:\n%s", r.stdout)
 	}
+	// Other options over it would regenerate the ledger its reports were
+	// published from: the run ended 4, a modified ledger, where the help
+	// said "safe to re-run" (an outside review). Refused, exit 2, nothing
+	// written.
+	ledger := filepath.Join(out, "runs", "CREDIT_MONITORING", "ledger.jsonl")
+	before := readFile(t, ledger)
+	if r := runInProcess(t, "demo", "--out", out, "--runs", "4000"); r.code != exitUsage || !strings.Contains(r.stderr, "holds a demo of 3000 runs") {
+		t.Errorf("demo with other options over a demo: exit %d, want %d\n%s%s", r.code, exitUsage, r.stdout, r.stderr)
+	}
+	if !bytes.Equal(readFile(t, ledger), before) {
+		t.Errorf("the refused demo changed the ledger")
+	}
 }
 
 // TestDemoRefusesALiveRoot: demo --out pointed at a working root that is
@@ -181,8 +193,8 @@ func TestRunFunctions(t *testing.T) {
 		t.Fatalf("runReportWeekly: %v\n%s", err, out.String())
 	}
 	out.Reset()
-	if err := runVerifyAll(ctx, a, nil, true, 0); err != nil || !strings.HasSuffix(out.String(), "OK\n") {
-		t.Errorf("runVerifyAll: %v\n%s", err, out.String())
+	if n, err := runVerifyAll(ctx, a, nil, true, 0); err != nil || n != 0 || !strings.HasSuffix(out.String(), "OK\n") {
+		t.Errorf("runVerifyAll: %d problems, %v\n%s", n, err, out.String())
 	}
 	calc := BaselineCalculateOptions{AsOfText: "2026-03-02T00:00:00Z"}
 	calc.ScenarioID = fixtureCandidate(t)

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,8 +29,10 @@ func newDemoCmd(a *app) *cobra.Command {
 		Long: `demo builds a complete working root from deterministic fixtures, creates a
 signing key (keeping an existing one), publishes the weekly review of the
 fixtures' last week, verifies the sidecars, signatures, audit chain and
-ledger, and prints the headline figures and output paths. Safe to re-run: a
-second run finds the report already published.`,
+ledger, and prints the headline figures and output paths. Safe to re-run
+with the same options: a second run finds the report already published.
+Over a demo made with other options it is refused (its ledger would be
+regenerated under the reports published from it).`,
 		Example: `  ledgerlens demo --out demo
   ledgerlens demo --out /tmp/ll --runs 1000000`,
 		Args: cobra.NoArgs,
@@ -40,7 +44,7 @@ second run finds the report already published.`,
 			if err := notInsideARoot("demo", opts.Out); err != nil {
 				return err
 			}
-			if err := checkDemoOut(opts.Out); err != nil {
+			if err := checkDemoOut(opts.Out, opts); err != nil {
 				return err
 			}
 			a.root = opts.Out
@@ -127,7 +131,7 @@ second run finds the report already published.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Out, "out", "demo", "working root to create")
-	f.IntVar(&opts.Runs, "runs", fixtures.DefaultRuns, "number of fixture runs")
+	f.IntVar(&opts.Runs, "runs", fixtures.DefaultRuns, "number of fixture runs, roughly (the planted cases need about 16,000 at least)")
 	return cmd
 }
 
@@ -166,7 +170,12 @@ func acknowledgePlanted(ctx context.Context, a *app, ie *job.IntegrityError, lin
 // or fixture root (one with the fixtures' expected.json): the demo writes
 // the fixtures' ledger, cases and incidents over whatever is there, and
 // pointed at a live root it would replace the runs it records.
-func checkDemoOut(dir string) error {
+//
+// An earlier demo made with other options is refused too: regenerated,
+// its ledger is no longer the one its reports were published from, and
+// the run ended in exit 4, a modified ledger, where the help said "safe to
+// re-run" (an outside review).
+func checkDemoOut(dir string, opts fixtures.Options) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0) {
 		return nil
@@ -175,6 +184,21 @@ func checkDemoOut(dir string) error {
 		return fmt.Errorf("demo --out %s: %w", dir, err)
 	}
 	if isFixtureRoot(dir) {
+		data, err := os.ReadFile(filepath.Join(dir, fixtures.ExpectedPath))
+		if err != nil {
+			return fmt.Errorf("demo --out %s: %w", dir, err)
+		}
+		var exp struct {
+			Params fixtures.Params `json:"params"`
+		}
+		if err := json.Unmarshal(data, &exp); err != nil {
+			return fmt.Errorf("demo --out %s: %s: %w", dir, fixtures.ExpectedPath, err)
+		}
+		want := fixtures.Params{Runs: opts.Runs, Weeks: opts.Weeks, Start: opts.Start.Format(time.DateOnly), Seed: opts.Seed}
+		if exp.Params != want {
+			return usagef("demo: --out %s holds a demo of %d runs over %d weeks from %s (seed %d); these options would regenerate its ledger under the reports published from it: give the same options, remove it, or choose a new directory",
+				dir, exp.Params.Runs, exp.Params.Weeks, exp.Params.Start, exp.Params.Seed)
+		}
 		return nil
 	}
 	return fmt.Errorf("demo: --out %s is not empty and is not an earlier demo root (it holds %s but no %s); refusing to replace its ledger — choose a new directory",

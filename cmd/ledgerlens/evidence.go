@@ -17,7 +17,6 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
-	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -105,7 +104,7 @@ func verifyBundles(a *app, paths []string, opts VerifyOptions) (failed, unchecke
 		return 0, 0, fmt.Errorf("verify --checkpoint: %w", err)
 	}
 	for _, path := range paths {
-		pub, source, err := bundleKey(a, opts.PubKey, opts.RootGiven)
+		pub, source, err := verifyingKey(a, opts.PubKey, opts.RootGiven)
 		if err != nil {
 			return failed, unchecked, err
 		}
@@ -259,27 +258,6 @@ func isBundle(path string) bool {
 		return false
 	}
 	return slices.ContainsFunc(zr.File, func(f *zip.File) bool { return f.Name == evidence.IndexJSON })
-}
-
-// bundleKey is the key a bundle is checked with: --pubkey, else the key
-// of the root --root names (rootGiven), else nil (the bundle's own, if
-// --trust-bundle-key accepts it). The working directory's key is not
-// taken unasked: a forged bundle dropped into a delivery folder with a
-// planted .ledgerlens/keys/signing.pub beside it verified, exit 0, for
-// a team that ran the check there (an outside review).
-func bundleKey(a *app, pubPath string, rootGiven bool) (ed25519.PublicKey, string, error) {
-	if pubPath != "" {
-		pub, err := reports.LoadPublicKey(pubPath)
-		return pub, "--pubkey " + pubPath, err
-	}
-	if !rootGiven {
-		return nil, "", nil
-	}
-	pub, err := job.RootPublicKey(a.layout())
-	if pub == nil || err != nil {
-		return nil, "", err
-	}
-	return pub, filepath.Join(a.layout().KeysDir, reports.PublicKeyFile), nil
 }
 
 func shortHash(h string) string {

@@ -66,7 +66,7 @@ allows it (for regenerating a fixture root).`,
 		},
 	}
 	f := gen.Flags()
-	f.IntVar(&opts.Runs, "runs", 200000, "number of runs")
+	f.IntVar(&opts.Runs, "runs", 200000, "number of runs, roughly: the planted cases' runs come on top of a floor of background runs, so a small number gives more (about 16,000 at least)")
 	f.IntVar(&opts.Weeks, "weeks", 8, "weeks covered (at least 6)")
 	f.StringVar(&start, "start", "2026-01-05", "first Monday (YYYY-MM-DD)")
 	f.Int64Var(&opts.Seed, "seed", 1, "random seed")

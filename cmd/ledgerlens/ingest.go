@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 )
 
@@ -34,13 +35,25 @@ the ledger as a ledger_modified event followed by a full reload.`,
 			return runIngest(cmd.Context(), a, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Ledger, "ledger", "", "ledger path (default <root>/runs/CREDIT_MONITORING/ledger.jsonl)")
+	cmd.Flags().StringVar(&opts.Ledger, "ledger", "", "the root's ledger (<root>/runs/CREDIT_MONITORING/ledger.jsonl, the default); any other file is refused")
 	cmd.Flags().DurationVar(&opts.LockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
 	return cmd
 }
 
 // runIngest runs the ingest job and prints its figures on a's stdout.
+//
+// --ledger may name only the root's own ledger: the reports read that
+// one, and a store loaded from another file (a typo: cases.jsonl) was
+// recorded as a modification of the ledger, an integrity problem every
+// job then reported until someone acknowledged it (an outside review).
 func runIngest(ctx context.Context, a *app, opts IngestOptions) error {
+	if opts.Ledger != "" {
+		own, oerr := inputs.RealPath(a.layout().Ledger)
+		given, gerr := inputs.RealPath(opts.Ledger)
+		if oerr != nil || gerr != nil || own != given {
+			return usagef("--ledger %s is not this root's ledger (%s): the reports read that one, and loading another file into the store would be recorded as a modification of it; give --root the root that holds the ledger", opts.Ledger, a.layout().Ledger)
+		}
+	}
 	res, err := pipeline.RunIngest(ctx, a.env("ingest", opts.LockTimeout), opts.Ledger)
 	a.outcome = jobOutcome{job: job.NameIngest}
 	integrity := errors.Is(err, job.ErrIntegrity) // loaded, but the ledger was modified

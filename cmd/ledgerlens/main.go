@@ -190,6 +190,7 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		notEnded      *job.PeriodNotEndedError
 		notEndedRange *job.RangeNotEndedError
 		abandoned     *schedules.AbandonedError
+		sqlErr        *sqlError
 	)
 	a.prog.end()
 	switch {
@@ -249,6 +250,16 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 	case errors.As(err, &held):
 		a.logError(err)
 		return exitLocked
+	case errors.As(err, &sqlErr):
+		// Its lines as the engine wrote them; a control character in it
+		// (from ledger text the message quotes) shown escaped, as the
+		// table output shows it.
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = escapeControl(l)
+		}
+		fmt.Fprintf(a.stderr, "ledgerlens: %s\n", strings.Join(lines, "\n"))
+		return exitFailed
 	default:
 		a.logError(err)
 		return exitFailed

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
@@ -45,10 +46,12 @@ func newQueryCmd(a *app) *cobra.Command {
 		Short: "Run one read-only SQL statement over the store, sandboxed",
 		Long: `query runs one SQL statement over the store. The SQL can read the store's
 tables and views and nothing else: file reads and writes (read_*, glob, COPY,
-EXPORT), ATTACH, INSTALL and LOAD, and the network are disabled, and no
-SET, RESET or PRAGMA can change a setting of the engine (a call runs one
-statement, so what a PRAGMA such as enable_profiling turns on ends with
-it). To take results elsewhere, let ledgerlens
+EXPORT), ATTACH, INSTALL, LOAD of an extension not built in, and the
+network are disabled, and no SET, RESET or PRAGMA can change a setting of
+the engine (a call runs one statement, so what a PRAGMA such as
+enable_profiling turns on ends with it). The store is opened read-only: a
+statement that changes only the session (CREATE TEMP TABLE, DROP VIEW runs)
+ends with the call, and the engine refuses one that would change the store. To take results elsewhere, let ledgerlens
 write them: --format parquet --out FILE, or --format arrow (an Arrow IPC
 stream on stdout).
 
@@ -94,7 +97,7 @@ a query runs waits for it, up to that limit.`,
   # top 5 scenarios by spend over the last 7 days of data
   ledgerlens query --format csv "SELECT scenario_id, round(sum(credits_total), 2) AS total FROM runs WHERE ts_utc >= (SELECT max(ts_utc) FROM runs) - INTERVAL 7 DAY GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
   # hand the runs of a week to pandas or Polars
-  ledgerlens query --format parquet --out week.parquet "SELECT * FROM runs WHERE day_local BETWEEN DATE '2026-11-16' AND DATE '2026-11-22'"`,
+  ledgerlens query --format parquet --out /tmp/week.parquet "SELECT * FROM runs WHERE day_local BETWEEN DATE '2026-11-16' AND DATE '2026-11-22'"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runQuery(cmd.Context(), a, opts, args[0])
@@ -162,6 +165,9 @@ func queryStore(ctx context.Context, a *app, opts QueryOptions, sql string) erro
 	}
 	s, err := dir.OpenOwned(ctx, store.Options{Sandbox: true})
 	if err != nil {
+		if ctx.Err() == nil && store.IsLockConflict(err) {
+			return job.StoreBusy(err, l.StoreFile)
+		}
 		return err
 	}
 	defer s.Close()
@@ -207,15 +213,25 @@ func (o QueryOptions) validate() error {
 }
 
 // queryError shortens the sandbox's refusals to one line; the engine's own
-// message follows at debug level for whoever needs it.
+// message follows at debug level for whoever needs it. Any other error is
+// the engine's message for the SQL, printed as the engine wrote it.
 func queryError(err error) error {
 	for _, short := range []error{store.ErrAccessDisabled, store.ErrSettingsLocked, store.ErrMissingExtension, store.ErrMultipleStatements} {
 		if errors.Is(err, short) {
 			return fmt.Errorf("query: %w", short)
 		}
 	}
-	return fmt.Errorf("query: %w", err)
+	return &sqlError{fmt.Errorf("query: %w", err)}
 }
+
+// sqlError is the engine's message about the SQL a person wrote: several
+// lines (the candidate columns, the statement with a caret under the
+// fault) that a log line, which escapes them, made unreadable (an outside
+// review). main prints it as it is.
+type sqlError struct{ err error }
+
+func (e *sqlError) Error() string { return e.err.Error() }
+func (e *sqlError) Unwrap() error { return e.err }
 
 // checkOut refuses a --out that could overwrite anything: a path that
 // exists (a file, a link, anything), or one inside the working root,

@@ -869,3 +869,22 @@ func TestQueryBlockedOutputEndsAtItsTimeout(t *testing.T) {
 		t.Fatalf("the job that waited for the query: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestQueryErrorIsReadable: the engine's message about a mistake in the
+// SQL has several lines (the candidate columns, the statement with a caret
+// under the fault); folded into one log line, its newlines and quotes came
+// out escaped and the caret pointed nowhere (an outside review). It is
+// printed as the engine wrote it, exit 1, with any control character from
+// quoted ledger text still escaped.
+func TestQueryErrorIsReadable(t *testing.T) {
+	root := queryRoot(t)
+	r := ledgerlens(t, nil, "--root", root, "query", "SELECT scenario, count(*) FROM runs GROUP BY 1")
+	if r.code != 1 || !strings.Contains(r.stderr, "\nLINE 1: SELECT scenario") || !strings.Contains(r.stderr, `"scenario"`) ||
+		strings.Contains(r.stderr, `\n`) || strings.Contains(r.stderr, `\"`) {
+		t.Errorf("exit %d, stderr %q: want the engine's message line by line, exit 1", r.code, r.stderr)
+	}
+	r = ledgerlens(t, nil, "--root", root, "query", "SELECT CAST('a' || chr(27) || '[31m' AS INTEGER)")
+	if r.code != 1 || strings.Contains(r.stderr, "\x1b") || !strings.Contains(r.stderr, `\x1b`) {
+		t.Errorf("exit %d, stderr %q: want the control character escaped", r.code, r.stderr)
+	}
+}

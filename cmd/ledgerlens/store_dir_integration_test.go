@@ -661,17 +661,22 @@ mv .ledgerlens/store .ledgerlens/store.real && mv .ledgerlens/own .ledgerlens/st
 	mustFail(t, 4, []string{"owned by uid 65534"}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 }
 
-// posixLockEnv makes the test binary a program that holds a POSIX read
-// lock on the file it names (holdPOSIXLock), as an analyst's own program
-// reading the store file would.
+// posixLockEnv makes the test binary a program that holds a POSIX lock on
+// the file it names (holdPOSIXLock): a read lock, as an analyst's own
+// program reading the store file would, or, for a value "write:PATH", a
+// write lock, as a DuckDB client that opened it for writing holds.
 const posixLockEnv = "LEDGERLENS_TEST_HOLD_POSIX_LOCK"
 
-// holdPOSIXLock takes a read lock on the whole file at path, says
-// "locked" and waits to be killed.
+// holdPOSIXLock takes a lock on the whole file at path, says "locked" and
+// waits to be killed.
 func holdPOSIXLock(path string) int {
-	f, err := os.Open(path)
+	kind, flag := int16(syscall.F_RDLCK), os.O_RDONLY
+	if p, ok := strings.CutPrefix(path, "write:"); ok {
+		path, kind, flag = p, syscall.F_WRLCK, os.O_RDWR
+	}
+	f, err := os.OpenFile(path, flag, 0)
 	if err == nil {
-		err = syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &syscall.Flock_t{Type: syscall.F_RDLCK})
+		err = syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &syscall.Flock_t{Type: kind})
 	}
 	if err != nil {
 		fmt.Println("error:", err)
@@ -683,17 +688,12 @@ func holdPOSIXLock(path string) int {
 	return 2
 }
 
-// TestStoreFileLockedByAnotherProgram: another program holding a lock on
-// the store file (an analyst reading it with their own tools). Jobs
-// exited 1 advising to move the store away, the wrong remedy for a store
-// that is only busy (an outside review). They exit 75, as for a held job
-// lock, naming the program.
-func TestStoreFileLockedByAnotherProgram(t *testing.T) {
-	root := copyFixture(t)
-	mustRun(t, "--root", root, "keys", "generate")
-	mustRun(t, "--root", root, "ingest")
+// startLockHolder starts the test binary holding a POSIX lock on path
+// (posixLockEnv's value) and waits until it holds it.
+func startLockHolder(t *testing.T, value string) *exec.Cmd {
+	t.Helper()
 	holder := exec.Command(os.Args[0])
-	holder.Env = append(os.Environ(), posixLockEnv+"="+storeFile(root))
+	holder.Env = append(os.Environ(), posixLockEnv+"="+value)
 	out, err := holder.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -708,8 +708,41 @@ func TestStoreFileLockedByAnotherProgram(t *testing.T) {
 	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || strings.TrimSpace(line) != "locked" {
 		t.Fatalf("the holder did not lock the store: %q %v", line, err)
 	}
+	return holder
+}
+
+// TestStoreFileLockedByAnotherProgram: another program holding a lock on
+// the store file (an analyst reading it with their own tools). Jobs
+// exited 1 advising to move the store away, the wrong remedy for a store
+// that is only busy (an outside review). They exit 75, as for a held job
+// lock, naming the program.
+func TestStoreFileLockedByAnotherProgram(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "ingest")
+	holder := startLockHolder(t, storeFile(root))
 	r := ledgerlens(t, nil, "--root", root, "ingest")
 	if r.code != 75 || strings.Contains(r.stderr, "move it away") || !strings.Contains(r.stderr, fmt.Sprintf("pid %d (", holder.Process.Pid)) {
 		t.Errorf("ingest while another program locks the store file: exit %d, want 75 naming pid %d\n%s", r.code, holder.Process.Pid, r.stderr)
+	}
+}
+
+// TestStoreFileWriteLockedByAnotherProgram: a DuckDB client of the
+// analyst's own that opened the store file for writing holds a write lock
+// on it. The verifiers called the busy store damaged ("cannot be opened",
+// "DAMAGED", exit 4), so the daily check's false alarm went to the
+// webhooks, and query exited 1 (an outside review). Busy is exit 75, as
+// for the jobs, naming the program.
+func TestStoreFileWriteLockedByAnotherProgram(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "ingest")
+	holder := startLockHolder(t, "write:"+storeFile(root))
+	for _, args := range [][]string{{"ingest"}, {"verify", "store"}, {"verify", "ledger"}, {"verify", "all"}, {"query", "SELECT 1"}} {
+		r := ledgerlens(t, nil, append([]string{"--root", root}, args...)...)
+		if r.code != 75 || strings.Contains(r.stderr+r.stdout, "move it away") || strings.Contains(r.stdout, "DAMAGED") ||
+			!strings.Contains(r.stderr, fmt.Sprintf("pid %d (", holder.Process.Pid)) {
+			t.Errorf("%v while another program write-locks the store file: exit %d, want 75 naming pid %d\n%s%s", args, r.code, holder.Process.Pid, r.stdout, r.stderr)
+		}
 	}
 }

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,6 +24,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
+	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
 func newVerifyCmd(a *app) *cobra.Command {
@@ -38,11 +42,16 @@ func newVerifyCmd(a *app) *cobra.Command {
 		Annotations: noRoot,
 		Short:       "Check published files' SHA-256 sidecars and Ed25519 signatures",
 		Long: `verify checks each FILE against FILE.sha256 and FILE.sig, offline, with the
-public key from .ledgerlens/keys/signing.pub or --pubkey. It says which check
-failed for which file and exits 4 if any did. A FILE ending in .zip is an
-evidence bundle: its own sidecar and signature and every file and audit entry
-inside it are checked; without --pubkey or the root's key a bundle is
-refused unless --trust-bundle-key accepts the key shipped inside it.
+public key --pubkey names or, when --root names the working root, the root's
+.ledgerlens/keys/signing.pub (with a warning: anyone who can write the root
+can replace it). A key in the working directory is not used unless --root
+names it. It says which check failed for which file and exits 4 if any did.
+A report must name the key that signed it (signing_key_id); a rejects file
+must hold what the weekly report of its week and revision beside it counts
+and samples. A FILE ending in .zip is an evidence bundle: its own sidecar
+and signature and every file and audit entry inside it are checked; without
+--pubkey or the root's key a bundle is refused unless --trust-bundle-key
+accepts the key shipped inside it.
 A genuine bundle of another range verifies too: --from and --to require
 each bundle to cover that range, and --complete a report for every week of
 it (or of the bundle's own range without them). A genuine older export of
@@ -58,8 +67,8 @@ must match its file name.
 
 Subcommands check the ledger's append-only property, the store's rows and
 everything at once.`,
-		Example: `  ledgerlens verify runs/CREDIT_REVIEWS/weekly_2026-11-16.json runs/CREDIT_REVIEWS/weekly_2026-11-16.xlsx
-  ledgerlens verify --pubkey signing.pub weekly_2026-11-16.json
+		Example: `  ledgerlens verify --pubkey /path/to/your/signing.pub weekly_2026-11-16.json weekly_2026-11-16.xlsx
+  ledgerlens --root . verify runs/CREDIT_REVIEWS/weekly_2026-11-16.json
   ledgerlens verify --pubkey signing.pub --from 2026-07-01 --to 2026-09-30 --complete q3.zip
   ledgerlens verify --pubkey signing.pub --checkpoint q2-head.checkpoint q3.zip
   ledgerlens verify ledger
@@ -71,7 +80,7 @@ everything at once.`,
 				Kept: bundleKept, RootGiven: cmd.Flags().Changed("root")})
 		},
 	}
-	cmd.PersistentFlags().StringVar(&pubPath, "pubkey", "", "public key PEM (default <root>/.ledgerlens/keys/signing.pub)")
+	cmd.PersistentFlags().StringVar(&pubPath, "pubkey", "", "public key PEM (default <root>/.ledgerlens/keys/signing.pub: for files and bundles only when --root names the root)")
 	cmd.PersistentFlags().DurationVar(&lockTimeout, "lock-timeout", defaultReadLockTimeout,
 		"verify ledger, store, all: wait this long while a job holds the store before exiting 75")
 	cmd.Flags().StringVar(&want.From, "from", "", "require each evidence bundle to cover the range from this day (YYYY-MM-DD, in the bundle's time zone)")
@@ -103,33 +112,43 @@ A missing store while the audit log records ingests is a problem too.`,
 			return runVerifyStore(cmd.Context(), a, lockTimeout)
 		},
 	}
+	var metricsFile string
 	allCmd := &cobra.Command{
 		Use:   "all",
 		Short: "The daily integrity check: ledger, store, audit log against its checkpoints, outputs against the record of publication",
 		Example: `  ledgerlens --root /srv/ledger verify all
+  ledgerlens --root /srv/ledger verify all --quiet --metrics-file /var/lib/node_exporter/textfile/ledgerlens.prom
   ledgerlens verify all --pubkey /etc/ledgerlens/signing.pub --checkpoint witness/2026-11-16.checkpoint`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if pubPath == "" && job.MissingPublicKeyProblem(a.layout()) != nil {
-				// The root had a key and signing.pub is gone: every other
-				// check still runs (signatures aside), and the key problem
-				// is listed with theirs (SigningKeyProblems), notified too.
-				return runVerifyAll(cmd.Context(), a, nil, true, lockTimeout, kept...)
-			}
-			pub, err := loadPub()
-			if pubPath == "" && errors.Is(err, job.ErrUnsafeKeysDir) {
-				// Keys someone else put in the root's place: nothing is
-				// checked with them, everything else is, and the keys
-				// directory is listed with the problems
-				// (SigningKeyProblems), notified too.
-				return runVerifyAll(cmd.Context(), a, nil, true, lockTimeout, kept...)
-			}
-			if err != nil {
+			if err := checkMetricsFile(a, metricsFile); err != nil {
 				return err
 			}
-			return runVerifyAll(cmd.Context(), a, pub, pubPath == "", lockTimeout, kept...)
+			started := time.Now()
+			problems, err := func() (int, error) {
+				if pubPath == "" && job.MissingPublicKeyProblem(a.layout()) != nil {
+					// The root had a key and signing.pub is gone: every other
+					// check still runs (signatures aside), and the key problem
+					// is listed with theirs (SigningKeyProblems), notified too.
+					return runVerifyAll(cmd.Context(), a, nil, true, lockTimeout, kept...)
+				}
+				pub, err := loadPub()
+				if pubPath == "" && errors.Is(err, job.ErrUnsafeKeysDir) {
+					// Keys someone else put in the root's place: nothing is
+					// checked with them, everything else is, and the keys
+					// directory is listed with the problems
+					// (SigningKeyProblems), notified too.
+					return runVerifyAll(cmd.Context(), a, nil, true, lockTimeout, kept...)
+				}
+				if err != nil {
+					return -1, err
+				}
+				return runVerifyAll(cmd.Context(), a, pub, pubPath == "", lockTimeout, kept...)
+			}()
+			return recordIntegrityCheck(a, metricsFile, started, problems, err)
 		},
 	}
+	allCmd.Flags().StringVar(&metricsFile, "metrics-file", "", "merge this check's Prometheus textfile metrics (the integrity-check series the alert rules read) into this file")
 	allCmd.Flags().StringArrayVar(&kept, "checkpoint", nil, "also check the audit log against this kept checkpoint file (repeatable)")
 	cmd.AddCommand(ledgerCmd, storeCmd, allCmd)
 	return cmd
@@ -188,16 +207,16 @@ It copies what the files say when it runs; the copy a job keeps
 // job would refuse the signing key for (job.SigningKeyProblems). An
 // auditor's check of a copy without the private key, with a key obtained
 // out of band, is about the evidence alone.
-func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey bool, lockTimeout time.Duration, kept ...string) error {
+func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey bool, lockTimeout time.Duration, kept ...string) (problems int, err error) {
 	lk, err := a.readLock(ctx, "verify all", lockTimeout)
 	if err != nil {
-		return err
+		return -1, err
 	}
 	rep, err := pipeline.CheckIntegrity(ctx, a.env("verify all", 0), pub, kept...)
 	// Released before notifying: delivery takes the lock to audit itself.
 	lk.Release()
 	if err != nil {
-		return err
+		return -1, err
 	}
 	if _, err := os.Lstat(filepath.Join(a.layout().KeysDir, reports.PrivateKeyFile)); ownKey || err == nil {
 		keyProblems := job.SigningKeyProblems(a.layout(), rep.AuditCheck.State.Entries)
@@ -233,18 +252,49 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 	case len(rep.UnacknowledgedDuplicates) > 0:
 		ledger = fmt.Sprintf("append-only, %d conflicting duplicates not acknowledged", len(rep.UnacknowledgedDuplicates))
 	}
-	fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries, %d signed checkpoints checked\nartifacts: %d checked\n",
-		ledger, rep.Audit.Entries, len(rep.AuditCheck.Checkpoints), len(rep.Artifacts))
+	// Which key the signatures were checked with: an OK that did not say
+	// left a reader unsure what it vouched for (an outside review).
+	key := "none: signatures and checkpoints not checked"
+	if pub != nil {
+		key = reports.KeyID(pub) + " (--pubkey)"
+		if ownKey {
+			key = reports.KeyID(pub) + " (the root's own " + filepath.Join(a.layout().KeysDir, reports.PublicKeyFile) + ")"
+		}
+	}
+	fmt.Fprintf(a.stdout, "ledger: %s\naudit: %d entries, %d signed checkpoints checked\nartifacts: %d checked\nkey: %s\n",
+		ledger, rep.Audit.Entries, len(rep.AuditCheck.Checkpoints), len(rep.Artifacts), key)
 	a.printFailed(rep.Problems)
 	if !rep.OK() {
 		_ = a.notifyIntegrity(ctx, rep.Problems, "verify all: notify", notifyLog) // logged and audited
-		return checkFailed("integrity check failed: %s", summarize(rep.Problems))
+		return len(rep.Problems), checkFailed("integrity check failed: %s", summarize(rep.Problems))
 	}
 	if err := rep.Incomplete(); err != nil {
-		return err // a check that could not run to the end: exit 1
+		return -1, err // a check that could not run to the end: exit 1
 	}
 	fmt.Fprintln(a.stdout, "OK")
-	return nil
+	return 0, nil
+}
+
+// recordIntegrityCheck merges a verify all run into --metrics-file, if
+// given, as the integrity-check job's series: the alert rules' "integrity
+// check not succeeded for 2 days" and "integrity problem" read them, and a
+// root checked from cron rather than `schedule run` wrote none, so the
+// alert had nothing to fire on (an outside review). problems is how many
+// the check found, -1 when it could not run to the end. It returns err,
+// joined with a failure to write the file.
+func recordIntegrityCheck(a *app, path string, started time.Time, problems int, err error) error {
+	if path == "" {
+		return err
+	}
+	rr := schedules.RunResult{Started: started, Finished: time.Now(), Err: err}
+	if problems >= 0 {
+		n := int64(problems)
+		rr.Stats = schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}
+	}
+	if merr := schedules.RecordRun(path, metricsRoot(a.layout()), schedules.JobIntegrityCheck, rr); merr != nil {
+		return errors.Join(err, fmt.Errorf("the check's outcome is as stated above, but --metrics-file could not be written, so monitoring still shows the check before: %w", merr))
+	}
+	return err
 }
 
 // loadPublicKey reads the public key signatures are checked with: pubPath,
@@ -258,6 +308,29 @@ func loadPublicKey(a *app, pubPath string) (ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("no public key at %s: pass --pubkey PATH (signatures cannot be checked without it)", filepath.Join(a.layout().KeysDir, reports.PublicKeyFile))
 	}
 	return pub, err
+}
+
+// verifyingKey is the key published files and bundles are checked with:
+// --pubkey, else the key of the root --root names (rootGiven), else nil
+// (for a bundle, its own, if --trust-bundle-key accepts it). The working
+// directory's key is not taken unasked: a forged bundle, or report,
+// dropped into a delivery folder with a planted
+// .ledgerlens/keys/signing.pub beside it verified, exit 0, for a team that
+// ran the check there (two outside reviews). source names where the key
+// came from.
+func verifyingKey(a *app, pubPath string, rootGiven bool) (pub ed25519.PublicKey, source string, err error) {
+	if pubPath != "" {
+		pub, err := reports.LoadPublicKey(pubPath)
+		return pub, "--pubkey " + pubPath, err
+	}
+	if !rootGiven {
+		return nil, "", nil
+	}
+	pub, err = job.RootPublicKey(a.layout())
+	if pub == nil || err != nil {
+		return nil, "", err
+	}
+	return pub, filepath.Join(a.layout().KeysDir, reports.PublicKeyFile), nil
 }
 
 // VerifyOptions are the options of `ledgerlens verify FILE...`.
@@ -304,7 +377,7 @@ func runVerify(a *app, opts VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	failures, unread, err := verifyFiles(a, files, opts.PubKey)
+	failures, unread, err := verifyFiles(a, files, opts)
 	if err != nil {
 		return err
 	}
@@ -331,13 +404,30 @@ func runVerify(a *app, opts VerifyOptions) error {
 // that a file under the root is the recorded artifact for its name,
 // printing one line per file. It returns the files found changed and
 // those it could not read, each with its problems.
-func verifyFiles(a *app, files []string, pubPath string) (failures, unread []string, err error) {
+//
+// The key is the one --pubkey names or, when --root names the working
+// root, the root's own, with a warning (verifyingKey): the working
+// directory's .ledgerlens/keys/signing.pub is not used unasked, for a
+// forged report dropped into a folder beside a planted key verified
+// there, OK, exit 0 (an outside review). A report must name the key
+// that signed it (signing_key_id), and a rejects file must hold what the
+// report beside it says it does (reconcile.RejectsAgainstReport).
+func verifyFiles(a *app, files []string, opts VerifyOptions) (failures, unread []string, err error) {
 	if len(files) == 0 {
 		return nil, nil, nil
 	}
-	pub, err := loadPublicKey(a, pubPath)
+	pub, source, err := verifyingKey(a, opts.PubKey, opts.RootGiven)
 	if err != nil {
 		return nil, nil, err
+	}
+	if pub == nil {
+		if opts.RootGiven {
+			return nil, nil, fmt.Errorf("no public key at %s: pass --pubkey PATH (signatures cannot be checked without it)", filepath.Join(a.layout().KeysDir, reports.PublicKeyFile))
+		}
+		return nil, nil, fmt.Errorf("no key to check %s with: pass --pubkey with the key you were given out of band (or --root naming the working root whose key to use); a .ledgerlens/keys/signing.pub in the working directory is not used unless --root names it, as anyone can put one beside the files (docs/COMPLIANCE.md)", files[0])
+	}
+	if opts.PubKey == "" {
+		fmt.Fprintf(a.stderr, "WARNING: checked with the working root's key %s (%s), which anyone who can write the root can replace: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md)\n", reports.KeyID(pub), source)
 	}
 	l := a.layout()
 	for _, path := range files {
@@ -354,14 +444,58 @@ func verifyFiles(a *app, files []string, pubPath string) (failures, unread []str
 		if err != nil {
 			return nil, nil, err
 		}
-		if problems := append(check.Problems(), recorded...); len(problems) > 0 {
+		problems := append(check.Problems(), recorded...)
+		if len(problems) == 0 {
+			if named := reportKeyID(path); named != "" && named != check.KeyID {
+				problems = append(problems, fmt.Sprintf("the report names signing key %s (signing_key_id), but its signature is by key %s: signed by another key than the one it names", named, check.KeyID))
+			}
+		}
+		bound := ""
+		if len(problems) == 0 {
+			rp, found, err := reconcile.RejectsAgainstReport(path, pub)
+			if err != nil {
+				return nil, nil, err
+			}
+			problems = append(problems, rp...)
+			if found {
+				bound = ", matches its report"
+			} else if isRejectsFile(path) {
+				fmt.Fprintf(a.stderr, "WARNING: %s: no weekly report of its week and revision beside it: nothing but its name ties it to a week (verify it in the folder of its report)\n", path)
+			}
+		}
+		if len(problems) > 0 {
 			failures = append(failures, path+": "+strings.Join(problems, "; "))
 			fmt.Fprintf(a.stdout, "FAILED  %s\n", failures[len(failures)-1])
 			continue
 		}
-		fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s)\n", path, check.SHA256, check.KeyID)
+		fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s%s)\n", path, check.SHA256, check.KeyID, bound)
 	}
 	return failures, unread, nil
+}
+
+// reportKeyID is the signing_key_id a JSON report names, "" for any other
+// file (or a report without one).
+func reportKeyID(path string) string {
+	if filepath.Ext(path) != ".json" {
+		return ""
+	}
+	data, err := inputs.ReadRegular(path)
+	if err != nil {
+		return ""
+	}
+	var r struct {
+		SigningKeyID string `json:"signing_key_id"`
+	}
+	if json.Unmarshal(data, &r) != nil {
+		return ""
+	}
+	return r.SigningKeyID
+}
+
+// isRejectsFile reports whether path is named like a published rejects
+// file.
+func isRejectsFile(path string) bool {
+	return strings.HasPrefix(filepath.Base(path), "rejects") && filepath.Ext(path) == ".jsonl"
 }
 
 // runVerifyLedger checks that the ledger prefix the store loaded is
@@ -557,7 +691,11 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 		if err != nil {
 			return fmt.Errorf("audit log: %w", err)
 		}
+		err = notAWholeLog(f, path)
 		f.Close()
+		if err != nil {
+			return err
+		}
 	}
 	res, err := reconcile.AuditFiles(l, path, cpFile, reviewsDir, pub, opts.Kept)
 	if err != nil {
@@ -666,4 +804,27 @@ func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Sto
 		return nil, fmt.Errorf("store %s: %w", a.layout().StoreFile, fs.ErrNotExist)
 	}
 	return st, nil
+}
+
+// notAWholeLog refuses, as a misuse (exit 2), a file audit verify cannot
+// check alone: an evidence bundle, or a log that begins after seq 1, as
+// a bundle's audit/segment.jsonl does. Both were reported as a broken,
+// tampered log (exit 4) of genuine evidence (an outside review); `verify
+// BUNDLE.zip` checks a segment against its bundle's checkpoint and proofs.
+func notAWholeLog(f *os.File, path string) error {
+	head := make([]byte, 4)
+	if n, _ := f.ReadAt(head, 0); n == 4 && string(head) == "PK\x03\x04" {
+		return usagef("%s is a zip archive, not an audit log: an evidence bundle is checked with 'ledgerlens verify --pubkey KEY %s'", path, path)
+	}
+	line, err := bufio.NewReader(io.NewSectionReader(f, 0, 1<<20)).ReadBytes('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("audit log %s: %w", path, err)
+	}
+	var first struct {
+		Seq int64 `json:"seq"`
+	}
+	if json.Unmarshal(line, &first) == nil && first.Seq > 1 {
+		return usagef("%s begins at audit seq %d, not 1: a segment of a log (an evidence bundle's audit/segment.jsonl, which 'ledgerlens verify --pubkey KEY BUNDLE.zip' checks against the bundle's checkpoint and proofs), or a log whose first entries were removed; audit verify checks a whole log", path, first.Seq)
+	}
+	return nil
 }

@@ -42,8 +42,18 @@ func TestIntegrityNamesEveryTamperedArtifact(t *testing.T) {
 			t.Fatalf("%v: exit %d\n%s", args, r.code, r.stderr)
 		}
 	}
-	if r := runInProcess(t, "--root", root, "verify", "all"); r.code != 0 || !strings.HasSuffix(r.stdout, "OK\n") {
+	// Checked from cron, the run reaches the metrics the alert rules
+	// read, as the scheduler's check does: a root checked by a verify all
+	// line wrote no integrity-check series, and "integrity check not
+	// succeeded for 2 days" had nothing to fire on (an outside review).
+	cronMetrics := filepath.Join(t.TempDir(), "ledgerlens.prom")
+	if r := runInProcess(t, "--root", root, "verify", "all", "--metrics-file", cronMetrics); r.code != 0 || !strings.HasSuffix(r.stdout, "OK\n") {
 		t.Fatalf("untampered: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{series("ledgerlens_integrity_problems", "integrity-check", root) + " 0", series("ledgerlens_job_last_status", "integrity-check", root) + " 1"} {
+		if data := readFile(t, cronMetrics); !strings.Contains(string(data), want) {
+			t.Errorf("verify all --metrics-file: the file lacks %s:\n%s", want, data)
+		}
 	}
 	tampered := []string{
 		filepath.Join(reviews(root), "weekly_"+focusWeek+".json"),
@@ -53,7 +63,12 @@ func TestIntegrityNamesEveryTamperedArtifact(t *testing.T) {
 		flipByte(t, p)
 	}
 
-	r := runInProcess(t, "--root", root, "verify", "all")
+	r := runInProcess(t, "--root", root, "verify", "all", "--metrics-file", cronMetrics)
+	for _, want := range []string{series("ledgerlens_integrity_problems", "integrity-check", root) + " 2", series("ledgerlens_job_last_status", "integrity-check", root) + " 0"} {
+		if data := readFile(t, cronMetrics); !strings.Contains(string(data), want) {
+			t.Errorf("verify all --metrics-file of a tampered root: the file lacks %s:\n%s", want, data)
+		}
+	}
 	if r.code != exitIntegrity {
 		t.Fatalf("verify all: exit %d, want %d\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
 	}

@@ -63,9 +63,17 @@ var ErrStoreDamaged = errors.New("the store is damaged")
 // the problems, so cron sees a failure although the report exists.
 type IntegrityError struct {
 	Problems []string // one line each
+	// Published is set by Run for a job that published before it ended
+	// with the problems: the one line cron mails says so, for under
+	// --quiet only standard output, which cron discards, said it (an
+	// outside review).
+	Published bool
 }
 
 func (e *IntegrityError) Error() string {
+	if e.Published {
+		return "integrity problem (published all the same, the problems recorded with it): " + strings.Join(e.Problems, "; ")
+	}
 	return "integrity problem: " + strings.Join(e.Problems, "; ")
 }
 

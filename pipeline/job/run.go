@@ -198,7 +198,7 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		return err
 	}
 	if len(out.Integrity) > 0 {
-		return &IntegrityError{Problems: out.Integrity}
+		return &IntegrityError{Problems: out.Integrity, Published: j.published.Load()}
 	}
 	return nil
 }
@@ -289,6 +289,21 @@ func CheckStoreOpens(ctx context.Context, env Env, dir *store.Dir) error {
 	return err
 }
 
+// StoreBusy is the error of an open of the store that another process's
+// lock on the store file refused (store.IsLockConflict: an analyst
+// reading it outside `ledgerlens query`, or with a tool of their own that
+// opened it for writing). The store is not damaged, and the advice to
+// move it away was the wrong remedy (an outside review): busy, as for the
+// job lock — a *LockHeldError naming the holders when the kernel's lock
+// table shows them (exit 75), else err with that said.
+func StoreBusy(err error, storeFile string) error {
+	var conflict *store.LockConflictError
+	if errors.As(err, &conflict) && len(conflict.Holders) > 0 {
+		return &LockHeldError{Path: storeFile, Lockers: conflict.Holders}
+	}
+	return fmt.Errorf("%w; another process holds a lock on the store file: the store is not damaged, do not move it away; end that process, then run the command again", err)
+}
+
 // openStoreDir opens the store's directory for the job (store.OpenDir),
 // once: the job's open, its seal and its probe all go through it. A
 // store where an earlier ledgerlens kept it is adopted first, which the
@@ -356,14 +371,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	}
 	if err != nil {
 		if ctx.Err() == nil && store.IsLockConflict(err) {
-			// Another program holds the engine's lock on the store file (an
-			// analyst reading it outside `ledgerlens query`): the store is
-			// not damaged, and the advice to move it away was the wrong
-			// remedy (an outside review). Busy, as for the job lock.
-			if holders := lock.HoldersOf(dir.Path(store.FileName)); len(holders) > 0 {
-				return nil, store.IngestResult{}, &LockHeldError{Path: j.env.Layout.StoreFile, Lockers: holders}
-			}
-			return nil, store.IngestResult{}, fmt.Errorf("%w; another process holds a lock on the store file: the store is not damaged, do not move it away; end that process, then run the job again", err)
+			return nil, store.IngestResult{}, StoreBusy(err, j.env.Layout.StoreFile)
 		}
 		if ctx.Err() == nil {
 			err = fmt.Errorf("%w; if the store is damaged, move it away: the next job rebuilds it from the ledger, checked against the audit log", err)

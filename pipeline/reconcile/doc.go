@@ -5,7 +5,9 @@
 // against the record of publication — the artifact_written entries of the
 // audit log — both ways: every recorded file exists with its recorded
 // SHA-256, every artifact-shaped file is recorded, signed and named for
-// what it holds, every revision chain is complete.
+// what it holds, every revision chain is complete. A rejects file, which
+// names no week or revision inside, is held to the weekly report of its
+// name beside it (RejectsAgainstReport).
 //
 // It reads only, and lists every problem it finds rather than stopping at
 // the first. It must not write to the log or the output directories, and

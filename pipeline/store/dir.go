@@ -9,9 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/ledgerlens/ledgerlens/pipeline/ownerdir"
 	"syscall"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/lock"
+	"github.com/ledgerlens/ledgerlens/pipeline/ownerdir"
 )
 
 // FileName is the store file's name in its directory; the engine keeps
@@ -125,10 +126,30 @@ func (d *Dir) Recheck() error { return d.Check() }
 // account's store) spills into a directory of its own under TMPDIR,
 // never beside the store: what it left there, killed, would be a file
 // of another account in the store's directory, which every job refuses.
+//
+// An open another process's lock on the store file refuses is a
+// *LockConflictError naming that process, read while the directory is
+// still open (OpenOwned closes it on failure).
 func (d *Dir) Open(ctx context.Context, opts Options) (*Store, error) {
 	opts.spillElsewhere = int(d.UID()) != os.Geteuid()
-	return open(ctx, d.Path(FileName), d.Name(FileName), opts)
+	st, err := open(ctx, d.Path(FileName), d.Name(FileName), opts)
+	if err != nil && IsLockConflict(err) {
+		return nil, &LockConflictError{Err: err, Holders: lock.HoldersOf(d.Path(FileName))}
+	}
+	return st, err
 }
+
+// LockConflictError is an open of the store that another process's lock
+// on the store file refused (IsLockConflict): a busy store, not a damaged
+// one. Holders describes the processes the kernel's lock table shows
+// holding it (lock.HoldersOf), none when it shows none.
+type LockConflictError struct {
+	Err     error
+	Holders []string
+}
+
+func (e *LockConflictError) Error() string { return e.Err.Error() }
+func (e *LockConflictError) Unwrap() error { return e.Err }
 
 // OpenOwned is Open for a command that has no use for the directory
 // beyond the store: the store closes the directory when it is closed,

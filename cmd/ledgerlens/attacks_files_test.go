@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// signAs signs path with the key pair of root (its sidecar and signature
+// rewritten), as that root's key holder would.
+func signAs(t *testing.T, root, path string) {
+	t.Helper()
+	s, err := reports.LoadSigner(filepath.Join(root, ".ledgerlens", "keys", "signing.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	residecar(t, path)
+	sig := base64.StdEncoding.EncodeToString(s.Sign(readFile(t, path))) + "\n"
+	if err := os.WriteFile(path+reports.SignatureExt, []byte(sig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAttackReportKeyFromTheWorkingDirectory: a forged report, signed with
+// a key of the forger's own, dropped into a delivery folder beside a
+// .ledgerlens/keys/signing.pub of that key. `ledgerlens verify FILE` run
+// there without --pubkey, the command the workbook's About sheet gives,
+// checked it with the planted key: OK, exit 0, no warning (an outside
+// review). The working directory's key is now used only when --root names
+// it, with a warning; and a report whose signing_key_id is not the key
+// that signed it fails.
+func TestAttackReportKeyFromTheWorkingDirectory(t *testing.T) {
+	root := publishedRoot(t)
+	forger := otherKeyRoot(t)
+	delivery := t.TempDir()
+	name := filepath.Base(weeklyPath(root, focusWeek, 1, ".json"))
+	report := filepath.Join(delivery, name)
+	data := readFile(t, weeklyPath(root, focusWeek, 1, ".json"))
+	forged := bytes.Replace(data, []byte(`"total_credits": `), []byte(`"total_credits": 1`), 1)
+	if bytes.Equal(forged, data) {
+		t.Fatal("no total_credits to change")
+	}
+	if err := os.WriteFile(report, forged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	signAs(t, forger, report)
+	planted := filepath.Join(delivery, ".ledgerlens", "keys", "signing.pub")
+	if err := os.MkdirAll(filepath.Dir(planted), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, filepath.Join(forger, ".ledgerlens", "keys", "signing.pub"), planted)
+
+	r := ledgerlensIn(t, delivery, nil, "verify", name)
+	if r.code != 1 || strings.Contains(r.stdout, "OK") || !strings.Contains(r.stderr, "--pubkey") {
+		t.Errorf("verify in a folder with a planted key: exit %d, want 1 (no key given)\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Named as the root, its key is used, with a warning; the report names
+	// the genuine key, not the one that signed it.
+	r = ledgerlensIn(t, delivery, nil, "--root", ".", "verify", name)
+	if r.code != exitIntegrity || !strings.Contains(r.stdout, "names signing key "+keyIDOf(t, root)) || !strings.Contains(r.stderr, "WARNING") {
+		t.Errorf("verify --root . of a report naming another key: exit %d, want %d naming the key\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
+	}
+	// With the key the team holds, the forgery fails as it always did.
+	r = ledgerlensIn(t, delivery, nil, "verify", "--pubkey", filepath.Join(root, ".ledgerlens", "keys", "signing.pub"), name)
+	if r.code != exitIntegrity {
+		t.Errorf("verify --pubkey of the forgery: exit %d, want %d\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
+	}
+	// The genuine report, in its root, with --root: OK, with the warning
+	// that names the key file.
+	r = ledgerlens(t, nil, "--root", root, "verify", weeklyPath(root, focusWeek, 1, ".json"))
+	if r.code != 0 || !strings.Contains(r.stdout, "OK") || !strings.Contains(r.stderr, filepath.Join(".ledgerlens", "keys", "signing.pub")) {
+		t.Errorf("verify --root of a genuine report: exit %d, want 0 with a warning naming the key file\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestAttackRejectsFileOfAnotherRevision: a rejects file names no week or
+// revision inside, so a genuinely signed rejects file of another
+// publication (here one the key holder signed with a reject fewer, as an
+// earlier revision's holds) passed under the current revision's name: OK,
+// exit 0, while the report beside it counted one more reject (an outside
+// review). It is now held to the report of its week and revision beside
+// it: the count and the report's rejects_sample.
+func TestAttackRejectsFileOfAnotherRevision(t *testing.T) {
+	root := publishedRoot(t)
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	rejects := filepath.Join(reviews(root), "rejects_cumulative_"+focusWeek+".r2.jsonl")
+	report := weeklyPath(root, focusWeek, 2, ".json")
+	if r := mustRun(t, "verify", "--pubkey", pub, report, rejects); !strings.Contains(r.stdout, "matches its report") {
+		t.Fatalf("the genuine rejects file is not checked against its report:\n%s%s", r.stdout, r.stderr)
+	}
+	for _, tt := range []struct {
+		name string
+		edit func([]string) []string
+		want string
+	}{
+		{"a reject fewer", func(l []string) []string { return l[:len(l)-1] }, "but its report"},
+		{"another first reject", func(l []string) []string { return append(l[1:], l[0]) }, "rejects_sample"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			delivery := t.TempDir()
+			for _, p := range []string{report, rejects} {
+				for _, ext := range []string{"", reports.SidecarExt, reports.SignatureExt} {
+					copyFile(t, p+ext, filepath.Join(delivery, filepath.Base(p)+ext))
+				}
+			}
+			other := filepath.Join(delivery, filepath.Base(rejects))
+			lines := strings.Split(strings.TrimSuffix(string(readFile(t, other)), "\n"), "\n")
+			if len(lines) < 2 {
+				t.Fatalf("the fixture's rejects file has %d lines, want at least 2", len(lines))
+			}
+			text := strings.Join(tt.edit(lines), "\n") + "\n"
+			if err := os.WriteFile(other, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			signAs(t, root, other)
+			r := ledgerlensIn(t, delivery, nil, "verify", "--pubkey", pub, filepath.Base(other))
+			if r.code != exitIntegrity || !strings.Contains(r.stdout, tt.want) {
+				t.Errorf("verify of another publication's rejects file under this name: exit %d, want %d naming %q\n%s%s", r.code, exitIntegrity, tt.want, r.stdout, r.stderr)
+			}
+			// Alone, with no report beside it, it is said to be unbound.
+			for _, ext := range []string{"", reports.SidecarExt, reports.SignatureExt} {
+				if err := os.Remove(filepath.Join(delivery, filepath.Base(report)+ext)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r = ledgerlensIn(t, delivery, nil, "verify", "--pubkey", pub, filepath.Base(other))
+			if !strings.Contains(r.stderr, "nothing but its name ties it") {
+				t.Errorf("a rejects file without its report: no warning\n%s%s", r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+// TestIngestLedgerFlagNamesOnlyTheRootsLedger: `ingest --ledger` pointed
+// at another file (cases.jsonl, a typo) loaded it into the store and
+// recorded a modification of the ledger, an integrity problem every job
+// then reported, exit 4, until someone acknowledged it (an outside
+// review). Any file but the root's ledger is refused before the job runs;
+// the root's own, by any path, still loads.
+func TestIngestLedgerFlagNamesOnlyTheRootsLedger(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	logPath := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	before := readFile(t, logPath)
+	other := filepath.Join(root, "runs", "CREDIT_MONITORING", "cases.jsonl")
+	r := ledgerlens(t, nil, "--root", root, "ingest", "--ledger", other)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "is not this root's ledger") {
+		t.Errorf("ingest --ledger cases.jsonl: exit %d, want %d\n%s%s", r.code, exitUsage, r.stdout, r.stderr)
+	}
+	if after := readFile(t, logPath); !bytes.Equal(after, before) {
+		t.Errorf("the refused ingest wrote to the audit log")
+	}
+	r = ledgerlensIn(t, root, nil, "ingest", "--ledger", filepath.Join("runs", "CREDIT_MONITORING", "ledger.jsonl"))
+	if r.code != 0 || !strings.Contains(r.stdout, "event=initial") {
+		t.Errorf("ingest --ledger of the root's own ledger: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -1,0 +1,93 @@
+package reconcile
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/reports"
+)
+
+// RejectsAgainstReport ties a published rejects file
+// (rejects_cumulative_D[.rK].jsonl) to the weekly report of the same week
+// and revision beside it, checked with pub: the file must hold as many
+// lines as the report's data_quality.rejected, and begin with the report's
+// rejects_sample. Nothing inside a rejects file names its week or
+// revision, so its signature alone passed another week's, or an earlier
+// revision's, file under this name (an outside review). found is false
+// when path is not a rejects file's name or no report lies beside it;
+// problems name what does not match (the report's own sidecar or
+// signature failing is one).
+func RejectsAgainstReport(path string, pub ed25519.PublicKey) (problems []string, found bool, err error) {
+	name := filepath.Base(path)
+	m := publicationName.FindStringSubmatch(name)
+	if m == nil || !isRejects(m[2]) || m[4] != ".jsonl" {
+		return nil, false, nil
+	}
+	rev := 1
+	if m[3] != "" {
+		rev, _ = strconv.Atoi(m[3])
+	}
+	label := m[1][len(m[2])+1:]
+	reportName := reports.Name("weekly_"+label, rev, ".json")
+	reportPath := filepath.Join(filepath.Dir(path), reportName)
+	check, err := reports.VerifyFile(reportPath, pub)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil && !errors.Is(err, reports.ErrVerification) {
+		return nil, true, err
+	}
+	if p := check.Problems(); len(p) > 0 {
+		return []string{fmt.Sprintf("its report %s does not verify (%s), so nothing vouches for what this file must hold", reportName, strings.Join(p, "; "))}, true, nil
+	}
+	reportData, err := inputs.ReadRegular(reportPath)
+	if err != nil {
+		return nil, true, err
+	}
+	var rep struct {
+		DataQuality struct {
+			Rejected      int64            `json:"rejected"`
+			RejectsSample []reports.Reject `json:"rejects_sample"`
+		} `json:"data_quality"`
+	}
+	if err := json.Unmarshal(reportData, &rep); err != nil {
+		return []string{fmt.Sprintf("its report %s is not a weekly report: %v", reportName, err)}, true, nil
+	}
+	data, err := inputs.ReadRegular(path)
+	if err != nil {
+		return nil, true, err
+	}
+	var lines []reports.Reject
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), len(data)+1)
+	for n := 1; sc.Scan(); n++ {
+		var r reports.Reject
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return []string{fmt.Sprintf("line %d is not a reject: %v", n, err)}, true, nil
+		}
+		lines = append(lines, r)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, true, err
+	}
+	dq := rep.DataQuality
+	if int64(len(lines)) != dq.Rejected {
+		problems = append(problems, fmt.Sprintf("%d rejects, but its report %s counts %d: another week's or revision's rejects file under this name", len(lines), reportName, dq.Rejected))
+	}
+	for i, want := range dq.RejectsSample {
+		if i >= len(lines) || lines[i] != want {
+			problems = append(problems, fmt.Sprintf("reject %d differs from its report %s's rejects_sample (line %d of the ledger): another week's or revision's rejects file under this name", i+1, reportName, want.LineNo))
+			break
+		}
+	}
+	return problems, true, nil
+}
