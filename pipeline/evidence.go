@@ -188,7 +188,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 								}
 								if _, err := os.Lstat(out + ext); errors.Is(err, fs.ErrNotExist) {
 									return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
-										"%s: recorded as published with the bundle, but it is missing: restore it (or export to another --out), then run 'ledgerlens verify all'", out+ext)}}
+										"%s: recorded as published with the bundle, but it is missing: restore it (or export to another --out), then check the bundle with 'ledgerlens verify --pubkey KEY %s'", out+ext, out)}}
 								}
 							}
 							if err := j.RecordPublished(ctx, dir, base, 1, nil, ".zip"); err != nil {

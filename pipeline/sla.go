@@ -66,8 +66,19 @@ func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, erro
 	var res *SLAResult
 	err := job.Run(ctx, env, job.NameSLAReport, map[string]any{"month": opts.Month},
 		func(ctx context.Context, j *job.Job) (job.Outcome, error) {
-			var err error
-			res, err = runSLA(ctx, j, opts, env.Log)
+			var (
+				err   error
+				found []string
+			)
+			res, err = runSLA(ctx, j, opts, env.Log, &found)
+			if err != nil && len(found) > 0 {
+				// A failure after the problems were found (a result that
+				// differs from the published one) must not hide them:
+				// exit 4, as for the weekly review (it exited 1, naming
+				// only the failure: an outside review).
+				res = nil
+				return job.Outcome{}, errors.Join(err, &job.IntegrityError{Problems: found})
+			}
 			if err != nil {
 				return job.Outcome{}, err
 			}
@@ -86,7 +97,9 @@ func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, erro
 	return res, nil
 }
 
-func runSLA(ctx context.Context, j *job.Job, opts SLAOptions, log *slog.Logger) (*SLAResult, error) {
+// runSLA is the SLA job's work. found receives the integrity problems
+// once they are known, for a failure after that to report them too.
+func runSLA(ctx context.Context, j *job.Job, opts SLAOptions, log *slog.Logger, found *[]string) (*SLAResult, error) {
 	env := j.Env()
 	l := env.Layout
 	in, err := j.LoadInputs(ctx)
@@ -156,6 +169,7 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions, log *slog.Logger) 
 	// from edited baselines was published, signed, exit 0 (an outside
 	// review).
 	integrity = append(integrity, j.BaselinesProblems(in)...)
+	*found = integrity
 	// The store's rows must be the rows the ingests loaded, as for the
 	// weekly job (docs/COMPLIANCE.md). The report's clocks may start
 	// before the month and end after it, so every chunk is checked (those

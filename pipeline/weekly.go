@@ -263,7 +263,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	res.Revision = w.Revision
 	// The store is only read from here on: its seal is hashed while the
 	// report renders.
-	j.lj.PrepareSeal()
+	j.lj.PrepareSeal(ctx)
 
 	if w.Revision == 0 {
 		// The published revision already holds this result: nothing to do.

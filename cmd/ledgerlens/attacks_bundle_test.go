@@ -190,7 +190,8 @@ func TestAttackNoopRerunOverAReplacedCompanionRelativeOut(t *testing.T) {
 // bundle, or of its audit/segment.jsonl, called the evidence tampered
 // ("bad_json", "seq_gap", exit 4), as an auditor following its --help
 // would find (an outside review). Neither is a whole log: the command
-// says what each is and which command checks it, exit 2.
+// says what each is and which command checks it; a bundle exits 2, a
+// segment still fails (exit 4), for a log cut at its head looks the same.
 func TestAuditVerifyOfABundleOrItsSegment(t *testing.T) {
 	root, bundle := exportedBundle(t)
 	zr, err := zip.OpenReader(bundle)
@@ -217,13 +218,18 @@ func TestAuditVerifyOfABundleOrItsSegment(t *testing.T) {
 		}
 	}
 	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
-	for _, tt := range []struct{ file, want string }{
-		{bundle, "is a zip archive, not an audit log"},
-		{segment, "a segment of a log"},
+	// A segment may as well be a log cut at its head (a second outside
+	// review): it still fails, exit 4, saying what it may be.
+	for _, tt := range []struct {
+		file, want string
+		code       int
+	}{
+		{bundle, "is a zip archive, not an audit log", exitUsage},
+		{segment, "or a segment of one", exitIntegrity},
 	} {
 		r := ledgerlens(t, nil, "audit", "verify", "--pubkey", pub, tt.file)
-		if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "ledgerlens verify --pubkey KEY") {
-			t.Errorf("audit verify %s: exit %d, want %d saying %q\n%s%s", filepath.Base(tt.file), r.code, exitUsage, tt.want, r.stdout, r.stderr)
+		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "ledgerlens verify --pubkey KEY") {
+			t.Errorf("audit verify %s: exit %d, want %d saying %q\n%s%s", filepath.Base(tt.file), r.code, tt.code, tt.want, r.stdout, r.stderr)
 		}
 	}
 	// The whole log still verifies.

@@ -129,10 +129,26 @@ func TestAttackRejectsFileOfAnotherRevision(t *testing.T) {
 				}
 			}
 			r = ledgerlensIn(t, delivery, nil, "verify", "--pubkey", pub, filepath.Base(other))
-			if !strings.Contains(r.stderr, "nothing but its name ties it") {
-				t.Errorf("a rejects file without its report: no warning\n%s%s", r.stdout, r.stderr)
+			if r.code != 1 || !strings.Contains(r.stdout, "nothing but its name ties a rejects file to a week") {
+				t.Errorf("a rejects file without its report: exit %d, want 1 (not checked)\n%s%s", r.code, r.stdout, r.stderr)
 			}
 		})
+	}
+
+	// Revision 1's report and rejects file, both genuine, renamed as
+	// revision 2's (a sidecar's file name is not signed): the rejects file
+	// matched the report beside it, which is not the report of its name
+	// (a second outside review).
+	delivery := t.TempDir()
+	for _, p := range []string{weeklyPath(root, focusWeek, 1, ".json"), filepath.Join(reviews(root), "rejects_cumulative_"+focusWeek+".jsonl")} {
+		to := strings.Replace(filepath.Base(p), focusWeek, focusWeek+".r2", 1)
+		copyFile(t, p, filepath.Join(delivery, to))
+		copyFile(t, p+reports.SignatureExt, filepath.Join(delivery, to+reports.SignatureExt))
+		residecar(t, filepath.Join(delivery, to))
+	}
+	r := ledgerlensIn(t, delivery, nil, "verify", "--pubkey", pub, filepath.Base(rejects))
+	if r.code != exitIntegrity || !strings.Contains(r.stdout, "is not the report of its name") {
+		t.Errorf("revision 1's rejects file and report under revision 2's names: exit %d, want %d\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
 	}
 }
 
@@ -158,5 +174,27 @@ func TestIngestLedgerFlagNamesOnlyTheRootsLedger(t *testing.T) {
 	r = ledgerlensIn(t, root, nil, "ingest", "--ledger", filepath.Join("runs", "CREDIT_MONITORING", "ledger.jsonl"))
 	if r.code != 0 || !strings.Contains(r.stdout, "event=initial") {
 		t.Errorf("ingest --ledger of the root's own ledger: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestVerifyFileAfterAKeyRotation: with the root's key, a file published
+// before `keys rotate` failed, exit 4 ("signature does not verify"), while
+// verify all passed it (an outside review). The keys the root's rotations
+// retired, as its audit log chains them, are tried too; another key still
+// fails.
+func TestVerifyFileAfterAKeyRotation(t *testing.T) {
+	root := publishedRoot(t)
+	before := keyIDOf(t, root)
+	mustRun(t, "--root", root, "keys", "rotate")
+	report := weeklyPath(root, focusWeek, 1, ".json")
+	r := ledgerlens(t, nil, "--root", root, "verify", report, weeklyPath(root, focusWeek, 1, ".xlsx"))
+	if r.code != 0 || strings.Count(r.stdout, "OK ") != 2 || !strings.Contains(r.stdout, "signed by key "+before) {
+		t.Errorf("verify --root of files signed before the rotation: exit %d, want 0 naming key %s\n%s%s", r.code, before, r.stdout, r.stderr)
+	}
+	other := otherKeyRoot(t)
+	signAs(t, other, report)
+	r = ledgerlens(t, nil, "--root", root, "verify", report)
+	if r.code != exitIntegrity {
+		t.Errorf("verify --root of a report re-signed with another key: exit %d, want %d\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
 	}
 }

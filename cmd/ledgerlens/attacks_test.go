@@ -1653,7 +1653,7 @@ func TestAttackStoreSeal(t *testing.T) {
 		seals := storeSeals(t, root)
 		forged := maps.Clone(seals[len(seals)-1].Fields)
 		for k, path := range map[string]string{"store_fingerprint": "ledger.duckdb", "wal_fingerprint": "ledger.duckdb.wal"} {
-			fp, err := store.FileFingerprint(filepath.Join(root, ".ledgerlens", "store", path))
+			fp, err := store.FileFingerprint(context.Background(), filepath.Join(root, ".ledgerlens", "store", path))
 			forged[k] = ""
 			if err == nil {
 				forged[k] = fp

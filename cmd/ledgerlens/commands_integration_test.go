@@ -124,19 +124,38 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	r = mustRunIn(t, "demo", "--out", out, "--runs", "3000")
-	if !strings.Contains(r.stdout, "kept ") || !strings.Contains(r.stdout, "no-op") {
+	if !strings.Contains(r.stdout, "kept the fixtures") || !strings.Contains(r.stdout, "no-op") {
 		t.Errorf("second demo run:\n%s", r.stdout)
+	}
+	// A line appended to its ledger since: a run with the same options
+	// keeps the fixtures as they are (it generated them again, dropping
+	// the line: a second outside review); the week's result then differs
+	// from the one published, which it says.
+	ledgerFile := filepath.Join(out, "runs", "CREDIT_MONITORING", "ledger.jsonl")
+	f, err := os.OpenFile(ledgerFile, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"Run_ID":"RUN-APPENDED"}` + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	grown := readFile(t, ledgerFile)
+	if r := runInProcess(t, "demo", "--out", out, "--runs", "3000"); !strings.Contains(r.stdout, "kept the fixtures") || !strings.Contains(r.stderr, "already published and this run's result differs") {
+		t.Errorf("demo run over a grown ledger: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !bytes.Equal(readFile(t, ledgerFile), grown) {
+		t.Errorf("the demo run rewrote the ledger")
 	}
 	// Other options over it would regenerate the ledger its reports were
 	// published from: the run ended 4, a modified ledger, where the help
 	// said "safe to re-run" (an outside review). Refused, exit 2, nothing
 	// written.
-	ledger := filepath.Join(out, "runs", "CREDIT_MONITORING", "ledger.jsonl")
-	before := readFile(t, ledger)
+	before := readFile(t, ledgerFile)
 	if r := runInProcess(t, "demo", "--out", out, "--runs", "4000"); r.code != exitUsage || !strings.Contains(r.stderr, "holds a demo of 3000 runs") {
 		t.Errorf("demo with other options over a demo: exit %d, want %d\n%s%s", r.code, exitUsage, r.stdout, r.stderr)
 	}
-	if !bytes.Equal(readFile(t, ledger), before) {
+	if !bytes.Equal(readFile(t, ledgerFile), before) {
 		t.Errorf("the refused demo changed the ledger")
 	}
 }

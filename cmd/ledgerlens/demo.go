@@ -30,9 +30,10 @@ func newDemoCmd(a *app) *cobra.Command {
 signing key (keeping an existing one), publishes the weekly review of the
 fixtures' last week, verifies the sidecars, signatures, audit chain and
 ledger, and prints the headline figures and output paths. Safe to re-run
-with the same options: a second run finds the report already published.
-Over a demo made with other options it is refused (its ledger would be
-regenerated under the reports published from it).`,
+with the same options: a second run keeps the fixtures as they are and
+finds the report already published. Over a demo made with other options
+it is refused (its ledger would be regenerated under the reports
+published from it).`,
 		Example: `  ledgerlens demo --out demo
   ledgerlens demo --out /tmp/ll --runs 1000000`,
 		Args: cobra.NoArgs,
@@ -44,7 +45,8 @@ regenerated under the reports published from it).`,
 			if err := notInsideARoot("demo", opts.Out); err != nil {
 				return err
 			}
-			if err := checkDemoOut(opts.Out, opts); err != nil {
+			earlier, err := checkDemoOut(opts.Out, opts)
+			if err != nil {
 				return err
 			}
 			a.root = opts.Out
@@ -52,11 +54,15 @@ regenerated under the reports published from it).`,
 			out := a.stdout
 
 			fmt.Fprintf(out, "== fixtures: %d runs over %d weeks from %s (seed %d)\n", opts.Runs, opts.Weeks, opts.Start.Format("2006-01-02"), opts.Seed)
-			exp, err := fixtures.Generate(ctx, opts)
-			if errors.Is(err, fixtures.ErrInvalidOptions) {
+			exp := earlier
+			if exp != nil {
+				// Generated again, they would replace what was done with
+				// the demo since: lines appended to its ledger, edited
+				// baselines (an outside review).
+				fmt.Fprintf(out, "kept the fixtures of %s, made with these options\n", opts.Out)
+			} else if exp, err = fixtures.Generate(ctx, opts); errors.Is(err, fixtures.ErrInvalidOptions) {
 				return usagef("%v", err)
-			}
-			if err != nil {
+			} else if err != nil {
 				return err
 			}
 
@@ -169,38 +175,37 @@ func acknowledgePlanted(ctx context.Context, a *app, ie *job.IntegrityError, lin
 // checkDemoOut refuses an --out that holds anything but an earlier demo
 // or fixture root (one with the fixtures' expected.json): the demo writes
 // the fixtures' ledger, cases and incidents over whatever is there, and
-// pointed at a live root it would replace the runs it records.
-//
-// An earlier demo made with other options is refused too: regenerated,
-// its ledger is no longer the one its reports were published from, and
-// the run ended in exit 4, a modified ledger, where the help said "safe to
+// pointed at a live root it would replace the runs it records. An earlier
+// demo made with the same options is returned (its expected.json): its
+// fixtures are kept, not generated again over what was done with it
+// since. One made with other options is refused: regenerated, its ledger
+// is no longer the one its reports were published from, and the run
+// ended in exit 4, a modified ledger, where the help said "safe to
 // re-run" (an outside review).
-func checkDemoOut(dir string, opts fixtures.Options) error {
+func checkDemoOut(dir string, opts fixtures.Options) (*fixtures.Expected, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("demo --out %s: %w", dir, err)
+		return nil, fmt.Errorf("demo --out %s: %w", dir, err)
 	}
-	if isFixtureRoot(dir) {
-		data, err := os.ReadFile(filepath.Join(dir, fixtures.ExpectedPath))
-		if err != nil {
-			return fmt.Errorf("demo --out %s: %w", dir, err)
-		}
-		var exp struct {
-			Params fixtures.Params `json:"params"`
-		}
-		if err := json.Unmarshal(data, &exp); err != nil {
-			return fmt.Errorf("demo --out %s: %s: %w", dir, fixtures.ExpectedPath, err)
-		}
-		want := fixtures.Params{Runs: opts.Runs, Weeks: opts.Weeks, Start: opts.Start.Format(time.DateOnly), Seed: opts.Seed}
-		if exp.Params != want {
-			return usagef("demo: --out %s holds a demo of %d runs over %d weeks from %s (seed %d); these options would regenerate its ledger under the reports published from it: give the same options, remove it, or choose a new directory",
-				dir, exp.Params.Runs, exp.Params.Weeks, exp.Params.Start, exp.Params.Seed)
-		}
-		return nil
+	if !isFixtureRoot(dir) {
+		return nil, fmt.Errorf("demo: --out %s is not empty and is not an earlier demo root (it holds %s but no %s); refusing to replace its ledger — choose a new directory",
+			dir, entries[0].Name(), fixtures.ExpectedPath)
 	}
-	return fmt.Errorf("demo: --out %s is not empty and is not an earlier demo root (it holds %s but no %s); refusing to replace its ledger — choose a new directory",
-		dir, entries[0].Name(), fixtures.ExpectedPath)
+	data, err := os.ReadFile(filepath.Join(dir, fixtures.ExpectedPath))
+	if err != nil {
+		return nil, fmt.Errorf("demo --out %s: %w", dir, err)
+	}
+	var exp fixtures.Expected
+	if err := json.Unmarshal(data, &exp); err != nil {
+		return nil, fmt.Errorf("demo --out %s: %s: %w", dir, fixtures.ExpectedPath, err)
+	}
+	want := fixtures.Params{Runs: opts.Runs, Weeks: opts.Weeks, Start: opts.Start.Format(time.DateOnly), Seed: opts.Seed}
+	if exp.Params != want {
+		return nil, usagef("demo: --out %s holds a demo of %d runs over %d weeks from %s (seed %d); these options would regenerate its ledger under the reports published from it: give the same options, remove it, or choose a new directory",
+			dir, exp.Params.Runs, exp.Params.Weeks, exp.Params.Start, exp.Params.Seed)
+	}
+	return &exp, nil
 }

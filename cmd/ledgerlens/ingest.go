@@ -53,6 +53,9 @@ func runIngest(ctx context.Context, a *app, opts IngestOptions) error {
 		if oerr != nil || gerr != nil || own != given {
 			return usagef("--ledger %s is not this root's ledger (%s): the reports read that one, and loading another file into the store would be recorded as a modification of it; give --root the root that holds the ledger", opts.Ledger, a.layout().Ledger)
 		}
+		// The root's own: read by its own path, not through a link the
+		// check followed, which could be pointed elsewhere meanwhile.
+		opts.Ledger = ""
 	}
 	res, err := pipeline.RunIngest(ctx, a.env("ingest", opts.LockTimeout), opts.Ledger)
 	a.outcome = jobOutcome{job: job.NameIngest}

@@ -254,11 +254,13 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		// Its lines as the engine wrote them; a control character in it
 		// (from ledger text the message quotes) shown escaped, as the
 		// table output shows it.
+		// Continuation lines are indented: a newline in quoted ledger text
+		// cannot print a line of its own that reads like ledgerlens's.
 		lines := strings.Split(err.Error(), "\n")
 		for i, l := range lines {
 			lines[i] = escapeControl(l)
 		}
-		fmt.Fprintf(a.stderr, "ledgerlens: %s\n", strings.Join(lines, "\n"))
+		fmt.Fprintf(a.stderr, "ledgerlens: %s\n", strings.Join(lines, "\n    "))
 		return exitFailed
 	default:
 		a.logError(err)

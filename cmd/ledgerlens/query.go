@@ -165,7 +165,8 @@ func queryStore(ctx context.Context, a *app, opts QueryOptions, sql string) erro
 	}
 	s, err := dir.OpenOwned(ctx, store.Options{Sandbox: true})
 	if err != nil {
-		if ctx.Err() == nil && store.IsLockConflict(err) {
+		var busy *store.LockConflictError
+		if ctx.Err() == nil && errors.As(err, &busy) {
 			return job.StoreBusy(err, l.StoreFile)
 		}
 		return err

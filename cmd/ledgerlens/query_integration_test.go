@@ -879,7 +879,7 @@ func TestQueryBlockedOutputEndsAtItsTimeout(t *testing.T) {
 func TestQueryErrorIsReadable(t *testing.T) {
 	root := queryRoot(t)
 	r := ledgerlens(t, nil, "--root", root, "query", "SELECT scenario, count(*) FROM runs GROUP BY 1")
-	if r.code != 1 || !strings.Contains(r.stderr, "\nLINE 1: SELECT scenario") || !strings.Contains(r.stderr, `"scenario"`) ||
+	if r.code != 1 || !strings.Contains(r.stderr, "\n    LINE 1: SELECT scenario") || !strings.Contains(r.stderr, `"scenario"`) ||
 		strings.Contains(r.stderr, `\n`) || strings.Contains(r.stderr, `\"`) {
 		t.Errorf("exit %d, stderr %q: want the engine's message line by line, exit 1", r.code, r.stderr)
 	}

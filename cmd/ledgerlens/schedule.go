@@ -105,7 +105,7 @@ the next start, with 128+signal and a line naming it.`,
 				return err
 			}
 			if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
-				return err
+				return fmt.Errorf("create state directory: %w", err)
 			}
 			stateFile := filepath.Join(l.StateDir, "schedule-state.json")
 			a.warnScheduleStateLost(stateFile)

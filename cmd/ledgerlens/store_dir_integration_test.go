@@ -736,7 +736,7 @@ func TestStoreFileLockedByAnotherProgram(t *testing.T) {
 func TestStoreFileWriteLockedByAnotherProgram(t *testing.T) {
 	root := copyFixture(t)
 	mustRun(t, "--root", root, "keys", "generate")
-	mustRun(t, "--root", root, "ingest")
+	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek)
 	holder := startLockHolder(t, "write:"+storeFile(root))
 	for _, args := range [][]string{{"ingest"}, {"verify", "store"}, {"verify", "ledger"}, {"verify", "all"}, {"query", "SELECT 1"}} {
 		r := ledgerlens(t, nil, append([]string{"--root", root}, args...)...)
@@ -744,5 +744,15 @@ func TestStoreFileWriteLockedByAnotherProgram(t *testing.T) {
 			!strings.Contains(r.stderr, fmt.Sprintf("pid %d (", holder.Process.Pid)) {
 			t.Errorf("%v while another program write-locks the store file: exit %d, want 75 naming pid %d\n%s%s", args, r.code, holder.Process.Pid, r.stdout, r.stderr)
 		}
+	}
+	// The lock hides nothing else: verify all still checks the rest and
+	// names a tampered report, exit 4 (it returned 75 and listed nothing:
+	// a second outside review).
+	report := weeklyPath(root, focusWeek, 1, ".json")
+	flipByte(t, report)
+	r := ledgerlens(t, nil, "--root", root, "verify", "all")
+	if r.code != exitIntegrity || !strings.Contains(r.stdout, "FAILED  "+filepath.Join("runs", "CREDIT_REVIEWS", filepath.Base(report))) ||
+		!strings.Contains(r.stdout, "which another process holds locked") {
+		t.Errorf("verify all of a tampered report while the store is locked: exit %d, want %d naming it\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
 	}
 }

@@ -2417,3 +2417,20 @@ func TestAuditorCopyWithoutThePrivateKey(t *testing.T) {
 	}
 	mustFail(t, 4, []string{"has mode 0644"}, "--root", root, "verify", "all", "--pubkey", pub)
 }
+
+// TestCronEditedLedgerAtTheSLAReport: the SLA report run again after a
+// ledger edit, its month already published: the result differs, and it
+// exited 1 naming only that, where the weekly review exits 4 naming the
+// edit too (an outside review). Both say the edit, exit 4.
+func TestCronEditedLedgerAtTheSLAReport(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	month := focusWeek[:7]
+	wantExit(t, cron(t, root, "report", "sla", "--month", month), 0, "first SLA run")
+	editLine(t, ledgerPath(root), 5000)
+	r := cron(t, root, "report", "sla", "--month", month)
+	wantExit(t, r, 4, "SLA run after the edit")
+	if !strings.Contains(r.stderr, "integrity problem") || !strings.Contains(r.stderr, "ledger acknowledge") {
+		t.Fatalf("stderr does not name the edit:\n%s", r.stderr)
+	}
+}

@@ -121,9 +121,10 @@ A missing store while the audit log records ingests is a problem too.`,
   ledgerlens verify all --pubkey /etc/ledgerlens/signing.pub --checkpoint witness/2026-11-16.checkpoint`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkMetricsFile(a, metricsFile); err != nil {
-				return err
-			}
+			// A --metrics-file refused is said after the check, which it
+			// must not stop: a tampered root would exit 2, not 4 (an
+			// outside review).
+			metricsErr := checkMetricsFile(a, metricsFile)
 			started := time.Now()
 			problems, err := func() (int, error) {
 				if pubPath == "" && job.MissingPublicKeyProblem(a.layout()) != nil {
@@ -145,6 +146,12 @@ A missing store while the audit log records ingests is a problem too.`,
 				}
 				return runVerifyAll(cmd.Context(), a, pub, pubPath == "", lockTimeout, kept...)
 			}()
+			if metricsErr != nil {
+				if err != nil {
+					return errors.Join(err, fmt.Errorf("nothing was written to it: %v", metricsErr))
+				}
+				return metricsErr
+			}
 			return recordIntegrityCheck(a, metricsFile, started, problems, err)
 		},
 	}
@@ -243,6 +250,8 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 		ledger = "MISSING"
 	case !rep.Ledger.Intact:
 		ledger = "MODIFIED"
+	case rep.StoreBusy:
+		ledger = "as the audit log records it; not checked against the store, which another process holds locked"
 	case rep.StoreOutdated:
 		ledger = "as the audit log records it; not checked against the store, which an earlier ledgerlens wrote"
 	case rep.LedgerUnchecked:
@@ -292,7 +301,7 @@ func recordIntegrityCheck(a *app, path string, started time.Time, problems int, 
 		rr.Stats = schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}
 	}
 	if merr := schedules.RecordRun(path, metricsRoot(a.layout()), schedules.JobIntegrityCheck, rr); merr != nil {
-		return errors.Join(err, fmt.Errorf("the check's outcome is as stated above, but --metrics-file could not be written, so monitoring still shows the check before: %w", merr))
+		return errors.Join(err, fmt.Errorf("the check ran (its other messages and status say how it ended), but --metrics-file could not be written, so monitoring still shows the check before: %w", merr))
 	}
 	return err
 }
@@ -426,12 +435,28 @@ func verifyFiles(a *app, files []string, opts VerifyOptions) (failures, unread [
 		}
 		return nil, nil, fmt.Errorf("no key to check %s with: pass --pubkey with the key you were given out of band (or --root naming the working root whose key to use); a .ledgerlens/keys/signing.pub in the working directory is not used unless --root names it, as anyone can put one beside the files (docs/COMPLIANCE.md)", files[0])
 	}
+	// With the root's key, the keys its rotations retired, as the root's
+	// audit log chains them back from it (job.RetiredKeys): a file
+	// published before a rotation failed, exit 4, though verify all
+	// passed it (an outside review).
+	var retired []ed25519.PublicKey
 	if opts.PubKey == "" {
 		fmt.Fprintf(a.stderr, "WARNING: checked with the working root's key %s (%s), which anyone who can write the root can replace: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md)\n", reports.KeyID(pub), source)
+		if trail, err := audit.Load(a.layout().AuditLog); err == nil {
+			retired = job.RetiredKeys(trail.Entries, pub)
+		}
 	}
 	l := a.layout()
 	for _, path := range files {
 		check, err := reports.VerifyFile(path, pub)
+		for _, old := range retired {
+			if check.Sidecar.Status != reports.CheckOK || check.Signature.Status != reports.CheckFailed {
+				break
+			}
+			if c, cerr := reports.VerifyFile(path, old); cerr == nil {
+				check, err = c, nil
+			}
+		}
 		if err != nil && !errors.Is(err, reports.ErrVerification) {
 			// Not read (missing, not a regular file): said, and the other
 			// files still checked, so that a tampered one is not lost
@@ -453,14 +478,22 @@ func verifyFiles(a *app, files []string, opts VerifyOptions) (failures, unread [
 		bound := ""
 		if len(problems) == 0 {
 			rp, found, err := reconcile.RejectsAgainstReport(path, pub)
+			if err == nil && !found && isRejectsFile(path) {
+				// Its signature holds, but nothing names the week and
+				// revision it belongs to: alone, another publication's
+				// rejects file passed under this name (an outside review).
+				err = errors.New("no weekly report of its week and revision beside it, and nothing but its name ties a rejects file to a week: verify it in the folder of its report")
+			}
 			if err != nil {
-				return nil, nil, err
+				// Not checked to the end: said, and the other files still
+				// checked (an unreadable report beside it stopped them all).
+				unread = append(unread, fmt.Sprintf("%s: %v", path, err))
+				fmt.Fprintf(a.stdout, "FAILED  %s\n", unread[len(unread)-1])
+				continue
 			}
 			problems = append(problems, rp...)
 			if found {
 				bound = ", matches its report"
-			} else if isRejectsFile(path) {
-				fmt.Fprintf(a.stderr, "WARNING: %s: no weekly report of its week and revision beside it: nothing but its name ties it to a week (verify it in the folder of its report)\n", path)
 			}
 		}
 		if len(problems) > 0 {
@@ -691,7 +724,7 @@ func runAuditVerify(a *app, opts AuditVerifyOptions) error {
 		if err != nil {
 			return fmt.Errorf("audit log: %w", err)
 		}
-		err = notAWholeLog(f, path)
+		err = notAWholeLog(a, f, path)
 		f.Close()
 		if err != nil {
 			return err
@@ -806,12 +839,14 @@ func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Sto
 	return st, nil
 }
 
-// notAWholeLog refuses, as a misuse (exit 2), a file audit verify cannot
-// check alone: an evidence bundle, or a log that begins after seq 1, as
-// a bundle's audit/segment.jsonl does. Both were reported as a broken,
-// tampered log (exit 4) of genuine evidence (an outside review); `verify
-// BUNDLE.zip` checks a segment against its bundle's checkpoint and proofs.
-func notAWholeLog(f *os.File, path string) error {
+// notAWholeLog refuses, as a misuse (exit 2), an evidence bundle, which
+// audit verify read as a log broken at its first line; and for a log that
+// begins after seq 1, as a bundle's audit/segment.jsonl does, it says
+// what that may be before the check fails it (exit 4: it may as well be a
+// log cut at its head). Both were reported as a tampered log of genuine
+// evidence, and nothing more (an outside review); `verify BUNDLE.zip`
+// checks a segment against its bundle's checkpoint and proofs.
+func notAWholeLog(a *app, f *os.File, path string) error {
 	head := make([]byte, 4)
 	if n, _ := f.ReadAt(head, 0); n == 4 && string(head) == "PK\x03\x04" {
 		return usagef("%s is a zip archive, not an audit log: an evidence bundle is checked with 'ledgerlens verify --pubkey KEY %s'", path, path)
@@ -824,7 +859,7 @@ func notAWholeLog(f *os.File, path string) error {
 		Seq int64 `json:"seq"`
 	}
 	if json.Unmarshal(line, &first) == nil && first.Seq > 1 {
-		return usagef("%s begins at audit seq %d, not 1: a segment of a log (an evidence bundle's audit/segment.jsonl, which 'ledgerlens verify --pubkey KEY BUNDLE.zip' checks against the bundle's checkpoint and proofs), or a log whose first entries were removed; audit verify checks a whole log", path, first.Seq)
+		fmt.Fprintf(a.stderr, "NOTE: %s begins at audit seq %d, not 1: a log whose first entries were removed, or a segment of one (an evidence bundle's audit/segment.jsonl, which 'ledgerlens verify --pubkey KEY BUNDLE.zip' checks against the bundle's checkpoint and proofs); audit verify checks a whole log\n", path, first.Seq)
 	}
 	return nil
 }

@@ -69,6 +69,11 @@ func TestIntegrityNamesEveryTamperedArtifact(t *testing.T) {
 			t.Errorf("verify all --metrics-file of a tampered root: the file lacks %s:\n%s", want, data)
 		}
 	}
+	// A --metrics-file it refuses (inside the root) does not stop the
+	// check: exit 4, not 2 (a second outside review).
+	if r := runInProcess(t, "--root", root, "verify", "all", "--metrics-file", filepath.Join(root, "x.prom")); r.code != exitIntegrity || !strings.Contains(r.stderr, "--metrics-file") {
+		t.Errorf("verify all of a tampered root with a refused --metrics-file: exit %d, want %d\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
+	}
 	if r.code != exitIntegrity {
 		t.Fatalf("verify all: exit %d, want %d\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
 	}

@@ -350,7 +350,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	if !adopted {
 		// A seal of files adopted from the earlier layout vouches for
 		// bytes that lay where others could change them (store.Dir.Adopt).
-		j.trusted = j.trustedChunks() // before the open, which changes the files
+		j.trusted = j.trustedChunks(ctx) // before the open, which changes the files
 	}
 	if j.trusted == nil {
 		// Not the store the last job sealed: opened in a child first,

@@ -45,12 +45,12 @@ import (
 
 // storeFingerprint is the fingerprint (store.FileFingerprint) of the store
 // file and of its write-ahead log ("" when there is none).
-func (j *Job) storeFingerprint() (db, wal string, err error) {
+func (j *Job) storeFingerprint(ctx context.Context) (db, wal string, err error) {
 	path := j.storeDir.Path(store.FileName)
-	if db, err = store.FileFingerprint(path); err != nil {
+	if db, err = store.FileFingerprint(ctx, path); err != nil {
 		return "", "", err
 	}
-	wal, err = store.FileFingerprint(path + ".wal")
+	wal, err = store.FileFingerprint(ctx, path+".wal")
 	if errors.Is(err, fs.ErrNotExist) {
 		return db, "", nil
 	}
@@ -60,8 +60,8 @@ func (j *Job) storeFingerprint() (db, wal string, err error) {
 // trustedChunks returns the chunks the newest signed store seal vouches
 // for, when the store's files are still the ones it sealed; nil otherwise.
 // It must run before the store is opened: a writable open changes the
-// files.
-func (j *Job) trustedChunks() map[int64]bool {
+// files. A cancelled ctx trusts nothing.
+func (j *Job) trustedChunks(ctx context.Context) map[int64]bool {
 	if j.trail == nil {
 		return nil
 	}
@@ -88,7 +88,7 @@ func (j *Job) trustedChunks() map[int64]bool {
 	if seal.Fields["store_dir"] != true {
 		return nil
 	}
-	db, wal, err := j.storeFingerprint()
+	db, wal, err := j.storeFingerprint(ctx)
 	// A seal from before fingerprints (store_sha256) matches nothing: that
 	// job reads back, once.
 	if err != nil || db != seal.Fields["store_fingerprint"] || wal != seal.Fields["wal_fingerprint"] {
@@ -114,8 +114,9 @@ type earlySeal struct {
 // sealStore uses the result only if the files' size and modification time
 // are still what they were when the hashing started, and hashes them again
 // otherwise: a seal that does not match the files makes the next job read
-// the store back, it never makes it trust more.
-func (j *Job) PrepareSeal() {
+// the store back, it never makes it trust more. The hashing stops when ctx
+// ends; the seal then hashes the files itself.
+func (j *Job) PrepareSeal(ctx context.Context) {
 	if !j.storeOpened || j.early != nil {
 		return
 	}
@@ -123,7 +124,7 @@ func (j *Job) PrepareSeal() {
 	j.early = e
 	go func() {
 		defer close(e.done)
-		e.db, e.wal, e.err = j.storeFingerprint()
+		e.db, e.wal, e.err = j.storeFingerprint(ctx)
 	}()
 }
 
@@ -151,7 +152,7 @@ func unchanged(a, b os.FileInfo) bool {
 
 // sealFingerprint is the store fingerprint for the seal: PrepareSeal's
 // when the files have not changed since, else taken now.
-func (j *Job) sealFingerprint() (db, wal string, err error) {
+func (j *Job) sealFingerprint(ctx context.Context) (db, wal string, err error) {
 	if e := j.early; e != nil {
 		<-e.done
 		now := j.storeFileStates()
@@ -160,7 +161,7 @@ func (j *Job) sealFingerprint() (db, wal string, err error) {
 		}
 		j.env.Log.Debug("store files changed after the seal was prepared; hashing them again")
 	}
-	return j.storeFingerprint()
+	return j.storeFingerprint(ctx)
 }
 
 // sealStore records the store seal at the end of a job that opened the
@@ -174,7 +175,7 @@ func (j *Job) sealStore(ctx context.Context) (problem string, err error) {
 	} else if err != nil {
 		return "", fmt.Errorf("seal store: %w", err)
 	}
-	db, wal, err := j.sealFingerprint()
+	db, wal, err := j.sealFingerprint(ctx)
 	if err != nil {
 		return "", fmt.Errorf("seal store: %w", err)
 	}

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"os"
@@ -30,22 +31,22 @@ func TestPrepareSealFollowsTheFiles(t *testing.T) {
 			dir := openStoreDir(t, env)
 			appendBytes(t, store, "the rows the job loaded")
 			j := &Job{env: env, storeOpened: true, storeDir: dir}
-			j.PrepareSeal()
+			j.PrepareSeal(context.Background())
 			<-j.early.done
 			// Past the file system's timestamp granularity, as a real
 			// job's remaining work is.
 			time.Sleep(20 * time.Millisecond)
 			tt.change(t, store)
 
-			db, wal, err := j.sealFingerprint()
+			db, wal, err := j.sealFingerprint(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantDB, err := ledgerstore.FileFingerprint(store)
+			wantDB, err := ledgerstore.FileFingerprint(context.Background(), store)
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantWAL, err := ledgerstore.FileFingerprint(store + ".wal")
+			wantWAL, err := ledgerstore.FileFingerprint(context.Background(), store+".wal")
 			if os.IsNotExist(err) {
 				wantWAL, err = "", nil
 			}
@@ -84,7 +85,7 @@ func TestSealTrustedOnlyFromTheStoreDirectory(t *testing.T) {
 	env := testEnv(t)
 	dir := openStoreDir(t, env)
 	appendBytes(t, env.Layout.StoreFile, "the rows")
-	fp, err := ledgerstore.FileFingerprint(env.Layout.StoreFile)
+	fp, err := ledgerstore.FileFingerprint(context.Background(), env.Layout.StoreFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestSealTrustedOnlyFromTheStoreDirectory(t *testing.T) {
 				state:      &audit.State{Entries: []audit.Entry{{Seq: 1, Event: audit.EventStoreSealed, Fields: fields}}},
 				signedSize: 1,
 			}}
-			if got := j.trustedChunks(); (got != nil) != tt.trust {
+			if got := j.trustedChunks(context.Background()); (got != nil) != tt.trust {
 				t.Errorf("trusted chunks %v, want trusted %v", got, tt.trust)
 			}
 		})

@@ -25,7 +25,8 @@ import (
 // revision's, file under this name (an outside review). found is false
 // when path is not a rejects file's name or no report lies beside it;
 // problems name what does not match (the report's own sidecar or
-// signature failing is one).
+// signature failing is one, and so is a report whose identity is not its
+// name's).
 func RejectsAgainstReport(path string, pub ed25519.PublicKey) (problems []string, found bool, err error) {
 	name := filepath.Base(path)
 	m := publicationName.FindStringSubmatch(name)
@@ -48,6 +49,12 @@ func RejectsAgainstReport(path string, pub ed25519.PublicKey) (problems []string
 	}
 	if p := check.Problems(); len(p) > 0 {
 		return []string{fmt.Sprintf("its report %s does not verify (%s), so nothing vouches for what this file must hold", reportName, strings.Join(p, "; "))}, true, nil
+	}
+	// Genuine, but of its name? Another revision's report renamed with
+	// its rejects file (a sidecar's name is not signed) vouched for that
+	// file under this name (an outside review).
+	if p := checkReportName(reportName, reportPath, "weekly", "weekly_"+label, rev); len(p) > 0 {
+		return []string{fmt.Sprintf("its report %s is not the report of its name (%s), so nothing vouches for what this file must hold", reportName, strings.Join(p, "; "))}, true, nil
 	}
 	reportData, err := inputs.ReadRegular(reportPath)
 	if err != nil {

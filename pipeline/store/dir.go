@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
@@ -30,12 +29,19 @@ var ErrUnsafeDir = errors.New("the store's directory cannot be trusted")
 // remedy, and ErrUnsafeDir.
 var dirKind = ownerdir.Kind{What: "store directory", Remedy: moveAway, Err: ErrUnsafeDir}
 
-// IsLockConflict reports whether err, an open's, says that another
-// process holds the engine's lock on the store file: a busy store, not a
-// damaged one.
+// IsLockConflict reports whether err, an open's, is the engine's refusal
+// to open the store file because another process holds a lock on it: a
+// busy store, not a damaged one.
 func IsLockConflict(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "Could not set lock on file")
+	var lc lockConflict
+	return errors.As(err, &lc)
 }
+
+// lockConflict marks the engine's open of the store file refused by
+// another process's lock (open).
+type lockConflict struct{ error }
+
+func (e lockConflict) Unwrap() error { return e.error }
 
 // moveAway is the remedy for a store directory that cannot be trusted: a
 // new one, and the store rebuilt in new files (a file someone else could
@@ -134,15 +140,17 @@ func (d *Dir) Open(ctx context.Context, opts Options) (*Store, error) {
 	opts.spillElsewhere = int(d.UID()) != os.Geteuid()
 	st, err := open(ctx, d.Path(FileName), d.Name(FileName), opts)
 	if err != nil && IsLockConflict(err) {
-		return nil, &LockConflictError{Err: err, Holders: lock.HoldersOf(d.Path(FileName))}
+		if holders := lock.HoldersOf(d.Path(FileName)); len(holders) > 0 {
+			return nil, &LockConflictError{Err: err, Holders: holders}
+		}
 	}
 	return st, err
 }
 
 // LockConflictError is an open of the store that another process's lock
-// on the store file refused (IsLockConflict): a busy store, not a damaged
-// one. Holders describes the processes the kernel's lock table shows
-// holding it (lock.HoldersOf), none when it shows none.
+// on the store file refused (IsLockConflict), while the kernel's lock
+// table shows who holds it: a busy store, not a damaged one. Holders
+// describes them (lock.HoldersOf).
 type LockConflictError struct {
 	Err     error
 	Holders []string

@@ -125,7 +125,7 @@ func TestAdoptMovesALegacyStore(t *testing.T) {
 	legacy := filepath.Join(state, FileName)
 	writeMode(t, legacy, 0o664)
 	writeMode(t, legacy+".wal", 0o664)
-	before, err := FileFingerprint(legacy)
+	before, err := FileFingerprint(context.Background(), legacy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestAdoptMovesALegacyStore(t *testing.T) {
 			t.Errorf("%s is still at the old place: %v", name, err)
 		}
 	}
-	if after, _ := FileFingerprint(filepath.Join(state, "store", FileName)); after != before {
+	if after, _ := FileFingerprint(context.Background(), filepath.Join(state, "store", FileName)); after != before {
 		t.Error("the moved store's bytes changed")
 	}
 	// New files: a descriptor someone kept on the old one reaches the
@@ -163,7 +163,7 @@ func TestAdoptMovesALegacyStore(t *testing.T) {
 	if _, err := held.WriteAt([]byte("forged"), 0); err != nil {
 		t.Fatal(err)
 	}
-	if after, _ := FileFingerprint(filepath.Join(state, "store", FileName)); after != before {
+	if after, _ := FileFingerprint(context.Background(), filepath.Join(state, "store", FileName)); after != before {
 		t.Error("a descriptor kept on the old file changed the adopted store")
 	}
 	// An old copy beside an adopted store (an adoption killed before it
@@ -175,7 +175,7 @@ func TestAdoptMovesALegacyStore(t *testing.T) {
 	if _, err := os.Stat(legacy); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the old copy beside the adopted store is still there: %v", err)
 	}
-	if after, _ := FileFingerprint(filepath.Join(state, "store", FileName)); after != before {
+	if after, _ := FileFingerprint(context.Background(), filepath.Join(state, "store", FileName)); after != before {
 		t.Error("the adopted store changed")
 	}
 	writeMode(t, legacy, 0o644)

@@ -69,7 +69,7 @@ func (e *earlierRuns) stop() {
 func (s *Store) earlierRunHashes(ctx context.Context, seq int32, hashes []int64) ([]int64, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("earlier run ids: %w", err)
 	}
 	defer conn.Close()
 	schema := arrow.NewSchema([]arrow.Field{{Name: "run_hash", Type: arrow.PrimitiveTypes.Int64}}, nil)
@@ -79,7 +79,7 @@ func (s *Store) earlierRunHashes(ctx context.Context, seq int32, hashes []int64)
 	defer rec.Release()
 	rdr, err := array.NewRecordReader(schema, []arrow.Record{rec})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("earlier run ids: %w", err)
 	}
 	defer rdr.Release()
 	release, err := registerArrowView(conn, rdr, newRunHashesView)
@@ -88,23 +88,26 @@ func (s *Store) earlierRunHashes(ctx context.Context, seq int32, hashes []int64)
 	}
 	defer func() {
 		// The connection outlives the stream the view reads.
-		_, _ = conn.ExecContext(context.Background(), "DROP VIEW IF EXISTS "+newRunHashesView)
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+newRunHashesView)
 		release()
 	}()
 	rows, err := conn.QueryContext(ctx, earlierRunHashesSQL, seq)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("earlier_run_hashes.sql: %w", err)
 	}
 	defer rows.Close()
 	var found []int64
 	for rows.Next() {
 		var h int64
-		if err := rows.Scan(&h); err != nil {
+		if err := ScanNamed(rows, "earlier_run_hashes", map[string]any{"run_hash": &h}); err != nil {
 			return nil, err
 		}
 		found = append(found, h)
 	}
-	return found, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("earlier_run_hashes.sql: %w", err)
+	}
+	return found, nil
 }
 
 // registerArrowView registers rdr as the view name on conn, a connection

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -30,7 +31,7 @@ func TestFileFingerprint(t *testing.T) {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := FileFingerprint(path)
+		got, err := FileFingerprint(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,11 +51,11 @@ func TestFileFingerprint(t *testing.T) {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if changed, _ := FileFingerprint(path); changed == got {
+		if changed, _ := FileFingerprint(context.Background(), path); changed == got {
 			t.Errorf("%d bytes: one changed byte left the fingerprint as it was", size)
 		}
 	}
-	if _, err := FileFingerprint(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := FileFingerprint(context.Background(), filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v, want ErrNotExist", err)
 	}
 }
@@ -77,7 +78,7 @@ func BenchmarkFileFingerprint(b *testing.B) {
 		name string
 		hash func(string) (string, error)
 	}{
-		{"fingerprint", FileFingerprint},
+		{"fingerprint", func(p string) (string, error) { return FileFingerprint(context.Background(), p) }},
 		{"sha256", func(p string) (string, error) {
 			f, err := os.Open(p)
 			if err != nil {

@@ -225,6 +225,12 @@ func open(ctx context.Context, path, name string, opts Options) (*Store, error) 
 	connector, err := duckdb.NewConnector(path+"?"+engineConfig(opts).Encode(), nil)
 	if err != nil {
 		removeAll(opts.spillDir)
+		if strings.Contains(err.Error(), "Could not set lock on file") {
+			// The engine's own open, refused by a lock: only this error
+			// is one (IsLockConflict), not a later one that quotes the
+			// phrase from text the file holds (an outside review).
+			err = lockConflict{err}
+		}
 		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
 	db := sql.OpenDB(connector)
@@ -525,15 +531,17 @@ func (s *Store) rebuild(ctx context.Context, version int, zone string) error {
 	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
 			s.rollback()
-			return err
+			return fmt.Errorf("rebuild the store's tables: %w", err)
 		}
 	}
 	if _, err := s.conn.ExecContext(ctx, "INSERT INTO store_meta (schema_version, time_zone) VALUES ($1, $2)", schemaVersion, zone); err != nil {
 		s.rollback()
-		return err
+		return fmt.Errorf("record the schema version: %w", err)
 	}
-	_, err := s.conn.ExecContext(ctx, "COMMIT")
-	return err
+	if _, err := s.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit the rebuilt schema: %w", err)
+	}
+	return nil
 }
 
 // migrateTailFold brings a version 7 store to version 8 in one
