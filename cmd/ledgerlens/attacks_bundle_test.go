@@ -201,20 +201,10 @@ func TestAuditVerifyOfABundleOrItsSegment(t *testing.T) {
 	defer zr.Close()
 	segment := filepath.Join(t.TempDir(), "segment.jsonl")
 	for _, f := range zr.File {
-		if f.Name != "audit/segment.jsonl" {
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(segment, data, 0o644); err != nil {
-			t.Fatal(err)
+		if f.Name == "audit/segment.jsonl" {
+			if err := os.WriteFile(segment, zipMember(t, f), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
@@ -234,4 +224,19 @@ func TestAuditVerifyOfABundleOrItsSegment(t *testing.T) {
 	}
 	// The whole log still verifies.
 	mustRun(t, "audit", "verify", "--pubkey", pub, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+}
+
+// zipMember is the content of one member of a zip archive.
+func zipMember(t *testing.T, f *zip.File) []byte {
+	t.Helper()
+	rc, err := f.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("%s: %v", f.Name, err)
+	}
+	return data
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path"
@@ -356,15 +355,7 @@ func TestEvidenceHoldsTheAcknowledgments(t *testing.T) {
 		if strings.HasPrefix(f.Name, "runs/CREDIT_REVIEWS/ledger_ack_") && strings.HasSuffix(f.Name, ".json") {
 			ack = f.Name
 		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := zipMember(t, f)
 		dst := filepath.Join(dir, filepath.FromSlash(f.Name))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			t.Fatal(err)
