@@ -207,7 +207,9 @@ func TestTamperDetection(t *testing.T) {
 				// As the sheet says: in runs/CREDIT_REVIEWS/, leaving
 				// nothing there.
 				before, _ := os.ReadDir(reviews(root))
-				if out, err := exec.Command("bash", "-c", "set -e; cd "+reviews(root)+"; "+cell).CombinedOutput(); err != nil {
+				recipe := exec.Command("bash", "-c", "set -e; cd "+reviews(root)+"; "+cell)
+				recipe.Env = append(os.Environ(), "TMPDIR="+t.TempDir()) // its mktemp file
+				if out, err := recipe.CombinedOutput(); err != nil {
 					t.Errorf("%s: %v\n%s", cell, err, out)
 				}
 				if after, _ := os.ReadDir(reviews(root)); len(after) != len(before) {
