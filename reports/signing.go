@@ -1,8 +1,11 @@
 package reports
 
 import (
+	"bytes"
+	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -197,17 +200,38 @@ func LoadPublicKeyAs(path, name string) (ed25519.PublicKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load public key: %w", namedAs(err, path, name))
 	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PUBLIC KEY" {
-		return nil, fmt.Errorf("load public key %s: no PEM \"PUBLIC KEY\" block", name)
-	}
-	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	pub, err := ParsePublicKey(data)
 	if err != nil {
 		return nil, fmt.Errorf("load public key %s: %w", name, err)
 	}
+	return pub, nil
+}
+
+// ParsePublicKey decodes a PEM (SPKI) Ed25519 public key, as `keys
+// generate` writes signing.pub. Its errors say what the bytes are instead
+// when that is plain: an OpenSSH key line, or a key of another kind.
+func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "PUBLIC KEY" {
+		if bytes.HasPrefix(bytes.TrimSpace(data), []byte("ssh-")) {
+			return nil, errors.New(`an OpenSSH public key line, not the PEM "PUBLIC KEY" block signing.pub holds: give the signing.pub the reports were signed with`)
+		}
+		return nil, errors.New(`no PEM "PUBLIC KEY" block`)
+	}
+	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
 	pub, ok := key.(ed25519.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("load public key %s: a %T, not an Ed25519 key", name, key)
+		kind := fmt.Sprintf("%T", key)
+		switch key.(type) {
+		case *rsa.PublicKey:
+			kind = "RSA"
+		case *ecdsa.PublicKey:
+			kind = "ECDSA"
+		}
+		return nil, fmt.Errorf("an %s key, not an Ed25519 key: ledgerlens signs with Ed25519", kind)
 	}
 	return pub, nil
 }

@@ -181,7 +181,10 @@ func TestLoadKeyErrors(t *testing.T) {
 	}{
 		{"missing", filepath.Join(dir, "nope.pub"), "no such file"},
 		{"private key", put("priv.pub", privPEM), "PUBLIC KEY"},
-		{"ecdsa", put("ec.pub", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: ecPubDER})), "not an Ed25519 key"},
+		{"ecdsa", put("ec.pub", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: ecPubDER})), "an ECDSA key, not an Ed25519 key"},
+		// An OpenSSH key given for the PEM one was "no PEM block" and a
+		// Go type name (an outside review): said as what it is.
+		{"openssh", put("id.pub", []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH0aZ0Z alice@host\n")), "an OpenSSH public key line"},
 	}
 	for _, tt := range pubCases {
 		_, err := LoadPublicKey(tt.path)

@@ -4,9 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/ed25519"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -491,17 +489,5 @@ func parsePublicKey(data []byte) (ed25519.PublicKey, error) {
 	if data == nil {
 		return nil, errors.New("missing: no public key to check signatures with (pass one)")
 	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PUBLIC KEY" {
-		return nil, errors.New(`no PEM "PUBLIC KEY" block`)
-	}
-	key, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	pub, ok := key.(ed25519.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("a %T, not an Ed25519 key", key)
-	}
-	return pub, nil
+	return reports.ParsePublicKey(data)
 }

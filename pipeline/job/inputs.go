@@ -88,9 +88,6 @@ func LoadInputs(l inputs.Layout) (*Inputs, error) {
 	}
 	record("incidents", fi)
 	sort.Slice(in.Files, func(i, j int) bool { return in.Files[i].Role < in.Files[j].Role })
-	if in.Config.TopN <= 0 || in.Config.SpikeTopN <= 0 {
-		return nil, &BlockedError{fmt.Errorf("%s: top_n and spike_top_n must be positive", l.Config)}
-	}
 	return in, nil
 }
 

@@ -6,6 +6,12 @@ import "github.com/ledgerlens/ledgerlens/pipeline/audit"
 // (pipeline.RunIntegrity) records the problems it found: [] when none.
 const FieldProblemsFound = "problems"
 
+// FieldIntegrityProblems is the job_end field in which any job records the
+// integrity problems it ended with (Outcome.Integrity); absent when none.
+// Which alarms are told again reads it (AfterLastCleanCheck): one name,
+// for a misspelling would change that silently.
+const FieldIntegrityProblems = "integrity_problems"
+
 // FoundProblems are the integrity problems one job recorded in its
 // job_end, and when.
 type FoundProblems struct {
@@ -16,7 +22,7 @@ type FoundProblems struct {
 // ProblemsFound lists, oldest first, the lists of integrity problems the
 // job_end entries of entries record, each as the job reported it: the
 // integrity check's (FieldProblemsFound) and any job's
-// integrity_problems. A check refused before its job started records
+// (FieldIntegrityProblems). A check refused before its job started records
 // none.
 func ProblemsFound(entries []audit.Entry) []FoundProblems {
 	var out []FoundProblems
@@ -24,7 +30,7 @@ func ProblemsFound(entries []audit.Entry) []FoundProblems {
 		if e.Event != audit.EventJobEnd {
 			continue
 		}
-		for _, f := range []string{FieldProblemsFound, "integrity_problems"} {
+		for _, f := range []string{FieldProblemsFound, FieldIntegrityProblems} {
 			list, _ := e.Fields[f].([]any)
 			var problems []string
 			for _, p := range list {
@@ -51,7 +57,7 @@ func AfterLastCleanCheck(entries []audit.Entry) int {
 			continue
 		}
 		problems, ok := e.Fields[FieldProblemsFound].([]any)
-		if _, sealed := e.Fields["integrity_problems"]; ok && len(problems) == 0 && !sealed {
+		if _, sealed := e.Fields[FieldIntegrityProblems]; ok && len(problems) == 0 && !sealed {
 			return i + 1
 		}
 	}

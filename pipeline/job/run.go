@@ -192,7 +192,7 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	end := map[string]any{"job": name, "state": out.State}
 	maps.Copy(end, out.Fields)
 	if len(out.Integrity) > 0 {
-		end["integrity_problems"] = out.Integrity
+		end[FieldIntegrityProblems] = out.Integrity
 	}
 	if err := j.Audit(ctx, audit.EventJobEnd, end); err != nil {
 		return err

@@ -128,7 +128,7 @@ func (s *Store) MeasureLoadFloor(ctx context.Context, ledgerPath string, from, t
 	fl.Commit = time.Since(began)
 	committed = err == nil
 	if checkpoint {
-		if rerr := s.setCheckpointThreshold(context.Background(), deferredCheckpointThreshold); rerr != nil && err == nil {
+		if rerr := s.setCheckpointThreshold(context.WithoutCancel(ctx), deferredCheckpointThreshold); rerr != nil && err == nil {
 			err = rerr
 		}
 	}

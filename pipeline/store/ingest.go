@@ -315,7 +315,7 @@ func (s *Store) apply(ctx context.Context, ledgerPath string, f *os.File, size i
 	}
 	_, err = s.conn.ExecContext(ctx, "COMMIT")
 	if checkpoint {
-		if rerr := s.setCheckpointThreshold(context.Background(), deferredCheckpointThreshold); rerr != nil && err == nil {
+		if rerr := s.setCheckpointThreshold(context.WithoutCancel(ctx), deferredCheckpointThreshold); rerr != nil && err == nil {
 			err = rerr
 		}
 	}
