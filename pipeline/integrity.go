@@ -280,7 +280,7 @@ func OpenStoreToCheck(ctx context.Context, env job.Env) (st *store.Store, proble
 	}
 	st, err = dir.OpenOwned(ctx, store.Options{ReadOnly: true})
 	var busy *store.LockConflictError
-	if errors.As(err, &busy) && ctx.Err() == nil {
+	if errors.As(err, &busy) && len(busy.Holders) > 0 && ctx.Err() == nil {
 		// Busy, not damaged: a verifier's false alarm went to the
 		// webhooks with the daily check's exit 4 (an outside review).
 		// Only with the holder in the kernel's lock table: a refusal

@@ -88,23 +88,45 @@ func (e *VerificationError) Is(target error) bool { return target == ErrVerifica
 // failed, a *VerificationError naming the failures (errors.Is
 // ErrVerification); other errors mean a file could not be read.
 func VerifyFile(path string, pub ed25519.PublicKey) (FileCheck, error) {
+	c, _, err := VerifyFileData(path, pub)
+	return c, err
+}
+
+// VerifyFileData is VerifyFile returning the bytes it checked, read once:
+// a caller that goes on to read the file (its report's counts, its key
+// id) reads what was verified, not whatever the name holds by then. With
+// more than one key the signature is checked with each in turn until one
+// verifies (the keys a rotation retired after the current one); KeyID
+// names the key that did, else the first. A nil first key checks the
+// sidecar only.
+func VerifyFileData(path string, keys ...ed25519.PublicKey) (FileCheck, []byte, error) {
 	data, err := inputs.ReadRegular(path)
 	if err != nil {
-		return FileCheck{Path: path}, fmt.Errorf("verify: %w", err)
+		return FileCheck{Path: path}, nil, fmt.Errorf("verify: %w", err)
 	}
 	sidecar, err := readOptional(path + SidecarExt)
 	if err != nil {
-		return FileCheck{Path: path}, err
+		return FileCheck{Path: path}, nil, err
+	}
+	var pub ed25519.PublicKey
+	if len(keys) > 0 {
+		pub = keys[0]
 	}
 	var sig []byte
 	if pub != nil {
 		if sig, err = readOptional(path + SignatureExt); err != nil {
-			return FileCheck{Path: path}, err
+			return FileCheck{Path: path}, nil, err
 		}
 	}
-	c := VerifyData(filepath.Base(path), data, sidecar, sig, pub)
+	name := filepath.Base(path)
+	c := VerifyData(name, data, sidecar, sig, pub)
+	for i := 1; i < len(keys) && c.Sidecar.Status == CheckOK && c.Signature.Status == CheckFailed; i++ {
+		if other := VerifyData(name, data, sidecar, sig, keys[i]); other.OK() {
+			c = other
+		}
+	}
 	c.Path = path
-	return c, c.Err()
+	return c, data, c.Err()
 }
 
 // VerifyOpenFile is VerifyFile for a file already open, f, named path (so

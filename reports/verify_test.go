@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"os"
 	"path/filepath"
@@ -135,5 +137,39 @@ func removeTestFile(t *testing.T, path string) {
 	t.Helper()
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestVerifyFileDataKeys: the bytes returned are the ones checked, and the
+// signature is checked with each key in turn, naming the one that
+// verified; a file's sidecar failing stops the search.
+func TestVerifyFileDataKeys(t *testing.T) {
+	current, retired, other := newTestSigner(t, 21), newTestSigner(t, 22), newTestSigner(t, 23)
+	data := []byte(`{"report_id":"CREDIT_REVIEW_2026-11-16"}` + "\n")
+	path := writeSignedTestFile(t, retired, "weekly_2026-11-16.json", data)
+	for _, tt := range []struct {
+		name    string
+		keys    []*Signer
+		wantKey string
+		wantOK  bool
+	}{
+		{"the signer's key alone", []*Signer{retired}, retired.KeyID(), true},
+		{"a retired key after the current one", []*Signer{current, retired}, retired.KeyID(), true},
+		{"no key that signed it", []*Signer{current, other}, current.KeyID(), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var keys []ed25519.PublicKey
+			for _, s := range tt.keys {
+				keys = append(keys, s.Public())
+			}
+			c, got, err := VerifyFileData(path, keys...)
+			if (err == nil) != tt.wantOK || c.KeyID != tt.wantKey || !bytes.Equal(got, data) {
+				t.Errorf("err %v, key %s, %d bytes; want ok %v, key %s and the file's bytes", err, c.KeyID, len(got), tt.wantOK, tt.wantKey)
+			}
+		})
+	}
+	writeTestFile(t, path+SidecarExt, SidecarBytes("weekly_2026-11-16.json", []byte("other")))
+	if c, _, err := VerifyFileData(path, current.Public(), retired.Public()); err == nil || c.Signature.Status != CheckFailed || c.KeyID != current.KeyID() {
+		t.Errorf("a sidecar that fails: err %v, signature %v by %s; want the first key's failure", err, c.Signature.Status, c.KeyID)
 	}
 }

@@ -177,13 +177,25 @@ func (p *publishFlags) recordMetrics(a *app, job string, started time.Time, err,
 		n := int64(len(problems))
 		rr.Stats.IntegrityProblems = &n
 	}
-	if merr := schedules.RecordRun(p.metricsFile, metricsRoot(a.layout()), job, rr); merr != nil {
-		// The file the monitoring reads would say the last run was the
-		// one before: logged at error level, the job ended 0 (an outside
-		// review).
-		return fmt.Errorf("the job's outcome is as stated above, but --metrics-file could not be written, so monitoring still shows the run before: %w", merr)
+	return recordRun(a, p.metricsFile, job, rr)
+}
+
+// recordRun merges rr, a run of job, into the metrics file at path. A
+// file it cannot write is the command's error: the monitoring would say
+// the last run was the one before, and it was logged at error level while
+// the job ended 0 (an outside review).
+func recordRun(a *app, path, job string, rr schedules.RunResult) error {
+	if merr := schedules.RecordRun(path, metricsRoot(a.layout()), job, rr); merr != nil {
+		return fmt.Errorf("the run's outcome is its exit status and its other messages, but --metrics-file could not be written, so monitoring still shows the run before: %w", merr)
 	}
 	return nil
+}
+
+// integrityCheckStats are the figures of an integrity check that found n
+// problems, as the integrity-check series record them.
+func integrityCheckStats(n int) schedules.JobStats {
+	count := int64(n)
+	return schedules.JobStats{Findings: map[string]int64{"integrity_problem": count}, IntegrityProblems: &count}
 }
 
 // publishReport runs one report job the way every publishing command does:

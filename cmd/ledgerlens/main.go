@@ -251,11 +251,10 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 		a.logError(err)
 		return exitLocked
 	case errors.As(err, &sqlErr):
-		// Its lines as the engine wrote them; a control character in it
-		// (from ledger text the message quotes) shown escaped, as the
-		// table output shows it.
-		// Continuation lines are indented: a newline in quoted ledger text
-		// cannot print a line of its own that reads like ledgerlens's.
+		// Its lines as the engine wrote them, continuation lines
+		// indented (a newline in quoted ledger text cannot print a line
+		// that reads like ledgerlens's own) and a control character
+		// shown escaped, as the table output shows it.
 		lines := strings.Split(err.Error(), "\n")
 		for i, l := range lines {
 			lines[i] = escapeControl(l)

@@ -166,7 +166,7 @@ func queryStore(ctx context.Context, a *app, opts QueryOptions, sql string) erro
 	s, err := dir.OpenOwned(ctx, store.Options{Sandbox: true})
 	if err != nil {
 		var busy *store.LockConflictError
-		if ctx.Err() == nil && errors.As(err, &busy) {
+		if ctx.Err() == nil && errors.As(err, &busy) && len(busy.Holders) > 0 {
 			return job.StoreBusy(err, l.StoreFile)
 		}
 		return err

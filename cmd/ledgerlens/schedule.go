@@ -267,8 +267,7 @@ func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 		for _, p := range rep.Problems {
 			a.log.Error("integrity problem", "problem", p)
 		}
-		n := int64(len(rep.Problems))
-		st := schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}
+		st := integrityCheckStats(len(rep.Problems))
 		var nerr error
 		if !rep.OK() {
 			nerr = a.notifyIntegrity(ctx, rep.Problems, "schedule run: integrity-check: notify", notifyFail)
@@ -310,8 +309,7 @@ func (a *app) refusedIntegrityCheck(ctx context.Context, env job.Env, pub ed2551
 		a.log.Error("integrity problem", "problem", p)
 	}
 	nerr := a.notifyIntegrity(ctx, problems, "schedule run: integrity-check: notify", notifyFail)
-	n := int64(len(problems))
-	return schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}, joinNotified(refusal, nerr)
+	return integrityCheckStats(len(problems)), joinNotified(refusal, nerr)
 }
 
 // isLockHeld reports whether err is another process holding the lock
@@ -338,8 +336,7 @@ func (a *app) failedRun(ctx context.Context, command string, err error) (schedul
 		a.log.Error("integrity problem", "problem", p)
 	}
 	nerr := a.notifyIntegrity(ctx, problems, command, notifyFail)
-	n := int64(len(problems))
-	return schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}, joinNotified(err, nerr)
+	return integrityCheckStats(len(problems)), joinNotified(err, nerr)
 }
 
 // maxListedFires bounds schedule list --next: a year of a job firing every

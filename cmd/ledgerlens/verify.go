@@ -297,11 +297,10 @@ func recordIntegrityCheck(a *app, path string, started time.Time, problems int, 
 	}
 	rr := schedules.RunResult{Started: started, Finished: time.Now(), Err: err}
 	if problems >= 0 {
-		n := int64(problems)
-		rr.Stats = schedules.JobStats{Findings: map[string]int64{"integrity_problem": n}, IntegrityProblems: &n}
+		rr.Stats = integrityCheckStats(problems)
 	}
-	if merr := schedules.RecordRun(path, metricsRoot(a.layout()), schedules.JobIntegrityCheck, rr); merr != nil {
-		return errors.Join(err, fmt.Errorf("the check ran (its other messages and status say how it ended), but --metrics-file could not be written, so monitoring still shows the check before: %w", merr))
+	if merr := recordRun(a, path, schedules.JobIntegrityCheck, rr); merr != nil {
+		return errors.Join(err, merr)
 	}
 	return err
 }
@@ -439,24 +438,18 @@ func verifyFiles(a *app, files []string, opts VerifyOptions) (failures, unread [
 	// audit log chains them back from it (job.RetiredKeys): a file
 	// published before a rotation failed, exit 4, though verify all
 	// passed it (an outside review).
-	var retired []ed25519.PublicKey
+	keys := []ed25519.PublicKey{pub}
 	if opts.PubKey == "" {
 		fmt.Fprintf(a.stderr, "WARNING: checked with the working root's key %s (%s), which anyone who can write the root can replace: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md)\n", reports.KeyID(pub), source)
 		if trail, err := audit.Load(a.layout().AuditLog); err == nil {
-			retired = job.RetiredKeys(trail.Entries, pub)
+			keys = append(keys, job.RetiredKeys(trail.Entries, pub)...)
 		}
 	}
 	l := a.layout()
 	for _, path := range files {
-		check, err := reports.VerifyFile(path, pub)
-		for _, old := range retired {
-			if check.Sidecar.Status != reports.CheckOK || check.Signature.Status != reports.CheckFailed {
-				break
-			}
-			if c, cerr := reports.VerifyFile(path, old); cerr == nil {
-				check, err = c, nil
-			}
-		}
+		// Read once: the key id and the rejects' counts below are read
+		// from the bytes whose signature was checked.
+		check, data, err := reports.VerifyFileData(path, keys...)
 		if err != nil && !errors.Is(err, reports.ErrVerification) {
 			// Not read (missing, not a regular file): said, and the other
 			// files still checked, so that a tampered one is not lost
@@ -471,13 +464,13 @@ func verifyFiles(a *app, files []string, opts VerifyOptions) (failures, unread [
 		}
 		problems := append(check.Problems(), recorded...)
 		if len(problems) == 0 {
-			if named := reportKeyID(path); named != "" && named != check.KeyID {
+			if named := reportKeyID(path, data); named != "" && named != check.KeyID {
 				problems = append(problems, fmt.Sprintf("the report names signing key %s (signing_key_id), but its signature is by key %s: signed by another key than the one it names", named, check.KeyID))
 			}
 		}
 		bound := ""
 		if len(problems) == 0 {
-			rp, found, err := reconcile.RejectsAgainstReport(path, pub)
+			rp, found, err := reconcile.RejectsAgainstReport(path, data, keys...)
 			if err == nil && !found && isRejectsFile(path) {
 				// Its signature holds, but nothing names the week and
 				// revision it belongs to: alone, another publication's
@@ -506,14 +499,10 @@ func verifyFiles(a *app, files []string, opts VerifyOptions) (failures, unread [
 	return failures, unread, nil
 }
 
-// reportKeyID is the signing_key_id a JSON report names, "" for any other
-// file (or a report without one).
-func reportKeyID(path string) string {
+// reportKeyID is the signing_key_id a JSON report at path, whose bytes
+// are data, names; "" for any other file (or a report without one).
+func reportKeyID(path string, data []byte) string {
 	if filepath.Ext(path) != ".json" {
-		return ""
-	}
-	data, err := inputs.ReadRegular(path)
-	if err != nil {
 		return ""
 	}
 	var r struct {

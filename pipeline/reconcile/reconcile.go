@@ -359,6 +359,11 @@ func checkReportName(rel, path, kind, base string, rev int) []string {
 	if err != nil {
 		return []string{fmt.Sprintf("%s: %v", rel, err)}
 	}
+	return checkReportData(rel, data, kind, base, rev)
+}
+
+// checkReportData is checkReportName of the report's bytes, data.
+func checkReportData(rel string, data []byte, kind, base string, rev int) []string {
 	var h struct {
 		ReportID    string  `json:"report_id"`
 		PeriodStart string  `json:"period_start"`

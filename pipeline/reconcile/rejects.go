@@ -12,22 +12,23 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // RejectsAgainstReport ties a published rejects file
-// (rejects_cumulative_D[.rK].jsonl) to the weekly report of the same week
-// and revision beside it, checked with pub: the file must hold as many
-// lines as the report's data_quality.rejected, and begin with the report's
-// rejects_sample. Nothing inside a rejects file names its week or
-// revision, so its signature alone passed another week's, or an earlier
-// revision's, file under this name (an outside review). found is false
-// when path is not a rejects file's name or no report lies beside it;
-// problems name what does not match (the report's own sidecar or
-// signature failing is one, and so is a report whose identity is not its
-// name's).
-func RejectsAgainstReport(path string, pub ed25519.PublicKey) (problems []string, found bool, err error) {
+// (rejects_cumulative_D[.rK].jsonl), whose verified bytes are data, to the
+// weekly report of the same week and revision beside it, checked with
+// keys (reports.VerifyFileData): the report must be the report of its
+// name, and the file must hold as many lines as its
+// data_quality.rejected and begin with its rejects_sample. Nothing inside
+// a rejects file names its week or revision, so its signature alone
+// passed another week's, or an earlier revision's, file under this name
+// (an outside review). found is false when path is not a rejects file's
+// name or no report lies beside it; problems name what does not match
+// (the report's own sidecar or signature failing is one, and so is a
+// report whose identity is not its name's). The report is read once, and
+// what was verified is what is compared.
+func RejectsAgainstReport(path string, data []byte, keys ...ed25519.PublicKey) (problems []string, found bool, err error) {
 	name := filepath.Base(path)
 	m := publicationName.FindStringSubmatch(name)
 	if m == nil || !isRejects(m[2]) || m[4] != ".jsonl" {
@@ -39,8 +40,7 @@ func RejectsAgainstReport(path string, pub ed25519.PublicKey) (problems []string
 	}
 	label := m[1][len(m[2])+1:]
 	reportName := reports.Name("weekly_"+label, rev, ".json")
-	reportPath := filepath.Join(filepath.Dir(path), reportName)
-	check, err := reports.VerifyFile(reportPath, pub)
+	check, reportData, err := reports.VerifyFileData(filepath.Join(filepath.Dir(path), reportName), keys...)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -53,12 +53,8 @@ func RejectsAgainstReport(path string, pub ed25519.PublicKey) (problems []string
 	// Genuine, but of its name? Another revision's report renamed with
 	// its rejects file (a sidecar's name is not signed) vouched for that
 	// file under this name (an outside review).
-	if p := checkReportName(reportName, reportPath, "weekly", "weekly_"+label, rev); len(p) > 0 {
+	if p := checkReportData(reportName, reportData, "weekly", "weekly_"+label, rev); len(p) > 0 {
 		return []string{fmt.Sprintf("its report %s is not the report of its name (%s), so nothing vouches for what this file must hold", reportName, strings.Join(p, "; "))}, true, nil
-	}
-	reportData, err := inputs.ReadRegular(reportPath)
-	if err != nil {
-		return nil, true, err
 	}
 	var rep struct {
 		DataQuality struct {
@@ -68,10 +64,6 @@ func RejectsAgainstReport(path string, pub ed25519.PublicKey) (problems []string
 	}
 	if err := json.Unmarshal(reportData, &rep); err != nil {
 		return []string{fmt.Sprintf("its report %s is not a weekly report: %v", reportName, err)}, true, nil
-	}
-	data, err := inputs.ReadRegular(path)
-	if err != nil {
-		return nil, true, err
 	}
 	var lines []reports.Reject
 	sc := bufio.NewScanner(bytes.NewReader(data))

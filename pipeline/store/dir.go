@@ -33,15 +33,9 @@ var dirKind = ownerdir.Kind{What: "store directory", Remedy: moveAway, Err: ErrU
 // to open the store file because another process holds a lock on it: a
 // busy store, not a damaged one.
 func IsLockConflict(err error) bool {
-	var lc lockConflict
+	var lc *LockConflictError
 	return errors.As(err, &lc)
 }
-
-// lockConflict marks the engine's open of the store file refused by
-// another process's lock (open).
-type lockConflict struct{ error }
-
-func (e lockConflict) Unwrap() error { return e.error }
 
 // moveAway is the remedy for a store directory that cannot be trusted: a
 // new one, and the store rebuilt in new files (a file someone else could
@@ -134,23 +128,24 @@ func (d *Dir) Recheck() error { return d.Check() }
 // of another account in the store's directory, which every job refuses.
 //
 // An open another process's lock on the store file refuses is a
-// *LockConflictError naming that process, read while the directory is
+// *LockConflictError naming the holders, read while the directory is
 // still open (OpenOwned closes it on failure).
 func (d *Dir) Open(ctx context.Context, opts Options) (*Store, error) {
 	opts.spillElsewhere = int(d.UID()) != os.Geteuid()
 	st, err := open(ctx, d.Path(FileName), d.Name(FileName), opts)
-	if err != nil && IsLockConflict(err) {
-		if holders := lock.HoldersOf(d.Path(FileName)); len(holders) > 0 {
-			return nil, &LockConflictError{Err: err, Holders: holders}
-		}
+	var lc *LockConflictError
+	if errors.As(err, &lc) {
+		lc.Holders = lock.HoldersOf(d.Path(FileName))
 	}
 	return st, err
 }
 
-// LockConflictError is an open of the store that another process's lock
-// on the store file refused (IsLockConflict), while the kernel's lock
-// table shows who holds it: a busy store, not a damaged one. Holders
-// describes them (lock.HoldersOf).
+// LockConflictError is the engine's open of the store file refused
+// because another process holds a lock on it (IsLockConflict): a busy
+// store, not a damaged one. Only that open makes one, not a later error
+// that quotes the phrase from text the file holds (an outside review).
+// Holders describes the processes the kernel's lock table shows holding
+// it (lock.HoldersOf; filled by Dir.Open), none when it shows none.
 type LockConflictError struct {
 	Err     error
 	Holders []string

@@ -226,10 +226,7 @@ func open(ctx context.Context, path, name string, opts Options) (*Store, error) 
 	if err != nil {
 		removeAll(opts.spillDir)
 		if strings.Contains(err.Error(), "Could not set lock on file") {
-			// The engine's own open, refused by a lock: only this error
-			// is one (IsLockConflict), not a later one that quotes the
-			// phrase from text the file holds (an outside review).
-			err = lockConflict{err}
+			err = &LockConflictError{Err: err}
 		}
 		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
