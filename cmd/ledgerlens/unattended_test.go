@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -956,6 +957,64 @@ func TestCronLineOfADeadLedgerFeed(t *testing.T) {
 	r := ledgerlens(t, nil, append(line, "--root", root)...)
 	if r.code != 3 || !strings.Contains(r.stderr, "at or above SEV1") {
 		t.Errorf("the crontab's weekly line on a dead feed: exit %d, want 3 said on stderr\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestCronLedgerLinesWithoutLineFeeds: lines appended with line ends
+// other than a line feed. A line without its line feed is one being
+// written, neither loaded nor rejected; lines ending in a carriage return
+// alone (a file saved with old Mac line ends), or megabytes without any
+// line end, were all one such line: nothing of them loaded, nothing
+// rejected, exit 0 and nothing on stderr, the week's review published
+// without them (a review of hostile input). And the reader held the whole
+// tail in memory while it looked for its end. Now the job stops, exit 1,
+// naming the ledger, the line and its byte, and publishes nothing.
+func TestCronLedgerLinesWithoutLineFeeds(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		tail func(rest []byte) []byte
+		want string
+	}{
+		{"carriage returns alone", func(rest []byte) []byte { return bytes.ReplaceAll(rest, []byte{'\n'}, []byte{'\r'}) }, "carriage return"},
+		{"more than a line holds", func([]byte) []byte { return bytes.Repeat([]byte("x"), 17<<20) }, "16 MiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			path := ledgerPath(root)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustRun(t, "--root", root, "keys", "generate")
+			// The first review loads the ledger up to the focus week's
+			// first day; the rest is appended with other line ends.
+			cut := bytes.Index(data, []byte(`"Timestamp":"`+focusWeek))
+			if cut < 0 {
+				cut = bytes.Index(data, []byte(focusWeek+"T"))
+			}
+			cut = bytes.LastIndexByte(data[:cut], '\n') + 1
+			line := bytes.Count(data[:cut], []byte{'\n'}) + 1
+			if err := os.WriteFile(path, data[:cut], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			wantExit(t, cron(t, root, "report", "weekly", "--week", weekBefore(t, focusWeek)), 0, "the review before the appended lines")
+			if err := os.WriteFile(path, append(data[:cut:cut], tc.tail(data[cut:])...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+
+			r := cron(t, root, "report", "weekly", "--week", focusWeek)
+			wantExit(t, r, 1, "the review after them")
+			lines := stderrLines(r)
+			at := fmt.Sprintf("line %d, byte %d", line, cut)
+			if len(lines) != 1 || !strings.Contains(lines[0], path) || !strings.Contains(lines[0], at) || !strings.Contains(lines[0], tc.want) {
+				t.Fatalf("want one stderr line naming %s, %q and %q, got:\n%s", path, at, tc.want, r.stderr)
+			}
+			if _, err := os.Stat(filepath.Join(reviews(root), "weekly_"+focusWeek+".json")); !errors.Is(err, fs.ErrNotExist) {
+				t.Fatalf("the week's review was published without its runs: %v", err)
+			}
+			// The ingest says the same; nothing was loaded of the tail.
+			wantExit(t, cron(t, root, "ingest"), 1, "ingest")
+		})
 	}
 }
 

@@ -615,6 +615,9 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			pos += n
 			cut := bytes.LastIndexByte(buf, '\n')
 			if cut < 0 {
+				if err := checkUnterminated(buf, lines+1, covered); err != nil {
+					return err
+				}
 				// A line longer than one block: read more, as much again
 				// as is held, so a long line is copied a few times, not
 				// once per block.
@@ -645,8 +648,9 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 			}
 		}
 		// Whatever follows the last newline is a write in progress: neither
-		// loaded nor rejected until it is complete (docs/RULES.md, "Inputs").
-		return nil
+		// loaded nor rejected until it is complete (docs/RULES.md, "Inputs"),
+		// unless it cannot be one.
+		return checkUnterminated(leftover, lines+1, covered)
 	})
 	for range workers {
 		g.Go(func() error {
