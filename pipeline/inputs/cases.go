@@ -109,7 +109,7 @@ func LoadCases(path string) (CaseSet, FileInfo, error) {
 func ParseCases(path string, data []byte) (CaseSet, error) {
 	byID := map[string]Case{}
 	var set CaseSet
-	tail, err := eachLine(data, func(n int, line []byte) error {
+	tail, err := eachLine(path, data, func(n int, line []byte) error {
 		set.Lines++
 		o, err := parseRecord(line, true)
 		if err != nil {

@@ -136,6 +136,24 @@ func TestParseCasesUnterminatedInvalidRecord(t *testing.T) {
 	}
 }
 
+// TestParseCasesLinesEndingInCR: a file whose lines end in a carriage
+// return alone was one line being written: no case loaded and the review
+// run without them, exit 0. It is refused, naming the line where the
+// line ends stop being line feeds.
+func TestParseCasesLinesEndingInCR(t *testing.T) {
+	for _, content := range []string{
+		`{"Case_ID":"A"}` + "\r" + `{"Case_ID":"B"}` + "\r",
+		`{"Case_ID":"A"}` + "\n" + `{"Case_ID":"B"}` + "\r" + `{"Case_ID":"C"}`,
+	} {
+		_, err := ParseCases("cases.jsonl", []byte(content))
+		var ie *Error
+		first := strings.Count(content, "\n") + 1
+		if !errors.As(err, &ie) || ie.Line != first || !strings.Contains(ie.Msg, "carriage return") {
+			t.Errorf("%q: err = %v, want an *Error at line %d naming the carriage return", content, err, first)
+		}
+	}
+}
+
 func TestParseCasesInvalid(t *testing.T) {
 	const path = "runs/CREDIT_MONITORING/cases.jsonl"
 	good := `{"Case_ID":"CASE-1","Created_At":"2026-01-06T10:00:00Z"}`

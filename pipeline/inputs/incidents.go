@@ -78,7 +78,7 @@ func LoadIncidents(path string) (IncidentSet, FileInfo, error) {
 func ParseIncidents(path string, data []byte) (IncidentSet, error) {
 	byID := map[string]Incident{}
 	var set IncidentSet
-	tail, err := eachLine(data, func(n int, line []byte) error {
+	tail, err := eachLine(path, data, func(n int, line []byte) error {
 		set.Lines++
 		o, err := parseRecord(line, true)
 		if err != nil {

@@ -26,8 +26,11 @@ type Tail struct {
 // (a hand-edited file often lacks the final newline); otherwise they are a
 // line still being written, as with the ledger, and not passed on. Either
 // way the returned Tail says so. A tail of only whitespace counts as
-// nothing.
-func eachLine(data []byte, fn func(n int, line []byte) error) (Tail, error) {
+// nothing. A tail that is not one JSON object and holds a carriage return
+// followed by more text is neither: it is lines that end in a carriage
+// return alone, which refuse the file with an *Error naming path and the
+// tail's line, as the ledger's stop its ingest (docs/RULES.md, "Inputs").
+func eachLine(path string, data []byte, fn func(n int, line []byte) error) (Tail, error) {
 	n := 0
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
@@ -53,6 +56,9 @@ func eachLine(data []byte, fn func(n int, line []byte) error) (Tail, error) {
 		if last {
 			tail := Tail{Line: n, Bytes: int64(len(raw))}
 			if trimmed[0] != '{' || !json.Valid(trimmed) {
+				if bytes.IndexByte(line, '\r') >= 0 {
+					return Tail{}, &Error{Path: path, Line: n, Msg: "a carriage return without a line feed, followed by more text: lines that end in a carriage return alone are not JSON lines (LF or CR LF)"}
+				}
 				return tail, nil
 			}
 			tail.Loaded = true
