@@ -38,6 +38,11 @@ type Options struct {
 	After func(d time.Duration) <-chan time.Time
 	// Logger receives one line per run started and finished; nil discards.
 	Logger *slog.Logger
+	// Recorded is, per job name, the latest fire time the audit log
+	// records a run of (job_start's fire field). The state is held to it
+	// at the start (rewindToRecord): it may make the scheduler run more
+	// than this record says, never less. Nil trusts the state file.
+	Recorded map[string]time.Time
 }
 
 // Scheduler is the `ledgerlens schedule run` daemon: it runs each enabled
@@ -121,7 +126,8 @@ type work struct {
 //
 // On first start a job has no state: its most recent past fire time is not
 // back-filled; the start time becomes its baseline and only later fire times
-// run. After that, every fire time between the last one handled and now runs
+// run. The state is first held to Options.Recorded (rewindToRecord): a job
+// the audit log records runs of starts from its last recorded fire time. After that, every fire time between the last one handled and now runs
 // once at start, oldest first, before normal scheduling (of a LatestOnly
 // job's, the newest alone). A failed run is
 // recorded with its error and retried at the next start and at the job's
@@ -142,7 +148,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return err
 	}
 	now := s.now()
-	save := false
+	save := s.rewindToRecord(st, now)
 	for _, j := range s.jobs {
 		if st.Jobs[j.job.Name] != nil {
 			continue
@@ -207,8 +213,13 @@ func (s *Scheduler) due(st *state, now time.Time, startup bool) []work {
 	for i, j := range s.jobs {
 		js := st.Jobs[j.job.Name]
 		var fresh []time.Time
+		failed := js.failedFires()
 		for t := j.sched.next(js.ScheduledThrough); !t.IsZero() && !t.After(now); t = j.sched.next(t) {
-			fresh = append(fresh, t)
+			// A failed fire time after ScheduledThrough (a state rewound
+			// to the audit log's record) runs once, as a retry.
+			if !failed[t.UTC()] {
+				fresh = append(fresh, t)
+			}
 		}
 		if len(fresh) > maxCatchUp {
 			skipped := fresh[:len(fresh)-maxCatchUp]

@@ -52,3 +52,16 @@ func (a *app) configuredZone() string {
 	}
 	return cfg.TimeZone
 }
+
+// scheduledCommand is the command a scheduled run of the job name records
+// in the audit log (job_start's command field).
+func scheduledCommand(name string) string { return "schedule run: " + name }
+
+// scheduledEnv is the environment of the scheduled run of the job name
+// for fire: its job_start records the fire time, which the scheduler holds
+// its state file to at its next start (recordedFires).
+func (a *app) scheduledEnv(name string, fire time.Time, lockTimeout time.Duration) job.Env {
+	env := a.env(scheduledCommand(name), lockTimeout)
+	env.Fire = fire
+	return env
+}

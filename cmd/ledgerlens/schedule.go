@@ -108,7 +108,14 @@ the next start, with 128+signal and a line naming it.`,
 				return fmt.Errorf("create state directory: %w", err)
 			}
 			stateFile := filepath.Join(l.StateDir, "schedule-state.json")
-			a.warnScheduleStateLost(stateFile)
+			var entries []audit.Entry
+			if st, err := audit.Load(l.AuditLog); err == nil { // else the jobs report the log
+				entries = st.Entries
+			}
+			recorded := recordedFires(entries, jobs)
+			if len(recorded) == 0 {
+				a.warnScheduleStateLost(stateFile, entries)
+			}
 			// One scheduler per root: two ran every job twice, and the
 			// last to write the schedule state dropped the other's failed
 			// fire times from its retries. Held for the daemon's life, on
@@ -123,6 +130,7 @@ the next start, with 128+signal and a line naming it.`,
 				MetricsFile: metricsFile,
 				Root:        metricsRoot(l),
 				Logger:      a.log,
+				Recorded:    recorded,
 			})
 			if err != nil {
 				return err
@@ -136,22 +144,44 @@ the next start, with 128+signal and a line naming it.`,
 	return cmd
 }
 
+// recordedFires is, per scheduled job, the latest fire time the audit
+// log entries records a run of (job_start's fire field, written by
+// scheduledEnv): what schedules.Options.Recorded holds the schedule state
+// to. Runs recorded before job_start held fire times count for nothing.
+func recordedFires(entries []audit.Entry, jobs []schedules.Job) map[string]time.Time {
+	fires := map[string]time.Time{}
+	for _, e := range entries {
+		if e.Event != audit.EventJobStart {
+			continue
+		}
+		cmd, _ := e.Fields["command"].(string)
+		s, _ := e.Fields[job.FieldFire].(string)
+		fire, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			continue
+		}
+		for _, j := range jobs {
+			if cmd == scheduledCommand(j.Name) && fire.After(fires[j.Name]) {
+				fires[j.Name] = fire
+			}
+		}
+	}
+	return fires
+}
+
 // warnScheduleStateLost logs as an error a schedule state missing from a
-// root whose audit log records runs of the scheduler: the fire times
-// missed before now cannot be known, and are not caught up (a state file
-// deleted while the host was down over a Monday lost that week's run,
-// with nothing said: an outside review). The scheduler starts all the
-// same; the error says what to run by hand.
-func (a *app) warnScheduleStateLost(stateFile string) {
+// root whose audit log entries record runs of the scheduler but not their
+// fire times (an earlier ledgerlens wrote them; recordedFires finds
+// none): the fire times missed before now cannot be known, and are not
+// caught up (a state file deleted while the host was down over a Monday
+// lost that week's run, with nothing said: an outside review). The
+// scheduler starts all the same; the error says what to run by hand.
+func (a *app) warnScheduleStateLost(stateFile string, entries []audit.Entry) {
 	if _, err := os.Lstat(stateFile); !errors.Is(err, fs.ErrNotExist) {
 		return
 	}
-	st, err := audit.Load(a.layout().AuditLog)
-	if err != nil {
-		return // the jobs report the log
-	}
-	for i := len(st.Entries) - 1; i >= 0; i-- {
-		e := st.Entries[i]
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
 		if cmd, _ := e.Fields["command"].(string); e.Event == audit.EventJobStart && strings.HasPrefix(cmd, "schedule run:") {
 			a.log.Error("the schedule state is missing, though the audit log records runs of the scheduler: fire times missed before now are not caught up; publish any week or month they left out by hand (report weekly --week, report sla --month)",
 				"state", stateFile, "last_scheduled_run", e.Time, "command", cmd, "seq", e.Seq)
@@ -164,7 +194,7 @@ func (a *app) warnScheduleStateLost(stateFile string) {
 // time; re-running a fire is a no-op once its report is published.
 func (a *app) weeklyJob(lockTimeout time.Duration) schedules.JobFunc {
 	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
-		res, err := pipeline.RunWeekly(ctx, a.env("schedule run: weekly-review", lockTimeout), pipeline.WeeklyOptions{AsOf: fire, KeepPublished: true})
+		res, err := pipeline.RunWeekly(ctx, a.scheduledEnv(schedules.JobWeeklyReview, fire, lockTimeout), pipeline.WeeklyOptions{AsOf: fire, KeepPublished: true})
 		if err != nil {
 			if res != nil && res.Report != nil && errors.Is(err, job.ErrIntegrity) {
 				// Published with an integrity problem (exit 4 from the
@@ -249,7 +279,7 @@ func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 		if err != nil {
 			return schedules.JobStats{}, err
 		}
-		env := a.env("schedule run: integrity-check", lockTimeout)
+		env := a.scheduledEnv(schedules.JobIntegrityCheck, fire, lockTimeout)
 		rep, err := pipeline.RunIntegrity(ctx, env, pub)
 		if err != nil && rep.AuditCheck.State == nil && !isLockHeld(err) && ctx.Err() == nil {
 			// Refused before the check ran (a key the jobs refuse, a keys
@@ -437,7 +467,7 @@ the jobs' zone or use --systemd, whose OnCalendar carries the zone.`,
 // slaJob publishes the monthly SLA report of the month before the fire.
 func (a *app) slaJob(lockTimeout time.Duration) schedules.JobFunc {
 	return func(ctx context.Context, fire time.Time) (schedules.JobStats, error) {
-		res, err := pipeline.RunSLA(ctx, a.env("schedule run: sla-report", lockTimeout),
+		res, err := pipeline.RunSLA(ctx, a.scheduledEnv(schedules.JobSLAReport, fire, lockTimeout),
 			// The month is the last complete one as of the fire, in the
 			// configured zone the report's periods are in (RunSLA): the
 			// schedule's own zone only says when it fires, and a month

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/pipeline"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
@@ -233,13 +235,15 @@ func TestSchedulerWithItsStateGone(t *testing.T) {
 			t.Errorf("it wrote %d files into the empty state directory", len(entries))
 		}
 	})
-	t.Run("schedule state deleted", func(t *testing.T) {
+	t.Run("schedule state deleted, its runs recorded without their fire times", func(t *testing.T) {
 		root := copyFixture(t)
 		mustRun(t, "--root", root, "keys", "generate")
 		a := newApp(&strings.Builder{}, &strings.Builder{})
 		a.root = root
+		// As an earlier ledgerlens recorded a scheduled run: its command,
+		// no fire time (TestSchedulerStateHeldToTheAuditLog has the rest).
 		fire := mustParseDay(t, focusWeek).AddDate(0, 0, 7).Add(10 * time.Hour)
-		if _, err := a.weeklyJob(0)(context.Background(), fire); err != nil {
+		if _, err := pipeline.RunWeekly(context.Background(), a.env(scheduledCommand(schedules.JobWeeklyReview), 0), pipeline.WeeklyOptions{AsOf: fire, KeepPublished: true}); err != nil {
 			t.Fatal(err)
 		}
 		stderr, code := run(t, root)
@@ -251,6 +255,52 @@ func TestSchedulerWithItsStateGone(t *testing.T) {
 			t.Errorf("the scheduler with its state:\n%s", stderr)
 		}
 	})
+}
+
+// TestSchedulerStateHeldToTheAuditLog: a schedule state that says more
+// was run than the audit log records. Its weekly-review entry moved on
+// three weeks, removed, or the whole file deleted, the scheduler started
+// from what the state said (or from now), and the weeks it skipped over
+// were never reviewed, with nothing said, or with an error asking for
+// them to be published by hand (an outside review). A scheduled run's
+// job_start now records its fire time, and the scheduler catches up from
+// the last fire time the log records, saying why at error level.
+func TestSchedulerStateHeldToTheAuditLog(t *testing.T) {
+	recorded := mustParseDay(t, focusWeek).AddDate(0, 0, 7).Add(10 * time.Hour)
+	next := recorded.AddDate(0, 0, 7).Format(time.RFC3339)
+	for _, tc := range []struct {
+		name  string
+		state string // the schedule state's content; "" deletes it
+		want  string
+	}{
+		{"scheduled_through moved on", `{"version":1,"jobs":{"weekly-review":{"scheduled_through":"` + recorded.AddDate(0, 0, 21).Format(time.RFC3339) + `","last_completed_fire":null,"failed":[],"last_run":null,"last_success":null}}}`, "later fire time than the audit log records"},
+		{"its entry removed", `{"version":1,"jobs":{}}`, "no schedule state, but the audit log records its runs"},
+		{"the file deleted", "", "no schedule state, but the audit log records its runs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			a := newApp(&strings.Builder{}, &strings.Builder{})
+			a.root = root
+			if _, err := a.weeklyJob(0)(context.Background(), recorded); err != nil {
+				t.Fatal(err)
+			}
+			state := filepath.Join(root, ".ledgerlens", "schedule-state.json")
+			if tc.state != "" {
+				if err := os.WriteFile(state, []byte(tc.state), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			stderr, _ := runScheduler(t, root, nil, "job started")
+			if !strings.Contains(stderr, "level=ERROR") || !strings.Contains(stderr, tc.want) {
+				t.Errorf("want an error saying %q, got:\n%s", tc.want, stderr)
+			}
+			started := regexp.MustCompile(`msg="job started" job=weekly-review fire=(\S+)`).FindStringSubmatch(stderr)
+			if started == nil || started[1] != next {
+				t.Fatalf("the first weekly run is for %v, want %s, the fire after the last one recorded:\n%s", started, next, stderr)
+			}
+		})
+	}
 }
 
 // runScheduler runs `schedule run` on root, with env added to its

@@ -42,7 +42,15 @@ type Env struct {
 	// file (sealTrail): the witness copy (docs/COMPLIANCE.md, "Keeping
 	// checkpoints off-host"). It must not exist.
 	KeepHead string
+	// Fire, when set, is the fire time a scheduled run is for; job_start
+	// records it (FieldFire), which is what the scheduler holds its state
+	// file to at its next start.
+	Fire time.Time
 }
+
+// FieldFire is the job_start field holding a scheduled run's fire time
+// (RFC 3339, UTC).
+const FieldFire = "fire"
 
 // The step names Env.AfterStep is called with outside the job's steps:
 // StepAuditLoaded once the job has verified the audit log, before it

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -141,6 +142,9 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		}
 	}
 	fields := map[string]any{"job": name, "command": env.Command}
+	if !env.Fire.IsZero() {
+		fields[FieldFire] = env.Fire.UTC().Format(time.RFC3339)
+	}
 	maps.Copy(fields, start)
 	maps.Copy(fields, tr.checkpointsFile)
 	if err := j.Audit(ctx, audit.EventJobStart, fields); err != nil {

@@ -1,0 +1,90 @@
+package schedules
+
+import (
+	"bytes"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStateHeldToTheRecordedRuns: the audit log's record of the runs
+// (Options.Recorded) against a schedule state that says more was run. An
+// edited state (scheduled_through moved on, the job's entry removed)
+// dropped the fire times it skipped over without a word; they now run,
+// with an error naming the difference. A state that agrees with the
+// record, or that says less, is left as it is.
+func TestStateHeldToTheRecordedRuns(t *testing.T) {
+	const (
+		recorded = "2026-11-09T09:00:00Z" // the last run the log holds
+		restart  = "2026-11-30T12:00:00Z" // after three more Mondays
+	)
+	caughtUp := []call{{JobWeeklyReview, "2026-11-16T09:00:00Z"}, {JobWeeklyReview, "2026-11-23T09:00:00Z"}, {JobWeeklyReview, "2026-11-30T09:00:00Z"}}
+	for _, tc := range []struct {
+		name     string
+		state    func(js *jobState) // the state as found at the restart; nil: no entry
+		recorded string             // "": no record
+		want     []call
+		errorLog string
+	}{
+		{"moved on to the restart", func(js *jobState) { js.ScheduledThrough = mustTime(t, restart) }, recorded, caughtUp, "later fire time than the audit log records"},
+		{"moved on past the clock", func(js *jobState) { js.ScheduledThrough = mustTime(t, "2027-06-01T00:00:00Z") }, recorded, caughtUp, "later fire time than the audit log records"},
+		{"entry removed", nil, recorded, caughtUp, "no schedule state, but the audit log records its runs"},
+		{"a failed fire among them runs once", func(js *jobState) {
+			js.ScheduledThrough = mustTime(t, restart)
+			js.Failed = []failedFire{{Fire: mustTime(t, "2026-11-23T09:00:00Z"), Attempts: 1}}
+		}, recorded, caughtUp, "later fire time"},
+		{"the state agrees with the record", func(js *jobState) {}, recorded, caughtUp, ""},
+		{"the state says less (a run abandoned after its record)", func(js *jobState) { js.ScheduledThrough = mustTime(t, "2026-11-02T09:00:00Z") },
+			recorded, append([]call{{JobWeeklyReview, "2026-11-09T09:00:00Z"}}, caughtUp...), ""},
+		{"no record (runs before the log held fire times)", func(js *jobState) { js.ScheduledThrough = mustTime(t, restart) }, "", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var logged bytes.Buffer
+			opts := Options{StateFile: filepath.Join(dir, "state.json"), Logger: slog.New(slog.NewTextHandler(&logged, nil))}
+			clock := &simClock{}
+			rec := &recorder{}
+			jobs := []Job{{JobSpec: JobSpec{Name: JobWeeklyReview, Spec: "0 10 * * 1", TimeZone: "Europe/Berlin", Enabled: true}}}
+			jobs[0].Run = rec.jobFunc(JobWeeklyReview, clock, nil)
+
+			// The daemon ran the 9 November fire, then stopped.
+			simulate(t, jobs, opts, clock, "2026-11-02T12:00:00Z", "2026-11-02T13:00:00Z")
+			simulate(t, jobs, opts, clock, "2026-11-09T08:00:00Z", "2026-11-09T12:00:00Z")
+			assertCalls(t, rec.take(), call{JobWeeklyReview, recorded})
+
+			st := readState(t, opts.StateFile)
+			if tc.state == nil {
+				delete(st.Jobs, JobWeeklyReview)
+			} else {
+				tc.state(st.Jobs[JobWeeklyReview])
+			}
+			if err := st.save(opts.StateFile); err != nil {
+				t.Fatal(err)
+			}
+			if tc.recorded != "" {
+				opts.Recorded = map[string]time.Time{JobWeeklyReview: mustTime(t, tc.recorded)}
+			}
+			logged.Reset()
+			simulate(t, jobs, opts, clock, restart, "2026-11-30T18:00:00Z")
+			got := rec.take()
+			assertCalls(t, got, tc.want...)
+			errs := strings.Count(logged.String(), "level=ERROR")
+			if tc.errorLog == "" && errs > 0 || tc.errorLog != "" && !strings.Contains(logged.String(), tc.errorLog) {
+				t.Errorf("want an error line %q, got:\n%s", tc.errorLog, logged.String())
+			}
+			// The next start, its state written and the runs recorded,
+			// runs nothing again.
+			if len(got) > 0 && opts.Recorded != nil {
+				opts.Recorded[JobWeeklyReview] = mustTime(t, got[len(got)-1].fire)
+			}
+			logged.Reset()
+			simulate(t, jobs, opts, clock, "2026-11-30T18:30:00Z", "2026-12-01T18:00:00Z")
+			assertCalls(t, rec.take())
+			if strings.Contains(logged.String(), "level=ERROR") {
+				t.Errorf("the restart after the catch-up logged an error:\n%s", logged.String())
+			}
+		})
+	}
+}
