@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -110,19 +109,6 @@ type PublishResult struct {
 	KeyID string
 }
 
-// Name returns the file name of revision rev of base with extension ext:
-// "weekly_2026-11-16.json" for rev 1 (or less), "weekly_2026-11-16.r2.json"
-// for rev 2.
-func Name(base string, rev int, ext string) string {
-	if ext != "" && !strings.HasPrefix(ext, ".") {
-		ext = "." + ext
-	}
-	if rev <= 1 {
-		return base + ext
-	}
-	return base + ".r" + strconv.Itoa(rev) + ext
-}
-
 func (p *Publisher) primaryExt() string {
 	if p.Primary == "" {
 		return DefaultPrimaryExt
@@ -157,7 +143,8 @@ func (p *Publisher) Latest(base string) (int, error) {
 	return latest, nil
 }
 
-// revisionOfName returns the revision a file name is of base with ext, or 0.
+// revisionOfName returns the revision a file name is of base with ext, or 0:
+// the revision as Name writes it (parseRevision).
 func revisionOfName(name, base, ext string) int {
 	if name == base+ext {
 		return 1
@@ -166,16 +153,11 @@ func revisionOfName(name, base, ext string) int {
 	if !ok {
 		return 0
 	}
-	if mid, ok = strings.CutSuffix(mid, ext); !ok || mid == "" || mid[0] == '0' {
+	if mid, ok = strings.CutSuffix(mid, ext); !ok {
 		return 0
 	}
-	for _, c := range mid {
-		if c < '0' || c > '9' {
-			return 0
-		}
-	}
-	rev, err := strconv.Atoi(mid)
-	if err != nil || rev < 2 {
+	rev, ok := parseRevision(mid)
+	if !ok {
 		return 0
 	}
 	return rev

@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"sort"
-	"strconv"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -33,10 +31,6 @@ type PublishedWeek struct {
 // holds other bytes than recorded.
 var ErrNotAsRecorded = errors.New("not as the record of publication says")
 
-// weeklyReportName is a final weekly report's file name: its week and
-// revision (a preliminary report is not a publication of its week).
-var weeklyReportName = regexp.MustCompile(`^weekly_(\d{4}-\d{2}-\d{2})(?:\.r([1-9]\d*))?\.json$`)
-
 // WeeklyReportDay is the Monday (YYYY-MM-DD) a weekly report's file name
 // names, of any revision; ok is false for any other name.
 func WeeklyReportDay(name string) (day string, ok bool) {
@@ -44,17 +38,15 @@ func WeeklyReportDay(name string) (day string, ok bool) {
 	return day, ok
 }
 
-// weeklyReport is the week and revision a weekly report's file name says.
+// weeklyReport is the week and revision a final weekly report's file name
+// says (ParseName); a preliminary report is not a publication of its
+// week.
 func weeklyReport(name string) (day string, rev int, ok bool) {
-	m := weeklyReportName.FindStringSubmatch(name)
-	if m == nil {
+	n, ok := ParseName(name)
+	if !ok || n.Kind != PublicationWeekly || n.Preliminary || n.Ext != ".json" {
 		return "", 0, false
 	}
-	rev = 1
-	if m[2] != "" {
-		rev, _ = strconv.Atoi(m[2])
-	}
-	return m[1], rev, true
+	return n.Label, n.Revision, true
 }
 
 // PublishedWeeks is the publication index of the weekly reports: the

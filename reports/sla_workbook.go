@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -366,10 +365,7 @@ func (b *slaBuilder) about() []*sheetBlock {
 	})
 	report.freeze = true
 	inputs := inputsBlock(s.Inputs, false)
-	base := "sla_" + s.Month
-	if s.Revision > 1 {
-		base += ".r" + strconv.Itoa(s.Revision)
-	}
+	base := Name(PublicationSLA+"_"+s.Month, s.Revision, "")
 	verify := noteBlock("verify", "How to verify", []string{
 		"sha256sum -c " + base + ".json.sha256 && sha256sum -c " + base + ".xlsx.sha256",
 		"ledgerlens verify --pubkey /path/to/your/signing.pub runs/CREDIT_REVIEWS/" + base + ".json runs/CREDIT_REVIEWS/" + base + ".xlsx",

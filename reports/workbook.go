@@ -109,10 +109,12 @@ func renderWorkbook(ctx context.Context, w *Weekly, opts WorkbookOptions, out io
 	if !opts.excelizeRows {
 		direct = map[string]func(io.Writer) error{}
 	}
+	day := publicationDay(w, opts.Location)
 	b := &workbookBuilder{
 		w:    w,
 		opts: opts,
-		base: publicationBase(w, opts.Location),
+		day:  day,
+		base: Name(PublicationWeekly+"_"+day, w.Revision, ""),
 		sw: &sheetWriter{ctx: ctx, f: f, st: st, loc: opts.Location, links: opts.Links, scaledSummary: true,
 			direct: direct, onDirectRows: opts.onDirectRows},
 	}
@@ -218,9 +220,9 @@ func writeSorted(f *excelize.File, out io.Writer, rows map[string]func(io.Writer
 	return nil
 }
 
-// publicationBase is the report's file name without extension, revision
-// aware: weekly_D for revision 1, weekly_D.rK for revision K.
-func publicationBase(w *Weekly, loc *time.Location) string {
+// publicationDay is the report's Monday as in its file names (from its
+// report id; from its period start, or "unknown", without one).
+func publicationDay(w *Weekly, loc *time.Location) string {
 	day, ok := strings.CutPrefix(w.ReportID, reportIDPrefix)
 	if !ok || day == "" {
 		day = "unknown"
@@ -228,17 +230,16 @@ func publicationBase(w *Weekly, loc *time.Location) string {
 			day = t.In(loc).Format(time.DateOnly)
 		}
 	}
-	base := "weekly_" + day
-	if w.Revision > 1 {
-		base += ".r" + strconv.Itoa(w.Revision)
-	}
-	return base
+	return day
 }
 
 // workbookBuilder renders the sheets of one workbook.
 type workbookBuilder struct {
 	w    *Weekly
 	opts WorkbookOptions
+	// day is the report's Monday, base its file name without extension,
+	// revision aware: weekly_D for revision 1, weekly_D.rK for revision K.
+	day  string
 	base string
 	sw   *sheetWriter
 	// layouts and driftOrder cache what the action-required links look

@@ -21,7 +21,7 @@ func (b *workbookBuilder) actionRequiredBlock() *sheetBlock {
 	c[0].colour = colourSeverity
 	blk := &sheetBlock{
 		name:      blockAction,
-		title:     "Weekly credit review " + b.day() + " · Action required",
+		title:     "Weekly credit review " + b.day + " · Action required",
 		titleKind: kTitle,
 		cols:      c,
 		n:         len(items),

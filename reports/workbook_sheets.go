@@ -46,17 +46,11 @@ func headers(names ...string) []tableColumn {
 // zoneName names the zone the workbook's dates are shown in, for headers.
 func (b *workbookBuilder) zoneName() string { return b.opts.Location.String() }
 
-// day is the report's Monday, as in its file names.
-func (b *workbookBuilder) day() string {
-	d, _, _ := strings.Cut(strings.TrimPrefix(b.base, "weekly_"), ".")
-	return d
-}
-
 // rejectsFile is the name of the rejects file published with this
 // revision of the report (rejects_cumulative_D.rK.jsonl for revision K):
 // a later revision's file holds the rejects found since the first.
 func (b *workbookBuilder) rejectsFile() string {
-	return Name(RejectsBase(b.day()), max(b.w.Revision, 1), ".jsonl")
+	return Name(RejectsBase(b.day), max(b.w.Revision, 1), ".jsonl")
 }
 
 // kindCounts renders a map of counts as "a: 1, b: 2" in key order.

@@ -152,6 +152,52 @@ func TestAttackRejectsFileOfAnotherRevision(t *testing.T) {
 	}
 }
 
+// TestVerifyMisnamedRevision: ledgerlens writes revision 1 without a
+// revision and later ones as .r2, .r3, …; weekly_D.r01.json is none of
+// its names. Verify read it as revision 1, so revision 1 under it said OK
+// and revision 2 failed on its revision alone, and a rejects file so named
+// was held to weekly_D.json. Every file under such a name now fails, the
+// name said to be no publication's, as do the workbook's.
+func TestVerifyMisnamedRevision(t *testing.T) {
+	root := publishedRoot(t)
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	delivery := t.TempDir()
+	var names []string
+	for _, c := range []struct{ from, to string }{
+		{weeklyPath(root, focusWeek, 1, ".json"), "weekly_" + focusWeek + ".r01.json"},
+		{weeklyPath(root, focusWeek, 2, ".json"), "weekly_" + focusWeek + ".r1.json"},
+		{weeklyPath(root, focusWeek, 1, ".xlsx"), "weekly_" + focusWeek + ".r01.xlsx"},
+		{filepath.Join(reviews(root), "rejects_cumulative_"+focusWeek+".jsonl"), "rejects_cumulative_" + focusWeek + ".r01.jsonl"},
+	} {
+		// Beside them, the report a rejects file of revision 1 is held to.
+		for _, p := range []string{c.from, weeklyPath(root, focusWeek, 1, ".json")} {
+			to := filepath.Join(delivery, filepath.Base(p))
+			if p == c.from {
+				to = filepath.Join(delivery, c.to)
+			}
+			copyFile(t, p, to)
+			copyFile(t, p+reports.SignatureExt, to+reports.SignatureExt)
+			residecar(t, to)
+		}
+		names = append(names, c.to)
+	}
+	r := ledgerlensIn(t, delivery, nil, append([]string{"verify", "--pubkey", pub}, names...)...)
+	if r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") {
+		t.Errorf("verify of files under names ledgerlens never writes: exit %d, want %d, none OK\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
+	}
+	for _, name := range names {
+		rev := ".r01"
+		if strings.Contains(name, ".r1.") {
+			rev = ".r1"
+		}
+		if want := "FAILED  " + name + ": " + name + ": named like a published report file, but its revision " + rev + " is not one ledgerlens writes"; !strings.Contains(r.stdout, want) {
+			t.Errorf("no line says %q:\n%s", want, r.stdout)
+		}
+	}
+	// The genuine name beside them still verifies.
+	mustRun(t, "verify", "--pubkey", pub, filepath.Join(delivery, "weekly_"+focusWeek+".json"))
+}
+
 // TestIngestLedgerFlagNamesOnlyTheRootsLedger: `ingest --ledger` pointed
 // at another file (cases.jsonl, a typo) loaded it into the store and
 // recorded a modification of the ledger, an integrity problem every job

@@ -18,7 +18,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -218,12 +217,8 @@ func (b *builder) periods(idx *Index) {
 		if m.file.Kind != KindWeeklyReport {
 			continue
 		}
-		if mm := weeklyName.FindStringSubmatch(path.Base(m.path)); mm != nil {
-			rev := 1
-			if mm[3] != "" {
-				rev, _ = strconv.Atoi(mm[3][2:])
-			}
-			revs[mm[2]] = append(revs[mm[2]], rev)
+		if n, ok := reports.ParseName(path.Base(m.path)); ok && n.Kind == reports.PublicationWeekly {
+			revs[n.Label] = append(revs[n.Label], n.Revision)
 		}
 	}
 	idx.Periods = []Period{}
@@ -372,25 +367,36 @@ func (b *builder) addCheckpointSigners() error {
 // to their record of publication before it bundles what is on disk.
 func Covers(name string, start, end time.Time, loc *time.Location) bool {
 	name = strings.TrimSuffix(strings.TrimSuffix(name, reports.SignatureExt), reports.SidecarExt)
-	if m := weeklyName.FindStringSubmatch(name); m != nil {
-		week, err := time.ParseInLocation(time.DateOnly, m[2], loc)
-		return err == nil && week.Before(end) && week.AddDate(0, 0, 7).After(start)
+	n, ok := bundledName(name)
+	if !ok {
+		return false
 	}
-	if m := slaName.FindStringSubmatch(name); m != nil {
-		month, err := time.ParseInLocation("2006-01", m[1], loc)
-		return err == nil && month.Before(end) && month.AddDate(0, 1, 0).After(start)
-	}
-	return false
+	from, to, err := periodOf(n, loc)
+	return err == nil && from.Before(end) && to.After(start)
 }
 
-// Report file names: weekly_<Monday>[.rN].json|.xlsx,
+// bundledName reads name as a report file a bundle may hold
+// (reports.ParseName): weekly_<Monday>[.rN].json|.xlsx,
 // rejects_cumulative_<Monday>[.rN].jsonl (rejects_<Monday>… before the
-// name said the file holds every reject so far), sla_<YYYY-MM>[.rN].json|.xlsx.
-var (
-	weeklyName = regexp.MustCompile(`^(weekly|rejects_cumulative|rejects)_(\d{4}-\d{2}-\d{2})(\.r[1-9]\d*)?\.(json|xlsx|jsonl)$`)
-	slaName    = regexp.MustCompile(`^sla_(\d{4}-\d{2})(\.r[1-9]\d*)?\.(json|xlsx)$`)
-	noteName   = regexp.MustCompile(`^update_(\d{4}-\d{2}-\d{2})(-[1-9]\d*)?\.md$`)
-)
+// name said the file holds every reject so far), sla_<YYYY-MM>[.rN].json|.xlsx;
+// never a preliminary report's.
+func bundledName(name string) (reports.PublishedName, bool) {
+	n, ok := reports.ParseName(name)
+	return n, ok && !n.Preliminary
+}
+
+// periodOf is the period a report's name says, [from, to), in loc.
+func periodOf(n reports.PublishedName, loc *time.Location) (from, to time.Time, err error) {
+	if n.Kind == reports.PublicationSLA {
+		from, err = time.ParseInLocation("2006-01", n.Label, loc)
+		return from, from.AddDate(0, 1, 0), err
+	}
+	from, err = time.ParseInLocation(time.DateOnly, n.Label, loc)
+	return from, from.AddDate(0, 0, 7), err
+}
+
+// noteName is a baseline update note's file name.
+var noteName = regexp.MustCompile(`^update_(\d{4}-\d{2}-\d{2})(-[1-9]\d*)?\.md$`)
 
 // Controls of each kind of report and record.
 func monitorCtrl() []string { return []string{ControlMonitoring} }
@@ -426,30 +432,17 @@ func (b *builder) reportsIn(ctx context.Context, idx *Index, dir string, names [
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if m := weeklyName.FindStringSubmatch(name); m != nil {
-			week, err := time.ParseInLocation(time.DateOnly, m[2], b.src.Loc)
-			if err != nil || !b.overlaps(week, week.AddDate(0, 0, 7)) {
-				continue
-			}
-			kind := map[string]string{"json": KindWeeklyReport, "xlsx": KindWeeklyWorkbook, "jsonl": KindRejects}[m[4]]
-			if (m[1] != "weekly") != (m[4] == "jsonl") {
-				continue
-			}
-			if err := b.addArtifact(dir, ReviewsPrefix, name, kind, monitorCtrl()); err != nil {
-				return err
-			}
-			if kind == KindWeeklyReport {
-				idx.Counts.WeeklyReports++
-			}
+		n, ok := bundledName(name)
+		if !ok {
 			continue
 		}
-		if m := slaName.FindStringSubmatch(name); m != nil {
-			month, err := time.ParseInLocation("2006-01", m[1], b.src.Loc)
-			if err != nil || !b.overlaps(month, month.AddDate(0, 1, 0)) {
-				continue
-			}
+		from, to, err := periodOf(n, b.src.Loc)
+		if err != nil || !b.overlaps(from, to) {
+			continue
+		}
+		if n.Kind == reports.PublicationSLA {
 			kind := KindSLAReport
-			if m[3] == "xlsx" {
+			if n.Ext == ".xlsx" {
 				kind = KindSLAWorkbook
 			} else {
 				idx.Counts.SLAReports++
@@ -457,6 +450,14 @@ func (b *builder) reportsIn(ctx context.Context, idx *Index, dir string, names [
 			if err := b.addArtifact(dir, ReviewsPrefix, name, kind, slaCtrl()); err != nil {
 				return err
 			}
+			continue
+		}
+		kind := map[string]string{".json": KindWeeklyReport, ".xlsx": KindWeeklyWorkbook, ".jsonl": KindRejects}[n.Ext]
+		if err := b.addArtifact(dir, ReviewsPrefix, name, kind, monitorCtrl()); err != nil {
+			return err
+		}
+		if kind == KindWeeklyReport {
+			idx.Counts.WeeklyReports++
 		}
 	}
 	return nil

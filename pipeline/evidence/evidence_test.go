@@ -754,3 +754,38 @@ func TestCheckAcknowledgments(t *testing.T) {
 		})
 	}
 }
+
+// TestCoversReadsNamesAsPublished: a bundle of a range takes the files
+// named as ledgerlens names reports (reports.ParseName), their sidecars
+// and signatures, by the period their names say; a preliminary report, or
+// a name ledgerlens never writes (weekly_D.r1.json was read as revision
+// 1), never.
+func TestCoversReadsNamesAsPublished(t *testing.T) {
+	start := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+	end := start.AddDate(0, 0, 7)
+	for name, want := range map[string]bool{
+		"weekly_2026-11-16.json":                          true,
+		"weekly_2026-11-16.r2.xlsx":                       true,
+		"weekly_2026-11-16.r2.json.sig":                   true,
+		"weekly_2026-11-16.json.sha256":                   true,
+		"rejects_cumulative_2026-11-16.r3.jsonl":          true,
+		"rejects_2026-11-16.jsonl":                        true,
+		"sla_2026-11.json":                                true,
+		"sla_2026-11.r2.xlsx":                             true,
+		"weekly_2026-11-09.json":                          false,
+		"sla_2026-10.json":                                false,
+		"weekly_2026-11-16.preliminary.json":              false,
+		"rejects_cumulative_2026-11-16.preliminary.jsonl": false,
+		"weekly_2026-11-16.r1.json":                       false,
+		"weekly_2026-11-16.r01.json":                      false,
+		"weekly_2026-11-16.r0.xlsx":                       false,
+		"sla_2026-11.r1.json":                             false,
+		"weekly_2026-11-16.jsonl":                         false,
+		"rejects_cumulative_2026-11-16.json":              false,
+		"WEEKLY_2026-11-16.json":                          false,
+	} {
+		if got := Covers(name, start, end, time.UTC); got != want {
+			t.Errorf("Covers(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

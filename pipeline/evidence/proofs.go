@@ -218,21 +218,24 @@ func weeks(start, end time.Time) []time.Time {
 
 // whyMissing says what the log knows of a week without a report.
 func whyMissing(entries []audit.Entry, week string) string {
-	base := "weekly_" + week
 	preliminary := ""
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		switch e.Event {
 		case audit.EventArtifactWritten:
+			// The week's report or workbook, or the sidecar or signature
+			// of one.
 			p, _ := e.Fields["path"].(string)
-			switch name := path.Base(p); {
-			case strings.HasPrefix(name, base+".preliminary."):
+			name := strings.TrimSuffix(strings.TrimSuffix(path.Base(p), reports.SignatureExt), reports.SidecarExt)
+			switch n, ok := reports.ParseName(name); {
+			case !ok || n.Kind != reports.PublicationWeekly || n.Label != week:
+			case n.Preliminary:
 				// Not the week's report: a final one may still follow
 				// (older entries), and says more.
 				if preliminary == "" {
 					preliminary = fmt.Sprintf("only a preliminary report was published (audit seq %d, %s); no final report of the week", e.Seq, p)
 				}
-			case strings.HasPrefix(name, base+"."):
+			default:
 				return fmt.Sprintf("published (audit seq %d, %s) but no longer in the reports directory", e.Seq, p)
 			}
 		case audit.EventJobEnd, audit.EventJobFail:

@@ -5,7 +5,9 @@
 // against the record of publication — the artifact_written entries of the
 // audit log — both ways: every recorded file exists with its recorded
 // SHA-256, every artifact-shaped file is recorded, signed and named for
-// what it holds, every revision chain is complete. A rejects file, which
+// what it holds, every revision chain is complete. File names are read
+// with reports.ParseName: a file named like a report but not as one is
+// named (weekly_D.r01.json) is no publication, and is reported as such. A rejects file, which
 // names no week or revision inside, is held to the weekly report of its
 // name beside it (RejectsAgainstReport).
 //

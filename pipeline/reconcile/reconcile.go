@@ -12,7 +12,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -66,13 +65,14 @@ func Records(entries []audit.Entry) map[string]Record {
 	return out
 }
 
-// publicationName matches a published file name: base (a weekly report of
-// an unfinished period is weekly_<Monday>.preliminary), optional revision,
-// extension.
-var publicationName = regexp.MustCompile(`^((weekly|sla|rejects_cumulative|rejects)_[0-9-]+(?:\.preliminary)?)(?:\.r([0-9]+))?(\.[a-z]+)$`)
-
-// isRejects reports whether a publication kind is a rejects file.
-func isRejects(kind string) bool { return strings.HasPrefix(kind, "rejects") }
+// misnamed is the problem of a file named like a published report file
+// but not as one is named (reports.NameProblem says why, why != ""):
+// ledgerlens never writes it, so it is no publication, and it is not
+// passed over as a file of no interest either. weekly_D.r01.json was
+// once read as revision 1 of its week.
+func misnamed(file, why string) string {
+	return fmt.Sprintf("%s: named like a published report file, but %s: no publication (a renamed or planted file)", file, why)
+}
 
 // Dirs checks the output directories against the record of
 // publication, both ways, and returns every problem found:
@@ -127,7 +127,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 		return realDirs[where.Dir(l.Resolve(filepath.Dir(filepath.FromSlash(rel))))]
 	}
 	// On disk → recorded, sidecar, signature, name.
-	revs := map[string]map[int]bool{} // base+ext → revisions present
+	revs := map[revisionChain]map[int]bool{} // revisions present
 	for _, dir := range listed {
 		entries, err := os.ReadDir(dir)
 		if inputs.Gone(err) {
@@ -205,29 +205,23 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 			for _, p := range check.Problems() {
 				add("%s: %s", rel, p)
 			}
-			m := publicationName.FindStringSubmatch(name)
-			if m == nil {
+			n, ok := reports.ParseName(name)
+			if !ok {
+				if why := reports.NameProblem(name); why != "" {
+					problems = append(problems, misnamed(rel, why))
+				}
 				continue
 			}
-			base, ext := m[1], m[4]
-			rev := 1
-			if m[3] != "" {
-				rev, _ = strconv.Atoi(m[3])
-			}
-			if isRejects(m[2]) {
+			if n.IsRejects() {
 				// A revision may bring rejects its predecessor had none of.
 				continue
 			}
-			if revs[base+ext] == nil {
-				revs[base+ext] = map[int]bool{}
+			chain := revisionChain{n.Base(), n.Ext}
+			if revs[chain] == nil {
+				revs[chain] = map[int]bool{}
 			}
-			revs[base+ext][rev] = true
-			switch ext {
-			case ".json":
-				problems = append(problems, checkReportName(rel, path, m[2], base, rev)...)
-			case ".xlsx":
-				problems = append(problems, checkWorkbookName(rel, path, m[2], base, rev)...)
-			}
+			revs[chain][n.Revision] = true
+			problems = append(problems, checkName(rel, path, n)...)
 		}
 	}
 	// Recorded → on disk.
@@ -238,11 +232,9 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 	problems = append(problems, missing...)
 	problems = append(problems, incompleteSets(newest, recorded, inDirs)...)
 
-	keys := make([]string, 0, len(revs))
-	for k := range revs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.SortedFunc(maps.Keys(revs), func(a, b revisionChain) int {
+		return strings.Compare(a.base+a.ext, b.base+b.ext)
+	})
 	for _, k := range keys {
 		maxRev := 0
 		for r := range revs[k] {
@@ -250,13 +242,28 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 		}
 		for r := 1; r < maxRev; r++ {
 			if !revs[k][r] {
-				base, ext, _ := strings.Cut(k, ".")
 				add("%s: revision chain incomplete: revision %d (%s) is missing while revision %d exists",
-					base, r, reports.Name(base, r, "."+ext), maxRev)
+					k.base, r, reports.Name(k.base, r, k.ext), maxRev)
 			}
 		}
 	}
 	return checked, groupByFile(problems), nil
+}
+
+// revisionChain is the revisions of one artifact of a publication: its
+// base name (reports.PublishedName.Base) and extension.
+type revisionChain struct{ base, ext string }
+
+// checkName compares a report's or workbook's own identity with its file
+// name, n; other files are not read.
+func checkName(rel, path string, n reports.PublishedName) []string {
+	switch n.Ext {
+	case ".json":
+		return checkReportName(rel, path, n)
+	case ".xlsx":
+		return checkWorkbookName(rel, path, n)
+	}
+	return nil
 }
 
 // incompleteSets lists the files a recorded set names (Record.Set) that
@@ -353,17 +360,17 @@ func groupByFile(problems []string) []string {
 	return out
 }
 
-// checkReportName compares a report's own identity with its file name.
-func checkReportName(rel, path, kind, base string, rev int) []string {
+// checkReportName compares a report's own identity with its file name, n.
+func checkReportName(rel, path string, n reports.PublishedName) []string {
 	data, err := inputs.ReadRegular(path)
 	if err != nil {
 		return []string{fmt.Sprintf("%s: %v", rel, err)}
 	}
-	return checkReportData(rel, data, kind, base, rev)
+	return checkReportData(rel, data, n)
 }
 
 // checkReportData is checkReportName of the report's bytes, data.
-func checkReportData(rel string, data []byte, kind, base string, rev int) []string {
+func checkReportData(rel string, data []byte, n reports.PublishedName) []string {
 	var h struct {
 		ReportID    string  `json:"report_id"`
 		PeriodStart string  `json:"period_start"`
@@ -375,32 +382,28 @@ func checkReportData(rel string, data []byte, kind, base string, rev int) []stri
 		return []string{fmt.Sprintf("%s: not a report: %v", rel, err)}
 	}
 	var out []string
-	if named := isPreliminary(base); h.Preliminary != named {
-		out = append(out, fmt.Sprintf("%s: preliminary %v inside, but the file name says %s: a preliminary report must never pass for the final one", rel, h.Preliminary, finalOrPreliminary(named)))
+	if h.Preliminary != n.Preliminary {
+		out = append(out, fmt.Sprintf("%s: preliminary %v inside, but the file name says %s: a preliminary report must never pass for the final one", rel, h.Preliminary, finalOrPreliminary(n.Preliminary)))
 	}
-	label, want := reportIDOf(kind, base)
+	want := reportIDOf(n)
 	if h.ReportID != want {
 		out = append(out, fmt.Sprintf("%s: report_id %q inside does not match the file name (want %q): a report copied over another", rel, h.ReportID, want))
 	}
-	if kind == "weekly" && !strings.HasPrefix(h.PeriodStart, label) {
-		out = append(out, fmt.Sprintf("%s: period_start %q inside does not match the file name's week %s", rel, h.PeriodStart, label))
+	if n.Kind == reports.PublicationWeekly && !strings.HasPrefix(h.PeriodStart, n.Label) {
+		out = append(out, fmt.Sprintf("%s: period_start %q inside does not match the file name's week %s", rel, h.PeriodStart, n.Label))
 	}
-	if h.Revision != rev {
-		out = append(out, fmt.Sprintf("%s: revision %d inside, but the file name says revision %d (a replayed revision)", rel, h.Revision, rev))
+	if h.Revision != n.Revision {
+		out = append(out, fmt.Sprintf("%s: revision %d inside, but the file name says revision %d (a replayed revision)", rel, h.Revision, n.Revision))
 	}
 	var wantSup string
-	if rev > 1 {
-		wantSup = reports.Name(base, rev-1, ".json")
+	if n.Revision > 1 {
+		wantSup = reports.Name(n.Base(), n.Revision-1, ".json")
 	}
 	if got := derefString(h.Supersedes); got != wantSup {
 		out = append(out, fmt.Sprintf("%s: supersedes %q inside, want %q", rel, got, wantSup))
 	}
 	return out
 }
-
-// isPreliminary reports whether a publication's base name is a
-// preliminary report's (weekly_2026-11-16.preliminary).
-func isPreliminary(base string) bool { return strings.HasSuffix(base, ".preliminary") }
 
 func finalOrPreliminary(preliminary bool) string {
 	if preliminary {
@@ -409,15 +412,13 @@ func finalOrPreliminary(preliminary bool) string {
 	return "final"
 }
 
-// reportIDOf returns the period label and the report id a publication's
-// base name (weekly_2026-11-16, sla_2026-11, a preliminary's) says its
-// report carries.
-func reportIDOf(kind, base string) (label, id string) {
-	label = strings.TrimSuffix(strings.TrimPrefix(base, kind+"_"), ".preliminary")
-	if kind == "sla" {
-		return label, "SLA_" + label
+// reportIDOf returns the report id a publication's name (weekly_2026-11-16,
+// sla_2026-11, a preliminary's) says its report carries.
+func reportIDOf(n reports.PublishedName) string {
+	if n.Kind == reports.PublicationSLA {
+		return "SLA_" + n.Label
 	}
-	return label, "CREDIT_REVIEW_" + label
+	return "CREDIT_REVIEW_" + n.Label
 }
 
 // checkWorkbookName compares a workbook's own identity, its document
@@ -425,31 +426,32 @@ func reportIDOf(kind, base string) (label, id string) {
 // name: a workbook signed for one week and copied, signature and all,
 // under another week's name verifies against its own sidecar and
 // signature, as a JSON report copied over another would.
-func checkWorkbookName(rel, path, kind, base string, rev int) []string {
+func checkWorkbookName(rel, path string, n reports.PublishedName) []string {
 	props, err := workbookProps(path)
 	if err != nil {
 		return []string{fmt.Sprintf("%s: %v", rel, err)}
 	}
-	_, want := reportIDOf(kind, base)
+	want := reportIDOf(n)
 	var out []string
 	if props.Identifier != want {
 		out = append(out, fmt.Sprintf("%s: report id %q in its document properties does not match the file name (want %q): a workbook copied over another", rel, props.Identifier, want))
 	}
 	// A preliminary workbook published before workbooks were marked
 	// carries no mark, so only a mark under a final name is refused.
-	if props.ContentStatus == reports.ContentStatusPreliminary && !isPreliminary(base) {
+	if props.ContentStatus == reports.ContentStatusPreliminary && !n.Preliminary {
 		out = append(out, fmt.Sprintf("%s: its document properties say %s, but the file name says final: a preliminary workbook must never pass for the final one", rel, reports.ContentStatusPreliminary))
 	}
-	if props.Revision != strconv.Itoa(rev) {
-		out = append(out, fmt.Sprintf("%s: revision %q in its document properties, but the file name says revision %d (a replayed revision)", rel, props.Revision, rev))
+	if props.Revision != strconv.Itoa(n.Revision) {
+		out = append(out, fmt.Sprintf("%s: revision %q in its document properties, but the file name says revision %d (a replayed revision)", rel, props.Revision, n.Revision))
 	}
 	return out
 }
 
 // checkPreliminaryElsewhere holds a file named unlike any publication
-// (WEEKLY_….json, weekly_….final.xlsx) to the one rule a name can still
-// break: a preliminary report or workbook must say so in its name, or it
-// passes for the final one wherever it is handed over.
+// (WEEKLY_….json, weekly_….final.xlsx, and weekly_….r01.json, which
+// misnamed reports) to the one rule a name can still break: a
+// preliminary report or workbook must say so in its name, or it passes
+// for the final one wherever it is handed over.
 func checkPreliminaryElsewhere(name, path string) []string {
 	lower := strings.ToLower(name)
 	if strings.Contains(lower, ".preliminary") {
@@ -535,18 +537,14 @@ func short(h string) string {
 func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
 	var problems []string
 	name := filepath.Base(path)
-	if m := publicationName.FindStringSubmatch(name); m != nil && !isRejects(m[2]) {
-		rev := 1
-		if m[3] != "" {
-			rev, _ = strconv.Atoi(m[3])
-		}
-		switch m[4] {
-		case ".json":
-			problems = append(problems, checkReportName(name, path, m[2], m[1], rev)...)
-		case ".xlsx":
-			problems = append(problems, checkWorkbookName(name, path, m[2], m[1], rev)...)
+	if n, ok := reports.ParseName(name); ok {
+		if !n.IsRejects() {
+			problems = append(problems, checkName(name, path, n)...)
 		}
 	} else {
+		if why := reports.NameProblem(name); why != "" {
+			problems = append(problems, misnamed(name, why))
+		}
 		problems = append(problems, checkPreliminaryElsewhere(name, path)...)
 	}
 	// Both resolved through symbolic links: a file reached through a

@@ -20,8 +20,14 @@ import (
 // way a job does, and records every file in the audit log.
 func publish(t *testing.T, l inputs.Layout, log *audit.Log, s *reports.Signer, week string, rev int) {
 	t.Helper()
-	base := "weekly_" + week
-	w := reports.Weekly{Schema: reports.Schema, ReportID: "CREDIT_REVIEW_" + week, PeriodStart: week + "T00:00:00Z"}
+	publishReport(t, l, log, s, week, false, rev)
+}
+
+// publishReport is publish of a final or a preliminary report.
+func publishReport(t *testing.T, l inputs.Layout, log *audit.Log, s *reports.Signer, week string, preliminary bool, rev int) {
+	t.Helper()
+	base := reports.PublishedName{Kind: reports.PublicationWeekly, Label: week, Preliminary: preliminary}.Base()
+	w := reports.Weekly{Schema: reports.Schema, ReportID: "CREDIT_REVIEW_" + week, PeriodStart: week + "T00:00:00Z", Preliminary: preliminary}
 	w.Revision = rev
 	if rev > 1 {
 		sup := reports.Name(base, rev-1, ".json")
@@ -206,5 +212,128 @@ func TestRecordedDirsThroughALink(t *testing.T) {
 	got := WithRecordedDirs(l, job.OutputDirs(l), st.Entries)
 	if !slices.Contains(got, alias) || !slices.Contains(got, l.ReviewsDir) {
 		t.Errorf("directories %q, want both %s and %s", got, alias, l.ReviewsDir)
+	}
+}
+
+// copyAs copies a published file of dir, with its signature, to path,
+// with a sidecar written for its new name: what anyone can do to a
+// genuine publication.
+func copyAs(t *testing.T, dir, from, path string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, from))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := os.ReadFile(filepath.Join(dir, from+reports.SignatureExt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, b := range map[string][]byte{path: data, path + reports.SignatureExt: sig, path + reports.SidecarExt: reports.SidecarBytes(filepath.Base(path), data)} {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestMisnamedRevisionsAreReported: names ledgerlens never writes — a
+// revision written .r01, .r1 or .r0 — are no publication of their week
+// (reports.ParseName). They were read as revision 1 (.r01, .r1) or 0
+// (.r0); they must still be reported, as files named like reports that
+// are none, never passed over. A .r01 copy of revision 1 no longer
+// stands in for it in the revision chain either.
+func TestMisnamedRevisionsAreReported(t *testing.T) {
+	l, s := setup(t)
+	dir := l.ReviewsDir
+	copyAs(t, dir, "weekly_2026-11-09.json", filepath.Join(dir, "weekly_2026-11-09.r01.json"))
+	copyAs(t, dir, "weekly_2026-11-02.json", filepath.Join(dir, "weekly_2026-11-02.r1.json"))
+	copyAs(t, dir, "weekly_2026-11-02.json", filepath.Join(dir, "weekly_2026-11-02.r0.json"))
+	if err := os.Remove(filepath.Join(dir, "weekly_2026-11-09.json")); err != nil {
+		t.Fatal(err)
+	}
+	problems := reconcileRoot(t, l, s.Public())
+	lineOf := func(file string) string {
+		for _, p := range problems {
+			if strings.HasPrefix(p, file+": ") {
+				return p
+			}
+		}
+		return ""
+	}
+	for _, tc := range []struct{ file, rev string }{
+		{"weekly_2026-11-09.r01.json", ".r01"},
+		{"weekly_2026-11-02.r1.json", ".r1"},
+		{"weekly_2026-11-02.r0.json", ".r0"},
+	} {
+		line := lineOf("runs/CREDIT_REVIEWS/" + tc.file)
+		for _, want := range []string{"not recorded in the audit log as published",
+			"named like a published report file, but its revision " + tc.rev + " is not one ledgerlens writes"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("%s: problems %q, want %q", tc.file, line, want)
+			}
+		}
+		if strings.Contains(line, "the file name says revision") {
+			t.Errorf("%s: still read as a revision: %q", tc.file, line)
+		}
+	}
+	if want := "weekly_2026-11-09: revision chain incomplete: revision 1 (weekly_2026-11-09.json) is missing while revision 2 exists"; !slices.Contains(problems, want) {
+		t.Errorf("no problem says %q in:\n%s", want, strings.Join(problems, "\n"))
+	}
+
+	// An auditor's copy, outside the root: revision 2 under a .r01 name
+	// was caught by its revision only; revision 1 under it passed. Both
+	// fail now, as does a rejects file so named.
+	out := t.TempDir()
+	for _, c := range []struct{ from, to string }{
+		{"weekly_2026-11-09.r2.json", "weekly_2026-11-09.r01.json"},
+		{"weekly_2026-11-02.json", "weekly_2026-11-02.r01.json"},
+		{"weekly_2026-11-02.json", "rejects_cumulative_2026-11-02.r01.jsonl"},
+	} {
+		path := filepath.Join(out, c.to)
+		copyAs(t, dir, c.from, path)
+		p, err := File(l, path, job.OutputDirs(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := c.to + ": named like a published report file, but its revision .r01 is not one ledgerlens writes"; len(p) != 1 || !strings.HasPrefix(p[0], want) {
+			t.Errorf("verify %s: problems %q, want only %q", c.to, p, want)
+		}
+	}
+	// The names ledgerlens writes pass.
+	for _, name := range []string{"weekly_2026-11-09.r2.json", "weekly_2026-11-02.json"} {
+		path := filepath.Join(out, name)
+		copyAs(t, dir, name, path)
+		if p, err := File(l, path, job.OutputDirs(l)); err != nil || len(p) != 0 {
+			t.Errorf("verify %s: %q %v", name, p, err)
+		}
+	}
+}
+
+// TestPreliminaryRevisionChain: a gap in a preliminary report's revisions
+// is named by the preliminary publication and its missing file's name
+// (the chain's base and extension were split at the first dot, naming
+// weekly_D and weekly_D.r2.preliminary.json).
+func TestPreliminaryRevisionChain(t *testing.T) {
+	l, s := setup(t)
+	log, err := audit.Open(l.AuditLog, func() time.Time { return time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rev := 1; rev <= 3; rev++ {
+		publishReport(t, l, log, s, "2026-11-16", true, rev)
+	}
+	for _, ext := range []string{"", reports.SidecarExt, reports.SignatureExt} {
+		if err := os.Remove(filepath.Join(l.ReviewsDir, "weekly_2026-11-16.preliminary.r2.json"+ext)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	problems := reconcileRoot(t, l, s.Public())
+	want := "weekly_2026-11-16.preliminary: revision chain incomplete: revision 2 (weekly_2026-11-16.preliminary.r2.json) is missing while revision 3 exists"
+	if !slices.Contains(problems, want) {
+		t.Errorf("no problem says %q in:\n%s", want, strings.Join(problems, "\n"))
+	}
+	for _, p := range problems {
+		if strings.Contains(p, "preliminary true inside") || strings.Contains(p, "supersedes") {
+			t.Errorf("a genuine preliminary revision held to a final name: %s", p)
+		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -30,16 +29,12 @@ import (
 // what was verified is what is compared.
 func RejectsAgainstReport(path string, data []byte, keys ...ed25519.PublicKey) (problems []string, found bool, err error) {
 	name := filepath.Base(path)
-	m := publicationName.FindStringSubmatch(name)
-	if m == nil || !isRejects(m[2]) || m[4] != ".jsonl" {
+	n, ok := reports.ParseName(name)
+	if !ok || !n.IsRejects() {
 		return nil, false, nil
 	}
-	rev := 1
-	if m[3] != "" {
-		rev, _ = strconv.Atoi(m[3])
-	}
-	label := m[1][len(m[2])+1:]
-	reportName := reports.Name("weekly_"+label, rev, ".json")
+	report := reports.PublishedName{Kind: reports.PublicationWeekly, Label: n.Label, Preliminary: n.Preliminary, Revision: n.Revision, Ext: ".json"}
+	reportName := report.String()
 	check, reportData, err := reports.VerifyFileData(filepath.Join(filepath.Dir(path), reportName), keys...)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
@@ -53,7 +48,7 @@ func RejectsAgainstReport(path string, data []byte, keys ...ed25519.PublicKey) (
 	// Genuine, but of its name? Another revision's report renamed with
 	// its rejects file (a sidecar's name is not signed) vouched for that
 	// file under this name (an outside review).
-	if p := checkReportData(reportName, reportData, "weekly", "weekly_"+label, rev); len(p) > 0 {
+	if p := checkReportData(reportName, reportData, report); len(p) > 0 {
 		return []string{fmt.Sprintf("its report %s is not the report of its name (%s), so nothing vouches for what this file must hold", reportName, strings.Join(p, "; "))}, true, nil
 	}
 	var rep struct {
