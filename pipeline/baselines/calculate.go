@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/rules"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/stats"
 )
 
@@ -90,10 +91,11 @@ func Calculate(ctx context.Context, db *sql.Conn, scenarioID string, end time.Ti
 	var median sql.NullFloat64
 	var cv float64
 	var first, last sql.NullTime
-	err = db.QueryRowContext(ctx, q, scenarioID, c.WindowStart, c.WindowEnd, rules.HealthyStatuses(healthy)).
-		Scan(&c.SampleSize, &median, &cv, &first, &last)
+	err = store.ScanRowNamed(ctx, db, "healthy_median", q, map[string]any{"sample_size": &c.SampleSize,
+		"median": &median, "cv": &cv, "first_run": &first, "last_run": &last},
+		scenarioID, c.WindowStart, c.WindowEnd, rules.HealthyStatuses(healthy))
 	if err != nil {
-		return c, fmt.Errorf("calculate baseline for %s: healthy_median.sql: %w", scenarioID, err)
+		return c, fmt.Errorf("calculate baseline for %s: %w", scenarioID, err)
 	}
 	if c.SampleSize == 0 || !median.Valid {
 		return c, fmt.Errorf("calculate baseline for %s: %w (status %s, retry_count ≤ 1) in the %d days %s – %s",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/rules"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
 // HighSeverityRun is a run that is SEV0 or SEV1 by its recorded severity or
@@ -87,7 +88,8 @@ func HighSeverityRuns(ctx context.Context, db *sql.Conn, q HighSeverityQuery) ([
 		var r HighSeverityRun
 		var recorded, recomputed sql.NullString
 		var mult sql.NullFloat64
-		if err := rows.Scan(&r.RunID, &r.ScenarioID, &r.Timestamp, &recorded, &recomputed, &mult); err != nil {
+		if err := store.ScanNamed(rows, "high_severity", map[string]any{"run_id": &r.RunID, "scenario_id": &r.ScenarioID,
+			"timestamp": &r.Timestamp, "recorded": &recorded, "recomputed_high": &recomputed, "multiplier": &mult}); err != nil {
 			return nil, fmt.Errorf("high-severity runs: %w", err)
 		}
 		r.Timestamp = r.Timestamp.UTC()
@@ -128,8 +130,9 @@ func CheckStability(ctx context.Context, db *sql.Conn, q HighSeverityQuery) (Sta
 	}
 	var newest sql.NullTime
 	var runs int64
-	if err := db.QueryRowContext(ctx, stmt, q.ScenarioID, q.To).Scan(&newest, &runs); err != nil {
-		return s, fmt.Errorf("stability of %s: newest_run.sql: %w", q.ScenarioID, err)
+	if err := store.ScanRowNamed(ctx, db, "newest_run", stmt, map[string]any{"newest_run": &newest, "runs": &runs},
+		q.ScenarioID, q.To); err != nil {
+		return s, fmt.Errorf("stability of %s: %w", q.ScenarioID, err)
 	}
 	lastDay := q.To.Add(-24 * time.Hour)
 	days := int(q.To.Sub(q.From).Round(time.Hour) / (24 * time.Hour))

@@ -203,14 +203,16 @@ func (a *analysis) policyViolations() error {
 func (a *analysis) staleLedger(add func(typ, sev, runID, caseID, scenarioID, detail string)) error {
 	var newest sql.NullTime
 	var earlier, inPeriod int64
-	if err := a.db.QueryRowContext(a.ctx, query("policy_violations_ledger_staleness"), a.p.Start, a.p.End).Scan(&newest, &inPeriod); err != nil {
-		return fmt.Errorf("policy_violations_ledger_staleness.sql: %w", err)
+	if err := a.scanOne("policy_violations_ledger_staleness",
+		map[string]any{"newest": &newest, "in_period": &inPeriod}, a.p.Start, a.p.End); err != nil {
+		return err
 	}
 	// With runs in the period, the newest before its end is among them;
 	// only an empty period needs the rest of the store.
 	if inPeriod == 0 {
-		if err := a.db.QueryRowContext(a.ctx, query("policy_violations_ledger_staleness_earlier"), a.p.Start).Scan(&newest, &earlier); err != nil {
-			return fmt.Errorf("policy_violations_ledger_staleness_earlier.sql: %w", err)
+		if err := a.scanOne("policy_violations_ledger_staleness_earlier",
+			map[string]any{"newest": &newest, "earlier": &earlier}, a.p.Start); err != nil {
+			return err
 		}
 	}
 	if !newest.Valid {

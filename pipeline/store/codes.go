@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"slices"
@@ -27,6 +28,12 @@ import (
 // reads them, and the new (field, code, value) rows are inserted in the
 // ingest's transaction. Row digests stay over the text (row_digest.go):
 // an edit of text_codes changes the digests of the rows it decodes.
+
+//go:embed sql/code_book.sql
+var codeBookSQL string
+
+//go:embed sql/text_codes_of_field.sql
+var textCodesOfFieldSQL string
 
 // numCoded is the number of coded columns.
 const numCoded = 9
@@ -194,16 +201,17 @@ func (s *Store) CheckCodeBook(ctx context.Context) error {
 // anything else is an edited lookup table, refused rather than extended.
 func (s *Store) loadCodeBook(ctx context.Context) (*codeBook, error) {
 	cb := newCodeBook()
-	rows, err := s.conn.QueryContext(ctx, "SELECT field, code, value FROM text_codes ORDER BY field, code")
+	rows, err := s.conn.QueryContext(ctx, codeBookSQL)
 	if err != nil {
 		return nil, fmt.Errorf("read text codes: %w", err)
 	}
 	defer rows.Close()
 	cols := codedColumns()
+	var field, value string
+	var code int
+	dest := map[string]any{"field": &field, "code": &code, "value": &value}
 	for rows.Next() {
-		var field, value string
-		var code int
-		if err := rows.Scan(&field, &code, &value); err != nil {
+		if err := ScanNamed(rows, "code_book", dest); err != nil {
 			return nil, fmt.Errorf("read text codes: %w", err)
 		}
 		j := codedIndex(field)
@@ -335,7 +343,7 @@ func (s *Store) CodeTexts(ctx context.Context, field string) ([]string, error) {
 	if codedIndex(field) < 0 {
 		return nil, fmt.Errorf("code texts: %s is not a coded column", field)
 	}
-	rows, err := s.conn.QueryContext(ctx, "SELECT value FROM text_codes WHERE field = $1 ORDER BY code", field)
+	rows, err := s.conn.QueryContext(ctx, textCodesOfFieldSQL, field)
 	if err != nil {
 		return nil, fmt.Errorf("code texts of %s: %w", field, err)
 	}

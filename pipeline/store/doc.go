@@ -12,7 +12,17 @@
 // text columns are UINTEGER codes with their text in text_codes
 // (codes.go); rejects, duplicates, field_values, ledger_state and
 // ingest_log. store_meta, which records the schema version and time zone,
-// is created by the schema migration (store.go), which reads it first.
+// is created by the schema migration (store.go), which reads it first
+// (sql/store_schema_version.sql, sql/create_store_meta.sql). The
+// migration's other steps are files of their own: a rebuild drops the
+// derived tables (sql/drop_derived_tables.sql) and records the version
+// (sql/record_schema_version.sql); a store of version 7 gains tail_fold
+// in place (sql/migrate_to_v8.sql), one of version 8 or 9 has its codes
+// widened (sql/migrate_to_v10.sql). A file of several statements runs
+// them one at a time, each as its own statement (statements, scan.go);
+// a name substituted into a file's text fills a {{placeholder}} the file
+// holds. Results of several columns are read by column name (ScanNamed,
+// ScanRowNamed).
 // Readers see the codes decoded through the runs and
 // ledger_rows_decoded views (sql/runs_view.sql); runs_coded leaves them
 // as codes, and text_code_lists with the code_text macro (the one place

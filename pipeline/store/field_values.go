@@ -79,9 +79,13 @@ func (s *Store) recordFieldValues(ctx context.Context, seq int, fc *fieldCounts,
 		return fmt.Errorf("count field values: duplicate_field_codes.sql: %w", err)
 	}
 	defer rows.Close()
+	var codes [4]*int64
+	dest := make(map[string]any, len(codes))
+	for j, field := range enumeratedColumns() {
+		dest[field] = &codes[j]
+	}
 	for rows.Next() {
-		var codes [4]*int64
-		if err := rows.Scan(&codes[0], &codes[1], &codes[2], &codes[3]); err != nil {
+		if err := ScanNamed(rows, "duplicate_field_codes", dest); err != nil {
 			return fmt.Errorf("count field values: %w", err)
 		}
 		for j, c := range codes {

@@ -39,6 +39,21 @@ var repeatedRunHashesSQL string
 //go:embed sql/line_range.sql
 var lineRangeSQL string
 
+//go:embed sql/ledger_row_count.sql
+var ledgerRowCountSQL string
+
+//go:embed sql/duplicates_of_ingest.sql
+var duplicatesOfIngestSQL string
+
+//go:embed sql/next_ingest_seq.sql
+var nextIngestSeqSQL string
+
+//go:embed sql/candidate_rows_by_hash.sql
+var candidateRowsByHashSQL string
+
+//go:embed sql/candidate_row_at_line.sql
+var candidateRowAtLineSQL string
+
 // Ingest events recorded in ingest_log.event.
 const (
 	EventInitial        = "initial"
@@ -426,7 +441,7 @@ func (s *Store) dueCheckpoint(ctx context.Context, next *ledgerState, prev ledge
 		return false, nil
 	}
 	var total int64
-	if err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM ledger_rows").Scan(&total); err != nil {
+	if err := s.conn.QueryRowContext(ctx, ledgerRowCountSQL).Scan(&total); err != nil {
 		return false, err
 	}
 	if checkpointAtCommit(prev.covered == 0, s.insertThreads(rows), next.rowsSinceCheckpoint, total) {
@@ -905,7 +920,7 @@ func (s *Store) findDuplicates(ctx context.Context, seq int, searched bool, repe
 		return 0, err
 	}
 	var n int64
-	err = s.conn.QueryRowContext(ctx, "SELECT count(*) FROM duplicates WHERE ingest_seq = $1", seq).Scan(&n)
+	err = s.conn.QueryRowContext(ctx, duplicatesOfIngestSQL, seq).Scan(&n)
 	return n, err
 }
 
@@ -918,13 +933,14 @@ const maxPointLookups = 16
 // candidateRows returns the SQL that selects every ledger_rows row whose
 // run-id hash is in inList (integer literals).
 func (s *Store) candidateRows(ctx context.Context, inList string) (string, error) {
-	scan := "SELECT * FROM ledger_rows WHERE run_hash IN (" + inList + ")"
+	scan := strings.Replace(statements(candidateRowsByHashSQL)[0], "{{run_hashes}}", inList, 1)
 	rows, err := s.conn.QueryContext(ctx, strings.Replace(candidateLinesSQL, "{{run_hashes}}", inList, 1))
 	if err != nil {
 		return "", fmt.Errorf("candidate lines: %w", err)
 	}
 	defer rows.Close()
 	var lookups []string
+	atLine := statements(candidateRowAtLineSQL)[0]
 	for rows.Next() {
 		var line int64
 		if err := rows.Scan(&line); err != nil {
@@ -933,7 +949,7 @@ func (s *Store) candidateRows(ctx context.Context, inList string) (string, error
 		if len(lookups) == maxPointLookups {
 			return scan, nil
 		}
-		lookups = append(lookups, "SELECT * FROM ledger_rows WHERE line_no = "+strconv.FormatInt(line, 10))
+		lookups = append(lookups, strings.Replace(atLine, "{{line_no}}", strconv.FormatInt(line, 10), 1))
 	}
 	if err := rows.Err(); err != nil {
 		return "", err
@@ -986,7 +1002,7 @@ func (s *Store) loadState(ctx context.Context) (st ledgerState, ok bool, err err
 
 func (s *Store) nextIngestSeq(ctx context.Context) (int, error) {
 	var seq int
-	if err := s.conn.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) + 1 FROM ingest_log").Scan(&seq); err != nil {
+	if err := s.conn.QueryRowContext(ctx, nextIngestSeqSQL).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("next ingest seq: %w", err)
 	}
 	return seq, nil

@@ -19,7 +19,8 @@ var rowsOfIngestsToComeSQL string
 // review). Numbering a row down changes nothing an append reads.
 func (s *Store) checkRowIngests(ctx context.Context) error {
 	var newestRow, newest int64
-	if err := s.conn.QueryRowContext(ctx, rowsOfIngestsToComeSQL).Scan(&newestRow, &newest); err != nil {
+	if err := ScanRowNamed(ctx, s.conn, "rows_of_ingests_to_come", rowsOfIngestsToComeSQL,
+		map[string]any{"newest_row_ingest": &newestRow, "newest_ingest": &newest}); err != nil {
 		return fmt.Errorf("check the rows' ingests: %w", err)
 	}
 	if newestRow > newest {

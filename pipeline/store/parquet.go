@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -13,6 +14,9 @@ import (
 	"github.com/marcboeker/go-duckdb"
 )
 
+//go:embed sql/parquet_copy.sql
+var parquetCopySQL string
+
 // parquetSourceView is the view WriteParquet's engine reads the records
 // from.
 const parquetSourceView = "parquet_source"
@@ -20,11 +24,11 @@ const parquetSourceView = "parquet_source"
 // WriteParquet writes every record rr yields to target as one Parquet file
 // (zstd), with DuckDB's own Parquet writer. The engine that writes it is a
 // private, in-memory one, not the store: it holds nothing but the records,
-// and runs no SQL but its one COPY; the sandboxed store, whose external
-// access is off, could not write a file at all. target is opened by path,
-// so the caller must make it a path no one else can redirect
-// (cmd/ledgerlens passes /proc/self/fd/N of a file it created). The file
-// is written in place (no temporary file beside it); ctx ending stops the
+// and runs no SQL but its one COPY (sql/parquet_copy.sql); the sandboxed
+// store, whose external access is off, could not write a file at all.
+// target is opened by path, so the caller must make it a path no one else
+// can redirect (cmd/ledgerlens passes /proc/self/fd/N of a file it
+// created). The file is written in place (no temporary file beside it); ctx ending stops the
 // write. rr is not released.
 //
 // DuckDB's writer replaced the Arrow module's (pqarrow), whose
@@ -57,7 +61,8 @@ func WriteParquet(ctx context.Context, rr array.RecordReader, target string) (er
 		return fmt.Errorf("parquet writer: register the records: %w", err)
 	}
 	defer release()
-	q := "COPY (SELECT * FROM " + parquetSourceView + ") TO '" + target + "' (FORMAT PARQUET, COMPRESSION ZSTD, USE_TMP_FILE false)"
+	q := strings.Replace(parquetCopySQL, "{{view}}", parquetSourceView, 1)
+	q = strings.Replace(q, "{{target}}", target, 1)
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr

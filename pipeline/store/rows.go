@@ -176,7 +176,7 @@ func (s *Store) compareRows(ctx context.Context, fresh *Store, res *RowCheck, wi
 	// A row no window reads (a byte offset of NULL, which the schema
 	// forbids and the catalog check holds it to) still counts.
 	var total int64
-	if err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM ledger_rows").Scan(&total); err != nil {
+	if err := s.conn.QueryRowContext(ctx, ledgerRowCountSQL).Scan(&total); err != nil {
 		return fmt.Errorf("count the stored rows: %w", err)
 	}
 	res.Rows = max(res.Rows, total)
@@ -259,8 +259,9 @@ func (s *Store) RowsOutsideLedger(ctx context.Context) (n, firstLine int64, err 
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := s.conn.QueryRowContext(ctx, rowsOutsideLedgerSQL, state.covered).Scan(&n, &firstLine); err != nil {
-		return 0, 0, fmt.Errorf("rows outside the ledger: rows_outside_ledger.sql: %w", err)
+	if err := ScanRowNamed(ctx, s.conn, "rows_outside_ledger", rowsOutsideLedgerSQL,
+		map[string]any{"n": &n, "first_line": &firstLine}, state.covered); err != nil {
+		return 0, 0, fmt.Errorf("rows outside the ledger: %w", err)
 	}
 	return n, firstLine, nil
 }

@@ -1,6 +1,12 @@
 package store
 
-import "context"
+import (
+	"context"
+	_ "embed"
+)
+
+//go:embed sql/last_ingest_seq.sql
+var lastIngestSeqSQL string
 
 // CoveredLines is the number of complete ledger lines the store has loaded
 // (0 before the first ingest): the report's inputs.ledger.lines_covered.
@@ -14,6 +20,6 @@ func (s *Store) CoveredLines(ctx context.Context) (int64, error) {
 // log names the same seq (ingest_seq).
 func (s *Store) LastIngestSeq(ctx context.Context) (int64, error) {
 	var seq int64
-	err := s.conn.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM ingest_log").Scan(&seq)
+	err := s.conn.QueryRowContext(ctx, lastIngestSeqSQL).Scan(&seq)
 	return seq, err
 }

@@ -36,6 +36,28 @@ var runsViewSQL string
 //go:embed sql/nul_text.sql
 var nulTextSQL string
 
+// The schema migration's statements (migrate, rebuild, migrateTailFold,
+// migrateRowBounds) and its reads of store_meta. The files of several
+// statements run them one at a time (statements).
+var (
+	//go:embed sql/store_schema_version.sql
+	storeSchemaVersionSQL string
+	//go:embed sql/create_store_meta.sql
+	createStoreMetaSQL string
+	//go:embed sql/ledger_rows_present.sql
+	ledgerRowsPresentSQL string
+	//go:embed sql/drop_derived_tables.sql
+	dropDerivedTablesSQL string
+	//go:embed sql/record_schema_version.sql
+	recordSchemaVersionSQL string
+	//go:embed sql/migrate_to_v8.sql
+	migrateToV8SQL string
+	//go:embed sql/credits_above_max.sql
+	creditsAboveMaxSQL string
+	//go:embed sql/migrate_to_v10.sql
+	migrateToV10SQL string
+)
+
 // schemaVersion changes whenever schema.sql changes a derived table's shape.
 // The loaded ledger is derived state (the ledger file is the source of
 // truth), so a store of another version drops its derived tables and the
@@ -428,7 +450,7 @@ func arrowOf(conn *sql.Conn) (*duckdb.Arrow, error) {
 // without it (one from before versioning).
 func readSchemaVersion(ctx context.Context, conn *sql.Conn) (int, error) {
 	var version int
-	err := conn.QueryRowContext(ctx, "SELECT coalesce(max(schema_version), 0) FROM store_meta").Scan(&version)
+	err := conn.QueryRowContext(ctx, storeSchemaVersionSQL).Scan(&version)
 	if missingTable(err) {
 		return 0, nil
 	}
@@ -475,10 +497,7 @@ func (s *Store) migrate(ctx context.Context, zone string) error {
 	if version == schemaVersion {
 		return s.migrateZone(ctx, version, zone)
 	}
-	for _, q := range []string{
-		"CREATE TABLE IF NOT EXISTS store_meta (schema_version INTEGER NOT NULL)",
-		"ALTER TABLE store_meta ADD COLUMN IF NOT EXISTS time_zone VARCHAR",
-	} {
+	for _, q := range statements(createStoreMetaSQL) {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
@@ -487,7 +506,7 @@ func (s *Store) migrate(ctx context.Context, zone string) error {
 		// No version recorded: a new database, or one from before
 		// versioning, whose derived tables must be rebuilt.
 		var n int
-		err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM ledger_rows LIMIT 1)").Scan(&n)
+		err := s.conn.QueryRowContext(ctx, ledgerRowsPresentSQL).Scan(&n)
 		switch {
 		case missingTable(err):
 		case err != nil:
@@ -519,19 +538,20 @@ func (s *Store) migrate(ctx context.Context, zone string) error {
 func (s *Store) rebuild(ctx context.Context, version int, zone string) error {
 	stmts := []string{"BEGIN TRANSACTION"}
 	if version != 0 {
-		stmts = append(stmts, "DROP VIEW IF EXISTS runs", "DROP VIEW IF EXISTS ledger_rows_decoded",
-			"DROP TABLE IF EXISTS ledger_rows", "DROP TABLE IF EXISTS text_codes",
-			"DROP TABLE IF EXISTS rejects", "DROP TABLE IF EXISTS duplicates", "DROP TABLE IF EXISTS ledger_state",
-			"DROP TABLE IF EXISTS field_values")
+		stmts = append(stmts, statements(dropDerivedTablesSQL)...)
 	}
-	stmts = append(stmts, schemaSQL, runsViewSQL, "DELETE FROM store_meta")
+	// record_schema_version.sql: its last statement, the insert, takes
+	// the version and zone; the ones before it run here.
+	meta := statements(recordSchemaVersionSQL)
+	stmts = append(stmts, schemaSQL, runsViewSQL)
+	stmts = append(stmts, meta[:len(meta)-1]...)
 	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
 			s.rollback()
 			return fmt.Errorf("rebuild the store's tables: %w", err)
 		}
 	}
-	if _, err := s.conn.ExecContext(ctx, "INSERT INTO store_meta (schema_version, time_zone) VALUES ($1, $2)", schemaVersion, zone); err != nil {
+	if _, err := s.conn.ExecContext(ctx, meta[len(meta)-1], schemaVersion, zone); err != nil {
 		s.rollback()
 		return fmt.Errorf("record the schema version: %w", err)
 	}
@@ -542,15 +562,11 @@ func (s *Store) rebuild(ctx context.Context, version int, zone string) error {
 }
 
 // migrateTailFold brings a version 7 store to version 8 in one
-// transaction: ledger_state gains tail_fold, NULL, so the next ingest reads
+// transaction (sql/migrate_to_v8.sql): ledger_state gains tail_fold, NULL, so the next ingest reads
 // its tail chunk's rows back once, as a version 7 ingest did.
 func (s *Store) migrateTailFold(ctx context.Context) error {
-	for _, q := range []string{
-		"BEGIN TRANSACTION",
-		"ALTER TABLE ledger_state ADD COLUMN IF NOT EXISTS tail_fold BLOB",
-		"UPDATE store_meta SET schema_version = 8",
-		"COMMIT",
-	} {
+	stmts := append(append([]string{"BEGIN TRANSACTION"}, statements(migrateToV8SQL)...), "COMMIT")
+	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
 			s.rollback()
 			return err
@@ -561,15 +577,15 @@ func (s *Store) migrateTailFold(ctx context.Context) error {
 
 // migrateRowBounds raises a version 8 or 9 store to the current version
 // in place when its rows hold nothing a later version rejects — a credit
-// value above ledger.MaxCredits (version 8), text with U+0000 (both) —
-// widening its code columns to UINTEGER, and reports whether it did; a
+// value above ledger.MaxCredits (version 8, sql/credits_above_max.sql),
+// text with U+0000 (both, sql/nul_text.sql) — widening its code columns to
+// UINTEGER (sql/migrate_to_v10.sql), and reports whether it did; a
 // store that holds some is left for migrate to rebuild, so that the next
 // ingest loads the ledger again and rejects those lines.
 func (s *Store) migrateRowBounds(ctx context.Context, version int) (bool, error) {
 	if version == 8 {
 		var beyond int64
-		if err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM ledger_rows
-		WHERE credits_total > $1 OR credits_in > $1 OR credits_out > $1`, ledger.MaxCredits).Scan(&beyond); err != nil {
+		if err := s.conn.QueryRowContext(ctx, creditsAboveMaxSQL, ledger.MaxCredits).Scan(&beyond); err != nil {
 			return false, fmt.Errorf("look for credits above %g: %w", ledger.MaxCredits, err)
 		}
 		if beyond > 0 {
@@ -583,12 +599,7 @@ func (s *Store) migrateRowBounds(ctx context.Context, version int) (bool, error)
 	if nul > 0 {
 		return false, nil
 	}
-	stmts := []string{"BEGIN TRANSACTION"}
-	for _, col := range codedColumns() {
-		stmts = append(stmts, fmt.Sprintf("ALTER TABLE ledger_rows ALTER COLUMN %s TYPE UINTEGER", col))
-	}
-	stmts = append(stmts, "ALTER TABLE text_codes ALTER COLUMN code TYPE UINTEGER",
-		fmt.Sprintf("UPDATE store_meta SET schema_version = %d", schemaVersion), "COMMIT")
+	stmts := append(append([]string{"BEGIN TRANSACTION"}, statements(migrateToV10SQL)...), "COMMIT")
 	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
 			s.rollback()

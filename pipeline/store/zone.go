@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"time"
@@ -13,13 +14,16 @@ import (
 // the store. The zone the column was computed in is recorded in
 // store_meta.time_zone.
 
+//go:embed sql/store_time_zone.sql
+var storeTimeZoneSQL string
+
 // Zone is the IANA name of the zone ts_local and day_local are in.
 func (s *Store) Zone() string { return s.zone }
 
 // readZone loads the recorded zone of a store of zoneSchemaVersion or newer.
 func (s *Store) readZone(ctx context.Context) error {
 	var zone *string
-	if err := s.conn.QueryRowContext(ctx, "SELECT max(time_zone) FROM store_meta").Scan(&zone); err != nil {
+	if err := s.conn.QueryRowContext(ctx, storeTimeZoneSQL).Scan(&zone); err != nil {
 		return fmt.Errorf("read store time zone: %w", err)
 	}
 	s.zone = "UTC"
