@@ -122,39 +122,21 @@ func (j *weeklyJob) label(p review.Period) string {
 	return p.Label()
 }
 
+// run is the weekly job's work, step by step: the inputs and the period,
+// the store with the integrity problems the job ends with, the
+// checkpointed steps (analyse, render_json and render_xlsx, sign,
+// publish), or, when the published revision already holds the result, a
+// no-op. The store, a workbook started early and the artifacts prepared
+// and not published are released on every way out, in that reverse order.
 func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	l := j.env.Layout
-	in, err := j.lj.LoadInputs(ctx)
+	in, loc, err := j.loadInputs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := j.lj.EditedBaselinesError(in); err != nil {
+	period, err := j.decidePeriod(loc)
+	if err != nil {
 		return nil, err
-	}
-	if err := job.CheckReviewsSince(l, in.Config, j.env.Now()); err != nil {
-		return nil, job.Blocked(err)
-	}
-	loc, err := in.Config.Location()
-	if err != nil {
-		return nil, job.Blocked(err)
-	}
-	period, err := j.period(loc)
-	if err != nil {
-		return nil, job.Blocked(err)
-	}
-	now := j.opts.AsOf
-	if now.IsZero() {
-		now = j.env.Now()
-	}
-	switch ended := !period.End.After(now); {
-	case !ended && !j.opts.Preliminary:
-		return nil, &job.PeriodNotEndedError{Period: period.Label(), End: period.End, Now: now,
-			Preliminary: "weekly_" + period.Label() + ".preliminary.json"}
-	case ended && j.opts.Preliminary:
-		return nil, job.Blocked(fmt.Errorf("period %s has ended: publish its final report without --preliminary", period.Label()))
-	case j.opts.Preliminary:
-		j.opts.Supersede = true // a preliminary report is refreshed, never write-once
-		j.now = now
 	}
 	// The key is checked before the ingest, which may take seconds: a job
 	// that cannot sign says so at once.
@@ -167,17 +149,9 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 	defer st.Close()
-	j.ledger = j.lj.LedgerRecord()
-	if j.dups, err = st.ConflictingDuplicates(ctx); err != nil {
+	if err := j.readIntegrity(ctx, st, in); err != nil {
 		return nil, err
 	}
-	j.integrity = j.ledger.Problems(l.Rel(l.Ledger), j.dups)
-	j.integrity = append(j.integrity, j.lj.BaselinesProblems(in)...)
-	recordsProblems, err := j.lj.BaselineRecordsProblems()
-	if err != nil {
-		return nil, err
-	}
-	j.integrity = append(j.integrity, recordsProblems...)
 	// The store's rows must be the rows the ingests loaded
 	// (docs/COMPLIANCE.md). Every chunk, as for the SLA report: the
 	// review reads weeks before the period (the baseline and drift
@@ -189,6 +163,128 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 		return nil, err
 	}
 
+	res, err := j.startSteps(ctx, st, in, period, ing)
+	if err != nil {
+		return nil, err
+	}
+	pubDir := l.Resolve(in.Config.OutputDir)
+	out := &weeklyOutput{
+		pub:    &reports.Publisher{Dir: pubDir, Signer: signer, Staging: j.steps.Scratch(), Recorded: j.lj.IsRecorded},
+		base:   "weekly_" + j.label(period),
+		signer: signer,
+		wbOpts: reports.WorkbookOptions{Location: loc, Signed: signer != nil, Links: reports.RelativeLinks(l.Root, pubDir)},
+	}
+
+	// A workbook started with the model is stopped on any way out.
+	m := &weeklyModel{}
+	defer m.stopWorkbook()
+	if err := j.analyseStep(ctx, st, in, period, out, m); err != nil {
+		return nil, err
+	}
+	res.Report = &m.w
+	res.Revision = m.w.Revision
+	// The store is only read from here on: its seal is hashed while the
+	// report renders.
+	j.lj.PrepareSeal(ctx)
+
+	if m.w.Revision == 0 {
+		return j.completeNoop(ctx, out, period, res)
+	}
+
+	// Whatever is prepared and not published is removed on the way out.
+	var arts weeklyArtifacts
+	defer j.discardUnpublished(&arts)
+	if err := j.renderStep(ctx, out, m, &arts); err != nil {
+		return nil, err
+	}
+	if err := j.signStep(ctx, signer, &arts); err != nil {
+		return nil, err
+	}
+	if err := j.publishStep(ctx, st, out, period, &m.w, &arts, res); err != nil {
+		return nil, err
+	}
+	return res, j.steps.Complete()
+}
+
+// loadInputs reads the job's inputs and holds them to what must be true
+// before anything else is read: baselines as their newest approval left
+// them, the reviews due since the configuration was made, and a valid
+// time zone, which it returns. It must not open the store: a job refused
+// here ingests nothing.
+func (j *weeklyJob) loadInputs(ctx context.Context) (*job.Inputs, *time.Location, error) {
+	in, err := j.lj.LoadInputs(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := j.lj.EditedBaselinesError(in); err != nil {
+		return nil, nil, err
+	}
+	if err := job.CheckReviewsSince(j.env.Layout, in.Config, j.env.Now()); err != nil {
+		return nil, nil, job.Blocked(err)
+	}
+	loc, err := in.Config.Location()
+	if err != nil {
+		return nil, nil, job.Blocked(err)
+	}
+	return in, loc, nil
+}
+
+// decidePeriod chooses the week the run reports (period) and holds it to
+// the publication asked for: a period that has not ended only with
+// --preliminary, one that has only without it. A preliminary run is
+// always superseded by the next (j.opts.Supersede) and reports as of now
+// (j.now), which this sets.
+func (j *weeklyJob) decidePeriod(loc *time.Location) (review.Period, error) {
+	period, err := j.period(loc)
+	if err != nil {
+		return review.Period{}, job.Blocked(err)
+	}
+	now := j.opts.AsOf
+	if now.IsZero() {
+		now = j.env.Now()
+	}
+	switch ended := !period.End.After(now); {
+	case !ended && !j.opts.Preliminary:
+		return review.Period{}, &job.PeriodNotEndedError{Period: period.Label(), End: period.End, Now: now,
+			Preliminary: "weekly_" + period.Label() + ".preliminary.json"}
+	case ended && j.opts.Preliminary:
+		return review.Period{}, job.Blocked(fmt.Errorf("period %s has ended: publish its final report without --preliminary", period.Label()))
+	case j.opts.Preliminary:
+		j.opts.Supersede = true // a preliminary report is refreshed, never write-once
+		j.now = now
+	}
+	return period, nil
+}
+
+// readIntegrity reads, once and while the store is open, what the job's
+// integrity problems are decided from (the audit log's ledger record and
+// the store's conflicting duplicates) and the problems themselves, the
+// baselines' and their records' included, into j. The problems are set
+// as they are found, so that a failure after them still reports them
+// (RunWeekly); this must not fail the job for them.
+func (j *weeklyJob) readIntegrity(ctx context.Context, st *store.Store, in *job.Inputs) error {
+	l := j.env.Layout
+	j.ledger = j.lj.LedgerRecord()
+	var err error
+	if j.dups, err = st.ConflictingDuplicates(ctx); err != nil {
+		return err
+	}
+	j.integrity = j.ledger.Problems(l.Rel(l.Ledger), j.dups)
+	j.integrity = append(j.integrity, j.lj.BaselinesProblems(in)...)
+	recordsProblems, err := j.lj.BaselineRecordsProblems()
+	if err != nil {
+		return err
+	}
+	j.integrity = append(j.integrity, recordsProblems...)
+	return nil
+}
+
+// startSteps starts (or resumes) the run's checkpointed steps, keyed by
+// everything the result depends on (the period, the ingested ledger, the
+// input files, the ledger record and the publication options), and
+// returns the result they fill in, with the store's newest run before
+// the job's clock.
+func (j *weeklyJob) startSteps(ctx context.Context, st *store.Store, in *job.Inputs, period review.Period, ing store.IngestResult) (*WeeklyResult, error) {
 	record, err := j.ledger.Digest()
 	if err != nil {
 		return nil, err
@@ -204,164 +300,200 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	if res.NewestRun, _, err = review.NewestRun(ctx, st, period.Start, j.env.Now()); err != nil {
 		return nil, err
 	}
+	return res, nil
+}
 
-	pubDir := l.Resolve(in.Config.OutputDir)
-	pub := &reports.Publisher{Dir: pubDir, Signer: signer, Staging: j.steps.Scratch(), Recorded: j.lj.IsRecorded}
-	base := "weekly_" + j.label(period)
+// weeklyOutput is where and how a run publishes: the publisher (the
+// output directory, the key and the run's staging directory), the
+// publication's base name, the key (nil for an unsigned run) and the
+// workbook's options.
+type weeklyOutput struct {
+	pub    *reports.Publisher
+	base   string
+	signer *reports.Signer
+	wbOpts reports.WorkbookOptions
+}
 
-	// analyse: the report model, with its revision decided.
-	// The model is checkpointed as the report's JSON; a fresh run keeps
-	// the model it computed instead of decoding what it just encoded (the
-	// encoding is lossless: TestWeeklyModelSurvivesItsCheckpoint), and
-	// publishes those bytes instead of encoding the model again. A resumed
-	// run decodes and encodes the saved model.
-	var w reports.Weekly
-	var fresh *reports.Weekly
-	var freshJSON []byte
-	wbOpts := reports.WorkbookOptions{Location: loc, Signed: signer != nil, Links: reports.RelativeLinks(l.Root, pubDir)}
-	// A fresh model to publish starts its workbook at once, so that the
-	// workbook (the longest rendering) overlaps the model's encoding; the
-	// render step then takes its bytes. It is stopped on any way out.
-	var early *workbookRender
-	defer func() {
-		if early != nil {
-			early.stop()
-		}
-	}()
-	// The encoding's digest is the step's, and the published report's
-	// when render_json publishes those bytes: hashed once for both.
-	var freshSum []byte
-	if err := j.steps.Concurrent(ctx, job.StepSpec{Name: job.StepAnalyse, File: "report.model.json",
+// weeklyModel is what the analyse step leaves for the steps after it: the
+// report model w, with its revision decided. A fresh run also keeps the
+// model it computed (fresh), its encoding and that encoding's digest,
+// which render_json publishes, and the workbook it started from the model
+// (early); a resumed run has only w, decoded from the checkpoint.
+type weeklyModel struct {
+	w       reports.Weekly
+	fresh   *reports.Weekly
+	encoded []byte
+	sum     []byte
+	early   *workbookRender
+}
+
+// stopWorkbook stops the workbook started early, if there is one.
+func (m *weeklyModel) stopWorkbook() {
+	if m.early != nil {
+		m.early.stop()
+	}
+}
+
+// analyseStep runs the analyse step: the report model, with its revision
+// decided (analyse), into m.
+//
+// The model is checkpointed as the report's JSON; a fresh run keeps
+// the model it computed instead of decoding what it just encoded (the
+// encoding is lossless: TestWeeklyModelSurvivesItsCheckpoint), and
+// publishes those bytes instead of encoding the model again. A resumed
+// run decodes and encodes the saved model. A fresh model to publish
+// starts its workbook at once, so that the workbook (the longest
+// rendering) overlaps the model's encoding; the render step then takes
+// its bytes. The caller stops it on any way out (m.stopWorkbook). The
+// encoding's digest is the step's, and the published report's when
+// render_json publishes those bytes: hashed once for both.
+func (j *weeklyJob) analyseStep(ctx context.Context, st *store.Store, in *job.Inputs, period review.Period, out *weeklyOutput, m *weeklyModel) error {
+	return j.steps.Concurrent(ctx, job.StepSpec{Name: job.StepAnalyse, File: "report.model.json",
 		Fn: func() ([]byte, error) {
-			m, err := j.analyse(ctx, st, in, period, pub, base, signer)
+			model, err := j.analyse(ctx, st, in, period, out.pub, out.base, out.signer)
 			if err != nil {
 				return nil, err
 			}
-			fresh = m
-			if m.Revision != 0 {
-				early = startWorkbook(ctx, m, wbOpts)
+			m.fresh = model
+			if model.Revision != 0 {
+				m.early = startWorkbook(ctx, model, out.wbOpts)
 			}
-			if freshJSON, err = reports.MarshalWeekly(m); err != nil {
+			if m.encoded, err = reports.MarshalWeekly(model); err != nil {
 				return nil, err
 			}
-			sum := sha256.Sum256(freshJSON)
-			freshSum = sum[:]
-			return freshJSON, nil
+			sum := sha256.Sum256(m.encoded)
+			m.sum = sum[:]
+			return m.encoded, nil
 		},
-		SHA256: func() string { return hex.EncodeToString(freshSum) },
+		SHA256: func() string { return hex.EncodeToString(m.sum) },
 		Load: func(b []byte) error {
-			if fresh != nil {
-				w = *fresh
+			if m.fresh != nil {
+				m.w = *m.fresh
 				return nil
 			}
-			return json.Unmarshal(b, &w)
+			return json.Unmarshal(b, &m.w)
 		},
-	}); err != nil {
+	})
+}
+
+// completeNoop ends a run whose result the published revision already
+// holds: res names that revision (and its report, when it reads), the
+// rest of the publication is held to its record, the no-op is audited and
+// the steps complete. It must not publish anything.
+func (j *weeklyJob) completeNoop(ctx context.Context, out *weeklyOutput, period review.Period, res *WeeklyResult) (*WeeklyResult, error) {
+	l := j.env.Layout
+	pub, base := out.pub, out.base
+	// The published revision already holds this result: nothing to do.
+	latest, _ := pub.Latest(base)
+	res.Noop, res.Revision = true, latest
+	res.JSONPath = filepath.Join(pub.Dir, reports.Name(base, latest, ".json"))
+	if data, err := pub.Read(base, latest, ".json"); err == nil {
+		var published reports.Weekly
+		if json.Unmarshal(data, &published) == nil {
+			res.Report = &published
+		}
+	}
+	res.XLSXPath = filepath.Join(pub.Dir, reports.Name(base, latest, ".xlsx"))
+	// Only the report was compared: the rest of what was published
+	// must still be as recorded.
+	if err := reconcile.PublicationsUnchanged(l, j.lj.Entries(), base, reports.RejectsBase(j.label(period))); err != nil {
 		return nil, err
 	}
-	res.Report = &w
-	res.Revision = w.Revision
-	// The store is only read from here on: its seal is hashed while the
-	// report renders.
-	j.lj.PrepareSeal(ctx)
-
-	if w.Revision == 0 {
-		// The published revision already holds this result: nothing to do.
-		latest, _ := pub.Latest(base)
-		res.Noop, res.Revision = true, latest
-		res.JSONPath = filepath.Join(pubDir, reports.Name(base, latest, ".json"))
-		if data, err := pub.Read(base, latest, ".json"); err == nil {
-			var published reports.Weekly
-			if json.Unmarshal(data, &published) == nil {
-				res.Report = &published
-			}
-		}
-		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, latest, ".xlsx"))
-		// Only the report was compared: the rest of what was published
-		// must still be as recorded.
-		if err := reconcile.PublicationsUnchanged(l, j.lj.Entries(), base, reports.RejectsBase(j.label(period))); err != nil {
-			return nil, err
-		}
-		if err := j.lj.Audit(ctx, audit.EventPublishNoop, map[string]any{
-			"path": l.Rel(res.JSONPath), "reason": job.NoopReason(j.opts.KeepPublished)}); err != nil {
-			return nil, err
-		}
-		return res, j.steps.Complete()
+	if err := j.lj.Audit(ctx, audit.EventPublishNoop, map[string]any{
+		"path": l.Rel(res.JSONPath), "reason": job.NoopReason(j.opts.KeepPublished)}); err != nil {
+		return nil, err
 	}
+	return res, j.steps.Complete()
+}
 
-	// The JSON and the workbook are rendered from the same model at once
-	// (neither changes it). Each is prepared for publication as soon as it
-	// is rendered, while the other still renders: signed, hashed and
-	// written ahead into the run's checkpoint directory
-	// (reports.Publisher.Prepare; Steps.Scratch). The sign step takes
-	// those signatures, and the publish step moves the files into place. Whatever is prepared and not published is removed
-	// on the way out.
-	var jsonArt, xlsxArt reports.Artifact
-	defer func() {
-		for _, a := range []reports.Artifact{jsonArt, xlsxArt} {
-			if err := a.Discard(); err != nil {
-				j.env.Log.Warn("remove a prepared artifact that was not published", "error", err)
-			}
+// weeklyArtifacts are the report and the workbook prepared for
+// publication by the render steps and signed by the sign step.
+type weeklyArtifacts struct {
+	report, workbook reports.Artifact
+}
+
+// discardUnpublished removes what was prepared of arts and not published
+// (reports.Artifact.Discard), saying so when it cannot; it must not fail
+// the run.
+func (j *weeklyJob) discardUnpublished(arts *weeklyArtifacts) {
+	for _, a := range []reports.Artifact{arts.report, arts.workbook} {
+		if err := a.Discard(); err != nil {
+			j.env.Log.Warn("remove a prepared artifact that was not published", "error", err)
 		}
-	}()
+	}
+}
+
+// renderStep runs the render_json and render_xlsx steps into arts.
+//
+// The JSON and the workbook are rendered from the same model at once
+// (neither changes it). Each is prepared for publication as soon as it
+// is rendered, while the other still renders: signed, hashed and
+// written ahead into the run's checkpoint directory
+// (reports.Publisher.Prepare; Steps.Scratch). The sign step takes
+// those signatures, and the publish step moves the files into place.
+// The caller removes whatever is prepared and not published on the way
+// out (discardUnpublished).
+func (j *weeklyJob) renderStep(ctx context.Context, out *weeklyOutput, m *weeklyModel, arts *weeklyArtifacts) error {
 	sha256Of := func(a *reports.Artifact) func() string {
 		return func() string { return hex.EncodeToString(a.SHA256) }
 	}
-	if err := j.steps.Concurrent(ctx, job.StepSpec{
+	return j.steps.Concurrent(ctx, job.StepSpec{
 		Name: job.StepRenderJSON, File: "report.json",
 		// The report is the model's encoding, which the checkpoint keeps.
 		Derived: true,
 		Fn: func() ([]byte, error) {
-			a := reports.Artifact{Ext: ".json", Data: freshJSON, SHA256: freshSum}
+			a := reports.Artifact{Ext: ".json", Data: m.encoded, SHA256: m.sum}
 			if a.Data == nil {
 				var err error
-				if a.Data, err = reports.MarshalWeekly(&w); err != nil {
+				if a.Data, err = reports.MarshalWeekly(&m.w); err != nil {
 					return nil, err
 				}
 			}
 			var err error
-			jsonArt, err = pub.Prepare(ctx, base, w.Revision, a)
+			arts.report, err = out.pub.Prepare(ctx, out.base, m.w.Revision, a)
 			return a.Data, err
 		},
-		SHA256: sha256Of(&jsonArt),
-		Load:   func(b []byte) error { jsonArt.Ext, jsonArt.Data = ".json", b; return nil },
+		SHA256: sha256Of(&arts.report),
+		Load:   func(b []byte) error { arts.report.Ext, arts.report.Data = ".json", b; return nil },
 	}, job.StepSpec{
 		Name: job.StepRenderXLSX, File: "report.xlsx",
 		Fn: func() ([]byte, error) {
-			var out []byte
+			var b []byte
 			var err error
-			if early != nil {
+			if m.early != nil {
 				// Started with the model: this step's duration is what
 				// was left of it.
-				out, err = early.wait()
+				b, err = m.early.wait()
 			} else {
-				out, err = renderWorkbook(ctx, &w, wbOpts)
+				b, err = renderWorkbook(ctx, &m.w, out.wbOpts)
 			}
 			if err != nil {
 				return nil, err
 			}
-			xlsxArt, err = pub.Prepare(ctx, base, w.Revision, reports.Artifact{Ext: ".xlsx", Data: out})
-			return out, err
+			arts.workbook, err = out.pub.Prepare(ctx, out.base, m.w.Revision, reports.Artifact{Ext: ".xlsx", Data: b})
+			return b, err
 		},
-		SHA256: sha256Of(&xlsxArt),
-		Load:   func(b []byte) error { xlsxArt.Ext, xlsxArt.Data = ".xlsx", b; return nil },
-	}); err != nil {
-		return nil, err
-	}
-	// sign: this step records the signatures in the trail before anything
-	// is published, and the publication writes them. An artifact the run
-	// did not prepare (a resumed run's workbook comes from the checkpoint)
-	// is signed here; one it did was signed as it was prepared. A resumed
-	// run whose sign step was done uses that step's signatures if the key
-	// is still the one that made them; otherwise the artifacts are signed
-	// again with the current key.
+		SHA256: sha256Of(&arts.workbook),
+		Load:   func(b []byte) error { arts.workbook.Ext, arts.workbook.Data = ".xlsx", b; return nil },
+	})
+}
+
+// signStep runs the sign step, which records the signatures of arts in
+// the trail before anything is published; the publication writes them.
+//
+// An artifact the run did not prepare (a resumed run's workbook comes
+// from the checkpoint) is signed here; one it did was signed as it was
+// prepared. A resumed run whose sign step was done uses that step's
+// signatures if the key is still the one that made them; otherwise the
+// artifacts are signed again with the current key.
+func (j *weeklyJob) signStep(ctx context.Context, signer *reports.Signer, arts *weeklyArtifacts) error {
 	var signed stepSignatures
 	if err := j.steps.Step(ctx, job.StepSign, "signatures.json", func() ([]byte, error) {
 		var sigs stepSignatures
 		if signer != nil {
 			var unsigned [][]byte
 			var at []*reports.Artifact
-			for _, a := range []*reports.Artifact{&jsonArt, &xlsxArt} {
+			for _, a := range []*reports.Artifact{&arts.report, &arts.workbook} {
 				if a.Sig == nil {
 					unsigned, at = append(unsigned, a.Data), append(at, a)
 				}
@@ -370,39 +502,45 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 				at[i].Sig = sig
 			}
 			sigs.KeyID = signer.KeyID()
-			sigs.JSON = strings.TrimSpace(string(reports.SignatureBytes(jsonArt.Sig)))
-			sigs.XLSX = strings.TrimSpace(string(reports.SignatureBytes(xlsxArt.Sig)))
+			sigs.JSON = strings.TrimSpace(string(reports.SignatureBytes(arts.report.Sig)))
+			sigs.XLSX = strings.TrimSpace(string(reports.SignatureBytes(arts.workbook.Sig)))
 		}
 		return json.Marshal(sigs)
 	}, func(b []byte) error { return json.Unmarshal(b, &signed) }); err != nil {
-		return nil, err
+		return err
 	}
 	if signer != nil && signed.KeyID == signer.KeyID() {
-		if jsonArt.Sig, err = reports.ParseSignature([]byte(signed.JSON)); err != nil {
-			return nil, fmt.Errorf("sign step's signature of the report: %w", err)
+		var err error
+		if arts.report.Sig, err = reports.ParseSignature([]byte(signed.JSON)); err != nil {
+			return fmt.Errorf("sign step's signature of the report: %w", err)
 		}
-		if xlsxArt.Sig, err = reports.ParseSignature([]byte(signed.XLSX)); err != nil {
-			return nil, fmt.Errorf("sign step's signature of the workbook: %w", err)
+		if arts.workbook.Sig, err = reports.ParseSignature([]byte(signed.XLSX)); err != nil {
+			return fmt.Errorf("sign step's signature of the workbook: %w", err)
 		}
 	}
+	return nil
+}
 
-	if err := j.steps.Publish(ctx, "published.json", func() ([]byte, error) {
-		files, err := j.publish(ctx, st, pub, base, w.Revision, jsonArt, xlsxArt, res)
+// publishStep runs the publish step: the rejects file and the report
+// pair of arts, signed, written and recorded (publish); a resumed run
+// whose publication was done only fills in res's paths.
+func (j *weeklyJob) publishStep(ctx context.Context, st *store.Store, out *weeklyOutput, period review.Period, w *reports.Weekly,
+	arts *weeklyArtifacts, res *WeeklyResult) error {
+	pub, base := out.pub, out.base
+	return j.steps.Publish(ctx, "published.json", func() ([]byte, error) {
+		files, err := j.publish(ctx, st, pub, base, w.Revision, arts.report, arts.workbook, res)
 		if err != nil {
 			return nil, err
 		}
 		return json.Marshal(files)
 	}, func(b []byte) error {
-		res.JSONPath = filepath.Join(pubDir, reports.Name(base, w.Revision, ".json"))
-		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, w.Revision, ".xlsx"))
+		res.JSONPath = filepath.Join(pub.Dir, reports.Name(base, w.Revision, ".json"))
+		res.XLSXPath = filepath.Join(pub.Dir, reports.Name(base, w.Revision, ".xlsx"))
 		if w.DataQuality.Rejected > 0 {
-			res.RejectsPath = filepath.Join(pubDir, reports.Name(reports.RejectsBase(j.label(period)), w.Revision, ".jsonl"))
+			res.RejectsPath = filepath.Join(pub.Dir, reports.Name(reports.RejectsBase(j.label(period)), w.Revision, ".jsonl"))
 		}
 		return nil
-	}); err != nil {
-		return nil, err
-	}
-	return res, j.steps.Complete()
+	})
 }
 
 func (j *weeklyJob) period(loc *time.Location) (review.Period, error) {
