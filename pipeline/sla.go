@@ -22,6 +22,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/slareport"
+	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -97,50 +98,20 @@ func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, erro
 	return res, nil
 }
 
-// runSLA is the SLA job's work. found receives the integrity problems
-// once they are known, for a failure after that to report them too.
+// runSLA is the SLA job's work, step by step: the inputs and the month,
+// the clocks' sources, the store with the integrity problems the job ends
+// with, the checkpointed steps (analyse, render_json and render_xlsx,
+// publish), or, when the published revision already holds the result, a
+// no-op. found receives the integrity problems once they are known, for
+// a failure after that to report them too.
 func runSLA(ctx context.Context, j *job.Job, opts SLAOptions, log *slog.Logger, found *[]string) (*SLAResult, error) {
-	env := j.Env()
-	l := env.Layout
-	in, err := j.LoadInputs(ctx)
-	if err != nil {
+	r := &slaJob{lj: j, opts: opts, log: log}
+	l := j.Env().Layout
+	if err := r.loadInputs(ctx); err != nil {
 		return nil, err
 	}
-	if err := j.EditedBaselinesError(in); err != nil {
+	if err := r.readClockSources(); err != nil {
 		return nil, err
-	}
-	loc, err := in.Config.Location()
-	if err != nil {
-		return nil, job.Blocked(err)
-	}
-	asOf := opts.AsOf
-	if asOf.IsZero() {
-		asOf = env.Now()
-	}
-	month := slareport.PreviousMonth(asOf, loc)
-	if opts.Month != "" {
-		if month, err = slareport.ParseMonth(opts.Month, loc); err != nil {
-			return nil, job.Blocked(err)
-		}
-	}
-	if month.End.After(asOf) {
-		// Publication is write-once: a month's report made before its end
-		// would have to be superseded by the real one.
-		return nil, &job.PeriodNotEndedError{Period: month.Label(), End: month.End, Now: asOf}
-	}
-	recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
-	if err != nil {
-		return nil, job.Blocked(err)
-	}
-	if problems := recs.NotAsRecorded(j.Entries()); len(problems) > 0 {
-		return nil, &job.IntegrityError{Problems: problems}
-	}
-	if recs, _, err = recs.Recorded(j.Entries()); err != nil {
-		return nil, err
-	}
-	pubs, auditStart, err := publications(j.Entries())
-	if err != nil {
-		return nil, job.Blocked(err)
 	}
 	signer, err := j.PublishingSigner(opts.Unsigned) // before the ingest, as for the weekly job
 	if err != nil {
@@ -151,13 +122,144 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions, log *slog.Logger, 
 		return nil, err
 	}
 	defer st.Close()
-	integrity, err := j.IntegrityProblems(ctx, st)
+	integrity, err := r.integrityProblems(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	*found = integrity
+	// The store's rows must be the rows the ingests loaded, as for the
+	// weekly job (docs/COMPLIANCE.md). The report's clocks may start
+	// before the month and end after it, so every chunk is checked (those
+	// the store seal vouches for are not read back).
+	if err := j.CheckStoreRows(ctx, st, time.Time{}, time.Time{}); err != nil {
+		return nil, err
+	}
+
+	if err := r.startSteps(ctx, ing); err != nil {
+		return nil, err
+	}
+	runID := r.steps.RunID()
+
+	pubDir := l.Resolve(r.in.Config.OutputDir)
+	pub := &reports.Publisher{Dir: pubDir, Signer: signer, Recorded: j.IsRecorded}
+	base := "sla_" + r.month.Label()
+	res := &SLAResult{JobRunID: runID, Month: r.month.Label(), integrity: integrity}
+
+	s, err := r.analyseStep(ctx, st, ing, pub, base, signer)
+	if err != nil {
+		return nil, err
+	}
+	res.Report, res.Revision = s, s.Revision
+
+	if s.Revision == 0 {
+		return r.completeNoop(ctx, pub, base, res)
+	}
+	jsonBytes, xlsxBytes, err := r.renderStep(ctx, s, signer)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.publishStep(ctx, pub, base, s.Revision, jsonBytes, xlsxBytes, res); err != nil {
+		return nil, err
+	}
+	return res, r.steps.Complete()
+}
+
+// slaJob is one execution of the SLA job: the runner's job (lj), the
+// options, and what its first steps read and decided, for the steps
+// after them.
+type slaJob struct {
+	lj   *job.Job
+	opts SLAOptions
+	log  *slog.Logger
+	// in, loc, asOf and month are the inputs, the time zone, "now" and
+	// the month reported (loadInputs).
+	in    *job.Inputs
+	loc   *time.Location
+	asOf  time.Time
+	month slareport.Month
+	// recs, pubs and auditStart are what the clocks read besides the
+	// input files: the baseline records as the audit log records them,
+	// its publish events and the time of its first entry
+	// (readClockSources).
+	recs       *baselines.Records
+	pubs       []slareport.Publication
+	auditStart time.Time
+	// steps are the run's checkpointed steps (startSteps).
+	steps *job.Steps
+}
+
+// loadInputs reads the job's inputs, holds the baselines to their newest
+// approval, and decides the time zone, "now" and the month, which must
+// have ended: publication is write-once. It must not open the store: a
+// job refused here ingests nothing.
+func (r *slaJob) loadInputs(ctx context.Context) error {
+	env := r.lj.Env()
+	in, err := r.lj.LoadInputs(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.lj.EditedBaselinesError(in); err != nil {
+		return err
+	}
+	loc, err := in.Config.Location()
+	if err != nil {
+		return job.Blocked(err)
+	}
+	asOf := r.opts.AsOf
+	if asOf.IsZero() {
+		asOf = env.Now()
+	}
+	month := slareport.PreviousMonth(asOf, loc)
+	if r.opts.Month != "" {
+		if month, err = slareport.ParseMonth(r.opts.Month, loc); err != nil {
+			return job.Blocked(err)
+		}
+	}
+	if month.End.After(asOf) {
+		// Publication is write-once: a month's report made before its end
+		// would have to be superseded by the real one.
+		return &job.PeriodNotEndedError{Period: month.Label(), End: month.End, Now: asOf}
+	}
+	r.in, r.loc, r.asOf, r.month = in, loc, asOf, month
+	return nil
+}
+
+// readClockSources reads what the clocks read besides the input files:
+// the baseline records, held to their record in the audit log (a record
+// not as recorded fails the job as an integrity problem), and the audit
+// log's publish events and first time (publications). It reads the log
+// as the job verified it, never the file again.
+func (r *slaJob) readClockSources() error {
+	recs, err := baselines.LoadRecords(r.lj.Env().Layout.BaselineUpdatesDir)
+	if err != nil {
+		return job.Blocked(err)
+	}
+	if problems := recs.NotAsRecorded(r.lj.Entries()); len(problems) > 0 {
+		return &job.IntegrityError{Problems: problems}
+	}
+	if recs, _, err = recs.Recorded(r.lj.Entries()); err != nil {
+		return err
+	}
+	pubs, auditStart, err := publications(r.lj.Entries())
+	if err != nil {
+		return job.Blocked(err)
+	}
+	r.recs, r.pubs, r.auditStart = recs, pubs, auditStart
+	return nil
+}
+
+// integrityProblems returns the unacknowledged integrity problems the job
+// ends with, read while the store is open: the ledger's, the baseline
+// records' and the baselines'. It must not fail the job for them: the
+// report is published, and the job's outcome carries them.
+func (r *slaJob) integrityProblems(ctx context.Context, st *store.Store) ([]string, error) {
+	integrity, err := r.lj.IntegrityProblems(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	// The maker-checker clocks read the baseline records, as the weekly
 	// review's items do.
-	recordsProblems, err := j.BaselineRecordsProblems()
+	recordsProblems, err := r.lj.BaselineRecordsProblems()
 	if err != nil {
 		return nil, err
 	}
@@ -168,49 +270,51 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions, log *slog.Logger, 
 	// the flow. The SLA job did not check the file, and a report computed
 	// from edited baselines was published, signed, exit 0 (an outside
 	// review).
-	integrity = append(integrity, j.BaselinesProblems(in)...)
-	*found = integrity
-	// The store's rows must be the rows the ingests loaded, as for the
-	// weekly job (docs/COMPLIANCE.md). The report's clocks may start
-	// before the month and end after it, so every chunk is checked (those
-	// the store seal vouches for are not read back).
-	if err := j.CheckStoreRows(ctx, st, time.Time{}, time.Time{}); err != nil {
-		return nil, err
-	}
+	integrity = append(integrity, r.lj.BaselinesProblems(r.in)...)
+	return integrity, nil
+}
 
-	// The run id covers everything the result depends on, so a resumed run
-	// only reuses checkpoints of the same computation.
-	files := append([]reports.InputFile{}, in.Files...)
-	files = append(files, reports.InputFile{Role: "clock_sources", SHA256: clockSourcesDigest(recs, pubs, auditStart)})
-	if asOf.Before(month.End.Add(slareport.ObservationTarget + 4*24*time.Hour)) {
+// startSteps starts (or resumes) the run's checkpointed steps into
+// r.steps. The run id covers everything the result depends on, so a
+// resumed run only reuses checkpoints of the same computation.
+func (r *slaJob) startSteps(ctx context.Context, ing store.IngestResult) error {
+	files := append([]reports.InputFile{}, r.in.Files...)
+	files = append(files, reports.InputFile{Role: "clock_sources", SHA256: clockSourcesDigest(r.recs, r.pubs, r.auditStart)})
+	if r.asOf.Before(r.month.End.Add(slareport.ObservationTarget + 4*24*time.Hour)) {
 		// Items may still be pending: the result depends on "now".
-		files = append(files, reports.InputFile{Role: "as_of", SHA256: asOf.UTC().Format(time.RFC3339Nano)})
+		files = append(files, reports.InputFile{Role: "as_of", SHA256: r.asOf.UTC().Format(time.RFC3339Nano)})
 	}
-	steps, err := j.StartSteps(ctx, job.RunKey{Job: job.NameSLAReport, Period: month.Label(), LedgerSHA: ing.PrefixSHA256,
-		Unsigned: opts.Unsigned, Supersede: opts.Supersede, Files: files})
+	steps, err := r.lj.StartSteps(ctx, job.RunKey{Job: job.NameSLAReport, Period: r.month.Label(), LedgerSHA: ing.PrefixSHA256,
+		Unsigned: r.opts.Unsigned, Supersede: r.opts.Supersede, Files: files})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	runID := steps.RunID()
+	r.steps = steps
+	return nil
+}
 
-	pubDir := l.Resolve(in.Config.OutputDir)
-	pub := &reports.Publisher{Dir: pubDir, Signer: signer, Recorded: j.IsRecorded}
-	base := "sla_" + month.Label()
-	res := &SLAResult{JobRunID: runID, Month: month.Label(), integrity: integrity}
-
+// analyseStep runs the analyse step: the report model (slareport.Compute)
+// with how it was made, its inputs and its key, and its revision decided
+// (slaRevision); revision 0 when the published revision stands. A resumed
+// run decodes the saved model.
+func (r *slaJob) analyseStep(ctx context.Context, st *store.Store, ing store.IngestResult,
+	pub *reports.Publisher, base string, signer *reports.Signer) (*reports.SLA, error) {
+	env := r.lj.Env()
+	l := env.Layout
+	in := r.in
 	var s reports.SLA
-	if err := steps.Step(ctx, job.StepAnalyse, "sla.model.json", func() ([]byte, error) {
+	if err := r.steps.Step(ctx, job.StepAnalyse, "sla.model.json", func() ([]byte, error) {
 		m, err := slareport.Compute(ctx, st.Conn(), slareport.Input{
-			Month: month, AsOf: asOf, Config: in.Config, Policy: in.Policy, Baselines: in.Baselines,
-			Cases: in.Cases.Cases, Incidents: in.Incidents.Incidents, Records: recs,
-			Publications: pubs, AuditStart: auditStart,
+			Month: r.month, AsOf: r.asOf, Config: in.Config, Policy: in.Policy, Baselines: in.Baselines,
+			Cases: in.Cases.Cases, Incidents: in.Incidents.Incidents, Records: r.recs,
+			Publications: r.pubs, AuditStart: r.auditStart,
 		})
 		if err != nil {
 			return nil, err
 		}
 		m.Generator = reports.Generator{Name: "ledgerlens", Version: env.Version}
-		m.AuditHeadAtStart = steps.HeadAtStart()
-		m.AuditCheckpoint = steps.AnchorCheckpoint()
+		m.AuditHeadAtStart = r.steps.HeadAtStart()
+		m.AuditCheckpoint = r.steps.AnchorCheckpoint()
 		lines, err := st.CoveredLines(ctx)
 		if err != nil {
 			return nil, err
@@ -230,80 +334,95 @@ func runSLA(ctx context.Context, j *job.Job, opts SLAOptions, log *slog.Logger, 
 			id := signer.KeyID()
 			m.SigningKeyID = &id
 		}
-		if err := slaRevision(j, pub, base, m, opts.Supersede, opts.KeepPublished, log); err != nil {
+		if err := slaRevision(r.lj, pub, base, m, r.opts.Supersede, r.opts.KeepPublished, r.log); err != nil {
 			return nil, err
 		}
 		return json.Marshal(m)
 	}, func(b []byte) error { return json.Unmarshal(b, &s) }); err != nil {
 		return nil, err
 	}
-	res.Report, res.Revision = &s, s.Revision
+	return &s, nil
+}
 
-	if s.Revision == 0 {
-		latest, _ := pub.Latest(base)
-		res.Noop, res.Revision = true, latest
-		res.JSONPath = filepath.Join(pubDir, reports.Name(base, latest, ".json"))
-		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, latest, ".xlsx"))
-		if data, err := pub.Read(base, latest, ".json"); err == nil {
-			var published reports.SLA
-			if json.Unmarshal(data, &published) == nil {
-				res.Report = &published
-			}
+// completeNoop ends a run whose result the published revision already
+// holds: res names that revision (and its report, when it reads), the
+// rest of the publication is held to its record, the no-op is audited and
+// the steps complete. It must not publish anything.
+func (r *slaJob) completeNoop(ctx context.Context, pub *reports.Publisher, base string, res *SLAResult) (*SLAResult, error) {
+	l := r.lj.Env().Layout
+	latest, _ := pub.Latest(base)
+	res.Noop, res.Revision = true, latest
+	res.JSONPath = filepath.Join(pub.Dir, reports.Name(base, latest, ".json"))
+	res.XLSXPath = filepath.Join(pub.Dir, reports.Name(base, latest, ".xlsx"))
+	if data, err := pub.Read(base, latest, ".json"); err == nil {
+		var published reports.SLA
+		if json.Unmarshal(data, &published) == nil {
+			res.Report = &published
 		}
-		// Only the report was compared, as for the weekly review.
-		if err := reconcile.PublicationsUnchanged(l, j.Entries(), base); err != nil {
-			return nil, err
-		}
-		if err := j.Audit(ctx, audit.EventPublishNoop, map[string]any{
-			"path": l.Rel(res.JSONPath), "reason": job.NoopReason(opts.KeepPublished)}); err != nil {
-			return nil, err
-		}
-		return res, steps.Complete()
 	}
+	// Only the report was compared, as for the weekly review.
+	if err := reconcile.PublicationsUnchanged(l, r.lj.Entries(), base); err != nil {
+		return nil, err
+	}
+	if err := r.lj.Audit(ctx, audit.EventPublishNoop, map[string]any{
+		"path": l.Rel(res.JSONPath), "reason": job.NoopReason(r.opts.KeepPublished)}); err != nil {
+		return nil, err
+	}
+	return res, r.steps.Complete()
+}
 
-	// The JSON and the workbook are rendered from the same model at once
-	// (neither changes it).
+// renderStep runs the render_json and render_xlsx steps and returns the
+// report's and the workbook's bytes. The JSON and the workbook are
+// rendered from the same model at once (neither changes it).
+func (r *slaJob) renderStep(ctx context.Context, s *reports.SLA, signer *reports.Signer) ([]byte, []byte, error) {
 	var jsonBytes, xlsxBytes []byte
-	if err := steps.Concurrent(ctx, job.StepSpec{
+	if err := r.steps.Concurrent(ctx, job.StepSpec{
 		Name: job.StepRenderJSON, File: "sla.json",
-		Fn:   func() ([]byte, error) { return reports.MarshalSLA(&s) },
+		Fn:   func() ([]byte, error) { return reports.MarshalSLA(s) },
 		Load: func(b []byte) error { jsonBytes = b; return nil },
 	}, job.StepSpec{
 		Name: job.StepRenderXLSX, File: "sla.xlsx",
 		Fn: func() ([]byte, error) {
 			var buf bytes.Buffer
-			err := reports.RenderSLAWorkbook(ctx, &s, reports.WorkbookOptions{Location: loc, Signed: signer != nil}, &buf)
+			err := reports.RenderSLAWorkbook(ctx, s, reports.WorkbookOptions{Location: r.loc, Signed: signer != nil}, &buf)
 			return buf.Bytes(), err
 		},
 		Load: func(b []byte) error { xlsxBytes = b; return nil },
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := steps.Publish(ctx, "published.json", func() ([]byte, error) {
+	return jsonBytes, xlsxBytes, nil
+}
+
+// publishStep runs the publish step: the report pair of revision rev
+// written (signed when pub has a key), recorded in the audit log and its
+// publication audited; a resumed run whose publication was done only
+// fills in res's paths.
+func (r *slaJob) publishStep(ctx context.Context, pub *reports.Publisher, base string, rev int, jsonBytes, xlsxBytes []byte, res *SLAResult) error {
+	l := r.lj.Env().Layout
+	pubDir := pub.Dir
+	return r.steps.Publish(ctx, "published.json", func() ([]byte, error) {
 		if err := os.MkdirAll(pubDir, 0o755); err != nil {
 			return nil, fmt.Errorf("create output directory: %w", err)
 		}
-		pres, err := pub.Publish(ctx, base, s.Revision, []reports.Artifact{{Ext: ".json", Data: jsonBytes}, {Ext: ".xlsx", Data: xlsxBytes}})
+		pres, err := pub.Publish(ctx, base, rev, []reports.Artifact{{Ext: ".json", Data: jsonBytes}, {Ext: ".xlsx", Data: xlsxBytes}})
 		if err != nil {
 			return nil, err
 		}
-		if err := j.RecordPublished(ctx, pubDir, base, s.Revision, pres.Files, ".json", ".xlsx"); err != nil {
+		if err := r.lj.RecordPublished(ctx, pubDir, base, rev, pres.Files, ".json", ".xlsx"); err != nil {
 			return nil, err
 		}
-		if err := j.Audit(ctx, audit.EventPublish, map[string]any{
-			"base": base, "revision": s.Revision, "primary": l.Rel(pres.Primary.Path), "sha256": pres.Primary.SHA256,
+		if err := r.lj.Audit(ctx, audit.EventPublish, map[string]any{
+			"base": base, "revision": rev, "primary": l.Rel(pres.Primary.Path), "sha256": pres.Primary.SHA256,
 			"key_id": pres.KeyID}); err != nil {
 			return nil, err
 		}
 		return json.Marshal(pres.Files)
 	}, func([]byte) error {
-		res.JSONPath = filepath.Join(pubDir, reports.Name(base, s.Revision, ".json"))
-		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, s.Revision, ".xlsx"))
+		res.JSONPath = filepath.Join(pubDir, reports.Name(base, rev, ".json"))
+		res.XLSXPath = filepath.Join(pubDir, reports.Name(base, rev, ".xlsx"))
 		return nil
-	}); err != nil {
-		return nil, err
-	}
-	return res, steps.Complete()
+	})
 }
 
 // slaInputFiles lists the report's input files: the job's inputs and the
