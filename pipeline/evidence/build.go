@@ -651,116 +651,22 @@ func (b *builder) addRecord(dir, base, kind string) error {
 // audit adds the segment of the audit log whose entries fall in the range
 // — the contiguous lines from the first entry at or after the start to the
 // last entry before the end — and the verification result of the segment
-// and of the whole log.
+// and of the whole log. Its steps: the checkpointed log, the segment's
+// span, the proofs against a signed checkpoint (added with the keys that
+// signed checkpoints), the segment itself and its verification.
 func (b *builder) audit(idx *Index) error {
-	entries, err := audit.ReadEntries(bytes.NewReader(b.src.AuditLog))
-	if err != nil {
-		return fmt.Errorf("evidence export: the audit log cannot be read (%v); run `ledgerlens audit verify`: an unreadable audit log is a control incident", err)
-	}
-	lines := bytes.SplitAfter(b.src.AuditLog, []byte("\n"))
-	// Entries after the newest signed checkpoint are this export's own:
-	// no checkpoint vouches for them yet, and they would make every
-	// export of the same range differ.
-	limit := newestSize(b.src.Checkpoints)
-	if limit > int64(len(entries)) {
-		return fmt.Errorf("evidence export: the audit log has %d entries, fewer than its newest signed checkpoint (%d): it was truncated; run `ledgerlens audit verify`", len(entries), limit)
-	}
-	entries, lines = entries[:limit], lines[:limit]
-	b.entries = entries
-	tree, err := audit.NewTree(entries)
-	if err != nil {
-		return fmt.Errorf("evidence export: %w", err)
-	}
-
-	// The segment is selected by sequence number: it runs from the first
-	// to the last of the entries recording the bundled files' publication
-	// and the entries dated in the range.
-	recordSeq := map[string]int64{} // base name + sha256 → newest seq
-	for _, e := range entries {
-		if e.Event == audit.EventArtifactWritten {
-			p, _ := e.Fields["path"].(string)
-			sum, _ := e.Fields["sha256"].(string)
-			recordSeq[path.Base(p)+" "+sum] = e.Seq
-		}
-	}
-	first, last := -1, -1
-	widen := func(i int) {
-		if first < 0 || i < first {
-			first = i
-		}
-		if i > last {
-			last = i
-		}
-	}
-	var inclusion []Inclusion
-	for _, m := range b.members {
-		if !strings.HasPrefix(m.path, ReviewsPrefix) && !strings.HasPrefix(m.path, BaselinesPrefix) {
-			continue
-		}
-		seq, ok := recordSeq[path.Base(m.path)+" "+m.file.SHA256]
-		if !ok {
-			return fmt.Errorf("evidence export: %s is not recorded in the audit log as published (or was changed since): %w", m.path, reports.ErrNotAsRecorded)
-		}
-		widen(int(seq - 1))
-		inclusion = append(inclusion, Inclusion{File: m.path, Seq: seq})
-	}
-	for i, e := range entries {
-		t, err := e.Timestamp()
-		if err != nil {
-			return fmt.Errorf("evidence export: %w", err)
-		}
-		if b.in(t) {
-			widen(i)
-		}
-	}
-	cp, err := pickCheckpoint(b.src.Checkpoints, b.src.Signer.Public(), int64(last+1))
+	entries, lines, tree, err := b.checkpointedLog()
 	if err != nil {
 		return err
 	}
-	if root, err := tree.Root(cp.Size); err != nil || root != cp.Root {
-		return fmt.Errorf("evidence export: the audit log is inconsistent with its signed %s; run `ledgerlens audit verify`", cp)
-	}
-	pr := Proofs{Checkpoint: CheckpointMember, TreeSize: cp.Size, RootHash: cp.Root.String(), Consistency: []Consistency{}}
-	for i := range inclusion {
-		proof, err := tree.InclusionProof(inclusion[i].Seq, cp.Size)
-		if err != nil {
-			return fmt.Errorf("evidence export: %w", err)
-		}
-		inclusion[i].Proof = encodeHashes(proof)
-	}
-	sortInclusion(inclusion)
-	pr.Inclusion = inclusion
-	if pr.Inclusion == nil {
-		pr.Inclusion = []Inclusion{}
-	}
-	v, err := audit.NewCheckpointVerifier(b.src.Signer.KeyID(), b.src.Signer.Public())
+	first, last, inclusion, err := b.segmentSpan(entries)
 	if err != nil {
 		return err
 	}
-	for _, rc := range b.carried {
-		if audit.NoteOrigin(rc.note) != v.Name() {
-			continue // carried from before a key rotation: no proof from it
-		}
-		c, err := audit.OpenCheckpoint([]byte(rc.note), v)
-		if err != nil {
-			return fmt.Errorf("evidence export: %s: its audit_checkpoint: %w", rc.file, err)
-		}
-		if c.Size > cp.Size {
-			return fmt.Errorf("evidence export: %s carries a checkpoint of size %d, beyond the bundle's %d", rc.file, c.Size, cp.Size)
-		}
-		var proof tlog.TreeProof
-		if c.Size > 0 && c.Size < cp.Size {
-			if proof, err = tree.ConsistencyProof(c.Size, cp.Size); err != nil {
-				return fmt.Errorf("evidence export: %w", err)
-			}
-		}
-		pr.Consistency = append(pr.Consistency, Consistency{Report: rc.file, FromSize: c.Size, Proof: encodeHashes(proof)})
-	}
-	head, h, err := headOf(b.src.Checkpoints, b.src.Signer.Public(), tree)
+	cp, head, pr, err := b.makeProofs(tree, inclusion, int64(last+1))
 	if err != nil {
 		return err
 	}
-	pr.Head = h
 	if err := b.addCheckpointSigners(); err != nil {
 		return err
 	}
@@ -774,9 +680,177 @@ func (b *builder) audit(idx *Index) error {
 
 	info := AuditInfo{Segment: AuditSegment, Verification: AuditVerifyFile, PrevHash: audit.ZeroHash,
 		Checkpoint: CheckpointMember, Proofs: ProofsMember, CheckpointSize: cp.Size, Head: HeadMember, HeadSize: head.Size}
-	var seg []byte
-	var segEntries []audit.Entry
-	prefix := 0 // entries from seq 1 through the segment's end
+	seg, segEntries, prefix := b.cutSegment(entries, lines, first, last, &info)
+	logRes := audit.VerifySegment(entries[:prefix], audit.ZeroHash)
+	info.VerifiedFromStart, info.VerifiedEntries = logRes.OK(), logRes.Entries
+	segRes := audit.VerifySegment(segEntries, info.PrevHash)
+	idx.Audit = info
+	idx.Counts.AuditEntries = len(segEntries)
+
+	vdata, err := b.verificationMember(entries, info, logRes, segRes)
+	if err != nil {
+		return err
+	}
+	if seg == nil {
+		seg = []byte{}
+	}
+	b.add(AuditSegment, KindAuditSegment, seg, []string{ControlIntegrity, ControlMonitoring})
+	b.add(AuditVerifyFile, KindAuditVerification, vdata, []string{ControlIntegrity})
+	return nil
+}
+
+// checkpointedLog reads the audit log's entries and lines up to its
+// newest signed checkpoint, keeps the entries in b.entries, and returns
+// them with their Merkle tree. Entries after that checkpoint are this
+// export's own: no checkpoint vouches for them yet, and they would make
+// every export of the same range differ. A log shorter than its newest
+// checkpoint was truncated: an error, as is one that does not read.
+func (b *builder) checkpointedLog() ([]audit.Entry, [][]byte, *audit.Tree, error) {
+	entries, err := audit.ReadEntries(bytes.NewReader(b.src.AuditLog))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("evidence export: the audit log cannot be read (%v); run `ledgerlens audit verify`: an unreadable audit log is a control incident", err)
+	}
+	lines := bytes.SplitAfter(b.src.AuditLog, []byte("\n"))
+	limit := newestSize(b.src.Checkpoints)
+	if limit > int64(len(entries)) {
+		return nil, nil, nil, fmt.Errorf("evidence export: the audit log has %d entries, fewer than its newest signed checkpoint (%d): it was truncated; run `ledgerlens audit verify`", len(entries), limit)
+	}
+	entries, lines = entries[:limit], lines[:limit]
+	b.entries = entries
+	tree, err := audit.NewTree(entries)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("evidence export: %w", err)
+	}
+	return entries, lines, tree, nil
+}
+
+// segmentSpan selects the segment by sequence number: it runs from the
+// first to the last of the entries recording the bundled files'
+// publication and the entries dated in the range. It returns the indexes
+// in entries of its first and last entry (-1 and -1 when it holds none)
+// and the inclusion of each bundled published file, its newest record of
+// publication, without proofs. A bundled file the log does not record as
+// published, with these bytes, is an error; this must not add members.
+func (b *builder) segmentSpan(entries []audit.Entry) (first, last int, inclusion []Inclusion, err error) {
+	recordSeq := map[string]int64{} // base name + sha256 → newest seq
+	for _, e := range entries {
+		if e.Event == audit.EventArtifactWritten {
+			p, _ := e.Fields["path"].(string)
+			sum, _ := e.Fields["sha256"].(string)
+			recordSeq[path.Base(p)+" "+sum] = e.Seq
+		}
+	}
+	first, last = -1, -1
+	widen := func(i int) {
+		if first < 0 || i < first {
+			first = i
+		}
+		if i > last {
+			last = i
+		}
+	}
+	for _, m := range b.members {
+		if !strings.HasPrefix(m.path, ReviewsPrefix) && !strings.HasPrefix(m.path, BaselinesPrefix) {
+			continue
+		}
+		seq, ok := recordSeq[path.Base(m.path)+" "+m.file.SHA256]
+		if !ok {
+			return 0, 0, nil, fmt.Errorf("evidence export: %s is not recorded in the audit log as published (or was changed since): %w", m.path, reports.ErrNotAsRecorded)
+		}
+		widen(int(seq - 1))
+		inclusion = append(inclusion, Inclusion{File: m.path, Seq: seq})
+	}
+	for i, e := range entries {
+		t, err := e.Timestamp()
+		if err != nil {
+			return 0, 0, nil, fmt.Errorf("evidence export: %w", err)
+		}
+		if b.in(t) {
+			widen(i)
+		}
+	}
+	return first, last, inclusion, nil
+}
+
+// makeProofs picks the signed checkpoint the bundle proves against (the
+// first stored one that covers every entry up to need, the segment's
+// end: pickCheckpoint), holds the log to it,
+// and returns it, the log's newest signed checkpoint (the head) and
+// audit/proofs.json's content: each bundled file's inclusion (inclusion,
+// sorted, with its proof), each carried checkpoint's consistency with
+// the checkpoint, and the head's proofs. It must not add members: the
+// caller adds them once the keys that signed checkpoints are in.
+func (b *builder) makeProofs(tree *audit.Tree, inclusion []Inclusion, need int64) (audit.Checkpoint, audit.Checkpoint, Proofs, error) {
+	cp, err := pickCheckpoint(b.src.Checkpoints, b.src.Signer.Public(), need)
+	if err != nil {
+		return audit.Checkpoint{}, audit.Checkpoint{}, Proofs{}, err
+	}
+	if root, err := tree.Root(cp.Size); err != nil || root != cp.Root {
+		return audit.Checkpoint{}, audit.Checkpoint{}, Proofs{}, fmt.Errorf("evidence export: the audit log is inconsistent with its signed %s; run `ledgerlens audit verify`", cp)
+	}
+	pr := Proofs{Checkpoint: CheckpointMember, TreeSize: cp.Size, RootHash: cp.Root.String()}
+	for i := range inclusion {
+		proof, err := tree.InclusionProof(inclusion[i].Seq, cp.Size)
+		if err != nil {
+			return audit.Checkpoint{}, audit.Checkpoint{}, Proofs{}, fmt.Errorf("evidence export: %w", err)
+		}
+		inclusion[i].Proof = encodeHashes(proof)
+	}
+	sortInclusion(inclusion)
+	pr.Inclusion = inclusion
+	if pr.Inclusion == nil {
+		pr.Inclusion = []Inclusion{}
+	}
+	if pr.Consistency, err = b.carriedConsistency(tree, cp); err != nil {
+		return audit.Checkpoint{}, audit.Checkpoint{}, Proofs{}, err
+	}
+	head, h, err := headOf(b.src.Checkpoints, b.src.Signer.Public(), tree)
+	if err != nil {
+		return audit.Checkpoint{}, audit.Checkpoint{}, Proofs{}, err
+	}
+	pr.Head = h
+	return cp, head, pr, nil
+}
+
+// carriedConsistency proves, for each checkpoint a bundled report carries
+// (its audit_checkpoint) under the current key, that the log it describes
+// is a prefix of cp's. A checkpoint carried from before a key rotation
+// gets no proof; one that does not open, or is beyond cp, is an error.
+func (b *builder) carriedConsistency(tree *audit.Tree, cp audit.Checkpoint) ([]Consistency, error) {
+	out := []Consistency{}
+	v, err := audit.NewCheckpointVerifier(b.src.Signer.KeyID(), b.src.Signer.Public())
+	if err != nil {
+		return nil, err
+	}
+	for _, rc := range b.carried {
+		if audit.NoteOrigin(rc.note) != v.Name() {
+			continue // carried from before a key rotation: no proof from it
+		}
+		c, err := audit.OpenCheckpoint([]byte(rc.note), v)
+		if err != nil {
+			return nil, fmt.Errorf("evidence export: %s: its audit_checkpoint: %w", rc.file, err)
+		}
+		if c.Size > cp.Size {
+			return nil, fmt.Errorf("evidence export: %s carries a checkpoint of size %d, beyond the bundle's %d", rc.file, c.Size, cp.Size)
+		}
+		var proof tlog.TreeProof
+		if c.Size > 0 && c.Size < cp.Size {
+			if proof, err = tree.ConsistencyProof(c.Size, cp.Size); err != nil {
+				return nil, fmt.Errorf("evidence export: %w", err)
+			}
+		}
+		out = append(out, Consistency{Report: rc.file, FromSize: c.Size, Proof: encodeHashes(proof)})
+	}
+	return out, nil
+}
+
+// cutSegment returns the segment's bytes and entries, entries[first:last+1]
+// (none when first is -1), and how many entries from seq 1 the log's
+// verification covers (through the segment's end), and fills info's
+// description of it: its sequence numbers, size and the hashes it chains
+// from and ends at. With nothing to hold, the segment is empty and chains
+// from the last entry before the range.
+func (b *builder) cutSegment(entries []audit.Entry, lines [][]byte, first, last int, info *AuditInfo) (seg []byte, segEntries []audit.Entry, prefix int) {
 	if first >= 0 {
 		prefix = last + 1
 		segEntries = entries[first : last+1]
@@ -799,12 +873,15 @@ func (b *builder) audit(idx *Index) error {
 		}
 		info.HeadHash = info.PrevHash
 	}
-	logRes := audit.VerifySegment(entries[:prefix], audit.ZeroHash)
-	info.VerifiedFromStart, info.VerifiedEntries = logRes.OK(), logRes.Entries
-	segRes := audit.VerifySegment(segEntries, info.PrevHash)
-	idx.Audit = info
-	idx.Counts.AuditEntries = len(segEntries)
+	return seg, segEntries, prefix
+}
 
+// verificationMember returns the content of the audit verification member
+// (AuditVerifyFile): the results of verifying the log from its start
+// (logRes) and the segment (segRes), as info describes it, and where in
+// the log each bundled report's audit_head_at_start is, b.heads sorted by
+// file.
+func (b *builder) verificationMember(entries []audit.Entry, info AuditInfo, logRes, segRes audit.Result) ([]byte, error) {
 	bySeq := map[string]int64{audit.ZeroHash: 0}
 	for _, e := range entries {
 		bySeq[e.Hash] = e.Seq
@@ -858,16 +935,7 @@ func (b *builder) audit(idx *Index) error {
 		s := err.Error()
 		vs.Broken = &s
 	}
-	vdata, err := marshal(verification)
-	if err != nil {
-		return err
-	}
-	if seg == nil {
-		seg = []byte{}
-	}
-	b.add(AuditSegment, KindAuditSegment, seg, []string{ControlIntegrity, ControlMonitoring})
-	b.add(AuditVerifyFile, KindAuditVerification, vdata, []string{ControlIntegrity})
-	return nil
+	return marshal(verification)
 }
 
 // listDir lists a directory's regular file names, sorted; a missing
