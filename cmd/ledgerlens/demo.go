@@ -21,7 +21,7 @@ import (
 )
 
 func newDemoCmd(a *app) *cobra.Command {
-	opts := fixtures.Options{Weeks: fixtures.DefaultWeeks, Seed: fixtures.DefaultSeed, Start: fixtures.DefaultStart()}
+	var opts DemoOptions
 	cmd := &cobra.Command{
 		Use:         "demo",
 		Annotations: noRoot,
@@ -38,107 +38,174 @@ published from it).`,
   ledgerlens demo --out /tmp/ll --runs 1000000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			if opts.Out == "" {
-				return usagef("--out is required")
-			}
-			if err := notInsideARoot("demo", opts.Out); err != nil {
-				return err
-			}
-			earlier, err := checkDemoOut(opts.Out, opts)
-			if err != nil {
-				return err
-			}
-			a.root = opts.Out
-			l := inputs.NewLayout(opts.Out)
-			out := a.stdout
-
-			fmt.Fprintf(out, "== fixtures: %d runs over %d weeks from %s (seed %d)\n", opts.Runs, opts.Weeks, opts.Start.Format("2006-01-02"), opts.Seed)
-			exp := earlier
-			if exp != nil {
-				// Generated again, they would replace what was done with
-				// the demo since: lines appended to its ledger, edited
-				// baselines (an outside review).
-				fmt.Fprintf(out, "kept the fixtures of %s, made with these options\n", opts.Out)
-			} else if exp, err = fixtures.Generate(ctx, opts); errors.Is(err, fixtures.ErrInvalidOptions) {
-				return usagef("%v", err)
-			} else if err != nil {
-				return err
-			}
-
-			fmt.Fprintln(out, "== signing key")
-			if _, err := os.Stat(filepath.Join(l.KeysDir, reports.PrivateKeyFile)); err == nil {
-				fmt.Fprintf(out, "kept %s\n", filepath.Join(l.KeysDir, reports.PrivateKeyFile))
-			} else if errors.Is(err, fs.ErrNotExist) {
-				info, err := pipeline.GenerateKey(ctx, a.env("demo", 0))
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(out, "created key %s\n", info.KeyID)
-			} else {
-				return err
-			}
-
-			fmt.Fprintln(out, "== ingest")
-			ing, err := pipeline.RunIngest(ctx, a.env("demo", 0), "")
-			var ie *job.IntegrityError
-			if err != nil && !errors.As(err, &ie) {
-				return err
-			}
-			fmt.Fprintf(out, "%s: %d lines loaded, %d rejected, %d duplicates\n", ing.Event, ing.Loaded, ing.Rejected, ing.Duplicates)
-			if ie != nil {
-				// The fixtures plant a conflicting duplicate; under cron
-				// the job just ended with exit 4. The demo shows the
-				// operator's answer: review, then a signed acknowledgment.
-				if err := acknowledgePlanted(ctx, a, ie, exp.Ledger.DuplicateConflicting); err != nil {
-					return err
-				}
-			}
-
-			fmt.Fprintf(out, "== weekly review of %s\n", exp.FocusWeek)
-			res, err := pipeline.RunWeekly(ctx, a.env("demo", 0), pipeline.WeeklyOptions{Week: exp.FocusWeek})
-			if err != nil {
-				return err
-			}
-			printWeekly(a, res)
-
-			fmt.Fprintln(out, "== verification")
-			pub, err := reports.LoadPublicKey(filepath.Join(l.KeysDir, reports.PublicKeyFile))
-			if err != nil {
-				return err
-			}
-			rep, err := pipeline.CheckIntegrity(ctx, a.env("demo", 0), pub)
-			if err != nil {
-				return err
-			}
-			for _, c := range rep.Artifacts {
-				fmt.Fprintf(out, "OK  %s  sha256 %s…  signed by %s\n", l.Rel(c.Path), c.SHA256[:16], c.KeyID)
-			}
-			fmt.Fprintf(out, "OK  audit chain: %d entries\n", rep.Audit.Entries)
-			fmt.Fprintf(out, "OK  ledger append-only: %d bytes loaded unchanged\n", rep.Ledger.CoveredBytes)
-			if !rep.OK() {
-				return fmt.Errorf("verification failed: %s", strings.Join(rep.Problems, "; "))
-			}
-
-			r := res.Report
-			fmt.Fprintln(out, "== headline findings")
-			for i, v := range r.PolicyViolations {
-				if i == 8 {
-					fmt.Fprintf(out, "  … and %d more (jq '.policy_violations' %s)\n", len(r.PolicyViolations)-i, res.JSONPath)
-					break
-				}
-				fmt.Fprintf(out, "  %-5s %-22s %s\n", v.Severity, v.Type, v.Detail)
-			}
-			fmt.Fprintf(out, "\nOutputs are in %s; try:\n", l.ReviewsDir)
-			fmt.Fprintf(out, "  jq '.top_spike_runs' %s\n", res.JSONPath)
-			fmt.Fprintf(out, "  %s --root %s query \"SELECT severity, count(*) FROM runs GROUP BY 1 ORDER BY 1\"\n", os.Args[0], opts.Out)
-			return nil
+			return runDemo(cmd.Context(), a, opts)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Out, "out", "demo", "working root to create")
 	f.IntVar(&opts.Runs, "runs", fixtures.DefaultRuns, "number of fixture runs, roughly (the planted cases need about 16,000 at least)")
 	return cmd
+}
+
+// DemoOptions are the options of `ledgerlens demo`.
+type DemoOptions struct {
+	Out  string // the working root to create (required)
+	Runs int    // number of fixture runs, roughly
+}
+
+// fixtureOptions are the options of the demo's fixtures: opts' runs over the
+// default weeks, start and seed.
+func (opts DemoOptions) fixtureOptions() fixtures.Options {
+	return fixtures.Options{Runs: opts.Runs, Weeks: fixtures.DefaultWeeks, Seed: fixtures.DefaultSeed,
+		Start: fixtures.DefaultStart(), Out: opts.Out}
+}
+
+// runDemo builds a working root from fixtures in opts.Out, publishes the
+// weekly review of the fixtures' focus week, verifies it and prints each
+// step and where the outputs are.
+func runDemo(ctx context.Context, a *app, opts DemoOptions) error {
+	if opts.Out == "" {
+		return usagef("--out is required")
+	}
+	if err := notInsideARoot("demo", opts.Out); err != nil {
+		return err
+	}
+	fopts := opts.fixtureOptions()
+	earlier, err := checkDemoOut(opts.Out, fopts)
+	if err != nil {
+		return err
+	}
+	a.root = opts.Out
+	l := inputs.NewLayout(opts.Out)
+	out := a.stdout
+
+	exp, err := demoFixtures(ctx, a, fopts, earlier)
+	if err != nil {
+		return err
+	}
+	if err := demoSigningKey(ctx, a, l); err != nil {
+		return err
+	}
+	if err := demoIngest(ctx, a, exp); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(out, "== weekly review of %s\n", exp.FocusWeek)
+	res, err := pipeline.RunWeekly(ctx, a.env("demo", 0), pipeline.WeeklyOptions{Week: exp.FocusWeek})
+	if err != nil {
+		return err
+	}
+	printWeekly(a, res)
+
+	if err := demoVerify(ctx, a, l); err != nil {
+		return err
+	}
+	printDemoFindings(a, l, res, opts.Out)
+	return nil
+}
+
+// demoFixtures generates the demo's fixtures, or keeps those of an
+// earlier demo made with the same options (earlier, its expected.json),
+// and returns what they plant.
+func demoFixtures(ctx context.Context, a *app, opts fixtures.Options, earlier *fixtures.Expected) (*fixtures.Expected, error) {
+	out := a.stdout
+	fmt.Fprintf(out, "== fixtures: %d runs over %d weeks from %s (seed %d)\n", opts.Runs, opts.Weeks, opts.Start.Format("2006-01-02"), opts.Seed)
+	if earlier != nil {
+		// Generated again, they would replace what was done with
+		// the demo since: lines appended to its ledger, edited
+		// baselines (an outside review).
+		fmt.Fprintf(out, "kept the fixtures of %s, made with these options\n", opts.Out)
+		return earlier, nil
+	}
+	exp, err := fixtures.Generate(ctx, opts)
+	if errors.Is(err, fixtures.ErrInvalidOptions) {
+		return nil, usagef("%v", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return exp, nil
+}
+
+// demoSigningKey creates the demo root's signing key, keeping an
+// existing one.
+func demoSigningKey(ctx context.Context, a *app, l inputs.Layout) error {
+	out := a.stdout
+	fmt.Fprintln(out, "== signing key")
+	if _, err := os.Stat(filepath.Join(l.KeysDir, reports.PrivateKeyFile)); err == nil {
+		fmt.Fprintf(out, "kept %s\n", filepath.Join(l.KeysDir, reports.PrivateKeyFile))
+	} else if errors.Is(err, fs.ErrNotExist) {
+		info, err := pipeline.GenerateKey(ctx, a.env("demo", 0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "created key %s\n", info.KeyID)
+	} else {
+		return err
+	}
+	return nil
+}
+
+// demoIngest loads the fixtures' ledger and acknowledges the conflicting
+// duplicates they plant (exp), as an operator would.
+func demoIngest(ctx context.Context, a *app, exp *fixtures.Expected) error {
+	out := a.stdout
+	fmt.Fprintln(out, "== ingest")
+	ing, err := pipeline.RunIngest(ctx, a.env("demo", 0), "")
+	var ie *job.IntegrityError
+	if err != nil && !errors.As(err, &ie) {
+		return err
+	}
+	fmt.Fprintf(out, "%s: %d lines loaded, %d rejected, %d duplicates\n", ing.Event, ing.Loaded, ing.Rejected, ing.Duplicates)
+	if ie != nil {
+		// The fixtures plant a conflicting duplicate; under cron
+		// the job just ended with exit 4. The demo shows the
+		// operator's answer: review, then a signed acknowledgment.
+		return acknowledgePlanted(ctx, a, ie, exp.Ledger.DuplicateConflicting)
+	}
+	return nil
+}
+
+// demoVerify checks the demo root's sidecars, signatures, audit chain and
+// ledger, printing what it checked.
+func demoVerify(ctx context.Context, a *app, l inputs.Layout) error {
+	out := a.stdout
+	fmt.Fprintln(out, "== verification")
+	pub, err := reports.LoadPublicKey(filepath.Join(l.KeysDir, reports.PublicKeyFile))
+	if err != nil {
+		return err
+	}
+	rep, err := pipeline.CheckIntegrity(ctx, a.env("demo", 0), pub)
+	if err != nil {
+		return err
+	}
+	for _, c := range rep.Artifacts {
+		fmt.Fprintf(out, "OK  %s  sha256 %s…  signed by %s\n", l.Rel(c.Path), c.SHA256[:16], c.KeyID)
+	}
+	fmt.Fprintf(out, "OK  audit chain: %d entries\n", rep.Audit.Entries)
+	fmt.Fprintf(out, "OK  ledger append-only: %d bytes loaded unchanged\n", rep.Ledger.CoveredBytes)
+	if !rep.OK() {
+		return fmt.Errorf("verification failed: %s", strings.Join(rep.Problems, "; "))
+	}
+	return nil
+}
+
+// printDemoFindings prints the weekly review's headline findings and
+// where to look next; root is the demo's --out.
+func printDemoFindings(a *app, l inputs.Layout, res *pipeline.WeeklyResult, root string) {
+	out := a.stdout
+	r := res.Report
+	fmt.Fprintln(out, "== headline findings")
+	for i, v := range r.PolicyViolations {
+		if i == 8 {
+			fmt.Fprintf(out, "  … and %d more (jq '.policy_violations' %s)\n", len(r.PolicyViolations)-i, res.JSONPath)
+			break
+		}
+		fmt.Fprintf(out, "  %-5s %-22s %s\n", v.Severity, v.Type, v.Detail)
+	}
+	fmt.Fprintf(out, "\nOutputs are in %s; try:\n", l.ReviewsDir)
+	fmt.Fprintf(out, "  jq '.top_spike_runs' %s\n", res.JSONPath)
+	fmt.Fprintf(out, "  %s --root %s query \"SELECT severity, count(*) FROM runs GROUP BY 1 ORDER BY 1\"\n", os.Args[0], root)
 }
 
 // acknowledgePlanted prints the integrity problems the demo's weekly job

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,11 +19,7 @@ func newFixturesCmd(a *app) *cobra.Command {
 		Use:   "fixtures",
 		Short: "Deterministic test data",
 	}
-	var (
-		opts  fixtures.Options
-		start string
-		force bool
-	)
+	var opts FixturesGenerateOptions
 	gen := &cobra.Command{
 		Use:         "generate",
 		Annotations: noRoot,
@@ -40,42 +37,63 @@ allows it (for regenerating a fixture root).`,
   ledgerlens fixtures generate --out demo --force   # regenerate over an earlier fixture root`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := time.Parse(time.DateOnly, start)
-			if err != nil || t.Weekday() != time.Monday {
-				return usagef("--start %q: want a Monday as YYYY-MM-DD", start)
-			}
-			opts.Start = t
-			if opts.Out == "" {
-				return usagef("--out is required")
-			}
-			if err := notInsideARoot("fixtures generate", opts.Out); err != nil {
-				return err
-			}
-			if err := checkEmptyOut(opts.Out, force); err != nil {
-				return err
-			}
-			exp, err := fixtures.Generate(cmd.Context(), opts)
-			if errors.Is(err, fixtures.ErrInvalidOptions) {
-				return usagef("%v", err)
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "wrote %s (focus week %s)\n", opts.Out, exp.FocusWeek)
-			return nil
+			return runFixturesGenerate(cmd.Context(), a, opts)
 		},
 	}
 	f := gen.Flags()
 	f.IntVar(&opts.Runs, "runs", 200000, "number of runs, roughly: the planted cases' runs come on top of a floor of background runs, so a small number gives more (about 16,000 at least)")
 	f.IntVar(&opts.Weeks, "weeks", 8, "weeks covered (at least 6)")
-	f.StringVar(&start, "start", "2026-01-05", "first Monday (YYYY-MM-DD)")
+	f.StringVar(&opts.Start, "start", "2026-01-05", "first Monday (YYYY-MM-DD)")
 	f.Int64Var(&opts.Seed, "seed", 1, "random seed")
 	f.StringVar(&opts.Out, "out", "", "directory to write the working root into (new or empty)")
 	f.BoolVar(&opts.NoConflictingDuplicate, "no-conflicting-duplicate", false,
 		"write the focus week's planted duplicate as an identical repeat, so jobs on the fixtures end 0 (a conflicting duplicate is an integrity problem: exit 4 until acknowledged)")
-	f.BoolVar(&force, "force", false, "write into a non-empty --out, replacing its ledger, cases, incidents, policy and baselines")
+	f.BoolVar(&opts.Force, "force", false, "write into a non-empty --out, replacing its ledger, cases, incidents, policy and baselines")
 	cmd.AddCommand(gen)
 	return cmd
+}
+
+// FixturesGenerateOptions are the options of `ledgerlens fixtures
+// generate`.
+type FixturesGenerateOptions struct {
+	Out   string // the working root to write (new or empty; required)
+	Runs  int    // number of runs, roughly
+	Weeks int    // weeks covered
+	Start string // the first Monday, YYYY-MM-DD
+	Seed  int64
+	// NoConflictingDuplicate plants the focus week's duplicate as an
+	// identical repeat.
+	NoConflictingDuplicate bool
+	// Force writes into a non-empty Out, if it is an earlier fixture root.
+	Force bool
+}
+
+// runFixturesGenerate checks the options, writes the fixtures' working
+// root and prints where it is.
+func runFixturesGenerate(ctx context.Context, a *app, opts FixturesGenerateOptions) error {
+	t, err := time.Parse(time.DateOnly, opts.Start)
+	if err != nil || t.Weekday() != time.Monday {
+		return usagef("--start %q: want a Monday as YYYY-MM-DD", opts.Start)
+	}
+	if opts.Out == "" {
+		return usagef("--out is required")
+	}
+	if err := notInsideARoot("fixtures generate", opts.Out); err != nil {
+		return err
+	}
+	if err := checkEmptyOut(opts.Out, opts.Force); err != nil {
+		return err
+	}
+	exp, err := fixtures.Generate(ctx, fixtures.Options{Runs: opts.Runs, Weeks: opts.Weeks, Start: t, Seed: opts.Seed,
+		Out: opts.Out, NoConflictingDuplicate: opts.NoConflictingDuplicate})
+	if errors.Is(err, fixtures.ErrInvalidOptions) {
+		return usagef("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "wrote %s (focus week %s)\n", opts.Out, exp.FocusWeek)
+	return nil
 }
 
 // checkEmptyOut refuses an --out directory that already holds anything,

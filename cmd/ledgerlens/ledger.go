@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,11 +17,7 @@ func newLedgerCmd(a *app) *cobra.Command {
 		Use:   "ledger",
 		Short: "Operator actions on the run ledger",
 	}
-	var (
-		opts        pipeline.AcknowledgeOptions
-		lines       string
-		lockTimeout time.Duration
-	)
+	var opts LedgerAcknowledgeOptions
 	ack := &cobra.Command{
 		Use:   "acknowledge",
 		Short: "Record a signed, audited acknowledgment of ledger modifications and conflicting duplicates within a line range",
@@ -42,37 +39,52 @@ sits on that line, it is a new problem.`,
 		Example: `  ledgerlens --root /srv/ledger ledger acknowledge --range 5000-5000 --by alice --reason "INC-42: credits corrected by finance, ticket FIN-7"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			from, to, err := parseLineRange(lines)
-			if err != nil {
-				return err
-			}
-			if strings.TrimSpace(opts.By) == "" || strings.TrimSpace(opts.Reason) == "" {
-				return usagef("--by NAME and --reason TEXT are required")
-			}
-			opts.LineFrom, opts.LineTo = from, to
-			res, err := pipeline.AcknowledgeLedger(cmd.Context(), a.env("ledger acknowledge", lockTimeout), opts)
-			if err != nil {
-				return err
-			}
-			for _, m := range res.Covered {
-				fmt.Fprintf(a.stdout, "acknowledged: lines %d–%d (bytes %d–%d), detected %s\n",
-					m.LineFrom, m.LineTo, m.ByteFrom, m.ByteTo, m.DetectedAt)
-			}
-			for _, d := range res.Duplicates {
-				fmt.Fprintf(a.stdout, "acknowledged: line %d, a conflicting duplicate of run %q (line %d counts)\n",
-					d.LineNo, d.RunID, d.FirstLineNo)
-			}
-			fmt.Fprintf(a.stdout, "  record: %s\n", res.RecordPath)
-			return nil
+			return runLedgerAcknowledge(cmd.Context(), a, opts)
 		},
 	}
 	f := ack.Flags()
-	f.StringVar(&lines, "range", "", "ledger lines FROM-TO (or one line) the acknowledgment covers")
+	f.StringVar(&opts.Range, "range", "", "ledger lines FROM-TO (or one line) the acknowledgment covers")
 	f.StringVar(&opts.By, "by", "", "who acknowledges (recorded and signed)")
 	f.StringVar(&opts.Reason, "reason", "", "why the modification is acceptable (recorded and signed)")
-	f.DurationVar(&lockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
+	f.DurationVar(&opts.LockTimeout, "lock-timeout", 0, "wait this long for another job's lock before exiting 75")
 	cmd.AddCommand(ack)
 	return cmd
+}
+
+// LedgerAcknowledgeOptions are the options of `ledgerlens ledger
+// acknowledge`.
+type LedgerAcknowledgeOptions struct {
+	Range       string // ledger lines "FROM-TO" or one line number
+	By          string // who acknowledges (required)
+	Reason      string // why the problems are acceptable (required)
+	LockTimeout time.Duration
+}
+
+// runLedgerAcknowledge checks the options, records the acknowledgment of
+// the integrity problems within the range and prints what it covered.
+func runLedgerAcknowledge(ctx context.Context, a *app, opts LedgerAcknowledgeOptions) error {
+	from, to, err := parseLineRange(opts.Range)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(opts.By) == "" || strings.TrimSpace(opts.Reason) == "" {
+		return usagef("--by NAME and --reason TEXT are required")
+	}
+	ack := pipeline.AcknowledgeOptions{LineFrom: from, LineTo: to, By: opts.By, Reason: opts.Reason}
+	res, err := pipeline.AcknowledgeLedger(ctx, a.env("ledger acknowledge", opts.LockTimeout), ack)
+	if err != nil {
+		return err
+	}
+	for _, m := range res.Covered {
+		fmt.Fprintf(a.stdout, "acknowledged: lines %d–%d (bytes %d–%d), detected %s\n",
+			m.LineFrom, m.LineTo, m.ByteFrom, m.ByteTo, m.DetectedAt)
+	}
+	for _, d := range res.Duplicates {
+		fmt.Fprintf(a.stdout, "acknowledged: line %d, a conflicting duplicate of run %q (line %d counts)\n",
+			d.LineNo, d.RunID, d.FirstLineNo)
+	}
+	fmt.Fprintf(a.stdout, "  record: %s\n", res.RecordPath)
+	return nil
 }
 
 // parseLineRange reads --range: "FROM-TO" or a single line number.

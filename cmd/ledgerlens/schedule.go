@@ -49,11 +49,16 @@ func (a *app) jobSpecs() ([]schedules.JobSpec, error) {
 	return specs, schedules.ValidateSpecs(specs)
 }
 
+// ScheduleRunOptions are the options of `ledgerlens schedule run`.
+type ScheduleRunOptions struct {
+	MetricsFile string // "" writes no metrics
+	// LockTimeout is how long a scheduled run waits for a lock held by
+	// another job.
+	LockTimeout time.Duration
+}
+
 func newScheduleRunCmd(a *app) *cobra.Command {
-	var (
-		metricsFile string
-		lockTimeout time.Duration
-	)
+	var opts ScheduleRunOptions
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the scheduler daemon (weekly review, daily integrity check, monthly SLA report)",
@@ -69,79 +74,95 @@ the next start, with 128+signal and a line naming it.`,
 		Example: `  ledgerlens --root /srv/ledger schedule run --metrics-file /var/lib/node_exporter/textfile/ledgerlens.prom`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// The daemon outlives its jobs: memory advised for huge pages
-			// that a job frees is refilled with whole huge pages by the
-			// kernel, and the daemon would keep its largest job's peak
-			// (docs/ARCHITECTURE.md, "Memory").
-			hugepages.Withdraw()
-			specs, err := a.jobSpecs()
-			if err != nil {
-				return err
-			}
-			runners := map[string]schedules.Job{
-				schedules.JobWeeklyReview: {Run: a.weeklyJob(lockTimeout)},
-				// The check looks at the root as it is when it runs,
-				// whatever its fire time: after days down, one check.
-				schedules.JobIntegrityCheck: {Run: a.integrityJob(lockTimeout), LatestOnly: true},
-				schedules.JobSLAReport:      {Run: a.slaJob(lockTimeout)},
-			}
-			var jobs []schedules.Job
-			for _, s := range specs {
-				j, ok := runners[s.Name]
-				if !ok { // jobSpecs refused every other name
-					return fmt.Errorf("schedule %q: no runner for it", s.Name)
-				}
-				j.JobSpec = s
-				jobs = append(jobs, j)
-			}
-			if err := checkMetricsFile(a, metricsFile); err != nil {
-				return err
-			}
-			l := a.layout()
-			// As every job does before it writes (it wrote its lock and
-			// state onto the bare mount point of a state directory that
-			// did not come up, and started silently: an outside review).
-			if err := job.CheckRecordNotLost(l); err != nil {
-				return err
-			}
-			if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
-				return fmt.Errorf("create state directory: %w", err)
-			}
-			stateFile := filepath.Join(l.StateDir, "schedule-state.json")
-			var entries []audit.Entry
-			if st, err := audit.Load(l.AuditLog); err == nil { // else the jobs report the log
-				entries = st.Entries
-			}
-			recorded := recordedFires(entries, jobs)
-			if len(recorded) == 0 {
-				a.warnScheduleStateLost(stateFile, entries)
-			}
-			// One scheduler per root: two ran every job twice, and the
-			// last to write the schedule state dropped the other's failed
-			// fire times from its retries. Held for the daemon's life, on
-			// a file of its own, so the jobs' lock stays free between jobs.
-			own, err := lock.AcquireFile(cmd.Context(), filepath.Join(l.StateDir, "scheduler.lock"), 0, lock.CurrentHolder("schedule run", time.Now()))
-			if err != nil {
-				return err
-			}
-			defer own.Release()
-			sched, err := schedules.New(jobs, schedules.Options{
-				StateFile:   stateFile,
-				MetricsFile: metricsFile,
-				Root:        metricsRoot(l),
-				Logger:      a.log,
-				Recorded:    recorded,
-			})
-			if err != nil {
-				return err
-			}
-			a.log.Info("scheduler started", "jobs", len(jobs), "root", l.Root)
-			return sched.Run(cmd.Context())
+			return runScheduleRun(cmd.Context(), a, opts)
 		},
 	}
-	cmd.Flags().StringVar(&metricsFile, "metrics-file", "", "write Prometheus textfile metrics here after every run")
-	cmd.Flags().DurationVar(&lockTimeout, "lock-timeout", 30*time.Minute, "how long a scheduled run waits for a lock held by another job")
+	cmd.Flags().StringVar(&opts.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here after every run")
+	cmd.Flags().DurationVar(&opts.LockTimeout, "lock-timeout", 30*time.Minute, "how long a scheduled run waits for a lock held by another job")
 	return cmd
+}
+
+// runScheduleRun runs the scheduler daemon with the jobs of the
+// configuration until ctx is cancelled.
+func runScheduleRun(ctx context.Context, a *app, opts ScheduleRunOptions) error {
+	// The daemon outlives its jobs: memory advised for huge pages
+	// that a job frees is refilled with whole huge pages by the
+	// kernel, and the daemon would keep its largest job's peak
+	// (docs/ARCHITECTURE.md, "Memory").
+	hugepages.Withdraw()
+	jobs, err := a.scheduledJobs(opts.LockTimeout)
+	if err != nil {
+		return err
+	}
+	if err := checkMetricsFile(a, opts.MetricsFile); err != nil {
+		return err
+	}
+	l := a.layout()
+	// As every job does before it writes (it wrote its lock and
+	// state onto the bare mount point of a state directory that
+	// did not come up, and started silently: an outside review).
+	if err := job.CheckRecordNotLost(l); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(l.StateDir, 0o750); err != nil {
+		return fmt.Errorf("create state directory: %w", err)
+	}
+	stateFile := filepath.Join(l.StateDir, "schedule-state.json")
+	var entries []audit.Entry
+	if st, err := audit.Load(l.AuditLog); err == nil { // else the jobs report the log
+		entries = st.Entries
+	}
+	recorded := recordedFires(entries, jobs)
+	if len(recorded) == 0 {
+		a.warnScheduleStateLost(stateFile, entries)
+	}
+	// One scheduler per root: two ran every job twice, and the
+	// last to write the schedule state dropped the other's failed
+	// fire times from its retries. Held for the daemon's life, on
+	// a file of its own, so the jobs' lock stays free between jobs.
+	own, err := lock.AcquireFile(ctx, filepath.Join(l.StateDir, "scheduler.lock"), 0, lock.CurrentHolder("schedule run", time.Now()))
+	if err != nil {
+		return err
+	}
+	defer own.Release()
+	sched, err := schedules.New(jobs, schedules.Options{
+		StateFile:   stateFile,
+		MetricsFile: opts.MetricsFile,
+		Root:        metricsRoot(l),
+		Logger:      a.log,
+		Recorded:    recorded,
+	})
+	if err != nil {
+		return err
+	}
+	a.log.Info("scheduler started", "jobs", len(jobs), "root", l.Root)
+	return sched.Run(ctx)
+}
+
+// scheduledJobs are the configured schedules, each with the job it runs;
+// a scheduled run waits up to lockTimeout for another job's lock.
+func (a *app) scheduledJobs(lockTimeout time.Duration) ([]schedules.Job, error) {
+	specs, err := a.jobSpecs()
+	if err != nil {
+		return nil, err
+	}
+	runners := map[string]schedules.Job{
+		schedules.JobWeeklyReview: {Run: a.weeklyJob(lockTimeout)},
+		// The check looks at the root as it is when it runs,
+		// whatever its fire time: after days down, one check.
+		schedules.JobIntegrityCheck: {Run: a.integrityJob(lockTimeout), LatestOnly: true},
+		schedules.JobSLAReport:      {Run: a.slaJob(lockTimeout)},
+	}
+	var jobs []schedules.Job
+	for _, s := range specs {
+		j, ok := runners[s.Name]
+		if !ok { // jobSpecs refused every other name
+			return nil, fmt.Errorf("schedule %q: no runner for it", s.Name)
+		}
+		j.JobSpec = s
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
 }
 
 // recordedFires is, per scheduled job, the latest fire time the audit

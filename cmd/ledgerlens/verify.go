@@ -76,7 +76,7 @@ everything at once.`,
   ledgerlens verify all`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVerify(a, VerifyOptions{PubKey: pubPath, Files: args, TrustBundleKey: trustBundleKey, Require: want,
+			return runVerify(cmd.Context(), a, VerifyOptions{PubKey: pubPath, Files: args, TrustBundleKey: trustBundleKey, Require: want,
 				Kept: bundleKept, RootGiven: cmd.Flags().Changed("root")})
 		},
 	}
@@ -193,7 +193,7 @@ It copies what the files say when it runs; the copy a job keeps
 			if len(args) == 1 {
 				opts.Path = args[0]
 			}
-			return runAuditVerify(a, opts)
+			return runAuditVerify(cmd.Context(), a, opts)
 		},
 	}
 	verify.Flags().StringArrayVar(&opts.Kept, "checkpoint", nil, "also check against this kept checkpoint file (the signed note, or checkpoint lines); repeatable")
@@ -361,8 +361,9 @@ type VerifyOptions struct {
 
 // runVerify checks each file's sidecar and signature, that a file under
 // the root is the recorded artifact for its name, and each evidence bundle
-// inside out, printing one line per file.
-func runVerify(a *app, opts VerifyOptions) error {
+// inside out, printing one line per file. None of the checks takes a
+// context yet: ctx is the command's, for them to take when they do.
+func runVerify(ctx context.Context, a *app, opts VerifyOptions) error {
 	// Evidence bundles (.zip) are checked inside out by evidence.go.
 	var bundles, files []string
 	for _, p := range opts.Files {
@@ -683,7 +684,9 @@ type AuditVerifyOptions struct {
 
 // runAuditVerify walks the audit log's hash chain and checks the log
 // against every signed checkpoint it can find, printing every problem.
-func runAuditVerify(a *app, opts AuditVerifyOptions) error {
+// None of the checks takes a context yet: ctx is the command's, for them
+// to take when they do.
+func runAuditVerify(ctx context.Context, a *app, opts AuditVerifyOptions) error {
 	l := a.layout()
 	if opts.KeepHead != "" {
 		if opts.Path != "" {
