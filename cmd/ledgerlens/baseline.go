@@ -448,7 +448,7 @@ func runBaselineVerify(_ context.Context, a *app, opts BaselineVerifyOptions) er
 		what = append(what, fmt.Sprintf("%d of %d baseline records on disk failed verification", failed, len(checks)))
 	}
 	if len(logged) > 0 {
-		what = append(what, fmt.Sprintf("%d problems with the audit log or the records it names", len(logged)))
+		what = append(what, problemCount(len(logged))+" with the audit log or the records it names")
 	}
 	return checkFailed("%s: %s", strings.Join(what, "; "), summarize(problems))
 }

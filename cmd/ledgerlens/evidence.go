@@ -176,7 +176,7 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 		return bundleUnchecked, nil
 	}
 	if p := outer.Problems(); len(p) > 0 {
-		fmt.Fprintf(a.stdout, "FAILED  %s: %d problems (key %s, %s); its contents were not read: only a bundle its own signature vouches for is expanded\n", path, len(p), reports.KeyID(pub), source)
+		fmt.Fprintf(a.stdout, "FAILED  %s: %s (key %s, %s); its contents were not read: only a bundle its own signature vouches for is expanded\n", path, problemCount(len(p)), reports.KeyID(pub), source)
 		for _, p := range p {
 			fmt.Fprintf(a.stdout, "  %s: %s\n", filepath.Base(path), p)
 		}
@@ -200,7 +200,7 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 		problems = want.problems(res.Index)
 	}
 	if len(problems) > 0 {
-		fmt.Fprintf(a.stdout, "FAILED  %s: %d problems (key %s, %s)\n", path, len(problems), res.KeyID, source)
+		fmt.Fprintf(a.stdout, "FAILED  %s: %s (key %s, %s)\n", path, problemCount(len(problems)), res.KeyID, source)
 		for _, p := range problems {
 			fmt.Fprintf(a.stdout, "  %s\n", p)
 		}

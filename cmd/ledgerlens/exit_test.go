@@ -249,3 +249,11 @@ func TestScheduleOfNoKnownJobIsRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestProblemCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0 problems", 1: "1 problem", 2: "2 problems"} {
+		if got := problemCount(n); got != want {
+			t.Errorf("problemCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

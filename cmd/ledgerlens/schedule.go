@@ -327,7 +327,7 @@ func (a *app) integrityJob(lockTimeout time.Duration) schedules.JobFunc {
 		// by this check.
 		rerr := a.redeliverIntegrity(ctx, rep.AuditCheck.State.Entries, rep.Problems)
 		if !rep.OK() {
-			return st, joinNotified(joinNotified(fmt.Errorf("integrity check: %d problems", len(rep.Problems)), nerr), rerr)
+			return st, joinNotified(joinNotified(fmt.Errorf("integrity check: %s", problemCount(len(rep.Problems))), nerr), rerr)
 		}
 		if rerr != nil {
 			return st, fmt.Errorf("integrity check: no problem now, but earlier problems are still not told: %w", rerr)

@@ -767,7 +767,15 @@ func summarize(problems []string) string {
 	case 1:
 		return problems[0]
 	}
-	return fmt.Sprintf("%d problems; the first: %s (all of them on stdout without --quiet)", len(problems), problems[0])
+	return fmt.Sprintf("%s; the first: %s (all of them on stdout without --quiet)", problemCount(len(problems)), problems[0])
+}
+
+// problemCount is "1 problem" or "n problems".
+func problemCount(n int) string {
+	if n == 1 {
+		return "1 problem"
+	}
+	return fmt.Sprintf("%d problems", n)
 }
 
 // failedCheck is a verification that ran and found the evidence changed,
