@@ -107,7 +107,7 @@ func (s *Store) MeasureLoadFloor(ctx context.Context, ledgerPath string, from, t
 	committed := false
 	defer func() {
 		if !committed {
-			s.rollback()
+			s.rollback(ctx)
 		}
 	}()
 	began := time.Now()

@@ -260,7 +260,7 @@ func (s *Store) apply(ctx context.Context, ledgerPath string, f *os.File, size i
 	committed := false
 	defer func() {
 		if !committed {
-			s.rollback()
+			s.rollback(ctx)
 		}
 	}()
 	if res.Event == EventLedgerModified || res.Event == EventInitial {

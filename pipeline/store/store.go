@@ -547,12 +547,12 @@ func (s *Store) rebuild(ctx context.Context, version int, zone string) error {
 	stmts = append(stmts, meta[:len(meta)-1]...)
 	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
-			s.rollback()
+			s.rollback(ctx)
 			return fmt.Errorf("rebuild the store's tables: %w", err)
 		}
 	}
 	if _, err := s.conn.ExecContext(ctx, meta[len(meta)-1], schemaVersion, zone); err != nil {
-		s.rollback()
+		s.rollback(ctx)
 		return fmt.Errorf("record the schema version: %w", err)
 	}
 	if _, err := s.conn.ExecContext(ctx, "COMMIT"); err != nil {
@@ -568,7 +568,7 @@ func (s *Store) migrateTailFold(ctx context.Context) error {
 	stmts := append(append([]string{"BEGIN TRANSACTION"}, statements(migrateToV8SQL)...), "COMMIT")
 	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
-			s.rollback()
+			s.rollback(ctx)
 			return err
 		}
 	}
@@ -602,7 +602,7 @@ func (s *Store) migrateRowBounds(ctx context.Context, version int) (bool, error)
 	stmts := append(append([]string{"BEGIN TRANSACTION"}, statements(migrateToV10SQL)...), "COMMIT")
 	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
-			s.rollback()
+			s.rollback(ctx)
 			return false, fmt.Errorf("widen the codes: %s: %w", q, err)
 		}
 	}
@@ -668,7 +668,8 @@ func removeAll(dir string) {
 // connection stays inside the transaction), and puts the store's thread
 // count back: a one-thread insert (insertArrow) that failed left the
 // transaction aborted, where its own restore could not run.
-func (s *Store) rollback() {
-	_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
-	_, _ = s.conn.ExecContext(context.Background(), fmt.Sprintf("SET threads = %d", s.threads))
+func (s *Store) rollback(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx) // the rollback must run when ctx was cancelled
+	_, _ = s.conn.ExecContext(ctx, "ROLLBACK")
+	_, _ = s.conn.ExecContext(ctx, fmt.Sprintf("SET threads = %d", s.threads))
 }

@@ -79,7 +79,7 @@ func (s *Store) insertArrow(ctx context.Context, table string, rdr array.RecordR
 			return fmt.Errorf("insert into %s on one thread: %w", table, err)
 		}
 		var restore func() error
-		rdr, restore = s.restoreThreadsOnceRunning(rdr)
+		rdr, restore = s.restoreThreadsOnceRunning(ctx, rdr)
 		defer func() {
 			if err := restore(); err != nil && ret == nil {
 				ret = fmt.Errorf("restore threads after insert into %s: %w", table, err)
@@ -135,12 +135,12 @@ func (s *Store) insertThreads(rows int64) int {
 // and the review then faulted in again (bench/HISTORY.md). The change is
 // made on a connection of the pool (the store's own is running the
 // INSERT). restore waits for it, or makes it on the store's connection
-// if the INSERT never read (a background context: the setting must come
-// back even when ctx was cancelled; a failed insert leaves the
+// if the INSERT never read (ctx without its cancellation: the setting
+// must come back even when ctx was cancelled; a failed insert leaves the
 // transaction aborted, where no SET runs, and Store.rollback restores it
 // then).
-func (s *Store) restoreThreadsOnceRunning(rdr array.RecordReader) (array.RecordReader, func() error) {
-	r := &threadRestorer{RecordReader: rdr, s: s, set: fmt.Sprintf("SET threads = %d", s.threads), done: make(chan error, 1)}
+func (s *Store) restoreThreadsOnceRunning(ctx context.Context, rdr array.RecordReader) (array.RecordReader, func() error) {
+	r := &threadRestorer{RecordReader: rdr, ctx: context.WithoutCancel(ctx), s: s, set: fmt.Sprintf("SET threads = %d", s.threads), done: make(chan error, 1)}
 	return r, r.restore
 }
 
@@ -148,6 +148,7 @@ func (s *Store) restoreThreadsOnceRunning(rdr array.RecordReader) (array.RecordR
 // first Next starts the SET on a pool connection.
 type threadRestorer struct {
 	array.RecordReader
+	ctx  context.Context // the job's, without its cancellation
 	s    *Store
 	set  string
 	once sync.Once // the first Next, or restore if no Next came first
@@ -157,7 +158,7 @@ type threadRestorer struct {
 func (r *threadRestorer) Next() bool {
 	r.once.Do(func() {
 		go func() {
-			_, err := r.s.db.ExecContext(context.Background(), r.set)
+			_, err := r.s.db.ExecContext(r.ctx, r.set)
 			r.done <- err
 		}()
 	})
@@ -168,7 +169,7 @@ func (r *threadRestorer) restore() error {
 	read := true
 	r.once.Do(func() { read = false })
 	if !read {
-		_, err := r.s.conn.ExecContext(context.Background(), r.set)
+		_, err := r.s.conn.ExecContext(r.ctx, r.set)
 		return err
 	}
 	return <-r.done

@@ -50,7 +50,7 @@ func TestFailedSmallInsertRestoresThreads(t *testing.T) {
 	if err := s.insertArrow(ctx, "t", newBatchStream(schema, batches, func() error { return nil }), 2); err == nil {
 		t.Fatal("an insert of a duplicate key succeeded")
 	}
-	s.rollback()
+	s.rollback(ctx)
 	var threads int
 	if err := s.conn.QueryRowContext(ctx, "SELECT current_setting('threads')::INTEGER").Scan(&threads); err != nil {
 		t.Fatal(err)
