@@ -1107,11 +1107,18 @@ func TestCronSecondSignalExitsAtOnce(t *testing.T) {
 	root := copyFixture(t)
 	cmd := exec.Command(binary, "--root", root, "--quiet", "report", "weekly", "--week", focusWeek, "--unsigned")
 	cmd.Env = append(os.Environ(), "LEDGERLENS_FAULT=hang-after:analyse")
-	stderr, err := cmd.StderrPipe()
+	// A pipe of the test's own, not StderrPipe: Wait, which runs beside
+	// the reads, closes that one as the process exits, and the last line
+	// was sometimes lost with it (a flaky failure under load).
+	stderr, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	defer stderr.Close()
+	cmd.Stderr = w
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
