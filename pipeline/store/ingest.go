@@ -10,7 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
+	"hash"
 	"io/fs"
 	"os"
 	"runtime"
@@ -509,52 +509,23 @@ type loadOutcome struct {
 // append inserted on one DuckDB thread returns them too: those repeated
 // among its rows, found the same way, and those an earlier ingest's rows
 // hold, searched for while the insert finishes (earlierRuns).
+//
+// Its steps: resumeHashes and resumeRowFold pick up the digests at the old
+// end, loader.stream runs the reader (loader.read), the parse workers
+// (loader.parseBlocks) and the collector (loader.collect) beside the
+// INSERT, and loader.finish completes the new state.
 func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerState, seq int32, res *IngestResult) (ledgerState, loadOutcome, error) {
 	if err := checkState(state); err != nil {
 		return state, loadOutcome{}, err
 	}
-	whole := sha256.New()
-	if len(state.shaState) > 0 {
-		if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(state.shaState); err != nil {
-			return state, loadOutcome{}, fmt.Errorf("restore SHA-256 state: %w", err)
-		}
+	whole, chunks, err := resumeHashes(f, state)
+	if err != nil {
+		return state, loadOutcome{}, err
 	}
-	// Chunk digests restart at the chunk holding the old end: re-hash that
-	// chunk's already-covered bytes so its digest extends correctly.
-	complete := state.covered / chunkSize
-	chunks := newChunkHasher(bytes.Clone(state.digests[:complete*chunkDigestSize]))
-	if head := state.covered - complete*chunkSize; head > 0 {
-		buf := make([]byte, head)
-		if _, err := f.ReadAt(buf, complete*chunkSize); err != nil {
-			return state, loadOutcome{}, fmt.Errorf("re-read last chunk: %w", err)
-		}
-		// The append-only check reads these bytes too, but at its own
-		// moment: an edit after it would be folded into the new digest
-		// unseen, the store keeping the old row. So they must still be
-		// the bytes the stored digest covers.
-		if stored := state.digests[complete*chunkDigestSize:]; len(stored) >= chunkDigestSize {
-			if sum := chunkDigest(buf); !bytes.Equal(sum[:], stored[:chunkDigestSize]) {
-				return state, loadOutcome{}, fmt.Errorf("re-read bytes %d to %d, the last chunk the store covers: they differ from what it loaded: %w",
-					complete*chunkSize, state.covered, ErrLedgerChanged)
-			}
-		}
-		chunks.Write(buf)
+	folder, err := s.resumeRowFold(ctx, state, res)
+	if err != nil {
+		return state, loadOutcome{}, err
 	}
-
-	// Row digests per chunk: the chunk holding the old end starts with the
-	// digests of the rows already stored in it, and their digest alone is
-	// returned for the caller to compare with the one recorded when they
-	// were loaded (an edit there would otherwise be folded into the new
-	// digest).
-	folder := newChunkFolder()
-	if head := state.covered % ChunkBytes; head > 0 {
-		chunk := (state.covered - head) / ChunkBytes
-		if err := s.foldTail(ctx, folder, state, chunk); err != nil {
-			return state, loadOutcome{}, err
-		}
-		res.PriorChunk = &ChunkDigest{Chunk: chunk, Digest: folder.sum(chunk)}
-	}
-
 	codes, err := s.loadCodeBook(ctx)
 	if err != nil {
 		return state, loadOutcome{}, err
@@ -566,174 +537,165 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	}
 
 	rows := estimateRows(size-state.covered, state)
-	// An append on one insert thread searches the earlier rows for its
-	// run ids beside the insert (earlierRuns); the collector starts the
-	// search once it has handed the insert the last batch.
-	search := state.covered > 0 && s.insertThreads(rows) == 1
-	var runHashes []int64
-	var earlier *earlierRuns
+	ld := &loader{
+		s: s, f: f, size: size, state: state, seq: seq, res: res, schema: schema,
+		whole: whole, chunks: chunks, covered: state.covered, lines: state.lines,
+		codes: codes, values: values, folder: folder,
+		// An append on one insert thread searches the earlier rows for its
+		// run ids beside the insert (earlierRuns); the collector starts the
+		// search once it has handed the insert the last batch.
+		search: state.covered > 0 && s.insertThreads(rows) == 1,
+	}
 	defer func() {
 		// Read only after g.Wait (every return below that starts the
-		// goroutines passes it), which orders the collector's write.
-		if earlier != nil {
-			earlier.stop()
+		// goroutines passes it: stream waits for them on each of its
+		// returns), which orders the collector's write.
+		if ld.earlier != nil {
+			ld.earlier.stop()
 		}
 	}()
-	g, gctx := errgroup.WithContext(ctx)
-	type task struct {
-		b   block
-		out chan parsed
+	if err := ld.stream(ctx, rows); err != nil {
+		return state, loadOutcome{}, err
 	}
+	return ld.finish(ctx)
+}
+
+// resumeHashes picks up the ledger's hashes where state left them: the
+// whole-file SHA-256 from its saved state, and the chunk digests at the
+// chunk holding the old end, whose already-covered bytes it reads again
+// and checks against the digest stored for them. It must not hash a byte
+// past state.covered: the reader goes on from there.
+func resumeHashes(f *os.File, state ledgerState) (hash.Hash, *chunkHasher, error) {
+	whole := sha256.New()
+	if len(state.shaState) > 0 {
+		if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(state.shaState); err != nil {
+			return nil, nil, fmt.Errorf("restore SHA-256 state: %w", err)
+		}
+	}
+	// Chunk digests restart at the chunk holding the old end: re-hash that
+	// chunk's already-covered bytes so its digest extends correctly.
+	complete := state.covered / chunkSize
+	chunks := newChunkHasher(bytes.Clone(state.digests[:complete*chunkDigestSize]))
+	if head := state.covered - complete*chunkSize; head > 0 {
+		buf := make([]byte, head)
+		if _, err := f.ReadAt(buf, complete*chunkSize); err != nil {
+			return nil, nil, fmt.Errorf("re-read last chunk: %w", err)
+		}
+		// The append-only check reads these bytes too, but at its own
+		// moment: an edit after it would be folded into the new digest
+		// unseen, the store keeping the old row. So they must still be
+		// the bytes the stored digest covers.
+		if stored := state.digests[complete*chunkDigestSize:]; len(stored) >= chunkDigestSize {
+			if sum := chunkDigest(buf); !bytes.Equal(sum[:], stored[:chunkDigestSize]) {
+				return nil, nil, fmt.Errorf("re-read bytes %d to %d, the last chunk the store covers: they differ from what it loaded: %w",
+					complete*chunkSize, state.covered, ErrLedgerChanged)
+			}
+		}
+		chunks.Write(buf)
+	}
+	return whole, chunks, nil
+}
+
+// resumeRowFold starts the fold of the new rows' digests per chunk (the
+// collector adds them) and, when the old end falls inside a chunk, sets
+// res.PriorChunk to the digest of the rows already stored in it.
+//
+// Row digests per chunk: the chunk holding the old end starts with the
+// digests of the rows already stored in it, and their digest alone is
+// returned for the caller to compare with the one recorded when they
+// were loaded (an edit there would otherwise be folded into the new
+// digest).
+func (s *Store) resumeRowFold(ctx context.Context, state ledgerState, res *IngestResult) (*chunkFolder, error) {
+	folder := newChunkFolder()
+	if head := state.covered % ChunkBytes; head > 0 {
+		chunk := (state.covered - head) / ChunkBytes
+		if err := s.foldTail(ctx, folder, state, chunk); err != nil {
+			return nil, err
+		}
+		res.PriorChunk = &ChunkDigest{Chunk: chunk, Digest: folder.sum(chunk)}
+	}
+	return folder, nil
+}
+
+// parseTask is a block handed to a parse worker, with the channel its
+// parsed outcome goes to; the collector waits on that channel in ledger
+// order.
+type parseTask struct {
+	b   block
+	out chan parsed
+}
+
+// loader is one load under way: its input, what its goroutines share, and
+// what each of them builds. Each group of fields below is written by one
+// goroutine only, and the load reads what the reader and the collector
+// built only after stream has waited for them.
+type loader struct {
+	s      *Store
+	f      *os.File
+	size   int64
+	state  ledgerState // what the store covered before the load
+	seq    int32
+	res    *IngestResult
+	schema *arrow.Schema
+
+	// Made by stream before it starts the goroutines.
+	tasks   chan parseTask
+	ordered chan chan parsed
+	free    chan []byte
+	batches chan arrow.Record
+	// hashCol, offsetCol and lineCol are the schema's run_hash,
+	// byte_offset and line_no columns.
+	hashCol, offsetCol, lineCol int
+
+	// The reader's (read): the hashes of what it framed, and the bytes and
+	// complete lines covered so far.
+	whole          hash.Hash
+	chunks         *chunkHasher
+	covered, lines int64
+
+	// The collector's (collect): the code book, the field value counts,
+	// the row-digest fold, the rejected lines, the run-id hashes kept for
+	// the duplicate search when search is set or nothing was covered, and
+	// the search of the earlier rows it starts. It also adds to res.Lines
+	// and res.Loaded.
+	codes     *codeBook
+	values    *fieldCounts
+	folder    *chunkFolder
+	search    bool
+	rejects   []rejectRow
+	runHashes []int64
+	earlier   *earlierRuns
+}
+
+// stream runs the load's pipeline: the reader, one parse worker per core
+// and the collector, whose batches one INSERT takes on the store's
+// connection as they come. It returns only once every goroutine it started
+// has returned: their error first, else the insert's.
+func (ld *loader) stream(ctx context.Context, rows int64) error {
+	g, gctx := errgroup.WithContext(ctx)
 	workers := max(runtime.GOMAXPROCS(0), 1)
-	tasks := make(chan task, workers)
-	ordered := make(chan chan parsed, workers*2)
-	var covered = state.covered
-	var lines = state.lines
+	ld.tasks = make(chan parseTask, workers)
+	ld.ordered = make(chan chan parsed, workers*2)
 	// Read buffers go back to the reader once their block is parsed: a
 	// fresh buffer per block cost more in zeroing (0.3 s per 400 MB) than
 	// the hashing of its bytes. Parsing copies every value it keeps.
-	free := make(chan []byte, 2*workers+2)
+	ld.free = make(chan []byte, 2*workers+2)
 
 	// Reader: frames complete lines, hashes them, hands blocks out in order.
-	g.Go(func() error {
-		defer close(tasks)
-		defer close(ordered)
-		pos := state.covered
-		var leftover []byte
-		next := int64(firstReadBlockSize)
-		for pos < size {
-			n := min(next, size-pos)
-			next = min(2*next, readBlockSize)
-			need := len(leftover) + int(n)
-			var buf []byte
-			select {
-			case b := <-free:
-				if cap(b) >= need {
-					buf = b[:need]
-				}
-			default:
-			}
-			if buf == nil {
-				buf = make([]byte, need)
-			}
-			copy(buf, leftover)
-			got, err := f.ReadAt(buf[len(leftover):], pos)
-			if err != nil && err != io.EOF {
-				return fmt.Errorf("read ledger at %d: %w", pos, err)
-			}
-			if int64(got) < n {
-				// What lies past got is the buffer's earlier contents,
-				// not the ledger's.
-				return fmt.Errorf("read ledger at %d: %d of %d bytes (it held %d bytes when the ingest began; truncated since): %w",
-					pos, got, n, size, ErrLedgerChanged)
-			}
-			pos += n
-			cut := bytes.LastIndexByte(buf, '\n')
-			if cut < 0 {
-				if err := checkUnterminated(buf, lines+1, covered); err != nil {
-					return err
-				}
-				// A line longer than one block: read more, as much again
-				// as is held, so a long line is copied a few times, not
-				// once per block.
-				leftover = buf
-				next = max(next, int64(len(leftover)))
-				continue
-			}
-			data := buf[:cut+1]
-			leftover = bytes.Clone(buf[cut+1:])
-			b := block{data: data, offset: covered, line: lines + 1, lines: int64(bytes.Count(data, []byte{'\n'}))}
-			whole.Write(data)
-			chunks.Write(data)
-			covered += int64(len(data))
-			lines += b.lines
-			if s.Progress != nil {
-				s.Progress(covered-state.covered, size-state.covered)
-			}
-			out := make(chan parsed, 1)
-			select {
-			case tasks <- task{b, out}:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-			select {
-			case ordered <- out:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		}
-		// Whatever follows the last newline is a write in progress: neither
-		// loaded nor rejected until it is complete (docs/RULES.md, "Inputs"),
-		// unless it cannot be one.
-		return checkUnterminated(leftover, lines+1, covered)
-	})
+	g.Go(func() error { return ld.read(gctx) })
 	for range workers {
-		g.Go(func() error {
-			var hints batchHints
-			for t := range tasks {
-				t.out <- parseBlock(t.b, schema, seq, s.loc, &hints)
-				select {
-				case free <- t.b.data[:cap(t.b.data)]:
-				default:
-				}
-			}
-			return nil
-		})
+		g.Go(ld.parseBlocks)
 	}
 	// Collector: takes parse results in ledger order and streams the
 	// batches to DuckDB; rejects are kept for after the bulk insert.
-	batches := make(chan arrow.Record, 2)
-	var rejects []rejectRow
-	hashCol := schema.FieldIndices("run_hash")[0]
-	offsetCol := schema.FieldIndices("byte_offset")[0]
-	lineCol := schema.FieldIndices("line_no")[0]
-	g.Go(func() error {
-		defer close(batches)
-		for out := range ordered {
-			var p parsed
-			select {
-			case p = <-out:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-			res.Lines += p.lines
-			rejects = append(rejects, p.rejects...)
-			if p.rec == nil {
-				continue
-			}
-			if p.err != nil {
-				p.rec.Release()
-				return p.err
-			}
-			// In ledger order: codes go to values by first appearance.
-			if err := codes.assign(&p.dicts, p.rec.Column(lineCol).(*array.Int64).Int64Values()); err != nil {
-				p.rec.Release()
-				return err
-			}
-			if err := values.add(p.rec); err != nil {
-				p.rec.Release()
-				return err
-			}
-			folder.addAll(p.rec.Column(offsetCol).(*array.Int64).Int64Values(), p.digests)
-			res.Loaded += p.rec.NumRows()
-			if state.covered == 0 || search {
-				runHashes = append(runHashes, p.rec.Column(hashCol).(*array.Int64).Int64Values()...)
-			}
-			select {
-			case batches <- p.rec:
-			case <-gctx.Done():
-				p.rec.Release()
-				return gctx.Err()
-			}
-		}
-		if search {
-			earlier = s.searchEarlierRuns(ctx, seq, runHashes)
-		}
-		return nil
-	})
+	ld.batches = make(chan arrow.Record, 2)
+	ld.hashCol = ld.schema.FieldIndices("run_hash")[0]
+	ld.offsetCol = ld.schema.FieldIndices("byte_offset")[0]
+	ld.lineCol = ld.schema.FieldIndices("line_no")[0]
+	g.Go(func() error { return ld.collect(ctx, gctx) })
 	// Writer: one INSERT consumes the whole stream on the connection that
 	// owns the transaction.
-	insertErr := s.insertArrow(ctx, "ledger_rows", newBatchStream(schema, batches, func() error {
+	insertErr := ld.s.insertArrow(ctx, "ledger_rows", newBatchStream(ld.schema, ld.batches, func() error {
 		if err := gctx.Err(); err != nil {
 			return context.Cause(gctx)
 		}
@@ -741,52 +703,152 @@ func (s *Store) load(ctx context.Context, f *os.File, size int64, state ledgerSt
 	}), rows)
 	// If the insert stopped early, stop the producers and free what is
 	// still queued before waiting for them.
-	for rec := range batches {
+	for rec := range ld.batches {
 		rec.Release()
 	}
 	if err := g.Wait(); err != nil {
+		return err
+	}
+	return insertErr
+}
+
+// parseBlocks is a parse worker: it parses each block the reader hands
+// out into the channel the collector takes it from, then gives the
+// block's buffer back to the reader when there is room for it. It must
+// keep nothing of a buffer it gave back: parseBlock copies every value
+// it keeps.
+func (ld *loader) parseBlocks() error {
+	var hints batchHints
+	for t := range ld.tasks {
+		t.out <- parseBlock(t.b, ld.schema, ld.seq, ld.s.loc, &hints)
+		select {
+		case ld.free <- t.b.data[:cap(t.b.data)]:
+		default:
+		}
+	}
+	return nil
+}
+
+// collect is the collector: it takes the parsed blocks in ledger order,
+// keeps their rejects, accounts for their batches (account) and hands
+// the batches to the insert; once it has handed over the last, it starts
+// the search of the earlier rows when search is set. It closes batches
+// when it returns, whatever it returns. The search runs under ctx, the
+// load's, not under gctx, which ends with the goroutines.
+func (ld *loader) collect(ctx, gctx context.Context) error {
+	defer close(ld.batches)
+	for out := range ld.ordered {
+		var p parsed
+		select {
+		case p = <-out:
+		case <-gctx.Done():
+			return gctx.Err()
+		}
+		ld.res.Lines += p.lines
+		ld.rejects = append(ld.rejects, p.rejects...)
+		if p.rec == nil {
+			continue
+		}
+		if err := ld.account(&p); err != nil {
+			p.rec.Release()
+			return err
+		}
+		select {
+		case ld.batches <- p.rec:
+		case <-gctx.Done():
+			p.rec.Release()
+			return gctx.Err()
+		}
+	}
+	if ld.search {
+		ld.earlier = ld.s.searchEarlierRuns(ctx, ld.seq, ld.runHashes)
+	}
+	return nil
+}
+
+// account takes one parsed batch into what the load keeps, in ledger
+// order: the store's codes for its coded columns, the enumerated columns'
+// counts, the fold of its row digests, the count of loaded rows and, when
+// they are searched, its run-id hashes. It runs on the collector alone,
+// batch after batch in ledger order, and must not release the batch: on
+// an error its caller does, else the insert.
+func (ld *loader) account(p *parsed) error {
+	if p.err != nil {
+		return p.err
+	}
+	// In ledger order: codes go to values by first appearance.
+	if err := ld.codes.assign(&p.dicts, p.rec.Column(ld.lineCol).(*array.Int64).Int64Values()); err != nil {
+		return err
+	}
+	if err := ld.values.add(p.rec); err != nil {
+		return err
+	}
+	ld.folder.addAll(p.rec.Column(ld.offsetCol).(*array.Int64).Int64Values(), p.digests)
+	ld.res.Loaded += p.rec.NumRows()
+	if ld.state.covered == 0 || ld.search {
+		ld.runHashes = append(ld.runHashes, p.rec.Column(ld.hashCol).(*array.Int64).Int64Values()...)
+	}
+	return nil
+}
+
+// finish completes the load once stream has returned without an error:
+// it inserts the codes the load assigned and the rejected lines, records
+// the rejects and the chunk row digests in res, and returns the new
+// ledger state, with the fold of the tail chunk and the whole-file
+// SHA-256's state saved for the next ingest to resume from, and the
+// outcome. On an error it returns the state the load began from.
+func (ld *loader) finish(ctx context.Context) (ledgerState, loadOutcome, error) {
+	state := ld.state
+	if err := ld.s.insertCodes(ctx, ld.codes); err != nil {
 		return state, loadOutcome{}, err
 	}
-	if insertErr != nil {
-		return state, loadOutcome{}, insertErr
-	}
-	if err := s.insertCodes(ctx, codes); err != nil {
-		return state, loadOutcome{}, err
-	}
-	res.Rejected = int64(len(rejects))
-	tail, err := folder.tail(covered / ChunkBytes)
+	ld.res.Rejected = int64(len(ld.rejects))
+	tail, err := ld.folder.tail(ld.covered / ChunkBytes)
 	if err != nil {
 		return state, loadOutcome{}, err
 	}
-	res.ChunkRowDigests = folder.result()
-	if err := s.insertRejects(ctx, rejects, seq); err != nil {
+	ld.res.ChunkRowDigests = ld.folder.result()
+	if err := ld.s.insertRejects(ctx, ld.rejects, ld.seq); err != nil {
 		return state, loadOutcome{}, err
 	}
-	shaState, err := whole.(encoding.BinaryMarshaler).MarshalBinary()
+	shaState, err := ld.whole.(encoding.BinaryMarshaler).MarshalBinary()
 	if err != nil {
 		return state, loadOutcome{}, err
 	}
-	out := loadOutcome{values: values, book: codes}
-	if state.covered == 0 || search {
-		out.repeated, out.searched = repeatedHashes(runHashes), true
+	out, err := ld.outcome()
+	if err != nil {
+		return state, loadOutcome{}, err
 	}
-	if earlier != nil {
-		found, err := earlier.wait()
+	return ledgerState{
+		covered:   ld.covered,
+		lines:     ld.lines,
+		digests:   ld.chunks.result(),
+		shaState:  shaState,
+		prefixSHA: hex.EncodeToString(ld.whole.Sum(nil)),
+		tailFold:  tail,
+	}, out, nil
+}
+
+// outcome is what the load found besides the new ledger state: the
+// field value counts and their code book, and, when they were searched,
+// the run-id hashes the loaded rows repeat, among themselves and (waiting
+// for the search of the earlier rows, when one was started) from an
+// earlier ingest's rows.
+func (ld *loader) outcome() (loadOutcome, error) {
+	out := loadOutcome{values: ld.values, book: ld.codes}
+	if ld.state.covered == 0 || ld.search {
+		out.repeated, out.searched = repeatedHashes(ld.runHashes), true
+	}
+	if ld.earlier != nil {
+		found, err := ld.earlier.wait()
 		if err != nil {
-			return state, loadOutcome{}, err
+			return loadOutcome{}, err
 		}
 		out.repeated = append(out.repeated, found...)
 		slices.Sort(out.repeated)
 		out.repeated = slices.Compact(out.repeated)
 	}
-	return ledgerState{
-		covered:   covered,
-		lines:     lines,
-		digests:   chunks.result(),
-		shaState:  shaState,
-		prefixSHA: hex.EncodeToString(whole.Sum(nil)),
-		tailFold:  tail,
-	}, out, nil
+	return out, nil
 }
 
 // typicalLineBytes is the length of a ledger line assumed before any is
