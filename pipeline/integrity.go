@@ -179,6 +179,9 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 			rep.Problems = append(rep.Problems, fmt.Sprintf("ledger %s: already-loaded bytes %d–%d (lines %d–%d) changed",
 				l.Rel(l.Ledger), m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo))
 		}
+		if u := rep.Ledger.Unloadable; u != nil {
+			rep.Problems = append(rep.Problems, u.Problem(l.Rel(l.Ledger)))
+		}
 		if p := StoreProblem(l.Rel(l.StoreFile), rep.Rows); rep.RowsChecked && p != "" {
 			rep.Problems = append(rep.Problems, p)
 		}

@@ -968,7 +968,8 @@ func TestCronLineOfADeadLedgerFeed(t *testing.T) {
 // rejected, exit 0 and nothing on stderr, the week's review published
 // without them (a review of hostile input). And the reader held the whole
 // tail in memory while it looked for its end. Now the job stops, exit 1,
-// naming the ledger, the line and its byte, and publishes nothing.
+// naming the ledger, the line and its byte, and publishes nothing; so do
+// zeros a crash left at the ledger's end; and the verifiers list it.
 func TestCronLedgerLinesWithoutLineFeeds(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -977,6 +978,7 @@ func TestCronLedgerLinesWithoutLineFeeds(t *testing.T) {
 	}{
 		{"carriage returns alone", func(rest []byte) []byte { return bytes.ReplaceAll(rest, []byte{'\n'}, []byte{'\r'}) }, "carriage return"},
 		{"more than a line holds", func([]byte) []byte { return bytes.Repeat([]byte("x"), 17<<20) }, "16 MiB"},
+		{"zeros a crash left", func([]byte) []byte { return make([]byte, 4096) }, "NUL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := copyFixture(t)
@@ -1014,6 +1016,14 @@ func TestCronLedgerLinesWithoutLineFeeds(t *testing.T) {
 			}
 			// The ingest says the same; nothing was loaded of the tail.
 			wantExit(t, cron(t, root, "ingest"), 1, "ingest")
+			// And the verifiers, which said OK (exit 0) on a ledger every
+			// job stopped on (an outside review).
+			for _, args := range [][]string{{"verify", "ledger"}, {"verify", "all"}} {
+				r := ledgerlens(t, nil, append([]string{"--root", root}, args...)...)
+				if r.code != 4 || !strings.Contains(r.stdout, at) || !strings.Contains(r.stdout, "every job stops on it") {
+					t.Errorf("%v: exit %d, want 4 naming %q\n%s%s", args, r.code, at, r.stdout, r.stderr)
+				}
+			}
 		})
 	}
 }

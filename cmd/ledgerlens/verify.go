@@ -550,6 +550,9 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	if p != "" {
 		problems = append(problems, p)
 	}
+	if u := res.Unloadable; u != nil {
+		problems = append(problems, u.Problem(l.Ledger))
+	}
 	trail, err := audit.Load(l.AuditLog)
 	if err != nil {
 		return err

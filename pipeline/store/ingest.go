@@ -1115,6 +1115,9 @@ type LedgerCheck struct {
 	// AppendedBytes are complete-or-partial bytes past what the store covers
 	// (not yet ingested; not an integrity problem).
 	AppendedBytes int64
+	// Unloadable is set when the last of those bytes cannot be a line
+	// being written: every ingest, and so every job, stops on them.
+	Unloadable *LineEndError
 }
 
 // VerifyLedger runs the append-only check without ingesting: it re-hashes
@@ -1168,6 +1171,9 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 		res.Intact, res.Modified = false, mod
 	}
 	res.AppendedBytes = max(size-state.covered, 0)
+	if res.Unloadable, err = unterminatedTail(ctx, f, state.covered, state.lines, size); err != nil {
+		return res, fmt.Errorf("verify ledger %s: %w", ledgerPath, err)
+	}
 	return res, nil
 }
 
