@@ -34,10 +34,11 @@
 // start a job has no state; its most recent past fire time is NOT
 // back-filled: the start time is recorded as the baseline and only fire
 // times after it run. The state file is not trusted further than the
-// audit log's record of the runs (Options.Recorded, the newest fire time
-// each job's job_start holds): a state that says more was run, or none at
-// all where the log records runs, is caught up from the last recorded
-// fire time, with an error saying why. A failed run is recorded (error and time) and retried
+// audit log's record of the runs (Options.Recorded: per job, the newest
+// fire time whose run completed and the failed ones): a state that says
+// more was run, or none at all where the log records runs, is caught up
+// from the last completed run, and a failed run it no longer lists is
+// listed again, with an error saying why (rewindToRecord). A failed run is recorded (error and time) and retried
 // at the next start and at the job's next fire time; it never blocks other
 // jobs. Cancelling the context stops the daemon: no new run starts, the
 // running job observes the cancellation and returns, and a run cut short

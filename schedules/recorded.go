@@ -1,55 +1,146 @@
 package schedules
 
-import "time"
+import (
+	"slices"
+	"time"
+)
+
+// Record is what the audit log says of one job's scheduled runs: the
+// newest fire time whose run completed, and the fire times whose last run
+// failed (or was cut off) and did not complete since, oldest first.
+// cmd/ledgerlens reads it from the runs' job_start (their fire time) and
+// job_end or job_fail entries.
+type Record struct {
+	LastCompleted time.Time
+	Failed        []time.Time
+}
 
 // rewindToRecord holds st to Options.Recorded, the audit log's record of
-// the runs the scheduler did: the state file may make the scheduler run
-// more than that record says, never less. A job the state has no entry
-// for, though the log records its runs, starts from its last recorded
-// fire time instead of from now; a job whose state is through a later
-// time, with fire times up to now between that it neither ran nor lists
-// as failed, is rewound to that fire time. Either way the fire times
-// since then are caught up as after an outage (due), and the reason is
-// logged at error level. An edited schedule-state.json (its
-// scheduled_through moved on, or its jobs emptied) dropped the fires it
-// skipped over without a word. It reports whether it changed st.
-func (s *Scheduler) rewindToRecord(st *state, now time.Time) bool {
+// the runs: the state file may make the scheduler run more than that
+// record says, never less. For each job the log records runs of:
+//   - a state with no entry for it starts from its last recorded run,
+//     not from now;
+//   - a state through a later time, with fire times between that it
+//     neither ran nor lists as failed (due yet or not), is rewound to the
+//     last completed run;
+//   - a state behind the last completed run is moved up to it: catch-up
+//     runs oldest first, so every fire time before that one was run, or
+//     failed and is listed (a state emptied to the zero time published a
+//     review of every week since 2017);
+//   - a failed run the state no longer lists is listed again (the newest
+//     maxRetainedFailures; a LatestOnly job's newest after its last
+//     completed run).
+//
+// Each is logged at error level, and the fire times are then caught up as
+// after an outage (due). An edited schedule-state.json dropped the runs it
+// skipped over, or the failed runs it removed, without a word. It reports
+// whether it changed st.
+func (s *Scheduler) rewindToRecord(st *state) bool {
 	changed := false
 	for _, j := range s.jobs {
 		name := j.job.Name
 		rec, ok := s.opts.Recorded[name]
-		if !ok {
+		if !ok || rec.LastCompleted.IsZero() && len(rec.Failed) == 0 {
 			continue
 		}
-		rec = rec.UTC()
+		failed := rec.failedToRetry(j.job.LatestOnly)
 		js := st.Jobs[name]
 		if js == nil {
-			st.Jobs[name] = &jobState{ScheduledThrough: rec, Failed: []failedFire{}}
-			s.log.Error("the job has no schedule state, but the audit log records its runs: the fire times since its last recorded run are caught up",
-				"job", name, "recorded_fire", rec.Format(time.RFC3339))
-			changed = true
-			continue
-		}
-		if !js.ScheduledThrough.After(rec) {
-			continue
-		}
-		failed := js.failedFires()
-		var unrecorded []time.Time
-		for t := j.sched.next(rec); !t.IsZero() && !t.After(js.ScheduledThrough) && !t.After(now); t = j.sched.next(t) {
-			if !failed[t.UTC()] {
-				unrecorded = append(unrecorded, t)
+			js = &jobState{ScheduledThrough: rec.LastCompleted.UTC(), Failed: []failedFire{}}
+			if n := len(failed); n > 0 && failed[n-1].After(js.ScheduledThrough) {
+				js.ScheduledThrough = failed[n-1].UTC()
 			}
+			st.Jobs[name] = js
+			s.log.Error("the job has no schedule state, but the audit log records its runs: the fire times since its last recorded run are caught up",
+				"job", name, "recorded_fire", js.ScheduledThrough.Format(time.RFC3339))
+			changed = true
 		}
-		if len(unrecorded) == 0 {
-			continue
+		if s.holdThrough(js, j, rec, failed) {
+			changed = true
 		}
-		s.log.Error("the schedule state says the job ran through a later fire time than the audit log records a run for: the state was edited, or written by runs the log does not hold; the fire times since the last recorded run are caught up",
-			"job", name, "scheduled_through", js.ScheduledThrough.Format(time.RFC3339), "recorded_fire", rec.Format(time.RFC3339),
-			"unrecorded", len(unrecorded), "from", unrecorded[0].UTC().Format(time.RFC3339), "to", unrecorded[len(unrecorded)-1].UTC().Format(time.RFC3339))
-		js.ScheduledThrough = rec
-		changed = true
+		if s.relistFailed(js, j, failed) {
+			changed = true
+		}
 	}
 	return changed
+}
+
+// holdThrough moves js.ScheduledThrough back to rec.LastCompleted when
+// fire times after it up to ScheduledThrough are neither recorded as run
+// nor listed as failed, in js or in failed, and up to it when it is
+// behind; it reports whether it moved.
+func (s *Scheduler) holdThrough(js *jobState, j scheduledJob, rec Record, failed []time.Time) bool {
+	done := rec.LastCompleted.UTC()
+	name := j.job.Name
+	if done.IsZero() {
+		return false
+	}
+	if js.ScheduledThrough.Before(done) {
+		s.log.Error("the schedule state is behind the audit log's record of the runs: scheduling from the last recorded run",
+			"job", name, "scheduled_through", js.ScheduledThrough.Format(time.RFC3339), "recorded_fire", done.Format(time.RFC3339))
+		js.ScheduledThrough = done
+		return true
+	}
+	listed := js.failedFires()
+	for _, f := range failed {
+		listed[f.UTC()] = true
+	}
+	var unrecorded []time.Time
+	// Not only those up to now: a state set to a fire time still to come
+	// skips it as surely. Counted up to what a catch-up runs.
+	for t := j.sched.next(done); !t.IsZero() && !t.After(js.ScheduledThrough) && len(unrecorded) <= maxCatchUp; t = j.sched.next(t) {
+		if !listed[t.UTC()] {
+			unrecorded = append(unrecorded, t)
+		}
+	}
+	if len(unrecorded) == 0 {
+		return false
+	}
+	s.log.Error("the schedule state says the job ran through a later fire time than the audit log records a run for: the state was edited, or written by runs the log does not hold; the fire times since the last recorded run are caught up",
+		"job", name, "scheduled_through", js.ScheduledThrough.Format(time.RFC3339), "recorded_fire", done.Format(time.RFC3339),
+		"unrecorded", len(unrecorded), "from", unrecorded[0].UTC().Format(time.RFC3339), "to", unrecorded[len(unrecorded)-1].UTC().Format(time.RFC3339))
+	js.ScheduledThrough = done
+	return true
+}
+
+// relistFailed puts back on js's failed list each of failed, the runs the
+// log records as failed and not completed since, that lies at or before
+// js.ScheduledThrough (a later one is due anyway) and is not listed; it
+// reports whether it listed any.
+func (s *Scheduler) relistFailed(js *jobState, j scheduledJob, failed []time.Time) bool {
+	listed := js.failedFires()
+	var back []time.Time
+	for _, f := range failed {
+		if !listed[f.UTC()] && !f.After(js.ScheduledThrough) {
+			js.Failed = append(js.Failed, failedFire{Fire: f.UTC()})
+			back = append(back, f)
+		}
+	}
+	if len(back) == 0 {
+		return false
+	}
+	slices.SortFunc(js.Failed, func(a, b failedFire) int { return a.Fire.Compare(b.Fire) })
+	s.log.Error("the schedule state does not list runs the audit log records as failed: they are retried",
+		"job", j.job.Name, "failed", len(back), "from", back[0].UTC().Format(time.RFC3339), "to", back[len(back)-1].UTC().Format(time.RFC3339))
+	return true
+}
+
+// failedToRetry is what of r.Failed the scheduler would still retry: the
+// newest maxRetainedFailures (recordFailure drops older ones, saying so);
+// for a LatestOnly job, whose newer run does the older ones' work, the
+// newest alone, when it is after the last completed run.
+func (r Record) failedToRetry(latestOnly bool) []time.Time {
+	f := r.Failed
+	if latestOnly {
+		if n := len(f); n > 0 && f[n-1].After(r.LastCompleted) {
+			return f[n-1:]
+		}
+		return nil
+	}
+	if len(f) > maxRetainedFailures {
+		f = f[len(f)-maxRetainedFailures:]
+	}
+	return f
 }
 
 // failedFires is the set of js's failed fire times, in UTC.

@@ -38,11 +38,11 @@ type Options struct {
 	After func(d time.Duration) <-chan time.Time
 	// Logger receives one line per run started and finished; nil discards.
 	Logger *slog.Logger
-	// Recorded is, per job name, the latest fire time the audit log
-	// records a run of (job_start's fire field). The state is held to it
-	// at the start (rewindToRecord): it may make the scheduler run more
-	// than this record says, never less. Nil trusts the state file.
-	Recorded map[string]time.Time
+	// Recorded is, per job name, what the audit log records of its
+	// scheduled runs (Record). The state is held to it at the start
+	// (rewindToRecord): it may make the scheduler run more than this
+	// record says, never less. Nil trusts the state file.
+	Recorded map[string]Record
 }
 
 // Scheduler is the `ledgerlens schedule run` daemon: it runs each enabled
@@ -148,7 +148,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return err
 	}
 	now := s.now()
-	save := s.rewindToRecord(st, now)
+	save := s.rewindToRecord(st)
 	for _, j := range s.jobs {
 		if st.Jobs[j.job.Name] != nil {
 			continue

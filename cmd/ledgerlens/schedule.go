@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
 
@@ -108,10 +110,7 @@ func runScheduleRun(ctx context.Context, a *app, opts ScheduleRunOptions) error 
 		return fmt.Errorf("create state directory: %w", err)
 	}
 	stateFile := filepath.Join(l.StateDir, "schedule-state.json")
-	var entries []audit.Entry
-	if st, err := audit.Load(l.AuditLog); err == nil { // else the jobs report the log
-		entries = st.Entries
-	}
+	entries := a.verifiedEntries(l)
 	recorded := recordedFires(entries, jobs)
 	if len(recorded) == 0 {
 		a.warnScheduleStateLost(stateFile, entries)
@@ -165,29 +164,86 @@ func (a *app) scheduledJobs(lockTimeout time.Duration) ([]schedules.Job, error) 
 	return jobs, nil
 }
 
-// recordedFires is, per scheduled job, the latest fire time the audit
-// log entries records a run of (job_start's fire field, written by
-// scheduledEnv): what schedules.Options.Recorded holds the schedule state
-// to. Runs recorded before job_start held fire times count for nothing.
-func recordedFires(entries []audit.Entry, jobs []schedules.Job) map[string]time.Time {
-	fires := map[string]time.Time{}
-	for _, e := range entries {
-		if e.Event != audit.EventJobStart {
-			continue
-		}
-		cmd, _ := e.Fields["command"].(string)
-		s, _ := e.Fields[job.FieldFire].(string)
-		fire, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			continue
-		}
-		for _, j := range jobs {
-			if cmd == scheduledCommand(j.Name) && fire.After(fires[j.Name]) {
-				fires[j.Name] = fire
+// recordedFires is, per scheduled job, what the audit log entries
+// record of its runs (schedules.Record), which the schedule state is held
+// to: a run is a job_start with the job's command and fire time (written
+// by scheduledEnv), completed when its job_end follows, failed when its
+// job_fail does or its record stops before either (killed). A fire time
+// counts by its last run. Jobs hold the lock for their whole run, so a
+// run's entries are not interleaved with another's. Runs recorded before
+// job_start held fire times count for nothing.
+func recordedFires(entries []audit.Entry, jobs []schedules.Job) map[string]schedules.Record {
+	last := map[string]map[time.Time]bool{} // job → fire → completed
+	var name string                         // the scheduled job whose run is open, "" for none
+	var fire time.Time
+	end := func(completed bool) {
+		if name != "" {
+			if last[name] == nil {
+				last[name] = map[time.Time]bool{}
 			}
+			last[name][fire] = completed
+		}
+		name = ""
+	}
+	for _, e := range entries {
+		switch e.Event {
+		case audit.EventJobStart:
+			end(false) // a run whose record stopped before its end
+			cmd, _ := e.Fields["command"].(string)
+			s, _ := e.Fields[job.FieldFire].(string)
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				continue
+			}
+			for _, j := range jobs {
+				if cmd == scheduledCommand(j.Name) {
+					name, fire = j.Name, t.UTC()
+				}
+			}
+		case audit.EventJobEnd:
+			end(true)
+		case audit.EventJobFail:
+			end(false)
 		}
 	}
-	return fires
+	end(false)
+	recs := map[string]schedules.Record{}
+	for job, fires := range last {
+		var r schedules.Record
+		for f, completed := range fires {
+			switch {
+			case !completed:
+				r.Failed = append(r.Failed, f)
+			case f.After(r.LastCompleted):
+				r.LastCompleted = f
+			}
+		}
+		slices.SortFunc(r.Failed, time.Time.Compare)
+		recs[job] = r
+	}
+	return recs
+}
+
+// verifiedEntries are the entries of the root's audit log when it
+// verifies: its chain, and against the signed checkpoints of the
+// checkpoints file (reconcile.Audit). A log that does not is logged as an
+// error and gives none, so that the schedule state is held to nothing
+// read from it (every job refuses such a log, and the integrity check
+// reports it).
+func (a *app) verifiedEntries(l inputs.Layout) []audit.Entry {
+	pub, err := job.RootPublicKey(l)
+	if err != nil {
+		pub = nil // an unkeyed root: its chain alone is checked
+	}
+	ac, err := reconcile.Audit(l, "", pub, nil)
+	switch {
+	case err != nil:
+		return nil // no log yet, or one the jobs report
+	case !ac.OK() && (ac.Unchecked == "" || len(ac.Problems) > 1):
+		a.log.Error("the audit log does not verify: the schedule state is not held to its record of the runs", "problem", ac.Problems[0])
+		return nil
+	}
+	return ac.State.Entries
 }
 
 // warnScheduleStateLost logs as an error a schedule state missing from a

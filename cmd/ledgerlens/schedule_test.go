@@ -301,6 +301,45 @@ func TestSchedulerStateHeldToTheAuditLog(t *testing.T) {
 			}
 		})
 	}
+
+	// A run that failed, taken off the state's list of runs to retry
+	// (an outside review): the log records its job_fail, so it is
+	// retried all the same.
+	t.Run("a failed run taken off the list", func(t *testing.T) {
+		root := copyFixture(t)
+		mustRun(t, "--root", root, "keys", "generate")
+		a := newApp(&strings.Builder{}, &strings.Builder{})
+		a.root = root
+		if _, err := a.weeklyJob(0)(context.Background(), recorded); err != nil {
+			t.Fatal(err)
+		}
+		ledger := ledgerPath(root)
+		good, err := os.ReadFile(ledger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(ledger, append(bytes.Clone(good), "{}\r{}"...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		failed := recorded.AddDate(0, 0, 7)
+		if _, err := a.weeklyJob(0)(context.Background(), failed); err == nil {
+			t.Fatal("the run on a ledger of CR line ends did not fail")
+		}
+		if err := os.WriteFile(ledger, good, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		state := `{"version":1,"jobs":{"weekly-review":{"scheduled_through":"` + failed.Format(time.RFC3339) + `","last_completed_fire":null,"failed":[],"last_run":null,"last_success":null}}}`
+		if err := os.WriteFile(filepath.Join(root, ".ledgerlens", "schedule-state.json"), []byte(state), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stderr, _ := runScheduler(t, root, nil, "job started")
+		if !strings.Contains(stderr, "runs the audit log records as failed") {
+			t.Errorf("no error names the failed run:\n%s", stderr)
+		}
+		if !strings.Contains(stderr, `msg="job started" job=weekly-review fire=`+failed.Format(time.RFC3339)+" retry=true") {
+			t.Fatalf("the failed run is not retried first:\n%s", stderr)
+		}
+	})
 }
 
 // runScheduler runs `schedule run` on root, with env added to its
