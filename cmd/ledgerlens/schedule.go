@@ -110,11 +110,6 @@ func runScheduleRun(ctx context.Context, a *app, opts ScheduleRunOptions) error 
 		return fmt.Errorf("create state directory: %w", err)
 	}
 	stateFile := filepath.Join(l.StateDir, "schedule-state.json")
-	entries := a.verifiedEntries(l)
-	recorded := recordedFires(entries, jobs)
-	if len(recorded) == 0 {
-		a.warnScheduleStateLost(stateFile, entries)
-	}
 	// One scheduler per root: two ran every job twice, and the
 	// last to write the schedule state dropped the other's failed
 	// fire times from its retries. Held for the daemon's life, on
@@ -124,6 +119,23 @@ func runScheduleRun(ctx context.Context, a *app, opts ScheduleRunOptions) error 
 		return err
 	}
 	defer own.Release()
+	// The log is read under the jobs' read lock: a job appending to it
+	// meanwhile would leave a line half written, which does not verify.
+	var entries []audit.Entry
+	switch lk, err := a.readLock(ctx, "schedule run", opts.LockTimeout); {
+	case err == nil:
+		entries = a.verifiedEntries(l)
+		lk.Release()
+	case isLockHeld(err):
+		// The daemon starts all the same; its runs wait for the lock.
+		a.log.Error("the audit log could not be read under the jobs' lock: the schedule state is not held to its record of the runs", "error", err)
+	default:
+		return err
+	}
+	recorded := recordedFires(entries, jobs)
+	if len(recorded) == 0 {
+		a.warnScheduleStateLost(stateFile, entries)
+	}
 	sched, err := schedules.New(jobs, schedules.Options{
 		StateFile:   stateFile,
 		MetricsFile: opts.MetricsFile,
