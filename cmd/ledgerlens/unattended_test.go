@@ -979,6 +979,7 @@ func TestCronLedgerLinesWithoutLineFeeds(t *testing.T) {
 		{"carriage returns alone", func(rest []byte) []byte { return bytes.ReplaceAll(rest, []byte{'\n'}, []byte{'\r'}) }, "carriage return"},
 		{"more than a line holds", func([]byte) []byte { return bytes.Repeat([]byte("x"), 17<<20) }, "16 MiB"},
 		{"zeros a crash left", func([]byte) []byte { return make([]byte, 4096) }, "NUL"},
+		{"records joined without line ends", func(rest []byte) []byte { return bytes.ReplaceAll(rest, []byte{'\n'}, nil) }, "without line ends between them"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := copyFixture(t)

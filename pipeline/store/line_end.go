@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,20 +25,23 @@ const (
 	// LineEndNUL: a NUL byte, which no JSON line holds (a crash can leave
 	// the end of a file filled with zeros).
 	LineEndNUL = "nul"
+	// LineEndJoined: a whole JSON value with more text after it, which
+	// is records written without line ends between them.
+	LineEndJoined = "joined"
 	// LineEndTooLong: more than MaxLineBytes without a line feed.
 	LineEndTooLong = "too_long"
 )
 
 // LineEndError is the last bytes of a ledger that are not a line being
-// written (LineEndCR, LineEndNUL, LineEndTooLong). Nothing from Line on is
+// written (LineEndCR, LineEndNUL, LineEndJoined, LineEndTooLong). Nothing from Line on is
 // loaded or rejected: the ingest fails, so that the job says so rather
 // than publish a review without those lines, and the integrity check
 // reports it. The caller names the ledger.
 type LineEndError struct {
 	Line   int64  // the first line without its line feed
 	Offset int64  // that line's first byte
-	At     int64  // the carriage return's or NUL's byte
-	Why    string // LineEndCR, LineEndNUL or LineEndTooLong
+	At     int64  // the carriage return's, NUL's or the text's after a whole value
+	Why    string // LineEndCR, LineEndNUL, LineEndJoined or LineEndTooLong
 }
 
 func (e *LineEndError) Error() string {
@@ -48,6 +52,9 @@ func (e *LineEndError) Error() string {
 	case LineEndNUL:
 		return fmt.Sprintf("line %d, byte %d on: a NUL byte at byte %d and no line feed: not a line being written (no JSON line holds a NUL; a crash can leave the end of a file filled with zeros); nothing from that line on is loaded until those bytes are removed",
 			e.Line, e.Offset, e.At)
+	case LineEndJoined:
+		return fmt.Sprintf("line %d, byte %d on: a whole JSON record, then more text at byte %d and no line feed: records written without line ends between them, not a line being written; nothing from that line on is loaded until each ends in a line feed",
+			e.Line, e.Offset, e.At)
 	}
 	return fmt.Sprintf("line %d, byte %d on: more than %d MiB without a line feed, more than a line may hold: not a line being written; nothing from that line on is loaded",
 		e.Line, e.Offset, MaxLineBytes>>20)
@@ -56,8 +63,9 @@ func (e *LineEndError) Error() string {
 // checkUnterminated returns a *LineEndError when tail, the bytes after
 // the last line feed read so far, line line from byte offset, cannot be a
 // line being written: a carriage return with more text after it, a NUL,
-// or more than MaxLineBytes. A carriage return as tail's last byte may be
-// the first half of CR LF.
+// a whole JSON value with more text after it, or more than MaxLineBytes.
+// A carriage return as tail's last byte may be the first half of CR LF;
+// a whole value alone may be a line whose line feed is still to come.
 func checkUnterminated(tail []byte, line, offset int64) error {
 	cr := bytes.IndexByte(tail, '\r')
 	if cr == len(tail)-1 {
@@ -69,10 +77,31 @@ func checkUnterminated(tail []byte, line, offset int64) error {
 		return &LineEndError{Line: line, Offset: offset, At: offset + int64(cr), Why: LineEndCR}
 	case nul >= 0:
 		return &LineEndError{Line: line, Offset: offset, At: offset + int64(nul), Why: LineEndNUL}
+	}
+	if at, ok := afterWholeValue(tail); ok {
+		return &LineEndError{Line: line, Offset: offset, At: offset + int64(at), Why: LineEndJoined}
+	}
+	switch {
 	case len(tail) > MaxLineBytes:
 		return &LineEndError{Line: line, Offset: offset, Why: LineEndTooLong}
 	}
 	return nil
+}
+
+// afterWholeValue reports whether b begins with a whole JSON value
+// followed by more than white space, and where that text begins.
+func afterWholeValue(b []byte) (int, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var v json.RawMessage
+	if dec.Decode(&v) != nil {
+		return 0, false
+	}
+	end := int(dec.InputOffset())
+	rest := bytes.TrimLeft(b[end:], " \t\r\n")
+	if len(rest) == 0 {
+		return 0, false
+	}
+	return len(b) - len(rest), true
 }
 
 // unterminatedTail is checkUnterminated of the ledger f of size bytes,

@@ -23,6 +23,8 @@ func TestCheckUnterminated(t *testing.T) {
 		{"CR then nothing but CR", []byte("{}\r\r"), LineEndCR, 702},
 		{"NUL bytes a crash left", []byte("\x00\x00\x00\x00"), LineEndNUL, 700},
 		{"a NUL before a CR", []byte("{\x00}\r{}"), LineEndNUL, 701},
+		{"records joined without line ends", []byte(`{"Run_ID":"R-1"}{"Run_ID":"R-2"}{`), LineEndJoined, 716},
+		{"a whole record, its line feed to come", []byte(`{"Run_ID":"R-1"} `), "", 0},
 		{"a line as long as a line may be", bytes.Repeat([]byte("x"), MaxLineBytes), "", 0},
 		{"a byte longer", bytes.Repeat([]byte("x"), MaxLineBytes+1), LineEndTooLong, 0},
 	} {
