@@ -65,20 +65,29 @@ func (s *Scheduler) rewindToRecord(st *state) bool {
 	return changed
 }
 
-// holdThrough moves js.ScheduledThrough back to rec.LastCompleted when
-// fire times after it up to ScheduledThrough are neither recorded as run
-// nor listed as failed, in js or in failed, and up to it when it is
-// behind; it reports whether it moved.
+// holdThrough holds js.ScheduledThrough to rec, from its last completed
+// run (base; just before its first recorded run when none completed):
+// moved back to base when fire times after it up to ScheduledThrough are
+// neither recorded as run nor listed as failed, in js or in failed; moved
+// up to base when a fire time before it is still to run by the state
+// (behind it: a restored older state, or one emptied to the zero time).
+// A state one fire behind is a run cut off before the state was saved,
+// and is left alone. It reports whether it moved.
 func (s *Scheduler) holdThrough(js *jobState, j scheduledJob, rec Record, failed []time.Time) bool {
-	done := rec.LastCompleted.UTC()
 	name := j.job.Name
-	if done.IsZero() {
-		return false
+	base := rec.LastCompleted.UTC()
+	floor := base // the newest fire time known to have been run or tried
+	if base.IsZero() {
+		if len(rec.Failed) == 0 {
+			return false
+		}
+		floor = rec.Failed[0].UTC()
+		base = floor.Add(-time.Nanosecond) // so that floor itself runs
 	}
-	if js.ScheduledThrough.Before(done) {
+	if next := j.sched.next(js.ScheduledThrough); !next.IsZero() && next.Before(floor) {
 		s.log.Error("the schedule state is behind the audit log's record of the runs: scheduling from the last recorded run",
-			"job", name, "scheduled_through", js.ScheduledThrough.Format(time.RFC3339), "recorded_fire", done.Format(time.RFC3339))
-		js.ScheduledThrough = done
+			"job", name, "scheduled_through", js.ScheduledThrough.Format(time.RFC3339), "recorded_fire", floor.Format(time.RFC3339))
+		js.ScheduledThrough = base
 		return true
 	}
 	listed := js.failedFires()
@@ -88,7 +97,7 @@ func (s *Scheduler) holdThrough(js *jobState, j scheduledJob, rec Record, failed
 	var unrecorded []time.Time
 	// Not only those up to now: a state set to a fire time still to come
 	// skips it as surely. Counted up to what a catch-up runs.
-	for t := j.sched.next(done); !t.IsZero() && !t.After(js.ScheduledThrough) && len(unrecorded) <= maxCatchUp; t = j.sched.next(t) {
+	for t := j.sched.next(base); !t.IsZero() && !t.After(js.ScheduledThrough) && len(unrecorded) <= maxCatchUp; t = j.sched.next(t) {
 		if !listed[t.UTC()] {
 			unrecorded = append(unrecorded, t)
 		}
@@ -97,9 +106,9 @@ func (s *Scheduler) holdThrough(js *jobState, j scheduledJob, rec Record, failed
 		return false
 	}
 	s.log.Error("the schedule state says the job ran through a later fire time than the audit log records a run for: the state was edited, or written by runs the log does not hold; the fire times since the last recorded run are caught up",
-		"job", name, "scheduled_through", js.ScheduledThrough.Format(time.RFC3339), "recorded_fire", done.Format(time.RFC3339),
+		"job", name, "scheduled_through", js.ScheduledThrough.Format(time.RFC3339), "recorded_fire", floor.Format(time.RFC3339),
 		"unrecorded", len(unrecorded), "from", unrecorded[0].UTC().Format(time.RFC3339), "to", unrecorded[len(unrecorded)-1].UTC().Format(time.RFC3339))
-	js.ScheduledThrough = done
+	js.ScheduledThrough = base
 	return true
 }
 
@@ -141,6 +150,41 @@ func (r Record) failedToRetry(latestOnly bool) []time.Time {
 		f = f[len(f)-maxRetainedFailures:]
 	}
 	return f
+}
+
+// dropImpossibleFailures removes from each job's failed list what the
+// scheduler never writes there, logging each at error level: fire times
+// after the clock or after ScheduledThrough (retried, a scheduled run
+// published a final review of a week that had not ended, which the
+// command refuses), and more than maxRetainedFailures (the oldest go,
+// as recordFailure drops them). It reports whether it removed any.
+func (s *Scheduler) dropImpossibleFailures(st *state, now time.Time) bool {
+	changed := false
+	for _, j := range s.jobs {
+		js := st.Jobs[j.job.Name]
+		var dropped []time.Time
+		kept := js.Failed[:0]
+		for _, f := range js.Failed {
+			if f.Fire.After(now) || f.Fire.After(js.ScheduledThrough) {
+				dropped = append(dropped, f.Fire)
+				continue
+			}
+			kept = append(kept, f)
+		}
+		js.Failed = kept
+		for len(js.Failed) > maxRetainedFailures {
+			dropped = append(dropped, js.Failed[0].Fire)
+			js.Failed = js.Failed[1:]
+		}
+		if len(dropped) == 0 {
+			continue
+		}
+		slices.SortFunc(dropped, time.Time.Compare)
+		s.log.Error("the schedule state lists failed runs the scheduler never lists (fire times still to come, after the ones it ran, or more than it keeps): they are dropped",
+			"job", j.job.Name, "dropped", len(dropped), "from", dropped[0].UTC().Format(time.RFC3339), "to", dropped[len(dropped)-1].UTC().Format(time.RFC3339))
+		changed = true
+	}
+	return changed
 }
 
 // failedFires is the set of js's failed fire times, in UTC.

@@ -43,7 +43,20 @@ func TestStateHeldToTheRecordedRuns(t *testing.T) {
 			&Record{LastCompleted: mustTime(t, "2026-11-23T09:00:00Z"), Failed: []time.Time{mustTime(t, "2026-11-16T09:00:00Z")}},
 			[]call{{JobWeeklyReview, "2026-11-16T09:00:00Z"}, {JobWeeklyReview, "2026-11-30T09:00:00Z"}}, "runs the audit log records as failed"},
 		{"emptied to the zero time", func(js *jobState) { js.ScheduledThrough = time.Time{} }, &done, caughtUp, "behind the audit log's record"},
-		{"behind the record (stopped before the state was saved)", func(js *jobState) { js.ScheduledThrough = mustTime(t, "2026-11-02T09:00:00Z") }, &done, caughtUp, "behind the audit log's record"},
+		{"one fire behind (a run cut off before the state was saved)", func(js *jobState) { js.ScheduledThrough = mustTime(t, "2026-11-02T09:00:00Z") },
+			&done, append([]call{{JobWeeklyReview, recorded}}, caughtUp...), ""},
+		{"an older state restored", func(js *jobState) { js.ScheduledThrough = mustTime(t, "2026-10-19T09:00:00Z") }, &done, caughtUp, "behind the audit log's record"},
+		{"emptied, only failed runs recorded", func(js *jobState) { js.ScheduledThrough = time.Time{} },
+			&Record{Failed: []time.Time{mustTime(t, "2026-11-16T09:00:00Z")}}, caughtUp, "behind the audit log's record"},
+		{"a failed run still to come", func(js *jobState) {
+			js.Failed = []failedFire{{Fire: mustTime(t, "2026-12-14T09:00:00Z"), Attempts: 1}}
+		}, &done, caughtUp, "they are dropped"},
+		{"more failed runs than the scheduler keeps", func(js *jobState) {
+			js.ScheduledThrough = mustTime(t, "2026-11-09T09:00:00Z")
+			for i := range 40 {
+				js.Failed = append(js.Failed, failedFire{Fire: mustTime(t, "2026-01-05T09:00:00Z").AddDate(0, 0, 7*i), Attempts: 1})
+			}
+		}, nil, nil, "they are dropped"},
 		{"the state agrees with the record", func(js *jobState) {}, &done, caughtUp, ""},
 		{"no record (runs before the log held fire times)", func(js *jobState) { js.ScheduledThrough = mustTime(t, restart) }, nil, nil, ""},
 	} {
@@ -76,7 +89,15 @@ func TestStateHeldToTheRecordedRuns(t *testing.T) {
 			logged.Reset()
 			simulate(t, jobs, opts, clock, restart, "2026-11-30T18:00:00Z")
 			got := rec.take()
-			assertCalls(t, got, tc.want...)
+			if tc.name == "more failed runs than the scheduler keeps" {
+				// The newest 32 of the 40 are retried, then the Mondays since.
+				if len(got) != maxRetainedFailures+3 || got[0].fire != "2026-03-02T09:00:00Z" {
+					t.Fatalf("%d runs, the first %v; want %d, from 2026-03-02", len(got), got[0], maxRetainedFailures+3)
+				}
+				got = nil
+			} else {
+				assertCalls(t, got, tc.want...)
+			}
 			if tc.errorLog == "" && strings.Contains(logged.String(), "level=ERROR") || tc.errorLog != "" && !strings.Contains(logged.String(), tc.errorLog) {
 				t.Errorf("want an error line %q, got:\n%s", tc.errorLog, logged.String())
 			}

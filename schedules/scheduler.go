@@ -164,6 +164,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if s.resetAhead(st, now) {
 		save = true
 	}
+	if s.dropImpossibleFailures(st, now) {
+		save = true
+	}
 	if save {
 		if err := st.save(s.opts.StateFile); err != nil {
 			return err

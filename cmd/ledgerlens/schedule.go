@@ -238,20 +238,24 @@ func recordedFires(entries []audit.Entry, jobs []schedules.Job) map[string]sched
 
 // verifiedEntries are the entries of the root's audit log when it
 // verifies: its chain, and against the signed checkpoints of the
-// checkpoints file (reconcile.Audit). A log that does not is logged as an
-// error and gives none, so that the schedule state is held to nothing
-// read from it (every job refuses such a log, and the integrity check
-// reports it).
+// checkpoints file (reconcile.Audit). A log that does not, or cannot be
+// read, is logged as an error and gives none, so that the schedule state
+// is held to nothing read from it (every job refuses such a log, and the
+// integrity check reports it). So is a log with signed checkpoints and no
+// key to check them: its entries could have been made up.
 func (a *app) verifiedEntries(l inputs.Layout) []audit.Entry {
 	pub, err := job.RootPublicKey(l)
 	if err != nil {
-		pub = nil // an unkeyed root: its chain alone is checked
+		pub = nil // an unkeyed root has no signed checkpoints either
 	}
 	ac, err := reconcile.Audit(l, "", pub, nil)
 	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil // no log yet; one that should be there is the jobs' to name
 	case err != nil:
-		return nil // no log yet, or one the jobs report
-	case !ac.OK() && (ac.Unchecked == "" || len(ac.Problems) > 1):
+		a.log.Error("the audit log cannot be read: the schedule state is not held to its record of the runs", "error", err)
+		return nil
+	case !ac.OK():
 		a.log.Error("the audit log does not verify: the schedule state is not held to its record of the runs", "problem", ac.Problems[0])
 		return nil
 	}
