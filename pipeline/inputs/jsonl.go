@@ -27,9 +27,11 @@ type Tail struct {
 // line still being written, as with the ledger, and not passed on. Either
 // way the returned Tail says so. A tail of only whitespace counts as
 // nothing. A tail that is not one JSON object and holds a carriage return
-// followed by more text is neither: it is lines that end in a carriage
-// return alone, which refuse the file with an *Error naming path and the
-// tail's line, as the ledger's stop its ingest (docs/RULES.md, "Inputs").
+// followed by more text, or a whole record followed by more
+// (JoinedRecords), is neither: lines that end in a carriage return alone,
+// or records without line ends between them, which refuse the file with
+// an *Error naming path and the tail's line, as the ledger's stop its
+// ingest (docs/RULES.md, "Inputs").
 func eachLine(path string, data []byte, fn func(n int, line []byte) error) (Tail, error) {
 	n := 0
 	for len(data) > 0 {
@@ -59,6 +61,9 @@ func eachLine(path string, data []byte, fn func(n int, line []byte) error) (Tail
 				if bytes.IndexByte(line, '\r') >= 0 {
 					return Tail{}, &Error{Path: path, Line: n, Msg: "a carriage return without a line feed, followed by more text: lines that end in a carriage return alone are not JSON lines (LF or CR LF)"}
 				}
+				if _, joined := JoinedRecords(trimmed); joined {
+					return Tail{}, &Error{Path: path, Line: n, Msg: "a whole JSON record followed by more text and no line feed: records written without line ends between them"}
+				}
 				return tail, nil
 			}
 			tail.Loaded = true
@@ -69,4 +74,22 @@ func eachLine(path string, data []byte, fn func(n int, line []byte) error) (Tail
 		}
 	}
 	return Tail{}, nil
+}
+
+// JoinedRecords reports whether b begins with a whole JSON value followed
+// by more than white space, and where that text begins: records written
+// without line ends between them, which are not one line being written.
+// The ledger's reader (store) and eachLine both hold a file's last bytes
+// to it.
+func JoinedRecords(b []byte) (at int, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var v json.RawMessage
+	if dec.Decode(&v) != nil {
+		return 0, false
+	}
+	rest := bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")
+	if len(rest) == 0 {
+		return 0, false
+	}
+	return len(b) - len(rest), true
 }

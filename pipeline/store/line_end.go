@@ -3,11 +3,12 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // MaxLineBytes is the longest line the ledger may hold. A run record is a
@@ -78,7 +79,7 @@ func checkUnterminated(tail []byte, line, offset int64) error {
 	case nul >= 0:
 		return &LineEndError{Line: line, Offset: offset, At: offset + int64(nul), Why: LineEndNUL}
 	}
-	if at, ok := afterWholeValue(tail); ok {
+	if at, ok := inputs.JoinedRecords(tail); ok {
 		return &LineEndError{Line: line, Offset: offset, At: offset + int64(at), Why: LineEndJoined}
 	}
 	switch {
@@ -86,22 +87,6 @@ func checkUnterminated(tail []byte, line, offset int64) error {
 		return &LineEndError{Line: line, Offset: offset, Why: LineEndTooLong}
 	}
 	return nil
-}
-
-// afterWholeValue reports whether b begins with a whole JSON value
-// followed by more than white space, and where that text begins.
-func afterWholeValue(b []byte) (int, bool) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	var v json.RawMessage
-	if dec.Decode(&v) != nil {
-		return 0, false
-	}
-	end := int(dec.InputOffset())
-	rest := bytes.TrimLeft(b[end:], " \t\r\n")
-	if len(rest) == 0 {
-		return 0, false
-	}
-	return len(b) - len(rest), true
 }
 
 // unterminatedTail is checkUnterminated of the ledger f of size bytes,
