@@ -76,19 +76,25 @@ func eachLine(path string, data []byte, fn func(n int, line []byte) error) (Tail
 	return Tail{}, nil
 }
 
-// JoinedRecords reports whether b begins with a whole JSON value followed
-// by more than white space, and where that text begins: records written
-// without line ends between them, which are not one line being written.
-// The ledger's reader (store) and eachLine both hold a file's last bytes
-// to it.
+// JoinedRecords reports whether b begins with a whole JSON object
+// followed by the start of another (white space between), and where that
+// one begins: records written without line ends between them, which are
+// not one line being written. Anything else after a whole value (a
+// number, text, a stray byte) makes a line that is a reject once its line
+// feed comes, and is left to come. The ledger's reader (store) and
+// eachLine both hold a file's last bytes to it.
 func JoinedRecords(b []byte) (at int, ok bool) {
+	lead := bytes.TrimLeft(b, " \t")
+	if len(lead) == 0 || lead[0] != '{' {
+		return 0, false
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var v json.RawMessage
 	if dec.Decode(&v) != nil {
 		return 0, false
 	}
 	rest := bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")
-	if len(rest) == 0 {
+	if len(rest) == 0 || rest[0] != '{' {
 		return 0, false
 	}
 	return len(b) - len(rest), true

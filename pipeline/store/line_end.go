@@ -83,7 +83,7 @@ func checkUnterminated(tail []byte, line, offset int64) error {
 		return &LineEndError{Line: line, Offset: offset, At: offset + int64(at), Why: LineEndJoined}
 	}
 	switch {
-	case len(tail) > MaxLineBytes:
+	case len(bytes.TrimSuffix(tail, []byte{'\r'})) > MaxLineBytes: // a last CR may be half of CR LF
 		return &LineEndError{Line: line, Offset: offset, Why: LineEndTooLong}
 	}
 	return nil

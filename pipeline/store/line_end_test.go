@@ -25,6 +25,9 @@ func TestCheckUnterminated(t *testing.T) {
 		{"a NUL before a CR", []byte("{\x00}\r{}"), LineEndNUL, 701},
 		{"records joined without line ends", []byte(`{"Run_ID":"R-1"}{"Run_ID":"R-2"}{`), LineEndJoined, 716},
 		{"a whole record, its line feed to come", []byte(`{"Run_ID":"R-1"} `), "", 0},
+		{"a record, then a stray byte (a reject once its line feed comes)", []byte("{\"Run_ID\":\"R-1\"}\xa0"), "", 0},
+		{"values that are no records", []byte(`12 34`), "", 0},
+		{"a line as long as a line may be, then half of CR LF", append(bytes.Repeat([]byte("x"), MaxLineBytes), '\r'), "", 0},
 		{"a line as long as a line may be", bytes.Repeat([]byte("x"), MaxLineBytes), "", 0},
 		{"a byte longer", bytes.Repeat([]byte("x"), MaxLineBytes+1), LineEndTooLong, 0},
 	} {
