@@ -152,11 +152,31 @@ func (r Record) failedToRetry(latestOnly bool) []time.Time {
 	return f
 }
 
+// forgetZeroStates removes each job's state whose scheduled_through is
+// the zero time (null in the file), which the scheduler never writes:
+// read as it stands, it caught up from year 1, about 500 signed reviews
+// of weeks from 2017 on (an outside review). Without its entry the job
+// starts as without a state: from the audit log's record of its runs
+// (rewindToRecord), else from now. It reports whether it removed any.
+func (s *Scheduler) forgetZeroStates(st *state) bool {
+	changed := false
+	for _, j := range s.jobs {
+		if js := st.Jobs[j.job.Name]; js != nil && js.ScheduledThrough.IsZero() {
+			s.log.Error("the schedule state holds no time the job ran through (null or the zero time, which the scheduler never writes): it is taken as no state",
+				"job", j.job.Name)
+			delete(st.Jobs, j.job.Name)
+			changed = true
+		}
+	}
+	return changed
+}
+
 // dropImpossibleFailures removes from each job's failed list what the
 // scheduler never writes there, logging each at error level: fire times
 // after the clock or after ScheduledThrough (retried, a scheduled run
 // published a final review of a week that had not ended, which the
-// command refuses), and more than maxRetainedFailures (the oldest go,
+// command refuses), the same fire time listed again (in any offset), and
+// more than maxRetainedFailures (the oldest go,
 // as recordFailure drops them). It reports whether it removed any.
 func (s *Scheduler) dropImpossibleFailures(st *state, now time.Time) bool {
 	changed := false
@@ -164,11 +184,14 @@ func (s *Scheduler) dropImpossibleFailures(st *state, now time.Time) bool {
 		js := st.Jobs[j.job.Name]
 		var dropped []time.Time
 		kept := js.Failed[:0]
+		seen := map[time.Time]bool{}
 		for _, f := range js.Failed {
-			if f.Fire.After(now) || f.Fire.After(js.ScheduledThrough) {
+			f.Fire = f.Fire.UTC()
+			if f.Fire.After(now) || f.Fire.After(js.ScheduledThrough) || seen[f.Fire] {
 				dropped = append(dropped, f.Fire)
 				continue
 			}
+			seen[f.Fire] = true
 			kept = append(kept, f)
 		}
 		js.Failed = kept
@@ -180,8 +203,8 @@ func (s *Scheduler) dropImpossibleFailures(st *state, now time.Time) bool {
 			continue
 		}
 		slices.SortFunc(dropped, time.Time.Compare)
-		s.log.Error("the schedule state lists failed runs the scheduler never lists (fire times still to come, after the ones it ran, or more than it keeps): they are dropped",
-			"job", j.job.Name, "dropped", len(dropped), "from", dropped[0].UTC().Format(time.RFC3339), "to", dropped[len(dropped)-1].UTC().Format(time.RFC3339))
+		s.log.Error("the schedule state lists failed runs the scheduler never lists (fire times still to come, after the ones it ran, listed twice, or more than it keeps): they are dropped",
+			"job", j.job.Name, "dropped", len(dropped), "from", dropped[0].Format(time.RFC3339Nano), "to", dropped[len(dropped)-1].Format(time.RFC3339Nano))
 		changed = true
 	}
 	return changed

@@ -42,11 +42,19 @@ func TestStateHeldToTheRecordedRuns(t *testing.T) {
 		{"a failed run off the list, a later one completed", func(js *jobState) { js.ScheduledThrough = mustTime(t, "2026-11-23T09:00:00Z") },
 			&Record{LastCompleted: mustTime(t, "2026-11-23T09:00:00Z"), Failed: []time.Time{mustTime(t, "2026-11-16T09:00:00Z")}},
 			[]call{{JobWeeklyReview, "2026-11-16T09:00:00Z"}, {JobWeeklyReview, "2026-11-30T09:00:00Z"}}, "runs the audit log records as failed"},
-		{"emptied to the zero time", func(js *jobState) { js.ScheduledThrough = time.Time{} }, &done, caughtUp, "behind the audit log's record"},
+		{"emptied to the zero time", func(js *jobState) { js.ScheduledThrough = time.Time{} }, &done, caughtUp, "taken as no state"},
+		{"emptied to the zero time, no run recorded", func(js *jobState) { js.ScheduledThrough = time.Time{} }, nil, nil, "taken as no state"},
+		{"a failed run listed three times", func(js *jobState) {
+			js.ScheduledThrough = mustTime(t, "2026-11-16T09:00:00Z")
+			f := mustTime(t, "2026-11-16T09:00:00Z")
+			js.Failed = []failedFire{{Fire: f, Attempts: 1}, {Fire: f, Attempts: 1}, {Fire: f.In(time.FixedZone("", 3600)), Attempts: 1}}
+		}, &done, caughtUp, "listed twice"},
 		{"one fire behind (a run cut off before the state was saved)", func(js *jobState) { js.ScheduledThrough = mustTime(t, "2026-11-02T09:00:00Z") },
 			&done, append([]call{{JobWeeklyReview, recorded}}, caughtUp...), ""},
 		{"an older state restored", func(js *jobState) { js.ScheduledThrough = mustTime(t, "2026-10-19T09:00:00Z") }, &done, caughtUp, "behind the audit log's record"},
 		{"emptied, only failed runs recorded", func(js *jobState) { js.ScheduledThrough = time.Time{} },
+			&Record{Failed: []time.Time{mustTime(t, "2026-11-16T09:00:00Z")}}, caughtUp, "taken as no state"},
+		{"far behind, only failed runs recorded", func(js *jobState) { js.ScheduledThrough = mustTime(t, "2026-10-05T09:00:00Z") },
 			&Record{Failed: []time.Time{mustTime(t, "2026-11-16T09:00:00Z")}}, caughtUp, "behind the audit log's record"},
 		{"a failed run still to come", func(js *jobState) {
 			js.Failed = []failedFire{{Fire: mustTime(t, "2026-12-14T09:00:00Z"), Attempts: 1}}

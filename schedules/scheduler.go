@@ -148,7 +148,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return err
 	}
 	now := s.now()
-	save := s.rewindToRecord(st)
+	save := s.forgetZeroStates(st)
+	if s.rewindToRecord(st) {
+		save = true
+	}
 	for _, j := range s.jobs {
 		if st.Jobs[j.job.Name] != nil {
 			continue

@@ -68,9 +68,11 @@ func newScheduleRunCmd(a *app) *cobra.Command {
 (defaults: weekly review Monday 10:00, integrity check daily 06:00, SLA report
 on the 1st at 07:00, UTC). At start it catches up fire times missed while
 the host was down, oldest first, each once (the integrity check, which
-checks the root as it is, once for the newest). Jobs never overlap with each
-other or with CLI runs (file lock; a scheduled run waits up to
---lock-timeout). SIGTERM, SIGINT and SIGHUP stop it cleanly: with exit
+checks the root as it is, once for the newest). Its state file is held to
+the audit log's record of the runs: a state that says more was run than the
+log records (edited, or removed) is caught up, with an error saying so.
+Jobs never overlap with each other or with CLI runs (file lock; a
+scheduled run waits up to --lock-timeout). SIGTERM, SIGINT and SIGHUP stop it cleanly: with exit
 status 0 between runs; during a run, which is abandoned and done again at
 the next start, with 128+signal and a line naming it.`,
 		Example: `  ledgerlens --root /srv/ledger schedule run --metrics-file /var/lib/node_exporter/textfile/ledgerlens.prom`,
@@ -121,15 +123,8 @@ func runScheduleRun(ctx context.Context, a *app, opts ScheduleRunOptions) error 
 	defer own.Release()
 	// The log is read under the jobs' read lock: a job appending to it
 	// meanwhile would leave a line half written, which does not verify.
-	var entries []audit.Entry
-	switch lk, err := a.readLock(ctx, "schedule run", opts.LockTimeout); {
-	case err == nil:
-		entries = a.verifiedEntries(l)
-		lk.Release()
-	case isLockHeld(err):
-		// The daemon starts all the same; its runs wait for the lock.
-		a.log.Error("the audit log could not be read under the jobs' lock: the schedule state is not held to its record of the runs", "error", err)
-	default:
+	entries, err := a.entriesUnderLock(ctx, opts.LockTimeout)
+	if err != nil {
 		return err
 	}
 	recorded := recordedFires(entries, jobs)
@@ -234,6 +229,29 @@ func recordedFires(entries []audit.Entry, jobs []schedules.Job) map[string]sched
 		recs[job] = r
 	}
 	return recs
+}
+
+// entriesUnderLock is verifiedEntries read under the jobs' read lock: a
+// job appending to the log meanwhile would leave a line half written,
+// which does not verify. It waits for the lock as long as it takes,
+// saying so at error level after each wait of timeout: started without
+// the record, the daemon held its state to nothing (an outside review),
+// and its runs need the lock anyway. Only ctx ending stops the wait.
+func (a *app) entriesUnderLock(ctx context.Context, timeout time.Duration) ([]audit.Entry, error) {
+	if timeout <= 0 {
+		timeout = time.Minute // one error line a minute, not a busy loop
+	}
+	for {
+		lk, err := a.readLock(ctx, "schedule run", timeout)
+		if err == nil {
+			defer lk.Release()
+			return a.verifiedEntries(a.layout()), nil
+		}
+		if !isLockHeld(err) || ctx.Err() != nil {
+			return nil, err
+		}
+		a.log.Error("still waiting for the jobs' lock, to read the audit log the schedule state is held to", "error", err)
+	}
 }
 
 // verifiedEntries are the entries of the root's audit log when it

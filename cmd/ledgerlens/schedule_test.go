@@ -302,6 +302,60 @@ func TestSchedulerStateHeldToTheAuditLog(t *testing.T) {
 		})
 	}
 
+	// The jobs' lock held when the daemon starts: it gave up reading the
+	// log after --lock-timeout and held the state to nothing (an outside
+	// review). It waits, saying so, and holds the state once it can read.
+	t.Run("the jobs' lock held at the start", func(t *testing.T) {
+		root := copyFixture(t)
+		mustRun(t, "--root", root, "keys", "generate")
+		a := newApp(&strings.Builder{}, &strings.Builder{})
+		a.root = root
+		if _, err := a.weeklyJob(0)(context.Background(), recorded); err != nil {
+			t.Fatal(err)
+		}
+		state := `{"version":1,"jobs":{"weekly-review":{"scheduled_through":"` + recorded.AddDate(0, 0, 21).Format(time.RFC3339) + `","last_completed_fire":null,"failed":[],"last_run":null,"last_success":null}}}`
+		if err := os.WriteFile(filepath.Join(root, ".ledgerlens", "schedule-state.json"), []byte(state), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		holder := startPaused(t, root)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		daemon := exec.CommandContext(ctx, binary, "--root", root, "--log-level", "info", "schedule", "run", "--lock-timeout", "1s")
+		out, err := daemon.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := daemon.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+			switch {
+			case strings.Contains(sc.Text(), "still waiting for the jobs' lock") && holder != nil:
+				holder.Process.Kill()
+				holder.Wait()
+				holder = nil
+			case strings.Contains(sc.Text(), "job started"):
+				daemon.Process.Signal(syscall.SIGTERM)
+			}
+		}
+		daemon.Wait()
+		stderr := strings.Join(lines, "\n")
+		if holder != nil {
+			holder.Process.Kill()
+			t.Fatalf("the daemon never said it waited for the lock:\n%s", stderr)
+		}
+		if !strings.Contains(stderr, "later fire time than the audit log records") {
+			t.Errorf("the state was not held to the log once the lock was free:\n%s", stderr)
+		}
+		started := regexp.MustCompile(`msg="job started" job=weekly-review fire=(\S+)`).FindStringSubmatch(stderr)
+		if started == nil || started[1] != next {
+			t.Fatalf("the first weekly run is for %v, want %s:\n%s", started, next, stderr)
+		}
+	})
+
 	// A run that failed, taken off the state's list of runs to retry
 	// (an outside review): the log records its job_fail, so it is
 	// retried all the same.
