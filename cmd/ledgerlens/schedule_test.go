@@ -267,38 +267,24 @@ func TestSchedulerWithItsStateGone(t *testing.T) {
 // the last fire time the log records, saying why at error level.
 func TestSchedulerStateHeldToTheAuditLog(t *testing.T) {
 	recorded := mustParseDay(t, focusWeek).AddDate(0, 0, 7).Add(10 * time.Hour)
-	next := recorded.AddDate(0, 0, 7).Format(time.RFC3339)
+	next := recorded.AddDate(0, 0, 7)
+	movedOn := weeklyState(recorded.AddDate(0, 0, 21))
 	for _, tc := range []struct {
 		name  string
 		state string // the schedule state's content; "" deletes it
 		want  string
 	}{
-		{"scheduled_through moved on", `{"version":1,"jobs":{"weekly-review":{"scheduled_through":"` + recorded.AddDate(0, 0, 21).Format(time.RFC3339) + `","last_completed_fire":null,"failed":[],"last_run":null,"last_success":null}}}`, "later fire time than the audit log records"},
+		{"scheduled_through moved on", movedOn, "later fire time than the audit log records"},
 		{"its entry removed", `{"version":1,"jobs":{}}`, "no schedule state, but the audit log records its runs"},
 		{"the file deleted", "", "no schedule state, but the audit log records its runs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root := copyFixture(t)
-			mustRun(t, "--root", root, "keys", "generate")
-			a := newApp(&strings.Builder{}, &strings.Builder{})
-			a.root = root
-			if _, err := a.weeklyJob(0)(context.Background(), recorded); err != nil {
-				t.Fatal(err)
-			}
-			state := filepath.Join(root, ".ledgerlens", "schedule-state.json")
-			if tc.state != "" {
-				if err := os.WriteFile(state, []byte(tc.state), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			root, _ := rootWithAScheduledRun(t, recorded, tc.state)
 			stderr, _ := runScheduler(t, root, nil, "job started")
 			if !strings.Contains(stderr, "level=ERROR") || !strings.Contains(stderr, tc.want) {
 				t.Errorf("want an error saying %q, got:\n%s", tc.want, stderr)
 			}
-			started := regexp.MustCompile(`msg="job started" job=weekly-review fire=(\S+)`).FindStringSubmatch(stderr)
-			if started == nil || started[1] != next {
-				t.Fatalf("the first weekly run is for %v, want %s, the fire after the last one recorded:\n%s", started, next, stderr)
-			}
+			wantFirstWeeklyRun(t, stderr, next, false)
 		})
 	}
 
@@ -306,43 +292,16 @@ func TestSchedulerStateHeldToTheAuditLog(t *testing.T) {
 	// log after --lock-timeout and held the state to nothing (an outside
 	// review). It waits, saying so, and holds the state once it can read.
 	t.Run("the jobs' lock held at the start", func(t *testing.T) {
-		root := copyFixture(t)
-		mustRun(t, "--root", root, "keys", "generate")
-		a := newApp(&strings.Builder{}, &strings.Builder{})
-		a.root = root
-		if _, err := a.weeklyJob(0)(context.Background(), recorded); err != nil {
-			t.Fatal(err)
-		}
-		state := `{"version":1,"jobs":{"weekly-review":{"scheduled_through":"` + recorded.AddDate(0, 0, 21).Format(time.RFC3339) + `","last_completed_fire":null,"failed":[],"last_run":null,"last_success":null}}}`
-		if err := os.WriteFile(filepath.Join(root, ".ledgerlens", "schedule-state.json"), []byte(state), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		root, _ := rootWithAScheduledRun(t, recorded, movedOn)
 		holder := startPaused(t, root)
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		daemon := exec.CommandContext(ctx, binary, "--root", root, "--log-level", "info", "schedule", "run", "--lock-timeout", "1s")
-		out, err := daemon.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := daemon.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines = append(lines, sc.Text())
-			switch {
-			case strings.Contains(sc.Text(), "still waiting for the jobs' lock") && holder != nil:
+		stderr, _ := watchScheduler(t, root, nil, []string{"--lock-timeout", "1s"}, func(line string) bool {
+			if strings.Contains(line, "still waiting for the jobs' lock") && holder != nil {
 				holder.Process.Kill()
 				holder.Wait()
 				holder = nil
-			case strings.Contains(sc.Text(), "job started"):
-				daemon.Process.Signal(syscall.SIGTERM)
 			}
-		}
-		daemon.Wait()
-		stderr := strings.Join(lines, "\n")
+			return strings.Contains(line, "job started")
+		})
 		if holder != nil {
 			holder.Process.Kill()
 			t.Fatalf("the daemon never said it waited for the lock:\n%s", stderr)
@@ -350,23 +309,14 @@ func TestSchedulerStateHeldToTheAuditLog(t *testing.T) {
 		if !strings.Contains(stderr, "later fire time than the audit log records") {
 			t.Errorf("the state was not held to the log once the lock was free:\n%s", stderr)
 		}
-		started := regexp.MustCompile(`msg="job started" job=weekly-review fire=(\S+)`).FindStringSubmatch(stderr)
-		if started == nil || started[1] != next {
-			t.Fatalf("the first weekly run is for %v, want %s:\n%s", started, next, stderr)
-		}
+		wantFirstWeeklyRun(t, stderr, next, false)
 	})
 
 	// A run that failed, taken off the state's list of runs to retry
 	// (an outside review): the log records its job_fail, so it is
 	// retried all the same.
 	t.Run("a failed run taken off the list", func(t *testing.T) {
-		root := copyFixture(t)
-		mustRun(t, "--root", root, "keys", "generate")
-		a := newApp(&strings.Builder{}, &strings.Builder{})
-		a.root = root
-		if _, err := a.weeklyJob(0)(context.Background(), recorded); err != nil {
-			t.Fatal(err)
-		}
+		root, a := rootWithAScheduledRun(t, recorded, "")
 		ledger := ledgerPath(root)
 		good, err := os.ReadFile(ledger)
 		if err != nil {
@@ -375,25 +325,59 @@ func TestSchedulerStateHeldToTheAuditLog(t *testing.T) {
 		if err := os.WriteFile(ledger, append(bytes.Clone(good), "{}\r{}"...), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		failed := recorded.AddDate(0, 0, 7)
-		if _, err := a.weeklyJob(0)(context.Background(), failed); err == nil {
+		if _, err := a.weeklyJob(0)(context.Background(), next); err == nil {
 			t.Fatal("the run on a ledger of CR line ends did not fail")
 		}
 		if err := os.WriteFile(ledger, good, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		state := `{"version":1,"jobs":{"weekly-review":{"scheduled_through":"` + failed.Format(time.RFC3339) + `","last_completed_fire":null,"failed":[],"last_run":null,"last_success":null}}}`
-		if err := os.WriteFile(filepath.Join(root, ".ledgerlens", "schedule-state.json"), []byte(state), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(root, ".ledgerlens", "schedule-state.json"), []byte(weeklyState(next)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		stderr, _ := runScheduler(t, root, nil, "job started")
 		if !strings.Contains(stderr, "runs the audit log records as failed") {
 			t.Errorf("no error names the failed run:\n%s", stderr)
 		}
-		if !strings.Contains(stderr, `msg="job started" job=weekly-review fire=`+failed.Format(time.RFC3339)+" retry=true") {
-			t.Fatalf("the failed run is not retried first:\n%s", stderr)
-		}
+		wantFirstWeeklyRun(t, stderr, next, true)
 	})
+}
+
+// rootWithAScheduledRun is a copy of the fixture with a key, on which the
+// scheduler's weekly job ran for fire (recorded in the audit log as the
+// daemon would record it), then the schedule state was replaced by state
+// ("": none). It returns the root and an app on it.
+func rootWithAScheduledRun(t *testing.T, fire time.Time, state string) (string, *app) {
+	t.Helper()
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	a := newApp(&strings.Builder{}, &strings.Builder{})
+	a.root = root
+	if _, err := a.weeklyJob(0)(context.Background(), fire); err != nil {
+		t.Fatal(err)
+	}
+	if state != "" {
+		if err := os.WriteFile(filepath.Join(root, ".ledgerlens", "schedule-state.json"), []byte(state), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root, a
+}
+
+// weeklyState is a schedule state whose weekly-review job ran through
+// through, and lists no failed run.
+func weeklyState(through time.Time) string {
+	return `{"version":1,"jobs":{"weekly-review":{"scheduled_through":"` + through.Format(time.RFC3339) +
+		`","last_completed_fire":null,"failed":[],"last_run":null,"last_success":null}}}`
+}
+
+// wantFirstWeeklyRun fails t unless the first weekly run the daemon's
+// stderr logs is for fire, a retry or not.
+func wantFirstWeeklyRun(t *testing.T, stderr string, fire time.Time, retry bool) {
+	t.Helper()
+	started := regexp.MustCompile(`msg="job started" job=weekly-review fire=(\S+) retry=(\S+)`).FindStringSubmatch(stderr)
+	if started == nil || started[1] != fire.Format(time.RFC3339) || started[2] != strconv.FormatBool(retry) {
+		t.Fatalf("the first weekly run is %v, want one for %s (retry %v):\n%s", started, fire.Format(time.RFC3339), retry, stderr)
+	}
 }
 
 // runScheduler runs `schedule run` on root, with env added to its
@@ -401,9 +385,18 @@ func TestSchedulerStateHeldToTheAuditLog(t *testing.T) {
 // signalAt, and returns its stderr and exit status.
 func runScheduler(t *testing.T, root string, env []string, signalAt string) (stderr string, code int) {
 	t.Helper()
+	return watchScheduler(t, root, env, nil, func(line string) bool { return strings.Contains(line, signalAt) })
+}
+
+// watchScheduler runs `schedule run` on root with args added, and env
+// added to its environment, hands each line of its stderr to onLine,
+// sends it SIGTERM when onLine says so, and returns its stderr and exit
+// status.
+func watchScheduler(t *testing.T, root string, env, args []string, onLine func(line string) (stop bool)) (stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	daemon := exec.CommandContext(ctx, binary, "--root", root, "--log-level", "info", "schedule", "run")
+	daemon := exec.CommandContext(ctx, binary, append([]string{"--root", root, "--log-level", "info", "schedule", "run"}, args...)...)
 	daemon.Env = append(os.Environ(), env...)
 	out, err := daemon.StderrPipe()
 	if err != nil {
@@ -416,7 +409,7 @@ func runScheduler(t *testing.T, root string, env []string, signalAt string) (std
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
-		if strings.Contains(sc.Text(), signalAt) {
+		if onLine(sc.Text()) {
 			daemon.Process.Signal(syscall.SIGTERM)
 		}
 	}
