@@ -23,10 +23,10 @@ type Record struct {
 //   - a state through a later time, with fire times between that it
 //     neither ran nor lists as failed (due yet or not), is rewound to the
 //     last completed run;
-//   - a state behind the last completed run is moved up to it: catch-up
-//     runs oldest first, so every fire time before that one was run, or
-//     failed and is listed (a state emptied to the zero time published a
-//     review of every week since 2017);
+//   - a state behind the last completed run by more than one fire time
+//     is moved up to it: catch-up runs oldest first, so every fire time
+//     before that one was run, or failed and is listed (a restored older
+//     state; one behind is a run cut off before the state was saved);
 //   - a failed run the state no longer lists is listed again (the newest
 //     maxRetainedFailures; a LatestOnly job's newest after its last
 //     completed run).
