@@ -26,15 +26,15 @@ type Tail struct {
 // (a hand-edited file often lacks the final newline); otherwise they are a
 // line still being written, as with the ledger, and not passed on. Either
 // way the returned Tail says so. A tail of only whitespace counts as
-// nothing. A tail that is not one JSON object and holds a carriage return
-// followed by more text, or a whole record followed by more
-// (JoinedRecords), is neither: lines that end in a carriage return alone,
-// or records without line ends between them, which refuse the file with
-// an *Error naming path and the tail's line, as the ledger's stop its
-// ingest (docs/RULES.md, "Inputs").
+// nothing. A tail that is not one JSON object and cannot be a line being
+// written either (UnfinishedLine) refuses the file with an *Error naming
+// path and the tail's line, as the ledger's stops its ingest
+// (docs/RULES.md, "Inputs").
 func eachLine(path string, data []byte, fn func(n int, line []byte) error) (Tail, error) {
 	n := 0
+	size := len(data)
 	for len(data) > 0 {
+		off := size - len(data) // the line's first byte in the file
 		i := bytes.IndexByte(data, '\n')
 		last := i < 0
 		if last {
@@ -58,11 +58,8 @@ func eachLine(path string, data []byte, fn func(n int, line []byte) error) (Tail
 		if last {
 			tail := Tail{Line: n, Bytes: int64(len(raw))}
 			if trimmed[0] != '{' || !json.Valid(trimmed) {
-				if bytes.IndexByte(line, '\r') >= 0 {
-					return Tail{}, &Error{Path: path, Line: n, Msg: "a carriage return without a line feed, followed by more text: lines that end in a carriage return alone are not JSON lines (LF or CR LF)"}
-				}
-				if _, joined := JoinedRecords(trimmed); joined {
-					return Tail{}, &Error{Path: path, Line: n, Msg: "a whole JSON record followed by more text and no line feed: records written without line ends between them"}
+				if why, at := UnfinishedLine(raw); why != "" {
+					return Tail{}, &Error{Path: path, Line: n, Msg: DescribeUnfinished(why, int64(off+at))}
 				}
 				return tail, nil
 			}
@@ -74,28 +71,4 @@ func eachLine(path string, data []byte, fn func(n int, line []byte) error) (Tail
 		}
 	}
 	return Tail{}, nil
-}
-
-// JoinedRecords reports whether b begins with a whole JSON object
-// followed by the start of another (white space between), and where that
-// one begins: records written without line ends between them, which are
-// not one line being written. Anything else after a whole value (a
-// number, text, a stray byte) makes a line that is a reject once its line
-// feed comes, and is left to come. The ledger's reader (store) and
-// eachLine both hold a file's last bytes to it.
-func JoinedRecords(b []byte) (at int, ok bool) {
-	lead := bytes.TrimLeft(b, " \t")
-	if len(lead) == 0 || lead[0] != '{' {
-		return 0, false
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	var v json.RawMessage
-	if dec.Decode(&v) != nil {
-		return 0, false
-	}
-	rest := bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")
-	if len(rest) == 0 || rest[0] != '{' {
-		return 0, false
-	}
-	return len(b) - len(rest), true
 }

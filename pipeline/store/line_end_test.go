@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 func TestCheckUnterminated(t *testing.T) {
@@ -19,17 +21,17 @@ func TestCheckUnterminated(t *testing.T) {
 		{"nothing", nil, "", 0},
 		{"a line being written", []byte(`{"Run_ID":"R-1","Times`), "", 0},
 		{"CR LF half written", []byte("{\"Run_ID\":\"R-1\"}\r"), "", 0},
-		{"a line ended by CR alone", []byte("{\"Run_ID\":\"R-1\"}\r{\"Run"), LineEndCR, 700 + 16},
-		{"CR then nothing but CR", []byte("{}\r\r"), LineEndCR, 702},
-		{"NUL bytes a crash left", []byte("\x00\x00\x00\x00"), LineEndNUL, 700},
-		{"a NUL before a CR", []byte("{\x00}\r{}"), LineEndNUL, 701},
-		{"records joined without line ends", []byte(`{"Run_ID":"R-1"}{"Run_ID":"R-2"}{`), LineEndJoined, 716},
+		{"a line ended by CR alone", []byte("{\"Run_ID\":\"R-1\"}\r{\"Run"), inputs.UnfinishedCR, 700 + 16},
+		{"CR then nothing but CR", []byte("{}\r\r"), inputs.UnfinishedCR, 702},
+		{"NUL bytes a crash left", []byte("\x00\x00\x00\x00"), inputs.UnfinishedNUL, 700},
+		{"a NUL before a CR", []byte("{\x00}\r{}"), inputs.UnfinishedNUL, 701},
+		{"records joined without line ends", []byte(`{"Run_ID":"R-1"}{"Run_ID":"R-2"}{`), inputs.UnfinishedJoined, 716},
 		{"a whole record, its line feed to come", []byte(`{"Run_ID":"R-1"} `), "", 0},
 		{"a record, then a stray byte (a reject once its line feed comes)", []byte("{\"Run_ID\":\"R-1\"}\xa0"), "", 0},
 		{"values that are no records", []byte(`12 34`), "", 0},
-		{"a line as long as a line may be, then half of CR LF", append(bytes.Repeat([]byte("x"), MaxLineBytes), '\r'), "", 0},
-		{"a line as long as a line may be", bytes.Repeat([]byte("x"), MaxLineBytes), "", 0},
-		{"a byte longer", bytes.Repeat([]byte("x"), MaxLineBytes+1), LineEndTooLong, 0},
+		{"a line as long as a line may be, then half of CR LF", append(bytes.Repeat([]byte("x"), inputs.MaxLineBytes), '\r'), "", 0},
+		{"a line as long as a line may be", bytes.Repeat([]byte("x"), inputs.MaxLineBytes), "", 0},
+		{"a byte longer", bytes.Repeat([]byte("x"), inputs.MaxLineBytes+1), inputs.UnfinishedTooLong, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := checkUnterminated(tc.tail, 7, 700)
@@ -60,8 +62,8 @@ func TestUnterminatedTail(t *testing.T) {
 		{"nothing appended", "", "", 0, 0},
 		{"complete lines appended", "{\"a\":3}\n", "", 0, 0},
 		{"a line being written", "{\"a\":3}\n{\"a\"", "", 0, 0},
-		{"lines ended by CR alone", "{\"a\":3}\n{\"a\":4}\r{\"a\":5}\r", LineEndCR, 4, int64(len(covered)) + 8 + 7},
-		{"zeros", "{\"a\":3}\n\x00\x00", LineEndNUL, 4, int64(len(covered)) + 8},
+		{"lines ended by CR alone", "{\"a\":3}\n{\"a\":4}\r{\"a\":5}\r", inputs.UnfinishedCR, 4, int64(len(covered)) + 8 + 7},
+		{"zeros", "{\"a\":3}\n\x00\x00", inputs.UnfinishedNUL, 4, int64(len(covered)) + 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "ledger.jsonl")
