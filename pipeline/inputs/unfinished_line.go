@@ -63,7 +63,7 @@ func UnfinishedLine(tail []byte) (why string, at int) {
 func DescribeUnfinished(why string, at int64) string {
 	switch why {
 	case UnfinishedCR:
-		return fmt.Sprintf("a carriage return at byte %d with more text after it and no line feed: lines that end in a carriage return alone are not JSON lines (LF or CR LF; a line feed appended after them makes them one rejected line)", at)
+		return fmt.Sprintf("a carriage return at byte %d with more text after it and no line feed: lines that end in a carriage return alone are not JSON lines (LF or CR LF; a line feed appended after them alone makes them one invalid line)", at)
 	case UnfinishedNUL:
 		return fmt.Sprintf("a NUL byte at byte %d and no line feed: no JSON line holds one (a crash can leave the end of a file filled with zeros)", at)
 	case UnfinishedJoined:
