@@ -341,29 +341,6 @@ func stringList(o object, key string) ([]string, error) {
 	return out, nil
 }
 
-// Severity classifies a run by its variance multiplier (credits / baseline):
-// the first of SEV0 (only when piiOrRegulatory, unless the policy waives
-// that), SEV1, SEV2, SEV3 whose threshold the multiplier reaches, else SEV4.
-// A non-PII run at the SEV0 multiplier is SEV1. A NaN multiplier, which
-// stands for "no baseline", gives "" (no severity), never SEV4.
-func (p Policy) Severity(multiplier float64, piiOrRegulatory bool) string {
-	sp := p.SeverityPolicy
-	switch {
-	case multiplier != multiplier: // NaN
-		return ""
-	case multiplier >= sp.Sev0.Multiplier && (piiOrRegulatory || !sp.Sev0.PIIOrRegulatory):
-		return SEV0
-	case multiplier >= sp.Sev1.Multiplier:
-		return SEV1
-	case multiplier >= sp.Sev2.Multiplier:
-		return SEV2
-	case multiplier >= sp.Sev3.Multiplier:
-		return SEV3
-	default:
-		return SEV4
-	}
-}
-
 // MisconfigScore is Σ misconfig_weight − Σ legit_weight over flags; a flag
 // the policy does not list weighs 0, and a flag listed twice counts once.
 func (p Policy) MisconfigScore(flags []string) float64 {
@@ -388,11 +365,6 @@ func (p Policy) Likelihood(score float64) string {
 	default:
 		return LikelihoodLow
 	}
-}
-
-// IsHealthy reports whether a run status counts as healthy for baselines.
-func (p Policy) IsHealthy(status string) bool {
-	return slices.Contains(p.ReviewWindows.HealthyRunStatuses, status)
 }
 
 // Marshal renders p in the policy file's shape: 2-space indent, keys in a

@@ -4,9 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"math"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -95,15 +95,15 @@ func TestParsePolicyValid(t *testing.T) {
 		{"pii_or_regulatory absent means required", func(s string) string {
 			return strings.Replace(s, `"pii_or_regulatory":true,`, ``, 1)
 		}, func(t *testing.T, p Policy) {
-			if got := p.Severity(12, false); got != SEV1 {
-				t.Fatalf("non-PII run at 12× = %s, want SEV1", got)
+			if !p.SeverityPolicy.Sev0.PIIOrRegulatory {
+				t.Fatalf("sev0 = %+v, want pii_or_regulatory true", p.SeverityPolicy.Sev0)
 			}
 		}},
 		{"pii_or_regulatory false waives PII", func(s string) string {
 			return strings.Replace(s, `"pii_or_regulatory":true`, `"pii_or_regulatory":false`, 1)
 		}, func(t *testing.T, p Policy) {
-			if got := p.Severity(12, false); got != SEV0 {
-				t.Fatalf("non-PII run at 12× = %s, want SEV0", got)
+			if p.SeverityPolicy.Sev0.PIIOrRegulatory {
+				t.Fatalf("sev0 = %+v, want pii_or_regulatory false", p.SeverityPolicy.Sev0)
 			}
 		}},
 		// Flag names are data, not keys this version reads: spellings that
@@ -156,8 +156,8 @@ func TestParsePolicyValid(t *testing.T) {
 		{"several healthy statuses", func(s string) string {
 			return strings.Replace(s, `["Success"]`, `["Success","Escalated"]`, 1)
 		}, func(t *testing.T, p Policy) {
-			if !p.IsHealthy("Escalated") || p.IsHealthy("Failed") {
-				t.Fatalf("healthy = %v", p.ReviewWindows.HealthyRunStatuses)
+			if got := p.ReviewWindows.HealthyRunStatuses; !slices.Equal(got, []string{"Success", "Escalated"}) {
+				t.Fatalf("healthy = %v", got)
 			}
 		}},
 	}
@@ -326,34 +326,6 @@ func TestParsePolicyReportsAllProblems(t *testing.T) {
 		"p.json: review_windows.baseline_window_days: must be between 1 and 3660 days, got -1")
 }
 
-func TestPolicySeverity(t *testing.T) {
-	p := DefaultPolicy()
-	tests := []struct {
-		m    float64
-		pii  bool
-		want string
-	}{
-		{10, true, SEV0},
-		{50, true, SEV0},
-		{math.Inf(1), true, SEV0},
-		{10, false, SEV1}, // no PII: the SEV0 multiplier alone is SEV1
-		{9.99, true, SEV1},
-		{5, false, SEV1},
-		{4.99, false, SEV2},
-		{2, false, SEV2},
-		{1.99, true, SEV3},
-		{1.5, false, SEV3},
-		{1.49, false, SEV4},
-		{0, false, SEV4},
-		{math.NaN(), true, ""},
-	}
-	for _, tt := range tests {
-		if got := p.Severity(tt.m, tt.pii); got != tt.want {
-			t.Errorf("Severity(%v, %v) = %q, want %q", tt.m, tt.pii, got, tt.want)
-		}
-	}
-}
-
 func TestPolicyMisconfigScoreAndLikelihood(t *testing.T) {
 	p := DefaultPolicy()
 	tests := []struct {
@@ -385,15 +357,6 @@ func TestPolicyMisconfigScoreAndLikelihood(t *testing.T) {
 	for score, want := range map[float64]string{6: LikelihoodHigh, 5.99: LikelihoodMedium, 3: LikelihoodMedium, 2.99: LikelihoodLow} {
 		if got := p.Likelihood(score); got != want {
 			t.Errorf("Likelihood(%v) = %q, want %q", score, got, want)
-		}
-	}
-}
-
-func TestPolicyIsHealthy(t *testing.T) {
-	p := DefaultPolicy()
-	for status, want := range map[string]bool{"Success": true, "success": false, "Failed": false, "": false} {
-		if got := p.IsHealthy(status); got != want {
-			t.Errorf("IsHealthy(%q) = %v", status, got)
 		}
 	}
 }

@@ -62,6 +62,10 @@ func TestSeverityMacro(t *testing.T) {
 		{150, 100, "[]", true, sql.NullString{String: "SEV3", Valid: true}, false},
 		{149, 100, "[]", true, sql.NullString{String: "SEV4", Valid: true}, false},
 		{149, 0, "[]", true, sql.NullString{}, false},
+		{0, 100, "[]", true, sql.NullString{String: "SEV4", Valid: true}, false},
+		{-100, 100, "[]", true, sql.NullString{String: "SEV4", Valid: true}, false},
+		{600, -1, "['pii_exposure']", true, sql.NullString{}, false},
+		{1e308, 1e-308, "['pii_exposure']", true, sql.NullString{String: "SEV0", Valid: true}, true}, // an infinite multiplier
 	}
 	for _, tt := range tests {
 		var got sql.NullString
@@ -85,7 +89,8 @@ func TestHealthyMacro(t *testing.T) {
 		status string
 		retry  any
 		want   bool
-	}{{"success", 0, true}, {"partial", 1, true}, {"success", 2, false}, {"failed", 0, false}, {"success", nil, true}, {"succ", 0, false}}
+	}{{"success", 0, true}, {"partial", 1, true}, {"success", 2, false}, {"failed", 0, false}, {"success", nil, true}, {"succ", 0, false},
+		{"Success", 0, false}, {"", 0, false}} // statuses match exactly
 	for _, tt := range tests {
 		var got bool
 		if err := c.QueryRowContext(context.Background(), "SELECT ll_healthy($1, $2::INTEGER, $3)", tt.status, tt.retry, statuses).Scan(&got); err != nil {
