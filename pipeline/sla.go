@@ -349,23 +349,16 @@ func (r *slaJob) analyseStep(ctx context.Context, st *store.Store, ing store.Ing
 // rest of the publication is held to its record, the no-op is audited and
 // the steps complete. It must not publish anything.
 func (r *slaJob) completeNoop(ctx context.Context, pub *reports.Publisher, base string, res *SLAResult) (*SLAResult, error) {
-	l := r.lj.Env().Layout
-	latest, _ := pub.Latest(base)
-	res.Noop, res.Revision = true, latest
-	res.JSONPath = filepath.Join(pub.Dir, reports.Name(base, latest, ".json"))
-	res.XLSXPath = filepath.Join(pub.Dir, reports.Name(base, latest, ".xlsx"))
-	if data, err := pub.Read(base, latest, ".json"); err == nil {
-		var published reports.SLA
-		if json.Unmarshal(data, &published) == nil {
-			res.Report = &published
-		}
+	p := job.LatestPublished[reports.SLA](pub, base)
+	res.Noop, res.Revision, res.JSONPath, res.XLSXPath = true, p.Revision, p.JSONPath, p.XLSXPath
+	if p.Report != nil {
+		res.Report = p.Report // else the result computed, which it holds
 	}
 	// Only the report was compared, as for the weekly review.
-	if err := reconcile.PublicationsUnchanged(l, r.lj.Entries(), base); err != nil {
+	if err := reconcile.PublicationsUnchanged(r.lj.Env().Layout, r.lj.Entries(), base); err != nil {
 		return nil, err
 	}
-	if err := r.lj.Audit(ctx, audit.EventPublishNoop, map[string]any{
-		"path": l.Rel(res.JSONPath), "reason": job.NoopReason(r.opts.KeepPublished)}); err != nil {
+	if err := r.lj.AuditNoop(ctx, res.JSONPath, r.opts.KeepPublished); err != nil {
 		return nil, err
 	}
 	return res, r.steps.Complete()

@@ -381,26 +381,17 @@ func (j *weeklyJob) analyseStep(ctx context.Context, st *store.Store, in *job.In
 // rest of the publication is held to its record, the no-op is audited and
 // the steps complete. It must not publish anything.
 func (j *weeklyJob) completeNoop(ctx context.Context, out *weeklyOutput, period review.Period, res *WeeklyResult) (*WeeklyResult, error) {
-	l := j.env.Layout
-	pub, base := out.pub, out.base
-	// The published revision already holds this result: nothing to do.
-	latest, _ := pub.Latest(base)
-	res.Noop, res.Revision = true, latest
-	res.JSONPath = filepath.Join(pub.Dir, reports.Name(base, latest, ".json"))
-	if data, err := pub.Read(base, latest, ".json"); err == nil {
-		var published reports.Weekly
-		if json.Unmarshal(data, &published) == nil {
-			res.Report = &published
-		}
+	p := job.LatestPublished[reports.Weekly](out.pub, out.base)
+	res.Noop, res.Revision, res.JSONPath, res.XLSXPath = true, p.Revision, p.JSONPath, p.XLSXPath
+	if p.Report != nil {
+		res.Report = p.Report // else the result computed, which it holds
 	}
-	res.XLSXPath = filepath.Join(pub.Dir, reports.Name(base, latest, ".xlsx"))
 	// Only the report was compared: the rest of what was published
 	// must still be as recorded.
-	if err := reconcile.PublicationsUnchanged(l, j.lj.Entries(), base, reports.RejectsBase(j.label(period))); err != nil {
+	if err := reconcile.PublicationsUnchanged(j.env.Layout, j.lj.Entries(), out.base, reports.RejectsBase(j.label(period))); err != nil {
 		return nil, err
 	}
-	if err := j.lj.Audit(ctx, audit.EventPublishNoop, map[string]any{
-		"path": l.Rel(res.JSONPath), "reason": job.NoopReason(j.opts.KeepPublished)}); err != nil {
+	if err := j.lj.AuditNoop(ctx, res.JSONPath, j.opts.KeepPublished); err != nil {
 		return nil, err
 	}
 	return res, j.steps.Complete()

@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -293,13 +294,42 @@ func revisionsHeld(n int) string {
 	return fmt.Sprintf("revision %d", n)
 }
 
-// NoopReason is the publish_noop entry's reason of a report job that
-// found its report already published: identical, or (keep: the
-// scheduler's runs, WeeklyOptions.KeepPublished) kept as published,
-// identical or not.
-func NoopReason(keep bool) string {
-	if keep {
-		return "already published; kept as published (a scheduled run never supersedes)"
+// PublishedRevision is the newest published revision of a report pair
+// (the report and its workbook), as a run whose result that revision
+// already holds reports it.
+type PublishedRevision[R any] struct {
+	Revision           int
+	JSONPath, XLSXPath string
+	// Report is the published report read back; nil when it does not
+	// read (the caller keeps the result it computed, which the revision
+	// holds).
+	Report *R
+}
+
+// LatestPublished is the newest published revision of base in pub.
+func LatestPublished[R any](pub *reports.Publisher, base string) PublishedRevision[R] {
+	latest, _ := pub.Latest(base)
+	p := PublishedRevision[R]{
+		Revision: latest,
+		JSONPath: filepath.Join(pub.Dir, reports.Name(base, latest, ".json")),
+		XLSXPath: filepath.Join(pub.Dir, reports.Name(base, latest, ".xlsx")),
 	}
-	return "already published, identical"
+	if data, err := pub.Read(base, latest, ".json"); err == nil {
+		var r R
+		if json.Unmarshal(data, &r) == nil {
+			p.Report = &r
+		}
+	}
+	return p
+}
+
+// AuditNoop records that a report job published nothing: its result is
+// the published report at jsonPath, identical, or (keep: the scheduler's
+// runs, which never supersede) kept as published, identical or not.
+func (j *Job) AuditNoop(ctx context.Context, jsonPath string, keep bool) error {
+	reason := "already published, identical"
+	if keep {
+		reason = "already published; kept as published (a scheduled run never supersedes)"
+	}
+	return j.Audit(ctx, audit.EventPublishNoop, map[string]any{"path": j.env.Layout.Rel(jsonPath), "reason": reason})
 }
