@@ -44,7 +44,7 @@ func evidenceRoundTrip(t *testing.T, env job.Env, clock *testClock) {
 		if _, err := reports.VerifyFile(first, pub); err != nil {
 			t.Fatalf("the bundle's own sidecar and signature: %v", err)
 		}
-		v, err := evidence.Verify(bytes.NewReader(data), int64(len(data)), pub)
+		v, err := evidence.Verify(context.Background(), bytes.NewReader(data), int64(len(data)), pub)
 		if err != nil || !v.OK() {
 			t.Fatalf("verify: %v %v", err, v.Err())
 		}
@@ -76,7 +76,7 @@ func evidenceRoundTrip(t *testing.T, env job.Env, clock *testClock) {
 		}
 		check := func(what string, bundle []byte, want string) {
 			t.Helper()
-			v, err := evidence.Verify(bytes.NewReader(bundle), int64(len(bundle)), pub)
+			v, err := evidence.Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle)), pub)
 			if err != nil {
 				t.Fatal(err)
 			}

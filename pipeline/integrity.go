@@ -89,7 +89,7 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	l := env.Layout
 	var rep IntegrityReport
 	dirs := job.OutputDirs(l)
-	ac, err := reconcile.Audit(l, dirs[0], pub, kept)
+	ac, err := reconcile.Audit(ctx, l, dirs[0], pub, kept)
 	if err != nil {
 		return rep, err
 	}

@@ -374,7 +374,7 @@ docs/COMPLIANCE.md shows the same checks with stock ssh-keygen -Y verify.`,
 // there, unchanged (job.BaselineRecordsProblemsIn): a pending proposal
 // deleted, or both files of an approval, left only records that verified,
 // and the command passed.
-func runBaselineVerify(_ context.Context, a *app, opts BaselineVerifyOptions) error {
+func runBaselineVerify(ctx context.Context, a *app, opts BaselineVerifyOptions) error {
 	l := a.layout()
 	approversPath := opts.Approvers
 	if approversPath == "" {
@@ -409,7 +409,7 @@ func runBaselineVerify(_ context.Context, a *app, opts BaselineVerifyOptions) er
 	if err != nil && (opts.PubKey != "" || !errors.Is(err, fs.ErrNotExist)) {
 		return err
 	}
-	trail, err := reconcile.Audit(l, job.OutputDirs(l)[0], pub, opts.Kept)
+	trail, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], pub, opts.Kept)
 	if err != nil {
 		return err
 	}

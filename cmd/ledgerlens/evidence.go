@@ -98,18 +98,21 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 // many bundles failed, and how many of those were left unchecked, for want
 // of a key or of a file to read (a check that could not run, not evidence
 // found wrong).
-func verifyBundles(a *app, paths []string, opts VerifyOptions) (failed, unchecked int, err error) {
+func verifyBundles(ctx context.Context, a *app, paths []string, opts VerifyOptions) (failed, unchecked int, err error) {
 	kept, err := audit.ReadKept(opts.Kept)
 	if err != nil {
 		return 0, 0, fmt.Errorf("verify --checkpoint: %w", err)
 	}
 	for _, path := range paths {
+		if err := ctx.Err(); err != nil {
+			return failed, unchecked, err
+		}
 		pub, source, err := verifyingKey(a, opts.PubKey, opts.RootGiven)
 		if err != nil {
 			return failed, unchecked, err
 		}
 		fromRoot := pub != nil && opts.PubKey == ""
-		v, err := verifyBundle(a, path, pub, source, fromRoot, opts.TrustBundleKey, opts.Require, kept)
+		v, err := verifyBundle(ctx, a, path, pub, source, fromRoot, opts.TrustBundleKey, opts.Require, kept)
 		if err != nil {
 			return failed, unchecked, err
 		}
@@ -139,7 +142,7 @@ const (
 // could be made to expand into gigabytes (a zip bomb), so its contents are
 // read only once the signature vouches for them. Only a regular file is
 // read (a FIFO would hang the check, a link to /dev/zero fill memory).
-func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fromRoot, trustBundleKey bool, want bundleRequirement, kept []audit.KeptCheckpoint) (bundleVerdict, error) {
+func verifyBundle(ctx context.Context, a *app, path string, pub ed25519.PublicKey, source string, fromRoot, trustBundleKey bool, want bundleRequirement, kept []audit.KeptCheckpoint) (bundleVerdict, error) {
 	f, err := inputs.OpenRegular(path)
 	if err != nil {
 		fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
@@ -182,7 +185,7 @@ func verifyBundle(a *app, path string, pub ed25519.PublicKey, source string, fro
 		}
 		return bundleFailed, nil
 	}
-	res, err := evidence.Verify(f, fi.Size(), pub)
+	res, err := evidence.Verify(ctx, f, fi.Size(), pub)
 	if err != nil {
 		fmt.Fprintf(a.stdout, "FAILED  %s: %v\n", path, err)
 		return bundleFailed, nil

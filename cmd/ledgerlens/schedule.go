@@ -245,7 +245,11 @@ func (a *app) entriesUnderLock(ctx context.Context, timeout time.Duration) ([]au
 		lk, err := a.readLock(ctx, "schedule run", timeout)
 		if err == nil {
 			defer lk.Release()
-			return a.verifiedEntries(a.layout()), nil
+			entries := a.verifiedEntries(ctx, a.layout())
+			if err := ctx.Err(); err != nil {
+				return nil, err // stopped while reading: nothing taken from it
+			}
+			return entries, nil
 		}
 		if !isLockHeld(err) || ctx.Err() != nil {
 			return nil, err
@@ -261,12 +265,12 @@ func (a *app) entriesUnderLock(ctx context.Context, timeout time.Duration) ([]au
 // is held to nothing read from it (every job refuses such a log, and the
 // integrity check reports it). So is a log with signed checkpoints and no
 // key to check them: its entries could have been made up.
-func (a *app) verifiedEntries(l inputs.Layout) []audit.Entry {
+func (a *app) verifiedEntries(ctx context.Context, l inputs.Layout) []audit.Entry {
 	pub, err := job.RootPublicKey(l)
 	if err != nil {
 		pub = nil // an unkeyed root has no signed checkpoints either
 	}
-	ac, err := reconcile.Audit(l, "", pub, nil)
+	ac, err := reconcile.Audit(ctx, l, "", pub, nil)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil // no log yet; one that should be there is the jobs' to name

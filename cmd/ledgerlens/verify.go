@@ -361,8 +361,8 @@ type VerifyOptions struct {
 
 // runVerify checks each file's sidecar and signature, that a file under
 // the root is the recorded artifact for its name, and each evidence bundle
-// inside out, printing one line per file. None of the checks takes a
-// context yet: ctx is the command's, for them to take when they do.
+// inside out, printing one line per file. It stops at the next file, or
+// the next member of a bundle, when ctx ends.
 func runVerify(ctx context.Context, a *app, opts VerifyOptions) error {
 	// Evidence bundles (.zip) are checked inside out by evidence.go.
 	var bundles, files []string
@@ -382,11 +382,11 @@ func runVerify(ctx context.Context, a *app, opts VerifyOptions) error {
 	if len(opts.Kept) > 0 && len(files) > 0 {
 		return usagef("--checkpoint applies to evidence bundles (and to verify all); %s is not one", files[0])
 	}
-	failed, unchecked, err := verifyBundles(a, bundles, opts)
+	failed, unchecked, err := verifyBundles(ctx, a, bundles, opts)
 	if err != nil {
 		return err
 	}
-	failures, unread, err := verifyFiles(a, files, opts)
+	failures, unread, err := verifyFiles(ctx, a, files, opts)
 	if err != nil {
 		return err
 	}
@@ -421,7 +421,7 @@ func runVerify(ctx context.Context, a *app, opts VerifyOptions) error {
 // there, OK, exit 0 (an outside review). A report must name the key
 // that signed it (signing_key_id), and a rejects file must hold what the
 // report beside it says it does (reconcile.RejectsAgainstReport).
-func verifyFiles(a *app, files []string, opts VerifyOptions) (failures, unread []string, err error) {
+func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions) (failures, unread []string, err error) {
 	if len(files) == 0 {
 		return nil, nil, nil
 	}
@@ -448,6 +448,9 @@ func verifyFiles(a *app, files []string, opts VerifyOptions) (failures, unread [
 	}
 	l := a.layout()
 	for _, path := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 		// Read once: the key id and the rejects' counts below are read
 		// from the bytes whose signature was checked.
 		check, data, err := reports.VerifyFileData(path, keys...)
@@ -687,8 +690,6 @@ type AuditVerifyOptions struct {
 
 // runAuditVerify walks the audit log's hash chain and checks the log
 // against every signed checkpoint it can find, printing every problem.
-// None of the checks takes a context yet: ctx is the command's, for them
-// to take when they do.
 func runAuditVerify(ctx context.Context, a *app, opts AuditVerifyOptions) error {
 	l := a.layout()
 	if opts.KeepHead != "" {
@@ -725,7 +726,7 @@ func runAuditVerify(ctx context.Context, a *app, opts AuditVerifyOptions) error 
 			return err
 		}
 	}
-	res, err := reconcile.AuditFiles(l, path, cpFile, reviewsDir, pub, opts.Kept)
+	res, err := reconcile.AuditFiles(ctx, l, path, cpFile, reviewsDir, pub, opts.Kept)
 	if err != nil {
 		return err
 	}

@@ -208,7 +208,7 @@ func build(t *testing.T, src Source) ([]byte, *Index) {
 
 func verify(t *testing.T, data []byte) *Result {
 	t.Helper()
-	res, err := Verify(bytes.NewReader(data), int64(len(data)), nil)
+	res, err := Verify(context.Background(), bytes.NewReader(data), int64(len(data)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,14 +509,14 @@ func TestVerifyWithAnotherKeyFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Verify(bytes.NewReader(data), int64(len(data)), other.Public)
+	res, err := Verify(context.Background(), bytes.NewReader(data), int64(len(data)), other.Public)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.OK() || res.KeySource != "given" {
 		t.Fatalf("a bundle verified with a key that did not sign it: %+v", res)
 	}
-	if _, err := Verify(bytes.NewReader([]byte("not a zip")), 9, nil); err == nil {
+	if _, err := Verify(context.Background(), bytes.NewReader([]byte("not a zip")), 9, nil); err == nil {
 		t.Error("a non-zip was accepted")
 	}
 }
@@ -636,7 +636,7 @@ func TestBundleAfterKeyRotation(t *testing.T) {
 	src.Checkpoints = []string{w.checkpoint(t, w.log)}
 	withKey := func(data []byte, pub ed25519.PublicKey) *Result {
 		t.Helper()
-		res, err := Verify(bytes.NewReader(data), int64(len(data)), pub)
+		res, err := Verify(context.Background(), bytes.NewReader(data), int64(len(data)), pub)
 		if err != nil {
 			t.Fatal(err)
 		}

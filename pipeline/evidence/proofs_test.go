@@ -196,7 +196,7 @@ func TestKeptCheckpointAcrossARotation(t *testing.T) {
 		{"checked with the key the bundle ships", nil, "vouches for nothing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := Verify(bytes.NewReader(data), int64(len(data)), tc.pub)
+			res, err := Verify(context.Background(), bytes.NewReader(data), int64(len(data)), tc.pub)
 			if err != nil || !res.OK() {
 				t.Fatalf("the bundle does not verify: %v %v", err, res.Err())
 			}

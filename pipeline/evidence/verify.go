@@ -3,6 +3,7 @@ package evidence
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
@@ -94,8 +95,9 @@ func (r *Result) Err() error {
 // or unlisted), every artifact's own sidecar and signature, and the audit
 // segment's hash chain from the index's prev_hash. pub is the key to check
 // signatures with; nil uses the bundled keys/signing.pub. The error is for
-// a bundle that cannot be read as a zip; failed checks are in the Result.
-func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
+// a bundle that cannot be read as a zip, or ctx's when it ends before
+// every member was read; failed checks are in the Result.
+func Verify(ctx context.Context, r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("verify evidence bundle: not a readable zip: %w", err)
@@ -107,6 +109,9 @@ func Verify(r io.ReaderAt, size int64, pub ed25519.PublicKey) (*Result, error) {
 	members := map[string][]byte{}
 	var names []string
 	for _, f := range zr.File {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("verify evidence bundle: %w", err)
+		}
 		name := f.Name
 		if name == "" || strings.HasPrefix(name, "/") || path.Clean(name) != name || strings.HasPrefix(name, "../") || name == ".." {
 			fail(name, "unsafe member name")

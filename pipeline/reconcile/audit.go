@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
@@ -36,14 +37,15 @@ func (c AuditCheck) OK() bool { return len(c.Problems) == 0 }
 // names (a file holding the note, as `jq -r .note` prints it, or lines of
 // a checkpoints file). pub verifies the checkpoints' signatures; without
 // it no checkpoint can be trusted and that is a problem when any exist.
-// Every problem is listed, not only the first.
-func Audit(l inputs.Layout, reviewsDir string, pub ed25519.PublicKey, kept []string) (AuditCheck, error) {
-	return AuditFiles(l, l.AuditLog, job.AuditCheckpointsFile(l), reviewsDir, pub, kept)
+// Every problem is listed, not only the first. It stops with ctx's error
+// when ctx ends before every checkpoint was checked.
+func Audit(ctx context.Context, l inputs.Layout, reviewsDir string, pub ed25519.PublicKey, kept []string) (AuditCheck, error) {
+	return AuditFiles(ctx, l, l.AuditLog, job.AuditCheckpointsFile(l), reviewsDir, pub, kept)
 }
 
 // AuditFiles is Audit for a log, checkpoints file and reports
 // directory named explicitly ("" for none), e.g. an exported log.
-func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pub ed25519.PublicKey, kept []string) (AuditCheck, error) {
+func AuditFiles(ctx context.Context, l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pub ed25519.PublicKey, kept []string) (AuditCheck, error) {
 	var c AuditCheck
 	st, err := audit.Load(logPath)
 	if err != nil {
@@ -97,6 +99,9 @@ func AuditFiles(l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pu
 	}
 	var prev *job.NamedCheckpoint // the file's last line that verified
 	for _, cand := range cands {
+		if err := ctx.Err(); err != nil {
+			return c, err
+		}
 		cv, retiredAt := v, int64(0)
 		if o := audit.NoteOrigin(cand.note); strings.HasPrefix(o, audit.OriginPrefix) && o != v.Name() {
 			// Made before a rotation, whose retired key the log carries; or
