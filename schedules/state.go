@@ -1,7 +1,6 @@
 package schedules
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,7 +90,7 @@ func loadState(path string) (*state, error) {
 	var st state
 	if err := json.Unmarshal(data, &st); err != nil {
 		where := path
-		if line := jsonErrorLine(data, err); line > 0 {
+		if line, _, ok := inputs.JSONErrorPosition(data, err); ok {
 			where = fmt.Sprintf("%s:%d", path, line)
 		}
 		return nil, fmt.Errorf("schedule state %s: %w (fix or remove the file; removing it forgets which runs were missed)", where, err)
@@ -128,24 +127,6 @@ func (st *state) save(path string) error {
 		return fmt.Errorf("write schedule state: %w", err)
 	}
 	return nil
-}
-
-// jsonErrorLine returns the 1-based line of a JSON decoding error, or 0 when
-// the error carries no offset.
-func jsonErrorLine(data []byte, err error) int {
-	var off int64
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		off = syn.Offset
-	case errors.As(err, &typ):
-		off = typ.Offset
-	default:
-		return 0
-	}
-	off = min(max(off, 0), int64(len(data)))
-	return bytes.Count(data[:off], []byte{'\n'}) + 1
 }
 
 // recordFailure adds or updates fire in the failed list, keeping it sorted

@@ -52,8 +52,7 @@ func parseDocument(path string, data []byte) (object, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil {
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line, col := position(data, se.Offset)
+		if line, col, ok := JSONErrorPosition(data, err); ok && errors.As(err, &se) {
 			return object{}, &Error{Path: path, Line: line, Msg: fmt.Sprintf("invalid JSON at column %d: %v", col, se)}
 		}
 		return object{}, &Error{Path: path, Msg: "want a JSON object at the top level, got " + kindOf(data)}
@@ -323,6 +322,25 @@ func sameJSON(a, b json.RawMessage) bool {
 		return bytes.Equal(a, b)
 	}
 	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+// JSONErrorPosition is the 1-based line and column in data of the byte at
+// which encoding/json stopped with err: a syntax error, or a value of the
+// wrong type. ok is false for any other error, which has no place in the
+// text. Every reader of a JSON file that names where it is broken locates
+// the error with it.
+func JSONErrorPosition(data []byte, err error) (line, col int, ok bool) {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		line, col = position(data, syn.Offset)
+	case errors.As(err, &typ):
+		line, col = position(data, typ.Offset)
+	default:
+		return 0, 0, false
+	}
+	return line, col, true
 }
 
 // position converts encoding/json's error offset (bytes read when the error
