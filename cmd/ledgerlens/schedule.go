@@ -141,8 +141,29 @@ func runScheduleRun(ctx context.Context, a *app, opts ScheduleRunOptions) error 
 	if err != nil {
 		return err
 	}
-	a.log.Info("scheduler started", "jobs", len(jobs), "root", l.Root)
+	// The jobs it runs by name, and those it does not: a daemon started
+	// with every job disabled said "jobs=3" and ran nothing.
+	var enabled, disabled []string
+	for _, j := range jobs {
+		if j.Enabled {
+			enabled = append(enabled, j.Name)
+		} else {
+			disabled = append(disabled, j.Name)
+		}
+	}
+	a.log.Info("scheduler started", "jobs", namesOrNone(enabled), "disabled", namesOrNone(disabled), "root", l.Root)
+	if len(enabled) == 0 {
+		a.log.Warn("every scheduled job is disabled: the scheduler runs nothing until one is enabled in the configuration and it is restarted", "config", l.Config)
+	}
 	return sched.Run(ctx)
+}
+
+// namesOrNone lists names for a log line: comma-separated, or "none".
+func namesOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ",")
 }
 
 // scheduledJobs are the configured schedules, each with the job it runs;

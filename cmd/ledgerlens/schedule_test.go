@@ -709,3 +709,43 @@ func integrityRoot(t *testing.T) (root string, restore func(), check func() erro
 			return err
 		}
 }
+
+// TestSchedulerNamesItsJobs: the daemon's start said "jobs=3" whether it
+// ran all three or none (every job disabled in the configuration), and
+// then ran nothing with nothing said. It now names the jobs it runs and
+// those it does not, and warns when it runs none.
+func TestSchedulerNamesItsJobs(t *testing.T) {
+	tests := []struct {
+		name, config      string
+		enabled, disabled string
+		warns             bool
+	}{
+		{"defaults", `{}`, "jobs=weekly-review,integrity-check,sla-report ", "disabled=none ", false},
+		{"one disabled", `{"schedules": [{"name": "sla-report", "enabled": false}]}`,
+			"jobs=weekly-review,integrity-check ", "disabled=sla-report ", false},
+		{"all disabled", `{"schedules": [{"name": "weekly-review", "enabled": false}, {"name": "integrity-check", "enabled": false}, {"name": "sla-report", "enabled": false}]}`,
+			"jobs=none ", "disabled=weekly-review,integrity-check,sla-report ", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			if err := os.WriteFile(filepath.Join(root, "config", "ledgerlens.json"), []byte(tc.config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			stderr, _ := runScheduler(t, root, nil, "scheduler started")
+			var started string
+			for _, line := range strings.Split(stderr, "\n") {
+				if strings.Contains(line, "scheduler started") {
+					started = line
+				}
+			}
+			if !strings.Contains(started, tc.enabled) || !strings.Contains(started, tc.disabled) {
+				t.Errorf("start line %q, want %s and %s", started, tc.enabled, tc.disabled)
+			}
+			if warned := strings.Contains(stderr, "every scheduled job is disabled"); warned != tc.warns {
+				t.Errorf("warned %t, want %t:\n%s", warned, tc.warns, stderr)
+			}
+		})
+	}
+}
