@@ -303,7 +303,11 @@ func (s *Steps) write(ctx context.Context, r stepRecord) error {
 	if err := save(r.name, r.file, r.out); err != nil {
 		return err
 	}
-	if err := s.job.append(ctx, audit.EventJobStep, map[string]any{
+	// Saved, the step is recorded whatever a signal says meanwhile: a
+	// job_step entry cut short left a checkpoint the log did not vouch
+	// for, and the next run warned that it did not match and redid the
+	// step.
+	if err := s.job.append(context.WithoutCancel(ctx), audit.EventJobStep, map[string]any{
 		"step": r.name, "status": "done", "output_sha256": r.sha256,
 		"duration_ms": r.duration.Milliseconds(),
 	}); err != nil {
