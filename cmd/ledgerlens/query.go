@@ -72,7 +72,8 @@ Tables and views:
 
 Output: DATE as YYYY-MM-DD; TIMESTAMP as ISO 8601 without a zone (ts_utc is
 UTC, ts_local is local time); TIMESTAMPTZ as ISO 8601 in UTC with Z; NULL as
-an empty field in csv and table, null in json and jsonl. Table output shows
+NULL in table, an empty field in csv (where an empty text is ""), null in
+json and jsonl. Table output shows
 control characters escaped, and at most 10000 rows: past that it says how
 many there were. The other formats write each row as it is read, keeping
 no copy of the result beside the engine's own (the engine holds the whole

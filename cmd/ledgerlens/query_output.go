@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
@@ -64,23 +64,48 @@ func colTypes(r *store.Rows) []*colType {
 	return ts
 }
 
-func writeCSV(w io.Writer, r *store.Rows) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(r.Columns); err != nil {
+// writeCSV writes the result as CSV (RFC 4180, lines ending in \n): a
+// NULL is an empty field, and an empty text a quoted one (""), as the
+// engine's own CSV export writes them, so that a missing value is never
+// read as an empty one (encoding/csv writes both as nothing).
+func writeCSV(w *bufio.Writer, r *store.Rows) error {
+	var line []byte
+	for i, c := range r.Columns {
+		line = appendCSVField(line, i, c, false)
+	}
+	if _, err := w.Write(append(line, '\n')); err != nil {
 		return err
 	}
 	types := colTypes(r)
-	rec := make([]string, len(r.Columns))
 	for r.Next() {
+		line = line[:0]
 		for i, v := range r.Values() {
-			rec[i] = cellText(v, types[i])
+			line = appendCSVField(line, i, cellText(v, types[i]), v != nil)
 		}
-		if err := cw.Write(rec); err != nil {
+		if _, err := w.Write(append(line, '\n')); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil
+}
+
+// appendCSVField appends field i of a CSV line: quoted when it holds a
+// comma, a quote, a line end or leading white space (the cases
+// encoding/csv quotes), or when it is an empty text (quoteEmpty) rather
+// than a NULL.
+func appendCSVField(line []byte, i int, field string, quoteEmpty bool) []byte {
+	if i > 0 {
+		line = append(line, ',')
+	}
+	r, _ := utf8.DecodeRuneInString(field)
+	quote := (field == "" && quoteEmpty) || field == `\.` ||
+		strings.ContainsAny(field, ",\"\r\n") || (field != "" && unicode.IsSpace(r))
+	if !quote {
+		return append(line, field...)
+	}
+	line = append(line, '"')
+	line = append(line, strings.ReplaceAll(field, `"`, `""`)...)
+	return append(line, '"')
 }
 
 func writeJSON(w *bufio.Writer, r *store.Rows, lines bool) error {
@@ -140,6 +165,10 @@ func writeTabular(w io.Writer, notice io.Writer, r *store.Rows) error {
 	for ; n < maxTableRows && r.Next(); n++ {
 		cells := make([]string, len(r.Columns))
 		for i, v := range r.Values() {
+			if v == nil {
+				cells[i] = "NULL" // not an empty text: --format json tells them from the text NULL
+				continue
+			}
 			cells[i] = escapeControl(cellText(v, types[i]))
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
