@@ -76,6 +76,10 @@ const (
 	// baselines and cases) end such text at that character, so distinct
 	// values would merge there: "Success\u0000x" counted as "Success".
 	CodeNULInText = "nul_in_text"
+	// CodeLineTooLong: a line longer than a record may be
+	// (inputs.MaxLineBytes). It is hashed as it is read, never held
+	// whole, and not parsed.
+	CodeLineTooLong = "line_too_long"
 )
 
 // MaxCredits is the largest credit value a run may record. No run spends

@@ -486,6 +486,16 @@ type rejectRow struct {
 	sha, raw       string
 }
 
+// rejectText is the text a rejected line is kept as: its first
+// maxRawReject bytes, as DuckDB text, which must be UTF-8 — bytes that
+// are not (a bad line, or a cut through a character) are kept as U+FFFD,
+// and so are NUL bytes, at which the insert of the row cut the text
+// (ledger.CodeNULInText). The reject's SHA-256 is of the exact line.
+func rejectText(line []byte) string {
+	raw := line[:min(len(line), maxRawReject)]
+	return strings.ReplaceAll(strings.ToValidUTF8(string(raw), "\uFFFD"), "\x00", "\uFFFD")
+}
+
 // loadOutcome is what load found besides the new ledger state.
 type loadOutcome struct {
 	// repeated are the run-id hashes the loaded rows repeat, sorted and
@@ -893,18 +903,9 @@ func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location, hi
 				rej = &ledger.RejectError{Code: ledger.CodeInvalidJSON, Detail: err.Error()}
 			}
 			sum := sha256.Sum256(line)
-			raw := line
-			if len(raw) > maxRawReject {
-				raw = raw[:maxRawReject]
-			}
 			out.rejects = append(out.rejects, rejectRow{
 				lineNo: lineNo, offset: offset, code: rej.Code, reason: rej.Error(),
-				// DuckDB text must be UTF-8: bytes that are not (a bad
-				// line, or a cut through a character) are kept as U+FFFD,
-				// and so are NUL bytes, at which the insert of the row
-				// cut the text (CodeNULInText); the SHA-256 is of the
-				// exact line.
-				sha: hex.EncodeToString(sum[:]), raw: strings.ReplaceAll(strings.ToValidUTF8(string(raw), "\uFFFD"), "\x00", "\uFFFD"),
+				sha: hex.EncodeToString(sum[:]), raw: rejectText(line),
 			})
 		} else {
 			bb.append(lineNo, offset, seq, &rec)

@@ -3,12 +3,18 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 )
 
 func TestCheckUnterminated(t *testing.T) {
@@ -90,4 +96,62 @@ func TestUnterminatedTail(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLongLines: a ledger line longer than a record may be
+// (inputs.MaxLineBytes) that has its line feed was loaded or refused as
+// the reader's 4 MiB blocks fell on it: at 17 MiB loaded, at 20 MiB
+// loaded by the ingest and refused by the verifier's re-derivation of the
+// rows, at 40 MiB refused ("more than 16 MiB without a line feed",
+// though it had one) with every line after it left out, for good (an
+// outside review). It is now a reject, line_too_long, whatever its
+// length, the lines after it loaded, and the re-derivation agrees; only
+// at the ledger's end, without its line feed, is it refused.
+func TestLongLines(t *testing.T) {
+	long := func(n int, fill byte) string {
+		return `{"run_id":"HUGE","note":"` + strings.Repeat(string(fill), n) + `"}`
+	}
+	before := lines(3, func(int) bool { return false })
+	after := line(3, false, 5)
+	for _, mib := range []int{17, 20, 40} {
+		t.Run(fmt.Sprintf("%d MiB, with its line feed", mib), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "ledger.jsonl")
+			huge := long(mib<<20, 'x')
+			writeLedger(t, path, append(append(slices.Clone(before), huge), after), "")
+			s := openStore(t, filepath.Join(dir, "s"))
+			res := ingest(t, s, path)
+			if res.Loaded != 4 || res.Rejected != 1 || res.Lines != 5 {
+				t.Fatalf("loaded %d, rejected %d, lines %d; want 4, 1, 5", res.Loaded, res.Rejected, res.Lines)
+			}
+			sum := sha256.Sum256([]byte(huge))
+			got := queryColumn[string](t, s, "SELECT line_no || ' ' || code || ' ' || byte_offset || ' ' || line_sha256 || ' ' || length(raw) FROM rejects")
+			want := fmt.Sprintf("4 %s %d %s %d", ledger.CodeLineTooLong, len(join(before)), hex.EncodeToString(sum[:]), maxRawReject)
+			if len(got) != 1 || got[0] != want {
+				t.Fatalf("rejects %q, want %q", got, want)
+			}
+			rows, err := s.VerifyRows(context.Background(), path)
+			if err != nil || rows.DifferCount != 0 || len(rows.DerivedDiffer) != 0 {
+				t.Fatalf("re-derived: %+v, %v", rows, err)
+			}
+		})
+	}
+	t.Run("20 MiB at the end, without its line feed", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, tail, why string
+		}{
+			{"a record being written", long(20<<20, 'x'), inputs.UnfinishedTooLong},
+			{"lines ended by carriage returns", long(20<<20, '\r'), inputs.UnfinishedCR},
+		} {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "ledger.jsonl")
+			writeLedger(t, path, before, tc.tail)
+			s := openStore(t, filepath.Join(dir, "s"))
+			_, err := s.Ingest(context.Background(), path)
+			var le *LineEndError
+			if !errors.As(err, &le) || le.Why != tc.why || le.Line != 4 {
+				t.Errorf("%s: got %v, want %s at line 4", tc.name, err, tc.why)
+			}
+		}
+	})
 }

@@ -3,8 +3,13 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 )
 
 // read is the load's reader: it reads [state.covered, size) of the ledger
@@ -14,7 +19,8 @@ import (
 // the next. It must be the only goroutine that touches whole, chunks,
 // covered and lines while it runs, and it closes tasks and ordered when it
 // returns, whatever it returns. An unterminated tail that cannot be a
-// line being written fails it (checkUnterminated).
+// line being written fails it (checkUnterminated); a line longer than
+// inputs.MaxLineBytes is not held whole (skipLongLine).
 func (ld *loader) read(gctx context.Context) error {
 	defer close(ld.tasks)
 	defer close(ld.ordered)
@@ -22,7 +28,10 @@ func (ld *loader) read(gctx context.Context) error {
 	var leftover []byte
 	next := int64(firstReadBlockSize)
 	for pos < ld.size {
-		n := min(next, ld.size-pos)
+		// leftover, the start of a line, and what is read after it hold
+		// at most one byte more than a line may: a longer line is
+		// known as such wherever its line feed falls.
+		n := min(next, ld.size-pos, int64(inputs.MaxLineBytes+1-len(leftover)))
 		next = min(2*next, readBlockSize)
 		buf, err := ld.readBlock(leftover, pos, n)
 		if err != nil {
@@ -30,13 +39,18 @@ func (ld *loader) read(gctx context.Context) error {
 		}
 		pos += n
 		cut := bytes.LastIndexByte(buf, '\n')
-		if cut < 0 {
-			if err := checkUnterminated(buf, ld.lines+1, ld.covered); err != nil {
+		if cut < 0 && len(buf) > inputs.MaxLineBytes {
+			if buf, err = ld.skipLongLine(gctx, buf, &pos); err != nil {
 				return err
 			}
+			cut = bytes.LastIndexByte(buf, '\n')
+		}
+		if cut < 0 {
 			// A line longer than one block: read more, as much again
 			// as is held, so a long line is copied a few times, not
-			// once per block.
+			// once per block. Whether it can be a line being written is
+			// judged at the ledger's end, not here: a line feed may
+			// still come in the bytes after it.
 			leftover = buf
 			next = max(next, int64(len(leftover)))
 			continue
@@ -51,6 +65,69 @@ func (ld *loader) read(gctx context.Context) error {
 	// loaded nor rejected until it is complete (docs/RULES.md, "Inputs"),
 	// unless it cannot be one.
 	return checkUnterminated(leftover, ld.lines+1, ld.covered)
+}
+
+// skipLongLine takes in a line longer than a record may be
+// (inputs.MaxLineBytes), whose first bytes, head, the reader has read and
+// which holds no line feed, with *pos the ledger offset after head. Its
+// bytes are hashed as they are read — into the file's SHA-256, the chunk
+// digests and the line's own SHA-256 — never held whole, and once its line
+// feed comes the line is handed out as one reject (ledger.CodeLineTooLong),
+// its first bytes kept as its text (rejectText). It returns the bytes read
+// after that line feed. A line feed never coming before the ledger's end,
+// the line cannot be one being written either: checkUnterminated of its
+// first bytes says why (a carriage return, a NUL, joined records, or only
+// its length). Judged block by block instead, a line of 20 MiB that had
+// its line feed was loaded or refused as its 4 MiB blocks fell, and the
+// ingest and the verifiers disagreed on it (an outside review).
+func (ld *loader) skipLongLine(gctx context.Context, head []byte, pos *int64) ([]byte, error) {
+	line, offset := ld.lines+1, ld.covered
+	first := bytes.Clone(head[:inputs.MaxLineBytes+1])
+	sum := sha256.New()
+	take := func(b []byte) {
+		ld.whole.Write(b)
+		ld.chunks.Write(b)
+		sum.Write(b)
+	}
+	take(head)
+	n := int64(len(head))
+	for *pos < ld.size {
+		buf, err := ld.readBlock(nil, *pos, min(readBlockSize, ld.size-*pos))
+		if err != nil {
+			return nil, err
+		}
+		*pos += int64(len(buf))
+		cut := bytes.IndexByte(buf, '\n')
+		if cut < 0 {
+			take(buf)
+			n += int64(len(buf))
+			continue
+		}
+		take(buf[:cut]) // the line's SHA-256 is of the line without its line feed
+		ld.whole.Write(buf[cut : cut+1])
+		ld.chunks.Write(buf[cut : cut+1])
+		n += int64(cut)
+		rej := &ledger.RejectError{Code: ledger.CodeLineTooLong,
+			Detail: fmt.Sprintf("a line of %d bytes, longer than a record may be (%d MiB): not read as one", n, inputs.MaxLineBytes>>20)}
+		out := make(chan parsed, 1)
+		out <- parsed{lines: 1, rejects: []rejectRow{{
+			lineNo: line, offset: offset, code: rej.Code, reason: rej.Error(),
+			sha: hex.EncodeToString(sum.Sum(nil)),
+			raw: rejectText(first),
+		}}}
+		ld.covered += n + 1
+		ld.lines++
+		if ld.s.Progress != nil {
+			ld.s.Progress(ld.covered-ld.state.covered, ld.size-ld.state.covered)
+		}
+		select {
+		case ld.ordered <- out:
+		case <-gctx.Done():
+			return nil, gctx.Err()
+		}
+		return bytes.Clone(buf[cut+1:]), nil
+	}
+	return nil, checkUnterminated(first, line, offset)
 }
 
 // readBlock returns leftover followed by the n ledger bytes at pos, in a
