@@ -1029,6 +1029,49 @@ func TestCronLedgerLinesWithoutLineFeeds(t *testing.T) {
 	}
 }
 
+// TestCronEditedLedgerWithAFaultyEnd: a ledger restored from a damaged
+// copy — loaded bytes cut or edited, and zeros after them — stopped the
+// job with exit 1, "a NUL byte … a crash can leave the end of a file
+// filled with zeros": the edit was found, and the reload of the edited
+// ledger stopped on its end, whose error was all cron was told (an
+// outside review). The edit is now the job's problem, exit 4, with the
+// reload's stop beside it.
+func TestCronEditedLedgerWithAFaultyEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(loaded []byte) []byte
+	}{
+		{"cut short", func(loaded []byte) []byte { return loaded[:len(loaded)/2] }},
+		{"one byte edited", func(loaded []byte) []byte {
+			out := bytes.Clone(loaded)
+			i := bytes.Index(out, []byte(`"Status":"`)) + len(`"Status":"`)
+			out[i] ^= 0x20 // a letter's case
+			return out
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			mustRun(t, "--root", root, "ingest")
+			path := ledgerPath(root)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, append(tc.edit(data), make([]byte, 4096)...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{{"report", "weekly", "--week", focusWeek}, {"ingest"}} {
+				r := cron(t, root, args...)
+				wantExit(t, r, 4, strings.Join(args, " "))
+				if !strings.Contains(r.stderr, "changed since they were loaded") || !strings.Contains(r.stderr, "NUL") {
+					t.Errorf("%v: want the edit named, and the zeros beside it:\n%s", args, r.stderr)
+				}
+			}
+		})
+	}
+}
+
 // TestCronAsOfUsage: an --as-of that cannot be meant is a usage error, not
 // silently "now".
 func TestCronAsOfUsage(t *testing.T) {

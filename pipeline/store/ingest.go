@@ -233,9 +233,37 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	if err != nil {
 		return res, err
 	}
-	return s.apply(ctx, ledgerPath, f, size, ledgerState{},
+	res, err = s.apply(ctx, ledgerPath, f, size, ledgerState{},
 		IngestResult{Event: EventLedgerModified, Modified: mod, CheckTime: res.CheckTime, PriorLines: state.lines}, nil)
+	if err != nil && ctx.Err() == nil {
+		return res, &ModifiedLedgerError{Modified: *mod, Err: err}
+	}
+	return res, err
 }
+
+// ModifiedLedgerError is an ingest that found bytes the store covers
+// changed (an edit of the append-only ledger, Modified) and could not
+// reload the changed ledger: Err says why (its last bytes cannot be a
+// line being written, say). Nothing was committed. It matches
+// ErrLedgerChanged, so a job reports the edit as the integrity problem
+// it is: the reload's error alone told cron, exit 1, that a crash had
+// zero-filled the ledger's end while 6 MB of loaded ledger had been cut
+// (an outside review).
+type ModifiedLedgerError struct {
+	Modified Modification
+	Err      error
+}
+
+func (e *ModifiedLedgerError) Error() string {
+	where := fmt.Sprintf("bytes %d–%d", e.Modified.ByteFrom, e.Modified.ByteTo)
+	if e.Modified.LineFrom > 0 {
+		where += fmt.Sprintf(" (lines %d–%d)", e.Modified.LineFrom, e.Modified.LineTo)
+	}
+	return fmt.Sprintf("ledger %s changed since they were loaded, an edit of the append-only ledger; its reload stopped: %v", where, e.Err)
+}
+
+// Unwrap makes errors.Is(err, ErrLedgerChanged) true, and reaches Err.
+func (e *ModifiedLedgerError) Unwrap() []error { return []error{ErrLedgerChanged, e.Err} }
 
 // errPrefixChanged is apply's error when the append-only check found the
 // covered prefix changed; the transaction was rolled back.
