@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -243,4 +244,70 @@ func TestVerifyFileAfterAKeyRotation(t *testing.T) {
 	if r.code != exitIntegrity {
 		t.Errorf("verify --root of a report re-signed with another key: exit %d, want %d\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
 	}
+}
+
+// TestAttackFilesThatHideProblems: anyone who can write the output
+// directory could keep the daily check from naming a tamper. A symlink to
+// nothing or a FIFO among the published files stopped verify all and
+// audit verify with "could not run" (exit 1), every problem found until
+// then unsaid: the workbook copied over another week's, a log cut short
+// that the kept checkpoint caught. And a hidden copy of a report, or a
+// file named as the signature of a signature, passed unchecked (an
+// outside review). Each is now one more problem, the others still listed
+// (exit 4); only a write's temporary file is passed over.
+func TestAttackFilesThatHideProblems(t *testing.T) {
+	root := publishedRoot(t)
+	pub := filepath.Join(t.TempDir(), "signing.pub")
+	copyFile(t, filepath.Join(root, ".ledgerlens", "keys", "signing.pub"), pub)
+	kept := filepath.Join(t.TempDir(), "kept.checkpoint")
+	mustRun(t, "--root", root, "audit", "verify", "--keep-head", kept)
+
+	// The tamper: the previous week's workbook, with its signature, over
+	// the focus week's, and a sidecar made for it.
+	work := weeklyPath(root, focusWeek, 1, ".xlsx")
+	copyFile(t, weeklyPath(root, prevWeek(t), 1, ".xlsx"), work)
+	copyFile(t, weeklyPath(root, prevWeek(t), 1, ".xlsx.sig"), work+".sig")
+	residecar(t, work)
+	// What hid it.
+	if err := syscall.Mkfifo(filepath.Join(reviews(root), "weekly_"+nextWeek(t)+".json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/nonexistent", filepath.Join(reviews(root), "aaa.json")); err != nil {
+		t.Fatal(err)
+	}
+	// What passed unchecked.
+	report := weeklyPath(root, focusWeek, 1, ".json")
+	copyFile(t, report, filepath.Join(reviews(root), ".weekly_"+focusWeek+".final.json"))
+	copyFile(t, report+".sig", report+".sig.sig")
+	copyFile(t, report+".sha256", report+".sha256.sha256")
+	// A write's temporary file, as a kill leaves it: passed over.
+	copyFile(t, report, filepath.Join(reviews(root), ".weekly_"+focusWeek+".json.123456.tmp"))
+
+	mustFail(t, 4, []string{
+		"weekly_" + focusWeek + ".xlsx: report id",
+		"weekly_" + nextWeek(t) + ".json: not a regular file (a FIFO)",
+		"aaa.json: not a regular file (a symbolic link)",
+		".weekly_" + focusWeek + ".final.json: not recorded",
+		".json.sig.sig: not recorded",
+		".json.sha256.sha256: not recorded",
+	}, "--root", root, "verify", "all", "--pubkey", pub, "--checkpoint", kept)
+	if r := ledgerlens(t, nil, "--root", root, "verify", "all", "--pubkey", pub); strings.Contains(r.stdout, ".tmp") {
+		t.Errorf("a write's temporary file was named:\n%s", r.stdout)
+	}
+
+	// The log cut short, beside a symlink named as a report: audit verify
+	// still holds the log to the kept checkpoint.
+	log := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(data, []byte{'\n'})
+	if err := os.WriteFile(log, bytes.Join(lines[:len(lines)/2], nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/nonexistent", filepath.Join(reviews(root), "weekly_2099-01-05.json")); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 4, []string{"from kept checkpoint " + kept}, "--root", root, "audit", "verify", "--pubkey", pub, "--checkpoint", kept)
 }

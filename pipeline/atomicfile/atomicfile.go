@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"unsafe"
 )
 
@@ -65,11 +66,38 @@ func CreateIn(dir, path string, perm os.FileMode) (*File, error) {
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	tmp, err := os.CreateTemp(dir, "."+base+".*"+tempSuffix)
 	if err != nil {
 		return nil, fmt.Errorf("atomic write %s: create temporary file: %w", path, err)
 	}
 	return &File{tmp: tmp, path: path, perm: perm}, nil
+}
+
+// tempSuffix ends the name of a write's temporary file: "." + the
+// destination's name + "." + a random number + tempSuffix.
+const tempSuffix = ".tmp"
+
+// IsTemp reports whether name is named as a write's temporary file, which
+// a write under way, or one a kill cut short, leaves in a directory: a
+// checker of a directory's files passes over those and nothing else.
+func IsTemp(name string) bool {
+	rest, ok := strings.CutPrefix(name, ".")
+	if !ok {
+		return false
+	}
+	if rest, ok = strings.CutSuffix(rest, tempSuffix); !ok {
+		return false
+	}
+	i := strings.LastIndexByte(rest, '.')
+	if i <= 0 || i == len(rest)-1 {
+		return false
+	}
+	for _, c := range rest[i+1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Name returns the destination path (not the temporary file's).

@@ -212,3 +212,32 @@ func TestWriteNew(t *testing.T) {
 		t.Errorf("temporary files left: %v", l)
 	}
 }
+
+// TestIsTemp: the names a write's temporary file takes, and only those,
+// are passed over by a checker of a directory (reconcile.Dirs).
+func TestIsTemp(t *testing.T) {
+	dir := t.TempDir()
+	f, err := Create(filepath.Join(dir, "weekly_2026-02-23.json"), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Abort()
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 || !IsTemp(entries[0].Name()) {
+		t.Fatalf("the temporary file %v (%v) is not named as one", entries, err)
+	}
+	for name, want := range map[string]bool{
+		".weekly_2026-02-23.json.123456.tmp": true,
+		".x.1.tmp":                           true,
+		"weekly_2026-02-23.json.123.tmp":     false, // not hidden
+		".weekly_2026-02-23.json":            false,
+		".weekly_2026-02-23.json.tmp":        false, // no number
+		".weekly_2026-02-23.json.12a.tmp":    false,
+		"..1.tmp":                            false, // no destination name
+		".tmp":                               false,
+	} {
+		if got := IsTemp(name); got != want {
+			t.Errorf("IsTemp(%q) = %t, want %t", name, got, want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
@@ -151,11 +152,36 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 				}
 				continue
 			}
-			if strings.HasPrefix(name, ".") {
-				continue
-			}
 			path := filepath.Join(dir, name)
 			rel := filepath.ToSlash(l.Rel(path))
+			if !e.Type().IsRegular() {
+				// ledgerlens publishes regular files only. A symlink to
+				// nothing or a FIFO among them stopped the check with
+				// "could not run" (exit 1), every problem it had found
+				// unsaid (an outside review): it is one more.
+				add("%s: not a regular file (%s): nothing is published as one (planted?)", rel, fileKind(e.Type()))
+				continue
+			}
+			if strings.HasPrefix(name, ".") && !atomicfile.IsTemp(name) {
+				// Only a write's temporary file is ledgerlens's own;
+				// a planted .weekly_….json passed unchecked.
+				if _, ok := recorded(rel); !ok {
+					add("%s: not recorded in the audit log as published (a hidden file in an output directory: planted?)", rel)
+				}
+				continue
+			}
+			if strings.HasPrefix(name, ".") {
+				continue // a write under way, or one a crash cut short
+			}
+			if companionOfCompanion(name) {
+				// An artifact's sidecar and signature are checked with it;
+				// a file beside them named as theirs (X.sig.sig) is
+				// nobody's, and passed unchecked.
+				if _, ok := recorded(rel); !ok {
+					add("%s: not recorded in the audit log as published (a sidecar or signature of a sidecar or signature: planted?)", rel)
+				}
+				continue
+			}
 			if art, ok := strings.CutSuffix(name, reports.SidecarExt); ok {
 				if _, err := os.Stat(filepath.Join(dir, art)); errors.Is(err, fs.ErrNotExist) {
 					if _, rec := recorded(rel); !rec {
@@ -183,6 +209,12 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 				}
 			}
 			check, err := reports.VerifyFile(path, pub)
+			if err != nil && !errors.Is(err, reports.ErrVerification) {
+				// Unreadable (its permissions changed, or replaced since
+				// the listing): one more problem, the others still said.
+				add("%s: cannot be read: %v", rel, err)
+				continue
+			}
 			for _, old := range retired {
 				if !errors.Is(err, reports.ErrVerification) {
 					break
@@ -197,9 +229,6 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 					}
 					check, err = c, nil
 				}
-			}
-			if err != nil && !errors.Is(err, reports.ErrVerification) {
-				return checked, problems, err
 			}
 			checked = append(checked, check)
 			for _, p := range check.Problems() {
@@ -248,6 +277,32 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 		}
 	}
 	return checked, groupByFile(problems), nil
+}
+
+// companionOfCompanion reports whether name is named as the sidecar or
+// signature of a sidecar or signature (X.sig.sig, X.sha256.sig, …).
+func companionOfCompanion(name string) bool {
+	for _, outer := range []string{reports.SidecarExt, reports.SignatureExt} {
+		if inner, ok := strings.CutSuffix(name, outer); ok {
+			return strings.HasSuffix(inner, reports.SidecarExt) || strings.HasSuffix(inner, reports.SignatureExt)
+		}
+	}
+	return false
+}
+
+// fileKind names a directory entry's type that is not a regular file.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return m.Type().String()
 }
 
 // revisionChain is the revisions of one artifact of a publication: its
@@ -310,7 +365,10 @@ func Recorded(l inputs.Layout, recs map[string]Record, keep func(rel string) boo
 		case inputs.Gone(err):
 			problems = append(problems, fmt.Sprintf("%s: recorded as published (audit seq %d, sha256 %s) but the file is missing", p, r.Seq, short(r.SHA256)))
 		case err != nil:
-			return problems, fmt.Errorf("reconcile: %w", err)
+			// Not a regular file now, or unreadable: a problem like a
+			// missing file, said with the others rather than stopping
+			// the check.
+			problems = append(problems, fmt.Sprintf("%s: recorded as published (audit seq %d, sha256 %s) but cannot be read: %v", p, r.Seq, short(r.SHA256), err))
 		case got != r.SHA256:
 			problems = append(problems, fmt.Sprintf("%s: sha256 %s is not the recorded %s (audit seq %d): the file was replaced or edited", p, short(got), short(r.SHA256), r.Seq))
 		}
