@@ -143,3 +143,31 @@ func TestKeysDirectoryFalseAlarms(t *testing.T) {
 		mustRun(t, "--root", root, "verify", "all")
 	})
 }
+
+// TestSigningKeyTheJobsCannotRead: a signing key its own account cannot
+// read (made mode 0000, say) stopped every job ("permission denied")
+// while verify all, run by the same account, said OK: it passes over a
+// key it may not read, which an auditor's account never may (an outside
+// review). Run by the account that owns the keys directory, the jobs'
+// account, it now lists the key (exit 4); run by another account, which
+// may not read the key by design, it says nothing of it, as before.
+func TestSigningKeyTheJobsCannotRead(t *testing.T) {
+	root := openRoot(t)
+	if out, err := exec.Command("chown", "-R", strconv.Itoa(nobody)+":"+strconv.Itoa(nobody), root).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v %s", err, out)
+	}
+	if r := ledgerlensAs(t, nobody, nil, nil, "--root", root, "verify", "all"); r.code != 0 {
+		t.Fatalf("the jobs' account's check before: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	key := filepath.Join(root, ".ledgerlens", "keys", reports.PrivateKeyFile)
+	if err := os.Chmod(key, 0); err != nil {
+		t.Fatal(err)
+	}
+	if r := ledgerlensAs(t, nobody, nil, nil, "--root", root, "report", "weekly", "--week", nextWeek(t)); r.code == 0 || !strings.Contains(r.stderr, "permission denied") {
+		t.Fatalf("a job: exit %d, want it stopped on the key\n%s", r.code, r.stderr)
+	}
+	r := ledgerlensAs(t, nobody, nil, nil, "--root", root, "verify", "all")
+	if r.code != 4 || !strings.Contains(r.stdout, "cannot be read by the account that owns the keys directory") {
+		t.Errorf("the jobs' account's check: exit %d, want 4 naming the key\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -98,6 +98,14 @@ func CheckKeysDir(l inputs.Layout) error {
 	return err
 }
 
+// keysDirOwnedByThisAccount reports whether the root's keys directory
+// passes its checks (readKeysDir) and is owned by the account running
+// ledgerlens.
+func keysDirOwnedByThisAccount(l inputs.Layout) bool {
+	uid, err := readKeysDir(l, func(d *ownerdir.Dir) (uint32, error) { return d.UID(), nil })
+	return err == nil && int(uid) == os.Geteuid()
+}
+
 // RootPublicKey reads the root's signing.pub from its checked keys
 // directory; nil (no error) when absent.
 func RootPublicKey(l inputs.Layout) (ed25519.PublicKey, error) {

@@ -359,8 +359,18 @@ func SigningKeyProblems(l inputs.Layout, entries []audit.Entry) []string {
 		// Its mode is there for anyone to see: the jobs refuse a key
 		// others can read, whoever runs this check.
 		keyPath := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
-		if fi, serr := os.Stat(keyPath); serr == nil && fi.Mode().Perm()&0o077 != 0 {
+		fi, serr := os.Stat(keyPath)
+		if serr == nil && fi.Mode().Perm()&0o077 != 0 {
 			return []string{fmt.Sprintf("signing key %s has mode %04o: every job refuses a key readable or writable by group or others; fix it with: chmod 600 %s",
+				l.Rel(keyPath), fi.Mode().Perm(), l.Rel(keyPath))}
+		}
+		// Another account (an auditor's) may not read the key, and is
+		// told nothing of it. The account that owns the keys directory
+		// runs the jobs: when that is this one, no job can sign either
+		// (a key made mode 0000 stopped every job while this check
+		// said OK: an outside review).
+		if serr == nil && keysDirOwnedByThisAccount(l) {
+			return []string{fmt.Sprintf("signing key %s cannot be read by the account that owns the keys directory and runs the jobs (this one; mode %04o): every job fails to sign; fix it with: chmod 600 %s",
 				l.Rel(keyPath), fi.Mode().Perm(), l.Rel(keyPath))}
 		}
 		return nil
