@@ -682,6 +682,16 @@ func TestCronUnsignedWhereItDoesNotBelong(t *testing.T) {
 		if _, err := os.Stat(weeklyPath(root, nextWeek(t), 1, ".json")); err == nil {
 			t.Error("a report was published beside the reports no log here records")
 		}
+		// And the store's verifiers say the same: verify store said "OK
+		// no store and no ingest recorded", verify ledger named only the
+		// store file (an outside review).
+		for _, args := range [][]string{{"verify", "store"}, {"verify", "ledger"}} {
+			r := cron(t, root, args...)
+			wantExit(t, r, 4, strings.Join(args, " ")+" without the state directory")
+			if !strings.Contains(r.stdout+r.stderr, "was lost, moved or not mounted") || strings.Contains(r.stdout, "OK") {
+				t.Errorf("%v: %s%s", args, r.stdout, r.stderr)
+			}
+		}
 	})
 	// output_dir pointed at a new, empty directory first: the signed
 	// reports stay in the default one, and are looked for there too.

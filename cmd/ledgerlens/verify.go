@@ -820,9 +820,21 @@ func (a *app) printFailed(problems []string) {
 // cannot be trusted, is a failed check (exit 4), said as such
 // rather than as the engine's abort, and so is a missing store while the
 // audit log records ingests into it (verify ledger exited 1 there, and
-// verify store 4: an outside review). A missing store the log records no
-// ingest into is an error wrapping fs.ErrNotExist.
+// verify store 4: an outside review), or published files with no audit
+// log to record them (job.CheckRecordNotLost). A missing store the log
+// records no ingest into is an error wrapping fs.ErrNotExist.
 func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Store, error) {
+	// Published files with no record of them is a state directory lost,
+	// as every job says: verify store said "OK no store and no ingest
+	// recorded", and verify ledger named only the missing store file
+	// (an outside review).
+	var lost *job.IntegrityError
+	if err := job.CheckRecordNotLost(a.layout()); errors.As(err, &lost) {
+		a.printFailed(lost.Problems)
+		return nil, checkFailed("%s", summarize(lost.Problems))
+	} else if err != nil {
+		return nil, err
+	}
 	st, problems, err := pipeline.OpenStoreToCheck(ctx, a.env(command, 0))
 	switch {
 	case err != nil:
