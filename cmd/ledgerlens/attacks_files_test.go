@@ -199,6 +199,49 @@ func TestVerifyMisnamedRevision(t *testing.T) {
 	mustRun(t, "verify", "--pubkey", pub, filepath.Join(delivery, "weekly_"+focusWeek+".json"))
 }
 
+// TestVerifyReportUnderAnotherPeriodsName: a genuine report of one week,
+// copied with its signature under a name people give a file they hand
+// over — weekly_D (1).json, Weekly_D.json, weekly_D.final.xlsx, after
+// another week D — verified OK, exit 0: only the names ledgerlens writes
+// were held to what the file holds, and the OK line showed a digest and a
+// key, not which report it was (an outside review). A name that starts
+// with a period is now held to it, and every OK line of a report or
+// workbook says which report and revision it holds.
+func TestVerifyReportUnderAnotherPeriodsName(t *testing.T) {
+	root := publishedRoot(t)
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	delivery := t.TempDir()
+	deliver := func(from, to string) string {
+		p := filepath.Join(delivery, to)
+		copyFile(t, from, p)
+		copyFile(t, from+reports.SignatureExt, p+reports.SignatureExt)
+		residecar(t, p)
+		return to
+	}
+	prev := prevWeek(t)
+	misnamed := []string{
+		deliver(weeklyPath(root, prev, 1, ".json"), "weekly_"+focusWeek+" (1).json"),
+		deliver(weeklyPath(root, prev, 1, ".json"), "Weekly_"+focusWeek+".json"),
+		deliver(weeklyPath(root, prev, 1, ".xlsx"), "weekly_"+focusWeek+".final.xlsx"),
+	}
+	r := ledgerlensIn(t, delivery, nil, append([]string{"verify", "--pubkey", pub}, misnamed...)...)
+	if r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") {
+		t.Errorf("another week's report under the focus week's names: exit %d, want %d, none OK\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
+	}
+	for _, name := range misnamed {
+		if want := "named after weekly " + focusWeek + ", but it holds CREDIT_REVIEW_" + prev; !strings.Contains(r.stdout, "FAILED  "+name+": ") || !strings.Contains(r.stdout, want) {
+			t.Errorf("no FAILED line for %s saying %q:\n%s", name, want, r.stdout)
+		}
+	}
+	// The week's own report under such a name verifies, and says what it
+	// holds: here an earlier revision than the newest.
+	own := deliver(weeklyPath(root, focusWeek, 1, ".json"), "weekly_"+focusWeek+"-latest.json")
+	r = mustRun(t, "verify", "--pubkey", pub, filepath.Join(delivery, own))
+	if want := "(report CREDIT_REVIEW_" + focusWeek + " revision 1, sha256 "; !strings.Contains(r.stdout, want) {
+		t.Errorf("OK line without the report it holds (%q):\n%s", want, r.stdout)
+	}
+}
+
 // TestIngestLedgerFlagNamesOnlyTheRootsLedger: `ingest --ledger` pointed
 // at another file (cases.jsonl, a typo) loaded it into the store and
 // recorded a modification of the ledger, an integrity problem every job

@@ -498,7 +498,14 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 			fmt.Fprintf(a.stdout, "FAILED  %s\n", failures[len(failures)-1])
 			continue
 		}
-		fmt.Fprintf(a.stdout, "OK      %s (sha256 %s, signed by key %s%s)\n", path, check.SHA256, check.KeyID, bound)
+		// What the signed bytes say they are: a report copied under
+		// another name (weekly_2026-01-19 (1).json holding the week
+		// before) printed only its digest and key (an outside review).
+		what := ""
+		if id := reconcile.Identity(path, data); id.ReportID != "" {
+			what = "report " + id.String() + ", "
+		}
+		fmt.Fprintf(a.stdout, "OK      %s (%ssha256 %s, signed by key %s%s)\n", path, what, check.SHA256, check.KeyID, bound)
 	}
 	return failures, unread, nil
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"archive/zip"
+	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
 	"encoding/xml"
@@ -12,6 +13,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -537,6 +539,84 @@ func checkPreliminaryElsewhere(name, path string) []string {
 	return nil
 }
 
+// periodInName finds the period a name unlike any publication's still
+// gives, as people rename a report they hand over (weekly_2026-01-19
+// (1).json, Weekly_2026-01-19.final.xlsx, sla_2026-01-latest.json): the
+// kind and the label after it.
+var periodInName = regexp.MustCompile(`(?i)^(weekly|sla)[_-](\d{4}-\d{2}(?:-\d{2})?)`)
+
+// checkPeriodInName holds a report or workbook named unlike any
+// publication, but after a period, to that period: the report id inside
+// must be the one the name's period says. A genuine report of one week
+// copied, signature and sidecar with it, under another week's name so
+// changed passed `verify FILE` (an outside review).
+func checkPeriodInName(name, path string) []string {
+	m := periodInName.FindStringSubmatch(name)
+	if m == nil {
+		return nil
+	}
+	n := reports.PublishedName{Kind: strings.ToLower(m[1]), Label: m[2]}
+	data, err := inputs.ReadRegular(path)
+	if err != nil {
+		return nil // the sidecar and signature checks report it
+	}
+	id := Identity(name, data)
+	if id.ReportID == "" {
+		return nil // not a report or workbook, or unreadable: the other checks say so
+	}
+	if want := reportIDOf(n); id.ReportID != want {
+		return []string{fmt.Sprintf("%s: named after %s %s, but it holds %s (want %s): a report under another period's name",
+			name, n.Kind, n.Label, id.ReportID, want)}
+	}
+	return nil
+}
+
+// ReportIdentity is what a report or workbook says it is: its report id
+// and revision, read from the report's JSON or the workbook's document
+// properties.
+type ReportIdentity struct {
+	ReportID    string // "" for any other file, or one that does not read
+	Revision    string
+	Preliminary bool
+}
+
+func (id ReportIdentity) String() string {
+	if id.ReportID == "" {
+		return ""
+	}
+	s := id.ReportID + " revision " + id.Revision
+	if id.Preliminary {
+		s += ", preliminary"
+	}
+	return s
+}
+
+// Identity reads the identity of a report or workbook, data, the bytes of
+// a file named name (a .json or .xlsx file); the zero ReportIdentity for
+// any other file or one that does not read as a report. A verifier passes
+// the bytes whose signature it checked, not the path again.
+func Identity(name string, data []byte) ReportIdentity {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json":
+		var h struct {
+			ReportID    string `json:"report_id"`
+			Revision    int    `json:"revision"`
+			Preliminary bool   `json:"preliminary"`
+		}
+		if json.Unmarshal(data, &h) != nil {
+			return ReportIdentity{}
+		}
+		return ReportIdentity{ReportID: h.ReportID, Revision: strconv.Itoa(h.Revision), Preliminary: h.Preliminary}
+	case ".xlsx":
+		props, err := workbookPropsOf(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return ReportIdentity{}
+		}
+		return ReportIdentity{ReportID: props.Identifier, Revision: props.Revision, Preliminary: props.ContentStatus == reports.ContentStatusPreliminary}
+	}
+	return ReportIdentity{}
+}
+
 // coreProps are the document properties a workbook's identity is read from.
 type coreProps struct {
 	Identifier    string `xml:"http://purl.org/dc/elements/1.1/ identifier"`
@@ -556,7 +636,13 @@ func workbookProps(path string) (coreProps, error) {
 	if err != nil {
 		return props, err
 	}
-	zr, err := zip.NewReader(f, fi.Size())
+	return workbookPropsOf(f, fi.Size())
+}
+
+// workbookPropsOf is workbookProps of a workbook's size bytes in r.
+func workbookPropsOf(r io.ReaderAt, size int64) (coreProps, error) {
+	var props coreProps
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return props, fmt.Errorf("not a workbook: %w", err)
 	}
@@ -604,6 +690,7 @@ func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
 			problems = append(problems, misnamed(name, why))
 		}
 		problems = append(problems, checkPreliminaryElsewhere(name, path)...)
+		problems = append(problems, checkPeriodInName(name, path)...)
 	}
 	// Both resolved through symbolic links: a file reached through a
 	// linked root, or the root through a link, is still under the root
