@@ -756,3 +756,34 @@ func TestStoreFileWriteLockedByAnotherProgram(t *testing.T) {
 		t.Errorf("verify all of a tampered report while the store is locked: exit %d, want %d naming it\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
 	}
 }
+
+// TestStoreFilesTheJobsCannotWrite: a store file or directory the jobs'
+// account may not write stopped the job with the engine's "Cannot open
+// file /proc/self/fd/9/ledger.duckdb.wal: Permission denied" and the
+// advice to move a damaged store away: a path no operator can look at,
+// and a rebuild for a store that was not damaged (an outside review).
+// The message names the store's own path and says what to fix.
+func TestStoreFilesTheJobsCannotWrite(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		path string
+		mode os.FileMode
+	}{
+		{"the store file read-only", filepath.Join(".ledgerlens", "store", "ledger.duckdb"), 0o444},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := openRoot(t)
+			if out, err := exec.Command("chown", "-R", strconv.Itoa(nobody)+":"+strconv.Itoa(nobody), root).CombinedOutput(); err != nil {
+				t.Fatalf("chown: %v %s", err, out)
+			}
+			if err := os.Chmod(filepath.Join(root, tc.path), tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			r := ledgerlensAs(t, nobody, nil, nil, "--root", root, "report", "weekly", "--week", nextWeek(t))
+			if r.code != 1 || strings.Contains(r.stderr, "/proc/self/fd") || strings.Contains(r.stderr, "move it away") ||
+				!strings.Contains(r.stderr, filepath.Join(root, ".ledgerlens", "store")) || !strings.Contains(r.stderr, "the store is not damaged") {
+				t.Errorf("exit %d, want 1 naming the store's path and saying it is not damaged:\n%s", r.code, r.stderr)
+			}
+		})
+	}
+}

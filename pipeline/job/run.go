@@ -378,7 +378,14 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 			return nil, store.IngestResult{}, StoreBusy(err, j.env.Layout.StoreFile)
 		}
 		if ctx.Err() == nil {
-			err = fmt.Errorf("%w; if the store is damaged, move it away: the next job rebuilds it from the ledger, checked against the audit log", err)
+			if remedy, ok := store.NotDamaged(err); ok {
+				// Not damaged: moving a healthy store away over a
+				// permission or a full disk costs a rebuild (an outside
+				// review).
+				err = fmt.Errorf("%w; %s", err, remedy)
+			} else {
+				err = fmt.Errorf("%w; if the store is damaged, move it away: the next job rebuilds it from the ledger, checked against the audit log", err)
+			}
 		}
 		return nil, store.IngestResult{}, err
 	}

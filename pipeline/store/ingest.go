@@ -162,7 +162,7 @@ type ledgerState struct {
 func (s *Store) Ingest(ctx context.Context, ledgerPath string) (IngestResult, error) {
 	res, err := s.ingest(ctx, ledgerPath)
 	if err != nil {
-		return res, fmt.Errorf("ingest %s: %w", ledgerPath, err)
+		return res, fmt.Errorf("ingest %s: %w", ledgerPath, namedPaths(err, s.path, s.name))
 	}
 	return res, nil
 }

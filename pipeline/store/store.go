@@ -250,7 +250,7 @@ func open(ctx context.Context, path, name string, opts Options) (*Store, error) 
 		if strings.Contains(err.Error(), "Could not set lock on file") {
 			err = &LockConflictError{Err: err}
 		}
-		return nil, fmt.Errorf("open store %s: %w", name, err)
+		return nil, fmt.Errorf("open store %s: %w", name, namedPaths(err, path, name))
 	}
 	db := sql.OpenDB(connector)
 	// One connection runs every statement; an append's search of the
@@ -265,9 +265,53 @@ func open(ctx context.Context, path, name string, opts Options) (*Store, error) 
 	if err := s.init(ctx, opts); err != nil {
 		db.Close()
 		removeAll(opts.spillDir)
-		return nil, fmt.Errorf("open store %s: %w", name, err)
+		return nil, fmt.Errorf("open store %s: %w", name, namedPaths(err, path, name))
 	}
 	return s, nil
+}
+
+// namedPathsError is an engine error whose text named the store's files
+// by the path this process reaches them through (a handle on the store's
+// directory, /proc/self/fd/N/…: Dir.Path), with the directory's name in
+// its place: "Cannot open file /proc/self/fd/9/ledger.duckdb.wal" named
+// nothing an operator can look at (an outside review).
+type namedPathsError struct {
+	msg string
+	err error
+}
+
+func (e *namedPathsError) Error() string { return e.msg }
+func (e *namedPathsError) Unwrap() error { return e.err }
+
+// namedPaths is err with the directory of path, the store file as this
+// process opened it, named as the directory of name, the store file as a
+// person names it.
+func namedPaths(err error, path, name string) error {
+	dir, named := filepath.Dir(path)+"/", filepath.Dir(name)+"/"
+	if err == nil || dir == named || !strings.Contains(err.Error(), dir) {
+		return err
+	}
+	return &namedPathsError{msg: strings.ReplaceAll(err.Error(), dir, named), err: err}
+}
+
+// NotDamaged says what to do when err, the engine's, says the store's
+// files could not be read or written for want of permission or space:
+// the store is not damaged, and moving it away would only cost a
+// rebuild. ok is false for any other error.
+func NotDamaged(err error) (remedy string, ok bool) {
+	if err == nil {
+		return "", false
+	}
+	msg := err.Error()
+	switch {
+	case errors.Is(err, fs.ErrPermission) || strings.Contains(msg, "Permission denied"):
+		return "the account running ledgerlens may not read or write the store's files; the store is not damaged: give them back to the account that runs the jobs (files 0600 in a 0700 directory), then run again", true
+	case strings.Contains(msg, "Read-only file system"):
+		return "the store's file system is mounted read-only; the store is not damaged: mount it read-write, then run again", true
+	case strings.Contains(msg, "No space left on device") || strings.Contains(msg, "Disk quota exceeded"):
+		return "the store's file system is full; the store is not damaged: free space, then run again", true
+	}
+	return "", false
 }
 
 // removeSpill removes what the engine spilled beside the store (its
