@@ -560,6 +560,18 @@ func TestCorruptStateIsRefused(t *testing.T) {
 	if err := s.Run(ctx); err == nil || !strings.Contains(err.Error(), "not a regular file") || ctx.Err() != nil {
 		t.Fatalf("a FIFO as the state file: %v (context: %v)", err, ctx.Err())
 	}
+	// A symbolic link to nothing (a state kept on a mount that did not
+	// come up) read as no state, and the scheduler started from nothing
+	// with nothing said (an outside review): refused too.
+	if err := os.Remove(state); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "mnt", "state.json"), state); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(ctx); err == nil || !strings.Contains(err.Error(), "symbolic link") || ctx.Err() != nil {
+		t.Fatalf("a link to nothing as the state file: %v (context: %v)", err, ctx.Err())
+	}
 }
 
 func TestWaitsAreCapped(t *testing.T) {

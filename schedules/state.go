@@ -79,6 +79,11 @@ type runRecord struct {
 func loadState(path string) (*state, error) {
 	data, err := inputs.ReadRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		// A link to nothing is a state someone meant to be there,
+		// which read as none caught up from nothing (an outside review).
+		if err := inputs.LinkToNothing(path); err != nil {
+			return nil, fmt.Errorf("read schedule state: %w", err)
+		}
 		return &state{Version: stateVersion, Jobs: map[string]*jobState{}}, nil
 	}
 	if err != nil {
@@ -93,7 +98,7 @@ func loadState(path string) (*state, error) {
 		if line, _, ok := inputs.JSONErrorPosition(data, err); ok {
 			where = fmt.Sprintf("%s:%d", path, line)
 		}
-		return nil, fmt.Errorf("schedule state %s: %w (fix or remove the file; removing it forgets which runs were missed)", where, err)
+		return nil, fmt.Errorf("schedule state %s: %w (fix it, or remove it: each job then resumes from the last scheduled run the audit log records for it, and a job with none recorded from now)", where, err)
 	}
 	if st.Version != stateVersion {
 		return nil, fmt.Errorf("schedule state %s: version %d, want %d", path, st.Version, stateVersion)

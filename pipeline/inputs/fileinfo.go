@@ -30,10 +30,8 @@ func (f FileInfo) Present() bool { return f.SHA256 != "" }
 func readInput(path string) (data []byte, info FileInfo, ok bool, err error) {
 	f, err := OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		// A link to nothing is a file someone meant to be there (a
-		// missing mount, a moved target), not an input left out.
-		if target, lerr := os.Readlink(path); lerr == nil {
-			return nil, FileInfo{Path: path}, false, fmt.Errorf("%s is a symbolic link to %s, which does not exist (a missing mount?): restore its target, or put the file itself in its place", path, target)
+		if err := LinkToNothing(path); err != nil {
+			return nil, FileInfo{Path: path}, false, err
 		}
 		return nil, FileInfo{Path: path}, false, nil
 	}
@@ -45,6 +43,17 @@ func readInput(path string) (data []byte, info FileInfo, ok bool, err error) {
 		return nil, FileInfo{Path: path}, false, err
 	}
 	return data, describe(path, data), true, nil
+}
+
+// LinkToNothing is the error of a path found missing that is a symbolic
+// link to nothing: a file someone meant to be there (a missing mount, a
+// moved target), never a file left out. nil when path is no link.
+func LinkToNothing(path string) error {
+	target, err := os.Readlink(path)
+	if err != nil {
+		return nil
+	}
+	return fmt.Errorf("%s is a symbolic link to %s, which does not exist (a missing mount?): restore its target, or put the file itself in its place", path, target)
 }
 
 func describe(path string, data []byte) FileInfo {
