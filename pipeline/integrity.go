@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
@@ -22,9 +23,13 @@ import (
 type IntegrityReport struct {
 	Ledger store.LedgerCheck
 	// LedgerMissing: the ledger file the store covers is gone (a lost
-	// mount, not an edit); Ledger is then not checked.
+	// mount, not an edit), or is not a file to read (LedgerNotAFile);
+	// Ledger is then not checked.
 	LedgerMissing bool
-	StoreFound    bool
+	// LedgerNotAFile: what stands at the ledger's path is not a regular
+	// file (a FIFO, a directory), which every job stops on.
+	LedgerNotAFile bool
+	StoreFound     bool
 	// StoreDamaged: the store could not be read: opening it ended the
 	// probing process (job.CheckStoreOpens), or its directory is not its
 	// owner's alone (store.ErrUnsafeDir); nothing in it was checked.
@@ -127,11 +132,18 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	if st != nil {
 		rep.Ledger, err = st.VerifyLedger(ctx, l.Ledger)
 		unreadable := false
+		var notAFile *inputs.NotRegularError
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			// Listed with the other problems; the rows cannot be checked.
 			rep.Problems = append(rep.Problems, err.Error())
 			rep.LedgerMissing, rep.Ledger.Intact, err = true, false, nil
+		case errors.As(err, &notAFile):
+			// As a missing ledger: every job stops on it. Returned, it
+			// made the check one that could not run (exit 1), and the
+			// problems found beside it went unsaid (an outside review).
+			rep.Problems = append(rep.Problems, fmt.Sprintf("ledger %s: %v: every job stops on it", l.Rel(l.Ledger), notAFile))
+			rep.LedgerMissing, rep.LedgerNotAFile, rep.Ledger.Intact, err = true, true, false, nil
 		case err != nil && ctx.Err() == nil && countEvents(ac.State.Entries, audit.EventIngest) == 0:
 			// Nothing was ever recorded as loaded: a first ingest
 			// interrupted before its commit leaves a store without its

@@ -246,6 +246,8 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 		ledger = "no store"
 	case rep.StoreDamaged:
 		ledger = "not checked: the store is DAMAGED or its directory UNSAFE (the problems below say which)"
+	case rep.LedgerNotAFile:
+		ledger = "NOT A FILE"
 	case rep.LedgerMissing:
 		ledger = "MISSING"
 	case !rep.Ledger.Intact:
