@@ -227,6 +227,12 @@ func exitStatus(ctx context.Context, a *app, err error) int {
 			fmt.Fprintf(a.stderr, "ledgerlens: interrupted: %s stopped before it finished (%v): nothing was checked to the end; run it again\n", a.command, context.Cause(ctx))
 			return code
 		}
+		var published *job.PublishedThenFailedError
+		if errors.As(err, &published) {
+			fmt.Fprintf(a.stderr, "ledgerlens: interrupted after it published (%v): the files are recorded in the audit log; a re-run finishes the rest\n",
+				context.Cause(ctx))
+			return code
+		}
 		fmt.Fprintf(a.stderr, "ledgerlens: interrupted: nothing published (%v; finished steps are checkpointed, a re-run resumes)\n",
 			context.Cause(ctx))
 		return code

@@ -118,3 +118,14 @@ func (e *RangeNotEndedError) Error() string {
 	return fmt.Sprintf("range %s to %s has not ended (its last day ends %s, now is %s): there is no evidence of the days to come; end the range on a day that is over",
 		e.From, e.To, e.End.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339))
 }
+
+// PublishedThenFailedError is a job that published, its files recorded
+// in the audit log, and then failed (a checkpoint on a full disk, a
+// signal): the one line cron mails must not read as nothing published.
+type PublishedThenFailedError struct{ Err error }
+
+func (e *PublishedThenFailedError) Error() string {
+	return "published, and recorded in the audit log, then failed: " + e.Err.Error()
+}
+
+func (e *PublishedThenFailedError) Unwrap() error { return e.Err }

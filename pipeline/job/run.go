@@ -179,6 +179,14 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 			"job": name, "state": state, "error": err.Error()}); aerr != nil {
 			err = errors.Join(err, aerr)
 		}
+		var integrity *IntegrityError
+		if j.published.Load() && !errors.As(err, &integrity) {
+			// The one line cron mails says it: a job that published,
+			// recorded its files and then failed (its checkpoint on a
+			// full disk) said only the failure, which reads as nothing
+			// published (an outside review).
+			err = &PublishedThenFailedError{Err: err}
+		}
 		return err
 	}
 	if j.storeOpened {

@@ -591,3 +591,33 @@ func analysed(ctx context.Context, j *Job, key RunKey) (*Steps, error) {
 	return s, s.Step(ctx, StepAnalyse, "model.json", func() ([]byte, error) { return []byte("model"), nil },
 		func([]byte) error { return nil })
 }
+
+// TestFailureAfterPublishingSaysSo: a job that published, recorded its
+// files and then failed (the publish step's checkpoint on a full disk)
+// said only the failure, which reads as nothing published (an outside
+// review). The error says the job published first.
+func TestFailureAfterPublishingSaysSo(t *testing.T) {
+	env := testEnv(t)
+	ctx := context.Background()
+	key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "published"}
+	dir := filepath.Join(env.Layout.CheckpointsDir, RunID(key))
+	err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+		s, err := j.StartSteps(ctx, key)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if err := s.Publish(ctx, "published.json", func() ([]byte, error) {
+			// Published; then the checkpoint cannot take the step.
+			if err := os.RemoveAll(dir); err != nil {
+				return nil, err
+			}
+			return []byte("{}"), os.WriteFile(dir, []byte("not a directory"), 0o640)
+		}, func([]byte) error { return nil }); err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{}, s.Complete()
+	})
+	if err == nil || !strings.HasPrefix(err.Error(), "published, and recorded in the audit log, then failed: ") {
+		t.Fatalf("err %v, want it to say the job published first", err)
+	}
+}
