@@ -329,7 +329,7 @@ func TestAttackFilesThatHideProblems(t *testing.T) {
 	mustFail(t, 4, []string{
 		"weekly_" + focusWeek + ".xlsx: report id",
 		"weekly_" + nextWeek(t) + ".json: not a regular file (a FIFO)",
-		"aaa.json: not a regular file (a symbolic link)",
+		"aaa.json: not a regular file (a symbolic link to nothing)",
 		".weekly_" + focusWeek + ".final.json: not recorded",
 		".json.sig.sig: not recorded",
 		".json.sha256.sha256: not recorded",

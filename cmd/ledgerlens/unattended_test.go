@@ -1695,7 +1695,8 @@ func TestCronOutputDirInAnotherRoot(t *testing.T) {
 // mount gone wrong, or someone's trick), the daily verify all blocked for
 // ever opening it, holding the root's lock — every other job exited 75 —
 // and one SIGTERM did not end it. Every other command refused it at once;
-// so does verify all now.
+// so does verify all now, listing it as a problem (exit 4,
+// TestVerifyAllLedgerNotAFile).
 func TestCronVerifyAllOnAFIFOLedger(t *testing.T) {
 	root := publishedRoot(t)
 	ledger := ledgerPath(root)
@@ -1715,7 +1716,7 @@ func TestCronVerifyAllOnAFIFOLedger(t *testing.T) {
 		t.Fatal("verify all was still running after 30 s on a FIFO ledger")
 	}
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(errb.String(), "not a regular file") {
+	if !errors.As(err, &ee) || ee.ExitCode() != 4 || !strings.Contains(errb.String(), "not a regular file") {
 		t.Fatalf("verify all on a FIFO ledger: %v\n%s", err, errb.String())
 	}
 }

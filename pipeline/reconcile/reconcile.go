@@ -161,7 +161,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 				// nothing or a FIFO among them stopped the check with
 				// "could not run" (exit 1), every problem it had found
 				// unsaid (an outside review): it is one more.
-				add("%s: not a regular file (%s): nothing is published as one (planted?)", rel, fileKind(e.Type()))
+				add("%s: not a regular file (%s): nothing is published as one (planted?)", rel, fileKind(path, e.Type()))
 				continue
 			}
 			if strings.HasPrefix(name, ".") && !atomicfile.IsTemp(name) {
@@ -292,17 +292,29 @@ func companionOfCompanion(name string) bool {
 	return false
 }
 
-// fileKind names a directory entry's type that is not a regular file.
-func fileKind(m fs.FileMode) string {
+// fileKind names the type, m, of a directory entry at path that is not a
+// regular file; a symbolic link with what it leads to.
+func fileKind(path string, m fs.FileMode) string {
 	switch {
 	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
+		fi, err := os.Stat(path)
+		if err != nil {
+			return "a symbolic link to nothing"
+		}
+		if fi.Mode().IsRegular() {
+			return "a symbolic link to a regular file"
+		}
+		return "a symbolic link to " + fileKind(path, fi.Mode()&^fs.ModeSymlink)
 	case m&fs.ModeNamedPipe != 0:
 		return "a FIFO"
 	case m&fs.ModeSocket != 0:
 		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
 	case m&fs.ModeDevice != 0:
 		return "a device"
+	case m.IsDir():
+		return "a directory"
 	}
 	return m.Type().String()
 }
