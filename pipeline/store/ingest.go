@@ -514,6 +514,13 @@ type rejectRow struct {
 	sha, raw       string
 }
 
+// lineTooLong is the reject of a line of n bytes (without its line feed),
+// longer than a record may be (inputs.MaxLineBytes).
+func lineTooLong(n int64) *ledger.RejectError {
+	return &ledger.RejectError{Code: ledger.CodeLineTooLong,
+		Detail: fmt.Sprintf("a line of %d bytes, longer than a record may be (%d MiB): not read as one", n, inputs.MaxLineBytes>>20)}
+}
+
 // rejectText is the text a rejected line is kept as: its first
 // maxRawReject bytes, as DuckDB text, which must be UTF-8 — bytes that
 // are not (a bad line, or a cut through a character) are kept as U+FFFD,
@@ -924,7 +931,13 @@ func parseBlock(b block, schema *arrow.Schema, seq int32, loc *time.Location, hi
 	for len(data) > 0 {
 		nl := bytes.IndexByte(data, '\n')
 		line := data[:nl]
-		rec, err := ledger.Parse(bytes.TrimSuffix(line, []byte{'\r'}))
+		var rec ledger.Record
+		var err error
+		if body := bytes.TrimSuffix(line, []byte{'\r'}); len(body) > inputs.MaxLineBytes {
+			err = lineTooLong(int64(len(line))) // the reader holds such a line whole only a byte past the limit
+		} else {
+			rec, err = ledger.Parse(body)
+		}
 		if err != nil {
 			var rej *ledger.RejectError
 			if !errors.As(err, &rej) {

@@ -136,6 +136,29 @@ func TestLongLines(t *testing.T) {
 			}
 		})
 	}
+	// As long as a line may be, with either line end: read as a line
+	// (here a record without its required fields, a reject of another
+	// code); a byte longer, too long.
+	for _, tc := range []struct {
+		extra int
+		end   string
+		too   bool
+	}{{0, "\n", false}, {0, "\r\n", false}, {1, "\n", true}, {1, "\r\n", true}} {
+		t.Run(fmt.Sprintf("16 MiB and %d bytes, ended by %q", tc.extra, tc.end), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "ledger.jsonl")
+			huge := long(inputs.MaxLineBytes+tc.extra-len(long(0, 'x')), 'x')
+			if err := os.WriteFile(path, []byte(join(before)+huge+tc.end+after+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s := openStore(t, filepath.Join(dir, "s"))
+			res := ingest(t, s, path)
+			got := queryColumn[string](t, s, "SELECT code FROM rejects")
+			if res.Loaded != 4 || len(got) != 1 || (got[0] == ledger.CodeLineTooLong) != tc.too {
+				t.Fatalf("loaded %d, rejects %q; want 4 and one reject, %s %t", res.Loaded, got, ledger.CodeLineTooLong, tc.too)
+			}
+		})
+	}
 	t.Run("20 MiB at the end, without its line feed", func(t *testing.T) {
 		for _, tc := range []struct {
 			name, tail, why string

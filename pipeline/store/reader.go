@@ -9,7 +9,6 @@ import (
 	"io"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
-	"github.com/ledgerlens/ledgerlens/pipeline/ledger"
 )
 
 // read is the load's reader: it reads [state.covered, size) of the ledger
@@ -29,9 +28,10 @@ func (ld *loader) read(gctx context.Context) error {
 	next := int64(firstReadBlockSize)
 	for pos < ld.size {
 		// leftover, the start of a line, and what is read after it hold
-		// at most one byte more than a line may: a longer line is
-		// known as such wherever its line feed falls.
-		n := min(next, ld.size-pos, int64(inputs.MaxLineBytes+1-len(leftover)))
+		// at most two bytes more than a line may (one past a line's
+		// carriage return): a longer line is known as such wherever its
+		// line feed falls.
+		n := min(next, ld.size-pos, int64(inputs.MaxLineBytes+2-len(leftover)))
 		next = min(2*next, readBlockSize)
 		buf, err := ld.readBlock(leftover, pos, n)
 		if err != nil {
@@ -39,7 +39,7 @@ func (ld *loader) read(gctx context.Context) error {
 		}
 		pos += n
 		cut := bytes.LastIndexByte(buf, '\n')
-		if cut < 0 && len(buf) > inputs.MaxLineBytes {
+		if cut < 0 && len(bytes.TrimSuffix(buf, []byte{'\r'})) > inputs.MaxLineBytes {
 			if buf, err = ld.skipLongLine(gctx, buf, &pos); err != nil {
 				return err
 			}
@@ -82,7 +82,7 @@ func (ld *loader) read(gctx context.Context) error {
 // ingest and the verifiers disagreed on it (an outside review).
 func (ld *loader) skipLongLine(gctx context.Context, head []byte, pos *int64) ([]byte, error) {
 	line, offset := ld.lines+1, ld.covered
-	first := bytes.Clone(head[:inputs.MaxLineBytes+1])
+	first := bytes.Clone(head[:min(len(head), inputs.MaxLineBytes+2)])
 	sum := sha256.New()
 	take := func(b []byte) {
 		ld.whole.Write(b)
@@ -107,8 +107,7 @@ func (ld *loader) skipLongLine(gctx context.Context, head []byte, pos *int64) ([
 		ld.whole.Write(buf[cut : cut+1])
 		ld.chunks.Write(buf[cut : cut+1])
 		n += int64(cut)
-		rej := &ledger.RejectError{Code: ledger.CodeLineTooLong,
-			Detail: fmt.Sprintf("a line of %d bytes, longer than a record may be (%d MiB): not read as one", n, inputs.MaxLineBytes>>20)}
+		rej := lineTooLong(n)
 		out := make(chan parsed, 1)
 		out <- parsed{lines: 1, rejects: []rejectRow{{
 			lineNo: line, offset: offset, code: rej.Code, reason: rej.Error(),
