@@ -47,7 +47,9 @@ func checkUnterminated(tail []byte, line, offset int64) error {
 // whose first covered bytes (lines lines) the store holds, read as the
 // ingest would read it, without loading: the bytes after its last line
 // feed, and the line they begin. It reads the appended bytes once, and
-// at most inputs.MaxLineBytes+1 of the tail.
+// at most inputs.MaxLineBytes+2 of the tail, as the ingest's reader
+// holds it (one byte past a line's carriage return: a tail whose byte at
+// 16 MiB is a carriage return is still too long).
 func unterminatedTail(ctx context.Context, f *os.File, covered, lines, size int64) (*LineEndError, error) {
 	buf := make([]byte, 1<<20)
 	readAt := func(b []byte, off int64) error {
@@ -78,7 +80,7 @@ func unterminatedTail(ctx context.Context, f *os.File, covered, lines, size int6
 	if start >= size {
 		return nil, nil
 	}
-	tail := make([]byte, min(size-start, inputs.MaxLineBytes+1))
+	tail := make([]byte, min(size-start, inputs.MaxLineBytes+2))
 	if err := readAt(tail, start); err != nil {
 		return nil, err
 	}

@@ -165,6 +165,9 @@ func TestLongLines(t *testing.T) {
 		}{
 			{"a record being written", long(20<<20, 'x'), inputs.UnfinishedTooLong},
 			{"lines ended by carriage returns", long(20<<20, '\r'), inputs.UnfinishedCR},
+			// Its byte at 16 MiB a carriage return: the reader and the
+			// verifiers read a byte past it (an outside review).
+			{"a carriage return at 16 MiB", strings.Repeat("x", inputs.MaxLineBytes) + "\r" + strings.Repeat("x", 4<<20), inputs.UnfinishedCR},
 		} {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "ledger.jsonl")
@@ -175,6 +178,42 @@ func TestLongLines(t *testing.T) {
 			if !errors.As(err, &le) || le.Why != tc.why || le.Line != 4 {
 				t.Errorf("%s: got %v, want %s at line 4", tc.name, err, tc.why)
 			}
+			// The verifiers' reading of the last bytes says the same.
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vle, err := unterminatedTail(context.Background(), f, int64(len(join(before))), 3, int64(len(join(before))+len(tc.tail)))
+			f.Close()
+			if err != nil || vle == nil || vle.Why != tc.why || vle.Line != 4 {
+				t.Errorf("%s: the verifiers found %v, %v; want %s at line 4", tc.name, vle, err, tc.why)
+			}
+		}
+	})
+	// A writer of CR LF lines caught between the CR and the LF of a line
+	// as long as a line may be: pending, none of it hashed into what the
+	// store covers. The reader hashed it and committed digests of bytes
+	// it did not cover, and every later check found the ledger edited
+	// (an outside review, of this stop's first version of the rule).
+	t.Run("16 MiB and a carriage return at the end, then its line feed", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "ledger.jsonl")
+		huge := strings.Repeat("x", inputs.MaxLineBytes)
+		writeLedger(t, path, before, huge+"\r")
+		s := openStore(t, filepath.Join(dir, "s"))
+		if res := ingest(t, s, path); res.OffsetTo != int64(len(join(before))) || res.Loaded != 3 {
+			t.Fatalf("covered %d, loaded %d; want the first %d bytes, 3 rows", res.OffsetTo, res.Loaded, len(join(before)))
+		}
+		sum := sha256.Sum256([]byte(join(before)))
+		if got := queryColumn[string](t, s, "SELECT prefix_sha256 FROM ledger_state"); len(got) != 1 || got[0] != hex.EncodeToString(sum[:]) {
+			t.Fatalf("prefix sha256 %q, want that of the covered bytes %x", got, sum)
+		}
+		writeLedger(t, path, append(append(slices.Clone(before), huge+"\r"), after), "")
+		if res := ingest(t, s, path); res.Loaded != 1 || res.Rejected != 1 {
+			t.Fatalf("loaded %d, rejected %d; want the line after it loaded and it a reject", res.Loaded, res.Rejected)
+		}
+		if lc, err := s.VerifyLedger(context.Background(), path); err != nil || !lc.Intact {
+			t.Fatalf("the ledger as loaded: %+v, %v", lc, err)
 		}
 	})
 }

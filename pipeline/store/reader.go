@@ -126,7 +126,13 @@ func (ld *loader) skipLongLine(gctx context.Context, head []byte, pos *int64) ([
 		}
 		return bytes.Clone(buf[cut+1:]), nil
 	}
-	return nil, checkUnterminated(first, line, offset)
+	// first is longer than a line may be, so checkUnterminated always
+	// has a reason; should it have none, the line is still refused, for
+	// nothing of it may be covered, and its bytes were hashed.
+	if err := checkUnterminated(first, line, offset); err != nil {
+		return nil, err
+	}
+	return nil, &LineEndError{Line: line, Offset: offset, Why: inputs.UnfinishedTooLong}
 }
 
 // readBlock returns leftover followed by the n ledger bytes at pos, in a
