@@ -323,6 +323,15 @@ func TestAttackFilesThatHideProblems(t *testing.T) {
 	copyFile(t, report, filepath.Join(reviews(root), ".weekly_"+focusWeek+".final.json"))
 	copyFile(t, report+".sig", report+".sig.sig")
 	copyFile(t, report+".sha256", report+".sha256.sha256")
+	// A FIFO in place of a report's signature: the report itself is
+	// there, and its revision chain whole (it said revision 1 missing).
+	prevReport := weeklyPath(root, prevWeek(t), 1, ".json")
+	if err := os.Remove(prevReport + ".sig"); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(prevReport+".sig", 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// A write's temporary file, as a kill leaves it: passed over.
 	copyFile(t, report, filepath.Join(reviews(root), ".weekly_"+focusWeek+".json.123456.tmp"))
 
@@ -334,8 +343,8 @@ func TestAttackFilesThatHideProblems(t *testing.T) {
 		".json.sig.sig: not recorded",
 		".json.sha256.sha256: not recorded",
 	}, "--root", root, "verify", "all", "--pubkey", pub, "--checkpoint", kept)
-	if r := ledgerlens(t, nil, "--root", root, "verify", "all", "--pubkey", pub); strings.Contains(r.stdout, ".tmp") {
-		t.Errorf("a write's temporary file was named:\n%s", r.stdout)
+	if r := ledgerlens(t, nil, "--root", root, "verify", "all", "--pubkey", pub); strings.Contains(r.stdout, ".tmp") || strings.Contains(r.stdout, "revision chain incomplete") {
+		t.Errorf("a write's temporary file was named, or a present report said missing:\n%s", r.stdout)
 	}
 
 	// The log cut short, beside a symlink named as a report: audit verify

@@ -19,10 +19,12 @@ type NotRegularError struct {
 }
 
 func (e *NotRegularError) Error() string {
-	return fmt.Sprintf("%s is not a regular file (%s); ledgerlens reads its inputs only from regular files", e.Path, fileKind(e.Mode))
+	return fmt.Sprintf("%s is not a regular file (%s); ledgerlens reads its inputs only from regular files", e.Path, FileKind(e.Mode))
 }
 
-func fileKind(m fs.FileMode) string {
+// FileKind names a file's type that is not a regular file ("a FIFO",
+// "a directory", …), for messages.
+func FileKind(m fs.FileMode) string {
 	switch t := m.Type(); {
 	case t&fs.ModeDir != 0:
 		return "a directory"
@@ -47,6 +49,14 @@ func fileKind(m fs.FileMode) string {
 // for the caller to decide whether missing is allowed.
 func OpenRegular(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, syscall.ENXIO) {
+		// A socket fails the open itself ("no such device or address"):
+		// it is no file to read either, and said as such (an outside
+		// review: a socket in the ledger's place hid the other problems).
+		if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
+			return nil, &NotRegularError{Path: path, Mode: fi.Mode()}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

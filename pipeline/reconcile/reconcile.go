@@ -210,6 +210,17 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 					}
 				}
 			}
+			n, named := reports.ParseName(name)
+			if named && !n.IsRejects() {
+				// Present, whatever its companions are: a FIFO in place
+				// of its signature made the revision chain say the
+				// artifact itself was missing (an outside review).
+				chain := revisionChain{n.Base(), n.Ext}
+				if revs[chain] == nil {
+					revs[chain] = map[int]bool{}
+				}
+				revs[chain][n.Revision] = true
+			}
 			check, err := reports.VerifyFile(path, pub)
 			if err != nil && !errors.Is(err, reports.ErrVerification) {
 				// Unreadable (its permissions changed, or replaced since
@@ -236,8 +247,7 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 			for _, p := range check.Problems() {
 				add("%s: %s", rel, p)
 			}
-			n, ok := reports.ParseName(name)
-			if !ok {
+			if !named {
 				if why := reports.NameProblem(name); why != "" {
 					problems = append(problems, misnamed(rel, why))
 				}
@@ -247,11 +257,6 @@ func Dirs(l inputs.Layout, entries []audit.Entry, dirs []string, pub ed25519.Pub
 				// A revision may bring rejects its predecessor had none of.
 				continue
 			}
-			chain := revisionChain{n.Base(), n.Ext}
-			if revs[chain] == nil {
-				revs[chain] = map[int]bool{}
-			}
-			revs[chain][n.Revision] = true
 			problems = append(problems, checkName(rel, path, n)...)
 		}
 	}
@@ -293,30 +298,19 @@ func companionOfCompanion(name string) bool {
 }
 
 // fileKind names the type, m, of a directory entry at path that is not a
-// regular file; a symbolic link with what it leads to.
+// regular file (inputs.FileKind); a symbolic link with what it leads to.
 func fileKind(path string, m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		fi, err := os.Stat(path)
-		if err != nil {
-			return "a symbolic link to nothing"
-		}
-		if fi.Mode().IsRegular() {
-			return "a symbolic link to a regular file"
-		}
-		return "a symbolic link to " + fileKind(path, fi.Mode()&^fs.ModeSymlink)
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m.IsDir():
-		return "a directory"
+	if m&fs.ModeSymlink == 0 {
+		return inputs.FileKind(m)
 	}
-	return m.Type().String()
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return "a symbolic link to nothing"
+	case fi.Mode().IsRegular():
+		return "a symbolic link to a regular file"
+	}
+	return "a symbolic link to " + inputs.FileKind(fi.Mode())
 }
 
 // revisionChain is the revisions of one artifact of a publication: its
