@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -362,4 +363,40 @@ func TestAttackFilesThatHideProblems(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustFail(t, 4, []string{"from kept checkpoint " + kept}, "--root", root, "audit", "verify", "--pubkey", pub, "--checkpoint", kept)
+}
+
+// TestAttackAuditLogNotAFile: the audit log replaced by a FIFO, a socket
+// or a directory by someone who may write it, beside a workbook copied
+// over another week's: verify all and audit verify stopped with exit 1,
+// "read audit log: … not a regular file", and the workbook went unsaid
+// (an outside review). The log is one problem, checked as a log that
+// holds nothing, and the workbook is listed too (exit 4).
+func TestAttackAuditLogNotAFile(t *testing.T) {
+	for _, tc := range []struct {
+		kind string
+		make func(path string) error
+	}{
+		{"FIFO", func(path string) error { return syscall.Mkfifo(path, 0o644) }},
+		{"socket", func(path string) error { _, err := net.Listen("unix", path); return err }},
+		{"directory", func(path string) error { return os.Mkdir(path, 0o755) }},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			root := publishedRoot(t)
+			pub := filepath.Join(t.TempDir(), "signing.pub")
+			copyFile(t, filepath.Join(root, ".ledgerlens", "keys", "signing.pub"), pub)
+			work := weeklyPath(root, focusWeek, 1, ".xlsx")
+			copyFile(t, weeklyPath(root, prevWeek(t), 1, ".xlsx"), work)
+			log := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+			if err := os.Remove(log); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.make(log); err != nil {
+				t.Fatal(err)
+			}
+			mustFail(t, 4, []string{"audit.jsonl is not a regular file (a " + tc.kind + ")", "weekly_" + focusWeek + ".xlsx"},
+				"--root", root, "verify", "all", "--pubkey", pub)
+			mustFail(t, 4, []string{"audit.jsonl is not a regular file (a " + tc.kind + ")"},
+				"--root", root, "audit", "verify", "--pubkey", pub)
+		})
+	}
 }

@@ -42,9 +42,7 @@ func Load(path string) (*State, error) {
 	s := &State{Path: path}
 	data, err := inputs.ReadRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		s.Chain = Result{HeadHash: ZeroHash}
-		s.Tree = &Tree{}
-		return s, nil
+		return NoLog(path), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
@@ -55,6 +53,12 @@ func Load(path string) (*State, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// NoLog is the state of a log at path that holds nothing: not there,
+// or, for a check that goes on past it, not a file to read.
+func NoLog(path string) *State {
+	return &State{Path: path, Chain: Result{HeadHash: ZeroHash}, Tree: &Tree{}}
 }
 
 // extend verifies the lines of data from byte from on, which follow the

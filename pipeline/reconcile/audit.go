@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,6 +49,16 @@ func Audit(ctx context.Context, l inputs.Layout, reviewsDir string, pub ed25519.
 func AuditFiles(ctx context.Context, l inputs.Layout, logPath, checkpointsPath, reviewsDir string, pub ed25519.PublicKey, kept []string) (AuditCheck, error) {
 	var c AuditCheck
 	st, err := audit.Load(logPath)
+	var notAFile *inputs.NotRegularError
+	if errors.As(err, &notAFile) {
+		// Not a log to read (a FIFO, a socket, a directory): one problem,
+		// and the checks go on as for a log that holds nothing, every
+		// checkpoint and record failing against it. Returned, it stopped
+		// audit verify and verify all with exit 1, every other problem
+		// unsaid (an outside review).
+		c.Problems = append(c.Problems, fmt.Sprintf("audit log %s: %v", l.Rel(logPath), notAFile))
+		st, err = audit.NoLog(logPath), nil
+	}
 	if err != nil {
 		return c, err
 	}
