@@ -694,6 +694,24 @@ func TestCronUnsignedWhereItDoesNotBelong(t *testing.T) {
 			}
 		}
 	})
+	// The log and the store gone, the keys kept: verify store still said
+	// OK (a review of this stop's fix, which trusted the public key as
+	// the jobs do; they hold the log to its signed checkpoints).
+	t.Run("the audit log and the store lost, the keys kept", func(t *testing.T) {
+		root := copyRoot(t, publishedRoot(t))
+		for _, p := range []string{"audit.jsonl", "store"} {
+			if err := os.RemoveAll(filepath.Join(root, ".ledgerlens", p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, args := range [][]string{{"verify", "store"}, {"verify", "ledger"}} {
+			r := cron(t, root, args...)
+			wantExit(t, r, 4, strings.Join(args, " ")+" without the audit log")
+			if !strings.Contains(r.stderr, "no audit log") {
+				t.Errorf("%v: %s", args, r.stderr)
+			}
+		}
+	})
 	// output_dir pointed at a new, empty directory first: the signed
 	// reports stay in the default one, and are looked for there too.
 	t.Run("the state directory lost, output_dir moved", func(t *testing.T) {

@@ -830,7 +830,7 @@ func (a *app) printFailed(problems []string) {
 // rather than as the engine's abort, and so is a missing store while the
 // audit log records ingests into it (verify ledger exited 1 there, and
 // verify store 4: an outside review), or published files with no audit
-// log to record them (job.CheckRecordNotLost). A missing store the log
+// log to record them (job.CheckPublishedRecorded). A missing store the log
 // records no ingest into is an error wrapping fs.ErrNotExist.
 func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Store, error) {
 	// Published files with no record of them is a state directory lost,
@@ -838,7 +838,7 @@ func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Sto
 	// recorded", and verify ledger named only the missing store file
 	// (an outside review).
 	var lost *job.IntegrityError
-	if err := job.CheckRecordNotLost(a.layout()); errors.As(err, &lost) {
+	if err := job.CheckPublishedRecorded(a.layout()); errors.As(err, &lost) {
 		a.printFailed(lost.Problems)
 		return nil, checkFailed("%s", summarize(lost.Problems))
 	} else if err != nil {

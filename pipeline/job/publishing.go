@@ -67,15 +67,27 @@ func (j *Job) PublishingSigner(unsigned bool) (*reports.Signer, error) {
 // reports carry included) says more, and a log that is not a regular file
 // is refused by its reader.
 func CheckRecordNotLost(l inputs.Layout) error {
+	if _, err := os.Lstat(filepath.Join(l.KeysDir, reports.PublicKeyFile)); err == nil {
+		if _, err := os.Stat(l.AuditLog); err == nil || errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+	}
+	return CheckPublishedRecorded(l)
+}
+
+// CheckPublishedRecorded is CheckRecordNotLost without its trust in the
+// public key: for a command that holds the log to no signed checkpoint
+// (verify store, verify ledger), published files and no audit log, or
+// an empty one, is the record lost, whatever else is left. With the keys
+// directory kept, verify store said "OK no store and no ingest
+// recorded" (an outside review).
+func CheckPublishedRecorded(l inputs.Layout) error {
 	fi, err := os.Stat(l.AuditLog)
 	switch {
 	case err == nil && (fi.Size() > 0 || !fi.Mode().IsRegular()):
 		return nil
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("audit log: %w", err)
-	}
-	if _, err := os.Lstat(filepath.Join(l.KeysDir, reports.PublicKeyFile)); err == nil {
-		return nil
 	}
 	dir, names, err := PublishedFiles(l, reports.SidecarExt)
 	if err != nil || len(names) == 0 {
