@@ -138,6 +138,7 @@ func (j *Job) RecordPublishedSet(ctx context.Context, dir string, rev int, writt
 		}
 		recorded[at] = f.sum
 	}
+	j.recordedSet.Store(true)
 	return nil
 }
 

@@ -49,11 +49,14 @@ type Job struct {
 	// the log and the command to tell the truth. Atomic: the steps' records
 	// are written in the background.
 	published atomic.Bool
-	early     *earlySeal // PrepareSeal's fingerprint, if it was called
-	steps     *Steps     // StartSteps's, whose records Audit waits for
-	trusted   map[int64]bool
-	checked   map[int64]bool
-	readBack  int
+	// recordedSet says a publication's every file is recorded
+	// (RecordPublishedSet ended well): what a failure after it may say.
+	recordedSet atomic.Bool
+	early       *earlySeal // PrepareSeal's fingerprint, if it was called
+	steps       *Steps     // StartSteps's, whose records Audit waits for
+	trusted     map[int64]bool
+	checked     map[int64]bool
+	readBack    int
 	// fields are added to every event of the job (the job run id).
 	fields map[string]any
 	// own are the entries the job appended (EntriesSoFar); appends come
@@ -180,7 +183,7 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 			err = errors.Join(err, aerr)
 		}
 		var integrity *IntegrityError
-		if j.published.Load() && !errors.As(err, &integrity) {
+		if j.recordedSet.Load() && !errors.As(err, &integrity) {
 			// The one line cron mails says it: a job that published,
 			// recorded its files and then failed (its checkpoint on a
 			// full disk) said only the failure, which reads as nothing

@@ -595,29 +595,59 @@ func analysed(ctx context.Context, j *Job, key RunKey) (*Steps, error) {
 // TestFailureAfterPublishingSaysSo: a job that published, recorded its
 // files and then failed (the publish step's checkpoint on a full disk)
 // said only the failure, which reads as nothing published (an outside
-// review). The error says the job published first.
+// review). The error says the job published first, and only when the
+// publication's every file is recorded: a record that failed part-way
+// withdraws what it did not record, and that is no publication.
 func TestFailureAfterPublishingSaysSo(t *testing.T) {
-	env := testEnv(t)
-	ctx := context.Background()
-	key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "published"}
-	dir := filepath.Join(env.Layout.CheckpointsDir, RunID(key))
-	err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
-		s, err := j.StartSteps(ctx, key)
-		if err != nil {
-			return Outcome{}, err
-		}
-		if err := s.Publish(ctx, "published.json", func() ([]byte, error) {
-			// Published; then the checkpoint cannot take the step.
-			if err := os.RemoveAll(dir); err != nil {
-				return nil, err
+	for _, tc := range []struct {
+		name      string
+		sidecar   bool // written: the record can be made
+		published bool
+	}{
+		{"recorded, then the checkpoint failed", true, true},
+		{"the record failed", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := testEnv(t)
+			ctx := context.Background()
+			key := RunKey{Job: NameWeeklyReview, Period: "2026-11-16", LedgerSHA: "published"}
+			dir := filepath.Join(env.Layout.CheckpointsDir, RunID(key))
+			out := filepath.Join(env.Layout.Root, "runs", "CREDIT_REVIEWS")
+			err := Run(ctx, env, NameWeeklyReview, nil, func(ctx context.Context, j *Job) (Outcome, error) {
+				s, err := j.StartSteps(ctx, key)
+				if err != nil {
+					return Outcome{}, err
+				}
+				if err := s.Publish(ctx, "published.json", func() ([]byte, error) {
+					report := filepath.Join(out, "weekly_2026-11-16.json")
+					if err := os.MkdirAll(out, 0o755); err != nil {
+						return nil, err
+					}
+					if err := os.WriteFile(report, []byte("{}"), 0o644); err != nil {
+						return nil, err
+					}
+					if tc.sidecar {
+						if err := os.WriteFile(report+".sha256", []byte("x\n"), 0o644); err != nil {
+							return nil, err
+						}
+					}
+					if err := j.RecordPublished(ctx, out, "weekly_2026-11-16", 1, nil, ".json"); err != nil {
+						return nil, err
+					}
+					// Then the checkpoint cannot take the step.
+					if err := os.RemoveAll(dir); err != nil {
+						return nil, err
+					}
+					return []byte("{}"), os.WriteFile(dir, []byte("not a directory"), 0o640)
+				}, func([]byte) error { return nil }); err != nil {
+					return Outcome{}, err
+				}
+				return Outcome{}, s.Complete()
+			})
+			said := err != nil && strings.HasPrefix(err.Error(), "published, and recorded in the audit log, then failed: ")
+			if err == nil || said != tc.published {
+				t.Fatalf("err %v; want it to say the job published: %t", err, tc.published)
 			}
-			return []byte("{}"), os.WriteFile(dir, []byte("not a directory"), 0o640)
-		}, func([]byte) error { return nil }); err != nil {
-			return Outcome{}, err
-		}
-		return Outcome{}, s.Complete()
-	})
-	if err == nil || !strings.HasPrefix(err.Error(), "published, and recorded in the audit log, then failed: ") {
-		t.Fatalf("err %v, want it to say the job published first", err)
+		})
 	}
 }
