@@ -153,7 +153,10 @@ func runScheduleRun(ctx context.Context, a *app, opts ScheduleRunOptions) error 
 	}
 	a.log.Info("scheduler started", "jobs", namesOrNone(enabled), "disabled", namesOrNone(disabled), "root", l.Root)
 	if len(enabled) == 0 {
-		a.log.Warn("every scheduled job is disabled: the scheduler runs nothing until one is enabled in the configuration and it is restarted", "config", l.Config)
+		// At error level, which a daemon's stderr shows by default: at
+		// warning level it was not seen under systemd or cron (a review
+		// of this stop's fix).
+		a.log.Error("every scheduled job is disabled: the scheduler runs nothing until one is enabled in the configuration and it is restarted", "config", l.Config)
 	}
 	return sched.Run(ctx)
 }

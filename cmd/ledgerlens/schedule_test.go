@@ -743,7 +743,7 @@ func TestSchedulerNamesItsJobs(t *testing.T) {
 			if !strings.Contains(started, tc.enabled) || !strings.Contains(started, tc.disabled) {
 				t.Errorf("start line %q, want %s and %s", started, tc.enabled, tc.disabled)
 			}
-			if warned := strings.Contains(stderr, "every scheduled job is disabled"); warned != tc.warns {
+			if warned := strings.Contains(stderr, `level=ERROR msg="every scheduled job is disabled`); warned != tc.warns {
 				t.Errorf("warned %t, want %t:\n%s", warned, tc.warns, stderr)
 			}
 		})
