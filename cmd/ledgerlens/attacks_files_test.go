@@ -333,6 +333,10 @@ func TestAttackFilesThatHideProblems(t *testing.T) {
 	if err := syscall.Mkfifo(prevReport+".sig", 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A name that would print lines of its own.
+	if err := os.WriteFile(filepath.Join(reviews(root), "zz\nOK      all good"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// A write's temporary file, as a kill leaves it: passed over.
 	copyFile(t, report, filepath.Join(reviews(root), ".weekly_"+focusWeek+".json.123456.tmp"))
 
@@ -344,8 +348,9 @@ func TestAttackFilesThatHideProblems(t *testing.T) {
 		".json.sig.sig: not recorded",
 		".json.sha256.sha256: not recorded",
 	}, "--root", root, "verify", "all", "--pubkey", pub, "--checkpoint", kept)
-	if r := ledgerlens(t, nil, "--root", root, "verify", "all", "--pubkey", pub); strings.Contains(r.stdout, ".tmp") || strings.Contains(r.stdout, "revision chain incomplete") {
-		t.Errorf("a write's temporary file was named, or a present report said missing:\n%s", r.stdout)
+	if r := ledgerlens(t, nil, "--root", root, "verify", "all", "--pubkey", pub); strings.Contains(r.stdout, ".tmp") || strings.Contains(r.stdout, "revision chain incomplete") ||
+		strings.Contains(r.stdout, "\nOK") || !strings.Contains(r.stdout, `zz\nOK      all good`) {
+		t.Errorf("a write's temporary file was named, a present report said missing, or a name printed a line of its own:\n%s", r.stdout)
 	}
 
 	// The log cut short, beside a symlink named as a report: audit verify

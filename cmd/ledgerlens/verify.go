@@ -820,7 +820,10 @@ func (a *app) failOne(format string, args ...any) error {
 // reviewer reads, before the command's one-line error on stderr.
 func (a *app) printFailed(problems []string) {
 	for _, p := range problems {
-		fmt.Fprintf(a.stdout, "FAILED  %s\n", p)
+		// Control characters escaped: a file planted with a line feed
+		// in its name printed lines of its own, "OK" among them (a
+		// review of this stop's fixes).
+		fmt.Fprintf(a.stdout, "FAILED  %s\n", escapeControl(p))
 	}
 }
 
