@@ -202,12 +202,12 @@ func TestVerifyMisnamedRevision(t *testing.T) {
 
 // TestVerifyReportUnderAnotherPeriodsName: a genuine report of one week,
 // copied with its signature under a name people give a file they hand
-// over — weekly_D (1).json, Weekly_D.json, weekly_D.final.xlsx, after
-// another week D — verified OK, exit 0: only the names ledgerlens writes
-// were held to what the file holds, and the OK line showed a digest and a
-// key, not which report it was (an outside review). A name that starts
-// with a period is now held to it, and every OK line of a report or
-// workbook says which report and revision it holds.
+// over — weekly_D (1).json, Copy of weekly_D.json, weekly_D.json.bak,
+// after another week D — verified OK, exit 0: only the names ledgerlens
+// writes were held to what the file holds, and the OK line showed a
+// digest and a key, not which report it was (an outside review). A name
+// that gives a period anywhere is now held to it, and every OK line of a
+// report or workbook says which report and revision it holds.
 func TestVerifyReportUnderAnotherPeriodsName(t *testing.T) {
 	root := publishedRoot(t)
 	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
@@ -224,13 +224,19 @@ func TestVerifyReportUnderAnotherPeriodsName(t *testing.T) {
 		deliver(weeklyPath(root, prev, 1, ".json"), "weekly_"+focusWeek+" (1).json"),
 		deliver(weeklyPath(root, prev, 1, ".json"), "Weekly_"+focusWeek+".json"),
 		deliver(weeklyPath(root, prev, 1, ".xlsx"), "weekly_"+focusWeek+".final.xlsx"),
+		// Anywhere in the name, under any extension (a review of this
+		// stop's first version, which held only names starting with a
+		// kind and a report's extensions).
+		deliver(weeklyPath(root, prev, 1, ".json"), "Copy of weekly_"+focusWeek+".json"),
+		deliver(weeklyPath(root, prev, 1, ".json"), focusWeek+"_weekly.json"),
+		deliver(weeklyPath(root, prev, 1, ".json"), "weekly_"+focusWeek+".json.bak"),
 	}
 	r := ledgerlensIn(t, delivery, nil, append([]string{"verify", "--pubkey", pub}, misnamed...)...)
 	if r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") {
 		t.Errorf("another week's report under the focus week's names: exit %d, want %d, none OK\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
 	}
 	for _, name := range misnamed {
-		if want := "named after weekly " + focusWeek + ", but it holds CREDIT_REVIEW_" + prev; !strings.Contains(r.stdout, "FAILED  "+name+": ") || !strings.Contains(r.stdout, want) {
+		if want := name + ": named after " + focusWeek + ", but it holds CREDIT_REVIEW_" + prev; !strings.Contains(r.stdout, "FAILED  "+name+": ") || !strings.Contains(r.stdout, want) {
 			t.Errorf("no FAILED line for %s saying %q:\n%s", name, want, r.stdout)
 		}
 	}

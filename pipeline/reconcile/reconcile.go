@@ -545,36 +545,42 @@ func checkPreliminaryElsewhere(name, path string) []string {
 	return nil
 }
 
-// periodInName finds the period a name unlike any publication's still
-// gives, as people rename a report they hand over (weekly_2026-01-19
-// (1).json, Weekly_2026-01-19.final.xlsx, sla_2026-01-latest.json): the
-// kind and the label after it.
-var periodInName = regexp.MustCompile(`(?i)^(weekly|sla)[_-](\d{4}-\d{2}(?:-\d{2})?)`)
+// periodLabel finds the periods a name gives, as people rename a report
+// they hand over (weekly_2026-01-19 (1).json, Copy of
+// weekly_2026-01-19.json, 2026-01-19_weekly.json, sla_2026-01.bak): a
+// week's date or a month, whatever surrounds it.
+var periodLabel = regexp.MustCompile(`\d{4}-\d{2}(?:-\d{2})?`)
+
+// dashes are the characters a name may write a label's hyphens with.
+var dashes = strings.NewReplacer("\u2010", "-", "\u2011", "-", "\u2012", "-", "\u2013", "-", "\u2014", "-", "\u2212", "-")
 
 // checkPeriodInName holds a report or workbook named unlike any
-// publication, but after a period, to that period: the report id inside
-// must be the one the name's period says. A genuine report of one week
-// copied, signature and sidecar with it, under another week's name so
-// changed passed `verify FILE` (an outside review).
+// publication, but after a period, to that period: the period of the
+// report id inside must be one the name gives (a month name's week, or a
+// week's month, agrees with it). A genuine report of one week copied,
+// signature and sidecar with it, under a name saying another week passed
+// `verify FILE` (an outside review).
 func checkPeriodInName(name, path string) []string {
-	m := periodInName.FindStringSubmatch(name)
-	if m == nil {
+	labels := periodLabel.FindAllString(dashes.Replace(name), -1)
+	if len(labels) == 0 {
 		return nil
 	}
-	n := reports.PublishedName{Kind: strings.ToLower(m[1]), Label: m[2]}
 	data, err := inputs.ReadRegular(path)
 	if err != nil {
 		return nil // the sidecar and signature checks report it
 	}
 	id := Identity(name, data)
-	if id.ReportID == "" {
+	held := id.Label()
+	if held == "" {
 		return nil // not a report or workbook, or unreadable: the other checks say so
 	}
-	if want := reportIDOf(n); id.ReportID != want {
-		return []string{fmt.Sprintf("%s: named after %s %s, but it holds %s (want %s): a report under another period's name",
-			name, n.Kind, n.Label, id.ReportID, want)}
+	for _, l := range labels {
+		if strings.HasPrefix(l, held) || strings.HasPrefix(held, l) {
+			return nil
+		}
 	}
-	return nil
+	return []string{fmt.Sprintf("%s: named after %s, but it holds %s: a report under another period's name",
+		name, strings.Join(labels, ", "), id.ReportID)}
 }
 
 // ReportIdentity is what a report or workbook says it is: its report id
@@ -584,6 +590,17 @@ type ReportIdentity struct {
 	ReportID    string // "" for any other file, or one that does not read
 	Revision    string
 	Preliminary bool
+}
+
+// Label is the period of the report id: a week's Monday or a month; ""
+// when there is none.
+func (id ReportIdentity) Label() string {
+	for _, prefix := range []string{"CREDIT_REVIEW_", "SLA_"} {
+		if l, ok := strings.CutPrefix(id.ReportID, prefix); ok {
+			return l
+		}
+	}
+	return ""
 }
 
 func (id ReportIdentity) String() string {
@@ -598,11 +615,21 @@ func (id ReportIdentity) String() string {
 }
 
 // Identity reads the identity of a report or workbook, data, the bytes of
-// a file named name (a .json or .xlsx file); the zero ReportIdentity for
-// any other file or one that does not read as a report. A verifier passes
-// the bytes whose signature it checked, not the path again.
+// a file named name; the zero ReportIdentity for any other file or one
+// that does not read as a report. A report is told by its extension
+// (.json, .xlsx) or, under another name (weekly_D.json.bak), by its first
+// bytes. A verifier passes the bytes whose signature it checked, not the
+// path again.
 func Identity(name string, data []byte) ReportIdentity {
-	switch strings.ToLower(filepath.Ext(name)) {
+	kind := strings.ToLower(filepath.Ext(name))
+	switch {
+	case kind == ".json" || kind == ".xlsx":
+	case bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")):
+		kind = ".json"
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		kind = ".xlsx"
+	}
+	switch kind {
 	case ".json":
 		var h struct {
 			ReportID    string `json:"report_id"`
