@@ -784,6 +784,13 @@ func TestStoreFilesTheJobsCannotWrite(t *testing.T) {
 				!strings.Contains(r.stderr, filepath.Join(root, ".ledgerlens", "store")) || !strings.Contains(r.stderr, "the store is not damaged") {
 				t.Errorf("exit %d, want 1 naming the store's path and saying it is not damaged:\n%s", r.code, r.stderr)
 			}
+			// And the same account's daily check says so, as it does of
+			// a key it cannot read (it said OK: a review of this stop's
+			// fixes).
+			r = ledgerlensAs(t, nobody, nil, nil, "--root", root, "verify", "all")
+			if r.code != 4 || !strings.Contains(r.stdout, "cannot be written by the account that owns the store's directory") {
+				t.Errorf("verify all: exit %d, want 4 naming the store\n%s%s", r.code, r.stdout, r.stderr)
+			}
 		})
 	}
 }

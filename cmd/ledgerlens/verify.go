@@ -240,6 +240,9 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 			rep.Problems = append(rep.Problems, keyProblems...)
 		}
 	}
+	// What keeps the jobs' account from writing the store, said to that
+	// account (job.StoreAccessProblems), as its key is.
+	rep.Problems = append(rep.Problems, job.StoreAccessProblems(a.layout())...)
 	ledger := "append-only"
 	switch {
 	case !rep.StoreFound:

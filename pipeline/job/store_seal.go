@@ -8,8 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 )
 
@@ -234,4 +238,36 @@ func chunkSet(v any) map[int64]bool {
 		}
 	}
 	return set
+}
+
+// StoreAccessProblems lists what keeps the account running ledgerlens
+// from writing the store, when that account owns the store's directory
+// and so runs the jobs: the directory, the store file or its write-ahead
+// log not writable by it (a chmod, a restore as another mode). Every job
+// stops on it, while verify all, which only reads, said OK (an outside
+// review). Another account, an auditor's, is told nothing: it writes no
+// store.
+func StoreAccessProblems(l inputs.Layout) []string {
+	fi, err := os.Stat(l.StoreDir)
+	if err != nil {
+		return nil
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
+		return nil
+	}
+	var problems []string
+	for _, c := range []struct {
+		path string
+		mode uint32
+	}{{l.StoreDir, unix.W_OK | unix.X_OK}, {l.StoreFile, unix.R_OK | unix.W_OK}, {l.StoreFile + ".wal", unix.R_OK | unix.W_OK}} {
+		fi, err := os.Stat(c.path)
+		if err != nil {
+			continue // missing: the next job makes it
+		}
+		if err := unix.Faccessat(unix.AT_FDCWD, c.path, c.mode, unix.AT_EACCESS); err != nil {
+			problems = append(problems, fmt.Sprintf("store %s (mode %04o) cannot be written by the account that owns the store's directory and runs the jobs (this one): every job stops on it; give it back (files 0600 in a 0700 directory)",
+				l.Rel(c.path), fi.Mode().Perm()))
+		}
+	}
+	return problems
 }
