@@ -2094,7 +2094,8 @@ func TestRerunAfterAKillAndAKeyRotation(t *testing.T) {
 // TestAttackPlantedSubdirectory: verify all skipped directories in an
 // output directory, so a forged report in archive/ stood beside the
 // real ones unchecked. A directory that holds no published file is
-// reported now, hidden or not; a mount point's lost+found, an empty
+// reported now, hidden or not, a lost+found no mount made too; a mount
+// point's lost+found, an empty
 // directory, and a directory a bundle was exported into are not.
 func TestAttackPlantedSubdirectory(t *testing.T) {
 	root := copyRoot(t, publishedRoot(t))
@@ -2117,6 +2118,14 @@ func TestAttackPlantedSubdirectory(t *testing.T) {
 		mustFail(t, 4, []string{"runs/CREDIT_REVIEWS/" + name + "/", "holds no published file"}, "--root", root, "verify", "all")
 		os.RemoveAll(archive)
 	}
+	// A lost+found that is no mount's (the output directory is not a
+	// mount point here) is a directory like another: a forged report in
+	// it passed unchecked (a review of this stop's fixes).
+	forged := filepath.Join(reviews(root), "lost+found", "weekly_"+nextWeek(t)+".json")
+	if err := os.WriteFile(forged, []byte(`{"forged":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, 4, []string{"runs/CREDIT_REVIEWS/lost+found/", "holds no published file"}, "--root", root, "verify", "all")
 }
 
 // TestAttackPlantedReportHidesLateArrivals: runs land in a week after its
