@@ -202,7 +202,7 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 		// copy covers fewer, and one rebuilt from an edited ledger agrees
 		// with the edit.
 		if !rep.LedgerMissing && rep.Ledger.Modified == nil {
-			m, err := job.LedgerAgainstLog(ac.State.Entries, l.Ledger, 0, "")
+			m, err := job.LedgerAgainstLog(ctx, ac.State.Entries, l.Ledger, 0, "")
 			if err != nil {
 				return rep, err
 			}
@@ -223,7 +223,7 @@ func CheckIntegrity(ctx context.Context, env job.Env, pub ed25519.PublicKey, kep
 	if rep.StoreDamaged || rep.StoreOutdated || rep.StoreBusy || (!rep.StoreFound && countEvents(ac.State.Entries, audit.EventIngest) > 0) {
 		// Without a store to compare, the ledger is still held to what
 		// the log records as ingested: it needs only the two.
-		if m, err := job.LedgerAgainstLog(ac.State.Entries, l.Ledger, 0, ""); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if m, err := job.LedgerAgainstLog(ctx, ac.State.Entries, l.Ledger, 0, ""); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return rep, err
 		} else if m != nil {
 			rep.Ledger.Intact = false

@@ -572,7 +572,7 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	if err != nil {
 		return err
 	}
-	if m, err := job.LedgerAgainstLog(trail.Entries, l.Ledger, 0, ""); err != nil {
+	if m, err := job.LedgerAgainstLog(ctx, trail.Entries, l.Ledger, 0, ""); err != nil {
 		return err
 	} else if m != nil {
 		problems = append(problems, fmt.Sprintf("ledger %s is not append-only: bytes %d–%d differ from what the audit log records as ingested (the store was rebuilt from the changed ledger, rolled back, or edited with it)",

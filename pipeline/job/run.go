@@ -437,7 +437,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		// covered prefix is not the one the log's newest ingest recorded
 		// (the log put back as it was before an ingest that detected an
 		// edit: the store holds the edited bytes).
-		ing.Modified, err = j.ledgerAgainstLog(ledgerPath, ing.OffsetFrom, ing.PriorPrefixSHA256)
+		ing.Modified, err = j.ledgerAgainstLog(ctx, ledgerPath, ing.OffsetFrom, ing.PriorPrefixSHA256)
 		againstLog = ing.Modified != nil
 	}
 	if ing.Event == store.EventInitial || ing.Event == store.EventLedgerModified || againstLog {

@@ -287,7 +287,7 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store, ledge
 		// blamed. Changed, it is loaded again, and the check after the
 		// ingest records the modification (a signed job_fail blamed the
 		// store for it: an outside review).
-		if m, err := j.ledgerAgainstLog(ledgerPath, 0, ""); err != nil {
+		if m, err := j.ledgerAgainstLog(ctx, ledgerPath, 0, ""); err != nil {
 			return err
 		} else if m != nil {
 			return j.reloadStore(ctx, st, covered, recordedTo,
@@ -397,7 +397,7 @@ func (j *Job) checkDerived(ctx context.Context, st *store.Store, ledgerPath stri
 	// change) differs as well: the ledger is read against the log
 	// (only here, where the digest differs), and the checks after the
 	// ingest name and record the change.
-	if m, err := j.ledgerAgainstLog(ledgerPath, 0, ""); err != nil || m != nil {
+	if m, err := j.ledgerAgainstLog(ctx, ledgerPath, 0, ""); err != nil || m != nil {
 		return err
 	}
 	return &IntegrityError{Problems: []string{p + "; refusing to publish from it (run 'ledgerlens verify store')"}}
@@ -419,7 +419,7 @@ func (j *Job) checkUnsealedPrefix(ctx context.Context, st *store.Store, ledgerPa
 	if j.trusted != nil {
 		return nil
 	}
-	m, err := j.ledgerAgainstLog(ledgerPath, 0, "")
+	m, err := j.ledgerAgainstLog(ctx, ledgerPath, 0, "")
 	if err != nil || m == nil {
 		return err
 	}
