@@ -712,6 +712,27 @@ func TestCronUnsignedWhereItDoesNotBelong(t *testing.T) {
 			}
 		}
 	})
+	// The log cut to its first line, the store kept: a log, but not the
+	// one the checkpoints vouch for. Both said OK (a review of the fix
+	// above, which asked only whether a log was there).
+	t.Run("the audit log cut to its first line", func(t *testing.T) {
+		root := copyRoot(t, publishedRoot(t))
+		log := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+		data, err := os.ReadFile(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(log, data[:bytes.IndexByte(data, '\n')+1], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"verify", "store"}, {"verify", "ledger"}} {
+			r := cron(t, root, args...)
+			wantExit(t, r, 4, strings.Join(args, " ")+" over a log cut short")
+			if !strings.Contains(r.stderr, "fails checkpoint") {
+				t.Errorf("%v: %s", args, r.stderr)
+			}
+		}
+	})
 	// output_dir pointed at a new, empty directory first: the signed
 	// reports stay in the default one, and are looked for there too.
 	t.Run("the state directory lost, output_dir moved", func(t *testing.T) {

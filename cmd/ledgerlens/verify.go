@@ -830,6 +830,24 @@ func (a *app) printFailed(problems []string) {
 	}
 }
 
+// auditLogProblems are the problems of the root's audit log, held to its
+// chain and to every signed checkpoint found (reconcile.Audit), with the
+// root's public key: none when the log holds together, or when it has
+// signed checkpoints and there is no key to check them with (verify all
+// and audit verify say that).
+func (a *app) auditLogProblems(ctx context.Context) ([]string, error) {
+	l := a.layout()
+	pub, err := job.RootPublicKey(l)
+	if err != nil {
+		return nil, err
+	}
+	ac, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], pub, nil)
+	if err != nil || ac.Unchecked != "" {
+		return nil, err
+	}
+	return ac.Problems, nil
+}
+
 // openStoreToVerify opens the store read-only for a verify command
 // (pipeline.OpenStoreToCheck): a damaged store, or one whose directory
 // cannot be trusted, is a failed check (exit 4), said as such
@@ -849,6 +867,17 @@ func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Sto
 		return nil, checkFailed("%s", summarize(lost.Problems))
 	} else if err != nil {
 		return nil, err
+	}
+	// The log the store is held to must hold together: its chain, and
+	// against the signed checkpoints (the reports' too). A log cut to one
+	// line, or replaced by a byte, beside published files made verify
+	// store say "OK no store and no ingest recorded" (a review of this
+	// stop's fixes).
+	if problems, err := a.auditLogProblems(ctx); err != nil {
+		return nil, err
+	} else if len(problems) > 0 {
+		a.printFailed(problems)
+		return nil, checkFailed("%s", summarize(problems))
 	}
 	st, problems, err := pipeline.OpenStoreToCheck(ctx, a.env(command, 0))
 	switch {
