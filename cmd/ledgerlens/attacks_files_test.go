@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -240,13 +241,28 @@ func TestVerifyReportUnderAnotherPeriodsName(t *testing.T) {
 			t.Errorf("no FAILED line for %s saying %q:\n%s", name, want, r.stdout)
 		}
 	}
+	// A weekly review under an SLA report's name, or one that also
+	// gives another week, fails too (a review of this stop's second
+	// version, which matched a date alone, either way).
+	sunday := mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly)
+	for name, want := range map[string]string{
+		deliver(weeklyPath(root, focusWeek, 1, ".json"), "sla_"+focusWeek[:7]+" (1).json"):                  "named after an SLA report",
+		deliver(weeklyPath(root, focusWeek, 1, ".json"), "weekly_"+nextWeek(t)+"_(was_"+focusWeek+").json"): "named after " + nextWeek(t),
+	} {
+		r := ledgerlensIn(t, delivery, nil, "verify", "--pubkey", pub, name)
+		if r.code != exitIntegrity || !strings.Contains(r.stdout, want) {
+			t.Errorf("%s: exit %d, want %d saying %q\n%s", name, r.code, exitIntegrity, want, r.stdout)
+		}
+	}
 	// The week's own report under such a name verifies, and says what it
-	// holds: here an earlier revision than the newest.
+	// holds: here an earlier revision than the newest; so does one named
+	// after a day of its week.
 	own := deliver(weeklyPath(root, focusWeek, 1, ".json"), "weekly_"+focusWeek+"-latest.json")
 	r = mustRun(t, "verify", "--pubkey", pub, filepath.Join(delivery, own))
 	if want := "(report CREDIT_REVIEW_" + focusWeek + " revision 1, sha256 "; !strings.Contains(r.stdout, want) {
 		t.Errorf("OK line without the report it holds (%q):\n%s", want, r.stdout)
 	}
+	mustRun(t, "verify", "--pubkey", pub, filepath.Join(delivery, deliver(weeklyPath(root, focusWeek, 1, ".json"), "weekly_ending_"+sunday+".json")))
 }
 
 // TestIngestLedgerFlagNamesOnlyTheRootsLedger: `ingest --ledger` pointed

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/atomicfile"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -564,22 +565,32 @@ func checkPreliminaryElsewhere(name, path string) []string {
 
 // periodLabel finds the periods a name gives, as people rename a report
 // they hand over (weekly_2026-01-19 (1).json, Copy of
-// weekly_2026-01-19.json, 2026-01-19_weekly.json, sla_2026-01.bak): a
-// week's date or a month, whatever surrounds it.
-var periodLabel = regexp.MustCompile(`\d{4}-\d{2}(?:-\d{2})?`)
+// weekly_2026-01-19.json, 2026-01-19_weekly.json, weekly_2026_01_19.json,
+// weekly_2026-W04.json, sla_2026-01.bak): a date, a month or an ISO week,
+// whatever surrounds it.
+var periodLabel = regexp.MustCompile(`(?i)(\d{4})[-_.](w\d{2}|\d{2})(?:[-_.](\d{2}))?`)
 
 // dashes are the characters a name may write a label's hyphens with.
 var dashes = strings.NewReplacer("\u2010", "-", "\u2011", "-", "\u2012", "-", "\u2013", "-", "\u2014", "-", "\u2212", "-")
 
+// The kinds a name may say.
+var (
+	namesWeek = regexp.MustCompile(`(?i)week`)
+	namesSLA  = regexp.MustCompile(`(?i)(^|[^a-z])sla([^a-z]|$)`)
+)
+
 // checkPeriodInName holds a report or workbook named unlike any
-// publication, but after a period, to that period: the period of the
-// report id inside must be one the name gives (a month name's week, or a
-// week's month, agrees with it). A genuine report of one week copied,
-// signature and sidecar with it, under a name saying another week passed
-// `verify FILE` (an outside review).
+// publication, but after a period, to that period: the kind the name
+// says (weekly, sla) must be the report's, and every date, month or ISO
+// week it gives must share a day with the report's period (a week's
+// Sunday, a week's month, a month's day agree with it). A genuine report of one
+// week copied, signature and sidecar with it, under a name saying another
+// week or an SLA month passed `verify FILE` (two outside reviews).
 func checkPeriodInName(name, path string) []string {
-	labels := periodLabel.FindAllString(dashes.Replace(name), -1)
-	if len(labels) == 0 {
+	plain := dashes.Replace(name)
+	labels := periodLabel.FindAllStringSubmatch(plain, -1)
+	week, sla := namesWeek.MatchString(plain), namesSLA.MatchString(plain)
+	if len(labels) == 0 && !week && !sla {
 		return nil
 	}
 	data, err := inputs.ReadRegular(path)
@@ -587,17 +598,64 @@ func checkPeriodInName(name, path string) []string {
 		return nil // the sidecar and signature checks report it
 	}
 	id := Identity(name, data)
-	held := id.Label()
-	if held == "" {
+	from, to, isWeek, ok := id.period()
+	if !ok {
 		return nil // not a report or workbook, or unreadable: the other checks say so
 	}
-	for _, l := range labels {
-		if strings.HasPrefix(l, held) || strings.HasPrefix(held, l) {
-			return nil
-		}
+	bad := func(what string) []string {
+		return []string{fmt.Sprintf("%s: named after %s, but it holds %s: a report under another period's name", name, what, id.ReportID)}
 	}
-	return []string{fmt.Sprintf("%s: named after %s, but it holds %s: a report under another period's name",
-		name, strings.Join(labels, ", "), id.ReportID)}
+	switch {
+	case isWeek && sla && !week:
+		return bad("an SLA report")
+	case !isWeek && week && !sla:
+		return bad("a weekly review")
+	}
+	for _, m := range labels {
+		lf, lt, ok := labelPeriod(m)
+		if !ok {
+			continue // not a period (a month 13, say)
+		}
+		// Agreeing: the two periods share a day.
+		if !lt.Before(from) && !lf.After(to) {
+			continue
+		}
+		return bad(m[0])
+	}
+	return nil
+}
+
+// labelPeriod is the days [from, to] a label periodLabel found gives: a
+// date, a month, or an ISO week.
+func labelPeriod(m []string) (from, to time.Time, ok bool) {
+	year, err := strconv.Atoi(m[1])
+	if err != nil {
+		return
+	}
+	mid := strings.ToLower(m[2])
+	switch {
+	case strings.HasPrefix(mid, "w"):
+		w, _ := strconv.Atoi(mid[1:])
+		if m[3] != "" || w < 1 || w > 53 {
+			return
+		}
+		// The Monday of ISO week 1 is the Monday on or before 4 January.
+		jan4 := time.Date(year, 1, 4, 0, 0, 0, 0, time.UTC)
+		monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+7*(w-1))
+		return monday, monday.AddDate(0, 0, 6), true
+	case m[3] == "":
+		month, _ := strconv.Atoi(mid)
+		if month < 1 || month > 12 {
+			return
+		}
+		from = time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC)
+		return from, from.AddDate(0, 1, -1), true
+	}
+	d, err := time.Parse(time.DateOnly, m[1]+"-"+mid+"-"+m[3])
+	if err != nil {
+		return
+	}
+	return d, d, true
 }
 
 // ReportIdentity is what a report or workbook says it is: its report id
@@ -609,15 +667,24 @@ type ReportIdentity struct {
 	Preliminary bool
 }
 
-// Label is the period of the report id: a week's Monday or a month; ""
-// when there is none.
-func (id ReportIdentity) Label() string {
-	for _, prefix := range []string{"CREDIT_REVIEW_", "SLA_"} {
-		if l, ok := strings.CutPrefix(id.ReportID, prefix); ok {
-			return l
+// period is the days [from, to] of the report's period, from its report
+// id: a week (Monday to Sunday) or a month; ok is false for any other id.
+func (id ReportIdentity) period() (from, to time.Time, week, ok bool) {
+	if l, found := strings.CutPrefix(id.ReportID, "CREDIT_REVIEW_"); found {
+		d, err := time.Parse(time.DateOnly, l)
+		if err != nil {
+			return
 		}
+		return d, d.AddDate(0, 0, 6), true, true
 	}
-	return ""
+	if l, found := strings.CutPrefix(id.ReportID, "SLA_"); found {
+		d, err := time.Parse("2006-01", l)
+		if err != nil {
+			return
+		}
+		return d, d.AddDate(0, 1, -1), false, true
+	}
+	return
 }
 
 func (id ReportIdentity) String() string {
