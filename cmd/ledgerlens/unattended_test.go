@@ -694,45 +694,46 @@ func TestCronUnsignedWhereItDoesNotBelong(t *testing.T) {
 			}
 		}
 	})
-	// The log and the store gone, the keys kept: verify store still said
-	// OK (a review of this stop's fix, which trusted the public key as
-	// the jobs do; they hold the log to its signed checkpoints).
-	t.Run("the audit log and the store lost, the keys kept", func(t *testing.T) {
-		root := copyRoot(t, publishedRoot(t))
-		for _, p := range []string{"audit.jsonl", "store"} {
-			if err := os.RemoveAll(filepath.Join(root, ".ledgerlens", p)); err != nil {
+	// The log and the store gone, the keys kept; or the log cut to its
+	// first line, the store kept: verify store still said OK (a review of
+	// this stop's fix, which trusted the public key as the jobs do, then
+	// asked only whether a log was there; the jobs hold the log to its
+	// signed checkpoints).
+	for _, tc := range []struct {
+		name string
+		lose func(t *testing.T, state string)
+		want string
+	}{
+		{"the audit log and the store lost, the keys kept", func(t *testing.T, state string) {
+			for _, p := range []string{"audit.jsonl", "store"} {
+				if err := os.RemoveAll(filepath.Join(state, p)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, "no audit log"},
+		{"the audit log cut to its first line", func(t *testing.T, state string) {
+			log := filepath.Join(state, "audit.jsonl")
+			data, err := os.ReadFile(log)
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-		for _, args := range [][]string{{"verify", "store"}, {"verify", "ledger"}} {
-			r := cron(t, root, args...)
-			wantExit(t, r, 4, strings.Join(args, " ")+" without the audit log")
-			if !strings.Contains(r.stderr, "no audit log") {
-				t.Errorf("%v: %s", args, r.stderr)
+			if err := os.WriteFile(log, data[:bytes.IndexByte(data, '\n')+1], 0o644); err != nil {
+				t.Fatal(err)
 			}
-		}
-	})
-	// The log cut to its first line, the store kept: a log, but not the
-	// one the checkpoints vouch for. Both said OK (a review of the fix
-	// above, which asked only whether a log was there).
-	t.Run("the audit log cut to its first line", func(t *testing.T) {
-		root := copyRoot(t, publishedRoot(t))
-		log := filepath.Join(root, ".ledgerlens", "audit.jsonl")
-		data, err := os.ReadFile(log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(log, data[:bytes.IndexByte(data, '\n')+1], 0o644); err != nil {
-			t.Fatal(err)
-		}
-		for _, args := range [][]string{{"verify", "store"}, {"verify", "ledger"}} {
-			r := cron(t, root, args...)
-			wantExit(t, r, 4, strings.Join(args, " ")+" over a log cut short")
-			if !strings.Contains(r.stderr, "fails checkpoint") {
-				t.Errorf("%v: %s", args, r.stderr)
+		}, "fails checkpoint"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyRoot(t, publishedRoot(t))
+			tc.lose(t, filepath.Join(root, ".ledgerlens"))
+			for _, args := range [][]string{{"verify", "store"}, {"verify", "ledger"}} {
+				r := cron(t, root, args...)
+				wantExit(t, r, 4, strings.Join(args, " ")+": "+tc.name)
+				if !strings.Contains(r.stderr, tc.want) {
+					t.Errorf("%v: want %q in %s", args, tc.want, r.stderr)
+				}
 			}
-		}
-	})
+		})
+	}
 	// output_dir pointed at a new, empty directory first: the signed
 	// reports stay in the default one, and are looked for there too.
 	t.Run("the state directory lost, output_dir moved", func(t *testing.T) {

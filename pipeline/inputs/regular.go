@@ -2,8 +2,10 @@ package inputs
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -116,4 +118,21 @@ func ReadRegular(path string) ([]byte, error) {
 // optional input is absent, but one under a file stays an error.
 func Gone(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP)
+}
+
+// ContextReader is r, read until ctx ends: each Read first returns ctx's
+// error once it has one. A reader of a file of gigabytes (a ledger
+// hashed, a store re-derived) stops when a signal cancels its command.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return contextReader{ctx, r} }
+
+type contextReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c contextReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

@@ -337,7 +337,7 @@ func LedgerAgainstLog(ctx context.Context, entries []audit.Entry, ledgerPath str
 	lines := &lineCounter{}
 	// Read until ctx ends: a verifier a signal stopped went on hashing
 	// the whole prefix and said OK (a review of this stop's fixes).
-	n, err := io.Copy(io.MultiWriter(h, lines), io.LimitReader(ctxReader{ctx, f}, to))
+	n, err := io.Copy(io.MultiWriter(h, lines), io.LimitReader(inputs.ContextReader(ctx, f), to))
 	if err != nil {
 		return nil, fmt.Errorf("compare ledger with the audit log: %w", err)
 	}
@@ -353,17 +353,4 @@ type lineCounter struct{ n int64 }
 func (c *lineCounter) Write(p []byte) (int, error) {
 	c.n += int64(bytes.Count(p, []byte{'\n'}))
 	return len(p), nil
-}
-
-// ctxReader is r, read until ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

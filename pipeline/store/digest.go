@@ -14,6 +14,8 @@ import (
 
 	"lukechampine.com/blake3"
 	"lukechampine.com/blake3/guts"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
 // chunkSize is the granularity of the append-only check: the store keeps
@@ -222,7 +224,7 @@ func chunkDigestsEdited(ctx context.Context, f *os.File, size int64, state ledge
 		return nil
 	}
 	h := sha256.New()
-	if _, err := io.Copy(h, contextReader{ctx, io.NewSectionReader(f, 0, state.covered)}); err != nil {
+	if _, err := io.Copy(h, inputs.ContextReader(ctx, io.NewSectionReader(f, 0, state.covered))); err != nil {
 		return fmt.Errorf("hash the ledger's first %d bytes: %w", state.covered, err)
 	}
 	if hex.EncodeToString(h.Sum(nil)) != state.prefixSHA {
@@ -230,19 +232,6 @@ func chunkDigestsEdited(ctx context.Context, f *os.File, size int64, state ledge
 	}
 	return fmt.Errorf("its digests of the ledger's chunks (ledger_state.chunk_digests) say bytes %d–%d changed, but the ledger's first %d bytes still hash to the SHA-256 it records of them (%s): %w",
 		c.from, c.to, state.covered, state.prefixSHA, ErrStateEdited)
-}
-
-// contextReader is r that stops with ctx's error once ctx ends.
-type contextReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c contextReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // fileChunkDigests returns the digests (chunkDigest) of the consecutive
