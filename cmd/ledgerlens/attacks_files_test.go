@@ -241,13 +241,11 @@ func TestVerifyReportUnderAnotherPeriodsName(t *testing.T) {
 			t.Errorf("no FAILED line for %s saying %q:\n%s", name, want, r.stdout)
 		}
 	}
-	// A weekly review under an SLA report's name, or one that also
-	// gives another week, fails too (a review of this stop's second
-	// version, which matched a date alone, either way).
+	// A weekly review under an SLA report's name fails too (a review of
+	// this stop's second version, which matched a date alone, either way).
 	sunday := mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly)
 	for name, want := range map[string]string{
-		deliver(weeklyPath(root, focusWeek, 1, ".json"), "sla_"+focusWeek[:7]+" (1).json"):                  "named after an SLA report",
-		deliver(weeklyPath(root, focusWeek, 1, ".json"), "weekly_"+nextWeek(t)+"_(was_"+focusWeek+").json"): "named after " + nextWeek(t),
+		deliver(weeklyPath(root, focusWeek, 1, ".json"), "sla_"+focusWeek[:7]+" (1).json"): "named after an SLA report",
 	} {
 		r := ledgerlensIn(t, delivery, nil, "verify", "--pubkey", pub, name)
 		if r.code != exitIntegrity || !strings.Contains(r.stdout, want) {
@@ -263,6 +261,16 @@ func TestVerifyReportUnderAnotherPeriodsName(t *testing.T) {
 		t.Errorf("OK line without the report it holds (%q):\n%s", want, r.stdout)
 	}
 	mustRun(t, "verify", "--pubkey", pub, filepath.Join(delivery, deliver(weeklyPath(root, focusWeek, 1, ".json"), "weekly_ending_"+sunday+".json")))
+	// Nor does one whose name holds an export time or a version beside
+	// its week (a third review's false alarms, when every period in a
+	// name had to agree).
+	for _, name := range []string{
+		"weekly_" + focusWeek + "_exported_" + nextWeek(t) + "T10-00-00.json",
+		"weekly_" + focusWeek + "_v2026.01.json",
+		"weekly_" + focusWeek + "_20260302_1015.json",
+	} {
+		mustRun(t, "verify", "--pubkey", pub, filepath.Join(delivery, deliver(weeklyPath(root, focusWeek, 1, ".json"), name)))
+	}
 }
 
 // TestIngestLedgerFlagNamesOnlyTheRootsLedger: `ingest --ledger` pointed

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"syscall"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
+	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // A store seal lets a job skip reading back rows an earlier job already
@@ -241,18 +243,23 @@ func chunkSet(v any) map[int64]bool {
 }
 
 // StoreAccessProblems lists what keeps the account running ledgerlens
-// from writing the store, when that account owns the store's directory
-// and so runs the jobs: the directory, the store file or its write-ahead
-// log not writable by it (a chmod, a restore as another mode). Every job
-// stops on it, while verify all, which only reads, said OK (an outside
-// review). Another account, an auditor's, is told nothing: it writes no
-// store.
+// from writing the store, when that account runs the jobs: it owns the
+// store's directory and may read the signing key, which no auditor is
+// given. The directory, the store file or its write-ahead log not
+// writable by it (a chmod, a restore as another mode) stops every job,
+// while verify all, which only reads, said OK (an outside review). An
+// auditor's own copy, made read-only, is no store a job writes (a false
+// alarm when ownership alone decided: a third review); neither is a root
+// without a key, where nothing tells the jobs' account apart.
 func StoreAccessProblems(l inputs.Layout) []string {
 	fi, err := os.Stat(l.StoreDir)
 	if err != nil {
 		return nil
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
+		return nil
+	}
+	if unix.Faccessat(unix.AT_FDCWD, filepath.Join(l.KeysDir, reports.PrivateKeyFile), unix.R_OK, unix.AT_EACCESS) != nil {
 		return nil
 	}
 	var problems []string

@@ -568,7 +568,7 @@ func checkPreliminaryElsewhere(name, path string) []string {
 // weekly_2026-01-19.json, 2026-01-19_weekly.json, weekly_2026_01_19.json,
 // weekly_2026-W04.json, sla_2026-01.bak): a date, a month or an ISO week,
 // whatever surrounds it.
-var periodLabel = regexp.MustCompile(`(?i)(\d{4})[-_.](w\d{2}|\d{2})(?:[-_.](\d{2}))?`)
+var periodLabel = regexp.MustCompile(`(?i)(?:^|[^0-9])(\d{4})[-_.](w\d{2}|\d{2})(?:[-_.](\d{2}))?(?:[^0-9]|$)`)
 
 // dashes are the characters a name may write a label's hyphens with.
 var dashes = strings.NewReplacer("\u2010", "-", "\u2011", "-", "\u2012", "-", "\u2013", "-", "\u2014", "-", "\u2212", "-")
@@ -581,11 +581,15 @@ var (
 
 // checkPeriodInName holds a report or workbook named unlike any
 // publication, but after a period, to that period: the kind the name
-// says (weekly, sla) must be the report's, and every date, month or ISO
+// says (weekly, sla) must be the report's, and one date, month or ISO
 // week it gives must share a day with the report's period (a week's
-// Sunday, a week's month, a month's day agree with it). A genuine report of one
-// week copied, signature and sidecar with it, under a name saying another
-// week or an SLA month passed `verify FILE` (two outside reviews).
+// Sunday, a week's month, a month's day agree with it). A genuine report
+// of one week copied, signature and sidecar with it, under a name saying
+// another week or an SLA month passed `verify FILE` (two outside
+// reviews). One agreeing period is enough: a name that also holds a
+// timestamp, an export date or a version (weekly_D_exported_E.json,
+// sla_M_v2026.03.json) is a genuine report's (a third review's false
+// alarms, when every period had to agree).
 func checkPeriodInName(name, path string) []string {
 	plain := dashes.Replace(name)
 	labels := periodLabel.FindAllStringSubmatch(plain, -1)
@@ -611,6 +615,7 @@ func checkPeriodInName(name, path string) []string {
 	case !isWeek && week && !sla:
 		return bad("a weekly review")
 	}
+	var given []string
 	for _, m := range labels {
 		lf, lt, ok := labelPeriod(m)
 		if !ok {
@@ -618,11 +623,14 @@ func checkPeriodInName(name, path string) []string {
 		}
 		// Agreeing: the two periods share a day.
 		if !lt.Before(from) && !lf.After(to) {
-			continue
+			return nil
 		}
-		return bad(m[0])
+		given = append(given, strings.Trim(m[0], "_-. ()[]"))
 	}
-	return nil
+	if len(given) == 0 {
+		return nil
+	}
+	return bad(strings.Join(given, ", "))
 }
 
 // labelPeriod is the days [from, to] a label periodLabel found gives: a
