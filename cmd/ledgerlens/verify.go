@@ -467,7 +467,7 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 			fmt.Fprintf(a.stdout, "FAILED  %s\n", unread[len(unread)-1])
 			continue
 		}
-		recorded, err := reconcile.File(l, path, job.OutputDirs(l))
+		recorded, err := reconcile.File(l, path, data, job.OutputDirs(l))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -545,7 +545,7 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 		return err
 	}
 	defer lk.Release()
-	st, err := a.openStoreToVerify(ctx, "verify ledger")
+	st, trail, err := a.openStoreToVerify(ctx, "verify ledger")
 	if err != nil {
 		return err
 	}
@@ -567,10 +567,6 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	}
 	if u := res.Unloadable; u != nil {
 		problems = append(problems, u.Problem(l.Ledger))
-	}
-	trail, err := audit.Load(l.AuditLog)
-	if err != nil {
-		return err
 	}
 	if m, err := job.LedgerAgainstLog(ctx, trail.Entries, l.Ledger, 0, ""); err != nil {
 		return err
@@ -608,7 +604,7 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 		return err
 	}
 	defer lk.Release()
-	st, err := a.openStoreToVerify(ctx, "verify store")
+	st, trail, err := a.openStoreToVerify(ctx, "verify store")
 	if errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
 		return nil
@@ -631,10 +627,6 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	}
 	// A store rebuilt from an edited ledger re-derives to itself: the
 	// rows the audit log records as loaded tell it apart.
-	trail, err := audit.Load(l.AuditLog)
-	if err != nil {
-		return err
-	}
 	problems, err := job.StoreRowsAgainstLog(ctx, trail.Entries, st, l.StoreFile)
 	if err != nil {
 		return err
@@ -676,18 +668,15 @@ func (a *app) ledgerAsLoaded(ctx context.Context, st *store.Store, then string) 
 }
 
 // missingStoreProblem is the problem of a store that is not there while
-// the audit log records ingests into it ("" when it records none).
-func missingStoreProblem(l inputs.Layout) (string, error) {
-	trail, err := audit.Load(l.AuditLog)
-	if err != nil {
-		return "", err
-	}
-	for _, e := range trail.Entries {
+// the audit log's entries record ingests into it ("" when they record
+// none).
+func missingStoreProblem(l inputs.Layout, entries []audit.Entry) string {
+	for _, e := range entries {
 		if e.Event == audit.EventIngest {
-			return fmt.Sprintf("store %s is missing, but the audit log records ingests into it (seq %d and later): it was deleted or moved", l.StoreFile, e.Seq), nil
+			return fmt.Sprintf("store %s is missing, but the audit log records ingests into it (seq %d and later): it was deleted or moved", l.StoreFile, e.Seq)
 		}
 	}
-	return "", nil
+	return ""
 }
 
 // AuditVerifyOptions are the options of `ledgerlens audit verify [FILE]`.
@@ -830,23 +819,24 @@ func (a *app) printFailed(problems []string) {
 	}
 }
 
-// auditLogProblems are the problems of the root's audit log, held to its
-// chain and to every signed checkpoint found (reconcile.Audit), with the
+// auditLogProblems reads the root's audit log and holds it to its chain
+// and to every signed checkpoint found (reconcile.Audit), with the
 // root's public key when this account may read it (an analyst in the
-// group may not: then the chain alone). Checkpoints there is no key to
-// check are not its problem here (verify all and audit verify say so).
-func (a *app) auditLogProblems(ctx context.Context) ([]string, error) {
+// group may not: then the chain alone). It returns the log as read and
+// its problems; checkpoints there is no key to check are not its problem
+// here (verify all and audit verify say so).
+func (a *app) auditLogProblems(ctx context.Context) (*audit.State, []string, error) {
 	l := a.layout()
 	pub, err := job.RootPublicKey(l)
 	if errors.Is(err, fs.ErrPermission) {
 		pub, err = nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ac, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], pub, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var problems []string
 	for _, p := range ac.Problems {
@@ -854,7 +844,7 @@ func (a *app) auditLogProblems(ctx context.Context) ([]string, error) {
 			problems = append(problems, p)
 		}
 	}
-	return problems, nil
+	return ac.State, problems, nil
 }
 
 // openStoreToVerify opens the store read-only for a verify command
@@ -864,8 +854,9 @@ func (a *app) auditLogProblems(ctx context.Context) ([]string, error) {
 // audit log records ingests into it (verify ledger exited 1 there, and
 // verify store 4: an outside review), or published files with no audit
 // log to record them (job.CheckPublishedRecorded). A missing store the log
-// records no ingest into is an error wrapping fs.ErrNotExist.
-func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Store, error) {
+// records no ingest into is an error wrapping fs.ErrNotExist. It returns
+// the audit log as it verified it, which the command reads on.
+func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Store, *audit.State, error) {
 	// Published files with no record of them is a state directory lost,
 	// as every job says: verify store said "OK no store and no ingest
 	// recorded", and verify ledger named only the missing store file
@@ -873,39 +864,37 @@ func (a *app) openStoreToVerify(ctx context.Context, command string) (*store.Sto
 	var lost *job.IntegrityError
 	if err := job.CheckPublishedRecorded(a.layout()); errors.As(err, &lost) {
 		a.printFailed(lost.Problems)
-		return nil, checkFailed("%s", summarize(lost.Problems))
+		return nil, nil, checkFailed("%s", summarize(lost.Problems))
 	} else if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The log the store is held to must hold together: its chain, and
 	// against the signed checkpoints (the reports' too). A log cut to one
 	// line, or replaced by a byte, beside published files made verify
 	// store say "OK no store and no ingest recorded" (a review of this
 	// stop's fixes).
-	if problems, err := a.auditLogProblems(ctx); err != nil {
-		return nil, err
-	} else if len(problems) > 0 {
+	trail, problems, err := a.auditLogProblems(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(problems) > 0 {
 		a.printFailed(problems)
-		return nil, checkFailed("%s", summarize(problems))
+		return nil, nil, checkFailed("%s", summarize(problems))
 	}
 	st, problems, err := pipeline.OpenStoreToCheck(ctx, a.env(command, 0))
 	switch {
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	case len(problems) > 0:
 		a.printFailed(problems)
-		return nil, checkFailed("%s", summarize(problems))
+		return nil, nil, checkFailed("%s", summarize(problems))
 	case st == nil:
-		p, err := missingStoreProblem(a.layout())
-		if err != nil {
-			return nil, err
+		if p := missingStoreProblem(a.layout(), trail.Entries); p != "" {
+			return nil, nil, a.failOne("%s", p)
 		}
-		if p != "" {
-			return nil, a.failOne("%s", p)
-		}
-		return nil, fmt.Errorf("store %s: %w", a.layout().StoreFile, fs.ErrNotExist)
+		return nil, nil, fmt.Errorf("store %s: %w", a.layout().StoreFile, fs.ErrNotExist)
 	}
-	return st, nil
+	return st, trail, nil
 }
 
 // notAWholeLog refuses, as a misuse (exit 2), an evidence bundle, which

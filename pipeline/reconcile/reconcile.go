@@ -338,11 +338,23 @@ type revisionChain struct{ base, ext string }
 // checkName compares a report's or workbook's own identity with its file
 // name, n; other files are not read.
 func checkName(rel, path string, n reports.PublishedName) []string {
+	if n.Ext != ".json" && n.Ext != ".xlsx" {
+		return nil
+	}
+	data, err := inputs.ReadRegular(path)
+	if err != nil {
+		return []string{fmt.Sprintf("%s: %v", rel, err)}
+	}
+	return checkNameOf(rel, data, n)
+}
+
+// checkNameOf is checkName of the file's bytes, data.
+func checkNameOf(rel string, data []byte, n reports.PublishedName) []string {
 	switch n.Ext {
 	case ".json":
-		return checkReportName(rel, path, n)
+		return checkReportData(rel, data, n)
 	case ".xlsx":
-		return checkWorkbookName(rel, path, n)
+		return checkWorkbookData(rel, data, n)
 	}
 	return nil
 }
@@ -444,16 +456,8 @@ func groupByFile(problems []string) []string {
 	return out
 }
 
-// checkReportName compares a report's own identity with its file name, n.
-func checkReportName(rel, path string, n reports.PublishedName) []string {
-	data, err := inputs.ReadRegular(path)
-	if err != nil {
-		return []string{fmt.Sprintf("%s: %v", rel, err)}
-	}
-	return checkReportData(rel, data, n)
-}
-
-// checkReportData is checkReportName of the report's bytes, data.
+// checkReportData compares a report's own identity, in its bytes data,
+// with its file name, n.
 func checkReportData(rel string, data []byte, n reports.PublishedName) []string {
 	var h struct {
 		ReportID    string  `json:"report_id"`
@@ -496,22 +500,27 @@ func finalOrPreliminary(preliminary bool) string {
 	return "final"
 }
 
+// reportIDPrefix is what a report id begins with, by kind of publication:
+// the period's label follows.
+var reportIDPrefix = map[string]string{reports.PublicationWeekly: "CREDIT_REVIEW_", reports.PublicationSLA: "SLA_"}
+
 // reportIDOf returns the report id a publication's name (weekly_2026-11-16,
 // sla_2026-11, a preliminary's) says its report carries.
 func reportIDOf(n reports.PublishedName) string {
 	if n.Kind == reports.PublicationSLA {
-		return "SLA_" + n.Label
+		return reportIDPrefix[reports.PublicationSLA] + n.Label
 	}
-	return "CREDIT_REVIEW_" + n.Label
+	return reportIDPrefix[reports.PublicationWeekly] + n.Label
 }
 
-// checkWorkbookName compares a workbook's own identity, its document
-// properties (dc:identifier, the report id; cp:revision), with its file
-// name: a workbook signed for one week and copied, signature and all,
-// under another week's name verifies against its own sidecar and
-// signature, as a JSON report copied over another would.
-func checkWorkbookName(rel, path string, n reports.PublishedName) []string {
-	props, err := workbookProps(path)
+// checkWorkbookData compares a workbook's own identity, its document
+// properties (dc:identifier, the report id; cp:revision), read from its
+// bytes data, with its file name: a workbook signed for one week and
+// copied, signature and all, under another week's name verifies against
+// its own sidecar and signature, as a JSON report copied over another
+// would.
+func checkWorkbookData(rel string, data []byte, n reports.PublishedName) []string {
+	props, err := workbookPropsOf(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return []string{fmt.Sprintf("%s: %v", rel, err)}
 	}
@@ -534,33 +543,17 @@ func checkWorkbookName(rel, path string, n reports.PublishedName) []string {
 // checkPreliminaryElsewhere holds a file named unlike any publication
 // (WEEKLY_….json, weekly_….final.xlsx, and weekly_….r01.json, which
 // misnamed reports) to the one rule a name can still break: a
-// preliminary report or workbook must say so in its name, or it passes
-// for the final one wherever it is handed over.
-func checkPreliminaryElsewhere(name, path string) []string {
-	lower := strings.ToLower(name)
-	if strings.Contains(lower, ".preliminary") {
+// preliminary report or workbook, id, must say so in its name, or it
+// passes for the final one wherever it is handed over.
+func checkPreliminaryElsewhere(name string, id ReportIdentity) []string {
+	if !id.Preliminary || strings.Contains(strings.ToLower(name), ".preliminary") {
 		return nil
 	}
-	switch filepath.Ext(lower) {
-	case ".json":
-		data, err := inputs.ReadRegular(path)
-		if err != nil {
-			return nil // the sidecar and signature checks report it
-		}
-		var h struct {
-			ReportID    string `json:"report_id"`
-			Preliminary bool   `json:"preliminary"`
-		}
-		if json.Unmarshal(data, &h) == nil && h.Preliminary {
-			return []string{fmt.Sprintf("%s: a preliminary report (%s) under a name that does not say so: a preliminary report must never pass for the final one", name, h.ReportID)}
-		}
-	case ".xlsx":
-		props, err := workbookProps(path)
-		if err == nil && props.ContentStatus == reports.ContentStatusPreliminary {
-			return []string{fmt.Sprintf("%s: a preliminary workbook (%s) under a name that does not say so: a preliminary workbook must never pass for the final one", name, props.Identifier)}
-		}
+	what := "report"
+	if id.Workbook {
+		what = "workbook"
 	}
-	return nil
+	return []string{fmt.Sprintf("%s: a preliminary %s (%s) under a name that does not say so: a preliminary %s must never pass for the final one", name, what, id.ReportID, what)}
 }
 
 // periodLabel finds the periods a name gives, as people rename a report
@@ -590,18 +583,13 @@ var (
 // timestamp, an export date or a version (weekly_D_exported_E.json,
 // sla_M_v2026.03.json) is a genuine report's (a third review's false
 // alarms, when every period had to agree).
-func checkPeriodInName(name, path string) []string {
+func checkPeriodInName(name string, id ReportIdentity) []string {
 	plain := dashes.Replace(name)
 	labels := periodLabel.FindAllStringSubmatch(plain, -1)
 	week, sla := namesWeek.MatchString(plain), namesSLA.MatchString(plain)
 	if len(labels) == 0 && !week && !sla {
 		return nil
 	}
-	data, err := inputs.ReadRegular(path)
-	if err != nil {
-		return nil // the sidecar and signature checks report it
-	}
-	id := Identity(name, data)
 	from, to, isWeek, ok := id.period()
 	if !ok {
 		return nil // not a report or workbook, or unreadable: the other checks say so
@@ -673,19 +661,20 @@ type ReportIdentity struct {
 	ReportID    string // "" for any other file, or one that does not read
 	Revision    string
 	Preliminary bool
+	Workbook    bool // read from a workbook, not a JSON report
 }
 
 // period is the days [from, to] of the report's period, from its report
 // id: a week (Monday to Sunday) or a month; ok is false for any other id.
 func (id ReportIdentity) period() (from, to time.Time, week, ok bool) {
-	if l, found := strings.CutPrefix(id.ReportID, "CREDIT_REVIEW_"); found {
+	if l, found := strings.CutPrefix(id.ReportID, reportIDPrefix[reports.PublicationWeekly]); found {
 		d, err := time.Parse(time.DateOnly, l)
 		if err != nil {
 			return
 		}
 		return d, d.AddDate(0, 0, 6), true, true
 	}
-	if l, found := strings.CutPrefix(id.ReportID, "SLA_"); found {
+	if l, found := strings.CutPrefix(id.ReportID, reportIDPrefix[reports.PublicationSLA]); found {
 		d, err := time.Parse("2006-01", l)
 		if err != nil {
 			return
@@ -737,7 +726,7 @@ func Identity(name string, data []byte) ReportIdentity {
 		if err != nil {
 			return ReportIdentity{}
 		}
-		return ReportIdentity{ReportID: props.Identifier, Revision: props.Revision, Preliminary: props.ContentStatus == reports.ContentStatusPreliminary}
+		return ReportIdentity{ReportID: props.Identifier, Revision: props.Revision, Preliminary: props.ContentStatus == reports.ContentStatusPreliminary, Workbook: true}
 	}
 	return ReportIdentity{}
 }
@@ -749,22 +738,8 @@ type coreProps struct {
 	ContentStatus string `xml:"http://schemas.openxmlformats.org/package/2006/metadata/core-properties contentStatus"`
 }
 
-// workbookProps reads a workbook's document properties (docProps/core.xml).
-func workbookProps(path string) (coreProps, error) {
-	var props coreProps
-	f, err := inputs.OpenRegular(path)
-	if err != nil {
-		return props, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return props, err
-	}
-	return workbookPropsOf(f, fi.Size())
-}
-
-// workbookPropsOf is workbookProps of a workbook's size bytes in r.
+// workbookPropsOf reads the document properties (docProps/core.xml) of
+// a workbook's size bytes in r.
 func workbookPropsOf(r io.ReaderAt, size int64) (coreProps, error) {
 	var props coreProps
 	zr, err := zip.NewReader(r, size)
@@ -803,19 +778,22 @@ func short(h string) string {
 // signature but are another report, or an older revision, fail). A file in
 // an output directory that the log does not record fails too. Files
 // outside the root are only name-checked: an auditor's copy has no log.
-func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
+// data is the file's bytes, those whose signature the caller checked:
+// every check reads them, not the path again.
+func File(l inputs.Layout, path string, data []byte, dirs []string) ([]string, error) {
 	var problems []string
 	name := filepath.Base(path)
 	if n, ok := reports.ParseName(name); ok {
 		if !n.IsRejects() {
-			problems = append(problems, checkName(name, path, n)...)
+			problems = append(problems, checkNameOf(name, data, n)...)
 		}
 	} else {
 		if why := reports.NameProblem(name); why != "" {
 			problems = append(problems, misnamed(name, why))
 		}
-		problems = append(problems, checkPreliminaryElsewhere(name, path)...)
-		problems = append(problems, checkPeriodInName(name, path)...)
+		id := Identity(name, data)
+		problems = append(problems, checkPreliminaryElsewhere(name, id)...)
+		problems = append(problems, checkPeriodInName(name, id)...)
 	}
 	// Both resolved through symbolic links: a file reached through a
 	// linked root, or the root through a link, is still under the root
@@ -845,10 +823,6 @@ func File(l inputs.Layout, path string, dirs []string) ([]string, error) {
 			}
 		}
 		return problems, nil
-	}
-	data, err := inputs.ReadRegular(path)
-	if err != nil {
-		return problems, fmt.Errorf("verify: %w", err)
 	}
 	if got := reports.SHA256Hex(data); got != rec.SHA256 {
 		problems = append(problems, fmt.Sprintf("not the recorded artifact for this name: sha256 %s, the audit log records %s (seq %d)", short(got), short(rec.SHA256), rec.Seq))

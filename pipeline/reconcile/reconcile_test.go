@@ -127,7 +127,7 @@ func TestDirsReportsEveryProblem(t *testing.T) {
 func TestFileIsTheRecordedArtifact(t *testing.T) {
 	l, _ := setup(t)
 	target := filepath.Join(l.ReviewsDir, "weekly_2026-11-09.json")
-	if p, err := File(l, target, job.OutputDirs(l)); err != nil || len(p) != 0 {
+	if p, err := File(l, target, fileBytes(t, target), job.OutputDirs(l)); err != nil || len(p) != 0 {
 		t.Fatalf("recorded file: %q %v", p, err)
 	}
 	// r2's bytes, signature and a fresh sidecar over r1's name: they verify
@@ -136,7 +136,7 @@ func TestFileIsTheRecordedArtifact(t *testing.T) {
 		data, _ := os.ReadFile(filepath.Join(l.ReviewsDir, "weekly_2026-11-09.r2.json"+ext))
 		os.WriteFile(target+ext, data, 0o644)
 	}
-	p, err := File(l, target, job.OutputDirs(l))
+	p, err := File(l, target, fileBytes(t, target), job.OutputDirs(l))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestFileIsTheRecordedArtifact(t *testing.T) {
 		{"the file through the link", l, filepath.Join(link, rel)},
 		{"the root through the link", linked, target},
 	} {
-		p, err := File(c.l, c.path, job.OutputDirs(c.l))
+		p, err := File(c.l, c.path, fileBytes(t, c.path), job.OutputDirs(c.l))
 		if err != nil || !strings.Contains(strings.Join(p, "\n"), "not the recorded artifact for this name") {
 			t.Errorf("%s: problems %q (%v), want the swap found", c.name, p, err)
 		}
@@ -290,7 +290,7 @@ func TestMisnamedRevisionsAreReported(t *testing.T) {
 	} {
 		path := filepath.Join(out, c.to)
 		copyAs(t, dir, c.from, path)
-		p, err := File(l, path, job.OutputDirs(l))
+		p, err := File(l, path, fileBytes(t, path), job.OutputDirs(l))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -302,7 +302,7 @@ func TestMisnamedRevisionsAreReported(t *testing.T) {
 	for _, name := range []string{"weekly_2026-11-09.r2.json", "weekly_2026-11-02.json"} {
 		path := filepath.Join(out, name)
 		copyAs(t, dir, name, path)
-		if p, err := File(l, path, job.OutputDirs(l)); err != nil || len(p) != 0 {
+		if p, err := File(l, path, fileBytes(t, path), job.OutputDirs(l)); err != nil || len(p) != 0 {
 			t.Errorf("verify %s: %q %v", name, p, err)
 		}
 	}
@@ -336,4 +336,14 @@ func TestPreliminaryRevisionChain(t *testing.T) {
 			t.Errorf("a genuine preliminary revision held to a final name: %s", p)
 		}
 	}
+}
+
+// fileBytes is what `verify FILE` hands File: the file's bytes, read once.
+func fileBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

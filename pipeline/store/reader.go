@@ -82,11 +82,11 @@ func (ld *loader) read(gctx context.Context) error {
 // ingest and the verifiers disagreed on it (an outside review).
 func (ld *loader) skipLongLine(gctx context.Context, head []byte, pos *int64) ([]byte, error) {
 	line, offset := ld.lines+1, ld.covered
-	first := bytes.Clone(head[:min(len(head), inputs.MaxLineBytes+2)])
+	// head's buffer is no worker's and is not read into again.
+	first := head[:min(len(head), inputs.MaxLineBytes+2)]
 	sum := sha256.New()
 	take := func(b []byte) {
-		ld.whole.Write(b)
-		ld.chunks.Write(b)
+		ld.cover(b)
 		sum.Write(b)
 	}
 	take(head)
@@ -104,8 +104,7 @@ func (ld *loader) skipLongLine(gctx context.Context, head []byte, pos *int64) ([
 			continue
 		}
 		take(buf[:cut]) // the line's SHA-256 is of the line without its line feed
-		ld.whole.Write(buf[cut : cut+1])
-		ld.chunks.Write(buf[cut : cut+1])
+		ld.cover(buf[cut : cut+1])
 		n += int64(cut)
 		rej := lineTooLong(n)
 		out := make(chan parsed, 1)
@@ -114,11 +113,7 @@ func (ld *loader) skipLongLine(gctx context.Context, head []byte, pos *int64) ([
 			sha: hex.EncodeToString(sum.Sum(nil)),
 			raw: rejectText(first),
 		}}}
-		ld.covered += n + 1
-		ld.lines++
-		if ld.s.Progress != nil {
-			ld.s.Progress(ld.covered-ld.state.covered, ld.size-ld.state.covered)
-		}
+		ld.advance(n+1, 1)
 		select {
 		case ld.ordered <- out:
 		case <-gctx.Done():
@@ -174,13 +169,8 @@ func (ld *loader) readBlock(leftover []byte, pos, n int64) ([]byte, error) {
 // its buffer back.
 func (ld *loader) handOut(gctx context.Context, data []byte) error {
 	b := block{data: data, offset: ld.covered, line: ld.lines + 1, lines: int64(bytes.Count(data, []byte{'\n'}))}
-	ld.whole.Write(data)
-	ld.chunks.Write(data)
-	ld.covered += int64(len(data))
-	ld.lines += b.lines
-	if ld.s.Progress != nil {
-		ld.s.Progress(ld.covered-ld.state.covered, ld.size-ld.state.covered)
-	}
+	ld.cover(data)
+	ld.advance(int64(len(data)), b.lines)
 	out := make(chan parsed, 1)
 	select {
 	case ld.tasks <- parseTask{b, out}:
@@ -193,4 +183,21 @@ func (ld *loader) handOut(gctx context.Context, data []byte) error {
 		return gctx.Err()
 	}
 	return nil
+}
+
+// cover hashes b, bytes the load covers, into the whole-file SHA-256 and
+// the chunk digests, in ledger order.
+func (ld *loader) cover(b []byte) {
+	ld.whole.Write(b)
+	ld.chunks.Write(b)
+}
+
+// advance counts n bytes and lines lines more covered, and reports the
+// load's progress.
+func (ld *loader) advance(n, lines int64) {
+	ld.covered += n
+	ld.lines += lines
+	if ld.s.Progress != nil {
+		ld.s.Progress(ld.covered-ld.state.covered, ld.size-ld.state.covered)
+	}
 }
