@@ -1120,6 +1120,32 @@ func TestCronLedgerLinesWithoutLineFeeds(t *testing.T) {
 	}
 }
 
+// TestCronLedgerLineLongerThanARecord: a writer appends one record of 40
+// MiB, with its line feed, then an ordinary run. The job stopped, exit 1,
+// "more than 16 MiB without a line feed", though the line had one; every
+// line after it was left out for good, and verify all said OK (an outside
+// review). The line is now a reject, line_too_long, the run after it is
+// reviewed, and the jobs and the verifiers agree.
+func TestCronLedgerLineLongerThanARecord(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	appendLedgerLines(t, root,
+		`{"Run_ID":"RUN-HUGE","Timestamp":"`+focusWeek+`T09:00:00Z","note":"`+strings.Repeat("x", 40<<20)+`"}`,
+		`{"Run_ID":"RUN-AFTER-HUGE","Timestamp":"`+focusWeek+`T10:00:00Z","Scenario_ID":"S-LATE","Credits_Total":1.5}`)
+	wantExit(t, cron(t, root, "report", "weekly", "--week", focusWeek), 0, "the review over a 40 MiB line")
+	for _, args := range [][]string{{"verify", "all"}, {"verify", "store"}, {"verify", "ledger"}} {
+		wantExit(t, cron(t, root, args...), 0, strings.Join(args, " "))
+	}
+	rejects, err := os.ReadFile(filepath.Join(reviews(root), "rejects_cumulative_"+focusWeek+".jsonl"))
+	if err != nil || !bytes.Contains(rejects, []byte("line_too_long")) {
+		t.Errorf("no line_too_long reject published (%v)", err)
+	}
+	r := mustRun(t, "--root", root, "query", "--format", "csv", `SELECT count(*) AS n FROM runs WHERE run_id = 'RUN-AFTER-HUGE'`)
+	if r.stdout != "n\n1\n" {
+		t.Errorf("the run after the long line: %q, want it loaded", r.stdout)
+	}
+}
+
 // TestCronEditedLedgerWithAFaultyEnd: a ledger restored from a damaged
 // copy — loaded bytes cut or edited, and zeros after them — stopped the
 // job with exit 1, "a NUL byte … a crash can leave the end of a file
