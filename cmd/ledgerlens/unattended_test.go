@@ -692,6 +692,11 @@ func TestCronUnsignedWhereItDoesNotBelong(t *testing.T) {
 			if !strings.Contains(r.stdout+r.stderr, "was lost, moved or not mounted") || strings.Contains(r.stdout, "OK") {
 				t.Errorf("%v: %s%s", args, r.stdout, r.stderr)
 			}
+			// What a job's refusal means is not the verifier's: it
+			// said "nothing was published" beside the published files.
+			if strings.Contains(r.stdout+r.stderr, "nothing was published") {
+				t.Errorf("%v says nothing was published: %s%s", args, r.stdout, r.stderr)
+			}
 		}
 	})
 	// The log and the store gone, the keys kept; or the log cut to its

@@ -72,7 +72,7 @@ func CheckRecordNotLost(l inputs.Layout) error {
 			return nil
 		}
 	}
-	return CheckPublishedRecorded(l)
+	return checkPublishedRecorded(l, "; nothing was published")
 }
 
 // CheckPublishedRecorded is CheckRecordNotLost without its trust in the
@@ -82,6 +82,14 @@ func CheckRecordNotLost(l inputs.Layout) error {
 // directory kept, verify store said "OK no store and no ingest
 // recorded" (an outside review).
 func CheckPublishedRecorded(l inputs.Layout) error {
+	return checkPublishedRecorded(l, "")
+}
+
+// checkPublishedRecorded is the check of both; consequence, said after the
+// cause, is what the refusal means to the command: a job publishes
+// nothing, a verifier's run changes nothing (it said "nothing was
+// published" there too).
+func checkPublishedRecorded(l inputs.Layout, consequence string) error {
 	fi, err := os.Stat(l.AuditLog)
 	switch {
 	case err == nil && (fi.Size() > 0 || !fi.Mode().IsRegular()):
@@ -94,8 +102,8 @@ func CheckPublishedRecorded(l inputs.Layout) error {
 		return err
 	}
 	return &IntegrityError{Problems: []string{fmt.Sprintf(
-		"%s holds published files (%s, …) but there is no audit log %s to record them: the state directory %s was lost, moved or not mounted; nothing was published — restore it (its audit log, checkpoints and key pair), then run 'ledgerlens verify all'",
-		l.Rel(dir), names[0], l.Rel(l.AuditLog), l.Rel(l.StateDir))}}
+		"%s holds published files (%s, …) but there is no audit log %s to record them: the state directory %s was lost, moved or not mounted%s — restore it (its audit log, checkpoints and key pair), then run 'ledgerlens verify all'",
+		l.Rel(dir), names[0], l.Rel(l.AuditLog), l.Rel(l.StateDir), consequence)}}
 }
 
 // PublishedFiles looks for the companions with extension ext (a sidecar,

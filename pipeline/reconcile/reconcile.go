@@ -779,7 +779,8 @@ func short(h string) string {
 // an output directory that the log does not record fails too. Files
 // outside the root are only name-checked: an auditor's copy has no log.
 // data is the file's bytes, those whose signature the caller checked:
-// every check reads them, not the path again.
+// every check reads them, not the path again. The problems do not name
+// the file: the caller's line does ("FAILED x: x: …" named it twice).
 func File(l inputs.Layout, path string, data []byte, dirs []string) ([]string, error) {
 	var problems []string
 	name := filepath.Base(path)
@@ -794,6 +795,11 @@ func File(l inputs.Layout, path string, data []byte, dirs []string) ([]string, e
 		id := Identity(name, data)
 		problems = append(problems, checkPreliminaryElsewhere(name, id)...)
 		problems = append(problems, checkPeriodInName(name, id)...)
+	}
+	// The name checks' lines begin with the name, as verify all lists
+	// them among other files'.
+	for i, p := range problems {
+		problems[i] = strings.TrimPrefix(p, name+": ")
 	}
 	// Both resolved through symbolic links: a file reached through a
 	// linked root, or the root through a link, is still under the root
@@ -818,7 +824,7 @@ func File(l inputs.Layout, path string, data []byte, dirs []string) ([]string, e
 	if !ok {
 		for _, d := range dirs {
 			if dabs, err := realPath(d); err == nil && filepath.Dir(abs) == dabs {
-				problems = append(problems, fmt.Sprintf("%s is not recorded in the audit log as published", rel))
+				problems = append(problems, "not recorded in the audit log as published")
 				break
 			}
 		}

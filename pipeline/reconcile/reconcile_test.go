@@ -294,7 +294,7 @@ func TestMisnamedRevisionsAreReported(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := c.to + ": named like a published report file, but its revision .r01 is not one ledgerlens writes"; len(p) != 1 || !strings.HasPrefix(p[0], want) {
+		if want := "named like a published report file, but its revision .r01 is not one ledgerlens writes"; len(p) != 1 || !strings.HasPrefix(p[0], want) {
 			t.Errorf("verify %s: problems %q, want only %q", c.to, p, want)
 		}
 	}
