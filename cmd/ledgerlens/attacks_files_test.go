@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"net"
 	"os"
 	"path/filepath"
@@ -193,7 +194,7 @@ func TestVerifyMisnamedRevision(t *testing.T) {
 		if strings.Contains(name, ".r1.") {
 			rev = ".r1"
 		}
-		if want := "FAILED  " + name + ": " + name + ": named like a published report file, but its revision " + rev + " is not one ledgerlens writes"; !strings.Contains(r.stdout, want) {
+		if want := "FAILED  " + name + ": named like a published report file, but its revision " + rev + " is not one ledgerlens writes"; !strings.Contains(r.stdout, want) {
 			t.Errorf("no line says %q:\n%s", want, r.stdout)
 		}
 	}
@@ -237,7 +238,8 @@ func TestVerifyReportUnderAnotherPeriodsName(t *testing.T) {
 		t.Errorf("another week's report under the focus week's names: exit %d, want %d, none OK\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
 	}
 	for _, name := range misnamed {
-		if want := name + ": named after " + focusWeek + ", but it holds CREDIT_REVIEW_" + prev; !strings.Contains(r.stdout, "FAILED  "+name+": ") || !strings.Contains(r.stdout, want) {
+		// The file named once: the line said "FAILED x: x: named after".
+		if want := "FAILED  " + name + ": named after " + focusWeek + ", but it holds CREDIT_REVIEW_" + prev; !strings.Contains(r.stdout, want) {
 			t.Errorf("no FAILED line for %s saying %q:\n%s", name, want, r.stdout)
 		}
 	}
@@ -303,14 +305,55 @@ func TestIngestLedgerFlagNamesOnlyTheRootsLedger(t *testing.T) {
 // verify all passed it (an outside review). The keys the root's rotations
 // retired, as its audit log chains them, are tried too; another key still
 // fails.
+//
+// And with the key given by --pubkey, the check the guide recommends, a
+// file published before the rotation still failed, as tampering would
+// (exit 4); while a report published after the rotation, changed and
+// re-signed with the retired key (a leaked key, the reason to rotate),
+// passed with the root's key (exit 0) (an outside review). A retired key
+// vouches only for files recorded before its rotation.
 func TestVerifyFileAfterAKeyRotation(t *testing.T) {
 	root := publishedRoot(t)
 	before := keyIDOf(t, root)
+	leaked := copyRoot(t, root) // the retired key's private half, copied
 	mustRun(t, "--root", root, "keys", "rotate")
+	pub := filepath.Join(t.TempDir(), "signing.pub") // the new key, out of band
+	copyFile(t, filepath.Join(root, ".ledgerlens", "keys", "signing.pub"), pub)
 	report := weeklyPath(root, focusWeek, 1, ".json")
-	r := ledgerlens(t, nil, "--root", root, "verify", report, weeklyPath(root, focusWeek, 1, ".xlsx"))
-	if r.code != 0 || strings.Count(r.stdout, "OK ") != 2 || !strings.Contains(r.stdout, "signed by key "+before) {
-		t.Errorf("verify --root of files signed before the rotation: exit %d, want 0 naming key %s\n%s%s", r.code, before, r.stdout, r.stderr)
+	for _, keyArgs := range [][]string{nil, {"--pubkey", pub}} {
+		r := ledgerlens(t, nil, append(append([]string{"--root", root, "verify"}, keyArgs...), report, weeklyPath(root, focusWeek, 1, ".xlsx"))...)
+		if r.code != 0 || strings.Count(r.stdout, "OK ") != 2 || !strings.Contains(r.stdout, "signed by key "+before) {
+			t.Errorf("verify --root %v of files signed before the rotation: exit %d, want 0 naming key %s\n%s%s", keyArgs, r.code, before, r.stdout, r.stderr)
+		}
+	}
+	// Without the root, the key the report names is said, and how to
+	// check a file from before a rotation.
+	r := ledgerlensIn(t, t.TempDir(), nil, "verify", "--pubkey", pub, report)
+	if r.code != exitIntegrity || !strings.Contains(r.stdout, "the report names signing key "+before+" (signing_key_id), which is neither the key checked with nor one its rotations retired (a file published before a key rotation verifies with --root") {
+		t.Errorf("verify --pubkey NEW of a report signed before the rotation, no root: exit %d, want %d naming key %s\n%s%s", r.code, exitIntegrity, before, r.stdout, r.stderr)
+	}
+
+	// The leaked key re-signs the week published after the rotation,
+	// changed, outside the root and inside it.
+	mustRun(t, "--root", root, "report", "weekly", "--week", nextWeek(t))
+	forged := filepath.Join(t.TempDir(), "weekly_"+nextWeek(t)+".json")
+	data := readFile(t, weeklyPath(root, nextWeek(t), 1, ".json"))
+	var named struct {
+		SigningKeyID string `json:"signing_key_id"`
+	}
+	if err := json.Unmarshal(data, &named); err != nil || named.SigningKeyID == "" || named.SigningKeyID == before {
+		t.Fatalf("the report after the rotation names key %q (%v)", named.SigningKeyID, err)
+	}
+	data = bytes.ReplaceAll(data, []byte(`"`+named.SigningKeyID+`"`), []byte(`"`+before+`"`))
+	if err := os.WriteFile(forged, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	signAs(t, leaked, forged)
+	for _, keyArgs := range [][]string{nil, {"--pubkey", pub}} {
+		r := ledgerlens(t, nil, append(append([]string{"--root", root, "verify"}, keyArgs...), forged)...)
+		if r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") || !strings.Contains(r.stdout, "signed by key "+before+", retired by the rotation at audit seq") {
+			t.Errorf("verify --root %v of a later report re-signed with the retired key: exit %d, want %d\n%s%s", keyArgs, r.code, exitIntegrity, r.stdout, r.stderr)
+		}
 	}
 	other := otherKeyRoot(t)
 	signAs(t, other, report)

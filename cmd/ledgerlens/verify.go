@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -243,6 +244,8 @@ func runVerifyAll(ctx context.Context, a *app, pub ed25519.PublicKey, ownKey boo
 	// What keeps the jobs' account from writing the store, said to that
 	// account (job.StoreAccessProblems), as its key is.
 	rep.Problems = append(rep.Problems, job.StoreAccessProblems(a.layout())...)
+	// And who else may change the rules the jobs apply.
+	rep.Problems = append(rep.Problems, job.ConfigAccessProblems(a.layout())...)
 	ledger := "append-only"
 	switch {
 	case !rep.StoreFound:
@@ -440,15 +443,24 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 		}
 		return nil, nil, fmt.Errorf("no key to check %s with: pass --pubkey with the key you were given out of band (or --root naming the working root whose key to use); a .ledgerlens/keys/signing.pub in the working directory is not used unless --root names it, as anyone can put one beside the files (docs/COMPLIANCE.md)", files[0])
 	}
-	// With the root's key, the keys its rotations retired, as the root's
-	// audit log chains them back from it (job.RetiredKeys): a file
-	// published before a rotation failed, exit 4, though verify all
-	// passed it (an outside review).
-	keys := []ed25519.PublicKey{pub}
 	if opts.PubKey == "" {
 		fmt.Fprintf(a.stderr, "WARNING: checked with the working root's key %s (%s), which anyone who can write the root can replace: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md)\n", reports.KeyID(pub), source)
-		if trail, err := audit.Load(a.layout().AuditLog); err == nil {
-			keys = append(keys, job.RetiredKeys(trail.Entries, pub)...)
+	}
+	// With a root, the keys its rotations retired, as its audit log
+	// chains them back from the key (retiredKeys): a file published
+	// before a rotation failed, exit 4, though verify all passed it; and
+	// it still did with the key given by --pubkey, the check the guide
+	// recommends (outside reviews).
+	keys := []ed25519.PublicKey{pub}
+	var retired []job.RetiredKey
+	var records map[string]reconcile.Record
+	if opts.PubKey == "" || opts.RootGiven {
+		retired, records, err = a.retiredKeys(ctx, pub)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, k := range retired {
+			keys = append(keys, k.Public)
 		}
 	}
 	l := a.layout()
@@ -472,10 +484,21 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 			return nil, nil, err
 		}
 		problems := append(check.Problems(), recorded...)
-		if len(problems) == 0 {
-			if named := reportKeyID(path, data); named != "" && named != check.KeyID {
-				problems = append(problems, fmt.Sprintf("the report names signing key %s (signing_key_id), but its signature is by key %s: signed by another key than the one it names", named, check.KeyID))
+		named := reportKeyID(path, data)
+		switch {
+		case len(problems) == 0 && named != "" && named != check.KeyID:
+			problems = append(problems, fmt.Sprintf("the report names signing key %s (signing_key_id), but its signature is by key %s: signed by another key than the one it names", named, check.KeyID))
+		case len(problems) == 0:
+			// A retired key vouches only for what was published before
+			// its rotation: a key that leaked, the reason to rotate,
+			// re-signed a later report and passed (an outside review).
+			if p := retiredKeyProblem(retired, records, check); p != "" {
+				problems = append(problems, p)
 			}
+		case check.Signature.Status == reports.CheckFailed && named != "" && !slices.ContainsFunc(keys, func(k ed25519.PublicKey) bool { return reports.KeyID(k) == named }):
+			// Which key the report says signed it tells a report from
+			// before a rotation from a forgery (an outside review).
+			problems = append(problems, fmt.Sprintf("the report names signing key %s (signing_key_id), which is neither the key checked with nor one its rotations retired%s", named, retiredHint(opts)))
 		}
 		bound := ""
 		if len(problems) == 0 {
@@ -513,6 +536,56 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 		fmt.Fprintf(a.stdout, "OK      %s (%ssha256 %s, signed by key %s%s)\n", path, what, check.SHA256, check.KeyID, bound)
 	}
 	return failures, unread, nil
+}
+
+// retiredKeys are the keys the root's rotations retired, as its audit log
+// chains them back from pub (job.RetiredKeysAt), and the log's record of
+// publication, by which a retired key vouches only for files published
+// before its rotation. The log must hold to its chain and to its signed
+// checkpoints first: an edited log could date a forgery before the
+// rotation. When it does not, no retired key is used and a warning says
+// why; with no log there is none to use.
+func (a *app) retiredKeys(ctx context.Context, pub ed25519.PublicKey) ([]job.RetiredKey, map[string]reconcile.Record, error) {
+	l := a.layout()
+	if _, err := os.Lstat(l.AuditLog); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	ac, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], pub, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ac.OK() {
+		fmt.Fprintf(a.stderr, "WARNING: the root's audit log does not hold (%s): no key its rotations retired is used; run 'ledgerlens verify all'\n", summarize(ac.Problems))
+		return nil, nil, nil
+	}
+	return job.RetiredKeysAt(ac.State.Entries, pub), reconcile.Records(ac.State.Entries), nil
+}
+
+// retiredKeyProblem says when check's key is one of retired and no file
+// with check's bytes was recorded as published before that key's
+// rotation ("" when the key is not retired, or one was).
+func retiredKeyProblem(retired []job.RetiredKey, records map[string]reconcile.Record, check reports.FileCheck) string {
+	for _, k := range retired {
+		if reports.KeyID(k.Public) != check.KeyID {
+			continue
+		}
+		for _, r := range records {
+			if r.SHA256 == check.SHA256 && r.Seq < k.RetiredAt {
+				return ""
+			}
+		}
+		return fmt.Sprintf("signed by key %s, retired by the rotation at audit seq %d, but the root's audit log records no file with these bytes published before it: a retired key vouches only for what it signed before its retirement (a leaked key's forgery)", check.KeyID, k.RetiredAt)
+	}
+	return ""
+}
+
+// retiredHint says how to check a file signed before a rotation, when
+// the keys a root's rotations retired were not at hand.
+func retiredHint(opts VerifyOptions) string {
+	if opts.RootGiven {
+		return ""
+	}
+	return " (a file published before a key rotation verifies with --root naming its working root, whose audit log vouches for the keys its rotations retired, or inside an evidence bundle)"
 }
 
 // reportKeyID is the signing_key_id a JSON report at path, whose bytes
