@@ -203,6 +203,62 @@ func TestBaselineSignedByHand(t *testing.T) {
 	if got, ok := b.Get(cand.ScenarioID); !ok || got.MedianCredits != a.NewBaseline || got.LastUpdated != a.ApprovedAt {
 		t.Fatalf("baseline in force %+v", got)
 	}
+	stockRecipe(t, l, k.approvers)
+}
+
+// stockRecipe runs docs/COMPLIANCE.md's check of who made and who
+// approved each change, with stock OpenSSH and jq, on the records of the
+// root in l: it must pass them; pass them still once their keys are
+// retired (valid-before=, as the docs advise; it failed every genuine
+// record then); and fail, with a non-zero status, once a record changed
+// (it ended 0 whatever failed: an outside review).
+func stockRecipe(t *testing.T, l inputs.Layout, approvers string) {
+	t.Helper()
+	for _, tool := range []string{"bash", "jq", "sha256sum", "ssh-keygen"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not on PATH", tool)
+		}
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "COMPLIANCE.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := bytes.Cut(doc, []byte("### Checking who made and who approved each change"))
+	_, block, _ := bytes.Cut(section, []byte("```sh\n"))
+	script, _, ok := bytes.Cut(block, []byte("```"))
+	if !ok || !bytes.HasPrefix(script, []byte("cd runs/BASELINE_UPDATES\n")) {
+		t.Fatalf("no recipe in docs/COMPLIANCE.md:\n%s", script)
+	}
+	run := func() (string, error) {
+		cmd := exec.Command("bash", "-c", string(script))
+		cmd.Dir = l.Root
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run(); err != nil || strings.Count(out, `Good "ledgerlens-baseline" signature for`) != 2 {
+		t.Fatalf("the recipe on genuine records: %v\n%s", err, out)
+	}
+	// Both keys retired the day after the records were signed.
+	listed := mustReadFile(t, approvers)
+	retired := bytes.ReplaceAll(listed, []byte(`namespaces="ledgerlens-baseline"`), []byte(`namespaces="ledgerlens-baseline",valid-before="20260303Z"`))
+	if err := os.WriteFile(approvers, retired, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(); err != nil || strings.Count(out, `Good "ledgerlens-baseline" signature for`) != 2 {
+		t.Fatalf("the recipe on genuine records whose keys were retired since: %v\n%s", err, out)
+	}
+	// An approval record changed after it was signed.
+	entries, err := filepath.Glob(filepath.Join(l.BaselineUpdatesDir, "approval_*.json"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("approval records %v %v", entries, err)
+	}
+	edited := bytes.Replace(mustReadFile(t, entries[0]), []byte(`"approved_by": "bob"`), []byte(`"approved_by":  "bob"`), 1)
+	if err := os.WriteFile(entries[0], edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(); err == nil {
+		t.Fatalf("the recipe on an approval record changed after signing ended 0:\n%s", out)
+	}
 }
 
 // TestBaselineIDsRefusedAtInput: an id that could add lines to a signed
@@ -227,4 +283,13 @@ func TestBaselineIDsRefusedAtInput(t *testing.T) {
 	if entries, _ := os.ReadDir(env.Layout.BaselineUpdatesDir); len(entries) != 0 {
 		t.Errorf("refused ids wrote %d files", len(entries))
 	}
+}
+
+func mustReadFile(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -283,6 +283,11 @@ func (a *Approvers) identify(key ssh.PublicKey, by string, t time.Time) (Identit
 	names := a.PrincipalsOf(key, t)
 	by = strings.TrimSpace(by)
 	switch {
+	case len(names) == 0 && len(a.PrincipalsOf(key, time.Time{})) > 0:
+		// Listed, but out of its validity: "not listed" was untrue (an
+		// outside review).
+		return id, refusef("key %s of %s is listed in %s, but not valid at %s (its valid-after or valid-before): a retired key signs nothing new",
+			fp, strings.Join(a.PrincipalsOf(key, time.Time{}), ", "), a.Path, t.UTC().Format(time.RFC3339))
 	case len(names) == 0:
 		return id, refusef("key %s is not listed in %s for namespace %q: only the people listed there may propose or approve baselines",
 			fp, a.Path, Namespace)

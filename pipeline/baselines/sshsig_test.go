@@ -276,6 +276,15 @@ func TestParseApprovers(t *testing.T) {
 	if got := strings.Join(a.PrincipalsOf(k, time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)), ","); got != "alice,erin" {
 		t.Errorf("principals in December = %s (bob not yet valid)", got)
 	}
+	// A key listed only outside its validity is refused as such: "is not
+	// listed" was untrue (an outside review).
+	retired, err := ParseApprovers("approvers", []byte(`erin valid-before="20260201Z" `+key+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := retired.identify(k, "", at); err == nil || !strings.Contains(err.Error(), "of erin is listed in approvers, but not valid at 2026-03-02T00:00:00Z") {
+		t.Errorf("an expired key: %v", err)
+	}
 	for _, tt := range []struct{ text, want string }{
 		{"ops* " + key, "line 1: principal \"ops*\" is a pattern"},
 		{"\n\nalice ssh-ed25519 AAAAnotbase64", "line 3: public key"},
