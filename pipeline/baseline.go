@@ -404,6 +404,15 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 					"proposal %s was already approved (%v by %v, audit seq %d), but its approval record %s is missing: the directory was edited; refusing to approve it again (run 'ledgerlens verify all')",
 					p.ProposalID, e.Fields["approval_id"], e.Fields["approved_by"], e.Seq, l.Rel(approvalPath))}}
 			}
+			if _, err := os.Lstat(approvalPath); !existing && err == nil {
+				// Something the log does not record holds the approval's
+				// name (a planted copy of another approval): said as
+				// what it is, not as a report "already published with
+				// different content" (exit 1; an outside review).
+				return job.Outcome{}, &job.IntegrityError{Problems: []string{fmt.Sprintf(
+					"%s is there, but it is not a record of proposal %s that the audit log holds (a planted file): nothing was written; move it away, then approve again (run 'ledgerlens verify all')",
+					l.Rel(approvalPath), p.ProposalID)}}
+			}
 			before := in.SHA256(job.RoleBaselines) // the bytes the approval is applied to
 			var recorded *audit.Entry
 			if existing {

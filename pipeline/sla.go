@@ -78,7 +78,7 @@ func RunSLA(ctx context.Context, env job.Env, opts SLAOptions) (*SLAResult, erro
 				// exit 4, as for the weekly review (it exited 1, naming
 				// only the failure: an outside review).
 				res = nil
-				return job.Outcome{}, errors.Join(err, &job.IntegrityError{Problems: found})
+				return job.Outcome{}, job.WithProblems(err, found)
 			}
 			if err != nil {
 				return job.Outcome{}, err

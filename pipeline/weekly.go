@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -79,7 +78,7 @@ func RunWeekly(ctx context.Context, env job.Env, opts WeeklyOptions) (*WeeklyRes
 		if err != nil && len(j.integrity) > 0 {
 			// A failure after the problems were found (a result that
 			// differs from the published one) must not hide them: exit 4.
-			return job.Outcome{}, errors.Join(err, &job.IntegrityError{Problems: j.integrity})
+			return job.Outcome{}, job.WithProblems(err, j.integrity)
 		}
 		if err != nil {
 			return job.Outcome{}, err

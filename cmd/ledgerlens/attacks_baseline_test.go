@@ -259,6 +259,66 @@ func TestAttackApprovalFilesDeletedThenApprovedAgain(t *testing.T) {
 	}
 }
 
+// TestAttackApprovalCopiedUnderAPendingName: anyone who may write
+// runs/BASELINE_UPDATES copies an applied approval, with its sidecars
+// and signatures, under a pending proposal's name. The weekly job,
+// `baseline list` and `baseline approve` stopped with exit 1 ("approves
+// proposal …, so it belongs in …"): a way to block the review and the
+// maker-checker flow that read as a bug (an outside review). The copy is
+// a planted file, as any record the log does not hold: the weekly job
+// leaves it out and publishes, `baseline list` names it and keeps the
+// proposal pending, `baseline approve` refuses to write over it (exit 4)
+// and verify all names it (exit 4).
+func TestAttackApprovalCopiedUnderAPendingName(t *testing.T) {
+	root, scenario, alice, bob := baselineRoot(t)
+	x := proposeApproved(t, root, scenario, alice, bob, "2026-03-02T00:00:00Z")
+	y := propose(t, root, scenario, alice, "2026-03-03T00:00:00Z")
+	dir := filepath.Join(root, "runs", "BASELINE_UPDATES")
+	files, err := filepath.Glob(filepath.Join(dir, "approval_"+x+".*"))
+	if err != nil || len(files) < 2 {
+		t.Fatalf("approval files of %s: %v %v", x, files, err)
+	}
+	for _, f := range files {
+		copyFile(t, f, filepath.Join(dir, strings.Replace(filepath.Base(f), x, y, 1)))
+	}
+	planted := "approval_" + y + ".json"
+	r := ledgerlens(t, nil, "--root", root, "--quiet", "report", "weekly", "--week", focusWeek)
+	if r.code != 0 {
+		t.Errorf("the weekly job beside a planted approval: exit %d, want 0\n%s", r.code, r.stderr)
+	}
+	r = ledgerlens(t, nil, "--root", root, "baseline", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, y) || !strings.Contains(r.stderr, planted) {
+		t.Errorf("baseline list beside a planted approval: exit %d, want 0 listing %s pending and naming %s\n%s%s", r.code, y, planted, r.stdout, r.stderr)
+	}
+	before := readFile(t, baselinesFile(root))
+	r = approve(t, root, y, "--sign-with", bob)
+	if r.code != exitIntegrity || !strings.Contains(r.stderr, planted+" is there, but it is not a record of proposal "+y+" that the audit log holds (a planted file)") {
+		t.Errorf("approve %s over a planted approval: exit %d, want %d\n%s", y, r.code, exitIntegrity, r.stderr)
+	}
+	if !bytes.Equal(readFile(t, baselinesFile(root)), before) {
+		t.Error("the refused approval changed the baselines file")
+	}
+	mustFail(t, exitIntegrity, []string{planted}, "--root", root, "verify", "all")
+}
+
+// TestAttackProposalEditedAfterApproval: a proposal record edited after
+// its approval fails the weekly job (exit 4), said once: the job's check
+// of the directory and its read of the records both found it, and its
+// one stderr line said it twice (an outside review).
+func TestAttackProposalEditedAfterApproval(t *testing.T) {
+	root, scenario, alice, bob := baselineRoot(t)
+	x := proposeApproved(t, root, scenario, alice, bob, "2026-03-02T00:00:00Z")
+	path := filepath.Join(root, "runs", "BASELINE_UPDATES", "proposal_"+x+".json")
+	data := readFile(t, path)
+	if err := os.WriteFile(path, bytes.Replace(data, []byte(`"rationale": "stable"`), []byte(`"rationale": "stable "`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := ledgerlens(t, nil, "--root", root, "--quiet", "report", "weekly", "--week", focusWeek)
+	if n := strings.Count(r.stderr, "proposal_"+x+".json changed since baseline_proposed"); r.code != exitIntegrity || n != 1 {
+		t.Errorf("the weekly job after a proposal was edited: exit %d, want %d saying it once (%d times)\n%s", r.code, exitIntegrity, n, r.stderr)
+	}
+}
+
 // TestAttackApprovalOverHandEdit: after an approval, someone edits another
 // scenario's baseline by hand (which verify all names), then has any
 // approval — a fresh one, or the applied one run again after making it

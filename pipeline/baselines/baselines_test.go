@@ -321,15 +321,25 @@ func TestRecords(t *testing.T) {
 		}
 	}
 
-	// A record in the wrong file, or not parsable, is an error naming it.
-	write(ProposalBase("BP-20260303-000000000000")+".json", p)
-	if _, err := LoadRecords(dir); err == nil || !strings.Contains(err.Error(), "BP-20260303-000000000000") {
-		t.Errorf("misnamed record: %v", err)
-	}
-	os.Remove(filepath.Join(dir, ProposalBase("BP-20260303-000000000000")+".json"))
-	os.WriteFile(filepath.Join(dir, ApprovalBase("BP-bad")+".json"), []byte("{"), 0o644)
-	if _, err := LoadRecords(dir); err == nil || !strings.Contains(err.Error(), "approval_BP-bad.json") {
-		t.Errorf("broken record: %v", err)
+	// A record in the wrong file, or not parsable, is never skipped
+	// silently: UnreadError names it, and Recorded leaves it out and
+	// names it when no entry records it.
+	for _, tt := range []struct{ name, data, want string }{
+		{ProposalBase("BP-20260303-000000000000") + ".json", "", "BP-20260303-000000000000"},
+		{ApprovalBase("BP-bad") + ".json", "{", "approval_BP-bad.json"},
+	} {
+		if tt.data == "" {
+			write(tt.name, p)
+		} else {
+			os.WriteFile(filepath.Join(dir, tt.name), []byte(tt.data), 0o644)
+		}
+		r, err := LoadRecords(dir)
+		if err != nil || r.UnreadError() == nil || !strings.Contains(r.UnreadError().Error(), tt.want) {
+			t.Errorf("%s: %v, unread %v", tt.name, err, r.UnreadError())
+		} else if _, left, err := r.Recorded(nil); err != nil || !slices.Contains(left, tt.name) {
+			t.Errorf("%s: left out %q (%v)", tt.name, left, err)
+		}
+		os.Remove(filepath.Join(dir, tt.name))
 	}
 	if r, err := LoadRecords(filepath.Join(dir, "missing")); err != nil || len(r.Proposals) != 0 {
 		t.Errorf("missing directory: %v", err)

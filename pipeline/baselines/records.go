@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -31,19 +33,28 @@ type Records struct {
 	// sums are the SHA-256 of each record's bytes as read and parsed, by
 	// file name: what Recorded and Unrecorded compare with the log.
 	sums map[string]string
+	// unread are the files named like records that do not read as one
+	// (unreadable, not JSON, another schema, under another record's
+	// name), by file name, with why.
+	unread map[string]error
 }
 
 // LoadRecords reads every proposal_*.json and approval_*.json in dir (a
-// missing directory holds none). A record that does not parse, has the
-// wrong schema or does not match its file name is an error naming the file:
-// maker-checker evidence is never skipped silently.
+// missing directory holds none). A file that does not read as a record
+// (it does not parse, has the wrong schema or does not match its file
+// name) is never skipped silently: the audit log says what it is. Planted
+// (no entry records it), Recorded leaves it out and names it; a record
+// the log names, NotAsRecorded says it changed; UnreadError names the
+// first for a reader that takes no such file. It was an error that
+// stopped the weekly job and the maker-checker commands (exit 1) for
+// anyone who may write the directory (an outside review).
 func LoadRecords(dir string) (*Records, error) { return loadRecords(dir, nil) }
 
 // loadRecords is LoadRecords, handing each record that cannot be read to
 // bad instead when bad is not nil (VerifyRecords: a problem of that
 // record, the others still checked).
 func loadRecords(dir string, bad func(name string, err error)) (*Records, error) {
-	r := &Records{Dir: dir, sums: map[string]string{}}
+	r := &Records{Dir: dir, sums: map[string]string{}, unread: map[string]error{}}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return r, nil
@@ -58,7 +69,8 @@ func loadRecords(dir string, bad func(name string, err error)) (*Records, error)
 		}
 		if err := r.add(dir, name); err != nil {
 			if bad == nil {
-				return nil, err
+				r.unread[name] = err
+				continue
 			}
 			bad(name, err)
 		}
@@ -148,8 +160,17 @@ func (r *Records) Recorded(entries []audit.Entry) (*Records, []string, error) {
 		}
 		return got, nil
 	}
-	out := &Records{Dir: r.Dir, Notes: r.Notes, sums: r.sums}
+	out := &Records{Dir: r.Dir, Notes: r.Notes, sums: r.sums, unread: r.unread}
 	var left []string
+	named := map[string]bool{}
+	for _, f := range RecordedFiles(entries) {
+		named[filepath.Base(filepath.FromSlash(f.Path))] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.unread)) {
+		if !named[name] {
+			left = append(left, name)
+		}
+	}
 	for _, p := range r.Proposals {
 		got, err := sum(ProposalBase(p.ProposalID))
 		if err != nil {
@@ -187,16 +208,33 @@ func (r *Records) NotAsRecorded(entries []audit.Entry) []string {
 	var problems []string
 	for _, want := range RecordedFiles(entries) {
 		name := filepath.Base(filepath.FromSlash(want.Path))
-		switch got, ok := r.sums[name]; {
+		got, ok := r.sums[name]
+		switch why, unread := r.unread[name]; {
+		case unread:
+			problems = append(problems, fmt.Sprintf("baseline record %s (%s at audit seq %d) no longer reads as the record the log recorded (%v): restore it",
+				want.Path, want.Event, want.Seq, why))
 		case !ok:
 			problems = append(problems, fmt.Sprintf("baseline record %s (%s at audit seq %d) was missing when the job read the records: the maker-checker items are computed from the records the log names; restore it",
 				want.Path, want.Event, want.Seq))
 		case got != want.SHA256:
-			problems = append(problems, fmt.Sprintf("baseline record %s changed since %s at audit seq %d recorded it (the job read sha256 %s, recorded %s): restore it",
+			// Worded as the job's check of the directory words it
+			// (job.BaselineRecordsProblems): both find it, and it is
+			// said once.
+			problems = append(problems, fmt.Sprintf("baseline record %s changed since %s at audit seq %d recorded it (sha256 %s, recorded %s): restore it",
 				want.Path, want.Event, want.Seq, got[:min(12, len(got))], want.SHA256[:min(12, len(want.SHA256))]))
 		}
 	}
 	return problems
+}
+
+// UnreadError is the first file named like a record that did not read as
+// one (nil when every one did), for a reader that must not leave one out
+// (an evidence bundle's).
+func (r *Records) UnreadError() error {
+	for _, name := range slices.Sorted(maps.Keys(r.unread)) {
+		return r.unread[name]
+	}
+	return nil
 }
 
 // RecordedFile is a record file as the audit log records it: the newest

@@ -3,6 +3,7 @@ package job
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,6 +80,27 @@ func (e *IntegrityError) Error() string {
 
 // Is makes errors.Is(err, ErrIntegrity) true.
 func (e *IntegrityError) Is(target error) bool { return target == ErrIntegrity }
+
+// WithProblems is a job's failure err together with the integrity
+// problems it found before it, so that the failure does not hide them
+// (exit 4). When err is itself an integrity problem they join its own,
+// each said once: a record found changed by two checks was said twice in
+// the one line cron mails (an outside review).
+func WithProblems(err error, problems []string) error {
+	if len(problems) == 0 {
+		return err
+	}
+	var ie *IntegrityError
+	if !errors.As(err, &ie) {
+		return errors.Join(err, &IntegrityError{Problems: problems})
+	}
+	for _, p := range problems {
+		if !slices.Contains(ie.Problems, p) {
+			ie.Problems = append(ie.Problems, p)
+		}
+	}
+	return err
+}
 
 // PeriodNotEndedError is a report asked for a period that has not ended
 // (as of --as-of or now): its figures would still change, so it is not
