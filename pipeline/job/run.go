@@ -108,6 +108,14 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	if err := CheckRecordNotLost(l); err != nil {
 		return err
 	}
+	// Rules anyone else may change are not applied: nothing is published
+	// from them (an outside review; ConfigAccessProblems).
+	if problems := ConfigAccessProblems(l); len(problems) > 0 {
+		for i := range problems {
+			problems[i] += "; nothing was published"
+		}
+		return &IntegrityError{Problems: problems}
+	}
 	undone, err := resumeRotation(env)
 	if err != nil {
 		return err
