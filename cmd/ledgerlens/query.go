@@ -92,7 +92,10 @@ the status. A Parquet file is written whole or not at all.
 
 While a job holds the store, query waits up to --lock-timeout and then exits
 75 naming the job. A query stops after --timeout (10m); a job started while
-a query runs waits for it, up to that limit.`,
+a query of the jobs' account runs waits for it, up to that limit. A query
+under another account (an analyst's own) cannot say its limit in the lock
+file: a job then waits only its own --lock-timeout (30m in the crontab
+lines) and exits 75, so keep --timeout below that.`,
 		Example: `  # spend per day in the configured zone
   ledgerlens query "SELECT day_local, round(sum(credits_total), 2) AS credits FROM runs GROUP BY 1 ORDER BY 1"
   # top 5 scenarios by spend over the last 7 days of data
@@ -108,7 +111,7 @@ a query runs waits for it, up to that limit.`,
 	f.StringVar(&opts.Format, "format", opts.Format, "output format: table, csv, json, jsonl, parquet (needs --out) or arrow (IPC stream on stdout)")
 	f.StringVar(&opts.Out, "out", "", "file to write (parquet); written atomically")
 	f.DurationVar(&opts.LockTimeout, "lock-timeout", opts.LockTimeout, "wait this long while a job holds the store before exiting 75")
-	f.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "stop the query after this long (jobs started meanwhile wait for it)")
+	f.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "stop the query after this long (jobs started meanwhile wait for a query of their own account that long)")
 	return cmd
 }
 

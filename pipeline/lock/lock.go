@@ -29,6 +29,9 @@ type Holder struct {
 	// beyond its own timeout, up to Until and a grace period, so a job
 	// started during a query runs after it rather than failing.
 	Until time.Time `json:"until,omitzero"`
+	// Reader is set by AcquireToRead: a holder that changes nothing,
+	// whose end without a release leaves nothing to recover.
+	Reader bool `json:"reader,omitzero"`
 }
 
 // BoundedGrace is how long after a holder's Until Acquire still waits: the
@@ -114,7 +117,10 @@ func (e *HeldError) Error() string {
 type Lock struct {
 	// Recovered is the previous holder when it ended without releasing the
 	// lock (killed, crashed, or exited early): its record was still in the
-	// lock file although nobody held the lock. nil after a clean release.
+	// lock file although nobody held the lock. nil after a clean release,
+	// and after a reader's end (a query cut by SIGPIPE under `| head`
+	// made the next job sign a lock_recovered entry that stood for
+	// nothing: an outside review).
 	Recovered *Holder
 
 	path     string
@@ -146,6 +152,7 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 // read-only filesystem without a lock file it returns a nil *Lock:
 // there is nothing to lock, and no job has ever run there.
 func AcquireToRead(ctx context.Context, path string, timeout time.Duration, holder Holder) (*Lock, error) {
+	holder.Reader = true
 	l, err := acquire(ctx, path, timeout, holder, true, false)
 	readOnlyFS := errors.Is(err, syscall.EROFS)
 	if !errors.Is(err, fs.ErrPermission) && !readOnlyFS {
@@ -220,6 +227,14 @@ func acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 		wait := min(pollInterval, time.Until(deadline))
 		if wait <= 0 {
 			h := readHolder(f)
+			if h.gone() {
+				// A record its process left when it died (a query cut by
+				// SIGPIPE, its watchdog, SIGKILL): not who holds the
+				// lock now. Read as one, it named a dead pid to kill
+				// and exited 1 while an analyst's query held the lock
+				// (an outside review); the kernel names the holder.
+				h = Holder{}
+			}
 			if !h.Until.IsZero() {
 				until := h.Until
 				if limit := began.Add(MaxBoundedWait); until.After(limit) {
@@ -250,7 +265,7 @@ func acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 	if readOnly {
 		return l, nil
 	}
-	if prev := readHolder(f); prev.PID != 0 {
+	if prev := readHolder(f); prev.PID != 0 && !prev.Reader {
 		l.Recovered = &prev
 	}
 	if err := writeRecord(f, record); err != nil {
@@ -369,6 +384,18 @@ func openRegular(path string, readOnly bool) (*os.File, error) {
 
 // readHolder reads the holder record; a missing, partial or garbled record
 // gives the zero Holder (the holder may be between open and write).
+// gone reports whether h names a process of this host that no longer
+// exists.
+func (h Holder) gone() bool {
+	if h.PID <= 0 {
+		return false
+	}
+	if host, err := os.Hostname(); err != nil || host != h.Hostname {
+		return false
+	}
+	return errors.Is(syscall.Kill(h.PID, 0), syscall.ESRCH)
+}
+
 func readHolder(f *os.File) Holder {
 	data, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<16))
 	if err != nil {

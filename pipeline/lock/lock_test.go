@@ -3,6 +3,7 @@ package lock
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -132,6 +133,23 @@ func TestCrossProcess(t *testing.T) {
 	}
 	if l.Recovered != nil {
 		t.Errorf("Recovered after clean release = %+v", l.Recovered)
+	}
+	l.Release()
+
+	// Nor after a reader that ended without releasing: it changed
+	// nothing.
+	r, err := AcquireToRead(ctx, path, 0, CurrentHolder("query", t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.f.Close() // its end, without the release that empties the record
+	closeDir(r.dir)
+	l, err = Acquire(ctx, path, 0, me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Recovered != nil {
+		t.Errorf("Recovered after a reader's end = %+v", l.Recovered)
 	}
 	l.Release()
 }
@@ -382,5 +400,44 @@ func TestHolderNamedByTheKernel(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q lacks %q", msg, want)
 		}
+	}
+}
+
+// TestRecordOfADeadHolder: a query killed without releasing the lock
+// (SIGPIPE under `| head`, its watchdog) leaves its record, its promised
+// end long past; then a reader under another account, which writes no
+// record, holds the lock. A job read the dead query's record: it exited
+// 1 at once, telling the operator to kill a pid that no longer existed
+// (an outside review). The record of a process that is gone is nobody's:
+// the job reports the lock held (exit 75) by the process the kernel
+// names.
+func TestRecordOfADeadHolder(t *testing.T) {
+	if _, err := os.Stat(procLocks); err != nil {
+		t.Skipf("no %s here", procLocks)
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "lock")
+	h := CurrentHolder("query", time.Now().Add(-2*time.Hour))
+	h.PID = dead.Process.Pid
+	h.Until = time.Now().Add(-time.Hour)
+	record, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, record, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reader := startHelper(t, "TestHelperFlockOnly", flockEnv, path)
+	_, err = Acquire(context.Background(), path, 0, CurrentHolder("report weekly", t0))
+	var held *HeldError
+	var overdue *OverdueError
+	if errors.As(err, &overdue) || !errors.As(err, &held) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d (", reader.Process.Pid)) {
+		t.Fatalf("Acquire = %v, want a *HeldError naming the reader, pid %d", err, reader.Process.Pid)
+	}
+	if strings.Contains(err.Error(), fmt.Sprintf("pid %d ", dead.Process.Pid)) {
+		t.Errorf("the error names the dead holder: %v", err)
 	}
 }
