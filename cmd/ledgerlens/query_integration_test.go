@@ -417,8 +417,9 @@ func TestQueryAndJobsWaitForEachOther(t *testing.T) {
 // ("") as the engine's own CSV export does.
 func TestQueryTableEscapesControlCharacters(t *testing.T) {
 	root := queryRoot(t)
-	r := mustRun(t, "--root", root, "query", `SELECT 'a' || chr(27) || '[31mred' || chr(10) || 'b' || chr(9) || 'c' AS v, NULL AS n, '' AS e, DATE '2026-03-08' AS d`)
-	if strings.ContainsAny(r.stdout, "\x1b\t") || !strings.Contains(r.stdout, `a\x1b[31mred\nb\tc`) {
+	// And the format characters that reorder or hide text (U+202E).
+	r := mustRun(t, "--root", root, "query", `SELECT 'a' || chr(27) || '[31mred' || chr(10) || 'b' || chr(9) || 'c' || chr(8238) || 'fdp.exe' AS v, NULL AS n, '' AS e, DATE '2026-03-08' AS d`)
+	if strings.ContainsAny(r.stdout, "\x1b\t\u202e") || !strings.Contains(r.stdout, `a\x1b[31mred\nb\tc\u202efdp.exe`) {
 		t.Fatalf("table output: %q", r.stdout)
 	}
 	if fields := strings.Fields(strings.Split(r.stdout, "\n")[1]); len(fields) != 3 || fields[1] != "NULL" || fields[2] != "2026-03-08" {

@@ -196,16 +196,17 @@ func writeTabular(w io.Writer, notice io.Writer, r *store.Rows) error {
 	return nil
 }
 
-// escapeControl shows control characters (ESC, newline, tab, …) as Go
+// escapeControl shows control and format characters (ESC, newline, tab,
+// U+202E, …) as Go
 // escapes, so ledger text cannot move the cursor or recolour a terminal,
 // nor break the table's rows and columns.
 func escapeControl(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+	if strings.IndexFunc(s, hiddenRune) < 0 {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if hiddenRune(r) {
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
 			continue
@@ -214,6 +215,11 @@ func escapeControl(s string) string {
 	}
 	return b.String()
 }
+
+// hiddenRune reports whether r acts on the terminal instead of showing:
+// a control character, or a format character (U+202E turned the text
+// after it around, U+200B showed nothing: an outside review).
+func hiddenRune(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
 
 // writeArrowStream writes the result as an Arrow IPC stream, stopping
 // when ctx ends (--timeout, a signal).
