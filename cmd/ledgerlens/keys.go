@@ -33,12 +33,15 @@ func newKeysCmd(a *app) *cobra.Command {
 key as .ledgerlens/keys/retired/<key id>.pub, puts a new pair in its place,
 records key_rotated and signs a checkpoint of the whole log with the new key.
 The old private key is removed. Reports signed before the rotation verify
-with the retired public key (verify --pubkey). A key pair replaced by hand is
+with the current key and the root (verify --root R --pubkey CURRENT FILE):
+the root's audit log vouches for the retired key, and only for files
+published before its rotation. A retired key given alone as --pubkey vouches
+for anything it signed, a leaked key's forgery too. A key pair replaced by hand is
 refused by every later job (exit 4): entries that no checkpoint of the
 current key covers must carry its signature.`,
 		Example: `  ledgerlens --root /srv/ledger keys rotate
   # a report signed before the rotation:
-  ledgerlens --root /srv/ledger verify --pubkey .ledgerlens/keys/retired/<old key id>.pub runs/CREDIT_REVIEWS/weekly_2026-11-16.json`,
+  ledgerlens --root /srv/ledger verify --pubkey signing.pub runs/CREDIT_REVIEWS/weekly_2026-11-16.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runKeysRotate(cmd.Context(), a)
