@@ -239,7 +239,7 @@ func stockRecipe(t *testing.T, l inputs.Layout, approvers string) {
 		t.Fatalf("the recipe on genuine records: %v\n%s", err, out)
 	}
 	// Both keys retired the day after the records were signed.
-	listed := mustReadFile(t, approvers)
+	listed := readOrFatal(t, approvers)
 	retired := bytes.ReplaceAll(listed, []byte(`namespaces="ledgerlens-baseline"`), []byte(`namespaces="ledgerlens-baseline",valid-before="20260303Z"`))
 	if err := os.WriteFile(approvers, retired, 0o644); err != nil {
 		t.Fatal(err)
@@ -252,7 +252,7 @@ func stockRecipe(t *testing.T, l inputs.Layout, approvers string) {
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("approval records %v %v", entries, err)
 	}
-	edited := bytes.Replace(mustReadFile(t, entries[0]), []byte(`"approved_by": "bob"`), []byte(`"approved_by":  "bob"`), 1)
+	edited := bytes.Replace(readOrFatal(t, entries[0]), []byte(`"approved_by": "bob"`), []byte(`"approved_by":  "bob"`), 1)
 	if err := os.WriteFile(entries[0], edited, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -283,13 +283,4 @@ func TestBaselineIDsRefusedAtInput(t *testing.T) {
 	if entries, _ := os.ReadDir(env.Layout.BaselineUpdatesDir); len(entries) != 0 {
 		t.Errorf("refused ids wrote %d files", len(entries))
 	}
-}
-
-func mustReadFile(t *testing.T, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
