@@ -45,8 +45,12 @@ func ConfigAccessProblems(l inputs.Layout) []string {
 	var problems []string
 	for _, p := range paths {
 		if why := othersMayWrite(p); why != "" {
+			name := l.Rel(p)
+			if p == l.Root {
+				name = "the working root " + p
+			}
 			problems = append(problems, fmt.Sprintf("%s is %s: anyone who may write it changes the rules the jobs apply (policy, baselines, approvers) and no verifier can tell; make it the jobs' account's alone (chown, chmod go-w)",
-				l.Rel(p), why))
+				name, why))
 		}
 	}
 	return problems
