@@ -139,6 +139,28 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 		return err
 	}
 	defer lk.Release()
+	// A signal cancels the engine, not a write nobody reads either: one
+	// SIGTERM, or Ctrl-C under a pager that ignores it, left the query
+	// holding the store until --timeout, then exit 1 (an outside review).
+	// A query the signal has not ended within signalGrace ends its
+	// process, with the signal's status.
+	done := make(chan struct{})
+	defer close(done)
+	stopOnSignal := context.AfterFunc(ctx, func() {
+		var in interrupted
+		if !errors.As(context.Cause(ctx), &in) {
+			return
+		}
+		select {
+		case <-done:
+		case <-time.After(signalGrace):
+			go fmt.Fprintf(a.stderr, "ledgerlens: query: %s, its output still blocked %s later: exiting; the output is incomplete\n", signalName(in.sig), signalGrace)
+			time.Sleep(200 * time.Millisecond)
+			lk.Release()
+			os.Exit(128 + int(in.sig))
+		}
+	})
+	defer stopOnSignal()
 	ctx, cancel := context.WithTimeoutCause(ctx, opts.Timeout, errQueryTimeout)
 	defer cancel()
 	// The timeout cancels the engine, not a write to standard output that
@@ -156,6 +178,11 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 	}
 	return nil
 }
+
+// signalGrace is how long a query a signal interrupted may take to end
+// before its process ends: the engine stops at once, so only a write to
+// standard output that nobody reads takes longer.
+const signalGrace = 2 * time.Second
 
 // errQueryTimeout is the cause of a query's context when --timeout ends it.
 var errQueryTimeout = errors.New("query timeout")

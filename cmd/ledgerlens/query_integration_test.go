@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -881,6 +882,47 @@ func TestQueryBlockedOutputEndsAtItsTimeout(t *testing.T) {
 	}
 	if r := <-jobDone; r.code != 0 {
 		t.Fatalf("the job that waited for the query: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestQueryBlockedOutputEndsOnASignal: one SIGTERM to a query whose
+// output nobody reads (Ctrl-C under a pager that ignores it, systemd's
+// stop) cancelled the engine but not the write: the query held the store
+// until its --timeout, then exited 1 (an outside review). It now ends
+// within seconds, with the signal's status, and a job runs.
+func TestQueryBlockedOutputEndsOnASignal(t *testing.T) {
+	root := queryRoot(t)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close() // never read
+	query := exec.Command(binary, "--root", root, "query", "--timeout", "1h", "--format", "csv", "SELECT * FROM runs")
+	query.Stdout = pw
+	var queryErr bytes.Buffer
+	query.Stderr = &queryErr
+	if err := query.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	queryDone := make(chan error, 1)
+	go func() { queryDone <- query.Wait() }()
+	time.Sleep(2 * time.Second) // blocked in its write by now
+	if err := query.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-queryDone:
+	case <-time.After(20 * time.Second):
+		query.Process.Kill()
+		<-queryDone
+		t.Fatalf("the query with its output blocked was still running 20 s after SIGTERM\n%s", queryErr.String())
+	}
+	if code := query.ProcessState.ExitCode(); code != 143 || !strings.Contains(queryErr.String(), "SIGTERM, its output still blocked") {
+		t.Fatalf("query with its output blocked, after SIGTERM: exit %d, want 143\n%s", code, queryErr.String())
+	}
+	if r := runCommand(t, exec.Command(binary, "--root", root, "--quiet", "ingest", "--lock-timeout", "1s")); r.code != 0 {
+		t.Fatalf("the job after the query: exit %d\n%s", r.code, r.stderr)
 	}
 }
 
