@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -41,29 +39,9 @@ func (c RowCheck) Intact() bool {
 }
 
 // verifyScratchPrefix begins the name of VerifyRows's scratch directory,
-// which holds the store it re-derives from the covered ledger; the
-// process's id follows.
+// which holds the store it re-derives from the covered ledger
+// (scratchDir).
 const verifyScratchPrefix = "ledgerlens-verify-store-"
-
-// verifyScratch makes VerifyRows's scratch directory in the temporary
-// directory, after removing those that processes no longer running left
-// there: a verification killed (SIGKILL, a crash) left its files behind,
-// each time, and nothing removed them (an outside review).
-func verifyScratch() (string, error) {
-	tmp := os.TempDir()
-	if entries, err := os.ReadDir(tmp); err == nil {
-		for _, e := range entries {
-			rest, ok := strings.CutPrefix(e.Name(), verifyScratchPrefix)
-			pidText, _, hasPID := strings.Cut(rest, "-")
-			pid, err := strconv.Atoi(pidText)
-			if !ok || !hasPID || err != nil || pid <= 0 || !e.IsDir() || processRunning(pid) {
-				continue
-			}
-			_ = os.RemoveAll(filepath.Join(tmp, e.Name()))
-		}
-	}
-	return os.MkdirTemp(tmp, fmt.Sprintf("%s%d-", verifyScratchPrefix, os.Getpid()))
-}
 
 // maxDiffer bounds the line numbers a RowCheck lists.
 const maxDiffer = 20
@@ -86,7 +64,7 @@ func (s *Store) VerifyRows(ctx context.Context, ledgerPath string) (RowCheck, er
 		return res, nil
 	}
 	res.CoveredBytes = state.covered
-	scratch, err := verifyScratch()
+	scratch, err := scratchDir(verifyScratchPrefix)
 	if err != nil {
 		return res, fmt.Errorf("verify store: %w", err)
 	}

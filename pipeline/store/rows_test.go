@@ -517,50 +517,72 @@ func TestVerifyRowsFindsEditedDerivedTables(t *testing.T) {
 
 // TestVerifyRowsRemovesDeadScratch: a verification killed while it ran
 // left its copy of the ledger in the temporary directory, and nothing
-// removed it (an outside review: 787 MB a kill). The next verification
-// removes what processes no longer running left, and nothing else.
+// removed it (an outside review: 787 MB a kill); so did a query killed
+// while it spilled (another review: up to 2 GB). The next verification,
+// or the next reader's spill, removes what processes no longer running
+// left, and nothing else.
 func TestVerifyRowsRemovesDeadScratch(t *testing.T) {
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
-		t.Fatal(err)
-	}
-	names := map[string]bool{ // name → kept
-		fmt.Sprintf("%s%d-1", verifyScratchPrefix, dead.Process.Pid): false,
-		fmt.Sprintf("%s%d-2", verifyScratchPrefix, os.Getpid()):      true,
-		verifyScratchPrefix + "4242":                                 true, // no process id in it
-		"other-dir":                                                  true,
-	}
-	for n := range names {
-		if err := os.Mkdir(filepath.Join(tmp, n), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, filepath.Join(tmp, n, "ledger.jsonl"), "x")
-	}
 	dbPath, ledgerPath := catalogStore(t)
-	s, err := Open(context.Background(), dbPath, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if check, err := s.VerifyRows(context.Background(), ledgerPath); err != nil || !check.Intact() {
-		t.Fatalf("VerifyRows: %+v %v", check, err)
-	}
-	entries, err := os.ReadDir(tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var left []string
-	for _, e := range entries {
-		left = append(left, e.Name())
-	}
-	for n, kept := range names {
-		if slices.Contains(left, n) != kept {
-			t.Errorf("%s: kept %v, want %v (left: %v)", n, !kept, kept, left)
-		}
-	}
-	if len(left) != 3 {
-		t.Errorf("the temporary directory holds %v after the verification", left)
+	for _, tc := range []struct {
+		prefix string
+		use    func(t *testing.T) // makes and removes a scratch directory of this process's
+	}{
+		{verifyScratchPrefix, func(t *testing.T) {
+			s, err := Open(context.Background(), dbPath, Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if check, err := s.VerifyRows(context.Background(), ledgerPath); err != nil || !check.Intact() {
+				t.Fatalf("VerifyRows: %+v %v", check, err)
+			}
+		}},
+		{spillPrefix, func(t *testing.T) {
+			s, err := Open(context.Background(), dbPath, Options{ReadOnly: true, spillElsewhere: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.prefix, func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			dead := exec.Command("true")
+			if err := dead.Run(); err != nil {
+				t.Fatal(err)
+			}
+			names := map[string]bool{ // name → kept
+				fmt.Sprintf("%s%d-1", tc.prefix, dead.Process.Pid): false,
+				fmt.Sprintf("%s%d-2", tc.prefix, os.Getpid()):      true,
+				tc.prefix + "4242": true, // no process id in it
+				"other-dir":        true,
+			}
+			for n := range names {
+				if err := os.Mkdir(filepath.Join(tmp, n), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, filepath.Join(tmp, n, "ledger.jsonl"), "x")
+			}
+			tc.use(t)
+			entries, err := os.ReadDir(tmp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var left []string
+			for _, e := range entries {
+				left = append(left, e.Name())
+			}
+			for n, kept := range names {
+				if slices.Contains(left, n) != kept {
+					t.Errorf("%s: kept %v, want %v (left: %v)", n, !kept, kept, left)
+				}
+			}
+			if len(left) != 3 {
+				t.Errorf("the temporary directory holds %v after use", left)
+			}
+		})
 	}
 }

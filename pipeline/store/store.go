@@ -235,10 +235,11 @@ func open(ctx context.Context, path, name string, opts Options) (*Store, error) 
 	}
 	if opts.spillElsewhere {
 		// Not the store directory's owner (Dir.Open): spill into a
-		// directory of its own, removed when the store is closed. (With
-		// no temporary directory to write, a statement that needs to
+		// directory of its own, removed when the store is closed, or
+		// by the next one after a kill (scratchDir). (With no
+		// temporary directory to write, a statement that needs to
 		// spill fails saying so.)
-		if dir, err := os.MkdirTemp("", "ledgerlens-spill-"); err == nil {
+		if dir, err := scratchDir(spillPrefix); err == nil {
 			opts.spillDir = dir
 		}
 	} else if err := removeSpill(path); err != nil {
@@ -655,6 +656,10 @@ func (s *Store) migrateRowBounds(ctx context.Context, version int) (bool, error)
 
 // sandboxSpill is how much a sandboxed query may spill to disk.
 const sandboxSpill = "2GB"
+
+// spillPrefix begins the name of the directory a reader that does not own
+// the store's directory spills into (scratchDir).
+const spillPrefix = "ledgerlens-spill-"
 
 // deferredCheckpointThreshold keeps DuckDB from checkpointing by itself
 // (Options.DeferCheckpoint); checkpointAtCommitThreshold, set just before
