@@ -7,11 +7,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ledgerlens/ledgerlens/pipeline/hostlimits"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
 	"github.com/ledgerlens/ledgerlens/pipeline/lock"
@@ -29,6 +31,9 @@ type QueryOptions struct {
 	// Timeout stops the query after this long. It bounds how long a
 	// query keeps the store from the jobs, which wait for it.
 	Timeout time.Duration
+	// MaxMemory bounds the process's address space, in bytes; 0 is
+	// half the machine's memory (hostlimits.BoundAddressSpace).
+	MaxMemory uint64
 }
 
 // defaultQueryTimeout is --timeout's default: long enough for any report
@@ -111,6 +116,7 @@ lines) and exits 75, so keep --timeout below that.`,
 	f.StringVar(&opts.Format, "format", opts.Format, "output format: table, csv, json, jsonl, parquet (needs --out) or arrow (IPC stream on stdout)")
 	f.StringVar(&opts.Out, "out", "", "file to write (parquet); written atomically")
 	f.DurationVar(&opts.LockTimeout, "lock-timeout", opts.LockTimeout, "wait this long while a job holds the store before exiting 75")
+	f.Var((*memoryFlag)(&opts.MaxMemory), "max-memory", "bound the query's memory, e.g. 8GiB or 6000MiB (default half the machine's memory; at least 4GiB); beyond it the statement fails")
 	f.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "stop the query after this long (jobs started meanwhile wait for a query of their own account that long)")
 	return cmd
 }
@@ -134,6 +140,10 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 			return fmt.Errorf("query: no store at %s (run `ledgerlens ingest` first): %w", l.StoreFile, err)
 		}
 	}
+	// Before the engine starts: what a statement builds outside the
+	// engine's buffers is bounded too, and beyond it the statement
+	// fails, not the host.
+	bound := hostlimits.BoundAddressSpace(opts.MaxMemory)
 	lk, err := a.boundedLock(ctx, "query", opts.LockTimeout, opts.Timeout)
 	if err != nil {
 		return err
@@ -171,6 +181,9 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 		fmt.Sprintf("ledgerlens: query: still writing its output %s after --timeout %s (standard output blocked): exiting, so that the jobs waiting for the store run; the output is incomplete", lock.BoundedGrace/2, opts.Timeout))
 	defer stop()
 	if err := queryStore(ctx, a, opts, sql); err != nil {
+		if strings.Contains(err.Error(), "Out of Memory Error") && bound != hostlimits.Unlimited {
+			return fmt.Errorf("%w\n(the query's memory is bounded at %d MiB: --max-memory, or the account's own limit (ulimit -v))", err, bound>>20)
+		}
 		if errors.Is(context.Cause(ctx), errQueryTimeout) {
 			return fmt.Errorf("query: stopped after --timeout %s (the store is unchanged; a longer --timeout keeps jobs waiting longer)", opts.Timeout)
 		}
@@ -300,4 +313,32 @@ func checkOut(l inputs.Layout, out string) error {
 		return usagef("--out %s: name a new .parquet file (the query's SQL chooses bytes of the file, so a name a program reads as configuration, such as authorized_keys or a crontab, is refused)", out)
 	}
 	return nil
+}
+
+// memoryFlag is --max-memory: a size in MiB or GiB.
+type memoryFlag uint64
+
+func (m *memoryFlag) String() string {
+	if *m == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%dMiB", uint64(*m)>>20)
+}
+
+func (m *memoryFlag) Type() string { return "size" }
+
+func (m *memoryFlag) Set(s string) error {
+	for _, u := range []struct {
+		suffix string
+		shift  uint
+	}{{"GiB", 30}, {"MiB", 20}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			v, err := strconv.ParseUint(n, 10, 32)
+			if err == nil && v<<u.shift >= hostlimits.MinAddressSpace {
+				*m = memoryFlag(v << u.shift)
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("want a size of at least %dGiB, as 8GiB or 6000MiB (the engine and the Go runtime reserve that much)", hostlimits.MinAddressSpace>>30)
 }

@@ -926,6 +926,27 @@ func TestQueryBlockedOutputEndsOnASignal(t *testing.T) {
 	}
 }
 
+// TestQueryMemoryIsBounded: the engine's memory_limit bounds its buffers,
+// not the strings and aggregate states a statement builds: one string_agg
+// took 3 GB for a one-row answer, exit 0, with nothing but the host's
+// out-of-memory killer to stop a larger one (an outside review). The
+// query's address space is bounded (--max-memory; half the machine's
+// memory by default): beyond it the statement fails, exit 1, saying so.
+func TestQueryMemoryIsBounded(t *testing.T) {
+	root := queryRoot(t)
+	r := ledgerlens(t, nil, "--root", root, "query", "--max-memory", "4GiB",
+		"SELECT length(string_agg(repeat('x', 1000) || range, ',')) AS n FROM range(3000000)")
+	if r.code != 1 || !strings.Contains(r.stderr, "Out of Memory Error") || !strings.Contains(r.stderr, "bounded at 4096 MiB: --max-memory") {
+		t.Errorf("a statement past --max-memory: exit %d, want 1 saying so\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	mustRun(t, "--root", root, "query", "--max-memory", "4GiB", "SELECT count(*) FROM runs")
+	for _, bad := range []string{"3GiB", "4096", "4GB", "-1GiB"} {
+		if r := ledgerlens(t, nil, "--root", root, "query", "--max-memory", bad, "SELECT 1"); r.code != 2 {
+			t.Errorf("--max-memory %s: exit %d, want 2", bad, r.code)
+		}
+	}
+}
+
 // TestQueryErrorIsReadable: the engine's message about a mistake in the
 // SQL has several lines (the candidate columns, the statement with a caret
 // under the fault); folded into one log line, its newlines and quotes came

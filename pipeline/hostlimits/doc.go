@@ -14,6 +14,7 @@
 //
 // It raises a soft address-space limit below the minimum as far as the
 // hard limit allows (the Go runtime does the same for open files at
-// start); it must never lower a limit, nor raise one beyond what a
-// command needs.
+// start); it must never raise one beyond what a command needs, nor lower
+// one but at the request of a command whose memory a statement it does
+// not control decides (BoundAddressSpace, for `query`).
 package hostlimits

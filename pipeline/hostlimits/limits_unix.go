@@ -34,3 +34,20 @@ func raiseAddressSpace(min uint64) {
 	}
 	_ = syscall.Setrlimit(syscall.RLIMIT_AS, &r)
 }
+
+// boundAddressSpace lowers the soft address-space limit to max when it
+// is higher, and returns the soft limit in force after (Unlimited when it
+// cannot be read).
+func boundAddressSpace(max uint64) uint64 {
+	var r syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_AS, &r) != nil {
+		return Unlimited
+	}
+	if r.Cur > max {
+		r.Cur = max
+		if syscall.Setrlimit(syscall.RLIMIT_AS, &r) != nil {
+			_ = syscall.Getrlimit(syscall.RLIMIT_AS, &r)
+		}
+	}
+	return r.Cur
+}
