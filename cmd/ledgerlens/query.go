@@ -127,6 +127,11 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 	if err := opts.validate(); err != nil {
 		return err
 	}
+	if opts.Format == "arrow" && isTerminal(a.stdout) {
+		// Binary, with ledger text in it, straight onto a screen (an
+		// outside review).
+		return usagef("--format arrow writes a binary stream, not for a terminal: redirect it to a file or pipe it to a program")
+	}
 	l := a.layout()
 	if opts.Out != "" {
 		if err := checkOut(l, opts.Out); err != nil {

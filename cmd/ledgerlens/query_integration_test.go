@@ -947,6 +947,42 @@ func TestQueryMemoryIsBounded(t *testing.T) {
 	}
 }
 
+// TestQueryOnATerminal: csv printed ledger text raw onto a terminal, where
+// an escape sequence erased the row above it and retitled the window,
+// and --format arrow wrote its binary stream there (an outside review).
+// On a terminal csv shows control and format characters as escapes, as
+// the table does, and arrow is refused (exit 2); into a pipe csv is the
+// data as it is.
+func TestQueryOnATerminal(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) not on PATH: no terminal to run on")
+	}
+	root := queryRoot(t)
+	sql := `SELECT 'a' || chr(27) || '[2K' || chr(8238) || 'x' AS v`
+	onTerminal := func(args ...string) result {
+		t.Helper()
+		sh := filepath.Join(t.TempDir(), "run.sh")
+		line := "exec '" + binary + "'"
+		for _, a := range args {
+			line += " '" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		if err := os.WriteFile(sh, []byte(line+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return runCommand(t, exec.Command("script", "-qec", "sh "+sh, "/dev/null"))
+	}
+	r := onTerminal("--root", root, "query", "--format", "csv", sql)
+	if r.code != 0 || strings.ContainsAny(r.stdout, "\x1b\u202e") || !strings.Contains(r.stdout, `a\x1b[2K\u202ex`) {
+		t.Errorf("csv on a terminal: exit %d, want the escapes shown\n%q", r.code, r.stdout)
+	}
+	if r := onTerminal("--root", root, "query", "--format", "arrow", "SELECT 1"); r.code != 2 || !strings.Contains(r.stdout, "not for a terminal") {
+		t.Errorf("arrow on a terminal: exit %d, want 2\n%q", r.code, r.stdout)
+	}
+	if r := mustRun(t, "--root", root, "query", "--format", "csv", sql); r.stdout != "v\na\x1b[2K\u202ex\n" {
+		t.Errorf("csv into a pipe: %q, want the data as it is", r.stdout)
+	}
+}
+
 // TestQueryErrorIsReadable: the engine's message about a mistake in the
 // SQL has several lines (the candidate columns, the statement with a caret
 // under the fault); folded into one log line, its newlines and quotes came

@@ -40,7 +40,7 @@ func writeTable(out, notice io.Writer, r *store.Rows, format string) error {
 	var err error
 	switch format {
 	case "csv":
-		err = writeCSV(w, r)
+		err = writeCSV(w, r, isTerminal(out))
 	case "json", "jsonl":
 		err = writeJSON(w, r, format == "jsonl")
 	default:
@@ -68,7 +68,12 @@ func colTypes(r *store.Rows) []*colType {
 // NULL is an empty field, and an empty text a quoted one (""), as the
 // engine's own CSV export writes them, so that a missing value is never
 // read as an empty one (encoding/csv writes both as nothing).
-func writeCSV(w *bufio.Writer, r *store.Rows) error {
+//
+// On a terminal (screen) the fields' control and format characters are
+// shown as escapes, as the table shows them: ledger text printed raw
+// erased the row above it and retitled the window (an outside review).
+// Into a file or a pipe the data goes as it is.
+func writeCSV(w *bufio.Writer, r *store.Rows, screen bool) error {
 	var line []byte
 	for i, c := range r.Columns {
 		line = appendCSVField(line, i, c, false)
@@ -80,7 +85,11 @@ func writeCSV(w *bufio.Writer, r *store.Rows) error {
 	for r.Next() {
 		line = line[:0]
 		for i, v := range r.Values() {
-			line = appendCSVField(line, i, cellText(v, types[i]), v != nil)
+			field := cellText(v, types[i])
+			if screen {
+				field = escapeControl(field)
+			}
+			line = appendCSVField(line, i, field, v != nil)
 		}
 		if _, err := w.Write(append(line, '\n')); err != nil {
 			return err
