@@ -161,9 +161,10 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 	// process, with the signal's status.
 	done := make(chan struct{})
 	defer close(done)
-	stopOnSignal := context.AfterFunc(ctx, func() {
+	signalled := ctx // not the timeout's below, which it cancels after
+	stopOnSignal := context.AfterFunc(signalled, func() {
 		var in interrupted
-		if !errors.As(context.Cause(ctx), &in) {
+		if !errors.As(context.Cause(signalled), &in) {
 			return
 		}
 		select {
@@ -266,9 +267,15 @@ func (o QueryOptions) validate() error {
 // message follows at debug level for whoever needs it. Any other error is
 // the engine's message for the SQL, printed as the engine wrote it.
 func queryError(err error) error {
-	for _, short := range []error{store.ErrAccessDisabled, store.ErrSettingsLocked, store.ErrMissingExtension, store.ErrMultipleStatements} {
+	if errors.Is(err, store.ErrMultipleStatements) {
+		return fmt.Errorf("query: %w", store.ErrMultipleStatements)
+	}
+	// A refusal with the engine's own words beside it: told by words of
+	// the message, which may quote the statement's values, it hid what
+	// the engine said (an outside review).
+	for _, short := range []error{store.ErrAccessDisabled, store.ErrSettingsLocked, store.ErrMissingExtension} {
 		if errors.Is(err, short) {
-			return fmt.Errorf("query: %w", short)
+			return fmt.Errorf("query: %w", err)
 		}
 	}
 	return &sqlError{fmt.Errorf("query: %w", err)}
