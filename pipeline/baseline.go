@@ -369,6 +369,12 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 			}
 			p, ok := recs.Proposal(opts.ProposalID)
 			if !ok {
+				// A record the log names that no longer reads as it
+				// recorded it: said, not taken for "no such proposal"
+				// (a review of this stop's fixes).
+				if problems := recs.NotAsRecorded(j.Entries()); len(problems) > 0 {
+					return job.Outcome{}, &job.IntegrityError{Problems: problems}
+				}
 				pending := []string{}
 				for _, q := range recs.Pending() {
 					pending = append(pending, q.ProposalID)
@@ -772,6 +778,10 @@ type BaselineListing struct {
 	// Unrecorded names the proposal and approval files the audit log does
 	// not record (planted, or changed since): they are left out.
 	Unrecorded []string
+	// NotAsRecorded says which records the log names are missing, or do
+	// not read as it recorded them (Records.NotAsRecorded): left out too,
+	// and the listing is not to be trusted.
+	NotAsRecorded []string
 	// ApprovalMissing are proposals without an approval record on disk
 	// that the audit log records as approved (the record was deleted):
 	// not pending, and left out of Pending.
@@ -811,11 +821,12 @@ func ListBaselines(env job.Env) (*BaselineListing, error) {
 	if err != nil {
 		return nil, err
 	}
+	changed := recs.NotAsRecorded(st.Entries)
 	recs, left, err := recs.Recorded(st.Entries)
 	if err != nil {
 		return nil, err
 	}
-	out := &BaselineListing{Baselines: b.Entries, Unrecorded: left}
+	out := &BaselineListing{Baselines: b.Entries, Unrecorded: left, NotAsRecorded: changed}
 	now := env.Now()
 	for _, p := range recs.Pending() {
 		if e := job.ProposalApproval(st.Entries, p.ProposalID); e != nil {

@@ -235,9 +235,10 @@ func TestAttackApprovalFilesDeletedThenApprovedAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The listing does not offer X for approval again, and says why.
+	// The listing does not offer X for approval again, and says why
+	// (exit 4: a record the log names is gone).
 	list := ledgerlens(t, nil, "--root", root, "baseline", "list")
-	if strings.Contains(list.stdout, x) || !strings.Contains(list.stderr, "records as approved has no approval record") || !strings.Contains(list.stderr, x) {
+	if list.code != exitIntegrity || strings.Contains(list.stdout, x) || !strings.Contains(list.stderr, "records as approved has no approval record") || !strings.Contains(list.stderr, x) {
 		t.Fatalf("baseline list with X's approval files deleted: exit %d\n%s%s", list.code, list.stdout, list.stderr)
 	}
 	r := approve(t, root, x, "--sign-with", bob)
@@ -299,6 +300,31 @@ func TestAttackApprovalCopiedUnderAPendingName(t *testing.T) {
 		t.Error("the refused approval changed the baselines file")
 	}
 	mustFail(t, exitIntegrity, []string{planted}, "--root", root, "verify", "all")
+}
+
+// TestAttackRecordedProposalDamaged: a pending proposal the audit log
+// records, overwritten with bytes that do not read as a record. With
+// such files no longer stopping the jobs (exit 1), `baseline list` said
+// "0 proposals awaiting approval", exit 0, and `baseline approve` that
+// there was no such proposal (a review of this stop's fixes). Both name
+// the record the log holds, exit 4, as the weekly job and verify all do.
+func TestAttackRecordedProposalDamaged(t *testing.T) {
+	root, scenario, alice, bob := baselineRoot(t)
+	y := propose(t, root, scenario, alice, "2026-03-02T00:00:00Z")
+	path := filepath.Join(root, "runs", "BASELINE_UPDATES", "proposal_"+y+".json")
+	if err := os.WriteFile(path, []byte(`{"broken`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "proposal_" + y + ".json (baseline_proposed at audit seq"
+	r := ledgerlens(t, nil, "--root", root, "baseline", "list")
+	if r.code != exitIntegrity || !strings.Contains(r.stdout+r.stderr, want) || !strings.Contains(r.stdout+r.stderr, "no longer reads as the record the log recorded") {
+		t.Errorf("baseline list with a recorded proposal damaged: exit %d, want %d naming it\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
+	}
+	r = approve(t, root, y, "--sign-with", bob)
+	if r.code != exitIntegrity || !strings.Contains(r.stderr, want) {
+		t.Errorf("approve a damaged proposal: exit %d, want %d naming it\n%s", r.code, exitIntegrity, r.stderr)
+	}
+	mustFail(t, exitIntegrity, []string{"proposal_" + y}, "--root", root, "verify", "all")
 }
 
 // TestAttackProposalEditedAfterApproval: a proposal record edited after

@@ -187,8 +187,18 @@ func runBaselineList(a *app) error {
 			"proposal", m.ProposalID, "approval", m.Approved.Fields["approval_id"], "approved_by", m.Approved.Fields["approved_by"], "audit_seq", m.Approved.Seq)
 	}
 	fmt.Fprintf(a.stdout, "\n%d proposals awaiting approval\n", len(res.Pending))
+	// A record the log names, damaged or gone, is not pending nor
+	// approved to the listing: it said "0 proposals awaiting approval",
+	// exit 0 (a review of this stop's fixes). Listed, then exit 4.
+	var changed error
+	if len(res.NotAsRecorded) > 0 {
+		for _, p := range res.NotAsRecorded {
+			fmt.Fprintf(a.stderr, "FAILED  %s\n", escapeControl(p)) // beside the listing's other warnings
+		}
+		changed = checkFailed("%s", summarize(res.NotAsRecorded))
+	}
 	if len(res.Pending) == 0 {
-		return nil
+		return changed
 	}
 	tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "PROPOSAL\tSCENARIO\tOLD\tNEW\tCHANGE\tBY\tPROPOSED AT\tDUE\n")
@@ -204,7 +214,10 @@ func runBaselineList(a *app) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", p.ProposalID, p.ScenarioID, fmtOptional(p.OldBaseline),
 			p.NewBaseline, change, p.ProposedBy, p.ProposedAt, due)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return changed
 }
 
 func fmtOptional(v *float64) string {
