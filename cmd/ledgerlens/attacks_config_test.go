@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,43 +14,96 @@ import (
 // lowered the multipliers or the SLO target, or listed its own keys as
 // two approvers: the weekly job published from them, and verify all and
 // the offline checks passed. The threat model trusts only the account
-// that runs the jobs; a configuration another account may write is now
+// that runs the jobs; a configuration another account may write, through
+// its owner, its mode, an ACL, a directory above it or a link, is now
 // refused by every job (exit 4, nothing published) and named by verify
-// all (exit 4), as sshd's StrictModes refuses such a file.
+// all (exit 4), as sshd's StrictModes refuses such a file. A review of
+// the first version wrote through the jobs' own group, which the docs
+// have analysts join, through an ACL, and through a link into another
+// account's directory.
 func TestConfigOthersMayWrite(t *testing.T) {
 	for _, tt := range []struct {
-		name, path string // path under the root
-		change     func(path string) error
+		name, path string // the path named, under the root
+		change     func(t *testing.T, root string)
 		want       string
 	}{
 		{"the policy owned by another account", "config/sintraprime-policy.json",
-			func(p string) error { return os.Chown(p, 65534, 65534) }, "is owned by nobody (uid 65534), not by the account that runs the jobs"},
+			func(t *testing.T, root string) {
+				chown(t, filepath.Join(root, "config", "sintraprime-policy.json"), 65534, 65534)
+			},
+			"is owned by nobody (uid 65534), not by the account that runs the jobs or root"},
 		{"the configuration directory writable by every account", "config",
-			func(p string) error { return os.Chmod(p, 0o777) }, "is writable by every account (mode 0777)"},
-		{"the baselines writable by a group not their owner's own", "config/credit-baselines.json",
-			func(p string) error {
-				if err := os.Chown(p, 0, 65534); err != nil {
-					return err
+			func(t *testing.T, root string) { chmod(t, filepath.Join(root, "config"), 0o777) }, "is writable by every account (mode 0777)"},
+		{"the baselines writable by the jobs' own group", "config/credit-baselines.json",
+			func(t *testing.T, root string) {
+				chmod(t, filepath.Join(root, "config", "credit-baselines.json"), 0o664)
+			}, "is writable by group"},
+		{"the working root writable by a group", "",
+			func(t *testing.T, root string) { chmod(t, root, 0o775) }, "is writable by group"},
+		{"the policy a link into another account's directory", "elsewhere",
+			func(t *testing.T, root string) {
+				dir := filepath.Join(root, "elsewhere")
+				if err := os.Mkdir(dir, 0o755); err != nil {
+					t.Fatal(err)
 				}
-				return os.Chmod(p, 0o664)
+				policy := filepath.Join(root, "config", "sintraprime-policy.json")
+				if err := os.Rename(policy, filepath.Join(dir, "policy.json")); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(filepath.Join(dir, "policy.json"), policy); err != nil {
+					t.Fatal(err)
+				}
+				chown(t, dir, 65534, 65534)
+			}, "is owned by nobody (uid 65534)"},
+		{"an ACL lets another account write the policy", "config/sintraprime-policy.json",
+			func(t *testing.T, root string) {
+				if _, err := exec.LookPath("setfacl"); err != nil {
+					t.Skip("setfacl not on PATH")
+				}
+				if out, err := exec.Command("setfacl", "-m", "u:65534:rw", filepath.Join(root, "config", "sintraprime-policy.json")).CombinedOutput(); err != nil {
+					t.Skipf("setfacl: %v %s", err, out)
+				}
 			}, "is writable by group"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			root := copyRoot(t, publishedRoot(t))
-			if err := tt.change(filepath.Join(root, filepath.FromSlash(tt.path))); err != nil {
-				t.Fatal(err)
-			}
+			tt.change(t, root)
+			named := filepath.Join(root, filepath.FromSlash(tt.path)) + " " + tt.want
 			r := cron(t, root, "report", "weekly", "--week", nextWeek(t))
-			if r.code != exitIntegrity || !strings.Contains(r.stderr, tt.path+" "+tt.want) || !strings.Contains(r.stderr, "nothing was published") {
-				t.Errorf("the weekly job: exit %d, want %d naming %s\n%s", r.code, exitIntegrity, tt.path, r.stderr)
+			if r.code != exitIntegrity || !strings.Contains(r.stderr, named) || !strings.Contains(r.stderr, "nothing was published") {
+				t.Errorf("the weekly job: exit %d, want %d saying %q\n%s", r.code, exitIntegrity, named, r.stderr)
 			}
 			if _, err := os.Stat(weeklyPath(root, nextWeek(t), 1, ".json")); err == nil {
 				t.Error("a report was published from rules another account may write")
 			}
-			mustFail(t, exitIntegrity, []string{tt.path + " " + tt.want}, "--root", root, "verify", "all")
+			mustFail(t, exitIntegrity, []string{named}, "--root", root, "verify", "all")
 		})
 	}
-	// The root as the jobs leave it passes.
+	// The root as the jobs leave it passes; so does one whose jobs run
+	// under another account than root, checked by root (sudo verify
+	// all called that account "another account": a review).
 	root := copyRoot(t, publishedRoot(t))
 	mustRun(t, "--root", root, "verify", "all")
+	if out, err := exec.Command("chown", "-R", "65534:65534", root).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v %s", err, out)
+	}
+	chmod(t, root, 0o755)
+	r := ledgerlens(t, nil, "--root", root, "verify", "all")
+	if strings.Contains(r.stdout+r.stderr, "rules the jobs apply") {
+		t.Errorf("root's verify all of a root the jobs' account (nobody) owns: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func chown(t *testing.T, path string, uid, gid int) {
+	t.Helper()
+	if err := os.Chown(path, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func chmod(t *testing.T, path string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
 }
