@@ -567,6 +567,26 @@ func (a *app) retiredKeys(ctx context.Context, pub ed25519.PublicKey) ([]job.Ret
 	return job.RetiredKeysAt(ac.State.Entries, pub), reconcile.Records(ac.State.Entries), nil
 }
 
+// retiredKeys are the keys a root's rotations retired, with the root's
+// record of publication that says what each signed before its rotation.
+type retiredKeys struct {
+	keys    []job.RetiredKey
+	records map[string]reconcile.Record
+}
+
+// signed returns the retired key that signed the open file f at path, and
+// its check, when the root's log records a file with its bytes published
+// before that key's rotation.
+func (r retiredKeys) signed(f *os.File, path string) (job.RetiredKey, reports.FileCheck, bool) {
+	for _, k := range r.keys {
+		check, err := reports.VerifyOpenFile(f, path, k.Public)
+		if err == nil && retiredKeyProblem(r.keys, r.records, check) == "" {
+			return k, check, true
+		}
+	}
+	return job.RetiredKey{}, reports.FileCheck{}, false
+}
+
 // retiredKeyProblem says when check's key is one of retired and no file
 // with check's bytes was recorded as published before that key's
 // rotation ("" when the key is not retired, or one was).
