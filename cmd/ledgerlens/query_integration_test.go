@@ -426,8 +426,8 @@ func TestQueryAndJobsWaitForEachOther(t *testing.T) {
 func TestQueryTableEscapesControlCharacters(t *testing.T) {
 	root := queryRoot(t)
 	// And the format characters that reorder or hide text (U+202E).
-	r := mustRun(t, "--root", root, "query", `SELECT 'a' || chr(27) || '[31mred' || chr(10) || 'b' || chr(9) || 'c' || chr(8238) || 'fdp.exe' AS v, NULL AS n, '' AS e, DATE '2026-03-08' AS d`)
-	if strings.ContainsAny(r.stdout, "\x1b\t\u202e") || !strings.Contains(r.stdout, `a\x1b[31mred\nb\tc\u202efdp.exe`) {
+	r := mustRun(t, "--root", root, "query", `SELECT 'a' || chr(27) || '[31mred' || chr(10) || 'b' || chr(9) || 'c' || chr(8238) || 'fdp.exe' || chr(8232) AS v, NULL AS n, '' AS e, DATE '2026-03-08' AS d`)
+	if strings.ContainsAny(r.stdout, "\x1b\t\u202e\u2028") || !strings.Contains(r.stdout, `a\x1b[31mred\nb\tc\u202efdp.exe\u2028`) {
 		t.Fatalf("table output: %q", r.stdout)
 	}
 	if fields := strings.Fields(strings.Split(r.stdout, "\n")[1]); len(fields) != 3 || fields[1] != "NULL" || fields[2] != "2026-03-08" {

@@ -226,9 +226,12 @@ func escapeControl(s string) string {
 }
 
 // hiddenRune reports whether r acts on the terminal instead of showing:
-// a control character, or a format character (U+202E turned the text
-// after it around, U+200B showed nothing: an outside review).
-func hiddenRune(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
+// a control character, a format character (U+202E turned the text after
+// it around, U+200B showed nothing: an outside review), or a line or
+// paragraph separator (U+2028, U+2029: a review of that fix).
+func hiddenRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
+}
 
 // writeArrowStream writes the result as an Arrow IPC stream, stopping
 // when ctx ends (--timeout, a signal).
