@@ -32,6 +32,24 @@ type Holder struct {
 	// Reader is set by AcquireToRead: a holder that changes nothing,
 	// whose end without a release leaves nothing to recover.
 	Reader bool `json:"reader,omitzero"`
+	// Unrecovered, in a reader's record, is the holder before it that
+	// ended without releasing the lock and that no job has recovered
+	// yet: carried for the next job to record, not erased by a query
+	// run in between (a review of this stop's fixes).
+	Unrecovered *Holder `json:"unrecovered,omitempty"`
+}
+
+// unrecovered is the holder that ended without releasing the lock that
+// prev, the record found, stands for: prev itself when it was not a
+// reader's, the one a reader's record carries, or nil.
+func unrecovered(prev Holder) *Holder {
+	switch {
+	case prev.PID == 0:
+		return nil
+	case !prev.Reader:
+		return &prev
+	}
+	return prev.Unrecovered
 }
 
 // BoundedGrace is how long after a holder's Until Acquire still waits: the
@@ -127,6 +145,7 @@ type Lock struct {
 	f        *os.File
 	dir      *os.File // the lock file's directory, locked too (tryLock)
 	readOnly bool     // AcquireToRead's fallback: no holder record to clear
+	keep     *Holder  // a reader's: the unrecovered holder Release puts back
 }
 
 // Path returns the lock file's path.
@@ -181,11 +200,6 @@ func acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 	if holder.Hostname == "" {
 		holder.Hostname, _ = os.Hostname()
 	}
-	record, err := json.Marshal(holder)
-	if err != nil {
-		return nil, fmt.Errorf("lock %s: encode holder: %w", path, err)
-	}
-	record = append(record, '\n')
 
 	if !readOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -193,6 +207,7 @@ func acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 		}
 	}
 	var dir *os.File
+	var err error
 	if withDir {
 		dir, err = os.Open(filepath.Dir(path))
 		if errors.Is(err, fs.ErrPermission) {
@@ -265,10 +280,20 @@ func acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 	if readOnly {
 		return l, nil
 	}
-	if prev := readHolder(f); prev.PID != 0 && !prev.Reader {
-		l.Recovered = &prev
+	prev := unrecovered(readHolder(f))
+	if holder.Reader {
+		// Not ours to recover: kept in our record, and put back on
+		// release, for the next job.
+		holder.Unrecovered, l.keep = prev, prev
+	} else {
+		l.Recovered = prev
 	}
-	if err := writeRecord(f, record); err != nil {
+	record, err := json.Marshal(holder)
+	if err != nil {
+		l.Release()
+		return nil, fmt.Errorf("lock %s: encode holder: %w", path, err)
+	}
+	if err := writeRecord(f, append(record, '\n')); err != nil {
 		l.Release()
 		return nil, fmt.Errorf("lock %s: record holder: %w", path, err)
 	}
@@ -286,7 +311,17 @@ func (l *Lock) Release() error {
 	l.f = nil
 	var terr error
 	if !l.readOnly {
-		terr = f.Truncate(0)
+		// Empty after a clean release, unless a reader holds a crash
+		// no job has recovered yet: that record goes back.
+		var keep []byte
+		if l.keep != nil {
+			keep, terr = json.Marshal(l.keep)
+		}
+		if terr == nil && keep != nil {
+			terr = writeRecord(f, append(keep, '\n'))
+		} else if terr == nil {
+			terr = f.Truncate(0)
+		}
 		if terr == nil {
 			terr = f.Sync()
 		}
