@@ -359,8 +359,10 @@ func binaryForAll(t *testing.T) string {
 	return forAllPath
 }
 
-// sharedTemp is a temporary directory every user can reach and write:
-// another account's TMPDIR, or where a file they read is put.
+// sharedTemp is a temporary directory every user can reach and write,
+// sticky as /tmp is: another account's TMPDIR, or where a file they read
+// is put. (os.Chmod takes the sticky bit as os.ModeSticky: 0o1777 left it
+// 0777, where anyone may rename another's files.)
 func sharedTemp(t *testing.T) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "ledgerlens-tmp-")
@@ -368,7 +370,7 @@ func sharedTemp(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o1777); err != nil {
+	if err := os.Chmod(dir, os.ModeSticky|0o777); err != nil {
 		t.Fatal(err)
 	}
 	return dir
