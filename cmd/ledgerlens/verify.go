@@ -645,6 +645,11 @@ func runVerifyLedger(ctx context.Context, a *app, lockTimeout time.Duration) err
 	}
 	defer lk.Release()
 	st, trail, err := a.openStoreToVerify(ctx, "verify ledger")
+	if errors.Is(err, fs.ErrNotExist) {
+		// As verify store says (it exited 1 naming the missing store
+		// file on a root where no job had run).
+		return a.nothingLoaded(": nothing of the ledger was loaded yet")
+	}
 	if err != nil {
 		return err
 	}
@@ -705,8 +710,7 @@ func runVerifyStore(ctx context.Context, a *app, lockTimeout time.Duration) erro
 	defer lk.Release()
 	st, trail, err := a.openStoreToVerify(ctx, "verify store")
 	if errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded\n")
-		return nil
+		return a.nothingLoaded("")
 	}
 	if err != nil {
 		return err
@@ -944,6 +948,19 @@ func (a *app) auditLogProblems(ctx context.Context) (*audit.State, []string, err
 		}
 	}
 	return ac.State, problems, nil
+}
+
+// nothingLoaded is verify store's and verify ledger's answer on a root
+// with no store and no ingest recorded: OK, with what adds, when the
+// ledger is there to load; an error (exit 1) when it is not: missing is
+// not empty.
+func (a *app) nothingLoaded(what string) error {
+	l := a.layout()
+	if _, err := os.Stat(l.Ledger); err != nil {
+		return fmt.Errorf("no store, no ingest recorded, and no ledger to read at %s: %w", l.Rel(l.Ledger), err)
+	}
+	fmt.Fprintf(a.stdout, "OK      no store and no ingest recorded%s\n", what)
+	return nil
 }
 
 // openStoreToVerify opens the store read-only for a verify command

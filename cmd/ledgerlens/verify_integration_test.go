@@ -706,6 +706,25 @@ func TestVerifyExitStatus(t *testing.T) {
 	}
 }
 
+// TestVerifyOnAFreshRoot: on a root where no job has run, verify store
+// said OK and verify ledger exited 1 naming the missing store file. Both
+// say nothing was loaded, exit 0, while the ledger is there, and both
+// exit 1 when it is not: missing is not empty.
+func TestVerifyOnAFreshRoot(t *testing.T) {
+	root := copyFixture(t)
+	for _, c := range []string{"ledger", "store"} {
+		if r := mustRun(t, "--root", root, "verify", c); !strings.Contains(r.stdout, "OK      no store and no ingest recorded") {
+			t.Errorf("verify %s on a fresh root: %s", c, r.stdout)
+		}
+	}
+	mustRemove(t, ledgerPath(root))
+	for _, c := range []string{"ledger", "store"} {
+		if r := ledgerlens(t, nil, "--root", root, "verify", c); r.code != 1 || !strings.Contains(r.stderr, "no ledger to read") {
+			t.Errorf("verify %s on a fresh root without its ledger: exit %d, want 1\n%s%s", c, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
 func mustRemove(t *testing.T, path string) {
 	t.Helper()
 	if err := os.RemoveAll(path); err != nil {
