@@ -20,7 +20,9 @@ import (
 // all (exit 4), as sshd's StrictModes refuses such a file. A review of
 // the first version wrote through the jobs' own group, which the docs
 // have analysts join, through an ACL, and through a link into another
-// account's directory.
+// account's directory; a review of the second through a link in a
+// directory of its own pointing elsewhere, and found a checkout written
+// under a umask of 002 (its owner's private group) refused.
 func TestConfigOthersMayWrite(t *testing.T) {
 	for _, tt := range []struct {
 		name, path string // the path named, under the root
@@ -34,12 +36,16 @@ func TestConfigOthersMayWrite(t *testing.T) {
 			"is owned by nobody (uid 65534), not by the account that runs the jobs or root"},
 		{"the configuration directory writable by every account", "config",
 			func(t *testing.T, root string) { chmod(t, filepath.Join(root, "config"), 0o777) }, "is writable by every account (mode 0777)"},
-		{"the baselines writable by the jobs' own group", "config/credit-baselines.json",
+		{"the baselines writable by a group others are in", "config/credit-baselines.json",
 			func(t *testing.T, root string) {
+				chown(t, filepath.Join(root, "config", "credit-baselines.json"), 0, 65534)
 				chmod(t, filepath.Join(root, "config", "credit-baselines.json"), 0o664)
 			}, "is writable by group"},
-		{"the working root writable by a group", "",
-			func(t *testing.T, root string) { chmod(t, root, 0o775) }, "is writable by group"},
+		{"the working root writable by a group others are in", "",
+			func(t *testing.T, root string) {
+				chown(t, root, 0, 65534)
+				chmod(t, root, 0o775)
+			}, "is writable by group"},
 		{"the policy a link into another account's directory", "elsewhere",
 			func(t *testing.T, root string) {
 				dir := filepath.Join(root, "elsewhere")
@@ -54,6 +60,23 @@ func TestConfigOthersMayWrite(t *testing.T) {
 					t.Fatal(err)
 				}
 				chown(t, dir, 65534, 65534)
+			}, "is owned by nobody (uid 65534)"},
+		{"the configuration a link through a link in another account's directory", "hop",
+			func(t *testing.T, root string) {
+				hop, real := filepath.Join(root, "hop"), filepath.Join(root, "real")
+				if err := os.Rename(filepath.Join(root, "config"), real); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Mkdir(hop, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(real, filepath.Join(hop, "config")); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(filepath.Join(hop, "config"), filepath.Join(root, "config")); err != nil {
+					t.Fatal(err)
+				}
+				chown(t, hop, 65534, 65534)
 			}, "is owned by nobody (uid 65534)"},
 		{"an ACL lets another account write the policy", "config/sintraprime-policy.json",
 			func(t *testing.T, root string) {
@@ -79,6 +102,13 @@ func TestConfigOthersMayWrite(t *testing.T) {
 			mustFail(t, exitIntegrity, []string{named}, "--root", root, "verify", "all")
 		})
 	}
+	// A checkout written under a umask of 002, group-writable by the
+	// owner's private group, passes (it was refused: a review).
+	private := copyRoot(t, publishedRoot(t))
+	chmod(t, private, 0o775)
+	chmod(t, filepath.Join(private, "config"), 0o775)
+	chmod(t, filepath.Join(private, "config", "sintraprime-policy.json"), 0o664)
+	mustRun(t, "--root", private, "verify", "all")
 	// The root as the jobs leave it passes; so does one whose jobs run
 	// under another account than root, checked by root (sudo verify
 	// all called that account "another account": a review).

@@ -6,12 +6,14 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
+	"github.com/ledgerlens/ledgerlens/pipeline/ownerdir"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
@@ -50,19 +52,15 @@ func ConfigAccessProblems(l inputs.Layout) []string {
 		if err != nil {
 			return
 		}
-		if real, err := filepath.EvalSymlinks(abs); err == nil {
-			abs = real
-		}
-		for q := abs; !seen[q]; q = filepath.Dir(q) {
-			seen[q] = true
-			paths = append(paths, q)
+		for _, q := range traversed(abs) {
+			if !seen[q] {
+				seen[q] = true
+				paths = append(paths, q)
+			}
 		}
 	}
 	for _, p := range []string{l.Config, l.Policy, l.Baselines, baselines.ApproversPath(l.Baselines)} {
-		add(filepath.Dir(p))
-		if _, err := os.Lstat(p); err == nil {
-			add(p)
-		}
+		add(p) // its directories too, from /
 	}
 	var problems []string
 	for _, p := range paths {
@@ -77,9 +75,9 @@ func ConfigAccessProblems(l inputs.Layout) []string {
 // othersMayWrite says how an account trusted does not accept may write
 // path ("" when none may, or path is not there).
 func othersMayWrite(path string, trusted func(uid uint32) bool) string {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return ""
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSymlink != 0 {
+		return "" // a link: its directory and its target are checked
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
@@ -94,7 +92,7 @@ func othersMayWrite(path string, trusted func(uid uint32) bool) string {
 		return ""
 	case mode&0o002 != 0:
 		return fmt.Sprintf("writable by every account (mode %04o)", mode)
-	case mode&0o020 != 0:
+	case mode&0o020 != 0 && (hasACL(path) || !privateGroup(st.Uid, st.Gid)):
 		return fmt.Sprintf("writable by group %s, or by accounts an ACL names (mode %04o)", groupName(st.Gid), mode)
 	}
 	return ""
@@ -112,4 +110,103 @@ func groupName(gid uint32) string {
 		return fmt.Sprintf("%s (gid %d)", g.Name, gid)
 	}
 	return fmt.Sprintf("gid %d", gid)
+}
+
+// traversed returns every path the kernel walks to reach the absolute
+// path p: each directory from /, and where a component is a link, the
+// link and then its target's walk, the rest of p after it (at most 40
+// links, as the kernel follows). Resolving the links first checked only
+// the last target's directories, and another account repointed a link
+// in a directory of its own (a review of this stop's fixes).
+func traversed(p string) []string {
+	var out []string
+	for links := 0; ; links++ {
+		out = append(out, "/")
+		parts := strings.Split(filepath.Clean(p), "/")
+		cur, next := "/", ""
+		for i, part := range parts {
+			if part == "" {
+				continue
+			}
+			path := filepath.Join(cur, part)
+			out = append(out, path)
+			fi, err := os.Lstat(path)
+			if err != nil {
+				return out
+			}
+			if fi.Mode()&os.ModeSymlink != 0 {
+				target, err := os.Readlink(path)
+				if err != nil || links >= 40 {
+					return out
+				}
+				if !filepath.IsAbs(target) {
+					target = filepath.Join(cur, target)
+				}
+				next = filepath.Join(append([]string{target}, parts[i+1:]...)...)
+				break
+			}
+			cur = path
+		}
+		if next == "" {
+			return out
+		}
+		p = next
+	}
+}
+
+// privateGroup reports whether gid is uid's private group: its primary
+// group in /etc/passwd, listed in /etc/group with no member but uid's
+// account, and no other account's primary group (as Debian makes one per
+// account, which a umask of 002 leaves group-writable: a checkout so
+// written was refused, a review of this stop's fixes). A group it cannot
+// find there (a directory service's) is not.
+func privateGroup(uid, gid uint32) bool {
+	passwd, err1 := os.ReadFile("/etc/passwd")
+	group, err2 := os.ReadFile("/etc/group")
+	return err1 == nil && err2 == nil && privateGroupIn(passwd, group, uid, gid)
+}
+
+// privateGroupIn is privateGroup over the files' contents.
+func privateGroupIn(passwd, group []byte, uid, gid uint32) bool {
+	owner := ""
+	for _, line := range strings.Split(string(passwd), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) < 4 {
+			continue
+		}
+		u, g := f[2], f[3]
+		switch {
+		case u == strconv.FormatUint(uint64(uid), 10) && g == strconv.FormatUint(uint64(gid), 10):
+			owner = f[0]
+		case g == strconv.FormatUint(uint64(gid), 10):
+			return false // another account's primary group too
+		}
+	}
+	if owner == "" {
+		return false
+	}
+	for _, line := range strings.Split(string(group), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) < 4 || f[2] != strconv.FormatUint(uint64(gid), 10) {
+			continue
+		}
+		for _, m := range strings.Split(f[3], ",") {
+			if m != "" && m != owner {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// hasACL reports whether path carries a POSIX access ACL, whose mask the
+// group bits then show: what the accounts it names may do.
+func hasACL(path string) bool {
+	for _, attr := range ownerdir.ACLAttributes() {
+		if size, err := syscall.Getxattr(path, attr, nil); err == nil && size > 0 {
+			return true
+		}
+	}
+	return false
 }
