@@ -31,8 +31,8 @@ type QueryOptions struct {
 	// Timeout stops the query after this long. It bounds how long a
 	// query keeps the store from the jobs, which wait for it.
 	Timeout time.Duration
-	// MaxMemory bounds the process's address space, in bytes; 0 is
-	// half the machine's memory (hostlimits.BoundAddressSpace).
+	// MaxMemory bounds the process's address space, in bytes; 0 sets
+	// no bound of its own (hostlimits.BoundAddressSpace).
 	MaxMemory uint64
 }
 
@@ -116,7 +116,7 @@ lines) and exits 75, so keep --timeout below that.`,
 	f.StringVar(&opts.Format, "format", opts.Format, "output format: table, csv, json, jsonl, parquet (needs --out) or arrow (IPC stream on stdout)")
 	f.StringVar(&opts.Out, "out", "", "file to write (parquet); written atomically")
 	f.DurationVar(&opts.LockTimeout, "lock-timeout", opts.LockTimeout, "wait this long while a job holds the store before exiting 75")
-	f.Var((*memoryFlag)(&opts.MaxMemory), "max-memory", "bound the query's memory, e.g. 8GiB or 6000MiB (default half the machine's memory; at least 4GiB); beyond it the statement fails")
+	f.Var((*memoryFlag)(&opts.MaxMemory), "max-memory", "bound the query's address space, e.g. 8GiB or 6000MiB (at least 4GiB; the engine reserves well beyond what it uses, so leave room); beyond it the statement fails instead of the host running out of memory")
 	f.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "stop the query after this long (jobs started meanwhile wait for a query of their own account that long)")
 	return cmd
 }
@@ -187,8 +187,8 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 		fmt.Sprintf("ledgerlens: query: still writing its output %s after --timeout %s (standard output blocked): exiting, so that the jobs waiting for the store run; the output is incomplete", lock.BoundedGrace/2, opts.Timeout))
 	defer stop()
 	if err := queryStore(ctx, a, opts, sql); err != nil {
-		if strings.Contains(err.Error(), "Out of Memory Error") && bound != hostlimits.Unlimited {
-			return fmt.Errorf("%w\n(the query's memory is bounded at %d MiB: --max-memory, or the account's own limit (ulimit -v))", err, bound>>20)
+		if bound != hostlimits.Unlimited && (strings.Contains(err.Error(), "Out of Memory Error") || strings.Contains(err.Error(), "bad_alloc")) {
+			return fmt.Errorf("%w\n(the query's address space is bounded at %d MiB: --max-memory, or the account's own limit (ulimit -v))", err, bound>>20)
 		}
 		if errors.Is(context.Cause(ctx), errQueryTimeout) {
 			return fmt.Errorf("query: stopped after --timeout %s (the store is unchanged; a longer --timeout keeps jobs waiting longer)", opts.Timeout)

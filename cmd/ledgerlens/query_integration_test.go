@@ -937,8 +937,9 @@ func TestQueryBlockedOutputEndsOnASignal(t *testing.T) {
 // not the strings and aggregate states a statement builds: one string_agg
 // took 3 GB for a one-row answer, exit 0, with nothing but the host's
 // out-of-memory killer to stop a larger one (an outside review). The
-// query's address space is bounded (--max-memory; half the machine's
-// memory by default): beyond it the statement fails, exit 1, saying so.
+// query's address space may be bounded (--max-memory): beyond it the
+// statement fails, exit 1, saying so. (Not by default: a bound of half
+// the machine's memory failed a legitimate export: a review.)
 func TestQueryMemoryIsBounded(t *testing.T) {
 	root := queryRoot(t)
 	r := ledgerlens(t, nil, "--root", root, "query", "--max-memory", "4GiB",

@@ -15,6 +15,6 @@
 // It raises a soft address-space limit below the minimum as far as the
 // hard limit allows (the Go runtime does the same for open files at
 // start); it must never raise one beyond what a command needs, nor lower
-// one but at the request of a command whose memory a statement it does
-// not control decides (BoundAddressSpace, for `query`).
+// one but when a command is asked to bound the memory a statement it
+// does not control decides (BoundAddressSpace, for `query --max-memory`).
 package hostlimits

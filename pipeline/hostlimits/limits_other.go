@@ -12,6 +12,3 @@ func raiseAddressSpace(uint64) {}
 
 // boundAddressSpace does nothing (see current).
 func boundAddressSpace(uint64) uint64 { return Unlimited }
-
-// machineMemory is not known here.
-func machineMemory() uint64 { return 0 }
