@@ -983,6 +983,12 @@ func TestQueryOnATerminal(t *testing.T) {
 	if r.code != 0 || strings.ContainsAny(r.stdout, "\x1b\u202e") || !strings.Contains(r.stdout, `a\x1b[2K\u202ex`) {
 		t.Errorf("csv on a terminal: exit %d, want the escapes shown\n%q", r.code, r.stdout)
 	}
+	// And json, in escapes any JSON reader reads as the same text (a
+	// review of the csv fix).
+	r = onTerminal("--root", root, "query", "--format", "jsonl", sql)
+	if r.code != 0 || strings.ContainsAny(r.stdout, "\x1b\u202e") || !strings.Contains(r.stdout, `"a\u001b[2K\u202ex"`) {
+		t.Errorf("jsonl on a terminal: exit %d, want the escapes shown\n%q", r.code, r.stdout)
+	}
 	if r := onTerminal("--root", root, "query", "--format", "arrow", "SELECT 1"); r.code != 2 || !strings.Contains(r.stdout, "not for a terminal") {
 		t.Errorf("arrow on a terminal: exit %d, want 2\n%q", r.code, r.stdout)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,7 +43,7 @@ func writeTable(out, notice io.Writer, r *store.Rows, format string) error {
 	case "csv":
 		err = writeCSV(w, r, isTerminal(out))
 	case "json", "jsonl":
-		err = writeJSON(w, r, format == "jsonl")
+		err = writeJSON(w, r, format == "jsonl", isTerminal(out))
 	default:
 		err = writeTabular(w, notice, r)
 	}
@@ -117,7 +118,7 @@ func appendCSVField(line []byte, i int, field string, quoteEmpty bool) []byte {
 	return append(line, '"')
 }
 
-func writeJSON(w *bufio.Writer, r *store.Rows, lines bool) error {
+func writeJSON(w *bufio.Writer, r *store.Rows, lines, screen bool) error {
 	// An object cannot hold one key twice (a reader keeps one of them):
 	// refused before anything is written.
 	if dup := duplicateColumn(r.Columns); dup != "" {
@@ -148,6 +149,9 @@ func writeJSON(w *bufio.Writer, r *store.Rows, lines bool) error {
 			val, err := json.Marshal(jsonValue(v, types[i]))
 			if err != nil {
 				return fmt.Errorf("column %s: %w", r.Columns[i], err)
+			}
+			if screen {
+				val = escapeHiddenJSON(val)
 			}
 			w.Write(val)
 		}
@@ -223,6 +227,26 @@ func escapeControl(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// escapeHiddenJSON writes the format characters in the JSON text data
+// as \u escapes, the same strings to any JSON reader: on a terminal
+// U+202E turned the text after it around, as it did in the table and csv
+// (a review of their fix). (encoding/json escapes the control characters
+// and U+2028, U+2029 already.)
+func escapeHiddenJSON(data []byte) []byte {
+	if bytes.IndexFunc(data, hiddenRune) < 0 {
+		return data
+	}
+	var b bytes.Buffer
+	for _, r := range string(data) {
+		if hiddenRune(r) && r > 0x7f {
+			fmt.Fprintf(&b, `\u%04x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.Bytes()
 }
 
 // hiddenRune reports whether r acts on the terminal instead of showing:
