@@ -78,6 +78,20 @@ func TestConfigOthersMayWrite(t *testing.T) {
 				}
 				chown(t, hop, 65534, 65534)
 			}, "is owned by nobody (uid 65534)"},
+		{"the policy a link another account owns", "config/sintraprime-policy.json",
+			func(t *testing.T, root string) {
+				policy := filepath.Join(root, "config", "sintraprime-policy.json")
+				kept := filepath.Join(root, "kept-policy.json")
+				if err := os.Rename(policy, kept); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(kept, policy); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Lchown(policy, 65534, 65534); err != nil {
+					t.Fatal(err)
+				}
+			}, "is a link owned by nobody (uid 65534)"},
 		{"an ACL lets another account write the policy", "config/sintraprime-policy.json",
 			func(t *testing.T, root string) {
 				if _, err := exec.LookPath("setfacl"); err != nil {

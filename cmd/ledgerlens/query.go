@@ -187,7 +187,10 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 		fmt.Sprintf("ledgerlens: query: still writing its output %s after --timeout %s (standard output blocked): exiting, so that the jobs waiting for the store run; the output is incomplete", lock.BoundedGrace/2, opts.Timeout))
 	defer stop()
 	if err := queryStore(ctx, a, opts, sql); err != nil {
-		if bound != hostlimits.Unlimited && (strings.Contains(err.Error(), "Out of Memory Error") || strings.Contains(err.Error(), "bad_alloc")) {
+		// The Arrow path's failure says only which call failed (a
+		// review): under a bound, it is most likely the bound.
+		if msg := err.Error(); bound != hostlimits.Unlimited && (strings.Contains(msg, "Out of Memory Error") || strings.Contains(msg, "bad_alloc") ||
+			(opts.Format == "parquet" || opts.Format == "arrow") && strings.Contains(msg, "duckdb_query_arrow")) {
 			return fmt.Errorf("%w\n(the query's address space is bounded at %d MiB: --max-memory, or the account's own limit (ulimit -v))", err, bound>>20)
 		}
 		if errors.Is(context.Cause(ctx), errQueryTimeout) {

@@ -985,9 +985,15 @@ func TestQueryOnATerminal(t *testing.T) {
 	}
 	// And json, in escapes any JSON reader reads as the same text (a
 	// review of the csv fix).
-	r = onTerminal("--root", root, "query", "--format", "jsonl", sql)
-	if r.code != 0 || strings.ContainsAny(r.stdout, "\x1b\u202e") || !strings.Contains(r.stdout, `"a\u001b[2K\u202ex"`) {
+	// Beyond U+FFFF as a surrogate pair (five hex digits read as
+	// another character: a review).
+	r = onTerminal("--root", root, "query", "--format", "jsonl", sql+`, 'b' || chr(917569) AS w`)
+	if r.code != 0 || strings.ContainsAny(r.stdout, "\x1b\u202e\U000E0041") || !strings.Contains(r.stdout, `"a\u001b[2K\u202ex"`) || !strings.Contains(r.stdout, `"b\udb40\udc41"`) {
 		t.Errorf("jsonl on a terminal: exit %d, want the escapes shown\n%q", r.code, r.stdout)
+	}
+	var row map[string]string
+	if line, _, _ := strings.Cut(strings.TrimSpace(r.stdout), "\r"); json.Unmarshal([]byte(line), &row) != nil || row["w"] != "b\U000E0041" {
+		t.Errorf("jsonl on a terminal does not read back as the text: %q", r.stdout)
 	}
 	if r := onTerminal("--root", root, "query", "--format", "arrow", "SELECT 1"); r.code != 2 || !strings.Contains(r.stdout, "not for a terminal") {
 		t.Errorf("arrow on a terminal: exit %d, want 2\n%q", r.code, r.stdout)

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -240,11 +241,17 @@ func escapeHiddenJSON(data []byte) []byte {
 	}
 	var b bytes.Buffer
 	for _, r := range string(data) {
-		if hiddenRune(r) && r > 0x7f {
+		switch {
+		case !hiddenRune(r) || r <= 0x7f:
+			b.WriteRune(r)
+		case r > 0xffff:
+			// A surrogate pair, as JSON spells one: five hex digits were
+			// read as another character and a digit (a review).
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		default:
 			fmt.Fprintf(&b, `\u%04x`, r)
-			continue
 		}
-		b.WriteRune(r)
 	}
 	return b.Bytes()
 }

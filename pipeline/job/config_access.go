@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,11 +77,19 @@ func ConfigAccessProblems(l inputs.Layout) []string {
 // path ("" when none may, or path is not there).
 func othersMayWrite(path string, trusted func(uid uint32) bool) string {
 	fi, err := os.Lstat(path)
-	if err != nil || fi.Mode()&os.ModeSymlink != 0 {
-		return "" // a link: its directory and its target are checked
+	if err != nil {
+		return ""
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
+		return ""
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		// Its directory and its target are checked; its owner may
+		// replace it where the directory is sticky (a review).
+		if !trusted(st.Uid) {
+			return fmt.Sprintf("a link owned by %s, not by the account that runs the jobs or root", accountName(st.Uid))
+		}
 		return ""
 	}
 	mode := fi.Mode().Perm()
@@ -115,43 +124,46 @@ func groupName(gid uint32) string {
 // traversed returns every path the kernel walks to reach the absolute
 // path p: each directory from /, and where a component is a link, the
 // link and then its target's walk, the rest of p after it (at most 40
-// links, as the kernel follows). Resolving the links first checked only
-// the last target's directories, and another account repointed a link
-// in a directory of its own (a review of this stop's fixes).
+// links, as the kernel follows). A ".." goes up from the directory
+// reached, as the kernel's does, not from the text before it. Resolving
+// the links first checked only the last target's directories, and
+// another account repointed a link in a directory of its own; cleaning
+// the text of ".." after a link walked a path the kernel never reads
+// (reviews of this stop's fixes).
 func traversed(p string) []string {
-	var out []string
-	for links := 0; ; links++ {
-		out = append(out, "/")
-		parts := strings.Split(filepath.Clean(p), "/")
-		cur, next := "/", ""
-		for i, part := range parts {
-			if part == "" {
-				continue
-			}
-			path := filepath.Join(cur, part)
-			out = append(out, path)
-			fi, err := os.Lstat(path)
-			if err != nil {
-				return out
-			}
-			if fi.Mode()&os.ModeSymlink != 0 {
-				target, err := os.Readlink(path)
-				if err != nil || links >= 40 {
-					return out
-				}
-				if !filepath.IsAbs(target) {
-					target = filepath.Join(cur, target)
-				}
-				next = filepath.Join(append([]string{target}, parts[i+1:]...)...)
-				break
-			}
-			cur = path
+	out := []string{"/"}
+	todo := strings.Split(p, "/")
+	cur := "/"
+	for links := 0; len(todo) > 0; {
+		part := todo[0]
+		todo = todo[1:]
+		switch part {
+		case "", ".":
+			continue
+		case "..":
+			cur = filepath.Dir(cur) // cur holds no link: its parent is its text's
+			continue
 		}
-		if next == "" {
+		path := filepath.Join(cur, part)
+		out = append(out, path)
+		fi, err := os.Lstat(path)
+		if err != nil {
 			return out
 		}
-		p = next
+		if fi.Mode()&os.ModeSymlink == 0 {
+			cur = path
+			continue
+		}
+		target, err := os.Readlink(path)
+		if links++; err != nil || links > 40 {
+			return out
+		}
+		if filepath.IsAbs(target) {
+			cur = "/"
+		}
+		todo = append(strings.Split(target, "/"), todo...)
 	}
+	return out
 }
 
 // privateGroup reports whether gid is uid's private group: its primary
@@ -163,11 +175,12 @@ func traversed(p string) []string {
 func privateGroup(uid, gid uint32) bool {
 	passwd, err1 := os.ReadFile("/etc/passwd")
 	group, err2 := os.ReadFile("/etc/group")
-	return err1 == nil && err2 == nil && privateGroupIn(passwd, group, uid, gid)
+	gshadow, _ := os.ReadFile("/etc/gshadow") // root's to read
+	return err1 == nil && err2 == nil && privateGroupIn(passwd, group, gshadow, uid, gid)
 }
 
 // privateGroupIn is privateGroup over the files' contents.
-func privateGroupIn(passwd, group []byte, uid, gid uint32) bool {
+func privateGroupIn(passwd, group, gshadow []byte, uid, gid uint32) bool {
 	owner := ""
 	for _, line := range strings.Split(string(passwd), "\n") {
 		f := strings.Split(line, ":")
@@ -185,19 +198,42 @@ func privateGroupIn(passwd, group []byte, uid, gid uint32) bool {
 	if owner == "" {
 		return false
 	}
+	// Every line of the id (groupadd -o gives one id two names), each
+	// with no member but the owner; and their members in gshadow too,
+	// where this account may read it (a review found a second line of
+	// the id, and a member listed in gshadow only, let another account
+	// in).
+	found := false
+	var names []string
 	for _, line := range strings.Split(string(group), "\n") {
 		f := strings.Split(line, ":")
 		if len(f) < 4 || f[2] != strconv.FormatUint(uint64(gid), 10) {
 			continue
 		}
-		for _, m := range strings.Split(f[3], ",") {
-			if m != "" && m != owner {
-				return false
-			}
+		found = true
+		names = append(names, f[0])
+		if !onlyMember(f[3], owner) {
+			return false
 		}
-		return true
 	}
-	return false
+	for _, line := range strings.Split(string(gshadow), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) >= 4 && slices.Contains(names, f[0]) && !onlyMember(f[3], owner) {
+			return false
+		}
+	}
+	return found
+}
+
+// onlyMember reports whether a group's member list (comma-separated)
+// names nobody but owner.
+func onlyMember(members, owner string) bool {
+	for _, m := range strings.Split(members, ",") {
+		if m != "" && m != owner {
+			return false
+		}
+	}
+	return true
 }
 
 // hasACL reports whether path carries a POSIX access ACL, whose mask the
