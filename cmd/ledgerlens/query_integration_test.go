@@ -857,39 +857,59 @@ func TestQueryRemovesSpillLeftBehind(t *testing.T) {
 // jobs stop waiting (exit 1, naming the blocked output), and the job runs.
 func TestQueryBlockedOutputEndsAtItsTimeout(t *testing.T) {
 	root := queryRoot(t)
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pr.Close() // never read: the query's output blocks once the pipe is full
-	query := exec.Command(binary, "--root", root, "query", "--timeout", "1s", "--format", "csv", "SELECT * FROM runs")
-	query.Stdout = pw
-	var queryErr bytes.Buffer
-	query.Stderr = &queryErr
-	if err := query.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	queryDone := make(chan error, 1)
-	go func() { queryDone <- query.Wait() }()
+	q := startBlockedQuery(t, root, "1s")
 	time.Sleep(time.Second) // the query holds the lock by now
 	jobDone := make(chan result, 1)
 	go func() {
 		jobDone <- runCommand(t, exec.Command(binary, "--root", root, "--quiet", "ingest", "--lock-timeout", "1s"))
 	}()
-	select {
-	case <-queryDone:
-	case <-time.After(time.Minute):
-		query.Process.Kill()
-		<-queryDone
-		t.Fatalf("the query with its output blocked was still running a minute after its 1 s --timeout\n%s", queryErr.String())
-	}
-	if code := query.ProcessState.ExitCode(); code != 1 || !strings.Contains(queryErr.String(), "standard output blocked") {
-		t.Fatalf("query with its output blocked: exit %d\n%s", code, queryErr.String())
+	if code := q.wait(t, time.Minute, "its 1 s --timeout"); code != 1 || !strings.Contains(q.stderr.String(), "standard output blocked") {
+		t.Fatalf("query with its output blocked: exit %d\n%s", code, q.stderr.String())
 	}
 	if r := <-jobDone; r.code != 0 {
 		t.Fatalf("the job that waited for the query: exit %d\n%s", r.code, r.stderr)
 	}
+}
+
+// blockedQuery is a query whose standard output is a pipe nobody reads.
+type blockedQuery struct {
+	cmd    *exec.Cmd
+	done   chan error
+	stderr *bytes.Buffer
+}
+
+// startBlockedQuery starts a query of every run, as csv, into a pipe
+// never read: its output blocks once the pipe is full.
+func startBlockedQuery(t *testing.T, root, timeout string) *blockedQuery {
+	t.Helper()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pr.Close() })
+	q := &blockedQuery{cmd: exec.Command(binary, "--root", root, "query", "--timeout", timeout, "--format", "csv", "SELECT * FROM runs"),
+		done: make(chan error, 1), stderr: &bytes.Buffer{}}
+	q.cmd.Stdout, q.cmd.Stderr = pw, q.stderr
+	if err := q.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	go func() { q.done <- q.cmd.Wait() }()
+	return q
+}
+
+// wait waits up to limit for the query to end and returns its exit
+// status; past limit the test fails, saying after what (since).
+func (q *blockedQuery) wait(t *testing.T, limit time.Duration, since string) int {
+	t.Helper()
+	select {
+	case <-q.done:
+	case <-time.After(limit):
+		q.cmd.Process.Kill()
+		<-q.done
+		t.Fatalf("the query with its output blocked was still running %s after %s\n%s", limit, since, q.stderr.String())
+	}
+	return q.cmd.ProcessState.ExitCode()
 }
 
 // TestQueryBlockedOutputEndsOnASignal: one SIGTERM to a query whose
@@ -899,34 +919,13 @@ func TestQueryBlockedOutputEndsAtItsTimeout(t *testing.T) {
 // within seconds, with the signal's status, and a job runs.
 func TestQueryBlockedOutputEndsOnASignal(t *testing.T) {
 	root := queryRoot(t)
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pr.Close() // never read
-	query := exec.Command(binary, "--root", root, "query", "--timeout", "1h", "--format", "csv", "SELECT * FROM runs")
-	query.Stdout = pw
-	var queryErr bytes.Buffer
-	query.Stderr = &queryErr
-	if err := query.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	queryDone := make(chan error, 1)
-	go func() { queryDone <- query.Wait() }()
+	q := startBlockedQuery(t, root, "1h")
 	time.Sleep(2 * time.Second) // blocked in its write by now
-	if err := query.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := q.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-queryDone:
-	case <-time.After(20 * time.Second):
-		query.Process.Kill()
-		<-queryDone
-		t.Fatalf("the query with its output blocked was still running 20 s after SIGTERM\n%s", queryErr.String())
-	}
-	if code := query.ProcessState.ExitCode(); code != 143 || !strings.Contains(queryErr.String(), "SIGTERM, its output still blocked") {
-		t.Fatalf("query with its output blocked, after SIGTERM: exit %d, want 143\n%s", code, queryErr.String())
+	if code := q.wait(t, 20*time.Second, "SIGTERM"); code != 143 || !strings.Contains(q.stderr.String(), "SIGTERM, its output still blocked") {
+		t.Fatalf("query with its output blocked, after SIGTERM: exit %d, want 143\n%s", code, q.stderr.String())
 	}
 	if r := runCommand(t, exec.Command(binary, "--root", root, "--quiet", "ingest", "--lock-timeout", "1s")); r.code != 0 {
 		t.Fatalf("the job after the query: exit %d\n%s", r.code, r.stderr)
