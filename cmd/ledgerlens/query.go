@@ -145,9 +145,9 @@ func runQuery(ctx context.Context, a *app, opts QueryOptions, sql string) error 
 			return fmt.Errorf("query: no store at %s (run `ledgerlens ingest` first): %w", l.StoreFile, err)
 		}
 	}
-	// Before the engine starts: what a statement builds outside the
-	// engine's buffers is bounded too, and beyond it the statement
-	// fails, not the host.
+	// Before the engine starts, when asked (--max-memory): what a
+	// statement builds outside the engine's buffers is bounded too, and
+	// beyond it the statement fails, not the host.
 	bound := hostlimits.BoundAddressSpace(opts.MaxMemory)
 	lk, err := a.boundedLock(ctx, "query", opts.LockTimeout, opts.Timeout)
 	if err != nil {
@@ -266,9 +266,10 @@ func (o QueryOptions) validate() error {
 	return nil
 }
 
-// queryError shortens the sandbox's refusals to one line; the engine's own
-// message follows at debug level for whoever needs it. Any other error is
-// the engine's message for the SQL, printed as the engine wrote it.
+// queryError says a sandbox refusal as what it is, with the engine's own
+// message beside it (several statements: the refusal alone). Any other
+// error is the engine's message for the SQL, printed as the engine wrote
+// it.
 func queryError(err error) error {
 	if errors.Is(err, store.ErrMultipleStatements) {
 		return fmt.Errorf("query: %w", store.ErrMultipleStatements)
