@@ -20,22 +20,23 @@ import (
 
 // ConfigAccessProblems lists who else may change the rules the jobs
 // apply: the files under config/ (the policy, the baselines, the
-// approvers, ledgerlens.json), the directories holding them and every
-// directory above, links followed, owned by another account than the
-// jobs' (the keys directory's owner) or root, or writable by a group or
-// by every account (a directory with the sticky bit, as /tmp, excepted:
-// nobody may rename another's entries in it). The threat model trusts
-// only the account that runs the jobs (docs/COMPLIANCE.md): whoever may
-// write these sets the severity multipliers, the baselines, the SLO
-// targets and who may approve a baseline, and nothing a report records
-// tells such a change from the operator's (an outside review made each
-// of them as another account, and every verifier passed). Like sshd's
-// StrictModes, the check is of the permissions; a group's write is
-// refused whatever the group (the jobs' own group holds the analysts:
-// the store's directory section of docs/COMPLIANCE.md), and so is a
-// POSIX ACL's, whose mask the group bits show. It is made when this
-// account may read the signing key (the jobs' account, or root): an
-// auditor's copy is not held to it.
+// approvers, ledgerlens.json) and every directory and link the system
+// walks to reach them from / (traversed), owned by another account than
+// the jobs' (the keys directory's owner) or root, or writable by a group
+// (but the owner's private group, without an ACL), by accounts a POSIX
+// ACL names (its mask shows in the group bits), or by every account (a
+// directory with the sticky bit, as /tmp, excepted: nobody may rename
+// another's entries in it, though a link another owns there is theirs
+// to replace). The threat model trusts only the account that runs the
+// jobs (docs/COMPLIANCE.md): whoever may write these sets the severity
+// multipliers, the baselines, the SLO targets and who may approve a
+// baseline, and nothing a report records tells such a change from the
+// operator's (an outside review made each of them as another account,
+// and every verifier passed). Like sshd's StrictModes, it is a check of
+// the permissions, made when this account may read the signing key (the
+// jobs' account, or root): an auditor's copy is not held to it. It
+// reads the files' metadata only, and /etc/passwd, /etc/group and
+// /etc/gshadow for a group-writable path.
 func ConfigAccessProblems(l inputs.Layout) []string {
 	key := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
 	if unix.Faccessat(unix.AT_FDCWD, key, unix.R_OK, unix.AT_EACCESS) != nil {
