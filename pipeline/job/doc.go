@@ -33,7 +33,10 @@
 // holds the store to the audit log before a job ingests and before it
 // publishes — the rows, derived tables and bookkeeping each recorded
 // ingest vouched for (store_checks.go) — and exports those checks to the
-// verifiers (StoreRowsAgainstLog, StoreBookkeepingAgainstLog).
+// verifiers (StoreRowsAgainstLog, StoreBookkeepingAgainstLog). Before any
+// job runs it refuses rules another account may write (a configuration
+// file, or a directory or link on the way to one: ConfigAccessProblems,
+// which `verify all` reports too).
 //
 // It must not know what any particular job computes: the jobs themselves
 // live in package pipeline, one file each, and call Run. It never reads the
