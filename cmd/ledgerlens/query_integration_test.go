@@ -774,6 +774,23 @@ func TestQueryRendersEveryType(t *testing.T) {
 	}
 }
 
+// TestQueryInfiniteTimes: the engine's infinite dates and timestamps
+// printed as the instants at the ends of their range
+// (294247-01-10T04:00:54.775807), invented dates in an answer (an
+// outside review). They print as the engine names them, and a date
+// beside them as itself.
+func TestQueryInfiniteTimes(t *testing.T) {
+	root := queryRoot(t)
+	const sql = `SELECT 'infinity'::TIMESTAMP AS a, '-infinity'::TIMESTAMP AS b, 'infinity'::DATE AS c,
+		'-infinity'::DATE AS d, 'infinity'::TIMESTAMPTZ AS e, DATE '2026-03-02' AS f`
+	if r := mustRun(t, "--root", root, "query", "--format", "csv", sql); r.stdout != "a,b,c,d,e,f\ninfinity,-infinity,infinity,-infinity,infinity,2026-03-02\n" {
+		t.Errorf("csv: %q", r.stdout)
+	}
+	if r := mustRun(t, "--root", root, "query", "--format", "jsonl", sql); r.stdout != `{"a": "infinity", "b": "-infinity", "c": "infinity", "d": "-infinity", "e": "infinity", "f": "2026-03-02"}`+"\n" {
+		t.Errorf("jsonl: %q", r.stdout)
+	}
+}
+
 // parquetRecords reads a whole Parquet file as records of up to n rows.
 func parquetRecords(t *testing.T, pf *file.Reader, n int64) *array.TableReader {
 	t.Helper()

@@ -101,6 +101,9 @@ func (t *colType) typeName() string {
 // as hh:mm:ss, a zone-less TIMESTAMP as ISO 8601 without a zone, and
 // TIMESTAMPTZ (an instant) as ISO 8601 in UTC.
 func timeText(v time.Time, sqlType string) string {
+	if s := infinite(v, sqlType); s != "" {
+		return s
+	}
 	switch sqlType {
 	case "DATE":
 		return v.Format(time.DateOnly)
@@ -111,6 +114,29 @@ func timeText(v time.Time, sqlType string) string {
 	default:
 		return v.UTC().Format(time.RFC3339Nano)
 	}
+}
+
+// infinite is "infinity" or "-infinity" for the engine's infinite DATE
+// and timestamps, which the driver hands over as the instants at the
+// ends of their range (294247-01-10T04:00:54.775807: an invented date
+// in a forensic answer, a review), and "" for any other value.
+func infinite(v time.Time, sqlType string) string {
+	var n, end int64
+	switch sqlType {
+	case "DATE":
+		n, end = v.Unix()/86400, math.MaxInt32
+	case "TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE":
+		n, end = v.UnixMicro(), math.MaxInt64
+	default:
+		return ""
+	}
+	switch n {
+	case end:
+		return "infinity"
+	case -end:
+		return "-infinity"
+	}
+	return ""
 }
 
 // floatText is a float as csv and table show it; NaN and the infinities,
