@@ -63,7 +63,7 @@ func (l Limits) check() error {
 }
 
 // BoundAddressSpace bounds the process's address space (RLIMIT_AS) at
-// max for a command whose memory a statement it does not control
+// limit for a command whose memory a statement it does not control
 // decides: the engine's memory_limit bounds its buffers, not the strings
 // and aggregate states a statement builds, and one `query` of an
 // analyst's (string_agg over a million rows) took 3 GB, with nothing to
@@ -72,20 +72,13 @@ func (l Limits) check() error {
 // Error"). It is asked for, not a default: the bound is on address
 // space, which the engine and the Go runtime reserve well beyond what
 // they use, and a default of half the machine's memory failed a
-// legitimate export of 3 million runs at 2.2 GB resident (a review). max
-// 0 asks for none. It is never below MinAddressSpace, never raises a
+// legitimate export of 3 million runs at 2.2 GB resident (a review).
+// limit 0 asks for none. It is never below MinAddressSpace, never raises a
 // limit, and returns the one in force (Unlimited when there is none or
 // it cannot be read).
-func BoundAddressSpace(max uint64) uint64 {
-	if max == 0 {
+func BoundAddressSpace(limit uint64) uint64 {
+	if limit == 0 {
 		return current().AddressSpace
 	}
-	return boundAddressSpace(maxOf(max, MinAddressSpace))
-}
-
-func maxOf(a, b uint64) uint64 {
-	if a > b {
-		return a
-	}
-	return b
+	return boundAddressSpace(max(limit, MinAddressSpace))
 }

@@ -10,12 +10,9 @@ import (
 	"strings"
 	"syscall"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/ownerdir"
-	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // ConfigAccessProblems lists who else may change the rules the jobs
@@ -38,8 +35,7 @@ import (
 // reads the files' metadata only, and /etc/passwd, /etc/group and
 // /etc/gshadow for a group-writable path.
 func ConfigAccessProblems(l inputs.Layout) []string {
-	key := filepath.Join(l.KeysDir, reports.PrivateKeyFile)
-	if unix.Faccessat(unix.AT_FDCWD, key, unix.R_OK, unix.AT_EACCESS) != nil {
+	if !mayReadSigningKey(l) {
 		return nil
 	}
 	var keys syscall.Stat_t
@@ -133,11 +129,11 @@ func groupName(gid uint32) string {
 // (reviews of this stop's fixes).
 func traversed(p string) []string {
 	out := []string{"/"}
-	todo := strings.Split(p, "/")
+	rest := strings.Split(p, "/") // the components still to walk
 	cur := "/"
-	for links := 0; len(todo) > 0; {
-		part := todo[0]
-		todo = todo[1:]
+	for links := 0; len(rest) > 0; {
+		part := rest[0]
+		rest = rest[1:]
 		switch part {
 		case "", ".":
 			continue
@@ -162,7 +158,7 @@ func traversed(p string) []string {
 		if filepath.IsAbs(target) {
 			cur = "/"
 		}
-		todo = append(strings.Split(target, "/"), todo...)
+		rest = append(strings.Split(target, "/"), rest...)
 	}
 	return out
 }

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/ownerdir"
@@ -104,6 +107,14 @@ func CheckKeysDir(l inputs.Layout) error {
 func keysDirOwnedByThisAccount(l inputs.Layout) bool {
 	uid, err := readKeysDir(l, func(d *ownerdir.Dir) (uint32, error) { return d.UID(), nil })
 	return err == nil && int(uid) == os.Geteuid()
+}
+
+// mayReadSigningKey reports whether this account may read the root's
+// private signing key: the jobs' account (or root), which the checks of
+// what keeps the jobs from running, or lets others change their rules,
+// are said to; an auditor, given no key, is not told of them.
+func mayReadSigningKey(l inputs.Layout) bool {
+	return unix.Faccessat(unix.AT_FDCWD, filepath.Join(l.KeysDir, reports.PrivateKeyFile), unix.R_OK, unix.AT_EACCESS) == nil
 }
 
 // RootPublicKey reads the root's signing.pub from its checked keys

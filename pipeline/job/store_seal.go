@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"syscall"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
-	"github.com/ledgerlens/ledgerlens/reports"
 )
 
 // A store seal lets a job skip reading back rows an earlier job already
@@ -259,7 +257,7 @@ func StoreAccessProblems(l inputs.Layout) []string {
 	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
 		return nil
 	}
-	if unix.Faccessat(unix.AT_FDCWD, filepath.Join(l.KeysDir, reports.PrivateKeyFile), unix.R_OK, unix.AT_EACCESS) != nil {
+	if !mayReadSigningKey(l) {
 		return nil
 	}
 	var problems []string
