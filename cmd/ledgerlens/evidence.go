@@ -98,13 +98,12 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 // many bundles failed, and how many of those were left unchecked, for want
 // of a key or of a file to read (a check that could not run, not evidence
 // found wrong).
-func verifyBundles(ctx context.Context, a *app, paths []string, opts VerifyOptions) (failed, unchecked int, err error) {
+func verifyBundles(ctx context.Context, a *app, paths []string, opts VerifyOptions, old retiredKeys) (failed, unchecked int, err error) {
 	kept, err := audit.ReadKept(opts.Kept)
 	if err != nil {
 		return 0, 0, fmt.Errorf("verify --checkpoint: %w", err)
 	}
-	var old retiredKeys
-	for i, path := range paths {
+	for _, path := range paths {
 		if err := ctx.Err(); err != nil {
 			return failed, unchecked, err
 		}
@@ -113,14 +112,9 @@ func verifyBundles(ctx context.Context, a *app, paths []string, opts VerifyOptio
 			return failed, unchecked, err
 		}
 		// With a root, a bundle exported before a key rotation verifies
-		// with the key its log says that rotation retired (it failed with
-		// the current key, exit 4, while verify FILE passed the same
-		// reports: a review of this stop's fixes).
-		if i == 0 && pub != nil && (opts.PubKey == "" || opts.RootGiven) {
-			if old.keys, old.records, err = a.retiredKeys(ctx, pub); err != nil {
-				return failed, unchecked, err
-			}
-		}
+		// with the key its log says that rotation retired (old; it
+		// failed with the current key, exit 4, while verify FILE passed
+		// the same reports: a review of this stop's fixes).
 		fromRoot := pub != nil && opts.PubKey == ""
 		v, err := verifyBundle(ctx, a, path, pub, source, fromRoot, opts.TrustBundleKey, opts.Require, kept, old)
 		if err != nil {

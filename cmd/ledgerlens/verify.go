@@ -390,11 +390,17 @@ func runVerify(ctx context.Context, a *app, opts VerifyOptions) error {
 	if len(opts.Kept) > 0 && len(files) > 0 {
 		return usagef("--checkpoint applies to evidence bundles (and to verify all); %s is not one", files[0])
 	}
-	failed, unchecked, err := verifyBundles(ctx, a, bundles, opts)
+	// The root's log is held to its checkpoints once, for the files and
+	// the bundles both.
+	old, err := a.retiredKeysFor(ctx, opts)
 	if err != nil {
 		return err
 	}
-	failures, unread, err := verifyFiles(ctx, a, files, opts)
+	failed, unchecked, err := verifyBundles(ctx, a, bundles, opts, old)
+	if err != nil {
+		return err
+	}
+	failures, unread, err := verifyFiles(ctx, a, files, opts, old)
 	if err != nil {
 		return err
 	}
@@ -429,7 +435,7 @@ func runVerify(ctx context.Context, a *app, opts VerifyOptions) error {
 // there, OK, exit 0 (an outside review). A report must name the key
 // that signed it (signing_key_id), and a rejects file must hold what the
 // report beside it says it does (reconcile.RejectsAgainstReport).
-func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions) (failures, unread []string, err error) {
+func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions, old retiredKeys) (failures, unread []string, err error) {
 	if len(files) == 0 {
 		return nil, nil, nil
 	}
@@ -447,21 +453,13 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 		fmt.Fprintf(a.stderr, "WARNING: checked with the working root's key %s (%s), which anyone who can write the root can replace: pass --pubkey with the key obtained out of band (docs/COMPLIANCE.md)\n", reports.KeyID(pub), source)
 	}
 	// With a root, the keys its rotations retired, as its audit log
-	// chains them back from the key (retiredKeys): a file published
+	// chains them back from the key (retiredKeysFor): a file published
 	// before a rotation failed, exit 4, though verify all passed it; and
 	// it still did with the key given by --pubkey, the check the guide
 	// recommends (outside reviews).
 	keys := []ed25519.PublicKey{pub}
-	var retired []job.RetiredKey
-	var records map[string]reconcile.Record
-	if opts.PubKey == "" || opts.RootGiven {
-		retired, records, err = a.retiredKeys(ctx, pub)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, k := range retired {
-			keys = append(keys, k.Public)
-		}
+	for _, k := range old.keys {
+		keys = append(keys, k.Public)
 	}
 	l := a.layout()
 	for _, path := range files {
@@ -492,7 +490,7 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 			// A retired key vouches only for what was published before
 			// its rotation: a key that leaked, the reason to rotate,
 			// re-signed a later report and passed (an outside review).
-			if p := retiredKeyProblem(retired, records, check); p != "" {
+			if p := old.problem(check); p != "" {
 				problems = append(problems, p)
 			}
 		case check.Signature.Status == reports.CheckFailed && named != "" && !slices.ContainsFunc(keys, func(k ed25519.PublicKey) bool { return reports.KeyID(k) == named }):
@@ -538,40 +536,49 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 	return failures, unread, nil
 }
 
-// retiredKeys are the keys the root's rotations retired, as its audit log
-// chains them back from pub (job.RetiredKeysAt), and the log's record of
-// publication, by which a retired key vouches only for files published
-// before its rotation. The log must hold to its chain and to its signed
-// checkpoints first: an edited log could date a forgery before the
-// rotation. When it does not, no retired key is used and a warning says
-// why; with no log there is none to use.
-func (a *app) retiredKeys(ctx context.Context, pub ed25519.PublicKey) ([]job.RetiredKey, map[string]reconcile.Record, error) {
-	l := a.layout()
-	if _, err := os.Lstat(l.AuditLog); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
-	}
-	ac, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], pub, nil)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, nil, err
-		}
-		// Not this account's to read (an analyst's): the files are
-		// still checked, with the key alone.
-		fmt.Fprintf(a.stderr, "WARNING: the root's audit log cannot be read (%v): no key its rotations retired is used\n", err)
-		return nil, nil, nil
-	}
-	if !ac.OK() {
-		fmt.Fprintf(a.stderr, "WARNING: the root's audit log does not hold (%s): no key its rotations retired is used; run 'ledgerlens verify all'\n", summarize(ac.Problems))
-		return nil, nil, nil
-	}
-	return job.RetiredKeysAt(ac.State.Entries, pub), reconcile.Records(ac.State.Entries), nil
-}
-
 // retiredKeys are the keys a root's rotations retired, with the root's
 // record of publication that says what each signed before its rotation.
 type retiredKeys struct {
 	keys    []job.RetiredKey
 	records map[string]reconcile.Record
+}
+
+// retiredKeysFor are the keys the rotations of the root --root names (or
+// whose key is used) retired, as its audit log chains them back from the
+// verifying key (job.RetiredKeysAt), and the log's record of
+// publication, by which a retired key vouches only for files published
+// before its rotation. The log must hold to its chain and to its signed
+// checkpoints first: an edited log could date a forgery before the
+// rotation. When it does not, or this account may not read it, none is
+// used and a warning says why; with no root, no key or no log there are
+// none.
+func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKeys, error) {
+	if len(opts.Files) == 0 || (opts.PubKey != "" && !opts.RootGiven) {
+		return retiredKeys{}, nil
+	}
+	pub, _, err := verifyingKey(a, opts.PubKey, opts.RootGiven)
+	if err != nil || pub == nil {
+		return retiredKeys{}, nil // said where each file or bundle is checked
+	}
+	l := a.layout()
+	if _, err := os.Lstat(l.AuditLog); errors.Is(err, fs.ErrNotExist) {
+		return retiredKeys{}, nil
+	}
+	ac, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], pub, nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return retiredKeys{}, err
+		}
+		// Not this account's to read (an analyst's): the files are
+		// still checked, with the key alone.
+		fmt.Fprintf(a.stderr, "WARNING: the root's audit log cannot be read (%v): no key its rotations retired is used\n", err)
+		return retiredKeys{}, nil
+	}
+	if !ac.OK() {
+		fmt.Fprintf(a.stderr, "WARNING: the root's audit log does not hold (%s): no key its rotations retired is used; run 'ledgerlens verify all'\n", summarize(ac.Problems))
+		return retiredKeys{}, nil
+	}
+	return retiredKeys{keys: job.RetiredKeysAt(ac.State.Entries, pub), records: reconcile.Records(ac.State.Entries)}, nil
 }
 
 // signed returns the retired key that signed the open file f at path, and
@@ -580,23 +587,23 @@ type retiredKeys struct {
 func (r retiredKeys) signed(f *os.File, path string) (job.RetiredKey, reports.FileCheck, bool) {
 	for _, k := range r.keys {
 		check, err := reports.VerifyOpenFile(f, path, k.Public)
-		if err == nil && retiredKeyProblem(r.keys, r.records, check) == "" {
+		if err == nil && r.problem(check) == "" {
 			return k, check, true
 		}
 	}
 	return job.RetiredKey{}, reports.FileCheck{}, false
 }
 
-// retiredKeyProblem says when check's key is one of retired and no file
-// with check's bytes was recorded as published before that key's
-// rotation ("" when the key is not retired, or one was).
-func retiredKeyProblem(retired []job.RetiredKey, records map[string]reconcile.Record, check reports.FileCheck) string {
-	for _, k := range retired {
+// problem says when check's key is one of r's and no file with check's
+// bytes was recorded as published before that key's rotation ("" when
+// the key is not retired, or one was).
+func (r retiredKeys) problem(check reports.FileCheck) string {
+	for _, k := range r.keys {
 		if reports.KeyID(k.Public) != check.KeyID {
 			continue
 		}
-		for _, r := range records {
-			if r.SHA256 == check.SHA256 && r.Seq < k.RetiredAt {
+		for _, rec := range r.records {
+			if rec.SHA256 == check.SHA256 && rec.Seq < k.RetiredAt {
 				return ""
 			}
 		}
