@@ -293,7 +293,7 @@ func acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 		l.Release()
 		return nil, fmt.Errorf("lock %s: encode holder: %w", path, err)
 	}
-	if err := writeRecord(f, append(record, '\n')); err != nil {
+	if err := writeRecord(f, record); err != nil {
 		l.Release()
 		return nil, fmt.Errorf("lock %s: record holder: %w", path, err)
 	}
@@ -317,13 +317,8 @@ func (l *Lock) Release() error {
 		if l.keep != nil {
 			keep, terr = json.Marshal(l.keep)
 		}
-		if terr == nil && keep != nil {
-			terr = writeRecord(f, append(keep, '\n'))
-		} else if terr == nil {
-			terr = f.Truncate(0)
-		}
 		if terr == nil {
-			terr = f.Sync()
+			terr = writeRecord(f, keep) // writes nothing for none
 		}
 	}
 	// Closing the last descriptor releases the flock.
@@ -444,12 +439,16 @@ func readHolder(f *os.File) Holder {
 	return h
 }
 
+// writeRecord replaces the lock file's content with record, a JSON
+// holder, and a line end (nothing at all for an empty record).
 func writeRecord(f *os.File, record []byte) error {
 	if err := f.Truncate(0); err != nil {
 		return err
 	}
-	if _, err := f.WriteAt(record, 0); err != nil {
-		return err
+	if len(record) > 0 {
+		if _, err := f.WriteAt(append(record, '\n'), 0); err != nil {
+			return err
+		}
 	}
 	return f.Sync()
 }
