@@ -587,10 +587,14 @@ func TestConcurrentRunsAndStaleLock(t *testing.T) {
 	}
 	holder.Process.Signal(syscall.SIGKILL)
 	holder.Wait()
+	// A query in between, by the same account, took the lock and emptied
+	// the killed job's record: the crash left no trace (a review of stop
+	// 59's fixes). It carries the record on to the next job.
+	mustRun(t, "--root", root, "query", "SELECT count(*) FROM runs")
 	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
 	audit, _ := os.ReadFile(filepath.Join(root, ".ledgerlens", "audit.jsonl"))
-	if !strings.Contains(string(audit), `"event":"lock_recovered"`) {
-		t.Error("audit log lacks the lock_recovered event")
+	if !strings.Contains(string(audit), `"event":"lock_recovered"`) || !strings.Contains(string(audit), fmt.Sprintf("pid %d (report weekly)", holder.Process.Pid)) {
+		t.Errorf("audit log lacks the lock_recovered event naming the killed job, pid %d", holder.Process.Pid)
 	}
 }
 
