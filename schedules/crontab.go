@@ -11,6 +11,15 @@ import (
 // (--fail-on), and `schedule run` logs them as an error.
 const WeeklyFailOn = "SEV1"
 
+// SLAFailOn is the same for a month's SLA report: a SEV2 breach is an
+// error-budget freeze, an RTO breach or a SEV0 exception nobody observed
+// in time, each something a person must act on (docs/COMPLIANCE.md, "The
+// monthly SLA report"). The monthly line exits 3 on them, and `schedule
+// run` logs them as an error. Without it, the line of a month with a
+// freeze and an RTO breach ended 0, and cron mailed nothing (an outside
+// review).
+const SLAFailOn = "SEV2"
+
 // JobCommand returns the ledgerlens subcommand (without binary and flags)
 // that does the work of the named job, as the crontab and systemd exports
 // invoke it.
@@ -31,7 +40,7 @@ func JobCommand(name string) ([]string, error) {
 	case JobIntegrityCheck:
 		return []string{"verify", "all", "--quiet", "--lock-timeout", "30m"}, nil
 	case JobSLAReport:
-		return []string{"report", "sla", "--quiet", "--lock-timeout", "30m"}, nil
+		return []string{"report", "sla", "--quiet", "--fail-on", SLAFailOn, "--lock-timeout", "30m"}, nil
 	}
 	return nil, fmt.Errorf("job %q: no ledgerlens command is known for it (known: %s, %s, %s)",
 		name, JobWeeklyReview, JobIntegrityCheck, JobSLAReport)
@@ -77,7 +86,9 @@ func Crontab(specs []JobSpec, binary, root string) (string, error) {
 # Output: --quiet keeps results off stdout and, without a terminal, only
 # errors are logged to stderr, so cron mails only failures. The weekly
 # review's --fail-on SEV1 makes a week that needs a person one of them
-# (exit 3: a stale ledger, no runs, a SEV0/SEV1 finding).
+# (exit 3: a stale ledger, no runs, a SEV0/SEV1 finding), and the SLA
+# report's --fail-on SEV2 a month with an error-budget freeze, an RTO
+# breach or a SEV0 exception observed late.
 `)
 	for _, spec := range specs {
 		s, err := parseSpec(spec)

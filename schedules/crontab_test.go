@@ -89,7 +89,7 @@ func TestCrontabMatchesDaemon(t *testing.T) {
 	commands := map[string]string{
 		JobWeeklyReview:   testBinary + " report weekly --quiet --fail-on SEV1 --lock-timeout 30m --root " + testRoot,
 		JobIntegrityCheck: testBinary + " verify all --quiet --lock-timeout 30m --root " + testRoot,
-		JobSLAReport:      testBinary + " report sla --quiet --lock-timeout 30m --root " + testRoot,
+		JobSLAReport:      testBinary + " report sla --quiet --fail-on SEV2 --lock-timeout 30m --root " + testRoot,
 	}
 	from := mustTime(t, "2026-03-01T00:00:00Z") // covers the spring DST changes
 	for n, specs := range sets {

@@ -77,14 +77,21 @@ func runReportSLA(ctx context.Context, a *app, opts ReportSLAOptions) error {
 			printSLA(a, r)
 			return a.notifySLA(ctx, r, pf.lockTimeout, requireNotify(opts.RequireNotify))
 		},
-		func(r *pipeline.SLAResult) (sevs []string) {
-			if r.Report != nil {
-				for _, b := range r.Report.Breaches {
-					sevs = append(sevs, b.Severity)
-				}
-			}
-			return sevs
-		}, "SLA breaches")
+		slaSeverities, slaFindings)
+}
+
+// slaFindings names what --fail-on weighs in an SLA report.
+const slaFindings = "SLA breaches"
+
+// slaSeverities are the severities --fail-on weighs in an SLA report: its
+// breaches'.
+func slaSeverities(r *pipeline.SLAResult) (sevs []string) {
+	if r.Report != nil {
+		for _, b := range r.Report.Breaches {
+			sevs = append(sevs, b.Severity)
+		}
+	}
+	return sevs
 }
 
 // printSLA writes the headline figures and output paths to stdout.

@@ -621,7 +621,14 @@ func (a *app) slaJob(lockTimeout time.Duration) schedules.JobFunc {
 		}
 		// As `report sla` does: the scheduler published reports no
 		// receiver ever heard of (an outside review).
-		if nerr := a.notifySLA(ctx, res, lockTimeout, notifyFail); nerr != nil {
+		nerr := a.notifySLA(ctx, res, lockTimeout, notifyFail)
+		// A month that needs a person, which the crontab's monthly line
+		// exits 3 on: logged as an error, as the weekly job logs its week.
+		if n := atOrAbove(schedules.SLAFailOn, slaSeverities(res)); n > 0 {
+			a.log.Error(fmt.Sprintf("SLA report %s needs a person: %d %s at or above %s", res.Month, n, slaFindings, schedules.SLAFailOn),
+				"job", schedules.JobSLAReport)
+		}
+		if nerr != nil {
 			return slaStats(res), unannounced("SLA report "+res.Report.Month, nerr)
 		}
 		return slaStats(res), nil

@@ -207,6 +207,26 @@ func TestScheduledWeekThatNeedsAPerson(t *testing.T) {
 	}
 }
 
+// TestScheduledMonthThatNeedsAPerson: the month of an error-budget
+// freeze and an RTO breach (SEV2), which the crontab's monthly line exits
+// 3 on (TestCronLinesOfPeriodsThatNeedAPerson). The scheduler logs it as
+// an error, with the same rule (schedules.SLAFailOn).
+func TestScheduledMonthThatNeedsAPerson(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+
+	var stderr strings.Builder
+	a := newApp(&strings.Builder{}, &stderr)
+	a.root = root
+	fire := time.Date(2026, 4, 1, 7, 0, 0, 0, time.UTC)
+	if _, err := a.slaJob(0)(context.Background(), fire); err != nil {
+		t.Fatalf("the scheduled SLA report: %v", err)
+	}
+	if got := stderr.String(); !strings.Contains(got, "SLA report 2026-03 needs a person: 2 SLA breaches at or above SEV2") || !strings.Contains(got, "level=ERROR") {
+		t.Errorf("the scheduler's log of a month that needs a person:\n%s", got)
+	}
+}
+
 // TestSchedulerWithItsStateGone: the scheduler started silently on a
 // state directory that did not come up (an empty mount point), writing
 // its lock and state there, and on a root whose schedule state was

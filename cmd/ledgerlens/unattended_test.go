@@ -1037,22 +1037,41 @@ func TestFixturesAndDemoRefuseAPlaceInsideARoot(t *testing.T) {
 	}
 }
 
-// TestCronLineOfADeadLedgerFeed: the weekly line `schedule crontab`
-// writes, run on a root whose ledger feed stopped months ago. The week's
-// review held a stale ledger, no runs and unpublished weeks, all SEV1,
-// and the line ended 0 with nothing on stderr: cron mailed nothing (an
-// outside review). It carries --fail-on SEV1: exit 3, said on stderr.
-func TestCronLineOfADeadLedgerFeed(t *testing.T) {
-	root := filepath.Join(t.TempDir(), "root")
-	mustRun(t, "fixtures", "generate", "--runs", "3000", "--no-conflicting-duplicate", "--out", root)
-	mustRun(t, "--root", root, "keys", "generate")
-	line, err := schedules.JobCommand(schedules.JobWeeklyReview)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := ledgerlens(t, nil, append(line, "--root", root)...)
-	if r.code != 3 || !strings.Contains(r.stderr, "at or above SEV1") {
-		t.Errorf("the crontab's weekly line on a dead feed: exit %d, want 3 said on stderr\n%s%s", r.code, r.stdout, r.stderr)
+// TestCronLinesOfPeriodsThatNeedAPerson: the lines `schedule crontab`
+// writes, run on a period a person must act on. The weekly line, on a
+// root whose ledger feed stopped months ago (a stale ledger, no runs and
+// unpublished weeks, all SEV1), ended 0 with nothing on stderr, and so did
+// the monthly SLA line on a month with an error-budget freeze and an RTO
+// breach (both SEV2): cron mailed nothing (outside reviews). They carry
+// --fail-on SEV1 and SEV2: exit 3, said on stderr.
+func TestCronLinesOfPeriodsThatNeedAPerson(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		job  string
+		root func(t *testing.T) string
+		args []string // after the line's own, for the period
+		want string
+	}{
+		{"weekly review of a dead ledger feed", schedules.JobWeeklyReview, func(t *testing.T) string {
+			root := filepath.Join(t.TempDir(), "root")
+			mustRun(t, "fixtures", "generate", "--runs", "3000", "--no-conflicting-duplicate", "--out", root)
+			return root
+		}, nil, "at or above SEV1"},
+		{"SLA report of a month with a freeze and an RTO breach", schedules.JobSLAReport, copyFixture,
+			[]string{"--month", "2026-03"}, "2 SLA breaches at or above SEV2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := tc.root(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			line, err := schedules.JobCommand(tc.job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := ledgerlens(t, nil, append(append(line, "--root", root), tc.args...)...)
+			if r.code != 3 || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("the crontab's %s line: exit %d, want 3 with %q on stderr\n%s%s", tc.job, r.code, tc.want, r.stdout, r.stderr)
+			}
+		})
 	}
 }
 
