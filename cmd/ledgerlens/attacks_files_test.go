@@ -357,17 +357,44 @@ func TestVerifyFileAfterAKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	signAs(t, leaked, forged)
-	for _, keyArgs := range [][]string{nil, {"--pubkey", pub}} {
+	// With the retired key itself too, as an auditor holds it who
+	// obtained it before the rotation: the root's log did not hold with
+	// it, a warning said so, and the forgery passed with it alone, exit 0
+	// (an outside review). The root's own key tells that it is retired.
+	oldPub := filepath.Join(t.TempDir(), "old-signing.pub")
+	copyFile(t, filepath.Join(leaked, ".ledgerlens", "keys", "signing.pub"), oldPub)
+	for _, keyArgs := range [][]string{nil, {"--pubkey", pub}, {"--pubkey", oldPub}} {
 		r := ledgerlens(t, nil, append(append([]string{"--root", root, "verify"}, keyArgs...), forged)...)
 		if r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") || !strings.Contains(r.stdout, "signed by key "+before+", retired by the rotation at audit seq") {
 			t.Errorf("verify --root %v of a later report re-signed with the retired key: exit %d, want %d\n%s%s", keyArgs, r.code, exitIntegrity, r.stdout, r.stderr)
 		}
 	}
+	// What the retired key did sign before its rotation still verifies
+	// with it, and the warning names the key that replaced it.
+	current, err := reports.LoadPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = ledgerlens(t, nil, "--root", root, "verify", "--pubkey", oldPub, report)
+	if r.code != 0 || !strings.Contains(r.stdout, "OK ") || !strings.Contains(r.stderr, "key "+before+" given by --pubkey was retired by the rotation at audit seq") || !strings.Contains(r.stderr, "holds with its current key "+reports.KeyID(current)) {
+		t.Errorf("verify --root --pubkey OLD of a report published before the rotation: exit %d, want 0 with a warning naming the current key\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// A retired key vouches for what it signed, not for any bytes the log
+	// recorded: a sidecar's, signed after the rotation, passed (an outside
+	// review).
+	sidecarBytes := filepath.Join(t.TempDir(), "update_"+nextWeek(t)+".md")
+	copyFile(t, report+".sha256", sidecarBytes)
+	signAs(t, leaked, sidecarBytes)
+	if r := ledgerlens(t, nil, "--root", root, "verify", "--pubkey", pub, sidecarBytes); r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") {
+		t.Errorf("verify --root --pubkey NEW of a sidecar's bytes the retired key signed after the rotation: exit %d, want %d\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
+	}
 	// And a bundle the leaked key signed, exported from the copy.
 	forgedBundle := filepath.Join(t.TempDir(), "forged.zip")
 	mustRun(t, "--root", leaked, "evidence", "export", "--from", prevWeek(t), "--to", mustParseDay(t, prevWeek(t)).AddDate(0, 0, 6).Format(time.DateOnly), "--out", forgedBundle)
-	if r := ledgerlens(t, nil, "--root", root, "verify", "--pubkey", pub, forgedBundle); r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") {
-		t.Errorf("verify --root --pubkey NEW of a bundle the retired key signed after the rotation: exit %d, want %d\n%s%s", r.code, exitIntegrity, r.stdout, r.stderr)
+	for _, key := range []string{pub, oldPub} {
+		if r := ledgerlens(t, nil, "--root", root, "verify", "--pubkey", key, forgedBundle); r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") {
+			t.Errorf("verify --root --pubkey %s of a bundle the retired key signed after the rotation: exit %d, want %d\n%s%s", key, r.code, exitIntegrity, r.stdout, r.stderr)
+		}
 	}
 	other := otherKeyRoot(t)
 	signAs(t, other, report)

@@ -541,6 +541,10 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 type retiredKeys struct {
 	keys    []job.RetiredKey
 	records map[string]reconcile.Record
+	// broken says why the root --root names cannot vouch for any file:
+	// its audit log does not hold with the key checked with, nor is that
+	// key one its own key's rotations retired ("" when it can).
+	broken string
 }
 
 // retiredKeysFor are the keys the rotations of the root --root names (or
@@ -549,9 +553,17 @@ type retiredKeys struct {
 // publication, by which a retired key vouches only for files published
 // before its rotation. The log must hold to its chain and to its signed
 // checkpoints first: an edited log could date a forgery before the
-// rotation. When it does not, or this account may not read it, none is
-// used and a warning says why; with no root, no key or no log there are
-// none.
+// rotation. When this account may not read it, none is used and a
+// warning says why; with no root, no key or no log there are none.
+//
+// A key given by --pubkey that the log does not hold with may be one the
+// root's own key's rotations retired: an auditor's, obtained before a
+// rotation. It is then bound as any retired key is, and a warning names
+// the root's current key. It was used alone, with a warning that the log
+// did not hold, and a report the leaked key re-signed after its rotation
+// passed, exit 0 (an outside review). Otherwise the root cannot vouch for
+// anything, and every file and bundle fails (retiredKeys.broken): --root
+// asked it to.
 func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKeys, error) {
 	if len(opts.Files) == 0 || (opts.PubKey != "" && !opts.RootGiven) {
 		return retiredKeys{}, nil
@@ -574,11 +586,53 @@ func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKe
 		fmt.Fprintf(a.stderr, "WARNING: the root's audit log cannot be read (%v): no key its rotations retired is used\n", err)
 		return retiredKeys{}, nil
 	}
-	if !ac.OK() {
-		fmt.Fprintf(a.stderr, "WARNING: the root's audit log does not hold (%s): no key its rotations retired is used; run 'ledgerlens verify all'\n", summarize(ac.Problems))
-		return retiredKeys{}, nil
+	if ac.OK() {
+		return retiredKeys{keys: job.RetiredKeysAt(ac.State.Entries, pub), records: reconcile.Records(ac.State.Entries)}, nil
 	}
-	return retiredKeys{keys: job.RetiredKeysAt(ac.State.Entries, pub), records: reconcile.Records(ac.State.Entries)}, nil
+	if opts.PubKey != "" {
+		old, ok, err := retiredByTheRootsKey(ctx, l, pub)
+		if err != nil {
+			return retiredKeys{}, err
+		}
+		if ok {
+			fmt.Fprintf(a.stderr, "WARNING: key %s given by --pubkey was retired by the rotation at audit seq %d of the root's audit log, which holds with its current key %s: a file it signed verifies only when the log records it published before that rotation; obtain the current key out of band to check later files (docs/COMPLIANCE.md)\n",
+				reports.KeyID(pub), old.keys[0].RetiredAt, old.current)
+			return old.retiredKeys, nil
+		}
+	}
+	return retiredKeys{broken: fmt.Sprintf("the root's audit log does not hold with key %s (%s), nor is that key one its own key's rotations retired: the root --root names vouches for nothing; run 'ledgerlens verify all'", reports.KeyID(pub), summarize(ac.Problems))}, nil
+}
+
+// retiredByTheRoot is pub bound as a key the root's own key's rotations
+// retired (retiredByTheRootsKey), with that key's id.
+type retiredByTheRoot struct {
+	retiredKeys
+	current string
+}
+
+// retiredByTheRootsKey reports whether pub is a key the rotations of the
+// root's own key (its keys directory's signing.pub) retired, as the
+// root's audit log, holding with that key, chains them; and if so, pub
+// alone, bound by its rotation. The root's key only ever makes the check
+// stricter here: what pub signed is still what is checked.
+func retiredByTheRootsKey(ctx context.Context, l inputs.Layout, pub ed25519.PublicKey) (retiredByTheRoot, bool, error) {
+	own, err := job.RootPublicKey(l)
+	if err != nil || own == nil || own.Equal(pub) {
+		return retiredByTheRoot{}, false, nil
+	}
+	ac, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], own, nil)
+	if err != nil || !ac.OK() {
+		return retiredByTheRoot{}, false, ctx.Err()
+	}
+	for _, k := range job.RetiredKeysAt(ac.State.Entries, own) {
+		if k.Public.Equal(pub) {
+			return retiredByTheRoot{
+				retiredKeys: retiredKeys{keys: []job.RetiredKey{k}, records: reconcile.Records(ac.State.Entries)},
+				current:     reports.KeyID(own),
+			}, true, nil
+		}
+	}
+	return retiredByTheRoot{}, false, nil
 }
 
 // signed returns the retired key that signed the open file f at path, and
@@ -597,13 +651,21 @@ func (r retiredKeys) signed(f *os.File, path string) (job.RetiredKey, reports.Fi
 // problem says when check's key is one of r's and no file with check's
 // bytes was recorded as published before that key's rotation ("" when
 // the key is not retired, or one was).
+//
+// Only an artifact's record counts: a sidecar's or a signature's bytes,
+// which no key signed, passed when the leaked key signed them after its
+// rotation (an outside review). When the root vouches for nothing
+// (broken), that is the problem of every file.
 func (r retiredKeys) problem(check reports.FileCheck) string {
+	if r.broken != "" {
+		return r.broken
+	}
 	for _, k := range r.keys {
 		if reports.KeyID(k.Public) != check.KeyID {
 			continue
 		}
 		for _, rec := range r.records {
-			if rec.SHA256 == check.SHA256 && rec.Seq < k.RetiredAt {
+			if rec.SHA256 == check.SHA256 && rec.Seq < k.RetiredAt && rec.Signed() {
 				return ""
 			}
 		}

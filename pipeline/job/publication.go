@@ -17,9 +17,9 @@ import (
 
 // Roles of a published file in its artifact_written record.
 const (
-	roleArtifact  = "artifact"
-	roleSidecar   = "sidecar"
-	roleSignature = "signature"
+	RoleArtifact  = "artifact"
+	RoleSidecar   = "sidecar"
+	RoleSignature = "signature"
 )
 
 // RecordPublished writes the record of publication (docs/COMPLIANCE.md):
@@ -89,9 +89,9 @@ func (j *Job) RecordPublishedSet(ctx context.Context, dir string, rev int, writt
 				supersedes = l.Rel(filepath.Join(dir, reports.Name(p.Base, rev-1, ext)))
 			}
 			for _, f := range []file{
-				{path: path + reports.SignatureExt, role: roleSignature},
-				{path: path + reports.SidecarExt, role: roleSidecar},
-				{path: path, role: roleArtifact},
+				{path: path + reports.SignatureExt, role: RoleSignature},
+				{path: path + reports.SidecarExt, role: RoleSidecar},
+				{path: path, role: RoleArtifact},
 			} {
 				f.base, f.supersedes = p.Base, supersedes
 				var err error
@@ -102,7 +102,7 @@ func (j *Job) RecordPublishedSet(ctx context.Context, dir string, rev int, writt
 					// worth holding in memory again.
 					f.sum, f.n, err = reports.FileDigest(f.path)
 				}
-				if f.role == roleSignature && errors.Is(err, fs.ErrNotExist) {
+				if f.role == RoleSignature && errors.Is(err, fs.ErrNotExist) {
 					continue // published unsigned
 				}
 				if err != nil {

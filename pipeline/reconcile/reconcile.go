@@ -42,6 +42,13 @@ type Record struct {
 	Set []string
 }
 
+// Signed reports whether the record is of a file a key signed: not of a
+// sidecar or a signature (a record made before roles were recorded
+// counts as signed).
+func (r Record) Signed() bool {
+	return r.Role != job.RoleSidecar && r.Role != job.RoleSignature
+}
+
 // Records indexes the artifact_written entries of a log by path.
 func Records(entries []audit.Entry) map[string]Record {
 	out := map[string]Record{}
