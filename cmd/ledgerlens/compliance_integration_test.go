@@ -336,6 +336,20 @@ func TestEvidenceHoldsTheAcknowledgments(t *testing.T) {
 		t.Fatalf("stderr names no range: %s", r.stderr)
 	}
 	const reason = "finance corrected a credit, FIN-7"
+	// What the record, the audit log and the reports would not show as
+	// it was given is refused, nothing recorded: DEL and a line separator
+	// were recorded, and the audit log's offline recipe called the intact
+	// log broken at their entry (an outside review).
+	log := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))
+	for _, bad := range [][]string{{"--by", "alice", "--reason", "finance\u2028corrected"}, {"--by", "alice", "--reason", "FIN-7\x7f"}, {"--by", "\x1b[2Kalice", "--reason", reason}} {
+		r := ledgerlens(t, nil, append([]string{"--root", root, "ledger", "acknowledge", "--range", m[1]}, bad...)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "does not show as itself") {
+			t.Errorf("ledger acknowledge %q: exit %d, want %d refusing it\n%s%s", bad, r.code, exitUsage, r.stdout, r.stderr)
+		}
+	}
+	if !bytes.Equal(log, readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl"))) {
+		t.Error("a refused acknowledgment wrote to the audit log")
+	}
 	mustRun(t, "--root", root, "ledger", "acknowledge", "--range", m[1], "--by", "alice", "--reason", reason)
 	mustRun(t, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 

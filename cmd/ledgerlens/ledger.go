@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ledgerlens/ledgerlens/pipeline"
+	"github.com/ledgerlens/ledgerlens/pipeline/plaintext"
 )
 
 func newLedgerCmd(a *app) *cobra.Command {
@@ -69,6 +70,16 @@ func runLedgerAcknowledge(ctx context.Context, a *app, opts LedgerAcknowledgeOpt
 	}
 	if strings.TrimSpace(opts.By) == "" || strings.TrimSpace(opts.Reason) == "" {
 		return usagef("--by NAME and --reason TEXT are required")
+	}
+	// Recorded, signed and shown in reports as given: a control or
+	// invisible formatting character is refused, not cleaned. DEL and a
+	// line separator in --reason were recorded as they were, and the
+	// audit log's offline recipe called the intact log broken at that
+	// entry (an outside review).
+	for _, f := range []struct{ flag, text string }{{"--by", opts.By}, {"--reason", opts.Reason}} {
+		if err := plaintext.Check(f.flag, f.text); err != nil {
+			return usagef("%v", err)
+		}
 	}
 	ack := pipeline.AcknowledgeOptions{LineFrom: from, LineTo: to, By: opts.By, Reason: opts.Reason}
 	res, err := pipeline.AcknowledgeLedger(ctx, a.env("ledger acknowledge", opts.LockTimeout), ack)

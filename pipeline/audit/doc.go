@@ -43,14 +43,17 @@
 //
 // Lines are written in this canonical form (with "hash" in its sorted place),
 // but the hash is defined on the decoded content, so a verifier need not
-// compare bytes of the line.
+// compare bytes of the line. Append writes no string (nor key) holding DEL
+// (0x7f), U+2028 or U+2029: each is recorded as its escape spelled out in
+// text, the six characters \u007f, \u2028 or \u2029.
 //
 // # Verifying without ledgerlens
 //
 // For logs whose strings contain no DEL (0x7f), U+2028 or U+2029 and whose
 // numbers are integers below 2^53 or plain decimals (true of every entry
-// ledgerlens writes), jq's sorted compact output (jq -cSj) equals C, so an
-// auditor can re-perform the chain with jq and sha256sum:
+// ledgerlens writes: Append spells those three characters out), jq's
+// sorted compact output (jq -cSj) equals C, so an auditor can re-perform
+// the chain with jq and sha256sum:
 //
 //	prev=0000000000000000000000000000000000000000000000000000000000000000
 //	n=0

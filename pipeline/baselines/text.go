@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/ledgerlens/ledgerlens/pipeline/plaintext"
 )
 
 // CheckID refuses an identifier (scenario id, proposal id) that could not
@@ -16,15 +18,11 @@ func CheckID(what, id string) error {
 		return fmt.Errorf("empty %s", what)
 	}
 	for i, r := range id {
-		if unsafeRune(r) {
+		if plaintext.Hidden(r) {
 			return fmt.Errorf("%s %q contains the control character %U at byte %d: ids are refused, not cleaned", what, id, r, i)
 		}
 	}
 	return nil
-}
-
-func unsafeRune(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' || r == unicode.ReplacementChar
 }
 
 // mdInline renders free text (a name, an id, a line of rationale) as one
@@ -37,7 +35,7 @@ func mdInline(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
-		case unsafeRune(r):
+		case plaintext.Hidden(r):
 			fmt.Fprintf(&b, `\u%04X`, r)
 		case strings.ContainsRune("\\`*_{}[]()<>#+!|~&", r):
 			b.WriteByte('\\')
