@@ -208,7 +208,7 @@ func TestBaselineSignedByHand(t *testing.T) {
 	if got, ok := b.Get(cand.ScenarioID); !ok || got.MedianCredits != a.NewBaseline || got.LastUpdated != a.ApprovedAt {
 		t.Fatalf("baseline in force %+v", got)
 	}
-	stockRecipe(t, l, k.approvers)
+	stockRecipe(t, l, k)
 }
 
 // recipeRunner returns a function that runs docs/COMPLIANCE.md's check of
@@ -242,28 +242,58 @@ func recipeRunner(t *testing.T, l inputs.Layout) func() (string, error) {
 // retired (valid-before=, as the docs advise; it failed every genuine
 // record then); and fail, with a non-zero status, once a record changed
 // (it ended 0 whatever failed: an outside review).
-func stockRecipe(t *testing.T, l inputs.Layout, approvers string) {
+//
+// And an approval signed with the proposer's own key, listed again under
+// another name: the recipe printed both fingerprints for someone to
+// compare, and ended 0 (an outside review).
+func stockRecipe(t *testing.T, l inputs.Layout, k keys) {
 	t.Helper()
+	approvers := k.approvers
 	run := recipeRunner(t, l)
-	if out, err := run(); err != nil || strings.Count(out, `Good "ledgerlens-baseline" signature for`) != 2 {
+	if out, err := run(); err != nil || strings.Count(out, `Good "ledgerlens-baseline" signature for`) != 2 || strings.Contains(out, "note:") {
 		t.Fatalf("the recipe on genuine records: %v\n%s", err, out)
 	}
-	// Both keys retired the day after the records were signed.
-	listed := readOrFatal(t, approvers)
-	retired := bytes.ReplaceAll(listed, []byte(`namespaces="ledgerlens-baseline"`), []byte(`namespaces="ledgerlens-baseline",valid-before="20260303Z"`))
-	if err := os.WriteFile(approvers, retired, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := run(); err != nil || strings.Count(out, `Good "ledgerlens-baseline" signature for`) != 2 {
-		t.Fatalf("the recipe on genuine records whose keys were retired since: %v\n%s", err, out)
-	}
-	// An approval record changed after it was signed.
 	entries, err := filepath.Glob(filepath.Join(l.BaselineUpdatesDir, "approval_*.json"))
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("approval records %v %v", entries, err)
 	}
-	edited := bytes.Replace(readOrFatal(t, entries[0]), []byte(`"approved_by": "bob"`), []byte(`"approved_by":  "bob"`), 1)
-	if err := os.WriteFile(entries[0], edited, 0o644); err != nil {
+	approval := entries[0]
+	genuine, genuineSig := readOrFatal(t, approval), readOrFatal(t, strings.TrimSuffix(approval, ".json")+baselines.SignatureExt)
+	listed := readOrFatal(t, approvers)
+	alicePub := readOrFatal(t, k.alice+".pub")
+	if err := os.WriteFile(approvers, append(append([]byte{}, listed...), []byte(`carol namespaces="ledgerlens-baseline" `+string(alicePub))...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(approval, bytes.Replace(genuine, []byte(`"approved_by": "bob"`), []byte(`"approved_by": "carol"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(stockSign(t, k.alice, approval), strings.TrimSuffix(approval, ".json")+baselines.SignatureExt); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(); err == nil || !strings.Contains(out, "one key on both sides") {
+		t.Fatalf("the recipe on an approval signed with the proposer's key under another name: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(approvers, listed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(approval, genuine, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(strings.TrimSuffix(approval, ".json")+baselines.SignatureExt, genuineSig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Both keys retired the day after the records were signed: the
+	// approval was made under another version of the file, noted.
+	retired := bytes.ReplaceAll(listed, []byte(`namespaces="ledgerlens-baseline"`), []byte(`namespaces="ledgerlens-baseline",valid-before="20260303Z"`))
+	if err := os.WriteFile(approvers, retired, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(); err != nil || strings.Count(out, `Good "ledgerlens-baseline" signature for`) != 2 || !strings.Contains(out, "note: approved under approvers file sha256") {
+		t.Fatalf("the recipe on genuine records whose keys were retired since: %v\n%s", err, out)
+	}
+	// An approval record changed after it was signed.
+	edited := bytes.Replace(genuine, []byte(`"approved_by": "bob"`), []byte(`"approved_by":  "bob"`), 1)
+	if err := os.WriteFile(approval, edited, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := run(); err == nil {
