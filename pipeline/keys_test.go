@@ -3,7 +3,9 @@ package pipeline
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
@@ -74,6 +76,9 @@ func TestRotateKeyKeepsJobsRunning(t *testing.T) {
 	if !rotated {
 		t.Error("no key_rotated entry")
 	}
+	t.Run("the rotation checked by hand as the audit package documents", func(t *testing.T) {
+		rotationRecipe(t, env.Layout.AuditLog, retired)
+	})
 	if seqs := job.UnsignedAfter(st.Entries, cps[len(cps)-1].Checkpoint.Size, pub); len(seqs) > 0 {
 		t.Errorf("entries %v after the newest checkpoint are not signed by the new key", seqs)
 	}
@@ -82,5 +87,59 @@ func TestRotateKeyKeepsJobsRunning(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(job.RetiredKeysDir(env.Layout.KeysDir), first.KeyID+".key")); err == nil {
 		t.Error("the old private key was kept")
+	}
+}
+
+// rotationRecipe runs pipeline/audit/doc.go's check, with jq and OpenSSL,
+// of the old key's word for the new one in the key_rotated entry of the
+// log at path, with the retired key oldPub: it must pass, and fail once
+// the entry names another new key (the rotation's bytes were not
+// documented anywhere: an outside review).
+func rotationRecipe(t *testing.T, path, oldPub string) {
+	t.Helper()
+	for _, tool := range []string{"bash", "jq", "base64", "openssl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not on PATH", tool)
+		}
+	}
+	var script strings.Builder
+	in := false
+	for _, line := range strings.Split(string(readOrFatal(t, filepath.Join("audit", "doc.go"))), "\n") {
+		body, ok := strings.CutPrefix(line, "//\t")
+		in = in && ok || ok && strings.HasPrefix(body, `jq -j '"ledgerlens/key-rotation`)
+		if in {
+			script.WriteString(body + "\n")
+		} else if script.Len() > 0 {
+			break
+		}
+	}
+	if script.Len() == 0 {
+		t.Fatal("no rotation recipe in pipeline/audit/doc.go")
+	}
+	var entry string
+	for _, l := range strings.Split(string(readOrFatal(t, path)), "\n") {
+		if strings.Contains(l, `"event":"key_rotated"`) {
+			entry = l
+		}
+	}
+	if entry == "" {
+		t.Fatal("no key_rotated line in the log")
+	}
+	run := func(line string) ([]byte, error) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "old.pub"), readOrFatal(t, oldPub), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("bash", "-c", "set -e\n"+script.String())
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "line="+line)
+		return cmd.CombinedOutput()
+	}
+	if out, err := run(entry); err != nil {
+		t.Fatalf("the documented recipe on a genuine rotation: %v\n%s\n%s", err, script.String(), out)
+	}
+	forged := strings.Replace(entry, `"to_key_id":"`, `"to_key_id":"0`, 1)
+	if out, err := run(forged); err == nil {
+		t.Fatalf("the documented recipe on a rotation naming another key ended 0:\n%s", out)
 	}
 }

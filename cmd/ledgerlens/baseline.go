@@ -25,7 +25,7 @@ import (
 // an approval (docs/COMPLIANCE.md).
 func signingFlags(f *pflag.FlagSet, s *baselines.Signing) {
 	f.StringVar(&s.KeyFile, "sign-with", "", "sign with this OpenSSH private key (listed in config/approvers); default: the key in ssh-agent (SSH_AUTH_SOCK)")
-	f.StringVar(&s.SignatureFile, "signature", "", "a signature made with `ssh-keygen -Y sign -n "+baselines.Namespace+"` over the record --print-record printed")
+	f.StringVar(&s.SignatureFile, "signature", "", "the signature `FILE` that 'ssh-keygen -Y sign -n "+baselines.Namespace+"' made over the record --print-record printed")
 	f.StringVar(&s.RecordFile, "record", "", "with --signature: the signed record (default: the signature's name without .sig)")
 	f.BoolVar(&s.PrintRecord, "print-record", false, "print the record to sign (needs --by) and change nothing")
 }

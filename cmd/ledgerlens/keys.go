@@ -41,7 +41,7 @@ refused by every later job (exit 4): entries that no checkpoint of the
 current key covers must carry its signature.`,
 		Example: `  ledgerlens --root /srv/ledger keys rotate
   # a report signed before the rotation:
-  ledgerlens --root /srv/ledger verify --pubkey signing.pub runs/CREDIT_REVIEWS/weekly_2026-11-16.json`,
+  ledgerlens --root /srv/ledger verify --pubkey signing.pub /srv/ledger/runs/CREDIT_REVIEWS/weekly_2026-11-16.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runKeysRotate(cmd.Context(), a)

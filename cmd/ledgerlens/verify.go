@@ -929,7 +929,14 @@ func runAuditVerify(ctx context.Context, a *app, opts AuditVerifyOptions) error 
 	if res.Newest().Source == "" && ch.Entries > 0 {
 		// The chain needs no key: without a signed checkpoint, a log cut
 		// short or made up verifies as well as the real one.
-		fmt.Fprintf(a.stderr, "WARNING: %s: no signed checkpoint vouches for it: only its chain was checked, which anyone can make; pass --checkpoint with a checkpoint kept elsewhere (a witness copy, a bundle's audit/checkpoint) and --pubkey\n", path)
+		checked := "only its chain was checked, which anyone can make"
+		if pub != nil {
+			// Its entries' signatures were checked too (an outside review
+			// found the warning said otherwise): what no key vouches for
+			// is where the log ends.
+			checked = "its chain and its entries' signatures were checked, but a copy cut short after any entry verifies as well"
+		}
+		fmt.Fprintf(a.stderr, "WARNING: %s: no signed checkpoint vouches for it: %s; pass --checkpoint with a checkpoint kept elsewhere (a witness copy, a bundle's audit/checkpoint) and --pubkey\n", path, checked)
 	}
 	return nil
 }

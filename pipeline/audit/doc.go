@@ -76,6 +76,19 @@
 //	jq -r .sig <<<"$line" | base64 -d > s.bin
 //	openssl pkeyutl -verify -pubin -inkey signing.pub -rawin -in m -sigfile s.bin
 //
+// with the key that appended the entry. On a log whose key was rotated
+// that is not always signing.pub: the current key signs the entries from
+// the newest key_rotated entry on (that entry included), the key it
+// retired (keys/retired/<from_key_id>.pub, and from_public_key in the
+// entry) those before it, and so on back. Each key_rotated entry carries
+// the retired key's word for its successor, from_key_sig, an Ed25519
+// signature of RotationStatement, which this checks by hand ($line being
+// the key_rotated entry, old.pub the retired key):
+//
+//	jq -j '"ledgerlens/key-rotation\n\(.from_key_id)\n\(.to_key_id)\n\(.to_public_key)\n"' <<<"$line" > m
+//	jq -r .from_key_sig <<<"$line" | base64 -d > s.bin
+//	openssl pkeyutl -verify -pubin -inkey old.pub -rawin -in m -sigfile s.bin
+//
 // Because the running prev (not the line's own "prev") prefixes the hash
 // input, an edited, deleted, inserted or reordered line breaks the chain at
 // that line. Truncation at a line boundary leaves a valid shorter chain; the
