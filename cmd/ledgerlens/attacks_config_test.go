@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,7 +34,7 @@ func TestConfigOthersMayWrite(t *testing.T) {
 			func(t *testing.T, root string) {
 				chown(t, filepath.Join(root, "config", "sintraprime-policy.json"), 65534, 65534)
 			},
-			"is owned by nobody (uid 65534), not by the account that runs the jobs or root"},
+			"is owned by nobody (uid 65534), not by the jobs' account (root)"},
 		{"the configuration directory writable by every account", "config",
 			func(t *testing.T, root string) { chmod(t, filepath.Join(root, "config"), 0o777) }, "is writable by every account (mode 0777)"},
 		{"the baselines writable by a group others are in", "config/credit-baselines.json",
@@ -91,7 +92,7 @@ func TestConfigOthersMayWrite(t *testing.T) {
 				if err := os.Lchown(policy, 65534, 65534); err != nil {
 					t.Fatal(err)
 				}
-			}, "is a link owned by nobody (uid 65534)"},
+			}, "is a link owned by nobody (uid 65534), not by the jobs' account (root)"},
 		{"an ACL lets another account write the policy", "config/sintraprime-policy.json",
 			func(t *testing.T, root string) {
 				if _, err := exec.LookPath("setfacl"); err != nil {
@@ -100,7 +101,13 @@ func TestConfigOthersMayWrite(t *testing.T) {
 				if out, err := exec.Command("setfacl", "-m", "u:65534:rw", filepath.Join(root, "config", "sintraprime-policy.json")).CombinedOutput(); err != nil {
 					t.Skipf("setfacl: %v %s", err, out)
 				}
-			}, "is writable by group"},
+			}, "is writable by nobody (uid 65534), whom an ACL names"},
+		{"the configuration directory sticky and writable by every account", "config",
+			// Nobody may replace the jobs' files in it, but anyone may
+			// create one that is missing (config/approvers here): it
+			// passed (an outside review).
+			func(t *testing.T, root string) { chmod(t, filepath.Join(root, "config"), 0o777|os.ModeSticky) },
+			"is writable by every account (mode 1777)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			root := copyRoot(t, publishedRoot(t))
@@ -113,16 +120,33 @@ func TestConfigOthersMayWrite(t *testing.T) {
 			if _, err := os.Stat(weeklyPath(root, nextWeek(t), 1, ".json")); err == nil {
 				t.Error("a report was published from rules another account may write")
 			}
+			// The refusal is in the log: once the access is taken away,
+			// nothing else would say the rules were open to others.
+			if log := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")); !bytes.Contains(log, []byte(`"event":"job_fail"`)) || !bytes.Contains(log, []byte("changes the rules the jobs apply")) {
+				t.Error("the audit log does not record the refusal")
+			}
 			mustFail(t, exitIntegrity, []string{named}, "--root", root, "verify", "all")
+			// The scheduler reads its jobs' times there: moved to a day
+			// that never comes, no job ran, nothing said (an outside
+			// review).
+			mustFail(t, exitIntegrity, []string{named}, "--root", root, "schedule", "list")
 		})
 	}
 	// A checkout written under a umask of 002, group-writable by the
-	// owner's private group, passes (it was refused: a review).
+	// owner's private group, passes (it was refused: a review); so does
+	// one whose ACL lets another group read it (refused for any ACL: an
+	// outside review).
 	private := copyRoot(t, publishedRoot(t))
 	chmod(t, private, 0o775)
 	chmod(t, filepath.Join(private, "config"), 0o775)
 	chmod(t, filepath.Join(private, "config", "sintraprime-policy.json"), 0o664)
 	mustRun(t, "--root", private, "verify", "all")
+	if _, err := exec.LookPath("setfacl"); err == nil {
+		if out, err := exec.Command("setfacl", "-m", "g:65534:r", filepath.Join(private, "config", "sintraprime-policy.json")).CombinedOutput(); err != nil {
+			t.Fatalf("setfacl: %v %s", err, out)
+		}
+		mustRun(t, "--root", private, "verify", "all")
+	}
 	// The root as the jobs leave it passes; so does one whose jobs run
 	// under another account than root, checked by root (sudo verify
 	// all called that account "another account": a review).

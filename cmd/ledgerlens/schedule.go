@@ -34,7 +34,15 @@ func newScheduleCmd(a *app) *cobra.Command {
 }
 
 // jobSpecs reads the schedules from config/ledgerlens.json (defaults: docs/ARCHITECTURE.md, "Scheduling").
+//
+// Schedules another account may change are refused as every job refuses
+// such rules (job.ConfigAccessProblems): moved to a day that never comes,
+// the daemon started and no job ever ran, with nothing said (an outside
+// review).
 func (a *app) jobSpecs() ([]schedules.JobSpec, error) {
+	if problems := job.ConfigAccessProblems(a.layout()); len(problems) > 0 {
+		return nil, &job.IntegrityError{Problems: problems}
+	}
 	cfg, _, err := inputs.LoadConfig(a.layout().Config)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/user"
@@ -19,21 +20,22 @@ import (
 // apply: the files under config/ (the policy, the baselines, the
 // approvers, ledgerlens.json) and every directory and link the system
 // walks to reach them from / (traversed), owned by another account than
-// the jobs' (the keys directory's owner) or root, or writable by a group
-// (but the owner's private group, without an ACL), by accounts a POSIX
-// ACL names (its mask shows in the group bits), or by every account (a
-// directory with the sticky bit, as /tmp, excepted: nobody may rename
-// another's entries in it, though a link another owns there is theirs
-// to replace). The threat model trusts only the account that runs the
-// jobs (docs/COMPLIANCE.md): whoever may write these sets the severity
-// multipliers, the baselines, the SLO targets and who may approve a
-// baseline, and nothing a report records tells such a change from the
-// operator's (an outside review made each of them as another account,
-// and every verifier passed). Like sshd's StrictModes, it is a check of
-// the permissions, made when this account may read the signing key (the
-// jobs' account, or root): an auditor's copy is not held to it. It
-// reads the files' metadata only, and /etc/passwd, /etc/group and
-// /etc/gshadow for a group-writable path.
+// the jobs' (the keys directory's owner) or root, or writable by anyone
+// else: a group another account may hold, an account or group a POSIX
+// ACL names, or every account. A directory with the sticky bit, as /tmp,
+// is excepted on the way (nobody may rename another's entries in it,
+// though a link another owns there is theirs to replace), but not where
+// a configuration file lies: there anyone may create one that is
+// missing (an outside review). The threat model trusts only the account
+// that runs the jobs (docs/COMPLIANCE.md): whoever may write these sets
+// the severity multipliers, the baselines, the SLO targets and who may
+// approve a baseline, and nothing a report records tells such a change
+// from the operator's (an outside review made each of them as another
+// account, and every verifier passed). Like sshd's StrictModes, it is a
+// check of the permissions, made when this account may read the signing
+// key (the jobs' account, or root): an auditor's copy is not held to it.
+// It reads the files' metadata and ACLs only, and /etc/passwd, /etc/group
+// and /etc/gshadow for a group that may write.
 func ConfigAccessProblems(l inputs.Layout) []string {
 	if !mayReadSigningKey(l) {
 		return nil
@@ -42,66 +44,130 @@ func ConfigAccessProblems(l inputs.Layout) []string {
 	if syscall.Stat(l.KeysDir, &keys) != nil {
 		return nil
 	}
-	trusted := func(uid uint32) bool { return uid == 0 || uid == keys.Uid }
+	a := &access{jobs: keys.Uid}
 	var paths []string
 	seen := map[string]bool{}
-	add := func(p string) {
+	holding := map[string]bool{} // the directories the files lie in
+	for _, p := range []string{l.Config, l.Policy, l.Baselines, baselines.ApproversPath(l.Baselines)} {
 		abs, err := filepath.Abs(p)
 		if err != nil {
-			return
+			continue
 		}
-		for _, q := range traversed(abs) {
+		walk := traversed(abs) // its directories too, from /
+		holding[filepath.Dir(walk[len(walk)-1])] = true
+		for _, q := range walk {
 			if !seen[q] {
 				seen[q] = true
 				paths = append(paths, q)
 			}
 		}
 	}
-	for _, p := range []string{l.Config, l.Policy, l.Baselines, baselines.ApproversPath(l.Baselines)} {
-		add(p) // its directories too, from /
-	}
 	var problems []string
 	for _, p := range paths {
-		if why := othersMayWrite(p, trusted); why != "" {
-			problems = append(problems, fmt.Sprintf("%s is %s: anyone who may write it changes the rules the jobs apply (policy, baselines, approvers) and no verifier can tell; make it the jobs' account's alone (chown, chmod go-w, no ACL)",
-				p, why))
+		if why, remedy := a.othersMayWrite(p, holding[p]); why != "" {
+			problems = append(problems, fmt.Sprintf("%s is %s: anyone who may write it changes the rules the jobs apply (policy, baselines, approvers) and no verifier can tell; %s, then check what it holds, or put back a copy you checked: taking the access away does not undo a change already made, nor close the file to an account that holds it open",
+				p, why, remedy))
 		}
 	}
 	return problems
 }
 
-// othersMayWrite says how an account trusted does not accept may write
-// path ("" when none may, or path is not there).
-func othersMayWrite(path string, trusted func(uid uint32) bool) string {
+// access judges who may write a path against the accounts the jobs
+// trust: root and the jobs' own (the keys directory's owner).
+type access struct {
+	jobs                   uint32
+	passwd, group, gshadow []byte // read once, when a group may write
+	read                   bool
+}
+
+func (a *access) trusted(uid uint32) bool { return uid == 0 || uid == a.jobs }
+
+// notTrusted says who may own or write a configuration: "the jobs'
+// account (NAME) or root".
+func (a *access) notTrusted() string {
+	if a.jobs == 0 {
+		return "the jobs' account (root)"
+	}
+	return "the jobs' account (" + a.jobsAccount() + ") or root"
+}
+
+// jobsAccount names the jobs' account for a remedy.
+func (a *access) jobsAccount() string {
+	if u, err := user.LookupId(strconv.FormatUint(uint64(a.jobs), 10)); err == nil {
+		return u.Username
+	}
+	return strconv.FormatUint(uint64(a.jobs), 10)
+}
+
+// trustedGroup reports whether only trusted accounts may hold gid
+// (trustedGroupIn over the system's files).
+func (a *access) trustedGroup(gid uint32) bool {
+	if !a.read {
+		a.read = true
+		a.passwd, _ = os.ReadFile("/etc/passwd")
+		a.group, _ = os.ReadFile("/etc/group")
+		a.gshadow, _ = os.ReadFile("/etc/gshadow") // root's to read
+	}
+	return trustedGroupIn(a.passwd, a.group, a.gshadow, gid, a.trusted)
+}
+
+// othersMayWrite says how an account the jobs do not trust may write
+// path, and what to do about it ("" when none may, or path is not
+// there). holds says that configuration files lie in path, where a sticky
+// bit is no excuse.
+func (a *access) othersMayWrite(path string, holds bool) (why, remedy string) {
 	fi, err := os.Lstat(path)
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
-		return ""
+		return "", ""
 	}
+	chown := fmt.Sprintf("give it to the jobs' account (chown %s)", a.jobsAccount())
 	if fi.Mode()&os.ModeSymlink != 0 {
 		// Its directory and its target are checked; its owner may
 		// replace it where the directory is sticky (a review).
-		if !trusted(st.Uid) {
-			return fmt.Sprintf("a link owned by %s, not by the account that runs the jobs or root", accountName(st.Uid))
+		if !a.trusted(st.Uid) {
+			return fmt.Sprintf("a link owned by %s, not by %s", accountName(st.Uid), a.notTrusted()), "make it again as the jobs' account"
 		}
-		return ""
+		return "", ""
 	}
-	mode := fi.Mode().Perm()
+	mode := st.Mode & 0o7777
 	sticky := fi.IsDir() && fi.Mode()&os.ModeSticky != 0
 	switch {
-	case !trusted(st.Uid):
-		return fmt.Sprintf("owned by %s, not by the account that runs the jobs or root", accountName(st.Uid))
-	case sticky:
-		return ""
+	case !a.trusted(st.Uid):
+		return fmt.Sprintf("owned by %s, not by %s", accountName(st.Uid), a.notTrusted()), chown
+	case sticky && !holds:
+		return "", ""
 	case mode&0o002 != 0:
-		return fmt.Sprintf("writable by every account (mode %04o)", mode)
-	case mode&0o020 != 0 && (hasACL(path) || !privateGroup(st.Uid, st.Gid)):
-		return fmt.Sprintf("writable by group %s, or by accounts an ACL names (mode %04o)", groupName(st.Gid), mode)
+		return fmt.Sprintf("writable by every account (mode %04o)", mode), "chmod o-w"
 	}
-	return ""
+	acl, err := accessACL(path)
+	if err != nil {
+		return fmt.Sprintf("under an ACL that cannot be read (%v)", err), "remove it (setfacl -b) or check it by hand"
+	}
+	if acl == nil {
+		if mode&0o020 != 0 && !a.trustedGroup(st.Gid) {
+			return fmt.Sprintf("writable by group %s, which accounts other than %s may hold (mode %04o)", groupName(st.Gid), a.notTrusted(), mode), "chmod g-w, or give it a group only the jobs' account holds"
+		}
+		return "", ""
+	}
+	// An ACL's mask bounds its named entries and the owning group.
+	for _, e := range acl.entries {
+		if e.perm&aclWrite == 0 || acl.mask&aclWrite == 0 {
+			continue
+		}
+		switch {
+		case e.tag == aclTagUser && !a.trusted(e.id):
+			return fmt.Sprintf("writable by %s, whom an ACL names (mode %04o)", accountName(e.id), mode), "remove the entry (setfacl -x u:" + strconv.FormatUint(uint64(e.id), 10) + ") or take its write (setfacl -m)"
+		case e.tag == aclTagGroup && !a.trustedGroup(e.id):
+			return fmt.Sprintf("writable by group %s, which an ACL names and accounts other than %s may hold (mode %04o)", groupName(e.id), a.notTrusted(), mode), "remove the entry (setfacl -x g:" + strconv.FormatUint(uint64(e.id), 10) + ") or take its write (setfacl -m)"
+		case e.tag == aclTagGroupObj && !a.trustedGroup(st.Gid):
+			return fmt.Sprintf("writable by group %s, which accounts other than %s may hold (mode %04o, an ACL)", groupName(st.Gid), a.notTrusted(), mode), "chmod g-w, or give it a group only the jobs' account holds"
+		}
+	}
+	return "", ""
 }
 
 func accountName(uid uint32) string {
@@ -163,83 +229,123 @@ func traversed(p string) []string {
 	return out
 }
 
-// privateGroup reports whether gid is uid's private group: its primary
-// group in /etc/passwd, listed in /etc/group with no member but uid's
-// account, and no other account's primary group (as Debian makes one per
-// account, which a umask of 002 leaves group-writable: a checkout so
-// written was refused, a review of this stop's fixes). A group it cannot
-// find there (a directory service's) is not.
-func privateGroup(uid, gid uint32) bool {
-	passwd, err1 := os.ReadFile("/etc/passwd")
-	group, err2 := os.ReadFile("/etc/group")
-	gshadow, _ := os.ReadFile("/etc/gshadow") // root's to read
-	return err1 == nil && err2 == nil && privateGroupIn(passwd, group, gshadow, uid, gid)
-}
-
-// privateGroupIn is privateGroup over the files' contents.
-func privateGroupIn(passwd, group, gshadow []byte, uid, gid uint32) bool {
-	owner := ""
+// trustedGroupIn reports whether only accounts trusted accepts may hold
+// gid, by the files' contents: it is listed in group, every account whose
+// primary group it is in passwd is trusted, every member it lists (in
+// group, and in gshadow where this account may read it) is a trusted
+// account's, and gshadow gives it no password (newgrp would let anyone
+// who knows it in). An account's private group, as Debian makes one per
+// account and a umask of 002 leaves group-writable, is one; so is a group
+// only the jobs' account belongs to (a checkout so written, and a root-
+// owned configuration in the jobs' account's group, were refused:
+// reviews). Every line of the id counts (groupadd -o gives one id two
+// names). A group it cannot find there (a directory service's), or that
+// a session kept after its account left it, is not seen: docs/COMPLIANCE.md.
+func trustedGroupIn(passwd, group, gshadow []byte, gid uint32, trusted func(uid uint32) bool) bool {
+	id := strconv.FormatUint(uint64(gid), 10)
+	names := map[string]bool{} // trusted accounts, by name
 	for _, line := range strings.Split(string(passwd), "\n") {
 		f := strings.Split(line, ":")
 		if len(f) < 4 {
 			continue
 		}
-		u, g := f[2], f[3]
-		switch {
-		case u == strconv.FormatUint(uint64(uid), 10) && g == strconv.FormatUint(uint64(gid), 10):
-			owner = f[0]
-		case g == strconv.FormatUint(uint64(gid), 10):
-			return false // another account's primary group too
+		uid, err := strconv.ParseUint(f[2], 10, 32)
+		ok := err == nil && trusted(uint32(uid))
+		if ok {
+			names[f[0]] = true
+		}
+		if f[3] == id && !ok {
+			return false // an untrusted account's primary group
 		}
 	}
-	if owner == "" {
-		return false
+	onlyTrusted := func(members string) bool {
+		for _, m := range strings.Split(members, ",") {
+			if m != "" && !names[m] {
+				return false
+			}
+		}
+		return true
 	}
-	// Every line of the id (groupadd -o gives one id two names), each
-	// with no member but the owner; and their members in gshadow too,
-	// where this account may read it (a review found a second line of
-	// the id, and a member listed in gshadow only, let another account
-	// in).
 	found := false
-	var names []string
+	var groupNames []string
 	for _, line := range strings.Split(string(group), "\n") {
 		f := strings.Split(line, ":")
-		if len(f) < 4 || f[2] != strconv.FormatUint(uint64(gid), 10) {
+		if len(f) < 4 || f[2] != id {
 			continue
 		}
 		found = true
-		names = append(names, f[0])
-		if !onlyMember(f[3], owner) {
+		groupNames = append(groupNames, f[0])
+		if !onlyTrusted(f[3]) {
 			return false
 		}
 	}
 	for _, line := range strings.Split(string(gshadow), "\n") {
 		f := strings.Split(line, ":")
-		if len(f) >= 4 && slices.Contains(names, f[0]) && !onlyMember(f[3], owner) {
+		if len(f) < 4 || !slices.Contains(groupNames, f[0]) {
+			continue
+		}
+		if locked := f[1] == "" || strings.HasPrefix(f[1], "!") || strings.HasPrefix(f[1], "*"); !locked || !onlyTrusted(f[3]) {
 			return false
 		}
 	}
 	return found
 }
 
-// onlyMember reports whether a group's member list (comma-separated)
-// names nobody but owner.
-func onlyMember(members, owner string) bool {
-	for _, m := range strings.Split(members, ",") {
-		if m != "" && m != owner {
-			return false
-		}
-	}
-	return true
+// The POSIX ACL extended attribute's format (acl(5), the kernel's
+// posix_acl_xattr): a version, then 8-byte entries of tag, permissions
+// and id, little-endian.
+const (
+	aclVersion     = 2
+	aclTagUserObj  = 0x01
+	aclTagUser     = 0x02
+	aclTagGroupObj = 0x04
+	aclTagGroup    = 0x08
+	aclTagMask     = 0x10
+	aclTagOther    = 0x20
+	aclWrite       = 0x02
+)
+
+type aclEntry struct {
+	tag, perm uint16
+	id        uint32
 }
 
-// hasACL reports whether path carries a POSIX access ACL, whose mask the
-// group bits then show: what the accounts it names may do.
-func hasACL(path string) bool {
-	for _, attr := range ownerdir.ACLAttributes() {
-		if size, err := syscall.Getxattr(path, attr, nil); err == nil && size > 0 {
-			return true
+// acl is a file's access ACL: its entries and its mask's permissions.
+type acl struct {
+	entries []aclEntry
+	mask    uint16
+}
+
+// accessACL reads path's POSIX access ACL; nil when it has none.
+func accessACL(path string) (*acl, error) {
+	size, err := syscall.Getxattr(path, ownerdir.AccessACLAttribute, nil)
+	if err != nil || size == 0 {
+		return nil, nil // none, or a file system without ACLs
+	}
+	buf := make([]byte, size)
+	if size, err = syscall.Getxattr(path, ownerdir.AccessACLAttribute, buf); err != nil {
+		return nil, err
+	}
+	return parseACL(buf[:size])
+}
+
+// parseACL reads the extended attribute's bytes. Without a mask entry
+// (an ACL of the three base entries) nothing is masked.
+func parseACL(b []byte) (*acl, error) {
+	if len(b) < 4 || (len(b)-4)%8 != 0 || binary.LittleEndian.Uint32(b) != aclVersion {
+		return nil, fmt.Errorf("%d bytes, not a version %d POSIX ACL", len(b), aclVersion)
+	}
+	out := &acl{mask: 0o7}
+	for b = b[4:]; len(b) > 0; b = b[8:] {
+		e := aclEntry{tag: binary.LittleEndian.Uint16(b), perm: binary.LittleEndian.Uint16(b[2:]), id: binary.LittleEndian.Uint32(b[4:])}
+		switch e.tag {
+		case aclTagMask:
+			out.mask = e.perm
+		case aclTagUserObj, aclTagUser, aclTagGroupObj, aclTagGroup, aclTagOther:
+			out.entries = append(out.entries, e)
+		default:
+			return nil, fmt.Errorf("an entry of unknown tag %#x", e.tag)
 		}
 	}
-	return false
+	return out, nil
 }

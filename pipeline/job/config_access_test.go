@@ -7,31 +7,59 @@ import (
 	"testing"
 )
 
-// TestPrivateGroup: a group-writable configuration passes only through
-// its owner's private group; the jobs' own group, which the docs have
-// analysts join, does not (a review let an analyst in it change the
-// rules).
-func TestPrivateGroup(t *testing.T) {
-	passwd := []byte("root:x:0:0::/root:/bin/sh\nops:x:1000:1000::/home/ops:/bin/sh\nledgerlens:x:998:998::/srv:/bin/sh\nanalyst:x:1001:1001::/home/a:/bin/sh\nshared:x:1002:100::/:/bin/sh\nother:x:1003:100::/:/bin/sh\n")
-	group := []byte("root:x:0:\nops:x:1000:\nledgerlens:x:998:analyst\nanalyst:x:1001:\nusers:x:100:\ndev:x:1005:\ndev2:x:1005:analyst\nsec:x:1006:\n")
+// TestTrustedGroup: a configuration a group may write passes only when
+// no account but the jobs' and root may hold the group: an account's
+// private group, or one only the jobs' account belongs to. The jobs' own
+// group, which the docs have analysts join, does not (a review let an
+// analyst in it change the rules); a root-owned configuration in the
+// jobs' account's private group does (it was refused: a review), and a
+// group with a password anyone who knows it may join does not.
+func TestTrustedGroup(t *testing.T) {
+	passwd := []byte("root:x:0:0::/root:/bin/sh\nops:x:1000:1000::/home/ops:/bin/sh\nledgerlens:x:998:998::/srv:/bin/sh\nanalyst:x:1001:1001::/home/a:/bin/sh\nshared:x:1002:100::/:/bin/sh\nother:x:1003:100::/:/bin/sh\nsvc:x:997:997::/:/bin/sh\n")
+	group := []byte("root:x:0:\nops:x:1000:\nledgerlens:x:998:analyst\nanalyst:x:1001:\nusers:x:100:\ndev:x:1005:\ndev2:x:1005:analyst\nsec:x:1006:\nsvc:x:997:\nsvcwrite:x:1007:svc\npw:x:1008:\nnobody-in:x:1009:\n")
 	passwd = append(passwd, "dev:x:1005:1005::/:/bin/sh\nsec:x:1006:1006::/:/bin/sh\n"...)
-	gshadow := []byte("sec:!::analyst\n")
+	gshadow := []byte("sec:!::analyst\npw:$6$salt$hash::\nsvcwrite:!::svc\n")
 	for _, tt := range []struct {
-		name     string
-		uid, gid uint32
-		want     bool
+		name      string
+		jobs, gid uint32
+		want      bool
 	}{
-		{"root's own group", 0, 0, true},
-		{"an account's private group, no other member", 1000, 1000, true},
+		{"root's own group", 1000, 0, true},
+		{"the jobs' account's private group, no other member", 1000, 1000, true},
+		{"the jobs' account's private group, the file root's", 997, 997, true},
+		{"a group only the jobs' account belongs to", 997, 1007, true},
+		{"a group nobody holds", 1000, 1009, true},
 		{"the jobs' group with an analyst in it", 998, 998, false},
 		{"another account's private group", 1000, 1001, false},
 		{"a primary group two accounts share", 1002, 100, false},
 		{"a group not in the files", 1000, 4242, false},
 		{"a second group of the same id with a member", 1005, 1005, false},
 		{"a member listed in gshadow only", 1006, 1006, false},
+		{"a group with a password (newgrp)", 1000, 1008, false},
 	} {
-		if got := privateGroupIn(passwd, group, gshadow, tt.uid, tt.gid); got != tt.want {
-			t.Errorf("%s: privateGroup(%d, %d) = %v, want %v", tt.name, tt.uid, tt.gid, got, tt.want)
+		trusted := func(uid uint32) bool { return uid == 0 || uid == tt.jobs }
+		if got := trustedGroupIn(passwd, group, gshadow, tt.gid, trusted); got != tt.want {
+			t.Errorf("%s: trustedGroupIn(gid %d, jobs %d) = %v, want %v", tt.name, tt.gid, tt.jobs, got, tt.want)
+		}
+	}
+}
+
+// TestParseACL: the access ACL's bytes as setfacl writes them, and what
+// is not an ACL.
+func TestParseACL(t *testing.T) {
+	entry := func(tag, perm uint16, id uint32) []byte {
+		return []byte{byte(tag), byte(tag >> 8), byte(perm), byte(perm >> 8), byte(id), byte(id >> 8), byte(id >> 16), byte(id >> 24)}
+	}
+	v2 := []byte{2, 0, 0, 0}
+	acl := slices.Concat(v2, entry(aclTagUserObj, 6, 0xffffffff), entry(aclTagUser, 6, 65534), entry(aclTagGroupObj, 4, 0xffffffff),
+		entry(aclTagMask, 4, 0xffffffff), entry(aclTagOther, 4, 0xffffffff))
+	got, err := parseACL(acl)
+	if err != nil || got.mask != 4 || len(got.entries) != 4 || got.entries[1] != (aclEntry{aclTagUser, 6, 65534}) {
+		t.Errorf("parseACL: %+v %v", got, err)
+	}
+	for _, bad := range [][]byte{nil, {1, 0, 0, 0}, append(slices.Clone(v2), 1, 2, 3), slices.Concat(v2, entry(0x40, 6, 0))} {
+		if _, err := parseACL(bad); err == nil {
+			t.Errorf("parseACL(%v) read it", bad)
 		}
 	}
 }

@@ -108,14 +108,6 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 	if err := CheckRecordNotLost(l); err != nil {
 		return err
 	}
-	// Rules anyone else may change are not applied: nothing is published
-	// from them (an outside review; ConfigAccessProblems).
-	if problems := ConfigAccessProblems(l); len(problems) > 0 {
-		for i := range problems {
-			problems[i] += "; nothing was published"
-		}
-		return &IntegrityError{Problems: problems}
-	}
 	undone, err := resumeRotation(env)
 	if err != nil {
 		return err
@@ -166,7 +158,20 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 			return err
 		}
 	}
-	out, err := work(ctx, j)
+	// Rules anyone else may change are not applied: nothing is published
+	// from them (an outside review; ConfigAccessProblems). The refusal is
+	// a failed job of the log's, so that once the access is taken away
+	// the log still says the rules were open to others (it said nothing:
+	// an outside review).
+	var out Outcome
+	if problems := ConfigAccessProblems(l); len(problems) > 0 {
+		for i := range problems {
+			problems[i] += "; nothing was published"
+		}
+		err = &IntegrityError{Problems: problems}
+	} else {
+		out, err = work(ctx, j)
+	}
 	if err == nil && j.published.Load() {
 		// Published: a signal now would have the job say it published
 		// nothing. It finishes its records, seal and job_end instead

@@ -172,6 +172,10 @@ const (
 	aclDefault = "system.posix_acl_default"
 )
 
+// AccessACLAttribute is the extended attribute holding a file's POSIX
+// access ACL: who may read and write it beside its mode.
+const AccessACLAttribute = aclAccess
+
 // ACLAttributes are the extended attributes that hold a POSIX ACL: the
 // default one first.
 func ACLAttributes() []string { return []string{aclDefault, aclAccess} }
