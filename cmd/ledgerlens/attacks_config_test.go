@@ -107,7 +107,7 @@ func TestConfigOthersMayWrite(t *testing.T) {
 			// create one that is missing (config/approvers here): it
 			// passed (an outside review).
 			func(t *testing.T, root string) { chmod(t, filepath.Join(root, "config"), 0o777|os.ModeSticky) },
-			"is writable by every account (mode 1777)"},
+			"is writable by every account (mode 1777), where a configuration file lies"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			root := copyRoot(t, publishedRoot(t))
@@ -125,7 +125,9 @@ func TestConfigOthersMayWrite(t *testing.T) {
 			if log := readFile(t, filepath.Join(root, ".ledgerlens", "audit.jsonl")); !bytes.Contains(log, []byte(`"event":"job_fail"`)) || !bytes.Contains(log, []byte("changes the rules the jobs apply")) {
 				t.Error("the audit log does not record the refusal")
 			}
-			mustFail(t, exitIntegrity, []string{named}, "--root", root, "verify", "all")
+			// Whoever may write the configuration also chose the webhooks
+			// told of it: said (it was not: an outside review).
+			mustFail(t, exitIntegrity, []string{named, "the webhooks are listed in a configuration others may write"}, "--root", root, "verify", "all")
 			// The scheduler reads its jobs' times there: moved to a day
 			// that never comes, no job ran, nothing said (an outside
 			// review).

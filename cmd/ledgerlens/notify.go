@@ -85,6 +85,13 @@ func (a *app) deliver(ctx context.Context, m notify.Message, command string, loc
 	if err != nil {
 		return a.notifyFailed(err, policy)
 	}
+	if problems := job.ConfigAccessProblems(l); len(problems) > 0 {
+		// Whoever may write the configuration chose who is told: a
+		// receiver taken out of it heard nothing, and nothing said so
+		// (an outside review).
+		a.log.Error("the webhooks are listed in a configuration others may write: they chose who is told, and a receiver they took out of it does not hear of this",
+			"config", l.Config, "receivers", len(cfg.Webhooks))
+	}
 	if len(cfg.Webhooks) == 0 {
 		if policy == notifyRequired {
 			return errors.New("--require-notify: no webhooks configured in config/ledgerlens.json")

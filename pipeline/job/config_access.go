@@ -140,6 +140,9 @@ func (a *access) othersMayWrite(path string, holds bool) (why, remedy string) {
 		return fmt.Sprintf("owned by %s, not by %s", accountName(st.Uid), a.notTrusted()), chown
 	case sticky && !holds:
 		return "", ""
+	case mode&0o002 != 0 && sticky:
+		return fmt.Sprintf("writable by every account (mode %04o), where a configuration file lies: anyone may create one that is missing", mode),
+			"keep the configuration in a directory only the jobs' account writes, not a shared one such as /tmp"
 	case mode&0o002 != 0:
 		return fmt.Sprintf("writable by every account (mode %04o)", mode), "chmod o-w"
 	}
@@ -230,20 +233,29 @@ func traversed(p string) []string {
 }
 
 // trustedGroupIn reports whether only accounts trusted accepts may hold
-// gid, by the files' contents: it is listed in group, every account whose
-// primary group it is in passwd is trusted, every member it lists (in
-// group, and in gshadow where this account may read it) is a trusted
-// account's, and gshadow gives it no password (newgrp would let anyone
-// who knows it in). An account's private group, as Debian makes one per
-// account and a umask of 002 leaves group-writable, is one; so is a group
-// only the jobs' account belongs to (a checkout so written, and a root-
-// owned configuration in the jobs' account's group, were refused:
-// reviews). Every line of the id counts (groupadd -o gives one id two
-// names). A group it cannot find there (a directory service's), or that
-// a session kept after its account left it, is not seen: docs/COMPLIANCE.md.
+// gid, by the files' contents: it is a trusted account's private group.
+// That is, the primary group in passwd of a trusted account and of no
+// other, listed in group with no member but trusted accounts and no
+// password there, and, where gshadow can be read (root's to read), with
+// no member, administrator or password there but a trusted account's
+// (gpasswd and newgrp let those in). An account's private group, as
+// Debian makes one per account and a umask of 002 leaves group-writable,
+// is one; so is the jobs' account's, given to a root-owned
+// configuration (refused: a review). Ids are compared as numbers
+// ("01007" is 1007), and every line of the id counts (groupadd -o gives
+// one id two names). A group made for the jobs' account but no one's
+// primary group is not one: its administrators and password, in a
+// gshadow the jobs' account cannot read, let another account in, change
+// the configuration and leave (a review of this rule). Nor is a group a
+// directory service gives, or one a session kept after its account was
+// removed from it: docs/COMPLIANCE.md.
 func trustedGroupIn(passwd, group, gshadow []byte, gid uint32, trusted func(uid uint32) bool) bool {
-	id := strconv.FormatUint(uint64(gid), 10)
+	isID := func(field string) bool {
+		n, err := strconv.ParseUint(field, 10, 32)
+		return err == nil && uint32(n) == gid
+	}
 	names := map[string]bool{} // trusted accounts, by name
+	primary := false
 	for _, line := range strings.Split(string(passwd), "\n") {
 		f := strings.Split(line, ":")
 		if len(f) < 4 {
@@ -254,8 +266,11 @@ func trustedGroupIn(passwd, group, gshadow []byte, gid uint32, trusted func(uid 
 		if ok {
 			names[f[0]] = true
 		}
-		if f[3] == id && !ok {
-			return false // an untrusted account's primary group
+		if isID(f[3]) {
+			if !ok {
+				return false // an untrusted account's primary group
+			}
+			primary = true
 		}
 	}
 	onlyTrusted := func(members string) bool {
@@ -266,16 +281,18 @@ func trustedGroupIn(passwd, group, gshadow []byte, gid uint32, trusted func(uid 
 		}
 		return true
 	}
-	found := false
+	// No password: empty, or locked ("!", "*"); "x" sends to gshadow.
+	noPassword := func(pw string, shadowed bool) bool {
+		return pw == "" || strings.HasPrefix(pw, "!") || strings.HasPrefix(pw, "*") || shadowed && pw == "x"
+	}
 	var groupNames []string
 	for _, line := range strings.Split(string(group), "\n") {
 		f := strings.Split(line, ":")
-		if len(f) < 4 || f[2] != id {
+		if len(f) < 4 || !isID(f[2]) {
 			continue
 		}
-		found = true
 		groupNames = append(groupNames, f[0])
-		if !onlyTrusted(f[3]) {
+		if !noPassword(f[1], true) || !onlyTrusted(f[3]) {
 			return false
 		}
 	}
@@ -284,11 +301,11 @@ func trustedGroupIn(passwd, group, gshadow []byte, gid uint32, trusted func(uid 
 		if len(f) < 4 || !slices.Contains(groupNames, f[0]) {
 			continue
 		}
-		if locked := f[1] == "" || strings.HasPrefix(f[1], "!") || strings.HasPrefix(f[1], "*"); !locked || !onlyTrusted(f[3]) {
+		if !noPassword(f[1], false) || !onlyTrusted(f[2]) || !onlyTrusted(f[3]) {
 			return false
 		}
 	}
-	return found
+	return primary && len(groupNames) > 0
 }
 
 // The POSIX ACL extended attribute's format (acl(5), the kernel's

@@ -8,17 +8,20 @@ import (
 )
 
 // TestTrustedGroup: a configuration a group may write passes only when
-// no account but the jobs' and root may hold the group: an account's
-// private group, or one only the jobs' account belongs to. The jobs' own
-// group, which the docs have analysts join, does not (a review let an
-// analyst in it change the rules); a root-owned configuration in the
-// jobs' account's private group does (it was refused: a review), and a
-// group with a password anyone who knows it may join does not.
+// no account but the jobs' and root may hold the group: a trusted
+// account's private group. The jobs' own group, which the docs have
+// analysts join, does not (a review let an analyst in it change the
+// rules); a root-owned configuration in the jobs' account's private group
+// does (it was refused: a review). A group no one has as primary group,
+// a password in either file, an administrator in gshadow, or the id
+// spelled with a leading zero elsewhere do not let another account in
+// unseen (a review of the rule).
 func TestTrustedGroup(t *testing.T) {
-	passwd := []byte("root:x:0:0::/root:/bin/sh\nops:x:1000:1000::/home/ops:/bin/sh\nledgerlens:x:998:998::/srv:/bin/sh\nanalyst:x:1001:1001::/home/a:/bin/sh\nshared:x:1002:100::/:/bin/sh\nother:x:1003:100::/:/bin/sh\nsvc:x:997:997::/:/bin/sh\n")
-	group := []byte("root:x:0:\nops:x:1000:\nledgerlens:x:998:analyst\nanalyst:x:1001:\nusers:x:100:\ndev:x:1005:\ndev2:x:1005:analyst\nsec:x:1006:\nsvc:x:997:\nsvcwrite:x:1007:svc\npw:x:1008:\nnobody-in:x:1009:\n")
-	passwd = append(passwd, "dev:x:1005:1005::/:/bin/sh\nsec:x:1006:1006::/:/bin/sh\n"...)
-	gshadow := []byte("sec:!::analyst\npw:$6$salt$hash::\nsvcwrite:!::svc\n")
+	passwd := []byte("root:x:0:0::/root:/bin/sh\nops:x:1000:1000::/home/ops:/bin/sh\nledgerlens:x:998:998::/srv:/bin/sh\nanalyst:x:1001:1001::/home/a:/bin/sh\nshared:x:1002:100::/:/bin/sh\nother:x:1003:100::/:/bin/sh\nsvc:x:997:997::/:/bin/sh\n" +
+		"dev:x:1005:1005::/:/bin/sh\nsec:x:1006:1006::/:/bin/sh\npw:x:1008:1008::/:/bin/sh\ngpw:x:1010:1010::/:/bin/sh\nadm:x:1011:1011::/:/bin/sh\nzero:x:1012:1012::/:/bin/sh\neve:x:1013:01012::/:/bin/sh\n")
+	group := []byte("root:x:0:\nops:x:1000:\nledgerlens:x:998:analyst\nanalyst:x:1001:\nusers:x:100:\ndev:x:1005:\ndev2:x:1005:analyst\nsec:x:1006:\nsvc:x:997:\nsvcwrite:x:1007:svc\npw:x:1008:\nnobody-in:x:1009:\n" +
+		"gpw:$6$salt$hash:1010:\nadm:x:1011:\nzero:x:1012:\n")
+	gshadow := []byte("sec:!::analyst\npw:$6$salt$hash::\nsvcwrite:!::svc\nadm:!:analyst:\n")
 	for _, tt := range []struct {
 		name      string
 		jobs, gid uint32
@@ -27,15 +30,18 @@ func TestTrustedGroup(t *testing.T) {
 		{"root's own group", 1000, 0, true},
 		{"the jobs' account's private group, no other member", 1000, 1000, true},
 		{"the jobs' account's private group, the file root's", 997, 997, true},
-		{"a group only the jobs' account belongs to", 997, 1007, true},
-		{"a group nobody holds", 1000, 1009, true},
+		{"a group only the jobs' account belongs to, no one's primary group", 997, 1007, false},
+		{"a group nobody holds", 1000, 1009, false},
 		{"the jobs' group with an analyst in it", 998, 998, false},
 		{"another account's private group", 1000, 1001, false},
 		{"a primary group two accounts share", 1002, 100, false},
 		{"a group not in the files", 1000, 4242, false},
 		{"a second group of the same id with a member", 1005, 1005, false},
 		{"a member listed in gshadow only", 1006, 1006, false},
-		{"a group with a password (newgrp)", 1000, 1008, false},
+		{"a password in gshadow (newgrp)", 1008, 1008, false},
+		{"a password in /etc/group itself", 1010, 1010, false},
+		{"an administrator in gshadow (gpasswd -a)", 1011, 1011, false},
+		{"another account's primary group, its id spelled 01012", 1012, 1012, false},
 	} {
 		trusted := func(uid uint32) bool { return uid == 0 || uid == tt.jobs }
 		if got := trustedGroupIn(passwd, group, gshadow, tt.gid, trusted); got != tt.want {
