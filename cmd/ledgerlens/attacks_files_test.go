@@ -379,6 +379,35 @@ func TestVerifyFileAfterAKeyRotation(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "OK ") || !strings.Contains(r.stderr, "key "+before+" given by --pubkey was retired by the rotation at audit seq") || !strings.Contains(r.stderr, "holds with its current key "+reports.KeyID(current)) {
 		t.Errorf("verify --root --pubkey OLD of a report published before the rotation: exit %d, want 0 with a warning naming the current key\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// Nor does the leaked key pass its forgery once the log is moved
+	// aside, or replaced by one it signed (the leaked copy's): the root's
+	// own key says it is retired (it passed, exit 0: an outside review).
+	log := filepath.Join(root, ".ledgerlens", "audit.jsonl")
+	cps := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
+	realLog, realCps := readFile(t, log), readFile(t, cps)
+	for _, tc := range []struct {
+		name  string
+		swap  func()
+		wantR string
+	}{
+		{"the log moved aside", func() { os.Rename(log, log+".aside") }, "the root --root names vouches for nothing"},
+		{"the log the leaked key signed", func() {
+			copyFile(t, filepath.Join(leaked, ".ledgerlens", "audit.jsonl"), log)
+			copyFile(t, filepath.Join(leaked, ".ledgerlens", "audit.checkpoints"), cps)
+		}, "the root --root names vouches for nothing"},
+	} {
+		tc.swap()
+		if r := ledgerlens(t, nil, "--root", root, "verify", "--pubkey", oldPub, forged); r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") || !strings.Contains(r.stdout, tc.wantR) {
+			t.Errorf("%s: verify --root --pubkey OLD of the leaked key's forgery: exit %d, want %d\n%s%s", tc.name, r.code, exitIntegrity, r.stdout, r.stderr)
+		}
+		os.Remove(log + ".aside")
+		if err := os.WriteFile(log, realLog, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(cps, realCps, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// A retired key vouches for what it signed, not for any bytes the log
 	// recorded: a sidecar's, signed after the rotation, passed (an outside
 	// review).
@@ -395,6 +424,14 @@ func TestVerifyFileAfterAKeyRotation(t *testing.T) {
 		if r := ledgerlens(t, nil, "--root", root, "verify", "--pubkey", key, forgedBundle); r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") {
 			t.Errorf("verify --root --pubkey %s of a bundle the retired key signed after the rotation: exit %d, want %d\n%s%s", key, r.code, exitIntegrity, r.stdout, r.stderr)
 		}
+	}
+	// Rotated again: the key in the middle, as an auditor holds it,
+	// still verifies what the first key signed before its rotation (it
+	// failed, "neither the key checked with nor one its rotations
+	// retired": an outside review).
+	mustRun(t, "--root", root, "keys", "rotate")
+	if r := ledgerlens(t, nil, "--root", root, "verify", "--pubkey", pub, report); r.code != 0 || !strings.Contains(r.stdout, "signed by key "+before) {
+		t.Errorf("verify --root --pubkey MIDDLE of a report the first key signed: exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	other := otherKeyRoot(t)
 	signAs(t, other, report)

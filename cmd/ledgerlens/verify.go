@@ -541,9 +541,8 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 type retiredKeys struct {
 	keys    []job.RetiredKey
 	records map[string]reconcile.Record
-	// broken says why the root --root names cannot vouch for any file:
-	// its audit log does not hold with the key checked with, nor is that
-	// key one its own key's rotations retired ("" when it can).
+	// broken says why the root --root names cannot vouch for any file
+	// (heldToTheRootsKey; "" when it can).
 	broken string
 }
 
@@ -553,17 +552,17 @@ type retiredKeys struct {
 // publication, by which a retired key vouches only for files published
 // before its rotation. The log must hold to its chain and to its signed
 // checkpoints first: an edited log could date a forgery before the
-// rotation. When this account may not read it, none is used and a
-// warning says why; with no root, no key or no log there are none.
+// rotation. When it does not, or this account may not read it, none is
+// used and a warning says why (the verifying key then vouches alone);
+// with no root, no key or no log there are none.
 //
-// A key given by --pubkey that the log does not hold with may be one the
-// root's own key's rotations retired: an auditor's, obtained before a
-// rotation. It is then bound as any retired key is, and a warning names
-// the root's current key. It was used alone, with a warning that the log
-// did not hold, and a report the leaked key re-signed after its rotation
-// passed, exit 0 (an outside review). Otherwise the root cannot vouch for
-// anything, and every file and bundle fails (retiredKeys.broken): --root
-// asked it to.
+// A key given by --pubkey that is not the root's own (its keys
+// directory's signing.pub, which only the jobs' account may replace) is
+// held to that key instead (heldToTheRootsKey): it must be one the root's
+// own key's rotations retired. It was checked with the log alone, and a
+// leaked retired key's forgery passed, exit 0, where the log did not hold
+// with it, was moved aside or was rewritten with that key (outside
+// reviews).
 func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKeys, error) {
 	if len(opts.Files) == 0 || (opts.PubKey != "" && !opts.RootGiven) {
 		return retiredKeys{}, nil
@@ -573,6 +572,11 @@ func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKe
 		return retiredKeys{}, nil // said where each file or bundle is checked
 	}
 	l := a.layout()
+	if opts.PubKey != "" {
+		if own, err := job.RootPublicKey(l); err == nil && own != nil && !own.Equal(pub) {
+			return a.heldToTheRootsKey(ctx, l, pub, own)
+		}
+	}
 	if _, err := os.Lstat(l.AuditLog); errors.Is(err, fs.ErrNotExist) {
 		return retiredKeys{}, nil
 	}
@@ -586,53 +590,43 @@ func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKe
 		fmt.Fprintf(a.stderr, "WARNING: the root's audit log cannot be read (%v): no key its rotations retired is used\n", err)
 		return retiredKeys{}, nil
 	}
-	if ac.OK() {
-		return retiredKeys{keys: job.RetiredKeysAt(ac.State.Entries, pub), records: reconcile.Records(ac.State.Entries)}, nil
+	if !ac.OK() {
+		fmt.Fprintf(a.stderr, "WARNING: the root's audit log does not hold (%s): no key its rotations retired is used; run 'ledgerlens verify all'\n", summarize(ac.Problems))
+		return retiredKeys{}, nil
 	}
-	if opts.PubKey != "" {
-		old, ok, err := retiredByTheRootsKey(ctx, l, pub)
-		if err != nil {
-			return retiredKeys{}, err
-		}
-		if ok {
-			fmt.Fprintf(a.stderr, "WARNING: key %s given by --pubkey was retired by the rotation at audit seq %d of the root's audit log, which holds with its current key %s: a file it signed verifies only when the log records it published before that rotation; obtain the current key out of band to check later files (docs/COMPLIANCE.md)\n",
-				reports.KeyID(pub), old.keys[0].RetiredAt, old.current)
-			return old.retiredKeys, nil
-		}
-	}
-	return retiredKeys{broken: fmt.Sprintf("the root's audit log does not hold with key %s (%s), nor is that key one its own key's rotations retired: the root --root names vouches for nothing; run 'ledgerlens verify all'", reports.KeyID(pub), summarize(ac.Problems))}, nil
+	return retiredKeys{keys: job.RetiredKeysAt(ac.State.Entries, pub), records: reconcile.Records(ac.State.Entries)}, nil
 }
 
-// retiredByTheRoot is pub bound as a key the root's own key's rotations
-// retired (retiredByTheRootsKey), with that key's id.
-type retiredByTheRoot struct {
-	retiredKeys
-	current string
-}
-
-// retiredByTheRootsKey reports whether pub is a key the rotations of the
-// root's own key (its keys directory's signing.pub) retired, as the
-// root's audit log, holding with that key, chains them; and if so, pub
-// alone, bound by its rotation. The root's key only ever makes the check
-// stricter here: what pub signed is still what is checked.
-func retiredByTheRootsKey(ctx context.Context, l inputs.Layout, pub ed25519.PublicKey) (retiredByTheRoot, bool, error) {
-	own, err := job.RootPublicKey(l)
-	if err != nil || own == nil || own.Equal(pub) {
-		return retiredByTheRoot{}, false, nil
-	}
+// heldToTheRootsKey is retiredKeysFor for a key pub given by --pubkey
+// that is not the root's own key own: pub vouches only as one of the
+// keys own's rotations retired, as the root's audit log, holding with
+// own, chains them, and only for what the log records published before
+// its rotation; the keys retired before it with it. A warning names the
+// current key to obtain out of band. When the log does not hold with own,
+// cannot be read, or pub is not in its chain, the root vouches for
+// nothing, and every file and bundle fails: --root asked it to. The
+// root's key only ever makes the check stricter here: what pub signed is
+// still what is checked.
+func (a *app) heldToTheRootsKey(ctx context.Context, l inputs.Layout, pub, own ed25519.PublicKey) (retiredKeys, error) {
+	given, current := reports.KeyID(pub), reports.KeyID(own)
 	ac, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], own, nil)
-	if err != nil || !ac.OK() {
-		return retiredByTheRoot{}, false, ctx.Err()
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return retiredKeys{}, err
+	case err != nil:
+		return retiredKeys{broken: fmt.Sprintf("key %s given by --pubkey is not the root's key %s, and the root's audit log, which would say whether its rotations retired it, cannot be read (%v): the root --root names vouches for nothing", given, current, err)}, nil
+	case !ac.OK():
+		return retiredKeys{broken: fmt.Sprintf("key %s given by --pubkey is not the root's key %s, and the root's audit log does not hold with that key (%s): it cannot say whether its rotations retired key %s, and the root --root names vouches for nothing; run 'ledgerlens verify all'", given, current, summarize(ac.Problems), given)}, nil
 	}
-	for _, k := range job.RetiredKeysAt(ac.State.Entries, own) {
+	chain := job.RetiredKeysAt(ac.State.Entries, own)
+	for i, k := range chain {
 		if k.Public.Equal(pub) {
-			return retiredByTheRoot{
-				retiredKeys: retiredKeys{keys: []job.RetiredKey{k}, records: reconcile.Records(ac.State.Entries)},
-				current:     reports.KeyID(own),
-			}, true, nil
+			fmt.Fprintf(a.stderr, "WARNING: key %s given by --pubkey was retired by the rotation at audit seq %d of the root's audit log, which holds with its current key %s: a file it signed verifies only when the log records it published before that rotation; obtain the current key out of band to check later files (docs/COMPLIANCE.md)\n",
+				given, k.RetiredAt, current)
+			return retiredKeys{keys: chain[i:], records: reconcile.Records(ac.State.Entries)}, nil
 		}
 	}
-	return retiredByTheRoot{}, false, nil
+	return retiredKeys{broken: fmt.Sprintf("key %s given by --pubkey is neither the root's key %s nor one its rotations retired: the root --root names vouches for nothing", given, current)}, nil
 }
 
 // signed returns the retired key that signed the open file f at path, and
