@@ -43,17 +43,20 @@
 //
 // Lines are written in this canonical form (with "hash" in its sorted place),
 // but the hash is defined on the decoded content, so a verifier need not
-// compare bytes of the line. Append writes no string (nor key) holding DEL
-// (0x7f), U+2028 or U+2029: each is recorded as its escape spelled out in
-// text, the six characters \u007f, \u2028 or \u2029.
+// compare bytes of the line.
 //
 // # Verifying without ledgerlens
 //
 // For logs whose strings contain no DEL (0x7f), U+2028 or U+2029 and whose
-// numbers are integers below 2^53 or plain decimals (true of every entry
-// ledgerlens writes: Append spells those three characters out), jq's
-// sorted compact output (jq -cSj) equals C, so an auditor can re-perform
-// the chain with jq and sha256sum:
+// numbers are integers below 2^53 or plain decimals, jq's sorted compact
+// output (jq -cSj) equals C, so an auditor can re-perform the chain with
+// jq and sha256sum. ledgerlens writes integers and plain decimals, and
+// refuses those characters in the text a person gives it (a name, a
+// reason); a path or a ledger value holding one (a run id) is recorded
+// as it is, since reports and files name it so, and this recipe then
+// reports the log broken at that entry, where `ledgerlens audit verify`
+// (Go's encoding) holds it: Go writes DEL raw and escapes the separators,
+// jq the reverse.
 //
 //	prev=0000000000000000000000000000000000000000000000000000000000000000
 //	n=0

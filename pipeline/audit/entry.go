@@ -271,40 +271,6 @@ func normalize(fields map[string]any) (map[string]any, error) {
 	return out, nil
 }
 
-// spelledOut is v, a normalized value, with every DEL (0x7f), U+2028 and
-// U+2029 in its strings and keys written as its JSON escape spelled out in
-// text: the six characters \u007f, \u2028 or \u2029. They are where Go's
-// encoding and jq's differ (Go writes DEL raw and escapes the separators;
-// jq the reverse), so a log holding one failed the package's jq recipe at
-// that entry, the log intact (an outside review). Only Append applies it:
-// a verifier hashes what a line holds.
-func spelledOut(v any) any {
-	switch v := v.(type) {
-	case string:
-		return spellString(v)
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[spellString(k)] = spelledOut(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = spelledOut(x)
-		}
-		return out
-	}
-	return v
-}
-
-func spellString(s string) string {
-	if !strings.ContainsAny(s, "\x7f\u2028\u2029") {
-		return s
-	}
-	return strings.NewReplacer("\x7f", `\u007f`, "\u2028", `\u2028`, "\u2029", `\u2029`).Replace(s)
-}
-
 // RotationStatement is what the old key signs when a key rotation retires
 // it (key_rotated's from_key_sig): both key ids and the new public key, so
 // the old key vouches for exactly one successor.

@@ -136,7 +136,6 @@ func (l *Log) Append(ctx context.Context, event string, fields map[string]any) (
 	if err != nil {
 		return Entry{}, fmt.Errorf("audit %s: %w", event, err)
 	}
-	norm = spelledOut(norm).(map[string]any)
 
 	l.mu.Lock()
 	defer l.mu.Unlock()

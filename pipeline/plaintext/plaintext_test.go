@@ -5,13 +5,20 @@ import (
 	"testing"
 )
 
+// TestCheck: text a person gives is taken when it shows as itself, in any
+// script, and refused when a character in it does not (a review found
+// DEL and a line separator recorded, ordinary Persian names and emoji
+// refused, and blank-looking letters taken).
 func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
 		text string
-		bad  string // the rune named, "" when the text is plain
+		bad  string // what the error names, "" when the text is plain
 	}{
 		{"INC-42: credits corrected by finance, ticket FIN-7", ""},
-		{"Zoë Ångström, 財務", ""},
+		{"Zoë Ångström, 財務, o'brien", ""},
+		{"می\u200cخواهم", ""},    // Persian: a non-joiner inside a word
+		{"क्\u200dष", ""},        // Devanagari: a joiner inside a word
+		{"👩\u200d💻 on call", ""}, // an emoji sequence
 		{"a\u2028b", "U+2028"},
 		{"a\u2029b", "U+2029"},
 		{"a\x7fb", "U+007F"},
@@ -20,12 +27,19 @@ func TestCheck(t *testing.T) {
 		{"ops\u202eteg", "U+202E"},
 		{"zero\u200bwidth", "U+200B"},
 		{"bad \ufffd byte", "U+FFFD"},
+		{"\u200dalice", "U+200D"}, // a joiner with nothing before it
+		{"alice\u200c", "U+200C"}, // nor after it
+		{"al\u3164ice", "U+3164"}, // a Hangul filler, blank
+		{"\u2800", "U+2800"},      // the blank braille pattern
+		{"a\u034fb", "U+034F"},    // the combining grapheme joiner
+		{"   ", "shows nothing"},
+		{"\u0301", "shows nothing"}, // a combining mark alone
 	} {
-		err := Check("--reason", tc.text)
+		err := Check("--by", tc.text)
 		switch {
 		case tc.bad == "" && err != nil:
 			t.Errorf("%q refused: %v", tc.text, err)
-		case tc.bad != "" && (err == nil || !strings.Contains(err.Error(), tc.bad) || !strings.Contains(err.Error(), "--reason")):
+		case tc.bad != "" && (err == nil || !strings.Contains(err.Error(), tc.bad) || !strings.Contains(err.Error(), "--by")):
 			t.Errorf("%q: %v, want it refused naming %s and the flag", tc.text, err, tc.bad)
 		}
 	}
