@@ -422,8 +422,17 @@ func TestProposeCandidatesTwice(t *testing.T) {
 func TestAttackBaselineRecordsDeleted(t *testing.T) {
 	root, scenario, alice, bob := baselineRoot(t)
 	x := proposeApproved(t, root, scenario, alice, bob, "2026-03-02T00:00:00Z")
+	before := copyRoot(t, root) // before the pending proposal
 	y := propose(t, root, scenario, alice, "2026-03-03T00:00:00Z")
 	mustRun(t, "--root", root, "baseline", "verify")
+	// Genuine, signed records the log does not name, put beside the
+	// others: they passed, exit 0 (a review).
+	t.Run("a signed record the log does not name", func(t *testing.T) {
+		for _, ext := range []string{".json", ".sshsig"} {
+			copyFile(t, filepath.Join(root, "runs", "BASELINE_UPDATES", "proposal_"+y+ext), filepath.Join(before, "runs", "BASELINE_UPDATES", "proposal_"+y+ext))
+		}
+		mustFail(t, 4, []string{"proposal_" + y + ".json: the audit log records no such record (planted)"}, "--root", before, "baseline", "verify")
+	})
 	updates := func(r string) string { return filepath.Join(r, "runs", "BASELINE_UPDATES") }
 	remove := func(t *testing.T, r, glob string) {
 		files, err := filepath.Glob(filepath.Join(updates(r), glob))

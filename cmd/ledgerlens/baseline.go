@@ -448,6 +448,29 @@ func runBaselineVerify(ctx context.Context, a *app, opts BaselineVerifyOptions) 
 		return err
 	}
 	logged = append(logged, missing...)
+	// And the records there that the log does not name: an approval
+	// signed with an approver's key since retired, dated before its
+	// retirement and dropped beside a pending proposal, passed (a review
+	// of the stock recipe's fix).
+	if trail.State.Exists {
+		recs, err := baselines.LoadRecords(l.BaselineUpdatesDir)
+		if err != nil {
+			return err
+		}
+		_, left, err := recs.Recorded(trail.State.Entries)
+		if err != nil {
+			return err
+		}
+		named := map[string]bool{} // changed since: said above
+		for _, f := range baselines.RecordedFiles(trail.State.Entries) {
+			named[filepath.Base(filepath.FromSlash(f.Path))] = true
+		}
+		for _, f := range left {
+			if !named[f] {
+				logged = append(logged, fmt.Sprintf("%s: the audit log records no such record (planted)", filepath.Join(l.BaselineUpdatesDir, f)))
+			}
+		}
+	}
 	a.printFailed(logged)
 	problems = append(problems, logged...)
 	if len(problems) == 0 {
