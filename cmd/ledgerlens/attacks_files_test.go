@@ -385,6 +385,12 @@ func TestVerifyFileAfterAKeyRotation(t *testing.T) {
 	log := filepath.Join(root, ".ledgerlens", "audit.jsonl")
 	cps := filepath.Join(root, ".ledgerlens", "audit.checkpoints")
 	realLog, realCps := readFile(t, log), readFile(t, cps)
+	// audit verify with the retired key holds the root's log to the
+	// root's key: the genuine log passes, with a warning naming the
+	// current key (it failed as tampered with: an outside review).
+	if r := ledgerlens(t, nil, "--root", root, "audit", "verify", "--pubkey", oldPub); r.code != 0 || !strings.Contains(r.stderr, "key "+before+" given by --pubkey was retired by the rotation at audit seq") {
+		t.Errorf("audit verify --pubkey OLD of the genuine rotated log: exit %d, want 0 with a warning\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	for _, tc := range []struct {
 		name  string
 		swap  func()
@@ -399,6 +405,11 @@ func TestVerifyFileAfterAKeyRotation(t *testing.T) {
 		tc.swap()
 		if r := ledgerlens(t, nil, "--root", root, "verify", "--pubkey", oldPub, forged); r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") || !strings.Contains(r.stdout, tc.wantR) {
 			t.Errorf("%s: verify --root --pubkey OLD of the leaked key's forgery: exit %d, want %d\n%s%s", tc.name, r.code, exitIntegrity, r.stdout, r.stderr)
+		}
+		// And the log itself, which the leaked key's log passed as (an
+		// outside review).
+		if r := ledgerlens(t, nil, "--root", root, "audit", "verify", "--pubkey", oldPub); r.code == 0 {
+			t.Errorf("%s: audit verify --pubkey OLD: exit 0\n%s%s", tc.name, r.stdout, r.stderr)
 		}
 		os.Remove(log + ".aside")
 		if err := os.WriteFile(log, realLog, 0o644); err != nil {

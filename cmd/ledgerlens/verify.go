@@ -536,6 +536,20 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 	return failures, unread, nil
 }
 
+// retiredByTheLog says, as problems, when given is not one of the keys
+// the rotations of own, the root's key, retired as entries chain them;
+// when it is, a warning names the rotation and the current key.
+func retiredByTheLog(entries []audit.Entry, given, own ed25519.PublicKey, stderr io.Writer) []string {
+	for _, k := range job.RetiredKeysAt(entries, own) {
+		if k.Public.Equal(given) {
+			fmt.Fprintf(stderr, "WARNING: key %s given by --pubkey was retired by the rotation at audit seq %d; the log holds with the root's current key %s, which its rotations chain to it: obtain the current key out of band (docs/COMPLIANCE.md)\n",
+				reports.KeyID(given), k.RetiredAt, reports.KeyID(own))
+			return nil
+		}
+	}
+	return []string{fmt.Sprintf("key %s given by --pubkey is neither the root's key %s nor one its rotations retired", reports.KeyID(given), reports.KeyID(own))}
+}
+
 // retiredKeys are the keys a root's rotations retired, with the root's
 // record of publication that says what each signed before its rotation.
 type retiredKeys struct {
@@ -893,9 +907,26 @@ func runAuditVerify(ctx context.Context, a *app, opts AuditVerifyOptions) error 
 			return err
 		}
 	}
+	// The root's own log, with a key that is not the root's own (its
+	// keys directory's, which only the jobs' account may replace): the
+	// log is held to the root's key, and the key given must be one its
+	// rotations retired. With the key given alone, a log a leaked
+	// retired key rewrote passed, and the genuine log of a rotated root
+	// failed as tampered with (outside reviews).
+	var given ed25519.PublicKey
+	if opts.PubKey != "" && opts.Path == "" {
+		if own, err := job.RootPublicKey(l); err == nil && own != nil && !own.Equal(pub) {
+			given, pub = pub, own
+		}
+	}
 	res, err := reconcile.AuditFiles(ctx, l, path, cpFile, reviewsDir, pub, opts.Kept)
 	if err != nil {
 		return err
+	}
+	if given != nil && res.OK() {
+		res.Problems = append(res.Problems, retiredByTheLog(res.State.Entries, given, pub, a.stderr)...)
+	} else if given != nil {
+		res.Problems = append(res.Problems, fmt.Sprintf("key %s given by --pubkey is not the root's key %s, which the log is held to", reports.KeyID(given), reports.KeyID(pub)))
 	}
 	if !res.OK() {
 		a.printFailed(res.Problems)
