@@ -536,18 +536,30 @@ func verifyFiles(ctx context.Context, a *app, files []string, opts VerifyOptions
 	return failures, unread, nil
 }
 
-// retiredByTheLog says, as problems, when given is not one of the keys
-// the rotations of own, the root's key, retired as entries chain them;
-// when it is, a warning names the rotation and the current key.
-func retiredByTheLog(entries []audit.Entry, given, own ed25519.PublicKey, stderr io.Writer) []string {
-	for _, k := range job.RetiredKeysAt(entries, own) {
+// retiredFrom is the keys the rotations of own, the root's key, retired
+// as entries chain them, from given on (given first, then the keys
+// retired before it); nil when given is not one of them.
+func retiredFrom(entries []audit.Entry, given, own ed25519.PublicKey) []job.RetiredKey {
+	chain := job.RetiredKeysAt(entries, own)
+	for i, k := range chain {
 		if k.Public.Equal(given) {
-			fmt.Fprintf(stderr, "WARNING: key %s given by --pubkey was retired by the rotation at audit seq %d; the log holds with the root's current key %s, which its rotations chain to it: obtain the current key out of band (docs/COMPLIANCE.md)\n",
-				reports.KeyID(given), k.RetiredAt, reports.KeyID(own))
-			return nil
+			return chain[i:]
 		}
 	}
-	return []string{fmt.Sprintf("key %s given by --pubkey is neither the root's key %s nor one its rotations retired", reports.KeyID(given), reports.KeyID(own))}
+	return nil
+}
+
+// warnRetired says that k, given by --pubkey, was retired, and which key
+// is current.
+func warnRetired(w io.Writer, k job.RetiredKey, own ed25519.PublicKey) {
+	fmt.Fprintf(w, "WARNING: key %s given by --pubkey was retired by the rotation at audit seq %d of the root's audit log, which holds with its current key %s: it vouches only for what the log records before that rotation; obtain the current key out of band (docs/COMPLIANCE.md)\n",
+		reports.KeyID(k.Public), k.RetiredAt, reports.KeyID(own))
+}
+
+// neitherKey is the problem of a key given by --pubkey that is neither
+// the root's key own nor one its rotations retired.
+func neitherKey(given, own ed25519.PublicKey) string {
+	return fmt.Sprintf("key %s given by --pubkey is neither the root's key %s nor one its rotations retired", reports.KeyID(given), reports.KeyID(own))
 }
 
 // retiredKeys are the keys a root's rotations retired, with the root's
@@ -632,15 +644,12 @@ func (a *app) heldToTheRootsKey(ctx context.Context, l inputs.Layout, pub, own e
 	case !ac.OK():
 		return retiredKeys{broken: fmt.Sprintf("key %s given by --pubkey is not the root's key %s, and the root's audit log does not hold with that key (%s): it cannot say whether its rotations retired key %s, and the root --root names vouches for nothing; run 'ledgerlens verify all'", given, current, summarize(ac.Problems), given)}, nil
 	}
-	chain := job.RetiredKeysAt(ac.State.Entries, own)
-	for i, k := range chain {
-		if k.Public.Equal(pub) {
-			fmt.Fprintf(a.stderr, "WARNING: key %s given by --pubkey was retired by the rotation at audit seq %d of the root's audit log, which holds with its current key %s: a file it signed verifies only when the log records it published before that rotation; obtain the current key out of band to check later files (docs/COMPLIANCE.md)\n",
-				given, k.RetiredAt, current)
-			return retiredKeys{keys: chain[i:], records: reconcile.Records(ac.State.Entries)}, nil
-		}
+	chain := retiredFrom(ac.State.Entries, pub, own)
+	if chain == nil {
+		return retiredKeys{broken: neitherKey(pub, own) + ": the root --root names vouches for nothing"}, nil
 	}
-	return retiredKeys{broken: fmt.Sprintf("key %s given by --pubkey is neither the root's key %s nor one its rotations retired: the root --root names vouches for nothing", given, current)}, nil
+	warnRetired(a.stderr, chain[0], own)
+	return retiredKeys{keys: chain, records: reconcile.Records(ac.State.Entries)}, nil
 }
 
 // signed returns the retired key that signed the open file f at path, and
@@ -923,10 +932,14 @@ func runAuditVerify(ctx context.Context, a *app, opts AuditVerifyOptions) error 
 	if err != nil {
 		return err
 	}
-	if given != nil && res.OK() {
-		res.Problems = append(res.Problems, retiredByTheLog(res.State.Entries, given, pub, a.stderr)...)
-	} else if given != nil {
+	switch chain := retiredFrom(res.State.Entries, given, pub); {
+	case given == nil:
+	case !res.OK():
 		res.Problems = append(res.Problems, fmt.Sprintf("key %s given by --pubkey is not the root's key %s, which the log is held to", reports.KeyID(given), reports.KeyID(pub)))
+	case chain == nil:
+		res.Problems = append(res.Problems, neitherKey(given, pub))
+	default:
+		warnRetired(a.stderr, chain[0], pub)
 	}
 	if !res.OK() {
 		a.printFailed(res.Problems)
