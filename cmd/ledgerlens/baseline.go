@@ -422,10 +422,14 @@ func runBaselineVerify(ctx context.Context, a *app, opts BaselineVerifyOptions) 
 	if err != nil && (opts.PubKey != "" || !errors.Is(err, fs.ErrNotExist)) {
 		return err
 	}
+	// A key given that is not the root's own is held to it, as audit
+	// verify holds it: a genuine log of a rotated root failed (a review).
+	held, pub := holdLogKey(l, opts.PubKey, pub)
 	trail, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], pub, opts.Kept)
 	if err != nil {
 		return err
 	}
+	trail.Problems = append(trail.Problems, held.problems(trail.State.Entries, trail.OK(), a.stderr)...)
 	logged := trail.Problems
 	// No key for the checkpoints found: the people's signatures are
 	// checked all the same, but the log cannot be, and passing on the

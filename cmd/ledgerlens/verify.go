@@ -599,7 +599,11 @@ func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKe
 	}
 	l := a.layout()
 	if opts.PubKey != "" {
-		if own, err := job.RootPublicKey(l); err == nil && own != nil && !own.Equal(pub) {
+		own, broken := rootKeyFor(l)
+		if broken != "" {
+			return retiredKeys{broken: broken + ": the root --root names vouches for nothing"}, nil
+		}
+		if own != nil && !own.Equal(pub) {
 			return a.heldToTheRootsKey(ctx, l, pub, own)
 		}
 	}
@@ -621,6 +625,80 @@ func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKe
 		return retiredKeys{}, nil
 	}
 	return retiredKeys{keys: job.RetiredKeysAt(ac.State.Entries, pub), records: reconcile.Records(ac.State.Entries)}, nil
+}
+
+// rootKeyFor is the root's own key, which a key given by --pubkey is
+// held to (heldToTheRootsKey): nil when this account may not read the
+// keys directory (an analyst's), or the root has none and its log records
+// none. A keys directory that cannot be trusted, or one missing while
+// the log records a key, is a problem, as every job refuses it: moved
+// aside or replaced by someone who may write the state directory, it let
+// a leaked retired key's forgery pass with that key alone, exit 0 (an
+// outside review).
+func rootKeyFor(l inputs.Layout) (own ed25519.PublicKey, problem string) {
+	own, err := job.RootPublicKey(l)
+	switch {
+	case errors.Is(err, job.ErrUnsafeKeysDir):
+		return nil, fmt.Sprintf("the root's keys directory, which says which key is current, cannot be trusted (%v)", err)
+	case err != nil:
+		return nil, "" // not this account's to read
+	case own != nil:
+		return own, ""
+	}
+	st, err := audit.Load(l.AuditLog)
+	if err != nil {
+		return nil, ""
+	}
+	for _, e := range st.Entries {
+		if e.Event == audit.EventKeyGenerated || e.Event == audit.EventKeyRotated {
+			return nil, fmt.Sprintf("the root's keys directory is missing, though its audit log records a key (%s, seq %d): nothing says which key is current", e.Event, e.Seq)
+		}
+	}
+	return nil, ""
+}
+
+// heldLogKey is a key given by --pubkey for checking the root's own log,
+// held to the root's key (holdLogKey): with the key given alone, a log a
+// leaked retired key rewrote passed, and the genuine log of a rotated
+// root failed as tampered with (outside reviews).
+type heldLogKey struct {
+	given, own ed25519.PublicKey // own is set when given is not it
+	problem    string            // the keys directory's (rootKeyFor)
+}
+
+// holdLogKey returns the key to check the root's log with, pub given by
+// --pubkey path ("" for none): the root's own key when pub is not it, so
+// that the key given must then be one its rotations retired.
+func holdLogKey(l inputs.Layout, path string, pub ed25519.PublicKey) (heldLogKey, ed25519.PublicKey) {
+	if path == "" || pub == nil {
+		return heldLogKey{}, pub
+	}
+	own, problem := rootKeyFor(l)
+	if own != nil && !own.Equal(pub) {
+		return heldLogKey{given: pub, own: own, problem: problem}, own
+	}
+	return heldLogKey{problem: problem}, pub
+}
+
+// problems are the held key's problems with the log whose entries were
+// checked (holds: with no problem of its own): the keys directory's, and
+// a key given that is not in the root's key's rotation chain; a key in it
+// is warned of.
+func (h heldLogKey) problems(entries []audit.Entry, holds bool, stderr io.Writer) []string {
+	var out []string
+	if h.problem != "" {
+		out = append(out, h.problem)
+	}
+	switch chain := retiredFrom(entries, h.given, h.own); {
+	case h.given == nil:
+	case !holds:
+		out = append(out, fmt.Sprintf("key %s given by --pubkey is not the root's key %s, which the log is held to", reports.KeyID(h.given), reports.KeyID(h.own)))
+	case chain == nil:
+		out = append(out, neitherKey(h.given, h.own))
+	default:
+		warnRetired(stderr, chain[0], h.own)
+	}
+	return out
 }
 
 // heldToTheRootsKey is retiredKeysFor for a key pub given by --pubkey
@@ -916,31 +994,15 @@ func runAuditVerify(ctx context.Context, a *app, opts AuditVerifyOptions) error 
 			return err
 		}
 	}
-	// The root's own log, with a key that is not the root's own (its
-	// keys directory's, which only the jobs' account may replace): the
-	// log is held to the root's key, and the key given must be one its
-	// rotations retired. With the key given alone, a log a leaked
-	// retired key rewrote passed, and the genuine log of a rotated root
-	// failed as tampered with (outside reviews).
-	var given ed25519.PublicKey
-	if opts.PubKey != "" && opts.Path == "" {
-		if own, err := job.RootPublicKey(l); err == nil && own != nil && !own.Equal(pub) {
-			given, pub = pub, own
-		}
+	var held heldLogKey
+	if opts.Path == "" {
+		held, pub = holdLogKey(l, opts.PubKey, pub)
 	}
 	res, err := reconcile.AuditFiles(ctx, l, path, cpFile, reviewsDir, pub, opts.Kept)
 	if err != nil {
 		return err
 	}
-	switch chain := retiredFrom(res.State.Entries, given, pub); {
-	case given == nil:
-	case !res.OK():
-		res.Problems = append(res.Problems, fmt.Sprintf("key %s given by --pubkey is not the root's key %s, which the log is held to", reports.KeyID(given), reports.KeyID(pub)))
-	case chain == nil:
-		res.Problems = append(res.Problems, neitherKey(given, pub))
-	default:
-		warnRetired(a.stderr, chain[0], pub)
-	}
+	res.Problems = append(res.Problems, held.problems(res.State.Entries, res.OK(), a.stderr)...)
 	if !res.OK() {
 		a.printFailed(res.Problems)
 		if len(res.Problems) == 1 && res.Unchecked != "" {
