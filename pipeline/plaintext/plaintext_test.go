@@ -27,11 +27,20 @@ func TestCheck(t *testing.T) {
 		{"ops\u202eteg", "U+202E"},
 		{"zero\u200bwidth", "U+200B"},
 		{"bad \ufffd byte", "U+FFFD"},
-		{"\u200dalice", "U+200D"}, // a joiner with nothing before it
-		{"alice\u200c", "U+200C"}, // nor after it
-		{"al\u3164ice", "U+3164"}, // a Hangul filler, blank
-		{"\u2800", "U+2800"},      // the blank braille pattern
-		{"a\u034fb", "U+034F"},    // the combining grapheme joiner
+		{"\u200dalice", "U+200D"},     // a joiner with nothing before it
+		{"alice\u200c", "U+200C"},     // nor after it
+		{"al\u3164ice", "U+3164"},     // a Hangul filler, blank
+		{"\u2800", "U+2800"},          // the blank braille pattern
+		{"a\u034fb", "U+034F"},        // the combining grapheme joiner
+		{"b\u200co\u200cb", "U+200C"}, // Latin letters: shows as "bob"
+		{"bob\ufe0f", "U+FE0F"},       // a variation selector after a letter
+		{"❤\ufe0f ops", ""},           // after a symbol: an emoji's presentation
+		{"bob\u17b4", "U+17B4"},       // an invisible Khmer vowel
+		{"\U000e0080", "U+E0080"},     // unassigned
+		{"\ufff0", "U+FFF0"},          // unassigned
+		{"a\ufdd0", "U+FDD0"},         // a noncharacter
+		{"\ue000", "U+E000"},          // private use
+		{"a\ufffc", "U+FFFC"},         // the object replacement character
 		{"   ", "shows nothing"},
 		{"\u0301", "shows nothing"}, // a combining mark alone
 	} {
