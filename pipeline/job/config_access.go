@@ -251,8 +251,8 @@ func traversed(p string) []string {
 // removed from it: docs/COMPLIANCE.md.
 func trustedGroupIn(passwd, group, gshadow []byte, gid uint32, trusted func(uid uint32) bool) bool {
 	isID := func(field string) bool {
-		n, err := strconv.ParseUint(field, 10, 32)
-		return err == nil && uint32(n) == gid
+		n, err := parseID(field)
+		return err == nil && n == gid
 	}
 	names := map[string]bool{} // trusted accounts, by name
 	primary := false
@@ -261,8 +261,8 @@ func trustedGroupIn(passwd, group, gshadow []byte, gid uint32, trusted func(uid 
 		if len(f) < 4 {
 			continue
 		}
-		uid, err := strconv.ParseUint(f[2], 10, 32)
-		ok := err == nil && trusted(uint32(uid))
+		uid, err := parseID(f[2])
+		ok := err == nil && trusted(uid)
 		if ok {
 			names[f[0]] = true
 		}
@@ -306,6 +306,15 @@ func trustedGroupIn(passwd, group, gshadow []byte, gid uint32, trusted func(uid 
 		}
 	}
 	return primary && len(groupNames) > 0
+}
+
+// parseID reads an id field of /etc/passwd or /etc/group as the C
+// library does (strtoul): leading blanks and a sign are taken, so
+// " 1004", "+1004" and "01004" are all 1004 (a review found a group's
+// members missed when its id was spelled so).
+func parseID(field string) (uint32, error) {
+	n, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimLeft(field, " \t\n\v\f\r"), "+"), 10, 32)
+	return uint32(n), err
 }
 
 // The POSIX ACL extended attribute's format (acl(5), the kernel's

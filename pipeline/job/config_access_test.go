@@ -20,7 +20,7 @@ func TestTrustedGroup(t *testing.T) {
 	passwd := []byte("root:x:0:0::/root:/bin/sh\nops:x:1000:1000::/home/ops:/bin/sh\nledgerlens:x:998:998::/srv:/bin/sh\nanalyst:x:1001:1001::/home/a:/bin/sh\nshared:x:1002:100::/:/bin/sh\nother:x:1003:100::/:/bin/sh\nsvc:x:997:997::/:/bin/sh\n" +
 		"dev:x:1005:1005::/:/bin/sh\nsec:x:1006:1006::/:/bin/sh\npw:x:1008:1008::/:/bin/sh\ngpw:x:1010:1010::/:/bin/sh\nadm:x:1011:1011::/:/bin/sh\nzero:x:1012:1012::/:/bin/sh\neve:x:1013:01012::/:/bin/sh\n")
 	group := []byte("root:x:0:\nops:x:1000:\nledgerlens:x:998:analyst\nanalyst:x:1001:\nusers:x:100:\ndev:x:1005:\ndev2:x:1005:analyst\nsec:x:1006:\nsvc:x:997:\nsvcwrite:x:1007:svc\npw:x:1008:\nnobody-in:x:1009:\n" +
-		"gpw:$6$salt$hash:1010:\nadm:x:1011:\nzero:x:1012:\n")
+		"gpw:$6$salt$hash:1010:\nadm:x:1011:\nzero:x:1012:\nplus:x:1014:\nsp:x:1015:\nsp2:x: 1015:analyst\n")
 	gshadow := []byte("sec:!::analyst\npw:$6$salt$hash::\nsvcwrite:!::svc\nadm:!:analyst:\n")
 	for _, tt := range []struct {
 		name      string
@@ -42,6 +42,8 @@ func TestTrustedGroup(t *testing.T) {
 		{"a password in /etc/group itself", 1010, 1010, false},
 		{"an administrator in gshadow (gpasswd -a)", 1011, 1011, false},
 		{"another account's primary group, its id spelled 01012", 1012, 1012, false},
+		{"another account's primary group, its id spelled +1014", 1014, 1014, false},
+		{"a member on a second line, its id spelled ' 1015'", 1015, 1015, false},
 	} {
 		trusted := func(uid uint32) bool { return uid == 0 || uid == tt.jobs }
 		if got := trustedGroupIn(passwd, group, gshadow, tt.gid, trusted); got != tt.want {
