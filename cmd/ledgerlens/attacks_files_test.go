@@ -427,7 +427,7 @@ func TestVerifyFileAfterAKeyRotation(t *testing.T) {
 			if err := os.Rename(filepath.Join(root, ".ledgerlens", "keys"), filepath.Join(root, ".ledgerlens", "keys.aside")); err != nil {
 				t.Fatal(err)
 			}
-		}, "the root's keys directory is missing, though its audit log records a key"},
+		}, "the root's public key (.ledgerlens/keys/signing.pub) is missing, though its audit log records a key (a signed"},
 	} {
 		tc.swap()
 		if r := ledgerlens(t, nil, "--root", root, "verify", "--pubkey", oldPub, forged); r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") || !strings.Contains(r.stdout, tc.wantR) {

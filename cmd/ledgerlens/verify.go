@@ -630,7 +630,7 @@ func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKe
 // rootKeyFor is the root's own key, which a key given by --pubkey is
 // held to (heldToTheRootsKey): nil when this account may not read the
 // keys directory (an analyst's), or the root has none and its log records
-// none. A keys directory that cannot be trusted, or one missing while
+// none (no key event, no signed entry). A keys directory that cannot be trusted, or one missing while
 // the log records a key, is a problem, as every job refuses it: moved
 // aside or replaced by someone who may write the state directory, it let
 // a leaked retired key's forgery pass with that key alone, exit 0 (an
@@ -650,8 +650,10 @@ func rootKeyFor(l inputs.Layout) (own ed25519.PublicKey, problem string) {
 		return nil, ""
 	}
 	for _, e := range st.Entries {
-		if e.Event == audit.EventKeyGenerated || e.Event == audit.EventKeyRotated {
-			return nil, fmt.Sprintf("the root's keys directory is missing, though its audit log records a key (%s, seq %d): nothing says which key is current", e.Event, e.Seq)
+		// A key made by hand leaves no key_generated entry, but signs
+		// the entries (a review forged a root so).
+		if e.Event == audit.EventKeyGenerated || e.Event == audit.EventKeyRotated || e.Sig != "" {
+			return nil, fmt.Sprintf("the root's public key (%s) is missing, though its audit log records a key (a signed %s entry, seq %d): nothing says which key is current", l.Rel(filepath.Join(l.KeysDir, reports.PublicKeyFile)), e.Event, e.Seq)
 		}
 	}
 	return nil, ""
