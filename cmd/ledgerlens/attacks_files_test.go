@@ -419,15 +419,20 @@ func TestVerifyFileAfterAKeyRotation(t *testing.T) {
 			copyFile(t, filepath.Join(leaked, ".ledgerlens", "audit.checkpoints"), cps)
 		}, "the root --root names vouches for nothing"},
 		// And with the keys directory, which says which key is current,
-		// moved aside: the key given vouched alone (a review of this
-		// fix).
-		{"that log, the keys directory moved aside", func() {
+		// replaced by another account's: the key given vouched alone (a
+		// review of this fix).
+		{"that log, the keys directory another account's", func() {
 			copyFile(t, filepath.Join(leaked, ".ledgerlens", "audit.jsonl"), log)
 			copyFile(t, filepath.Join(leaked, ".ledgerlens", "audit.checkpoints"), cps)
-			if err := os.Rename(filepath.Join(root, ".ledgerlens", "keys"), filepath.Join(root, ".ledgerlens", "keys.aside")); err != nil {
+			keys := filepath.Join(root, ".ledgerlens", "keys")
+			if err := os.Rename(keys, keys+".aside"); err != nil {
 				t.Fatal(err)
 			}
-		}, "the root's public key (.ledgerlens/keys/signing.pub) is missing, though its audit log records a key (a signed"},
+			if err := os.Mkdir(keys, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			chown(t, keys, 65534, 65534)
+		}, "the root's keys directory, which says which key is current, cannot be trusted"},
 	} {
 		tc.swap()
 		if r := ledgerlens(t, nil, "--root", root, "verify", "--pubkey", oldPub, forged); r.code != exitIntegrity || strings.Contains(r.stdout, "OK ") || !strings.Contains(r.stdout, tc.wantR) {
@@ -439,13 +444,26 @@ func TestVerifyFileAfterAKeyRotation(t *testing.T) {
 			t.Errorf("%s: audit verify --pubkey OLD: exit 0\n%s%s", tc.name, r.stdout, r.stderr)
 		}
 		os.Remove(log + ".aside")
-		os.Rename(filepath.Join(root, ".ledgerlens", "keys.aside"), filepath.Join(root, ".ledgerlens", "keys"))
+		if _, err := os.Stat(filepath.Join(root, ".ledgerlens", "keys.aside")); err == nil {
+			os.Remove(filepath.Join(root, ".ledgerlens", "keys"))
+			os.Rename(filepath.Join(root, ".ledgerlens", "keys.aside"), filepath.Join(root, ".ledgerlens", "keys"))
+		}
 		if err := os.WriteFile(log, realLog, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(cps, realCps, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A copy of the root without its keys (an analyst's cp -a cannot copy
+	// them) is told that the key given vouches alone, and passes the
+	// genuine report with the right key (it failed: a review).
+	copied := copyRoot(t, root)
+	if err := os.RemoveAll(filepath.Join(copied, ".ledgerlens", "keys")); err != nil {
+		t.Fatal(err)
+	}
+	if r := ledgerlens(t, nil, "--root", copied, "verify", "--pubkey", oldPub, filepath.Join(copied, "runs", "CREDIT_REVIEWS", filepath.Base(report))); r.code != 0 || !strings.Contains(r.stderr, "the key given by --pubkey vouches alone") {
+		t.Errorf("verify --root COPY-WITHOUT-KEYS --pubkey of a genuine report: exit %d, want 0 with a warning\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// A retired key vouches for what it signed, not for any bytes the log
 	// recorded: a sidecar's, signed after the rotation, passed (an outside

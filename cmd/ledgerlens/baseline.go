@@ -424,7 +424,7 @@ func runBaselineVerify(ctx context.Context, a *app, opts BaselineVerifyOptions) 
 	}
 	// A key given that is not the root's own is held to it, as audit
 	// verify holds it: a genuine log of a rotated root failed (a review).
-	held, pub := holdLogKey(l, opts.PubKey, pub)
+	held, pub := holdLogKey(l, opts.PubKey, pub, a.stderr)
 	trail, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], pub, opts.Kept)
 	if err != nil {
 		return err

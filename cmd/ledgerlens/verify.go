@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -599,9 +600,12 @@ func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKe
 	}
 	l := a.layout()
 	if opts.PubKey != "" {
-		own, broken := rootKeyFor(l)
+		own, broken, warning := rootKeyFor(l)
 		if broken != "" {
 			return retiredKeys{broken: broken + ": the root --root names vouches for nothing"}, nil
+		}
+		if warning != "" {
+			fmt.Fprintf(a.stderr, "WARNING: %s\n", warning)
 		}
 		if own != nil && !own.Equal(pub) {
 			return a.heldToTheRootsKey(ctx, l, pub, own)
@@ -628,35 +632,53 @@ func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKe
 }
 
 // rootKeyFor is the root's own key, which a key given by --pubkey is
-// held to (heldToTheRootsKey): nil when this account may not read the
-// keys directory (an analyst's), or the root has none and its log records
-// none (no key event, no signed entry). A keys directory that cannot be trusted, or one missing while
-// the log records a key, is a problem, as every job refuses it: moved
-// aside or replaced by someone who may write the state directory, it let
-// a leaked retired key's forgery pass with that key alone, exit 0 (an
-// outside review).
-func rootKeyFor(l inputs.Layout) (own ed25519.PublicKey, problem string) {
+// held to (heldToTheRootsKey, holdLogKey), or nil with a problem or a
+// warning saying why there is none. A keys directory that cannot be
+// trusted is a problem, as every job refuses it; so is one this account
+// cannot open though it owns the state directory (the jobs' own account,
+// or root), or one owned by another account than the state directory's:
+// moved aside or replaced by someone who may write the state directory,
+// it let a leaked retired key's forgery pass with that key alone, exit 0
+// (outside reviews). A keys directory an analyst may not read, or a copy
+// of a root without its signing.pub (an analyst's cp -a cannot copy it),
+// is only a warning when the log records a key: the key given then
+// vouches alone. Failing those failed every genuine file checked with
+// the right key (a review).
+func rootKeyFor(l inputs.Layout) (own ed25519.PublicKey, problem, warning string) {
 	own, err := job.RootPublicKey(l)
 	switch {
 	case errors.Is(err, job.ErrUnsafeKeysDir):
-		return nil, fmt.Sprintf("the root's keys directory, which says which key is current, cannot be trusted (%v)", err)
+		return nil, fmt.Sprintf("the root's keys directory, which says which key is current, cannot be trusted (%v)", err), ""
+	case err == nil && own != nil:
+		return own, "", ""
 	case err != nil:
-		return nil, "" // not this account's to read
-	case own != nil:
-		return own, ""
+		var keys, state syscall.Stat_t
+		if syscall.Lstat(l.KeysDir, &keys) == nil && syscall.Stat(l.StateDir, &state) == nil {
+			uid := uint32(os.Geteuid())
+			switch {
+			case keys.Uid != state.Uid:
+				return nil, fmt.Sprintf("the root's keys directory is owned by uid %d, not by the state directory's owner (uid %d), and cannot be read (%v)", keys.Uid, state.Uid, err), ""
+			case uid == 0 || uid == state.Uid:
+				return nil, fmt.Sprintf("the root's keys directory cannot be read by the account that owns it (%v)", err), ""
+			}
+		}
 	}
-	st, err := audit.Load(l.AuditLog)
-	if err != nil {
-		return nil, ""
+	st, lerr := audit.Load(l.AuditLog)
+	if lerr != nil {
+		return nil, "", ""
 	}
 	for _, e := range st.Entries {
 		// A key made by hand leaves no key_generated entry, but signs
 		// the entries (a review forged a root so).
 		if e.Event == audit.EventKeyGenerated || e.Event == audit.EventKeyRotated || e.Sig != "" {
-			return nil, fmt.Sprintf("the root's public key (%s) is missing, though its audit log records a key (a signed %s entry, seq %d): nothing says which key is current", l.Rel(filepath.Join(l.KeysDir, reports.PublicKeyFile)), e.Event, e.Seq)
+			why := "is missing"
+			if err != nil {
+				why = fmt.Sprintf("cannot be read (%v)", err)
+			}
+			return nil, "", fmt.Sprintf("the root's public key (%s) %s, though its audit log records a key: the key given by --pubkey vouches alone, and a key retired since, leaked, is not told from the current one", l.Rel(filepath.Join(l.KeysDir, reports.PublicKeyFile)), why)
 		}
 	}
-	return nil, ""
+	return nil, "", ""
 }
 
 // heldLogKey is a key given by --pubkey for checking the root's own log,
@@ -670,12 +692,16 @@ type heldLogKey struct {
 
 // holdLogKey returns the key to check the root's log with, pub given by
 // --pubkey path ("" for none): the root's own key when pub is not it, so
-// that the key given must then be one its rotations retired.
-func holdLogKey(l inputs.Layout, path string, pub ed25519.PublicKey) (heldLogKey, ed25519.PublicKey) {
+// that the key given must then be one its rotations retired. A warning
+// rootKeyFor gives goes to stderr.
+func holdLogKey(l inputs.Layout, path string, pub ed25519.PublicKey, stderr io.Writer) (heldLogKey, ed25519.PublicKey) {
 	if path == "" || pub == nil {
 		return heldLogKey{}, pub
 	}
-	own, problem := rootKeyFor(l)
+	own, problem, warning := rootKeyFor(l)
+	if warning != "" {
+		fmt.Fprintf(stderr, "WARNING: %s\n", warning)
+	}
 	if own != nil && !own.Equal(pub) {
 		return heldLogKey{given: pub, own: own, problem: problem}, own
 	}
@@ -998,7 +1024,7 @@ func runAuditVerify(ctx context.Context, a *app, opts AuditVerifyOptions) error 
 	}
 	var held heldLogKey
 	if opts.Path == "" {
-		held, pub = holdLogKey(l, opts.PubKey, pub)
+		held, pub = holdLogKey(l, opts.PubKey, pub, a.stderr)
 	}
 	res, err := reconcile.AuditFiles(ctx, l, path, cpFile, reviewsDir, pub, opts.Kept)
 	if err != nil {
