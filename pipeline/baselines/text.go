@@ -35,6 +35,8 @@ func mdInline(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
+		case plaintext.Hidden(r) && r > 0xffff:
+			fmt.Fprintf(&b, `\U%08X`, r) // \u takes four digits only
 		case plaintext.Hidden(r):
 			fmt.Fprintf(&b, `\u%04X`, r)
 		case strings.ContainsRune("\\`*_{}[]()<>#+!|~&", r):

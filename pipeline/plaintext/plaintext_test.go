@@ -27,14 +27,20 @@ func TestCheck(t *testing.T) {
 		{"ops\u202eteg", "U+202E"},
 		{"zero\u200bwidth", "U+200B"},
 		{"bad \ufffd byte", "U+FFFD"},
-		{"\u200dalice", "U+200D"},     // a joiner with nothing before it
-		{"alice\u200c", "U+200C"},     // nor after it
-		{"al\u3164ice", "U+3164"},     // a Hangul filler, blank
-		{"\u2800", "U+2800"},          // the blank braille pattern
-		{"a\u034fb", "U+034F"},        // the combining grapheme joiner
-		{"b\u200co\u200cb", "U+200C"}, // Latin letters: shows as "bob"
-		{"bob\ufe0f", "U+FE0F"},       // a variation selector after a letter
-		{"❤\ufe0f ops", ""},           // after a symbol: an emoji's presentation
+		{"\u200dalice", "U+200D"},                     // a joiner with nothing before it
+		{"alice\u200c", "U+200C"},                     // nor after it
+		{"al\u3164ice", "U+3164"},                     // a Hangul filler, blank
+		{"\u2800", "U+2800"},                          // the blank braille pattern
+		{"a\u034fb", "U+034F"},                        // the combining grapheme joiner
+		{"b\u200co\u200cb", "U+200C"},                 // Latin letters: shows as "bob"
+		{"❤\ufe0f ops", ""},                           // after a symbol: an emoji's presentation
+		{"1\ufe0f\u20e3 ‼\ufe0f ℹ\ufe0f ↔\ufe0f", ""}, // keycaps and text-default emoji
+		{"🏳\ufe0f\u200d🌈 ❤\ufe0f\u200d🔥 🏋\ufe0f\u200d♀\ufe0f", ""}, // a selector before a joiner
+		{"葛\U000e0100", ""}, // an ideographic variant
+		{"🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f", ""}, // a subdivision flag
+		{"🫩 \u20c1", ""},              // newer than the tables
+		{"\ufe0fbob", "U+FE0F"},       // a selector with nothing before it
+		{"bob \U000e0067", "U+E0067"}, // a tag without its flag
 		{"bob\u17b4", "U+17B4"},       // an invisible Khmer vowel
 		{"\U000e0080", "U+E0080"},     // unassigned
 		{"\ufff0", "U+FFF0"},          // unassigned
