@@ -324,3 +324,28 @@ func TestBaselineIDsRefusedAtInput(t *testing.T) {
 		t.Errorf("refused ids wrote %d files", len(entries))
 	}
 }
+
+// TestApproveAfterAKeyRotation: a proposal still pending when `keys
+// rotate` ran could never be approved: its host signature is the retired
+// key's, and approve refused it as not verifying with the current key,
+// exit 1, while verify all passed the root (an outside review). The key
+// the rotation retired vouches for it, as the log records it with these
+// bytes before the rotation; a proposal that key signed after it does not.
+func TestApproveAfterAKeyRotation(t *testing.T) {
+	e := expected(t)
+	cand := e.Injections.CandidateDetails[0]
+	clock := &testClock{}
+	clock.Set("2026-03-02T09:00:00Z")
+	_, env := signedRoot(t, clock)
+	k := sshKeys(t, env.Layout)
+	ctx := context.Background()
+	p := propose(t, env, cand.ScenarioID, k.alice, "2026-03-02T00:00:00Z")
+	if _, err := RotateKey(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set("2026-03-02T10:15:00Z")
+	res, err := ApproveBaseline(ctx, env, ApproveOptions{ProposalID: p.ProposalID, Signing: baselines.Signing{KeyFile: k.bob}})
+	if err != nil || res.Approval.ApprovedBy != "bob" {
+		t.Fatalf("approve a proposal made before the rotation: %+v %v", res, err)
+	}
+}
