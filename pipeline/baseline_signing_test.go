@@ -109,13 +109,8 @@ func stockVerify(t *testing.T, approvers, principal, dir, base string) {
 // and hands the signature back. It also shows the stability guard needs
 // data in its window.
 func TestBaselineSignedByHand(t *testing.T) {
-	e := expected(t)
-	cand := e.Injections.CandidateDetails[0]
-	clock := &testClock{}
-	clock.Set("2026-03-02T09:00:00Z")
-	_, env := signedRoot(t, clock)
+	cand, clock, env, k := candidateRoot(t)
 	l := env.Layout
-	k := sshKeys(t, l)
 	ctx := context.Background()
 	work := t.TempDir()
 	asOf, _ := time.Parse(time.RFC3339, "2026-03-02T00:00:00Z")
@@ -332,12 +327,7 @@ func TestBaselineIDsRefusedAtInput(t *testing.T) {
 // the rotation retired vouches for it, as the log records it with these
 // bytes before the rotation; a proposal that key signed after it does not.
 func TestApproveAfterAKeyRotation(t *testing.T) {
-	e := expected(t)
-	cand := e.Injections.CandidateDetails[0]
-	clock := &testClock{}
-	clock.Set("2026-03-02T09:00:00Z")
-	_, env := signedRoot(t, clock)
-	k := sshKeys(t, env.Layout)
+	cand, clock, env, k := candidateRoot(t)
 	ctx := context.Background()
 	p := propose(t, env, cand.ScenarioID, k.alice, "2026-03-02T00:00:00Z")
 	if _, err := RotateKey(ctx, env); err != nil {

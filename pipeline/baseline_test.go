@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledgerlens/ledgerlens/fixtures"
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -160,14 +161,22 @@ func setBaseline(t *testing.T, l inputs.Layout, scenario string, median float64)
 	}
 }
 
-func TestBaselineMakerChecker(t *testing.T) {
-	e := expected(t)
-	cand := e.Injections.CandidateDetails[0]
+// candidateRoot is a signed root (signedRoot) whose clock reads
+// 2026-03-02T09:00:00Z, its people's SSH keys (sshKeys), and the
+// fixtures' first baseline candidate.
+func candidateRoot(t *testing.T) (fixtures.CandidateTruth, *testClock, job.Env, keys) {
+	t.Helper()
+	cand := expected(t).Injections.CandidateDetails[0]
 	clock := &testClock{}
 	clock.Set("2026-03-02T09:00:00Z")
 	_, env := signedRoot(t, clock)
+	return cand, clock, env, sshKeys(t, env.Layout)
+}
+
+func TestBaselineMakerChecker(t *testing.T) {
+	cand, clock, env, k := candidateRoot(t)
+	e := expected(t)
 	l := env.Layout
-	k := sshKeys(t, l)
 	ctx := context.Background()
 	focusEnd := "2026-03-02T00:00:00Z"
 	asOf, _ := time.Parse(time.RFC3339, focusEnd)
