@@ -569,7 +569,7 @@ type retiredKeys struct {
 	keys    []job.RetiredKey
 	records map[string]reconcile.Record
 	// broken says why the root --root names cannot vouch for any file
-	// (heldToTheRootsKey; "" when it can).
+	// (retiredKeysFor; "" when it can).
 	broken string
 }
 
@@ -583,13 +583,16 @@ type retiredKeys struct {
 // used and a warning says why (the verifying key then vouches alone);
 // with no root, no key or no log there are none.
 //
-// A key given by --pubkey that is not the root's own (its keys
-// directory's signing.pub, which only the jobs' account may replace) is
-// held to that key instead (heldToTheRootsKey): it must be one the root's
-// own key's rotations retired. It was checked with the log alone, and a
-// leaked retired key's forgery passed, exit 0, where the log did not hold
-// with it, was moved aside or was rewritten with that key (outside
-// reviews).
+// A key given by --pubkey that is not the root's own is held to the
+// root's key, as audit verify and baseline verify hold it (holdLogKey):
+// it vouches only as one of the keys that key's rotations retired, for
+// what the log records published before its rotation, with the keys
+// retired before it. When the log does not hold with the root's key,
+// cannot be read, or lacks the key given, the root vouches for nothing,
+// and every file and bundle fails: --root asked it to. It was checked
+// with the log alone, and a leaked retired key's forgery passed, exit 0,
+// where the log did not hold with it, was moved aside or was rewritten
+// with that key (outside reviews).
 func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKeys, error) {
 	if len(opts.Files) == 0 || (opts.PubKey != "" && !opts.RootGiven) {
 		return retiredKeys{}, nil
@@ -599,40 +602,39 @@ func (a *app) retiredKeysFor(ctx context.Context, opts VerifyOptions) (retiredKe
 		return retiredKeys{}, nil // said where each file or bundle is checked
 	}
 	l := a.layout()
-	if opts.PubKey != "" {
-		own, broken, warning := rootKeyFor(l)
-		if broken != "" {
-			return retiredKeys{broken: broken + ": the root --root names vouches for nothing"}, nil
-		}
-		if warning != "" {
-			fmt.Fprintf(a.stderr, "WARNING: %s\n", warning)
-		}
-		if own != nil && !own.Equal(pub) {
-			return a.heldToTheRootsKey(ctx, l, pub, own)
-		}
+	const nothing = ": the root --root names vouches for nothing"
+	held, key := holdLogKey(l, opts.PubKey, pub, a.stderr)
+	if held.problem != "" {
+		return retiredKeys{broken: held.problem + nothing}, nil
 	}
-	if _, err := os.Lstat(l.AuditLog); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(l.AuditLog); held.given == nil && errors.Is(err, fs.ErrNotExist) {
 		return retiredKeys{}, nil
 	}
-	ac, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], pub, nil)
-	if err != nil {
-		if ctx.Err() != nil {
-			return retiredKeys{}, err
-		}
+	ac, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], key, nil)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return retiredKeys{}, err
+	case err != nil && held.given != nil:
+		return retiredKeys{broken: fmt.Sprintf("the root's audit log, which would say whether its rotations retired key %s, cannot be read (%v)%s", reports.KeyID(held.given), err, nothing)}, nil
+	case err != nil:
 		// Not this account's to read (an analyst's): the files are
 		// still checked, with the key alone.
 		fmt.Fprintf(a.stderr, "WARNING: the root's audit log cannot be read (%v): no key its rotations retired is used\n", err)
 		return retiredKeys{}, nil
-	}
-	if !ac.OK() {
+	case held.given != nil:
+		if problems := append(ac.Problems, held.problems(ac.State.Entries, ac.OK(), a.stderr)...); len(problems) > 0 {
+			return retiredKeys{broken: summarize(problems) + nothing + "; run 'ledgerlens verify all'"}, nil
+		}
+		return retiredKeys{keys: retiredFrom(ac.State.Entries, held.given, held.own), records: reconcile.Records(ac.State.Entries)}, nil
+	case !ac.OK():
 		fmt.Fprintf(a.stderr, "WARNING: the root's audit log does not hold (%s): no key its rotations retired is used; run 'ledgerlens verify all'\n", summarize(ac.Problems))
 		return retiredKeys{}, nil
 	}
-	return retiredKeys{keys: job.RetiredKeysAt(ac.State.Entries, pub), records: reconcile.Records(ac.State.Entries)}, nil
+	return retiredKeys{keys: job.RetiredKeysAt(ac.State.Entries, key), records: reconcile.Records(ac.State.Entries)}, nil
 }
 
 // rootKeyFor is the root's own key, which a key given by --pubkey is
-// held to (heldToTheRootsKey, holdLogKey), or nil with a problem or a
+// held to (holdLogKey), or nil with a problem or a
 // warning saying why there is none. A keys directory that cannot be
 // trusted is a problem, as every job refuses it; so is one this account
 // cannot open though it owns the state directory (the jobs' own account,
@@ -729,35 +731,6 @@ func (h heldLogKey) problems(entries []audit.Entry, holds bool, stderr io.Writer
 	return out
 }
 
-// heldToTheRootsKey is retiredKeysFor for a key pub given by --pubkey
-// that is not the root's own key own: pub vouches only as one of the
-// keys own's rotations retired, as the root's audit log, holding with
-// own, chains them, and only for what the log records published before
-// its rotation; the keys retired before it with it. A warning names the
-// current key to obtain out of band. When the log does not hold with own,
-// cannot be read, or pub is not in its chain, the root vouches for
-// nothing, and every file and bundle fails: --root asked it to. The
-// root's key only ever makes the check stricter here: what pub signed is
-// still what is checked.
-func (a *app) heldToTheRootsKey(ctx context.Context, l inputs.Layout, pub, own ed25519.PublicKey) (retiredKeys, error) {
-	given, current := reports.KeyID(pub), reports.KeyID(own)
-	ac, err := reconcile.Audit(ctx, l, job.OutputDirs(l)[0], own, nil)
-	switch {
-	case err != nil && ctx.Err() != nil:
-		return retiredKeys{}, err
-	case err != nil:
-		return retiredKeys{broken: fmt.Sprintf("key %s given by --pubkey is not the root's key %s, and the root's audit log, which would say whether its rotations retired it, cannot be read (%v): the root --root names vouches for nothing", given, current, err)}, nil
-	case !ac.OK():
-		return retiredKeys{broken: fmt.Sprintf("key %s given by --pubkey is not the root's key %s, and the root's audit log does not hold with that key (%s): it cannot say whether its rotations retired key %s, and the root --root names vouches for nothing; run 'ledgerlens verify all'", given, current, summarize(ac.Problems), given)}, nil
-	}
-	chain := retiredFrom(ac.State.Entries, pub, own)
-	if chain == nil {
-		return retiredKeys{broken: neitherKey(pub, own) + ": the root --root names vouches for nothing"}, nil
-	}
-	warnRetired(a.stderr, chain[0], own)
-	return retiredKeys{keys: chain, records: reconcile.Records(ac.State.Entries)}, nil
-}
-
 // signed returns the retired key that signed the open file f at path, and
 // its check, when the root's log records a file with its bytes published
 // before that key's rotation.
@@ -775,10 +748,9 @@ func (r retiredKeys) signed(f *os.File, path string) (job.RetiredKey, reports.Fi
 // bytes was recorded as published before that key's rotation ("" when
 // the key is not retired, or one was).
 //
-// Only an artifact's record counts: a sidecar's or a signature's bytes,
-// which no key signed, passed when the leaked key signed them after its
-// rotation (an outside review). When the root vouches for nothing
-// (broken), that is the problem of every file.
+// Only an artifact's record counts (reconcile.RetiredKeyVouches). When
+// the root vouches for nothing (broken), that is the problem of every
+// file.
 func (r retiredKeys) problem(check reports.FileCheck) string {
 	if r.broken != "" {
 		return r.broken
@@ -787,10 +759,8 @@ func (r retiredKeys) problem(check reports.FileCheck) string {
 		if reports.KeyID(k.Public) != check.KeyID {
 			continue
 		}
-		for _, rec := range r.records {
-			if rec.SHA256 == check.SHA256 && rec.Seq < k.RetiredAt && rec.Signed() {
-				return ""
-			}
+		if reconcile.RetiredKeyVouches(r.records, k, check.SHA256) {
+			return ""
 		}
 		return fmt.Sprintf("signed by key %s, retired by the rotation at audit seq %d, but the root's audit log records no file with these bytes published before it: a retired key vouches only for what it signed before its retirement (a leaked key's forgery)", check.KeyID, k.RetiredAt)
 	}
