@@ -16,6 +16,7 @@ import (
 	"github.com/ledgerlens/ledgerlens/pipeline/baselines"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/job"
+	"github.com/ledgerlens/ledgerlens/pipeline/reconcile"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
 )
@@ -386,7 +387,7 @@ func ApproveBaseline(ctx context.Context, env job.Env, opts ApproveOptions) (*Ap
 			// The checker approves what the maker signed: the proposal must
 			// verify against our key before anything is changed.
 			propPath := filepath.Join(l.BaselineUpdatesDir, baselines.ProposalBase(p.ProposalID)+".json")
-			check, err := verifyProposal(j.Entries(), propPath, p.ProposalID, signer.Public())
+			check, err := verifyProposal(j.Entries(), propPath, signer.Public())
 			if err != nil {
 				return job.Outcome{}, job.Blocked(fmt.Errorf("proposal %s does not verify, refusing to approve it: %w", p.ProposalID, err))
 			}
@@ -700,26 +701,22 @@ const (
 	baselinesAfterField  = "baselines_after_sha256"
 )
 
-// verifyProposal checks the proposal at path, id, with the root's key
-// pub, or, for one signed before a key rotation, with the key the
-// rotation retired, as the log entries chain it: only when they record
-// the proposal, with these bytes, before that rotation. A proposal still
-// pending when `keys rotate` ran could never be approved (an outside
-// review); one the retired key signed after its rotation still fails.
-func verifyProposal(entries []audit.Entry, path, id string, pub ed25519.PublicKey) (reports.FileCheck, error) {
+// verifyProposal checks the proposal at path with the root's key pub,
+// or, for one signed before a key rotation, with the key the rotation
+// retired, as the log entries chain it: only when they record it, with
+// these bytes, published before that rotation
+// (reconcile.RetiredKeyVouches). A proposal still pending when `keys
+// rotate` ran could never be approved (an outside review); one the
+// retired key signed after its rotation still fails.
+func verifyProposal(entries []audit.Entry, path string, pub ed25519.PublicKey) (reports.FileCheck, error) {
 	check, err := reports.VerifyFile(path, pub)
 	if !errors.Is(err, reports.ErrVerification) || check.Signature.Status != reports.CheckFailed {
 		return check, err
 	}
+	records := reconcile.Records(entries)
 	for _, k := range job.RetiredKeysAt(entries, pub) {
-		c, kerr := reports.VerifyFile(path, k.Public)
-		if kerr != nil {
-			continue
-		}
-		for _, e := range entries {
-			if e.Seq < k.RetiredAt && e.Event == audit.EventBaselineProposed && e.Fields["proposal_id"] == id && e.Fields["sha256"] == c.SHA256 {
-				return c, nil
-			}
+		if c, kerr := reports.VerifyFile(path, k.Public); kerr == nil && reconcile.RetiredKeyVouches(records, k, c.SHA256) {
+			return c, nil
 		}
 	}
 	return check, err

@@ -461,18 +461,12 @@ func runBaselineVerify(ctx context.Context, a *app, opts BaselineVerifyOptions) 
 		if err != nil {
 			return err
 		}
-		_, left, err := recs.Recorded(trail.State.Entries)
+		planted, err := recs.Planted(trail.State.Entries)
 		if err != nil {
 			return err
 		}
-		named := map[string]bool{} // changed since: said above
-		for _, f := range baselines.RecordedFiles(trail.State.Entries) {
-			named[filepath.Base(filepath.FromSlash(f.Path))] = true
-		}
-		for _, f := range left {
-			if !named[f] {
-				logged = append(logged, fmt.Sprintf("%s: the audit log records no such record (planted)", filepath.Join(l.BaselineUpdatesDir, f)))
-			}
+		for _, f := range planted {
+			logged = append(logged, fmt.Sprintf("%s: the audit log records no such record (planted)", filepath.Join(l.BaselineUpdatesDir, f)))
 		}
 	}
 	a.printFailed(logged)

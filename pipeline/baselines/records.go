@@ -196,6 +196,28 @@ func (r *Records) Recorded(entries []audit.Entry) (*Records, []string, error) {
 	return out, left, nil
 }
 
+// Planted names the files of r that no baseline_proposed or
+// baseline_approved entry of entries names: records put in the
+// directory, not made by the flow. (A record the log names that changed
+// since is NotAsRecorded's.)
+func (r *Records) Planted(entries []audit.Entry) ([]string, error) {
+	_, left, err := r.Recorded(entries)
+	if err != nil {
+		return nil, err
+	}
+	named := map[string]bool{}
+	for _, f := range RecordedFiles(entries) {
+		named[filepath.Base(filepath.FromSlash(f.Path))] = true
+	}
+	var planted []string
+	for _, f := range left {
+		if !named[f] {
+			planted = append(planted, f)
+		}
+	}
+	return planted, nil
+}
+
 // NotAsRecorded lists, one line each, the records the audit log entries
 // name (each baseline_proposed and baseline_approved entry's path and
 // SHA-256; the newest per file) that r does not hold as the log recorded

@@ -49,6 +49,21 @@ func (r Record) Signed() bool {
 	return r.Role != job.RoleSidecar && r.Role != job.RoleSignature
 }
 
+// RetiredKeyVouches reports whether k, a key a rotation retired, vouches
+// for the bytes whose SHA-256 is sum: records (Records) hold a file a key
+// signed with those bytes, published before k's rotation. A key that
+// leaked, the reason to rotate, vouches for nothing it signed after; nor
+// for a sidecar's or signature's bytes, which no key signed (outside
+// reviews).
+func RetiredKeyVouches(records map[string]Record, k job.RetiredKey, sum string) bool {
+	for _, rec := range records {
+		if rec.SHA256 == sum && rec.Seq < k.RetiredAt && rec.Signed() {
+			return true
+		}
+	}
+	return false
+}
+
 // Records indexes the artifact_written entries of a log by path.
 func Records(entries []audit.Entry) map[string]Record {
 	out := map[string]Record{}
