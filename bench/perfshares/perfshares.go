@@ -44,8 +44,9 @@ var kinds = []struct {
 	{"integrity: signatures and the published files' digests", `ed25519|sha512|reports\.FileDigest`},
 	{"integrity: audit log", `pipeline/audit\.`},
 	// Any other SHA-256 or BLAKE3 (the report's digest for its step
-	// record, the whole-chunk goroutines whose callers are lost).
-	{"integrity: other hashing", `sha256\.|lukechampine\.com/blake3`},
+	// record; the BLAKE3 C code's frames, whose callers perf loses, as
+	// it compiles without frame pointers).
+	{"integrity: other hashing", `sha256\.|lukechampine\.com/blake3|pipeline/blake3\.|blake3_[a-z0-9_]+`},
 	{"DuckDB", `duckdb::|duckdb_|go-duckdb`},
 	{"ledgerlens: parse + Arrow batches", `store\.parseBlock|ledger\.Parse`},
 	{"ledgerlens: reading the ledger", `store\.\(\*Store\)\.load\.func`},

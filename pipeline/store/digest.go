@@ -12,9 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"lukechampine.com/blake3"
-	"lukechampine.com/blake3/guts"
-
+	"github.com/ledgerlens/ledgerlens/pipeline/blake3"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 )
 
@@ -25,51 +23,15 @@ const chunkSize = 1 << 20
 
 // Chunk digests are BLAKE3-256 (docs/RULES.md, "Inputs" allows SHA-256 or BLAKE3): the
 // warm job re-hashes the whole covered prefix, and BLAKE3 does that about
-// twice as fast per core as SHA-256 with the CPU's SHA extensions. The
+// four times as fast per core as SHA-256 with the CPU's SHA extensions. The
 // digest of the whole ledger that reports carry stays SHA-256.
-const chunkDigestSize = 32
+const chunkDigestSize = blake3.Size
 
-// chunkDigest is the BLAKE3-256 digest of b, one chunk of a file. A whole
-// chunk is hashed by sumWholeChunk, on the calling goroutine; a short one
-// (a file's last) by the library.
+// chunkDigest is the BLAKE3-256 digest of b, one chunk of a file (or less),
+// computed on the calling goroutine: the callers hash one chunk on each
+// core.
 func chunkDigest(b []byte) [chunkDigestSize]byte {
-	if len(b) == chunkSize {
-		return sumWholeChunk((*[chunkSize]byte)(b))
-	}
 	return blake3.Sum256(b)
-}
-
-// simdGroup is the bytes of the BLAKE3 chunks (1 KiB each) that one
-// guts.CompressBuffer call compresses side by side: sixteen, on the CPU's
-// widest vectors.
-const simdGroup = guts.MaxSIMD * guts.ChunkSize
-
-// sumWholeChunk is the BLAKE3-256 digest of one chunkSize-byte chunk,
-// computed on the calling goroutine: the chunk's BLAKE3 tree is complete
-// (chunkSize is a power of two times simdGroup), so its subtrees of
-// simdGroup bytes are compressed one after another and their chaining
-// values merged pairwise up to the root. The library's Sum256 computes
-// the same digest (TestChunkDigest) but hands every 16 KiB of a long input
-// to a goroutine of its own, which costs more than it gains when every
-// core already hashes a chunk of its own (the append-only check, the store
-// seal; bench/HISTORY.md, stop 34).
-func sumWholeChunk(b *[chunkSize]byte) [chunkDigestSize]byte {
-	var cvs [chunkSize / simdGroup][8]uint32
-	for i := range cvs {
-		n := guts.CompressBuffer((*[simdGroup]byte)(b[i*simdGroup:]), simdGroup, &guts.IV, uint64(i*guts.MaxSIMD), 0)
-		cvs[i] = guts.ChainingValue(n)
-	}
-	level := cvs[:]
-	for len(level) > 2 {
-		for i := range len(level) / 2 {
-			level[i] = guts.ChainingValue(guts.ParentNode(level[2*i], level[2*i+1], &guts.IV, 0))
-		}
-		level = level[:len(level)/2]
-	}
-	root := guts.ParentNode(level[0], level[1], &guts.IV, 0)
-	root.Flags |= guts.FlagRoot
-	out := guts.WordsToBytes(guts.CompressNode(root))
-	return [chunkDigestSize]byte(out[:chunkDigestSize])
 }
 
 // chunkHasher turns a byte stream that starts at a chunk boundary into the
@@ -104,7 +66,7 @@ func (h *chunkHasher) Write(p []byte) {
 }
 
 func (h *chunkHasher) append(chunk []byte) {
-	sum := sumWholeChunk((*[chunkSize]byte)(chunk))
+	sum := chunkDigest(chunk)
 	h.digests = append(h.digests, sum[:]...)
 }
 

@@ -19,7 +19,7 @@ func TestChunkDigest(t *testing.T) {
 	for i := range random {
 		random[i] = byte(rng.Uint32())
 	}
-	for _, n := range []int{0, 1, 64, 1023, 1024, 1025, simdGroup - 1, simdGroup, simdGroup + 1, chunkSize / 2, chunkSize - 1, chunkSize} {
+	for _, n := range []int{0, 1, 64, 1023, 1024, 1025, 16383, 16384, 16385, chunkSize / 2, chunkSize - 1, chunkSize} {
 		got, want := chunkDigest(random[:n]), blake3.Sum256(random[:n])
 		if got != want {
 			t.Errorf("%d random bytes: %x, want %x", n, got, want)
