@@ -43,7 +43,9 @@ type EvidenceResult struct {
 // today never contains the export's own events. The bundle states the
 // log's head when it was exported, so an export after the log has grown
 // differs in that; exporting again to a path that holds this root's export
-// of the same range is a no-op.
+// of the same range is a no-op. A ledger the log no longer vouches for is
+// exported all the same, its problems in the bundle's index: the result
+// is returned then with the *job.IntegrityError that names them.
 func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*EvidenceResult, error) {
 	// One path for the bundle throughout, made absolute once: the record
 	// names a bundle outside the root by its absolute path, and a relative
@@ -113,6 +115,14 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 					"evidence export refused: the range's reports differ from the record of publication (%s); nothing was exported: restore the files, then run 'ledgerlens verify all'",
 					strings.Join(listed, "; "))}}
 			}
+			// The ledger the range's reports were computed from, as the
+			// log holds it to: a change of its loaded bytes made after a
+			// week was published, or detected by a later job, was in no
+			// bundle, which verified OK (an outside review).
+			problems, err := j.LedgerProblemsAgainstLog(ctx)
+			if err != nil {
+				return job.Outcome{}, err
+			}
 			// The signing key's public half, which j.Signer found to be
 			// signing.pub's, encoded as signing.pub holds it: the keys
 			// directory is not read again.
@@ -144,6 +154,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				PublicKeyPEM:       pubPEM,
 				Signer:             signer,
 				RetiredKeys:        j.RetiredKeys(signer.Public()),
+				IntegrityProblems:  problems,
 				Generator:          reports.Generator{Name: "ledgerlens", Version: env.Version},
 			})
 			if env.AfterStep != nil {
@@ -196,7 +207,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 							}
 							res.Path, res.SHA256, res.Bytes, res.Noop, res.Index = out, sum, size, true, prev
 							return job.Outcome{Fields: map[string]any{"path": l.Rel(res.Path), "sha256": res.SHA256, "noop": true,
-								"files": prev.Counts.Files, "audit_entries": prev.Counts.AuditEntries}}, nil
+								"files": prev.Counts.Files, "audit_entries": prev.Counts.AuditEntries}, Integrity: problems}, nil
 						}
 					}
 					// Not the publisher's message, whose advice (--supersede)
@@ -210,9 +221,14 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 			}
 			res.Path, res.SHA256, res.Bytes = pres.Primary.Path, pres.Primary.SHA256, pres.Primary.Bytes
 			res.Noop, res.Index = pres.Identical, idx
+			// Exported all the same, the problems in its index; the job
+			// fails while they stand (exit 4), as a weekly job does.
 			return job.Outcome{Fields: map[string]any{"path": l.Rel(res.Path), "sha256": res.SHA256, "noop": res.Noop,
-				"files": idx.Counts.Files, "audit_entries": idx.Counts.AuditEntries}}, nil
+				"files": idx.Counts.Files, "audit_entries": idx.Counts.AuditEntries}, Integrity: problems}, nil
 		})
+	if err != nil && res.Path != "" {
+		return res, err // exported, with the problems its index states (exit 4)
+	}
 	if err != nil {
 		return nil, err
 	}

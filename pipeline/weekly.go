@@ -72,7 +72,7 @@ type WeeklyResult struct {
 // RunWeekly runs the weekly credit review job end to end.
 func RunWeekly(ctx context.Context, env job.Env, opts WeeklyOptions) (*WeeklyResult, error) {
 	var res *WeeklyResult
-	err := job.Run(ctx, env, job.NameWeeklyReview, nil, func(ctx context.Context, lj *job.Job) (job.Outcome, error) {
+	err := job.Run(ctx, env, job.NameWeeklyReview, opts.about(), func(ctx context.Context, lj *job.Job) (job.Outcome, error) {
 		j := &weeklyJob{env: env, opts: opts, lj: lj}
 		r, err := j.run(ctx)
 		if err != nil && len(j.integrity) > 0 {
@@ -94,6 +94,33 @@ func RunWeekly(ctx context.Context, env job.Env, opts WeeklyOptions) (*WeeklyRes
 		return out, nil
 	})
 	return res, err
+}
+
+// about names the period a weekly job is for, when the options name it:
+// a week given as a date or an ISO week is the same Monday in every time
+// zone, so a job refused before it reads the configuration's zone still
+// says which week it was for. The default week depends on that zone, and
+// the job names it once decided (decidePeriod).
+func (o WeeklyOptions) about() map[string]any {
+	if o.Week == "" {
+		return nil
+	}
+	p, err := review.ParseWeek(o.Week, time.UTC)
+	if err != nil {
+		return nil // the job refuses it, and says so
+	}
+	return periodFields(p, o.Preliminary)
+}
+
+// periodFields name a weekly job's period in its records: "period" as its
+// job_end has it, and "preliminary" for a preliminary report's job, whose
+// failure says nothing of the week's final report.
+func periodFields(p review.Period, preliminary bool) map[string]any {
+	f := map[string]any{"period": p.Label()}
+	if preliminary {
+		f["preliminary"] = true
+	}
+	return f
 }
 
 // weeklyJob is one execution of the weekly job.
@@ -137,6 +164,7 @@ func (j *weeklyJob) run(ctx context.Context) (*WeeklyResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	j.lj.Describe(periodFields(period, j.opts.Preliminary))
 	// The key is checked before the ingest, which may take seconds: a job
 	// that cannot sign says so at once.
 	signer, err := j.lj.PublishingSigner(j.opts.Unsigned)

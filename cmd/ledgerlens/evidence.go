@@ -73,7 +73,7 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 		return err
 	}
 	res, err := pipeline.ExportEvidence(ctx, a.env("evidence export", opts.LockTimeout), opts.EvidenceOptions)
-	if err != nil {
+	if res == nil {
 		return err
 	}
 	state := "written"
@@ -87,7 +87,9 @@ func runEvidenceExport(ctx context.Context, a *app, opts EvidenceExportOptions) 
 	fmt.Fprintf(a.stdout, "evidence bundle %s: %s\n  sha256 %s (%d bytes), signed by key %s\n", res.Path, state, res.SHA256, res.Bytes, res.Index.SigningKeyID)
 	fmt.Fprintf(a.stdout, "  %d weekly reports, %d SLA reports, %d proposals, %d approvals, %d notes, %d ledger acknowledgments, %d audit entries, %d files\n",
 		c.WeeklyReports, c.SLAReports, c.Proposals, c.Approvals, c.Notes, c.Acknowledgments, c.AuditEntries, c.Files)
-	return nil
+	// Exported with the integrity problems its index states: err says
+	// them, and the command exits 4.
+	return err
 }
 
 // verifyBundles checks evidence bundles for `ledgerlens verify F.zip`: the
@@ -230,6 +232,16 @@ func verifyBundle(ctx context.Context, a *app, path string, pub ed25519.PublicKe
 		return bundleFailed, nil
 	}
 	ix := res.Index
+	if len(ix.IntegrityProblems) > 0 {
+		// Genuine, and saying the ledger its reports were computed from
+		// changed: the verifier does not pass it (an outside review).
+		fmt.Fprintf(a.stdout, "FAILED  %s: its signed index states %s found when it was exported (key %s, %s); the reports stand as published, but the ledger they were computed from changed\n",
+			path, problemCount(len(ix.IntegrityProblems)), res.KeyID, source)
+		for _, p := range ix.IntegrityProblems {
+			fmt.Fprintf(a.stdout, "  %s\n", p)
+		}
+		return bundleFailed, nil
+	}
 	missing := 0
 	for _, p := range ix.Periods {
 		if p.Status != evidence.PeriodPresent {

@@ -2696,3 +2696,153 @@ func TestCronEditedLedgerAtTheSLAReport(t *testing.T) {
 		t.Fatalf("stderr does not name the edit:\n%s", r.stderr)
 	}
 }
+
+// TestEvidenceOfAWeekWhoseJobFailed: the weekly job of a week failed —
+// its ledger gone, its configuration open to others and refused, its
+// output directory not a directory — and the evidence of that week said
+// "the audit log records no weekly review of this week", in a signed
+// index, over a log that records the failed job: job_fail did not name
+// the week it was for. It names the period now (a week given on the
+// command line also when the job was refused before it read its inputs;
+// the default week once the job decided it), and the index says the
+// week's job failed, and why.
+func TestEvidenceOfAWeekWhoseJobFailed(t *testing.T) {
+	ledger := func(root string) string { return filepath.Join(root, "runs", "CREDIT_MONITORING", "ledger.jsonl") }
+	policy := func(root string) string { return filepath.Join(root, "config", "sintraprime-policy.json") }
+	reviews := func(root string) string { return filepath.Join(root, "runs", "CREDIT_REVIEWS") }
+	do := func(t *testing.T, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	asOf := mustParseDay(t, focusWeek).AddDate(0, 0, 8).Format(time.RFC3339)
+	for _, tc := range []struct {
+		name            string
+		args            []string
+		break_, restore func(t *testing.T, root string)
+		want            string
+	}{
+		{"ledger gone", []string{"--week", focusWeek},
+			func(t *testing.T, root string) { do(t, os.Rename(ledger(root), ledger(root)+".away")) },
+			func(t *testing.T, root string) { do(t, os.Rename(ledger(root)+".away", ledger(root))) },
+			"the ledger is missing"},
+		{"configuration others may write", []string{"--week", focusWeek},
+			func(t *testing.T, root string) { do(t, os.Chmod(policy(root), 0o666)) },
+			func(t *testing.T, root string) { do(t, os.Chmod(policy(root), 0o644)) },
+			"sintraprime-policy.json"},
+		{"the default week, its output directory a file", []string{"--as-of", asOf},
+			func(t *testing.T, root string) {
+				do(t, os.WriteFile(reviews(root), []byte("not a directory\n"), 0o644))
+			},
+			func(t *testing.T, root string) { do(t, os.Remove(reviews(root))) },
+			"not a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			tc.break_(t, root)
+			if r := ledgerlens(t, nil, append([]string{"--root", root, "report", "weekly"}, tc.args...)...); r.code == 0 {
+				t.Fatalf("the weekly job (%s): exit 0\n%s", tc.name, r.stdout)
+			}
+			tc.restore(t, root)
+			last := mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly)
+			bundle := filepath.Join(t.TempDir(), "week.zip")
+			mustRun(t, "--root", root, "evidence", "export", "--from", focusWeek, "--to", last, "--out", bundle)
+			zr, err := zip.OpenReader(bundle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer zr.Close()
+			var index struct {
+				Periods []struct{ Week, Status, Why string }
+			}
+			for _, f := range zr.File {
+				if f.Name == "index.json" {
+					if err := json.Unmarshal(zipMember(t, f), &index); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if len(index.Periods) != 1 {
+				t.Fatalf("index periods: %+v", index.Periods)
+			}
+			p := index.Periods[0]
+			if p.Status != "missing" || !strings.Contains(p.Why, "the weekly job for this week failed") || !strings.Contains(p.Why, tc.want) {
+				t.Errorf("the week whose job failed (%s): %s, %q; want missing, the job's failure naming %q", tc.name, p.Status, p.Why, tc.want)
+			}
+		})
+	}
+}
+
+// TestEvidenceAfterTheLedgerChanged: a loaded line of the ledger edited
+// after the week's report was published. `verify all` failed the root,
+// but `evidence export` of the week exited 0 and its bundle verified OK;
+// after the next job had detected and recorded the edit, a new export
+// still did, the detection outside its audit segment (an outside
+// review). The export now holds the ledger to the log: the bundle's
+// signed index states the change, the export exits 4, and `verify` fails
+// the bundle, until the modification is acknowledged.
+func TestEvidenceAfterTheLedgerChanged(t *testing.T) {
+	root := copyFixture(t)
+	mustRun(t, "--root", root, "keys", "generate")
+	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
+	last := mustParseDay(t, prevWeek(t)).AddDate(0, 0, 6).Format(time.DateOnly)
+	export := func(name string) (result, string) {
+		bundle := filepath.Join(t.TempDir(), name+".zip")
+		return ledgerlens(t, nil, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", last, "--out", bundle), bundle
+	}
+	problemsOf := func(bundle string) []string {
+		zr, err := zip.OpenReader(bundle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer zr.Close()
+		var index struct {
+			IntegrityProblems []string `json:"integrity_problems"`
+		}
+		for _, f := range zr.File {
+			if f.Name == "index.json" {
+				if err := json.Unmarshal(zipMember(t, f), &index); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return index.IntegrityProblems
+	}
+	check := func(step string, wantCode int, want string) {
+		t.Helper()
+		r, bundle := export(strings.ReplaceAll(step, " ", "-"))
+		if r.code != wantCode {
+			t.Fatalf("%s: export exit %d, want %d\n%s%s", step, r.code, wantCode, r.stdout, r.stderr)
+		}
+		problems := problemsOf(bundle)
+		v := ledgerlens(t, nil, "--root", t.TempDir(), "verify", "--pubkey", pub, bundle)
+		if want == "" {
+			if len(problems) != 0 || v.code != 0 {
+				t.Errorf("%s: index problems %q, verify exit %d\n%s", step, problems, v.code, v.stdout)
+			}
+			return
+		}
+		if len(problems) != 1 || !strings.Contains(problems[0], want) || !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: index problems %q, export stderr %s; want one naming %q", step, problems, r.stderr, want)
+		}
+		if v.code != 4 || !strings.Contains(v.stdout, want) {
+			t.Errorf("%s: verify exit %d, want 4 naming %q\n%s", step, v.code, want, v.stdout)
+		}
+	}
+
+	check("before the edit", 0, "")
+	editLine(t, ledgerPath(root), 50)
+	check("after the edit", 4, "no longer hash to what the audit log records as ingested")
+	// The next job detects and records it; the export finds it in the log.
+	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek)
+	m := regexp.MustCompile(`--range (\d+-\d+)`).FindStringSubmatch(r.stderr)
+	if r.code != 4 || m == nil {
+		t.Fatalf("the next weekly job: exit %d, want 4 naming the range\n%s", r.code, r.stderr)
+	}
+	check("after the next job recorded it", 4, "were modified (detected")
+	mustRun(t, "--root", root, "ledger", "acknowledge", "--range", m[1], "--by", "alice", "--reason", "reviewed the edit")
+	check("after its acknowledgment", 0, "")
+}

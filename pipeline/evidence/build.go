@@ -63,7 +63,10 @@ type Source struct {
 	// current key). A bundled file signed before a rotation carries its
 	// key's id, and the bundle that key's public half.
 	RetiredKeys []ed25519.PublicKey
-	Generator   reports.Generator
+	// IntegrityProblems are the ledger's problems the exporting job found
+	// (Index.IntegrityProblems).
+	IntegrityProblems []string
+	Generator         reports.Generator
 }
 
 // Span returns the range as instants [start, end) in loc, checking it.
@@ -106,9 +109,10 @@ func Build(ctx context.Context, src Source) ([]byte, *Index, error) {
 		Schema: Schema,
 		Range: Range{From: src.From, To: src.To, TimeZone: src.Loc.String(),
 			Start: start.UTC().Format(time.RFC3339), End: end.UTC().Format(time.RFC3339)},
-		Generator:    src.Generator,
-		SigningKeyID: src.Signer.KeyID(),
-		PublicKey:    PublicKeyMember,
+		Generator:         src.Generator,
+		SigningKeyID:      src.Signer.KeyID(),
+		PublicKey:         PublicKeyMember,
+		IntegrityProblems: src.IntegrityProblems,
 	}
 	if len(src.PublicKeyPEM) == 0 {
 		return nil, nil, errors.New("evidence export: the public key is required")

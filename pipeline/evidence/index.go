@@ -104,11 +104,19 @@ type Index struct {
 	// log's key_rotated entries, never from a file). Absent when the
 	// current key signed all of those.
 	RetiredKeys []RetiredKey `json:"retired_keys,omitempty"`
-	Controls    []Control    `json:"controls"`
-	Audit       AuditInfo    `json:"audit"`
-	Periods     []Period     `json:"periods"`
-	Counts      Counts       `json:"counts"`
-	Files       []File       `json:"files"`
+	// IntegrityProblems are what the exporting job found wrong with the
+	// ledger the range's reports were computed from, one line each: a
+	// modification of its loaded bytes the audit log records and no one
+	// acknowledged, wherever in the log it is, and a change of the bytes
+	// the log's newest ingest vouched for, read at export. The reports
+	// stand as published; what they were computed from has changed since.
+	// Absent when the job found none.
+	IntegrityProblems []string  `json:"integrity_problems,omitempty"`
+	Controls          []Control `json:"controls"`
+	Audit             AuditInfo `json:"audit"`
+	Periods           []Period  `json:"periods"`
+	Counts            Counts    `json:"counts"`
+	Files             []File    `json:"files"`
 }
 
 // Range is the exported date range, inclusive, and the instants it spans

@@ -67,6 +67,16 @@ func renderMarkdown(idx *Index) []byte {
 		p("Every week in the range has a weekly credit review in this bundle.")
 	}
 	p("")
+	if len(idx.IntegrityProblems) > 0 {
+		p("## Integrity problems at export")
+		p("")
+		p("**The ledger these reports were computed from has changed since, or holds a change no one acknowledged (%d).** The reports stand as published; `ledgerlens verify` fails this bundle until an export finds none.", len(idx.IntegrityProblems))
+		p("")
+		for _, problem := range idx.IntegrityProblems {
+			p("- %s", problem)
+		}
+		p("")
+	}
 	p("## Controls")
 	for _, ctl := range idx.Controls {
 		p("")

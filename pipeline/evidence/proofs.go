@@ -239,7 +239,8 @@ func whyMissing(entries []audit.Entry, week string) string {
 				return fmt.Sprintf("published (audit seq %d, %s) but no longer in the reports directory", e.Seq, p)
 			}
 		case audit.EventJobEnd, audit.EventJobFail:
-			if e.Fields["period"] == week {
+			// A preliminary report's job says nothing of the final one.
+			if e.Fields["period"] == week && e.Fields["preliminary"] != true {
 				if msg, ok := e.Fields["error"].(string); ok {
 					return fmt.Sprintf("the weekly job for this week failed (audit seq %d): %s", e.Seq, msg)
 				}

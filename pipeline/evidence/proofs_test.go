@@ -73,6 +73,10 @@ func TestWhyMissing(t *testing.T) {
 		{"a final report gone", []audit.Entry{written(7, "runs/CREDIT_REVIEWS/weekly_2026-03-02.preliminary.json"), written(9, "runs/CREDIT_REVIEWS/weekly_2026-03-02.json")},
 			"published (audit seq 9, runs/CREDIT_REVIEWS/weekly_2026-03-02.json) but no longer in the reports directory"},
 		{"nothing", nil, "the audit log records no weekly review of this week"},
+		{"its job failed", []audit.Entry{{Seq: 4, Event: audit.EventJobFail, Fields: map[string]any{"period": "2026-03-02", "error": "the ledger is missing"}}},
+			"the weekly job for this week failed (audit seq 4): the ledger is missing"},
+		{"only a preliminary report's job failed", []audit.Entry{{Seq: 4, Event: audit.EventJobFail, Fields: map[string]any{"period": "2026-03-02", "preliminary": true, "error": "the ledger is missing"}}},
+			"the audit log records no weekly review of this week"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := whyMissing(tc.entries, "2026-03-02"); got != tc.want {

@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -221,6 +223,28 @@ func Unacknowledged(mods []LedgerModification) []LedgerModification {
 		}
 	}
 	return out
+}
+
+// LedgerProblemsAgainstLog lists, one line each, the ledger's problems a
+// job that does not open the store can tell: every modification the audit
+// log records and no one acknowledged (LedgerRecord.Problems, without the
+// store's conflicting duplicates), and the bytes the log's newest ingest
+// vouched for, changed or gone since, which it reads now
+// (LedgerAgainstLog: the whole recorded prefix, hashed).
+func (j *Job) LedgerProblemsAgainstLog(ctx context.Context) ([]string, error) {
+	l := j.env.Layout
+	problems := j.LedgerRecordAtStart().Problems(l.Rel(l.Ledger), nil)
+	m, err := LedgerAgainstLog(ctx, j.Entries(), l.Ledger, 0, "")
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		problems = append(problems, fmt.Sprintf("ledger %s: missing, while the audit log records ingests of it", l.Rel(l.Ledger)))
+	case err != nil:
+		return nil, err
+	case m != nil:
+		problems = append(problems, fmt.Sprintf("ledger %s: its first %d bytes (lines %d–%d) no longer hash to what the audit log records as ingested: changed since they were loaded (the next weekly job or ingest records the change and names its lines)",
+			l.Rel(l.Ledger), m.ByteTo-m.ByteFrom, m.LineFrom, m.LineTo))
+	}
+	return problems, nil
 }
 
 // IntegrityProblems is the ledger's part of the integrity problems a job

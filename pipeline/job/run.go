@@ -59,6 +59,9 @@ type Job struct {
 	readBack    int
 	// fields are added to every event of the job (the job run id).
 	fields map[string]any
+	// about names what the job is about (start's fields, and what Describe
+	// added): its job_fail carries them.
+	about map[string]any
 	// own are the entries the job appended (EntriesSoFar); appends come
 	// from the steps' records in the background too.
 	ownMu sync.Mutex
@@ -87,7 +90,7 @@ type Work func(ctx context.Context, j *Job) (Outcome, error)
 // took over a stale lock) and job_start with start's fields, and runs work.
 // It records job_end with work's outcome, or job_fail with the error and
 // state blocked (a *BlockedError), interrupted (a signal cancelled ctx) or
-// failed. job_fail is recorded even when ctx was cancelled: a clean
+// failed, and start's fields with those work gave Describe. job_fail is recorded even when ctx was cancelled: a clean
 // abandon is an event too.
 //
 // A lock another process holds beyond Env.LockTimeout is a *LockHeldError,
@@ -130,7 +133,7 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 			}
 		}
 	}()
-	j := &Job{env: env, name: name, log: tr.log, trail: tr, headAtStart: tr.anchorHead}
+	j := &Job{env: env, name: name, log: tr.log, trail: tr, headAtStart: tr.anchorHead, about: maps.Clone(start)}
 	defer func() {
 		if j.early != nil {
 			<-j.early.done // it hashes through the directory's handle
@@ -191,8 +194,12 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		case ctx.Err() != nil && errors.Is(err, context.Canceled):
 			state = StateInterrupted // SIGTERM/SIGINT: abandoned cleanly
 		}
-		if aerr := j.Audit(context.WithoutCancel(ctx), audit.EventJobFail, map[string]any{
-			"job": name, "state": state, "error": err.Error()}); aerr != nil {
+		fail := maps.Clone(j.about)
+		if fail == nil {
+			fail = map[string]any{}
+		}
+		maps.Copy(fail, map[string]any{"job": name, "state": state, "error": err.Error()})
+		if aerr := j.Audit(context.WithoutCancel(ctx), audit.EventJobFail, fail); aerr != nil {
 			err = errors.Join(err, aerr)
 		}
 		var integrity *IntegrityError
@@ -229,6 +236,19 @@ func Run(ctx context.Context, env Env, name string, start map[string]any, work W
 		return &IntegrityError{Problems: out.Integrity, Published: j.published.Load()}
 	}
 	return nil
+}
+
+// Describe adds fields that name what the job is about, once its work
+// knows them (the period a weekly job reviews, decided from its inputs),
+// to those Run's start gave: a failed job's job_fail carries them, so that
+// the log says what failed (a week's evidence said no review of the week
+// was recorded, over the record of its failed job; an outside review). It
+// must be called from the job's work, not from its steps' goroutines.
+func (j *Job) Describe(fields map[string]any) {
+	if j.about == nil {
+		j.about = map[string]any{}
+	}
+	maps.Copy(j.about, fields)
 }
 
 // Entries is the audit log as the job opened and verified it. Callers
