@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/fixtures"
+	"github.com/ledgerlens/ledgerlens/pipeline/evidence"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/schedules"
 )
@@ -2322,22 +2322,7 @@ func TestEvidenceOfAWeekWithOnlyAPreliminaryReport(t *testing.T) {
 	last := mustParseDay(t, nextWeek(t)).AddDate(0, 0, 6).Format(time.DateOnly)
 	bundle := filepath.Join(t.TempDir(), "next.zip")
 	mustRun(t, "--root", root, "evidence", "export", "--from", nextWeek(t), "--to", last, "--out", bundle)
-	zr, err := zip.OpenReader(bundle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	f, err := zr.Open("index.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var idx struct {
-		Periods []struct{ Week, Status, Why string }
-	}
-	if err := json.NewDecoder(f).Decode(&idx); err != nil {
-		t.Fatal(err)
-	}
+	idx := bundleIndex(t, bundle)
 	if len(idx.Periods) != 1 || idx.Periods[0].Status != "missing" ||
 		!strings.HasPrefix(idx.Periods[0].Why, "only a preliminary report was published") {
 		t.Errorf("periods: %+v", idx.Periods)
@@ -2749,21 +2734,7 @@ func TestEvidenceOfAWeekWhoseJobFailed(t *testing.T) {
 			last := mustParseDay(t, focusWeek).AddDate(0, 0, 6).Format(time.DateOnly)
 			bundle := filepath.Join(t.TempDir(), "week.zip")
 			mustRun(t, "--root", root, "evidence", "export", "--from", focusWeek, "--to", last, "--out", bundle)
-			zr, err := zip.OpenReader(bundle)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer zr.Close()
-			var index struct {
-				Periods []struct{ Week, Status, Why string }
-			}
-			for _, f := range zr.File {
-				if f.Name == "index.json" {
-					if err := json.Unmarshal(zipMember(t, f), &index); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			index := bundleIndex(t, bundle)
 			if len(index.Periods) != 1 {
 				t.Fatalf("index periods: %+v", index.Periods)
 			}
@@ -2793,31 +2764,13 @@ func TestEvidenceAfterTheLedgerChanged(t *testing.T) {
 		bundle := filepath.Join(t.TempDir(), name+".zip")
 		return ledgerlens(t, nil, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", last, "--out", bundle), bundle
 	}
-	problemsOf := func(bundle string) []string {
-		zr, err := zip.OpenReader(bundle)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer zr.Close()
-		var index struct {
-			IntegrityProblems []string `json:"integrity_problems"`
-		}
-		for _, f := range zr.File {
-			if f.Name == "index.json" {
-				if err := json.Unmarshal(zipMember(t, f), &index); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		return index.IntegrityProblems
-	}
 	check := func(step string, wantCode int, want string) {
 		t.Helper()
 		r, bundle := export(strings.ReplaceAll(step, " ", "-"))
 		if r.code != wantCode {
 			t.Fatalf("%s: export exit %d, want %d\n%s%s", step, r.code, wantCode, r.stdout, r.stderr)
 		}
-		problems := problemsOf(bundle)
+		problems := bundleIndex(t, bundle).IntegrityProblems
 		v := ledgerlens(t, nil, "--root", t.TempDir(), "verify", "--pubkey", pub, bundle)
 		if want == "" {
 			if len(problems) != 0 || v.code != 0 {
@@ -2845,4 +2798,23 @@ func TestEvidenceAfterTheLedgerChanged(t *testing.T) {
 	check("after the next job recorded it", 4, "were modified (detected")
 	mustRun(t, "--root", root, "ledger", "acknowledge", "--range", m[1], "--by", "alice", "--reason", "reviewed the edit")
 	check("after its acknowledgment", 0, "")
+}
+
+// bundleIndex is the index (index.json) of the evidence bundle at path.
+func bundleIndex(t *testing.T, path string) *evidence.Index {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := evidence.ReadIndex(f, fi.Size())
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return idx
 }
