@@ -90,8 +90,8 @@ type Work func(ctx context.Context, j *Job) (Outcome, error)
 // took over a stale lock) and job_start with start's fields, and runs work.
 // It records job_end with work's outcome, or job_fail with the error and
 // state blocked (a *BlockedError), interrupted (a signal cancelled ctx) or
-// failed, and start's fields with those work gave Describe. job_fail is recorded even when ctx was cancelled: a clean
-// abandon is an event too.
+// failed, and start's fields with those work gave Describe. job_fail is
+// recorded even when ctx was cancelled: a clean abandon is an event too.
 //
 // A lock another process holds beyond Env.LockTimeout is a *LockHeldError,
 // returned before anything is recorded.
