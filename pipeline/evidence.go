@@ -155,6 +155,7 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 				Signer:             signer,
 				RetiredKeys:        j.RetiredKeys(signer.Public()),
 				IntegrityProblems:  problems,
+				WeeklyJob:          job.NameWeeklyReview,
 				Generator:          reports.Generator{Name: "ledgerlens", Version: env.Version},
 			})
 			if env.AfterStep != nil {
@@ -188,7 +189,19 @@ func ExportEvidence(ctx context.Context, env job.Env, opts EvidenceOptions) (*Ev
 						// was exported, so a later export differs in it): it
 						// stands, and a retried export is a no-op, once its
 						// sidecar and signature are found as recorded too.
-						if prev, same := exportedThere(out, opts); derr == nil && same {
+						// Only while it states the same problems with the
+						// ledger: a clean bundle left in place of one that
+						// states a change, or the reverse, passed for the
+						// export asked for (an outside review).
+						prev, same := exportedThere(out, opts)
+						if same && !slices.Equal(prev.IntegrityProblems, problems) {
+							if len(problems) > 0 {
+								return job.Outcome{}, &job.IntegrityError{Problems: append(slices.Clone(problems), fmt.Sprintf(
+									"%s: an export of the range made before these problems were found or while others stood; it is never overwritten: export to another --out, whose bundle states them", opts.Out))}
+							}
+							same = false // the problems it states are gone: below, export elsewhere
+						}
+						if derr == nil && same {
 							// A recorded companion deleted was skipped as
 							// "published unsigned", and the retried export
 							// said the bundle was there, exit 0, without

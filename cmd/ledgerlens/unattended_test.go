@@ -2752,52 +2752,110 @@ func TestEvidenceOfAWeekWhoseJobFailed(t *testing.T) {
 // after the next job had detected and recorded the edit, a new export
 // still did, the detection outside its audit segment (an outside
 // review). The export now holds the ledger to the log: the bundle's
-// signed index states the change, the export exits 4, and `verify` fails
-// the bundle, until the modification is acknowledged.
+// signed index states the change (as schema v5, which the verifiers of
+// earlier releases refuse rather than pass), the export exits 4, and
+// `verify` fails the bundle, until the modification is acknowledged. An
+// export of the range already at --out stands for the export asked for
+// only while it states the same problems (its review: a clean bundle
+// left in place passed for one that found the change, and the reverse).
 func TestEvidenceAfterTheLedgerChanged(t *testing.T) {
 	root := copyFixture(t)
 	mustRun(t, "--root", root, "keys", "generate")
 	mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
 	pub := filepath.Join(root, ".ledgerlens", "keys", "signing.pub")
 	last := mustParseDay(t, prevWeek(t)).AddDate(0, 0, 6).Format(time.DateOnly)
+	dir := t.TempDir()
 	export := func(name string) (result, string) {
-		bundle := filepath.Join(t.TempDir(), name+".zip")
+		bundle := filepath.Join(dir, name+".zip")
 		return ledgerlens(t, nil, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", last, "--out", bundle), bundle
 	}
-	check := func(step string, wantCode int, want string) {
+	check := func(step string, wantCode int, want string) string {
 		t.Helper()
 		r, bundle := export(strings.ReplaceAll(step, " ", "-"))
 		if r.code != wantCode {
 			t.Fatalf("%s: export exit %d, want %d\n%s%s", step, r.code, wantCode, r.stdout, r.stderr)
 		}
-		problems := bundleIndex(t, bundle).IntegrityProblems
+		idx := bundleIndex(t, bundle)
 		v := ledgerlens(t, nil, "--root", t.TempDir(), "verify", "--pubkey", pub, bundle)
 		if want == "" {
-			if len(problems) != 0 || v.code != 0 {
-				t.Errorf("%s: index problems %q, verify exit %d\n%s", step, problems, v.code, v.stdout)
+			if len(idx.IntegrityProblems) != 0 || v.code != 0 || idx.Schema != "ledgerlens.evidence/v4" {
+				t.Errorf("%s: index problems %q, schema %s, verify exit %d\n%s", step, idx.IntegrityProblems, idx.Schema, v.code, v.stdout)
 			}
-			return
+			return bundle
 		}
-		if len(problems) != 1 || !strings.Contains(problems[0], want) || !strings.Contains(r.stderr, want) {
-			t.Errorf("%s: index problems %q, export stderr %s; want one naming %q", step, problems, r.stderr, want)
+		if len(idx.IntegrityProblems) != 1 || !strings.Contains(idx.IntegrityProblems[0], want) || !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: index problems %q, export stderr %s; want one naming %q", step, idx.IntegrityProblems, r.stderr, want)
+		}
+		if idx.Schema != "ledgerlens.evidence/v5" {
+			t.Errorf("%s: schema %s, want v5 (a verifier that knows only v4 must refuse it)", step, idx.Schema)
 		}
 		if v.code != 4 || !strings.Contains(v.stdout, want) {
 			t.Errorf("%s: verify exit %d, want 4 naming %q\n%s", step, v.code, want, v.stdout)
 		}
+		return bundle
+	}
+	reexport := func(step, bundle string, wantCode int, want string) {
+		t.Helper()
+		before := readFile(t, bundle)
+		r := ledgerlens(t, nil, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", last, "--out", bundle)
+		if r.code != wantCode || !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: the export again to %s: exit %d, want %d naming %q\n%s", step, filepath.Base(bundle), r.code, wantCode, want, r.stderr)
+		}
+		if !bytes.Equal(readFile(t, bundle), before) {
+			t.Errorf("%s: %s was overwritten", step, filepath.Base(bundle))
+		}
 	}
 
-	check("before the edit", 0, "")
+	clean := check("before the edit", 0, "")
 	editLine(t, ledgerPath(root), 50)
-	check("after the edit", 4, "no longer hash to what the audit log records as ingested")
+	const changed = "no longer hash to the digest it records"
+	check("after the edit", 4, changed)
+	reexport("after the edit", clean, 4, "never overwritten")
 	// The next job detects and records it; the export finds it in the log.
 	r := ledgerlens(t, nil, "--root", root, "report", "weekly", "--week", focusWeek)
 	m := regexp.MustCompile(`--range (\d+-\d+)`).FindStringSubmatch(r.stderr)
 	if r.code != 4 || m == nil {
 		t.Fatalf("the next weekly job: exit %d, want 4 naming the range\n%s", r.code, r.stderr)
 	}
-	check("after the next job recorded it", 4, "were modified (detected")
+	recorded := check("after the next job recorded it", 4, "were modified (detected")
 	mustRun(t, "--root", root, "ledger", "acknowledge", "--range", m[1], "--by", "alice", "--reason", "reviewed the edit")
 	check("after its acknowledgment", 0, "")
+	reexport("after its acknowledgment", recorded, 1, "never overwritten")
+}
+
+// TestEvidenceWithALedgerThatCannotBeRead: the ledger replaced by a FIFO
+// or a directory. The export exited 1 and wrote nothing (its review): it
+// is a problem the bundle states, exit 4, as for a ledger deleted.
+func TestEvidenceWithALedgerThatCannotBeRead(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		replace func(path string) error
+	}{
+		{"a FIFO", func(path string) error { return syscall.Mkfifo(path, 0o644) }},
+		{"a directory", func(path string) error { return os.Mkdir(path, 0o755) }},
+		{"deleted", func(string) error { return nil }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "keys", "generate")
+			mustRun(t, "--root", root, "report", "weekly", "--week", prevWeek(t))
+			if err := os.Remove(ledgerPath(root)); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.replace(ledgerPath(root)); err != nil {
+				t.Fatal(err)
+			}
+			last := mustParseDay(t, prevWeek(t)).AddDate(0, 0, 6).Format(time.DateOnly)
+			bundle := filepath.Join(t.TempDir(), "week.zip")
+			r := ledgerlens(t, nil, "--root", root, "evidence", "export", "--from", prevWeek(t), "--to", last, "--out", bundle)
+			if r.code != 4 {
+				t.Fatalf("export with the ledger %s: exit %d, want 4\n%s", tc.name, r.code, r.stderr)
+			}
+			if p := bundleIndex(t, bundle).IntegrityProblems; len(p) != 1 || !strings.Contains(p[0], "runs/CREDIT_MONITORING/ledger.jsonl") {
+				t.Errorf("index problems %q, want one naming the ledger", p)
+			}
+		})
+	}
 }
 
 // bundleIndex is the index (index.json) of the evidence bundle at path.

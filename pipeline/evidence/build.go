@@ -66,7 +66,10 @@ type Source struct {
 	// IntegrityProblems are the ledger's problems the exporting job found
 	// (Index.IntegrityProblems).
 	IntegrityProblems []string
-	Generator         reports.Generator
+	// WeeklyJob is the weekly job's name in the audit log: a week without
+	// a report names its failures that named no week (whyMissing).
+	WeeklyJob string
+	Generator reports.Generator
 }
 
 // Span returns the range as instants [start, end) in loc, checking it.
@@ -106,7 +109,6 @@ func Build(ctx context.Context, src Source) ([]byte, *Index, error) {
 	}
 	b := &builder{src: src, start: start, end: end}
 	idx := &Index{
-		Schema: Schema,
 		Range: Range{From: src.From, To: src.To, TimeZone: src.Loc.String(),
 			Start: start.UTC().Format(time.RFC3339), End: end.UTC().Format(time.RFC3339)},
 		Generator:         src.Generator,
@@ -114,6 +116,7 @@ func Build(ctx context.Context, src Source) ([]byte, *Index, error) {
 		PublicKey:         PublicKeyMember,
 		IntegrityProblems: src.IntegrityProblems,
 	}
+	idx.Schema = schemaFor(idx)
 	if len(src.PublicKeyPEM) == 0 {
 		return nil, nil, errors.New("evidence export: the public key is required")
 	}
@@ -232,7 +235,7 @@ func (b *builder) periods(idx *Index) {
 		rs := revs[label]
 		sort.Ints(rs)
 		if len(rs) == 0 {
-			p.Status, p.Why = PeriodMissing, whyMissing(b.entries, label)
+			p.Status, p.Why = PeriodMissing, whyMissing(b.entries, label, w.AddDate(0, 0, 7), b.src.WeeklyJob)
 		} else {
 			newest := rs[len(rs)-1]
 			p.Status, p.Revision = PeriodPresent, newest

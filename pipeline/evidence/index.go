@@ -4,15 +4,30 @@ import (
 	"github.com/ledgerlens/ledgerlens/reports"
 )
 
-// Schema is the value of Index.Schema. A v4 bundle also states the log's
-// head when it was exported (Head); a v3 bundle also holds the signed
+// Schema is the newest value of Index.Schema, which Verify reads. A v5
+// bundle states integrity problems the export found (IntegrityProblems),
+// which a verifier that knows only v4 would not read: it refuses the
+// schema instead of passing the bundle. A bundle without such problems is
+// written as v4, which says everything it holds, so that verifiers of the
+// releases before still check it. A v4 bundle also states the log's head
+// when it was exported (Head); a v3 bundle also holds the signed
 // acknowledgment records its weekly reports cite. Verify still accepts v3
 // and v2 bundles (exported before those), which do not.
 const (
-	Schema   = "ledgerlens.evidence/v4"
+	Schema   = "ledgerlens.evidence/v5"
+	schemaV4 = "ledgerlens.evidence/v4"
 	schemaV3 = "ledgerlens.evidence/v3"
 	schemaV2 = "ledgerlens.evidence/v2"
 )
+
+// schemaFor is the schema a bundle whose index is idx is written as: the
+// oldest that says all it holds.
+func schemaFor(idx *Index) string {
+	if len(idx.IntegrityProblems) > 0 {
+		return Schema
+	}
+	return schemaV4
+}
 
 // StatesHead reports whether a bundle of idx's schema states the log's
 // head when it was exported (v4 on), so that Result.CheckKept can tell an

@@ -216,9 +216,22 @@ func weeks(start, end time.Time) []time.Time {
 	return out
 }
 
-// whyMissing says what the log knows of a week without a report.
-func whyMissing(entries []audit.Entry, week string) string {
+// whyMissing says what the log knows of a week without a report. end is
+// the week's end; weeklyJob names the weekly job in the log, whose failures
+// after end that named no week (a job given no --week that failed before
+// it decided its week) are said too: any of them may have been this
+// week's, later than the failure that names it (an outside review).
+func whyMissing(entries []audit.Entry, week string, end time.Time, weeklyJob string) string {
 	preliminary := ""
+	var unnamed []audit.Entry // newest first
+	withUnnamed := func(msg string) string {
+		if len(unnamed) == 0 {
+			return msg
+		}
+		e := unnamed[0]
+		return fmt.Sprintf("%s; %d weekly job(s) after the week ended failed before naming the week they were for, the newest at audit seq %d: %s",
+			msg, len(unnamed), e.Seq, e.Fields["error"])
+	}
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		switch e.Event {
@@ -239,18 +252,24 @@ func whyMissing(entries []audit.Entry, week string) string {
 				return fmt.Sprintf("published (audit seq %d, %s) but no longer in the reports directory", e.Seq, p)
 			}
 		case audit.EventJobEnd, audit.EventJobFail:
+			if _, named := e.Fields["period"]; !named && e.Event == audit.EventJobFail && e.Fields["job"] == weeklyJob {
+				if t, err := time.Parse(time.RFC3339, e.Time); err == nil && !t.Before(end) {
+					unnamed = append(unnamed, e)
+				}
+				continue
+			}
 			// A preliminary report's job says nothing of the final one.
 			if e.Fields["period"] == week && e.Fields["preliminary"] != true {
 				if msg, ok := e.Fields["error"].(string); ok {
-					return fmt.Sprintf("the weekly job for this week failed (audit seq %d): %s", e.Seq, msg)
+					return withUnnamed(fmt.Sprintf("the weekly job for this week failed (audit seq %d): %s", e.Seq, msg))
 				}
 			}
 		}
 	}
 	if preliminary != "" {
-		return preliminary
+		return withUnnamed(preliminary)
 	}
-	return "the audit log records no weekly review of this week"
+	return withUnnamed("the audit log records no weekly review of this week")
 }
 
 // checkProofs verifies audit/checkpoint and audit/proofs.json against the

@@ -75,11 +75,20 @@ func TestWhyMissing(t *testing.T) {
 		{"nothing", nil, "the audit log records no weekly review of this week"},
 		{"its job failed", []audit.Entry{{Seq: 4, Event: audit.EventJobFail, Fields: map[string]any{"period": "2026-03-02", "error": "the ledger is missing"}}},
 			"the weekly job for this week failed (audit seq 4): the ledger is missing"},
+		{"its job failed, and later one that named no week", []audit.Entry{
+			{Seq: 4, Time: "2026-03-03T06:00:00Z", Event: audit.EventJobFail, Fields: map[string]any{"job": "weekly-review", "period": "2026-03-02", "error": "period 2026-03-02 has not ended"}},
+			{Seq: 6, Time: "2026-03-09T06:00:00Z", Event: audit.EventJobFail, Fields: map[string]any{"job": "weekly-review", "error": "policy: not valid JSON"}},
+			{Seq: 8, Time: "2026-03-09T07:00:00Z", Event: audit.EventJobFail, Fields: map[string]any{"job": "sla-report", "error": "other job"}}},
+			"the weekly job for this week failed (audit seq 4): period 2026-03-02 has not ended; 1 weekly job(s) after the week ended failed before naming the week they were for, the newest at audit seq 6: policy: not valid JSON"},
+		{"only jobs that named no week failed", []audit.Entry{
+			{Seq: 5, Time: "2026-03-08T06:00:00Z", Event: audit.EventJobFail, Fields: map[string]any{"job": "weekly-review", "error": "before the week ended"}},
+			{Seq: 6, Time: "2026-03-10T06:00:00Z", Event: audit.EventJobFail, Fields: map[string]any{"job": "weekly-review", "error": "policy: not valid JSON"}}},
+			"the audit log records no weekly review of this week; 1 weekly job(s) after the week ended failed before naming the week they were for, the newest at audit seq 6: policy: not valid JSON"},
 		{"only a preliminary report's job failed", []audit.Entry{{Seq: 4, Event: audit.EventJobFail, Fields: map[string]any{"period": "2026-03-02", "preliminary": true, "error": "the ledger is missing"}}},
 			"the audit log records no weekly review of this week"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := whyMissing(tc.entries, "2026-03-02"); got != tc.want {
+			if got := whyMissing(tc.entries, "2026-03-02", time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC), "weekly-review"); got != tc.want {
 				t.Errorf("whyMissing = %q, want %q", got, tc.want)
 			}
 		})

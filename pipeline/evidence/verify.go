@@ -141,7 +141,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, pub ed25519.PublicKe
 		fail(IndexJSON, "not valid JSON: %v", err)
 		return res, nil
 	}
-	if idx.Schema != Schema && idx.Schema != schemaV3 && idx.Schema != schemaV2 {
+	if idx.Schema != Schema && idx.Schema != schemaV4 && idx.Schema != schemaV3 && idx.Schema != schemaV2 {
 		fail(IndexJSON, "schema %q, want %q", idx.Schema, Schema)
 	}
 	res.Index = &idx
