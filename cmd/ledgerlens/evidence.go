@@ -235,7 +235,7 @@ func verifyBundle(ctx context.Context, a *app, path string, pub ed25519.PublicKe
 	if len(ix.IntegrityProblems) > 0 {
 		// Genuine, and saying the ledger its reports were computed from
 		// changed: the verifier does not pass it (an outside review).
-		fmt.Fprintf(a.stdout, "FAILED  %s: its signed index states %s with the ledger found when it was exported (key %s, %s): a change of its loaded bytes no one acknowledged; the reports stand as published\n",
+		fmt.Fprintf(a.stdout, "FAILED  %s: its signed index states %s with the ledger found when it was exported (key %s, %s): the ledger the reports were computed from is not as the audit log records it; the reports stand as published\n",
 			path, problemCount(len(ix.IntegrityProblems)), res.KeyID, source)
 		for _, p := range ix.IntegrityProblems {
 			fmt.Fprintf(a.stdout, "  %s\n", p)

@@ -235,7 +235,10 @@ func (b *builder) periods(idx *Index) {
 		rs := revs[label]
 		sort.Ints(rs)
 		if len(rs) == 0 {
-			p.Status, p.Why = PeriodMissing, whyMissing(b.entries, label, w.AddDate(0, 0, 7), b.src.WeeklyJob)
+			// The errors it quotes may name the root's files by their
+			// paths on the host: the index names them within the root.
+			why := whyMissing(b.entries, label, w.AddDate(0, 0, 7), b.src.WeeklyJob)
+			p.Status, p.Why = PeriodMissing, strings.ReplaceAll(why, filepath.Clean(b.src.Root)+string(filepath.Separator), "")
 		} else {
 			newest := rs[len(rs)-1]
 			p.Status, p.Revision = PeriodPresent, newest

@@ -70,7 +70,7 @@ func renderMarkdown(idx *Index) []byte {
 	if len(idx.IntegrityProblems) > 0 {
 		p("## Integrity problems at export")
 		p("")
-		p("**The ledger these reports were computed from has changed since, or holds a change no one acknowledged (%d).** The reports stand as published; `ledgerlens verify` fails this bundle until an export finds none.", len(idx.IntegrityProblems))
+		p("**The ledger these reports were computed from is not as the audit log records it (%d): changed, cut short, missing or unreadable since, or holding a change no one acknowledged.** The reports stand as published; `ledgerlens verify` fails this bundle until an export finds none.", len(idx.IntegrityProblems))
 		p("")
 		for _, problem := range idx.IntegrityProblems {
 			p("- %s", problem)

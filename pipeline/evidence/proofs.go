@@ -223,7 +223,16 @@ func weeks(start, end time.Time) []time.Time {
 // week's, later than the failure that names it (an outside review).
 func whyMissing(entries []audit.Entry, week string, end time.Time, weeklyJob string) string {
 	preliminary := ""
-	var unnamed []audit.Entry // newest first
+	var unnamed []audit.Entry // newest first, wherever they are in the log
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if _, named := e.Fields["period"]; named || e.Event != audit.EventJobFail || e.Fields["job"] != weeklyJob {
+			continue
+		}
+		if t, err := time.Parse(time.RFC3339, e.Time); err == nil && !t.Before(end) {
+			unnamed = append(unnamed, e)
+		}
+	}
 	withUnnamed := func(msg string) string {
 		if len(unnamed) == 0 {
 			return msg
@@ -252,12 +261,6 @@ func whyMissing(entries []audit.Entry, week string, end time.Time, weeklyJob str
 				return fmt.Sprintf("published (audit seq %d, %s) but no longer in the reports directory", e.Seq, p)
 			}
 		case audit.EventJobEnd, audit.EventJobFail:
-			if _, named := e.Fields["period"]; !named && e.Event == audit.EventJobFail && e.Fields["job"] == weeklyJob {
-				if t, err := time.Parse(time.RFC3339, e.Time); err == nil && !t.Before(end) {
-					unnamed = append(unnamed, e)
-				}
-				continue
-			}
 			// A preliminary report's job says nothing of the final one.
 			if e.Fields["period"] == week && e.Fields["preliminary"] != true {
 				if msg, ok := e.Fields["error"].(string); ok {

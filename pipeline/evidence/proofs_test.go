@@ -80,6 +80,10 @@ func TestWhyMissing(t *testing.T) {
 			{Seq: 6, Time: "2026-03-09T06:00:00Z", Event: audit.EventJobFail, Fields: map[string]any{"job": "weekly-review", "error": "policy: not valid JSON"}},
 			{Seq: 8, Time: "2026-03-09T07:00:00Z", Event: audit.EventJobFail, Fields: map[string]any{"job": "sla-report", "error": "other job"}}},
 			"the weekly job for this week failed (audit seq 4): period 2026-03-02 has not ended; 1 weekly job(s) after the week ended failed before naming the week they were for, the newest at audit seq 6: policy: not valid JSON"},
+		{"one that named no week failed before the one that did", []audit.Entry{
+			{Seq: 5, Time: "2026-03-10T06:00:00Z", Event: audit.EventJobFail, Fields: map[string]any{"job": "weekly-review", "error": "policy: not valid JSON"}},
+			{Seq: 7, Time: "2026-03-11T06:00:00Z", Event: audit.EventJobFail, Fields: map[string]any{"job": "weekly-review", "period": "2026-03-02", "error": "the ledger is missing"}}},
+			"the weekly job for this week failed (audit seq 7): the ledger is missing; 1 weekly job(s) after the week ended failed before naming the week they were for, the newest at audit seq 5: policy: not valid JSON"},
 		{"only jobs that named no week failed", []audit.Entry{
 			{Seq: 5, Time: "2026-03-08T06:00:00Z", Event: audit.EventJobFail, Fields: map[string]any{"job": "weekly-review", "error": "before the week ended"}},
 			{Seq: 6, Time: "2026-03-10T06:00:00Z", Event: audit.EventJobFail, Fields: map[string]any{"job": "weekly-review", "error": "policy: not valid JSON"}}},

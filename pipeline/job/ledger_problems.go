@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"syscall"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/audit"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
@@ -243,13 +244,28 @@ func (j *Job) LedgerProblemsAgainstLog(ctx context.Context) ([]string, error) {
 	case err != nil:
 		// Not a regular file, or unreadable: it cannot be held to the
 		// log, which a compliance team is told rather than given no
-		// bundle (an outside review).
-		problems = append(problems, fmt.Sprintf("ledger %s: cannot be compared with what the audit log records as ingested: %v", l.Rel(l.Ledger), err))
+		// bundle (an outside review). Said without the host's paths: a
+		// bundle's index is the same wherever the root lies.
+		problems = append(problems, fmt.Sprintf("ledger %s: cannot be compared with what the audit log records as ingested: %s", l.Rel(l.Ledger), unreadable(err)))
 	case m != nil:
 		problems = append(problems, fmt.Sprintf("ledger %s: its first %d bytes, which the audit log records as ingested, no longer hash to the digest it records: changed or cut short since they were loaded (the next weekly job or ingest records the change and names its lines)",
 			l.Rel(l.Ledger), m.ByteTo-m.ByteFrom))
 	}
 	return problems, nil
+}
+
+// unreadable says why a file could not be read, naming no path: what kind
+// of file it is when it is not a regular one, else the system's reason.
+func unreadable(err error) string {
+	var nr *inputs.NotRegularError
+	var errno syscall.Errno
+	switch {
+	case errors.As(err, &nr):
+		return "it is " + inputs.FileKind(nr.Mode) + ", not a regular file"
+	case errors.As(err, &errno):
+		return errno.Error()
+	}
+	return "it cannot be read"
 }
 
 // IntegrityProblems is the ledger's part of the integrity problems a job
