@@ -386,10 +386,15 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 	l := j.env.Layout
 	// Before the store is opened: opening may migrate it to a new schema,
 	// which rebuilds it from the ledger, and a missing ledger must leave
-	// the store as it was.
-	if err := store.CheckLedger(ledgerPath); err != nil {
+	// the store as it was. The append-only check's hashing of the prefix
+	// the log says the store covers starts now, on one core, beside the
+	// store's opening; the ingest compares it with the store's own record.
+	lf, err := store.OpenLedgerFile(ledgerPath)
+	if err != nil {
 		return nil, store.IngestResult{}, err
 	}
+	defer lf.Close()
+	lf.Prehash(ctx, j.loggedCovered(l.Rel(ledgerPath)))
 	dir, adopted, err := j.openStoreDir()
 	if err != nil {
 		return nil, store.IngestResult{}, err
@@ -452,7 +457,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		st.Close()
 		return nil, store.IngestResult{}, err
 	}
-	ing, err := st.Ingest(ctx, ledgerPath)
+	ing, err := st.IngestLedger(ctx, lf)
 	err = codeBookProblem(j.env.Layout.Rel(j.env.Layout.StoreFile), err)
 	if errors.Is(err, store.ErrLedgerChanged) {
 		// The append-only ledger lost bytes under the job: an integrity

@@ -479,6 +479,24 @@ func (j *Job) recordedPrefix(covered int64, sha string) bool {
 	return last != nil && last.Fields["prefix_sha256"] == sha
 }
 
+// loggedCovered is how many bytes of the ledger at rel (relative to the
+// root) the newest ingest of it that the audit log records left the store
+// covering; 0 when the log records none. It is a guess for
+// store.LedgerFile.Prehash, never trusted: the ingest uses the store's
+// own record.
+func (j *Job) loggedCovered(rel string) int64 {
+	if j.trail == nil {
+		return 0
+	}
+	entries := j.trail.state.Entries
+	for i := len(entries) - 1; i >= 0; i-- {
+		if e := &entries[i]; e.Event == audit.EventIngest && e.Fields["ledger"] == rel {
+			return fieldInt(e.Fields, "offset_to")
+		}
+	}
+	return 0
+}
+
 // ingestThatLeft returns the newest ingest entry that left the store
 // covering covered bytes: the last one, or, for a store rolled back to an
 // older copy, the one that copy was taken after (nil when none did).

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/blake3"
@@ -98,15 +97,16 @@ type pendingCheck struct {
 	took   time.Duration // the check's own time, overlapping the load
 }
 
-// startPrefixCheck starts checking the prefix state covers against f.
-// The caller must call stop before closing f.
-func startPrefixCheck(ctx context.Context, f *os.File, size int64, state ledgerState) *pendingCheck {
+// startPrefixCheck starts checking the prefix state covers against f,
+// finishing pre's digests when pre is not nil (checkPrefix). The caller
+// must call stop before closing f.
+func startPrefixCheck(ctx context.Context, f *os.File, size int64, state ledgerState, pre *chunkDigester) *pendingCheck {
 	ctx, cancel := context.WithCancel(ctx)
 	c := &pendingCheck{done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(c.done)
 		began := time.Now()
-		c.res, c.err = checkPrefix(ctx, f, size, state.covered, state.digests)
+		c.res, c.err = checkPrefix(ctx, f, size, state.covered, state.digests, pre)
 		c.took = time.Since(began)
 	}()
 	return c
@@ -126,8 +126,17 @@ func (c *pendingCheck) stop() {
 
 // checkPrefix re-hashes [0, covered) of f in chunks, in parallel, and
 // compares with want (the digests saved by the last ingest). A file shorter
-// than covered is modified from its end.
-func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []byte) (prefixCheck, error) {
+// than covered is modified from its end. pre, when not nil, is a
+// digester already at work on f (LedgerFile.Prehash): checkPrefix adds
+// the other cores to it and uses its digests when it digests [0, covered)
+// of a file at least that long, and stops it otherwise.
+func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []byte, pre *chunkDigester) (prefixCheck, error) {
+	if pre != nil {
+		defer pre.stop()
+		if pre.size != covered || size < covered {
+			pre = nil // not this check's digests: the deferred stop ends it
+		}
+	}
 	if covered == 0 {
 		return prefixCheck{intact: true}, nil
 	}
@@ -138,7 +147,17 @@ func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []by
 	}
 	// Truncated: whatever remains is checked too, so the reported range
 	// starts at the first changed chunk, not merely at the new end.
-	got, err := fileChunkDigests(ctx, f, min(size, covered))
+	var got []byte
+	var err error
+	if pre != nil {
+		// The check's end (its context's) ends the digester too.
+		unhook := context.AfterFunc(ctx, pre.cancel)
+		pre.grow(runtime.GOMAXPROCS(0))
+		got, err = pre.wait()
+		unhook()
+	} else {
+		got, err = fileChunkDigests(ctx, f, min(size, covered))
+	}
 	if err != nil {
 		return prefixCheck{}, err
 	}
@@ -200,42 +219,5 @@ func chunkDigestsEdited(ctx context.Context, f *os.File, size int64, state ledge
 // chunkSize chunks of [0, size) of f, the last one short, read and hashed
 // on all cores. It stops when ctx ends.
 func fileChunkDigests(ctx context.Context, f *os.File, size int64) ([]byte, error) {
-	n := (size + chunkSize - 1) / chunkSize
-	out := make([]byte, n*chunkDigestSize)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		next     = make(chan int64)
-	)
-	for range min(int64(runtime.GOMAXPROCS(0)), max(n, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, chunkSize)
-			for i := range next {
-				start := i * chunkSize
-				end := min(start+chunkSize, size)
-				if rn, err := f.ReadAt(buf[:end-start], start); err != nil && !(err == io.EOF && int64(rn) == end-start) {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("read %s at %d: %w", f.Name(), start, err)
-					}
-					mu.Unlock()
-					continue
-				}
-				sum := chunkDigest(buf[:end-start])
-				copy(out[i*chunkDigestSize:], sum[:])
-			}
-		}()
-	}
-	for i := int64(0); i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return out, firstErr
+	return startChunkDigester(ctx, f, size, runtime.GOMAXPROCS(0)).wait()
 }

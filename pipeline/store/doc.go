@@ -50,6 +50,13 @@
 // (WriteParquet), through a private in-memory engine that holds nothing
 // but the query's result.
 //
+// A job opens the ledger once, before the store (LedgerFile,
+// ledger_file.go), and the append-only check's hashing of the prefix its
+// audit log says the store covers starts then, on one thread at the
+// lowest priority (chunk_digester.go, yield_linux.go); the ingest adds the
+// other cores and compares the digests with the store's own record, or
+// discards them when the store covers another prefix.
+//
 // Every statement runs on the store's one connection, where the ingest's
 // transaction lives; only an append's search of the earlier ingests' rows
 // for its run ids (earlier_runs.go) reads on a second one, which sees

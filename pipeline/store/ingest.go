@@ -160,23 +160,35 @@ type ledgerState struct {
 // ledger is an error (errors.Is fs.ErrNotExist) and leaves the store as it
 // was; the ledger must be a regular file or a symbolic link to one.
 func (s *Store) Ingest(ctx context.Context, ledgerPath string) (IngestResult, error) {
-	res, err := s.ingest(ctx, ledgerPath)
+	l, err := OpenLedgerFile(ledgerPath)
 	if err != nil {
-		return res, fmt.Errorf("ingest %s: %w", ledgerPath, namedPaths(err, s.path, s.name))
+		return IngestResult{}, err
+	}
+	defer l.Close()
+	return s.IngestLedger(ctx, l)
+}
+
+// IngestLedger is Ingest of a ledger already open: a job opens it before
+// the store, whose opening may migrate (rebuild) it, so that a missing
+// ledger leaves the store as it was, and starts the append-only check's
+// hashing meanwhile (LedgerFile.Prehash).
+func (s *Store) IngestLedger(ctx context.Context, l *LedgerFile) (IngestResult, error) {
+	res, err := s.ingest(ctx, l)
+	if err != nil {
+		return res, fmt.Errorf("ingest %s: %w", l.path, namedPaths(err, s.path, s.name))
 	}
 	return res, nil
 }
 
 // CheckLedger returns the error Ingest would give for the ledger at
 // ledgerPath before reading it — missing, or not a regular file — without
-// touching any store: a job checks it before opening the store, whose
-// opening may migrate (rebuild) it.
+// touching any store.
 func CheckLedger(ledgerPath string) error {
-	f, err := openLedger(ledgerPath)
+	l, err := OpenLedgerFile(ledgerPath)
 	if err != nil {
-		return fmt.Errorf("ingest %s: %w", ledgerPath, err)
+		return err
 	}
-	return f.Close()
+	return l.Close()
 }
 
 // openLedger opens the ledger for reading. A missing ledger is an error,
@@ -191,16 +203,12 @@ func openLedger(ledgerPath string) (*os.File, error) {
 	return f, err
 }
 
-func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, error) {
+func (s *Store) ingest(ctx context.Context, l *LedgerFile) (IngestResult, error) {
+	ledgerPath, f := l.path, l.f
 	state, hadState, err := s.loadState(ctx)
 	if err != nil {
 		return IngestResult{}, err
 	}
-	f, err := openLedger(ledgerPath)
-	if err != nil {
-		return IngestResult{}, err
-	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
 		return IngestResult{}, err
@@ -218,8 +226,14 @@ func (s *Store) ingest(ctx context.Context, ledgerPath string) (IngestResult, er
 	// The append-only check reads [0, covered) and the load [covered,
 	// size): they run at the same time, and the load's transaction commits
 	// only once the check has passed. When it fails, that transaction is
-	// rolled back and the whole ledger is reloaded in a new one.
-	check := startPrefixCheck(ctx, f, size, state)
+	// rolled back and the whole ledger is reloaded in a new one. The
+	// check finishes the hashing LedgerFile.Prehash began, when it began
+	// on the prefix the store covers.
+	var pre *chunkDigester
+	if size >= state.covered {
+		pre = l.takePrehash(state.covered)
+	}
+	check := startPrefixCheck(ctx, f, size, state, pre)
 	defer check.stop() // before f is closed
 	res, err := s.apply(ctx, ledgerPath, f, size, state, IngestResult{Event: EventAppend, PriorPrefixSHA256: state.prefixSHA, PriorLines: state.lines}, check)
 	if !errors.Is(err, errPrefixChanged) {
@@ -1198,7 +1212,7 @@ func (s *Store) VerifyLedger(ctx context.Context, ledgerPath string) (LedgerChec
 	} else {
 		return res, err
 	}
-	check, err := checkPrefix(ctx, f, size, state.covered, state.digests)
+	check, err := checkPrefix(ctx, f, size, state.covered, state.digests, nil)
 	if err != nil {
 		return res, fmt.Errorf("verify ledger %s: %w", ledgerPath, err)
 	}

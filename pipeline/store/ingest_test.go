@@ -113,47 +113,82 @@ func TestIncrementalIngest(t *testing.T) {
 			wantEvent: EventAppend, wantFrom: int64(len(join(all[:10]))), wantLines: 1,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "ledger.jsonl")
-			s := openStore(t, filepath.Join(dir, "state"))
-			writeFile(t, path, tt.first)
-			first := ingest(t, s, path)
-			if first.Event != EventInitial {
-				t.Fatalf("first ingest event %s", first.Event)
-			}
-			writeFile(t, path, tt.second)
-			res := ingest(t, s, path)
-			if res.Event != tt.wantEvent || res.OffsetFrom != tt.wantFrom || res.Lines != tt.wantLines {
-				t.Fatalf("second ingest: got event=%s from=%d lines=%d, want %s %d %d",
-					res.Event, res.OffsetFrom, res.Lines, tt.wantEvent, tt.wantFrom, tt.wantLines)
-			}
-			if tt.wantEvent == EventLedgerModified {
-				if res.Modified == nil || res.Modified.LineFrom != tt.wantModLineFrom || res.Modified.ByteTo <= res.Modified.ByteFrom {
-					t.Fatalf("modification range: %+v", res.Modified)
-				}
-			}
-			// Whatever happened, the store equals a fresh load of the
-			// final ledger: never a mix of old and new contents.
-			fresh := openStore(t, filepath.Join(dir, "fresh"))
-			ingest(t, fresh, path)
-			if got, want := runsDump(t, s), runsDump(t, fresh); got != want {
-				t.Fatalf("store differs from a fresh load:\n%s\n---\n%s", got, want)
-			}
-			var logged int
-			if err := s.Conn().QueryRowContext(context.Background(),
-				"SELECT count(*) FROM ingest_log WHERE event = $1 AND offset_from = $2 AND lines = $3",
-				tt.wantEvent, tt.wantFrom, tt.wantLines).Scan(&logged); err != nil || logged != 1 {
-				t.Fatalf("ingest_log lacks the second ingest (%d rows, %v)", logged, err)
-			}
-			// Two ingests, two entries: nothing of a rolled-back attempt.
-			if err := s.Conn().QueryRowContext(context.Background(),
-				"SELECT count(*) FROM ingest_log").Scan(&logged); err != nil || logged != 2 {
-				t.Fatalf("ingest_log has %d entries, want 2 (%v)", logged, err)
-			}
-		})
+	// Each case runs with the ledger opened by Ingest itself, and opened
+	// first with the append-only check's hashing begun on the prefix the
+	// store covers (LedgerFile.Prehash, as a job does), or on a wrong
+	// guess of it, which the check must discard.
+	prehashes := []struct {
+		name  string
+		guess func(covered int64) int64 // 0: Ingest opens the ledger
+	}{
+		{"", func(int64) int64 { return 0 }},
+		{"/prehashed", func(covered int64) int64 { return covered }},
+		{"/prehashed a wrong length", func(covered int64) int64 { return covered - 1 }},
 	}
+	for _, tt := range tests {
+		for _, ph := range prehashes {
+			t.Run(tt.name+ph.name, func(t *testing.T) {
+				dir := t.TempDir()
+				path := filepath.Join(dir, "ledger.jsonl")
+				s := openStore(t, filepath.Join(dir, "state"))
+				writeFile(t, path, tt.first)
+				first := ingest(t, s, path)
+				if first.Event != EventInitial {
+					t.Fatalf("first ingest event %s", first.Event)
+				}
+				writeFile(t, path, tt.second)
+				res := ingestPrehashed(t, s, path, ph.guess(first.OffsetTo))
+				if res.Event != tt.wantEvent || res.OffsetFrom != tt.wantFrom || res.Lines != tt.wantLines {
+					t.Fatalf("second ingest: got event=%s from=%d lines=%d, want %s %d %d",
+						res.Event, res.OffsetFrom, res.Lines, tt.wantEvent, tt.wantFrom, tt.wantLines)
+				}
+				if tt.wantEvent == EventLedgerModified {
+					if res.Modified == nil || res.Modified.LineFrom != tt.wantModLineFrom || res.Modified.ByteTo <= res.Modified.ByteFrom {
+						t.Fatalf("modification range: %+v", res.Modified)
+					}
+				}
+				// Whatever happened, the store equals a fresh load of the
+				// final ledger: never a mix of old and new contents.
+				fresh := openStore(t, filepath.Join(dir, "fresh"))
+				ingest(t, fresh, path)
+				if got, want := runsDump(t, s), runsDump(t, fresh); got != want {
+					t.Fatalf("store differs from a fresh load:\n%s\n---\n%s", got, want)
+				}
+				var logged int
+				if err := s.Conn().QueryRowContext(context.Background(),
+					"SELECT count(*) FROM ingest_log WHERE event = $1 AND offset_from = $2 AND lines = $3",
+					tt.wantEvent, tt.wantFrom, tt.wantLines).Scan(&logged); err != nil || logged != 1 {
+					t.Fatalf("ingest_log lacks the second ingest (%d rows, %v)", logged, err)
+				}
+				// Two ingests, two entries: nothing of a rolled-back attempt.
+				if err := s.Conn().QueryRowContext(context.Background(),
+					"SELECT count(*) FROM ingest_log").Scan(&logged); err != nil || logged != 2 {
+					t.Fatalf("ingest_log has %d entries, want 2 (%v)", logged, err)
+				}
+			})
+		}
+	}
+}
+
+// ingestPrehashed ingests the ledger at path; with a guess > 0 as a job
+// does, opened first and with the hashing of its first guess bytes begun
+// before the ingest (LedgerFile.Prehash).
+func ingestPrehashed(t testing.TB, s *Store, path string, guess int64) IngestResult {
+	t.Helper()
+	if guess <= 0 {
+		return ingest(t, s, path)
+	}
+	l, err := OpenLedgerFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Prehash(context.Background(), guess)
+	res, err := s.IngestLedger(context.Background(), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 func TestRejectsAndDuplicates(t *testing.T) {
