@@ -21,12 +21,15 @@ import (
 type profileOutput struct {
 	TotalS float64 `json:"total_s"`
 	// Ingest phases from store.IngestResult.
-	IngestCheckS      float64 `json:"ingest_check_s"`
-	IngestLoadS       float64 `json:"ingest_load_s"`
-	IngestDuplicatesS float64 `json:"ingest_duplicates_s"`
-	IngestCommitS     float64 `json:"ingest_commit_s"`
-	IngestCheckpointS float64 `json:"ingest_checkpoint_s"`
-	IngestLines       int64   `json:"ingest_lines"`
+	IngestCheckS float64 `json:"ingest_check_s"`
+	// IngestCheckBegunEarly: the check finished digests begun before the
+	// store opened (store.LedgerFile.Prehash).
+	IngestCheckBegunEarly bool    `json:"ingest_check_begun_early"`
+	IngestLoadS           float64 `json:"ingest_load_s"`
+	IngestDuplicatesS     float64 `json:"ingest_duplicates_s"`
+	IngestCommitS         float64 `json:"ingest_commit_s"`
+	IngestCheckpointS     float64 `json:"ingest_checkpoint_s"`
+	IngestLines           int64   `json:"ingest_lines"`
 	// StepsS is the time from the job's start to the end of each
 	// checkpointed step (cumulative), from Env.AfterStep.
 	StepsS     map[string]float64 `json:"steps_cumulative_s"`
@@ -84,6 +87,7 @@ func cmdProfile(ctx context.Context, args []string, stdout io.Writer) error {
 	out.TotalS = round3(time.Since(began).Seconds())
 	ing := res.Ingest
 	out.IngestCheckS = round3(ing.CheckTime.Seconds())
+	out.IngestCheckBegunEarly = ing.CheckBegunEarly
 	out.IngestLoadS = round3(ing.LoadTime.Seconds())
 	out.IngestDuplicatesS = round3(ing.DuplicatesTime.Seconds())
 	out.IngestCommitS = round3(ing.CommitTime.Seconds())

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1168,6 +1169,88 @@ func TestAttackRowRenumberedAsTheNextIngests(t *testing.T) {
 			appendLedgerLines(t, root, string(repeat))
 			mustFail(t, 4, []string{edited}, "--root", root, "report", "weekly", "--week", focusWeek, "--supersede")
 			mustFail(t, 4, []string{edited}, "--root", root, "verify", "store")
+		})
+	}
+}
+
+// TestAttackLoggedOffsetBeyondTheLedger: on a root without keys, whose
+// audit log is only chained, an ingest entry appended to the log claims
+// the store covers 2^63-1 bytes of the ledger, or 2^50. A job took the
+// number for the length of the prefix to start hashing before anything
+// compared it with the ledger or the store: it crashed (a panic, or out of
+// memory), exit 2, recording nothing, and so did every job after it (an
+// outside review). It is an ingest the log records that the store and the
+// ledger do not match: an integrity problem, exit 4, as before the job
+// hashed early.
+func TestAttackLoggedOffsetBeyondTheLedger(t *testing.T) {
+	for _, offset := range []int64{math.MaxInt64, 1 << 50} {
+		t.Run(fmt.Sprint(offset), func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "ingest")
+			forger, err := audit.Open(filepath.Join(root, ".ledgerlens", "audit.jsonl"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := forger.Append(context.Background(), audit.EventIngest, map[string]any{
+				"ledger": "runs/CREDIT_MONITORING/ledger.jsonl", "ingest_event": "append",
+				"offset_from": 0, "offset_to": offset, "prefix_sha256": strings.Repeat("ab", 32),
+			}); err != nil {
+				t.Fatal(err)
+			}
+			mustFail(t, 4, []string{"ledger"}, "--root", root, "ingest")
+			// A crash recorded nothing, and every job after it crashed the
+			// same way: the next one reports the change.
+			mustFail(t, 4, []string{"were modified"}, "--root", root, "report", "weekly", "--week", focusWeek, "--unsigned")
+		})
+	}
+}
+
+// TestAttackLedgerEditedWhileTheStoreOpens: while a job opens its store,
+// a loaded byte of the ledger is edited in place, or the ledger replaced
+// by an edited copy. The job hashes the loaded prefix from its start,
+// beside the opening, and used those digests: the ingest exited 0 over
+// the edited ledger, as a weekly job would have published a clean report
+// of it, where hashing when the ingest began found the edit (an outside
+// review). The job drops digests of a file that changed since they were
+// taken, and ingests the file the path names when the ingest begins.
+func TestAttackLedgerEditedWhileTheStoreOpens(t *testing.T) {
+	for _, how := range []string{"in place", "by a rename"} {
+		t.Run(how, func(t *testing.T) {
+			root := copyFixture(t)
+			mustRun(t, "--root", root, "ingest")
+			// A ledger changed moments ago is not hashed early.
+			time.Sleep(100 * time.Millisecond)
+			stopped := startStopped(t, job.StepStoreOpened, "--root", root, "ingest")
+			path := ledgerPath(root)
+			b := readFile(t, path)
+			key := []byte(`"credits_total":`)
+			i := bytes.Index(b, key) + len(key)
+			if i < len(key) || b[i] < '0' || b[i] > '9' {
+				t.Fatalf("no credits_total digit in the ledger's first line")
+			}
+			b[i] = '0' + (b[i]-'0'+1)%10
+			if how == "in place" {
+				f, err := os.OpenFile(path, os.O_WRONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.WriteAt(b[i:i+1], int64(i)); err != nil {
+					t.Fatal(err)
+				}
+				f.Close()
+			} else {
+				if err := os.WriteFile(path+".new", b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(path+".new", path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rest, err := stopped.Continue(t)
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 4 || !strings.Contains(rest, "were modified") {
+				t.Fatalf("the ingest after the edit: %v, want exit 4 naming the modification\n%s", err, rest)
+			}
 		})
 	}
 }

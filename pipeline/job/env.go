@@ -56,12 +56,14 @@ const FieldFire = "fire"
 // StepAuditLoaded once the job has verified the audit log, before it
 // appends to it (and once verify all has: CheckIntegrity);
 // StepInputsLoaded once the job has read its input files
-// (Job.LoadInputs); StepBundleBuilding and StepBundleBuilt before and
+// (Job.LoadInputs); StepStoreOpened once a job's store is open, before
+// its ingest (Job.OpenStoreFrom); StepBundleBuilding and StepBundleBuilt before and
 // after an evidence export builds its bundle; StepAuditClosed between its
 // last entry and its closing checkpoint.
 const (
 	StepAuditLoaded    = "audit_loaded"
 	StepInputsLoaded   = "inputs_loaded"
+	StepStoreOpened    = "store_opened"
 	StepBundleBuilding = "bundle_building"
 	StepBundleBuilt    = "bundle_built"
 	StepAuditClosed    = "audit_closed"

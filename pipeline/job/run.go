@@ -439,6 +439,9 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		return nil, store.IngestResult{}, err
 	}
 	j.storeOpened = true
+	if j.env.AfterStep != nil {
+		j.env.AfterStep(ctx, StepStoreOpened)
+	}
 	st.Progress = j.env.Progress
 	// The chunks the seal vouches for need not be read back to extend
 	// their row digest either (store.Store.TrustedChunk).
@@ -463,6 +466,10 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		// The append-only ledger lost bytes under the job: an integrity
 		// problem like an edit, though nothing was loaded to record.
 		err = &IntegrityError{Problems: []string{err.Error() + "; nothing was loaded or published (run 'ledgerlens verify ledger')"}}
+	}
+	if err == nil {
+		j.env.Log.Debug("ingest timings", "check", ing.CheckTime, "check_begun_early", ing.CheckBegunEarly,
+			"load", ing.LoadTime, "duplicates", ing.DuplicatesTime, "commit", ing.CommitTime)
 	}
 	if err == nil && ing.CheckpointErr != nil {
 		j.env.Log.Warn("the store's checkpoint after the ingest failed; the ingest stands and a later one checkpoints", "err", ing.CheckpointErr)

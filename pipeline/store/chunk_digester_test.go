@@ -104,6 +104,7 @@ func TestCheckFinishesThePrehash(t *testing.T) {
 	size := 3*chunkSize + 100
 	ledger, b := randomFile(t, dir, "ledger", size, 9)
 	other, _ := randomFile(t, dir, "other", size, 10)
+	short, _ := randomFile(t, dir, "short", size/2, 11)
 	want := wantDigests(b)
 	tests := []struct {
 		name       string
@@ -115,6 +116,12 @@ func TestCheckFinishesThePrehash(t *testing.T) {
 		{"another file's, used", func() *chunkDigester { return startBackgroundDigester(context.Background(), other, int64(size)) }, false},
 		{"another length's, discarded", func() *chunkDigester {
 			return startBackgroundDigester(context.Background(), other, int64(size-1))
+		}, true},
+		// A read that failed before the check began (the file briefly
+		// shorter): its error decided the check, exit 1 over an intact
+		// ledger (an outside review). The check reads again.
+		{"one that failed a read, discarded", func() *chunkDigester {
+			return startBackgroundDigester(context.Background(), short, int64(size))
 		}, true},
 	}
 	for _, tt := range tests {

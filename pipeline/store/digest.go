@@ -85,6 +85,8 @@ type prefixCheck struct {
 	intact bool
 	// modified byte range [from, to) when !intact.
 	from, to int64
+	// prehashed: the digests compared were LedgerFile.Prehash's.
+	prehashed bool
 }
 
 // pendingCheck is an append-only check (checkPrefix) running in the
@@ -129,7 +131,8 @@ func (c *pendingCheck) stop() {
 // than covered is modified from its end. pre, when not nil, is a
 // digester already at work on f (LedgerFile.Prehash): checkPrefix adds
 // the other cores to it and uses its digests when it digests [0, covered)
-// of a file at least that long, and stops it otherwise.
+// of a file at least that long and met no read error; otherwise it stops
+// it and hashes f itself.
 func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []byte, pre *chunkDigester) (prefixCheck, error) {
 	if pre != nil {
 		defer pre.stop()
@@ -155,7 +158,14 @@ func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []by
 		pre.grow(runtime.GOMAXPROCS(0))
 		got, err = pre.wait()
 		unhook()
-	} else {
+		if err != nil && ctx.Err() == nil {
+			// A read that failed before the ingest began (the file
+			// briefly shorter, say) is not this check's: it reads again.
+			got, err = nil, nil
+			pre = nil
+		}
+	}
+	if pre == nil {
 		got, err = fileChunkDigests(ctx, f, min(size, covered))
 	}
 	if err != nil {
@@ -168,7 +178,7 @@ func checkPrefix(ctx context.Context, f *os.File, size, covered int64, want []by
 		short := min(start+chunkSize, size) < min(start+chunkSize, covered)
 		bad[i] = short || !bytes.Equal(got[i*chunkDigestSize:(i+1)*chunkDigestSize], want[i*chunkDigestSize:(i+1)*chunkDigestSize])
 	}
-	res := prefixCheck{intact: true, from: -1}
+	res := prefixCheck{intact: true, from: -1, prehashed: pre != nil}
 	for i, b := range bad {
 		if !b {
 			continue

@@ -55,7 +55,8 @@
 // audit log says the store covers starts then, on one thread at the
 // lowest priority (chunk_digester.go, yield_linux.go); the ingest adds the
 // other cores and compares the digests with the store's own record, or
-// discards them when the store covers another prefix.
+// drops them when the store covers another prefix or the ledger changed
+// since they were taken (its size, modification or change time).
 //
 // Every statement runs on the store's one connection, where the ingest's
 // transaction lives; only an append's search of the earlier ingests' rows

@@ -106,8 +106,13 @@ type IngestResult struct {
 	// the chunk this ingest extended ("" for none), before it added its
 	// own; nil when the ingest began on a chunk boundary or reloaded.
 	PriorChunk *ChunkDigest
-	// Timings of the phases, for logs and benchmarks.
+	// Timings of the phases, for logs and benchmarks. CheckTime counts
+	// from the ingest's start: hashing LedgerFile.Prehash did before it is
+	// not in it.
 	CheckTime, LoadTime, DuplicatesTime, CommitTime, CheckpointTime time.Duration
+	// CheckBegunEarly says the append-only check finished digests
+	// LedgerFile.Prehash had begun, for logs and benchmarks.
+	CheckBegunEarly bool
 	// CheckpointErr is why the checkpoint after the commit failed (nil
 	// when it did not): the ingest is committed and stands, the WAL is
 	// left for a later checkpoint. It is not the ingest's error, so that
@@ -204,17 +209,21 @@ func openLedger(ledgerPath string) (*os.File, error) {
 }
 
 func (s *Store) ingest(ctx context.Context, l *LedgerFile) (IngestResult, error) {
-	ledgerPath, f := l.path, l.f
 	state, hadState, err := s.loadState(ctx)
 	if err != nil {
 		return IngestResult{}, err
 	}
+	if err := l.current(); err != nil {
+		return IngestResult{}, err
+	}
+	ledgerPath, f := l.path, l.f
 	fi, err := f.Stat()
 	if err != nil {
 		return IngestResult{}, err
 	}
 	size := fi.Size()
 	if !hadState {
+		l.dropPrehash() // nothing covered to check
 		return s.apply(ctx, ledgerPath, f, size, state, IngestResult{Event: EventInitial}, nil)
 	}
 	if err := checkState(state); err != nil {
@@ -229,10 +238,7 @@ func (s *Store) ingest(ctx context.Context, l *LedgerFile) (IngestResult, error)
 	// rolled back and the whole ledger is reloaded in a new one. The
 	// check finishes the hashing LedgerFile.Prehash began, when it began
 	// on the prefix the store covers.
-	var pre *chunkDigester
-	if size >= state.covered {
-		pre = l.takePrehash(state.covered)
-	}
+	pre := l.takePrehash(state.covered)
 	check := startPrefixCheck(ctx, f, size, state, pre)
 	defer check.stop() // before f is closed
 	res, err := s.apply(ctx, ledgerPath, f, size, state, IngestResult{Event: EventAppend, PriorPrefixSHA256: state.prefixSHA, PriorLines: state.lines}, check)
@@ -326,7 +332,7 @@ func (s *Store) apply(ctx context.Context, ledgerPath string, f *os.File, size i
 	// intact. A changed prefix wins over a failed load: it explains it.
 	if check != nil {
 		c, err := check.wait()
-		res.CheckTime = check.took
+		res.CheckTime, res.CheckBegunEarly = check.took, c.prehashed
 		switch {
 		case err == nil && !c.intact:
 			return res, errPrefixChanged

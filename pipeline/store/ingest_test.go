@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,7 +138,13 @@ func TestIncrementalIngest(t *testing.T) {
 					t.Fatalf("first ingest event %s", first.Event)
 				}
 				writeFile(t, path, tt.second)
-				res := ingestPrehashed(t, s, path, ph.guess(first.OffsetTo))
+				guess := ph.guess(first.OffsetTo)
+				res := ingestPrehashed(t, s, path, guess)
+				// An append (or nothing new) ran its check on the early
+				// digests exactly when they were of the covered prefix.
+				if tt.wantEvent != EventLedgerModified && res.CheckBegunEarly != (guess == first.OffsetTo) {
+					t.Errorf("check begun early: %v with a guess of %d for %d covered bytes", res.CheckBegunEarly, guess, first.OffsetTo)
+				}
 				if res.Event != tt.wantEvent || res.OffsetFrom != tt.wantFrom || res.Lines != tt.wantLines {
 					t.Fatalf("second ingest: got event=%s from=%d lines=%d, want %s %d %d",
 						res.Event, res.OffsetFrom, res.Lines, tt.wantEvent, tt.wantFrom, tt.wantLines)
@@ -172,23 +179,136 @@ func TestIncrementalIngest(t *testing.T) {
 
 // ingestPrehashed ingests the ledger at path; with a guess > 0 as a job
 // does, opened first and with the hashing of its first guess bytes begun
-// before the ingest (LedgerFile.Prehash).
+// before the ingest (prehashed).
 func ingestPrehashed(t testing.TB, s *Store, path string, guess int64) IngestResult {
 	t.Helper()
 	if guess <= 0 {
 		return ingest(t, s, path)
 	}
-	l, err := OpenLedgerFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	l.Prehash(context.Background(), guess)
+	l := prehashed(t, path, guess)
 	res, err := s.IngestLedger(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// prehashed opens the ledger at path and begins hashing its first guess
+// bytes (LedgerFile.Prehash), which must start when the file holds them:
+// the file is left to settle first, as a ledger appended to moments ago
+// is not prehashed.
+func prehashed(t testing.TB, path string, guess int64) *LedgerFile {
+	t.Helper()
+	time.Sleep(settled + 10*time.Millisecond)
+	l, err := OpenLedgerFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	l.Prehash(context.Background(), guess)
+	if fits := guess <= fileSize(t, path); (l.pre != nil) != fits {
+		t.Fatalf("hashing %d bytes began: %v, want %v", guess, l.pre != nil, fits)
+	}
+	return l
+}
+
+// TestPrehashStartsOnlyWhereItCanBeUsed: a guess the file cannot hold
+// (an audit log's offset_to is a number anyone who can write the log
+// chooses on a root without keys: 2^63-1 crashed every job, exit 2, an
+// outside review) and a file changed moments ago start no hashing.
+func TestPrehashStartsOnlyWhereItCanBeUsed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.jsonl")
+	writeFile(t, path, join(lines(40, func(int) bool { return true })))
+	size := fileSize(t, path)
+	tests := []struct {
+		name   string
+		guess  int64
+		settle bool
+		starts bool
+	}{
+		{"the whole file", size, true, true},
+		{"a prefix", size / 2, true, true},
+		{"nothing", 0, true, false},
+		{"a negative length", -1, true, false},
+		{"more than the file", size + 1, true, false},
+		{"the largest offset", math.MaxInt64, true, false},
+		{"a file changed moments ago", size, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.settle {
+				time.Sleep(settled + 10*time.Millisecond)
+			} else {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, path, string(b))
+			}
+			l, err := OpenLedgerFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			l.Prehash(context.Background(), tt.guess)
+			if got := l.pre != nil; got != tt.starts {
+				t.Fatalf("hashing began: %v, want %v", got, tt.starts)
+			}
+		})
+	}
+}
+
+// TestPrehashOfALedgerChangedBeforeTheIngest: digests hashed while the
+// store opened must not stand for a ledger edited before the ingest
+// began. The edit came after they were hashed, in place or by a file
+// renamed over the ledger, and the ingest used them: exit 0 and a clean
+// report over an edited ledger, where hashing at the ingest found the
+// edit (an outside review). The ingest now drops them when the file's
+// size or times moved, and reads the file the path names.
+func TestPrehashOfALedgerChangedBeforeTheIngest(t *testing.T) {
+	all := lines(300, func(i int) bool { return i%3 != 0 })
+	edited := strings.Replace(join(all), `"RUN-000042"`, `"RUN-000043"`, 1)
+	tests := []struct {
+		name string
+		edit func(t *testing.T, path string)
+	}{
+		{"edited in place", func(t *testing.T, path string) {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.WriteAt([]byte(edited), 0); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"replaced by a rename", func(t *testing.T, path string) {
+			tmp := path + ".new"
+			writeFile(t, tmp, edited)
+			if err := os.Rename(tmp, path); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "ledger.jsonl")
+			s := openStore(t, filepath.Join(dir, "state"))
+			writeFile(t, path, join(all))
+			first := ingest(t, s, path)
+			l := prehashed(t, path, first.OffsetTo)
+			l.pre.wg.Wait() // every chunk hashed before the edit
+			tt.edit(t, path)
+			res, err := s.IngestLedger(context.Background(), l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Event != EventLedgerModified || res.Modified == nil || res.Modified.LineFrom != 1 {
+				t.Fatalf("ingest after the edit: event %s, modification %+v; want %s from line 1", res.Event, res.Modified, EventLedgerModified)
+			}
+		})
+	}
 }
 
 func TestRejectsAndDuplicates(t *testing.T) {
