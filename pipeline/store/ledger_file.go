@@ -35,9 +35,11 @@ func OpenLedgerFile(path string) (*LedgerFile, error) {
 
 // settled is how long ago a file's last change must be for Prehash to
 // trust its change time to move at the next write: the kernel may stamp
-// a change with a clock that advances a tick (at most 10 ms) at a time, so
-// a write in the tick of the one before could leave the time as it was.
-const settled = 50 * time.Millisecond
+// a change with a clock that advances a tick at a time (at most 10 ms, at
+// the slowest tick rate Linux offers) and lags the real time by up to a
+// tick, so a write in the tick of the one before could leave the time as
+// it was. Two ticks after a change, the next one is stamped later.
+const settled = 20 * time.Millisecond
 
 // Prehash starts digesting the ledger's first covered bytes in the
 // background, on one thread that yields to the process's others: covered
