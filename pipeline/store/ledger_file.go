@@ -47,11 +47,12 @@ const settled = 20 * time.Millisecond
 // it), so that the append-only check has begun on the core the store's
 // opening leaves idle. It does nothing for a covered outside (0, the
 // file's size], on a second call, for a file changed in the last moments
-// (settled), or where a file's change time cannot be read (changeTime). The check uses these digests only when the store
-// covers exactly covered bytes and the file has not changed since Prehash
-// began (its size, modification and change times); otherwise, and when the
-// digesting met an error, it drops them and hashes as it would have. They
-// are compared with the store's record as any check's digests are.
+// (settled), or where a file's change time cannot be read (changeTime).
+// The check uses these digests only when the store covers exactly covered
+// bytes and the file has not changed since Prehash began (its size,
+// modification and change times); otherwise, and when the digesting met
+// an error, it drops them and hashes as it would have. They are compared
+// with the store's record as any check's digests are.
 func (l *LedgerFile) Prehash(ctx context.Context, covered int64) {
 	if l.pre != nil {
 		return
