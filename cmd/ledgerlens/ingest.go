@@ -75,7 +75,5 @@ func runIngest(ctx context.Context, a *app, opts IngestOptions) error {
 		a.log.Warn("ledger prefix was modified; reloaded from scratch",
 			"byte_from", m.ByteFrom, "byte_to", m.ByteTo, "line_from", m.LineFrom, "line_to", m.LineTo)
 	}
-	a.log.Debug("ingest timings", "check", res.CheckTime, "check_begun_early", res.CheckBegunEarly,
-		"load", res.LoadTime, "duplicates", res.DuplicatesTime, "commit", res.CommitTime)
 	return err
 }
