@@ -22,7 +22,7 @@ type driftSeries struct {
 // code; only the scenarios are decoded. The grouping and the PSI, all in
 // Go and growing with the five weeks read, run in the background (later)
 // while the next sections query the store; policy violations, which read
-// the result, settle first.
+// the result, start after it (sections).
 func (a *analysis) drift() error {
 	ids, err := a.st.CodeTexts(a.ctx, "scenario_id")
 	if err != nil {

@@ -150,10 +150,6 @@ func (a *analysis) policyViolations() error {
 			"%s found the already-loaded ledger prefix changed in bytes %d–%d (lines %d–%d); the store was reloaded",
 			found, m.ByteFrom, m.ByteTo, m.LineFrom, m.LineTo))
 	}
-	// Drift finishes in the background (drift.go).
-	if err := a.settle(); err != nil {
-		return err
-	}
 	for _, d := range append(append([]reports.Drift{}, a.w.Drift...), a.w.DriftMix) {
 		if d.Status == "significant" && d.PSI != nil {
 			add(VDriftSignificant, "SEV3", "", "", d.ScenarioID, fmt.Sprintf(

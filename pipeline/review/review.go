@@ -96,33 +96,44 @@ type Approval struct {
 // what the publishing job adds: inputs' file list, generator, signing key
 // and audit head.
 func Weekly(ctx context.Context, st *store.Store, in Input) (*reports.Weekly, error) {
-	r := &analysis{ctx: ctx, st: st, db: st.Conn(), in: in, p: in.Period}
-	w, err := r.run()
+	c := &computation{ctx: ctx, in: in, p: in.Period}
+	w, err := c.run(st)
 	if err != nil {
 		return nil, fmt.Errorf("weekly review %s: %w", in.Period.Label(), err)
 	}
 	return w, nil
 }
 
-// analysis carries one review computation's state between its sections.
-type analysis struct {
+// computation is one review's state, shared by the lanes its sections
+// run on: the inputs, the period and the report being filled in.
+type computation struct {
 	ctx context.Context
-	st  *store.Store
-	db  *sql.Conn
 	in  Input
 	p   Period
 	w   *reports.Weekly
-	// pending is the sections' work left to run in the background
-	// (later); settle waits for it.
-	pending errgroup.Group
 }
 
-// later runs fn in the background while the next sections query the
-// store: fn is a section's computation in Go over results the section has
-// already read, so that it and the engine's work of the sections after it
-// use both cores. fn must not use the connection (one statement at a time
-// runs on it) and must write only its own section's fields of a.w; a
-// section that reads those fields calls settle first.
+// analysis is a review computation as one lane sees it: the sections run
+// on it one at a time (lanes.go), each on the lane's connection to the
+// store, db, with st the store read through that connection.
+type analysis struct {
+	*computation
+	st *store.Store
+	db *sql.Conn
+	// defined says whether the rule macros and the classified view,
+	// which are each connection's own, are defined on db (define).
+	defined bool
+	// pending is the running section's work left to run in the
+	// background (later); the section is done when it is.
+	pending *errgroup.Group
+}
+
+// later runs fn in the background while the lane goes on with the next
+// section: fn is a section's computation in Go over results the section
+// has already read, so that it and the engine's work of other sections use
+// both cores. fn must not use the connection and must write only its own
+// section's fields of a.w; the section counts as done, for the sections
+// that need it, only once fn has returned.
 func (a *analysis) later(section string, fn func() error) {
 	a.pending.Go(func() error {
 		if err := fn(); err != nil {
@@ -132,17 +143,60 @@ func (a *analysis) later(section string, fn func() error) {
 	})
 }
 
-// settle waits for the work started by later and returns its first error.
-func (a *analysis) settle() error { return a.pending.Wait() }
+// The sections' names, as the log and errors give them and needs name
+// them.
+const (
+	sectionPrepare          = "prepare"
+	sectionDrift            = "drift"
+	sectionSummary          = "summary"
+	sectionScenarios        = "scenarios"
+	sectionSpikeRuns        = "spike runs"
+	sectionBaseline         = "baseline candidates"
+	sectionReliability      = "reliability"
+	sectionCreditsPerDay    = "credits per day"
+	sectionDataQuality      = "data quality"
+	sectionPolicyViolations = "policy violations"
+	sectionActionRequired   = "action required"
+)
 
-func (a *analysis) run() (*reports.Weekly, error) {
-	pol := a.in.Policy
-	a.w = &reports.Weekly{
+// sections are the review's parts in the order they are started when
+// ready. A section that needs prepare reads the review's tables (classify
+// and the side inputs); the others read the store alone and start at
+// once, beside prepare.
+func sections() []section {
+	classified := []string{sectionPrepare}
+	return []section{
+		{sectionPrepare, nil, (*analysis).prepare},
+		// Drift reads the store only and finishes in the background
+		// (drift.go, later): started early, its Go work overlaps the
+		// queries of the sections below. Spike runs finish in the
+		// background too.
+		{sectionDrift, nil, (*analysis).drift},
+		{sectionDataQuality, nil, (*analysis).dataQuality},
+		{sectionSummary, classified, (*analysis).summaryStats},
+		{sectionScenarios, classified, (*analysis).scenarios},
+		{sectionSpikeRuns, classified, (*analysis).spikeRuns},
+		{sectionBaseline, classified, (*analysis).baselineCandidates},
+		{sectionReliability, classified, (*analysis).reliability},
+		{sectionCreditsPerDay, classified, (*analysis).creditsPerDay},
+		// It lists the modifications data quality found and the
+		// significant drift.
+		{sectionPolicyViolations, []string{sectionPrepare, sectionDataQuality, sectionDrift}, (*analysis).policyViolations},
+		// It reads every other section's findings.
+		{sectionActionRequired, []string{sectionPrepare, sectionDrift, sectionDataQuality, sectionSummary, sectionScenarios,
+			sectionSpikeRuns, sectionBaseline, sectionReliability, sectionCreditsPerDay, sectionPolicyViolations},
+			(*analysis).actionRequired},
+	}
+}
+
+func (c *computation) run(st *store.Store) (*reports.Weekly, error) {
+	pol := c.in.Policy
+	c.w = &reports.Weekly{
 		Schema:      reports.Schema,
-		ReportID:    "CREDIT_REVIEW_" + a.p.Label(),
-		PeriodStart: a.p.Start.Format(time.RFC3339),
-		PeriodEnd:   a.p.End.Format(time.RFC3339),
-		TimeZone:    a.p.Loc.String(),
+		ReportID:    "CREDIT_REVIEW_" + c.p.Label(),
+		PeriodStart: c.p.Start.Format(time.RFC3339),
+		PeriodEnd:   c.p.End.Format(time.RFC3339),
+		TimeZone:    c.p.Loc.String(),
 		Provenance:  reports.Provenance{Revision: 1},
 		Policy: reports.PolicyThresholds{
 			Sev0Multiplier:     pol.SeverityPolicy.Sev0.Multiplier,
@@ -154,59 +208,32 @@ func (a *analysis) run() (*reports.Weekly, error) {
 		},
 		Notes: []string{},
 	}
-	steps := []struct {
-		name string
-		fn   func() error
-	}{
-		{"prepare", a.prepare},
-		// Drift reads the store only and finishes in the background
-		// (drift.go, later): started early, its Go work overlaps the
-		// queries of the sections below. Spike runs finish in the
-		// background too.
-		{"drift", a.drift},
-		{"summary", a.summaryStats},
-		{"scenarios", a.scenarios},
-		{"spike runs", a.spikeRuns},
-		{"baseline candidates", a.baselineCandidates},
-		{"reliability", a.reliability},
-		{"credits per day", a.creditsPerDay},
-		{"data quality", a.dataQuality},
-		{"policy violations", a.policyViolations},
-		{"action required", a.actionRequired},
-	}
-	// No background work outlives the review, whatever the outcome.
-	defer a.settle()
-	for _, s := range steps {
-		if err := a.ctx.Err(); err != nil {
-			return nil, err
-		}
-		started := time.Now()
-		if err := s.fn(); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.name, err)
-		}
-		if a.in.Log != nil {
-			a.in.Log.Debug("review section", "section", s.name, "duration", time.Since(started))
-		}
-	}
-	if err := a.settle(); err != nil {
+	// Two lanes, one per connection: the store's own and its second.
+	second, err := st.Second(c.ctx)
+	if err != nil {
 		return nil, err
 	}
-	return a.w, nil
+	defer second.Close()
+	lanes := []*analysis{{computation: c, st: st, db: st.Conn()}, {computation: c, st: second, db: second.Conn()}}
+	if err := runSections(c.ctx, sections(), lanes, c.in.Log); err != nil {
+		return nil, err
+	}
+	return c.w, nil
 }
 
 // windowStart is the earliest instant the classified runs cover: the
 // previous week, which the summary and scenario sections compare with.
 // The longer windows (drift reference, baseline window) need only a few
 // columns and read the runs view directly.
-func (a *analysis) windowStart() time.Time { return a.p.Shift(-1).Start }
+func (c *computation) windowStart() time.Time { return c.p.Shift(-1).Start }
 
-// prepare loads the small side inputs into temp tables and classifies the
-// runs of the analysis window (classify.sql, read through the classified
-// view of classified_view.sql).
+// prepare loads the small side inputs into the review's tables and
+// classifies the runs of the analysis window (classify.sql), then defines
+// the classified view on its lane (define). The review's tables are in an
+// in-memory database attached as "review" (side_tables.sql), which both
+// lanes' connections see, where temporary tables would be one
+// connection's own.
 func (a *analysis) prepare() error {
-	if err := rules.Install(a.ctx, a.db); err != nil {
-		return err
-	}
 	if err := a.exec(query("side_tables")); err != nil {
 		return fmt.Errorf("side_tables.sql: %w", err)
 	}
@@ -226,19 +253,42 @@ func (a *analysis) prepare() error {
 	for _, t := range []struct {
 		name string
 		rows [][]any
-	}{{"baseline", baselines}, {"case_runs", caseRuns}, {"cases_t", cases}, {"days", days}} {
+	}{{"review.baseline", baselines}, {"review.case_runs", caseRuns}, {"review.cases_t", cases}, {"review.days", days}} {
 		if err := a.st.InsertRows(a.ctx, t.name, t.rows); err != nil {
 			return err
 		}
+	}
+	if err := rules.Install(a.ctx, a.db); err != nil {
+		return err
 	}
 	sp := a.in.Policy.SeverityPolicy
 	if err := a.exec(query("classify"), a.windowStart(), a.p.End,
 		sp.Sev0.Multiplier, sp.Sev1.Multiplier, sp.Sev2.Multiplier, sp.Sev3.Multiplier, sp.Sev0.PIIOrRegulatory); err != nil {
 		return fmt.Errorf("classify.sql: %w", err)
 	}
+	return a.defineView()
+}
+
+// define defines, on the lane's connection, what the sections that read
+// the classified runs use and each connection keeps as its own: the rule
+// macros (pipeline/rules) and the classified view (classified_view.sql).
+// It runs once per lane, after prepare.
+func (a *analysis) define() error {
+	if a.defined {
+		return nil
+	}
+	if err := rules.Install(a.ctx, a.db); err != nil {
+		return err
+	}
+	return a.defineView()
+}
+
+// defineView defines the classified view on the lane's connection.
+func (a *analysis) defineView() error {
 	if err := a.exec(query("classified_view")); err != nil {
 		return fmt.Errorf("classified_view.sql: %w", err)
 	}
+	a.defined = true
 	return nil
 }
 

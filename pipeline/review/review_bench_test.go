@@ -8,6 +8,8 @@ import (
 	"sort"
 	"testing"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/ledgerlens/ledgerlens/fixtures"
 	"github.com/ledgerlens/ledgerlens/pipeline/inputs"
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
@@ -17,31 +19,6 @@ import (
 // Benchmarks of the analytics (docs/RULES.md) on a generated fixture store, end to
 // end (Weekly) and per section, for benchstat across changes. The whole-job
 // numbers are `make bench`'s; see BENCHMARKS.md.
-
-// benchSections lists (*analysis).run's steps in its order. It is repeated
-// here because run keeps its list local; TestBenchSectionsMatchRun fails
-// when the two drift apart.
-func benchSections(a *analysis) []struct {
-	name string
-	fn   func() error
-} {
-	return []struct {
-		name string
-		fn   func() error
-	}{
-		{"prepare", a.prepare},
-		{"drift", a.drift},
-		{"summary", a.summaryStats},
-		{"scenarios", a.scenarios},
-		{"spikes", a.spikeRuns},
-		{"candidates", a.baselineCandidates},
-		{"reliability", a.reliability},
-		{"credits_per_day", a.creditsPerDay},
-		{"data_quality", a.dataQuality},
-		{"violations", a.policyViolations},
-		{"action_required", a.actionRequired},
-	}
-}
 
 // fixtureStore generates a fixture of runs, ingests its ledger into a new
 // store and returns the store and the review input for the fixture's
@@ -85,7 +62,7 @@ func fixtureRoot(tb testing.TB, runs, weeks int) (*store.Store, Input, inputs.La
 // BenchmarkWeekly50k computes the review of the focus week of a 50,000-run
 // fixture (about 6,250 runs in the week, 50,000 in the store). "all" is
 // Weekly end to end; each other sub-benchmark is one section, run on a
-// connection where the earlier sections have already run (their temp
+// connection where the earlier sections have already run (the review's
 // tables exist), starting from the full report so every field a section
 // reads is there.
 func BenchmarkWeekly50k(b *testing.B) {
@@ -101,7 +78,8 @@ func BenchmarkWeekly50k(b *testing.B) {
 // names the root (one whose ledger a job has ingested, e.g. kept with
 // `ledgerlens-bench run -keep`, or after `ledgerlens ingest`) and
 // LEDGERLENS_BENCH_WEEK the week (a Monday). The store is opened
-// read-write, as a job opens it; the review writes only temp tables.
+// read-write, as a job opens it; the review writes only its own tables,
+// in an in-memory database.
 func BenchmarkWeeklyOnRoot(b *testing.B) {
 	root, week := os.Getenv("LEDGERLENS_BENCH_ROOT"), os.Getenv("LEDGERLENS_BENCH_WEEK")
 	if root == "" || week == "" {
@@ -141,20 +119,21 @@ func benchmarkSections(b *testing.B, st *store.Store, in Input) {
 			}
 		}
 	})
-	for i, sec := range benchSections(&analysis{}) {
+	c := &computation{ctx: ctx, in: in, p: in.Period}
+	a := &analysis{computation: c, st: st, db: st.Conn()}
+	for _, sec := range sections() {
 		b.Run(sec.name, func(b *testing.B) {
-			a := &analysis{ctx: ctx, st: st, db: st.Conn(), in: in, p: in.Period}
-			fn := benchSections(a)[i].fn
 			b.ReportAllocs()
 			for b.Loop() {
 				w := *full // sections assign their fields; start each from the same model
 				w.Notes = append([]string{}, full.Notes...)
-				a.w = &w
+				c.w = &w
 				// A section's background work is part of its cost.
-				if err := fn(); err != nil {
-					b.Fatalf("%s: %v", sec.name, err)
+				a.pending = &errgroup.Group{}
+				if err := a.runSection(sec); err != nil {
+					b.Fatal(err)
 				}
-				if err := a.settle(); err != nil {
+				if err := a.pending.Wait(); err != nil {
 					b.Fatalf("%s: %v", sec.name, err)
 				}
 			}
@@ -189,30 +168,34 @@ func rootInput(tb testing.TB, l inputs.Layout) Input {
 	return in
 }
 
-// TestBenchSectionsMatchRun runs benchSections in order from the model
-// header run() starts with and checks that the result is Weekly's: the
-// per-section benchmarks then measure exactly what the job runs.
-func TestBenchSectionsMatchRun(t *testing.T) {
+// TestOneLaneMatchesTwo runs the sections one after another on one
+// connection, in their order, from the model header run() starts with,
+// and checks that the result is Weekly's, which runs them on two at once:
+// the lanes change when a section runs, never what it computes. The
+// per-section benchmarks run them so.
+func TestOneLaneMatchesTwo(t *testing.T) {
 	ctx := context.Background()
 	st, in := fixtureStore(t, 5_000, 6)
 	want, err := Weekly(ctx, st, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &analysis{ctx: ctx, st: st, db: st.Conn(), in: in, p: in.Period}
-	a.w = &reports.Weekly{
+	c := &computation{ctx: ctx, in: in, p: in.Period}
+	c.w = &reports.Weekly{
 		Schema: want.Schema, ReportID: want.ReportID, PeriodStart: want.PeriodStart, PeriodEnd: want.PeriodEnd,
 		TimeZone: want.TimeZone, Provenance: reports.Provenance{Revision: want.Revision}, Policy: want.Policy, Notes: []string{},
 	}
-	for _, s := range benchSections(a) {
-		if err := s.fn(); err != nil {
-			t.Fatalf("%s: %v", s.name, err)
+	a := &analysis{computation: c, st: st, db: st.Conn()}
+	for _, s := range sections() {
+		a.pending = &errgroup.Group{}
+		if err := a.runSection(s); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.pending.Wait(); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if err := a.settle(); err != nil {
-		t.Fatal(err)
-	}
-	got, err := reports.MarshalWeekly(a.w)
+	got, err := reports.MarshalWeekly(c.w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,6 +220,6 @@ func TestBenchSectionsMatchRun(t *testing.T) {
 		}
 	}
 	sort.Strings(differ)
-	t.Fatalf("running benchSections in order does not reproduce Weekly (keys %v differ): "+
-		"update benchSections in review_bench_test.go to match (*analysis).run", differ)
+	t.Fatalf("the sections in order on one lane do not reproduce Weekly (keys %v differ): "+
+		"a section reads what a section it does not name in its needs writes", differ)
 }

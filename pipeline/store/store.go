@@ -155,7 +155,8 @@ type Store struct {
 	db       *sql.DB
 	// conn is the connection every statement runs on: DuckDB
 	// transactions and registered Arrow views are per connection. (Only
-	// earlierRuns reads on a second one, beside an append's insert.)
+	// earlierRuns reads on a second one, beside an append's insert, and a
+	// reader given Second.)
 	conn *sql.Conn
 	// arrow shares conn's driver connection for zero-copy batch transfer.
 	arrow *duckdb.Arrow
@@ -190,6 +191,12 @@ type Store struct {
 	// zone and loc are the time zone of ts_local (zone.go).
 	zone string
 	loc  *time.Location
+	// readOnly: the store was opened read-only, its views defined on
+	// each connection (tempViewsSQL) rather than kept in the file.
+	readOnly bool
+	// second: this Store is another's second connection (Second), whose
+	// Close returns the connection and leaves the database open.
+	second bool
 	// version is the store's schema version: schemaVersion after a
 	// writable open (migrate), possibly older on a read-only one, whose
 	// derived state (the chunk digests among it) is then not this
@@ -262,7 +269,7 @@ func open(ctx context.Context, path, name string, opts Options) (*Store, error) 
 	// allocations fault in again (bench/HISTORY.md).
 	db.SetMaxOpenConns(2)
 	db.SetMaxIdleConns(2)
-	s := &Store{path: path, name: name, db: db, loc: time.UTC, spillDir: opts.spillDir}
+	s := &Store{path: path, name: name, db: db, loc: time.UTC, spillDir: opts.spillDir, readOnly: opts.ReadOnly}
 	if err := s.init(ctx, opts); err != nil {
 		db.Close()
 		removeAll(opts.spillDir)
@@ -691,8 +698,12 @@ func (s *Store) Conn() *sql.Conn { return s.conn }
 // Arrow is the columnar query interface on the store's connection.
 func (s *Store) Arrow() *duckdb.Arrow { return s.arrow }
 
-// Close checkpoints and closes the database.
+// Close checkpoints and closes the database; a second connection's Close
+// (Second) only gives the connection back.
 func (s *Store) Close() error {
+	if s.second {
+		return s.conn.Close()
+	}
 	var errs []error
 	if s.conn != nil {
 		errs = append(errs, s.conn.Close())

@@ -20,7 +20,7 @@ WITH s AS (
         -- baseline yet can qualify (docs/RULES.md: "or no baseline").
         coalesce(bool_or(coalesce(high_severity, false)), false) AS has_high,
         any_value(baseline) AS baseline
-    FROM classified_rows
+    FROM review.classified_rows
     WHERE "timestamp" >= $1 AND "timestamp" < $2
     GROUP BY scenario_id
 ), candidates AS (
@@ -31,7 +31,7 @@ WITH s AS (
     SELECT r.scenario_id AS scenario_code, quantile_disc(r.credits_total, 0.5) AS proposed, count(*) AS sample
     FROM runs_coded r
     SEMI JOIN candidates k ON k.scenario_code = r.scenario_id
-    CROSS JOIN classified_code_lists c
+    CROSS JOIN review.classified_code_lists c
     WHERE r."timestamp" >= $3 AND r."timestamp" < $2
       AND ll_healthy(code_text(c.statuses, r.status), r.retry_count, $4)
     GROUP BY r.scenario_id
@@ -40,5 +40,5 @@ SELECT code_text(c.scenario_ids, k.scenario_code) AS scenario_id, k.runs, k.cv, 
        h.proposed, coalesce(h.sample, 0) AS sample
 FROM candidates k
 LEFT JOIN healthy h USING (scenario_code)
-CROSS JOIN classified_code_lists c
+CROSS JOIN review.classified_code_lists c
 ORDER BY scenario_id;

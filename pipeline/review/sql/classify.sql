@@ -14,14 +14,14 @@
 -- the store by line_no, with the wide fields the spike runs list.
 -- (Derived flags never include the PII flags, so PII is decided on the
 -- recorded ones; the merged flag list is built only for spike runs.)
--- Expects the temp table baseline(scenario_id, median_credits). The runs
+-- Expects review.baseline(scenario_id, median_credits). The runs
 -- meet their baseline by the scenario's store code: the few baselines are
 -- coded once (a scenario without runs has no code and meets no run),
 -- rather than every run's scenario decoded and compared as text.
-CREATE OR REPLACE TEMP TABLE classified_rows AS
+CREATE OR REPLACE TABLE review.classified_rows AS
 WITH coded_baseline AS (
     SELECT t.code, b.median_credits
-    FROM baseline b
+    FROM review.baseline b
     JOIN text_codes t ON t.field = 'scenario_id' AND t.value = b.scenario_id
 ), measured AS (
     SELECT

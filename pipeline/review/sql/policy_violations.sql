@@ -17,7 +17,7 @@ WITH findable AS MATERIALIZED (
 SELECT 'missing_case' AS type, run_id, scenario_id, severity, recomputed_severity, status, multiplier
 FROM findable c
 WHERE high_severity
-  AND NOT EXISTS (SELECT 1 FROM case_runs cr WHERE cr.run_id = c.run_id)
+  AND NOT EXISTS (SELECT 1 FROM review.case_runs cr WHERE cr.run_id = c.run_id)
 UNION ALL
 SELECT 'sev0_not_quarantined', run_id, scenario_id, severity, recomputed_severity, status, multiplier
 FROM findable

@@ -12,8 +12,8 @@
 WITH outcomes AS (
     SELECT k.scenario_id AS scenario_code, k."timestamp", k.line_no, k.status AS status_code,
            code_text(c.statuses, k.status) = 'Failed' AS failed
-    FROM classified_rows k
-    CROSS JOIN classified_code_lists c
+    FROM review.classified_rows k
+    CROSS JOIN review.classified_code_lists c
     WHERE k."timestamp" >= $1 AND k."timestamp" < $2
       AND code_text(c.statuses, k.status) IN ('Failed', 'Success')
 ), failing AS (
@@ -27,6 +27,6 @@ WITH outcomes AS (
 SELECT code_text(c.scenario_ids, t.scenario_code) AS scenario_id, t."timestamp",
        code_text(c.statuses, t.status_code) AS status
 FROM transitions t
-CROSS JOIN classified_code_lists c
+CROSS JOIN review.classified_code_lists c
 WHERE t.previous IS DISTINCT FROM t.status_code
 ORDER BY scenario_id, t."timestamp", t.line_no;

@@ -18,13 +18,13 @@ WITH cur AS (
         coalesce(stddev_pop(k.credits_total) / nullif(avg(k.credits_total), 0), 0) AS cv,
         count(*) FILTER (WHERE code_text(l.statuses, k.status) = 'Failed') AS failed,
         any_value(k.baseline) AS baseline
-    FROM classified_rows k
-    CROSS JOIN classified_code_lists l
+    FROM review.classified_rows k
+    CROSS JOIN review.classified_code_lists l
     WHERE k."timestamp" >= $1 AND k."timestamp" < $2
     GROUP BY k.scenario_id
 ), prev AS (
     SELECT scenario_id AS scenario_code, sum(credits_total::DECIMAL(38, 6))::DOUBLE AS total, count(*) AS runs
-    FROM classified_rows
+    FROM review.classified_rows
     WHERE "timestamp" >= $3 AND "timestamp" < $1
     GROUP BY scenario_id
 )
@@ -34,5 +34,5 @@ SELECT code_text(l.scenario_ids, c.scenario_code) AS scenario_id,
        c.baseline, coalesce(p.total, 0) AS prev_total, coalesce(p.runs, 0) AS prev_runs
 FROM cur c
 LEFT JOIN prev p USING (scenario_code)
-CROSS JOIN classified_code_lists l
+CROSS JOIN review.classified_code_lists l
 ORDER BY c.total DESC, scenario_id;

@@ -23,6 +23,6 @@ FROM spikes c
 -- (bench/HISTORY.md, "Stop 38's round").
 JOIN (SELECT * FROM ledger_rows WHERE "timestamp" >= $1 AND "timestamp" < $2
       AND line_no IN (SELECT line_no FROM spikes)) r ON r.line_no = c.line_no
-CROSS JOIN classified_code_lists l
-LEFT JOIN (SELECT run_id, min(case_id) AS case_id FROM case_runs GROUP BY run_id) cr ON cr.run_id = r.run_id
+CROSS JOIN review.classified_code_lists l
+LEFT JOIN (SELECT run_id, min(case_id) AS case_id FROM review.case_runs GROUP BY run_id) cr ON cr.run_id = r.run_id
 ORDER BY c.multiplier DESC, c."timestamp", r.run_id;

@@ -9,7 +9,7 @@ WITH combos AS (
         "timestamp" >= $1 AS current, status, severity, recomputed_severity,
         count(*) AS runs,
         sum(credits_total::DECIMAL(38, 6)) AS credits
-    FROM classified_rows
+    FROM review.classified_rows
     WHERE "timestamp" >= $3 AND "timestamp" < $2
     GROUP BY ALL
 ), decoded AS (
@@ -17,7 +17,7 @@ WITH combos AS (
            code_text(l.statuses, k.status) AS status,
            code_text(l.severities, k.severity) AS severity
     FROM combos k
-    CROSS JOIN classified_code_lists l
+    CROSS JOIN review.classified_code_lists l
 )
 SELECT
     current,
