@@ -6,7 +6,8 @@
 // in DuckDB, from the .sql files embedded beside this package; distribution
 // statistics (PSI, failure-streak recovery, interval arithmetic for uptime)
 // come from package stats. The sections run on two connections to the
-// store at once, each when the sections it needs are done (lanes.go); a
+// store at once where a week's runs are too few to keep the engine's
+// threads busy, each when the sections it needs are done (lanes.go); a
 // section's work in Go over a result it has read may finish in the
 // background while its lane goes on (later), and must then leave the
 // connection and the other sections' fields alone. The review's own

@@ -30,6 +30,8 @@ func TestRunSections(t *testing.T) {
 		wantErr string // "" for none
 		// notRun are sections that must not start.
 		notRun []string
+		// oneLane runs them on one lane, not two.
+		oneLane bool
 	}{
 		{
 			name: "needs are waited for, background work included",
@@ -42,6 +44,18 @@ func TestRunSections(t *testing.T) {
 					{"e", []string{"d"}, work("e", false, nil)},
 				}
 			},
+		},
+		{
+			name: "one lane",
+			secs: func(work func(string, bool, error) func(*analysis) error) []section {
+				return []section{
+					{"a", nil, work("a", true, nil)},
+					{"b", nil, work("b", false, nil)},
+					{"c", []string{"a"}, work("c", true, nil)},
+					{"d", []string{"c"}, work("d", false, nil)},
+				}
+			},
+			oneLane: true,
 		},
 		{
 			name: "a failed section",
@@ -106,7 +120,11 @@ func TestRunSections(t *testing.T) {
 			}
 			c := &computation{ctx: context.Background()}
 			secs := tt.secs(work)
-			err := runSections(c.ctx, secs, []*analysis{{computation: c}, {computation: c}}, nil)
+			lanes := []*analysis{{computation: c}, {computation: c}}
+			if tt.oneLane {
+				lanes = lanes[:1]
+			}
+			err := runSections(c.ctx, secs, lanes, nil)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
 				t.Fatalf("runSections: %v, want error %q", err, tt.wantErr)
 			}

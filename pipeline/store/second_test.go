@@ -71,3 +71,27 @@ func TestSecond(t *testing.T) {
 		})
 	}
 }
+
+// TestFillsThreads holds the rule the review and the insert share: a
+// statement keeps each of the store's threads busy from a row group per
+// thread on.
+func TestFillsThreads(t *testing.T) {
+	for _, tt := range []struct {
+		threads int
+		rows    int64
+		want    bool
+	}{
+		{2, 0, false},
+		{2, 19_300, false}, // a week of a year-long million-run ledger
+		{2, 2*rowGroupRows - 1, false},
+		{2, 2 * rowGroupRows, true},
+		{2, 2_500_000, true}, // two weeks of a 10M-run ledger
+		{1, rowGroupRows, true},
+		{4, 3 * rowGroupRows, false},
+	} {
+		s := &Store{threads: tt.threads}
+		if got := s.FillsThreads(tt.rows); got != tt.want {
+			t.Errorf("%d threads, %d rows: FillsThreads = %v, want %v", tt.threads, tt.rows, got, tt.want)
+		}
+	}
+}

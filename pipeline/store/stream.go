@@ -119,11 +119,18 @@ func arrowViews() []string {
 // estimated rows rows on (0: unknown): one when they cannot give each of
 // the store's threads a whole row group, else all of them.
 func (s *Store) insertThreads(rows int64) int {
-	if rows > 0 && rows < int64(s.threads)*rowGroupRows {
+	if rows > 0 && !s.FillsThreads(rows) {
 		return 1
 	}
 	return s.threads
 }
+
+// FillsThreads reports whether a statement over rows rows can keep each
+// of the store's threads busy by itself: DuckDB gives a thread a row
+// group (rowGroupRows rows) at a time, so fewer rows than a row group
+// per thread leave threads idle, which a statement on a second
+// connection (Second) can use.
+func (s *Store) FillsThreads(rows int64) bool { return rows >= int64(s.threads)*rowGroupRows }
 
 // restoreThreadsOnceRunning puts the store's thread count back as soon as
 // DuckDB asks rdr for its first batch, instead of after the INSERT: by
