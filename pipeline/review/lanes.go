@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -56,13 +57,16 @@ func runSections(ctx context.Context, secs []section, lanes []*analysis, log *sl
 				if log != nil && err == nil {
 					log.Debug("review section", "section", s.name, "lane", k, "duration", time.Since(started))
 				}
-				if err != nil {
-					r.finish(s.name, err)
-					continue
-				}
-				// Done when its background work is.
+				// Done, or failed, when its background work has ended
+				// too: none outlives the review, and its error is the
+				// section's when the section itself did not fail.
 				pending := l.pending
-				wg.Go(func() { r.finish(s.name, pending.Wait()) })
+				wg.Go(func() {
+					if werr := pending.Wait(); err == nil {
+						err = werr
+					}
+					r.finish(s.name, err)
+				})
 			}
 		})
 	}
@@ -71,8 +75,11 @@ func runSections(ctx context.Context, secs []section, lanes []*analysis, log *sl
 }
 
 // runSection runs s on the lane, with the lane's definitions made first
-// when s reads the classified runs.
-func (a *analysis) runSection(s section) error {
+// when s reads the classified runs. A panic in s is its error: it runs on
+// a goroutine of its own, where no caller's recover would reach it, and a
+// long-running scheduler must outlive one broken job.
+func (a *analysis) runSection(s section) (err error) {
+	defer recovered(s.name, &err)
 	if slices.Contains(s.needs, sectionPrepare) {
 		if err := a.define(); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
@@ -139,4 +146,12 @@ func (r *sectionRun) finish(name string, err error) {
 		r.done[name] = true
 	}
 	r.cond.Broadcast()
+}
+
+// recovered, deferred, turns a panic of the section named into *err,
+// with the stack that raised it.
+func recovered(section string, err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("%s: panic: %v\n%s", section, p, debug.Stack())
+	}
 }

@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ledgerlens/ledgerlens/pipeline/store"
 	"github.com/ledgerlens/ledgerlens/reports"
@@ -255,5 +260,167 @@ func TestWeeklyOnAReadOnlyStore(t *testing.T) {
 	}
 	if got.DataQuality.LinesRead == 0 || len(got.Scenarios) == 0 {
 		t.Fatal("the review read no ledger lines, or found no scenarios")
+	}
+}
+
+// TestSectionsNeedWhatTheyRead runs the sections on one connection in
+// every order their needs allow that puts one section as late as they
+// let it, from a model that holds only the header, and checks that each
+// order gives Weekly's report. A section that reads another's findings
+// without naming it in its needs runs before it in one of them and reads
+// nothing. The input has a ledger modification and late arrivals, and
+// the fixture significant drift, so that the findings read across
+// sections are there to miss.
+func TestSectionsNeedWhatTheyRead(t *testing.T) {
+	ctx := context.Background()
+	st, in := fixtureStore(t, 5_000, 6)
+	in.LedgerModifications = []LoggedModification{{AuditSeq: 7, ByteFrom: 100, ByteTo: 180, LineFrom: 2, LineTo: 2}}
+	// The week before, published when the ledger held one byte: its runs
+	// are late arrivals, which the action-required list names.
+	prev := in.Period.Shift(-1)
+	in.Published = []Published{{Week: prev.Start, File: "weekly_" + prev.Label() + ".json", BytesCovered: 1}}
+	want, err := Weekly(ctx, st, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.DataQuality.AppendOnly.Modifications) == 0 || len(want.DataQuality.LateArrivals) == 0 ||
+		!slices.ContainsFunc(want.PolicyViolations, func(v reports.PolicyViolation) bool { return v.Type == VDriftSignificant }) {
+		t.Fatal("the fixture's report lists no ledger modification, late arrival or significant drift: this test would prove nothing")
+	}
+	wantJSON, err := reports.MarshalWeekly(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secs := sections()
+	for _, late := range secs {
+		// The order: whatever is ready and neither late nor needs it
+		// first (needs are direct, so "needs it" is followed through).
+		after := map[string]bool{late.name: true}
+		for _, s := range secs {
+			for _, n := range s.needs {
+				if after[n] {
+					after[s.name] = true
+				}
+			}
+		}
+		var order []section
+		done := map[string]bool{}
+		for len(order) < len(secs) {
+			next := -1
+			for i, s := range secs {
+				ready := !done[s.name] && !slices.ContainsFunc(s.needs, func(n string) bool { return !done[n] })
+				if ready && (next < 0 || after[secs[next].name] && !after[s.name]) {
+					next = i
+				}
+			}
+			order = append(order, secs[next])
+			done[secs[next].name] = true
+		}
+		c := &computation{ctx: ctx, in: in, p: in.Period}
+		c.w = &reports.Weekly{
+			Schema: want.Schema, ReportID: want.ReportID, PeriodStart: want.PeriodStart, PeriodEnd: want.PeriodEnd,
+			TimeZone: want.TimeZone, Provenance: reports.Provenance{Revision: want.Revision}, Policy: want.Policy, Notes: []string{},
+		}
+		a := &analysis{computation: c, st: st, db: st.Conn()}
+		var names []string
+		for _, s := range order {
+			names = append(names, s.name)
+			a.pending = &errgroup.Group{}
+			if err := a.runSection(s); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.pending.Wait(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := reports.MarshalWeekly(c.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(wantJSON) {
+			t.Errorf("%s as late as its dependents allow (%s): the report differs from Weekly's; a section reads what a section it does not need writes",
+				late.name, strings.Join(names, ", "))
+		}
+	}
+}
+
+// TestRunSectionsEndsWhatAFailedSectionStarted fails a section after it
+// left work in the background: runSections returns only once that work
+// has ended, with the section's error.
+func TestRunSectionsEndsWhatAFailedSectionStarted(t *testing.T) {
+	c := &computation{ctx: context.Background()}
+	var ended atomic.Bool
+	secs := []section{{"a", nil, func(a *analysis) error {
+		a.later("a", func() error {
+			time.Sleep(20 * time.Millisecond)
+			ended.Store(true)
+			return errors.New("background")
+		})
+		return errors.New("boom")
+	}}}
+	err := runSections(c.ctx, secs, []*analysis{{computation: c}, {computation: c}}, nil)
+	if err == nil || err.Error() != "a: boom" {
+		t.Fatalf("runSections: %v, want the section's error", err)
+	}
+	if !ended.Load() {
+		t.Fatal("runSections returned while the failed section's background work still ran")
+	}
+}
+
+// TestRunSectionsPanic panics in a section and in a section's
+// background work: each is the review's error, naming the section, and
+// the process goes on (a scheduler's recover would not reach a lane's
+// goroutine).
+func TestRunSectionsPanic(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		fn   func(*analysis) error
+	}{
+		{"in the section", func(*analysis) error { panic("broken") }},
+		{"in its background work", func(a *analysis) error {
+			a.later("a", func() error { panic("broken") })
+			return nil
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &computation{ctx: context.Background()}
+			err := runSections(c.ctx, []section{{"a", nil, tt.fn}}, []*analysis{{computation: c}}, nil)
+			if err == nil || !strings.HasPrefix(err.Error(), "a: panic: broken") {
+				t.Fatalf("runSections: %v, want the panic as the section's error", err)
+			}
+		})
+	}
+}
+
+// TestWeeklyWithTheSecondConnectionTaken holds the store's second
+// connection while a review runs: the review runs on one and gives the
+// same report, without waiting for the other.
+func TestWeeklyWithTheSecondConnectionTaken(t *testing.T) {
+	st, in := fixtureStore(t, 3_000, 6)
+	want, err := Weekly(context.Background(), st, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := st.Second(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got, err := Weekly(ctx, st, in)
+	if err != nil {
+		t.Fatalf("with the second connection taken: %v", err)
+	}
+	g, err := reports.MarshalWeekly(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := reports.MarshalWeekly(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(g) != string(w) {
+		t.Fatal("the review on one connection differs from the review on two")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -135,7 +136,8 @@ type analysis struct {
 // section's fields of a.w; the section counts as done, for the sections
 // that need it, only once fn has returned.
 func (a *analysis) later(section string, fn func() error) {
-	a.pending.Go(func() error {
+	a.pending.Go(func() (err error) {
+		defer recovered(section, &err)
 		if err := fn(); err != nil {
 			return fmt.Errorf("%s: %w", section, err)
 		}
@@ -221,12 +223,16 @@ func (c *computation) run(st *store.Store) (*reports.Weekly, error) {
 		return nil, err
 	}
 	if !st.FillsThreads(n) {
+		// A second connection already taken (by a caller that reads
+		// beside the review) leaves the review on one: never waited for.
 		second, err := st.Second(c.ctx)
-		if err != nil {
+		switch {
+		case err == nil:
+			defer second.Close()
+			lanes = append(lanes, &analysis{computation: c, st: second, db: second.Conn()})
+		case !errors.Is(err, store.ErrNoSecond):
 			return nil, err
 		}
-		defer second.Close()
-		lanes = append(lanes, &analysis{computation: c, st: second, db: second.Conn()})
 	}
 	if c.in.Log != nil {
 		c.in.Log.Debug("review lanes", "lanes", len(lanes), "window_runs", n)

@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
+
+// ErrNoSecond says that the store's second connection is taken (Second).
+var ErrNoSecond = errors.New("the store's second connection is in use")
 
 // Second returns the store as read through its second connection, for a
 // reader that runs statements beside those on the store's own: DuckDB
@@ -15,9 +19,14 @@ import (
 //
 // It is for reading: it must not ingest, and must not be used while an
 // ingest runs (an append's search of the earlier rows takes the same
-// connection). Close gives the connection back and leaves the store
-// open; the store must not be closed before it.
+// connection). It does not wait for the connection: while it is taken
+// (by another Second not yet closed), it returns ErrNoSecond at once.
+// Close gives the connection back and leaves the store open; the store
+// must not be closed before it.
 func (s *Store) Second(ctx context.Context) (*Store, error) {
+	if st := s.db.Stats(); st.InUse >= st.MaxOpenConnections {
+		return nil, ErrNoSecond
+	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("open a second connection to %s: %w", s.name, err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 )
@@ -94,4 +95,26 @@ func TestFillsThreads(t *testing.T) {
 			t.Errorf("%d threads, %d rows: FillsThreads = %v, want %v", tt.threads, tt.rows, got, tt.want)
 		}
 	}
+}
+
+// TestSecondTaken asks for the second connection while it is taken: an
+// error at once, not a wait; once it is given back, it can be had again.
+func TestSecondTaken(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	held, err := s.Second(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Second(ctx); !errors.Is(err, ErrNoSecond) {
+		t.Fatalf("Second while the second connection is taken: %v, want ErrNoSecond", err)
+	}
+	if err := held.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Second(ctx)
+	if err != nil {
+		t.Fatalf("Second once the connection was given back: %v", err)
+	}
+	again.Close()
 }
