@@ -168,25 +168,18 @@ func rootInput(tb testing.TB, l inputs.Layout) Input {
 	return in
 }
 
-// TestOneLaneMatchesTwo runs the sections one after another on one
-// connection, in their order, from the model header run() starts with,
-// and checks that the result is Weekly's, which runs them on two at once:
-// the lanes change when a section runs, never what it computes. The
-// per-section benchmarks run them so.
-func TestOneLaneMatchesTwo(t *testing.T) {
-	ctx := context.Background()
-	st, in := fixtureStore(t, 5_000, 6)
-	want, err := Weekly(ctx, st, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &computation{ctx: ctx, in: in, p: in.Period}
+// inOrder runs secs one after another on the store's connection, each
+// with its background work, from the header of want that run() starts
+// with, and returns the report they make, encoded.
+func inOrder(t *testing.T, st *store.Store, in Input, want *reports.Weekly, secs []section) []byte {
+	t.Helper()
+	c := &computation{ctx: context.Background(), in: in, p: in.Period}
 	c.w = &reports.Weekly{
 		Schema: want.Schema, ReportID: want.ReportID, PeriodStart: want.PeriodStart, PeriodEnd: want.PeriodEnd,
 		TimeZone: want.TimeZone, Provenance: reports.Provenance{Revision: want.Revision}, Policy: want.Policy, Notes: []string{},
 	}
 	a := &analysis{computation: c, st: st, db: st.Conn()}
-	for _, s := range sections() {
+	for _, s := range secs {
 		a.pending = &errgroup.Group{}
 		if err := a.runSection(s); err != nil {
 			t.Fatal(err)
@@ -199,6 +192,22 @@ func TestOneLaneMatchesTwo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return got
+}
+
+// TestOneLaneMatchesTwo runs the sections one after another on one
+// connection, in their order, from the model header run() starts with,
+// and checks that the result is Weekly's, which runs them on two at once:
+// the lanes change when a section runs, never what it computes. The
+// per-section benchmarks run them so.
+func TestOneLaneMatchesTwo(t *testing.T) {
+	ctx := context.Background()
+	st, in := fixtureStore(t, 5_000, 6)
+	want, err := Weekly(ctx, st, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := inOrder(t, st, in, want, sections())
 	wantJSON, err := reports.MarshalWeekly(want)
 	if err != nil {
 		t.Fatal(err)
