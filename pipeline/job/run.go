@@ -394,7 +394,7 @@ func (j *Job) OpenStoreFrom(ctx context.Context, ledgerPath string) (*store.Stor
 		return nil, store.IngestResult{}, err
 	}
 	defer lf.Close()
-	lf.Prehash(ctx, j.loggedCovered(l.Rel(ledgerPath)))
+	lf.Prehash(ctx, j.loggedCovered())
 	dir, adopted, err := j.openStoreDir()
 	if err != nil {
 		return nil, store.IngestResult{}, err

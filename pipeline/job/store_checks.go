@@ -231,13 +231,8 @@ func (j *Job) reloadUnrecordedIngest(ctx context.Context, st *store.Store, ledge
 	if err != nil || covered == 0 {
 		return err
 	}
-	var recorded *audit.Entry
 	entries := j.trail.state.Entries
-	for i := len(entries) - 1; i >= 0 && recorded == nil; i-- {
-		if entries[i].Event == audit.EventIngest {
-			recorded = &entries[i]
-		}
-	}
+	recorded := newestIngest(entries)
 	var recordedTo int64
 	if recorded != nil {
 		recordedTo = fieldInt(recorded.Fields, "offset_to")
@@ -479,22 +474,28 @@ func (j *Job) recordedPrefix(covered int64, sha string) bool {
 	return last != nil && last.Fields["prefix_sha256"] == sha
 }
 
-// loggedCovered is how many bytes of the ledger at rel (relative to the
-// root) the newest ingest of it that the audit log records left the store
-// covering; 0 when the log records none. It is a guess for
-// store.LedgerFile.Prehash, never trusted: the ingest uses the store's
-// own record.
-func (j *Job) loggedCovered(rel string) int64 {
+// loggedCovered is how many ledger bytes the newest ingest the audit log
+// records left the store covering; 0 when the log records none. It is a
+// guess for store.LedgerFile.Prehash, never trusted: the ingest uses the
+// store's own record.
+func (j *Job) loggedCovered() int64 {
 	if j.trail == nil {
 		return 0
 	}
-	entries := j.trail.state.Entries
-	for i := len(entries) - 1; i >= 0; i-- {
-		if e := &entries[i]; e.Event == audit.EventIngest && e.Fields["ledger"] == rel {
-			return fieldInt(e.Fields, "offset_to")
-		}
+	if e := newestIngest(j.trail.state.Entries); e != nil {
+		return fieldInt(e.Fields, "offset_to")
 	}
 	return 0
+}
+
+// newestIngest returns the newest ingest entry of entries, nil when none.
+func newestIngest(entries []audit.Entry) *audit.Entry {
+	for i := len(entries) - 1; i >= 0; i-- {
+		if entries[i].Event == audit.EventIngest {
+			return &entries[i]
+		}
+	}
+	return nil
 }
 
 // ingestThatLeft returns the newest ingest entry that left the store

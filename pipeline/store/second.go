@@ -31,13 +31,9 @@ func (s *Store) Second(ctx context.Context) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open a second connection to %s: %w", s.name, err)
 	}
-	if s.readOnly && s.version >= codesSchemaVersion {
-		// As on the first (init): a read-only store's views are the
-		// connection's own.
-		if _, err := conn.ExecContext(ctx, tempViewsSQL()); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("define the runs views on a second connection to %s: %w", s.name, err)
-		}
+	if err := s.defineViews(ctx, conn); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("second connection to %s: %w", s.name, err)
 	}
 	a, err := arrowOf(conn)
 	if err != nil {

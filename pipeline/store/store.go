@@ -456,13 +456,8 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		// version 6 showed an analyst a code_text swapping two statuses).
 		return fmt.Errorf("the store is of schema version %d, not this ledgerlens's %d: run 'ledgerlens ingest' once (it brings the store up to date), then query again", s.version, schemaVersion)
 	}
-	if opts.ReadOnly && s.version >= codesSchemaVersion {
-		// A writable open has just replaced the file's own definitions
-		// (migrate). A store of an earlier layout (read-only, before a job
-		// brings it up to date) lacks the tables these views read.
-		if _, err := conn.ExecContext(ctx, tempViewsSQL()); err != nil {
-			return fmt.Errorf("define the runs views: %w", err)
-		}
+	if err := s.defineViews(ctx, conn); err != nil {
+		return err
 	}
 	if opts.Sandbox {
 		// A person's query spills to disk beside the store, on the
@@ -479,6 +474,21 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 	}
 	s.arrow, err = arrowOf(conn)
 	return err
+}
+
+// defineViews defines the runs views on conn where they are the
+// connection's own: on a read-only store. A writable open has just
+// replaced the file's own definitions (migrate); a read-only store of an
+// earlier layout (before a job brings it up to date) lacks the tables
+// these views read.
+func (s *Store) defineViews(ctx context.Context, conn *sql.Conn) error {
+	if !s.readOnly || s.version < codesSchemaVersion {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, tempViewsSQL()); err != nil {
+		return fmt.Errorf("define the runs views: %w", err)
+	}
+	return nil
 }
 
 // arrowOf is the driver's Arrow interface to conn's DuckDB connection:
