@@ -37,6 +37,7 @@ func run(ctx context.Context, cfg runConfig, stdout io.Writer) (*results, error)
 		Steps:             map[string]*stepTimes{},
 		Notes:             []string{},
 		Repeat:            cfg.Repeat,
+		SettleS:           cfg.Settle.Seconds(),
 	}
 	work := filepath.Join(cfg.DataDir, "work")
 	if err := os.RemoveAll(work); err != nil {
@@ -198,6 +199,9 @@ func measureRound(ctx context.Context, cfg runConfig, env []string, fx *fixture,
 	var err error
 	logf("(a) engine reference: read_json over the whole ledger + top scenarios of %s", fx.FocusWeek)
 	db := filepath.Join(work, "engine")
+	if err := settle(ctx, cfg.Settle); err != nil {
+		return rd, err
+	}
 	rd.engine, err = measure(ctx, "engine", command(ctx, append(env, cfg.SelfEnv...), cfg.Self,
 		"engine", "-db", db, fx.Ledger, fx.FocusWeek))
 	if err != nil {
@@ -226,6 +230,9 @@ func measureRound(ctx context.Context, cfg runConfig, env []string, fx *fixture,
 	}
 	// Flush what the setup wrote, so the job does not pay for it.
 	syscall.Sync()
+	if err := settle(ctx, cfg.Settle); err != nil {
+		return rd, err
+	}
 	logf("(b) cold weekly job: report weekly --week %s on an empty state directory", fx.PreviousWeek)
 	if rd.cold, err = job(ctx, cfg, env, "cold", root, fx.PreviousWeek); err != nil {
 		return rd, err
@@ -237,6 +244,9 @@ func measureRound(ctx context.Context, cfg runConfig, env []string, fx *fixture,
 		return rd, err
 	}
 	syscall.Sync()
+	if err := settle(ctx, cfg.Settle); err != nil {
+		return rd, err
+	}
 	logf("(c) warm weekly job: %.1f MiB appended, report weekly --week %s", mib(fx.Marker.LedgerBytes-c.Offset), fx.FocusWeek)
 	if rd.warm, err = job(ctx, cfg, env, "warm", root, fx.FocusWeek); err != nil {
 		return rd, err
@@ -255,6 +265,27 @@ func measureRound(ctx context.Context, cfg runConfig, env []string, fx *fixture,
 		return rd, rd.query.failed()
 	}
 	return rd, nil
+}
+
+// settle pauses before a timed phase for d. A scheduled job starts on a
+// host that has been idle, and this host hands the memory a process frees
+// back to its hypervisor within a second or two (free page reporting):
+// the first touch of that memory costs far more than of memory freed a
+// moment ago, most of all for huge pages (BENCHMARKS.md, "The host's
+// first touches"). Without the pause each phase ran on what the one
+// before it had just freed, which no scheduled job does.
+func settle(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // job runs one measured `ledgerlens report weekly`, which must succeed.

@@ -106,6 +106,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "cache of generated fixtures and scratch working roots")
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "results file to write")
 	fs.IntVar(&cfg.Repeat, "repeat", cfg.Repeat, "rounds of (a), (b), (c); each phase reports its best round")
+	fs.DurationVar(&cfg.Settle, "settle", cfg.Settle, "pause before each timed phase, so that it starts on memory the host has taken back, as a scheduled job does (0: none)")
 	fs.StringVar(&cfg.JQ, "jq", cfg.JQ, `jq binary for the runbook comparison ("" or "none" skips it)`)
 	fs.DurationVar(&cfg.JQTimeout, "jq-timeout", cfg.JQTimeout, "give up on jq after this long")
 	fs.StringVar(&cfg.ProfileDir, "profile", "", "also re-run the cold and warm jobs in-process under the CPU profiler, writing cold.pprof and warm.pprof here")
@@ -122,6 +123,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if cfg.Repeat < 1 {
 		return usageError{fmt.Sprintf("-repeat must be at least 1, got %d", cfg.Repeat)}
+	}
+	if cfg.Settle < 0 {
+		return usageError{fmt.Sprintf("-settle must not be negative, got %s", cfg.Settle)}
 	}
 	if cfg.Runs <= 0 {
 		return usageError{fmt.Sprintf("-runs must be positive, got %d", cfg.Runs)}
@@ -163,6 +167,8 @@ type runConfig struct {
 	SelfEnv []string // extra environment for Self (tests)
 	Runs    int
 	Repeat  int
+	// Settle is the pause before each timed phase (settle).
+	Settle  time.Duration
 	Seed    int64
 	Weeks   int
 	Start   string
@@ -182,6 +188,7 @@ func defaultRunConfig() runConfig {
 		Bin:       filepath.Join("bin", "ledgerlens"),
 		Runs:      1_000_000,
 		Repeat:    1,
+		Settle:    3 * time.Second,
 		Seed:      1,
 		Weeks:     8,
 		Start:     "2026-01-05",

@@ -35,13 +35,15 @@ type results struct {
 	THP string `json:"transparent_hugepages"`
 	// HugePages says whether the processes measured (the engine reference,
 	// the floors and the jobs alike) advised huge pages for their large
-	// mappings: "on", or "off" under LEDGERLENS_HUGEPAGES=off or a kernel
-	// mode other than madvise (pipeline/hugepages).
+	// mappings: "on" under LEDGERLENS_HUGEPAGES=on and the kernel's madvise
+	// mode, else "off" (pipeline/hugepages).
 	HugePages string `json:"hugepages"`
 
 	// Repeat is how many rounds of (a), (b), (c) ran; each *_s is the
 	// phase's best round, Samples has them all.
-	Repeat  int                  `json:"repeat"`
+	Repeat int `json:"repeat"`
+	// SettleS is the pause before each timed phase, in seconds (settle).
+	SettleS float64              `json:"settle_s"`
 	Samples map[string][]float64 `json:"samples_s"`
 	EngineS float64              `json:"engine_s"`
 	ColdS   float64              `json:"cold_s"`

@@ -49,6 +49,9 @@ func TestRunEndToEnd(t *testing.T) {
 	// -profile re-runs both jobs (fsync-heavy, slow on a busy disk); `make
 	// bench BENCH_FLAGS=-profile DIR` exercises it.
 	cfg.JQTimeout = time.Minute
+	// The pause before each phase is for the host's memory, not for what
+	// this test checks: short, but taken.
+	cfg.Settle = 10 * time.Millisecond
 	if _, err := exec.LookPath("jq"); err != nil {
 		cfg.JQ = "none"
 	}
@@ -102,6 +105,9 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("%s steps %+v, want ingest and analyse times", job, st)
 		}
 	}
+	if r.SettleS != cfg.Settle.Seconds() {
+		t.Errorf("settle_s = %v, want %v", r.SettleS, cfg.Settle.Seconds())
+	}
 	if cfg.JQ != "none" && (r.JQ.Seconds <= 0 || r.JQ.ColdRatio == nil) {
 		t.Errorf("jq ran but has no time: %+v", r.JQ)
 	}
@@ -118,7 +124,7 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, key := range []string{"engine_s", "cold_s", "warm_s", "query_after_warm_s", "cold_ratio", "warm_ratio", "peak_rss_bytes",
-		"cores", "ledger_bytes", "ledger_runs", "go_version", "when", "targets", "jq"} {
+		"cores", "ledger_bytes", "ledger_runs", "go_version", "when", "targets", "jq", "settle_s"} {
 		if _, ok := fields[key]; !ok {
 			t.Errorf("results.json lacks %s", key)
 		}

@@ -33,17 +33,26 @@ func advisedMappings(t *testing.T, pid int) int {
 	return n
 }
 
-// TestOneShotJobsAdviseAndTheDaemonDoesNot: a weekly job, paused after
-// its analysis, holds memory advised for huge pages; the scheduler daemon,
-// which outlives its jobs, holds none once it has started (the kernel
-// would refill what its jobs free with whole huge pages).
+// TestOneShotJobsAdviseAndTheDaemonDoesNot: under LEDGERLENS_HUGEPAGES=on
+// a weekly job, paused after its analysis, holds memory advised for huge
+// pages; the scheduler daemon, which outlives its jobs, holds none once it
+// has started even so (the kernel would refill what its jobs free with
+// whole huge pages). Without the setting the job advises nothing.
 func TestOneShotJobsAdviseAndTheDaemonDoesNot(t *testing.T) {
 	if m := hugepages.KernelMode(); m != "madvise" {
 		t.Skipf("transparent huge page mode %q: nothing is advised", m)
 	}
-	if os.Getenv(hugepages.EnvVar) == "off" {
-		t.Skipf("%s=off in this environment", hugepages.EnvVar)
+	t.Setenv(hugepages.EnvVar, "") // restored at the end
+	os.Unsetenv(hugepages.EnvVar)
+	unset := startPaused(t, copyFixture(t))
+	unasked := advisedMappings(t, unset.Process.Pid)
+	unset.Process.Signal(syscall.SIGKILL)
+	unset.Wait()
+	if unasked != 0 {
+		t.Fatalf("a paused weekly job without %s holds %d mappings advised for huge pages, want 0", hugepages.EnvVar, unasked)
 	}
+
+	t.Setenv(hugepages.EnvVar, "on") // the processes started below inherit it
 	root := copyFixture(t)
 
 	job := startPaused(t, root)

@@ -12,8 +12,8 @@ void ledgerlens_hugepages_withdraw(void);
 import "C"
 
 // On reports whether this process advises huge pages for its new large
-// mappings: only under the kernel's "madvise" mode, unless
-// LEDGERLENS_HUGEPAGES=off, and not after Withdraw.
+// mappings: only under LEDGERLENS_HUGEPAGES=on and the kernel's
+// "madvise" mode, and not after Withdraw.
 func On() bool { return C.ledgerlens_hugepages_on() != 0 }
 
 // Advised returns the bytes of mappings the wrapper has advised since the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -59,12 +60,17 @@ func requireMadviseMode(t *testing.T) {
 func bigHeapObject() []byte { return make([]byte, 64<<20) }
 
 // The Go runtime maps its heap through the C library's mmap in a cgo
-// binary, so the heap is the wrapper's first customer: the mapping that
-// holds a fresh large object must carry the huge page advice ("hg").
+// binary, so the heap is the wrapper's first customer: under
+// LEDGERLENS_HUGEPAGES=on, the mapping that holds a fresh large object
+// must carry the huge page advice ("hg").
 func TestGoHeapMappingIsAdvised(t *testing.T) {
 	requireMadviseMode(t)
-	if os.Getenv(EnvVar) == "off" {
-		t.Skipf("%s=off in this environment", EnvVar)
+	if !isChild() {
+		out := runChild(t, "TestGoHeapMappingIsAdvised", EnvVar+"=on")
+		if !strings.Contains(out, "--- PASS: TestGoHeapMappingIsAdvised") && !strings.Contains(out, "--- SKIP: TestGoHeapMappingIsAdvised") {
+			t.Fatalf("child with %s=on printed:\n%s\nwant its pass", EnvVar, out)
+		}
+		return
 	}
 	if !On() {
 		t.Fatalf("On() = false under the madvise mode with %s=%q", EnvVar, os.Getenv(EnvVar))
@@ -88,7 +94,9 @@ func TestGoHeapMappingIsAdvised(t *testing.T) {
 func runChild(t *testing.T, name string, env ...string) string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run", "^"+name+"$", "-test.count", "1", "-test.v")
-	cmd.Env = append(os.Environ(), append(env, "LEDGERLENS_HUGEPAGES_CHILD=1")...)
+	// The setting the child gets is env's alone, not this process's.
+	inherited := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, EnvVar+"=") })
+	cmd.Env = append(inherited, append(env, "LEDGERLENS_HUGEPAGES_CHILD=1")...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child %s: %v\n%s", name, err, out)
@@ -98,9 +106,9 @@ func runChild(t *testing.T, name string, env ...string) string {
 
 func isChild() bool { return os.Getenv("LEDGERLENS_HUGEPAGES_CHILD") == "1" }
 
-// With LEDGERLENS_HUGEPAGES=off, set before the process starts, no
-// mapping gets the advice.
-func TestOffLeavesMappingsAlone(t *testing.T) {
+// Without LEDGERLENS_HUGEPAGES=on, set before the process starts, no
+// mapping gets the advice: the setting unset, empty or off.
+func TestAdviceIsOffUnlessAskedFor(t *testing.T) {
 	requireMadviseMode(t)
 	if isChild() {
 		b := bigHeapObject()
@@ -108,9 +116,11 @@ func TestOffLeavesMappingsAlone(t *testing.T) {
 		fmt.Printf("on=%v advised=%d hg=%v\n", On(), Advised(), contains(flags, "hg"))
 		return
 	}
-	out := runChild(t, "TestOffLeavesMappingsAlone", EnvVar+"=off")
-	if !strings.Contains(out, "on=false advised=0 hg=false") {
-		t.Fatalf("child with %s=off printed:\n%s\nwant on=false advised=0 hg=false", EnvVar, out)
+	for _, env := range [][]string{nil, {EnvVar + "="}, {EnvVar + "=off"}} {
+		out := runChild(t, "TestAdviceIsOffUnlessAskedFor", env...)
+		if !strings.Contains(out, "on=false advised=0 hg=false") {
+			t.Fatalf("child with %q printed:\n%s\nwant on=false advised=0 hg=false", env, out)
+		}
 	}
 }
 
@@ -131,7 +141,7 @@ func TestWithdrawTakesTheAdviceBack(t *testing.T) {
 			On(), contains(later, "hg"), Advised() != advised)
 		return
 	}
-	out := runChild(t, "TestWithdrawTakesTheAdviceBack")
+	out := runChild(t, "TestWithdrawTakesTheAdviceBack", EnvVar+"=on")
 	if !strings.Contains(out, "before=true after=false on=false later=false grew=false") {
 		t.Fatalf("child printed:\n%s\nwant before=true after=false on=false later=false grew=false", out)
 	}

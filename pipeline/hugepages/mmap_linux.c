@@ -52,7 +52,7 @@ static int kernel_mode_is_madvise(void) {
 
 static void read_setting(void) {
 	const char *v = getenv("LEDGERLENS_HUGEPAGES");
-	int on = (v == NULL || strcmp(v, "off") != 0) && kernel_mode_is_madvise();
+	int on = v != NULL && strcmp(v, "on") == 0 && kernel_mode_is_madvise();
 	pthread_mutex_lock(&mu);
 	advise = on;
 	pthread_mutex_unlock(&mu);

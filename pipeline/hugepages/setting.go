@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// EnvVar turns the advice off for a process when it is "off".
+// EnvVar turns the advice on for a process when it is "on".
 const EnvVar = "LEDGERLENS_HUGEPAGES"
 
 // modePath is where Linux states its transparent huge page mode.
@@ -14,8 +14,8 @@ const modePath = "/sys/kernel/mm/transparent_hugepage/enabled"
 
 // Check returns an error when LEDGERLENS_HUGEPAGES holds anything but
 // "on", "off" or nothing: the wrapper reads it before main runs and treats
-// every value but "off" as on, so a mistyped "0" or "false" would leave
-// the advice on without a word.
+// every value but "on" as off, so a mistyped "1" or "true" would leave
+// the advice off without a word.
 func Check() error {
 	switch v := os.Getenv(EnvVar); v {
 	case "", "on", "off":
