@@ -127,6 +127,11 @@ func run(ctx context.Context, cfg runConfig, stdout io.Writer) (*results, error)
 		}
 	}
 	logf("floors: hash, parse, parse+Arrow and store write of the cold and appended parts, each alone")
+	// After the same pause as the jobs, so that the floors' process does
+	// not start on the memory the last job had just freed.
+	if err := settle(ctx, cfg.Settle); err != nil {
+		return nil, err
+	}
 	// A reference measurement: when it fails, the note says so and the
 	// rounds' results are still written.
 	if floor, err := storeWriteFloor(ctx, cfg, env, work, fx.Ledger, c.Offset); err != nil {

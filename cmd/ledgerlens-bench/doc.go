@@ -17,10 +17,11 @@
 //   - and, when jq is installed, the runbook's `jq -s` query for the top
 //     scenarios by credit spend, the way operators answered it before.
 //
-// Each of (a), (b) and (c) starts after a pause (-settle, three seconds),
-// as a scheduled job starts on an idle host: a host that hands the memory
-// a process frees back to its hypervisor charges more for touching it
-// again than for memory the phase before had freed a moment ago.
+// Each of (a), (b) and (c), and the floors below, start after a pause
+// (-settle, three seconds), as a scheduled job starts on an idle host: a
+// host that hands the memory a process frees back to its hypervisor
+// charges more for touching it again than for memory the phase before
+// had freed a moment ago.
 //
 // After the rounds, `ledgerlens-bench floor` times each of ingest's phases
 // alone (append-only check, hashing, parsing, parse + Arrow, the store
