@@ -129,7 +129,7 @@ func run(ctx context.Context, cfg runConfig, stdout io.Writer) (*results, error)
 	logf("floors: hash, parse, parse+Arrow and store write of the cold and appended parts, each alone")
 	// After the same pause as the jobs, so that the floors' process does
 	// not start on the memory the last job had just freed.
-	if err := settle(ctx, cfg.Settle); err != nil {
+	if err := settle(ctx, cfg.Settle, logf, "the floors"); err != nil {
 		return nil, err
 	}
 	// A reference measurement: when it fails, the note says so and the
@@ -204,7 +204,7 @@ func measureRound(ctx context.Context, cfg runConfig, env []string, fx *fixture,
 	var err error
 	logf("(a) engine reference: read_json over the whole ledger + top scenarios of %s", fx.FocusWeek)
 	db := filepath.Join(work, "engine")
-	if err := settle(ctx, cfg.Settle); err != nil {
+	if err := settle(ctx, cfg.Settle, logf, "(a)"); err != nil {
 		return rd, err
 	}
 	rd.engine, err = measure(ctx, "engine", command(ctx, append(env, cfg.SelfEnv...), cfg.Self,
@@ -235,7 +235,7 @@ func measureRound(ctx context.Context, cfg runConfig, env []string, fx *fixture,
 	}
 	// Flush what the setup wrote, so the job does not pay for it.
 	syscall.Sync()
-	if err := settle(ctx, cfg.Settle); err != nil {
+	if err := settle(ctx, cfg.Settle, logf, "(b)"); err != nil {
 		return rd, err
 	}
 	logf("(b) cold weekly job: report weekly --week %s on an empty state directory", fx.PreviousWeek)
@@ -249,7 +249,7 @@ func measureRound(ctx context.Context, cfg runConfig, env []string, fx *fixture,
 		return rd, err
 	}
 	syscall.Sync()
-	if err := settle(ctx, cfg.Settle); err != nil {
+	if err := settle(ctx, cfg.Settle, logf, "(c)"); err != nil {
 		return rd, err
 	}
 	logf("(c) warm weekly job: %.1f MiB appended, report weekly --week %s", mib(fx.Marker.LedgerBytes-c.Offset), fx.FocusWeek)
@@ -272,17 +272,19 @@ func measureRound(ctx context.Context, cfg runConfig, env []string, fx *fixture,
 	return rd, nil
 }
 
-// settle pauses before a timed phase for d. A scheduled job starts on a
-// host that has been idle, and this host hands the memory a process frees
-// back to its hypervisor within a second or two (free page reporting):
-// the first touch of that memory costs far more than of memory freed a
-// moment ago, most of all for huge pages (BENCHMARKS.md, "The host's
-// first touches"). Without the pause each phase ran on what the one
-// before it had just freed, which no scheduled job does.
-func settle(ctx context.Context, d time.Duration) error {
+// settle pauses for d before the timed phase named by before, saying so
+// through logf. A job cron starts finds an idle host, and this host hands
+// the memory a process frees back to its hypervisor within a second or
+// two (free page reporting): the first touch of that memory costs far
+// more than of memory freed a moment ago, most of all for huge pages
+// (BENCHMARKS.md, "The host's first touches"). Without the pause each
+// phase ran on what the one before it had just freed, which no job cron
+// starts does. d <= 0 pauses not at all and says nothing.
+func settle(ctx context.Context, d time.Duration, logf func(string, ...any), before string) error {
 	if d <= 0 {
 		return nil
 	}
+	logf("pause %s before %s", d, before)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -17,11 +17,12 @@
 //   - and, when jq is installed, the runbook's `jq -s` query for the top
 //     scenarios by credit spend, the way operators answered it before.
 //
-// Each of (a), (b) and (c), and the floors below, start after a pause
-// (-settle, three seconds), as a scheduled job starts on an idle host: a
+// Each of (a), (b) and (c), and the floors below, starts after a pause
+// (-settle, three seconds), as a job cron starts finds an idle host: a
 // host that hands the memory a process frees back to its hypervisor
 // charges more for touching it again than for memory the phase before
-// had freed a moment ago.
+// had freed a moment ago. (d), jq and -profile's in-process runs follow
+// without one.
 //
 // After the rounds, `ledgerlens-bench floor` times each of ingest's phases
 // alone (append-only check, hashing, parsing, parse + Arrow, the store

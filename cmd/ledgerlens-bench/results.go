@@ -42,7 +42,8 @@ type results struct {
 	// Repeat is how many rounds of (a), (b), (c) ran; each *_s is the
 	// phase's best round, Samples has them all.
 	Repeat int `json:"repeat"`
-	// SettleS is the pause before each timed phase, in seconds (settle).
+	// SettleS is the pause before each of (a), (b), (c) and the floors,
+	// in seconds (settle).
 	SettleS float64              `json:"settle_s"`
 	Samples map[string][]float64 `json:"samples_s"`
 	EngineS float64              `json:"engine_s"`
@@ -308,8 +309,8 @@ func (r *results) printTable(w io.Writer) {
 		}
 	}
 
-	fmt.Fprintf(w, "\nledger: %d runs, %d lines, %.1f MiB; %d cores; %s; load average %.2f before, %.2f after; transparent huge pages %q, advised %s\n",
-		r.LedgerRuns, r.LedgerLines, float64(r.LedgerBytes)/(1<<20), r.Cores, r.GoVersion, r.LoadAvg[0], r.LoadAvg[1], r.THP, r.HugePages)
+	fmt.Fprintf(w, "\nledger: %d runs, %d lines, %.1f MiB; %d cores; %s; load average %.2f before, %.2f after; transparent huge pages %q, advised %s; a pause of %gs before each phase\n",
+		r.LedgerRuns, r.LedgerLines, float64(r.LedgerBytes)/(1<<20), r.Cores, r.GoVersion, r.LoadAvg[0], r.LoadAvg[1], r.THP, r.HugePages, r.SettleS)
 	fmt.Fprintln(w, "\ntargets (docs/ARCHITECTURE.md, 'Performance'):")
 	for _, t := range r.Targets {
 		if t.NotMeasured != "" {

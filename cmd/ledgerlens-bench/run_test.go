@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -108,6 +110,13 @@ func TestRunEndToEnd(t *testing.T) {
 	if r.SettleS != cfg.Settle.Seconds() {
 		t.Errorf("settle_s = %v, want %v", r.SettleS, cfg.Settle.Seconds())
 	}
+	// A pause before each of (a), (b), (c) in the one round, and before
+	// the floors.
+	for _, before := range []string{"(a)", "(b)", "(c)", "the floors"} {
+		if want := "== pause 10ms before " + before + "\n"; strings.Count(out.String(), want) != 1 {
+			t.Errorf("output has %d lines %q, want 1", strings.Count(out.String(), want), strings.TrimSpace(want))
+		}
+	}
 	if cfg.JQ != "none" && (r.JQ.Seconds <= 0 || r.JQ.ColdRatio == nil) {
 		t.Errorf("jq ran but has no time: %+v", r.JQ)
 	}
@@ -202,6 +211,37 @@ func TestEngineCommand(t *testing.T) {
 	for i := range want {
 		if got.Top[i] != want[i] {
 			t.Errorf("row %d: %+v, want %+v", i, got.Top[i], want[i])
+		}
+	}
+}
+
+// TestSettle: the pause takes its time, says so, and ends early with its
+// context; no pause says nothing; a negative -settle is a usage error.
+func TestSettle(t *testing.T) {
+	var said []string
+	logf := func(f string, a ...any) { said = append(said, fmt.Sprintf(f, a...)) }
+	began := time.Now()
+	if err := settle(context.Background(), 50*time.Millisecond, logf, "(a)"); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took < 50*time.Millisecond {
+		t.Errorf("a 50ms pause took %s", took)
+	}
+	if err := settle(context.Background(), 0, logf, "(b)"); err != nil {
+		t.Fatal(err)
+	}
+	if len(said) != 1 || said[0] != "pause 50ms before (a)" {
+		t.Errorf("said %q, want only the 50ms pause", said)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := settle(ctx, time.Hour, logf, "(c)"); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled pause returned %v, want context.Canceled", err)
+	}
+	for _, args := range [][]string{{"run", "-settle", "-1s"}, {"run", "-settle", "3"}, {"weeks", "-fixture", "x", "-from", "2026-01-05", "-settle", "-1s"}} {
+		var stderr bytes.Buffer
+		if code := realMain(context.Background(), args, io.Discard, &stderr); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (a usage error)\n%s", args, code, stderr.String())
 		}
 	}
 }

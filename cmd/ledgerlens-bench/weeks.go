@@ -16,7 +16,8 @@ import (
 
 // cmdWeeks runs weekly jobs one after another on one working root, as
 // cron does: a cold job for the week before -from, then for each of -n
-// weeks its lines appended to the ledger, its job, and an analyst's
+// weeks its lines appended to the ledger, its job (each job after a
+// pause, -settle, as for the harness's phases: settle), and an analyst's
 // `ledgerlens query` after it. Phase (c) measures one warm job on a store
 // a cold job has just checkpointed; this shows what each job leaves to
 // the next ones (the store's WAL, which every open replays). It prints
@@ -28,13 +29,15 @@ func cmdWeeks(ctx context.Context, args []string, stdout io.Writer) error {
 	from := fs.String("from", "", "the first week appended (a Monday, YYYY-MM-DD)")
 	n := fs.Int("n", 13, "weeks to append one after another")
 	work := fs.String("work", filepath.Join("bench", "data", "weeks"), "scratch working root (replaced)")
+	pause := fs.Duration("settle", 3*time.Second, "pause before each job (a duration: 3s; 0: none)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
 	first, err := time.Parse(time.DateOnly, *from)
-	if *dir == "" || err != nil || *n < 1 || fs.NArg() != 0 {
-		return usageError{"weeks wants -fixture DIR -from YYYY-MM-DD [-n WEEKS] [-bin FILE] [-work DIR]"}
+	if *dir == "" || err != nil || *n < 1 || *pause < 0 || fs.NArg() != 0 {
+		return usageError{"weeks wants -fixture DIR -from YYYY-MM-DD [-n WEEKS] [-bin FILE] [-work DIR] [-settle DURATION]"}
 	}
+	quiet := func(string, ...any) {}
 	fx, err := loadFixture(*dir)
 	if err != nil {
 		return err
@@ -62,6 +65,9 @@ func cmdWeeks(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	syscall.Sync()
+	if err := settle(ctx, *pause, quiet, "the cold job"); err != nil {
+		return err
+	}
 	cold, err := job(ctx, cfg, nil, "cold", root, first.AddDate(0, 0, -7).Format(time.DateOnly))
 	if err != nil {
 		return err
@@ -91,6 +97,9 @@ func cmdWeeks(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		prev = next
 		syscall.Sync()
+		if err := settle(ctx, *pause, quiet, "the week's job"); err != nil {
+			return err
+		}
 		p, err := job(ctx, cfg, nil, "week", root, week.Format(time.DateOnly))
 		if err != nil {
 			return err

@@ -101,8 +101,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 
 // TestMistypedHugePagesSettingExits2: LEDGERLENS_HUGEPAGES takes on or
 // off; anything else is a usage error before the command touches the
-// root, not a setting silently read as on (the real binary: the wrapper
-// reads the variable before main runs, and reads "0" as on).
+// root, not a setting silently read as off (the real binary: the wrapper
+// reads the variable before main runs, and reads "0" as off).
 func TestMistypedHugePagesSettingExits2(t *testing.T) {
 	root := emptyLedgerRoot(t)
 	r := ledgerlens(t, []string{"LEDGERLENS_HUGEPAGES=0"}, "--root", root, "ingest")
@@ -112,8 +112,10 @@ func TestMistypedHugePagesSettingExits2(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, ".ledgerlens")); !os.IsNotExist(err) {
 		t.Fatalf("the rejected command created the state directory (stat: %v)", err)
 	}
-	if r := ledgerlens(t, []string{"LEDGERLENS_HUGEPAGES=off"}, "--root", root, "ingest"); r.code != exitOK {
-		t.Fatalf("with the setting off: exit %d\n%s", r.code, r.stderr)
+	for _, v := range []string{"off", "on"} {
+		if r := ledgerlens(t, []string{"LEDGERLENS_HUGEPAGES=" + v}, "--root", root, "ingest"); r.code != exitOK {
+			t.Fatalf("with the setting %s: exit %d\n%s", v, r.code, r.stderr)
+		}
 	}
 }
 

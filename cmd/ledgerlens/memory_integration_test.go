@@ -33,34 +33,34 @@ func advisedMappings(t *testing.T, pid int) int {
 	return n
 }
 
-// TestOneShotJobsAdviseAndTheDaemonDoesNot: under LEDGERLENS_HUGEPAGES=on
-// a weekly job, paused after its analysis, holds memory advised for huge
-// pages; the scheduler daemon, which outlives its jobs, holds none once it
-// has started even so (the kernel would refill what its jobs free with
-// whole huge pages). Without the setting the job advises nothing.
-func TestOneShotJobsAdviseAndTheDaemonDoesNot(t *testing.T) {
+// TestJobsAdviseOnlyWhenAskedAndTheDaemonNever: a weekly job, paused
+// after its analysis, holds no memory advised for huge pages without
+// LEDGERLENS_HUGEPAGES=on, and some with it; the scheduler daemon, which
+// outlives its jobs, holds none once it has started even under on (the
+// kernel would refill what its jobs free with whole huge pages).
+func TestJobsAdviseOnlyWhenAskedAndTheDaemonNever(t *testing.T) {
 	if m := hugepages.KernelMode(); m != "madvise" {
 		t.Skipf("transparent huge page mode %q: nothing is advised", m)
 	}
+	paused := func(root string) int {
+		job := startPaused(t, root)
+		t.Cleanup(func() { job.Process.Kill(); job.Wait() })
+		n := advisedMappings(t, job.Process.Pid)
+		job.Process.Signal(syscall.SIGKILL)
+		job.Wait()
+		return n
+	}
 	t.Setenv(hugepages.EnvVar, "") // restored at the end
 	os.Unsetenv(hugepages.EnvVar)
-	unset := startPaused(t, copyFixture(t))
-	unasked := advisedMappings(t, unset.Process.Pid)
-	unset.Process.Signal(syscall.SIGKILL)
-	unset.Wait()
-	if unasked != 0 {
-		t.Fatalf("a paused weekly job without %s holds %d mappings advised for huge pages, want 0", hugepages.EnvVar, unasked)
+	if n := paused(copyFixture(t)); n != 0 {
+		t.Fatalf("a paused weekly job without %s holds %d mappings advised for huge pages, want 0", hugepages.EnvVar, n)
 	}
 
 	t.Setenv(hugepages.EnvVar, "on") // the processes started below inherit it
 	root := copyFixture(t)
-
-	job := startPaused(t, root)
-	advised := advisedMappings(t, job.Process.Pid)
-	job.Process.Signal(syscall.SIGKILL)
-	job.Wait()
+	advised := paused(root)
 	if advised == 0 {
-		t.Fatal("a paused weekly job holds no mapping advised for huge pages")
+		t.Fatalf("a paused weekly job with %s=on holds no mapping advised for huge pages", hugepages.EnvVar)
 	}
 
 	daemon := startScheduler(t, root)

@@ -102,6 +102,9 @@ func runScheduleRun(ctx context.Context, a *app, opts ScheduleRunOptions) error 
 	// kernel, and the daemon would keep its largest job's peak
 	// (docs/ARCHITECTURE.md, "Memory").
 	hugepages.Withdraw()
+	// The start's line said what the setting asked for; this one says
+	// what the daemon and its jobs get.
+	a.log.Debug("memory", "huge_pages", hugepages.On(), "withdrawn", true)
 	jobs, err := a.scheduledJobs(opts.LockTimeout)
 	if err != nil {
 		return err

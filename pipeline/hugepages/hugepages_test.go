@@ -107,7 +107,9 @@ func runChild(t *testing.T, name string, env ...string) string {
 func isChild() bool { return os.Getenv("LEDGERLENS_HUGEPAGES_CHILD") == "1" }
 
 // Without LEDGERLENS_HUGEPAGES=on, set before the process starts, no
-// mapping gets the advice: the setting unset, empty or off.
+// mapping gets the advice: the setting unset, empty, off, or anything but
+// exactly "on" (which the binaries refuse, Check, but the wrapper reads
+// before main runs).
 func TestAdviceIsOffUnlessAskedFor(t *testing.T) {
 	requireMadviseMode(t)
 	if isChild() {
@@ -116,7 +118,7 @@ func TestAdviceIsOffUnlessAskedFor(t *testing.T) {
 		fmt.Printf("on=%v advised=%d hg=%v\n", On(), Advised(), contains(flags, "hg"))
 		return
 	}
-	for _, env := range [][]string{nil, {EnvVar + "="}, {EnvVar + "=off"}} {
+	for _, env := range [][]string{nil, {EnvVar + "="}, {EnvVar + "=off"}, {EnvVar + "=ON"}, {EnvVar + "=1"}, {EnvVar + "=onx"}, {EnvVar + "=on "}} {
 		out := runChild(t, "TestAdviceIsOffUnlessAskedFor", env...)
 		if !strings.Contains(out, "on=false advised=0 hg=false") {
 			t.Fatalf("child with %q printed:\n%s\nwant on=false advised=0 hg=false", env, out)
