@@ -273,12 +273,12 @@ func measureRound(ctx context.Context, cfg runConfig, env []string, fx *fixture,
 }
 
 // settle pauses for d before the timed phase named by before, saying so
-// through logf. A job cron starts finds an idle host, and this host hands
-// the memory a process frees back to its hypervisor within a second or
-// two (free page reporting): the first touch of that memory costs far
+// through logf. A job that cron starts finds an idle host, and this host
+// hands the memory a process frees back to its hypervisor within a second
+// or two (free page reporting): the first touch of that memory costs far
 // more than of memory freed a moment ago, most of all for huge pages
 // (BENCHMARKS.md, "The host's first touches"). Without the pause each
-// phase ran on what the one before it had just freed, which no job cron
+// phase ran on what the one before it had just freed, as no job that cron
 // starts does. d <= 0 pauses not at all and says nothing.
 func settle(ctx context.Context, d time.Duration, logf func(string, ...any), before string) error {
 	if d <= 0 {

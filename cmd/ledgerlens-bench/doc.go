@@ -18,7 +18,7 @@
 //     scenarios by credit spend, the way operators answered it before.
 //
 // Each of (a), (b) and (c), and the floors below, starts after a pause
-// (-settle, three seconds), as a job cron starts finds an idle host: a
+// (-settle, three seconds), as a job that cron starts finds an idle host: a
 // host that hands the memory a process frees back to its hypervisor
 // charges more for touching it again than for memory the phase before
 // had freed a moment ago. (d), jq and -profile's in-process runs follow

@@ -106,7 +106,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "cache of generated fixtures and scratch working roots")
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "results file to write")
 	fs.IntVar(&cfg.Repeat, "repeat", cfg.Repeat, "rounds of (a), (b), (c); each phase reports its best round")
-	fs.DurationVar(&cfg.Settle, "settle", cfg.Settle, "pause before each of (a), (b), (c) and the floors, so that each starts on memory the host has taken back, as a job cron starts does (a duration: 3s, 500ms; 0: none)")
+	fs.DurationVar(&cfg.Settle, "settle", cfg.Settle, "pause before each of (a), (b), (c) and the floors, so that each starts on memory the host has taken back, as a job that cron starts does (a duration: 3s, 500ms; 0: none)")
 	fs.StringVar(&cfg.JQ, "jq", cfg.JQ, `jq binary for the runbook comparison ("" or "none" skips it)`)
 	fs.DurationVar(&cfg.JQTimeout, "jq-timeout", cfg.JQTimeout, "give up on jq after this long")
 	fs.StringVar(&cfg.ProfileDir, "profile", "", "also re-run the cold and warm jobs in-process under the CPU profiler, writing cold.pprof and warm.pprof here")
