@@ -37,8 +37,9 @@ var kinds = []struct {
 	name, pattern string
 }{
 	// The append-only check and the store seal's fingerprints share
-	// fileChunkDigests, whose goroutines' stacks do not say which called.
-	{"integrity: the covered ledger and the store file re-hashed (append-only check, store seal)", `store\.fileChunkDigests|store\.checkPrefix|store\.FileFingerprint`},
+	// the chunk digester (its workers read and hash the chunks), whose
+	// goroutines' stacks do not say which called.
+	{"integrity: the covered ledger and the store file re-hashed (append-only check, store seal)", `store\.\(\*chunkDigester\)|store\.fileChunkDigests|store\.checkPrefix|store\.FileFingerprint`},
 	{"integrity: row digests", `store\.digestRows|store\.appendRowDigests|store\.\(\*chunkFolder\)`},
 	{"integrity: the new bytes' SHA-256 and chunk digests", `store\.\(\*chunkHasher\)|sha256\..*\n.*store\.\(\*Store\)\.load`},
 	{"integrity: signatures and the published files' digests", `ed25519|sha512|reports\.FileDigest`},
