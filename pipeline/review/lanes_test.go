@@ -245,14 +245,7 @@ func TestWeeklyOnAReadOnlyStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := reports.MarshalWeekly(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := reports.MarshalWeekly(want)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, w := encoded(t, got), encoded(t, want)
 	if string(g) != string(w) {
 		t.Fatalf("the review of the read-only store differs:\n%s\nwant\n%s", g, w)
 	}
@@ -285,10 +278,7 @@ func TestSectionsNeedWhatTheyRead(t *testing.T) {
 		!slices.ContainsFunc(want.PolicyViolations, func(v reports.PolicyViolation) bool { return v.Type == VDriftSignificant }) {
 		t.Fatal("the fixture's report lists no ledger modification, late arrival or significant drift: this test would prove nothing")
 	}
-	wantJSON, err := reports.MarshalWeekly(want)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wantJSON := encoded(t, want)
 	secs := sections()
 	for _, late := range secs {
 		// The order: whatever is ready and neither late nor needs it
@@ -393,14 +383,7 @@ func TestWeeklyWithTheSecondConnectionTaken(t *testing.T) {
 	if err != nil {
 		t.Fatalf("with the second connection taken: %v", err)
 	}
-	g, err := reports.MarshalWeekly(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := reports.MarshalWeekly(want)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, w := encoded(t, got), encoded(t, want)
 	if string(g) != string(w) {
 		t.Fatal("the review on one connection differs from the review on two")
 	}

@@ -188,11 +188,17 @@ func inOrder(t *testing.T, st *store.Store, in Input, want *reports.Weekly, secs
 			t.Fatal(err)
 		}
 	}
-	got, err := reports.MarshalWeekly(c.w)
+	return encoded(t, c.w)
+}
+
+// encoded is w's report JSON, as a job publishes it; an error fails t.
+func encoded(tb testing.TB, w *reports.Weekly) []byte {
+	tb.Helper()
+	b, err := reports.MarshalWeekly(w)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return got
+	return b
 }
 
 // TestOneLaneMatchesTwo runs the sections one after another on one
@@ -208,10 +214,7 @@ func TestOneLaneMatchesTwo(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := inOrder(t, st, in, want, sections())
-	wantJSON, err := reports.MarshalWeekly(want)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wantJSON := encoded(t, want)
 	if string(got) == string(wantJSON) {
 		return
 	}
